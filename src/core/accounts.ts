@@ -1,0 +1,100 @@
+import { and, count, eq, isNull, sql } from "drizzle-orm";
+import { newId } from "../db/ids.ts";
+import type { Db } from "../db/open.ts";
+import { accounts, type Role, roles, users } from "../db/schema.ts";
+import type { CoreDeps } from "./deps.ts";
+import { ValidationError } from "./errors.ts";
+
+/** Names that would collide with our routes, well-known paths or look like staff. */
+export const reservedUsernames = new Set([
+  "admin", "administrator", "api", "about", "assets", "auth", "compose", "explore", "favourites",
+  "followers", "following", "healthz", "help", "home", "inbox", "instance", "login", "logout",
+  "media", "moderator", "mod", "nodeinfo", "notifications", "oauth", "outbox", "owner", "postmaster",
+  "root", "search", "settings", "setup", "signup", "skein", "staff", "support", "system", "tags",
+  "users", "webmaster", "well_known", "www",
+]);
+
+export const USERNAME_PATTERN = /^[a-z0-9_]{1,30}$/;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const PASSWORD_MIN = 8;
+const PASSWORD_MAX = 256;
+
+export interface NewLocalUser {
+  username: string;
+  email: string;
+  password: string;
+  role: Role;
+}
+
+export type LocalAccount = typeof accounts.$inferSelect;
+
+/**
+ * Creates a local member: the account (what the fediverse sees) and the user (credentials and
+ * role) in one transaction. Used by the setup page, the command line and, later, sign-up.
+ */
+export async function createLocalUser(deps: CoreDeps, input: NewLocalUser): Promise<{ accountId: string; userId: string }> {
+  const username = input.username.trim();
+  const email = input.email.trim();
+  const problems = validateNewUser(deps.db, { ...input, username, email });
+  if (Object.keys(problems).length > 0) throw new ValidationError(problems);
+
+  const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
+  const accountId = newId();
+  const userId = newId();
+  try {
+    deps.db.transaction((tx) => {
+      tx.insert(accounts).values({ id: accountId, username }).run();
+      tx.insert(users).values({ id: userId, accountId, email, passwordHash, role: input.role }).run();
+    });
+  } catch (error) {
+    // Two requests raced past the checks above; the unique indexes decided.
+    const again = validateNewUser(deps.db, { ...input, username, email });
+    if (Object.keys(again).length > 0) throw new ValidationError(again);
+    throw error;
+  }
+  deps.events.emit("account.created", { accountId });
+  return { accountId, userId };
+}
+
+function validateNewUser(db: Db, input: NewLocalUser): Record<string, string> {
+  const problems: Record<string, string> = {};
+  const { username, email, password, role } = input;
+  if (!USERNAME_PATTERN.test(username)) {
+    problems.username = "Use 1 to 30 lowercase letters, digits or underscores.";
+  } else if (reservedUsernames.has(username)) {
+    problems.username = "This name is reserved; choose another.";
+  } else if (findLocalAccount(db, username)) {
+    problems.username = "This name is taken.";
+  }
+  if (email.length > 254 || !EMAIL_PATTERN.test(email)) {
+    problems.email = "Enter an email address like name@example.com.";
+  } else if (db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = lower(${email})`).get()) {
+    problems.email = "An account already uses this email address.";
+  }
+  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
+    problems.password = `Use at least ${PASSWORD_MIN} characters (at most ${PASSWORD_MAX}).`;
+  }
+  if (!roles.includes(role)) {
+    problems.role = `Choose one of ${roles.join(", ")}.`;
+  } else if (role === "owner" && ownerExists(db)) {
+    problems.role = "This instance already has an owner.";
+  }
+  return problems;
+}
+
+/** A local account by username, regardless of case. */
+export function findLocalAccount(db: Db, username: string): LocalAccount | undefined {
+  return db
+    .select()
+    .from(accounts)
+    .where(and(sql`lower(${accounts.username}) = lower(${username})`, isNull(accounts.domain)))
+    .get();
+}
+
+export function ownerExists(db: Db): boolean {
+  return db.select({ id: users.id }).from(users).where(eq(users.role, "owner")).get() !== undefined;
+}
+
+export function countLocalUsers(db: Db): number {
+  return db.select({ n: count() }).from(users).where(isNull(users.disabledAt)).get()?.n ?? 0;
+}

@@ -1,0 +1,8 @@
+import type { Db } from "../db/open.ts";
+import type { DomainEvents } from "./events.ts";
+
+/** What core functions need, passed explicitly so tests build it from a real database. */
+export interface CoreDeps {
+  db: Db;
+  events: DomainEvents;
+}

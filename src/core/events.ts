@@ -1,0 +1,29 @@
+/**
+ * Domain events: core functions emit one after their transaction commits; federation (and
+ * later streaming) subscribe to turn them into activities and pushes. Handlers run after the
+ * emitter returns, so a slow subscriber never holds a database transaction open.
+ */
+export interface DomainEventMap {
+  "account.created": { accountId: string };
+}
+
+type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void | Promise<void>;
+
+export class DomainEvents {
+  readonly #listeners = new Map<keyof DomainEventMap, Listener<never>[]>();
+  readonly #onError: (error: unknown) => void;
+
+  constructor(onError: (error: unknown) => void = () => {}) {
+    this.#onError = onError;
+  }
+
+  on<K extends keyof DomainEventMap>(type: K, listener: Listener<K>): void {
+    this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), listener as Listener<never>]);
+  }
+
+  emit<K extends keyof DomainEventMap>(type: K, event: DomainEventMap[K]): void {
+    for (const listener of (this.#listeners.get(type) ?? []) as Listener<K>[]) {
+      queueMicrotask(() => Promise.resolve(listener(event)).catch(this.#onError));
+    }
+  }
+}

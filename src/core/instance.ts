@@ -1,0 +1,67 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { instanceSettings } from "../db/schema.ts";
+
+export const registrationModes = ["closed", "approval", "invite", "open"] as const;
+
+/** What the owner sets about the instance; stored as one row per key. */
+export interface InstanceSettings {
+  name: string;
+  description: string;
+  registrationMode: (typeof registrationModes)[number];
+  maxPostLength: number;
+}
+
+const defaults: InstanceSettings = {
+  name: "Skein",
+  description: "A small, friendly corner of the fediverse.",
+  registrationMode: "approval",
+  maxPostLength: 500,
+};
+
+export function getSettings(db: Db): InstanceSettings {
+  const stored = Object.fromEntries(db.select().from(instanceSettings).all().map((r) => [r.key, r.value]));
+  const settings = { ...defaults };
+  for (const key of Object.keys(defaults) as (keyof InstanceSettings)[]) {
+    if (key in stored) Object.assign(settings, { [key]: stored[key] });
+  }
+  return settings;
+}
+
+export function updateSettings(db: Db, patch: Partial<InstanceSettings>): void {
+  db.transaction((tx) => {
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      tx.insert(instanceSettings)
+        .values({ key, value })
+        .onConflictDoUpdate({ target: instanceSettings.key, set: { value, updatedAt: new Date() } })
+        .run();
+    }
+  });
+}
+
+/** Internal values kept beside the settings, never shown on a page. */
+export function getInternal(db: Db, key: string): unknown {
+  return db.select().from(instanceSettings).where(eq(instanceSettings.key, `internal:${key}`)).get()?.value;
+}
+
+export function setInternal(db: Db, key: string, value: unknown): void {
+  const k = `internal:${key}`;
+  if (value === undefined) {
+    db.delete(instanceSettings).where(eq(instanceSettings.key, k)).run();
+    return;
+  }
+  db.insert(instanceSettings)
+    .values({ key: k, value })
+    .onConflictDoUpdate({ target: instanceSettings.key, set: { value, updatedAt: new Date() } })
+    .run();
+}
+
+/** The instance's signing secret (CSRF and invite tokens), made on first start. */
+export function instanceSecret(db: Db): string {
+  const existing = getInternal(db, "secret");
+  if (typeof existing === "string") return existing;
+  const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  setInternal(db, "secret", secret);
+  return secret;
+}

@@ -1,0 +1,50 @@
+import { Database } from "bun:sqlite";
+import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
+import { FatalError } from "../fatal.ts";
+import * as schema from "./schema.ts";
+
+export type Db = BunSQLiteDatabase<typeof schema>;
+
+export interface OpenDatabase {
+  db: Db;
+  sqlite: Database;
+  path: string;
+}
+
+/** Opens (or creates) the SQLite database with the pragmas every connection needs. */
+export function openDatabase(path: string, options: { create?: boolean } = {}): OpenDatabase {
+  let sqlite: Database;
+  try {
+    sqlite = new Database(path, { create: options.create ?? true, strict: true });
+  } catch (error) {
+    throw new FatalError(`cannot open the database ${path}: ${errorText(error)}; check the data folder's permissions`);
+  }
+  try {
+    // Reading the header fails fast on a file that is not an SQLite database.
+    sqlite.query("PRAGMA schema_version").get();
+    sqlite.run("PRAGMA journal_mode = WAL");
+    sqlite.run("PRAGMA busy_timeout = 5000");
+    sqlite.run("PRAGMA foreign_keys = ON");
+    sqlite.run("PRAGMA synchronous = NORMAL");
+  } catch (error) {
+    sqlite.close();
+    throw new FatalError(
+      `the database ${path} cannot be read (${errorText(error)}); restore it from a backup or move it away to start afresh`,
+    );
+  }
+  return { db: drizzle({ client: sqlite, schema }), sqlite, path };
+}
+
+/** Closes cleanly: folds the WAL back into the database file. */
+export function closeDatabase({ sqlite }: OpenDatabase): void {
+  try {
+    sqlite.run("PRAGMA optimize");
+    sqlite.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  } finally {
+    sqlite.close();
+  }
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,9 @@
+// Files embedded into the executable through import attributes (see src/web/assets.ts).
+declare module "*.css" {
+  const content: string;
+  export default content;
+}
+declare module "htmx.org/dist/htmx.min.js" {
+  const path: string;
+  export default path;
+}

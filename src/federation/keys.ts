@@ -1,0 +1,39 @@
+import { exportJwk, generateCryptoKeyPair, importJwk } from "@fedify/fedify";
+import { eq } from "drizzle-orm";
+import { newId } from "../db/ids.ts";
+import type { Db } from "../db/open.ts";
+import { actorKeys, keyAlgorithms } from "../db/schema.ts";
+
+type Jwk = Parameters<typeof importJwk>[0];
+
+/**
+ * The key pairs of a local actor: RSA (for draft-cavage HTTP Signatures, `publicKey`) and
+ * Ed25519 (for Object Integrity Proofs, `assertionMethod`). Made the first time they are
+ * needed and kept in the database for good.
+ */
+export async function actorKeyPairs(db: Db, accountId: string): Promise<CryptoKeyPair[]> {
+  const stored = db.select().from(actorKeys).where(eq(actorKeys.accountId, accountId)).all();
+  const pairs: CryptoKeyPair[] = [];
+  for (const algorithm of keyAlgorithms) {
+    const row = stored.find((r) => r.algorithm === algorithm);
+    if (row) {
+      pairs.push({
+        publicKey: await importJwk(row.publicKey as Jwk, "public"),
+        privateKey: await importJwk(row.privateKey as Jwk, "private"),
+      });
+      continue;
+    }
+    const pair = await generateCryptoKeyPair(algorithm);
+    const values = { publicKey: await exportJwk(pair.publicKey), privateKey: await exportJwk(pair.privateKey) };
+    // Another request may have made them meanwhile: the stored pair wins.
+    const inserted = db
+      .insert(actorKeys)
+      .values({ id: newId(), accountId, algorithm, ...values })
+      .onConflictDoNothing()
+      .returning({ id: actorKeys.id })
+      .all();
+    if (inserted.length === 0) return actorKeyPairs(db, accountId);
+    pairs.push(pair);
+  }
+  return pairs;
+}

@@ -1,0 +1,176 @@
+import type { MessageQueue, MessageQueueDepth, MessageQueueEnqueueOptions, MessageQueueListenOptions } from "@fedify/fedify";
+import { getLogger } from "@logtape/logtape";
+import { eq, sql } from "drizzle-orm";
+import { newId } from "../db/ids.ts";
+import type { Db } from "../db/open.ts";
+import { queueMessages } from "../db/schema.ts";
+
+const logger = getLogger(["skein", "queue"]);
+
+export interface QueueOptions {
+  /** How often an idle worker looks for work another process may have queued. */
+  pollIntervalMs?: number;
+  /** Messages handled at once by one listen() call. */
+  concurrency?: number;
+  /** How long a claimed message stays reserved if its worker dies without a word. */
+  leaseMs?: number;
+}
+
+type Handler = (message: unknown) => Promise<void> | void;
+
+/**
+ * Fedify's message queue on our SQLite database. A message is deleted only after its handler
+ * returns; a handler that throws leaves it for a retry with backoff, and a process killed while
+ * handling leaves it locked until the next start calls releaseAbandoned(). Delays are stored as
+ * an absolute run time, so they hold across restarts. Messages that share an ordering key run
+ * one at a time, in the order they were queued.
+ */
+export class SqliteMessageQueue implements MessageQueue {
+  // Fedify retries failed deliveries itself, by queueing them again with a delay.
+  readonly nativeRetrial = false;
+  readonly #wake = new EventTarget();
+  readonly #poll: number;
+  readonly #concurrency: number;
+  readonly #lease: number;
+
+  constructor(
+    private readonly db: Db,
+    options: QueueOptions = {},
+  ) {
+    this.#poll = options.pollIntervalMs ?? 1000;
+    this.#concurrency = options.concurrency ?? 4;
+    this.#lease = options.leaseMs ?? 10 * 60_000;
+  }
+
+  async enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
+    await this.enqueueMany([message], options);
+  }
+
+  async enqueueMany(messages: readonly unknown[], options?: MessageQueueEnqueueOptions): Promise<void> {
+    if (messages.length === 0) return;
+    const delay = options?.delay ? Math.max(0, options.delay.total("millisecond")) : 0;
+    const runAt = new Date(Date.now() + delay);
+    const orderingKey = options?.orderingKey ?? null;
+    this.db
+      .insert(queueMessages)
+      .values(messages.map((message) => ({ id: newId(), message, orderingKey, runAt })))
+      .run();
+    this.#wake.dispatchEvent(new Event("enqueued"));
+  }
+
+  async listen(handler: Handler, options: MessageQueueListenOptions = {}): Promise<void> {
+    const workers = Array.from({ length: this.#concurrency }, () => this.#work(handler, options.signal));
+    await Promise.all(workers);
+  }
+
+  async getDepth(): Promise<MessageQueueDepth> {
+    const now = Date.now();
+    const row = this.db
+      .select({
+        queued: sql<number>`count(*)`,
+        ready: sql<number>`coalesce(sum(${queueMessages.runAt} <= ${now}), 0)`,
+      })
+      .from(queueMessages)
+      .where(sql`${queueMessages.lockedUntil} IS NULL OR ${queueMessages.lockedUntil} < ${now}`)
+      .get() ?? { queued: 0, ready: 0 };
+    return { queued: row.queued, ready: row.ready, delayed: row.queued - row.ready };
+  }
+
+  /**
+   * Frees messages whose worker died (kill -9, power loss). Call once at start, when no other
+   * process serves this data folder. Returns how many were freed.
+   */
+  releaseAbandoned(): number {
+    return this.db
+      .update(queueMessages)
+      .set({ lockedUntil: null })
+      .where(sql`${queueMessages.lockedUntil} IS NOT NULL`)
+      .returning({ id: queueMessages.id })
+      .all().length;
+  }
+
+  async #work(handler: Handler, signal?: AbortSignal): Promise<void> {
+    while (!signal?.aborted) {
+      let job: { id: string; message: unknown; attempts: number } | undefined;
+      try {
+        job = this.#claim();
+      } catch (error) {
+        logger.error("Cannot read the queue: {error}", { error });
+      }
+      if (!job) {
+        await this.#idle(signal);
+        continue;
+      }
+      try {
+        await handler(job.message);
+        this.db.delete(queueMessages).where(eq(queueMessages.id, job.id)).run();
+      } catch (error) {
+        const retryIn = Math.min(5_000 * 2 ** job.attempts, 3_600_000);
+        logger.warning("Queued message {id} failed (attempt {attempt}); retrying in {retryIn} ms: {error}", {
+          id: job.id,
+          attempt: job.attempts + 1,
+          retryIn,
+          error,
+        });
+        this.#release(job.id, retryIn, error);
+      }
+      // A message that waited behind this one's ordering key may run now.
+      this.#wake.dispatchEvent(new Event("enqueued"));
+    }
+  }
+
+  /** Reserves the oldest ready message whose ordering key is not held by an earlier one. */
+  #claim(): { id: string; message: unknown; attempts: number } | undefined {
+    const now = Date.now();
+    const q = queueMessages;
+    return this.db
+      .update(q)
+      .set({ lockedUntil: new Date(now + this.#lease) })
+      .where(sql`${q.id} = (
+        SELECT c.id FROM queue_messages c
+        WHERE c.run_at <= ${now} AND (c.locked_until IS NULL OR c.locked_until < ${now})
+          AND (c.ordering_key IS NULL OR NOT EXISTS (
+            SELECT 1 FROM queue_messages o
+            WHERE o.ordering_key = c.ordering_key AND o.id <> c.id
+              AND (o.id < c.id OR o.locked_until >= ${now})))
+        ORDER BY c.run_at, c.id LIMIT 1)`)
+      .returning({ id: q.id, message: q.message, attempts: q.attempts })
+      .get();
+  }
+
+  #release(id: string, retryIn: number, error: unknown): void {
+    this.db
+      .update(queueMessages)
+      .set({
+        lockedUntil: null,
+        runAt: new Date(Date.now() + retryIn),
+        attempts: sql`${queueMessages.attempts} + 1`,
+        lastError: String(error).slice(0, 1000),
+      })
+      .where(eq(queueMessages.id, id))
+      .run();
+  }
+
+  /** Sleeps until the next delayed message is due, a local enqueue, the poll interval or abort. */
+  #idle(signal?: AbortSignal): Promise<void> {
+    const next = this.db
+      .select({ runAt: sql<number | null>`min(${queueMessages.runAt})` })
+      .from(queueMessages)
+      .where(sql`${queueMessages.lockedUntil} IS NULL`)
+      .get()?.runAt;
+    // A due message we could not claim waits behind its ordering key: the wake-up comes then.
+    const untilNext = next == null ? 0 : next - Date.now();
+    const wait = untilNext > 0 ? Math.min(this.#poll, untilNext) : this.#poll;
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wake.removeEventListener("enqueued", done);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, wait);
+      this.#wake.addEventListener("enqueued", done);
+      signal?.addEventListener("abort", done);
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import {
+  configure,
+  defaultTextFormatter,
+  getConsoleSink,
+  jsonLinesFormatter,
+  type LogRecord,
+  reset,
+} from "@logtape/logtape";
+import type { Config } from "./config.ts";
+
+/** Text lines carry the request id of the request they were logged in, when there is one. */
+function textWithRequestId(record: LogRecord): string {
+  const line = defaultTextFormatter(record);
+  const id = record.properties.requestId;
+  return typeof id === "string" ? line.replace(/\n?$/, ` [req ${id}]\n`) : line;
+}
+
+/**
+ * Structured logs through LogTape, the logger Fedify writes to as well. The request id is
+ * put in the implicit context (withContext) by the HTTP layer, so every line logged while
+ * serving a request, Fedify's included, carries it.
+ */
+export async function configureLogging(config: Pick<Config, "logLevel" | "logFormat">): Promise<void> {
+  await reset();
+  await configure({
+    contextLocalStorage: new AsyncLocalStorage(),
+    sinks: {
+      console: getConsoleSink({ formatter: config.logFormat === "json" ? jsonLinesFormatter : textWithRequestId }),
+    },
+    loggers: [
+      { category: ["skein"], sinks: ["console"], lowestLevel: config.logLevel },
+      // Fedify is chatty at info; its warnings and errors are what an operator needs.
+      { category: ["fedify"], sinks: ["console"], lowestLevel: config.logLevel === "debug" ? "debug" : "warning" },
+      { category: ["logtape", "meta"], sinks: ["console"], lowestLevel: "warning" },
+    ],
+  });
+}

@@ -1,0 +1,21 @@
+import { Elysia } from "elysia";
+import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };
+import htmxPackage from "htmx.org/package.json" with { type: "json" };
+import styleCss from "../../views/assets/style.css" with { type: "text" };
+
+// Asset paths carry a version, so browsers may cache them for a year without going stale.
+const styleHash = Bun.hash(styleCss).toString(36);
+export const assetPaths = {
+  htmx: `/assets/htmx-${htmxPackage.version}.min.js`,
+  style: `/assets/style-${styleHash}.css`,
+};
+
+const immutable = "public, max-age=31536000, immutable";
+
+export const assetRoutes = new Elysia({ name: "assets" })
+  .get(assetPaths.htmx, () => new Response(Bun.file(htmxPath), {
+    headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": immutable },
+  }))
+  .get(assetPaths.style, () => new Response(styleCss, {
+    headers: { "content-type": "text/css; charset=utf-8", "cache-control": immutable },
+  }));

@@ -1,0 +1,35 @@
+import { ErrorPage } from "../../views/errors.tsx";
+
+const statuses: Record<string, [number, string, string]> = {
+  NOT_FOUND: [404, "Page not found", "There is nothing at this address. It may have been moved or deleted."],
+  VALIDATION: [400, "Request not understood", "Some fields of the request were missing or not valid."],
+  PARSE: [400, "Request not understood", "The request body could not be read."],
+  INVALID_COOKIE_SIGNATURE: [400, "Request not understood", "A cookie was not valid; sign in again."],
+};
+const internal: [number, string, string] = [500, "Something went wrong", "The server failed to answer. Try again in a moment."];
+
+/** Errors as a page for browsers and as {"error": …} for API clients and servers. */
+export function errorResponse(
+  code: string | number,
+  request: Request,
+  headers: Record<string, string | number>,
+  instanceName: () => string,
+): Response {
+  const [status, title, message] = statuses[String(code)] ?? internal;
+  const path = new URL(request.url).pathname;
+  const wantsJson =
+    path.startsWith("/api/") || path.startsWith("/oauth/") || path.startsWith("/.well-known/") ||
+    !(request.headers.get("accept") ?? "text/html").includes("text/html");
+  const init = { status, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])) };
+  if (wantsJson) return Response.json({ error: message }, init);
+  const page = <ErrorPage instanceName={safeName(instanceName)} status={status} title={title} message={message} />;
+  return new Response(String(page), { ...init, headers: { ...init.headers, "content-type": "text/html; charset=utf-8" } });
+}
+
+function safeName(instanceName: () => string): string {
+  try {
+    return instanceName();
+  } catch {
+    return "Skein"; // the error may be the database itself
+  }
+}

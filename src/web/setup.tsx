@@ -1,0 +1,67 @@
+import { Elysia, t } from "elysia";
+import { SetupClosedPage, SetupDonePage, SetupPage } from "../../views/setup.tsx";
+import type { CoreDeps } from "../core/deps.ts";
+import { CoreError, ValidationError } from "../core/errors.ts";
+import { getSettings } from "../core/instance.ts";
+import { completeSetup, isValidSetupToken } from "../core/setup.ts";
+import { ownerExists } from "../core/accounts.ts";
+
+const setupForm = t.Object({
+  token: t.String({ maxLength: 200 }),
+  username: t.String({ maxLength: 100 }),
+  email: t.String({ maxLength: 320 }),
+  password: t.String({ maxLength: 1024 }),
+  password_confirmation: t.String({ maxLength: 1024 }),
+});
+
+/** The first-start page: the one-time link printed by the server opens a form for the owner. */
+export function setupRoutes(deps: CoreDeps, baseUrl: URL) {
+  const name = () => getSettings(deps.db).name;
+  const closed = (message: string) => <SetupClosedPage instanceName={name()} message={message} />;
+
+  return new Elysia({ name: "setup" })
+    .get(
+      "/setup",
+      ({ query, set }) => {
+        if (ownerExists(deps.db)) {
+          set.status = 410;
+          return closed("This instance already has an owner.");
+        }
+        if (!isValidSetupToken(deps.db, query.token ?? "")) {
+          set.status = 403;
+          return closed("Use the newest setup link that the server printed when it started.");
+        }
+        return <SetupPage instanceName={name()} token={query.token ?? ""} />;
+      },
+      { query: t.Object({ token: t.Optional(t.String({ maxLength: 200 })) }) },
+    )
+    .post(
+      "/setup",
+      async ({ body, set }) => {
+        const values = { username: body.username, email: body.email };
+        const form = (errors: Record<string, string>, message?: string) => (
+          <SetupPage instanceName={name()} token={body.token} values={values} errors={errors} message={message} />
+        );
+        if (body.password !== body.password_confirmation) {
+          set.status = 422;
+          return form({ password_confirmation: "The two passwords differ." });
+        }
+        try {
+          const { username, email, password } = body;
+          await completeSetup(deps, body.token, { username, email, password });
+        } catch (error) {
+          if (error instanceof ValidationError) {
+            set.status = 422;
+            return form(error.fields);
+          }
+          if (error instanceof CoreError) {
+            set.status = error.status;
+            return closed(error.message);
+          }
+          throw error;
+        }
+        return <SetupDonePage instanceName={name()} handle={`@${body.username.trim()}@${baseUrl.host}`} />;
+      },
+      { body: setupForm },
+    );
+}

@@ -1,0 +1,24 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { migrate } from "../../src/db/migrate.ts";
+import { type OpenDatabase, openDatabase } from "../../src/db/open.ts";
+
+export function tempDir(prefix = "skein-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A migrated database in a fresh temporary folder; `cleanup` closes and removes it. */
+export function tempDatabase(): OpenDatabase & { dir: string; cleanup(): void } {
+  const dir = tempDir();
+  const opened = openDatabase(join(dir, "skein.db"));
+  migrate(opened.sqlite, opened.path);
+  return {
+    ...opened,
+    dir,
+    cleanup() {
+      opened.sqlite.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
