@@ -85,12 +85,12 @@ export function loadConfig({ flags = {}, env = {}, cwd = process.cwd() }: Config
     fromEnv[key] = value;
   }
   const pick = (key: ConfigKey, file: Partial<Record<ConfigKey, Raw>> = {}) =>
-    [
+    ([
       [flags[key], `--${key}`],
       [fromEnv[key], envName(key)],
       [file[key], `${key} in skein.toml`],
       [defaults[key], `default ${key}`],
-    ].find(([value]) => value !== undefined) as [Raw | undefined, string];
+    ].find(([value]) => value !== undefined) ?? [undefined, key]) as [Raw | undefined, string];
 
   const [rawData, dataSource] = pick("data");
   const data = parseKey("data", rawData ?? "", dataSource, cwd) as string;

@@ -1,17 +1,19 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import {
   configure,
-  defaultTextFormatter,
   getConsoleSink,
+  getTextFormatter,
   jsonLinesFormatter,
   type LogRecord,
   reset,
 } from "@logtape/logtape";
 import type { Config } from "./config.ts";
 
+const plainText = getTextFormatter({ value: "bare" });
+
 /** Text lines carry the request id of the request they were logged in, when there is one. */
 function textWithRequestId(record: LogRecord): string {
-  const line = defaultTextFormatter(record);
+  const line = plainText(record);
   const id = record.properties.requestId;
   return typeof id === "string" ? line.replace(/\n?$/, ` [req ${id}]\n`) : line;
 }

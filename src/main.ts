@@ -1,0 +1,201 @@
+#!/usr/bin/env bun
+// The command line: `skein` with no arguments serves the instance.
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type ConfigKey, configKeys, envName, isBooleanKey, isConfigKey, loadConfig } from "./config.ts";
+import { createLocalUser } from "./core/accounts.ts";
+import { ValidationError } from "./core/errors.ts";
+import { DomainEvents } from "./core/events.ts";
+import { closeDatabase, errorText, openDatabase } from "./db/open.ts";
+import { roles, type Role } from "./db/schema.ts";
+import { FatalError } from "./fatal.ts";
+import { configureLogging } from "./log.ts";
+import { openInstanceDatabase, startServer } from "./server.ts";
+import { VERSION } from "./version.ts";
+
+const HELP = `Skein ${VERSION}: a small, self-hosted, federated microblogging server.
+
+Usage:
+  skein [serve]                         start the instance (the default)
+  skein user create NAME --email EMAIL --role owner|admin|moderator|user
+                                        create a local user; the password is read from standard input
+  skein backup FILE                     write a consistent copy of the database, even while serving
+  skein migrate                         apply pending database migrations and exit
+  skein version                         print the version
+  skein help                            print this help
+
+Configuration (flag, environment variable; flags win, then the environment, then
+DATA/skein.toml, then the default):
+${configKeys.map((k) => `  --${k.padEnd(25)} ${envName(k)}`).join("\n")}
+
+Examples:
+  skein --url https://social.example --listen 127.0.0.1:3000
+  echo "a long passphrase" | skein user create alice --email alice@example.com --role admin
+  skein backup /var/backups/skein-$(date +%F).db --data /srv/skein-data
+`;
+
+type Flags = Record<string, string | true>;
+
+interface Parsed {
+  words: string[];
+  flags: Flags;
+}
+
+function usage(message: string): FatalError {
+  return new FatalError(`${message}; run \`skein help\` for usage`, 2);
+}
+
+/** Splits arguments into command words and --flags; `allowed` names the command's own flags. */
+function parseArgs(argv: string[], allowed: string[]): Parsed {
+  const words: string[] = [];
+  const flags: Flags = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith("--")) {
+      words.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const known = allowed.includes(name) || isConfigKey(name);
+    if (!known) throw usage(`unknown option --${name}`);
+    if (inline !== undefined) flags[name] = inline;
+    else if (isConfigKey(name) && isBooleanKey(name)) flags[name] = true;
+    else {
+      const next = argv[++i];
+      if (next === undefined || next.startsWith("--")) throw usage(`--${name} needs a value`);
+      flags[name] = next;
+    }
+  }
+  return { words, flags };
+}
+
+function configFrom(flags: Flags) {
+  const configFlags: Partial<Record<ConfigKey, string | boolean>> = {};
+  for (const key of configKeys) if (flags[key] !== undefined) configFlags[key] = flags[key];
+  return loadConfig({ flags: configFlags, env: process.env });
+}
+
+async function serve(flags: Flags) {
+  const config = configFrom(flags);
+  await configureLogging(config);
+  const running = await startServer(config);
+  const shutdown = async () => {
+    await running.stop();
+    process.exit(0);
+  };
+  process.once("SIGTERM", shutdown);
+  process.once("SIGINT", shutdown);
+}
+
+async function readPassword(prompt: string): Promise<string> {
+  const tty = process.stdin.isTTY;
+  if (tty) {
+    process.stderr.write(prompt);
+    Bun.spawnSync(["stty", "-echo"], { stdin: "inherit" });
+  }
+  try {
+    for await (const line of console) return line;
+    return "";
+  } finally {
+    if (tty) {
+      Bun.spawnSync(["stty", "echo"], { stdin: "inherit" });
+      process.stderr.write("\n");
+    }
+  }
+}
+
+async function userCreate(words: string[], flags: Flags) {
+  const [name, ...extra] = words;
+  if (!name || extra.length > 0) throw usage("expected: skein user create NAME --email EMAIL --role ROLE");
+  const email = flags.email;
+  const role = flags.role;
+  if (typeof email !== "string") throw usage("--email EMAIL is required");
+  if (typeof role !== "string" || !roles.includes(role as Role)) throw usage(`--role must be one of ${roles.join(", ")}`);
+  const config = configFrom(flags);
+  await configureLogging({ ...config, logLevel: "warning" });
+  const password = await readPassword(`Password for ${name}: `);
+  const database = openInstanceDatabase(config);
+  try {
+    await createLocalUser({ db: database.db, events: new DomainEvents() }, { username: name, email, password, role: role as Role });
+    console.log(`Created ${role} @${name}@${config.url.host}.`);
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new FatalError(Object.entries(error.fields).map(([field, message]) => `${field}: ${message}`).join(" "));
+    }
+    throw error;
+  } finally {
+    closeDatabase(database);
+  }
+}
+
+async function backup(words: string[], flags: Flags) {
+  const [file, ...extra] = words;
+  if (!file || extra.length > 0) throw usage("expected: skein backup FILE");
+  const target = resolve(file);
+  if (existsSync(target)) throw new FatalError(`${target} already exists; choose a new file name`);
+  const config = configFrom(flags);
+  const source = join(config.data, "skein.db");
+  if (!existsSync(source)) throw new FatalError(`no database at ${source}; point --data at the instance's data folder`);
+  const { sqlite } = openDatabase(source, { create: false });
+  try {
+    // VACUUM INTO reads one consistent snapshot, even while the server writes (WAL).
+    sqlite.run("VACUUM INTO ?", [target]);
+  } catch (error) {
+    throw new FatalError(`cannot write the backup to ${target} (${errorText(error)}); check the folder and free space`);
+  } finally {
+    sqlite.close();
+  }
+  console.log(`Backed up ${source} to ${target}. Copy the media folder beside it as well.`);
+}
+
+async function main(argv: string[]) {
+  const first = argv[0];
+  const command = first && (!first.startsWith("-") || ["--version", "--help", "-h"].includes(first)) ? first : "serve";
+  const rest = command === argv[0] ? argv.slice(1) : argv;
+  switch (command) {
+    case "serve": {
+      const { words, flags } = parseArgs(rest, []);
+      if (words.length > 0) throw usage(`unexpected argument ${words[0]}`);
+      return serve(flags);
+    }
+    case "user": {
+      const { words, flags } = parseArgs(rest, ["email", "role"]);
+      if (words[0] !== "create") throw usage("expected: skein user create NAME --email EMAIL --role ROLE");
+      return userCreate(words.slice(1), flags);
+    }
+    case "backup": {
+      const { words, flags } = parseArgs(rest, []);
+      return backup(words, flags);
+    }
+    case "migrate": {
+      const { words, flags } = parseArgs(rest, []);
+      if (words.length > 0) throw usage(`unexpected argument ${words[0]}`);
+      const config = configFrom(flags);
+      await configureLogging(config);
+      closeDatabase(openInstanceDatabase(config));
+      return;
+    }
+    case "version":
+    case "--version":
+      console.log(`skein ${VERSION}`);
+      return;
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(HELP);
+      return;
+    default:
+      throw usage(`unknown command ${command}`);
+  }
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof FatalError) {
+    console.error(`skein: ${error.message}`);
+    process.exit(error.exitCode);
+  }
+  console.error(`skein: unexpected error: ${errorText(error)}`);
+  process.exit(1);
+}

@@ -1,0 +1,147 @@
+import { accessSync, constants, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { getLogger, withContext } from "@logtape/logtape";
+import type { Server } from "bun";
+import { createApp } from "./app.ts";
+import type { Config } from "./config.ts";
+import { ownerExists } from "./core/accounts.ts";
+import { DomainEvents } from "./core/events.ts";
+import { instanceSecret } from "./core/instance.ts";
+import { createSetupToken } from "./core/setup.ts";
+import { migrate } from "./db/migrate.ts";
+import { closeDatabase, errorText, type OpenDatabase, openDatabase } from "./db/open.ts";
+import { FatalError } from "./fatal.ts";
+import { createSkeinFederation } from "./federation/federation.ts";
+import { SqliteMessageQueue } from "./federation/queue.ts";
+import { withSecurityHeaders } from "./web/security.ts";
+
+const logger = getLogger(["skein", "server"]);
+const accessLog = getLogger(["skein", "http"]);
+
+export interface RunningServer {
+  url: URL;
+  server: Server<undefined>;
+  database: OpenDatabase;
+  /** Stops accepting, finishes requests and queued work in flight, closes the database. */
+  stop(): Promise<void>;
+}
+
+/** Creates the data folder if needed and checks that it can be written. */
+export function prepareDataFolder(dir: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new FatalError(`cannot use the data folder ${dir} (${errorText(error)}); choose another with --data or fix its permissions`);
+  }
+  return join(dir, "skein.db");
+}
+
+/** Opens and migrates the database of a data folder. */
+export function openInstanceDatabase(config: Pick<Config, "data">): OpenDatabase {
+  const database = openDatabase(prepareDataFolder(config.data));
+  try {
+    migrate(database.sqlite, database.path);
+  } catch (error) {
+    database.sqlite.close();
+    throw error;
+  }
+  return database;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  if (config.allowPrivateAddresses) {
+    logger.warning("allow-private-addresses is on: federation may reach loopback and private hosts. Use it for tests only.");
+  }
+  const database = openInstanceDatabase(config);
+  const { db, sqlite } = database;
+  instanceSecret(db);
+
+  const events = new DomainEvents((error) => logger.error("A domain event handler failed: {error}", { error }));
+  const queue = new SqliteMessageQueue(db);
+  const abandoned = queue.releaseAbandoned();
+  if (abandoned > 0) logger.info("Resuming {abandoned} queued messages left by the last run", { abandoned });
+  const federation = createSkeinFederation({ db, config, queue });
+  const app = createApp({ db, sqlite, events, config, federation }).compile();
+
+  let server: Server<undefined>;
+  try {
+    server = Bun.serve({
+      hostname: config.listen.hostname,
+      port: config.listen.port,
+      tls: config.tls ? { cert: Bun.file(config.tls.cert), key: Bun.file(config.tls.key) } : undefined,
+      maxRequestBodySize: config.bodyLimit,
+      fetch: (request, srv) => handle(app, request, srv.requestIP(request)?.address),
+      error: (error) => {
+        logger.error("Unhandled error: {error}", { error });
+        return withSecurityHeaders(new Response("Internal Server Error", { status: 500 }));
+      },
+    });
+  } catch (error) {
+    database.sqlite.close();
+    throw listenError(config, error);
+  }
+
+  const queueStop = new AbortController();
+  const queueDone = federation.startQueue(undefined, { signal: queueStop.signal });
+
+  const listening = `${config.tls ? "https" : "http"}://${formatHost(config.listen.hostname)}:${server.port}`;
+  logger.info("Skein serves {url} on {listening}, data in {data}", { url: config.url.href, listening, data: config.data });
+  if (!ownerExists(db)) {
+    const link = new URL(`/setup?token=${createSetupToken(db)}`, config.url).href;
+    logger.info("No owner yet. Open this one-time link to create the owner account: {link}", { link });
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info("Stopping: finishing requests in flight");
+      await server.stop();
+      queueStop.abort();
+      await Promise.race([queueDone, Bun.sleep(10_000)]);
+      closeDatabase(database);
+      logger.info("Stopped cleanly");
+    })());
+
+  return { url: new URL(listening), server, database, stop };
+}
+
+/** Every request gets an id, carried by the logs written while serving it and by the response. */
+async function handle(app: { handle(request: Request): Promise<Response> }, request: Request, ip?: string) {
+  // A proxy's id is kept so its logs and ours line up; anything odd-looking is replaced.
+  const given = request.headers.get("x-request-id") ?? "";
+  const requestId = /^[\w.-]{8,64}$/.test(given) ? given : Bun.randomUUIDv7();
+  const started = performance.now();
+  return withContext({ requestId }, async () => {
+    const response = await app.handle(request);
+    response.headers.set("x-request-id", requestId);
+    const url = new URL(request.url);
+    accessLog.info("{method} {path} {status} {ms}ms", {
+      method: request.method,
+      path: url.pathname,
+      status: response.status,
+      ms: Math.round(performance.now() - started),
+      ip,
+    });
+    return response;
+  });
+}
+
+function listenError(config: Config, error: unknown): FatalError {
+  const where = `${formatHost(config.listen.hostname)}:${config.listen.port}`;
+  const code = (error as { code?: string }).code;
+  if (code === "EADDRINUSE") {
+    return new FatalError(`cannot listen on ${where}: the port is in use; stop the other program or choose another with --listen`);
+  }
+  if (code === "EACCES") {
+    return new FatalError(`cannot listen on ${where}: permission denied; use a port above 1023 or a reverse proxy`);
+  }
+  if (config.tls) {
+    return new FatalError(`cannot serve HTTPS on ${where} (${errorText(error)}); check --tls-cert and --tls-key`);
+  }
+  return new FatalError(`cannot listen on ${where} (${errorText(error)}); check --listen`);
+}
+
+function formatHost(hostname: string): string {
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}

@@ -1,0 +1,98 @@
+import { expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { embeddedMigrations, type Migration, migrate } from "../src/db/migrate.ts";
+import { openDatabase } from "../src/db/open.ts";
+import { FatalError } from "../src/fatal.ts";
+import { tempDir } from "./helpers/db.ts";
+
+const tables = (path: string) =>
+  openDatabase(path)
+    .sqlite.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .all()
+    .map((r) => r.name);
+
+const extra: Migration = {
+  tag: "9999_test_bio_links",
+  hash: "test",
+  statements: ["ALTER TABLE accounts ADD COLUMN bio_links TEXT DEFAULT '[]' NOT NULL"],
+};
+
+test("the embedded migrations are the ones in drizzle/", () => {
+  const files = readdirSync(join(import.meta.dir, "../drizzle")).filter((f) => f.endsWith(".sql"));
+  expect(embeddedMigrations.map((m) => `${m.tag}.sql`)).toEqual(files.sort());
+  expect(embeddedMigrations[0]?.statements.length).toBeGreaterThan(5);
+});
+
+test("an empty database gets every table, with WAL and foreign keys on", () => {
+  const path = join(tempDir(), "skein.db");
+  const { sqlite } = openDatabase(path);
+  const result = migrate(sqlite, path);
+  expect(result.applied).toEqual(embeddedMigrations.map((m) => m.tag));
+  expect(result.backup).toBeUndefined(); // nothing to lose yet
+  expect(tables(path)).toEqual(
+    expect.arrayContaining(["accounts", "users", "sessions", "instance_settings", "actor_keys", "fedify_kv", "queue_messages", "schema_migrations"]),
+  );
+  expect(sqlite.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
+  expect(sqlite.query("PRAGMA foreign_keys").get()).toEqual({ foreign_keys: 1 });
+  expect(migrate(sqlite, path).applied).toEqual([]); // a second start changes nothing
+});
+
+test("an existing database is backed up beside it, then migrated, keeping its rows", () => {
+  const dir = tempDir();
+  const path = join(dir, "skein.db");
+  const { sqlite } = openDatabase(path);
+  migrate(sqlite, path);
+  sqlite.run("INSERT INTO accounts (id, username) VALUES ('01', 'alice')");
+
+  const result = migrate(sqlite, path, [...embeddedMigrations, extra]);
+  expect(result.applied).toEqual([extra.tag]);
+  expect(result.backup).toStartWith(join(dir, `skein-before-${extra.tag}-`));
+  expect(sqlite.query("SELECT username, bio_links FROM accounts").get()).toEqual({ username: "alice", bio_links: "[]" });
+
+  const backup = openDatabase(result.backup!).sqlite;
+  expect(backup.query("SELECT username FROM accounts").get()).toEqual({ username: "alice" });
+  expect(backup.query("SELECT count(*) AS n FROM schema_migrations WHERE tag = ?").get(extra.tag)).toEqual({ n: 0 });
+});
+
+test("a migration that fails leaves the database as it was", () => {
+  const path = join(tempDir(), "skein.db");
+  const { sqlite } = openDatabase(path);
+  migrate(sqlite, path);
+  const broken: Migration = { tag: "9998_broken", hash: "x", statements: ["CREATE TABLE half_done (id TEXT)", "SELECT * FROM no_such_table"] };
+  expect(() => migrate(sqlite, path, [...embeddedMigrations, broken])).toThrow(/no_such_table/);
+  expect(tables(path)).not.toContain("half_done");
+  expect(sqlite.query("SELECT count(*) AS n FROM schema_migrations").get()).toEqual({ n: embeddedMigrations.length });
+});
+
+test("a database from a newer Skein is refused before anything is written", () => {
+  const path = join(tempDir(), "skein.db");
+  const { sqlite } = openDatabase(path);
+  migrate(sqlite, path, [...embeddedMigrations, extra]);
+  sqlite.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  const before = readFileSync(path);
+  const error = (() => {
+    try {
+      migrate(sqlite, path);
+    } catch (e) {
+      return e;
+    }
+  })();
+  expect(error).toBeInstanceOf(FatalError);
+  expect((error as Error).message).toMatch(/has schema 9999_test_bio_links, newer than this Skein knows .* run a newer Skein or restore a backup/);
+  sqlite.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  expect(readFileSync(path).equals(before)).toBe(true);
+});
+
+test("a database of another program is refused", () => {
+  const path = join(tempDir(), "other.db");
+  const { sqlite } = openDatabase(path);
+  sqlite.run("CREATE TABLE notes (id INTEGER)");
+  expect(() => migrate(sqlite, path)).toThrow(/is not a Skein database/);
+});
+
+test("a file that is not a database gives one clear line", () => {
+  const path = join(tempDir(), "skein.db");
+  Bun.write(path, "this is not sqlite at all, just text that is long enough to be a header......");
+  expect(() => openDatabase(path)).toThrow(/the database .* cannot be read \(.*\); restore it from a backup/);
+});
