@@ -27,18 +27,18 @@ export function createApp(deps: AppDeps) {
   const { config } = deps;
   return new Elysia()
     .use(securityPlugin)
-    .use(federationPlugin(deps.federation, config.url, withSecurityHeaders))
-    .use(html({ contentType: "text/html; charset=utf-8" }))
-    .use(assetRoutes)
-    .use(healthRoutes(deps.sqlite))
-    .use(homeRoutes(deps, config.url))
-    .use(setupRoutes(deps, config.url))
     .onError(({ code, error, request, set }) => {
       if (code !== "NOT_FOUND" && code !== "VALIDATION" && code !== "PARSE") {
         logger.error("{method} {url} failed: {error}", { method: request.method, url: request.url, error });
       }
       return errorResponse(code, request, set.headers, () => getSettings(deps.db).name);
-    });
+    })
+    .use(federationPlugin(deps.federation, config.url, withSecurityHeaders))
+    .use(html({ contentType: "text/html; charset=utf-8" }))
+    .use(assetRoutes)
+    .use(healthRoutes(deps.sqlite))
+    .use(homeRoutes(deps, config.url))
+    .use(setupRoutes(deps, config.url));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Layout } from "./layout.tsx";
 
 export function ErrorPage({ instanceName, status, title, message }: { instanceName: string; status: number; title: string; message: string }) {

@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Layout } from "./layout.tsx";
 
 export interface HomeProps {

@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { ErrorPage } from "../../views/errors.tsx";
 
 const statuses: Record<string, [number, string, string]> = {

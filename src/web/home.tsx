@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Elysia } from "elysia";
 import { HomePage } from "../../views/home.tsx";
 import { countLocalUsers, ownerExists } from "../core/accounts.ts";

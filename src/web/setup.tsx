@@ -1,3 +1,4 @@
+/** @jsxImportSource @kitajs/html */
 import { Elysia, t } from "elysia";
 import { SetupClosedPage, SetupDonePage, SetupPage } from "../../views/setup.tsx";
 import type { CoreDeps } from "../core/deps.ts";

@@ -1,0 +1,137 @@
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Database } from "bun:sqlite";
+import { runCli, startInstance } from "./helpers/instance.ts";
+import { tempDir } from "./helpers/db.ts";
+
+const oneLine = (text: string) => text.trim().split("\n").length === 1;
+
+describe("commands", () => {
+  test("help and version", async () => {
+    const help = await runCli(["help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("skein user create NAME --email EMAIL --role owner|admin|moderator|user");
+    expect(help.stdout).toContain("--allow-private-addresses");
+    const version = await runCli(["version"]);
+    expect(version.stdout.trim()).toMatch(/^skein \d+\.\d+\.\d+$/);
+  });
+
+  test("usage mistakes say what was expected and exit 2", async () => {
+    for (const args of [["frobnicate"], ["serve", "--colour", "blue"], ["user", "delete", "x"], ["backup"], ["serve", "--url"]]) {
+      const result = await runCli(args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^skein: .*; run `skein help` for usage\n$/);
+    }
+  });
+
+  test("a bad configuration value stops the start with one line naming the key", async () => {
+    const result = await runCli(["--url", "ftp://x.example"]);
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toBe(true);
+    expect(result.stderr).toContain("--url");
+    const env = await runCli([], { env: { SKEIN_LISTEN: "nowhere" } });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toContain("SKEIN_LISTEN");
+  });
+});
+
+describe("skein user create", () => {
+  test("creates a user with the password from standard input", async () => {
+    const cwd = tempDir();
+    const ok = await runCli(["user", "create", "alice", "--email", "alice@example.com", "--role", "admin"], { cwd, stdin: "a long passphrase\n" });
+    expect(ok.stderr).toBe("");
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("Created admin @alice@localhost:3000.");
+    const db = new Database(join(cwd, "skein-data/skein.db"));
+    const row = db.query<{ role: string; password_hash: string }, []>("SELECT role, password_hash FROM users").get();
+    expect(row?.role).toBe("admin");
+    expect(await Bun.password.verify("a long passphrase", row!.password_hash)).toBe(true);
+
+    const again = await runCli(["user", "create", "alice", "--email", "other@example.com", "--role", "user"], { cwd, stdin: "a long passphrase\n" });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe("skein: username: This name is taken.\n");
+    const weak = await runCli(["user", "create", "bob", "--email", "bob@example.com", "--role", "user"], { cwd, stdin: "short\n" });
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain("password: Use at least 8 characters");
+  });
+
+  test("refuses a missing or unknown role and a password given as a flag", async () => {
+    expect((await runCli(["user", "create", "c", "--email", "c@example.com"])).code).toBe(2);
+    expect((await runCli(["user", "create", "c", "--email", "c@example.com", "--role", "god"])).stderr).toContain("--role must be one of owner, admin, moderator, user");
+    expect((await runCli(["user", "create", "c", "--email", "c@example.com", "--role", "user", "--password", "x"])).stderr).toContain("unknown option --password");
+  });
+});
+
+describe("skein backup", () => {
+  test("copies the database consistently while the server runs", async () => {
+    const cwd = tempDir();
+    const data = join(cwd, "data");
+    await runCli(["user", "create", "alice", "--email", "alice@example.com", "--role", "owner", "--data", data], { cwd, stdin: "a long passphrase\n" });
+    const instance = await startInstance({ cwd, dataDir: data });
+    try {
+      const result = await runCli(["backup", "copy.db", "--data", data], { cwd });
+      expect(result.code).toBe(0);
+      const copy = new Database(join(cwd, "copy.db"), { readonly: true });
+      expect(copy.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+      expect(copy.query("SELECT username FROM accounts").all()).toEqual([{ username: "alice" }]);
+      const refused = await runCli(["backup", "copy.db", "--data", data], { cwd });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("already exists");
+    } finally {
+      expect(await instance.stop()).toBe(0);
+    }
+    const none = await runCli(["backup", "x.db", "--data", join(cwd, "empty")], { cwd });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("no database at");
+  });
+});
+
+describe("a start that cannot succeed ends with one clear line and leaves the database alone", () => {
+  test("a corrupt database", async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, "skein-data"));
+    const garbage = "not a database ".repeat(100);
+    writeFileSync(join(cwd, "skein-data/skein.db"), garbage);
+    const result = await runCli([], { cwd });
+    expect(result.code).toBe(1);
+    expect(oneLine(result.stderr)).toBe(true);
+    expect(result.stderr).toMatch(/skein: the database .*skein.db cannot be read .* restore it from a backup/);
+    expect(readFileSync(join(cwd, "skein-data/skein.db"), "utf8")).toBe(garbage);
+  });
+
+  test("a database from a newer Skein", async () => {
+    const cwd = tempDir();
+    await runCli(["migrate"], { cwd });
+    const path = join(cwd, "skein-data/skein.db");
+    const db = new Database(path);
+    db.run("INSERT INTO schema_migrations VALUES ('9999_future', 'x', 0)");
+    db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    db.close();
+    const before = readFileSync(path);
+    const result = await runCli([], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("newer than this Skein knows");
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  test("a data folder that cannot be created", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "a-file"), "");
+    const result = await runCli(["--data", "a-file/data"], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^skein: cannot use the data folder .*a-file\/data .*choose another with --data/);
+  });
+
+  test("a port in use", async () => {
+    const taken = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("other") });
+    try {
+      const result = await runCli(["--listen", `127.0.0.1:${taken.port}`]);
+      expect(result.code).toBe(1);
+      expect(oneLine(result.stderr)).toBe(true);
+      expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${taken.port}: the port is in use`);
+    } finally {
+      taken.stop(true);
+    }
+  });
+});

@@ -1,0 +1,21 @@
+import { createApp } from "../../src/app.ts";
+import { DomainEvents } from "../../src/core/events.ts";
+import { createSkeinFederation } from "../../src/federation/federation.ts";
+import { SqliteMessageQueue } from "../../src/federation/queue.ts";
+import { tempDatabase } from "./db.ts";
+
+/** The real app over a real temporary database, for in-process requests through app.handle. */
+export function testApp(publicUrl = "https://social.example") {
+  const database = tempDatabase();
+  const config = { url: new URL(publicUrl), allowPrivateAddresses: false };
+  const events = new DomainEvents();
+  const federation = createSkeinFederation({ db: database.db, config, queue: new SqliteMessageQueue(database.db) });
+  const app = createApp({ db: database.db, sqlite: database.sqlite, events, config, federation });
+  // Requests arrive on the loopback address, as they do behind a reverse proxy.
+  const request = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://127.0.0.1:3000${path}`, init));
+  return { app, request, deps: { db: database.db, events }, database };
+}
+
+export function form(fields: Record<string, string>): RequestInit {
+  return { method: "POST", body: new URLSearchParams(fields), headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html" } };
+}
