@@ -7,3 +7,7 @@ declare module "htmx.org/dist/htmx.min.js" {
   const path: string;
   export default path;
 }
+declare module "*.svg" {
+  const content: string;
+  export default content;
+}

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { createLocalUser } from "../src/core/accounts.ts";
 import { createSetupToken } from "../src/core/setup.ts";
 import { assetPaths } from "../src/web/assets.ts";
-import { form, testApp } from "./helpers/app.ts";
+import { form, json, testApp } from "./helpers/app.ts";
 
 const { request, deps, database } = testApp("https://social.example");
 afterAll(database.cleanup);
@@ -106,7 +106,7 @@ describe("Fedify mounted", () => {
   test("WebFinger finds the owner, with links on the configured URL, not the request's host", async () => {
     const res = await request("/.well-known/webfinger?resource=acct:ada@social.example");
     expect(res.status).toBe(200);
-    const jrd = await res.json();
+    const jrd = await json(res);
     expect(jrd.subject).toBe("acct:ada@social.example");
     expect(jrd.links).toContainEqual({ rel: "self", href: "https://social.example/@ada", type: "application/activity+json" });
     expect((await request("/.well-known/webfinger?resource=acct:nobody@social.example")).status).toBe(404);
@@ -115,7 +115,7 @@ describe("Fedify mounted", () => {
   test("the actor document is served at the profile URL to ActivityPub clients", async () => {
     const res = await request("/@ada", { headers: { accept: "application/activity+json" } });
     expect(res.status).toBe(200);
-    const actor = await res.json();
+    const actor = await json(res);
     expect(actor.type).toBe("Person");
     expect(actor.id).toBe("https://social.example/@ada");
     expect(actor.inbox).toBe("https://social.example/@ada/inbox");
@@ -123,21 +123,21 @@ describe("Fedify mounted", () => {
     expect(actor.publicKey.publicKeyPem).toContain("BEGIN PUBLIC KEY");
     expect(actor.assertionMethod[0].publicKeyMultibase).toStartWith("z");
     // The keys are made once and kept.
-    const again = await (await request("/@ada", { headers: { accept: "application/activity+json" } })).json();
+    const again = await json(await request("/@ada", { headers: { accept: "application/activity+json" } }));
     expect(again.publicKey.publicKeyPem).toBe(actor.publicKey.publicKeyPem);
   });
 
   test("a bot account is a Service", async () => {
     await createLocalUser(deps, { username: "newsbot", email: "bot@example.com", password: "long enough", role: "user" });
     database.sqlite.run("UPDATE accounts SET bot = 1 WHERE username = 'newsbot'");
-    const actor = await (await request("/@newsbot", { headers: { accept: "application/activity+json" } })).json();
+    const actor = await json(await request("/@newsbot", { headers: { accept: "application/activity+json" } }));
     expect(actor.type).toBe("Service");
   });
 
   test("NodeInfo reports the software, user count and registration state", async () => {
-    const links = await (await request("/.well-known/nodeinfo")).json();
+    const links = await json(await request("/.well-known/nodeinfo"));
     expect(links.links[0].href).toBe("https://social.example/nodeinfo/2.1");
-    const info = await (await request("/nodeinfo/2.1")).json();
+    const info = await json(await request("/nodeinfo/2.1"));
     expect(info.software.name).toBe("skein");
     expect(info.usage.users.total).toBe(2);
     expect(info.openRegistrations).toBe(false);

@@ -17,6 +17,7 @@ export function Layout({ title, instanceName, children }: PropsWithChildren<Layo
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title safe>{title === instanceName ? title : `${title} · ${instanceName}`}</title>
+          <link rel="icon" href={assetPaths.icon} type="image/svg+xml" />
           <link rel="stylesheet" href={assetPaths.style} />
           <script src={assetPaths.htmx} defer></script>
         </head>

@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import htmxPackage from "htmx.org/package.json" with { type: "json" };
+import iconSvg from "../../views/assets/icon.svg" with { type: "text" };
 import styleCss from "../../views/assets/style.css" with { type: "text" };
 
 // Asset paths carry a version, so browsers may cache them for a year without going stale.
@@ -8,6 +9,7 @@ const styleHash = Bun.hash(styleCss).toString(36);
 export const assetPaths = {
   htmx: `/assets/htmx-${htmxPackage.version}.min.js`,
   style: `/assets/style-${styleHash}.css`,
+  icon: `/assets/icon-${Bun.hash(iconSvg).toString(36)}.svg`,
 };
 
 const immutable = "public, max-age=31536000, immutable";
@@ -18,4 +20,7 @@ export const assetRoutes = new Elysia({ name: "assets" })
   }))
   .get(assetPaths.style, () => new Response(styleCss, {
     headers: { "content-type": "text/css; charset=utf-8", "cache-control": immutable },
+  }))
+  .get(assetPaths.icon, () => new Response(iconSvg, {
+    headers: { "content-type": "image/svg+xml", "cache-control": immutable },
   }));

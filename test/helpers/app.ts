@@ -19,3 +19,7 @@ export function testApp(publicUrl = "https://social.example") {
 export function form(fields: Record<string, string>): RequestInit {
   return { method: "POST", body: new URLSearchParams(fields), headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html" } };
 }
+
+/** A response body as loose JSON, for assertions on documents from other specs. */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions walk arbitrary JSON documents
+export const json = (response: Response): Promise<any> => response.json();

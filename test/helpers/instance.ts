@@ -57,7 +57,16 @@ export interface Instance {
 
 /** Starts a server process and waits for its /healthz. */
 export async function startInstance(
-  options: { args?: string[]; cwd?: string; command?: string[]; dataDir?: string; port?: number; scheme?: "http" | "https" } = {},
+  options: {
+    args?: string[];
+    cwd?: string;
+    command?: string[];
+    dataDir?: string;
+    port?: number;
+    scheme?: "http" | "https";
+    /** The CA to trust when the instance serves HTTPS. */
+    caFile?: string;
+  } = {},
 ): Promise<Instance> {
   const cwd = options.cwd ?? tempDir();
   const dataDir = options.dataDir ?? join(cwd, "data");
@@ -84,7 +93,8 @@ export async function startInstance(
       await collecting;
       throw new Error(`the instance exited with ${proc.exitCode}:\n${out}`);
     }
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const init = options.caFile ? ({ tls: { ca: Bun.file(options.caFile) } } as RequestInit) : {};
+    const ok = await fetch(`${url}/healthz`, init).then((r) => r.ok, () => false);
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`the instance did not answer /healthz:\n${out}`);
     await Bun.sleep(50);

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Browser, ConsoleMessage } from "playwright-core";
+import { launchBrowser, screenshotPath } from "./helpers/browser.ts";
+import { type Instance, setupLink, startInstance } from "./helpers/instance.ts";
+
+let browser: Browser;
+let instance: Instance;
+
+beforeAll(async () => {
+  instance = await startInstance();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await instance?.stop();
+});
+
+test("a person opens the setup link, makes a mistake, fixes it and becomes the owner", async () => {
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  // The form answered 422 on purpose; any other console error is a problem (CSP, scripts, 404s).
+  page.on("console", (m: ConsoleMessage) => m.type() === "error" && !m.text().includes("422") && problems.push(m.text()));
+  page.on("pageerror", (e) => problems.push(e.message));
+
+  await page.goto(instance.url);
+  await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Skein");
+  await expect(page.getByText("This instance is not set up yet").isVisible()).resolves.toBe(true);
+  await page.screenshot({ path: screenshotPath("home-before-setup"), fullPage: true });
+
+  await page.goto(setupLink(instance.output()));
+  await page.getByLabel("Username").fill("Ada Lovelace");
+  await page.getByLabel("Email").fill("ada@example.com");
+  await page.getByLabel("Password", { exact: true }).fill("analytical engine");
+  await page.getByLabel("Confirm password").fill("analytical engine");
+  await page.getByRole("button", { name: "Create the owner account" }).click();
+  await page.waitForLoadState();
+  // The message sits next to the field, which keeps what was typed.
+  const username = page.getByLabel("Username");
+  await expect(username.getAttribute("aria-invalid")).resolves.toBe("true");
+  await expect(page.locator("#username-error").textContent()).resolves.toContain("lowercase letters");
+  await expect(page.getByLabel("Email").inputValue()).resolves.toBe("ada@example.com");
+  await page.screenshot({ path: screenshotPath("setup-with-error"), fullPage: true });
+
+  await username.fill("ada");
+  await page.getByLabel("Password", { exact: true }).fill("analytical engine");
+  await page.getByLabel("Confirm password").fill("analytical engine");
+  await page.getByRole("button", { name: "Create the owner account" }).click();
+  await page.waitForLoadState();
+  await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Your instance is ready");
+  await expect(page.getByText(/@ada@127\.0\.0\.1:\d+/).isVisible()).resolves.toBe(true);
+  await page.screenshot({ path: screenshotPath("setup-done"), fullPage: true });
+
+  await page.goto(instance.url);
+  await expect(page.getByText("This instance is not set up yet").count()).resolves.toBe(0);
+  expect(problems).toEqual([]); // no CSP violations, no script errors
+  await page.close();
+});
+
+test("the pages read well on a phone-sized screen too", async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto(`${instance.url}/no-such-page`);
+  await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Page not found");
+  await page.screenshot({ path: screenshotPath("not-found-phone"), fullPage: true });
+  await page.close();
+});
