@@ -5,7 +5,7 @@ export function ErrorPage({ instanceName, status, title, message }: { instanceNa
   return (
     <Layout title={title} instanceName={instanceName}>
       <section class="card" aria-labelledby="error-title">
-        <p class="status-code">{String(status)}</p>
+        <p class="status-code" safe>{String(status)}</p>
         <h1 id="error-title" safe>
           {title}
         </h1>

@@ -23,7 +23,7 @@ export function HomePage({ name, description, members, needsSetup, handleDomain 
         <dl class="stats">
           <div>
             <dt>Members</dt>
-            <dd>{String(members)}</dd>
+            <dd safe>{String(members)}</dd>
           </div>
           <div>
             <dt>Handles look like</dt>

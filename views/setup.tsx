@@ -25,7 +25,9 @@ function Field(props: {
   const described = [props.hint ? `${props.name}-hint` : "", props.error ? `${props.name}-error` : ""].filter(Boolean);
   return (
     <div class={props.error ? "field invalid" : "field"}>
-      <label for={props.name}>{props.label}</label>
+      <label for={props.name} safe>
+        {props.label}
+      </label>
       <input
         id={props.name}
         name={props.name}
@@ -116,20 +118,6 @@ export function SetupDonePage({ instanceName, handle }: { instanceName: string; 
         <p>
           The owner account <strong safe>{handle}</strong> was created. The setup link no longer works.
         </p>
-        <p>
-          <a href="/">Go to the home page</a>
-        </p>
-      </section>
-    </Layout>
-  );
-}
-
-export function SetupClosedPage({ instanceName, message }: { instanceName: string; message: string }) {
-  return (
-    <Layout title="Setup link not valid" instanceName={instanceName}>
-      <section class="card" aria-labelledby="closed-title">
-        <h1 id="closed-title">This setup link does not work</h1>
-        <p safe>{message}</p>
         <p>
           <a href="/">Go to the home page</a>
         </p>

@@ -1,6 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia, t } from "elysia";
-import { SetupClosedPage, SetupDonePage, SetupPage } from "../../views/setup.tsx";
+import { ErrorPage } from "../../views/errors.tsx";
+import { SetupDonePage, SetupPage } from "../../views/setup.tsx";
 import type { CoreDeps } from "../core/deps.ts";
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { getSettings } from "../core/instance.ts";
@@ -18,7 +19,9 @@ const setupForm = t.Object({
 /** The first-start page: the one-time link printed by the server opens a form for the owner. */
 export function setupRoutes(deps: CoreDeps, baseUrl: URL) {
   const name = () => getSettings(deps.db).name;
-  const closed = (message: string) => <SetupClosedPage instanceName={name()} message={message} />;
+  const closed = (status: number, message: string) => (
+    <ErrorPage instanceName={name()} status={status} title="This setup link does not work" message={message} />
+  );
 
   return new Elysia({ name: "setup" })
     .get(
@@ -26,11 +29,11 @@ export function setupRoutes(deps: CoreDeps, baseUrl: URL) {
       ({ query, set }) => {
         if (ownerExists(deps.db)) {
           set.status = 410;
-          return closed("This instance already has an owner.");
+          return closed(410, "This instance already has an owner.");
         }
         if (!isValidSetupToken(deps.db, query.token ?? "")) {
           set.status = 403;
-          return closed("Use the newest setup link that the server printed when it started.");
+          return closed(403, "Use the newest setup link that the server printed when it started.");
         }
         return <SetupPage instanceName={name()} token={query.token ?? ""} />;
       },
@@ -57,7 +60,7 @@ export function setupRoutes(deps: CoreDeps, baseUrl: URL) {
           }
           if (error instanceof CoreError) {
             set.status = error.status;
-            return closed(error.message);
+            return closed(error.status, error.message);
           }
           throw error;
         }
