@@ -1,3 +1,4 @@
+import type { Database } from "bun:sqlite";
 import { html } from "@elysiajs/html";
 import type { Federation } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
@@ -12,7 +13,6 @@ import { healthRoutes } from "./web/health.ts";
 import { homeRoutes } from "./web/home.tsx";
 import { securityPlugin, withSecurityHeaders } from "./web/security.ts";
 import { setupRoutes } from "./web/setup.tsx";
-import type { Database } from "bun:sqlite";
 
 export interface AppDeps extends CoreDeps {
   sqlite: Database;
