@@ -5,9 +5,14 @@ import { getLogger } from "@logtape/logtape";
 import { Elysia } from "elysia";
 import type { Config } from "./config.ts";
 import type { CoreDeps } from "./core/deps.ts";
+import { newLoginLimiter, RateLimited } from "./core/auth.ts";
+import { newSignupLimiter } from "./core/registrations.ts";
+import { CoreError } from "./core/errors.ts";
 import { getSettings } from "./core/instance.ts";
 import { federationPlugin } from "./federation/mount.ts";
 import { assetRoutes } from "./web/assets.ts";
+import { authRoutes } from "./web/auth.tsx";
+import { pagePlugin, type WebDeps } from "./web/context.ts";
 import { errorResponse } from "./web/errors.tsx";
 import { healthRoutes } from "./web/health.ts";
 import { homeRoutes } from "./web/home.tsx";
@@ -18,6 +23,8 @@ export interface AppDeps extends CoreDeps {
   sqlite: Database;
   config: Pick<Config, "url">;
   federation: Federation<void>;
+  /** The instance's signing secret (CSRF tokens). */
+  secret: string;
 }
 
 const logger = getLogger(["skein", "http"]);
@@ -25,20 +32,27 @@ const logger = getLogger(["skein", "http"]);
 /** The whole HTTP surface: Fedify's routes first, then web pages (and later API and admin). */
 export function createApp(deps: AppDeps) {
   const { config } = deps;
+  const limits = { login: newLoginLimiter(), signup: newSignupLimiter() };
+  const web: WebDeps = { db: deps.db, events: deps.events, baseUrl: config.url, secret: deps.secret, limits };
+  const page = pagePlugin(web);
   return new Elysia()
     .use(securityPlugin)
     .onError(({ code, error, request, set }) => {
-      if (code !== "NOT_FOUND" && code !== "VALIDATION" && code !== "PARSE") {
+      if (code !== "NOT_FOUND" && code !== "VALIDATION" && code !== "PARSE" && !(error instanceof CoreError)) {
         logger.error("{method} {url} failed: {error}", { method: request.method, url: request.url, error });
       }
-      return errorResponse(code, request, set.headers, () => getSettings(deps.db).name);
+      const response = errorResponse(code, error, request, set.headers, () => getSettings(deps.db).name);
+      if (error instanceof RateLimited) response.headers.set("retry-after", String(error.retryAfterSeconds));
+      return response;
     })
     .use(federationPlugin(deps.federation, config.url, withSecurityHeaders))
     .use(html({ contentType: "text/html; charset=utf-8" }))
     .use(assetRoutes)
     .use(healthRoutes(deps.sqlite))
-    .use(homeRoutes(deps, config.url))
-    .use(setupRoutes(deps, config.url));
+    .use(page)
+    .use(homeRoutes(web, page))
+    .use(setupRoutes(web, page))
+    .use(authRoutes(web, page));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -11,3 +11,7 @@ declare module "*.svg" {
   const content: string;
   export default content;
 }
+declare module "*/assets/app.js" {
+  const content: string;
+  export default content;
+}

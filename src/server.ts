@@ -55,14 +55,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const database = openInstanceDatabase(config);
   const { db, sqlite } = database;
-  instanceSecret(db);
+  const secret = instanceSecret(db);
 
   const events = new DomainEvents((error) => logger.error("A domain event handler failed: {error}", { error }));
   const queue = new SqliteMessageQueue(db);
   const abandoned = queue.releaseAbandoned();
   if (abandoned > 0) logger.info("Resuming {abandoned} queued messages left by the last run", { abandoned });
   const federation = createSkeinFederation({ db, config, queue });
-  const app = createApp({ db, sqlite, events, config, federation }).compile();
+  const app = createApp({ db, sqlite, events, config, federation, secret }).compile();
 
   let server: Server<undefined>;
   try {

@@ -2,9 +2,11 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { createLocalUser } from "../src/core/accounts.ts";
 import { createSetupToken } from "../src/core/setup.ts";
 import { assetPaths } from "../src/web/assets.ts";
-import { form, json, testApp } from "./helpers/app.ts";
+import { json, testApp } from "./helpers/app.ts";
+import { WebClient } from "./helpers/client.ts";
 
-const { request, deps, database } = testApp("https://social.example");
+const { app, request, deps, database } = testApp("https://social.example");
+const browser = new WebClient((r) => app.handle(r));
 afterAll(database.cleanup);
 const html = { headers: { accept: "text/html" } };
 
@@ -65,25 +67,32 @@ describe("first start: the setup link", () => {
     const res = await request("/setup?token=guess", html);
     expect(res.status).toBe(403);
     expect(await res.text()).toContain("This setup link does not work");
-    const post = await request("/setup", form({ token: "guess", username: "eve", email: "e@example.com", password: "password1", password_confirmation: "password1" }));
+    const post = await browser.post("/setup", ({ token: "guess", username: "eve", email: "e@example.com", password: "password123", password_confirmation: "password123" }));
     expect(post.status).toBe(403);
   });
 
+  test("a form without the CSRF token is refused with 403", async () => {
+    const token = createSetupToken(deps.db);
+    const res = await browser.post("/setup", { token, username: "ada", email: "a@example.com", password: "x".repeat(12), password_confirmation: "x".repeat(12) }, { csrf: false });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain("did not come from this site");
+  });
+
   test("a form missing fields gets 400 and changes nothing", async () => {
-    const res = await request("/setup", form({ token: "x" }));
+    const res = await browser.post("/setup", { token: "x" });
     expect(res.status).toBe(400);
   });
 
   test("the form shows each problem next to its field and keeps what was typed", async () => {
     const token = createSetupToken(deps.db);
-    const res = await request("/setup", form({ token, username: "Admin!", email: "owner@example.com", password: "short", password_confirmation: "short" }));
+    const res = await browser.post("/setup", ({ token, username: "Admin!", email: "owner@example.com", password: "short", password_confirmation: "short" }));
     expect(res.status).toBe(422);
     const body = await res.text();
     expect(body).toContain('<p class="error" id="username-error">Use 1 to 30 lowercase letters, digits or underscores.</p>');
     expect(body).toContain('<p class="error" id="password-error">');
     expect(body).toContain('value="owner@example.com"');
     expect(body).toContain('aria-invalid="true"');
-    const mismatch = await request("/setup", form({ token, username: "owner", email: "owner@example.com", password: "long enough", password_confirmation: "different" }));
+    const mismatch = await browser.post("/setup", ({ token, username: "owner", email: "owner@example.com", password: "long enough!", password_confirmation: "different" }));
     expect(await mismatch.text()).toContain("The two passwords differ.");
   });
 
@@ -92,11 +101,11 @@ describe("first start: the setup link", () => {
     const page = await request(`/setup?token=${token}`, html);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("Create the owner account");
-    const res = await request("/setup", form({ token, username: "ada", email: "ada@example.com", password: "long enough", password_confirmation: "long enough" }));
+    const res = await browser.post("/setup", ({ token, username: "ada", email: "ada@example.com", password: "long enough!", password_confirmation: "long enough!" }));
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("@ada@social.example");
     expect((await request(`/setup?token=${token}`, html)).status).toBe(410);
-    const again = await request("/setup", form({ token, username: "second", email: "s@example.com", password: "long enough", password_confirmation: "long enough" }));
+    const again = await browser.post("/setup", ({ token, username: "second", email: "s@example.com", password: "long enough!", password_confirmation: "long enough!" }));
     expect(again.status).toBe(410);
     expect(await (await request("/", html)).text()).not.toContain("not set up yet");
   });
@@ -128,7 +137,7 @@ describe("Fedify mounted", () => {
   });
 
   test("a bot account is a Service", async () => {
-    await createLocalUser(deps, { username: "newsbot", email: "bot@example.com", password: "long enough", role: "user" });
+    await createLocalUser(deps, { username: "newsbot", email: "bot@example.com", password: "long enough!", role: "user" });
     database.sqlite.run("UPDATE accounts SET bot = 1 WHERE username = 'newsbot'");
     const actor = await json(await request("/@newsbot", { headers: { accept: "application/activity+json" } }));
     expect(actor.type).toBe("Service");

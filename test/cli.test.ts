@@ -53,7 +53,7 @@ describe("skein user create", () => {
     expect(again.stderr).toBe("skein: username: This name is taken.\n");
     const weak = await runCli(["user", "create", "bob", "--email", "bob@example.com", "--role", "user"], { cwd, stdin: "short\n" });
     expect(weak.code).toBe(1);
-    expect(weak.stderr).toContain("password: Use at least 8 characters");
+    expect(weak.stderr).toContain("password: Use at least 10 characters");
   });
 
   test("refuses a missing or unknown role and a password given as a flag", async () => {

@@ -1,9 +1,10 @@
 /** @jsxImportSource @kitajs/html */
+import type { PageContext } from "./context.ts";
 import { Layout } from "./layout.tsx";
 
-export function ErrorPage({ instanceName, status, title, message }: { instanceName: string; status: number; title: string; message: string }) {
+export function ErrorPage({ ctx, status, title, message }: { ctx: PageContext; status: number; title: string; message: string }) {
   return (
-    <Layout title={title} instanceName={instanceName}>
+    <Layout title={title} ctx={ctx}>
       <section class="card" aria-labelledby="error-title">
         <p class="status-code" safe>{String(status)}</p>
         <h1 id="error-title" safe>

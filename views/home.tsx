@@ -1,7 +1,9 @@
 /** @jsxImportSource @kitajs/html */
+import type { PageContext } from "./context.ts";
 import { Layout } from "./layout.tsx";
 
 export interface HomeProps {
+  ctx: PageContext;
   name: string;
   description: string;
   members: number;
@@ -10,9 +12,9 @@ export interface HomeProps {
 }
 
 /** The landing page a visitor sees first. */
-export function HomePage({ name, description, members, needsSetup, handleDomain }: HomeProps) {
+export function HomePage({ ctx, name, description, members, needsSetup, handleDomain }: HomeProps) {
   return (
-    <Layout title={name} instanceName={name}>
+    <Layout title={name} ctx={ctx}>
       <section class="hero" aria-labelledby="instance-name">
         <h1 id="instance-name" safe>
           {name}

@@ -1,14 +1,61 @@
 /** @jsxImportSource @kitajs/html */
 import type { PropsWithChildren } from "@kitajs/html";
 import { assetPaths } from "../src/web/assets.ts";
+import type { PageContext } from "./context.ts";
 
 export interface LayoutProps {
   title: string;
-  instanceName: string;
+  ctx: PageContext;
+}
+
+function NavLink({ href, ctx, label, badge }: { href: string; ctx: PageContext; label: string; badge?: number }) {
+  const current = ctx.path === href || (href !== "/" && ctx.path.startsWith(`${href}/`));
+  return (
+    <a href={href} aria-current={current ? "page" : undefined}>
+      <span safe>{label}</span>
+      {badge ? (
+        <span class="badge" aria-label={`${badge} unread`} safe>
+          {String(badge)}
+        </span>
+      ) : (
+        ""
+      )}
+    </a>
+  );
+}
+
+function Navigation({ ctx }: { ctx: PageContext }) {
+  const { viewer } = ctx;
+  if (!viewer) {
+    return (
+      <nav aria-label="Main">
+        <NavLink href="/public/local" ctx={ctx} label="Explore" />
+        <NavLink href="/login" ctx={ctx} label="Log in" />
+        <NavLink href="/signup" ctx={ctx} label="Sign up" />
+      </nav>
+    );
+  }
+  return (
+    <nav aria-label="Main">
+      <NavLink href="/" ctx={ctx} label="Home" />
+      <NavLink href="/public/local" ctx={ctx} label="Explore" />
+      <NavLink href="/notifications" ctx={ctx} label="Notifications" badge={ctx.unread} />
+      <NavLink href="/search" ctx={ctx} label="Search" />
+      <NavLink href={`/@${viewer.username}`} ctx={ctx} label="Profile" />
+      <NavLink href="/settings" ctx={ctx} label="Settings" />
+      <form method="post" action="/logout" class="inline">
+        <input type="hidden" name="_csrf" value={ctx.csrf} />
+        <button type="submit" class="link-button">
+          Log out
+        </button>
+      </form>
+    </nav>
+  );
 }
 
 /** The frame of every page: one stylesheet, htmx from the binary, landmarks for screen readers. */
-export function Layout({ title, instanceName, children }: PropsWithChildren<LayoutProps>) {
+export function Layout({ title, ctx, children }: PropsWithChildren<LayoutProps>) {
+  const fullTitle = title === ctx.instanceName ? title : `${title} · ${ctx.instanceName}`;
   return (
     <>
       {"<!doctype html>"}
@@ -16,23 +63,27 @@ export function Layout({ title, instanceName, children }: PropsWithChildren<Layo
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <title safe>{title === instanceName ? title : `${title} · ${instanceName}`}</title>
+          <title safe>{fullTitle}</title>
           <link rel="icon" href={assetPaths.icon} type="image/svg+xml" />
           <link rel="stylesheet" href={assetPaths.style} />
           <script src={assetPaths.htmx} defer></script>
+          <script src={assetPaths.app} defer></script>
         </head>
-        <body>
+        <body hx-headers={JSON.stringify({ "X-CSRF-Token": ctx.csrf })}>
           <a class="skip-link" href="#main">
             Skip to content
           </a>
           <header class="site-header">
             <a class="site-name" href="/" safe>
-              {instanceName}
+              {ctx.instanceName}
             </a>
+            <Navigation ctx={ctx} />
           </header>
           <main id="main">{children}</main>
           <footer class="site-footer">
-            <p>Powered by Skein, a small federated microblogging server.</p>
+            <p>
+              Powered by Skein, a small federated microblogging server. <a href="/about">About this instance</a>
+            </p>
           </footer>
         </body>
       </html>

@@ -1,4 +1,4 @@
-import { and, count, eq, isNull, sql } from "drizzle-orm";
+import { and, count, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, type Role, roles, users } from "../db/schema.ts";
@@ -16,7 +16,7 @@ export const reservedUsernames = new Set([
 
 export const USERNAME_PATTERN = /^[a-z0-9_]{1,30}$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-export const PASSWORD_MIN = 8;
+export const PASSWORD_MIN = 10;
 const PASSWORD_MAX = 256;
 
 export interface NewLocalUser {
@@ -24,6 +24,10 @@ export interface NewLocalUser {
   email: string;
   password: string;
   role: Role;
+  /** A sign-up in approval mode waits for a moderator; everyone else is approved at once. */
+  pendingApproval?: boolean;
+  signupReason?: string;
+  inviteId?: string;
 }
 
 export type LocalAccount = typeof accounts.$inferSelect;
@@ -44,7 +48,18 @@ export async function createLocalUser(deps: CoreDeps, input: NewLocalUser): Prom
   try {
     deps.db.transaction((tx) => {
       tx.insert(accounts).values({ id: accountId, username }).run();
-      tx.insert(users).values({ id: userId, accountId, email, passwordHash, role: input.role }).run();
+      tx.insert(users)
+        .values({
+          id: userId,
+          accountId,
+          email,
+          passwordHash,
+          role: input.role,
+          approvedAt: input.pendingApproval ? null : new Date(),
+          signupReason: input.signupReason ?? null,
+          inviteId: input.inviteId ?? null,
+        })
+        .run();
     });
   } catch (error) {
     // Two requests raced past the checks above; the unique indexes decided.
@@ -56,7 +71,8 @@ export async function createLocalUser(deps: CoreDeps, input: NewLocalUser): Prom
   return { accountId, userId };
 }
 
-function validateNewUser(db: Db, input: NewLocalUser): Record<string, string> {
+/** Every problem with a new member's details, by field; empty when all is well. */
+export function validateNewUser(db: Db, input: NewLocalUser): Record<string, string> {
   const problems: Record<string, string> = {};
   const { username, email, password, role } = input;
   if (!USERNAME_PATTERN.test(username)) {
@@ -91,10 +107,16 @@ export function findLocalAccount(db: Db, username: string): LocalAccount | undef
     .get();
 }
 
+export function findOwner(db: Db): LocalAccount | undefined {
+  return db.select({ account: accounts }).from(users).innerJoin(accounts, eq(accounts.id, users.accountId)).where(eq(users.role, "owner")).get()
+    ?.account;
+}
+
 export function ownerExists(db: Db): boolean {
   return db.select({ id: users.id }).from(users).where(eq(users.role, "owner")).get() !== undefined;
 }
 
+/** Members who can use the instance: approved and not disabled. */
 export function countLocalUsers(db: Db): number {
-  return db.select({ n: count() }).from(users).where(isNull(users.disabledAt)).get()?.n ?? 0;
+  return db.select({ n: count() }).from(users).where(and(isNull(users.disabledAt), isNotNull(users.approvedAt))).get()?.n ?? 0;
 }

@@ -1,13 +1,20 @@
 // The database schema. Migrations in drizzle/ are generated from this file with
 // `bun run db:generate`; never edit a committed migration, add a new one.
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { type AnySQLiteColumn, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const now = sql`(unixepoch('subsec') * 1000)`;
 const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull().default(now);
 
 export const roles = ["owner", "admin", "moderator", "user"] as const;
 export type Role = (typeof roles)[number];
+
+export interface ProfileField {
+  name: string;
+  value: string;
+  /** When the linked page was seen linking back with rel="me". */
+  verifiedAt?: string;
+}
 
 /** Every actor we know: local members (domain null) and remote accounts alike. */
 export const accounts = sqliteTable(
@@ -26,6 +33,12 @@ export const accounts = sqliteTable(
     locked: integer("locked", { mode: "boolean" }).notNull().default(false),
     bot: integer("bot", { mode: "boolean" }).notNull().default(false),
     discoverable: integer("discoverable", { mode: "boolean" }).notNull().default(true),
+    hideCollections: integer("hide_collections", { mode: "boolean" }).notNull().default(false),
+    avatarUrl: text("avatar_url"), // a local media path (/media/…) or a remote URL
+    headerUrl: text("header_url"),
+    fields: text("fields", { mode: "json" }).$type<ProfileField[]>().notNull().default(sql`'[]'`),
+    followersUrl: text("followers_url"),
+    outboxUrl: text("outbox_url"),
     createdAt: createdAt(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(now),
     fetchedAt: integer("fetched_at", { mode: "timestamp_ms" }), // last refresh of a remote actor
@@ -52,6 +65,13 @@ export const users = sqliteTable(
     role: text("role", { enum: roles }).notNull().default("user"),
     createdAt: createdAt(),
     disabledAt: integer("disabled_at", { mode: "timestamp_ms" }),
+    // Sign-ups in approval mode wait with their reason until a moderator approves them.
+    approvedAt: integer("approved_at", { mode: "timestamp_ms" }),
+    signupReason: text("signup_reason"),
+    inviteId: text("invite_id"),
+    defaultVisibility: text("default_visibility", { enum: ["public", "unlisted", "private", "direct"] }).notNull().default("public"),
+    lastSignInAt: integer("last_sign_in_at", { mode: "timestamp_ms" }),
+    notificationsReadId: text("notifications_read_id"), // the newest notification seen
   },
   (t) => [
     uniqueIndex("users_email_unique").on(sql`lower(${t.email})`),
@@ -127,4 +147,240 @@ export const queueMessages = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [index("queue_messages_run_at_idx").on(t.runAt), index("queue_messages_ordering_idx").on(t.orderingKey)],
+);
+
+export const visibilities = ["public", "unlisted", "private", "direct"] as const;
+export type Visibility = (typeof visibilities)[number];
+
+/** Posts, local and remote. A boost is a post whose reblogOfId points at the boosted one. */
+export const posts = sqliteTable(
+  "posts",
+  {
+    id: text("id").primaryKey(), // UUIDv7
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    uri: text("uri").unique(), // ActivityPub id of remote posts; local ones derive theirs
+    url: text("url"),
+    text: text("text"), // what a local author typed (null for remote posts)
+    contentHtml: text("content_html").notNull().default(""), // rendered (local) or sanitized (remote)
+    spoilerText: text("spoiler_text").notNull().default(""),
+    sensitive: integer("sensitive", { mode: "boolean" }).notNull().default(false),
+    visibility: text("visibility", { enum: visibilities }).notNull().default("public"),
+    language: text("language"),
+    inReplyToId: text("in_reply_to_id"),
+    inReplyToAccountId: text("in_reply_to_account_id"),
+    inReplyToUri: text("in_reply_to_uri"), // a remote parent we have not fetched (yet)
+    reblogOfId: text("reblog_of_id").references((): AnySQLiteColumn => posts.id, { onDelete: "cascade" }),
+    pinnedAt: integer("pinned_at", { mode: "timestamp_ms" }),
+    createdAt: createdAt(),
+    editedAt: integer("edited_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    index("posts_account_idx").on(t.accountId, t.id),
+    index("posts_reply_idx").on(t.inReplyToId),
+    index("posts_reblog_idx").on(t.reblogOfId),
+    index("posts_visibility_idx").on(t.visibility, t.id),
+    uniqueIndex("posts_one_boost_each").on(t.accountId, t.reblogOfId).where(sql`${t.reblogOfId} IS NOT NULL`),
+  ],
+);
+
+/** Earlier versions of an edited post, newest last. */
+export const postEdits = sqliteTable(
+  "post_edits",
+  {
+    id: text("id").primaryKey(),
+    postId: text("post_id")
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    text: text("text"),
+    contentHtml: text("content_html").notNull(),
+    spoilerText: text("spoiler_text").notNull().default(""),
+    sensitive: integer("sensitive", { mode: "boolean" }).notNull().default(false),
+    createdAt: createdAt(), // when this version was written
+  },
+  (t) => [index("post_edits_post_idx").on(t.postId, t.id)],
+);
+
+export const mentions = sqliteTable(
+  "mentions",
+  {
+    postId: text("post_id")
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.postId, t.accountId] }), index("mentions_account_idx").on(t.accountId)],
+);
+
+export const tags = sqliteTable("tags", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(), // normalized (NFKC, lowercase)
+  display: text("display").notNull(), // as first typed
+  createdAt: createdAt(),
+});
+
+export const postTags = sqliteTable(
+  "post_tags",
+  {
+    postId: text("post_id")
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    tagId: text("tag_id")
+      .notNull()
+      .references(() => tags.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.tagId, t.postId] }), index("post_tags_post_idx").on(t.postId)],
+);
+
+/** Images (and later other media), uploaded before the post that carries them. */
+export const mediaAttachments = sqliteTable(
+  "media_attachments",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    postId: text("post_id").references(() => posts.id, { onDelete: "cascade" }),
+    position: integer("position").notNull().default(0),
+    mime: text("mime").notNull(),
+    path: text("path"), // under the data folder's media/, for local or cached files
+    thumbnailPath: text("thumbnail_path"),
+    remoteUrl: text("remote_url"),
+    width: integer("width"),
+    height: integer("height"),
+    blurhash: text("blurhash"),
+    description: text("description").notNull().default(""), // alt text
+    createdAt: createdAt(),
+  },
+  (t) => [index("media_post_idx").on(t.postId, t.position), index("media_account_idx").on(t.accountId)],
+);
+
+export const followStates = ["pending", "accepted"] as const;
+
+export const follows = sqliteTable(
+  "follows",
+  {
+    id: text("id").primaryKey(),
+    followerId: text("follower_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    followingId: text("following_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    state: text("state", { enum: followStates }).notNull(),
+    uri: text("uri"), // the Follow activity's id
+    showReblogs: integer("show_reblogs", { mode: "boolean" }).notNull().default(true),
+    notify: integer("notify", { mode: "boolean" }).notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("follows_pair_unique").on(t.followerId, t.followingId),
+    index("follows_following_idx").on(t.followingId, t.state),
+  ],
+);
+
+/** Likes, called favourites in the Mastodon API. */
+export const favourites = sqliteTable(
+  "favourites",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    postId: text("post_id")
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    uri: text("uri"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("favourites_pair_unique").on(t.accountId, t.postId), index("favourites_post_idx").on(t.postId)],
+);
+
+export const bookmarks = sqliteTable(
+  "bookmarks",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    postId: text("post_id")
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("bookmarks_pair_unique").on(t.accountId, t.postId)],
+);
+
+const relation = (name: string) =>
+  sqliteTable(
+    name,
+    {
+      id: text("id").primaryKey(),
+      accountId: text("account_id")
+        .notNull()
+        .references(() => accounts.id, { onDelete: "cascade" }),
+      targetAccountId: text("target_account_id")
+        .notNull()
+        .references(() => accounts.id, { onDelete: "cascade" }),
+      uri: text("uri"),
+      createdAt: createdAt(),
+    },
+    (t) => [uniqueIndex(`${name}_pair_unique`).on(t.accountId, t.targetAccountId), index(`${name}_target_idx`).on(t.targetAccountId)],
+  );
+
+export const blocks = relation("blocks");
+export const mutes = relation("mutes");
+
+export const notificationTypes = ["mention", "reply", "favourite", "reblog", "follow", "follow_request", "status"] as const;
+export type NotificationType = (typeof notificationTypes)[number];
+
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id") // who is notified (local)
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    type: text("type", { enum: notificationTypes }).notNull(),
+    fromAccountId: text("from_account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    postId: text("post_id").references(() => posts.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("notifications_account_idx").on(t.accountId, t.id),
+    // The same event notifies once (two partial indexes: NULL post ids never collide).
+    uniqueIndex("notifications_once_post").on(t.accountId, t.type, t.fromAccountId, t.postId).where(sql`${t.postId} IS NOT NULL`),
+    uniqueIndex("notifications_once").on(t.accountId, t.type, t.fromAccountId).where(sql`${t.postId} IS NULL`),
+  ],
+);
+
+/** Invite links made by moderators (and users, when allowed). */
+export const invites = sqliteTable("invites", {
+  id: text("id").primaryKey(),
+  code: text("code").notNull().unique(),
+  createdByUserId: text("created_by_user_id").references(() => users.id, { onDelete: "set null" }),
+  maxUses: integer("max_uses"), // null: unlimited
+  uses: integer("uses").notNull().default(0),
+  expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+  revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  createdAt: createdAt(),
+});
+
+/** A submitted form or API call with an idempotency key, so a resend makes nothing twice. */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    postId: text("post_id").references(() => posts.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.key] })],
 );

@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import htmxPackage from "htmx.org/package.json" with { type: "json" };
+import appJs from "../../views/assets/app.js" with { type: "text" };
 import iconSvg from "../../views/assets/icon.svg" with { type: "text" };
 import styleCss from "../../views/assets/style.css" with { type: "text" };
 
@@ -10,6 +11,7 @@ export const assetPaths = {
   htmx: `/assets/htmx-${htmxPackage.version}.min.js`,
   style: `/assets/style-${styleHash}.css`,
   icon: `/assets/icon-${Bun.hash(iconSvg).toString(36)}.svg`,
+  app: `/assets/app-${Bun.hash(appJs).toString(36)}.js`,
 };
 
 const immutable = "public, max-age=31536000, immutable";
@@ -20,6 +22,9 @@ export const assetRoutes = new Elysia({ name: "assets" })
   }))
   .get(assetPaths.style, () => new Response(styleCss, {
     headers: { "content-type": "text/css; charset=utf-8", "cache-control": immutable },
+  }))
+  .get(assetPaths.app, () => new Response(appJs, {
+    headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": immutable },
   }))
   .get(assetPaths.icon, () => new Response(iconSvg, {
     headers: { "content-type": "image/svg+xml", "cache-control": immutable },

@@ -1,5 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { ErrorPage } from "../../views/errors.tsx";
+import { CoreError } from "../core/errors.ts";
+import { bareContext } from "./context.ts";
 
 const statuses: Record<string, [number, string, string]> = {
   NOT_FOUND: [404, "Page not found", "There is nothing at this address. It may have been moved or deleted."],
@@ -7,23 +9,27 @@ const statuses: Record<string, [number, string, string]> = {
   PARSE: [400, "Request not understood", "The request body could not be read."],
   INVALID_COOKIE_SIGNATURE: [400, "Request not understood", "A cookie was not valid; sign in again."],
 };
+const titles: Record<number, string> = { 403: "Not allowed", 404: "Not found", 410: "Gone", 429: "Slow down" };
 const internal: [number, string, string] = [500, "Something went wrong", "The server failed to answer. Try again in a moment."];
 
 /** Errors as a page for browsers and as {"error": …} for API clients and servers. */
 export function errorResponse(
   code: string | number,
+  error: unknown,
   request: Request,
   headers: Record<string, string | number>,
   instanceName: () => string,
 ): Response {
-  const [status, title, message] = statuses[String(code)] ?? internal;
+  const [status, title, message] =
+    error instanceof CoreError ? [error.status, titles[error.status] ?? "Not possible", error.message] : (statuses[String(code)] ?? internal);
   const path = new URL(request.url).pathname;
   const wantsJson =
     path.startsWith("/api/") || path.startsWith("/oauth/") || path.startsWith("/.well-known/") ||
     !(request.headers.get("accept") ?? "text/html").includes("text/html");
   const init = { status, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])) };
   if (wantsJson) return Response.json({ error: message }, init);
-  const page = <ErrorPage instanceName={safeName(instanceName)} status={status} title={title} message={message} />;
+  const path_ = new URL(request.url).pathname;
+  const page = <ErrorPage ctx={bareContext(safeName(instanceName), path_)} status={status} title={title} message={message} />;
   return new Response(String(page), { ...init, headers: { ...init.headers, "content-type": "text/html; charset=utf-8" } });
 }
 

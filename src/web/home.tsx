@@ -1,21 +1,41 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia } from "elysia";
 import { HomePage } from "../../views/home.tsx";
-import { countLocalUsers, ownerExists } from "../core/accounts.ts";
-import type { CoreDeps } from "../core/deps.ts";
+import { AboutPage } from "../../views/about.tsx";
+import { countLocalUsers, findOwner, ownerExists } from "../core/accounts.ts";
+import { VERSION } from "../version.ts";
 import { getSettings } from "../core/instance.ts";
+import type { PagePlugin, WebDeps } from "./context.ts";
 
-export function homeRoutes({ db }: CoreDeps, baseUrl: URL) {
-  return new Elysia({ name: "home" }).get("/", () => {
-    const settings = getSettings(db);
-    return (
-      <HomePage
-        name={settings.name}
-        description={settings.description}
-        members={countLocalUsers(db)}
-        needsSetup={!ownerExists(db)}
-        handleDomain={baseUrl.host}
-      />
-    );
-  });
+export function homeRoutes({ db, baseUrl }: WebDeps, page: PagePlugin) {
+  return new Elysia({ name: "home" })
+    .use(page)
+    .get("/", ({ ctx }) => {
+      const settings = getSettings(db);
+      return (
+        <HomePage
+          ctx={ctx}
+          name={settings.name}
+          description={settings.description}
+          members={countLocalUsers(db)}
+          needsSetup={!ownerExists(db)}
+          handleDomain={baseUrl.host}
+        />
+      );
+    })
+    .get("/about", ({ ctx }) => {
+      const settings = getSettings(db);
+      return (
+        <AboutPage
+          ctx={ctx}
+          name={settings.name}
+          description={settings.description}
+          members={countLocalUsers(db)}
+          mode={settings.registrationMode}
+          owner={findOwner(db)?.username ?? null}
+          handleDomain={baseUrl.host}
+          version={VERSION}
+        />
+      );
+    });
 }

@@ -2,13 +2,14 @@
 import { Elysia, t } from "elysia";
 import { ErrorPage } from "../../views/errors.tsx";
 import { SetupDonePage, SetupPage } from "../../views/setup.tsx";
-import type { CoreDeps } from "../core/deps.ts";
 import { CoreError, ValidationError } from "../core/errors.ts";
-import { getSettings } from "../core/instance.ts";
 import { completeSetup, isValidSetupToken } from "../core/setup.ts";
 import { ownerExists } from "../core/accounts.ts";
+import type { PageContext } from "../../views/context.ts";
+import type { PagePlugin, WebDeps } from "./context.ts";
 
 const setupForm = t.Object({
+  _csrf: t.Optional(t.String()),
   token: t.String({ maxLength: 200 }),
   username: t.String({ maxLength: 100 }),
   email: t.String({ maxLength: 320 }),
@@ -17,34 +18,34 @@ const setupForm = t.Object({
 });
 
 /** The first-start page: the one-time link printed by the server opens a form for the owner. */
-export function setupRoutes(deps: CoreDeps, baseUrl: URL) {
-  const name = () => getSettings(deps.db).name;
-  const closed = (status: number, message: string) => (
-    <ErrorPage instanceName={name()} status={status} title="This setup link does not work" message={message} />
+export function setupRoutes(deps: WebDeps, page: PagePlugin) {
+  const closed = (ctx: PageContext, status: number, message: string) => (
+    <ErrorPage ctx={ctx} status={status} title="This setup link does not work" message={message} />
   );
 
   return new Elysia({ name: "setup" })
+    .use(page)
     .get(
       "/setup",
-      ({ query, set }) => {
+      ({ query, set, ctx }) => {
         if (ownerExists(deps.db)) {
           set.status = 410;
-          return closed(410, "This instance already has an owner.");
+          return closed(ctx, 410, "This instance already has an owner.");
         }
         if (!isValidSetupToken(deps.db, query.token ?? "")) {
           set.status = 403;
-          return closed(403, "Use the newest setup link that the server printed when it started.");
+          return closed(ctx, 403, "Use the newest setup link that the server printed when it started.");
         }
-        return <SetupPage instanceName={name()} token={query.token ?? ""} />;
+        return <SetupPage ctx={ctx} token={query.token ?? ""} />;
       },
       { query: t.Object({ token: t.Optional(t.String({ maxLength: 200 })) }) },
     )
     .post(
       "/setup",
-      async ({ body, set }) => {
+      async ({ body, set, ctx }) => {
         const values = { username: body.username, email: body.email };
         const form = (errors: Record<string, string>, message?: string) => (
-          <SetupPage instanceName={name()} token={body.token} values={values} errors={errors} message={message} />
+          <SetupPage ctx={ctx} token={body.token} values={values} errors={errors} message={message} />
         );
         if (body.password !== body.password_confirmation) {
           set.status = 422;
@@ -60,11 +61,11 @@ export function setupRoutes(deps: CoreDeps, baseUrl: URL) {
           }
           if (error instanceof CoreError) {
             set.status = error.status;
-            return closed(error.status, error.message);
+            return closed(ctx, error.status, error.message);
           }
           throw error;
         }
-        return <SetupDonePage instanceName={name()} handle={`@${body.username.trim()}@${baseUrl.host}`} />;
+        return <SetupDonePage ctx={ctx} handle={`@${body.username.trim()}@${deps.baseUrl.host}`} />;
       },
       { body: setupForm },
     );

@@ -1,5 +1,6 @@
 import { createApp } from "../../src/app.ts";
 import { DomainEvents } from "../../src/core/events.ts";
+import { instanceSecret } from "../../src/core/instance.ts";
 import { createSkeinFederation } from "../../src/federation/federation.ts";
 import { SqliteMessageQueue } from "../../src/federation/queue.ts";
 import { tempDatabase } from "./db.ts";
@@ -10,7 +11,8 @@ export function testApp(publicUrl = "https://social.example") {
   const config = { url: new URL(publicUrl), allowPrivateAddresses: false };
   const events = new DomainEvents();
   const federation = createSkeinFederation({ db: database.db, config, queue: new SqliteMessageQueue(database.db) });
-  const app = createApp({ db: database.db, sqlite: database.sqlite, events, config, federation });
+  const secret = instanceSecret(database.db);
+  const app = createApp({ db: database.db, sqlite: database.sqlite, events, config, federation, secret });
   // Requests arrive on the loopback address, as they do behind a reverse proxy.
   const request = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://127.0.0.1:3000${path}`, init));
   return { app, request, deps: { db: database.db, events }, database };

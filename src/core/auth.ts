@@ -1,0 +1,79 @@
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { accounts, users } from "../db/schema.ts";
+import { findLocalAccount, PASSWORD_MIN } from "./accounts.ts";
+import { CoreError, ValidationError } from "./errors.ts";
+import { RateLimiter } from "./rate-limit.ts";
+import { revokeOtherSessions } from "./sessions.ts";
+
+/** Five failed attempts a minute per IP and per account, then 429 until the window passes. */
+export const newLoginLimiter = () => new RateLimiter(5, 60_000);
+
+// Verifying against a real hash when the user does not exist takes as long as a real check,
+// so response times do not reveal which usernames exist.
+const dummyHash = Bun.password.hash("not a real password", { algorithm: "argon2id" });
+
+export class RateLimited extends CoreError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many attempts. Try again in ${retryAfterSeconds} seconds.`, 429);
+  }
+}
+
+function checkLimit(limiter: RateLimiter, keys: string[]): void {
+  const wait = Math.max(...keys.map((k) => limiter.retryAfter(k)));
+  if (wait > 0) throw new RateLimited(Math.ceil(wait / 1000));
+}
+
+/** Username (or email) and password to a user id; failures count toward the rate limit. */
+export async function verifyLogin(db: Db, limiter: RateLimiter, login: string, password: string, ip: string): Promise<string> {
+  const name = login.trim().replace(/^@/, "");
+  const keys = [`ip:${ip}`, `login:${name.toLowerCase()}`];
+  checkLimit(limiter, keys);
+  const user = findUserByLogin(db, name);
+  const ok = await Bun.password.verify(password, user?.passwordHash ?? (await dummyHash));
+  if (!user || !ok) {
+    for (const key of keys) limiter.hit(key);
+    throw new ValidationError({ password: "The username or password is wrong." });
+  }
+  if (user.disabledAt) throw new ValidationError({ username: "This account is disabled." });
+  if (!user.approvedAt) throw new ValidationError({ username: "This account is waiting for a moderator's approval." });
+  limiter.reset(`login:${name.toLowerCase()}`);
+  return user.id;
+}
+
+function findUserByLogin(db: Db, login: string) {
+  if (login.includes("@")) {
+    return db.select().from(users).where(sql`lower(${users.email}) = lower(${login})`).get();
+  }
+  const account = findLocalAccount(db, login);
+  return account ? db.select().from(users).where(eq(users.accountId, account.id)).get() : undefined;
+}
+
+/** Changes a password after checking the current one; other sessions end. */
+export async function changePassword(
+  db: Db,
+  input: { userId: string; sessionId: string; current: string; password: string; confirmation: string },
+): Promise<void> {
+  const user = db.select().from(users).where(eq(users.id, input.userId)).get();
+  if (!user || !(await Bun.password.verify(input.current, user.passwordHash))) {
+    throw new ValidationError({ current_password: "The current password is wrong." });
+  }
+  if (input.password.length < PASSWORD_MIN || input.password.length > 256) {
+    throw new ValidationError({ password: `Use at least ${PASSWORD_MIN} characters (at most 256).` });
+  }
+  if (input.password !== input.confirmation) throw new ValidationError({ password_confirmation: "The two passwords differ." });
+  const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
+  db.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run();
+  revokeOtherSessions(db, user.id, input.sessionId);
+}
+
+/** Deletes one's own account after checking the password; the account row takes its content with it. */
+export async function deleteOwnAccount(db: Db, userId: string, password: string): Promise<string> {
+  const user = db.select().from(users).where(eq(users.id, userId)).get();
+  if (!user || !(await Bun.password.verify(password, user.passwordHash))) {
+    throw new ValidationError({ password: "The password is wrong." });
+  }
+  if (user.role === "owner") throw new ValidationError({ password: "The owner cannot delete the account; pass ownership on first." });
+  db.delete(accounts).where(eq(accounts.id, user.accountId)).run();
+  return user.accountId;
+}

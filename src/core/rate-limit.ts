@@ -1,0 +1,40 @@
+/**
+ * Counts failures per key in a sliding window, in memory (one process serves an instance).
+ * Used for logins and sign-ups per IP and per account.
+ */
+export class RateLimiter {
+  readonly #hits = new Map<string, number[]>();
+
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+  ) {}
+
+  /** Milliseconds until the key may try again, or 0 when it may now. */
+  retryAfter(key: string, now = Date.now()): number {
+    const hits = this.#recent(key, now);
+    if (hits.length < this.limit) return 0;
+    return (hits[0] as number) + this.windowMs - now;
+  }
+
+  hit(key: string, now = Date.now()): void {
+    const hits = this.#recent(key, now);
+    hits.push(now);
+    this.#hits.set(key, hits);
+    if (this.#hits.size > 10_000) this.#sweep(now); // bound the memory a flood can take
+  }
+
+  reset(key: string): void {
+    this.#hits.delete(key);
+  }
+
+  #recent(key: string, now: number): number[] {
+    return (this.#hits.get(key) ?? []).filter((t) => t > now - this.windowMs);
+  }
+
+  #sweep(now: number): void {
+    for (const [key, hits] of this.#hits) {
+      if (!hits.some((t) => t > now - this.windowMs)) this.#hits.delete(key);
+    }
+  }
+}

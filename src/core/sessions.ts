@@ -1,0 +1,87 @@
+import { and, desc, eq, gt, lt, ne } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { accounts, sessions, users } from "../db/schema.ts";
+
+/** A session ends after this long without a visit. */
+export const SESSION_IDLE_MS = 30 * 24 * 3600_000;
+// lastSeenAt is written at most this often, so reading pages stays read-only most of the time.
+const TOUCH_EVERY_MS = 5 * 60_000;
+
+const sha256 = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
+
+export type Viewer = {
+  sessionId: string;
+  user: typeof users.$inferSelect;
+  account: typeof accounts.$inferSelect;
+};
+
+/** Starts a session; the returned token goes into the cookie, only its hash into the database. */
+export function createSession(db: Db, userId: string, client: { ip?: string; userAgent?: string } = {}): string {
+  const token = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  const now = Date.now();
+  db.transaction((tx) => {
+    tx.insert(sessions)
+      .values({
+        id: sha256(token),
+        userId,
+        expiresAt: new Date(now + SESSION_IDLE_MS),
+        ip: client.ip ?? null,
+        userAgent: client.userAgent?.slice(0, 300) ?? null,
+      })
+      .run();
+    tx.update(users).set({ lastSignInAt: new Date(now) }).where(eq(users.id, userId)).run();
+  });
+  return token;
+}
+
+/** The signed-in member behind a cookie token, or null when unknown, expired, disabled or pending. */
+export function findViewer(db: Db, token: string): Viewer | null {
+  if (!token) return null;
+  const now = Date.now();
+  const row = db
+    .select({ session: sessions, user: users, account: accounts })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
+    .where(and(eq(sessions.id, sha256(token)), gt(sessions.expiresAt, new Date(now))))
+    .get();
+  if (!row || row.user.disabledAt || !row.user.approvedAt) return null;
+  if (now - row.session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+    db.update(sessions)
+      .set({ lastSeenAt: new Date(now), expiresAt: new Date(now + SESSION_IDLE_MS) })
+      .where(eq(sessions.id, row.session.id))
+      .run();
+  }
+  return { sessionId: row.session.id, user: row.user, account: row.account };
+}
+
+export function listSessions(db: Db, userId: string) {
+  return db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, new Date())))
+    .orderBy(desc(sessions.lastSeenAt))
+    .all();
+}
+
+/** Ends one of the member's own sessions (the id is the stored hash shown on the sessions page). */
+export function revokeSession(db: Db, userId: string, sessionId: string): boolean {
+  return (
+    db
+      .delete(sessions)
+      .where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId)))
+      .returning({ id: sessions.id })
+      .all().length > 0
+  );
+}
+
+/** Ends every session of a member but one (after a password change), or all of them. */
+export function revokeOtherSessions(db: Db, userId: string, keepSessionId?: string): void {
+  db.delete(sessions)
+    .where(and(eq(sessions.userId, userId), keepSessionId ? ne(sessions.id, keepSessionId) : undefined))
+    .run();
+}
+
+export function pruneExpiredSessions(db: Db): void {
+  db.delete(sessions).where(lt(sessions.expiresAt, new Date())).run();
+}

@@ -1,0 +1,47 @@
+import { Elysia } from "elysia";
+import type { PageContext } from "../../views/context.ts";
+import type { CoreDeps } from "../core/deps.ts";
+import { getSettings } from "../core/instance.ts";
+import { countUnread } from "../core/notifications.ts";
+import type { RateLimiter } from "../core/rate-limit.ts";
+import { sessionPlugin } from "./session.ts";
+
+export interface WebDeps extends CoreDeps {
+  baseUrl: URL;
+  secret: string;
+  limits: { login: RateLimiter; signup: RateLimiter };
+}
+
+/**
+ * The session, CSRF token and page frame data for every web route. Made once per app and
+ * `.use`d by each route module (Elysia runs a named plugin once), so their handlers are typed.
+ */
+export function pagePlugin(deps: WebDeps) {
+  const { db } = deps;
+  return new Elysia({ name: "page" })
+    .use(sessionPlugin({ db, secret: deps.secret, secure: deps.baseUrl.protocol === "https:" }))
+    .derive({ as: "global" }, ({ viewer, csrf, request }) => {
+      const ctx: PageContext = {
+        instanceName: getSettings(db).name,
+        viewer: viewer
+          ? {
+              username: viewer.account.username,
+              displayName: viewer.account.displayName,
+              avatarUrl: viewer.account.avatarUrl,
+              role: viewer.user.role,
+            }
+          : null,
+        csrf,
+        unread: viewer ? countUnread(db, viewer.account.id) : 0,
+        path: new URL(request.url).pathname,
+      };
+      return { ctx };
+    });
+}
+
+export type PagePlugin = ReturnType<typeof pagePlugin>;
+
+/** A frame for pages drawn before or without a session (errors). */
+export function bareContext(instanceName: string, path = "/"): PageContext {
+  return { instanceName, viewer: null, csrf: "", unread: 0, path };
+}

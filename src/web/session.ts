@@ -1,0 +1,71 @@
+import { timingSafeEqual } from "node:crypto";
+import { Elysia } from "elysia";
+import { CoreError } from "../core/errors.ts";
+import { findViewer, type Viewer } from "../core/sessions.ts";
+import type { Db } from "../db/open.ts";
+
+export const SESSION_COOKIE = "skein_session";
+const ANON_COOKIE = "skein_anon";
+const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export interface SessionOptions {
+  db: Db;
+  secret: string;
+  /** Cookies get `Secure` when the instance is served over https. */
+  secure: boolean;
+}
+
+const randomToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
+
+/**
+ * Who is asking (the session cookie) and the CSRF token for them. The token is an HMAC of the
+ * session, or of an anonymous cookie before sign-in, so it needs no storage; every state-changing
+ * request must carry it in the `_csrf` field or the `X-CSRF-Token` header (htmx sends the header).
+ */
+export function sessionPlugin({ db, secret, secure }: SessionOptions) {
+  const sign = (binding: string) => new Bun.CryptoHasher("sha256", secret).update(binding).digest("base64url");
+  return new Elysia({ name: "session" }).derive({ as: "global" }, ({ cookie, request, body }) => {
+    const token = cookie[SESSION_COOKIE]?.value;
+    const viewer: Viewer | null = typeof token === "string" ? findViewer(db, token) : null;
+    let binding = viewer ? `session:${viewer.sessionId}` : "";
+    if (!binding) {
+      let anon = cookie[ANON_COOKIE]?.value;
+      if (typeof anon !== "string" || !/^[\w-]{32}$/.test(anon)) {
+        anon = randomToken();
+        cookie[ANON_COOKIE]?.set({ value: anon, httpOnly: true, sameSite: "lax", secure, path: "/" });
+      }
+      binding = `anon:${anon}`;
+    }
+    const csrf = sign(binding);
+    if (unsafeMethods.has(request.method) && !isApiRequest(request)) {
+      const given = request.headers.get("x-csrf-token") ?? fieldOf(body, "_csrf");
+      if (!given || !sameText(given, csrf)) {
+        throw new CoreError("This form has expired or did not come from this site. Reload the page and try again.", 403);
+      }
+    }
+    return { viewer, csrf };
+  });
+}
+
+/** Sets the session cookie after sign-in. */
+export function sessionCookie(token: string, secure: boolean) {
+  return { value: token, httpOnly: true, sameSite: "lax" as const, secure, path: "/", maxAge: 30 * 24 * 3600 };
+}
+
+// The Mastodon API authenticates with bearer tokens, not cookies, so CSRF does not apply there.
+function isApiRequest(request: Request): boolean {
+  const path = new URL(request.url).pathname;
+  return path.startsWith("/api/") || path.startsWith("/oauth/");
+}
+
+function fieldOf(body: unknown, name: string): string | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const value = (body as Record<string, unknown>)[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,169 @@
+import { describe, expect, test } from "bun:test";
+import { createLocalUser } from "../src/core/accounts.ts";
+import { updateSettings } from "../src/core/instance.ts";
+import { createInvite } from "../src/core/invites.ts";
+import { testApp } from "./helpers/app.ts";
+import { WebClient } from "./helpers/client.ts";
+
+function setup() {
+  const t = testApp("https://social.example");
+  const client = () => new WebClient((r) => t.app.handle(r));
+  const member = (username: string, role: "owner" | "user" = "user") =>
+    createLocalUser(t.deps, { username, email: `${username}@example.com`, password: "correct horse battery", role });
+  return { ...t, client, member };
+}
+
+const signupFields = (username: string, extra: Record<string, string> = {}) => ({
+  username,
+  email: `${username}@example.com`,
+  password: "correct horse battery",
+  password_confirmation: "correct horse battery",
+  ...extra,
+});
+
+describe("log in and out", () => {
+  test("a member logs in with username or email; the session cookie is HttpOnly, SameSite=Lax and Secure", async () => {
+    const { client, member } = setup();
+    await member("ada", "owner");
+    const browser = client();
+    const res = await browser.post("/login", { username: "ada", password: "correct horse battery" });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/");
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith("skein_session="));
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).toMatch(/Secure/);
+    const home = await (await browser.get("/")).text();
+    expect(home).toContain('href="/@ada"');
+    expect(home).toContain("Log out");
+
+    const byEmail = client();
+    expect((await byEmail.post("/login", { username: "ADA@example.com", password: "correct horse battery" })).status).toBe(303);
+  });
+
+  test("a wrong password keeps the username and says what is wrong", async () => {
+    const { client, member } = setup();
+    await member("ada");
+    const res = await client().post("/login", { username: "ada", password: "wrong" });
+    expect(res.status).toBe(422);
+    const page = await res.text();
+    expect(page).toContain("The username or password is wrong.");
+    expect(page).toContain('value="ada"');
+  });
+
+  test("five failures in a minute get 429 with Retry-After, even with the right password", async () => {
+    const { client, member } = setup();
+    await member("ada");
+    const browser = client();
+    for (let i = 0; i < 5; i++) expect((await browser.post("/login", { username: "ada", password: "nope" })).status).toBe(422);
+    const blocked = await browser.post("/login", { username: "ada", password: "correct horse battery" });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await blocked.text()).toContain("Too many attempts");
+  });
+
+  test("logging out ends the session on the server, not only in the browser", async () => {
+    const { client, member } = setup();
+    await member("ada");
+    const browser = client();
+    await browser.login("ada", "correct horse battery");
+    const stolen = browser.cookies.get("skein_session") ?? "";
+    expect((await browser.post("/logout", {})).status).toBe(303);
+    expect(browser.cookies.has("skein_session")).toBe(false);
+    const replay = client();
+    replay.cookies.set("skein_session", stolen);
+    expect(await (await replay.get("/")).text()).not.toContain("Log out");
+  });
+
+  test("the CSRF token of an anonymous visitor does not work after signing in", async () => {
+    const { client, member } = setup();
+    await member("ada");
+    const browser = client();
+    const before = await browser.csrf();
+    await browser.login("ada", "correct horse battery");
+    const res = await browser.request("/logout", {
+      method: "POST",
+      body: new URLSearchParams({ _csrf: before }),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(res.status).toBe(403);
+  });
+
+  test("a link to another site after login is ignored", async () => {
+    const { client, member } = setup();
+    await member("ada");
+    const res = await client().post("/login", { username: "ada", password: "correct horse battery", next: "//evil.example/x" });
+    expect(res.headers.get("location")).toBe("/");
+  });
+});
+
+describe("sign up by registration mode", () => {
+  test("open: the new member is signed in at once", async () => {
+    const { client, deps } = setup();
+    updateSettings(deps.db, { registrationMode: "open" });
+    const browser = client();
+    const res = await browser.post("/signup", signupFields("grace"));
+    expect(res.status).toBe(303);
+    expect(await (await browser.get("/")).text()).toContain('href="/@grace"');
+  });
+
+  test("approval (the default): a reason is required and the member waits", async () => {
+    const { client } = setup();
+    const browser = client();
+    const form = await (await browser.get("/signup")).text();
+    expect(form).toContain("Why do you want to join?");
+    const noReason = await browser.post("/signup", signupFields("grace"));
+    expect(noReason.status).toBe(422);
+    expect(await noReason.text()).toContain("Tell the moderators why you want to join.");
+    const res = await browser.post("/signup", signupFields("grace", { reason: "I knit." }));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("A moderator will look at your request soon.");
+    const login = await browser.post("/login", { username: "grace", password: "correct horse battery" });
+    expect(login.status).toBe(422);
+    expect(await login.text()).toContain("waiting for a moderator");
+  });
+
+  test("invite: a code is needed; a used-up code stops working", async () => {
+    const { client, deps, member } = setup();
+    updateSettings(deps.db, { registrationMode: "invite" });
+    const { userId } = await member("ada", "owner");
+    const invite = createInvite(deps.db, userId, { maxUses: 1 });
+    const without = await client().post("/signup", signupFields("grace"));
+    expect(without.status).toBe(422);
+    expect(await without.text()).toContain("Sign-ups need an invite");
+    const link = await client().get(`/invite/${invite.code}`);
+    expect(link.headers.get("location")).toBe(`/signup?invite=${invite.code}`);
+    expect((await client().post("/signup", signupFields("grace", { invite_code: invite.code }))).status).toBe(303);
+    const again = await client().post("/signup", signupFields("henry", { invite_code: invite.code }));
+    expect(await again.text()).toContain("This invite is not valid any more.");
+  });
+
+  test("closed: the page says so and a sign-up is refused", async () => {
+    const { client, deps } = setup();
+    updateSettings(deps.db, { registrationMode: "closed" });
+    expect(await (await client().get("/signup")).text()).toContain("Sign-ups are closed");
+    const res = await client().post("/signup", signupFields("grace"));
+    expect(res.status).toBe(403);
+  });
+
+  test("bad details are shown next to each field, nothing is saved and typed text is kept", async () => {
+    const { client, deps, database } = setup();
+    updateSettings(deps.db, { registrationMode: "open" });
+    const res = await client().post("/signup", {
+      username: '"><script>alert(1)</script>',
+      email: "not-an-email",
+      password: "short",
+      password_confirmation: "other",
+    });
+    expect(res.status).toBe(422);
+    const page = await res.text();
+    expect(page).toContain('id="username-error"');
+    expect(page).toContain('id="email-error"');
+    expect(page).toContain("Use at least 10 characters");
+    expect(page).toContain("The two passwords differ.");
+    // What was typed comes back inside the attribute, its quote escaped: no markup escapes it.
+    expect(page).toContain('value="&#34;><script>alert(1)</script>"');
+    expect(page).not.toContain('value=""><script>');
+    expect(database.sqlite.query("SELECT count(*) AS n FROM accounts").get()).toEqual({ n: 0 });
+  });
+});

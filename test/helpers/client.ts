@@ -1,0 +1,56 @@
+/**
+ * A small browser stand-in for route tests: keeps cookies, reads the CSRF token from a page and
+ * sends forms the way a browser does. Works over app.handle or a real server's fetch.
+ */
+export class WebClient {
+  readonly cookies = new Map<string, string>();
+
+  constructor(
+    private readonly send: (request: Request) => Promise<Response>,
+    private readonly origin = "http://127.0.0.1:3000",
+  ) {}
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (!headers.has("accept")) headers.set("accept", "text/html");
+    if (this.cookies.size > 0) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+    const response = await this.send(new Request(new URL(path, this.origin).href, { ...init, headers, redirect: "manual" }));
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = "", ...attributes] = line.split(";");
+      const [name = "", value = ""] = pair.split(/=(.*)/s, 2);
+      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=thu, 01 jan 1970/i.test(a));
+      if (expired || value === "") this.cookies.delete(name.trim());
+      else this.cookies.set(name.trim(), value);
+    }
+    return response;
+  }
+
+  get(path: string): Promise<Response> {
+    return this.request(path);
+  }
+
+  /** The CSRF token the site gives this client now (it changes at sign-in). */
+  async csrf(): Promise<string> {
+    const html = await (await this.get("/about")).text();
+    const match = /name="_csrf" value="([^"]+)"/.exec(html) ?? /X-CSRF-Token(?:&quot;|&#34;):(?:&quot;|&#34;)([^&]+)&/.exec(html);
+    if (!match?.[1]) throw new Error("no CSRF token on the page");
+    return match[1];
+  }
+
+  /** Posts a form with the CSRF token, as a page would. */
+  async post(path: string, fields: Record<string, string>, options: { csrf?: boolean; headers?: Record<string, string> } = {}) {
+    const body = new URLSearchParams(fields);
+    if (options.csrf !== false) body.set("_csrf", await this.csrf());
+    return this.request(path, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/x-www-form-urlencoded", ...options.headers },
+    });
+  }
+
+  async login(username: string, password: string): Promise<Response> {
+    const response = await this.post("/login", { username, password });
+    if (response.status !== 303) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+    return response;
+  }
+}

@@ -1,0 +1,48 @@
+/** @jsxImportSource @kitajs/html */
+import type { PageContext } from "./context.ts";
+import { Layout } from "./layout.tsx";
+
+const modeText = {
+  open: "Anyone can sign up.",
+  approval: "Anyone can ask to join; a moderator approves each sign-up.",
+  invite: "Joining needs an invite from a member.",
+  closed: "Sign-ups are closed.",
+} as const;
+
+export function AboutPage(props: {
+  ctx: PageContext;
+  name: string;
+  description: string;
+  members: number;
+  mode: keyof typeof modeText;
+  owner: string | null;
+  handleDomain: string;
+  version: string;
+}) {
+  return (
+    <Layout title={`About ${props.name}`} ctx={props.ctx}>
+      <section class="card" aria-labelledby="about-title">
+        <h1 id="about-title" safe>{`About ${props.name}`}</h1>
+        <p safe>{props.description}</p>
+        <dl class="facts">
+          <dt>Members</dt>
+          <dd safe>{String(props.members)}</dd>
+          <dt>Joining</dt>
+          <dd safe>{modeText[props.mode]}</dd>
+          {props.owner ? (
+            <>
+              <dt>Run by</dt>
+              <dd>
+                <a href={`/@${props.owner}`} safe>{`@${props.owner}@${props.handleDomain}`}</a>
+              </dd>
+            </>
+          ) : (
+            ""
+          )}
+          <dt>Software</dt>
+          <dd safe>{`Skein ${props.version}`}</dd>
+        </dl>
+      </section>
+    </Layout>
+  );
+}

@@ -1,0 +1,25 @@
+// Small enhancements on top of pages that work without JavaScript.
+// Character counter: counts like the server (and Mastodon): any URL counts as 23 characters.
+(() => {
+  const urlPattern = /https?:\/\/[^\s<>"]+/g;
+  const mentionDomain = /(^|[^\w/])(@[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@[a-z0-9.-]+(?::\d+)?/gi;
+  const count = (text) => [...text.replace(urlPattern, "x".repeat(23)).replace(mentionDomain, "$1$2")].length;
+
+  function wire(root) {
+    for (const box of root.querySelectorAll("textarea[data-counter]")) {
+      if (box.dataset.wired) continue;
+      box.dataset.wired = "1";
+      const output = document.getElementById(box.dataset.counter);
+      const limit = Number(box.dataset.limit);
+      const update = () => {
+        const left = limit - count(box.value);
+        output.textContent = String(left);
+        output.classList.toggle("over", left < 0);
+      };
+      box.addEventListener("input", update);
+      update();
+    }
+  }
+  document.addEventListener("DOMContentLoaded", () => wire(document));
+  document.addEventListener("htmx:after:swap", (e) => wire(e.target instanceof Element ? e.target : document));
+})();

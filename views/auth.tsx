@@ -1,0 +1,101 @@
+/** @jsxImportSource @kitajs/html */
+import type { PageContext } from "./context.ts";
+import { CsrfField, Field, FormMessage } from "./form.tsx";
+import { Layout } from "./layout.tsx";
+
+type Errors = Record<string, string>;
+
+export function LoginPage({ ctx, username = "", errors = {}, message, next }: { ctx: PageContext; username?: string; errors?: Errors; message?: string; next?: string }) {
+  return (
+    <Layout title="Log in" ctx={ctx}>
+      <section class="card narrow" aria-labelledby="login-title">
+        <h1 id="login-title">Log in</h1>
+        <FormMessage message={message} />
+        <form method="post" action="/login" novalidate>
+          <CsrfField ctx={ctx} />
+          {next ? <input type="hidden" name="next" value={next} /> : ""}
+          <Field name="username" label="Username or email" autocomplete="username" value={username} error={errors.username} />
+          <Field name="password" label="Password" type="password" autocomplete="current-password" error={errors.password} />
+          <button type="submit">Log in</button>
+        </form>
+        <p class="muted">
+          New here? <a href="/signup">Create an account</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}
+
+export interface SignupProps {
+  ctx: PageContext;
+  mode: "closed" | "approval" | "invite" | "open";
+  inviteCode?: string;
+  values?: Record<string, string>;
+  errors?: Errors;
+  message?: string;
+  handleDomain: string;
+}
+
+export function SignupPage({ ctx, mode, inviteCode, values = {}, errors = {}, message, handleDomain }: SignupProps) {
+  if (mode === "closed" && !inviteCode) {
+    return (
+      <Layout title="Sign up" ctx={ctx}>
+        <section class="card narrow" aria-labelledby="signup-title">
+          <h1 id="signup-title">Sign-ups are closed</h1>
+          <p>This instance is not taking new members right now. If someone gave you an invite link, open it to join.</p>
+        </section>
+      </Layout>
+    );
+  }
+  const needsReason = mode === "approval" && !inviteCode;
+  return (
+    <Layout title="Sign up" ctx={ctx}>
+      <section class="card narrow" aria-labelledby="signup-title">
+        <h1 id="signup-title" safe>{`Join ${ctx.instanceName}`}</h1>
+        {needsReason ? <p>A moderator reviews each sign-up. You can log in once your account is approved.</p> : ""}
+        <FormMessage message={message} />
+        <form method="post" action="/signup" novalidate>
+          <CsrfField ctx={ctx} />
+          <Field
+            name="username"
+            label="Username"
+            autocomplete="username"
+            value={values.username}
+            hint={`Your handle will be @username@${handleDomain}. Lowercase letters, digits and underscores.`}
+            pattern="[a-z0-9_]{1,30}"
+            maxlength={30}
+            error={errors.username}
+          />
+          <Field name="email" label="Email" type="email" autocomplete="email" value={values.email} error={errors.email} />
+          <Field name="password" label="Password" type="password" autocomplete="new-password" hint="At least 10 characters." minlength={10} error={errors.password} />
+          <Field name="password_confirmation" label="Confirm password" type="password" autocomplete="new-password" error={errors.password_confirmation} />
+          {needsReason ? (
+            <Field name="reason" label="Why do you want to join?" multiline maxlength={1000} value={values.reason} error={errors.reason} />
+          ) : (
+            ""
+          )}
+          {mode === "invite" || inviteCode ? (
+            <Field name="invite_code" label="Invite code" value={inviteCode ?? values.invite_code} error={errors.invite_code} autocomplete="off" />
+          ) : (
+            ""
+          )}
+          <button type="submit">Sign up</button>
+        </form>
+        <p class="muted">
+          Already a member? <a href="/login">Log in</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}
+
+export function SignupPendingPage({ ctx }: { ctx: PageContext }) {
+  return (
+    <Layout title="Thanks for signing up" ctx={ctx}>
+      <section class="card narrow" aria-labelledby="pending-title">
+        <h1 id="pending-title">Thanks for signing up</h1>
+        <p>A moderator will look at your request soon. You can log in once it is approved.</p>
+      </section>
+    </Layout>
+  );
+}

@@ -1,0 +1,10 @@
+/** What every page needs to draw its frame: the instance, who is looking, the CSRF token. */
+export interface PageContext {
+  instanceName: string;
+  viewer: { username: string; displayName: string; avatarUrl: string | null; role: string } | null;
+  csrf: string;
+  /** Unread notifications, for the badge in the navigation. */
+  unread: number;
+  /** The current path, to mark the current navigation item. */
+  path: string;
+}
