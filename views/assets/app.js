@@ -1,9 +1,11 @@
 // Small enhancements on top of pages that work without JavaScript.
-// Character counter: counts like the server (and Mastodon): any URL counts as 23 characters.
+// Character counter: counts like the server (and Mastodon): graphemes, any URL as 23 characters,
+// a remote mention as its local part.
 (() => {
+  const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
   const urlPattern = /https?:\/\/[^\s<>"]+/g;
   const mentionDomain = /(^|[^\w/])(@[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@[a-z0-9.-]+(?::\d+)?/gi;
-  const count = (text) => [...text.replace(urlPattern, "x".repeat(23)).replace(mentionDomain, "$1$2")].length;
+  const count = (text) => [...graphemes.segment(text.replace(urlPattern, "x".repeat(23)).replace(mentionDomain, "$1$2"))].length;
 
   function wire(root) {
     for (const box of root.querySelectorAll("textarea[data-counter]")) {
