@@ -10,12 +10,19 @@ import { newSignupLimiter } from "./core/registrations.ts";
 import { CoreError } from "./core/errors.ts";
 import { getSettings } from "./core/instance.ts";
 import { federationPlugin } from "./federation/mount.ts";
+import type { MediaStore } from "./media/store.ts";
 import { assetRoutes } from "./web/assets.ts";
 import { authRoutes } from "./web/auth.tsx";
 import { pagePlugin, type WebDeps } from "./web/context.ts";
 import { errorResponse } from "./web/errors.tsx";
 import { healthRoutes } from "./web/health.ts";
-import { homeRoutes } from "./web/home.tsx";
+import { aboutRoutes } from "./web/about.tsx";
+import { mediaRoutes } from "./web/media.ts";
+import { profileRoutes } from "./web/profiles.tsx";
+import { settingsRoutes } from "./web/settings.tsx";
+import { socialRoutes } from "./web/social.tsx";
+import { statusRoutes } from "./web/statuses.tsx";
+import { timelineRoutes } from "./web/timelines.tsx";
 import { securityPlugin, withSecurityHeaders } from "./web/security.ts";
 import { setupRoutes } from "./web/setup.tsx";
 
@@ -25,6 +32,7 @@ export interface AppDeps extends CoreDeps {
   federation: Federation<void>;
   /** The instance's signing secret (CSRF tokens). */
   secret: string;
+  media: MediaStore;
 }
 
 const logger = getLogger(["skein", "http"]);
@@ -33,7 +41,7 @@ const logger = getLogger(["skein", "http"]);
 export function createApp(deps: AppDeps) {
   const { config } = deps;
   const limits = { login: newLoginLimiter(), signup: newSignupLimiter() };
-  const web: WebDeps = { db: deps.db, events: deps.events, baseUrl: config.url, secret: deps.secret, limits };
+  const web: WebDeps = { db: deps.db, events: deps.events, baseUrl: config.url, secret: deps.secret, limits, media: deps.media };
   const page = pagePlugin(web);
   return new Elysia()
     .use(securityPlugin)
@@ -50,7 +58,13 @@ export function createApp(deps: AppDeps) {
     .use(assetRoutes)
     .use(healthRoutes(deps.sqlite))
     .use(page)
-    .use(homeRoutes(web, page))
+    .use(aboutRoutes(web, page))
+    .use(timelineRoutes(web, page))
+    .use(statusRoutes(web, page))
+    .use(profileRoutes(web, page))
+    .use(socialRoutes(web, page))
+    .use(settingsRoutes(web, page))
+    .use(mediaRoutes(deps.media))
     .use(setupRoutes(web, page))
     .use(authRoutes(web, page));
 }

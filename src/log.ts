@@ -34,6 +34,8 @@ export async function configureLogging(config: Pick<Config, "logLevel" | "logFor
       { category: ["skein"], sinks: ["console"], lowestLevel: config.logLevel },
       // Fedify is chatty at info; its warnings and errors are what an operator needs.
       { category: ["fedify"], sinks: ["console"], lowestLevel: config.logLevel === "debug" ? "debug" : "warning" },
+      // Our access log covers every request; Fedify's own would log each page we serve after it.
+      { category: ["fedify", "federation", "http"], sinks: [], parentSinks: "override" },
       { category: ["logtape", "meta"], sinks: ["console"], lowestLevel: "warning" },
     ],
   });

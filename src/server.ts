@@ -13,6 +13,7 @@ import { closeDatabase, errorText, type OpenDatabase, openDatabase } from "./db/
 import { FatalError } from "./fatal.ts";
 import { createSkeinFederation } from "./federation/federation.ts";
 import { SqliteMessageQueue } from "./federation/queue.ts";
+import { MediaStore } from "./media/store.ts";
 import { withSecurityHeaders } from "./web/security.ts";
 
 const logger = getLogger(["skein", "server"]);
@@ -62,7 +63,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const abandoned = queue.releaseAbandoned();
   if (abandoned > 0) logger.info("Resuming {abandoned} queued messages left by the last run", { abandoned });
   const federation = createSkeinFederation({ db, config, queue });
-  const app = createApp({ db, sqlite, events, config, federation, secret }).compile();
+  const app = createApp({ db, sqlite, events, baseUrl: config.url, config, federation, secret, media: new MediaStore(join(config.data, "media")) }).compile();
 
   let server: Server<undefined>;
   try {

@@ -7,7 +7,7 @@ import { tempDatabase } from "./helpers/db.ts";
 const t = tempDatabase();
 afterAll(t.cleanup);
 const events = new DomainEvents();
-const deps = { db: t.db, events };
+const deps = { db: t.db, events, baseUrl: new URL("https://social.example") };
 const created: string[] = [];
 events.on("account.created", ({ accountId }) => void created.push(accountId));
 

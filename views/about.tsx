@@ -28,7 +28,7 @@ export function AboutPage(props: {
           <dt>Members</dt>
           <dd safe>{String(props.members)}</dd>
           <dt>Joining</dt>
-          <dd safe>{modeText[props.mode]}</dd>
+          <dd>{modeText[props.mode]}</dd>
           {props.owner ? (
             <>
               <dt>Run by</dt>

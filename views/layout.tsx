@@ -69,7 +69,7 @@ export function Layout({ title, ctx, children }: PropsWithChildren<LayoutProps>)
           <script src={assetPaths.htmx} defer></script>
           <script src={assetPaths.app} defer></script>
         </head>
-        <body hx-headers={JSON.stringify({ "X-CSRF-Token": ctx.csrf })}>
+        <body hx-headers:inherited={JSON.stringify({ "X-CSRF-Token": ctx.csrf })}>
           <a class="skip-link" href="#main">
             Skip to content
           </a>

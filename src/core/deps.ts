@@ -5,4 +5,6 @@ import type { DomainEvents } from "./events.ts";
 export interface CoreDeps {
   db: Db;
   events: DomainEvents;
+  /** The instance's public URL: local accounts' links and `@name@host` mentions use it. */
+  baseUrl: URL;
 }

@@ -5,6 +5,21 @@
  */
 export interface DomainEventMap {
   "account.created": { accountId: string };
+  "account.deleted": { accountId: string };
+  "post.created": { postId: string };
+  "post.updated": { postId: string };
+  "post.deleted": { postId: string; accountId: string; uri: string | null };
+  "post.favourited": { postId: string; accountId: string };
+  "post.unfavourited": { postId: string; accountId: string };
+  "post.reblogged": { postId: string; reblogId: string; accountId: string };
+  "post.unreblogged": { postId: string; reblogId: string; accountId: string };
+  "follow.requested": { followId: string };
+  "follow.accepted": { followId: string };
+  "follow.rejected": { followerId: string; followingId: string; uri: string | null };
+  "follow.undone": { followerId: string; followingId: string; uri: string | null };
+  "account.blocked": { accountId: string; targetAccountId: string };
+  "account.unblocked": { accountId: string; targetAccountId: string };
+  "account.updated": { accountId: string };
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void | Promise<void>;

@@ -1,6 +1,7 @@
-import { and, count, eq, gt } from "drizzle-orm";
+import { and, count, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { notifications, users } from "../db/schema.ts";
+import { blocks, mutes, type NotificationType, notifications, users } from "../db/schema.ts";
 
 /** Notifications newer than the last one the member has seen. */
 export function countUnread(db: Db, accountId: string): number {
@@ -12,4 +13,75 @@ export function countUnread(db: Db, accountId: string): number {
       .where(and(eq(notifications.accountId, accountId), user?.readId ? gt(notifications.id, user.readId) : undefined))
       .get()?.n ?? 0
   );
+}
+
+/**
+ * Tells a local member that something happened. Nothing is sent to oneself, to a remote account
+ * (their server notifies them), or from someone the member blocked or muted; the same event
+ * notifies once.
+ */
+export function notify(
+  db: Db,
+  event: { accountId: string; type: NotificationType; fromAccountId: string; postId?: string | null },
+): void {
+  if (event.accountId === event.fromAccountId) return;
+  const local = db.select({ id: users.id }).from(users).where(eq(users.accountId, event.accountId)).get();
+  if (!local) return;
+  const silenced = db
+    .select({ n: count() })
+    .from(blocks)
+    .where(and(eq(blocks.accountId, event.accountId), eq(blocks.targetAccountId, event.fromAccountId)))
+    .get()?.n;
+  const muted = db
+    .select({ n: count() })
+    .from(mutes)
+    .where(and(eq(mutes.accountId, event.accountId), eq(mutes.targetAccountId, event.fromAccountId)))
+    .get()?.n;
+  if (silenced || muted) return;
+  db.insert(notifications)
+    .values({ id: newId(), ...event, postId: event.postId ?? null })
+    .onConflictDoNothing()
+    .run();
+}
+
+/** Takes back a notification whose cause was undone (an unliked post, a withdrawn follow). */
+export function withdrawNotification(
+  db: Db,
+  event: { accountId: string; type: NotificationType; fromAccountId: string; postId?: string | null },
+): void {
+  db.delete(notifications)
+    .where(
+      and(
+        eq(notifications.accountId, event.accountId),
+        eq(notifications.type, event.type),
+        eq(notifications.fromAccountId, event.fromAccountId),
+        event.postId ? eq(notifications.postId, event.postId) : undefined,
+      ),
+    )
+    .run();
+}
+
+/** A member's notifications, newest first, paged by id. */
+export function listNotifications(db: Db, accountId: string, options: { maxId?: string; limit?: number; types?: NotificationType[] } = {}) {
+  return db
+    .select()
+    .from(notifications)
+    .where(
+      and(
+        eq(notifications.accountId, accountId),
+        options.maxId ? lt(notifications.id, options.maxId) : undefined,
+        options.types && options.types.length > 0 ? inArray(notifications.type, options.types) : undefined,
+      ),
+    )
+    .orderBy(desc(notifications.id))
+    .limit(Math.min(options.limit ?? 20, 80))
+    .all();
+}
+
+/** Marks everything up to the given notification as seen (the unread badge counts from there). */
+export function markNotificationsRead(db: Db, accountId: string, upToId: string): void {
+  db.update(users)
+    .set({ notificationsReadId: upToId })
+    .where(and(eq(users.accountId, accountId), sql`coalesce(${users.notificationsReadId}, '') < ${upToId}`))
+    .run();
 }

@@ -3,6 +3,8 @@ import { DomainEvents } from "../../src/core/events.ts";
 import { instanceSecret } from "../../src/core/instance.ts";
 import { createSkeinFederation } from "../../src/federation/federation.ts";
 import { SqliteMessageQueue } from "../../src/federation/queue.ts";
+import { MediaStore } from "../../src/media/store.ts";
+import { join } from "node:path";
 import { tempDatabase } from "./db.ts";
 
 /** The real app over a real temporary database, for in-process requests through app.handle. */
@@ -12,10 +14,10 @@ export function testApp(publicUrl = "https://social.example") {
   const events = new DomainEvents();
   const federation = createSkeinFederation({ db: database.db, config, queue: new SqliteMessageQueue(database.db) });
   const secret = instanceSecret(database.db);
-  const app = createApp({ db: database.db, sqlite: database.sqlite, events, config, federation, secret });
+  const app = createApp({ db: database.db, sqlite: database.sqlite, events, baseUrl: config.url, config, federation, secret, media: new MediaStore(join(database.dir, "media")) });
   // Requests arrive on the loopback address, as they do behind a reverse proxy.
   const request = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://127.0.0.1:3000${path}`, init));
-  return { app, request, deps: { db: database.db, events }, database };
+  return { app, request, deps: { db: database.db, events, baseUrl: config.url }, media: new MediaStore(join(database.dir, "media")), database };
 }
 
 export function form(fields: Record<string, string>): RequestInit {

@@ -1,28 +1,14 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia } from "elysia";
-import { HomePage } from "../../views/home.tsx";
 import { AboutPage } from "../../views/about.tsx";
-import { countLocalUsers, findOwner, ownerExists } from "../core/accounts.ts";
+import { countLocalUsers, findOwner } from "../core/accounts.ts";
 import { VERSION } from "../version.ts";
 import { getSettings } from "../core/instance.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 
-export function homeRoutes({ db, baseUrl }: WebDeps, page: PagePlugin) {
-  return new Elysia({ name: "home" })
+export function aboutRoutes({ db, baseUrl }: WebDeps, page: PagePlugin) {
+  return new Elysia({ name: "about" })
     .use(page)
-    .get("/", ({ ctx }) => {
-      const settings = getSettings(db);
-      return (
-        <HomePage
-          ctx={ctx}
-          name={settings.name}
-          description={settings.description}
-          members={countLocalUsers(db)}
-          needsSetup={!ownerExists(db)}
-          handleDomain={baseUrl.host}
-        />
-      );
-    })
     .get("/about", ({ ctx }) => {
       const settings = getSettings(db);
       return (

@@ -1,0 +1,52 @@
+import { and, count, desc, eq, isNull, lt, sql } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { accounts, follows, posts } from "../db/schema.ts";
+
+export type AccountRow = typeof accounts.$inferSelect;
+
+/** An account by its handle as it appears in URLs: `name` (local) or `name@domain`. */
+export function findAccountByAcct(db: Db, acct: string, localHost: string): AccountRow | undefined {
+  const [username = "", domain] = acct.replace(/^@/, "").split("@", 2);
+  const local = !domain || domain.toLowerCase() === localHost.toLowerCase();
+  return db
+    .select()
+    .from(accounts)
+    .where(and(sql`lower(${accounts.username}) = lower(${username})`, local ? isNull(accounts.domain) : sql`lower(${accounts.domain}) = lower(${domain})`))
+    .get();
+}
+
+export function accountCounts(db: Db, accountId: string) {
+  const n = (q: { n: number } | undefined) => q?.n ?? 0;
+  return {
+    posts: n(db.select({ n: count() }).from(posts).where(and(eq(posts.accountId, accountId), isNull(posts.reblogOfId))).get()),
+    following: n(db.select({ n: count() }).from(follows).where(and(eq(follows.followerId, accountId), eq(follows.state, "accepted"))).get()),
+    followers: n(db.select({ n: count() }).from(follows).where(and(eq(follows.followingId, accountId), eq(follows.state, "accepted"))).get()),
+  };
+}
+
+/** Followers or followed accounts, newest relation first; the cursor is the follow's id. */
+export function followList(db: Db, accountId: string, direction: "followers" | "following", maxId?: string, limit = 40) {
+  const mine = direction === "followers" ? follows.followingId : follows.followerId;
+  const theirs = direction === "followers" ? follows.followerId : follows.followingId;
+  const rows = db
+    .select({ followId: follows.id, account: accounts })
+    .from(follows)
+    .innerJoin(accounts, eq(accounts.id, theirs))
+    .where(and(eq(mine, accountId), eq(follows.state, "accepted"), maxId ? lt(follows.id, maxId) : undefined))
+    .orderBy(desc(follows.id))
+    .limit(limit)
+    .all();
+  return { accounts: rows.map((r) => r.account), next: rows.length === limit ? rows.at(-1)?.followId : undefined };
+}
+
+/** Accounts waiting for the member to accept their follow request. */
+export function followRequests(db: Db, accountId: string) {
+  return db
+    .select({ account: accounts })
+    .from(follows)
+    .innerJoin(accounts, eq(accounts.id, follows.followerId))
+    .where(and(eq(follows.followingId, accountId), eq(follows.state, "pending")))
+    .orderBy(desc(follows.id))
+    .all()
+    .map((r) => r.account);
+}

@@ -1,0 +1,147 @@
+import { and, eq, or } from "drizzle-orm";
+import { newId } from "../db/ids.ts";
+import type { Db } from "../db/open.ts";
+import { accounts, blocks, follows, mutes } from "../db/schema.ts";
+import type { CoreDeps } from "./deps.ts";
+import { CoreError } from "./errors.ts";
+import { notify, withdrawNotification } from "./notifications.ts";
+
+type Actor = { id: string };
+
+export interface Relationship {
+  following: boolean;
+  requested: boolean;
+  followedBy: boolean;
+  /** Someone who asked to follow the viewer and waits for an answer. */
+  requestedBy: boolean;
+  blocking: boolean;
+  blockedBy: boolean;
+  muting: boolean;
+}
+
+function account(db: Db, id: string) {
+  const row = db.select().from(accounts).where(eq(accounts.id, id)).get();
+  if (!row) throw new CoreError("This account does not exist.", 404);
+  return row;
+}
+
+function exists(db: Db, table: typeof blocks | typeof mutes, from: string, to: string): boolean {
+  return db.select({ id: table.id }).from(table).where(and(eq(table.accountId, from), eq(table.targetAccountId, to))).get() !== undefined;
+}
+
+export function relationship(db: Db, viewerId: string, targetId: string): Relationship {
+  const out = db.select().from(follows).where(and(eq(follows.followerId, viewerId), eq(follows.followingId, targetId))).get();
+  const back = db.select().from(follows).where(and(eq(follows.followerId, targetId), eq(follows.followingId, viewerId))).get();
+  return {
+    following: out?.state === "accepted",
+    requested: out?.state === "pending",
+    followedBy: back?.state === "accepted",
+    requestedBy: back?.state === "pending",
+    blocking: exists(db, blocks, viewerId, targetId),
+    blockedBy: exists(db, blocks, targetId, viewerId),
+    muting: exists(db, mutes, viewerId, targetId),
+  };
+}
+
+/**
+ * Follows an account: at once for an open local account, as a request for a locked one or a
+ * remote one (whose server answers with Accept or Reject).
+ */
+export function follow(deps: CoreDeps, actor: Actor, targetId: string, options: { showReblogs?: boolean; notify?: boolean } = {}) {
+  const { db } = deps;
+  if (actor.id === targetId) throw new CoreError("You cannot follow yourself.", 403);
+  const target = account(db, targetId);
+  if (exists(db, blocks, targetId, actor.id) || exists(db, blocks, actor.id, targetId)) {
+    throw new CoreError("You cannot follow an account that blocks you or that you block.", 403);
+  }
+  const existing = db.select().from(follows).where(and(eq(follows.followerId, actor.id), eq(follows.followingId, targetId))).get();
+  if (existing) {
+    db.update(follows)
+      .set({ showReblogs: options.showReblogs ?? existing.showReblogs, notify: options.notify ?? existing.notify })
+      .where(eq(follows.id, existing.id))
+      .run();
+    return existing.state;
+  }
+  const state = target.locked || target.domain ? "pending" : "accepted";
+  const id = newId();
+  db.insert(follows)
+    .values({ id, followerId: actor.id, followingId: targetId, state, showReblogs: options.showReblogs ?? true, notify: options.notify ?? false })
+    .run();
+  notify(db, { accountId: targetId, type: state === "pending" ? "follow_request" : "follow", fromAccountId: actor.id });
+  deps.events.emit("follow.requested", { followId: id });
+  return state;
+}
+
+export function unfollow(deps: CoreDeps, actor: Actor, targetId: string): void {
+  const removed = deps.db
+    .delete(follows)
+    .where(and(eq(follows.followerId, actor.id), eq(follows.followingId, targetId)))
+    .returning()
+    .all();
+  const row = removed[0];
+  if (!row) return;
+  withdrawNotification(deps.db, { accountId: targetId, type: row.state === "pending" ? "follow_request" : "follow", fromAccountId: actor.id });
+  deps.events.emit("follow.undone", { followerId: actor.id, followingId: targetId, uri: row.uri });
+}
+
+/** The followed side answers a pending request. */
+export function acceptFollowRequest(deps: CoreDeps, actor: Actor, followerId: string): void {
+  const row = deps.db
+    .update(follows)
+    .set({ state: "accepted" })
+    .where(and(eq(follows.followerId, followerId), eq(follows.followingId, actor.id), eq(follows.state, "pending")))
+    .returning()
+    .get();
+  if (!row) throw new CoreError("There is no such follow request.", 404);
+  withdrawNotification(deps.db, { accountId: actor.id, type: "follow_request", fromAccountId: followerId });
+  notify(deps.db, { accountId: actor.id, type: "follow", fromAccountId: followerId });
+  deps.events.emit("follow.accepted", { followId: row.id });
+}
+
+export function rejectFollowRequest(deps: CoreDeps, actor: Actor, followerId: string): void {
+  const row = deps.db
+    .delete(follows)
+    .where(and(eq(follows.followerId, followerId), eq(follows.followingId, actor.id), eq(follows.state, "pending")))
+    .returning()
+    .get();
+  if (!row) throw new CoreError("There is no such follow request.", 404);
+  withdrawNotification(deps.db, { accountId: actor.id, type: "follow_request", fromAccountId: followerId });
+  deps.events.emit("follow.rejected", { followerId, followingId: actor.id, uri: row.uri });
+}
+
+/** Blocks an account: follows end both ways and its posts and notifications disappear. */
+export function block(deps: CoreDeps, actor: Actor, targetId: string): void {
+  if (actor.id === targetId) throw new CoreError("You cannot block yourself.", 403);
+  account(deps.db, targetId);
+  deps.db.transaction((tx) => {
+    tx.delete(follows)
+      .where(
+        or(
+          and(eq(follows.followerId, actor.id), eq(follows.followingId, targetId)),
+          and(eq(follows.followerId, targetId), eq(follows.followingId, actor.id)),
+        ),
+      )
+      .run();
+    tx.insert(blocks).values({ id: newId(), accountId: actor.id, targetAccountId: targetId }).onConflictDoNothing().run();
+  });
+  deps.events.emit("account.blocked", { accountId: actor.id, targetAccountId: targetId });
+}
+
+export function unblock(deps: CoreDeps, actor: Actor, targetId: string): void {
+  const removed = deps.db
+    .delete(blocks)
+    .where(and(eq(blocks.accountId, actor.id), eq(blocks.targetAccountId, targetId)))
+    .returning({ id: blocks.id })
+    .all();
+  if (removed.length > 0) deps.events.emit("account.unblocked", { accountId: actor.id, targetAccountId: targetId });
+}
+
+export function mute(deps: CoreDeps, actor: Actor, targetId: string): void {
+  if (actor.id === targetId) throw new CoreError("You cannot mute yourself.", 403);
+  account(deps.db, targetId);
+  deps.db.insert(mutes).values({ id: newId(), accountId: actor.id, targetAccountId: targetId }).onConflictDoNothing().run();
+}
+
+export function unmute(deps: CoreDeps, actor: Actor, targetId: string): void {
+  deps.db.delete(mutes).where(and(eq(mutes.accountId, actor.id), eq(mutes.targetAccountId, targetId))).run();
+}

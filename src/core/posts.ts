@@ -1,0 +1,261 @@
+import { and, count, eq, inArray, isNull, sql } from "drizzle-orm";
+import { newId } from "../db/ids.ts";
+import type { Db } from "../db/open.ts";
+import {
+  accounts,
+  idempotencyKeys,
+  mediaAttachments,
+  mentions,
+  postEdits,
+  posts,
+  postTags,
+  tags,
+  users,
+  type Visibility,
+  visibilities,
+} from "../db/schema.ts";
+import type { CoreDeps } from "./deps.ts";
+import { CoreError, ValidationError } from "./errors.ts";
+import { getSettings } from "./instance.ts";
+import { notify } from "./notifications.ts";
+import { countCharacters, type MentionToken, normalizeHashtag, parseText, renderText } from "./text.ts";
+import { visibleTo } from "./visibility.ts";
+
+export const MAX_MEDIA = 4;
+
+export interface PostInput {
+  status: string;
+  spoilerText?: string;
+  visibility?: Visibility;
+  inReplyToId?: string;
+  mediaIds?: string[];
+  sensitive?: boolean;
+  language?: string;
+  /** A key sent with the form or the API call: the same key twice makes one post. */
+  idempotencyKey?: string;
+}
+
+type Author = { id: string; username: string };
+type PostRow = typeof posts.$inferSelect;
+
+/** A post the viewer may see, or undefined. */
+export function findVisiblePost(db: Db, postId: string, viewerId: string | null): PostRow | undefined {
+  return db.select().from(posts).where(and(eq(posts.id, postId), visibleTo(viewerId))).get();
+}
+
+/**
+ * Publishes a local post: validates it, stores it with its mentions, tags, images and search
+ * text in one transaction, then notifies those mentioned (and the author replied to) and emits
+ * `post.created` for federation. The web form, the API and nothing else call this.
+ */
+export async function createPost(deps: CoreDeps, author: Author, input: PostInput): Promise<PostRow> {
+  const { db } = deps;
+  const key = input.idempotencyKey?.slice(0, 200);
+  if (key) {
+    const seen = db
+      .select({ postId: idempotencyKeys.postId })
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.accountId, author.id), eq(idempotencyKeys.key, key)))
+      .get();
+    const earlier = seen?.postId ? db.select().from(posts).where(eq(posts.id, seen.postId)).get() : undefined;
+    if (earlier) return earlier;
+  }
+
+  const status = input.status.replace(/\r\n/g, "\n");
+  const spoilerText = (input.spoilerText ?? "").trim();
+  const visibility = input.visibility ?? defaultVisibility(db, author.id);
+  const mediaIds = [...new Set(input.mediaIds ?? [])];
+  const problems: Record<string, string> = {};
+  checkText(db, status, spoilerText, mediaIds.length, problems);
+  if (!visibilities.includes(visibility)) problems.visibility = `Choose one of ${visibilities.join(", ")}.`;
+  const parent = input.inReplyToId ? findVisiblePost(db, input.inReplyToId, author.id) : undefined;
+  if (input.inReplyToId && !parent) problems.in_reply_to_id = "The post you reply to is gone or not visible to you.";
+  const media = checkMedia(db, author.id, mediaIds, problems);
+  if (Object.keys(problems).length > 0) throw new ValidationError(problems);
+
+  const rendered = render(deps, status);
+  const id = newId();
+  const row = db.transaction((tx) => {
+    const inserted = tx
+      .insert(posts)
+      .values({
+        id,
+        accountId: author.id,
+        text: status,
+        contentHtml: rendered.html,
+        spoilerText,
+        sensitive: Boolean(input.sensitive) || spoilerText.length > 0,
+        visibility,
+        language: input.language?.slice(0, 10) || null,
+        inReplyToId: parent?.id ?? null,
+        inReplyToAccountId: parent?.accountId ?? null,
+      })
+      .returning()
+      .get();
+    saveMentionsAndTags(tx, id, rendered);
+    media.forEach((m, position) => {
+      tx.update(mediaAttachments).set({ postId: id, position }).where(eq(mediaAttachments.id, m)).run();
+    });
+    tx.run(sql`INSERT INTO posts_search (post_id, body) VALUES (${id}, ${`${spoilerText}\n${status}`})`);
+    if (key) tx.insert(idempotencyKeys).values({ accountId: author.id, key, postId: id }).run();
+    return inserted;
+  });
+
+  for (const accountId of rendered.mentioned) notify(db, { accountId, type: "mention", fromAccountId: author.id, postId: id });
+  if (parent && !rendered.mentioned.includes(parent.accountId)) {
+    notify(db, { accountId: parent.accountId, type: "reply", fromAccountId: author.id, postId: id });
+  }
+  deps.events.emit("post.created", { postId: id });
+  return row;
+}
+
+/** Changes a post's text; the earlier version is kept and can be viewed. */
+export function editPost(
+  deps: CoreDeps,
+  author: Author,
+  postId: string,
+  input: { status: string; spoilerText?: string; sensitive?: boolean },
+): PostRow {
+  const { db } = deps;
+  const post = db.select().from(posts).where(and(eq(posts.id, postId), isNull(posts.reblogOfId))).get();
+  if (!post) throw new CoreError("This post does not exist.", 404);
+  if (post.accountId !== author.id) throw new CoreError("Only its author can edit a post.", 403);
+  const status = input.status.replace(/\r\n/g, "\n");
+  const spoilerText = (input.spoilerText ?? "").trim();
+  const attached = db.select({ n: count() }).from(mediaAttachments).where(eq(mediaAttachments.postId, postId)).get()?.n ?? 0;
+  const problems: Record<string, string> = {};
+  checkText(db, status, spoilerText, attached, problems);
+  if (Object.keys(problems).length > 0) throw new ValidationError(problems);
+  const rendered = render(deps, status);
+  const updated = db.transaction((tx) => {
+    tx.insert(postEdits)
+      .values({
+        id: newId(),
+        postId,
+        text: post.text,
+        contentHtml: post.contentHtml,
+        spoilerText: post.spoilerText,
+        sensitive: post.sensitive,
+        createdAt: post.editedAt ?? post.createdAt,
+      })
+      .run();
+    tx.delete(mentions).where(eq(mentions.postId, postId)).run();
+    tx.delete(postTags).where(eq(postTags.postId, postId)).run();
+    saveMentionsAndTags(tx, postId, rendered);
+    tx.run(sql`DELETE FROM posts_search WHERE post_id = ${postId}`);
+    tx.run(sql`INSERT INTO posts_search (post_id, body) VALUES (${postId}, ${`${spoilerText}\n${status}`})`);
+    return tx
+      .update(posts)
+      .set({
+        text: status,
+        contentHtml: rendered.html,
+        spoilerText,
+        sensitive: Boolean(input.sensitive) || spoilerText.length > 0,
+        editedAt: new Date(),
+      })
+      .where(eq(posts.id, postId))
+      .returning()
+      .get();
+  });
+  for (const accountId of rendered.mentioned) notify(db, { accountId, type: "mention", fromAccountId: author.id, postId });
+  deps.events.emit("post.updated", { postId });
+  return updated;
+}
+
+/** Earlier versions of a post, oldest first, then the current one. */
+export function postHistory(db: Db, postId: string) {
+  return db.select().from(postEdits).where(eq(postEdits.postId, postId)).orderBy(postEdits.id).all();
+}
+
+/** Deletes one's own post (moderators delete through moderation). Boosts of it go with it. */
+export function deletePost(deps: CoreDeps, actor: Author, postId: string): void {
+  const { db } = deps;
+  const post = db.select().from(posts).where(eq(posts.id, postId)).get();
+  if (!post) throw new CoreError("This post does not exist.", 404);
+  if (post.accountId !== actor.id) throw new CoreError("Only its author can delete a post.", 403);
+  db.transaction((tx) => {
+    tx.run(sql`DELETE FROM posts_search WHERE post_id = ${postId}`);
+    tx.delete(posts).where(eq(posts.id, postId)).run();
+  });
+  deps.events.emit("post.deleted", { postId, accountId: actor.id, uri: post.uri });
+}
+
+function defaultVisibility(db: Db, accountId: string): Visibility {
+  return db.select({ v: users.defaultVisibility }).from(users).where(eq(users.accountId, accountId)).get()?.v ?? "public";
+}
+
+function checkText(db: Db, status: string, spoilerText: string, mediaCount: number, problems: Record<string, string>): void {
+  const limit = getSettings(db).maxPostLength;
+  if (status.trim().length === 0 && mediaCount === 0) problems.status = "Write something or add an image.";
+  const length = countCharacters(status) + countCharacters(spoilerText);
+  if (length > limit) problems.status = `Posts are at most ${limit} characters; this one has ${length}.`;
+}
+
+function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<string, string>): string[] {
+  if (ids.length === 0) return [];
+  if (ids.length > MAX_MEDIA) {
+    problems.media_ids = `Attach at most ${MAX_MEDIA} images.`;
+    return [];
+  }
+  const rows = db
+    .select({ id: mediaAttachments.id })
+    .from(mediaAttachments)
+    .where(and(inArray(mediaAttachments.id, ids), eq(mediaAttachments.accountId, authorId), isNull(mediaAttachments.postId)))
+    .all();
+  if (rows.length !== ids.length) problems.media_ids = "An image is missing or belongs to another post; upload it again.";
+  return ids;
+}
+
+interface Rendered {
+  html: string;
+  mentioned: string[];
+  tags: { name: string; display: string }[];
+}
+
+/** Renders the text, resolving mentions to the accounts this instance knows. */
+function render(deps: CoreDeps, status: string): Rendered {
+  const parsed = parseText(status);
+  const found = new Map<string, { id: string; url: string }>();
+  for (const m of parsed.mentions) {
+    const account = findMentioned(deps, m);
+    if (account) found.set(m.raw.toLowerCase(), account);
+  }
+  const html = renderText(status, {
+    mention: (m) => found.get(m.raw.toLowerCase())?.url ?? null,
+    hashtag: (name) => new URL(`/tags/${encodeURIComponent(normalizeHashtag(name))}`, deps.baseUrl).href,
+  });
+  const tagMap = new Map(parsed.hashtags.map((h) => [normalizeHashtag(h.name), h.name]));
+  return {
+    html,
+    mentioned: [...new Set([...found.values()].map((a) => a.id))],
+    tags: [...tagMap].slice(0, 30).map(([name, display]) => ({ name, display })),
+  };
+}
+
+function findMentioned({ db, baseUrl }: CoreDeps, m: MentionToken): { id: string; url: string } | undefined {
+  const domain = m.domain?.toLowerCase();
+  const local = !domain || domain === baseUrl.host.toLowerCase();
+  const row = db
+    .select()
+    .from(accounts)
+    .where(
+      and(
+        sql`lower(${accounts.username}) = lower(${m.username})`,
+        local ? isNull(accounts.domain) : sql`lower(${accounts.domain}) = ${domain}`,
+      ),
+    )
+    .get();
+  if (!row) return undefined;
+  return { id: row.id, url: row.domain ? (row.url ?? row.uri ?? "") : new URL(`/@${row.username}`, baseUrl).href };
+}
+
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+function saveMentionsAndTags(tx: Tx, postId: string, rendered: Rendered): void {
+  for (const accountId of rendered.mentioned) tx.insert(mentions).values({ postId, accountId }).onConflictDoNothing().run();
+  for (const tag of rendered.tags) {
+    tx.insert(tags).values({ id: newId(), name: tag.name, display: tag.display }).onConflictDoNothing().run();
+    const tagId = tx.select({ id: tags.id }).from(tags).where(eq(tags.name, tag.name)).get()?.id;
+    if (tagId) tx.insert(postTags).values({ postId, tagId }).onConflictDoNothing().run();
+  }
+}

@@ -1,0 +1,88 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { accounts, type ProfileField, users, type Visibility, visibilities } from "../db/schema.ts";
+import { ImageError, processImage } from "../media/images.ts";
+import type { MediaStore } from "../media/store.ts";
+import type { CoreDeps } from "./deps.ts";
+import { ValidationError } from "./errors.ts";
+import { MAX_UPLOAD_BYTES } from "./media.ts";
+
+export const MAX_FIELDS = 4;
+
+export interface ProfileInput {
+  displayName: string;
+  note: string;
+  fields: { name: string; value: string }[];
+  locked: boolean;
+  bot: boolean;
+  hideCollections: boolean;
+  discoverable: boolean;
+  defaultVisibility: Visibility;
+  avatar?: Uint8Array;
+  header?: Uint8Array;
+}
+
+/**
+ * Saves a member's profile and preferences. Bio and field values are plain text (links are made
+ * when shown); pictures go through the same image pipeline as posts, so their metadata is gone.
+ */
+export async function updateProfile(deps: CoreDeps & { media: MediaStore }, accountId: string, input: ProfileInput): Promise<void> {
+  const problems: Record<string, string> = {};
+  const displayName = input.displayName.trim();
+  const note = input.note.trim();
+  if ([...displayName].length > 30) problems.display_name = "Use at most 30 characters.";
+  if ([...note].length > 500) problems.note = "Keep the bio under 500 characters.";
+  const fields: ProfileField[] = input.fields
+    .map((f) => ({ name: f.name.trim(), value: f.value.trim() }))
+    .filter((f) => f.name || f.value)
+    .slice(0, MAX_FIELDS);
+  fields.forEach((f, i) => {
+    if (!f.name || !f.value) problems[`fields_${i}`] = "Give each extra field both a label and a value.";
+    if ([...f.name].length > 255 || [...f.value].length > 255) problems[`fields_${i}`] = "Labels and values are at most 255 characters.";
+  });
+  if (!visibilities.includes(input.defaultVisibility)) problems.default_visibility = "Choose a visibility.";
+  const avatar = input.avatar?.length ? await picture(deps.media, input.avatar, 400, "avatar", problems) : undefined;
+  const header = input.header?.length ? await picture(deps.media, input.header, 1500, "header", problems) : undefined;
+  if (Object.keys(problems).length > 0) throw new ValidationError(problems);
+
+  const old = deps.db.select().from(accounts).where(eq(accounts.id, accountId)).get();
+  // Keep a field's verification only while its value stays the same.
+  const verified = new Map((old?.fields ?? []).filter((f) => f.verifiedAt).map((f) => [f.value, f.verifiedAt]));
+  deps.db.transaction((tx) => {
+    tx.update(accounts)
+      .set({
+        displayName,
+        note,
+        fields: fields.map((f) => ({ ...f, ...(verified.has(f.value) ? { verifiedAt: verified.get(f.value) } : {}) })),
+        locked: input.locked,
+        bot: input.bot,
+        hideCollections: input.hideCollections,
+        discoverable: input.discoverable,
+        ...(avatar ? { avatarUrl: `/media/${avatar}` } : {}),
+        ...(header ? { headerUrl: `/media/${header}` } : {}),
+        updatedAt: new Date(),
+      })
+      .where(eq(accounts.id, accountId))
+      .run();
+    tx.update(users).set({ defaultVisibility: input.defaultVisibility }).where(eq(users.accountId, accountId)).run();
+  });
+  deps.events.emit("account.updated", { accountId });
+}
+
+async function picture(media: MediaStore, bytes: Uint8Array, maxSide: number, field: string, problems: Record<string, string>) {
+  try {
+    const image = await processImage(bytes, { maxBytes: MAX_UPLOAD_BYTES, maxSide });
+    return await media.save(image.bytes, image.mime);
+  } catch (error) {
+    if (!(error instanceof ImageError)) throw error;
+    problems[field] = error.code === "too_large" ? "Pictures can be at most 10 MB." : "Use a JPEG, PNG, WebP or GIF image.";
+    return undefined;
+  }
+}
+
+export function removePicture(db: Db, accountId: string, which: "avatar" | "header"): void {
+  db.update(accounts)
+    .set(which === "avatar" ? { avatarUrl: null } : { headerUrl: null })
+    .where(eq(accounts.id, accountId))
+    .run();
+}

@@ -1,0 +1,65 @@
+import { and, desc, inArray, isNull, like, or, sql } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { accounts, posts, tags } from "../db/schema.ts";
+import { normalizeHashtag } from "./text.ts";
+import { notSilencedBy, visibleTo } from "./visibility.ts";
+
+/** `%` and `_` typed by a person are literal characters, not wildcards. */
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Accounts by handle or display name, local first. */
+export function searchAccounts(db: Db, query: string, limit = 10) {
+  const q = query.trim().replace(/^@/, "");
+  if (!q) return [];
+  const [name = "", domain] = q.split("@", 2);
+  const pattern = `%${escapeLike(name)}%`;
+  return db
+    .select()
+    .from(accounts)
+    .where(
+      domain
+        ? and(sql`lower(${accounts.username}) = lower(${name})`, sql`lower(${accounts.domain}) = lower(${domain})`)
+        : or(sql`${accounts.username} LIKE ${pattern} ESCAPE '\\'`, sql`${accounts.displayName} LIKE ${pattern} ESCAPE '\\'`),
+    )
+    .orderBy(sql`${accounts.domain} IS NOT NULL`, accounts.username)
+    .limit(limit)
+    .all();
+}
+
+export function searchTags(db: Db, query: string, limit = 10) {
+  const q = normalizeHashtag(query.trim().replace(/^#/, ""));
+  if (!q) return [];
+  return db
+    .select()
+    .from(tags)
+    .where(like(tags.name, `${escapeLike(q)}%`))
+    .orderBy(tags.name)
+    .limit(limit)
+    .all();
+}
+
+/**
+ * Full-text search over the posts this instance holds (SQLite FTS5), limited to what the
+ * viewer may see. Each word must appear; quotes are dropped so input is never FTS syntax.
+ */
+export function searchPosts(db: Db, viewerId: string | null, query: string, limit = 20): string[] {
+  const words = query
+    .replace(/["*^():]/g, " ")
+    .split(/\s+/)
+    .filter((w) => w.length > 0)
+    .slice(0, 10);
+  if (words.length === 0) return [];
+  const match = words.map((w) => `"${w}"`).join(" ");
+  const hits = db
+    .all<{ post_id: string }>(sql`SELECT post_id FROM posts_search WHERE posts_search MATCH ${match} ORDER BY rank LIMIT 200`)
+    .map((r) => r.post_id);
+  if (hits.length === 0) return [];
+  return db
+    .select({ id: posts.id })
+    .from(posts)
+    .where(and(inArray(posts.id, hits), isNull(posts.reblogOfId), visibleTo(viewerId), notSilencedBy(viewerId)))
+    .orderBy(desc(posts.id))
+    .limit(limit)
+    .all()
+    .map((r) => r.id);
+}

@@ -1,0 +1,156 @@
+import { and, desc, eq, exists, gt, inArray, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { accounts, bookmarks, favourites, follows, mediaAttachments, posts, postTags, tags } from "../db/schema.ts";
+import { normalizeHashtag } from "./text.ts";
+import { listedPublicly, notSilencedBy, visibleTo } from "./visibility.ts";
+
+/** Cursor paging by id: ids are UUIDv7, so they sort by time. */
+export interface PageQuery {
+  limit?: number;
+  /** Older than this id. */
+  maxId?: string;
+  /** Newer than this id. */
+  sinceId?: string;
+}
+
+export const DEFAULT_LIMIT = 20;
+export const MAX_LIMIT = 40;
+
+function limitOf(page: PageQuery): number {
+  return Math.min(Math.max(page.limit ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
+}
+
+function cursor(page: PageQuery): SQL | undefined {
+  return and(page.maxId ? lt(posts.id, page.maxId) : undefined, page.sinceId ? gt(posts.id, page.sinceId) : undefined);
+}
+
+function ids(db: Db, where: SQL | undefined, page: PageQuery): string[] {
+  return db
+    .select({ id: posts.id })
+    .from(posts)
+    .where(and(where, cursor(page)))
+    .orderBy(desc(posts.id))
+    .limit(limitOf(page))
+    .all()
+    .map((r) => r.id);
+}
+
+const followedBy = (viewerId: string) =>
+  sql`${posts.accountId} IN (SELECT ${follows.followingId} FROM ${follows} WHERE ${follows.followerId} = ${viewerId} AND ${follows.state} = 'accepted')`;
+
+// Boosts from an account whose boosts the viewer turned off stay out of home.
+const boostsWanted = (viewerId: string) =>
+  sql`(${posts.reblogOfId} IS NULL OR ${posts.accountId} = ${viewerId} OR NOT EXISTS (
+    SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${viewerId} AND ${follows.followingId} = ${posts.accountId} AND ${follows.showReblogs} = 0))`;
+
+/** Home: one's own posts and those of the accounts one follows, boosts included. */
+export function homeTimeline(db: Db, viewerId: string, page: PageQuery = {}): string[] {
+  const where = and(
+    or(eq(posts.accountId, viewerId), followedBy(viewerId)),
+    visibleTo(viewerId),
+    notSilencedBy(viewerId),
+    boostsWanted(viewerId),
+  );
+  return ids(db, where, page);
+}
+
+const isLocalAuthor = sql`EXISTS (SELECT 1 FROM ${accounts} WHERE ${accounts.id} = ${posts.accountId} AND ${accounts.domain} IS NULL)`;
+
+/** Public posts of this instance's members. */
+export function localTimeline(db: Db, viewerId: string | null, page: PageQuery = {}): string[] {
+  return ids(db, and(listedPublicly, isNull(posts.reblogOfId), isLocalAuthor, notSilencedBy(viewerId), visibleTo(viewerId)), page);
+}
+
+/** Every public post this instance knows, local and remote. */
+export function federatedTimeline(db: Db, viewerId: string | null, page: PageQuery = {}): string[] {
+  return ids(db, and(listedPublicly, isNull(posts.reblogOfId), notSilencedBy(viewerId), visibleTo(viewerId)), page);
+}
+
+export function tagTimeline(db: Db, viewerId: string | null, tag: string, page: PageQuery = {}): string[] {
+  const tagged = sql`${posts.id} IN (SELECT ${postTags.postId} FROM ${postTags} JOIN ${tags} ON ${tags.id} = ${postTags.tagId} WHERE ${tags.name} = ${normalizeHashtag(tag)})`;
+  return ids(db, and(listedPublicly, isNull(posts.reblogOfId), tagged, notSilencedBy(viewerId), visibleTo(viewerId)), page);
+}
+
+export type ProfileTab = "posts" | "replies" | "media";
+
+/** An account's posts as the viewer may see them: without replies to others, with them, or with images only. */
+export function accountTimeline(db: Db, viewerId: string | null, accountId: string, tab: ProfileTab, page: PageQuery = {}): string[] {
+  const byAccount = eq(posts.accountId, accountId);
+  const shape =
+    tab === "posts"
+      ? or(isNull(posts.inReplyToId), eq(posts.inReplyToAccountId, accountId))
+      : tab === "media"
+        ? and(isNull(posts.reblogOfId), exists(db.select({ id: mediaAttachments.id }).from(mediaAttachments).where(eq(mediaAttachments.postId, posts.id))))
+        : undefined;
+  return ids(db, and(byAccount, shape, visibleTo(viewerId)), page);
+}
+
+export function pinnedPosts(db: Db, viewerId: string | null, accountId: string): string[] {
+  return db
+    .select({ id: posts.id })
+    .from(posts)
+    .where(and(eq(posts.accountId, accountId), isNotNull(posts.pinnedAt), visibleTo(viewerId)))
+    .orderBy(desc(posts.pinnedAt))
+    .all()
+    .map((r) => r.id);
+}
+
+/** Bookmarked or favourited posts, newest action first; the cursor is the action's id. */
+export function savedPosts(db: Db, viewerId: string, kind: "bookmarks" | "favourites", page: PageQuery = {}): { ids: string[]; next?: string } {
+  const table = kind === "bookmarks" ? bookmarks : favourites;
+  const rows = db
+    .select({ id: table.id, postId: table.postId })
+    .from(table)
+    .innerJoin(posts, eq(posts.id, table.postId))
+    .where(and(eq(table.accountId, viewerId), page.maxId ? lt(table.id, page.maxId) : undefined, visibleTo(viewerId)))
+    .orderBy(desc(table.id))
+    .limit(limitOf(page))
+    .all();
+  return { ids: rows.map((r) => r.postId), next: rows.length === limitOf(page) ? rows.at(-1)?.id : undefined };
+}
+
+/** A post's thread: its ancestors (oldest first) and its replies (in reading order), as far as visible. */
+export function thread(db: Db, viewerId: string | null, postId: string): { ancestors: string[]; descendants: string[] } {
+  const ancestors: string[] = [];
+  let current = db.select({ parent: posts.inReplyToId }).from(posts).where(eq(posts.id, postId)).get()?.parent;
+  // Bounded: a hostile chain of replies cannot make this loop forever.
+  while (current && ancestors.length < 40 && !ancestors.includes(current)) {
+    const row = db.select({ id: posts.id, parent: posts.inReplyToId }).from(posts).where(and(eq(posts.id, current), visibleTo(viewerId))).get();
+    if (!row) break;
+    ancestors.unshift(row.id);
+    current = row.parent;
+  }
+  const descendants: string[] = [];
+  const walk = (parentIds: string[], depth: number) => {
+    if (parentIds.length === 0 || depth > 20 || descendants.length >= 200) return;
+    const children = db
+      .select({ id: posts.id, parent: posts.inReplyToId })
+      .from(posts)
+      .where(and(inArray(posts.inReplyToId, parentIds), visibleTo(viewerId), notSilencedBy(viewerId)))
+      .orderBy(posts.id)
+      .all();
+    for (const parent of parentIds) {
+      for (const child of children.filter((c) => c.parent === parent)) {
+        if (descendants.length >= 200) return;
+        descendants.push(child.id);
+        walk([child.id], depth + 1);
+      }
+    }
+  };
+  walk([postId], 0);
+  return { ancestors, descendants };
+}
+
+/** Of the given posts, the public ones (feeds show nothing else), in the same order. */
+export function listedOnlyPublic(db: Db, postIds: string[]): string[] {
+  if (postIds.length === 0) return [];
+  const ok = new Set(
+    db
+      .select({ id: posts.id })
+      .from(posts)
+      .where(and(inArray(posts.id, postIds), listedPublicly, isNull(posts.reblogOfId)))
+      .all()
+      .map((r) => r.id),
+  );
+  return postIds.filter((id) => ok.has(id));
+}

@@ -1,0 +1,220 @@
+import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import {
+  accounts,
+  bookmarks,
+  favourites,
+  mediaAttachments,
+  mentions,
+  posts,
+  postTags,
+  tags,
+  type Visibility,
+} from "../db/schema.ts";
+
+/**
+ * The read model shared by the web pages and the Mastodon API: accounts and posts with
+ * everything a page shows about them, loaded in a few batched queries.
+ */
+export interface AccountView {
+  id: string;
+  username: string;
+  domain: string | null;
+  /** `name` for local accounts, `name@domain` for remote ones (Mastodon's `acct`). */
+  acct: string;
+  displayName: string;
+  note: string;
+  avatarUrl: string | null;
+  headerUrl: string | null;
+  /** The profile page: ours for local accounts, theirs for remote ones. */
+  url: string;
+  /** Where this instance shows the account. */
+  localUrl: string;
+  locked: boolean;
+  bot: boolean;
+  createdAt: Date;
+}
+
+export interface MediaView {
+  id: string;
+  mime: string;
+  url: string;
+  thumbnailUrl: string;
+  width: number | null;
+  height: number | null;
+  blurhash: string | null;
+  description: string;
+}
+
+export interface PostView {
+  id: string;
+  uri: string;
+  /** The post's page on its own server. */
+  url: string;
+  /** The thread page on this instance. */
+  localUrl: string;
+  account: AccountView;
+  contentHtml: string;
+  text: string | null;
+  spoilerText: string;
+  sensitive: boolean;
+  visibility: Visibility;
+  language: string | null;
+  createdAt: Date;
+  editedAt: Date | null;
+  inReplyToId: string | null;
+  inReplyToAccount: AccountView | null;
+  pinned: boolean;
+  media: MediaView[];
+  mentions: AccountView[];
+  tags: string[];
+  counts: { replies: number; reblogs: number; favourites: number };
+  viewer: { favourited: boolean; reblogged: boolean; bookmarked: boolean } | null;
+  /** For a boost: the boosted post; this view's account is then the one who boosted. */
+  reblog: PostView | null;
+}
+
+type AccountRow = typeof accounts.$inferSelect;
+type PostRow = typeof posts.$inferSelect;
+
+export function accountView(baseUrl: URL, row: AccountRow): AccountView {
+  const acct = row.domain ? `${row.username}@${row.domain}` : row.username;
+  const localUrl = new URL(`/@${acct}`, baseUrl).href;
+  return {
+    id: row.id,
+    username: row.username,
+    domain: row.domain,
+    acct,
+    displayName: row.displayName || row.username,
+    note: row.note,
+    avatarUrl: row.avatarUrl,
+    headerUrl: row.headerUrl,
+    url: row.domain ? (row.url ?? row.uri ?? localUrl) : localUrl,
+    localUrl,
+    locked: row.locked,
+    bot: row.bot,
+    createdAt: row.createdAt,
+  };
+}
+
+export function loadAccountViews(db: Db, baseUrl: URL, ids: string[]): Map<string, AccountView> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = db.select().from(accounts).where(inArray(accounts.id, unique)).all();
+  return new Map(rows.map((r) => [r.id, accountView(baseUrl, r)]));
+}
+
+function countBy(db: Db, column: typeof posts.inReplyToId | typeof posts.reblogOfId, ids: string[]): Map<string, number> {
+  const rows = db
+    .select({ id: column, n: count() })
+    .from(posts)
+    .where(and(inArray(column, ids), isNotNull(column)))
+    .groupBy(column)
+    .all();
+  return new Map(rows.map((r) => [r.id as string, r.n]));
+}
+
+/** Posts by id, in the order given, as the viewer sees them (null viewer: a visitor). */
+export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: string | null): PostView[] {
+  if (ids.length === 0) return [];
+  const rows = db.select().from(posts).where(inArray(posts.id, ids)).all();
+  const boostedIds = rows.flatMap((r) => (r.reblogOfId ? [r.reblogOfId] : []));
+  const boosted = boostedIds.length > 0 ? db.select().from(posts).where(inArray(posts.id, boostedIds)).all() : [];
+  const all = [...rows, ...boosted];
+  const allIds = all.map((r) => r.id);
+
+  const mentionRows = db.select().from(mentions).where(inArray(mentions.postId, allIds)).all();
+  const accountsById = loadAccountViews(db, baseUrl, [
+    ...all.map((r) => r.accountId),
+    ...all.flatMap((r) => (r.inReplyToAccountId ? [r.inReplyToAccountId] : [])),
+    ...mentionRows.map((m) => m.accountId),
+  ]);
+  const media = db.select().from(mediaAttachments).where(inArray(mediaAttachments.postId, allIds)).orderBy(mediaAttachments.position).all();
+  const tagRows = db
+    .select({ postId: postTags.postId, display: tags.display })
+    .from(postTags)
+    .innerJoin(tags, eq(tags.id, postTags.tagId))
+    .where(inArray(postTags.postId, allIds))
+    .all();
+  const replies = countBy(db, posts.inReplyToId, allIds);
+  const reblogs = countBy(db, posts.reblogOfId, allIds);
+  const favs = new Map(
+    db
+      .select({ id: favourites.postId, n: count() })
+      .from(favourites)
+      .where(inArray(favourites.postId, allIds))
+      .groupBy(favourites.postId)
+      .all()
+      .map((r) => [r.id, r.n]),
+  );
+  const mine = viewerId ? viewerState(db, viewerId, allIds) : null;
+
+  const build = (row: PostRow): PostView | null => {
+    const account = accountsById.get(row.accountId);
+    if (!account) return null;
+    const reblogRow = row.reblogOfId ? boosted.find((b) => b.id === row.reblogOfId) : undefined;
+    const localUrl = new URL(`/@${account.acct}/${row.id}`, baseUrl).href;
+    const uri = row.uri ?? localUrl;
+    return {
+      id: row.id,
+      uri,
+      url: row.url ?? uri,
+      localUrl,
+      account,
+      contentHtml: row.contentHtml,
+      text: row.text,
+      spoilerText: row.spoilerText,
+      sensitive: row.sensitive || row.spoilerText.length > 0,
+      visibility: row.visibility,
+      language: row.language,
+      createdAt: row.createdAt,
+      editedAt: row.editedAt,
+      inReplyToId: row.inReplyToId,
+      inReplyToAccount: row.inReplyToAccountId ? (accountsById.get(row.inReplyToAccountId) ?? null) : null,
+      pinned: row.pinnedAt !== null,
+      media: media.filter((m) => m.postId === row.id).map((m) => mediaView(m)),
+      mentions: mentionRows.filter((m) => m.postId === row.id).flatMap((m) => accountsById.get(m.accountId) ?? []),
+      tags: tagRows.filter((t) => t.postId === row.id).map((t) => t.display),
+      counts: { replies: replies.get(row.id) ?? 0, reblogs: reblogs.get(row.id) ?? 0, favourites: favs.get(row.id) ?? 0 },
+      viewer: mine
+        ? { favourited: mine.favourited.has(row.id), reblogged: mine.reblogged.has(row.id), bookmarked: mine.bookmarked.has(row.id) }
+        : null,
+      reblog: reblogRow ? build(reblogRow) : null,
+    };
+  };
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => {
+    const row = byId.get(id);
+    const view = row ? build(row) : null;
+    return view && (!row?.reblogOfId || view.reblog) ? [view] : [];
+  });
+}
+
+function mediaView(row: typeof mediaAttachments.$inferSelect): MediaView {
+  const url = row.path ? `/media/${row.path}` : (row.remoteUrl ?? "");
+  return {
+    id: row.id,
+    mime: row.mime,
+    url,
+    thumbnailUrl: row.thumbnailPath ? `/media/${row.thumbnailPath}` : url,
+    width: row.width,
+    height: row.height,
+    blurhash: row.blurhash,
+    description: row.description,
+  };
+}
+
+function viewerState(db: Db, viewerId: string, ids: string[]) {
+  const set = (rows: { id: string | null }[]) => new Set(rows.flatMap((r) => (r.id ? [r.id] : [])));
+  return {
+    favourited: set(
+      db.select({ id: favourites.postId }).from(favourites).where(and(eq(favourites.accountId, viewerId), inArray(favourites.postId, ids))).all(),
+    ),
+    bookmarked: set(
+      db.select({ id: bookmarks.postId }).from(bookmarks).where(and(eq(bookmarks.accountId, viewerId), inArray(bookmarks.postId, ids))).all(),
+    ),
+    reblogged: set(
+      db.select({ id: posts.reblogOfId }).from(posts).where(and(eq(posts.accountId, viewerId), inArray(posts.reblogOfId, ids))).all(),
+    ),
+  };
+}

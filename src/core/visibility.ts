@@ -1,0 +1,31 @@
+import { type SQL, sql } from "drizzle-orm";
+import { blocks, follows, mentions, mutes, posts } from "../db/schema.ts";
+
+/**
+ * Who may see a post, as one SQL condition over `posts`: public and unlisted posts are for
+ * everyone; followers-only (`private`) for the author, accepted followers and those mentioned;
+ * `direct` for the author and those mentioned. An author who blocked the viewer hides from them.
+ * Every page, feed and search that lists posts goes through this one rule.
+ */
+export function visibleTo(viewerId: string | null): SQL {
+  if (!viewerId) return sql`${posts.visibility} IN ('public', 'unlisted')`;
+  return sql`(
+    (${posts.visibility} IN ('public', 'unlisted')
+      OR ${posts.accountId} = ${viewerId}
+      OR (${posts.visibility} = 'private' AND EXISTS (
+        SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${viewerId}
+          AND ${follows.followingId} = ${posts.accountId} AND ${follows.state} = 'accepted'))
+      OR EXISTS (SELECT 1 FROM ${mentions} WHERE ${mentions.postId} = ${posts.id} AND ${mentions.accountId} = ${viewerId}))
+    AND NOT EXISTS (SELECT 1 FROM ${blocks} WHERE ${blocks.accountId} = ${posts.accountId} AND ${blocks.targetAccountId} = ${viewerId})
+  )`;
+}
+
+/** Posts by accounts the viewer blocked or muted stay out of their timelines. */
+export function notSilencedBy(viewerId: string | null): SQL {
+  if (!viewerId) return sql`1`;
+  return sql`NOT EXISTS (SELECT 1 FROM ${blocks} WHERE ${blocks.accountId} = ${viewerId} AND ${blocks.targetAccountId} = ${posts.accountId})
+    AND NOT EXISTS (SELECT 1 FROM ${mutes} WHERE ${mutes.accountId} = ${viewerId} AND ${mutes.targetAccountId} = ${posts.accountId})`;
+}
+
+/** Only public posts are listed on public timelines, hashtag pages and feeds. */
+export const listedPublicly = sql`${posts.visibility} = 'public'`;

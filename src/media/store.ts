@@ -1,0 +1,44 @@
+import { mkdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+
+const extensions: Record<string, string> = {
+  "image/jpeg": "jpg",
+  "image/png": "png",
+  "image/webp": "webp",
+  "image/gif": "gif",
+};
+
+/** A stored file's path as it appears in URLs: two hex characters, a random name, an extension. */
+export const MEDIA_PATH = /^[0-9a-f]{2}\/[0-9a-f-]{36}(?:-small)?\.(?:jpg|png|webp|gif)$/;
+
+export const mediaTypes: Record<string, string> = Object.fromEntries(Object.entries(extensions).map(([mime, ext]) => [ext, mime]));
+
+/**
+ * Media files under the data folder's media/ directory. Names are random (never the uploader's
+ * file name) and spread over 256 subfolders.
+ */
+export class MediaStore {
+  constructor(readonly root: string) {}
+
+  /** Writes a file and returns its relative path. */
+  async save(bytes: Uint8Array, mime: string, options: { name?: string; suffix?: string } = {}): Promise<string> {
+    const ext = extensions[mime];
+    if (!ext) throw new Error(`no extension for ${mime}`);
+    const name = options.name ?? crypto.randomUUID();
+    const path = `${name.slice(0, 2)}/${name}${options.suffix ?? ""}.${ext}`;
+    const full = join(this.root, path);
+    mkdirSync(dirname(full), { recursive: true });
+    await Bun.write(full, bytes);
+    return path;
+  }
+
+  file(path: string) {
+    if (!MEDIA_PATH.test(path)) return null;
+    return Bun.file(join(this.root, path));
+  }
+
+  async remove(path: string | null): Promise<void> {
+    if (path && MEDIA_PATH.test(path)) await rm(join(this.root, path), { force: true });
+  }
+}

@@ -1,0 +1,129 @@
+/** @jsxImportSource @kitajs/html */
+import { Elysia, t } from "elysia";
+import { AccountList, ProfilePage } from "../../views/profile.tsx";
+import { accountCounts, findAccountByAcct, followList, followRequests } from "../core/accounts-read.ts";
+import { CoreError } from "../core/errors.ts";
+import * as follows from "../core/follows.ts";
+import { renderText } from "../core/text.ts";
+import { accountTimeline, listedOnlyPublic, pinnedPosts, type ProfileTab } from "../core/timelines.ts";
+import { accountView, loadPostViews } from "../core/views.ts";
+import type { PageContext } from "../../views/context.ts";
+import type { Viewer } from "../core/sessions.ts";
+import type { PagePlugin, WebDeps } from "./context.ts";
+import { atomFeed, rssFeed } from "./feeds.ts";
+import { loginFirst, moreLink } from "./timelines.tsx";
+import { FollowRequestsPage } from "../../views/follow-requests.tsx";
+
+const accountActions = {
+  follow: follows.follow,
+  unfollow: follows.unfollow,
+  block: follows.block,
+  unblock: follows.unblock,
+  mute: follows.mute,
+  unmute: follows.unmute,
+  authorize: follows.acceptFollowRequest,
+  reject: follows.rejectFollowRequest,
+};
+const accountActionNames = ["follow", "unfollow", "block", "unblock", "mute", "unmute", "authorize", "reject"] as const;
+
+/** Plain text with mentions, hashtags and links made into links (bios and profile fields). */
+export function linkedText(text: string, base: URL): string {
+  return renderText(text, {
+    mention: (m) => new URL(`/@${m.domain ? `${m.username}@${m.domain}` : m.username}`, base).href,
+    hashtag: (name) => new URL(`/tags/${encodeURIComponent(name.toLowerCase())}`, base).href,
+  });
+}
+
+export function profileRoutes(deps: WebDeps, page: PagePlugin) {
+  const { db, baseUrl } = deps;
+  const find = (acct: string) => {
+    const account = findAccountByAcct(db, acct, baseUrl.host);
+    if (!account) throw new CoreError("There is no account with this name here.", 404);
+    return account;
+  };
+
+  const followParams = {
+    params: t.Object({ acct: t.String({ maxLength: 400 }) }),
+    query: t.Object({ max_id: t.Optional(t.String({ maxLength: 64 })) }),
+  };
+  const followPage = (
+    { params, query, viewer, ctx }: { params: { acct: string }; query: { max_id?: string }; viewer: Viewer | null; ctx: PageContext },
+    direction: "followers" | "following",
+  ) => {
+    const account = find(params.acct);
+    if (account.hideCollections && viewer?.account.id !== account.id) {
+      throw new CoreError("This account keeps its follower lists private.", 403);
+    }
+    const view = accountView(baseUrl, account);
+    const list = followList(db, account.id, direction, query.max_id);
+    const title = direction === "followers" ? `Followers of ${view.displayName}` : `Followed by ${view.displayName}`;
+    return (
+      <AccountList
+        ctx={ctx}
+        title={title}
+        accounts={list.accounts.map((a) => accountView(baseUrl, a))}
+        more={list.next ? `/@${view.acct}/${direction}?max_id=${list.next}` : undefined}
+        empty={direction === "followers" ? "No followers yet." : "Not following anyone yet."}
+      />
+    );
+  };
+
+  return new Elysia({ name: "profiles" })
+    .use(page)
+    .get(
+      "/@:acct",
+      ({ params, query, viewer, ctx, set }) => {
+        const feed = /\.(rss|atom)$/.exec(params.acct)?.[1];
+        const account = find(feed ? params.acct.slice(0, -(feed.length + 1)) : params.acct);
+        const view = accountView(baseUrl, account);
+        const viewerId = viewer?.account.id ?? null;
+        if (feed) {
+          const ids = listedOnlyPublic(db, accountTimeline(db, null, account.id, "posts", { limit: 20 }));
+          const posts = loadPostViews(db, baseUrl, ids, null).filter((p) => !p.reblog);
+          set.headers["content-type"] = feed === "rss" ? "application/rss+xml; charset=utf-8" : "application/atom+xml; charset=utf-8";
+          return feed === "rss" ? rssFeed(view, posts, baseUrl) : atomFeed(view, posts, baseUrl);
+        }
+        const tab: ProfileTab = query.tab ?? "posts";
+        const ids = accountTimeline(db, viewerId, account.id, tab, { maxId: query.max_id });
+        const isSelf = viewerId === account.id;
+        return (
+          <ProfilePage
+            ctx={ctx}
+            account={view}
+            noteHtml={account.domain ? account.note : account.note ? linkedText(account.note, baseUrl) : ""}
+            fields={account.fields.map((f) => ({ ...f, valueHtml: account.domain ? f.value : linkedText(f.value, baseUrl) }))}
+            counts={accountCounts(db, account.id)}
+            relationship={viewer && !isSelf ? follows.relationship(db, viewer.account.id, account.id) : null}
+            isSelf={isSelf}
+            hideCollections={account.hideCollections}
+            tab={tab}
+            pinned={tab === "posts" && !query.max_id ? loadPostViews(db, baseUrl, pinnedPosts(db, viewerId, account.id), viewerId) : []}
+            posts={loadPostViews(db, baseUrl, ids, viewerId)}
+            more={moreLink(`/@${view.acct}`, ids)?.replace("?max_id", tab === "posts" ? "?max_id" : `?tab=${tab}&max_id`)}
+            handleHost={baseUrl.host}
+          />
+        );
+      },
+      {
+        params: t.Object({ acct: t.String({ maxLength: 400 }) }),
+        query: t.Object({ tab: t.Optional(t.UnionEnum(["posts", "replies", "media"])), max_id: t.Optional(t.String({ maxLength: 64 })) }),
+      },
+    )
+    .get("/@:acct/followers", (c) => followPage(c, "followers"), followParams)
+    .get("/@:acct/following", (c) => followPage(c, "following"), followParams)
+    .post(
+      "/accounts/:id/:action",
+      ({ params, viewer, request, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/"), 303);
+        accountActions[params.action](deps, viewer.account, params.id);
+        const referer = request.headers.get("referer");
+        const back = referer && URL.canParse(referer) && new URL(referer).host === new URL(request.url).host ? new URL(referer).pathname + new URL(referer).search : "/";
+        return redirect(back, 303);
+      },
+      { params: t.Object({ id: t.String({ maxLength: 64 }), action: t.UnionEnum(accountActionNames) }), body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })) },
+    )
+    .get("/follow_requests", ({ viewer, ctx, redirect }) => {
+      if (!viewer) return redirect(loginFirst("/follow_requests"), 303);
+      return <FollowRequestsPage ctx={ctx} accounts={followRequests(db, viewer.account.id).map((a) => accountView(baseUrl, a))} />;
+    });
+}

@@ -1,0 +1,146 @@
+/** @jsxImportSource @kitajs/html */
+import { eq } from "drizzle-orm";
+import { Elysia, t } from "elysia";
+import { AccountSettingsPage, ProfileSettingsPage, type ProfileValues } from "../../views/settings.tsx";
+import { changePassword, deleteOwnAccount } from "../core/auth.ts";
+import { ValidationError } from "../core/errors.ts";
+import { updateProfile } from "../core/profile.ts";
+import { listSessions, revokeSession, type Viewer } from "../core/sessions.ts";
+import { accounts, users, visibilities } from "../db/schema.ts";
+import type { PagePlugin, WebDeps } from "./context.ts";
+import { SESSION_COOKIE } from "./session.ts";
+import { loginFirst } from "./timelines.tsx";
+
+const list = <T,>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const csrf = t.Optional(t.String());
+
+export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
+  const { db } = deps;
+
+  const currentValues = (viewer: Viewer): ProfileValues => {
+    const account = db.select().from(accounts).where(eq(accounts.id, viewer.account.id)).get() ?? viewer.account;
+    const user = db.select().from(users).where(eq(users.id, viewer.user.id)).get() ?? viewer.user;
+    return {
+      display_name: account.displayName,
+      note: account.note,
+      fields: account.fields,
+      locked: account.locked,
+      bot: account.bot,
+      hide_collections: account.hideCollections,
+      discoverable: account.discoverable,
+      default_visibility: user.defaultVisibility,
+    };
+  };
+
+  const sessionRows = (viewer: Viewer) =>
+    listSessions(db, viewer.user.id).map((s) => ({ ...s, current: s.id === viewer.sessionId }));
+
+  return new Elysia({ name: "settings" })
+    .use(page)
+    .get("/settings", ({ redirect }) => redirect("/settings/profile", 303))
+    .get("/settings/profile", ({ viewer, ctx, query, redirect }) => {
+      if (!viewer) return redirect(loginFirst("/settings/profile"), 303);
+      return <ProfileSettingsPage ctx={ctx} values={currentValues(viewer)} saved={query.saved === "1"} />;
+    }, { query: t.Object({ saved: t.Optional(t.String()) }) })
+    .post(
+      "/settings/profile",
+      async ({ viewer, ctx, body, set, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/settings/profile"), 303);
+        const names = list(body.field_name);
+        const fields = list(body.field_value).map((value, i) => ({ name: names[i] ?? "", value }));
+        const input = {
+          displayName: body.display_name ?? "",
+          note: body.note ?? "",
+          fields,
+          locked: body.locked === "1",
+          bot: body.bot === "1",
+          hideCollections: body.hide_collections === "1",
+          discoverable: body.discoverable === "1",
+          defaultVisibility: body.default_visibility ?? "public",
+          avatar: body.avatar && body.avatar.size > 0 ? new Uint8Array(await body.avatar.arrayBuffer()) : undefined,
+          header: body.header && body.header.size > 0 ? new Uint8Array(await body.header.arrayBuffer()) : undefined,
+        };
+        try {
+          await updateProfile(deps, viewer.account.id, input);
+          return redirect("/settings/profile?saved=1", 303);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          const values: ProfileValues = {
+            display_name: input.displayName,
+            note: input.note,
+            fields,
+            locked: input.locked,
+            bot: input.bot,
+            hide_collections: input.hideCollections,
+            discoverable: input.discoverable,
+            default_visibility: input.defaultVisibility,
+          };
+          return <ProfileSettingsPage ctx={ctx} values={values} errors={error.fields} />;
+        }
+      },
+      {
+        body: t.Object({
+          _csrf: csrf,
+          display_name: t.Optional(t.String({ maxLength: 200 })),
+          note: t.Optional(t.String({ maxLength: 5000 })),
+          field_name: t.Optional(t.Union([t.String({ maxLength: 1000 }), t.Array(t.String({ maxLength: 1000 }), { maxItems: 8 })])),
+          field_value: t.Optional(t.Union([t.String({ maxLength: 1000 }), t.Array(t.String({ maxLength: 1000 }), { maxItems: 8 })])),
+          locked: t.Optional(t.String()),
+          bot: t.Optional(t.String()),
+          hide_collections: t.Optional(t.String()),
+          discoverable: t.Optional(t.String()),
+          default_visibility: t.Optional(t.UnionEnum(visibilities)),
+          avatar: t.Optional(t.File()),
+          header: t.Optional(t.File()),
+        }),
+      },
+    )
+    .get("/settings/account", ({ viewer, ctx, redirect }) => {
+      if (!viewer) return redirect(loginFirst("/settings/account"), 303);
+      return <AccountSettingsPage ctx={ctx} sessions={sessionRows(viewer)} />;
+    })
+    .post(
+      "/settings/password",
+      async ({ viewer, ctx, body, set, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/settings/account"), 303);
+        try {
+          await changePassword(db, {
+            userId: viewer.user.id,
+            sessionId: viewer.sessionId,
+            current: body.current_password,
+            password: body.password,
+            confirmation: body.password_confirmation,
+          });
+          return <AccountSettingsPage ctx={ctx} sessions={sessionRows(viewer)} message="Your password was changed. Other sessions were logged out." />;
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return <AccountSettingsPage ctx={ctx} sessions={sessionRows(viewer)} errors={error.fields} />;
+        }
+      },
+      { body: t.Object({ _csrf: csrf, current_password: t.String({ maxLength: 1024 }), password: t.String({ maxLength: 1024 }), password_confirmation: t.String({ maxLength: 1024 }) }) },
+    )
+    .post("/settings/sessions/:id/revoke", ({ viewer, params, redirect }) => {
+      if (!viewer) return redirect(loginFirst("/settings/account"), 303);
+      revokeSession(db, viewer.user.id, params.id);
+      return redirect("/settings/account", 303);
+    })
+    .post(
+      "/settings/delete",
+      async ({ viewer, ctx, body, set, cookie, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/settings/account"), 303);
+        try {
+          const accountId = await deleteOwnAccount(db, viewer.user.id, body.delete_password);
+          deps.events.emit("account.deleted", { accountId });
+          cookie[SESSION_COOKIE]?.remove();
+          return redirect("/", 303);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return <AccountSettingsPage ctx={ctx} sessions={sessionRows(viewer)} errors={{ delete_password: Object.values(error.fields).join(" ") }} />;
+        }
+      },
+      { body: t.Object({ _csrf: csrf, delete_password: t.String({ maxLength: 1024 }) }) },
+    );
+}

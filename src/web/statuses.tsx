@@ -1,0 +1,204 @@
+/** @jsxImportSource @kitajs/html */
+import { eq } from "drizzle-orm";
+import { Elysia, t } from "elysia";
+import { Compose, ComposePage } from "../../views/compose.tsx";
+import { PostCard } from "../../views/post.tsx";
+import { DeletePage, EditPage, HistoryPage, ThreadPage } from "../../views/thread.tsx";
+import { CoreError, ValidationError } from "../core/errors.ts";
+import { getSettings } from "../core/instance.ts";
+import * as interactions from "../core/interactions.ts";
+import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
+import type { Viewer } from "../core/sessions.ts";
+import { thread } from "../core/timelines.ts";
+import { loadPostViews, type PostView } from "../core/views.ts";
+import { users, visibilities } from "../db/schema.ts";
+import type { PagePlugin, WebDeps } from "./context.ts";
+import { loginFirst } from "./timelines.tsx";
+import { uploadsFromForm } from "./uploads.ts";
+
+const actionNames = ["favourite", "unfavourite", "reblog", "unreblog", "bookmark", "unbookmark", "pin", "unpin"] as const;
+const actions: Record<(typeof actionNames)[number], (deps: WebDeps, actor: { id: string }, postId: string) => unknown> = {
+  favourite: interactions.favourite,
+  unfavourite: interactions.unfavourite,
+  reblog: interactions.reblog,
+  unreblog: interactions.unreblog,
+  bookmark: interactions.bookmark,
+  unbookmark: interactions.unbookmark,
+  pin: interactions.pin,
+  unpin: interactions.unpin,
+};
+
+const csrf = t.Optional(t.String());
+const postParams = t.Object({ acct: t.String({ maxLength: 400 }), id: t.String({ maxLength: 64 }) });
+const oneOrMany = <T extends ReturnType<typeof t.String> | ReturnType<typeof t.File>>(item: T) => t.Optional(t.Union([item, t.Array(item)]));
+
+const composeForm = t.Object({
+  _csrf: csrf,
+  status: t.String({ maxLength: 20_000 }),
+  spoiler_text: t.Optional(t.String({ maxLength: 1000 })),
+  visibility: t.Optional(t.Union(visibilities.map((v) => t.Literal(v)))),
+  in_reply_to_id: t.Optional(t.String({ maxLength: 64 })),
+  idempotency_key: t.Optional(t.String({ maxLength: 200 })),
+  media: oneOrMany(t.File()),
+  description: oneOrMany(t.String({ maxLength: 1500 })),
+});
+
+/** Back to where the person was, when that is a page of this site. */
+function back(request: Request, fallback: string): string {
+  const referer = request.headers.get("referer");
+  if (referer && URL.canParse(referer)) {
+    const url = new URL(referer);
+    if (url.host === new URL(request.url).host) return url.pathname + url.search;
+  }
+  return fallback;
+}
+
+export function statusRoutes(deps: WebDeps, page: PagePlugin) {
+  const { db, baseUrl } = deps;
+  const view = (id: string, viewer: Viewer | null): PostView | undefined => loadPostViews(db, baseUrl, [id], viewer?.account.id ?? null)[0];
+  const defaultVisibility = (viewer: Viewer) => db.select({ v: users.defaultVisibility }).from(users).where(eq(users.id, viewer.user.id)).get()?.v ?? "public";
+  const isHtmx = (request: Request) => request.headers.get("hx-request") === "true";
+
+  /** The post to show at /@acct/:id: it must exist, be visible, and belong to that account. */
+  const threadPost = (acct: string, id: string, viewer: Viewer | null) => {
+    const post = view(id, viewer);
+    if (!post || post.reblog || post.account.acct.toLowerCase() !== acct.toLowerCase()) throw new CoreError("This post does not exist or is not visible to you.", 404);
+    return post;
+  };
+
+  return new Elysia({ name: "statuses" })
+    .use(page)
+    .get(
+      "/compose",
+      ({ ctx, viewer, query, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/compose"), 303);
+        const replyTo = query.in_reply_to_id ? view(query.in_reply_to_id, viewer) : undefined;
+        return (
+          <ComposePage ctx={ctx}>
+            <Compose ctx={ctx} limit={getSettings(db).maxPostLength} defaultVisibility={defaultVisibility(viewer)} replyTo={replyTo} />
+          </ComposePage>
+        );
+      },
+      { query: t.Object({ in_reply_to_id: t.Optional(t.String({ maxLength: 64 })) }) },
+    )
+    .post(
+      "/statuses",
+      async ({ body, ctx, viewer, request, set, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/"), 303);
+        const limit = getSettings(db).maxPostLength;
+        const replyTo = body.in_reply_to_id ? view(body.in_reply_to_id, viewer) : undefined;
+        const composeProps = { ctx, limit, defaultVisibility: defaultVisibility(viewer), replyTo };
+        try {
+          const mediaIds = await uploadsFromForm(deps, viewer.account.id, body.media, body.description);
+          const post = await createPost(deps, viewer.account, {
+            status: body.status,
+            spoilerText: body.spoiler_text,
+            visibility: body.visibility,
+            inReplyToId: body.in_reply_to_id || undefined,
+            mediaIds,
+            idempotencyKey: body.idempotency_key,
+          });
+          if (!isHtmx(request)) return redirect(replyTo ? replyTo.localUrl.replace(baseUrl.origin, "") : "/", 303);
+          const created = view(post.id, viewer);
+          return (
+            <>
+              <Compose {...composeProps} />
+              {created && !replyTo ? (
+                <div hx-swap-oob="afterbegin:#feed">
+                  <PostCard ctx={ctx} post={created} />
+                </div>
+              ) : created ? (
+                <div hx-swap-oob="beforeend:.replies">
+                  <PostCard ctx={ctx} post={created} />
+                </div>
+              ) : (
+                ""
+              )}
+            </>
+          );
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          const values = { status: body.status, spoiler_text: body.spoiler_text, visibility: body.visibility };
+          const form = <Compose {...composeProps} values={values} errors={error.fields} />;
+          return isHtmx(request) ? form : <ComposePage ctx={ctx}>{form}</ComposePage>;
+        }
+      },
+      { body: composeForm },
+    )
+    .post(
+      "/statuses/:id/:action",
+      ({ params, viewer, ctx, request, redirect }) => {
+        if (!viewer) return redirect(loginFirst(back(request, "/")), 303);
+        actions[params.action](deps, viewer.account, params.id);
+        if (!isHtmx(request)) return redirect(back(request, "/"), 303);
+        const updated = view(params.id, viewer);
+        return updated ? <PostCard ctx={ctx} post={updated} /> : "";
+      },
+      {
+        params: t.Object({
+          id: t.String({ maxLength: 64 }),
+          action: t.UnionEnum(actionNames),
+        }),
+        body: t.Optional(t.Object({ _csrf: csrf })),
+      },
+    )
+    .get("/statuses/:id/delete", ({ params, viewer, ctx, redirect }) => {
+      if (!viewer) return redirect(loginFirst(`/statuses/${params.id}/delete`), 303);
+      const post = view(params.id, viewer);
+      if (!post || post.account.id !== viewer.account.id) throw new CoreError("You can delete only your own posts.", 403);
+      return <DeletePage ctx={ctx} post={post} />;
+    })
+    .post("/statuses/:id/delete", ({ params, viewer, redirect }) => {
+      if (!viewer) return redirect(loginFirst("/"), 303);
+      deletePost(deps, viewer.account, params.id);
+      return redirect(`/@${viewer.account.username}`, 303);
+    })
+    .get("/statuses/:id/edit", ({ params, viewer, ctx, redirect }) => {
+      if (!viewer) return redirect(loginFirst(`/statuses/${params.id}/edit`), 303);
+      const post = view(params.id, viewer);
+      if (!post || post.account.id !== viewer.account.id) throw new CoreError("You can edit only your own posts.", 403);
+      return <EditPage ctx={ctx} post={post} limit={getSettings(db).maxPostLength} />;
+    })
+    .post(
+      "/statuses/:id/edit",
+      ({ params, body, viewer, ctx, set, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/"), 303);
+        try {
+          editPost(deps, viewer.account, params.id, { status: body.status, spoilerText: body.spoiler_text });
+          return redirect(`/@${viewer.account.username}/${params.id}`, 303);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          const post = view(params.id, viewer);
+          if (!post) throw error;
+          set.status = 422;
+          return <EditPage ctx={ctx} post={post} limit={getSettings(db).maxPostLength} errors={error.fields} values={{ status: body.status, spoiler_text: body.spoiler_text ?? "" }} />;
+        }
+      },
+      { body: t.Object({ _csrf: csrf, status: t.String({ maxLength: 20_000 }), spoiler_text: t.Optional(t.String({ maxLength: 1000 })) }) },
+    )
+    .get("/@:acct/:id", ({ params, viewer, ctx }) => {
+      const post = threadPost(params.acct, params.id, viewer);
+      const { ancestors, descendants } = thread(db, viewer?.account.id ?? null, post.id);
+      const views = (ids: string[]) => loadPostViews(db, baseUrl, ids, viewer?.account.id ?? null);
+      return (
+        <ThreadPage
+          ctx={ctx}
+          post={post}
+          ancestors={views(ancestors)}
+          descendants={views(descendants)}
+          limit={getSettings(db).maxPostLength}
+          defaultVisibility={viewer ? defaultVisibility(viewer) : "public"}
+        />
+      );
+    }, { params: postParams })
+    .get("/@:acct/:id/history", ({ params, viewer, ctx }) => {
+      const post = threadPost(params.acct, params.id, viewer);
+      const current = findVisiblePost(db, post.id, viewer?.account.id ?? null);
+      const versions = [
+        ...postHistory(db, post.id),
+        ...(current ? [{ contentHtml: current.contentHtml, spoilerText: current.spoilerText, createdAt: current.editedAt ?? current.createdAt }] : []),
+      ];
+      return <HistoryPage ctx={ctx} post={post} versions={versions} />;
+    }, { params: postParams });
+}

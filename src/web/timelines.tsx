@@ -1,0 +1,172 @@
+/** @jsxImportSource @kitajs/html */
+import { eq } from "drizzle-orm";
+import { Elysia, t } from "elysia";
+import { HomePage } from "../../views/home.tsx";
+import { NewPostsNotice, TimelinePage } from "../../views/timeline.tsx";
+import { countLocalUsers, ownerExists } from "../core/accounts.ts";
+import { getSettings } from "../core/instance.ts";
+import {
+  DEFAULT_LIMIT,
+  federatedTimeline,
+  homeTimeline,
+  localTimeline,
+  type PageQuery,
+  savedPosts,
+  tagTimeline,
+} from "../core/timelines.ts";
+import { normalizeHashtag } from "../core/text.ts";
+import { loadPostViews } from "../core/views.ts";
+import { users } from "../db/schema.ts";
+import type { PagePlugin, WebDeps } from "./context.ts";
+
+const paging = t.Object({ max_id: t.Optional(t.String({ maxLength: 64 })) });
+
+/** The link to the next page, when this one was full. */
+export function moreLink(path: string, ids: string[], cursor = ids.at(-1)): string | undefined {
+  return ids.length >= DEFAULT_LIMIT && cursor ? `${path}?max_id=${encodeURIComponent(cursor)}` : undefined;
+}
+
+export function loginFirst(path: string): string {
+  return `/login?next=${encodeURIComponent(path)}`;
+}
+
+export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
+  const { db, baseUrl } = deps;
+  const views = (ids: string[], viewerId: string | null) => loadPostViews(db, baseUrl, ids, viewerId);
+  const exploreTabs = [
+    { href: "/public/local", label: "This instance" },
+    { href: "/public", label: "Federated" },
+  ];
+
+  return new Elysia({ name: "timelines" })
+    .use(page)
+    .get(
+      "/",
+      ({ ctx, viewer, query }) => {
+        const settings = getSettings(db);
+        if (!viewer) {
+          return (
+            <HomePage
+              ctx={ctx}
+              name={settings.name}
+              description={settings.description}
+              members={countLocalUsers(db)}
+              needsSetup={!ownerExists(db)}
+              handleDomain={baseUrl.host}
+            />
+          );
+        }
+        const q: PageQuery = { maxId: query.max_id };
+        const ids = homeTimeline(db, viewer.account.id, q);
+        const user = db.select({ v: users.defaultVisibility }).from(users).where(eq(users.id, viewer.user.id)).get();
+        return (
+          <TimelinePage
+            ctx={ctx}
+            title="Home"
+            posts={views(ids, viewer.account.id)}
+            more={moreLink("/", ids)}
+            empty="Nothing here yet. Follow people, or write your first post."
+            compose={{ limit: settings.maxPostLength, defaultVisibility: user?.v ?? "public" }}
+            newerUrl={ids[0] && !query.max_id ? `/timelines/home/new?since_id=${ids[0]}` : undefined}
+          />
+        );
+      },
+      { query: paging },
+    )
+    .get(
+      "/public/local",
+      ({ ctx, viewer, query }) => {
+        const ids = localTimeline(db, viewer?.account.id ?? null, { maxId: query.max_id });
+        return (
+          <TimelinePage
+            ctx={ctx}
+            title="Explore"
+            heading={`Public posts on ${ctx.instanceName}`}
+            tabs={exploreTabs}
+            posts={views(ids, viewer?.account.id ?? null)}
+            more={moreLink("/public/local", ids)}
+            empty="No public posts here yet."
+          />
+        );
+      },
+      { query: paging },
+    )
+    .get(
+      "/public",
+      ({ ctx, viewer, query }) => {
+        const ids = federatedTimeline(db, viewer?.account.id ?? null, { maxId: query.max_id });
+        return (
+          <TimelinePage
+            ctx={ctx}
+            title="Federated"
+            heading="Public posts this instance knows"
+            tabs={exploreTabs}
+            posts={views(ids, viewer?.account.id ?? null)}
+            more={moreLink("/public", ids)}
+            empty="No public posts yet."
+          />
+        );
+      },
+      { query: paging },
+    )
+    .get(
+      "/tags/:name",
+      ({ ctx, viewer, query, params }) => {
+        const name = normalizeHashtag(decodeURIComponent(params.name));
+        const ids = tagTimeline(db, viewer?.account.id ?? null, name, { maxId: query.max_id });
+        return (
+          <TimelinePage
+            ctx={ctx}
+            title={`#${name}`}
+            posts={views(ids, viewer?.account.id ?? null)}
+            more={moreLink(`/tags/${encodeURIComponent(name)}`, ids)}
+            empty={`No public posts with #${name} yet.`}
+          />
+        );
+      },
+      { query: paging, params: t.Object({ name: t.String({ maxLength: 200 }) }) },
+    )
+    .get(
+      "/bookmarks",
+      ({ ctx, viewer, query, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/bookmarks"), 303);
+        const saved = savedPosts(db, viewer.account.id, "bookmarks", { maxId: query.max_id });
+        return (
+          <TimelinePage
+            ctx={ctx}
+            title="Bookmarks"
+            posts={views(saved.ids, viewer.account.id)}
+            more={moreLink("/bookmarks", saved.ids, saved.next)}
+            empty="Posts you bookmark appear here. Only you see them."
+          />
+        );
+      },
+      { query: paging },
+    )
+    .get(
+      "/favourites",
+      ({ ctx, viewer, query, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/favourites"), 303);
+        const saved = savedPosts(db, viewer.account.id, "favourites", { maxId: query.max_id });
+        return (
+          <TimelinePage
+            ctx={ctx}
+            title="Likes"
+            posts={views(saved.ids, viewer.account.id)}
+            more={moreLink("/favourites", saved.ids, saved.next)}
+            empty="Posts you like appear here."
+          />
+        );
+      },
+      { query: paging },
+    )
+    .get(
+      "/timelines/home/new",
+      ({ viewer, query }) => {
+        if (!viewer) return "";
+        const count = homeTimeline(db, viewer.account.id, { sinceId: query.since_id, limit: 40 }).length;
+        return <NewPostsNotice count={count} href="/" />;
+      },
+      { query: t.Object({ since_id: t.String({ maxLength: 64 }) }) },
+    );
+}

@@ -1,0 +1,123 @@
+/** @jsxImportSource @kitajs/html */
+import type { PostView } from "../src/core/views.ts";
+import type { PropsWithChildren } from "@kitajs/html";
+import type { PageContext } from "./context.ts";
+import { CsrfField } from "./form.tsx";
+import { Layout } from "./layout.tsx";
+
+export interface ComposeProps {
+  ctx: PageContext;
+  limit: number;
+  defaultVisibility: string;
+  replyTo?: PostView;
+  values?: { status?: string; spoiler_text?: string; visibility?: string };
+  errors?: Record<string, string>;
+}
+
+const visibilities = [
+  ["public", "Public: anyone, on public timelines"],
+  ["unlisted", "Unlisted: anyone, not on public timelines"],
+  ["private", "Followers only"],
+  ["direct", "Mentioned people only"],
+] as const;
+
+function ErrorText({ id, text }: { id: string; text?: string }) {
+  return text ? (
+    <p class="error" id={id} safe>
+      {text}
+    </p>
+  ) : (
+    ""
+  );
+}
+
+/** The compose box: plain form fields named like the Mastodon API, images with alt text. */
+export function Compose({ ctx, limit, defaultVisibility, replyTo, values = {}, errors = {} }: ComposeProps) {
+  const prefill = replyTo
+    ? [replyTo.account, ...replyTo.mentions]
+        .filter((a, i, all) => all.findIndex((b) => b.id === a.id) === i && !(a.domain === null && a.username === ctx.viewer?.username))
+        .map((a) => `@${a.acct} `)
+        .join("")
+    : "";
+  const visibility = values.visibility ?? (replyTo && replyTo.visibility !== "public" ? replyTo.visibility : defaultVisibility);
+  const key = crypto.randomUUID();
+  return (
+    <form
+      class="compose card"
+      id={replyTo ? "reply" : "compose"}
+      method="post"
+      action="/statuses"
+      enctype="multipart/form-data"
+      hx-post="/statuses"
+      hx-target="this"
+      hx-swap="outerHTML"
+      hx-encoding="multipart/form-data"
+    >
+      <CsrfField ctx={ctx} />
+      <input type="hidden" name="idempotency_key" value={key} />
+      {replyTo ? <input type="hidden" name="in_reply_to_id" value={replyTo.id} /> : ""}
+      <div class={errors.status ? "field invalid" : "field"}>
+        <label for={replyTo ? "reply-status" : "status"}>{replyTo ? "Your reply" : "What's on your mind?"}</label>
+        <textarea
+          id={replyTo ? "reply-status" : "status"}
+          name="status"
+          rows="4"
+          maxlength={String(limit * 4)}
+          data-counter={replyTo ? "reply-counter" : "status-counter"}
+          data-limit={String(limit)}
+          aria-invalid={errors.status ? "true" : undefined}
+          aria-describedby={errors.status ? "status-error" : undefined}
+          safe
+        >
+          {values.status ?? prefill}
+        </textarea>
+        <ErrorText id="status-error" text={errors.status ?? errors.in_reply_to_id} />
+      </div>
+      <details class="compose-options" open={values.spoiler_text || errors.media_ids ? true : undefined}>
+        <summary>Content warning and images</summary>
+        <div class="field">
+          <label for={replyTo ? "reply-spoiler" : "spoiler_text"}>Content warning (optional)</label>
+          <input id={replyTo ? "reply-spoiler" : "spoiler_text"} name="spoiler_text" type="text" maxlength="500" value={values.spoiler_text ?? replyTo?.spoilerText ?? ""} />
+        </div>
+        <fieldset class="images">
+          <legend>Images (up to 4: JPEG, PNG, WebP or GIF)</legend>
+          {[1, 2, 3, 4].map((n) => (
+            <div class="image-row">
+              <label for={`${replyTo ? "reply-" : ""}media-${n}`} safe>{`Image ${n}`}</label>
+              <input id={`${replyTo ? "reply-" : ""}media-${n}`} name="media" type="file" accept="image/jpeg,image/png,image/webp,image/gif" />
+              <label for={`${replyTo ? "reply-" : ""}description-${n}`} safe>{`Description of image ${n} (alt text)`}</label>
+              <input id={`${replyTo ? "reply-" : ""}description-${n}`} name="description" type="text" maxlength="1500" />
+            </div>
+          ))}
+          <ErrorText id="media-error" text={errors.media_ids ?? errors.media} />
+        </fieldset>
+      </details>
+      <div class="compose-footer">
+        <label for={replyTo ? "reply-visibility" : "visibility"} class="visually-hidden">
+          Who can see this
+        </label>
+        <select id={replyTo ? "reply-visibility" : "visibility"} name="visibility">
+          {visibilities.map(([value, label]) => (
+            <option value={value} selected={value === visibility}>
+              {label}
+            </option>
+          ))}
+        </select>
+        <output id={replyTo ? "reply-counter" : "status-counter"} class="counter" aria-live="polite" safe>
+          {String(limit)}
+        </output>
+        <button type="submit">{replyTo ? "Reply" : "Post"}</button>
+      </div>
+    </form>
+  );
+}
+
+/** The compose box on a page of its own (/compose, and a failed post without JavaScript). */
+export function ComposePage({ ctx, children }: PropsWithChildren<{ ctx: PageContext }>) {
+  return (
+    <Layout title="New post" ctx={ctx}>
+      <h1>New post</h1>
+      {children}
+    </Layout>
+  );
+}

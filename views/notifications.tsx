@@ -1,0 +1,64 @@
+/** @jsxImportSource @kitajs/html */
+import type { AccountView, PostView } from "../src/core/views.ts";
+import type { NotificationType } from "../src/db/schema.ts";
+import type { PageContext } from "./context.ts";
+import { Layout } from "./layout.tsx";
+import { PostCard } from "./post.tsx";
+import { AccountLine } from "./profile.tsx";
+import { Time } from "./time.tsx";
+
+export interface NotificationItem {
+  id: string;
+  type: NotificationType;
+  from: AccountView;
+  post: PostView | null;
+  createdAt: Date;
+  unread: boolean;
+}
+
+const phrases: Record<NotificationType, string> = {
+  mention: "mentioned you",
+  reply: "replied to your post",
+  favourite: "liked your post",
+  reblog: "boosted your post",
+  follow: "followed you",
+  follow_request: "asked to follow you",
+  status: "posted",
+};
+
+export function NotificationsPage({ ctx, items, more }: { ctx: PageContext; items: NotificationItem[]; more?: string }) {
+  return (
+    <Layout title="Notifications" ctx={ctx}>
+      <h1>Notifications</h1>
+      <div class="feed">
+        {items.length === 0 ? <p class="empty">Nothing yet. When someone follows you, mentions you or likes your posts, you will see it here.</p> : ""}
+        {items.map((n) => (
+          <section class={n.unread ? "notification unread" : "notification"} aria-label={`${n.from.displayName} ${phrases[n.type]}`}>
+            <p class="notification-line">
+              <a href={n.from.localUrl} safe>
+                {n.from.displayName}
+              </a>{" "}
+              <span safe>{phrases[n.type]}</span> · <Time date={n.createdAt} />
+              {n.type === "follow_request" ? (
+                <>
+                  {" · "}
+                  <a href="/follow_requests">Answer</a>
+                </>
+              ) : (
+                ""
+              )}
+            </p>
+            {n.post ? <PostCard ctx={ctx} post={n.post} /> : <AccountLine account={n.from} />}
+          </section>
+        ))}
+        {more ? (
+          <a class="load-more" href={more}>
+            Load more
+          </a>
+        ) : (
+          ""
+        )}
+      </div>
+    </Layout>
+  );
+}

@@ -1,0 +1,168 @@
+/** @jsxImportSource @kitajs/html */
+import type { PostView } from "../src/core/views.ts";
+import { Avatar } from "./avatar.tsx";
+import type { PageContext } from "./context.ts";
+import { Time } from "./time.tsx";
+
+const visibilityLabel = { public: "Public", unlisted: "Unlisted", private: "Followers only", direct: "Mentioned people only" } as const;
+
+/** One action button: a form that works without JavaScript; htmx swaps the post in place. */
+function Action({ ctx, post, action, label, pressed, count }: { ctx: PageContext; post: PostView; action: string; label: string; pressed?: boolean; count?: number }) {
+  return (
+    <form method="post" action={`/statuses/${post.id}/${action}`} hx-post={`/statuses/${post.id}/${action}`} hx-target={`#post-${post.id}`} hx-swap="outerHTML">
+      <input type="hidden" name="_csrf" value={ctx.csrf} />
+      <button type="submit" class="action" aria-pressed={pressed === undefined ? undefined : String(pressed)}>
+        <span safe>{label}</span>
+        {count ? (
+          <span class="count" safe>
+            {String(count)}
+          </span>
+        ) : (
+          ""
+        )}
+      </button>
+    </form>
+  );
+}
+
+function Media({ post }: { post: PostView }) {
+  if (post.media.length === 0) return "";
+  return (
+    <div class={`media-grid count-${post.media.length}`}>
+      {post.media.map((m) => (
+        <a href={m.url} class="media-item" target="_blank" rel="noopener">
+          <img src={m.thumbnailUrl} alt={m.description} width={m.width ? String(m.width) : undefined} height={m.height ? String(m.height) : undefined} loading="lazy" />
+        </a>
+      ))}
+    </div>
+  );
+}
+
+function Body({ post }: { post: PostView }) {
+  // Rendered by core/text.ts from escaped text, or sanitized remote HTML: inserted as it is.
+  const safeContent = post.contentHtml;
+  const content = (
+    <>
+      <div class="content" lang={post.language ?? undefined}>
+        {safeContent}
+      </div>
+      <Media post={post} />
+    </>
+  );
+  if (!post.spoilerText && !post.sensitive) return content;
+  return (
+    <details class="content-warning">
+      <summary>
+        <span safe>{post.spoilerText || "Sensitive content"}</span> <span class="show-more">Show more</span>
+      </summary>
+      {content}
+    </details>
+  );
+}
+
+export function PostCard({ ctx, post: shown, focused = false }: { ctx: PageContext; post: PostView; focused?: boolean }) {
+  const post = shown.reblog ?? shown;
+  const viewer = ctx.viewer;
+  const mine = viewer !== null && post.account.domain === null && post.account.username === viewer.username;
+  const boostable = post.visibility === "public" || post.visibility === "unlisted";
+  return (
+    <article class={focused ? "post focused" : "post"} id={`post-${shown.id}`} aria-labelledby={`post-${shown.id}-author`}>
+      {shown.reblog ? (
+        <p class="boosted-by">
+          <a href={shown.account.localUrl} safe>{`${shown.account.displayName} boosted`}</a>
+        </p>
+      ) : (
+        ""
+      )}
+      <header class="post-header">
+        <a href={post.account.localUrl} class="author" id={`post-${shown.id}-author`}>
+          <Avatar account={post.account} />
+          <span class="names">
+            <strong class="display-name" safe>
+              {post.account.displayName}
+            </strong>
+            <span class="handle" safe>{`@${post.account.acct}`}</span>
+          </span>
+        </a>
+        <a href={post.localUrl} class="permalink">
+          <Time date={post.createdAt} />
+          {post.editedAt ? <span class="edited">· edited</span> : ""}
+        </a>
+        <span class={`visibility ${post.visibility}`} title={visibilityLabel[post.visibility]}>
+          {post.visibility === "public" ? "" : visibilityLabel[post.visibility]}
+        </span>
+      </header>
+      {post.inReplyToAccount ? (
+        <p class="reply-to">
+          Replying to <a href={post.inReplyToAccount.localUrl} safe>{`@${post.inReplyToAccount.acct}`}</a>
+        </p>
+      ) : (
+        ""
+      )}
+      <Body post={post} />
+      {post.account.domain ? (
+        <p class="origin">
+          <a href={post.url} rel="noopener" target="_blank">
+            Open on its server
+          </a>
+        </p>
+      ) : (
+        ""
+      )}
+      {viewer ? (
+        <footer class="actions" aria-label="Actions">
+          <a class="action" href={`${post.localUrl}#reply`}>
+            Reply{post.counts.replies ? <span class="count" safe>{String(post.counts.replies)}</span> : ""}
+          </a>
+          {boostable ? (
+            <Action ctx={ctx} post={shown} action={post.viewer?.reblogged ? "unreblog" : "reblog"} label={post.viewer?.reblogged ? "Unboost" : "Boost"} pressed={post.viewer?.reblogged} count={post.counts.reblogs} />
+          ) : (
+            ""
+          )}
+          <Action ctx={ctx} post={shown} action={post.viewer?.favourited ? "unfavourite" : "favourite"} label={post.viewer?.favourited ? "Unlike" : "Like"} pressed={post.viewer?.favourited} count={post.counts.favourites} />
+          <Action ctx={ctx} post={shown} action={post.viewer?.bookmarked ? "unbookmark" : "bookmark"} label={post.viewer?.bookmarked ? "Remove bookmark" : "Bookmark"} pressed={post.viewer?.bookmarked} />
+          {mine ? (
+            <details class="more">
+              <summary>More</summary>
+              <div class="menu">
+                <a href={`/statuses/${post.id}/edit`}>Edit</a>
+                {boostable ? <Action ctx={ctx} post={shown} action={post.pinned ? "unpin" : "pin"} label={post.pinned ? "Unpin from profile" : "Pin to profile"} /> : ""}
+                <a href={`/statuses/${post.id}/delete`} class="danger">
+                  Delete
+                </a>
+              </div>
+            </details>
+          ) : (
+            ""
+          )}
+        </footer>
+      ) : (
+        <footer class="actions counts">
+          <span safe>{`${post.counts.replies} replies · ${post.counts.reblogs} boosts · ${post.counts.favourites} likes`}</span>
+        </footer>
+      )}
+    </article>
+  );
+}
+
+/** A list of posts with a "Load more" link that htmx turns into in-place paging. */
+export function PostList({ ctx, posts, more, empty }: { ctx: PageContext; posts: PostView[]; more?: string; empty: string }) {
+  return (
+    <>
+      {posts.length === 0 ? (
+        <p class="empty" safe>
+          {empty}
+        </p>
+      ) : (
+        posts.map((p) => <PostCard ctx={ctx} post={p} />)
+      )}
+      {more ? (
+        <a class="load-more" href={more} hx-get={more} hx-select=".feed > *" hx-target="this" hx-swap="outerHTML">
+          Load more
+        </a>
+      ) : (
+        ""
+      )}
+    </>
+  );
+}

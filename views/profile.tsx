@@ -1,0 +1,202 @@
+/** @jsxImportSource @kitajs/html */
+import type { Relationship } from "../src/core/follows.ts";
+import type { AccountView, PostView } from "../src/core/views.ts";
+import type { ProfileField } from "../src/db/schema.ts";
+import { Avatar } from "./avatar.tsx";
+import type { PageContext } from "./context.ts";
+import { CsrfField } from "./form.tsx";
+import { Layout } from "./layout.tsx";
+import { PostList } from "./post.tsx";
+
+export interface ProfileProps {
+  ctx: PageContext;
+  account: AccountView;
+  noteHtml: string;
+  fields: (ProfileField & { valueHtml: string })[];
+  counts: { posts: number; following: number; followers: number };
+  relationship: Relationship | null;
+  isSelf: boolean;
+  hideCollections: boolean;
+  tab: "posts" | "replies" | "media";
+  pinned: PostView[];
+  posts: PostView[];
+  more?: string;
+  handleHost: string;
+}
+
+function AccountAction({ ctx, account, action, label, danger }: { ctx: PageContext; account: AccountView; action: string; label: string; danger?: boolean }) {
+  return (
+    <form method="post" action={`/accounts/${account.id}/${action}`}>
+      <CsrfField ctx={ctx} />
+      <button type="submit" class={danger ? "secondary danger" : action === "follow" ? undefined : "secondary"} safe>
+        {label}
+      </button>
+    </form>
+  );
+}
+
+function Relations({ ctx, account, rel }: { ctx: PageContext; account: AccountView; rel: Relationship }) {
+  if (rel.blockedBy) return <p class="muted">This account has blocked you.</p>;
+  return (
+    <div class="relation-actions">
+      {rel.blocking ? (
+        <AccountAction ctx={ctx} account={account} action="unblock" label="Unblock" />
+      ) : rel.following ? (
+        <AccountAction ctx={ctx} account={account} action="unfollow" label="Unfollow" />
+      ) : rel.requested ? (
+        <AccountAction ctx={ctx} account={account} action="unfollow" label="Cancel follow request" />
+      ) : (
+        <AccountAction ctx={ctx} account={account} action="follow" label={account.locked ? "Request to follow" : "Follow"} />
+      )}
+      {rel.blocking ? "" : rel.muting ? <AccountAction ctx={ctx} account={account} action="unmute" label="Unmute" /> : <AccountAction ctx={ctx} account={account} action="mute" label="Mute" />}
+      {rel.blocking ? "" : <AccountAction ctx={ctx} account={account} action="block" label="Block" danger />}
+    </div>
+  );
+}
+
+export function ProfilePage(p: ProfileProps) {
+  const { ctx, account } = p;
+  const base = `/@${account.acct}`;
+  const handle = account.domain ? `@${account.acct}` : `@${account.acct}@${p.handleHost}`;
+  const tabs = [
+    { href: base, tab: "posts", label: "Posts" },
+    { href: `${base}?tab=replies`, tab: "replies", label: "Posts and replies" },
+    { href: `${base}?tab=media`, tab: "media", label: "Media" },
+  ];
+  const safeNote = p.noteHtml;
+  return (
+    <Layout title={`${account.displayName} (${handle})`} ctx={ctx}>
+      <section class="profile" aria-labelledby="profile-name">
+        <div class="profile-header">{account.headerUrl ? <img src={account.headerUrl} alt="" class="header-image" /> : <div class="header-image blank"></div>}</div>
+        <div class="profile-identity">
+          <Avatar account={account} size={96} />
+          <div>
+            <h1 id="profile-name" safe>
+              {account.displayName}
+            </h1>
+            <p class="handle" safe>
+              {handle}
+            </p>
+            {account.bot ? <p class="tag-label">Automated account</p> : ""}
+            {account.locked ? <p class="tag-label">Approves followers</p> : ""}
+            {p.relationship?.followedBy ? <p class="tag-label">Follows you</p> : ""}
+          </div>
+        </div>
+        {p.relationship ? <Relations ctx={ctx} account={account} rel={p.relationship} /> : ""}
+        {p.isSelf ? (
+          <p>
+            <a href="/settings/profile" class="button secondary">
+              Edit profile
+            </a>
+          </p>
+        ) : (
+          ""
+        )}
+        {safeNote ? <div class="bio">{safeNote}</div> : ""}
+        {p.fields.length > 0 ? (
+          <dl class="fields">
+            {p.fields.map((f) => {
+              const safeValue = f.valueHtml;
+              return (
+                <div class={f.verifiedAt ? "verified" : undefined}>
+                  <dt safe>{f.name}</dt>
+                  <dd>
+                    {safeValue}
+                    {f.verifiedAt ? <span class="verified-mark" title={`Verified ${f.verifiedAt}`}> ✓ verified</span> : ""}
+                  </dd>
+                </div>
+              );
+            })}
+          </dl>
+        ) : (
+          ""
+        )}
+        <p class="joined muted" safe>{`Joined ${account.createdAt.toLocaleDateString("en-GB", { month: "long", year: "numeric", timeZone: "UTC" })}`}</p>
+        <p class="counts">
+          <span>
+            <strong safe>{String(p.counts.posts)}</strong> posts
+          </span>
+          {p.hideCollections && !p.isSelf ? (
+            ""
+          ) : (
+            <>
+              <a href={`${base}/following`}>
+                <strong safe>{String(p.counts.following)}</strong> following
+              </a>
+              <a href={`${base}/followers`}>
+                <strong safe>{String(p.counts.followers)}</strong> followers
+              </a>
+            </>
+          )}
+          {account.domain ? "" : <a href={`${base}.rss`}>RSS feed</a>}
+        </p>
+        {account.domain ? (
+          <p>
+            <a href={account.url} rel="noopener" target="_blank">
+              See the full profile on its server
+            </a>
+          </p>
+        ) : (
+          ""
+        )}
+      </section>
+      <nav class="tabs" aria-label="Posts">
+        {tabs.map((t) => (
+          <a href={t.href} aria-current={p.tab === t.tab ? "page" : undefined} safe>
+            {t.label}
+          </a>
+        ))}
+      </nav>
+      {p.pinned.length > 0 ? (
+        <section aria-label="Pinned posts" class="pinned">
+          <PostList ctx={ctx} posts={p.pinned} empty="" />
+        </section>
+      ) : (
+        ""
+      )}
+      <div class="feed" id="feed">
+        <PostList ctx={ctx} posts={p.posts} more={p.more} empty="No posts here yet." />
+      </div>
+    </Layout>
+  );
+}
+
+export function AccountList({ ctx, title, accounts, more, empty }: { ctx: PageContext; title: string; accounts: AccountView[]; more?: string; empty: string }) {
+  return (
+    <Layout title={title} ctx={ctx}>
+      <h1 safe>{title}</h1>
+      <ul class="account-list feed">
+        {accounts.length === 0 ? (
+          <li class="empty" safe>
+            {empty}
+          </li>
+        ) : (
+          accounts.map((a) => (
+            <li>
+              <AccountLine account={a} />
+            </li>
+          ))
+        )}
+      </ul>
+      {more ? (
+        <a class="load-more" href={more}>
+          Load more
+        </a>
+      ) : (
+        ""
+      )}
+    </Layout>
+  );
+}
+
+export function AccountLine({ account }: { account: AccountView }) {
+  return (
+    <a href={account.localUrl} class="account-line">
+      <Avatar account={account} size={40} />
+      <span class="names">
+        <strong safe>{account.displayName}</strong>
+        <span class="handle" safe>{`@${account.acct}`}</span>
+      </span>
+    </a>
+  );
+}

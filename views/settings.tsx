@@ -1,0 +1,194 @@
+/** @jsxImportSource @kitajs/html */
+import type { PropsWithChildren } from "@kitajs/html";
+import type { ProfileField } from "../src/db/schema.ts";
+import type { PageContext } from "./context.ts";
+import { CsrfField, Field, FormMessage } from "./form.tsx";
+import { Layout } from "./layout.tsx";
+import { longDate } from "./time.tsx";
+
+function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx: PageContext; title: string }>) {
+  const tabs = [
+    ["/settings/profile", "Profile"],
+    ["/settings/account", "Account and security"],
+    ["/follow_requests", "Follow requests"],
+    ["/bookmarks", "Bookmarks"],
+    ["/favourites", "Likes"],
+  ] as const;
+  return (
+    <Layout title={title} ctx={ctx}>
+      <h1>Settings</h1>
+      <nav class="tabs" aria-label="Settings">
+        {tabs.map(([href, label]) => (
+          <a href={href} aria-current={ctx.path === href ? "page" : undefined}>
+            {label}
+          </a>
+        ))}
+      </nav>
+      {children}
+    </Layout>
+  );
+}
+
+export interface ProfileValues {
+  display_name: string;
+  note: string;
+  fields: ProfileField[];
+  locked: boolean;
+  bot: boolean;
+  hide_collections: boolean;
+  discoverable: boolean;
+  default_visibility: string;
+}
+
+function Check({ name, label, checked, hint }: { name: string; label: string; checked: boolean; hint: string }) {
+  return (
+    <div class="check">
+      <input type="checkbox" id={name} name={name} value="1" checked={checked} aria-describedby={`${name}-hint`} />
+      <label for={name} safe>{label}</label>
+      <p class="hint" id={`${name}-hint`} safe>
+        {hint}
+      </p>
+    </div>
+  );
+}
+
+export function ProfileSettingsPage({ ctx, values, errors = {}, saved }: { ctx: PageContext; values: ProfileValues; errors?: Record<string, string>; saved?: boolean }) {
+  const rows = [...values.fields, ...Array.from({ length: Math.max(0, 4 - values.fields.length) }, () => ({ name: "", value: "" }))];
+  return (
+    <SettingsFrame ctx={ctx} title="Edit profile">
+      <form method="post" action="/settings/profile" enctype="multipart/form-data" class="card" novalidate>
+        <CsrfField ctx={ctx} />
+        <h2>Profile</h2>
+        <FormMessage message={saved ? "Saved." : undefined} kind="success" />
+        <Field name="display_name" label="Display name" required={false} value={values.display_name} maxlength={30} error={errors.display_name} />
+        <Field name="note" label="Bio" required={false} multiline rows={4} value={values.note} hint="Plain text; links, @mentions and #hashtags become links." error={errors.note} />
+        <div class="field">
+          <label for="avatar">Avatar</label>
+          <input id="avatar" name="avatar" type="file" accept="image/jpeg,image/png,image/webp,image/gif" aria-describedby="avatar-hint" />
+          <p class="hint" id="avatar-hint">
+            Square works best; scaled to 400 px.
+          </p>
+          {errors.avatar ? (
+            <p class="error" safe>
+              {errors.avatar}
+            </p>
+          ) : (
+            ""
+          )}
+        </div>
+        <div class="field">
+          <label for="header">Header image</label>
+          <input id="header" name="header" type="file" accept="image/jpeg,image/png,image/webp,image/gif" />
+          {errors.header ? (
+            <p class="error" safe>
+              {errors.header}
+            </p>
+          ) : (
+            ""
+          )}
+        </div>
+        <fieldset class="profile-fields">
+          <legend>Extra fields (up to 4), such as your website or pronouns</legend>
+          {rows.map((f, i) => (
+            <div class="field-pair">
+              <label for={`field_name_${i}`} safe>{`Label ${i + 1}`}</label>
+              <input id={`field_name_${i}`} name="field_name" value={f.name} maxlength="255" />
+              <label for={`field_value_${i}`} safe>{`Content ${i + 1}`}</label>
+              <input id={`field_value_${i}`} name="field_value" value={f.value} maxlength="255" />
+              {errors[`fields_${i}`] ? (
+                <p class="error" safe>
+                  {errors[`fields_${i}`]}
+                </p>
+              ) : (
+                ""
+              )}
+            </div>
+          ))}
+        </fieldset>
+        <h2>Privacy and preferences</h2>
+        <Check name="locked" label="Approve followers by hand" checked={values.locked} hint="People ask to follow you; you accept or reject each request." />
+        <Check name="hide_collections" label="Hide who you follow and who follows you" checked={values.hide_collections} hint="Others see only the counts." />
+        <Check name="bot" label="This is an automated account" checked={values.bot} hint="Shown on your profile; others may treat the account as a bot." />
+        <Check name="discoverable" label="Suggest my account to others" checked={values.discoverable} hint="Lets directories and search list your profile." />
+        <div class="field">
+          <label for="default_visibility">Default visibility of new posts</label>
+          <select id="default_visibility" name="default_visibility">
+            {(["public", "unlisted", "private", "direct"] as const).map((v) => (
+              <option value={v} selected={values.default_visibility === v} safe>
+                {{ public: "Public", unlisted: "Unlisted", private: "Followers only", direct: "Mentioned people only" }[v]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit">Save profile</button>
+      </form>
+    </SettingsFrame>
+  );
+}
+
+export interface SessionRow {
+  id: string;
+  current: boolean;
+  userAgent: string | null;
+  ip: string | null;
+  lastSeenAt: Date;
+  createdAt: Date;
+}
+
+export function AccountSettingsPage({ ctx, sessions, errors = {}, message }: { ctx: PageContext; sessions: SessionRow[]; errors?: Record<string, string>; message?: string }) {
+  return (
+    <SettingsFrame ctx={ctx} title="Account and security">
+      <FormMessage message={message} kind="success" />
+      <form method="post" action="/settings/password" class="card" novalidate>
+        <CsrfField ctx={ctx} />
+        <h2>Change password</h2>
+        <Field name="current_password" label="Current password" type="password" autocomplete="current-password" error={errors.current_password} />
+        <Field name="password" label="New password" type="password" autocomplete="new-password" hint="At least 10 characters." minlength={10} error={errors.password} />
+        <Field name="password_confirmation" label="Confirm new password" type="password" autocomplete="new-password" error={errors.password_confirmation} />
+        <button type="submit">Change password</button>
+      </form>
+      <section class="card" aria-labelledby="sessions-title">
+        <h2 id="sessions-title">Where you are logged in</h2>
+        <ul class="sessions">
+          {sessions.map((s) => (
+            <li>
+              <div>
+                <strong safe>{describeAgent(s.userAgent)}</strong>
+                {s.current ? <span class="tag-label">This browser</span> : ""}
+                <p class="muted" safe>{`${s.ip ?? "unknown address"} · last active ${longDate(s.lastSeenAt)} · since ${longDate(s.createdAt)}`}</p>
+              </div>
+              {s.current ? (
+                ""
+              ) : (
+                <form method="post" action={`/settings/sessions/${s.id}/revoke`}>
+                  <CsrfField ctx={ctx} />
+                  <button type="submit" class="secondary">
+                    Log out
+                  </button>
+                </form>
+              )}
+            </li>
+          ))}
+        </ul>
+      </section>
+      <form method="post" action="/settings/delete" class="card danger-zone" novalidate>
+        <CsrfField ctx={ctx} />
+        <h2>Delete account</h2>
+        <p>Your profile, posts and everything else go away for good, here and (as far as they listen) on other servers.</p>
+        <Field name="delete_password" label="Password, to confirm" type="password" autocomplete="current-password" error={errors.delete_password} />
+        <button type="submit" class="danger">
+          Delete my account
+        </button>
+      </form>
+    </SettingsFrame>
+  );
+}
+
+/** A short name for a browser from its user agent (which the browser chose: shown escaped). */
+function describeAgent(userAgent: string | null): string {
+  if (!userAgent) return "Unknown browser";
+  const browser = /(Firefox|Edg|Chrome|Safari)\/[\d.]+/.exec(userAgent)?.[1];
+  const system = /(Windows|Android|iPhone|iPad|Mac OS X|Linux)/.exec(userAgent)?.[1];
+  const names: Record<string, string> = { Edg: "Edge", "Mac OS X": "macOS" };
+  return browser ? `${names[browser] ?? browser}${system ? ` on ${names[system] ?? system}` : ""}` : userAgent.slice(0, 60);
+}

@@ -1,0 +1,144 @@
+/** @jsxImportSource @kitajs/html */
+import type { PostView } from "../src/core/views.ts";
+import { Compose } from "./compose.tsx";
+import type { PageContext } from "./context.ts";
+import { CsrfField, Field } from "./form.tsx";
+import { Layout } from "./layout.tsx";
+import { PostCard } from "./post.tsx";
+import { longDate } from "./time.tsx";
+
+export function ThreadPage(props: { ctx: PageContext; post: PostView; ancestors: PostView[]; descendants: PostView[]; limit: number; defaultVisibility: string }) {
+  const { ctx, post } = props;
+  const title = `${post.account.displayName}: ${post.spoilerText || plain(post.contentHtml).slice(0, 60)}`;
+  return (
+    <Layout title={title} ctx={ctx}>
+      <h1 class="visually-hidden" safe>{`Post by ${post.account.displayName}`}</h1>
+      <div class="thread">
+        {props.ancestors.map((p) => (
+          <PostCard ctx={ctx} post={p} />
+        ))}
+        <PostCard ctx={ctx} post={post} focused />
+        <p class="post-meta">
+          <span safe>{longDate(post.createdAt)}</span>
+          {post.editedAt ? (
+            <>
+              {" · "}
+              <a href={`${new URL(post.localUrl).pathname}/history`}>Edited, see history</a>
+            </>
+          ) : (
+            ""
+          )}
+        </p>
+        {ctx.viewer ? <Compose ctx={ctx} limit={props.limit} defaultVisibility={props.defaultVisibility} replyTo={post} /> : ""}
+        <section aria-label="Replies" class="replies">
+          {props.descendants.map((p) => (
+            <PostCard ctx={ctx} post={p} />
+          ))}
+        </section>
+      </div>
+    </Layout>
+  );
+}
+
+/** The first words of a post, for titles. */
+export function plain(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;|&#34;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+export function DeletePage({ ctx, post }: { ctx: PageContext; post: PostView }) {
+  return (
+    <Layout title="Delete post" ctx={ctx}>
+      <section class="card" aria-labelledby="delete-title">
+        <h1 id="delete-title">Delete this post?</h1>
+        <p>It disappears from this instance, and the servers of your followers are asked to delete it too. This cannot be undone.</p>
+        <PostCard ctx={{ ...ctx, viewer: null }} post={post} />
+        <form method="post" action={`/statuses/${post.id}/delete`} class="row">
+          <CsrfField ctx={ctx} />
+          <button type="submit" class="danger">
+            Delete
+          </button>
+          <a href={post.localUrl}>Keep it</a>
+        </form>
+      </section>
+    </Layout>
+  );
+}
+
+export function EditPage({ ctx, post, limit, errors = {}, values }: { ctx: PageContext; post: PostView; limit: number; errors?: Record<string, string>; values?: { status: string; spoiler_text: string } }) {
+  return (
+    <Layout title="Edit post" ctx={ctx}>
+      <section class="card" aria-labelledby="edit-title">
+        <h1 id="edit-title">Edit post</h1>
+        <form method="post" action={`/statuses/${post.id}/edit`} novalidate>
+          <CsrfField ctx={ctx} />
+          <div class={errors.status ? "field invalid" : "field"}>
+            <label for="status">Text</label>
+            <textarea id="status" name="status" rows="6" data-counter="status-counter" data-limit={String(limit)} aria-describedby={errors.status ? "status-error" : undefined} safe>
+              {values?.status ?? post.text ?? ""}
+            </textarea>
+            <output id="status-counter" class="counter" aria-live="polite" safe>
+              {String(limit)}
+            </output>
+            {errors.status ? (
+              <p class="error" id="status-error" safe>
+                {errors.status}
+              </p>
+            ) : (
+              ""
+            )}
+          </div>
+          <Field name="spoiler_text" label="Content warning (optional)" required={false} value={values?.spoiler_text ?? post.spoilerText} maxlength={500} />
+          <div class="row">
+            <button type="submit">Save</button>
+            <a href={post.localUrl}>Cancel</a>
+          </div>
+        </form>
+      </section>
+    </Layout>
+  );
+}
+
+export interface Version {
+  contentHtml: string;
+  spoilerText: string;
+  createdAt: Date;
+}
+
+export function HistoryPage({ ctx, post, versions }: { ctx: PageContext; post: PostView; versions: Version[] }) {
+  return (
+    <Layout title="Edit history" ctx={ctx}>
+      <section class="card" aria-labelledby="history-title">
+        <h1 id="history-title">Edit history</h1>
+        <p>
+          <a href={post.localUrl}>Back to the post</a>
+        </p>
+        <ol class="history">
+          {versions.map((v, i) => {
+            const safeContent = v.contentHtml;
+            return (
+              <li>
+                <p class="muted" safe>{`${i === versions.length - 1 ? "Current version" : i === 0 ? "Original" : "Edited"}, ${longDate(v.createdAt)}`}</p>
+                {v.spoilerText ? (
+                  <p class="cw" safe>
+                    {`CW: ${v.spoilerText}`}
+                  </p>
+                ) : (
+                  ""
+                )}
+                <div class="content">{safeContent}</div>
+              </li>
+            );
+          })}
+        </ol>
+      </section>
+    </Layout>
+  );
+}

@@ -1,0 +1,66 @@
+/** @jsxImportSource @kitajs/html */
+import type { PostView } from "../src/core/views.ts";
+import { Compose, type ComposeProps } from "./compose.tsx";
+import type { PageContext } from "./context.ts";
+import { Layout } from "./layout.tsx";
+import { PostList } from "./post.tsx";
+
+export interface TimelineProps {
+  ctx: PageContext;
+  title: string;
+  heading?: string;
+  intro?: string;
+  posts: PostView[];
+  more?: string;
+  empty: string;
+  compose?: Omit<ComposeProps, "ctx">;
+  /** Polled for a "N new posts" notice. */
+  newerUrl?: string;
+  tabs?: { href: string; label: string }[];
+}
+
+export function TimelineTabs({ ctx, tabs }: { ctx: PageContext; tabs: { href: string; label: string }[] }) {
+  return (
+    <nav class="tabs" aria-label="Timelines">
+      {tabs.map((t) => (
+        <a href={t.href} aria-current={ctx.path === t.href.split("?")[0] ? "page" : undefined} safe>
+          {t.label}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
+export function TimelinePage(props: TimelineProps) {
+  const { ctx } = props;
+  return (
+    <Layout title={props.title} ctx={ctx}>
+      <h1 class={props.compose ? "visually-hidden" : undefined} safe>
+        {props.heading ?? props.title}
+      </h1>
+      {props.intro ? (
+        <p class="lead" safe>
+          {props.intro}
+        </p>
+      ) : (
+        ""
+      )}
+      {props.compose ? <Compose ctx={ctx} {...props.compose} /> : ""}
+      {props.tabs ? <TimelineTabs ctx={ctx} tabs={props.tabs} /> : ""}
+      {props.newerUrl ? <div class="new-posts" hx-get={props.newerUrl} hx-trigger="every 30s" hx-swap="innerHTML" aria-live="polite"></div> : ""}
+      <div class="feed" id="feed">
+        <PostList ctx={ctx} posts={props.posts} more={props.more} empty={props.empty} />
+      </div>
+    </Layout>
+  );
+}
+
+/** The notice polled on timelines: a link that reloads the page when there is something new. */
+export function NewPostsNotice({ count, href }: { count: number; href: string }) {
+  if (count === 0) return "";
+  return (
+    <a class="new-posts-link" href={href} safe>
+      {count === 1 ? "1 new post" : `${count >= 40 ? "40+" : count} new posts`}
+    </a>
+  );
+}
