@@ -4,6 +4,8 @@ import { copyFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./helpers/db.ts";
 import { freePort, repoRoot, runCli, setupLink, startInstance } from "./helpers/instance.ts";
+import { WebClient } from "./helpers/client.ts";
+import { testJpeg } from "./helpers/images.ts";
 import { makeCertificate } from "./helpers/tls.ts";
 
 let folder: string;
@@ -50,6 +52,34 @@ test("its commands work on the running instance's folder", async () => {
   expect(backup.code).toBe(0);
   expect((await runCli(["version"], { command: [binary] })).stdout).toStartWith("skein ");
   expect((await runCli(["--listen", "nope"], { command: [binary] })).code).toBe(2);
+});
+
+test("a member logs in and posts a photo; the image pipeline runs inside the executable", async () => {
+  const port = freePort();
+  // The folder's own skein-data, where the previous test created ada.
+  const instance = await startInstance({ command: [binary], cwd: folder, port, args: ["--listen", `127.0.0.1:${port}`, "--url", `http://127.0.0.1:${port}`] });
+  try {
+    const browser = new WebClient((r) => fetch(r), instance.url);
+    await browser.login("ada", "analytical engine");
+    const form = new FormData();
+    form.set("_csrf", await browser.csrf());
+    form.set("status", "A photo from the binary");
+    form.set("visibility", "public");
+    form.append("media", new File([await testJpeg(2000, 1500)], "holiday.jpg", { type: "image/jpeg" }));
+    form.append("description", "A gradient, standing in for a holiday photo");
+    const posted = await browser.request("/statuses", { method: "POST", body: form });
+    expect(posted.status).toBe(303);
+    const home = await (await browser.get("/")).text();
+    const thumb = /<img src="(\/media\/[^"]+-small\.webp)" alt="A gradient, standing in for a holiday photo"/.exec(home)?.[1];
+    expect(thumb).toBeDefined();
+    const image = await fetch(`${instance.url}${thumb}`);
+    expect(image.headers.get("content-type")).toBe("image/webp");
+    const original = /<a href="(\/media\/[^"]+\.jpg)"/.exec(home)?.[1];
+    const stored = new Uint8Array(await (await fetch(`${instance.url}${original}`)).arrayBuffer());
+    expect([stored[0], stored[1]]).toEqual([0xff, 0xd8]); // a JPEG, 1920 px wide at most
+  } finally {
+    expect(await instance.stop()).toBe(0);
+  }
 });
 
 test("it serves HTTPS itself given a certificate and key", async () => {

@@ -1,3 +1,4 @@
+import { photo } from "./helpers/images.ts";
 import { describe, expect, test } from "bun:test";
 import { isBlurhashValid } from "blurhash";
 import { applyPalette, GIFEncoder, quantize } from "gifenc";
@@ -32,19 +33,6 @@ function halves(width: number, height: number): Pixels {
 }
 
 /** A smooth gradient with some noise, like a photo rather than a flat test card. */
-function photo(width: number, height: number): Pixels {
-  const data = new Uint8ClampedArray(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const noise = ((x * 7919 + y * 104729) % 31) - 15;
-      data.set(
-        [(255 * x) / width + noise, (255 * y) / height + noise, 128 + noise, 255],
-        (y * width + x) * 4,
-      );
-    }
-  }
-  return { data, width, height };
-}
 
 const text = (s: string) => new TextEncoder().encode(s);
 

@@ -2,7 +2,8 @@ import { and, eq, isNull, lt } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { mediaAttachments } from "../db/schema.ts";
-import { ImageError, processImage } from "../media/images.ts";
+import { ImageError } from "../media/images.ts";
+import { processImageInWorker } from "../media/worker.ts";
 import type { MediaStore } from "../media/store.ts";
 import { ValidationError } from "./errors.ts";
 
@@ -28,9 +29,9 @@ export async function uploadImage(
 ) {
   const description = (upload.description ?? "").trim();
   if (description.length > MAX_DESCRIPTION) throw new ValidationError({ description: `Keep the description under ${MAX_DESCRIPTION} characters.` });
-  let image: Awaited<ReturnType<typeof processImage>>;
+  let image: Awaited<ReturnType<typeof processImageInWorker>>;
   try {
-    image = await processImage(upload.bytes, { maxBytes: MAX_UPLOAD_BYTES });
+    image = await processImageInWorker(upload.bytes, { maxBytes: MAX_UPLOAD_BYTES });
   } catch (error) {
     if (error instanceof ImageError) throw new ValidationError({ media: imageMessages[error.code] });
     throw error;

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { accounts, type ProfileField, users, type Visibility, visibilities } from "../db/schema.ts";
-import { ImageError, processImage } from "../media/images.ts";
+import { ImageError } from "../media/images.ts";
+import { processImageInWorker } from "../media/worker.ts";
 import type { MediaStore } from "../media/store.ts";
 import type { CoreDeps } from "./deps.ts";
 import { ValidationError } from "./errors.ts";
@@ -71,7 +72,7 @@ export async function updateProfile(deps: CoreDeps & { media: MediaStore }, acco
 
 async function picture(media: MediaStore, bytes: Uint8Array, maxSide: number, field: string, problems: Record<string, string>) {
   try {
-    const image = await processImage(bytes, { maxBytes: MAX_UPLOAD_BYTES, maxSide });
+    const image = await processImageInWorker(bytes, { maxBytes: MAX_UPLOAD_BYTES, maxSide });
     return await media.save(image.bytes, image.mime);
   } catch (error) {
     if (!(error instanceof ImageError)) throw error;
