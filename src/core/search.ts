@@ -40,7 +40,8 @@ export function searchTags(db: Db, query: string, limit = 10) {
 
 /**
  * Full-text search over the posts this instance holds (SQLite FTS5), limited to what the
- * viewer may see. Each word must appear; quotes are dropped so input is never FTS syntax.
+ * viewer may see, unlisted ones excepted. Each word must appear; quotes are dropped so input is
+ * never FTS syntax.
  */
 export function searchPosts(db: Db, viewerId: string | null, query: string, limit = 20): string[] {
   const words = query
@@ -57,7 +58,16 @@ export function searchPosts(db: Db, viewerId: string | null, query: string, limi
   return db
     .select({ id: posts.id })
     .from(posts)
-    .where(and(inArray(posts.id, hits), isNull(posts.reblogOfId), visibleTo(viewerId), notSilencedBy(viewerId)))
+    // Unlisted posts stay out of discovery: only their author finds them by search.
+    .where(
+      and(
+        inArray(posts.id, hits),
+        isNull(posts.reblogOfId),
+        visibleTo(viewerId),
+        notSilencedBy(viewerId),
+        viewerId ? sql`(${posts.visibility} <> 'unlisted' OR ${posts.accountId} = ${viewerId})` : sql`${posts.visibility} <> 'unlisted'`,
+      ),
+    )
     .orderBy(desc(posts.id))
     .limit(limit)
     .all()

@@ -55,7 +55,11 @@ function back(request: Request, fallback: string): string {
 
 export function statusRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
-  const view = (id: string, viewer: Viewer | null): PostView | undefined => loadPostViews(db, baseUrl, [id], viewer?.account.id ?? null)[0];
+  /** A post as the viewer sees it, if they may see it at all. */
+  const view = (id: string, viewer: Viewer | null): PostView | undefined => {
+    const viewerId = viewer?.account.id ?? null;
+    return findVisiblePost(db, id, viewerId) ? loadPostViews(db, baseUrl, [id], viewerId)[0] : undefined;
+  };
   const defaultVisibility = (viewer: Viewer) => db.select({ v: users.defaultVisibility }).from(users).where(eq(users.id, viewer.user.id)).get()?.v ?? "public";
   const isHtmx = (request: Request) => request.headers.get("hx-request") === "true";
 
