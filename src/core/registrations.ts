@@ -1,3 +1,6 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { accounts, users } from "../db/schema.ts";
 import { createLocalUser, validateNewUser } from "./accounts.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
@@ -54,4 +57,27 @@ export async function signUp(deps: CoreDeps, limiter: RateLimiter, input: SignUp
   });
   if (invite) countInviteUse(deps.db, invite.id);
   return { userId, pending };
+}
+
+/** A moderator lets a waiting sign-up in (the admin pages call this). */
+export function approveSignup(db: Db, userId: string): boolean {
+  return (
+    db
+      .update(users)
+      .set({ approvedAt: new Date() })
+      .where(and(eq(users.id, userId), isNull(users.approvedAt)))
+      .returning({ id: users.id })
+      .all().length > 0
+  );
+}
+
+/** Sign-ups waiting for a moderator, oldest first, with their reasons. */
+export function pendingSignups(db: Db) {
+  return db
+    .select({ userId: users.id, email: users.email, reason: users.signupReason, createdAt: users.createdAt, username: accounts.username })
+    .from(users)
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
+    .where(isNull(users.approvedAt))
+    .orderBy(users.id)
+    .all();
 }
