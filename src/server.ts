@@ -14,6 +14,7 @@ import { FatalError } from "./fatal.ts";
 import { createSkeinFederation } from "./federation/federation.ts";
 import { SqliteMessageQueue } from "./federation/queue.ts";
 import { MediaStore } from "./media/store.ts";
+import { compress } from "./web/compress.ts";
 import { withSecurityHeaders } from "./web/security.ts";
 
 const logger = getLogger(["skein", "server"]);
@@ -114,7 +115,7 @@ async function handle(app: { handle(request: Request): Promise<Response> }, requ
   const requestId = /^[\w.-]{8,64}$/.test(given) ? given : Bun.randomUUIDv7();
   const started = performance.now();
   return withContext({ requestId }, async () => {
-    const response = await app.handle(request);
+    const response = await compress(request, await app.handle(request));
     response.headers.set("x-request-id", requestId);
     const url = new URL(request.url);
     accessLog.info("{method} {path} {status} {ms}ms", {

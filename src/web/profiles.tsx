@@ -11,7 +11,7 @@ import type { PageContext } from "../../views/context.ts";
 import type { Viewer } from "../core/sessions.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { atomFeed, rssFeed } from "./feeds.ts";
-import { loginFirst, moreLink } from "./timelines.tsx";
+import { loginFirst, moreLink, WEB_PAGE_SIZE } from "./timelines.tsx";
 import { FollowRequestsPage } from "../../views/follow-requests.tsx";
 
 const accountActions = {
@@ -84,7 +84,7 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
           return feed === "rss" ? rssFeed(view, posts, baseUrl) : atomFeed(view, posts, baseUrl);
         }
         const tab: ProfileTab = query.tab ?? "posts";
-        const ids = accountTimeline(db, viewerId, account.id, tab, { maxId: query.max_id });
+        const ids = accountTimeline(db, viewerId, account.id, tab, { maxId: query.max_id, limit: WEB_PAGE_SIZE });
         const isSelf = viewerId === account.id;
         return (
           <ProfilePage

@@ -6,7 +6,6 @@ import { NewPostsNotice, TimelinePage } from "../../views/timeline.tsx";
 import { countLocalUsers, ownerExists } from "../core/accounts.ts";
 import { getSettings } from "../core/instance.ts";
 import {
-  DEFAULT_LIMIT,
   federatedTimeline,
   homeTimeline,
   localTimeline,
@@ -21,10 +20,15 @@ import type { PagePlugin, WebDeps } from "./context.ts";
 
 const paging = t.Object({ max_id: t.Optional(t.String({ maxLength: 64 })) });
 
+/** Posts per page on the web pages (the API pages by 20, as Mastodon does). */
+export const WEB_PAGE_SIZE = 40;
+
 /** The link to the next page, when this one was full. */
 export function moreLink(path: string, ids: string[], cursor = ids.at(-1)): string | undefined {
-  return ids.length >= DEFAULT_LIMIT && cursor ? `${path}?max_id=${encodeURIComponent(cursor)}` : undefined;
+  return ids.length >= WEB_PAGE_SIZE && cursor ? `${path}?max_id=${encodeURIComponent(cursor)}` : undefined;
 }
+
+const webPage = (maxId?: string): PageQuery => ({ maxId, limit: WEB_PAGE_SIZE });
 
 export function loginFirst(path: string): string {
   return `/login?next=${encodeURIComponent(path)}`;
@@ -56,8 +60,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
             />
           );
         }
-        const q: PageQuery = { maxId: query.max_id };
-        const ids = homeTimeline(db, viewer.account.id, q);
+        const ids = homeTimeline(db, viewer.account.id, webPage(query.max_id));
         const user = db.select({ v: users.defaultVisibility }).from(users).where(eq(users.id, viewer.user.id)).get();
         return (
           <TimelinePage
@@ -76,7 +79,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
     .get(
       "/public/local",
       ({ ctx, viewer, query }) => {
-        const ids = localTimeline(db, viewer?.account.id ?? null, { maxId: query.max_id });
+        const ids = localTimeline(db, viewer?.account.id ?? null, webPage(query.max_id));
         return (
           <TimelinePage
             ctx={ctx}
@@ -94,7 +97,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
     .get(
       "/public",
       ({ ctx, viewer, query }) => {
-        const ids = federatedTimeline(db, viewer?.account.id ?? null, { maxId: query.max_id });
+        const ids = federatedTimeline(db, viewer?.account.id ?? null, webPage(query.max_id));
         return (
           <TimelinePage
             ctx={ctx}
@@ -113,7 +116,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
       "/tags/:name",
       ({ ctx, viewer, query, params }) => {
         const name = normalizeHashtag(decodeURIComponent(params.name));
-        const ids = tagTimeline(db, viewer?.account.id ?? null, name, { maxId: query.max_id });
+        const ids = tagTimeline(db, viewer?.account.id ?? null, name, webPage(query.max_id));
         return (
           <TimelinePage
             ctx={ctx}
@@ -130,7 +133,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
       "/bookmarks",
       ({ ctx, viewer, query, redirect }) => {
         if (!viewer) return redirect(loginFirst("/bookmarks"), 303);
-        const saved = savedPosts(db, viewer.account.id, "bookmarks", { maxId: query.max_id });
+        const saved = savedPosts(db, viewer.account.id, "bookmarks", webPage(query.max_id));
         return (
           <TimelinePage
             ctx={ctx}
@@ -147,7 +150,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
       "/favourites",
       ({ ctx, viewer, query, redirect }) => {
         if (!viewer) return redirect(loginFirst("/favourites"), 303);
-        const saved = savedPosts(db, viewer.account.id, "favourites", { maxId: query.max_id });
+        const saved = savedPosts(db, viewer.account.id, "favourites", webPage(query.max_id));
         return (
           <TimelinePage
             ctx={ctx}
