@@ -1,9 +1,12 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createLocalUser } from "../src/core/accounts.ts";
 import { createSetupToken } from "../src/core/setup.ts";
 import { assetPaths } from "../src/web/assets.ts";
 import { json, testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
+
+// Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
+setDefaultTimeout(60_000);
 
 const { app, request, deps, database } = testApp("https://social.example");
 const browser = new WebClient((r) => app.handle(r));

@@ -1,9 +1,12 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createLocalUser } from "../src/core/accounts.ts";
 import { updateSettings } from "../src/core/instance.ts";
 import { createInvite } from "../src/core/invites.ts";
 import { testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
+
+// Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
+setDefaultTimeout(60_000);
 
 function setup() {
   const t = testApp("https://social.example");

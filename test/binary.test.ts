@@ -1,5 +1,5 @@
 // The built executable, run the way a person runs it: copied alone into an empty folder.
-import { beforeAll, expect, test } from "bun:test";
+import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { copyFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./helpers/db.ts";
@@ -7,6 +7,9 @@ import { freePort, repoRoot, runCli, setupLink, startInstance } from "./helpers/
 import { WebClient } from "./helpers/client.ts";
 import { testJpeg } from "./helpers/images.ts";
 import { makeCertificate } from "./helpers/tls.ts";
+
+// Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
+setDefaultTimeout(60_000);
 
 let folder: string;
 let binary: string;

@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, ConsoleMessage } from "playwright-core";
 import { launchBrowser, screenshotPath } from "./helpers/browser.ts";
 import { type Instance, setupLink, startInstance } from "./helpers/instance.ts";
+
+// Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
+setDefaultTimeout(60_000);
 
 let browser: Browser;
 let instance: Instance;

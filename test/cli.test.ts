@@ -1,9 +1,12 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
 import { runCli, startInstance } from "./helpers/instance.ts";
 import { tempDir } from "./helpers/db.ts";
+
+// Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
+setDefaultTimeout(60_000);
 
 const oneLine = (text: string) => text.trim().split("\n").length === 1;
 

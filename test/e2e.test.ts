@@ -1,6 +1,6 @@
 // A day on a small instance, in a real browser: sign-ups, posts, replies, likes, boosts,
 // follows, notifications, blocks, search and profile editing.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -11,6 +11,9 @@ import { launchBrowser, screenshotPath } from "./helpers/browser.ts";
 import { tempDir } from "./helpers/db.ts";
 import { testJpeg } from "./helpers/images.ts";
 import { type Instance, runCli, startInstance } from "./helpers/instance.ts";
+
+// Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
+setDefaultTimeout(60_000);
 
 let browser: Browser;
 let instance: Instance;

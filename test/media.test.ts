@@ -1,5 +1,5 @@
 import { photo } from "./helpers/images.ts";
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { isBlurhashValid } from "blurhash";
 import { applyPalette, GIFEncoder, quantize } from "gifenc";
 import { GifReader } from "omggif";
@@ -17,6 +17,9 @@ import {
   encodeWebp,
   type Pixels,
 } from "../src/media/wasm.ts";
+
+// Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
+setDefaultTimeout(60_000);
 
 // ---- Images made here, with the same codecs ----
 

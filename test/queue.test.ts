@@ -1,9 +1,12 @@
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { testMessageQueue } from "@fedify/testing";
 import { openDatabase } from "../src/db/open.ts";
 import { SqliteMessageQueue } from "../src/federation/queue.ts";
 import { tempDatabase } from "./helpers/db.ts";
+
+// Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
+setDefaultTimeout(60_000);
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

@@ -1,9 +1,12 @@
-import { expect, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, startInstance } from "./helpers/instance.ts";
 import { makeCertificate } from "./helpers/tls.ts";
 import { tempDir } from "./helpers/db.ts";
+
+// Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
+setDefaultTimeout(60_000);
 
 test("a request body over the limit gets 413 and the server goes on", async () => {
   const port = freePort();

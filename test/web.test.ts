@@ -1,6 +1,9 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { testJpeg } from "./helpers/images.ts";
 import { community, PASSWORD } from "./helpers/community.ts";
+
+// Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
+setDefaultTimeout(60_000);
 
 describe("posting", () => {
   test("a post is escaped text with links, mentions and hashtags, shown on home, the profile and the thread", async () => {
