@@ -12,6 +12,7 @@ import { migrate } from "./db/migrate.ts";
 import { closeDatabase, errorText, type OpenDatabase, openDatabase } from "./db/open.ts";
 import { FatalError } from "./fatal.ts";
 import { createSkeinFederation } from "./federation/federation.ts";
+import { verifyProfileLinks } from "./federation/profile-links.ts";
 import { SqliteMessageQueue } from "./federation/queue.ts";
 import { MediaStore } from "./media/store.ts";
 import { compress } from "./web/compress.ts";
@@ -64,6 +65,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const abandoned = queue.releaseAbandoned();
   if (abandoned > 0) logger.info("Resuming {abandoned} queued messages left by the last run", { abandoned });
   const federation = createSkeinFederation({ db, config, queue });
+  verifyProfileLinks({ db, events, baseUrl: config.url, allowPrivate: config.allowPrivateAddresses });
   const app = createApp({ db, sqlite, events, baseUrl: config.url, config, federation, secret, media: new MediaStore(join(config.data, "media")) }).compile();
 
   let server: Server<undefined>;

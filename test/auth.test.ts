@@ -170,3 +170,23 @@ describe("sign up by registration mode", () => {
     expect(database.sqlite.query("SELECT count(*) AS n FROM accounts").get()).toEqual({ n: 0 });
   });
 });
+
+describe("an expired form", () => {
+  test("a post sent after the session ended is refused with 403 and gives back what was typed", async () => {
+    const { client, member } = setup();
+    await member("ada");
+    const browser = client();
+    await browser.login("ada", "correct horse battery");
+    const token = await browser.csrf();
+    browser.cookies.delete("skein_session"); // the session ended (expired or logged out elsewhere)
+    const res = await browser.request("/statuses", {
+      method: "POST",
+      body: new URLSearchParams({ _csrf: token, status: "A long thought I do not want to lose" }),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(res.status).toBe(403);
+    const page = await res.text();
+    expect(page).toContain("What you wrote, to copy before you reload");
+    expect(page).toContain("A long thought I do not want to lose");
+  });
+});

@@ -87,3 +87,13 @@ export function removePicture(db: Db, accountId: string, which: "avatar" | "head
     .where(eq(accounts.id, accountId))
     .run();
 }
+
+/** Marks the profile field with this value as verified (its page links back with rel="me"). */
+export function setFieldVerified(db: Db, accountId: string, value: string, verifiedAt: string): void {
+  db.transaction((tx) => {
+    const account = tx.select({ fields: accounts.fields }).from(accounts).where(eq(accounts.id, accountId)).get();
+    if (!account) return;
+    const fields = account.fields.map((f) => (f.value === value ? { ...f, verifiedAt } : f));
+    tx.update(accounts).set({ fields }).where(eq(accounts.id, accountId)).run();
+  });
+}

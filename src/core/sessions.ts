@@ -47,10 +47,14 @@ export function findViewer(db: Db, token: string): Viewer | null {
     .get();
   if (!row || row.user.disabledAt || !row.user.approvedAt) return null;
   if (now - row.session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
-    db.update(sessions)
-      .set({ lastSeenAt: new Date(now), expiresAt: new Date(now + SESSION_IDLE_MS) })
-      .where(eq(sessions.id, row.session.id))
-      .run();
+    db.transaction((tx) => {
+      tx.update(sessions)
+        .set({ lastSeenAt: new Date(now), expiresAt: new Date(now + SESSION_IDLE_MS) })
+        .where(eq(sessions.id, row.session.id))
+        .run();
+      // NodeInfo's monthly and half-yearly active users count from here.
+      tx.update(users).set({ lastSignInAt: new Date(now) }).where(eq(users.id, row.user.id)).run();
+    });
   }
   return { sessionId: row.session.id, user: row.user, account: row.account };
 }

@@ -2,6 +2,7 @@ import { createFederation, type Federation } from "@fedify/fedify";
 import { Endpoints, Person, Service } from "@fedify/vocab";
 import { countLocalUsers, findLocalAccount } from "../core/accounts.ts";
 import { getSettings } from "../core/instance.ts";
+import { instanceStats } from "../core/stats.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/open.ts";
 import { VERSION } from "../version.ts";
@@ -64,12 +65,16 @@ export function createSkeinFederation({ db, config, queue }: FederationDeps): Fe
   federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => {
     const settings = getSettings(db);
     const users = countLocalUsers(db);
+    const stats = instanceStats(db);
     return {
       software: { name: "skein", version: VERSION, homepage: config.url },
       protocols: ["activitypub"],
       openRegistrations: settings.registrationMode === "open",
-      // Active-user counts come with sign-in tracking (web app); posts with posting.
-      usage: { users: { total: users }, localPosts: 0, localComments: 0 },
+      usage: {
+        users: { total: users, activeMonth: stats.activeMonth, activeHalfyear: stats.activeHalfyear },
+        localPosts: stats.localPosts,
+        localComments: 0,
+      },
       metadata: { nodeName: settings.name, nodeDescription: settings.description },
     };
   });

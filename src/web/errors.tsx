@@ -1,7 +1,8 @@
 /** @jsxImportSource @kitajs/html */
-import { ErrorPage } from "../../views/errors.tsx";
+import { ErrorCard, ErrorPage } from "../../views/errors.tsx";
 import { CoreError } from "../core/errors.ts";
 import { bareContext } from "./context.ts";
+import { CsrfError } from "./session.ts";
 
 const statuses: Record<string, [number, string, string]> = {
   NOT_FOUND: [404, "Page not found", "There is nothing at this address. It may have been moved or deleted."],
@@ -28,8 +29,14 @@ export function errorResponse(
     !(request.headers.get("accept") ?? "text/html").includes("text/html");
   const init = { status, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])) };
   if (wantsJson) return Response.json({ error: message }, init);
-  const path_ = new URL(request.url).pathname;
-  const page = <ErrorPage ctx={bareContext(safeName(instanceName), path_)} status={status} title={title} message={message} />;
+  const props = {
+    ctx: bareContext(safeName(instanceName), path),
+    status,
+    title,
+    message,
+    kept: error instanceof CsrfError ? error.keptText : undefined,
+  };
+  const page = request.headers.get("hx-request") === "true" ? <ErrorCard {...props} /> : <ErrorPage {...props} />;
   return new Response(String(page), { ...init, headers: { ...init.headers, "content-type": "text/html; charset=utf-8" } });
 }
 

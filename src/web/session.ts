@@ -39,12 +39,17 @@ export function sessionPlugin({ db, secret, secure }: SessionOptions) {
     const csrf = sign(binding);
     if (unsafeMethods.has(request.method) && !isApiRequest(request)) {
       const given = request.headers.get("x-csrf-token") ?? fieldOf(body, "_csrf");
-      if (!given || !sameText(given, csrf)) {
-        throw new CoreError("This form has expired or did not come from this site. Reload the page and try again.", 403);
-      }
+      if (!given || !sameText(given, csrf)) throw new CsrfError(fieldOf(body, "status"));
     }
     return { viewer, csrf };
   });
+}
+
+/** A state-changing request without a valid token; what the person typed is handed back. */
+export class CsrfError extends CoreError {
+  constructor(readonly keptText?: string) {
+    super("This form has expired or did not come from this site. Reload the page and try again.", 403);
+  }
 }
 
 /** Sets the session cookie after sign-in. */
