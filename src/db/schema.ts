@@ -9,6 +9,18 @@ const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull(
 export const roles = ["owner", "admin", "moderator", "user"] as const;
 export type Role = (typeof roles)[number];
 
+/** A column pointing at an account; the row goes when the account goes. */
+const accountRef = (name: string) =>
+  text(name)
+    .notNull()
+    .references((): AnySQLiteColumn => accounts.id, { onDelete: "cascade" });
+
+/** A column pointing at a post; the row goes when the post goes. */
+const postRef = (name: string) =>
+  text(name)
+    .notNull()
+    .references((): AnySQLiteColumn => posts.id, { onDelete: "cascade" });
+
 export interface ProfileField {
   name: string;
   value: string;
@@ -111,9 +123,7 @@ export const actorKeys = sqliteTable(
   "actor_keys",
   {
     id: text("id").primaryKey(), // UUIDv7
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountRef("account_id"),
     algorithm: text("algorithm", { enum: keyAlgorithms }).notNull(),
     publicKey: text("public_key", { mode: "json" }).notNull(),
     privateKey: text("private_key", { mode: "json" }).notNull(),
@@ -157,9 +167,7 @@ export const posts = sqliteTable(
   "posts",
   {
     id: text("id").primaryKey(), // UUIDv7
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountRef("account_id"),
     uri: text("uri").unique(), // ActivityPub id of remote posts; local ones derive theirs
     url: text("url"),
     text: text("text"), // what a local author typed (null for remote posts)
@@ -190,9 +198,7 @@ export const postEdits = sqliteTable(
   "post_edits",
   {
     id: text("id").primaryKey(),
-    postId: text("post_id")
-      .notNull()
-      .references(() => posts.id, { onDelete: "cascade" }),
+    postId: postRef("post_id"),
     text: text("text"),
     contentHtml: text("content_html").notNull(),
     spoilerText: text("spoiler_text").notNull().default(""),
@@ -205,12 +211,8 @@ export const postEdits = sqliteTable(
 export const mentions = sqliteTable(
   "mentions",
   {
-    postId: text("post_id")
-      .notNull()
-      .references(() => posts.id, { onDelete: "cascade" }),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    postId: postRef("post_id"),
+    accountId: accountRef("account_id"),
   },
   (t) => [primaryKey({ columns: [t.postId, t.accountId] }), index("mentions_account_idx").on(t.accountId)],
 );
@@ -225,9 +227,7 @@ export const tags = sqliteTable("tags", {
 export const postTags = sqliteTable(
   "post_tags",
   {
-    postId: text("post_id")
-      .notNull()
-      .references(() => posts.id, { onDelete: "cascade" }),
+    postId: postRef("post_id"),
     tagId: text("tag_id")
       .notNull()
       .references(() => tags.id, { onDelete: "cascade" }),
@@ -240,9 +240,7 @@ export const mediaAttachments = sqliteTable(
   "media_attachments",
   {
     id: text("id").primaryKey(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountRef("account_id"),
     postId: text("post_id").references(() => posts.id, { onDelete: "cascade" }),
     position: integer("position").notNull().default(0),
     mime: text("mime").notNull(),
@@ -264,12 +262,8 @@ export const follows = sqliteTable(
   "follows",
   {
     id: text("id").primaryKey(),
-    followerId: text("follower_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
-    followingId: text("following_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    followerId: accountRef("follower_id"),
+    followingId: accountRef("following_id"),
     state: text("state", { enum: followStates }).notNull(),
     uri: text("uri"), // the Follow activity's id
     showReblogs: integer("show_reblogs", { mode: "boolean" }).notNull().default(true),
@@ -287,12 +281,8 @@ export const favourites = sqliteTable(
   "favourites",
   {
     id: text("id").primaryKey(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
-    postId: text("post_id")
-      .notNull()
-      .references(() => posts.id, { onDelete: "cascade" }),
+    accountId: accountRef("account_id"),
+    postId: postRef("post_id"),
     uri: text("uri"),
     createdAt: createdAt(),
   },
@@ -303,12 +293,8 @@ export const bookmarks = sqliteTable(
   "bookmarks",
   {
     id: text("id").primaryKey(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
-    postId: text("post_id")
-      .notNull()
-      .references(() => posts.id, { onDelete: "cascade" }),
+    accountId: accountRef("account_id"),
+    postId: postRef("post_id"),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("bookmarks_pair_unique").on(t.accountId, t.postId)],
@@ -319,12 +305,8 @@ const relation = (name: string) =>
     name,
     {
       id: text("id").primaryKey(),
-      accountId: text("account_id")
-        .notNull()
-        .references(() => accounts.id, { onDelete: "cascade" }),
-      targetAccountId: text("target_account_id")
-        .notNull()
-        .references(() => accounts.id, { onDelete: "cascade" }),
+      accountId: accountRef("account_id"),
+      targetAccountId: accountRef("target_account_id"),
       uri: text("uri"),
       createdAt: createdAt(),
     },
@@ -345,9 +327,7 @@ export const notifications = sqliteTable(
       .notNull()
       .references(() => accounts.id, { onDelete: "cascade" }),
     type: text("type", { enum: notificationTypes }).notNull(),
-    fromAccountId: text("from_account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    fromAccountId: accountRef("from_account_id"),
     postId: text("post_id").references(() => posts.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
   },
@@ -375,9 +355,7 @@ export const invites = sqliteTable("invites", {
 export const idempotencyKeys = sqliteTable(
   "idempotency_keys",
   {
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountRef("account_id"),
     key: text("key").notNull(),
     postId: text("post_id").references(() => posts.id, { onDelete: "cascade" }),
     createdAt: createdAt(),

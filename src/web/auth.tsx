@@ -7,14 +7,10 @@ import { getSettings } from "../core/instance.ts";
 import { signUp } from "../core/registrations.ts";
 import { createSession, revokeSession } from "../core/sessions.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
+import { safeNext } from "./redirects.ts";
 import { SESSION_COOKIE, sessionCookie } from "./session.ts";
 
 const csrf = t.Optional(t.String());
-
-/** Only a path on this site may follow a login, never another origin. */
-export function safeNext(next: string | undefined): string {
-  return next && /^\/(?!\/)[^\s\\]*$/.test(next) ? next : "/";
-}
 
 export function clientIp(request: Request, server: { requestIP(r: Request): { address: string } | null } | null): string {
   return server?.requestIP(request)?.address ?? "unknown";

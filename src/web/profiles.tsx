@@ -11,7 +11,8 @@ import type { PageContext } from "../../views/context.ts";
 import type { Viewer } from "../core/sessions.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { atomFeed, rssFeed } from "./feeds.ts";
-import { loginFirst, moreLink, WEB_PAGE_SIZE } from "./timelines.tsx";
+import { back, loginFirst } from "./redirects.ts";
+import { moreLink, WEB_PAGE_SIZE } from "./timelines.tsx";
 import { FollowRequestsPage } from "../../views/follow-requests.tsx";
 
 const accountActions = {
@@ -116,9 +117,7 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
       ({ params, viewer, request, redirect }) => {
         if (!viewer) return redirect(loginFirst("/"), 303);
         accountActions[params.action](deps, viewer.account, params.id);
-        const referer = request.headers.get("referer");
-        const back = referer && URL.canParse(referer) && new URL(referer).host === new URL(request.url).host ? new URL(referer).pathname + new URL(referer).search : "/";
-        return redirect(back, 303);
+        return redirect(back(request, "/"), 303);
       },
       { params: t.Object({ id: t.String({ maxLength: 64 }), action: t.UnionEnum(accountActionNames) }), body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })) },
     )

@@ -9,7 +9,7 @@ import { listSessions, revokeSession, type Viewer } from "../core/sessions.ts";
 import { accounts, users, visibilities } from "../db/schema.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { SESSION_COOKIE } from "./session.ts";
-import { loginFirst } from "./timelines.tsx";
+import { loginFirst } from "./redirects.ts";
 
 const list = <T,>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const csrf = t.Optional(t.String());

@@ -8,7 +8,7 @@ import { accountView, loadAccountViews, loadPostViews } from "../core/views.ts";
 import { users } from "../db/schema.ts";
 import { eq } from "drizzle-orm";
 import type { PagePlugin, WebDeps } from "./context.ts";
-import { loginFirst } from "./timelines.tsx";
+import { loginFirst } from "./redirects.ts";
 
 /** Notifications and search. */
 export function socialRoutes(deps: WebDeps, page: PagePlugin) {

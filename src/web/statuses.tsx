@@ -13,7 +13,7 @@ import { thread } from "../core/timelines.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import { users, visibilities } from "../db/schema.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
-import { loginFirst } from "./timelines.tsx";
+import { back, loginFirst } from "./redirects.ts";
 import { uploadsFromForm } from "./uploads.ts";
 
 const actionNames = ["favourite", "unfavourite", "reblog", "unreblog", "bookmark", "unbookmark", "pin", "unpin"] as const;
@@ -42,16 +42,6 @@ const composeForm = t.Object({
   media: oneOrMany(t.File()),
   description: oneOrMany(t.String({ maxLength: 1500 })),
 });
-
-/** Back to where the person was, when that is a page of this site. */
-function back(request: Request, fallback: string): string {
-  const referer = request.headers.get("referer");
-  if (referer && URL.canParse(referer)) {
-    const url = new URL(referer);
-    if (url.host === new URL(request.url).host) return url.pathname + url.search;
-  }
-  return fallback;
-}
 
 export function statusRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;

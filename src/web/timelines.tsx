@@ -16,7 +16,10 @@ import {
 import { normalizeHashtag } from "../core/text.ts";
 import { loadPostViews } from "../core/views.ts";
 import { users } from "../db/schema.ts";
+import type { PageContext } from "../../views/context.ts";
+import type { Viewer } from "../core/sessions.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
+import { loginFirst } from "./redirects.ts";
 
 const paging = t.Object({ max_id: t.Optional(t.String({ maxLength: 64 })) });
 
@@ -30,10 +33,6 @@ export function moreLink(path: string, ids: string[], cursor = ids.at(-1)): stri
 
 const webPage = (maxId?: string): PageQuery => ({ maxId, limit: WEB_PAGE_SIZE });
 
-export function loginFirst(path: string): string {
-  return `/login?next=${encodeURIComponent(path)}`;
-}
-
 export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
   const views = (ids: string[], viewerId: string | null) => loadPostViews(db, baseUrl, ids, viewerId);
@@ -41,6 +40,23 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
     { href: "/public/local", label: "This instance" },
     { href: "/public", label: "Federated" },
   ];
+
+  const savedPage = (
+    { ctx, viewer, query, redirect }: { ctx: PageContext; viewer: Viewer | null; query: { max_id?: string }; redirect: (to: string, status: 303) => Response },
+    kind: "bookmarks" | "favourites",
+  ) => {
+    if (!viewer) return redirect(loginFirst(`/${kind}`), 303);
+    const saved = savedPosts(db, viewer.account.id, kind, webPage(query.max_id));
+    return (
+      <TimelinePage
+        ctx={ctx}
+        title={kind === "bookmarks" ? "Bookmarks" : "Likes"}
+        posts={views(saved.ids, viewer.account.id)}
+        more={moreLink(`/${kind}`, saved.ids, saved.next)}
+        empty={kind === "bookmarks" ? "Posts you bookmark appear here. Only you see them." : "Posts you like appear here."}
+      />
+    );
+  };
 
   return new Elysia({ name: "timelines" })
     .use(page)
@@ -129,40 +145,8 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
       },
       { query: paging, params: t.Object({ name: t.String({ maxLength: 200 }) }) },
     )
-    .get(
-      "/bookmarks",
-      ({ ctx, viewer, query, redirect }) => {
-        if (!viewer) return redirect(loginFirst("/bookmarks"), 303);
-        const saved = savedPosts(db, viewer.account.id, "bookmarks", webPage(query.max_id));
-        return (
-          <TimelinePage
-            ctx={ctx}
-            title="Bookmarks"
-            posts={views(saved.ids, viewer.account.id)}
-            more={moreLink("/bookmarks", saved.ids, saved.next)}
-            empty="Posts you bookmark appear here. Only you see them."
-          />
-        );
-      },
-      { query: paging },
-    )
-    .get(
-      "/favourites",
-      ({ ctx, viewer, query, redirect }) => {
-        if (!viewer) return redirect(loginFirst("/favourites"), 303);
-        const saved = savedPosts(db, viewer.account.id, "favourites", webPage(query.max_id));
-        return (
-          <TimelinePage
-            ctx={ctx}
-            title="Likes"
-            posts={views(saved.ids, viewer.account.id)}
-            more={moreLink("/favourites", saved.ids, saved.next)}
-            empty="Posts you like appear here."
-          />
-        );
-      },
-      { query: paging },
-    )
+    .get("/bookmarks", (c) => savedPage(c, "bookmarks"), { query: paging })
+    .get("/favourites", (c) => savedPage(c, "favourites"), { query: paging })
     .get(
       "/timelines/home/new",
       ({ viewer, query }) => {
