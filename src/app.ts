@@ -12,6 +12,7 @@ import { getSettings } from "./core/instance.ts";
 import { federationPlugin } from "./federation/mount.ts";
 import type { MediaStore } from "./media/store.ts";
 import { assetRoutes } from "./web/assets.ts";
+import { adminRoutes } from "./web/admin.tsx";
 import { authRoutes } from "./web/auth.tsx";
 import { pagePlugin, type WebDeps } from "./web/context.ts";
 import { errorResponse } from "./web/errors.tsx";
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps) {
     .use(profileRoutes(web, page))
     .use(socialRoutes(web, page))
     .use(settingsRoutes(web, page))
+    .use(adminRoutes(web, page))
     .use(mediaRoutes(deps.media))
     .use(setupRoutes(web, page))
     .use(authRoutes(web, page));

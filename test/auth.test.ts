@@ -190,3 +190,40 @@ describe("an expired form", () => {
     expect(page).toContain("A long thought I do not want to lose");
   });
 });
+
+describe("staff pages", () => {
+  test("a moderator approves or rejects waiting sign-ups; a user gets 403", async () => {
+    const { client, member } = setup();
+    await member("ada", "owner");
+    await member("bob");
+    const applicant = client();
+    await applicant.post("/signup", signupFields("grace", { reason: "I knit." }));
+    await applicant.post("/signup", signupFields("spam", { reason: "buy now" }));
+    const bob = client();
+    await bob.login("bob", "correct horse battery");
+    expect((await bob.get("/admin/signups")).status).toBe(403);
+    const ada = client();
+    await ada.login("ada", "correct horse battery");
+    const page = await (await ada.get("/admin/signups")).text();
+    expect(page).toContain("I knit.");
+    const ids = [...page.matchAll(/action="\/admin\/signups\/([^/]+)\/approve"/g)].map((m) => m[1]);
+    expect(ids.length).toBe(2);
+    await ada.post(`/admin/signups/${ids[0]}/approve`, {});
+    await ada.post(`/admin/signups/${ids[1]}/reject`, {});
+    expect((await applicant.post("/login", { username: "grace", password: "correct horse battery" })).status).toBe(303);
+    expect(await (await client().post("/login", { username: "spam", password: "correct horse battery" })).text()).toContain("wrong");
+  });
+
+  test("the owner sets the name, registration mode and post length; bad values are explained", async () => {
+    const { client, member } = setup();
+    await member("ada", "owner");
+    const ada = client();
+    await ada.login("ada", "correct horse battery");
+    const bad = await ada.post("/admin/settings", { name: "", registration_mode: "open", max_post_length: "5" });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain("Choose a whole number from 100 to 10000.");
+    expect((await ada.post("/admin/settings", { name: "Knitters", description: "Yarn talk", registration_mode: "open", max_post_length: "1000" })).status).toBe(303);
+    expect(await (await client().get("/about")).text()).toContain("Anyone can sign up.");
+    expect(await (await ada.get("/")).text()).toContain('data-limit="1000"');
+  });
+});

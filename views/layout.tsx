@@ -43,6 +43,7 @@ function Navigation({ ctx }: { ctx: PageContext }) {
       <NavLink href="/search" ctx={ctx} label="Search" />
       <NavLink href={`/@${viewer.username}`} ctx={ctx} label="Profile" />
       <NavLink href="/settings" ctx={ctx} label="Settings" />
+      {viewer.role === "user" ? "" : <NavLink href="/admin" ctx={ctx} label="Admin" />}
       <form method="post" action="/logout" class="inline">
         <input type="hidden" name="_csrf" value={ctx.csrf} />
         <button type="submit" class="link-button">

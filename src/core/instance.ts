@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { instanceSettings } from "../db/schema.ts";
+import { ValidationError } from "./errors.ts";
 
 export const registrationModes = ["closed", "approval", "invite", "open"] as const;
 
@@ -64,4 +65,19 @@ export function instanceSecret(db: Db): string {
   const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
   setInternal(db, "secret", secret);
   return secret;
+}
+
+/** Checks and saves the settings the owner edits; problems are reported by field. */
+export function saveSettings(db: Db, input: InstanceSettings): void {
+  const problems: Record<string, string> = {};
+  const name = input.name.trim();
+  const description = input.description.trim();
+  if (name.length === 0 || name.length > 60) problems.name = "Use 1 to 60 characters.";
+  if (description.length > 500) problems.description = "Keep it under 500 characters.";
+  if (!registrationModes.includes(input.registrationMode)) problems.registration_mode = `Choose one of ${registrationModes.join(", ")}.`;
+  if (!Number.isInteger(input.maxPostLength) || input.maxPostLength < 100 || input.maxPostLength > 10_000) {
+    problems.max_post_length = "Choose a whole number from 100 to 10000.";
+  }
+  if (Object.keys(problems).length > 0) throw new ValidationError(problems);
+  updateSettings(db, { name, description, registrationMode: input.registrationMode, maxPostLength: input.maxPostLength });
 }

@@ -81,3 +81,11 @@ export function pendingSignups(db: Db) {
     .orderBy(users.id)
     .all();
 }
+
+/** A moderator turns a waiting sign-up away: the account is removed and the name freed. */
+export function rejectSignup(db: Db, userId: string): boolean {
+  const user = db.select().from(users).where(and(eq(users.id, userId), isNull(users.approvedAt))).get();
+  if (!user) return false;
+  db.delete(accounts).where(eq(accounts.id, user.accountId)).run();
+  return true;
+}

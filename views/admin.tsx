@@ -1,0 +1,94 @@
+/** @jsxImportSource @kitajs/html */
+import type { InstanceSettings } from "../src/core/instance.ts";
+import type { PageContext } from "./context.ts";
+import { CsrfField, Field, FormMessage } from "./form.tsx";
+import { Layout } from "./layout.tsx";
+import { longDate } from "./time.tsx";
+
+export interface PendingSignup {
+  userId: string;
+  username: string;
+  email: string;
+  reason: string | null;
+  createdAt: Date;
+}
+
+function AdminTabs({ ctx }: { ctx: PageContext }) {
+  const tabs = [
+    ["/admin/signups", "Sign-ups"],
+    ["/admin/settings", "Instance settings"],
+  ] as const;
+  return (
+    <nav class="tabs" aria-label="Administration">
+      {tabs.map(([href, label]) => (
+        <a href={href} aria-current={ctx.path === href ? "page" : undefined}>
+          {label}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
+export function SignupsPage({ ctx, pending }: { ctx: PageContext; pending: PendingSignup[] }) {
+  return (
+    <Layout title="Sign-ups" ctx={ctx}>
+      <h1>Administration</h1>
+      <AdminTabs ctx={ctx} />
+      <h2>Waiting for approval</h2>
+      {pending.length === 0 ? <p class="empty">No one is waiting.</p> : ""}
+      <ul class="account-list">
+        {pending.map((p) => (
+          <li class="signup">
+            <div class="grow">
+              <strong safe>{`@${p.username}`}</strong> <span class="muted" safe>{`${p.email} · ${longDate(p.createdAt)}`}</span>
+              <p safe>{p.reason ?? "(no reason given)"}</p>
+            </div>
+            <form method="post" action={`/admin/signups/${p.userId}/approve`}>
+              <CsrfField ctx={ctx} />
+              <button type="submit">Approve</button>
+            </form>
+            <form method="post" action={`/admin/signups/${p.userId}/reject`}>
+              <CsrfField ctx={ctx} />
+              <button type="submit" class="secondary danger">
+                Reject
+              </button>
+            </form>
+          </li>
+        ))}
+      </ul>
+    </Layout>
+  );
+}
+
+export function InstanceSettingsPage({ ctx, values, errors = {}, saved }: { ctx: PageContext; values: InstanceSettings; errors?: Record<string, string>; saved?: boolean }) {
+  const modes = [
+    ["open", "Open: anyone can sign up"],
+    ["approval", "Approval: a moderator approves each sign-up"],
+    ["invite", "Invite only"],
+    ["closed", "Closed"],
+  ] as const;
+  return (
+    <Layout title="Instance settings" ctx={ctx}>
+      <h1>Administration</h1>
+      <AdminTabs ctx={ctx} />
+      <form method="post" action="/admin/settings" class="card" novalidate>
+        <CsrfField ctx={ctx} />
+        <FormMessage message={saved ? "Saved." : undefined} kind="success" />
+        <Field name="name" label="Instance name" value={values.name} maxlength={60} error={errors.name} />
+        <Field name="description" label="Description" required={false} multiline value={values.description} error={errors.description} />
+        <div class="field">
+          <label for="registration_mode">Who can join</label>
+          <select id="registration_mode" name="registration_mode">
+            {modes.map(([value, label]) => (
+              <option value={value} selected={values.registrationMode === value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <Field name="max_post_length" label="Longest post, in characters" type="number" value={String(values.maxPostLength)} error={errors.max_post_length} />
+        <button type="submit">Save settings</button>
+      </form>
+    </Layout>
+  );
+}
