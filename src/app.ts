@@ -10,6 +10,7 @@ import { newSignupLimiter } from "./core/registrations.ts";
 import { CoreError } from "./core/errors.ts";
 import { getSettings } from "./core/instance.ts";
 import { federationPlugin } from "./federation/mount.ts";
+import { createResolver } from "./federation/resolver.ts";
 import type { MediaStore } from "./media/store.ts";
 import { assetRoutes } from "./web/assets.ts";
 import { adminRoutes } from "./web/admin.tsx";
@@ -42,7 +43,8 @@ const logger = getLogger(["skein", "http"]);
 export function createApp(deps: AppDeps) {
   const { config } = deps;
   const limits = { login: newLoginLimiter(), signup: newSignupLimiter() };
-  const web: WebDeps = { db: deps.db, events: deps.events, baseUrl: config.url, secret: deps.secret, limits, media: deps.media };
+  const resolver = createResolver(deps.federation, deps);
+  const web: WebDeps = { db: deps.db, events: deps.events, baseUrl: config.url, secret: deps.secret, limits, media: deps.media, resolver };
   const page = pagePlugin(web);
   return new Elysia()
     .use(securityPlugin)

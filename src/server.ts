@@ -64,7 +64,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const queue = new SqliteMessageQueue(db);
   const abandoned = queue.releaseAbandoned();
   if (abandoned > 0) logger.info("Resuming {abandoned} queued messages left by the last run", { abandoned });
-  const federation = createSkeinFederation({ db, config, queue });
+  const federation = createSkeinFederation({ db, events, baseUrl: config.url, config, queue });
   verifyProfileLinks({ db, events, baseUrl: config.url, allowPrivate: config.allowPrivateAddresses });
   const app = createApp({ db, sqlite, events, baseUrl: config.url, config, federation, secret, media: new MediaStore(join(config.data, "media")) }).compile();
 

@@ -145,3 +145,47 @@ export function mute(deps: CoreDeps, actor: Actor, targetId: string): void {
 export function unmute(deps: CoreDeps, actor: Actor, targetId: string): void {
   deps.db.delete(mutes).where(and(eq(mutes.accountId, actor.id), eq(mutes.targetAccountId, targetId))).run();
 }
+
+/**
+ * A Follow arrived from another server for a local account: accepted at once unless the
+ * account approves followers by hand or has blocked the follower (then refused).
+ */
+export function receiveFollow(deps: CoreDeps, followerId: string, targetId: string, uri: string): "accepted" | "pending" | "rejected" {
+  const { db } = deps;
+  const target = account(db, targetId);
+  if (exists(db, blocks, targetId, followerId)) return "rejected";
+  const existing = db.select().from(follows).where(and(eq(follows.followerId, followerId), eq(follows.followingId, targetId))).get();
+  if (existing) {
+    db.update(follows).set({ uri }).where(eq(follows.id, existing.id)).run();
+    if (existing.state === "accepted") deps.events.emit("follow.accepted", { followId: existing.id });
+    return existing.state;
+  }
+  const state = target.locked ? "pending" : "accepted";
+  const id = newId();
+  db.insert(follows).values({ id, followerId, followingId: targetId, state, uri }).run();
+  notify(db, { accountId: targetId, type: state === "pending" ? "follow_request" : "follow", fromAccountId: followerId });
+  if (state === "accepted") deps.events.emit("follow.accepted", { followId: id });
+  return state;
+}
+
+/** The remote side accepted a local member's follow request. */
+export function followAccepted(db: Db, followerId: string, followingId: string): boolean {
+  return (
+    db
+      .update(follows)
+      .set({ state: "accepted" })
+      .where(and(eq(follows.followerId, followerId), eq(follows.followingId, followingId)))
+      .returning({ id: follows.id })
+      .all().length > 0
+  );
+}
+
+/** The remote side refused (or later removed) a local member's follow. */
+export function followRejected(db: Db, followerId: string, followingId: string): void {
+  db.delete(follows).where(and(eq(follows.followerId, followerId), eq(follows.followingId, followingId))).run();
+}
+
+/** Records the id of the Follow activity sent for a follow, so Accept and Undo can name it. */
+export function setFollowUri(db: Db, followId: string, uri: string): void {
+  db.update(follows).set({ uri }).where(eq(follows.id, followId)).run();
+}

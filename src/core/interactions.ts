@@ -20,11 +20,11 @@ function target(deps: CoreDeps, actor: Actor, postId: string) {
   return original;
 }
 
-export function favourite(deps: CoreDeps, actor: Actor, postId: string): void {
+export function favourite(deps: CoreDeps, actor: Actor, postId: string, options: { uri?: string } = {}): void {
   const post = target(deps, actor, postId);
   const added = deps.db
     .insert(favourites)
-    .values({ id: newId(), accountId: actor.id, postId: post.id })
+    .values({ id: newId(), accountId: actor.id, postId: post.id, uri: options.uri ?? null })
     .onConflictDoNothing()
     .returning({ id: favourites.id })
     .all();
@@ -46,7 +46,7 @@ export function unfavourite(deps: CoreDeps, actor: Actor, postId: string): void 
 }
 
 /** Boosts a public or unlisted post (followers-only and direct posts cannot be boosted). */
-export function reblog(deps: CoreDeps, actor: Actor, postId: string): string {
+export function reblog(deps: CoreDeps, actor: Actor, postId: string, options: { uri?: string; at?: Date } = {}): string {
   const post = target(deps, actor, postId);
   if (post.visibility !== "public" && post.visibility !== "unlisted") {
     throw new CoreError("Only public and unlisted posts can be boosted.", 403);
@@ -57,8 +57,11 @@ export function reblog(deps: CoreDeps, actor: Actor, postId: string): string {
     .where(and(eq(posts.accountId, actor.id), eq(posts.reblogOfId, post.id)))
     .get();
   if (existing) return existing.id;
-  const id = newId();
-  deps.db.insert(posts).values({ id, accountId: actor.id, reblogOfId: post.id, visibility: post.visibility }).run();
+  const id = newId(options.at);
+  deps.db
+    .insert(posts)
+    .values({ id, accountId: actor.id, reblogOfId: post.id, visibility: post.visibility, uri: options.uri ?? null, createdAt: options.at ?? new Date() })
+    .run();
   notify(deps.db, { accountId: post.accountId, type: "reblog", fromAccountId: actor.id, postId: post.id });
   deps.events.emit("post.reblogged", { postId: post.id, reblogId: id, accountId: actor.id });
   return id;

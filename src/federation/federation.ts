@@ -1,26 +1,38 @@
 import { createFederation, type Federation } from "@fedify/fedify";
-import { Endpoints, Person, Service } from "@fedify/vocab";
+import { Create, Endpoints, Image, Note, Person, PropertyValue, Service } from "@fedify/vocab";
+import { and, count, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
 import { countLocalUsers, findLocalAccount } from "../core/accounts.ts";
+import type { CoreDeps } from "../core/deps.ts";
+import { relationship } from "../core/follows.ts";
 import { getSettings } from "../core/instance.ts";
+import { findAccountByUri } from "../core/remote.ts";
 import { instanceStats } from "../core/stats.ts";
+import { loadPostViews } from "../core/views.ts";
+import { renderText } from "../core/text.ts";
 import type { Config } from "../config.ts";
-import type { Db } from "../db/open.ts";
+import { accounts, follows, mentions, posts } from "../db/schema.ts";
 import { VERSION } from "../version.ts";
+import { postToAs } from "./convert.ts";
+import { registerInbox } from "./inbox.ts";
 import { actorKeyPairs } from "./keys.ts";
 import { SqliteKvStore } from "./kv.ts";
+import { registerOutbox, remoteFollowers } from "./outbox.ts";
 import type { SqliteMessageQueue } from "./queue.ts";
 
-export interface FederationDeps {
-  db: Db;
+export interface FederationDeps extends CoreDeps {
   config: Pick<Config, "url" | "allowPrivateAddresses">;
   queue: SqliteMessageQueue;
 }
 
+const PAGE = 20;
+
 /**
- * The Fedify federation: WebFinger, NodeInfo and actor documents for local accounts. Actors
- * live at the profile URL (/@name), so the same address serves AS2 to servers and HTML to people.
+ * The Fedify federation: WebFinger, NodeInfo, actors, their collections, posts as Notes, the
+ * inboxes (inbox.ts) and outgoing activities (outbox.ts). Actors and posts live at the same URLs
+ * as their HTML pages (/@name, /@name/ID): servers get AS2, browsers fall through to our pages.
  */
-export function createSkeinFederation({ db, config, queue }: FederationDeps): Federation<void> {
+export function createSkeinFederation(deps: FederationDeps): Federation<void> {
+  const { db, config, queue } = deps;
   const federation = createFederation<void>({
     kv: new SqliteKvStore(db),
     queue,
@@ -28,26 +40,42 @@ export function createSkeinFederation({ db, config, queue }: FederationDeps): Fe
     origin: config.url.origin,
     allowPrivateAddress: config.allowPrivateAddresses,
     userAgent: { software: `Skein/${VERSION}`, url: config.url },
+    // Many servers verify only draft-cavage and answer 202 to what they could not read.
+    firstKnock: "draft-cavage-http-signatures-12",
     // The queue is started by the server, after migrations, and stopped with it.
     manuallyStartQueue: true,
   });
+  const local = (identifier: string) => {
+    const account = findLocalAccount(db, identifier);
+    return account && account.username === identifier ? account : undefined;
+  };
 
   federation
     .setActorDispatcher("/@{identifier}", async (ctx, identifier) => {
-      const account = findLocalAccount(db, identifier);
-      if (!account || account.username !== identifier) return null;
+      const account = local(identifier);
+      if (!account) return null;
       const keys = await ctx.getActorKeyPairs(identifier);
+      const profileUrl = ctx.getActorUri(identifier);
+      const link = (text: string) =>
+        renderText(text, { mention: (m) => new URL(`/@${m.domain ? `${m.username}@${m.domain}` : m.username}`, config.url).href, hashtag: (n) => new URL(`/tags/${encodeURIComponent(n.toLowerCase())}`, config.url).href });
       const values = {
-        id: ctx.getActorUri(identifier),
+        id: profileUrl,
         preferredUsername: account.username,
         name: account.displayName || account.username,
-        summary: account.note || null,
-        url: ctx.getActorUri(identifier),
+        summary: account.note ? link(account.note) : null,
+        url: profileUrl,
         inbox: ctx.getInboxUri(identifier),
+        outbox: ctx.getOutboxUri(identifier),
+        followers: ctx.getFollowersUri(identifier),
+        following: ctx.getFollowingUri(identifier),
+        featured: ctx.getFeaturedUri(identifier),
         endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
         manuallyApprovesFollowers: account.locked,
         discoverable: account.discoverable,
         published: Temporal.Instant.fromEpochMilliseconds(account.createdAt.getTime()),
+        icon: account.avatarUrl ? new Image({ url: new URL(account.avatarUrl, config.url) }) : null,
+        image: account.headerUrl ? new Image({ url: new URL(account.headerUrl, config.url) }) : null,
+        attachments: account.fields.map((f) => new PropertyValue({ name: f.name, value: link(f.value) })),
         publicKey: keys[0]?.cryptographicKey,
         assertionMethods: keys.map((k) => k.multikey),
       };
@@ -58,9 +86,108 @@ export function createSkeinFederation({ db, config, queue }: FederationDeps): Fe
       return account ? actorKeyPairs(db, account.id) : [];
     });
 
-  // Listeners for each activity type arrive with the federation work; the routes exist now
-  // so actors can name their inboxes.
-  federation.setInboxListeners("/@{identifier}/inbox", "/inbox");
+  // Followers: Fedify fans out to these (remote only: local followers read the database).
+  federation
+    .setFollowersDispatcher("/@{identifier}/followers", (ctx, identifier) => {
+      const account = local(identifier);
+      if (!account) return null;
+      const items = remoteFollowers(deps, account.id);
+      // A member who hides the list shows only its size to other servers.
+      const hidden = account.hideCollections && "request" in ctx;
+      return { items: hidden ? [] : items };
+    })
+    .setCounter((_ctx, identifier) => {
+      const account = local(identifier);
+      return account ? db.select({ n: count() }).from(follows).where(and(eq(follows.followingId, account.id), eq(follows.state, "accepted"))).get()?.n ?? 0 : null;
+    });
+
+  federation
+    .setFollowingDispatcher("/@{identifier}/following", (_ctx, identifier) => {
+      const account = local(identifier);
+      if (!account) return null;
+      if (account.hideCollections) return { items: [] };
+      const rows = db
+        .select({ uri: accounts.uri, username: accounts.username, domain: accounts.domain })
+        .from(follows)
+        .innerJoin(accounts, eq(accounts.id, follows.followingId))
+        .where(and(eq(follows.followerId, account.id), eq(follows.state, "accepted")))
+        .limit(1000)
+        .all();
+      return { items: rows.map((r) => (r.domain ? new URL(r.uri ?? "") : new URL(`/@${r.username}`, config.url))) };
+    })
+    .setCounter((_ctx, identifier) => {
+      const account = local(identifier);
+      return account ? db.select({ n: count() }).from(follows).where(and(eq(follows.followerId, account.id), eq(follows.state, "accepted"))).get()?.n ?? 0 : null;
+    });
+
+  // Outbox: public and unlisted posts, newest first, paged by post id.
+  federation
+    .setOutboxDispatcher("/@{identifier}/outbox", (ctx, identifier, cursor) => {
+      const account = local(identifier);
+      if (!account || cursor === null) return account ? { items: [] } : null;
+      const rows = db
+        .select({ id: posts.id })
+        .from(posts)
+        .where(and(eq(posts.accountId, account.id), isNull(posts.reblogOfId), eq(posts.visibility, "public"), cursor ? lt(posts.id, cursor) : undefined))
+        .orderBy(desc(posts.id))
+        .limit(PAGE)
+        .all();
+      const views = loadPostViews(db, config.url, rows.map((r) => r.id), null);
+      const items = views.map((view) => {
+        const note = postToAs(ctx, view, new Map(), null);
+        return new Create({ id: new URL(`${view.uri}#create`), actor: note.attributionId, tos: note.toIds, ccs: note.ccIds, object: note, published: note.published });
+      });
+      return { items, nextCursor: rows.length === PAGE ? (rows.at(-1)?.id ?? null) : null };
+    })
+    .setFirstCursor(() => "")
+    .setCounter((_ctx, identifier) => {
+      const account = local(identifier);
+      return account
+        ? (db.select({ n: count() }).from(posts).where(and(eq(posts.accountId, account.id), isNull(posts.reblogOfId), eq(posts.visibility, "public"))).get()?.n ?? 0)
+        : null;
+    });
+
+  // Featured: pinned posts.
+  federation.setFeaturedDispatcher("/@{identifier}/featured", (ctx, identifier) => {
+    const account = local(identifier);
+    if (!account) return null;
+    const ids = db
+      .select({ id: posts.id })
+      .from(posts)
+      .where(and(eq(posts.accountId, account.id), isNotNull(posts.pinnedAt)))
+      .orderBy(desc(posts.pinnedAt))
+      .all()
+      .map((r) => r.id);
+    return { items: loadPostViews(db, config.url, ids, null).filter((v) => v.visibility === "public" || v.visibility === "unlisted").map((v) => postToAs(ctx, v, new Map(), null)) };
+  });
+
+  // Each post at its own URL. Followers-only and direct posts only for a signed request from
+  // someone allowed to see them.
+  federation
+    .setObjectDispatcher(Note, "/@{identifier}/{id}", (ctx, values) => {
+      const account = local(values.identifier);
+      if (!account) return null;
+      const row = db.select().from(posts).where(and(eq(posts.id, values.id), eq(posts.accountId, account.id), isNull(posts.reblogOfId))).get();
+      if (!row) return null;
+      const view = loadPostViews(db, config.url, [row.id], account.id)[0];
+      if (!view) return null;
+      const parent = row.inReplyToId ? db.select({ uri: posts.uri, id: posts.id }).from(posts).where(eq(posts.id, row.inReplyToId)).get() : undefined;
+      const parentUri = parent ? (parent.uri ?? loadPostViews(db, config.url, [parent.id], null)[0]?.uri ?? null) : null;
+      const uris = new Map(view.mentions.flatMap((m) => (m.domain ? [[m.id, db.select({ uri: accounts.uri }).from(accounts).where(eq(accounts.id, m.id)).get()?.uri ?? ""] as [string, string]] : [])));
+      return postToAs(ctx, view, uris, parentUri);
+    })
+    .authorize(async (ctx, values) => {
+      const row = db.select().from(posts).where(eq(posts.id, values.id)).get();
+      if (!row || row.visibility === "public" || row.visibility === "unlisted") return true;
+      const owner = await ctx.getSignedKeyOwner();
+      const reader = owner?.id ? findAccountByUri(db, owner.id.href) : undefined;
+      if (!reader) return false;
+      const mentioned = db.select().from(mentions).where(and(eq(mentions.postId, row.id), eq(mentions.accountId, reader.id))).get();
+      return Boolean(mentioned) || (row.visibility === "private" && relationship(db, reader.id, row.accountId).following);
+    });
+
+  registerInbox(federation, deps);
+  registerOutbox(federation, deps);
 
   federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => {
     const settings = getSettings(db);

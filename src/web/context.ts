@@ -4,11 +4,13 @@ import type { CoreDeps } from "../core/deps.ts";
 import { getSettings } from "../core/instance.ts";
 import { countUnread } from "../core/notifications.ts";
 import type { RateLimiter } from "../core/rate-limit.ts";
+import type { Resolver } from "../core/resolver.ts";
 import type { MediaStore } from "../media/store.ts";
 import { sessionPlugin } from "./session.ts";
 
 export interface WebDeps extends CoreDeps {
   secret: string;
+  resolver: Resolver;
   media: MediaStore;
   limits: { login: RateLimiter; signup: RateLimiter };
 }

@@ -4,15 +4,31 @@ import { type NotificationItem, NotificationsPage } from "../../views/notificati
 import { SearchPage } from "../../views/search.tsx";
 import { listNotifications, markNotificationsRead } from "../core/notifications.ts";
 import { searchAccounts, searchPosts, searchTags } from "../core/search.ts";
-import { accountView, loadAccountViews, loadPostViews } from "../core/views.ts";
+import { loadAccountViews, loadPostViews } from "../core/views.ts";
 import { users } from "../db/schema.ts";
 import { eq } from "drizzle-orm";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { loginFirst } from "./redirects.ts";
 
+const isUrl = (q: string) => /^https?:\/\/\S+$/.test(q);
+
 /** Notifications and search. */
 export function socialRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
+  const resolveRemote = async (q: string): Promise<{ accountIds: string[]; postIds: string[] }> => {
+    const handle = /^@?([a-z0-9_.-]+)@([a-z0-9.-]+(?::\d+)?)$/i.exec(q);
+    if (handle && handle[2]?.toLowerCase() !== baseUrl.host.toLowerCase()) {
+      const id = await deps.resolver.resolveAccount(q);
+      return { accountIds: id ? [id] : [], postIds: [] };
+    }
+    if (isUrl(q) && !q.startsWith(baseUrl.origin)) {
+      const postId = await deps.resolver.resolvePost(q);
+      if (postId) return { accountIds: [], postIds: [postId] };
+      const accountId = await deps.resolver.resolveAccount(q);
+      return { accountIds: accountId ? [accountId] : [], postIds: [] };
+    }
+    return { accountIds: [], postIds: [] };
+  };
   return new Elysia({ name: "social" })
     .use(page)
     .get(
@@ -37,16 +53,20 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
     )
     .get(
       "/search",
-      ({ viewer, ctx, query }) => {
+      async ({ viewer, ctx, query }) => {
         const q = (query.q ?? "").trim().slice(0, 200);
         const viewerId = viewer?.account.id ?? null;
+        // A handle or a URL from elsewhere is looked up on its server (members only: it makes requests).
+        const found = viewer ? await resolveRemote(q) : { accountIds: [], postIds: [] };
+        const accounts = [...new Set([...found.accountIds, ...(q ? searchAccounts(db, q).map((a) => a.id) : [])])];
+        const posts = [...new Set([...found.postIds, ...(q && !q.startsWith("@") && !isUrl(q) ? searchPosts(db, viewerId, q) : [])])];
         return (
           <SearchPage
             ctx={ctx}
             q={q}
-            accounts={q ? searchAccounts(db, q).map((a) => accountView(baseUrl, a)) : []}
-            tags={q ? searchTags(db, q) : []}
-            posts={q && !q.startsWith("@") ? loadPostViews(db, baseUrl, searchPosts(db, viewerId, q), viewerId) : []}
+            accounts={[...loadAccountViews(db, baseUrl, accounts).values()]}
+            tags={q && !isUrl(q) ? searchTags(db, q) : []}
+            posts={loadPostViews(db, baseUrl, posts, viewerId)}
           />
         );
       },

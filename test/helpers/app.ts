@@ -12,7 +12,7 @@ export function testApp(publicUrl = "https://social.example") {
   const database = tempDatabase();
   const config = { url: new URL(publicUrl), allowPrivateAddresses: false };
   const events = new DomainEvents();
-  const federation = createSkeinFederation({ db: database.db, config, queue: new SqliteMessageQueue(database.db) });
+  const federation = createSkeinFederation({ db: database.db, events, baseUrl: config.url, config, queue: new SqliteMessageQueue(database.db) });
   const secret = instanceSecret(database.db);
   const app = createApp({ db: database.db, sqlite: database.sqlite, events, baseUrl: config.url, config, federation, secret, media: new MediaStore(join(database.dir, "media")) });
   // Requests arrive on the loopback address, as they do behind a reverse proxy.

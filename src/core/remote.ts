@@ -1,0 +1,193 @@
+import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { newId } from "../db/ids.ts";
+import type { Db } from "../db/open.ts";
+import { accounts, mediaAttachments, mentions, posts, postTags, type ProfileField, tags, type Visibility } from "../db/schema.ts";
+import type { CoreDeps } from "./deps.ts";
+import { CoreError } from "./errors.ts";
+import { notify } from "./notifications.ts";
+import { normalizeHashtag } from "./text.ts";
+
+/**
+ * What this instance keeps of other servers' accounts and posts. Federation turns incoming
+ * ActivityStreams objects into these plain shapes (sanitized) and calls the functions here, so
+ * the rules about who may do what stay in one place.
+ */
+export interface RemoteAccountData {
+  uri: string;
+  username: string;
+  domain: string;
+  displayName: string;
+  note: string; // sanitized HTML
+  url: string | null;
+  inboxUrl: string | null;
+  sharedInboxUrl: string | null;
+  followersUrl: string | null;
+  outboxUrl: string | null;
+  avatarUrl: string | null;
+  headerUrl: string | null;
+  locked: boolean;
+  bot: boolean;
+  discoverable: boolean;
+  fields: ProfileField[];
+  createdAt?: Date;
+}
+
+export type AccountRow = typeof accounts.$inferSelect;
+
+/** Stores or refreshes a remote account, keyed by its ActivityPub id. */
+export function upsertRemoteAccount(db: Db, data: RemoteAccountData): AccountRow {
+  const values = {
+    username: data.username.slice(0, 100),
+    domain: data.domain.toLowerCase(),
+    displayName: data.displayName.slice(0, 200),
+    note: data.note.slice(0, 10_000),
+    url: data.url,
+    inboxUrl: data.inboxUrl,
+    sharedInboxUrl: data.sharedInboxUrl,
+    followersUrl: data.followersUrl,
+    outboxUrl: data.outboxUrl,
+    avatarUrl: data.avatarUrl,
+    headerUrl: data.headerUrl,
+    locked: data.locked,
+    bot: data.bot,
+    discoverable: data.discoverable,
+    fields: data.fields.slice(0, 10),
+    fetchedAt: new Date(),
+    updatedAt: new Date(),
+  };
+  // The same handle with a new id (an account deleted and made again) takes over the old row.
+  const existing =
+    db.select().from(accounts).where(eq(accounts.uri, data.uri)).get() ??
+    db
+      .select()
+      .from(accounts)
+      .where(and(sql`lower(${accounts.username}) = lower(${values.username})`, eq(accounts.domain, values.domain)))
+      .get();
+  if (existing) return db.update(accounts).set({ ...values, uri: data.uri }).where(eq(accounts.id, existing.id)).returning().get();
+  return db
+    .insert(accounts)
+    .values({ id: newId(data.createdAt), uri: data.uri, ...values, createdAt: data.createdAt ?? new Date() })
+    .returning()
+    .get();
+}
+
+export function findAccountByUri(db: Db, uri: string): AccountRow | undefined {
+  return db.select().from(accounts).where(eq(accounts.uri, uri)).get();
+}
+
+export interface RemotePostData {
+  uri: string;
+  url: string | null;
+  authorId: string;
+  contentHtml: string; // sanitized
+  plainText: string; // for search
+  spoilerText: string;
+  sensitive: boolean;
+  visibility: Visibility;
+  language: string | null;
+  inReplyToUri: string | null;
+  /** Accounts of this instance addressed or mentioned. */
+  mentionedIds: string[];
+  tags: string[];
+  attachments: { url: string; mime: string; description: string; width: number | null; height: number | null; blurhash: string | null }[];
+  createdAt: Date;
+  editedAt: Date | null;
+}
+
+/** A local URL or a stored remote post's id, as written in inReplyTo. */
+export function findPostByUri(db: Db, baseUrl: URL, uri: string) {
+  if (uri.startsWith(baseUrl.origin)) {
+    const id = /\/@[^/]+\/([0-9a-f-]{36})$/.exec(new URL(uri).pathname)?.[1];
+    return id ? db.select().from(posts).where(and(eq(posts.id, id), isNull(posts.uri))).get() : undefined;
+  }
+  return db.select().from(posts).where(eq(posts.uri, uri)).get();
+}
+
+/**
+ * Stores a post from another server (or updates it, if its author sends it again). Local
+ * members mentioned, or replied to, are notified once.
+ */
+export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
+  const { db } = deps;
+  const existing = db.select().from(posts).where(eq(posts.uri, data.uri)).get();
+  if (existing && existing.accountId !== data.authorId) throw new CoreError("This post belongs to another account.", 403);
+  const parent = data.inReplyToUri ? findPostByUri(db, deps.baseUrl, data.inReplyToUri) : undefined;
+  const id = existing?.id ?? newId(data.createdAt);
+  const row = db.transaction((tx) => {
+    const values = {
+      url: data.url,
+      contentHtml: data.contentHtml,
+      spoilerText: data.spoilerText.slice(0, 1000),
+      sensitive: data.sensitive,
+      visibility: data.visibility,
+      language: data.language,
+      inReplyToId: parent?.id ?? null,
+      inReplyToAccountId: parent?.accountId ?? null,
+      inReplyToUri: parent ? null : data.inReplyToUri,
+      editedAt: data.editedAt,
+    };
+    const saved = existing
+      ? tx.update(posts).set(values).where(eq(posts.id, id)).returning().get()
+      : tx.insert(posts).values({ id, uri: data.uri, accountId: data.authorId, createdAt: data.createdAt, ...values }).returning().get();
+    tx.delete(mentions).where(eq(mentions.postId, id)).run();
+    for (const accountId of new Set(data.mentionedIds)) tx.insert(mentions).values({ postId: id, accountId }).onConflictDoNothing().run();
+    tx.delete(postTags).where(eq(postTags.postId, id)).run();
+    for (const display of data.tags.slice(0, 30)) {
+      const name = normalizeHashtag(display);
+      if (!name) continue;
+      tx.insert(tags).values({ id: newId(), name, display }).onConflictDoNothing().run();
+      const tagId = tx.select({ id: tags.id }).from(tags).where(eq(tags.name, name)).get()?.id;
+      if (tagId) tx.insert(postTags).values({ postId: id, tagId }).onConflictDoNothing().run();
+    }
+    tx.delete(mediaAttachments).where(eq(mediaAttachments.postId, id)).run();
+    data.attachments.slice(0, 4).forEach((m, position) => {
+      tx.insert(mediaAttachments)
+        .values({ id: newId(), accountId: data.authorId, postId: id, position, mime: m.mime, remoteUrl: m.url, description: m.description.slice(0, 1500), width: m.width, height: m.height, blurhash: m.blurhash })
+        .run();
+    });
+    tx.run(sql`DELETE FROM posts_search WHERE post_id = ${id}`);
+    tx.run(sql`INSERT INTO posts_search (post_id, body) VALUES (${id}, ${`${data.spoilerText}\n${data.plainText}`})`);
+    return saved;
+  });
+  if (!existing) {
+    for (const accountId of data.mentionedIds) notify(db, { accountId, type: "mention", fromAccountId: data.authorId, postId: id });
+    if (parent && !data.mentionedIds.includes(parent.accountId)) {
+      notify(db, { accountId: parent.accountId, type: "reply", fromAccountId: data.authorId, postId: id });
+    }
+  }
+  return row;
+}
+
+/** A remote author deleted their post (only the author can). */
+export function deleteRemotePost(db: Db, uri: string, actorId: string): boolean {
+  const post = db.select().from(posts).where(eq(posts.uri, uri)).get();
+  if (!post || post.accountId !== actorId) return false;
+  db.transaction((tx) => {
+    tx.run(sql`DELETE FROM posts_search WHERE post_id = ${post.id}`);
+    tx.delete(posts).where(eq(posts.id, post.id)).run();
+  });
+  return true;
+}
+
+/** A remote account deleted itself: it goes with everything it made here. */
+export function deleteRemoteAccount(db: Db, accountId: string): void {
+  db.transaction((tx) => {
+    const ids = tx.select({ id: posts.id }).from(posts).where(eq(posts.accountId, accountId)).all().map((p) => p.id);
+    if (ids.length > 0) tx.run(sql`DELETE FROM posts_search WHERE post_id IN (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`);
+    tx.delete(accounts).where(and(eq(accounts.id, accountId), sql`${accounts.domain} IS NOT NULL`)).run();
+  });
+}
+
+/** Local accounts among a list of actor URIs (for addressing and mentions). */
+export function localAccountsByUri(db: Db, baseUrl: URL, uris: string[]): string[] {
+  const names = uris
+    .filter((u) => u.startsWith(baseUrl.origin))
+    .flatMap((u) => /^\/@([a-z0-9_]+)$/.exec(new URL(u).pathname)?.[1] ?? []);
+  if (names.length === 0) return [];
+  return db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(and(isNull(accounts.domain), or(inArray(accounts.username, names))))
+    .all()
+    .map((a) => a.id);
+}

@@ -1,0 +1,10 @@
+/**
+ * What core needs from the network (implemented by federation, given at start): turning a
+ * handle or a URL typed into search into an account or a post stored here.
+ */
+export interface Resolver {
+  /** `@user@domain` or a profile URL → a stored account id, fetching it if needed. */
+  resolveAccount(query: string): Promise<string | null>;
+  /** A post's URL → a stored post id, fetching it (and its author) if needed. */
+  resolvePost(url: string): Promise<string | null>;
+}

@@ -1,0 +1,176 @@
+// Conversions between our rows and ActivityStreams objects, named by direction:
+// `…ToAs` builds what we send, `…FromAs` reads what we receive (always sanitized).
+import type { Context } from "@fedify/fedify";
+import {
+  type Actor,
+  Document,
+  Hashtag,
+  Image,
+  Link,
+  Mention,
+  Note,
+  type Object as AsObject,
+  PropertyValue,
+  PUBLIC_COLLECTION,
+  Service,
+} from "@fedify/vocab";
+import type { RemoteAccountData, RemotePostData } from "../core/remote.ts";
+import type { PostView } from "../core/views.ts";
+import type { Visibility } from "../db/schema.ts";
+import { remoteText, sanitizeRemoteHtml } from "./sanitize.ts";
+
+const instant = (d: Date) => Temporal.Instant.fromEpochMilliseconds(d.getTime());
+
+/** The `to` and `cc` of a post, by visibility, as Mastodon addresses them. */
+export function addressing(ctx: Context<void>, post: PostView): { tos: URL[]; ccs: URL[] } {
+  const followers = ctx.getFollowersUri(post.account.username);
+  const mentioned = post.mentions.map((m) => accountUri(ctx, m));
+  switch (post.visibility) {
+    case "public":
+      return { tos: [PUBLIC_COLLECTION], ccs: [followers, ...mentioned] };
+    case "unlisted":
+      return { tos: [followers], ccs: [PUBLIC_COLLECTION, ...mentioned] };
+    case "private":
+      return { tos: [followers], ccs: mentioned };
+    case "direct":
+      return { tos: mentioned, ccs: [] };
+  }
+}
+
+/** An account's ActivityPub id: ours for local ones, theirs for remote ones. */
+export function accountUri(ctx: Context<void>, account: { username: string; domain: string | null; url: string; uri?: string | null }): URL {
+  return account.domain ? new URL(account.uri ?? account.url) : ctx.getActorUri(account.username);
+}
+
+/** A local post as a Note. */
+export function postToAs(ctx: Context<void>, post: PostView, remoteUris: Map<string, string>, parentUri: string | null): Note {
+  const { tos, ccs } = addressing(ctx, post);
+  return new Note({
+    id: new URL(post.uri),
+    attribution: ctx.getActorUri(post.account.username),
+    tos,
+    ccs,
+    content: post.contentHtml,
+    summary: post.spoilerText || null,
+    sensitive: post.sensitive,
+    published: instant(post.createdAt),
+    updated: post.editedAt ? instant(post.editedAt) : null,
+    url: new URL(post.localUrl),
+    replyTarget: parentUri ? new URL(parentUri) : null,
+    tags: [
+      ...post.mentions.map(
+        (m) => new Mention({ href: new URL(remoteUris.get(m.id) ?? accountUri(ctx, m).href), name: `@${m.acct}${m.domain ? "" : `@${ctx.host}`}` }),
+      ),
+      ...post.tags.map((t) => new Hashtag({ href: new URL(`/tags/${encodeURIComponent(t.toLowerCase())}`, ctx.canonicalOrigin), name: `#${t}` })),
+    ],
+    attachments: post.media.map(
+      (m) =>
+        new Document({
+          url: new URL(m.url, ctx.canonicalOrigin),
+          mediaType: m.mime,
+          name: m.description || null,
+          width: m.width,
+          height: m.height,
+        }),
+    ),
+  });
+}
+
+/** Who may see a received post, from its addressing. */
+export function visibilityFromAs(object: AsObject, followersUri: URL | null): Visibility {
+  const to = object.toIds.map((u) => u.href);
+  const cc = object.ccIds.map((u) => u.href);
+  const pub = PUBLIC_COLLECTION.href;
+  const isPublic = (list: string[]) => list.includes(pub) || list.includes("as:Public") || list.includes("Public");
+  if (isPublic(to)) return "public";
+  if (isPublic(cc)) return "unlisted";
+  if (followersUri && [...to, ...cc].includes(followersUri.href)) return "private";
+  return "direct";
+}
+
+function href(value: URL | Link | null | undefined): string | null {
+  if (!value) return null;
+  if (value instanceof URL) return value.href;
+  return value.href?.href ?? null;
+}
+
+/**
+ * A received post-like object (Note, Article, Page, Question, Video, Image…) in our shape. Kinds we
+ * do not show natively become a readable post with a link to the original.
+ */
+export async function postFromAs(
+  ctx: Context<void>,
+  object: AsObject,
+  author: { id: string; followersUrl: string | null },
+  resolveLocal: (uris: string[]) => string[],
+): Promise<Omit<RemotePostData, "authorId"> & { authorId: string }> {
+  const tags = [];
+  for await (const tag of object.getTags({ documentLoader: ctx.documentLoader })) tags.push(tag);
+  const mentionUris = tags.flatMap((t) => (t instanceof Mention && t.href ? [t.href.href] : []));
+  const addressed = [...object.toIds, ...object.ccIds].map((u) => u.href);
+  const attachments = [];
+  for await (const a of object.getAttachments({ documentLoader: ctx.documentLoader })) {
+    if (!(a instanceof Document || a instanceof Image)) continue;
+    const url = href(a.url as URL | Link | null);
+    if (!url || !/^https?:/.test(url)) continue;
+    attachments.push({ url, mime: a.mediaType ?? "image/jpeg", description: remoteText(a.name?.toString(), 1500), width: a.width ?? null, height: a.height ?? null, blurhash: null });
+  }
+  let content = sanitizeRemoteHtml(object.content?.toString() ?? "");
+  const url = href(object.url as URL | Link | null) ?? object.id?.href ?? null;
+  if (!(object instanceof Note) && url) {
+    // Articles, videos and the like: their title and a way to the original.
+    const title = remoteText(object.name?.toString(), 300);
+    const link = `<p><a href="${encodeURI(url)}" rel="nofollow noopener noreferrer" target="_blank">Open the original</a></p>`;
+    content = `${title ? `<p><strong>${Bun.escapeHTML(title)}</strong></p>` : ""}${content}${link}`;
+  }
+  const published = object.published ? new Date(object.published.epochMilliseconds) : new Date();
+  return {
+    uri: object.id?.href ?? "",
+    url,
+    authorId: author.id,
+    contentHtml: content,
+    plainText: remoteText(content, 20_000),
+    spoilerText: remoteText(object.summary?.toString(), 1000),
+    sensitive: Boolean(object.sensitive) || Boolean(object.summary),
+    visibility: visibilityFromAs(object, author.followersUrl ? new URL(author.followersUrl) : null),
+    language: null,
+    inReplyToUri: object.replyTargetId?.href ?? null,
+    mentionedIds: resolveLocal([...mentionUris, ...addressed]),
+    tags: tags.flatMap((t) => (t instanceof Hashtag && t.name ? [t.name.toString().replace(/^#/, "")] : [])),
+    attachments,
+    createdAt: published,
+    editedAt: object.updated ? new Date(object.updated.epochMilliseconds) : null,
+  };
+}
+
+/** A remote actor in our shape; names and labels are text, the bio sanitized HTML. */
+export async function accountFromAs(ctx: Context<void>, actor: Actor): Promise<RemoteAccountData | null> {
+  if (!actor.id || !actor.inboxId) return null;
+  const username = actor.preferredUsername?.toString() ?? actor.id.pathname.split("/").at(-1) ?? "";
+  if (!username) return null;
+  const fields = [];
+  for await (const a of actor.getAttachments({ documentLoader: ctx.documentLoader })) {
+    if (a instanceof PropertyValue) fields.push({ name: remoteText(a.name?.toString(), 255), value: sanitizeRemoteHtml(a.value?.toString() ?? "") });
+  }
+  const icon = await actor.getIcon({ documentLoader: ctx.documentLoader }).catch(() => null);
+  const image = await actor.getImage({ documentLoader: ctx.documentLoader }).catch(() => null);
+  return {
+    uri: actor.id.href,
+    username: remoteText(username, 100),
+    domain: actor.id.host,
+    displayName: remoteText(actor.name?.toString(), 200),
+    note: sanitizeRemoteHtml(actor.summary?.toString() ?? ""),
+    url: href(actor.url as URL | Link | null) ?? actor.id.href,
+    inboxUrl: actor.inboxId.href,
+    sharedInboxUrl: actor.endpoints?.sharedInbox?.href ?? null,
+    followersUrl: actor.followersId?.href ?? null,
+    outboxUrl: actor.outboxId?.href ?? null,
+    avatarUrl: icon ? href(icon.url as URL | Link | null) : null,
+    headerUrl: image ? href(image.url as URL | Link | null) : null,
+    locked: actor.manuallyApprovesFollowers ?? false,
+    bot: actor instanceof Service,
+    discoverable: actor.discoverable ?? false,
+    fields,
+    createdAt: actor.published ? new Date(actor.published.epochMilliseconds) : undefined,
+  };
+}

@@ -1,0 +1,178 @@
+import type { Federation, InboxContext } from "@fedify/fedify";
+import {
+  Accept,
+  type Actor,
+  Announce,
+  Article,
+  Block,
+  Create,
+  Delete,
+  Follow,
+  isActor,
+  Like,
+  Note,
+  type Object as AsObject,
+  Page,
+  Question,
+  Reject,
+  Tombstone,
+  Undo,
+  Update,
+  Video,
+} from "@fedify/vocab";
+import { getLogger } from "@logtape/logtape";
+import { findLocalAccount } from "../core/accounts.ts";
+import type { CoreDeps } from "../core/deps.ts";
+import { block, followAccepted, followRejected, receiveFollow, unfollow } from "../core/follows.ts";
+import { favourite, reblog, unfavourite, unreblog } from "../core/interactions.ts";
+import {
+  type AccountRow,
+  deleteRemoteAccount,
+  deleteRemotePost,
+  findAccountByUri,
+  findPostByUri,
+  localAccountsByUri,
+  receiveRemotePost,
+} from "../core/remote.ts";
+import { persistActor } from "./actors.ts";
+import { postFromAs } from "./convert.ts";
+
+const logger = getLogger(["skein", "federation", "inbox"]);
+
+const postTypes = [Note, Article, Page, Question, Video];
+const isPostLike = (o: unknown): o is AsObject => postTypes.some((t) => o instanceof t);
+
+/** The sender as an account of ours, stored or refreshed from the activity's actor. */
+async function sender(ctx: InboxContext<void>, deps: CoreDeps, activity: { getActor(o?: object): Promise<Actor | null> }): Promise<AccountRow | null> {
+  const actor = await activity.getActor({ documentLoader: ctx.documentLoader }).catch(() => null);
+  if (!actor || !isActor(actor)) return null;
+  return persistActor(ctx, deps.db, actor);
+}
+
+/** A local account named by one of our actor URIs. */
+function localActor(ctx: InboxContext<void>, deps: CoreDeps, uri: URL | null) {
+  if (!uri) return undefined;
+  const parsed = ctx.parseUri(uri);
+  return parsed?.type === "actor" ? findLocalAccount(deps.db, parsed.identifier) : undefined;
+}
+
+/**
+ * Inbound activities, each mapped onto the core function the web pages use. Fedify has already
+ * verified the signature; here we check that what the activity touches belongs to its actor.
+ */
+export function registerInbox(federation: Federation<void>, deps: CoreDeps) {
+  const { db } = deps;
+  federation
+    .setInboxListeners("/@{identifier}/inbox", "/inbox")
+    .on(Follow, async (ctx, follow) => {
+      const target = localActor(ctx, deps, follow.objectId);
+      const actor = await follow.getActor({ documentLoader: ctx.documentLoader }).catch(() => null);
+      const follower = isActor(actor) ? await persistActor(ctx, db, actor) : null;
+      if (!target || !follower || !actor || !follow.id) return;
+      // Accepting is the outbox's work (on follow.accepted); a refusal is answered here.
+      if (receiveFollow(deps, follower.id, target.id, follow.id.href) === "rejected") {
+        const me = ctx.getActorUri(target.username);
+        await ctx.sendActivity({ identifier: target.username }, actor, new Reject({ id: new URL(`#reject/${crypto.randomUUID()}`, me), actor: me, object: follow }));
+      }
+    })
+    .on(Accept, async (ctx, accept) => {
+      const remote = await sender(ctx, deps, accept);
+      const object = await accept.getObject({ documentLoader: ctx.documentLoader }).catch(() => null);
+      const local = object instanceof Follow ? localActor(ctx, deps, object.actorId) : undefined;
+      if (remote && local) followAccepted(db, local.id, remote.id);
+    })
+    .on(Reject, async (ctx, reject) => {
+      const remote = await sender(ctx, deps, reject);
+      const object = await reject.getObject({ documentLoader: ctx.documentLoader }).catch(() => null);
+      const local = object instanceof Follow ? localActor(ctx, deps, object.actorId) : undefined;
+      if (remote && local) followRejected(db, local.id, remote.id);
+    })
+    .on(Undo, async (ctx, undo) => {
+      const remote = await sender(ctx, deps, undo);
+      const object = await undo.getObject({ documentLoader: ctx.documentLoader }).catch(() => null);
+      if (!remote || !(object instanceof Follow || object instanceof Like || object instanceof Announce)) return;
+      if (object.actorId?.href !== remote.uri) return; // one may only undo one's own activity
+      if (object instanceof Follow) {
+        const target = localActor(ctx, deps, object.objectId);
+        if (target) unfollow(deps, remote, target.id);
+      } else {
+        const post = object.objectId ? findPostByUri(db, deps.baseUrl, object.objectId.href) : undefined;
+        if (post) (object instanceof Like ? unfavourite : unreblog)(deps, remote, post.id);
+      }
+    })
+    .on(Create, async (ctx, create) => {
+      const object = await create.getObject({ documentLoader: ctx.documentLoader }).catch(() => null);
+      await receivePost(ctx, deps, create, object);
+    })
+    .on(Update, async (ctx, update) => {
+      const object = await update.getObject({ documentLoader: ctx.documentLoader }).catch(() => null);
+      if (isActor(object)) {
+        if (object.id?.href === update.actorId?.href) await persistActor(ctx, db, object);
+        return;
+      }
+      await receivePost(ctx, deps, update, object);
+    })
+    .on(Delete, async (ctx, del) => {
+      const remote = findAccountByUri(db, del.actorId?.href ?? "");
+      const objectId = del.objectId;
+      if (!remote || !objectId) return;
+      if (objectId.href === remote.uri) {
+        deleteRemoteAccount(db, remote.id);
+        return;
+      }
+      if (objectId.origin !== new URL(remote.uri ?? "").origin) return;
+      deleteRemotePost(db, objectId.href, remote.id);
+    })
+    .on(Like, async (ctx, like) => {
+      const remote = await sender(ctx, deps, like);
+      const post = like.objectId ? findPostByUri(db, deps.baseUrl, like.objectId.href) : undefined;
+      if (remote && post) favourite(deps, remote, post.id, { uri: like.id?.href });
+    })
+    .on(Announce, async (ctx, announce) => {
+      const remote = await sender(ctx, deps, announce);
+      if (!remote || !announce.objectId) return;
+      let post = findPostByUri(db, deps.baseUrl, announce.objectId.href);
+      if (!post) {
+        // A boost of a post we do not have: fetch it from its own server first.
+        const object = await announce.getObject({ documentLoader: ctx.documentLoader }).catch(() => null);
+        const author = isPostLike(object) ? await resolveAuthor(ctx, deps, object) : null;
+        if (author && isPostLike(object)) post = await storePost(ctx, deps, object, author);
+      }
+      if (post && (post.visibility === "public" || post.visibility === "unlisted")) {
+        const at = announce.published ? new Date(announce.published.epochMilliseconds) : undefined;
+        reblog(deps, remote, post.id, { uri: announce.id?.href, at });
+      }
+    })
+    .on(Block, async (ctx, blockActivity) => {
+      const remote = await sender(ctx, deps, blockActivity);
+      const target = localActor(ctx, deps, blockActivity.objectId);
+      if (remote && target) block(deps, remote, target.id);
+    })
+    .onError((_ctx, error) => {
+      logger.warning("An incoming activity failed: {error}", { error });
+    });
+}
+
+async function resolveAuthor(ctx: InboxContext<void>, deps: CoreDeps, object: AsObject): Promise<AccountRow | null> {
+  const attribution = await object.getAttribution({ documentLoader: ctx.documentLoader }).catch(() => null);
+  // The object must come from its author's own server.
+  if (!attribution || !isActor(attribution) || !object.id || attribution.id?.origin !== object.id.origin) return null;
+  return persistActor(ctx, deps.db, attribution);
+}
+
+async function storePost(ctx: InboxContext<void>, deps: CoreDeps, object: AsObject, author: AccountRow) {
+  const data = await postFromAs(ctx, object, { id: author.id, followersUrl: author.followersUrl }, (uris) => localAccountsByUri(deps.db, deps.baseUrl, uris));
+  if (!data.uri) return undefined;
+  return receiveRemotePost(deps, data);
+}
+
+/** Create or Update of a post: the sender must be its author, on the post's own origin. */
+async function receivePost(ctx: InboxContext<void>, deps: CoreDeps, activity: Create | Update, object: unknown) {
+  if (!isPostLike(object) || object instanceof Tombstone || !object.id) return;
+  const author = await sender(ctx, deps, activity);
+  if (!author || object.attributionId?.href !== author.uri || object.id.origin !== new URL(author.uri ?? "").origin) {
+    logger.info("Ignored {type} of {object}: its actor is not its author", { type: activity.constructor.name, object: object.id.href });
+    return;
+  }
+  await storePost(ctx, deps, object, author);
+}

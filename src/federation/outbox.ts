@@ -1,0 +1,259 @@
+import type { Context, Federation } from "@fedify/fedify";
+import { Accept, Announce, Block, Create, Delete, Follow, Like, type Recipient, Reject, Tombstone, Undo, Update } from "@fedify/vocab";
+import { getLogger } from "@logtape/logtape";
+import { and, eq } from "drizzle-orm";
+import type { CoreDeps } from "../core/deps.ts";
+import { setFollowUri } from "../core/follows.ts";
+import { loadPostViews, type PostView } from "../core/views.ts";
+import { accounts, follows, posts } from "../db/schema.ts";
+import { postToAs } from "./convert.ts";
+
+const logger = getLogger(["skein", "federation", "outbox"]);
+
+type AccountRow = typeof accounts.$inferSelect;
+
+function recipient(a: AccountRow): Recipient | null {
+  if (!a.uri || !a.inboxUrl) return null;
+  return { id: new URL(a.uri), inboxId: new URL(a.inboxUrl), endpoints: a.sharedInboxUrl ? { sharedInbox: new URL(a.sharedInboxUrl) } : null };
+}
+
+/**
+ * Domain events become activities: a local post becomes Create(Note) to the followers' servers
+ * (one request per shared inbox) and to remote people mentioned, and so on. Fedify queues each
+ * delivery in our SQLite queue and retries it.
+ */
+export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
+  const { db, events, baseUrl } = deps;
+  const context = () => federation.createContext(baseUrl, undefined);
+  const account = (id: string) => db.select().from(accounts).where(eq(accounts.id, id)).get();
+  const remoteMentions = (post: PostView) =>
+    post.mentions.filter((m) => m.domain).flatMap((m) => {
+      const row = account(m.id);
+      const r = row ? recipient(row) : null;
+      return r ? [r] : [];
+    });
+  const noteOf = (ctx: Context<void>, post: PostView) => {
+    const parent = post.inReplyToId ? db.select({ uri: posts.uri }).from(posts).where(eq(posts.id, post.inReplyToId)).get() : undefined;
+    const parentUri = post.inReplyToId ? (parent?.uri ?? loadPostViews(db, baseUrl, [post.inReplyToId], null)[0]?.uri ?? null) : null;
+    const uris = new Map(post.mentions.flatMap((m) => {
+      const row = account(m.id);
+      return row?.uri ? [[m.id, row.uri] as [string, string]] : [];
+    }));
+    return postToAs(ctx, post, uris, parentUri);
+  };
+  /** Sends to the followers' servers (unless direct) and to remote people mentioned. */
+  const deliver = async (post: PostView, activity: Create | Update | Delete, extra: Recipient[] = []) => {
+    const ctx = context();
+    const sender = { identifier: post.account.username };
+    if (post.visibility !== "direct") await ctx.sendActivity(sender, "followers", activity, { preferSharedInbox: true });
+    const others = [...remoteMentions(post), ...extra];
+    if (others.length > 0) await ctx.sendActivity(sender, others, activity, { preferSharedInbox: true });
+  };
+  const safely = <T>(name: string, handler: (event: T) => Promise<void>) => async (event: T) => {
+    try {
+      await handler(event);
+    } catch (error) {
+      logger.error("Could not send {name}: {error}", { name, error });
+    }
+  };
+
+  events.on(
+    "post.created",
+    safely("Create", async ({ postId }) => {
+      const post = loadAuthorView(postId);
+      if (!post || post.reblog) return;
+      const ctx = context();
+      const note = noteOf(ctx, post);
+      const parentAuthor = post.inReplyToAccount?.domain ? account(post.inReplyToAccount.id) : undefined;
+      const extra = parentAuthor && post.visibility !== "direct" ? [recipient(parentAuthor)].filter((r): r is Recipient => r !== null) : [];
+      await deliver(post, new Create({ id: new URL(`${post.uri}#create`), actor: note.attributionId, tos: note.toIds, ccs: note.ccIds, object: note, published: note.published }), extra);
+    }),
+  );
+  events.on(
+    "post.updated",
+    safely("Update", async ({ postId }) => {
+      const post = loadAuthorView(postId);
+      if (!post) return;
+      const ctx = context();
+      const note = noteOf(ctx, post);
+      await deliver(post, new Update({ id: new URL(`${post.uri}#update-${Date.now()}`), actor: note.attributionId, tos: note.toIds, ccs: note.ccIds, object: note }));
+    }),
+  );
+  events.on(
+    "post.deleted",
+    safely("Delete", async ({ postId, accountId, uri }) => {
+      const author = account(accountId);
+      if (!author || author.domain || uri) return; // only local posts are ours to delete remotely
+      const ctx = context();
+      const id = new URL(`/@${author.username}/${postId}`, baseUrl);
+      const activity = new Delete({ id: new URL(`${id.href}#delete`), actor: ctx.getActorUri(author.username), to: new URL("https://www.w3.org/ns/activitystreams#Public"), object: new Tombstone({ id }) });
+      await ctx.sendActivity({ identifier: author.username }, "followers", activity, { preferSharedInbox: true });
+    }),
+  );
+  events.on(
+    "post.favourited",
+    safely("Like", async ({ postId, accountId }) => {
+      const { liker, target, post } = interaction(postId, accountId);
+      if (!liker || !target || !post) return;
+      const ctx = context();
+      await ctx.sendActivity({ identifier: liker.username }, target, new Like({ id: new URL(`${ctx.getActorUri(liker.username).href}#likes/${postId}`), actor: ctx.getActorUri(liker.username), object: new URL(post.uri ?? "") }));
+    }),
+  );
+  events.on(
+    "post.unfavourited",
+    safely("Undo(Like)", async ({ postId, accountId }) => {
+      const { liker, target, post } = interaction(postId, accountId);
+      if (!liker || !target || !post) return;
+      const ctx = context();
+      const me = ctx.getActorUri(liker.username);
+      const like = new Like({ id: new URL(`${me.href}#likes/${postId}`), actor: me, object: new URL(post.uri ?? "") });
+      await ctx.sendActivity({ identifier: liker.username }, target, new Undo({ id: new URL(`${me.href}#likes/${postId}/undo/${Date.now()}`), actor: me, object: like }));
+    }),
+  );
+  events.on(
+    "post.reblogged",
+    safely("Announce", async ({ postId, reblogId, accountId }) => {
+      const booster = account(accountId);
+      if (!booster || booster.domain) return;
+      const original = loadPostViews(db, baseUrl, [postId], accountId)[0];
+      if (!original) return;
+      const ctx = context();
+      const me = ctx.getActorUri(booster.username);
+      const announce = new Announce({
+        id: new URL(`/@${booster.username}/${reblogId}/activity`, baseUrl),
+        actor: me,
+        object: new URL(original.uri),
+        to: new URL("https://www.w3.org/ns/activitystreams#Public"),
+        cc: ctx.getFollowersUri(booster.username),
+        published: Temporal.Now.instant(),
+      });
+      await ctx.sendActivity({ identifier: booster.username }, "followers", announce, { preferSharedInbox: true });
+      const author = original.account.domain ? account(original.account.id) : undefined;
+      const r = author ? recipient(author) : null;
+      if (r) await ctx.sendActivity({ identifier: booster.username }, r, announce);
+    }),
+  );
+  events.on(
+    "post.unreblogged",
+    safely("Undo(Announce)", async ({ postId, reblogId, accountId }) => {
+      const booster = account(accountId);
+      if (!booster || booster.domain) return;
+      const original = loadPostViews(db, baseUrl, [postId], accountId)[0];
+      if (!original) return;
+      const ctx = context();
+      const me = ctx.getActorUri(booster.username);
+      const announce = new Announce({ id: new URL(`/@${booster.username}/${reblogId}/activity`, baseUrl), actor: me, object: new URL(original.uri) });
+      await ctx.sendActivity({ identifier: booster.username }, "followers", new Undo({ id: new URL(`${announce.id?.href}#undo`), actor: me, object: announce }), { preferSharedInbox: true });
+    }),
+  );
+  events.on(
+    "follow.requested",
+    safely("Follow", async ({ followId }) => {
+      const row = db.select().from(follows).where(eq(follows.id, followId)).get();
+      const follower = row ? account(row.followerId) : undefined;
+      const target = row ? account(row.followingId) : undefined;
+      const r = target ? recipient(target) : null;
+      if (!row || !follower || follower.domain || !target?.uri || !r) return;
+      const ctx = context();
+      const id = new URL(`/follows/${followId}`, baseUrl);
+      setFollowUri(db, followId, id.href);
+      await ctx.sendActivity({ identifier: follower.username }, r, new Follow({ id, actor: ctx.getActorUri(follower.username), object: new URL(target.uri) }));
+    }),
+  );
+  events.on(
+    "follow.undone",
+    safely("Undo(Follow)", async ({ followerId, followingId, uri }) => {
+      const follower = account(followerId);
+      const target = account(followingId);
+      const r = target ? recipient(target) : null;
+      if (!follower || follower.domain || !target?.uri || !r) return;
+      const ctx = context();
+      const me = ctx.getActorUri(follower.username);
+      const follow = new Follow({ id: uri ? new URL(uri) : null, actor: me, object: new URL(target.uri) });
+      await ctx.sendActivity({ identifier: follower.username }, r, new Undo({ id: new URL(`#undo-follow/${Date.now()}`, me), actor: me, object: follow }));
+    }),
+  );
+  events.on(
+    "follow.accepted",
+    safely("Accept", async ({ followId }) => {
+      const row = db.select().from(follows).where(eq(follows.id, followId)).get();
+      const follower = row ? account(row.followerId) : undefined;
+      const target = row ? account(row.followingId) : undefined;
+      const r = follower ? recipient(follower) : null;
+      if (!row || !target || target.domain || !follower?.uri || !r) return;
+      const ctx = context();
+      const me = ctx.getActorUri(target.username);
+      const follow = new Follow({ id: row.uri ? new URL(row.uri) : null, actor: new URL(follower.uri), object: me });
+      await ctx.sendActivity({ identifier: target.username }, r, new Accept({ id: new URL(`#accept/${followId}`, me), actor: me, object: follow }));
+    }),
+  );
+  events.on(
+    "follow.rejected",
+    safely("Reject", async ({ followerId, followingId, uri }) => {
+      const follower = account(followerId);
+      const target = account(followingId);
+      const r = follower ? recipient(follower) : null;
+      if (!target || target.domain || !follower?.uri || !r) return;
+      const ctx = context();
+      const me = ctx.getActorUri(target.username);
+      const follow = new Follow({ id: uri ? new URL(uri) : null, actor: new URL(follower.uri), object: me });
+      await ctx.sendActivity({ identifier: target.username }, r, new Reject({ id: new URL(`#reject/${Date.now()}`, me), actor: me, object: follow }));
+    }),
+  );
+  events.on(
+    "account.blocked",
+    safely("Block", async ({ accountId, targetAccountId }) => {
+      const blocker = account(accountId);
+      const target = account(targetAccountId);
+      const r = target ? recipient(target) : null;
+      if (!blocker || blocker.domain || !target?.uri || !r) return;
+      const ctx = context();
+      const me = ctx.getActorUri(blocker.username);
+      await ctx.sendActivity({ identifier: blocker.username }, r, new Block({ id: new URL(`#block/${Date.now()}`, me), actor: me, object: new URL(target.uri) }));
+    }),
+  );
+  events.on(
+    "account.updated",
+    safely("Update(Person)", async ({ accountId }) => {
+      const me = account(accountId);
+      if (!me || me.domain) return;
+      // The actor document as the actor dispatcher builds it, for a context made outside a request.
+      const ctx = federation.createContext(new Request(new URL(`/@${me.username}`, baseUrl).href), undefined);
+      const actor = await ctx.getActor(me.username);
+      if (actor) {
+        await ctx.sendActivity({ identifier: me.username }, "followers", new Update({ id: new URL(`#update/${Date.now()}`, ctx.getActorUri(me.username)), actor: actor.id, object: actor }), { preferSharedInbox: true });
+      }
+    }),
+  );
+
+  /** The local author's view of their own post (even followers-only and direct ones). */
+  function loadAuthorView(postId: string): PostView | undefined {
+    const row = db.select({ accountId: posts.accountId }).from(posts).where(eq(posts.id, postId)).get();
+    if (!row) return undefined;
+    const view = loadPostViews(db, baseUrl, [postId], row.accountId)[0];
+    return view && view.account.domain === null ? view : undefined;
+  }
+
+  /** A local member's like of a remote post: who liked, whose server to tell, which post. */
+  function interaction(postId: string, accountId: string) {
+    const liker = account(accountId);
+    const post = db.select().from(posts).where(eq(posts.id, postId)).get();
+    const author = post ? account(post.accountId) : undefined;
+    if (!liker || liker.domain || !post?.uri || !author?.domain) return {};
+    return { liker, target: recipient(author) ?? undefined, post };
+  }
+}
+
+/** Remote followers of a local account, for Fedify's "followers" fan-out. */
+export function remoteFollowers(deps: CoreDeps, accountId: string): Recipient[] {
+  return deps.db
+    .select({ account: accounts })
+    .from(follows)
+    .innerJoin(accounts, eq(accounts.id, follows.followerId))
+    .where(and(eq(follows.followingId, accountId), eq(follows.state, "accepted")))
+    .all()
+    .flatMap(({ account }) => {
+      const r = account.domain ? recipient(account) : null;
+      return r ? [r] : [];
+    });
+}

@@ -1,0 +1,71 @@
+import type { Context, Federation } from "@fedify/fedify";
+import { type Actor, Article, Create, isActor, Note, type Object as AsObject, OrderedCollection, OrderedCollectionPage, Page, Question, Video } from "@fedify/vocab";
+import { getLogger } from "@logtape/logtape";
+import type { CoreDeps } from "../core/deps.ts";
+import { findPostByUri, localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
+import type { Resolver } from "../core/resolver.ts";
+import { persistActor } from "./actors.ts";
+import { postFromAs } from "./convert.ts";
+
+const logger = getLogger(["skein", "federation", "resolve"]);
+const postTypes = [Note, Article, Page, Question, Video];
+const isPostLike = (o: unknown): o is AsObject => postTypes.some((t) => o instanceof t);
+
+/** Recent public posts from a remote actor's outbox (first page only, bounded). */
+async function backfill(ctx: Context<void>, deps: CoreDeps, actor: Actor, accountId: string, followersUrl: string | null): Promise<void> {
+  const outbox = await actor.getOutbox({ documentLoader: ctx.documentLoader }).catch(() => null);
+  if (!(outbox instanceof OrderedCollection)) return;
+  let seen = 0;
+  const first = await outbox.getFirst({ documentLoader: ctx.documentLoader }).catch(() => null);
+  const items = first instanceof OrderedCollectionPage ? first.getItems({ documentLoader: ctx.documentLoader }) : outbox.getItems({ documentLoader: ctx.documentLoader });
+  for await (const item of items) {
+    if (++seen > 20) break;
+    const object = item instanceof Create ? await item.getObject({ documentLoader: ctx.documentLoader }).catch(() => null) : null;
+    if (!isPostLike(object) || !object.id || object.attributionId?.href !== actor.id?.href || object.id.origin !== actor.id?.origin) continue;
+    const data = await postFromAs(ctx, object, { id: accountId, followersUrl }, (uris) => localAccountsByUri(deps.db, deps.baseUrl, uris));
+    if (data.visibility === "public" || data.visibility === "unlisted") receiveRemotePost(deps, data);
+  }
+}
+
+export function createResolver(federation: Federation<void>, deps: CoreDeps): Resolver {
+  const context = () => federation.createContext(deps.baseUrl, undefined);
+  return {
+    async resolveAccount(query) {
+      const ctx = context();
+      const q = query.trim().replace(/^@/, "");
+      const target = /^https?:\/\//.test(q) ? q : `acct:${q}`;
+      try {
+        const object = await ctx.lookupObject(target);
+        if (!isActor(object)) return null;
+        const account = await persistActor(ctx, deps.db, object);
+        if (!account) return null;
+        // A remote profile must not look empty: fetch its recent public posts.
+        await backfill(ctx, deps, object, account.id, account.followersUrl).catch((error) => logger.info("No outbox for {q}: {error}", { q, error }));
+        return account.id;
+      } catch (error) {
+        logger.info("Could not resolve {q}: {error}", { q, error });
+        return null;
+      }
+    },
+    async resolvePost(url) {
+      const known = findPostByUri(deps.db, deps.baseUrl, url);
+      if (known) return known.id;
+      const ctx = context();
+      try {
+        const object = await ctx.lookupObject(url);
+        if (!isPostLike(object) || !object.id) return null;
+        const author = await object.getAttribution({ documentLoader: ctx.documentLoader });
+        if (!isActor(author) || author.id?.origin !== object.id.origin) return null;
+        const account = await persistActor(ctx, deps.db, author);
+        if (!account) return null;
+        const data = await postFromAs(ctx, object, { id: account.id, followersUrl: account.followersUrl }, (uris) => localAccountsByUri(deps.db, deps.baseUrl, uris));
+        if (data.visibility !== "public" && data.visibility !== "unlisted") return null;
+        return receiveRemotePost(deps, data).id;
+      } catch (error) {
+        logger.info("Could not resolve {url}: {error}", { url, error });
+        return null;
+      }
+    },
+  };
+}
+
