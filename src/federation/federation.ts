@@ -81,6 +81,7 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
       };
       return account.bot ? new Service(values) : new Person(values);
     })
+    .mapHandle((_ctx, username) => findLocalAccount(db, username)?.username ?? null)
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
       const account = findLocalAccount(db, identifier);
       return account ? actorKeyPairs(db, account.id) : [];

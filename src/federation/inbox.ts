@@ -34,6 +34,8 @@ import {
   localAccountsByUri,
   receiveRemotePost,
 } from "../core/remote.ts";
+import { eq } from "drizzle-orm";
+import { follows } from "../db/schema.ts";
 import { persistActor } from "./actors.ts";
 import { postFromAs } from "./convert.ts";
 
@@ -77,15 +79,13 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps) {
     })
     .on(Accept, async (ctx, accept) => {
       const remote = await sender(ctx, deps, accept);
-      const object = await accept.getObject({ documentLoader: ctx.documentLoader }).catch(() => null);
-      const local = object instanceof Follow ? localActor(ctx, deps, object.actorId) : undefined;
-      if (remote && local) followAccepted(db, local.id, remote.id);
+      const follow = remote ? ourFollow(deps, accept.objectId, remote.id) : undefined;
+      if (remote && follow) followAccepted(db, follow.followerId, remote.id);
     })
     .on(Reject, async (ctx, reject) => {
       const remote = await sender(ctx, deps, reject);
-      const object = await reject.getObject({ documentLoader: ctx.documentLoader }).catch(() => null);
-      const local = object instanceof Follow ? localActor(ctx, deps, object.actorId) : undefined;
-      if (remote && local) followRejected(db, local.id, remote.id);
+      const follow = remote ? ourFollow(deps, reject.objectId, remote.id) : undefined;
+      if (remote && follow) followRejected(db, follow.followerId, remote.id);
     })
     .on(Undo, async (ctx, undo) => {
       const remote = await sender(ctx, deps, undo);
@@ -151,6 +151,16 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps) {
     .onError((_ctx, error) => {
       logger.warning("An incoming activity failed: {error}", { error });
     });
+}
+
+/**
+ * The Follow we sent that an Accept or Reject answers, by its id (ours, so not fetched), and
+ * only if the answering account is the one that was followed.
+ */
+function ourFollow(deps: CoreDeps, objectId: URL | null, answeredBy: string) {
+  if (!objectId || objectId.origin !== deps.baseUrl.origin) return undefined;
+  const row = deps.db.select().from(follows).where(eq(follows.uri, objectId.href)).get();
+  return row && row.followingId === answeredBy ? row : undefined;
 }
 
 async function resolveAuthor(ctx: InboxContext<void>, deps: CoreDeps, object: AsObject): Promise<AccountRow | null> {
