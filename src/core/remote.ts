@@ -147,6 +147,11 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
     });
     tx.run(sql`DELETE FROM posts_search WHERE post_id = ${id}`);
     tx.run(sql`INSERT INTO posts_search (post_id, body) VALUES (${id}, ${`${data.spoilerText}\n${data.plainText}`})`);
+    // Replies that arrived before this post now hang under it.
+    tx.update(posts)
+      .set({ inReplyToId: id, inReplyToAccountId: data.authorId, inReplyToUri: null })
+      .where(eq(posts.inReplyToUri, data.uri))
+      .run();
     return saved;
   });
   if (!existing) {

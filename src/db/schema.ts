@@ -187,6 +187,7 @@ export const posts = sqliteTable(
   (t) => [
     index("posts_account_idx").on(t.accountId, t.id),
     index("posts_reply_idx").on(t.inReplyToId),
+    index("posts_reply_uri_idx").on(t.inReplyToUri),
     index("posts_reblog_idx").on(t.reblogOfId),
     index("posts_visibility_idx").on(t.visibility, t.id),
     uniqueIndex("posts_one_boost_each").on(t.accountId, t.reblogOfId).where(sql`${t.reblogOfId} IS NOT NULL`),
@@ -361,4 +362,25 @@ export const idempotencyKeys = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.key] })],
+);
+
+export const reportCategories = ["spam", "illegal", "violation", "other"] as const;
+
+/** Reports about accounts and posts, by local members or other servers (Flag). */
+export const reports = sqliteTable(
+  "reports",
+  {
+    id: text("id").primaryKey(),
+    reporterId: text("reporter_id").references(() => accounts.id, { onDelete: "set null" }), // null: a remote instance
+    reporterDomain: text("reporter_domain"), // the instance a Flag came from
+    targetAccountId: accountRef("target_account_id"),
+    postIds: text("post_ids", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    category: text("category", { enum: reportCategories }).notNull().default("other"),
+    comment: text("comment").notNull().default(""),
+    uri: text("uri"), // the Flag activity's id
+    forward: integer("forward", { mode: "boolean" }).notNull().default(false),
+    createdAt: createdAt(),
+    resolvedAt: integer("resolved_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("reports_target_idx").on(t.targetAccountId), index("reports_open_idx").on(t.resolvedAt)],
 );

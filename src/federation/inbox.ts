@@ -1,48 +1,20 @@
 import type { Federation, InboxContext } from "@fedify/fedify";
-import {
-  Accept,
-  type Actor,
-  Announce,
-  Article,
-  Block,
-  Create,
-  Delete,
-  Follow,
-  isActor,
-  Like,
-  Note,
-  type Object as AsObject,
-  Page,
-  Question,
-  Reject,
-  Tombstone,
-  Undo,
-  Update,
-  Video,
-} from "@fedify/vocab";
+import { Accept, type Actor, Announce, Block, Create, Delete, Flag, Follow, isActor, Like, Reject, Tombstone, Undo, Update } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
+import { eq } from "drizzle-orm";
 import { findLocalAccount } from "../core/accounts.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { block, followAccepted, followRejected, receiveFollow, unfollow } from "../core/follows.ts";
 import { favourite, reblog, unfavourite, unreblog } from "../core/interactions.ts";
-import {
-  type AccountRow,
-  deleteRemoteAccount,
-  deleteRemotePost,
-  findAccountByUri,
-  findPostByUri,
-  localAccountsByUri,
-  receiveRemotePost,
-} from "../core/remote.ts";
-import { eq } from "drizzle-orm";
-import { follows } from "../db/schema.ts";
+import { type AccountRow, deleteRemoteAccount, deleteRemotePost, findAccountByUri, findPostByUri, localAccountsByUri } from "../core/remote.ts";
+import { fileReport } from "../core/reports.ts";
+import { follows, posts } from "../db/schema.ts";
 import { persistActor } from "./actors.ts";
-import { postFromAs } from "./convert.ts";
+import { authorOf, fetchAncestors, isPostLike, storePostObject } from "./remote-posts.ts";
+import { remoteText } from "./sanitize.ts";
 
 const logger = getLogger(["skein", "federation", "inbox"]);
 
-const postTypes = [Note, Article, Page, Question, Video];
-const isPostLike = (o: unknown): o is AsObject => postTypes.some((t) => o instanceof t);
 
 /** The sender as an account of ours, stored or refreshed from the activity's actor. */
 async function sender(ctx: InboxContext<void>, deps: CoreDeps, activity: { getActor(o?: object): Promise<Actor | null> }): Promise<AccountRow | null> {
@@ -135,8 +107,8 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps) {
       if (!post) {
         // A boost of a post we do not have: fetch it from its own server first.
         const object = await announce.getObject({ documentLoader: ctx.documentLoader }).catch(() => null);
-        const author = isPostLike(object) ? await resolveAuthor(ctx, deps, object) : null;
-        if (author && isPostLike(object)) post = await storePost(ctx, deps, object, author);
+        const author = isPostLike(object) ? await authorOf(ctx, deps, object) : null;
+        if (author && isPostLike(object)) post = await storePostObject(ctx, deps, object, author);
       }
       if (post && (post.visibility === "public" || post.visibility === "unlisted")) {
         const at = announce.published ? new Date(announce.published.epochMilliseconds) : undefined;
@@ -147,6 +119,16 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps) {
       const remote = await sender(ctx, deps, blockActivity);
       const target = localActor(ctx, deps, blockActivity.objectId);
       if (remote && target) block(deps, remote, target.id);
+    })
+    .on(Flag, async (ctx, flag) => {
+      const remote = await sender(ctx, deps, flag);
+      if (!remote) return;
+      const objects = flag.objectIds.map((u) => u.href);
+      const targets = localAccountsByUri(db, deps.baseUrl, objects);
+      const postIds = objects.flatMap((u) => findPostByUri(db, deps.baseUrl, u)?.id ?? []);
+      const targetAccountId = targets[0] ?? (postIds[0] ? db.select({ a: posts.accountId }).from(posts).where(eq(posts.id, postIds[0])).get()?.a : undefined);
+      if (!targetAccountId) return;
+      fileReport(db, { reporterId: null, reporterDomain: remote.domain, targetAccountId, postIds, comment: remoteText(flag.content?.toString(), 5000), uri: flag.id?.href });
     })
     .onError((_ctx, error) => {
       logger.warning("An incoming activity failed: {error}", { error });
@@ -163,19 +145,6 @@ function ourFollow(deps: CoreDeps, objectId: URL | null, answeredBy: string) {
   return row && row.followingId === answeredBy ? row : undefined;
 }
 
-async function resolveAuthor(ctx: InboxContext<void>, deps: CoreDeps, object: AsObject): Promise<AccountRow | null> {
-  const attribution = await object.getAttribution({ documentLoader: ctx.documentLoader }).catch(() => null);
-  // The object must come from its author's own server.
-  if (!attribution || !isActor(attribution) || !object.id || attribution.id?.origin !== object.id.origin) return null;
-  return persistActor(ctx, deps.db, attribution);
-}
-
-async function storePost(ctx: InboxContext<void>, deps: CoreDeps, object: AsObject, author: AccountRow) {
-  const data = await postFromAs(ctx, object, { id: author.id, followersUrl: author.followersUrl }, (uris) => localAccountsByUri(deps.db, deps.baseUrl, uris));
-  if (!data.uri) return undefined;
-  return receiveRemotePost(deps, data);
-}
-
 /** Create or Update of a post: the sender must be its author, on the post's own origin. */
 async function receivePost(ctx: InboxContext<void>, deps: CoreDeps, activity: Create | Update, object: unknown) {
   if (!isPostLike(object) || object instanceof Tombstone || !object.id) return;
@@ -184,5 +153,7 @@ async function receivePost(ctx: InboxContext<void>, deps: CoreDeps, activity: Cr
     logger.info("Ignored {type} of {object}: its actor is not its author", { type: activity.constructor.name, object: object.id.href });
     return;
   }
-  await storePost(ctx, deps, object, author);
+  const post = await storePostObject(ctx, deps, object, author);
+  // A reply to something we do not have: fetch the thread above it (bounded).
+  if (post?.inReplyToUri) await fetchAncestors(ctx, deps, post.inReplyToUri);
 }

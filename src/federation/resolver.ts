@@ -1,15 +1,14 @@
 import type { Context, Federation } from "@fedify/fedify";
-import { type Actor, Article, Create, isActor, Note, type Object as AsObject, OrderedCollection, OrderedCollectionPage, Page, Question, Video } from "@fedify/vocab";
+import { type Actor, Create, isActor, OrderedCollection, OrderedCollectionPage } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { CoreDeps } from "../core/deps.ts";
-import { findPostByUri, localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
+import { localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
 import type { Resolver } from "../core/resolver.ts";
 import { persistActor } from "./actors.ts";
 import { postFromAs } from "./convert.ts";
+import { fetchPost, isPostLike } from "./remote-posts.ts";
 
 const logger = getLogger(["skein", "federation", "resolve"]);
-const postTypes = [Note, Article, Page, Question, Video];
-const isPostLike = (o: unknown): o is AsObject => postTypes.some((t) => o instanceof t);
 
 /** Recent public posts from a remote actor's outbox (first page only, bounded). */
 async function backfill(ctx: Context<void>, deps: CoreDeps, actor: Actor, accountId: string, followersUrl: string | null): Promise<void> {
@@ -48,19 +47,8 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
       }
     },
     async resolvePost(url) {
-      const known = findPostByUri(deps.db, deps.baseUrl, url);
-      if (known) return known.id;
-      const ctx = context();
       try {
-        const object = await ctx.lookupObject(url);
-        if (!isPostLike(object) || !object.id) return null;
-        const author = await object.getAttribution({ documentLoader: ctx.documentLoader });
-        if (!isActor(author) || author.id?.origin !== object.id.origin) return null;
-        const account = await persistActor(ctx, deps.db, author);
-        if (!account) return null;
-        const data = await postFromAs(ctx, object, { id: account.id, followersUrl: account.followersUrl }, (uris) => localAccountsByUri(deps.db, deps.baseUrl, uris));
-        if (data.visibility !== "public" && data.visibility !== "unlisted") return null;
-        return receiveRemotePost(deps, data).id;
+        return (await fetchPost(context(), deps, url))?.id ?? null;
       } catch (error) {
         logger.info("Could not resolve {url}: {error}", { url, error });
         return null;

@@ -1,0 +1,19 @@
+CREATE TABLE `reports` (
+	`id` text PRIMARY KEY NOT NULL,
+	`reporter_id` text,
+	`reporter_domain` text,
+	`target_account_id` text NOT NULL,
+	`post_ids` text DEFAULT '[]' NOT NULL,
+	`category` text DEFAULT 'other' NOT NULL,
+	`comment` text DEFAULT '' NOT NULL,
+	`uri` text,
+	`forward` integer DEFAULT false NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
+	`resolved_at` integer,
+	FOREIGN KEY (`reporter_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`target_account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `reports_target_idx` ON `reports` (`target_account_id`);--> statement-breakpoint
+CREATE INDEX `reports_open_idx` ON `reports` (`resolved_at`);--> statement-breakpoint
+CREATE INDEX `posts_reply_uri_idx` ON `posts` (`in_reply_to_uri`);
