@@ -384,3 +384,18 @@ export const reports = sqliteTable(
   },
   (t) => [index("reports_target_idx").on(t.targetAccountId), index("reports_open_idx").on(t.resolvedAt)],
 );
+
+/** How deliveries to each remote inbox go, for the admin pages and to stop writing to dead ones. */
+export const inboxStatus = sqliteTable(
+  "inbox_status",
+  {
+    inboxUrl: text("inbox_url").primaryKey(),
+    host: text("host").notNull(),
+    failures: integer("failures").notNull().default(0),
+    lastError: text("last_error"),
+    lastFailureAt: integer("last_failure_at", { mode: "timestamp_ms" }),
+    // Set when the inbox answered 404 or 410: nothing more is sent there.
+    goneAt: integer("gone_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("inbox_status_host_idx").on(t.host)],
+);

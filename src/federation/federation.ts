@@ -6,6 +6,7 @@ import type { CoreDeps } from "../core/deps.ts";
 import { relationship } from "../core/follows.ts";
 import { getSettings } from "../core/instance.ts";
 import { findAccountByUri } from "../core/remote.ts";
+import { recordDeliveryFailure } from "../core/delivery.ts";
 import { instanceStats } from "../core/stats.ts";
 import { loadPostViews } from "../core/views.ts";
 import { renderText } from "../core/text.ts";
@@ -189,6 +190,10 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
 
   registerInbox(federation, deps);
   registerOutbox(federation, deps);
+  // 404 and 410 from an inbox: it is gone, stop writing to it (outbox.ts skips it).
+  federation.setOutboxPermanentFailureHandler((_ctx, { inbox, statusCode }) => {
+    recordDeliveryFailure(db, inbox.href, `HTTP ${statusCode}`, true);
+  });
 
   federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => {
     const settings = getSettings(db);

@@ -3,6 +3,7 @@ import { Accept, Announce, Block, Create, Delete, Follow, Like, type Recipient, 
 import { getLogger } from "@logtape/logtape";
 import { and, eq } from "drizzle-orm";
 import type { CoreDeps } from "../core/deps.ts";
+import { isInboxGone } from "../core/delivery.ts";
 import { setFollowUri } from "../core/follows.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import { accounts, follows, posts } from "../db/schema.ts";
@@ -12,8 +13,9 @@ const logger = getLogger(["skein", "federation", "outbox"]);
 
 type AccountRow = typeof accounts.$inferSelect;
 
-function recipient(a: AccountRow): Recipient | null {
+function recipient(a: AccountRow, db?: CoreDeps["db"]): Recipient | null {
   if (!a.uri || !a.inboxUrl) return null;
+  if (db && isInboxGone(db, a.sharedInboxUrl ?? a.inboxUrl)) return null;
   return { id: new URL(a.uri), inboxId: new URL(a.inboxUrl), endpoints: a.sharedInboxUrl ? { sharedInbox: new URL(a.sharedInboxUrl) } : null };
 }
 
@@ -253,7 +255,7 @@ export function remoteFollowers(deps: CoreDeps, accountId: string): Recipient[] 
     .where(and(eq(follows.followingId, accountId), eq(follows.state, "accepted")))
     .all()
     .flatMap(({ account }) => {
-      const r = account.domain ? recipient(account) : null;
+      const r = account.domain ? recipient(account, deps.db) : null;
       return r ? [r] : [];
     });
 }

@@ -1,3 +1,13 @@
+CREATE TABLE `inbox_status` (
+	`inbox_url` text PRIMARY KEY NOT NULL,
+	`host` text NOT NULL,
+	`failures` integer DEFAULT 0 NOT NULL,
+	`last_error` text,
+	`last_failure_at` integer,
+	`gone_at` integer
+);
+--> statement-breakpoint
+CREATE INDEX `inbox_status_host_idx` ON `inbox_status` (`host`);--> statement-breakpoint
 CREATE TABLE `reports` (
 	`id` text PRIMARY KEY NOT NULL,
 	`reporter_id` text,
