@@ -1,4 +1,4 @@
-import { and, eq, or } from "drizzle-orm";
+import { and, eq, isNull, or } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, blocks, follows, mutes } from "../db/schema.ts";
@@ -188,4 +188,15 @@ export function followRejected(db: Db, followerId: string, followingId: string):
 /** Records the id of the Follow activity sent for a follow, so Accept and Undo can name it. */
 export function setFollowUri(db: Db, followId: string, uri: string): void {
   db.update(follows).set({ uri }).where(eq(follows.id, followId)).run();
+}
+
+/** Local members who follow an account (accepted follows only). */
+export function localFollowers(deps: CoreDeps, accountId: string): string[] {
+  return deps.db
+    .select({ id: follows.followerId })
+    .from(follows)
+    .innerJoin(accounts, eq(accounts.id, follows.followerId))
+    .where(and(eq(follows.followingId, accountId), eq(follows.state, "accepted"), isNull(accounts.domain)))
+    .all()
+    .map((r) => r.id);
 }

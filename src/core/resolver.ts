@@ -7,4 +7,6 @@ export interface Resolver {
   resolveAccount(query: string): Promise<string | null>;
   /** A post's URL → a stored post id, fetching it (and its author) if needed. */
   resolvePost(url: string): Promise<string | null>;
+  /** Fetches the replies a remote post's server lists (once per post, bounded). */
+  fetchReplies(postUri: string): Promise<void>;
 }

@@ -1,10 +1,10 @@
 import type { Federation, InboxContext } from "@fedify/fedify";
-import { Accept, type Actor, Announce, Block, Create, Delete, Flag, Follow, isActor, Like, Reject, Tombstone, Undo, Update } from "@fedify/vocab";
+import { Accept, type Actor, Announce, Block, Create, Delete, Flag, Follow, isActor, Like, Move, Reject, Tombstone, Undo, Update } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import { eq } from "drizzle-orm";
 import { findLocalAccount } from "../core/accounts.ts";
 import type { CoreDeps } from "../core/deps.ts";
-import { block, followAccepted, followRejected, receiveFollow, unfollow } from "../core/follows.ts";
+import { block, follow, followAccepted, followRejected, localFollowers, receiveFollow, unfollow } from "../core/follows.ts";
 import { favourite, reblog, unfavourite, unreblog } from "../core/interactions.ts";
 import { type AccountRow, deleteRemoteAccount, deleteRemotePost, findAccountByUri, findPostByUri, localAccountsByUri } from "../core/remote.ts";
 import { fileReport } from "../core/reports.ts";
@@ -119,6 +119,19 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps) {
       const remote = await sender(ctx, deps, blockActivity);
       const target = localActor(ctx, deps, blockActivity.objectId);
       if (remote && target) block(deps, remote, target.id);
+    })
+    .on(Move, async (ctx, move) => {
+      // An account moved: its local followers follow the new one, if it names the old as an alias.
+      const old = await sender(ctx, deps, move);
+      if (!old || move.objectId?.href !== old.uri || !move.targetId) return;
+      const target = await ctx.lookupObject(move.targetId).catch(() => null);
+      if (!isActor(target) || !target.aliasIds.some((a) => a.href === old.uri)) return;
+      const moved = await persistActor(ctx, db, target);
+      if (!moved) return;
+      for (const followerId of localFollowers(deps, old.id)) {
+        follow(deps, { id: followerId }, moved.id);
+        unfollow(deps, { id: followerId }, old.id);
+      }
     })
     .on(Flag, async (ctx, flag) => {
       const remote = await sender(ctx, deps, flag);

@@ -1,5 +1,5 @@
 import type { Context, Federation } from "@fedify/fedify";
-import { type Actor, Create, isActor, OrderedCollection, OrderedCollectionPage } from "@fedify/vocab";
+import { type Actor, Create, isActor, OrderedCollection, OrderedCollectionPage, traverseCollection } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import type { CoreDeps } from "../core/deps.ts";
 import { localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
@@ -26,9 +26,34 @@ async function backfill(ctx: Context<void>, deps: CoreDeps, actor: Actor, accoun
   }
 }
 
+const MAX_REPLIES = 40;
+
 export function createResolver(federation: Federation<void>, deps: CoreDeps): Resolver {
   const context = () => federation.createContext(deps.baseUrl, undefined);
+  // Threads whose replies were fetched in this run; bounded so it cannot grow without end.
+  const repliesFetched = new Set<string>();
   return {
+    async fetchReplies(postUri) {
+      if (repliesFetched.has(postUri)) return;
+      if (repliesFetched.size > 10_000) repliesFetched.clear();
+      repliesFetched.add(postUri);
+      const ctx = context();
+      const deadline = AbortSignal.timeout(5000);
+      try {
+        const object = await ctx.lookupObject(postUri, { signal: deadline });
+        if (!isPostLike(object)) return;
+        const replies = await object.getReplies({ documentLoader: ctx.documentLoader });
+        if (!replies) return;
+        let count = 0;
+        for await (const item of traverseCollection(replies, { documentLoader: ctx.documentLoader })) {
+          if (deadline.aborted || ++count > MAX_REPLIES) break;
+          const url = item.id?.href;
+          if (url) await fetchPost(ctx, deps, url);
+        }
+      } catch (error) {
+        logger.info("Could not fetch the replies of {postUri}: {error}", { postUri, error });
+      }
+    },
     async resolveAccount(query) {
       const ctx = context();
       const q = query.trim().replace(/^@/, "");

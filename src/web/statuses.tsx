@@ -171,8 +171,13 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
       },
       { body: t.Object({ _csrf: csrf, status: t.String({ maxLength: 20_000 }), spoiler_text: t.Optional(t.String({ maxLength: 1000 })) }) },
     )
-    .get("/@:acct/:id", ({ params, viewer, ctx }) => {
-      const post = threadPost(params.acct, params.id, viewer);
+    .get("/@:acct/:id", async ({ params, viewer, ctx }) => {
+      let post = threadPost(params.acct, params.id, viewer);
+      // A remote post's page completes its conversation from its server, once.
+      if (post.account.domain) {
+        await deps.resolver.fetchReplies(post.uri);
+        post = threadPost(params.acct, params.id, viewer);
+      }
       const { ancestors, descendants } = thread(db, viewer?.account.id ?? null, post.id);
       const views = (ids: string[]) => loadPostViews(db, baseUrl, ids, viewer?.account.id ?? null);
       return (
