@@ -66,6 +66,8 @@ export async function startInstance(
     scheme?: "http" | "https";
     /** The CA to trust when the instance serves HTTPS. */
     caFile?: string;
+    /** Extra environment variables, merged over cleanEnv(). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Instance> {
   const cwd = options.cwd ?? tempDir();
@@ -75,7 +77,7 @@ export async function startInstance(
   const args = options.args ?? ["--data", dataDir, "--listen", `127.0.0.1:${port}`, "--url", `${scheme}://127.0.0.1:${port}`];
   const proc = Bun.spawn([...(options.command ?? ["bun", mainScript]), ...args], {
     cwd,
-    env: cleanEnv(),
+    env: { ...cleanEnv(), ...options.env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
