@@ -73,6 +73,7 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
   const media = checkMedia(db, author.id, mediaIds, problems);
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
 
+  await resolveUnknownMentions(deps, status);
   const rendered = render(deps, status);
   const id = newId();
   const row = db.transaction((tx) => {
@@ -230,6 +231,15 @@ function render(deps: CoreDeps, status: string): Rendered {
     mentioned: [...new Set([...found.values()].map((a) => a.id))],
     tags: [...tagMap].slice(0, 30).map(([name, display]) => ({ name, display })),
   };
+}
+
+/** Mentions of remote people this instance has not met yet are looked up on their servers. */
+async function resolveUnknownMentions(deps: CoreDeps, status: string): Promise<void> {
+  if (!deps.resolver) return;
+  const unknown = parseText(status)
+    .mentions.filter((m) => m.domain && m.domain.toLowerCase() !== deps.baseUrl.host.toLowerCase() && !findMentioned(deps, m))
+    .slice(0, 10);
+  await Promise.all(unknown.map((m) => deps.resolver?.resolveAccount(`${m.username}@${m.domain}`)));
 }
 
 function findMentioned({ db, baseUrl }: CoreDeps, m: MentionToken): { id: string; url: string } | undefined {

@@ -10,7 +10,7 @@ import { sessionPlugin } from "./session.ts";
 
 export interface WebDeps extends CoreDeps {
   secret: string;
-  resolver: Resolver;
+  resolver: Resolver; // required on the web: mentions and search reach other servers
   media: MediaStore;
   limits: { login: RateLimiter; signup: RateLimiter };
 }

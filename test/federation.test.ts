@@ -1,0 +1,180 @@
+// Federation between real servers over TLS: two Skein instances and an independent Fedify peer.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+import type { WebClient } from "./helpers/client.ts";
+import { type LabInstance, type LabWithPeer, startLab, stopLab } from "./helpers/lab.ts";
+
+setDefaultTimeout(120_000);
+
+let lab: LabWithPeer;
+let one: LabInstance;
+let two: LabInstance;
+
+beforeAll(async () => {
+  lab = await startLab({ instances: 2, peer: true });
+  [one, two] = [lab.instance(0), lab.instance(1)];
+});
+afterAll(() => stopLab());
+
+const text = async (browser: WebClient, path: string) => (await browser.get(path)).text();
+
+/** Polls a page until it contains (or no longer contains) a text: deliveries are asynchronous. */
+async function eventually(browser: WebClient, path: string, needle: string, present = true, ms = 10_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const page = await text(browser, path);
+    if (page.includes(needle) === present) return page;
+    if (Date.now() > deadline) throw new Error(`${path} ${present ? "never showed" : "still shows"} "${needle}"`);
+    await Bun.sleep(100);
+  }
+}
+
+/** Finds a remote account through search and follows it, as a member would. */
+async function follow(browser: WebClient, handle: string): Promise<string> {
+  await text(browser, `/search?q=${encodeURIComponent(`@${handle}`)}`);
+  const profile = await text(browser, `/@${handle}`);
+  const id = /action="\/accounts\/([^/]+)\/follow"/.exec(profile)?.[1];
+  if (!id) throw new Error(`no Follow button on /@${handle}`);
+  await browser.post(`/accounts/${id}/follow`, {});
+  return id;
+}
+
+const postIdWith = (page: string, words: string) =>
+  [...page.matchAll(/<article class="post" id="post-([^"]+)"[^>]*>([^]*?)<\/article>/g)].find((m) => m[2]?.includes(words))?.[1];
+
+test("Skein to Skein: follow, the four visibilities, like, reply, edit, delete, profile update", () =>
+  lab.explain(async () => {
+    await one.createUser("alice");
+    await two.createUser("bob");
+    await two.createUser("carol");
+    const alice = await one.login("alice");
+    const bob = await two.login("bob");
+    const carol = await two.login("carol");
+
+    await follow(bob, one.handle("alice"));
+    await eventually(bob, `/@${one.handle("alice")}`, "Unfollow");
+    await eventually(alice, "/notifications", "followed you");
+
+    for (const [visibility, words] of [["public", "a public hello"], ["unlisted", "an unlisted hello"], ["private", "a followers-only hello"]]) {
+      await alice.post("/statuses", { status: words as string, visibility: visibility as string });
+    }
+    await alice.post("/statuses", { status: `@${two.handle("carol")} a direct word for carol`, visibility: "direct" });
+    const home = await eventually(bob, "/", "a followers-only hello");
+    expect(home).toContain("a public hello");
+    expect(home).toContain("an unlisted hello");
+    expect(home).not.toContain("a direct word for carol");
+    // carol does not follow alice: she gets only what is addressed to her.
+    await eventually(carol, "/notifications", "mentioned you");
+    const carolSearch = await text(carol, "/search?q=hello");
+    expect(carolSearch).not.toContain("followers-only");
+    // Instance two's federated timeline lists alice's public post, not the unlisted one.
+    const federated = await text(carol, "/public");
+    expect(federated).toContain("a public hello");
+    expect(federated).not.toContain("an unlisted hello");
+
+    const remoteId = postIdWith(home, "a public hello");
+    expect(remoteId).toBeDefined();
+    await bob.post(`/statuses/${remoteId}/favourite`, {});
+    await bob.post("/statuses", { status: `@${one.handle("alice")} lovely`, in_reply_to_id: remoteId ?? "" });
+    await eventually(alice, "/notifications", "liked your post");
+    await eventually(alice, "/notifications", "mentioned you");
+    const aliceHome = await text(alice, "/");
+    const localId = postIdWith(aliceHome, "a public hello");
+    await eventually(alice, `/@alice/${localId}`, "lovely");
+
+    await alice.post(`/statuses/${localId}/edit`, { status: "a public hello, edited" });
+    await eventually(bob, "/", "a public hello, edited");
+    await alice.post(`/statuses/${localId}/delete`, {});
+    await eventually(bob, "/", "a public hello, edited", false);
+
+    const form = new FormData();
+    form.set("_csrf", await alice.csrf());
+    form.set("display_name", "Alice Liddell");
+    await alice.request("/settings/profile", { method: "POST", body: form });
+    await eventually(bob, `/@${one.handle("alice")}`, "Alice Liddell");
+  }));
+
+test("a locked account's remote follower waits until the request is accepted", () =>
+  lab.explain(async () => {
+    await one.createUser("locked");
+    await two.createUser("dave");
+    new Database(join(one.dataDir, "skein.db")).run("UPDATE accounts SET locked = 1 WHERE username = 'locked'");
+    const owner = await one.login("locked");
+    const dave = await two.login("dave");
+    await follow(dave, one.handle("locked"));
+    await eventually(dave, `/@${one.handle("locked")}`, "Cancel follow request");
+    const requests = await eventually(owner, "/follow_requests", "@dave@");
+    const id = /action="\/accounts\/([^/]+)\/authorize"/.exec(requests)?.[1];
+    await owner.post(`/accounts/${id}/authorize`, {});
+    await eventually(dave, `/@${one.handle("locked")}`, "Unfollow");
+  }));
+
+test("Skein and an independent Fedify server: follows, deliveries and interactions both ways", () =>
+  lab.explain(async () => {
+    const { peer } = lab;
+    await one.createUser("erin");
+    const erin = await one.login("erin");
+    const pat = await peer.createActor("pat", { name: "Pat Peer" });
+
+    // The peer follows erin; Skein accepts, and signs with draft-cavage first.
+    await peer.follow(pat, `acct:${one.handle("erin")}`);
+    const accept = await peer.waitFor({ type: "Accept" });
+    expect(accept.signature).toBe("draft-cavage");
+    await erin.post("/statuses", { status: "hello peer #fedi", visibility: "public" });
+    const create = await peer.waitFor((a) => a.type === "Create" && JSON.stringify(a.json).includes("hello peer"));
+    expect(JSON.stringify(create.json)).toContain("https://www.w3.org/ns/activitystreams#Public");
+    await erin.post("/statuses", { status: "only for my followers", visibility: "private" });
+    await peer.waitFor((a) => a.type === "Create" && JSON.stringify(a.json).includes("only for my followers"));
+
+    // erin follows pat; pat's posts reach erin's home, sanitized.
+    await follow(erin, `pat@${peer.host}`);
+    await eventually(erin, `/@pat@${peer.host}`, "Unfollow");
+    await peer.post(pat, { content: '<p>from the peer <script>alert(1)</script><b onclick="x()">bold</b></p>', visibility: "public" });
+    const home = await eventually(erin, "/", "from the peer");
+    expect(home).not.toContain("<script>alert(1)");
+    expect(home).not.toContain("onclick");
+
+    // A mention, a like, a boost and an undo from the peer.
+    await peer.post(pat, { text: "are you there?", mentions: [one.handle("erin")], visibility: "public" });
+    await eventually(erin, "/notifications", "mentioned you");
+    const post = await text(erin, "/");
+    const erinPostUrl = `${one.url}/@erin/${postIdWith(post, "hello peer")}`;
+    const like = await peer.like(pat, erinPostUrl);
+    await eventually(erin, "/notifications", "liked your post");
+    await peer.undo(pat, like.id ?? "");
+    await eventually(erin, "/notifications", "liked your post", false);
+    await peer.boost(pat, erinPostUrl);
+    await eventually(erin, "/notifications", "boosted your post");
+
+    // A profile update, a delete, a report and a block.
+    await peer.updateProfile(pat, { name: "Pat Renamed" });
+    await eventually(erin, `/@pat@${peer.host}`, "Pat Renamed");
+    const doomed = await peer.post(pat, { text: "soon gone", visibility: "public" });
+    await eventually(erin, "/", "soon gone");
+    await peer.delete(pat, doomed.note);
+    await eventually(erin, "/", "soon gone", false);
+    await peer.flag(pat, `${one.url}/@erin`, { content: "spam, I think" });
+    const db = new Database(join(one.dataDir, "skein.db"), { readonly: true });
+    for (let i = 0; i < 100 && !db.query("SELECT 1 FROM reports WHERE comment = 'spam, I think'").get(); i++) await Bun.sleep(100);
+    expect(db.query("SELECT reporter_domain FROM reports").get()).toEqual({ reporter_domain: peer.host });
+    await peer.block(pat, `${one.url}/@erin`);
+    await eventually(erin, `/@pat@${peer.host}`, "This account has blocked you.");
+  }));
+
+test("an unsigned or forged delivery is refused and stores nothing", () =>
+  lab.explain(async () => {
+    const before = await (await one.fetch("/nodeinfo/2.1")).json();
+    const forged = {
+      "@context": "https://www.w3.org/ns/activitystreams",
+      id: `${lab.peer.url}/forged/1`,
+      type: "Create",
+      actor: `${lab.peer.url}/users/pat`,
+      object: { id: `${lab.peer.url}/forged/note`, type: "Note", attributedTo: `${lab.peer.url}/users/pat`, content: "forged", to: ["https://www.w3.org/ns/activitystreams#Public"] },
+    };
+    const res = await one.fetch("/inbox", { method: "POST", body: JSON.stringify(forged), headers: { "content-type": "application/activity+json" } });
+    expect(res.status).toBe(401);
+    const db = new Database(join(one.dataDir, "skein.db"), { readonly: true });
+    expect(db.query("SELECT count(*) AS n FROM posts WHERE content_html LIKE '%forged%'").get()).toEqual({ n: 0 });
+    expect(await (await one.fetch("/nodeinfo/2.1")).json()).toEqual(before);
+  }));
