@@ -16,8 +16,19 @@ import { remoteText } from "./sanitize.ts";
 const logger = getLogger(["skein", "federation", "inbox"]);
 
 
-/** The sender as an account of ours, stored or refreshed from the activity's actor. */
-async function sender(ctx: InboxContext<void>, deps: CoreDeps, activity: { getActor(o?: object): Promise<Actor | null> }): Promise<AccountRow | null> {
+const FRESH_MS = 24 * 3600_000;
+
+/**
+ * The sender as an account of ours: from the database while fresh (a day), else fetched and
+ * stored again. Fedify has checked that the signature belongs to this actor.
+ */
+async function sender(
+  ctx: InboxContext<void>,
+  deps: CoreDeps,
+  activity: { actorId: URL | null; getActor(o?: object): Promise<Actor | null> },
+): Promise<AccountRow | null> {
+  const known = activity.actorId ? findAccountByUri(deps.db, activity.actorId.href) : undefined;
+  if (known?.fetchedAt && Date.now() - known.fetchedAt.getTime() < FRESH_MS) return known;
   const actor = await activity.getActor({ documentLoader: ctx.documentLoader }).catch(() => null);
   if (!actor || !isActor(actor)) return null;
   return persistActor(ctx, deps.db, actor);

@@ -5,6 +5,7 @@ import { SqliteKvStore } from "../../src/federation/kv.ts";
 import { SqliteMessageQueue } from "../../src/federation/queue.ts";
 import { tempDatabase, tempDir } from "../helpers/db.ts";
 import { freePort, repoRoot } from "../helpers/instance.ts";
+import { federationBench } from "./federation.ts";
 import { timelineBench } from "./timeline.ts";
 
 const binary = join(repoRoot, "dist/skein");
@@ -86,3 +87,4 @@ async function queue(count: number) {
 await startup(Number(process.env.RUNS ?? 5));
 await queue(Number(process.env.OPS ?? 5000));
 await timelineBench();
+await federationBench();
