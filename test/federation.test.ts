@@ -178,3 +178,12 @@ test("an unsigned or forged delivery is refused and stores nothing", () =>
     expect(db.query("SELECT count(*) AS n FROM posts WHERE content_html LIKE '%forged%'").get()).toEqual({ n: 0 });
     expect(await (await one.fetch("/nodeinfo/2.1")).json()).toEqual(before);
   }));
+
+test("host-meta points at WebFinger; an activity over 1 MB is refused with 413", () =>
+  lab.explain(async () => {
+    const hostMeta = await one.fetch("/.well-known/host-meta");
+    expect(hostMeta.headers.get("content-type")).toStartWith("application/xrd+xml");
+    expect(await hostMeta.text()).toContain(`template="${one.url}/.well-known/webfinger?resource={uri}"`);
+    const big = await one.fetch("/inbox", { method: "POST", body: "x".repeat(2 * 1024 * 1024), headers: { "content-type": "application/activity+json" } });
+    expect(big.status).toBe(413);
+  }));

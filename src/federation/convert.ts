@@ -12,6 +12,7 @@ import {
   type Object as AsObject,
   PropertyValue,
   PUBLIC_COLLECTION,
+  Question,
   Service,
 } from "@fedify/vocab";
 import type { RemoteAccountData, RemotePostData } from "../core/remote.ts";
@@ -117,6 +118,7 @@ export async function postFromAs(
   }
   let content = sanitizeRemoteHtml(object.content?.toString() ?? "");
   const url = href(object.url as URL | Link | null) ?? object.id?.href ?? null;
+  if (object instanceof Question) content += await pollOptions(ctx, object);
   if (!(object instanceof Note) && url) {
     // Articles, videos and the like: their title and a way to the original.
     const title = remoteText(object.name?.toString(), 300);
@@ -141,6 +143,18 @@ export async function postFromAs(
     createdAt: published,
     editedAt: object.updated ? new Date(object.updated.epochMilliseconds) : null,
   };
+}
+
+/** A poll's options as a list (voting happens on its server, through the link to the original). */
+async function pollOptions(ctx: Context<void>, question: Question): Promise<string> {
+  const names: string[] = [];
+  for (const list of [question.getExclusiveOptions({ documentLoader: ctx.documentLoader }), question.getInclusiveOptions({ documentLoader: ctx.documentLoader })]) {
+    for await (const option of list) {
+      const name = remoteText(option.name?.toString(), 200);
+      if (name && names.length < 20) names.push(name);
+    }
+  }
+  return names.length > 0 ? `<ul>${names.map((n) => `<li>${Bun.escapeHTML(n)}</li>`).join("")}</ul>` : "";
 }
 
 /** A remote actor in our shape; names and labels are text, the bio sanitized HTML. */
