@@ -1,4 +1,4 @@
-import { createFederation, type Federation } from "@fedify/fedify";
+import { createExponentialBackoffPolicy, createFederation, type Federation } from "@fedify/fedify";
 import { Create, Endpoints, Image, Note, Person, PropertyValue, Service } from "@fedify/vocab";
 import { and, count, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
 import { countLocalUsers, findLocalAccount } from "../core/accounts.ts";
@@ -43,6 +43,8 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     userAgent: { software: `Skein/${VERSION}`, url: config.url },
     // Many servers verify only draft-cavage and answer 202 to what they could not read.
     firstKnock: "draft-cavage-http-signatures-12",
+    // Retries for about a day: 10 s, 20 s, 40 s … doubling up to 6 h between tries, 14 tries.
+    outboxRetryPolicy: createExponentialBackoffPolicy({ initialDelay: { seconds: 10 }, maxDelay: { hours: 6 }, maxAttempts: 14 }),
     // The queue is started by the server, after migrations, and stopped with it.
     manuallyStartQueue: true,
   });
