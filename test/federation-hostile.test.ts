@@ -1,0 +1,110 @@
+// What a broken or hostile server might send: each is refused or ignored, and nothing is stored.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+import { tempDir } from "./helpers/db.ts";
+import { freePort, type Instance, runCli, startInstance } from "./helpers/instance.ts";
+import { startSenders } from "./helpers/sender.ts";
+
+setDefaultTimeout(60_000);
+
+let skein: Instance;
+let url: string;
+let db: Database;
+let senders: Awaited<ReturnType<typeof startSenders>>;
+const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
+
+beforeAll(async () => {
+  const cwd = tempDir();
+  const data = join(cwd, "data");
+  await runCli(["user", "create", "alice", "--email", "a@example.com", "--role", "owner", "--data", data], { cwd, stdin: "correct horse battery\n" });
+  const port = freePort();
+  url = `http://127.0.0.1:${port}`;
+  skein = await startInstance({ cwd, port, args: ["--data", data, "--listen", `127.0.0.1:${port}`, "--url", url, "--allow-private-addresses"] });
+  db = new Database(join(data, "skein.db"), { readonly: true });
+  senders = await startSenders(["mallory", "trent"]);
+});
+afterAll(async () => {
+  senders?.stop();
+  await skein?.stop();
+});
+
+const note = (id: string, attributedTo: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  type: "Note",
+  attributedTo,
+  content: "<p>hostile</p>",
+  to: [PUBLIC],
+  published: new Date().toISOString(),
+  ...extra,
+});
+const create = (actor: string, object: unknown, id = `${actor}/activities/${crypto.randomUUID()}`) => ({
+  "@context": "https://www.w3.org/ns/activitystreams",
+  id,
+  type: "Create",
+  actor,
+  to: [PUBLIC],
+  object,
+});
+const count = (sql: string) => (db.query(sql).get() as { n: number }).n;
+const settle = () => Bun.sleep(600); // inbound work runs on the queue
+
+test("a signature by another actor's key is refused (401)", async () => {
+  const res = await senders.deliver(`${url}/inbox`, create(senders.actorId("trent"), note(`${senders.base}/n/1`, senders.actorId("trent"))), "mallory");
+  expect(res.status).toBe(401);
+});
+
+test("a Date an hour and more away is refused", async () => {
+  const old = new Date(Date.now() - 2 * 3600_000);
+  const res = await senders.deliver(`${url}/inbox`, create(senders.actorId("mallory"), note(`${senders.base}/n/2`, senders.actorId("mallory"))), "mallory", { date: old });
+  expect(res.status).toBe(401);
+});
+
+test("malformed JSON gets a 4xx", async () => {
+  const res = await senders.deliver(`${url}/inbox`, null, "mallory", { rawBody: "{ this is not json" });
+  expect(res.status).toBeGreaterThanOrEqual(400);
+  expect(res.status).toBeLessThan(500);
+});
+
+test("a post claiming a local author, or hosted on another server than its actor, is not stored", async () => {
+  const mallory = senders.actorId("mallory");
+  const posts = count("SELECT count(*) AS n FROM posts");
+  // The object says alice wrote it.
+  await senders.deliver(`${url}/inbox`, create(mallory, note(`${senders.base}/n/3`, `${url}/@alice`)), "mallory");
+  // The object lives on another host than its sender.
+  await senders.deliver(`${url}/inbox`, create(mallory, note("https://elsewhere.example/n/4", mallory)), "mallory");
+  await settle();
+  expect(count("SELECT count(*) AS n FROM posts")).toBe(posts);
+});
+
+test("a genuine post from the same sender is stored, once, sanitized", async () => {
+  const mallory = senders.actorId("mallory");
+  const activity = create(mallory, note(`${senders.base}/n/5`, mallory, { content: "<p>fine<script>alert(1)</script></p>" }));
+  expect((await senders.deliver(`${url}/inbox`, activity, "mallory")).status).toBeLessThan(300);
+  expect((await senders.deliver(`${url}/inbox`, activity, "mallory")).status).toBeLessThan(300); // a resend
+  await settle();
+  expect(db.query("SELECT content_html FROM posts WHERE uri = ?").all(`${senders.base}/n/5`)).toEqual([{ content_html: "<p>fine</p>" }]);
+});
+
+test("an Announce of a followers-only post stores no boost; a Delete by someone else deletes nothing", async () => {
+  const mallory = senders.actorId("mallory");
+  const trent = senders.actorId("trent");
+  await senders.deliver(`${url}/inbox`, create(trent, note(`${senders.base}/n/6`, trent, { to: [`${trent}/followers`] })), "trent");
+  await settle();
+  const boosts = count("SELECT count(*) AS n FROM posts WHERE reblog_of_id IS NOT NULL");
+  await senders.deliver(`${url}/inbox`, { "@context": "https://www.w3.org/ns/activitystreams", id: `${mallory}/a/boost`, type: "Announce", actor: mallory, object: `${senders.base}/n/6`, to: [PUBLIC] }, "mallory");
+  await senders.deliver(`${url}/inbox`, { "@context": "https://www.w3.org/ns/activitystreams", id: `${mallory}/a/del`, type: "Delete", actor: mallory, object: `${senders.base}/n/6`, to: [PUBLIC] }, "mallory");
+  await settle();
+  expect(count("SELECT count(*) AS n FROM posts WHERE reblog_of_id IS NOT NULL")).toBe(boosts);
+  expect(count(`SELECT count(*) AS n FROM posts WHERE uri = '${senders.base}/n/6'`)).toBe(1);
+});
+
+test("a reply chain that loops is fetched a bounded number of times", async () => {
+  const trent = senders.actorId("trent");
+  // n/7 answers n/8 and n/8 answers n/7 (the server would serve them; ours answers 202 with no body).
+  const res = await senders.deliver(`${url}/inbox`, create(trent, note(`${senders.base}/n/7`, trent, { inReplyTo: `${senders.base}/n/8` })), "trent");
+  expect(res.status).toBeLessThan(300);
+  await settle();
+  expect(count(`SELECT count(*) AS n FROM posts WHERE uri = '${senders.base}/n/7'`)).toBe(1);
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
+});
