@@ -1,5 +1,5 @@
 import type { Context, Federation } from "@fedify/fedify";
-import { Accept, Announce, Block, Create, Delete, Follow, Like, type Recipient, Reject, Tombstone, Undo, Update } from "@fedify/vocab";
+import { Accept, Announce, Block, Create, Delete, Follow, Like, PUBLIC_COLLECTION, type Recipient, Reject, Tombstone, Undo, Update } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import { and, eq } from "drizzle-orm";
 import type { CoreDeps } from "../core/deps.ts";
@@ -88,66 +88,58 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       if (!author || author.domain || uri) return; // only local posts are ours to delete remotely
       const ctx = context();
       const id = new URL(`/@${author.username}/${postId}`, baseUrl);
-      const activity = new Delete({ id: new URL(`${id.href}#delete`), actor: ctx.getActorUri(author.username), to: new URL("https://www.w3.org/ns/activitystreams#Public"), object: new Tombstone({ id }) });
+      const activity = new Delete({ id: new URL(`${id.href}#delete`), actor: ctx.getActorUri(author.username), to: PUBLIC_COLLECTION, object: new Tombstone({ id }) });
       await ctx.sendActivity({ identifier: author.username }, "followers", activity, { preferSharedInbox: true });
     }),
   );
+  /** The Like a local member sends for a remote post; its Undo carries the same id. */
+  const likeOf = (ctx: Context<void>, username: string, postId: string, uri: string) => {
+    const me = ctx.getActorUri(username);
+    return new Like({ id: new URL(`${me.href}#likes/${postId}`), actor: me, object: new URL(uri) });
+  };
   events.on(
     "post.favourited",
     safely("Like", async ({ postId, accountId }) => {
       const { liker, target, post } = interaction(postId, accountId);
-      if (!liker || !target || !post) return;
+      if (!liker || !target || !post?.uri) return;
       const ctx = context();
-      await ctx.sendActivity({ identifier: liker.username }, target, new Like({ id: new URL(`${ctx.getActorUri(liker.username).href}#likes/${postId}`), actor: ctx.getActorUri(liker.username), object: new URL(post.uri ?? "") }));
+      await ctx.sendActivity({ identifier: liker.username }, target, likeOf(ctx, liker.username, postId, post.uri));
     }),
   );
   events.on(
     "post.unfavourited",
     safely("Undo(Like)", async ({ postId, accountId }) => {
       const { liker, target, post } = interaction(postId, accountId);
-      if (!liker || !target || !post) return;
+      if (!liker || !target || !post?.uri) return;
       const ctx = context();
-      const me = ctx.getActorUri(liker.username);
-      const like = new Like({ id: new URL(`${me.href}#likes/${postId}`), actor: me, object: new URL(post.uri ?? "") });
-      await ctx.sendActivity({ identifier: liker.username }, target, new Undo({ id: new URL(`${me.href}#likes/${postId}/undo/${Date.now()}`), actor: me, object: like }));
+      const like = likeOf(ctx, liker.username, postId, post.uri);
+      await ctx.sendActivity({ identifier: liker.username }, target, new Undo({ id: new URL(`${like.id?.href}/undo/${Date.now()}`), actor: like.actorId, object: like }));
     }),
   );
-  events.on(
-    "post.reblogged",
-    safely("Announce", async ({ postId, reblogId, accountId }) => {
-      const booster = account(accountId);
-      if (!booster || booster.domain) return;
-      const original = loadPostViews(db, baseUrl, [postId], accountId)[0];
-      if (!original) return;
-      const ctx = context();
-      const me = ctx.getActorUri(booster.username);
-      const announce = new Announce({
-        id: new URL(`/@${booster.username}/${reblogId}/activity`, baseUrl),
-        actor: me,
-        object: new URL(original.uri),
-        to: new URL("https://www.w3.org/ns/activitystreams#Public"),
-        cc: ctx.getFollowersUri(booster.username),
-        published: Temporal.Now.instant(),
-      });
-      await ctx.sendActivity({ identifier: booster.username }, "followers", announce, { preferSharedInbox: true });
-      const author = original.account.domain ? account(original.account.id) : undefined;
-      const r = author ? recipient(author) : null;
-      if (r) await ctx.sendActivity({ identifier: booster.username }, r, announce);
-    }),
-  );
-  events.on(
-    "post.unreblogged",
-    safely("Undo(Announce)", async ({ postId, reblogId, accountId }) => {
-      const booster = account(accountId);
-      if (!booster || booster.domain) return;
-      const original = loadPostViews(db, baseUrl, [postId], accountId)[0];
-      if (!original) return;
-      const ctx = context();
-      const me = ctx.getActorUri(booster.username);
-      const announce = new Announce({ id: new URL(`/@${booster.username}/${reblogId}/activity`, baseUrl), actor: me, object: new URL(original.uri) });
-      await ctx.sendActivity({ identifier: booster.username }, "followers", new Undo({ id: new URL(`${announce.id?.href}#undo`), actor: me, object: announce }), { preferSharedInbox: true });
-    }),
-  );
+
+  /** A local member's boost, sent to their followers and to the boosted post's author. */
+  const sendBoost = async (reblogId: string, postId: string, accountId: string, undo: boolean) => {
+    const booster = account(accountId);
+    const original = booster && !booster.domain ? loadPostViews(db, baseUrl, [postId], accountId)[0] : undefined;
+    if (!booster || !original) return;
+    const ctx = context();
+    const me = ctx.getActorUri(booster.username);
+    const announce = new Announce({
+      id: new URL(`/@${booster.username}/${reblogId}/activity`, baseUrl),
+      actor: me,
+      object: new URL(original.uri),
+      to: PUBLIC_COLLECTION,
+      cc: ctx.getFollowersUri(booster.username),
+      published: Temporal.Now.instant(),
+    });
+    const activity = undo ? new Undo({ id: new URL(`${announce.id?.href}#undo`), actor: me, object: announce }) : announce;
+    await ctx.sendActivity({ identifier: booster.username }, "followers", activity, { preferSharedInbox: true });
+    const author = original.account.domain ? account(original.account.id) : undefined;
+    const r = author ? recipient(author) : null;
+    if (r) await ctx.sendActivity({ identifier: booster.username }, r, activity);
+  };
+  events.on("post.reblogged", safely("Announce", ({ postId, reblogId, accountId }) => sendBoost(reblogId, postId, accountId, false)));
+  events.on("post.unreblogged", safely("Undo(Announce)", ({ postId, reblogId, accountId }) => sendBoost(reblogId, postId, accountId, true)));
   events.on(
     "follow.requested",
     safely("Follow", async ({ followId }) => {
