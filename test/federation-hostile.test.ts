@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
+import { WebClient } from "./helpers/client.ts";
 import { tempDir } from "./helpers/db.ts";
 import { freePort, type Instance, runCli, startInstance } from "./helpers/instance.ts";
 import { startSenders } from "./helpers/sender.ts";
@@ -107,4 +108,15 @@ test("a reply chain that loops is fetched a bounded number of times", async () =
   await settle();
   expect(count(`SELECT count(*) AS n FROM posts WHERE uri = '${senders.base}/n/7'`)).toBe(1);
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
+});
+
+test("an actor on a server that answers only signed fetches is found, signed by the instance actor", async () => {
+  const browser = new WebClient((r) => fetch(r), url);
+  await browser.login("alice", "correct horse battery");
+  const target = `${senders.base}/secure/users/trent`;
+  const page = await (await browser.get(`/search?q=${encodeURIComponent(target)}`)).text();
+  expect(page).toContain("@trent@");
+  expect(senders.signedFetches).toContain(`${url}/@skein`);
+  const actor = await fetch(`${url}/@skein`, { headers: { accept: "application/activity+json" } });
+  expect(((await actor.json()) as { type: string }).type).toBe("Application");
 });

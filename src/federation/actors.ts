@@ -3,6 +3,7 @@ import { type Actor, isActor } from "@fedify/vocab";
 import { type AccountRow, findAccountByUri, upsertRemoteAccount } from "../core/remote.ts";
 import type { Db } from "../db/open.ts";
 import { accountFromAs } from "./convert.ts";
+import { lookup } from "./lookup.ts";
 
 const STALE_MS = 24 * 3600_000;
 
@@ -17,7 +18,7 @@ export async function persistActor(ctx: Context<void>, db: Db, actor: Actor): Pr
 export async function resolveActor(ctx: Context<void>, db: Db, uri: URL): Promise<AccountRow | null> {
   const known = findAccountByUri(db, uri.href);
   if (known && known.fetchedAt && Date.now() - known.fetchedAt.getTime() < STALE_MS) return known;
-  const object = await ctx.lookupObject(uri).catch(() => null);
+  const object = await lookup(ctx, uri);
   if (!isActor(object)) return known ?? null;
   return (await persistActor(ctx, db, object)) ?? known ?? null;
 }

@@ -1,5 +1,5 @@
-import { createExponentialBackoffPolicy, createFederation, type Federation } from "@fedify/fedify";
-import { Create, Endpoints, Image, Note, Person, PropertyValue, Service } from "@fedify/vocab";
+import { createExponentialBackoffPolicy, createFederation, type Federation, type RequestContext } from "@fedify/fedify";
+import { Application, Create, Endpoints, Image, Note, Person, PropertyValue, Service } from "@fedify/vocab";
 import { and, count, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
 import { countLocalUsers, findLocalAccount } from "../core/accounts.ts";
 import type { CoreDeps } from "../core/deps.ts";
@@ -15,7 +15,8 @@ import { accounts, follows, mentions, posts } from "../db/schema.ts";
 import { VERSION } from "../version.ts";
 import { postToAs } from "./convert.ts";
 import { registerInbox } from "./inbox.ts";
-import { actorKeyPairs } from "./keys.ts";
+import { actorKeyPairs, instanceKeyPairs } from "./keys.ts";
+import { INSTANCE_ACTOR } from "./lookup.ts";
 import { SqliteKvStore } from "./kv.ts";
 import { registerOutbox, remoteFollowers } from "./outbox.ts";
 import type { SqliteMessageQueue } from "./queue.ts";
@@ -26,6 +27,21 @@ export interface FederationDeps extends CoreDeps {
 }
 
 const PAGE = 20;
+
+/** The instance's own actor: it signs the fetches the instance makes on its own behalf (lookup.ts). */
+async function instanceActor(ctx: RequestContext<void>) {
+  const keys = await ctx.getActorKeyPairs(INSTANCE_ACTOR);
+  return new Application({
+    id: ctx.getActorUri(INSTANCE_ACTOR),
+    preferredUsername: ctx.host,
+    name: ctx.host,
+    inbox: ctx.getInboxUri(INSTANCE_ACTOR),
+    endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+    manuallyApprovesFollowers: true,
+    publicKey: keys[0]?.cryptographicKey,
+    assertionMethods: keys.map((k) => k.multikey),
+  });
+}
 
 /**
  * The Fedify federation: WebFinger, NodeInfo, actors, their collections, posts as Notes, the
@@ -55,6 +71,7 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
 
   federation
     .setActorDispatcher("/@{identifier}", async (ctx, identifier) => {
+      if (identifier === INSTANCE_ACTOR) return instanceActor(ctx);
       const account = local(identifier);
       if (!account) return null;
       const keys = await ctx.getActorKeyPairs(identifier);
@@ -86,6 +103,7 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     })
     .mapHandle((_ctx, username) => findLocalAccount(db, username)?.username ?? null)
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
+      if (identifier === INSTANCE_ACTOR) return instanceKeyPairs(db);
       const account = findLocalAccount(db, identifier);
       return account ? actorKeyPairs(db, account.id) : [];
     });

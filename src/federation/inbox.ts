@@ -10,6 +10,7 @@ import { type AccountRow, deleteRemoteAccount, deleteRemotePost, findAccountByUr
 import { fileReport } from "../core/reports.ts";
 import { follows, posts } from "../db/schema.ts";
 import { persistActor } from "./actors.ts";
+import { lookup } from "./lookup.ts";
 import { authorOf, fetchAncestors, isPostLike, storePostObject } from "./remote-posts.ts";
 import { remoteText } from "./sanitize.ts";
 
@@ -135,7 +136,7 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps) {
       // An account moved: its local followers follow the new one, if it names the old as an alias.
       const old = await sender(ctx, deps, move);
       if (!old || move.objectId?.href !== old.uri || !move.targetId) return;
-      const target = await ctx.lookupObject(move.targetId).catch(() => null);
+      const target = await lookup(ctx, move.targetId);
       if (!isActor(target) || !target.aliasIds.some((a) => a.href === old.uri)) return;
       const moved = await persistActor(ctx, db, target);
       if (!moved) return;

@@ -2,6 +2,7 @@ import { exportJwk, generateCryptoKeyPair, importJwk } from "@fedify/fedify";
 import { eq } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
+import { getInternal, setInternal } from "../core/instance.ts";
 import { actorKeys, keyAlgorithms } from "../db/schema.ts";
 
 type Jwk = Parameters<typeof importJwk>[0];
@@ -35,5 +36,16 @@ export async function actorKeyPairs(db: Db, accountId: string): Promise<CryptoKe
     if (inserted.length === 0) return actorKeyPairs(db, accountId);
     pairs.push(pair);
   }
+  return pairs;
+}
+
+/** The instance actor's key pairs, kept beside the instance settings (it has no account row). */
+export async function instanceKeyPairs(db: Db): Promise<CryptoKeyPair[]> {
+  const stored = getInternal(db, "instance_actor_keys") as { publicKey: Jwk; privateKey: Jwk }[] | undefined;
+  if (stored) {
+    return Promise.all(stored.map(async (k) => ({ publicKey: await importJwk(k.publicKey, "public"), privateKey: await importJwk(k.privateKey, "private") })));
+  }
+  const pairs = await Promise.all(keyAlgorithms.map((algorithm) => generateCryptoKeyPair(algorithm)));
+  setInternal(db, "instance_actor_keys", await Promise.all(pairs.map(async (p) => ({ publicKey: await exportJwk(p.publicKey), privateKey: await exportJwk(p.privateKey) }))));
   return pairs;
 }

@@ -4,6 +4,7 @@ import type { CoreDeps } from "../core/deps.ts";
 import { type AccountRow, findPostByUri, localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
 import { persistActor } from "./actors.ts";
 import { postFromAs } from "./convert.ts";
+import { lookup } from "./lookup.ts";
 
 const postTypes = [Note, Article, Page, Question, Video];
 
@@ -27,7 +28,7 @@ export async function storePostObject(ctx: Context<void>, deps: CoreDeps, object
 export async function fetchPost(ctx: Context<void>, deps: CoreDeps, url: string) {
   const known = findPostByUri(deps.db, deps.baseUrl, url);
   if (known) return known;
-  const object = await ctx.lookupObject(url).catch(() => null);
+  const object = await lookup(ctx, url);
   if (!isPostLike(object)) return undefined;
   const author = await authorOf(ctx, deps, object);
   if (!author) return undefined;

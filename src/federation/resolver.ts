@@ -5,6 +5,7 @@ import type { CoreDeps } from "../core/deps.ts";
 import { localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
 import type { Resolver } from "../core/resolver.ts";
 import { persistActor } from "./actors.ts";
+import { lookup } from "./lookup.ts";
 import { postFromAs } from "./convert.ts";
 import { fetchPost, isPostLike } from "./remote-posts.ts";
 
@@ -40,7 +41,7 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
       const ctx = context();
       const deadline = AbortSignal.timeout(5000);
       try {
-        const object = await ctx.lookupObject(postUri, { signal: deadline });
+        const object = await lookup(ctx, postUri);
         if (!isPostLike(object)) return;
         const replies = await object.getReplies({ documentLoader: ctx.documentLoader });
         if (!replies) return;
@@ -59,7 +60,7 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
       const q = query.trim().replace(/^@/, "");
       const target = /^https?:\/\//.test(q) ? q : `acct:${q}`;
       try {
-        const object = await ctx.lookupObject(target);
+        const object = await lookup(ctx, target);
         if (!isActor(object)) return null;
         const account = await persistActor(ctx, deps.db, object);
         if (!account) return null;

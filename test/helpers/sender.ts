@@ -1,5 +1,11 @@
-import { generateCryptoKeyPair, signRequest } from "@fedify/fedify";
+import { generateCryptoKeyPair, signRequest, verifyRequest } from "@fedify/fedify";
 import { freePort } from "./instance.ts";
+
+/** Fetches JSON-LD documents from loopback, which Fedify's default loader refuses. */
+async function loopbackLoader(url: string) {
+  const response = await fetch(url, { headers: { accept: "application/activity+json" } });
+  return { contextUrl: null, documentUrl: response.url, document: (await response.json()) as unknown };
+}
 
 /**
  * Remote actors served from the test process over plain HTTP on loopback (Skein runs with
@@ -26,13 +32,25 @@ export async function startSenders(names: string[]) {
       publicKey: { id: `${base}/users/${name}#main-key`, owner: `${base}/users/${name}`, publicKeyPem: pem },
     });
   }
+  const signedFetches: string[] = [];
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port,
-    fetch(request) {
-      const name = /^\/users\/([^/]+)$/.exec(new URL(request.url).pathname)?.[1];
+    async fetch(request) {
+      const path = new URL(request.url).pathname;
+      // /secure/users/NAME answers only requests whose HTTP signature verifies (secure mode).
+      const secure = path.startsWith("/secure/");
+      const name = /^\/(?:secure\/)?users\/([^/]+)$/.exec(path)?.[1];
       const actor = name ? actors.get(name) : undefined;
-      return actor ? Response.json(actor, { headers: { "content-type": "application/activity+json" } }) : new Response("", { status: 202 });
+      if (!actor) return new Response("", { status: 202 });
+      if (secure) {
+        const key = await verifyRequest(request, { documentLoader: loopbackLoader });
+        if (!key) return new Response("signature required", { status: 401 });
+        signedFetches.push(key.ownerId?.href ?? key.id?.href ?? "");
+        const id = `${base}${path}`;
+        return Response.json({ ...actor, id, publicKey: { ...(actor.publicKey as object), owner: id, id: `${id}#main-key` } }, { headers: { "content-type": "application/activity+json" } });
+      }
+      return Response.json(actor, { headers: { "content-type": "application/activity+json" } });
     },
   });
   return {
@@ -48,6 +66,8 @@ export async function startSenders(names: string[]) {
       const signed = await signRequest(request, pair.privateKey, new URL(`${base}/users/${signer}#main-key`), { spec: "draft-cavage-http-signatures-12", currentTime: options.date ? Temporal.Instant.fromEpochMilliseconds(options.date.getTime()) : undefined });
       return fetch(signed);
     },
+    /** Key owners of the signed fetches the secure paths answered. */
+    signedFetches,
     stop: () => server.stop(true),
   };
 }
