@@ -116,6 +116,13 @@ export async function postFromAs(
     if (!url || !/^https?:/.test(url)) continue;
     attachments.push({ url, mime: a.mediaType ?? "image/jpeg", description: remoteText(a.name?.toString(), 1500), width: a.width ?? null, height: a.height ?? null, blurhash: null });
   }
+  // A bare Image (Pixelfed and others) is a post of that one picture.
+  if (object instanceof Image) {
+    const own = href(object.url as URL | Link | null);
+    if (own && /^https?:/.test(own)) {
+      attachments.push({ url: own, mime: object.mediaType ?? "image/jpeg", description: remoteText(object.name?.toString(), 1500), width: object.width ?? null, height: object.height ?? null, blurhash: null });
+    }
+  }
   let content = sanitizeRemoteHtml(object.content?.toString() ?? "");
   const url = href(object.url as URL | Link | null) ?? object.id?.href ?? null;
   if (object instanceof Question) content += await pollOptions(ctx, object);

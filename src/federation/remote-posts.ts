@@ -1,12 +1,12 @@
 import type { Context } from "@fedify/fedify";
-import { Article, isActor, Note, type Object as AsObject, Page, Question, Video } from "@fedify/vocab";
+import { Article, Image, isActor, Note, type Object as AsObject, Page, Question, Video } from "@fedify/vocab";
 import type { CoreDeps } from "../core/deps.ts";
 import { type AccountRow, findPostByUri, localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
 import { persistActor } from "./actors.ts";
 import { postFromAs } from "./convert.ts";
 import { lookup } from "./lookup.ts";
 
-const postTypes = [Note, Article, Page, Question, Video];
+const postTypes = [Note, Article, Page, Question, Video, Image];
 
 /** Notes, and the kinds we show as a post with a link to the original. */
 export const isPostLike = (o: unknown): o is AsObject => postTypes.some((t) => o instanceof t);
