@@ -120,3 +120,20 @@ test("an actor on a server that answers only signed fetches is found, signed by 
   const actor = await fetch(`${url}/@skein`, { headers: { accept: "application/activity+json" } });
   expect(((await actor.json()) as { type: string }).type).toBe("Application");
 });
+
+test("in secure mode, actors and posts answer only signed requests; the instance actor stays open", async () => {
+  const writable = new Database(db.filename);
+  writable.run("INSERT INTO instance_settings (key, value) VALUES ('secureMode', 'true')");
+  try {
+    const as = { headers: { accept: "application/activity+json" } };
+    expect((await fetch(`${url}/@alice`, as)).status).toBe(401);
+    expect((await fetch(`${url}/@skein`, as)).status).toBe(200);
+    // A signed GET from a remote actor reads the profile.
+    const signed = await senders.signedGet(`${url}/@alice`, "mallory");
+    expect(signed.status).toBe(200);
+    // People still see the HTML page.
+    expect((await fetch(`${url}/@alice`, { headers: { accept: "text/html" } })).status).toBe(200);
+  } finally {
+    writable.run("DELETE FROM instance_settings WHERE key = 'secureMode'");
+  }
+});

@@ -87,6 +87,13 @@ export function InstanceSettingsPage({ ctx, values, errors = {}, saved }: { ctx:
           </select>
         </div>
         <Field name="max_post_length" label="Longest post, in characters" type="number" value={String(values.maxPostLength)} error={errors.max_post_length} />
+        <div class="check">
+          <input type="checkbox" id="secure_mode" name="secure_mode" value="1" checked={values.secureMode} aria-describedby="secure_mode-hint" />
+          <label for="secure_mode">Secure mode (authorized fetch)</label>
+          <p class="hint" id="secure_mode-hint">
+            Other servers must sign their requests to read profiles and posts. Stricter; a few older servers then see nothing.
+          </p>
+        </div>
         <button type="submit">Save settings</button>
       </form>
     </Layout>

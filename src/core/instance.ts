@@ -11,6 +11,8 @@ export interface InstanceSettings {
   description: string;
   registrationMode: (typeof registrationModes)[number];
   maxPostLength: number;
+  /** Authorized fetch: other servers must sign their requests to read actors and posts. */
+  secureMode: boolean;
 }
 
 const defaults: InstanceSettings = {
@@ -18,6 +20,7 @@ const defaults: InstanceSettings = {
   description: "A small, friendly corner of the fediverse.",
   registrationMode: "approval",
   maxPostLength: 500,
+  secureMode: false,
 };
 
 export function getSettings(db: Db): InstanceSettings {
@@ -79,5 +82,5 @@ export function saveSettings(db: Db, input: InstanceSettings): void {
     problems.max_post_length = "Choose a whole number from 100 to 10000.";
   }
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
-  updateSettings(db, { name, description, registrationMode: input.registrationMode, maxPostLength: input.maxPostLength });
+  updateSettings(db, { name, description, registrationMode: input.registrationMode, maxPostLength: input.maxPostLength, secureMode: Boolean(input.secureMode) });
 }

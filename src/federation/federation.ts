@@ -102,6 +102,9 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
       return account.bot ? new Service(values) : new Person(values);
     })
     .mapHandle((_ctx, username) => findLocalAccount(db, username)?.username ?? null)
+    // In secure mode only signed requests read actors (the instance actor stays open: it is how
+    // other servers get the key to check our own signed fetches).
+    .authorize(async (ctx, identifier) => identifier === INSTANCE_ACTOR || !getSettings(db).secureMode || (await ctx.getSignedKeyOwner()) !== null)
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
       if (identifier === INSTANCE_ACTOR) return instanceKeyPairs(db);
       const account = findLocalAccount(db, identifier);
@@ -200,7 +203,8 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     })
     .authorize(async (ctx, values) => {
       const row = db.select().from(posts).where(eq(posts.id, values.id)).get();
-      if (!row || row.visibility === "public" || row.visibility === "unlisted") return true;
+      if (!row) return true;
+      if (row.visibility === "public" || row.visibility === "unlisted") return !getSettings(db).secureMode || (await ctx.getSignedKeyOwner()) !== null;
       const owner = await ctx.getSignedKeyOwner();
       const reader = owner?.id ? findAccountByUri(db, owner.id.href) : undefined;
       if (!reader) return false;

@@ -63,6 +63,7 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
           description: body.description ?? "",
           registrationMode: body.registration_mode,
           maxPostLength: Number(body.max_post_length),
+          secureMode: body.secure_mode === "1",
         };
         try {
           saveSettings(db, values);
@@ -80,6 +81,7 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
           description: t.Optional(t.String({ maxLength: 2000 })),
           registration_mode: t.UnionEnum(registrationModes),
           max_post_length: t.String({ maxLength: 10 }),
+          secure_mode: t.Optional(t.String({ maxLength: 5 })),
         }),
       },
     );

@@ -66,6 +66,13 @@ export async function startSenders(names: string[]) {
       const signed = await signRequest(request, pair.privateKey, new URL(`${base}/users/${signer}#main-key`), { spec: "draft-cavage-http-signatures-12", currentTime: options.date ? Temporal.Instant.fromEpochMilliseconds(options.date.getTime()) : undefined });
       return fetch(signed);
     },
+    /** A GET signed with `signer`'s key, as servers in secure mode require. */
+    async signedGet(url: string, signer: string) {
+      const pair = keys.get(signer);
+      if (!pair) throw new Error(`no sender ${signer}`);
+      const request = new Request(url, { headers: { accept: "application/activity+json" } });
+      return fetch(await signRequest(request, pair.privateKey, new URL(`${base}/users/${signer}#main-key`), { spec: "draft-cavage-http-signatures-12" }));
+    },
     /** Key owners of the signed fetches the secure paths answered. */
     signedFetches,
     stop: () => server.stop(true),
