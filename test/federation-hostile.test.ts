@@ -137,3 +137,4 @@ test("in secure mode, actors and posts answer only signed requests; the instance
     writable.run("DELETE FROM instance_settings WHERE key = 'secureMode'");
   }
 });
+

@@ -17,7 +17,8 @@ export async function startSenders(names: string[]) {
   const base = `http://127.0.0.1:${port}`;
   const keys = new Map<string, CryptoKeyPair>();
   const actors = new Map<string, Record<string, unknown>>();
-  for (const name of names) {
+  /** Makes an actor's key pair and document. */
+  const makeActor = async (name: string) => {
     const pair = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
     const der = Buffer.from(await crypto.subtle.exportKey("spki", pair.publicKey)).toString("base64");
     const pem = `-----BEGIN PUBLIC KEY-----\n${der.match(/.{1,64}/g)?.join("\n")}\n-----END PUBLIC KEY-----\n`;
@@ -31,7 +32,8 @@ export async function startSenders(names: string[]) {
       followers: `${base}/users/${name}/followers`,
       publicKey: { id: `${base}/users/${name}#main-key`, owner: `${base}/users/${name}`, publicKeyPem: pem },
     });
-  }
+  };
+  for (const name of names) await makeActor(name);
   const signedFetches: string[] = [];
   const server = Bun.serve({
     hostname: "127.0.0.1",
