@@ -43,10 +43,9 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
       },
       { body: t.Object({ _csrf: csrf, username: t.String({ maxLength: 320 }), password: t.String({ maxLength: 1024 }), next: t.Optional(t.String({ maxLength: 500 })) }) },
     )
-    .post("/logout", ({ ctx, cookie, redirect, viewer }) => {
+    .post("/logout", ({ cookie, redirect, viewer }) => {
       if (viewer) revokeSession(db, viewer.user.id, viewer.sessionId);
       cookie[SESSION_COOKIE]?.remove();
-      void ctx;
       return redirect("/", 303);
     })
     .get(
