@@ -13,9 +13,10 @@ const logger = getLogger(["skein", "federation", "outbox"]);
 
 type AccountRow = typeof accounts.$inferSelect;
 
-function recipient(a: AccountRow, db?: CoreDeps["db"]): Recipient | null {
+/** Where to deliver to an account, unless its inbox is gone (answered 404 or 410). */
+function recipient(db: CoreDeps["db"], a: AccountRow): Recipient | null {
   if (!a.uri || !a.inboxUrl) return null;
-  if (db && isInboxGone(db, a.sharedInboxUrl ?? a.inboxUrl)) return null;
+  if (isInboxGone(db, a.sharedInboxUrl ?? a.inboxUrl)) return null;
   return { id: new URL(a.uri), inboxId: new URL(a.inboxUrl), endpoints: a.sharedInboxUrl ? { sharedInbox: new URL(a.sharedInboxUrl) } : null };
 }
 
@@ -31,7 +32,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
   const remoteMentions = (post: PostView) =>
     post.mentions.filter((m) => m.domain).flatMap((m) => {
       const row = account(m.id);
-      const r = row ? recipient(row) : null;
+      const r = row ? recipient(db, row) : null;
       return r ? [r] : [];
     });
   const noteOf = (ctx: Context<void>, post: PostView) => {
@@ -67,7 +68,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       const ctx = context();
       const note = noteOf(ctx, post);
       const parentAuthor = post.inReplyToAccount?.domain ? account(post.inReplyToAccount.id) : undefined;
-      const extra = parentAuthor && post.visibility !== "direct" ? [recipient(parentAuthor)].filter((r): r is Recipient => r !== null) : [];
+      const extra = parentAuthor && post.visibility !== "direct" ? [recipient(db, parentAuthor)].filter((r): r is Recipient => r !== null) : [];
       await deliver(post, new Create({ id: new URL(`${post.uri}#create`), actor: note.attributionId, tos: note.toIds, ccs: note.ccIds, object: note, published: note.published }), extra);
     }),
   );
@@ -135,7 +136,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
     const activity = undo ? new Undo({ id: new URL(`${announce.id?.href}#undo`), actor: me, object: announce }) : announce;
     await ctx.sendActivity({ identifier: booster.username }, "followers", activity, { preferSharedInbox: true });
     const author = original.account.domain ? account(original.account.id) : undefined;
-    const r = author ? recipient(author) : null;
+    const r = author ? recipient(db, author) : null;
     if (r) await ctx.sendActivity({ identifier: booster.username }, r, activity);
   };
   events.on("post.reblogged", safely("Announce", ({ postId, reblogId, accountId }) => sendBoost(reblogId, postId, accountId, false)));
@@ -146,7 +147,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       const row = db.select().from(follows).where(eq(follows.id, followId)).get();
       const follower = row ? account(row.followerId) : undefined;
       const target = row ? account(row.followingId) : undefined;
-      const r = target ? recipient(target) : null;
+      const r = target ? recipient(db, target) : null;
       if (!row || !follower || follower.domain || !target?.uri || !r) return;
       const ctx = context();
       const id = new URL(`/follows/${followId}`, baseUrl);
@@ -159,7 +160,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
     safely("Undo(Follow)", async ({ followerId, followingId, uri }) => {
       const follower = account(followerId);
       const target = account(followingId);
-      const r = target ? recipient(target) : null;
+      const r = target ? recipient(db, target) : null;
       if (!follower || follower.domain || !target?.uri || !r) return;
       const ctx = context();
       const me = ctx.getActorUri(follower.username);
@@ -173,7 +174,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       const row = db.select().from(follows).where(eq(follows.id, followId)).get();
       const follower = row ? account(row.followerId) : undefined;
       const target = row ? account(row.followingId) : undefined;
-      const r = follower ? recipient(follower) : null;
+      const r = follower ? recipient(db, follower) : null;
       if (!row || !target || target.domain || !follower?.uri || !r) return;
       const ctx = context();
       const me = ctx.getActorUri(target.username);
@@ -186,7 +187,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
     safely("Reject", async ({ followerId, followingId, uri }) => {
       const follower = account(followerId);
       const target = account(followingId);
-      const r = follower ? recipient(follower) : null;
+      const r = follower ? recipient(db, follower) : null;
       if (!target || target.domain || !follower?.uri || !r) return;
       const ctx = context();
       const me = ctx.getActorUri(target.username);
@@ -199,7 +200,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
     safely("Block", async ({ accountId, targetAccountId }) => {
       const blocker = account(accountId);
       const target = account(targetAccountId);
-      const r = target ? recipient(target) : null;
+      const r = target ? recipient(db, target) : null;
       if (!blocker || blocker.domain || !target?.uri || !r) return;
       const ctx = context();
       const me = ctx.getActorUri(blocker.username);
@@ -234,7 +235,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
     const post = db.select().from(posts).where(eq(posts.id, postId)).get();
     const author = post ? account(post.accountId) : undefined;
     if (!liker || liker.domain || !post?.uri || !author?.domain) return {};
-    return { liker, target: recipient(author) ?? undefined, post };
+    return { liker, target: recipient(db, author) ?? undefined, post };
   }
 }
 
@@ -247,7 +248,7 @@ export function remoteFollowers(deps: CoreDeps, accountId: string): Recipient[] 
     .where(and(eq(follows.followingId, accountId), eq(follows.state, "accepted")))
     .all()
     .flatMap(({ account }) => {
-      const r = account.domain ? recipient(account, deps.db) : null;
+      const r = account.domain ? recipient(deps.db, account) : null;
       return r ? [r] : [];
     });
 }
