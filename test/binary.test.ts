@@ -6,6 +6,7 @@ import { tempDir } from "./helpers/db.ts";
 import { freePort, repoRoot, runCli, setupLink, startInstance } from "./helpers/instance.ts";
 import { WebClient } from "./helpers/client.ts";
 import { testJpeg } from "./helpers/images.ts";
+import { startPeer } from "./helpers/peer.ts";
 import { makeCertificate } from "./helpers/tls.ts";
 
 // Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
@@ -82,6 +83,39 @@ test("a member logs in and posts a photo; the image pipeline runs inside the exe
     expect([stored[0], stored[1]]).toEqual([0xff, 0xd8]); // a JPEG, 1920 px wide at most
   } finally {
     expect(await instance.stop()).toBe(0);
+  }
+});
+
+test("it federates: a Fedify server follows a member and receives her post, sanitized HTML and all", async () => {
+  const cert = makeCertificate();
+  const port = freePort();
+  const url = `https://127.0.0.1:${port}`;
+  const peer = await startPeer({ cert });
+  const instance = await startInstance({
+    command: [binary],
+    cwd: folder,
+    port,
+    scheme: "https",
+    caFile: cert.ca,
+    env: { NODE_EXTRA_CA_CERTS: cert.ca },
+    args: ["--listen", `127.0.0.1:${port}`, "--url", url, "--tls-cert", cert.cert, "--tls-key", cert.key, "--allow-private-addresses"],
+  });
+  try {
+    const pat = await peer.createActor("pat");
+    await peer.follow(pat, `acct:ada@127.0.0.1:${port}`);
+    await peer.waitFor({ type: "Accept" });
+    const ada = new WebClient((r) => fetch(r, { tls: { ca: Bun.file(cert.ca) } } as RequestInit), url);
+    await ada.login("ada", "analytical engine");
+    await ada.post("/statuses", { status: "from the binary to the fediverse", visibility: "public" });
+    await peer.waitFor((a) => a.type === "Create" && JSON.stringify(a.json).includes("from the binary to the fediverse"));
+    await peer.post(pat, { content: "<p>hello binary<script>x()</script></p>", mentions: [`ada@127.0.0.1:${port}`] });
+    for (let i = 0; i < 100 && !(await (await ada.get("/notifications")).text()).includes("mentioned you"); i++) await Bun.sleep(100);
+    const notifications = await (await ada.get("/notifications")).text();
+    expect(notifications).toContain("hello binary");
+    expect(notifications).not.toContain("<script>x()");
+  } finally {
+    await instance.stop();
+    await peer.stop();
   }
 });
 
