@@ -138,3 +138,16 @@ test("in secure mode, actors and posts answer only signed requests; the instance
   }
 });
 
+
+test("after a remote actor rotates its key, the refused delivery's retry is accepted", async () => {
+  const trent = senders.actorId("trent");
+  expect((await senders.deliver(`${url}/inbox`, create(trent, note(`${senders.base}/n/rot-1`, trent)), "trent")).status).toBeLessThan(300);
+  await senders.rotateKey("trent");
+  const second = create(trent, note(`${senders.base}/n/rot-2`, trent));
+  // Checked against the cached key: refused, and the cache is dropped.
+  expect((await senders.deliver(`${url}/inbox`, second, "trent")).status).toBe(401);
+  // The sender's retry: checked against the freshly fetched key.
+  expect((await senders.deliver(`${url}/inbox`, second, "trent")).status).toBeLessThan(300);
+  await settle();
+  expect(count(`SELECT count(*) AS n FROM posts WHERE uri LIKE '${senders.base}/n/rot-%'`)).toBe(2);
+});

@@ -50,8 +50,9 @@ async function instanceActor(ctx: RequestContext<void>) {
  */
 export function createSkeinFederation(deps: FederationDeps): Federation<void> {
   const { db, config, queue } = deps;
+  const kv = new SqliteKvStore(db);
   const federation = createFederation<void>({
-    kv: new SqliteKvStore(db),
+    kv,
     queue,
     // Generated URLs use the configured public URL, never the Host of a request.
     origin: config.url.origin,
@@ -212,7 +213,7 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
       return Boolean(mentioned) || (row.visibility === "private" && relationship(db, reader.id, row.accountId).following);
     });
 
-  registerInbox(federation, deps);
+  registerInbox(federation, deps, kv);
   registerOutbox(federation, deps);
   // 404 and 410 from an inbox: it is gone, stop writing to it (outbox.ts skips it).
   federation.setOutboxPermanentFailureHandler((_ctx, { inbox, statusCode }) => {

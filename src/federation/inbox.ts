@@ -1,4 +1,4 @@
-import type { Federation, InboxContext } from "@fedify/fedify";
+import type { Federation, InboxContext, KvStore } from "@fedify/fedify";
 import { Accept, type Actor, Announce, Block, Create, Delete, Flag, Follow, isActor, Like, Move, Reject, Tombstone, Undo, Update } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import { eq } from "drizzle-orm";
@@ -46,7 +46,7 @@ function localActor(ctx: InboxContext<void>, deps: CoreDeps, uri: URL | null) {
  * Inbound activities, each mapped onto the core function the web pages use. Fedify has already
  * verified the signature; here we check that what the activity touches belongs to its actor.
  */
-export function registerInbox(federation: Federation<void>, deps: CoreDeps) {
+export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: KvStore) {
   const { db } = deps;
   federation
     .setInboxListeners("/@{identifier}/inbox", "/inbox")
@@ -154,6 +154,17 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps) {
       const targetAccountId = targets[0] ?? (postIds[0] ? db.select({ a: posts.accountId }).from(posts).where(eq(posts.id, postIds[0])).get()?.a : undefined);
       if (!targetAccountId) return;
       fileReport(db, { reporterId: null, reporterDomain: remote.domain, targetAccountId, postIds, comment: remoteText(flag.content?.toString(), 5000), uri: flag.id?.href });
+    })
+    .onUnverifiedActivity(async (_ctx, _activity, reason) => {
+      // A signature that fails against the key we have may mean the sender rotated its key: forget
+      // the cached actor document and key, so the sender's retry is checked against a fresh fetch.
+      if (reason.type !== "invalidSignature" || !reason.keyId) return;
+      const keyId = reason.keyId.href;
+      const actorUrl = keyId.split("#")[0] ?? keyId;
+      for (const url of new Set([keyId, actorUrl])) {
+        await kv.delete(["_fedify", "remoteDocument", url]);
+        await kv.delete(["_fedify", "publicKey", url]);
+      }
     })
     .onError((_ctx, error) => {
       logger.warning("An incoming activity failed: {error}", { error });

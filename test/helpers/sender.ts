@@ -17,7 +17,7 @@ export async function startSenders(names: string[]) {
   const base = `http://127.0.0.1:${port}`;
   const keys = new Map<string, CryptoKeyPair>();
   const actors = new Map<string, Record<string, unknown>>();
-  /** Makes an actor's key pair and document. */
+  /** Makes (or replaces: a key rotation) an actor's key pair and document. */
   const makeActor = async (name: string) => {
     const pair = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
     const der = Buffer.from(await crypto.subtle.exportKey("spki", pair.publicKey)).toString("base64");
@@ -68,6 +68,8 @@ export async function startSenders(names: string[]) {
       const signed = await signRequest(request, pair.privateKey, new URL(`${base}/users/${signer}#main-key`), { spec: "draft-cavage-http-signatures-12", currentTime: options.date ? Temporal.Instant.fromEpochMilliseconds(options.date.getTime()) : undefined });
       return fetch(signed);
     },
+    /** Gives the actor a new key under the same key id, as a server rotating its keys does. */
+    rotateKey: makeActor,
     /** A GET signed with `signer`'s key, as servers in secure mode require. */
     async signedGet(url: string, signer: string) {
       const pair = keys.get(signer);
