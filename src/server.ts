@@ -75,6 +75,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       port: config.listen.port,
       tls: config.tls ? { cert: Bun.file(config.tls.cert), key: Bun.file(config.tls.key) } : undefined,
       maxRequestBodySize: config.bodyLimit,
+      // Bun's default (10 s) would cut a search that waits on a slow remote server.
+      idleTimeout: 30,
       fetch: (request, srv) => handle(app, request, srv.requestIP(request)?.address),
       error: (error) => {
         logger.error("Unhandled error: {error}", { error });

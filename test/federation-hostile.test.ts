@@ -151,3 +151,31 @@ test("after a remote actor rotates its key, the refused delivery's retry is acce
   await settle();
   expect(count(`SELECT count(*) AS n FROM posts WHERE uri LIKE '${senders.base}/n/rot-%'`)).toBe(2);
 });
+
+test("a WebFinger answer naming another server's actor does not give that actor the handle", async () => {
+  const other = await startSenders(["victim"]);
+  try {
+    senders.pointWebfingerAt(other.actorId("victim"));
+    const browser = new WebClient((r) => fetch(r), url);
+    await browser.login("alice", "correct horse battery");
+    const host = new URL(senders.base).host;
+    const page = await (await browser.get(`/search?q=${encodeURIComponent(`@impostor@${host}`)}`)).text();
+    // Whatever was found is shown under its own server's name, never as impostor@<the WebFinger host>.
+    expect(page).not.toContain(`class="handle">@impostor@`);
+    expect(count(`SELECT count(*) AS n FROM accounts WHERE username = 'impostor'`)).toBe(0);
+    const stored = db.query("SELECT domain FROM accounts WHERE username = 'victim'").get() as { domain: string } | null;
+    if (stored) expect(stored.domain).toBe(new URL(other.base).host);
+  } finally {
+    senders.pointWebfingerAt(undefined);
+    other.stop();
+  }
+});
+
+test("a server that never answers does not hang a search for long", async () => {
+  const browser = new WebClient((r) => fetch(r), url);
+  await browser.login("alice", "correct horse battery");
+  const started = Date.now();
+  const res = await browser.get(`/search?q=${encodeURIComponent(`${senders.base}/hang/users/x`)}`);
+  expect(res.status).toBe(200);
+  expect(Date.now() - started).toBeLessThan(30_000); // bounded by the lookup deadline (8 s), not forever
+}, 60_000);

@@ -35,11 +35,22 @@ export async function startSenders(names: string[]) {
   };
   for (const name of names) await makeActor(name);
   const signedFetches: string[] = [];
+  let webfingerTarget: string | undefined;
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port,
     async fetch(request) {
       const path = new URL(request.url).pathname;
+      // A server that accepts the connection and never answers (until Bun's idle timeout).
+      if (path.startsWith("/hang/")) return new Promise<Response>(() => {});
+      // WebFinger that names an actor on another server than the handle's.
+      if (path === "/.well-known/webfinger") {
+        if (!webfingerTarget) return new Response("", { status: 404 });
+        return Response.json(
+          { subject: new URL(request.url).searchParams.get("resource"), links: [{ rel: "self", type: "application/activity+json", href: webfingerTarget }] },
+          { headers: { "content-type": "application/jrd+json" } },
+        );
+      }
       // /secure/users/NAME answers only requests whose HTTP signature verifies (secure mode).
       const secure = path.startsWith("/secure/");
       const name = /^\/(?:secure\/)?users\/([^/]+)$/.exec(path)?.[1];
@@ -76,6 +87,10 @@ export async function startSenders(names: string[]) {
       if (!pair) throw new Error(`no sender ${signer}`);
       const request = new Request(url, { headers: { accept: "application/activity+json" } });
       return fetch(await signRequest(request, pair.privateKey, new URL(`${base}/users/${signer}#main-key`), { spec: "draft-cavage-http-signatures-12" }));
+    },
+    /** Makes this server's WebFinger point every handle at the given actor URL. */
+    pointWebfingerAt(actorUrl: string | undefined) {
+      webfingerTarget = actorUrl;
     },
     /** Key owners of the signed fetches the secure paths answered. */
     signedFetches,
