@@ -102,7 +102,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const stop = () =>
     (stopping ??= (async () => {
       logger.info("Stopping: finishing requests in flight");
-      await server.stop();
+      // Requests in flight get a few seconds; idle keep-alive connections are then closed.
+      await Promise.race([server.stop(), Bun.sleep(5_000)]);
+      await server.stop(true);
       queueStop.abort();
       await Promise.race([queueDone, Bun.sleep(10_000)]);
       closeDatabase(database);
