@@ -44,7 +44,15 @@ export function createApp(deps: AppDeps) {
   const { config } = deps;
   const limits = { login: newLoginLimiter(), signup: newSignupLimiter() };
   const resolver = createResolver(deps.federation, deps);
-  const web: WebDeps = { db: deps.db, events: deps.events, baseUrl: config.url, secret: deps.secret, limits, media: deps.media, resolver };
+  const web: WebDeps = {
+    db: deps.db,
+    events: deps.events,
+    baseUrl: config.url,
+    secret: deps.secret,
+    limits,
+    media: deps.media,
+    resolver,
+  };
   const page = pagePlugin(web);
   return new Elysia()
     .use(securityPlugin)

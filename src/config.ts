@@ -35,7 +35,11 @@ interface KeySpec {
 const keys = {
   url: { accepts: "an http(s) URL without a path, like https://social.example", parse: parseBaseUrl },
   listen: { accepts: "PORT or HOST:PORT, like 127.0.0.1:3000 or [::]:443", parse: parseListen },
-  data: { accepts: "a folder path", parse: (raw, cwd) => (typeof raw === "string" && raw ? resolve(cwd, raw) : undefined), inFile: false },
+  data: {
+    accepts: "a folder path",
+    parse: (raw, cwd) => (typeof raw === "string" && raw ? resolve(cwd, raw) : undefined),
+    inFile: false,
+  },
   "tls-cert": { accepts: "the path of a readable PEM certificate file", parse: readablePath },
   "tls-key": { accepts: "the path of a readable PEM private key file", parse: readablePath },
   "allow-private-addresses": { accepts: "true or false", parse: parseBoolean, boolean: true },
@@ -189,7 +193,16 @@ function oneOf<T extends string>(raw: Raw, allowed: readonly T[]): T | undefined
   return allowed.find((a) => a === raw);
 }
 
-const units: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+const units: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+};
 
 function parseSize(raw: Raw): number | undefined {
   const match = /^(\d+)\s*([kmg]?b?)$/i.exec(String(raw).trim());

@@ -1,12 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import {
-  configure,
-  getConsoleSink,
-  getTextFormatter,
-  jsonLinesFormatter,
-  type LogRecord,
-  reset,
-} from "@logtape/logtape";
+import { configure, getConsoleSink, getTextFormatter, jsonLinesFormatter, type LogRecord, reset } from "@logtape/logtape";
 import type { Config } from "./config.ts";
 
 const plainText = getTextFormatter({ value: "bare" });

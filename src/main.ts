@@ -116,11 +116,18 @@ async function userCreate(words: string[], flags: Flags) {
   const password = await readPassword(`Password for ${name}: `);
   const database = openInstanceDatabase(config);
   try {
-    await createLocalUser({ db: database.db, events: new DomainEvents(), baseUrl: config.url }, { username: name, email, password, role: role as Role });
+    await createLocalUser(
+      { db: database.db, events: new DomainEvents(), baseUrl: config.url },
+      { username: name, email, password, role: role as Role },
+    );
     console.log(`Created ${role} @${name}@${config.url.host}.`);
   } catch (error) {
     if (error instanceof ValidationError) {
-      throw new FatalError(Object.entries(error.fields).map(([field, message]) => `${field}: ${message}`).join(" "));
+      throw new FatalError(
+        Object.entries(error.fields)
+          .map(([field, message]) => `${field}: ${message}`)
+          .join(" "),
+      );
     }
     throw error;
   } finally {

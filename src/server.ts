@@ -35,7 +35,9 @@ export function prepareDataFolder(dir: string): string {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (error) {
-    throw new FatalError(`cannot use the data folder ${dir} (${errorText(error)}); choose another with --data or fix its permissions`);
+    throw new FatalError(
+      `cannot use the data folder ${dir} (${errorText(error)}); choose another with --data or fix its permissions`,
+    );
   }
   return join(dir, "skein.db");
 }
@@ -66,7 +68,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (abandoned > 0) logger.info("Resuming {abandoned} queued messages left by the last run", { abandoned });
   const federation = createSkeinFederation({ db, events, baseUrl: config.url, config, queue });
   verifyProfileLinks({ db, events, baseUrl: config.url, allowPrivate: config.allowPrivateAddresses });
-  const app = createApp({ db, sqlite, events, baseUrl: config.url, config, federation, secret, media: new MediaStore(join(config.data, "media")) }).compile();
+  const app = createApp({
+    db,
+    sqlite,
+    events,
+    baseUrl: config.url,
+    config,
+    federation,
+    secret,
+    media: new MediaStore(join(config.data, "media")),
+  }).compile();
 
   let server: Server<undefined>;
   try {
@@ -139,7 +150,9 @@ function listenError(config: Config, error: unknown): FatalError {
   const where = `${formatHost(config.listen.hostname)}:${config.listen.port}`;
   const code = (error as { code?: string }).code;
   if (code === "EADDRINUSE") {
-    return new FatalError(`cannot listen on ${where}: the port is in use; stop the other program or choose another with --listen`);
+    return new FatalError(
+      `cannot listen on ${where}: the port is in use; stop the other program or choose another with --listen`,
+    );
   }
   if (code === "EACCES") {
     return new FatalError(`cannot listen on ${where}: permission denied; use a port above 1023 or a reverse proxy`);

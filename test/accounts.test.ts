@@ -22,7 +22,12 @@ async function problems(input: Parameters<typeof createLocalUser>[1]) {
 }
 
 test("creates a local account and its user, with an argon2id hash and a UUIDv7 id", async () => {
-  const { accountId } = await createLocalUser(deps, { username: "alice", email: "alice@example.com", password: "correct horse", role: "owner" });
+  const { accountId } = await createLocalUser(deps, {
+    username: "alice",
+    email: "alice@example.com",
+    password: "correct horse",
+    role: "owner",
+  });
   expect(accountId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
   const user = t.sqlite.query<{ password_hash: string; role: string }, []>("SELECT * FROM users").get();
   expect(user?.password_hash).toStartWith("$argon2id$");
@@ -41,16 +46,26 @@ test("refuses bad input with a message per field and writes nothing", async () =
     email: "Enter an email address like name@example.com.",
     password: "Use at least 10 characters (at most 256).",
   });
-  expect((await problems({ username: "admin", email: "x@example.com", password: "long enough!", role: "user" })).username).toContain("reserved");
-  expect((await problems({ username: "a".repeat(31), email: "x@example.com", password: "long enough!", role: "user" })).username).toBeDefined();
+  expect(
+    (await problems({ username: "admin", email: "x@example.com", password: "long enough!", role: "user" })).username,
+  ).toContain("reserved");
+  expect(
+    (await problems({ username: "a".repeat(31), email: "x@example.com", password: "long enough!", role: "user" })).username,
+  ).toBeDefined();
   expect(countLocalUsers(t.db)).toBe(before);
 });
 
 test("usernames and emails are unique regardless of case; there is one owner", async () => {
   await createLocalUser(deps, { username: "bob", email: "bob@example.com", password: "long enough!", role: "user" });
-  expect((await problems({ username: "bob", email: "b2@example.com", password: "long enough!", role: "user" })).username).toBe("This name is taken.");
-  expect((await problems({ username: "bob2", email: "BOB@example.com", password: "long enough!", role: "user" })).email).toContain("already uses");
-  expect((await problems({ username: "carol", email: "c@example.com", password: "long enough!", role: "owner" })).role).toContain("already has an owner");
+  expect((await problems({ username: "bob", email: "b2@example.com", password: "long enough!", role: "user" })).username).toBe(
+    "This name is taken.",
+  );
+  expect(
+    (await problems({ username: "bob2", email: "BOB@example.com", password: "long enough!", role: "user" })).email,
+  ).toContain("already uses");
+  expect((await problems({ username: "carol", email: "c@example.com", password: "long enough!", role: "owner" })).role).toContain(
+    "already has an owner",
+  );
   // The database enforces it too, should two requests race past the checks.
   expect(() => t.sqlite.run("INSERT INTO accounts (id, username) VALUES ('x', 'BOB')")).toThrow(/UNIQUE/);
 });

@@ -20,7 +20,7 @@ describe("pages and base routes", () => {
     expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const body = await res.text();
     expect(body).toStartWith("<!doctype html>");
-    expect(body).toContain("<h1 id=\"instance-name\">Skein</h1>");
+    expect(body).toContain('<h1 id="instance-name">Skein</h1>');
     expect(body).toContain(`<script src="${assetPaths.htmx}" defer></script>`);
     expect(body).toContain("This instance is not set up yet");
     expect(body).toContain("@name@social.example");
@@ -70,13 +70,23 @@ describe("first start: the setup link", () => {
     const res = await request("/setup?token=guess", html);
     expect(res.status).toBe(403);
     expect(await res.text()).toContain("This setup link does not work");
-    const post = await browser.post("/setup", ({ token: "guess", username: "eve", email: "e@example.com", password: "password123", password_confirmation: "password123" }));
+    const post = await browser.post("/setup", {
+      token: "guess",
+      username: "eve",
+      email: "e@example.com",
+      password: "password123",
+      password_confirmation: "password123",
+    });
     expect(post.status).toBe(403);
   });
 
   test("a form without the CSRF token is refused with 403", async () => {
     const token = createSetupToken(deps.db);
-    const res = await browser.post("/setup", { token, username: "ada", email: "a@example.com", password: "x".repeat(12), password_confirmation: "x".repeat(12) }, { csrf: false });
+    const res = await browser.post(
+      "/setup",
+      { token, username: "ada", email: "a@example.com", password: "x".repeat(12), password_confirmation: "x".repeat(12) },
+      { csrf: false },
+    );
     expect(res.status).toBe(403);
     expect(await res.text()).toContain("did not come from this site");
   });
@@ -88,14 +98,26 @@ describe("first start: the setup link", () => {
 
   test("the form shows each problem next to its field and keeps what was typed", async () => {
     const token = createSetupToken(deps.db);
-    const res = await browser.post("/setup", ({ token, username: "Admin!", email: "owner@example.com", password: "short", password_confirmation: "short" }));
+    const res = await browser.post("/setup", {
+      token,
+      username: "Admin!",
+      email: "owner@example.com",
+      password: "short",
+      password_confirmation: "short",
+    });
     expect(res.status).toBe(422);
     const body = await res.text();
     expect(body).toContain('<p class="error" id="username-error">Use 1 to 30 lowercase letters, digits or underscores.</p>');
     expect(body).toContain('<p class="error" id="password-error">');
     expect(body).toContain('value="owner@example.com"');
     expect(body).toContain('aria-invalid="true"');
-    const mismatch = await browser.post("/setup", ({ token, username: "owner", email: "owner@example.com", password: "long enough!", password_confirmation: "different" }));
+    const mismatch = await browser.post("/setup", {
+      token,
+      username: "owner",
+      email: "owner@example.com",
+      password: "long enough!",
+      password_confirmation: "different",
+    });
     expect(await mismatch.text()).toContain("The two passwords differ.");
   });
 
@@ -104,11 +126,23 @@ describe("first start: the setup link", () => {
     const page = await request(`/setup?token=${token}`, html);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("Create the owner account");
-    const res = await browser.post("/setup", ({ token, username: "ada", email: "ada@example.com", password: "long enough!", password_confirmation: "long enough!" }));
+    const res = await browser.post("/setup", {
+      token,
+      username: "ada",
+      email: "ada@example.com",
+      password: "long enough!",
+      password_confirmation: "long enough!",
+    });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("@ada@social.example");
     expect((await request(`/setup?token=${token}`, html)).status).toBe(410);
-    const again = await browser.post("/setup", ({ token, username: "second", email: "s@example.com", password: "long enough!", password_confirmation: "long enough!" }));
+    const again = await browser.post("/setup", {
+      token,
+      username: "second",
+      email: "s@example.com",
+      password: "long enough!",
+      password_confirmation: "long enough!",
+    });
     expect(again.status).toBe(410);
     expect(await (await request("/", html)).text()).not.toContain("not set up yet");
   });

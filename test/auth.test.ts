@@ -211,7 +211,9 @@ describe("staff pages", () => {
     await ada.post(`/admin/signups/${ids[0]}/approve`, {});
     await ada.post(`/admin/signups/${ids[1]}/reject`, {});
     expect((await applicant.post("/login", { username: "grace", password: "correct horse battery" })).status).toBe(303);
-    expect(await (await client().post("/login", { username: "spam", password: "correct horse battery" })).text()).toContain("wrong");
+    expect(await (await client().post("/login", { username: "spam", password: "correct horse battery" })).text()).toContain(
+      "wrong",
+    );
   });
 
   test("the owner sets the name, registration mode and post length; bad values are explained", async () => {
@@ -222,7 +224,16 @@ describe("staff pages", () => {
     const bad = await ada.post("/admin/settings", { name: "", registration_mode: "open", max_post_length: "5" });
     expect(bad.status).toBe(422);
     expect(await bad.text()).toContain("Choose a whole number from 100 to 10000.");
-    expect((await ada.post("/admin/settings", { name: "Knitters", description: "Yarn talk", registration_mode: "open", max_post_length: "1000" })).status).toBe(303);
+    expect(
+      (
+        await ada.post("/admin/settings", {
+          name: "Knitters",
+          description: "Yarn talk",
+          registration_mode: "open",
+          max_post_length: "1000",
+        })
+      ).status,
+    ).toBe(303);
     expect(await (await client().get("/about")).text()).toContain("Anyone can sign up.");
     expect(await (await ada.get("/")).text()).toContain('data-limit="1000"');
   });

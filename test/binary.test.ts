@@ -61,7 +61,12 @@ test("its commands work on the running instance's folder", async () => {
 test("a member logs in and posts a photo; the image pipeline runs inside the executable", async () => {
   const port = freePort();
   // The folder's own skein-data, where the previous test created ada.
-  const instance = await startInstance({ command: [binary], cwd: folder, port, args: ["--listen", `127.0.0.1:${port}`, "--url", `http://127.0.0.1:${port}`] });
+  const instance = await startInstance({
+    command: [binary],
+    cwd: folder,
+    port,
+    args: ["--listen", `127.0.0.1:${port}`, "--url", `http://127.0.0.1:${port}`],
+  });
   try {
     const browser = new WebClient((r) => fetch(r), instance.url);
     await browser.login("ada", "analytical engine");
@@ -98,7 +103,17 @@ test("it federates: a Fedify server follows a member and receives her post, sani
     scheme: "https",
     caFile: cert.ca,
     env: { NODE_EXTRA_CA_CERTS: cert.ca },
-    args: ["--listen", `127.0.0.1:${port}`, "--url", url, "--tls-cert", cert.cert, "--tls-key", cert.key, "--allow-private-addresses"],
+    args: [
+      "--listen",
+      `127.0.0.1:${port}`,
+      "--url",
+      url,
+      "--tls-cert",
+      cert.cert,
+      "--tls-key",
+      cert.key,
+      "--allow-private-addresses",
+    ],
   });
   try {
     const pat = await peer.createActor("pat");
@@ -109,7 +124,8 @@ test("it federates: a Fedify server follows a member and receives her post, sani
     await ada.post("/statuses", { status: "from the binary to the fediverse", visibility: "public" });
     await peer.waitFor((a) => a.type === "Create" && JSON.stringify(a.json).includes("from the binary to the fediverse"));
     await peer.post(pat, { content: "<p>hello binary<script>x()</script></p>", mentions: [`ada@127.0.0.1:${port}`] });
-    for (let i = 0; i < 100 && !(await (await ada.get("/notifications")).text()).includes("mentioned you"); i++) await Bun.sleep(100);
+    for (let i = 0; i < 100 && !(await (await ada.get("/notifications")).text()).includes("mentioned you"); i++)
+      await Bun.sleep(100);
     const notifications = await (await ada.get("/notifications")).text();
     expect(notifications).toContain("hello binary");
     expect(notifications).not.toContain("<script>x()");
@@ -132,7 +148,10 @@ test("it serves HTTPS itself given a certificate and key", async () => {
     args: ["--listen", `127.0.0.1:${port}`, "--url", url, "--tls-cert", cert, "--tls-key", key],
   });
   try {
-    const actor = await fetch(`${url}/@ada`, { headers: { accept: "application/activity+json" }, tls: { ca: Bun.file(ca) } } as RequestInit);
+    const actor = await fetch(`${url}/@ada`, {
+      headers: { accept: "application/activity+json" },
+      tls: { ca: Bun.file(ca) },
+    } as RequestInit);
     expect(actor.status).toBe(200);
     expect(((await actor.json()) as { id: string }).id).toBe(`${url}/@ada`);
   } finally {

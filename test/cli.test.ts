@@ -42,7 +42,10 @@ describe("commands", () => {
 describe("skein user create", () => {
   test("creates a user with the password from standard input", async () => {
     const cwd = tempDir();
-    const ok = await runCli(["user", "create", "alice", "--email", "alice@example.com", "--role", "admin"], { cwd, stdin: "a long passphrase\n" });
+    const ok = await runCli(["user", "create", "alice", "--email", "alice@example.com", "--role", "admin"], {
+      cwd,
+      stdin: "a long passphrase\n",
+    });
     expect(ok.stderr).toBe("");
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain("Created admin @alice@localhost:3000.");
@@ -51,18 +54,28 @@ describe("skein user create", () => {
     expect(row?.role).toBe("admin");
     expect(await Bun.password.verify("a long passphrase", row!.password_hash)).toBe(true);
 
-    const again = await runCli(["user", "create", "alice", "--email", "other@example.com", "--role", "user"], { cwd, stdin: "a long passphrase\n" });
+    const again = await runCli(["user", "create", "alice", "--email", "other@example.com", "--role", "user"], {
+      cwd,
+      stdin: "a long passphrase\n",
+    });
     expect(again.code).toBe(1);
     expect(again.stderr).toBe("skein: username: This name is taken.\n");
-    const weak = await runCli(["user", "create", "bob", "--email", "bob@example.com", "--role", "user"], { cwd, stdin: "short\n" });
+    const weak = await runCli(["user", "create", "bob", "--email", "bob@example.com", "--role", "user"], {
+      cwd,
+      stdin: "short\n",
+    });
     expect(weak.code).toBe(1);
     expect(weak.stderr).toContain("password: Use at least 10 characters");
   });
 
   test("refuses a missing or unknown role and a password given as a flag", async () => {
     expect((await runCli(["user", "create", "c", "--email", "c@example.com"])).code).toBe(2);
-    expect((await runCli(["user", "create", "c", "--email", "c@example.com", "--role", "god"])).stderr).toContain("--role must be one of owner, admin, moderator, user");
-    expect((await runCli(["user", "create", "c", "--email", "c@example.com", "--role", "user", "--password", "x"])).stderr).toContain("unknown option --password");
+    expect((await runCli(["user", "create", "c", "--email", "c@example.com", "--role", "god"])).stderr).toContain(
+      "--role must be one of owner, admin, moderator, user",
+    );
+    expect(
+      (await runCli(["user", "create", "c", "--email", "c@example.com", "--role", "user", "--password", "x"])).stderr,
+    ).toContain("unknown option --password");
   });
 });
 
@@ -70,7 +83,10 @@ describe("skein backup", () => {
   test("copies the database consistently while the server runs", async () => {
     const cwd = tempDir();
     const data = join(cwd, "data");
-    await runCli(["user", "create", "alice", "--email", "alice@example.com", "--role", "owner", "--data", data], { cwd, stdin: "a long passphrase\n" });
+    await runCli(["user", "create", "alice", "--email", "alice@example.com", "--role", "owner", "--data", data], {
+      cwd,
+      stdin: "a long passphrase\n",
+    });
     const instance = await startInstance({ cwd, dataDir: data });
     try {
       const result = await runCli(["backup", "copy.db", "--data", data], { cwd });

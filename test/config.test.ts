@@ -86,7 +86,11 @@ describe("loadConfig", () => {
     ["an unknown log level", { flags: { "log-level": "loud" } }, /log-level accepts debug, info, warning, error/],
     ["a size without a number", { flags: { "body-limit": "lots" } }, /body-limit accepts a size/],
     ["a boolean that is not one", { env: { SKEIN_ALLOW_PRIVATE_ADDRESSES: "maybe" } }, /SKEIN_ALLOW_PRIVATE_ADDRESSES: "maybe"/],
-    ["a certificate that does not exist", { flags: { "tls-cert": "/nonexistent.pem", "tls-key": "/nonexistent.pem" } }, /--tls-cert/],
+    [
+      "a certificate that does not exist",
+      { flags: { "tls-cert": "/nonexistent.pem", "tls-key": "/nonexistent.pem" } },
+      /--tls-cert/,
+    ],
     ["an unknown SKEIN_ variable", { env: { SKEIN_PORT: "3000" } }, /unknown environment variable SKEIN_PORT/],
   ];
   for (const [what, sources, message] of bad) {
@@ -101,11 +105,15 @@ describe("loadConfig", () => {
   test("refuses a certificate without its key", () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, "c.pem"), "x");
-    expect(configError(() => loadConfig({ cwd, flags: { "tls-cert": "c.pem" } })).message).toContain("tls-cert and tls-key go together");
+    expect(configError(() => loadConfig({ cwd, flags: { "tls-cert": "c.pem" } })).message).toContain(
+      "tls-cert and tls-key go together",
+    );
   });
 
   test("refuses an unknown key, the data key and broken TOML in skein.toml", () => {
-    expect(configError(() => loadConfig({ cwd: folderWithToml(`port = 3000`) })).message).toMatch(/unknown key port in .*skein.toml/);
+    expect(configError(() => loadConfig({ cwd: folderWithToml(`port = 3000`) })).message).toMatch(
+      /unknown key port in .*skein.toml/,
+    );
     expect(configError(() => loadConfig({ cwd: folderWithToml(`data = "x"`) })).message).toMatch(/unknown key data/);
     expect(configError(() => loadConfig({ cwd: folderWithToml(`url = `) })).message).toMatch(/skein.toml is not valid TOML/);
     expect(configError(() => loadConfig({ cwd: folderWithToml(`url = ["a"]`) })).message).toMatch(/url in .* must be a string/);

@@ -32,10 +32,25 @@ test("a post to a server that is down arrives after it comes back, even across a
       scheme: "https",
       caFile: lab.ca,
       env: { NODE_EXTRA_CA_CERTS: lab.ca },
-      args: ["--data", skein.dataDir, "--listen", `127.0.0.1:${skein.port}`, "--url", skein.url, "--tls-cert", lab.cert.cert, "--tls-key", lab.cert.key, "--allow-private-addresses"],
+      args: [
+        "--data",
+        skein.dataDir,
+        "--listen",
+        `127.0.0.1:${skein.port}`,
+        "--url",
+        skein.url,
+        "--tls-cert",
+        lab.cert.cert,
+        "--tls-key",
+        lab.cert.key,
+        "--allow-private-addresses",
+      ],
     });
     peer = await startPeer({ cert: lab.cert, env: { PEER_PORT: String(port) } });
-    const create = await peer.waitFor((a) => a.type === "Create" && JSON.stringify(a.json).includes("written while you were away"), 60_000);
+    const create = await peer.waitFor(
+      (a) => a.type === "Create" && JSON.stringify(a.json).includes("written while you were away"),
+      60_000,
+    );
     expect(create.actor).toBe(`${skein.url}/@erin`);
   } catch (error) {
     console.error(lab.output(), restarted?.output(), peer.output());

@@ -22,7 +22,10 @@ const photo = join(tempDir(), "beach.jpg");
 
 beforeAll(async () => {
   const cwd = tempDir();
-  await runCli(["user", "create", "ada", "--email", "ada@example.com", "--role", "owner", "--data", join(cwd, "data")], { cwd, stdin: "analytical engine\n" });
+  await runCli(["user", "create", "ada", "--email", "ada@example.com", "--role", "owner", "--data", join(cwd, "data")], {
+    cwd,
+    stdin: "analytical engine\n",
+  });
   instance = await startInstance({ cwd });
   db = openDatabase(join(instance.dataDir, "skein.db")).db;
   browser = await launchBrowser();
@@ -177,9 +180,14 @@ test("on a phone, the home page works and weighs little", async () => {
     ["navigation", "resource"]
       .flatMap((type) => performance.getEntriesByType(type as "resource") as PerformanceResourceTiming[])
       .filter((e) => !e.name.includes("/media/"))
-      .reduce((sum, e) => ({ decoded: sum.decoded + e.decodedBodySize, transferred: sum.transferred + e.transferSize }), { decoded: 0, transferred: 0 }),
+      .reduce((sum, e) => ({ decoded: sum.decoded + e.decodedBodySize, transferred: sum.transferred + e.transferSize }), {
+        decoded: 0,
+        transferred: 0,
+      }),
   );
-  console.log(`home page weight without images: ${(weight.decoded / 1024).toFixed(1)} KB (${(weight.transferred / 1024).toFixed(1)} KB transferred)`);
+  console.log(
+    `home page weight without images: ${(weight.decoded / 1024).toFixed(1)} KB (${(weight.transferred / 1024).toFixed(1)} KB transferred)`,
+  );
   await phone.screenshot({ path: screenshotPath("e2e-phone-home"), fullPage: true });
   await phone.close();
 });

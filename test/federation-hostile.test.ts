@@ -18,10 +18,17 @@ const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
 beforeAll(async () => {
   const cwd = tempDir();
   const data = join(cwd, "data");
-  await runCli(["user", "create", "alice", "--email", "a@example.com", "--role", "owner", "--data", data], { cwd, stdin: "correct horse battery\n" });
+  await runCli(["user", "create", "alice", "--email", "a@example.com", "--role", "owner", "--data", data], {
+    cwd,
+    stdin: "correct horse battery\n",
+  });
   const port = freePort();
   url = `http://127.0.0.1:${port}`;
-  skein = await startInstance({ cwd, port, args: ["--data", data, "--listen", `127.0.0.1:${port}`, "--url", url, "--allow-private-addresses"] });
+  skein = await startInstance({
+    cwd,
+    port,
+    args: ["--data", data, "--listen", `127.0.0.1:${port}`, "--url", url, "--allow-private-addresses"],
+  });
   db = new Database(join(data, "skein.db"), { readonly: true });
   senders = await startSenders(["mallory", "trent"]);
 });
@@ -51,13 +58,22 @@ const count = (sql: string) => (db.query(sql).get() as { n: number }).n;
 const settle = () => Bun.sleep(600); // inbound work runs on the queue
 
 test("a signature by another actor's key is refused (401)", async () => {
-  const res = await senders.deliver(`${url}/inbox`, create(senders.actorId("trent"), note(`${senders.base}/n/1`, senders.actorId("trent"))), "mallory");
+  const res = await senders.deliver(
+    `${url}/inbox`,
+    create(senders.actorId("trent"), note(`${senders.base}/n/1`, senders.actorId("trent"))),
+    "mallory",
+  );
   expect(res.status).toBe(401);
 });
 
 test("a Date an hour and more away is refused", async () => {
   const old = new Date(Date.now() - 2 * 3600_000);
-  const res = await senders.deliver(`${url}/inbox`, create(senders.actorId("mallory"), note(`${senders.base}/n/2`, senders.actorId("mallory"))), "mallory", { date: old });
+  const res = await senders.deliver(
+    `${url}/inbox`,
+    create(senders.actorId("mallory"), note(`${senders.base}/n/2`, senders.actorId("mallory"))),
+    "mallory",
+    { date: old },
+  );
   expect(res.status).toBe(401);
 });
 
@@ -84,17 +100,45 @@ test("a genuine post from the same sender is stored, once, sanitized", async () 
   expect((await senders.deliver(`${url}/inbox`, activity, "mallory")).status).toBeLessThan(300);
   expect((await senders.deliver(`${url}/inbox`, activity, "mallory")).status).toBeLessThan(300); // a resend
   await settle();
-  expect(db.query("SELECT content_html FROM posts WHERE uri = ?").all(`${senders.base}/n/5`)).toEqual([{ content_html: "<p>fine</p>" }]);
+  expect(db.query("SELECT content_html FROM posts WHERE uri = ?").all(`${senders.base}/n/5`)).toEqual([
+    { content_html: "<p>fine</p>" },
+  ]);
 });
 
 test("an Announce of a followers-only post stores no boost; a Delete by someone else deletes nothing", async () => {
   const mallory = senders.actorId("mallory");
   const trent = senders.actorId("trent");
-  await senders.deliver(`${url}/inbox`, create(trent, note(`${senders.base}/n/6`, trent, { to: [`${trent}/followers`] })), "trent");
+  await senders.deliver(
+    `${url}/inbox`,
+    create(trent, note(`${senders.base}/n/6`, trent, { to: [`${trent}/followers`] })),
+    "trent",
+  );
   await settle();
   const boosts = count("SELECT count(*) AS n FROM posts WHERE reblog_of_id IS NOT NULL");
-  await senders.deliver(`${url}/inbox`, { "@context": "https://www.w3.org/ns/activitystreams", id: `${mallory}/a/boost`, type: "Announce", actor: mallory, object: `${senders.base}/n/6`, to: [PUBLIC] }, "mallory");
-  await senders.deliver(`${url}/inbox`, { "@context": "https://www.w3.org/ns/activitystreams", id: `${mallory}/a/del`, type: "Delete", actor: mallory, object: `${senders.base}/n/6`, to: [PUBLIC] }, "mallory");
+  await senders.deliver(
+    `${url}/inbox`,
+    {
+      "@context": "https://www.w3.org/ns/activitystreams",
+      id: `${mallory}/a/boost`,
+      type: "Announce",
+      actor: mallory,
+      object: `${senders.base}/n/6`,
+      to: [PUBLIC],
+    },
+    "mallory",
+  );
+  await senders.deliver(
+    `${url}/inbox`,
+    {
+      "@context": "https://www.w3.org/ns/activitystreams",
+      id: `${mallory}/a/del`,
+      type: "Delete",
+      actor: mallory,
+      object: `${senders.base}/n/6`,
+      to: [PUBLIC],
+    },
+    "mallory",
+  );
   await settle();
   expect(count("SELECT count(*) AS n FROM posts WHERE reblog_of_id IS NOT NULL")).toBe(boosts);
   expect(count(`SELECT count(*) AS n FROM posts WHERE uri = '${senders.base}/n/6'`)).toBe(1);
@@ -103,7 +147,11 @@ test("an Announce of a followers-only post stores no boost; a Delete by someone 
 test("a reply chain that loops is fetched a bounded number of times", async () => {
   const trent = senders.actorId("trent");
   // n/7 answers n/8 and n/8 answers n/7 (the server would serve them; ours answers 202 with no body).
-  const res = await senders.deliver(`${url}/inbox`, create(trent, note(`${senders.base}/n/7`, trent, { inReplyTo: `${senders.base}/n/8` })), "trent");
+  const res = await senders.deliver(
+    `${url}/inbox`,
+    create(trent, note(`${senders.base}/n/7`, trent, { inReplyTo: `${senders.base}/n/8` })),
+    "trent",
+  );
   expect(res.status).toBeLessThan(300);
   await settle();
   expect(count(`SELECT count(*) AS n FROM posts WHERE uri = '${senders.base}/n/7'`)).toBe(1);
@@ -138,10 +186,11 @@ test("in secure mode, actors and posts answer only signed requests; the instance
   }
 });
 
-
 test("after a remote actor rotates its key, the refused delivery's retry is accepted", async () => {
   const trent = senders.actorId("trent");
-  expect((await senders.deliver(`${url}/inbox`, create(trent, note(`${senders.base}/n/rot-1`, trent)), "trent")).status).toBeLessThan(300);
+  expect(
+    (await senders.deliver(`${url}/inbox`, create(trent, note(`${senders.base}/n/rot-1`, trent)), "trent")).status,
+  ).toBeLessThan(300);
   await senders.rotateKey("trent");
   const second = create(trent, note(`${senders.base}/n/rot-2`, trent));
   // Checked against the cached key: refused, and the cache is dropped.

@@ -56,7 +56,11 @@ test("Skein to Skein: follow, the four visibilities, like, reply, edit, delete, 
     await eventually(bob, `/@${one.handle("alice")}`, "Unfollow");
     await eventually(alice, "/notifications", "followed you");
 
-    for (const [visibility, words] of [["public", "a public hello"], ["unlisted", "an unlisted hello"], ["private", "a followers-only hello"]]) {
+    for (const [visibility, words] of [
+      ["public", "a public hello"],
+      ["unlisted", "an unlisted hello"],
+      ["private", "a followers-only hello"],
+    ]) {
       await alice.post("/statuses", { status: words as string, visibility: visibility as string });
     }
     await alice.post("/statuses", { status: `@${two.handle("carol")} a direct word for carol`, visibility: "direct" });
@@ -130,7 +134,10 @@ test("Skein and an independent Fedify server: follows, deliveries and interactio
     // erin follows pat; pat's posts reach erin's home, sanitized.
     await follow(erin, `pat@${peer.host}`);
     await eventually(erin, `/@pat@${peer.host}`, "Unfollow");
-    await peer.post(pat, { content: '<p>from the peer <script>alert(1)</script><b onclick="x()">bold</b></p>', visibility: "public" });
+    await peer.post(pat, {
+      content: '<p>from the peer <script>alert(1)</script><b onclick="x()">bold</b></p>',
+      visibility: "public",
+    });
     const home = await eventually(erin, "/", "from the peer");
     expect(home).not.toContain("<script>alert(1)");
     expect(home).not.toContain("onclick");
@@ -156,7 +163,8 @@ test("Skein and an independent Fedify server: follows, deliveries and interactio
     await eventually(erin, "/", "soon gone", false);
     await peer.flag(pat, `${one.url}/@erin`, { content: "spam, I think" });
     const db = new Database(join(one.dataDir, "skein.db"), { readonly: true });
-    for (let i = 0; i < 100 && !db.query("SELECT 1 FROM reports WHERE comment = 'spam, I think'").get(); i++) await Bun.sleep(100);
+    for (let i = 0; i < 100 && !db.query("SELECT 1 FROM reports WHERE comment = 'spam, I think'").get(); i++)
+      await Bun.sleep(100);
     expect(db.query("SELECT reporter_domain FROM reports").get()).toEqual({ reporter_domain: peer.host });
     await peer.block(pat, `${one.url}/@erin`);
     await eventually(erin, `/@pat@${peer.host}`, "This account has blocked you.");
@@ -170,9 +178,19 @@ test("an unsigned or forged delivery is refused and stores nothing", () =>
       id: `${lab.peer.url}/forged/1`,
       type: "Create",
       actor: `${lab.peer.url}/users/pat`,
-      object: { id: `${lab.peer.url}/forged/note`, type: "Note", attributedTo: `${lab.peer.url}/users/pat`, content: "forged", to: ["https://www.w3.org/ns/activitystreams#Public"] },
+      object: {
+        id: `${lab.peer.url}/forged/note`,
+        type: "Note",
+        attributedTo: `${lab.peer.url}/users/pat`,
+        content: "forged",
+        to: ["https://www.w3.org/ns/activitystreams#Public"],
+      },
     };
-    const res = await one.fetch("/inbox", { method: "POST", body: JSON.stringify(forged), headers: { "content-type": "application/activity+json" } });
+    const res = await one.fetch("/inbox", {
+      method: "POST",
+      body: JSON.stringify(forged),
+      headers: { "content-type": "application/activity+json" },
+    });
     expect(res.status).toBe(401);
     const db = new Database(join(one.dataDir, "skein.db"), { readonly: true });
     expect(db.query("SELECT count(*) AS n FROM posts WHERE content_html LIKE '%forged%'").get()).toEqual({ n: 0 });
@@ -184,6 +202,10 @@ test("host-meta points at WebFinger; an activity over 1 MB is refused with 413",
     const hostMeta = await one.fetch("/.well-known/host-meta");
     expect(hostMeta.headers.get("content-type")).toStartWith("application/xrd+xml");
     expect(await hostMeta.text()).toContain(`template="${one.url}/.well-known/webfinger?resource={uri}"`);
-    const big = await one.fetch("/inbox", { method: "POST", body: "x".repeat(2 * 1024 * 1024), headers: { "content-type": "application/activity+json" } });
+    const big = await one.fetch("/inbox", {
+      method: "POST",
+      body: "x".repeat(2 * 1024 * 1024),
+      headers: { "content-type": "application/activity+json" },
+    });
     expect(big.status).toBe(413);
   }));

@@ -55,9 +55,15 @@ test("each Skein instance answers WebFinger and NodeInfo for itself only, with h
     const res = await two.fetch(`/.well-known/webfinger?resource=${encodeURIComponent(`acct:${two.handle("bob")}`)}`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toStartWith("application/jrd+json");
-    const jrd = (await res.json()) as { subject: string; aliases?: string[]; links: { rel: string; type?: string; href?: string }[] };
+    const jrd = (await res.json()) as {
+      subject: string;
+      aliases?: string[];
+      links: { rel: string; type?: string; href?: string }[];
+    };
     expect(jrd.subject).toBe(`acct:${two.handle("bob")}`);
-    expect(jrd.links).toContainEqual(expect.objectContaining({ rel: "self", type: "application/activity+json", href: `${two.url}/@bob` }));
+    expect(jrd.links).toContainEqual(
+      expect.objectContaining({ rel: "self", type: "application/activity+json", href: `${two.url}/@bob` }),
+    );
 
     // Not for a user of another instance, nor for one it does not have.
     for (const resource of [`acct:${one.handle("bob")}`, `acct:${two.handle("nobody")}`]) {
@@ -70,7 +76,10 @@ test("each Skein instance answers WebFinger and NodeInfo for itself only, with h
     const links = (await (await two.fetch("/.well-known/nodeinfo")).json()) as { links: { rel: string; href: string }[] };
     const href = links.links.find((l) => l.rel.endsWith("/2.1"))?.href;
     expect(href).toBe(`${two.url}/nodeinfo/2.1`);
-    const nodeinfo = (await (await lab.fetch(href ?? "")).json()) as { software: { name: string }; usage: { users: { total: number } } };
+    const nodeinfo = (await (await lab.fetch(href ?? "")).json()) as {
+      software: { name: string };
+      usage: { users: { total: number } };
+    };
     expect(nodeinfo.software.name).toBe("skein");
     expect(nodeinfo.usage.users.total).toBe(1);
   }));
@@ -98,7 +107,10 @@ test("the peer serves its actor, WebFinger and followers over the lab's TLS", ()
     expect(((await res.json()) as { links: { rel: string; href?: string }[] }).links).toContainEqual(
       expect.objectContaining({ rel: "self", href: carol.id }),
     );
-    expect(await (await lab.fetch(carol.followers, { headers: AS })).json()).toMatchObject({ type: "OrderedCollection", totalItems: 0 });
+    expect(await (await lab.fetch(carol.followers, { headers: AS })).json()).toMatchObject({
+      type: "OrderedCollection",
+      totalItems: 0,
+    });
   }));
 
 test("a Follow signed by the peer is accepted by Skein's inbox, which fetched the peer's key over TLS", () =>
@@ -132,11 +144,20 @@ test("the peer's control API delivers every kind of activity, here between two o
     expect((await p.actor(erin)).followerIds).toEqual([frank.id]);
     expect((await p.actor(frank)).following).toEqual([expect.objectContaining({ id: erin.id, state: "accepted" })]);
 
-    const post = await p.post(erin, { text: "a <b>post</b>", summary: "cw", attachments: [{ url: `${p.url}/photo.jpg`, name: "alt" }] });
+    const post = await p.post(erin, {
+      text: "a <b>post</b>",
+      summary: "cw",
+      attachments: [{ url: `${p.url}/photo.jpg`, name: "alt" }],
+    });
     expect(post.delivered).toEqual([frank.id]);
     const create = await p.waitFor({ type: "Create", object: post.note });
     expect(create).toMatchObject({ actor: erin.id, objectType: "Note" });
-    expect(create.json.object).toMatchObject({ content: "<p>a &#60;b&#62;post&#60;/b&#62;</p>", summary: "cw", sensitive: true, to: "https://www.w3.org/ns/activitystreams#Public" });
+    expect(create.json.object).toMatchObject({
+      content: "<p>a &#60;b&#62;post&#60;/b&#62;</p>",
+      summary: "cw",
+      sensitive: true,
+      to: "https://www.w3.org/ns/activitystreams#Public",
+    });
     // Its notes are served at their ids; a followers-only one only to a follower's signed fetch.
     expect((await lab.fetch(post.note, { headers: AS })).status).toBe(200);
     const private_ = await p.post(erin, { text: "followers only", visibility: "followers" });
@@ -162,7 +183,9 @@ test("the peer's control API delivers every kind of activity, here between two o
     await p.waitFor({ type: "Delete", object: post.note });
     expect((await lab.fetch(post.note, { headers: AS })).status).toBe(404);
     await p.updateProfile(erin, { name: "Erin Renamed" });
-    expect((await p.waitFor((a) => a.type === "Update" && a.objectType === "Person")).json.object).toMatchObject({ name: "Erin Renamed" });
+    expect((await p.waitFor((a) => a.type === "Update" && a.objectType === "Person")).json.object).toMatchObject({
+      name: "Erin Renamed",
+    });
     await p.flag(frank, erin.handle, { objects: [reply.note], content: "spam" });
     expect((await p.waitFor({ type: "Flag" })).json).toMatchObject({ content: "spam", object: [erin.id, reply.note] });
     await p.block(erin, frank.handle);

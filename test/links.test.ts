@@ -10,19 +10,43 @@ setDefaultTimeout(60_000);
 
 describe("addresses Skein refuses to fetch from", () => {
   const table: [string, boolean][] = [
-    ["127.0.0.1", true], ["10.1.2.3", true], ["172.16.0.1", true], ["172.32.0.1", false], ["192.168.1.1", true],
-    ["169.254.169.254", true], ["100.64.0.1", true], ["0.0.0.0", true], ["224.0.0.1", true], ["8.8.8.8", false],
-    ["::1", true], ["::", true], ["::ffff:127.0.0.1", true], ["::ffff:10.0.0.1", true], ["::ffff:8.8.8.8", false],
-    ["64:ff9b::a00:1", true], ["2002:a00:1::", true], ["2001:0:4136:e378::1", true], ["fc00::1", true], ["fd12::1", true],
-    ["fe80::1", true], ["ff02::1", true], ["2606:4700:4700::1111", false], ["not-an-ip", true],
+    ["127.0.0.1", true],
+    ["10.1.2.3", true],
+    ["172.16.0.1", true],
+    ["172.32.0.1", false],
+    ["192.168.1.1", true],
+    ["169.254.169.254", true],
+    ["100.64.0.1", true],
+    ["0.0.0.0", true],
+    ["224.0.0.1", true],
+    ["8.8.8.8", false],
+    ["::1", true],
+    ["::", true],
+    ["::ffff:127.0.0.1", true],
+    ["::ffff:10.0.0.1", true],
+    ["::ffff:8.8.8.8", false],
+    ["64:ff9b::a00:1", true],
+    ["2002:a00:1::", true],
+    ["2001:0:4136:e378::1", true],
+    ["fc00::1", true],
+    ["fd12::1", true],
+    ["fe80::1", true],
+    ["ff02::1", true],
+    ["2606:4700:4700::1111", false],
+    ["not-an-ip", true],
   ];
-  for (const [ip, blocked] of table) test(`${ip} ${blocked ? "is refused" : "is allowed"}`, () => expect(isBlockedAddress(ip)).toBe(blocked));
+  for (const [ip, blocked] of table)
+    test(`${ip} ${blocked ? "is refused" : "is allowed"}`, () => expect(isBlockedAddress(ip)).toBe(blocked));
 
   test("a fetch to loopback is refused unless private addresses are allowed for tests", async () => {
     const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("hi") });
     try {
-      await expect(guardedFetch(`http://127.0.0.1:${server.port}/`, { allowPrivate: false })).rejects.toBeInstanceOf(FetchRefused);
-      await expect(guardedFetch(`http://localhost:${server.port}/`, { allowPrivate: false })).rejects.toBeInstanceOf(FetchRefused);
+      await expect(guardedFetch(`http://127.0.0.1:${server.port}/`, { allowPrivate: false })).rejects.toBeInstanceOf(
+        FetchRefused,
+      );
+      await expect(guardedFetch(`http://localhost:${server.port}/`, { allowPrivate: false })).rejects.toBeInstanceOf(
+        FetchRefused,
+      );
       await expect(guardedFetch("file:///etc/passwd", { allowPrivate: true })).rejects.toBeInstanceOf(FetchRefused);
       expect((await guardedFetch(`http://127.0.0.1:${server.port}/`, { allowPrivate: true })).text).toBe("hi");
     } finally {
@@ -45,7 +69,9 @@ describe('profile links verified with rel="me"', () => {
       port: 0,
       fetch: (r) =>
         new URL(r.url).pathname === "/me"
-          ? new Response(`<html><body><a rel="me" href="https://social.example/@ada">Mastodon</a></body></html>`, { headers: { "content-type": "text/html" } })
+          ? new Response(`<html><body><a rel="me" href="https://social.example/@ada">Mastodon</a></body></html>`, {
+              headers: { "content-type": "text/html" },
+            })
           : new Response("<html>nothing here</html>"),
     });
     try {
@@ -57,7 +83,8 @@ describe('profile links verified with rel="me"', () => {
       form.append("field_name", "Other");
       form.append("field_value", `http://127.0.0.1:${site.port}/other`);
       expect((await ada.request("/settings/profile", { method: "POST", body: form })).status).toBe(303);
-      const fields = async () => c.deps.db.select({ fields: accounts.fields }).from(accounts).where(eq(accounts.username, "ada")).get()?.fields ?? [];
+      const fields = async () =>
+        c.deps.db.select({ fields: accounts.fields }).from(accounts).where(eq(accounts.username, "ada")).get()?.fields ?? [];
       for (let i = 0; i < 100 && !(await fields())[0]?.verifiedAt; i++) await Bun.sleep(20);
       const [website, other] = await fields();
       expect(website?.verifiedAt).toBeDefined();

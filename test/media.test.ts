@@ -3,20 +3,8 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { isBlurhashValid } from "blurhash";
 import { applyPalette, GIFEncoder, quantize } from "gifenc";
 import { GifReader } from "omggif";
-import {
-  detectImageType,
-  ImageError,
-  type ImageErrorCode,
-  processImage,
-} from "../src/media/images.ts";
-import {
-  decodeJpeg,
-  decodePng,
-  encodeJpeg,
-  encodePng,
-  encodeWebp,
-  type Pixels,
-} from "../src/media/wasm.ts";
+import { detectImageType, ImageError, type ImageErrorCode, processImage } from "../src/media/images.ts";
+import { decodeJpeg, decodePng, encodeJpeg, encodePng, encodeWebp, type Pixels } from "../src/media/wasm.ts";
 
 // Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
 setDefaultTimeout(60_000);
@@ -66,7 +54,10 @@ function exifTiff(orientation: number): Uint8Array {
   const latitude = make + 14;
   // prettier-ignore
   return new Uint8Array([
-    ...text("MM"), 0, 42, ...be32(ifd0),
+    ...text("MM"),
+    0,
+    42,
+    ...be32(ifd0),
     ...be16(3),
     ...entry(0x010f, 2, 14, be32(make)), // Make
     ...entry(0x0112, 3, 1, [...be16(orientation), 0, 0]), // Orientation
@@ -76,20 +67,22 @@ function exifTiff(orientation: number): Uint8Array {
     ...entry(0x0001, 2, 2, [...text("N"), 0, 0, 0]), // GPSLatitudeRef
     ...entry(0x0002, 5, 3, be32(latitude)), // GPSLatitude
     ...be32(0),
-    ...text("SkeinTestCam"), 0, 0,
-    ...be32(52), ...be32(1), ...be32(22), ...be32(1), ...be32(1234), ...be32(100), // 52°22'12.34"
+    ...text("SkeinTestCam"),
+    0,
+    0,
+    ...be32(52),
+    ...be32(1),
+    ...be32(22),
+    ...be32(1),
+    ...be32(1234),
+    ...be32(100), // 52°22'12.34"
   ]);
 }
 
 /** `jpeg` with an EXIF APP1 segment spliced in right after the SOI marker, as cameras write it. */
 function withExif(jpeg: Uint8Array, orientation: number): Uint8Array {
   const body = concat(text("Exif\0\0"), exifTiff(orientation));
-  return concat(
-    jpeg.subarray(0, 2),
-    [0xff, 0xe1, ...be16(body.length + 2)],
-    body,
-    jpeg.subarray(2),
-  );
+  return concat(jpeg.subarray(0, 2), [0xff, 0xe1, ...be16(body.length + 2)], body, jpeg.subarray(2));
 }
 
 function pngChunk(type: string, data: Uint8Array): Uint8Array {
@@ -274,17 +267,9 @@ describe("processImage", () => {
   });
 
   test("several images can be processed at the same time", async () => {
-    const [jpeg, png] = await Promise.all([
-      encodeJpeg(photo(40, 30), 85),
-      encodePng(photo(30, 40)),
-    ]);
+    const [jpeg, png] = await Promise.all([encodeJpeg(photo(40, 30), 85), encodePng(photo(30, 40))]);
     const results = await Promise.all([jpeg, png, jpeg, png].map((bytes) => processImage(bytes)));
-    expect(results.map((r) => r.mime)).toEqual([
-      "image/jpeg",
-      "image/png",
-      "image/jpeg",
-      "image/png",
-    ]);
+    expect(results.map((r) => r.mime)).toEqual(["image/jpeg", "image/png", "image/jpeg", "image/png"]);
   });
 });
 
@@ -373,37 +358,12 @@ describe("processImage rejects", () => {
 
   test("headers claiming too many pixels as too_many_pixels, without decoding", async () => {
     // Only a signature and an IHDR claiming 100000×100000: no pixel data to decode at all.
-    const ihdr = pngChunk(
-      "IHDR",
-      new Uint8Array([...be32(100_000), ...be32(100_000), 8, 6, 0, 0, 0]),
-    );
+    const ihdr = pngChunk("IHDR", new Uint8Array([...be32(100_000), ...be32(100_000), 8, 6, 0, 0, 0]));
     const png = concat([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], ihdr);
     expect(await imageError(processImage(png))).toBe("too_many_pixels");
 
-    const sof = [
-      0xff,
-      0xc0,
-      ...be16(17),
-      8,
-      ...be16(60_000),
-      ...be16(60_000),
-      3,
-      1,
-      0x22,
-      0,
-      2,
-      0x11,
-      1,
-      3,
-      0x11,
-      1,
-    ];
-    const jpeg = concat(
-      [0xff, 0xd8, 0xff, 0xe0, ...be16(16)],
-      text("JFIF\0"),
-      new Uint8Array(9),
-      sof,
-    );
+    const sof = [0xff, 0xc0, ...be16(17), 8, ...be16(60_000), ...be16(60_000), 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1];
+    const jpeg = concat([0xff, 0xd8, 0xff, 0xe0, ...be16(16)], text("JFIF\0"), new Uint8Array(9), sof);
     expect(await imageError(processImage(jpeg))).toBe("too_many_pixels");
 
     const gifHeader = concat(text("GIF89a"), [0xff, 0xff, 0xff, 0xff, 0, 0, 0], [0x3b]);
@@ -443,12 +403,7 @@ describe("processImage rejects", () => {
       text: text("Just a text file named photo.jpg\n"),
       empty: new Uint8Array(0),
       svg: text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'),
-      "animated WebP": concat(
-        text("RIFF"),
-        [0, 0, 0, 0],
-        text("WEBPVP8X"),
-        [10, 0, 0, 0, 0x02, 0, 0, 0, 9, 0, 0, 9, 0, 0],
-      ),
+      "animated WebP": concat(text("RIFF"), [0, 0, 0, 0], text("WEBPVP8X"), [10, 0, 0, 0, 0x02, 0, 0, 0, 9, 0, 0, 9, 0, 0]),
     };
     for (const [name, bytes] of Object.entries(uploads)) {
       expect(`${name}: ${await imageError(processImage(bytes))}`).toBe(`${name}: unsupported_type`);

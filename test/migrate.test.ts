@@ -31,7 +31,16 @@ test("an empty database gets every table, with WAL and foreign keys on", () => {
   expect(result.applied).toEqual(embeddedMigrations.map((m) => m.tag));
   expect(result.backup).toBeUndefined(); // nothing to lose yet
   expect(tables(path)).toEqual(
-    expect.arrayContaining(["accounts", "users", "sessions", "instance_settings", "actor_keys", "fedify_kv", "queue_messages", "schema_migrations"]),
+    expect.arrayContaining([
+      "accounts",
+      "users",
+      "sessions",
+      "instance_settings",
+      "actor_keys",
+      "fedify_kv",
+      "queue_messages",
+      "schema_migrations",
+    ]),
   );
   expect(sqlite.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
   expect(sqlite.query("PRAGMA foreign_keys").get()).toEqual({ foreign_keys: 1 });
@@ -59,7 +68,11 @@ test("a migration that fails leaves the database as it was", () => {
   const path = join(tempDir(), "skein.db");
   const { sqlite } = openDatabase(path);
   migrate(sqlite, path);
-  const broken: Migration = { tag: "9998_broken", hash: "x", statements: ["CREATE TABLE half_done (id TEXT)", "SELECT * FROM no_such_table"] };
+  const broken: Migration = {
+    tag: "9998_broken",
+    hash: "x",
+    statements: ["CREATE TABLE half_done (id TEXT)", "SELECT * FROM no_such_table"],
+  };
   expect(() => migrate(sqlite, path, [...embeddedMigrations, broken])).toThrow(/no_such_table/);
   expect(tables(path)).not.toContain("half_done");
   expect(sqlite.query("SELECT count(*) AS n FROM schema_migrations").get()).toEqual({ n: embeddedMigrations.length });
@@ -79,7 +92,9 @@ test("a database from a newer Skein is refused before anything is written", () =
     }
   })();
   expect(error).toBeInstanceOf(FatalError);
-  expect((error as Error).message).toMatch(/has schema 9999_test_bio_links, newer than this Skein knows .* run a newer Skein or restore a backup/);
+  expect((error as Error).message).toMatch(
+    /has schema 9999_test_bio_links, newer than this Skein knows .* run a newer Skein or restore a backup/,
+  );
   sqlite.run("PRAGMA wal_checkpoint(TRUNCATE)");
   expect(readFileSync(path).equals(before)).toBe(true);
 });

@@ -1,11 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  countCharacters,
-  normalizeHashtag,
-  parseText,
-  renderText,
-  type MentionToken,
-} from "../src/core/text.ts";
+import { countCharacters, normalizeHashtag, parseText, renderText, type MentionToken } from "../src/core/text.ts";
 
 /** Links as a server would build them: only alice (local) and bob@remote.example are known. */
 const links = {
@@ -50,11 +44,7 @@ describe("countCharacters", () => {
     ["501 letters", "a".repeat(501), 501],
     ["500 emoji", "👍🏽".repeat(500), 500],
     ["477 letters and a URL", `${"a".repeat(476)} https://example.com/${"p".repeat(600)}`, 500],
-    [
-      "490 letters and a long remote mention",
-      `${"a".repeat(490)} @bob@a-very-long-domain-name.example`,
-      495,
-    ],
+    ["490 letters and a long remote mention", `${"a".repeat(490)} @bob@a-very-long-domain-name.example`, 495],
   ])("500-character boundary: %s", (_name, text, expected) => {
     expect(countCharacters(text)).toBe(expected);
   });
@@ -64,7 +54,14 @@ describe("parseText: mentions", () => {
   test.each([
     ["at the start", "@alice hello", [["alice", null, 0, 6]]],
     ["after a space", "hi @alice", [["alice", null, 3, 9]]],
-    ["after punctuation", "(@alice) and,@bob!", [["alice", null, 1, 7], ["bob", null, 13, 17]]],
+    [
+      "after punctuation",
+      "(@alice) and,@bob!",
+      [
+        ["alice", null, 1, 7],
+        ["bob", null, 13, 17],
+      ],
+    ],
     ["with a domain", "cc @bob@remote.example.", [["bob", "remote.example", 3, 22]]],
     ["with an IP and a port", "@alice@127.0.0.1:4443 hi", [["alice", "127.0.0.1:4443", 0, 21]]],
     ["with a domain and a port", "@alice@localhost:3000", [["alice", "localhost:3000", 0, 21]]],
@@ -94,7 +91,14 @@ describe("parseText: hashtags", () => {
     ["Japanese", "#日本語 です", [["日本語", 0, 4]]],
     ["digits with a letter", "#2024goals", [["2024goals", 0, 10]]],
     ["a middle dot separator", "#a·b", [["a·b", 0, 4]]],
-    ["several", "#one #two", [["one", 0, 4], ["two", 5, 9]]],
+    [
+      "several",
+      "#one #two",
+      [
+        ["one", 0, 4],
+        ["two", 5, 9],
+      ],
+    ],
     ["after an opening parenthesis", "(#tag)", [["tag", 1, 5]]],
     ["only digits is not a tag", "#123 bus", []],
     ["not inside a word", "foo#bar", []],
@@ -170,12 +174,8 @@ describe("renderText", () => {
     ["empty", "", ""],
     ["only whitespace", " \n\n ", ""],
     ["plain", "hello", "<p>hello</p>"],
-    [
-      "a script element",
-      "<script>alert(1)</script>",
-      "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>",
-    ],
-    ["an attribute breakout", '"onmouseover=alert(1) x=\'', "<p>&quot;onmouseover=alert(1) x=&#39;</p>"],
+    ["a script element", "<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"],
+    ["an attribute breakout", "\"onmouseover=alert(1) x='", "<p>&quot;onmouseover=alert(1) x=&#39;</p>"],
     ["ampersands", "Tom & Jerry &amp;", "<p>Tom &amp; Jerry &amp;amp;</p>"],
     ["a line break", "one\ntwo", "<p>one<br>two</p>"],
     ["paragraphs", "one\n\ntwo\nthree", "<p>one</p><p>two<br>three</p>"],
@@ -233,9 +233,7 @@ describe("renderText", () => {
   });
 
   test("an unknown mention is left as text", () => {
-    expect(renderText("hi @carol@elsewhere.example", links)).toBe(
-      "<p>hi @carol@elsewhere.example</p>",
-    );
+    expect(renderText("hi @carol@elsewhere.example", links)).toBe("<p>hi @carol@elsewhere.example</p>");
   });
 
   test("a link builder that returns a non-http(s) URL gives text, not a link", () => {
@@ -271,9 +269,7 @@ describe("renderText", () => {
   });
 
   test("emoji are not URL characters, as in Mastodon", () => {
-    expect(parseText("https://example.com/😀").urls.map((u) => u.url)).toEqual([
-      "https://example.com/",
-    ]);
+    expect(parseText("https://example.com/😀").urls.map((u) => u.url)).toEqual(["https://example.com/"]);
   });
 });
 
@@ -286,8 +282,12 @@ describe("hostile input of 100k characters", () => {
     ["a long host without a dot", `https://${"a".repeat(100_000)}`],
     ["many schemes", "https://".repeat(20_000)],
     ["a long domain-ish mention", `@a@${"b.".repeat(50_000)}`],
-  ])("%s is parsed and rendered", (_name, text) => {
-    expect(renderText(text, links).length).toBeGreaterThan(0);
-    expect(countCharacters(text)).toBeGreaterThan(0);
-  }, 10_000);
+  ])(
+    "%s is parsed and rendered",
+    (_name, text) => {
+      expect(renderText(text, links).length).toBeGreaterThan(0);
+      expect(countCharacters(text)).toBeGreaterThan(0);
+    },
+    10_000,
+  );
 });

@@ -8,7 +8,10 @@ setDefaultTimeout(60_000);
 describe("posting", () => {
   test("a post is escaped text with links, mentions and hashtags, shown on home, the profile and the thread", async () => {
     const c = await community(["ada", "bob"]);
-    const id = await c.post("ada", { status: "Hi @bob, see #Knitting at https://example.com/p <script>alert(1)</script>", visibility: "public" });
+    const id = await c.post("ada", {
+      status: "Hi @bob, see #Knitting at https://example.com/p <script>alert(1)</script>",
+      visibility: "public",
+    });
     const thread = await c.page(c.visitor, `/@ada/${id}`);
     expect(thread).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(thread).not.toContain("<script>alert(1)");
@@ -25,7 +28,10 @@ describe("posting", () => {
     const cases: [Record<string, string>, string][] = [
       [{ status: "   " }, "Write something or add an image."],
       [{ status: "x".repeat(501) }, "Posts are at most 500 characters; this one has 501."],
-      [{ status: "reply", in_reply_to_id: "0190aaaa-0000-7000-8000-000000000000" }, "The post you reply to is gone or not visible to you."],
+      [
+        { status: "reply", in_reply_to_id: "0190aaaa-0000-7000-8000-000000000000" },
+        "The post you reply to is gone or not visible to you.",
+      ],
     ];
     for (const [fields, message] of cases) {
       const res = await browser.post("/statuses", fields);
@@ -76,7 +82,9 @@ describe("posting", () => {
     expect(badPage).toContain("This file is not a JPEG, PNG, WebP or GIF image.");
     expect(badPage).toContain("keep this text");
     expect((await send(new File([await testJpeg(640, 480)], "p.jpg", { type: "image/jpeg" }))).status).toBe(303);
-    const row = c.database.sqlite.query<{ path: string; description: string; width: number }, []>("SELECT * FROM media_attachments").get();
+    const row = c.database.sqlite
+      .query<{ path: string; description: string; width: number }, []>("SELECT * FROM media_attachments")
+      .get();
     expect(row?.description).toBe("A test gradient");
     expect(row?.path).toMatch(/^[0-9a-f]{2}\/[0-9a-f-]{36}\.jpg$/);
     const served = await c.visitor.get(`/media/${row?.path}`);
@@ -112,24 +120,66 @@ describe("visibility is enforced on every page that lists posts", () => {
       private: await c.post("ada", { status: "followers words #vis", visibility: "private" }),
       direct: await c.post("ada", { status: "@dan direct words #vis", visibility: "direct" }),
     };
-    const viewers = { visitor: c.visitor, bob: c.member("bob").browser, eve: c.member("eve").browser, dan: c.member("dan").browser };
-    const expected: Record<keyof typeof viewers, Record<keyof typeof ids, string[]>> = {
-      visitor: { public: ["profile", "local", "federated", "tag", "thread", "search", "rss"], unlisted: ["profile", "thread"], private: [], direct: [] },
-      bob: { public: ["home", "profile", "local", "federated", "tag", "thread", "search", "rss"], unlisted: ["home", "profile", "thread"], private: ["home", "profile", "thread", "search"], direct: [] },
-      eve: { public: ["profile", "local", "federated", "tag", "thread", "search", "rss"], unlisted: ["profile", "thread"], private: [], direct: [] },
-      dan: { public: ["profile", "local", "federated", "tag", "thread", "search", "rss"], unlisted: ["profile", "thread"], private: [], direct: ["profile", "thread", "search"] },
+    const viewers = {
+      visitor: c.visitor,
+      bob: c.member("bob").browser,
+      eve: c.member("eve").browser,
+      dan: c.member("dan").browser,
     };
-    const pages = { home: "/", profile: "/@ada", local: "/public/local", federated: "/public", tag: "/tags/vis", search: "/search?q=words", rss: "/@ada.rss" };
+    const expected: Record<keyof typeof viewers, Record<keyof typeof ids, string[]>> = {
+      visitor: {
+        public: ["profile", "local", "federated", "tag", "thread", "search", "rss"],
+        unlisted: ["profile", "thread"],
+        private: [],
+        direct: [],
+      },
+      bob: {
+        public: ["home", "profile", "local", "federated", "tag", "thread", "search", "rss"],
+        unlisted: ["home", "profile", "thread"],
+        private: ["home", "profile", "thread", "search"],
+        direct: [],
+      },
+      eve: {
+        public: ["profile", "local", "federated", "tag", "thread", "search", "rss"],
+        unlisted: ["profile", "thread"],
+        private: [],
+        direct: [],
+      },
+      dan: {
+        public: ["profile", "local", "federated", "tag", "thread", "search", "rss"],
+        unlisted: ["profile", "thread"],
+        private: [],
+        direct: ["profile", "thread", "search"],
+      },
+    };
+    const pages = {
+      home: "/",
+      profile: "/@ada",
+      local: "/public/local",
+      federated: "/public",
+      tag: "/tags/vis",
+      search: "/search?q=words",
+      rss: "/@ada.rss",
+    };
     for (const [viewerName, browser] of Object.entries(viewers) as [keyof typeof viewers, (typeof viewers)["bob"]][]) {
       for (const [kind, id] of Object.entries(ids) as [keyof typeof ids, string][]) {
         for (const [pageName, path] of Object.entries(pages)) {
           if (pageName === "home" && viewerName === "visitor") continue;
           const body = await c.page(browser, path);
           const shown = body.includes(pageName === "rss" ? `/@ada/${id}` : `post-${id}`);
-          expect({ viewerName, kind, pageName, shown }).toEqual({ viewerName, kind, pageName, shown: expected[viewerName][kind].includes(pageName) });
+          expect({ viewerName, kind, pageName, shown }).toEqual({
+            viewerName,
+            kind,
+            pageName,
+            shown: expected[viewerName][kind].includes(pageName),
+          });
         }
         const thread = await browser.get(`/@ada/${id}`);
-        expect({ viewerName, kind, thread: thread.status === 200 }).toEqual({ viewerName, kind, thread: expected[viewerName][kind].includes("thread") });
+        expect({ viewerName, kind, thread: thread.status === 200 }).toEqual({
+          viewerName,
+          kind,
+          thread: expected[viewerName][kind].includes("thread"),
+        });
       }
     }
   });
@@ -240,7 +290,7 @@ describe("profiles, feeds, search and settings", () => {
     expect(xml).not.toContain(priv);
     expect(xml).toContain("public &amp;amp; &amp;lt;fun&amp;gt;");
     const atom = await (await c.visitor.get("/@ada.atom")).text();
-    expect(atom).toContain("<feed xmlns=\"http://www.w3.org/2005/Atom\">");
+    expect(atom).toContain('<feed xmlns="http://www.w3.org/2005/Atom">');
   });
 
   test("search finds accounts, hashtags and words in posts", async () => {
@@ -250,7 +300,7 @@ describe("profiles, feeds, search and settings", () => {
     expect(page).toContain(`post-${id}`);
     expect(await c.page(c.visitor, "/search?q=bo")).toContain('href="https://social.example/@bob"');
     expect(await c.page(c.visitor, "/search?q=%23wo")).toContain("#wool");
-    expect(await c.page(c.visitor, '/search?q=%22%29%28*')).toContain("Search");
+    expect(await c.page(c.visitor, "/search?q=%22%29%28*")).toContain("Search");
   });
 
   test("change password logs other sessions out; sessions can be ended; delete needs the password", async () => {
@@ -259,9 +309,17 @@ describe("profiles, feeds, search and settings", () => {
     const bob = c.member("bob").browser;
     const other = new (ada.constructor as typeof import("./helpers/client.ts").WebClient)((r) => c.app.handle(r));
     await other.login("bob", PASSWORD);
-    const wrong = await bob.post("/settings/password", { current_password: "nope", password: "a new long password", password_confirmation: "a new long password" });
+    const wrong = await bob.post("/settings/password", {
+      current_password: "nope",
+      password: "a new long password",
+      password_confirmation: "a new long password",
+    });
     expect(await wrong.text()).toContain("The current password is wrong.");
-    const ok = await bob.post("/settings/password", { current_password: PASSWORD, password: "a new long password", password_confirmation: "a new long password" });
+    const ok = await bob.post("/settings/password", {
+      current_password: PASSWORD,
+      password: "a new long password",
+      password_confirmation: "a new long password",
+    });
     expect(await ok.text()).toContain("Other sessions were logged out.");
     expect(await c.page(other, "/")).not.toContain("Log out");
     expect(await c.page(bob, "/settings/account")).toContain("This browser");

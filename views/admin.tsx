@@ -60,7 +60,17 @@ export function SignupsPage({ ctx, pending }: { ctx: PageContext; pending: Pendi
   );
 }
 
-export function InstanceSettingsPage({ ctx, values, errors = {}, saved }: { ctx: PageContext; values: InstanceSettings; errors?: Record<string, string>; saved?: boolean }) {
+export function InstanceSettingsPage({
+  ctx,
+  values,
+  errors = {},
+  saved,
+}: {
+  ctx: PageContext;
+  values: InstanceSettings;
+  errors?: Record<string, string>;
+  saved?: boolean;
+}) {
   const modes = [
     ["open", "Open: anyone can sign up"],
     ["approval", "Approval: a moderator approves each sign-up"],
@@ -75,7 +85,14 @@ export function InstanceSettingsPage({ ctx, values, errors = {}, saved }: { ctx:
         <CsrfField ctx={ctx} />
         <FormMessage message={saved ? "Saved." : undefined} kind="success" />
         <Field name="name" label="Instance name" value={values.name} maxlength={60} error={errors.name} />
-        <Field name="description" label="Description" required={false} multiline value={values.description} error={errors.description} />
+        <Field
+          name="description"
+          label="Description"
+          required={false}
+          multiline
+          value={values.description}
+          error={errors.description}
+        />
         <div class="field">
           <label for="registration_mode">Who can join</label>
           <select id="registration_mode" name="registration_mode">
@@ -86,9 +103,22 @@ export function InstanceSettingsPage({ ctx, values, errors = {}, saved }: { ctx:
             ))}
           </select>
         </div>
-        <Field name="max_post_length" label="Longest post, in characters" type="number" value={String(values.maxPostLength)} error={errors.max_post_length} />
+        <Field
+          name="max_post_length"
+          label="Longest post, in characters"
+          type="number"
+          value={String(values.maxPostLength)}
+          error={errors.max_post_length}
+        />
         <div class="check">
-          <input type="checkbox" id="secure_mode" name="secure_mode" value="1" checked={values.secureMode} aria-describedby="secure_mode-hint" />
+          <input
+            type="checkbox"
+            id="secure_mode"
+            name="secure_mode"
+            value="1"
+            checked={values.secureMode}
+            aria-describedby="secure_mode-hint"
+          />
           <label for="secure_mode">Secure mode (authorized fetch)</label>
           <p class="hint" id="secure_mode-hint">
             Other servers must sign their requests to read profiles and posts. Stricter; a few older servers then see nothing.

@@ -5,7 +5,19 @@ import { Layout } from "./layout.tsx";
 
 type Errors = Record<string, string>;
 
-export function LoginPage({ ctx, username = "", errors = {}, message, next }: { ctx: PageContext; username?: string; errors?: Errors; message?: string; next?: string }) {
+export function LoginPage({
+  ctx,
+  username = "",
+  errors = {},
+  message,
+  next,
+}: {
+  ctx: PageContext;
+  username?: string;
+  errors?: Errors;
+  message?: string;
+  next?: string;
+}) {
   return (
     <Layout title="Log in" ctx={ctx}>
       <section class="card narrow" aria-labelledby="login-title">
@@ -67,15 +79,42 @@ export function SignupPage({ ctx, mode, inviteCode, values = {}, errors = {}, me
             error={errors.username}
           />
           <Field name="email" label="Email" type="email" autocomplete="email" value={values.email} error={errors.email} />
-          <Field name="password" label="Password" type="password" autocomplete="new-password" hint="At least 10 characters." minlength={10} error={errors.password} />
-          <Field name="password_confirmation" label="Confirm password" type="password" autocomplete="new-password" error={errors.password_confirmation} />
+          <Field
+            name="password"
+            label="Password"
+            type="password"
+            autocomplete="new-password"
+            hint="At least 10 characters."
+            minlength={10}
+            error={errors.password}
+          />
+          <Field
+            name="password_confirmation"
+            label="Confirm password"
+            type="password"
+            autocomplete="new-password"
+            error={errors.password_confirmation}
+          />
           {needsReason ? (
-            <Field name="reason" label="Why do you want to join?" multiline maxlength={1000} value={values.reason} error={errors.reason} />
+            <Field
+              name="reason"
+              label="Why do you want to join?"
+              multiline
+              maxlength={1000}
+              value={values.reason}
+              error={errors.reason}
+            />
           ) : (
             ""
           )}
           {mode === "invite" || inviteCode ? (
-            <Field name="invite_code" label="Invite code" value={inviteCode ?? values.invite_code} error={errors.invite_code} autocomplete="off" />
+            <Field
+              name="invite_code"
+              label="Invite code"
+              value={inviteCode ?? values.invite_code}
+              error={errors.invite_code}
+              autocomplete="off"
+            />
           ) : (
             ""
           )}

@@ -35,7 +35,9 @@ function ErrorText({ id, text }: { id: string; text?: string }) {
 export function Compose({ ctx, limit, defaultVisibility, replyTo, values = {}, errors = {} }: ComposeProps) {
   const prefill = replyTo
     ? [replyTo.account, ...replyTo.mentions]
-        .filter((a, i, all) => all.findIndex((b) => b.id === a.id) === i && !(a.domain === null && a.username === ctx.viewer?.username))
+        .filter(
+          (a, i, all) => all.findIndex((b) => b.id === a.id) === i && !(a.domain === null && a.username === ctx.viewer?.username),
+        )
         .map((a) => `@${a.acct} `)
         .join("")
     : "";
@@ -77,14 +79,25 @@ export function Compose({ ctx, limit, defaultVisibility, replyTo, values = {}, e
         <summary>Content warning and images</summary>
         <div class="field">
           <label for={replyTo ? "reply-spoiler" : "spoiler_text"}>Content warning (optional)</label>
-          <input id={replyTo ? "reply-spoiler" : "spoiler_text"} name="spoiler_text" type="text" maxlength="500" value={values.spoiler_text ?? replyTo?.spoilerText ?? ""} />
+          <input
+            id={replyTo ? "reply-spoiler" : "spoiler_text"}
+            name="spoiler_text"
+            type="text"
+            maxlength="500"
+            value={values.spoiler_text ?? replyTo?.spoilerText ?? ""}
+          />
         </div>
         <fieldset class="images">
           <legend>Images (up to 4: JPEG, PNG, WebP or GIF)</legend>
           {[1, 2, 3, 4].map((n) => (
             <div class="image-row">
               <label for={`${replyTo ? "reply-" : ""}media-${n}`} safe>{`Image ${n}`}</label>
-              <input id={`${replyTo ? "reply-" : ""}media-${n}`} name="media" type="file" accept="image/jpeg,image/png,image/webp,image/gif" />
+              <input
+                id={`${replyTo ? "reply-" : ""}media-${n}`}
+                name="media"
+                type="file"
+                accept="image/jpeg,image/png,image/webp,image/gif"
+              />
               <label for={`${replyTo ? "reply-" : ""}description-${n}`} safe>{`Description of image ${n} (alt text)`}</label>
               <input id={`${replyTo ? "reply-" : ""}description-${n}`} name="description" type="text" maxlength="1500" />
             </div>

@@ -23,24 +23,26 @@ export function ErrorPage(props: ErrorProps) {
 export function ErrorCard({ status, title, message, kept }: ErrorProps) {
   return (
     <section class="card" aria-labelledby="error-title" role="alert">
-        <p class="status-code" safe>{String(status)}</p>
-        <h1 id="error-title" safe>
-          {title}
-        </h1>
-        <p safe>{message}</p>
-        {kept ? (
-          <div class="field">
-            <label for="kept-text">What you wrote, to copy before you reload</label>
-            <textarea id="kept-text" rows="4" readonly safe>
-              {kept}
-            </textarea>
-          </div>
-        ) : (
-          ""
-        )}
-        <p>
-          <a href="/">Go to the home page</a>
-        </p>
-      </section>
+      <p class="status-code" safe>
+        {String(status)}
+      </p>
+      <h1 id="error-title" safe>
+        {title}
+      </h1>
+      <p safe>{message}</p>
+      {kept ? (
+        <div class="field">
+          <label for="kept-text">What you wrote, to copy before you reload</label>
+          <textarea id="kept-text" rows="4" readonly safe>
+            {kept}
+          </textarea>
+        </div>
+      ) : (
+        ""
+      )}
+      <p>
+        <a href="/">Go to the home page</a>
+      </p>
+    </section>
   );
 }

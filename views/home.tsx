@@ -37,8 +37,8 @@ export function HomePage({ ctx, name, description, members, needsSetup, handleDo
         <section class="notice" aria-labelledby="setup-heading">
           <h2 id="setup-heading">This instance is not set up yet</h2>
           <p>
-            Its owner finishes the setup with the one-time link that the server printed when it started. Restarting the
-            server prints a new link.
+            Its owner finishes the setup with the one-time link that the server printed when it started. Restarting the server
+            prints a new link.
           </p>
         </section>
       ) : (

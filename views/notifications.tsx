@@ -31,9 +31,16 @@ export function NotificationsPage({ ctx, items, more }: { ctx: PageContext; item
     <Layout title="Notifications" ctx={ctx}>
       <h1>Notifications</h1>
       <div class="feed">
-        {items.length === 0 ? <p class="empty">Nothing yet. When someone follows you, mentions you or likes your posts, you will see it here.</p> : ""}
+        {items.length === 0 ? (
+          <p class="empty">Nothing yet. When someone follows you, mentions you or likes your posts, you will see it here.</p>
+        ) : (
+          ""
+        )}
         {items.map((n) => (
-          <section class={n.unread ? "notification unread" : "notification"} aria-label={`${n.from.displayName} ${phrases[n.type]}`}>
+          <section
+            class={n.unread ? "notification unread" : "notification"}
+            aria-label={`${n.from.displayName} ${phrases[n.type]}`}
+          >
             <p class="notification-line">
               <a href={n.from.localUrl} safe>
                 {n.from.displayName}

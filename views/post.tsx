@@ -4,12 +4,37 @@ import { Avatar } from "./avatar.tsx";
 import type { PageContext } from "./context.ts";
 import { Time } from "./time.tsx";
 
-const visibilityLabel = { public: "Public", unlisted: "Unlisted", private: "Followers only", direct: "Mentioned people only" } as const;
+const visibilityLabel = {
+  public: "Public",
+  unlisted: "Unlisted",
+  private: "Followers only",
+  direct: "Mentioned people only",
+} as const;
 
 /** One action button: a form that works without JavaScript; htmx swaps the post in place. */
-function Action({ ctx, post, action, label, pressed, count }: { ctx: PageContext; post: PostView; action: string; label: string; pressed?: boolean; count?: number }) {
+function Action({
+  ctx,
+  post,
+  action,
+  label,
+  pressed,
+  count,
+}: {
+  ctx: PageContext;
+  post: PostView;
+  action: string;
+  label: string;
+  pressed?: boolean;
+  count?: number;
+}) {
   return (
-    <form method="post" action={`/statuses/${post.id}/${action}`} hx-post={`/statuses/${post.id}/${action}`} hx-target={`#post-${post.id}`} hx-swap="outerHTML">
+    <form
+      method="post"
+      action={`/statuses/${post.id}/${action}`}
+      hx-post={`/statuses/${post.id}/${action}`}
+      hx-target={`#post-${post.id}`}
+      hx-swap="outerHTML"
+    >
       <input type="hidden" name="_csrf" value={ctx.csrf} />
       <button type="submit" class="action" aria-pressed={pressed === undefined ? undefined : String(pressed)}>
         <span safe>{label}</span>
@@ -31,7 +56,13 @@ function Media({ post }: { post: PostView }) {
     <div class={`media-grid count-${post.media.length}`}>
       {post.media.map((m) => (
         <a href={m.url} class="media-item" target="_blank" rel="noopener">
-          <img src={m.thumbnailUrl} alt={m.description} width={m.width ? String(m.width) : undefined} height={m.height ? String(m.height) : undefined} loading="lazy" />
+          <img
+            src={m.thumbnailUrl}
+            alt={m.description}
+            width={m.width ? String(m.width) : undefined}
+            height={m.height ? String(m.height) : undefined}
+            loading="lazy"
+          />
         </a>
       ))}
     </div>
@@ -112,21 +143,57 @@ export function PostCard({ ctx, post: shown, focused = false }: { ctx: PageConte
       {viewer ? (
         <footer class="actions" aria-label="Actions">
           <a class="action" href={`${post.localUrl}#reply`}>
-            Reply{post.counts.replies ? <span class="count" safe>{String(post.counts.replies)}</span> : ""}
+            Reply
+            {post.counts.replies ? (
+              <span class="count" safe>
+                {String(post.counts.replies)}
+              </span>
+            ) : (
+              ""
+            )}
           </a>
           {boostable ? (
-            <Action ctx={ctx} post={shown} action={post.viewer?.reblogged ? "unreblog" : "reblog"} label={post.viewer?.reblogged ? "Unboost" : "Boost"} pressed={post.viewer?.reblogged} count={post.counts.reblogs} />
+            <Action
+              ctx={ctx}
+              post={shown}
+              action={post.viewer?.reblogged ? "unreblog" : "reblog"}
+              label={post.viewer?.reblogged ? "Unboost" : "Boost"}
+              pressed={post.viewer?.reblogged}
+              count={post.counts.reblogs}
+            />
           ) : (
             ""
           )}
-          <Action ctx={ctx} post={shown} action={post.viewer?.favourited ? "unfavourite" : "favourite"} label={post.viewer?.favourited ? "Unlike" : "Like"} pressed={post.viewer?.favourited} count={post.counts.favourites} />
-          <Action ctx={ctx} post={shown} action={post.viewer?.bookmarked ? "unbookmark" : "bookmark"} label={post.viewer?.bookmarked ? "Remove bookmark" : "Bookmark"} pressed={post.viewer?.bookmarked} />
+          <Action
+            ctx={ctx}
+            post={shown}
+            action={post.viewer?.favourited ? "unfavourite" : "favourite"}
+            label={post.viewer?.favourited ? "Unlike" : "Like"}
+            pressed={post.viewer?.favourited}
+            count={post.counts.favourites}
+          />
+          <Action
+            ctx={ctx}
+            post={shown}
+            action={post.viewer?.bookmarked ? "unbookmark" : "bookmark"}
+            label={post.viewer?.bookmarked ? "Remove bookmark" : "Bookmark"}
+            pressed={post.viewer?.bookmarked}
+          />
           {mine ? (
             <details class="more">
               <summary>More</summary>
               <div class="menu">
                 <a href={`/statuses/${post.id}/edit`}>Edit</a>
-                {boostable ? <Action ctx={ctx} post={shown} action={post.pinned ? "unpin" : "pin"} label={post.pinned ? "Unpin from profile" : "Pin to profile"} /> : ""}
+                {boostable ? (
+                  <Action
+                    ctx={ctx}
+                    post={shown}
+                    action={post.pinned ? "unpin" : "pin"}
+                    label={post.pinned ? "Unpin from profile" : "Pin to profile"}
+                  />
+                ) : (
+                  ""
+                )}
                 <a href={`/statuses/${post.id}/delete`} class="danger">
                   Delete
                 </a>

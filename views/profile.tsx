@@ -24,7 +24,19 @@ export interface ProfileProps {
   handleHost: string;
 }
 
-function AccountAction({ ctx, account, action, label, danger }: { ctx: PageContext; account: AccountView; action: string; label: string; danger?: boolean }) {
+function AccountAction({
+  ctx,
+  account,
+  action,
+  label,
+  danger,
+}: {
+  ctx: PageContext;
+  account: AccountView;
+  action: string;
+  label: string;
+  danger?: boolean;
+}) {
   return (
     <form method="post" action={`/accounts/${account.id}/${action}`}>
       <CsrfField ctx={ctx} />
@@ -48,7 +60,13 @@ function Relations({ ctx, account, rel }: { ctx: PageContext; account: AccountVi
       ) : (
         <AccountAction ctx={ctx} account={account} action="follow" label={account.locked ? "Request to follow" : "Follow"} />
       )}
-      {rel.blocking ? "" : rel.muting ? <AccountAction ctx={ctx} account={account} action="unmute" label="Unmute" /> : <AccountAction ctx={ctx} account={account} action="mute" label="Mute" />}
+      {rel.blocking ? (
+        ""
+      ) : rel.muting ? (
+        <AccountAction ctx={ctx} account={account} action="unmute" label="Unmute" />
+      ) : (
+        <AccountAction ctx={ctx} account={account} action="mute" label="Mute" />
+      )}
       {rel.blocking ? "" : <AccountAction ctx={ctx} account={account} action="block" label="Block" danger />}
     </div>
   );
@@ -67,7 +85,13 @@ export function ProfilePage(p: ProfileProps) {
   return (
     <Layout title={`${account.displayName} (${handle})`} ctx={ctx}>
       <section class="profile" aria-labelledby="profile-name">
-        <div class="profile-header">{account.headerUrl ? <img src={account.headerUrl} alt="" class="header-image" /> : <div class="header-image blank"></div>}</div>
+        <div class="profile-header">
+          {account.headerUrl ? (
+            <img src={account.headerUrl} alt="" class="header-image" />
+          ) : (
+            <div class="header-image blank"></div>
+          )}
+        </div>
         <div class="profile-identity">
           <Avatar account={account} size={96} />
           <div>
@@ -102,7 +126,14 @@ export function ProfilePage(p: ProfileProps) {
                   <dt safe>{f.name}</dt>
                   <dd>
                     {safeValue}
-                    {f.verifiedAt ? <span class="verified-mark" title={`Verified ${f.verifiedAt}`}> ✓ verified</span> : ""}
+                    {f.verifiedAt ? (
+                      <span class="verified-mark" title={`Verified ${f.verifiedAt}`}>
+                        {" "}
+                        ✓ verified
+                      </span>
+                    ) : (
+                      ""
+                    )}
                   </dd>
                 </div>
               );
@@ -111,7 +142,10 @@ export function ProfilePage(p: ProfileProps) {
         ) : (
           ""
         )}
-        <p class="joined muted" safe>{`Joined ${account.createdAt.toLocaleDateString("en-GB", { month: "long", year: "numeric", timeZone: "UTC" })}`}</p>
+        <p
+          class="joined muted"
+          safe
+        >{`Joined ${account.createdAt.toLocaleDateString("en-GB", { month: "long", year: "numeric", timeZone: "UTC" })}`}</p>
         <p class="counts">
           <span>
             <strong safe>{String(p.counts.posts)}</strong> posts
@@ -161,7 +195,19 @@ export function ProfilePage(p: ProfileProps) {
   );
 }
 
-export function AccountList({ ctx, title, accounts, more, empty }: { ctx: PageContext; title: string; accounts: AccountView[]; more?: string; empty: string }) {
+export function AccountList({
+  ctx,
+  title,
+  accounts,
+  more,
+  empty,
+}: {
+  ctx: PageContext;
+  title: string;
+  accounts: AccountView[];
+  more?: string;
+  empty: string;
+}) {
   return (
     <Layout title={title} ctx={ctx}>
       <h1 safe>{title}</h1>

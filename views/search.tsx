@@ -5,7 +5,19 @@ import { Layout } from "./layout.tsx";
 import { PostCard } from "./post.tsx";
 import { AccountLine } from "./profile.tsx";
 
-export function SearchPage({ ctx, q, accounts, tags, posts }: { ctx: PageContext; q: string; accounts: AccountView[]; tags: { name: string; display: string }[]; posts: PostView[] }) {
+export function SearchPage({
+  ctx,
+  q,
+  accounts,
+  tags,
+  posts,
+}: {
+  ctx: PageContext;
+  q: string;
+  accounts: AccountView[];
+  tags: { name: string; display: string }[];
+  posts: PostView[];
+}) {
   const nothing = q && accounts.length === 0 && tags.length === 0 && posts.length === 0;
   return (
     <Layout title={q ? `Search: ${q}` : "Search"} ctx={ctx}>
@@ -17,11 +29,7 @@ export function SearchPage({ ctx, q, accounts, tags, posts }: { ctx: PageContext
         <input id="q" name="q" type="search" value={q} placeholder="Accounts, #hashtags, words in posts" maxlength="200" />
         <button type="submit">Search</button>
       </form>
-      {nothing ? (
-        <p class="empty" safe>{`Nothing found for “${q}”.`}</p>
-      ) : (
-        ""
-      )}
+      {nothing ? <p class="empty" safe>{`Nothing found for “${q}”.`}</p> : ""}
       {accounts.length > 0 ? (
         <section aria-labelledby="found-accounts">
           <h2 id="found-accounts">Accounts</h2>

@@ -44,7 +44,9 @@ function Check({ name, label, checked, hint }: { name: string; label: string; ch
   return (
     <div class="check">
       <input type="checkbox" id={name} name={name} value="1" checked={checked} aria-describedby={`${name}-hint`} />
-      <label for={name} safe>{label}</label>
+      <label for={name} safe>
+        {label}
+      </label>
       <p class="hint" id={`${name}-hint`} safe>
         {hint}
       </p>
@@ -52,19 +54,54 @@ function Check({ name, label, checked, hint }: { name: string; label: string; ch
   );
 }
 
-export function ProfileSettingsPage({ ctx, values, errors = {}, saved }: { ctx: PageContext; values: ProfileValues; errors?: Record<string, string>; saved?: boolean }) {
-  const rows = [...values.fields, ...Array.from({ length: Math.max(0, 4 - values.fields.length) }, () => ({ name: "", value: "" }))];
+export function ProfileSettingsPage({
+  ctx,
+  values,
+  errors = {},
+  saved,
+}: {
+  ctx: PageContext;
+  values: ProfileValues;
+  errors?: Record<string, string>;
+  saved?: boolean;
+}) {
+  const rows = [
+    ...values.fields,
+    ...Array.from({ length: Math.max(0, 4 - values.fields.length) }, () => ({ name: "", value: "" })),
+  ];
   return (
     <SettingsFrame ctx={ctx} title="Edit profile">
       <form method="post" action="/settings/profile" enctype="multipart/form-data" class="card" novalidate>
         <CsrfField ctx={ctx} />
         <h2>Profile</h2>
         <FormMessage message={saved ? "Saved." : undefined} kind="success" />
-        <Field name="display_name" label="Display name" required={false} value={values.display_name} maxlength={30} error={errors.display_name} />
-        <Field name="note" label="Bio" required={false} multiline rows={4} value={values.note} hint="Plain text; links, @mentions and #hashtags become links." error={errors.note} />
+        <Field
+          name="display_name"
+          label="Display name"
+          required={false}
+          value={values.display_name}
+          maxlength={30}
+          error={errors.display_name}
+        />
+        <Field
+          name="note"
+          label="Bio"
+          required={false}
+          multiline
+          rows={4}
+          value={values.note}
+          hint="Plain text; links, @mentions and #hashtags become links."
+          error={errors.note}
+        />
         <div class="field">
           <label for="avatar">Avatar</label>
-          <input id="avatar" name="avatar" type="file" accept="image/jpeg,image/png,image/webp,image/gif" aria-describedby="avatar-hint" />
+          <input
+            id="avatar"
+            name="avatar"
+            type="file"
+            accept="image/jpeg,image/png,image/webp,image/gif"
+            aria-describedby="avatar-hint"
+          />
           <p class="hint" id="avatar-hint">
             Square works best; scaled to 400 px.
           </p>
@@ -106,10 +143,30 @@ export function ProfileSettingsPage({ ctx, values, errors = {}, saved }: { ctx: 
           ))}
         </fieldset>
         <h2>Privacy and preferences</h2>
-        <Check name="locked" label="Approve followers by hand" checked={values.locked} hint="People ask to follow you; you accept or reject each request." />
-        <Check name="hide_collections" label="Hide who you follow and who follows you" checked={values.hide_collections} hint="Others see only the counts." />
-        <Check name="bot" label="This is an automated account" checked={values.bot} hint="Shown on your profile; others may treat the account as a bot." />
-        <Check name="discoverable" label="Suggest my account to others" checked={values.discoverable} hint="Lets directories and search list your profile." />
+        <Check
+          name="locked"
+          label="Approve followers by hand"
+          checked={values.locked}
+          hint="People ask to follow you; you accept or reject each request."
+        />
+        <Check
+          name="hide_collections"
+          label="Hide who you follow and who follows you"
+          checked={values.hide_collections}
+          hint="Others see only the counts."
+        />
+        <Check
+          name="bot"
+          label="This is an automated account"
+          checked={values.bot}
+          hint="Shown on your profile; others may treat the account as a bot."
+        />
+        <Check
+          name="discoverable"
+          label="Suggest my account to others"
+          checked={values.discoverable}
+          hint="Lets directories and search list your profile."
+        />
         <div class="field">
           <label for="default_visibility">Default visibility of new posts</label>
           <select id="default_visibility" name="default_visibility">
@@ -135,16 +192,46 @@ export interface SessionRow {
   createdAt: Date;
 }
 
-export function AccountSettingsPage({ ctx, sessions, errors = {}, message }: { ctx: PageContext; sessions: SessionRow[]; errors?: Record<string, string>; message?: string }) {
+export function AccountSettingsPage({
+  ctx,
+  sessions,
+  errors = {},
+  message,
+}: {
+  ctx: PageContext;
+  sessions: SessionRow[];
+  errors?: Record<string, string>;
+  message?: string;
+}) {
   return (
     <SettingsFrame ctx={ctx} title="Account and security">
       <FormMessage message={message} kind="success" />
       <form method="post" action="/settings/password" class="card" novalidate>
         <CsrfField ctx={ctx} />
         <h2>Change password</h2>
-        <Field name="current_password" label="Current password" type="password" autocomplete="current-password" error={errors.current_password} />
-        <Field name="password" label="New password" type="password" autocomplete="new-password" hint="At least 10 characters." minlength={10} error={errors.password} />
-        <Field name="password_confirmation" label="Confirm new password" type="password" autocomplete="new-password" error={errors.password_confirmation} />
+        <Field
+          name="current_password"
+          label="Current password"
+          type="password"
+          autocomplete="current-password"
+          error={errors.current_password}
+        />
+        <Field
+          name="password"
+          label="New password"
+          type="password"
+          autocomplete="new-password"
+          hint="At least 10 characters."
+          minlength={10}
+          error={errors.password}
+        />
+        <Field
+          name="password_confirmation"
+          label="Confirm new password"
+          type="password"
+          autocomplete="new-password"
+          error={errors.password_confirmation}
+        />
         <button type="submit">Change password</button>
       </form>
       <section class="card" aria-labelledby="sessions-title">
@@ -155,7 +242,10 @@ export function AccountSettingsPage({ ctx, sessions, errors = {}, message }: { c
               <div>
                 <strong safe>{describeAgent(s.userAgent)}</strong>
                 {s.current ? <span class="tag-label">This browser</span> : ""}
-                <p class="muted" safe>{`${s.ip ?? "unknown address"} · last active ${longDate(s.lastSeenAt)} · since ${longDate(s.createdAt)}`}</p>
+                <p
+                  class="muted"
+                  safe
+                >{`${s.ip ?? "unknown address"} · last active ${longDate(s.lastSeenAt)} · since ${longDate(s.createdAt)}`}</p>
               </div>
               {s.current ? (
                 ""
@@ -175,7 +265,13 @@ export function AccountSettingsPage({ ctx, sessions, errors = {}, message }: { c
         <CsrfField ctx={ctx} />
         <h2>Delete account</h2>
         <p>Your profile, posts and everything else go away for good, here and (as far as they listen) on other servers.</p>
-        <Field name="delete_password" label="Password, to confirm" type="password" autocomplete="current-password" error={errors.delete_password} />
+        <Field
+          name="delete_password"
+          label="Password, to confirm"
+          type="password"
+          autocomplete="current-password"
+          error={errors.delete_password}
+        />
         <button type="submit" class="danger">
           Delete my account
         </button>

@@ -7,7 +7,14 @@ import { Layout } from "./layout.tsx";
 import { PostCard } from "./post.tsx";
 import { longDate } from "./time.tsx";
 
-export function ThreadPage(props: { ctx: PageContext; post: PostView; ancestors: PostView[]; descendants: PostView[]; limit: number; defaultVisibility: string }) {
+export function ThreadPage(props: {
+  ctx: PageContext;
+  post: PostView;
+  ancestors: PostView[];
+  descendants: PostView[];
+  limit: number;
+  defaultVisibility: string;
+}) {
   const { ctx, post } = props;
   const title = `${post.account.displayName}: ${post.spoilerText || plain(post.contentHtml).slice(0, 60)}`;
   return (
@@ -58,7 +65,9 @@ export function DeletePage({ ctx, post }: { ctx: PageContext; post: PostView }) 
     <Layout title="Delete post" ctx={ctx}>
       <section class="card" aria-labelledby="delete-title">
         <h1 id="delete-title">Delete this post?</h1>
-        <p>It disappears from this instance, and the servers of your followers are asked to delete it too. This cannot be undone.</p>
+        <p>
+          It disappears from this instance, and the servers of your followers are asked to delete it too. This cannot be undone.
+        </p>
         <PostCard ctx={{ ...ctx, viewer: null }} post={post} />
         <form method="post" action={`/statuses/${post.id}/delete`} class="row">
           <CsrfField ctx={ctx} />
@@ -72,7 +81,19 @@ export function DeletePage({ ctx, post }: { ctx: PageContext; post: PostView }) 
   );
 }
 
-export function EditPage({ ctx, post, limit, errors = {}, values }: { ctx: PageContext; post: PostView; limit: number; errors?: Record<string, string>; values?: { status: string; spoiler_text: string } }) {
+export function EditPage({
+  ctx,
+  post,
+  limit,
+  errors = {},
+  values,
+}: {
+  ctx: PageContext;
+  post: PostView;
+  limit: number;
+  errors?: Record<string, string>;
+  values?: { status: string; spoiler_text: string };
+}) {
   return (
     <Layout title="Edit post" ctx={ctx}>
       <section class="card" aria-labelledby="edit-title">
@@ -81,7 +102,15 @@ export function EditPage({ ctx, post, limit, errors = {}, values }: { ctx: PageC
           <CsrfField ctx={ctx} />
           <div class={errors.status ? "field invalid" : "field"}>
             <label for="status">Text</label>
-            <textarea id="status" name="status" rows="6" data-counter="status-counter" data-limit={String(limit)} aria-describedby={errors.status ? "status-error" : undefined} safe>
+            <textarea
+              id="status"
+              name="status"
+              rows="6"
+              data-counter="status-counter"
+              data-limit={String(limit)}
+              aria-describedby={errors.status ? "status-error" : undefined}
+              safe
+            >
               {values?.status ?? post.text ?? ""}
             </textarea>
             <output id="status-counter" class="counter" aria-live="polite" safe>
@@ -95,7 +124,13 @@ export function EditPage({ ctx, post, limit, errors = {}, values }: { ctx: PageC
               ""
             )}
           </div>
-          <Field name="spoiler_text" label="Content warning (optional)" required={false} value={values?.spoiler_text ?? post.spoilerText} maxlength={500} />
+          <Field
+            name="spoiler_text"
+            label="Content warning (optional)"
+            required={false}
+            value={values?.spoiler_text ?? post.spoilerText}
+            maxlength={500}
+          />
           <div class="row">
             <button type="submit">Save</button>
             <a href={post.localUrl}>Cancel</a>
@@ -125,7 +160,10 @@ export function HistoryPage({ ctx, post, versions }: { ctx: PageContext; post: P
             const safeContent = v.contentHtml;
             return (
               <li>
-                <p class="muted" safe>{`${i === versions.length - 1 ? "Current version" : i === 0 ? "Original" : "Edited"}, ${longDate(v.createdAt)}`}</p>
+                <p
+                  class="muted"
+                  safe
+                >{`${i === versions.length - 1 ? "Current version" : i === 0 ? "Original" : "Edited"}, ${longDate(v.createdAt)}`}</p>
                 {v.spoilerText ? (
                   <p class="cw" safe>
                     {`CW: ${v.spoilerText}`}

@@ -47,7 +47,11 @@ export function TimelinePage(props: TimelineProps) {
       )}
       {props.compose ? <Compose ctx={ctx} {...props.compose} /> : ""}
       {props.tabs ? <TimelineTabs ctx={ctx} tabs={props.tabs} /> : ""}
-      {props.newerUrl ? <div class="new-posts" hx-get={props.newerUrl} hx-trigger="every 30s" hx-swap="innerHTML" aria-live="polite"></div> : ""}
+      {props.newerUrl ? (
+        <div class="new-posts" hx-get={props.newerUrl} hx-trigger="every 30s" hx-swap="innerHTML" aria-live="polite"></div>
+      ) : (
+        ""
+      )}
       <div class="feed" id="feed">
         <PostList ctx={ctx} posts={props.posts} more={props.more} empty={props.empty} />
       </div>

@@ -11,16 +11,39 @@ export function findAccountByAcct(db: Db, acct: string, localHost: string): Acco
   return db
     .select()
     .from(accounts)
-    .where(and(sql`lower(${accounts.username}) = lower(${username})`, local ? isNull(accounts.domain) : sql`lower(${accounts.domain}) = lower(${domain})`))
+    .where(
+      and(
+        sql`lower(${accounts.username}) = lower(${username})`,
+        local ? isNull(accounts.domain) : sql`lower(${accounts.domain}) = lower(${domain})`,
+      ),
+    )
     .get();
 }
 
 export function accountCounts(db: Db, accountId: string) {
   const n = (q: { n: number } | undefined) => q?.n ?? 0;
   return {
-    posts: n(db.select({ n: count() }).from(posts).where(and(eq(posts.accountId, accountId), isNull(posts.reblogOfId))).get()),
-    following: n(db.select({ n: count() }).from(follows).where(and(eq(follows.followerId, accountId), eq(follows.state, "accepted"))).get()),
-    followers: n(db.select({ n: count() }).from(follows).where(and(eq(follows.followingId, accountId), eq(follows.state, "accepted"))).get()),
+    posts: n(
+      db
+        .select({ n: count() })
+        .from(posts)
+        .where(and(eq(posts.accountId, accountId), isNull(posts.reblogOfId)))
+        .get(),
+    ),
+    following: n(
+      db
+        .select({ n: count() })
+        .from(follows)
+        .where(and(eq(follows.followerId, accountId), eq(follows.state, "accepted")))
+        .get(),
+    ),
+    followers: n(
+      db
+        .select({ n: count() })
+        .from(follows)
+        .where(and(eq(follows.followingId, accountId), eq(follows.state, "accepted")))
+        .get(),
+    ),
   };
 }
 

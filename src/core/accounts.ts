@@ -7,11 +7,47 @@ import { ValidationError } from "./errors.ts";
 
 /** Names that would collide with our routes, well-known paths or look like staff. */
 export const reservedUsernames = new Set([
-  "admin", "administrator", "api", "about", "assets", "auth", "compose", "explore", "favourites",
-  "followers", "following", "healthz", "help", "home", "inbox", "instance", "login", "logout",
-  "media", "moderator", "mod", "nodeinfo", "notifications", "oauth", "outbox", "owner", "postmaster",
-  "root", "search", "settings", "setup", "signup", "skein", "staff", "support", "system", "tags",
-  "users", "webmaster", "well_known", "www",
+  "admin",
+  "administrator",
+  "api",
+  "about",
+  "assets",
+  "auth",
+  "compose",
+  "explore",
+  "favourites",
+  "followers",
+  "following",
+  "healthz",
+  "help",
+  "home",
+  "inbox",
+  "instance",
+  "login",
+  "logout",
+  "media",
+  "moderator",
+  "mod",
+  "nodeinfo",
+  "notifications",
+  "oauth",
+  "outbox",
+  "owner",
+  "postmaster",
+  "root",
+  "search",
+  "settings",
+  "setup",
+  "signup",
+  "skein",
+  "staff",
+  "support",
+  "system",
+  "tags",
+  "users",
+  "webmaster",
+  "well_known",
+  "www",
 ]);
 
 export const USERNAME_PATTERN = /^[a-z0-9_]{1,30}$/;
@@ -108,8 +144,12 @@ export function findLocalAccount(db: Db, username: string): LocalAccount | undef
 }
 
 export function findOwner(db: Db): LocalAccount | undefined {
-  return db.select({ account: accounts }).from(users).innerJoin(accounts, eq(accounts.id, users.accountId)).where(eq(users.role, "owner")).get()
-    ?.account;
+  return db
+    .select({ account: accounts })
+    .from(users)
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
+    .where(eq(users.role, "owner"))
+    .get()?.account;
 }
 
 export function ownerExists(db: Db): boolean {
@@ -118,5 +158,11 @@ export function ownerExists(db: Db): boolean {
 
 /** Members who can use the instance: approved and not disabled. */
 export function countLocalUsers(db: Db): number {
-  return db.select({ n: count() }).from(users).where(and(isNull(users.disabledAt), isNotNull(users.approvedAt))).get()?.n ?? 0;
+  return (
+    db
+      .select({ n: count() })
+      .from(users)
+      .where(and(isNull(users.disabledAt), isNotNull(users.approvedAt)))
+      .get()?.n ?? 0
+  );
 }

@@ -73,7 +73,8 @@ export async function deleteOwnAccount(db: Db, userId: string, password: string)
   if (!user || !(await Bun.password.verify(password, user.passwordHash))) {
     throw new ValidationError({ password: "The password is wrong." });
   }
-  if (user.role === "owner") throw new ValidationError({ password: "The owner cannot delete the account; pass ownership on first." });
+  if (user.role === "owner")
+    throw new ValidationError({ password: "The owner cannot delete the account; pass ownership on first." });
   db.delete(accounts).where(eq(accounts.id, user.accountId)).run();
   return user.accountId;
 }

@@ -6,10 +6,22 @@ import { inboxStatus } from "../db/schema.ts";
 export function recordDeliveryFailure(db: Db, inboxUrl: string, error: string, gone: boolean): void {
   const now = new Date();
   db.insert(inboxStatus)
-    .values({ inboxUrl, host: new URL(inboxUrl).host, failures: 1, lastError: error.slice(0, 500), lastFailureAt: now, goneAt: gone ? now : null })
+    .values({
+      inboxUrl,
+      host: new URL(inboxUrl).host,
+      failures: 1,
+      lastError: error.slice(0, 500),
+      lastFailureAt: now,
+      goneAt: gone ? now : null,
+    })
     .onConflictDoUpdate({
       target: inboxStatus.inboxUrl,
-      set: { failures: sql`${inboxStatus.failures} + 1`, lastError: error.slice(0, 500), lastFailureAt: now, ...(gone ? { goneAt: now } : {}) },
+      set: {
+        failures: sql`${inboxStatus.failures} + 1`,
+        lastError: error.slice(0, 500),
+        lastFailureAt: now,
+        ...(gone ? { goneAt: now } : {}),
+      },
     })
     .run();
 }
@@ -21,7 +33,12 @@ export function isInboxGone(db: Db, inboxUrl: string): boolean {
 /** Failures per remote host, worst first (for the admin pages). */
 export function deliveryProblems(db: Db, limit = 50) {
   return db
-    .select({ host: inboxStatus.host, inboxes: count(), failures: sql<number>`sum(${inboxStatus.failures})`, lastFailureAt: sql<number>`max(${inboxStatus.lastFailureAt})` })
+    .select({
+      host: inboxStatus.host,
+      inboxes: count(),
+      failures: sql<number>`sum(${inboxStatus.failures})`,
+      lastFailureAt: sql<number>`max(${inboxStatus.lastFailureAt})`,
+    })
     .from(inboxStatus)
     .groupBy(inboxStatus.host)
     .orderBy(desc(sql`sum(${inboxStatus.failures})`))
@@ -31,5 +48,11 @@ export function deliveryProblems(db: Db, limit = 50) {
 
 /** Inboxes still receiving deliveries (not gone). */
 export function liveInboxCount(db: Db): number {
-  return db.select({ n: count() }).from(inboxStatus).where(and(isNull(inboxStatus.goneAt))).get()?.n ?? 0;
+  return (
+    db
+      .select({ n: count() })
+      .from(inboxStatus)
+      .where(and(isNull(inboxStatus.goneAt)))
+      .get()?.n ?? 0
+  );
 }

@@ -26,12 +26,26 @@ function account(db: Db, id: string) {
 }
 
 function exists(db: Db, table: typeof blocks | typeof mutes, from: string, to: string): boolean {
-  return db.select({ id: table.id }).from(table).where(and(eq(table.accountId, from), eq(table.targetAccountId, to))).get() !== undefined;
+  return (
+    db
+      .select({ id: table.id })
+      .from(table)
+      .where(and(eq(table.accountId, from), eq(table.targetAccountId, to)))
+      .get() !== undefined
+  );
 }
 
 export function relationship(db: Db, viewerId: string, targetId: string): Relationship {
-  const out = db.select().from(follows).where(and(eq(follows.followerId, viewerId), eq(follows.followingId, targetId))).get();
-  const back = db.select().from(follows).where(and(eq(follows.followerId, targetId), eq(follows.followingId, viewerId))).get();
+  const out = db
+    .select()
+    .from(follows)
+    .where(and(eq(follows.followerId, viewerId), eq(follows.followingId, targetId)))
+    .get();
+  const back = db
+    .select()
+    .from(follows)
+    .where(and(eq(follows.followerId, targetId), eq(follows.followingId, viewerId)))
+    .get();
   return {
     following: out?.state === "accepted",
     requested: out?.state === "pending",
@@ -47,14 +61,23 @@ export function relationship(db: Db, viewerId: string, targetId: string): Relati
  * Follows an account: at once for an open local account, as a request for a locked one or a
  * remote one (whose server answers with Accept or Reject).
  */
-export function follow(deps: CoreDeps, actor: Actor, targetId: string, options: { showReblogs?: boolean; notify?: boolean } = {}) {
+export function follow(
+  deps: CoreDeps,
+  actor: Actor,
+  targetId: string,
+  options: { showReblogs?: boolean; notify?: boolean } = {},
+) {
   const { db } = deps;
   if (actor.id === targetId) throw new CoreError("You cannot follow yourself.", 403);
   const target = account(db, targetId);
   if (exists(db, blocks, targetId, actor.id) || exists(db, blocks, actor.id, targetId)) {
     throw new CoreError("You cannot follow an account that blocks you or that you block.", 403);
   }
-  const existing = db.select().from(follows).where(and(eq(follows.followerId, actor.id), eq(follows.followingId, targetId))).get();
+  const existing = db
+    .select()
+    .from(follows)
+    .where(and(eq(follows.followerId, actor.id), eq(follows.followingId, targetId)))
+    .get();
   if (existing) {
     db.update(follows)
       .set({ showReblogs: options.showReblogs ?? existing.showReblogs, notify: options.notify ?? existing.notify })
@@ -65,7 +88,14 @@ export function follow(deps: CoreDeps, actor: Actor, targetId: string, options: 
   const state = target.locked || target.domain ? "pending" : "accepted";
   const id = newId();
   db.insert(follows)
-    .values({ id, followerId: actor.id, followingId: targetId, state, showReblogs: options.showReblogs ?? true, notify: options.notify ?? false })
+    .values({
+      id,
+      followerId: actor.id,
+      followingId: targetId,
+      state,
+      showReblogs: options.showReblogs ?? true,
+      notify: options.notify ?? false,
+    })
     .run();
   notify(db, { accountId: targetId, type: state === "pending" ? "follow_request" : "follow", fromAccountId: actor.id });
   deps.events.emit("follow.requested", { followId: id });
@@ -80,7 +110,11 @@ export function unfollow(deps: CoreDeps, actor: Actor, targetId: string): void {
     .all();
   const row = removed[0];
   if (!row) return;
-  withdrawNotification(deps.db, { accountId: targetId, type: row.state === "pending" ? "follow_request" : "follow", fromAccountId: actor.id });
+  withdrawNotification(deps.db, {
+    accountId: targetId,
+    type: row.state === "pending" ? "follow_request" : "follow",
+    fromAccountId: actor.id,
+  });
   deps.events.emit("follow.undone", { followerId: actor.id, followingId: targetId, uri: row.uri });
 }
 
@@ -143,18 +177,30 @@ export function mute(deps: CoreDeps, actor: Actor, targetId: string): void {
 }
 
 export function unmute(deps: CoreDeps, actor: Actor, targetId: string): void {
-  deps.db.delete(mutes).where(and(eq(mutes.accountId, actor.id), eq(mutes.targetAccountId, targetId))).run();
+  deps.db
+    .delete(mutes)
+    .where(and(eq(mutes.accountId, actor.id), eq(mutes.targetAccountId, targetId)))
+    .run();
 }
 
 /**
  * A Follow arrived from another server for a local account: accepted at once unless the
  * account approves followers by hand or has blocked the follower (then refused).
  */
-export function receiveFollow(deps: CoreDeps, followerId: string, targetId: string, uri: string): "accepted" | "pending" | "rejected" {
+export function receiveFollow(
+  deps: CoreDeps,
+  followerId: string,
+  targetId: string,
+  uri: string,
+): "accepted" | "pending" | "rejected" {
   const { db } = deps;
   const target = account(db, targetId);
   if (exists(db, blocks, targetId, followerId)) return "rejected";
-  const existing = db.select().from(follows).where(and(eq(follows.followerId, followerId), eq(follows.followingId, targetId))).get();
+  const existing = db
+    .select()
+    .from(follows)
+    .where(and(eq(follows.followerId, followerId), eq(follows.followingId, targetId)))
+    .get();
   if (existing) {
     db.update(follows).set({ uri }).where(eq(follows.id, existing.id)).run();
     if (existing.state === "accepted") deps.events.emit("follow.accepted", { followId: existing.id });
@@ -182,7 +228,9 @@ export function followAccepted(db: Db, followerId: string, followingId: string):
 
 /** The remote side refused (or later removed) a local member's follow. */
 export function followRejected(db: Db, followerId: string, followingId: string): void {
-  db.delete(follows).where(and(eq(follows.followerId, followerId), eq(follows.followingId, followingId))).run();
+  db.delete(follows)
+    .where(and(eq(follows.followerId, followerId), eq(follows.followingId, followingId)))
+    .run();
 }
 
 /** Records the id of the Follow activity sent for a follow, so Accept and Undo can name it. */

@@ -24,7 +24,13 @@ const defaults: InstanceSettings = {
 };
 
 export function getSettings(db: Db): InstanceSettings {
-  const stored = Object.fromEntries(db.select().from(instanceSettings).all().map((r) => [r.key, r.value]));
+  const stored = Object.fromEntries(
+    db
+      .select()
+      .from(instanceSettings)
+      .all()
+      .map((r) => [r.key, r.value]),
+  );
   const settings = { ...defaults };
   for (const key of Object.keys(defaults) as (keyof InstanceSettings)[]) {
     if (key in stored) Object.assign(settings, { [key]: stored[key] });
@@ -46,7 +52,11 @@ export function updateSettings(db: Db, patch: Partial<InstanceSettings>): void {
 
 /** Internal values kept beside the settings, never shown on a page. */
 export function getInternal(db: Db, key: string): unknown {
-  return db.select().from(instanceSettings).where(eq(instanceSettings.key, `internal:${key}`)).get()?.value;
+  return db
+    .select()
+    .from(instanceSettings)
+    .where(eq(instanceSettings.key, `internal:${key}`))
+    .get()?.value;
 }
 
 export function setInternal(db: Db, key: string, value: unknown): void {
@@ -77,10 +87,17 @@ export function saveSettings(db: Db, input: InstanceSettings): void {
   const description = input.description.trim();
   if (name.length === 0 || name.length > 60) problems.name = "Use 1 to 60 characters.";
   if (description.length > 500) problems.description = "Keep it under 500 characters.";
-  if (!registrationModes.includes(input.registrationMode)) problems.registration_mode = `Choose one of ${registrationModes.join(", ")}.`;
+  if (!registrationModes.includes(input.registrationMode))
+    problems.registration_mode = `Choose one of ${registrationModes.join(", ")}.`;
   if (!Number.isInteger(input.maxPostLength) || input.maxPostLength < 100 || input.maxPostLength > 10_000) {
     problems.max_post_length = "Choose a whole number from 100 to 10000.";
   }
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
-  updateSettings(db, { name, description, registrationMode: input.registrationMode, maxPostLength: input.maxPostLength, secureMode: Boolean(input.secureMode) });
+  updateSettings(db, {
+    name,
+    description,
+    registrationMode: input.registrationMode,
+    maxPostLength: input.maxPostLength,
+    secureMode: Boolean(input.secureMode),
+  });
 }

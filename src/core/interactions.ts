@@ -60,7 +60,14 @@ export function reblog(deps: CoreDeps, actor: Actor, postId: string, options: { 
   const id = newId(options.at);
   deps.db
     .insert(posts)
-    .values({ id, accountId: actor.id, reblogOfId: post.id, visibility: post.visibility, uri: options.uri ?? null, createdAt: options.at ?? new Date() })
+    .values({
+      id,
+      accountId: actor.id,
+      reblogOfId: post.id,
+      visibility: post.visibility,
+      uri: options.uri ?? null,
+      createdAt: options.at ?? new Date(),
+    })
     .run();
   notify(deps.db, { accountId: post.accountId, type: "reblog", fromAccountId: actor.id, postId: post.id });
   deps.events.emit("post.reblogged", { postId: post.id, reblogId: id, accountId: actor.id });
@@ -87,7 +94,10 @@ export function bookmark(deps: CoreDeps, actor: Actor, postId: string): void {
 
 export function unbookmark(deps: CoreDeps, actor: Actor, postId: string): void {
   const post = target(deps, actor, postId);
-  deps.db.delete(bookmarks).where(and(eq(bookmarks.accountId, actor.id), eq(bookmarks.postId, post.id))).run();
+  deps.db
+    .delete(bookmarks)
+    .where(and(eq(bookmarks.accountId, actor.id), eq(bookmarks.postId, post.id)))
+    .run();
 }
 
 /** Pins one's own public or unlisted post to the profile (up to five). */

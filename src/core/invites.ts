@@ -5,7 +5,11 @@ import { invites } from "../db/schema.ts";
 
 export type Invite = typeof invites.$inferSelect;
 
-export function createInvite(db: Db, userId: string, options: { maxUses?: number | null; expiresInMs?: number | null } = {}): Invite {
+export function createInvite(
+  db: Db,
+  userId: string,
+  options: { maxUses?: number | null; expiresInMs?: number | null } = {},
+): Invite {
   const code = Buffer.from(crypto.getRandomValues(new Uint8Array(9))).toString("base64url");
   return db
     .insert(invites)
@@ -37,7 +41,10 @@ export function findUsableInvite(db: Db, code: string): Invite | undefined {
 }
 
 export function countInviteUse(db: Db, inviteId: string): void {
-  db.update(invites).set({ uses: sql`${invites.uses} + 1` }).where(eq(invites.id, inviteId)).run();
+  db.update(invites)
+    .set({ uses: sql`${invites.uses} + 1` })
+    .where(eq(invites.id, inviteId))
+    .run();
 }
 
 export function revokeInvite(db: Db, inviteId: string): void {

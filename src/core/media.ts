@@ -28,7 +28,8 @@ export async function uploadImage(
   upload: { bytes: Uint8Array; description?: string },
 ) {
   const description = (upload.description ?? "").trim();
-  if (description.length > MAX_DESCRIPTION) throw new ValidationError({ description: `Keep the description under ${MAX_DESCRIPTION} characters.` });
+  if (description.length > MAX_DESCRIPTION)
+    throw new ValidationError({ description: `Keep the description under ${MAX_DESCRIPTION} characters.` });
   let image: Awaited<ReturnType<typeof processImageInWorker>>;
   try {
     image = await processImageInWorker(upload.bytes, { maxBytes: MAX_UPLOAD_BYTES });

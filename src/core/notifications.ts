@@ -62,7 +62,11 @@ export function withdrawNotification(
 }
 
 /** A member's notifications, newest first, paged by id. */
-export function listNotifications(db: Db, accountId: string, options: { maxId?: string; limit?: number; types?: NotificationType[] } = {}) {
+export function listNotifications(
+  db: Db,
+  accountId: string,
+  options: { maxId?: string; limit?: number; types?: NotificationType[] } = {},
+) {
   return db
     .select()
     .from(notifications)

@@ -40,7 +40,11 @@ type PostRow = typeof posts.$inferSelect;
 
 /** A post the viewer may see, or undefined. */
 export function findVisiblePost(db: Db, postId: string, viewerId: string | null): PostRow | undefined {
-  return db.select().from(posts).where(and(eq(posts.id, postId), visibleTo(viewerId))).get();
+  return db
+    .select()
+    .from(posts)
+    .where(and(eq(posts.id, postId), visibleTo(viewerId)))
+    .get();
 }
 
 /**
@@ -118,7 +122,11 @@ export function editPost(
   input: { status: string; spoilerText?: string; sensitive?: boolean },
 ): PostRow {
   const { db } = deps;
-  const post = db.select().from(posts).where(and(eq(posts.id, postId), isNull(posts.reblogOfId))).get();
+  const post = db
+    .select()
+    .from(posts)
+    .where(and(eq(posts.id, postId), isNull(posts.reblogOfId)))
+    .get();
   if (!post) throw new CoreError("This post does not exist.", 404);
   if (post.accountId !== author.id) throw new CoreError("Only its author can edit a post.", 403);
   const status = input.status.replace(/\r\n/g, "\n");

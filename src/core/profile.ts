@@ -27,7 +27,11 @@ export interface ProfileInput {
  * Saves a member's profile and preferences. Bio and field values are plain text (links are made
  * when shown); pictures go through the same image pipeline as posts, so their metadata is gone.
  */
-export async function updateProfile(deps: CoreDeps & { media: MediaStore }, accountId: string, input: ProfileInput): Promise<void> {
+export async function updateProfile(
+  deps: CoreDeps & { media: MediaStore },
+  accountId: string,
+  input: ProfileInput,
+): Promise<void> {
   const problems: Record<string, string> = {};
   const displayName = input.displayName.trim();
   const note = input.note.trim();
@@ -39,7 +43,8 @@ export async function updateProfile(deps: CoreDeps & { media: MediaStore }, acco
     .slice(0, MAX_FIELDS);
   fields.forEach((f, i) => {
     if (!f.name || !f.value) problems[`fields_${i}`] = "Give each extra field both a label and a value.";
-    if ([...f.name].length > 255 || [...f.value].length > 255) problems[`fields_${i}`] = "Labels and values are at most 255 characters.";
+    if ([...f.name].length > 255 || [...f.value].length > 255)
+      problems[`fields_${i}`] = "Labels and values are at most 255 characters.";
   });
   if (!visibilities.includes(input.defaultVisibility)) problems.default_visibility = "Choose a visibility.";
   const avatar = input.avatar?.length ? await picture(deps.media, input.avatar, 400, "avatar", problems) : undefined;

@@ -27,7 +27,11 @@ export interface SignUpInput {
  * member waiting (with their reason) for a moderator, `invite` needs a code, `closed` refuses.
  * A valid invite code lets its holder in at once, whatever the mode.
  */
-export async function signUp(deps: CoreDeps, limiter: RateLimiter, input: SignUpInput): Promise<{ userId: string; pending: boolean }> {
+export async function signUp(
+  deps: CoreDeps,
+  limiter: RateLimiter,
+  input: SignUpInput,
+): Promise<{ userId: string; pending: boolean }> {
   const wait = limiter.retryAfter(input.ip);
   if (wait > 0) throw new RateLimited(Math.ceil(wait / 1000));
   limiter.hit(input.ip);
@@ -74,7 +78,13 @@ export function approveSignup(db: Db, userId: string): boolean {
 /** Sign-ups waiting for a moderator, oldest first, with their reasons. */
 export function pendingSignups(db: Db) {
   return db
-    .select({ userId: users.id, email: users.email, reason: users.signupReason, createdAt: users.createdAt, username: accounts.username })
+    .select({
+      userId: users.id,
+      email: users.email,
+      reason: users.signupReason,
+      createdAt: users.createdAt,
+      username: accounts.username,
+    })
     .from(users)
     .innerJoin(accounts, eq(accounts.id, users.accountId))
     .where(isNull(users.approvedAt))
@@ -84,7 +94,11 @@ export function pendingSignups(db: Db) {
 
 /** A moderator turns a waiting sign-up away: the account is removed and the name freed. */
 export function rejectSignup(db: Db, userId: string): boolean {
-  const user = db.select().from(users).where(and(eq(users.id, userId), isNull(users.approvedAt))).get();
+  const user = db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, userId), isNull(users.approvedAt)))
+    .get();
   if (!user) return false;
   db.delete(accounts).where(eq(accounts.id, user.accountId)).run();
   return true;

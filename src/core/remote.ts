@@ -63,7 +63,13 @@ export function upsertRemoteAccount(db: Db, data: RemoteAccountData): AccountRow
       .from(accounts)
       .where(and(sql`lower(${accounts.username}) = lower(${values.username})`, eq(accounts.domain, values.domain)))
       .get();
-  if (existing) return db.update(accounts).set({ ...values, uri: data.uri }).where(eq(accounts.id, existing.id)).returning().get();
+  if (existing)
+    return db
+      .update(accounts)
+      .set({ ...values, uri: data.uri })
+      .where(eq(accounts.id, existing.id))
+      .returning()
+      .get();
   return db
     .insert(accounts)
     .values({ id: newId(data.createdAt), uri: data.uri, ...values, createdAt: data.createdAt ?? new Date() })
@@ -89,7 +95,14 @@ export interface RemotePostData {
   /** Accounts of this instance addressed or mentioned. */
   mentionedIds: string[];
   tags: string[];
-  attachments: { url: string; mime: string; description: string; width: number | null; height: number | null; blurhash: string | null }[];
+  attachments: {
+    url: string;
+    mime: string;
+    description: string;
+    width: number | null;
+    height: number | null;
+    blurhash: string | null;
+  }[];
   createdAt: Date;
   editedAt: Date | null;
 }
@@ -98,7 +111,13 @@ export interface RemotePostData {
 export function findPostByUri(db: Db, baseUrl: URL, uri: string) {
   if (uri.startsWith(baseUrl.origin)) {
     const id = /\/@[^/]+\/([0-9a-f-]{36})$/.exec(new URL(uri).pathname)?.[1];
-    return id ? db.select().from(posts).where(and(eq(posts.id, id), isNull(posts.uri))).get() : undefined;
+    return id
+      ? db
+          .select()
+          .from(posts)
+          .where(and(eq(posts.id, id), isNull(posts.uri)))
+          .get()
+      : undefined;
   }
   return db.select().from(posts).where(eq(posts.uri, uri)).get();
 }
@@ -128,9 +147,14 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
     };
     const saved = existing
       ? tx.update(posts).set(values).where(eq(posts.id, id)).returning().get()
-      : tx.insert(posts).values({ id, uri: data.uri, accountId: data.authorId, createdAt: data.createdAt, ...values }).returning().get();
+      : tx
+          .insert(posts)
+          .values({ id, uri: data.uri, accountId: data.authorId, createdAt: data.createdAt, ...values })
+          .returning()
+          .get();
     tx.delete(mentions).where(eq(mentions.postId, id)).run();
-    for (const accountId of new Set(data.mentionedIds)) tx.insert(mentions).values({ postId: id, accountId }).onConflictDoNothing().run();
+    for (const accountId of new Set(data.mentionedIds))
+      tx.insert(mentions).values({ postId: id, accountId }).onConflictDoNothing().run();
     tx.delete(postTags).where(eq(postTags.postId, id)).run();
     for (const display of data.tags.slice(0, 30)) {
       const name = normalizeHashtag(display);
@@ -142,7 +166,18 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
     tx.delete(mediaAttachments).where(eq(mediaAttachments.postId, id)).run();
     data.attachments.slice(0, 4).forEach((m, position) => {
       tx.insert(mediaAttachments)
-        .values({ id: newId(), accountId: data.authorId, postId: id, position, mime: m.mime, remoteUrl: m.url, description: m.description.slice(0, 1500), width: m.width, height: m.height, blurhash: m.blurhash })
+        .values({
+          id: newId(),
+          accountId: data.authorId,
+          postId: id,
+          position,
+          mime: m.mime,
+          remoteUrl: m.url,
+          description: m.description.slice(0, 1500),
+          width: m.width,
+          height: m.height,
+          blurhash: m.blurhash,
+        })
         .run();
     });
     tx.run(sql`DELETE FROM posts_search WHERE post_id = ${id}`);
@@ -155,7 +190,8 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
     return saved;
   });
   if (!existing) {
-    for (const accountId of data.mentionedIds) notify(db, { accountId, type: "mention", fromAccountId: data.authorId, postId: id });
+    for (const accountId of data.mentionedIds)
+      notify(db, { accountId, type: "mention", fromAccountId: data.authorId, postId: id });
     if (parent && !data.mentionedIds.includes(parent.accountId)) {
       notify(db, { accountId: parent.accountId, type: "reply", fromAccountId: data.authorId, postId: id });
     }
@@ -177,9 +213,22 @@ export function deleteRemotePost(db: Db, uri: string, actorId: string): boolean 
 /** A remote account deleted itself: it goes with everything it made here. */
 export function deleteRemoteAccount(db: Db, accountId: string): void {
   db.transaction((tx) => {
-    const ids = tx.select({ id: posts.id }).from(posts).where(eq(posts.accountId, accountId)).all().map((p) => p.id);
-    if (ids.length > 0) tx.run(sql`DELETE FROM posts_search WHERE post_id IN (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`);
-    tx.delete(accounts).where(and(eq(accounts.id, accountId), sql`${accounts.domain} IS NOT NULL`)).run();
+    const ids = tx
+      .select({ id: posts.id })
+      .from(posts)
+      .where(eq(posts.accountId, accountId))
+      .all()
+      .map((p) => p.id);
+    if (ids.length > 0)
+      tx.run(
+        sql`DELETE FROM posts_search WHERE post_id IN (${sql.join(
+          ids.map((i) => sql`${i}`),
+          sql`, `,
+        )})`,
+      );
+    tx.delete(accounts)
+      .where(and(eq(accounts.id, accountId), sql`${accounts.domain} IS NOT NULL`))
+      .run();
   });
 }
 

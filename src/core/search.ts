@@ -55,21 +55,25 @@ export function searchPosts(db: Db, viewerId: string | null, query: string, limi
     .all<{ post_id: string }>(sql`SELECT post_id FROM posts_search WHERE posts_search MATCH ${match} ORDER BY rank LIMIT 200`)
     .map((r) => r.post_id);
   if (hits.length === 0) return [];
-  return db
-    .select({ id: posts.id })
-    .from(posts)
-    // Unlisted posts stay out of discovery: only their author finds them by search.
-    .where(
-      and(
-        inArray(posts.id, hits),
-        isNull(posts.reblogOfId),
-        visibleTo(viewerId),
-        notSilencedBy(viewerId),
-        viewerId ? sql`(${posts.visibility} <> 'unlisted' OR ${posts.accountId} = ${viewerId})` : sql`${posts.visibility} <> 'unlisted'`,
-      ),
-    )
-    .orderBy(desc(posts.id))
-    .limit(limit)
-    .all()
-    .map((r) => r.id);
+  return (
+    db
+      .select({ id: posts.id })
+      .from(posts)
+      // Unlisted posts stay out of discovery: only their author finds them by search.
+      .where(
+        and(
+          inArray(posts.id, hits),
+          isNull(posts.reblogOfId),
+          visibleTo(viewerId),
+          notSilencedBy(viewerId),
+          viewerId
+            ? sql`(${posts.visibility} <> 'unlisted' OR ${posts.accountId} = ${viewerId})`
+            : sql`${posts.visibility} <> 'unlisted'`,
+        ),
+      )
+      .orderBy(desc(posts.id))
+      .limit(limit)
+      .all()
+      .map((r) => r.id)
+  );
 }

@@ -29,7 +29,10 @@ export function createSession(db: Db, userId: string, client: { ip?: string; use
         userAgent: client.userAgent?.slice(0, 300) ?? null,
       })
       .run();
-    tx.update(users).set({ lastSignInAt: new Date(now) }).where(eq(users.id, userId)).run();
+    tx.update(users)
+      .set({ lastSignInAt: new Date(now) })
+      .where(eq(users.id, userId))
+      .run();
   });
   return token;
 }
@@ -53,7 +56,10 @@ export function findViewer(db: Db, token: string): Viewer | null {
         .where(eq(sessions.id, row.session.id))
         .run();
       // NodeInfo's monthly and half-yearly active users count from here.
-      tx.update(users).set({ lastSignInAt: new Date(now) }).where(eq(users.id, row.user.id)).run();
+      tx.update(users)
+        .set({ lastSignInAt: new Date(now) })
+        .where(eq(users.id, row.user.id))
+        .run();
     });
   }
   return { sessionId: row.session.id, user: row.user, account: row.account };

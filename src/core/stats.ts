@@ -10,13 +10,20 @@ export function instanceStats(db: Db) {
     db
       .select({ n: count() })
       .from(users)
-      .where(and(isNotNull(users.approvedAt), isNull(users.disabledAt), gt(users.lastSignInAt, new Date(Date.now() - days * DAY))))
+      .where(
+        and(isNotNull(users.approvedAt), isNull(users.disabledAt), gt(users.lastSignInAt, new Date(Date.now() - days * DAY))),
+      )
       .get()?.n ?? 0;
   const localPosts =
     db
       .select({ n: count() })
       .from(posts)
-      .where(and(isNull(posts.reblogOfId), sql`${posts.accountId} IN (SELECT ${accounts.id} FROM ${accounts} WHERE ${accounts.domain} IS NULL)`))
+      .where(
+        and(
+          isNull(posts.reblogOfId),
+          sql`${posts.accountId} IN (SELECT ${accounts.id} FROM ${accounts} WHERE ${accounts.domain} IS NULL)`,
+        ),
+      )
       .get()?.n ?? 0;
   return { activeMonth: active(30), activeHalfyear: active(180), localPosts };
 }

@@ -76,10 +76,7 @@ const HASHTAG_SEPARATORS = "_\u00B7\u30FB\u200C";
 const ALPHA = String.raw`\p{Alphabetic}`;
 const HASHTAG_FIRST_SEQUENCE = `[${WORD}_][${WORD}${HASHTAG_SEPARATORS}]*[${ALPHA}${HASHTAG_SEPARATORS}][${WORD}${HASHTAG_SEPARATORS}]*[${WORD}_]`;
 const HASHTAG_LAST_SEQUENCE = `[${WORD}_]*[${ALPHA}][${WORD}_]*`;
-const HASHTAG_RE = new RegExp(
-  `(?<![=/)${WORD}])#(${HASHTAG_FIRST_SEQUENCE}|${HASHTAG_LAST_SEQUENCE})`,
-  "gu",
-);
+const HASHTAG_RE = new RegExp(`(?<![=/)${WORD}])#(${HASHTAG_FIRST_SEQUENCE}|${HASHTAG_LAST_SEQUENCE})`, "gu");
 // `#tophttps://…`: Mastodon's Extractor gives the tag back the scheme it swallowed.
 const HASHTAG_SWALLOWED_SCHEME = /^(.+)(https?)$/u;
 
@@ -96,10 +93,7 @@ const HOST = `(?:(?:${DOMAIN_LABEL}\\.)+${TOP_LEVEL_LABEL}|${IPV4})`;
 // backslash, caret and backtick, plus Latin and Cyrillic letters (accented paths, Wikipedia).
 const URL_LETTER = String.raw`\p{Script=Latin}\p{Script=Cyrillic}\p{M}`;
 const URL_PATH_CHAR = String.raw`[a-zA-Z0-9!$%&'()*+,\-./:;=?@\[\]_~#|${URL_LETTER}]`;
-const URL_RE = new RegExp(
-  `(?<![${URL_PRECEDING_FORBIDDEN}])https?://${HOST}(?::\\d{1,5})?(?:[/?#]${URL_PATH_CHAR}*)?`,
-  "giu",
-);
+const URL_RE = new RegExp(`(?<![${URL_PRECEDING_FORBIDDEN}])https?://${HOST}(?::\\d{1,5})?(?:[/?#]${URL_PATH_CHAR}*)?`, "giu");
 // A URL ends on a letter, digit or one of these; a `)` only when it closes a `(` of the URL, as
 // in https://en.wikipedia.org/wiki/Bun_(software). Anything else at the end (`.`, `,`, `!`, `?`,
 // `:`, quotes) is the sentence's, not the URL's.
@@ -235,9 +229,7 @@ function extractHashtags(text: string): HashtagToken[] {
   for (const match of text.matchAll(HASHTAG_RE)) {
     const typed = match[1] ?? "";
     const end = match.index + match[0].length;
-    const name = text.startsWith("://", end)
-      ? (HASHTAG_SWALLOWED_SCHEME.exec(typed)?.[1] ?? typed)
-      : typed;
+    const name = text.startsWith("://", end) ? (HASHTAG_SWALLOWED_SCHEME.exec(typed)?.[1] ?? typed) : typed;
     hashtags.push({ name, start: match.index, end: match.index + 1 + name.length });
   }
   return hashtags;

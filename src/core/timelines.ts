@@ -74,7 +74,10 @@ export function homeTimeline(db: Db, viewerId: string, page: PageQuery = {}): st
     page,
   );
   if (scanned.length >= limit || !floor || page.sinceId) return scanned;
-  const older = ids(db, and(or(eq(posts.accountId, viewerId), followedBy(viewerId)), filters, lte(posts.id, floor)), { ...page, limit: limit - scanned.length });
+  const older = ids(db, and(or(eq(posts.accountId, viewerId), followedBy(viewerId)), filters, lte(posts.id, floor)), {
+    ...page,
+    limit: limit - scanned.length,
+  });
   return [...scanned, ...older];
 }
 
@@ -82,7 +85,11 @@ const isLocalAuthor = sql`EXISTS (SELECT 1 FROM ${accounts} WHERE ${accounts.id}
 
 /** Public posts of this instance's members. */
 export function localTimeline(db: Db, viewerId: string | null, page: PageQuery = {}): string[] {
-  return ids(db, and(listedPublicly, isNull(posts.reblogOfId), isLocalAuthor, notSilencedBy(viewerId), visibleTo(viewerId)), page);
+  return ids(
+    db,
+    and(listedPublicly, isNull(posts.reblogOfId), isLocalAuthor, notSilencedBy(viewerId), visibleTo(viewerId)),
+    page,
+  );
 }
 
 /** Every public post this instance knows, local and remote. */
@@ -98,13 +105,22 @@ export function tagTimeline(db: Db, viewerId: string | null, tag: string, page: 
 export type ProfileTab = "posts" | "replies" | "media";
 
 /** An account's posts as the viewer may see them: without replies to others, with them, or with images only. */
-export function accountTimeline(db: Db, viewerId: string | null, accountId: string, tab: ProfileTab, page: PageQuery = {}): string[] {
+export function accountTimeline(
+  db: Db,
+  viewerId: string | null,
+  accountId: string,
+  tab: ProfileTab,
+  page: PageQuery = {},
+): string[] {
   const byAccount = eq(posts.accountId, accountId);
   const shape =
     tab === "posts"
       ? or(isNull(posts.inReplyToId), eq(posts.inReplyToAccountId, accountId))
       : tab === "media"
-        ? and(isNull(posts.reblogOfId), exists(db.select({ id: mediaAttachments.id }).from(mediaAttachments).where(eq(mediaAttachments.postId, posts.id))))
+        ? and(
+            isNull(posts.reblogOfId),
+            exists(db.select({ id: mediaAttachments.id }).from(mediaAttachments).where(eq(mediaAttachments.postId, posts.id))),
+          )
         : undefined;
   return ids(db, and(byAccount, shape, visibleTo(viewerId)), page);
 }
@@ -120,7 +136,12 @@ export function pinnedPosts(db: Db, viewerId: string | null, accountId: string):
 }
 
 /** Bookmarked or favourited posts, newest action first; the cursor is the action's id. */
-export function savedPosts(db: Db, viewerId: string, kind: "bookmarks" | "favourites", page: PageQuery = {}): { ids: string[]; next?: string } {
+export function savedPosts(
+  db: Db,
+  viewerId: string,
+  kind: "bookmarks" | "favourites",
+  page: PageQuery = {},
+): { ids: string[]; next?: string } {
   const table = kind === "bookmarks" ? bookmarks : favourites;
   const rows = db
     .select({ id: table.id, postId: table.postId })
@@ -139,7 +160,11 @@ export function thread(db: Db, viewerId: string | null, postId: string): { ances
   let current = db.select({ parent: posts.inReplyToId }).from(posts).where(eq(posts.id, postId)).get()?.parent;
   // Bounded: a hostile chain of replies cannot make this loop forever.
   while (current && ancestors.length < 40 && !ancestors.includes(current)) {
-    const row = db.select({ id: posts.id, parent: posts.inReplyToId }).from(posts).where(and(eq(posts.id, current), visibleTo(viewerId))).get();
+    const row = db
+      .select({ id: posts.id, parent: posts.inReplyToId })
+      .from(posts)
+      .where(and(eq(posts.id, current), visibleTo(viewerId)))
+      .get();
     if (!row) break;
     ancestors.unshift(row.id);
     current = row.parent;

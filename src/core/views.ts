@@ -129,7 +129,12 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
     ...all.flatMap((r) => (r.inReplyToAccountId ? [r.inReplyToAccountId] : [])),
     ...mentionRows.map((m) => m.accountId),
   ]);
-  const media = db.select().from(mediaAttachments).where(inArray(mediaAttachments.postId, allIds)).orderBy(mediaAttachments.position).all();
+  const media = db
+    .select()
+    .from(mediaAttachments)
+    .where(inArray(mediaAttachments.postId, allIds))
+    .orderBy(mediaAttachments.position)
+    .all();
   const tagRows = db
     .select({ postId: postTags.postId, display: tags.display })
     .from(postTags)
@@ -177,7 +182,11 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
       tags: tagRows.filter((t) => t.postId === row.id).map((t) => t.display),
       counts: { replies: replies.get(row.id) ?? 0, reblogs: reblogs.get(row.id) ?? 0, favourites: favs.get(row.id) ?? 0 },
       viewer: mine
-        ? { favourited: mine.favourited.has(row.id), reblogged: mine.reblogged.has(row.id), bookmarked: mine.bookmarked.has(row.id) }
+        ? {
+            favourited: mine.favourited.has(row.id),
+            reblogged: mine.reblogged.has(row.id),
+            bookmarked: mine.bookmarked.has(row.id),
+          }
         : null,
       reblog: reblogRow ? build(reblogRow) : null,
     };
@@ -208,13 +217,25 @@ function viewerState(db: Db, viewerId: string, ids: string[]) {
   const set = (rows: { id: string | null }[]) => new Set(rows.flatMap((r) => (r.id ? [r.id] : [])));
   return {
     favourited: set(
-      db.select({ id: favourites.postId }).from(favourites).where(and(eq(favourites.accountId, viewerId), inArray(favourites.postId, ids))).all(),
+      db
+        .select({ id: favourites.postId })
+        .from(favourites)
+        .where(and(eq(favourites.accountId, viewerId), inArray(favourites.postId, ids)))
+        .all(),
     ),
     bookmarked: set(
-      db.select({ id: bookmarks.postId }).from(bookmarks).where(and(eq(bookmarks.accountId, viewerId), inArray(bookmarks.postId, ids))).all(),
+      db
+        .select({ id: bookmarks.postId })
+        .from(bookmarks)
+        .where(and(eq(bookmarks.accountId, viewerId), inArray(bookmarks.postId, ids)))
+        .all(),
     ),
     reblogged: set(
-      db.select({ id: posts.reblogOfId }).from(posts).where(and(eq(posts.accountId, viewerId), inArray(posts.reblogOfId, ids))).all(),
+      db
+        .select({ id: posts.reblogOfId })
+        .from(posts)
+        .where(and(eq(posts.accountId, viewerId), inArray(posts.reblogOfId, ids)))
+        .all(),
     ),
   };
 }

@@ -28,10 +28,15 @@ export function migrate(sqlite: Database, dbPath: string, migrations = embeddedM
     .map((r) => r.name);
   const hasLedger = tables.includes("schema_migrations");
   if (tables.length > 0 && !hasLedger) {
-    throw new FatalError(`${dbPath} is not a Skein database (it has tables but no schema_migrations); point --data at another folder`);
+    throw new FatalError(
+      `${dbPath} is not a Skein database (it has tables but no schema_migrations); point --data at another folder`,
+    );
   }
   const applied = hasLedger
-    ? sqlite.query<{ tag: string }, []>("SELECT tag FROM schema_migrations ORDER BY tag").all().map((r) => r.tag)
+    ? sqlite
+        .query<{ tag: string }, []>("SELECT tag FROM schema_migrations ORDER BY tag")
+        .all()
+        .map((r) => r.tag)
     : [];
   const known = new Set(migrations.map((m) => m.tag));
   const unknown = applied.filter((tag) => !known.has(tag));
@@ -50,7 +55,9 @@ export function migrate(sqlite: Database, dbPath: string, migrations = embeddedM
     sqlite.run("VACUUM INTO ?", [backup]);
     logger.info("Backed up the database to {backup} before migrating", { backup });
   }
-  sqlite.run("CREATE TABLE IF NOT EXISTS schema_migrations (tag TEXT PRIMARY KEY, hash TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+  sqlite.run(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (tag TEXT PRIMARY KEY, hash TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+  );
   for (const migration of pending) {
     sqlite.transaction(() => {
       for (const statement of migration.statements) sqlite.run(statement);

@@ -81,7 +81,9 @@ export const users = sqliteTable(
     approvedAt: integer("approved_at", { mode: "timestamp_ms" }),
     signupReason: text("signup_reason"),
     inviteId: text("invite_id"),
-    defaultVisibility: text("default_visibility", { enum: ["public", "unlisted", "private", "direct"] }).notNull().default("public"),
+    defaultVisibility: text("default_visibility", { enum: ["public", "unlisted", "private", "direct"] })
+      .notNull()
+      .default("public"),
     lastSignInAt: integer("last_sign_in_at", { mode: "timestamp_ms" }),
     notificationsReadId: text("notifications_read_id"), // the newest notification seen
   },
@@ -311,7 +313,10 @@ const relation = (name: string) =>
       uri: text("uri"),
       createdAt: createdAt(),
     },
-    (t) => [uniqueIndex(`${name}_pair_unique`).on(t.accountId, t.targetAccountId), index(`${name}_target_idx`).on(t.targetAccountId)],
+    (t) => [
+      uniqueIndex(`${name}_pair_unique`).on(t.accountId, t.targetAccountId),
+      index(`${name}_target_idx`).on(t.targetAccountId),
+    ],
   );
 
 export const blocks = relation("blocks");

@@ -39,7 +39,10 @@ export function addressing(ctx: Context<void>, post: PostView): { tos: URL[]; cc
 }
 
 /** An account's ActivityPub id: ours for local ones, theirs for remote ones. */
-export function accountUri(ctx: Context<void>, account: { username: string; domain: string | null; url: string; uri?: string | null }): URL {
+export function accountUri(
+  ctx: Context<void>,
+  account: { username: string; domain: string | null; url: string; uri?: string | null },
+): URL {
   return account.domain ? new URL(account.uri ?? account.url) : ctx.getActorUri(account.username);
 }
 
@@ -60,9 +63,15 @@ export function postToAs(ctx: Context<void>, post: PostView, remoteUris: Map<str
     replyTarget: parentUri ? new URL(parentUri) : null,
     tags: [
       ...post.mentions.map(
-        (m) => new Mention({ href: new URL(remoteUris.get(m.id) ?? accountUri(ctx, m).href), name: `@${m.acct}${m.domain ? "" : `@${ctx.host}`}` }),
+        (m) =>
+          new Mention({
+            href: new URL(remoteUris.get(m.id) ?? accountUri(ctx, m).href),
+            name: `@${m.acct}${m.domain ? "" : `@${ctx.host}`}`,
+          }),
       ),
-      ...post.tags.map((t) => new Hashtag({ href: new URL(`/tags/${encodeURIComponent(t.toLowerCase())}`, ctx.canonicalOrigin), name: `#${t}` })),
+      ...post.tags.map(
+        (t) => new Hashtag({ href: new URL(`/tags/${encodeURIComponent(t.toLowerCase())}`, ctx.canonicalOrigin), name: `#${t}` }),
+      ),
     ],
     attachments: post.media.map(
       (m) =>
@@ -114,13 +123,27 @@ export async function postFromAs(
     if (!(a instanceof Document || a instanceof Image)) continue;
     const url = href(a.url as URL | Link | null);
     if (!url || !/^https?:/.test(url)) continue;
-    attachments.push({ url, mime: a.mediaType ?? "image/jpeg", description: remoteText(a.name?.toString(), 1500), width: a.width ?? null, height: a.height ?? null, blurhash: null });
+    attachments.push({
+      url,
+      mime: a.mediaType ?? "image/jpeg",
+      description: remoteText(a.name?.toString(), 1500),
+      width: a.width ?? null,
+      height: a.height ?? null,
+      blurhash: null,
+    });
   }
   // A bare Image (Pixelfed and others) is a post of that one picture.
   if (object instanceof Image) {
     const own = href(object.url as URL | Link | null);
     if (own && /^https?:/.test(own)) {
-      attachments.push({ url: own, mime: object.mediaType ?? "image/jpeg", description: remoteText(object.name?.toString(), 1500), width: object.width ?? null, height: object.height ?? null, blurhash: null });
+      attachments.push({
+        url: own,
+        mime: object.mediaType ?? "image/jpeg",
+        description: remoteText(object.name?.toString(), 1500),
+        width: object.width ?? null,
+        height: object.height ?? null,
+        blurhash: null,
+      });
     }
   }
   let content = sanitizeRemoteHtml(object.content?.toString() ?? "");
@@ -155,7 +178,10 @@ export async function postFromAs(
 /** A poll's options as a list (voting happens on its server, through the link to the original). */
 async function pollOptions(ctx: Context<void>, question: Question): Promise<string> {
   const names: string[] = [];
-  for (const list of [question.getExclusiveOptions({ documentLoader: ctx.documentLoader }), question.getInclusiveOptions({ documentLoader: ctx.documentLoader })]) {
+  for (const list of [
+    question.getExclusiveOptions({ documentLoader: ctx.documentLoader }),
+    question.getInclusiveOptions({ documentLoader: ctx.documentLoader }),
+  ]) {
     for await (const option of list) {
       const name = remoteText(option.name?.toString(), 200);
       if (name && names.length < 20) names.push(name);
@@ -171,7 +197,8 @@ export async function accountFromAs(ctx: Context<void>, actor: Actor): Promise<R
   if (!username) return null;
   const fields = [];
   for await (const a of actor.getAttachments({ documentLoader: ctx.documentLoader })) {
-    if (a instanceof PropertyValue) fields.push({ name: remoteText(a.name?.toString(), 255), value: sanitizeRemoteHtml(a.value?.toString() ?? "") });
+    if (a instanceof PropertyValue)
+      fields.push({ name: remoteText(a.name?.toString(), 255), value: sanitizeRemoteHtml(a.value?.toString() ?? "") });
   }
   const icon = await actor.getIcon({ documentLoader: ctx.documentLoader }).catch(() => null);
   const image = await actor.getImage({ documentLoader: ctx.documentLoader }).catch(() => null);

@@ -78,7 +78,10 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
       const keys = await ctx.getActorKeyPairs(identifier);
       const profileUrl = ctx.getActorUri(identifier);
       const link = (text: string) =>
-        renderText(text, { mention: (m) => new URL(`/@${m.domain ? `${m.username}@${m.domain}` : m.username}`, config.url).href, hashtag: (n) => new URL(`/tags/${encodeURIComponent(n.toLowerCase())}`, config.url).href });
+        renderText(text, {
+          mention: (m) => new URL(`/@${m.domain ? `${m.username}@${m.domain}` : m.username}`, config.url).href,
+          hashtag: (n) => new URL(`/tags/${encodeURIComponent(n.toLowerCase())}`, config.url).href,
+        });
       const values = {
         id: profileUrl,
         preferredUsername: account.username,
@@ -105,7 +108,10 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     .mapHandle((_ctx, username) => findLocalAccount(db, username)?.username ?? null)
     // In secure mode only signed requests read actors (the instance actor stays open: it is how
     // other servers get the key to check our own signed fetches).
-    .authorize(async (ctx, identifier) => identifier === INSTANCE_ACTOR || !getSettings(db).secureMode || (await ctx.getSignedKeyOwner()) !== null)
+    .authorize(
+      async (ctx, identifier) =>
+        identifier === INSTANCE_ACTOR || !getSettings(db).secureMode || (await ctx.getSignedKeyOwner()) !== null,
+    )
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
       if (identifier === INSTANCE_ACTOR) return instanceKeyPairs(db);
       const account = findLocalAccount(db, identifier);
@@ -124,7 +130,13 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     })
     .setCounter((_ctx, identifier) => {
       const account = local(identifier);
-      return account ? db.select({ n: count() }).from(follows).where(and(eq(follows.followingId, account.id), eq(follows.state, "accepted"))).get()?.n ?? 0 : null;
+      return account
+        ? (db
+            .select({ n: count() })
+            .from(follows)
+            .where(and(eq(follows.followingId, account.id), eq(follows.state, "accepted")))
+            .get()?.n ?? 0)
+        : null;
     });
 
   federation
@@ -143,7 +155,13 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     })
     .setCounter((_ctx, identifier) => {
       const account = local(identifier);
-      return account ? db.select({ n: count() }).from(follows).where(and(eq(follows.followerId, account.id), eq(follows.state, "accepted"))).get()?.n ?? 0 : null;
+      return account
+        ? (db
+            .select({ n: count() })
+            .from(follows)
+            .where(and(eq(follows.followerId, account.id), eq(follows.state, "accepted")))
+            .get()?.n ?? 0)
+        : null;
     });
 
   // Outbox: public and unlisted posts, newest first, paged by post id.
@@ -154,14 +172,33 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
       const rows = db
         .select({ id: posts.id })
         .from(posts)
-        .where(and(eq(posts.accountId, account.id), isNull(posts.reblogOfId), eq(posts.visibility, "public"), cursor ? lt(posts.id, cursor) : undefined))
+        .where(
+          and(
+            eq(posts.accountId, account.id),
+            isNull(posts.reblogOfId),
+            eq(posts.visibility, "public"),
+            cursor ? lt(posts.id, cursor) : undefined,
+          ),
+        )
         .orderBy(desc(posts.id))
         .limit(PAGE)
         .all();
-      const views = loadPostViews(db, config.url, rows.map((r) => r.id), null);
+      const views = loadPostViews(
+        db,
+        config.url,
+        rows.map((r) => r.id),
+        null,
+      );
       const items = views.map((view) => {
         const note = postToAs(ctx, view, new Map(), null);
-        return new Create({ id: new URL(`${view.uri}#create`), actor: note.attributionId, tos: note.toIds, ccs: note.ccIds, object: note, published: note.published });
+        return new Create({
+          id: new URL(`${view.uri}#create`),
+          actor: note.attributionId,
+          tos: note.toIds,
+          ccs: note.ccIds,
+          object: note,
+          published: note.published,
+        });
       });
       return { items, nextCursor: rows.length === PAGE ? (rows.at(-1)?.id ?? null) : null };
     })
@@ -169,7 +206,11 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     .setCounter((_ctx, identifier) => {
       const account = local(identifier);
       return account
-        ? (db.select({ n: count() }).from(posts).where(and(eq(posts.accountId, account.id), isNull(posts.reblogOfId), eq(posts.visibility, "public"))).get()?.n ?? 0)
+        ? (db
+            .select({ n: count() })
+            .from(posts)
+            .where(and(eq(posts.accountId, account.id), isNull(posts.reblogOfId), eq(posts.visibility, "public")))
+            .get()?.n ?? 0)
         : null;
     });
 
@@ -184,7 +225,11 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
       .orderBy(desc(posts.pinnedAt))
       .all()
       .map((r) => r.id);
-    return { items: loadPostViews(db, config.url, ids, null).filter((v) => v.visibility === "public" || v.visibility === "unlisted").map((v) => postToAs(ctx, v, new Map(), null)) };
+    return {
+      items: loadPostViews(db, config.url, ids, null)
+        .filter((v) => v.visibility === "public" || v.visibility === "unlisted")
+        .map((v) => postToAs(ctx, v, new Map(), null)),
+    };
   });
 
   // Each post at its own URL. Followers-only and direct posts only for a signed request from
@@ -193,23 +238,45 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     .setObjectDispatcher(Note, "/@{identifier}/{id}", (ctx, values) => {
       const account = local(values.identifier);
       if (!account) return null;
-      const row = db.select().from(posts).where(and(eq(posts.id, values.id), eq(posts.accountId, account.id), isNull(posts.reblogOfId))).get();
+      const row = db
+        .select()
+        .from(posts)
+        .where(and(eq(posts.id, values.id), eq(posts.accountId, account.id), isNull(posts.reblogOfId)))
+        .get();
       if (!row) return null;
       const view = loadPostViews(db, config.url, [row.id], account.id)[0];
       if (!view) return null;
-      const parent = row.inReplyToId ? db.select({ uri: posts.uri, id: posts.id }).from(posts).where(eq(posts.id, row.inReplyToId)).get() : undefined;
+      const parent = row.inReplyToId
+        ? db.select({ uri: posts.uri, id: posts.id }).from(posts).where(eq(posts.id, row.inReplyToId)).get()
+        : undefined;
       const parentUri = parent ? (parent.uri ?? loadPostViews(db, config.url, [parent.id], null)[0]?.uri ?? null) : null;
-      const uris = new Map(view.mentions.flatMap((m) => (m.domain ? [[m.id, db.select({ uri: accounts.uri }).from(accounts).where(eq(accounts.id, m.id)).get()?.uri ?? ""] as [string, string]] : [])));
+      const uris = new Map(
+        view.mentions.flatMap((m) =>
+          m.domain
+            ? [
+                [m.id, db.select({ uri: accounts.uri }).from(accounts).where(eq(accounts.id, m.id)).get()?.uri ?? ""] as [
+                  string,
+                  string,
+                ],
+              ]
+            : [],
+        ),
+      );
       return postToAs(ctx, view, uris, parentUri);
     })
     .authorize(async (ctx, values) => {
       const row = db.select().from(posts).where(eq(posts.id, values.id)).get();
       if (!row) return true;
-      if (row.visibility === "public" || row.visibility === "unlisted") return !getSettings(db).secureMode || (await ctx.getSignedKeyOwner()) !== null;
+      if (row.visibility === "public" || row.visibility === "unlisted")
+        return !getSettings(db).secureMode || (await ctx.getSignedKeyOwner()) !== null;
       const owner = await ctx.getSignedKeyOwner();
       const reader = owner?.id ? findAccountByUri(db, owner.id.href) : undefined;
       if (!reader) return false;
-      const mentioned = db.select().from(mentions).where(and(eq(mentions.postId, row.id), eq(mentions.accountId, reader.id))).get();
+      const mentioned = db
+        .select()
+        .from(mentions)
+        .where(and(eq(mentions.postId, row.id), eq(mentions.accountId, reader.id)))
+        .get();
       return Boolean(mentioned) || (row.visibility === "private" && relationship(db, reader.id, row.accountId).following);
     });
 

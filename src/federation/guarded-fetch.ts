@@ -24,7 +24,10 @@ async function checkHost(url: URL, allowPrivate: boolean): Promise<void> {
  * A GET that Skein makes on its own (profile link checks, later remote media): http(s) only,
  * public addresses only (every redirect re-checked, at most 3), a deadline, and a byte limit.
  */
-export async function guardedFetch(target: string, options: GuardOptions): Promise<{ url: string; status: number; text: string }> {
+export async function guardedFetch(
+  target: string,
+  options: GuardOptions,
+): Promise<{ url: string; status: number; text: string }> {
   const { maxBytes = 1024 * 1024, timeoutMs = 10_000 } = options;
   const signal = AbortSignal.timeout(timeoutMs);
   let url = new URL(target);

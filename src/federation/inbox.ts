@@ -1,12 +1,35 @@
 import type { Federation, InboxContext, KvStore } from "@fedify/fedify";
-import { Accept, type Actor, Announce, Block, Create, Delete, Flag, Follow, isActor, Like, Move, Reject, Tombstone, Undo, Update } from "@fedify/vocab";
+import {
+  Accept,
+  type Actor,
+  Announce,
+  Block,
+  Create,
+  Delete,
+  Flag,
+  Follow,
+  isActor,
+  Like,
+  Move,
+  Reject,
+  Tombstone,
+  Undo,
+  Update,
+} from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import { eq } from "drizzle-orm";
 import { findLocalAccount } from "../core/accounts.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { block, follow, followAccepted, followRejected, localFollowers, receiveFollow, unfollow } from "../core/follows.ts";
 import { favourite, reblog, unfavourite, unreblog } from "../core/interactions.ts";
-import { type AccountRow, deleteRemoteAccount, deleteRemotePost, findAccountByUri, findPostByUri, localAccountsByUri } from "../core/remote.ts";
+import {
+  type AccountRow,
+  deleteRemoteAccount,
+  deleteRemotePost,
+  findAccountByUri,
+  findPostByUri,
+  localAccountsByUri,
+} from "../core/remote.ts";
 import { fileReport } from "../core/reports.ts";
 import { follows, posts } from "../db/schema.ts";
 import { persistActor } from "./actors.ts";
@@ -15,7 +38,6 @@ import { authorOf, fetchAncestors, isPostLike, storePostObject } from "./remote-
 import { remoteText } from "./sanitize.ts";
 
 const logger = getLogger(["skein", "federation", "inbox"]);
-
 
 const FRESH_MS = 24 * 3600_000;
 
@@ -58,7 +80,11 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
       // Accepting is the outbox's work (on follow.accepted); a refusal is answered here.
       if (receiveFollow(deps, follower.id, target.id, follow.id.href) === "rejected") {
         const me = ctx.getActorUri(target.username);
-        await ctx.sendActivity({ identifier: target.username }, actor, new Reject({ id: new URL(`#reject/${crypto.randomUUID()}`, me), actor: me, object: follow }));
+        await ctx.sendActivity(
+          { identifier: target.username },
+          actor,
+          new Reject({ id: new URL(`#reject/${crypto.randomUUID()}`, me), actor: me, object: follow }),
+        );
       }
     })
     .on(Accept, async (ctx, accept) => {
@@ -151,9 +177,18 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
       const objects = flag.objectIds.map((u) => u.href);
       const targets = localAccountsByUri(db, deps.baseUrl, objects);
       const postIds = objects.flatMap((u) => findPostByUri(db, deps.baseUrl, u)?.id ?? []);
-      const targetAccountId = targets[0] ?? (postIds[0] ? db.select({ a: posts.accountId }).from(posts).where(eq(posts.id, postIds[0])).get()?.a : undefined);
+      const targetAccountId =
+        targets[0] ??
+        (postIds[0] ? db.select({ a: posts.accountId }).from(posts).where(eq(posts.id, postIds[0])).get()?.a : undefined);
       if (!targetAccountId) return;
-      fileReport(db, { reporterId: null, reporterDomain: remote.domain, targetAccountId, postIds, comment: remoteText(flag.content?.toString(), 5000), uri: flag.id?.href });
+      fileReport(db, {
+        reporterId: null,
+        reporterDomain: remote.domain,
+        targetAccountId,
+        postIds,
+        comment: remoteText(flag.content?.toString(), 5000),
+        uri: flag.id?.href,
+      });
     })
     .onUnverifiedActivity(async (_ctx, _activity, reason) => {
       // A signature that fails against the key we have may mean the sender rotated its key: forget
@@ -186,7 +221,10 @@ async function receivePost(ctx: InboxContext<void>, deps: CoreDeps, activity: Cr
   if (!isPostLike(object) || object instanceof Tombstone || !object.id) return;
   const author = await sender(ctx, deps, activity);
   if (!author || object.attributionId?.href !== author.uri || object.id.origin !== new URL(author.uri ?? "").origin) {
-    logger.info("Ignored {type} of {object}: its actor is not its author", { type: activity.constructor.name, object: object.id.href });
+    logger.info("Ignored {type} of {object}: its actor is not its author", {
+      type: activity.constructor.name,
+      object: object.id.href,
+    });
     return;
   }
   const post = await storePostObject(ctx, deps, object, author);

@@ -43,9 +43,20 @@ export async function actorKeyPairs(db: Db, accountId: string): Promise<CryptoKe
 export async function instanceKeyPairs(db: Db): Promise<CryptoKeyPair[]> {
   const stored = getInternal(db, "instance_actor_keys") as { publicKey: Jwk; privateKey: Jwk }[] | undefined;
   if (stored) {
-    return Promise.all(stored.map(async (k) => ({ publicKey: await importJwk(k.publicKey, "public"), privateKey: await importJwk(k.privateKey, "private") })));
+    return Promise.all(
+      stored.map(async (k) => ({
+        publicKey: await importJwk(k.publicKey, "public"),
+        privateKey: await importJwk(k.privateKey, "private"),
+      })),
+    );
   }
   const pairs = await Promise.all(keyAlgorithms.map((algorithm) => generateCryptoKeyPair(algorithm)));
-  setInternal(db, "instance_actor_keys", await Promise.all(pairs.map(async (p) => ({ publicKey: await exportJwk(p.publicKey), privateKey: await exportJwk(p.privateKey) }))));
+  setInternal(
+    db,
+    "instance_actor_keys",
+    await Promise.all(
+      pairs.map(async (p) => ({ publicKey: await exportJwk(p.publicKey), privateKey: await exportJwk(p.privateKey) })),
+    ),
+  );
   return pairs;
 }

@@ -16,7 +16,10 @@ export class SqliteKvStore implements KvStore {
   }
 
   async delete(key: KvKey): Promise<void> {
-    this.db.delete(fedifyKv).where(eq(fedifyKv.key, JSON.stringify(key))).run();
+    this.db
+      .delete(fedifyKv)
+      .where(eq(fedifyKv.key, JSON.stringify(key)))
+      .run();
   }
 
   async cas(key: KvKey, expectedValue: unknown, newValue: unknown, options?: KvStoreSetOptions): Promise<boolean> {
@@ -46,7 +49,11 @@ export class SqliteKvStore implements KvStore {
   }
 
   #read(encoded: string): unknown {
-    const row = this.db.select().from(fedifyKv).where(and(eq(fedifyKv.key, encoded), notExpired())).get();
+    const row = this.db
+      .select()
+      .from(fedifyKv)
+      .where(and(eq(fedifyKv.key, encoded), notExpired()))
+      .get();
     return row?.value;
   }
 
@@ -55,7 +62,9 @@ export class SqliteKvStore implements KvStore {
       this.db.delete(fedifyKv).where(eq(fedifyKv.key, encoded)).run();
       return;
     }
-    const expiresAt = options?.ttl ? new Date(Temporal.Now.instant().add(options.ttl.round({ largestUnit: "hour" })).epochMilliseconds) : null;
+    const expiresAt = options?.ttl
+      ? new Date(Temporal.Now.instant().add(options.ttl.round({ largestUnit: "hour" })).epochMilliseconds)
+      : null;
     this.db
       .insert(fedifyKv)
       .values({ key: encoded, value, expiresAt })

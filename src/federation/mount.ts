@@ -11,7 +11,11 @@ const MAX_ACTIVITY_BYTES = 1024 * 1024;
 export function federationPlugin(federation: Federation<void>, baseUrl: URL, decorate: (r: Response) => Response) {
   return new Elysia({ name: "federation" }).onRequest(async ({ request }) => {
     // An activity is small: a body over 1 MB posted to an inbox is refused before it is read.
-    if (request.method === "POST" && new URL(request.url).pathname.endsWith("/inbox") && Number(request.headers.get("content-length") ?? 0) > MAX_ACTIVITY_BYTES) {
+    if (
+      request.method === "POST" &&
+      new URL(request.url).pathname.endsWith("/inbox") &&
+      Number(request.headers.get("content-length") ?? 0) > MAX_ACTIVITY_BYTES
+    ) {
       return decorate(Response.json({ error: "The activity is larger than 1 MB." }, { status: 413 }));
     }
     const pass = new Response(null, { status: 599 });

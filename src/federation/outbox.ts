@@ -1,5 +1,19 @@
 import type { Context, Federation } from "@fedify/fedify";
-import { Accept, Announce, Block, Create, Delete, Follow, Like, PUBLIC_COLLECTION, type Recipient, Reject, Tombstone, Undo, Update } from "@fedify/vocab";
+import {
+  Accept,
+  Announce,
+  Block,
+  Create,
+  Delete,
+  Follow,
+  Like,
+  PUBLIC_COLLECTION,
+  type Recipient,
+  Reject,
+  Tombstone,
+  Undo,
+  Update,
+} from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import { and, eq } from "drizzle-orm";
 import type { CoreDeps } from "../core/deps.ts";
@@ -17,7 +31,11 @@ type AccountRow = typeof accounts.$inferSelect;
 function recipient(db: CoreDeps["db"], a: AccountRow): Recipient | null {
   if (!a.uri || !a.inboxUrl) return null;
   if (isInboxGone(db, a.sharedInboxUrl ?? a.inboxUrl)) return null;
-  return { id: new URL(a.uri), inboxId: new URL(a.inboxUrl), endpoints: a.sharedInboxUrl ? { sharedInbox: new URL(a.sharedInboxUrl) } : null };
+  return {
+    id: new URL(a.uri),
+    inboxId: new URL(a.inboxUrl),
+    endpoints: a.sharedInboxUrl ? { sharedInbox: new URL(a.sharedInboxUrl) } : null,
+  };
 }
 
 /**
@@ -30,18 +48,26 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
   const context = () => federation.createContext(baseUrl, undefined);
   const account = (id: string) => db.select().from(accounts).where(eq(accounts.id, id)).get();
   const remoteMentions = (post: PostView) =>
-    post.mentions.filter((m) => m.domain).flatMap((m) => {
-      const row = account(m.id);
-      const r = row ? recipient(db, row) : null;
-      return r ? [r] : [];
-    });
+    post.mentions
+      .filter((m) => m.domain)
+      .flatMap((m) => {
+        const row = account(m.id);
+        const r = row ? recipient(db, row) : null;
+        return r ? [r] : [];
+      });
   const noteOf = (ctx: Context<void>, post: PostView) => {
-    const parent = post.inReplyToId ? db.select({ uri: posts.uri }).from(posts).where(eq(posts.id, post.inReplyToId)).get() : undefined;
-    const parentUri = post.inReplyToId ? (parent?.uri ?? loadPostViews(db, baseUrl, [post.inReplyToId], null)[0]?.uri ?? null) : null;
-    const uris = new Map(post.mentions.flatMap((m) => {
-      const row = account(m.id);
-      return row?.uri ? [[m.id, row.uri] as [string, string]] : [];
-    }));
+    const parent = post.inReplyToId
+      ? db.select({ uri: posts.uri }).from(posts).where(eq(posts.id, post.inReplyToId)).get()
+      : undefined;
+    const parentUri = post.inReplyToId
+      ? (parent?.uri ?? loadPostViews(db, baseUrl, [post.inReplyToId], null)[0]?.uri ?? null)
+      : null;
+    const uris = new Map(
+      post.mentions.flatMap((m) => {
+        const row = account(m.id);
+        return row?.uri ? [[m.id, row.uri] as [string, string]] : [];
+      }),
+    );
     return postToAs(ctx, post, uris, parentUri);
   };
   /** Sends to the followers' servers (unless direct) and to remote people mentioned. */
@@ -52,13 +78,15 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
     const others = [...remoteMentions(post), ...extra];
     if (others.length > 0) await ctx.sendActivity(sender, others, activity, { preferSharedInbox: true });
   };
-  const safely = <T>(name: string, handler: (event: T) => Promise<void>) => async (event: T) => {
-    try {
-      await handler(event);
-    } catch (error) {
-      logger.error("Could not send {name}: {error}", { name, error });
-    }
-  };
+  const safely =
+    <T>(name: string, handler: (event: T) => Promise<void>) =>
+    async (event: T) => {
+      try {
+        await handler(event);
+      } catch (error) {
+        logger.error("Could not send {name}: {error}", { name, error });
+      }
+    };
 
   events.on(
     "post.created",
@@ -68,8 +96,22 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       const ctx = context();
       const note = noteOf(ctx, post);
       const parentAuthor = post.inReplyToAccount?.domain ? account(post.inReplyToAccount.id) : undefined;
-      const extra = parentAuthor && post.visibility !== "direct" ? [recipient(db, parentAuthor)].filter((r): r is Recipient => r !== null) : [];
-      await deliver(post, new Create({ id: new URL(`${post.uri}#create`), actor: note.attributionId, tos: note.toIds, ccs: note.ccIds, object: note, published: note.published }), extra);
+      const extra =
+        parentAuthor && post.visibility !== "direct"
+          ? [recipient(db, parentAuthor)].filter((r): r is Recipient => r !== null)
+          : [];
+      await deliver(
+        post,
+        new Create({
+          id: new URL(`${post.uri}#create`),
+          actor: note.attributionId,
+          tos: note.toIds,
+          ccs: note.ccIds,
+          object: note,
+          published: note.published,
+        }),
+        extra,
+      );
     }),
   );
   events.on(
@@ -79,7 +121,16 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       if (!post) return;
       const ctx = context();
       const note = noteOf(ctx, post);
-      await deliver(post, new Update({ id: new URL(`${post.uri}#update-${Date.now()}`), actor: note.attributionId, tos: note.toIds, ccs: note.ccIds, object: note }));
+      await deliver(
+        post,
+        new Update({
+          id: new URL(`${post.uri}#update-${Date.now()}`),
+          actor: note.attributionId,
+          tos: note.toIds,
+          ccs: note.ccIds,
+          object: note,
+        }),
+      );
     }),
   );
   events.on(
@@ -89,7 +140,12 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       if (!author || author.domain || uri) return; // only local posts are ours to delete remotely
       const ctx = context();
       const id = new URL(`/@${author.username}/${postId}`, baseUrl);
-      const activity = new Delete({ id: new URL(`${id.href}#delete`), actor: ctx.getActorUri(author.username), to: PUBLIC_COLLECTION, object: new Tombstone({ id }) });
+      const activity = new Delete({
+        id: new URL(`${id.href}#delete`),
+        actor: ctx.getActorUri(author.username),
+        to: PUBLIC_COLLECTION,
+        object: new Tombstone({ id }),
+      });
       await ctx.sendActivity({ identifier: author.username }, "followers", activity, { preferSharedInbox: true });
     }),
   );
@@ -114,7 +170,11 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       if (!liker || !target || !post?.uri) return;
       const ctx = context();
       const like = likeOf(ctx, liker.username, postId, post.uri);
-      await ctx.sendActivity({ identifier: liker.username }, target, new Undo({ id: new URL(`${like.id?.href}/undo/${Date.now()}`), actor: like.actorId, object: like }));
+      await ctx.sendActivity(
+        { identifier: liker.username },
+        target,
+        new Undo({ id: new URL(`${like.id?.href}/undo/${Date.now()}`), actor: like.actorId, object: like }),
+      );
     }),
   );
 
@@ -139,8 +199,14 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
     const r = author ? recipient(db, author) : null;
     if (r) await ctx.sendActivity({ identifier: booster.username }, r, activity);
   };
-  events.on("post.reblogged", safely("Announce", ({ postId, reblogId, accountId }) => sendBoost(reblogId, postId, accountId, false)));
-  events.on("post.unreblogged", safely("Undo(Announce)", ({ postId, reblogId, accountId }) => sendBoost(reblogId, postId, accountId, true)));
+  events.on(
+    "post.reblogged",
+    safely("Announce", ({ postId, reblogId, accountId }) => sendBoost(reblogId, postId, accountId, false)),
+  );
+  events.on(
+    "post.unreblogged",
+    safely("Undo(Announce)", ({ postId, reblogId, accountId }) => sendBoost(reblogId, postId, accountId, true)),
+  );
   events.on(
     "follow.requested",
     safely("Follow", async ({ followId }) => {
@@ -152,7 +218,11 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       const ctx = context();
       const id = new URL(`/follows/${followId}`, baseUrl);
       setFollowUri(db, followId, id.href);
-      await ctx.sendActivity({ identifier: follower.username }, r, new Follow({ id, actor: ctx.getActorUri(follower.username), object: new URL(target.uri) }));
+      await ctx.sendActivity(
+        { identifier: follower.username },
+        r,
+        new Follow({ id, actor: ctx.getActorUri(follower.username), object: new URL(target.uri) }),
+      );
     }),
   );
   events.on(
@@ -165,7 +235,11 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       const ctx = context();
       const me = ctx.getActorUri(follower.username);
       const follow = new Follow({ id: uri ? new URL(uri) : null, actor: me, object: new URL(target.uri) });
-      await ctx.sendActivity({ identifier: follower.username }, r, new Undo({ id: new URL(`#undo-follow/${Date.now()}`, me), actor: me, object: follow }));
+      await ctx.sendActivity(
+        { identifier: follower.username },
+        r,
+        new Undo({ id: new URL(`#undo-follow/${Date.now()}`, me), actor: me, object: follow }),
+      );
     }),
   );
   events.on(
@@ -179,7 +253,11 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       const ctx = context();
       const me = ctx.getActorUri(target.username);
       const follow = new Follow({ id: row.uri ? new URL(row.uri) : null, actor: new URL(follower.uri), object: me });
-      await ctx.sendActivity({ identifier: target.username }, r, new Accept({ id: new URL(`#accept/${followId}`, me), actor: me, object: follow }));
+      await ctx.sendActivity(
+        { identifier: target.username },
+        r,
+        new Accept({ id: new URL(`#accept/${followId}`, me), actor: me, object: follow }),
+      );
     }),
   );
   events.on(
@@ -192,7 +270,11 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       const ctx = context();
       const me = ctx.getActorUri(target.username);
       const follow = new Follow({ id: uri ? new URL(uri) : null, actor: new URL(follower.uri), object: me });
-      await ctx.sendActivity({ identifier: target.username }, r, new Reject({ id: new URL(`#reject/${Date.now()}`, me), actor: me, object: follow }));
+      await ctx.sendActivity(
+        { identifier: target.username },
+        r,
+        new Reject({ id: new URL(`#reject/${Date.now()}`, me), actor: me, object: follow }),
+      );
     }),
   );
   events.on(
@@ -204,7 +286,11 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       if (!blocker || blocker.domain || !target?.uri || !r) return;
       const ctx = context();
       const me = ctx.getActorUri(blocker.username);
-      await ctx.sendActivity({ identifier: blocker.username }, r, new Block({ id: new URL(`#block/${Date.now()}`, me), actor: me, object: new URL(target.uri) }));
+      await ctx.sendActivity(
+        { identifier: blocker.username },
+        r,
+        new Block({ id: new URL(`#block/${Date.now()}`, me), actor: me, object: new URL(target.uri) }),
+      );
     }),
   );
   events.on(
@@ -216,7 +302,12 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       const ctx = federation.createContext(new Request(new URL(`/@${me.username}`, baseUrl).href), undefined);
       const actor = await ctx.getActor(me.username);
       if (actor) {
-        await ctx.sendActivity({ identifier: me.username }, "followers", new Update({ id: new URL(`#update/${Date.now()}`, ctx.getActorUri(me.username)), actor: actor.id, object: actor }), { preferSharedInbox: true });
+        await ctx.sendActivity(
+          { identifier: me.username },
+          "followers",
+          new Update({ id: new URL(`#update/${Date.now()}`, ctx.getActorUri(me.username)), actor: actor.id, object: actor }),
+          { preferSharedInbox: true },
+        );
       }
     }),
   );

@@ -19,7 +19,9 @@ export async function authorOf(ctx: Context<void>, deps: CoreDeps, object: AsObj
 }
 
 export async function storePostObject(ctx: Context<void>, deps: CoreDeps, object: AsObject, author: AccountRow) {
-  const data = await postFromAs(ctx, object, { id: author.id, followersUrl: author.followersUrl }, (uris) => localAccountsByUri(deps.db, deps.baseUrl, uris));
+  const data = await postFromAs(ctx, object, { id: author.id, followersUrl: author.followersUrl }, (uris) =>
+    localAccountsByUri(deps.db, deps.baseUrl, uris),
+  );
   if (!data.uri) return undefined;
   return receiveRemotePost(deps, data);
 }

@@ -12,17 +12,34 @@ import { fetchPost, isPostLike } from "./remote-posts.ts";
 const logger = getLogger(["skein", "federation", "resolve"]);
 
 /** Recent public posts from a remote actor's outbox (first page only, bounded). */
-async function backfill(ctx: Context<void>, deps: CoreDeps, actor: Actor, accountId: string, followersUrl: string | null): Promise<void> {
+async function backfill(
+  ctx: Context<void>,
+  deps: CoreDeps,
+  actor: Actor,
+  accountId: string,
+  followersUrl: string | null,
+): Promise<void> {
   const outbox = await actor.getOutbox({ documentLoader: ctx.documentLoader }).catch(() => null);
   if (!(outbox instanceof OrderedCollection)) return;
   let seen = 0;
   const first = await outbox.getFirst({ documentLoader: ctx.documentLoader }).catch(() => null);
-  const items = first instanceof OrderedCollectionPage ? first.getItems({ documentLoader: ctx.documentLoader }) : outbox.getItems({ documentLoader: ctx.documentLoader });
+  const items =
+    first instanceof OrderedCollectionPage
+      ? first.getItems({ documentLoader: ctx.documentLoader })
+      : outbox.getItems({ documentLoader: ctx.documentLoader });
   for await (const item of items) {
     if (++seen > 20) break;
     const object = item instanceof Create ? await item.getObject({ documentLoader: ctx.documentLoader }).catch(() => null) : null;
-    if (!isPostLike(object) || !object.id || object.attributionId?.href !== actor.id?.href || object.id.origin !== actor.id?.origin) continue;
-    const data = await postFromAs(ctx, object, { id: accountId, followersUrl }, (uris) => localAccountsByUri(deps.db, deps.baseUrl, uris));
+    if (
+      !isPostLike(object) ||
+      !object.id ||
+      object.attributionId?.href !== actor.id?.href ||
+      object.id.origin !== actor.id?.origin
+    )
+      continue;
+    const data = await postFromAs(ctx, object, { id: accountId, followersUrl }, (uris) =>
+      localAccountsByUri(deps.db, deps.baseUrl, uris),
+    );
     if (data.visibility === "public" || data.visibility === "unlisted") receiveRemotePost(deps, data);
   }
 }
@@ -65,7 +82,9 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
         const account = await persistActor(ctx, deps.db, object);
         if (!account) return null;
         // A remote profile must not look empty: fetch its recent public posts.
-        await backfill(ctx, deps, object, account.id, account.followersUrl).catch((error) => logger.info("No outbox for {q}: {error}", { q, error }));
+        await backfill(ctx, deps, object, account.id, account.followersUrl).catch((error) =>
+          logger.info("No outbox for {q}: {error}", { q, error }),
+        );
         return account.id;
       } catch (error) {
         logger.info("Could not resolve {q}: {error}", { q, error });
@@ -82,4 +101,3 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
     },
   };
 }
-

@@ -23,11 +23,7 @@ declare module "gifenc" {
     maxColors: number,
     options?: { format?: ColorFormat; oneBitAlpha?: boolean | number },
   ): Palette;
-  export function applyPalette(
-    rgba: Uint8Array | Uint8ClampedArray,
-    palette: Palette,
-    format?: ColorFormat,
-  ): Uint8Array;
+  export function applyPalette(rgba: Uint8Array | Uint8ClampedArray, palette: Palette, format?: ColorFormat): Uint8Array;
   export interface GifStream {
     writeFrame(
       index: Uint8Array,

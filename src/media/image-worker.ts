@@ -14,7 +14,10 @@ self.onmessage = async (event: MessageEvent<ImageJob>) => {
   const { id, bytes, options } = event.data;
   try {
     const result = await processImage(bytes, options);
-    self.postMessage({ id, ok: true, result }, [result.bytes.buffer as ArrayBuffer, result.thumbnail.bytes.buffer as ArrayBuffer]);
+    self.postMessage({ id, ok: true, result }, [
+      result.bytes.buffer as ArrayBuffer,
+      result.thumbnail.bytes.buffer as ArrayBuffer,
+    ]);
   } catch (error) {
     const code = error instanceof ImageError ? error.code : null;
     self.postMessage({ id, ok: false, code, message: error instanceof Error ? error.message : String(error) });

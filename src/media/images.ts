@@ -5,16 +5,7 @@
 import { encode as encodeBlurhash } from "blurhash";
 import { applyPalette, GIFEncoder, quantize } from "gifenc";
 import { GifReader } from "omggif";
-import {
-  decodeJpeg,
-  decodePng,
-  decodeWebp,
-  encodeJpeg,
-  encodePng,
-  encodeWebp,
-  type Pixels,
-  resizePixels,
-} from "./wasm.ts";
+import { decodeJpeg, decodePng, decodeWebp, encodeJpeg, encodePng, encodeWebp, type Pixels, resizePixels } from "./wasm.ts";
 
 export type ImageErrorCode = "unsupported_type" | "too_large" | "too_many_pixels" | "corrupt";
 
@@ -98,10 +89,7 @@ export function detectImageType(bytes: Uint8Array): Mime | null {
   return null;
 }
 
-export async function processImage(
-  bytes: Uint8Array,
-  options: ProcessOptions = {},
-): Promise<ProcessedImage> {
+export async function processImage(bytes: Uint8Array, options: ProcessOptions = {}): Promise<ProcessedImage> {
   const { maxBytes = 10 * 1024 * 1024, maxSide = 1920, maxPixels = 50e6 } = options;
   if (bytes.length > maxBytes) {
     throw new ImageError(`image is larger than ${maxBytes} bytes`, "too_large");
@@ -196,9 +184,7 @@ function jpegSize(bytes: Uint8Array): Size | null {
 function jpegIsComplete(bytes: Uint8Array): boolean {
   const scan = [...jpegMarkers(bytes)].find(({ marker }) => marker === 0xda);
   if (!scan) return false;
-  return (
-    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf(JPEG_END, scan.at) !== -1
-  );
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf(JPEG_END, scan.at) !== -1;
 }
 
 /** The canvas size from the first chunk: extended (VP8X), lossy (VP8) or lossless (VP8L). */
@@ -224,11 +210,7 @@ function isAnimatedWebp(bytes: Uint8Array): boolean {
 
 // ---- JPEG, PNG, WebP: decode, scale, re-encode from pixels ----
 
-async function processStill(
-  bytes: Uint8Array,
-  mime: StillMime,
-  maxSide: number,
-): Promise<ProcessedImage> {
+async function processStill(bytes: Uint8Array, mime: StillMime, maxSide: number): Promise<ProcessedImage> {
   if (mime === "image/jpeg" && !jpegIsComplete(bytes)) {
     throw new ImageError("JPEG data is truncated", "corrupt");
   }
@@ -320,13 +302,7 @@ async function previews(image: Pixels): Promise<Pick<ProcessedImage, "thumbnail"
       width: thumbnail.width,
       height: thumbnail.height,
     },
-    blurhash: encodeBlurhash(
-      small.data,
-      small.width,
-      small.height,
-      BLURHASH_COMPONENTS,
-      BLURHASH_COMPONENTS,
-    ),
+    blurhash: encodeBlurhash(small.data, small.width, small.height, BLURHASH_COMPONENTS, BLURHASH_COMPONENTS),
   };
 }
 
@@ -337,11 +313,7 @@ async function previews(image: Pixels): Promise<Pick<ProcessedImage, "thumbnail"
 // and plain-text blocks are left behind, and animation and palette survive losslessly. A GIF
 // that is too large is decoded frame by frame, scaled and re-encoded with a new palette per frame.
 
-async function processGif(
-  bytes: Uint8Array,
-  maxSide: number,
-  maxPixels: number,
-): Promise<ProcessedImage> {
+async function processGif(bytes: Uint8Array, maxSide: number, maxPixels: number): Promise<ProcessedImage> {
   const gif = await decodeOrCorrupt(() => readGif(bytes));
   // Every frame is drawn on a full-screen canvas when re-encoding, so count them all.
   checkPixels(gif.width * gif.height * gif.numFrames(), maxPixels);
@@ -376,9 +348,7 @@ function rebuildGif(bytes: Uint8Array, gif: GifReader): Uint8Array {
   ];
   const loops = gif.loopCount() as number | null; // null without a NETSCAPE2.0 block
   if (loops !== null) {
-    parts.push(
-      new Uint8Array([0x21, 0xff, 11, ...ascii("NETSCAPE2.0"), 3, 1, loops & 0xff, loops >> 8, 0]),
-    );
+    parts.push(new Uint8Array([0x21, 0xff, 11, ...ascii("NETSCAPE2.0"), 3, 1, loops & 0xff, loops >> 8, 0]));
   }
   for (let i = 0; i < gif.numFrames(); i++) parts.push(...frameBlocks(bytes, gif.frameInfo(i)));
   parts.push(new Uint8Array([0x3b]));
@@ -390,13 +360,7 @@ function frameBlocks(bytes: Uint8Array, frame: ReturnType<GifReader["frameInfo"]
   const control = [0x21, 0xf9, 4, (frame.disposal << 2) | (transparent ? 1 : 0)];
   control.push(frame.delay & 0xff, frame.delay >> 8, frame.transparent_index ?? 0, 0);
   const tableBits = frame.has_local_palette ? 0x80 | (Math.log2(frame.palette_size ?? 2) - 1) : 0;
-  const descriptor = [
-    0x2c,
-    ...le16(frame.x),
-    ...le16(frame.y),
-    ...le16(frame.width),
-    ...le16(frame.height),
-  ];
+  const descriptor = [0x2c, ...le16(frame.x), ...le16(frame.y), ...le16(frame.width), ...le16(frame.height)];
   descriptor.push(tableBits | (frame.interlaced ? 0x40 : 0));
   const localTable =
     frame.has_local_palette && frame.palette_offset !== null
@@ -443,11 +407,7 @@ function* gifFrames(gif: GifReader): Generator<{ image: Pixels; delayMs: number 
   }
 }
 
-function clearRect(
-  canvas: Uint8ClampedArray,
-  width: number,
-  rect: Size & { x: number; y: number },
-): void {
+function clearRect(canvas: Uint8ClampedArray, width: number, rect: Size & { x: number; y: number }): void {
   for (let y = rect.y; y < rect.y + rect.height; y++) {
     canvas.fill(0, (y * width + rect.x) * 4, (y * width + rect.x + rect.width) * 4);
   }

@@ -12,7 +12,9 @@ const extensions: Record<string, string> = {
 /** A stored file's path as it appears in URLs: two hex characters, a random name, an extension. */
 export const MEDIA_PATH = /^[0-9a-f]{2}\/[0-9a-f-]{36}(?:-small)?\.(?:jpg|png|webp|gif)$/;
 
-export const mediaTypes: Record<string, string> = Object.fromEntries(Object.entries(extensions).map(([mime, ext]) => [ext, mime]));
+export const mediaTypes: Record<string, string> = Object.fromEntries(
+  Object.entries(extensions).map(([mime, ext]) => [ext, mime]),
+);
 
 /**
  * Media files under the data folder's media/ directory. Names are random (never the uploader's

@@ -68,10 +68,7 @@ const webpDecodeReady = emscripten(initWebpDecode, webpDecodeWasm);
 // @jsquash/webp picks its SIMD or plain encoder glue with this same simd() check, so the
 // embedded .wasm handed over must be the matching one.
 const webpEncodeReady = once(async () =>
-  (initWebpEncode as unknown as EmscriptenInit)(
-    await compile((await simd()) ? webpEncodeSimdWasm : webpEncodeWasm),
-    quiet,
-  ),
+  (initWebpEncode as unknown as EmscriptenInit)(await compile((await simd()) ? webpEncodeSimdWasm : webpEncodeWasm), quiet),
 );
 // The PNG decoder and encoder share one wasm-bindgen instance.
 const pngReady = once(async () => {

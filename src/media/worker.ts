@@ -1,6 +1,8 @@
 import { ImageError, type ImageErrorCode, type ProcessedImage, type ProcessOptions } from "./images.ts";
 
-type Reply = { id: number; ok: true; result: ProcessedImage } | { id: number; ok: false; code: ImageErrorCode | null; message: string };
+type Reply =
+  | { id: number; ok: true; result: ProcessedImage }
+  | { id: number; ok: false; code: ImageErrorCode | null; message: string };
 
 const IDLE_MS = 20_000;
 

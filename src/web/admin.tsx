@@ -17,7 +17,11 @@ const rank: Record<Role, number> = { owner: 3, admin: 2, moderator: 1, user: 0 }
 function requireRole(viewer: Viewer | null, role: Role, path: string): Viewer {
   if (!viewer) throw new CoreError("Log in first.", 403);
   if (rank[viewer.user.role] < rank[role]) {
-    logger.warning("@{username} ({role}) was refused {path}", { username: viewer.account.username, role: viewer.user.role, path });
+    logger.warning("@{username} ({role}) was refused {path}", {
+      username: viewer.account.username,
+      role: viewer.user.role,
+      path,
+    });
     throw new CoreError("This page is for the instance's staff.", 403);
   }
   return viewer;
@@ -43,7 +47,10 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
         logger.info("@{moderator} {decision}d a sign-up", { moderator: staff.account.username, decision: params.decision });
         return redirect("/admin/signups", 303);
       },
-      { params: t.Object({ id: t.String({ maxLength: 64 }), decision: t.UnionEnum(["approve", "reject"]) }), body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })) },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }), decision: t.UnionEnum(["approve", "reject"]) }),
+        body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })),
+      },
     )
     .get(
       "/admin/settings",

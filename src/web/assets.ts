@@ -17,15 +17,31 @@ export const assetPaths = {
 const immutable = "public, max-age=31536000, immutable";
 
 export const assetRoutes = new Elysia({ name: "assets" })
-  .get(assetPaths.htmx, () => new Response(Bun.file(htmxPath), {
-    headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": immutable },
-  }))
-  .get(assetPaths.style, () => new Response(styleCss, {
-    headers: { "content-type": "text/css; charset=utf-8", "cache-control": immutable },
-  }))
-  .get(assetPaths.app, () => new Response(appJs, {
-    headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": immutable },
-  }))
-  .get(assetPaths.icon, () => new Response(iconSvg, {
-    headers: { "content-type": "image/svg+xml", "cache-control": immutable },
-  }));
+  .get(
+    assetPaths.htmx,
+    () =>
+      new Response(Bun.file(htmxPath), {
+        headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": immutable },
+      }),
+  )
+  .get(
+    assetPaths.style,
+    () =>
+      new Response(styleCss, {
+        headers: { "content-type": "text/css; charset=utf-8", "cache-control": immutable },
+      }),
+  )
+  .get(
+    assetPaths.app,
+    () =>
+      new Response(appJs, {
+        headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": immutable },
+      }),
+  )
+  .get(
+    assetPaths.icon,
+    () =>
+      new Response(iconSvg, {
+        headers: { "content-type": "image/svg+xml", "cache-control": immutable },
+      }),
+  );

@@ -41,7 +41,14 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
           return <LoginPage ctx={ctx} username={body.username} errors={error.fields} next={body.next} />;
         }
       },
-      { body: t.Object({ _csrf: csrf, username: t.String({ maxLength: 320 }), password: t.String({ maxLength: 1024 }), next: t.Optional(t.String({ maxLength: 500 })) }) },
+      {
+        body: t.Object({
+          _csrf: csrf,
+          username: t.String({ maxLength: 320 }),
+          password: t.String({ maxLength: 1024 }),
+          next: t.Optional(t.String({ maxLength: 500 })),
+        }),
+      },
     )
     .post("/logout", ({ cookie, redirect, viewer }) => {
       if (viewer) revokeSession(db, viewer.user.id, viewer.sessionId);
@@ -82,7 +89,14 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
           set.status = 422;
           const { password: _p, password_confirmation: _c, _csrf: _t, ...values } = body;
           return (
-            <SignupPage ctx={ctx} mode={mode} inviteCode={body.invite_code || undefined} values={values} errors={error.fields} handleDomain={deps.baseUrl.host} />
+            <SignupPage
+              ctx={ctx}
+              mode={mode}
+              inviteCode={body.invite_code || undefined}
+              values={values}
+              errors={error.fields}
+              handleDomain={deps.baseUrl.host}
+            />
           );
         }
       },

@@ -1,4 +1,5 @@
-const compressible = /^(text\/|application\/(json|javascript|activity\+json|ld\+json|jrd\+json|rss\+xml|atom\+xml|xml))|^image\/svg\+xml/;
+const compressible =
+  /^(text\/|application\/(json|javascript|activity\+json|ld\+json|jrd\+json|rss\+xml|atom\+xml|xml))|^image\/svg\+xml/;
 // Static assets are the same bytes every time: compress each once.
 const cache = new Map<string, Uint8Array>();
 

@@ -22,10 +22,14 @@ export function errorResponse(
   instanceName: () => string,
 ): Response {
   const [status, title, message] =
-    error instanceof CoreError ? [error.status, titles[error.status] ?? "Not possible", error.message] : (statuses[String(code)] ?? internal);
+    error instanceof CoreError
+      ? [error.status, titles[error.status] ?? "Not possible", error.message]
+      : (statuses[String(code)] ?? internal);
   const path = new URL(request.url).pathname;
   const wantsJson =
-    path.startsWith("/api/") || path.startsWith("/oauth/") || path.startsWith("/.well-known/") ||
+    path.startsWith("/api/") ||
+    path.startsWith("/oauth/") ||
+    path.startsWith("/.well-known/") ||
     !(request.headers.get("accept") ?? "text/html").includes("text/html");
   const init = { status, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])) };
   if (wantsJson) return Response.json({ error: message }, init);

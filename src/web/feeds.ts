@@ -1,10 +1,14 @@
 import type { AccountView, PostView } from "../core/views.ts";
 
-const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+const escapeXml = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
 
 function title(post: PostView): string {
   if (post.spoilerText) return post.spoilerText;
-  const text = post.contentHtml.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim();
+  const text = post.contentHtml
+    .replace(/<[^>]+>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return text.length > 80 ? `${text.slice(0, 79)}…` : text || "(image)";
 }
 

@@ -48,7 +48,12 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
     query: t.Object({ max_id: t.Optional(t.String({ maxLength: 64 })) }),
   };
   const followPage = (
-    { params, query, viewer, ctx }: { params: { acct: string }; query: { max_id?: string }; viewer: Viewer | null; ctx: PageContext },
+    {
+      params,
+      query,
+      viewer,
+      ctx,
+    }: { params: { acct: string }; query: { max_id?: string }; viewer: Viewer | null; ctx: PageContext },
     direction: "followers" | "following",
   ) => {
     const account = find(params.acct);
@@ -81,7 +86,8 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
         if (feed) {
           const ids = listedOnlyPublic(db, accountTimeline(db, null, account.id, "posts", { limit: 20 }));
           const posts = loadPostViews(db, baseUrl, ids, null).filter((p) => !p.reblog);
-          set.headers["content-type"] = feed === "rss" ? "application/rss+xml; charset=utf-8" : "application/atom+xml; charset=utf-8";
+          set.headers["content-type"] =
+            feed === "rss" ? "application/rss+xml; charset=utf-8" : "application/atom+xml; charset=utf-8";
           return feed === "rss" ? rssFeed(view, posts, baseUrl) : atomFeed(view, posts, baseUrl);
         }
         const tab: ProfileTab = query.tab ?? "posts";
@@ -98,7 +104,9 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
             isSelf={isSelf}
             hideCollections={account.hideCollections}
             tab={tab}
-            pinned={tab === "posts" && !query.max_id ? loadPostViews(db, baseUrl, pinnedPosts(db, viewerId, account.id), viewerId) : []}
+            pinned={
+              tab === "posts" && !query.max_id ? loadPostViews(db, baseUrl, pinnedPosts(db, viewerId, account.id), viewerId) : []
+            }
             posts={loadPostViews(db, baseUrl, ids, viewerId)}
             more={moreLink(`/@${view.acct}`, ids)?.replace("?max_id", tab === "posts" ? "?max_id" : `?tab=${tab}&max_id`)}
             handleHost={baseUrl.host}
@@ -107,7 +115,10 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
       },
       {
         params: t.Object({ acct: t.String({ maxLength: 400 }) }),
-        query: t.Object({ tab: t.Optional(t.UnionEnum(["posts", "replies", "media"])), max_id: t.Optional(t.String({ maxLength: 64 })) }),
+        query: t.Object({
+          tab: t.Optional(t.UnionEnum(["posts", "replies", "media"])),
+          max_id: t.Optional(t.String({ maxLength: 64 })),
+        }),
       },
     )
     .get("/@:acct/followers", (c) => followPage(c, "followers"), followParams)
@@ -119,10 +130,15 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
         accountActions[params.action](deps, viewer.account, params.id);
         return redirect(back(request, "/"), 303);
       },
-      { params: t.Object({ id: t.String({ maxLength: 64 }), action: t.UnionEnum(accountActionNames) }), body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })) },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }), action: t.UnionEnum(accountActionNames) }),
+        body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })),
+      },
     )
     .get("/follow_requests", ({ viewer, ctx, redirect }) => {
       if (!viewer) return redirect(loginFirst("/follow_requests"), 303);
-      return <FollowRequestsPage ctx={ctx} accounts={followRequests(db, viewer.account.id).map((a) => accountView(baseUrl, a))} />;
+      return (
+        <FollowRequestsPage ctx={ctx} accounts={followRequests(db, viewer.account.id).map((a) => accountView(baseUrl, a))} />
+      );
     });
 }

@@ -38,10 +38,14 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
   return new Elysia({ name: "settings" })
     .use(page)
     .get("/settings", ({ redirect }) => redirect("/settings/profile", 303))
-    .get("/settings/profile", ({ viewer, ctx, query, redirect }) => {
-      if (!viewer) return redirect(loginFirst("/settings/profile"), 303);
-      return <ProfileSettingsPage ctx={ctx} values={currentValues(viewer)} saved={query.saved === "1"} />;
-    }, { query: t.Object({ saved: t.Optional(t.String()) }) })
+    .get(
+      "/settings/profile",
+      ({ viewer, ctx, query, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/settings/profile"), 303);
+        return <ProfileSettingsPage ctx={ctx} values={currentValues(viewer)} saved={query.saved === "1"} />;
+      },
+      { query: t.Object({ saved: t.Optional(t.String()) }) },
+    )
     .post(
       "/settings/profile",
       async ({ viewer, ctx, body, set, redirect }) => {
@@ -84,8 +88,12 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
           _csrf: csrf,
           display_name: t.Optional(t.String({ maxLength: 200 })),
           note: t.Optional(t.String({ maxLength: 5000 })),
-          field_name: t.Optional(t.Union([t.String({ maxLength: 1000 }), t.Array(t.String({ maxLength: 1000 }), { maxItems: 8 })])),
-          field_value: t.Optional(t.Union([t.String({ maxLength: 1000 }), t.Array(t.String({ maxLength: 1000 }), { maxItems: 8 })])),
+          field_name: t.Optional(
+            t.Union([t.String({ maxLength: 1000 }), t.Array(t.String({ maxLength: 1000 }), { maxItems: 8 })]),
+          ),
+          field_value: t.Optional(
+            t.Union([t.String({ maxLength: 1000 }), t.Array(t.String({ maxLength: 1000 }), { maxItems: 8 })]),
+          ),
           locked: t.Optional(t.String()),
           bot: t.Optional(t.String()),
           hide_collections: t.Optional(t.String()),
@@ -112,14 +120,27 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
             password: body.password,
             confirmation: body.password_confirmation,
           });
-          return <AccountSettingsPage ctx={ctx} sessions={sessionRows(viewer)} message="Your password was changed. Other sessions were logged out." />;
+          return (
+            <AccountSettingsPage
+              ctx={ctx}
+              sessions={sessionRows(viewer)}
+              message="Your password was changed. Other sessions were logged out."
+            />
+          );
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
           return <AccountSettingsPage ctx={ctx} sessions={sessionRows(viewer)} errors={error.fields} />;
         }
       },
-      { body: t.Object({ _csrf: csrf, current_password: t.String({ maxLength: 1024 }), password: t.String({ maxLength: 1024 }), password_confirmation: t.String({ maxLength: 1024 }) }) },
+      {
+        body: t.Object({
+          _csrf: csrf,
+          current_password: t.String({ maxLength: 1024 }),
+          password: t.String({ maxLength: 1024 }),
+          password_confirmation: t.String({ maxLength: 1024 }),
+        }),
+      },
     )
     .post("/settings/sessions/:id/revoke", ({ viewer, params, redirect }) => {
       if (!viewer) return redirect(loginFirst("/settings/account"), 303);
@@ -138,7 +159,13 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return <AccountSettingsPage ctx={ctx} sessions={sessionRows(viewer)} errors={{ delete_password: Object.values(error.fields).join(" ") }} />;
+          return (
+            <AccountSettingsPage
+              ctx={ctx}
+              sessions={sessionRows(viewer)}
+              errors={{ delete_password: Object.values(error.fields).join(" ") }}
+            />
+          );
         }
       },
       { body: t.Object({ _csrf: csrf, delete_password: t.String({ maxLength: 1024 }) }) },

@@ -35,19 +35,46 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
       "/notifications",
       ({ viewer, ctx, query, redirect }) => {
         if (!viewer) return redirect(loginFirst("/notifications"), 303);
-        const readId = db.select({ id: users.notificationsReadId }).from(users).where(eq(users.id, viewer.user.id)).get()?.id ?? "";
+        const readId =
+          db.select({ id: users.notificationsReadId }).from(users).where(eq(users.id, viewer.user.id)).get()?.id ?? "";
         const rows = listNotifications(db, viewer.account.id, { maxId: query.max_id });
-        const from = loadAccountViews(db, baseUrl, rows.map((r) => r.fromAccountId));
-        const posts = new Map(loadPostViews(db, baseUrl, rows.flatMap((r) => (r.postId ? [r.postId] : [])), viewer.account.id).map((p) => [p.id, p]));
+        const from = loadAccountViews(
+          db,
+          baseUrl,
+          rows.map((r) => r.fromAccountId),
+        );
+        const posts = new Map(
+          loadPostViews(
+            db,
+            baseUrl,
+            rows.flatMap((r) => (r.postId ? [r.postId] : [])),
+            viewer.account.id,
+          ).map((p) => [p.id, p]),
+        );
         const items: NotificationItem[] = rows.flatMap((r) => {
           const account = from.get(r.fromAccountId);
           if (!account) return [];
-          return [{ id: r.id, type: r.type, from: account, post: r.postId ? (posts.get(r.postId) ?? null) : null, createdAt: r.createdAt, unread: r.id > readId }];
+          return [
+            {
+              id: r.id,
+              type: r.type,
+              from: account,
+              post: r.postId ? (posts.get(r.postId) ?? null) : null,
+              createdAt: r.createdAt,
+              unread: r.id > readId,
+            },
+          ];
         });
         const newest = rows[0]?.id;
         if (newest && !query.max_id) markNotificationsRead(db, viewer.account.id, newest);
         const last = rows.at(-1)?.id;
-        return <NotificationsPage ctx={{ ...ctx, unread: 0 }} items={items} more={rows.length === 20 && last ? `/notifications?max_id=${last}` : undefined} />;
+        return (
+          <NotificationsPage
+            ctx={{ ...ctx, unread: 0 }}
+            items={items}
+            more={rows.length === 20 && last ? `/notifications?max_id=${last}` : undefined}
+          />
+        );
       },
       { query: t.Object({ max_id: t.Optional(t.String({ maxLength: 64 })) }) },
     )
@@ -59,7 +86,9 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
         // A handle or a URL from elsewhere is looked up on its server (members only: it makes requests).
         const found = viewer ? await resolveRemote(q) : { accountIds: [], postIds: [] };
         const accounts = [...new Set([...found.accountIds, ...(q ? searchAccounts(db, q).map((a) => a.id) : [])])];
-        const posts = [...new Set([...found.postIds, ...(q && !q.startsWith("@") && !isUrl(q) ? searchPosts(db, viewerId, q) : [])])];
+        const posts = [
+          ...new Set([...found.postIds, ...(q && !q.startsWith("@") && !isUrl(q) ? searchPosts(db, viewerId, q) : [])]),
+        ];
         return (
           <SearchPage
             ctx={ctx}

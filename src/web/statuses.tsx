@@ -30,7 +30,8 @@ const actions: Record<(typeof actionNames)[number], (deps: WebDeps, actor: { id:
 
 const csrf = t.Optional(t.String());
 const postParams = t.Object({ acct: t.String({ maxLength: 400 }), id: t.String({ maxLength: 64 }) });
-const oneOrMany = <T extends ReturnType<typeof t.String> | ReturnType<typeof t.File>>(item: T) => t.Optional(t.Union([item, t.Array(item)]));
+const oneOrMany = <T extends ReturnType<typeof t.String> | ReturnType<typeof t.File>>(item: T) =>
+  t.Optional(t.Union([item, t.Array(item)]));
 
 const composeForm = t.Object({
   _csrf: csrf,
@@ -50,13 +51,15 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
     const viewerId = viewer?.account.id ?? null;
     return findVisiblePost(db, id, viewerId) ? loadPostViews(db, baseUrl, [id], viewerId)[0] : undefined;
   };
-  const defaultVisibility = (viewer: Viewer) => db.select({ v: users.defaultVisibility }).from(users).where(eq(users.id, viewer.user.id)).get()?.v ?? "public";
+  const defaultVisibility = (viewer: Viewer) =>
+    db.select({ v: users.defaultVisibility }).from(users).where(eq(users.id, viewer.user.id)).get()?.v ?? "public";
   const isHtmx = (request: Request) => request.headers.get("hx-request") === "true";
 
   /** The post to show at /@acct/:id: it must exist, be visible, and belong to that account. */
   const threadPost = (acct: string, id: string, viewer: Viewer | null) => {
     const post = view(id, viewer);
-    if (!post || post.reblog || post.account.acct.toLowerCase() !== acct.toLowerCase()) throw new CoreError("This post does not exist or is not visible to you.", 404);
+    if (!post || post.reblog || post.account.acct.toLowerCase() !== acct.toLowerCase())
+      throw new CoreError("This post does not exist or is not visible to you.", 404);
     return post;
   };
 
@@ -69,7 +72,12 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         const replyTo = query.in_reply_to_id ? view(query.in_reply_to_id, viewer) : undefined;
         return (
           <ComposePage ctx={ctx}>
-            <Compose ctx={ctx} limit={getSettings(db).maxPostLength} defaultVisibility={defaultVisibility(viewer)} replyTo={replyTo} />
+            <Compose
+              ctx={ctx}
+              limit={getSettings(db).maxPostLength}
+              defaultVisibility={defaultVisibility(viewer)}
+              replyTo={replyTo}
+            />
           </ComposePage>
         );
       },
@@ -166,38 +174,68 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
           const post = view(params.id, viewer);
           if (!post) throw error;
           set.status = 422;
-          return <EditPage ctx={ctx} post={post} limit={getSettings(db).maxPostLength} errors={error.fields} values={{ status: body.status, spoiler_text: body.spoiler_text ?? "" }} />;
+          return (
+            <EditPage
+              ctx={ctx}
+              post={post}
+              limit={getSettings(db).maxPostLength}
+              errors={error.fields}
+              values={{ status: body.status, spoiler_text: body.spoiler_text ?? "" }}
+            />
+          );
         }
       },
-      { body: t.Object({ _csrf: csrf, status: t.String({ maxLength: 20_000 }), spoiler_text: t.Optional(t.String({ maxLength: 1000 })) }) },
+      {
+        body: t.Object({
+          _csrf: csrf,
+          status: t.String({ maxLength: 20_000 }),
+          spoiler_text: t.Optional(t.String({ maxLength: 1000 })),
+        }),
+      },
     )
-    .get("/@:acct/:id", async ({ params, viewer, ctx }) => {
-      let post = threadPost(params.acct, params.id, viewer);
-      // A remote post's page completes its conversation from its server, once.
-      if (post.account.domain) {
-        await deps.resolver.fetchReplies(post.uri);
-        post = threadPost(params.acct, params.id, viewer);
-      }
-      const { ancestors, descendants } = thread(db, viewer?.account.id ?? null, post.id);
-      const views = (ids: string[]) => loadPostViews(db, baseUrl, ids, viewer?.account.id ?? null);
-      return (
-        <ThreadPage
-          ctx={ctx}
-          post={post}
-          ancestors={views(ancestors)}
-          descendants={views(descendants)}
-          limit={getSettings(db).maxPostLength}
-          defaultVisibility={viewer ? defaultVisibility(viewer) : "public"}
-        />
-      );
-    }, { params: postParams })
-    .get("/@:acct/:id/history", ({ params, viewer, ctx }) => {
-      const post = threadPost(params.acct, params.id, viewer);
-      const current = findVisiblePost(db, post.id, viewer?.account.id ?? null);
-      const versions = [
-        ...postHistory(db, post.id),
-        ...(current ? [{ contentHtml: current.contentHtml, spoilerText: current.spoilerText, createdAt: current.editedAt ?? current.createdAt }] : []),
-      ];
-      return <HistoryPage ctx={ctx} post={post} versions={versions} />;
-    }, { params: postParams });
+    .get(
+      "/@:acct/:id",
+      async ({ params, viewer, ctx }) => {
+        let post = threadPost(params.acct, params.id, viewer);
+        // A remote post's page completes its conversation from its server, once.
+        if (post.account.domain) {
+          await deps.resolver.fetchReplies(post.uri);
+          post = threadPost(params.acct, params.id, viewer);
+        }
+        const { ancestors, descendants } = thread(db, viewer?.account.id ?? null, post.id);
+        const views = (ids: string[]) => loadPostViews(db, baseUrl, ids, viewer?.account.id ?? null);
+        return (
+          <ThreadPage
+            ctx={ctx}
+            post={post}
+            ancestors={views(ancestors)}
+            descendants={views(descendants)}
+            limit={getSettings(db).maxPostLength}
+            defaultVisibility={viewer ? defaultVisibility(viewer) : "public"}
+          />
+        );
+      },
+      { params: postParams },
+    )
+    .get(
+      "/@:acct/:id/history",
+      ({ params, viewer, ctx }) => {
+        const post = threadPost(params.acct, params.id, viewer);
+        const current = findVisiblePost(db, post.id, viewer?.account.id ?? null);
+        const versions = [
+          ...postHistory(db, post.id),
+          ...(current
+            ? [
+                {
+                  contentHtml: current.contentHtml,
+                  spoilerText: current.spoilerText,
+                  createdAt: current.editedAt ?? current.createdAt,
+                },
+              ]
+            : []),
+        ];
+        return <HistoryPage ctx={ctx} post={post} versions={versions} />;
+      },
+      { params: postParams },
+    );
 }

@@ -5,14 +5,7 @@ import { HomePage } from "../../views/home.tsx";
 import { NewPostsNotice, TimelinePage } from "../../views/timeline.tsx";
 import { countLocalUsers, ownerExists } from "../core/accounts.ts";
 import { getSettings } from "../core/instance.ts";
-import {
-  federatedTimeline,
-  homeTimeline,
-  localTimeline,
-  type PageQuery,
-  savedPosts,
-  tagTimeline,
-} from "../core/timelines.ts";
+import { federatedTimeline, homeTimeline, localTimeline, type PageQuery, savedPosts, tagTimeline } from "../core/timelines.ts";
 import { normalizeHashtag } from "../core/text.ts";
 import { loadPostViews } from "../core/views.ts";
 import { users } from "../db/schema.ts";
@@ -42,7 +35,12 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
   ];
 
   const savedPage = (
-    { ctx, viewer, query, redirect }: { ctx: PageContext; viewer: Viewer | null; query: { max_id?: string }; redirect: (to: string, status: 303) => Response },
+    {
+      ctx,
+      viewer,
+      query,
+      redirect,
+    }: { ctx: PageContext; viewer: Viewer | null; query: { max_id?: string }; redirect: (to: string, status: 303) => Response },
     kind: "bookmarks" | "favourites",
   ) => {
     if (!viewer) return redirect(loginFirst(`/${kind}`), 303);

@@ -9,7 +9,12 @@ const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] :
  * The compose form's image inputs (empty ones skipped) with their alt text, stored through the
  * same core function as the API's media upload. Returns the media ids for createPost.
  */
-export async function uploadsFromForm(deps: WebDeps, accountId: string, files: File | File[] | undefined, descriptions: string | string[] | undefined): Promise<string[]> {
+export async function uploadsFromForm(
+  deps: WebDeps,
+  accountId: string,
+  files: File | File[] | undefined,
+  descriptions: string | string[] | undefined,
+): Promise<string[]> {
   const texts = list(descriptions);
   const chosen = list(files)
     .map((file, i) => ({ file, description: texts[i] ?? "" }))

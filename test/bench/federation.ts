@@ -14,10 +14,27 @@ const CONCURRENCY = 16;
 
 async function startSkein() {
   const cwd = tempDir("skein-fed-bench-");
-  await runCli(["user", "create", "target", "--email", "t@example.com", "--role", "owner", "--data", join(cwd, "data")], { cwd, stdin: `${PASSWORD}\n` });
+  await runCli(["user", "create", "target", "--email", "t@example.com", "--role", "owner", "--data", join(cwd, "data")], {
+    cwd,
+    stdin: `${PASSWORD}\n`,
+  });
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
-  const instance = await startInstance({ cwd, port, args: ["--data", join(cwd, "data"), "--listen", `127.0.0.1:${port}`, "--url", url, "--allow-private-addresses", "--log-level", "warning"] });
+  const instance = await startInstance({
+    cwd,
+    port,
+    args: [
+      "--data",
+      join(cwd, "data"),
+      "--listen",
+      `127.0.0.1:${port}`,
+      "--url",
+      url,
+      "--allow-private-addresses",
+      "--log-level",
+      "warning",
+    ],
+  });
   return { instance, url, db: new Database(join(cwd, "data", "skein.db")) };
 }
 
@@ -40,7 +57,10 @@ async function startSender() {
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port,
-    fetch: (r) => (new URL(r.url).pathname === "/actor" ? Response.json(actor, { headers: { "content-type": "application/activity+json" } }) : new Response("", { status: 202 })),
+    fetch: (r) =>
+      new URL(r.url).pathname === "/actor"
+        ? Response.json(actor, { headers: { "content-type": "application/activity+json" } })
+        : new Response("", { status: 202 }),
   });
   return { base, privateKey, keyId: new URL(actor.publicKey.id), server };
 }
@@ -56,9 +76,20 @@ async function inboxThroughput() {
       type: "Create",
       actor: `${sender.base}/actor`,
       to: ["https://www.w3.org/ns/activitystreams#Public"],
-      object: { id: note, type: "Note", attributedTo: `${sender.base}/actor`, content: `<p>note ${i}</p>`, to: ["https://www.w3.org/ns/activitystreams#Public"], published: new Date().toISOString() },
+      object: {
+        id: note,
+        type: "Note",
+        attributedTo: `${sender.base}/actor`,
+        content: `<p>note ${i}</p>`,
+        to: ["https://www.w3.org/ns/activitystreams#Public"],
+        published: new Date().toISOString(),
+      },
     });
-    const request = new Request(`${url}/inbox`, { method: "POST", body, headers: { "content-type": "application/activity+json" } });
+    const request = new Request(`${url}/inbox`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/activity+json" },
+    });
     return signRequest(request, sender.privateKey, sender.keyId, { spec: "draft-cavage-http-signatures-12" });
   };
   await fetch(await sign(-1)); // Skein fetches and caches the sender's key
@@ -113,11 +144,19 @@ async function fanOut() {
       const server = servers[f % INBOXES];
       const host = `127.0.0.1:${server?.port}`;
       const id = Bun.randomUUIDv7();
-      db.run(
-        "INSERT INTO accounts (id, username, domain, uri, inbox_url, shared_inbox_url) VALUES (?, ?, ?, ?, ?, ?)",
-        [id, `f${f}`, host, `http://${host}/users/f${f}`, `http://${host}/users/f${f}/inbox`, `http://${host}/inbox`],
-      );
-      db.run("INSERT INTO follows (id, follower_id, following_id, state) VALUES (?, ?, ?, 'accepted')", [Bun.randomUUIDv7(), id, target]);
+      db.run("INSERT INTO accounts (id, username, domain, uri, inbox_url, shared_inbox_url) VALUES (?, ?, ?, ?, ?, ?)", [
+        id,
+        `f${f}`,
+        host,
+        `http://${host}/users/f${f}`,
+        `http://${host}/users/f${f}/inbox`,
+        `http://${host}/inbox`,
+      ]);
+      db.run("INSERT INTO follows (id, follower_id, following_id, state) VALUES (?, ?, ?, 'accepted')", [
+        Bun.randomUUIDv7(),
+        id,
+        target,
+      ]);
     }
   })();
   const browser = new WebClient((r) => fetch(r), url);

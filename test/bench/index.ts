@@ -28,9 +28,16 @@ async function startup(runs: number) {
     const cwd = tempDir("skein-bench-");
     const port = freePort();
     const began = performance.now();
-    const proc = Bun.spawn([binary, "--listen", `127.0.0.1:${port}`, "--log-level", "warning"], { cwd, stdout: "ignore", stderr: "ignore" });
+    const proc = Bun.spawn([binary, "--listen", `127.0.0.1:${port}`, "--log-level", "warning"], {
+      cwd,
+      stdout: "ignore",
+      stderr: "ignore",
+    });
     for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       await Bun.sleep(2);
     }

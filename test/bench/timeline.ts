@@ -17,7 +17,12 @@ function percentile(sorted: number[], p: number): number {
 export async function timelineBench() {
   const t = testApp("https://social.example");
   const { sqlite } = t.database;
-  const { accountId: viewerId } = await createLocalUser(t.deps, { username: "viewer", email: "v@example.com", password: "correct horse battery", role: "owner" });
+  const { accountId: viewerId } = await createLocalUser(t.deps, {
+    username: "viewer",
+    email: "v@example.com",
+    password: "correct horse battery",
+    role: "owner",
+  });
   const began = performance.now();
   const ids: string[] = [];
   sqlite.transaction(() => {
@@ -26,7 +31,13 @@ export async function timelineBench() {
       const id = newId();
       ids.push(id);
       const remote = i % 2 === 1;
-      account.run(id, `user${i}`, remote ? `remote${i % 50}.example` : null, `User ${i}`, remote ? `https://remote${i % 50}.example/users/user${i}` : null);
+      account.run(
+        id,
+        `user${i}`,
+        remote ? `remote${i % 50}.example` : null,
+        `User ${i}`,
+        remote ? `https://remote${i % 50}.example/users/user${i}` : null,
+      );
     }
     const follow = sqlite.prepare("INSERT INTO follows (id, follower_id, following_id, state) VALUES (?, ?, ?, 'accepted')");
     for (let i = 0; i < FOLLOWED; i++) follow.run(newId(), viewerId, ids[(i * 13) % ACCOUNTS] as string);
@@ -38,7 +49,14 @@ export async function timelineBench() {
     for (let i = 0; i < POSTS; i++) {
       const author = ids[(i * 7919) % ACCOUNTS] as string;
       const text = `Post number ${i} with some words about knitting, bread and the weather.`;
-      post.run(Bun.randomUUIDv7(undefined, start + i * 1000), author, text, `<p>${text}</p>`, visibilities[i % 5] as string, start + i * 1000);
+      post.run(
+        Bun.randomUUIDv7(undefined, start + i * 1000),
+        author,
+        text,
+        `<p>${text}</p>`,
+        visibilities[i % 5] as string,
+        start + i * 1000,
+      );
     }
   })();
   sqlite.run("ANALYZE");
@@ -67,7 +85,9 @@ export async function timelineBench() {
   }
   polls.sort((a, b) => a - b);
   const articles = (await (await browser.get("/")).text()).match(/<article/g)?.length ?? 0;
-  console.log(`\nHome timeline page, server time (${ACCOUNTS} accounts, ${POSTS} posts, following ${FOLLOWED}; filled in ${(fillMs / 1000).toFixed(1)} s)`);
+  console.log(
+    `\nHome timeline page, server time (${ACCOUNTS} accounts, ${POSTS} posts, following ${FOLLOWED}; filled in ${(fillMs / 1000).toFixed(1)} s)`,
+  );
   console.table({
     "p50 (ms)": { value: percentile(times, 50).toFixed(2) },
     "p90 (ms)": { value: percentile(times, 90).toFixed(2) },

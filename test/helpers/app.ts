@@ -12,16 +12,41 @@ export function testApp(publicUrl = "https://social.example") {
   const database = tempDatabase();
   const config = { url: new URL(publicUrl), allowPrivateAddresses: false };
   const events = new DomainEvents();
-  const federation = createSkeinFederation({ db: database.db, events, baseUrl: config.url, config, queue: new SqliteMessageQueue(database.db) });
+  const federation = createSkeinFederation({
+    db: database.db,
+    events,
+    baseUrl: config.url,
+    config,
+    queue: new SqliteMessageQueue(database.db),
+  });
   const secret = instanceSecret(database.db);
-  const app = createApp({ db: database.db, sqlite: database.sqlite, events, baseUrl: config.url, config, federation, secret, media: new MediaStore(join(database.dir, "media")) });
+  const app = createApp({
+    db: database.db,
+    sqlite: database.sqlite,
+    events,
+    baseUrl: config.url,
+    config,
+    federation,
+    secret,
+    media: new MediaStore(join(database.dir, "media")),
+  });
   // Requests arrive on the loopback address, as they do behind a reverse proxy.
   const request = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://127.0.0.1:3000${path}`, init));
-  return { app, request, deps: { db: database.db, events, baseUrl: config.url }, media: new MediaStore(join(database.dir, "media")), database };
+  return {
+    app,
+    request,
+    deps: { db: database.db, events, baseUrl: config.url },
+    media: new MediaStore(join(database.dir, "media")),
+    database,
+  };
 }
 
 export function form(fields: Record<string, string>): RequestInit {
-  return { method: "POST", body: new URLSearchParams(fields), headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html" } };
+  return {
+    method: "POST",
+    body: new URLSearchParams(fields),
+    headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html" },
+  };
 }
 
 /** A response body as loose JSON, for assertions on documents from other specs. */

@@ -11,7 +11,12 @@ export async function community(names: string[]) {
   updateSettings(t.deps.db, { registrationMode: "open" });
   const members: Record<string, { accountId: string; browser: WebClient }> = {};
   for (const [i, name] of names.entries()) {
-    const { accountId } = await createLocalUser(t.deps, { username: name, email: `${name}@example.com`, password: PASSWORD, role: i === 0 ? "owner" : "user" });
+    const { accountId } = await createLocalUser(t.deps, {
+      username: name,
+      email: `${name}@example.com`,
+      password: PASSWORD,
+      role: i === 0 ? "owner" : "user",
+    });
     const browser = new WebClient((r) => t.app.handle(r));
     await browser.login(name, PASSWORD);
     members[name] = { accountId, browser };
@@ -27,7 +32,9 @@ export async function community(names: string[]) {
     const { browser } = member(name);
     const res = await browser.post("/statuses", fields);
     if (res.status !== 303) throw new Error(`post failed: ${res.status} ${await res.text()}`);
-    const row = t.database.sqlite.query<{ id: string }, [string]>("SELECT id FROM posts WHERE account_id = ? ORDER BY id DESC LIMIT 1").get(member(name).accountId);
+    const row = t.database.sqlite
+      .query<{ id: string }, [string]>("SELECT id FROM posts WHERE account_id = ? ORDER BY id DESC LIMIT 1")
+      .get(member(name).accountId);
     return row?.id ?? "";
   };
   const page = async (browser: WebClient, path: string) => (await browser.get(path)).text();

@@ -96,7 +96,10 @@ export async function startInstance(
       throw new Error(`the instance exited with ${proc.exitCode}:\n${out}`);
     }
     const init = options.caFile ? ({ tls: { ca: Bun.file(options.caFile) } } as RequestInit) : {};
-    const ok = await fetch(`${url}/healthz`, init).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`, init).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`the instance did not answer /healthz:\n${out}`);
     await Bun.sleep(50);

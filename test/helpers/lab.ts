@@ -140,10 +140,13 @@ export async function startLab(options: LabOptions): Promise<Lab & { peer?: Peer
         const codes = await Promise.all([...instances.map((i) => i.stop()), peer?.stop()]);
         for (const i of instances) children.delete(i.instance.proc);
         if (peer) children.delete(peer.proc);
-        const bad = codes.flatMap((code, n) => (code !== undefined && code !== 0 ? [`${instances[n]?.host ?? "peer"} exited with ${code}`] : []));
+        const bad = codes.flatMap((code, n) =>
+          code !== undefined && code !== 0 ? [`${instances[n]?.host ?? "peer"} exited with ${code}`] : [],
+        );
         if (bad.length > 0) throw new Error(`the lab did not stop cleanly (${bad.join(", ")}):\n${output()}`);
         // Kept when something went wrong, for a look at the databases.
-        for (const dir of [dirname(cert.ca), ...instances.map((i) => dirname(i.dataDir))]) rmSync(dir, { recursive: true, force: true });
+        for (const dir of [dirname(cert.ca), ...instances.map((i) => dirname(i.dataDir))])
+          rmSync(dir, { recursive: true, force: true });
       })()),
   };
   running.add(lab);
@@ -175,7 +178,20 @@ async function startLabInstance(
     scheme: "https",
     caFile: cert.ca,
     env,
-    args: ["--data", dataDir, "--listen", host, "--url", url, "--tls-cert", cert.cert, "--tls-key", cert.key, "--allow-private-addresses", ...extraArgs],
+    args: [
+      "--data",
+      dataDir,
+      "--listen",
+      host,
+      "--url",
+      url,
+      "--tls-cert",
+      cert.cert,
+      "--tls-key",
+      cert.key,
+      "--allow-private-addresses",
+      ...extraArgs,
+    ],
   });
   let stopped: Promise<number> | undefined;
   return {
@@ -189,12 +205,16 @@ async function startLabInstance(
     async createUser(username, o = {}) {
       const role = o.role ?? "user";
       const email = o.email ?? `${username}@example.com`;
-      const result = await runCli(["user", "create", username, "--email", email, "--role", role, "--data", dataDir, "--url", url], {
-        cwd,
-        env,
-        stdin: `${o.password ?? LAB_PASSWORD}\n`,
-      });
-      if (result.code !== 0) throw new Error(`skein user create ${username} failed (${result.code}):\n${result.stdout}${result.stderr}`);
+      const result = await runCli(
+        ["user", "create", username, "--email", email, "--role", role, "--data", dataDir, "--url", url],
+        {
+          cwd,
+          env,
+          stdin: `${o.password ?? LAB_PASSWORD}\n`,
+        },
+      );
+      if (result.code !== 0)
+        throw new Error(`skein user create ${username} failed (${result.code}):\n${result.stdout}${result.stderr}`);
     },
     async login(username, password = LAB_PASSWORD) {
       const client = new WebClient((request) => fetch(request, { tls: { ca: Bun.file(cert.ca) } }), url);

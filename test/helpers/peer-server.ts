@@ -225,7 +225,8 @@ async function record(ctx: InboxContext<void>, activity: Activity): Promise<void
     type: typeof json.type === "string" ? json.type : activity.constructor.name,
     actor: activity.actorId?.href ?? null,
     object: activity.objectId?.href ?? null,
-    objectType: object && typeof object === "object" && !Array.isArray(object) && typeof object.type === "string" ? object.type : null,
+    objectType:
+      object && typeof object === "object" && !Array.isArray(object) && typeof object.type === "string" ? object.type : null,
     recipient: ctx.recipient,
     signature: raw?.signature ?? null,
     json,
@@ -249,7 +250,11 @@ async function sendAccept(ctx: Context<void>, actor: StoredActor, follow: Follow
   if (!follower?.id) return;
   const actorUri = ctx.getActorUri(actor.identifier);
   const Kind = accept ? Accept : Reject;
-  const response = new Kind({ id: new URL(`${actorUri.href}#${accept ? "accepts" : "rejects"}/${crypto.randomUUID()}`), actor: actorUri, object: follow });
+  const response = new Kind({
+    id: new URL(`${actorUri.href}#${accept ? "accepts" : "rejects"}/${crypto.randomUUID()}`),
+    actor: actorUri,
+    object: follow,
+  });
   if (accept) actor.followers.set(follower.id.href, recipientOf(follower));
   else actor.followers.delete(follower.id.href);
   await ctx.sendActivity({ identifier: actor.identifier }, follower, response, { immediate: true });
@@ -309,7 +314,12 @@ function settleFollow(ctx: InboxContext<void>, activity: Accept | Reject, state:
   for (const actor of mine) {
     const entry = actor?.following.get(sender);
     // Some servers name the Follow by id, others embed it, a few point at the follower.
-    if (entry && (activity.objectId == null || activity.objectId.href === entry.follow.id?.href || activity.objectId.href === entry.follow.actorId?.href)) {
+    if (
+      entry &&
+      (activity.objectId == null ||
+        activity.objectId.href === entry.follow.id?.href ||
+        activity.objectId.href === entry.follow.actorId?.href)
+    ) {
       entry.state = state;
     }
   }
@@ -411,7 +421,8 @@ function addressing(visibility: Visibility, followersUri: URL, mentioned: URL[])
 
 async function createNote(ctx: Context<void>, actor: StoredActor, body: JsonObject, extraMentions: Actor[] = []) {
   const visibility = (str(body, "visibility", false) || "public") as Visibility;
-  if (!["public", "unlisted", "followers", "direct"].includes(visibility)) throw new ControlError(`unknown visibility ${visibility}`);
+  if (!["public", "unlisted", "followers", "direct"].includes(visibility))
+    throw new ControlError(`unknown visibility ${visibility}`);
   const handles = Array.isArray(body.mentions) ? body.mentions.filter((m): m is string => typeof m === "string") : [];
   const found = [...extraMentions];
   for (const h of handles) found.push(await lookupActor(ctx, h, actor));
@@ -524,11 +535,23 @@ const controls: Record<string, ControlHandler> = {
       const key = await object.getPublicKey({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
       const algorithm = key?.publicKey?.algorithm as { name: string; hash?: { name: string } } | undefined;
       result.publicKey = key
-        ? { id: key.id?.href ?? null, owner: key.ownerId?.href ?? null, algorithm: algorithm?.name ?? null, hash: algorithm?.hash?.name ?? null }
+        ? {
+            id: key.id?.href ?? null,
+            owner: key.ownerId?.href ?? null,
+            algorithm: algorithm?.name ?? null,
+            hash: algorithm?.hash?.name ?? null,
+          }
         : null;
       const methods: Json[] = [];
-      for await (const m of object.getAssertionMethods({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader })) {
-        methods.push({ id: m.id?.href ?? null, controller: m.controllerId?.href ?? null, algorithm: m.publicKey?.algorithm.name ?? null });
+      for await (const m of object.getAssertionMethods({
+        documentLoader: ctx.documentLoader,
+        contextLoader: ctx.contextLoader,
+      })) {
+        methods.push({
+          id: m.id?.href ?? null,
+          controller: m.controllerId?.href ?? null,
+          algorithm: m.publicKey?.algorithm.name ?? null,
+        });
       }
       result.assertionMethods = methods;
       result.handle = handleOf(object);
@@ -542,7 +565,11 @@ const controls: Record<string, ControlHandler> = {
     const actor = actorOf(body);
     const target = await lookupActor(ctx, str(body, "target"), actor);
     const actorUri = ctx.getActorUri(actor.identifier);
-    const follow = new Follow({ id: new URL(`${actorUri.href}#follows/${crypto.randomUUID()}`), actor: actorUri, object: target.id });
+    const follow = new Follow({
+      id: new URL(`${actorUri.href}#follows/${crypto.randomUUID()}`),
+      actor: actorUri,
+      object: target.id,
+    });
     actor.following.set(target.id?.href ?? "", { follow, target: recipientOf(target), state: "pending" });
     return { ...(await send(ctx, actor, follow, [recipientOf(target)], body)), target: target.id?.href ?? null };
   },
@@ -596,8 +623,10 @@ const controls: Record<string, ControlHandler> = {
   "POST /_control/undo": async (ctx, body) => {
     const actor = actorOf(body);
     const original = sent.get(str(body, "activity"));
-    if (!original || original.identifier !== actor.identifier) throw new ControlError(`${actor.identifier} sent no activity ${body.activity}`, 404);
-    if (original.activity instanceof Follow && original.activity.objectId) actor.following.delete(original.activity.objectId.href);
+    if (!original || original.identifier !== actor.identifier)
+      throw new ControlError(`${actor.identifier} sent no activity ${body.activity}`, 404);
+    if (original.activity instanceof Follow && original.activity.objectId)
+      actor.following.delete(original.activity.objectId.href);
     return undo(ctx, actor, original.activity, original.recipients, body);
   },
 
@@ -655,7 +684,9 @@ const controls: Record<string, ControlHandler> = {
   "POST /_control/flag": async (ctx, body) => {
     const actor = actorOf(body);
     const target = await lookupActor(ctx, str(body, "target"), actor);
-    const objects = Array.isArray(body.objects) ? body.objects.filter((o): o is string => typeof o === "string").map((o) => new URL(o)) : [];
+    const objects = Array.isArray(body.objects)
+      ? body.objects.filter((o): o is string => typeof o === "string").map((o) => new URL(o))
+      : [];
     const actorUri = ctx.getActorUri(actor.identifier);
     const flag = new Flag({
       id: new URL(`${actorUri.href}#flags/${crypto.randomUUID()}`),
@@ -671,7 +702,11 @@ const controls: Record<string, ControlHandler> = {
     const target = await lookupActor(ctx, str(body, "target"), actor);
     actor.followers.delete(target.id?.href ?? "");
     const actorUri = ctx.getActorUri(actor.identifier);
-    const block = new Block({ id: new URL(`${actorUri.href}#blocks/${crypto.randomUUID()}`), actor: actorUri, object: target.id });
+    const block = new Block({
+      id: new URL(`${actorUri.href}#blocks/${crypto.randomUUID()}`),
+      actor: actorUri,
+      object: target.id,
+    });
     return send(ctx, actor, block, [recipientOf(target)], body);
   },
 
@@ -748,7 +783,11 @@ handler = async (request) => {
     // Keep the body exactly as delivered, for the records the test reads.
     try {
       const json = (await request.clone().json()) as JsonObject;
-      const signature = request.headers.has("signature-input") ? "rfc9421" : request.headers.has("signature") ? "draft-cavage" : null;
+      const signature = request.headers.has("signature-input")
+        ? "rfc9421"
+        : request.headers.has("signature")
+          ? "draft-cavage"
+          : null;
       if (typeof json.id === "string") rawDeliveries.set(json.id, { json, signature });
     } catch {
       // Not JSON: Fedify answers it.

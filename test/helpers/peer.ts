@@ -156,7 +156,11 @@ export interface Peer {
   boost(actor: ActorRef, object: string, options?: SendOptions & { to?: string }): Promise<Delivery>;
   /** Undo of any activity this actor sent (Like, Announce, Follow, Block). */
   undo(actor: ActorRef, activityId: string, options?: SendOptions): Promise<Delivery>;
-  edit(actor: ActorRef, note: string, options: SendOptions & { text?: string; content?: string; summary?: string }): Promise<Delivery & { note: string }>;
+  edit(
+    actor: ActorRef,
+    note: string,
+    options: SendOptions & { text?: string; content?: string; summary?: string },
+  ): Promise<Delivery & { note: string }>;
   delete(actor: ActorRef, note: string, options?: SendOptions): Promise<Delivery & { note: string }>;
   updateProfile(actor: ActorRef, profile: SendOptions & { name?: string; summary?: string }): Promise<Delivery>;
   flag(actor: ActorRef, target: string, options?: SendOptions & { objects?: string[]; content?: string }): Promise<Delivery>;
@@ -173,7 +177,11 @@ export interface Peer {
 const username = (ref: ActorRef) => (typeof ref === "string" ? ref : ref.username);
 
 /** Starts the peer over HTTPS with the lab's certificate, trusting its CA. */
-export async function startPeer(options: { cert: TestCertificate; env?: Record<string, string>; timeoutMs?: number }): Promise<Peer> {
+export async function startPeer(options: {
+  cert: TestCertificate;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<Peer> {
   const proc = Bun.spawn(["bun", peerScript, options.cert.cert, options.cert.key], {
     env: { ...cleanEnv(), NODE_EXTRA_CA_CERTS: options.cert.ca, PEER_PARENT_PID: String(process.pid), ...options.env },
     stdin: "ignore",
@@ -204,7 +212,10 @@ export async function startPeer(options: { cert: TestCertificate; env?: Record<s
       throw new Error(`the peer exited with ${proc.exitCode}:\n${out}`);
     }
     if (port !== 0) {
-      const ok = await fetch(`https://127.0.0.1:${port}/_control/health`, { tls: { ca } }).then((r) => r.ok, () => false);
+      const ok = await fetch(`https://127.0.0.1:${port}/_control/health`, { tls: { ca } }).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
     }
     if (Date.now() > deadline) await kill("did not answer /_control/health");
@@ -272,7 +283,9 @@ export async function startPeer(options: { cert: TestCertificate; env?: Record<s
         typeof match === "function"
           ? match
           : (a: ReceivedActivity) =>
-              (!match.type || a.type === match.type) && (!match.actor || a.actor === match.actor) && (!match.object || a.object === match.object);
+              (!match.type || a.type === match.type) &&
+              (!match.actor || a.actor === match.actor) &&
+              (!match.object || a.object === match.object);
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const all = await peer.received();

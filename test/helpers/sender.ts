@@ -47,7 +47,10 @@ export async function startSenders(names: string[]) {
       if (path === "/.well-known/webfinger") {
         if (!webfingerTarget) return new Response("", { status: 404 });
         return Response.json(
-          { subject: new URL(request.url).searchParams.get("resource"), links: [{ rel: "self", type: "application/activity+json", href: webfingerTarget }] },
+          {
+            subject: new URL(request.url).searchParams.get("resource"),
+            links: [{ rel: "self", type: "application/activity+json", href: webfingerTarget }],
+          },
           { headers: { "content-type": "application/jrd+json" } },
         );
       }
@@ -61,7 +64,10 @@ export async function startSenders(names: string[]) {
         if (!key) return new Response("signature required", { status: 401 });
         signedFetches.push(key.ownerId?.href ?? key.id?.href ?? "");
         const id = `${base}${path}`;
-        return Response.json({ ...actor, id, publicKey: { ...(actor.publicKey as object), owner: id, id: `${id}#main-key` } }, { headers: { "content-type": "application/activity+json" } });
+        return Response.json(
+          { ...actor, id, publicKey: { ...(actor.publicKey as object), owner: id, id: `${id}#main-key` } },
+          { headers: { "content-type": "application/activity+json" } },
+        );
       }
       return Response.json(actor, { headers: { "content-type": "application/activity+json" } });
     },
@@ -76,7 +82,10 @@ export async function startSenders(names: string[]) {
       const headers: Record<string, string> = { "content-type": "application/activity+json" };
       if (options.date) headers.date = options.date.toUTCString();
       const request = new Request(url, { method: "POST", body: options.rawBody ?? JSON.stringify(activity), headers });
-      const signed = await signRequest(request, pair.privateKey, new URL(`${base}/users/${signer}#main-key`), { spec: "draft-cavage-http-signatures-12", currentTime: options.date ? Temporal.Instant.fromEpochMilliseconds(options.date.getTime()) : undefined });
+      const signed = await signRequest(request, pair.privateKey, new URL(`${base}/users/${signer}#main-key`), {
+        spec: "draft-cavage-http-signatures-12",
+        currentTime: options.date ? Temporal.Instant.fromEpochMilliseconds(options.date.getTime()) : undefined,
+      });
       return fetch(signed);
     },
     /** Gives the actor a new key under the same key id, as a server rotating its keys does. */
@@ -86,7 +95,11 @@ export async function startSenders(names: string[]) {
       const pair = keys.get(signer);
       if (!pair) throw new Error(`no sender ${signer}`);
       const request = new Request(url, { headers: { accept: "application/activity+json" } });
-      return fetch(await signRequest(request, pair.privateKey, new URL(`${base}/users/${signer}#main-key`), { spec: "draft-cavage-http-signatures-12" }));
+      return fetch(
+        await signRequest(request, pair.privateKey, new URL(`${base}/users/${signer}#main-key`), {
+          spec: "draft-cavage-http-signatures-12",
+        }),
+      );
     },
     /** Makes this server's WebFinger point every handle at the given actor URL. */
     pointWebfingerAt(actorUrl: string | undefined) {
