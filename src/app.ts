@@ -21,6 +21,7 @@ import { healthRoutes } from "./web/health.ts";
 import { aboutRoutes } from "./web/about.tsx";
 import { mediaRoutes } from "./web/media.ts";
 import { profileRoutes } from "./web/profiles.tsx";
+import { reportRoutes } from "./web/reports.tsx";
 import { settingsRoutes } from "./web/settings.tsx";
 import { socialRoutes } from "./web/social.tsx";
 import { statusRoutes } from "./web/statuses.tsx";
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps) {
     .use(socialRoutes(web, page))
     .use(settingsRoutes(web, page))
     .use(adminRoutes(web, page))
+    .use(reportRoutes(web, page))
     .use(mediaRoutes(deps.media))
     .use(setupRoutes(web, page))
     .use(authRoutes(web, page));

@@ -209,3 +209,25 @@ test("host-meta points at WebFinger; an activity over 1 MB is refused with 413",
     });
     expect(big.status).toBe(413);
   }));
+
+test("a report about a remote account can be forwarded to its server, sent by the instance, not the reporter", () =>
+  lab.explain(async () => {
+    const { peer } = lab;
+    await one.createUser("rita");
+    const rita = await one.login("rita");
+    const spammer = await peer.createActor("spammer");
+    const handle = `spammer@${peer.host}`;
+    await text(rita, `/search?q=${encodeURIComponent(`@${handle}`)}`);
+    const accountId = /action="\/accounts\/([^/]+)\/follow"/.exec(await text(rita, `/@${handle}`))?.[1] ?? "";
+    const sent = await rita.post("/reports", {
+      account_id: accountId,
+      category: "spam",
+      comment: "ads everywhere",
+      forward: "1",
+    });
+    expect(await sent.text()).toContain("Thanks for your report");
+    const flag = await peer.waitFor({ type: "Flag" });
+    expect(flag.actor).toBe(`${one.url}/@skein`);
+    expect(JSON.stringify(flag.json)).toContain(spammer.id);
+    expect(JSON.stringify(flag.json)).not.toContain("rita");
+  }));

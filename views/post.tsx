@@ -200,7 +200,12 @@ export function PostCard({ ctx, post: shown, focused = false }: { ctx: PageConte
               </div>
             </details>
           ) : (
-            ""
+            <details class="more">
+              <summary>More</summary>
+              <div class="menu">
+                <a href={`/report?account_id=${post.account.id}&status_id=${post.id}`}>Report</a>
+              </div>
+            </details>
           )}
         </footer>
       ) : (

@@ -68,6 +68,9 @@ function Relations({ ctx, account, rel }: { ctx: PageContext; account: AccountVi
         <AccountAction ctx={ctx} account={account} action="mute" label="Mute" />
       )}
       {rel.blocking ? "" : <AccountAction ctx={ctx} account={account} action="block" label="Block" danger />}
+      <a class="button secondary" href={`/report?account_id=${account.id}`}>
+        Report
+      </a>
     </div>
   );
 }

@@ -20,6 +20,7 @@ export interface DomainEventMap {
   "account.blocked": { accountId: string; targetAccountId: string };
   "account.unblocked": { accountId: string; targetAccountId: string };
   "account.updated": { accountId: string };
+  "report.filed": { reportId: string };
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void | Promise<void>;

@@ -1,8 +1,25 @@
+import { and, count, desc, eq, inArray, isNotNull, isNull } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { reportCategories, reports } from "../db/schema.ts";
+import { accounts, posts, reportCategories, reportNotes, reports } from "../db/schema.ts";
+import { audit } from "./audit.ts";
+import type { CoreDeps } from "./deps.ts";
+import { CoreError, ValidationError } from "./errors.ts";
+import { visibleTo } from "./visibility.ts";
 
 export type ReportCategory = (typeof reportCategories)[number];
+export type Report = typeof reports.$inferSelect;
+
+/** The reported posts as they are now, kept with the report in case they are deleted. */
+function snapshot(db: Db, postIds: string[]) {
+  if (postIds.length === 0) return [];
+  return db
+    .select()
+    .from(posts)
+    .where(inArray(posts.id, postIds))
+    .all()
+    .map((p) => ({ id: p.id, html: p.contentHtml, spoilerText: p.spoilerText, createdAt: p.createdAt.toISOString() }));
+}
 
 /** Stores a report for the moderators (from a member, or a Flag from another server). */
 export function fileReport(
@@ -17,7 +34,8 @@ export function fileReport(
     uri?: string | null;
     forward?: boolean;
   },
-) {
+): Report {
+  const postIds = (input.postIds ?? []).slice(0, 50);
   return db
     .insert(reports)
     .values({
@@ -25,7 +43,8 @@ export function fileReport(
       reporterId: input.reporterId,
       reporterDomain: input.reporterDomain ?? null,
       targetAccountId: input.targetAccountId,
-      postIds: (input.postIds ?? []).slice(0, 50),
+      postIds,
+      snapshots: snapshot(db, postIds),
       category: input.category && reportCategories.includes(input.category) ? input.category : "other",
       comment: (input.comment ?? "").slice(0, 5000),
       uri: input.uri ?? null,
@@ -33,4 +52,101 @@ export function fileReport(
     })
     .returning()
     .get();
+}
+
+/**
+ * A member reports an account, and optionally some of its posts they can see. A report about a
+ * remote account may be forwarded to its server (as the instance, never naming the reporter).
+ */
+export function reportAccount(
+  deps: CoreDeps,
+  reporterId: string,
+  input: { targetAccountId: string; postIds: string[]; category: ReportCategory; comment: string; forward: boolean },
+): Report {
+  const { db } = deps;
+  const target = db.select().from(accounts).where(eq(accounts.id, input.targetAccountId)).get();
+  if (!target) throw new CoreError("This account does not exist.", 404);
+  if (target.id === reporterId) throw new ValidationError({ account_id: "You cannot report yourself." });
+  if (!reportCategories.includes(input.category)) throw new ValidationError({ category: "Choose a reason." });
+  if (input.comment.length > 1000) throw new ValidationError({ comment: "Keep it under 1000 characters." });
+  const postIds =
+    input.postIds.length > 0
+      ? db
+          .select({ id: posts.id })
+          .from(posts)
+          .where(and(inArray(posts.id, input.postIds.slice(0, 20)), eq(posts.accountId, target.id), visibleTo(reporterId)))
+          .all()
+          .map((p) => p.id)
+      : [];
+  const report = fileReport(db, {
+    reporterId,
+    targetAccountId: target.id,
+    postIds,
+    category: input.category,
+    comment: input.comment.trim(),
+    forward: input.forward && target.domain !== null,
+  });
+  deps.events.emit("report.filed", { reportId: report.id });
+  return report;
+}
+
+export function listReports(db: Db, state: "open" | "resolved") {
+  return db
+    .select()
+    .from(reports)
+    .where(state === "open" ? isNull(reports.resolvedAt) : isNotNull(reports.resolvedAt))
+    .orderBy(desc(reports.id))
+    .limit(100)
+    .all();
+}
+
+export function countOpenReports(db: Db): number {
+  return db.select({ n: count() }).from(reports).where(isNull(reports.resolvedAt)).get()?.n ?? 0;
+}
+
+export function findReport(db: Db, id: string): Report | undefined {
+  return db.select().from(reports).where(eq(reports.id, id)).get();
+}
+
+export function reportNotesOf(db: Db, reportId: string) {
+  return db.select().from(reportNotes).where(eq(reportNotes.reportId, reportId)).orderBy(reportNotes.id).all();
+}
+
+/** Earlier reports about the same account. */
+export function earlierReports(db: Db, report: Report) {
+  return db
+    .select()
+    .from(reports)
+    .where(and(eq(reports.targetAccountId, report.targetAccountId)))
+    .orderBy(desc(reports.id))
+    .all()
+    .filter((r) => r.id !== report.id);
+}
+
+type StaffAction = "resolve" | "reopen" | "assign";
+
+/** Resolve, reopen or take a report; acting twice is refused with a clear message. */
+export function actOnReport(db: Db, staffId: string, reportId: string, action: StaffAction): void {
+  const report = findReport(db, reportId);
+  if (!report) throw new CoreError("This report does not exist.", 404);
+  if (action === "resolve" && report.resolvedAt) throw new CoreError("This report is already resolved.", 409);
+  if (action === "reopen" && !report.resolvedAt) throw new CoreError("This report is open already.", 409);
+  const set =
+    action === "resolve"
+      ? { resolvedAt: new Date(), resolvedById: staffId }
+      : action === "reopen"
+        ? { resolvedAt: null, resolvedById: null }
+        : { assignedToId: staffId };
+  db.update(reports).set(set).where(eq(reports.id, reportId)).run();
+  audit(db, { actorId: staffId, action: `report.${action}`, targetType: "report", targetId: reportId });
+}
+
+export function addReportNote(db: Db, staffId: string, reportId: string, text: string): void {
+  const body = text.trim();
+  if (!body) throw new ValidationError({ note: "Write a note first." });
+  if (!findReport(db, reportId)) throw new CoreError("This report does not exist.", 404);
+  db.insert(reportNotes)
+    .values({ id: newId(), reportId, authorId: staffId, text: body.slice(0, 5000) })
+    .run();
+  audit(db, { actorId: staffId, action: "report.note", targetType: "report", targetId: reportId });
 }

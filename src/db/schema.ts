@@ -384,8 +384,15 @@ export const reports = sqliteTable(
     comment: text("comment").notNull().default(""),
     uri: text("uri"), // the Flag activity's id
     forward: integer("forward", { mode: "boolean" }).notNull().default(false),
+    // The reported posts as they were, so a report still shows them after they are deleted.
+    snapshots: text("snapshots", { mode: "json" })
+      .$type<{ id: string; html: string; spoilerText: string; createdAt: string }[]>()
+      .notNull()
+      .default(sql`'[]'`),
+    assignedToId: text("assigned_to_id").references(() => accounts.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     resolvedAt: integer("resolved_at", { mode: "timestamp_ms" }),
+    resolvedById: text("resolved_by_id").references(() => accounts.id, { onDelete: "set null" }),
   },
   (t) => [index("reports_target_idx").on(t.targetAccountId), index("reports_open_idx").on(t.resolvedAt)],
 );
@@ -403,4 +410,34 @@ export const inboxStatus = sqliteTable(
     goneAt: integer("gone_at", { mode: "timestamp_ms" }),
   },
   (t) => [index("inbox_status_host_idx").on(t.host)],
+);
+
+/** Moderators' notes on a report. */
+export const reportNotes = sqliteTable(
+  "report_notes",
+  {
+    id: text("id").primaryKey(),
+    reportId: text("report_id")
+      .notNull()
+      .references(() => reports.id, { onDelete: "cascade" }),
+    authorId: text("author_id").references(() => accounts.id, { onDelete: "set null" }),
+    text: text("text").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("report_notes_report_idx").on(t.reportId)],
+);
+
+/** Every moderation and admin action: who, what, on what, why. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    actorId: text("actor_id").references(() => accounts.id, { onDelete: "set null" }),
+    action: text("action").notNull(), // e.g. "report.resolve", "signup.approve"
+    targetType: text("target_type").notNull(), // "report", "account", "post", "domain", "settings"
+    targetId: text("target_id"),
+    detail: text("detail").notNull().default(""),
+    createdAt: createdAt(),
+  },
+  (t) => [index("audit_log_created_idx").on(t.id), index("audit_log_action_idx").on(t.action)],
 );

@@ -5,6 +5,7 @@ import {
   Block,
   Create,
   Delete,
+  Flag,
   Follow,
   Like,
   PUBLIC_COLLECTION,
@@ -15,13 +16,15 @@ import {
   Update,
 } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { CoreDeps } from "../core/deps.ts";
 import { isInboxGone } from "../core/delivery.ts";
 import { setFollowUri } from "../core/follows.ts";
+import { findReport } from "../core/reports.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import { accounts, follows, posts } from "../db/schema.ts";
 import { postToAs } from "./convert.ts";
+import { INSTANCE_ACTOR } from "./lookup.ts";
 
 const logger = getLogger(["skein", "federation", "outbox"]);
 
@@ -309,6 +312,32 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
           { preferSharedInbox: true },
         );
       }
+    }),
+  );
+
+  events.on(
+    "report.filed",
+    safely("Flag", async ({ reportId }) => {
+      const report = findReport(db, reportId);
+      const target = report?.forward ? account(report.targetAccountId) : undefined;
+      const r = target?.domain ? recipient(db, target) : null;
+      if (!report || !target?.uri || !r) return;
+      // Sent by the instance actor: the remote moderators never learn who reported.
+      const ctx = context();
+      const postUris = db
+        .select({ uri: posts.uri })
+        .from(posts)
+        .where(inArray(posts.id, report.postIds))
+        .all()
+        .flatMap((p) => (p.uri ? [new URL(p.uri)] : []));
+      const me = ctx.getActorUri(INSTANCE_ACTOR);
+      const flag = new Flag({
+        id: new URL(`#flags/${report.id}`, me),
+        actor: me,
+        objects: [new URL(target.uri), ...postUris],
+        content: report.comment || null,
+      });
+      await ctx.sendActivity({ identifier: INSTANCE_ACTOR }, r, flag);
     }),
   );
 

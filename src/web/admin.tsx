@@ -1,7 +1,26 @@
 /** @jsxImportSource @kitajs/html */
 import { getLogger } from "@logtape/logtape";
 import { Elysia, t } from "elysia";
-import { InstanceSettingsPage, SignupsPage } from "../../views/admin.tsx";
+import {
+  AuditPage,
+  InstanceSettingsPage,
+  ReportDetailPage,
+  type ReportRow,
+  ReportsPage,
+  SignupsPage,
+} from "../../views/admin.tsx";
+import type { PageContext } from "../../views/context.ts";
+import { audit, listAudit } from "../core/audit.ts";
+import {
+  actOnReport,
+  addReportNote,
+  earlierReports,
+  findReport,
+  listReports,
+  type Report,
+  reportNotesOf,
+} from "../core/reports.ts";
+import { loadAccountViews } from "../core/views.ts";
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { getSettings, registrationModes, saveSettings } from "../core/instance.ts";
 import { approveSignup, pendingSignups, rejectSignup } from "../core/registrations.ts";
@@ -27,12 +46,122 @@ function requireRole(viewer: Viewer | null, role: Role, path: string): Viewer {
   return viewer;
 }
 
-/** The first administration pages: sign-up approval and instance settings. */
+/** The administration pages: reports, sign-ups, instance settings and the audit log. */
 export function adminRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
+  const reportRows = (reports: Report[]): ReportRow[] => {
+    const accounts = loadAccountViews(
+      db,
+      deps.baseUrl,
+      reports.flatMap((r) => [r.targetAccountId, ...(r.reporterId ? [r.reporterId] : [])]),
+    );
+    return reports.map((report) => ({
+      report,
+      target: accounts.get(report.targetAccountId),
+      reporter: report.reporterId ? accounts.get(report.reporterId) : undefined,
+    }));
+  };
+  const reportPage = (ctx: PageContext, id: string, error?: string) => {
+    const report = findReport(db, id);
+    if (!report) throw new CoreError("This report does not exist.", 404);
+    const [row] = reportRows([report]);
+    const noteRows = reportNotesOf(db, id);
+    const authors = loadAccountViews(
+      db,
+      deps.baseUrl,
+      noteRows.flatMap((n) => (n.authorId ? [n.authorId] : [])),
+    );
+    const notes = noteRows.map((n) => ({
+      text: n.text,
+      author: n.authorId ? `@${authors.get(n.authorId)?.acct ?? "deleted"}` : "deleted",
+      createdAt: n.createdAt,
+    }));
+    return (
+      <ReportDetailPage
+        ctx={ctx}
+        row={row as ReportRow}
+        notes={notes}
+        earlier={earlierReports(db, report).length}
+        error={error}
+      />
+    );
+  };
   return new Elysia({ name: "admin" })
     .use(page)
-    .get("/admin", ({ redirect }) => redirect("/admin/signups", 303))
+    .get("/admin", ({ redirect }) => redirect("/admin/reports", 303))
+    .get(
+      "/admin/reports",
+      ({ viewer, ctx, query, redirect, path }) => {
+        if (!viewer) return redirect(loginFirst(path), 303);
+        requireRole(viewer, "moderator", path);
+        const state = query.state === "resolved" ? "resolved" : "open";
+        return <ReportsPage ctx={ctx} rows={reportRows(listReports(db, state))} state={state} />;
+      },
+      { query: t.Object({ state: t.Optional(t.UnionEnum(["open", "resolved"])) }) },
+    )
+    .get(
+      "/admin/reports/:id",
+      ({ viewer, ctx, params, redirect, path }) => {
+        if (!viewer) return redirect(loginFirst(path), 303);
+        requireRole(viewer, "moderator", path);
+        return reportPage(ctx, params.id);
+      },
+      { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
+    )
+    .post(
+      "/admin/reports/:id/:action",
+      ({ viewer, ctx, params, set, redirect, path }) => {
+        const staff = requireRole(viewer, "moderator", path);
+        try {
+          actOnReport(db, staff.account.id, params.id, params.action);
+        } catch (error) {
+          if (!(error instanceof CoreError) || error.status !== 409) throw error;
+          set.status = 409;
+          return reportPage(ctx, params.id, error.message);
+        }
+        return redirect(`/admin/reports/${params.id}`, 303);
+      },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }), action: t.UnionEnum(["resolve", "reopen", "assign"]) }),
+        body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })),
+      },
+    )
+    .post(
+      "/admin/reports/:id/notes",
+      ({ viewer, ctx, params, body, set, redirect, path }) => {
+        const staff = requireRole(viewer, "moderator", path);
+        try {
+          addReportNote(db, staff.account.id, params.id, body.note);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return reportPage(ctx, params.id, error.message);
+        }
+        return redirect(`/admin/reports/${params.id}`, 303);
+      },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }) }),
+        body: t.Object({ _csrf: t.Optional(t.String()), note: t.String({ maxLength: 6000 }) }),
+      },
+    )
+    .get("/admin/audit", ({ viewer, ctx, redirect, path }) => {
+      if (!viewer) return redirect(loginFirst(path), 303);
+      requireRole(viewer, "moderator", path);
+      const rows = listAudit(db);
+      const names = loadAccountViews(
+        db,
+        deps.baseUrl,
+        rows.flatMap((r) => (r.actorId ? [r.actorId] : [])),
+      );
+      const entries = rows.map((r) => ({
+        action: r.action,
+        actor: r.actorId ? `@${names.get(r.actorId)?.acct ?? "deleted"}` : "the system",
+        target: `${r.targetType}${r.targetId ? ` ${r.targetId.slice(0, 13)}` : ""}`,
+        detail: r.detail,
+        createdAt: r.createdAt,
+      }));
+      return <AuditPage ctx={ctx} entries={entries} />;
+    })
     .get("/admin/signups", ({ viewer, ctx, redirect, path }) => {
       if (!viewer) return redirect(loginFirst(path), 303);
       requireRole(viewer, "moderator", path);
@@ -44,7 +173,7 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
         const staff = requireRole(viewer, "moderator", path);
         const done = params.decision === "approve" ? approveSignup(db, params.id) : rejectSignup(db, params.id);
         if (!done) throw new CoreError("This sign-up was already handled.", 404);
-        logger.info("@{moderator} {decision}d a sign-up", { moderator: staff.account.username, decision: params.decision });
+        audit(db, { actorId: staff.account.id, action: `signup.${params.decision}`, targetType: "user", targetId: params.id });
         return redirect("/admin/signups", 303);
       },
       {
@@ -64,7 +193,7 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
     .post(
       "/admin/settings",
       ({ viewer, ctx, body, set, redirect, path }) => {
-        requireRole(viewer, "admin", path);
+        const staff = requireRole(viewer, "admin", path);
         const values = {
           name: body.name,
           description: body.description ?? "",
@@ -74,6 +203,12 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
         };
         try {
           saveSettings(db, values);
+          audit(db, {
+            actorId: staff.account.id,
+            action: "settings.update",
+            targetType: "settings",
+            detail: JSON.stringify(values),
+          });
           return redirect("/admin/settings?saved=1", 303);
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;

@@ -1,0 +1,68 @@
+/** @jsxImportSource @kitajs/html */
+import { Elysia, t } from "elysia";
+import { ReportPage, ReportSentPage } from "../../views/report.tsx";
+import { CoreError, ValidationError } from "../core/errors.ts";
+import { reportAccount } from "../core/reports.ts";
+import { accountTimeline } from "../core/timelines.ts";
+import { loadAccountViews, loadPostViews } from "../core/views.ts";
+import { reportCategories } from "../db/schema.ts";
+import type { PagePlugin, WebDeps } from "./context.ts";
+import { loginFirst } from "./redirects.ts";
+
+const list = <T,>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** Members report an account (and some of its posts) to the moderators. */
+export function reportRoutes(deps: WebDeps, page: PagePlugin) {
+  const { db, baseUrl } = deps;
+  const formFor = (accountId: string, viewerId: string) => {
+    const account = loadAccountViews(db, baseUrl, [accountId]).get(accountId);
+    if (!account) throw new CoreError("This account does not exist.", 404);
+    const posts = loadPostViews(db, baseUrl, accountTimeline(db, viewerId, accountId, "replies", { limit: 10 }), viewerId).filter(
+      (p) => !p.reblog,
+    );
+    return { account, posts };
+  };
+  return new Elysia({ name: "reports" })
+    .use(page)
+    .get(
+      "/report",
+      ({ viewer, ctx, query, redirect, request }) => {
+        if (!viewer) return redirect(loginFirst(new URL(request.url).pathname + new URL(request.url).search), 303);
+        const { account, posts } = formFor(query.account_id, viewer.account.id);
+        return <ReportPage ctx={ctx} account={account} posts={posts} checked={query.status_id ? [query.status_id] : []} />;
+      },
+      { query: t.Object({ account_id: t.String({ maxLength: 64 }), status_id: t.Optional(t.String({ maxLength: 64 })) }) },
+    )
+    .post(
+      "/reports",
+      ({ viewer, ctx, body, set, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/"), 303);
+        try {
+          reportAccount(deps, viewer.account.id, {
+            targetAccountId: body.account_id,
+            postIds: list(body.status_ids),
+            category: body.category,
+            comment: body.comment ?? "",
+            forward: body.forward === "1",
+          });
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          const { account, posts } = formFor(body.account_id, viewer.account.id);
+          return <ReportPage ctx={ctx} account={account} posts={posts} checked={list(body.status_ids)} errors={error.fields} />;
+        }
+        const account = loadAccountViews(db, baseUrl, [body.account_id]).get(body.account_id);
+        return account ? <ReportSentPage ctx={ctx} account={account} /> : redirect("/", 303);
+      },
+      {
+        body: t.Object({
+          _csrf: t.Optional(t.String()),
+          account_id: t.String({ maxLength: 64 }),
+          category: t.UnionEnum(reportCategories),
+          status_ids: t.Optional(t.Union([t.String({ maxLength: 64 }), t.Array(t.String({ maxLength: 64 }), { maxItems: 20 })])),
+          comment: t.Optional(t.String({ maxLength: 2000 })),
+          forward: t.Optional(t.String({ maxLength: 5 })),
+        }),
+      },
+    );
+}
