@@ -1,3 +1,15 @@
+CREATE TABLE `account_warnings` (
+	`id` text PRIMARY KEY NOT NULL,
+	`account_id` text NOT NULL,
+	`actor_id` text,
+	`action` text NOT NULL,
+	`text` text DEFAULT '' NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
+	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`actor_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE set null
+);
+--> statement-breakpoint
+CREATE INDEX `account_warnings_account_idx` ON `account_warnings` (`account_id`,`id`);--> statement-breakpoint
 CREATE TABLE `audit_log` (
 	`id` text PRIMARY KEY NOT NULL,
 	`actor_id` text,
@@ -55,4 +67,7 @@ CREATE TABLE `reports` (
 --> statement-breakpoint
 CREATE INDEX `reports_target_idx` ON `reports` (`target_account_id`);--> statement-breakpoint
 CREATE INDEX `reports_open_idx` ON `reports` (`resolved_at`);--> statement-breakpoint
+ALTER TABLE `accounts` ADD `suspended_at` integer;--> statement-breakpoint
+ALTER TABLE `accounts` ADD `silenced_at` integer;--> statement-breakpoint
+ALTER TABLE `accounts` ADD `sensitized_at` integer;--> statement-breakpoint
 CREATE INDEX `posts_reply_uri_idx` ON `posts` (`in_reply_to_uri`);

@@ -51,3 +51,65 @@ describe("reports", () => {
     }
   });
 });
+
+describe("actions on accounts", () => {
+  async function act(c: Awaited<ReturnType<typeof community>>, staff: string, target: string, action: string, reason = "") {
+    return c.member(staff).browser.post(`/admin/accounts/${c.member(target).accountId}/action`, { action, reason, notify: "1" });
+  }
+
+  test("suspend hides everything and ends the member's sessions; lifting it brings it back", async () => {
+    const c = await community(["ada", "bob", "eve"]);
+    const id = await c.post("eve", { status: "eve's public words" });
+    expect(await c.page(c.visitor, "/public/local")).toContain(`post-${id}`);
+    expect((await act(c, "ada", "eve", "suspend", "repeated spam")).status).toBe(303);
+    expect(await c.page(c.visitor, "/public/local")).not.toContain(`post-${id}`);
+    expect((await c.visitor.get("/@eve")).status).toBe(410);
+    expect((await c.visitor.get(`/@eve/${id}`)).status).toBe(404);
+    expect(await c.page(c.member("eve").browser, "/")).not.toContain("Log out"); // session ended
+    const login = await c.member("eve").browser.post("/login", { username: "eve", password: "correct horse battery" });
+    expect(await login.text()).toContain("This account is suspended.");
+    await act(c, "ada", "eve", "unsuspend");
+    expect(await c.page(c.visitor, "/public/local")).toContain(`post-${id}`);
+    expect(await c.page(c.member("ada").browser, `/admin/accounts/${c.member("eve").accountId}`)).toContain("repeated spam");
+    expect(await c.page(c.member("ada").browser, "/admin/audit")).toContain("account.suspend");
+  });
+
+  test("limit keeps posts off public timelines except for followers, and the member's follows need approval", async () => {
+    const c = await community(["ada", "bob", "eve", "fay"]);
+    await c.member("bob").browser.post(`/accounts/${c.member("eve").accountId}/follow`, {});
+    const id = await c.post("eve", { status: "limited words" });
+    await act(c, "ada", "eve", "silence", "borderline");
+    expect(await c.page(c.visitor, "/public/local")).not.toContain(`post-${id}`);
+    expect(await c.page(c.member("fay").browser, "/public/local")).not.toContain(`post-${id}`);
+    expect(await c.page(c.member("bob").browser, "/public/local")).toContain(`post-${id}`);
+    expect(await c.page(c.visitor, "/@eve")).toContain(`post-${id}`); // still on the profile
+    await c.member("eve").browser.post(`/accounts/${c.member("fay").accountId}/follow`, {});
+    expect(await c.page(c.member("eve").browser, "/@fay")).toContain("Cancel follow request");
+  });
+
+  test("sensitive puts every post behind a warning; a warning reaches the member", async () => {
+    const c = await community(["ada", "eve"]);
+    const id = await c.post("eve", { status: "graphic stuff" });
+    await act(c, "ada", "eve", "sensitive", "please use content warnings");
+    expect(await c.page(c.visitor, `/@eve/${id}`)).toContain('<details class="content-warning">');
+    await act(c, "ada", "eve", "warn", "be kind in replies");
+    const eve = c.member("eve").browser;
+    expect(await c.page(eve, "/notifications")).toContain("sent you a note from the moderators");
+    const notes = await c.page(eve, "/settings/warnings");
+    expect(notes).toContain("be kind in replies");
+    expect(notes).toContain("please use content warnings");
+  });
+
+  test("a moderator cannot act on an admin, nor on themselves", async () => {
+    const c = await community(["ada", "mia", "adm"]);
+    c.database.sqlite.run("UPDATE users SET role = 'moderator' WHERE account_id = ?", [c.member("mia").accountId]);
+    c.database.sqlite.run("UPDATE users SET role = 'admin' WHERE account_id = ?", [c.member("adm").accountId]);
+    const onAdmin = await act(c, "mia", "adm", "suspend");
+    expect(onAdmin.status).toBe(403);
+    expect(await onAdmin.text()).toContain("Only someone with a higher role");
+    expect((await act(c, "mia", "mia", "warn")).status).toBe(403);
+    expect(c.database.sqlite.query("SELECT suspended_at FROM accounts WHERE username = 'adm'").get()).toEqual({
+      suspended_at: null,
+    });
+  });
+});

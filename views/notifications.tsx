@@ -24,6 +24,7 @@ const phrases: Record<NotificationType, string> = {
   follow: "followed you",
   follow_request: "asked to follow you",
   status: "posted",
+  moderation_warning: "sent you a note from the moderators",
 };
 
 export function NotificationsPage({ ctx, items, more }: { ctx: PageContext; items: NotificationItem[]; more?: string }) {
@@ -50,6 +51,11 @@ export function NotificationsPage({ ctx, items, more }: { ctx: PageContext; item
                 <>
                   {" · "}
                   <a href="/follow_requests">Answer</a>
+                </>
+              ) : n.type === "moderation_warning" ? (
+                <>
+                  {" · "}
+                  <a href="/settings/warnings">Read it</a>
                 </>
               ) : (
                 ""

@@ -10,6 +10,7 @@ function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx: PageCo
   const tabs = [
     ["/settings/profile", "Profile"],
     ["/settings/account", "Account and security"],
+    ["/settings/warnings", "Notes from moderators"],
     ["/follow_requests", "Follow requests"],
     ["/bookmarks", "Bookmarks"],
     ["/favourites", "Likes"],
@@ -287,4 +288,41 @@ function describeAgent(userAgent: string | null): string {
   const system = /(Windows|Android|iPhone|iPad|Mac OS X|Linux)/.exec(userAgent)?.[1];
   const names: Record<string, string> = { Edg: "Edge", "Mac OS X": "macOS" };
   return browser ? `${names[browser] ?? browser}${system ? ` on ${names[system] ?? system}` : ""}` : userAgent.slice(0, 60);
+}
+
+export function WarningsPage({
+  ctx,
+  warnings,
+}: {
+  ctx: PageContext;
+  warnings: { action: string; text: string; createdAt: Date }[];
+}) {
+  const actions: Record<string, string> = {
+    warn: "A warning",
+    sensitive: "Your posts are marked sensitive",
+    unsensitive: "Your posts are no longer marked sensitive",
+    silence: "Your account is limited",
+    unsilence: "The limit on your account was lifted",
+    suspend: "Your account is suspended",
+    unsuspend: "The suspension was lifted",
+    delete_post: "A post of yours was removed",
+  };
+  return (
+    <SettingsFrame ctx={ctx} title="Notes from moderators">
+      {warnings.length === 0 ? <p class="empty">The moderators have not written to you.</p> : ""}
+      <ul class="sessions">
+        {warnings.map((w) => (
+          <li class="card">
+            <div>
+              <strong safe>{actions[w.action] ?? w.action}</strong>
+              <p safe>{w.text || "No reason was given."}</p>
+              <p class="muted" safe>
+                {longDate(w.createdAt)}
+              </p>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </SettingsFrame>
+  );
 }

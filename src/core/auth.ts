@@ -36,6 +36,9 @@ export async function verifyLogin(db: Db, limiter: RateLimiter, login: string, p
     throw new ValidationError({ password: "The username or password is wrong." });
   }
   if (user.disabledAt) throw new ValidationError({ username: "This account is disabled." });
+  const account = db.select({ suspendedAt: accounts.suspendedAt }).from(accounts).where(eq(accounts.id, user.accountId)).get();
+  if (account?.suspendedAt)
+    throw new ValidationError({ username: "This account is suspended. The moderators' message is in your email, or ask them." });
   if (!user.approvedAt) throw new ValidationError({ username: "This account is waiting for a moderator's approval." });
   limiter.reset(`login:${name.toLowerCase()}`);
   return user.id;

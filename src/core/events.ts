@@ -21,6 +21,7 @@ export interface DomainEventMap {
   "account.unblocked": { accountId: string; targetAccountId: string };
   "account.updated": { accountId: string };
   "report.filed": { reportId: string };
+  "account.moderated": { accountId: string; action: string };
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void | Promise<void>;

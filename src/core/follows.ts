@@ -85,7 +85,9 @@ export function follow(
       .run();
     return existing.state;
   }
-  const state = target.locked || target.domain ? "pending" : "accepted";
+  // A limited account's follow requests need approval, whatever the other side's setting.
+  const limited = db.select({ at: accounts.silencedAt }).from(accounts).where(eq(accounts.id, actor.id)).get()?.at != null;
+  const state = target.locked || target.domain || limited ? "pending" : "accepted";
   const id = newId();
   db.insert(follows)
     .values({

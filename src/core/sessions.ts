@@ -48,7 +48,7 @@ export function findViewer(db: Db, token: string): Viewer | null {
     .innerJoin(accounts, eq(accounts.id, users.accountId))
     .where(and(eq(sessions.id, sha256(token)), gt(sessions.expiresAt, new Date(now))))
     .get();
-  if (!row || row.user.disabledAt || !row.user.approvedAt) return null;
+  if (!row || row.user.disabledAt || !row.user.approvedAt || row.account.suspendedAt) return null;
   if (now - row.session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
     db.transaction((tx) => {
       tx.update(sessions)

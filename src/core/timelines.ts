@@ -2,7 +2,7 @@ import { and, desc, eq, exists, gt, inArray, isNotNull, isNull, lt, lte, or, typ
 import type { Db } from "../db/open.ts";
 import { accounts, bookmarks, favourites, follows, mediaAttachments, posts, postTags, tags } from "../db/schema.ts";
 import { normalizeHashtag } from "./text.ts";
-import { listedPublicly, notSilencedBy, visibleTo } from "./visibility.ts";
+import { listedPublicly, notSilencedBy, notSilencedFor, visibleTo } from "./visibility.ts";
 
 /** Cursor paging by id: ids are UUIDv7, so they sort by time. */
 export interface PageQuery {
@@ -87,19 +87,34 @@ const isLocalAuthor = sql`EXISTS (SELECT 1 FROM ${accounts} WHERE ${accounts.id}
 export function localTimeline(db: Db, viewerId: string | null, page: PageQuery = {}): string[] {
   return ids(
     db,
-    and(listedPublicly, isNull(posts.reblogOfId), isLocalAuthor, notSilencedBy(viewerId), visibleTo(viewerId)),
+    and(
+      listedPublicly,
+      isNull(posts.reblogOfId),
+      isLocalAuthor,
+      notSilencedBy(viewerId),
+      notSilencedFor(viewerId),
+      visibleTo(viewerId),
+    ),
     page,
   );
 }
 
 /** Every public post this instance knows, local and remote. */
 export function federatedTimeline(db: Db, viewerId: string | null, page: PageQuery = {}): string[] {
-  return ids(db, and(listedPublicly, isNull(posts.reblogOfId), notSilencedBy(viewerId), visibleTo(viewerId)), page);
+  return ids(
+    db,
+    and(listedPublicly, isNull(posts.reblogOfId), notSilencedBy(viewerId), notSilencedFor(viewerId), visibleTo(viewerId)),
+    page,
+  );
 }
 
 export function tagTimeline(db: Db, viewerId: string | null, tag: string, page: PageQuery = {}): string[] {
   const tagged = sql`${posts.id} IN (SELECT ${postTags.postId} FROM ${postTags} JOIN ${tags} ON ${tags.id} = ${postTags.tagId} WHERE ${tags.name} = ${normalizeHashtag(tag)})`;
-  return ids(db, and(listedPublicly, isNull(posts.reblogOfId), tagged, notSilencedBy(viewerId), visibleTo(viewerId)), page);
+  return ids(
+    db,
+    and(listedPublicly, isNull(posts.reblogOfId), tagged, notSilencedBy(viewerId), notSilencedFor(viewerId), visibleTo(viewerId)),
+    page,
+  );
 }
 
 export type ProfileTab = "posts" | "replies" | "media";

@@ -129,6 +129,15 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
     ...all.flatMap((r) => (r.inReplyToAccountId ? [r.inReplyToAccountId] : [])),
     ...mentionRows.map((m) => m.accountId),
   ]);
+  // Accounts moderators marked sensitive: every post of theirs is shown behind a warning.
+  const accountSensitized = new Set(
+    db
+      .select({ id: accounts.id })
+      .from(accounts)
+      .where(and(inArray(accounts.id, [...new Set(all.map((r) => r.accountId))]), isNotNull(accounts.sensitizedAt)))
+      .all()
+      .map((a) => a.id),
+  );
   const media = db
     .select()
     .from(mediaAttachments)
@@ -169,7 +178,7 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
       contentHtml: row.contentHtml,
       text: row.text,
       spoilerText: row.spoilerText,
-      sensitive: row.sensitive || row.spoilerText.length > 0,
+      sensitive: row.sensitive || row.spoilerText.length > 0 || accountSensitized.has(row.accountId),
       visibility: row.visibility,
       language: row.language,
       createdAt: row.createdAt,

@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import { blocks, follows, mentions, mutes, posts } from "../db/schema.ts";
+import { accounts, blocks, follows, mentions, mutes, posts } from "../db/schema.ts";
 
 /**
  * Who may see a post, as one SQL condition over `posts`: public and unlisted posts are for
@@ -8,7 +8,7 @@ import { blocks, follows, mentions, mutes, posts } from "../db/schema.ts";
  * Every page, feed and search that lists posts goes through this one rule.
  */
 export function visibleTo(viewerId: string | null): SQL {
-  if (!viewerId) return sql`${posts.visibility} IN ('public', 'unlisted')`;
+  if (!viewerId) return sql`(${posts.visibility} IN ('public', 'unlisted') AND ${notSuspended})`;
   return sql`(
     (${posts.visibility} IN ('public', 'unlisted')
       OR ${posts.accountId} = ${viewerId}
@@ -17,7 +17,19 @@ export function visibleTo(viewerId: string | null): SQL {
           AND ${follows.followingId} = ${posts.accountId} AND ${follows.state} = 'accepted'))
       OR EXISTS (SELECT 1 FROM ${mentions} WHERE ${mentions.postId} = ${posts.id} AND ${mentions.accountId} = ${viewerId}))
     AND NOT EXISTS (SELECT 1 FROM ${blocks} WHERE ${blocks.accountId} = ${posts.accountId} AND ${blocks.targetAccountId} = ${viewerId})
+    AND ${notSuspended}
   )`;
+}
+
+/** A suspended account's posts are gone for everyone. */
+const notSuspended = sql`NOT EXISTS (SELECT 1 FROM ${accounts} WHERE ${accounts.id} = ${posts.accountId} AND ${accounts.suspendedAt} IS NOT NULL)`;
+
+/** A limited (silenced) account's posts stay off public timelines, except for its followers. */
+export function notSilencedFor(viewerId: string | null): SQL {
+  const silenced = sql`EXISTS (SELECT 1 FROM ${accounts} WHERE ${accounts.id} = ${posts.accountId} AND ${accounts.silencedAt} IS NOT NULL)`;
+  if (!viewerId) return sql`NOT ${silenced}`;
+  return sql`(NOT ${silenced} OR ${posts.accountId} = ${viewerId} OR EXISTS (
+    SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${viewerId} AND ${follows.followingId} = ${posts.accountId} AND ${follows.state} = 'accepted'))`;
 }
 
 /** Posts by accounts the viewer blocked or muted stay out of their timelines. */

@@ -54,6 +54,11 @@ export const accounts = sqliteTable(
     createdAt: createdAt(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(now),
     fetchedAt: integer("fetched_at", { mode: "timestamp_ms" }), // last refresh of a remote actor
+    // Moderation: suspended accounts vanish, silenced ones leave public timelines, sensitized
+    // ones have every post behind a warning.
+    suspendedAt: integer("suspended_at", { mode: "timestamp_ms" }),
+    silencedAt: integer("silenced_at", { mode: "timestamp_ms" }),
+    sensitizedAt: integer("sensitized_at", { mode: "timestamp_ms" }),
   },
   (t) => [
     // One account per handle, regardless of case (two partial indexes, since NULL domains never collide).
@@ -322,7 +327,16 @@ const relation = (name: string) =>
 export const blocks = relation("blocks");
 export const mutes = relation("mutes");
 
-export const notificationTypes = ["mention", "reply", "favourite", "reblog", "follow", "follow_request", "status"] as const;
+export const notificationTypes = [
+  "mention",
+  "reply",
+  "favourite",
+  "reblog",
+  "follow",
+  "follow_request",
+  "status",
+  "moderation_warning",
+] as const;
 export type NotificationType = (typeof notificationTypes)[number];
 
 export const notifications = sqliteTable(
@@ -440,4 +454,18 @@ export const auditLog = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [index("audit_log_created_idx").on(t.id), index("audit_log_action_idx").on(t.action)],
+);
+
+/** What moderators did to an account, with the reason the member sees. */
+export const accountWarnings = sqliteTable(
+  "account_warnings",
+  {
+    id: text("id").primaryKey(),
+    accountId: accountRef("account_id"),
+    actorId: text("actor_id").references(() => accounts.id, { onDelete: "set null" }),
+    action: text("action").notNull(), // warn, sensitive, silence, suspend, delete_post, and their undos
+    text: text("text").notNull().default(""),
+    createdAt: createdAt(),
+  },
+  (t) => [index("account_warnings_account_idx").on(t.accountId, t.id)],
 );

@@ -51,6 +51,8 @@ async function sender(
   activity: { actorId: URL | null; getActor(o?: object): Promise<Actor | null> },
 ): Promise<AccountRow | null> {
   const known = activity.actorId ? findAccountByUri(deps.db, activity.actorId.href) : undefined;
+  // Nothing from a suspended account is taken in.
+  if (known?.suspendedAt) return null;
   if (known?.fetchedAt && Date.now() - known.fetchedAt.getTime() < FRESH_MS) return known;
   const actor = await activity.getActor({ documentLoader: ctx.documentLoader }).catch(() => null);
   if (!actor || !isActor(actor)) return null;

@@ -2,6 +2,9 @@
 import { getLogger } from "@logtape/logtape";
 import { Elysia, t } from "elysia";
 import {
+  AccountAdminPage,
+  type AccountAdminView,
+  AccountsPage,
   AuditPage,
   InstanceSettingsPage,
   ReportDetailPage,
@@ -20,7 +23,11 @@ import {
   type Report,
   reportNotesOf,
 } from "../core/reports.ts";
-import { loadAccountViews } from "../core/views.ts";
+import { accountActions, moderateAccount, warningsOf } from "../core/moderation.ts";
+import { searchAccounts } from "../core/search.ts";
+import { accountView, loadAccountViews } from "../core/views.ts";
+import { accounts, reports, users } from "../db/schema.ts";
+import { count, desc, eq } from "drizzle-orm";
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { getSettings, registrationModes, saveSettings } from "../core/instance.ts";
 import { approveSignup, pendingSignups, rejectSignup } from "../core/registrations.ts";
@@ -60,6 +67,22 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
       target: accounts.get(report.targetAccountId),
       reporter: report.reporterId ? accounts.get(report.reporterId) : undefined,
     }));
+  };
+  const accountPage = (ctx: PageContext, id: string, error?: string) => {
+    const account = db.select().from(accounts).where(eq(accounts.id, id)).get();
+    if (!account) throw new CoreError("This account does not exist.", 404);
+    const user = db.select().from(users).where(eq(users.accountId, id)).get();
+    const view: AccountAdminView = {
+      account: accountView(deps.baseUrl, account),
+      role: user?.role ?? (account.domain ? "remote account" : "user"),
+      email: user?.email ?? null,
+      suspended: account.suspendedAt !== null,
+      silenced: account.silencedAt !== null,
+      sensitized: account.sensitizedAt !== null,
+      reports: db.select({ n: count() }).from(reports).where(eq(reports.targetAccountId, id)).get()?.n ?? 0,
+      warnings: warningsOf(db, id),
+    };
+    return <AccountAdminPage ctx={ctx} view={view} error={error} />;
   };
   const reportPage = (ctx: PageContext, id: string, error?: string) => {
     const report = findReport(db, id);
@@ -142,6 +165,59 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
       {
         params: t.Object({ id: t.String({ maxLength: 64 }) }),
         body: t.Object({ _csrf: t.Optional(t.String()), note: t.String({ maxLength: 6000 }) }),
+      },
+    )
+    .get(
+      "/admin/accounts",
+      ({ viewer, ctx, query, redirect, path }) => {
+        if (!viewer) return redirect(loginFirst(path), 303);
+        requireRole(viewer, "moderator", path);
+        const q = (query.q ?? "").trim();
+        const found = q ? searchAccounts(db, q, 50) : db.select().from(accounts).orderBy(desc(accounts.id)).limit(50).all();
+        const rows = found.map((a) => ({
+          account: accountView(deps.baseUrl, a),
+          flags: [a.suspendedAt ? "suspended" : "", a.silencedAt ? "limited" : "", a.sensitizedAt ? "sensitive" : ""]
+            .filter(Boolean)
+            .join(", "),
+        }));
+        return <AccountsPage ctx={ctx} q={q} rows={rows} />;
+      },
+      { query: t.Object({ q: t.Optional(t.String({ maxLength: 200 })) }) },
+    )
+    .get(
+      "/admin/accounts/:id",
+      ({ viewer, ctx, params, redirect, path }) => {
+        if (!viewer) return redirect(loginFirst(path), 303);
+        requireRole(viewer, "moderator", path);
+        return accountPage(ctx, params.id);
+      },
+      { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
+    )
+    .post(
+      "/admin/accounts/:id/action",
+      ({ viewer, ctx, params, body, set, redirect, path }) => {
+        const staff = requireRole(viewer, "moderator", path);
+        try {
+          moderateAccount(deps, { id: staff.account.id, role: staff.user.role }, params.id, {
+            action: body.action,
+            reason: body.reason ?? "",
+            notify: body.notify === "1",
+          });
+        } catch (error) {
+          if (!(error instanceof CoreError) || error.status === 404) throw error;
+          set.status = error.status;
+          return accountPage(ctx, params.id, error.message);
+        }
+        return redirect(`/admin/accounts/${params.id}`, 303);
+      },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }) }),
+        body: t.Object({
+          _csrf: t.Optional(t.String()),
+          action: t.UnionEnum(accountActions),
+          reason: t.Optional(t.String({ maxLength: 6000 })),
+          notify: t.Optional(t.String({ maxLength: 5 })),
+        }),
       },
     )
     .get("/admin/audit", ({ viewer, ctx, redirect, path }) => {

@@ -40,6 +40,7 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
   const find = (acct: string) => {
     const account = findAccountByAcct(db, acct, baseUrl.host);
     if (!account) throw new CoreError("There is no account with this name here.", 404);
+    if (account.suspendedAt) throw new CoreError("This account has been suspended by the moderators.", 410);
     return account;
   };
 

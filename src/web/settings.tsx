@@ -1,9 +1,10 @@
 /** @jsxImportSource @kitajs/html */
 import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
-import { AccountSettingsPage, ProfileSettingsPage, type ProfileValues } from "../../views/settings.tsx";
+import { AccountSettingsPage, ProfileSettingsPage, type ProfileValues, WarningsPage } from "../../views/settings.tsx";
 import { changePassword, deleteOwnAccount } from "../core/auth.ts";
 import { ValidationError } from "../core/errors.ts";
+import { warningsOf } from "../core/moderation.ts";
 import { updateProfile } from "../core/profile.ts";
 import { listSessions, revokeSession, type Viewer } from "../core/sessions.ts";
 import { accounts, users, visibilities } from "../db/schema.ts";
@@ -104,6 +105,10 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
         }),
       },
     )
+    .get("/settings/warnings", ({ viewer, ctx, redirect }) => {
+      if (!viewer) return redirect(loginFirst("/settings/warnings"), 303);
+      return <WarningsPage ctx={ctx} warnings={warningsOf(db, viewer.account.id)} />;
+    })
     .get("/settings/account", ({ viewer, ctx, redirect }) => {
       if (!viewer) return redirect(loginFirst("/settings/account"), 303);
       return <AccountSettingsPage ctx={ctx} sessions={sessionRows(viewer)} />;

@@ -1,0 +1,105 @@
+import { desc, eq } from "drizzle-orm";
+import { newId } from "../db/ids.ts";
+import type { Db } from "../db/open.ts";
+import { accounts, accountWarnings, posts, type Role, sessions, users } from "../db/schema.ts";
+import { audit } from "./audit.ts";
+import type { CoreDeps } from "./deps.ts";
+import { CoreError } from "./errors.ts";
+import { notify } from "./notifications.ts";
+import { deletePost } from "./posts.ts";
+
+export const accountActions = ["warn", "sensitive", "unsensitive", "silence", "unsilence", "suspend", "unsuspend"] as const;
+export type AccountAction = (typeof accountActions)[number];
+
+const rank: Record<Role, number> = { owner: 3, admin: 2, moderator: 1, user: 0 };
+
+/** The role of a local account (remote accounts rank as users). */
+function roleOf(db: Db, accountId: string): Role {
+  return db.select({ role: users.role }).from(users).where(eq(users.accountId, accountId)).get()?.role ?? "user";
+}
+
+/** Staff act only on accounts of a lower role than their own, never on themselves. */
+function checkReach(db: Db, staff: { id: string; role: Role }, targetId: string): typeof accounts.$inferSelect {
+  const target = db.select().from(accounts).where(eq(accounts.id, targetId)).get();
+  if (!target) throw new CoreError("This account does not exist.", 404);
+  if (target.id === staff.id) throw new CoreError("You cannot moderate your own account.", 403);
+  if (rank[roleOf(db, target.id)] >= rank[staff.role])
+    throw new CoreError("Only someone with a higher role can act on this account.", 403);
+  return target;
+}
+
+function warn(deps: CoreDeps, staffId: string, accountId: string, action: string, text: string, tellThem: boolean): void {
+  deps.db
+    .insert(accountWarnings)
+    .values({ id: newId(), accountId, actorId: staffId, action, text: text.slice(0, 5000) })
+    .run();
+  if (tellThem) notify(deps.db, { accountId, type: "moderation_warning", fromAccountId: staffId });
+}
+
+/**
+ * A moderator's action on an account, local or remote: a warning, marking its posts sensitive,
+ * limiting it (its posts leave public timelines and it needs approval to follow), or suspending
+ * it (its content disappears, it cannot log in, federation with it stops), and the undo of each.
+ * Every action is recorded with its reason and, if chosen, shown to the member.
+ */
+export function moderateAccount(
+  deps: CoreDeps,
+  staff: { id: string; role: Role },
+  targetId: string,
+  input: { action: AccountAction; reason: string; notify: boolean },
+): void {
+  const { db } = deps;
+  const target = checkReach(db, staff, targetId);
+  const now = new Date();
+  const set: Partial<typeof accounts.$inferInsert> = {
+    warn: {},
+    sensitive: { sensitizedAt: now },
+    unsensitive: { sensitizedAt: null },
+    silence: { silencedAt: now },
+    unsilence: { silencedAt: null },
+    suspend: { suspendedAt: now },
+    unsuspend: { suspendedAt: null },
+  }[input.action];
+  db.transaction((tx) => {
+    if (Object.keys(set).length > 0) tx.update(accounts).set(set).where(eq(accounts.id, target.id)).run();
+    // A suspended member is logged out everywhere at once.
+    if (input.action === "suspend" && !target.domain) {
+      const user = tx.select({ id: users.id }).from(users).where(eq(users.accountId, target.id)).get();
+      if (user) tx.delete(sessions).where(eq(sessions.userId, user.id)).run();
+    }
+  });
+  warn(deps, staff.id, target.id, input.action, input.reason, input.notify && !target.domain);
+  audit(db, {
+    actorId: staff.id,
+    action: `account.${input.action}`,
+    targetType: "account",
+    targetId: target.id,
+    detail: input.reason,
+  });
+  deps.events.emit("account.moderated", { accountId: target.id, action: input.action });
+}
+
+/** A moderator deletes a post (a local one is also deleted on other servers). */
+export function removePost(
+  deps: CoreDeps,
+  staff: { id: string; role: Role },
+  postId: string,
+  reason: string,
+  tellThem: boolean,
+): void {
+  const post = deps.db.select().from(posts).where(eq(posts.id, postId)).get();
+  if (!post) throw new CoreError("This post does not exist.", 404);
+  checkReach(deps.db, staff, post.accountId);
+  deletePost(deps, { id: post.accountId, username: "" }, postId);
+  warn(deps, staff.id, post.accountId, "delete_post", reason, tellThem);
+  audit(deps.db, { actorId: staff.id, action: "post.delete", targetType: "post", targetId: postId, detail: reason });
+}
+
+export function warningsOf(db: Db, accountId: string) {
+  return db
+    .select()
+    .from(accountWarnings)
+    .where(eq(accountWarnings.accountId, accountId))
+    .orderBy(desc(accountWarnings.id))
+    .all();
+}
