@@ -113,3 +113,20 @@ describe("actions on accounts", () => {
     });
   });
 });
+
+test("a moderator deletes a reported post from the report; the author is told", async () => {
+  const c = await community(["ada", "bob", "eve"]);
+  const id = await c.post("eve", { status: "something awful" });
+  await c
+    .member("bob")
+    .browser.post("/reports", { account_id: c.member("eve").accountId, category: "violation", status_ids: id });
+  const ada = c.member("ada").browser;
+  const reportId = /href="\/admin\/reports\/([^"]+)"/.exec(await c.page(ada, "/admin/reports"))?.[1];
+  expect(await c.page(ada, `/admin/reports/${reportId}`)).toContain("Delete this post");
+  expect((await ada.post(`/admin/posts/${id}/delete`, { report_id: reportId ?? "", reason: "breaks rule 2" })).status).toBe(303);
+  expect((await c.visitor.get(`/@eve/${id}`)).status).toBe(404);
+  const detail = await c.page(ada, `/admin/reports/${reportId}`);
+  expect(detail).toContain("something awful"); // the snapshot stays
+  expect(detail).toContain("Deleted since.");
+  expect(await c.page(c.member("eve").browser, "/settings/warnings")).toContain("breaks rule 2");
+});

@@ -185,6 +185,8 @@ export function ReportDetailPage(props: {
   row: ReportRow;
   notes: { text: string; author: string; createdAt: Date }[];
   earlier: number;
+  /** Reported posts that still exist (the others show only their snapshot). */
+  existing: string[];
   error?: string;
 }) {
   const { ctx, row } = props;
@@ -241,6 +243,17 @@ export function ReportDetailPage(props: {
               <p class="muted" safe>
                 {longDate(new Date(p.createdAt))}
               </p>
+              {props.existing.includes(p.id) ? (
+                <form method="post" action={`/admin/posts/${p.id}/delete`}>
+                  <CsrfField ctx={ctx} />
+                  <input type="hidden" name="report_id" value={report.id} />
+                  <button type="submit" class="secondary danger">
+                    Delete this post
+                  </button>
+                </form>
+              ) : (
+                <p class="muted">Deleted since.</p>
+              )}
             </article>
           );
         })}

@@ -23,11 +23,11 @@ import {
   type Report,
   reportNotesOf,
 } from "../core/reports.ts";
-import { accountActions, moderateAccount, warningsOf } from "../core/moderation.ts";
+import { accountActions, moderateAccount, removePost, warningsOf } from "../core/moderation.ts";
 import { searchAccounts } from "../core/search.ts";
 import { accountView, loadAccountViews } from "../core/views.ts";
-import { accounts, reports, users } from "../db/schema.ts";
-import { count, desc, eq } from "drizzle-orm";
+import { accounts, posts, reports, users } from "../db/schema.ts";
+import { count, desc, eq, inArray } from "drizzle-orm";
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { getSettings, registrationModes, saveSettings } from "../core/instance.ts";
 import { approveSignup, pendingSignups, rejectSignup } from "../core/registrations.ts";
@@ -105,6 +105,16 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
         row={row as ReportRow}
         notes={notes}
         earlier={earlierReports(db, report).length}
+        existing={
+          report.postIds.length > 0
+            ? db
+                .select({ id: posts.id })
+                .from(posts)
+                .where(inArray(posts.id, report.postIds))
+                .all()
+                .map((p) => p.id)
+            : []
+        }
         error={error}
       />
     );
@@ -217,6 +227,22 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
           action: t.UnionEnum(accountActions),
           reason: t.Optional(t.String({ maxLength: 6000 })),
           notify: t.Optional(t.String({ maxLength: 5 })),
+        }),
+      },
+    )
+    .post(
+      "/admin/posts/:id/delete",
+      ({ viewer, params, body, redirect, path }) => {
+        const staff = requireRole(viewer, "moderator", path);
+        removePost(deps, { id: staff.account.id, role: staff.user.role }, params.id, body.reason ?? "", true);
+        return redirect(body.report_id ? `/admin/reports/${body.report_id}` : "/admin/reports", 303);
+      },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }) }),
+        body: t.Object({
+          _csrf: t.Optional(t.String()),
+          report_id: t.Optional(t.String({ maxLength: 64 })),
+          reason: t.Optional(t.String({ maxLength: 5000 })),
         }),
       },
     )
