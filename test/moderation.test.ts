@@ -130,3 +130,63 @@ test("a moderator deletes a reported post from the report; the author is told", 
   expect(detail).toContain("Deleted since.");
   expect(await c.page(c.member("eve").browser, "/settings/warnings")).toContain("breaks rule 2");
 });
+
+describe("domain blocks", () => {
+  test("an admin limits and suspends domains; effects on timelines, follows, media and the about page", async () => {
+    const c = await community(["ada", "bob"]);
+    const db = c.database.sqlite;
+    // Two remote accounts, each with a public post, and bob following the one on bad.example.
+    const remotes: [string, string, string][] = [
+      ["r1", "troll", "bad.example"],
+      ["r2", "quiet", "noisy.example"],
+    ];
+    for (const [id, name, domain] of remotes) {
+      db.run("INSERT INTO accounts (id, username, domain, uri) VALUES (?, ?, ?, ?)", [
+        id,
+        name,
+        domain,
+        `https://${domain}/users/${name}`,
+      ]);
+      db.run("INSERT INTO posts (id, account_id, uri, content_html, visibility) VALUES (?, ?, ?, ?, 'public')", [
+        `${id}-p`,
+        id,
+        `https://${domain}/p/1`,
+        `<p>post from ${domain}</p>`,
+      ]);
+    }
+    db.run("INSERT INTO follows (id, follower_id, following_id, state) VALUES ('f1', ?, 'r1', 'accepted')", [
+      c.member("bob").accountId,
+    ]);
+    const ada = c.member("ada").browser;
+    expect(await c.page(c.visitor, "/public")).toContain("post from bad.example");
+
+    // Limit noisy.example: off the federated timeline for non-followers.
+    await ada.post("/admin/domain-blocks", { domain: "https://Noisy.Example/", severity: "silence", public_comment: "too loud" });
+    expect(await c.page(c.visitor, "/public")).not.toContain("post from noisy.example");
+
+    // Suspending bad.example cuts bob's follow: shown first, then confirmed.
+    const preview = await ada.post("/admin/domain-blocks", { domain: "bad.example", severity: "suspend" });
+    expect(await preview.text()).toContain("cuts 1 follow relationships");
+    expect(db.query("SELECT count(*) AS n FROM follows").get()).toEqual({ n: 1 });
+    await ada.post("/admin/domain-blocks", { domain: "bad.example", severity: "suspend", confirm: "1", obfuscate: "1" });
+    expect(db.query("SELECT count(*) AS n FROM follows").get()).toEqual({ n: 0 });
+    expect(await c.page(c.visitor, "/public")).not.toContain("post from bad.example");
+    const about = await c.page(c.visitor, "/about");
+    expect(about).toContain("Moderated servers");
+    expect(about).toContain("too loud");
+    expect(about).not.toContain("bad.example"); // obfuscated
+
+    // Bad input: the instance's own domain, and nonsense.
+    const own = await ada.post("/admin/domain-blocks", { domain: "social.example", severity: "suspend" });
+    expect(await own.text()).toContain("You cannot block this instance&#x27;s own domain.");
+    expect((await ada.post("/admin/domain-blocks", { domain: "not a domain!", severity: "silence" })).status).toBe(422);
+    // A moderator may not manage domain blocks.
+    db.run("UPDATE users SET role = 'moderator' WHERE account_id = ?", [c.member("bob").accountId]);
+    expect((await c.member("bob").browser.get("/admin/domain-blocks")).status).toBe(403);
+
+    // Lifting the suspension shows the posts again.
+    await ada.post(`/admin/domain-blocks/${encodeURIComponent("bad.example")}/delete`, {});
+    expect(await c.page(c.visitor, "/public")).toContain("post from bad.example");
+    expect(await c.page(ada, "/admin/audit")).toContain("domain.suspend");
+  });
+});

@@ -18,6 +18,7 @@ export function AboutPage(props: {
   owner: string | null;
   handleDomain: string;
   version: string;
+  moderated: { domain: string; severity: string; comment: string }[];
 }) {
   return (
     <Layout title={`About ${props.name}`} ctx={props.ctx}>
@@ -43,6 +44,20 @@ export function AboutPage(props: {
           <dd safe>{`Skein ${props.version}`}</dd>
         </dl>
       </section>
+      {props.moderated.length > 0 ? (
+        <section class="card" aria-labelledby="moderated-title">
+          <h2 id="moderated-title">Moderated servers</h2>
+          <ul>
+            {props.moderated.map((m) => (
+              <li>
+                <strong safe>{m.domain}</strong> <span safe>{`(${m.severity})${m.comment ? `: ${m.comment}` : ""}`}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : (
+        ""
+      )}
     </Layout>
   );
 }

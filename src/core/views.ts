@@ -1,5 +1,6 @@
 import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
+import { blockFor } from "./domain-blocks.ts";
 import {
   accounts,
   bookmarks,
@@ -138,6 +139,10 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
       .all()
       .map((a) => a.id),
   );
+  // Servers whose media the instance rejects: their posts show without images.
+  const mediaRejected = new Set(
+    [...accountsById.values()].filter((a) => a.domain && blockFor(db, a.domain)?.rejectMedia).map((a) => a.id),
+  );
   const media = db
     .select()
     .from(mediaAttachments)
@@ -186,7 +191,7 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
       inReplyToId: row.inReplyToId,
       inReplyToAccount: row.inReplyToAccountId ? (accountsById.get(row.inReplyToAccountId) ?? null) : null,
       pinned: row.pinnedAt !== null,
-      media: media.filter((m) => m.postId === row.id).map((m) => mediaView(m)),
+      media: mediaRejected.has(row.accountId) ? [] : media.filter((m) => m.postId === row.id).map((m) => mediaView(m)),
       mentions: mentionRows.filter((m) => m.postId === row.id).flatMap((m) => accountsById.get(m.accountId) ?? []),
       tags: tagRows.filter((t) => t.postId === row.id).map((t) => t.display),
       counts: { replies: replies.get(row.id) ?? 0, reblogs: reblogs.get(row.id) ?? 0, favourites: favs.get(row.id) ?? 0 },

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { accounts, blocks, follows, mentions, mutes, posts } from "../db/schema.ts";
+import { onSilencedDomain, onSuspendedDomain } from "./domain-blocks.ts";
 
 /**
  * Who may see a post, as one SQL condition over `posts`: public and unlisted posts are for
@@ -21,12 +22,14 @@ export function visibleTo(viewerId: string | null): SQL {
   )`;
 }
 
-/** A suspended account's posts are gone for everyone. */
-const notSuspended = sql`NOT EXISTS (SELECT 1 FROM ${accounts} WHERE ${accounts.id} = ${posts.accountId} AND ${accounts.suspendedAt} IS NOT NULL)`;
+/** A suspended account's posts, and those of accounts on suspended domains, are gone for everyone. */
+const notSuspended = sql`(NOT EXISTS (SELECT 1 FROM ${accounts} WHERE ${accounts.id} = ${posts.accountId} AND ${accounts.suspendedAt} IS NOT NULL)
+  AND NOT ${onSuspendedDomain(posts.accountId)})`;
 
 /** A limited (silenced) account's posts stay off public timelines, except for its followers. */
 export function notSilencedFor(viewerId: string | null): SQL {
-  const silenced = sql`EXISTS (SELECT 1 FROM ${accounts} WHERE ${accounts.id} = ${posts.accountId} AND ${accounts.silencedAt} IS NOT NULL)`;
+  const silenced = sql`(EXISTS (SELECT 1 FROM ${accounts} WHERE ${accounts.id} = ${posts.accountId} AND ${accounts.silencedAt} IS NOT NULL)
+    OR ${onSilencedDomain(posts.accountId)})`;
   if (!viewerId) return sql`NOT ${silenced}`;
   return sql`(NOT ${silenced} OR ${posts.accountId} = ${viewerId} OR EXISTS (
     SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${viewerId} AND ${follows.followingId} = ${posts.accountId} AND ${follows.state} = 'accepted'))`;

@@ -469,3 +469,17 @@ export const accountWarnings = sqliteTable(
   },
   (t) => [index("account_warnings_account_idx").on(t.accountId, t.id)],
 );
+
+export const domainBlockSeverities = ["silence", "suspend", "noop"] as const;
+
+/** Instance-wide decisions about other servers (Mastodon's domain blocks, same field names). */
+export const domainBlocks = sqliteTable("domain_blocks", {
+  domain: text("domain").primaryKey(), // lower case, with its port when it has one; covers subdomains
+  severity: text("severity", { enum: domainBlockSeverities }).notNull(),
+  rejectMedia: integer("reject_media", { mode: "boolean" }).notNull().default(false),
+  rejectReports: integer("reject_reports", { mode: "boolean" }).notNull().default(false),
+  publicComment: text("public_comment").notNull().default(""),
+  privateComment: text("private_comment").notNull().default(""),
+  obfuscate: integer("obfuscate", { mode: "boolean" }).notNull().default(false),
+  createdAt: createdAt(),
+});

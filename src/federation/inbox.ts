@@ -30,6 +30,7 @@ import {
   findPostByUri,
   localAccountsByUri,
 } from "../core/remote.ts";
+import { blockFor } from "../core/domain-blocks.ts";
 import { fileReport } from "../core/reports.ts";
 import { follows, posts } from "../db/schema.ts";
 import { persistActor } from "./actors.ts";
@@ -51,8 +52,9 @@ async function sender(
   activity: { actorId: URL | null; getActor(o?: object): Promise<Actor | null> },
 ): Promise<AccountRow | null> {
   const known = activity.actorId ? findAccountByUri(deps.db, activity.actorId.href) : undefined;
-  // Nothing from a suspended account is taken in.
+  // Nothing from a suspended account, or a server the instance suspended, is taken in.
   if (known?.suspendedAt) return null;
+  if (blockFor(deps.db, activity.actorId?.host ?? null)?.severity === "suspend") return null;
   if (known?.fetchedAt && Date.now() - known.fetchedAt.getTime() < FRESH_MS) return known;
   const actor = await activity.getActor({ documentLoader: ctx.documentLoader }).catch(() => null);
   if (!actor || !isActor(actor)) return null;
@@ -175,7 +177,7 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
     })
     .on(Flag, async (ctx, flag) => {
       const remote = await sender(ctx, deps, flag);
-      if (!remote) return;
+      if (!remote || blockFor(db, remote.domain)?.rejectReports) return;
       const objects = flag.objectIds.map((u) => u.href);
       const targets = localAccountsByUri(db, deps.baseUrl, objects);
       const postIds = objects.flatMap((u) => findPostByUri(db, deps.baseUrl, u)?.id ?? []);

@@ -19,6 +19,7 @@ import { getLogger } from "@logtape/logtape";
 import { and, eq, inArray } from "drizzle-orm";
 import type { CoreDeps } from "../core/deps.ts";
 import { isInboxGone } from "../core/delivery.ts";
+import { blockFor } from "../core/domain-blocks.ts";
 import { setFollowUri } from "../core/follows.ts";
 import { findReport } from "../core/reports.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
@@ -34,6 +35,8 @@ type AccountRow = typeof accounts.$inferSelect;
 function recipient(db: CoreDeps["db"], a: AccountRow): Recipient | null {
   if (!a.uri || !a.inboxUrl) return null;
   if (isInboxGone(db, a.sharedInboxUrl ?? a.inboxUrl)) return null;
+  // Nothing goes to a server the instance suspended.
+  if (blockFor(db, a.domain)?.severity === "suspend") return null;
   return {
     id: new URL(a.uri),
     inboxId: new URL(a.inboxUrl),

@@ -2,6 +2,7 @@
 import { Elysia } from "elysia";
 import { AboutPage } from "../../views/about.tsx";
 import { countLocalUsers, findOwner } from "../core/accounts.ts";
+import { listDomainBlocks, publicDomain } from "../core/domain-blocks.ts";
 import { VERSION } from "../version.ts";
 import { getSettings } from "../core/instance.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
@@ -31,6 +32,13 @@ export function aboutRoutes({ db, baseUrl }: WebDeps, page: PagePlugin) {
             owner={findOwner(db)?.username ?? null}
             handleDomain={baseUrl.host}
             version={VERSION}
+            moderated={listDomainBlocks(db)
+              .filter((b) => b.severity !== "noop")
+              .map((b) => ({
+                domain: publicDomain(b),
+                severity: b.severity === "suspend" ? "suspended" : "limited",
+                comment: b.publicComment,
+              }))}
           />
         );
       })

@@ -6,6 +6,7 @@ import {
   type AccountAdminView,
   AccountsPage,
   AuditPage,
+  DomainBlocksPage,
   InstanceSettingsPage,
   ReportDetailPage,
   type ReportRow,
@@ -14,6 +15,7 @@ import {
 } from "../../views/admin.tsx";
 import type { PageContext } from "../../views/context.ts";
 import { audit, listAudit } from "../core/audit.ts";
+import { blockDomain, followsCutBy, listDomainBlocks, normalizeDomain, unblockDomain } from "../core/domain-blocks.ts";
 import {
   actOnReport,
   addReportNote,
@@ -26,7 +28,7 @@ import {
 import { accountActions, moderateAccount, removePost, warningsOf } from "../core/moderation.ts";
 import { searchAccounts } from "../core/search.ts";
 import { accountView, loadAccountViews } from "../core/views.ts";
-import { accounts, posts, reports, users } from "../db/schema.ts";
+import { accounts, domainBlockSeverities, posts, reports, users } from "../db/schema.ts";
 import { count, desc, eq, inArray } from "drizzle-orm";
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { getSettings, registrationModes, saveSettings } from "../core/instance.ts";
@@ -244,6 +246,66 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
           report_id: t.Optional(t.String({ maxLength: 64 })),
           reason: t.Optional(t.String({ maxLength: 5000 })),
         }),
+      },
+    )
+    .get("/admin/domain-blocks", ({ viewer, ctx, redirect, path }) => {
+      if (!viewer) return redirect(loginFirst(path), 303);
+      requireRole(viewer, "admin", path);
+      return <DomainBlocksPage ctx={ctx} blocks={listDomainBlocks(db)} />;
+    })
+    .post(
+      "/admin/domain-blocks",
+      ({ viewer, ctx, body, set, redirect, path }) => {
+        const staff = requireRole(viewer, "admin", path);
+        const input = {
+          domain: body.domain,
+          severity: body.severity,
+          rejectMedia: body.reject_media === "1",
+          rejectReports: body.reject_reports === "1",
+          publicComment: body.public_comment ?? "",
+          privateComment: body.private_comment ?? "",
+          obfuscate: body.obfuscate === "1",
+        };
+        const domain = normalizeDomain(body.domain);
+        // A suspension that cuts follows is shown with its cost first.
+        if (domain && body.severity === "suspend" && body.confirm !== "1") {
+          const cut = followsCutBy(db, domain);
+          if (cut > 0)
+            return <DomainBlocksPage ctx={ctx} blocks={listDomainBlocks(db)} values={{ ...body, domain }} confirmCut={cut} />;
+        }
+        try {
+          blockDomain(deps, staff.account.id, input);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return <DomainBlocksPage ctx={ctx} blocks={listDomainBlocks(db)} values={body} errors={error.fields} />;
+        }
+        return redirect("/admin/domain-blocks", 303);
+      },
+      {
+        body: t.Object({
+          _csrf: t.Optional(t.String()),
+          domain: t.String({ maxLength: 300 }),
+          severity: t.UnionEnum(domainBlockSeverities),
+          reject_media: t.Optional(t.String({ maxLength: 5 })),
+          reject_reports: t.Optional(t.String({ maxLength: 5 })),
+          public_comment: t.Optional(t.String({ maxLength: 1000 })),
+          private_comment: t.Optional(t.String({ maxLength: 5000 })),
+          obfuscate: t.Optional(t.String({ maxLength: 5 })),
+          confirm: t.Optional(t.String({ maxLength: 5 })),
+        }),
+      },
+    )
+    .post(
+      "/admin/domain-blocks/:domain/delete",
+      ({ viewer, params, redirect, path }) => {
+        const staff = requireRole(viewer, "admin", path);
+        unblockDomain(deps, staff.account.id, decodeURIComponent(params.domain));
+        return redirect("/admin/domain-blocks", 303);
+      },
+      {
+        params: t.Object({ domain: t.String({ maxLength: 300 }) }),
+        body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })),
       },
     )
     .get("/admin/audit", ({ viewer, ctx, redirect, path }) => {

@@ -1,0 +1,124 @@
+import { and, count, eq, inArray, isNull, or, type SQL, type SQLWrapper, sql } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { accounts, domainBlocks, domainBlockSeverities, follows } from "../db/schema.ts";
+import { audit } from "./audit.ts";
+import type { CoreDeps } from "./deps.ts";
+import { CoreError, ValidationError } from "./errors.ts";
+
+export type DomainBlock = typeof domainBlocks.$inferSelect;
+export type DomainBlockInput = Omit<DomainBlock, "createdAt">;
+
+const HOST =
+  /^(?=.{1,253}(:\d{1,5})?$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/;
+
+/** `https://Social.Example/path` → `social.example`; the port stays when given. */
+export function normalizeDomain(input: string): string | null {
+  const text = input
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z]+:\/\//, "")
+    .replace(/\/.*$/, "")
+    .replace(/\.$/, "");
+  return HOST.test(text) ? text : null;
+}
+
+/** SQL: the account's domain is `domain` itself or one of its subdomains. */
+const coveredBy = (accountDomain: SQL | typeof accounts.domain, blockDomain: SQL | typeof domainBlocks.domain) =>
+  sql`(${accountDomain} = ${blockDomain} OR ${accountDomain} LIKE '%.' || ${blockDomain})`;
+
+/** Accounts on a suspended domain, as a condition on an accounts row id. */
+export function onSuspendedDomain(accountIdColumn: SQLWrapper): SQL {
+  return sql`EXISTS (SELECT 1 FROM ${accounts} a JOIN ${domainBlocks} b ON ${coveredBy(sql`a.domain`, sql`b.domain`)}
+    WHERE a.id = ${accountIdColumn} AND b.severity = 'suspend')`;
+}
+
+export function onSilencedDomain(accountIdColumn: SQLWrapper): SQL {
+  return sql`EXISTS (SELECT 1 FROM ${accounts} a JOIN ${domainBlocks} b ON ${coveredBy(sql`a.domain`, sql`b.domain`)}
+    WHERE a.id = ${accountIdColumn} AND b.severity = 'silence')`;
+}
+
+/** The block that applies to a host (itself or a parent domain), the most specific first. */
+export function blockFor(db: Db, host: string | null): DomainBlock | undefined {
+  if (!host) return undefined;
+  return db
+    .select()
+    .from(domainBlocks)
+    .where(coveredBy(sql`${host.toLowerCase()}`, domainBlocks.domain))
+    .orderBy(sql`length(${domainBlocks.domain}) DESC`)
+    .get();
+}
+
+/** How many follows between local members and accounts on the domain a suspension would cut. */
+export function followsCutBy(db: Db, domain: string): number {
+  const remote = db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(coveredBy(accounts.domain, sql`${domain}`));
+  const local = db.select({ id: accounts.id }).from(accounts).where(isNull(accounts.domain));
+  return (
+    db
+      .select({ n: count() })
+      .from(follows)
+      .where(
+        or(
+          and(inArray(follows.followerId, remote), inArray(follows.followingId, local)),
+          and(inArray(follows.followerId, local), inArray(follows.followingId, remote)),
+        ),
+      )
+      .get()?.n ?? 0
+  );
+}
+
+/** Blocks (or changes the block of) a domain; a suspension cuts every follow with it. */
+export function blockDomain(deps: CoreDeps, staffId: string, input: DomainBlockInput): { cut: number } {
+  const { db } = deps;
+  const domain = normalizeDomain(input.domain);
+  if (!domain) throw new ValidationError({ domain: "Enter a domain like social.example (with :port if it has one)." });
+  if (domain === deps.baseUrl.host.toLowerCase())
+    throw new ValidationError({ domain: "You cannot block this instance's own domain." });
+  if (!domainBlockSeverities.includes(input.severity))
+    throw new ValidationError({ severity: "Choose Limit, Suspend or No action." });
+  const values = {
+    ...input,
+    domain,
+    publicComment: input.publicComment.slice(0, 1000),
+    privateComment: input.privateComment.slice(0, 5000),
+  };
+  const cut = input.severity === "suspend" ? followsCutBy(db, domain) : 0;
+  db.transaction((tx) => {
+    tx.insert(domainBlocks).values(values).onConflictDoUpdate({ target: domainBlocks.domain, set: values }).run();
+    if (input.severity === "suspend") {
+      const remote = tx
+        .select({ id: accounts.id })
+        .from(accounts)
+        .where(coveredBy(accounts.domain, sql`${domain}`));
+      tx.delete(follows)
+        .where(or(inArray(follows.followerId, remote), inArray(follows.followingId, remote)))
+        .run();
+    }
+  });
+  audit(db, {
+    actorId: staffId,
+    action: `domain.${input.severity}`,
+    targetType: "domain",
+    targetId: domain,
+    detail: input.privateComment,
+  });
+  return { cut };
+}
+
+export function unblockDomain(deps: CoreDeps, staffId: string, domain: string): void {
+  const removed = deps.db.delete(domainBlocks).where(eq(domainBlocks.domain, domain)).returning().all();
+  if (removed.length === 0) throw new CoreError("This domain is not blocked.", 404);
+  audit(deps.db, { actorId: staffId, action: "domain.unblock", targetType: "domain", targetId: domain });
+}
+
+export function listDomainBlocks(db: Db): DomainBlock[] {
+  return db.select().from(domainBlocks).orderBy(domainBlocks.domain).all();
+}
+
+/** A blocked domain as shown to the public: masked (ma**do*.social) when obfuscated. */
+export function publicDomain(block: DomainBlock): string {
+  if (!block.obfuscate) return block.domain;
+  return [...block.domain].map((c, i) => (i % 3 === 1 && c !== "." ? "*" : c)).join("");
+}
