@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { instanceSettings } from "../db/schema.ts";
 import { ValidationError } from "./errors.ts";
+import { randomToken } from "./tokens.ts";
 
 export const registrationModes = ["closed", "approval", "invite", "open"] as const;
 
@@ -75,7 +76,7 @@ export function setInternal(db: Db, key: string, value: unknown): void {
 export function instanceSecret(db: Db): string {
   const existing = getInternal(db, "secret");
   if (typeof existing === "string") return existing;
-  const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  const secret = randomToken(32);
   setInternal(db, "secret", secret);
   return secret;
 }

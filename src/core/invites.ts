@@ -2,6 +2,7 @@ import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { invites } from "../db/schema.ts";
+import { randomToken } from "./tokens.ts";
 
 export type Invite = typeof invites.$inferSelect;
 
@@ -10,7 +11,7 @@ export function createInvite(
   userId: string,
   options: { maxUses?: number | null; expiresInMs?: number | null } = {},
 ): Invite {
-  const code = Buffer.from(crypto.getRandomValues(new Uint8Array(9))).toString("base64url");
+  const code = randomToken(9);
   return db
     .insert(invites)
     .values({

@@ -11,7 +11,8 @@ import { deletePost } from "./posts.ts";
 export const accountActions = ["warn", "sensitive", "unsensitive", "silence", "unsilence", "suspend", "unsuspend"] as const;
 export type AccountAction = (typeof accountActions)[number];
 
-const rank: Record<Role, number> = { owner: 3, admin: 2, moderator: 1, user: 0 };
+/** Roles from most to least rights: staff act only on lower roles. */
+export const roleRank: Record<Role, number> = { owner: 3, admin: 2, moderator: 1, user: 0 };
 
 /** The role of a local account (remote accounts rank as users). */
 function roleOf(db: Db, accountId: string): Role {
@@ -23,7 +24,7 @@ function checkReach(db: Db, staff: { id: string; role: Role }, targetId: string)
   const target = db.select().from(accounts).where(eq(accounts.id, targetId)).get();
   if (!target) throw new CoreError("This account does not exist.", 404);
   if (target.id === staff.id) throw new CoreError("You cannot moderate your own account.", 403);
-  if (rank[roleOf(db, target.id)] >= rank[staff.role])
+  if (roleRank[roleOf(db, target.id)] >= roleRank[staff.role])
     throw new CoreError("Only someone with a higher role can act on this account.", 403);
   return target;
 }

@@ -1,13 +1,12 @@
 import { and, desc, eq, gt, lt, ne } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { accounts, sessions, users } from "../db/schema.ts";
+import { randomToken, sha256Hex as sha256 } from "./tokens.ts";
 
 /** A session ends after this long without a visit. */
 export const SESSION_IDLE_MS = 30 * 24 * 3600_000;
 // lastSeenAt is written at most this often, so reading pages stays read-only most of the time.
 const TOUCH_EVERY_MS = 5 * 60_000;
-
-const sha256 = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
 
 export type Viewer = {
   sessionId: string;
@@ -17,7 +16,7 @@ export type Viewer = {
 
 /** Starts a session; the returned token goes into the cookie, only its hash into the database. */
 export function createSession(db: Db, userId: string, client: { ip?: string; userAgent?: string } = {}): string {
-  const token = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  const token = randomToken(32);
   const now = Date.now();
   db.transaction((tx) => {
     tx.insert(sessions)

@@ -3,16 +3,15 @@ import { type NewLocalUser, createLocalUser, ownerExists } from "./accounts.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
 import { getInternal, setInternal } from "./instance.ts";
+import { randomToken, sha256Hex as sha256 } from "./tokens.ts";
 import type { Db } from "../db/open.ts";
-
-const sha256 = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
 
 /**
  * Makes the one-time token of the setup link printed at start while the instance has no owner.
  * Only its hash is stored; a new start makes a new token and the old link stops working.
  */
 export function createSetupToken(db: Db): string {
-  const token = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
+  const token = randomToken(24);
   setInternal(db, "setup_token_sha256", sha256(token));
   return token;
 }

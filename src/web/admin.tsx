@@ -25,7 +25,7 @@ import {
   type Report,
   reportNotesOf,
 } from "../core/reports.ts";
-import { accountActions, moderateAccount, removePost, warningsOf } from "../core/moderation.ts";
+import { accountActions, moderateAccount, removePost, roleRank, warningsOf } from "../core/moderation.ts";
 import { searchAccounts } from "../core/search.ts";
 import { accountView, loadAccountViews } from "../core/views.ts";
 import { accounts, domainBlockSeverities, posts, reports, users } from "../db/schema.ts";
@@ -39,12 +39,11 @@ import type { PagePlugin, WebDeps } from "./context.ts";
 import { loginFirst } from "./redirects.ts";
 
 const logger = getLogger(["skein", "admin"]);
-const rank: Record<Role, number> = { owner: 3, admin: 2, moderator: 1, user: 0 };
 
 /** Every admin route checks the role on the server; a refused attempt is logged. */
 function requireRole(viewer: Viewer | null, role: Role, path: string): Viewer {
   if (!viewer) throw new CoreError("Log in first.", 403);
-  if (rank[viewer.user.role] < rank[role]) {
+  if (roleRank[viewer.user.role] < roleRank[role]) {
     logger.warning("@{username} ({role}) was refused {path}", {
       username: viewer.account.username,
       role: viewer.user.role,

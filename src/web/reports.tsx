@@ -7,9 +7,8 @@ import { accountTimeline } from "../core/timelines.ts";
 import { loadAccountViews, loadPostViews } from "../core/views.ts";
 import { reportCategories } from "../db/schema.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
+import { asList } from "./form-values.ts";
 import { loginFirst } from "./redirects.ts";
-
-const list = <T,>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** Members report an account (and some of its posts) to the moderators. */
 export function reportRoutes(deps: WebDeps, page: PagePlugin) {
@@ -40,7 +39,7 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
         try {
           reportAccount(deps, viewer.account.id, {
             targetAccountId: body.account_id,
-            postIds: list(body.status_ids),
+            postIds: asList(body.status_ids),
             category: body.category,
             comment: body.comment ?? "",
             forward: body.forward === "1",
@@ -49,7 +48,7 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
           const { account, posts } = formFor(body.account_id, viewer.account.id);
-          return <ReportPage ctx={ctx} account={account} posts={posts} checked={list(body.status_ids)} errors={error.fields} />;
+          return <ReportPage ctx={ctx} account={account} posts={posts} checked={asList(body.status_ids)} errors={error.fields} />;
         }
         const account = loadAccountViews(db, baseUrl, [body.account_id]).get(body.account_id);
         return account ? <ReportSentPage ctx={ctx} account={account} /> : redirect("/", 303);

@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import { CoreError } from "../core/errors.ts";
 import { findViewer, type Viewer } from "../core/sessions.ts";
+import { randomToken } from "../core/tokens.ts";
 import type { Db } from "../db/open.ts";
 
 export const SESSION_COOKIE = "skein_session";
@@ -14,8 +15,6 @@ export interface SessionOptions {
   /** Cookies get `Secure` when the instance is served over https. */
   secure: boolean;
 }
-
-const randomToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
 
 /**
  * Who is asking (the session cookie) and the CSRF token for them. The token is an HMAC of the
@@ -31,7 +30,7 @@ export function sessionPlugin({ db, secret, secure }: SessionOptions) {
     if (!binding) {
       let anon = cookie[ANON_COOKIE]?.value;
       if (typeof anon !== "string" || !/^[\w-]{32}$/.test(anon)) {
-        anon = randomToken();
+        anon = randomToken(24);
         cookie[ANON_COOKIE]?.set({ value: anon, httpOnly: true, sameSite: "lax", secure, path: "/" });
       }
       binding = `anon:${anon}`;

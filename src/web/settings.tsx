@@ -9,10 +9,10 @@ import { updateProfile } from "../core/profile.ts";
 import { listSessions, revokeSession, type Viewer } from "../core/sessions.ts";
 import { accounts, users, visibilities } from "../db/schema.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
+import { asList } from "./form-values.ts";
 import { SESSION_COOKIE } from "./session.ts";
 import { loginFirst } from "./redirects.ts";
 
-const list = <T,>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const csrf = t.Optional(t.String());
 
 export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
@@ -51,8 +51,8 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
       "/settings/profile",
       async ({ viewer, ctx, body, set, redirect }) => {
         if (!viewer) return redirect(loginFirst("/settings/profile"), 303);
-        const names = list(body.field_name);
-        const fields = list(body.field_value).map((value, i) => ({ name: names[i] ?? "", value }));
+        const names = asList(body.field_name);
+        const fields = asList(body.field_value).map((value, i) => ({ name: names[i] ?? "", value }));
         const input = {
           displayName: body.display_name ?? "",
           note: body.note ?? "",

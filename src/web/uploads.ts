@@ -2,8 +2,7 @@ import { uploadImage } from "../core/media.ts";
 import { MAX_MEDIA } from "../core/posts.ts";
 import { ValidationError } from "../core/errors.ts";
 import type { WebDeps } from "./context.ts";
-
-const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+import { asList } from "./form-values.ts";
 
 /**
  * The compose form's image inputs (empty ones skipped) with their alt text, stored through the
@@ -15,8 +14,8 @@ export async function uploadsFromForm(
   files: File | File[] | undefined,
   descriptions: string | string[] | undefined,
 ): Promise<string[]> {
-  const texts = list(descriptions);
-  const chosen = list(files)
+  const texts = asList(descriptions);
+  const chosen = asList(files)
     .map((file, i) => ({ file, description: texts[i] ?? "" }))
     .filter(({ file }) => file.size > 0);
   if (chosen.length > MAX_MEDIA) throw new ValidationError({ media: `Attach at most ${MAX_MEDIA} images.` });
