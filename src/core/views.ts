@@ -23,6 +23,8 @@ export interface AccountView {
   domain: string | null;
   /** `name` for local accounts, `name@domain` for remote ones (Mastodon's `acct`). */
   acct: string;
+  /** The ActivityPub id: ours for local accounts, their server's for remote ones. */
+  uri: string;
   displayName: string;
   note: string;
   avatarUrl: string | null;
@@ -86,6 +88,7 @@ export function accountView(baseUrl: URL, row: AccountRow): AccountView {
     username: row.username,
     domain: row.domain,
     acct,
+    uri: row.domain ? (row.uri ?? row.url ?? localUrl) : localUrl,
     displayName: row.displayName || row.username,
     note: row.note,
     avatarUrl: row.avatarUrl,

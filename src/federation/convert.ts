@@ -3,6 +3,7 @@
 import type { Context } from "@fedify/fedify";
 import {
   type Actor,
+  Create,
   Document,
   Hashtag,
   Image,
@@ -16,7 +17,8 @@ import {
   Service,
 } from "@fedify/vocab";
 import type { RemoteAccountData, RemotePostData } from "../core/remote.ts";
-import type { PostView } from "../core/views.ts";
+import { loadPostViews, type PostView } from "../core/views.ts";
+import type { Db } from "../db/open.ts";
 import type { Visibility } from "../db/schema.ts";
 import { remoteText, sanitizeRemoteHtml } from "./sanitize.ts";
 
@@ -25,7 +27,7 @@ const instant = (d: Date) => Temporal.Instant.fromEpochMilliseconds(d.getTime())
 /** The `to` and `cc` of a post, by visibility, as Mastodon addresses them. */
 export function addressing(ctx: Context<void>, post: PostView): { tos: URL[]; ccs: URL[] } {
   const followers = ctx.getFollowersUri(post.account.username);
-  const mentioned = post.mentions.map((m) => accountUri(ctx, m));
+  const mentioned = post.mentions.map((m) => new URL(m.uri));
   switch (post.visibility) {
     case "public":
       return { tos: [PUBLIC_COLLECTION], ccs: [followers, ...mentioned] };
@@ -38,16 +40,8 @@ export function addressing(ctx: Context<void>, post: PostView): { tos: URL[]; cc
   }
 }
 
-/** An account's ActivityPub id: ours for local ones, theirs for remote ones. */
-export function accountUri(
-  ctx: Context<void>,
-  account: { username: string; domain: string | null; url: string; uri?: string | null },
-): URL {
-  return account.domain ? new URL(account.uri ?? account.url) : ctx.getActorUri(account.username);
-}
-
 /** A local post as a Note. */
-export function postToAs(ctx: Context<void>, post: PostView, remoteUris: Map<string, string>, parentUri: string | null): Note {
+export function postToAs(ctx: Context<void>, post: PostView, parentUri: string | null): Note {
   const { tos, ccs } = addressing(ctx, post);
   return new Note({
     id: new URL(post.uri),
@@ -65,7 +59,7 @@ export function postToAs(ctx: Context<void>, post: PostView, remoteUris: Map<str
       ...post.mentions.map(
         (m) =>
           new Mention({
-            href: new URL(remoteUris.get(m.id) ?? accountUri(ctx, m).href),
+            href: new URL(m.uri),
             name: `@${m.acct}${m.domain ? "" : `@${ctx.host}`}`,
           }),
       ),
@@ -221,4 +215,25 @@ export async function accountFromAs(ctx: Context<void>, actor: Actor): Promise<R
     fields,
     createdAt: actor.published ? new Date(actor.published.epochMilliseconds) : undefined,
   };
+}
+
+/**
+ * A local post as the Note we send and serve, naming the post it answers. Deliveries, the post's
+ * own URL, the outbox and the featured collection all build it here.
+ */
+export function localNote(ctx: Context<void>, deps: { db: Db; baseUrl: URL }, post: PostView): Note {
+  const parentUri = post.inReplyToId ? (loadPostViews(deps.db, deps.baseUrl, [post.inReplyToId], null)[0]?.uri ?? null) : null;
+  return postToAs(ctx, post, parentUri);
+}
+
+/** The Create activity that carries a Note. */
+export function createOf(note: Note): Create {
+  return new Create({
+    id: new URL(`${note.id?.href}#create`),
+    actor: note.attributionId,
+    tos: note.toIds,
+    ccs: note.ccIds,
+    object: note,
+    published: note.published,
+  });
 }

@@ -1,7 +1,8 @@
 import { createExponentialBackoffPolicy, createFederation, type Federation, type RequestContext } from "@fedify/fedify";
-import { Application, Create, Endpoints, Image, Note, Person, PropertyValue, Service } from "@fedify/vocab";
+import { Application, Endpoints, Image, Note, Person, PropertyValue, Service } from "@fedify/vocab";
 import { and, count, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
 import { countLocalUsers, findLocalAccount } from "../core/accounts.ts";
+import { accountCounts } from "../core/accounts-read.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { relationship } from "../core/follows.ts";
 import { getSettings } from "../core/instance.ts";
@@ -13,7 +14,7 @@ import { renderText } from "../core/text.ts";
 import type { Config } from "../config.ts";
 import { accounts, follows, mentions, posts } from "../db/schema.ts";
 import { VERSION } from "../version.ts";
-import { postToAs } from "./convert.ts";
+import { createOf, localNote } from "./convert.ts";
 import { registerInbox } from "./inbox.ts";
 import { actorKeyPairs, instanceKeyPairs } from "./keys.ts";
 import { INSTANCE_ACTOR } from "./lookup.ts";
@@ -130,13 +131,7 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     })
     .setCounter((_ctx, identifier) => {
       const account = local(identifier);
-      return account
-        ? (db
-            .select({ n: count() })
-            .from(follows)
-            .where(and(eq(follows.followingId, account.id), eq(follows.state, "accepted")))
-            .get()?.n ?? 0)
-        : null;
+      return account ? accountCounts(db, account.id).followers : null;
     });
 
   federation
@@ -155,13 +150,7 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     })
     .setCounter((_ctx, identifier) => {
       const account = local(identifier);
-      return account
-        ? (db
-            .select({ n: count() })
-            .from(follows)
-            .where(and(eq(follows.followerId, account.id), eq(follows.state, "accepted")))
-            .get()?.n ?? 0)
-        : null;
+      return account ? accountCounts(db, account.id).following : null;
     });
 
   // Outbox: public and unlisted posts, newest first, paged by post id.
@@ -189,17 +178,7 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
         rows.map((r) => r.id),
         null,
       );
-      const items = views.map((view) => {
-        const note = postToAs(ctx, view, new Map(), null);
-        return new Create({
-          id: new URL(`${view.uri}#create`),
-          actor: note.attributionId,
-          tos: note.toIds,
-          ccs: note.ccIds,
-          object: note,
-          published: note.published,
-        });
-      });
+      const items = views.map((view) => createOf(localNote(ctx, deps, view)));
       return { items, nextCursor: rows.length === PAGE ? (rows.at(-1)?.id ?? null) : null };
     })
     .setFirstCursor(() => "")
@@ -228,7 +207,7 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     return {
       items: loadPostViews(db, config.url, ids, null)
         .filter((v) => v.visibility === "public" || v.visibility === "unlisted")
-        .map((v) => postToAs(ctx, v, new Map(), null)),
+        .map((v) => localNote(ctx, deps, v)),
     };
   });
 
@@ -245,24 +224,7 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
         .get();
       if (!row) return null;
       const view = loadPostViews(db, config.url, [row.id], account.id)[0];
-      if (!view) return null;
-      const parent = row.inReplyToId
-        ? db.select({ uri: posts.uri, id: posts.id }).from(posts).where(eq(posts.id, row.inReplyToId)).get()
-        : undefined;
-      const parentUri = parent ? (parent.uri ?? loadPostViews(db, config.url, [parent.id], null)[0]?.uri ?? null) : null;
-      const uris = new Map(
-        view.mentions.flatMap((m) =>
-          m.domain
-            ? [
-                [m.id, db.select({ uri: accounts.uri }).from(accounts).where(eq(accounts.id, m.id)).get()?.uri ?? ""] as [
-                  string,
-                  string,
-                ],
-              ]
-            : [],
-        ),
-      );
-      return postToAs(ctx, view, uris, parentUri);
+      return view ? localNote(ctx, deps, view) : null;
     })
     .authorize(async (ctx, values) => {
       const row = db.select().from(posts).where(eq(posts.id, values.id)).get();

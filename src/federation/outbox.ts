@@ -24,7 +24,7 @@ import { setFollowUri } from "../core/follows.ts";
 import { findReport } from "../core/reports.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import { accounts, follows, posts } from "../db/schema.ts";
-import { postToAs } from "./convert.ts";
+import { createOf, localNote } from "./convert.ts";
 import { INSTANCE_ACTOR } from "./lookup.ts";
 
 const logger = getLogger(["skein", "federation", "outbox"]);
@@ -61,21 +61,6 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
         const r = row ? recipient(db, row) : null;
         return r ? [r] : [];
       });
-  const noteOf = (ctx: Context<void>, post: PostView) => {
-    const parent = post.inReplyToId
-      ? db.select({ uri: posts.uri }).from(posts).where(eq(posts.id, post.inReplyToId)).get()
-      : undefined;
-    const parentUri = post.inReplyToId
-      ? (parent?.uri ?? loadPostViews(db, baseUrl, [post.inReplyToId], null)[0]?.uri ?? null)
-      : null;
-    const uris = new Map(
-      post.mentions.flatMap((m) => {
-        const row = account(m.id);
-        return row?.uri ? [[m.id, row.uri] as [string, string]] : [];
-      }),
-    );
-    return postToAs(ctx, post, uris, parentUri);
-  };
   /** Sends to the followers' servers (unless direct) and to remote people mentioned. */
   const deliver = async (post: PostView, activity: Create | Update | Delete, extra: Recipient[] = []) => {
     const ctx = context();
@@ -100,24 +85,13 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       const post = loadAuthorView(postId);
       if (!post || post.reblog) return;
       const ctx = context();
-      const note = noteOf(ctx, post);
+      const note = localNote(ctx, deps, post);
       const parentAuthor = post.inReplyToAccount?.domain ? account(post.inReplyToAccount.id) : undefined;
       const extra =
         parentAuthor && post.visibility !== "direct"
           ? [recipient(db, parentAuthor)].filter((r): r is Recipient => r !== null)
           : [];
-      await deliver(
-        post,
-        new Create({
-          id: new URL(`${post.uri}#create`),
-          actor: note.attributionId,
-          tos: note.toIds,
-          ccs: note.ccIds,
-          object: note,
-          published: note.published,
-        }),
-        extra,
-      );
+      await deliver(post, createOf(note), extra);
     }),
   );
   events.on(
@@ -126,7 +100,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       const post = loadAuthorView(postId);
       if (!post) return;
       const ctx = context();
-      const note = noteOf(ctx, post);
+      const note = localNote(ctx, deps, post);
       await deliver(
         post,
         new Update({
