@@ -4,7 +4,7 @@ import type { InstanceSettings } from "../src/core/instance.ts";
 import type { Report } from "../src/core/reports.ts";
 import type { AccountView } from "../src/core/views.ts";
 import type { PageContext } from "./context.ts";
-import { CsrfField, Field, FormMessage } from "./form.tsx";
+import { CsrfField, Field, FormMessage, PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
 import { longDate } from "./time.tsx";
 
@@ -50,16 +50,8 @@ export function SignupsPage({ ctx, pending }: { ctx: PageContext; pending: Pendi
               <strong safe>{`@${p.username}`}</strong> <span class="muted" safe>{`${p.email} · ${longDate(p.createdAt)}`}</span>
               <p safe>{p.reason ?? "(no reason given)"}</p>
             </div>
-            <form method="post" action={`/admin/signups/${p.userId}/approve`}>
-              <CsrfField ctx={ctx} />
-              <button type="submit">Approve</button>
-            </form>
-            <form method="post" action={`/admin/signups/${p.userId}/reject`}>
-              <CsrfField ctx={ctx} />
-              <button type="submit" class="secondary danger">
-                Reject
-              </button>
-            </form>
+            <PostButton ctx={ctx} action={`/admin/signups/${p.userId}/approve`} label="Approve" />
+            <PostButton ctx={ctx} action={`/admin/signups/${p.userId}/reject`} label="Reject" kind="secondary danger" />
           </li>
         ))}
       </ul>
@@ -194,12 +186,12 @@ export function ReportDetailPage(props: {
   const { ctx, row } = props;
   const { report } = row;
   const action = (name: string, label: string) => (
-    <form method="post" action={`/admin/reports/${report.id}/${name}`}>
-      <CsrfField ctx={ctx} />
-      <button type="submit" class={name === "resolve" ? undefined : "secondary"} safe>
-        {label}
-      </button>
-    </form>
+    <PostButton
+      ctx={ctx}
+      action={`/admin/reports/${report.id}/${name}`}
+      label={label}
+      kind={name === "resolve" ? undefined : "secondary"}
+    />
   );
   return (
     <Layout title="Report" ctx={ctx}>
@@ -525,12 +517,12 @@ export function DomainBlocksPage({
                   {[b.publicComment, b.privateComment].filter(Boolean).join(" · ")}
                 </p>
               </div>
-              <form method="post" action={`/admin/domain-blocks/${encodeURIComponent(b.domain)}/delete`}>
-                <CsrfField ctx={ctx} />
-                <button type="submit" class="secondary">
-                  Lift
-                </button>
-              </form>
+              <PostButton
+                ctx={ctx}
+                action={`/admin/domain-blocks/${encodeURIComponent(b.domain)}/delete`}
+                label="Lift"
+                kind="secondary"
+              />
             </li>
           ))}
         </ul>

@@ -1,6 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import type { PageContext } from "./context.ts";
-import { CsrfField, Field, FormMessage } from "./form.tsx";
+import { CsrfField, Field, FormMessage, NewPasswordFields } from "./form.tsx";
 import { Layout } from "./layout.tsx";
 
 type Errors = Record<string, string>;
@@ -79,22 +79,7 @@ export function SignupPage({ ctx, mode, inviteCode, values = {}, errors = {}, me
             error={errors.username}
           />
           <Field name="email" label="Email" type="email" autocomplete="email" value={values.email} error={errors.email} />
-          <Field
-            name="password"
-            label="Password"
-            type="password"
-            autocomplete="new-password"
-            hint="At least 10 characters."
-            minlength={10}
-            error={errors.password}
-          />
-          <Field
-            name="password_confirmation"
-            label="Confirm password"
-            type="password"
-            autocomplete="new-password"
-            error={errors.password_confirmation}
-          />
+          <NewPasswordFields errors={errors} />
           {needsReason ? (
             <Field
               name="reason"

@@ -1,7 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import type { AccountView } from "../src/core/views.ts";
 import type { PageContext } from "./context.ts";
-import { CsrfField } from "./form.tsx";
+import { PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
 import { AccountLine } from "./profile.tsx";
 
@@ -14,16 +14,8 @@ export function FollowRequestsPage({ ctx, accounts }: { ctx: PageContext; accoun
         {accounts.map((a) => (
           <li class="request">
             <AccountLine account={a} />
-            <form method="post" action={`/accounts/${a.id}/authorize`}>
-              <CsrfField ctx={ctx} />
-              <button type="submit">Accept</button>
-            </form>
-            <form method="post" action={`/accounts/${a.id}/reject`}>
-              <CsrfField ctx={ctx} />
-              <button type="submit" class="secondary">
-                Reject
-              </button>
-            </form>
+            <PostButton ctx={ctx} action={`/accounts/${a.id}/authorize`} label="Accept" />
+            <PostButton ctx={ctx} action={`/accounts/${a.id}/reject`} label="Reject" kind="secondary" />
           </li>
         ))}
       </ul>

@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { PASSWORD_MIN } from "../src/core/accounts.ts";
 import type { PageContext } from "./context.ts";
 
 export function CsrfField({ ctx }: { ctx: PageContext }) {
@@ -71,5 +72,41 @@ export function FormMessage({ message, kind = "error" }: { message?: string; kin
     <p class={kind === "error" ? "error form-message" : "success form-message"} role={kind === "error" ? "alert" : "status"} safe>
       {message}
     </p>
+  );
+}
+
+/** A new password and its confirmation, as sign-up, setup and the password change ask for them. */
+export function NewPasswordFields({ errors, label = "Password" }: { errors: Record<string, string>; label?: string }) {
+  return (
+    <>
+      <Field
+        name="password"
+        label={label}
+        type="password"
+        autocomplete="new-password"
+        hint={`At least ${PASSWORD_MIN} characters.`}
+        minlength={PASSWORD_MIN}
+        error={errors.password}
+      />
+      <Field
+        name="password_confirmation"
+        label={`Confirm ${label.toLowerCase()}`}
+        type="password"
+        autocomplete="new-password"
+        error={errors.password_confirmation}
+      />
+    </>
+  );
+}
+
+/** One button that posts to `action`, with the CSRF token: the way pages act without JavaScript. */
+export function PostButton({ ctx, action, label, kind }: { ctx: PageContext; action: string; label: string; kind?: string }) {
+  return (
+    <form method="post" action={action}>
+      <CsrfField ctx={ctx} />
+      <button type="submit" class={kind} safe>
+        {label}
+      </button>
+    </form>
   );
 }

@@ -4,7 +4,7 @@ import type { AccountView, PostView } from "../src/core/views.ts";
 import type { ProfileField } from "../src/db/schema.ts";
 import { Avatar } from "./avatar.tsx";
 import type { PageContext } from "./context.ts";
-import { CsrfField } from "./form.tsx";
+import { PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
 import { PostList } from "./post.tsx";
 
@@ -38,12 +38,12 @@ function AccountAction({
   danger?: boolean;
 }) {
   return (
-    <form method="post" action={`/accounts/${account.id}/${action}`}>
-      <CsrfField ctx={ctx} />
-      <button type="submit" class={danger ? "secondary danger" : action === "follow" ? undefined : "secondary"} safe>
-        {label}
-      </button>
-    </form>
+    <PostButton
+      ctx={ctx}
+      action={`/accounts/${account.id}/${action}`}
+      label={label}
+      kind={danger ? "secondary danger" : action === "follow" ? undefined : "secondary"}
+    />
   );
 }
 

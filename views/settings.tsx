@@ -2,7 +2,7 @@
 import type { PropsWithChildren } from "@kitajs/html";
 import type { ProfileField } from "../src/db/schema.ts";
 import type { PageContext } from "./context.ts";
-import { CsrfField, Field, FormMessage } from "./form.tsx";
+import { CsrfField, Field, FormMessage, NewPasswordFields, PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
 import { longDate } from "./time.tsx";
 
@@ -217,22 +217,7 @@ export function AccountSettingsPage({
           autocomplete="current-password"
           error={errors.current_password}
         />
-        <Field
-          name="password"
-          label="New password"
-          type="password"
-          autocomplete="new-password"
-          hint="At least 10 characters."
-          minlength={10}
-          error={errors.password}
-        />
-        <Field
-          name="password_confirmation"
-          label="Confirm new password"
-          type="password"
-          autocomplete="new-password"
-          error={errors.password_confirmation}
-        />
+        <NewPasswordFields errors={errors} label="New password" />
         <button type="submit">Change password</button>
       </form>
       <section class="card" aria-labelledby="sessions-title">
@@ -251,12 +236,7 @@ export function AccountSettingsPage({
               {s.current ? (
                 ""
               ) : (
-                <form method="post" action={`/settings/sessions/${s.id}/revoke`}>
-                  <CsrfField ctx={ctx} />
-                  <button type="submit" class="secondary">
-                    Log out
-                  </button>
-                </form>
+                <PostButton ctx={ctx} action={`/settings/sessions/${s.id}/revoke`} label="Log out" kind="secondary" />
               )}
             </li>
           ))}
