@@ -13,7 +13,7 @@ import { federationPlugin } from "./federation/mount.ts";
 import { createResolver } from "./federation/resolver.ts";
 import type { MediaStore } from "./media/store.ts";
 import { assetRoutes } from "./web/assets.ts";
-import { adminRoutes } from "./web/admin.tsx";
+import { adminRoutes } from "./web/admin/index.ts";
 import { authRoutes } from "./web/auth.tsx";
 import { pagePlugin, type WebDeps } from "./web/context.ts";
 import { errorResponse } from "./web/errors.tsx";

@@ -1,0 +1,89 @@
+/** @jsxImportSource @kitajs/html */
+import { Elysia, t } from "elysia";
+import type { PagePlugin, WebDeps } from "../context.ts";
+import { loginFirst } from "../redirects.ts";
+import { requireRole } from "./guard.ts";
+import type { PageContext } from "../../../views/context.ts";
+import { AccountAdminPage, type AccountAdminView, AccountsPage } from "../../../views/admin/accounts.tsx";
+import { count, desc, eq } from "drizzle-orm";
+import { CoreError } from "../../core/errors.ts";
+import { accountActions, moderateAccount, warningsOf } from "../../core/moderation.ts";
+import { searchAccounts } from "../../core/search.ts";
+import { accountView } from "../../core/views.ts";
+import { accounts, reports, users } from "../../db/schema.ts";
+
+/** Accounts, local and remote: search, one account's record, and the moderation actions. */
+export function accountRoutes(deps: WebDeps, page: PagePlugin) {
+  const { db } = deps;
+  const accountPage = (ctx: PageContext, id: string, error?: string) => {
+    const account = db.select().from(accounts).where(eq(accounts.id, id)).get();
+    if (!account) throw new CoreError("This account does not exist.", 404);
+    const user = db.select().from(users).where(eq(users.accountId, id)).get();
+    const view: AccountAdminView = {
+      account: accountView(deps.baseUrl, account),
+      role: user?.role ?? (account.domain ? "remote account" : "user"),
+      email: user?.email ?? null,
+      suspended: account.suspendedAt !== null,
+      silenced: account.silencedAt !== null,
+      sensitized: account.sensitizedAt !== null,
+      reports: db.select({ n: count() }).from(reports).where(eq(reports.targetAccountId, id)).get()?.n ?? 0,
+      warnings: warningsOf(db, id),
+    };
+    return <AccountAdminPage ctx={ctx} view={view} error={error} />;
+  };
+  return new Elysia({ name: "admin/accounts" })
+    .use(page)
+    .get(
+      "/admin/accounts",
+      ({ viewer, ctx, query, redirect, path }) => {
+        if (!viewer) return redirect(loginFirst(path), 303);
+        requireRole(viewer, "moderator", path);
+        const q = (query.q ?? "").trim();
+        const found = q ? searchAccounts(db, q, 50) : db.select().from(accounts).orderBy(desc(accounts.id)).limit(50).all();
+        const rows = found.map((a) => ({
+          account: accountView(deps.baseUrl, a),
+          flags: [a.suspendedAt ? "suspended" : "", a.silencedAt ? "limited" : "", a.sensitizedAt ? "sensitive" : ""]
+            .filter(Boolean)
+            .join(", "),
+        }));
+        return <AccountsPage ctx={ctx} q={q} rows={rows} />;
+      },
+      { query: t.Object({ q: t.Optional(t.String({ maxLength: 200 })) }) },
+    )
+    .get(
+      "/admin/accounts/:id",
+      ({ viewer, ctx, params, redirect, path }) => {
+        if (!viewer) return redirect(loginFirst(path), 303);
+        requireRole(viewer, "moderator", path);
+        return accountPage(ctx, params.id);
+      },
+      { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
+    )
+    .post(
+      "/admin/accounts/:id/action",
+      ({ viewer, ctx, params, body, set, redirect, path }) => {
+        const staff = requireRole(viewer, "moderator", path);
+        try {
+          moderateAccount(deps, { id: staff.account.id, role: staff.user.role }, params.id, {
+            action: body.action,
+            reason: body.reason ?? "",
+            notify: body.notify === "1",
+          });
+        } catch (error) {
+          if (!(error instanceof CoreError) || error.status === 404) throw error;
+          set.status = error.status;
+          return accountPage(ctx, params.id, error.message);
+        }
+        return redirect(`/admin/accounts/${params.id}`, 303);
+      },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }) }),
+        body: t.Object({
+          _csrf: t.Optional(t.String()),
+          action: t.UnionEnum(accountActions),
+          reason: t.Optional(t.String({ maxLength: 6000 })),
+          notify: t.Optional(t.String({ maxLength: 5 })),
+        }),
+      },
+    );
+}

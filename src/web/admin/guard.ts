@@ -1,0 +1,21 @@
+import { getLogger } from "@logtape/logtape";
+import { CoreError } from "../../core/errors.ts";
+import { roleRank } from "../../core/moderation.ts";
+import type { Viewer } from "../../core/sessions.ts";
+import type { Role } from "../../db/schema.ts";
+
+const logger = getLogger(["skein", "admin"]);
+
+/** Every admin route checks the role on the server; a refused attempt is logged. */
+export function requireRole(viewer: Viewer | null, role: Role, path: string): Viewer {
+  if (!viewer) throw new CoreError("Log in first.", 403);
+  if (roleRank[viewer.user.role] < roleRank[role]) {
+    logger.warning("@{username} ({role}) was refused {path}", {
+      username: viewer.account.username,
+      role: viewer.user.role,
+      path,
+    });
+    throw new CoreError("This page is for the instance's staff.", 403);
+  }
+  return viewer;
+}

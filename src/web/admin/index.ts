@@ -1,0 +1,16 @@
+import { Elysia } from "elysia";
+import type { PagePlugin, WebDeps } from "../context.ts";
+import { accountRoutes } from "./accounts.tsx";
+import { domainBlockRoutes } from "./domain-blocks.tsx";
+import { instanceRoutes } from "./instance.tsx";
+import { reportRoutes } from "./reports.tsx";
+
+/** The administration pages, one module per area; each route checks the viewer's role itself. */
+export function adminRoutes(deps: WebDeps, page: PagePlugin) {
+  return new Elysia({ name: "admin" })
+    .get("/admin", ({ redirect }) => redirect("/admin/reports", 303))
+    .use(reportRoutes(deps, page))
+    .use(accountRoutes(deps, page))
+    .use(domainBlockRoutes(deps, page))
+    .use(instanceRoutes(deps, page));
+}

@@ -1,0 +1,123 @@
+/** @jsxImportSource @kitajs/html */
+import type { AccountView } from "../../src/core/views.ts";
+import type { PageContext } from "../context.ts";
+import { CsrfField, Field, FormMessage } from "../form.tsx";
+import { Layout } from "../layout.tsx";
+import { longDate } from "../time.tsx";
+import { AdminTabs } from "./tabs.tsx";
+
+export interface AccountAdminView {
+  account: AccountView;
+  role: string;
+  email: string | null;
+  suspended: boolean;
+  silenced: boolean;
+  sensitized: boolean;
+  reports: number;
+  warnings: { action: string; text: string; createdAt: Date }[];
+}
+
+export function AccountsPage({ ctx, q, rows }: { ctx: PageContext; q: string; rows: { account: AccountView; flags: string }[] }) {
+  return (
+    <Layout title="Accounts" ctx={ctx}>
+      <h1>Administration</h1>
+      <AdminTabs ctx={ctx} />
+      <form method="get" action="/admin/accounts" role="search" class="search-form">
+        <label for="q" class="visually-hidden">
+          Find an account
+        </label>
+        <input id="q" name="q" type="search" value={q} placeholder="Name or name@domain" />
+        <button type="submit">Find</button>
+      </form>
+      <ul class="account-list">
+        {rows.map(({ account, flags }) => (
+          <li>
+            <a href={`/admin/accounts/${account.id}`} class="grow" safe>{`@${account.acct}`}</a>
+            <span class="muted" safe>
+              {flags}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </Layout>
+  );
+}
+
+export function AccountAdminPage({ ctx, view, error }: { ctx: PageContext; view: AccountAdminView; error?: string }) {
+  const { account } = view;
+  const options = [
+    ["warn", "Send a warning"],
+    view.sensitized ? ["unsensitive", "Stop marking their posts sensitive"] : ["sensitive", "Mark all their posts sensitive"],
+    view.silenced ? ["unsilence", "Lift the limit"] : ["silence", "Limit: off public timelines, follows need approval"],
+    view.suspended ? ["unsuspend", "Lift the suspension"] : ["suspend", "Suspend: hide everything, stop federation, no login"],
+  ];
+  return (
+    <Layout title={`@${account.acct}`} ctx={ctx}>
+      <h1>Administration</h1>
+      <AdminTabs ctx={ctx} />
+      <section class="card" aria-labelledby="account-title">
+        <h2 id="account-title" safe>{`@${account.acct}`}</h2>
+        <FormMessage message={error} />
+        <dl class="facts">
+          <dt>Role</dt>
+          <dd safe>{view.role}</dd>
+          {view.email ? (
+            <>
+              <dt>Email</dt>
+              <dd safe>{view.email}</dd>
+            </>
+          ) : (
+            ""
+          )}
+          <dt>Joined</dt>
+          <dd safe>{longDate(account.createdAt)}</dd>
+          <dt>Status</dt>
+          <dd safe>
+            {[view.suspended ? "suspended" : "", view.silenced ? "limited" : "", view.sensitized ? "sensitive" : ""]
+              .filter(Boolean)
+              .join(", ") || "in good standing"}
+          </dd>
+          <dt>Reports about it</dt>
+          <dd safe>{String(view.reports)}</dd>
+        </dl>
+        <form method="post" action={`/admin/accounts/${account.id}/action`} class="moderation-form">
+          <CsrfField ctx={ctx} />
+          <fieldset>
+            <legend>Action</legend>
+            {options.map(([value, label], i) => (
+              <div class="check">
+                <input type="radio" id={`action-${value}`} name="action" value={value} checked={i === 0} />
+                <label for={`action-${value}`} safe>
+                  {label}
+                </label>
+              </div>
+            ))}
+          </fieldset>
+          <Field name="reason" label="Reason (the member sees it)" multiline required={false} maxlength={5000} />
+          <div class="check">
+            <input type="checkbox" id="notify" name="notify" value="1" checked />
+            <label for="notify">Tell the member</label>
+          </div>
+          <button type="submit">Apply</button>
+        </form>
+      </section>
+      <section class="card" aria-labelledby="history-title">
+        <h2 id="history-title">History</h2>
+        {view.warnings.length === 0 ? <p class="muted">No actions yet.</p> : ""}
+        <ul class="sessions">
+          {view.warnings.map((w) => (
+            <li>
+              <div>
+                <strong safe>{w.action}</strong>
+                <p safe>{w.text || "(no reason given)"}</p>
+                <p class="muted" safe>
+                  {longDate(w.createdAt)}
+                </p>
+              </div>
+            </li>
+          ))}
+        </ul>
+      </section>
+    </Layout>
+  );
+}

@@ -1,0 +1,162 @@
+/** @jsxImportSource @kitajs/html */
+import type { Report } from "../../src/core/reports.ts";
+import type { AccountView } from "../../src/core/views.ts";
+import type { PageContext } from "../context.ts";
+import { CsrfField, FormMessage, PostButton } from "../form.tsx";
+import { Layout } from "../layout.tsx";
+import { longDate } from "../time.tsx";
+import { AdminTabs } from "./tabs.tsx";
+
+export interface ReportRow {
+  report: Report;
+  target: AccountView | undefined;
+  reporter: AccountView | undefined;
+}
+
+function reportedBy({ report, reporter }: ReportRow): string {
+  return reporter
+    ? `@${reporter.acct}`
+    : report.reporterDomain
+      ? `the moderators of ${report.reporterDomain}`
+      : "someone since deleted";
+}
+
+export function ReportsPage({ ctx, rows, state }: { ctx: PageContext; rows: ReportRow[]; state: "open" | "resolved" }) {
+  return (
+    <Layout title="Reports" ctx={ctx}>
+      <h1>Administration</h1>
+      <AdminTabs ctx={ctx} />
+      <p>
+        {state === "open" ? <strong>Open</strong> : <a href="/admin/reports">Open</a>} ·{" "}
+        {state === "resolved" ? <strong>Resolved</strong> : <a href="/admin/reports?state=resolved">Resolved</a>}
+      </p>
+      {rows.length === 0 ? (
+        <p class="empty">{state === "open" ? "No open reports. All calm." : "No resolved reports yet."}</p>
+      ) : (
+        ""
+      )}
+      <ul class="account-list">
+        {rows.map((row) => (
+          <li>
+            <div class="grow">
+              <a href={`/admin/reports/${row.report.id}`} safe>{`@${row.target?.acct ?? "unknown"} · ${row.report.category}`}</a>
+              <p
+                class="muted"
+                safe
+              >{`Reported by ${reportedBy(row)} · ${longDate(row.report.createdAt)} · ${row.report.postIds.length} posts`}</p>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </Layout>
+  );
+}
+
+export function ReportDetailPage(props: {
+  ctx: PageContext;
+  row: ReportRow;
+  notes: { text: string; author: string; createdAt: Date }[];
+  earlier: number;
+  /** Reported posts that still exist (the others show only their snapshot). */
+  existing: string[];
+  error?: string;
+}) {
+  const { ctx, row } = props;
+  const { report } = row;
+  const action = (name: string, label: string) => (
+    <PostButton
+      ctx={ctx}
+      action={`/admin/reports/${report.id}/${name}`}
+      label={label}
+      kind={name === "resolve" ? undefined : "secondary"}
+    />
+  );
+  return (
+    <Layout title="Report" ctx={ctx}>
+      <h1>Administration</h1>
+      <AdminTabs ctx={ctx} />
+      <section class="card" aria-labelledby="report-title">
+        <h2 id="report-title" safe>{`Report about @${row.target?.acct ?? "unknown"}`}</h2>
+        <FormMessage message={props.error} />
+        <dl class="facts">
+          <dt>Reason</dt>
+          <dd>{report.category}</dd>
+          <dt>Reported by</dt>
+          <dd safe>{reportedBy(row)}</dd>
+          <dt>When</dt>
+          <dd safe>{longDate(report.createdAt)}</dd>
+          <dt>Status</dt>
+          <dd>{report.resolvedAt ? `Resolved ${longDate(report.resolvedAt)}` : "Open"}</dd>
+          <dt>Earlier reports</dt>
+          <dd safe>{String(props.earlier)}</dd>
+        </dl>
+        {report.comment ? <blockquote safe>{report.comment}</blockquote> : ""}
+        {row.target ? (
+          <p>
+            <a href={row.target.localUrl}>See the account</a> · <a href={`/admin/accounts/${row.target.id}`}>Moderate it</a>
+          </p>
+        ) : (
+          ""
+        )}
+        <h3>Reported posts (as they were when reported)</h3>
+        {report.snapshots.length === 0 ? <p class="muted">None chosen.</p> : ""}
+        {report.snapshots.map((p) => {
+          const safeContent = p.html;
+          return (
+            <article class="post">
+              {p.spoilerText ? (
+                <p class="cw" safe>
+                  {`CW: ${p.spoilerText}`}
+                </p>
+              ) : (
+                ""
+              )}
+              <div class="content">{safeContent}</div>
+              <p class="muted" safe>
+                {longDate(new Date(p.createdAt))}
+              </p>
+              {props.existing.includes(p.id) ? (
+                <form method="post" action={`/admin/posts/${p.id}/delete`}>
+                  <CsrfField ctx={ctx} />
+                  <input type="hidden" name="report_id" value={report.id} />
+                  <button type="submit" class="secondary danger">
+                    Delete this post
+                  </button>
+                </form>
+              ) : (
+                <p class="muted">Deleted since.</p>
+              )}
+            </article>
+          );
+        })}
+        <div class="row">
+          {report.resolvedAt ? action("reopen", "Reopen") : action("resolve", "Mark as resolved")}
+          {action("assign", "Assign to me")}
+        </div>
+      </section>
+      <section class="card" aria-labelledby="notes-title">
+        <h2 id="notes-title">Moderators' notes</h2>
+        <ul class="sessions">
+          {props.notes.map((n) => (
+            <li>
+              <div>
+                <p safe>{n.text}</p>
+                <p class="muted" safe>{`${n.author} · ${longDate(n.createdAt)}`}</p>
+              </div>
+            </li>
+          ))}
+        </ul>
+        <form method="post" action={`/admin/reports/${report.id}/notes`}>
+          <CsrfField ctx={ctx} />
+          <div class="field">
+            <label for="note">Add a note</label>
+            <textarea id="note" name="note" rows="2" maxlength="5000"></textarea>
+          </div>
+          <button type="submit" class="secondary">
+            Add note
+          </button>
+        </form>
+      </section>
+    </Layout>
+  );
+}
