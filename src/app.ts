@@ -14,6 +14,7 @@ import { createResolver } from "./federation/resolver.ts";
 import type { MediaStore } from "./media/store.ts";
 import { assetRoutes } from "./web/assets.ts";
 import { adminRoutes } from "./web/admin/index.ts";
+import { migrationRoutes } from "./web/migration.tsx";
 import { authRoutes } from "./web/auth.tsx";
 import { pagePlugin, type WebDeps } from "./web/context.ts";
 import { errorResponse } from "./web/errors.tsx";
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps) {
     .use(profileRoutes(web, page))
     .use(socialRoutes(web, page))
     .use(settingsRoutes(web, page))
+    .use(migrationRoutes(web, page))
     .use(adminRoutes(web, page))
     .use(reportRoutes(web, page))
     .use(mediaRoutes(deps.media))

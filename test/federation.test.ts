@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import type { WebClient } from "./helpers/client.ts";
-import { type LabInstance, type LabWithPeer, startLab, stopLab } from "./helpers/lab.ts";
+import { LAB_PASSWORD, type LabInstance, type LabWithPeer, startLab, stopLab } from "./helpers/lab.ts";
 
 setDefaultTimeout(120_000);
 
@@ -230,4 +230,82 @@ test("a report about a remote account can be forwarded to its server, sent by th
     expect(flag.actor).toBe(`${one.url}/@skein`);
     expect(JSON.stringify(flag.json)).toContain(spammer.id);
     expect(JSON.stringify(flag.json)).not.toContain("rita");
+  }));
+
+test("an account moves from one Skein to the other: followers here, there and on the peer follow the new one", () =>
+  lab.explain(async () => {
+    const { peer } = lab;
+    await one.createUser("olive");
+    await one.createUser("liz");
+    await two.createUser("newolive");
+    await two.createUser("fred");
+    const [olive, liz] = [await one.login("olive"), await one.login("liz")];
+    const [newOlive, fred] = [await two.login("newolive"), await two.login("fred")];
+    const pia = await peer.createActor("pia");
+    await follow(liz, "olive");
+    await follow(fred, one.handle("olive"));
+    await eventually(fred, `/@${one.handle("olive")}`, "Unfollow");
+    await peer.follow(pia, `acct:${one.handle("olive")}`);
+    await peer.waitFor({ type: "Accept" });
+
+    // Moving before the new account names the old one as an alias is refused.
+    const early = await olive.post("/settings/migration", { acct: two.handle("newolive"), current_password: LAB_PASSWORD });
+    expect(early.status).toBe(422);
+    expect(await early.text()).toContain("does not name this one as an alias");
+    const wrong = await olive.post("/settings/migration", { acct: two.handle("newolive"), current_password: "wrong password" });
+    expect(await wrong.text()).toContain("The password is wrong.");
+    expect((await newOlive.post("/settings/aliases", { alias: `@${one.handle("olive")}` })).status).toBe(303);
+    expect(await text(newOlive, "/settings/migration")).toContain(`${one.url}/@olive`);
+
+    const moved = await olive.post("/settings/migration", { acct: two.handle("newolive"), current_password: LAB_PASSWORD });
+    expect(moved.status).toBe(303);
+    expect(await text(olive, "/settings/migration")).toContain("This account redirects to");
+    expect(await text(liz, "/@olive")).toContain("has moved to");
+    expect((await olive.post("/statuses", { status: "still here?" })).status).toBe(403);
+
+    // The peer got the Move; the old actor names the new one, which names the old one back.
+    const move = await peer.waitFor({ type: "Move" });
+    expect(move.actor).toBe(`${one.url}/@olive`);
+    expect(JSON.stringify(move.json)).toContain(`${two.url}/@newolive`);
+    const actor = (await (await one.fetch("/@olive", { headers: { accept: "application/activity+json" } })).json()) as {
+      movedTo?: string;
+    };
+    expect(actor.movedTo).toBe(`${two.url}/@newolive`);
+    // liz (same server) and fred (the new account's server) follow the new account, not the old.
+    await eventually(liz, `/@${two.handle("newolive")}`, "Unfollow");
+    expect(await text(liz, "/@olive")).not.toContain("Unfollow");
+    await eventually(fred, "/@newolive", "Unfollow");
+    await eventually(fred, `/@${one.handle("olive")}`, "Unfollow", false);
+
+    // Stopping the redirect lets the old account post again.
+    await olive.post("/settings/migration/cancel", {});
+    expect((await olive.post("/statuses", { status: "back again" })).status).toBe(303);
+  }));
+
+test("an account on the peer moves: Skein's followers follow the new one only if it names the old as an alias", () =>
+  lab.explain(async () => {
+    const { peer } = lab;
+    await one.createUser("gail");
+    const gail = await one.login("gail");
+    const [before, after, stranger] = [
+      await peer.createActor("before"),
+      await peer.createActor("after"),
+      await peer.createActor("stranger"),
+    ];
+    await follow(gail, `before@${peer.host}`);
+    await eventually(gail, `/@before@${peer.host}`, "Unfollow");
+
+    // A Move to an account that does not name the old one changes nothing.
+    await peer.move(before, stranger.id);
+    await Bun.sleep(1500);
+    expect(await text(gail, `/@before@${peer.host}`)).toContain("Unfollow");
+    expect(await text(gail, `/@before@${peer.host}`)).not.toContain("has moved to");
+
+    await peer.updateProfile(after, { aliases: [before.id] });
+    await peer.move(before, after.id);
+    await eventually(gail, `/@before@${peer.host}`, "has moved to");
+    const followed = await peer.waitFor((a) => a.type === "Follow" && a.object === after.id);
+    expect(followed.actor).toBe(`${one.url}/@gail`);
+    await eventually(gail, `/@after@${peer.host}`, "Unfollow");
+    expect(await text(gail, `/@before@${peer.host}`)).not.toContain("Unfollow");
   }));

@@ -22,6 +22,8 @@ export interface ProfileProps {
   posts: PostView[];
   more?: string;
   handleHost: string;
+  /** The account this one moved to, if it did. */
+  movedTo: AccountView | null;
 }
 
 function AccountAction({
@@ -109,6 +111,17 @@ export function ProfilePage(p: ProfileProps) {
             {p.relationship?.followedBy ? <p class="tag-label">Follows you</p> : ""}
           </div>
         </div>
+        {p.movedTo ? (
+          <p class="notice">
+            <span safe>{`${account.displayName} has moved to`}</span>{" "}
+            <a href={p.movedTo.localUrl} safe>
+              {`@${p.movedTo.acct}`}
+            </a>
+            .
+          </p>
+        ) : (
+          ""
+        )}
         {p.relationship ? <Relations ctx={ctx} account={account} rel={p.relationship} /> : ""}
         {p.isSelf ? (
           <p>

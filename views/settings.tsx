@@ -6,10 +6,11 @@ import { CsrfField, Field, FormMessage, NewPasswordFields, PostButton } from "./
 import { Layout } from "./layout.tsx";
 import { longDate } from "./time.tsx";
 
-function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx: PageContext; title: string }>) {
+export function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx: PageContext; title: string }>) {
   const tabs = [
     ["/settings/profile", "Profile"],
     ["/settings/account", "Account and security"],
+    ["/settings/migration", "Moving"],
     ["/settings/warnings", "Notes from moderators"],
     ["/follow_requests", "Follow requests"],
     ["/bookmarks", "Bookmarks"],

@@ -20,6 +20,7 @@ export interface DomainEventMap {
   "account.blocked": { accountId: string; targetAccountId: string };
   "account.unblocked": { accountId: string; targetAccountId: string };
   "account.updated": { accountId: string };
+  "account.moved": { accountId: string; targetId: string };
   "report.filed": { reportId: string };
   "account.moderated": { accountId: string; action: string };
 }

@@ -64,6 +64,9 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
     const earlier = seen?.postId ? db.select().from(posts).where(eq(posts.id, seen.postId)).get() : undefined;
     if (earlier) return earlier;
   }
+  // A moved account points its followers elsewhere; it posts again only after cancelling the move.
+  if (db.select({ to: accounts.movedToId }).from(accounts).where(eq(accounts.id, author.id)).get()?.to)
+    throw new CoreError("This account has moved; cancel the move in your account settings to post from it again.", 403);
 
   const status = input.status.replace(/\r\n/g, "\n");
   const spoilerText = (input.spoilerText ?? "").trim();

@@ -29,6 +29,8 @@ export interface RemoteAccountData {
   bot: boolean;
   discoverable: boolean;
   fields: ProfileField[];
+  /** The ids this actor also goes by (a move's target names the account that moves). */
+  alsoKnownAs: string[];
   createdAt?: Date;
 }
 
@@ -52,6 +54,7 @@ export function upsertRemoteAccount(db: Db, data: RemoteAccountData): AccountRow
     bot: data.bot,
     discoverable: data.discoverable,
     fields: data.fields.slice(0, 10),
+    alsoKnownAs: data.alsoKnownAs.slice(0, 20),
     fetchedAt: new Date(),
     updatedAt: new Date(),
   };

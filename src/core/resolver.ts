@@ -3,8 +3,11 @@
  * handle or a URL typed into search into an account or a post stored here.
  */
 export interface Resolver {
-  /** `@user@domain` or a profile URL → a stored account id, fetching it if needed. */
-  resolveAccount(query: string): Promise<string | null>;
+  /**
+   * `@user@domain` or a profile URL → a stored account id, fetching it if needed; `fresh` skips
+   * every cache (an account move checks aliases that may have changed a minute ago).
+   */
+  resolveAccount(query: string, options?: { fresh?: boolean }): Promise<string | null>;
   /** A post's URL → a stored post id, fetching it (and its author) if needed. */
   resolvePost(url: string): Promise<string | null>;
   /** Fetches the replies a remote post's server lists (once per post, bounded). */

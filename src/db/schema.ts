@@ -59,6 +59,10 @@ export const accounts = sqliteTable(
     suspendedAt: integer("suspended_at", { mode: "timestamp_ms" }),
     silencedAt: integer("silenced_at", { mode: "timestamp_ms" }),
     sensitizedAt: integer("sensitized_at", { mode: "timestamp_ms" }),
+    // Account moves: the ids (actor URIs) this account also goes by, and where it moved to.
+    alsoKnownAs: text("also_known_as", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    movedToId: text("moved_to_id").references((): AnySQLiteColumn => accounts.id, { onDelete: "set null" }),
+    movedAt: integer("moved_at", { mode: "timestamp_ms" }),
   },
   (t) => [
     // One account per handle, regardless of case (two partial indexes, since NULL domains never collide).

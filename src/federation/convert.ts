@@ -213,6 +213,7 @@ export async function accountFromAs(ctx: Context<void>, actor: Actor): Promise<R
     bot: actor instanceof Service,
     discoverable: actor.discoverable ?? false,
     fields,
+    alsoKnownAs: actor.aliasIds.map((u) => u.href),
     createdAt: actor.published ? new Date(actor.published.epochMilliseconds) : undefined,
   };
 }

@@ -6,6 +6,7 @@ import { accountCounts } from "../core/accounts-read.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { relationship } from "../core/follows.ts";
 import { getSettings } from "../core/instance.ts";
+import { actorUri } from "../core/moves.ts";
 import { findAccountByUri } from "../core/remote.ts";
 import { recordDeliveryFailure } from "../core/delivery.ts";
 import { instanceStats } from "../core/stats.ts";
@@ -70,6 +71,11 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     const account = findLocalAccount(db, identifier);
     return account && account.username === identifier ? account : undefined;
   };
+  /** The actor an account moved to, named in its document as `movedTo`. */
+  const movedTo = (id: string | null) => {
+    const row = id ? db.select().from(accounts).where(eq(accounts.id, id)).get() : undefined;
+    return row ? new URL(actorUri(deps, row)) : null;
+  };
 
   federation
     .setActorDispatcher("/@{identifier}", async (ctx, identifier) => {
@@ -101,6 +107,8 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
         icon: account.avatarUrl ? new Image({ url: new URL(account.avatarUrl, config.url) }) : null,
         image: account.headerUrl ? new Image({ url: new URL(account.headerUrl, config.url) }) : null,
         attachments: account.fields.map((f) => new PropertyValue({ name: f.name, value: link(f.value) })),
+        aliases: account.alsoKnownAs.map((uri) => new URL(uri)),
+        successor: movedTo(account.movedToId),
         publicKey: keys[0]?.cryptographicKey,
         assertionMethods: keys.map((k) => k.multikey),
       };

@@ -20,7 +20,8 @@ import { getLogger } from "@logtape/logtape";
 import { eq } from "drizzle-orm";
 import { findLocalAccount } from "../core/accounts.ts";
 import type { CoreDeps } from "../core/deps.ts";
-import { block, follow, followAccepted, followRejected, localFollowers, receiveFollow, unfollow } from "../core/follows.ts";
+import { block, followAccepted, followRejected, receiveFollow, unfollow } from "../core/follows.ts";
+import { receiveMove } from "../core/moves.ts";
 import { favourite, reblog, unfavourite, unreblog } from "../core/interactions.ts";
 import {
   type AccountRow,
@@ -166,14 +167,14 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
       // An account moved: its local followers follow the new one, if it names the old as an alias.
       const old = await sender(ctx, deps, move);
       if (!old || move.objectId?.href !== old.uri || !move.targetId) return;
-      const target = await lookup(ctx, move.targetId);
-      if (!isActor(target) || !target.aliasIds.some((a) => a.href === old.uri)) return;
-      const moved = await persistActor(ctx, db, target);
-      if (!moved) return;
-      for (const followerId of localFollowers(deps, old.id)) {
-        follow(deps, { id: followerId }, moved.id);
-        unfollow(deps, { id: followerId }, old.id);
+      // The target as it is now: one of our members, or fetched afresh from its server.
+      let target = localActor(ctx, deps, move.targetId);
+      if (!target) {
+        const fetched = await lookup(ctx, move.targetId, { fresh: true });
+        target = isActor(fetched) ? ((await persistActor(ctx, db, fetched)) ?? undefined) : undefined;
       }
+      if (!target || !receiveMove(deps, old.id, target.id))
+        logger.info("Ignored the Move of {old}: its target does not name it as an alias", { old: old.uri });
     })
     .on(Flag, async (ctx, flag) => {
       const remote = await sender(ctx, deps, flag);

@@ -8,6 +8,7 @@ import {
   Flag,
   Follow,
   Like,
+  Move,
   PUBLIC_COLLECTION,
   type Recipient,
   Reject,
@@ -21,6 +22,7 @@ import type { CoreDeps } from "../core/deps.ts";
 import { isInboxGone } from "../core/delivery.ts";
 import { blockFor } from "../core/domain-blocks.ts";
 import { setFollowUri } from "../core/follows.ts";
+import { actorUri } from "../core/moves.ts";
 import { findReport } from "../core/reports.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import { accounts, follows, posts } from "../db/schema.ts";
@@ -289,6 +291,25 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
           { preferSharedInbox: true },
         );
       }
+    }),
+  );
+  events.on(
+    "account.moved",
+    safely("Move", async ({ accountId, targetId }) => {
+      const me = account(accountId);
+      const target = account(targetId);
+      if (!me || me.domain || !target) return;
+      // The actor document now names the target (movedTo): followers' servers see it on refetch.
+      const ctx = context();
+      const old = ctx.getActorUri(me.username);
+      const move = new Move({
+        id: new URL(`#move/${Date.now()}`, old),
+        actor: old,
+        object: old,
+        target: new URL(actorUri(deps, target)),
+        to: ctx.getFollowersUri(me.username),
+      });
+      await ctx.sendActivity({ identifier: me.username }, "followers", move, { preferSharedInbox: true });
     }),
   );
 

@@ -72,12 +72,12 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
         logger.info("Could not fetch the replies of {postUri}: {error}", { postUri, error });
       }
     },
-    async resolveAccount(query) {
+    async resolveAccount(query, options = {}) {
       const ctx = context();
       const q = query.trim().replace(/^@/, "");
       const target = /^https?:\/\//.test(q) ? q : `acct:${q}`;
       try {
-        const object = await lookup(ctx, target);
+        const object = await lookup(ctx, target, options);
         if (!isActor(object)) return null;
         const account = await persistActor(ctx, deps.db, object);
         if (!account) return null;

@@ -1,10 +1,12 @@
 /** @jsxImportSource @kitajs/html */
+import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { AccountList, ProfilePage } from "../../views/profile.tsx";
 import { accountCounts, findAccountByAcct, followList, followRequests } from "../core/accounts-read.ts";
 import { CoreError } from "../core/errors.ts";
 import * as follows from "../core/follows.ts";
 import { renderText } from "../core/text.ts";
+import { accounts } from "../db/schema.ts";
 import { accountTimeline, listedOnlyPublic, pinnedPosts, type ProfileTab } from "../core/timelines.ts";
 import { accountView, loadPostViews } from "../core/views.ts";
 import type { PageContext } from "../../views/context.ts";
@@ -42,6 +44,11 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
     if (!account) throw new CoreError("There is no account with this name here.", 404);
     if (account.suspendedAt) throw new CoreError("This account has been suspended by the moderators.", 410);
     return account;
+  };
+
+  const movedTo = (id: string | null) => {
+    const row = id ? db.select().from(accounts).where(eq(accounts.id, id)).get() : undefined;
+    return row ? accountView(baseUrl, row) : null;
   };
 
   const followParams = {
@@ -111,6 +118,7 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
             posts={loadPostViews(db, baseUrl, ids, viewerId)}
             more={moreLink(`/@${view.acct}`, ids)?.replace("?max_id", tab === "posts" ? "?max_id" : `?tab=${tab}&max_id`)}
             handleHost={baseUrl.host}
+            movedTo={movedTo(account.movedToId)}
           />
         );
       },

@@ -30,6 +30,7 @@ import {
   isActor,
   Like,
   Mention,
+  Move,
   Note,
   type Object as APObject,
   Person,
@@ -68,6 +69,8 @@ interface StoredActor {
   identifier: string;
   name: string;
   summary: string;
+  /** Actor ids this actor also goes by (alsoKnownAs), for account moves. */
+  aliases: string[];
   /** When false, Follows stay pending until /_control/accept-follow or /_control/reject-follow. */
   autoAccept: boolean;
   keys: CryptoKeyPair[];
@@ -173,6 +176,7 @@ async function personOf(ctx: Context<void>, actor: StoredActor): Promise<Person>
     discoverable: true,
     published: actor.createdAt,
     updated: actor.updated,
+    aliases: actor.aliases.map((a) => new URL(a)),
     publicKey: keys[0]?.cryptographicKey,
     assertionMethods: keys.map((k) => k.multikey),
   });
@@ -499,6 +503,7 @@ const controls: Record<string, ControlHandler> = {
         identifier: username,
         name: str(body, "name", false) || username,
         summary: str(body, "summary", false),
+        aliases: [],
         autoAccept: body.autoAccept !== false,
         keys: [await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"), await generateCryptoKeyPair("Ed25519")],
         followers: new Map(),
@@ -669,6 +674,7 @@ const controls: Record<string, ControlHandler> = {
     const actor = actorOf(body);
     if (typeof body.name === "string") actor.name = body.name;
     if (typeof body.summary === "string") actor.summary = body.summary;
+    if (Array.isArray(body.aliases)) actor.aliases = body.aliases.filter((a): a is string => typeof a === "string");
     actor.updated = Temporal.Now.instant();
     const actorUri = ctx.getActorUri(actor.identifier);
     const update = new Update({
@@ -695,6 +701,20 @@ const controls: Record<string, ControlHandler> = {
       content: str(body, "content", false) || null,
     });
     return send(ctx, actor, flag, [recipientOf(target)], body);
+  },
+
+  "POST /_control/move": async (ctx, body) => {
+    const actor = actorOf(body);
+    const target = await lookupActor(ctx, str(body, "target"), actor);
+    const actorUri = ctx.getActorUri(actor.identifier);
+    const move = new Move({
+      id: new URL(`${actorUri.href}#moves/${crypto.randomUUID()}`),
+      actor: actorUri,
+      object: actorUri,
+      target: target.id,
+      ccs: [ctx.getFollowersUri(actor.identifier)],
+    });
+    return send(ctx, actor, move, [...actor.followers.values()], body);
   },
 
   "POST /_control/block": async (ctx, body) => {

@@ -162,7 +162,12 @@ export interface Peer {
     options: SendOptions & { text?: string; content?: string; summary?: string },
   ): Promise<Delivery & { note: string }>;
   delete(actor: ActorRef, note: string, options?: SendOptions): Promise<Delivery & { note: string }>;
-  updateProfile(actor: ActorRef, profile: SendOptions & { name?: string; summary?: string }): Promise<Delivery>;
+  updateProfile(
+    actor: ActorRef,
+    profile: SendOptions & { name?: string; summary?: string; aliases?: string[] },
+  ): Promise<Delivery>;
+  /** Move to another account (which must list this one in its aliases), told to the followers. */
+  move(actor: ActorRef, target: string, options?: SendOptions): Promise<Delivery>;
   flag(actor: ActorRef, target: string, options?: SendOptions & { objects?: string[]; content?: string }): Promise<Delivery>;
   block(actor: ActorRef, target: string, options?: SendOptions): Promise<Delivery>;
   received(filter?: { type?: string; actor?: string }): Promise<ReceivedActivity[]>;
@@ -274,6 +279,7 @@ export async function startPeer(options: {
     updateProfile: (actor, profile) => post("profile", { actor: username(actor), ...profile }),
     flag: (actor, target, o = {}) => post("flag", { actor: username(actor), target, ...o }),
     block: (actor, target, o = {}) => post("block", { actor: username(actor), target, ...o }),
+    move: (actor, target, o = {}) => post("move", { actor: username(actor), target, ...o }),
     received: (filter = {}) => get("received", filter),
     clearReceived: async () => void (await post("received/clear", {})),
     unverified: () => get("unverified"),
