@@ -228,3 +228,55 @@ test("a server that never answers does not hang a search for long", async () => 
   expect(res.status).toBe(200);
   expect(Date.now() - started).toBeLessThan(30_000); // bounded by the lookup deadline (8 s), not forever
 }, 60_000);
+
+test("deeply nested JSON is refused before it is parsed; so is a body over 1 MB sent without a length", async () => {
+  const mallory = senders.actorId("mallory");
+  const posts = count("SELECT count(*) AS n FROM posts");
+  const deep = JSON.stringify(create(mallory, note(`${senders.base}/n/deep`, mallory))).replace(
+    '"<p>hostile</p>"',
+    `${"[".repeat(100_000)}${"]".repeat(100_000)}`,
+  );
+  const nested = await senders.deliver(`${url}/inbox`, null, "mallory", { rawBody: deep });
+  expect(nested.status).toBe(400);
+  expect(((await nested.json()) as { error: string }).error).toContain("nested too deeply");
+
+  // A streamed body carries no Content-Length: it is still cut at 1 MB.
+  const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+  let sent = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ < 40) controller.enqueue(chunk);
+      else controller.close();
+    },
+  });
+  const streamed = await fetch(`${url}/inbox`, {
+    method: "POST",
+    body: stream,
+    headers: { "content-type": "application/activity+json" },
+  });
+  expect(streamed.status).toBe(413);
+  await settle();
+  expect(count("SELECT count(*) AS n FROM posts")).toBe(posts);
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
+});
+
+test("invalid JSON-LD is refused with 400 (never a 500), and stores nothing", async () => {
+  const mallory = senders.actorId("mallory");
+  const posts = count("SELECT count(*) AS n FROM posts");
+  const valid = (n: string) => create(mallory, note(`${senders.base}/n/ld-${n}`, mallory));
+  const variants: Record<string, unknown> = {
+    unknownContext: { ...valid("a"), "@context": "https://contexts.invalid/nothing-here" },
+    numberContext: { ...valid("b"), "@context": 42 },
+    redefinedTerms: { ...valid("c"), "@context": { Create: "https://evil.example/Thing", object: "@id" } },
+    objectTypeAsObject: { ...valid("d"), type: ["Create", { nested: true }] },
+    idNotAString: { ...valid("e"), object: { ...note("x", mallory), id: 5 } },
+    noContext: (({ "@context": _, ...rest }) => rest)(valid("f")),
+  };
+  for (const [name, activity] of Object.entries(variants)) {
+    const res = await senders.deliver(`${url}/inbox`, activity, "mallory");
+    expect({ name, status: res.status }).toEqual({ name, status: 400 });
+  }
+  await settle();
+  expect(count("SELECT count(*) AS n FROM posts")).toBe(posts);
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
+});

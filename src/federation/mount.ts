@@ -1,7 +1,12 @@
 import type { Federation } from "@fedify/fedify";
+import { getLogger } from "@logtape/logtape";
 import { Elysia } from "elysia";
 
+const logger = getLogger(["skein", "federation", "inbox"]);
+
 const MAX_ACTIVITY_BYTES = 1024 * 1024;
+/** Real activities nest a handful of levels (Create → Note → tag → …); JSON-LD expansion recurses. */
+const MAX_ACTIVITY_DEPTH = 64;
 
 /**
  * Lets Fedify answer the requests it owns (WebFinger, NodeInfo, actors, inboxes, collections)
@@ -10,22 +15,69 @@ const MAX_ACTIVITY_BYTES = 1024 * 1024;
  */
 export function federationPlugin(federation: Federation<void>, baseUrl: URL, decorate: (r: Response) => Response) {
   return new Elysia({ name: "federation" }).onRequest(async ({ request }) => {
-    // An activity is small: a body over 1 MB posted to an inbox is refused before it is read.
-    if (
-      request.method === "POST" &&
-      new URL(request.url).pathname.endsWith("/inbox") &&
-      Number(request.headers.get("content-length") ?? 0) > MAX_ACTIVITY_BYTES
-    ) {
-      return decorate(Response.json({ error: "The activity is larger than 1 MB." }, { status: 413 }));
-    }
     const pass = new Response(null, { status: 599 });
-    const response = await federation.fetch(canonical(request, baseUrl), {
-      contextData: undefined,
-      onNotFound: () => pass,
-      onNotAcceptable: () => pass,
-    });
-    return response === pass ? undefined : decorate(response);
+    const handle = (r: Request) =>
+      federation.fetch(canonical(r, baseUrl), { contextData: undefined, onNotFound: () => pass, onNotAcceptable: () => pass });
+    if (request.method !== "POST" || !new URL(request.url).pathname.endsWith("/inbox")) {
+      const response = await handle(request);
+      return response === pass ? undefined : decorate(response);
+    }
+    const checked = await checkedActivity(request);
+    if (checked instanceof Response) return decorate(checked);
+    try {
+      return decorate(await handle(checked));
+    } catch (error) {
+      // Fedify throws on some unreadable JSON-LD (a remote @context that cannot be loaded, while
+      // checking an integrity proof): that is the sender's fault, not a failure of ours.
+      logger.info("Refused an activity that could not be read: {error}", { error: String(error) });
+      return decorate(Response.json({ error: "The activity could not be read." }, { status: 400 }));
+    }
   });
+}
+
+/**
+ * An activity posted to an inbox, read up to 1 MB (whatever Content-Length claims) and refused
+ * when it nests deeper than any real activity: Fedify parses and expands what it is given.
+ */
+async function checkedActivity(request: Request): Promise<Request | Response> {
+  const tooLarge = () => Response.json({ error: "The activity is larger than 1 MB." }, { status: 413 });
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_ACTIVITY_BYTES) return tooLarge();
+  const body = await readAtMost(request, MAX_ACTIVITY_BYTES);
+  if (body === null) return tooLarge();
+  if (nestingDepth(body) > MAX_ACTIVITY_DEPTH)
+    return Response.json({ error: "The activity is nested too deeply." }, { status: 400 });
+  return new Request(request.url, { method: "POST", headers: request.headers, body });
+}
+
+/** The body, or null once it passes `limit` bytes (the rest is not read). */
+async function readAtMost(request: Request, limit: number): Promise<Uint8Array | null> {
+  if (!request.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.byteLength;
+    if (size > limit) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** How deep objects and arrays nest in a JSON text (brackets inside strings do not count). */
+export function nestingDepth(bytes: Uint8Array): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
 }
 
 /**
