@@ -41,8 +41,10 @@ export function federationPlugin(federation: Federation<void>, baseUrl: URL, dec
  */
 async function checkedActivity(request: Request): Promise<Request | Response> {
   const tooLarge = () => Response.json({ error: "The activity is larger than 1 MB." }, { status: 413 });
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_ACTIVITY_BYTES) return tooLarge();
-  const body = await readAtMost(request, MAX_ACTIVITY_BYTES);
+  const length = request.headers.get("content-length");
+  if (Number(length ?? 0) > MAX_ACTIVITY_BYTES) return tooLarge();
+  // With a length the server has already held the body to it; only a streamed body is counted.
+  const body = length ? new Uint8Array(await request.arrayBuffer()) : await readAtMost(request, MAX_ACTIVITY_BYTES);
   if (body === null) return tooLarge();
   if (nestingDepth(body) > MAX_ACTIVITY_DEPTH)
     return Response.json({ error: "The activity is nested too deeply." }, { status: 400 });

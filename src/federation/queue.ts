@@ -28,7 +28,8 @@ type Handler = (message: unknown) => Promise<void> | void;
 export class SqliteMessageQueue implements MessageQueue {
   // Fedify retries failed deliveries itself, by queueing them again with a delay.
   readonly nativeRetrial = false;
-  readonly #wake = new EventTarget();
+  /** Idle workers' wake-up calls: each new message wakes one worker, not all of them. */
+  readonly #sleepers = new Set<() => void>();
   readonly #poll: number;
   readonly #concurrency: number;
   readonly #lease: number;
@@ -55,7 +56,14 @@ export class SqliteMessageQueue implements MessageQueue {
       .insert(queueMessages)
       .values(messages.map((message) => ({ id: newId(), message, orderingKey, runAt })))
       .run();
-    this.#wake.dispatchEvent(new Event("enqueued"));
+    this.#wakeUp(messages.length);
+  }
+
+  #wakeUp(count: number): void {
+    for (const wake of this.#sleepers) {
+      if (count-- <= 0) break;
+      wake();
+    }
   }
 
   async listen(handler: Handler, options: MessageQueueListenOptions = {}): Promise<void> {
@@ -115,7 +123,7 @@ export class SqliteMessageQueue implements MessageQueue {
         this.#release(job.id, retryIn, error);
       }
       // A message that waited behind this one's ordering key may run now.
-      this.#wake.dispatchEvent(new Event("enqueued"));
+      this.#wakeUp(1);
     }
   }
 
@@ -151,7 +159,7 @@ export class SqliteMessageQueue implements MessageQueue {
       .run();
   }
 
-  /** Sleeps until the next delayed message is due, a local enqueue, the poll interval or abort. */
+  /** Sleeps until the next delayed message is due, a wake-up, the poll interval or abort. */
   #idle(signal?: AbortSignal): Promise<void> {
     const next = this.db
       .select({ runAt: sql<number | null>`min(${queueMessages.runAt})` })
@@ -164,12 +172,12 @@ export class SqliteMessageQueue implements MessageQueue {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.#wake.removeEventListener("enqueued", done);
+        this.#sleepers.delete(done);
         signal?.removeEventListener("abort", done);
         resolve();
       };
       const timer = setTimeout(done, wait);
-      this.#wake.addEventListener("enqueued", done);
+      this.#sleepers.add(done);
       signal?.addEventListener("abort", done);
     });
   }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { generateCryptoKeyPair, signRequest } from "@fedify/fedify";
 import { tempDir } from "../helpers/db.ts";
 import { WebClient } from "../helpers/client.ts";
-import { freePort, runCli, startInstance } from "../helpers/instance.ts";
+import { freePort, mainScript, runCli, startInstance } from "../helpers/instance.ts";
 
 const PASSWORD = "correct horse battery";
 const NOTES = Number(process.env.NOTES ?? 1000);
@@ -20,9 +20,12 @@ async function startSkein() {
   });
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
+  // BENCH_PROFILE=DIR writes a CPU profile of the Skein process (markdown) into DIR.
+  const profile = process.env.BENCH_PROFILE;
   const instance = await startInstance({
     cwd,
     port,
+    command: profile ? ["bun", "--cpu-prof-md", `--cpu-prof-dir=${profile}`, mainScript] : undefined,
     args: [
       "--data",
       join(cwd, "data"),
@@ -175,9 +178,10 @@ async function fanOut() {
   await instance.stop();
 }
 
-export async function federationBench() {
-  await inboxThroughput();
-  await fanOut();
+export async function federationBench(only?: "inbox" | "fan-out") {
+  if (only !== "fan-out") await inboxThroughput();
+  if (only !== "inbox") await fanOut();
 }
 
-if (import.meta.main) await federationBench();
+if (import.meta.main)
+  await federationBench(process.argv[2] === "inbox" || process.argv[2] === "fan-out" ? process.argv[2] : undefined);
