@@ -14,6 +14,7 @@ import { FatalError } from "./fatal.ts";
 import { createSkeinFederation } from "./federation/federation.ts";
 import { verifyProfileLinks } from "./federation/profile-links.ts";
 import { SqliteMessageQueue } from "./federation/queue.ts";
+import { maintenanceJobs, startScheduler } from "./scheduler.ts";
 import { MediaStore } from "./media/store.ts";
 import { compress } from "./web/compress.ts";
 import { withSecurityHeaders } from "./web/security.ts";
@@ -101,6 +102,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   const queueStop = new AbortController();
   const queueDone = federation.startQueue(undefined, { signal: queueStop.signal });
+  const coreDeps = { db, events, baseUrl: config.url };
+  const scheduler = startScheduler(coreDeps, maintenanceJobs(coreDeps));
 
   const listening = `${config.tls ? "https" : "http"}://${formatHost(config.listen.hostname)}:${server.port}`;
   logger.info("Skein serves {url} on {listening}, data in {data}", { url: config.url.href, listening, data: config.data });
@@ -117,7 +120,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await Promise.race([server.stop(), Bun.sleep(5_000)]);
       await server.stop(true);
       queueStop.abort();
-      await Promise.race([queueDone, Bun.sleep(10_000)]);
+      await Promise.race([Promise.all([queueDone, scheduler.stop()]), Bun.sleep(10_000)]);
       closeDatabase(database);
       logger.info("Stopped cleanly");
     })());

@@ -309,3 +309,22 @@ test("an account on the peer moves: Skein's followers follow the new one only if
     await eventually(gail, `/@after@${peer.host}`, "Unfollow");
     expect(await text(gail, `/@before@${peer.host}`)).not.toContain("Unfollow");
   }));
+
+test("a member deletes her account: the servers of her followers get a signed Delete, her actor answers 410", () =>
+  lab.explain(async () => {
+    const { peer } = lab;
+    await one.createUser("hana");
+    const hana = await one.login("hana");
+    const reader = await peer.createActor("reader");
+    await peer.follow(reader, `acct:${one.handle("hana")}`);
+    await peer.waitFor((a) => a.type === "Accept" && a.actor === `${one.url}/@hana`);
+    await hana.post("/statuses", { status: "so long", visibility: "public" });
+    await peer.waitFor((a) => a.type === "Create" && a.actor === `${one.url}/@hana`);
+
+    expect((await hana.post("/settings/delete", { delete_password: LAB_PASSWORD })).status).toBe(303);
+    const deletion = await peer.waitFor((a) => a.type === "Delete" && a.actor === `${one.url}/@hana`);
+    expect(deletion.object).toBe(`${one.url}/@hana`);
+    expect((await peer.unverified()).filter((u) => u.actor === `${one.url}/@hana`)).toEqual([]);
+    const actor = await one.fetch("/@hana", { headers: { accept: "application/activity+json" } });
+    expect(actor.status).toBe(410);
+  }));

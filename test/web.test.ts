@@ -326,7 +326,7 @@ describe("profiles, feeds, search and settings", () => {
     const refused = await bob.post("/settings/delete", { delete_password: "nope" });
     expect(refused.status).toBe(422);
     expect((await bob.post("/settings/delete", { delete_password: "a new long password" })).status).toBe(303);
-    expect((await c.visitor.get("/@bob")).status).toBe(404);
+    expect((await c.visitor.get("/@bob")).status).toBe(410);
     expect(await c.page(ada, "/")).toContain("Log out");
   });
 });

@@ -1,4 +1,5 @@
 import { and, count, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { wasDeleted } from "./account-deletion.ts";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, type Role, roles, users } from "../db/schema.ts";
@@ -117,6 +118,9 @@ export function validateNewUser(db: Db, input: NewLocalUser): Record<string, str
     problems.username = "This name is reserved; choose another.";
   } else if (findLocalAccount(db, username)) {
     problems.username = "This name is taken.";
+  } else if (wasDeleted(db, username)) {
+    // Nobody may pose as a deleted account to the servers that knew it.
+    problems.username = "This name belonged to a deleted account and cannot be used again.";
   }
   if (email.length > 254 || !EMAIL_PATTERN.test(email)) {
     problems.email = "Enter an email address like name@example.com.";

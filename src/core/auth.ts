@@ -1,7 +1,9 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { accounts, users } from "../db/schema.ts";
+import { deleteLocalAccount } from "./account-deletion.ts";
 import { findLocalAccount, PASSWORD_MIN } from "./accounts.ts";
+import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { revokeOtherSessions } from "./sessions.ts";
@@ -71,13 +73,12 @@ export async function changePassword(
 }
 
 /** Deletes one's own account after checking the password; the account row takes its content with it. */
-export async function deleteOwnAccount(db: Db, userId: string, password: string): Promise<string> {
-  const user = db.select().from(users).where(eq(users.id, userId)).get();
+export async function deleteOwnAccount(deps: CoreDeps, userId: string, password: string): Promise<void> {
+  const user = deps.db.select().from(users).where(eq(users.id, userId)).get();
   if (!user || !(await Bun.password.verify(password, user.passwordHash))) {
     throw new ValidationError({ password: "The password is wrong." });
   }
   if (user.role === "owner")
     throw new ValidationError({ password: "The owner cannot delete the account; pass ownership on first." });
-  db.delete(accounts).where(eq(accounts.id, user.accountId)).run();
-  return user.accountId;
+  deleteLocalAccount(deps, user.accountId);
 }

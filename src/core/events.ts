@@ -5,7 +5,7 @@
  */
 export interface DomainEventMap {
   "account.created": { accountId: string };
-  "account.deleted": { accountId: string };
+  "account.deleted": { accountId: string; username: string };
   "post.created": { postId: string };
   "post.updated": { postId: string };
   "post.deleted": { postId: string; accountId: string; uri: string | null };

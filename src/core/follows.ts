@@ -197,7 +197,7 @@ export function receiveFollow(
 ): "accepted" | "pending" | "rejected" {
   const { db } = deps;
   const target = account(db, targetId);
-  if (exists(db, blocks, targetId, followerId)) return "rejected";
+  if (target.suspendedAt || exists(db, blocks, targetId, followerId)) return "rejected";
   const existing = db
     .select()
     .from(follows)

@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, mediaAttachments, mentions, posts, postTags, type ProfileField, tags, type Visibility } from "../db/schema.ts";
+import { removeAccountRows } from "./account-deletion.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
 import { notify } from "./notifications.ts";
@@ -215,24 +216,8 @@ export function deleteRemotePost(db: Db, uri: string, actorId: string): boolean 
 
 /** A remote account deleted itself: it goes with everything it made here. */
 export function deleteRemoteAccount(db: Db, accountId: string): void {
-  db.transaction((tx) => {
-    const ids = tx
-      .select({ id: posts.id })
-      .from(posts)
-      .where(eq(posts.accountId, accountId))
-      .all()
-      .map((p) => p.id);
-    if (ids.length > 0)
-      tx.run(
-        sql`DELETE FROM posts_search WHERE post_id IN (${sql.join(
-          ids.map((i) => sql`${i}`),
-          sql`, `,
-        )})`,
-      );
-    tx.delete(accounts)
-      .where(and(eq(accounts.id, accountId), sql`${accounts.domain} IS NOT NULL`))
-      .run();
-  });
+  const row = db.select({ domain: accounts.domain }).from(accounts).where(eq(accounts.id, accountId)).get();
+  if (row?.domain) db.transaction((tx) => removeAccountRows(tx, accountId));
 }
 
 /** Local accounts among a list of actor URIs (for addressing and mentions). */

@@ -129,6 +129,29 @@ export const instanceSettings = sqliteTable("instance_settings", {
 
 export const keyAlgorithms = ["RSASSA-PKCS1-v1_5", "Ed25519"] as const;
 
+/**
+ * Local accounts that were deleted. The name stays taken (nobody may pose as the old account),
+ * the actor answers 410 Gone, and the kept keys sign the Delete sent to the recipients listed;
+ * once that is queued the keys are cleared.
+ */
+export const deletedAccounts = sqliteTable("deleted_accounts", {
+  username: text("username").primaryKey(), // lower case
+  deletedAt: integer("deleted_at", { mode: "timestamp_ms" }).notNull().default(now),
+  /** Actor ids and the (shared, else personal) inbox to reach each. */
+  recipients: text("recipients", { mode: "json" }).$type<{ id: string; inbox: string }[]>().notNull().default(sql`'[]'`),
+  keys: text("keys", { mode: "json" }).$type<{ algorithm: (typeof keyAlgorithms)[number]; privateKey: object }[]>(),
+});
+
+/** Periodic maintenance jobs and how their last run went (shown to admins). */
+export const jobRuns = sqliteTable("job_runs", {
+  name: text("name").primaryKey(),
+  lastStartedAt: integer("last_started_at", { mode: "timestamp_ms" }),
+  lastFinishedAt: integer("last_finished_at", { mode: "timestamp_ms" }),
+  lastResult: text("last_result"),
+  lastError: text("last_error"),
+  runs: integer("runs").notNull().default(0),
+});
+
 /** Key pairs of local actors, as JWK; losing them means losing the actor's identity. */
 export const actorKeys = sqliteTable(
   "actor_keys",

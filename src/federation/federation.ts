@@ -1,6 +1,7 @@
 import { createExponentialBackoffPolicy, createFederation, type Federation, type RequestContext } from "@fedify/fedify";
-import { Application, Endpoints, Image, Note, Person, PropertyValue, Service } from "@fedify/vocab";
+import { Application, Endpoints, Image, Note, Person, PropertyValue, Service, Tombstone } from "@fedify/vocab";
 import { and, count, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
+import { wasDeleted } from "../core/account-deletion.ts";
 import { countLocalUsers, findLocalAccount } from "../core/accounts.ts";
 import { accountCounts } from "../core/accounts-read.ts";
 import type { CoreDeps } from "../core/deps.ts";
@@ -81,7 +82,7 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     .setActorDispatcher("/@{identifier}", async (ctx, identifier) => {
       if (identifier === INSTANCE_ACTOR) return instanceActor(ctx);
       const account = local(identifier);
-      if (!account) return null;
+      if (!account) return wasDeleted(db, identifier) ? new Tombstone({ id: ctx.getActorUri(identifier) }) : null;
       const keys = await ctx.getActorKeyPairs(identifier);
       const profileUrl = ctx.getActorUri(identifier);
       const link = (text: string) =>

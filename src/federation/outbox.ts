@@ -1,4 +1,4 @@
-import type { Context, Federation } from "@fedify/fedify";
+import { type Context, type Federation, importJwk } from "@fedify/fedify";
 import {
   Accept,
   Announce,
@@ -18,6 +18,7 @@ import {
 } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import { and, eq, inArray } from "drizzle-orm";
+import { takeDeletionNotice } from "../core/account-deletion.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { isInboxGone } from "../core/delivery.ts";
 import { blockFor } from "../core/domain-blocks.ts";
@@ -291,6 +292,31 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
           { preferSharedInbox: true },
         );
       }
+    }),
+  );
+  events.on(
+    "account.deleted",
+    safely("Delete(Person)", async ({ username }) => {
+      const notice = takeDeletionNotice(db, username);
+      if (!notice || notice.recipients.length === 0) return;
+      // The account row is gone: sign with the keys kept for this, under the ids they had.
+      const ctx = context();
+      const me = ctx.getActorUri(username);
+      const keys = await Promise.all(
+        notice.keys.map(async (k) => ({
+          // The ids Fedify gave them in the actor document (RSA first, then Ed25519).
+          keyId: new URL(k.algorithm === "Ed25519" ? "#key-2" : "#main-key", me),
+          privateKey: await importJwk(k.privateKey as Parameters<typeof importJwk>[0], "private"),
+        })),
+      );
+      const recipients = notice.recipients.flatMap((r) =>
+        isInboxGone(db, r.inbox) ? [] : [{ id: new URL(r.id), inboxId: new URL(r.inbox) }],
+      );
+      await ctx.sendActivity(
+        keys,
+        recipients,
+        new Delete({ id: new URL("#delete", me), actor: me, object: me, to: PUBLIC_COLLECTION }),
+      );
     }),
   );
   events.on(

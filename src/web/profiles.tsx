@@ -2,6 +2,7 @@
 import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { AccountList, ProfilePage } from "../../views/profile.tsx";
+import { wasDeleted } from "../core/account-deletion.ts";
 import { accountCounts, findAccountByAcct, followList, followRequests } from "../core/accounts-read.ts";
 import { CoreError } from "../core/errors.ts";
 import * as follows from "../core/follows.ts";
@@ -41,6 +42,7 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
   const find = (acct: string) => {
     const account = findAccountByAcct(db, acct, baseUrl.host);
+    if (!account && !acct.includes("@") && wasDeleted(db, acct)) throw new CoreError("This account was deleted.", 410);
     if (!account) throw new CoreError("There is no account with this name here.", 404);
     if (account.suspendedAt) throw new CoreError("This account has been suspended by the moderators.", 410);
     return account;

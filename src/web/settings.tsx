@@ -157,8 +157,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
       async ({ viewer, ctx, body, set, cookie, redirect }) => {
         if (!viewer) return redirect(loginFirst("/settings/account"), 303);
         try {
-          const accountId = await deleteOwnAccount(db, viewer.user.id, body.delete_password);
-          deps.events.emit("account.deleted", { accountId });
+          await deleteOwnAccount(deps, viewer.user.id, body.delete_password);
           cookie[SESSION_COOKIE]?.remove();
           return redirect("/", 303);
         } catch (error) {

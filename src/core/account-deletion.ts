@@ -1,0 +1,110 @@
+import { and, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { accounts, actorKeys, deletedAccounts, follows, posts } from "../db/schema.ts";
+import type { CoreDeps } from "./deps.ts";
+
+/** How long a suspension stays reversible before the account is deleted for good (as Mastodon). */
+export const SUSPENSION_GRACE_MS = 30 * 24 * 3600_000;
+
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/** Removes an account row and, with it (by cascade), everything it made; the search index too. */
+export function removeAccountRows(tx: Tx | Db, accountId: string): void {
+  const ids = tx
+    .select({ id: posts.id })
+    .from(posts)
+    .where(eq(posts.accountId, accountId))
+    .all()
+    .map((p) => p.id);
+  if (ids.length > 0)
+    tx.run(
+      sql`DELETE FROM posts_search WHERE post_id IN (${sql.join(
+        ids.map((i) => sql`${i}`),
+        sql`, `,
+      )})`,
+    );
+  tx.delete(accounts).where(eq(accounts.id, accountId)).run();
+}
+
+/**
+ * Deletes a local account for good: its content goes, its name stays taken, and the servers of
+ * the people it followed or was followed by are told with a Delete (signed by the kept keys).
+ */
+export function deleteLocalAccount(deps: CoreDeps, accountId: string): void {
+  const { db } = deps;
+  const account = db
+    .select()
+    .from(accounts)
+    .where(and(eq(accounts.id, accountId), isNull(accounts.domain)))
+    .get();
+  if (!account) return;
+  const keys = db
+    .select({ algorithm: actorKeys.algorithm, privateKey: actorKeys.privateKey })
+    .from(actorKeys)
+    .where(eq(actorKeys.accountId, accountId))
+    .all()
+    .map((k) => ({ algorithm: k.algorithm, privateKey: k.privateKey as object }));
+  db.transaction((tx) => {
+    tx.insert(deletedAccounts)
+      .values({ username: account.username.toLowerCase(), recipients: remoteRecipients(tx, accountId), keys })
+      .onConflictDoNothing()
+      .run();
+    removeAccountRows(tx, accountId);
+  });
+  deps.events.emit("account.deleted", { accountId, username: account.username });
+}
+
+/** Every remote account this one follows or is followed by, with its shared (else personal) inbox. */
+function remoteRecipients(tx: Tx, accountId: string): { id: string; inbox: string }[] {
+  return tx
+    .selectDistinct({
+      id: sql<string>`${accounts.uri}`,
+      inbox: sql<string>`coalesce(${accounts.sharedInboxUrl}, ${accounts.inboxUrl})`,
+    })
+    .from(follows)
+    .innerJoin(
+      accounts,
+      or(
+        and(eq(follows.followingId, accountId), eq(accounts.id, follows.followerId)),
+        and(eq(follows.followerId, accountId), eq(accounts.id, follows.followingId)),
+      ),
+    )
+    .where(and(isNotNull(accounts.uri), or(isNotNull(accounts.sharedInboxUrl), isNotNull(accounts.inboxUrl))))
+    .all();
+}
+
+/** Whether a local name belonged to an account that was deleted (it can never be taken again). */
+export function wasDeleted(db: Db, username: string): boolean {
+  return (
+    db
+      .select({ u: deletedAccounts.username })
+      .from(deletedAccounts)
+      .where(eq(deletedAccounts.username, username.toLowerCase()))
+      .get() !== undefined
+  );
+}
+
+/**
+ * Whom to tell and the keys to sign the Delete with, handed out once: the keys are
+ * cleared as the Delete is queued (the queue keeps what it needs to retry).
+ */
+export function takeDeletionNotice(db: Db, username: string) {
+  const name = eq(deletedAccounts.username, username.toLowerCase());
+  return db.transaction((tx) => {
+    const row = tx.select().from(deletedAccounts).where(name).get();
+    if (!row?.keys) return undefined;
+    tx.update(deletedAccounts).set({ keys: null }).where(name).run();
+    return { recipients: row.recipients, keys: row.keys };
+  });
+}
+
+/** Local accounts suspended longer than the grace period are deleted for good. Returns how many. */
+export function deleteExpiredSuspensions(deps: CoreDeps, now = new Date()): number {
+  const expired = deps.db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(and(isNull(accounts.domain), lt(accounts.suspendedAt, new Date(now.getTime() - SUSPENSION_GRACE_MS))))
+    .all();
+  for (const { id } of expired) deleteLocalAccount(deps, id);
+  return expired.length;
+}

@@ -1,0 +1,48 @@
+import { getLogger } from "@logtape/logtape";
+import { deleteExpiredSuspensions } from "./core/account-deletion.ts";
+import type { CoreDeps } from "./core/deps.ts";
+import { isDue, type Job, runJob } from "./core/jobs.ts";
+
+const logger = getLogger(["skein", "jobs"]);
+const HOUR = 3600_000;
+
+/** The instance's periodic jobs. */
+export function maintenanceJobs(deps: CoreDeps): Job[] {
+  return [
+    {
+      name: "delete-expired-suspensions",
+      everyMs: HOUR,
+      run: (now) => `${deleteExpiredSuspensions(deps, now)} accounts suspended for over 30 days deleted`,
+    },
+  ];
+}
+
+/**
+ * Runs due jobs one after another, checking every minute (the first check soon after start).
+ * Each run is recorded in the database, so a restart does not run a job again before it is due.
+ */
+export function startScheduler(deps: CoreDeps, jobs: Job[], checkEveryMs = 60_000) {
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const check = () => {
+    running = running.then(async () => {
+      for (const job of jobs) {
+        if (stopped || !isDue(deps.db, job, new Date())) continue;
+        const run = await runJob(deps.db, job);
+        if (run.lastError) logger.error("Job {name} failed: {error}", { name: job.name, error: run.lastError });
+        else logger.info("Job {name}: {result}", { name: job.name, result: run.lastResult });
+      }
+    });
+  };
+  const first = setTimeout(check, 5_000);
+  const timer = setInterval(check, checkEveryMs);
+  return {
+    /** Stops checking; waits for a job in progress to end. */
+    async stop() {
+      stopped = true;
+      clearTimeout(first);
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
