@@ -85,6 +85,14 @@ export function DomainBlocksPage({
       </form>
       <section class="card" aria-labelledby="blocked-title">
         <h2 id="blocked-title">Blocked domains</h2>
+        <p class="row">
+          <a class="button secondary" href="/admin/domain-blocks/export" download="domain_blocks.csv">
+            Export as CSV
+          </a>
+          <a class="button secondary" href="/admin/domain-blocks/import">
+            Import from CSV
+          </a>
+        </p>
         {blocks.length === 0 ? <p class="muted">None.</p> : ""}
         <ul class="sessions">
           {blocks.map((b) => (

@@ -13,7 +13,7 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
   return (
     <nav class="tabs" aria-label="Administration">
       {tabs.map(([href, label]) => (
-        <a href={href} aria-current={ctx.path === href ? "page" : undefined}>
+        <a href={href} aria-current={ctx.path === href || ctx.path.startsWith(`${href}/`) ? "page" : undefined}>
           {label}
         </a>
       ))}

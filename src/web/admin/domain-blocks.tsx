@@ -4,11 +4,24 @@ import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
 import { requireRole } from "./guard.ts";
 import { DomainBlocksPage } from "../../../views/admin/domain-blocks.tsx";
+import { ImportDonePage, ImportPage, ImportPreviewPage } from "../../../views/admin/domain-block-import.tsx";
+import {
+  applyImport,
+  CONFIRM_MAX_BYTES,
+  confirmationPayload,
+  confirmImportFile,
+  exportDomainBlocksCsv,
+  planImportFile,
+} from "../../core/domain-block-csv.ts";
 import { blockDomain, followsCutBy, listDomainBlocks, normalizeDomain, unblockDomain } from "../../core/domain-blocks.ts";
 import { ValidationError } from "../../core/errors.ts";
 import { domainBlockSeverities } from "../../db/schema.ts";
 
-/** Domain blocks: list, add (with the cost of a suspension shown first), remove. */
+/**
+ * Domain blocks: list, add (with the cost of a suspension shown first), remove, export and
+ * import. An import is previewed first (POST …/import changes nothing); the preview's
+ * confirmation carries its changes as CSV, read and checked again like an upload (…/import/apply).
+ */
 export function domainBlockRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
 
@@ -19,6 +32,57 @@ export function domainBlockRoutes(deps: WebDeps, page: PagePlugin) {
       requireRole(viewer, "admin", path);
       return <DomainBlocksPage ctx={ctx} blocks={listDomainBlocks(db)} />;
     })
+    .get("/admin/domain-blocks/export", ({ viewer, redirect, path, set }) => {
+      if (!viewer) return redirect(loginFirst(path), 303);
+      requireRole(viewer, "admin", path);
+      set.headers["content-type"] = "text/csv; charset=utf-8";
+      set.headers["content-disposition"] = 'attachment; filename="domain_blocks.csv"';
+      return exportDomainBlocksCsv(db);
+    })
+    .get("/admin/domain-blocks/import", ({ viewer, ctx, redirect, path }) => {
+      if (!viewer) return redirect(loginFirst(path), 303);
+      requireRole(viewer, "admin", path);
+      return <ImportPage ctx={ctx} />;
+    })
+    .post(
+      "/admin/domain-blocks/import",
+      async ({ viewer, ctx, body, set, path }) => {
+        requireRole(viewer, "admin", path);
+        try {
+          if (!body.file || body.file.size === 0) throw new ValidationError({ file: "Choose a CSV file." });
+          const plan = await planImportFile(deps, body.file);
+          const payload = confirmationPayload(plan);
+          return <ImportPreviewPage ctx={ctx} plan={plan} filename={body.file.name} payload={payload} />;
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return <ImportPage ctx={ctx} error={error.fields.file ?? error.message} />;
+        }
+      },
+      { body: t.Object({ _csrf: t.Optional(t.String()), file: t.Optional(t.File()) }) },
+    )
+    .post(
+      "/admin/domain-blocks/import/apply",
+      async ({ viewer, ctx, body, set, path }) => {
+        const staff = requireRole(viewer, "admin", path);
+        try {
+          const plan = await confirmImportFile(deps, body.csv);
+          const summary = applyImport(deps, staff.account.id, plan, body.filename || "a CSV file");
+          return <ImportDonePage ctx={ctx} summary={summary} notRead={plan.notRead} />;
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return <ImportPage ctx={ctx} error={error.fields.file ?? error.message} />;
+        }
+      },
+      {
+        body: t.Object({
+          _csrf: t.Optional(t.String()),
+          csv: t.String({ maxLength: Math.ceil(CONFIRM_MAX_BYTES / 3) * 4 }), // base64
+          filename: t.String({ maxLength: 200 }),
+        }),
+      },
+    )
     .post(
       "/admin/domain-blocks",
       ({ viewer, ctx, body, set, redirect, path }) => {
