@@ -6,6 +6,7 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
     ["/admin/reports", "Reports"],
     ["/admin/accounts", "Accounts"],
     ["/admin/signups", "Sign-ups"],
+    ["/admin/instances", "Instances"],
     ["/admin/domain-blocks", "Domain blocks"],
     ["/admin/settings", "Instance settings"],
     ["/admin/audit", "Audit log"],
@@ -13,7 +14,7 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
   return (
     <nav class="tabs" aria-label="Administration">
       {tabs.map(([href, label]) => (
-        <a href={href} aria-current={ctx.path === href ? "page" : undefined}>
+        <a href={href} aria-current={ctx.path === href || ctx.path.startsWith(`${href}/`) ? "page" : undefined}>
           {label}
         </a>
       ))}
