@@ -64,19 +64,23 @@ export function DomainBlockForm({
   confirmCut,
   heading = "Block a domain",
   back = values?.back,
+  bare = false,
 }: {
   ctx: PageContext;
   errors?: Record<string, string>;
   values?: Partial<Record<string, string>>;
   confirmCut?: number;
+  /** Empty when the surrounding page names the form already. */
   heading?: string;
   back?: string;
+  /** Without its own card, inside another one. */
+  bare?: boolean;
 }) {
   return (
-    <form method="post" action="/admin/domain-blocks" class="card" novalidate>
+    <form method="post" action="/admin/domain-blocks" class={bare ? undefined : "card"} novalidate>
       <CsrfField ctx={ctx} />
       {back ? <input type="hidden" name="back" value={back} /> : ""}
-      <h2 safe>{heading}</h2>
+      {heading ? <h2 safe>{heading}</h2> : ""}
       {confirmCut !== undefined ? (
         <>
           <p

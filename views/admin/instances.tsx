@@ -57,6 +57,21 @@ function DeliveryState({ instance }: { instance: InstanceSummary }) {
   return <span class="muted">—</span>;
 }
 
+/** Delivery on the instance page: how many inboxes fail, without the age the list shows. */
+function DeliveryFact({ instance }: { instance: InstanceSummary }) {
+  const live = instance.inboxes - instance.goneInboxes;
+  const gone = instance.goneInboxes > 0 ? ` · ${instance.goneInboxes} gone (no longer sent to)` : "";
+  if (instance.inboxes === 0) return <span>nothing sent yet</span>;
+  if (instance.failingInboxes > 0)
+    return (
+      <>
+        <span class="danger">Failing</span>
+        <span safe>{`: ${instance.failingInboxes} of ${live} ${live === 1 ? "inbox" : "inboxes"}${gone}`}</span>
+      </>
+    );
+  return <span safe>{`${live > 0 ? "Working" : "No inbox left"}${gone}`}</span>;
+}
+
 export function InstancesPage(props: {
   ctx: PageContext;
   rows: InstanceSummary[];
@@ -109,53 +124,55 @@ export function InstancesPage(props: {
       </nav>
       {props.rows.length === 0 ? <p class="empty">No servers here.</p> : ""}
       {props.rows.length > 0 ? (
-        <table class="admin-table">
-          <thead>
-            <tr>
-              <th scope="col">Server</th>
-              <th scope="col" class="num" title="Its accounts known here">
-                Accounts
-              </th>
-              <th scope="col" class="num" title="Local accounts following its accounts">
-                Followed by
-              </th>
-              <th scope="col" class="num" title="Local accounts its accounts follow">
-                Following
-              </th>
-              <th scope="col" class="num" title="Open reports about its accounts">
-                Reports
-              </th>
-              <th scope="col">Delivery</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.rows.map((row) => (
+        <div class="table-scroll">
+          <table class="admin-table">
+            <thead>
               <tr>
-                <th scope="row">
-                  <a href={instancePath(row.domain)} safe>
-                    {row.domain}
-                  </a>{" "}
-                  <BlockLabel instance={row} />
+                <th scope="col">Server</th>
+                <th scope="col" class="num" title="Its accounts known here">
+                  Accounts
                 </th>
-                <td class="num" safe>
-                  {String(row.accounts)}
-                </td>
-                <td class="num" safe>
-                  {String(row.followedBy)}
-                </td>
-                <td class="num" safe>
-                  {String(row.following)}
-                </td>
-                <td class={row.openReports > 0 ? "num danger" : "num"} safe>
-                  {String(row.openReports)}
-                </td>
-                <td>
-                  <DeliveryState instance={row} />
-                </td>
+                <th scope="col" class="num" title="Local accounts following its accounts">
+                  Followed by
+                </th>
+                <th scope="col" class="num" title="Local accounts its accounts follow">
+                  Following
+                </th>
+                <th scope="col" class="num" title="Open reports about its accounts">
+                  Reports
+                </th>
+                <th scope="col">Delivery</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {props.rows.map((row) => (
+                <tr>
+                  <th scope="row">
+                    <a href={instancePath(row.domain)} safe>
+                      {row.domain}
+                    </a>{" "}
+                    <BlockLabel instance={row} />
+                  </th>
+                  <td class="num" safe>
+                    {String(row.accounts)}
+                  </td>
+                  <td class="num" safe>
+                    {String(row.followedBy)}
+                  </td>
+                  <td class="num" safe>
+                    {String(row.following)}
+                  </td>
+                  <td class={row.openReports > 0 ? "num danger" : "num"} safe>
+                    {String(row.openReports)}
+                  </td>
+                  <td>
+                    <DeliveryState instance={row} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : (
         ""
       )}
@@ -198,8 +215,8 @@ export function InstancePage({ ctx, detail }: { ctx: PageContext; detail: Instan
         <a href="/admin/instances">All instances</a>
       </p>
       <section class="card" aria-labelledby="instance-title">
-        <h2 id="instance-title">
-          <span safe>{instance.domain}</span> <BlockLabel instance={instance} />
+        <h2 id="instance-title" safe>
+          {instance.domain}
         </h2>
         <dl class="facts">
           {fact("Known accounts", String(instance.accounts))}
@@ -208,8 +225,10 @@ export function InstancePage({ ctx, detail }: { ctx: PageContext; detail: Instan
           {fact("Open reports", String(instance.openReports))}
           <dt>Delivery</dt>
           <dd>
-            <DeliveryState instance={instance} />
+            <DeliveryFact instance={instance} />
           </dd>
+          <dt>Domain block</dt>
+          <dd>{instance.block ? <BlockLabel instance={instance} /> : <span class="muted">none</span>}</dd>
           {fact("Last success", instance.lastSuccessAt ? longDate(instance.lastSuccessAt) : "none recorded")}
           {fact("Last failure", instance.lastFailureAt ? longDate(instance.lastFailureAt) : "none")}
           {fact(
@@ -218,7 +237,6 @@ export function InstancePage({ ctx, detail }: { ctx: PageContext; detail: Instan
           )}
         </dl>
       </section>
-      <BlockSection ctx={ctx} detail={detail} />
       <section class="card" aria-labelledby="inboxes-title">
         <h2 id="inboxes-title">Delivery per inbox</h2>
         {detail.inboxes.length === 0 ? <p class="muted">Nothing delivered there yet.</p> : ""}
@@ -291,6 +309,7 @@ export function InstancePage({ ctx, detail }: { ctx: PageContext; detail: Instan
           ))}
         </ul>
       </section>
+      <BlockSection ctx={ctx} detail={detail} />
     </Layout>
   );
 }
@@ -320,18 +339,11 @@ function BlockSection({ ctx, detail }: { ctx: PageContext; detail: InstanceDetai
         )}
       </section>
     );
-  if (!detail.canBlock)
-    return (
-      <section class="card">
-        <p class="muted">Not blocked. Only admins can block a server.</p>
-      </section>
-    );
+  if (!detail.canBlock) return <p class="muted">Only admins can block a server.</p>;
   return (
-    <DomainBlockForm
-      ctx={ctx}
-      heading="Not blocked: block this server"
-      values={{ domain: instance.domain }}
-      back={instancePath(instance.domain)}
-    />
+    <details class="card block-details">
+      <summary>Block this server…</summary>
+      <DomainBlockForm ctx={ctx} heading="" bare values={{ domain: instance.domain }} back={instancePath(instance.domain)} />
+    </details>
   );
 }

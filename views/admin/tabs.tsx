@@ -12,7 +12,7 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
     ["/admin/audit", "Audit log"],
   ] as const;
   return (
-    <nav class="tabs" aria-label="Administration">
+    <nav class="tabs admin-tabs" aria-label="Administration">
       {tabs.map(([href, label]) => (
         <a href={href} aria-current={ctx.path === href || ctx.path.startsWith(`${href}/`) ? "page" : undefined}>
           {label}
