@@ -444,9 +444,10 @@ export const inboxStatus = sqliteTable(
   {
     inboxUrl: text("inbox_url").primaryKey(),
     host: text("host").notNull(),
-    failures: integer("failures").notNull().default(0),
+    failures: integer("failures").notNull().default(0), // in a row, since the last success
     lastError: text("last_error"),
     lastFailureAt: integer("last_failure_at", { mode: "timestamp_ms" }),
+    lastSuccessAt: integer("last_success_at", { mode: "timestamp_ms" }),
     // Set when the inbox answered 404 or 410: nothing more is sent there.
     goneAt: integer("gone_at", { mode: "timestamp_ms" }),
   },

@@ -1,4 +1,10 @@
-import { createExponentialBackoffPolicy, createFederation, type Federation, type RequestContext } from "@fedify/fedify";
+import {
+  createExponentialBackoffPolicy,
+  createFederation,
+  type Federation,
+  type RequestContext,
+  SendActivityError,
+} from "@fedify/fedify";
 import { Application, Endpoints, Image, Note, Person, PropertyValue, Service, Tombstone } from "@fedify/vocab";
 import { and, count, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
 import { wasDeleted } from "../core/account-deletion.ts";
@@ -9,7 +15,7 @@ import { relationship } from "../core/follows.ts";
 import { getSettings } from "../core/instance.ts";
 import { actorUri } from "../core/moves.ts";
 import { findAccountByUri } from "../core/remote.ts";
-import { recordDeliveryFailure } from "../core/delivery.ts";
+import { markInboxGone, recordDeliveryFailure, recordDeliverySuccess } from "../core/delivery.ts";
 import { instanceStats } from "../core/stats.ts";
 import { loadPostViews } from "../core/views.ts";
 import { renderText } from "../core/text.ts";
@@ -17,6 +23,7 @@ import type { Config } from "../config.ts";
 import { accounts, follows, mentions, posts } from "../db/schema.ts";
 import { VERSION } from "../version.ts";
 import { createOf, localNote } from "./convert.ts";
+import { notDelivered, observeDeliveries } from "./delivery-outcome.ts";
 import { registerInbox } from "./inbox.ts";
 import { actorKeyPairs, instanceKeyPairs } from "./keys.ts";
 import { INSTANCE_ACTOR } from "./lookup.ts";
@@ -30,6 +37,13 @@ export interface FederationDeps extends CoreDeps {
 }
 
 const PAGE = 20;
+
+/** A failed delivery as the admin pages show it: the status and the start of the answer, or the network error. */
+function deliveryError(error: Error): string {
+  if (!(error instanceof SendActivityError)) return error.message;
+  const body = (error.responseBody ?? "").replace(/\s+/g, " ").trim().slice(0, 200);
+  return body ? `HTTP ${error.statusCode}: ${body}` : `HTTP ${error.statusCode}`;
+}
 
 /** The instance's own actor: it signs the fetches the instance makes on its own behalf (lookup.ts). */
 async function instanceActor(ctx: RequestContext<void>) {
@@ -56,7 +70,13 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
   const kv = new SqliteKvStore(db);
   const federation = createFederation<void>({
     kv,
-    queue,
+    // Deliveries that arrive are recorded (the admin pages show the last one, and a host that
+    // recovers stops showing as failing); failed attempts are recorded by onOutboxError.
+    queue: observeDeliveries(queue, (inbox) => recordDeliverySuccess(db, inbox)),
+    onOutboxError: (error) => {
+      const inbox = notDelivered() ?? (error instanceof SendActivityError ? error.inbox.href : undefined);
+      if (inbox) recordDeliveryFailure(db, inbox, deliveryError(error));
+    },
     // Generated URLs use the configured public URL, never the Host of a request.
     origin: config.url.origin,
     allowPrivateAddress: config.allowPrivateAddresses,
@@ -253,9 +273,13 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
 
   registerInbox(federation, deps, kv);
   registerOutbox(federation, deps);
-  // 404 and 410 from an inbox: it is gone, stop writing to it (outbox.ts skips it).
-  federation.setOutboxPermanentFailureHandler((_ctx, { inbox, statusCode }) => {
-    recordDeliveryFailure(db, inbox.href, `HTTP ${statusCode}`, true);
+  // 404 and 410 from an inbox (already counted by onOutboxError): it is gone, stop writing to
+  // it (outbox.ts skips it). A message the circuit breaker held too long is only a failure: the
+  // host was down for a day, it may come back.
+  federation.setOutboxPermanentFailureHandler((_ctx, { inbox, reason }) => {
+    notDelivered();
+    if (reason === "http") markInboxGone(db, inbox.href);
+    else recordDeliveryFailure(db, inbox.href, "Gave up: the server was unreachable for too long");
   });
 
   federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => {

@@ -4,6 +4,7 @@ import type { PageContext } from "../context.ts";
 import { CsrfField, Field, FormMessage } from "../form.tsx";
 import { Layout } from "../layout.tsx";
 import { longDate } from "../time.tsx";
+import { instancePath } from "./instances.tsx";
 import { AdminTabs } from "./tabs.tsx";
 
 export interface AccountAdminView {
@@ -61,6 +62,18 @@ export function AccountAdminPage({ ctx, view, error }: { ctx: PageContext; view:
         <dl class="facts">
           <dt>Role</dt>
           <dd safe>{view.role}</dd>
+          {account.domain ? (
+            <>
+              <dt>Server</dt>
+              <dd>
+                <a href={instancePath(account.domain)} safe>
+                  {account.domain}
+                </a>
+              </dd>
+            </>
+          ) : (
+            ""
+          )}
           {view.email ? (
             <>
               <dt>Email</dt>

@@ -5,7 +5,7 @@ import { CsrfField, Field, PostButton } from "../form.tsx";
 import { Layout } from "../layout.tsx";
 import { AdminTabs } from "./tabs.tsx";
 
-const severityLabel = { silence: "Limit", suspend: "Suspend", noop: "No action" } as const;
+export const severityLabel = { silence: "Limit", suspend: "Suspend", noop: "No action" } as const;
 
 export function DomainBlocksPage({
   ctx,
@@ -24,65 +24,7 @@ export function DomainBlocksPage({
     <Layout title="Domain blocks" ctx={ctx}>
       <h1>Administration</h1>
       <AdminTabs ctx={ctx} />
-      <form method="post" action="/admin/domain-blocks" class="card" novalidate>
-        <CsrfField ctx={ctx} />
-        <h2>Block a domain</h2>
-        {confirmCut !== undefined ? (
-          <>
-            <p
-              class="error"
-              role="alert"
-              safe
-            >{`Suspending ${values?.domain ?? ""} cuts ${confirmCut} follow relationships between members and its accounts.`}</p>
-            <input type="hidden" name="confirm" value="1" />
-          </>
-        ) : (
-          ""
-        )}
-        <Field
-          name="domain"
-          label="Domain"
-          value={values?.domain}
-          hint="Covers its subdomains. Add :port if the server uses one."
-          error={errors.domain}
-        />
-        <div class="field">
-          <label for="severity">Severity</label>
-          <select id="severity" name="severity">
-            {(["silence", "suspend", "noop"] as const).map((v) => (
-              <option value={v} selected={(values?.severity ?? "silence") === v} safe>
-                {
-                  {
-                    silence: "Limit: its accounts leave public timelines",
-                    suspend: "Suspend: refuse everything, cut follows, hide content",
-                    noop: "No action (only the options below)",
-                  }[v]
-                }
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="check">
-          <input type="checkbox" id="reject_media" name="reject_media" value="1" checked={values?.reject_media === "1"} />
-          <label for="reject_media">Reject media (show its posts without images)</label>
-        </div>
-        <div class="check">
-          <input type="checkbox" id="reject_reports" name="reject_reports" value="1" checked={values?.reject_reports === "1"} />
-          <label for="reject_reports">Reject reports from it</label>
-        </div>
-        <Field
-          name="public_comment"
-          label="Public comment (shown on the about page)"
-          required={false}
-          value={values?.public_comment}
-        />
-        <Field name="private_comment" label="Private note (staff only)" required={false} value={values?.private_comment} />
-        <div class="check">
-          <input type="checkbox" id="obfuscate" name="obfuscate" value="1" checked={values?.obfuscate === "1"} />
-          <label for="obfuscate">Partly hide the domain on the about page</label>
-        </div>
-        <button type="submit">{confirmCut !== undefined ? "Suspend it anyway" : "Block"}</button>
-      </form>
+      <DomainBlockForm ctx={ctx} errors={errors} values={values} confirmCut={confirmCut} />
       <section class="card" aria-labelledby="blocked-title">
         <h2 id="blocked-title">Blocked domains</h2>
         <p class="row">
@@ -116,5 +58,92 @@ export function DomainBlocksPage({
         </ul>
       </section>
     </Layout>
+  );
+}
+
+/**
+ * The form that blocks a domain (or changes its block), posted to /admin/domain-blocks. The
+ * instance pages use it too, with `back` set so the answer returns there.
+ */
+export function DomainBlockForm({
+  ctx,
+  errors = {},
+  values,
+  confirmCut,
+  heading = "Block a domain",
+  back = values?.back,
+  bare = false,
+}: {
+  ctx: PageContext;
+  errors?: Record<string, string>;
+  values?: Partial<Record<string, string>>;
+  confirmCut?: number;
+  /** Empty when the surrounding page names the form already. */
+  heading?: string;
+  back?: string;
+  /** Without its own card, inside another one. */
+  bare?: boolean;
+}) {
+  return (
+    <form method="post" action="/admin/domain-blocks" class={bare ? undefined : "card"} novalidate>
+      <CsrfField ctx={ctx} />
+      {back ? <input type="hidden" name="back" value={back} /> : ""}
+      {heading ? <h2 safe>{heading}</h2> : ""}
+      {confirmCut !== undefined ? (
+        <>
+          <p
+            class="error"
+            role="alert"
+            safe
+          >{`Suspending ${values?.domain ?? ""} cuts ${confirmCut} follow relationships between members and its accounts.`}</p>
+          <input type="hidden" name="confirm" value="1" />
+        </>
+      ) : (
+        ""
+      )}
+      <Field
+        name="domain"
+        label="Domain"
+        value={values?.domain}
+        hint="Covers its subdomains. Add :port if the server uses one."
+        error={errors.domain}
+      />
+      <div class="field">
+        <label for="severity">Severity</label>
+        <select id="severity" name="severity">
+          {(["silence", "suspend", "noop"] as const).map((v) => (
+            <option value={v} selected={(values?.severity ?? "silence") === v} safe>
+              {
+                {
+                  silence: "Limit: its accounts leave public timelines",
+                  suspend: "Suspend: refuse everything, cut follows, hide content",
+                  noop: "No action (only the options below)",
+                }[v]
+              }
+            </option>
+          ))}
+        </select>
+      </div>
+      <div class="check">
+        <input type="checkbox" id="reject_media" name="reject_media" value="1" checked={values?.reject_media === "1"} />
+        <label for="reject_media">Reject media (show its posts without images)</label>
+      </div>
+      <div class="check">
+        <input type="checkbox" id="reject_reports" name="reject_reports" value="1" checked={values?.reject_reports === "1"} />
+        <label for="reject_reports">Reject reports from it</label>
+      </div>
+      <Field
+        name="public_comment"
+        label="Public comment (shown on the about page)"
+        required={false}
+        value={values?.public_comment}
+      />
+      <Field name="private_comment" label="Private note (staff only)" required={false} value={values?.private_comment} />
+      <div class="check">
+        <input type="checkbox" id="obfuscate" name="obfuscate" value="1" checked={values?.obfuscate === "1"} />
+        <label for="obfuscate">Partly hide the domain on the about page</label>
+      </div>
+      <button type="submit">{confirmCut !== undefined ? "Suspend it anyway" : "Block"}</button>
+    </form>
   );
 }

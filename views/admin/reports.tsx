@@ -5,6 +5,7 @@ import type { PageContext } from "../context.ts";
 import { CsrfField, FormMessage, PostButton } from "../form.tsx";
 import { Layout } from "../layout.tsx";
 import { longDate } from "../time.tsx";
+import { instancePath } from "./instances.tsx";
 import { AdminTabs } from "./tabs.tsx";
 
 export interface ReportRow {
@@ -81,6 +82,18 @@ export function ReportDetailPage(props: {
         <dl class="facts">
           <dt>Reason</dt>
           <dd>{report.category}</dd>
+          {row.target?.domain ? (
+            <>
+              <dt>Their server</dt>
+              <dd>
+                <a href={instancePath(row.target.domain)} safe>
+                  {row.target.domain}
+                </a>
+              </dd>
+            </>
+          ) : (
+            ""
+          )}
           <dt>Reported by</dt>
           <dd safe>{reportedBy(row)}</dd>
           <dt>When</dt>

@@ -6,12 +6,13 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
     ["/admin/reports", "Reports"],
     ["/admin/accounts", "Accounts"],
     ["/admin/signups", "Sign-ups"],
+    ["/admin/instances", "Instances"],
     ["/admin/domain-blocks", "Domain blocks"],
     ["/admin/settings", "Instance settings"],
     ["/admin/audit", "Audit log"],
   ] as const;
   return (
-    <nav class="tabs" aria-label="Administration">
+    <nav class="tabs admin-tabs" aria-label="Administration">
       {tabs.map(([href, label]) => (
         <a href={href} aria-current={ctx.path === href || ctx.path.startsWith(`${href}/`) ? "page" : undefined}>
           {label}

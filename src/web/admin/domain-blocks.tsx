@@ -1,7 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia, t } from "elysia";
 import type { PagePlugin, WebDeps } from "../context.ts";
-import { loginFirst } from "../redirects.ts";
+import { loginFirst, safeNext } from "../redirects.ts";
 import { requireRole } from "./guard.ts";
 import { DomainBlocksPage } from "../../../views/admin/domain-blocks.tsx";
 import { ImportDonePage, ImportPage, ImportPreviewPage } from "../../../views/admin/domain-block-import.tsx";
@@ -110,7 +110,8 @@ export function domainBlockRoutes(deps: WebDeps, page: PagePlugin) {
           set.status = 422;
           return <DomainBlocksPage ctx={ctx} blocks={listDomainBlocks(db)} values={body} errors={error.fields} />;
         }
-        return redirect("/admin/domain-blocks", 303);
+        // A block made from a server's page returns there.
+        return redirect(body.back?.startsWith("/admin/instances/") ? safeNext(body.back) : "/admin/domain-blocks", 303);
       },
       {
         body: t.Object({
@@ -123,6 +124,7 @@ export function domainBlockRoutes(deps: WebDeps, page: PagePlugin) {
           private_comment: t.Optional(t.String({ maxLength: 5000 })),
           obfuscate: t.Optional(t.String({ maxLength: 5 })),
           confirm: t.Optional(t.String({ maxLength: 5 })),
+          back: t.Optional(t.String({ maxLength: 400 })),
         }),
       },
     )

@@ -3,6 +3,7 @@ import type { PagePlugin, WebDeps } from "../context.ts";
 import { accountRoutes } from "./accounts.tsx";
 import { domainBlockRoutes } from "./domain-blocks.tsx";
 import { instanceRoutes } from "./instance.tsx";
+import { instancesRoutes } from "./instances.tsx";
 import { reportRoutes } from "./reports.tsx";
 
 /** The administration pages, one module per area; each route checks the viewer's role itself. */
@@ -12,5 +13,6 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
     .use(reportRoutes(deps, page))
     .use(accountRoutes(deps, page))
     .use(domainBlockRoutes(deps, page))
+    .use(instancesRoutes(deps, page))
     .use(instanceRoutes(deps, page));
 }

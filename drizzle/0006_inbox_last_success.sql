@@ -1,0 +1,1 @@
+ALTER TABLE `inbox_status` ADD `last_success_at` integer;
