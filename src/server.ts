@@ -7,6 +7,7 @@ import type { Config } from "./config.ts";
 import { ownerExists } from "./core/accounts.ts";
 import { DomainEvents } from "./core/events.ts";
 import { instanceSecret } from "./core/instance.ts";
+import { applyRegistrationFallback } from "./core/registrations.ts";
 import { createSetupToken } from "./core/setup.ts";
 import { migrate } from "./db/migrate.ts";
 import { closeDatabase, errorText, type OpenDatabase, openDatabase } from "./db/open.ts";
@@ -61,6 +62,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const database = openInstanceDatabase(config);
   const { db, sqlite } = database;
   const secret = instanceSecret(db);
+  applyRegistrationFallback(db, new Date()); // once at start, until the periodic-job scheduler runs it
 
   const events = new DomainEvents((error) => logger.error("A domain event handler failed: {error}", { error }));
   const queue = new SqliteMessageQueue(db);

@@ -3,6 +3,8 @@ import type { PagePlugin, WebDeps } from "../context.ts";
 import { accountRoutes } from "./accounts.tsx";
 import { domainBlockRoutes } from "./domain-blocks.tsx";
 import { instanceRoutes } from "./instance.tsx";
+import { adminInviteRoutes } from "./invites.tsx";
+import { registrationRoutes } from "./registrations.tsx";
 import { reportRoutes } from "./reports.tsx";
 
 /** The administration pages, one module per area; each route checks the viewer's role itself. */
@@ -12,5 +14,7 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
     .use(reportRoutes(deps, page))
     .use(accountRoutes(deps, page))
     .use(domainBlockRoutes(deps, page))
+    .use(registrationRoutes(deps, page))
+    .use(adminInviteRoutes(deps, page))
     .use(instanceRoutes(deps, page));
 }
