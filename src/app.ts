@@ -20,6 +20,7 @@ import { pagePlugin, type WebDeps } from "./web/context.ts";
 import { errorResponse } from "./web/errors.tsx";
 import { healthRoutes } from "./web/health.ts";
 import { aboutRoutes } from "./web/about.tsx";
+import { memberInviteRoutes } from "./web/invites.tsx";
 import { mediaRoutes } from "./web/media.ts";
 import { profileRoutes } from "./web/profiles.tsx";
 import { reportRoutes } from "./web/reports.tsx";
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps) {
     .use(socialRoutes(web, page))
     .use(settingsRoutes(web, page))
     .use(migrationRoutes(web, page))
+    .use(memberInviteRoutes(web, page))
     .use(adminRoutes(web, page))
     .use(reportRoutes(web, page))
     .use(mediaRoutes(deps.media))

@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import { deleteExpiredSuspensions } from "./core/account-deletion.ts";
 import type { CoreDeps } from "./core/deps.ts";
+import { applyRegistrationFallback } from "./core/registrations.ts";
 import { isDue, type Job, runJob } from "./core/jobs.ts";
 
 const logger = getLogger(["skein", "jobs"]);
@@ -13,6 +14,14 @@ export function maintenanceJobs(deps: CoreDeps): Job[] {
       name: "delete-expired-suspensions",
       everyMs: HOUR,
       run: (now) => `${deleteExpiredSuspensions(deps, now)} accounts suspended for over 30 days deleted`,
+    },
+    {
+      name: "registration-fallback",
+      everyMs: HOUR,
+      run: (now) =>
+        applyRegistrationFallback(deps.db, now)
+          ? "no moderator acted for a week: sign-ups now need approval"
+          : "registration mode unchanged",
     },
   ];
 }

@@ -201,19 +201,21 @@ describe("staff pages", () => {
     await applicant.post("/signup", signupFields("spam", { reason: "buy now" }));
     const bob = client();
     await bob.login("bob", "correct horse battery");
-    expect((await bob.get("/admin/signups")).status).toBe(403);
+    expect((await bob.get("/admin/registrations")).status).toBe(403);
     const ada = client();
     await ada.login("ada", "correct horse battery");
-    const page = await (await ada.get("/admin/signups")).text();
+    const page = await (await ada.get("/admin/registrations")).text();
     expect(page).toContain("I knit.");
-    const ids = [...page.matchAll(/action="\/admin\/signups\/([^/]+)\/approve"/g)].map((m) => m[1]);
+    const ids = [...page.matchAll(/action="\/admin\/registrations\/([^/]+)\/approve"/g)].map((m) => m[1]);
     expect(ids.length).toBe(2);
-    await ada.post(`/admin/signups/${ids[0]}/approve`, {});
-    await ada.post(`/admin/signups/${ids[1]}/reject`, {});
+    await ada.post(`/admin/registrations/${ids[0]}/approve`, {});
+    await ada.post(`/admin/registrations/${ids[1]}/reject`, {});
     expect((await applicant.post("/login", { username: "grace", password: "correct horse battery" })).status).toBe(303);
+    // The account is gone; its owner (with the right password) learns it was turned down.
     expect(await (await client().post("/login", { username: "spam", password: "correct horse battery" })).text()).toContain(
-      "wrong",
+      "turned down",
     );
+    expect(await (await client().post("/login", { username: "spam", password: "a wrong password" })).text()).toContain("wrong");
   });
 
   test("the owner sets the name, registration mode and post length; bad values are explained", async () => {

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { updateSettings } from "../src/core/instance.ts";
-import { approveSignup, pendingSignups } from "../src/core/registrations.ts";
+import { decideSignup, pendingSignups } from "../src/core/registrations.ts";
 import { openDatabase } from "../src/db/open.ts";
 import { launchBrowser, screenshotPath } from "./helpers/browser.ts";
 import { tempDir } from "./helpers/db.ts";
@@ -65,7 +65,7 @@ test("sign-up in approval mode waits for a moderator; in open mode the member po
   await expect(page.getByText("waiting for a moderator").isVisible()).resolves.toBe(true);
   const waiting = pendingSignups(db).find((s) => s.username === "grace");
   expect(waiting?.reason).toBe("I knit and I want to share patterns.");
-  approveSignup(db, waiting!.userId); // what the moderation pages will do
+  decideSignup(db, null, waiting!.userId, "approve"); // what the moderation pages do
   await logIn(page, "grace", "a long enough password");
   await expect(page.getByRole("link", { name: "Profile" }).isVisible()).resolves.toBe(true);
   await page.close();

@@ -46,7 +46,7 @@ describe("reports", () => {
     const res = await bob.post("/reports", { account_id: c.member("bob").accountId, category: "other" });
     expect(res.status).toBe(422);
     expect(await res.text()).toContain("You cannot report yourself.");
-    for (const path of ["/admin/reports", "/admin/audit", "/admin/signups", "/admin/settings"]) {
+    for (const path of ["/admin/reports", "/admin/audit", "/admin/registrations", "/admin/invites", "/admin/settings"]) {
       expect((await bob.get(path)).status).toBe(403);
     }
   });

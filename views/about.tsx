@@ -19,7 +19,10 @@ export function AboutPage(props: {
   handleDomain: string;
   version: string;
   moderated: { domain: string; severity: string; comment: string }[];
+  rules: string[];
+  contact: { username: string | null; email: string };
 }) {
+  const { contact } = props;
   return (
     <Layout title={`About ${props.name}`} ctx={props.ctx}>
       <section class="card" aria-labelledby="about-title">
@@ -40,9 +43,44 @@ export function AboutPage(props: {
           ) : (
             ""
           )}
+          {contact.username || contact.email ? (
+            <>
+              <dt>Contact</dt>
+              <dd>
+                {contact.username ? (
+                  <a href={`/@${contact.username}`} safe>{`@${contact.username}@${props.handleDomain}`}</a>
+                ) : (
+                  ""
+                )}
+                {contact.username && contact.email ? " · " : ""}
+                {contact.email ? (
+                  <a href={`mailto:${contact.email}`} safe>
+                    {contact.email}
+                  </a>
+                ) : (
+                  ""
+                )}
+              </dd>
+            </>
+          ) : (
+            ""
+          )}
           <dt>Software</dt>
           <dd safe>{`Skein ${props.version}`}</dd>
+          <dt>Policies</dt>
+          <dd>
+            <a href="/privacy-policy">Privacy policy</a> · <a href="/terms">Terms of service</a>
+          </dd>
         </dl>
+      </section>
+      <section class="card" aria-labelledby="rules-title">
+        <h2 id="rules-title">Rules</h2>
+        {props.rules.length === 0 ? <p class="muted">The staff have not written down any rules yet.</p> : ""}
+        <ol class="rules">
+          {props.rules.map((rule) => (
+            <li safe>{rule}</li>
+          ))}
+        </ol>
       </section>
       {props.moderated.length > 0 ? (
         <section class="card" aria-labelledby="moderated-title">

@@ -1,7 +1,14 @@
 /** What every page needs to draw its frame: the instance, who is looking, the CSRF token. */
 export interface PageContext {
   instanceName: string;
-  viewer: { username: string; displayName: string; avatarUrl: string | null; role: string } | null;
+  viewer: {
+    username: string;
+    displayName: string;
+    avatarUrl: string | null;
+    role: string;
+    /** May make invite links (staff, or members when the instance allows it). */
+    canInvite: boolean;
+  } | null;
   csrf: string;
   /** Unread notifications, for the badge in the navigation. */
   unread: number;

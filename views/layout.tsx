@@ -83,7 +83,8 @@ export function Layout({ title, ctx, children }: PropsWithChildren<LayoutProps>)
           <main id="main">{children}</main>
           <footer class="site-footer">
             <p>
-              Powered by Skein, a small federated microblogging server. <a href="/about">About this instance</a>
+              Powered by Skein, a small federated microblogging server. <a href="/about">About this instance</a> ·{" "}
+              <a href="/privacy-policy">Privacy policy</a> · <a href="/terms">Terms of service</a>
             </p>
           </footer>
         </body>

@@ -3,11 +3,12 @@ import type { PropsWithChildren } from "@kitajs/html";
 import type { ProfileField } from "../src/db/schema.ts";
 import type { PageContext } from "./context.ts";
 import { CsrfField, Field, FormMessage, NewPasswordFields, PostButton } from "./form.tsx";
+import { InviteForm, InviteList, type InviteRow } from "./invites.tsx";
 import { Layout } from "./layout.tsx";
 import { longDate } from "./time.tsx";
 
 export function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx: PageContext; title: string }>) {
-  const tabs = [
+  const tabs: [string, string][] = [
     ["/settings/profile", "Profile"],
     ["/settings/account", "Account and security"],
     ["/settings/migration", "Moving"],
@@ -15,13 +16,14 @@ export function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx:
     ["/follow_requests", "Follow requests"],
     ["/bookmarks", "Bookmarks"],
     ["/favourites", "Likes"],
-  ] as const;
+  ];
+  if (ctx.viewer?.canInvite) tabs.push(["/invites", "Invites"]);
   return (
     <Layout title={title} ctx={ctx}>
       <h1>Settings</h1>
       <nav class="tabs" aria-label="Settings">
         {tabs.map(([href, label]) => (
-          <a href={href} aria-current={ctx.path === href ? "page" : undefined}>
+          <a href={href} aria-current={ctx.path === href ? "page" : undefined} safe>
             {label}
           </a>
         ))}
@@ -304,6 +306,24 @@ export function WarningsPage({
           </li>
         ))}
       </ul>
+    </SettingsFrame>
+  );
+}
+
+/** A member's own invite links (the instance lets members invite). */
+export function MemberInvitesPage({
+  ctx,
+  invites,
+  errors,
+}: {
+  ctx: PageContext;
+  invites: InviteRow[];
+  errors?: Record<string, string>;
+}) {
+  return (
+    <SettingsFrame ctx={ctx} title="Invites">
+      <InviteForm ctx={ctx} action="/invites" errors={errors} />
+      <InviteList ctx={ctx} invites={invites} revokeBase="/invites" showCreator={false} />
     </SettingsFrame>
   );
 }

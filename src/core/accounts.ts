@@ -52,7 +52,7 @@ export const reservedUsernames = new Set([
 ]);
 
 export const USERNAME_PATTERN = /^[a-z0-9_]{1,30}$/;
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const PASSWORD_MIN = 10;
 const PASSWORD_MAX = 256;
 

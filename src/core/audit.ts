@@ -1,11 +1,11 @@
 import { desc, eq, lt } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
-import type { Db } from "../db/open.ts";
+import type { Db, DbOrTx } from "../db/open.ts";
 import { auditLog } from "../db/schema.ts";
 
 /** Records a moderation or admin action. Every staff action calls this. */
 export function audit(
-  db: Db,
+  db: DbOrTx,
   entry: { actorId: string | null; action: string; targetType: string; targetId?: string | null; detail?: string },
 ): void {
   db.insert(auditLog)

@@ -6,6 +6,7 @@ import { findLocalAccount, PASSWORD_MIN } from "./accounts.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { RateLimiter } from "./rate-limit.ts";
+import { findRejection } from "./rejections.ts";
 import { revokeOtherSessions } from "./sessions.ts";
 
 /** Five failed attempts a minute per IP and per account, then 429 until the window passes. */
@@ -32,7 +33,13 @@ export async function verifyLogin(db: Db, limiter: RateLimiter, login: string, p
   const keys = [`ip:${ip}`, `login:${name.toLowerCase()}`];
   checkLimit(limiter, keys);
   const user = findUserByLogin(db, name);
-  const ok = await Bun.password.verify(password, user?.passwordHash ?? (await dummyHash));
+  // A turned-away sign-up has no account any more; with the right password, its owner learns why.
+  const rejected = user ? undefined : findRejection(db, name);
+  const ok = await Bun.password.verify(password, user?.passwordHash ?? rejected?.passwordHash ?? (await dummyHash));
+  if (rejected && ok) {
+    const why = rejected.message ? ` They wrote: “${rejected.message}”` : "";
+    throw new ValidationError({ username: `The moderators turned down this sign-up.${why}` });
+  }
   if (!user || !ok) {
     for (const key of keys) limiter.hit(key);
     throw new ValidationError({ password: "The username or password is wrong." });

@@ -1,7 +1,9 @@
 import { eq } from "drizzle-orm";
-import type { Db } from "../db/open.ts";
+import type { Db, DbOrTx } from "../db/open.ts";
 import { instanceSettings } from "../db/schema.ts";
+import { EMAIL_PATTERN, findLocalAccount } from "./accounts.ts";
 import { ValidationError } from "./errors.ts";
+import { isLanguageCode } from "./languages.ts";
 import { randomToken } from "./tokens.ts";
 
 export const registrationModes = ["closed", "approval", "invite", "open"] as const;
@@ -14,7 +16,23 @@ export interface InstanceSettings {
   maxPostLength: number;
   /** Authorized fetch: other servers must sign their requests to read actors and posts. */
   secureMode: boolean;
+  /** The instance's rules, shown numbered on /about. */
+  rules: string[];
+  /** A local username people can write to, and an email address; empty when not given. */
+  contactUsername: string;
+  contactEmail: string;
+  /** Plain text; empty means the built-in default policy (privacy) or none (terms). */
+  privacyPolicy: string;
+  termsOfService: string;
+  /** ISO 639-1 code given to new posts that name no language; empty for none. */
+  defaultLanguage: string;
+  /** Members (not only staff) may make invite links. */
+  membersMayInvite: boolean;
 }
+
+export const MAX_RULES = 50;
+export const MAX_RULE_LENGTH = 300;
+export const MAX_POLICY_LENGTH = 50_000;
 
 const defaults: InstanceSettings = {
   name: "Skein",
@@ -22,6 +40,13 @@ const defaults: InstanceSettings = {
   registrationMode: "approval",
   maxPostLength: 500,
   secureMode: false,
+  rules: [],
+  contactUsername: "",
+  contactEmail: "",
+  privacyPolicy: "",
+  termsOfService: "",
+  defaultLanguage: "",
+  membersMayInvite: false,
 };
 
 export function getSettings(db: Db): InstanceSettings {
@@ -39,7 +64,7 @@ export function getSettings(db: Db): InstanceSettings {
   return settings;
 }
 
-export function updateSettings(db: Db, patch: Partial<InstanceSettings>): void {
+export function updateSettings(db: DbOrTx, patch: Partial<InstanceSettings>): void {
   db.transaction((tx) => {
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) continue;
@@ -60,7 +85,7 @@ export function getInternal(db: Db, key: string): unknown {
     .get()?.value;
 }
 
-export function setInternal(db: Db, key: string, value: unknown): void {
+export function setInternal(db: DbOrTx, key: string, value: unknown): void {
   const k = `internal:${key}`;
   if (value === undefined) {
     db.delete(instanceSettings).where(eq(instanceSettings.key, k)).run();
@@ -81,7 +106,7 @@ export function instanceSecret(db: Db): string {
   return secret;
 }
 
-/** Checks and saves the settings the owner edits; problems are reported by field. */
+/** Checks and saves the settings the owner edits; problems are reported by field, nothing is saved then. */
 export function saveSettings(db: Db, input: InstanceSettings): void {
   const problems: Record<string, string> = {};
   const name = input.name.trim();
@@ -93,6 +118,23 @@ export function saveSettings(db: Db, input: InstanceSettings): void {
   if (!Number.isInteger(input.maxPostLength) || input.maxPostLength < 100 || input.maxPostLength > 10_000) {
     problems.max_post_length = "Choose a whole number from 100 to 10000.";
   }
+  const rules = input.rules.map((r) => r.trim()).filter((r) => r.length > 0);
+  const ruleProblem = checkRules(rules);
+  if (ruleProblem) problems.rules = ruleProblem;
+  const contactName = input.contactUsername.trim().replace(/^@/, "");
+  const contact = contactName ? findLocalAccount(db, contactName) : undefined;
+  if (contactName && !contact) problems.contact_username = `There is no member called @${contactName} here.`;
+  const contactEmail = input.contactEmail.trim();
+  if (contactEmail && (contactEmail.length > 254 || !EMAIL_PATTERN.test(contactEmail)))
+    problems.contact_email = "Enter an email address like admin@example.com.";
+  const privacyPolicy = input.privacyPolicy.trim();
+  const termsOfService = input.termsOfService.trim();
+  const tooLong = `Keep it under ${MAX_POLICY_LENGTH.toLocaleString("en")} characters.`;
+  if (privacyPolicy.length > MAX_POLICY_LENGTH) problems.privacy_policy = tooLong;
+  if (termsOfService.length > MAX_POLICY_LENGTH) problems.terms_of_service = tooLong;
+  const defaultLanguage = input.defaultLanguage.trim().toLowerCase();
+  if (defaultLanguage && !isLanguageCode(defaultLanguage))
+    problems.default_language = "Choose a language from the list (a two-letter ISO 639-1 code).";
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
   updateSettings(db, {
     name,
@@ -100,5 +142,19 @@ export function saveSettings(db: Db, input: InstanceSettings): void {
     registrationMode: input.registrationMode,
     maxPostLength: input.maxPostLength,
     secureMode: Boolean(input.secureMode),
+    rules,
+    contactUsername: contact?.username ?? "",
+    contactEmail,
+    privacyPolicy,
+    termsOfService,
+    defaultLanguage,
+    membersMayInvite: Boolean(input.membersMayInvite),
   });
+}
+
+function checkRules(rules: string[]): string | undefined {
+  if (rules.length > MAX_RULES) return `Keep to ${MAX_RULES} rules at most (there are ${rules.length}).`;
+  const long = rules.findIndex((r) => r.length > MAX_RULE_LENGTH);
+  if (long >= 0) return `Rule ${long + 1} is longer than ${MAX_RULE_LENGTH} characters; shorten it.`;
+  return undefined;
 }

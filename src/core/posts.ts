@@ -82,6 +82,8 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
 
   await resolveUnknownMentions(deps, status);
   const rendered = render(deps, status);
+  // A post that names no language gets the instance's default, when the owner set one.
+  const language = input.language?.slice(0, 10) || getSettings(db).defaultLanguage || null;
   const id = newId();
   const row = db.transaction((tx) => {
     const inserted = tx
@@ -94,7 +96,7 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
         spoilerText,
         sensitive: Boolean(input.sensitive) || spoilerText.length > 0,
         visibility,
-        language: input.language?.slice(0, 10) || null,
+        language,
         inReplyToId: parent?.id ?? null,
         inReplyToAccountId: parent?.accountId ?? null,
       })

@@ -1,12 +1,14 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, gte, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
-import { accounts, users } from "../db/schema.ts";
+import { accounts, auditLog, users } from "../db/schema.ts";
 import { createLocalUser, validateNewUser } from "./accounts.ts";
+import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
-import { getSettings } from "./instance.ts";
+import { getInternal, getSettings, setInternal, updateSettings } from "./instance.ts";
 import { countInviteUse, findUsableInvite } from "./invites.ts";
 import { RateLimiter } from "./rate-limit.ts";
+import { keepRejection } from "./rejections.ts";
 import { RateLimited } from "./auth.ts";
 
 /** Ten sign-up attempts an hour per IP address. */
@@ -63,18 +65,6 @@ export async function signUp(
   return { userId, pending };
 }
 
-/** A moderator lets a waiting sign-up in (the admin pages call this). */
-export function approveSignup(db: Db, userId: string): boolean {
-  return (
-    db
-      .update(users)
-      .set({ approvedAt: new Date() })
-      .where(and(eq(users.id, userId), isNull(users.approvedAt)))
-      .returning({ id: users.id })
-      .all().length > 0
-  );
-}
-
 /** Sign-ups waiting for a moderator, oldest first, with their reasons. */
 export function pendingSignups(db: Db) {
   return db
@@ -92,14 +82,85 @@ export function pendingSignups(db: Db) {
     .all();
 }
 
-/** A moderator turns a waiting sign-up away: the account is removed and the name freed. */
-export function rejectSignup(db: Db, userId: string): boolean {
-  const user = db
-    .select()
+export const MAX_DECISION_MESSAGE = 1000;
+
+/**
+ * A moderator lets a waiting sign-up in, or turns it away: then the account is removed (the
+ * name freed) and the message is kept for the person to read when they try to log in.
+ * Audited either way, with the message.
+ */
+export function decideSignup(
+  db: Db,
+  staffAccountId: string | null,
+  userId: string,
+  decision: "approve" | "reject",
+  message = "",
+): void {
+  const text = message.trim();
+  if (text.length > MAX_DECISION_MESSAGE)
+    throw new ValidationError({ message: `Keep it under ${MAX_DECISION_MESSAGE} characters.` });
+  db.transaction((tx) => {
+    const user = tx
+      .select({ id: users.id, accountId: users.accountId, email: users.email, passwordHash: users.passwordHash })
+      .from(users)
+      .where(and(eq(users.id, userId), isNull(users.approvedAt)))
+      .get();
+    if (!user) throw new CoreError("This sign-up was already handled.", 404);
+    if (decision === "approve") {
+      tx.update(users).set({ approvedAt: new Date() }).where(eq(users.id, user.id)).run();
+    } else {
+      const account = tx.select({ username: accounts.username }).from(accounts).where(eq(accounts.id, user.accountId)).get();
+      keepRejection(tx, { username: account?.username ?? "", email: user.email, passwordHash: user.passwordHash, message: text });
+      tx.delete(accounts).where(eq(accounts.id, user.accountId)).run();
+    }
+    audit(tx, { actorId: staffAccountId, action: `signup.${decision}`, targetType: "user", targetId: user.id, detail: text });
+  });
+}
+
+const WEEK_MS = 7 * 24 * 3600_000;
+const staffRoles = ["owner", "admin", "moderator"] as const;
+
+/**
+ * The week-without-moderator rule: when sign-ups are open, people joined in the last week and
+ * no moderator (or admin, or the owner) did anything the audit log records in that week, the
+ * mode falls back to approval, so a spam wave waits for a person. Audited as the system; the
+ * settings page says so. Returns whether it switched. Meant to run periodically (now: at start).
+ */
+export function applyRegistrationFallback(db: Db, now: Date): boolean {
+  if (getSettings(db).registrationMode !== "open") return false;
+  const since = new Date(now.getTime() - WEEK_MS);
+  const joined = db
+    .select({ id: users.id })
     .from(users)
-    .where(and(eq(users.id, userId), isNull(users.approvedAt)))
+    .where(and(gte(users.createdAt, since), eq(users.role, "user")))
     .get();
-  if (!user) return false;
-  db.delete(accounts).where(eq(accounts.id, user.accountId)).run();
+  if (!joined) return false;
+  const staffAction = db
+    .select({ id: auditLog.id })
+    .from(auditLog)
+    .innerJoin(users, eq(users.accountId, auditLog.actorId))
+    .where(and(gte(auditLog.createdAt, since), inArray(users.role, [...staffRoles])))
+    .get();
+  if (staffAction) return false;
+  db.transaction((tx) => {
+    updateSettings(tx, { registrationMode: "approval" });
+    setInternal(tx, "registrationFallbackAt", now.toISOString());
+    audit(tx, {
+      actorId: null,
+      action: "registrations.fallback",
+      targetType: "settings",
+      detail: "Sign-ups went from open to approval: no moderator acted for a week.",
+    });
+  });
   return true;
+}
+
+/** When the rule above last switched the mode, until an admin saves the settings again. */
+export function registrationFallbackAt(db: Db): Date | undefined {
+  const at = getInternal(db, "registrationFallbackAt");
+  return typeof at === "string" ? new Date(at) : undefined;
+}
+
+export function clearRegistrationFallback(db: Db): void {
+  setInternal(db, "registrationFallbackAt", undefined);
 }

@@ -4,6 +4,9 @@ import { FatalError } from "../fatal.ts";
 import * as schema from "./schema.ts";
 
 export type Db = BunSQLiteDatabase<typeof schema>;
+/** The handle inside `db.transaction(tx => …)`; helpers that write take either. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type DbOrTx = Db | Tx;
 
 export interface OpenDatabase {
   db: Db;

@@ -398,6 +398,23 @@ export const invites = sqliteTable("invites", {
   createdAt: createdAt(),
 });
 
+/**
+ * A sign-up a moderator turned away. The account is deleted (its name freed); this row, kept
+ * for 30 days, lets the person read the moderators' message when they try to log in.
+ */
+export const signupRejections = sqliteTable(
+  "signup_rejections",
+  {
+    id: text("id").primaryKey(),
+    username: text("username").notNull(),
+    email: text("email").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    message: text("message").notNull().default(""),
+    createdAt: createdAt(),
+  },
+  (t) => [index("signup_rejections_username_idx").on(sql`lower(${t.username})`)],
+);
+
 /** A submitted form or API call with an idempotency key, so a resend makes nothing twice. */
 export const idempotencyKeys = sqliteTable(
   "idempotency_keys",

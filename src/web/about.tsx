@@ -1,7 +1,9 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia } from "elysia";
 import { AboutPage } from "../../views/about.tsx";
-import { countLocalUsers, findOwner } from "../core/accounts.ts";
+import { PolicyPage } from "../../views/policy.tsx";
+import { countLocalUsers, findLocalAccount, findOwner } from "../core/accounts.ts";
+import { defaultPrivacyPolicy } from "../core/default-privacy-policy.ts";
 import { listDomainBlocks, publicDomain } from "../core/domain-blocks.ts";
 import { VERSION } from "../version.ts";
 import { getSettings } from "../core/instance.ts";
@@ -32,6 +34,12 @@ export function aboutRoutes({ db, baseUrl }: WebDeps, page: PagePlugin) {
             owner={findOwner(db)?.username ?? null}
             handleDomain={baseUrl.host}
             version={VERSION}
+            rules={settings.rules}
+            contact={{
+              // The contact account may have been deleted since it was chosen.
+              username: settings.contactUsername ? (findLocalAccount(db, settings.contactUsername)?.username ?? null) : null,
+              email: settings.contactEmail,
+            }}
             moderated={listDomainBlocks(db)
               .filter((b) => b.severity !== "noop")
               .map((b) => ({
@@ -39,6 +47,22 @@ export function aboutRoutes({ db, baseUrl }: WebDeps, page: PagePlugin) {
                 severity: b.severity === "suspend" ? "suspended" : "limited",
                 comment: b.publicComment,
               }))}
+          />
+        );
+      })
+      .get("/privacy-policy", ({ ctx }) => {
+        const text = getSettings(db).privacyPolicy;
+        return <PolicyPage ctx={ctx} title="Privacy policy" text={text || defaultPrivacyPolicy} />;
+      })
+      .get("/terms", ({ ctx }) => {
+        const text = getSettings(db).termsOfService;
+        return text ? (
+          <PolicyPage ctx={ctx} title="Terms of service" text={text} />
+        ) : (
+          <PolicyPage
+            ctx={ctx}
+            title="Terms of service"
+            text="This server has no terms of service of its own. The rules on the about page apply, and the privacy policy says what happens to your data."
           />
         );
       })

@@ -24,14 +24,16 @@ export function pagePlugin(deps: WebDeps) {
   return new Elysia({ name: "page" })
     .use(sessionPlugin({ db, secret: deps.secret, secure: deps.baseUrl.protocol === "https:" }))
     .derive({ as: "global" }, ({ viewer, csrf, request }) => {
+      const settings = getSettings(db);
       const ctx: PageContext = {
-        instanceName: getSettings(db).name,
+        instanceName: settings.name,
         viewer: viewer
           ? {
               username: viewer.account.username,
               displayName: viewer.account.displayName,
               avatarUrl: viewer.account.avatarUrl,
               role: viewer.user.role,
+              canInvite: viewer.user.role !== "user" || settings.membersMayInvite,
             }
           : null,
         csrf,

@@ -1,20 +1,72 @@
 /** @jsxImportSource @kitajs/html */
-import type { InstanceSettings } from "../../src/core/instance.ts";
+import { type InstanceSettings, MAX_RULE_LENGTH, MAX_RULES } from "../../src/core/instance.ts";
+import { languageChoices } from "../../src/core/languages.ts";
 import type { PageContext } from "../context.ts";
 import { CsrfField, Field, FormMessage } from "../form.tsx";
 import { Layout } from "../layout.tsx";
+import { longDate } from "../time.tsx";
 import { AdminTabs } from "./tabs.tsx";
+
+function Check({ name, label, checked, hint }: { name: string; label: string; checked: boolean; hint: string }) {
+  return (
+    <div class="check">
+      <input type="checkbox" id={name} name={name} value="1" checked={checked} aria-describedby={`${name}-hint`} />
+      <label for={name} safe>
+        {label}
+      </label>
+      <p class="hint" id={`${name}-hint`} safe>
+        {hint}
+      </p>
+    </div>
+  );
+}
+
+function LanguageSelect({ value, error }: { value: string; error?: string }) {
+  return (
+    <div class={error ? "field invalid" : "field"}>
+      <label for="default_language">Default language of posts</label>
+      <select
+        id="default_language"
+        name="default_language"
+        aria-describedby={error ? "default_language-hint default_language-error" : "default_language-hint"}
+        aria-invalid={error ? "true" : undefined}
+      >
+        <option value="" selected={value === ""}>
+          None
+        </option>
+        {languageChoices().map((l) => (
+          <option value={l.code} selected={value === l.code} safe>
+            {`${l.name} (${l.code})`}
+          </option>
+        ))}
+      </select>
+      <p class="hint" id="default_language-hint">
+        Given to new posts that do not say their language.
+      </p>
+      {error ? (
+        <p class="error" id="default_language-error" safe>
+          {error}
+        </p>
+      ) : (
+        ""
+      )}
+    </div>
+  );
+}
 
 export function InstanceSettingsPage({
   ctx,
   values,
   errors = {},
   saved,
+  fallbackAt,
 }: {
   ctx: PageContext;
   values: InstanceSettings;
   errors?: Record<string, string>;
   saved?: boolean;
+  /** When the week-without-moderator rule switched sign-ups to approval. */
+  fallbackAt?: Date;
 }) {
   const modes = [
     ["open", "Open: anyone can sign up"],
@@ -22,13 +74,25 @@ export function InstanceSettingsPage({
     ["invite", "Invite only"],
     ["closed", "Closed"],
   ] as const;
+  const failed = Object.keys(errors).length > 0;
   return (
     <Layout title="Instance settings" ctx={ctx}>
       <h1>Administration</h1>
       <AdminTabs ctx={ctx} />
+      {fallbackAt ? (
+        <p class="notice" role="status" safe>
+          {`On ${longDate(fallbackAt)}, sign-ups switched from open to approval: people had joined, but no moderator had acted for a week. Choose the mode again and save to dismiss this.`}
+        </p>
+      ) : (
+        ""
+      )}
       <form method="post" action="/admin/settings" class="card" novalidate>
         <CsrfField ctx={ctx} />
-        <FormMessage message={saved ? "Saved." : undefined} kind="success" />
+        <FormMessage
+          message={saved ? "Saved." : failed ? "Nothing was saved: fix the fields marked below." : undefined}
+          kind={saved ? "success" : "error"}
+        />
+        <h2>The instance</h2>
         <Field name="name" label="Instance name" value={values.name} maxlength={60} error={errors.name} />
         <Field
           name="description"
@@ -38,6 +102,34 @@ export function InstanceSettingsPage({
           value={values.description}
           error={errors.description}
         />
+        <Field
+          name="rules"
+          label="Rules"
+          required={false}
+          multiline
+          rows={6}
+          value={values.rules.join("\n")}
+          hint={`One rule per line: at most ${MAX_RULES} rules of up to ${MAX_RULE_LENGTH} characters. The about page numbers them.`}
+          error={errors.rules}
+        />
+        <h2>Contact</h2>
+        <Field
+          name="contact_username"
+          label="Contact account"
+          required={false}
+          value={values.contactUsername}
+          hint="The username of a member people can write to about this instance."
+          error={errors.contact_username}
+        />
+        <Field
+          name="contact_email"
+          label="Contact email"
+          type="email"
+          required={false}
+          value={values.contactEmail}
+          error={errors.contact_email}
+        />
+        <h2>Joining</h2>
         <div class="field">
           <label for="registration_mode">Who can join</label>
           <select id="registration_mode" name="registration_mode">
@@ -48,6 +140,13 @@ export function InstanceSettingsPage({
             ))}
           </select>
         </div>
+        <Check
+          name="members_may_invite"
+          label="Members may make invite links"
+          checked={values.membersMayInvite}
+          hint="Staff always can. An invite link lets its holder join at once, whatever the mode above."
+        />
+        <h2>Posts</h2>
         <Field
           name="max_post_length"
           label="Longest post, in characters"
@@ -55,20 +154,35 @@ export function InstanceSettingsPage({
           value={String(values.maxPostLength)}
           error={errors.max_post_length}
         />
-        <div class="check">
-          <input
-            type="checkbox"
-            id="secure_mode"
-            name="secure_mode"
-            value="1"
-            checked={values.secureMode}
-            aria-describedby="secure_mode-hint"
-          />
-          <label for="secure_mode">Secure mode (authorized fetch)</label>
-          <p class="hint" id="secure_mode-hint">
-            Other servers must sign their requests to read profiles and posts. Stricter; a few older servers then see nothing.
-          </p>
-        </div>
+        <LanguageSelect value={values.defaultLanguage} error={errors.default_language} />
+        <h2>Policies</h2>
+        <Field
+          name="privacy_policy"
+          label="Privacy policy"
+          required={false}
+          multiline
+          rows={8}
+          value={values.privacyPolicy}
+          hint="Plain text; an empty line starts a paragraph. Left empty, /privacy-policy shows Skein's default policy."
+          error={errors.privacy_policy}
+        />
+        <Field
+          name="terms_of_service"
+          label="Terms of service"
+          required={false}
+          multiline
+          rows={8}
+          value={values.termsOfService}
+          hint="Plain text, shown at /terms."
+          error={errors.terms_of_service}
+        />
+        <h2>Federation</h2>
+        <Check
+          name="secure_mode"
+          label="Secure mode (authorized fetch)"
+          checked={values.secureMode}
+          hint="Other servers must sign their requests to read profiles and posts. Stricter; a few older servers then see nothing."
+        />
         <button type="submit">Save settings</button>
       </form>
     </Layout>

@@ -5,7 +5,8 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
   const tabs = [
     ["/admin/reports", "Reports"],
     ["/admin/accounts", "Accounts"],
-    ["/admin/signups", "Sign-ups"],
+    ["/admin/registrations", "Registrations"],
+    ["/admin/invites", "Invites"],
     ["/admin/instances", "Instances"],
     ["/admin/domain-blocks", "Domain blocks"],
     ["/admin/settings", "Instance settings"],

@@ -25,3 +25,8 @@
   document.addEventListener("DOMContentLoaded", () => wire(document));
   document.addEventListener("htmx:after:swap", (e) => wire(e.target instanceof Element ? e.target : document));
 })();
+
+// An invite link's box selects its whole text when focused, ready to copy.
+document.addEventListener("focusin", (e) => {
+  if (e.target instanceof HTMLInputElement && e.target.classList.contains("invite-url")) e.target.select();
+});

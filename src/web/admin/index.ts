@@ -4,6 +4,8 @@ import { accountRoutes } from "./accounts.tsx";
 import { domainBlockRoutes } from "./domain-blocks.tsx";
 import { instanceRoutes } from "./instance.tsx";
 import { instancesRoutes } from "./instances.tsx";
+import { adminInviteRoutes } from "./invites.tsx";
+import { registrationRoutes } from "./registrations.tsx";
 import { reportRoutes } from "./reports.tsx";
 
 /** The administration pages, one module per area; each route checks the viewer's role itself. */
@@ -14,5 +16,7 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
     .use(accountRoutes(deps, page))
     .use(domainBlockRoutes(deps, page))
     .use(instancesRoutes(deps, page))
+    .use(registrationRoutes(deps, page))
+    .use(adminInviteRoutes(deps, page))
     .use(instanceRoutes(deps, page));
 }

@@ -5,14 +5,13 @@ import { loginFirst } from "../redirects.ts";
 import { requireRole } from "./guard.ts";
 import { AuditPage } from "../../../views/admin/audit.tsx";
 import { InstanceSettingsPage } from "../../../views/admin/settings.tsx";
-import { SignupsPage } from "../../../views/admin/signups.tsx";
 import { audit, listAudit } from "../../core/audit.ts";
-import { CoreError, ValidationError } from "../../core/errors.ts";
-import { getSettings, registrationModes, saveSettings } from "../../core/instance.ts";
-import { approveSignup, pendingSignups, rejectSignup } from "../../core/registrations.ts";
+import { ValidationError } from "../../core/errors.ts";
+import { getSettings, type InstanceSettings, MAX_POLICY_LENGTH, registrationModes, saveSettings } from "../../core/instance.ts";
+import { clearRegistrationFallback, registrationFallbackAt } from "../../core/registrations.ts";
 import { loadAccountViews } from "../../core/views.ts";
 
-/** The instance itself: settings, pending sign-ups and the audit log. */
+/** The instance itself: settings and the audit log. */
 export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
 
@@ -36,31 +35,19 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
       }));
       return <AuditPage ctx={ctx} entries={entries} />;
     })
-    .get("/admin/signups", ({ viewer, ctx, redirect, path }) => {
-      if (!viewer) return redirect(loginFirst(path), 303);
-      requireRole(viewer, "moderator", path);
-      return <SignupsPage ctx={ctx} pending={pendingSignups(db)} />;
-    })
-    .post(
-      "/admin/signups/:id/:decision",
-      ({ viewer, params, redirect, path }) => {
-        const staff = requireRole(viewer, "moderator", path);
-        const done = params.decision === "approve" ? approveSignup(db, params.id) : rejectSignup(db, params.id);
-        if (!done) throw new CoreError("This sign-up was already handled.", 404);
-        audit(db, { actorId: staff.account.id, action: `signup.${params.decision}`, targetType: "user", targetId: params.id });
-        return redirect("/admin/signups", 303);
-      },
-      {
-        params: t.Object({ id: t.String({ maxLength: 64 }), decision: t.UnionEnum(["approve", "reject"]) }),
-        body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })),
-      },
-    )
     .get(
       "/admin/settings",
       ({ viewer, ctx, query, redirect, path }) => {
         if (!viewer) return redirect(loginFirst(path), 303);
         requireRole(viewer, "admin", path);
-        return <InstanceSettingsPage ctx={ctx} values={getSettings(db)} saved={query.saved === "1"} />;
+        return (
+          <InstanceSettingsPage
+            ctx={ctx}
+            values={getSettings(db)}
+            saved={query.saved === "1"}
+            fallbackAt={registrationFallbackAt(db)}
+          />
+        );
       },
       { query: t.Object({ saved: t.Optional(t.String()) }) },
     )
@@ -68,20 +55,29 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
       "/admin/settings",
       ({ viewer, ctx, body, set, redirect, path }) => {
         const staff = requireRole(viewer, "admin", path);
-        const values = {
+        const values: InstanceSettings = {
           name: body.name,
           description: body.description ?? "",
           registrationMode: body.registration_mode,
           maxPostLength: Number(body.max_post_length),
           secureMode: body.secure_mode === "1",
+          rules: (body.rules ?? "").split(/\r?\n/),
+          contactUsername: body.contact_username ?? "",
+          contactEmail: body.contact_email ?? "",
+          privacyPolicy: body.privacy_policy ?? "",
+          termsOfService: body.terms_of_service ?? "",
+          defaultLanguage: body.default_language ?? "",
+          membersMayInvite: body.members_may_invite === "1",
         };
         try {
+          const before = getSettings(db);
           saveSettings(db, values);
+          clearRegistrationFallback(db); // an admin has now looked at the mode
           audit(db, {
             actorId: staff.account.id,
             action: "settings.update",
             targetType: "settings",
-            detail: JSON.stringify(values),
+            detail: changes(before, getSettings(db)),
           });
           return redirect("/admin/settings?saved=1", 303);
         } catch (error) {
@@ -98,7 +94,27 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
           registration_mode: t.UnionEnum(registrationModes),
           max_post_length: t.String({ maxLength: 10 }),
           secure_mode: t.Optional(t.String({ maxLength: 5 })),
+          // Generous limits: the core's checks give the message next to the field.
+          rules: t.Optional(t.String({ maxLength: 40_000 })),
+          contact_username: t.Optional(t.String({ maxLength: 200 })),
+          contact_email: t.Optional(t.String({ maxLength: 400 })),
+          privacy_policy: t.Optional(t.String({ maxLength: MAX_POLICY_LENGTH * 2 })),
+          terms_of_service: t.Optional(t.String({ maxLength: MAX_POLICY_LENGTH * 2 })),
+          default_language: t.Optional(t.String({ maxLength: 20 })),
+          members_may_invite: t.Optional(t.String({ maxLength: 5 })),
         }),
       },
     );
+}
+
+/** What a save changed, for the audit log: long texts as their length (the log keeps 2000 characters). */
+function changes(before: InstanceSettings, after: InstanceSettings): string {
+  const changed = Object.entries(after).filter(
+    ([key, value]) => JSON.stringify(value) !== JSON.stringify(before[key as keyof InstanceSettings]),
+  );
+  const shown = changed.map(([key, value]) => {
+    const text = JSON.stringify(value);
+    return [key, text.length > 200 ? `(${text.length} characters)` : value];
+  });
+  return JSON.stringify(Object.fromEntries(shown));
 }

@@ -1,0 +1,40 @@
+/** @jsxImportSource @kitajs/html */
+import { Elysia, t } from "elysia";
+import { RegistrationsPage } from "../../../views/admin/registrations.tsx";
+import { ValidationError } from "../../core/errors.ts";
+import { decideSignup, pendingSignups } from "../../core/registrations.ts";
+import type { PagePlugin, WebDeps } from "../context.ts";
+import { loginFirst } from "../redirects.ts";
+import { requireRole } from "./guard.ts";
+
+/** Sign-ups waiting for a moderator: approve, or reject with a message the person reads at login. */
+export function registrationRoutes(deps: WebDeps, page: PagePlugin) {
+  const { db } = deps;
+  return new Elysia({ name: "admin/registrations" })
+    .use(page)
+    .get("/admin/signups", ({ redirect }) => redirect("/admin/registrations", 301))
+    .get("/admin/registrations", ({ viewer, ctx, redirect, path }) => {
+      if (!viewer) return redirect(loginFirst(path), 303);
+      requireRole(viewer, "moderator", path);
+      return <RegistrationsPage ctx={ctx} pending={pendingSignups(db)} />;
+    })
+    .post(
+      "/admin/registrations/:id/:decision",
+      ({ viewer, ctx, params, body, set, redirect, path }) => {
+        const staff = requireRole(viewer, "moderator", path);
+        try {
+          decideSignup(db, staff.account.id, params.id, params.decision, body?.message ?? "");
+          return redirect("/admin/registrations", 303);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          const failed = { userId: params.id, message: body?.message ?? "", error: error.fields.message ?? error.message };
+          return <RegistrationsPage ctx={ctx} pending={pendingSignups(db)} failed={failed} />;
+        }
+      },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }), decision: t.UnionEnum(["approve", "reject"]) }),
+        body: t.Optional(t.Object({ _csrf: t.Optional(t.String()), message: t.Optional(t.String({ maxLength: 5000 })) })),
+      },
+    );
+}

@@ -1,0 +1,92 @@
+/** @jsxImportSource @kitajs/html */
+import type { PageContext } from "../context.ts";
+import { CsrfField } from "../form.tsx";
+import { Layout } from "../layout.tsx";
+import { longDate } from "../time.tsx";
+import { AdminTabs } from "./tabs.tsx";
+
+export interface PendingSignup {
+  userId: string;
+  username: string;
+  email: string;
+  reason: string | null;
+  createdAt: Date;
+}
+
+/** The sign-up whose decision was refused (its message too long), to show again with the problem. */
+export interface FailedDecision {
+  userId: string;
+  message: string;
+  error: string;
+}
+
+export function RegistrationsPage({
+  ctx,
+  pending,
+  failed,
+}: {
+  ctx: PageContext;
+  pending: PendingSignup[];
+  failed?: FailedDecision;
+}) {
+  return (
+    <Layout title="Registrations" ctx={ctx}>
+      <h1>Administration</h1>
+      <AdminTabs ctx={ctx} />
+      <h2>Waiting for approval</h2>
+      {pending.length === 0 ? <p class="empty">No one is waiting.</p> : ""}
+      <ul class="account-list">
+        {pending.map((p) => (
+          <Decision ctx={ctx} signup={p} failed={failed?.userId === p.userId ? failed : undefined} />
+        ))}
+      </ul>
+    </Layout>
+  );
+}
+
+/** One waiting sign-up: its reason, an optional message, and the two decisions (one form, two buttons). */
+function Decision({ ctx, signup, failed }: { ctx: PageContext; signup: PendingSignup; failed?: FailedDecision }) {
+  const id = `message-${signup.userId}`;
+  return (
+    <li class="signup">
+      <form method="post" action={`/admin/registrations/${signup.userId}/approve`} class="grow">
+        <CsrfField ctx={ctx} />
+        <p>
+          <strong safe>{`@${signup.username}`}</strong>{" "}
+          <span class="muted" safe>{`${signup.email} · ${longDate(signup.createdAt)}`}</span>
+        </p>
+        <p safe>{signup.reason ?? "(no reason given)"}</p>
+        <div class={failed ? "field invalid" : "field"}>
+          <label for={id}>Message to the person (optional)</label>
+          <textarea
+            id={id}
+            name="message"
+            rows="2"
+            maxlength="1000"
+            aria-describedby={failed ? `${id}-hint ${id}-error` : `${id}-hint`}
+            aria-invalid={failed ? "true" : undefined}
+            safe
+          >
+            {failed?.message ?? ""}
+          </textarea>
+          <p class="hint" id={`${id}-hint`}>
+            If you reject the sign-up, they read this when they try to log in.
+          </p>
+          {failed ? (
+            <p class="error" id={`${id}-error`} safe>
+              {failed.error}
+            </p>
+          ) : (
+            ""
+          )}
+        </div>
+        <div class="actions">
+          <button type="submit">Approve</button>
+          <button type="submit" class="secondary danger" formaction={`/admin/registrations/${signup.userId}/reject`}>
+            Reject
+          </button>
+        </div>
+      </form>
+    </li>
+  );
+}
