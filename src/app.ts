@@ -7,11 +7,14 @@ import type { Config } from "./config.ts";
 import type { CoreDeps } from "./core/deps.ts";
 import { newLoginLimiter, RateLimited } from "./core/auth.ts";
 import { newSignupLimiter } from "./core/registrations.ts";
-import { CoreError } from "./core/errors.ts";
+import { CoreError, ValidationError } from "./core/errors.ts";
 import { getSettings } from "./core/instance.ts";
 import { federationPlugin } from "./federation/mount.ts";
 import { createResolver } from "./federation/resolver.ts";
 import type { MediaStore } from "./media/store.ts";
+import { apiRoutes } from "./api/index.ts";
+import { RateLimiter } from "./core/rate-limit.ts";
+import { oauthRoutes } from "./web/oauth.tsx";
 import { assetRoutes } from "./web/assets.ts";
 import { adminRoutes } from "./web/admin/index.ts";
 import { migrationRoutes } from "./web/migration.tsx";
@@ -45,7 +48,8 @@ const logger = getLogger(["skein", "http"]);
 /** The whole HTTP surface: Fedify's routes first, then web pages (and later API and admin). */
 export function createApp(deps: AppDeps) {
   const { config } = deps;
-  const limits = { login: newLoginLimiter(), signup: newSignupLimiter() };
+  // The API allows 300 calls per 5 minutes per token (or address), as Mastodon does.
+  const limits = { login: newLoginLimiter(), signup: newSignupLimiter(), api: new RateLimiter(300, 5 * 60_000) };
   const resolver = createResolver(deps.federation, deps);
   const web: WebDeps = {
     db: deps.db,
@@ -60,7 +64,8 @@ export function createApp(deps: AppDeps) {
   return new Elysia()
     .use(securityPlugin)
     .onError(({ code, error, request, set }) => {
-      if (code !== "NOT_FOUND" && code !== "VALIDATION" && code !== "PARSE" && !(error instanceof CoreError)) {
+      const expected = error instanceof CoreError || error instanceof ValidationError;
+      if (code !== "NOT_FOUND" && code !== "VALIDATION" && code !== "PARSE" && !expected) {
         logger.error("{method} {url} failed: {error}", { method: request.method, url: request.url, error });
       }
       const response = errorResponse(code, error, request, set.headers, () => getSettings(deps.db).name);
@@ -71,7 +76,9 @@ export function createApp(deps: AppDeps) {
     .use(html({ contentType: "text/html; charset=utf-8" }))
     .use(assetRoutes)
     .use(healthRoutes(deps.sqlite))
+    .use(apiRoutes({ ...web, apiLimiter: limits.api }))
     .use(page)
+    .use(oauthRoutes(web, page))
     .use(aboutRoutes(web, page))
     .use(timelineRoutes(web, page))
     .use(statusRoutes(web, page))

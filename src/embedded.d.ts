@@ -15,3 +15,7 @@ declare module "*/assets/app.js" {
   const content: string;
   export default content;
 }
+declare module "*.png" {
+  const path: string;
+  export default path;
+}

@@ -1,12 +1,10 @@
 import { and, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
-import type { Db } from "../db/open.ts";
+import type { Db, Tx } from "../db/open.ts";
 import { accounts, actorKeys, deletedAccounts, follows, posts } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
 
 /** How long a suspension stays reversible before the account is deleted for good (as Mastodon). */
 export const SUSPENSION_GRACE_MS = 30 * 24 * 3600_000;
-
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 /** Removes an account row and, with it (by cascade), everything it made; the search index too. */
 export function removeAccountRows(tx: Tx | Db, accountId: string): void {

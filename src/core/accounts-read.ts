@@ -1,6 +1,6 @@
 import { and, count, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
-import { accounts, follows, posts } from "../db/schema.ts";
+import { accounts, blocks, follows, mutes, posts } from "../db/schema.ts";
 
 export type AccountRow = typeof accounts.$inferSelect;
 
@@ -70,6 +70,38 @@ export function followRequests(db: Db, accountId: string) {
     .innerJoin(accounts, eq(accounts.id, follows.followerId))
     .where(and(eq(follows.followingId, accountId), eq(follows.state, "pending")))
     .orderBy(desc(follows.id))
+    .all()
+    .map((r) => r.account);
+}
+
+/** Accounts a member blocks or mutes, newest first; the cursor is the block's (or mute's) id. */
+export function blockedOrMuted(db: Db, accountId: string, kind: "blocks" | "mutes", maxId?: string, limit = 40) {
+  const table = kind === "blocks" ? blocks : mutes;
+  const rows = db
+    .select({ id: table.id, account: accounts })
+    .from(table)
+    .innerJoin(accounts, eq(accounts.id, table.targetAccountId))
+    .where(and(eq(table.accountId, accountId), maxId ? lt(table.id, maxId) : undefined))
+    .orderBy(desc(table.id))
+    .limit(limit)
+    .all();
+  return { accounts: rows.map((r) => r.account), ids: rows.map((r) => r.id) };
+}
+
+/** Of the accounts the viewer follows, those who also follow each target ("followed by … you know"). */
+export function familiarFollowers(db: Db, viewerId: string, targetId: string, limit = 5): AccountRow[] {
+  return db
+    .select({ account: accounts })
+    .from(follows)
+    .innerJoin(accounts, eq(accounts.id, follows.followerId))
+    .where(
+      and(
+        eq(follows.followingId, targetId),
+        eq(follows.state, "accepted"),
+        sql`${follows.followerId} IN (SELECT following_id FROM follows WHERE follower_id = ${viewerId} AND state = 'accepted')`,
+      ),
+    )
+    .limit(limit)
     .all()
     .map((r) => r.account);
 }

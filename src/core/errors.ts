@@ -14,7 +14,7 @@ export class ValidationError extends Error {
 export class CoreError extends Error {
   constructor(
     message: string,
-    readonly status: 400 | 403 | 404 | 409 | 410 | 429,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 422 | 429,
   ) {
     super(message);
     this.name = "CoreError";

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, lt, notInArray, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { blocks, mutes, type NotificationType, notifications, users } from "../db/schema.ts";
@@ -61,25 +61,45 @@ export function withdrawNotification(
     .run();
 }
 
-/** A member's notifications, newest first, paged by id. */
+/** A member's notifications, newest first, paged by id (minId: the page right after it). */
 export function listNotifications(
   db: Db,
   accountId: string,
-  options: { maxId?: string; limit?: number; types?: NotificationType[] } = {},
+  options: {
+    maxId?: string;
+    sinceId?: string;
+    minId?: string;
+    limit?: number;
+    types?: NotificationType[];
+    excludeTypes?: NotificationType[];
+  } = {},
 ) {
-  return db
+  const rows = db
     .select()
     .from(notifications)
     .where(
       and(
         eq(notifications.accountId, accountId),
         options.maxId ? lt(notifications.id, options.maxId) : undefined,
+        options.sinceId ? gt(notifications.id, options.sinceId) : undefined,
+        options.minId ? gt(notifications.id, options.minId) : undefined,
         options.types && options.types.length > 0 ? inArray(notifications.type, options.types) : undefined,
+        options.excludeTypes && options.excludeTypes.length > 0
+          ? notInArray(notifications.type, options.excludeTypes)
+          : undefined,
       ),
     )
-    .orderBy(desc(notifications.id))
+    .orderBy(options.minId ? asc(notifications.id) : desc(notifications.id))
     .limit(Math.min(options.limit ?? 20, 80))
     .all();
+  return options.minId ? rows.reverse() : rows;
+}
+
+/** One notification of a member's, dismissed; or all of them. */
+export function dismissNotifications(db: Db, accountId: string, notificationId?: string): void {
+  db.delete(notifications)
+    .where(and(eq(notifications.accountId, accountId), notificationId ? eq(notifications.id, notificationId) : undefined))
+    .run();
 }
 
 /** Marks everything up to the given notification as seen (the unread badge counts from there). */

@@ -1,6 +1,6 @@
 /**
  * Counts failures per key in a sliding window, in memory (one process serves an instance).
- * Used for logins and sign-ups per IP and per account.
+ * Used for logins and sign-ups per IP and per account, and for API calls per token.
  */
 export class RateLimiter {
   readonly #hits = new Map<string, number[]>();
@@ -15,6 +15,11 @@ export class RateLimiter {
     const hits = this.#recent(key, now);
     if (hits.length < this.limit) return 0;
     return (hits[0] as number) + this.windowMs - now;
+  }
+
+  /** How many hits the key has in the window now. */
+  count(key: string, now = Date.now()): number {
+    return this.#recent(key, now).length;
   }
 
   hit(key: string, now = Date.now()): void {

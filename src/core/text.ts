@@ -312,3 +312,11 @@ const HTML_ESCAPES: Record<string, string> = {
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
 }
+
+/** A local member's plain text (bio, profile field) with mentions, hashtags and links made into links. */
+export function linkedText(text: string, base: URL): string {
+  return renderText(text, {
+    mention: (m) => new URL(`/@${m.domain ? `${m.username}@${m.domain}` : m.username}`, base).href,
+    hashtag: (name) => new URL(`/tags/${encodeURIComponent(name.toLowerCase())}`, base).href,
+  });
+}

@@ -1,4 +1,4 @@
-import { and, desc, eq, exists, gt, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, exists, gt, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { accounts, bookmarks, favourites, follows, mediaAttachments, posts, postTags, tags } from "../db/schema.ts";
 import { normalizeHashtag } from "./text.ts";
@@ -9,8 +9,10 @@ export interface PageQuery {
   limit?: number;
   /** Older than this id. */
   maxId?: string;
-  /** Newer than this id. */
+  /** Newer than this id (the newest page). */
   sinceId?: string;
+  /** Newer than this id, the page right after it (catching up from a point). */
+  minId?: string;
 }
 
 export const DEFAULT_LIMIT = 20;
@@ -21,18 +23,24 @@ function limitOf(page: PageQuery): number {
 }
 
 function cursor(page: PageQuery): SQL | undefined {
-  return and(page.maxId ? lt(posts.id, page.maxId) : undefined, page.sinceId ? gt(posts.id, page.sinceId) : undefined);
+  return and(
+    page.maxId ? lt(posts.id, page.maxId) : undefined,
+    page.sinceId ? gt(posts.id, page.sinceId) : undefined,
+    page.minId ? gt(posts.id, page.minId) : undefined,
+  );
 }
 
+/** A page of post ids, newest first; with minId, the oldest ones after it (still given newest first). */
 function ids(db: Db, where: SQL | undefined, page: PageQuery): string[] {
-  return db
+  const rows = db
     .select({ id: posts.id })
     .from(posts)
     .where(and(where, cursor(page)))
-    .orderBy(desc(posts.id))
+    .orderBy(page.minId ? asc(posts.id) : desc(posts.id))
     .limit(limitOf(page))
     .all()
     .map((r) => r.id);
+  return page.minId ? rows.reverse() : rows;
 }
 
 const followedBy = (viewerId: string) =>
@@ -56,6 +64,8 @@ const HOME_WINDOW = 4000;
 export function homeTimeline(db: Db, viewerId: string, page: PageQuery = {}): string[] {
   const limit = limitOf(page);
   const filters = and(visibleTo(viewerId), notSilencedBy(viewerId), boostsWanted(viewerId));
+  // Catching up from a point reads forward from it through the index: no window needed.
+  if (page.minId) return ids(db, and(or(eq(posts.accountId, viewerId), followedBy(viewerId)), filters), page);
   const floor = db
     .select({ id: posts.id })
     .from(posts)

@@ -216,7 +216,7 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
   });
 }
 
-function mediaView(row: typeof mediaAttachments.$inferSelect): MediaView {
+export function mediaView(row: typeof mediaAttachments.$inferSelect): MediaView {
   const url = row.path ? `/media/${row.path}` : (row.remoteUrl ?? "");
   return {
     id: row.id,

@@ -528,3 +528,49 @@ export const domainBlocks = sqliteTable("domain_blocks", {
   obfuscate: integer("obfuscate", { mode: "boolean" }).notNull().default(false),
   createdAt: createdAt(),
 });
+
+/** OAuth 2 client applications registered through POST /api/v1/apps (Mastodon apps, bots). */
+export const oauthApps = sqliteTable("oauth_apps", {
+  id: text("id").primaryKey(), // UUIDv7
+  clientId: text("client_id").notNull().unique(),
+  clientSecretHash: text("client_secret_hash").notNull(), // sha256 hex of the secret given once
+  name: text("name").notNull(),
+  website: text("website"),
+  redirectUris: text("redirect_uris", { mode: "json" }).$type<string[]>().notNull(),
+  scopes: text("scopes").notNull(), // space-separated, as registered
+  createdAt: createdAt(),
+});
+
+/** Authorization codes: single use, short-lived, bound to a redirect URI and a PKCE challenge. */
+export const oauthCodes = sqliteTable("oauth_codes", {
+  codeHash: text("code_hash").primaryKey(),
+  appId: text("app_id")
+    .notNull()
+    .references(() => oauthApps.id, { onDelete: "cascade" }),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  redirectUri: text("redirect_uri").notNull(),
+  scopes: text("scopes").notNull(),
+  codeChallenge: text("code_challenge"),
+  expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  usedAt: integer("used_at", { mode: "timestamp_ms" }),
+});
+
+/** Access tokens (stored hashed). A token without a user is an app's own (client_credentials). */
+export const oauthTokens = sqliteTable(
+  "oauth_tokens",
+  {
+    id: text("id").primaryKey(), // UUIDv7
+    tokenHash: text("token_hash").notNull().unique(),
+    appId: text("app_id")
+      .notNull()
+      .references(() => oauthApps.id, { onDelete: "cascade" }),
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    scopes: text("scopes").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("oauth_tokens_user_idx").on(t.userId)],
+);

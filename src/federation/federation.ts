@@ -18,7 +18,7 @@ import { findAccountByUri } from "../core/remote.ts";
 import { markInboxGone, recordDeliveryFailure, recordDeliverySuccess } from "../core/delivery.ts";
 import { instanceStats } from "../core/stats.ts";
 import { loadPostViews } from "../core/views.ts";
-import { renderText } from "../core/text.ts";
+import { linkedText } from "../core/text.ts";
 import type { Config } from "../config.ts";
 import { accounts, follows, mentions, posts } from "../db/schema.ts";
 import { VERSION } from "../version.ts";
@@ -105,11 +105,7 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
       if (!account) return wasDeleted(db, identifier) ? new Tombstone({ id: ctx.getActorUri(identifier) }) : null;
       const keys = await ctx.getActorKeyPairs(identifier);
       const profileUrl = ctx.getActorUri(identifier);
-      const link = (text: string) =>
-        renderText(text, {
-          mention: (m) => new URL(`/@${m.domain ? `${m.username}@${m.domain}` : m.username}`, config.url).href,
-          hashtag: (n) => new URL(`/tags/${encodeURIComponent(n.toLowerCase())}`, config.url).href,
-        });
+      const link = (text: string) => linkedText(text, config.url);
       const values = {
         id: profileUrl,
         preferredUsername: account.username,

@@ -4,6 +4,8 @@ import htmxPackage from "htmx.org/package.json" with { type: "json" };
 import appJs from "../../views/assets/app.js" with { type: "text" };
 import iconSvg from "../../views/assets/icon.svg" with { type: "text" };
 import styleCss from "../../views/assets/style.css" with { type: "text" };
+import avatarPng from "../../views/assets/avatar-missing.png" with { type: "file" };
+import headerPng from "../../views/assets/header-missing.png" with { type: "file" };
 
 // Asset paths carry a version, so browsers may cache them for a year without going stale.
 const styleHash = Bun.hash(styleCss).toString(36);
@@ -12,6 +14,9 @@ export const assetPaths = {
   style: `/assets/style-${styleHash}.css`,
   icon: `/assets/icon-${Bun.hash(iconSvg).toString(36)}.svg`,
   app: `/assets/app-${Bun.hash(appJs).toString(36)}.js`,
+  // What API clients show for an account without a picture (they expect an image URL).
+  avatarMissing: "/assets/avatar-missing.png",
+  headerMissing: "/assets/header-missing.png",
 };
 
 const immutable = "public, max-age=31536000, immutable";
@@ -44,4 +49,6 @@ export const assetRoutes = new Elysia({ name: "assets" })
       new Response(iconSvg, {
         headers: { "content-type": "image/svg+xml", "cache-control": immutable },
       }),
-  );
+  )
+  .get(assetPaths.avatarMissing, () => new Response(Bun.file(avatarPng), { headers: { "content-type": "image/png" } }))
+  .get(assetPaths.headerMissing, () => new Response(Bun.file(headerPng), { headers: { "content-type": "image/png" } }));

@@ -1,6 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import { ErrorCard, ErrorPage } from "../../views/errors.tsx";
-import { CoreError } from "../core/errors.ts";
+import { CoreError, ValidationError } from "../core/errors.ts";
 import { bareContext } from "./context.ts";
 import { CsrfError } from "./session.ts";
 
@@ -24,11 +24,13 @@ export function errorResponse(
   const [status, title, message] =
     error instanceof CoreError
       ? [error.status, titles[error.status] ?? "Not possible", error.message]
-      : (statuses[String(code)] ?? internal);
+      : error instanceof ValidationError
+        ? [422, "Not possible", `Validation failed: ${error.message}`]
+        : (statuses[String(code)] ?? internal);
   const path = new URL(request.url).pathname;
   const wantsJson =
     path.startsWith("/api/") ||
-    path.startsWith("/oauth/") ||
+    (path.startsWith("/oauth/") && path !== "/oauth/authorize") ||
     path.startsWith("/.well-known/") ||
     !(request.headers.get("accept") ?? "text/html").includes("text/html");
   const init = { status, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])) };

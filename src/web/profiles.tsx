@@ -6,7 +6,7 @@ import { wasDeleted } from "../core/account-deletion.ts";
 import { accountCounts, findAccountByAcct, followList, followRequests } from "../core/accounts-read.ts";
 import { CoreError } from "../core/errors.ts";
 import * as follows from "../core/follows.ts";
-import { renderText } from "../core/text.ts";
+import { linkedText } from "../core/text.ts";
 import { accounts } from "../db/schema.ts";
 import { accountTimeline, listedOnlyPublic, pinnedPosts, type ProfileTab } from "../core/timelines.ts";
 import { accountView, loadPostViews } from "../core/views.ts";
@@ -29,14 +29,6 @@ const accountActions = {
   reject: follows.rejectFollowRequest,
 };
 const accountActionNames = ["follow", "unfollow", "block", "unblock", "mute", "unmute", "authorize", "reject"] as const;
-
-/** Plain text with mentions, hashtags and links made into links (bios and profile fields). */
-export function linkedText(text: string, base: URL): string {
-  return renderText(text, {
-    mention: (m) => new URL(`/@${m.domain ? `${m.username}@${m.domain}` : m.username}`, base).href,
-    hashtag: (name) => new URL(`/tags/${encodeURIComponent(name.toLowerCase())}`, base).href,
-  });
-}
 
 export function profileRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;

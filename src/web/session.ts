@@ -57,9 +57,10 @@ export function sessionCookie(token: string, secure: boolean) {
 }
 
 // The Mastodon API authenticates with bearer tokens, not cookies, so CSRF does not apply there.
+/** Calls authenticated by a bearer token, never by the cookie. The consent form is a page: it needs the token. */
 function isApiRequest(request: Request): boolean {
   const path = new URL(request.url).pathname;
-  return path.startsWith("/api/") || path.startsWith("/oauth/");
+  return path.startsWith("/api/") || (path.startsWith("/oauth/") && path !== "/oauth/authorize");
 }
 
 function fieldOf(body: unknown, name: string): string | undefined {

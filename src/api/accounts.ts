@@ -1,0 +1,355 @@
+import { and, eq } from "drizzle-orm";
+import { Elysia, t } from "elysia";
+import { blockedOrMuted, familiarFollowers, findAccountByAcct, followList, followRequests } from "../core/accounts-read.ts";
+import { CoreError } from "../core/errors.ts";
+import * as follows from "../core/follows.ts";
+import { updateProfile } from "../core/profile.ts";
+import { searchAccounts } from "../core/search.ts";
+import { accountTimeline, pinnedPosts, savedPosts } from "../core/timelines.ts";
+import { loadPostViews } from "../core/views.ts";
+import { accounts, follows as followsTable, users, visibilities } from "../db/schema.ts";
+import type { ApiDeps, ApiMember, ApiPlugin } from "./context.ts";
+import { accountEntities, type ApiAccount, credentialAccount, relationshipEntity, statusEntities } from "./entities.ts";
+import { flag, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
+
+const id = t.Object({ id: t.String({ maxLength: 64 }) });
+
+/** `fields_attributes` as forms send it (`fields_attributes[0][name]`) or as JSON (array or object). */
+function fieldsFrom(body: Record<string, unknown>): { name: string; value: string }[] | undefined {
+  const nested = body.fields_attributes;
+  if (nested && typeof nested === "object") {
+    return Object.values(nested as Record<string, { name?: unknown; value?: unknown }>).map((f) => ({
+      name: typeof f?.name === "string" ? f.name : "",
+      value: typeof f?.value === "string" ? f.value : "",
+    }));
+  }
+  const flat = Object.keys(body).filter((k) => /^fields_attributes\[\d+\]\[(name|value)\]$/.test(k));
+  if (flat.length === 0) return undefined;
+  const byIndex = new Map<string, { name: string; value: string }>();
+  for (const key of flat) {
+    const [, index = "0", part] = /^fields_attributes\[(\d+)\]\[(name|value)\]$/.exec(key) ?? [];
+    const field = byIndex.get(index) ?? { name: "", value: "" };
+    field[part as "name" | "value"] = String(body[key] ?? "");
+    byIndex.set(index, field);
+  }
+  return [...byIndex.entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([, f]) => f);
+}
+
+const asBytes = async (file: unknown) =>
+  file instanceof Blob && file.size > 0 ? new Uint8Array(await file.arrayBuffer()) : undefined;
+
+/** Accounts: one's own, others', their posts and relations, and the lists of follows, blocks and mutes. */
+export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
+  const { db, baseUrl } = deps;
+  const one = (accountId: string): ApiAccount => {
+    const row = db.select().from(accounts).where(eq(accounts.id, accountId)).get();
+    const entity = row && !row.suspendedAt ? accountEntities(db, baseUrl, [accountId]).get(accountId) : undefined;
+    if (!entity) throw new CoreError("Record not found", 404);
+    return entity;
+  };
+  const many = (ids: string[]) => {
+    const entities = accountEntities(db, baseUrl, ids);
+    return ids.flatMap((i) => entities.get(i) ?? []);
+  };
+  const me = (m: ApiMember) => credentialAccount(db, baseUrl, m, followRequests(db, m.account.id).length);
+  const relationship = (viewerId: string, targetId: string) => {
+    const follow = db
+      .select()
+      .from(followsTable)
+      .where(and(eq(followsTable.followerId, viewerId), eq(followsTable.followingId, targetId)))
+      .get();
+    return relationshipEntity(targetId, follows.relationship(db, viewerId, targetId), follow);
+  };
+  /** A follow, block or mute: the target must exist; the answer is the relationship after it. */
+  const relate =
+    (act: (m: ApiMember, targetId: string, body: Record<string, unknown> | undefined) => void, scope: string) =>
+    ({ member, params, body }: { member: (s: string) => ApiMember; params: { id: string }; body?: unknown }) => {
+      const m = member(scope);
+      one(params.id);
+      act(m, params.id, (body ?? undefined) as Record<string, unknown> | undefined);
+      return relationship(m.account.id, params.id);
+    };
+  const paged = <T>(request: Request, set: { headers: Record<string, string | number> }, items: T[], ids: string[]) => {
+    const link = linkHeader(request.url, ids);
+    if (link) set.headers.link = link;
+    return items;
+  };
+
+  return new Elysia({ name: "api-accounts" })
+    .use(api)
+    .get("/api/v1/accounts/verify_credentials", ({ token, member }) => {
+      // The `profile` scope allows this call only.
+      return me(member(token?.scopes.includes("profile") ? "profile" : "read:accounts"));
+    })
+    .patch(
+      "/api/v1/accounts/update_credentials",
+      async ({ member, body }) => {
+        const m = member("write:accounts");
+        const b = body as Record<string, unknown>;
+        const current = m.account;
+        const source = (b.source ?? {}) as Record<string, unknown>;
+        const privacy = (b["source[privacy]"] ?? source.privacy) as string | undefined;
+        await updateProfile(deps, current.id, {
+          displayName: typeof b.display_name === "string" ? b.display_name : current.displayName,
+          note: typeof b.note === "string" ? b.note : current.note,
+          fields: fieldsFrom(b) ?? current.fields,
+          locked: flag(b.locked) ?? current.locked,
+          bot: flag(b.bot) ?? current.bot,
+          hideCollections: flag(b.hide_collections) ?? current.hideCollections,
+          discoverable: flag(b.discoverable) ?? current.discoverable,
+          defaultVisibility: visibilities.find((v) => v === privacy) ?? m.user.defaultVisibility,
+          avatar: await asBytes(b.avatar),
+          header: await asBytes(b.header),
+        });
+        const refreshed = db.select().from(accounts).where(eq(accounts.id, current.id)).get() ?? current;
+        const user = db.select().from(users).where(eq(users.id, m.user.id)).get() ?? m.user;
+        return me({ ...m, account: refreshed, user });
+      },
+      {
+        body: t.Object(
+          {
+            display_name: t.Optional(t.String({ maxLength: 200 })),
+            note: t.Optional(t.String({ maxLength: 2000 })),
+            avatar: t.Optional(t.Union([t.File(), t.String({ maxLength: 0 })])),
+            header: t.Optional(t.Union([t.File(), t.String({ maxLength: 0 })])),
+            locked: tFlag,
+            bot: tFlag,
+            discoverable: tFlag,
+            hide_collections: tFlag,
+            indexable: tFlag,
+          },
+          // fields_attributes[…] and source[…] arrive under many shapes; fieldsFrom reads them.
+          { additionalProperties: true, maxProperties: 40 },
+        ),
+      },
+    )
+    .get(
+      "/api/v1/accounts/relationships",
+      ({ member, query }) => {
+        const m = member("read:follows");
+        return list(query, "id")
+          .slice(0, 80)
+          .flatMap((targetId) => {
+            const exists = db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, targetId)).get();
+            return exists ? [relationship(m.account.id, targetId)] : [];
+          });
+      },
+      { query: t.Object({ id: tList(80), "id[]": tList(80), with_suspended: tFlag }) },
+    )
+    .get(
+      "/api/v1/accounts/familiar_followers",
+      ({ member, query }) => {
+        const m = member("read:follows");
+        return list(query, "id")
+          .slice(0, 40)
+          .map((targetId) => ({
+            id: targetId,
+            accounts: many(familiarFollowers(db, m.account.id, targetId).map((a) => a.id)),
+          }));
+      },
+      { query: t.Object({ id: tList(40), "id[]": tList(40) }) },
+    )
+    .get(
+      "/api/v1/accounts/lookup",
+      ({ query }) => {
+        const row = findAccountByAcct(db, query.acct.replace(/^@/, ""), baseUrl.host);
+        if (!row) throw new CoreError("Record not found", 404);
+        return one(row.id);
+      },
+      { query: t.Object({ acct: t.String({ maxLength: 400 }) }) },
+    )
+    .get(
+      "/api/v1/accounts/search",
+      async ({ member, query }) => {
+        const m = member("read:accounts");
+        const limit = limitOf(query, 40, 80);
+        if (flag(query.resolve) && query.q.includes("@")) await deps.resolver.resolveAccount(query.q);
+        const rows = searchAccounts(db, query.q, limit).filter((a) => !a.suspendedAt);
+        const followed = flag(query.following)
+          ? rows.filter((a) => follows.relationship(db, m.account.id, a.id).following)
+          : rows;
+        return many(followed.map((a) => a.id));
+      },
+      {
+        query: t.Object({
+          q: t.String({ maxLength: 400 }),
+          limit: paging.limit,
+          resolve: tFlag,
+          following: tFlag,
+          offset: t.Optional(t.Numeric()),
+        }),
+      },
+    )
+    .get("/api/v1/accounts/:id", ({ params }) => one(params.id), { params: id })
+    .get(
+      "/api/v1/accounts/:id/statuses",
+      ({ params, query, token, authorized, request, set }) => {
+        if (token) authorized("read:statuses");
+        one(params.id);
+        const viewerId = token?.account?.id ?? null;
+        const limit = limitOf(query, 20, 40);
+        const page = { maxId: query.max_id, sinceId: query.since_id, minId: query.min_id, limit };
+        let ids: string[];
+        if (flag(query.pinned)) ids = query.max_id ? [] : pinnedPosts(db, viewerId, params.id);
+        else {
+          const tab = flag(query.only_media) ? "media" : flag(query.exclude_replies) ? "posts" : "replies";
+          ids = accountTimeline(db, viewerId, params.id, tab, page);
+        }
+        let views = loadPostViews(db, baseUrl, ids, viewerId);
+        if (flag(query.exclude_reblogs)) views = views.filter((v) => !v.reblog);
+        if (query.tagged) views = views.filter((v) => v.tags.includes((query.tagged ?? "").toLowerCase()));
+        return paged(request, set, statusEntities(db, baseUrl, views), ids);
+      },
+      {
+        params: id,
+        query: t.Object({
+          ...paging,
+          pinned: tFlag,
+          only_media: tFlag,
+          exclude_replies: tFlag,
+          exclude_reblogs: tFlag,
+          tagged: t.Optional(t.String({ maxLength: 100 })),
+        }),
+      },
+    )
+    .get(
+      "/api/v1/accounts/:id/followers",
+      ({ params, query, request, set }) => followPage(params.id, "followers", query, request, set),
+      { params: id, query: t.Object(paging) },
+    )
+    .get(
+      "/api/v1/accounts/:id/following",
+      ({ params, query, request, set }) => followPage(params.id, "following", query, request, set),
+      { params: id, query: t.Object(paging) },
+    )
+    .post(
+      "/api/v1/accounts/:id/follow",
+      relate(
+        (m, target, body) =>
+          follows.follow(deps, m.account, target, { showReblogs: flag(body?.reblogs), notify: flag(body?.notify) }),
+        "write:follows",
+      ),
+      { params: id, body: t.Optional(t.Object({ reblogs: tFlag, notify: tFlag, languages: tList(20) })) },
+    )
+    .post(
+      "/api/v1/accounts/:id/unfollow",
+      relate((m, target) => follows.unfollow(deps, m.account, target), "write:follows"),
+      {
+        params: id,
+      },
+    )
+    .post(
+      "/api/v1/accounts/:id/block",
+      relate((m, target) => follows.block(deps, m.account, target), "write:blocks"),
+      {
+        params: id,
+      },
+    )
+    .post(
+      "/api/v1/accounts/:id/unblock",
+      relate((m, target) => follows.unblock(deps, m.account, target), "write:blocks"),
+      {
+        params: id,
+      },
+    )
+    .post(
+      "/api/v1/accounts/:id/mute",
+      relate((m, target) => follows.mute(deps, m.account, target), "write:mutes"),
+      {
+        params: id,
+        body: t.Optional(t.Object({ notifications: tFlag, duration: t.Optional(t.Numeric()) })),
+      },
+    )
+    .post(
+      "/api/v1/accounts/:id/unmute",
+      relate((m, target) => follows.unmute(deps, m.account, target), "write:mutes"),
+      {
+        params: id,
+      },
+    )
+    .get(
+      "/api/v1/follow_requests",
+      ({ member }) => many(followRequests(db, member("read:follows").account.id).map((a) => a.id)),
+      { query: t.Object(paging) },
+    )
+    .post(
+      "/api/v1/follow_requests/:id/authorize",
+      relate((m, follower) => follows.acceptFollowRequest(deps, m.account, follower), "write:follows"),
+      { params: id },
+    )
+    .post(
+      "/api/v1/follow_requests/:id/reject",
+      relate((m, follower) => follows.rejectFollowRequest(deps, m.account, follower), "write:follows"),
+      { params: id },
+    )
+    .get(
+      "/api/v1/blocks",
+      ({ member, query, request, set }) => {
+        const found = blockedOrMuted(db, member("read:blocks").account.id, "blocks", query.max_id, limitOf(query, 40, 80));
+        return paged(request, set, many(found.accounts.map((a) => a.id)), found.ids);
+      },
+      { query: t.Object(paging) },
+    )
+    .get(
+      "/api/v1/mutes",
+      ({ member, query, request, set }) => {
+        const found = blockedOrMuted(db, member("read:mutes").account.id, "mutes", query.max_id, limitOf(query, 40, 80));
+        return paged(request, set, many(found.accounts.map((a) => a.id)), found.ids);
+      },
+      { query: t.Object(paging) },
+    )
+    .get(
+      "/api/v1/bookmarks",
+      ({ member, query, request, set }) => savedPage(member("read:bookmarks"), "bookmarks", query, request, set),
+      { query: t.Object(paging) },
+    )
+    .get(
+      "/api/v1/favourites",
+      ({ member, query, request, set }) => savedPage(member("read:favourites"), "favourites", query, request, set),
+      { query: t.Object(paging) },
+    )
+    .get("/api/v1/preferences", ({ member }) => {
+      const m = member("read:accounts");
+      return {
+        "posting:default:visibility": m.user.defaultVisibility,
+        "posting:default:sensitive": false,
+        "posting:default:language": null,
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": false,
+      };
+    });
+
+  function followPage(
+    accountId: string,
+    direction: "followers" | "following",
+    query: { max_id?: string; limit?: number },
+    request: Request,
+    set: { headers: Record<string, string | number> },
+  ) {
+    const row = db.select().from(accounts).where(eq(accounts.id, accountId)).get();
+    if (!row || row.suspendedAt) throw new CoreError("Record not found", 404);
+    // A member who hides their lists shows none (Mastodon answers with an empty list too).
+    if (row.hideCollections) return [];
+    const found = followList(db, accountId, direction, query.max_id, limitOf(query, 40, 80));
+    if (found.next) set.headers.link = `<${nextUrl(request.url, found.next)}>; rel="next"`;
+    return many(found.accounts.map((a) => a.id));
+  }
+
+  function savedPage(
+    m: ApiMember,
+    kind: "bookmarks" | "favourites",
+    query: { max_id?: string; limit?: number },
+    request: Request,
+    set: { headers: Record<string, string | number> },
+  ) {
+    const found = savedPosts(db, m.account.id, kind, { maxId: query.max_id, limit: limitOf(query, 20, 40) });
+    if (found.next) set.headers.link = `<${nextUrl(request.url, found.next)}>; rel="next"`;
+    return statusEntities(db, baseUrl, loadPostViews(db, baseUrl, found.ids, m.account.id));
+  }
+}
+
+function nextUrl(url: string, maxId: string): string {
+  const u = new URL(url);
+  u.searchParams.set("max_id", maxId);
+  return u.href;
+}

@@ -1,0 +1,278 @@
+import { inArray, sql } from "drizzle-orm";
+import { accountCounts } from "../core/accounts-read.ts";
+import type { Relationship } from "../core/follows.ts";
+import { linkedText } from "../core/text.ts";
+import type { MediaView, PostView } from "../core/views.ts";
+import type { Db } from "../db/open.ts";
+import { accounts, posts } from "../db/schema.ts";
+
+/**
+ * Rows and read-model views as the Mastodon API's entities (docs.joinmastodon.org/entities),
+ * with every documented key present. Skein has no custom emojis, polls of its own or cards:
+ * those keys hold their empty values.
+ */
+
+type AccountRow = typeof accounts.$inferSelect;
+
+// Served by the web assets: clients expect an image URL even when there is no picture.
+const AVATAR_MISSING = "/assets/avatar-missing.png";
+const HEADER_MISSING = "/assets/header-missing.png";
+
+const iso = (d: Date) => d.toISOString();
+const absolute = (url: string | null, base: URL, fallback: string) => new URL(url ?? fallback, base).href;
+
+export interface ApiAccount {
+  id: string;
+  username: string;
+  acct: string;
+  display_name: string;
+  locked: boolean;
+  bot: boolean;
+  discoverable: boolean;
+  indexable: boolean;
+  group: boolean;
+  hide_collections: boolean;
+  noindex: boolean;
+  created_at: string;
+  note: string;
+  url: string;
+  uri: string;
+  avatar: string;
+  avatar_static: string;
+  header: string;
+  header_static: string;
+  followers_count: number;
+  following_count: number;
+  statuses_count: number;
+  last_status_at: string | null;
+  emojis: never[];
+  fields: { name: string; value: string; verified_at: string | null }[];
+  moved?: ApiAccount;
+}
+
+/** Accounts by id as entities, with their counts (a few small queries each; pages hold at most 80). */
+export function accountEntities(db: Db, baseUrl: URL, ids: string[], withMoved = true): Map<string, ApiAccount> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = db.select().from(accounts).where(inArray(accounts.id, unique)).all();
+  const lastPosts = new Map(
+    db
+      .select({ id: posts.accountId, at: sql<number>`max(${posts.createdAt})` })
+      .from(posts)
+      .where(inArray(posts.accountId, unique))
+      .groupBy(posts.accountId)
+      .all()
+      .map((r) => [r.id, r.at]),
+  );
+  // The account each one moved to (one level: moves may form a loop).
+  const movedTo = withMoved
+    ? accountEntities(
+        db,
+        baseUrl,
+        rows.flatMap((r) => (r.movedToId ? [r.movedToId] : [])),
+        false,
+      )
+    : new Map<string, ApiAccount>();
+  return new Map(rows.map((row) => [row.id, accountEntity(db, baseUrl, row, lastPosts.get(row.id), movedTo)]));
+}
+
+function accountEntity(
+  db: Db,
+  baseUrl: URL,
+  row: AccountRow,
+  lastPostAt: number | undefined,
+  moved: Map<string, ApiAccount>,
+): ApiAccount {
+  const acct = row.domain ? `${row.username}@${row.domain}` : row.username;
+  const localUrl = new URL(`/@${acct}`, baseUrl).href;
+  const counts = accountCounts(db, row.id);
+  const html = (text: string) => (row.domain ? text : text ? `<p>${linkedText(text, baseUrl)}</p>` : "");
+  const avatar = absolute(row.avatarUrl, baseUrl, AVATAR_MISSING);
+  const header = absolute(row.headerUrl, baseUrl, HEADER_MISSING);
+  const movedTo = row.movedToId ? moved.get(row.movedToId) : undefined;
+  return {
+    id: row.id,
+    username: row.username,
+    acct,
+    display_name: row.displayName,
+    locked: row.locked,
+    bot: row.bot,
+    discoverable: row.discoverable,
+    indexable: row.discoverable,
+    group: false,
+    hide_collections: row.hideCollections,
+    noindex: !row.discoverable,
+    // Mastodon gives the day an account was made, at midnight.
+    created_at: `${row.createdAt.toISOString().slice(0, 10)}T00:00:00.000Z`,
+    note: html(row.note),
+    url: row.domain ? (row.url ?? row.uri ?? localUrl) : localUrl,
+    uri: row.domain ? (row.uri ?? localUrl) : localUrl,
+    avatar,
+    avatar_static: avatar,
+    header,
+    header_static: header,
+    followers_count: counts.followers,
+    following_count: counts.following,
+    statuses_count: counts.posts,
+    last_status_at: lastPostAt ? new Date(lastPostAt).toISOString().slice(0, 10) : null,
+    emojis: [],
+    fields: row.fields.map((f) => ({
+      name: f.name,
+      value: row.domain ? f.value : linkedText(f.value, baseUrl),
+      verified_at: f.verifiedAt ?? null,
+    })),
+    ...(movedTo ? { moved: movedTo } : {}),
+  };
+}
+
+/** The signed-in member's own account, with `source` (what they typed) and `role`. */
+export function credentialAccount(
+  db: Db,
+  baseUrl: URL,
+  me: { account: AccountRow; user: { role: string; defaultVisibility: string } },
+  followRequests: number,
+) {
+  const entity = accountEntities(db, baseUrl, [me.account.id]).get(me.account.id) as ApiAccount;
+  return {
+    ...entity,
+    source: {
+      note: me.account.note,
+      fields: me.account.fields.map((f) => ({ name: f.name, value: f.value, verified_at: f.verifiedAt ?? null })),
+      privacy: me.user.defaultVisibility,
+      sensitive: false,
+      language: null,
+      follow_requests_count: followRequests,
+      hide_collections: me.account.hideCollections,
+      discoverable: me.account.discoverable,
+      indexable: me.account.discoverable,
+    },
+    role: { id: me.user.role, name: me.user.role, color: "", permissions: "0", highlighted: me.user.role !== "user" },
+  };
+}
+
+export function mediaEntity(media: MediaView, baseUrl: URL) {
+  const url = new URL(media.url, baseUrl).href;
+  const size =
+    media.width && media.height
+      ? { width: media.width, height: media.height, size: `${media.width}x${media.height}`, aspect: media.width / media.height }
+      : undefined;
+  return {
+    id: media.id,
+    type: media.mime.startsWith("image/")
+      ? "image"
+      : media.mime.startsWith("video/")
+        ? "video"
+        : media.mime.startsWith("audio/")
+          ? "audio"
+          : "unknown",
+    url,
+    preview_url: new URL(media.thumbnailUrl, baseUrl).href,
+    remote_url: media.url.startsWith("http") ? media.url : null,
+    preview_remote_url: null,
+    text_url: null,
+    meta: size ? { original: size, small: size, focus: { x: 0, y: 0 } } : {},
+    description: media.description || null,
+    blurhash: media.blurhash,
+  };
+}
+
+export type ApiMedia = ReturnType<typeof mediaEntity>;
+
+export interface ApiStatus {
+  id: string;
+  uri: string;
+  url: string | null;
+  created_at: string;
+  edited_at: string | null;
+  account: ApiAccount | undefined;
+  content: string;
+  visibility: string;
+  sensitive: boolean;
+  spoiler_text: string;
+  media_attachments: ApiMedia[];
+  application: null;
+  mentions: { id: string; username: string; url: string; acct: string }[];
+  tags: { name: string; url: string }[];
+  emojis: never[];
+  reblogs_count: number;
+  favourites_count: number;
+  replies_count: number;
+  in_reply_to_id: string | null;
+  in_reply_to_account_id: string | null;
+  reblog: ApiStatus | null;
+  poll: null;
+  card: null;
+  language: string | null;
+  text: string | null;
+  favourited: boolean;
+  reblogged: boolean;
+  muted: boolean;
+  bookmarked: boolean;
+  pinned: boolean;
+  filtered: never[];
+}
+
+/** A post as a Status; `accounts` must hold the entities of every author involved. */
+export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, baseUrl: URL): ApiStatus {
+  const account = accounts.get(post.account.id);
+  return {
+    id: post.id,
+    uri: post.uri,
+    url: post.reblog ? null : post.url,
+    created_at: iso(post.createdAt),
+    edited_at: post.editedAt ? iso(post.editedAt) : null,
+    account,
+    content: post.reblog ? "" : post.contentHtml,
+    visibility: post.visibility,
+    sensitive: post.sensitive,
+    spoiler_text: post.spoilerText,
+    media_attachments: post.media.map((m) => mediaEntity(m, baseUrl)),
+    application: null,
+    mentions: post.mentions.map((m) => ({ id: m.id, username: m.username, url: m.url, acct: m.acct })),
+    tags: post.tags.map((name) => ({ name, url: new URL(`/tags/${encodeURIComponent(name)}`, baseUrl).href })),
+    emojis: [],
+    reblogs_count: post.counts.reblogs,
+    favourites_count: post.counts.favourites,
+    replies_count: post.counts.replies,
+    in_reply_to_id: post.inReplyToId,
+    in_reply_to_account_id: post.inReplyToAccount?.id ?? null,
+    reblog: post.reblog ? statusEntity(post.reblog, accounts, baseUrl) : null,
+    poll: null,
+    card: null,
+    language: post.language,
+    text: null,
+    favourited: post.viewer?.favourited ?? false,
+    reblogged: post.viewer?.reblogged ?? false,
+    muted: false,
+    bookmarked: post.viewer?.bookmarked ?? false,
+    pinned: post.pinned,
+    filtered: [],
+  };
+}
+
+/** Statuses for a list of post views, loading the authors' entities in one go. */
+export function statusEntities(db: Db, baseUrl: URL, views: PostView[]) {
+  const authorIds = views.flatMap((p) => [p.account.id, ...(p.reblog ? [p.reblog.account.id] : [])]);
+  const authors = accountEntities(db, baseUrl, authorIds);
+  return views.map((p) => statusEntity(p, authors, baseUrl));
+}
+
+export function relationshipEntity(id: string, r: Relationship, follow?: { showReblogs: boolean; notify: boolean }) {
+  return {
+    id,
+    following: r.following,
+    showing_reblogs: follow?.showReblogs ?? r.following,
+    notifying: follow?.notify ?? false,
+    languages: null,
+    followed_by: r.followedBy,
+    blocking: r.blocking,
+    blocked_by: r.blockedBy,
+    muting: r.muting,
+    muting_notifications: r.muting,
+    requested: r.requested,
+    requested_by: r.requestedBy,
+    domain_blocking: false,
+    endorsed: false,
+    note: "",
+  };
+}

@@ -1,0 +1,29 @@
+import { Elysia } from "elysia";
+import { accountApiRoutes } from "./accounts.ts";
+import { apiPlugin, type ApiDeps } from "./context.ts";
+import { instanceApiRoutes } from "./instance.ts";
+import { mediaApiRoutes } from "./media.ts";
+import { miscApiRoutes } from "./misc.ts";
+import { notificationApiRoutes } from "./notifications.ts";
+import { oauthApiRoutes } from "./oauth.ts";
+import { searchApiRoutes } from "./search.ts";
+import { statusApiRoutes } from "./statuses.ts";
+import { timelineApiRoutes } from "./timelines.ts";
+
+export type { ApiDeps } from "./context.ts";
+
+/** The Mastodon-compatible client API: one module per area, each calling the same core functions as the web pages. */
+export function apiRoutes(deps: ApiDeps) {
+  const api = apiPlugin(deps);
+  return new Elysia({ name: "api" })
+    .use(api)
+    .use(oauthApiRoutes(deps, api))
+    .use(instanceApiRoutes(deps, api))
+    .use(accountApiRoutes(deps, api))
+    .use(statusApiRoutes(deps, api))
+    .use(timelineApiRoutes(deps, api))
+    .use(notificationApiRoutes(deps, api))
+    .use(mediaApiRoutes(deps, api))
+    .use(searchApiRoutes(deps, api))
+    .use(miscApiRoutes(deps, api));
+}

@@ -1,0 +1,123 @@
+import { and, count, isNotNull, isNull, sql } from "drizzle-orm";
+import { Elysia } from "elysia";
+import { countLocalUsers, findLocalAccount } from "../core/accounts.ts";
+import { getSettings } from "../core/instance.ts";
+import { MAX_UPLOAD_BYTES } from "../core/media.ts";
+import { MAX_MEDIA } from "../core/posts.ts";
+import { instanceStats } from "../core/stats.ts";
+import { accounts } from "../db/schema.ts";
+import { VERSION } from "../version.ts";
+import type { ApiDeps, ApiPlugin } from "./context.ts";
+import { accountEntities } from "./entities.ts";
+
+/** The Mastodon version whose API this one follows, so clients know which features to expect. */
+export const MASTODON_VERSION = `4.3.0 (compatible; Skein ${VERSION})`;
+const MIME_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif"];
+
+/** The instance as clients see it: v2 and v1 entities, peers, rules, and features Skein does not have. */
+export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
+  const { db, baseUrl } = deps;
+  const streaming = new URL(baseUrl.href);
+  streaming.protocol = baseUrl.protocol === "https:" ? "wss:" : "ws:";
+  const streamingUrl = streaming.origin;
+
+  const configuration = (maxCharacters: number) => ({
+    urls: { streaming: streamingUrl, status: null },
+    vapid: { public_key: "" },
+    accounts: { max_featured_tags: 0, max_pinned_statuses: 5 },
+    statuses: { max_characters: maxCharacters, max_media_attachments: MAX_MEDIA, characters_reserved_per_url: 23 },
+    media_attachments: {
+      supported_mime_types: MIME_TYPES,
+      description_limit: 1500,
+      image_size_limit: MAX_UPLOAD_BYTES,
+      image_matrix_limit: 16_777_216,
+      video_size_limit: 0,
+      video_frame_rate_limit: 0,
+      video_matrix_limit: 0,
+    },
+    polls: { max_options: 0, max_characters_per_option: 0, min_expiration: 0, max_expiration: 0 },
+    translation: { enabled: false },
+  });
+  const contactAccount = () => {
+    const row = findLocalAccount(db, getSettings(db).contactUsername);
+    return row ? (accountEntities(db, baseUrl, [row.id]).get(row.id) ?? null) : null;
+  };
+  const rules = () => getSettings(db).rules.map((text, i) => ({ id: String(i + 1), text, hint: "" }));
+  const registrations = () => {
+    const mode = getSettings(db).registrationMode;
+    return { enabled: mode !== "closed", approval_required: mode === "approval", invites: mode === "invite" };
+  };
+  const thumbnail = new URL("/assets/avatar-missing.png", baseUrl).href;
+
+  return new Elysia({ name: "api-instance" })
+    .use(api)
+    .get("/api/v2/instance", () => {
+      const settings = getSettings(db);
+      const reg = registrations();
+      return {
+        domain: baseUrl.host,
+        title: settings.name,
+        version: MASTODON_VERSION,
+        source_url: new URL("/about", baseUrl).href,
+        description: settings.description,
+        usage: { users: { active_month: instanceStats(db).activeMonth } },
+        thumbnail: { url: thumbnail, blurhash: null, versions: {} },
+        icon: [],
+        languages: settings.defaultLanguage ? [settings.defaultLanguage] : ["en"],
+        configuration: configuration(settings.maxPostLength),
+        registrations: {
+          enabled: reg.enabled && !reg.invites,
+          approval_required: reg.approval_required,
+          message: null,
+          url: null,
+        },
+        api_versions: { mastodon: 1 },
+        contact: { email: settings.contactEmail, account: contactAccount() },
+        rules: rules(),
+      };
+    })
+    .get("/api/v1/instance", () => {
+      const settings = getSettings(db);
+      const reg = registrations();
+      return {
+        uri: baseUrl.host,
+        title: settings.name,
+        short_description: settings.description,
+        description: settings.description,
+        email: settings.contactEmail,
+        version: MASTODON_VERSION,
+        urls: { streaming_api: streamingUrl },
+        stats: { user_count: countLocalUsers(db), status_count: instanceStats(db).localPosts, domain_count: peers().length },
+        thumbnail,
+        languages: settings.defaultLanguage ? [settings.defaultLanguage] : ["en"],
+        registrations: reg.enabled && !reg.invites,
+        approval_required: reg.approval_required,
+        invites_enabled: reg.invites || settings.membersMayInvite,
+        configuration: configuration(settings.maxPostLength),
+        contact_account: contactAccount(),
+        rules: rules(),
+      };
+    })
+    .get("/api/v1/instance/peers", () => peers())
+    .get("/api/v1/instance/rules", () => rules())
+    .get("/api/v1/instance/extended_description", () => ({
+      updated_at: new Date(0).toISOString(),
+      content: `<p>${Bun.escapeHTML(getSettings(db).description)}</p>`,
+    }))
+    .get("/api/v1/instance/activity", () => [])
+    .get("/api/v1/instance/translation_languages", () => ({}))
+    .get("/api/v1/custom_emojis", () => []);
+
+  /** The servers whose accounts this instance knows (Mastodon lists those it federates with). */
+  function peers(): string[] {
+    return db
+      .select({ domain: accounts.domain, n: count() })
+      .from(accounts)
+      .where(and(isNotNull(accounts.domain), isNull(accounts.suspendedAt)))
+      .groupBy(accounts.domain)
+      .orderBy(sql`${accounts.domain}`)
+      .limit(10_000)
+      .all()
+      .flatMap((r) => (r.domain ? [r.domain] : []));
+  }
+}

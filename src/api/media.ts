@@ -1,0 +1,67 @@
+import { and, eq } from "drizzle-orm";
+import { Elysia, t } from "elysia";
+import { CoreError } from "../core/errors.ts";
+import { describeMedia, MAX_UPLOAD_BYTES, uploadImage } from "../core/media.ts";
+import { mediaView } from "../core/views.ts";
+import { mediaAttachments } from "../db/schema.ts";
+import type { ApiDeps, ApiPlugin } from "./context.ts";
+import { mediaEntity } from "./entities.ts";
+
+const upload = t.Object({
+  file: t.File({ maxSize: MAX_UPLOAD_BYTES }),
+  description: t.Optional(t.String({ maxLength: 1500 })),
+  focus: t.Optional(t.String({ maxLength: 40 })),
+  thumbnail: t.Optional(t.Unknown()),
+});
+
+/** Media uploads (images: the same pipeline as the web's compose form) and their alt text. */
+export function mediaApiRoutes(deps: ApiDeps, api: ApiPlugin) {
+  const { db, baseUrl } = deps;
+  const own = (accountId: string, id: string) => {
+    const row = db
+      .select()
+      .from(mediaAttachments)
+      .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.accountId, accountId)))
+      .get();
+    if (!row) throw new CoreError("Record not found", 404);
+    return row;
+  };
+  const store = async ({ member, body }: { member: ApiPluginMember; body: typeof upload.static }) => {
+    const me = member("write:media");
+    const row = await uploadImage(deps, me.account.id, {
+      bytes: new Uint8Array(await body.file.arrayBuffer()),
+      description: body.description,
+    });
+    return mediaEntity(mediaView(row), baseUrl);
+  };
+  return (
+    new Elysia({ name: "api-media" })
+      .use(api)
+      // Images are processed before the answer: the v2 endpoint answers 200, never 202 (no polling needed).
+      .post("/api/v2/media", store, { body: upload })
+      .post("/api/v1/media", store, { body: upload })
+      .get(
+        "/api/v1/media/:id",
+        ({ member, params }) => mediaEntity(mediaView(own(member("write:media").account.id, params.id)), baseUrl),
+        { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
+      )
+      .put(
+        "/api/v1/media/:id",
+        ({ member, params, body }) => {
+          const me = member("write:media");
+          const row = own(me.account.id, params.id);
+          const updated = body.description !== undefined ? describeMedia(db, me.account.id, row.id, body.description) : row;
+          return mediaEntity(mediaView(updated ?? row), baseUrl);
+        },
+        {
+          params: t.Object({ id: t.String({ maxLength: 64 }) }),
+          body: t.Object({
+            description: t.Optional(t.String({ maxLength: 1500 })),
+            focus: t.Optional(t.String({ maxLength: 40 })),
+          }),
+        },
+      )
+  );
+}
+
+type ApiPluginMember = (scope: string) => { account: { id: string } };

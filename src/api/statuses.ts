@@ -1,0 +1,233 @@
+import { and, desc, eq, isNull, lt } from "drizzle-orm";
+import { Elysia, t } from "elysia";
+import { CoreError } from "../core/errors.ts";
+import * as interactions from "../core/interactions.ts";
+import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
+import { thread } from "../core/timelines.ts";
+import { loadPostViews } from "../core/views.ts";
+import { favourites, posts, visibilities } from "../db/schema.ts";
+import type { ApiDeps, ApiPlugin } from "./context.ts";
+import { accountEntities, type ApiStatus, statusEntities } from "./entities.ts";
+import { flag, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
+
+const id = t.Object({ id: t.String({ maxLength: 64 }) });
+
+const statusParams = t.Object({
+  status: t.Optional(t.String({ maxLength: 20_000 })),
+  spoiler_text: t.Optional(t.String({ maxLength: 1000 })),
+  visibility: t.Optional(t.UnionEnum(visibilities)),
+  in_reply_to_id: t.Optional(t.String({ maxLength: 64 })),
+  sensitive: tFlag,
+  language: t.Optional(t.String({ maxLength: 10 })),
+  media_ids: tList(4),
+  "media_ids[]": tList(4),
+  scheduled_at: t.Optional(t.String({ maxLength: 40 })),
+  poll: t.Optional(t.Unknown()),
+});
+
+/** Statuses: post, read, edit, delete, and the interactions on one. */
+export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
+  const { db, baseUrl } = deps;
+  /** One status as the viewer sees it; 404 when it does not exist or is not theirs to see. */
+  const status = (postId: string, viewerId: string | null) => {
+    const view = findVisiblePost(db, postId, viewerId) ? loadPostViews(db, baseUrl, [postId], viewerId)[0] : undefined;
+    if (!view) throw new CoreError("Record not found", 404);
+    return statusEntities(db, baseUrl, [view])[0] as ApiStatus;
+  };
+  const statuses = (ids: string[], viewerId: string | null) =>
+    statusEntities(db, baseUrl, loadPostViews(db, baseUrl, ids, viewerId));
+  /** An interaction, then the status as it now is (Mastodon answers with it). */
+  const interaction =
+    (act: (deps: ApiDeps, actor: { id: string }, postId: string) => unknown, scope: string) =>
+    ({ member, params }: { member: (scope: string) => { account: { id: string } }; params: { id: string } }) => {
+      const me = member(scope);
+      if (!findVisiblePost(db, params.id, me.account.id)) throw new CoreError("Record not found", 404);
+      act(deps, me.account, params.id);
+      return status(params.id, me.account.id);
+    };
+
+  return new Elysia({ name: "api-statuses" })
+    .use(api)
+    .post(
+      "/api/v1/statuses",
+      async ({ member, body, headers }) => {
+        const me = member("write:statuses");
+        if (body.poll !== undefined) throw new CoreError("Polls are not supported on this server", 422);
+        if (body.scheduled_at) throw new CoreError("Scheduled posts are not supported on this server", 422);
+        const post = await createPost(deps, me.account, {
+          status: body.status ?? "",
+          spoilerText: body.spoiler_text,
+          visibility: body.visibility,
+          inReplyToId: body.in_reply_to_id || undefined,
+          mediaIds: [...list(body, "media_ids")],
+          sensitive: flag(body.sensitive),
+          language: body.language,
+          idempotencyKey: headers["idempotency-key"],
+        });
+        return status(post.id, me.account.id);
+      },
+      { body: statusParams },
+    )
+    .get(
+      "/api/v1/statuses/:id",
+      ({ authorized, token, params }) => {
+        if (token) authorized("read:statuses");
+        return status(params.id, token?.account?.id ?? null);
+      },
+      { params: id },
+    )
+    .delete(
+      "/api/v1/statuses/:id",
+      ({ member, params }) => {
+        const me = member("write:statuses");
+        const gone = status(params.id, me.account.id);
+        const source = db.select({ text: posts.text }).from(posts).where(eq(posts.id, params.id)).get();
+        deletePost(deps, me.account, params.id);
+        // With its source text, so clients can "delete and redraft".
+        return { ...gone, text: source?.text ?? "" };
+      },
+      { params: id },
+    )
+    .put(
+      "/api/v1/statuses/:id",
+      ({ member, params, body }) => {
+        const me = member("write:statuses");
+        status(params.id, me.account.id);
+        editPost(deps, me.account, params.id, {
+          status: body.status ?? "",
+          spoilerText: body.spoiler_text,
+          sensitive: flag(body.sensitive),
+        });
+        return status(params.id, me.account.id);
+      },
+      { params: id, body: statusParams },
+    )
+    .get(
+      "/api/v1/statuses/:id/source",
+      ({ member, params }) => {
+        const me = member("read:statuses");
+        const row = db.select().from(posts).where(eq(posts.id, params.id)).get();
+        if (!row || row.accountId !== me.account.id) throw new CoreError("Record not found", 404);
+        return { id: row.id, text: row.text ?? "", spoiler_text: row.spoilerText };
+      },
+      { params: id },
+    )
+    .get(
+      "/api/v1/statuses/:id/history",
+      ({ token, authorized, params }) => {
+        if (token) authorized("read:statuses");
+        const current = status(params.id, token?.account?.id ?? null);
+        const edits = postHistory(db, params.id);
+        const account = current.account;
+        return [
+          ...edits.map((e) => ({
+            content: e.contentHtml,
+            spoiler_text: e.spoilerText,
+            sensitive: e.sensitive,
+            created_at: e.createdAt.toISOString(),
+            account,
+            poll: null,
+            media_attachments: current.media_attachments,
+            emojis: [],
+          })),
+          {
+            content: current.content,
+            spoiler_text: current.spoiler_text,
+            sensitive: current.sensitive,
+            created_at: current.edited_at ?? current.created_at,
+            account,
+            poll: null,
+            media_attachments: current.media_attachments,
+            emojis: [],
+          },
+        ];
+      },
+      { params: id },
+    )
+    .get(
+      "/api/v1/statuses/:id/context",
+      ({ token, authorized, params }) => {
+        if (token) authorized("read:statuses");
+        const viewerId = token?.account?.id ?? null;
+        status(params.id, viewerId);
+        const { ancestors, descendants } = thread(db, viewerId, params.id);
+        return { ancestors: statuses(ancestors, viewerId), descendants: statuses(descendants, viewerId) };
+      },
+      { params: id },
+    )
+    .post("/api/v1/statuses/:id/favourite", interaction(interactions.favourite, "write:favourites"), { params: id })
+    .post("/api/v1/statuses/:id/unfavourite", interaction(interactions.unfavourite, "write:favourites"), { params: id })
+    .post("/api/v1/statuses/:id/bookmark", interaction(interactions.bookmark, "write:bookmarks"), { params: id })
+    .post("/api/v1/statuses/:id/unbookmark", interaction(interactions.unbookmark, "write:bookmarks"), { params: id })
+    .post("/api/v1/statuses/:id/pin", interaction(interactions.pin, "write:accounts"), { params: id })
+    .post("/api/v1/statuses/:id/unpin", interaction(interactions.unpin, "write:accounts"), { params: id })
+    .post("/api/v1/statuses/:id/unreblog", interaction(interactions.unreblog, "write:statuses"), { params: id })
+    .post(
+      "/api/v1/statuses/:id/reblog",
+      ({ member, params }) => {
+        const me = member("write:statuses");
+        if (!findVisiblePost(db, params.id, me.account.id)) throw new CoreError("Record not found", 404);
+        // The boost itself, carrying the boosted status.
+        return status(interactions.reblog(deps, me.account, params.id), me.account.id);
+      },
+      { params: id },
+    )
+    .get(
+      "/api/v1/statuses/:id/favourited_by",
+      ({ token, authorized, params, query, request, set }) => {
+        if (token) authorized("read:statuses");
+        status(params.id, token?.account?.id ?? null);
+        const rows = db
+          .select({ id: favourites.id, accountId: favourites.accountId })
+          .from(favourites)
+          .where(and(eq(favourites.postId, params.id), query.max_id ? lt(favourites.id, query.max_id) : undefined))
+          .orderBy(desc(favourites.id))
+          .limit(limitOf(query, 40, 80))
+          .all();
+        const link = linkHeader(
+          request.url,
+          rows.map((r) => r.id),
+        );
+        if (link) set.headers.link = link;
+        const entities = accountEntities(
+          db,
+          baseUrl,
+          rows.map((r) => r.accountId),
+        );
+        return rows.flatMap((r) => entities.get(r.accountId) ?? []);
+      },
+      { params: id, query: t.Object(paging) },
+    )
+    .get(
+      "/api/v1/statuses/:id/reblogged_by",
+      ({ token, authorized, params, query, request, set }) => {
+        if (token) authorized("read:statuses");
+        status(params.id, token?.account?.id ?? null);
+        const rows = db
+          .select({ id: posts.id, accountId: posts.accountId })
+          .from(posts)
+          .where(
+            and(
+              eq(posts.reblogOfId, params.id),
+              isNull(posts.inReplyToId),
+              query.max_id ? lt(posts.id, query.max_id) : undefined,
+            ),
+          )
+          .orderBy(desc(posts.id))
+          .limit(limitOf(query, 40, 80))
+          .all();
+        const link = linkHeader(
+          request.url,
+          rows.map((r) => r.id),
+        );
+        if (link) set.headers.link = link;
+        const entities = accountEntities(
+          db,
+          baseUrl,
+          rows.map((r) => r.accountId),
+        );
+        return rows.flatMap((r) => entities.get(r.accountId) ?? []);
+      },
+      { params: id, query: t.Object(paging) },
+    );
+}

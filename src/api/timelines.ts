@@ -1,0 +1,80 @@
+import { Elysia, t } from "elysia";
+import { federatedTimeline, homeTimeline, localTimeline, type PageQuery, tagTimeline } from "../core/timelines.ts";
+import { loadPostViews } from "../core/views.ts";
+import type { ApiDeps, ApiPlugin } from "./context.ts";
+import { statusEntities } from "./entities.ts";
+import { flag, limitOf, linkHeader, type Paging, paging, tFlag } from "./params.ts";
+
+const pageOf = (q: Paging): PageQuery => ({ maxId: q.max_id, sinceId: q.since_id, minId: q.min_id, limit: limitOf(q, 20, 40) });
+
+/** Home, the public timelines and hashtags, paged with max_id / since_id / min_id and Link headers. */
+export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
+  const { db, baseUrl } = deps;
+  const respond = (
+    ids: string[],
+    viewerId: string | null,
+    request: Request,
+    set: { headers: Record<string, string | number> },
+    onlyMedia = false,
+  ) => {
+    let views = loadPostViews(db, baseUrl, ids, viewerId);
+    if (onlyMedia) views = views.filter((v) => v.media.length > 0);
+    const link = linkHeader(request.url, ids);
+    if (link) set.headers.link = link;
+    return statusEntities(db, baseUrl, views);
+  };
+  const publicQuery = t.Object({ ...paging, local: tFlag, remote: tFlag, only_media: tFlag });
+
+  return (
+    new Elysia({ name: "api-timelines" })
+      .use(api)
+      .get(
+        "/api/v1/timelines/home",
+        ({ member, query, request, set }) => {
+          const me = member("read:statuses");
+          return respond(homeTimeline(db, me.account.id, pageOf(query)), me.account.id, request, set);
+        },
+        { query: t.Object(paging) },
+      )
+      .get(
+        "/api/v1/timelines/public",
+        ({ token, authorized, query, request, set }) => {
+          if (token) authorized("read:statuses");
+          const viewerId = token?.account?.id ?? null;
+          const page = pageOf(query);
+          const ids = flag(query.local)
+            ? localTimeline(db, viewerId, page)
+            : federatedTimeline(db, viewerId, page).filter((id, _i, all) => !flag(query.remote) || all.includes(id));
+          const remoteOnly = flag(query.remote)
+            ? ids.filter((id) => loadPostViews(db, baseUrl, [id], viewerId)[0]?.account.domain)
+            : ids;
+          return respond(remoteOnly, viewerId, request, set, flag(query.only_media));
+        },
+        { query: publicQuery },
+      )
+      .get(
+        "/api/v1/timelines/tag/:hashtag",
+        ({ token, authorized, params, query, request, set }) => {
+          if (token) authorized("read:statuses");
+          const viewerId = token?.account?.id ?? null;
+          return respond(
+            tagTimeline(db, viewerId, params.hashtag, pageOf(query)),
+            viewerId,
+            request,
+            set,
+            flag(query.only_media),
+          );
+        },
+        { params: t.Object({ hashtag: t.String({ maxLength: 100 }) }), query: publicQuery },
+      )
+      // Lists are not a Skein feature yet: a list timeline is empty rather than an error.
+      .get(
+        "/api/v1/timelines/list/:id",
+        ({ member }) => {
+          member("read:lists");
+          return [];
+        },
+        { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
+      )
+  );
+}

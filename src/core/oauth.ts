@@ -1,0 +1,332 @@
+import { and, desc, eq, isNull } from "drizzle-orm";
+import { newId } from "../db/ids.ts";
+import type { Db, DbOrTx } from "../db/open.ts";
+import { accounts, oauthApps, oauthCodes, oauthTokens, users } from "../db/schema.ts";
+import { randomToken, sha256Hex } from "./tokens.ts";
+
+/**
+ * OAuth 2 for Mastodon clients: apps register, a member authorizes an app for some scopes
+ * (authorization code, PKCE S256), and the app gets a token; or an app gets a token of its own
+ * (client credentials). Secrets, codes and tokens are random and stored only as hashes.
+ */
+
+export const OOB_REDIRECT = "urn:ietf:wg:oauth:2.0:oob";
+const CODE_TTL_MS = 10 * 60_000;
+
+const readScopes = [
+  "accounts",
+  "blocks",
+  "bookmarks",
+  "favourites",
+  "filters",
+  "follows",
+  "lists",
+  "mutes",
+  "notifications",
+  "search",
+  "statuses",
+];
+const writeScopes = [
+  "accounts",
+  "blocks",
+  "bookmarks",
+  "conversations",
+  "favourites",
+  "filters",
+  "follows",
+  "lists",
+  "media",
+  "mutes",
+  "notifications",
+  "reports",
+  "statuses",
+];
+/** The legacy `follow` scope stands for these. */
+const followScopes = ["read:blocks", "write:blocks", "read:follows", "write:follows", "read:mutes", "write:mutes"];
+
+export const knownScopes = new Set([
+  "read",
+  "write",
+  "follow",
+  "push",
+  "profile",
+  ...readScopes.map((s) => `read:${s}`),
+  ...writeScopes.map((s) => `write:${s}`),
+]);
+
+/** An OAuth error, named as RFC 6749 names them, with the HTTP status it is answered with. */
+export class OAuthError extends Error {
+  constructor(
+    readonly code:
+      | "invalid_request"
+      | "invalid_client"
+      | "invalid_grant"
+      | "unauthorized_client"
+      | "unsupported_grant_type"
+      | "invalid_scope"
+      | "access_denied",
+    readonly description: string,
+    readonly status: 400 | 401 | 403 = 400,
+  ) {
+    super(description);
+  }
+}
+
+/** Splits a scope string ("read write:media", or with `+` or commas as some clients send them). */
+export function parseScopes(text: string | undefined, fallback = "read"): string[] {
+  const scopes = [...new Set((text?.trim() || fallback).split(/[\s+,]+/).filter(Boolean))];
+  const unknown = scopes.filter((s) => !knownScopes.has(s));
+  if (unknown.length > 0) throw new OAuthError("invalid_scope", `Unknown scope: ${unknown.join(", ")}.`);
+  return scopes;
+}
+
+/** Whether granted scopes allow what a call needs (`read` covers `read:statuses`, and so on). */
+export function covers(granted: readonly string[], needed: string): boolean {
+  if (granted.includes(needed)) return true;
+  const [family] = needed.split(":");
+  if (family !== needed && family && granted.includes(family)) return true;
+  return granted.includes("follow") && followScopes.includes(needed);
+}
+
+/** A redirect URI an app may register: absolute, and never a script or data URL. */
+function validRedirect(uri: string): boolean {
+  if (uri === OOB_REDIRECT) return true;
+  try {
+    const url = new URL(uri);
+    return !["javascript:", "data:", "vbscript:", "file:", "blob:"].includes(url.protocol) && !url.hash;
+  } catch {
+    return false;
+  }
+}
+
+export type OAuthApp = typeof oauthApps.$inferSelect;
+
+export function registerApp(
+  db: Db,
+  input: { name: string; redirectUris: string[]; scopes?: string; website?: string | null },
+): { app: OAuthApp; clientSecret: string } {
+  const name = input.name.trim();
+  if (!name || name.length > 200) throw new OAuthError("invalid_request", "client_name must be 1 to 200 characters.");
+  const redirectUris = [...new Set(input.redirectUris.map((u) => u.trim()).filter(Boolean))];
+  if (redirectUris.length === 0) redirectUris.push(OOB_REDIRECT);
+  if (redirectUris.length > 10 || !redirectUris.every((u) => u.length <= 2000 && validRedirect(u)))
+    throw new OAuthError("invalid_request", "redirect_uris must be absolute URIs (at most 10), or urn:ietf:wg:oauth:2.0:oob.");
+  const website = input.website?.trim() || null;
+  if (website && !/^https?:\/\//.test(website)) throw new OAuthError("invalid_request", "website must be an http(s) URL.");
+  const scopes = parseScopes(input.scopes).join(" ");
+  const clientSecret = randomToken();
+  const app = db
+    .insert(oauthApps)
+    .values({
+      id: newId(),
+      clientId: randomToken(),
+      clientSecretHash: sha256Hex(clientSecret),
+      name,
+      website,
+      redirectUris,
+      scopes,
+    })
+    .returning()
+    .get();
+  return { app, clientSecret };
+}
+
+export function findApp(db: Db, clientId: string): OAuthApp | undefined {
+  return db.select().from(oauthApps).where(eq(oauthApps.clientId, clientId)).get();
+}
+
+/** The app a client authenticates as; the secret is checked when given (PKCE clients may omit it). */
+function authenticateClient(db: Db, clientId: string, clientSecret: string | undefined, secretRequired: boolean): OAuthApp {
+  const app = findApp(db, clientId);
+  const secretOk = clientSecret !== undefined && app !== undefined && sha256Hex(clientSecret) === app.clientSecretHash;
+  if (!app || (clientSecret !== undefined && !secretOk) || (secretRequired && !secretOk))
+    throw new OAuthError("invalid_client", "Client authentication failed.", 401);
+  return app;
+}
+
+export interface AuthorizationRequest {
+  app: OAuthApp;
+  redirectUri: string;
+  scopes: string[];
+  state?: string;
+  codeChallenge?: string;
+}
+
+/** Checks what /oauth/authorize was asked before the consent page is shown. */
+export function checkAuthorization(
+  db: Db,
+  input: {
+    clientId: string;
+    redirectUri: string;
+    responseType: string;
+    scope?: string;
+    state?: string;
+    codeChallenge?: string;
+    codeChallengeMethod?: string;
+  },
+): AuthorizationRequest {
+  const app = findApp(db, input.clientId);
+  if (!app) throw new OAuthError("invalid_client", "This app is not registered here.", 401);
+  if (!app.redirectUris.includes(input.redirectUri))
+    throw new OAuthError("invalid_request", "This redirect URI is not registered for the app.");
+  if (input.responseType !== "code") throw new OAuthError("invalid_request", "Only response_type=code is supported.");
+  const scopes = parseScopes(input.scope, app.scopes);
+  const allowed = app.scopes.split(" ");
+  if (!scopes.every((s) => covers(allowed, s))) throw new OAuthError("invalid_scope", "The app did not register these scopes.");
+  if (input.codeChallenge !== undefined) {
+    if ((input.codeChallengeMethod ?? "plain") !== "S256")
+      throw new OAuthError("invalid_request", "Only code_challenge_method=S256 is supported.");
+    if (!/^[A-Za-z0-9_-]{43,128}$/.test(input.codeChallenge))
+      throw new OAuthError("invalid_request", "Malformed code_challenge.");
+  }
+  return { app, redirectUri: input.redirectUri, scopes, state: input.state, codeChallenge: input.codeChallenge };
+}
+
+/** The member agreed: a single-use code for the app to exchange. */
+export function issueCode(db: Db, userId: string, request: AuthorizationRequest): string {
+  const code = randomToken();
+  db.insert(oauthCodes)
+    .values({
+      codeHash: sha256Hex(code),
+      appId: request.app.id,
+      userId,
+      redirectUri: request.redirectUri,
+      scopes: request.scopes.join(" "),
+      codeChallenge: request.codeChallenge ?? null,
+      expiresAt: new Date(Date.now() + CODE_TTL_MS),
+    })
+    .run();
+  return code;
+}
+
+const s256 = (verifier: string) => Buffer.from(new Bun.CryptoHasher("sha256").update(verifier).digest()).toString("base64url");
+
+export interface IssuedToken {
+  token: string;
+  scopes: string[];
+  createdAt: Date;
+}
+
+function issueToken(db: DbOrTx, appId: string, userId: string | null, scopes: string[]): IssuedToken {
+  const token = randomToken();
+  const row = db
+    .insert(oauthTokens)
+    .values({ id: newId(), tokenHash: sha256Hex(token), appId, userId, scopes: scopes.join(" ") })
+    .returning()
+    .get();
+  return { token, scopes, createdAt: row.createdAt };
+}
+
+/** POST /oauth/token: trades a code (grant authorization_code) or the app's credentials for a token. */
+export function exchangeToken(
+  db: Db,
+  input: {
+    grantType: string;
+    clientId: string;
+    clientSecret?: string;
+    code?: string;
+    redirectUri?: string;
+    codeVerifier?: string;
+    scope?: string;
+  },
+): IssuedToken {
+  if (input.grantType === "client_credentials") {
+    const app = authenticateClient(db, input.clientId, input.clientSecret, true);
+    const scopes = parseScopes(input.scope, app.scopes);
+    if (!scopes.every((s) => covers(app.scopes.split(" "), s)))
+      throw new OAuthError("invalid_scope", "The app did not register these scopes.");
+    return issueToken(db, app.id, null, scopes);
+  }
+  if (input.grantType !== "authorization_code")
+    throw new OAuthError("unsupported_grant_type", "Use authorization_code or client_credentials.");
+  const app = authenticateClient(db, input.clientId, input.clientSecret, input.codeVerifier === undefined);
+  if (!input.code) throw new OAuthError("invalid_request", "code is missing.");
+  const codeHash = sha256Hex(input.code);
+  return db.transaction((tx) => {
+    const row = tx.select().from(oauthCodes).where(eq(oauthCodes.codeHash, codeHash)).get();
+    const invalid = (why: string) => new OAuthError("invalid_grant", why);
+    if (!row || row.appId !== app.id) throw invalid("The code is not valid.");
+    if (row.usedAt) {
+      // A code used twice may have been stolen: the tokens it gave are revoked too (RFC 6749 4.1.2).
+      tx.update(oauthTokens)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(oauthTokens.appId, app.id), eq(oauthTokens.userId, row.userId), isNull(oauthTokens.revokedAt)))
+        .run();
+      throw invalid("The code was already used.");
+    }
+    if (row.expiresAt.getTime() < Date.now()) throw invalid("The code has expired.");
+    if (input.redirectUri !== row.redirectUri) throw invalid("The redirect URI differs from the one authorized.");
+    if (row.codeChallenge && (!input.codeVerifier || s256(input.codeVerifier) !== row.codeChallenge))
+      throw invalid("The PKCE code verifier does not match.");
+    tx.update(oauthCodes).set({ usedAt: new Date() }).where(eq(oauthCodes.codeHash, codeHash)).run();
+    return issueToken(tx, app.id, row.userId, row.scopes.split(" "));
+  });
+}
+
+/** POST /oauth/revoke: the app gives up a token (unknown tokens are not an error, per RFC 7009). */
+export function revokeToken(db: Db, input: { clientId: string; clientSecret?: string; token: string }): void {
+  const app = authenticateClient(db, input.clientId, input.clientSecret, false);
+  db.update(oauthTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(oauthTokens.tokenHash, sha256Hex(input.token)), eq(oauthTokens.appId, app.id)))
+    .run();
+}
+
+export interface TokenOwner {
+  tokenId: string;
+  app: OAuthApp;
+  scopes: string[];
+  /** The member the token acts for; null for an app's own token (client credentials). */
+  user: typeof users.$inferSelect | null;
+  account: typeof accounts.$inferSelect | null;
+}
+
+/**
+ * The live token behind a bearer string. Revoked tokens, and tokens of members who are disabled,
+ * suspended or not yet approved, have none.
+ */
+export function findToken(db: Db, bearer: string): TokenOwner | undefined {
+  const row = db
+    .select({ token: oauthTokens, app: oauthApps, user: users, account: accounts })
+    .from(oauthTokens)
+    .innerJoin(oauthApps, eq(oauthApps.id, oauthTokens.appId))
+    .leftJoin(users, eq(users.id, oauthTokens.userId))
+    .leftJoin(accounts, eq(accounts.id, users.accountId))
+    .where(and(eq(oauthTokens.tokenHash, sha256Hex(bearer)), isNull(oauthTokens.revokedAt)))
+    .get();
+  if (!row) return undefined;
+  const { user, account } = row;
+  if (row.token.userId && (!user || !account || user.disabledAt || !user.approvedAt || account.suspendedAt)) return undefined;
+  const now = new Date();
+  // Written at most once a minute: a busy client must not turn every read into a write.
+  if (!row.token.lastUsedAt || now.getTime() - row.token.lastUsedAt.getTime() > 60_000) {
+    db.transaction((tx) => {
+      tx.update(oauthTokens).set({ lastUsedAt: now }).where(eq(oauthTokens.id, row.token.id)).run();
+      // NodeInfo's active users count from here, for app users as for the web's.
+      if (user) tx.update(users).set({ lastSignInAt: now }).where(eq(users.id, user.id)).run();
+    });
+  }
+  return { tokenId: row.token.id, app: row.app, scopes: row.token.scopes.split(" "), user, account };
+}
+
+/** The apps a member has authorized (live tokens, one entry per app), for the settings page. */
+export function authorizedApps(db: Db, userId: string) {
+  const rows = db
+    .select({ app: oauthApps, scopes: oauthTokens.scopes, createdAt: oauthTokens.createdAt, lastUsedAt: oauthTokens.lastUsedAt })
+    .from(oauthTokens)
+    .innerJoin(oauthApps, eq(oauthApps.id, oauthTokens.appId))
+    .where(and(eq(oauthTokens.userId, userId), isNull(oauthTokens.revokedAt)))
+    .orderBy(desc(oauthTokens.createdAt))
+    .all();
+  const byApp = new Map<string, (typeof rows)[number]>();
+  for (const row of rows) if (!byApp.has(row.app.id)) byApp.set(row.app.id, row);
+  return [...byApp.values()];
+}
+
+/** A member revokes every token an app holds for them. */
+export function revokeAppForUser(db: Db, userId: string, appId: string): void {
+  db.update(oauthTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(oauthTokens.userId, userId), eq(oauthTokens.appId, appId), isNull(oauthTokens.revokedAt)))
+    .run();
+}

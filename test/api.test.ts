@@ -1,0 +1,164 @@
+// The Mastodon client API in-process: OAuth, the main calls, entity shapes, bad input.
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { community } from "./helpers/community.ts";
+import { authorizeApp } from "./helpers/oauth.ts";
+
+setDefaultTimeout(60_000);
+
+const ORIGIN = "https://social.example";
+
+async function setup() {
+  const c = await community(["ada", "bob"]);
+  const send = (r: Request) => c.app.handle(r);
+  const { app, token } = await authorizeApp(send, ORIGIN, c.member("ada").browser);
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    bearer: string | null = token,
+    extra: Record<string, string> = {},
+  ) => {
+    const headers: Record<string, string> = { ...extra };
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await send(
+      new Request(`${ORIGIN}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
+    );
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null };
+  };
+  return { c, app, token, call, send };
+}
+
+describe("OAuth", () => {
+  test("code flow with PKCE gives a token that verifies; a reused code and a wrong verifier are refused", async () => {
+    const { call, app } = await setup();
+    const me = await call("GET", "/api/v1/accounts/verify_credentials");
+    expect(me.status).toBe(200);
+    expect(me.json).toMatchObject({ username: "ada", acct: "ada", source: { privacy: "public" } });
+    expect((await call("GET", "/api/v1/apps/verify_credentials")).json).toMatchObject({ name: "Test App" });
+    expect((await call("GET", "/api/v1/accounts/verify_credentials", undefined, null)).status).toBe(401);
+    expect((await call("GET", "/api/v1/accounts/verify_credentials", undefined, "nonsense")).json).toEqual({
+      error: "The access token is invalid",
+    });
+    const wrongSecret = await call(
+      "POST",
+      "/oauth/token",
+      { grant_type: "client_credentials", client_id: app.client_id, client_secret: "x" },
+      null,
+    );
+    expect(wrongSecret.status).toBe(401);
+    expect(wrongSecret.json.error).toBe("invalid_client");
+    const appToken = await call(
+      "POST",
+      "/oauth/token",
+      { grant_type: "client_credentials", client_id: app.client_id, client_secret: app.client_secret, scope: "read" },
+      null,
+    );
+    expect(appToken.json.token_type).toBe("Bearer");
+    // An app token is not a member: calls that act as one say so.
+    expect((await call("GET", "/api/v1/timelines/home", undefined, appToken.json.access_token)).status).toBe(422);
+    expect((await call("GET", "/api/v1/timelines/public", undefined, appToken.json.access_token)).status).toBe(200);
+  });
+
+  test("a read-only token cannot post (403) and a revoked token is refused (401)", async () => {
+    const { c, send } = await setup();
+    const { app, token } = await authorizeApp(send, ORIGIN, c.member("bob").browser, { scopes: "read" });
+    const post = await send(
+      new Request(`${ORIGIN}/api/v1/statuses`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ status: "hi" }),
+      }),
+    );
+    expect(post.status).toBe(403);
+    expect(await post.json()).toEqual({ error: "This action is outside the authorized scopes" });
+    await send(
+      new Request(`${ORIGIN}/oauth/revoke`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ client_id: app.client_id, client_secret: app.client_secret, token }),
+      }),
+    );
+    const after = await send(
+      new Request(`${ORIGIN}/api/v1/accounts/verify_credentials`, { headers: { authorization: `Bearer ${token}` } }),
+    );
+    expect(after.status).toBe(401);
+  });
+});
+
+describe("statuses and timelines", () => {
+  test("post, read, favourite, boost, context, edit, delete; Idempotency-Key makes one post", async () => {
+    const { call, token } = await setup();
+    const created = await call("POST", "/api/v1/statuses", { status: "hello #api world", visibility: "public" });
+    expect(created.status).toBe(200);
+    const status = created.json;
+    for (const key of [
+      "id",
+      "uri",
+      "url",
+      "created_at",
+      "account",
+      "content",
+      "visibility",
+      "sensitive",
+      "spoiler_text",
+      "media_attachments",
+      "mentions",
+      "tags",
+      "emojis",
+      "reblogs_count",
+      "favourites_count",
+      "replies_count",
+      "in_reply_to_id",
+      "reblog",
+      "favourited",
+      "reblogged",
+      "bookmarked",
+      "pinned",
+      "edited_at",
+    ])
+      expect(status).toHaveProperty(key);
+    expect(status.tags).toEqual([{ name: "api", url: `${ORIGIN}/tags/api` }]);
+    expect(status.account.avatar).toStartWith("https://");
+
+    const home = await call("GET", "/api/v1/timelines/home");
+    expect(home.json.map((s: { id: string }) => s.id)).toEqual([status.id]);
+    expect(home.headers.get("link")).toContain('rel="next"');
+    expect((await call("POST", `/api/v1/statuses/${status.id}/favourite`)).json.favourited).toBe(true);
+    const boost = await call("POST", `/api/v1/statuses/${status.id}/reblog`);
+    expect(boost.json.reblog.id).toBe(status.id);
+    const reply = await call("POST", "/api/v1/statuses", { status: "a reply", in_reply_to_id: status.id });
+    expect(
+      (await call("GET", `/api/v1/statuses/${status.id}/context`)).json.descendants.map((s: { id: string }) => s.id),
+    ).toEqual([reply.json.id]);
+    const edited = await call("PUT", `/api/v1/statuses/${status.id}`, { status: "hello edited" });
+    expect(edited.json.content).toContain("hello edited");
+    expect((await call("GET", `/api/v1/statuses/${status.id}/history`)).json).toHaveLength(2);
+    expect((await call("GET", `/api/v1/statuses/${status.id}/source`)).json).toEqual({
+      id: status.id,
+      text: "hello edited",
+      spoiler_text: "",
+    });
+
+    const key = { "idempotency-key": "k1" };
+    const first = await call("POST", "/api/v1/statuses", { status: "only once" }, token, key);
+    const second = await call("POST", "/api/v1/statuses", { status: "only once" }, token, key);
+    expect(second.status).toBe(first.status);
+    expect(second.json.id).toBe(first.json.id);
+
+    const deleted = await call("DELETE", `/api/v1/statuses/${reply.json.id}`);
+    expect(deleted.json.text).toBe("a reply");
+    expect((await call("GET", `/api/v1/statuses/${reply.json.id}`)).status).toBe(404);
+  });
+
+  test("bad input: unknown visibility, empty post, unknown ids", async () => {
+    const { call } = await setup();
+    expect((await call("POST", "/api/v1/statuses", { status: "x", visibility: "secret" })).status).toBe(400);
+    const empty = await call("POST", "/api/v1/statuses", { status: "" });
+    expect(empty.status).toBe(422);
+    expect(empty.json.error).toStartWith("Validation failed");
+    expect((await call("GET", "/api/v1/statuses/nope")).json).toEqual({ error: "Record not found" });
+    expect((await call("GET", "/api/v1/accounts/nope")).status).toBe(404);
+  });
+});
