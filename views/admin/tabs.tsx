@@ -3,6 +3,7 @@ import type { PageContext } from "../context.ts";
 
 export function AdminTabs({ ctx }: { ctx: PageContext }) {
   const tabs = [
+    ["/admin", "Overview"],
     ["/admin/reports", "Reports"],
     ["/admin/accounts", "Accounts"],
     ["/admin/registrations", "Registrations"],
@@ -12,10 +13,12 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
     ["/admin/settings", "Instance settings"],
     ["/admin/audit", "Audit log"],
   ] as const;
+  // Every admin path starts with /admin/: the overview is current on its own path only.
+  const current = (href: string) => ctx.path === href || (href !== "/admin" && ctx.path.startsWith(`${href}/`));
   return (
     <nav class="tabs admin-tabs" aria-label="Administration">
       {tabs.map(([href, label]) => (
-        <a href={href} aria-current={ctx.path === href || ctx.path.startsWith(`${href}/`) ? "page" : undefined}>
+        <a href={href} aria-current={current(href) ? "page" : undefined}>
           {label}
         </a>
       ))}

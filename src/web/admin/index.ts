@@ -4,6 +4,7 @@ import { accountRoutes } from "./accounts.tsx";
 import { domainBlockRoutes } from "./domain-blocks.tsx";
 import { instanceRoutes } from "./instance.tsx";
 import { instancesRoutes } from "./instances.tsx";
+import { overviewRoutes } from "./overview.tsx";
 import { adminInviteRoutes } from "./invites.tsx";
 import { registrationRoutes } from "./registrations.tsx";
 import { reportRoutes } from "./reports.tsx";
@@ -11,7 +12,7 @@ import { reportRoutes } from "./reports.tsx";
 /** The administration pages, one module per area; each route checks the viewer's role itself. */
 export function adminRoutes(deps: WebDeps, page: PagePlugin) {
   return new Elysia({ name: "admin" })
-    .get("/admin", ({ redirect }) => redirect("/admin/reports", 303))
+    .use(overviewRoutes(deps, page))
     .use(reportRoutes(deps, page))
     .use(accountRoutes(deps, page))
     .use(domainBlockRoutes(deps, page))

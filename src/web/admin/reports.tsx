@@ -72,8 +72,6 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
   };
   return new Elysia({ name: "admin/reports" })
     .use(page)
-    .use(page)
-    .get("/admin", ({ redirect }) => redirect("/admin/reports", 303))
     .get(
       "/admin/reports",
       ({ viewer, ctx, query, redirect, path }) => {

@@ -1,0 +1,155 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { deliveryQueue } from "./delivery.ts";
+import { failingHostCount } from "./instances.ts";
+import { listJobRuns } from "./jobs.ts";
+import { countOpenReports } from "./reports.ts";
+
+export const DAY_MS = 86_400_000;
+/** The charts cover this many UTC days, today (so far) being the last. */
+export const SERIES_DAYS = 30;
+
+/** A UTC day as a number (days since 1970-01-01), the unit SQL groups by: `created_at / 86400000`. */
+export const dayNumber = (ms: number) => Math.floor(ms / DAY_MS);
+/** "2025-06-01" for a day number. */
+export const dayLabel = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+export interface DailySeries {
+  /** One entry per day, oldest first, the last one today (so far). */
+  days: { day: string; count: number }[];
+  /** The last 7 days (today included) and the 7 before them. */
+  last7: number;
+  previous7: number;
+}
+
+/**
+ * The smallest UUIDv7 (as text) made at `ms`: ids are time-ordered, so `id >= lowestIdAt(t)`
+ * is an index range where the table has an index on (…, id) but none on created_at.
+ */
+export function lowestIdAt(ms: number): string {
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
+}
+
+/** The first day of the window ending on the day of `now`. */
+function windowStart(now: Date): number {
+  return dayNumber(now.getTime()) - SERIES_DAYS + 1;
+}
+
+/** Day counts (sparse, from SQL) as a full series with its weekly totals. */
+export function toSeries(rows: { day: number; n: number }[], now: Date): DailySeries {
+  const first = windowStart(now);
+  const counts = new Array<number>(SERIES_DAYS).fill(0);
+  for (const { day, n } of rows)
+    if (day >= first && day < first + SERIES_DAYS) counts[day - first] = (counts[day - first] ?? 0) + n;
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  return {
+    days: counts.map((count, i) => ({ day: dayLabel(first + i), count })),
+    last7: sum(counts.slice(-7)),
+    previous7: sum(counts.slice(-14, -7)),
+  };
+}
+
+/** Local sign-ups per day: users rows, waiting ones included (a turned-away sign-up is deleted). */
+export function signupsPerDay(db: Db, now = new Date()): DailySeries {
+  const start = windowStart(now) * DAY_MS;
+  const rows = db.all<{ day: number; n: number }>(sql`
+    SELECT created_at / ${DAY_MS} AS day, count(*) AS n FROM users
+    WHERE created_at >= ${start} GROUP BY day`);
+  return toSeries(rows, now);
+}
+
+/**
+ * Local posts per day, boosts left out (as in NodeInfo's count). The id range walks the
+ * (account_id, id) index of each local account from the window's start, so the cost follows
+ * the local posts of the last 30 days, not the size of the table (remote posts never read).
+ */
+export function postsPerDay(db: Db, now = new Date()): DailySeries {
+  const start = windowStart(now) * DAY_MS;
+  const rows = db.all<{ day: number; n: number }>(sql`
+    SELECT p.created_at / ${DAY_MS} AS day, count(*) AS n
+    FROM accounts a CROSS JOIN posts p ON p.account_id = a.id AND p.id >= ${lowestIdAt(start)}
+    WHERE a.domain IS NULL AND p.reblog_of_id IS NULL AND p.created_at >= ${start}
+    GROUP BY day`);
+  return toSeries(rows, now);
+}
+
+/** Reports received per day, from members and from other servers (ids are time-ordered too). */
+export function reportsPerDay(db: Db, now = new Date()): DailySeries {
+  const start = windowStart(now) * DAY_MS;
+  const rows = db.all<{ day: number; n: number }>(sql`
+    SELECT created_at / ${DAY_MS} AS day, count(*) AS n FROM reports
+    WHERE id >= ${lowestIdAt(start)} AND created_at >= ${start} GROUP BY day`);
+  return toSeries(rows, now);
+}
+
+/**
+ * Members active per day. What this measures, honestly: a member counts on a day when a post
+ * or boost of theirs is dated that day, or a session of theirs started or was last seen that
+ * day, or their last sign-in was that day. Sessions keep only their latest visit (and vanish
+ * at logout or expiry), so someone who reads every day without posting shows on the days they
+ * signed in and on their latest visit only: past days undercount readers, recent days less so.
+ * The weekly figures count distinct members, not the sum of the days.
+ */
+export function activeUsersPerDay(db: Db, now = new Date()): DailySeries {
+  const start = windowStart(now) * DAY_MS;
+  const pairs = db.all<{ user_id: string; day: number }>(sql`
+    SELECT u.id AS user_id, p.created_at / ${DAY_MS} AS day
+      FROM users u CROSS JOIN posts p ON p.account_id = u.account_id AND p.id >= ${lowestIdAt(start)}
+      WHERE p.created_at >= ${start}
+    UNION SELECT user_id, last_seen_at / ${DAY_MS} FROM sessions WHERE last_seen_at >= ${start}
+    UNION SELECT user_id, created_at / ${DAY_MS} FROM sessions WHERE created_at >= ${start}
+    UNION SELECT id, last_sign_in_at / ${DAY_MS} FROM users WHERE last_sign_in_at >= ${start}`);
+  const series = toSeries(
+    pairs.map((p) => ({ day: p.day, n: 1 })),
+    now,
+  );
+  const today = dayNumber(now.getTime());
+  const distinct = (from: number, to: number) =>
+    new Set(pairs.filter((p) => p.day >= from && p.day <= to).map((p) => p.user_id)).size;
+  return { ...series, last7: distinct(today - 6, today), previous7: distinct(today - 13, today - 7) };
+}
+
+/** Figures without a history: members, known remote accounts, open reports, waiting sign-ups. */
+export function overviewCounts(db: Db) {
+  const [row] = db.all<{ users: number; remote: number; pending: number }>(sql`
+    SELECT
+      (SELECT count(*) FROM users WHERE approved_at IS NOT NULL AND disabled_at IS NULL) AS users,
+      (SELECT count(*) FROM accounts WHERE domain IS NOT NULL) AS remote,
+      (SELECT count(*) FROM users WHERE approved_at IS NULL) AS pending`);
+  return {
+    localUsers: row?.users ?? 0,
+    remoteAccounts: row?.remote ?? 0,
+    pendingSignups: row?.pending ?? 0,
+    openReports: countOpenReports(db),
+  };
+}
+
+/**
+ * The database's size from SQLite's own figures (pages in use and free), and its file's path
+ * so the caller can add the write-ahead log beside it (core does not touch the file system).
+ */
+export function databaseSize(db: Db): { bytes: number; freeBytes: number; file: string } {
+  const [row] = db.all<{ bytes: number; free: number; file: string }>(sql`
+    SELECT c.page_count * s.page_size AS bytes, f.freelist_count * s.page_size AS free,
+      (SELECT file FROM pragma_database_list WHERE name = 'main') AS file
+    FROM pragma_page_count() c, pragma_page_size() s, pragma_freelist_count() f`);
+  return { bytes: row?.bytes ?? 0, freeBytes: row?.free ?? 0, file: row?.file ?? "" };
+}
+
+/** Everything the admin overview shows that the database knows. */
+export function adminOverview(db: Db, now = new Date()) {
+  return {
+    signups: signupsPerDay(db, now),
+    posts: postsPerDay(db, now),
+    active: activeUsersPerDay(db, now),
+    reports: reportsPerDay(db, now),
+    counts: overviewCounts(db),
+    queue: deliveryQueue(db),
+    failingHosts: failingHostCount(db),
+    database: databaseSize(db),
+    jobs: listJobRuns(db),
+  };
+}
+
+export type AdminOverview = ReturnType<typeof adminOverview>;
