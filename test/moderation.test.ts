@@ -1,5 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { community } from "./helpers/community.ts";
+import { community, PASSWORD } from "./helpers/community.ts";
 
 setDefaultTimeout(60_000);
 
@@ -188,5 +188,118 @@ describe("domain blocks", () => {
     await ada.post(`/admin/domain-blocks/${encodeURIComponent("bad.example")}/delete`, {});
     expect(await c.page(c.visitor, "/public")).toContain("post from bad.example");
     expect(await c.page(ada, "/admin/audit")).toContain("domain.suspend");
+  });
+});
+
+describe("roles", () => {
+  type Community = Awaited<ReturnType<typeof community>>;
+  const roleOf = (c: Community, name: string) =>
+    c.database.sqlite
+      .query<{ role: string }, [string]>("SELECT role FROM users WHERE account_id = ?")
+      .get(c.member(name).accountId)?.role;
+  const setRole = (c: Community, name: string, role: string) =>
+    c.database.sqlite.run("UPDATE users SET role = ? WHERE account_id = ?", [role, c.member(name).accountId]);
+  const change = (c: Community, staff: string, target: string, role: string, password?: string) =>
+    c
+      .member(staff)
+      .browser.post(`/admin/accounts/${c.member(target).accountId}/role`, { role, ...(password ? { password } : {}) });
+  /** The refusal's status and message, and that nobody's role moved. */
+  async function refused(c: Community, res: Response, status: number, message: string) {
+    const before = c.database.sqlite.query("SELECT account_id, role FROM users ORDER BY account_id").all();
+    expect(res.status).toBe(status);
+    expect(await res.text()).toContain(message);
+    expect(c.database.sqlite.query("SELECT account_id, role FROM users ORDER BY account_id").all()).toEqual(before);
+  }
+
+  test("an admin makes a member a moderator and back, audited; the form offers only roles below admin", async () => {
+    const c = await community(["ada", "adm", "bob"]);
+    setRole(c, "adm", "admin");
+    const adm = c.member("adm").browser;
+    const page = await c.page(adm, `/admin/accounts/${c.member("bob").accountId}`);
+    expect(page).toContain('id="role-user"');
+    expect(page).toContain('id="role-moderator"');
+    expect(page).not.toContain('id="role-admin"');
+    expect(page).not.toContain('name="password"'); // asked only of the owner, to pass ownership on
+    const res = await change(c, "adm", "bob", "moderator");
+    expect(res.headers.get("location")).toBe(`/admin/accounts/${c.member("bob").accountId}?saved=role`);
+    expect(roleOf(c, "bob")).toBe("moderator");
+    expect(await c.page(adm, res.headers.get("location") ?? "")).toContain("The role is changed.");
+    expect((await c.page(c.member("bob").browser, "/admin/reports")).includes("Administration")).toBe(true); // at once
+    await change(c, "adm", "bob", "user");
+    expect(roleOf(c, "bob")).toBe("user");
+    expect((await c.member("bob").browser.get("/admin/reports")).status).toBe(403);
+    const audit = await c.page(adm, "/admin/audit");
+    expect(audit).toContain("user → moderator");
+    expect(audit).toContain("moderator → user");
+    await refused(c, await change(c, "adm", "bob", "user"), 409, "@bob is already a user.");
+  });
+
+  test("refusals: oneself, someone at or above one's rank, a rank at or above one's own, moderators, remote accounts", async () => {
+    const c = await community(["ada", "adm", "ad2", "mia", "bob"]);
+    setRole(c, "adm", "admin");
+    setRole(c, "ad2", "admin");
+    setRole(c, "mia", "moderator");
+    await refused(c, await change(c, "adm", "adm", "moderator"), 403, "You cannot change your own role.");
+    await refused(c, await change(c, "adm", "ad2", "user"), 403, "Only someone with a higher role can change this account");
+    await refused(c, await change(c, "adm", "bob", "admin"), 403, "You can only give roles below your own (admin).");
+    await refused(c, await change(c, "adm", "bob", "owner"), 403, "Only the owner can pass ownership on.");
+    await refused(c, await change(c, "mia", "bob", "moderator"), 403, "This page is for the instance");
+    // An admin sees why there is no form on another admin's page.
+    expect(await c.page(c.member("adm").browser, `/admin/accounts/${c.member("ad2").accountId}`)).toContain(
+      "Only someone with a higher role can change this account",
+    );
+    c.database.sqlite.run("INSERT INTO accounts (id, username, domain, uri) VALUES ('r1', 'far', 'remote.example', ?)", [
+      "https://remote.example/users/far",
+    ]);
+    const remote = await c.member("ada").browser.post("/admin/accounts/r1/role", { role: "moderator" });
+    await refused(c, remote, 403, "Remote accounts have no role here");
+    expect(await c.page(c.member("ada").browser, "/admin/accounts/r1")).not.toContain("Change role");
+  });
+
+  test("the owner makes and unmakes admins; nobody can take the owner's role, not even the owner", async () => {
+    const c = await community(["ada", "adm", "bob"]);
+    setRole(c, "adm", "admin");
+    expect((await change(c, "ada", "bob", "admin")).status).toBe(303);
+    expect(roleOf(c, "bob")).toBe("admin");
+    expect((await change(c, "ada", "adm", "user")).status).toBe(303);
+    expect(roleOf(c, "adm")).toBe("user");
+    await refused(
+      c,
+      await change(c, "bob", "ada", "admin"),
+      403,
+      "The owner&#x27;s role cannot be taken away: there is exactly one owner",
+    );
+    await refused(c, await change(c, "ada", "ada", "admin"), 403, "there is exactly one owner: to step down, pass ownership");
+    const own = await c.page(c.member("ada").browser, `/admin/accounts/${c.member("ada").accountId}`);
+    expect(own).toContain("to step down, pass ownership to another member from their page");
+    expect(own).not.toContain("Change role");
+  });
+
+  test("the owner passes ownership on with their password and becomes an admin; there is still one owner", async () => {
+    const c = await community(["ada", "bob", "eve"]);
+    const ada = c.member("ada").browser;
+    const page = await c.page(ada, `/admin/accounts/${c.member("bob").accountId}`);
+    expect(page).toContain('id="role-owner"');
+    expect(page).toContain('name="password"');
+    const missing = await change(c, "ada", "bob", "owner");
+    await refused(c, missing, 422, "Enter your password to pass ownership on.");
+    const wrong = await change(c, "ada", "bob", "owner", "not my password");
+    const text = await wrong.clone().text();
+    expect(text).toContain('aria-invalid="true"'); // the message sits next to the password field
+    await refused(c, wrong, 422, "The password is wrong.");
+    // Ownership goes only to an active member.
+    await ada.post(`/admin/accounts/${c.member("eve").accountId}/action`, { action: "suspend", reason: "" });
+    await refused(c, await change(c, "ada", "eve", "owner", PASSWORD), 403, "Ownership can only pass to an active member");
+
+    expect((await change(c, "ada", "bob", "owner", PASSWORD)).status).toBe(303);
+    expect(roleOf(c, "bob")).toBe("owner");
+    expect(roleOf(c, "ada")).toBe("admin");
+    expect(c.database.sqlite.query("SELECT count(*) AS n FROM users WHERE role = 'owner'").get()).toEqual({ n: 1 });
+    const audit = await c.page(ada, "/admin/audit"); // an admin still reads it
+    expect(audit).toContain("user → owner");
+    expect(audit).toContain("owner → admin");
+    // The new owner can now act on the old one, who cannot act on them.
+    await refused(c, await change(c, "ada", "bob", "admin"), 403, "The owner&#x27;s role cannot be taken away");
+    expect((await change(c, "bob", "ada", "moderator")).status).toBe(303);
   });
 });

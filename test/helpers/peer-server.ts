@@ -700,7 +700,9 @@ const controls: Record<string, ControlHandler> = {
       objects: [target.id as URL, ...objects],
       content: str(body, "content", false) || null,
     });
-    return send(ctx, actor, flag, [recipientOf(target)], body);
+    // Sent to the target's server, or (`to`) to another server's actor, e.g. one that shows the target's posts.
+    const recipient = typeof body.to === "string" ? await lookupActor(ctx, body.to, actor) : target;
+    return send(ctx, actor, flag, [recipientOf(recipient)], body);
   },
 
   "POST /_control/move": async (ctx, body) => {

@@ -168,7 +168,12 @@ export interface Peer {
   ): Promise<Delivery>;
   /** Move to another account (which must list this one in its aliases), told to the followers. */
   move(actor: ActorRef, target: string, options?: SendOptions): Promise<Delivery>;
-  flag(actor: ActorRef, target: string, options?: SendOptions & { objects?: string[]; content?: string }): Promise<Delivery>;
+  /** A report about target (and objects), to target's server or to the actor `to` (e.g. another server's instance actor). */
+  flag(
+    actor: ActorRef,
+    target: string,
+    options?: SendOptions & { objects?: string[]; content?: string; to?: string },
+  ): Promise<Delivery>;
   block(actor: ActorRef, target: string, options?: SendOptions): Promise<Delivery>;
   received(filter?: { type?: string; actor?: string }): Promise<ReceivedActivity[]>;
   clearReceived(): Promise<void>;

@@ -1,5 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import type { AccountView } from "../../src/core/views.ts";
+import type { Role } from "../../src/db/schema.ts";
 import type { PageContext } from "../context.ts";
 import { CsrfField, Field, FormMessage } from "../form.tsx";
 import { Layout } from "../layout.tsx";
@@ -16,6 +17,16 @@ export interface AccountAdminView {
   sensitized: boolean;
   reports: number;
   warnings: { action: string; text: string; createdAt: Date }[];
+  /** The roles the viewer may choose for this account, or none and why. */
+  roleForm: { choices: Role[]; reason: string | null };
+}
+
+/** The role form after a post: the role asked for and what went wrong, or that it was saved. */
+export interface RoleFormState {
+  role?: Role;
+  message?: string;
+  errors?: Record<string, string>;
+  saved?: boolean;
 }
 
 export function AccountsPage({ ctx, q, rows }: { ctx: PageContext; q: string; rows: { account: AccountView; flags: string }[] }) {
@@ -44,7 +55,17 @@ export function AccountsPage({ ctx, q, rows }: { ctx: PageContext; q: string; ro
   );
 }
 
-export function AccountAdminPage({ ctx, view, error }: { ctx: PageContext; view: AccountAdminView; error?: string }) {
+export function AccountAdminPage({
+  ctx,
+  view,
+  error,
+  roleForm,
+}: {
+  ctx: PageContext;
+  view: AccountAdminView;
+  error?: string;
+  roleForm?: RoleFormState;
+}) {
   const { account } = view;
   const options = [
     ["warn", "Send a warning"],
@@ -114,6 +135,7 @@ export function AccountAdminPage({ ctx, view, error }: { ctx: PageContext; view:
           <button type="submit">Apply</button>
         </form>
       </section>
+      <RoleSection ctx={ctx} view={view} state={roleForm ?? {}} />
       <section class="card" aria-labelledby="history-title">
         <h2 id="history-title">History</h2>
         {view.warnings.length === 0 ? <p class="muted">No actions yet.</p> : ""}
@@ -132,5 +154,59 @@ export function AccountAdminPage({ ctx, view, error }: { ctx: PageContext; view:
         </ul>
       </section>
     </Layout>
+  );
+}
+
+const roleLabels: Record<Role, string> = {
+  user: "User",
+  moderator: "Moderator: reports, accounts and posts",
+  admin: "Admin: also instance settings, federation and the roles below admin",
+  owner: "Owner: pass ownership on to this member (you become an admin)",
+};
+
+/** Who runs the instance: the role form, or why there is none for this viewer and account. */
+function RoleSection({ ctx, view, state }: { ctx: PageContext; view: AccountAdminView; state: RoleFormState }) {
+  const { choices, reason } = view.roleForm;
+  const chosen = state.role ?? view.role;
+  return (
+    <section class="card" aria-labelledby="role-title">
+      <h2 id="role-title">Role</h2>
+      <FormMessage message={state.message} />
+      <FormMessage message={state.saved ? "The role is changed." : undefined} kind="success" />
+      {choices.length === 0 ? (
+        <p class="muted" safe>
+          {state.message ? "" : (reason ?? "")}
+        </p>
+      ) : (
+        <form method="post" action={`/admin/accounts/${view.account.id}/role`} class="role-form">
+          <CsrfField ctx={ctx} />
+          <fieldset>
+            <legend>New role</legend>
+            {choices.map((role) => (
+              <div class="check">
+                <input type="radio" id={`role-${role}`} name="role" value={role} checked={role === chosen} />
+                <label for={`role-${role}`} safe>
+                  {role === view.role ? `${roleLabels[role]} (now)` : roleLabels[role]}
+                </label>
+              </div>
+            ))}
+          </fieldset>
+          {choices.includes("owner") ? (
+            <Field
+              name="password"
+              label="Your password"
+              type="password"
+              autocomplete="current-password"
+              hint="Needed only to pass ownership on."
+              required={false}
+              error={state.errors?.password}
+            />
+          ) : (
+            ""
+          )}
+          <button type="submit">Change role</button>
+        </form>
+      )}
+    </section>
   );
 }

@@ -4,18 +4,21 @@ import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
 import { requireRole } from "./guard.ts";
 import type { PageContext } from "../../../views/context.ts";
-import { AccountAdminPage, type AccountAdminView, AccountsPage } from "../../../views/admin/accounts.tsx";
+import { AccountAdminPage, type AccountAdminView, AccountsPage, type RoleFormState } from "../../../views/admin/accounts.tsx";
 import { count, desc, eq } from "drizzle-orm";
-import { CoreError } from "../../core/errors.ts";
+import { CoreError, ValidationError } from "../../core/errors.ts";
 import { accountActions, moderateAccount, warningsOf } from "../../core/moderation.ts";
+import { changeRole, roleForm } from "../../core/roles.ts";
 import { searchAccounts } from "../../core/search.ts";
 import { accountView } from "../../core/views.ts";
-import { accounts, reports, users } from "../../db/schema.ts";
+import type { Viewer } from "../../core/sessions.ts";
+import { accounts, reports, roles, users } from "../../db/schema.ts";
 
 /** Accounts, local and remote: search, one account's record, and the moderation actions. */
 export function accountRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
-  const accountPage = (ctx: PageContext, id: string, error?: string) => {
+  const staffOf = (viewer: Viewer) => ({ id: viewer.account.id, role: viewer.user.role });
+  const accountPage = (ctx: PageContext, staff: Viewer, id: string, error?: string, role?: RoleFormState) => {
     const account = db.select().from(accounts).where(eq(accounts.id, id)).get();
     if (!account) throw new CoreError("This account does not exist.", 404);
     const user = db.select().from(users).where(eq(users.accountId, id)).get();
@@ -28,8 +31,9 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
       sensitized: account.sensitizedAt !== null,
       reports: db.select({ n: count() }).from(reports).where(eq(reports.targetAccountId, id)).get()?.n ?? 0,
       warnings: warningsOf(db, id),
+      roleForm: roleForm(db, staffOf(staff), id),
     };
-    return <AccountAdminPage ctx={ctx} view={view} error={error} />;
+    return <AccountAdminPage ctx={ctx} view={view} error={error} roleForm={role} />;
   };
   return new Elysia({ name: "admin/accounts" })
     .use(page)
@@ -52,12 +56,15 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
     )
     .get(
       "/admin/accounts/:id",
-      ({ viewer, ctx, params, redirect, path }) => {
+      ({ viewer, ctx, params, query, redirect, path }) => {
         if (!viewer) return redirect(loginFirst(path), 303);
         requireRole(viewer, "moderator", path);
-        return accountPage(ctx, params.id);
+        return accountPage(ctx, viewer, params.id, undefined, query.saved === "role" ? { saved: true } : undefined);
       },
-      { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }) }),
+        query: t.Object({ saved: t.Optional(t.String({ maxLength: 10 })) }),
+      },
     )
     .post(
       "/admin/accounts/:id/action",
@@ -72,7 +79,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof CoreError) || error.status === 404) throw error;
           set.status = error.status;
-          return accountPage(ctx, params.id, error.message);
+          return accountPage(ctx, staff, params.id, error.message);
         }
         return redirect(`/admin/accounts/${params.id}`, 303);
       },
@@ -83,6 +90,32 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
           action: t.UnionEnum(accountActions),
           reason: t.Optional(t.String({ maxLength: 6000 })),
           notify: t.Optional(t.String({ maxLength: 5 })),
+        }),
+      },
+    )
+    .post(
+      "/admin/accounts/:id/role",
+      async ({ viewer, ctx, params, body, set, redirect, path }) => {
+        const staff = requireRole(viewer, "admin", path);
+        try {
+          await changeRole(deps, staffOf(staff), params.id, body.role, body.password || undefined);
+        } catch (error) {
+          if (error instanceof ValidationError) {
+            set.status = 422;
+            return accountPage(ctx, staff, params.id, undefined, { role: body.role, errors: error.fields });
+          }
+          if (!(error instanceof CoreError) || error.status === 404) throw error;
+          set.status = error.status;
+          return accountPage(ctx, staff, params.id, undefined, { role: body.role, message: error.message });
+        }
+        return redirect(`/admin/accounts/${params.id}?saved=role`, 303);
+      },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }) }),
+        body: t.Object({
+          _csrf: t.Optional(t.String()),
+          role: t.UnionEnum(roles),
+          password: t.Optional(t.String({ maxLength: 300 })),
         }),
       },
     );

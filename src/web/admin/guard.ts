@@ -8,7 +8,11 @@ const logger = getLogger(["skein", "admin"]);
 
 /** Every admin route checks the role on the server; a refused attempt is logged. */
 export function requireRole(viewer: Viewer | null, role: Role, path: string): Viewer {
-  if (!viewer) throw new CoreError("Log in first.", 403);
+  if (!viewer) {
+    // GET pages send visitors to the login page before calling this; a form posted without a session lands here.
+    logger.warning("A visitor without a session was refused {path}", { path });
+    throw new CoreError("Log in first.", 403);
+  }
   if (roleRank[viewer.user.role] < roleRank[role]) {
     logger.warning("@{username} ({role}) was refused {path}", {
       username: viewer.account.username,

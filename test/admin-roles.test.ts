@@ -1,0 +1,174 @@
+// Who may open each admin page and send each admin form: one row per route with its minimum role,
+// tried as the owner, an admin, a moderator, a user and a logged-out visitor. The rows are checked
+// against the app's own route list, so a new /admin route without a row fails here.
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { createLocalUser } from "../src/core/accounts.ts";
+import { blockDomain } from "../src/core/domain-blocks.ts";
+import { createInviteAs } from "../src/core/invites.ts";
+import { roleRank } from "../src/core/moderation.ts";
+import type { Role } from "../src/db/schema.ts";
+import type { WebClient } from "./helpers/client.ts";
+import { community, PASSWORD } from "./helpers/community.ts";
+
+setDefaultTimeout(60_000);
+
+type Community = Awaited<ReturnType<typeof community>>;
+type Who = Role | "visitor";
+type Field = Record<string, string>;
+
+interface Row {
+  route: string;
+  /** The least role that may use the route; "anyone" for plain redirects. */
+  min: Role | "anyone";
+  /** The path to request (by default the route itself); may make what the request acts on, fresh for each try. */
+  path?: (f: Fixture) => string | Promise<string>;
+  body?: Field;
+}
+
+let c: Community;
+let fixture: Fixture;
+let n = 0;
+const fresh = () => `${++n}`;
+
+/** Things the routes act on; the `new…` ones make a fresh one each time, so every allowed try really acts. */
+class Fixture {
+  reportId = "";
+  constructor(readonly c: Community) {}
+  id = (name: string) => this.c.member(name).accountId;
+  newPost = () => this.c.post("tim", { status: `post ${fresh()}` });
+  async newMember(pending = false) {
+    const name = `new${fresh()}`;
+    const { accountId, userId } = await createLocalUser(this.c.deps, {
+      username: name,
+      email: `${name}@example.com`,
+      password: PASSWORD,
+      role: "user",
+      pendingApproval: pending,
+    });
+    return { accountId, userId };
+  }
+  newBlock() {
+    const domain = `gone${fresh()}.example`;
+    blockDomain(this.c.deps, this.id("ada"), {
+      domain,
+      severity: "silence",
+      rejectMedia: false,
+      rejectReports: false,
+      publicComment: "",
+      privateComment: "",
+      obfuscate: false,
+    });
+    return domain;
+  }
+  newInvite() {
+    const ada = this.c.database.sqlite
+      .query<{ id: string }, [string]>("SELECT id FROM users WHERE account_id = ?")
+      .get(this.id("ada"));
+    return createInviteAs(
+      this.c.deps.db,
+      { userId: ada?.id ?? "", accountId: this.id("ada"), role: "owner" },
+      { maxUses: null, expiresIn: null },
+    ).id;
+  }
+}
+
+const settingsForm = { name: "Knitters", description: "", registration_mode: "open", max_post_length: "500" };
+const importCsv = btoa("#domain,#severity\nimported.example,silence\n");
+
+// biome-ignore format: one row per route reads best as a table
+const table: Row[] = [
+  { route: "GET /admin", min: "anyone" }, // a redirect to /admin/reports, which checks
+  { route: "GET /admin/reports", min: "moderator" },
+  { route: "GET /admin/reports/:id", min: "moderator", path: (f) => `/admin/reports/${f.reportId}` },
+  { route: "POST /admin/reports/:id/:action", min: "moderator", path: (f) => `/admin/reports/${f.reportId}/assign` },
+  { route: "POST /admin/reports/:id/notes", min: "moderator", path: (f) => `/admin/reports/${f.reportId}/notes`, body: { note: "seen" } },
+  { route: "POST /admin/posts/:id/delete", min: "moderator", path: async (f) => `/admin/posts/${await f.newPost()}/delete` },
+  { route: "GET /admin/accounts", min: "moderator" },
+  { route: "GET /admin/accounts/:id", min: "moderator", path: (f) => `/admin/accounts/${f.id("tim")}` },
+  { route: "POST /admin/accounts/:id/action", min: "moderator", path: (f) => `/admin/accounts/${f.id("tim")}/action`, body: { action: "warn" } },
+  { route: "POST /admin/accounts/:id/role", min: "admin", path: async (f) => `/admin/accounts/${(await f.newMember()).accountId}/role`, body: { role: "moderator" } },
+  { route: "GET /admin/domain-blocks", min: "admin" },
+  { route: "GET /admin/domain-blocks/export", min: "admin" },
+  { route: "GET /admin/domain-blocks/import", min: "admin" },
+  { route: "POST /admin/domain-blocks/import", min: "admin" }, // no file: 422 once past the role check
+  { route: "POST /admin/domain-blocks/import/apply", min: "admin", body: { csv: importCsv, filename: "blocks.csv" } },
+  { route: "POST /admin/domain-blocks", min: "admin", body: { domain: "bad.example", severity: "silence" } },
+  { route: "POST /admin/domain-blocks/:domain/delete", min: "admin", path: (f) => `/admin/domain-blocks/${f.newBlock()}/delete` },
+  { route: "GET /admin/instances", min: "moderator" },
+  { route: "GET /admin/instances/:domain", min: "moderator", path: () => "/admin/instances/remote.example" },
+  { route: "GET /admin/signups", min: "anyone" }, // a redirect to /admin/registrations, which checks
+  { route: "GET /admin/registrations", min: "moderator" },
+  { route: "POST /admin/registrations/:id/:decision", min: "moderator", path: async (f) => `/admin/registrations/${(await f.newMember(true)).userId}/approve` },
+  { route: "GET /admin/invites", min: "moderator" },
+  { route: "POST /admin/invites", min: "moderator", body: { max_uses: "", expires_in: "" } },
+  { route: "POST /admin/invites/:id/revoke", min: "moderator", path: (f) => `/admin/invites/${f.newInvite()}/revoke` },
+  { route: "GET /admin/audit", min: "moderator" },
+  { route: "GET /admin/settings", min: "admin" },
+  { route: "POST /admin/settings", min: "admin", body: settingsForm },
+];
+
+const people: [Who, string | null][] = [
+  ["owner", "ada"],
+  ["admin", "adm"],
+  ["moderator", "mia"],
+  ["user", "usr"],
+  ["visitor", null],
+];
+
+/** What a person should meet: the page or action, a 403, or (a visitor's GET) the login page. */
+function expected(row: Row, who: Who, method: string): string {
+  if (row.min === "anyone" || (who !== "visitor" && roleRank[who] >= roleRank[row.min])) return "allowed";
+  return who === "visitor" && method === "GET" ? "login" : "refused";
+}
+
+/** What they met. A 403 counts as refused only with the guard's own message (not a rule of the action). */
+async function outcome(res: Response): Promise<string> {
+  const location = res.headers.get("location") ?? "";
+  if (res.status >= 300 && res.status < 400 && location.startsWith("/login")) return "login";
+  if (res.status === 403) {
+    const text = await res.text();
+    const guard = text.includes("This page is for the instance&#x27;s staff.") || text.includes("Log in first.");
+    return guard ? "refused" : `403 from elsewhere: ${text.slice(0, 200)}`;
+  }
+  if (res.status >= 500) return `error ${res.status}`;
+  return "allowed";
+}
+
+beforeAll(async () => {
+  c = await community(["ada", "adm", "mia", "usr", "tim"]);
+  const role = (name: string, r: Role) =>
+    c.database.sqlite.run("UPDATE users SET role = ? WHERE account_id = ?", [r, c.member(name).accountId]);
+  role("adm", "admin");
+  role("mia", "moderator");
+  fixture = new Fixture(c);
+  const postId = await c.post("tim", { status: "reported words" });
+  await c.member("usr").browser.post("/reports", { account_id: fixture.id("tim"), category: "spam", status_ids: postId });
+  fixture.reportId = c.database.sqlite.query<{ id: string }, []>("SELECT id FROM reports").get()?.id ?? "";
+  // Another server this instance knows, through one of its accounts.
+  c.database.sqlite.run("INSERT INTO accounts (id, username, domain, uri) VALUES ('r1', 'far', 'remote.example', ?)", [
+    "https://remote.example/users/far",
+  ]);
+});
+
+test("every /admin route of the app has a row, and every row a route", () => {
+  const routes = c.app.routes.filter((r) => r.path.startsWith("/admin")).map((r) => `${r.method} ${r.path}`);
+  expect([...new Set(routes)].sort()).toEqual(table.map((r) => r.route).sort());
+});
+
+describe("role × route", () => {
+  for (const row of table) {
+    test(row.route, async () => {
+      const [method = "GET", route = ""] = row.route.split(" ");
+      const want: Record<string, string> = {};
+      const got: Record<string, string> = {};
+      for (const [who, name] of people) {
+        const browser: WebClient = name ? c.member(name).browser : c.visitor;
+        const path = row.path ? await row.path(fixture) : route;
+        const res = method === "GET" ? await browser.get(path) : await browser.post(path, row.body ?? {});
+        want[who] = expected(row, who, method);
+        got[who] = await outcome(res);
+      }
+      expect(got).toEqual(want);
+    });
+  }
+});
