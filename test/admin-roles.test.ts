@@ -77,7 +77,7 @@ const importCsv = btoa("#domain,#severity\nimported.example,silence\n");
 
 // biome-ignore format: one row per route reads best as a table
 const table: Row[] = [
-  { route: "GET /admin", min: "anyone" }, // a redirect to /admin/reports, which checks
+  { route: "GET /admin", min: "moderator" }, // the overview
   { route: "GET /admin/reports", min: "moderator" },
   { route: "GET /admin/reports/:id", min: "moderator", path: (f) => `/admin/reports/${f.reportId}` },
   { route: "POST /admin/reports/:id/:action", min: "moderator", path: (f) => `/admin/reports/${f.reportId}/assign` },

@@ -1,7 +1,7 @@
 // The Mastodon client API in-process: OAuth, the main calls, entity shapes, bad input.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { community } from "./helpers/community.ts";
-import { authorizeApp } from "./helpers/oauth.ts";
+import { authorizeApp, authorizeCode } from "./helpers/oauth.ts";
 
 setDefaultTimeout(60_000);
 
@@ -31,7 +31,7 @@ async function setup() {
 }
 
 describe("OAuth", () => {
-  test("code flow with PKCE gives a token that verifies; a reused code and a wrong verifier are refused", async () => {
+  test("code flow with PKCE gives a token that verifies; client credentials give an app token", async () => {
     const { call, app } = await setup();
     const me = await call("GET", "/api/v1/accounts/verify_credentials");
     expect(me.status).toBe(200);
@@ -85,6 +85,56 @@ describe("OAuth", () => {
     );
     expect(after.status).toBe(401);
   });
+});
+
+test("bad OAuth input: unregistered redirect, unknown app, PKCE mismatch, reused and expired codes", async () => {
+  const { c, call, app } = await setup();
+  const browser = c.member("bob").browser;
+  const base = { client_id: app.client_id, response_type: "code", scope: "read" };
+  const elsewhere = await browser.get(
+    `/oauth/authorize?${new URLSearchParams({ ...base, redirect_uri: "https://evil.example/cb" })}`,
+  );
+  expect(elsewhere.status).toBe(400);
+  expect(elsewhere.headers.get("location")).toBeNull(); // never sent to an unregistered address
+  expect(await elsewhere.text()).toContain("not registered for the app");
+  const unknown = await browser.get(
+    `/oauth/authorize?${new URLSearchParams({ ...base, client_id: "nope", redirect_uri: "https://app.example/callback" })}`,
+  );
+  expect(unknown.status).toBe(400);
+  const exchange = (code: string, verifier: string) =>
+    call(
+      "POST",
+      "/oauth/token",
+      {
+        grant_type: "authorization_code",
+        client_id: app.client_id,
+        client_secret: app.client_secret,
+        code,
+        redirect_uri: "https://app.example/callback",
+        code_verifier: verifier,
+      },
+      null,
+    );
+
+  const wrongVerifier = await authorizeCode(browser, ORIGIN, app.client_id);
+  const mismatch = await exchange(wrongVerifier.code, "x".repeat(43));
+  expect(mismatch.status).toBe(400);
+  expect(mismatch.json.error).toBe("invalid_grant");
+
+  const good = await authorizeCode(browser, ORIGIN, app.client_id);
+  const first = await exchange(good.code, good.verifier);
+  expect(first.status).toBe(200);
+  const reused = await exchange(good.code, good.verifier);
+  expect(reused.json).toMatchObject({ error: "invalid_grant", error_description: "The code was already used." });
+  // Reusing a code revokes what it gave: it may have been stolen.
+  expect((await call("GET", "/api/v1/accounts/verify_credentials", undefined, first.json.access_token)).status).toBe(401);
+
+  const late = await authorizeCode(browser, ORIGIN, app.client_id);
+  c.database.sqlite.run("UPDATE oauth_codes SET expires_at = 0 WHERE used_at IS NULL");
+  expect((await exchange(late.code, late.verifier)).json.error_description).toBe("The code has expired.");
+  expect(
+    c.database.sqlite.query("SELECT count(*) AS n FROM oauth_tokens WHERE revoked_at IS NULL AND user_id IS NOT NULL").get(),
+  ).toEqual({ n: 1 });
 });
 
 describe("statuses and timelines", () => {

@@ -241,24 +241,34 @@ export function exchangeToken(
     throw new OAuthError("unsupported_grant_type", "Use authorization_code or client_credentials.");
   const app = authenticateClient(db, input.clientId, input.clientSecret, input.codeVerifier === undefined);
   if (!input.code) throw new OAuthError("invalid_request", "code is missing.");
-  const codeHash = sha256Hex(input.code);
+  const row = db
+    .select()
+    .from(oauthCodes)
+    .where(eq(oauthCodes.codeHash, sha256Hex(input.code)))
+    .get();
+  const invalid = (why: string) => new OAuthError("invalid_grant", why);
+  if (!row || row.appId !== app.id) throw invalid("The code is not valid.");
+  if (row.usedAt) {
+    // A code used twice may have been stolen: the tokens it gave are revoked too (RFC 6749 4.1.2).
+    db.update(oauthTokens)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(oauthTokens.appId, app.id), eq(oauthTokens.userId, row.userId), isNull(oauthTokens.revokedAt)))
+      .run();
+    throw invalid("The code was already used.");
+  }
+  if (row.expiresAt.getTime() < Date.now()) throw invalid("The code has expired.");
+  if (input.redirectUri !== row.redirectUri) throw invalid("The redirect URI differs from the one authorized.");
+  if (row.codeChallenge && (!input.codeVerifier || s256(input.codeVerifier) !== row.codeChallenge))
+    throw invalid("The PKCE code verifier does not match.");
   return db.transaction((tx) => {
-    const row = tx.select().from(oauthCodes).where(eq(oauthCodes.codeHash, codeHash)).get();
-    const invalid = (why: string) => new OAuthError("invalid_grant", why);
-    if (!row || row.appId !== app.id) throw invalid("The code is not valid.");
-    if (row.usedAt) {
-      // A code used twice may have been stolen: the tokens it gave are revoked too (RFC 6749 4.1.2).
-      tx.update(oauthTokens)
-        .set({ revokedAt: new Date() })
-        .where(and(eq(oauthTokens.appId, app.id), eq(oauthTokens.userId, row.userId), isNull(oauthTokens.revokedAt)))
-        .run();
-      throw invalid("The code was already used.");
-    }
-    if (row.expiresAt.getTime() < Date.now()) throw invalid("The code has expired.");
-    if (input.redirectUri !== row.redirectUri) throw invalid("The redirect URI differs from the one authorized.");
-    if (row.codeChallenge && (!input.codeVerifier || s256(input.codeVerifier) !== row.codeChallenge))
-      throw invalid("The PKCE code verifier does not match.");
-    tx.update(oauthCodes).set({ usedAt: new Date() }).where(eq(oauthCodes.codeHash, codeHash)).run();
+    // Marked used in the same transaction as the token is made: two racing exchanges get one token.
+    const claimed = tx
+      .update(oauthCodes)
+      .set({ usedAt: new Date() })
+      .where(and(eq(oauthCodes.codeHash, row.codeHash), isNull(oauthCodes.usedAt)))
+      .returning({ hash: oauthCodes.codeHash })
+      .all();
+    if (claimed.length === 0) throw invalid("The code was already used.");
     return issueToken(tx, app.id, row.userId, row.scopes.split(" "));
   });
 }

@@ -8,9 +8,36 @@ export interface RegisteredApp {
 const s256 = (verifier: string) => Buffer.from(new Bun.CryptoHasher("sha256").update(verifier).digest()).toString("base64url");
 
 /**
- * Registers an app and goes through the OAuth code flow with PKCE as a member would: the
- * authorize page (logged in through `browser`), the consent form, then the token exchange.
+ * The member's side of the OAuth code flow with PKCE, through the real pages: the authorize page
+ * (logged in through `browser`) and the consent form. Returns the code and the PKCE verifier.
  */
+export async function authorizeCode(
+  browser: WebClient,
+  origin: string,
+  clientId: string,
+  options: { scopes?: string; redirectUri?: string } = {},
+): Promise<{ code: string; verifier: string; redirectUri: string }> {
+  const redirectUri = options.redirectUri ?? "https://app.example/callback";
+  const verifier = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  const params = {
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    response_type: "code",
+    scope: options.scopes ?? "read write follow",
+    state: "s1",
+    code_challenge: s256(verifier),
+    code_challenge_method: "S256",
+  };
+  const consent = await browser.get(`/oauth/authorize?${new URLSearchParams(params)}`);
+  if (consent.status !== 200) throw new Error(`authorize page: ${consent.status} ${await consent.text()}`);
+  const answer = await browser.post("/oauth/authorize", { ...params, decision: "approve" });
+  const location = new URL(answer.headers.get("location") ?? "", origin);
+  const code = location.searchParams.get("code");
+  if (!code || location.searchParams.get("state") !== "s1") throw new Error(`no code: ${answer.status} ${location.href}`);
+  return { code, verifier, redirectUri };
+}
+
+/** Registers an app and authorizes it for the member; returns the app and an access token. */
 export async function authorizeApp(
   send: (request: Request) => Promise<Response>,
   origin: string,
@@ -28,22 +55,7 @@ export async function authorizeApp(
       }),
     )
   ).json()) as RegisteredApp;
-  const verifier = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
-  const params = {
-    client_id: app.client_id,
-    redirect_uri: redirectUri,
-    response_type: "code",
-    scope: scopes,
-    state: "s1",
-    code_challenge: s256(verifier),
-    code_challenge_method: "S256",
-  };
-  const consent = await browser.get(`/oauth/authorize?${new URLSearchParams(params)}`);
-  if (consent.status !== 200) throw new Error(`authorize page: ${consent.status} ${await consent.text()}`);
-  const answer = await browser.post("/oauth/authorize", { ...params, decision: "approve" });
-  const location = new URL(answer.headers.get("location") ?? "", origin);
-  const code = location.searchParams.get("code");
-  if (!code) throw new Error(`no code: ${answer.status} ${location.href}`);
+  const { code, verifier } = await authorizeCode(browser, origin, app.client_id, { scopes, redirectUri });
   const tokenResponse = await send(
     new Request(`${origin}/oauth/token`, {
       method: "POST",
