@@ -528,3 +528,11 @@ export const domainBlocks = sqliteTable("domain_blocks", {
   obfuscate: integer("obfuscate", { mode: "boolean" }).notNull().default(false),
   createdAt: createdAt(),
 });
+
+/** Servers the instance federates with in allowlist mode (Mastodon's domain allows). */
+export const domainAllows = sqliteTable("domain_allows", {
+  domain: text("domain").primaryKey(), // normalized like domain_blocks.domain; covers subdomains
+  comment: text("comment").notNull().default(""),
+  createdBy: text("created_by").references(() => accounts.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
+});
