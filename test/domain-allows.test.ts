@@ -12,6 +12,7 @@ import { ValidationError } from "../src/core/errors.ts";
 import { DomainEvents } from "../src/core/events.ts";
 import { getSettings, updateSettings } from "../src/core/instance.ts";
 import { federatedTimeline } from "../src/core/timelines.ts";
+import { community } from "./helpers/community.ts";
 import { tempDatabase } from "./helpers/db.ts";
 
 let database: ReturnType<typeof tempDatabase>;
@@ -167,5 +168,106 @@ describe("the allow-list", () => {
     mode("allowlist");
     // Switching deletes nothing.
     expect(db.query("SELECT count(*) AS n FROM follows").get()).toEqual({ n: 4 });
+  });
+});
+
+describe("the pages", () => {
+  const settingsForm = (extra: Record<string, string> = {}) => ({
+    name: "Knitters",
+    registration_mode: "open",
+    max_post_length: "500",
+    ...extra,
+  });
+
+  test("an admin lists, adds and removes allowed servers; bad input is shown next to the field", async () => {
+    const c = await community(["ada", "bob"]);
+    const ada = c.member("ada").browser;
+    const empty = await c.page(ada, "/admin/domain-allows");
+    expect(empty).toContain("Allowlist mode is off");
+    expect(empty).toContain('href="/admin/domain-allows" aria-current="page"');
+    expect(await c.page(ada, "/admin/domain-blocks")).toContain('href="/admin/domain-allows"');
+
+    expect(
+      (await ada.post("/admin/domain-allows", { domain: "https://Friends.Example/", comment: "the knitting club" })).status,
+    ).toBe(303);
+    const listed = await c.page(ada, "/admin/domain-allows");
+    expect(listed).toContain("<strong>friends.example</strong>");
+    expect(listed).toContain("the knitting club");
+
+    for (const [fields, field, message] of [
+      [{ domain: "not a domain!" }, "domain", "Enter a domain like social.example"],
+      [{ domain: "social.example" }, "domain", "own domain"],
+      [{ domain: "friends.example" }, "domain", "already on the allow-list"],
+      [{ domain: "ok.example", comment: "x".repeat(1500) }, "comment", "under 1000 characters"],
+    ] as const) {
+      const res = await ada.post("/admin/domain-allows", fields);
+      expect(res.status).toBe(422);
+      const html = await res.text();
+      expect(html).toContain(`id="${field}-error"`);
+      expect(html).toContain(message);
+    }
+    expect(listDomainAllows(c.deps.db).map((a) => a.domain)).toEqual(["friends.example"]);
+
+    // A listed server that a block suspends says so.
+    await ada.post("/admin/domain-blocks", { domain: "friends.example", severity: "suspend" });
+    expect(await c.page(ada, "/admin/domain-allows")).toContain("suspended: the block wins");
+
+    expect((await ada.post(`/admin/domain-allows/${encodeURIComponent("friends.example")}/delete`, {})).status).toBe(303);
+    expect(listDomainAllows(c.deps.db)).toEqual([]);
+    expect((await ada.post(`/admin/domain-allows/${encodeURIComponent("friends.example")}/delete`, {})).status).toBe(404);
+    const audit = await c.page(ada, "/admin/audit");
+    expect(audit).toContain("domain.allow");
+    expect(audit).toContain("domain.disallow");
+  });
+
+  test("moderators and members get 403; visitors are sent to log in", async () => {
+    const c = await community(["ada", "mia", "bob"]);
+    c.database.sqlite.run("UPDATE users SET role = 'moderator' WHERE account_id = ?", [c.member("mia").accountId]);
+    for (const name of ["mia", "bob"]) {
+      const browser = c.member(name).browser;
+      expect((await browser.get("/admin/domain-allows")).status).toBe(403);
+      expect((await browser.post("/admin/domain-allows", { domain: "friends.example" })).status).toBe(403);
+      expect((await browser.post("/admin/domain-allows/friends.example/delete", {})).status).toBe(403);
+    }
+    expect(listDomainAllows(c.deps.db)).toEqual([]);
+    expect((await c.visitor.get("/admin/domain-allows")).status).toBe(303);
+  });
+
+  test("switching to allowlist mode shows what it cuts first, then keeps every follow", async () => {
+    const c = await community(["ada", "bob"]);
+    const ada = c.member("ada").browser;
+    const db = c.database.sqlite;
+    db.run(
+      "INSERT INTO accounts (id, username, domain, uri) VALUES ('r1', 'pat', 'stranger.example', 'https://stranger.example/u/pat')",
+    );
+    db.run("INSERT INTO follows (id, follower_id, following_id, state) VALUES ('f1', ?, 'r1', 'accepted')", [
+      c.member("bob").accountId,
+    ]);
+    const page = await c.page(ada, "/admin/settings");
+    expect(page).toContain('id="federation_mode-blocklist" name="federation_mode" value="blocklist" checked');
+    expect(page).toContain("No server is on the allow-list yet. 1 follow relationship between members");
+
+    const asked = await ada.post("/admin/settings", settingsForm({ federation_mode: "allowlist" }));
+    expect(asked.status).toBe(200);
+    const html = await asked.text();
+    expect(html).toContain("Nothing was saved yet");
+    expect(html).toContain('name="confirm_federation_mode" value="1"');
+    expect(html).toContain('value="allowlist" checked');
+    expect(getSettings(c.deps.db).federationMode).toBe("blocklist");
+
+    const res = await ada.post("/admin/settings", settingsForm({ federation_mode: "allowlist", confirm_federation_mode: "1" }));
+    expect(res.status).toBe(303);
+    expect(getSettings(c.deps.db).federationMode).toBe("allowlist");
+    expect(db.query("SELECT count(*) AS n FROM follows").get()).toEqual({ n: 1 });
+    expect(await c.page(ada, "/admin/domain-allows")).toContain("Allowlist mode is on");
+    expect(await c.page(ada, "/admin/audit")).toContain("federationMode");
+
+    // A form without the field keeps the mode; a bad value is refused.
+    expect((await ada.post("/admin/settings", settingsForm())).status).toBe(303);
+    expect(getSettings(c.deps.db).federationMode).toBe("allowlist");
+    expect((await ada.post("/admin/settings", settingsForm({ federation_mode: "everyone" }))).status).toBe(422);
+    // Back to blocklist needs no confirmation.
+    expect((await ada.post("/admin/settings", settingsForm({ federation_mode: "blocklist" }))).status).toBe(303);
+    expect(getSettings(c.deps.db).federationMode).toBe("blocklist");
   });
 });

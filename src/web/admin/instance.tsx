@@ -9,7 +9,7 @@ import { audit, listAudit } from "../../core/audit.ts";
 import { ValidationError } from "../../core/errors.ts";
 import { followsCutByAllowlist, listDomainAllows } from "../../core/domain-allows.ts";
 import {
-  federationModes,
+  type FederationMode,
   getSettings,
   type InstanceSettings,
   MAX_POLICY_LENGTH,
@@ -73,7 +73,7 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
           maxPostLength: Number(body.max_post_length),
           secureMode: body.secure_mode === "1",
           // A post without the field (an older form) keeps the mode.
-          federationMode: body.federation_mode ?? before.federationMode,
+          federationMode: (body.federation_mode ?? before.federationMode) as FederationMode,
           rules: (body.rules ?? "").split(/\r?\n/),
           contactUsername: body.contact_username ?? "",
           contactEmail: body.contact_email ?? "",
@@ -118,7 +118,8 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
           terms_of_service: t.Optional(t.String({ maxLength: MAX_POLICY_LENGTH * 2 })),
           default_language: t.Optional(t.String({ maxLength: 20 })),
           members_may_invite: t.Optional(t.String({ maxLength: 5 })),
-          federation_mode: t.Optional(t.UnionEnum(federationModes)),
+          // A plain string: Elysia fills an absent UnionEnum with its first value. The core checks it.
+          federation_mode: t.Optional(t.String({ maxLength: 20 })),
           confirm_federation_mode: t.Optional(t.String({ maxLength: 5 })),
         }),
       },
