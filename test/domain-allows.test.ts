@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createLocalUser } from "../src/core/accounts.ts";
 import {
   allowDomain,
@@ -12,8 +12,11 @@ import { ValidationError } from "../src/core/errors.ts";
 import { DomainEvents } from "../src/core/events.ts";
 import { getSettings, updateSettings } from "../src/core/instance.ts";
 import { federatedTimeline } from "../src/core/timelines.ts";
+import { launchBrowser, screenshotPath } from "./helpers/browser.ts";
 import { community } from "./helpers/community.ts";
 import { tempDatabase } from "./helpers/db.ts";
+
+setDefaultTimeout(60_000);
 
 let database: ReturnType<typeof tempDatabase>;
 let deps: { db: typeof database.db; events: DomainEvents; baseUrl: URL };
@@ -270,4 +273,66 @@ describe("the pages", () => {
     expect((await ada.post("/admin/settings", settingsForm({ federation_mode: "blocklist" }))).status).toBe(303);
     expect(getSettings(c.deps.db).federationMode).toBe("blocklist");
   });
+});
+
+test("in a browser: fill the allow-list, then switch to allowlist mode", async () => {
+  const c = await community(["ada", "bob"]);
+  const db = c.database.sqlite;
+  db.run(
+    "INSERT INTO accounts (id, username, domain, uri) VALUES ('r1', 'pat', 'stranger.example', 'https://stranger.example/u/pat')",
+  );
+  db.run("INSERT INTO follows (id, follower_id, following_id, state) VALUES ('f1', ?, 'r1', 'accepted')", [
+    c.member("bob").accountId,
+  ]);
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (r) => c.app.handle(r) });
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext();
+    const origin = `http://127.0.0.1:${server.port}`;
+    await context.addCookies([...c.member("ada").browser.cookies].map(([name, value]) => ({ name, value, url: origin })));
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 1000, height: 900 });
+    await page.goto(`${origin}/admin/domain-blocks`);
+    await page.getByRole("link", { name: "allow-list" }).click();
+    for (const [domain, comment] of [
+      ["knitting.example", "our sister instance"],
+      ["yarn.example:8443", ""],
+    ] as const) {
+      await page.getByLabel("Domain").fill(domain);
+      await page.getByLabel("Comment (staff only)").fill(comment);
+      await page.getByRole("button", { name: "Allow" }).click();
+      await page.waitForLoadState();
+    }
+    await page.getByLabel("Domain").fill("not a domain!");
+    await page.getByRole("button", { name: "Allow" }).click();
+    await page.waitForLoadState();
+    await expect(page.locator("#domain-error").textContent()).resolves.toContain("Enter a domain like social.example");
+    await page.screenshot({ path: screenshotPath("domain-allows"), fullPage: true });
+
+    await page.getByRole("navigation", { name: "Administration" }).getByRole("link", { name: "Instance settings" }).click();
+    await page.getByLabel("Allowlist: federate only with the servers on the allow-list").check();
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await page.waitForLoadState();
+    await expect(page.getByText("Nothing was saved yet").isVisible()).resolves.toBe(true);
+    await page
+      .locator("fieldset")
+      .filter({ hasText: "Which servers to federate with" })
+      .screenshot({
+        path: screenshotPath("settings-federation-mode"),
+      });
+    expect(getSettings(c.deps.db).federationMode).toBe("blocklist");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await page.waitForLoadState();
+    await expect(page.getByText("Saved.").isVisible()).resolves.toBe(true);
+    expect(getSettings(c.deps.db).federationMode).toBe("allowlist");
+    await page
+      .locator("fieldset")
+      .filter({ hasText: "Which servers to federate with" })
+      .screenshot({
+        path: screenshotPath("settings-allowlist"),
+      });
+  } finally {
+    await browser.close();
+    server.stop(true);
+  }
 });

@@ -60,6 +60,8 @@ export interface AllowlistCost {
   listed: number;
   /** Follows between members and accounts on servers not listed (followsCutByAllowlist). */
   cut: number;
+  /** Allowlist mode is the saved setting (the text then says what it does, not what a switch would). */
+  active: boolean;
 }
 
 function FederationMode({
@@ -81,7 +83,12 @@ function FederationMode({
     cost.listed === 0
       ? "No server is on the allow-list yet."
       : `${cost.listed} ${cost.listed === 1 ? "server is" : "servers are"} on the allow-list.`;
-  const cut = `${cost.cut} follow ${cost.cut === 1 ? "relationship" : "relationships"} between members and accounts on servers not listed would stop working.`;
+  const follows = `${cost.cut} follow ${cost.cut === 1 ? "relationship" : "relationships"} between members and accounts on servers not listed`;
+  const effects =
+    "they can no longer deliver here, read profiles and posts (unsigned requests are refused, as in secure mode), or receive members' posts, and their posts already here are hidden.";
+  const text = cost.active
+    ? `Allowlist mode is on. Every server not listed is cut off: ${effects} ${listed} ${follows} ${cost.cut === 1 ? "does" : "do"} not work now.`
+    : `Switching to allowlist cuts off every server not listed: ${effects} ${listed} ${follows} would stop working.`;
   return (
     <fieldset aria-describedby="federation_mode-warning">
       <legend>Which servers to federate with</legend>
@@ -94,7 +101,7 @@ function FederationMode({
       <div id="federation_mode-warning" class={confirming ? "notice" : undefined} role={confirming ? "alert" : undefined}>
         {confirming ? <p class="error">Nothing was saved yet: switching to allowlist mode cuts off servers.</p> : ""}
         <p class="hint" safe>
-          {`Switching to allowlist cuts off every server not listed: they can no longer deliver here, read profiles and posts (unsigned requests are refused, as in secure mode), or receive members' posts, and their posts already here are hidden. ${listed} ${cut}`}
+          {text}
         </p>
         <p class="hint">
           Follows are not deleted (Mastodon does not delete them either): they work again once their server is listed, or after

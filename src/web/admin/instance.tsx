@@ -22,7 +22,11 @@ import { loadAccountViews } from "../../core/views.ts";
 /** The instance itself: settings and the audit log. */
 export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
-  const allowlistCost = () => ({ listed: listDomainAllows(db).length, cut: followsCutByAllowlist(db) });
+  const allowlistCost = () => ({
+    listed: listDomainAllows(db).length,
+    cut: followsCutByAllowlist(db),
+    active: getSettings(db).federationMode === "allowlist",
+  });
 
   return new Elysia({ name: "admin/instance" })
     .use(page)
