@@ -154,3 +154,14 @@ test("alice's post goes to the listed follower's server, and nothing to the othe
   // Nor is one waiting in the queue (for a retry, say).
   expect(count("SELECT count(*) AS n FROM queue_messages WHERE message LIKE ?", `%${strangers.base}%`)).toBe(0);
 });
+
+test("back in blocklist mode every server is open again, except a suspended one, by the same rule", async () => {
+  expect((await settings({ federation_mode: "blocklist" })).status).toBe(303);
+  const as = { headers: { accept: "application/activity+json" } };
+  expect((await fetch(`${url}/@alice`, as)).status).toBe(200);
+  expect((await strangers.signedGet(`${url}/@alice`, "olga")).status).toBe(200);
+  await alice.post("/admin/domain-blocks", { domain: host(strangers), severity: "suspend", confirm: "1" });
+  expect((await strangers.signedGet(`${url}/@alice`, "olga")).status).toBe(401);
+  expect((await strangers.deliver(`${url}/inbox`, create(strangers, "olga", "4"), "olga")).status).toBe(403);
+  expect((await fetch(`${url}/@alice`, as)).status).toBe(200); // unsigned reads stay open in this mode
+});

@@ -17,15 +17,16 @@ export function claimedSignerHost(request: Request): string | null {
 
 /**
  * Who may read actors, posts and collections (Fedify `authorize`). A request signed by a server
- * we do not federate with is refused (checked on the claimed key first, then on the verified
- * key's owner). An unsigned request is refused in secure mode and in allowlist mode, where
- * reading needs a signature by a listed server, as in Mastodon's limited federation mode.
+ * we do not federate with is refused, on the key it claims (nothing is fetched). In secure mode
+ * and in allowlist mode (as in Mastodon's limited federation mode) a read needs a valid signature
+ * whose key owner is on a server we federate with; otherwise unsigned reads are open, so checking
+ * a signature would gain nothing and is skipped.
  */
 export async function mayRead(db: Db, ctx: RequestContext<void>): Promise<boolean> {
   const claimed = claimedSignerHost(ctx.request);
   if (claimed !== null && !federationAllowed(db, claimed)) return false;
-  const owner = await ctx.getSignedKeyOwner();
-  if (owner?.id) return federationAllowed(db, owner.id.host);
   const settings = getSettings(db);
-  return !settings.secureMode && settings.federationMode === "blocklist";
+  if (!settings.secureMode && settings.federationMode === "blocklist") return true;
+  const owner = await ctx.getSignedKeyOwner();
+  return owner?.id ? federationAllowed(db, owner.id.host) : false;
 }
