@@ -12,7 +12,7 @@ export function claimedSignerHost(request: Request): string | null {
   const header = `${request.headers.get("signature") ?? ""} ${request.headers.get("signature-input") ?? ""}`;
   const keyId = /keyid="([^"]+)"/i.exec(header)?.[1];
   if (!keyId || !URL.canParse(keyId)) return null;
-  return new URL(keyId).host;
+  return new URL(keyId).host || null;
 }
 
 /**
