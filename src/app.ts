@@ -7,6 +7,7 @@ import type { Config } from "./config.ts";
 import type { CoreDeps } from "./core/deps.ts";
 import { newLoginLimiter, RateLimited } from "./core/auth.ts";
 import { newSignupLimiter } from "./core/registrations.ts";
+import { federationAllowed } from "./core/domain-allows.ts";
 import { CoreError, ValidationError } from "./core/errors.ts";
 import { getSettings } from "./core/instance.ts";
 import { federationPlugin } from "./federation/mount.ts";
@@ -72,7 +73,7 @@ export function createApp(deps: AppDeps) {
       if (error instanceof RateLimited) response.headers.set("retry-after", String(error.retryAfterSeconds));
       return response;
     })
-    .use(federationPlugin(deps.federation, config.url, withSecurityHeaders))
+    .use(federationPlugin(deps.federation, config.url, withSecurityHeaders, (host) => federationAllowed(deps.db, host)))
     .use(html({ contentType: "text/html; charset=utf-8" }))
     .use(assetRoutes)
     .use(healthRoutes(deps.sqlite))

@@ -94,6 +94,9 @@ const table: Row[] = [
   { route: "POST /admin/domain-blocks/import/apply", min: "admin", body: { csv: importCsv, filename: "blocks.csv" } },
   { route: "POST /admin/domain-blocks", min: "admin", body: { domain: "bad.example", severity: "silence" } },
   { route: "POST /admin/domain-blocks/:domain/delete", min: "admin", path: (f) => `/admin/domain-blocks/${f.newBlock()}/delete` },
+  { route: "GET /admin/domain-allows", min: "admin" },
+  { route: "POST /admin/domain-allows", min: "admin", body: { domain: "good.example", comment: "friends" } },
+  { route: "POST /admin/domain-allows/:domain/delete", min: "admin", path: () => "/admin/domain-allows/good.example/delete" },
   { route: "GET /admin/instances", min: "moderator" },
   { route: "GET /admin/instances/:domain", min: "moderator", path: () => "/admin/instances/remote.example" },
   { route: "GET /admin/signups", min: "anyone" }, // a redirect to /admin/registrations, which checks

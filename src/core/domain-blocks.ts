@@ -22,22 +22,22 @@ export function normalizeDomain(input: string): string | null {
   return HOST.test(text) ? text : null;
 }
 
-/** SQL: the account's domain is `domain` itself or one of its subdomains. */
-const coveredBy = (accountDomain: SQL | typeof accounts.domain, blockDomain: SQL | typeof domainBlocks.domain) =>
-  sql`(${accountDomain} = ${blockDomain} OR ${accountDomain} LIKE '%.' || ${blockDomain})`;
-
-/** Accounts on a suspended domain, as a condition on an accounts row id. */
-export function onSuspendedDomain(accountIdColumn: SQLWrapper): SQL {
-  return sql`EXISTS (SELECT 1 FROM ${accounts} a JOIN ${domainBlocks} b ON ${coveredBy(sql`a.domain`, sql`b.domain`)}
-    WHERE a.id = ${accountIdColumn} AND b.severity = 'suspend')`;
-}
+/**
+ * SQL: the account's domain is `domain` itself or one of its subdomains. The port is part of
+ * the domain: `example.com` covers `sub.example.com` but not `example.com:8443`.
+ */
+export const coveredBy = (accountDomain: SQL | typeof accounts.domain, ruleDomain: SQL | typeof domainBlocks.domain) =>
+  sql`(${accountDomain} = ${ruleDomain} OR ${accountDomain} LIKE '%.' || ${ruleDomain})`;
 
 export function onSilencedDomain(accountIdColumn: SQLWrapper): SQL {
   return sql`EXISTS (SELECT 1 FROM ${accounts} a JOIN ${domainBlocks} b ON ${coveredBy(sql`a.domain`, sql`b.domain`)}
     WHERE a.id = ${accountIdColumn} AND b.severity = 'silence')`;
 }
 
-/** The block that applies to a host (itself or a parent domain), the most specific first. */
+/**
+ * The block that applies to a host (itself or a parent domain), the most specific first. Whether
+ * the instance federates with a host at all is `federationAllowed` (domain-allows.ts), not this.
+ */
 export function blockFor(db: Db, host: string | null): DomainBlock | undefined {
   if (!host) return undefined;
   return db

@@ -7,6 +7,9 @@ import { isLanguageCode } from "./languages.ts";
 import { randomToken } from "./tokens.ts";
 
 export const registrationModes = ["closed", "approval", "invite", "open"] as const;
+/** blocklist: every server but the suspended ones; allowlist: only the servers on the allow-list. */
+export const federationModes = ["blocklist", "allowlist"] as const;
+export type FederationMode = (typeof federationModes)[number];
 
 /** What the owner sets about the instance; stored as one row per key. */
 export interface InstanceSettings {
@@ -16,6 +19,8 @@ export interface InstanceSettings {
   maxPostLength: number;
   /** Authorized fetch: other servers must sign their requests to read actors and posts. */
   secureMode: boolean;
+  /** Which servers the instance federates with; read in SQL by core/domain-allows.ts (federatesWith). */
+  federationMode: FederationMode;
   /** The instance's rules, shown numbered on /about. */
   rules: string[];
   /** A local username people can write to, and an email address; empty when not given. */
@@ -40,6 +45,7 @@ const defaults: InstanceSettings = {
   registrationMode: "approval",
   maxPostLength: 500,
   secureMode: false,
+  federationMode: "blocklist",
   rules: [],
   contactUsername: "",
   contactEmail: "",
@@ -115,6 +121,7 @@ export function saveSettings(db: Db, input: InstanceSettings): void {
   if (description.length > 500) problems.description = "Keep it under 500 characters.";
   if (!registrationModes.includes(input.registrationMode))
     problems.registration_mode = `Choose one of ${registrationModes.join(", ")}.`;
+  if (!federationModes.includes(input.federationMode)) problems.federation_mode = "Choose blocklist or allowlist.";
   if (!Number.isInteger(input.maxPostLength) || input.maxPostLength < 100 || input.maxPostLength > 10_000) {
     problems.max_post_length = "Choose a whole number from 100 to 10000.";
   }
@@ -142,6 +149,7 @@ export function saveSettings(db: Db, input: InstanceSettings): void {
     registrationMode: input.registrationMode,
     maxPostLength: input.maxPostLength,
     secureMode: Boolean(input.secureMode),
+    federationMode: input.federationMode,
     rules,
     contactUsername: contact?.username ?? "",
     contactEmail,

@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { accounts, blocks, follows, mentions, mutes, posts } from "../db/schema.ts";
-import { onSilencedDomain, onSuspendedDomain } from "./domain-blocks.ts";
+import { onCutOffDomain } from "./domain-allows.ts";
+import { onSilencedDomain } from "./domain-blocks.ts";
 
 /**
  * Who may see a post, as one SQL condition over `posts`: public and unlisted posts are for
@@ -22,9 +23,12 @@ export function visibleTo(viewerId: string | null): SQL {
   )`;
 }
 
-/** A suspended account's posts, and those of accounts on suspended domains, are gone for everyone. */
+/**
+ * A suspended account's posts, and those of accounts on servers the instance does not federate
+ * with (a suspended domain; in allowlist mode, any server not listed), are gone for everyone.
+ */
 const notSuspended = sql`(NOT EXISTS (SELECT 1 FROM ${accounts} WHERE ${accounts.id} = ${posts.accountId} AND ${accounts.suspendedAt} IS NOT NULL)
-  AND NOT ${onSuspendedDomain(posts.accountId)})`;
+  AND NOT ${onCutOffDomain(posts.accountId)})`;
 
 /** A limited (silenced) account's posts stay off public timelines, except for its followers. */
 export function notSilencedFor(viewerId: string | null): SQL {

@@ -574,3 +574,11 @@ export const oauthTokens = sqliteTable(
   },
   (t) => [index("oauth_tokens_user_idx").on(t.userId)],
 );
+
+/** Servers the instance federates with in allowlist mode (Mastodon's domain allows). */
+export const domainAllows = sqliteTable("domain_allows", {
+  domain: text("domain").primaryKey(), // normalized like domain_blocks.domain; covers subdomains
+  comment: text("comment").notNull().default(""),
+  createdBy: text("created_by").references(() => accounts.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
+});

@@ -18,7 +18,7 @@ export async function persistActor(ctx: Context<void>, db: Db, actor: Actor): Pr
 export async function resolveActor(ctx: Context<void>, db: Db, uri: URL): Promise<AccountRow | null> {
   const known = findAccountByUri(db, uri.href);
   if (known && known.fetchedAt && Date.now() - known.fetchedAt.getTime() < STALE_MS) return known;
-  const object = await lookup(ctx, uri);
+  const object = await lookup(ctx, db, uri);
   if (!isActor(object)) return known ?? null;
   return (await persistActor(ctx, db, object)) ?? known ?? null;
 }

@@ -25,6 +25,7 @@ import { VERSION } from "../version.ts";
 import { createOf, localNote } from "./convert.ts";
 import { notDelivered, observeDeliveries } from "./delivery-outcome.ts";
 import { registerInbox } from "./inbox.ts";
+import { mayRead } from "./access.ts";
 import { actorKeyPairs, instanceKeyPairs } from "./keys.ts";
 import { INSTANCE_ACTOR } from "./lookup.ts";
 import { SqliteKvStore } from "./kv.ts";
@@ -132,12 +133,9 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
       return account.bot ? new Service(values) : new Person(values);
     })
     .mapHandle((_ctx, username) => findLocalAccount(db, username)?.username ?? null)
-    // In secure mode only signed requests read actors (the instance actor stays open: it is how
-    // other servers get the key to check our own signed fetches).
-    .authorize(
-      async (ctx, identifier) =>
-        identifier === INSTANCE_ACTOR || !getSettings(db).secureMode || (await ctx.getSignedKeyOwner()) !== null,
-    )
+    // Secure mode, allowlist mode and suspensions decide who reads actors (access.ts); the
+    // instance actor stays open: it is how other servers get the key to check our signed fetches.
+    .authorize((ctx, identifier) => identifier === INSTANCE_ACTOR || mayRead(db, ctx))
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
       if (identifier === INSTANCE_ACTOR) return instanceKeyPairs(db);
       const account = findLocalAccount(db, identifier);
@@ -157,7 +155,8 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     .setCounter((_ctx, identifier) => {
       const account = local(identifier);
       return account ? accountCounts(db, account.id).followers : null;
-    });
+    })
+    .authorize((ctx) => mayRead(db, ctx));
 
   federation
     .setFollowingDispatcher("/@{identifier}/following", (_ctx, identifier) => {
@@ -176,7 +175,8 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     .setCounter((_ctx, identifier) => {
       const account = local(identifier);
       return account ? accountCounts(db, account.id).following : null;
-    });
+    })
+    .authorize((ctx) => mayRead(db, ctx));
 
   // Outbox: public and unlisted posts, newest first, paged by post id.
   federation
@@ -216,25 +216,28 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
             .where(and(eq(posts.accountId, account.id), isNull(posts.reblogOfId), eq(posts.visibility, "public")))
             .get()?.n ?? 0)
         : null;
-    });
+    })
+    .authorize((ctx) => mayRead(db, ctx));
 
   // Featured: pinned posts.
-  federation.setFeaturedDispatcher("/@{identifier}/featured", (ctx, identifier) => {
-    const account = local(identifier);
-    if (!account) return null;
-    const ids = db
-      .select({ id: posts.id })
-      .from(posts)
-      .where(and(eq(posts.accountId, account.id), isNotNull(posts.pinnedAt)))
-      .orderBy(desc(posts.pinnedAt))
-      .all()
-      .map((r) => r.id);
-    return {
-      items: loadPostViews(db, config.url, ids, null)
-        .filter((v) => v.visibility === "public" || v.visibility === "unlisted")
-        .map((v) => localNote(ctx, deps, v)),
-    };
-  });
+  federation
+    .setFeaturedDispatcher("/@{identifier}/featured", (ctx, identifier) => {
+      const account = local(identifier);
+      if (!account) return null;
+      const ids = db
+        .select({ id: posts.id })
+        .from(posts)
+        .where(and(eq(posts.accountId, account.id), isNotNull(posts.pinnedAt)))
+        .orderBy(desc(posts.pinnedAt))
+        .all()
+        .map((r) => r.id);
+      return {
+        items: loadPostViews(db, config.url, ids, null)
+          .filter((v) => v.visibility === "public" || v.visibility === "unlisted")
+          .map((v) => localNote(ctx, deps, v)),
+      };
+    })
+    .authorize((ctx) => mayRead(db, ctx));
 
   // Each post at its own URL. Followers-only and direct posts only for a signed request from
   // someone allowed to see them.
@@ -254,8 +257,8 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     .authorize(async (ctx, values) => {
       const row = db.select().from(posts).where(eq(posts.id, values.id)).get();
       if (!row) return true;
-      if (row.visibility === "public" || row.visibility === "unlisted")
-        return !getSettings(db).secureMode || (await ctx.getSignedKeyOwner()) !== null;
+      if (!(await mayRead(db, ctx))) return false;
+      if (row.visibility === "public" || row.visibility === "unlisted") return true;
       const owner = await ctx.getSignedKeyOwner();
       const reader = owner?.id ? findAccountByUri(db, owner.id.href) : undefined;
       if (!reader) return false;

@@ -31,6 +31,7 @@ import {
   findPostByUri,
   localAccountsByUri,
 } from "../core/remote.ts";
+import { federationAllowed } from "../core/domain-allows.ts";
 import { blockFor } from "../core/domain-blocks.ts";
 import { fileReport } from "../core/reports.ts";
 import { follows, posts } from "../db/schema.ts";
@@ -53,13 +54,18 @@ async function sender(
   activity: { actorId: URL | null; getActor(o?: object): Promise<Actor | null> },
 ): Promise<AccountRow | null> {
   const known = activity.actorId ? findAccountByUri(deps.db, activity.actorId.href) : undefined;
-  // Nothing from a suspended account, or a server the instance suspended, is taken in.
-  if (known?.suspendedAt) return null;
-  if (blockFor(deps.db, activity.actorId?.host ?? null)?.severity === "suspend") return null;
+  // Nothing from a suspended account, or a server the instance does not federate with (suspended,
+  // or not listed in allowlist mode), is taken in. mount.ts refused most of these already, by the key.
+  if (known?.suspendedAt || !fromAllowedServer(deps, activity)) return null;
   if (known?.fetchedAt && Date.now() - known.fetchedAt.getTime() < FRESH_MS) return known;
   const actor = await activity.getActor({ documentLoader: ctx.documentLoader }).catch(() => null);
   if (!actor || !isActor(actor)) return null;
   return persistActor(ctx, deps.db, actor);
+}
+
+/** The activity's actor lives on a server the instance federates with (checked before fetching anything it names). */
+function fromAllowedServer(deps: CoreDeps, activity: { actorId: URL | null }): boolean {
+  return activity.actorId !== null && federationAllowed(deps.db, activity.actorId.host);
 }
 
 /** A local account named by one of our actor URIs. */
@@ -78,6 +84,7 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
   federation
     .setInboxListeners("/@{identifier}/inbox", "/inbox")
     .on(Follow, async (ctx, follow) => {
+      if (!fromAllowedServer(deps, follow)) return;
       const target = localActor(ctx, deps, follow.objectId);
       const actor = await follow.getActor({ documentLoader: ctx.documentLoader }).catch(() => null);
       const follower = isActor(actor) ? await persistActor(ctx, db, actor) : null;
@@ -116,10 +123,12 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
       }
     })
     .on(Create, async (ctx, create) => {
+      if (!fromAllowedServer(deps, create)) return; // before fetching its object
       const object = await create.getObject({ documentLoader: ctx.documentLoader }).catch(() => null);
       await receivePost(ctx, deps, create, object);
     })
     .on(Update, async (ctx, update) => {
+      if (!fromAllowedServer(deps, update)) return;
       const object = await update.getObject({ documentLoader: ctx.documentLoader }).catch(() => null);
       if (isActor(object)) {
         if (object.id?.href === update.actorId?.href) await persistActor(ctx, db, object);
@@ -147,7 +156,7 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
       const remote = await sender(ctx, deps, announce);
       if (!remote || !announce.objectId) return;
       let post = findPostByUri(db, deps.baseUrl, announce.objectId.href);
-      if (!post) {
+      if (!post && federationAllowed(db, announce.objectId.host)) {
         // A boost of a post we do not have: fetch it from its own server first.
         const object = await announce.getObject({ documentLoader: ctx.documentLoader }).catch(() => null);
         const author = isPostLike(object) ? await authorOf(ctx, deps, object) : null;
@@ -170,7 +179,7 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
       // The target as it is now: one of our members, or fetched afresh from its server.
       let target = localActor(ctx, deps, move.targetId);
       if (!target) {
-        const fetched = await lookup(ctx, move.targetId, { fresh: true });
+        const fetched = await lookup(ctx, db, move.targetId, { fresh: true });
         target = isActor(fetched) ? ((await persistActor(ctx, db, fetched)) ?? undefined) : undefined;
       }
       if (!target || !receiveMove(deps, old.id, target.id))

@@ -1,6 +1,7 @@
 import type { Federation } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import { Elysia } from "elysia";
+import { claimedSignerHost } from "./access.ts";
 
 const logger = getLogger(["skein", "federation", "inbox"]);
 
@@ -13,7 +14,13 @@ const MAX_ACTIVITY_DEPTH = 64;
  * before Elysia routes anything; everything else, and a browser asking for an actor's HTML
  * profile, falls through to our routes. The small equivalent of @fedify/hono's middleware.
  */
-export function federationPlugin(federation: Federation<void>, baseUrl: URL, decorate: (r: Response) => Response) {
+export function federationPlugin(
+  federation: Federation<void>,
+  baseUrl: URL,
+  decorate: (r: Response) => Response,
+  /** May we federate with this host (core/domain-allows.ts federationAllowed)? */
+  federates: (host: string) => boolean,
+) {
   return new Elysia({ name: "federation" }).onRequest(async ({ request }) => {
     const pass = new Response(null, { status: 599 });
     const handle = (r: Request) =>
@@ -22,6 +29,11 @@ export function federationPlugin(federation: Federation<void>, baseUrl: URL, dec
       const response = await handle(request);
       return response === pass ? undefined : decorate(response);
     }
+    // A delivery signed by a server we do not federate with is refused before its key is fetched
+    // (as Mastodon does, 403); the inbox checks the verified actor again (inbox.ts, sender).
+    const signer = claimedSignerHost(request);
+    if (signer !== null && !federates(signer))
+      return decorate(Response.json({ error: "This server does not federate with yours." }, { status: 403 }));
     const checked = await checkedActivity(request);
     if (checked instanceof Response) return decorate(checked);
     try {

@@ -21,7 +21,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { takeDeletionNotice } from "../core/account-deletion.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { isInboxGone } from "../core/delivery.ts";
-import { blockFor } from "../core/domain-blocks.ts";
+import { federationAllowed } from "../core/domain-allows.ts";
 import { setFollowUri } from "../core/follows.ts";
 import { actorUri } from "../core/moves.ts";
 import { findReport } from "../core/reports.ts";
@@ -38,8 +38,8 @@ type AccountRow = typeof accounts.$inferSelect;
 function recipient(db: CoreDeps["db"], a: AccountRow): Recipient | null {
   if (!a.uri || !a.inboxUrl) return null;
   if (isInboxGone(db, a.sharedInboxUrl ?? a.inboxUrl)) return null;
-  // Nothing goes to a server the instance suspended.
-  if (blockFor(db, a.domain)?.severity === "suspend") return null;
+  // Nothing goes to a server the instance does not federate with (suspended; unlisted in allowlist mode).
+  if (!federationAllowed(db, a.domain)) return null;
   return {
     id: new URL(a.uri),
     inboxId: new URL(a.inboxUrl),
@@ -310,7 +310,9 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
         })),
       );
       const recipients = notice.recipients.flatMap((r) =>
-        isInboxGone(db, r.inbox) ? [] : [{ id: new URL(r.id), inboxId: new URL(r.inbox) }],
+        isInboxGone(db, r.inbox) || !federationAllowed(db, new URL(r.id).host)
+          ? []
+          : [{ id: new URL(r.id), inboxId: new URL(r.inbox) }],
       );
       await ctx.sendActivity(
         keys,

@@ -1,6 +1,7 @@
 import type { Context } from "@fedify/fedify";
 import { Article, Image, isActor, Note, type Object as AsObject, Page, Question, Video } from "@fedify/vocab";
 import type { CoreDeps } from "../core/deps.ts";
+import { federationAllowed } from "../core/domain-allows.ts";
 import { type AccountRow, findPostByUri, localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
 import { persistActor } from "./actors.ts";
 import { postFromAs } from "./convert.ts";
@@ -13,6 +14,7 @@ export const isPostLike = (o: unknown): o is AsObject => postTypes.some((t) => o
 
 /** The author of a fetched or embedded object, who must live on the object's own server. */
 export async function authorOf(ctx: Context<void>, deps: CoreDeps, object: AsObject): Promise<AccountRow | null> {
+  if (!object.id || !federationAllowed(deps.db, object.id.host)) return null;
   const attribution = await object.getAttribution({ documentLoader: ctx.documentLoader }).catch(() => null);
   if (!attribution || !isActor(attribution) || !object.id || attribution.id?.origin !== object.id.origin) return null;
   return persistActor(ctx, deps.db, attribution);
@@ -30,7 +32,7 @@ export async function storePostObject(ctx: Context<void>, deps: CoreDeps, object
 export async function fetchPost(ctx: Context<void>, deps: CoreDeps, url: string) {
   const known = findPostByUri(deps.db, deps.baseUrl, url);
   if (known) return known;
-  const object = await lookup(ctx, url);
+  const object = await lookup(ctx, deps.db, url);
   if (!isPostLike(object)) return undefined;
   const author = await authorOf(ctx, deps, object);
   if (!author) return undefined;

@@ -58,7 +58,7 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
       const ctx = context();
       const deadline = AbortSignal.timeout(5000);
       try {
-        const object = await lookup(ctx, postUri);
+        const object = await lookup(ctx, deps.db, postUri);
         if (!isPostLike(object)) return;
         const replies = await object.getReplies({ documentLoader: ctx.documentLoader });
         if (!replies) return;
@@ -77,7 +77,7 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
       const q = query.trim().replace(/^@/, "");
       const target = /^https?:\/\//.test(q) ? q : `acct:${q}`;
       try {
-        const object = await lookup(ctx, target, options);
+        const object = await lookup(ctx, deps.db, target, options);
         if (!isActor(object)) return null;
         const account = await persistActor(ctx, deps.db, object);
         if (!account) return null;

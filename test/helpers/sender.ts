@@ -35,12 +35,14 @@ export async function startSenders(names: string[]) {
   };
   for (const name of names) await makeActor(name);
   const signedFetches: string[] = [];
+  const requests: string[] = [];
   let webfingerTarget: string | undefined;
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port,
     async fetch(request) {
       const path = new URL(request.url).pathname;
+      requests.push(`${request.method} ${path}`);
       // A server that accepts the connection and never answers (until Bun's idle timeout).
       if (path.startsWith("/hang/")) return new Promise<Response>(() => {});
       // WebFinger that names an actor on another server than the handle's.
@@ -107,6 +109,8 @@ export async function startSenders(names: string[]) {
     },
     /** Key owners of the signed fetches the secure paths answered. */
     signedFetches,
+    /** Every request this server received, as "METHOD /path" (deliveries are POSTs to …/inbox). */
+    requests,
     stop: () => server.stop(true),
   };
 }

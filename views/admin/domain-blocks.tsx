@@ -24,6 +24,10 @@ export function DomainBlocksPage({
     <Layout title="Domain blocks" ctx={ctx}>
       <h1>Administration</h1>
       <AdminTabs ctx={ctx} />
+      <p class="muted">
+        To federate only with chosen servers, fill the <a href="/admin/domain-allows">allow-list</a> and switch to allowlist mode
+        under <a href="/admin/settings">Instance settings</a>. Suspensions apply in both modes.
+      </p>
       <DomainBlockForm ctx={ctx} errors={errors} values={values} confirmCut={confirmCut} />
       <section class="card" aria-labelledby="blocked-title">
         <h2 id="blocked-title">Blocked domains</h2>

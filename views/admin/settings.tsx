@@ -54,12 +54,80 @@ function LanguageSelect({ value, error }: { value: string; error?: string }) {
   );
 }
 
+/** What switching to allowlist mode would do, shown beside the choice. */
+export interface AllowlistCost {
+  /** Servers on the allow-list. */
+  listed: number;
+  /** Follows between members and accounts on servers not listed (followsCutByAllowlist). */
+  cut: number;
+  /** Allowlist mode is the saved setting (the text then says what it does, not what a switch would). */
+  active: boolean;
+}
+
+function FederationMode({
+  mode,
+  cost,
+  confirming,
+  error,
+}: {
+  mode: InstanceSettings["federationMode"];
+  cost: AllowlistCost;
+  confirming: boolean;
+  error?: string;
+}) {
+  const options = [
+    ["blocklist", "Blocklist: federate with every server except those suspended under Domain blocks"],
+    ["allowlist", "Allowlist: federate only with the servers on the allow-list"],
+  ] as const;
+  const listed =
+    cost.listed === 0
+      ? "No server is on the allow-list yet."
+      : `${cost.listed} ${cost.listed === 1 ? "server is" : "servers are"} on the allow-list.`;
+  const follows = `${cost.cut} follow ${cost.cut === 1 ? "relationship" : "relationships"} between members and accounts on servers not listed`;
+  const effects =
+    "they can no longer deliver here, read profiles and posts (unsigned requests are refused, as in secure mode), or receive members' posts, and their posts already here are hidden.";
+  const text = cost.active
+    ? `Allowlist mode is on. Every server not listed is cut off: ${effects} ${listed} ${follows} ${cost.cut === 1 ? "does" : "do"} not work now.`
+    : `Switching to allowlist cuts off every server not listed: ${effects} ${listed} ${follows} would stop working.`;
+  return (
+    <fieldset aria-describedby="federation_mode-warning">
+      <legend>Which servers to federate with</legend>
+      {options.map(([value, label]) => (
+        <div class="check">
+          <input type="radio" id={`federation_mode-${value}`} name="federation_mode" value={value} checked={mode === value} />
+          <label for={`federation_mode-${value}`}>{label}</label>
+        </div>
+      ))}
+      <div id="federation_mode-warning" class={confirming ? "notice" : undefined} role={confirming ? "alert" : undefined}>
+        {confirming ? <p class="error">Nothing was saved yet: switching to allowlist mode cuts off servers.</p> : ""}
+        <p class="hint" safe>
+          {text}
+        </p>
+        <p class="hint">
+          Follows are not deleted (Mastodon does not delete them either): they work again once their server is listed, or after
+          switching back. <a href="/admin/domain-allows">Edit the allow-list</a>
+        </p>
+        {confirming ? <input type="hidden" name="confirm_federation_mode" value="1" /> : ""}
+      </div>
+      {error ? (
+        <p class="error" safe>
+          {error}
+        </p>
+      ) : (
+        ""
+      )}
+    </fieldset>
+  );
+}
+
 export function InstanceSettingsPage({
   ctx,
   values,
   errors = {},
   saved,
   fallbackAt,
+  allowlist,
+  confirmAllowlist = false,
 }: {
   ctx: PageContext;
   values: InstanceSettings;
@@ -67,6 +135,9 @@ export function InstanceSettingsPage({
   saved?: boolean;
   /** When the week-without-moderator rule switched sign-ups to approval. */
   fallbackAt?: Date;
+  allowlist: AllowlistCost;
+  /** The switch to allowlist mode was asked for: shown with its cost, to be saved again. */
+  confirmAllowlist?: boolean;
 }) {
   const modes = [
     ["open", "Open: anyone can sign up"],
@@ -182,6 +253,12 @@ export function InstanceSettingsPage({
           label="Secure mode (authorized fetch)"
           checked={values.secureMode}
           hint="Other servers must sign their requests to read profiles and posts. Stricter; a few older servers then see nothing."
+        />
+        <FederationMode
+          mode={values.federationMode}
+          cost={allowlist}
+          confirming={confirmAllowlist}
+          error={errors.federation_mode}
         />
         <button type="submit">Save settings</button>
       </form>

@@ -10,6 +10,8 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
     ["/admin/invites", "Invites"],
     ["/admin/instances", "Instances"],
     ["/admin/domain-blocks", "Domain blocks"],
+    // Always shown: the list is best filled before allowlist mode is switched on.
+    ["/admin/domain-allows", "Allowed domains"],
     ["/admin/settings", "Instance settings"],
     ["/admin/audit", "Audit log"],
   ] as const;

@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { accountRoutes } from "./accounts.tsx";
+import { domainAllowRoutes } from "./domain-allows.tsx";
 import { domainBlockRoutes } from "./domain-blocks.tsx";
 import { instanceRoutes } from "./instance.tsx";
 import { instancesRoutes } from "./instances.tsx";
@@ -16,6 +17,7 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
     .use(reportRoutes(deps, page))
     .use(accountRoutes(deps, page))
     .use(domainBlockRoutes(deps, page))
+    .use(domainAllowRoutes(deps, page))
     .use(instancesRoutes(deps, page))
     .use(registrationRoutes(deps, page))
     .use(adminInviteRoutes(deps, page))

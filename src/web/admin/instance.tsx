@@ -7,13 +7,26 @@ import { AuditPage } from "../../../views/admin/audit.tsx";
 import { InstanceSettingsPage } from "../../../views/admin/settings.tsx";
 import { audit, listAudit } from "../../core/audit.ts";
 import { ValidationError } from "../../core/errors.ts";
-import { getSettings, type InstanceSettings, MAX_POLICY_LENGTH, registrationModes, saveSettings } from "../../core/instance.ts";
+import { followsCutByAllowlist, listDomainAllows } from "../../core/domain-allows.ts";
+import {
+  type FederationMode,
+  getSettings,
+  type InstanceSettings,
+  MAX_POLICY_LENGTH,
+  registrationModes,
+  saveSettings,
+} from "../../core/instance.ts";
 import { clearRegistrationFallback, registrationFallbackAt } from "../../core/registrations.ts";
 import { loadAccountViews } from "../../core/views.ts";
 
 /** The instance itself: settings and the audit log. */
 export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
+  const allowlistCost = () => ({
+    listed: listDomainAllows(db).length,
+    cut: followsCutByAllowlist(db),
+    active: getSettings(db).federationMode === "allowlist",
+  });
 
   return new Elysia({ name: "admin/instance" })
     .use(page)
@@ -46,6 +59,7 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
             values={getSettings(db)}
             saved={query.saved === "1"}
             fallbackAt={registrationFallbackAt(db)}
+            allowlist={allowlistCost()}
           />
         );
       },
@@ -55,12 +69,15 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
       "/admin/settings",
       ({ viewer, ctx, body, set, redirect, path }) => {
         const staff = requireRole(viewer, "admin", path);
+        const before = getSettings(db);
         const values: InstanceSettings = {
           name: body.name,
           description: body.description ?? "",
           registrationMode: body.registration_mode,
           maxPostLength: Number(body.max_post_length),
           secureMode: body.secure_mode === "1",
+          // A post without the field (an older form) keeps the mode.
+          federationMode: (body.federation_mode ?? before.federationMode) as FederationMode,
           rules: (body.rules ?? "").split(/\r?\n/),
           contactUsername: body.contact_username ?? "",
           contactEmail: body.contact_email ?? "",
@@ -69,8 +86,11 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
           defaultLanguage: body.default_language ?? "",
           membersMayInvite: body.members_may_invite === "1",
         };
+        // Switching to allowlist mode while it cuts follows is shown with its cost first.
+        const switching = before.federationMode !== "allowlist" && values.federationMode === "allowlist";
+        if (switching && body.confirm_federation_mode !== "1" && followsCutByAllowlist(db) > 0)
+          return <InstanceSettingsPage ctx={ctx} values={values} allowlist={allowlistCost()} confirmAllowlist />;
         try {
-          const before = getSettings(db);
           saveSettings(db, values);
           clearRegistrationFallback(db); // an admin has now looked at the mode
           audit(db, {
@@ -83,7 +103,7 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return <InstanceSettingsPage ctx={ctx} values={values} errors={error.fields} />;
+          return <InstanceSettingsPage ctx={ctx} values={values} errors={error.fields} allowlist={allowlistCost()} />;
         }
       },
       {
@@ -102,6 +122,9 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
           terms_of_service: t.Optional(t.String({ maxLength: MAX_POLICY_LENGTH * 2 })),
           default_language: t.Optional(t.String({ maxLength: 20 })),
           members_may_invite: t.Optional(t.String({ maxLength: 5 })),
+          // A plain string: Elysia fills an absent UnionEnum with its first value. The core checks it.
+          federation_mode: t.Optional(t.String({ maxLength: 20 })),
+          confirm_federation_mode: t.Optional(t.String({ maxLength: 5 })),
         }),
       },
     );
