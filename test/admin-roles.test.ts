@@ -153,6 +153,15 @@ beforeAll(async () => {
   ]);
 });
 
+test("someone who is not staff gets 403 before the form's fields are even checked", async () => {
+  for (const path of ["/admin/settings", "/admin/registrations/x/bogus", "/admin/domain-blocks"]) {
+    expect((await c.member("usr").browser.post(path, {})).status).toBe(403);
+    expect((await c.visitor.post(path, {})).status).toBe(403);
+  }
+  // Staff with a malformed form get the usual 400.
+  expect((await c.member("ada").browser.post("/admin/settings", {})).status).toBe(400);
+});
+
 test("every /admin route of the app has a row, and every row a route", () => {
   const routes = c.app.routes.filter((r) => r.path.startsWith("/admin")).map((r) => `${r.method} ${r.path}`);
   expect([...new Set(routes)].sort()).toEqual(table.map((r) => r.route).sort());

@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
-import { requireRole } from "./guard.ts";
+import { requireRole, staffGate } from "./guard.ts";
 import type { PageContext } from "../../../views/context.ts";
 import { AccountAdminPage, type AccountAdminView, AccountsPage, type RoleFormState } from "../../../views/admin/accounts.tsx";
 import { count, desc, eq } from "drizzle-orm";
@@ -37,6 +37,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
   };
   return new Elysia({ name: "admin/accounts" })
     .use(page)
+    .onTransform(staffGate)
     .get(
       "/admin/accounts",
       ({ viewer, ctx, query, redirect, path }) => {

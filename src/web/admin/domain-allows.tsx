@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
-import { requireRole } from "./guard.ts";
+import { requireRole, staffGate } from "./guard.ts";
 import { DomainAllowsPage } from "../../../views/admin/domain-allows.tsx";
 import { allowDomain, disallowDomain, listDomainAllows } from "../../core/domain-allows.ts";
 import { blockFor } from "../../core/domain-blocks.ts";
@@ -27,6 +27,7 @@ export function domainAllowRoutes(deps: WebDeps, page: PagePlugin) {
 
   return new Elysia({ name: "admin/domain-allows" })
     .use(page)
+    .onTransform(staffGate)
     .get("/admin/domain-allows", ({ viewer, ctx, redirect, path }) => {
       if (!viewer) return redirect(loginFirst(path), 303);
       requireRole(viewer, "admin", path);

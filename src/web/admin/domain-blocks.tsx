@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst, safeNext } from "../redirects.ts";
-import { requireRole } from "./guard.ts";
+import { requireRole, staffGate } from "./guard.ts";
 import { DomainBlocksPage } from "../../../views/admin/domain-blocks.tsx";
 import { ImportDonePage, ImportPage, ImportPreviewPage } from "../../../views/admin/domain-block-import.tsx";
 import {
@@ -27,6 +27,7 @@ export function domainBlockRoutes(deps: WebDeps, page: PagePlugin) {
 
   return new Elysia({ name: "admin/domain-blocks" })
     .use(page)
+    .onTransform(staffGate)
     .get("/admin/domain-blocks", ({ viewer, ctx, redirect, path }) => {
       if (!viewer) return redirect(loginFirst(path), 303);
       requireRole(viewer, "admin", path);

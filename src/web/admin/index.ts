@@ -12,14 +12,18 @@ import { reportRoutes } from "./reports.tsx";
 
 /** The administration pages, one module per area; each route checks the viewer's role itself. */
 export function adminRoutes(deps: WebDeps, page: PagePlugin) {
-  return new Elysia({ name: "admin" })
-    .use(overviewRoutes(deps, page))
-    .use(reportRoutes(deps, page))
-    .use(accountRoutes(deps, page))
-    .use(domainBlockRoutes(deps, page))
-    .use(domainAllowRoutes(deps, page))
-    .use(instancesRoutes(deps, page))
-    .use(registrationRoutes(deps, page))
-    .use(adminInviteRoutes(deps, page))
-    .use(instanceRoutes(deps, page));
+  return (
+    new Elysia({ name: "admin" })
+      // The sign-ups page's old address (outside the staff gate: a redirect shows nothing).
+      .get("/admin/signups", ({ redirect }) => redirect("/admin/registrations", 301))
+      .use(overviewRoutes(deps, page))
+      .use(reportRoutes(deps, page))
+      .use(accountRoutes(deps, page))
+      .use(domainBlockRoutes(deps, page))
+      .use(domainAllowRoutes(deps, page))
+      .use(instancesRoutes(deps, page))
+      .use(registrationRoutes(deps, page))
+      .use(adminInviteRoutes(deps, page))
+      .use(instanceRoutes(deps, page))
+  );
 }

@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
-import { requireRole } from "./guard.ts";
+import { requireRole, staffGate } from "./guard.ts";
 import { AuditPage } from "../../../views/admin/audit.tsx";
 import { InstanceSettingsPage } from "../../../views/admin/settings.tsx";
 import { audit, listAudit } from "../../core/audit.ts";
@@ -30,6 +30,7 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
 
   return new Elysia({ name: "admin/instance" })
     .use(page)
+    .onTransform(staffGate)
     .get("/admin/audit", ({ viewer, ctx, redirect, path }) => {
       if (!viewer) return redirect(loginFirst(path), 303);
       requireRole(viewer, "moderator", path);

@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
-import { requireRole } from "./guard.ts";
+import { requireRole, staffGate } from "./guard.ts";
 import { InstancePage, InstancesPage } from "../../../views/admin/instances.tsx";
 import { deliveryQueue } from "../../core/delivery.ts";
 import { CoreError } from "../../core/errors.ts";
@@ -32,6 +32,7 @@ export function instancesRoutes(deps: WebDeps, page: PagePlugin) {
 
   return new Elysia({ name: "admin/instances" })
     .use(page)
+    .onTransform(staffGate)
     .get(
       "/admin/instances",
       ({ viewer, ctx, query, redirect, path }) => {

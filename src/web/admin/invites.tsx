@@ -6,13 +6,14 @@ import { createInviteAs, revokeInviteAs } from "../../core/invites.ts";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { actorOf, inviteFormBody, inviteInput, inviteList } from "../invites.tsx";
 import { loginFirst } from "../redirects.ts";
-import { requireRole } from "./guard.ts";
+import { requireRole, staffGate } from "./guard.ts";
 
 /** Every invite link of the instance, for moderators and up; what they make and revoke is audited. */
 export function adminInviteRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
   return new Elysia({ name: "admin/invites" })
     .use(page)
+    .onTransform(staffGate)
     .get("/admin/invites", ({ viewer, ctx, redirect, path }) => {
       if (!viewer) return redirect(loginFirst(path), 303);
       requireRole(viewer, "moderator", path);

@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import { Elysia } from "elysia";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
-import { requireRole } from "./guard.ts";
+import { requireRole, staffGate } from "./guard.ts";
 import { OverviewPage, type StorageFigures } from "../../../views/admin/overview.tsx";
 import { adminOverview } from "../../core/overview.ts";
 
@@ -19,23 +19,26 @@ export function overviewRoutes(deps: WebDeps, page: PagePlugin) {
     return media.usage;
   };
 
-  return new Elysia({ name: "admin/overview" }).use(page).get("/admin", async ({ viewer, ctx, redirect, path }) => {
-    if (!viewer) return redirect(loginFirst(path), 303);
-    requireRole(viewer, "moderator", path);
-    const data = adminOverview(db);
-    // The write-ahead log sits beside the database file (absent in memory or after a checkpoint).
-    const wal = data.database.file
-      ? await stat(`${data.database.file}-wal`).then(
-          (s) => s.size,
-          () => 0,
-        )
-      : 0;
-    const storage: StorageFigures = {
-      databaseBytes: data.database.bytes,
-      freeBytes: data.database.freeBytes,
-      walBytes: wal,
-      media: await mediaUsage(),
-    };
-    return <OverviewPage ctx={ctx} data={data} storage={storage} />;
-  });
+  return new Elysia({ name: "admin/overview" })
+    .use(page)
+    .onTransform(staffGate)
+    .get("/admin", async ({ viewer, ctx, redirect, path }) => {
+      if (!viewer) return redirect(loginFirst(path), 303);
+      requireRole(viewer, "moderator", path);
+      const data = adminOverview(db);
+      // The write-ahead log sits beside the database file (absent in memory or after a checkpoint).
+      const wal = data.database.file
+        ? await stat(`${data.database.file}-wal`).then(
+            (s) => s.size,
+            () => 0,
+          )
+        : 0;
+      const storage: StorageFigures = {
+        databaseBytes: data.database.bytes,
+        freeBytes: data.database.freeBytes,
+        walBytes: wal,
+        media: await mediaUsage(),
+      };
+      return <OverviewPage ctx={ctx} data={data} storage={storage} />;
+    });
 }

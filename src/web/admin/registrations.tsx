@@ -5,14 +5,14 @@ import { ValidationError } from "../../core/errors.ts";
 import { decideSignup, pendingSignups } from "../../core/registrations.ts";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
-import { requireRole } from "./guard.ts";
+import { requireRole, staffGate } from "./guard.ts";
 
 /** Sign-ups waiting for a moderator: approve, or reject with a message the person reads at login. */
 export function registrationRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
   return new Elysia({ name: "admin/registrations" })
     .use(page)
-    .get("/admin/signups", ({ redirect }) => redirect("/admin/registrations", 301))
+    .onTransform(staffGate)
     .get("/admin/registrations", ({ viewer, ctx, redirect, path }) => {
       if (!viewer) return redirect(loginFirst(path), 303);
       requireRole(viewer, "moderator", path);

@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
-import { requireRole } from "./guard.ts";
+import { requireRole, staffGate } from "./guard.ts";
 import type { PageContext } from "../../../views/context.ts";
 import { ReportDetailPage, type ReportRow, ReportsPage } from "../../../views/admin/reports.tsx";
 import { inArray } from "drizzle-orm";
@@ -72,6 +72,7 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
   };
   return new Elysia({ name: "admin/reports" })
     .use(page)
+    .onTransform(staffGate)
     .get(
       "/admin/reports",
       ({ viewer, ctx, query, redirect, path }) => {
