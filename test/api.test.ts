@@ -137,6 +137,20 @@ test("bad OAuth input: unregistered redirect, unknown app, PKCE mismatch, reused
   ).toEqual({ n: 1 });
 });
 
+test("members see the apps they authorized in settings and can revoke them", async () => {
+  const { c, call } = await setup();
+  const page = await c.page(c.member("ada").browser, "/settings/apps");
+  expect(page).toContain("Test App");
+  expect(page).toContain("read write follow");
+  const appId = /action="\/settings\/apps\/([^/]+)\/revoke"/.exec(page)?.[1] ?? "";
+  // Someone else cannot revoke ada's app.
+  await c.member("bob").browser.post(`/settings/apps/${appId}/revoke`, {});
+  expect((await call("GET", "/api/v1/accounts/verify_credentials")).status).toBe(200);
+  expect((await c.member("ada").browser.post(`/settings/apps/${appId}/revoke`, {})).status).toBe(303);
+  expect((await call("GET", "/api/v1/accounts/verify_credentials")).status).toBe(401);
+  expect(await c.page(c.member("ada").browser, "/settings/apps")).toContain("No app can use your account.");
+});
+
 describe("statuses and timelines", () => {
   test("post, read, favourite, boost, context, edit, delete; Idempotency-Key makes one post", async () => {
     const { call, token } = await setup();

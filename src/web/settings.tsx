@@ -5,6 +5,8 @@ import { AccountSettingsPage, ProfileSettingsPage, type ProfileValues, WarningsP
 import { changePassword, deleteOwnAccount } from "../core/auth.ts";
 import { ValidationError } from "../core/errors.ts";
 import { warningsOf } from "../core/moderation.ts";
+import { authorizedApps, revokeAppForUser } from "../core/oauth.ts";
+import { AppsPage } from "../../views/settings-apps.tsx";
 import { updateProfile } from "../core/profile.ts";
 import { listSessions, revokeSession, type Viewer } from "../core/sessions.ts";
 import { accounts, users, visibilities } from "../db/schema.ts";
@@ -104,6 +106,31 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
           header: t.Optional(t.File()),
         }),
       },
+    )
+    .get(
+      "/settings/apps",
+      ({ viewer, ctx, query, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/settings/apps"), 303);
+        const apps = authorizedApps(db, viewer.user.id).map((a) => ({
+          id: a.app.id,
+          name: a.app.name,
+          website: a.app.website,
+          scopes: a.scopes,
+          authorizedAt: a.createdAt,
+          lastUsedAt: a.lastUsedAt,
+        }));
+        return <AppsPage ctx={ctx} apps={apps} message={query.revoked ? "The app can no longer use your account." : undefined} />;
+      },
+      { query: t.Object({ revoked: t.Optional(t.String({ maxLength: 5 })) }) },
+    )
+    .post(
+      "/settings/apps/:id/revoke",
+      ({ viewer, params, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/settings/apps"), 303);
+        revokeAppForUser(db, viewer.user.id, params.id);
+        return redirect("/settings/apps?revoked=1", 303);
+      },
+      { params: t.Object({ id: t.String({ maxLength: 64 }) }), body: t.Optional(t.Object({ _csrf: csrf })) },
     )
     .get("/settings/warnings", ({ viewer, ctx, redirect }) => {
       if (!viewer) return redirect(loginFirst("/settings/warnings"), 303);
