@@ -15,6 +15,7 @@ import { createSkeinFederation } from "./federation/federation.ts";
 import { verifyProfileLinks } from "./federation/profile-links.ts";
 import { SqliteMessageQueue } from "./federation/queue.ts";
 import { maintenanceJobs, startScheduler } from "./scheduler.ts";
+import { type Connection, createStreaming } from "./api/streaming.ts";
 import { MediaStore } from "./media/store.ts";
 import { compress } from "./web/compress.ts";
 import { withSecurityHeaders } from "./web/security.ts";
@@ -24,7 +25,7 @@ const accessLog = getLogger(["skein", "http"]);
 
 export interface RunningServer {
   url: URL;
-  server: Server<undefined>;
+  server: Server<Connection>;
   database: OpenDatabase;
   /** Stops accepting, finishes requests and queued work in flight, closes the database. */
   stop(): Promise<void>;
@@ -80,7 +81,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     media: new MediaStore(join(config.data, "media")),
   }).compile();
 
-  let server: Server<undefined>;
+  const streaming = createStreaming({ db, events, baseUrl: config.url });
+  let server: Server<Connection>;
   try {
     server = Bun.serve({
       hostname: config.listen.hostname,
@@ -89,7 +91,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
       maxRequestBodySize: config.bodyLimit,
       // Bun's default (10 s) would cut a search that waits on a slow remote server.
       idleTimeout: 30,
-      fetch: (request, srv) => handle(app, request, srv.requestIP(request)?.address),
+      fetch: (request, srv) => {
+        // The Mastodon streaming API upgrades to a WebSocket; everything else goes to the app.
+        const streamed = streaming.upgrade(request, srv);
+        if (streamed === null) return undefined;
+        return streamed ? withSecurityHeaders(streamed) : handle(app, request, srv.requestIP(request)?.address);
+      },
+      websocket: streaming.websocket,
       error: (error) => {
         logger.error("Unhandled error: {error}", { error });
         return withSecurityHeaders(new Response("Internal Server Error", { status: 500 }));
@@ -117,6 +125,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     (stopping ??= (async () => {
       logger.info("Stopping: finishing requests in flight");
       // Requests in flight get a few seconds; idle keep-alive connections are then closed.
+      streaming.close();
       await Promise.race([server.stop(), Bun.sleep(5_000)]);
       await server.stop(true);
       queueStop.abort();

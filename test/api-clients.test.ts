@@ -2,7 +2,7 @@
 // in the TLS lab (with the Fedify peer for remote accounts), megalodon against a plain HTTP one.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
-import { createOAuthAPIClient, createRestAPIClient, type mastodon } from "masto";
+import { createOAuthAPIClient, createRestAPIClient, createStreamingAPIClient, type mastodon } from "masto";
 import generator from "megalodon";
 import { WebClient } from "./helpers/client.ts";
 import { tempDir } from "./helpers/db.ts";
@@ -113,6 +113,9 @@ describe("masto.js against an instance in the TLS lab", () => {
 
   /** An app registered with masto, authorized by the member through the real pages, and its client. */
   async function clientFor(username: string): Promise<mastodon.rest.Client> {
+    return (await authorizedClient(username)).client;
+  }
+  async function authorizedClient(username: string) {
     const anonymous = createRestAPIClient({ url: one.url });
     const redirectUri = "https://app.example/callback";
     const app = await anonymous.v1.apps.create({
@@ -130,7 +133,7 @@ describe("masto.js against an instance in the TLS lab", () => {
       code,
       codeVerifier: verifier,
     } as Parameters<mastodon.oauth.Client["token"]["create"]>[0]);
-    return createRestAPIClient({ url: one.url, accessToken: token.accessToken });
+    return { client: createRestAPIClient({ url: one.url, accessToken: token.accessToken }), accessToken: token.accessToken };
   }
 
   test("post, reply, media, favourite, boost, follow here and on the peer, timelines, notifications, paging, search, edit, delete", () =>
@@ -204,6 +207,53 @@ describe("masto.js against an instance in the TLS lab", () => {
       const deleted = await amy.v1.statuses.$select(reply.id).remove();
       expect(deleted.text).toBe("and a reply");
       await expect(amy.v1.statuses.$select(reply.id).fetch()).rejects.toThrow();
+    }));
+
+  test("streaming: update, notification, status.update and delete arrive over the WebSocket", () =>
+    lab.explain(async () => {
+      await one.createUser("eve");
+      await one.createUser("fay");
+      const { client: eve, accessToken } = await authorizedClient("eve");
+      const fay = await clientFor("fay");
+      const ca = await Bun.file(lab.ca).text();
+      // Bun's WebSocket takes TLS options as a second-argument object; masto passes protocols.
+      class LabWebSocket extends WebSocket {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, { protocols, tls: { ca } } as unknown as string[]);
+        }
+      }
+      const instance = await eve.v2.instance.fetch();
+      const streaming = createStreamingAPIClient({
+        streamingApiUrl: instance.configuration.urls.streaming,
+        accessToken,
+        implementation: LabWebSocket,
+        retry: false,
+      });
+      const received: { event: string; payload: unknown }[] = [];
+      const subscription = streaming.user.subscribe();
+      (async () => {
+        for await (const e of subscription) received.push({ event: e.event, payload: e.payload });
+      })().catch(() => {}); // ends when the client closes
+      const fayAccount = await fay.v1.accounts.verifyCredentials();
+      await eve.v1.accounts.$select(fayAccount.id).follow();
+      // masto connects lazily (after a back-off pause): fay posts until eve's stream shows one.
+      const post = await eventually("the update", async () => {
+        const posted = await fay.v1.statuses.create({ status: "streamed words" });
+        await Bun.sleep(300);
+        return received.some((e) => e.event === "update" && (e.payload as { id: string }).id === posted.id) && posted;
+      });
+      const mine = await eve.v1.statuses.create({ status: "like me" });
+      await fay.v1.statuses.$select(mine.id).favourite();
+      const notification = await eventually("the notification", async () => received.find((e) => e.event === "notification"));
+      expect((notification.payload as { type: string }).type).toBe("favourite");
+      await fay.v1.statuses.$select(post.id).update({ status: "streamed words, edited" });
+      await eventually("the status.update", async () => received.find((e) => e.event === "status.update"));
+      await fay.v1.statuses.$select(post.id).remove();
+      const deleted = await eventually("the delete", async () => received.find((e) => e.event === "delete"));
+      expect(deleted.payload).toBe(post.id);
+      expect((received.find((e) => e.event === "status.update")?.payload as { content: string }).content).toContain("edited");
+      subscription.unsubscribe();
+      streaming.close();
     }));
 
   test("the raw entities have every documented key with the right type", () =>

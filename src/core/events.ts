@@ -22,6 +22,7 @@ export interface DomainEventMap {
   "account.updated": { accountId: string };
   "account.moved": { accountId: string; targetId: string };
   "report.filed": { reportId: string };
+  "notification.created": { notificationId: string; accountId: string };
   "account.moderated": { accountId: string; action: string };
 }
 

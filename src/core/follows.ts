@@ -99,7 +99,7 @@ export function follow(
       notify: options.notify ?? false,
     })
     .run();
-  notify(db, { accountId: targetId, type: state === "pending" ? "follow_request" : "follow", fromAccountId: actor.id });
+  notify(deps, { accountId: targetId, type: state === "pending" ? "follow_request" : "follow", fromAccountId: actor.id });
   deps.events.emit("follow.requested", { followId: id });
   return state;
 }
@@ -130,7 +130,7 @@ export function acceptFollowRequest(deps: CoreDeps, actor: Actor, followerId: st
     .get();
   if (!row) throw new CoreError("There is no such follow request.", 404);
   withdrawNotification(deps.db, { accountId: actor.id, type: "follow_request", fromAccountId: followerId });
-  notify(deps.db, { accountId: actor.id, type: "follow", fromAccountId: followerId });
+  notify(deps, { accountId: actor.id, type: "follow", fromAccountId: followerId });
   deps.events.emit("follow.accepted", { followId: row.id });
 }
 
@@ -211,7 +211,7 @@ export function receiveFollow(
   const state = target.locked ? "pending" : "accepted";
   const id = newId();
   db.insert(follows).values({ id, followerId, followingId: targetId, state, uri }).run();
-  notify(db, { accountId: targetId, type: state === "pending" ? "follow_request" : "follow", fromAccountId: followerId });
+  notify(deps, { accountId: targetId, type: state === "pending" ? "follow_request" : "follow", fromAccountId: followerId });
   if (state === "accepted") deps.events.emit("follow.accepted", { followId: id });
   return state;
 }

@@ -29,7 +29,7 @@ export function favourite(deps: CoreDeps, actor: Actor, postId: string, options:
     .returning({ id: favourites.id })
     .all();
   if (added.length === 0) return;
-  notify(deps.db, { accountId: post.accountId, type: "favourite", fromAccountId: actor.id, postId: post.id });
+  notify(deps, { accountId: post.accountId, type: "favourite", fromAccountId: actor.id, postId: post.id });
   deps.events.emit("post.favourited", { postId: post.id, accountId: actor.id });
 }
 
@@ -69,7 +69,7 @@ export function reblog(deps: CoreDeps, actor: Actor, postId: string, options: { 
       createdAt: options.at ?? new Date(),
     })
     .run();
-  notify(deps.db, { accountId: post.accountId, type: "reblog", fromAccountId: actor.id, postId: post.id });
+  notify(deps, { accountId: post.accountId, type: "reblog", fromAccountId: actor.id, postId: post.id });
   deps.events.emit("post.reblogged", { postId: post.id, reblogId: id, accountId: actor.id });
   return id;
 }

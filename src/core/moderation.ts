@@ -34,7 +34,7 @@ function warn(deps: CoreDeps, staffId: string, accountId: string, action: string
     .insert(accountWarnings)
     .values({ id: newId(), accountId, actorId: staffId, action, text: text.slice(0, 5000) })
     .run();
-  if (tellThem) notify(deps.db, { accountId, type: "moderation_warning", fromAccountId: staffId });
+  if (tellThem) notify(deps, { accountId, type: "moderation_warning", fromAccountId: staffId });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, gt, inArray, lt, notInArray, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
+import type { CoreDeps } from "./deps.ts";
 import { blocks, mutes, type NotificationType, notifications, users } from "../db/schema.ts";
 
 /** Notifications newer than the last one the member has seen. */
@@ -21,9 +22,10 @@ export function countUnread(db: Db, accountId: string): number {
  * notifies once.
  */
 export function notify(
-  db: Db,
+  deps: Pick<CoreDeps, "db" | "events">,
   event: { accountId: string; type: NotificationType; fromAccountId: string; postId?: string | null },
 ): void {
+  const { db } = deps;
   if (event.accountId === event.fromAccountId) return;
   const local = db.select({ id: users.id }).from(users).where(eq(users.accountId, event.accountId)).get();
   if (!local) return;
@@ -38,10 +40,13 @@ export function notify(
     .where(and(eq(mutes.accountId, event.accountId), eq(mutes.targetAccountId, event.fromAccountId)))
     .get()?.n;
   if (silenced || muted) return;
-  db.insert(notifications)
+  const inserted = db
+    .insert(notifications)
     .values({ id: newId(), ...event, postId: event.postId ?? null })
     .onConflictDoNothing()
-    .run();
+    .returning({ id: notifications.id })
+    .get();
+  if (inserted) deps.events.emit("notification.created", { notificationId: inserted.id, accountId: event.accountId });
 }
 
 /** Takes back a notification whose cause was undone (an unliked post, a withdrawn follow). */

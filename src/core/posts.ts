@@ -111,9 +111,9 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
     return inserted;
   });
 
-  for (const accountId of rendered.mentioned) notify(db, { accountId, type: "mention", fromAccountId: author.id, postId: id });
+  for (const accountId of rendered.mentioned) notify(deps, { accountId, type: "mention", fromAccountId: author.id, postId: id });
   if (parent && !rendered.mentioned.includes(parent.accountId)) {
-    notify(db, { accountId: parent.accountId, type: "reply", fromAccountId: author.id, postId: id });
+    notify(deps, { accountId: parent.accountId, type: "reply", fromAccountId: author.id, postId: id });
   }
   deps.events.emit("post.created", { postId: id });
   return row;
@@ -171,7 +171,7 @@ export function editPost(
       .returning()
       .get();
   });
-  for (const accountId of rendered.mentioned) notify(db, { accountId, type: "mention", fromAccountId: author.id, postId });
+  for (const accountId of rendered.mentioned) notify(deps, { accountId, type: "mention", fromAccountId: author.id, postId });
   deps.events.emit("post.updated", { postId });
   return updated;
 }

@@ -195,9 +195,9 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
   });
   if (!existing) {
     for (const accountId of data.mentionedIds)
-      notify(db, { accountId, type: "mention", fromAccountId: data.authorId, postId: id });
+      notify(deps, { accountId, type: "mention", fromAccountId: data.authorId, postId: id });
     if (parent && !data.mentionedIds.includes(parent.accountId)) {
-      notify(db, { accountId: parent.accountId, type: "reply", fromAccountId: data.authorId, postId: id });
+      notify(deps, { accountId: parent.accountId, type: "reply", fromAccountId: data.authorId, postId: id });
     }
   }
   return row;
