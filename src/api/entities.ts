@@ -55,14 +55,15 @@ export function accountEntities(db: Db, baseUrl: URL, ids: string[], withMoved =
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
   const rows = db.select().from(accounts).where(inArray(accounts.id, unique)).all();
+  // The newest post's id gives its time (ids are UUIDv7), read from the index alone.
   const lastPosts = new Map(
     db
-      .select({ id: posts.accountId, at: sql<number>`max(${posts.createdAt})` })
+      .select({ id: posts.accountId, last: sql<string>`max(${posts.id})` })
       .from(posts)
       .where(inArray(posts.accountId, unique))
       .groupBy(posts.accountId)
       .all()
-      .map((r) => [r.id, r.at]),
+      .map((r) => [r.id, Number.parseInt(r.last.slice(0, 8) + r.last.slice(9, 13), 16)]),
   );
   // The account each one moved to (one level: moves may form a loop).
   const movedTo = withMoved

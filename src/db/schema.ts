@@ -220,6 +220,8 @@ export const posts = sqliteTable(
   },
   (t) => [
     index("posts_account_idx").on(t.accountId, t.id),
+    // Counting an account's own posts (boosts aside) reads this index alone.
+    index("posts_account_originals_idx").on(t.accountId).where(sql`${t.reblogOfId} IS NULL`),
     index("posts_reply_idx").on(t.inReplyToId),
     index("posts_reply_uri_idx").on(t.inReplyToUri),
     index("posts_reblog_idx").on(t.reblogOfId),

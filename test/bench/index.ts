@@ -5,6 +5,7 @@ import { SqliteKvStore } from "../../src/federation/kv.ts";
 import { SqliteMessageQueue } from "../../src/federation/queue.ts";
 import { tempDatabase, tempDir } from "../helpers/db.ts";
 import { freePort, repoRoot } from "../helpers/instance.ts";
+import { apiBench } from "./api.ts";
 import { federationBench } from "./federation.ts";
 import { timelineBench } from "./timeline.ts";
 
@@ -95,3 +96,4 @@ await startup(Number(process.env.RUNS ?? 5));
 await queue(Number(process.env.OPS ?? 5000));
 await timelineBench();
 await federationBench();
+await apiBench();

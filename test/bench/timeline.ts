@@ -1,18 +1,11 @@
 // Server time of the home timeline page (40 posts) on a big instance: 2,000 accounts,
 // 200,000 posts, the viewer following 150 of them. Run with `bun run bench`.
 import { createLocalUser } from "../../src/core/accounts.ts";
-import { newId } from "../../src/db/ids.ts";
+import { ACCOUNTS, FOLLOWED, POSTS, percentile, seedInstance } from "./seed.ts";
 import { testApp } from "../helpers/app.ts";
 import { WebClient } from "../helpers/client.ts";
 
-const ACCOUNTS = Number(process.env.ACCOUNTS ?? 2000);
-const POSTS = Number(process.env.POSTS ?? 200_000);
-const FOLLOWED = 150;
 const RUNS = Number(process.env.RUNS_TIMELINE ?? 300);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
 
 export async function timelineBench() {
   const t = testApp("https://social.example");
@@ -23,44 +16,7 @@ export async function timelineBench() {
     password: "correct horse battery",
     role: "owner",
   });
-  const began = performance.now();
-  const ids: string[] = [];
-  sqlite.transaction(() => {
-    const account = sqlite.prepare("INSERT INTO accounts (id, username, domain, display_name, uri) VALUES (?, ?, ?, ?, ?)");
-    for (let i = 0; i < ACCOUNTS; i++) {
-      const id = newId();
-      ids.push(id);
-      const remote = i % 2 === 1;
-      account.run(
-        id,
-        `user${i}`,
-        remote ? `remote${i % 50}.example` : null,
-        `User ${i}`,
-        remote ? `https://remote${i % 50}.example/users/user${i}` : null,
-      );
-    }
-    const follow = sqlite.prepare("INSERT INTO follows (id, follower_id, following_id, state) VALUES (?, ?, ?, 'accepted')");
-    for (let i = 0; i < FOLLOWED; i++) follow.run(newId(), viewerId, ids[(i * 13) % ACCOUNTS] as string);
-    const post = sqlite.prepare(
-      "INSERT INTO posts (id, account_id, text, content_html, visibility, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-    );
-    const visibilities = ["public", "public", "public", "unlisted", "private"];
-    const start = Date.now() - POSTS * 1000;
-    for (let i = 0; i < POSTS; i++) {
-      const author = ids[(i * 7919) % ACCOUNTS] as string;
-      const text = `Post number ${i} with some words about knitting, bread and the weather.`;
-      post.run(
-        Bun.randomUUIDv7(undefined, start + i * 1000),
-        author,
-        text,
-        `<p>${text}</p>`,
-        visibilities[i % 5] as string,
-        start + i * 1000,
-      );
-    }
-  })();
-  sqlite.run("ANALYZE");
-  const fillMs = performance.now() - began;
+  const fillMs = seedInstance(sqlite, viewerId);
 
   const browser = new WebClient((r) => t.app.handle(r), "https://social.example");
   await browser.login("viewer", "correct horse battery");

@@ -1,0 +1,1 @@
+CREATE INDEX `posts_account_originals_idx` ON `posts` (`account_id`) WHERE "posts"."reblog_of_id" IS NULL;
