@@ -105,8 +105,11 @@ export function listsOf(db: Db, ownerId: string): (ListRow & { accountIds: strin
   return rows.map((r) => ({ ...r, accountIds: members.filter((m) => m.listId === r.id).map((m) => m.accountId) }));
 }
 
-/** Those of the owner's lists that hold an account. */
+/** Those of the owner's lists that hold an account (404 for an unknown account). */
 export function listsContaining(db: Db, ownerId: string, accountId: string): ListRow[] {
+  if (!db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)).get()) {
+    throw new CoreError("Record not found", 404);
+  }
   return db
     .select({ list: lists })
     .from(lists)
