@@ -1,5 +1,7 @@
 // The list pages: create, add and remove people, the list timeline, settings, delete, the profile control.
 import { expect, setDefaultTimeout, test } from "bun:test";
+import type { ConsoleMessage } from "playwright-core";
+import { launchBrowser, screenshotPath } from "./helpers/browser.ts";
 import { community } from "./helpers/community.ts";
 
 setDefaultTimeout(60_000);
@@ -116,4 +118,53 @@ test("a followed account's profile offers its lists; unfollowing takes it out", 
   expect(after).not.toContain("Add to list");
   await ada.post(`/accounts/${bobId}/unfollow`, {});
   expect(await c.page(ada, `/lists/${id}/edit`)).toContain("People in this list (0)");
+});
+
+test("in a browser: create a list, add people through the search (htmx swaps), screenshots", async () => {
+  const { c } = await setup();
+  await c.post("bob", { status: "Fresh sourdough this morning, the crumb is perfect." });
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (r) => c.app.handle(r) });
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    const origin = `http://127.0.0.1:${server.port}`;
+    await context.addCookies([...c.member("ada").browser.cookies].map(([name, value]) => ({ name, value, url: origin })));
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("console", (m: ConsoleMessage) => m.type() === "error" && problems.push(m.text()));
+    page.on("pageerror", (e) => problems.push(e.message));
+    await page.goto(`${origin}/`);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Lists" }).click();
+    await page.getByLabel("Title").fill("Bakers");
+    await page.getByRole("button", { name: "Create the list" }).click();
+    await page.waitForURL(/\/lists\/[^/]+\/edit$/);
+    await page.getByLabel("Search among people you follow").fill("b");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("button", { name: "Add @bob to the list" }).click();
+    await page.getByRole("button", { name: "Remove @bob from the list" }).waitFor();
+    await page.getByLabel("Search among people you follow").fill("cy");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("button", { name: "Add @cy to the list" }).click();
+    await page.getByRole("button", { name: "Remove @cy from the list" }).waitFor();
+    await expect(page.getByRole("heading", { name: "People in this list (2)" }).isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: screenshotPath("list-edit"), fullPage: true });
+    await page.getByRole("link", { name: "Bakers" }).click();
+    await expect(page.getByText("Fresh sourdough this morning").isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: screenshotPath("list-timeline"), fullPage: true });
+    await c.member("ada").browser.post("/lists", { title: "Knitting circle" });
+    await page.goto(`${origin}/lists`);
+    await page.screenshot({ path: screenshotPath("lists"), fullPage: true });
+    // On bob's profile: the list he is in, and the other one to add him to.
+    await page.goto(`${origin}/@bob`);
+    await page.screenshot({ path: screenshotPath("list-profile-add"), clip: { x: 0, y: 300, width: 900, height: 250 } });
+    await page.getByLabel("Add to list").selectOption({ label: "Knitting circle" });
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.waitForURL(`${origin}/@bob`);
+    await expect(page.getByText("In your lists: Bakers, Knitting circle").isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: screenshotPath("list-profile"), clip: { x: 0, y: 0, width: 900, height: 600 } });
+    expect(problems).toEqual([]);
+  } finally {
+    await browser.close();
+    server.stop(true);
+  }
 });
