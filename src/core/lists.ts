@@ -71,15 +71,24 @@ export function createList(deps: CoreDeps, owner: Owner, input: ListInput & { ti
 }
 
 export function updateList(deps: CoreDeps, owner: Owner, listId: string, input: ListInput): ListRow {
-  getList(deps.db, owner.id, listId);
+  const list = getList(deps.db, owner.id, listId);
   const values = checked(input);
-  if (Object.keys(values).length === 0) return getList(deps.db, owner.id, listId);
-  return deps.db.update(lists).set(values).where(eq(lists.id, listId)).returning().get() as ListRow;
+  if (Object.keys(values).length === 0) return list;
+  return deps.db
+    .update(lists)
+    .set(values)
+    .where(and(eq(lists.id, listId), eq(lists.accountId, owner.id)))
+    .returning()
+    .get() as ListRow;
 }
 
 export function deleteList(deps: CoreDeps, owner: Owner, listId: string): void {
   getList(deps.db, owner.id, listId);
-  deps.db.delete(lists).where(eq(lists.id, listId)).run(); // its memberships go with it (cascade)
+  // Its memberships go with it (cascade).
+  deps.db
+    .delete(lists)
+    .where(and(eq(lists.id, listId), eq(lists.accountId, owner.id)))
+    .run();
 }
 
 /** The owner's lists by title, each with the ids of its accounts. */
