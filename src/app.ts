@@ -25,6 +25,7 @@ import { errorResponse } from "./web/errors.tsx";
 import { healthRoutes } from "./web/health.ts";
 import { aboutRoutes } from "./web/about.tsx";
 import { memberInviteRoutes } from "./web/invites.tsx";
+import { listRoutes } from "./web/lists.tsx";
 import { mediaRoutes } from "./web/media.ts";
 import { profileRoutes } from "./web/profiles.tsx";
 import { reportRoutes } from "./web/reports.tsx";
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps) {
     .use(statusRoutes(web, page))
     .use(profileRoutes(web, page))
     .use(socialRoutes(web, page))
+    .use(listRoutes(web, page))
     .use(settingsRoutes(web, page))
     .use(migrationRoutes(web, page))
     .use(memberInviteRoutes(web, page))

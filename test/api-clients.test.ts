@@ -256,6 +256,32 @@ describe("masto.js against an instance in the TLS lab", () => {
       streaming.close();
     }));
 
+  test("lists: create, add an account, read the list timeline, the lists holding an account, remove, delete", () =>
+    lab.explain(async () => {
+      await one.createUser("dot");
+      await one.createUser("eli");
+      const dot = await clientFor("dot");
+      const eli = await clientFor("eli");
+      const eliAccount = await eli.v1.accounts.verifyCredentials();
+      await dot.v1.accounts.$select(eliAccount.id).follow();
+      const list = await dot.v1.lists.create({ title: "Friends", exclusive: true });
+      expect(list).toMatchObject({ title: "Friends", repliesPolicy: "list", exclusive: true });
+      await dot.v1.lists.$select(list.id).accounts.create({ accountIds: [eliAccount.id] });
+      const members = await dot.v1.lists.$select(list.id).accounts.list();
+      expect(members.map((a) => a.id)).toEqual([eliAccount.id]);
+      const posted = await eli.v1.statuses.create({ status: "for the list" });
+      const timeline = await dot.v1.timelines.list.$select(list.id).list();
+      expect(timeline.map((s) => s.id)).toEqual([posted.id]);
+      expect((await dot.v1.timelines.home.list()).map((s) => s.id)).not.toContain(posted.id); // exclusive
+      expect((await dot.v1.accounts.$select(eliAccount.id).lists.list()).map((l) => l.id)).toEqual([list.id]);
+      expect((await dot.v1.lists.$select(list.id).update({ title: "Pals" })).title).toBe("Pals");
+      await dot.v1.lists.$select(list.id).accounts.remove({ accountIds: [eliAccount.id] });
+      expect(await dot.v1.lists.$select(list.id).accounts.list()).toEqual([]);
+      await dot.v1.lists.$select(list.id).remove();
+      expect(await dot.v1.lists.list()).toEqual([]);
+      await expect(dot.v1.lists.$select(list.id).fetch()).rejects.toThrow();
+    }));
+
   test("the raw entities have every documented key with the right type", () =>
     lab.explain(async () => {
       await one.createUser("cat");

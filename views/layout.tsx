@@ -41,6 +41,7 @@ function Navigation({ ctx }: { ctx: PageContext }) {
       <NavLink href="/public/local" ctx={ctx} label="Explore" />
       <NavLink href="/notifications" ctx={ctx} label="Notifications" badge={ctx.unread} />
       <NavLink href="/search" ctx={ctx} label="Search" />
+      <NavLink href="/lists" ctx={ctx} label="Lists" />
       <NavLink href={`/@${viewer.username}`} ctx={ctx} label="Profile" />
       <NavLink href="/settings" ctx={ctx} label="Settings" />
       {viewer.role === "user" ? "" : <NavLink href="/admin" ctx={ctx} label="Admin" />}

@@ -24,6 +24,8 @@ export interface ProfileProps {
   handleHost: string;
   /** The account this one moved to, if it did. */
   movedTo: AccountView | null;
+  /** The viewer's lists this account is or could be in (drawn by views/lists.tsx). */
+  listPicker?: JSX.Element;
 }
 
 function AccountAction({
@@ -87,6 +89,7 @@ export function ProfilePage(p: ProfileProps) {
     { href: `${base}?tab=media`, tab: "media", label: "Media" },
   ];
   const safeNote = p.noteHtml;
+  const safeListPicker = p.listPicker ?? ""; // drawn by our own view, escaped there
   return (
     <Layout title={`${account.displayName} (${handle})`} ctx={ctx}>
       <section class="profile" aria-labelledby="profile-name">
@@ -123,6 +126,7 @@ export function ProfilePage(p: ProfileProps) {
           ""
         )}
         {p.relationship ? <Relations ctx={ctx} account={account} rel={p.relationship} /> : ""}
+        {safeListPicker}
         {p.isSelf ? (
           <p>
             <a href="/settings/profile" class="button secondary">

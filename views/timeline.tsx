@@ -17,6 +17,8 @@ export interface TimelineProps {
   /** Polled for a "N new posts" notice. */
   newerUrl?: string;
   tabs?: { href: string; label: string }[];
+  /** Links or buttons under the heading (a list's "Edit list"). */
+  actions?: JSX.Element;
 }
 
 export function TimelineTabs({ ctx, tabs }: { ctx: PageContext; tabs: { href: string; label: string }[] }) {
@@ -33,6 +35,7 @@ export function TimelineTabs({ ctx, tabs }: { ctx: PageContext; tabs: { href: st
 
 export function TimelinePage(props: TimelineProps) {
   const { ctx } = props;
+  const safeActions = props.actions ?? ""; // drawn by our own views, escaped there
   return (
     <Layout title={props.title} ctx={ctx}>
       <h1 class={props.compose ? "visually-hidden" : undefined} safe>
@@ -45,6 +48,7 @@ export function TimelinePage(props: TimelineProps) {
       ) : (
         ""
       )}
+      {safeActions}
       {props.compose ? <Compose ctx={ctx} {...props.compose} /> : ""}
       {props.tabs ? <TimelineTabs ctx={ctx} tabs={props.tabs} /> : ""}
       {props.newerUrl ? (

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { accountApiRoutes } from "./accounts.ts";
 import { apiPlugin, type ApiDeps } from "./context.ts";
 import { instanceApiRoutes } from "./instance.ts";
+import { listApiRoutes } from "./lists.ts";
 import { mediaApiRoutes } from "./media.ts";
 import { miscApiRoutes } from "./misc.ts";
 import { notificationApiRoutes } from "./notifications.ts";
@@ -22,6 +23,7 @@ export function apiRoutes(deps: ApiDeps) {
     .use(accountApiRoutes(deps, api))
     .use(statusApiRoutes(deps, api))
     .use(timelineApiRoutes(deps, api))
+    .use(listApiRoutes(deps, api))
     .use(notificationApiRoutes(deps, api))
     .use(mediaApiRoutes(deps, api))
     .use(searchApiRoutes(deps, api))

@@ -7,7 +7,7 @@ import { accountEntities } from "./entities.ts";
 import { flag, list, tFlag, tList } from "./params.ts";
 
 /**
- * Reports, and the features clients call that Skein does not have (lists, filters, followed
+ * Reports, and the features clients call that Skein does not have (filters, followed
  * tags, trends…): valid empty answers, so apps show an empty screen instead of an error.
  */
 export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
@@ -59,7 +59,6 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         }),
       },
     )
-    .get("/api/v1/lists", empty("read:lists"))
     .get("/api/v1/filters", empty("read:filters"))
     .get("/api/v2/filters", empty("read:filters"))
     .get("/api/v1/followed_tags", empty("read:follows"))
@@ -79,13 +78,5 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     .get("/api/v1/push/subscription", ({ member }) => {
       member("push");
       throw new CoreError("Record not found", 404);
-    })
-    .get(
-      "/api/v1/lists/:id",
-      ({ member }) => {
-        member("read:lists");
-        throw new CoreError("Record not found", 404);
-      },
-      { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
-    );
+    });
 }

@@ -7,7 +7,7 @@ import { flag, limitOf, linkHeader, type Paging, paging, tFlag } from "./params.
 
 const pageOf = (q: Paging): PageQuery => ({ maxId: q.max_id, sinceId: q.since_id, minId: q.min_id, limit: limitOf(q, 20, 40) });
 
-/** Home, the public timelines and hashtags, paged with max_id / since_id / min_id and Link headers. */
+/** Home, the public timelines and hashtags (list timelines are in lists.ts), paged with max_id / since_id / min_id and Link headers. */
 export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
   const respond = (
@@ -25,56 +25,39 @@ export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   };
   const publicQuery = t.Object({ ...paging, local: tFlag, remote: tFlag, only_media: tFlag });
 
-  return (
-    new Elysia({ name: "api-timelines" })
-      .use(api)
-      .get(
-        "/api/v1/timelines/home",
-        ({ member, query, request, set }) => {
-          const me = member("read:statuses");
-          return respond(homeTimeline(db, me.account.id, pageOf(query)), me.account.id, request, set);
-        },
-        { query: t.Object(paging) },
-      )
-      .get(
-        "/api/v1/timelines/public",
-        ({ token, authorized, query, request, set }) => {
-          if (token) authorized("read:statuses");
-          const viewerId = token?.account?.id ?? null;
-          const page = pageOf(query);
-          const ids = flag(query.local)
-            ? localTimeline(db, viewerId, page)
-            : federatedTimeline(db, viewerId, page).filter((id, _i, all) => !flag(query.remote) || all.includes(id));
-          const remoteOnly = flag(query.remote)
-            ? ids.filter((id) => loadPostViews(db, baseUrl, [id], viewerId)[0]?.account.domain)
-            : ids;
-          return respond(remoteOnly, viewerId, request, set, flag(query.only_media));
-        },
-        { query: publicQuery },
-      )
-      .get(
-        "/api/v1/timelines/tag/:hashtag",
-        ({ token, authorized, params, query, request, set }) => {
-          if (token) authorized("read:statuses");
-          const viewerId = token?.account?.id ?? null;
-          return respond(
-            tagTimeline(db, viewerId, params.hashtag, pageOf(query)),
-            viewerId,
-            request,
-            set,
-            flag(query.only_media),
-          );
-        },
-        { params: t.Object({ hashtag: t.String({ maxLength: 100 }) }), query: publicQuery },
-      )
-      // Lists are not a Skein feature yet: a list timeline is empty rather than an error.
-      .get(
-        "/api/v1/timelines/list/:id",
-        ({ member }) => {
-          member("read:lists");
-          return [];
-        },
-        { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
-      )
-  );
+  return new Elysia({ name: "api-timelines" })
+    .use(api)
+    .get(
+      "/api/v1/timelines/home",
+      ({ member, query, request, set }) => {
+        const me = member("read:statuses");
+        return respond(homeTimeline(db, me.account.id, pageOf(query)), me.account.id, request, set);
+      },
+      { query: t.Object(paging) },
+    )
+    .get(
+      "/api/v1/timelines/public",
+      ({ token, authorized, query, request, set }) => {
+        if (token) authorized("read:statuses");
+        const viewerId = token?.account?.id ?? null;
+        const page = pageOf(query);
+        const ids = flag(query.local)
+          ? localTimeline(db, viewerId, page)
+          : federatedTimeline(db, viewerId, page).filter((id, _i, all) => !flag(query.remote) || all.includes(id));
+        const remoteOnly = flag(query.remote)
+          ? ids.filter((id) => loadPostViews(db, baseUrl, [id], viewerId)[0]?.account.domain)
+          : ids;
+        return respond(remoteOnly, viewerId, request, set, flag(query.only_media));
+      },
+      { query: publicQuery },
+    )
+    .get(
+      "/api/v1/timelines/tag/:hashtag",
+      ({ token, authorized, params, query, request, set }) => {
+        if (token) authorized("read:statuses");
+        const viewerId = token?.account?.id ?? null;
+        return respond(tagTimeline(db, viewerId, params.hashtag, pageOf(query)), viewerId, request, set, flag(query.only_media));
+      },
+      { params: t.Object({ hashtag: t.String({ maxLength: 100 }) }), query: publicQuery },
+    );
 }

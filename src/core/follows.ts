@@ -4,6 +4,7 @@ import type { Db } from "../db/open.ts";
 import { accounts, blocks, follows, mutes } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
+import { leaveLists } from "./lists.ts";
 import { notify, withdrawNotification } from "./notifications.ts";
 
 type Actor = { id: string };
@@ -105,12 +106,14 @@ export function follow(
 }
 
 export function unfollow(deps: CoreDeps, actor: Actor, targetId: string): void {
-  const removed = deps.db
-    .delete(follows)
-    .where(and(eq(follows.followerId, actor.id), eq(follows.followingId, targetId)))
-    .returning()
-    .all();
-  const row = removed[0];
+  const row = deps.db.transaction((tx) => {
+    leaveLists(tx, actor.id, targetId);
+    return tx
+      .delete(follows)
+      .where(and(eq(follows.followerId, actor.id), eq(follows.followingId, targetId)))
+      .returning()
+      .get();
+  });
   if (!row) return;
   withdrawNotification(deps.db, {
     accountId: targetId,
@@ -158,6 +161,8 @@ export function block(deps: CoreDeps, actor: Actor, targetId: string): void {
         ),
       )
       .run();
+    leaveLists(tx, actor.id, targetId);
+    leaveLists(tx, targetId, actor.id);
     tx.insert(blocks).values({ id: newId(), accountId: actor.id, targetAccountId: targetId }).onConflictDoNothing().run();
   });
   deps.events.emit("account.blocked", { accountId: actor.id, targetAccountId: targetId });
@@ -230,9 +235,12 @@ export function followAccepted(db: Db, followerId: string, followingId: string):
 
 /** The remote side refused (or later removed) a local member's follow. */
 export function followRejected(db: Db, followerId: string, followingId: string): void {
-  db.delete(follows)
-    .where(and(eq(follows.followerId, followerId), eq(follows.followingId, followingId)))
-    .run();
+  db.transaction((tx) => {
+    leaveLists(tx, followerId, followingId);
+    tx.delete(follows)
+      .where(and(eq(follows.followerId, followerId), eq(follows.followingId, followingId)))
+      .run();
+  });
 }
 
 /** Records the id of the Follow activity sent for a follow, so Accept and Undo can name it. */

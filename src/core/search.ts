@@ -5,7 +5,7 @@ import { normalizeHashtag } from "./text.ts";
 import { notSilencedBy, visibleTo } from "./visibility.ts";
 
 /** `%` and `_` typed by a person are literal characters, not wildcards. */
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Accounts by handle or display name, local first. */
 export function searchAccounts(db: Db, query: string, limit = 10) {

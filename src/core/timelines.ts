@@ -1,6 +1,17 @@
 import { and, asc, desc, eq, exists, gt, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
-import { accounts, bookmarks, favourites, follows, mediaAttachments, posts, postTags, tags } from "../db/schema.ts";
+import {
+  accounts,
+  bookmarks,
+  favourites,
+  follows,
+  listAccounts,
+  lists,
+  mediaAttachments,
+  posts,
+  postTags,
+  tags,
+} from "../db/schema.ts";
 import { normalizeHashtag } from "./text.ts";
 import { listedPublicly, notSilencedBy, notSilencedFor, visibleTo } from "./visibility.ts";
 
@@ -42,12 +53,22 @@ function ids(db: Db, where: SQL | undefined, page: PageQuery): string[] {
     .map((r) => r.id);
   return page.minId ? rows.reverse() : rows;
 }
+export { ids as pagedPostIds };
 
-const followedBy = (viewerId: string) =>
-  sql`${posts.accountId} IN (SELECT ${follows.followingId} FROM ${follows} WHERE ${follows.followerId} = ${viewerId} AND ${follows.state} = 'accepted')`;
+/**
+ * The accounts whose posts reach one's home: those one follows, except members of one's
+ * exclusive lists (read in their list instead). Not correlated with the post: SQLite
+ * computes it once per query.
+ */
+const homeAccounts = (viewerId: string) =>
+  sql`(SELECT ${follows.followingId} FROM ${follows} WHERE ${follows.followerId} = ${viewerId} AND ${follows.state} = 'accepted'
+    AND ${follows.followingId} NOT IN (SELECT ${listAccounts.accountId} FROM ${listAccounts} JOIN ${lists} ON ${lists.id} = ${listAccounts.listId}
+      WHERE ${lists.accountId} = ${viewerId} AND ${lists.exclusive} = 1))`;
 
-// Boosts from an account whose boosts the viewer turned off stay out of home.
-const boostsWanted = (viewerId: string) =>
+const followedBy = (viewerId: string) => sql`${posts.accountId} IN ${homeAccounts(viewerId)}`;
+
+// Boosts from an account whose boosts the viewer turned off stay out of home (and lists).
+export const boostsWanted = (viewerId: string) =>
   sql`(${posts.reblogOfId} IS NULL OR ${posts.accountId} = ${viewerId} OR NOT EXISTS (
     SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${viewerId} AND ${follows.followingId} = ${posts.accountId} AND ${follows.showReblogs} = 0))`;
 
@@ -55,10 +76,10 @@ const boostsWanted = (viewerId: string) =>
 const HOME_WINDOW = 4000;
 
 /**
- * Home: one's own posts and those of the accounts one follows, boosts included. The newest
- * posts are scanned first (the `+` keeps SQLite from using the per-account index there): on a
- * busy instance the page fills within a few thousand rows instead of sorting every post of
- * every followed account. Only when that window is not enough do older posts come through
+ * Home: one's own posts and those of the accounts one follows (but not members of one's
+ * exclusive lists), boosts included. The newest posts are scanned first (the `+` keeps SQLite
+ * from using the per-account index there): on a busy instance the page fills within a few
+ * thousand rows instead of sorting every post of every followed account. Only when that window is not enough do older posts come through
  * the per-account index, which is then cheap because the followed accounts post little.
  */
 export function homeTimeline(db: Db, viewerId: string, page: PageQuery = {}): string[] {
@@ -77,7 +98,7 @@ export function homeTimeline(db: Db, viewerId: string, page: PageQuery = {}): st
   const scanned = ids(
     db,
     and(
-      sql`(+${posts.accountId} = ${viewerId} OR +${posts.accountId} IN (SELECT ${follows.followingId} FROM ${follows} WHERE ${follows.followerId} = ${viewerId} AND ${follows.state} = 'accepted'))`,
+      sql`(+${posts.accountId} = ${viewerId} OR +${posts.accountId} IN ${homeAccounts(viewerId)})`,
       filters,
       floor ? gt(posts.id, floor) : undefined,
     ),

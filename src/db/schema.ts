@@ -584,3 +584,33 @@ export const domainAllows = sqliteTable("domain_allows", {
   createdBy: text("created_by").references(() => accounts.id, { onDelete: "set null" }),
   createdAt: createdAt(),
 });
+
+export const listRepliesPolicies = ["followed", "list", "none"] as const;
+export type ListRepliesPolicy = (typeof listRepliesPolicies)[number];
+
+/** A member's lists of accounts they follow, each with its own timeline (Mastodon's lists). */
+export const lists = sqliteTable(
+  "lists",
+  {
+    id: text("id").primaryKey(), // UUIDv7
+    accountId: accountRef("account_id"), // the owner
+    title: text("title").notNull(),
+    // Which replies the list's timeline shows: to anyone followed, to list members, or none.
+    repliesPolicy: text("replies_policy", { enum: listRepliesPolicies }).notNull().default("list"),
+    // An exclusive list's members leave the owner's home timeline.
+    exclusive: integer("exclusive", { mode: "boolean" }).notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [index("lists_account_idx").on(t.accountId)],
+);
+
+export const listAccounts = sqliteTable(
+  "list_accounts",
+  {
+    listId: text("list_id")
+      .notNull()
+      .references(() => lists.id, { onDelete: "cascade" }),
+    accountId: accountRef("account_id"),
+  },
+  (t) => [primaryKey({ columns: [t.listId, t.accountId] }), index("list_accounts_account_idx").on(t.accountId)],
+);

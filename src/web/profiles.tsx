@@ -15,6 +15,7 @@ import type { Viewer } from "../core/sessions.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { atomFeed, rssFeed } from "./feeds.ts";
 import { back, loginFirst } from "./redirects.ts";
+import { listPickerFor } from "./lists.tsx";
 import { moreLink, WEB_PAGE_SIZE } from "./timelines.tsx";
 import { FollowRequestsPage } from "../../views/follow-requests.tsx";
 
@@ -95,6 +96,7 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
         const tab: ProfileTab = query.tab ?? "posts";
         const ids = accountTimeline(db, viewerId, account.id, tab, { maxId: query.max_id, limit: WEB_PAGE_SIZE });
         const isSelf = viewerId === account.id;
+        const relationship = viewer && !isSelf ? follows.relationship(db, viewer.account.id, account.id) : null;
         return (
           <ProfilePage
             ctx={ctx}
@@ -102,7 +104,8 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
             noteHtml={account.domain ? account.note : account.note ? linkedText(account.note, baseUrl) : ""}
             fields={account.fields.map((f) => ({ ...f, valueHtml: account.domain ? f.value : linkedText(f.value, baseUrl) }))}
             counts={accountCounts(db, account.id)}
-            relationship={viewer && !isSelf ? follows.relationship(db, viewer.account.id, account.id) : null}
+            relationship={relationship}
+            listPicker={viewer && relationship?.following ? listPickerFor(db, ctx, viewer.account.id, account.id) : undefined}
             isSelf={isSelf}
             hideCollections={account.hideCollections}
             tab={tab}
