@@ -1,6 +1,7 @@
 // The Mastodon client API in-process: OAuth, the main calls, entity shapes, bad input.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { community } from "./helpers/community.ts";
+import { testJpeg } from "./helpers/images.ts";
 import { authorizeApp, authorizeCode } from "./helpers/oauth.ts";
 
 setDefaultTimeout(60_000);
@@ -224,5 +225,126 @@ describe("statuses and timelines", () => {
     expect(empty.json.error).toStartWith("Validation failed");
     expect((await call("GET", "/api/v1/statuses/nope")).json).toEqual({ error: "Record not found" });
     expect((await call("GET", "/api/v1/accounts/nope")).status).toBe(404);
+  });
+});
+
+describe("shapes and transports", () => {
+  test("JSON, form and multipart bodies are read alike; CORS and rate-limit headers are sent", async () => {
+    const { call, token, send } = await setup();
+    const form = await send(
+      new Request(`${ORIGIN}/api/v1/statuses`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ status: "from a form", visibility: "unlisted" }),
+      }),
+    );
+    expect(((await form.json()) as { visibility: string }).visibility).toBe("unlisted");
+    const multipart = new FormData();
+    multipart.set("status", "from multipart");
+    multipart.set("spoiler_text", "cw");
+    const mp = await send(
+      new Request(`${ORIGIN}/api/v1/statuses`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+        body: multipart,
+      }),
+    );
+    expect(((await mp.json()) as { spoiler_text: string }).spoiler_text).toBe("cw");
+    const res = await call("GET", "/api/v1/timelines/home");
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(Number(res.headers.get("x-ratelimit-limit"))).toBe(300);
+    expect(Number(res.headers.get("x-ratelimit-remaining"))).toBeLessThan(300);
+    const preflight = await send(
+      new Request(`${ORIGIN}/api/v1/statuses`, { method: "OPTIONS", headers: { origin: "https://app.example" } }),
+    );
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("Authorization");
+  });
+
+  test("update_credentials takes multipart with fields; notifications, relationships and media have their documented keys", async () => {
+    const { c, call, token, send } = await setup();
+    const body = new FormData();
+    body.set("display_name", "Ada L.");
+    body.set("note", "I like #maths");
+    body.set("fields_attributes[0][name]", "Site");
+    body.set("fields_attributes[0][value]", "https://ada.example");
+    body.set("locked", "true");
+    const updated = await send(
+      new Request(`${ORIGIN}/api/v1/accounts/update_credentials`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${token}` },
+        body,
+      }),
+    );
+    const me = (await updated.json()) as {
+      display_name: string;
+      locked: boolean;
+      fields: { name: string }[];
+      note: string;
+      source: { note: string };
+    };
+    expect(me).toMatchObject({
+      display_name: "Ada L.",
+      locked: true,
+      fields: [{ name: "Site" }],
+      source: { note: "I like #maths" },
+    });
+    expect(me.note).toContain('href="https://social.example/tags/maths"');
+
+    const bob = c.member("bob");
+    const post = (await call("POST", "/api/v1/statuses", { status: "notice me" })).json;
+    await bob.browser.post(`/statuses/${post.id}/favourite`, {});
+    const [notification] = (await call("GET", "/api/v1/notifications")).json;
+    for (const key of ["id", "type", "created_at", "account", "status", "group_key"]) expect(notification).toHaveProperty(key);
+    expect(notification.type).toBe("favourite");
+    expect((await call("GET", "/api/v1/notifications?types[]=mention")).json).toEqual([]);
+    expect((await call("GET", "/api/v1/notifications?exclude_types[]=favourite")).json).toEqual([]);
+    const [relationship] = (await call("GET", `/api/v1/accounts/relationships?id[]=${bob.accountId}`)).json;
+    for (const key of [
+      "id",
+      "following",
+      "showing_reblogs",
+      "notifying",
+      "followed_by",
+      "blocking",
+      "blocked_by",
+      "muting",
+      "muting_notifications",
+      "requested",
+      "requested_by",
+      "domain_blocking",
+      "endorsed",
+      "note",
+    ])
+      expect(relationship).toHaveProperty(key);
+    const upload = new FormData();
+    upload.set("file", new Blob([await testJpeg(32, 24)], { type: "image/jpeg" }), "x.jpg");
+    upload.set("description", "a test");
+    const media = (await (
+      await send(
+        new Request(`${ORIGIN}/api/v2/media`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: upload }),
+      )
+    ).json()) as Record<string, unknown>;
+    for (const key of ["id", "type", "url", "preview_url", "remote_url", "meta", "description", "blurhash"])
+      expect(media).toHaveProperty(key);
+    expect(media.meta).toMatchObject({ original: { width: 32, height: 24 } });
+    const notImage = new FormData();
+    notImage.set("file", new Blob(["<html>not an image</html>"], { type: "image/png" }), "x.png");
+    const refused = await send(
+      new Request(`${ORIGIN}/api/v2/media`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: notImage }),
+    );
+    expect(refused.status).toBe(422);
+  });
+
+  test("paging: max_id, since_id and min_id give the right windows; bad values are refused", async () => {
+    const { call } = await setup();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await call("POST", "/api/v1/statuses", { status: `n${i}` })).json.id);
+    const page = (q: string) => call("GET", `/api/v1/timelines/home?${q}`).then((r) => r.json.map((s: { id: string }) => s.id));
+    expect(await page("limit=2")).toEqual([ids[4], ids[3]]);
+    expect(await page(`limit=2&max_id=${ids[3]}`)).toEqual([ids[2], ids[1]]);
+    expect(await page(`limit=2&since_id=${ids[1]}`)).toEqual([ids[4], ids[3]]);
+    expect(await page(`limit=2&min_id=${ids[1]}`)).toEqual([ids[3], ids[2]]);
+    expect((await call("GET", "/api/v1/timelines/home?limit=abc")).status).toBe(400);
   });
 });
