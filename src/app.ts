@@ -9,6 +9,7 @@ import { newLoginLimiter, RateLimited } from "./core/auth.ts";
 import { newSignupLimiter } from "./core/registrations.ts";
 import { federationAllowed } from "./core/domain-allows.ts";
 import { CoreError, ValidationError } from "./core/errors.ts";
+import type { LiveHub } from "./core/live.ts";
 import { getSettings } from "./core/instance.ts";
 import { federationPlugin } from "./federation/mount.ts";
 import { createResolver } from "./federation/resolver.ts";
@@ -43,6 +44,8 @@ export interface AppDeps extends CoreDeps {
   /** The instance's signing secret (CSRF tokens). */
   secret: string;
   media: MediaStore;
+  /** Live updates for the streaming API and the web pages. */
+  live: LiveHub;
 }
 
 const logger = getLogger(["skein", "http"]);
@@ -61,6 +64,7 @@ export function createApp(deps: AppDeps) {
     limits,
     media: deps.media,
     resolver,
+    live: deps.live,
   };
   const page = pagePlugin(web);
   return new Elysia()

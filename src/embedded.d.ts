@@ -3,6 +3,10 @@ declare module "*.css" {
   const content: string;
   export default content;
 }
+declare module "htmx.org/dist/ext/hx-sse.min.js" {
+  const path: string;
+  export default path;
+}
 declare module "htmx.org/dist/htmx.min.js" {
   const path: string;
   export default path;

@@ -16,6 +16,7 @@ import { verifyProfileLinks } from "./federation/profile-links.ts";
 import { SqliteMessageQueue } from "./federation/queue.ts";
 import { maintenanceJobs, startScheduler } from "./scheduler.ts";
 import { type Connection, createStreaming } from "./api/streaming.ts";
+import { createLiveHub } from "./core/live.ts";
 import { MediaStore } from "./media/store.ts";
 import { compress } from "./web/compress.ts";
 import { withSecurityHeaders } from "./web/security.ts";
@@ -70,6 +71,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (abandoned > 0) logger.info("Resuming {abandoned} queued messages left by the last run", { abandoned });
   const federation = createSkeinFederation({ db, events, baseUrl: config.url, config, queue });
   verifyProfileLinks({ db, events, baseUrl: config.url, allowPrivate: config.allowPrivateAddresses });
+  const live = createLiveHub({ db, events, baseUrl: config.url });
   const app = createApp({
     db,
     sqlite,
@@ -79,9 +81,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     federation,
     secret,
     media: new MediaStore(join(config.data, "media")),
+    live,
   }).compile();
 
-  const streaming = createStreaming({ db, events, baseUrl: config.url });
+  const streaming = createStreaming({ db, events, baseUrl: config.url }, live);
   let server: Server<Connection>;
   try {
     server = Bun.serve({

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, ConsoleMessage } from "playwright-core";
 import { launchBrowser, screenshotPath } from "./helpers/browser.ts";
-import { type Instance, setupLink, startInstance } from "./helpers/instance.ts";
+import { type Instance, runCli, setupLink, startInstance } from "./helpers/instance.ts";
 
 // Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
 setDefaultTimeout(60_000);
@@ -64,5 +64,56 @@ test("the pages read well on a phone-sized screen too", async () => {
   await page.goto(`${instance.url}/no-such-page`);
   await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Page not found");
   await page.screenshot({ path: screenshotPath("not-found-phone"), fullPage: true });
+  await page.close();
+});
+
+test("the home page shows new posts as they come, over Server-Sent Events, without reloading", async () => {
+  for (const name of ["reader", "writer"]) {
+    const made = await runCli(
+      ["user", "create", name, "--email", `${name}@example.com`, "--role", "user", "--data", instance.dataDir],
+      {
+        stdin: "correct horse battery\n",
+      },
+    );
+    expect(made.code).toBe(0);
+  }
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on("console", (m: ConsoleMessage) => m.type() === "error" && problems.push(m.text()));
+  const login = async (name: string) => {
+    await page.goto(`${instance.url}/login`);
+    await page.getByLabel("Username or email").fill(name);
+    await page.getByLabel("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.waitForLoadState();
+  };
+  // The reader follows the writer, who has posted once (so the home page has a newest post).
+  await login("writer");
+  await page.getByLabel("What's on your mind?").fill("first words");
+  await page.getByRole("button", { name: "Post" }).click();
+  await page.context().clearCookies();
+  await login("reader");
+  await page.goto(`${instance.url}/@writer`);
+  await page.getByRole("button", { name: "Follow" }).click();
+  await page.goto(instance.url);
+  await expect(page.getByText("first words").isVisible()).resolves.toBe(true);
+
+  // The writer posts from another browser; the reader's open page learns of it.
+  const writer = await browser.newContext();
+  const other = await writer.newPage();
+  await other.goto(`${instance.url}/login`);
+  await other.getByLabel("Username or email").fill("writer");
+  await other.getByLabel("Password").fill("correct horse battery");
+  await other.getByRole("button", { name: "Log in" }).click();
+  await other.waitForLoadState();
+  await other.getByLabel("What's on your mind?").fill("second words");
+  await other.getByRole("button", { name: "Post" }).click();
+  await page.getByRole("link", { name: "1 new post" }).waitFor({ timeout: 10_000 });
+  await page.screenshot({ path: screenshotPath("home-new-posts-live") });
+  await page.getByRole("link", { name: "1 new post" }).click();
+  await page.waitForLoadState();
+  await expect(page.getByText("second words").isVisible()).resolves.toBe(true);
+  expect(problems).toEqual([]);
+  await writer.close();
   await page.close();
 });

@@ -69,6 +69,7 @@ export function Layout({ title, ctx, children }: PropsWithChildren<LayoutProps>)
           <link rel="icon" href={assetPaths.icon} type="image/svg+xml" />
           <link rel="stylesheet" href={assetPaths.style} />
           <script src={assetPaths.htmx} defer></script>
+          <script src={assetPaths.htmxSse} defer></script>
           <script src={assetPaths.app} defer></script>
         </head>
         <body hx-headers:inherited={JSON.stringify({ "X-CSRF-Token": ctx.csrf })}>

@@ -51,11 +51,7 @@ export function TimelinePage(props: TimelineProps) {
       {safeActions}
       {props.compose ? <Compose ctx={ctx} {...props.compose} /> : ""}
       {props.tabs ? <TimelineTabs ctx={ctx} tabs={props.tabs} /> : ""}
-      {props.newerUrl ? (
-        <div class="new-posts" hx-get={props.newerUrl} hx-trigger="every 30s" hx-swap="innerHTML" aria-live="polite"></div>
-      ) : (
-        ""
-      )}
+      {props.newerUrl ? <div class="new-posts" hx-sse:connect={props.newerUrl} hx-swap="innerHTML" aria-live="polite"></div> : ""}
       <div class="feed" id="feed">
         <PostList ctx={ctx} posts={props.posts} more={props.more} empty={props.empty} />
       </div>
@@ -63,7 +59,7 @@ export function TimelinePage(props: TimelineProps) {
   );
 }
 
-/** The notice polled on timelines: a link that reloads the page when there is something new. */
+/** The notice streamed to the home page: a link that reloads it when there is something new. */
 export function NewPostsNotice({ count, href }: { count: number; href: string }) {
   if (count === 0) return "";
   return (

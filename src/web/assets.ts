@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };
+import htmxSsePath from "htmx.org/dist/ext/hx-sse.min.js" with { type: "file" };
 import htmxPackage from "htmx.org/package.json" with { type: "json" };
 import appJs from "../../views/assets/app.js" with { type: "text" };
 import iconSvg from "../../views/assets/icon.svg" with { type: "text" };
@@ -11,6 +12,7 @@ import headerPng from "../../views/assets/header-missing.png" with { type: "file
 const styleHash = Bun.hash(styleCss).toString(36);
 export const assetPaths = {
   htmx: `/assets/htmx-${htmxPackage.version}.min.js`,
+  htmxSse: `/assets/hx-sse-${htmxPackage.version}.min.js`,
   style: `/assets/style-${styleHash}.css`,
   icon: `/assets/icon-${Bun.hash(iconSvg).toString(36)}.svg`,
   app: `/assets/app-${Bun.hash(appJs).toString(36)}.js`,
@@ -26,6 +28,13 @@ export const assetRoutes = new Elysia({ name: "assets" })
     assetPaths.htmx,
     () =>
       new Response(Bun.file(htmxPath), {
+        headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": immutable },
+      }),
+  )
+  .get(
+    assetPaths.htmxSse,
+    () =>
+      new Response(Bun.file(htmxSsePath), {
         headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": immutable },
       }),
   )

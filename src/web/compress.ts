@@ -11,6 +11,7 @@ export async function compress(request: Request, response: Response): Promise<Re
   const type = response.headers.get("content-type") ?? "";
   if (
     !compressible.test(type) ||
+    type.startsWith("text/event-stream") ||
     response.headers.has("content-encoding") ||
     !response.body ||
     request.method === "HEAD" ||

@@ -3,6 +3,7 @@ import type { PageContext } from "../../views/context.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { getSettings } from "../core/instance.ts";
 import { countUnread } from "../core/notifications.ts";
+import type { LiveHub } from "../core/live.ts";
 import type { RateLimiter } from "../core/rate-limit.ts";
 import type { Resolver } from "../core/resolver.ts";
 import type { MediaStore } from "../media/store.ts";
@@ -13,6 +14,7 @@ export interface WebDeps extends CoreDeps {
   resolver: Resolver; // required on the web: mentions and search reach other servers
   media: MediaStore;
   limits: { login: RateLimiter; signup: RateLimiter };
+  live: LiveHub;
 }
 
 /**

@@ -84,7 +84,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
             more={moreLink("/", ids)}
             empty="Nothing here yet. Follow people, or write your first post."
             compose={{ limit: settings.maxPostLength, defaultVisibility: user?.v ?? "public" }}
-            newerUrl={ids[0] && !query.max_id ? `/timelines/home/new?since_id=${ids[0]}` : undefined}
+            newerUrl={ids[0] && !query.max_id ? `/timelines/home/live?since_id=${ids[0]}` : undefined}
           />
         );
       },
@@ -146,12 +146,59 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
     .get("/bookmarks", (c) => savedPage(c, "bookmarks"), { query: paging })
     .get("/favourites", (c) => savedPage(c, "favourites"), { query: paging })
     .get(
-      "/timelines/home/new",
-      ({ viewer, query }) => {
-        if (!viewer) return "";
-        const count = homeTimeline(db, viewer.account.id, { sinceId: query.since_id, limit: 40 }).length;
-        return <NewPostsNotice count={count} href="/" />;
+      "/timelines/home/live",
+      ({ viewer, query, request }) => {
+        if (!viewer) return new Response(null, { status: 204 });
+        return newPostsStream(deps, viewer.account.id, query.since_id, request.signal);
       },
       { query: t.Object({ since_id: t.String({ maxLength: 64 }) }) },
     );
+}
+
+const HEARTBEAT_MS = 20_000;
+
+/**
+ * The home page's "N new posts" notice as Server-Sent Events: counted from the page's newest post
+ * (so a reconnect catches up), then raised by each post the live hub brings to this member's
+ * home. A comment line every 20 s keeps the connection under the server's idle timeout.
+ */
+function newPostsStream(deps: WebDeps, accountId: string, sinceId: string, signal: AbortSignal): Response {
+  const encoder = new TextEncoder();
+  let stop = () => {};
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      let count = homeTimeline(deps.db, accountId, { sinceId, limit: 40 }).length;
+      const write = (text: string) => {
+        try {
+          controller.enqueue(encoder.encode(text));
+        } catch {
+          stop(); // the client went away
+        }
+      };
+      const notice = () => write(`data: ${String(<NewPostsNotice count={count} href="/" />)}\n\n`);
+      if (count > 0) notice();
+      const unsubscribe = deps.live.add({
+        accountId,
+        streams: [{ name: "user" }],
+        push(event) {
+          if (event.type !== "update" || event.post.account.id === accountId) return;
+          count++;
+          notice();
+        },
+      });
+      const heartbeat = setInterval(() => write(": ping\n\n"), HEARTBEAT_MS);
+      stop = () => {
+        unsubscribe();
+        clearInterval(heartbeat);
+      };
+      signal.addEventListener("abort", () => {
+        stop();
+        controller.close();
+      });
+    },
+    cancel() {
+      stop();
+    },
+  });
+  return new Response(body, { headers: { "content-type": "text/event-stream", "cache-control": "no-store" } });
 }

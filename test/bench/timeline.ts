@@ -31,15 +31,6 @@ export async function timelineBench() {
     size = body.length;
   }
   times.sort((a, b) => a - b);
-  // The "N new posts" notice polls every 30 s per open home page: its cost per request.
-  const newest = /id="post-([^"]+)"/.exec(await (await browser.get("/")).text())?.[1] ?? "";
-  const polls: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    await (await browser.get(`/timelines/home/new?since_id=${newest}`)).text();
-    polls.push(performance.now() - started);
-  }
-  polls.sort((a, b) => a - b);
   const articles = (await (await browser.get("/")).text()).match(/<article/g)?.length ?? 0;
   console.log(
     `\nHome timeline page, server time (${ACCOUNTS} accounts, ${POSTS} posts, following ${FOLLOWED}; filled in ${(fillMs / 1000).toFixed(1)} s)`,
@@ -50,8 +41,6 @@ export async function timelineBench() {
     "p99 (ms)": { value: percentile(times, 99).toFixed(2), target: "≤ 20" },
     "posts on the page": { value: articles },
     "page size (KB, before gzip)": { value: (size / 1024).toFixed(1) },
-    "new-posts poll p50 (ms)": { value: percentile(polls, 50).toFixed(2) },
-    "new-posts poll p99 (ms)": { value: percentile(polls, 99).toFixed(2) },
   });
   t.database.cleanup();
 }

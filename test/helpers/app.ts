@@ -5,6 +5,7 @@ import { createSkeinFederation } from "../../src/federation/federation.ts";
 import { SqliteMessageQueue } from "../../src/federation/queue.ts";
 import { MediaStore } from "../../src/media/store.ts";
 import { join } from "node:path";
+import { createLiveHub } from "../../src/core/live.ts";
 import { tempDatabase } from "./db.ts";
 
 /** The real app over a real temporary database, for in-process requests through app.handle. */
@@ -29,6 +30,7 @@ export function testApp(publicUrl = "https://social.example") {
     federation,
     secret,
     media: new MediaStore(join(database.dir, "media")),
+    live: createLiveHub({ db: database.db, events, baseUrl: config.url }),
   });
   // Requests arrive on the loopback address, as they do behind a reverse proxy.
   const request = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://127.0.0.1:3000${path}`, init));

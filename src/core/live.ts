@@ -1,0 +1,115 @@
+import { and, eq } from "drizzle-orm";
+import { follows } from "../db/schema.ts";
+import type { CoreDeps } from "./deps.ts";
+import { findVisiblePost } from "./posts.ts";
+import { loadPostViews, type PostView } from "./views.ts";
+
+/**
+ * Live updates: who should hear, right now, of a post made, edited or deleted, or of a
+ * notification. The Mastodon streaming API and the web pages' "new posts" notice both subscribe
+ * here, so a post streams the same way whether it was written on a page, through the API or
+ * arrived from another server. Rendering (JSON entities, HTML) is the subscriber's business.
+ */
+
+export const liveStreams = [
+  "user",
+  "user:notification",
+  "public",
+  "public:local",
+  "public:remote",
+  "hashtag",
+  "hashtag:local",
+] as const;
+export type LiveStreamName = (typeof liveStreams)[number];
+export const isLiveStream = (name: string): name is LiveStreamName => (liveStreams as readonly string[]).includes(name);
+
+export interface LiveStream {
+  name: LiveStreamName;
+  tag?: string;
+}
+
+export type LiveEvent =
+  | { type: "update" | "status.update"; stream: LiveStream; post: PostView }
+  | { type: "delete"; stream: LiveStream; postId: string }
+  | { type: "notification"; stream: LiveStream; notificationId: string };
+
+export interface LiveSubscriber {
+  /** The member listening (public streams need none). */
+  accountId: string | null;
+  streams: LiveStream[];
+  push(event: LiveEvent): void;
+}
+
+export function createLiveHub(deps: CoreDeps) {
+  const { db, baseUrl, events } = deps;
+  const subscribers = new Set<LiveSubscriber>();
+
+  const follower = (accountId: string, authorId: string) =>
+    db
+      .select({ id: follows.id })
+      .from(follows)
+      .where(and(eq(follows.followerId, accountId), eq(follows.followingId, authorId), eq(follows.state, "accepted")))
+      .get() !== undefined;
+
+  /** Whether a post belongs on a stream's timeline for this subscriber (home: own posts and those followed). */
+  const belongs = (post: PostView, stream: LiveStream, accountId: string | null): boolean => {
+    const listed = post.visibility === "public" && !post.reblog;
+    const tagged = post.tags.includes(stream.tag ?? "");
+    switch (stream.name) {
+      case "user":
+        return accountId !== null && (post.account.id === accountId || follower(accountId, post.account.id));
+      case "public":
+        return listed;
+      case "public:local":
+        return listed && post.account.domain === null;
+      case "public:remote":
+        return listed && post.account.domain !== null;
+      case "hashtag":
+        return listed && tagged;
+      case "hashtag:local":
+        return listed && tagged && post.account.domain === null;
+      default:
+        return false;
+    }
+  };
+
+  const postEvent = (postId: string, type: "update" | "status.update") => {
+    for (const sub of subscribers) {
+      if (!sub.streams.some((s) => s.name !== "user:notification")) continue;
+      // Each listener sees the post as they may: not at all, or with their own likes and boosts.
+      if (!findVisiblePost(db, postId, sub.accountId)) continue;
+      const post = loadPostViews(db, baseUrl, [postId], sub.accountId)[0];
+      if (!post) continue;
+      for (const stream of sub.streams) if (belongs(post, stream, sub.accountId)) sub.push({ type, stream, post });
+    }
+  };
+
+  events.on("post.created", ({ postId }) => postEvent(postId, "update"));
+  events.on("post.updated", ({ postId }) => postEvent(postId, "status.update"));
+  events.on("post.reblogged", ({ reblogId }) => postEvent(reblogId, "update"));
+  events.on("post.deleted", ({ postId }) => {
+    for (const sub of subscribers)
+      for (const stream of sub.streams) if (stream.name !== "user:notification") sub.push({ type: "delete", stream, postId });
+  });
+  events.on("notification.created", ({ notificationId, accountId }) => {
+    for (const sub of subscribers) {
+      if (sub.accountId !== accountId) continue;
+      for (const stream of sub.streams)
+        if (stream.name === "user" || stream.name === "user:notification")
+          sub.push({ type: "notification", stream, notificationId });
+    }
+  });
+
+  return {
+    /** Starts listening; returns the function that stops. */
+    add(subscriber: LiveSubscriber): () => void {
+      subscribers.add(subscriber);
+      return () => subscribers.delete(subscriber);
+    },
+    get size() {
+      return subscribers.size;
+    },
+  };
+}
+
+export type LiveHub = ReturnType<typeof createLiveHub>;
