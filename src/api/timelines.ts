@@ -1,6 +1,8 @@
 import { Elysia, t } from "elysia";
 import { federatedTimeline, homeTimeline, localTimeline, type PageQuery, tagTimeline } from "../core/timelines.ts";
+import { applyFilters } from "../core/filters.ts";
 import { loadPostViews } from "../core/views.ts";
+import type { FilterContext } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { statusEntities } from "./entities.ts";
 import { flag, limitOf, linkHeader, type Paging, paging, tFlag } from "./params.ts";
@@ -15,9 +17,10 @@ export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     viewerId: string | null,
     request: Request,
     set: { headers: Record<string, string | number> },
+    context: FilterContext,
     onlyMedia = false,
   ) => {
-    let views = loadPostViews(db, baseUrl, ids, viewerId);
+    let views = applyFilters(db, viewerId, context, loadPostViews(db, baseUrl, ids, viewerId));
     if (onlyMedia) views = views.filter((v) => v.media.length > 0);
     const link = linkHeader(request.url, ids);
     if (link) set.headers.link = link;
@@ -32,7 +35,7 @@ export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         "/api/v1/timelines/home",
         ({ member, query, request, set }) => {
           const me = member("read:statuses");
-          return respond(homeTimeline(db, me.account.id, pageOf(query)), me.account.id, request, set);
+          return respond(homeTimeline(db, me.account.id, pageOf(query)), me.account.id, request, set, "home");
         },
         { query: t.Object(paging) },
       )
@@ -48,7 +51,7 @@ export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           const remoteOnly = flag(query.remote)
             ? ids.filter((id) => loadPostViews(db, baseUrl, [id], viewerId)[0]?.account.domain)
             : ids;
-          return respond(remoteOnly, viewerId, request, set, flag(query.only_media));
+          return respond(remoteOnly, viewerId, request, set, "public", flag(query.only_media));
         },
         { query: publicQuery },
       )
@@ -62,6 +65,7 @@ export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
             viewerId,
             request,
             set,
+            "public",
             flag(query.only_media),
           );
         },

@@ -8,6 +8,8 @@ import { WebClient } from "../helpers/client.ts";
 const ACCOUNTS = Number(process.env.ACCOUNTS ?? 2000);
 const POSTS = Number(process.env.POSTS ?? 200_000);
 const FOLLOWED = 150;
+// Hashtags the viewer follows (TAGS=3): one post in 25 carries one of 20 tags.
+const FOLLOWED_TAGS = Number(process.env.TAGS ?? 0);
 const RUNS = Number(process.env.RUNS_TIMELINE ?? 300);
 
 function percentile(sorted: number[], p: number): number {
@@ -58,6 +60,7 @@ export async function timelineBench() {
         start + i * 1000,
       );
     }
+    if (FOLLOWED_TAGS > 0) tagPosts(sqlite, viewerId);
   })();
   sqlite.run("ANALYZE");
   const fillMs = performance.now() - began;
@@ -86,7 +89,7 @@ export async function timelineBench() {
   polls.sort((a, b) => a - b);
   const articles = (await (await browser.get("/")).text()).match(/<article/g)?.length ?? 0;
   console.log(
-    `\nHome timeline page, server time (${ACCOUNTS} accounts, ${POSTS} posts, following ${FOLLOWED}; filled in ${(fillMs / 1000).toFixed(1)} s)`,
+    `\nHome timeline page, server time (${ACCOUNTS} accounts, ${POSTS} posts, following ${FOLLOWED} and ${FOLLOWED_TAGS} tags; filled in ${(fillMs / 1000).toFixed(1)} s)`,
   );
   console.table({
     "p50 (ms)": { value: percentile(times, 50).toFixed(2) },
@@ -98,6 +101,21 @@ export async function timelineBench() {
     "new-posts poll p99 (ms)": { value: percentile(polls, 99).toFixed(2) },
   });
   t.database.cleanup();
+}
+
+function tagPosts(sqlite: import("bun:sqlite").Database, viewerId: string) {
+  const tagIds = Array.from({ length: 20 }, (_, i) => {
+    const id = newId();
+    sqlite.run("INSERT INTO tags (id, name, display) VALUES (?, ?, ?)", [id, `topic${i}`, `Topic${i}`]);
+    return id;
+  });
+  const postIds = sqlite.query<{ id: string }, []>("SELECT id FROM posts ORDER BY id").all();
+  const tag = sqlite.prepare("INSERT INTO post_tags (post_id, tag_id) VALUES (?, ?)");
+  postIds.forEach((p, i) => {
+    if (i % 25 === 0) tag.run(p.id, tagIds[(i / 25) % 20] as string);
+  });
+  const follow = sqlite.prepare("INSERT INTO followed_tags (id, account_id, tag_id) VALUES (?, ?, ?)");
+  for (const id of tagIds.slice(0, FOLLOWED_TAGS)) follow.run(newId(), viewerId, id);
 }
 
 if (import.meta.main) await timelineBench();
