@@ -12,6 +12,8 @@ export function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx:
     ["/settings/profile", "Profile"],
     ["/settings/account", "Account and security"],
     ["/settings/migration", "Moving"],
+    ["/settings/filters", "Filters"],
+    ["/settings/tags", "Followed hashtags"],
     ["/settings/warnings", "Notes from moderators"],
     ["/follow_requests", "Follow requests"],
     ["/bookmarks", "Bookmarks"],
