@@ -120,10 +120,15 @@ function FilterSummary({ ctx, filter: f }: { ctx: PageContext; filter: Filter })
         )}
       </p>
       <div class="relation-actions">
-        <a href={`/settings/filters/${f.id}/edit`} class="button secondary" safe>
-          {`Edit ${f.title}`}
+        <a href={`/settings/filters/${f.id}/edit`} class="button secondary">
+          Edit<span class="visually-hidden" safe>{` ${f.title}`}</span>
         </a>
-        <PostButton ctx={ctx} action={`/settings/filters/${f.id}/delete`} label={`Delete ${f.title}`} kind="danger" />
+        <form method="post" action={`/settings/filters/${f.id}/delete`}>
+          <CsrfField ctx={ctx} />
+          <button type="submit" class="secondary danger">
+            Delete<span class="visually-hidden" safe>{` ${f.title}`}</span>
+          </button>
+        </form>
       </div>
     </section>
   );

@@ -33,7 +33,7 @@ export function tagApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     .get(
       "/api/v1/tags/:name",
       ({ token, params }) => {
-        const tag = findTag(db, decodeURIComponent(params.name));
+        const tag = findTag(db, params.name);
         // Public; `following` only for a member whose token may read their follows.
         const viewerId = token?.account && covers(token.scopes, "read:follows") ? token.account.id : null;
         return tagEntity(tag, baseUrl, viewerId ? followedAmong(db, viewerId, [tag.name]).has(tag.name) : undefined);
@@ -42,14 +42,12 @@ export function tagApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     )
     .post(
       "/api/v1/tags/:name/follow",
-      ({ member, params }) =>
-        tagEntity(followTag(db, member("write:follows").account.id, decodeURIComponent(params.name)), baseUrl, true),
+      ({ member, params }) => tagEntity(followTag(db, member("write:follows").account.id, params.name), baseUrl, true),
       { params: name },
     )
     .post(
       "/api/v1/tags/:name/unfollow",
-      ({ member, params }) =>
-        tagEntity(unfollowTag(db, member("write:follows").account.id, decodeURIComponent(params.name)), baseUrl, false),
+      ({ member, params }) => tagEntity(unfollowTag(db, member("write:follows").account.id, params.name), baseUrl, false),
       { params: name },
     );
 }

@@ -40,7 +40,7 @@ export function followedTagRoutes(deps: WebDeps, page: PagePlugin) {
       ({ viewer, params, request, redirect }) => {
         const path = `/tags/${encodeURIComponent(params.name)}`;
         if (!viewer) return redirect(loginFirst(path), 303);
-        (params.action === "follow" ? followTag : unfollowTag)(db, viewer.account.id, decodeURIComponent(params.name));
+        (params.action === "follow" ? followTag : unfollowTag)(db, viewer.account.id, params.name);
         return redirect(back(request, path), 303);
       },
       {

@@ -135,7 +135,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
     .get(
       "/tags/:name",
       ({ ctx, viewer, query, params }) => {
-        const name = normalizeHashtag(decodeURIComponent(params.name));
+        const name = normalizeHashtag(params.name);
         const ids = tagTimeline(db, viewer?.account.id ?? null, name, webPage(query.max_id));
         return (
           <TimelinePage
