@@ -102,6 +102,11 @@ describe("filters on the pages", () => {
     expect(home).not.toContain(`id="post-${news}"`);
     expect(home).toContain(`id="post-${plain}"`);
     expect(home).not.toMatch(new RegExp(`id="post-${plain}"[^>]*><details`));
+    // The "new posts" notice does not count what hide will leave out.
+    await c.post("bob", { status: "More election news" });
+    expect(await c.page(ada, `/timelines/home/new?since_id=${plain}`)).toBe("");
+    await c.post("bob", { status: "Dinner too" });
+    expect(await c.page(ada, `/timelines/home/new?since_id=${plain}`)).toContain("1 new post");
     // Not a `public` filter: the local timeline shows both as they are.
     const local = await c.page(ada, "/public/local");
     expect(local).toContain(`id="post-${news}"`);

@@ -7,7 +7,7 @@ import { countLocalUsers, ownerExists } from "../core/accounts.ts";
 import { getSettings } from "../core/instance.ts";
 import { federatedTimeline, homeTimeline, localTimeline, type PageQuery, savedPosts, tagTimeline } from "../core/timelines.ts";
 import { normalizeHashtag } from "../core/text.ts";
-import { applyFilters } from "../core/filters.ts";
+import { activeFilters, applyFilters } from "../core/filters.ts";
 import { followedAmong } from "../core/followed-tags.ts";
 import { loadPostViews } from "../core/views.ts";
 import { type FilterContext, users } from "../db/schema.ts";
@@ -156,7 +156,11 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
       "/timelines/home/new",
       ({ viewer, query }) => {
         if (!viewer) return "";
-        const count = homeTimeline(db, viewer.account.id, { sinceId: query.since_id, limit: 40 }).length;
+        const ids = homeTimeline(db, viewer.account.id, { sinceId: query.since_id, limit: 40 });
+        // Posts a `hide` filter will leave out are not news: counted only when such a filter exists.
+        const hiding =
+          ids.length > 0 && activeFilters(db, viewer.account.id, "home").some((a) => a.filter.filterAction === "hide");
+        const count = hiding ? views(ids, viewer.account.id, "home").length : ids.length;
         return <NewPostsNotice count={count} href="/" />;
       },
       { query: t.Object({ since_id: t.String({ maxLength: 64 }) }) },
