@@ -19,6 +19,8 @@ import { RateLimiter } from "./core/rate-limit.ts";
 import { oauthRoutes } from "./web/oauth.tsx";
 import { assetRoutes } from "./web/assets.ts";
 import { adminRoutes } from "./web/admin/index.ts";
+import { filterRoutes } from "./web/filters.tsx";
+import { followedTagRoutes } from "./web/followed-tags.tsx";
 import { migrationRoutes } from "./web/migration.tsx";
 import { authRoutes } from "./web/auth.tsx";
 import { pagePlugin, type WebDeps } from "./web/context.ts";
@@ -93,6 +95,8 @@ export function createApp(deps: AppDeps) {
     .use(listRoutes(web, page))
     .use(settingsRoutes(web, page))
     .use(migrationRoutes(web, page))
+    .use(filterRoutes(web, page))
+    .use(followedTagRoutes(web, page))
     .use(memberInviteRoutes(web, page))
     .use(adminRoutes(web, page))
     .use(reportRoutes(web, page))

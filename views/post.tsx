@@ -91,13 +91,38 @@ function Body({ post }: { post: PostView }) {
   );
 }
 
+/**
+ * A post as the viewer sees it. One the viewer's filters match (core/filters.ts applyFilters
+ * set `filtered`; `hide` ones never get here) is folded behind "Filtered: <title>", opened
+ * without JavaScript.
+ */
 export function PostCard({ ctx, post: shown, focused = false }: { ctx: PageContext; post: PostView; focused?: boolean }) {
+  const matches = shown.filtered ?? [];
+  const inner = <PostInner ctx={ctx} shown={shown} />;
+  return (
+    <article class={focused ? "post focused" : "post"} id={`post-${shown.id}`} aria-labelledby={`post-${shown.id}-author`}>
+      {matches.length === 0 ? (
+        inner
+      ) : (
+        <details class="filtered-post">
+          <summary>
+            <span safe>{`Filtered: ${[...new Set(matches.map((m) => m.filter.title))].join(", ")}`}</span>{" "}
+            <span class="show-more">Show anyway</span>
+          </summary>
+          {inner}
+        </details>
+      )}
+    </article>
+  );
+}
+
+function PostInner({ ctx, shown }: { ctx: PageContext; shown: PostView }) {
   const post = shown.reblog ?? shown;
   const viewer = ctx.viewer;
   const mine = viewer !== null && post.account.domain === null && post.account.username === viewer.username;
   const boostable = post.visibility === "public" || post.visibility === "unlisted";
   return (
-    <article class={focused ? "post focused" : "post"} id={`post-${shown.id}`} aria-labelledby={`post-${shown.id}-author`}>
+    <>
       {shown.reblog ? (
         <p class="boosted-by">
           <a href={shown.account.localUrl} safe>{`${shown.account.displayName} boosted`}</a>
@@ -213,7 +238,7 @@ export function PostCard({ ctx, post: shown, focused = false }: { ctx: PageConte
           <span safe>{`${post.counts.replies} replies · ${post.counts.reblogs} boosts · ${post.counts.favourites} likes`}</span>
         </footer>
       )}
-    </article>
+    </>
   );
 }
 

@@ -13,6 +13,8 @@ export function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx:
     ["/settings/account", "Account and security"],
     ["/settings/apps", "Apps"],
     ["/settings/migration", "Moving"],
+    ["/settings/filters", "Filters"],
+    ["/settings/tags", "Followed hashtags"],
     ["/settings/warnings", "Notes from moderators"],
     ["/follow_requests", "Follow requests"],
     ["/bookmarks", "Bookmarks"],

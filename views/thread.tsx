@@ -16,7 +16,10 @@ export function ThreadPage(props: {
   defaultVisibility: string;
 }) {
   const { ctx, post } = props;
-  const title = `${post.account.displayName}: ${post.spoilerText || plain(post.contentHtml).slice(0, 60)}`;
+  // A filtered post keeps its words out of the title too.
+  const title = post.filtered?.length
+    ? `Post by ${post.account.displayName}`
+    : `${post.account.displayName}: ${post.spoilerText || plain(post.contentHtml).slice(0, 60)}`;
   return (
     <Layout title={title} ctx={ctx}>
       <h1 class="visually-hidden" safe>{`Post by ${post.account.displayName}`}</h1>

@@ -2,6 +2,7 @@
 import type { PostView } from "../src/core/views.ts";
 import { Compose, type ComposeProps } from "./compose.tsx";
 import type { PageContext } from "./context.ts";
+import { PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
 import { PostList } from "./post.tsx";
 
@@ -19,6 +20,8 @@ export interface TimelineProps {
   tabs?: { href: string; label: string }[];
   /** Links or buttons under the heading (a list's "Edit list"). */
   actions?: JSX.Element;
+  /** A hashtag page's follow button: the tag (normalized) and whether the viewer follows it. */
+  tagFollow?: { name: string; following: boolean };
 }
 
 export function TimelineTabs({ ctx, tabs }: { ctx: PageContext; tabs: { href: string; label: string }[] }) {
@@ -49,6 +52,7 @@ export function TimelinePage(props: TimelineProps) {
         ""
       )}
       {safeActions}
+      {props.tagFollow && ctx.viewer ? <TagFollowButton ctx={ctx} {...props.tagFollow} /> : ""}
       {props.compose ? <Compose ctx={ctx} {...props.compose} /> : ""}
       {props.tabs ? <TimelineTabs ctx={ctx} tabs={props.tabs} /> : ""}
       {props.newerUrl ? <div class="new-posts" hx-sse:connect={props.newerUrl} hx-swap="innerHTML" aria-live="polite"></div> : ""}
@@ -56,6 +60,20 @@ export function TimelinePage(props: TimelineProps) {
         <PostList ctx={ctx} posts={props.posts} more={props.more} empty={props.empty} />
       </div>
     </Layout>
+  );
+}
+
+function TagFollowButton({ ctx, name, following }: { ctx: PageContext; name: string; following: boolean }) {
+  return (
+    <div class="relation-actions">
+      <PostButton
+        ctx={ctx}
+        action={`/tags/${encodeURIComponent(name)}/${following ? "unfollow" : "follow"}`}
+        label={following ? `Unfollow #${name}` : `Follow #${name}`}
+        kind={following ? "secondary" : undefined}
+      />
+      {following ? <p class="muted">Public posts with this hashtag appear in your home timeline.</p> : ""}
+    </div>
   );
 }
 

@@ -6,6 +6,7 @@ import * as follows from "../core/follows.ts";
 import { updateProfile } from "../core/profile.ts";
 import { searchAccounts } from "../core/search.ts";
 import { accountTimeline, pinnedPosts, savedPosts } from "../core/timelines.ts";
+import { applyFilters } from "../core/filters.ts";
 import { loadPostViews } from "../core/views.ts";
 import { accounts, follows as followsTable, users, visibilities } from "../db/schema.ts";
 import type { ApiDeps, ApiMember, ApiPlugin } from "./context.ts";
@@ -195,7 +196,7 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           const tab = flag(query.only_media) ? "media" : flag(query.exclude_replies) ? "posts" : "replies";
           ids = accountTimeline(db, viewerId, params.id, tab, page);
         }
-        let views = loadPostViews(db, baseUrl, ids, viewerId);
+        let views = applyFilters(db, viewerId, "account", loadPostViews(db, baseUrl, ids, viewerId));
         if (flag(query.exclude_reblogs)) views = views.filter((v) => !v.reblog);
         if (query.tagged) views = views.filter((v) => v.tags.includes((query.tagged ?? "").toLowerCase()));
         return paged(request, set, statusEntities(db, baseUrl, views), ids);
@@ -344,7 +345,8 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   ) {
     const found = savedPosts(db, m.account.id, kind, { maxId: query.max_id, limit: limitOf(query, 20, 40) });
     if (found.next) set.headers.link = `<${nextUrl(request.url, found.next)}>; rel="next"`;
-    return statusEntities(db, baseUrl, loadPostViews(db, baseUrl, found.ids, m.account.id));
+    const views = loadPostViews(db, baseUrl, found.ids, m.account.id);
+    return statusEntities(db, baseUrl, applyFilters(db, m.account.id, null, views));
   }
 }
 

@@ -1,5 +1,7 @@
 import { inArray, sql } from "drizzle-orm";
 import { accountCounts } from "../core/accounts-read.ts";
+import type { Filter, FilterKeyword, FilterMatch, FilterStatus } from "../core/filters.ts";
+import type { TagInfo } from "../core/followed-tags.ts";
 import type { Relationship } from "../core/follows.ts";
 import { linkedText } from "../core/text.ts";
 import type { MediaView, PostView } from "../core/views.ts";
@@ -210,7 +212,7 @@ export interface ApiStatus {
   muted: boolean;
   bookmarked: boolean;
   pinned: boolean;
-  filtered: never[];
+  filtered: ApiFilterResult[];
 }
 
 /** A post as a Status; `accounts` must hold the entities of every author involved. */
@@ -247,7 +249,7 @@ export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, 
     muted: false,
     bookmarked: post.viewer?.bookmarked ?? false,
     pinned: post.pinned,
-    filtered: [],
+    filtered: (post.filtered ?? []).map(filterResultEntity),
   };
 }
 
@@ -275,5 +277,48 @@ export function relationshipEntity(id: string, r: Relationship, follow?: { showR
     domain_blocking: false,
     endorsed: false,
     note: "",
+  };
+}
+
+export const filterKeywordEntity = (k: FilterKeyword) => ({ id: k.id, keyword: k.keyword, whole_word: k.wholeWord });
+export const filterStatusEntity = (s: FilterStatus) => ({ id: s.id, status_id: s.postId });
+
+/** A Filter; its keywords and statuses only where the rules were asked for (as Mastodon). */
+export function filterEntity(f: Filter, withRules = true) {
+  return {
+    id: f.id,
+    title: f.title,
+    context: f.context,
+    expires_at: f.expiresAt ? iso(f.expiresAt) : null,
+    filter_action: f.filterAction,
+    ...(withRules ? { keywords: f.keywords.map(filterKeywordEntity), statuses: f.statuses.map(filterStatusEntity) } : {}),
+  };
+}
+
+export function filterResultEntity(m: FilterMatch) {
+  return { filter: filterEntity(m.filter, false), keyword_matches: m.keywordMatches, status_matches: m.statusMatches };
+}
+
+export type ApiFilterResult = ReturnType<typeof filterResultEntity>;
+
+/** The deprecated v1 Filter: one per keyword. */
+export function v1FilterEntities(f: Filter) {
+  return f.keywords.map((k) => ({
+    id: k.id,
+    phrase: k.keyword,
+    context: f.context,
+    whole_word: k.wholeWord,
+    expires_at: f.expiresAt ? iso(f.expiresAt) : null,
+    irreversible: f.filterAction === "hide",
+  }));
+}
+
+export function tagEntity(tag: TagInfo, baseUrl: URL, following: boolean | undefined) {
+  return {
+    ...(tag.id ? { id: tag.id } : {}),
+    name: tag.display,
+    url: new URL(`/tags/${encodeURIComponent(tag.name)}`, baseUrl).href,
+    history: [],
+    ...(following === undefined ? {} : { following }),
   };
 }

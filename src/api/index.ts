@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { accountApiRoutes } from "./accounts.ts";
 import { apiPlugin, type ApiDeps } from "./context.ts";
+import { filterApiRoutes } from "./filters.ts";
 import { instanceApiRoutes } from "./instance.ts";
 import { listApiRoutes } from "./lists.ts";
 import { mediaApiRoutes } from "./media.ts";
@@ -9,6 +10,7 @@ import { notificationApiRoutes } from "./notifications.ts";
 import { oauthApiRoutes } from "./oauth.ts";
 import { searchApiRoutes } from "./search.ts";
 import { statusApiRoutes } from "./statuses.ts";
+import { tagApiRoutes } from "./tags.ts";
 import { timelineApiRoutes } from "./timelines.ts";
 
 export type { ApiDeps } from "./context.ts";
@@ -27,5 +29,7 @@ export function apiRoutes(deps: ApiDeps) {
     .use(notificationApiRoutes(deps, api))
     .use(mediaApiRoutes(deps, api))
     .use(searchApiRoutes(deps, api))
+    .use(filterApiRoutes(deps, api))
+    .use(tagApiRoutes(deps, api))
     .use(miscApiRoutes(deps, api));
 }

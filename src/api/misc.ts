@@ -7,8 +7,8 @@ import { accountEntities } from "./entities.ts";
 import { flag, list, tFlag, tList } from "./params.ts";
 
 /**
- * Reports, and the features clients call that Skein does not have (filters, followed
- * tags, trends…): valid empty answers, so apps show an empty screen instead of an error.
+ * Reports, and the features clients call that Skein does not have (featured tags,
+ * trends…): valid empty answers, so apps show an empty screen instead of an error.
  */
 export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
@@ -59,9 +59,6 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         }),
       },
     )
-    .get("/api/v1/filters", empty("read:filters"))
-    .get("/api/v2/filters", empty("read:filters"))
-    .get("/api/v1/followed_tags", empty("read:follows"))
     .get("/api/v1/featured_tags", empty("read:accounts"))
     .get("/api/v1/endorsements", empty("read:accounts"))
     .get("/api/v1/domain_blocks", empty("read:blocks"))

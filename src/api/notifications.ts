@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { CoreError } from "../core/errors.ts";
 import { dismissNotifications, listNotifications, markNotificationsRead } from "../core/notifications.ts";
+import { applyFilters } from "../core/filters.ts";
 import { loadPostViews } from "../core/views.ts";
 import { type NotificationType, notifications, notificationTypes, users } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
@@ -25,10 +26,14 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       rows.map((r) => r.fromAccountId),
     );
     const postIds = rows.flatMap((r) => (r.postId ? [r.postId] : []));
-    const statuses = new Map(statusEntities(db, baseUrl, loadPostViews(db, baseUrl, postIds, viewerId)).map((s) => [s.id, s]));
+    const views = loadPostViews(db, baseUrl, postIds, viewerId);
+    const statuses = new Map(
+      statusEntities(db, baseUrl, applyFilters(db, viewerId, "notifications", views)).map((s) => [s.id, s]),
+    );
     return rows.flatMap((r) => {
       const account = accounts.get(r.fromAccountId);
-      if (!account) return [];
+      // A post a `hide` filter removed takes its notification with it.
+      if (!account || (r.postId && !statuses.has(r.postId) && views.some((v) => v.id === r.postId))) return [];
       return [
         {
           id: r.id,

@@ -59,3 +59,48 @@ export function linkHeader(url: string, ids: string[]): string | undefined {
   };
   return `<${at("max_id", last)}>; rel="next", <${at("min_id", first)}>; rel="prev"`;
 }
+
+type Entry = Record<string, unknown>;
+const isEntry = (v: unknown): v is Entry => typeof v === "object" && v !== null && !Array.isArray(v);
+const byIndex = (a: string, b: string) => Number(a) - Number(b);
+
+/**
+ * A list of objects, as Rails reads `keywords_attributes`: a JSON array, a JSON object keyed by
+ * index, or form fields `name[0][key]=…` and `name[][key]=…`. Form bodies arrive flattened
+ * (one array per key), so `name[][key]` fields are paired by position.
+ */
+export function nestedList(params: Params, name: string): Entry[] {
+  const direct = params?.[name];
+  if (Array.isArray(direct)) return direct.filter(isEntry);
+  if (isEntry(direct)) {
+    return Object.keys(direct)
+      .sort(byIndex)
+      .map((k) => direct[k])
+      .filter(isEntry);
+  }
+  const indexed = new Map<string, Entry>();
+  const zipped = new Map<string, unknown[]>();
+  const prefix = `${name}[`;
+  for (const [key, value] of Object.entries(params ?? {})) {
+    const match = key.startsWith(prefix) ? /^\[(\d*)\]\[([a-z_]+)\]$/.exec(key.slice(name.length)) : null;
+    if (!match) continue;
+    const [, index = "", field = ""] = match;
+    if (index === "") zipped.set(field, Array.isArray(value) ? value : [value]);
+    else indexed.set(index, { ...indexed.get(index), [field]: value });
+  }
+  const rows = Math.max(0, ...[...zipped.values()].map((v) => v.length));
+  const paired = Array.from({ length: rows }, (_, i) =>
+    Object.fromEntries([...zipped].map(([field, values]) => [field, values[i]])),
+  );
+  return [
+    ...[...indexed.keys()].sort(byIndex).map((k) => indexed.get(k) as Entry),
+    ...paired.map((e) => Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined))),
+  ];
+}
+
+/** A text value from a loosely typed entry (numbers and booleans as sent in JSON). */
+export function text(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return undefined;
+}

@@ -1,8 +1,10 @@
 import { Elysia, t } from "elysia";
 import { searchAccounts, searchPosts, searchTags } from "../core/search.ts";
+import { applyFilters } from "../core/filters.ts";
+import { followedAmong } from "../core/followed-tags.ts";
 import { loadPostViews } from "../core/views.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
-import { accountEntities, statusEntities } from "./entities.ts";
+import { accountEntities, statusEntities, tagEntity } from "./entities.ts";
 import { flag, limitOf, tFlag } from "./params.ts";
 
 const looksRemote = (q: string) => /^@?[^\s@]+@[^\s@]+\.[^\s@]+$/.test(q) || /^https?:\/\//.test(q);
@@ -10,6 +12,14 @@ const looksRemote = (q: string) => /^@?[^\s@]+@[^\s@]+\.[^\s@]+$/.test(q) || /^h
 /** GET /api/v2/search: accounts, hashtags and posts; with resolve=true, looked up on other servers too. */
 export function searchApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
+  const hashtags = (found: { id: string; name: string; display: string }[], viewerId: string | null) => {
+    const followed = followedAmong(
+      db,
+      viewerId,
+      found.map((t) => t.name),
+    );
+    return found.map((tag) => tagEntity(tag, baseUrl, viewerId ? followed.has(tag.name) : undefined));
+  };
   return new Elysia({ name: "api-search" }).use(api).get(
     "/api/v2/search",
     async ({ token, authorized, query }) => {
@@ -51,17 +61,8 @@ export function searchApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       const entities = accountEntities(db, baseUrl, accountIds);
       return {
         accounts: accountIds.flatMap((id) => entities.get(id) ?? []),
-        statuses: statusEntities(db, baseUrl, loadPostViews(db, baseUrl, postIds, viewerId)),
-        hashtags: wants("hashtags")
-          ? searchTags(db, q, limit + offset)
-              .slice(offset)
-              .map((tag) => ({
-                name: tag.name,
-                url: new URL(`/tags/${encodeURIComponent(tag.name)}`, baseUrl).href,
-                history: [],
-                following: false,
-              }))
-          : [],
+        statuses: statusEntities(db, baseUrl, applyFilters(db, viewerId, null, loadPostViews(db, baseUrl, postIds, viewerId))),
+        hashtags: wants("hashtags") ? hashtags(searchTags(db, q, limit + offset).slice(offset), viewerId) : [],
       };
     },
     {

@@ -4,6 +4,7 @@ import { CoreError } from "../core/errors.ts";
 import * as interactions from "../core/interactions.ts";
 import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
 import { thread } from "../core/timelines.ts";
+import { applyFilters } from "../core/filters.ts";
 import { loadPostViews } from "../core/views.ts";
 import { favourites, posts, visibilities } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
@@ -32,10 +33,11 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const status = (postId: string, viewerId: string | null) => {
     const view = findVisiblePost(db, postId, viewerId) ? loadPostViews(db, baseUrl, [postId], viewerId)[0] : undefined;
     if (!view) throw new CoreError("Record not found", 404);
-    return statusEntities(db, baseUrl, [view])[0] as ApiStatus;
+    // A single status: every filter of the viewer's counts (clients pick by context), none hides.
+    return statusEntities(db, baseUrl, applyFilters(db, viewerId, null, [view]))[0] as ApiStatus;
   };
   const statuses = (ids: string[], viewerId: string | null) =>
-    statusEntities(db, baseUrl, loadPostViews(db, baseUrl, ids, viewerId));
+    statusEntities(db, baseUrl, applyFilters(db, viewerId, "thread", loadPostViews(db, baseUrl, ids, viewerId)));
   /** An interaction, then the status as it now is (Mastodon answers with it). */
   const interaction =
     (act: (deps: ApiDeps, actor: { id: string }, postId: string) => unknown, scope: string) =>

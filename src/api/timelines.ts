@@ -1,6 +1,8 @@
 import { Elysia, t } from "elysia";
 import { federatedTimeline, homeTimeline, localTimeline, type PageQuery, tagTimeline } from "../core/timelines.ts";
+import { applyFilters } from "../core/filters.ts";
 import { loadPostViews } from "../core/views.ts";
+import type { FilterContext } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { statusEntities } from "./entities.ts";
 import { flag, limitOf, linkHeader, type Paging, paging, tFlag } from "./params.ts";
@@ -15,9 +17,10 @@ export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     viewerId: string | null,
     request: Request,
     set: { headers: Record<string, string | number> },
+    context: FilterContext,
     onlyMedia = false,
   ) => {
-    let views = loadPostViews(db, baseUrl, ids, viewerId);
+    let views = applyFilters(db, viewerId, context, loadPostViews(db, baseUrl, ids, viewerId));
     if (onlyMedia) views = views.filter((v) => v.media.length > 0);
     const link = linkHeader(request.url, ids);
     if (link) set.headers.link = link;
@@ -31,7 +34,7 @@ export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       "/api/v1/timelines/home",
       ({ member, query, request, set }) => {
         const me = member("read:statuses");
-        return respond(homeTimeline(db, me.account.id, pageOf(query)), me.account.id, request, set);
+        return respond(homeTimeline(db, me.account.id, pageOf(query)), me.account.id, request, set, "home");
       },
       { query: t.Object(paging) },
     )
@@ -47,7 +50,7 @@ export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         const remoteOnly = flag(query.remote)
           ? ids.filter((id) => loadPostViews(db, baseUrl, [id], viewerId)[0]?.account.domain)
           : ids;
-        return respond(remoteOnly, viewerId, request, set, flag(query.only_media));
+        return respond(remoteOnly, viewerId, request, set, "public", flag(query.only_media));
       },
       { query: publicQuery },
     )
@@ -56,7 +59,14 @@ export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       ({ token, authorized, params, query, request, set }) => {
         if (token) authorized("read:statuses");
         const viewerId = token?.account?.id ?? null;
-        return respond(tagTimeline(db, viewerId, params.hashtag, pageOf(query)), viewerId, request, set, flag(query.only_media));
+        return respond(
+          tagTimeline(db, viewerId, params.hashtag, pageOf(query)),
+          viewerId,
+          request,
+          set,
+          "public",
+          flag(query.only_media),
+        );
       },
       { params: t.Object({ hashtag: t.String({ maxLength: 100 }) }), query: publicQuery },
     );

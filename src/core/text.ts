@@ -320,3 +320,22 @@ export function linkedText(text: string, base: URL): string {
     hashtag: (name) => new URL(`/tags/${encodeURIComponent(name.toLowerCase())}`, base).href,
   });
 }
+
+const NAMED_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
+
+/**
+ * The text a reader sees in post HTML (sanitized remote content): paragraphs and line breaks
+ * become newlines, other tags go, character references are decoded. For matching and
+ * searching, never for display.
+ */
+export function htmlToPlainText(html: string): string {
+  return html
+    .replace(/<br\s*\/?>/gi, "\n")
+    .replace(/<\/p>\s*<p[^>]*>/gi, "\n\n")
+    .replace(/<[^>]*>/g, "")
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
+      if (ref[0] !== "#") return NAMED_ENTITIES[ref.toLowerCase()] ?? whole;
+      const code = ref[1] === "x" || ref[1] === "X" ? Number.parseInt(ref.slice(2), 16) : Number(ref.slice(1));
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    });
+}

@@ -4,6 +4,7 @@ import {
   accounts,
   bookmarks,
   favourites,
+  followedTags,
   follows,
   listAccounts,
   lists,
@@ -76,17 +77,34 @@ export const boostsWanted = (viewerId: string) =>
 const HOME_WINDOW = 4000;
 
 /**
+ * Public posts (not boosts) carrying a hashtag the viewer follows, as Mastodon puts them in home;
+ * a limited account's only for its followers. Per post, two index lookups (the post's tags, then
+ * the viewer's follow of each); undefined when the viewer follows no tag, so home stays as cheap
+ * as before for them.
+ */
+function withFollowedTag(db: Db, viewerId: string): SQL | undefined {
+  const any = db.select({ id: followedTags.id }).from(followedTags).where(eq(followedTags.accountId, viewerId)).limit(1).get();
+  if (!any) return undefined;
+  return sql`(${listedPublicly} AND ${posts.reblogOfId} IS NULL AND EXISTS (
+    SELECT 1 FROM ${postTags} JOIN ${followedTags} ON ${followedTags.tagId} = ${postTags.tagId} AND ${followedTags.accountId} = ${viewerId}
+    WHERE ${postTags.postId} = ${posts.id}) AND ${notSilencedFor(viewerId)})`;
+}
+
+/**
  * Home: one's own posts and those of the accounts one follows (but not members of one's
- * exclusive lists), boosts included. The newest posts are scanned first (the `+` keeps SQLite
- * from using the per-account index there): on a busy instance the page fills within a few
- * thousand rows instead of sorting every post of every followed account. Only when that window is not enough do older posts come through
- * the per-account index, which is then cheap because the followed accounts post little.
+ * exclusive lists), boosts included, and public posts with a followed hashtag. The newest posts are scanned first (the `+` keeps SQLite from
+ * using the per-account index there): on a busy instance the page fills within a few thousand
+ * rows instead of sorting every post of every followed account. Only when that window is not
+ * enough do older posts come through the indexes (per account, and the followed tags' posts),
+ * which is then cheap because the followed accounts post little.
  */
 export function homeTimeline(db: Db, viewerId: string, page: PageQuery = {}): string[] {
   const limit = limitOf(page);
   const filters = and(visibleTo(viewerId), notSilencedBy(viewerId), boostsWanted(viewerId));
+  const tagged = withFollowedTag(db, viewerId);
+  const indexed = or(eq(posts.accountId, viewerId), followedBy(viewerId), tagged && taggedByIndex(viewerId, tagged));
   // Catching up from a point reads forward from it through the index: no window needed.
-  if (page.minId) return ids(db, and(or(eq(posts.accountId, viewerId), followedBy(viewerId)), filters), page);
+  if (page.minId) return ids(db, and(indexed, filters), page);
   const floor = db
     .select({ id: posts.id })
     .from(posts)
@@ -98,19 +116,24 @@ export function homeTimeline(db: Db, viewerId: string, page: PageQuery = {}): st
   const scanned = ids(
     db,
     and(
-      sql`(+${posts.accountId} = ${viewerId} OR +${posts.accountId} IN ${homeAccounts(viewerId)})`,
+      sql`(+${posts.accountId} = ${viewerId} OR +${posts.accountId} IN ${homeAccounts(viewerId)}${tagged ? sql` OR ${tagged}` : sql``})`,
       filters,
       floor ? gt(posts.id, floor) : undefined,
     ),
     page,
   );
   if (scanned.length >= limit || !floor || page.sinceId) return scanned;
-  const older = ids(db, and(or(eq(posts.accountId, viewerId), followedBy(viewerId)), filters, lte(posts.id, floor)), {
+  const older = ids(db, and(indexed, filters, lte(posts.id, floor)), {
     ...page,
     limit: limit - scanned.length,
   });
   return [...scanned, ...older];
 }
+
+/** The tag condition with an id list SQLite can read through the post_tags index, for the OR of indexes. */
+const taggedByIndex = (viewerId: string, tagged: SQL) =>
+  sql`(${posts.id} IN (SELECT ${postTags.postId} FROM ${followedTags} JOIN ${postTags} ON ${postTags.tagId} = ${followedTags.tagId}
+    WHERE ${followedTags.accountId} = ${viewerId}) AND ${tagged})`;
 
 const isLocalAuthor = sql`EXISTS (SELECT 1 FROM ${accounts} WHERE ${accounts.id} = ${posts.accountId} AND ${accounts.domain} IS NULL)`;
 

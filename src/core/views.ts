@@ -1,5 +1,6 @@
 import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
+import type { FilterMatch } from "./filters.ts";
 import { blockFor } from "./domain-blocks.ts";
 import {
   accounts,
@@ -75,6 +76,8 @@ export interface PostView {
   viewer: { favourited: boolean; reblogged: boolean; bookmarked: boolean } | null;
   /** For a boost: the boosted post; this view's account is then the one who boosted. */
   reblog: PostView | null;
+  /** The viewer's filters this post matches (set by core/filters.ts applyFilters). */
+  filtered?: FilterMatch[];
 }
 
 type AccountRow = typeof accounts.$inferSelect;

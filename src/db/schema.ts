@@ -614,3 +614,64 @@ export const listAccounts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.listId, t.accountId] }), index("list_accounts_account_idx").on(t.accountId)],
 );
+
+export const filterContexts = ["home", "notifications", "public", "thread", "account"] as const;
+export type FilterContext = (typeof filterContexts)[number];
+export const filterActions = ["warn", "hide"] as const;
+export type FilterAction = (typeof filterActions)[number];
+
+/** A member's keyword filter (Mastodon's filters v2): where it applies and what it does. */
+export const filters = sqliteTable(
+  "filters",
+  {
+    id: text("id").primaryKey(),
+    accountId: accountRef("account_id"),
+    title: text("title").notNull(),
+    context: text("context", { mode: "json" }).$type<FilterContext[]>().notNull(),
+    filterAction: text("filter_action", { enum: filterActions }).notNull().default("warn"),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }), // null: never
+    createdAt: createdAt(),
+  },
+  (t) => [index("filters_account_idx").on(t.accountId)],
+);
+
+const filterRef = () =>
+  text("filter_id")
+    .notNull()
+    .references(() => filters.id, { onDelete: "cascade" });
+
+export const filterKeywords = sqliteTable(
+  "filter_keywords",
+  {
+    id: text("id").primaryKey(),
+    filterId: filterRef(),
+    keyword: text("keyword").notNull(),
+    wholeWord: integer("whole_word", { mode: "boolean" }).notNull().default(true),
+  },
+  (t) => [index("filter_keywords_filter_idx").on(t.filterId)],
+);
+
+/** Single posts a filter applies to, whatever their text. */
+export const filterStatuses = sqliteTable(
+  "filter_statuses",
+  {
+    id: text("id").primaryKey(),
+    filterId: filterRef(),
+    postId: postRef("post_id"),
+  },
+  (t) => [uniqueIndex("filter_statuses_pair_unique").on(t.filterId, t.postId)],
+);
+
+/** Hashtags a member follows: public posts carrying them join the member's home timeline. */
+export const followedTags = sqliteTable(
+  "followed_tags",
+  {
+    id: text("id").primaryKey(), // UUIDv7: the cursor the list pages by
+    accountId: accountRef("account_id"),
+    tagId: text("tag_id")
+      .notNull()
+      .references(() => tags.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("followed_tags_pair_unique").on(t.accountId, t.tagId)],
+);

@@ -5,6 +5,7 @@ import { AccountList, ProfilePage } from "../../views/profile.tsx";
 import { wasDeleted } from "../core/account-deletion.ts";
 import { accountCounts, findAccountByAcct, followList, followRequests } from "../core/accounts-read.ts";
 import { CoreError } from "../core/errors.ts";
+import { applyFilters } from "../core/filters.ts";
 import * as follows from "../core/follows.ts";
 import { linkedText } from "../core/text.ts";
 import { accounts } from "../db/schema.ts";
@@ -40,6 +41,10 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
     if (account.suspendedAt) throw new CoreError("This account has been suspended by the moderators.", 410);
     return account;
   };
+
+  /** Posts on a profile, with the viewer's filters for the `account` context. */
+  const shown = (ids: string[], viewerId: string | null) =>
+    applyFilters(db, viewerId, "account", loadPostViews(db, baseUrl, ids, viewerId));
 
   const movedTo = (id: string | null) => {
     const row = id ? db.select().from(accounts).where(eq(accounts.id, id)).get() : undefined;
@@ -109,10 +114,8 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
             isSelf={isSelf}
             hideCollections={account.hideCollections}
             tab={tab}
-            pinned={
-              tab === "posts" && !query.max_id ? loadPostViews(db, baseUrl, pinnedPosts(db, viewerId, account.id), viewerId) : []
-            }
-            posts={loadPostViews(db, baseUrl, ids, viewerId)}
+            pinned={tab === "posts" && !query.max_id ? shown(pinnedPosts(db, viewerId, account.id), viewerId) : []}
+            posts={shown(ids, viewerId)}
             more={moreLink(`/@${view.acct}`, ids)?.replace("?max_id", tab === "posts" ? "?max_id" : `?tab=${tab}&max_id`)}
             handleHost={baseUrl.host}
             movedTo={movedTo(account.movedToId)}

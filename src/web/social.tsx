@@ -2,6 +2,7 @@
 import { Elysia, t } from "elysia";
 import { type NotificationItem, NotificationsPage } from "../../views/notifications.tsx";
 import { SearchPage } from "../../views/search.tsx";
+import { applyFilters } from "../core/filters.ts";
 import { listNotifications, markNotificationsRead } from "../core/notifications.ts";
 import { searchAccounts, searchPosts, searchTags } from "../core/search.ts";
 import { loadAccountViews, loadPostViews } from "../core/views.ts";
@@ -43,17 +44,18 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
           baseUrl,
           rows.map((r) => r.fromAccountId),
         );
-        const posts = new Map(
-          loadPostViews(
-            db,
-            baseUrl,
-            rows.flatMap((r) => (r.postId ? [r.postId] : [])),
-            viewer.account.id,
-          ).map((p) => [p.id, p]),
+        const loaded = loadPostViews(
+          db,
+          baseUrl,
+          rows.flatMap((r) => (r.postId ? [r.postId] : [])),
+          viewer.account.id,
         );
+        const posts = new Map(applyFilters(db, viewer.account.id, "notifications", loaded).map((p) => [p.id, p]));
         const items: NotificationItem[] = rows.flatMap((r) => {
           const account = from.get(r.fromAccountId);
-          if (!account) return [];
+          // A post a `hide` filter removed takes its notification with it.
+          const hidden = r.postId !== null && !posts.has(r.postId) && loaded.some((p) => p.id === r.postId);
+          if (!account || hidden) return [];
           return [
             {
               id: r.id,

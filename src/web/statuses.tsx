@@ -6,6 +6,7 @@ import { PostCard } from "../../views/post.tsx";
 import { DeletePage, EditPage, HistoryPage, ThreadPage } from "../../views/thread.tsx";
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { getSettings } from "../core/instance.ts";
+import { applyFilters } from "../core/filters.ts";
 import * as interactions from "../core/interactions.ts";
 import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
 import type { Viewer } from "../core/sessions.ts";
@@ -202,12 +203,14 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
           await deps.resolver.fetchReplies(post.uri);
           post = threadPost(params.acct, params.id, viewer);
         }
-        const { ancestors, descendants } = thread(db, viewer?.account.id ?? null, post.id);
-        const views = (ids: string[]) => loadPostViews(db, baseUrl, ids, viewer?.account.id ?? null);
+        const viewerId = viewer?.account.id ?? null;
+        const { ancestors, descendants } = thread(db, viewerId, post.id);
+        // The viewer's `thread` filters: the post the page is about is folded at most, never left out.
+        const views = (ids: string[]) => applyFilters(db, viewerId, "thread", loadPostViews(db, baseUrl, ids, viewerId));
         return (
           <ThreadPage
             ctx={ctx}
-            post={post}
+            post={applyFilters(db, viewerId, "thread", [post], post.id)[0] ?? post}
             ancestors={views(ancestors)}
             descendants={views(descendants)}
             limit={getSettings(db).maxPostLength}

@@ -7,8 +7,10 @@ import { countLocalUsers, ownerExists } from "../core/accounts.ts";
 import { getSettings } from "../core/instance.ts";
 import { federatedTimeline, homeTimeline, localTimeline, type PageQuery, savedPosts, tagTimeline } from "../core/timelines.ts";
 import { normalizeHashtag } from "../core/text.ts";
-import { loadPostViews } from "../core/views.ts";
-import { users } from "../db/schema.ts";
+import { applyFilters } from "../core/filters.ts";
+import { followedAmong } from "../core/followed-tags.ts";
+import { loadPostViews, type PostView } from "../core/views.ts";
+import { type FilterContext, users } from "../db/schema.ts";
 import type { PageContext } from "../../views/context.ts";
 import type { Viewer } from "../core/sessions.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
@@ -28,7 +30,11 @@ const webPage = (maxId?: string): PageQuery => ({ maxId, limit: WEB_PAGE_SIZE })
 
 export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
-  const views = (ids: string[], viewerId: string | null) => loadPostViews(db, baseUrl, ids, viewerId);
+  /** The posts as the viewer sees them in a context: their filters applied (none on saved posts). */
+  const views = (ids: string[], viewerId: string | null, context: FilterContext | null = null) => {
+    const loaded = loadPostViews(db, baseUrl, ids, viewerId);
+    return context ? applyFilters(db, viewerId, context, loaded) : loaded;
+  };
   const exploreTabs = [
     { href: "/public/local", label: "This instance" },
     { href: "/public", label: "Federated" },
@@ -80,7 +86,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
           <TimelinePage
             ctx={ctx}
             title="Home"
-            posts={views(ids, viewer.account.id)}
+            posts={views(ids, viewer.account.id, "home")}
             more={moreLink("/", ids)}
             empty="Nothing here yet. Follow people, or write your first post."
             compose={{ limit: settings.maxPostLength, defaultVisibility: user?.v ?? "public" }}
@@ -100,7 +106,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
             title="Explore"
             heading={`Public posts on ${ctx.instanceName}`}
             tabs={exploreTabs}
-            posts={views(ids, viewer?.account.id ?? null)}
+            posts={views(ids, viewer?.account.id ?? null, "public")}
             more={moreLink("/public/local", ids)}
             empty="No public posts here yet."
           />
@@ -118,7 +124,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
             title="Federated"
             heading="Public posts this instance knows"
             tabs={exploreTabs}
-            posts={views(ids, viewer?.account.id ?? null)}
+            posts={views(ids, viewer?.account.id ?? null, "public")}
             more={moreLink("/public", ids)}
             empty="No public posts yet."
           />
@@ -129,15 +135,16 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
     .get(
       "/tags/:name",
       ({ ctx, viewer, query, params }) => {
-        const name = normalizeHashtag(decodeURIComponent(params.name));
+        const name = normalizeHashtag(params.name);
         const ids = tagTimeline(db, viewer?.account.id ?? null, name, webPage(query.max_id));
         return (
           <TimelinePage
             ctx={ctx}
             title={`#${name}`}
-            posts={views(ids, viewer?.account.id ?? null)}
+            posts={views(ids, viewer?.account.id ?? null, "public")}
             more={moreLink(`/tags/${encodeURIComponent(name)}`, ids)}
             empty={`No public posts with #${name} yet.`}
+            tagFollow={viewer ? { name, following: followedAmong(db, viewer.account.id, [name]).has(name) } : undefined}
           />
         );
       },
@@ -167,7 +174,10 @@ function newPostsStream(deps: WebDeps, accountId: string, sinceId: string, signa
   let stop = () => {};
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      let count = homeTimeline(deps.db, accountId, { sinceId, limit: 40 }).length;
+      // Posts a `hide` filter leaves out are not news.
+      const shown = (views: PostView[]) => applyFilters(deps.db, accountId, "home", views);
+      const newer = homeTimeline(deps.db, accountId, { sinceId, limit: 40 });
+      let count = shown(loadPostViews(deps.db, deps.baseUrl, newer, accountId)).length;
       const write = (text: string) => {
         try {
           controller.enqueue(encoder.encode(text));
@@ -181,7 +191,7 @@ function newPostsStream(deps: WebDeps, accountId: string, sinceId: string, signa
         accountId,
         streams: [{ name: "user" }],
         push(event) {
-          if (event.type !== "update" || event.post.account.id === accountId) return;
+          if (event.type !== "update" || event.post.account.id === accountId || shown([event.post]).length === 0) return;
           count++;
           notice();
         },

@@ -6,6 +6,8 @@ import { newId } from "../../src/db/ids.ts";
 export const ACCOUNTS = Number(process.env.ACCOUNTS ?? 2000);
 export const POSTS = Number(process.env.POSTS ?? 200_000);
 export const FOLLOWED = 150;
+// Hashtags the viewer follows (TAGS=3): one post in 25 carries one of 20 tags.
+export const FOLLOWED_TAGS = Number(process.env.TAGS ?? 0);
 
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
@@ -48,7 +50,23 @@ export function seedInstance(sqlite: Database, viewerId: string): number {
         start + i * 1000,
       );
     }
+    if (FOLLOWED_TAGS > 0) tagPosts(sqlite, viewerId);
   })();
   sqlite.run("ANALYZE");
   return performance.now() - began;
+}
+
+function tagPosts(sqlite: Database, viewerId: string) {
+  const tagIds = Array.from({ length: 20 }, (_, i) => {
+    const id = newId();
+    sqlite.run("INSERT INTO tags (id, name, display) VALUES (?, ?, ?)", [id, `topic${i}`, `Topic${i}`]);
+    return id;
+  });
+  const postIds = sqlite.query<{ id: string }, []>("SELECT id FROM posts ORDER BY id").all();
+  const tag = sqlite.prepare("INSERT INTO post_tags (post_id, tag_id) VALUES (?, ?)");
+  postIds.forEach((p, i) => {
+    if (i % 25 === 0) tag.run(p.id, tagIds[(i / 25) % 20] as string);
+  });
+  const follow = sqlite.prepare("INSERT INTO followed_tags (id, account_id, tag_id) VALUES (?, ?, ?)");
+  for (const id of tagIds.slice(0, FOLLOWED_TAGS)) follow.run(newId(), viewerId, id);
 }

@@ -1,7 +1,7 @@
 // Server time of the home timeline page (40 posts) on a big instance: 2,000 accounts,
 // 200,000 posts, the viewer following 150 of them. Run with `bun run bench`.
 import { createLocalUser } from "../../src/core/accounts.ts";
-import { ACCOUNTS, FOLLOWED, POSTS, percentile, seedInstance } from "./seed.ts";
+import { ACCOUNTS, FOLLOWED, FOLLOWED_TAGS, POSTS, percentile, seedInstance } from "./seed.ts";
 import { testApp } from "../helpers/app.ts";
 import { WebClient } from "../helpers/client.ts";
 
@@ -33,7 +33,7 @@ export async function timelineBench() {
   times.sort((a, b) => a - b);
   const articles = (await (await browser.get("/")).text()).match(/<article/g)?.length ?? 0;
   console.log(
-    `\nHome timeline page, server time (${ACCOUNTS} accounts, ${POSTS} posts, following ${FOLLOWED}; filled in ${(fillMs / 1000).toFixed(1)} s)`,
+    `\nHome timeline page, server time (${ACCOUNTS} accounts, ${POSTS} posts, following ${FOLLOWED} and ${FOLLOWED_TAGS} tags; filled in ${(fillMs / 1000).toFixed(1)} s)`,
   );
   console.table({
     "p50 (ms)": { value: percentile(times, 50).toFixed(2) },
