@@ -6,6 +6,7 @@ import { tempDir } from "./helpers/db.ts";
 import { freePort, repoRoot, runCli, setupLink, startInstance } from "./helpers/instance.ts";
 import { WebClient } from "./helpers/client.ts";
 import { testJpeg } from "./helpers/images.ts";
+import { authorizeApp } from "./helpers/oauth.ts";
 import { startPeer } from "./helpers/peer.ts";
 import { makeCertificate } from "./helpers/tls.ts";
 
@@ -86,6 +87,43 @@ test("a member logs in and posts a photo; the image pipeline runs inside the exe
     const original = /<a href="(\/media\/[^"]+\.jpg)"/.exec(home)?.[1];
     const stored = new Uint8Array(await (await fetch(`${instance.url}${original}`)).arrayBuffer());
     expect([stored[0], stored[1]]).toEqual([0xff, 0xd8]); // a JPEG, 1920 px wide at most
+  } finally {
+    expect(await instance.stop()).toBe(0);
+  }
+});
+
+test("a phone app authorizes through OAuth with PKCE, posts through the API and hears it on the streaming socket", async () => {
+  const port = freePort();
+  const instance = await startInstance({
+    command: [binary],
+    cwd: folder,
+    port,
+    args: ["--listen", `127.0.0.1:${port}`, "--url", `http://127.0.0.1:${port}`],
+  });
+  try {
+    const browser = new WebClient((r) => fetch(r), instance.url);
+    await browser.login("ada", "analytical engine");
+    const { token } = await authorizeApp((r) => fetch(r), instance.url, browser);
+    const auth = { authorization: `Bearer ${token}` };
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/api/v1/streaming?stream=user`, [token]);
+    const events: string[] = [];
+    socket.onmessage = (m) => events.push(String(m.data));
+    await new Promise((resolve, reject) => {
+      socket.onopen = resolve;
+      socket.onerror = reject;
+    });
+    const posted = await fetch(`${instance.url}/api/v1/statuses`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ status: "from an app, through the binary" }),
+    });
+    const status = (await posted.json()) as { id: string; content: string };
+    expect(status.content).toContain("from an app, through the binary");
+    for (let i = 0; i < 50 && events.length === 0; i++) await Bun.sleep(100);
+    expect(JSON.parse(events[0] ?? "{}")).toMatchObject({ stream: ["user"], event: "update" });
+    socket.close();
+    const instanceInfo = (await (await fetch(`${instance.url}/api/v2/instance`)).json()) as { version: string };
+    expect(instanceInfo.version).toStartWith("4.3.0 (compatible; Skein ");
   } finally {
     expect(await instance.stop()).toBe(0);
   }
