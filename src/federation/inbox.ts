@@ -242,6 +242,9 @@ async function receivePost(ctx: InboxContext<void>, deps: CoreDeps, activity: Cr
     return;
   }
   const post = await storePostObject(ctx, deps, object, author);
-  // A reply to something we do not have: fetch the thread above it (bounded).
-  if (post?.inReplyToUri) await fetchAncestors(ctx, deps, post.inReplyToUri);
+  // A reply to something we do not have: fetch the thread above it (bounded), after answering.
+  if (post?.inReplyToUri)
+    fetchAncestors(ctx, deps, post.inReplyToUri).catch((error) =>
+      logger.info("Could not fetch the thread above {uri}: {error}", { uri: post.inReplyToUri, error }),
+    );
 }
