@@ -1,5 +1,5 @@
 import { inArray, sql } from "drizzle-orm";
-import { accountCounts } from "../core/accounts-read.ts";
+import { accountCountsMany } from "../core/accounts-read.ts";
 import type { Filter, FilterKeyword, FilterMatch, FilterStatus } from "../core/filters.ts";
 import type { TagInfo } from "../core/followed-tags.ts";
 import type { Relationship } from "../core/follows.ts";
@@ -76,19 +76,19 @@ export function accountEntities(db: Db, baseUrl: URL, ids: string[], withMoved =
         false,
       )
     : new Map<string, ApiAccount>();
-  return new Map(rows.map((row) => [row.id, accountEntity(db, baseUrl, row, lastPosts.get(row.id), movedTo)]));
+  const counts = accountCountsMany(db, unique);
+  return new Map(rows.map((row) => [row.id, accountEntity(baseUrl, row, counts.get(row.id), lastPosts.get(row.id), movedTo)]));
 }
 
 function accountEntity(
-  db: Db,
   baseUrl: URL,
   row: AccountRow,
+  counts: { posts: number; following: number; followers: number } | undefined,
   lastPostAt: number | undefined,
   moved: Map<string, ApiAccount>,
 ): ApiAccount {
   const acct = row.domain ? `${row.username}@${row.domain}` : row.username;
   const localUrl = new URL(`/@${acct}`, baseUrl).href;
-  const counts = accountCounts(db, row.id);
   const html = (text: string) => (row.domain ? text : text ? `<p>${linkedText(text, baseUrl)}</p>` : "");
   const avatar = absolute(row.avatarUrl, baseUrl, AVATAR_MISSING);
   const header = absolute(row.headerUrl, baseUrl, HEADER_MISSING);
@@ -114,9 +114,9 @@ function accountEntity(
     avatar_static: avatar,
     header,
     header_static: header,
-    followers_count: counts.followers,
-    following_count: counts.following,
-    statuses_count: counts.posts,
+    followers_count: counts?.followers ?? 0,
+    following_count: counts?.following ?? 0,
+    statuses_count: counts?.posts ?? 0,
     last_status_at: lastPostAt ? new Date(lastPostAt).toISOString().slice(0, 10) : null,
     emojis: [],
     fields: row.fields.map((f) => ({

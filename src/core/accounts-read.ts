@@ -1,4 +1,4 @@
-import { and, count, desc, eq, isNull, lt, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { accounts, blocks, follows, mutes, posts } from "../db/schema.ts";
 
@@ -18,6 +18,39 @@ export function findAccountByAcct(db: Db, acct: string, localHost: string): Acco
       ),
     )
     .get();
+}
+
+/** The same counts for many accounts at once (three grouped queries, for pages of accounts). */
+export function accountCountsMany(db: Db, accountIds: string[]) {
+  const ids = [...new Set(accountIds)];
+  const byId = (rows: { id: string; n: number }[]) => new Map(rows.map((r) => [r.id, r.n]));
+  const posted = byId(
+    db
+      .select({ id: posts.accountId, n: count() })
+      .from(posts)
+      .where(and(inArray(posts.accountId, ids), isNull(posts.reblogOfId)))
+      .groupBy(posts.accountId)
+      .all(),
+  );
+  const following = byId(
+    db
+      .select({ id: follows.followerId, n: count() })
+      .from(follows)
+      .where(and(inArray(follows.followerId, ids), eq(follows.state, "accepted")))
+      .groupBy(follows.followerId)
+      .all(),
+  );
+  const followers = byId(
+    db
+      .select({ id: follows.followingId, n: count() })
+      .from(follows)
+      .where(and(inArray(follows.followingId, ids), eq(follows.state, "accepted")))
+      .groupBy(follows.followingId)
+      .all(),
+  );
+  return new Map(
+    ids.map((id) => [id, { posts: posted.get(id) ?? 0, following: following.get(id) ?? 0, followers: followers.get(id) ?? 0 }]),
+  );
 }
 
 export function accountCounts(db: Db, accountId: string) {

@@ -5,6 +5,7 @@ import { blockFor } from "./domain-blocks.ts";
 import {
   accounts,
   bookmarks,
+  domainBlocks,
   favourites,
   mediaAttachments,
   mentions,
@@ -145,9 +146,11 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
       .all()
       .map((a) => a.id),
   );
-  // Servers whose media the instance rejects: their posts show without images.
+  // Servers whose media the instance rejects: their posts show without images (asked per
+  // server only when some block rejects media at all, which is rare).
+  const rejecting = db.select({ d: domainBlocks.domain }).from(domainBlocks).where(eq(domainBlocks.rejectMedia, true)).get();
   const mediaRejected = new Set(
-    [...accountsById.values()].filter((a) => a.domain && blockFor(db, a.domain)?.rejectMedia).map((a) => a.id),
+    rejecting ? [...accountsById.values()].filter((a) => a.domain && blockFor(db, a.domain)?.rejectMedia).map((a) => a.id) : [],
   );
   const media = db
     .select()
