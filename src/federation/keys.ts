@@ -12,7 +12,22 @@ type Jwk = Parameters<typeof importJwk>[0];
  * Ed25519 (for Object Integrity Proofs, `assertionMethod`). Made the first time they are
  * needed and kept in the database for good.
  */
-export async function actorKeyPairs(db: Db, accountId: string): Promise<CryptoKeyPair[]> {
+export function actorKeyPairs(db: Db, accountId: string): Promise<CryptoKeyPair[]> {
+  // Imported keys are kept (every delivery signs); requests arriving together for a new actor
+  // wait for one key generation (RSA takes a while). Keys never change for an account id.
+  let pairs = known.get(accountId);
+  if (!pairs) {
+    if (known.size >= 1000) known.clear();
+    pairs = loadOrMake(db, accountId);
+    known.set(accountId, pairs);
+    pairs.catch(() => known.delete(accountId));
+  }
+  return pairs;
+}
+
+const known = new Map<string, Promise<CryptoKeyPair[]>>();
+
+async function loadOrMake(db: Db, accountId: string): Promise<CryptoKeyPair[]> {
   const stored = db.select().from(actorKeys).where(eq(actorKeys.accountId, accountId)).all();
   const pairs: CryptoKeyPair[] = [];
   for (const algorithm of keyAlgorithms) {
@@ -33,7 +48,7 @@ export async function actorKeyPairs(db: Db, accountId: string): Promise<CryptoKe
       .onConflictDoNothing()
       .returning({ id: actorKeys.id })
       .all();
-    if (inserted.length === 0) return actorKeyPairs(db, accountId);
+    if (inserted.length === 0) return loadOrMake(db, accountId);
     pairs.push(pair);
   }
   return pairs;
