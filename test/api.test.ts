@@ -193,6 +193,12 @@ describe("statuses and timelines", () => {
     expect((await call("POST", `/api/v1/statuses/${status.id}/favourite`)).json.favourited).toBe(true);
     const boost = await call("POST", `/api/v1/statuses/${status.id}/reblog`);
     expect(boost.json.reblog.id).toBe(status.id);
+    expect((await call("GET", `/api/v1/statuses/${status.id}/favourited_by`)).json.map((a: { acct: string }) => a.acct)).toEqual([
+      "ada",
+    ]);
+    expect((await call("GET", `/api/v1/statuses/${status.id}/reblogged_by`)).json.map((a: { acct: string }) => a.acct)).toEqual([
+      "ada",
+    ]);
     const reply = await call("POST", "/api/v1/statuses", { status: "a reply", in_reply_to_id: status.id });
     expect(
       (await call("GET", `/api/v1/statuses/${status.id}/context`)).json.descendants.map((s: { id: string }) => s.id),

@@ -110,3 +110,18 @@ export function PostButton({ ctx, action, label, kind }: { ctx: PageContext; act
     </form>
   );
 }
+
+/** A checkbox with its label and a hint, the value "1" when ticked. */
+export function Check({ name, label, checked, hint }: { name: string; label: string; checked: boolean; hint: string }) {
+  return (
+    <div class="check">
+      <input type="checkbox" id={name} name={name} value="1" checked={checked} aria-describedby={`${name}-hint`} />
+      <label for={name} safe>
+        {label}
+      </label>
+      <p class="hint" id={`${name}-hint`} safe>
+        {hint}
+      </p>
+    </div>
+  );
+}

@@ -2,7 +2,7 @@
 import type { PropsWithChildren } from "@kitajs/html";
 import type { ProfileField } from "../src/db/schema.ts";
 import type { PageContext } from "./context.ts";
-import { CsrfField, Field, FormMessage, NewPasswordFields, PostButton } from "./form.tsx";
+import { Check, CsrfField, Field, FormMessage, NewPasswordFields, PostButton } from "./form.tsx";
 import { InviteForm, InviteList, type InviteRow } from "./invites.tsx";
 import { Layout } from "./layout.tsx";
 import { longDate } from "./time.tsx";
@@ -45,20 +45,6 @@ export interface ProfileValues {
   hide_collections: boolean;
   discoverable: boolean;
   default_visibility: string;
-}
-
-function Check({ name, label, checked, hint }: { name: string; label: string; checked: boolean; hint: string }) {
-  return (
-    <div class="check">
-      <input type="checkbox" id={name} name={name} value="1" checked={checked} aria-describedby={`${name}-hint`} />
-      <label for={name} safe>
-        {label}
-      </label>
-      <p class="hint" id={`${name}-hint`} safe>
-        {hint}
-      </p>
-    </div>
-  );
 }
 
 export function ProfileSettingsPage({

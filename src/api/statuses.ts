@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { CoreError } from "../core/errors.ts";
 import * as interactions from "../core/interactions.ts";
@@ -6,7 +6,7 @@ import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "
 import { thread } from "../core/timelines.ts";
 import { applyFilters } from "../core/filters.ts";
 import { loadPostViews } from "../core/views.ts";
-import { favourites, posts, visibilities } from "../db/schema.ts";
+import { posts, visibilities } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, type ApiStatus, statusEntities } from "./entities.ts";
 import { flag, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
@@ -179,24 +179,11 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       ({ token, authorized, params, query, request, set }) => {
         if (token) authorized("read:statuses");
         status(params.id, token?.account?.id ?? null);
-        const rows = db
-          .select({ id: favourites.id, accountId: favourites.accountId })
-          .from(favourites)
-          .where(and(eq(favourites.postId, params.id), query.max_id ? lt(favourites.id, query.max_id) : undefined))
-          .orderBy(desc(favourites.id))
-          .limit(limitOf(query, 40, 80))
-          .all();
-        const link = linkHeader(
-          request.url,
-          rows.map((r) => r.id),
+        return accountsWho(
+          interactions.whoInteracted(db, params.id, "favourites", query.max_id, limitOf(query, 40, 80)),
+          request,
+          set,
         );
-        if (link) set.headers.link = link;
-        const entities = accountEntities(
-          db,
-          baseUrl,
-          rows.map((r) => r.accountId),
-        );
-        return rows.flatMap((r) => entities.get(r.accountId) ?? []);
       },
       { params: id, query: t.Object(paging) },
     )
@@ -205,31 +192,31 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       ({ token, authorized, params, query, request, set }) => {
         if (token) authorized("read:statuses");
         status(params.id, token?.account?.id ?? null);
-        const rows = db
-          .select({ id: posts.id, accountId: posts.accountId })
-          .from(posts)
-          .where(
-            and(
-              eq(posts.reblogOfId, params.id),
-              isNull(posts.inReplyToId),
-              query.max_id ? lt(posts.id, query.max_id) : undefined,
-            ),
-          )
-          .orderBy(desc(posts.id))
-          .limit(limitOf(query, 40, 80))
-          .all();
-        const link = linkHeader(
-          request.url,
-          rows.map((r) => r.id),
+        return accountsWho(
+          interactions.whoInteracted(db, params.id, "reblogs", query.max_id, limitOf(query, 40, 80)),
+          request,
+          set,
         );
-        if (link) set.headers.link = link;
-        const entities = accountEntities(
-          db,
-          baseUrl,
-          rows.map((r) => r.accountId),
-        );
-        return rows.flatMap((r) => entities.get(r.accountId) ?? []);
       },
       { params: id, query: t.Object(paging) },
     );
+
+  /** The accounts behind likes or boosts, paged by the likes' (or boosts') ids. */
+  function accountsWho(
+    rows: { id: string; accountId: string }[],
+    request: Request,
+    set: { headers: Record<string, string | number> },
+  ) {
+    const link = linkHeader(
+      request.url,
+      rows.map((r) => r.id),
+    );
+    if (link) set.headers.link = link;
+    const entities = accountEntities(
+      db,
+      baseUrl,
+      rows.map((r) => r.accountId),
+    );
+    return rows.flatMap((r) => entities.get(r.accountId) ?? []);
+  }
 }

@@ -1,4 +1,5 @@
-import { and, count, eq, isNotNull, isNull } from "drizzle-orm";
+import { and, count, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
 import { newId } from "../db/ids.ts";
 import { bookmarks, favourites, posts } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
@@ -124,4 +125,23 @@ export function unpin(deps: CoreDeps, actor: Actor, postId: string): void {
   if (post.accountId !== actor.id) throw new CoreError("You can unpin only your own posts.", 403);
   deps.db.update(posts).set({ pinnedAt: null }).where(eq(posts.id, post.id)).run();
   deps.events.emit("account.updated", { accountId: actor.id });
+}
+
+/** Who liked, or boosted, a post: newest first, paged by the like's (or boost's) id. */
+export function whoInteracted(db: Db, postId: string, kind: "favourites" | "reblogs", maxId?: string, limit = 40) {
+  if (kind === "favourites")
+    return db
+      .select({ id: favourites.id, accountId: favourites.accountId })
+      .from(favourites)
+      .where(and(eq(favourites.postId, postId), maxId ? lt(favourites.id, maxId) : undefined))
+      .orderBy(desc(favourites.id))
+      .limit(limit)
+      .all();
+  return db
+    .select({ id: posts.id, accountId: posts.accountId })
+    .from(posts)
+    .where(and(eq(posts.reblogOfId, postId), maxId ? lt(posts.id, maxId) : undefined))
+    .orderBy(desc(posts.id))
+    .limit(limit)
+    .all();
 }

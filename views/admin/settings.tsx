@@ -2,24 +2,10 @@
 import { type InstanceSettings, MAX_RULE_LENGTH, MAX_RULES } from "../../src/core/instance.ts";
 import { languageChoices } from "../../src/core/languages.ts";
 import type { PageContext } from "../context.ts";
-import { CsrfField, Field, FormMessage } from "../form.tsx";
+import { Check, CsrfField, Field, FormMessage } from "../form.tsx";
 import { Layout } from "../layout.tsx";
 import { longDate } from "../time.tsx";
 import { AdminTabs } from "./tabs.tsx";
-
-function Check({ name, label, checked, hint }: { name: string; label: string; checked: boolean; hint: string }) {
-  return (
-    <div class="check">
-      <input type="checkbox" id={name} name={name} value="1" checked={checked} aria-describedby={`${name}-hint`} />
-      <label for={name} safe>
-        {label}
-      </label>
-      <p class="hint" id={`${name}-hint`} safe>
-        {hint}
-      </p>
-    </div>
-  );
-}
 
 function LanguageSelect({ value, error }: { value: string; error?: string }) {
   return (
