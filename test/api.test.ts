@@ -1,6 +1,6 @@
 // The Mastodon client API in-process: OAuth, the main calls, entity shapes, bad input.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { community } from "./helpers/community.ts";
+import { community, PASSWORD } from "./helpers/community.ts";
 import { testJpeg } from "./helpers/images.ts";
 import { authorizeApp, authorizeCode } from "./helpers/oauth.ts";
 
@@ -136,6 +136,37 @@ test("bad OAuth input: unregistered redirect, unknown app, PKCE mismatch, reused
   expect(
     c.database.sqlite.query("SELECT count(*) AS n FROM oauth_tokens WHERE revoked_at IS NULL AND user_id IS NOT NULL").get(),
   ).toEqual({ n: 1 });
+});
+
+test("a logged-out member is sent to log in and back to the consent page; an out-of-band app gets the code shown", async () => {
+  const { c, send } = await setup();
+  const app = (await (
+    await send(
+      new Request(`${ORIGIN}/api/v1/apps`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ client_name: "CLI tool", redirect_uris: "urn:ietf:wg:oauth:2.0:oob", scopes: "read" }),
+      }),
+    )
+  ).json()) as { client_id: string; redirect_uri: string };
+  expect(app.redirect_uri).toBe("urn:ietf:wg:oauth:2.0:oob");
+  const params = { client_id: app.client_id, redirect_uri: "urn:ietf:wg:oauth:2.0:oob", response_type: "code", scope: "read" };
+  const path = `/oauth/authorize?${new URLSearchParams(params)}`;
+  const visitor = c.visitor;
+  const toLogin = await visitor.get(path);
+  expect(toLogin.status).toBe(303);
+  const login = toLogin.headers.get("location") ?? "";
+  expect(login).toStartWith("/login?next=");
+  // The login form carries where to go next, as a browser would send it.
+  const next = /name="next" value="([^"]+)"/.exec(await (await visitor.get(login)).text())?.[1]?.replace(/&amp;/g, "&") ?? "";
+  const loggedIn = await visitor.post("/login", { username: "bob", password: PASSWORD, next });
+  expect(loggedIn.headers.get("location")).toBe(path);
+  expect(await (await visitor.get(path)).text()).toContain("Authorize CLI tool?");
+  const shown = await (await visitor.post("/oauth/authorize", { ...params, decision: "approve" })).text();
+  const code = /aria-label="Authorization code"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*aria-label="Authorization code"/.exec(
+    shown,
+  );
+  expect(code).not.toBeNull();
 });
 
 test("members see the apps they authorized in settings and can revoke them", async () => {
