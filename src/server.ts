@@ -118,6 +118,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   const listening = `${config.tls ? "https" : "http"}://${formatHost(config.listen.hostname)}:${server.port}`;
   logger.info("Skein serves {url} on {listening}, data in {data}", { url: config.url.href, listening, data: config.data });
+  // Starting allocates a lot once (migrations, module set-up): give it back before the instance idles.
+  setTimeout(() => Bun.gc(true), 2_000).unref();
   if (!ownerExists(db)) {
     const link = new URL(`/setup?token=${createSetupToken(db)}`, config.url).href;
     logger.info("No owner yet. Open this one-time link to create the owner account: {link}", { link });
