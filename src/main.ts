@@ -1,16 +1,17 @@
 #!/usr/bin/env bun
 // The command line: `skein` with no arguments serves the instance.
-import { existsSync } from "node:fs";
+import { existsSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type ConfigKey, configKeys, envName, isBooleanKey, isConfigKey, loadConfig } from "./config.ts";
 import { createLocalUser } from "./core/accounts.ts";
 import { ValidationError } from "./core/errors.ts";
 import { DomainEvents } from "./core/events.ts";
-import { closeDatabase, errorText, openDatabase } from "./db/open.ts";
+import { appliedMigrations } from "./db/migrate.ts";
+import { closeDatabase, errorText, type OpenDatabase, openDatabase } from "./db/open.ts";
 import { roles, type Role } from "./db/schema.ts";
 import { FatalError } from "./fatal.ts";
 import { configureLogging } from "./log.ts";
-import { openInstanceDatabase, startServer } from "./server.ts";
+import { openInstanceDatabase, prepareDataFolder, servingProcess, startServer } from "./server.ts";
 import { VERSION } from "./version.ts";
 
 const HELP = `Skein ${VERSION}: a small, self-hosted, federated microblogging server.
@@ -20,6 +21,8 @@ Usage:
   skein user create NAME --email EMAIL --role owner|admin|moderator|user
                                         create a local user; the password is read from standard input
   skein backup FILE                     write a consistent copy of the database, even while serving
+  skein restore FILE [--force]          put a backup in place of the data folder's database (instance stopped;
+                                        --force to replace an existing database, which is kept beside it)
   skein migrate                         apply pending database migrations and exit
   skein version                         print the version
   skein help                            print this help
@@ -45,8 +48,8 @@ function usage(message: string): FatalError {
   return new FatalError(`${message}; run \`skein help\` for usage`, 2);
 }
 
-/** Splits arguments into command words and --flags; `allowed` names the command's own flags. */
-function parseArgs(argv: string[], allowed: string[]): Parsed {
+/** Splits arguments into command words and --flags; `allowed` names the command's own flags, `switches` those without a value. */
+function parseArgs(argv: string[], allowed: string[], switches: string[] = []): Parsed {
   const words: string[] = [];
   const flags: Flags = {};
   for (let i = 0; i < argv.length; i++) {
@@ -56,10 +59,10 @@ function parseArgs(argv: string[], allowed: string[]): Parsed {
       continue;
     }
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    const known = allowed.includes(name) || isConfigKey(name);
+    const known = allowed.includes(name) || switches.includes(name) || isConfigKey(name);
     if (!known) throw usage(`unknown option --${name}`);
     if (inline !== undefined) flags[name] = inline;
-    else if (isConfigKey(name) && isBooleanKey(name)) flags[name] = true;
+    else if (switches.includes(name) || (isConfigKey(name) && isBooleanKey(name))) flags[name] = true;
     else {
       const next = argv[++i];
       if (next === undefined || next.startsWith("--")) throw usage(`--${name} needs a value`);
@@ -155,6 +158,45 @@ async function backup(words: string[], flags: Flags) {
   console.log(`Backed up ${source} to ${target}. Copy the media folder beside it as well.`);
 }
 
+/**
+ * Puts a backup in place: it must be a sound Skein database no newer than this Skein, and the
+ * instance must be stopped. A database already there is kept (renamed), never overwritten.
+ */
+async function restore(words: string[], flags: Flags) {
+  const [file, ...extra] = words;
+  if (!file || extra.length > 0) throw usage("expected: skein restore FILE [--force]");
+  const source = resolve(file);
+  if (!existsSync(source)) throw new FatalError(`${source} does not exist`);
+  const config = configFrom(flags);
+  const pid = servingProcess(config.data);
+  if (pid) throw new FatalError(`an instance (process ${pid}) is serving ${config.data}; stop it before restoring`);
+  const target = prepareDataFolder(config.data);
+  if (existsSync(target) && flags.force !== true)
+    throw new FatalError(`${target} already exists; pass --force to replace it (it is kept beside it, renamed)`);
+  let backup: OpenDatabase;
+  try {
+    backup = openDatabase(source, { create: false });
+  } catch {
+    throw new FatalError(`${source} is not an SQLite database`);
+  }
+  try {
+    const check = backup.sqlite.query<{ integrity_check: string }, []>("PRAGMA integrity_check").get();
+    if (check?.integrity_check !== "ok")
+      throw new FatalError(`${source} is damaged (${check?.integrity_check}); use another backup`);
+    appliedMigrations(backup.sqlite, source);
+    if (existsSync(target)) {
+      const kept = join(config.data, `skein-replaced-${Date.now()}.db`);
+      renameSync(target, kept);
+      for (const suffix of ["-wal", "-shm"]) rmSync(target + suffix, { force: true });
+      console.log(`The database that was there is kept as ${kept}.`);
+    }
+    backup.sqlite.run("VACUUM INTO ?", [target]);
+  } finally {
+    backup.sqlite.close();
+  }
+  console.log(`Restored ${source} to ${target}. Copy the media folder back as well; newer migrations apply at the next start.`);
+}
+
 async function main(argv: string[]) {
   const first = argv[0];
   const command = first && (!first.startsWith("-") || ["--version", "--help", "-h"].includes(first)) ? first : "serve";
@@ -173,6 +215,10 @@ async function main(argv: string[]) {
     case "backup": {
       const { words, flags } = parseArgs(rest, []);
       return backup(words, flags);
+    }
+    case "restore": {
+      const { words, flags } = parseArgs(rest, [], ["force"]);
+      return restore(words, flags);
     }
     case "migrate": {
       const { words, flags } = parseArgs(rest, []);

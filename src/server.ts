@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getLogger, withContext } from "@logtape/logtape";
 import type { Server } from "bun";
@@ -30,6 +30,23 @@ export interface RunningServer {
   database: OpenDatabase;
   /** Stops accepting, finishes requests and queued work in flight, closes the database. */
   stop(): Promise<void>;
+}
+
+/** The file, in the data folder, naming the process that serves it. */
+export const PID_FILE = "skein.pid";
+
+/** The process serving a data folder, if one is alive (a file left by a crash does not count). */
+export function servingProcess(dataDir: string): number | undefined {
+  const path = join(dataDir, PID_FILE);
+  if (!existsSync(path)) return undefined;
+  const pid = Number(readFileSync(path, "utf8").trim());
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Creates the data folder if needed and checks that it can be written. */
@@ -116,6 +133,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const coreDeps = { db, events, baseUrl: config.url };
   const scheduler = startScheduler(coreDeps, maintenanceJobs(coreDeps));
 
+  // Tells `skein restore` that this folder is being served (removed at a clean stop).
+  const pidFile = join(config.data, PID_FILE);
+  writeFileSync(pidFile, String(process.pid));
   const listening = `${config.tls ? "https" : "http"}://${formatHost(config.listen.hostname)}:${server.port}`;
   logger.info("Skein serves {url} on {listening}, data in {data}", { url: config.url.href, listening, data: config.data });
   // Starting allocates a lot once (migrations, module set-up): give it back before the instance idles.
@@ -136,6 +156,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       queueStop.abort();
       await Promise.race([Promise.all([queueDone, scheduler.stop()]), Bun.sleep(10_000)]);
       closeDatabase(database);
+      rmSync(pidFile, { force: true });
       logger.info("Stopped cleanly");
     })());
 

@@ -2,6 +2,7 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
+import { WebClient } from "./helpers/client.ts";
 import { runCli, startInstance } from "./helpers/instance.ts";
 import { tempDir } from "./helpers/db.ts";
 
@@ -151,6 +152,60 @@ describe("a start that cannot succeed ends with one clear line and leaves the da
       expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${taken.port}: the port is in use`);
     } finally {
       taken.stop(true);
+    }
+  });
+});
+
+describe("skein restore", () => {
+  test("a backup restored into a new folder serves the same accounts and posts; bad cases are refused", async () => {
+    const cwd = tempDir();
+    const data = join(cwd, "data");
+    await runCli(["user", "create", "rosa", "--email", "rosa@example.com", "--role", "owner", "--data", data], {
+      stdin: "correct horse battery\n",
+    });
+    const first = await startInstance({ cwd, dataDir: data });
+    const rosa = new WebClient((r) => fetch(r), first.url);
+    await rosa.login("rosa", "correct horse battery");
+    await rosa.post("/statuses", { status: "kept through a restore", visibility: "public" });
+    expect((await runCli(["backup", join(cwd, "backup.db"), "--data", data])).code).toBe(0);
+    // Not while the instance serves the folder, even with --force.
+    const live = await runCli(["restore", join(cwd, "backup.db"), "--force", "--data", data]);
+    expect(live.code).toBe(1);
+    expect(live.stderr).toContain("stop it before restoring");
+    await first.stop();
+
+    const fresh = join(cwd, "fresh");
+    const restored = await runCli(["restore", join(cwd, "backup.db"), "--data", fresh]);
+    expect(restored.code).toBe(0);
+    const second = await startInstance({ cwd, dataDir: fresh });
+    try {
+      const again = new WebClient((r) => fetch(r), second.url);
+      await again.login("rosa", "correct horse battery");
+      expect(await (await again.get("/@rosa")).text()).toContain("kept through a restore");
+    } finally {
+      await second.stop();
+    }
+
+    // A database is already there: refused without --force; with it, the old one is kept aside.
+    const exists = await runCli(["restore", join(cwd, "backup.db"), "--data", fresh]);
+    expect(exists.code).toBe(1);
+    expect(exists.stderr).toContain("pass --force");
+    const forced = await runCli(["restore", join(cwd, "backup.db"), "--force", "--data", fresh]);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain("skein-replaced-");
+    // Not a Skein database, not a database at all, a missing file.
+    const other = join(cwd, "other.db");
+    new Database(other).run("CREATE TABLE notes (id INTEGER)");
+    writeFileSync(join(cwd, "junk.db"), "this is not a database at all, just some text that goes on");
+    for (const [file, message] of [
+      [other, "not a Skein database"],
+      [join(cwd, "junk.db"), "not"],
+      [join(cwd, "missing.db"), "does not exist"],
+    ]) {
+      const refused = await runCli(["restore", file as string, "--force", "--data", join(cwd, "third")]);
+      expect(refused.code).toBe(1);
+      expect(oneLine(refused.stderr)).toBe(true);
+      expect(refused.stderr).toContain(message as string);
     }
   });
 });

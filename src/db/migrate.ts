@@ -22,29 +22,7 @@ export interface MigrateResult {
  * (VACUUM INTO, beside it) before applying anything to it. Each migration is one transaction.
  */
 export function migrate(sqlite: Database, dbPath: string, migrations = embeddedMigrations): MigrateResult {
-  const tables = sqlite
-    .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-    .all()
-    .map((r) => r.name);
-  const hasLedger = tables.includes("schema_migrations");
-  if (tables.length > 0 && !hasLedger) {
-    throw new FatalError(
-      `${dbPath} is not a Skein database (it has tables but no schema_migrations); point --data at another folder`,
-    );
-  }
-  const applied = hasLedger
-    ? sqlite
-        .query<{ tag: string }, []>("SELECT tag FROM schema_migrations ORDER BY tag")
-        .all()
-        .map((r) => r.tag)
-    : [];
-  const known = new Set(migrations.map((m) => m.tag));
-  const unknown = applied.filter((tag) => !known.has(tag));
-  if (unknown.length > 0) {
-    throw new FatalError(
-      `${dbPath} has schema ${unknown.at(-1)}, newer than this Skein knows (up to ${migrations.at(-1)?.tag}); run a newer Skein or restore a backup`,
-    );
-  }
+  const applied = appliedMigrations(sqlite, dbPath, migrations);
   const done = new Set(applied);
   const pending = migrations.filter((m) => !done.has(m.tag));
   if (pending.length === 0) return { applied: [] };
@@ -70,4 +48,35 @@ export function migrate(sqlite: Database, dbPath: string, migrations = embeddedM
     logger.info("Applied migration {tag}", { tag: migration.tag });
   }
   return { applied: pending.map((m) => m.tag), backup };
+}
+
+/**
+ * The migrations a database has had. Refuses (FatalError) a database that is not Skein's or that
+ * a newer Skein has migrated: nothing may be written to either.
+ */
+export function appliedMigrations(sqlite: Database, dbPath: string, migrations = embeddedMigrations): string[] {
+  const tables = sqlite
+    .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .all()
+    .map((r) => r.name);
+  const hasLedger = tables.includes("schema_migrations");
+  if (tables.length > 0 && !hasLedger) {
+    throw new FatalError(
+      `${dbPath} is not a Skein database (it has tables but no schema_migrations); point --data at another folder`,
+    );
+  }
+  const applied = hasLedger
+    ? sqlite
+        .query<{ tag: string }, []>("SELECT tag FROM schema_migrations ORDER BY tag")
+        .all()
+        .map((r) => r.tag)
+    : [];
+  const known = new Set(migrations.map((m) => m.tag));
+  const unknown = applied.filter((tag) => !known.has(tag));
+  if (unknown.length > 0) {
+    throw new FatalError(
+      `${dbPath} has schema ${unknown.at(-1)}, newer than this Skein knows (up to ${migrations.at(-1)?.tag}); run a newer Skein or restore a backup`,
+    );
+  }
+  return applied;
 }
