@@ -1,10 +1,14 @@
-import { expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { embeddedMigrations, type Migration, migrate } from "../src/db/migrate.ts";
 import { openDatabase } from "../src/db/open.ts";
 import { FatalError } from "../src/fatal.ts";
+import { WebClient } from "./helpers/client.ts";
 import { tempDir } from "./helpers/db.ts";
+import { startInstance } from "./helpers/instance.ts";
+
+setDefaultTimeout(60_000);
 
 const tables = (path: string) =>
   openDatabase(path)
@@ -110,4 +114,36 @@ test("a file that is not a database gives one clear line", () => {
   const path = join(tempDir(), "skein.db");
   Bun.write(path, "this is not sqlite at all, just text that is long enough to be a header......");
   expect(() => openDatabase(path)).toThrow(/the database .* cannot be read \(.*\); restore it from a backup/);
+});
+
+test("upgrades: a database from the first committed schemas, with data, runs under this Skein: backed up, migrated, intact", async () => {
+  const dir = tempDir();
+  const data = join(dir, "data");
+  mkdirSync(data);
+  const path = join(data, "skein.db");
+  // The schema as the first two migrations left it (the foundation and the web app), with a member and a post.
+  const old = openDatabase(path);
+  migrate(old.sqlite, path, embeddedMigrations.slice(0, 2));
+  const hash = await Bun.password.hash("correct horse battery", { algorithm: "argon2id" });
+  old.sqlite.run("INSERT INTO accounts (id, username, display_name) VALUES ('a1', 'olga', 'Olga')");
+  old.sqlite.run(
+    "INSERT INTO users (id, account_id, email, password_hash, role, approved_at) VALUES ('u1', 'a1', 'olga@example.com', ?, 'owner', 1)",
+    [hash],
+  );
+  old.sqlite.run(
+    `INSERT INTO posts (id, account_id, text, content_html, visibility) VALUES ('${Bun.randomUUIDv7()}', 'a1', 'from long ago', '<p>from long ago</p>', 'public')`,
+  );
+  old.sqlite.close();
+
+  const instance = await startInstance({ cwd: dir, dataDir: data });
+  try {
+    expect(instance.output()).toContain(`Applied migration ${embeddedMigrations.at(-1)?.tag}`);
+    expect(readdirSync(data).some((f) => f.startsWith(`skein-before-${embeddedMigrations[2]?.tag}`))).toBe(true);
+    const olga = new WebClient((r) => fetch(r), instance.url);
+    await olga.login("olga", "correct horse battery");
+    expect(await (await olga.get("/@olga")).text()).toContain("from long ago");
+    expect((await olga.post("/statuses", { status: "and from today" })).status).toBe(303);
+  } finally {
+    await instance.stop();
+  }
 });
