@@ -1,12 +1,14 @@
 import { inArray, sql } from "drizzle-orm";
 import { accountCountsMany } from "../core/accounts-read.ts";
-import type { Filter, FilterKeyword, FilterMatch, FilterStatus } from "../core/filters.ts";
+import { applyFilters, type Filter, type FilterKeyword, type FilterMatch, type FilterStatus } from "../core/filters.ts";
 import type { TagInfo } from "../core/followed-tags.ts";
 import type { Relationship } from "../core/follows.ts";
 import { linkedText } from "../core/text.ts";
-import type { MediaView, PostView } from "../core/views.ts";
+import { loadPostViews, type MediaView, type PostView } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
-import { accounts, posts } from "../db/schema.ts";
+import { accounts, type NotificationType, type notifications, posts } from "../db/schema.ts";
+
+type NotificationRow = typeof notifications.$inferSelect;
 
 /**
  * Rows and read-model views as the Mastodon API's entities (docs.joinmastodon.org/entities),
@@ -321,4 +323,36 @@ export function tagEntity(tag: TagInfo, baseUrl: URL, following: boolean | undef
     history: [],
     ...(following === undefined ? {} : { following }),
   };
+}
+
+/** Our notification types under Mastodon's names: a reply is a mention there. */
+export const apiNotificationType = (type: NotificationType) => (type === "reply" ? "mention" : type);
+
+/**
+ * Notifications as entities for the member they are for, with their accounts and posts; a post a
+ * `hide` filter removes takes its notification with it. The list call and the stream use this.
+ */
+export function notificationEntities(db: Db, baseUrl: URL, rows: NotificationRow[], viewerId: string) {
+  const accounts = accountEntities(
+    db,
+    baseUrl,
+    rows.map((r) => r.fromAccountId),
+  );
+  const postIds = rows.flatMap((r) => (r.postId ? [r.postId] : []));
+  const views = loadPostViews(db, baseUrl, postIds, viewerId);
+  const statuses = new Map(statusEntities(db, baseUrl, applyFilters(db, viewerId, "notifications", views)).map((s) => [s.id, s]));
+  return rows.flatMap((r) => {
+    const account = accounts.get(r.fromAccountId);
+    if (!account || (r.postId && !statuses.has(r.postId) && views.some((v) => v.id === r.postId))) return [];
+    return [
+      {
+        id: r.id,
+        type: apiNotificationType(r.type),
+        created_at: r.createdAt.toISOString(),
+        group_key: `ungrouped-${r.id}`,
+        account,
+        ...(r.postId ? { status: statuses.get(r.postId) ?? null } : {}),
+      },
+    ];
+  });
 }

@@ -2,50 +2,20 @@ import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { CoreError } from "../core/errors.ts";
 import { dismissNotifications, listNotifications, markNotificationsRead } from "../core/notifications.ts";
-import { applyFilters } from "../core/filters.ts";
-import { loadPostViews } from "../core/views.ts";
 import { type NotificationType, notifications, notificationTypes, users } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
-import { accountEntities, statusEntities } from "./entities.ts";
+import { apiNotificationType as apiType, notificationEntities } from "./entities.ts";
 import { limitOf, linkHeader, list, paging, tList } from "./params.ts";
 
 type NotificationRow = typeof notifications.$inferSelect;
 
-/** Our types under Mastodon's names: a reply is a mention there. */
-const apiType = (type: NotificationType) => (type === "reply" ? "mention" : type);
 const ourTypes = (types: string[]): NotificationType[] =>
   notificationTypes.filter((ours) => types.includes(apiType(ours)) || types.includes(ours));
 
 /** Notifications: the list (filtered by type), one, dismissing, and the read marker. */
 export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
-  const entities = (rows: NotificationRow[], viewerId: string) => {
-    const accounts = accountEntities(
-      db,
-      baseUrl,
-      rows.map((r) => r.fromAccountId),
-    );
-    const postIds = rows.flatMap((r) => (r.postId ? [r.postId] : []));
-    const views = loadPostViews(db, baseUrl, postIds, viewerId);
-    const statuses = new Map(
-      statusEntities(db, baseUrl, applyFilters(db, viewerId, "notifications", views)).map((s) => [s.id, s]),
-    );
-    return rows.flatMap((r) => {
-      const account = accounts.get(r.fromAccountId);
-      // A post a `hide` filter removed takes its notification with it.
-      if (!account || (r.postId && !statuses.has(r.postId) && views.some((v) => v.id === r.postId))) return [];
-      return [
-        {
-          id: r.id,
-          type: apiType(r.type),
-          created_at: r.createdAt.toISOString(),
-          group_key: `ungrouped-${r.id}`,
-          account,
-          ...(r.postId ? { status: statuses.get(r.postId) ?? null } : {}),
-        },
-      ];
-    });
-  };
+  const entities = (rows: NotificationRow[], viewerId: string) => notificationEntities(db, baseUrl, rows, viewerId);
   const one = (accountId: string, id: string) => {
     const row = db.select().from(notifications).where(eq(notifications.id, id)).get();
     if (!row || row.accountId !== accountId) throw new CoreError("Record not found", 404);

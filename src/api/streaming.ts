@@ -4,9 +4,8 @@ import { getLogger } from "@logtape/logtape";
 import type { CoreDeps } from "../core/deps.ts";
 import { covers, findToken } from "../core/oauth.ts";
 import { isLiveStream, type LiveEvent, type LiveHub, type LiveStream } from "../core/live.ts";
-import { loadPostViews } from "../core/views.ts";
 import { notifications } from "../db/schema.ts";
-import { accountEntities, statusEntities } from "./entities.ts";
+import { notificationEntities, statusEntities } from "./entities.ts";
 
 const logger = getLogger(["skein", "streaming"]);
 
@@ -40,27 +39,13 @@ export function createStreaming(deps: CoreDeps, hub: LiveHub) {
       }),
     );
 
-  const notificationEntity = (notificationId: string, accountId: string) => {
-    const row = db.select().from(notifications).where(eq(notifications.id, notificationId)).get();
-    const account = row ? accountEntities(db, baseUrl, [row.fromAccountId]).get(row.fromAccountId) : undefined;
-    if (!row || !account) return undefined;
-    const status = row.postId ? statusEntities(db, baseUrl, loadPostViews(db, baseUrl, [row.postId], accountId))[0] : undefined;
-    return {
-      id: row.id,
-      type: row.type === "reply" ? "mention" : row.type,
-      created_at: row.createdAt.toISOString(),
-      group_key: `ungrouped-${row.id}`,
-      account,
-      ...(row.postId ? { status: status ?? null } : {}),
-    };
-  };
-
   /** Events from the hub, as this socket's protocol messages. */
   const deliver = (ws: ServerWebSocket<Connection>) => (event: LiveEvent) => {
     if (event.type === "delete") send(ws, event.stream, "delete", event.postId);
     else if (event.type === "notification") {
       if (!covers(ws.data.scopes, "read:notifications") || !ws.data.accountId) return;
-      const entity = notificationEntity(event.notificationId, ws.data.accountId);
+      const row = db.select().from(notifications).where(eq(notifications.id, event.notificationId)).get();
+      const [entity] = row ? notificationEntities(db, baseUrl, [row], ws.data.accountId) : [];
       if (entity) send(ws, event.stream, "notification", entity);
     } else send(ws, event.stream, event.type, statusEntities(db, baseUrl, [event.post])[0]);
   };
@@ -133,7 +118,7 @@ export function createStreaming(deps: CoreDeps, hub: LiveHub) {
       const token = bearer ? findToken(db, bearer) : undefined;
       if (bearer && !token) return Response.json({ error: "The access token is invalid" }, { status: 401 });
       const conn: Connection = { accountId: token?.account?.id ?? null, scopes: token?.scopes ?? [], streams: [] };
-      const name = url.searchParams.get("stream") ?? match[1]?.replace(/:/g, ":");
+      const name = url.searchParams.get("stream") ?? match[1];
       if (name) {
         const error = subscribe(conn, name, url.searchParams.get("tag") ?? undefined);
         if (error) return Response.json({ error }, { status: error === "Missing access token" ? 401 : 400 });

@@ -53,31 +53,9 @@ export function accountCountsMany(db: Db, accountIds: string[]) {
   );
 }
 
+/** An account's own posts (boosts aside), follows and followers. */
 export function accountCounts(db: Db, accountId: string) {
-  const n = (q: { n: number } | undefined) => q?.n ?? 0;
-  return {
-    posts: n(
-      db
-        .select({ n: count() })
-        .from(posts)
-        .where(and(eq(posts.accountId, accountId), isNull(posts.reblogOfId)))
-        .get(),
-    ),
-    following: n(
-      db
-        .select({ n: count() })
-        .from(follows)
-        .where(and(eq(follows.followerId, accountId), eq(follows.state, "accepted")))
-        .get(),
-    ),
-    followers: n(
-      db
-        .select({ n: count() })
-        .from(follows)
-        .where(and(eq(follows.followingId, accountId), eq(follows.state, "accepted")))
-        .get(),
-    ),
-  };
+  return accountCountsMany(db, [accountId]).get(accountId) ?? { posts: 0, following: 0, followers: 0 };
 }
 
 /** Followers or followed accounts, newest relation first; the cursor is the follow's id. */
