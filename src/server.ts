@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { getLogger, withContext } from "@logtape/logtape";
 import type { Server } from "bun";
 import { createApp } from "./app.ts";
+import { clientIp, rememberPeer } from "./client-ip.ts";
 import type { Config } from "./config.ts";
 import { ownerExists } from "./core/accounts.ts";
 import { DomainEvents } from "./core/events.ts";
@@ -164,7 +165,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
 }
 
 /** Every request gets an id, carried by the logs written while serving it and by the response. */
-async function handle(app: { handle(request: Request): Promise<Response> }, request: Request, ip?: string) {
+async function handle(app: { handle(request: Request): Promise<Response> }, request: Request, peer?: string) {
+  rememberPeer(request, peer);
+  const ip = clientIp(request);
   // A proxy's id is kept so its logs and ours line up; anything odd-looking is replaced.
   const given = request.headers.get("x-request-id") ?? "";
   const requestId = /^[\w.-]{8,64}$/.test(given) ? given : Bun.randomUUIDv7();

@@ -3,6 +3,7 @@ import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, blocks, follows, mutes } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
+import { countAccountAction } from "./account-limits.ts";
 import { CoreError } from "./errors.ts";
 import { leaveLists } from "./lists.ts";
 import { notify, withdrawNotification } from "./notifications.ts";
@@ -86,6 +87,7 @@ export function follow(
       .run();
     return existing.state;
   }
+  countAccountAction(db, "follow", actor.id);
   // A limited account's follow requests need approval, whatever the other side's setting.
   const limited = db.select({ at: accounts.silencedAt }).from(accounts).where(eq(accounts.id, actor.id)).get()?.at != null;
   const state = target.locked || target.domain || limited ? "pending" : "accepted";

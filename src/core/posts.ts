@@ -15,6 +15,7 @@ import {
   visibilities,
 } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
+import { countAccountAction } from "./account-limits.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { getSettings } from "./instance.ts";
 import { notify } from "./notifications.ts";
@@ -79,6 +80,7 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
   if (input.inReplyToId && !parent) problems.in_reply_to_id = "The post you reply to is gone or not visible to you.";
   const media = checkMedia(db, author.id, mediaIds, problems);
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
+  countAccountAction(db, "post", author.id);
 
   await resolveUnknownMentions(deps, status);
   const rendered = render(deps, status);

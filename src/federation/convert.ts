@@ -22,6 +22,23 @@ import type { Db } from "../db/open.ts";
 import type { Visibility } from "../db/schema.ts";
 import { remoteText, sanitizeRemoteHtml } from "./sanitize.ts";
 
+/**
+ * What we read of a received object, at most: Mastodon shows 4 attachments; the rest bound the
+ * work (and the fetches of linked items) a crafted object could ask of us.
+ */
+export const REMOTE_LIMITS = { attachments: 4, tags: 100, addressed: 500, fields: 16, aliases: 20 };
+
+/** The first `limit` items of a (lazily fetched) list: items past it are never loaded. */
+async function take<T>(items: AsyncIterable<T>, limit: number): Promise<T[]> {
+  const taken: T[] = [];
+  if (limit <= 0) return taken;
+  for await (const item of items) {
+    taken.push(item);
+    if (taken.length >= limit) break;
+  }
+  return taken;
+}
+
 const instant = (d: Date) => Temporal.Instant.fromEpochMilliseconds(d.getTime());
 
 /** The `to` and `cc` of a post, by visibility, as Mastodon addresses them. */
@@ -108,12 +125,11 @@ export async function postFromAs(
   author: { id: string; followersUrl: string | null },
   resolveLocal: (uris: string[]) => string[],
 ): Promise<Omit<RemotePostData, "authorId"> & { authorId: string }> {
-  const tags = [];
-  for await (const tag of object.getTags({ documentLoader: ctx.documentLoader })) tags.push(tag);
+  const tags = await take(object.getTags({ documentLoader: ctx.documentLoader }), REMOTE_LIMITS.tags);
   const mentionUris = tags.flatMap((t) => (t instanceof Mention && t.href ? [t.href.href] : []));
-  const addressed = [...object.toIds, ...object.ccIds].map((u) => u.href);
+  const addressed = [...object.toIds, ...object.ccIds].slice(0, REMOTE_LIMITS.addressed).map((u) => u.href);
   const attachments = [];
-  for await (const a of object.getAttachments({ documentLoader: ctx.documentLoader })) {
+  for (const a of await take(object.getAttachments({ documentLoader: ctx.documentLoader }), REMOTE_LIMITS.attachments)) {
     if (!(a instanceof Document || a instanceof Image)) continue;
     const url = href(a.url as URL | Link | null);
     if (!url || !/^https?:/.test(url)) continue;
@@ -127,7 +143,7 @@ export async function postFromAs(
     });
   }
   // A bare Image (Pixelfed and others) is a post of that one picture.
-  if (object instanceof Image) {
+  if (object instanceof Image && attachments.length < REMOTE_LIMITS.attachments) {
     const own = href(object.url as URL | Link | null);
     if (own && /^https?:/.test(own)) {
       attachments.push({
@@ -190,7 +206,7 @@ export async function accountFromAs(ctx: Context<void>, actor: Actor): Promise<R
   const username = actor.preferredUsername?.toString() ?? actor.id.pathname.split("/").at(-1) ?? "";
   if (!username) return null;
   const fields = [];
-  for await (const a of actor.getAttachments({ documentLoader: ctx.documentLoader })) {
+  for (const a of await take(actor.getAttachments({ documentLoader: ctx.documentLoader }), REMOTE_LIMITS.fields)) {
     if (a instanceof PropertyValue)
       fields.push({ name: remoteText(a.name?.toString(), 255), value: sanitizeRemoteHtml(a.value?.toString() ?? "") });
   }
@@ -213,7 +229,7 @@ export async function accountFromAs(ctx: Context<void>, actor: Actor): Promise<R
     bot: actor instanceof Service,
     discoverable: actor.discoverable ?? false,
     fields,
-    alsoKnownAs: actor.aliasIds.map((u) => u.href),
+    alsoKnownAs: actor.aliasIds.slice(0, REMOTE_LIMITS.aliases).map((u) => u.href),
     createdAt: actor.published ? new Date(actor.published.epochMilliseconds) : undefined,
   };
 }

@@ -1,6 +1,8 @@
 import type { Federation } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import { Elysia } from "elysia";
+import { clientIp, isLoopbackAddress } from "../client-ip.ts";
+import { TokenBuckets } from "../core/rate-limit.ts";
 import { claimedSignerHost } from "./access.ts";
 
 const logger = getLogger(["skein", "federation", "inbox"]);
@@ -8,6 +10,16 @@ const logger = getLogger(["skein", "federation", "inbox"]);
 const MAX_ACTIVITY_BYTES = 1024 * 1024;
 /** Real activities nest a handful of levels (Create → Note → tag → …); JSON-LD expansion recurses. */
 const MAX_ACTIVITY_DEPTH = 64;
+
+/**
+ * Deliveries a tiny instance takes from one server, and from one address (which bounds the key
+ * fetches that made-up signers would cause). A busy server delivering a burst of posts and
+ * deletes stays well inside these; over them it gets 429 with Retry-After and retries later.
+ */
+export const INBOX_LIMITS = {
+  perDomain: { perSecond: 20, burst: 600 },
+  perAddress: { perSecond: 50, burst: 1500 },
+};
 
 /**
  * Lets Fedify answer the requests it owns (WebFinger, NodeInfo, actors, inboxes, collections)
@@ -21,6 +33,7 @@ export function federationPlugin(
   /** May we federate with this host (core/domain-allows.ts federationAllowed)? */
   federates: (host: string) => boolean,
 ) {
+  const limits = inboxLimiter();
   return new Elysia({ name: "federation" }).onRequest(async ({ request }) => {
     const pass = new Response(null, { status: 599 });
     const handle = (r: Request) =>
@@ -34,6 +47,8 @@ export function federationPlugin(
     const signer = claimedSignerHost(request);
     if (signer !== null && !federates(signer))
       return decorate(Response.json({ error: "This server does not federate with yours." }, { status: 403 }));
+    const limited = limits(clientIp(request), signer);
+    if (limited) return decorate(limited);
     const checked = await checkedActivity(request);
     if (checked instanceof Response) return decorate(checked);
     try {
@@ -45,6 +60,27 @@ export function federationPlugin(
       return decorate(Response.json({ error: "The activity could not be read." }, { status: 400 }));
     }
   });
+}
+
+/**
+ * Counts a delivery against its sender's address and claimed server, before its body is read or
+ * its key fetched; a 429 names when to come back. Loopback without X-Forwarded-For is this
+ * machine itself (or a proxy not saying whom it forwards), so only its domains are counted.
+ */
+function inboxLimiter() {
+  const domains = new TokenBuckets(INBOX_LIMITS.perDomain.perSecond, INBOX_LIMITS.perDomain.burst);
+  const addresses = new TokenBuckets(INBOX_LIMITS.perAddress.perSecond, INBOX_LIMITS.perAddress.burst);
+  let refused = 0;
+  return (ip: string, signer: string | null): Response | null => {
+    const wait = Math.max(isLoopbackAddress(ip) ? 0 : addresses.take(ip), signer ? domains.take(signer) : 0);
+    if (wait === 0) return null;
+    // One line per thousand refusals: a flood must not flood the log too.
+    if (refused++ % 1000 === 0) logger.warn("Inbox deliveries refused for their rate (from {ip}, {signer})", { ip, signer });
+    return Response.json(
+      { error: "Too many deliveries; try again later." },
+      { status: 429, headers: { "retry-after": String(Math.ceil(wait / 1000)) } },
+    );
+  };
 }
 
 /**

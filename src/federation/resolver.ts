@@ -46,6 +46,17 @@ async function backfill(
 
 const MAX_REPLIES = 40;
 
+type DocumentLoader = Context<void>["documentLoader"];
+
+/** A document loader that refuses after `max` loads. */
+function limitedLoader(load: DocumentLoader, max: number): DocumentLoader {
+  let loads = 0;
+  return (url, options) => {
+    if (++loads > max) return Promise.reject(new Error(`more than ${max} documents for one collection`));
+    return load(url, options);
+  };
+}
+
 export function createResolver(federation: Federation<void>, deps: CoreDeps): Resolver {
   const context = () => federation.createContext(deps.baseUrl, undefined);
   // Threads whose replies were fetched in this run; bounded so it cannot grow without end.
@@ -63,7 +74,9 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
         const replies = await object.getReplies({ documentLoader: ctx.documentLoader });
         if (!replies) return;
         let count = 0;
-        for await (const item of traverseCollection(replies, { documentLoader: ctx.documentLoader })) {
+        // A collection of endless (or empty) pages must not keep us fetching: at most 5 pages.
+        const pages = limitedLoader(ctx.documentLoader, 5);
+        for await (const item of traverseCollection(replies, { documentLoader: pages })) {
           if (deadline.aborted || ++count > MAX_REPLIES) break;
           const url = item.id?.href;
           if (url) await fetchPost(ctx, deps, url);

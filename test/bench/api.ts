@@ -11,7 +11,7 @@ import { ACCOUNTS, POSTS, percentile, seedInstance } from "./seed.ts";
 
 const CLIENTS = 16;
 const READS = Number(process.env.API_READS ?? 2000);
-const WRITES = Number(process.env.API_WRITES ?? 1000);
+const WRITES = Number(process.env.API_WRITES ?? 300);
 
 /** Runs `total` calls from `CLIENTS` clients in parallel; returns the rate and per-call times. */
 async function load(total: number, call: (i: number, client: number) => Promise<Response>) {
