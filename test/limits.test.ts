@@ -8,7 +8,7 @@ import { follow } from "../src/core/follows.ts";
 import { createPost } from "../src/core/posts.ts";
 import { TokenBuckets } from "../src/core/rate-limit.ts";
 import { upsertRemoteAccount } from "../src/core/remote.ts";
-import { INBOX_LIMITS } from "../src/federation/mount.ts";
+import { Gate, INBOX_LIMITS } from "../src/federation/mount.ts";
 import { testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
 import { tempDir } from "./helpers/db.ts";
@@ -26,6 +26,25 @@ test("a token bucket lets a burst through, then the rate, and names the wait", (
   expect(buckets.take("a", t0 + 500)).toBe(0); // one token back after half a second
   expect(buckets.take("a", t0 + 500)).toBeGreaterThan(0);
   expect(buckets.take("a", t0 + 10_000)).toBe(0); // refilled, never beyond the burst
+});
+
+test("the inbox's gate lets a few through at once, lines up some more, and turns the rest away", async () => {
+  const gate = new Gate(2, 1);
+  expect(await gate.enter()).toBe(true);
+  expect(await gate.enter()).toBe(true);
+  let third = false;
+  const waiting = gate.enter().then((ok) => {
+    third = ok;
+  });
+  expect(await gate.enter()).toBe(false); // two running, one waiting: full
+  await Bun.sleep(1);
+  expect(third).toBe(false);
+  gate.leave(); // the one in line takes the turn
+  await waiting;
+  expect(third).toBe(true);
+  gate.leave();
+  gate.leave();
+  expect(await gate.enter()).toBe(true); // all free again
 });
 
 describe("the inbox", () => {

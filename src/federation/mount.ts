@@ -19,6 +19,8 @@ const MAX_ACTIVITY_DEPTH = 64;
 export const INBOX_LIMITS = {
   perDomain: { perSecond: 20, burst: 600 },
   perAddress: { perSecond: 50, burst: 1500 },
+  /** Handled at once, and waiting their turn (each holds its body, up to 1 MB). */
+  concurrent: { running: 16, waiting: 256 },
 };
 
 /**
@@ -34,6 +36,7 @@ export function federationPlugin(
   federates: (host: string) => boolean,
 ) {
   const limits = inboxLimiter();
+  const gate = new Gate(INBOX_LIMITS.concurrent.running, INBOX_LIMITS.concurrent.waiting);
   return new Elysia({ name: "federation" }).onRequest(async ({ request }) => {
     const pass = new Response(null, { status: 599 });
     const handle = (r: Request) =>
@@ -49,17 +52,53 @@ export function federationPlugin(
       return decorate(Response.json({ error: "This server does not federate with yours." }, { status: 403 }));
     const limited = limits(clientIp(request), signer);
     if (limited) return decorate(limited);
-    const checked = await checkedActivity(request);
-    if (checked instanceof Response) return decorate(checked);
+    if (!(await gate.enter()))
+      return decorate(Response.json({ error: "Too busy; try again later." }, { status: 503, headers: { "retry-after": "30" } }));
     try {
+      const checked = await checkedActivity(request);
+      if (checked instanceof Response) return decorate(checked);
       return decorate(await handle(checked));
     } catch (error) {
       // Fedify throws on some unreadable JSON-LD (a remote @context that cannot be loaded, while
       // checking an integrity proof): that is the sender's fault, not a failure of ours.
       logger.info("Refused an activity that could not be read: {error}", { error: String(error) });
       return decorate(Response.json({ error: "The activity could not be read." }, { status: 400 }));
+    } finally {
+      gate.leave();
     }
   });
+}
+
+/**
+ * At most `running` deliveries handled at once and `waiting` in line for a turn; past that the
+ * sender is told to come back. Bounds the memory a burst can take when deliveries arrive faster
+ * than they are handled (a slow machine, a crowd of servers at once).
+ */
+export class Gate {
+  #running = 0;
+  readonly #line: (() => void)[] = [];
+
+  constructor(
+    readonly running: number,
+    readonly waiting: number,
+  ) {}
+
+  async enter(): Promise<boolean> {
+    if (this.#running < this.running) {
+      this.#running++;
+      return true;
+    }
+    if (this.#line.length >= this.waiting) return false;
+    await new Promise<void>((resolve) => this.#line.push(resolve));
+    return true;
+  }
+
+  /** Hands the turn to the next in line, if any. */
+  leave(): void {
+    const next = this.#line.shift();
+    if (next) next();
+    else this.#running--;
+  }
 }
 
 /**
