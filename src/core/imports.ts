@@ -42,7 +42,8 @@ const FIRST_HEADER: Record<ImportKind, string> = {
   bookmarks: "#uri",
 };
 
-const ADDRESS = /^@?([\w.-]+)(?:@([a-z0-9.-]+(?::\d{1,5})?))?$/i;
+/** `user@domain` or `@user@domain` (a port allowed), as Mastodon writes them; a bare name is not enough. */
+const ADDRESS = /^@?([\w.-]+)@([a-z0-9-]+(?:\.[a-z0-9-]+)*(?::\d{1,5})?)$/i;
 
 export interface ParsedRow {
   line: number;
@@ -53,11 +54,11 @@ export interface ParsedRow {
   skip?: string;
 }
 
-/** The address as `user@domain`, lowercased, or null when it is not an account address. */
-export function normalizeAddress(text: string, localHost: string): string | null {
+/** The address as `user@domain`, lowercased, or null when it is not one. */
+export function normalizeAddress(text: string): string | null {
   const m = ADDRESS.exec(text.trim());
-  if (!m?.[1]) return null;
-  return `${m[1]}@${m[2] ?? localHost}`.toLowerCase();
+  if (!m?.[1] || !m[2]) return null;
+  return `${m[1]}@${m[2]}`.toLowerCase();
 }
 
 function flag(value: string | undefined): boolean | undefined | null {
@@ -69,7 +70,7 @@ function flag(value: string | undefined): boolean | undefined | null {
 }
 
 /** Reads the rows of an upload's text for one kind; a file that is not of that kind is refused. */
-export function parseImportCsv(kind: ImportKind, text: string, localHost: string, me: string): ParsedRow[] {
+export function parseImportCsv(kind: ImportKind, text: string, me: string): ParsedRow[] {
   const read = readCsv(text, IMPORT_MAX_ROWS + 1);
   if (read.unclosedQuoteLine !== undefined)
     throw new ValidationError({ file: `A quoted field that starts on line ${read.unclosedQuoteLine} is never closed.` });
@@ -81,7 +82,7 @@ export function parseImportCsv(kind: ImportKind, text: string, localHost: string
     throw new ValidationError({
       file: `The file has more than ${IMPORT_MAX_ROWS.toLocaleString("en")} rows, the most one import takes. Split it and import each part.`,
     });
-  if (!headed && !looksLikeData(kind, first.fields[0] ?? "", localHost))
+  if (!headed && !looksLikeData(kind, first.fields[0] ?? ""))
     throw new ValidationError({ file: wrongFileMessage(kind, first.fields[0] ?? "") });
   const columns = headed ? first.fields.map((f) => f.trim().toLowerCase()) : [];
   const column = (name: string, position: number) => (headed ? columns.indexOf(name) : position);
@@ -92,7 +93,7 @@ export function parseImportCsv(kind: ImportKind, text: string, localHost: string
     const cell = (i: number) => (i >= 0 ? record.fields[i] : undefined);
     const given = (record.fields[0] ?? "").trim();
     const row: ParsedRow = { line: record.line, target: given.slice(0, TARGET_MAX) };
-    const target = kind === "bookmarks" ? normalizeUrl(given) : normalizeAddress(given, localHost);
+    const target = kind === "bookmarks" ? normalizeUrl(given) : normalizeAddress(given);
     if (!target) return { ...row, skip: kind === "bookmarks" ? "Not a post URL." : "Not an account address (user@domain)." };
     row.target = target;
     const earlier = seen.get(target);
@@ -120,8 +121,8 @@ function normalizeUrl(text: string): string | null {
 }
 
 /** Whether a header-less file's first cell is the kind of value this import expects. */
-function looksLikeData(kind: ImportKind, cell: string, localHost: string): boolean {
-  return kind === "bookmarks" ? normalizeUrl(cell.trim()) !== null : normalizeAddress(cell, localHost) !== null;
+function looksLikeData(kind: ImportKind, cell: string): boolean {
+  return kind === "bookmarks" ? normalizeUrl(cell.trim()) !== null : normalizeAddress(cell) !== null;
 }
 
 function wrongFileMessage(kind: ImportKind, cell: string): string {
@@ -153,7 +154,7 @@ export async function createImport(
     throw new ValidationError({ file: "Your last import is still running. Start the next one when it has finished." });
   const { text } = await readImportText(input.file, IMPORT_MAX_BYTES, "Choose one of the CSV files of your export.");
   const host = deps.baseUrl.host.toLowerCase();
-  const rows = parseImportCsv(input.kind, text, host, `${member.username}@${host}`.toLowerCase());
+  const rows = parseImportCsv(input.kind, text, `${member.username}@${host}`.toLowerCase());
   if (rows.length === 0) throw new ValidationError({ file: "The file has a header but no rows." });
   const row = db.transaction((tx) => {
     const created = tx
