@@ -2,6 +2,7 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { block, follow, mute } from "../src/core/follows.ts";
 import { bookmark } from "../src/core/interactions.ts";
 import { createList, addToList } from "../src/core/lists.ts";
+import { launchBrowser, screenshotPath } from "./helpers/browser.ts";
 import type { WebClient } from "./helpers/client.ts";
 import { community } from "./helpers/community.ts";
 import { testJpeg } from "./helpers/images.ts";
@@ -236,5 +237,59 @@ describe("import", () => {
     expect(await res.text()).toContain("still running");
     // An unknown type is refused by the form's schema.
     expect((await upload(ada, "passwords", "bob@social.example\n")).status).toBe(400);
+  });
+});
+
+describe("in a browser", () => {
+  test("the page: a wrong file's message by the field, then an import whose progress htmx refreshes; the archive downloads", async () => {
+    const c = await community(["ada", "bob", "cy"]);
+    follow(c.deps, { id: c.member("ada").accountId }, c.member("cy").accountId);
+    const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (r) => c.app.handle(r) });
+    const browser = await launchBrowser();
+    const stop = new AbortController();
+    try {
+      const context = await browser.newContext({ acceptDownloads: true });
+      const origin = `http://127.0.0.1:${server.port}`;
+      await context.addCookies([...c.member("ada").browser.cookies].map(([name, value]) => ({ name, value, url: origin })));
+      const page = await context.newPage();
+      await page.setViewportSize({ width: 1000, height: 900 });
+      await page.goto(`${origin}/settings/profile`);
+      await page.getByRole("link", { name: "Import and export" }).click();
+      await page.getByLabel("What to import").selectOption("following");
+      const file = (name: string, text: string) => ({ name, mimeType: "text/csv", buffer: Buffer.from(text) });
+      await page.getByLabel("CSV file").setInputFiles(file("blocks.csv", "#domain,#severity\nspam.example,suspend\n"));
+      await page.getByRole("button", { name: "Import" }).click();
+      await page.waitForLoadState();
+      await expect(page.locator("#file-error").textContent()).resolves.toContain("blocked domains");
+      await page.screenshot({ path: screenshotPath("import-export-error"), fullPage: true });
+
+      const csv = `${FOLLOWING_HEADER}\nbob@social.example,true,false,\nnobody@social.example,true,false,\nnot-an-address,,,\n`;
+      await page.getByLabel("CSV file").setInputFiles(file("following_accounts.csv", csv));
+      await page.getByRole("button", { name: "Import" }).click();
+      await page.waitForLoadState();
+      await expect(page.getByRole("status").first().textContent()).resolves.toContain("being imported");
+      await expect(page.locator("#imports").textContent()).resolves.toContain("Working: 1 of 3 rows done");
+      await page.screenshot({ path: screenshotPath("import-export-working"), fullPage: true });
+      // The worker starts; the section refreshes itself (every 2 s) until the import has finished.
+      const worker = c.queue.listen(() => {}, { signal: stop.signal });
+      await page.locator("#imports", { hasText: "Finished" }).waitFor({ timeout: 15_000 });
+      await expect(page.locator("#imports").textContent()).resolves.toContain("1 row imported, 1 failed, 1 skipped.");
+      await page.screenshot({ path: screenshotPath("import-export-finished"), fullPage: true });
+      stop.abort();
+      await worker;
+      expect(following(c, "ada")).toEqual(["bob", "cy"]);
+
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("link", { name: "Download your archive" }).click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(/^archive-ada-.*\.zip$/);
+      const files = unzip(new Uint8Array(await Bun.file((await download.path()) as string).arrayBuffer()));
+      expect(new TextDecoder().decode(files.get("following_accounts.csv"))).toContain("bob@social.example");
+    } finally {
+      stop.abort();
+      await browser.close();
+      server.stop(true);
+    }
   });
 });

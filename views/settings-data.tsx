@@ -49,7 +49,7 @@ export function ImportExportPage({
           <code>actor.json</code>), the pictures of your posts and profile, and the CSV files below. It is made as it downloads.
         </p>
         <p>
-          <a class="button" href="/settings/export/archive.zip" download="">
+          <a class="button secondary" href="/settings/export/archive.zip" download="">
             Download your archive
           </a>
         </p>
@@ -104,7 +104,7 @@ function ImportForm({ ctx, errors, input }: { ctx: PageContext; errors: Record<s
       <form method="post" action="/settings/imports" enctype="multipart/form-data" novalidate>
         <CsrfField ctx={ctx} />
         <div class={errors.type ? "field invalid" : "field"}>
-          <label for="type">What the file holds</label>
+          <label for="type">What to import</label>
           <select id="type" name="type">
             {kinds.map(([value, label]) => (
               <option value={value} selected={input.type === value} safe>
@@ -117,11 +117,11 @@ function ImportForm({ ctx, errors, input }: { ctx: PageContext; errors: Record<s
           <legend>Mode</legend>
           <div class="check">
             <input type="radio" id="mode-merge" name="mode" value="merge" checked={input.mode === "merge"} />
-            <label for="mode-merge">Merge: add what the file holds to what you have</label>
+            <label for="mode-merge">Merge: keep what you have and add the accounts or posts in the file</label>
           </div>
           <div class="check">
             <input type="radio" id="mode-overwrite" name="mode" value="overwrite" checked={input.mode === "overwrite"} />
-            <label for="mode-overwrite">Overwrite: also remove what the file does not hold</label>
+            <label for="mode-overwrite">Overwrite: also remove what is not in the file</label>
           </div>
         </fieldset>
         <div class={errors.file ? "field invalid" : "field"}>
@@ -161,12 +161,12 @@ export function ImportsSection({ imports }: { imports: ImportProgress[] }) {
   return (
     <section class="card" id="imports" aria-labelledby="imports-title" {...poll}>
       <h2 id="imports-title">Recent imports</h2>
-      {imports.length === 0 ? <p class="hint">None yet.</p> : imports.map((p) => <ImportItem progress={p} />)}
+      {imports.length === 0 ? <p class="hint">None yet.</p> : imports.map((p, i) => <ImportItem progress={p} latest={i === 0} />)}
     </section>
   );
 }
 
-function ImportItem({ progress: p }: { progress: ImportProgress }) {
+function ImportItem({ progress: p, latest }: { progress: ImportProgress; latest: boolean }) {
   const finished = p.import.finishedAt;
   const handled = p.done + p.failed + p.skipped;
   const title = `${kindNames[p.import.kind]} (${p.import.mode}), ${p.import.filename || "a CSV file"}`;
@@ -181,7 +181,7 @@ function ImportItem({ progress: p }: { progress: ImportProgress }) {
       <progress max={String(p.total)} value={String(handled)} aria-label={`${handled} of ${p.total} rows`} />
       <p safe>{`${plural(p.done, "row")} imported, ${p.failed} failed, ${p.skipped} skipped.`}</p>
       {problems > 0 ? (
-        <details open={!finished || undefined}>
+        <details open={latest || undefined}>
           <summary safe>{`Rows not imported (${problems})`}</summary>
           <table class="data">
             <thead>

@@ -28,7 +28,7 @@ export function importExportRoutes(deps: ImportExportDeps, page: PagePlugin) {
   const archives = new RateLimiter(3, 60 * 60_000);
   const render = (viewer: Viewer, ctx: Parameters<typeof ImportExportPage>[0]["ctx"], extra: object = {}) => (
     <ImportExportPage
-      ctx={ctx}
+      ctx={{ ...ctx, path: IMPORT_EXPORT_PATH }}
       counts={exportCounts(deps, viewer.account.id)}
       imports={recentImports(db, viewer.account.id)}
       {...extra}
