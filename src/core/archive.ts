@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull } from "drizzle-orm";
 import { posts } from "../db/schema.ts";
 import { MEDIA_PATH, type MediaStore } from "../media/store.ts";
 import type { CoreDeps } from "./deps.ts";
@@ -60,23 +60,59 @@ function* postPages(deps: CoreDeps, accountId: string): Generator<PostView[]> {
   }
 }
 
-/** outbox.json: the Create activities under one @context, their media relinked. */
-async function outbox(deps: CoreDeps, member: { id: string }, docs: ArchiveDocuments, files: Set<string>): Promise<string> {
-  const items: string[] = [];
-  let context: unknown = "https://www.w3.org/ns/activitystreams";
+/** The member's own posts (boosts aside), counted for outbox.json's totalItems. */
+function countPosts(deps: CoreDeps, accountId: string): number {
+  return (
+    deps.db
+      .select({ n: count() })
+      .from(posts)
+      .where(and(eq(posts.accountId, accountId), isNull(posts.reblogOfId)))
+      .get()?.n ?? 0
+  );
+}
+
+/**
+ * outbox.json as a stream of text, a page of posts at a time: the Create activities under one
+ * @context (the first one's: they all have the same), their media relinked into the archive.
+ */
+async function* outbox(
+  deps: CoreDeps,
+  member: { id: string },
+  docs: ArchiveDocuments,
+  files: Set<string>,
+): AsyncGenerator<Uint8Array> {
+  let first = true;
   for (const page of postPages(deps, member.id)) {
-    for (const create of await docs.creates(page)) {
-      if (create["@context"]) context = create["@context"];
-      delete create["@context"];
-      const object = create.object as Json | undefined;
-      const attachments = object?.attachment;
-      for (const a of Array.isArray(attachments) ? attachments : [attachments]) relink(deps.baseUrl, a, files);
-      items.push(JSON.stringify(create));
-    }
+    const creates = await docs.creates(page);
+    const items = creates.map((create) => {
+      if (first) {
+        const head = {
+          "@context": create["@context"],
+          id: "outbox.json",
+          type: "OrderedCollection",
+          totalItems: countPosts(deps, member.id),
+        };
+        first = false;
+        return `${JSON.stringify(head).slice(0, -1)},"orderedItems":[\n${itemJson(deps.baseUrl, create, files)}`;
+      }
+      return `,\n${itemJson(deps.baseUrl, create, files)}`;
+    });
+    yield encoder.encode(items.join(""));
   }
-  const head = JSON.stringify({ "@context": context, id: "outbox.json", type: "OrderedCollection", totalItems: items.length });
-  // The items are joined as text: one post at a time was turned into JSON, never the whole list.
-  return `${head.slice(0, -1)},"orderedItems":[\n${items.join(",\n")}\n]}`;
+  const empty = {
+    "@context": "https://www.w3.org/ns/activitystreams",
+    id: "outbox.json",
+    type: "OrderedCollection",
+    totalItems: 0,
+  };
+  yield encoder.encode(first ? `${JSON.stringify(empty).slice(0, -1)},"orderedItems":[]}` : "\n]}");
+}
+
+function itemJson(baseUrl: URL, create: Json, files: Set<string>): string {
+  delete create["@context"];
+  const attachments = (create.object as Json | undefined)?.attachment;
+  for (const a of Array.isArray(attachments) ? attachments : [attachments]) relink(baseUrl, a, files);
+  return JSON.stringify(create);
 }
 
 /** The entries of a member's archive, made as they are asked for. */
@@ -93,7 +129,8 @@ export async function* archiveEntries(
   relink(deps.baseUrl, actor.icon, files);
   relink(deps.baseUrl, actor.image, files);
   yield text("actor.json", JSON.stringify(actor, null, 2));
-  yield text("outbox.json", await outbox(deps, member, docs, files));
+  // Streamed and deflated as it is made; `files` is complete once it has been read.
+  yield { name: "outbox.json", data: outbox(deps, member, docs, files), modified };
   for (const name of csvExports) yield text(`${name}.csv`, exportCsv(deps, member.id, name as CsvExport));
   // Media last, each file read when its turn comes; what would pass the size bound is listed instead.
   let size = 0;

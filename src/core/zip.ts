@@ -2,15 +2,17 @@ import { deflateRawSync } from "node:zlib";
 
 /**
  * A ZIP writer small enough to read in one sitting, for the members' archives: entries are
- * written one after the other as they come, so the archive streams and only one entry is in
- * memory at a time. Text is deflated; media (already compressed) is stored. No ZIP64: the
- * caller keeps an archive under 4 GB and 65,535 entries (see MAX_ZIP_BYTES).
+ * written one after the other as they come, so the archive streams. An entry is either bytes
+ * (one file in memory at a time: media, stored as they are, already compressed) or a stream of
+ * chunks, deflated as it goes with its CRC and sizes in a data descriptor after it (outbox.json,
+ * which can be large). No ZIP64: the caller keeps an archive under 4 GB and 65,535 entries.
  */
 
 export interface ZipEntry {
   /** The path inside the archive, with `/` between folders. */
   name: string;
-  data: Uint8Array;
+  data: Uint8Array | AsyncIterable<Uint8Array>;
+  /** Deflate bytes given at once (a stream is always deflated). */
   deflate?: boolean;
   modified?: Date;
 }
@@ -20,6 +22,8 @@ export const MAX_ZIP_BYTES = 3 * 1024 ** 3;
 export const MAX_ZIP_ENTRIES = 60_000;
 
 const encoder = new TextEncoder();
+const UTF8_NAMES = 0x0800;
+const DATA_DESCRIPTOR = 0x0008;
 
 function dosTime(d: Date): { time: number; date: number } {
   const year = Math.max(d.getUTCFullYear(), 1980);
@@ -31,6 +35,7 @@ function dosTime(d: Date): { time: number; date: number } {
 
 interface Written {
   name: Uint8Array;
+  flags: number;
   method: number;
   time: number;
   date: number;
@@ -40,34 +45,50 @@ interface Written {
   offset: number;
 }
 
-/** The local header and data of one entry; `at` is where it starts in the archive. */
-function localEntry(entry: ZipEntry, at: number): { bytes: Uint8Array[]; record: Written } {
-  const name = encoder.encode(entry.name);
-  const body = entry.deflate ? deflateRawSync(entry.data) : entry.data;
-  const { time, date } = dosTime(entry.modified ?? new Date());
-  const record: Written = {
-    name,
-    method: entry.deflate ? 8 : 0,
-    time,
-    date,
-    crc: Bun.hash.crc32(entry.data),
-    size: entry.data.byteLength,
-    stored: body.byteLength,
-    offset: at,
-  };
-  const header = new DataView(new ArrayBuffer(30));
-  header.setUint32(0, 0x04034b50, true);
-  header.setUint16(4, 20, true); // version needed: 2.0
-  header.setUint16(6, 0x0800, true); // names are UTF-8
-  header.setUint16(8, record.method, true);
-  header.setUint16(10, time, true);
-  header.setUint16(12, date, true);
-  header.setUint32(14, record.crc, true);
-  header.setUint32(18, record.stored, true);
-  header.setUint32(22, record.size, true);
-  header.setUint16(26, name.byteLength, true);
-  header.setUint16(28, 0, true);
-  return { bytes: [new Uint8Array(header.buffer), name, body], record };
+function localHeader(r: Written): Uint8Array {
+  const h = new DataView(new ArrayBuffer(30));
+  h.setUint32(0, 0x04034b50, true);
+  h.setUint16(4, 20, true); // version needed: 2.0
+  h.setUint16(6, r.flags, true);
+  h.setUint16(8, r.method, true);
+  h.setUint16(10, r.time, true);
+  h.setUint16(12, r.date, true);
+  // With a data descriptor these three are 0 here and follow the data.
+  h.setUint32(14, r.crc, true);
+  h.setUint32(18, r.stored, true);
+  h.setUint32(22, r.size, true);
+  h.setUint16(26, r.name.byteLength, true);
+  return new Uint8Array(h.buffer);
+}
+
+function dataDescriptor(r: Written): Uint8Array {
+  const d = new DataView(new ArrayBuffer(16));
+  d.setUint32(0, 0x08074b50, true);
+  d.setUint32(4, r.crc, true);
+  d.setUint32(8, r.stored, true);
+  d.setUint32(12, r.size, true);
+  return new Uint8Array(d.buffer);
+}
+
+/** Deflates a stream of chunks, counting and checksumming what goes in and out into `r`. */
+async function* deflated(chunks: AsyncIterable<Uint8Array>, r: Written): AsyncGenerator<Uint8Array> {
+  const compression = new CompressionStream("deflate-raw");
+  const writer = compression.writable.getWriter();
+  // Fed from its own task: a write waits while the compressed side is unread.
+  const feeding = (async () => {
+    for await (const chunk of chunks) {
+      r.crc = Bun.hash.crc32(chunk, r.crc);
+      r.size += chunk.byteLength;
+      await writer.write(chunk as Uint8Array<ArrayBuffer>);
+    }
+    await writer.close();
+  })();
+  feeding.catch(() => {}); // its error is rethrown below, once the compressed side ends
+  for await (const out of compression.readable) {
+    r.stored += out.byteLength;
+    yield out;
+  }
+  await feeding;
 }
 
 /** The central directory and its end record, after the last entry. */
@@ -79,7 +100,7 @@ function centralDirectory(records: Written[], at: number): Uint8Array[] {
     h.setUint32(0, 0x02014b50, true);
     h.setUint16(4, 20, true); // made by: 2.0, MS-DOS attributes
     h.setUint16(6, 20, true);
-    h.setUint16(8, 0x0800, true);
+    h.setUint16(8, r.flags, true);
     h.setUint16(10, r.method, true);
     h.setUint16(12, r.time, true);
     h.setUint16(14, r.date, true);
@@ -102,31 +123,57 @@ function centralDirectory(records: Written[], at: number): Uint8Array[] {
   return parts;
 }
 
-/** A ZIP archive of the entries, produced as the stream is read (the next entry is made on demand). */
-export function zipStream(entries: AsyncIterable<ZipEntry>): ReadableStream<Uint8Array> {
-  const iterator = entries[Symbol.asyncIterator]();
+/** The bytes of the archive, in order. */
+async function* zipChunks(entries: AsyncIterable<ZipEntry>): AsyncGenerator<Uint8Array> {
   const records: Written[] = [];
   let offset = 0;
-  let finished = false;
+  const emit = (bytes: Uint8Array) => {
+    offset += bytes.byteLength;
+    if (offset > 0xffffffff) throw new Error("The archive passed 4 GB, which ZIP without ZIP64 cannot hold.");
+    return bytes;
+  };
+  for await (const entry of entries) {
+    const streamed = !(entry.data instanceof Uint8Array);
+    const { time, date } = dosTime(entry.modified ?? new Date());
+    const r: Written = {
+      name: encoder.encode(entry.name),
+      flags: UTF8_NAMES | (streamed ? DATA_DESCRIPTOR : 0),
+      method: streamed || entry.deflate ? 8 : 0,
+      time,
+      date,
+      crc: 0,
+      size: 0,
+      stored: 0,
+      offset,
+    };
+    records.push(r);
+    if (entry.data instanceof Uint8Array) {
+      const body = entry.deflate ? deflateRawSync(entry.data) : entry.data;
+      Object.assign(r, { crc: Bun.hash.crc32(entry.data), size: entry.data.byteLength, stored: body.byteLength });
+      yield emit(localHeader(r));
+      yield emit(r.name);
+      yield emit(body);
+    } else {
+      yield emit(localHeader(r));
+      yield emit(r.name);
+      for await (const out of deflated(entry.data, r)) yield emit(out);
+      yield emit(dataDescriptor(r));
+    }
+  }
+  for (const part of centralDirectory(records, offset)) yield emit(part);
+}
+
+/** A ZIP archive of the entries, produced as the stream is read. */
+export function zipStream(entries: AsyncIterable<ZipEntry>): ReadableStream<Uint8Array> {
+  const chunks = zipChunks(entries);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (finished) return controller.close();
-      const next = await iterator.next();
-      if (next.done) {
-        for (const part of centralDirectory(records, offset)) controller.enqueue(part);
-        finished = true;
-        return;
-      }
-      const { bytes, record } = localEntry(next.value, offset);
-      records.push(record);
-      for (const part of bytes) {
-        offset += part.byteLength;
-        controller.enqueue(part);
-      }
-      if (offset > 0xffffffff) throw new Error("The archive passed 4 GB, which ZIP without ZIP64 cannot hold.");
+      const next = await chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
     },
     async cancel() {
-      await iterator.return?.();
+      await chunks.return(undefined);
     },
   });
 }
