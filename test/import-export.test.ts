@@ -1,7 +1,8 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { block, follow, mute } from "../src/core/follows.ts";
 import { join } from "node:path";
-import { bookmark } from "../src/core/interactions.ts";
+import { bookmark, favourite } from "../src/core/interactions.ts";
+import { pruneFinishedImports } from "../src/core/imports.ts";
 import { createPost } from "../src/core/posts.ts";
 import { createList, addToList } from "../src/core/lists.ts";
 import { launchBrowser, screenshotPath } from "./helpers/browser.ts";
@@ -66,11 +67,16 @@ describe("export", () => {
     form.set("description", "A cat");
     expect((await ada.browser.request("/statuses", { method: "POST", body: form })).status).toBe(303);
     const secret = await c.post("ada", { status: "Followers only", visibility: "private" });
+    const profile = new FormData();
+    profile.set("_csrf", await ada.browser.csrf());
+    profile.append("avatar", new File([await testJpeg(32, 32)], "me.jpg"));
+    expect((await ada.browser.request("/settings/profile", { method: "POST", body: profile })).status).toBe(303);
     await c.post("bob", { status: "not ada's" });
     follow(deps, { id: ada.accountId }, c.member("bob").accountId, { showReblogs: false, notify: true });
     block(deps, { id: ada.accountId }, c.member("cy").accountId);
     mute(deps, { id: ada.accountId }, c.member("dee").accountId);
     bookmark(deps, { id: ada.accountId }, bobPost);
+    favourite(deps, { id: ada.accountId }, bobPost);
     const list = createList(deps, { id: ada.accountId }, { title: "Friends, close" });
     addToList(deps, { id: ada.accountId }, list.id, [c.member("bob").accountId]);
 
@@ -86,6 +92,9 @@ describe("export", () => {
     expect(actor.id).toBe("https://social.example/@ada");
     expect(actor.preferredUsername).toBe("ada");
     expect(actor.publicKey.publicKeyPem).toContain("BEGIN PUBLIC KEY");
+    // The avatar is in the archive, and actor.json points at it there.
+    expect(actor.icon.url).toMatch(/^media\/[0-9a-f]{2}\/[0-9a-f-]{36}\.(jpg|webp|png)$/);
+    expect(files.get(actor.icon.url)?.byteLength).toBeGreaterThan(0);
 
     const outbox = JSON.parse(text("outbox.json"));
     expect(outbox.type).toBe("OrderedCollection");
@@ -111,6 +120,8 @@ describe("export", () => {
     expect(text("bookmarks.csv")).toBe(`https://social.example/@bob/${bobPost}\n`);
     expect(text("lists.csv")).toBe('"Friends, close",bob@social.example\n');
     expect(files.has("missing_media.txt")).toBe(false);
+    expect(JSON.parse(text("bookmarks.json")).orderedItems).toEqual([`https://social.example/@bob/${bobPost}`]);
+    expect(JSON.parse(text("likes.json")).orderedItems).toEqual([`https://social.example/@bob/${bobPost}`]);
 
     // Each CSV alone, and the page listing them.
     const csv = await ada.browser.get("/settings/export/following_accounts.csv");
@@ -230,6 +241,17 @@ describe("import", () => {
     expect(ids(c, "SELECT post_id AS id FROM bookmarks WHERE account_id = ? ORDER BY post_id", ada.accountId)).toEqual(
       [kept, added].sort(),
     );
+  });
+
+  test("finished imports are deleted after 30 days, with their rows", async () => {
+    const c = await community(["ada", "bob"]);
+    expect((await upload(c.member("ada").browser, "following", "bob@social.example\n")).status).toBe(303);
+    await drain(c);
+    const now = new Date();
+    expect(pruneFinishedImports(c.deps.db, new Date(now.getTime() + 29 * 24 * 3600_000))).toBe(0);
+    expect(pruneFinishedImports(c.deps.db, new Date(now.getTime() + 31 * 24 * 3600_000))).toBe(1);
+    expect(importCount(c)).toBe(0);
+    expect(c.database.sqlite.query("SELECT count(*) AS n FROM import_rows").get()).toEqual({ n: 0 });
   });
 
   test("a bad upload is refused with a message next to the field, and nothing is stored", async () => {

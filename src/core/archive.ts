@@ -1,16 +1,16 @@
 import { and, asc, count, eq, gt, isNull } from "drizzle-orm";
-import { posts } from "../db/schema.ts";
+import { bookmarks, favourites, posts } from "../db/schema.ts";
 import { MEDIA_PATH, type MediaStore } from "../media/store.ts";
 import type { CoreDeps } from "./deps.ts";
-import { type CsvExport, csvExports, exportCsv } from "./exports.ts";
+import { type CsvExport, csvExports, exportCsv, exportedBookmarks } from "./exports.ts";
 import { loadPostViews, type PostView } from "./views.ts";
 import { MAX_ZIP_BYTES, MAX_ZIP_ENTRIES, type ZipEntry } from "./zip.ts";
 
 /**
  * A member's archive, laid out as Mastodon's "Request your archive" lays it out: actor.json (the
  * Person), outbox.json (an OrderedCollection of the member's posts as Create activities, the
- * same documents the outbox serves), the media those name, under the relative paths the JSON
- * gives them, and the CSV files of Import and export. Built entry by entry as the download is
+ * same documents the outbox serves), likes.json and bookmarks.json (post URIs), the media those
+ * name, under the relative paths the JSON gives them, and the CSV files of Import and export. Built entry by entry as the download is
  * read (core/zip.ts): only one entry is in memory at a time.
  */
 
@@ -23,6 +23,7 @@ export interface ArchiveDocuments {
 type Json = Record<string, unknown>;
 
 const PAGE = 200;
+const AS = "https://www.w3.org/ns/activitystreams";
 const encoder = new TextEncoder();
 
 /** `https://host/media/ab/….jpg` → `media/ab/….jpg` for our own media; null for anything else. */
@@ -131,10 +132,19 @@ export async function* archiveEntries(
   yield text("actor.json", JSON.stringify(actor, null, 2));
   // Streamed and deflated as it is made; `files` is complete once it has been read.
   yield { name: "outbox.json", data: outbox(deps, member, docs, files), modified };
+  // likes.json and bookmarks.json as Mastodon's archive has them: collections of post URIs.
+  for (const [name, table] of [
+    ["likes", favourites],
+    ["bookmarks", bookmarks],
+  ] as const) {
+    const uris = exportedBookmarks(deps, member.id, table).map((p) => p.uri);
+    const collection = { "@context": AS, id: `${name}.json`, type: "OrderedCollection", orderedItems: uris };
+    yield text(`${name}.json`, JSON.stringify(collection));
+  }
   for (const name of csvExports) yield text(`${name}.csv`, exportCsv(deps, member.id, name as CsvExport));
   // Media last, each file read when its turn comes; what would pass the size bound is listed instead.
   let size = 0;
-  let entries = 2 + csvExports.length;
+  let entries = 4 + csvExports.length;
   const left: string[] = [];
   for (const path of files) {
     const file = media.file(path);

@@ -1,5 +1,5 @@
 import { asc, count, eq, inArray, type SQL } from "drizzle-orm";
-import { accounts, blocks, bookmarks, follows, lists, mutes } from "../db/schema.ts";
+import { accounts, blocks, bookmarks, favourites, follows, lists, mutes } from "../db/schema.ts";
 import { toCsv } from "./csv.ts";
 import type { CoreDeps } from "./deps.ts";
 import { listsOf } from "./lists.ts";
@@ -52,13 +52,17 @@ export function exportedAccounts(deps: CoreDeps, accountId: string, kind: Accoun
     .map((r) => ({ accountId: r.id, address: address(host, r), showReblogs: true, notify: false }));
 }
 
-/** The posts a member bookmarked (those still visible to them), oldest first. */
-export function exportedBookmarks(deps: CoreDeps, accountId: string): { postId: string; uri: string; url: string }[] {
+/** The posts a member bookmarked (or liked) that are still visible to them, oldest first. */
+export function exportedBookmarks(
+  deps: CoreDeps,
+  accountId: string,
+  table: typeof bookmarks | typeof favourites = bookmarks,
+): { postId: string; uri: string; url: string }[] {
   const ids = deps.db
-    .select({ postId: bookmarks.postId })
-    .from(bookmarks)
-    .where(eq(bookmarks.accountId, accountId))
-    .orderBy(asc(bookmarks.id))
+    .select({ postId: table.postId })
+    .from(table)
+    .where(eq(table.accountId, accountId))
+    .orderBy(asc(table.id))
     .all()
     .map((r) => r.postId);
   const views: { postId: string; uri: string; url: string }[] = [];

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { type ImportKind, type ImportMode, importRows, imports } from "../db/schema.ts";
@@ -327,4 +327,16 @@ function progressOf(db: Db, job: ImportRow): ImportProgress {
     .map((p) => ({ ...p, error: p.error ?? "" }));
   const total = counts.reduce((s, c) => s + c.n, 0);
   return { import: job, total, pending: n("pending"), done: n("done"), failed: n("failed"), skipped: n("skipped"), problems };
+}
+
+/** Imports are kept for a month after they finish (their rows and reasons with them), then deleted. */
+export const IMPORT_KEEP_DAYS = 30;
+
+export function pruneFinishedImports(db: Db, now = new Date()): number {
+  const before = new Date(now.getTime() - IMPORT_KEEP_DAYS * 24 * 3600_000);
+  return db
+    .delete(imports)
+    .where(and(isNotNull(imports.finishedAt), lt(imports.finishedAt, before)))
+    .returning({ id: imports.id })
+    .all().length;
 }
