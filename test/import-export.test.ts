@@ -211,6 +211,12 @@ describe("import", () => {
     const deps = c.deps;
     follow(deps, { id: ada.accountId }, c.member("bob").accountId);
     follow(deps, { id: ada.accountId }, c.member("cy").accountId);
+    // Columns in another order; bob's row has a bad flag: skipped, but not unfollowed either.
+    const csv =
+      "Notify on new posts,Account address\nfalse,dee@social.example\ntrue,cy@social.example\nperhaps,bob@social.example\n";
+    expect((await upload(ada.browser, "following", csv, "overwrite")).status).toBe(303);
+    await drain(c);
+    expect(following(c, "ada")).toEqual(["bob", "cy", "dee"]);
     expect((await upload(ada.browser, "following", "dee@social.example\ncy@social.example\n", "overwrite")).status).toBe(303);
     await drain(c);
     expect(following(c, "ada")).toEqual(["cy", "dee"]);

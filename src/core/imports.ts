@@ -34,8 +34,8 @@ export const kindNames: Record<ImportKind, string> = {
   bookmarks: "Bookmarks",
 };
 
-/** The first column of each kind's file as Mastodon writes its header. */
-const FIRST_HEADER: Record<ImportKind, string> = {
+/** The header of the column that holds the address (or the post URI), as Mastodon writes it. */
+const ADDRESS_HEADER: Record<ImportKind, string> = {
   following: "account address",
   blocking: "account address",
   muting: "account address",
@@ -76,7 +76,9 @@ export function parseImportCsv(kind: ImportKind, text: string, me: string): Pars
     throw new ValidationError({ file: `A quoted field that starts on line ${read.unclosedQuoteLine} is never closed.` });
   const [first, ...rest] = read.records;
   if (!first) throw new ValidationError({ file: "The file has no rows." });
-  const headed = (first.fields[0] ?? "").trim().toLowerCase() === FIRST_HEADER[kind];
+  const columns = first.fields.map((f) => f.trim().toLowerCase());
+  // A header names the address (or URI) column somewhere; Mastodon writes it first.
+  const headed = columns.includes(ADDRESS_HEADER[kind]);
   const records = headed ? rest : read.records;
   if (read.more || records.length > IMPORT_MAX_ROWS)
     throw new ValidationError({
@@ -84,14 +86,14 @@ export function parseImportCsv(kind: ImportKind, text: string, me: string): Pars
     });
   if (!headed && !looksLikeData(kind, first.fields[0] ?? ""))
     throw new ValidationError({ file: wrongFileMessage(kind, first.fields[0] ?? "") });
-  const columns = headed ? first.fields.map((f) => f.trim().toLowerCase()) : [];
   const column = (name: string, position: number) => (headed ? columns.indexOf(name) : position);
+  const address = column(ADDRESS_HEADER[kind], 0);
   const boosts = column("show boosts", 1);
   const notify = column("notify on new posts", 2);
   const seen = new Map<string, number>();
   return records.map((record) => {
     const cell = (i: number) => (i >= 0 ? record.fields[i] : undefined);
-    const given = (record.fields[0] ?? "").trim();
+    const given = (record.fields[address] ?? "").trim();
     const row: ParsedRow = { line: record.line, target: given.slice(0, TARGET_MAX) };
     const target = kind === "bookmarks" ? normalizeUrl(given) : normalizeAddress(given);
     if (!target) return { ...row, skip: kind === "bookmarks" ? "Not a post URL." : "Not an account address (user@domain)." };
@@ -265,11 +267,12 @@ async function findPost(deps: CoreDeps, url: string): Promise<string> {
 
 /** Overwrite: what the member has that the file does not name goes, through the usual undo functions. */
 function removeUnlisted(deps: CoreDeps, job: ImportRow): void {
+  // Every row counts, a skipped one too: a bad flag on a row must not unfollow its account.
   const wanted = new Set(
     deps.db
       .select({ target: importRows.target })
       .from(importRows)
-      .where(and(eq(importRows.importId, job.id), eq(importRows.state, "pending")))
+      .where(eq(importRows.importId, job.id))
       .all()
       .map((r) => r.target),
   );
