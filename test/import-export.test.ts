@@ -159,7 +159,10 @@ describe("export", () => {
     const c = await community(["ada"]);
     const ada = c.member("ada").browser;
     for (let i = 0; i < 3; i++) expect((await ada.get("/settings/export/archive.zip")).status).toBe(200);
-    expect((await ada.get("/settings/export/archive.zip")).status).toBe(429);
+    const refused = await ada.get("/settings/export/archive.zip");
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(3500);
+    expect(await refused.text()).toContain("three times in the last hour. Try again in 60 minutes.");
   });
 });
 

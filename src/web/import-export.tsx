@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import { IMPORT_EXPORT_PATH, ImportExportPage, type ImportInput, ImportsSection } from "../../views/settings-data.tsx";
 import { type ArchiveDocuments, archiveEntries } from "../core/archive.ts";
-import { ValidationError } from "../core/errors.ts";
+import { CoreError, ValidationError } from "../core/errors.ts";
 import { csvExports, exportCounts, exportCsv } from "../core/exports.ts";
 import { createImport, recentImports } from "../core/imports.ts";
 import { RateLimiter } from "../core/rate-limit.ts";
@@ -49,9 +49,12 @@ export function importExportRoutes(deps: ImportExportDeps, page: PagePlugin) {
       const key = viewer.account.id;
       const wait = archives.retryAfter(key);
       if (wait > 0) {
-        set.status = 429;
         set.headers["retry-after"] = String(Math.ceil(wait / 1000));
-        return "You downloaded your archive three times in the last hour. Try again later.";
+        const minutes = Math.ceil(wait / 60_000);
+        throw new CoreError(
+          `You downloaded your archive three times in the last hour. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+          429,
+        );
       }
       archives.hit(key);
       const entries = archiveEntries(deps, viewer.account, deps.archive, deps.media);
@@ -70,10 +73,7 @@ export function importExportRoutes(deps: ImportExportDeps, page: PagePlugin) {
         if (!viewer) return redirect(loginFirst(IMPORT_EXPORT_PATH), 303);
         const name = params.file.replace(/\.csv$/, "");
         const known = csvExports.find((n) => n === name);
-        if (!known || !params.file.endsWith(".csv")) {
-          set.status = 404;
-          return "No such export.";
-        }
+        if (!known || !params.file.endsWith(".csv")) throw new CoreError("There is no such export.", 404);
         set.headers["content-type"] = "text/csv; charset=utf-8";
         set.headers["content-disposition"] = `attachment; filename="${known}.csv"`;
         set.headers["cache-control"] = "no-store";
