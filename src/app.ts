@@ -13,6 +13,10 @@ import type { LiveHub } from "./core/live.ts";
 import { getSettings } from "./core/instance.ts";
 import { federationPlugin } from "./federation/mount.ts";
 import { createResolver } from "./federation/resolver.ts";
+import { createArchiveDocuments } from "./federation/archive.ts";
+import type { SqliteMessageQueue } from "./federation/queue.ts";
+import { runTask } from "./core/tasks.ts";
+import { importExportRoutes } from "./web/import-export.tsx";
 import type { MediaStore } from "./media/store.ts";
 import { apiRoutes } from "./api/index.ts";
 import { RateLimiter } from "./core/rate-limit.ts";
@@ -48,6 +52,8 @@ export interface AppDeps extends CoreDeps {
   media: MediaStore;
   /** Live updates for the streaming API and the web pages. */
   live: LiveHub;
+  /** The durable queue: core tasks (CSV imports) go there, and its worker runs them here. */
+  queue: SqliteMessageQueue;
 }
 
 const logger = getLogger(["skein", "http"]);
@@ -69,6 +75,14 @@ export function createApp(deps: AppDeps) {
     live: deps.live,
   };
   const page = pagePlugin(web);
+  const tasks = deps.queue;
+  tasks.handleTasks((task) => runTask({ ...web, tasks }, task));
+  const archive = createArchiveDocuments(deps.federation, web);
+  // The settings pages as one module (one chain of Elysia types the compiler can still follow).
+  const settings = new Elysia({ name: "settings-area" })
+    .use(settingsRoutes(web, page))
+    .use(migrationRoutes(web, page))
+    .use(importExportRoutes({ ...web, tasks, archive }, page));
   return new Elysia()
     .use(securityPlugin)
     .onError(({ code, error, request, set }) => {
@@ -93,8 +107,7 @@ export function createApp(deps: AppDeps) {
     .use(profileRoutes(web, page))
     .use(socialRoutes(web, page))
     .use(listRoutes(web, page))
-    .use(settingsRoutes(web, page))
-    .use(migrationRoutes(web, page))
+    .use(settings)
     .use(filterRoutes(web, page))
     .use(followedTagRoutes(web, page))
     .use(memberInviteRoutes(web, page))

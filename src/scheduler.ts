@@ -2,6 +2,7 @@ import { getLogger } from "@logtape/logtape";
 import { deleteExpiredSuspensions } from "./core/account-deletion.ts";
 import type { CoreDeps } from "./core/deps.ts";
 import { applyRegistrationFallback } from "./core/registrations.ts";
+import { IMPORT_KEEP_DAYS, pruneFinishedImports } from "./core/imports.ts";
 import { isDue, type Job, runJob } from "./core/jobs.ts";
 
 const logger = getLogger(["skein", "jobs"]);
@@ -22,6 +23,11 @@ export function maintenanceJobs(deps: CoreDeps): Job[] {
         applyRegistrationFallback(deps.db, now)
           ? "no moderator acted for a week: sign-ups now need approval"
           : "registration mode unchanged",
+    },
+    {
+      name: "prune-finished-imports",
+      everyMs: 24 * HOUR,
+      run: (now) => `${pruneFinishedImports(deps.db, now)} CSV imports finished over ${IMPORT_KEEP_DAYS} days ago deleted`,
     },
   ];
 }

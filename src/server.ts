@@ -100,6 +100,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     secret,
     media: new MediaStore(join(config.data, "media")),
     live,
+    queue,
   }).compile();
 
   const streaming = createStreaming({ db, events, baseUrl: config.url }, live);

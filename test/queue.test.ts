@@ -116,3 +116,30 @@ test("a process killed in the middle of a handler leaves the message for the nex
   expect(seen).toEqual([{ deliver: "to-inbox" }]);
   expect(t.sqlite.query("SELECT count(*) AS n FROM queue_messages").get()).toEqual({ n: 0 });
 });
+
+test("a core task goes to the task handler, never to Fedify's; without a handler it waits for a retry", async () => {
+  const t = setup();
+  const queue = new SqliteMessageQueue(t.db, { pollIntervalMs: 20 });
+  const fedify: unknown[] = [];
+  const tasks: unknown[] = [];
+  await queue.enqueueTask({ type: "import", importId: "one" }, "import:a");
+  await queue.enqueue({ type: "outbox", inbox: "https://x.example/inbox" });
+  const stop = new AbortController();
+  const worker = queue.listen((m) => void fedify.push(m), { signal: stop.signal });
+  await until(() => fedify.length === 1);
+  await until(() => (t.sqlite.query<{ attempts: number }, []>("SELECT attempts FROM queue_messages").get()?.attempts ?? 0) > 0);
+  expect(fedify).toEqual([{ type: "outbox", inbox: "https://x.example/inbox" }]);
+  stop.abort();
+  await worker;
+  // Given a handler (as the app does at start), the retried task runs there.
+  t.sqlite.run("UPDATE queue_messages SET run_at = 0");
+  queue.handleTasks(async (task) => void tasks.push(task));
+  const again = new AbortController();
+  const second = queue.listen((m) => void fedify.push(m), { signal: again.signal });
+  await until(() => tasks.length === 1);
+  again.abort();
+  await second;
+  expect(tasks).toEqual([{ type: "import", importId: "one" }]);
+  expect(fedify).toHaveLength(1);
+  expect(t.sqlite.query("SELECT count(*) AS n FROM queue_messages").get()).toEqual({ n: 0 });
+});

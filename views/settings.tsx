@@ -13,6 +13,7 @@ export function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx:
     ["/settings/account", "Account and security"],
     ["/settings/apps", "Apps"],
     ["/settings/migration", "Moving"],
+    ["/settings/import-export", "Import and export"],
     ["/settings/filters", "Filters"],
     ["/settings/tags", "Followed hashtags"],
     ["/settings/warnings", "Notes from moderators"],

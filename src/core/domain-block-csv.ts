@@ -75,7 +75,12 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
  * The text of an uploaded file, at most maxBytes of it (cut after the last whole line).
  * Refuses what is not CSV text: binary files, spreadsheets, HTML pages, JSON.
  */
-export async function readImportText(file: Blob, maxBytes = IMPORT_MAX_BYTES): Promise<{ text: string; notRead?: string }> {
+export async function readImportText(
+  file: Blob,
+  maxBytes = IMPORT_MAX_BYTES,
+  /** Where the CSV comes from, for the message that a JSON file gets. */
+  source = "Export the domain blocks as CSV and choose that file.",
+): Promise<{ text: string; notRead?: string }> {
   if (file.size === 0) throw new ValidationError({ file: "Choose a CSV file (this one is empty)." });
   const cut = file.size > maxBytes;
   let bytes = new Uint8Array(await file.slice(0, maxBytes).arrayBuffer());
@@ -92,8 +97,7 @@ export async function readImportText(file: Blob, maxBytes = IMPORT_MAX_BYTES): P
     throw new ValidationError({ file: "This is not a text file. If it is a spreadsheet, save it as CSV and choose that file." });
   const start = text.trimStart()[0];
   if (start === "<") throw new ValidationError({ file: "This is an HTML or XML page, not a CSV file." });
-  if (start === "{" || start === "[")
-    throw new ValidationError({ file: "This is JSON, not CSV. Export the domain blocks as CSV and choose that file." });
+  if (start === "{" || start === "[") throw new ValidationError({ file: `This is JSON, not CSV. ${source}` });
   const notRead = cut
     ? `Only the first ${mb(maxBytes)} of this ${mb(file.size)} file were read; the rest was not read.`
     : undefined;

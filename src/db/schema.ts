@@ -675,3 +675,45 @@ export const followedTags = sqliteTable(
   },
   (t) => [uniqueIndex("followed_tags_pair_unique").on(t.accountId, t.tagId)],
 );
+
+export const importKinds = ["following", "blocking", "muting", "bookmarks"] as const;
+export type ImportKind = (typeof importKinds)[number];
+export const importModes = ["merge", "overwrite"] as const;
+export type ImportMode = (typeof importModes)[number];
+
+/** A member's upload of a Mastodon CSV (follows, blocks, mutes, bookmarks), worked off in the queue. */
+export const imports = sqliteTable(
+  "imports",
+  {
+    id: text("id").primaryKey(), // UUIDv7
+    accountId: accountRef("account_id"),
+    kind: text("kind", { enum: importKinds }).notNull(),
+    mode: text("mode", { enum: importModes }).notNull(),
+    filename: text("filename").notNull().default(""),
+    // Overwrite: what the file does not name has been removed (done once, before the rows).
+    overwritten: integer("overwritten", { mode: "boolean" }).notNull().default(false),
+    createdAt: createdAt(),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("imports_account_idx").on(t.accountId, t.id)],
+);
+
+export const importRowStates = ["pending", "done", "failed", "skipped"] as const;
+
+/** One row of an import: what it asks for, and how it went (a reason when failed or skipped). */
+export const importRows = sqliteTable(
+  "import_rows",
+  {
+    importId: text("import_id")
+      .notNull()
+      .references(() => imports.id, { onDelete: "cascade" }),
+    line: integer("line").notNull(), // the line of the file, from 1
+    // An account address (user@domain) or a post URL, as the file gives it (cut to 300).
+    target: text("target").notNull(),
+    showReblogs: integer("show_reblogs", { mode: "boolean" }),
+    notify: integer("notify", { mode: "boolean" }),
+    state: text("state", { enum: importRowStates }).notNull().default("pending"),
+    error: text("error"),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.line] }), index("import_rows_state_idx").on(t.importId, t.state)],
+);

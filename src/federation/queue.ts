@@ -4,6 +4,7 @@ import { eq, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { queueMessages } from "../db/schema.ts";
+import type { Task, TaskQueue } from "../core/tasks.ts";
 
 const logger = getLogger(["skein", "queue"]);
 
@@ -18,6 +19,14 @@ export interface QueueOptions {
 
 type Handler = (message: unknown) => Promise<void> | void;
 
+/** How a core task is wrapped in the queue, so Fedify's handler never sees it. */
+const TASK = "skein:task";
+
+function taskOf(message: unknown): Task | undefined {
+  const m = message as { type?: unknown; task?: Task } | null;
+  return m?.type === TASK ? m.task : undefined;
+}
+
 /**
  * Fedify's message queue on our SQLite database. A message is deleted only after its handler
  * returns; a handler that throws leaves it for a retry with backoff, and a process killed while
@@ -25,7 +34,7 @@ type Handler = (message: unknown) => Promise<void> | void;
  * an absolute run time, so they hold across restarts. Messages that share an ordering key run
  * one at a time, in the order they were queued.
  */
-export class SqliteMessageQueue implements MessageQueue {
+export class SqliteMessageQueue implements MessageQueue, TaskQueue {
   // Fedify retries failed deliveries itself, by queueing them again with a delay.
   readonly nativeRetrial = false;
   /** Idle workers' wake-up calls: each new message wakes one worker, not all of them. */
@@ -33,6 +42,7 @@ export class SqliteMessageQueue implements MessageQueue {
   readonly #poll: number;
   readonly #concurrency: number;
   readonly #lease: number;
+  #taskHandler?: (task: Task) => Promise<void>;
 
   constructor(
     private readonly db: Db,
@@ -57,6 +67,15 @@ export class SqliteMessageQueue implements MessageQueue {
       .values(messages.map((message) => ({ id: newId(), message, orderingKey, runAt })))
       .run();
     this.#wakeUp(messages.length);
+  }
+
+  /** Queues core work (core/tasks.ts); the worker runs it with the handler given to handleTasks. */
+  async enqueueTask(task: Task, orderingKey?: string): Promise<void> {
+    await this.enqueue({ type: TASK, task }, orderingKey ? { orderingKey } : undefined);
+  }
+
+  handleTasks(handler: (task: Task) => Promise<void>): void {
+    this.#taskHandler = handler;
   }
 
   #wakeUp(count: number): void {
@@ -110,7 +129,10 @@ export class SqliteMessageQueue implements MessageQueue {
         continue;
       }
       try {
-        await handler(job.message);
+        const task = taskOf(job.message);
+        if (!task) await handler(job.message);
+        else if (this.#taskHandler) await this.#taskHandler(task);
+        else throw new Error("No task handler yet");
         this.db.delete(queueMessages).where(eq(queueMessages.id, job.id)).run();
       } catch (error) {
         const retryIn = Math.min(5_000 * 2 ** job.attempts, 3_600_000);

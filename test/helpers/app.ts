@@ -13,13 +13,8 @@ export function testApp(publicUrl = "https://social.example") {
   const database = tempDatabase();
   const config = { url: new URL(publicUrl), allowPrivateAddresses: false };
   const events = new DomainEvents();
-  const federation = createSkeinFederation({
-    db: database.db,
-    events,
-    baseUrl: config.url,
-    config,
-    queue: new SqliteMessageQueue(database.db),
-  });
+  const queue = new SqliteMessageQueue(database.db, { pollIntervalMs: 50 });
+  const federation = createSkeinFederation({ db: database.db, events, baseUrl: config.url, config, queue });
   const secret = instanceSecret(database.db);
   const app = createApp({
     db: database.db,
@@ -31,6 +26,7 @@ export function testApp(publicUrl = "https://social.example") {
     secret,
     media: new MediaStore(join(database.dir, "media")),
     live: createLiveHub({ db: database.db, events, baseUrl: config.url }),
+    queue,
   });
   // Requests arrive on the loopback address, as they do behind a reverse proxy.
   const request = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://127.0.0.1:3000${path}`, init));
@@ -40,6 +36,7 @@ export function testApp(publicUrl = "https://social.example") {
     deps: { db: database.db, events, baseUrl: config.url },
     media: new MediaStore(join(database.dir, "media")),
     database,
+    queue,
   };
 }
 
