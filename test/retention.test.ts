@@ -338,6 +338,10 @@ describe("expired records and the database file", () => {
       );
     rejection("old-rejection", 31);
     rejection("new-rejection", 29);
+    const key = (k: string, daysAgo: number) =>
+      sqlite.run("INSERT INTO idempotency_keys (account_id, key, created_at) VALUES (?, ?, ?)", [ada.id, k, ago(daysAgo)]);
+    key("old-key", 2);
+    key("new-key", 0.5);
     const upload = await s.media.save(new Uint8Array([7]), "image/png");
     sqlite.run(
       "INSERT INTO media_attachments (id, account_id, mime, path, created_at) VALUES ('stale-upload', ?, 'image/png', ?, ?)",
@@ -350,7 +354,7 @@ describe("expired records and the database file", () => {
 
     const line = await pruneExpiredRecords(s.deps, now);
     expect(line).toStartWith(
-      "1 expired session, 1 authorization code, 1 revoked token, 1 expired cache entry, 1 old sign-up rejection, 1 failed queued message, 1 unattached upload removed; database ",
+      "1 expired session, 1 authorization code, 1 revoked token, 1 expired cache entry, 1 old sign-up rejection, 1 idempotency key, 1 failed queued message, 1 unattached upload removed; database ",
     );
     const ids = (q: string) => (sqlite.query(q).all() as { id: string }[]).map((r) => r.id).sort();
     expect(ids("SELECT id FROM sessions")).toEqual(["live"]);
@@ -359,6 +363,7 @@ describe("expired records and the database file", () => {
     expect(ids("SELECT key AS id FROM fedify_kv")).toEqual(['["forever"]', '["later"]']);
     expect(ids("SELECT id FROM queue_messages")).toEqual(["failing-since-today", "waiting-long"]);
     expect(ids("SELECT id FROM signup_rejections")).toEqual(["new-rejection"]);
+    expect(ids("SELECT key AS id FROM idempotency_keys")).toEqual(["new-key"]);
     expect(ids("SELECT id FROM media_attachments")).toEqual(["fresh-upload"]);
     expect(existsSync(join(s.media.root, upload))).toBe(false);
     s.cleanup();

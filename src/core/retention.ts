@@ -71,7 +71,7 @@ const idList = (ids: string[]) =>
 /**
  * Removes remote posts no member interacted with, older than `days` (0: never), in batches of
  * RETENTION_BATCH. Their mentions, tags, media rows, favourites, notifications and edits go by
- * foreign-key cascade; the search index and cached media files are removed here.
+ * foreign-key cascade; cached media files and the search index are cleaned here.
  */
 export async function pruneRemotePosts(deps: RetentionDeps, now: Date, days: number): Promise<string> {
   if (days <= 0) return "kept forever (remote post retention is off)";
@@ -89,7 +89,6 @@ export async function pruneRemotePosts(deps: RetentionDeps, now: Date, days: num
         sql`SELECT path, thumbnail_path AS thumb FROM media_attachments WHERE post_id IN (${idList(ids)})`,
       );
       for (const m of media) files.push(m.path, m.thumb);
-      tx.run(sql`DELETE FROM posts_search WHERE post_id IN (${idList(ids)})`);
       tx.run(sql`DELETE FROM posts WHERE id IN (${idList(ids)})`);
       return ids;
     });
@@ -99,7 +98,25 @@ export async function pruneRemotePosts(deps: RetentionDeps, now: Date, days: num
     after = batch.at(-1) as string;
     await breathe();
   }
+  if (removed > 0) await sweepSearchIndex(db);
   return `${count(removed, "remote post")} older than ${count(days, "day")} removed; ${sizeChange(before, databaseSize(db))}`;
+}
+
+/** FTS rows read per statement of the search-index sweep. */
+const SWEEP_ROWS = 20_000;
+
+/**
+ * Removes search-index rows whose post is gone, a range of rowids at a time. The index cannot
+ * find a row by post id without reading all of it (post_id is UNINDEXED in the FTS table), so
+ * one sweep after the batches costs one read of the index instead of one per batch.
+ */
+async function sweepSearchIndex(db: Db): Promise<void> {
+  const last = db.all<{ last: number | null }>(sql`SELECT max(rowid) AS last FROM posts_search`)[0]?.last ?? 0;
+  for (let from = 0; from < last; from += SWEEP_ROWS) {
+    db.run(sql`DELETE FROM posts_search WHERE rowid > ${from} AND rowid <= ${from + SWEEP_ROWS}
+      AND NOT EXISTS (SELECT 1 FROM posts WHERE posts.id = posts_search.post_id)`);
+    await breathe();
+  }
 }
 
 /**
@@ -168,12 +185,14 @@ const CODE_KEPT_MS = DAY_MS;
 /** A queued message whose handler kept failing this long is dropped (it also holds up its ordering key). */
 const DEAD_MESSAGE_MS = DAY_MS;
 const DEAD_MESSAGE_ATTEMPTS = 5;
+/** An Idempotency-Key guards against a resent post for a day (Mastodon keeps them an hour). */
+const IDEMPOTENCY_KEPT_MS = DAY_MS;
 /** As core/rejections.ts: a turned-away person may read the moderators' message for 30 days. */
 const REJECTION_KEPT_MS = 30 * DAY_MS;
 
 /**
  * Deletes what has expired: sessions, authorization codes, revoked tokens, Fedify's expired cache
- * entries, sign-up rejections past 30 days, uploads never attached to a post, and queued
+ * entries, sign-up rejections past 30 days, idempotency keys past a day, uploads never attached to a post, and queued
  * messages that failed for over a day (delivered messages are deleted by the queue as they
  * succeed; Fedify gives up on a failing delivery itself, so only a message whose handler throws
  * again and again stays, and it holds up the messages queued behind it with its ordering key).
@@ -190,6 +209,7 @@ export async function pruneExpiredRecords(deps: RetentionDeps, now: Date): Promi
     tokens: changes(sql`DELETE FROM oauth_tokens WHERE revoked_at < ${ms - CODE_KEPT_MS}`),
     cache: changes(sql`DELETE FROM fedify_kv WHERE expires_at <= ${ms}`),
     rejections: changes(sql`DELETE FROM signup_rejections WHERE created_at < ${ms - REJECTION_KEPT_MS}`),
+    keys: changes(sql`DELETE FROM idempotency_keys WHERE created_at < ${ms - IDEMPOTENCY_KEPT_MS}`),
     queue: changes(sql`DELETE FROM queue_messages
       WHERE attempts >= ${DEAD_MESSAGE_ATTEMPTS} AND created_at < ${ms - DEAD_MESSAGE_MS}
         AND (locked_until IS NULL OR locked_until < ${ms})`),
@@ -201,6 +221,7 @@ export async function pruneExpiredRecords(deps: RetentionDeps, now: Date): Promi
     count(counts.tokens, "revoked token"),
     count(counts.cache, "expired cache entry", "expired cache entries"),
     count(counts.rejections, "old sign-up rejection"),
+    count(counts.keys, "idempotency key"),
     count(counts.queue, "failed queued message"),
     count(uploads, "unattached upload"),
   ];
@@ -230,8 +251,6 @@ export async function optimizeDatabase(db: Db): Promise<string> {
     db.run(sql.raw(`PRAGMA incremental_vacuum(${VACUUM_STEP_PAGES})`));
     await breathe();
   }
-  // The file shrinks when the write-ahead log is folded back into it.
-  db.run(sql`PRAGMA wal_checkpoint(PASSIVE)`);
   return `statistics refreshed, free pages returned; ${sizeChange(before, databaseSize(db))}`;
 }
 

@@ -15,7 +15,7 @@ export const jobDescriptions: Record<string, string> = {
     "Daily. Removes remote accounts with no posts kept and no tie to a member (follows, blocks, mutes, lists, mentions, notifications, reports), unseen for the same period. Bots and moderated accounts stay.",
   "prune-remote-media": "Removes cached copies of remote media older than their period; they are fetched again when viewed.",
   "prune-expired-records":
-    "Hourly. Removes expired sessions and authorization codes, revoked tokens, expired cache entries, unattached uploads and queued messages that failed for over a day.",
+    "Hourly. Removes expired sessions and authorization codes, revoked tokens, expired cache entries, day-old idempotency keys, unattached uploads and queued messages that failed for over a day.",
   "optimize-database":
     "Daily. Refreshes the query planner's statistics and gives free space inside the database back to the disk.",
 };
