@@ -224,7 +224,8 @@ export async function pruneExpiredRecords(deps: RetentionDeps, now: Date): Promi
     count(counts.keys, "idempotency key"),
     count(counts.queue, "failed queued message"),
     count(uploads, "unattached upload"),
-  ];
+  ].filter((part) => !part.startsWith("0 "));
+  if (parts.length === 0) return `nothing had expired; ${sizeChange(before, databaseSize(db))}`;
   return `${parts.join(", ")} removed; ${sizeChange(before, databaseSize(db))}`;
 }
 

@@ -81,47 +81,30 @@ export function RetentionPage({
         ) : (
           ""
         )}
-        <div class="table-scroll">
-          <table class="admin-table">
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Last run</th>
-                <th scope="col">Result</th>
-                <th scope="col">
-                  <span class="visually-hidden">Action</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {jobs.map(({ name, run }) => (
-                <tr>
-                  <th scope="row">
-                    <span safe>{name}</span>
-                    <p class="hint" safe>
-                      {jobDescriptions[name] ?? ""}
-                    </p>
-                  </th>
-                  <td>{run?.lastStartedAt ? <Time date={run.lastStartedAt} /> : "never"}</td>
-                  <td>
-                    {run?.lastError ? (
-                      <span class="danger error-text" safe>{`Failed: ${run.lastError}`}</span>
-                    ) : run?.lastFinishedAt ? (
-                      <span safe>{run.lastResult ?? ""}</span>
-                    ) : run ? (
-                      <span class="muted">running</span>
-                    ) : (
-                      <span class="muted">—</span>
-                    )}
-                  </td>
-                  <td>
-                    <PostButton ctx={ctx} action={`/admin/retention/jobs/${name}`} label="Run now" kind="secondary" />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ul class="job-list">
+          {jobs.map(({ name, run }) => (
+            <li class="card job">
+              <h3 safe>{name}</h3>
+              <p class="hint" safe>
+                {jobDescriptions[name] ?? ""}
+              </p>
+              <p>
+                {"Last run: "}
+                {run?.lastStartedAt ? <Time date={run.lastStartedAt} /> : "never"}
+                {run?.lastError ? (
+                  <span class="danger error-text" safe>{` — Failed: ${run.lastError}`}</span>
+                ) : run?.lastFinishedAt ? (
+                  <span safe>{` — ${run.lastResult ?? ""}`}</span>
+                ) : run ? (
+                  <span class="muted">, running</span>
+                ) : (
+                  ""
+                )}
+              </p>
+              <PostButton ctx={ctx} action={`/admin/retention/jobs/${name}`} label="Run now" kind="secondary" />
+            </li>
+          ))}
+        </ul>
       </section>
     </Layout>
   );
