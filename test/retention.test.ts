@@ -3,6 +3,7 @@ import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { getSettings } from "../src/core/instance.ts";
+import { jobInProgress, runJob } from "../src/core/jobs.ts";
 import {
   optimizeDatabase,
   pruneExpiredRecords,
@@ -406,6 +407,19 @@ describe("expired records and the database file", () => {
     expect(enableIncrementalVacuum(old)).toBeUndefined();
     old.close();
   });
+});
+
+test("a job never runs twice at once: the second start is refused while the first runs", async () => {
+  const { db, cleanup } = tempDatabase();
+  let finish = () => {};
+  const job = { name: "slow", everyMs: 1000, run: () => new Promise<string>((resolve) => (finish = () => resolve("done"))) };
+  const first = runJob(db, job);
+  expect(jobInProgress("slow")).toBe(true);
+  await expect(runJob(db, job)).rejects.toThrow("The job slow is running already.");
+  finish();
+  expect((await first).lastResult).toBe("done");
+  expect(jobInProgress("slow")).toBe(false);
+  cleanup();
 });
 
 describe("the retention page", () => {

@@ -31,10 +31,10 @@ export function RetentionPage({
   ctx: PageContext;
   values: RetentionInput;
   /** The retention jobs by name, with their last run if they ran. */
-  jobs: { name: string; run?: JobRun }[];
+  jobs: { name: string; run?: JobRun; running: boolean }[];
   errors?: Record<string, string>;
   saved?: boolean;
-  /** A job just run with "Run now". */
+  /** A job just run with "Run now" (absent while it still runs). */
   ran?: JobRun;
 }) {
   const failed = Object.keys(errors).length > 0;
@@ -82,7 +82,7 @@ export function RetentionPage({
           ""
         )}
         <ul class="job-list">
-          {jobs.map(({ name, run }) => (
+          {jobs.map(({ name, run, running }) => (
             <li class="card job">
               <h3 safe>{name}</h3>
               <p class="hint" safe>
@@ -91,12 +91,12 @@ export function RetentionPage({
               <p>
                 {"Last run: "}
                 {run?.lastStartedAt ? <Time date={run.lastStartedAt} /> : "never"}
-                {run?.lastError ? (
+                {running ? (
+                  <span class="muted">, running now (reload the page to see its result)</span>
+                ) : run?.lastError ? (
                   <span class="danger error-text" safe>{` — Failed: ${run.lastError}`}</span>
                 ) : run?.lastFinishedAt ? (
                   <span safe>{` — ${run.lastResult ?? ""}`}</span>
-                ) : run ? (
-                  <span class="muted">, running</span>
                 ) : (
                   ""
                 )}

@@ -6,8 +6,11 @@ import { requireRole, staffGate } from "./guard.ts";
 import { RetentionPage } from "../../../views/admin/retention.tsx";
 import { audit } from "../../core/audit.ts";
 import { CoreError, ValidationError } from "../../core/errors.ts";
-import { type JobRun, listJobRuns, runJob } from "../../core/jobs.ts";
+import { type JobRun, jobInProgress, listJobRuns, runJob } from "../../core/jobs.ts";
 import { type RetentionInput, retentionJobs, retentionValues, saveRetentionSettings } from "../../core/retention.ts";
+
+/** How long "Run now" waits for the job before answering. */
+const RUN_WAIT_MS = 10_000;
 
 /** Retention settings and jobs: admins only, as the instance settings. */
 export function retentionRoutes(deps: WebDeps, page: PagePlugin) {
@@ -15,7 +18,7 @@ export function retentionRoutes(deps: WebDeps, page: PagePlugin) {
   const jobs = retentionJobs(deps);
   const jobRows = () => {
     const runs = new Map(listJobRuns(db).map((r) => [r.name, r]));
-    return jobs.map((job) => ({ name: job.name, run: runs.get(job.name) }));
+    return jobs.map((job) => ({ name: job.name, run: runs.get(job.name), running: jobInProgress(job.name) }));
   };
   const formValues = (): RetentionInput => {
     const v = retentionValues(db);
@@ -33,7 +36,8 @@ export function retentionRoutes(deps: WebDeps, page: PagePlugin) {
       ({ viewer, ctx, query, redirect, path }) => {
         if (!viewer) return redirect(loginFirst(path), 303);
         requireRole(viewer, "admin", path);
-        const ran: JobRun | undefined = query.ran ? listJobRuns(db).find((r) => r.name === query.ran) : undefined;
+        const ran: JobRun | undefined =
+          query.ran && !jobInProgress(query.ran) ? listJobRuns(db).find((r) => r.name === query.ran) : undefined;
         return <RetentionPage ctx={ctx} values={formValues()} jobs={jobRows()} saved={query.saved === "1"} ran={ran} />;
       },
       { query: t.Object({ saved: t.Optional(t.String({ maxLength: 5 })), ran: t.Optional(t.String({ maxLength: 100 })) }) },
@@ -78,14 +82,11 @@ export function retentionRoutes(deps: WebDeps, page: PagePlugin) {
         const staff = requireRole(viewer, "admin", path);
         const job = jobs.find((j) => j.name === params.name);
         if (!job) throw new CoreError("There is no such job.", 404);
-        const run = await runJob(db, job);
-        audit(db, {
-          actorId: staff.account.id,
-          action: "job.run",
-          targetType: "job",
-          targetId: job.name,
-          detail: run.lastResult ?? run.lastError ?? "",
-        });
+        if (jobInProgress(job.name)) throw new CoreError(`The job ${job.name} is running already.`, 409);
+        audit(db, { actorId: staff.account.id, action: "job.run", targetType: "job", targetId: job.name });
+        // A long run (a large backlog of posts) goes on after the answer: the page then shows it running.
+        const run = runJob(db, job);
+        await Promise.race([run, Bun.sleep(RUN_WAIT_MS)]);
         return redirect(`/admin/retention?ran=${encodeURIComponent(job.name)}`, 303);
       },
       { params: t.Object({ name: t.String({ maxLength: 100 }) }), body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })) },
