@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "../db/open.ts";
+import type { Db, DbOrTx } from "../db/open.ts";
 import type { MediaStore } from "../media/store.ts";
 import { ValidationError } from "./errors.ts";
 import { getSettings, updateSettings } from "./instance.ts";
@@ -38,7 +38,7 @@ const breathe = () => Bun.sleep(5);
  * open report. Not checked: taking part deeper in a thread than the direct reply or a mention
  * (a recursive walk per post; the reply and mention rules keep the usual cases).
  */
-function prunablePosts(db: Db, cutoffId: string, after: string, limit: number): string[] {
+function prunablePosts(db: DbOrTx, cutoffId: string, after: string, limit: number): string[] {
   return db
     .all<{ id: string }>(sql`
       SELECT p.id FROM posts p JOIN accounts a ON a.id = p.account_id
@@ -83,7 +83,7 @@ export async function pruneRemotePosts(deps: RetentionDeps, now: Date, days: num
   for (;;) {
     const files: (string | null)[] = [];
     const batch = db.transaction((tx) => {
-      const ids = prunablePosts(tx as unknown as Db, cutoffId, after, RETENTION_BATCH);
+      const ids = prunablePosts(tx, cutoffId, after, RETENTION_BATCH);
       if (ids.length === 0) return ids;
       const media = tx.all<{ path: string | null; thumb: string | null }>(
         sql`SELECT path, thumbnail_path AS thumb FROM media_attachments WHERE post_id IN (${idList(ids)})`,
@@ -128,7 +128,7 @@ async function sweepSearchIndex(db: Db): Promise<void> {
  * a local account's move or alias, and a grace period (an account fetched or refreshed in the
  * last `days` days stays: someone may be looking at it).
  */
-function prunableAccounts(db: Db, cutoffMs: number, after: string, limit: number) {
+function prunableAccounts(db: DbOrTx, cutoffMs: number, after: string, limit: number) {
   return db.all<{ id: string; avatar: string | null; header: string | null }>(sql`
     SELECT a.id, a.avatar_url AS avatar, a.header_url AS header FROM accounts a
     WHERE a.domain IS NOT NULL AND a.id > ${after}
@@ -164,7 +164,7 @@ export async function pruneRemoteAccounts(deps: RetentionDeps, now: Date, days: 
   let removed = 0;
   for (;;) {
     const batch = db.transaction((tx) => {
-      const rows = prunableAccounts(tx as unknown as Db, cutoffMs, after, RETENTION_BATCH);
+      const rows = prunableAccounts(tx, cutoffMs, after, RETENTION_BATCH);
       if (rows.length > 0) tx.run(sql`DELETE FROM accounts WHERE id IN (${idList(rows.map((r) => r.id))})`);
       return rows;
     });
