@@ -3,13 +3,15 @@ import { deleteExpiredSuspensions } from "./core/account-deletion.ts";
 import type { CoreDeps } from "./core/deps.ts";
 import { applyRegistrationFallback } from "./core/registrations.ts";
 import { IMPORT_KEEP_DAYS, pruneFinishedImports } from "./core/imports.ts";
-import { isDue, type Job, runJob } from "./core/jobs.ts";
+import { isDue, type Job, jobInProgress, runJob } from "./core/jobs.ts";
+import { retentionJobs } from "./core/retention.ts";
+import type { MediaStore } from "./media/store.ts";
 
 const logger = getLogger(["skein", "jobs"]);
 const HOUR = 3600_000;
 
 /** The instance's periodic jobs. */
-export function maintenanceJobs(deps: CoreDeps): Job[] {
+export function maintenanceJobs(deps: CoreDeps & { media: MediaStore }): Job[] {
   return [
     {
       name: "delete-expired-suspensions",
@@ -29,6 +31,7 @@ export function maintenanceJobs(deps: CoreDeps): Job[] {
       everyMs: 24 * HOUR,
       run: (now) => `${pruneFinishedImports(deps.db, now)} CSV imports finished over ${IMPORT_KEEP_DAYS} days ago deleted`,
     },
+    ...retentionJobs(deps),
   ];
 }
 
@@ -42,7 +45,8 @@ export function startScheduler(deps: CoreDeps, jobs: Job[], checkEveryMs = 60_00
   const check = () => {
     running = running.then(async () => {
       for (const job of jobs) {
-        if (stopped || !isDue(deps.db, job, new Date())) continue;
+        // An admin may be running it from the retention page.
+        if (stopped || jobInProgress(job.name) || !isDue(deps.db, job, new Date())) continue;
         const run = await runJob(deps.db, job);
         if (run.lastError) logger.error("Job {name} failed: {error}", { name: job.name, error: run.lastError });
         else logger.info("Job {name}: {result}", { name: job.name, result: run.lastResult });

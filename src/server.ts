@@ -10,7 +10,7 @@ import { DomainEvents } from "./core/events.ts";
 import { instanceSecret } from "./core/instance.ts";
 import { createSetupToken } from "./core/setup.ts";
 import { migrate } from "./db/migrate.ts";
-import { closeDatabase, errorText, type OpenDatabase, openDatabase } from "./db/open.ts";
+import { closeDatabase, enableIncrementalVacuum, errorText, type OpenDatabase, openDatabase } from "./db/open.ts";
 import { FatalError } from "./fatal.ts";
 import { createSkeinFederation } from "./federation/federation.ts";
 import { verifyProfileLinks } from "./federation/profile-links.ts";
@@ -81,6 +81,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const database = openInstanceDatabase(config);
   const { db, sqlite } = database;
+  const vacuum = enableIncrementalVacuum(sqlite);
+  if (vacuum) logger.info("Database: {vacuum}", { vacuum });
   const secret = instanceSecret(db);
 
   const events = new DomainEvents((error) => logger.error("A domain event handler failed: {error}", { error }));
@@ -90,6 +92,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const federation = createSkeinFederation({ db, events, baseUrl: config.url, config, queue });
   verifyProfileLinks({ db, events, baseUrl: config.url, allowPrivate: config.allowPrivateAddresses });
   const live = createLiveHub({ db, events, baseUrl: config.url });
+  const media = new MediaStore(join(config.data, "media"));
   const app = createApp({
     db,
     sqlite,
@@ -98,7 +101,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     config,
     federation,
     secret,
-    media: new MediaStore(join(config.data, "media")),
+    media,
     live,
     queue,
   }).compile();
@@ -133,7 +136,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const queueStop = new AbortController();
   const queueDone = federation.startQueue(undefined, { signal: queueStop.signal });
   const coreDeps = { db, events, baseUrl: config.url };
-  const scheduler = startScheduler(coreDeps, maintenanceJobs(coreDeps));
+  const scheduler = startScheduler(coreDeps, maintenanceJobs({ ...coreDeps, media }));
 
   // Tells `skein restore` that this folder is being served (removed at a clean stop).
   const pidFile = join(config.data, PID_FILE);

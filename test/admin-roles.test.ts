@@ -108,6 +108,9 @@ const table: Row[] = [
   { route: "GET /admin/audit", min: "moderator" },
   { route: "GET /admin/settings", min: "admin" },
   { route: "POST /admin/settings", min: "admin", body: settingsForm },
+  { route: "GET /admin/retention", min: "admin" },
+  { route: "POST /admin/retention", min: "admin", body: { content_cache_retention_period: "30", media_cache_retention_period: "7" } },
+  { route: "POST /admin/retention/jobs/:name", min: "admin", path: () => "/admin/retention/jobs/prune-expired-records" },
 ];
 
 const people: [Who, string | null][] = [

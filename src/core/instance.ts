@@ -33,6 +33,10 @@ export interface InstanceSettings {
   defaultLanguage: string;
   /** Members (not only staff) may make invite links. */
   membersMayInvite: boolean;
+  /** Days before remote posts no member interacted with are removed (core/retention.ts); 0 keeps them. */
+  remotePostRetentionDays: number;
+  /** Days before cached copies of remote media are removed (fetched again when viewed); 0 keeps them. */
+  remoteMediaCacheDays: number;
 }
 
 export const MAX_RULES = 50;
@@ -53,6 +57,8 @@ const defaults: InstanceSettings = {
   termsOfService: "",
   defaultLanguage: "",
   membersMayInvite: false,
+  remotePostRetentionDays: 30,
+  remoteMediaCacheDays: 7,
 };
 
 export function getSettings(db: Db): InstanceSettings {

@@ -25,6 +25,8 @@ export function openDatabase(path: string, options: { create?: boolean } = {}): 
   try {
     // Reading the header fails fast on a file that is not an SQLite database.
     sqlite.query("PRAGMA schema_version").get();
+    // A new database frees pages incrementally (core/retention.ts); only possible before its first table.
+    if (pageCount(sqlite) === 0) sqlite.run("PRAGMA auto_vacuum = INCREMENTAL");
     sqlite.run("PRAGMA journal_mode = WAL");
     sqlite.run("PRAGMA busy_timeout = 5000");
     sqlite.run("PRAGMA foreign_keys = ON");
@@ -62,6 +64,34 @@ function withStatementCache(sqlite: Database): Database {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+function pageCount(sqlite: Database): number {
+  return sqlite.query<{ page_count: number }, []>("PRAGMA page_count").get()?.page_count ?? 0;
+}
+
+const INCREMENTAL = 2;
+
+/**
+ * Databases made before Skein set auto_vacuum are switched to INCREMENTAL once, at start before
+ * serving: the mode only changes with a VACUUM, which rewrites the whole file (it needs as much
+ * free disk space again, and cannot run inside a transaction, so not in a migration). If it
+ * fails (a full disk), the database stays as it was and the next start tries again. Returns
+ * what happened, for the log; undefined when there was nothing to do.
+ */
+export function enableIncrementalVacuum(sqlite: Database): string | undefined {
+  const mode = sqlite.query<{ auto_vacuum: number }, []>("PRAGMA auto_vacuum").get()?.auto_vacuum;
+  if (mode === INCREMENTAL) return undefined;
+  const started = performance.now();
+  const before = pageCount(sqlite);
+  try {
+    sqlite.run("PRAGMA auto_vacuum = INCREMENTAL");
+    sqlite.run("VACUUM");
+  } catch (error) {
+    return `could not switch the database to incremental vacuum (${errorText(error)}); the next start tries again`;
+  }
+  const ms = Math.round(performance.now() - started);
+  return `switched the database to incremental vacuum (once) in ${ms} ms: ${before} → ${pageCount(sqlite)} pages`;
 }
 
 /** Closes cleanly: folds the WAL back into the database file. */

@@ -334,7 +334,8 @@ export const bookmarks = sqliteTable(
     postId: postRef("post_id"),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("bookmarks_pair_unique").on(t.accountId, t.postId)],
+  // The post index serves the cascade when a post is deleted (retention deletes them by the hundred).
+  (t) => [uniqueIndex("bookmarks_pair_unique").on(t.accountId, t.postId), index("bookmarks_post_idx").on(t.postId)],
 );
 
 const relation = (name: string) =>
@@ -385,6 +386,8 @@ export const notifications = sqliteTable(
     // The same event notifies once (two partial indexes: NULL post ids never collide).
     uniqueIndex("notifications_once_post").on(t.accountId, t.type, t.fromAccountId, t.postId).where(sql`${t.postId} IS NOT NULL`),
     uniqueIndex("notifications_once").on(t.accountId, t.type, t.fromAccountId).where(sql`${t.postId} IS NULL`),
+    // Without it, each deleted post reads every notification (the cascade): 5 s per 500 posts with 100,000 notifications.
+    index("notifications_post_idx").on(t.postId),
   ],
 );
 

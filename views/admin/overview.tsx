@@ -1,5 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import type { JobRun } from "../../src/core/jobs.ts";
+import { formatBytes } from "../../src/core/retention.ts";
 import type { AdminOverview, DailySeries } from "../../src/core/overview.ts";
 import { DailyBars } from "../charts.tsx";
 import type { PageContext } from "../context.ts";
@@ -18,17 +19,8 @@ export interface StorageFigures {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
 
-/** "1.4 MB": decimal units, one decimal below 10. */
-export function formatBytes(bytes: number): string {
-  const units = ["bytes", "kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? plural(bytes, "byte") : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
+/** "1.4 MB": decimal units, one decimal below 10 (shared with the retention jobs' log lines). */
+export { formatBytes };
 
 /** A chart card: the last 7 days in large, the 7 before in small, then 30 days of bars. */
 function SeriesCard(props: { id: string; title: string; noun: string; series: DailySeries; hint: string }) {

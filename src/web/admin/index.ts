@@ -9,6 +9,7 @@ import { overviewRoutes } from "./overview.tsx";
 import { adminInviteRoutes } from "./invites.tsx";
 import { registrationRoutes } from "./registrations.tsx";
 import { reportRoutes } from "./reports.tsx";
+import { retentionRoutes } from "./retention.tsx";
 
 /** The administration pages, one module per area; each route checks the viewer's role itself. */
 export function adminRoutes(deps: WebDeps, page: PagePlugin) {
@@ -25,5 +26,6 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
       .use(registrationRoutes(deps, page))
       .use(adminInviteRoutes(deps, page))
       .use(instanceRoutes(deps, page))
+      .use(retentionRoutes(deps, page))
   );
 }
