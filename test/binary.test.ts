@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { tempDir } from "./helpers/db.ts";
 import { freePort, repoRoot, runCli, setupLink, startInstance } from "./helpers/instance.ts";
 import { WebClient } from "./helpers/client.ts";
+import { unzip } from "./helpers/unzip.ts";
 import { testJpeg } from "./helpers/images.ts";
 import { authorizeApp } from "./helpers/oauth.ts";
 import { startPeer } from "./helpers/peer.ts";
@@ -87,6 +88,10 @@ test("a member logs in and posts a photo; the image pipeline runs inside the exe
     const original = /<a href="(\/media\/[^"]+\.jpg)"/.exec(home)?.[1];
     const stored = new Uint8Array(await (await fetch(`${instance.url}${original}`)).arrayBuffer());
     expect([stored[0], stored[1]]).toEqual([0xff, 0xd8]); // a JPEG, 1920 px wide at most
+    // Her archive, zipped inside the executable, holds the post and the photo.
+    const archive = unzip(new Uint8Array(await (await browser.get("/settings/export/archive.zip")).arrayBuffer()));
+    expect(new TextDecoder().decode(archive.get("outbox.json"))).toContain("A photo from the binary");
+    expect([...archive.keys()].some((name) => name.startsWith("media/") && name.endsWith(".jpg"))).toBe(true);
   } finally {
     expect(await instance.stop()).toBe(0);
   }
