@@ -234,3 +234,65 @@ describe("https to the checked address", () => {
     expect(await child(`https://wrong.test:${server.port}/`)).toBe("failed: ERR_TLS_CERT_ALTNAME_INVALID");
   });
 });
+
+describe("Fedify's document loaders use the guarded fetch", () => {
+  const requests: { path: string; signature: string | null; agent: string | null }[] = [];
+  const peer = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(request) {
+      const url = new URL(request.url);
+      const signature = request.headers.get("signature") ?? request.headers.get("signature-input");
+      requests.push({ path: url.pathname, signature, agent: request.headers.get("user-agent") });
+      if (url.pathname === "/big") return Response.json({ id: url.href, padding: "x".repeat(3 * 1024 * 1024) });
+      const note = { "@context": "https://www.w3.org/ns/activitystreams", id: url.href, type: "Note", content: "hi" };
+      return new Response(JSON.stringify(note), { headers: { "content-type": "application/activity+json" } });
+    },
+  });
+  afterAll(() => peer.stop(true));
+  const base = `http://127.0.0.1:${peer.port}`;
+
+  async function context(allowPrivateAddresses: boolean) {
+    const { createSkeinFederation } = await import("../src/federation/federation.ts");
+    const { SqliteMessageQueue } = await import("../src/federation/queue.ts");
+    const { DomainEvents } = await import("../src/core/events.ts");
+    const { tempDatabase } = await import("./helpers/db.ts");
+    const { db } = tempDatabase();
+    const config = { url: new URL("https://social.example"), allowPrivateAddresses };
+    const federation = createSkeinFederation({
+      db,
+      events: new DomainEvents(),
+      baseUrl: config.url,
+      config,
+      queue: new SqliteMessageQueue(db),
+    });
+    return federation.createContext(config.url, undefined);
+  }
+
+  test("without the test flag a private address is refused, as by the guarded fetch", async () => {
+    const ctx = await context(false);
+    await expect(ctx.documentLoader(`${base}/note`)).rejects.toBeInstanceOf(FetchRefused);
+    await expect(ctx.documentLoader("http://[::ffff:7f00:1]/note")).rejects.toBeInstanceOf(FetchRefused);
+    await expect(ctx.documentLoader("file:///etc/passwd")).rejects.toBeInstanceOf(FetchRefused);
+  });
+
+  test("plain and signed fetches go out with our user agent; a large document is refused", async () => {
+    const ctx = await context(true);
+    requests.length = 0;
+    const plain = await ctx.documentLoader(`${base}/note`);
+    expect((plain.document as { content: string }).content).toBe("hi");
+    expect(plain.documentUrl).toBe(`${base}/note`);
+    expect(requests[0]?.signature).toBeNull();
+    expect(requests[0]?.agent).toStartWith("Skein/");
+    // The activity streams context is built in, never fetched.
+    await ctx.documentLoader("https://www.w3.org/ns/activitystreams");
+
+    const { generateCryptoKeyPair } = await import("@fedify/fedify");
+    const { privateKey } = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+    const signed = ctx.getDocumentLoader({ keyId: new URL("https://social.example/@a#main-key"), privateKey });
+    await signed(`${base}/signed`);
+    expect(requests.at(-1)).toMatchObject({ path: "/signed", signature: expect.stringContaining("keyId") });
+
+    await expect(ctx.documentLoader(`${base}/big`)).rejects.toThrow("larger than");
+  });
+});
