@@ -13,6 +13,7 @@ import type { LiveHub } from "./core/live.ts";
 import { getSettings } from "./core/instance.ts";
 import { federationPlugin } from "./federation/mount.ts";
 import { createResolver } from "./federation/resolver.ts";
+import type { RemoteMediaCache } from "./media/remote-cache.ts";
 import type { MediaStore } from "./media/store.ts";
 import { apiRoutes } from "./api/index.ts";
 import { RateLimiter } from "./core/rate-limit.ts";
@@ -46,6 +47,8 @@ export interface AppDeps extends CoreDeps {
   /** The instance's signing secret (CSRF tokens). */
   secret: string;
   media: MediaStore;
+  /** Remote images, fetched on first view and kept in the data folder. */
+  remoteMedia: RemoteMediaCache;
   /** Live updates for the streaming API and the web pages. */
   live: LiveHub;
 }
@@ -100,7 +103,7 @@ export function createApp(deps: AppDeps) {
     .use(memberInviteRoutes(web, page))
     .use(adminRoutes(web, page))
     .use(reportRoutes(web, page))
-    .use(mediaRoutes(deps.media))
+    .use(mediaRoutes(deps.media, { db: deps.db, cache: deps.remoteMedia }))
     .use(setupRoutes(web, page))
     .use(authRoutes(web, page));
 }

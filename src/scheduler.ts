@@ -2,14 +2,17 @@ import { getLogger } from "@logtape/logtape";
 import { deleteExpiredSuspensions } from "./core/account-deletion.ts";
 import type { CoreDeps } from "./core/deps.ts";
 import { applyRegistrationFallback } from "./core/registrations.ts";
+import { getSettings } from "./core/instance.ts";
 import { isDue, type Job, runJob } from "./core/jobs.ts";
+import { describePrune, type RemoteMediaCache } from "./media/remote-cache.ts";
 
 const logger = getLogger(["skein", "jobs"]);
 const HOUR = 3600_000;
 
 /** The instance's periodic jobs. */
-export function maintenanceJobs(deps: CoreDeps): Job[] {
+export function maintenanceJobs(deps: CoreDeps, remoteMedia?: RemoteMediaCache): Job[] {
   return [
+    ...(remoteMedia ? [pruneRemoteMediaJob(deps, remoteMedia)] : []),
     {
       name: "delete-expired-suspensions",
       everyMs: HOUR,
@@ -24,6 +27,15 @@ export function maintenanceJobs(deps: CoreDeps): Job[] {
           : "registration mode unchanged",
     },
   ];
+}
+
+/** Cached remote images older than the retention setting go, then the oldest while over the size cap. */
+export function pruneRemoteMediaJob(deps: CoreDeps, cache: RemoteMediaCache): Job {
+  return {
+    name: "prune-remote-media",
+    everyMs: HOUR,
+    run: async (now) => describePrune(await cache.prune(now, getSettings(deps.db).remoteMediaCacheDays)),
+  };
 }
 
 /**

@@ -18,6 +18,9 @@ import { maintenanceJobs, startScheduler } from "./scheduler.ts";
 import { type Connection, createStreaming } from "./api/streaming.ts";
 import { createLiveHub } from "./core/live.ts";
 import { MediaStore } from "./media/store.ts";
+import { RemoteMediaCache } from "./media/remote-cache.ts";
+import { guardedBytes } from "./federation/guarded-fetch.ts";
+import { skeinUserAgent } from "./federation/loaders.ts";
 import { compress } from "./web/compress.ts";
 import { withSecurityHeaders } from "./web/security.ts";
 
@@ -89,6 +92,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const federation = createSkeinFederation({ db, events, baseUrl: config.url, config, queue });
   verifyProfileLinks({ db, events, baseUrl: config.url, allowPrivate: config.allowPrivateAddresses });
   const live = createLiveHub({ db, events, baseUrl: config.url });
+  const remoteMedia = new RemoteMediaCache(db, join(config.data, "media-cache"), (url, maxBytes) =>
+    guardedBytes(url, { allowPrivate: config.allowPrivateAddresses, maxBytes, userAgent: skeinUserAgent(config.url) }),
+  );
   const app = createApp({
     db,
     sqlite,
@@ -98,6 +104,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     federation,
     secret,
     media: new MediaStore(join(config.data, "media")),
+    remoteMedia,
     live,
   }).compile();
 
@@ -131,7 +138,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const queueStop = new AbortController();
   const queueDone = federation.startQueue(undefined, { signal: queueStop.signal });
   const coreDeps = { db, events, baseUrl: config.url };
-  const scheduler = startScheduler(coreDeps, maintenanceJobs(coreDeps));
+  const scheduler = startScheduler(coreDeps, maintenanceJobs(coreDeps, remoteMedia));
 
   // Tells `skein restore` that this folder is being served (removed at a clean stop).
   const pidFile = join(config.data, PID_FILE);

@@ -33,6 +33,8 @@ export interface InstanceSettings {
   defaultLanguage: string;
   /** Members (not only staff) may make invite links. */
   membersMayInvite: boolean;
+  /** Days a cached remote image is kept before it is removed (fetched again on the next view). */
+  remoteMediaCacheDays: number;
 }
 
 export const MAX_RULES = 50;
@@ -53,6 +55,7 @@ const defaults: InstanceSettings = {
   termsOfService: "",
   defaultLanguage: "",
   membersMayInvite: false,
+  remoteMediaCacheDays: 7,
 };
 
 export function getSettings(db: Db): InstanceSettings {

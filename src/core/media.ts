@@ -1,7 +1,7 @@
 import { and, eq, isNull, lt } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { mediaAttachments } from "../db/schema.ts";
+import { accounts, mediaAttachments } from "../db/schema.ts";
 import { ImageError } from "../media/images.ts";
 import { processImageInWorker } from "../media/worker.ts";
 import type { MediaStore } from "../media/store.ts";
@@ -79,4 +79,18 @@ export async function pruneUnattachedMedia(deps: { db: Db; media: MediaStore }):
     await deps.media.remove(m.thumbnailPath);
   }
   return stale.length;
+}
+
+/**
+ * The remote address behind a proxied image: a remote post's image attachment, or a remote
+ * account's avatar or header. Null for anything else, so the route never fetches what no page shows.
+ */
+export function remoteImageSource(db: Db, kind: "media" | "avatars" | "headers", id: string): string | null {
+  if (kind === "media") {
+    const row = db.select().from(mediaAttachments).where(eq(mediaAttachments.id, id)).get();
+    return row && !row.path && row.mime.startsWith("image/") ? row.remoteUrl : null;
+  }
+  const account = db.select().from(accounts).where(eq(accounts.id, id)).get();
+  if (!account?.domain) return null;
+  return kind === "avatars" ? account.avatarUrl : account.headerUrl;
 }

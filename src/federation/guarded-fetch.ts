@@ -144,3 +144,13 @@ export async function guardedFetch(
   const bytes = await readLimited(response, options.maxBytes ?? 1024 * 1024);
   return { url: url.href, status: response.status, text: new TextDecoder().decode(bytes) };
 }
+
+/** A guarded GET of a file (remote media): its bytes, refused unless the answer is 200 and within maxBytes. */
+export async function guardedBytes(target: string, options: GuardOptions & { maxBytes: number }): Promise<Uint8Array> {
+  const { response } = await guardedResponse(target, { accept: "image/*", ...options });
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    throw new FetchRefused(`HTTP ${response.status}`);
+  }
+  return readLimited(response, options.maxBytes);
+}

@@ -4,14 +4,16 @@ import { instanceSecret } from "../../src/core/instance.ts";
 import { createSkeinFederation } from "../../src/federation/federation.ts";
 import { SqliteMessageQueue } from "../../src/federation/queue.ts";
 import { MediaStore } from "../../src/media/store.ts";
+import { RemoteMediaCache } from "../../src/media/remote-cache.ts";
+import { guardedBytes } from "../../src/federation/guarded-fetch.ts";
 import { join } from "node:path";
 import { createLiveHub } from "../../src/core/live.ts";
 import { tempDatabase } from "./db.ts";
 
 /** The real app over a real temporary database, for in-process requests through app.handle. */
-export function testApp(publicUrl = "https://social.example") {
+export function testApp(publicUrl = "https://social.example", options: { allowPrivateAddresses?: boolean } = {}) {
   const database = tempDatabase();
-  const config = { url: new URL(publicUrl), allowPrivateAddresses: false };
+  const config = { url: new URL(publicUrl), allowPrivateAddresses: options.allowPrivateAddresses ?? false };
   const events = new DomainEvents();
   const federation = createSkeinFederation({
     db: database.db,
@@ -21,6 +23,9 @@ export function testApp(publicUrl = "https://social.example") {
     queue: new SqliteMessageQueue(database.db),
   });
   const secret = instanceSecret(database.db);
+  const remoteMedia = new RemoteMediaCache(database.db, join(database.dir, "media-cache"), (url, maxBytes) =>
+    guardedBytes(url, { allowPrivate: config.allowPrivateAddresses, maxBytes }),
+  );
   const app = createApp({
     db: database.db,
     sqlite: database.sqlite,
@@ -30,6 +35,7 @@ export function testApp(publicUrl = "https://social.example") {
     federation,
     secret,
     media: new MediaStore(join(database.dir, "media")),
+    remoteMedia,
     live: createLiveHub({ db: database.db, events, baseUrl: config.url }),
   });
   // Requests arrive on the loopback address, as they do behind a reverse proxy.
@@ -39,6 +45,7 @@ export function testApp(publicUrl = "https://social.example") {
     request,
     deps: { db: database.db, events, baseUrl: config.url },
     media: new MediaStore(join(database.dir, "media")),
+    remoteMedia,
     database,
   };
 }

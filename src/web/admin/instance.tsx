@@ -86,6 +86,8 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
           termsOfService: body.terms_of_service ?? "",
           defaultLanguage: body.default_language ?? "",
           membersMayInvite: body.members_may_invite === "1",
+          // Retention is set on its own page.
+          remoteMediaCacheDays: before.remoteMediaCacheDays,
         };
         // Switching to allowlist mode while it cuts follows is shown with its cost first.
         const switching = before.federationMode !== "allowlist" && values.federationMode === "allowlist";
