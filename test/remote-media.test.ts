@@ -15,7 +15,7 @@ import { testJpeg } from "./helpers/images.ts";
 setDefaultTimeout(30_000);
 
 // A remote server's files: one real image, and what a hostile server might send instead.
-const jpeg = await testJpeg(64, 48);
+const jpeg = await testJpeg(320, 240);
 const huge = new Uint8Array(11 * 1024 * 1024);
 huge.set(jpeg.subarray(0, 200));
 const hits: Record<string, number> = {};
@@ -127,7 +127,9 @@ describe("remote images are served from the instance's cache", () => {
     const later = new Date(Date.now() + 8 * 86_400_000);
     const run = await runJob(t.database.db, job, later);
     expect(run.lastError).toBeNull();
-    expect(run.lastResult).toBe("1 cached remote files removed (0.0 MB); cache 0.0 MB before, 0.0 MB after");
+    const kb = `${(jpeg.length / 1024).toFixed(1)} KB`;
+    expect(jpeg.length).toBeGreaterThan(1024);
+    expect(run.lastResult).toBe(`1 cached remote files removed (${kb}); cache ${kb} before, 0 B after`);
     expect(existsSync(file)).toBe(false);
     expect(rows(t.remoteMedia)).toBe(0);
 

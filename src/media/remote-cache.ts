@@ -143,6 +143,11 @@ export class RemoteMediaCache {
 
 /** The job's line for the log and the admin overview. */
 export function describePrune(result: PruneResult): string {
-  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return `${result.files} cached remote files removed (${mb(result.bytes)}); cache ${mb(result.before)} before, ${mb(result.after)} after`;
+  return `${result.files} cached remote files removed (${size(result.bytes)}); cache ${size(result.before)} before, ${size(result.after)} after`;
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
