@@ -91,7 +91,7 @@ function setup() {
   });
   const view = loadPostViews(t.database.db, t.deps.baseUrl, [post.id], null)[0];
   if (!view) throw new Error("no post");
-  return { ...t, author, media: view.media };
+  return { ...t, author, post, media: view.media };
 }
 
 const rows = (cache: RemoteMediaCache) => cache.db.select({ n: count() }).from(remoteMedia).get()?.n;
@@ -136,6 +136,14 @@ describe("remote images are served from the instance's cache", () => {
     const third = await t.request(cat?.url ?? "");
     expect(third.status).toBe(200);
     expect(hits["/cat.jpg"]).toBe(2);
+  });
+
+  test("pages show the cached copies, never the remote server's addresses", async () => {
+    const t = setup();
+    const page = await (await t.request(`/@bob@remote.example/${t.post.id}`, { headers: { accept: "text/html" } })).text();
+    expect(page).toContain(`src="/media/remote/media/${t.media[0]?.id}?v=`);
+    expect(page).toContain(`src="/media/remote/avatars/${t.author.id}?v=`);
+    expect(page).not.toContain(`="${remote("/")}`);
   });
 
   test("a remote account's avatar is shown from the cache too", async () => {
