@@ -5,7 +5,7 @@ import { count } from "drizzle-orm";
 import { runJob } from "../src/core/jobs.ts";
 import { receiveRemotePost, upsertRemoteAccount } from "../src/core/remote.ts";
 import { accountView, loadPostViews } from "../src/core/views.ts";
-import { remoteMedia } from "../src/db/schema.ts";
+import { domainBlocks, remoteMedia } from "../src/db/schema.ts";
 import { guardedBytes } from "../src/federation/guarded-fetch.ts";
 import { RemoteMediaCache } from "../src/media/remote-cache.ts";
 import { pruneRemoteMediaJob } from "../src/scheduler.ts";
@@ -180,6 +180,15 @@ describe("remote images are served from the instance's cache", () => {
     expect((await t.request("/media/remote/files/x")).status).toBe(400);
   });
 
+  test("nothing is fetched from a server whose media the instance rejects", async () => {
+    const t = setup();
+    t.database.db.insert(domainBlocks).values({ domain: "remote.example", severity: "noop", rejectMedia: true }).run();
+    hits["/avatar"] = 0;
+    expect((await t.request(`/media/remote/avatars/${t.author.id}`)).status).toBe(404);
+    expect((await t.request(`/media/remote/media/${t.media[0]?.id}`)).status).toBe(404);
+    expect(hits["/avatar"]).toBe(0);
+  });
+
   test("over the size cap the oldest files go first, on store and in the job", async () => {
     const t = setup();
     const fetch = (url: string, maxBytes: number) => guardedBytes(url, { allowPrivate: true, maxBytes });
@@ -196,6 +205,12 @@ describe("remote images are served from the instance's cache", () => {
     expect(result).toEqual({ files: 1, bytes: jpeg.length, before: 3 * jpeg.length, after: 2 * jpeg.length });
     const left = t.database.db.select({ url: remoteMedia.url }).from(remoteMedia).all();
     expect(left.map((r) => r.url).sort()).toEqual([remote("/cat.jpg?n=2"), remote("/cat.jpg?n=3")]);
+    // A file no row names (a crash between writing and recording) goes once an hour old.
+    const stray = join(root, "ab", "abababab-abab-abab-abab-abababababab.jpg");
+    await Bun.write(stray, jpeg);
+    expect((await tight.prune(new Date(), 7)).files).toBe(0);
+    expect(await tight.prune(new Date(Date.now() + 2 * 3600_000), 7)).toMatchObject({ files: 1, bytes: jpeg.length });
+    expect(existsSync(stray)).toBe(false);
     // A new file past the cap makes room by itself.
     await tight.get(remote("/cat.jpg?n=4"));
     expect(tight.totalBytes()).toBe(2 * jpeg.length);

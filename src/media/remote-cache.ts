@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { readdir, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { asc, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
@@ -107,7 +107,33 @@ export class RemoteMediaCache {
       .all();
     const aged = await this.remove(old);
     const capped = await this.shrinkTo(this.maxTotalBytes);
-    return { files: aged.files + capped.files, bytes: aged.bytes + capped.bytes, before, after: this.totalBytes() };
+    const strays = await this.removeStrays(now);
+    const files = aged.files + capped.files + strays.files;
+    return { files, bytes: aged.bytes + capped.bytes + strays.bytes, before, after: this.totalBytes() };
+  }
+
+  /** Files no row names (a stop between writing a file and recording it), once an hour old. */
+  private async removeStrays(now: Date): Promise<{ files: number; bytes: number }> {
+    const known = new Set(
+      this.db
+        .select({ path: remoteMedia.path })
+        .from(remoteMedia)
+        .all()
+        .map((r) => r.path),
+    );
+    const removed = { files: 0, bytes: 0 };
+    for (const dir of await readdir(this.root).catch(() => [])) {
+      for (const name of await readdir(join(this.root, dir)).catch(() => [])) {
+        const path = `${dir}/${name}`;
+        if (known.has(path) || !PATH.test(path)) continue;
+        const info = await stat(join(this.root, path)).catch(() => null);
+        if (!info || now.getTime() - info.mtimeMs < 3600_000) continue;
+        await this.removeFile(path);
+        removed.files++;
+        removed.bytes += info.size;
+      }
+    }
+    return removed;
   }
 
   private async shrinkTo(maxBytes: number): Promise<{ files: number; bytes: number }> {
