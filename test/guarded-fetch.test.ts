@@ -253,6 +253,10 @@ describe("Fedify's document loaders use the guarded fetch", () => {
   const base = `http://127.0.0.1:${peer.port}`;
 
   async function context(allowPrivateAddresses: boolean) {
+    return (await setup(allowPrivateAddresses)).ctx;
+  }
+
+  async function setup(allowPrivateAddresses: boolean) {
     const { createSkeinFederation } = await import("../src/federation/federation.ts");
     const { SqliteMessageQueue } = await import("../src/federation/queue.ts");
     const { DomainEvents } = await import("../src/core/events.ts");
@@ -266,7 +270,7 @@ describe("Fedify's document loaders use the guarded fetch", () => {
       config,
       queue: new SqliteMessageQueue(db),
     });
-    return federation.createContext(config.url, undefined);
+    return { db, ctx: federation.createContext(config.url, undefined) };
   }
 
   test("without the test flag a private address is refused, as by the guarded fetch", async () => {
@@ -294,5 +298,31 @@ describe("Fedify's document loaders use the guarded fetch", () => {
     expect(requests.at(-1)).toMatchObject({ path: "/signed", signature: expect.stringContaining("keyId") });
 
     await expect(ctx.documentLoader(`${base}/big`)).rejects.toThrow("larger than");
+  });
+
+  test("WebFinger goes through the guarded fetch: a private host is not asked", async () => {
+    const { lookup } = await import("../src/federation/lookup.ts");
+    const { db, ctx } = await setup(false);
+    requests.length = 0;
+    expect(await lookup(ctx, db, `acct:alice@127.0.0.1:${peer.port}`)).toBeNull();
+    expect(await lookup(ctx, db, "acct:alice@[::1]")).toBeNull();
+    expect(requests).toEqual([]);
+  });
+
+  test("a remote actor's inbox on a private address is not kept, so nothing is delivered to it", async () => {
+    const { Person, Endpoints } = await import("@fedify/vocab");
+    const { persistActor } = await import("../src/federation/actors.ts");
+    const { db, ctx } = await setup(false);
+    const actor = (inbox: string, shared: string) =>
+      new Person({
+        id: new URL(`https://remote.example/users/${encodeURIComponent(inbox)}`),
+        preferredUsername: "mallory",
+        inbox: new URL(inbox),
+        endpoints: new Endpoints({ sharedInbox: new URL(shared) }),
+      });
+    const hostile = await persistActor(ctx, db, actor("http://169.254.169.254/latest", "http://[::ffff:10.0.0.1]/inbox"));
+    expect(hostile).toMatchObject({ inboxUrl: null, sharedInboxUrl: null });
+    const fine = await persistActor(ctx, db, actor("https://8.8.8.8/inbox", "https://[2606:4700:4700::1111]/inbox"));
+    expect(fine).toMatchObject({ inboxUrl: "https://8.8.8.8/inbox", sharedInboxUrl: "https://[2606:4700:4700::1111]/inbox" });
   });
 });

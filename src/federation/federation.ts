@@ -29,7 +29,7 @@ import { mayRead } from "./access.ts";
 import { actorKeyPairs, instanceKeyPairs } from "./keys.ts";
 import { INSTANCE_ACTOR } from "./lookup.ts";
 import { SqliteKvStore } from "./kv.ts";
-import { guardedLoaderFactories, skeinUserAgent } from "./loaders.ts";
+import { guardedLoaderFactories, setFetchPolicy, skeinUserAgent } from "./loaders.ts";
 import { registerOutbox, remoteFollowers } from "./outbox.ts";
 import type { SqliteMessageQueue } from "./queue.ts";
 
@@ -102,6 +102,7 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
   // Fedify refuses `userAgent` and `allowPrivateAddress` next to custom loader factories, yet
   // uses both where it fetches without a loader (WebFinger, NodeInfo, deliveries): set after.
   Object.assign(federation, { userAgent, allowPrivateAddress: config.allowPrivateAddresses });
+  setFetchPolicy(federation, { allowPrivate: config.allowPrivateAddresses, userAgent });
   const local = (identifier: string) => {
     const account = findLocalAccount(db, identifier);
     return account && account.username === identifier ? account : undefined;

@@ -49,6 +49,21 @@ export function guardedDocumentLoader(options: LoaderOptions, identity?: Identit
   return load;
 }
 
+const policies = new WeakMap<object, LoaderOptions>();
+
+/**
+ * The guard options a federation was made with, for fetches Skein makes beside Fedify's
+ * loaders with only a Fedify context at hand (WebFinger, inbox checks). Private addresses are
+ * refused for a federation that registered none.
+ */
+export function fetchPolicy(federation: object): LoaderOptions {
+  return policies.get(federation) ?? { allowPrivate: false, userAgent: `Skein/${VERSION}` };
+}
+
+export function setFetchPolicy(federation: object, options: LoaderOptions): void {
+  policies.set(federation, options);
+}
+
 /** The factories to give createFederation: plain fetches cached in the KV store like Fedify's own. */
 export function guardedLoaderFactories(kv: KvStore, options: LoaderOptions) {
   return {
