@@ -8,7 +8,7 @@ import { accountView, loadPostViews } from "../src/core/views.ts";
 import { domainBlocks, remoteMedia } from "../src/db/schema.ts";
 import { guardedBytes } from "../src/federation/guarded-fetch.ts";
 import { RemoteMediaCache } from "../src/media/remote-cache.ts";
-import { pruneRemoteMediaJob } from "../src/scheduler.ts";
+import { maintenanceJobs, pruneRemoteMediaJob } from "../src/scheduler.ts";
 import { testApp } from "./helpers/app.ts";
 import { testJpeg } from "./helpers/images.ts";
 
@@ -122,6 +122,7 @@ describe("remote images are served from the instance's cache", () => {
     expect(existsSync(file)).toBe(true);
 
     // Within the retention nothing goes; eight days later (default seven) the file goes.
+    expect(maintenanceJobs(t.deps, t.remoteMedia).map((j) => j.name)).toContain("prune-remote-media");
     const job = pruneRemoteMediaJob(t.deps, t.remoteMedia);
     expect((await runJob(t.database.db, job)).lastResult).toStartWith("0 cached remote files removed");
     const later = new Date(Date.now() + 8 * 86_400_000);
