@@ -28,7 +28,10 @@ export async function lookup(ctx: Context<void>, db: Db, target: string | URL, o
   return ctx.lookupObject(url, { documentLoader, signal }).catch(() => null);
 }
 
-const AS_TYPES = ["application/activity+json", 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'];
+/** The link types Fedify's lookupObject accepts for an actor in a WebFinger answer. */
+const isActivityType = (type: unknown) =>
+  type === "application/activity+json" ||
+  /application\/ld\+json;\s*profile="https:\/\/www.w3.org\/ns\/activitystreams"/.test(String(type));
 
 /**
  * The actor URL of an `acct:user@host` handle, asked of the host's WebFinger (over https, as
@@ -46,7 +49,7 @@ async function webFinger(ctx: Context<void>, handle: string, signal: AbortSignal
     if (!response.ok) return null;
     const jrd = JSON.parse(new TextDecoder().decode(await readLimited(response, 256 * 1024)));
     const links: { rel?: unknown; type?: unknown; href?: unknown }[] = Array.isArray(jrd?.links) ? jrd.links : [];
-    const self = links.find((l) => l.rel === "self" && AS_TYPES.includes(String(l.type)) && typeof l.href === "string");
+    const self = links.find((l) => l.rel === "self" && isActivityType(l.type) && typeof l.href === "string");
     return typeof self?.href === "string" && URL.canParse(self.href) ? new URL(self.href) : null;
   } catch {
     return null;
