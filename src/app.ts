@@ -17,6 +17,7 @@ import { createArchiveDocuments } from "./federation/archive.ts";
 import type { SqliteMessageQueue } from "./federation/queue.ts";
 import { runTask } from "./core/tasks.ts";
 import { importExportRoutes } from "./web/import-export.tsx";
+import type { RemoteMediaCache } from "./media/remote-cache.ts";
 import type { MediaStore } from "./media/store.ts";
 import { apiRoutes } from "./api/index.ts";
 import { RateLimiter } from "./core/rate-limit.ts";
@@ -50,6 +51,8 @@ export interface AppDeps extends CoreDeps {
   /** The instance's signing secret (CSRF tokens). */
   secret: string;
   media: MediaStore;
+  /** Remote images, fetched on first view and kept in the data folder. */
+  remoteMedia: RemoteMediaCache;
   /** Live updates for the streaming API and the web pages. */
   live: LiveHub;
   /** The durable queue: core tasks (CSV imports) go there, and its worker runs them here. */
@@ -71,6 +74,7 @@ export function createApp(deps: AppDeps) {
     secret: deps.secret,
     limits,
     media: deps.media,
+    remoteMedia: deps.remoteMedia,
     resolver,
     live: deps.live,
   };
@@ -113,7 +117,7 @@ export function createApp(deps: AppDeps) {
     .use(memberInviteRoutes(web, page))
     .use(adminRoutes(web, page))
     .use(reportRoutes(web, page))
-    .use(mediaRoutes(deps.media))
+    .use(mediaRoutes(deps.media, { db: deps.db, cache: deps.remoteMedia }))
     .use(setupRoutes(web, page))
     .use(authRoutes(web, page));
 }

@@ -4,14 +4,13 @@ import type { CoreDeps } from "./core/deps.ts";
 import { applyRegistrationFallback } from "./core/registrations.ts";
 import { IMPORT_KEEP_DAYS, pruneFinishedImports } from "./core/imports.ts";
 import { isDue, type Job, jobInProgress, runJob } from "./core/jobs.ts";
-import { retentionJobs } from "./core/retention.ts";
-import type { MediaStore } from "./media/store.ts";
+import { type RetentionDeps, retentionJobs } from "./core/retention.ts";
 
 const logger = getLogger(["skein", "jobs"]);
 const HOUR = 3600_000;
 
 /** The instance's periodic jobs. */
-export function maintenanceJobs(deps: CoreDeps & { media: MediaStore }): Job[] {
+export function maintenanceJobs(deps: CoreDeps & RetentionDeps): Job[] {
   return [
     {
       name: "delete-expired-suspensions",

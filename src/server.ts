@@ -19,6 +19,9 @@ import { maintenanceJobs, startScheduler } from "./scheduler.ts";
 import { type Connection, createStreaming } from "./api/streaming.ts";
 import { createLiveHub } from "./core/live.ts";
 import { MediaStore } from "./media/store.ts";
+import { RemoteMediaCache } from "./media/remote-cache.ts";
+import { guardedBytes } from "./federation/guarded-fetch.ts";
+import { skeinUserAgent } from "./federation/loaders.ts";
 import { compress } from "./web/compress.ts";
 import { withSecurityHeaders } from "./web/security.ts";
 
@@ -93,6 +96,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   verifyProfileLinks({ db, events, baseUrl: config.url, allowPrivate: config.allowPrivateAddresses });
   const live = createLiveHub({ db, events, baseUrl: config.url });
   const media = new MediaStore(join(config.data, "media"));
+  const remoteMedia = new RemoteMediaCache(db, join(config.data, "media-cache"), (url, maxBytes) =>
+    guardedBytes(url, { allowPrivate: config.allowPrivateAddresses, maxBytes, userAgent: skeinUserAgent(config.url) }),
+  );
   const app = createApp({
     db,
     sqlite,
@@ -102,6 +108,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     federation,
     secret,
     media,
+    remoteMedia,
     live,
     queue,
   }).compile();
@@ -136,7 +143,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const queueStop = new AbortController();
   const queueDone = federation.startQueue(undefined, { signal: queueStop.signal });
   const coreDeps = { db, events, baseUrl: config.url };
-  const scheduler = startScheduler(coreDeps, maintenanceJobs({ ...coreDeps, media }));
+  const scheduler = startScheduler(coreDeps, maintenanceJobs({ ...coreDeps, media, remoteMedia }));
 
   // Tells `skein restore` that this folder is being served (removed at a clean stop).
   const pidFile = join(config.data, PID_FILE);

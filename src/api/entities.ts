@@ -4,7 +4,7 @@ import { applyFilters, type Filter, type FilterKeyword, type FilterMatch, type F
 import type { TagInfo } from "../core/followed-tags.ts";
 import type { Relationship } from "../core/follows.ts";
 import { linkedText } from "../core/text.ts";
-import { loadPostViews, type MediaView, type PostView } from "../core/views.ts";
+import { loadPostViews, type MediaView, type PostView, remoteImagePath } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, type NotificationType, type notifications, posts } from "../db/schema.ts";
 
@@ -92,8 +92,9 @@ function accountEntity(
   const acct = row.domain ? `${row.username}@${row.domain}` : row.username;
   const localUrl = new URL(`/@${acct}`, baseUrl).href;
   const html = (text: string) => (row.domain ? text : text ? `<p>${linkedText(text, baseUrl)}</p>` : "");
-  const avatar = absolute(row.avatarUrl, baseUrl, AVATAR_MISSING);
-  const header = absolute(row.headerUrl, baseUrl, HEADER_MISSING);
+  const image = (kind: "avatars" | "headers", url: string | null) => (row.domain ? remoteImagePath(kind, row.id, url) : url);
+  const avatar = absolute(image("avatars", row.avatarUrl), baseUrl, AVATAR_MISSING);
+  const header = absolute(image("headers", row.headerUrl), baseUrl, HEADER_MISSING);
   const movedTo = row.movedToId ? moved.get(row.movedToId) : undefined;
   return {
     id: row.id,
@@ -172,7 +173,7 @@ export function mediaEntity(media: MediaView, baseUrl: URL) {
           : "unknown",
     url,
     preview_url: new URL(media.thumbnailUrl, baseUrl).href,
-    remote_url: media.url.startsWith("http") ? media.url : null,
+    remote_url: media.remoteUrl,
     preview_remote_url: null,
     text_url: null,
     meta: size ? { original: size, small: size, focus: { x: 0, y: 0 } } : {},

@@ -1,10 +1,11 @@
 import { and, eq, isNull, lt } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { mediaAttachments } from "../db/schema.ts";
+import { accounts, mediaAttachments } from "../db/schema.ts";
 import { ImageError } from "../media/images.ts";
 import { processImageInWorker } from "../media/worker.ts";
 import type { MediaStore } from "../media/store.ts";
+import { blockFor } from "./domain-blocks.ts";
 import { ValidationError } from "./errors.ts";
 
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -79,4 +80,21 @@ export async function pruneUnattachedMedia(deps: { db: Db; media: MediaStore }):
     await deps.media.remove(m.thumbnailPath);
   }
   return stale.length;
+}
+
+/**
+ * The remote address behind a proxied image: a remote post's image attachment, or a remote
+ * account's avatar or header. Null for anything else, so the route never fetches what no page
+ * shows, and for servers whose media the instance rejects (or that it suspended).
+ */
+export function remoteImageSource(db: Db, kind: "media" | "avatars" | "headers", id: string): string | null {
+  const attachment = kind === "media" ? db.select().from(mediaAttachments).where(eq(mediaAttachments.id, id)).get() : undefined;
+  const accountId = kind === "media" ? attachment?.accountId : id;
+  const account = accountId ? db.select().from(accounts).where(eq(accounts.id, accountId)).get() : undefined;
+  if (!account?.domain) return null;
+  const block = blockFor(db, account.domain);
+  if (block?.rejectMedia || block?.severity === "suspend") return null;
+  if (kind === "avatars") return account.avatarUrl;
+  if (kind === "headers") return account.headerUrl;
+  return attachment && !attachment.path && attachment.mime.startsWith("image/") ? attachment.remoteUrl : null;
 }

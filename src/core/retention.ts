@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/open.ts";
+import { describePrune, type RemoteMediaCache } from "../media/remote-cache.ts";
 import type { MediaStore } from "../media/store.ts";
 import { ValidationError } from "./errors.ts";
 import { getSettings, updateSettings } from "./instance.ts";
@@ -17,6 +18,8 @@ import { DAY_MS, databaseSize, lowestIdAt } from "./overview.ts";
 export interface RetentionDeps {
   db: Db;
   media: MediaStore;
+  /** Cached remote images (absent where nothing is cached, as in the CLI). */
+  remoteMedia?: RemoteMediaCache;
 }
 
 /** Rows deleted per transaction: small enough that requests waiting on the database go on. */
@@ -323,6 +326,16 @@ export function retentionJobs(deps: RetentionDeps): Job[] {
     { name: "prune-remote-posts", everyMs: DAY_MS, run: (now) => pruneRemotePosts(deps, now, days()) },
     { name: "prune-remote-accounts", everyMs: DAY_MS, run: (now) => pruneRemoteAccounts(deps, now, days()) },
     { name: "prune-expired-records", everyMs: HOUR_MS, run: (now) => pruneExpiredRecords(deps, now) },
+    ...(deps.remoteMedia ? [pruneRemoteMediaJob(deps.db, deps.remoteMedia)] : []),
     { name: "optimize-database", everyMs: DAY_MS, run: () => optimizeDatabase(deps.db) },
   ];
+}
+
+/** Cached remote images older than their period go, then the oldest while over the size cap. */
+function pruneRemoteMediaJob(db: Db, cache: RemoteMediaCache): Job {
+  return {
+    name: "prune-remote-media",
+    everyMs: HOUR_MS,
+    run: async (now) => describePrune(await cache.prune(now, getSettings(db).remoteMediaCacheDays)),
+  };
 }

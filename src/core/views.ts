@@ -49,6 +49,17 @@ export interface MediaView {
   height: number | null;
   blurhash: string | null;
   description: string;
+  /** Where a remote post's file lives on its server (the pages show the cached copy, `url`). */
+  remoteUrl: string | null;
+}
+
+/**
+ * Remote images are shown from the instance's cache (web/media.ts), never hotlinked: the
+ * reader's address stays private and a remote server cannot serve something else to them.
+ * The query changes with the remote address, so browsers fetch a new avatar when it changes.
+ */
+export function remoteImagePath(kind: "media" | "avatars" | "headers", id: string, remoteUrl: string | null): string | null {
+  return remoteUrl ? `/media/remote/${kind}/${id}?v=${Bun.hash(remoteUrl).toString(36)}` : null;
 }
 
 export interface PostView {
@@ -95,8 +106,8 @@ export function accountView(baseUrl: URL, row: AccountRow): AccountView {
     uri: row.domain ? (row.uri ?? row.url ?? localUrl) : localUrl,
     displayName: row.displayName || row.username,
     note: row.note,
-    avatarUrl: row.avatarUrl,
-    headerUrl: row.headerUrl,
+    avatarUrl: row.domain ? remoteImagePath("avatars", row.id, row.avatarUrl) : row.avatarUrl,
+    headerUrl: row.domain ? remoteImagePath("headers", row.id, row.headerUrl) : row.headerUrl,
     url: row.domain ? (row.url ?? row.uri ?? localUrl) : localUrl,
     localUrl,
     locked: row.locked,
@@ -223,8 +234,11 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
 }
 
 export function mediaView(row: typeof mediaAttachments.$inferSelect): MediaView {
-  const url = row.path ? `/media/${row.path}` : (row.remoteUrl ?? "");
+  const cached = row.mime.startsWith("image/") ? remoteImagePath("media", row.id, row.remoteUrl) : null;
+  // Other remote files (video, audio) are still linked where they are.
+  const url = row.path ? `/media/${row.path}` : (cached ?? row.remoteUrl ?? "");
   return {
+    remoteUrl: row.remoteUrl,
     id: row.id,
     mime: row.mime,
     url,

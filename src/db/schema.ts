@@ -293,6 +293,22 @@ export const mediaAttachments = sqliteTable(
   (t) => [index("media_post_idx").on(t.postId, t.position), index("media_account_idx").on(t.accountId)],
 );
 
+/**
+ * Remote images (attachments, avatars, headers) fetched on first view and kept in the data
+ * folder's media-cache/ under a random name; pruned by age and total size, fetched again after.
+ */
+export const remoteMedia = sqliteTable(
+  "remote_media",
+  {
+    url: text("url").primaryKey(),
+    path: text("path").notNull(),
+    mime: text("mime").notNull(),
+    bytes: integer("bytes").notNull(),
+    fetchedAt: integer("fetched_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("remote_media_fetched_idx").on(t.fetchedAt)],
+);
+
 export const followStates = ["pending", "accepted"] as const;
 
 export const follows = sqliteTable(

@@ -3,6 +3,8 @@ import { type Actor, isActor } from "@fedify/vocab";
 import { type AccountRow, findAccountByUri, upsertRemoteAccount } from "../core/remote.ts";
 import type { Db } from "../db/open.ts";
 import { accountFromAs } from "./convert.ts";
+import { checkedAddress, FetchRefused } from "./guarded-fetch.ts";
+import { fetchPolicy } from "./loaders.ts";
 import { lookup } from "./lookup.ts";
 
 const STALE_MS = 24 * 3600_000;
@@ -11,7 +13,21 @@ const STALE_MS = 24 * 3600_000;
 export async function persistActor(ctx: Context<void>, db: Db, actor: Actor): Promise<AccountRow | null> {
   if (!actor.id || actor.id.origin === ctx.canonicalOrigin) return null;
   const data = await accountFromAs(ctx, actor);
-  return data ? upsertRemoteAccount(db, data) : null;
+  if (!data) return null;
+  // Deliveries go out through Fedify's own fetch, not the guarded one: an inbox that is not on
+  // a public address is dropped here, so nothing is posted to it. (Checked when stored: a name
+  // pointed at a private address later is not caught.)
+  const policy = fetchPolicy(ctx.federation);
+  // A name that does not resolve just now keeps its inbox: only a refused address drops it.
+  const publicUrl = async (url: string | null) =>
+    url && URL.canParse(url)
+      ? checkedAddress(new URL(url), policy).then(
+          () => url,
+          (error) => (error instanceof FetchRefused ? null : url),
+        )
+      : null;
+  const [inboxUrl, sharedInboxUrl] = await Promise.all([publicUrl(data.inboxUrl), publicUrl(data.sharedInboxUrl)]);
+  return upsertRemoteAccount(db, { ...data, inboxUrl, sharedInboxUrl });
 }
 
 /** A remote account by its id: from the database when fresh, else fetched and stored. */

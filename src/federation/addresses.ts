@@ -44,7 +44,8 @@ function v6Groups(ip: string): number[] {
 
 /**
  * Whether an address is one Skein refuses to connect to on its own: anything but the public
- * internet, including IPv4-mapped, NAT64, 6to4 and Teredo forms that wrap a private IPv4.
+ * internet. IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64, 6to4, Teredo) are
+ * all refused: they could wrap a private one, and a real server has a plain address too.
  */
 export function isBlockedAddress(ip: string): boolean {
   const kind = isIP(ip);
@@ -52,16 +53,15 @@ export function isBlockedAddress(ip: string): boolean {
   if (kind !== 6) return true;
   const g = v6Groups(ip);
   const [a = 0, b = 0] = g;
-  const embedded = (hi: number, lo: number) => `${hi >>> 8}.${hi & 255}.${lo >>> 8}.${lo & 255}`;
-  if (g.every((x) => x === 0)) return true; // ::
-  if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return true; // ::1
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return isBlockedAddress(embedded(g[6] ?? 0, g[7] ?? 0)); // ::ffff:a.b.c.d
+  if (g.slice(0, 6).every((x) => x === 0)) return true; // ::, ::1 and the old IPv4-compatible ::a.b.c.d
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return true; // IPv4-mapped ::ffff:a.b.c.d
   if (a === 0x64 && b === 0xff9b) return true; // NAT64
   if (a === 0x2002) return true; // 6to4
   if (a === 0x2001 && b === 0) return true; // Teredo
   if ((a & 0xfe00) === 0xfc00) return true; // unique local
   if ((a & 0xffc0) === 0xfe80) return true; // link-local
+  if ((a & 0xffc0) === 0xfec0) return true; // old site-local
   if ((a & 0xff00) === 0xff00) return true; // multicast
   if (a === 0x2001 && b === 0xdb8) return true; // documentation
-  return false;
+  return (a & 0xe000) !== 0x2000; // only global unicast (2000::/3) is on the public internet
 }

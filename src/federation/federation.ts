@@ -29,6 +29,7 @@ import { mayRead } from "./access.ts";
 import { actorKeyPairs, instanceKeyPairs } from "./keys.ts";
 import { INSTANCE_ACTOR } from "./lookup.ts";
 import { SqliteKvStore } from "./kv.ts";
+import { guardedLoaderFactories, setFetchPolicy, skeinUserAgent } from "./loaders.ts";
 import { registerOutbox, remoteFollowers } from "./outbox.ts";
 import type { SqliteMessageQueue } from "./queue.ts";
 
@@ -69,6 +70,7 @@ async function instanceActor(ctx: RequestContext<void>) {
 export function createSkeinFederation(deps: FederationDeps): Federation<void> {
   const { db, config, queue } = deps;
   const kv = new SqliteKvStore(db);
+  const userAgent = skeinUserAgent(config.url);
   const federation = createFederation<void>({
     kv,
     // Outgoing deliveries go through the queue (retried, surviving restarts); deliveries that
@@ -87,8 +89,9 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     },
     // Generated URLs use the configured public URL, never the Host of a request.
     origin: config.url.origin,
-    allowPrivateAddress: config.allowPrivateAddresses,
-    userAgent: { software: `Skein/${VERSION}`, url: config.url },
+    // Every document Fedify fetches (actors, keys, objects, collections, signed or not) goes
+    // through the guarded fetch: address checks pinned to the connection, deadline, size limit.
+    ...guardedLoaderFactories(kv, { allowPrivate: config.allowPrivateAddresses, userAgent }),
     // Many servers verify only draft-cavage and answer 202 to what they could not read.
     firstKnock: "draft-cavage-http-signatures-12",
     // Retries for about a day: 10 s, 20 s, 40 s … doubling up to 6 h between tries, 14 tries.
@@ -96,6 +99,10 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     // The queue is started by the server, after migrations, and stopped with it.
     manuallyStartQueue: true,
   });
+  // Fedify refuses `userAgent` and `allowPrivateAddress` next to custom loader factories, yet
+  // uses both where it fetches without a loader (WebFinger, NodeInfo, deliveries): set after.
+  Object.assign(federation, { userAgent, allowPrivateAddress: config.allowPrivateAddresses });
+  setFetchPolicy(federation, { allowPrivate: config.allowPrivateAddresses, userAgent });
   const local = (identifier: string) => {
     const account = findLocalAccount(db, identifier);
     return account && account.username === identifier ? account : undefined;

@@ -44,7 +44,7 @@ export interface ProcessOptions {
   maxPixels?: number;
 }
 
-type Mime = ProcessedImage["mime"];
+export type Mime = ProcessedImage["mime"];
 type StillMime = Exclude<Mime, "image/gif">;
 interface Size {
   width: number;
@@ -132,7 +132,7 @@ function u32be(b: Uint8Array, at: number): number {
   return u16be(b, at) * 0x10000 + u16be(b, at + 2);
 }
 
-function headerSize(bytes: Uint8Array, mime: Mime): Size | null {
+export function headerSize(bytes: Uint8Array, mime: Mime): Size | null {
   switch (mime) {
     case "image/jpeg":
       return jpegSize(bytes);

@@ -6,6 +6,7 @@ import { countUnread } from "../core/notifications.ts";
 import type { LiveHub } from "../core/live.ts";
 import type { RateLimiter } from "../core/rate-limit.ts";
 import type { Resolver } from "../core/resolver.ts";
+import type { RemoteMediaCache } from "../media/remote-cache.ts";
 import type { MediaStore } from "../media/store.ts";
 import { sessionPlugin } from "./session.ts";
 
@@ -13,6 +14,8 @@ export interface WebDeps extends CoreDeps {
   secret: string;
   resolver: Resolver; // required on the web: mentions and search reach other servers
   media: MediaStore;
+  /** Cached remote images; the retention page runs their pruning job. */
+  remoteMedia?: RemoteMediaCache;
   limits: { login: RateLimiter; signup: RateLimiter };
   live: LiveHub;
 }

@@ -4,18 +4,23 @@ import { instanceSecret } from "../../src/core/instance.ts";
 import { createSkeinFederation } from "../../src/federation/federation.ts";
 import { SqliteMessageQueue } from "../../src/federation/queue.ts";
 import { MediaStore } from "../../src/media/store.ts";
+import { RemoteMediaCache } from "../../src/media/remote-cache.ts";
+import { guardedBytes } from "../../src/federation/guarded-fetch.ts";
 import { join } from "node:path";
 import { createLiveHub } from "../../src/core/live.ts";
 import { tempDatabase } from "./db.ts";
 
 /** The real app over a real temporary database, for in-process requests through app.handle. */
-export function testApp(publicUrl = "https://social.example") {
+export function testApp(publicUrl = "https://social.example", options: { allowPrivateAddresses?: boolean } = {}) {
   const database = tempDatabase();
-  const config = { url: new URL(publicUrl), allowPrivateAddresses: false };
+  const config = { url: new URL(publicUrl), allowPrivateAddresses: options.allowPrivateAddresses ?? false };
   const events = new DomainEvents();
   const queue = new SqliteMessageQueue(database.db, { pollIntervalMs: 50 });
   const federation = createSkeinFederation({ db: database.db, events, baseUrl: config.url, config, queue });
   const secret = instanceSecret(database.db);
+  const remoteMedia = new RemoteMediaCache(database.db, join(database.dir, "media-cache"), (url, maxBytes) =>
+    guardedBytes(url, { allowPrivate: config.allowPrivateAddresses, maxBytes }),
+  );
   const app = createApp({
     db: database.db,
     sqlite: database.sqlite,
@@ -25,6 +30,7 @@ export function testApp(publicUrl = "https://social.example") {
     federation,
     secret,
     media: new MediaStore(join(database.dir, "media")),
+    remoteMedia,
     live: createLiveHub({ db: database.db, events, baseUrl: config.url }),
     queue,
   });
@@ -35,6 +41,7 @@ export function testApp(publicUrl = "https://social.example") {
     request,
     deps: { db: database.db, events, baseUrl: config.url },
     media: new MediaStore(join(database.dir, "media")),
+    remoteMedia,
     database,
     queue,
   };

@@ -1,0 +1,179 @@
+import { mkdirSync } from "node:fs";
+import { readdir, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { asc, eq, lt, sql } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { remoteMedia } from "../db/schema.ts";
+import { detectImageType, headerSize } from "./images.ts";
+import { mediaTypes } from "./store.ts";
+
+/** Largest remote image kept (after decompression of the transfer). */
+export const REMOTE_MEDIA_MAX_BYTES = 10 * 1024 * 1024;
+/** The cache's size cap: past it, the oldest files go first. */
+export const REMOTE_MEDIA_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
+const MAX_PIXELS = 50e6;
+/** A URL that failed is not tried again for a while: a page view must not become a fetch each time. */
+const RETRY_AFTER_MS = 10 * 60_000;
+const DAY = 86_400_000;
+const PATH = /^[0-9a-f]{2}\/[0-9a-f-]{36}\.(?:jpg|png|webp|gif)$/;
+
+/** Gets a remote file's bytes (the guarded fetch); throws when it cannot or when it is larger than maxBytes. */
+export type FetchBytes = (url: string, maxBytes: number) => Promise<Uint8Array>;
+
+export interface CachedImage {
+  mime: string;
+  path: string;
+  file: ReturnType<typeof Bun.file>;
+}
+
+export interface PruneResult {
+  files: number;
+  bytes: number;
+  before: number;
+  after: number;
+}
+
+/**
+ * Remote images kept in the data folder (media-cache/) so that pages never hotlink other
+ * servers: fetched on first view through the guarded fetch, checked to be a JPEG, PNG, WebP
+ * or GIF from its bytes (never the remote server's word), stored under a random name.
+ */
+export class RemoteMediaCache {
+  private inFlight = new Map<string, Promise<CachedImage | null>>();
+  private failedUntil = new Map<string, number>();
+
+  constructor(
+    readonly db: Db,
+    readonly root: string,
+    private readonly fetchBytes: FetchBytes,
+    readonly maxTotalBytes = REMOTE_MEDIA_CACHE_MAX_BYTES,
+  ) {}
+
+  /** The cached copy, fetched when missing; null when the URL gives no acceptable image. */
+  async get(url: string): Promise<CachedImage | null> {
+    const row = this.db.select().from(remoteMedia).where(eq(remoteMedia.url, url)).get();
+    if (row && PATH.test(row.path)) {
+      const file = Bun.file(join(this.root, row.path));
+      if (await file.exists()) return { mime: row.mime, path: row.path, file };
+    }
+    if ((this.failedUntil.get(url) ?? 0) > Date.now()) return null;
+    let pending = this.inFlight.get(url);
+    if (!pending) {
+      pending = this.fetchAndStore(url).finally(() => this.inFlight.delete(url));
+      this.inFlight.set(url, pending);
+    }
+    return pending;
+  }
+
+  private async fetchAndStore(url: string): Promise<CachedImage | null> {
+    const bytes = await this.fetchBytes(url, REMOTE_MEDIA_MAX_BYTES).catch(() => null);
+    const mime = bytes ? detectImageType(bytes) : null;
+    const size = bytes && mime ? headerSize(bytes, mime) : null;
+    if (!bytes || !mime || !size || size.width * size.height > MAX_PIXELS) {
+      if (this.failedUntil.size > 10_000) this.failedUntil.clear();
+      this.failedUntil.set(url, Date.now() + RETRY_AFTER_MS);
+      return null;
+    }
+    const name = crypto.randomUUID();
+    const ext = Object.entries(mediaTypes).find(([, type]) => type === mime)?.[0] ?? "bin";
+    const path = `${name.slice(0, 2)}/${name}.${ext}`;
+    const full = join(this.root, path);
+    mkdirSync(dirname(full), { recursive: true });
+    await Bun.write(full, bytes);
+    const values = { url, path, mime, bytes: bytes.length, fetchedAt: new Date() };
+    const previous = this.db.select().from(remoteMedia).where(eq(remoteMedia.url, url)).get();
+    this.db.insert(remoteMedia).values(values).onConflictDoUpdate({ target: remoteMedia.url, set: values }).run();
+    if (previous) await this.removeFile(previous.path);
+    await this.shrinkTo(this.maxTotalBytes);
+    return { mime, path, file: Bun.file(full) };
+  }
+
+  totalBytes(): number {
+    return (
+      this.db
+        .select({ n: sql<number>`coalesce(sum(${remoteMedia.bytes}), 0)` })
+        .from(remoteMedia)
+        .get()?.n ?? 0
+    );
+  }
+
+  /** Removes files fetched more than `days` ago, then the oldest while the cache is over its cap. */
+  async prune(now: Date, days: number): Promise<PruneResult> {
+    const before = this.totalBytes();
+    const old = this.db
+      .select()
+      .from(remoteMedia)
+      .where(lt(remoteMedia.fetchedAt, new Date(now.getTime() - days * DAY)))
+      .all();
+    const aged = await this.remove(old);
+    const capped = await this.shrinkTo(this.maxTotalBytes);
+    const strays = await this.removeStrays(now);
+    const files = aged.files + capped.files + strays.files;
+    return { files, bytes: aged.bytes + capped.bytes + strays.bytes, before, after: this.totalBytes() };
+  }
+
+  /** Files no row names (a stop between writing a file and recording it), once an hour old. */
+  private async removeStrays(now: Date): Promise<{ files: number; bytes: number }> {
+    const known = new Set(
+      this.db
+        .select({ path: remoteMedia.path })
+        .from(remoteMedia)
+        .all()
+        .map((r) => r.path),
+    );
+    const removed = { files: 0, bytes: 0 };
+    for (const dir of await readdir(this.root).catch(() => [])) {
+      for (const name of await readdir(join(this.root, dir)).catch(() => [])) {
+        const path = `${dir}/${name}`;
+        if (known.has(path) || !PATH.test(path)) continue;
+        const info = await stat(join(this.root, path)).catch(() => null);
+        if (!info || now.getTime() - info.mtimeMs < 3600_000) continue;
+        await this.removeFile(path);
+        removed.files++;
+        removed.bytes += info.size;
+      }
+    }
+    return removed;
+  }
+
+  private async shrinkTo(maxBytes: number): Promise<{ files: number; bytes: number }> {
+    let excess = this.totalBytes() - maxBytes;
+    const removed = { files: 0, bytes: 0 };
+    while (excess > 0) {
+      const oldest = this.db.select().from(remoteMedia).orderBy(asc(remoteMedia.fetchedAt)).limit(100).all();
+      const batch: (typeof oldest)[number][] = [];
+      for (const row of oldest) {
+        if (excess <= 0) break;
+        batch.push(row);
+        excess -= row.bytes;
+      }
+      if (batch.length === 0) break;
+      const done = await this.remove(batch);
+      removed.files += done.files;
+      removed.bytes += done.bytes;
+    }
+    return removed;
+  }
+
+  /** Rows first: a row whose file is gone is fetched again, a file without a row is only lost space. */
+  private async remove(rows: (typeof remoteMedia.$inferSelect)[]): Promise<{ files: number; bytes: number }> {
+    for (const row of rows) this.db.delete(remoteMedia).where(eq(remoteMedia.url, row.url)).run();
+    for (const row of rows) await this.removeFile(row.path);
+    return { files: rows.length, bytes: rows.reduce((n, r) => n + r.bytes, 0) };
+  }
+
+  private async removeFile(path: string) {
+    if (PATH.test(path)) await rm(join(this.root, path), { force: true });
+  }
+}
+
+/** The job's line for the log and the admin overview. */
+export function describePrune(result: PruneResult): string {
+  return `${result.files} cached remote files removed (${size(result.bytes)}); cache ${size(result.before)} before, ${size(result.after)} after`;
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
