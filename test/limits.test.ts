@@ -76,13 +76,15 @@ describe("the inbox", () => {
 
   /**
    * Sends sixteen at a time until one is refused for its rate; sixteen at a time outrun any
-   * refill here, so this ends once the burst is used up. Returns the statuses before that.
+   * refill here, so this ends once the burst is used up. Returns the statuses before that and
+   * the refusal.
    */
   async function untilLimited(send: (i: number) => Promise<Response>, most: number) {
     const statuses: Record<number, number> = {};
     for (let i = 0; i < most; i += 16) {
       const batch = await Promise.all(Array.from({ length: 16 }, (_, j) => send(i + j)));
-      if (batch.some((r) => r.status === 429)) return statuses;
+      const refused = batch.find((r) => r.status === 429);
+      if (refused) return { statuses, refused };
       for (const r of batch) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     }
     throw new Error(`no 429 after ${most} requests`);
@@ -101,10 +103,11 @@ describe("the inbox", () => {
         to: [PUBLIC],
       });
       const { burst } = INBOX_LIMITS.perDomain;
-      const before = await untilLimited((i) => flood.deliver(`${url}/inbox`, like(i), "flood"), 10 * burst);
+      const { statuses: before, refused } = await untilLimited(
+        (i) => flood.deliver(`${url}/inbox`, like(i), "flood"),
+        10 * burst,
+      );
       expect(before[202] ?? 0).toBeGreaterThanOrEqual(burst - 16);
-      const refused = await flood.deliver(`${url}/inbox`, like(burst + 100), "flood");
-      expect(refused.status).toBe(429);
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
 
       const note = {
@@ -190,10 +193,9 @@ describe("the inbox", () => {
         headers: { "content-type": "application/activity+json", "x-forwarded-for": from },
         body: "{}",
       });
-    const before = await untilLimited(() => junk("203.0.113.7"), 10 * burst);
+    const { statuses: before } = await untilLimited(() => junk("203.0.113.7"), 10 * burst);
     expect(before).toEqual({ 400: expect.any(Number) });
     expect(before[400]).toBeGreaterThanOrEqual(burst - 16);
-    expect((await junk("203.0.113.7")).status).toBe(429);
     expect((await junk("198.51.100.8")).status).toBe(400);
   });
 });
