@@ -13,7 +13,8 @@ export const jobDescriptions: Record<string, string> = {
     "Daily. Removes remote posts older than the period above that no member replied to, boosted, favourited, bookmarked or was mentioned in, that do not reply to a member, and whose author no member follows.",
   "prune-remote-accounts":
     "Daily. Removes remote accounts with no posts kept and no tie to a member (follows, blocks, mutes, lists, mentions, notifications, reports), unseen for the same period. Bots and moderated accounts stay.",
-  "prune-remote-media": "Removes cached copies of remote media older than their period; they are fetched again when viewed.",
+  "prune-remote-media":
+    "Hourly. Removes cached copies of remote images older than the period above, then the oldest while the cache is over 1 GB; they are fetched again when viewed.",
   "prune-expired-records":
     "Hourly. Removes expired sessions and authorization codes, revoked tokens, expired cache entries, day-old idempotency keys, unattached uploads and queued messages that failed for over a day.",
   "optimize-database":
