@@ -3,8 +3,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { WebClient } from "./helpers/client.ts";
-import { tempDir } from "./helpers/db.ts";
-import { freePort, type Instance, runCli, startInstance } from "./helpers/instance.ts";
+import { type Instance, startFederatingInstance } from "./helpers/instance.ts";
 import { startSenders } from "./helpers/sender.ts";
 
 setDefaultTimeout(60_000);
@@ -16,19 +15,8 @@ let senders: Awaited<ReturnType<typeof startSenders>>;
 const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
 
 beforeAll(async () => {
-  const cwd = tempDir();
-  const data = join(cwd, "data");
-  await runCli(["user", "create", "alice", "--email", "a@example.com", "--role", "owner", "--data", data], {
-    cwd,
-    stdin: "correct horse battery\n",
-  });
-  const port = freePort();
-  url = `http://127.0.0.1:${port}`;
-  skein = await startInstance({
-    cwd,
-    port,
-    args: ["--data", data, "--listen", `127.0.0.1:${port}`, "--url", url, "--allow-private-addresses"],
-  });
+  let data: string;
+  ({ instance: skein, url, data } = await startFederatingInstance());
   db = new Database(join(data, "skein.db"), { readonly: true });
   senders = await startSenders(["mallory", "trent"]);
 });

@@ -11,8 +11,7 @@ import { upsertRemoteAccount } from "../src/core/remote.ts";
 import { Gate, INBOX_LIMITS } from "../src/federation/mount.ts";
 import { testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
-import { tempDir } from "./helpers/db.ts";
-import { freePort, type Instance, runCli, startInstance } from "./helpers/instance.ts";
+import { type Instance, startFederatingInstance } from "./helpers/instance.ts";
 import { startSenders } from "./helpers/sender.ts";
 
 setDefaultTimeout(120_000);
@@ -54,19 +53,8 @@ describe("the inbox", () => {
   const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
 
   beforeAll(async () => {
-    const cwd = tempDir();
-    const data = join(cwd, "data");
-    await runCli(["user", "create", "alice", "--email", "a@example.com", "--role", "owner", "--data", data], {
-      cwd,
-      stdin: "correct horse battery\n",
-    });
-    const port = freePort();
-    url = `http://127.0.0.1:${port}`;
-    skein = await startInstance({
-      cwd,
-      port,
-      args: ["--data", data, "--listen", `127.0.0.1:${port}`, "--url", url, "--allow-private-addresses", "--log-level", "error"],
-    });
+    let data: string;
+    ({ instance: skein, url, data } = await startFederatingInstance("alice", ["--log-level", "error"]));
     db = new Database(join(data, "skein.db"), { readonly: true });
   });
   afterAll(async () => {

@@ -7,11 +7,11 @@
 import { Database } from "bun:sqlite";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateCryptoKeyPair, signRequest } from "@fedify/fedify";
 import { newId } from "../../src/db/ids.ts";
 import { WebClient } from "../helpers/client.ts";
 import { tempDir } from "../helpers/db.ts";
 import { freePort, runCli, startInstance } from "../helpers/instance.ts";
+import { startSenders } from "../helpers/sender.ts";
 import { ACCOUNTS, POSTS, percentile, seedInstance } from "./seed.ts";
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
@@ -22,56 +22,33 @@ const FLOOD_SECONDS = Number(process.env.FLOOD_SECONDS ?? 20);
 const PASSWORD = "correct horse battery";
 const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
 
-/** A remote server with one actor: serves its key, takes deliveries and notes when each arrives. */
-async function startServer(arrived: (body: string) => void) {
-  const { privateKey, publicKey } = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
-  const der = Buffer.from(await crypto.subtle.exportKey("spki", publicKey)).toString("base64");
-  const pem = `-----BEGIN PUBLIC KEY-----\n${der.match(/.{1,64}/g)?.join("\n")}\n-----END PUBLIC KEY-----\n`;
-  const port = freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const actor = {
-    "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-    id: `${base}/actor`,
-    type: "Person",
-    preferredUsername: "sender",
-    inbox: `${base}/inbox`,
-    followers: `${base}/followers`,
-    publicKey: { id: `${base}/actor#main-key`, owner: `${base}/actor`, publicKeyPem: pem },
-  };
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port,
-    fetch: async (r) => {
-      if (new URL(r.url).pathname === "/actor")
-        return Response.json(actor, { headers: { "content-type": "application/activity+json" } });
-      if (r.method === "POST") arrived(await r.text());
-      return new Response("", { status: 202 });
-    },
-  });
+/** A remote server with one actor, whose deliveries to Skein are signed beforehand. */
+async function startServer(received: (body: string) => void) {
+  const sender = await startSenders(["sender"], { received });
+  const actor = sender.actorId("sender");
   let n = 0;
   /** A signed Create(Note) for Skein's shared inbox. */
   const note = (inbox: string) => {
-    const id = `${base}/notes/${n++}`;
-    const body = JSON.stringify({
+    const id = `${sender.base}/notes/${n++}`;
+    const activity = {
       "@context": "https://www.w3.org/ns/activitystreams",
       id: `${id}/activity`,
       type: "Create",
-      actor: actor.id,
+      actor,
       to: [PUBLIC],
-      cc: [actor.followers],
+      cc: [`${actor}/followers`],
       object: {
         id,
         type: "Note",
-        attributedTo: actor.id,
+        attributedTo: actor,
         content: `<p>note ${n} about #bread</p>`,
         to: [PUBLIC],
         published: new Date().toISOString(),
       },
-    });
-    const request = new Request(inbox, { method: "POST", body, headers: { "content-type": "application/activity+json" } });
-    return signRequest(request, privateKey, new URL(actor.publicKey.id), { spec: "draft-cavage-http-signatures-12" });
+    };
+    return sender.sign(inbox, activity, "sender");
   };
-  return { base, actorId: actor.id, note, stop: () => server.stop(true) };
+  return { actorId: actor, note, stop: sender.stop };
 }
 
 /** Resident memory now and at its peak, in MB, of a process. */

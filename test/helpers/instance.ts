@@ -124,3 +124,24 @@ export function setupLink(output: string): string {
   if (!match?.[1]) throw new Error(`no setup link in:\n${output}`);
   return match[1];
 }
+
+/**
+ * A Skein process on loopback that may federate with loopback senders (test/helpers/sender.ts),
+ * with one owner created first through the CLI (password "correct horse battery").
+ */
+export async function startFederatingInstance(owner = "alice", extraArgs: string[] = []) {
+  const cwd = tempDir();
+  const data = join(cwd, "data");
+  await runCli(["user", "create", owner, "--email", `${owner}@example.com`, "--role", "owner", "--data", data], {
+    cwd,
+    stdin: "correct horse battery\n",
+  });
+  const port = freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const instance = await startInstance({
+    cwd,
+    port,
+    args: ["--data", data, "--listen", `127.0.0.1:${port}`, "--url", url, "--allow-private-addresses", ...extraArgs],
+  });
+  return { instance, url, data };
+}

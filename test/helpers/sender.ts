@@ -12,7 +12,13 @@ async function loopbackLoader(url: string) {
  * --allow-private-addresses), whose keys sign hand-made deliveries: the way to send Skein
  * what a hostile or broken server would.
  */
-export async function startSenders(names: string[]) {
+export async function startSenders(
+  names: string[],
+  options: {
+    /** Called with the body of each delivery to these actors' inboxes (benchmarks time them). */
+    received?: (body: string) => void;
+  } = {},
+) {
   const port = freePort();
   const base = `http://127.0.0.1:${port}`;
   const keys = new Map<string, CryptoKeyPair>();
@@ -43,6 +49,7 @@ export async function startSenders(names: string[]) {
     async fetch(request) {
       const path = new URL(request.url).pathname;
       requests.push(`${request.method} ${path}`);
+      if (request.method === "POST" && options.received) options.received(await request.text());
       // A server that accepts the connection and never answers (until Bun's idle timeout).
       if (path.startsWith("/hang/")) return new Promise<Response>(() => {});
       // WebFinger that names an actor on another server than the handle's.
@@ -79,16 +86,19 @@ export async function startSenders(names: string[]) {
     actorId: (name: string) => `${base}/users/${name}`,
     /** POSTs an activity signed with `signer`'s key (draft-cavage), optionally with a given Date. */
     async deliver(url: string, activity: unknown, signer: string, options: { date?: Date; rawBody?: string } = {}) {
+      return fetch(await this.sign(url, activity, signer, options));
+    },
+    /** The signed delivery that `deliver` sends, to send later (benchmarks sign beforehand). */
+    async sign(url: string, activity: unknown, signer: string, options: { date?: Date; rawBody?: string } = {}) {
       const pair = keys.get(signer);
       if (!pair) throw new Error(`no sender ${signer}`);
       const headers: Record<string, string> = { "content-type": "application/activity+json" };
       if (options.date) headers.date = options.date.toUTCString();
       const request = new Request(url, { method: "POST", body: options.rawBody ?? JSON.stringify(activity), headers });
-      const signed = await signRequest(request, pair.privateKey, new URL(`${base}/users/${signer}#main-key`), {
+      return signRequest(request, pair.privateKey, new URL(`${base}/users/${signer}#main-key`), {
         spec: "draft-cavage-http-signatures-12",
         currentTime: options.date ? Temporal.Instant.fromEpochMilliseconds(options.date.getTime()) : undefined,
       });
-      return fetch(signed);
     },
     /** Gives the actor a new key under the same key id, as a server rotating its keys does. */
     rotateKey: makeActor,
