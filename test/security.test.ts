@@ -1,0 +1,659 @@
+// The security review (issue 7) as tests: each way in an attacker might try, one test or one table
+// row each. In-process through app.handle. The federation cases (an actor that does not match its
+// signer, objects claiming another server's ids) need real HTTP signatures and live in
+// test/federation-hostile.test.ts.
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { WebClient } from "./helpers/client.ts";
+import { community, PASSWORD } from "./helpers/community.ts";
+import { testJpeg } from "./helpers/images.ts";
+import { authorizeApp } from "./helpers/oauth.ts";
+
+setDefaultTimeout(120_000);
+
+const ORIGIN = "https://social.example";
+type Community = Awaited<ReturnType<typeof community>>;
+
+/** A Mastodon API call with a bearer token; the answer's status and JSON. */
+function apiCaller(c: Community) {
+  return async (token: string | null, method: string, path: string, body?: unknown) => {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    let payload: RequestInit["body"];
+    if (body instanceof FormData) payload = body;
+    else if (body !== undefined) {
+      headers["content-type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    const res = await c.app.handle(new Request(`${ORIGIN}${path}`, { method, headers, body: payload }));
+    const text = await res.text();
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = text;
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: test assertions walk API JSON
+    return { status: res.status, json: json as any, headers: res.headers };
+  };
+}
+
+// Written by any authenticated request (activity counters), so not a change an attack made.
+const touched = new Set(["last_used_at", "last_sign_in_at", "last_seen_at", "expires_at"]);
+
+/** Every row of every table, as one string: "nothing changed" means this is the same before and after. */
+function snapshot(c: Community): string {
+  const tables = c.database.sqlite
+    .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all();
+  const rows = (name: string) =>
+    c.database.sqlite
+      .query<Record<string, unknown>, []>(`SELECT * FROM "${name}"`)
+      .all()
+      .map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !touched.has(k))));
+  return tables.map(({ name }) => `${name}:${JSON.stringify(rows(name))}`).join("\n");
+}
+
+const one = <T>(c: Community, sql: string, ...params: string[]) =>
+  c.database.sqlite.query<T, string[]>(sql).get(...params) as T | null;
+
+describe("sessions", () => {
+  test("a session id planted before login is not the one after it; the new one is stored only as a hash", async () => {
+    const c = await community(["ada", "mal"]);
+    // Mallory plants her own valid session cookie, and an anonymous cookie of her choice, in Ada's browser.
+    const planted = c.member("mal").browser.cookies.get("skein_session") ?? "";
+    expect(planted).not.toBe("");
+    const victim = new WebClient((r) => c.app.handle(r));
+    victim.cookies.set("skein_session", planted);
+    victim.cookies.set("skein_anon", "A".repeat(32));
+    // Logged in as Mallory, the login page sends her home: Ada first logs out of the planted session…
+    await victim.post("/logout", {});
+    expect(victim.cookies.has("skein_session")).toBe(false);
+    // …the planted session is over on the server too (Mallory's own browser is logged out with it).
+    expect((await c.member("mal").browser.get("/settings")).status).toBe(303);
+    // A forged, unknown session id is simply no session.
+    victim.cookies.set("skein_session", "forged-session-id-chosen-by-mallory-000000");
+    const res = await victim.post("/login", { username: "ada", password: PASSWORD });
+    expect(res.status).toBe(303);
+    const after = victim.cookies.get("skein_session") ?? "";
+    expect(after).not.toBe("forged-session-id-chosen-by-mallory-000000");
+    expect(after).not.toBe(planted);
+    expect(after).toMatch(/^[\w-]{43}$/); // 32 random bytes
+    // The database keeps the SHA-256 of the token, never the token.
+    const stored = c.database.sqlite
+      .query<{ id: string }, []>("SELECT id FROM sessions")
+      .all()
+      .map((r) => r.id);
+    expect(stored).not.toContain(after);
+    expect(stored).toContain(new Bun.CryptoHasher("sha256").update(after).digest("hex"));
+    expect(await c.page(victim, "/settings/profile")).toContain('<a href="/@ada">');
+  });
+
+  test("cookies are HttpOnly and SameSite=Lax, and Secure exactly when the instance is served over https", async () => {
+    const c = await community(["ada"]);
+    const setCookies = async (origin: string) => {
+      const browser = new WebClient((r) => c.app.handle(r), origin);
+      const anon = (await browser.get("/login")).headers.getSetCookie();
+      const login = (await browser.post("/login", { username: "ada", password: PASSWORD })).headers.getSetCookie();
+      return [...anon, ...login];
+    };
+    const cookies = await setCookies(ORIGIN);
+    expect(cookies.map((x) => x.split("=")[0]).sort()).toEqual(["skein_anon", "skein_session"]);
+    for (const cookie of cookies) {
+      expect(cookie).toContain("HttpOnly");
+      expect(cookie).toContain("SameSite=Lax");
+      expect(cookie).toContain("Secure");
+      expect(cookie).toContain("Path=/");
+    }
+    // An instance whose public URL is http (a local test run) cannot use Secure cookies.
+    const { testApp } = await import("./helpers/app.ts");
+    const plain = testApp("http://localhost:3000");
+    const anon = (await plain.app.handle(new Request("http://localhost:3000/login"))).headers.getSetCookie();
+    expect(anon[0]).toContain("HttpOnly");
+    expect(anon[0]).not.toContain("Secure");
+  });
+
+  test("after logout the old cookie is worthless, even replayed", async () => {
+    const c = await community(["ada"]);
+    const ada = c.member("ada").browser;
+    const token = ada.cookies.get("skein_session") ?? "";
+    await ada.post("/logout", {});
+    const replay = new WebClient((r) => c.app.handle(r));
+    replay.cookies.set("skein_session", token);
+    expect((await replay.get("/settings/profile")).headers.get("location")).toStartWith("/login");
+  });
+});
+
+describe("open redirects", () => {
+  // Every way of writing "another site" a browser understands after `Location:`.
+  const hostile = [
+    "https://evil.example/",
+    "http://evil.example",
+    "//evil.example",
+    "///evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\\/evil.example",
+    "https:evil.example",
+    "https:/evil.example",
+    "javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    " //evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "%2F%2Fevil.example",
+    "/%09/evil.example",
+    "/%5Cevil.example",
+    "%2f%5cevil.example",
+    "evil.example",
+    '/"><script>alert(1)</script>',
+  ];
+
+  /** Where the browser would go from a Location header sent for a page of ours. */
+  const lands = (location: string) => new URL(location, `${ORIGIN}/login`);
+
+  test("login's next= only ever leads to a page of this site", async () => {
+    const c = await community(["ada"]);
+    for (const next of hostile) {
+      const browser = new WebClient((r) => c.app.handle(r), ORIGIN);
+      // The login page carries next= into its form without breaking out of the attribute.
+      const form = await c.page(browser, `/login?next=${encodeURIComponent(next)}`);
+      expect(form).not.toContain('"><script');
+      const res = await browser.post("/login", { username: "ada", password: PASSWORD, next });
+      expect(res.status).toBe(303);
+      const location = res.headers.get("location") ?? "";
+      expect({ next, origin: lands(location).origin }).toEqual({ next, origin: ORIGIN });
+      expect(location).toStartWith("/");
+      expect(location).not.toMatch(/^\/[/\\]/);
+    }
+    // A path of our own survives.
+    const browser = new WebClient((r) => c.app.handle(r), ORIGIN);
+    const res = await browser.post("/login", { username: "ada", password: PASSWORD, next: "/settings?x=1" });
+    expect(res.headers.get("location")).toBe("/settings?x=1");
+  });
+
+  test("logout and sign-up go home whatever next= says", async () => {
+    const c = await community(["ada"]);
+    const ada = c.member("ada").browser;
+    const out = await ada.request("/logout?next=https://evil.example", {
+      method: "POST",
+      body: new URLSearchParams({ _csrf: await ada.csrf(), next: "https://evil.example" }),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(out.headers.get("location")).toBe("/");
+    const visitor = new WebClient((r) => c.app.handle(r), ORIGIN);
+    const signup = await visitor.request("/signup?next=//evil.example", {
+      method: "POST",
+      body: new URLSearchParams({
+        _csrf: await visitor.csrf(),
+        username: "newbie",
+        email: "newbie@example.com",
+        password: PASSWORD,
+        password_confirmation: PASSWORD,
+        next: "//evil.example",
+      }),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(signup.status).toBe(303);
+    expect(signup.headers.get("location")).toBe("/");
+  });
+
+  test("OAuth redirect_uri must be exactly a registered one: no prefix, no variant, no oob unless registered", async () => {
+    const c = await community(["ada"]);
+    const api = apiCaller(c);
+    const ada = c.member("ada").browser;
+    const registered = "https://app.example/callback";
+    const app = (await api(null, "POST", "/api/v1/apps", { client_name: "App", redirect_uris: registered, scopes: "read" })).json;
+    const variants = [
+      "https://app.example/callback/",
+      "https://app.example/callback/../evil",
+      "https://app.example/callbackevil",
+      "https://app.example/callback?x=1",
+      "https://app.example/callback#x",
+      "https://app.example/",
+      "https://app.example",
+      "https://app.example.evil.example/callback",
+      "https://evil.example/callback",
+      "https://app.example@evil.example/callback",
+      "HTTPS://APP.EXAMPLE/callback",
+      "http://app.example/callback",
+      ` ${registered}`,
+      `${registered} `,
+      "urn:ietf:wg:oauth:2.0:oob",
+      "//evil.example",
+      "",
+    ];
+    const before = snapshot(c);
+    for (const uri of variants) {
+      const params = { client_id: app.client_id, redirect_uri: uri, response_type: "code", scope: "read", state: "s" };
+      const page = await ada.get(`/oauth/authorize?${new URLSearchParams(params)}`);
+      expect({ uri, status: page.status, location: page.headers.get("location") }).toEqual({ uri, status: 400, location: null });
+      // The consent form posted with a changed redirect_uri is refused the same way, and no code is made.
+      for (const decision of ["approve", "deny"]) {
+        const answer = await ada.post("/oauth/authorize", { ...params, decision });
+        expect({ uri, decision, status: answer.status, location: answer.headers.get("location") }).toEqual({
+          uri,
+          decision,
+          status: 400,
+          location: null,
+        });
+      }
+    }
+    expect(snapshot(c)).toBe(before);
+    // Registering a script URL as a redirect is refused outright.
+    for (const uri of ["javascript:alert(1)", "data:text/html,x", "vbscript:x", "https://app.example/cb#frag", "/relative"]) {
+      expect((await api(null, "POST", "/api/v1/apps", { client_name: "Bad", redirect_uris: uri })).status).toBe(422);
+    }
+  });
+});
+
+/** Values for a route's parameters that point at real rows, so a request that got through would act. */
+interface Targets {
+  postId: string;
+  listId: string;
+  filterId: string;
+  inviteId: string;
+  reportId: string;
+  bobId: string;
+}
+
+function concrete(route: string, t: Targets): string {
+  return route
+    .replace("/statuses/:id/:action", `/statuses/${t.postId}/favourite`)
+    .replace("/statuses/:id", `/statuses/${t.postId}`)
+    .replace("/lists/:id/accounts/:accountId", `/lists/${t.listId}/accounts/${t.bobId}`)
+    .replace("/lists/:id", `/lists/${t.listId}`)
+    .replace("/settings/filters/statuses/:id", "/settings/filters/statuses/x")
+    .replace("/settings/filters/:id", `/settings/filters/${t.filterId}`)
+    .replace("/accounts/:id/:action", `/accounts/${t.bobId}/follow`)
+    .replace("/accounts/:id", `/accounts/${t.bobId}`)
+    .replace("/invites/:id", `/invites/${t.inviteId}`)
+    .replace("/admin/reports/:id/:action", `/admin/reports/${t.reportId}/resolve`)
+    .replace("/admin/reports/:id", `/admin/reports/${t.reportId}`)
+    .replace("/admin/accounts/:id", `/admin/accounts/${t.bobId}`)
+    .replace("/admin/posts/:id", `/admin/posts/${t.postId}`)
+    .replace(":domain", "evil.example")
+    .replace(":name", "knitting")
+    .replace(/:\w+/g, "x");
+}
+
+// Fields that would make each form act, were the token right.
+const bodies: Record<string, Record<string, string>> = {
+  "/statuses": { status: "forged post" },
+  "/login": { username: "ada", password: PASSWORD },
+  "/signup": { username: "forged", email: "f@example.com", password: PASSWORD, password_confirmation: PASSWORD },
+  "/settings/profile": { display_name: "Forged" },
+  "/settings/password": {
+    current_password: PASSWORD,
+    password: "forged forged forged",
+    password_confirmation: "forged forged forged",
+  },
+  "/settings/delete": { password: PASSWORD },
+  "/lists": { title: "forged" },
+  "/settings/filters": { title: "forged", keywords: "x", context: "home" },
+  "/settings/tags": { name: "forged" },
+  "/invites": { max_uses: "", expires_in: "" },
+  "/admin/settings": { name: "Forged", registration_mode: "open", max_post_length: "500" },
+  "/admin/domain-blocks": { domain: "forged.example", severity: "suspend", confirm: "1" },
+  "/admin/domain-allows": { domain: "forged.example" },
+  "/admin/accounts/:id/role": { role: "admin" },
+  "/admin/accounts/:id/action": { action: "suspend" },
+  "/reports": { category: "spam" },
+  "/oauth/authorize": { response_type: "code", decision: "approve" },
+};
+
+describe("CSRF", () => {
+  let c: Community;
+  let t: Targets;
+  let routes: string[];
+  const isApi = (path: string) => path.startsWith("/api/") || path === "/oauth/token" || path === "/oauth/revoke";
+
+  beforeAll(async () => {
+    c = await community(["ada", "bob"]);
+    const ada = c.member("ada").browser;
+    const bob = c.member("bob").browser;
+    await bob.post("/accounts/" + c.member("ada").accountId + "/follow", {});
+    const postId = await c.post("ada", { status: "a post" });
+    await ada.post("/lists", { title: "friends" });
+    await ada.post("/settings/filters", { title: "f", keywords: "word", context: "home" });
+    await ada.post("/invites", { max_uses: "", expires_in: "" });
+    await bob.post("/reports", { account_id: c.member("ada").accountId, category: "spam" });
+    const id = (sql: string) => one<{ id: string }>(c, sql)?.id ?? "";
+    t = {
+      postId,
+      listId: id("SELECT id FROM lists"),
+      filterId: id("SELECT id FROM filters"),
+      inviteId: id("SELECT id FROM invites"),
+      reportId: id("SELECT id FROM reports"),
+      bobId: c.member("bob").accountId,
+    };
+    routes = [...new Set(c.app.routes.filter((r) => r.method !== "GET" && !isApi(r.path)).map((r) => `${r.method} ${r.path}`))];
+  });
+
+  test("the app has state-changing web routes to check, and none of them is a GET", () => {
+    expect(routes.length).toBeGreaterThan(40);
+    expect(routes).toContain("POST /oauth/authorize");
+    expect(routes).toContain("POST /logout");
+  });
+
+  test("every state-changing web route refuses a missing token, another session's token, and a token of the wrong kind", async () => {
+    const ada = c.member("ada").browser;
+    const bobToken = await c.member("bob").browser.csrf();
+    const visitorToken = await c.visitor.csrf();
+    const before = snapshot(c);
+    const failures: string[] = [];
+    for (const route of routes) {
+      const [method = "POST", pattern = ""] = route.split(" ");
+      const path = concrete(pattern, t);
+      const fields = bodies[pattern] ?? {};
+      const attempts: [string, WebClient, Record<string, string>, Record<string, string>][] = [
+        ["no token", ada, fields, {}],
+        ["bob's token", ada, { ...fields, _csrf: bobToken }, {}],
+        ["bob's token as a header", ada, fields, { "x-csrf-token": bobToken }],
+        ["a visitor's token", ada, { ...fields, _csrf: visitorToken }, {}],
+        ["an empty token", ada, { ...fields, _csrf: "" }, { "x-csrf-token": "" }],
+        ["no token, path with a trailing slash", ada, fields, {}],
+        ["no token, as a visitor", c.visitor, fields, {}],
+      ];
+      for (const [why, browser, body, headers] of attempts) {
+        const url = why.includes("trailing slash") ? `${path}/` : path;
+        const res = await browser.request(url, {
+          method,
+          body: new URLSearchParams(body),
+          headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+        });
+        const text = await res.text();
+        // A trailing-slash path no route answers (404) is as good as a refusal.
+        const refused = res.status === 403 && text.includes("did not come from this site");
+        if (!refused && !(why.includes("trailing slash") && res.status === 404))
+          failures.push(`${route} (${url}) with ${why}: ${res.status}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(snapshot(c)).toBe(before);
+  });
+
+  test("the OAuth consent form is a page: approving without the token (any spelling of its path) makes no code", async () => {
+    const api = apiCaller(c);
+    const app = (
+      await api(null, "POST", "/api/v1/apps", {
+        client_name: "Evil",
+        redirect_uris: "https://evil.example/cb",
+        scopes: "read write",
+      })
+    ).json;
+    const params = {
+      client_id: app.client_id,
+      redirect_uri: "https://evil.example/cb",
+      response_type: "code",
+      scope: "read write",
+    };
+    const before = one<{ n: number }>(c, "SELECT count(*) AS n FROM oauth_codes")?.n;
+    for (const path of ["/oauth/authorize", "/oauth/authorize/", "/oauth/authorize?", "/oauth/authorize/?x=1"]) {
+      const res = await c.member("ada").browser.post(path, { ...params, decision: "approve" }, { csrf: false });
+      expect({ path, status: res.status, location: res.headers.get("location") }).toEqual({ path, status: 403, location: null });
+    }
+    expect(one<{ n: number }>(c, "SELECT count(*) AS n FROM oauth_codes")?.n).toBe(before as number);
+  });
+
+  test("the API's bearer-token routes ignore the session cookie: a cookie alone acts for no one", async () => {
+    const ada = c.member("ada").browser;
+    const res = await ada.request("/api/v1/statuses", {
+      method: "POST",
+      body: new URLSearchParams({ status: "forged through the cookie" }),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(res.status).toBe(401);
+    expect(one<{ n: number }>(c, "SELECT count(*) AS n FROM posts WHERE text LIKE 'forged%'")?.n).toBe(0);
+  });
+});
+
+describe("OAuth tokens", () => {
+  test("a code issued without PKCE cannot be redeemed without the client secret by sending any code_verifier", async () => {
+    const c = await community(["ada"]);
+    const api = apiCaller(c);
+    const ada = c.member("ada").browser;
+    const redirect = "https://app.example/cb";
+    const app = (await api(null, "POST", "/api/v1/apps", { client_name: "App", redirect_uris: redirect, scopes: "read" })).json;
+    const codeFor = async (extra: Record<string, string> = {}) => {
+      const params = { client_id: app.client_id, redirect_uri: redirect, response_type: "code", scope: "read", ...extra };
+      const res = await ada.post("/oauth/authorize", { ...params, decision: "approve" });
+      return new URL(res.headers.get("location") ?? "").searchParams.get("code") ?? "";
+    };
+    const exchange = (code: string, extra: Record<string, string>) =>
+      api(null, "POST", "/oauth/token", {
+        grant_type: "authorization_code",
+        client_id: app.client_id,
+        code,
+        redirect_uri: redirect,
+        ...extra,
+      });
+    // Intercepted code, no secret: neither a made-up verifier nor nothing at all gets a token.
+    const code = await codeFor();
+    expect((await exchange(code, { code_verifier: "x".repeat(43) })).status).toBe(401);
+    expect((await exchange(code, {})).status).toBe(401);
+    expect((await exchange(code, { client_secret: "wrong" })).status).toBe(401);
+    // The app itself, with its secret, still can (the code was not burnt by the failures).
+    expect((await exchange(code, { client_secret: app.client_secret })).json.access_token).toBeString();
+    // A public client using PKCE needs no secret, but the right verifier.
+    const verifier = "v".repeat(50);
+    const challenge = Buffer.from(new Bun.CryptoHasher("sha256").update(verifier).digest()).toString("base64url");
+    const pkce = await codeFor({ code_challenge: challenge, code_challenge_method: "S256" });
+    expect((await exchange(pkce, { code_verifier: "w".repeat(50) })).status).toBe(400);
+    expect((await exchange(pkce, { code_verifier: verifier })).json.access_token).toBeString();
+  });
+
+  test("secrets are compared in constant time or as hashes looked up in the database", () => {
+    // Every === or !== in src/ whose operands name a secret must be one of these reviewed lines.
+    // Hash-then-lookup (sessions, tokens, codes: `eq(x.hash, sha256(given))`) needs no comparison in JS.
+    const reviewed = [
+      // A hash of a high-entropy secret: the timing says how much of the hash matches, nothing about the secret.
+      "sha256Hex(clientSecret) === app.clientSecretHash",
+      // The PKCE challenge was sent in the clear in the authorize URL; it is not a secret.
+      "s256(input.codeVerifier) !== row.codeChallenge",
+      // The new password against its confirmation, both typed by the member in the same form.
+      "input.password !== input.confirmation",
+      "input.password !== input.passwordConfirmation",
+      "body.password !== body.password_confirmation",
+    ];
+    const secretish = /(csrf|secret|token|password|code_?verifier|codeHash|tokenHash)/i;
+    const found: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (/\.tsx?$/.test(entry.name)) {
+          for (const line of readFileSync(path, "utf8").split("\n")) {
+            for (const m of line.matchAll(/[\w.()[\]"'`$]+\s*!?==\s*[\w.()[\]"'`$]+/g)) {
+              const expr = m[0];
+              if (!secretish.test(expr)) continue;
+              // Comparisons with literals, types, lengths or undefined are not secret comparisons.
+              if (
+                /===?\s*(undefined|null|""|"[\w:-]*"|'[\w:-]*'|\d+)$/.test(expr) ||
+                /\.length|typeof|\.type\b|grantType|\.status/.test(expr)
+              )
+                continue;
+              if (!reviewed.some((r) => line.includes(r))) found.push(`${path}: ${line.trim()}`);
+            }
+          }
+        }
+      }
+    };
+    walk(join(import.meta.dir, "..", "src"));
+    expect(found).toEqual([]);
+  });
+});
+
+describe("one member reaching another's things (IDOR)", () => {
+  let c: Community;
+  let api: ReturnType<typeof apiCaller>;
+  let adaToken = "";
+  let bobToken = "";
+  const ids = {
+    post: "",
+    private: "",
+    list: "",
+    filter: "",
+    keyword: "",
+    filterStatus: "",
+    media: "",
+    notification: "",
+    session: "",
+    bob: "",
+  };
+
+  beforeAll(async () => {
+    c = await community(["ada", "bob", "cy"]);
+    api = apiCaller(c);
+    const send = (r: Request) => c.app.handle(r);
+    adaToken = (await authorizeApp(send, ORIGIN, c.member("ada").browser)).token;
+    bobToken = (await authorizeApp(send, ORIGIN, c.member("bob").browser)).token;
+    // Ada's things: a public and a followers-only post, a list, a filter with a keyword and a
+    // post, an unattached upload, a notification (Cy mentions her), a bookmark, a session.
+    ids.post = (await api(adaToken, "POST", "/api/v1/statuses", { status: "mine", visibility: "public" })).json.id;
+    ids.private = (await api(adaToken, "POST", "/api/v1/statuses", { status: "secret", visibility: "private" })).json.id;
+    ids.list = (await api(adaToken, "POST", "/api/v1/lists", { title: "ada's list" })).json.id;
+    const filter = (
+      await api(adaToken, "POST", "/api/v2/filters", {
+        title: "ada's filter",
+        context: ["home"],
+        keywords_attributes: [{ keyword: "word" }],
+      })
+    ).json;
+    ids.filter = filter.id;
+    ids.keyword = filter.keywords[0].id;
+    ids.filterStatus = (await api(adaToken, "POST", `/api/v2/filters/${ids.filter}/statuses`, { status_id: ids.post })).json.id;
+    const form = new FormData();
+    form.append("file", new File([await testJpeg(64, 64)], "a.jpg", { type: "image/jpeg" }));
+    ids.media = (await api(adaToken, "POST", "/api/v2/media", form)).json.id;
+    await c.post("cy", { status: "hello @ada" });
+    ids.notification = (await api(adaToken, "GET", "/api/v1/notifications")).json[0].id;
+    await api(adaToken, "POST", `/api/v1/statuses/${ids.post}/bookmark`);
+    ids.session =
+      one<{ id: string }>(
+        c,
+        "SELECT id FROM sessions WHERE user_id = (SELECT id FROM users WHERE account_id = ?)",
+        c.member("ada").accountId,
+      )?.id ?? "";
+    ids.bob = c.member("bob").accountId;
+    expect(Object.entries(ids).filter(([, v]) => !v)).toEqual([]);
+  });
+
+  test("through the API, Bob's token gets 404 (or 403) on each of Ada's ids, and nothing of hers changes", async () => {
+    const before = snapshot(c);
+    const tries: [string, string, unknown?][] = [
+      ["PUT", `/api/v1/statuses/${ids.post}`, { status: "defaced" }],
+      ["DELETE", `/api/v1/statuses/${ids.post}`],
+      ["GET", `/api/v1/statuses/${ids.post}/source`],
+      ["GET", `/api/v1/statuses/${ids.private}`],
+      ["GET", `/api/v1/statuses/${ids.private}/history`],
+      ["GET", `/api/v1/statuses/${ids.private}/context`],
+      ["POST", `/api/v1/statuses/${ids.private}/bookmark`],
+      ["POST", `/api/v1/statuses/${ids.private}/favourite`],
+      ["POST", `/api/v1/statuses/${ids.private}/reblog`],
+      ["POST", `/api/v1/statuses/${ids.post}/pin`],
+      ["GET", `/api/v1/media/${ids.media}`],
+      ["PUT", `/api/v1/media/${ids.media}`, { description: "defaced" }],
+      ["POST", "/api/v1/statuses", { status: "with her picture", media_ids: [ids.media] }],
+      ["GET", `/api/v1/notifications/${ids.notification}`],
+      ["POST", `/api/v1/notifications/${ids.notification}/dismiss`],
+      ["GET", `/api/v1/lists/${ids.list}`],
+      ["PUT", `/api/v1/lists/${ids.list}`, { title: "defaced" }],
+      ["DELETE", `/api/v1/lists/${ids.list}`],
+      ["GET", `/api/v1/lists/${ids.list}/accounts`],
+      ["POST", `/api/v1/lists/${ids.list}/accounts`, { account_ids: [ids.bob] }],
+      ["DELETE", `/api/v1/lists/${ids.list}/accounts`, { account_ids: [ids.bob] }],
+      ["GET", `/api/v1/timelines/list/${ids.list}`],
+      ["GET", `/api/v2/filters/${ids.filter}`],
+      ["PUT", `/api/v2/filters/${ids.filter}`, { title: "defaced" }],
+      ["DELETE", `/api/v2/filters/${ids.filter}`],
+      ["GET", `/api/v2/filters/${ids.filter}/keywords`],
+      ["POST", `/api/v2/filters/${ids.filter}/keywords`, { keyword: "defaced" }],
+      ["GET", `/api/v2/filter_keywords/${ids.keyword}`],
+      ["PUT", `/api/v2/filter_keywords/${ids.keyword}`, { keyword: "defaced" }],
+      ["DELETE", `/api/v2/filter_keywords/${ids.keyword}`],
+      ["GET", `/api/v2/filters/${ids.filter}/statuses`],
+      ["POST", `/api/v2/filters/${ids.filter}/statuses`, { status_id: ids.post }],
+      ["GET", `/api/v2/filter_statuses/${ids.filterStatus}`],
+      ["DELETE", `/api/v2/filter_statuses/${ids.filterStatus}`],
+      ["GET", `/api/v1/filters/${ids.filter}`],
+    ];
+    const got: string[] = [];
+    for (const [method, path, body] of tries) {
+      const res = await api(bobToken, method, path, body);
+      if (![403, 404, 422].includes(res.status))
+        got.push(`${method} ${path}: ${res.status} ${JSON.stringify(res.json).slice(0, 120)}`);
+    }
+    expect(got).toEqual([]);
+    expect(snapshot(c)).toBe(before);
+    // Bob's own lists of things hold none of Ada's.
+    expect((await api(bobToken, "GET", "/api/v1/bookmarks")).json).toEqual([]);
+    expect((await api(bobToken, "GET", "/api/v1/lists")).json).toEqual([]);
+    expect((await api(bobToken, "GET", "/api/v2/filters")).json).toEqual([]);
+    expect((await api(bobToken, "GET", "/api/v1/notifications")).json).toEqual([]);
+  });
+
+  test("through the web pages, Bob's session gets 403/404 on each of Ada's ids, and nothing of hers changes", async () => {
+    const bob = c.member("bob").browser;
+    const before = snapshot(c);
+    const acct = "ada";
+    const gets = [
+      `/statuses/${ids.post}/edit`,
+      `/statuses/${ids.post}/delete`,
+      `/@${acct}/${ids.private}`,
+      `/@${acct}/${ids.private}/history`,
+      `/lists/${ids.list}`,
+      `/lists/${ids.list}/edit`,
+      `/lists/${ids.list}/delete`,
+      `/settings/filters/${ids.filter}/edit`,
+    ];
+    const posts: [string, Record<string, string>][] = [
+      [`/statuses/${ids.post}/edit`, { status: "defaced" }],
+      [`/statuses/${ids.post}/delete`, {}],
+      [`/statuses/${ids.private}/bookmark`, {}],
+      [`/statuses/${ids.private}/favourite`, {}],
+      [`/statuses/${ids.private}/reblog`, {}],
+      [`/statuses/${ids.post}/pin`, {}],
+      [`/lists/${ids.list}`, { title: "defaced" }],
+      [`/lists/${ids.list}/delete`, {}],
+      [`/lists/${ids.list}/accounts`, { account_id: ids.bob }],
+      [`/lists/${ids.list}/accounts/${ids.bob}/remove`, {}],
+      [`/accounts/${ids.bob}/lists`, { list_id: ids.list }],
+      [`/settings/filters/${ids.filter}`, { title: "defaced", keywords: "x", context: "home" }],
+      [`/settings/filters/${ids.filter}/delete`, {}],
+      [`/settings/filters/statuses/${ids.filterStatus}/delete`, {}],
+      [`/settings/sessions/${ids.session}/revoke`, {}],
+    ];
+    const got: string[] = [];
+    for (const path of gets) {
+      const res = await bob.get(path);
+      if (![403, 404].includes(res.status)) got.push(`GET ${path}: ${res.status}`);
+    }
+    for (const [path, body] of posts) {
+      const res = await bob.post(path, body);
+      // Revoking a session that is not yours is a no-op answered like any revoke (a redirect).
+      const harmless = path.includes("/sessions/") && res.status === 303;
+      if (![403, 404, 422].includes(res.status) && !harmless) got.push(`POST ${path}: ${res.status}`);
+    }
+    expect(got).toEqual([]);
+    expect(snapshot(c)).toBe(before);
+    // Ada is still logged in after Bob's try at her session.
+    expect((await c.member("ada").browser.get("/settings/account")).status).toBe(200);
+  });
+
+  test("a web compose form cannot attach someone else's upload", async () => {
+    const bob = c.member("bob").browser;
+    const before = snapshot(c);
+    const res = await bob.post("/statuses", { status: "with her picture", media_ids: ids.media });
+    expect([303, 422]).toContain(res.status);
+    // Either refused, or posted without it: her upload stays unattached and hers.
+    const media = one<{ post_id: string | null; account_id: string }>(
+      c,
+      "SELECT post_id, account_id FROM media_attachments WHERE id = ?",
+      ids.media,
+    );
+    expect(media).toEqual({ post_id: null, account_id: c.member("ada").accountId });
+    if (res.status === 422) expect(snapshot(c)).toBe(before);
+  });
+});
