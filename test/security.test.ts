@@ -657,3 +657,233 @@ describe("one member reaching another's things (IDOR)", () => {
     if (res.status === 422) expect(snapshot(c)).toBe(before);
   });
 });
+
+/**
+ * Markup a page must never contain as markup: a script that is not one of our files, an event
+ * handler or inline style attribute, a script URL in a link, or the probe element the payloads
+ * carry (its presence as an element means some text was not escaped). Parsed the way a browser
+ * parses (HTMLRewriter), so text inside attribute values counts for nothing.
+ */
+async function injected(html: string): Promise<string[]> {
+  const found: string[] = [];
+  const rewriter = new HTMLRewriter().on("*", {
+    element(el) {
+      const tag = el.tagName;
+      if (tag === "xss-probe" || tag === "iframe" || tag === "object" || tag === "embed" || tag === "base" || tag === "style")
+        found.push(`<${tag}>`);
+      if (tag === "script" && !/^\/assets\/[\w.-]+\.js$/.test(el.getAttribute("src") ?? "")) found.push("inline <script>");
+      if (tag === "meta" && el.hasAttribute("http-equiv")) found.push("<meta http-equiv>");
+      for (const [name, value] of el.attributes) {
+        if (name.startsWith("on")) found.push(`<${tag} ${name}=${value}>`);
+        if (name === "style") found.push(`<${tag} style=${value}>`);
+        if (
+          ["href", "src", "action", "formaction", "xlink:href"].includes(name) &&
+          /^\s*(javascript|vbscript|data):/i.test(value)
+        )
+          found.push(`<${tag} ${name}=${value}>`);
+      }
+    },
+  });
+  await rewriter.transform(new Response(html)).text();
+  return found;
+}
+
+// Breaks out of text, of double- and single-quoted attributes, and tries links and mentions.
+const PAYLOAD = `"'><xss-probe onerror=alert(1)></xss-probe><script>alert(1)</script><img src=x onerror=alert(1)> https://evil.example/"onmouseover="alert(1) javascript:alert(1) @x"><xss-probe> #<xss-probe>`;
+const SHORT = `"'><xss-probe onerror=x>`; // for fields with a tight length limit (display name: 30)
+
+describe("HTML injection", () => {
+  let c: Community;
+  const pages: [string, WebClient | null, string][] = [];
+
+  beforeAll(async () => {
+    c = await community(["ada", "mal", "bob"]);
+    const ada = c.member("ada").browser;
+    const mal = c.member("mal").browser;
+    // A member fills every field they have with markup.
+    const profile = new FormData();
+    profile.set("_csrf", await mal.csrf());
+    profile.set("display_name", SHORT);
+    profile.set("note", PAYLOAD);
+    profile.append("field_name", SHORT);
+    profile.append("field_value", PAYLOAD.slice(0, 255));
+    profile.append("field_name", "site");
+    profile.append("field_value", "javascript:alert(1)");
+    expect((await mal.request("/settings/profile", { method: "POST", body: profile })).status).toBe(303);
+    const compose = new FormData();
+    compose.set("_csrf", await mal.csrf());
+    compose.set("status", PAYLOAD);
+    compose.set("spoiler_text", PAYLOAD);
+    compose.append("media", new File([await testJpeg(32, 32)], "x.jpg", { type: "image/jpeg" }));
+    compose.append("description", PAYLOAD);
+    expect((await mal.request("/statuses", { method: "POST", body: compose })).status).toBe(303);
+    const postId = one<{ id: string }>(c, "SELECT id FROM posts WHERE account_id = ?", c.member("mal").accountId)?.id ?? "";
+    const plain = await c.post("mal", { status: PAYLOAD });
+    expect((await mal.post("/lists", { title: PAYLOAD.slice(0, 100) })).status).toBe(303);
+    expect(
+      (await mal.post("/settings/filters", { title: PAYLOAD.slice(0, 200), keywords: PAYLOAD.slice(0, 200), context: "home" }))
+        .status,
+    ).toBe(303);
+    await mal.post("/settings/tags", { name: PAYLOAD.slice(0, 100) });
+    await mal.post("/reports", { account_id: c.member("bob").accountId, category: "other", comment: PAYLOAD, status_ids: plain });
+    const reportId = one<{ id: string }>(c, "SELECT id FROM reports")?.id ?? "";
+    // Staff write markup too: an admin could aim it at the owner.
+    expect((await ada.post(`/admin/reports/${reportId}/notes`, { note: PAYLOAD })).status).toBe(303);
+    await ada.post("/admin/domain-blocks", {
+      domain: "evil.example",
+      severity: "silence",
+      public_comment: PAYLOAD,
+      private_comment: PAYLOAD,
+    });
+    await ada.post(`/admin/accounts/${c.member("bob").accountId}/action`, { action: "warn", reason: PAYLOAD, notify: "1" });
+    const settings = await ada.post("/admin/settings", {
+      name: SHORT,
+      description: PAYLOAD,
+      rules: `${PAYLOAD}\n${PAYLOAD}`,
+      registration_mode: "approval",
+      max_post_length: "500",
+      privacy_policy: `# ${PAYLOAD}\n\n${PAYLOAD}\n\n[x](javascript:alert(1))`,
+      terms_of_service: `${PAYLOAD}\n\n<script>alert(1)</script>`,
+      contact_email: "a@example.com",
+    });
+    expect(settings.status).toBeLessThan(400);
+    // A sign-up reason, shown to moderators.
+    await c.visitor.post("/signup", {
+      username: "newbie",
+      email: "newbie@example.com",
+      password: PASSWORD,
+      password_confirmation: PASSWORD,
+      reason: PAYLOAD,
+    });
+    // A remote actor and its posts, converted from ActivityStreams as the inbox does.
+    const remote = await storeRemote(c);
+    const bob = c.member("bob").browser;
+    const malId = c.member("mal").accountId;
+    const paths: [string, WebClient | null][] = [
+      ["/@mal", null],
+      ["/@mal", bob],
+      [`/@mal/${postId}`, null],
+      [`/@mal/${plain}`, bob],
+      [`/@mal/${postId}/history`, null],
+      ["/public/local", null],
+      ["/public", bob],
+      ["/", mal],
+      ["/lists", mal],
+      ["/settings/filters", mal],
+      ["/settings/tags", mal],
+      ["/settings/profile", mal],
+      ["/settings/warnings", bob],
+      ["/notifications", bob],
+      [`/statuses/${plain}/edit`, mal],
+      [`/statuses/${plain}/delete`, mal],
+      [`/search?q=${encodeURIComponent(PAYLOAD)}`, bob],
+      [`/tags/${encodeURIComponent("<xss-probe>")}`, null],
+      [`/@${encodeURIComponent(SHORT)}`, null],
+      [`/report?account_id=${malId}&status_id=${plain}`, bob],
+      ["/about", null],
+      ["/privacy-policy", null],
+      ["/terms", null],
+      ["/login", null],
+      ["/signup", null],
+      ["/admin", ada],
+      ["/admin/reports", ada],
+      [`/admin/reports/${reportId}`, ada],
+      ["/admin/accounts", ada],
+      [`/admin/accounts/${malId}`, ada],
+      [`/admin/accounts/${c.member("bob").accountId}`, ada],
+      [`/admin/accounts/${remote.accountId}`, ada],
+      ["/admin/domain-blocks", ada],
+      ["/admin/instances", ada],
+      ["/admin/instances/evil.example", ada],
+      ["/admin/registrations", ada],
+      ["/admin/audit", ada],
+      ["/admin/settings", ada],
+      [`/@mal@evil.example`, null],
+      [`/@mal@evil.example`, bob],
+      [`/@mal@evil.example/${remote.articleId}`, bob],
+      [`/@mal@evil.example/${remote.noteId}`, bob],
+    ];
+    for (const [path, who] of paths) pages.push([path, who, await c.page(who ?? c.visitor, path)]);
+  });
+
+  test("every page showing what members, staff and remote servers wrote shows it as text", async () => {
+    const found: string[] = [];
+    for (const [path, , html] of pages) for (const what of await injected(html)) found.push(`${path}: ${what}`);
+    expect(found).toEqual([]);
+  });
+
+  test("the pages really show the payloads (so the test above looked at them)", () => {
+    const shown = (path: string) =>
+      pages
+        .filter(([p]) => p === path)
+        .map(([, , html]) => html)
+        .join("");
+    const escaped = "&lt;xss-probe onerror=alert(1)&gt;";
+    for (const path of [
+      "/@mal",
+      "/lists",
+      "/settings/filters",
+      "/about",
+      "/terms",
+      "/admin/domain-blocks",
+      "/admin/registrations",
+    ])
+      expect({ path, shown: shown(path).includes(escaped) || shown(path).includes("&lt;xss-probe") }).toEqual({
+        path,
+        shown: true,
+      });
+    expect(shown("/@mal@evil.example")).toContain("remote bio");
+  });
+
+  test("forms echo what was typed back escaped: login username, sign-up fields", async () => {
+    const login = await c.visitor.post("/login", { username: PAYLOAD.slice(0, 300), password: "wrong" });
+    expect(await injected(await login.text())).toEqual([]);
+    const signup = await c.visitor.post("/signup", {
+      username: PAYLOAD.slice(0, 100),
+      email: PAYLOAD.slice(0, 300),
+      password: "x",
+      password_confirmation: "y",
+      reason: PAYLOAD,
+    });
+    expect(signup.status).toBe(422);
+    expect(await injected(await signup.text())).toEqual([]);
+  });
+});
+
+/** A hostile remote actor, an Article and a Note, through the same conversion the inbox uses. */
+async function storeRemote(c: Community) {
+  const { Article, Document, Note, Person, PropertyValue, PUBLIC_COLLECTION } = await import("@fedify/vocab");
+  const { accountFromAs, postFromAs } = await import("../src/federation/convert.ts");
+  const { receiveRemotePost, upsertRemoteAccount } = await import("../src/core/remote.ts");
+  // Everything is embedded: nothing is fetched.
+  const ctx = {
+    documentLoader: async (url: string) => {
+      throw new Error(`no fetch of ${url}`);
+    },
+  } as unknown as import("@fedify/fedify").Context<void>;
+  const actor = new Person({
+    id: new URL("https://evil.example/users/mal"),
+    preferredUsername: "mal",
+    name: PAYLOAD,
+    summary: `<p>remote bio</p>${PAYLOAD}<a href="javascript:alert(1)">x</a><p style="x" onclick="y">z</p>`,
+    inbox: new URL("https://evil.example/users/mal/inbox"),
+    url: new URL("javascript:alert(1)"),
+    attachments: [new PropertyValue({ name: PAYLOAD, value: `${PAYLOAD}<a href="javascript:alert(1)">x</a>` })],
+  });
+  const data = await accountFromAs(ctx, actor);
+  if (!data) throw new Error("no account data");
+  const account = upsertRemoteAccount(c.deps.db, data);
+  const common = {
+    attribution: actor.id,
+    tos: [PUBLIC_COLLECTION],
+    summary: PAYLOAD,
+    content: `<p>remote post</p>${PAYLOAD}<iframe src="https://evil.example"></iframe><a href="javascript:alert(1)">x</a>`,
+    url: new URL("javascript:alert(1)"),
+    attachments: [new Document({ url: new URL("https://evil.example/a.jpg"), mediaType: "image/jpeg", name: PAYLOAD })],
+  };
+  const store = async (object: InstanceType<typeof Note> | InstanceType<typeof Article>) =>
+    receiveRemotePost(c.deps, await postFromAs(ctx, object, { id: account.id, followersUrl: null }, () => []));
+  const note = await store(new Note({ id: new URL("https://evil.example/notes/1"), ...common }));
+  const article = await store(new Article({ id: new URL("https://evil.example/articles/1"), name: PAYLOAD, ...common }));
+  return { accountId: account.id, noteId: note?.id ?? "", articleId: article?.id ?? "" };
+}
