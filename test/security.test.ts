@@ -887,3 +887,216 @@ async function storeRemote(c: Community) {
   const article = await store(new Article({ id: new URL("https://evil.example/articles/1"), name: PAYLOAD, ...common }));
   return { accountId: account.id, noteId: note?.id ?? "", articleId: article?.id ?? "" };
 }
+
+describe("Content-Security-Policy and other headers", () => {
+  /** The directives of a CSP header, by name. */
+  const directives = (csp: string) =>
+    Object.fromEntries(
+      csp
+        .split(";")
+        .map((d) => d.trim().split(/\s+/))
+        .filter((d) => d[0])
+        .map(([name = "", ...values]) => [name, values]),
+    );
+
+  test("every HTML page: a CSP with no inline script or style, no framing, nosniff and a referrer policy; pages use no inline code", async () => {
+    const c = await community(["ada", "bob"]);
+    const ada = c.member("ada").browser;
+    const postId = await c.post("ada", { status: "hello #knitting" });
+    await ada.post("/lists", { title: "l" });
+    await ada.post("/settings/filters", { title: "f", keywords: "w", context: "home" });
+    await c.member("bob").browser.post("/reports", { account_id: c.member("ada").accountId, category: "spam" });
+    const id = (sql: string) => one<{ id: string }>(c, sql)?.id ?? "x";
+    const values: Record<string, string> = {
+      ":acct": "ada",
+      ":id": postId,
+      ":name": "knitting",
+      ":code": "nope",
+      ":domain": "remote.example",
+    };
+    const skip = /^\/(api|assets|media|healthz|\.well-known|oauth\/authorize$|timelines\/home\/live)|\.(rss|atom)$|\/export$/;
+    const routes = [...new Set(c.app.routes.filter((r) => r.method === "GET").map((r) => r.path))].filter((p) => !skip.test(p));
+    const concretePath = (route: string) =>
+      route
+        .replace(/^\/lists\/:id/, `/lists/${id("SELECT id FROM lists")}`)
+        .replace(/^\/settings\/filters\/:id/, `/settings/filters/${id("SELECT id FROM filters")}`)
+        .replace(/^\/admin\/reports\/:id/, `/admin/reports/${id("SELECT id FROM reports")}`)
+        .replace(/^\/admin\/accounts\/:id/, `/admin/accounts/${c.member("bob").accountId}`)
+        .replace(/:\w+/g, (p) => values[p] ?? "x");
+    const problems: string[] = [];
+    let checked = 0;
+    for (const route of routes) {
+      for (const browser of [ada, c.visitor]) {
+        const res = await browser.get(concretePath(route));
+        if (!(res.headers.get("content-type") ?? "").startsWith("text/html")) continue;
+        checked++;
+        const where = `${route} (${browser === ada ? "owner" : "visitor"}, ${res.status})`;
+        const csp = directives(res.headers.get("content-security-policy") ?? "");
+        const scripts = csp["script-src"] ?? csp["default-src"] ?? [];
+        const styles = csp["style-src"] ?? csp["default-src"] ?? [];
+        if (scripts.length === 0 || scripts.some((v) => /unsafe-inline|unsafe-eval|\*|data:|https:/.test(v)))
+          problems.push(`${where}: script-src ${scripts.join(" ")}`);
+        if (styles.length === 0 || styles.some((v) => /unsafe-inline|\*/.test(v)))
+          problems.push(`${where}: style-src ${styles.join(" ")}`);
+        if (csp["frame-ancestors"]?.join(" ") !== "'none'") problems.push(`${where}: frame-ancestors`);
+        if (csp["object-src"]?.join(" ") !== "'none'") problems.push(`${where}: object-src`);
+        if (csp["base-uri"]?.join(" ") !== "'none'") problems.push(`${where}: base-uri`);
+        if (res.headers.get("x-content-type-options") !== "nosniff") problems.push(`${where}: nosniff`);
+        if (!res.headers.get("referrer-policy")) problems.push(`${where}: referrer-policy`);
+        // Inline code would be blocked by the CSP above: a page relying on it would break.
+        for (const what of await injected(await res.text())) problems.push(`${where}: ${what}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(60);
+    expect(problems).toEqual([]);
+  });
+
+  test("uploaded media is served with a sandboxing CSP of its own, nosniff and an image type, never as a page", async () => {
+    const c = await community(["ada"]);
+    const ada = c.member("ada").browser;
+    const form = new FormData();
+    form.set("_csrf", await ada.csrf());
+    form.set("status", "photo");
+    form.append("media", new File([await testJpeg(64, 64)], "<script>.html", { type: "text/html" }));
+    form.append("description", "x");
+    expect((await ada.request("/statuses", { method: "POST", body: form })).status).toBe(303);
+    const row = one<{ path: string; thumbnail_path: string }>(c, "SELECT path, thumbnail_path FROM media_attachments");
+    for (const path of [row?.path, row?.thumbnail_path]) {
+      const res = await c.visitor.get(`/media/${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(/^image\/(jpeg|webp)$/);
+      expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("content-disposition")).toMatch(/^inline; filename="[0-9a-f-]+(-small)?\.(jpg|webp)"$/);
+    }
+    // Paths outside the media folder, or not of our own naming, are not served.
+    for (const path of ["../skein.db", "..%2Fskein.db", "00/../../skein.db", "x.html", "00/a.html", "%2e%2e/%2e%2e/etc/passwd"]) {
+      expect((await c.visitor.get(`/media/${path}`)).status).toBe(404);
+    }
+  });
+
+  test("the API and Fedify's documents carry nosniff too", async () => {
+    const c = await community(["ada"]);
+    for (const path of ["/api/v1/instance", "/@ada", "/.well-known/webfinger?resource=acct:ada@social.example", "/healthz"]) {
+      const res = await c.app.handle(new Request(`${ORIGIN}${path}`, { headers: { accept: "application/activity+json" } }));
+      expect({ path, nosniff: res.headers.get("x-content-type-options") }).toEqual({ path, nosniff: "nosniff" });
+    }
+  });
+});
+
+describe("admin roles", () => {
+  test("staff cannot raise their own role, reach the owner or an equal, or make someone their equal", async () => {
+    const c = await community(["ada", "adm", "mia", "usr", "adm2"]);
+    const setRole = (name: string, role: string) =>
+      c.database.sqlite.run("UPDATE users SET role = ? WHERE account_id = ?", [role, c.member(name).accountId]);
+    setRole("adm", "admin");
+    setRole("adm2", "admin");
+    setRole("mia", "moderator");
+    const id = (name: string) => c.member(name).accountId;
+    const before = snapshot(c);
+    const tries: [string, string, Record<string, string>][] = [
+      // A moderator changes no roles at all.
+      ["mia", `/admin/accounts/${id("mia")}/role`, { role: "admin" }],
+      ["mia", `/admin/accounts/${id("usr")}/role`, { role: "moderator" }],
+      // An admin cannot promote themselves, take or touch ownership, or make admins.
+      ["adm", `/admin/accounts/${id("adm")}/role`, { role: "owner", password: PASSWORD }],
+      ["adm", `/admin/accounts/${id("ada")}/role`, { role: "user" }],
+      ["adm", `/admin/accounts/${id("ada")}/role`, { role: "admin" }],
+      ["adm", `/admin/accounts/${id("usr")}/role`, { role: "admin" }],
+      ["adm", `/admin/accounts/${id("usr")}/role`, { role: "owner", password: PASSWORD }],
+      ["adm", `/admin/accounts/${id("adm2")}/role`, { role: "user" }],
+      // The owner cannot drop the one owner role by demoting themselves.
+      ["ada", `/admin/accounts/${id("ada")}/role`, { role: "admin" }],
+      // Passing ownership needs the owner's own password.
+      ["ada", `/admin/accounts/${id("adm")}/role`, { role: "owner", password: "wrong password" }],
+      // Moderation reaches only lower roles, never oneself.
+      ["mia", `/admin/accounts/${id("ada")}/action`, { action: "suspend" }],
+      ["mia", `/admin/accounts/${id("adm")}/action`, { action: "silence" }],
+      ["mia", `/admin/accounts/${id("mia")}/action`, { action: "unsuspend" }],
+      ["adm", `/admin/accounts/${id("ada")}/action`, { action: "suspend" }],
+      ["adm", `/admin/accounts/${id("adm2")}/action`, { action: "suspend" }],
+      // A user reaches no admin form.
+      ["usr", `/admin/accounts/${id("usr")}/role`, { role: "owner", password: PASSWORD }],
+      ["usr", `/admin/accounts/${id("ada")}/action`, { action: "suspend" }],
+    ];
+    const got: string[] = [];
+    for (const [who, path, body] of tries) {
+      const res = await c.member(who).browser.post(path, body);
+      if (![403, 409, 422].includes(res.status)) got.push(`${who} ${path} ${JSON.stringify(body)}: ${res.status}`);
+    }
+    expect(got).toEqual([]);
+    expect(snapshot(c)).toBe(before);
+    // The API has no admin endpoints a token could reach instead.
+    expect(c.app.routes.filter((r) => r.path.startsWith("/api/v1/admin") || r.path.startsWith("/api/v2/admin"))).toEqual([]);
+  });
+});
+
+describe("password guessing", () => {
+  test("login: five failures a minute per account, then 429 even with the right password", async () => {
+    const c = await community(["ada"]);
+    const browser = new WebClient((r) => c.app.handle(r), ORIGIN);
+    for (let i = 0; i < 5; i++)
+      expect((await browser.post("/login", { username: "ada", password: `guess ${i}` })).status).toBe(422);
+    const blocked = await browser.post("/login", { username: "ada", password: PASSWORD });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Spelling the name differently (email, @name, capitals) counts toward the same limit.
+    for (const username of ["@ada", "ADA", "ada@example.com"])
+      expect((await browser.post("/login", { username, password: PASSWORD })).status).toBe(429);
+  });
+
+  test("the per-account limit holds across addresses and spellings of the name (email, @name, capitals)", async () => {
+    const c = await community(["ada"]);
+    const { newLoginLimiter, verifyLogin } = await import("../src/core/auth.ts");
+    const limiter = newLoginLimiter();
+    const names = ["ada", "ada@example.com", "@ADA", "Ada@Example.com", "ada"];
+    for (const [i, name] of names.entries())
+      await expect(verifyLogin(c.deps.db, limiter, name, "wrong", `198.51.100.${i}`)).rejects.toThrow("wrong");
+    await expect(verifyLogin(c.deps.db, limiter, "ada@example.com", PASSWORD, "203.0.113.9")).rejects.toThrow(
+      "Too many attempts",
+    );
+  });
+
+  test("someone holding a session cannot guess the password through the password-change or delete forms", async () => {
+    const c = await community(["ada"]);
+    const ada = c.member("ada").browser;
+    const guesses = async (path: string, field: string) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const body =
+          path === "/settings/password"
+            ? { current_password: `guess ${i}`, password: "new password 123", password_confirmation: "new password 123" }
+            : { [field]: `guess ${i}` };
+        statuses.push((await ada.post(path, body)).status);
+      }
+      return statuses;
+    };
+    expect(await guesses("/settings/password", "current_password")).toEqual([422, 422, 422, 422, 422, 429, 429]);
+    // The right password is refused too until the window passes, and the account is still there.
+    expect((await ada.post("/settings/delete", { delete_password: PASSWORD })).status).toBe(429);
+    expect(one<{ n: number }>(c, "SELECT count(*) AS n FROM users")?.n).toBe(1);
+  });
+
+  test("sign-ups are rate limited per address (ten an hour)", async () => {
+    const c = await community(["ada"]);
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const browser = new WebClient((r) => c.app.handle(r), ORIGIN);
+      const res = await browser.post("/signup", {
+        username: `spam${i}`,
+        email: `spam${i}@example.com`,
+        password: PASSWORD,
+        password_confirmation: PASSWORD,
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 303)).toBe(true);
+    expect(statuses.slice(10)).toEqual([429, 429]);
+  });
+
+  test("there is no password reset to abuse: no route takes a reset token (Skein sends no mail)", async () => {
+    const { testApp } = await import("./helpers/app.ts");
+    const paths = testApp().app.routes.map((r) => r.path);
+    expect(paths.filter((p) => /reset|forgot|recover/i.test(p))).toEqual([]);
+  });
+});
