@@ -835,6 +835,48 @@ describe("HTML injection", () => {
     expect(shown("/@mal@evil.example")).toContain("remote bio");
   });
 
+  test("an app's name and the authorize request's parameters are shown as text on the consent, code and settings pages", async () => {
+    const api = apiCaller(c);
+    const app = (
+      await api(null, "POST", "/api/v1/apps", {
+        client_name: PAYLOAD.slice(0, 200),
+        redirect_uris: "urn:ietf:wg:oauth:2.0:oob",
+        scopes: "read",
+        website: `https://app.example/"><xss-probe>`,
+      })
+    ).json;
+    const bob = c.member("bob").browser;
+    const params = {
+      client_id: app.client_id,
+      redirect_uri: "urn:ietf:wg:oauth:2.0:oob",
+      response_type: "code",
+      scope: "read",
+      state: PAYLOAD,
+    };
+    const consent = await bob.get(`/oauth/authorize?${new URLSearchParams(params)}`);
+    expect(consent.status).toBe(200);
+    expect(await injected(await consent.text())).toEqual([]);
+    const code = await bob.post("/oauth/authorize", { ...params, decision: "approve" });
+    const codePage = await code.text();
+    expect(await injected(codePage)).toEqual([]);
+    const shownCode = /aria-label="Authorization code"/.test(codePage)
+      ? (/readonly value="([\w-]+)"/.exec(codePage)?.[1] ?? "")
+      : "";
+    const token = await api(null, "POST", "/oauth/token", {
+      grant_type: "authorization_code",
+      client_id: app.client_id,
+      client_secret: app.client_secret,
+      code: shownCode,
+      redirect_uri: "urn:ietf:wg:oauth:2.0:oob",
+    });
+    expect(token.json.access_token).toBeString();
+    const apps = await c.page(bob, "/settings/apps");
+    expect(apps).toContain("&lt;xss-probe");
+    expect(await injected(apps)).toEqual([]);
+    const bad = await bob.get(`/oauth/authorize?${new URLSearchParams({ ...params, client_id: PAYLOAD })}`);
+    expect(await injected(await bad.text())).toEqual([]);
+  });
+
   test("forms echo what was typed back escaped: login username, sign-up fields", async () => {
     const login = await c.visitor.post("/login", { username: PAYLOAD.slice(0, 300), password: "wrong" });
     expect(await injected(await login.text())).toEqual([]);
