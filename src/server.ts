@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { getLogger, withContext } from "@logtape/logtape";
 import type { Server } from "bun";
 import { createApp } from "./app.ts";
+import { clientAddress, rememberPeer } from "./client-address.ts";
 import type { Config } from "./config.ts";
 import { ownerExists } from "./core/accounts.ts";
 import { DomainEvents } from "./core/events.ts";
@@ -115,7 +116,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
         // The Mastodon streaming API upgrades to a WebSocket; everything else goes to the app.
         const streamed = streaming.upgrade(request, srv);
         if (streamed === null) return undefined;
-        return streamed ? withSecurityHeaders(streamed) : handle(app, request, srv.requestIP(request)?.address);
+        if (streamed) return withSecurityHeaders(streamed);
+        rememberPeer(request, srv.requestIP(request)?.address);
+        return handle(app, request, clientAddress(request));
       },
       websocket: streaming.websocket,
       error: (error) => {

@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { clientAddress } from "../client-address.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { CoreError } from "../core/errors.ts";
 import { covers, findToken, type TokenOwner } from "../core/oauth.ts";
@@ -42,11 +43,11 @@ export function apiPlugin(deps: ApiDeps) {
       Object.assign(set.headers, CORS);
       if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS });
     })
-    .derive({ as: "scoped" }, ({ headers, query, request, server, set }) => {
+    .derive({ as: "scoped" }, ({ headers, query, request, set }) => {
       const bearer =
         /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? "")?.[1] ?? (query as { access_token?: string }).access_token;
       const token = bearer ? findToken(deps.db, bearer) : undefined;
-      limitRate(deps.apiLimiter, token?.tokenId ?? `ip:${server?.requestIP(request)?.address ?? "?"}`, set.headers);
+      limitRate(deps.apiLimiter, token?.tokenId ?? `ip:${clientAddress(request)}`, set.headers);
       /** The token, which must allow `scope`: 401 without a valid token, 403 outside its scopes. */
       const authorized = (scope: string): TokenOwner => {
         if (!bearer || !token) throw new CoreError("The access token is invalid", 401);

@@ -1,6 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia, t } from "elysia";
 import { LoginPage, SignupPage, SignupPendingPage } from "../../views/auth.tsx";
+import { clientAddress } from "../client-address.ts";
 import { verifyLogin } from "../core/auth.ts";
 import { ValidationError } from "../core/errors.ts";
 import { getSettings } from "../core/instance.ts";
@@ -12,10 +13,6 @@ import { SESSION_COOKIE, sessionCookie } from "./session.ts";
 
 const csrf = t.Optional(t.String());
 
-export function clientIp(request: Request, server: { requestIP(r: Request): { address: string } | null } | null): string {
-  return server?.requestIP(request)?.address ?? "unknown";
-}
-
 export function authRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
   const secure = deps.baseUrl.protocol === "https:";
@@ -26,11 +23,11 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
     })
     .post(
       "/login",
-      async ({ body, ctx, cookie, set, request, server, redirect }) => {
+      async ({ body, ctx, cookie, set, request, redirect }) => {
         try {
-          const userId = await verifyLogin(db, deps.limits.login, body.username, body.password, clientIp(request, server));
+          const userId = await verifyLogin(db, deps.limits.login, body.username, body.password, clientAddress(request));
           const token = createSession(db, userId, {
-            ip: clientIp(request, server),
+            ip: clientAddress(request),
             userAgent: request.headers.get("user-agent") ?? undefined,
           });
           cookie[SESSION_COOKIE]?.set(sessionCookie(token, secure));
@@ -67,9 +64,9 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
     .get("/invite/:code", ({ params, redirect }) => redirect(`/signup?invite=${encodeURIComponent(params.code)}`, 303))
     .post(
       "/signup",
-      async ({ body, ctx, cookie, set, request, server, redirect }) => {
+      async ({ body, ctx, cookie, set, request, redirect }) => {
         const mode = getSettings(db).registrationMode;
-        const ip = clientIp(request, server);
+        const ip = clientAddress(request);
         try {
           const { userId, pending } = await signUp(deps, deps.limits.signup, {
             username: body.username,
