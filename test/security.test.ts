@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { clientAddress, rememberPeer } from "../src/client-address.ts";
 import { WebClient } from "./helpers/client.ts";
 import { community, PASSWORD } from "./helpers/community.ts";
 import { testJpeg } from "./helpers/images.ts";
@@ -1140,5 +1141,43 @@ describe("password guessing", () => {
     const { testApp } = await import("./helpers/app.ts");
     const paths = testApp().app.routes.map((r) => r.path);
     expect(paths.filter((p) => /reset|forgot|recover/i.test(p))).toEqual([]);
+  });
+});
+
+describe("client addresses", () => {
+  const from = (peer: string | undefined, forwarded?: string) => {
+    const request = new Request("https://social.example/", { headers: forwarded ? { "x-forwarded-for": forwarded } : {} });
+    rememberPeer(request, peer);
+    return clientAddress(request);
+  };
+
+  test("the peer counts; X-Forwarded-For only from a proxy on this machine, and only its last entry", () => {
+    expect(from("198.51.100.7")).toBe("198.51.100.7");
+    expect(from("198.51.100.7", "203.0.113.1")).toBe("198.51.100.7"); // a client cannot claim another address
+    expect(from("127.0.0.1", "203.0.113.1")).toBe("203.0.113.1");
+    expect(from("::1", "10.0.0.1, 203.0.113.2")).toBe("203.0.113.2"); // the first entry is the client's own claim
+    expect(from("::ffff:127.0.0.1", "2001:db8::1")).toBe("2001:db8::1");
+    expect(from("127.0.0.1", "not an address")).toBe("127.0.0.1");
+    expect(from("127.0.0.1")).toBe("127.0.0.1");
+    expect(from(undefined, "203.0.113.1")).toBe("unknown");
+  });
+
+  test("five wrong passwords from one address do not lock everyone else out", async () => {
+    const c = await community(["ada"]);
+    const client = (peer: string, forwarded?: string) =>
+      new WebClient(async (r) => {
+        if (forwarded) r.headers.set("x-forwarded-for", forwarded);
+        rememberPeer(r, peer);
+        return c.app.handle(r);
+      }, ORIGIN);
+    const mallory = client("198.51.100.7");
+    for (let i = 0; i < 6; i++) await mallory.post("/login", { username: `nobody${i}`, password: "x" });
+    expect((await mallory.post("/login", { username: "nobody", password: "x" })).status).toBe(429);
+    expect((await client("203.0.113.5").post("/login", { username: "ada", password: PASSWORD })).status).toBe(303);
+    // Behind the README's nginx, the same: the proxy's loopback peer with the client in X-Forwarded-For.
+    const proxied = client("127.0.0.1", "198.51.100.8");
+    for (let i = 0; i < 6; i++) await proxied.post("/login", { username: `nobody${i}`, password: "x" });
+    expect((await proxied.post("/login", { username: "nobody", password: "x" })).status).toBe(429);
+    expect((await client("127.0.0.1", "203.0.113.6").post("/login", { username: "ada", password: PASSWORD })).status).toBe(303);
   });
 });
