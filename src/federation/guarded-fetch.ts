@@ -20,6 +20,16 @@ async function checkHost(url: URL, allowPrivate: boolean): Promise<void> {
   if (addresses.length === 0 || addresses.some(isBlockedAddress)) throw new FetchRefused(`${host} is not a public address`);
 }
 
+/** Whether a URL is http(s) on a public address (resolved now; DNS may answer otherwise later). */
+export async function isPublicUrl(url: URL, allowPrivate: boolean): Promise<boolean> {
+  try {
+    await checkHost(url, allowPrivate);
+    return true;
+  } catch {
+    return false; // refused, or a name that does not resolve
+  }
+}
+
 /**
  * A GET that Skein makes on its own (profile link checks, later remote media): http(s) only,
  * public addresses only (every redirect re-checked, at most 3), a deadline, and a byte limit.
