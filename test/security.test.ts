@@ -502,6 +502,8 @@ describe("one member reaching another's things (IDOR)", () => {
     notification: "",
     session: "",
     bob: "",
+    invite: "",
+    app: "",
   };
 
   beforeAll(async () => {
@@ -538,6 +540,14 @@ describe("one member reaching another's things (IDOR)", () => {
         c.member("ada").accountId,
       )?.id ?? "";
     ids.bob = c.member("bob").accountId;
+    await c.member("ada").browser.post("/invites", { max_uses: "", expires_in: "" });
+    ids.invite = one<{ id: string }>(c, "SELECT id FROM invites")?.id ?? "";
+    ids.app =
+      one<{ id: string }>(
+        c,
+        "SELECT app_id AS id FROM oauth_tokens WHERE user_id = (SELECT id FROM users WHERE account_id = ?)",
+        c.member("ada").accountId,
+      )?.id ?? "";
     expect(Object.entries(ids).filter(([, v]) => !v)).toEqual([]);
   });
 
@@ -625,6 +635,8 @@ describe("one member reaching another's things (IDOR)", () => {
       [`/settings/filters/${ids.filter}/delete`, {}],
       [`/settings/filters/statuses/${ids.filterStatus}/delete`, {}],
       [`/settings/sessions/${ids.session}/revoke`, {}],
+      [`/invites/${ids.invite}/revoke`, {}],
+      [`/settings/apps/${ids.app}/revoke`, {}],
     ];
     const got: string[] = [];
     for (const path of gets) {
@@ -633,8 +645,8 @@ describe("one member reaching another's things (IDOR)", () => {
     }
     for (const [path, body] of posts) {
       const res = await bob.post(path, body);
-      // Revoking a session that is not yours is a no-op answered like any revoke (a redirect).
-      const harmless = path.includes("/sessions/") && res.status === 303;
+      // Revoking a session or app that is not yours is a no-op answered like any revoke (a redirect).
+      const harmless = (path.includes("/sessions/") || path.includes("/apps/")) && res.status === 303;
       if (![403, 404, 422].includes(res.status) && !harmless) got.push(`POST ${path}: ${res.status}`);
     }
     expect(got).toEqual([]);
@@ -1179,5 +1191,47 @@ describe("client addresses", () => {
     for (let i = 0; i < 6; i++) await proxied.post("/login", { username: `nobody${i}`, password: "x" });
     expect((await proxied.post("/login", { username: "nobody", password: "x" })).status).toBe(429);
     expect((await client("127.0.0.1", "203.0.113.6").post("/login", { username: "ada", password: PASSWORD })).status).toBe(303);
+  });
+});
+
+describe("remote actors' inboxes", () => {
+  test("an actor naming an inbox on a private, loopback or metadata address is not stored, so nothing is ever delivered there", async () => {
+    const c = await community(["ada"]);
+    const { Endpoints, Person } = await import("@fedify/vocab");
+    const { persistActor } = await import("../src/federation/actors.ts");
+    // A context like the inbox's, for a federation started without --allow-private-addresses.
+    const ctx = {
+      canonicalOrigin: ORIGIN,
+      federation: {},
+      documentLoader: async (url: string) => {
+        throw new Error(`no fetch of ${url}`);
+      },
+    } as unknown as import("@fedify/fedify").Context<void>;
+    const actor = (n: number, inbox: string, sharedInbox?: string) =>
+      new Person({
+        id: new URL(`https://198.51.99.${n}/users/x`),
+        preferredUsername: `x${n}`,
+        inbox: new URL(inbox),
+        endpoints: sharedInbox ? new Endpoints({ sharedInbox: new URL(sharedInbox) }) : null,
+      });
+    const refused = [
+      "http://127.0.0.1:6379/",
+      "http://169.254.169.254/latest/meta-data/",
+      "https://10.0.0.5/inbox",
+      "https://192.168.1.1/inbox",
+      "https://[::1]/inbox",
+      "https://[::ffff:127.0.0.1]/inbox",
+      "https://[fd00::1]/inbox",
+      "https://100.64.0.1/inbox",
+      "https://0.0.0.0/inbox",
+    ];
+    for (const [i, inbox] of refused.entries()) {
+      expect({ inbox, stored: (await persistActor(ctx, c.deps.db, actor(i, inbox))) !== null }).toEqual({ inbox, stored: false });
+    }
+    // A public inbox is kept; a shared inbox on a private address is dropped (deliveries use the inbox).
+    const ok = await persistActor(ctx, c.deps.db, actor(99, "https://198.51.99.99/inbox", "http://127.0.0.1/inbox"));
+    expect(ok?.inboxUrl).toBe("https://198.51.99.99/inbox");
+    expect(ok?.sharedInboxUrl).toBeNull();
+    expect(one<{ n: number }>(c, "SELECT count(*) AS n FROM accounts WHERE domain IS NOT NULL")?.n).toBe(1);
   });
 });
