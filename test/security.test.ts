@@ -655,6 +655,54 @@ describe("one member reaching another's things (IDOR)", () => {
     expect((await c.member("ada").browser.get("/settings/account")).status).toBe(200);
   });
 
+  test("no listing in the API or the pages shows Bob Ada's followers-only or direct posts", async () => {
+    await api(adaToken, "POST", "/api/v1/statuses", { status: "hushword followers #hushtag", visibility: "private" });
+    await api(adaToken, "POST", "/api/v1/statuses", { status: "@cy hushword direct #hushtag", visibility: "direct" });
+    const adaId = c.member("ada").accountId;
+    const lists = [
+      `/api/v1/accounts/${adaId}/statuses`,
+      `/api/v1/accounts/${adaId}/statuses?pinned=true`,
+      "/api/v1/timelines/public",
+      "/api/v1/timelines/public?local=true",
+      "/api/v1/timelines/home",
+      "/api/v1/timelines/tag/hushtag",
+      "/api/v2/search?q=hushword&resolve=false",
+      "/api/v2/search?q=%23hushtag&resolve=false",
+      `/api/v1/statuses/${ids.post}/context`,
+      "/api/v1/favourites",
+      "/api/v1/bookmarks",
+    ];
+    // Ada sees both (so the posts exist and the check below can see them).
+    const own = JSON.stringify((await api(adaToken, "GET", `/api/v1/accounts/${adaId}/statuses`)).json);
+    expect(own).toMatch(/hushword followers/);
+    expect(own).toMatch(/hushword direct/);
+    for (const token of [bobToken, null]) {
+      for (const path of lists) {
+        const res = await api(token, "GET", path);
+        expect({ path, token: !!token, leaked: /hushword (followers|direct)/.test(JSON.stringify(res.json)) }).toEqual({
+          path,
+          token: !!token,
+          leaked: false,
+        });
+      }
+    }
+    for (const path of [
+      "/@ada",
+      "/public/local",
+      "/public",
+      "/tags/hushtag",
+      "/search?q=hushword",
+      "/@ada.rss",
+      "/tags/hushtag.rss",
+    ]) {
+      for (const who of [c.member("bob").browser, c.visitor]) {
+        const text = await (await who.get(path)).text();
+        // The search page repeats the query itself: only the posts' own words count.
+        expect({ path, leaked: /hushword (followers|direct)/.test(text) }).toEqual({ path, leaked: false });
+      }
+    }
+  });
+
   test("a web compose form cannot attach someone else's upload", async () => {
     const bob = c.member("bob").browser;
     const before = snapshot(c);
