@@ -348,3 +348,33 @@ test("an Update cannot rewrite another actor's profile or another actor's post",
   expect(count("SELECT count(*) AS n FROM posts WHERE content_html LIKE '%edited by mallory%'")).toBe(0);
   expect(count(`SELECT count(*) AS n FROM posts WHERE uri = '${senders.base}/n/upd-1'`)).toBe(1);
 });
+
+test("an activity whose id is on another server than its actor is refused before Fedify records the id", async () => {
+  const other = await startSenders(["victim"]);
+  try {
+    const mallory = senders.actorId("mallory");
+    const victim = other.actorId("victim");
+    // Mallory takes the id the victim's next activity will have…
+    const takenId = `${other.base}/activities/next`;
+    const res = await senders.deliver(
+      `${url}/inbox`,
+      create(mallory, note(`${senders.base}/n/taken`, mallory), takenId),
+      "mallory",
+    );
+    expect(res.status).toBe(400);
+    // …and with an actor given as an object, too.
+    const nested = {
+      ...create(mallory, note(`${senders.base}/n/taken2`, mallory), takenId),
+      actor: { id: mallory, type: "Person" },
+    };
+    expect((await senders.deliver(`${url}/inbox`, nested, "mallory")).status).toBe(400);
+    // The victim's own activity with that id is then taken in.
+    const genuine = create(victim, note(`${other.base}/n/genuine`, victim), takenId);
+    expect((await other.deliver(`${url}/inbox`, genuine, "victim")).status).toBeLessThan(300);
+    await settle();
+    expect(count(`SELECT count(*) AS n FROM posts WHERE uri = '${other.base}/n/genuine'`)).toBe(1);
+    expect(count(`SELECT count(*) AS n FROM posts WHERE uri LIKE '${senders.base}/n/taken%'`)).toBe(0);
+  } finally {
+    other.stop();
+  }
+});
