@@ -445,6 +445,56 @@ describe("OAuth tokens", () => {
     expect((await exchange(pkce, { code_verifier: verifier })).json.access_token).toBeString();
   });
 
+  test("an app gets no more than it registered and the member approved; codes and tokens stay with their app", async () => {
+    const c = await community(["ada"]);
+    const api = apiCaller(c);
+    const ada = c.member("ada").browser;
+    const redirect = "https://app.example/cb";
+    const reader = (await api(null, "POST", "/api/v1/apps", { client_name: "Reader", redirect_uris: redirect, scopes: "read" }))
+      .json;
+    const other = (
+      await api(null, "POST", "/api/v1/apps", { client_name: "Other", redirect_uris: redirect, scopes: "read write" })
+    ).json;
+    const ask = (app: { client_id: string }, scope: string) =>
+      ada.get(
+        `/oauth/authorize?${new URLSearchParams({ client_id: app.client_id, redirect_uri: redirect, response_type: "code", scope })}`,
+      );
+    for (const scope of ["write", "read write", "admin:read", "read:statuses write:statuses"])
+      expect({ scope, status: (await ask(reader, scope)).status }).toEqual({ scope, status: 400 });
+    const appToken = await api(null, "POST", "/oauth/token", {
+      grant_type: "client_credentials",
+      client_id: reader.client_id,
+      client_secret: reader.client_secret,
+      scope: "write",
+    });
+    expect(appToken.status).toBe(400);
+    // A code made for one app is worthless to another, even with that app's own secret.
+    const params = { client_id: reader.client_id, redirect_uri: redirect, response_type: "code", scope: "read" };
+    const answer = await ada.post("/oauth/authorize", { ...params, decision: "approve" });
+    const code = new URL(answer.headers.get("location") ?? "").searchParams.get("code") ?? "";
+    const stolen = await api(null, "POST", "/oauth/token", {
+      grant_type: "authorization_code",
+      client_id: other.client_id,
+      client_secret: other.client_secret,
+      code,
+      redirect_uri: redirect,
+    });
+    expect(stolen.status).toBe(400);
+    const token = (
+      await api(null, "POST", "/oauth/token", {
+        grant_type: "authorization_code",
+        client_id: reader.client_id,
+        client_secret: reader.client_secret,
+        code,
+        redirect_uri: redirect,
+      })
+    ).json.access_token;
+    // The read token cannot write, and another app cannot revoke it.
+    expect((await api(token, "POST", "/api/v1/statuses", { status: "x" })).status).toBe(403);
+    await api(null, "POST", "/oauth/revoke", { client_id: other.client_id, client_secret: other.client_secret, token });
+    expect((await api(token, "GET", "/api/v1/accounts/verify_credentials")).status).toBe(200);
+  });
+
   test("secrets are compared in constant time or as hashes looked up in the database", () => {
     // Every === or !== in src/ whose operands name a secret must be one of these reviewed lines.
     // Hash-then-lookup (sessions, tokens, codes: `eq(x.hash, sha256(given))`) needs no comparison in JS.
