@@ -402,6 +402,25 @@ describe("CSRF", () => {
     expect(one<{ n: number }>(c, "SELECT count(*) AS n FROM oauth_codes")?.n).toBe(before as number);
   });
 
+  test("no spelling of a page's path passes for an exempt API path", async () => {
+    const ada = c.member("ada").browser;
+    const before = snapshot(c);
+    for (const path of [
+      "/api/../settings/profile",
+      "/api/%2e%2e/settings/profile",
+      "/oauth/token/../../settings/profile",
+      "/oauth/revoke/%2e%2e/%2e%2e/logout",
+      "/api/v1/../../logout",
+      "/oauth/token/",
+      "/oauth/authorize/.",
+    ]) {
+      const res = await ada.post(path, { display_name: "Forged" }, { csrf: false });
+      expect({ path, refused: [403, 404, 400, 401].includes(res.status) }).toEqual({ path, refused: true });
+    }
+    expect(snapshot(c)).toBe(before);
+    expect((await ada.get("/settings/profile")).status).toBe(200); // still logged in
+  });
+
   test("the API's bearer-token routes ignore the session cookie: a cookie alone acts for no one", async () => {
     const ada = c.member("ada").browser;
     const res = await ada.request("/api/v1/statuses", {
