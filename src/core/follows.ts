@@ -202,7 +202,8 @@ export function receiveFollow(
 ): "accepted" | "pending" | "rejected" {
   const { db } = deps;
   const target = account(db, targetId);
-  if (target.suspendedAt || exists(db, blocks, targetId, followerId)) return "rejected";
+  // A suspended follower is refused too: following would bring it the posts suspension keeps from it.
+  if (target.suspendedAt || account(db, followerId).suspendedAt || exists(db, blocks, targetId, followerId)) return "rejected";
   const existing = db
     .select()
     .from(follows)
