@@ -1366,3 +1366,54 @@ describe("remote actors' inboxes", () => {
     expect(one<{ n: number }>(c, "SELECT count(*) AS n FROM accounts WHERE domain IS NOT NULL")?.n).toBe(1);
   });
 });
+
+describe("suspended remote accounts", () => {
+  test("suspending a remote account ends its follows both ways, tells its server, and it cannot follow again", async () => {
+    const c = await community(["ada", "mia"]);
+    c.database.sqlite.run("UPDATE users SET role = 'moderator' WHERE account_id = ?", [c.member("mia").accountId]);
+    const { upsertRemoteAccount } = await import("../src/core/remote.ts");
+    const { follow, receiveFollow } = await import("../src/core/follows.ts");
+    const { remoteFollowers } = await import("../src/federation/outbox.ts");
+    const remote = upsertRemoteAccount(c.deps.db, {
+      uri: "https://198.51.99.1/users/eve",
+      username: "eve",
+      domain: "198.51.99.1",
+      displayName: "Eve",
+      note: "",
+      url: null,
+      inboxUrl: "https://198.51.99.1/users/eve/inbox",
+      sharedInboxUrl: "https://198.51.99.1/inbox",
+      followersUrl: null,
+      outboxUrl: null,
+      avatarUrl: null,
+      headerUrl: null,
+      locked: false,
+      bot: false,
+      discoverable: false,
+      fields: [],
+      alsoKnownAs: [],
+    });
+    const ada = c.member("ada").accountId;
+    expect(receiveFollow(c.deps, remote.id, ada, "https://198.51.99.1/follows/1")).toBe("accepted");
+    follow(c.deps, { id: ada } as never, remote.id); // Ada follows back (pending until Eve's server accepts)
+    expect(remoteFollowers(c.deps, ada).map((r) => r.id?.href)).toEqual([remote.uri ?? ""]);
+    const told: string[] = [];
+    c.deps.events.on("follow.rejected", (e) => {
+      told.push(`reject ${e.uri}`);
+    });
+    c.deps.events.on("follow.undone", () => {
+      told.push("undo");
+    });
+    const res = await c.member("mia").browser.post(`/admin/accounts/${remote.id}/action`, { action: "suspend" });
+    expect(res.status).toBe(303);
+    expect(
+      one<{ n: number }>(c, "SELECT count(*) AS n FROM follows WHERE follower_id = ? OR following_id = ?", remote.id, remote.id)
+        ?.n,
+    ).toBe(0);
+    expect(told.sort()).toEqual(["reject https://198.51.99.1/follows/1", "undo"]);
+    expect(remoteFollowers(c.deps, ada)).toEqual([]);
+    // A new Follow from the suspended account is turned down.
+    expect(receiveFollow(c.deps, remote.id, ada, "https://198.51.99.1/follows/2")).toBe("rejected");
+    expect(remoteFollowers(c.deps, ada)).toEqual([]);
+  });
+});
