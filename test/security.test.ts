@@ -1415,5 +1415,37 @@ describe("suspended remote accounts", () => {
     // A new Follow from the suspended account is turned down.
     expect(receiveFollow(c.deps, remote.id, ada, "https://198.51.99.1/follows/2")).toBe("rejected");
     expect(remoteFollowers(c.deps, ada)).toEqual([]);
+    // Limited instead of suspended: a Follow waits for Ada's approval, even though her account is open.
+    await c.member("mia").browser.post(`/admin/accounts/${remote.id}/action`, { action: "unsuspend" });
+    await c.member("mia").browser.post(`/admin/accounts/${remote.id}/action`, { action: "silence" });
+    expect(receiveFollow(c.deps, remote.id, ada, "https://198.51.99.1/follows/3")).toBe("pending");
+    expect(remoteFollowers(c.deps, ada)).toEqual([]);
+  });
+
+  test("an account on a limited server asks before following, too", async () => {
+    const c = await community(["ada"]);
+    const { upsertRemoteAccount } = await import("../src/core/remote.ts");
+    const { receiveFollow } = await import("../src/core/follows.ts");
+    await c.member("ada").browser.post("/admin/domain-blocks", { domain: "limited.example", severity: "silence" });
+    const remote = upsertRemoteAccount(c.deps.db, {
+      uri: "https://limited.example/users/lou",
+      username: "lou",
+      domain: "limited.example",
+      displayName: "",
+      note: "",
+      url: null,
+      inboxUrl: "https://limited.example/users/lou/inbox",
+      sharedInboxUrl: null,
+      followersUrl: null,
+      outboxUrl: null,
+      avatarUrl: null,
+      headerUrl: null,
+      locked: false,
+      bot: false,
+      discoverable: false,
+      fields: [],
+      alsoKnownAs: [],
+    });
+    expect(receiveFollow(c.deps, remote.id, c.member("ada").accountId, "https://limited.example/follows/1")).toBe("pending");
   });
 });
