@@ -336,7 +336,7 @@ describe("CSRF", () => {
     routes = [...new Set(c.app.routes.filter((r) => r.method !== "GET" && !isApi(r.path)).map((r) => `${r.method} ${r.path}`))];
   });
 
-  test("the app has state-changing web routes to check, and none of them is a GET", () => {
+  test("the route list gives the state-changing web routes to check", () => {
     expect(routes.length).toBeGreaterThan(40);
     expect(routes).toContain("POST /oauth/authorize");
     expect(routes).toContain("POST /logout");
