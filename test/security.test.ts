@@ -539,8 +539,8 @@ describe("OAuth tokens", () => {
         if (entry.isDirectory()) walk(path);
         else if (/\.tsx?$/.test(entry.name)) {
           for (const line of readFileSync(path, "utf8").split("\n")) {
-            for (const m of line.matchAll(/[\w.()[\]"'`$]+\s*!?==\s*[\w.()[\]"'`$]+/g)) {
-              const expr = m[0];
+            for (const m of line.matchAll(/[\w.()[\]"'`$]+\s*[!=]==?\s*[\w.()[\]"'`$]+/g)) {
+              const expr = m[0].replace(/^[(!]+|[)]+$/g, "");
               if (!secretish.test(expr)) continue;
               // Comparisons with literals, types, lengths or undefined are not secret comparisons.
               if (
