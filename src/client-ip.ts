@@ -20,7 +20,7 @@ export function clientIp(request: Request): string {
   if (!peer) return "unknown";
   if (!isLoopbackAddress(peer)) return peer;
   const forwarded = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
-  return forwarded && forwarded.length <= 64 ? forwarded : peer;
+  return forwarded && /^[0-9a-fA-F.:]{2,45}$/.test(forwarded) ? forwarded : peer;
 }
 
 export function isLoopbackAddress(ip: string): boolean {

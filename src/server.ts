@@ -127,7 +127,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
         // The Mastodon streaming API upgrades to a WebSocket; everything else goes to the app.
         const streamed = streaming.upgrade(request, srv);
         if (streamed === null) return undefined;
-        return streamed ? withSecurityHeaders(streamed) : handle(app, request, srv.requestIP(request)?.address);
+        if (streamed) return withSecurityHeaders(streamed);
+        return handle(app, request, srv.requestIP(request)?.address);
       },
       websocket: streaming.websocket,
       error: (error) => {

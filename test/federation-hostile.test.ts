@@ -268,3 +268,101 @@ test("invalid JSON-LD is refused with 400 (never a 500), and stores nothing", as
   expect(count("SELECT count(*) AS n FROM posts")).toBe(posts);
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
 });
+
+test("an Announce cannot vouch for another server's post: an embedded copy claiming that server's ids is not stored", async () => {
+  const other = await startSenders(["victim"]);
+  try {
+    const mallory = senders.actorId("mallory");
+    const victim = other.actorId("victim");
+    const forged = (n: string) => note(`${other.base}/n/${n}`, victim, { content: "<p>words the victim never wrote</p>" });
+    const announce = (object: unknown, id?: string) => ({
+      "@context": "https://www.w3.org/ns/activitystreams",
+      ...(id ? { id } : {}),
+      type: "Announce",
+      actor: mallory,
+      object,
+      to: [PUBLIC],
+    });
+    // The Announce's own id claims the victim's server, so the embedded copy looks same-origin…
+    const a = await senders.deliver(`${url}/inbox`, announce(forged("f1"), `${other.base}/activities/a1`), "mallory");
+    // …or it has no id at all, so there is no origin to compare with.
+    const b = await senders.deliver(`${url}/inbox`, announce(forged("f2")), "mallory");
+    // …or an honest id of its own.
+    const c = await senders.deliver(`${url}/inbox`, announce(forged("f3"), `${mallory}/activities/a3`), "mallory");
+    for (const res of [a, b, c]) expect(res.status).toBeLessThan(500);
+    await settle();
+    // The victim's server does not serve those notes, so nothing is stored under its name.
+    expect(db.query(`SELECT uri FROM posts WHERE uri LIKE '${other.base}/n/%'`).all()).toEqual([]);
+    expect(count("SELECT count(*) AS n FROM posts WHERE content_html LIKE '%never wrote%'")).toBe(0);
+  } finally {
+    other.stop();
+  }
+});
+
+test("an Update cannot rewrite another actor's profile or another actor's post", async () => {
+  const mallory = senders.actorId("mallory");
+  const trent = senders.actorId("trent");
+  await senders.deliver(`${url}/inbox`, create(trent, note(`${senders.base}/n/upd-1`, trent)), "trent");
+  await settle();
+  const name = () => (db.query("SELECT display_name AS n FROM accounts WHERE uri = ?").get(trent) as { n: string } | null)?.n;
+  const before = name();
+  await senders.deliver(
+    `${url}/inbox`,
+    {
+      "@context": "https://www.w3.org/ns/activitystreams",
+      id: `${mallory}/activities/upd`,
+      type: "Update",
+      actor: mallory,
+      object: { id: trent, type: "Person", name: "Trent (hacked)", preferredUsername: "trent", inbox: `${trent}/inbox` },
+      to: [PUBLIC],
+    },
+    "mallory",
+  );
+  // Trent's note edited by Mallory.
+  await senders.deliver(
+    `${url}/inbox`,
+    {
+      "@context": "https://www.w3.org/ns/activitystreams",
+      id: `${mallory}/activities/upd2`,
+      type: "Update",
+      actor: mallory,
+      object: note(`${senders.base}/n/upd-1`, trent, { content: "<p>edited by mallory</p>" }),
+      to: [PUBLIC],
+    },
+    "mallory",
+  );
+  await settle();
+  expect(name()).toBe(before);
+  expect(count("SELECT count(*) AS n FROM posts WHERE content_html LIKE '%edited by mallory%'")).toBe(0);
+  expect(count(`SELECT count(*) AS n FROM posts WHERE uri = '${senders.base}/n/upd-1'`)).toBe(1);
+});
+
+test("an activity whose id is on another server than its actor is refused before Fedify records the id", async () => {
+  const other = await startSenders(["victim"]);
+  try {
+    const mallory = senders.actorId("mallory");
+    const victim = other.actorId("victim");
+    // Mallory takes the id the victim's next activity will have…
+    const takenId = `${other.base}/activities/next`;
+    const res = await senders.deliver(
+      `${url}/inbox`,
+      create(mallory, note(`${senders.base}/n/taken`, mallory), takenId),
+      "mallory",
+    );
+    expect(res.status).toBe(400);
+    // …and with an actor given as an object, too.
+    const nested = {
+      ...create(mallory, note(`${senders.base}/n/taken2`, mallory), takenId),
+      actor: { id: mallory, type: "Person" },
+    };
+    expect((await senders.deliver(`${url}/inbox`, nested, "mallory")).status).toBe(400);
+    // The victim's own activity with that id is then taken in.
+    const genuine = create(victim, note(`${other.base}/n/genuine`, victim), takenId);
+    expect((await other.deliver(`${url}/inbox`, genuine, "victim")).status).toBeLessThan(300);
+    await settle();
+    expect(count(`SELECT count(*) AS n FROM posts WHERE uri = '${other.base}/n/genuine'`)).toBe(1);
+    expect(count(`SELECT count(*) AS n FROM posts WHERE uri LIKE '${senders.base}/n/taken%'`)).toBe(0);
+  } finally {
+    other.stop();
+  }
+});

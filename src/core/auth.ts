@@ -27,12 +27,16 @@ function checkLimit(limiter: RateLimiter, keys: string[]): void {
   if (wait > 0) throw new RateLimited(Math.ceil(wait / 1000));
 }
 
+/** The limiter's key for guesses at one account's password, however its name was spelled. */
+const accountKey = (userId: string) => `user:${userId}`;
+
 /** Username (or email) and password to a user id; failures count toward the rate limit. */
 export async function verifyLogin(db: Db, limiter: RateLimiter, login: string, password: string, ip: string): Promise<string> {
   const name = login.trim().replace(/^@/, "");
-  const keys = [`ip:${ip}`, `login:${name.toLowerCase()}`];
-  checkLimit(limiter, keys);
   const user = findUserByLogin(db, name);
+  // Keyed by the account, not the typed name: "ada" and "ada@example.com" must share one limit.
+  const keys = [`ip:${ip}`, user ? accountKey(user.id) : `login:${name.toLowerCase()}`];
+  checkLimit(limiter, keys);
   // A turned-away sign-up has no account any more; with the right password, its owner learns why.
   const rejected = user ? undefined : findRejection(db, name);
   const ok = await Bun.password.verify(password, user?.passwordHash ?? rejected?.passwordHash ?? (await dummyHash));
@@ -49,7 +53,7 @@ export async function verifyLogin(db: Db, limiter: RateLimiter, login: string, p
   if (account?.suspendedAt)
     throw new ValidationError({ username: "This account is suspended. The moderators' message is in your email, or ask them." });
   if (!user.approvedAt) throw new ValidationError({ username: "This account is waiting for a moderator's approval." });
-  limiter.reset(`login:${name.toLowerCase()}`);
+  limiter.reset(accountKey(user.id));
   return user.id;
 }
 
@@ -61,15 +65,29 @@ function findUserByLogin(db: Db, login: string) {
   return account ? db.select().from(users).where(eq(users.accountId, account.id)).get() : undefined;
 }
 
+/**
+ * Checks a signed-in member's password before a change only they may make. Failures count toward
+ * the same limit as logins: a stolen session must not become a way to guess the password.
+ */
+async function confirmPassword(db: Db, limiter: RateLimiter, userId: string, password: string, field: string) {
+  checkLimit(limiter, [accountKey(userId)]);
+  const user = db.select().from(users).where(eq(users.id, userId)).get();
+  if (!user || !(await Bun.password.verify(password, user.passwordHash))) {
+    limiter.hit(accountKey(userId));
+    throw new ValidationError({
+      [field]: field === "current_password" ? "The current password is wrong." : "The password is wrong.",
+    });
+  }
+  return user;
+}
+
 /** Changes a password after checking the current one; other sessions end. */
 export async function changePassword(
   db: Db,
+  limiter: RateLimiter,
   input: { userId: string; sessionId: string; current: string; password: string; confirmation: string },
 ): Promise<void> {
-  const user = db.select().from(users).where(eq(users.id, input.userId)).get();
-  if (!user || !(await Bun.password.verify(input.current, user.passwordHash))) {
-    throw new ValidationError({ current_password: "The current password is wrong." });
-  }
+  const user = await confirmPassword(db, limiter, input.userId, input.current, "current_password");
   if (input.password.length < PASSWORD_MIN || input.password.length > 256) {
     throw new ValidationError({ password: `Use at least ${PASSWORD_MIN} characters (at most 256).` });
   }
@@ -80,11 +98,8 @@ export async function changePassword(
 }
 
 /** Deletes one's own account after checking the password; the account row takes its content with it. */
-export async function deleteOwnAccount(deps: CoreDeps, userId: string, password: string): Promise<void> {
-  const user = deps.db.select().from(users).where(eq(users.id, userId)).get();
-  if (!user || !(await Bun.password.verify(password, user.passwordHash))) {
-    throw new ValidationError({ password: "The password is wrong." });
-  }
+export async function deleteOwnAccount(deps: CoreDeps, limiter: RateLimiter, userId: string, password: string): Promise<void> {
+  const user = await confirmPassword(deps.db, limiter, userId, password, "password");
   if (user.role === "owner")
     throw new ValidationError({ password: "The owner cannot delete the account; pass ownership on first." });
   deleteLocalAccount(deps, user.accountId);

@@ -4,6 +4,7 @@ import type { Db } from "../db/open.ts";
 import { accounts, blocks, follows, mutes } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
 import { countAccountAction } from "./account-limits.ts";
+import { blockFor } from "./domain-blocks.ts";
 import { CoreError } from "./errors.ts";
 import { leaveLists } from "./lists.ts";
 import { notify, withdrawNotification } from "./notifications.ts";
@@ -204,7 +205,9 @@ export function receiveFollow(
 ): "accepted" | "pending" | "rejected" {
   const { db } = deps;
   const target = account(db, targetId);
-  if (target.suspendedAt || exists(db, blocks, targetId, followerId)) return "rejected";
+  const follower = account(db, followerId);
+  // A suspended follower is refused too: following would bring it the posts suspension keeps from it.
+  if (target.suspendedAt || follower.suspendedAt || exists(db, blocks, targetId, followerId)) return "rejected";
   const existing = db
     .select()
     .from(follows)
@@ -215,7 +218,9 @@ export function receiveFollow(
     if (existing.state === "accepted") deps.events.emit("follow.accepted", { followId: existing.id });
     return existing.state;
   }
-  const state = target.locked ? "pending" : "accepted";
+  // A limited account (or one on a limited server) asks, as it does when following from here.
+  const limited = follower.silencedAt !== null || blockFor(db, follower.domain)?.severity === "silence";
+  const state = target.locked || limited ? "pending" : "accepted";
   const id = newId();
   db.insert(follows).values({ id, followerId, followingId: targetId, state, uri }).run();
   notify(deps, { accountId: targetId, type: state === "pending" ? "follow_request" : "follow", fromAccountId: followerId });

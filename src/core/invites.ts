@@ -30,6 +30,8 @@ export function createInvite(
 }
 
 /** An invite that can still be used: not revoked, not expired, uses left. */
+// Invite codes are looked up by the database (an index), never compared in JavaScript; they are
+// 72 random bits, shared in links anyway, so any timing left in the lookup tells nothing usable.
 export function findUsableInvite(db: Db, code: string): Invite | undefined {
   return db
     .select()

@@ -1,7 +1,7 @@
-import { desc, eq } from "drizzle-orm";
+import { desc, eq, or } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { accounts, accountWarnings, posts, type Role, sessions, users } from "../db/schema.ts";
+import { accounts, accountWarnings, follows, posts, type Role, sessions, users } from "../db/schema.ts";
 import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
@@ -61,14 +61,28 @@ export function moderateAccount(
     suspend: { suspendedAt: now },
     unsuspend: { suspendedAt: null },
   }[input.action];
-  db.transaction((tx) => {
+  const severed = db.transaction((tx) => {
     if (Object.keys(set).length > 0) tx.update(accounts).set(set).where(eq(accounts.id, target.id)).run();
     // A suspended member is logged out everywhere at once.
     if (input.action === "suspend" && !target.domain) {
       const user = tx.select({ id: users.id }).from(users).where(eq(users.accountId, target.id)).get();
       if (user) tx.delete(sessions).where(eq(sessions.userId, user.id)).run();
     }
+    // A suspended remote account's follows end both ways, as Mastodon does: else it would go on
+    // getting followers-only posts, here and through its server's shared inbox.
+    if (input.action === "suspend" && target.domain)
+      return tx
+        .delete(follows)
+        .where(or(eq(follows.followerId, target.id), eq(follows.followingId, target.id)))
+        .returning()
+        .all();
+    return [];
   });
+  // Its server is told, so that it stops showing our members' posts to the account.
+  for (const f of severed) {
+    const ended = { followerId: f.followerId, followingId: f.followingId, uri: f.uri };
+    deps.events.emit(f.followerId === target.id ? "follow.rejected" : "follow.undone", ended);
+  }
   warn(deps, staff.id, target.id, input.action, input.reason, input.notify && !target.domain);
   audit(db, {
     actorId: staff.id,

@@ -138,6 +138,8 @@ export function findApp(db: Db, clientId: string): OAuthApp | undefined {
 /** The app a client authenticates as; the secret is checked when given (PKCE clients may omit it). */
 function authenticateClient(db: Db, clientId: string, clientSecret: string | undefined, secretRequired: boolean): OAuthApp {
   const app = findApp(db, clientId);
+  // Comparing SHA-256 hashes with === is not a timing oracle worth having: what leaks is how much
+  // of the hash matches, which says nothing usable about the secret itself.
   const secretOk = clientSecret !== undefined && app !== undefined && sha256Hex(clientSecret) === app.clientSecretHash;
   if (!app || (clientSecret !== undefined && !secretOk) || (secretRequired && !secretOk))
     throw new OAuthError("invalid_client", "Client authentication failed.", 401);
@@ -239,7 +241,8 @@ export function exchangeToken(
   }
   if (input.grantType !== "authorization_code")
     throw new OAuthError("unsupported_grant_type", "Use authorization_code or client_credentials.");
-  const app = authenticateClient(db, input.clientId, input.clientSecret, input.codeVerifier === undefined);
+  // A wrong secret is refused here; a missing one only once we know whether the code has PKCE.
+  const app = authenticateClient(db, input.clientId, input.clientSecret, false);
   if (!input.code) throw new OAuthError("invalid_request", "code is missing.");
   const row = db
     .select()
@@ -248,6 +251,10 @@ export function exchangeToken(
     .get();
   const invalid = (why: string) => new OAuthError("invalid_grant", why);
   if (!row || row.appId !== app.id) throw invalid("The code is not valid.");
+  // A code issued without a PKCE challenge is exchanged only with the client secret: sending any
+  // code_verifier must not stand in for it (whoever intercepts such a code could redeem it).
+  if (!row.codeChallenge && input.clientSecret === undefined)
+    throw new OAuthError("invalid_client", "Client authentication failed.", 401);
   if (row.usedAt) {
     // A code used twice may have been stolen: the tokens it gave are revoked too (RFC 6749 4.1.2).
     db.update(oauthTokens)

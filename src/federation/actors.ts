@@ -9,7 +9,12 @@ import { lookup } from "./lookup.ts";
 
 const STALE_MS = 24 * 3600_000;
 
-/** Stores (or refreshes) a remote actor we received or fetched. Local actors are never stored twice. */
+/**
+ * Stores (or refreshes) a remote actor we received or fetched. Local actors are never stored twice.
+ * Its inboxes must be on public addresses: Fedify posts deliveries to whatever inbox an actor
+ * names without checking, so an actor naming http://127.0.0.1:6379/ or a cloud metadata address
+ * would have this server send signed POSTs into its own network. Such an inbox is not stored.
+ */
 export async function persistActor(ctx: Context<void>, db: Db, actor: Actor): Promise<AccountRow | null> {
   if (!actor.id || actor.id.origin === ctx.canonicalOrigin) return null;
   const data = await accountFromAs(ctx, actor);

@@ -109,10 +109,14 @@ export function visibilityFromAs(object: AsObject, followersUri: URL | null): Vi
   return "direct";
 }
 
+/**
+ * A remote object's link, only when it is http(s): these become `href`s and `src`s on our pages,
+ * and a `javascript:` or `data:` URL there would be a script of the sender's choosing.
+ */
 function href(value: URL | Link | null | undefined): string | null {
   if (!value) return null;
-  if (value instanceof URL) return value.href;
-  return value.href?.href ?? null;
+  const url = value instanceof URL ? value : value.href;
+  return url && (url.protocol === "https:" || url.protocol === "http:") ? url.href : null;
 }
 
 /**

@@ -22,6 +22,7 @@ import { linkedText } from "../core/text.ts";
 import type { Config } from "../config.ts";
 import { accounts, follows, mentions, posts } from "../db/schema.ts";
 import { VERSION } from "../version.ts";
+
 import { createOf, localNote } from "./convert.ts";
 import { notDelivered, observeDeliveries } from "./delivery-outcome.ts";
 import { registerInbox } from "./inbox.ts";

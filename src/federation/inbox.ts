@@ -157,8 +157,13 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
       if (!remote || !announce.objectId) return;
       let post = findPostByUri(db, deps.baseUrl, announce.objectId.href);
       if (!post && federationAllowed(db, announce.objectId.host)) {
-        // A boost of a post we do not have: fetch it from its own server first.
-        const object = await announce.getObject({ documentLoader: ctx.documentLoader }).catch(() => null);
+        // A boost of a post we do not have: fetch it from its own server first. An embedded copy
+        // is taken only from the booster's own server; Fedify would also trust one that shares
+        // the origin of the Announce's id, and that id is whatever the sender wrote.
+        const own = announce.objectId.origin === new URL(remote.uri ?? "").origin;
+        const object = own
+          ? await announce.getObject({ documentLoader: ctx.documentLoader }).catch(() => null)
+          : await lookup(ctx, db, announce.objectId);
         const author = isPostLike(object) ? await authorOf(ctx, deps, object) : null;
         if (author && isPostLike(object)) post = await storePostObject(ctx, deps, object, author);
       }

@@ -57,10 +57,14 @@ export function sessionCookie(token: string, secure: boolean) {
 }
 
 // The Mastodon API authenticates with bearer tokens, not cookies, so CSRF does not apply there.
+// Only the two OAuth endpoints apps call are exempt, by exact path: a rule like "all of /oauth/
+// but the consent form" let `/oauth/authorize/` (the router ignores a trailing slash) through.
+const apiOAuthPaths = new Set(["/oauth/token", "/oauth/revoke"]);
+
 /** Calls authenticated by a bearer token, never by the cookie. The consent form is a page: it needs the token. */
 function isApiRequest(request: Request): boolean {
   const path = new URL(request.url).pathname;
-  return path.startsWith("/api/") || (path.startsWith("/oauth/") && path !== "/oauth/authorize");
+  return path.startsWith("/api/") || apiOAuthPaths.has(path);
 }
 
 function fieldOf(body: unknown, name: string): string | undefined {

@@ -145,7 +145,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
       async ({ viewer, ctx, body, set, redirect }) => {
         if (!viewer) return redirect(loginFirst("/settings/account"), 303);
         try {
-          await changePassword(db, {
+          await changePassword(db, deps.limits.login, {
             userId: viewer.user.id,
             sessionId: viewer.sessionId,
             current: body.current_password,
@@ -184,7 +184,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
       async ({ viewer, ctx, body, set, cookie, redirect }) => {
         if (!viewer) return redirect(loginFirst("/settings/account"), 303);
         try {
-          await deleteOwnAccount(deps, viewer.user.id, body.delete_password);
+          await deleteOwnAccount(deps, deps.limits.login, viewer.user.id, body.delete_password);
           cookie[SESSION_COOKIE]?.remove();
           return redirect("/", 303);
         } catch (error) {

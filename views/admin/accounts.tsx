@@ -71,7 +71,9 @@ export function AccountAdminPage({
     ["warn", "Send a warning"],
     view.sensitized ? ["unsensitive", "Stop marking their posts sensitive"] : ["sensitive", "Mark all their posts sensitive"],
     view.silenced ? ["unsilence", "Lift the limit"] : ["silence", "Limit: off public timelines, follows need approval"],
-    view.suspended ? ["unsuspend", "Lift the suspension"] : ["suspend", "Suspend: hide everything, stop federation, no login"],
+    view.suspended
+      ? ["unsuspend", "Lift the suspension"]
+      : ["suspend", "Suspend: hide everything, stop federation, no login, end follows"],
   ];
   return (
     <Layout title={`@${account.acct}`} ctx={ctx}>
