@@ -309,7 +309,7 @@ describe("Fedify's document loaders use the guarded fetch", () => {
     expect(requests).toEqual([]);
   });
 
-  test("a remote actor's inbox on a private address is not kept, so nothing is delivered to it", async () => {
+  test("a remote actor whose inbox is on a private address is not kept, so nothing is delivered to it", async () => {
     const { Person, Endpoints } = await import("@fedify/vocab");
     const { persistActor } = await import("../src/federation/actors.ts");
     const { db, ctx } = await setup(false);
@@ -320,8 +320,9 @@ describe("Fedify's document loaders use the guarded fetch", () => {
         inbox: new URL(inbox),
         endpoints: new Endpoints({ sharedInbox: new URL(shared) }),
       });
-    const hostile = await persistActor(ctx, db, actor("http://169.254.169.254/latest", "http://[::ffff:10.0.0.1]/inbox"));
-    expect(hostile).toMatchObject({ inboxUrl: null, sharedInboxUrl: null });
+    expect(await persistActor(ctx, db, actor("http://169.254.169.254/latest", "https://8.8.4.4/inbox"))).toBeNull();
+    const sharedOnly = await persistActor(ctx, db, actor("https://8.8.4.4/inbox", "http://[::ffff:10.0.0.1]/inbox"));
+    expect(sharedOnly).toMatchObject({ inboxUrl: "https://8.8.4.4/inbox", sharedInboxUrl: null });
     const fine = await persistActor(ctx, db, actor("https://8.8.8.8/inbox", "https://[2606:4700:4700::1111]/inbox"));
     expect(fine).toMatchObject({ inboxUrl: "https://8.8.8.8/inbox", sharedInboxUrl: "https://[2606:4700:4700::1111]/inbox" });
   });

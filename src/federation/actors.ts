@@ -13,15 +13,13 @@ const STALE_MS = 24 * 3600_000;
  * Stores (or refreshes) a remote actor we received or fetched. Local actors are never stored twice.
  * Its inboxes must be on public addresses: Fedify posts deliveries to whatever inbox an actor
  * names without checking, so an actor naming http://127.0.0.1:6379/ or a cloud metadata address
- * would have this server send signed POSTs into its own network. Such an inbox is not stored.
+ * would have this server send signed POSTs into its own network. Such an actor is not stored (a
+ * shared inbox there is dropped). Checked when stored: a name pointed elsewhere later is not caught.
  */
 export async function persistActor(ctx: Context<void>, db: Db, actor: Actor): Promise<AccountRow | null> {
   if (!actor.id || actor.id.origin === ctx.canonicalOrigin) return null;
   const data = await accountFromAs(ctx, actor);
   if (!data) return null;
-  // Deliveries go out through Fedify's own fetch, not the guarded one: an inbox that is not on
-  // a public address is dropped here, so nothing is posted to it. (Checked when stored: a name
-  // pointed at a private address later is not caught.)
   const policy = fetchPolicy(ctx.federation);
   // A name that does not resolve just now keeps its inbox: only a refused address drops it.
   const publicUrl = async (url: string | null) =>
@@ -32,6 +30,7 @@ export async function persistActor(ctx: Context<void>, db: Db, actor: Actor): Pr
         )
       : null;
   const [inboxUrl, sharedInboxUrl] = await Promise.all([publicUrl(data.inboxUrl), publicUrl(data.sharedInboxUrl)]);
+  if (!inboxUrl) return null;
   return upsertRemoteAccount(db, { ...data, inboxUrl, sharedInboxUrl });
 }
 
