@@ -13,6 +13,7 @@ import { closeDatabase, errorText, type OpenDatabase, openDatabase } from "./db/
 import { FatalError } from "./fatal.ts";
 import { createSkeinFederation } from "./federation/federation.ts";
 import { verifyProfileLinks } from "./federation/profile-links.ts";
+import { limitOutgoingRequests } from "./federation/outgoing.ts";
 import { SqliteMessageQueue } from "./federation/queue.ts";
 import { maintenanceJobs, startScheduler } from "./scheduler.ts";
 import { type Connection, createStreaming } from "./api/streaming.ts";
@@ -78,6 +79,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (config.allowPrivateAddresses) {
     logger.warning("allow-private-addresses is on: federation may reach loopback and private hosts. Use it for tests only.");
   }
+  // Every request to another server gets a deadline and a size limit, Fedify's included.
+  limitOutgoingRequests();
   const database = openInstanceDatabase(config);
   const { db, sqlite } = database;
   const secret = instanceSecret(db);

@@ -1,0 +1,46 @@
+// The delivery queue facing a server that never answers: it holds at most `perHost` workers,
+// and deliveries to other servers go on meanwhile.
+import { expect, test } from "bun:test";
+import { SqliteMessageQueue } from "../src/federation/queue.ts";
+import { tempDatabase } from "./helpers/db.ts";
+
+test("deliveries to a hanging server hold at most two workers; another server's go through", async () => {
+  const t = tempDatabase();
+  const queue = new SqliteMessageQueue(t.db, { concurrency: 4, pollIntervalMs: 50 });
+  const outbox = (host: string, n: number) => ({ type: "outbox", inbox: `https://${host}/users/u${n}/inbox`, n });
+  for (let n = 0; n < 6; n++) await queue.enqueue(outbox("hangs.example", n));
+  await queue.enqueue(outbox("works.example", 0));
+  let hanging = 0;
+  let maxHanging = 0;
+  const delivered: string[] = [];
+  const release: (() => void)[] = [];
+  const controller = new AbortController();
+  const listening = queue.listen(
+    async (message) => {
+      const { inbox } = message as { inbox: string };
+      if (inbox.includes("hangs.example")) {
+        maxHanging = Math.max(maxHanging, ++hanging);
+        await new Promise<void>((resolve) => release.push(resolve));
+        hanging--;
+      }
+      delivered.push(inbox);
+    },
+    { signal: controller.signal },
+  );
+  const started = Date.now();
+  while (!delivered.some((i) => i.includes("works.example"))) {
+    if (Date.now() - started > 5_000) throw new Error("the working server's delivery waited behind the hanging one");
+    await Bun.sleep(20);
+  }
+  expect(maxHanging).toBe(2);
+  // As each hanging delivery ends (at its deadline), the next one for that server starts.
+  while (delivered.length < 7) {
+    release.shift()?.();
+    await Bun.sleep(30);
+  }
+  expect(maxHanging).toBe(2);
+  controller.abort();
+  for (const r of release) r();
+  await listening;
+  t.cleanup();
+});
