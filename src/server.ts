@@ -50,7 +50,7 @@ export function servingProcess(dataDir: string): number | undefined {
   }
 }
 
-/** Creates the data folder if needed and checks that it can be written. */
+/** Creates the data folder if needed and checks that it, and the database files in it, can be written. */
 export function prepareDataFolder(dir: string): string {
   try {
     mkdirSync(dir, { recursive: true });
@@ -60,7 +60,18 @@ export function prepareDataFolder(dir: string): string {
       `cannot use the data folder ${dir} (${errorText(error)}); choose another with --data or fix its permissions`,
     );
   }
-  return join(dir, "skein.db");
+  const path = join(dir, "skein.db");
+  // SQLite opens a file it cannot write read-only without a word, and the first write then
+  // failed as "unexpected error: attempt to write a readonly database".
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (!existsSync(file)) continue;
+    try {
+      accessSync(file, constants.W_OK);
+    } catch (error) {
+      throw new FatalError(`the database file ${file} is read-only (${errorText(error)}); make it writable and start again`);
+    }
+  }
+  return path;
 }
 
 /** Opens and migrates the database of a data folder. */

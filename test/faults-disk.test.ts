@@ -1,0 +1,206 @@
+// The disk under the data folder fills up, or the folder is read-only: writes fail with a clear
+// message (page, API, log), reads go on, nothing is corrupt, and writes work again once space
+// returns. A full disk is a real one where the machine lets us mount: a small tmpfs (we run as
+// root in the dev container). Elsewhere (CI without mount rights) the process runs with a file
+// size limit (RLIMIT_FSIZE, set and lifted with prlimit, SIGXFSZ ignored so writes fail with
+// EFBIG instead of killing it): a different errno, the same SQLite write path.
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { closeSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { WebClient } from "./helpers/client.ts";
+import { tempDir } from "./helpers/db.ts";
+import { freePort, type Instance, mainScript, runCli, startInstance } from "./helpers/instance.ts";
+import { authorizeApp } from "./helpers/oauth.ts";
+
+setDefaultTimeout(120_000);
+
+const PASSWORD = "correct horse battery";
+const mounts: string[] = [];
+const instances: Instance[] = [];
+afterAll(async () => {
+  for (const i of instances) if (i.proc.exitCode === null) await i.stop();
+  // Never leave a mount behind, even when a test failed.
+  for (const dir of mounts.reverse()) Bun.spawnSync(["umount", "-l", dir]);
+});
+
+function sh(...command: string[]): boolean {
+  return Bun.spawnSync(command, { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+}
+
+/** Mounts a tmpfs of `size` at a new folder; undefined when this machine does not let us. */
+function smallDisk(size: string): string | undefined {
+  const dir = tempDir("skein-faults-disk-");
+  // FAULTS_NO_MOUNT=1 tries the fallback on a machine that could mount.
+  if (process.env.FAULTS_NO_MOUNT || !sh("mount", "-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir)) return undefined;
+  mounts.push(dir);
+  return dir;
+}
+
+/** Fills the file system holding `dir` to the last byte; returns the filler's path. */
+function fill(dir: string): string {
+  const path = join(dir, "filler");
+  const fd = openSync(path, "w");
+  try {
+    for (const size of [1024 * 1024, 4096, 1]) {
+      const chunk = Buffer.alloc(size, 1);
+      try {
+        for (;;) writeSync(fd, chunk);
+      } catch {
+        // ENOSPC: on to smaller pieces.
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return path;
+}
+
+const scalar = (path: string, sql: string) => {
+  const db = new Database(path, { readonly: true });
+  try {
+    return Object.values(db.query(sql).get() as object)[0];
+  } finally {
+    db.close();
+  }
+};
+
+test("disk full: writes fail with a clear error, reads go on, nothing is corrupt, writes work again", async () => {
+  const disk = smallDisk("24m");
+  const mode = disk ? "tmpfs" : "file size limit";
+  const cwd = disk ?? tempDir("skein-faults-disk-");
+  const data = join(cwd, "data");
+  const dbPath = join(data, "skein.db");
+  expect(
+    (
+      await runCli(["user", "create", "alice", "--email", "a@example.com", "--role", "owner", "--data", data], {
+        cwd,
+        stdin: `${PASSWORD}\n`,
+      })
+    ).code,
+  ).toBe(0);
+  const port = freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const skein = await startInstance({
+    cwd,
+    port,
+    // The shell ignores SIGXFSZ, and bun inherits that: over the limit a write fails (EFBIG).
+    command: disk ? undefined : ["sh", "-c", `trap '' XFSZ; exec bun "$0" "$@"`, mainScript],
+    args: ["--data", data, "--listen", `127.0.0.1:${port}`, "--url", url],
+  });
+  instances.push(skein);
+  const browser = new WebClient((r) => fetch(r), url);
+  await browser.login("alice", PASSWORD);
+  const { token } = await authorizeApp((r) => fetch(r), url, browser);
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers },
+    });
+  expect((await browser.post("/statuses", { status: "Written before the disk filled", visibility: "public" })).status).toBe(303);
+  // The next page view wants to note the session as seen: a write, on a full disk.
+  const writable = new Database(dbPath);
+  writable.run("UPDATE sessions SET last_seen_at = 0");
+  writable.run("UPDATE oauth_tokens SET last_used_at = NULL");
+  writable.close();
+
+  let filler: string | undefined;
+  if (disk) filler = fill(disk);
+  else {
+    // No file may grow past the WAL's size now: every write appends to the WAL.
+    const size = statSync(join(data, "skein.db-wal"), { throwIfNoEntry: false })?.size || statSync(dbPath).size;
+    expect(sh("prlimit", "--pid", String(skein.proc.pid), `--fsize=${size}:unlimited`)).toBe(true);
+  }
+
+  // Reads go on.
+  const home = await browser.get("/");
+  expect(home.status).toBe(200);
+  expect(await home.text()).toContain("Written before the disk filled");
+  expect((await browser.get("/@alice")).status).toBe(200);
+  expect((await api("/api/v1/timelines/home")).status).toBe(200);
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
+
+  // Writes fail, clearly. SQLite may still fit a write or two into its WAL: the first that fails counts.
+  let page: Response | undefined;
+  for (let i = 0; i < 30 && !page; i++) {
+    const res = await browser.post("/statuses", { status: `Written on a full disk ${i}`, visibility: "public" });
+    if (res.status !== 303) page = res;
+  }
+  expect(page?.status).toBeGreaterThanOrEqual(500);
+  const html = (await page?.text()) ?? "";
+  const message = disk ? "disk is full" : /disk is full|could not write to its disk/;
+  expect(html).toMatch(message);
+  const posted = await api("/api/v1/statuses", {
+    method: "POST",
+    body: JSON.stringify({ status: "From an app, on a full disk" }),
+  });
+  expect(posted.status).toBeGreaterThanOrEqual(500);
+  expect(((await posted.json()) as { error: string }).error).toMatch(message);
+  expect(skein.output()).toMatch(disk ? /The disk under the data folder is full/ : /disk under the data folder/);
+  // Still serving reads after the failed writes; the database is sound.
+  expect((await browser.get("/")).status).toBe(200);
+  expect(scalar(dbPath, "PRAGMA integrity_check")).toBe("ok");
+
+  // Space returns: writes work again, without a restart.
+  if (filler) rmSync(filler);
+  else expect(sh("prlimit", "--pid", String(skein.proc.pid), "--fsize=unlimited:unlimited")).toBe(true);
+  expect((await browser.post("/statuses", { status: "Written after space returned", visibility: "public" })).status).toBe(303);
+  expect(await (await browser.get("/")).text()).toContain("Written after space returned");
+  expect(await skein.stop()).toBe(0);
+  expect(scalar(dbPath, "PRAGMA integrity_check")).toBe("ok");
+  console.log(`disk full (${mode}): write failed with ${page?.status}; the API said ${posted.status}`);
+});
+
+/** Makes `path` (a folder or a file) read-only in place with a read-only bind mount. */
+function readOnly(path: string): boolean {
+  if (process.env.FAULTS_NO_MOUNT || !sh("mount", "--bind", path, path)) return false;
+  mounts.push(path);
+  return sh("mount", "-o", "remount,bind,ro", path);
+}
+
+test("a read-only data folder or database: start refuses with a one-line reason and a non-zero exit", async () => {
+  const cwd = tempDir("skein-faults-ro-");
+  const data = join(cwd, "data");
+  expect(
+    (
+      await runCli(["user", "create", "alice", "--email", "a@example.com", "--role", "owner", "--data", data], {
+        cwd,
+        stdin: `${PASSWORD}\n`,
+      })
+    ).code,
+  ).toBe(0);
+  const port = freePort();
+  const args = ["--data", data, "--listen", `127.0.0.1:${port}`, "--url", `http://127.0.0.1:${port}`];
+  const start = async (options: { asNobody?: boolean } = {}) => {
+    // Root ignores permission bits: without mounts, the server runs as nobody on root's folder.
+    const command = options.asNobody
+      ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "bun", mainScript]
+      : ["bun", mainScript];
+    const result = await runCli(args, { cwd, command });
+    const lines = `${result.stdout}${result.stderr}`.trim().split("\n");
+    return { code: result.code, lines };
+  };
+  const mounted = readOnly(join(data, "skein.db"));
+  const cases: [string, () => Promise<{ code: number; lines: string[] }>, RegExp][] = [];
+  if (mounted) {
+    cases.push(["the database file", () => start(), /skein\.db.*read-only/]);
+    cases.push([
+      "the whole folder",
+      async () => {
+        expect(readOnly(data)).toBe(true);
+        return start();
+      },
+      /data folder.*(read-only|EROFS)/i,
+    ]);
+  } else {
+    Bun.spawnSync(["chmod", "755", cwd]);
+    cases.push(["the folder, for another user", () => start({ asNobody: true }), /data folder.*(permission|EACCES)/i]);
+  }
+  for (const [what, run, reason] of cases) {
+    const { code, lines } = await run();
+    console.log(`read-only ${what}: exit ${code}: ${lines.join(" | ")}`);
+    expect(code).not.toBe(0);
+    expect(lines.filter((l) => !l.includes("[WRN]"))).toHaveLength(1);
+    expect(lines.at(-1)).toMatch(reason);
+  }
+});
