@@ -34,6 +34,8 @@ export function federationPlugin(
     const signer = claimedSignerHost(request);
     if (signer !== null && !federates(signer))
       return decorate(Response.json({ error: "This server does not federate with yours." }, { status: 403 }));
+    if (signatureExpired(request.headers.get("signature-input")))
+      return decorate(Response.json({ error: "The request's signature has expired." }, { status: 401 }));
     const checked = await checkedActivity(request);
     if (checked instanceof Response) return decorate(checked);
     try {
@@ -44,6 +46,21 @@ export function federationPlugin(
       logger.info("Refused an activity that could not be read: {error}", { error: String(error) });
       return decorate(Response.json({ error: "The activity could not be read." }, { status: 400 }));
     }
+  });
+}
+
+/**
+ * Whether every RFC 9421 signature of the request is past its `expires`. Fedify 2.3 checks
+ * `created` against its window but ignores `expires` (it does check draft-cavage's), so a
+ * signature its sender meant to be dead still passed.
+ */
+export function signatureExpired(signatureInput: string | null, now = Date.now()): boolean {
+  if (!signatureInput) return false;
+  const signatures = [...signatureInput.matchAll(/(?:^|,)\s*[\w-]+=\([^)]*\)([^,]*)/g)];
+  if (signatures.length === 0) return false;
+  return signatures.every(([, params]) => {
+    const expires = /;\s*expires=(\d+)/.exec(params ?? "")?.[1];
+    return expires !== undefined && Number(expires) * 1000 < now;
   });
 }
 
