@@ -170,7 +170,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
       queueStop.abort();
       await Promise.race([Promise.all([queueDone, scheduler.stop()]), Bun.sleep(10_000)]);
       closeDatabase(database);
-      rmSync(pidFile, { force: true });
+      try {
+        rmSync(pidFile, { force: true });
+      } catch (error) {
+        // A folder that turned read-only: the file names a process that is gone, which counts for nothing.
+        logger.warning("Could not remove {pidFile}: {error}", { pidFile, error: errorText(error) });
+      }
       logger.info("Stopped cleanly");
     })());
 

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { WebClient } from "./helpers/client.ts";
 import { tempDir } from "./helpers/db.ts";
 import { freePort, type Instance, mainScript, runCli, startInstance } from "./helpers/instance.ts";
+import { testJpeg } from "./helpers/images.ts";
 import { authorizeApp } from "./helpers/oauth.ts";
 
 setDefaultTimeout(120_000);
@@ -136,6 +137,12 @@ test("disk full: writes fail with a clear error, reads go on, nothing is corrupt
   });
   expect(posted.status).toBeGreaterThanOrEqual(500);
   expect(((await posted.json()) as { error: string }).error).toMatch(message);
+  // A photo: its file does not fit on the disk either.
+  const form = new FormData();
+  form.append("file", new File([await testJpeg(400, 300)], "photo.jpg", { type: "image/jpeg" }));
+  const media = await fetch(`${url}/api/v2/media`, { method: "POST", body: form, headers: { authorization: `Bearer ${token}` } });
+  expect(media.status).toBeGreaterThanOrEqual(500);
+  expect(((await media.json()) as { error: string }).error).toMatch(message);
   expect(skein.output()).toMatch(disk ? /The disk under the data folder is full/ : /disk under the data folder/);
   // Still serving reads after the failed writes; the database is sound.
   expect((await browser.get("/")).status).toBe(200);
@@ -203,4 +210,47 @@ test("a read-only data folder or database: start refuses with a one-line reason 
     expect(lines.filter((l) => !l.includes("[WRN]"))).toHaveLength(1);
     expect(lines.at(-1)).toMatch(reason);
   }
+});
+
+test("the data folder turns read-only while serving: uploads fail clearly, posts and reads go on", async () => {
+  const cwd = tempDir("skein-faults-ro-live-");
+  const data = join(cwd, "data");
+  expect(
+    (
+      await runCli(["user", "create", "alice", "--email", "a@example.com", "--role", "owner", "--data", data], {
+        cwd,
+        stdin: `${PASSWORD}\n`,
+      })
+    ).code,
+  ).toBe(0);
+  const port = freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const skein = await startInstance({ cwd, port, args: ["--data", data, "--listen", `127.0.0.1:${port}`, "--url", url] });
+  instances.push(skein);
+  const browser = new WebClient((r) => fetch(r), url);
+  await browser.login("alice", PASSWORD);
+  const { token } = await authorizeApp((r) => fetch(r), url, browser);
+  const upload = async () => {
+    const form = new FormData();
+    form.append("file", new File([await testJpeg(400, 300)], "photo.jpg", { type: "image/jpeg" }));
+    return fetch(`${url}/api/v2/media`, { method: "POST", body: form, headers: { authorization: `Bearer ${token}` } });
+  };
+  expect((await upload()).status).toBe(200);
+  // Linux refuses to remount read-only a file system the instance holds files open on for
+  // writing (EBUSY). A read-only bind mount over the folder is allowed: what the instance opens
+  // from now on (a new media file, the pid file at stop) is read-only; the database, already
+  // open, stays writable, as it would under a real remount only until the kernel's next write.
+  if (!readOnly(data)) {
+    console.log("read-only while serving: cannot mount here; skipped");
+    return;
+  }
+  const refused = await upload();
+  expect(refused.status).toBe(503);
+  expect(((await refused.json()) as { error: string }).error).toContain("cannot be written");
+  expect(skein.output()).toContain("The data folder cannot be written");
+  expect((await browser.post("/statuses", { status: "Text still saves", visibility: "public" })).status).toBe(303);
+  expect(await (await browser.get("/")).text()).toContain("Text still saves");
+  // It stops cleanly, though it cannot remove its pid file.
+  expect(await skein.stop()).toBe(0);
+  expect(skein.output()).toContain("Could not remove");
 });

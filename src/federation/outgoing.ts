@@ -42,8 +42,14 @@ function limitBody(response: Response, maxBytes: number, signal: AbortSignal): R
   const url = response.url;
   const reader = body.getReader();
   let read = 0;
+  // At the deadline the connection is let go even if nobody reads the body (Fedify does not
+  // read a 2xx delivery's answer).
   const aborted = new Promise<never>((_, reject) => {
-    const fail = () => reject(signal.reason ?? new Error("the request was aborted"));
+    const fail = () => {
+      const reason = signal.reason ?? new Error("the request was aborted");
+      reader.cancel(reason).catch(() => {});
+      reject(reason);
+    };
     if (signal.aborted) fail();
     else signal.addEventListener("abort", fail, { once: true });
   });
