@@ -44,3 +44,36 @@ test("deliveries to a hanging server hold at most two workers; another server's 
   await listening;
   t.cleanup();
 });
+
+test("a queue that cannot write its bookkeeping keeps working once it can, and runs the message again", async () => {
+  const t = tempDatabase();
+  const queue = new SqliteMessageQueue(t.db, { concurrency: 1, pollIntervalMs: 50, leaseMs: 300 });
+  const seen: string[] = [];
+  const controller = new AbortController();
+  const listening = queue.listen(
+    (message) => {
+      seen.push(String(message));
+      // As a disk fills up: the handler did its work, deleting the message then fails (SQLITE_READONLY).
+      if (message === "a" && seen.length === 1) t.sqlite.run("PRAGMA query_only = ON");
+    },
+    { signal: controller.signal },
+  );
+  await queue.enqueue("a");
+  const until = async (check: () => boolean) => {
+    const started = Date.now();
+    while (!check()) {
+      if (Date.now() - started > 5_000) throw new Error(`timed out; seen ${seen.join(",")}`);
+      await Bun.sleep(20);
+    }
+  };
+  await until(() => seen.length === 1);
+  await Bun.sleep(100);
+  t.sqlite.run("PRAGMA query_only = OFF");
+  await queue.enqueue("b");
+  // The only worker survived: b runs, and a runs again after its lease (at least once).
+  await until(() => seen.includes("b") && seen.filter((m) => m === "a").length === 2);
+  controller.abort();
+  await listening;
+  expect((t.sqlite.query("SELECT count(*) AS n FROM queue_messages").get() as { n: number }).n).toBe(0);
+  t.cleanup();
+});

@@ -122,23 +122,35 @@ export class SqliteMessageQueue implements MessageQueue {
         continue;
       }
       try {
-        await handler(job.message);
-        this.db.delete(queueMessages).where(eq(queueMessages.id, job.id)).run();
+        await this.#handle(job, handler);
       } catch (error) {
-        const retryIn = Math.min(5_000 * 2 ** job.attempts, 3_600_000);
-        logger.warning("Queued message {id} failed (attempt {attempt}); retrying in {retryIn} ms: {error}", {
-          id: job.id,
-          attempt: job.attempts + 1,
-          retryIn,
-          error,
-        });
-        this.#release(job.id, retryIn, error);
+        // A full disk or a read-only folder: the worker lives on (it used to die here, and the
+        // queue stopped for good); the message stays reserved and runs again when its lease ends.
+        logger.error("Could not record the outcome of queued message {id}: {error}", { id: job.id, error });
       } finally {
         if (job.host) this.#done(job.host);
       }
       // A message that waited behind this one's ordering key may run now.
       this.#wakeUp(1);
     }
+  }
+
+  /** Runs one message; deletes it when handled, or schedules its retry. Throws when the database cannot be written. */
+  async #handle(job: Job, handler: Handler): Promise<void> {
+    try {
+      await handler(job.message);
+    } catch (error) {
+      const retryIn = Math.min(5_000 * 2 ** job.attempts, 3_600_000);
+      logger.warning("Queued message {id} failed (attempt {attempt}); retrying in {retryIn} ms: {error}", {
+        id: job.id,
+        attempt: job.attempts + 1,
+        retryIn,
+        error,
+      });
+      this.#release(job.id, retryIn, error);
+      return;
+    }
+    this.db.delete(queueMessages).where(eq(queueMessages.id, job.id)).run();
   }
 
   /**
