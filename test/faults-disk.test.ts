@@ -10,6 +10,7 @@ import { closeSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { WebClient } from "./helpers/client.ts";
 import { tempDir } from "./helpers/db.ts";
+import { type FaultPeer, startFaultPeer } from "./helpers/fault-peer.ts";
 import { freePort, type Instance, mainScript, runCli, startInstance } from "./helpers/instance.ts";
 import { testJpeg } from "./helpers/images.ts";
 import { authorizeApp } from "./helpers/oauth.ts";
@@ -19,7 +20,9 @@ setDefaultTimeout(120_000);
 const PASSWORD = "correct horse battery";
 const mounts: string[] = [];
 const instances: Instance[] = [];
+const peers: FaultPeer[] = [];
 afterAll(async () => {
+  for (const p of peers) p.stop();
   for (const i of instances) if (i.proc.exitCode === null) await i.stop();
   // Never leave a mount behind, even when a test failed.
   for (const dir of mounts.reverse()) Bun.spawnSync(["umount", "-l", dir]);
@@ -87,9 +90,25 @@ test("disk full: writes fail with a clear error, reads go on, nothing is corrupt
     port,
     // The shell ignores SIGXFSZ, and bun inherits that: over the limit a write fails (EFBIG).
     command: disk ? undefined : ["sh", "-c", `trap '' XFSZ; exec bun "$0" "$@"`, mainScript],
-    args: ["--data", data, "--listen", `127.0.0.1:${port}`, "--url", url],
+    args: ["--data", data, "--listen", `127.0.0.1:${port}`, "--url", url, "--allow-private-addresses"],
   });
   instances.push(skein);
+  const peer = await startFaultPeer({ actors: ["far"] });
+  peers.push(peer);
+  const note = (n: string) => ({
+    "@context": "https://www.w3.org/ns/activitystreams",
+    id: `${peer.base}/objects/${n}/activity`,
+    type: "Create",
+    actor: peer.actorId("far"),
+    to: ["https://www.w3.org/ns/activitystreams#Public"],
+    object: {
+      id: `${peer.base}/objects/${n}`,
+      type: "Note",
+      attributedTo: peer.actorId("far"),
+      content: `<p>${n}</p>`,
+      to: ["https://www.w3.org/ns/activitystreams#Public"],
+    },
+  });
   const browser = new WebClient((r) => fetch(r), url);
   await browser.login("alice", PASSWORD);
   const { token } = await authorizeApp((r) => fetch(r), url, browser);
@@ -137,6 +156,9 @@ test("disk full: writes fail with a clear error, reads go on, nothing is corrupt
   });
   expect(posted.status).toBeGreaterThanOrEqual(500);
   expect(((await posted.json()) as { error: string }).error).toMatch(message);
+  // An activity from another server is not accepted (a 2xx would be a promise to keep it): 5xx, and its server retries.
+  const inbound = await peer.deliver(`${url}/inbox`, note("during"), "far");
+  expect(inbound.status).toBeGreaterThanOrEqual(500);
   // A photo: its file does not fit on the disk either.
   const form = new FormData();
   form.append("file", new File([await testJpeg(400, 300)], "photo.jpg", { type: "image/jpeg" }));
@@ -153,6 +175,8 @@ test("disk full: writes fail with a clear error, reads go on, nothing is corrupt
   else expect(sh("prlimit", "--pid", String(skein.proc.pid), "--fsize=unlimited:unlimited")).toBe(true);
   expect((await browser.post("/statuses", { status: "Written after space returned", visibility: "public" })).status).toBe(303);
   expect(await (await browser.get("/")).text()).toContain("Written after space returned");
+  expect((await peer.deliver(`${url}/inbox`, note("during"), "far")).status).toBeLessThan(300);
+  expect(scalar(dbPath, `SELECT count(*) FROM posts WHERE uri = '${peer.base}/objects/during'`)).toBe(1);
   expect(await skein.stop()).toBe(0);
   expect(scalar(dbPath, "PRAGMA integrity_check")).toBe("ok");
   console.log(`disk full (${mode}): write failed with ${page?.status}; the API said ${posted.status}`);

@@ -1,6 +1,7 @@
 import type { Federation } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import { Elysia } from "elysia";
+import { storageFault } from "../db/storage-errors.ts";
 import { claimedSignerHost } from "./access.ts";
 
 const logger = getLogger(["skein", "federation", "inbox"]);
@@ -41,6 +42,13 @@ export function federationPlugin(
     try {
       return decorate(await handle(checked));
     } catch (error) {
+      // A full disk or a read-only folder: the activity is fine, we cannot keep it now. A 4xx
+      // would tell the sender never to try again; a 503 makes it retry later.
+      const storage = storageFault(error);
+      if (storage) {
+        logger.error(`${storage.logLine} (an activity was refused: {error})`, { error: String(error) });
+        return decorate(Response.json({ error: storage.message }, { status: 503, headers: { "retry-after": "300" } }));
+      }
       // Fedify throws on some unreadable JSON-LD (a remote @context that cannot be loaded, while
       // checking an integrity proof): that is the sender's fault, not a failure of ours.
       logger.info("Refused an activity that could not be read: {error}", { error: String(error) });
