@@ -23,16 +23,19 @@ let installed: typeof fetch | undefined;
  */
 export function limitOutgoingRequests(limits: OutgoingLimits = DEFAULT_LIMITS): void {
   if (installed) return;
-  const original = globalThis.fetch;
-  installed = original;
-  const limited = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+  installed = globalThis.fetch;
+  globalThis.fetch = Object.assign(limitedFetch(installed, limits), installed);
+}
+
+/** `fetch` with the limits (the function limitOutgoingRequests installs). */
+export function limitedFetch(original: typeof fetch, limits: OutgoingLimits) {
+  return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const deadline = AbortSignal.timeout(limits.deadlineMs);
     const given = [init?.signal, input instanceof Request ? input.signal : undefined].filter((s): s is AbortSignal => !!s);
     const signal = AbortSignal.any([...given, deadline]);
     const response = await original(input, { ...init, signal });
     return limitBody(response, limits.maxBytes, signal);
   };
-  globalThis.fetch = Object.assign(limited, original);
 }
 
 /** The same response, whose body stops with an error past maxBytes or when the signal aborts. */
@@ -57,6 +60,7 @@ function limitBody(response: Response, maxBytes: number, signal: AbortSignal): R
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
+        signal.throwIfAborted();
         const { done, value } = await Promise.race([reader.read(), aborted]);
         if (done) return controller.close();
         read += value.byteLength;
