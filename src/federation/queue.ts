@@ -162,14 +162,22 @@ export class SqliteMessageQueue implements MessageQueue {
   #claim(): Job | undefined {
     const now = Date.now();
     const q = queueMessages;
+    // Servers at their limit are left out in SQL, so a long run of messages to one of them
+    // cannot hide the others' behind it.
+    const inbox = sql`json_extract(c.message, '$.inbox')`;
+    const saturated = [...this.#busy].filter(([, n]) => n >= this.#perHost).map(([host]) => host);
+    const elsewhere = saturated.flatMap((host) =>
+      [`https://${host}/`, `http://${host}/`].map((prefix) => sql` AND substr(${inbox}, 1, ${prefix.length}) IS NOT ${prefix}`),
+    );
     const candidates = this.db.all<{ id: string; inbox: unknown }>(sql`
-      SELECT c.id, json_extract(c.message, '$.inbox') AS inbox FROM queue_messages c
+      SELECT c.id, ${inbox} AS inbox FROM queue_messages c
       WHERE c.run_at <= ${now} AND (c.locked_until IS NULL OR c.locked_until < ${now})
         AND (c.ordering_key IS NULL OR NOT EXISTS (
           SELECT 1 FROM queue_messages o
           WHERE o.ordering_key = c.ordering_key AND o.id <> c.id
             AND (o.id < c.id OR o.locked_until >= ${now})))
-      ORDER BY c.run_at, c.id LIMIT 64`);
+        ${sql.join(elsewhere)}
+      ORDER BY c.run_at, c.id LIMIT 8`);
     for (const candidate of candidates) {
       const host = deliveryHost(candidate.inbox);
       if (host && (this.#busy.get(host) ?? 0) >= this.#perHost) continue;
