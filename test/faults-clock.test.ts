@@ -2,12 +2,21 @@
 // hour off, for draft-cavage signatures (the Date header, or (created)/(expires)) and RFC 9421
 // ones (created/expires). Signature windows are Fedify's (an hour, federation.ts sets no other).
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./helpers/db.ts";
 import { type FaultPeer, startFaultPeer } from "./helpers/fault-peer.ts";
 import { freePort, type Instance, runCli, startInstance } from "./helpers/instance.ts";
 
 setDefaultTimeout(60_000);
+
+/** Temporary folders of this file, removed at the end (after any mount on them is gone). */
+const scratchDirs: string[] = [];
+function scratch(prefix: string): string {
+  const dir = tempDir(prefix);
+  scratchDirs.push(dir);
+  return dir;
+}
 
 const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
 const MINUTE = 60_000;
@@ -16,7 +25,7 @@ let url: string;
 let peer: FaultPeer;
 
 beforeAll(async () => {
-  const cwd = tempDir("skein-faults-clock-");
+  const cwd = scratch("skein-faults-clock-");
   const data = join(cwd, "data");
   await runCli(["user", "create", "alice", "--email", "a@example.com", "--role", "owner", "--data", data], {
     cwd,
@@ -34,6 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   peer?.stop();
   await skein?.stop();
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 let n = 0;

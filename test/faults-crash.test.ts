@@ -3,6 +3,7 @@
 // every delivery arrives at least once, and the database is sound.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { WebClient } from "./helpers/client.ts";
 import { tempDir } from "./helpers/db.ts";
@@ -10,6 +11,14 @@ import { type FaultPeer, startFaultPeer } from "./helpers/fault-peer.ts";
 import { freePort, type Instance, runCli, startInstance } from "./helpers/instance.ts";
 
 setDefaultTimeout(180_000);
+
+/** Temporary folders of this file, removed at the end (after any mount on them is gone). */
+const scratchDirs: string[] = [];
+function scratch(prefix: string): string {
+  const dir = tempDir(prefix);
+  scratchDirs.push(dir);
+  return dir;
+}
 
 const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
 const FOLLOWERS = Array.from({ length: 10 }, (_, i) => `f${i}`);
@@ -19,6 +28,7 @@ let skein: Instance | undefined;
 afterAll(async () => {
   peer?.stop();
   if (skein && skein.proc.exitCode === null) await skein.stop();
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 const scalar = (db: Database, sql: string) => Object.values(db.query(sql).get() as object)[0] as number;
@@ -32,7 +42,7 @@ async function waitFor(what: string, check: () => boolean, ms = 60_000) {
 }
 
 test("kill -9 mid-burst: accepted activities are kept, every delivery arrives at least once, the queue drains", async () => {
-  const cwd = tempDir("skein-faults-crash-");
+  const cwd = scratch("skein-faults-crash-");
   const data = join(cwd, "data");
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;

@@ -17,6 +17,14 @@ import { authorizeApp } from "./helpers/oauth.ts";
 
 setDefaultTimeout(120_000);
 
+/** Temporary folders of this file, removed at the end (after any mount on them is gone). */
+const scratchDirs: string[] = [];
+function scratch(prefix: string): string {
+  const dir = tempDir(prefix);
+  scratchDirs.push(dir);
+  return dir;
+}
+
 const PASSWORD = "correct horse battery";
 const mounts: string[] = [];
 const instances: Instance[] = [];
@@ -26,6 +34,7 @@ afterAll(async () => {
   for (const i of instances) if (i.proc.exitCode === null) await i.stop();
   // Never leave a mount behind, even when a test failed.
   for (const dir of mounts.reverse()) Bun.spawnSync(["umount", "-l", dir]);
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function sh(...command: string[]): boolean {
@@ -34,7 +43,7 @@ function sh(...command: string[]): boolean {
 
 /** Mounts a tmpfs of `size` at a new folder; undefined when this machine does not let us. */
 function smallDisk(size: string): string | undefined {
-  const dir = tempDir("skein-faults-disk-");
+  const dir = scratch("skein-faults-disk-");
   // FAULTS_NO_MOUNT=1 tries the fallback on a machine that could mount.
   if (process.env.FAULTS_NO_MOUNT || !sh("mount", "-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir)) return undefined;
   mounts.push(dir);
@@ -72,7 +81,7 @@ const scalar = (path: string, sql: string) => {
 test("disk full: writes fail with a clear error, reads go on, nothing is corrupt, writes work again", async () => {
   const disk = smallDisk("24m");
   const mode = disk ? "tmpfs" : "file size limit";
-  const cwd = disk ?? tempDir("skein-faults-disk-");
+  const cwd = disk ?? scratch("skein-faults-disk-");
   const data = join(cwd, "data");
   const dbPath = join(data, "skein.db");
   expect(
@@ -190,7 +199,7 @@ function readOnly(path: string): boolean {
 }
 
 test("a read-only data folder or database: start refuses with a one-line reason and a non-zero exit", async () => {
-  const cwd = tempDir("skein-faults-ro-");
+  const cwd = scratch("skein-faults-ro-");
   const data = join(cwd, "data");
   expect(
     (
@@ -237,7 +246,7 @@ test("a read-only data folder or database: start refuses with a one-line reason 
 });
 
 test("the data folder turns read-only while serving: uploads fail clearly, posts and reads go on", async () => {
-  const cwd = tempDir("skein-faults-ro-live-");
+  const cwd = scratch("skein-faults-ro-live-");
   const data = join(cwd, "data");
   expect(
     (

@@ -4,6 +4,7 @@
 // keeps answering throughout.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { WebClient } from "./helpers/client.ts";
 import { tempDir } from "./helpers/db.ts";
@@ -12,9 +13,17 @@ import { freePort, type Instance, runCli, startInstance } from "./helpers/instan
 
 setDefaultTimeout(120_000);
 
+/** Temporary folders of this file, removed at the end (after any mount on them is gone). */
+const scratchDirs: string[] = [];
+function scratch(prefix: string): string {
+  const dir = tempDir(prefix);
+  scratchDirs.push(dir);
+  return dir;
+}
+
 const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
 const AS = "https://www.w3.org/ns/activitystreams";
-// More hanging inboxes on one server than the queue had workers (4): they took them all.
+// More hanging inboxes on one server than the queue had workers (4): they used to take them all.
 const FAULTS: [Behaviour, number][] = [
   ["hang", 6],
   ["reset", 1],
@@ -29,9 +38,11 @@ let db: Database;
 let browser: WebClient;
 let good: FaultPeer;
 const faulty = new Map<Behaviour, FaultPeer>();
+/** Each server's followers of alice. */
+const followers = new Map<FaultPeer, string[]>();
 
 beforeAll(async () => {
-  const cwd = tempDir("skein-faults-peers-");
+  const cwd = scratch("skein-faults-peers-");
   const data = join(cwd, "data");
   await runCli(["user", "create", "alice", "--email", "a@example.com", "--role", "owner", "--data", data], {
     cwd,
@@ -46,13 +57,17 @@ beforeAll(async () => {
   });
   db = new Database(join(data, "skein.db"), { readonly: true });
   good = await startFaultPeer({ actors: ["g0", "writer"] });
+  followers.set(good, ["g0"]);
   for (const [behaviour, n] of FAULTS) {
-    faulty.set(behaviour, await startFaultPeer({ actors: Array.from({ length: n }, (_, i) => `${behaviour}${i}`) }));
+    const names = Array.from({ length: n }, (_, i) => `${behaviour}${i}`);
+    const peer = await startFaultPeer({ actors: names });
+    faulty.set(behaviour, peer);
+    followers.set(peer, names);
   }
   // Everyone follows alice while their servers still behave; the working server last, so its
   // delivery is queued behind all the others.
   for (const peer of [...faulty.values(), good]) {
-    for (const name of followerNames(peer)) {
+    for (const name of followers.get(peer) ?? []) {
       const actor = peer.actorId(name);
       const follow = { "@context": AS, id: `${actor}/follows/1`, type: "Follow", actor, object: `${url}/@alice` };
       expect((await peer.deliver(`${url}/@alice/inbox`, follow, name)).status).toBeLessThan(300);
@@ -68,15 +83,9 @@ afterAll(async () => {
   good?.stop();
   for (const peer of faulty.values()) peer.stop();
   await skein?.stop();
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-const followerNames = (peer: FaultPeer) =>
-  peer === good
-    ? ["g0"]
-    : Array.from(
-        { length: FAULTS.find(([b]) => faulty.get(b) === peer)?.[1] ?? 0 },
-        (_, i) => `${[...faulty].find(([, p]) => p === peer)?.[0]}${i}`,
-      );
 const count = (sql: string) => (db.query(sql).get() as { n: number }).n;
 
 async function waitFor(check: () => boolean, ms = 60_000): Promise<number> {
