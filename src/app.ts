@@ -9,6 +9,7 @@ import { newLoginLimiter, RateLimited } from "./core/auth.ts";
 import { newSignupLimiter } from "./core/registrations.ts";
 import { federationAllowed } from "./core/domain-allows.ts";
 import { CoreError, ValidationError } from "./core/errors.ts";
+import { storageFault } from "./db/storage-errors.ts";
 import type { LiveHub } from "./core/live.ts";
 import { getSettings } from "./core/instance.ts";
 import { federationPlugin } from "./federation/mount.ts";
@@ -91,7 +92,10 @@ export function createApp(deps: AppDeps) {
     .use(securityPlugin)
     .onError(({ code, error, request, set }) => {
       const expected = error instanceof CoreError || error instanceof ValidationError;
-      if (code !== "NOT_FOUND" && code !== "VALIDATION" && code !== "PARSE" && !expected) {
+      const storage = storageFault(error);
+      if (storage) {
+        logger.error(`${storage.logLine} ({method} {url}: {error})`, { method: request.method, url: request.url, error });
+      } else if (code !== "NOT_FOUND" && code !== "VALIDATION" && code !== "PARSE" && !expected) {
         logger.error("{method} {url} failed: {error}", { method: request.method, url: request.url, error });
       }
       const response = errorResponse(code, error, request, set.headers, () => getSettings(deps.db).name);

@@ -14,6 +14,7 @@ import { closeDatabase, enableIncrementalVacuum, errorText, type OpenDatabase, o
 import { FatalError } from "./fatal.ts";
 import { createSkeinFederation } from "./federation/federation.ts";
 import { verifyProfileLinks } from "./federation/profile-links.ts";
+import { limitOutgoingRequests } from "./federation/outgoing.ts";
 import { SqliteMessageQueue } from "./federation/queue.ts";
 import { maintenanceJobs, startScheduler } from "./scheduler.ts";
 import { type Connection, createStreaming } from "./api/streaming.ts";
@@ -53,7 +54,7 @@ export function servingProcess(dataDir: string): number | undefined {
   }
 }
 
-/** Creates the data folder if needed and checks that it can be written. */
+/** Creates the data folder if needed and checks that it, and the database files in it, can be written. */
 export function prepareDataFolder(dir: string): string {
   try {
     mkdirSync(dir, { recursive: true });
@@ -63,7 +64,18 @@ export function prepareDataFolder(dir: string): string {
       `cannot use the data folder ${dir} (${errorText(error)}); choose another with --data or fix its permissions`,
     );
   }
-  return join(dir, "skein.db");
+  const path = join(dir, "skein.db");
+  // SQLite opens a file it cannot write read-only without a word, and the first write then
+  // failed as "unexpected error: attempt to write a readonly database".
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (!existsSync(file)) continue;
+    try {
+      accessSync(file, constants.W_OK);
+    } catch (error) {
+      throw new FatalError(`the database file ${file} is read-only (${errorText(error)}); make it writable and start again`);
+    }
+  }
+  return path;
 }
 
 /** Opens and migrates the database of a data folder. */
@@ -82,6 +94,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (config.allowPrivateAddresses) {
     logger.warning("allow-private-addresses is on: federation may reach loopback and private hosts. Use it for tests only.");
   }
+  // Every request to another server gets a deadline and a size limit, Fedify's included.
+  limitOutgoingRequests();
   const database = openInstanceDatabase(config);
   const { db, sqlite } = database;
   const vacuum = enableIncrementalVacuum(sqlite);
@@ -169,7 +183,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
       queueStop.abort();
       await Promise.race([Promise.all([queueDone, scheduler.stop()]), Bun.sleep(10_000)]);
       closeDatabase(database);
-      rmSync(pidFile, { force: true });
+      try {
+        rmSync(pidFile, { force: true });
+      } catch (error) {
+        // A folder that turned read-only: the file names a process that is gone, which counts for nothing.
+        logger.warning("Could not remove {pidFile}: {error}", { pidFile, error: errorText(error) });
+      }
       logger.info("Stopped cleanly");
     })());
 

@@ -316,12 +316,17 @@ export function findToken(db: Db, bearer: string): TokenOwner | undefined {
   if (row.token.userId && (!user || !account || user.disabledAt || !user.approvedAt || account.suspendedAt)) return undefined;
   const now = new Date();
   // Written at most once a minute: a busy client must not turn every read into a write.
+  // Only bookkeeping: on a full disk or a read-only data folder the API's reads must go on.
   if (!row.token.lastUsedAt || now.getTime() - row.token.lastUsedAt.getTime() > 60_000) {
-    db.transaction((tx) => {
-      tx.update(oauthTokens).set({ lastUsedAt: now }).where(eq(oauthTokens.id, row.token.id)).run();
-      // NodeInfo's active users count from here, for app users as for the web's.
-      if (user) tx.update(users).set({ lastSignInAt: now }).where(eq(users.id, user.id)).run();
-    });
+    try {
+      db.transaction((tx) => {
+        tx.update(oauthTokens).set({ lastUsedAt: now }).where(eq(oauthTokens.id, row.token.id)).run();
+        // NodeInfo's active users count from here, for app users as for the web's.
+        if (user) tx.update(users).set({ lastSignInAt: now }).where(eq(users.id, user.id)).run();
+      });
+    } catch {
+      // Tried again at the next request.
+    }
   }
   return { tokenId: row.token.id, app: row.app, scopes: row.token.scopes.split(" "), user, account };
 }

@@ -48,20 +48,30 @@ export function findViewer(db: Db, token: string): Viewer | null {
     .where(and(eq(sessions.id, sha256(token)), gt(sessions.expiresAt, new Date(now))))
     .get();
   if (!row || row.user.disabledAt || !row.user.approvedAt || row.account.suspendedAt) return null;
-  if (now - row.session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+  if (now - row.session.lastSeenAt.getTime() > TOUCH_EVERY_MS) touch(db, row.session.id, row.user.id, now);
+  return { sessionId: row.session.id, user: row.user, account: row.account };
+}
+
+/**
+ * Keeps an active session alive. Only bookkeeping: on a full disk or a read-only data folder it
+ * fails, and the page being read must still be shown (the next request tries again).
+ */
+function touch(db: Db, sessionId: string, userId: string, now: number): void {
+  try {
     db.transaction((tx) => {
       tx.update(sessions)
         .set({ lastSeenAt: new Date(now), expiresAt: new Date(now + SESSION_IDLE_MS) })
-        .where(eq(sessions.id, row.session.id))
+        .where(eq(sessions.id, sessionId))
         .run();
       // NodeInfo's monthly and half-yearly active users count from here.
       tx.update(users)
         .set({ lastSignInAt: new Date(now) })
-        .where(eq(users.id, row.user.id))
+        .where(eq(users.id, userId))
         .run();
     });
+  } catch {
+    // The write that failed is reported by the next request that needs one.
   }
-  return { sessionId: row.session.id, user: row.user, account: row.account };
 }
 
 export function listSessions(db: Db, userId: string) {

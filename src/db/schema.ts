@@ -193,6 +193,18 @@ export const queueMessages = sqliteTable(
   (t) => [index("queue_messages_run_at_idx").on(t.runAt), index("queue_messages_ordering_idx").on(t.orderingKey)],
 );
 
+/**
+ * Domain events the outbox has not finished turning into queued deliveries. A row is written
+ * right after the event's transaction commits (before any I/O) and removed once the activity is
+ * in queue_messages; rows left by a crash are sent again at the next start.
+ */
+export const outboxJournal = sqliteTable("outbox_journal", {
+  id: text("id").primaryKey(), // UUIDv7: replayed in order
+  type: text("type").notNull(),
+  event: text("event", { mode: "json" }).notNull(),
+  createdAt: createdAt(),
+});
+
 export const visibilities = ["public", "unlisted", "private", "direct"] as const;
 export type Visibility = (typeof visibilities)[number];
 

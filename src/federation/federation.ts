@@ -5,6 +5,7 @@ import {
   type RequestContext,
   SendActivityError,
 } from "@fedify/fedify";
+import { getLogger } from "@logtape/logtape";
 import { Application, Endpoints, Image, Note, Person, PropertyValue, Service, Tombstone } from "@fedify/vocab";
 import { and, count, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
 import { wasDeleted } from "../core/account-deletion.ts";
@@ -40,6 +41,7 @@ export interface FederationDeps extends CoreDeps {
 }
 
 const PAGE = 20;
+const logger = getLogger(["skein", "federation"]);
 
 /** A failed delivery as the admin pages show it: the status and the start of the answer, or the network error. */
 function deliveryError(error: Error): string {
@@ -286,7 +288,9 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     });
 
   registerInbox(federation, deps, kv);
-  registerOutbox(federation, deps);
+  const journal = registerOutbox(federation, deps);
+  // What a crash interrupted between a commit and the queue is sent now (outbox-journal.ts).
+  journal.replay().catch((error) => logger.error("Could not replay the outbox journal: {error}", { error }));
   // 404 and 410 from an inbox (already counted by onOutboxError): it is gone, stop writing to
   // it (outbox.ts skips it). A message the circuit breaker held too long is only a failure: the
   // host was down for a day, it may come back.

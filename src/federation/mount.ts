@@ -3,6 +3,7 @@ import { getLogger } from "@logtape/logtape";
 import { Elysia } from "elysia";
 import { clientIp, isLoopbackAddress } from "../client-ip.ts";
 import { TokenBuckets } from "../core/rate-limit.ts";
+import { storageFault } from "../db/storage-errors.ts";
 import { claimedSignerHost } from "./access.ts";
 
 const logger = getLogger(["skein", "federation", "inbox"]);
@@ -50,6 +51,8 @@ export function federationPlugin(
     const signer = claimedSignerHost(request);
     if (signer !== null && !federates(signer))
       return decorate(Response.json({ error: "This server does not federate with yours." }, { status: 403 }));
+    if (signatureExpired(request.headers.get("signature-input")))
+      return decorate(Response.json({ error: "The request's signature has expired." }, { status: 401 }));
     const limited = limits(clientIp(request), signer);
     if (limited) return decorate(limited);
     if (!(await gate.enter()))
@@ -59,6 +62,13 @@ export function federationPlugin(
       if (checked instanceof Response) return decorate(checked);
       return decorate(await handle(checked));
     } catch (error) {
+      // A full disk or a read-only folder: the activity is fine, we cannot keep it now. A 4xx
+      // would tell the sender never to try again; a 503 makes it retry later.
+      const storage = storageFault(error);
+      if (storage) {
+        logger.error(`${storage.logLine} (an activity was refused: {error})`, { error: String(error) });
+        return decorate(Response.json({ error: storage.message }, { status: 503, headers: { "retry-after": "300" } }));
+      }
       // Fedify throws on some unreadable JSON-LD (a remote @context that cannot be loaded, while
       // checking an integrity proof): that is the sender's fault, not a failure of ours.
       logger.info("Refused an activity that could not be read: {error}", { error: String(error) });
@@ -120,6 +130,21 @@ function inboxLimiter() {
       { status: 429, headers: { "retry-after": String(Math.ceil(wait / 1000)) } },
     );
   };
+}
+
+/**
+ * Whether every RFC 9421 signature of the request is past its `expires`. Fedify 2.3 checks
+ * `created` against its window but ignores `expires` (it does check draft-cavage's), so a
+ * signature its sender meant to be dead still passed.
+ */
+export function signatureExpired(signatureInput: string | null, now = Date.now()): boolean {
+  if (!signatureInput) return false;
+  const signatures = [...signatureInput.matchAll(/(?:^|,)\s*[\w-]+=\([^)]*\)([^,]*)/g)];
+  if (signatures.length === 0) return false;
+  return signatures.every(([, params]) => {
+    const expires = /;\s*expires=(\d+)/.exec(params ?? "")?.[1];
+    return expires !== undefined && Number(expires) * 1000 < now;
+  });
 }
 
 /**

@@ -29,6 +29,7 @@ import { loadPostViews, type PostView } from "../core/views.ts";
 import { accounts, follows, posts } from "../db/schema.ts";
 import { createOf, localNote } from "./convert.ts";
 import { INSTANCE_ACTOR } from "./lookup.ts";
+import { OutboxJournal } from "./outbox-journal.ts";
 
 const logger = getLogger(["skein", "federation", "outbox"]);
 
@@ -52,8 +53,9 @@ function recipient(db: CoreDeps["db"], a: AccountRow): Recipient | null {
  * (one request per shared inbox) and to remote people mentioned, and so on. Fedify queues each
  * delivery in our SQLite queue and retries it.
  */
-export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
+export function registerOutbox(federation: Federation<void>, deps: CoreDeps): OutboxJournal {
   const { db, events, baseUrl } = deps;
+  const journal = new OutboxJournal(db, events);
   const context = () => federation.createContext(baseUrl, undefined);
   const account = (id: string) => db.select().from(accounts).where(eq(accounts.id, id)).get();
   const remoteMentions = (post: PostView) =>
@@ -82,7 +84,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       }
     };
 
-  events.on(
+  journal.on(
     "post.created",
     safely("Create", async ({ postId }) => {
       const post = loadAuthorView(postId);
@@ -97,7 +99,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       await deliver(post, createOf(note), extra);
     }),
   );
-  events.on(
+  journal.on(
     "post.updated",
     safely("Update", async ({ postId }) => {
       const post = loadAuthorView(postId);
@@ -116,7 +118,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       );
     }),
   );
-  events.on(
+  journal.on(
     "post.deleted",
     safely("Delete", async ({ postId, accountId, uri }) => {
       const author = account(accountId);
@@ -137,7 +139,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
     const me = ctx.getActorUri(username);
     return new Like({ id: new URL(`${me.href}#likes/${postId}`), actor: me, object: new URL(uri) });
   };
-  events.on(
+  journal.on(
     "post.favourited",
     safely("Like", async ({ postId, accountId }) => {
       const { liker, target, post } = interaction(postId, accountId);
@@ -146,7 +148,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       await ctx.sendActivity({ identifier: liker.username }, target, likeOf(ctx, liker.username, postId, post.uri));
     }),
   );
-  events.on(
+  journal.on(
     "post.unfavourited",
     safely("Undo(Like)", async ({ postId, accountId }) => {
       const { liker, target, post } = interaction(postId, accountId);
@@ -182,15 +184,15 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
     const r = author ? recipient(db, author) : null;
     if (r) await ctx.sendActivity({ identifier: booster.username }, r, activity);
   };
-  events.on(
+  journal.on(
     "post.reblogged",
     safely("Announce", ({ postId, reblogId, accountId }) => sendBoost(reblogId, postId, accountId, false)),
   );
-  events.on(
+  journal.on(
     "post.unreblogged",
     safely("Undo(Announce)", ({ postId, reblogId, accountId }) => sendBoost(reblogId, postId, accountId, true)),
   );
-  events.on(
+  journal.on(
     "follow.requested",
     safely("Follow", async ({ followId }) => {
       const row = db.select().from(follows).where(eq(follows.id, followId)).get();
@@ -208,7 +210,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       );
     }),
   );
-  events.on(
+  journal.on(
     "follow.undone",
     safely("Undo(Follow)", async ({ followerId, followingId, uri }) => {
       const follower = account(followerId);
@@ -225,7 +227,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       );
     }),
   );
-  events.on(
+  journal.on(
     "follow.accepted",
     safely("Accept", async ({ followId }) => {
       const row = db.select().from(follows).where(eq(follows.id, followId)).get();
@@ -243,7 +245,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       );
     }),
   );
-  events.on(
+  journal.on(
     "follow.rejected",
     safely("Reject", async ({ followerId, followingId, uri }) => {
       const follower = account(followerId);
@@ -260,7 +262,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       );
     }),
   );
-  events.on(
+  journal.on(
     "account.blocked",
     safely("Block", async ({ accountId, targetAccountId }) => {
       const blocker = account(accountId);
@@ -276,7 +278,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       );
     }),
   );
-  events.on(
+  journal.on(
     "account.updated",
     safely("Update(Person)", async ({ accountId }) => {
       const me = account(accountId);
@@ -294,7 +296,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       }
     }),
   );
-  events.on(
+  journal.on(
     "account.deleted",
     safely("Delete(Person)", async ({ username }) => {
       const notice = takeDeletionNotice(db, username);
@@ -321,7 +323,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
       );
     }),
   );
-  events.on(
+  journal.on(
     "account.moved",
     safely("Move", async ({ accountId, targetId }) => {
       const me = account(accountId);
@@ -341,7 +343,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
     }),
   );
 
-  events.on(
+  journal.on(
     "report.filed",
     safely("Flag", async ({ reportId }) => {
       const report = findReport(db, reportId);
@@ -383,6 +385,8 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps) {
     if (!liker || liker.domain || !post?.uri || !author?.domain) return {};
     return { liker, target: recipient(db, author) ?? undefined, post };
   }
+
+  return journal;
 }
 
 /** Remote followers of a local account, for Fedify's "followers" fan-out. */

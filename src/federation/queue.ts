@@ -15,9 +15,17 @@ export interface QueueOptions {
   concurrency?: number;
   /** How long a claimed message stays reserved if its worker dies without a word. */
   leaseMs?: number;
+  /** Deliveries to one server handled at once: a server that hangs holds no more workers than this. */
+  perHost?: number;
+}
+
+/** The server a delivery goes to (Fedify's outbox messages name their inbox), or null. */
+function deliveryHost(inbox: unknown): string | null {
+  return typeof inbox === "string" && URL.canParse(inbox) ? new URL(inbox).host : null;
 }
 
 type Handler = (message: unknown) => Promise<void> | void;
+type Job = { id: string; message: unknown; attempts: number; host: string | null };
 
 /** How a core task is wrapped in the queue, so Fedify's handler never sees it. */
 const TASK = "skein:task";
@@ -43,14 +51,18 @@ export class SqliteMessageQueue implements MessageQueue, TaskQueue {
   readonly #concurrency: number;
   readonly #lease: number;
   #taskHandler?: (task: Task) => Promise<void>;
+  readonly #perHost: number;
+  /** Deliveries in flight per server, in this process. */
+  readonly #busy = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
     options: QueueOptions = {},
   ) {
     this.#poll = options.pollIntervalMs ?? 1000;
-    this.#concurrency = options.concurrency ?? 4;
+    this.#concurrency = options.concurrency ?? 8;
     this.#lease = options.leaseMs ?? 10 * 60_000;
+    this.#perHost = options.perHost ?? 2;
   }
 
   async enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
@@ -118,7 +130,7 @@ export class SqliteMessageQueue implements MessageQueue, TaskQueue {
 
   async #work(handler: Handler, signal?: AbortSignal): Promise<void> {
     while (!signal?.aborted) {
-      let job: { id: string; message: unknown; attempts: number } | undefined;
+      let job: Job | undefined;
       try {
         job = this.#claim();
       } catch (error) {
@@ -129,43 +141,85 @@ export class SqliteMessageQueue implements MessageQueue, TaskQueue {
         continue;
       }
       try {
-        const task = taskOf(job.message);
-        if (!task) await handler(job.message);
-        else if (this.#taskHandler) await this.#taskHandler(task);
-        else throw new Error("No task handler yet");
-        this.db.delete(queueMessages).where(eq(queueMessages.id, job.id)).run();
+        await this.#handle(job, handler);
       } catch (error) {
-        const retryIn = Math.min(5_000 * 2 ** job.attempts, 3_600_000);
-        logger.warning("Queued message {id} failed (attempt {attempt}); retrying in {retryIn} ms: {error}", {
-          id: job.id,
-          attempt: job.attempts + 1,
-          retryIn,
-          error,
-        });
-        this.#release(job.id, retryIn, error);
+        // A full disk or a read-only folder: the worker lives on (it used to die here, and the
+        // queue stopped for good); the message stays reserved and runs again when its lease ends.
+        logger.error("Could not record the outcome of queued message {id}: {error}", { id: job.id, error });
+      } finally {
+        if (job.host) this.#done(job.host);
       }
       // A message that waited behind this one's ordering key may run now.
       this.#wakeUp(1);
     }
   }
 
-  /** Reserves the oldest ready message whose ordering key is not held by an earlier one. */
-  #claim(): { id: string; message: unknown; attempts: number } | undefined {
+  /** Runs one message; deletes it when handled, or schedules its retry. Throws when the database cannot be written. */
+  async #handle(job: Job, handler: Handler): Promise<void> {
+    try {
+      const task = taskOf(job.message);
+      if (!task) await handler(job.message);
+      else if (this.#taskHandler) await this.#taskHandler(task);
+      else throw new Error("No task handler yet");
+    } catch (error) {
+      const retryIn = Math.min(5_000 * 2 ** job.attempts, 3_600_000);
+      logger.warning("Queued message {id} failed (attempt {attempt}); retrying in {retryIn} ms: {error}", {
+        id: job.id,
+        attempt: job.attempts + 1,
+        retryIn,
+        error,
+      });
+      this.#release(job.id, retryIn, error);
+      return;
+    }
+    this.db.delete(queueMessages).where(eq(queueMessages.id, job.id)).run();
+  }
+
+  /**
+   * Reserves the oldest ready message whose ordering key is not held by an earlier one and whose
+   * server does not already have `perHost` deliveries in flight. Picking and reserving run with no
+   * await in between, so this process's workers never take the same message; the reservation
+   * checks the lock again for another process.
+   */
+  #claim(): Job | undefined {
     const now = Date.now();
     const q = queueMessages;
-    return this.db
-      .update(q)
-      .set({ lockedUntil: new Date(now + this.#lease) })
-      .where(sql`${q.id} = (
-        SELECT c.id FROM queue_messages c
-        WHERE c.run_at <= ${now} AND (c.locked_until IS NULL OR c.locked_until < ${now})
-          AND (c.ordering_key IS NULL OR NOT EXISTS (
-            SELECT 1 FROM queue_messages o
-            WHERE o.ordering_key = c.ordering_key AND o.id <> c.id
-              AND (o.id < c.id OR o.locked_until >= ${now})))
-        ORDER BY c.run_at, c.id LIMIT 1)`)
-      .returning({ id: q.id, message: q.message, attempts: q.attempts })
-      .get();
+    // Servers at their limit are left out in SQL, so a long run of messages to one of them
+    // cannot hide the others' behind it.
+    const inbox = sql`json_extract(c.message, '$.inbox')`;
+    const saturated = [...this.#busy].filter(([, n]) => n >= this.#perHost).map(([host]) => host);
+    const elsewhere = saturated.flatMap((host) =>
+      [`https://${host}/`, `http://${host}/`].map((prefix) => sql` AND substr(${inbox}, 1, ${prefix.length}) IS NOT ${prefix}`),
+    );
+    const candidates = this.db.all<{ id: string; inbox: unknown }>(sql`
+      SELECT c.id, ${inbox} AS inbox FROM queue_messages c
+      WHERE c.run_at <= ${now} AND (c.locked_until IS NULL OR c.locked_until < ${now})
+        AND (c.ordering_key IS NULL OR NOT EXISTS (
+          SELECT 1 FROM queue_messages o
+          WHERE o.ordering_key = c.ordering_key AND o.id <> c.id
+            AND (o.id < c.id OR o.locked_until >= ${now})))
+        ${sql.join(elsewhere)}
+      ORDER BY c.run_at, c.id LIMIT 8`);
+    for (const candidate of candidates) {
+      const host = deliveryHost(candidate.inbox);
+      if (host && (this.#busy.get(host) ?? 0) >= this.#perHost) continue;
+      const claimed = this.db
+        .update(q)
+        .set({ lockedUntil: new Date(now + this.#lease) })
+        .where(sql`${q.id} = ${candidate.id} AND (${q.lockedUntil} IS NULL OR ${q.lockedUntil} < ${now})`)
+        .returning({ id: q.id, message: q.message, attempts: q.attempts })
+        .get();
+      if (!claimed) continue;
+      if (host) this.#busy.set(host, (this.#busy.get(host) ?? 0) + 1);
+      return { ...claimed, host };
+    }
+    return undefined;
+  }
+
+  #done(host: string): void {
+    const left = (this.#busy.get(host) ?? 1) - 1;
+    if (left > 0) this.#busy.set(host, left);
+    else this.#busy.delete(host);
   }
 
   #release(id: string, retryIn: number, error: unknown): void {

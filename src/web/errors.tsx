@@ -1,6 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { ErrorCard, ErrorPage } from "../../views/errors.tsx";
 import { CoreError, ValidationError } from "../core/errors.ts";
+import { storageFault } from "../db/storage-errors.ts";
 import { bareContext } from "./context.ts";
 import { CsrfError } from "./session.ts";
 
@@ -21,8 +22,10 @@ export function errorResponse(
   headers: Record<string, string | number>,
   instanceName: () => string,
 ): Response {
-  const [status, title, message] =
-    error instanceof CoreError
+  const storage = storageFault(error);
+  const [status, title, message] = storage
+    ? [storage.status, "Cannot save now", storage.message]
+    : error instanceof CoreError
       ? [error.status, titles[error.status] ?? "Not possible", error.message]
       : error instanceof ValidationError
         ? [422, "Not possible", `Validation failed: ${error.message}`]

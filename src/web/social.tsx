@@ -23,9 +23,9 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
       return { accountIds: id ? [id] : [], postIds: [] };
     }
     if (isUrl(q) && !q.startsWith(baseUrl.origin)) {
-      const postId = await deps.resolver.resolvePost(q);
+      // Both at once: one after the other, a server that never answers held the page for two deadlines.
+      const [postId, accountId] = await Promise.all([deps.resolver.resolvePost(q), deps.resolver.resolveAccount(q)]);
       if (postId) return { accountIds: [], postIds: [postId] };
-      const accountId = await deps.resolver.resolveAccount(q);
       return { accountIds: accountId ? [accountId] : [], postIds: [] };
     }
     return { accountIds: [], postIds: [] };

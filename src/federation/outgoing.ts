@@ -1,0 +1,84 @@
+import { getLogger } from "@logtape/logtape";
+
+const logger = getLogger(["skein", "federation", "outgoing"]);
+
+export interface OutgoingLimits {
+  /** Longest a request may take, body included, when its caller gave no earlier deadline. */
+  deadlineMs: number;
+  /** Largest response body read (after decompression); past it the read fails. */
+  maxBytes: number;
+}
+
+export const DEFAULT_LIMITS: OutgoingLimits = { deadlineMs: 15_000, maxBytes: 10 * 1024 * 1024 };
+
+let installed: typeof fetch | undefined;
+
+/**
+ * Puts a deadline and a body size limit on every HTTP request the process makes. Fedify sends
+ * deliveries and loads documents with the global fetch and no deadline of its own: a server that
+ * accepted a delivery and never answered held a queue worker for minutes (four of them stopped
+ * every delivery), and one that sent a body without end was read to the last byte, into memory
+ * (Bun does not stop reading a body when the request's signal aborts). A caller's own signal
+ * still applies (lookups keep their shorter deadline). Called once by the server at start.
+ */
+export function limitOutgoingRequests(limits: OutgoingLimits = DEFAULT_LIMITS): void {
+  if (installed) return;
+  installed = globalThis.fetch;
+  globalThis.fetch = Object.assign(limitedFetch(installed, limits), installed);
+}
+
+/** `fetch` with the limits (the function limitOutgoingRequests installs). */
+export function limitedFetch(original: typeof fetch, limits: OutgoingLimits) {
+  return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const deadline = AbortSignal.timeout(limits.deadlineMs);
+    const given = [init?.signal, input instanceof Request ? input.signal : undefined].filter((s): s is AbortSignal => !!s);
+    const signal = AbortSignal.any([...given, deadline]);
+    const response = await original(input, { ...init, signal });
+    return limitBody(response, limits.maxBytes, signal);
+  };
+}
+
+/** The same response, whose body stops with an error past maxBytes or when the signal aborts. */
+function limitBody(response: Response, maxBytes: number, signal: AbortSignal): Response {
+  const body = response.body;
+  if (!body) return response;
+  const url = response.url;
+  const reader = body.getReader();
+  let read = 0;
+  // At the deadline the connection is let go even if nobody reads the body (Fedify does not
+  // read a 2xx delivery's answer).
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => {
+      const reason = signal.reason ?? new Error("the request was aborted");
+      reader.cancel(reason).catch(() => {});
+      reject(reason);
+    };
+    if (signal.aborted) fail();
+    else signal.addEventListener("abort", fail, { once: true });
+  });
+  aborted.catch(() => {});
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        signal.throwIfAborted();
+        const { done, value } = await Promise.race([reader.read(), aborted]);
+        if (done) return controller.close();
+        read += value.byteLength;
+        if (read > maxBytes) throw new Error(`the response from ${url} is larger than ${maxBytes} bytes`);
+        controller.enqueue(value);
+      } catch (error) {
+        logger.info("Stopped reading {url}: {error}", { url, error });
+        reader.cancel(error).catch(() => {});
+        controller.error(error);
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  const limited = new Response(stream, { status: response.status, statusText: response.statusText, headers: response.headers });
+  // Fedify reads the final URL of a redirected fetch from the response.
+  Object.defineProperty(limited, "url", { value: url });
+  Object.defineProperty(limited, "redirected", { value: response.redirected });
+  return limited;
+}
