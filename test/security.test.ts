@@ -44,7 +44,7 @@ function apiCaller(c: Community) {
 const touched = new Set(["last_used_at", "last_sign_in_at", "last_seen_at", "expires_at"]);
 // Written in the background (keys made on first use, Fedify's cache and queue): an attack that
 // got through also shows in the tables of what it changed (posts, follows, roles…).
-const background = new Set(["actor_keys", "fedify_kv", "queue_messages", "inbox_status", "job_runs"]);
+const background = new Set(["actor_keys", "fedify_kv", "queue_messages", "outbox_journal", "inbox_status", "job_runs"]);
 
 /** Every row of every table, as one string: "nothing changed" means this is the same before and after. */
 function snapshot(c: Community): string {
