@@ -1,5 +1,3 @@
-import { Zip, ZipDeflate, ZipPassThrough } from "fflate";
-
 /**
  * ZIP archives for the members' archives, written by fflate as the entries come, so an archive
  * streams: one media file in memory at a time, and outbox.json deflated a page at a time.
@@ -20,6 +18,8 @@ export const MAX_ZIP_ENTRIES = 60_000;
 
 /** The bytes of the archive, in order. */
 async function* zipChunks(entries: AsyncIterable<ZipEntry>): AsyncGenerator<Uint8Array> {
+  // Loaded on the first archive: fflate's tables cost the idle server 10 MB otherwise.
+  const { Zip, ZipDeflate, ZipPassThrough } = await import("fflate");
   const ready: Uint8Array[] = [];
   let failure: Error | null = null;
   let size = 0;
