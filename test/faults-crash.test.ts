@@ -103,6 +103,7 @@ test("kill -9 mid-burst: accepted activities are kept, every delivery arrives at
           attributedTo: actor,
           content: `<p>${name} ${i}</p>`,
           to: [PUBLIC],
+          cc: [`${url}/@alice`], // a post that concerns nobody here is not kept
           published: new Date().toISOString(),
         },
       };

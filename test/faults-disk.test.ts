@@ -116,6 +116,7 @@ test("disk full: writes fail with a clear error, reads go on, nothing is corrupt
       attributedTo: peer.actorId("far"),
       content: `<p>${n}</p>`,
       to: ["https://www.w3.org/ns/activitystreams#Public"],
+      cc: [`${url}/@alice`], // a post that concerns nobody here is not kept
     },
   });
   const browser = new WebClient((r) => fetch(r), url);

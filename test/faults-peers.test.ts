@@ -202,6 +202,7 @@ test("ancestors: a reply whose parent lives on a misbehaving server is accepted 
           content: `<p>replying to a ${behaviour} server</p>`,
           inReplyTo: `${peer.base}/objects/parent`,
           to: [PUBLIC],
+          cc: [`${url}/@alice`], // a post that concerns nobody here is not kept
           published: new Date().toISOString(),
         },
       };

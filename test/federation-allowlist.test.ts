@@ -52,6 +52,7 @@ const create = (server: typeof friends, name: string, n: string) => {
       attributedTo: actor,
       content: `<p>note ${n}</p>`,
       to: [PUBLIC],
+      cc: [`${url}/@alice`], // addressed to a member: a post that concerns nobody here is not kept
       published: new Date().toISOString(),
     },
   };

@@ -25,12 +25,14 @@ afterAll(async () => {
   await skein?.stop();
 });
 
+// Addressed to alice: a post that concerns nobody here is not kept at all.
 const note = (id: string, attributedTo: string, extra: Record<string, unknown> = {}) => ({
   id,
   type: "Note",
   attributedTo,
   content: "<p>hostile</p>",
   to: [PUBLIC],
+  cc: [`${url}/@alice`],
   published: new Date().toISOString(),
   ...extra,
 });
@@ -365,4 +367,18 @@ test("an activity whose id is on another server than its actor is refused before
   } finally {
     other.stop();
   }
+});
+
+test("a post that concerns nobody here (no follower, no member named, no thread we keep) is answered but not kept", async () => {
+  const id = `${senders.base}/n/unsolicited`;
+  const unsolicited = note(id, senders.actorId("trent"), { cc: [] });
+  const res = await senders.deliver(`${url}/inbox`, create(senders.actorId("trent"), unsolicited), "trent");
+  expect(res.status).toBe(202);
+  await settle();
+  expect(count(`SELECT count(*) AS n FROM posts WHERE uri = '${id}'`)).toBe(0);
+  // Naming alice, the same kind of post is kept.
+  const named = `${senders.base}/n/solicited`;
+  await senders.deliver(`${url}/inbox`, create(senders.actorId("trent"), note(named, senders.actorId("trent"))), "trent");
+  await settle();
+  expect(count(`SELECT count(*) AS n FROM posts WHERE uri = '${named}'`)).toBe(1);
 });

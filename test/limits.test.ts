@@ -110,6 +110,7 @@ describe("the inbox", () => {
           attributedTo: other.actorId("calm"),
           content: "<p>still heard</p>",
           to: [PUBLIC],
+          cc: [`${url}/@alice`], // a post that concerns nobody here is not kept
           published: new Date().toISOString(),
         },
       };
@@ -131,7 +132,8 @@ describe("the inbox", () => {
         attributedTo: actor,
         content: "<p>a very wide post</p>",
         to: [PUBLIC],
-        cc: Array.from({ length: 5000 }, (_, i) => `https://x${i}.example/users/u${i}`),
+        // alice first (a post that concerns nobody here is not kept), then thousands more.
+        cc: [`${url}/@alice`, ...Array.from({ length: 5000 }, (_, i) => `https://x${i}.example/users/u${i}`)],
         published: new Date().toISOString(),
         attachment: Array.from({ length: 12 }, (_, i) => ({
           type: "Document",

@@ -1,7 +1,17 @@
 import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { accounts, mediaAttachments, mentions, posts, postTags, type ProfileField, tags, type Visibility } from "../db/schema.ts";
+import {
+  accounts,
+  follows,
+  mediaAttachments,
+  mentions,
+  posts,
+  postTags,
+  type ProfileField,
+  tags,
+  type Visibility,
+} from "../db/schema.ts";
 import { removeAccountRows } from "./account-deletion.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
@@ -124,6 +134,24 @@ export function findPostByUri(db: Db, baseUrl: URL, uri: string) {
       : undefined;
   }
   return db.select().from(posts).where(eq(posts.uri, uri)).get();
+}
+
+/**
+ * Whether a post delivered to our inbox concerns someone here, as Mastodon asks before keeping
+ * one: its author has a follower here, it names a member, it answers a post we keep, or we have
+ * it already (an edit). Anything else is unsolicited (spam, a flood) and is not stored.
+ */
+export function concernsMembers(db: Db, baseUrl: URL, data: RemotePostData): boolean {
+  if (data.mentionedIds.length > 0) return true;
+  if (db.select({ id: posts.id }).from(posts).where(eq(posts.uri, data.uri)).get()) return true;
+  if (data.inReplyToUri && findPostByUri(db, baseUrl, data.inReplyToUri)) return true;
+  const follower = db
+    .select({ id: follows.id })
+    .from(follows)
+    .innerJoin(accounts, eq(accounts.id, follows.followerId))
+    .where(and(eq(follows.followingId, data.authorId), isNull(accounts.domain)))
+    .get();
+  return follower !== undefined;
 }
 
 /**

@@ -246,7 +246,7 @@ async function receivePost(ctx: InboxContext<void>, deps: CoreDeps, activity: Cr
     });
     return;
   }
-  const post = await storePostObject(ctx, deps, object, author);
+  const post = await storePostObject(ctx, deps, object, author, { delivered: true });
   // A reply to something we do not have: fetch the thread above it (bounded), after answering.
   if (post?.inReplyToUri)
     fetchAncestors(ctx, deps, post.inReplyToUri).catch((error) =>

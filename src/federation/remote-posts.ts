@@ -1,11 +1,14 @@
 import type { Context } from "@fedify/fedify";
 import { Article, Image, isActor, Note, type Object as AsObject, Page, Question, Video } from "@fedify/vocab";
+import { getLogger } from "@logtape/logtape";
 import type { CoreDeps } from "../core/deps.ts";
 import { federationAllowed } from "../core/domain-allows.ts";
-import { type AccountRow, findPostByUri, localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
+import { type AccountRow, concernsMembers, findPostByUri, localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
 import { persistActor } from "./actors.ts";
 import { postFromAs } from "./convert.ts";
 import { lookup } from "./lookup.ts";
+
+const logger = getLogger(["skein", "federation", "inbox"]);
 
 const postTypes = [Note, Article, Page, Question, Video, Image];
 
@@ -20,11 +23,25 @@ export async function authorOf(ctx: Context<void>, deps: CoreDeps, object: AsObj
   return persistActor(ctx, deps.db, attribution);
 }
 
-export async function storePostObject(ctx: Context<void>, deps: CoreDeps, object: AsObject, author: AccountRow) {
+/**
+ * Stores a received or fetched post. One that merely arrived (`delivered`) is kept only when it
+ * concerns a member; one we fetched, someone here asked for.
+ */
+export async function storePostObject(
+  ctx: Context<void>,
+  deps: CoreDeps,
+  object: AsObject,
+  author: AccountRow,
+  options: { delivered?: boolean } = {},
+) {
   const data = await postFromAs(ctx, object, { id: author.id, followersUrl: author.followersUrl }, (uris) =>
     localAccountsByUri(deps.db, deps.baseUrl, uris),
   );
   if (!data.uri) return undefined;
+  if (options.delivered && !concernsMembers(deps.db, deps.baseUrl, data)) {
+    logger.debug("Not kept, as it concerns nobody here: {uri}", { uri: data.uri });
+    return undefined;
+  }
   return receiveRemotePost(deps, data);
 }
 

@@ -67,8 +67,13 @@ async function inboxThroughput() {
     };
     return sender.sign(`${url}/inbox`, activity, "sender");
   };
-  // Skein fetches and caches each sender's key.
+  // Skein fetches and caches each sender's key and stores its actor, whom the member then
+  // follows (a post that concerns nobody here is not kept).
   for (let i = -SENDERS; i < 0; i++) await fetch(await sign(i));
+  db.run(
+    `INSERT INTO follows (id, follower_id, following_id, state)
+     SELECT lower(hex(randomblob(16))), u.account_id, a.id, 'accepted' FROM users u, accounts a WHERE a.domain IS NOT NULL`,
+  );
   // Signed beforehand, so the figure is Skein's work and not this process's signing.
   const requests = await Promise.all(Array.from({ length: NOTES }, (_, i) => sign(i)));
   const started = performance.now();
@@ -84,14 +89,14 @@ async function inboxThroughput() {
   );
   const acceptedMs = performance.now() - started;
   const stored = () => (db.query("SELECT count(*) AS n FROM posts").get() as { n: number }).n;
-  while (stored() < NOTES + SENDERS && performance.now() - started < 120_000) await Bun.sleep(20);
+  while (stored() < NOTES && performance.now() - started < 120_000) await Bun.sleep(20);
   const storedMs = performance.now() - started;
   const accepted = statuses.filter((s) => s >= 200 && s < 300).length;
   console.log(`\nShared inbox: ${NOTES} signed Create(Note) from ${SENDERS} servers, ${CONCURRENCY} at a time`);
   console.table({
     "accepted (2xx)": { value: accepted },
     "accepted per second": { value: Math.round((accepted / acceptedMs) * 1000), target: "≥ 300" },
-    "stored per second (processing kept up)": { value: Math.round((stored() - SENDERS) / (storedMs / 1000)) },
+    "stored per second (processing kept up)": { value: Math.round(stored() / (storedMs / 1000)) },
   });
   for (const sender of senders) sender.stop();
   await instance.stop();

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { newId } from "../../src/db/ids.ts";
 import { WebClient } from "../helpers/client.ts";
 import { tempDir } from "../helpers/db.ts";
-import { freePort, runCli, startInstance } from "../helpers/instance.ts";
+import { freePort, mainScript, runCli, startInstance } from "../helpers/instance.ts";
 import { startSenders } from "../helpers/sender.ts";
 import { ACCOUNTS, POSTS, percentile, seedInstance } from "./seed.ts";
 
@@ -111,6 +111,10 @@ async function setUp() {
     cwd,
     port,
     args: ["--data", data, "--listen", `127.0.0.1:${port}`, "--url", url, "--allow-private-addresses", "--log-level", "warning"],
+    // BENCH_PROFILE=DIR writes a CPU profile of the Skein process (markdown) into DIR.
+    command: process.env.BENCH_PROFILE
+      ? ["bun", "--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, mainScript]
+      : undefined,
   });
   return { skein, url, db, names, members, fillMs };
 }
@@ -129,15 +133,23 @@ async function loadRun() {
     }
   };
   const servers = await Promise.all(Array.from({ length: SERVERS }, () => startServer(arrived)));
-  // Each server is heard once (Skein stores its actor), then follows every member.
+  // Each server is heard once (Skein stores its actor); then it and every member follow each
+  // other, as on a real instance: its posts are for members' home timelines (a post nobody here
+  // follows is not kept), and members' posts go out to it.
   for (const s of servers) await fetch(await s.note(`${url}/inbox`));
   const follow = db.prepare("INSERT INTO follows (id, follower_id, following_id, state) VALUES (?, ?, ?, 'accepted')");
   for (const s of servers) {
     const remote = db.query<{ id: string }, [string]>("SELECT id FROM accounts WHERE uri = ?").get(s.actorId);
     if (!remote) throw new Error(`${s.actorId} was not stored`);
-    for (const m of members) follow.run(newId(), remote.id, m.id);
+    for (const m of members) {
+      follow.run(newId(), remote.id, m.id);
+      follow.run(newId(), m.id, remote.id);
+    }
   }
 
+  // Each member's signing keys are made on first use (a second or so of CPU for twenty): made
+  // here, by fetching their actors, so the run measures an instance whose members have posted before.
+  for (const name of names) await fetch(`${url}/@${name}`, { headers: { accept: "application/activity+json" } });
   const clients = await Promise.all(
     names.map(async (name) => {
       const browser = new WebClient(fetch, url);
