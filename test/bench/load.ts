@@ -5,12 +5,12 @@
 // Reports the inbox acceptance, page times, queue lag (post → arrival at a follower's inbox) and
 // peak resident memory.
 import { Database } from "bun:sqlite";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { newId } from "../../src/db/ids.ts";
 import { WebClient } from "../helpers/client.ts";
 import { tempDir } from "../helpers/db.ts";
-import { freePort, mainScript, runCli, startInstance } from "../helpers/instance.ts";
+import { freePort, mainScript, repoRoot, runCli, startInstance } from "../helpers/instance.ts";
 import { startSenders } from "../helpers/sender.ts";
 import { ACCOUNTS, POSTS, percentile, seedInstance } from "./seed.ts";
 
@@ -82,7 +82,11 @@ class Timings {
   }
 }
 
+/** The executable people run (built if missing): memory is measured on it, not on the sources. */
+const binary = join(repoRoot, "dist/skein");
+
 async function setUp() {
+  if (!existsSync(binary)) Bun.spawnSync(["bun", "run", "build"], { cwd: repoRoot });
   const cwd = tempDir("skein-load-");
   const data = join(cwd, "data");
   const names = Array.from({ length: MEMBERS }, (_, i) => `member${i}`);
@@ -114,7 +118,7 @@ async function setUp() {
     // BENCH_PROFILE=DIR writes a CPU profile of the Skein process (markdown) into DIR.
     command: process.env.BENCH_PROFILE
       ? ["bun", "--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, mainScript]
-      : undefined,
+      : [binary],
   });
   return { skein, url, db, names, members, fillMs };
 }
