@@ -70,9 +70,12 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
   const deliver = async (post: PostView, activity: Create | Update | Delete, extra: Recipient[] = []) => {
     const ctx = context();
     const sender = { identifier: post.account.username };
-    if (post.visibility !== "direct") await ctx.sendActivity(sender, "followers", activity, { preferSharedInbox: true });
+    // Create, Update and Delete of one post reach each server in the order they were sent
+    // (deliveries to a server otherwise run side by side).
+    const options = { preferSharedInbox: true, orderingKey: post.uri };
+    if (post.visibility !== "direct") await ctx.sendActivity(sender, "followers", activity, options);
     const others = [...remoteMentions(post), ...extra];
-    if (others.length > 0) await ctx.sendActivity(sender, others, activity, { preferSharedInbox: true });
+    if (others.length > 0) await ctx.sendActivity(sender, others, activity, options);
   };
   const safely =
     <T>(name: string, handler: (event: T) => Promise<void>) =>
