@@ -142,16 +142,16 @@ test("deliveries: failing inboxes are recorded and retried later; the working on
   expect(page).toContain("1 failure");
   expect(page).toContain("HTTP 500");
 
-  // A huge 2xx answer counts as delivered (its body is not read); hanging inboxes fail at their deadline.
-  // Two at a time per server (the others wait their turn); each given up at the deadline (15 s).
+  // A huge 2xx answer counts as delivered (its body is not read); hanging inboxes fail at their
+  // deadline (15 s), one post's deliveries to one server one after another (in order).
   const hang = faulty.get("hang")?.host ?? "";
-  await waitFor(() => count(`SELECT count(*) AS n FROM inbox_status WHERE host = '${hang}' AND failures > 0`) >= 2, 40_000);
+  await waitFor(() => count(`SELECT count(*) AS n FROM inbox_status WHERE host = '${hang}' AND failures > 0`) >= 1, 40_000);
   const gaveUpMs = Date.now() - posted;
   const hangError = db.query(`SELECT last_error AS e FROM inbox_status WHERE host = '${hang}' AND failures > 0`).get() as {
     e: string;
   };
-  console.log(`peers: the first hanging inboxes were given up on ${gaveUpMs} ms after the post: ${hangError.e}`);
-  expect(gaveUpMs).toBeLessThan(30_000);
+  console.log(`peers: the first hanging inbox was given up on ${gaveUpMs} ms after the post: ${hangError.e}`);
+  expect(hangError.e).toContain("timed out");
   console.log(`peers: inbox_status ${JSON.stringify(errors)}`);
   expect(await responsiveness()).toBeLessThan(5_000);
 });
