@@ -94,8 +94,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (config.allowPrivateAddresses) {
     logger.warning("allow-private-addresses is on: federation may reach loopback and private hosts. Use it for tests only.");
   }
-  // Every request to another server gets a deadline and a size limit, Fedify's included.
-  limitOutgoingRequests();
+  // Every request to another server gets a deadline and a size limit, Fedify's included, and
+  // deliveries go to a checked address.
+  limitOutgoingRequests(undefined, { allowPrivate: config.allowPrivateAddresses });
   const database = openInstanceDatabase(config);
   const { db, sqlite } = database;
   const vacuum = enableIncrementalVacuum(sqlite);

@@ -327,3 +327,32 @@ describe("Fedify's document loaders use the guarded fetch", () => {
     expect(fine).toMatchObject({ inboxUrl: "https://8.8.8.8/inbox", sharedInboxUrl: "https://[2606:4700:4700::1111]/inbox" });
   });
 });
+
+describe("deliveries through the process's fetch", () => {
+  test("a POST goes to the address checked just before (a name for a private address is refused); GETs pass", async () => {
+    const { pinnedDeliveries } = await import("../src/federation/outgoing.ts");
+    const seen: string[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (r) => {
+        seen.push(`${r.method} ${r.headers.get("host")}`);
+        return new Response("", { status: 202 });
+      },
+    });
+    try {
+      const inbox = `http://localhost:${server.port}/inbox`;
+      const post = { method: "POST", body: "{}", headers: { "content-type": "application/activity+json" } };
+      const strict = pinnedDeliveries(fetch, false);
+      await expect(strict(inbox, post)).rejects.toThrow("not a public address");
+      await expect(strict(`http://127.0.0.1:${server.port}/inbox`, post)).rejects.toThrow("not a public address");
+      expect(seen).toEqual([]);
+      // Allowed (the test lab's loopback): sent to the address, under the inbox's own name.
+      expect((await pinnedDeliveries(fetch, true)(inbox, post)).status).toBe(202);
+      expect((await strict(inbox)).status).toBe(202); // a GET is the guarded fetch's business
+      expect(seen).toEqual([`POST localhost:${server.port}`, `GET localhost:${server.port}`]);
+    } finally {
+      server.stop(true);
+    }
+  });
+});

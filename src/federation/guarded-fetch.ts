@@ -61,7 +61,7 @@ export async function checkedAddress(
  * name and SNI is sent (checked in Bun 1.4.5 and in compiled binaries; Bun keeps
  * connections to one address apart by server name).
  */
-async function pinnedFetch(request: Request, address: string, signal: AbortSignal): Promise<Response> {
+export async function pinnedFetch(request: Request, address: string, signal: AbortSignal): Promise<Response> {
   const url = new URL(request.url);
   const target = new URL(url);
   target.hostname = isIP(address) === 6 ? `[${address}]` : address;

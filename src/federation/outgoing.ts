@@ -1,4 +1,6 @@
+import { isIP } from "node:net";
 import { getLogger } from "@logtape/logtape";
+import { checkedAddress, pinnedFetch } from "./guarded-fetch.ts";
 
 const logger = getLogger(["skein", "federation", "outgoing"]);
 
@@ -21,10 +23,30 @@ let installed: typeof fetch | undefined;
  * (Bun does not stop reading a body when the request's signal aborts). A caller's own signal
  * still applies (lookups keep their shorter deadline). Called once by the server at start.
  */
-export function limitOutgoingRequests(limits: OutgoingLimits = DEFAULT_LIMITS): void {
+export function limitOutgoingRequests(limits: OutgoingLimits = DEFAULT_LIMITS, guard = { allowPrivate: false }): void {
   if (installed) return;
   installed = globalThis.fetch;
-  globalThis.fetch = Object.assign(limitedFetch(installed, limits), installed);
+  globalThis.fetch = Object.assign(pinnedDeliveries(limitedFetch(installed, limits), guard.allowPrivate), installed);
+}
+
+/**
+ * Deliveries (Fedify's POSTs to inboxes) go to an address checked just before, as the guarded
+ * fetch's GETs do: an inbox whose name has come to point inside the network since its actor was
+ * stored is refused, and the name cannot change between the check and the connection. (GETs
+ * from Fedify go through the guarded fetch already, see loaders.ts.)
+ */
+type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export function pinnedDeliveries(next: Fetch, allowPrivate: boolean): Fetch {
+  return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const request = input instanceof Request ? new Request(input, init) : new Request(String(input), init);
+    if (request.method === "GET" || request.method === "HEAD") return next(request);
+    const url = new URL(request.url);
+    const address = await checkedAddress(url, { allowPrivate });
+    // The pinned request names the address itself, and comes back through here to `next`.
+    if (isIP(url.hostname.replace(/^\[(.*)\]$/, "$1"))) return next(request);
+    return pinnedFetch(request, address, request.signal);
+  };
 }
 
 /** `fetch` with the limits (the function limitOutgoingRequests installs). */
