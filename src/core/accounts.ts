@@ -53,6 +53,13 @@ export const reservedUsernames = new Set([
 
 export const USERNAME_PATTERN = /^[a-z0-9_]{1,30}$/;
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/**
+ * Argon2id with OWASP's first recommended setting (19 MiB, 2 passes). Bun's default takes 64 MiB
+ * per hash, which a small box feels when a few members log in at once. Hashes keep their own
+ * settings, so older ones still verify.
+ */
+export const PASSWORD_HASHING = { algorithm: "argon2id", memoryCost: 19_456, timeCost: 2 } as const;
+
 export const PASSWORD_MIN = 10;
 const PASSWORD_MAX = 256;
 
@@ -79,7 +86,7 @@ export async function createLocalUser(deps: CoreDeps, input: NewLocalUser): Prom
   const problems = validateNewUser(deps.db, { ...input, username, email });
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
 
-  const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
+  const passwordHash = await Bun.password.hash(input.password, PASSWORD_HASHING);
   const accountId = newId();
   const userId = newId();
   try {

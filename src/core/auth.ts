@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { accounts, users } from "../db/schema.ts";
 import { deleteLocalAccount } from "./account-deletion.ts";
-import { findLocalAccount, PASSWORD_MIN } from "./accounts.ts";
+import { findLocalAccount, PASSWORD_HASHING, PASSWORD_MIN } from "./accounts.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { RateLimiter } from "./rate-limit.ts";
@@ -14,7 +14,7 @@ export const newLoginLimiter = () => new RateLimiter(5, 60_000);
 
 // Verifying against a real hash when the user does not exist takes as long as a real check,
 // so response times do not reveal which usernames exist.
-const dummyHash = Bun.password.hash("not a real password", { algorithm: "argon2id" });
+const dummyHash = Bun.password.hash("not a real password", PASSWORD_HASHING);
 
 export class RateLimited extends CoreError {
   constructor(readonly retryAfterSeconds: number) {
@@ -92,7 +92,7 @@ export async function changePassword(
     throw new ValidationError({ password: `Use at least ${PASSWORD_MIN} characters (at most 256).` });
   }
   if (input.password !== input.confirmation) throw new ValidationError({ password_confirmation: "The two passwords differ." });
-  const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
+  const passwordHash = await Bun.password.hash(input.password, PASSWORD_HASHING);
   db.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run();
   revokeOtherSessions(db, user.id, input.sessionId);
 }

@@ -189,6 +189,12 @@ async function loadRun() {
   };
   const membersDone = clients.map(memberLoop);
 
+  // Resident memory sampled through the run (the process's own peak also counts its start-up
+  // and the members' logins).
+  let floodPeak = 0;
+  const sampler = setInterval(() => {
+    floodPeak = Math.max(floodPeak, memory(pid).rss);
+  }, 250);
   // Open loop: deliveries leave on a schedule whatever the answers' pace (at most 512 waiting).
   const began = performance.now();
   let inFlight = 0;
@@ -220,6 +226,7 @@ async function loadRun() {
   }
   await Promise.all(sends);
   const floodMs = performance.now() - began;
+  clearInterval(sampler);
   const during = memory(pid);
   running = false;
   await Promise.all(membersDone);
@@ -254,7 +261,8 @@ async function loadRun() {
     "resident memory (MB)": {
       before: before.rss.toFixed(0),
       "at the end of the flood": during.rss.toFixed(0),
-      peak: memory(pid).peak.toFixed(0),
+      "peak during the flood": floodPeak.toFixed(0),
+      "peak of the process": memory(pid).peak.toFixed(0),
       target: "≤ 200",
     },
   });
