@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { SkippedRowsTable } from "./skipped-rows.tsx";
 import type { CsvExport } from "../src/core/exports.ts";
 import { type ImportProgress, IMPORT_MAX_ROWS, kindNames } from "../src/core/imports.ts";
 import type { ImportKind, ImportMode } from "../src/db/schema.ts";
@@ -183,30 +184,7 @@ function ImportItem({ progress: p, latest }: { progress: ImportProgress; latest:
       {problems > 0 ? (
         <details open={latest || undefined}>
           <summary safe>{`Rows not imported (${problems})`}</summary>
-          <table class="data">
-            <thead>
-              <tr>
-                <th scope="col" class="number">
-                  Line
-                </th>
-                <th scope="col">Row</th>
-                <th scope="col">Why</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.problems.map((r) => (
-                <tr>
-                  <td class="number" safe>
-                    {String(r.line)}
-                  </td>
-                  <td class="domain" safe>
-                    {r.target}
-                  </td>
-                  <td safe>{r.error}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <SkippedRowsTable rows={p.problems.map((r) => ({ line: r.line, row: r.target, why: r.error }))} />
           {problems > p.problems.length ? <p class="hint" safe>{`The first ${p.problems.length} are shown.`}</p> : ""}
         </details>
       ) : (

@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { SkippedRowsTable } from "../skipped-rows.tsx";
 import type { PropsWithChildren } from "@kitajs/html";
 import type { BlockValues, ImportPlan, ImportSummary, PlannedRow, SkippedRow } from "../../src/core/domain-block-csv.ts";
 import { IMPORT_MAX_BYTES, IMPORT_MAX_ROWS } from "../../src/core/domain-block-csv.ts";
@@ -136,28 +137,7 @@ function SkippedTable({ skipped }: { skipped: SkippedRow[] }) {
         {`Skipped: ${plural(skipped.length, "row")}`}
       </h2>
       <div class="table-wrap">
-        <table class="data">
-          <thead>
-            <tr>
-              <th scope="col">Line</th>
-              <th scope="col">Row</th>
-              <th scope="col">Why</th>
-            </tr>
-          </thead>
-          <tbody>
-            {skipped.slice(0, SKIPPED_SHOWN).map((s) => (
-              <tr>
-                <td class="number" safe>
-                  {String(s.line)}
-                </td>
-                <td class="domain" safe>
-                  {s.text}
-                </td>
-                <td safe>{s.reason}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <SkippedRowsTable rows={skipped.slice(0, SKIPPED_SHOWN).map((s) => ({ line: s.line, row: s.text, why: s.reason }))} />
       </div>
       {skipped.length > SKIPPED_SHOWN ? (
         <p class="muted" safe>{`…and ${plural(skipped.length - SKIPPED_SHOWN, "more skipped row")} not listed.`}</p>
