@@ -7,9 +7,9 @@ import { createLocalUser } from "../src/core/accounts.ts";
 import { follow } from "../src/core/follows.ts";
 import { createPost } from "../src/core/posts.ts";
 import { TokenBuckets } from "../src/core/rate-limit.ts";
-import { upsertRemoteAccount } from "../src/core/remote.ts";
 import { Gate, INBOX_LIMITS } from "../src/federation/mount.ts";
 import { testApp } from "./helpers/app.ts";
+import { storeRemoteAccount } from "./helpers/remote.ts";
 import { WebClient } from "./helpers/client.ts";
 import { type Instance, startFederatingInstance } from "./helpers/instance.ts";
 import { startSenders } from "./helpers/sender.ts";
@@ -215,26 +215,7 @@ describe("per member", () => {
       password: "correct horse battery",
       role: "user",
     });
-    const remote = (i: number) =>
-      upsertRemoteAccount(t.deps.db, {
-        uri: `https://far${i % 7}.example/users/u${i}`,
-        username: `u${i}`,
-        domain: `far${i % 7}.example`,
-        displayName: "",
-        note: "",
-        url: null,
-        inboxUrl: `https://far${i % 7}.example/users/u${i}/inbox`,
-        sharedInboxUrl: null,
-        followersUrl: null,
-        outboxUrl: null,
-        avatarUrl: null,
-        headerUrl: null,
-        locked: false,
-        bot: false,
-        discoverable: false,
-        fields: [],
-        alsoKnownAs: [],
-      }).id;
+    const remote = (i: number) => storeRemoteAccount(t.deps.db, `https://far${i % 7}.example/users/u${i}`).id;
     for (let i = 0; i < 400; i++) follow(t.deps, { id: accountId }, remote(i));
     expect(() => follow(t.deps, { id: accountId }, remote(400))).toThrow("400 accounts");
     const count = t.database.sqlite.query("SELECT count(*) AS n FROM follows WHERE follower_id = ?").get(accountId);

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { count } from "drizzle-orm";
 import { runJob } from "../src/core/jobs.ts";
-import { receiveRemotePost, upsertRemoteAccount } from "../src/core/remote.ts";
+import { receiveRemotePost } from "../src/core/remote.ts";
 import { accountView, loadPostViews } from "../src/core/views.ts";
 import { domainBlocks, remoteMedia } from "../src/db/schema.ts";
 import { guardedBytes } from "../src/federation/guarded-fetch.ts";
@@ -11,6 +11,7 @@ import { RemoteMediaCache } from "../src/media/remote-cache.ts";
 import { MediaStore } from "../src/media/store.ts";
 import { maintenanceJobs } from "../src/scheduler.ts";
 import { testApp } from "./helpers/app.ts";
+import { storeRemoteAccount } from "./helpers/remote.ts";
 import { testJpeg } from "./helpers/images.ts";
 
 setDefaultTimeout(30_000);
@@ -46,24 +47,11 @@ const remote = (path: string) => `http://127.0.0.1:${peer.port}${path}`;
 
 function setup() {
   const t = testApp("https://social.example", { allowPrivateAddresses: true });
-  const author = upsertRemoteAccount(t.database.db, {
-    uri: "https://remote.example/users/bob",
-    username: "bob",
-    domain: "remote.example",
+  const author = storeRemoteAccount(t.database.db, "https://remote.example/users/bob", {
     displayName: "Bob",
-    note: "",
-    url: null,
     inboxUrl: null,
-    sharedInboxUrl: null,
-    followersUrl: null,
-    outboxUrl: null,
     avatarUrl: remote("/avatar"),
-    headerUrl: null,
-    locked: false,
-    bot: false,
     discoverable: true,
-    fields: [],
-    alsoKnownAs: [],
   });
   const image = (path: string, mime = "image/jpeg") => ({
     url: remote(path),

@@ -10,6 +10,7 @@ import { WebClient } from "./helpers/client.ts";
 import { community, PASSWORD } from "./helpers/community.ts";
 import { testJpeg } from "./helpers/images.ts";
 import { authorizeApp } from "./helpers/oauth.ts";
+import { storeRemoteAccount } from "./helpers/remote.ts";
 
 setDefaultTimeout(120_000);
 
@@ -1371,27 +1372,11 @@ describe("suspended remote accounts", () => {
   test("suspending a remote account ends its follows both ways, tells its server, and it cannot follow again", async () => {
     const c = await community(["ada", "mia"]);
     c.database.sqlite.run("UPDATE users SET role = 'moderator' WHERE account_id = ?", [c.member("mia").accountId]);
-    const { upsertRemoteAccount } = await import("../src/core/remote.ts");
     const { follow, receiveFollow } = await import("../src/core/follows.ts");
     const { remoteFollowers } = await import("../src/federation/outbox.ts");
-    const remote = upsertRemoteAccount(c.deps.db, {
-      uri: "https://198.51.99.1/users/eve",
-      username: "eve",
-      domain: "198.51.99.1",
+    const remote = storeRemoteAccount(c.deps.db, "https://198.51.99.1/users/eve", {
       displayName: "Eve",
-      note: "",
-      url: null,
-      inboxUrl: "https://198.51.99.1/users/eve/inbox",
       sharedInboxUrl: "https://198.51.99.1/inbox",
-      followersUrl: null,
-      outboxUrl: null,
-      avatarUrl: null,
-      headerUrl: null,
-      locked: false,
-      bot: false,
-      discoverable: false,
-      fields: [],
-      alsoKnownAs: [],
     });
     const ada = c.member("ada").accountId;
     expect(receiveFollow(c.deps, remote.id, ada, "https://198.51.99.1/follows/1")).toBe("accepted");
@@ -1424,28 +1409,9 @@ describe("suspended remote accounts", () => {
 
   test("an account on a limited server asks before following, too", async () => {
     const c = await community(["ada"]);
-    const { upsertRemoteAccount } = await import("../src/core/remote.ts");
     const { receiveFollow } = await import("../src/core/follows.ts");
     await c.member("ada").browser.post("/admin/domain-blocks", { domain: "limited.example", severity: "silence" });
-    const remote = upsertRemoteAccount(c.deps.db, {
-      uri: "https://limited.example/users/lou",
-      username: "lou",
-      domain: "limited.example",
-      displayName: "",
-      note: "",
-      url: null,
-      inboxUrl: "https://limited.example/users/lou/inbox",
-      sharedInboxUrl: null,
-      followersUrl: null,
-      outboxUrl: null,
-      avatarUrl: null,
-      headerUrl: null,
-      locked: false,
-      bot: false,
-      discoverable: false,
-      fields: [],
-      alsoKnownAs: [],
-    });
+    const remote = storeRemoteAccount(c.deps.db, "https://limited.example/users/lou");
     expect(receiveFollow(c.deps, remote.id, c.member("ada").accountId, "https://limited.example/follows/1")).toBe("pending");
   });
 });
