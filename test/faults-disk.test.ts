@@ -78,20 +78,23 @@ const scalar = (path: string, sql: string) => {
   }
 };
 
+/** A data folder in `cwd` whose owner is alice, made by the CLI. */
+async function folderWithOwner(cwd: string): Promise<string> {
+  const data = join(cwd, "data");
+  const created = await runCli(["user", "create", "alice", "--email", "a@example.com", "--role", "owner", "--data", data], {
+    cwd,
+    stdin: `${PASSWORD}\n`,
+  });
+  expect(created.code).toBe(0);
+  return data;
+}
+
 test("disk full: writes fail with a clear error, reads go on, nothing is corrupt, writes work again", async () => {
   const disk = smallDisk("24m");
   const mode = disk ? "tmpfs" : "file size limit";
   const cwd = disk ?? scratch("skein-faults-disk-");
-  const data = join(cwd, "data");
+  const data = await folderWithOwner(cwd);
   const dbPath = join(data, "skein.db");
-  expect(
-    (
-      await runCli(["user", "create", "alice", "--email", "a@example.com", "--role", "owner", "--data", data], {
-        cwd,
-        stdin: `${PASSWORD}\n`,
-      })
-    ).code,
-  ).toBe(0);
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
   const skein = await startInstance({
@@ -201,15 +204,7 @@ function readOnly(path: string): boolean {
 
 test("a read-only data folder or database: start refuses with a one-line reason and a non-zero exit", async () => {
   const cwd = scratch("skein-faults-ro-");
-  const data = join(cwd, "data");
-  expect(
-    (
-      await runCli(["user", "create", "alice", "--email", "a@example.com", "--role", "owner", "--data", data], {
-        cwd,
-        stdin: `${PASSWORD}\n`,
-      })
-    ).code,
-  ).toBe(0);
+  const data = await folderWithOwner(cwd);
   const port = freePort();
   const args = ["--data", data, "--listen", `127.0.0.1:${port}`, "--url", `http://127.0.0.1:${port}`];
   const start = async (options: { asNobody?: boolean } = {}) => {
@@ -248,15 +243,7 @@ test("a read-only data folder or database: start refuses with a one-line reason 
 
 test("the data folder turns read-only while serving: uploads fail clearly, posts and reads go on", async () => {
   const cwd = scratch("skein-faults-ro-live-");
-  const data = join(cwd, "data");
-  expect(
-    (
-      await runCli(["user", "create", "alice", "--email", "a@example.com", "--role", "owner", "--data", data], {
-        cwd,
-        stdin: `${PASSWORD}\n`,
-      })
-    ).code,
-  ).toBe(0);
+  const data = await folderWithOwner(cwd);
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
   const skein = await startInstance({ cwd, port, args: ["--data", data, "--listen", `127.0.0.1:${port}`, "--url", url] });
