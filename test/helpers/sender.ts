@@ -1,5 +1,4 @@
 import { generateCryptoKeyPair, signRequest, verifyRequest } from "@fedify/fedify";
-import { freePort } from "./instance.ts";
 
 /** Fetches JSON-LD documents from loopback, which Fedify's default loader refuses. */
 async function loopbackLoader(url: string) {
@@ -19,8 +18,6 @@ export async function startSenders(
     received?: (body: string) => void;
   } = {},
 ) {
-  const port = freePort();
-  const base = `http://127.0.0.1:${port}`;
   const keys = new Map<string, CryptoKeyPair>();
   const actors = new Map<string, Record<string, unknown>>();
   /** Makes (or replaces: a key rotation) an actor's key pair and document. */
@@ -39,14 +36,14 @@ export async function startSenders(
       publicKey: { id: `${base}/users/${name}#main-key`, owner: `${base}/users/${name}`, publicKeyPem: pem },
     });
   };
-  for (const name of names) await makeActor(name);
   const signedFetches: string[] = [];
   const requests: string[] = [];
   let webfingerTarget: string | undefined;
+  // Port 0: the system picks a free one (a port probed first could be taken by a parallel start).
   const server = Bun.serve({
     hostname: "127.0.0.1",
-    port,
-    async fetch(request) {
+    port: 0,
+    async fetch(request): Promise<Response> {
       const path = new URL(request.url).pathname;
       requests.push(`${request.method} ${path}`);
       if (request.method === "POST" && options.received) options.received(await request.text());
@@ -81,6 +78,8 @@ export async function startSenders(
       return Response.json(actor, { headers: { "content-type": "application/activity+json" } });
     },
   });
+  const base: string = `http://127.0.0.1:${server.port}`;
+  for (const name of names) await makeActor(name);
   return {
     base,
     actorId: (name: string) => `${base}/users/${name}`,
