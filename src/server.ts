@@ -10,6 +10,7 @@ import { DomainEvents } from "./core/events.ts";
 import { instanceSecret } from "./core/instance.ts";
 import { createSetupToken } from "./core/setup.ts";
 import { migrate } from "./db/migrate.ts";
+import { paceHeap } from "./memory.ts";
 import { closeDatabase, enableIncrementalVacuum, errorText, type OpenDatabase, openDatabase } from "./db/open.ts";
 import { FatalError } from "./fatal.ts";
 import { createSkeinFederation } from "./federation/federation.ts";
@@ -166,8 +167,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   writeFileSync(pidFile, String(process.pid));
   const listening = `${config.tls ? "https" : "http"}://${formatHost(config.listen.hostname)}:${server.port}`;
   logger.info("Skein serves {url} on {listening}, data in {data}", { url: config.url.href, listening, data: config.data });
-  // Starting allocates a lot once (migrations, module set-up): give it back before the instance idles.
-  setTimeout(() => Bun.gc(true), 2_000).unref();
+  const stopPacing = paceHeap();
   if (!ownerExists(db)) {
     const link = new URL(`/setup?token=${createSetupToken(db)}`, config.url).href;
     logger.info("No owner yet. Open this one-time link to create the owner account: {link}", { link });
@@ -184,6 +184,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       queueStop.abort();
       await Promise.race([Promise.all([queueDone, scheduler.stop()]), Bun.sleep(10_000)]);
       closeDatabase(database);
+      stopPacing();
       try {
         rmSync(pidFile, { force: true });
       } catch (error) {
