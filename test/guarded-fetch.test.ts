@@ -328,29 +328,60 @@ describe("Fedify's document loaders use the guarded fetch", () => {
   });
 });
 
-describe("deliveries through the process's fetch", () => {
-  test("a POST goes to the address checked just before (a name for a private address is refused); GETs pass", async () => {
-    const { pinnedDeliveries } = await import("../src/federation/outgoing.ts");
+describe("requests through the process's fetch", () => {
+  test("a request by name goes to the address checked just before (a name for a private address is refused)", async () => {
+    const { pinnedRequests } = await import("../src/federation/outgoing.ts");
     const seen: string[] = [];
     const server = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
-      fetch: (r) => {
-        seen.push(`${r.method} ${r.headers.get("host")}`);
+      fetch: (r): Response => {
+        seen.push(`${r.method} ${r.headers.get("host")} ${new URL(r.url).pathname}`);
+        const path = new URL(r.url).pathname;
+        if (path === "/hop") return Response.redirect(`http://${r.headers.get("host")}/.well-known/webfinger`, 302);
         return new Response("", { status: 202 });
       },
     });
     try {
-      const inbox = `http://localhost:${server.port}/inbox`;
+      const name = `http://localhost:${server.port}`;
       const post = { method: "POST", body: "{}", headers: { "content-type": "application/activity+json" } };
-      const strict = pinnedDeliveries(fetch, false);
-      await expect(strict(inbox, post)).rejects.toThrow("not a public address");
+      const strict = pinnedRequests(fetch, false);
+      await expect(strict(`${name}/inbox`, post)).rejects.toThrow("not a public address");
       await expect(strict(`http://127.0.0.1:${server.port}/inbox`, post)).rejects.toThrow("not a public address");
+      // Fedify's WebFinger fallback fetches by name with the process's fetch.
+      await expect(strict(`${name}/.well-known/webfinger`)).rejects.toThrow("not a public address");
       expect(seen).toEqual([]);
-      // Allowed (the test lab's loopback): sent to the address, under the inbox's own name.
-      expect((await pinnedDeliveries(fetch, true)(inbox, post)).status).toBe(202);
-      expect((await strict(inbox)).status).toBe(202); // a GET is the guarded fetch's business
-      expect(seen).toEqual([`POST localhost:${server.port}`, `GET localhost:${server.port}`]);
+      // Allowed (the test lab's loopback): sent to the address, under the name asked for.
+      const lab = pinnedRequests(fetch, true);
+      expect((await lab(`${name}/inbox`, post)).status).toBe(202);
+      const redirected = await lab(`${name}/hop`);
+      expect(redirected.status).toBe(202);
+      expect(redirected.url).toBe(`${name}/.well-known/webfinger`);
+      expect(redirected.redirected).toBe(true);
+      // A GET to an address is the guarded fetch's own pinned request, checked already.
+      expect((await strict(`http://127.0.0.1:${server.port}/media`)).status).toBe(202);
+      expect(seen).toEqual([
+        `POST localhost:${server.port} /inbox`,
+        `GET localhost:${server.port} /hop`,
+        `GET localhost:${server.port} /.well-known/webfinger`,
+        `GET 127.0.0.1:${server.port} /media`,
+      ]);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  test("redirects of a GET by name are checked at every hop, at most three", async () => {
+    const { pinnedRequests } = await import("../src/federation/outgoing.ts");
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (r): Response => Response.redirect(`http://${r.headers.get("host")}${new URL(r.url).pathname}x`, 302),
+    });
+    try {
+      await expect(pinnedRequests(fetch, true)(`http://localhost:${server.port}/a`)).rejects.toThrow("more than 3 redirects");
+      const manual = await pinnedRequests(fetch, true)(`http://localhost:${server.port}/a`, { redirect: "manual" });
+      expect(manual.status).toBe(302);
     } finally {
       server.stop(true);
     }

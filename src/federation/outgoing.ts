@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { getLogger } from "@logtape/logtape";
-import { checkedAddress, pinnedFetch } from "./guarded-fetch.ts";
+import { checkedAddress, FetchRefused, MAX_REDIRECTS, pinnedFetch } from "./guarded-fetch.ts";
 
 const logger = getLogger(["skein", "federation", "outgoing"]);
 
@@ -26,27 +26,50 @@ let installed: typeof fetch | undefined;
 export function limitOutgoingRequests(limits: OutgoingLimits = DEFAULT_LIMITS, guard = { allowPrivate: false }): void {
   if (installed) return;
   installed = globalThis.fetch;
-  globalThis.fetch = Object.assign(pinnedDeliveries(limitedFetch(installed, limits), guard.allowPrivate), installed);
+  globalThis.fetch = Object.assign(pinnedRequests(limitedFetch(installed, limits), guard.allowPrivate), installed);
 }
 
 /**
- * Deliveries (Fedify's POSTs to inboxes) go to an address checked just before, as the guarded
- * fetch's GETs do: an inbox whose name has come to point inside the network since its actor was
- * stored is refused, and the name cannot change between the check and the connection. (GETs
- * from Fedify go through the guarded fetch already, see loaders.ts.)
+ * Every request the process makes by name goes to an address checked just before, and the name
+ * cannot change between the check and the connection (no DNS rebinding window): Fedify's
+ * deliveries (POSTs; an inbox whose name has come to point inside the network since its actor
+ * was stored is refused) and its own GETs (the WebFinger it falls back to when a lookup by URL
+ * fails). A GET to an address passes: the guarded fetch's pinned requests come back through here,
+ * checked already (loaders.ts).
  */
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-export function pinnedDeliveries(next: Fetch, allowPrivate: boolean): Fetch {
+export function pinnedRequests(next: Fetch, allowPrivate: boolean): Fetch {
   return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request ? new Request(input, init) : new Request(String(input), init);
-    if (request.method === "GET" || request.method === "HEAD") return next(request);
     const url = new URL(request.url);
+    const literal = isIP(url.hostname.replace(/^\[(.*)\]$/, "$1")) !== 0;
+    const reading = request.method === "GET" || request.method === "HEAD";
+    if (reading) return literal ? next(request) : followPinned(request, allowPrivate);
     const address = await checkedAddress(url, { allowPrivate });
-    // The pinned request names the address itself, and comes back through here to `next`.
-    if (isIP(url.hostname.replace(/^\[(.*)\]$/, "$1"))) return readAtOnce(await next(request));
+    if (literal) return readAtOnce(await next(request));
     return pinnedFetch(request, address, request.signal);
   };
+}
+
+/** A GET by name, pinned hop by hop; redirects followed as fetch would, each checked (at most 3). */
+async function followPinned(request: Request, allowPrivate: boolean): Promise<Response> {
+  let current = request;
+  for (let hop = 0; ; hop++) {
+    const url = new URL(current.url);
+    const response = await pinnedFetch(current, await checkedAddress(url, { allowPrivate }), current.signal);
+    const location = response.headers.get("location");
+    if (request.redirect !== "follow" || !location || response.status < 300 || response.status >= 400) {
+      // Callers read the URL they asked for (or were redirected to), never the address.
+      const named = new Response(response.body, response);
+      Object.defineProperty(named, "url", { value: url.href });
+      Object.defineProperty(named, "redirected", { value: hop > 0 });
+      return named;
+    }
+    if (hop === MAX_REDIRECTS) throw new FetchRefused(`more than ${MAX_REDIRECTS} redirects`);
+    await response.body?.cancel();
+    current = new Request(new URL(location, url).href, { headers: request.headers, signal: request.signal });
+  }
 }
 
 /**
