@@ -4,6 +4,7 @@ import { existsSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type ConfigKey, configKeys, envName, isBooleanKey, isConfigKey, loadConfig } from "./config.ts";
 import { createLocalUser } from "./core/accounts.ts";
+import { resetPassword } from "./core/auth.ts";
 import { ValidationError } from "./core/errors.ts";
 import { DomainEvents } from "./core/events.ts";
 import { appliedMigrations } from "./db/migrate.ts";
@@ -20,6 +21,8 @@ Usage:
   skein [serve]                         start the instance (the default)
   skein user create NAME --email EMAIL --role owner|admin|moderator|user
                                         create a local user; the password is read from standard input
+  skein user password NAME              give a member a new password (read from standard input), ending
+                                        their sessions and app tokens; works while the instance serves
   skein backup FILE                     write a consistent copy of the database, even while serving
   skein restore FILE [--force]          put a backup in place of the data folder's database (instance stopped;
                                         --force to replace an existing database, which is kept beside it)
@@ -125,17 +128,38 @@ async function userCreate(words: string[], flags: Flags) {
     );
     console.log(`Created ${role} @${name}@${config.url.host}.`);
   } catch (error) {
-    if (error instanceof ValidationError) {
-      throw new FatalError(
-        Object.entries(error.fields)
-          .map(([field, message]) => `${field}: ${message}`)
-          .join(" "),
-      );
-    }
-    throw error;
+    throw refusal(error);
   } finally {
     closeDatabase(database);
   }
+}
+
+/** A new password for a member who lost theirs; works while the instance serves. */
+async function userPassword(words: string[], flags: Flags) {
+  const [name, ...extra] = words;
+  if (!name || extra.length > 0 || flags.email || flags.role) throw usage("expected: skein user password NAME");
+  const config = configFrom(flags);
+  await configureLogging({ ...config, logLevel: "warning" });
+  const password = await readPassword(`New password for ${name}: `);
+  const database = openInstanceDatabase(config);
+  try {
+    await resetPassword(database.db, name, password);
+    console.log(`@${name} has a new password; their sessions and app tokens have ended.`);
+  } catch (error) {
+    throw refusal(error);
+  } finally {
+    closeDatabase(database);
+  }
+}
+
+/** A core refusal (a field and why) as the command line's one-line reason. */
+function refusal(error: unknown): unknown {
+  if (!(error instanceof ValidationError)) return error;
+  return new FatalError(
+    Object.entries(error.fields)
+      .map(([field, message]) => `${field}: ${message}`)
+      .join(" "),
+  );
 }
 
 async function backup(words: string[], flags: Flags) {
@@ -209,8 +233,9 @@ async function main(argv: string[]) {
     }
     case "user": {
       const { words, flags } = parseArgs(rest, ["email", "role"]);
-      if (words[0] !== "create") throw usage("expected: skein user create NAME --email EMAIL --role ROLE");
-      return userCreate(words.slice(1), flags);
+      if (words[0] === "create") return userCreate(words.slice(1), flags);
+      if (words[0] === "password") return userPassword(words.slice(1), flags);
+      throw usage("expected: skein user create NAME --email EMAIL --role ROLE, or skein user password NAME");
     }
     case "backup": {
       const { words, flags } = parseArgs(rest, []);

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
 import { WebClient } from "./helpers/client.ts";
+import { authorizeApp } from "./helpers/oauth.ts";
 import { runCli, startInstance } from "./helpers/instance.ts";
 import { tempDir } from "./helpers/db.ts";
 
@@ -22,7 +23,15 @@ describe("commands", () => {
   });
 
   test("usage mistakes say what was expected and exit 2", async () => {
-    for (const args of [["frobnicate"], ["serve", "--colour", "blue"], ["user", "delete", "x"], ["backup"], ["serve", "--url"]]) {
+    for (const args of [
+      ["frobnicate"],
+      ["serve", "--colour", "blue"],
+      ["user", "delete", "x"],
+      ["user", "password"],
+      ["user", "password", "alice", "--role", "admin"],
+      ["backup"],
+      ["serve", "--url"],
+    ]) {
       const result = await runCli(args);
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/^skein: .*; run `skein help` for usage\n$/);
@@ -77,6 +86,44 @@ describe("skein user create", () => {
     expect(
       (await runCli(["user", "create", "c", "--email", "c@example.com", "--role", "user", "--password", "x"])).stderr,
     ).toContain("unknown option --password");
+  });
+});
+
+describe("skein user password", () => {
+  test("gives a member a new password while serving; their sessions and app tokens end", async () => {
+    const cwd = tempDir();
+    const data = join(cwd, "data");
+    await runCli(["user", "create", "alice", "--email", "alice@example.com", "--role", "owner", "--data", data], {
+      cwd,
+      stdin: "a long passphrase\n",
+    });
+    const instance = await startInstance({ cwd, dataDir: data });
+    try {
+      const browser = new WebClient(fetch, instance.url);
+      await browser.login("alice", "a long passphrase");
+      const { token } = await authorizeApp(fetch, instance.url, browser);
+      const credentials = () =>
+        fetch(`${instance.url}/api/v1/accounts/verify_credentials`, { headers: { authorization: `Bearer ${token}` } });
+      expect((await credentials()).status).toBe(200);
+
+      const weak = await runCli(["user", "password", "alice", "--data", data], { cwd, stdin: "short\n" });
+      expect(weak.code).toBe(1);
+      expect(weak.stderr).toBe("skein: password: Use at least 10 characters (at most 256).\n");
+      const nobody = await runCli(["user", "password", "mallory", "--data", data], { cwd, stdin: "a new passphrase\n" });
+      expect(nobody.stderr).toBe("skein: username: There is no member @mallory here.\n");
+      expect((await credentials()).status).toBe(200); // refusals changed nothing
+
+      const reset = await runCli(["user", "password", "alice", "--data", data], { cwd, stdin: "a new passphrase\n" });
+      expect(reset.code).toBe(0);
+      expect(reset.stdout).toContain("@alice has a new password");
+      expect((await credentials()).status).toBe(401);
+      expect((await browser.get("/settings")).status).toBe(303); // the session ended: back to the login page
+      const stranger = new WebClient(fetch, instance.url);
+      expect((await stranger.post("/login", { username: "alice", password: "a long passphrase" })).status).toBe(422);
+      expect((await stranger.login("alice", "a new passphrase")).status).toBe(303);
+    } finally {
+      expect(await instance.stop()).toBe(0);
+    }
   });
 });
 

@@ -63,6 +63,14 @@ export const PASSWORD_HASHING = { algorithm: "argon2id", memoryCost: 19_456, tim
 export const PASSWORD_MIN = 10;
 const PASSWORD_MAX = 256;
 
+/** What is wrong with a new password, if anything: one rule for sign-up, change and reset. */
+export function passwordProblem(password: string): string | undefined {
+  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
+    return `Use at least ${PASSWORD_MIN} characters (at most ${PASSWORD_MAX}).`;
+  }
+  return undefined;
+}
+
 export interface NewLocalUser {
   username: string;
   email: string;
@@ -134,9 +142,8 @@ export function validateNewUser(db: Db, input: NewLocalUser): Record<string, str
   } else if (db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = lower(${email})`).get()) {
     problems.email = "An account already uses this email address.";
   }
-  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
-    problems.password = `Use at least ${PASSWORD_MIN} characters (at most ${PASSWORD_MAX}).`;
-  }
+  const weak = passwordProblem(password);
+  if (weak) problems.password = weak;
   if (!roles.includes(role)) {
     problems.role = `Choose one of ${roles.join(", ")}.`;
   } else if (role === "owner" && ownerExists(db)) {

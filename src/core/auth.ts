@@ -2,11 +2,12 @@ import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { accounts, users } from "../db/schema.ts";
 import { deleteLocalAccount } from "./account-deletion.ts";
-import { findLocalAccount, PASSWORD_HASHING, PASSWORD_MIN } from "./accounts.ts";
+import { findLocalAccount, PASSWORD_HASHING, passwordProblem } from "./accounts.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { findRejection } from "./rejections.ts";
+import { revokeUserTokens } from "./oauth.ts";
 import { revokeOtherSessions } from "./sessions.ts";
 
 /** Five failed attempts a minute per IP and per account, then 429 until the window passes. */
@@ -88,13 +89,31 @@ export async function changePassword(
   input: { userId: string; sessionId: string; current: string; password: string; confirmation: string },
 ): Promise<void> {
   const user = await confirmPassword(db, limiter, input.userId, input.current, "current_password");
-  if (input.password.length < PASSWORD_MIN || input.password.length > 256) {
-    throw new ValidationError({ password: `Use at least ${PASSWORD_MIN} characters (at most 256).` });
-  }
+  const weak = passwordProblem(input.password);
+  if (weak) throw new ValidationError({ password: weak });
   if (input.password !== input.confirmation) throw new ValidationError({ password_confirmation: "The two passwords differ." });
   const passwordHash = await Bun.password.hash(input.password, PASSWORD_HASHING);
   db.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run();
   revokeOtherSessions(db, user.id, input.sessionId);
+}
+
+/**
+ * Gives a member who lost their password a new one (Skein sends no mail, so the owner does it
+ * from the command line, like Mastodon's `tootctl accounts modify --reset-password`). As there,
+ * every session and app token of theirs ends: the old password may be in someone else's hands.
+ */
+export async function resetPassword(db: Db, username: string, password: string): Promise<void> {
+  const account = findLocalAccount(db, username);
+  const user = account && db.select({ id: users.id }).from(users).where(eq(users.accountId, account.id)).get();
+  if (!user) throw new ValidationError({ username: `There is no member @${username} here.` });
+  const weak = passwordProblem(password);
+  if (weak) throw new ValidationError({ password: weak });
+  const passwordHash = await Bun.password.hash(password, PASSWORD_HASHING);
+  db.transaction((tx) => {
+    tx.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run();
+    revokeOtherSessions(tx, user.id);
+    revokeUserTokens(tx, user.id);
+  });
 }
 
 /** Deletes one's own account after checking the password; the account row takes its content with it. */

@@ -345,6 +345,14 @@ export function authorizedApps(db: Db, userId: string) {
   return [...byApp.values()];
 }
 
+/** Every app token a member holds ends (a password reset). */
+export function revokeUserTokens(db: DbOrTx, userId: string): void {
+  db.update(oauthTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(oauthTokens.userId, userId), isNull(oauthTokens.revokedAt)))
+    .run();
+}
+
 /** A member revokes every token an app holds for them. */
 export function revokeAppForUser(db: Db, userId: string, appId: string): void {
   db.update(oauthTokens)

@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, lt, ne } from "drizzle-orm";
-import type { Db } from "../db/open.ts";
+import type { Db, DbOrTx } from "../db/open.ts";
 import { accounts, sessions, users } from "../db/schema.ts";
 import { randomToken, sha256Hex as sha256 } from "./tokens.ts";
 
@@ -95,7 +95,7 @@ export function revokeSession(db: Db, userId: string, sessionId: string): boolea
 }
 
 /** Ends every session of a member but one (after a password change), or all of them. */
-export function revokeOtherSessions(db: Db, userId: string, keepSessionId?: string): void {
+export function revokeOtherSessions(db: DbOrTx, userId: string, keepSessionId?: string): void {
   db.delete(sessions)
     .where(and(eq(sessions.userId, userId), keepSessionId ? ne(sessions.id, keepSessionId) : undefined))
     .run();
