@@ -254,6 +254,19 @@ describe("statuses and timelines", () => {
     expect((await call("GET", `/api/v1/statuses/${reply.json.id}`)).status).toBe(404);
   });
 
+  test("several statuses at once: in the order asked for, leaving out those missing or not the viewer's to see", async () => {
+    const { call } = await setup();
+    const a = (await call("POST", "/api/v1/statuses", { status: "first", visibility: "public" })).json.id;
+    const b = (await call("POST", "/api/v1/statuses", { status: "second", visibility: "public" })).json.id;
+    const own = (await call("POST", "/api/v1/statuses", { status: "for my eyes", visibility: "direct" })).json.id;
+    const query = [b, "nope", a, own, b].map((id) => `id[]=${id}`).join("&");
+    const ids = (r: { json: { id: string }[] }) => r.json.map((s) => s.id);
+    expect(ids(await call("GET", `/api/v1/statuses?${query}`))).toEqual([b, a, own]);
+    expect(ids(await call("GET", `/api/v1/statuses?${query}`, undefined, null))).toEqual([b, a]);
+    const tooMany = Array.from({ length: 21 }, (_, i) => `id[]=${i}`).join("&");
+    expect((await call("GET", `/api/v1/statuses?${tooMany}`)).status).toBe(400);
+  });
+
   test("bad input: unknown visibility, empty post, unknown ids", async () => {
     const { call } = await setup();
     expect((await call("POST", "/api/v1/statuses", { status: "x", visibility: "secret" })).status).toBe(400);

@@ -71,6 +71,19 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       { body: statusParams },
     )
     .get(
+      "/api/v1/statuses",
+      ({ authorized, token, query }) => {
+        if (token) authorized("read:statuses");
+        const viewer = token?.account?.id ?? null;
+        // Those the viewer may see, in the order asked for; the others are left out, as in Mastodon.
+        const ids = [...new Set(list(query, "id"))].filter((postId) => findVisiblePost(db, postId, viewer));
+        const views = new Map(loadPostViews(db, baseUrl, ids, viewer).map((v) => [v.id, v]));
+        const ordered = ids.flatMap((postId) => views.get(postId) ?? []);
+        return statusEntities(db, baseUrl, applyFilters(db, viewer, null, ordered));
+      },
+      { query: t.Object({ id: tList(20), "id[]": tList(20) }) },
+    )
+    .get(
       "/api/v1/statuses/:id",
       ({ authorized, token, params }) => {
         if (token) authorized("read:statuses");
