@@ -37,4 +37,4 @@ test("the pacer collects once the heap has grown past its budget, and stops with
   await Bun.sleep(600);
   expect(pacedCollections()).toBe(stopped);
   expect(held.length).toBeGreaterThan(0);
-});
+}, 60_000);
