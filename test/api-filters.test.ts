@@ -78,19 +78,19 @@ describe("filters v2", () => {
     const added = await call("POST", `/api/v2/filters/${id}/keywords`, { keyword: "cliffhanger", whole_word: false });
     expect(added.json).toMatchObject({ keyword: "cliffhanger", whole_word: false });
     expect((await call("GET", `/api/v2/filters/${id}/keywords`)).json).toHaveLength(3);
-    expect((await call("GET", `/api/v2/filter_keywords/${added.json.id}`)).json).toEqual(added.json);
-    const renamed = await call("PUT", `/api/v2/filter_keywords/${added.json.id}`, { keyword: "cliff" });
+    expect((await call("GET", `/api/v2/filters/keywords/${added.json.id}`)).json).toEqual(added.json);
+    const renamed = await call("PUT", `/api/v2/filters/keywords/${added.json.id}`, { keyword: "cliff" });
     expect(renamed.json).toEqual({ ...added.json, keyword: "cliff" });
-    expect((await call("DELETE", `/api/v2/filter_keywords/${added.json.id}`)).json).toEqual({});
-    expect((await call("GET", `/api/v2/filter_keywords/${added.json.id}`)).status).toBe(404);
+    expect((await call("DELETE", `/api/v2/filters/keywords/${added.json.id}`)).json).toEqual({});
+    expect((await call("GET", `/api/v2/filters/keywords/${added.json.id}`)).status).toBe(404);
 
     const post = await c.post("bob", { status: "a post" });
     const fs = await call("POST", `/api/v2/filters/${id}/statuses`, { status_id: post });
     expect(fs.json).toEqual({ id: expect.any(String), status_id: post });
     expect((await call("POST", `/api/v2/filters/${id}/statuses`, { status_id: post })).status).toBe(422);
     expect((await call("GET", `/api/v2/filters/${id}/statuses`)).json).toEqual([fs.json]);
-    expect((await call("GET", `/api/v2/filter_statuses/${fs.json.id}`)).json).toEqual(fs.json);
-    expect((await call("DELETE", `/api/v2/filter_statuses/${fs.json.id}`)).json).toEqual({});
+    expect((await call("GET", `/api/v2/filters/statuses/${fs.json.id}`)).json).toEqual(fs.json);
+    expect((await call("DELETE", `/api/v2/filters/statuses/${fs.json.id}`)).json).toEqual({});
     expect((await call("GET", `/api/v2/filters/${id}/statuses`)).json).toEqual([]);
 
     // The deprecated v1 list: one entry per keyword.
@@ -164,9 +164,9 @@ describe("filters v2", () => {
       ["DELETE", `/api/v2/filters/${bobs.json.id}`],
       ["GET", `/api/v2/filters/${bobs.json.id}/keywords`],
       ["POST", `/api/v2/filters/${bobs.json.id}/keywords`, { keyword: "y" }],
-      ["GET", `/api/v2/filter_keywords/${keywordId}`],
-      ["PUT", `/api/v2/filter_keywords/${keywordId}`, { keyword: "y" }],
-      ["DELETE", `/api/v2/filter_keywords/${keywordId}`],
+      ["GET", `/api/v2/filters/keywords/${keywordId}`],
+      ["PUT", `/api/v2/filters/keywords/${keywordId}`, { keyword: "y" }],
+      ["DELETE", `/api/v2/filters/keywords/${keywordId}`],
     ] as [string, string, unknown?][]) {
       const res = await call(method, path, body);
       expect([method, path, res.status, res.json]).toEqual([method, path, 404, { error: "Record not found" }]);

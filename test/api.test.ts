@@ -278,6 +278,53 @@ describe("statuses and timelines", () => {
   });
 });
 
+describe("what apps that see Mastodon 4.3 ask on their main screens", () => {
+  test("grouped notifications (one per group), the notification policy, an account's featured hashtags", async () => {
+    const { c, call } = await setup();
+    const bob = c.member("bob");
+    const post = (await call("POST", "/api/v1/statuses", { status: "notice me" })).json;
+    await bob.browser.post(`/statuses/${post.id}/favourite`, {});
+    await bob.browser.post(`/statuses/${post.id}/reblog`, {});
+
+    const [boosted, liked] = (await call("GET", "/api/v1/notifications")).json as { id: string; group_key: string }[];
+    const grouped = await call("GET", "/api/v2/notifications?limit=1");
+    expect(grouped.status).toBe(200);
+    expect(grouped.json.notification_groups).toEqual([
+      {
+        group_key: `ungrouped-${boosted?.id}`,
+        notifications_count: 1,
+        type: "reblog",
+        most_recent_notification_id: boosted?.id,
+        page_min_id: boosted?.id,
+        page_max_id: boosted?.id,
+        latest_page_notification_at: expect.any(String),
+        sample_account_ids: [bob.accountId],
+        status_id: post.id,
+      },
+    ]);
+    expect(grouped.json.accounts.map((a: { acct: string }) => a.acct)).toEqual(["bob"]);
+    expect(grouped.json.statuses.map((s: { id: string }) => s.id)).toEqual([post.id]);
+    expect(grouped.headers.get("link")).toContain(`max_id=${boosted?.id}`);
+    const next = await call("GET", `/api/v2/notifications?max_id=${boosted?.id}&types[]=favourite`);
+    expect(next.json.notification_groups.map((g: { group_key: string }) => g.group_key)).toEqual([liked?.group_key]);
+    expect((await call("GET", "/api/v2/notifications/unread_count")).json).toEqual({ count: 2 });
+    expect((await call("POST", `/api/v2/notifications/${liked?.group_key}/dismiss`)).json).toEqual({});
+    expect((await call("GET", "/api/v2/notifications/unread_count")).json).toEqual({ count: 1 });
+    expect((await call("POST", "/api/v2/notifications/ungrouped-nope/dismiss")).status).toBe(404);
+
+    expect((await call("GET", "/api/v2/notifications/policy")).json).toMatchObject({
+      for_not_following: "accept",
+      for_private_mentions: "accept",
+      summary: { pending_requests_count: 0, pending_notifications_count: 0 },
+    });
+    expect((await call("GET", "/api/v1/notifications/policy")).json).toMatchObject({ filter_not_following: false });
+    expect((await call("GET", "/api/v2/notifications/policy", undefined, null)).status).toBe(401);
+
+    expect((await call("GET", `/api/v1/accounts/${bob.accountId}/featured_tags`)).json).toEqual([]);
+    expect((await call("GET", "/api/v1/accounts/nope/featured_tags")).status).toBe(404);
+  });
+});
+
 describe("shapes and transports", () => {
   test("JSON, form and multipart bodies are read alike; CORS and rate-limit headers are sent", async () => {
     const { call, token, send } = await setup();

@@ -655,13 +655,13 @@ describe("one member reaching another's things (IDOR)", () => {
       ["DELETE", `/api/v2/filters/${ids.filter}`],
       ["GET", `/api/v2/filters/${ids.filter}/keywords`],
       ["POST", `/api/v2/filters/${ids.filter}/keywords`, { keyword: "defaced" }],
-      ["GET", `/api/v2/filter_keywords/${ids.keyword}`],
-      ["PUT", `/api/v2/filter_keywords/${ids.keyword}`, { keyword: "defaced" }],
-      ["DELETE", `/api/v2/filter_keywords/${ids.keyword}`],
+      ["GET", `/api/v2/filters/keywords/${ids.keyword}`],
+      ["PUT", `/api/v2/filters/keywords/${ids.keyword}`, { keyword: "defaced" }],
+      ["DELETE", `/api/v2/filters/keywords/${ids.keyword}`],
       ["GET", `/api/v2/filters/${ids.filter}/statuses`],
       ["POST", `/api/v2/filters/${ids.filter}/statuses`, { status_id: ids.post }],
-      ["GET", `/api/v2/filter_statuses/${ids.filterStatus}`],
-      ["DELETE", `/api/v2/filter_statuses/${ids.filterStatus}`],
+      ["GET", `/api/v2/filters/statuses/${ids.filterStatus}`],
+      ["DELETE", `/api/v2/filters/statuses/${ids.filterStatus}`],
       ["GET", `/api/v1/filters/${ids.filter}`],
     ];
     const got: string[] = [];

@@ -105,12 +105,12 @@ export function filterApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       { params: id, body: keywordBody },
     )
     .get(
-      "/api/v2/filter_keywords/:id",
+      "/api/v2/filters/keywords/:id",
       ({ member, params }) => filterKeywordEntity(core.getKeyword(db, member("read:filters").account.id, params.id)),
       { params: id },
     )
     .put(
-      "/api/v2/filter_keywords/:id",
+      "/api/v2/filters/keywords/:id",
       ({ member, params, body }) =>
         filterKeywordEntity(
           core.updateKeyword(db, member("write:filters").account.id, params.id, {
@@ -121,7 +121,7 @@ export function filterApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       { params: id, body: keywordBody },
     )
     .delete(
-      "/api/v2/filter_keywords/:id",
+      "/api/v2/filters/keywords/:id",
       ({ member, params }) => {
         core.deleteKeyword(db, member("write:filters").account.id, params.id);
         return {};
@@ -140,12 +140,12 @@ export function filterApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       { params: id, body: t.Object({ status_id: t.String({ maxLength: 64 }) }) },
     )
     .get(
-      "/api/v2/filter_statuses/:id",
+      "/api/v2/filters/statuses/:id",
       ({ member, params }) => filterStatusEntity(core.getFilterStatus(db, member("read:filters").account.id, params.id)),
       { params: id },
     )
     .delete(
-      "/api/v2/filter_statuses/:id",
+      "/api/v2/filters/statuses/:id",
       ({ member, params }) => {
         core.deleteFilterStatus(db, member("write:filters").account.id, params.id);
         return {};
