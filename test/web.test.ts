@@ -1,6 +1,9 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { testJpeg } from "./helpers/images.ts";
+import { eq } from "drizzle-orm";
+import { accounts } from "../src/db/schema.ts";
 import { community, PASSWORD } from "./helpers/community.ts";
+import { authorizeApp } from "./helpers/oauth.ts";
 
 // Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
 setDefaultTimeout(60_000);
@@ -254,6 +257,49 @@ describe("interactions and notifications", () => {
 });
 
 describe("profiles, feeds, search and settings", () => {
+  test("a member sees the current avatar and header in settings and can remove either; apps can too", async () => {
+    const c = await community(["ada"]);
+    const ada = c.member("ada");
+    const updates: string[] = [];
+    c.deps.events.on("account.updated", (e) => {
+      updates.push(e.accountId);
+    });
+    const form = new FormData();
+    form.set("_csrf", await ada.browser.csrf());
+    form.append("avatar", new File([await testJpeg(64, 64)], "me.jpg"));
+    form.append("header", new File([await testJpeg(300, 100)], "wide.jpg"));
+    expect((await ada.browser.request("/settings/profile", { method: "POST", body: form })).status).toBe(303);
+    const settings = await c.page(ada.browser, "/settings/profile");
+    expect(settings).toContain('class="current-avatar"');
+    expect(settings).toContain('name="avatar_remove"');
+    expect(settings).toContain('name="header_remove"');
+
+    const remove = new FormData();
+    remove.set("_csrf", await ada.browser.csrf());
+    remove.set("avatar_remove", "1");
+    expect((await ada.browser.request("/settings/profile", { method: "POST", body: remove })).status).toBe(303);
+    const after = await c.page(ada.browser, "/settings/profile");
+    expect(after).not.toContain('class="current-avatar"');
+    expect(after).toContain('class="current-header"');
+    const row = () =>
+      c.deps.db.select().from(accounts).where(eq(accounts.id, ada.accountId)).get() as typeof accounts.$inferSelect;
+    expect(row().avatarUrl).toBeNull();
+    expect(row().headerUrl).toStartWith("/media/");
+
+    const { token } = await authorizeApp((r) => c.app.handle(r), "https://social.example", ada.browser);
+    const res = await c.app.handle(
+      new Request("https://social.example/api/v1/profile/header", {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${token}` },
+      }),
+    );
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { header: string }).header).toContain("/assets/");
+    expect(row().headerUrl).toBeNull();
+    await Bun.sleep(0);
+    expect(updates).toEqual([ada.accountId, ada.accountId, ada.accountId]); // each change goes out to her servers
+  });
+
   test("a member edits the profile: bio links, fields, locked; the profile shows them", async () => {
     const c = await community(["ada"]);
     const ada = c.member("ada").browser;

@@ -48,14 +48,22 @@ export interface ProfileValues {
   default_visibility: string;
 }
 
+/** The member's current pictures (local paths), shown above their file fields with a way to remove them. */
+export interface ProfilePictures {
+  avatar: string | null;
+  header: string | null;
+}
+
 export function ProfileSettingsPage({
   ctx,
   values,
+  pictures,
   errors = {},
   saved,
 }: {
   ctx: PageContext;
   values: ProfileValues;
+  pictures: ProfilePictures;
   errors?: Record<string, string>;
   saved?: boolean;
 }) {
@@ -99,6 +107,7 @@ export function ProfileSettingsPage({
           <p class="hint" id="avatar-hint">
             Square works best; scaled to 400 px.
           </p>
+          <CurrentPicture src={pictures.avatar} name="avatar_remove" label="Remove the current avatar" kind="avatar" />
           {errors.avatar ? (
             <p class="error" safe>
               {errors.avatar}
@@ -110,6 +119,7 @@ export function ProfileSettingsPage({
         <div class="field">
           <label for="header">Header image</label>
           <input id="header" name="header" type="file" accept="image/jpeg,image/png,image/webp,image/gif" />
+          <CurrentPicture src={pictures.header} name="header_remove" label="Remove the current header" kind="header" />
           {errors.header ? (
             <p class="error" safe>
               {errors.header}
@@ -315,5 +325,18 @@ export function MemberInvitesPage({
       <InviteForm ctx={ctx} action="/invites" errors={errors} />
       <InviteList ctx={ctx} invites={invites} revokeBase="/invites" showCreator={false} />
     </SettingsFrame>
+  );
+}
+
+/** A profile picture already set, and a box to take it away when the form is saved. */
+function CurrentPicture({ src, name, label, kind }: { src: string | null; name: string; label: string; kind: string }) {
+  if (!src) return "";
+  return (
+    <div class="current-picture">
+      <img src={src} alt="" class={`current-${kind}`} />
+      <label>
+        <input type="checkbox" name={name} value="1" /> <span safe>{label}</span>
+      </label>
+    </div>
   );
 }

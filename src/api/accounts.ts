@@ -3,7 +3,7 @@ import { Elysia, t } from "elysia";
 import { blockedOrMuted, familiarFollowers, findAccountByAcct, followList, followRequests } from "../core/accounts-read.ts";
 import { CoreError } from "../core/errors.ts";
 import * as follows from "../core/follows.ts";
-import { updateProfile } from "../core/profile.ts";
+import { removePicture, updateProfile } from "../core/profile.ts";
 import { searchAccounts } from "../core/search.ts";
 import { accountTimeline, pinnedPosts, savedPosts } from "../core/timelines.ts";
 import { applyFilters } from "../core/filters.ts";
@@ -53,6 +53,11 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     return ids.flatMap((i) => entities.get(i) ?? []);
   };
   const me = (m: ApiMember) => credentialAccount(db, baseUrl, m, followRequests(db, m.account.id).length);
+  /** The member's own account after taking a picture away, as Mastodon answers. */
+  const withoutPicture = (m: ApiMember, which: "avatar" | "header") => {
+    removePicture(deps, m.account.id, which);
+    return me({ ...m, account: db.select().from(accounts).where(eq(accounts.id, m.account.id)).get() ?? m.account });
+  };
   const relationship = (viewerId: string, targetId: string) => {
     const follow = db
       .select()
@@ -125,6 +130,8 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           ),
         },
       )
+      .delete("/api/v1/profile/avatar", ({ member }) => withoutPicture(member("write:accounts"), "avatar"))
+      .delete("/api/v1/profile/header", ({ member }) => withoutPicture(member("write:accounts"), "header"))
       .get(
         "/api/v1/accounts/relationships",
         ({ member, query }) => {

@@ -21,6 +21,8 @@ export interface ProfileInput {
   defaultVisibility: Visibility;
   avatar?: Uint8Array;
   header?: Uint8Array;
+  /** Pictures to take away (a new one given in the same form wins). */
+  remove?: { avatar?: boolean; header?: boolean };
 }
 
 /**
@@ -64,8 +66,8 @@ export async function updateProfile(
         bot: input.bot,
         hideCollections: input.hideCollections,
         discoverable: input.discoverable,
-        ...(avatar ? { avatarUrl: `/media/${avatar}` } : {}),
-        ...(header ? { headerUrl: `/media/${header}` } : {}),
+        ...(avatar ? { avatarUrl: `/media/${avatar}` } : input.remove?.avatar ? { avatarUrl: null } : {}),
+        ...(header ? { headerUrl: `/media/${header}` } : input.remove?.header ? { headerUrl: null } : {}),
         updatedAt: new Date(),
       })
       .where(eq(accounts.id, accountId))
@@ -86,11 +88,14 @@ async function picture(media: MediaStore, bytes: Uint8Array, maxSide: number, fi
   }
 }
 
-export function removePicture(db: Db, accountId: string, which: "avatar" | "header"): void {
-  db.update(accounts)
-    .set(which === "avatar" ? { avatarUrl: null } : { headerUrl: null })
+/** Takes a member's avatar or header away (Mastodon's DELETE /api/v1/profile/avatar); their servers hear of it. */
+export function removePicture(deps: CoreDeps, accountId: string, which: "avatar" | "header"): void {
+  deps.db
+    .update(accounts)
+    .set({ ...(which === "avatar" ? { avatarUrl: null } : { headerUrl: null }), updatedAt: new Date() })
     .where(eq(accounts.id, accountId))
     .run();
+  deps.events.emit("account.updated", { accountId });
 }
 
 /** Marks the profile field with this value as verified (its page links back with rel="me"). */

@@ -1,7 +1,13 @@
 /** @jsxImportSource @kitajs/html */
 import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
-import { AccountSettingsPage, ProfileSettingsPage, type ProfileValues, WarningsPage } from "../../views/settings.tsx";
+import {
+  AccountSettingsPage,
+  type ProfilePictures,
+  ProfileSettingsPage,
+  type ProfileValues,
+  WarningsPage,
+} from "../../views/settings.tsx";
 import { changePassword, deleteOwnAccount } from "../core/auth.ts";
 import { ValidationError } from "../core/errors.ts";
 import { warningsOf } from "../core/moderation.ts";
@@ -35,6 +41,11 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
     };
   };
 
+  const pictures = (viewer: Viewer): ProfilePictures => {
+    const account = db.select().from(accounts).where(eq(accounts.id, viewer.account.id)).get() ?? viewer.account;
+    return { avatar: account.avatarUrl, header: account.headerUrl };
+  };
+
   const sessionRows = (viewer: Viewer) =>
     listSessions(db, viewer.user.id).map((s) => ({ ...s, current: s.id === viewer.sessionId }));
 
@@ -45,7 +56,9 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
       "/settings/profile",
       ({ viewer, ctx, query, redirect }) => {
         if (!viewer) return redirect(loginFirst("/settings/profile"), 303);
-        return <ProfileSettingsPage ctx={ctx} values={currentValues(viewer)} saved={query.saved === "1"} />;
+        return (
+          <ProfileSettingsPage ctx={ctx} values={currentValues(viewer)} pictures={pictures(viewer)} saved={query.saved === "1"} />
+        );
       },
       { query: t.Object({ saved: t.Optional(t.String()) }) },
     )
@@ -66,6 +79,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
           defaultVisibility: body.default_visibility ?? "public",
           avatar: body.avatar && body.avatar.size > 0 ? new Uint8Array(await body.avatar.arrayBuffer()) : undefined,
           header: body.header && body.header.size > 0 ? new Uint8Array(await body.header.arrayBuffer()) : undefined,
+          remove: { avatar: body.avatar_remove === "1", header: body.header_remove === "1" },
         };
         try {
           await updateProfile(deps, viewer.account.id, input);
@@ -83,7 +97,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
             discoverable: input.discoverable,
             default_visibility: input.defaultVisibility,
           };
-          return <ProfileSettingsPage ctx={ctx} values={values} errors={error.fields} />;
+          return <ProfileSettingsPage ctx={ctx} values={values} pictures={pictures(viewer)} errors={error.fields} />;
         }
       },
       {
@@ -104,6 +118,8 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
           default_visibility: t.Optional(t.UnionEnum(visibilities)),
           avatar: t.Optional(t.File()),
           header: t.Optional(t.File()),
+          avatar_remove: t.Optional(t.String({ maxLength: 1 })),
+          header_remove: t.Optional(t.String({ maxLength: 1 })),
         }),
       },
     )
