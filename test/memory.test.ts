@@ -1,40 +1,58 @@
-import { heapSize } from "bun:jsc";
 import { expect, test } from "bun:test";
-import { pacedCollections, paceHeap } from "../src/memory.ts";
+import { heapPacer } from "../src/memory.ts";
 
-/**
- * Strings past the pacer's budget (24 MB or half the heap: other test files share this
- * process and its heap), held by the caller until it lets them go.
- */
-function grow(): string[] {
-  const mb = Math.max(24, heapSize() / 2 / 1024 / 1024) + 16;
-  return Array.from({ length: Math.ceil(mb * 16) }, (_, i) => `${i}`.padEnd(64 * 1024, "x"));
+const MB = 1024 * 1024;
+
+/** A heap whose size the test sets; a collection leaves what is live. */
+function fakeHeap() {
+  const heap = { used: 0, live: 0, collected: 0 };
+  return {
+    heap,
+    probe: {
+      size: () => heap.used,
+      collect: () => {
+        heap.collected++;
+        heap.used = heap.live;
+      },
+    },
+  };
 }
 
 async function until(check: () => boolean) {
-  while (!check()) await Bun.sleep(50);
+  while (!check()) await Bun.sleep(5);
 }
 
-test("the pacer collects once the heap has grown past its budget, and stops with the last server", async () => {
-  const stopFirst = paceHeap();
-  const stopSecond = paceHeap(); // a second server in the process shares the one pacer
-  let held = grow();
-  const before = pacedCollections();
-  await until(() => pacedCollections() > before);
-  held = grow(); // past the budget again, counted from the heap the last collection left
-  const after = pacedCollections();
-  await until(() => pacedCollections() > after);
+test("the pacer collects once the heap grows 24 MB (or half) past the last collection's, and stops with the last server", async () => {
+  const { heap, probe } = fakeHeap();
+  const pacer = heapPacer(probe, 5);
+  const stopFirst = pacer.start();
+  const stopSecond = pacer.start(); // a second server in the process shares the one pacer
+
+  // The first check frees what starting allocated.
+  Object.assign(heap, { used: 60 * MB, live: 40 * MB });
+  await until(() => heap.collected === 1);
+  heap.used = 60 * MB; // 20 MB of garbage: under the budget
+  await Bun.sleep(30);
+  expect(heap.collected).toBe(1);
+  heap.used = 65 * MB; // 25 MB past the 40 MB left
+  await until(() => heap.collected === 2);
+
+  // A large heap: half its size is the budget.
+  Object.assign(heap, { used: 200 * MB, live: 200 * MB });
+  await until(() => heap.collected === 3);
+  heap.used = 290 * MB;
+  await Bun.sleep(30);
+  expect(heap.collected).toBe(3);
+  heap.used = 301 * MB;
+  await until(() => heap.collected === 4);
 
   stopFirst();
   stopFirst(); // stopping twice counts once
-  held = grow();
-  const running = pacedCollections();
-  await until(() => pacedCollections() > running); // the second server still runs it
-
+  heap.used = 500 * MB;
+  await until(() => heap.collected === 5); // the second server still runs it
   stopSecond();
-  const stopped = pacedCollections();
-  held = grow();
-  await Bun.sleep(600);
-  expect(pacedCollections()).toBe(stopped);
-  expect(held.length).toBeGreaterThan(0);
-}, 60_000);
+  heap.used = 900 * MB;
+  await Bun.sleep(30);
+  expect(heap.collected).toBe(5);
+  expect(pacer.collections()).toBe(5);
+});
