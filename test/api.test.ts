@@ -322,6 +322,27 @@ describe("what apps that see Mastodon 4.3 ask on their main screens", () => {
 
     expect((await call("GET", `/api/v1/accounts/${bob.accountId}/featured_tags`)).json).toEqual([]);
     expect((await call("GET", "/api/v1/accounts/nope/featured_tags")).status).toBe(404);
+    const feature = await call("POST", "/api/v1/featured_tags", { name: "cats" });
+    expect(feature.status).toBe(422);
+    expect(feature.json.error).toContain("Featured hashtags");
+  });
+
+  test("several accounts at once; removing a follower", async () => {
+    const { c, call } = await setup();
+    const ada = c.member("ada");
+    const bob = c.member("bob");
+    const accts = (r: { json: { acct: string }[] }) => r.json.map((a) => a.acct);
+    const query = [bob.accountId, "nope", ada.accountId, bob.accountId].map((i) => `id[]=${i}`).join("&");
+    expect(accts(await call("GET", `/api/v1/accounts?${query}`))).toEqual(["bob", "ada"]);
+
+    expect((await bob.browser.post(`/accounts/${ada.accountId}/follow`, {})).status).toBeLessThan(400);
+    const before = (await call("GET", `/api/v1/accounts/relationships?id[]=${bob.accountId}`)).json[0];
+    expect(before.followed_by).toBe(true);
+    const removed = await call("POST", `/api/v1/accounts/${bob.accountId}/remove_from_followers`);
+    expect(removed.status).toBe(200);
+    expect(removed.json.followed_by).toBe(false);
+    expect((await call("POST", `/api/v1/accounts/${bob.accountId}/remove_from_followers`)).json.followed_by).toBe(false);
+    expect((await call("POST", "/api/v1/accounts/nope/remove_from_followers")).status).toBe(404);
   });
 });
 

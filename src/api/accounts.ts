@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { blockedOrMuted, familiarFollowers, findAccountByAcct, followList, followRequests } from "../core/accounts-read.ts";
 import { CoreError } from "../core/errors.ts";
@@ -189,6 +189,25 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           }),
         },
       )
+      .get(
+        "/api/v1/accounts",
+        ({ query }) => {
+          // Several at once (Mastodon 4.3), in the order asked for; unknown and suspended ones left out.
+          const ids = [...new Set(list(query, "id"))];
+          const shown = new Set(
+            ids.length === 0
+              ? []
+              : db
+                  .select({ id: accounts.id })
+                  .from(accounts)
+                  .where(and(inArray(accounts.id, ids), isNull(accounts.suspendedAt)))
+                  .all()
+                  .map((r) => r.id),
+          );
+          return many(ids.filter((i) => shown.has(i)));
+        },
+        { query: t.Object({ id: tList(40), "id[]": tList(40) }) },
+      )
       .get("/api/v1/accounts/:id", ({ params }) => one(params.id), { params: id })
       .get(
         "/api/v1/accounts/:id/statuses",
@@ -284,6 +303,11 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         {
           params: id,
         },
+      )
+      .post(
+        "/api/v1/accounts/:id/remove_from_followers",
+        relate((m, follower) => follows.removeFollower(deps, m.account, follower), "write:follows"),
+        { params: id },
       )
       .get(
         "/api/v1/follow_requests",

@@ -151,6 +151,19 @@ export function rejectFollowRequest(deps: CoreDeps, actor: Actor, followerId: st
   deps.events.emit("follow.rejected", { followerId, followingId: actor.id, uri: row.uri });
 }
 
+/**
+ * Stops an account following the member (Mastodon's "remove from followers"): its server is
+ * told as if the request had been turned down. Nothing to do when it did not follow.
+ */
+export function removeFollower(deps: CoreDeps, actor: Actor, followerId: string): void {
+  const row = deps.db
+    .delete(follows)
+    .where(and(eq(follows.followerId, followerId), eq(follows.followingId, actor.id), eq(follows.state, "accepted")))
+    .returning()
+    .get();
+  if (row) deps.events.emit("follow.rejected", { followerId, followingId: actor.id, uri: row.uri });
+}
+
 /** Blocks an account: follows end both ways and its posts and notifications disappear. */
 export function block(deps: CoreDeps, actor: Actor, targetId: string): void {
   if (actor.id === targetId) throw new CoreError("You cannot block yourself.", 403);
