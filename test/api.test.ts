@@ -344,6 +344,24 @@ describe("what apps that see Mastodon 4.3 ask on their main screens", () => {
     expect((await call("POST", `/api/v1/accounts/${bob.accountId}/remove_from_followers`)).json.followed_by).toBe(false);
     expect((await call("POST", "/api/v1/accounts/nope/remove_from_followers")).status).toBe(404);
   });
+
+  test("a private note on an account: shown in the relationship to its writer only; empty clears it", async () => {
+    const { c, call } = await setup();
+    const bob = c.member("bob");
+    const noted = await call("POST", `/api/v1/accounts/${bob.accountId}/note`, { comment: "  met at the bakery  " });
+    expect(noted.json.note).toBe("met at the bakery");
+    const relationship = async () => (await call("GET", `/api/v1/accounts/relationships?id[]=${bob.accountId}`)).json[0];
+    expect((await relationship()).note).toBe("met at the bakery");
+    expect(c.database.sqlite.query("SELECT count(*) AS n FROM account_notes WHERE account_id = ?").get(bob.accountId)).toEqual({
+      n: 0,
+    }); // bob has none of his own
+    const tooLong = await call("POST", `/api/v1/accounts/${bob.accountId}/note`, { comment: "x".repeat(2001) });
+    expect(tooLong.status).toBe(422);
+    expect((await relationship()).note).toBe("met at the bakery");
+    expect((await call("POST", "/api/v1/accounts/nope/note", { comment: "hi" })).status).toBe(404);
+    expect((await call("POST", `/api/v1/accounts/${bob.accountId}/note`, { comment: "" })).json.note).toBe("");
+    expect(c.database.sqlite.query("SELECT count(*) AS n FROM account_notes").get()).toEqual({ n: 0 });
+  });
 });
 
 describe("shapes and transports", () => {

@@ -305,6 +305,14 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         },
       )
       .post(
+        "/api/v1/accounts/:id/note",
+        relate(
+          (m, target, body) => follows.setAccountNote(deps, m.account, target, String(body?.comment ?? "")),
+          "write:accounts",
+        ),
+        { params: id, body: t.Object({ comment: t.Optional(t.String({ maxLength: 10_000 })) }) },
+      )
+      .post(
         "/api/v1/accounts/:id/remove_from_followers",
         relate((m, follower) => follows.removeFollower(deps, m.account, follower), "write:follows"),
         { params: id },

@@ -279,7 +279,7 @@ export function relationshipEntity(id: string, r: Relationship, follow?: { showR
     requested_by: r.requestedBy,
     domain_blocking: false,
     endorsed: false,
-    note: "",
+    note: r.note,
   };
 }
 

@@ -1,11 +1,11 @@
 import { and, eq, isNull, or } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { accounts, blocks, follows, mutes } from "../db/schema.ts";
+import { accountNotes, accounts, blocks, follows, mutes } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
 import { countAccountAction } from "./account-limits.ts";
 import { blockFor } from "./domain-blocks.ts";
-import { CoreError } from "./errors.ts";
+import { CoreError, ValidationError } from "./errors.ts";
 import { leaveLists } from "./lists.ts";
 import { notify, withdrawNotification } from "./notifications.ts";
 
@@ -20,6 +20,8 @@ export interface Relationship {
   blocking: boolean;
   blockedBy: boolean;
   muting: boolean;
+  /** The viewer's private note on the account ("" for none). */
+  note: string;
 }
 
 function account(db: Db, id: string) {
@@ -57,7 +59,35 @@ export function relationship(db: Db, viewerId: string, targetId: string): Relati
     blocking: exists(db, blocks, viewerId, targetId),
     blockedBy: exists(db, blocks, targetId, viewerId),
     muting: exists(db, mutes, viewerId, targetId),
+    note:
+      db
+        .select({ comment: accountNotes.comment })
+        .from(accountNotes)
+        .where(and(eq(accountNotes.accountId, viewerId), eq(accountNotes.targetAccountId, targetId)))
+        .get()?.comment ?? "",
   };
+}
+
+const NOTE_MAX = 2000;
+
+/** Sets (or, when empty, clears) the member's private note on an account. */
+export function setAccountNote(deps: CoreDeps, actor: Actor, targetId: string, comment: string): void {
+  account(deps.db, targetId);
+  const text = comment.trim();
+  if ([...text].length > NOTE_MAX) throw new ValidationError({ comment: `Keep the note under ${NOTE_MAX} characters.` });
+  const pair = and(eq(accountNotes.accountId, actor.id), eq(accountNotes.targetAccountId, targetId));
+  if (!text) {
+    deps.db.delete(accountNotes).where(pair).run();
+    return;
+  }
+  deps.db
+    .insert(accountNotes)
+    .values({ accountId: actor.id, targetAccountId: targetId, comment: text })
+    .onConflictDoUpdate({
+      target: [accountNotes.accountId, accountNotes.targetAccountId],
+      set: { comment: text, updatedAt: new Date() },
+    })
+    .run();
 }
 
 /**

@@ -385,6 +385,20 @@ const relation = (name: string) =>
 export const blocks = relation("blocks");
 export const mutes = relation("mutes");
 
+/** A member's private note on an account (Mastodon's relationship note): only they see it. */
+export const accountNotes = sqliteTable(
+  "account_notes",
+  {
+    accountId: accountRef("account_id"),
+    targetAccountId: accountRef("target_account_id"),
+    comment: text("comment").notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" })
+      .notNull()
+      .$defaultFn(() => new Date()),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.targetAccountId] }), index("account_notes_target_idx").on(t.targetAccountId)],
+);
+
 export const notificationTypes = [
   "mention",
   "reply",
