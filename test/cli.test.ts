@@ -89,15 +89,20 @@ describe("skein user create", () => {
   });
 });
 
+/** A data folder with the owner alice (password "a long passphrase"), served. */
+async function servingOwner() {
+  const cwd = tempDir();
+  const data = join(cwd, "data");
+  await runCli(["user", "create", "alice", "--email", "alice@example.com", "--role", "owner", "--data", data], {
+    cwd,
+    stdin: "a long passphrase\n",
+  });
+  return { cwd, data, instance: await startInstance({ cwd, dataDir: data }) };
+}
+
 describe("skein user password", () => {
   test("gives a member a new password while serving; their sessions and app tokens end", async () => {
-    const cwd = tempDir();
-    const data = join(cwd, "data");
-    await runCli(["user", "create", "alice", "--email", "alice@example.com", "--role", "owner", "--data", data], {
-      cwd,
-      stdin: "a long passphrase\n",
-    });
-    const instance = await startInstance({ cwd, dataDir: data });
+    const { cwd, data, instance } = await servingOwner();
     try {
       const browser = new WebClient(fetch, instance.url);
       await browser.login("alice", "a long passphrase");
@@ -129,13 +134,7 @@ describe("skein user password", () => {
 
 describe("skein backup", () => {
   test("copies the database consistently while the server runs", async () => {
-    const cwd = tempDir();
-    const data = join(cwd, "data");
-    await runCli(["user", "create", "alice", "--email", "alice@example.com", "--role", "owner", "--data", data], {
-      cwd,
-      stdin: "a long passphrase\n",
-    });
-    const instance = await startInstance({ cwd, dataDir: data });
+    const { cwd, data, instance } = await servingOwner();
     try {
       const result = await runCli(["backup", "copy.db", "--data", data], { cwd });
       expect(result.code).toBe(0);

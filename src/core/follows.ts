@@ -171,14 +171,19 @@ export function acceptFollowRequest(deps: CoreDeps, actor: Actor, followerId: st
 }
 
 export function rejectFollowRequest(deps: CoreDeps, actor: Actor, followerId: string): void {
+  if (!turnAway(deps, actor, followerId, "pending")) throw new CoreError("There is no such follow request.", 404);
+  withdrawNotification(deps.db, { accountId: actor.id, type: "follow_request", fromAccountId: followerId });
+}
+
+/** Ends a follow of the member, or a request for one; the follower's server gets a Reject. */
+function turnAway(deps: CoreDeps, actor: Actor, followerId: string, state: "pending" | "accepted"): boolean {
   const row = deps.db
     .delete(follows)
-    .where(and(eq(follows.followerId, followerId), eq(follows.followingId, actor.id), eq(follows.state, "pending")))
+    .where(and(eq(follows.followerId, followerId), eq(follows.followingId, actor.id), eq(follows.state, state)))
     .returning()
     .get();
-  if (!row) throw new CoreError("There is no such follow request.", 404);
-  withdrawNotification(deps.db, { accountId: actor.id, type: "follow_request", fromAccountId: followerId });
-  deps.events.emit("follow.rejected", { followerId, followingId: actor.id, uri: row.uri });
+  if (row) deps.events.emit("follow.rejected", { followerId, followingId: actor.id, uri: row.uri });
+  return row !== undefined;
 }
 
 /**
@@ -186,12 +191,7 @@ export function rejectFollowRequest(deps: CoreDeps, actor: Actor, followerId: st
  * told as if the request had been turned down. Nothing to do when it did not follow.
  */
 export function removeFollower(deps: CoreDeps, actor: Actor, followerId: string): void {
-  const row = deps.db
-    .delete(follows)
-    .where(and(eq(follows.followerId, followerId), eq(follows.followingId, actor.id), eq(follows.state, "accepted")))
-    .returning()
-    .get();
-  if (row) deps.events.emit("follow.rejected", { followerId, followingId: actor.id, uri: row.uri });
+  turnAway(deps, actor, followerId, "accepted");
 }
 
 /** Blocks an account: follows end both ways and its posts and notifications disappear. */
