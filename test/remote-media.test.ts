@@ -20,6 +20,11 @@ setDefaultTimeout(30_000);
 const jpeg = await testJpeg(320, 240);
 const huge = new Uint8Array(11 * 1024 * 1024);
 huge.set(jpeg.subarray(0, 200));
+// The first bytes of an MP4 (an "ftyp" box) and of an MP3 (an ID3 tag), padded: what the cache checks.
+const mp4 = new Uint8Array(4096);
+mp4.set([0, 0, 0, 0x18, ...new TextEncoder().encode("ftypisom")]);
+const mp3 = new Uint8Array(4096);
+mp3.set(new TextEncoder().encode("ID3"));
 const hits: Record<string, number> = {};
 const peer = Bun.serve({
   hostname: "127.0.0.1",
@@ -36,6 +41,9 @@ const peer = Bun.serve({
           headers: { "content-type": "image/svg+xml" },
         }),
       "/huge.jpg": () => new Response(huge, { headers: { "content-type": "image/jpeg" } }),
+      "/clip.mp4": () => new Response(mp4, { headers: { "content-type": "video/mp4" } }),
+      "/song.mp3": () => new Response(mp3, { headers: { "content-type": "audio/mpeg" } }),
+      "/page.mp4": () => new Response("<html><script>alert(1)</script></html>", { headers: { "content-type": "video/mp4" } }),
       "/bomb.jpg": () =>
         new Response(Bun.gzipSync(huge), { headers: { "content-type": "image/jpeg", "content-encoding": "gzip" } }),
     };
@@ -45,7 +53,7 @@ const peer = Bun.serve({
 afterAll(() => peer.stop(true));
 const remote = (path: string) => `http://127.0.0.1:${peer.port}${path}`;
 
-function setup() {
+function setup(attachments?: { path: string; mime: string }[]) {
   const t = testApp("https://social.example", { allowPrivateAddresses: true });
   const author = storeRemoteAccount(t.database.db, "https://remote.example/users/bob", {
     displayName: "Bob",
@@ -74,7 +82,12 @@ function setup() {
     inReplyToUri: null,
     mentionedIds: [],
     tags: [],
-    attachments: [image("/cat.jpg"), image("/page.jpg"), image("/pic.svg", "image/svg+xml"), image("/huge.jpg")],
+    attachments: attachments?.map((a) => image(a.path, a.mime)) ?? [
+      image("/cat.jpg"),
+      image("/page.jpg"),
+      image("/pic.svg", "image/svg+xml"),
+      image("/huge.jpg"),
+    ],
     createdAt: new Date(),
     editedAt: null,
   });
@@ -84,6 +97,36 @@ function setup() {
 }
 
 const rows = (cache: RemoteMediaCache) => cache.db.select({ n: count() }).from(remoteMedia).get()?.n;
+
+describe("remote video and audio are played from the instance's cache", () => {
+  test("the page has players whose files come from the cache; a file that is not what it claims is refused", async () => {
+    const t = setup([
+      { path: "/clip.mp4", mime: "video/mp4" },
+      { path: "/song.mp3", mime: "audio/mpeg" },
+      { path: "/page.mp4", mime: "video/mp4" },
+    ]);
+    const [clip, song, fake] = t.media;
+    const page = await (await t.request(`/@bob@remote.example/${t.post.id}`)).text();
+    expect(page).toContain(`<video class="media-item" src="${clip?.url.replaceAll("&", "&amp;")}"`);
+    expect(page).toContain('preload="none"');
+    expect(page).toContain(`<audio class="media-item" src="${song?.url.replaceAll("&", "&amp;")}"`);
+    expect(page).not.toContain(`127.0.0.1:${peer.port}`);
+    hits["/clip.mp4"] = 0;
+    for (const [m, bytes, type] of [
+      [clip, mp4, "video/mp4"],
+      [song, mp3, "audio/mpeg"],
+    ] as const) {
+      const res = await t.request(m?.url ?? "");
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe(type);
+      expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
+      expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
+    }
+    expect((await t.request(clip?.url ?? "")).status).toBe(200);
+    expect(hits["/clip.mp4"]).toBe(1); // the second play came from the cache
+    expect((await t.request(fake?.url ?? "")).status).toBe(404);
+  });
+});
 
 describe("remote images are served from the instance's cache", () => {
   test("first view fetches and caches, the next comes from the cache; pruned, it is fetched again", async () => {

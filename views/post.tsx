@@ -1,5 +1,5 @@
 /** @jsxImportSource @kitajs/html */
-import type { PostView } from "../src/core/views.ts";
+import type { MediaView, PostView } from "../src/core/views.ts";
 import { Avatar } from "./avatar.tsx";
 import type { PageContext } from "./context.ts";
 import { Time } from "./time.tsx";
@@ -55,17 +55,44 @@ function Media({ post }: { post: PostView }) {
   return (
     <div class={`media-grid count-${post.media.length}`}>
       {post.media.map((m) => (
-        <a href={m.url} class="media-item" target="_blank" rel="noopener">
-          <img
-            src={m.thumbnailUrl}
-            alt={m.description}
-            width={m.width ? String(m.width) : undefined}
-            height={m.height ? String(m.height) : undefined}
-            loading="lazy"
-          />
-        </a>
+        <MediaItem m={m} />
       ))}
     </div>
+  );
+}
+
+/**
+ * A picture links to the full file; video and audio play in place. Players load nothing until
+ * pressed: their files come from the instance's cache, fetched from the remote server on first play.
+ */
+// (@kitajs/html's types lack the attribute.)
+const LOAD_ON_PLAY = { preload: "none" };
+
+function MediaItem({ m }: { m: MediaView }) {
+  if (m.mime.startsWith("video/")) {
+    return (
+      <video class="media-item" src={m.url} controls {...LOAD_ON_PLAY} aria-label={m.description || "Video"}>
+        <a href={m.url}>Download the video</a>
+      </video>
+    );
+  }
+  if (m.mime.startsWith("audio/")) {
+    return (
+      <audio class="media-item" src={m.url} controls="" {...LOAD_ON_PLAY} aria-label={m.description || "Audio"}>
+        <a href={m.url}>Download the audio</a>
+      </audio>
+    );
+  }
+  return (
+    <a href={m.url} class="media-item" target="_blank" rel="noopener">
+      <img
+        src={m.thumbnailUrl}
+        alt={m.description}
+        width={m.width ? String(m.width) : undefined}
+        height={m.height ? String(m.height) : undefined}
+        loading="lazy"
+      />
+    </a>
   );
 }
 

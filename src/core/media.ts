@@ -82,19 +82,28 @@ export async function pruneUnattachedMedia(deps: { db: Db; media: MediaStore }):
   return stale.length;
 }
 
+/** Attachments the pages show from the cache: pictures, and video or audio to play. */
+export const isCachedKind = (mime: string) => /^(image|video|audio)\//.test(mime);
+
 /**
- * The remote address behind a proxied image: a remote post's image attachment, or a remote
- * account's avatar or header. Null for anything else, so the route never fetches what no page
- * shows, and for servers whose media the instance rejects (or that it suspended).
+ * The remote address behind a proxied file: a remote post's attachment, or a remote account's
+ * avatar or header; `playable` for video and audio. Null for anything else, so the route never
+ * fetches what no page shows, and for servers whose media the instance rejects (or that it suspended).
  */
-export function remoteImageSource(db: Db, kind: "media" | "avatars" | "headers", id: string): string | null {
+export function remoteMediaSource(
+  db: Db,
+  kind: "media" | "avatars" | "headers",
+  id: string,
+): { url: string; playable: boolean } | null {
   const attachment = kind === "media" ? db.select().from(mediaAttachments).where(eq(mediaAttachments.id, id)).get() : undefined;
   const accountId = kind === "media" ? attachment?.accountId : id;
   const account = accountId ? db.select().from(accounts).where(eq(accounts.id, accountId)).get() : undefined;
   if (!account?.domain) return null;
   const block = blockFor(db, account.domain);
   if (block?.rejectMedia || block?.severity === "suspend") return null;
-  if (kind === "avatars") return account.avatarUrl;
-  if (kind === "headers") return account.headerUrl;
-  return attachment && !attachment.path && attachment.mime.startsWith("image/") ? attachment.remoteUrl : null;
+  const image = (url: string | null) => (url ? { url, playable: false } : null);
+  if (kind === "avatars") return image(account.avatarUrl);
+  if (kind === "headers") return image(account.headerUrl);
+  if (!attachment?.remoteUrl || attachment.path || !isCachedKind(attachment.mime)) return null;
+  return { url: attachment.remoteUrl, playable: !attachment.mime.startsWith("image/") };
 }

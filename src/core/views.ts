@@ -2,6 +2,7 @@ import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import type { FilterMatch } from "./filters.ts";
 import { blockFor } from "./domain-blocks.ts";
+import { isCachedKind } from "./media.ts";
 import {
   accounts,
   bookmarks,
@@ -234,8 +235,8 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
 }
 
 export function mediaView(row: typeof mediaAttachments.$inferSelect): MediaView {
-  const cached = row.mime.startsWith("image/") ? remoteImagePath("media", row.id, row.remoteUrl) : null;
-  // Other remote files (video, audio) are still linked where they are.
+  const cached = isCachedKind(row.mime) ? remoteImagePath("media", row.id, row.remoteUrl) : null;
+  // Other remote files (a PDF, say) are linked where they are.
   const url = row.path ? `/media/${row.path}` : (cached ?? row.remoteUrl ?? "");
   return {
     remoteUrl: row.remoteUrl,

@@ -5,17 +5,20 @@ import { asc, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { remoteMedia } from "../db/schema.ts";
 import { detectImageType, headerSize } from "./images.ts";
+import { detectPlayableType, playableExtensions } from "./playable.ts";
 import { mediaTypes } from "./store.ts";
 
 /** Largest remote image kept (after decompression of the transfer). */
 export const REMOTE_MEDIA_MAX_BYTES = 10 * 1024 * 1024;
+/** Largest remote video or audio file kept (Mastodon's own limit for a video is 99 MB). */
+export const REMOTE_PLAYABLE_MAX_BYTES = 40 * 1024 * 1024;
 /** The cache's size cap: past it, the oldest files go first. */
 export const REMOTE_MEDIA_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 const MAX_PIXELS = 50e6;
 /** A URL that failed is not tried again for a while: a page view must not become a fetch each time. */
 const RETRY_AFTER_MS = 10 * 60_000;
 const DAY = 86_400_000;
-const PATH = /^[0-9a-f]{2}\/[0-9a-f-]{36}\.(?:jpg|png|webp|gif)$/;
+const PATH = /^[0-9a-f]{2}\/[0-9a-f-]{36}\.(?:jpg|png|webp|gif|mp4|mov|webm|m4a|mp3|ogg|wav|flac)$/;
 
 /** Gets a remote file's bytes (the guarded fetch); throws when it cannot or when it is larger than maxBytes. */
 export type FetchBytes = (url: string, maxBytes: number) => Promise<Uint8Array>;
@@ -34,9 +37,10 @@ export interface PruneResult {
 }
 
 /**
- * Remote images kept in the data folder (media-cache/) so that pages never hotlink other
- * servers: fetched on first view through the guarded fetch, checked to be a JPEG, PNG, WebP
- * or GIF from its bytes (never the remote server's word), stored under a random name.
+ * Remote media kept in the data folder (media-cache/) so that pages never hotlink other
+ * servers: fetched on first view through the guarded fetch, checked from its bytes (never the
+ * remote server's word) to be a JPEG, PNG, WebP or GIF image or, where a post's attachment is
+ * video or audio, one of playable.ts's types; stored under a random name.
  */
 export class RemoteMediaCache {
   private inFlight = new Map<string, Promise<CachedImage | null>>();
@@ -49,8 +53,8 @@ export class RemoteMediaCache {
     readonly maxTotalBytes = REMOTE_MEDIA_CACHE_MAX_BYTES,
   ) {}
 
-  /** The cached copy, fetched when missing; null when the URL gives no acceptable image. */
-  async get(url: string): Promise<CachedImage | null> {
+  /** The cached copy, fetched when missing; null when the URL gives no acceptable file. */
+  async get(url: string, playable = false): Promise<CachedImage | null> {
     const row = this.db.select().from(remoteMedia).where(eq(remoteMedia.url, url)).get();
     if (row && PATH.test(row.path)) {
       const file = Bun.file(join(this.root, row.path));
@@ -59,23 +63,36 @@ export class RemoteMediaCache {
     if ((this.failedUntil.get(url) ?? 0) > Date.now()) return null;
     let pending = this.inFlight.get(url);
     if (!pending) {
-      pending = this.fetchAndStore(url).finally(() => this.inFlight.delete(url));
+      pending = (playable ? this.fetchPlayable(url) : this.fetchImage(url)).finally(() => this.inFlight.delete(url));
       this.inFlight.set(url, pending);
     }
     return pending;
   }
 
-  private async fetchAndStore(url: string): Promise<CachedImage | null> {
+  private async fetchImage(url: string): Promise<CachedImage | null> {
     const bytes = await this.fetchBytes(url, REMOTE_MEDIA_MAX_BYTES).catch(() => null);
     const mime = bytes ? detectImageType(bytes) : null;
     const size = bytes && mime ? headerSize(bytes, mime) : null;
-    if (!bytes || !mime || !size || size.width * size.height > MAX_PIXELS) {
-      if (this.failedUntil.size > 10_000) this.failedUntil.clear();
-      this.failedUntil.set(url, Date.now() + RETRY_AFTER_MS);
-      return null;
-    }
-    const name = crypto.randomUUID();
+    if (!bytes || !mime || !size || size.width * size.height > MAX_PIXELS) return this.failed(url);
     const ext = Object.entries(mediaTypes).find(([, type]) => type === mime)?.[0] ?? "bin";
+    return this.store(url, bytes, mime, ext);
+  }
+
+  private async fetchPlayable(url: string): Promise<CachedImage | null> {
+    const bytes = await this.fetchBytes(url, REMOTE_PLAYABLE_MAX_BYTES).catch(() => null);
+    const mime = bytes ? detectPlayableType(bytes) : null;
+    if (!bytes || !mime) return this.failed(url);
+    return this.store(url, bytes, mime, playableExtensions[mime]);
+  }
+
+  private failed(url: string): null {
+    if (this.failedUntil.size > 10_000) this.failedUntil.clear();
+    this.failedUntil.set(url, Date.now() + RETRY_AFTER_MS);
+    return null;
+  }
+
+  private async store(url: string, bytes: Uint8Array, mime: string, ext: string): Promise<CachedImage> {
+    const name = crypto.randomUUID();
     const path = `${name.slice(0, 2)}/${name}.${ext}`;
     const full = join(this.root, path);
     mkdirSync(dirname(full), { recursive: true });

@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { remoteImageSource } from "../core/media.ts";
+import { remoteMediaSource } from "../core/media.ts";
 import type { Db } from "../db/open.ts";
 import type { RemoteMediaCache } from "../media/remote-cache.ts";
 import { type MediaStore, mediaTypes } from "../media/store.ts";
@@ -18,15 +18,16 @@ function fileHeaders(type: string, name: string, cacheControl: string) {
 /**
  * Uploaded files, served so they can only ever be images: the type comes from our own stored
  * name, nothing is sniffed, and a sandboxing CSP stops a file from acting as a page. Remote
- * images are served the same way from the cache, fetched on their first view.
+ * images, video and audio are served the same way from the cache, fetched on their first view
+ * (Bun answers a player's Range requests on a file).
  */
 export function mediaRoutes(store: MediaStore, remote: { db: Db; cache: RemoteMediaCache }) {
   return new Elysia({ name: "media" })
     .get(
       "/media/remote/:kind/:id",
       async ({ params, set }) => {
-        const source = remoteImageSource(remote.db, params.kind, params.id);
-        const cached = source ? await remote.cache.get(source) : null;
+        const source = remoteMediaSource(remote.db, params.kind, params.id);
+        const cached = source ? await remote.cache.get(source.url, source.playable) : null;
         if (!cached) {
           set.status = 404;
           return { error: "No such file." };
