@@ -22,7 +22,7 @@ import { type Connection, createStreaming } from "./api/streaming.ts";
 import { createLiveHub } from "./core/live.ts";
 import { MediaStore } from "./media/store.ts";
 import { RemoteMediaCache } from "./media/remote-cache.ts";
-import { guardedBytes } from "./federation/guarded-fetch.ts";
+import { guardedFile } from "./federation/guarded-fetch.ts";
 import { skeinUserAgent } from "./federation/loaders.ts";
 import { compress } from "./web/compress.ts";
 import { withSecurityHeaders } from "./web/security.ts";
@@ -112,8 +112,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   verifyProfileLinks({ db, events, baseUrl: config.url, allowPrivate: config.allowPrivateAddresses });
   const live = createLiveHub({ db, events, baseUrl: config.url });
   const media = new MediaStore(join(config.data, "media"));
-  const remoteMedia = new RemoteMediaCache(db, join(config.data, "media-cache"), (url, maxBytes) =>
-    guardedBytes(url, { allowPrivate: config.allowPrivateAddresses, maxBytes, userAgent: skeinUserAgent(config.url) }),
+  const remoteMedia = new RemoteMediaCache(db, join(config.data, "media-cache"), (url) =>
+    guardedFile(url, { allowPrivate: config.allowPrivateAddresses, userAgent: skeinUserAgent(config.url) }),
   );
   const app = createApp({
     db,

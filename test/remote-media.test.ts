@@ -6,7 +6,7 @@ import { runJob } from "../src/core/jobs.ts";
 import { receiveRemotePost } from "../src/core/remote.ts";
 import { accountView, loadPostViews } from "../src/core/views.ts";
 import { domainBlocks, remoteMedia } from "../src/db/schema.ts";
-import { guardedBytes } from "../src/federation/guarded-fetch.ts";
+import { guardedFile, readLimited } from "../src/federation/guarded-fetch.ts";
 import { RemoteMediaCache } from "../src/media/remote-cache.ts";
 import { MediaStore } from "../src/media/store.ts";
 import { maintenanceJobs } from "../src/scheduler.ts";
@@ -44,6 +44,11 @@ const peer = Bun.serve({
       "/clip.mp4": () => new Response(mp4, { headers: { "content-type": "video/mp4" } }),
       "/song.mp3": () => new Response(mp3, { headers: { "content-type": "audio/mpeg" } }),
       "/page.mp4": () => new Response("<html><script>alert(1)</script></html>", { headers: { "content-type": "video/mp4" } }),
+      "/long.mp4": () => {
+        const long = new Uint8Array(11 * 1024 * 1024);
+        long.set(mp4.subarray(0, 16));
+        return new Response(long, { headers: { "content-type": "video/mp4" } });
+      },
       "/bomb.jpg": () =>
         new Response(Bun.gzipSync(huge), { headers: { "content-type": "image/jpeg", "content-encoding": "gzip" } }),
     };
@@ -104,8 +109,9 @@ describe("remote video and audio are played from the instance's cache", () => {
       { path: "/clip.mp4", mime: "video/mp4" },
       { path: "/song.mp3", mime: "audio/mpeg" },
       { path: "/page.mp4", mime: "video/mp4" },
+      { path: "/long.mp4", mime: "video/mp4" },
     ]);
-    const [clip, song, fake] = t.media;
+    const [clip, song, fake, long] = t.media;
     const page = await (await t.request(`/@bob@remote.example/${t.post.id}`)).text();
     expect(page).toContain(`<video class="media-item" src="${clip?.url.replaceAll("&", "&amp;")}"`);
     expect(page).toContain('preload="none"');
@@ -125,6 +131,11 @@ describe("remote video and audio are played from the instance's cache", () => {
     expect((await t.request(clip?.url ?? "")).status).toBe(200);
     expect(hits["/clip.mp4"]).toBe(1); // the second play came from the cache
     expect((await t.request(fake?.url ?? "")).status).toBe(404);
+    // Over 10 MB: written as it came, then removed at the limit; only the two good files stay.
+    expect((await t.request(long?.url ?? "")).status).toBe(404);
+    expect(t.remoteMedia.totalBytes()).toBe(mp4.length + mp3.length);
+    const files = [...new Bun.Glob("*/*").scanSync(join(t.database.dir, "media-cache"))];
+    expect(files.map((f) => f.split(".").at(-1)).sort()).toEqual(["mp3", "mp4"]);
   });
 });
 
@@ -206,9 +217,8 @@ describe("remote images are served from the instance's cache", () => {
     hits["/page.jpg"] = 0;
     await t.request(t.media[1]?.url ?? "");
     expect(hits["/page.jpg"]).toBe(0);
-    await expect(guardedBytes(remote("/bomb.jpg"), { allowPrivate: true, maxBytes: 10 * 1024 * 1024 })).rejects.toThrow(
-      "larger than",
-    );
+    const bomb = await guardedFile(remote("/bomb.jpg"), { allowPrivate: true });
+    await expect(readLimited(bomb, 10 * 1024 * 1024)).rejects.toThrow("larger than");
   });
 
   test("only images of stored remote posts and accounts are fetched", async () => {
@@ -228,7 +238,7 @@ describe("remote images are served from the instance's cache", () => {
 
   test("over the size cap the oldest files go first, on store and in the job", async () => {
     const t = setup();
-    const fetch = (url: string, maxBytes: number) => guardedBytes(url, { allowPrivate: true, maxBytes });
+    const fetch = (url: string) => guardedFile(url, { allowPrivate: true });
     const root = join(t.database.dir, "media-cache");
     const roomy = new RemoteMediaCache(t.database.db, root, fetch);
     for (const n of [1, 2, 3]) {

@@ -145,12 +145,12 @@ export async function guardedFetch(
   return { url: url.href, status: response.status, text: new TextDecoder().decode(bytes) };
 }
 
-/** A guarded GET of a file (remote media): its bytes, refused unless the answer is 200 and within maxBytes. */
-export async function guardedBytes(target: string, options: GuardOptions & { maxBytes: number }): Promise<Uint8Array> {
-  const { response } = await guardedResponse(target, { accept: "image/*", ...options });
+/** A guarded GET of a file answered 200, its body left to read (in pieces: video is large). */
+export async function guardedFile(target: string, options: GuardOptions): Promise<Response> {
+  const { response } = await guardedResponse(target, { accept: "image/*, video/*, audio/*", ...options });
   if (response.status !== 200) {
     await response.body?.cancel();
     throw new FetchRefused(`HTTP ${response.status}`);
   }
-  return readLimited(response, options.maxBytes);
+  return response;
 }

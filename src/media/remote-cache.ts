@@ -4,14 +4,18 @@ import { dirname, join } from "node:path";
 import { asc, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { remoteMedia } from "../db/schema.ts";
+import { readLimited } from "../federation/guarded-fetch.ts";
 import { detectImageType, headerSize } from "./images.ts";
 import { detectPlayableType, playableExtensions } from "./playable.ts";
 import { mediaTypes } from "./store.ts";
 
 /** Largest remote image kept (after decompression of the transfer). */
 export const REMOTE_MEDIA_MAX_BYTES = 10 * 1024 * 1024;
-/** Largest remote video or audio file kept (Mastodon's own limit for a video is 99 MB). */
-export const REMOTE_PLAYABLE_MAX_BYTES = 40 * 1024 * 1024;
+/**
+ * Largest remote video or audio file kept: 10 MB, the limit on every response the process reads
+ * (federation/outgoing.ts). Mastodon takes videos up to 99 MB; longer ones play on their server.
+ */
+export const REMOTE_PLAYABLE_MAX_BYTES = 10 * 1024 * 1024;
 /** The cache's size cap: past it, the oldest files go first. */
 export const REMOTE_MEDIA_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 const MAX_PIXELS = 50e6;
@@ -20,8 +24,8 @@ const RETRY_AFTER_MS = 10 * 60_000;
 const DAY = 86_400_000;
 const PATH = /^[0-9a-f]{2}\/[0-9a-f-]{36}\.(?:jpg|png|webp|gif|mp4|mov|webm|m4a|mp3|ogg|wav|flac)$/;
 
-/** Gets a remote file's bytes (the guarded fetch); throws when it cannot or when it is larger than maxBytes. */
-export type FetchBytes = (url: string, maxBytes: number) => Promise<Uint8Array>;
+/** Gets a remote file (the guarded fetch): answered 200, its body still to read; throws when it cannot. */
+export type FetchFile = (url: string) => Promise<Response>;
 
 export interface CachedImage {
   mime: string;
@@ -49,7 +53,7 @@ export class RemoteMediaCache {
   constructor(
     readonly db: Db,
     readonly root: string,
-    private readonly fetchBytes: FetchBytes,
+    private readonly fetchFile: FetchFile,
     readonly maxTotalBytes = REMOTE_MEDIA_CACHE_MAX_BYTES,
   ) {}
 
@@ -70,19 +74,65 @@ export class RemoteMediaCache {
   }
 
   private async fetchImage(url: string): Promise<CachedImage | null> {
-    const bytes = await this.fetchBytes(url, REMOTE_MEDIA_MAX_BYTES).catch(() => null);
+    const bytes = await this.fetchFile(url)
+      .then((response) => readLimited(response, REMOTE_MEDIA_MAX_BYTES))
+      .catch(() => null);
     const mime = bytes ? detectImageType(bytes) : null;
     const size = bytes && mime ? headerSize(bytes, mime) : null;
     if (!bytes || !mime || !size || size.width * size.height > MAX_PIXELS) return this.failed(url);
-    const ext = Object.entries(mediaTypes).find(([, type]) => type === mime)?.[0] ?? "bin";
-    return this.store(url, bytes, mime, ext);
+    const path = this.newPath(Object.entries(mediaTypes).find(([, type]) => type === mime)?.[0] ?? "bin");
+    const full = join(this.root, path);
+    mkdirSync(dirname(full), { recursive: true });
+    await Bun.write(full, bytes);
+    return this.record(url, path, mime, bytes.length);
   }
 
   private async fetchPlayable(url: string): Promise<CachedImage | null> {
-    const bytes = await this.fetchBytes(url, REMOTE_PLAYABLE_MAX_BYTES).catch(() => null);
-    const mime = bytes ? detectPlayableType(bytes) : null;
-    if (!bytes || !mime) return this.failed(url);
-    return this.store(url, bytes, mime, playableExtensions[mime]);
+    const saved = await this.fetchFile(url)
+      .then((response) => this.saveStream(response))
+      .catch(() => null);
+    return saved ? this.record(url, saved.path, saved.mime, saved.bytes) : this.failed(url);
+  }
+
+  /**
+   * Writes a video or audio body into the cache as it arrives (never whole in memory), once its
+   * first bytes show a playable type; past the limit the file goes.
+   */
+  private async saveStream(response: Response): Promise<{ path: string; mime: string; bytes: number } | null> {
+    const reader = response.body?.getReader();
+    if (!reader) return null;
+    let head = new Uint8Array(0);
+    let saved: { path: string; mime: string; bytes: number; writer: import("bun").FileSink } | undefined;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (saved) {
+          saved.bytes += value.length;
+          if (saved.bytes > REMOTE_PLAYABLE_MAX_BYTES) throw new Error("too large");
+          saved.writer.write(value);
+          continue;
+        }
+        head = Buffer.concat([head, value]);
+        if (head.length < 16) continue;
+        const mime = detectPlayableType(head);
+        if (!mime || head.length > REMOTE_PLAYABLE_MAX_BYTES) throw new Error("not video or audio");
+        const path = this.newPath(playableExtensions[mime]);
+        mkdirSync(dirname(join(this.root, path)), { recursive: true });
+        saved = { path, mime, bytes: head.length, writer: Bun.file(join(this.root, path)).writer() };
+        saved.writer.write(head);
+      }
+      if (!saved) return null;
+      await saved.writer.end();
+      return { path: saved.path, mime: saved.mime, bytes: saved.bytes };
+    } catch {
+      await reader.cancel().catch(() => {});
+      if (saved) {
+        await saved.writer.end();
+        await this.removeFile(saved.path);
+      }
+      return null;
+    }
   }
 
   private failed(url: string): null {
@@ -91,18 +141,19 @@ export class RemoteMediaCache {
     return null;
   }
 
-  private async store(url: string, bytes: Uint8Array, mime: string, ext: string): Promise<CachedImage> {
+  private newPath(ext: string): string {
     const name = crypto.randomUUID();
-    const path = `${name.slice(0, 2)}/${name}.${ext}`;
-    const full = join(this.root, path);
-    mkdirSync(dirname(full), { recursive: true });
-    await Bun.write(full, bytes);
-    const values = { url, path, mime, bytes: bytes.length, fetchedAt: new Date() };
+    return `${name.slice(0, 2)}/${name}.${ext}`;
+  }
+
+  /** Notes a written file in the table (replacing an older copy of the same URL) and keeps the cap. */
+  private async record(url: string, path: string, mime: string, bytes: number): Promise<CachedImage> {
+    const values = { url, path, mime, bytes, fetchedAt: new Date() };
     const previous = this.db.select().from(remoteMedia).where(eq(remoteMedia.url, url)).get();
     this.db.insert(remoteMedia).values(values).onConflictDoUpdate({ target: remoteMedia.url, set: values }).run();
     if (previous) await this.removeFile(previous.path);
     await this.shrinkTo(this.maxTotalBytes);
-    return { mime, path, file: Bun.file(full) };
+    return { mime, path, file: Bun.file(join(this.root, path)) };
   }
 
   totalBytes(): number {

@@ -5,7 +5,7 @@ import { createSkeinFederation } from "../../src/federation/federation.ts";
 import { SqliteMessageQueue } from "../../src/federation/queue.ts";
 import { MediaStore } from "../../src/media/store.ts";
 import { RemoteMediaCache } from "../../src/media/remote-cache.ts";
-import { guardedBytes } from "../../src/federation/guarded-fetch.ts";
+import { guardedFile } from "../../src/federation/guarded-fetch.ts";
 import { join } from "node:path";
 import { createLiveHub } from "../../src/core/live.ts";
 import { tempDatabase } from "./db.ts";
@@ -18,8 +18,8 @@ export function testApp(publicUrl = "https://social.example", options: { allowPr
   const queue = new SqliteMessageQueue(database.db, { pollIntervalMs: 50 });
   const federation = createSkeinFederation({ db: database.db, events, baseUrl: config.url, config, queue });
   const secret = instanceSecret(database.db);
-  const remoteMedia = new RemoteMediaCache(database.db, join(database.dir, "media-cache"), (url, maxBytes) =>
-    guardedBytes(url, { allowPrivate: config.allowPrivateAddresses, maxBytes }),
+  const remoteMedia = new RemoteMediaCache(database.db, join(database.dir, "media-cache"), (url) =>
+    guardedFile(url, { allowPrivate: config.allowPrivateAddresses }),
   );
   const app = createApp({
     db: database.db,
