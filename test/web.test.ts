@@ -257,6 +257,33 @@ describe("interactions and notifications", () => {
 });
 
 describe("profiles, feeds, search and settings", () => {
+  test("on a profile: a private note only its writer sees, and removing a follower", async () => {
+    const c = await community(["ada", "bob"]);
+    const ada = c.member("ada").browser;
+    const bob = c.member("bob");
+    const referer = { referer: "http://127.0.0.1:3000/@bob" };
+    const saved = await ada.post(`/accounts/${bob.accountId}/note`, { comment: "Met at the <bakery>" }, { headers: referer });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get("location")).toBe("/@bob?note=saved#note");
+    const page = await c.page(ada, "/@bob?note=saved");
+    expect(page).toContain("Met at the &lt;bakery&gt;</textarea>");
+    expect(page).toContain("Note saved.");
+    expect(await c.page(c.member("bob").browser, "/@ada")).not.toContain("bakery"); // bob sees none of it
+
+    const long = await ada.post(`/accounts/${bob.accountId}/note`, { comment: "x".repeat(2001) }, { headers: referer });
+    expect(long.headers.get("location")).toBe("/@bob?note=too-long#note");
+    expect(await c.page(ada, "/@bob?note=too-long")).toContain("Keep the note under 2000 characters.");
+    expect(await c.page(ada, "/@bob")).toContain("Met at the &lt;bakery&gt;</textarea>"); // unchanged
+
+    expect(await c.page(ada, "/@bob")).not.toContain("Remove follower");
+    expect((await bob.browser.post(`/accounts/${c.member("ada").accountId}/follow`, {})).status).toBe(303);
+    expect(await c.page(ada, "/@bob")).toContain("Remove follower");
+    expect((await ada.post(`/accounts/${bob.accountId}/remove_follower`, {}, { headers: referer })).status).toBe(303);
+    const after = await c.page(ada, "/@bob");
+    expect(after).not.toContain("Follows you");
+    expect(after).not.toContain("Remove follower");
+  });
+
   test("a member sees the current avatar and header in settings and can remove either; apps can too", async () => {
     const c = await community(["ada"]);
     const ada = c.member("ada");

@@ -4,7 +4,7 @@ import type { AccountView, PostView } from "../src/core/views.ts";
 import type { ProfileField } from "../src/db/schema.ts";
 import { Avatar } from "./avatar.tsx";
 import type { PageContext } from "./context.ts";
-import { PostButton } from "./form.tsx";
+import { CsrfField, Field, FormMessage, PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
 import { PostList } from "./post.tsx";
 
@@ -26,6 +26,8 @@ export interface ProfileProps {
   movedTo: AccountView | null;
   /** The viewer's lists this account is or could be in (drawn by views/lists.tsx). */
   listPicker?: JSX.Element;
+  /** How saving the viewer's private note on this account just went. */
+  noteState?: "saved" | "too-long";
 }
 
 function AccountAction({
@@ -70,6 +72,11 @@ function Relations({ ctx, account, rel }: { ctx: PageContext; account: AccountVi
         <AccountAction ctx={ctx} account={account} action="unmute" label="Unmute" />
       ) : (
         <AccountAction ctx={ctx} account={account} action="mute" label="Mute" />
+      )}
+      {rel.followedBy && !rel.blocking ? (
+        <AccountAction ctx={ctx} account={account} action="remove_follower" label="Remove follower" />
+      ) : (
+        ""
       )}
       {rel.blocking ? "" : <AccountAction ctx={ctx} account={account} action="block" label="Block" danger />}
       <a class="button secondary" href={`/report?account_id=${account.id}`}>
@@ -126,6 +133,11 @@ export function ProfilePage(p: ProfileProps) {
           ""
         )}
         {p.relationship ? <Relations ctx={ctx} account={account} rel={p.relationship} /> : ""}
+        {p.relationship && !p.relationship.blockedBy ? (
+          <NoteForm ctx={ctx} account={account} note={p.relationship.note} state={p.noteState} />
+        ) : (
+          ""
+        )}
         {safeListPicker}
         {p.isSelf ? (
           <p>
@@ -264,5 +276,38 @@ export function AccountLine({ account }: { account: AccountView }) {
         <span class="handle" safe>{`@${account.acct}`}</span>
       </span>
     </a>
+  );
+}
+
+/** The viewer's private note on an account (Mastodon's "note"): nobody else sees it. */
+function NoteForm({
+  ctx,
+  account,
+  note,
+  state,
+}: {
+  ctx: PageContext;
+  account: AccountView;
+  note: string;
+  state?: "saved" | "too-long";
+}) {
+  return (
+    <form method="post" action={`/accounts/${account.id}/note`} class="private-note" id="note">
+      <CsrfField ctx={ctx} />
+      <Field
+        name="comment"
+        label="Note (only you see it)"
+        required={false}
+        multiline
+        rows={2}
+        value={note}
+        maxlength={2000}
+        error={state === "too-long" ? "Keep the note under 2000 characters." : undefined}
+      />
+      <FormMessage message={state === "saved" ? "Note saved." : undefined} kind="success" />
+      <button type="submit" class="secondary">
+        Save note
+      </button>
+    </form>
   );
 }

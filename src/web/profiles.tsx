@@ -4,7 +4,7 @@ import { Elysia, t } from "elysia";
 import { AccountList, ProfilePage } from "../../views/profile.tsx";
 import { wasDeleted } from "../core/account-deletion.ts";
 import { accountCounts, findAccountByAcct, followList, followRequests } from "../core/accounts-read.ts";
-import { CoreError } from "../core/errors.ts";
+import { CoreError, ValidationError } from "../core/errors.ts";
 import { applyFilters } from "../core/filters.ts";
 import * as follows from "../core/follows.ts";
 import { linkedText } from "../core/text.ts";
@@ -29,8 +29,19 @@ const accountActions = {
   unmute: follows.unmute,
   authorize: follows.acceptFollowRequest,
   reject: follows.rejectFollowRequest,
+  remove_follower: follows.removeFollower,
 };
-const accountActionNames = ["follow", "unfollow", "block", "unblock", "mute", "unmute", "authorize", "reject"] as const;
+const accountActionNames = [
+  "follow",
+  "unfollow",
+  "block",
+  "unblock",
+  "mute",
+  "unmute",
+  "authorize",
+  "reject",
+  "remove_follower",
+] as const;
 
 export function profileRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
@@ -110,6 +121,7 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
             fields={account.fields.map((f) => ({ ...f, valueHtml: account.domain ? f.value : linkedText(f.value, baseUrl) }))}
             counts={accountCounts(db, account.id)}
             relationship={relationship}
+            noteState={query.note}
             listPicker={viewer && relationship?.following ? listPickerFor(db, ctx, viewer.account.id, account.id) : undefined}
             isSelf={isSelf}
             hideCollections={account.hideCollections}
@@ -127,6 +139,7 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
         query: t.Object({
           tab: t.Optional(t.UnionEnum(["posts", "replies", "media"])),
           max_id: t.Optional(t.String({ maxLength: 64 })),
+          note: t.Optional(t.UnionEnum(["saved", "too-long"])),
         }),
       },
     )
@@ -142,6 +155,25 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
       {
         params: t.Object({ id: t.String({ maxLength: 64 }), action: t.UnionEnum(accountActionNames) }),
         body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })),
+      },
+    )
+    .post(
+      "/accounts/:id/note",
+      ({ params, body, viewer, request, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/"), 303);
+        const page = new URL(back(request, "/"), baseUrl);
+        try {
+          follows.setAccountNote(deps, viewer.account, params.id, body.comment ?? "");
+          page.searchParams.set("note", "saved");
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          page.searchParams.set("note", "too-long");
+        }
+        return redirect(`${page.pathname}${page.search}#note`, 303);
+      },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }) }),
+        body: t.Object({ _csrf: t.Optional(t.String()), comment: t.Optional(t.String({ maxLength: 10_000 })) }),
       },
     )
     .get("/follow_requests", ({ viewer, ctx, redirect }) => {
