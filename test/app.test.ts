@@ -181,7 +181,9 @@ describe("Fedify mounted", () => {
   });
 
   test("NodeInfo reports the software, user count and registration state", async () => {
-    const links = await json(await request("/.well-known/nodeinfo"));
+    const wellKnown = await request("/.well-known/nodeinfo");
+    expect(wellKnown.headers.get("access-control-allow-origin")).toBe("*"); // browser apps read it
+    const links = await json(wellKnown);
     expect(links.links[0].href).toBe("https://social.example/nodeinfo/2.1");
     const info = await json(await request("/nodeinfo/2.1"));
     expect(info.software.name).toBe("skein");

@@ -44,7 +44,11 @@ export function federationPlugin(
       federation.fetch(canonical(r, baseUrl), { contextData: undefined, onNotFound: () => pass, onNotAcceptable: () => pass });
     if (request.method !== "POST" || !new URL(request.url).pathname.endsWith("/inbox")) {
       const response = await handle(request);
-      return response === pass ? undefined : decorate(response);
+      if (response === pass) return undefined;
+      // Public documents (WebFinger, NodeInfo, actors, posts): web apps in a browser read
+      // NodeInfo to learn what server this is, as Mastodon allows.
+      if (request.method === "GET" || request.method === "HEAD") response.headers.set("access-control-allow-origin", "*");
+      return decorate(response);
     }
     // A delivery signed by a server we do not federate with is refused before its key is fetched
     // (as Mastodon does, 403); the inbox checks the verified actor again (inbox.ts, sender).
