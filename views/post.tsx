@@ -61,13 +61,13 @@ function Media({ post }: { post: PostView }) {
   );
 }
 
+// (@kitajs/html's types lack the attribute.)
+const LOAD_ON_PLAY = { preload: "none" };
+
 /**
  * A picture links to the full file; video and audio play in place. Players load nothing until
  * pressed: their files come from the instance's cache, fetched from the remote server on first play.
  */
-// (@kitajs/html's types lack the attribute.)
-const LOAD_ON_PLAY = { preload: "none" };
-
 function MediaItem({ m }: { m: MediaView }) {
   if (m.mime.startsWith("video/")) {
     return (

@@ -4,7 +4,7 @@ import { applyFilters, type Filter, type FilterKeyword, type FilterMatch, type F
 import type { TagInfo } from "../core/followed-tags.ts";
 import type { Relationship } from "../core/follows.ts";
 import { linkedText } from "../core/text.ts";
-import { loadPostViews, type MediaView, type PostView, remoteImagePath } from "../core/views.ts";
+import { loadPostViews, type MediaView, type PostView, remoteMediaPath } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, type NotificationType, type notifications, posts } from "../db/schema.ts";
 
@@ -92,7 +92,7 @@ function accountEntity(
   const acct = row.domain ? `${row.username}@${row.domain}` : row.username;
   const localUrl = new URL(`/@${acct}`, baseUrl).href;
   const html = (text: string) => (row.domain ? text : text ? `<p>${linkedText(text, baseUrl)}</p>` : "");
-  const image = (kind: "avatars" | "headers", url: string | null) => (row.domain ? remoteImagePath(kind, row.id, url) : url);
+  const image = (kind: "avatars" | "headers", url: string | null) => (row.domain ? remoteMediaPath(kind, row.id, url) : url);
   const avatar = absolute(image("avatars", row.avatarUrl), baseUrl, AVATAR_MISSING);
   const header = absolute(image("headers", row.headerUrl), baseUrl, HEADER_MISSING);
   const movedTo = row.movedToId ? moved.get(row.movedToId) : undefined;

@@ -55,11 +55,11 @@ export interface MediaView {
 }
 
 /**
- * Remote images are shown from the instance's cache (web/media.ts), never hotlinked: the
+ * Remote images, video and audio come from the instance's cache (web/media.ts), never hotlinked: the
  * reader's address stays private and a remote server cannot serve something else to them.
  * The query changes with the remote address, so browsers fetch a new avatar when it changes.
  */
-export function remoteImagePath(kind: "media" | "avatars" | "headers", id: string, remoteUrl: string | null): string | null {
+export function remoteMediaPath(kind: "media" | "avatars" | "headers", id: string, remoteUrl: string | null): string | null {
   return remoteUrl ? `/media/remote/${kind}/${id}?v=${Bun.hash(remoteUrl).toString(36)}` : null;
 }
 
@@ -107,8 +107,8 @@ export function accountView(baseUrl: URL, row: AccountRow): AccountView {
     uri: row.domain ? (row.uri ?? row.url ?? localUrl) : localUrl,
     displayName: row.displayName || row.username,
     note: row.note,
-    avatarUrl: row.domain ? remoteImagePath("avatars", row.id, row.avatarUrl) : row.avatarUrl,
-    headerUrl: row.domain ? remoteImagePath("headers", row.id, row.headerUrl) : row.headerUrl,
+    avatarUrl: row.domain ? remoteMediaPath("avatars", row.id, row.avatarUrl) : row.avatarUrl,
+    headerUrl: row.domain ? remoteMediaPath("headers", row.id, row.headerUrl) : row.headerUrl,
     url: row.domain ? (row.url ?? row.uri ?? localUrl) : localUrl,
     localUrl,
     locked: row.locked,
@@ -235,7 +235,7 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
 }
 
 export function mediaView(row: typeof mediaAttachments.$inferSelect): MediaView {
-  const cached = isCachedKind(row.mime) ? remoteImagePath("media", row.id, row.remoteUrl) : null;
+  const cached = isCachedKind(row.mime) ? remoteMediaPath("media", row.id, row.remoteUrl) : null;
   // Other remote files (a PDF, say) are linked where they are.
   const url = row.path ? `/media/${row.path}` : (cached ?? row.remoteUrl ?? "");
   return {

@@ -61,10 +61,7 @@ async function followPinned(request: Request, allowPrivate: boolean): Promise<Re
     const location = response.headers.get("location");
     if (request.redirect !== "follow" || !location || response.status < 300 || response.status >= 400) {
       // Callers read the URL they asked for (or were redirected to), never the address.
-      const named = new Response(response.body, response);
-      Object.defineProperty(named, "url", { value: url.href });
-      Object.defineProperty(named, "redirected", { value: hop > 0 });
-      return named;
+      return rewrapped(response.body, response, url.href, hop > 0);
     }
     if (hop === MAX_REDIRECTS) throw new FetchRefused(`more than ${MAX_REDIRECTS} redirects`);
     await response.body?.cancel();
@@ -77,9 +74,20 @@ async function followPinned(request: Request, allowPrivate: boolean): Promise<Re
  * delivery failed, and an unread answer held its connection and buffers until the deadline.
  */
 async function readAtOnce(response: Response): Promise<Response> {
-  const read = new Response(await response.arrayBuffer(), response);
-  Object.defineProperty(read, "url", { value: response.url });
-  return read;
+  return rewrapped(await response.arrayBuffer(), response, response.url, response.redirected);
+}
+
+/** A new response with another body and the same status and headers; Fedify reads `url` from it. */
+function rewrapped(
+  body: ConstructorParameters<typeof Response>[0],
+  response: Response,
+  url: string,
+  redirected: boolean,
+): Response {
+  const copy = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  Object.defineProperty(copy, "url", { value: url });
+  Object.defineProperty(copy, "redirected", { value: redirected });
+  return copy;
 }
 
 /** `fetch` with the limits (the function limitOutgoingRequests installs). */
@@ -158,9 +166,5 @@ function limitBody(response: Response, maxBytes: number, signal: AbortSignal, fi
       return reader.cancel(reason);
     },
   });
-  const limited = new Response(stream, { status: response.status, statusText: response.statusText, headers: response.headers });
-  // Fedify reads the final URL of a redirected fetch from the response.
-  Object.defineProperty(limited, "url", { value: url });
-  Object.defineProperty(limited, "redirected", { value: response.redirected });
-  return limited;
+  return rewrapped(stream, response, url, response.redirected);
 }

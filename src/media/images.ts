@@ -6,6 +6,7 @@ import { encode as encodeBlurhash } from "blurhash";
 import { applyPalette, GIFEncoder, quantize } from "gifenc";
 import { GifReader } from "omggif";
 import { decodeJpeg, decodePng, decodeWebp, encodeJpeg, encodePng, encodeWebp, type Pixels, resizePixels } from "./wasm.ts";
+import { ascii, startsWith } from "./magic.ts";
 
 export type ImageErrorCode = "unsupported_type" | "too_large" | "too_many_pixels" | "corrupt";
 
@@ -71,14 +72,6 @@ const encoders: Record<StillMime, (image: Pixels) => Promise<Uint8Array>> = {
   "image/png": encodePng,
   "image/webp": (image) => encodeWebp(image, WEBP_QUALITY),
 };
-
-function startsWith(bytes: Uint8Array, signature: readonly number[], offset = 0): boolean {
-  return signature.every((byte, i) => bytes[offset + i] === byte);
-}
-
-function ascii(text: string): number[] {
-  return [...text].map((char) => char.charCodeAt(0));
-}
 
 /** The image type from the file's magic bytes; never from its name or a client's claim. */
 export function detectImageType(bytes: Uint8Array): Mime | null {

@@ -1,3 +1,5 @@
+import { ascii, startsWith } from "./magic.ts";
+
 /**
  * Video and audio from remote posts, recognised from their first bytes (never from the remote
  * server's word) so the cache serves them only as what they are. Skein does not take such
@@ -16,8 +18,7 @@ export const playableExtensions = {
 
 export type PlayableMime = keyof typeof playableExtensions;
 
-const at = (bytes: Uint8Array, text: string, offset = 0) =>
-  [...text].every((char, i) => bytes[offset + i] === char.charCodeAt(0));
+const at = (bytes: Uint8Array, text: string, offset = 0) => startsWith(bytes, ascii(text), offset);
 
 export function detectPlayableType(bytes: Uint8Array): PlayableMime | null {
   // ISO media: a box of type "ftyp" first, its brand saying audio or QuickTime.
@@ -25,7 +26,7 @@ export function detectPlayableType(bytes: Uint8Array): PlayableMime | null {
     if (at(bytes, "M4A ", 8) || at(bytes, "M4B ", 8)) return "audio/mp4";
     return at(bytes, "qt  ", 8) ? "video/quicktime" : "video/mp4";
   }
-  if (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3) return "video/webm";
+  if (startsWith(bytes, [0x1a, 0x45, 0xdf, 0xa3])) return "video/webm";
   if (at(bytes, "OggS")) return "audio/ogg";
   if (at(bytes, "fLaC")) return "audio/flac";
   if (at(bytes, "RIFF") && at(bytes, "WAVE", 8)) return "audio/wav";

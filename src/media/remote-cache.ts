@@ -9,20 +9,20 @@ import { detectImageType, headerSize } from "./images.ts";
 import { detectPlayableType, playableExtensions } from "./playable.ts";
 import { mediaTypes } from "./store.ts";
 
-/** Largest remote image kept (after decompression of the transfer). */
-export const REMOTE_MEDIA_MAX_BYTES = 10 * 1024 * 1024;
 /**
- * Largest remote video or audio file kept: 10 MB, the limit on every response the process reads
- * (federation/outgoing.ts). Mastodon takes videos up to 99 MB; longer ones play on their server.
+ * Largest remote file kept (after decompression of the transfer): 10 MB, the limit on every
+ * response the process reads (federation/outgoing.ts). Mastodon takes videos up to 99 MB; longer
+ * ones play on their server.
  */
-export const REMOTE_PLAYABLE_MAX_BYTES = 10 * 1024 * 1024;
+export const REMOTE_MEDIA_MAX_BYTES = 10 * 1024 * 1024;
 /** The cache's size cap: past it, the oldest files go first. */
 export const REMOTE_MEDIA_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 const MAX_PIXELS = 50e6;
 /** A URL that failed is not tried again for a while: a page view must not become a fetch each time. */
 const RETRY_AFTER_MS = 10 * 60_000;
 const DAY = 86_400_000;
-const PATH = /^[0-9a-f]{2}\/[0-9a-f-]{36}\.(?:jpg|png|webp|gif|mp4|mov|webm|m4a|mp3|ogg|wav|flac)$/;
+const EXTENSIONS = [...Object.keys(mediaTypes), ...Object.values(playableExtensions)];
+const PATH = new RegExp(`^[0-9a-f]{2}/[0-9a-f-]{36}\\.(?:${EXTENSIONS.join("|")})$`);
 
 /** Gets a remote file (the guarded fetch): answered 200, its body still to read; throws when it cannot. */
 export type FetchFile = (url: string) => Promise<Response>;
@@ -109,14 +109,14 @@ export class RemoteMediaCache {
         if (done) break;
         if (saved) {
           saved.bytes += value.length;
-          if (saved.bytes > REMOTE_PLAYABLE_MAX_BYTES) throw new Error("too large");
+          if (saved.bytes > REMOTE_MEDIA_MAX_BYTES) throw new Error("too large");
           saved.writer.write(value);
           continue;
         }
         head = Buffer.concat([head, value]);
         if (head.length < 16) continue;
         const mime = detectPlayableType(head);
-        if (!mime || head.length > REMOTE_PLAYABLE_MAX_BYTES) throw new Error("not video or audio");
+        if (!mime || head.length > REMOTE_MEDIA_MAX_BYTES) throw new Error("not video or audio");
         const path = this.newPath(playableExtensions[mime]);
         mkdirSync(dirname(join(this.root, path)), { recursive: true });
         saved = { path, mime, bytes: head.length, writer: Bun.file(join(this.root, path)).writer() };
