@@ -53,10 +53,16 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     return ids.flatMap((i) => entities.get(i) ?? []);
   };
   const me = (m: ApiMember) => credentialAccount(db, baseUrl, m, followRequests(db, m.account.id).length);
-  /** The member's own account after taking a picture away, as Mastodon answers. */
+  /** The member's own account as a change just left it (Mastodon answers changes with it). */
+  const meNow = (m: ApiMember) =>
+    me({
+      ...m,
+      account: db.select().from(accounts).where(eq(accounts.id, m.account.id)).get() ?? m.account,
+      user: db.select().from(users).where(eq(users.id, m.user.id)).get() ?? m.user,
+    });
   const withoutPicture = (m: ApiMember, which: "avatar" | "header") => {
     removePicture(deps, m.account.id, which);
-    return me({ ...m, account: db.select().from(accounts).where(eq(accounts.id, m.account.id)).get() ?? m.account });
+    return meNow(m);
   };
   const relationship = (viewerId: string, targetId: string) => {
     const follow = db
@@ -81,294 +87,287 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     return items;
   };
 
-  return (
-    new Elysia({ name: "api-accounts" })
-      .use(api)
-      .get("/api/v1/accounts/verify_credentials", ({ token, member }) => {
-        // The `profile` scope allows this call only.
-        return me(member(token?.scopes.includes("profile") ? "profile" : "read:accounts"));
-      })
-      .patch(
-        "/api/v1/accounts/update_credentials",
-        async ({ member, body }) => {
-          const m = member("write:accounts");
-          const b = body as Record<string, unknown>;
-          const current = m.account;
-          const source = (b.source ?? {}) as Record<string, unknown>;
-          const privacy = (b["source[privacy]"] ?? source.privacy) as string | undefined;
-          await updateProfile(deps, current.id, {
-            displayName: typeof b.display_name === "string" ? b.display_name : current.displayName,
-            note: typeof b.note === "string" ? b.note : current.note,
-            fields: fieldsFrom(b) ?? current.fields,
-            locked: flag(b.locked) ?? current.locked,
-            bot: flag(b.bot) ?? current.bot,
-            hideCollections: flag(b.hide_collections) ?? current.hideCollections,
-            discoverable: flag(b.discoverable) ?? current.discoverable,
-            defaultVisibility: visibilities.find((v) => v === privacy) ?? m.user.defaultVisibility,
-            avatar: await asBytes(b.avatar),
-            header: await asBytes(b.header),
+  return new Elysia({ name: "api-accounts" })
+    .use(api)
+    .get("/api/v1/accounts/verify_credentials", ({ token, member }) => {
+      // The `profile` scope allows this call only.
+      return me(member(token?.scopes.includes("profile") ? "profile" : "read:accounts"));
+    })
+    .patch(
+      "/api/v1/accounts/update_credentials",
+      async ({ member, body }) => {
+        const m = member("write:accounts");
+        const b = body as Record<string, unknown>;
+        const current = m.account;
+        const source = (b.source ?? {}) as Record<string, unknown>;
+        const privacy = (b["source[privacy]"] ?? source.privacy) as string | undefined;
+        await updateProfile(deps, current.id, {
+          displayName: typeof b.display_name === "string" ? b.display_name : current.displayName,
+          note: typeof b.note === "string" ? b.note : current.note,
+          fields: fieldsFrom(b) ?? current.fields,
+          locked: flag(b.locked) ?? current.locked,
+          bot: flag(b.bot) ?? current.bot,
+          hideCollections: flag(b.hide_collections) ?? current.hideCollections,
+          discoverable: flag(b.discoverable) ?? current.discoverable,
+          defaultVisibility: visibilities.find((v) => v === privacy) ?? m.user.defaultVisibility,
+          avatar: await asBytes(b.avatar),
+          header: await asBytes(b.header),
+        });
+        return meNow(m);
+      },
+      {
+        body: t.Object(
+          {
+            display_name: t.Optional(t.String({ maxLength: 200 })),
+            note: t.Optional(t.String({ maxLength: 2000 })),
+            avatar: t.Optional(t.Union([t.File(), t.String({ maxLength: 0 })])),
+            header: t.Optional(t.Union([t.File(), t.String({ maxLength: 0 })])),
+            locked: tFlag,
+            bot: tFlag,
+            discoverable: tFlag,
+            hide_collections: tFlag,
+            indexable: tFlag,
+          },
+          // fields_attributes[…] and source[…] arrive under many shapes; fieldsFrom reads them.
+          { additionalProperties: true, maxProperties: 40 },
+        ),
+      },
+    )
+    .delete("/api/v1/profile/avatar", ({ member }) => withoutPicture(member("write:accounts"), "avatar"))
+    .delete("/api/v1/profile/header", ({ member }) => withoutPicture(member("write:accounts"), "header"))
+    .get(
+      "/api/v1/accounts/relationships",
+      ({ member, query }) => {
+        const m = member("read:follows");
+        return list(query, "id")
+          .slice(0, 80)
+          .flatMap((targetId) => {
+            const exists = db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, targetId)).get();
+            return exists ? [relationship(m.account.id, targetId)] : [];
           });
-          const refreshed = db.select().from(accounts).where(eq(accounts.id, current.id)).get() ?? current;
-          const user = db.select().from(users).where(eq(users.id, m.user.id)).get() ?? m.user;
-          return me({ ...m, account: refreshed, user });
-        },
-        {
-          body: t.Object(
-            {
-              display_name: t.Optional(t.String({ maxLength: 200 })),
-              note: t.Optional(t.String({ maxLength: 2000 })),
-              avatar: t.Optional(t.Union([t.File(), t.String({ maxLength: 0 })])),
-              header: t.Optional(t.Union([t.File(), t.String({ maxLength: 0 })])),
-              locked: tFlag,
-              bot: tFlag,
-              discoverable: tFlag,
-              hide_collections: tFlag,
-              indexable: tFlag,
-            },
-            // fields_attributes[…] and source[…] arrive under many shapes; fieldsFrom reads them.
-            { additionalProperties: true, maxProperties: 40 },
-          ),
-        },
-      )
-      .delete("/api/v1/profile/avatar", ({ member }) => withoutPicture(member("write:accounts"), "avatar"))
-      .delete("/api/v1/profile/header", ({ member }) => withoutPicture(member("write:accounts"), "header"))
-      .get(
-        "/api/v1/accounts/relationships",
-        ({ member, query }) => {
-          const m = member("read:follows");
-          return list(query, "id")
-            .slice(0, 80)
-            .flatMap((targetId) => {
-              const exists = db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, targetId)).get();
-              return exists ? [relationship(m.account.id, targetId)] : [];
-            });
-        },
-        { query: t.Object({ id: tList(80), "id[]": tList(80), with_suspended: tFlag }) },
-      )
-      .get(
-        "/api/v1/accounts/familiar_followers",
-        ({ member, query }) => {
-          const m = member("read:follows");
-          return list(query, "id")
-            .slice(0, 40)
-            .map((targetId) => ({
-              id: targetId,
-              accounts: many(familiarFollowers(db, m.account.id, targetId).map((a) => a.id)),
-            }));
-        },
-        { query: t.Object({ id: tList(40), "id[]": tList(40) }) },
-      )
-      .get(
-        "/api/v1/accounts/lookup",
-        ({ query }) => {
-          const row = findAccountByAcct(db, query.acct.replace(/^@/, ""), baseUrl.host);
-          if (!row) throw new CoreError("Record not found", 404);
-          return one(row.id);
-        },
-        { query: t.Object({ acct: t.String({ maxLength: 400 }) }) },
-      )
-      .get(
-        "/api/v1/accounts/search",
-        async ({ member, query }) => {
-          const m = member("read:accounts");
-          const limit = limitOf(query, 40, 80);
-          if (flag(query.resolve) && query.q.includes("@")) await deps.resolver.resolveAccount(query.q);
-          const rows = searchAccounts(db, query.q, limit).filter((a) => !a.suspendedAt);
-          const followed = flag(query.following)
-            ? rows.filter((a) => follows.relationship(db, m.account.id, a.id).following)
-            : rows;
-          return many(followed.map((a) => a.id));
-        },
-        {
-          query: t.Object({
-            q: t.String({ maxLength: 400 }),
-            limit: paging.limit,
-            resolve: tFlag,
-            following: tFlag,
-            offset: t.Optional(t.Numeric()),
-          }),
-        },
-      )
-      .get(
-        "/api/v1/accounts",
-        ({ query }) => {
-          // Several at once (Mastodon 4.3), in the order asked for; unknown and suspended ones left out.
-          const ids = [...new Set(list(query, "id"))];
-          const shown = new Set(
-            ids.length === 0
-              ? []
-              : db
-                  .select({ id: accounts.id })
-                  .from(accounts)
-                  .where(and(inArray(accounts.id, ids), isNull(accounts.suspendedAt)))
-                  .all()
-                  .map((r) => r.id),
-          );
-          return many(ids.filter((i) => shown.has(i)));
-        },
-        { query: t.Object({ id: tList(40), "id[]": tList(40) }) },
-      )
-      .get("/api/v1/accounts/:id", ({ params }) => one(params.id), { params: id })
-      .get(
-        "/api/v1/accounts/:id/statuses",
-        ({ params, query, token, authorized, request, set }) => {
-          if (token) authorized("read:statuses");
-          one(params.id);
-          const viewerId = token?.account?.id ?? null;
-          const limit = limitOf(query, 20, 40);
-          const page = { maxId: query.max_id, sinceId: query.since_id, minId: query.min_id, limit };
-          let ids: string[];
-          if (flag(query.pinned)) ids = query.max_id ? [] : pinnedPosts(db, viewerId, params.id);
-          else {
-            const tab = flag(query.only_media) ? "media" : flag(query.exclude_replies) ? "posts" : "replies";
-            ids = accountTimeline(db, viewerId, params.id, tab, page);
-          }
-          let views = applyFilters(db, viewerId, "account", loadPostViews(db, baseUrl, ids, viewerId));
-          if (flag(query.exclude_reblogs)) views = views.filter((v) => !v.reblog);
-          if (query.tagged) views = views.filter((v) => v.tags.includes((query.tagged ?? "").toLowerCase()));
-          return paged(request, set, statusEntities(db, baseUrl, views), ids);
-        },
-        {
-          params: id,
-          query: t.Object({
-            ...paging,
-            pinned: tFlag,
-            only_media: tFlag,
-            exclude_replies: tFlag,
-            exclude_reblogs: tFlag,
-            tagged: t.Optional(t.String({ maxLength: 100 })),
-          }),
-        },
-      )
-      // Skein has no featured hashtags (max_featured_tags is 0); apps load them with every profile.
-      .get(
-        "/api/v1/accounts/:id/featured_tags",
-        ({ params }) => {
-          one(params.id); // 404 for an account that is not there
-          return [];
-        },
-        { params: id },
-      )
-      .get(
-        "/api/v1/accounts/:id/followers",
-        ({ params, query, request, set }) => followPage(params.id, "followers", query, request, set),
-        { params: id, query: t.Object(paging) },
-      )
-      .get(
-        "/api/v1/accounts/:id/following",
-        ({ params, query, request, set }) => followPage(params.id, "following", query, request, set),
-        { params: id, query: t.Object(paging) },
-      )
-      .post(
-        "/api/v1/accounts/:id/follow",
-        relate(
-          (m, target, body) =>
-            follows.follow(deps, m.account, target, { showReblogs: flag(body?.reblogs), notify: flag(body?.notify) }),
-          "write:follows",
-        ),
-        { params: id, body: t.Optional(t.Object({ reblogs: tFlag, notify: tFlag, languages: tList(20) })) },
-      )
-      .post(
-        "/api/v1/accounts/:id/unfollow",
-        relate((m, target) => follows.unfollow(deps, m.account, target), "write:follows"),
-        {
-          params: id,
-        },
-      )
-      .post(
-        "/api/v1/accounts/:id/block",
-        relate((m, target) => follows.block(deps, m.account, target), "write:blocks"),
-        {
-          params: id,
-        },
-      )
-      .post(
-        "/api/v1/accounts/:id/unblock",
-        relate((m, target) => follows.unblock(deps, m.account, target), "write:blocks"),
-        {
-          params: id,
-        },
-      )
-      .post(
-        "/api/v1/accounts/:id/mute",
-        relate((m, target) => follows.mute(deps, m.account, target), "write:mutes"),
-        {
-          params: id,
-          body: t.Optional(t.Object({ notifications: tFlag, duration: t.Optional(t.Numeric()) })),
-        },
-      )
-      .post(
-        "/api/v1/accounts/:id/unmute",
-        relate((m, target) => follows.unmute(deps, m.account, target), "write:mutes"),
-        {
-          params: id,
-        },
-      )
-      .post(
-        "/api/v1/accounts/:id/note",
-        relate(
-          (m, target, body) => follows.setAccountNote(deps, m.account, target, String(body?.comment ?? "")),
-          "write:accounts",
-        ),
-        { params: id, body: t.Object({ comment: t.Optional(t.String({ maxLength: 10_000 })) }) },
-      )
-      .post(
-        "/api/v1/accounts/:id/remove_from_followers",
-        relate((m, follower) => follows.removeFollower(deps, m.account, follower), "write:follows"),
-        { params: id },
-      )
-      .get(
-        "/api/v1/follow_requests",
-        ({ member }) => many(followRequests(db, member("read:follows").account.id).map((a) => a.id)),
-        { query: t.Object(paging) },
-      )
-      .post(
-        "/api/v1/follow_requests/:id/authorize",
-        relate((m, follower) => follows.acceptFollowRequest(deps, m.account, follower), "write:follows"),
-        { params: id },
-      )
-      .post(
-        "/api/v1/follow_requests/:id/reject",
-        relate((m, follower) => follows.rejectFollowRequest(deps, m.account, follower), "write:follows"),
-        { params: id },
-      )
-      .get(
-        "/api/v1/blocks",
-        ({ member, query, request, set }) => {
-          const found = blockedOrMuted(db, member("read:blocks").account.id, "blocks", query.max_id, limitOf(query, 40, 80));
-          return paged(request, set, many(found.accounts.map((a) => a.id)), found.ids);
-        },
-        { query: t.Object(paging) },
-      )
-      .get(
-        "/api/v1/mutes",
-        ({ member, query, request, set }) => {
-          const found = blockedOrMuted(db, member("read:mutes").account.id, "mutes", query.max_id, limitOf(query, 40, 80));
-          return paged(request, set, many(found.accounts.map((a) => a.id)), found.ids);
-        },
-        { query: t.Object(paging) },
-      )
-      .get(
-        "/api/v1/bookmarks",
-        ({ member, query, request, set }) => savedPage(member("read:bookmarks"), "bookmarks", query, request, set),
-        { query: t.Object(paging) },
-      )
-      .get(
-        "/api/v1/favourites",
-        ({ member, query, request, set }) => savedPage(member("read:favourites"), "favourites", query, request, set),
-        { query: t.Object(paging) },
-      )
-      .get("/api/v1/preferences", ({ member }) => {
+      },
+      { query: t.Object({ id: tList(80), "id[]": tList(80), with_suspended: tFlag }) },
+    )
+    .get(
+      "/api/v1/accounts/familiar_followers",
+      ({ member, query }) => {
+        const m = member("read:follows");
+        return list(query, "id")
+          .slice(0, 40)
+          .map((targetId) => ({
+            id: targetId,
+            accounts: many(familiarFollowers(db, m.account.id, targetId).map((a) => a.id)),
+          }));
+      },
+      { query: t.Object({ id: tList(40), "id[]": tList(40) }) },
+    )
+    .get(
+      "/api/v1/accounts/lookup",
+      ({ query }) => {
+        const row = findAccountByAcct(db, query.acct.replace(/^@/, ""), baseUrl.host);
+        if (!row) throw new CoreError("Record not found", 404);
+        return one(row.id);
+      },
+      { query: t.Object({ acct: t.String({ maxLength: 400 }) }) },
+    )
+    .get(
+      "/api/v1/accounts/search",
+      async ({ member, query }) => {
         const m = member("read:accounts");
-        return {
-          "posting:default:visibility": m.user.defaultVisibility,
-          "posting:default:sensitive": false,
-          "posting:default:language": null,
-          "reading:expand:media": "default",
-          "reading:expand:spoilers": false,
-        };
-      })
-  );
+        const limit = limitOf(query, 40, 80);
+        if (flag(query.resolve) && query.q.includes("@")) await deps.resolver.resolveAccount(query.q);
+        const rows = searchAccounts(db, query.q, limit).filter((a) => !a.suspendedAt);
+        const followed = flag(query.following)
+          ? rows.filter((a) => follows.relationship(db, m.account.id, a.id).following)
+          : rows;
+        return many(followed.map((a) => a.id));
+      },
+      {
+        query: t.Object({
+          q: t.String({ maxLength: 400 }),
+          limit: paging.limit,
+          resolve: tFlag,
+          following: tFlag,
+          offset: t.Optional(t.Numeric()),
+        }),
+      },
+    )
+    .get(
+      "/api/v1/accounts",
+      ({ query }) => {
+        // Several at once (Mastodon 4.3), in the order asked for; unknown and suspended ones left out.
+        const ids = [...new Set(list(query, "id"))];
+        const shown = new Set(
+          ids.length === 0
+            ? []
+            : db
+                .select({ id: accounts.id })
+                .from(accounts)
+                .where(and(inArray(accounts.id, ids), isNull(accounts.suspendedAt)))
+                .all()
+                .map((r) => r.id),
+        );
+        return many(ids.filter((i) => shown.has(i)));
+      },
+      { query: t.Object({ id: tList(40), "id[]": tList(40) }) },
+    )
+    .get("/api/v1/accounts/:id", ({ params }) => one(params.id), { params: id })
+    .get(
+      "/api/v1/accounts/:id/statuses",
+      ({ params, query, token, authorized, request, set }) => {
+        if (token) authorized("read:statuses");
+        one(params.id);
+        const viewerId = token?.account?.id ?? null;
+        const limit = limitOf(query, 20, 40);
+        const page = { maxId: query.max_id, sinceId: query.since_id, minId: query.min_id, limit };
+        let ids: string[];
+        if (flag(query.pinned)) ids = query.max_id ? [] : pinnedPosts(db, viewerId, params.id);
+        else {
+          const tab = flag(query.only_media) ? "media" : flag(query.exclude_replies) ? "posts" : "replies";
+          ids = accountTimeline(db, viewerId, params.id, tab, page);
+        }
+        let views = applyFilters(db, viewerId, "account", loadPostViews(db, baseUrl, ids, viewerId));
+        if (flag(query.exclude_reblogs)) views = views.filter((v) => !v.reblog);
+        if (query.tagged) views = views.filter((v) => v.tags.includes((query.tagged ?? "").toLowerCase()));
+        return paged(request, set, statusEntities(db, baseUrl, views), ids);
+      },
+      {
+        params: id,
+        query: t.Object({
+          ...paging,
+          pinned: tFlag,
+          only_media: tFlag,
+          exclude_replies: tFlag,
+          exclude_reblogs: tFlag,
+          tagged: t.Optional(t.String({ maxLength: 100 })),
+        }),
+      },
+    )
+    .get(
+      "/api/v1/accounts/:id/featured_tags",
+      ({ params }) => {
+        // Skein has no featured hashtags (max_featured_tags is 0); apps load them with every profile.
+        one(params.id); // 404 for an account that is not there
+        return [];
+      },
+      { params: id },
+    )
+    .get(
+      "/api/v1/accounts/:id/followers",
+      ({ params, query, request, set }) => followPage(params.id, "followers", query, request, set),
+      { params: id, query: t.Object(paging) },
+    )
+    .get(
+      "/api/v1/accounts/:id/following",
+      ({ params, query, request, set }) => followPage(params.id, "following", query, request, set),
+      { params: id, query: t.Object(paging) },
+    )
+    .post(
+      "/api/v1/accounts/:id/follow",
+      relate(
+        (m, target, body) =>
+          follows.follow(deps, m.account, target, { showReblogs: flag(body?.reblogs), notify: flag(body?.notify) }),
+        "write:follows",
+      ),
+      { params: id, body: t.Optional(t.Object({ reblogs: tFlag, notify: tFlag, languages: tList(20) })) },
+    )
+    .post(
+      "/api/v1/accounts/:id/unfollow",
+      relate((m, target) => follows.unfollow(deps, m.account, target), "write:follows"),
+      {
+        params: id,
+      },
+    )
+    .post(
+      "/api/v1/accounts/:id/block",
+      relate((m, target) => follows.block(deps, m.account, target), "write:blocks"),
+      {
+        params: id,
+      },
+    )
+    .post(
+      "/api/v1/accounts/:id/unblock",
+      relate((m, target) => follows.unblock(deps, m.account, target), "write:blocks"),
+      {
+        params: id,
+      },
+    )
+    .post(
+      "/api/v1/accounts/:id/mute",
+      relate((m, target) => follows.mute(deps, m.account, target), "write:mutes"),
+      {
+        params: id,
+        body: t.Optional(t.Object({ notifications: tFlag, duration: t.Optional(t.Numeric()) })),
+      },
+    )
+    .post(
+      "/api/v1/accounts/:id/unmute",
+      relate((m, target) => follows.unmute(deps, m.account, target), "write:mutes"),
+      {
+        params: id,
+      },
+    )
+    .post(
+      "/api/v1/accounts/:id/note",
+      relate((m, target, body) => follows.setAccountNote(deps, m.account, target, String(body?.comment ?? "")), "write:accounts"),
+      { params: id, body: t.Object({ comment: t.Optional(t.String({ maxLength: 10_000 })) }) },
+    )
+    .post(
+      "/api/v1/accounts/:id/remove_from_followers",
+      relate((m, follower) => follows.removeFollower(deps, m.account, follower), "write:follows"),
+      { params: id },
+    )
+    .get(
+      "/api/v1/follow_requests",
+      ({ member }) => many(followRequests(db, member("read:follows").account.id).map((a) => a.id)),
+      { query: t.Object(paging) },
+    )
+    .post(
+      "/api/v1/follow_requests/:id/authorize",
+      relate((m, follower) => follows.acceptFollowRequest(deps, m.account, follower), "write:follows"),
+      { params: id },
+    )
+    .post(
+      "/api/v1/follow_requests/:id/reject",
+      relate((m, follower) => follows.rejectFollowRequest(deps, m.account, follower), "write:follows"),
+      { params: id },
+    )
+    .get(
+      "/api/v1/blocks",
+      ({ member, query, request, set }) => {
+        const found = blockedOrMuted(db, member("read:blocks").account.id, "blocks", query.max_id, limitOf(query, 40, 80));
+        return paged(request, set, many(found.accounts.map((a) => a.id)), found.ids);
+      },
+      { query: t.Object(paging) },
+    )
+    .get(
+      "/api/v1/mutes",
+      ({ member, query, request, set }) => {
+        const found = blockedOrMuted(db, member("read:mutes").account.id, "mutes", query.max_id, limitOf(query, 40, 80));
+        return paged(request, set, many(found.accounts.map((a) => a.id)), found.ids);
+      },
+      { query: t.Object(paging) },
+    )
+    .get(
+      "/api/v1/bookmarks",
+      ({ member, query, request, set }) => savedPage(member("read:bookmarks"), "bookmarks", query, request, set),
+      { query: t.Object(paging) },
+    )
+    .get(
+      "/api/v1/favourites",
+      ({ member, query, request, set }) => savedPage(member("read:favourites"), "favourites", query, request, set),
+      { query: t.Object(paging) },
+    )
+    .get("/api/v1/preferences", ({ member }) => {
+      const m = member("read:accounts");
+      return {
+        "posting:default:visibility": m.user.defaultVisibility,
+        "posting:default:sensitive": false,
+        "posting:default:language": null,
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": false,
+      };
+    });
 
   function followPage(
     accountId: string,

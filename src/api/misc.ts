@@ -18,69 +18,67 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       member(scope);
       return [];
     };
-  return (
-    new Elysia({ name: "api-misc" })
-      .use(api)
-      .post(
-        "/api/v1/reports",
-        ({ member, body }) => {
-          const me = member("write:reports");
-          const category =
-            reportCategories.find((c) => c === body.category) ?? (list(body, "rule_ids").length > 0 ? "violation" : "other");
-          const report = reportAccount(deps, me.account.id, {
-            targetAccountId: body.account_id,
-            postIds: list(body, "status_ids"),
-            category,
-            comment: body.comment ?? "",
-            forward: flag(body.forward) ?? false,
-          });
-          return {
-            id: report.id,
-            action_taken: false,
-            action_taken_at: null,
-            category: report.category,
-            comment: report.comment,
-            forwarded: report.forward,
-            created_at: report.createdAt.toISOString(),
-            status_ids: report.postIds,
-            rule_ids: [],
-            target_account: accountEntities(db, baseUrl, [report.targetAccountId]).get(report.targetAccountId),
-          };
-        },
-        {
-          body: t.Object({
-            account_id: t.String({ maxLength: 64 }),
-            status_ids: tList(20),
-            "status_ids[]": tList(20),
-            comment: t.Optional(t.String({ maxLength: 1000 })),
-            forward: tFlag,
-            category: t.Optional(t.String({ maxLength: 20 })),
-            rule_ids: tList(50),
-            "rule_ids[]": tList(50),
-          }),
-        },
-      )
-      .get("/api/v1/featured_tags", empty("read:accounts"))
+  return new Elysia({ name: "api-misc" })
+    .use(api)
+    .post(
+      "/api/v1/reports",
+      ({ member, body }) => {
+        const me = member("write:reports");
+        const category =
+          reportCategories.find((c) => c === body.category) ?? (list(body, "rule_ids").length > 0 ? "violation" : "other");
+        const report = reportAccount(deps, me.account.id, {
+          targetAccountId: body.account_id,
+          postIds: list(body, "status_ids"),
+          category,
+          comment: body.comment ?? "",
+          forward: flag(body.forward) ?? false,
+        });
+        return {
+          id: report.id,
+          action_taken: false,
+          action_taken_at: null,
+          category: report.category,
+          comment: report.comment,
+          forwarded: report.forward,
+          created_at: report.createdAt.toISOString(),
+          status_ids: report.postIds,
+          rule_ids: [],
+          target_account: accountEntities(db, baseUrl, [report.targetAccountId]).get(report.targetAccountId),
+        };
+      },
+      {
+        body: t.Object({
+          account_id: t.String({ maxLength: 64 }),
+          status_ids: tList(20),
+          "status_ids[]": tList(20),
+          comment: t.Optional(t.String({ maxLength: 1000 })),
+          forward: tFlag,
+          category: t.Optional(t.String({ maxLength: 20 })),
+          rule_ids: tList(50),
+          "rule_ids[]": tList(50),
+        }),
+      },
+    )
+    .get("/api/v1/featured_tags", empty("read:accounts"))
+    .post("/api/v1/featured_tags", ({ member }) => {
+      member("write:accounts");
       // The instance says max_featured_tags is 0: asking to feature one is refused, as over the limit.
-      .post("/api/v1/featured_tags", ({ member }) => {
-        member("write:accounts");
-        throw new CoreError("Validation failed: Featured hashtags are not available on this server", 422);
-      })
-      .get("/api/v1/endorsements", empty("read:accounts"))
-      .get("/api/v1/domain_blocks", empty("read:blocks"))
-      .get("/api/v1/conversations", empty("read:statuses"))
-      .get("/api/v1/scheduled_statuses", empty("read:statuses"))
-      .get("/api/v1/announcements", empty("read"))
-      .get("/api/v1/suggestions", empty("read"))
-      .get("/api/v2/suggestions", empty("read"))
-      .get("/api/v1/trends", () => [])
-      .get("/api/v1/trends/tags", () => [])
-      .get("/api/v1/trends/statuses", () => [])
-      .get("/api/v1/trends/links", () => [])
-      .get("/api/v1/directory", () => [])
-      .get("/api/v1/push/subscription", ({ member }) => {
-        member("push");
-        throw new CoreError("Record not found", 404);
-      })
-  );
+      throw new CoreError("Validation failed: Featured hashtags are not available on this server", 422);
+    })
+    .get("/api/v1/endorsements", empty("read:accounts"))
+    .get("/api/v1/domain_blocks", empty("read:blocks"))
+    .get("/api/v1/conversations", empty("read:statuses"))
+    .get("/api/v1/scheduled_statuses", empty("read:statuses"))
+    .get("/api/v1/announcements", empty("read"))
+    .get("/api/v1/suggestions", empty("read"))
+    .get("/api/v2/suggestions", empty("read"))
+    .get("/api/v1/trends", () => [])
+    .get("/api/v1/trends/tags", () => [])
+    .get("/api/v1/trends/statuses", () => [])
+    .get("/api/v1/trends/links", () => [])
+    .get("/api/v1/directory", () => [])
+    .get("/api/v1/push/subscription", ({ member }) => {
+      member("push");
+      throw new CoreError("Record not found", 404);
+    });
 }

@@ -72,128 +72,124 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     if (link) set.headers.link = link;
     return rows;
   };
+  const dismissOne = (accountId: string, id: string) => {
+    one(accountId, id);
+    dismissNotifications(db, accountId, id);
+    return {};
+  };
   /** Notifications since the member's read marker (at most 80, as Mastodon counts). */
   const unreadCount = (userId: string, accountId: string) => {
     const readId = db.select({ id: users.notificationsReadId }).from(users).where(eq(users.id, userId)).get()?.id;
     return { count: listNotifications(db, accountId, { sinceId: readId ?? undefined, limit: 80 }).length };
   };
 
-  return (
-    new Elysia({ name: "api-notifications" })
-      .use(api)
-      .get(
-        "/api/v1/notifications",
-        ({ member, query, request, set }) => {
-          const me = member("read:notifications");
-          return entities(page(me.account.id, query, request.url, set), me.account.id);
-        },
-        { query: pageQuery },
-      )
-      // Mastodon 4.3's grouped notifications, each in a group of its own (the form Mastodon's
-      // documentation allows for notifications it does not group): apps that see version 4.3 ask here.
-      .get(
-        "/api/v2/notifications",
-        ({ member, query, request, set }) => {
-          const me = member("read:notifications");
-          return groupedResults(entities(page(me.account.id, query, request.url, set), me.account.id));
-        },
-        {
-          query: t.Object({
-            ...pageQuery.properties,
-            grouped_types: tList(20),
-            "grouped_types[]": tList(20),
-            expand_accounts: t.Optional(t.String({ maxLength: 20 })),
-            include_filtered: tFlag,
-          }),
-        },
-      )
-      .get("/api/v2/notifications/unread_count", ({ member }) => {
+  return new Elysia({ name: "api-notifications" })
+    .use(api)
+    .get(
+      "/api/v1/notifications",
+      ({ member, query, request, set }) => {
         const me = member("read:notifications");
-        return unreadCount(me.user.id, me.account.id);
-      })
-      .post(
-        "/api/v2/notifications/:group_key/dismiss",
-        ({ member, params }) => {
-          const me = member("write:notifications");
-          const id = params.group_key.replace(/^ungrouped-/, "");
-          one(me.account.id, id);
-          dismissNotifications(db, me.account.id, id);
-          return {};
-        },
-        { params: t.Object({ group_key: t.String({ maxLength: 80 }) }) },
-      )
+        return entities(page(me.account.id, query, request.url, set), me.account.id);
+      },
+      { query: pageQuery },
+    )
+    .get(
+      "/api/v2/notifications",
+      ({ member, query, request, set }) => {
+        // Mastodon 4.3's grouped notifications, each in a group of its own (the form Mastodon's
+        // documentation allows for notifications it does not group): apps that see version 4.3 ask here.
+        const me = member("read:notifications");
+        return groupedResults(entities(page(me.account.id, query, request.url, set), me.account.id));
+      },
+      {
+        query: t.Object({
+          ...pageQuery.properties,
+          grouped_types: tList(20),
+          "grouped_types[]": tList(20),
+          expand_accounts: t.Optional(t.String({ maxLength: 20 })),
+          include_filtered: tFlag,
+        }),
+      },
+    )
+    .get("/api/v2/notifications/unread_count", ({ member }) => {
+      const me = member("read:notifications");
+      return unreadCount(me.user.id, me.account.id);
+    })
+    .post(
+      "/api/v2/notifications/:group_key/dismiss",
+      ({ member, params }) => {
+        return dismissOne(member("write:notifications").account.id, params.group_key.replace(/^ungrouped-/, ""));
+      },
+      { params: t.Object({ group_key: t.String({ maxLength: 80 }) }) },
+    )
+    .get("/api/v2/notifications/policy", ({ member }) => {
+      member("read:notifications");
       // Skein does not hold notifications back for review: every kind is accepted, none pending.
-      .get("/api/v2/notifications/policy", ({ member }) => {
-        member("read:notifications");
-        const accept = "accept";
-        return {
-          for_not_following: accept,
-          for_not_followers: accept,
-          for_new_accounts: accept,
-          for_private_mentions: accept,
-          for_limited_accounts: accept,
-          summary: NOTHING_PENDING,
-        };
-      })
-      .get("/api/v1/notifications/policy", ({ member }) => {
-        member("read:notifications");
-        return {
-          filter_not_following: false,
-          filter_not_followers: false,
-          filter_new_accounts: false,
-          filter_private_mentions: false,
-          summary: NOTHING_PENDING,
-        };
-      })
-      .get("/api/v1/notifications/unread_count", ({ member }) => {
+      const accept = "accept";
+      return {
+        for_not_following: accept,
+        for_not_followers: accept,
+        for_new_accounts: accept,
+        for_private_mentions: accept,
+        for_limited_accounts: accept,
+        summary: NOTHING_PENDING,
+      };
+    })
+    .get("/api/v1/notifications/policy", ({ member }) => {
+      member("read:notifications");
+      return {
+        filter_not_following: false,
+        filter_not_followers: false,
+        filter_new_accounts: false,
+        filter_private_mentions: false,
+        summary: NOTHING_PENDING,
+      };
+    })
+    .get("/api/v1/notifications/unread_count", ({ member }) => {
+      const me = member("read:notifications");
+      return unreadCount(me.user.id, me.account.id);
+    })
+    .get(
+      "/api/v1/notifications/:id",
+      ({ member, params }) => {
         const me = member("read:notifications");
-        return unreadCount(me.user.id, me.account.id);
-      })
-      .get(
-        "/api/v1/notifications/:id",
-        ({ member, params }) => {
-          const me = member("read:notifications");
-          return entities([one(me.account.id, params.id)], me.account.id)[0] ?? {};
-        },
-        { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
-      )
-      .post("/api/v1/notifications/clear", ({ member }) => {
-        dismissNotifications(db, member("write:notifications").account.id);
-        return {};
-      })
-      .post(
-        "/api/v1/notifications/:id/dismiss",
-        ({ member, params }) => {
-          const me = member("write:notifications");
-          one(me.account.id, params.id);
-          dismissNotifications(db, me.account.id, params.id);
-          return {};
-        },
-        { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
-      )
-      .get(
-        "/api/v1/markers",
-        ({ member }) => {
-          const me = member("read:statuses");
-          const user = db.select().from(users).where(eq(users.id, me.user.id)).get();
-          const readId = user?.notificationsReadId;
-          return readId ? { notifications: { last_read_id: readId, version: 1, updated_at: new Date().toISOString() } } : {};
-        },
-        { query: t.Object({ timeline: tList(2), "timeline[]": tList(2) }) },
-      )
-      .post(
-        "/api/v1/markers",
-        ({ member, body }) => {
-          const me = member("write:statuses");
-          const b = body as Record<string, unknown>;
-          const nested = (b.notifications ?? {}) as { last_read_id?: unknown };
-          const readId = b["notifications[last_read_id]"] ?? nested.last_read_id;
-          if (typeof readId === "string" && readId) markNotificationsRead(db, me.account.id, readId);
-          return typeof readId === "string"
-            ? { notifications: { last_read_id: readId, version: 1, updated_at: new Date().toISOString() } }
-            : {};
-        },
-        { body: t.Object({}, { additionalProperties: true, maxProperties: 10 }) },
-      )
-  );
+        return entities([one(me.account.id, params.id)], me.account.id)[0] ?? {};
+      },
+      { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
+    )
+    .post("/api/v1/notifications/clear", ({ member }) => {
+      dismissNotifications(db, member("write:notifications").account.id);
+      return {};
+    })
+    .post(
+      "/api/v1/notifications/:id/dismiss",
+      ({ member, params }) => {
+        return dismissOne(member("write:notifications").account.id, params.id);
+      },
+      { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
+    )
+    .get(
+      "/api/v1/markers",
+      ({ member }) => {
+        const me = member("read:statuses");
+        const user = db.select().from(users).where(eq(users.id, me.user.id)).get();
+        const readId = user?.notificationsReadId;
+        return readId ? { notifications: { last_read_id: readId, version: 1, updated_at: new Date().toISOString() } } : {};
+      },
+      { query: t.Object({ timeline: tList(2), "timeline[]": tList(2) }) },
+    )
+    .post(
+      "/api/v1/markers",
+      ({ member, body }) => {
+        const me = member("write:statuses");
+        const b = body as Record<string, unknown>;
+        const nested = (b.notifications ?? {}) as { last_read_id?: unknown };
+        const readId = b["notifications[last_read_id]"] ?? nested.last_read_id;
+        if (typeof readId === "string" && readId) markNotificationsRead(db, me.account.id, readId);
+        return typeof readId === "string"
+          ? { notifications: { last_read_id: readId, version: 1, updated_at: new Date().toISOString() } }
+          : {};
+      },
+      { body: t.Object({}, { additionalProperties: true, maxProperties: 10 }) },
+    );
 }

@@ -41,10 +41,8 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
     };
   };
 
-  const pictures = (viewer: Viewer): ProfilePictures => {
-    const account = db.select().from(accounts).where(eq(accounts.id, viewer.account.id)).get() ?? viewer.account;
-    return { avatar: account.avatarUrl, header: account.headerUrl };
-  };
+  // The viewer's row is read with the session, for this request.
+  const pictures = ({ account }: Viewer): ProfilePictures => ({ avatar: account.avatarUrl, header: account.headerUrl });
 
   const sessionRows = (viewer: Viewer) =>
     listSessions(db, viewer.user.id).map((s) => ({ ...s, current: s.id === viewer.sessionId }));
