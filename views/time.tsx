@@ -16,8 +16,12 @@ export function shortAge(date: Date, now = Date.now()): string {
   return "now";
 }
 
+// One formatter for every date on a page: toLocaleString builds a new one per call, which was a
+// twentieth of the server's CPU under load.
+const longFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
 export function longDate(date: Date): string {
-  return date.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC";
+  return `${longFormat.format(date)} UTC`;
 }
 
 export function Time({ date }: { date: Date }) {
