@@ -130,9 +130,11 @@ test("upgrades: a database from the first committed schemas, with data, runs und
     "INSERT INTO users (id, account_id, email, password_hash, role, approved_at) VALUES ('u1', 'a1', 'olga@example.com', ?, 'owner', 1)",
     [hash],
   );
+  const postId = Bun.randomUUIDv7();
   old.sqlite.run(
-    `INSERT INTO posts (id, account_id, text, content_html, visibility) VALUES ('${Bun.randomUUIDv7()}', 'a1', 'from long ago', '<p>from long ago</p>', 'public')`,
+    `INSERT INTO posts (id, account_id, text, content_html, visibility) VALUES ('${postId}', 'a1', 'from long ago', '<p>from long ago</p>', 'public')`,
   );
+  old.sqlite.run("INSERT INTO posts_search (rowid, post_id, body) VALUES (7, ?, 'from long ago')", [postId]);
   old.sqlite.close();
 
   const instance = await startInstance({ cwd: dir, dataDir: data });
@@ -146,4 +148,8 @@ test("upgrades: a database from the first committed schemas, with data, runs und
   } finally {
     await instance.stop();
   }
+  // The post indexed before search_rowid existed knows its row.
+  const now = openDatabase(path);
+  expect(now.sqlite.query("SELECT search_rowid FROM posts WHERE id = ?").get(postId)).toEqual({ search_rowid: 7 });
+  now.sqlite.close();
 });

@@ -1,26 +1,15 @@
 import { and, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/open.ts";
-import { accounts, actorKeys, deletedAccounts, follows, posts } from "../db/schema.ts";
+import { accounts, actorKeys, deletedAccounts, follows } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
+import { unindexAccountPosts } from "./search-index.ts";
 
 /** How long a suspension stays reversible before the account is deleted for good (as Mastodon). */
 export const SUSPENSION_GRACE_MS = 30 * 24 * 3600_000;
 
 /** Removes an account row and, with it (by cascade), everything it made; the search index too. */
 export function removeAccountRows(tx: Tx | Db, accountId: string): void {
-  const ids = tx
-    .select({ id: posts.id })
-    .from(posts)
-    .where(eq(posts.accountId, accountId))
-    .all()
-    .map((p) => p.id);
-  if (ids.length > 0)
-    tx.run(
-      sql`DELETE FROM posts_search WHERE post_id IN (${sql.join(
-        ids.map((i) => sql`${i}`),
-        sql`, `,
-      )})`,
-    );
+  unindexAccountPosts(tx, accountId);
   tx.delete(accounts).where(eq(accounts.id, accountId)).run();
 }
 

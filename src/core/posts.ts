@@ -19,6 +19,7 @@ import { countAccountAction } from "./account-limits.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { getSettings } from "./instance.ts";
 import { notify } from "./notifications.ts";
+import { indexPost, unindexPost } from "./search-index.ts";
 import { countCharacters, type MentionToken, normalizeHashtag, parseText, renderText } from "./text.ts";
 import { visibleTo } from "./visibility.ts";
 
@@ -108,7 +109,7 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
     media.forEach((m, position) => {
       tx.update(mediaAttachments).set({ postId: id, position }).where(eq(mediaAttachments.id, m)).run();
     });
-    tx.run(sql`INSERT INTO posts_search (post_id, body) VALUES (${id}, ${`${spoilerText}\n${status}`})`);
+    indexPost(tx, id, `${spoilerText}\n${status}`);
     if (key) tx.insert(idempotencyKeys).values({ accountId: author.id, key, postId: id }).run();
     return inserted;
   });
@@ -158,8 +159,7 @@ export function editPost(
     tx.delete(mentions).where(eq(mentions.postId, postId)).run();
     tx.delete(postTags).where(eq(postTags.postId, postId)).run();
     saveMentionsAndTags(tx, postId, rendered);
-    tx.run(sql`DELETE FROM posts_search WHERE post_id = ${postId}`);
-    tx.run(sql`INSERT INTO posts_search (post_id, body) VALUES (${postId}, ${`${spoilerText}\n${status}`})`);
+    indexPost(tx, postId, `${spoilerText}\n${status}`);
     return tx
       .update(posts)
       .set({
@@ -190,7 +190,7 @@ export function deletePost(deps: CoreDeps, actor: Author, postId: string): void 
   if (!post) throw new CoreError("This post does not exist.", 404);
   if (post.accountId !== actor.id) throw new CoreError("Only its author can delete a post.", 403);
   db.transaction((tx) => {
-    tx.run(sql`DELETE FROM posts_search WHERE post_id = ${postId}`);
+    unindexPost(tx, postId);
     tx.delete(posts).where(eq(posts.id, postId)).run();
   });
   deps.events.emit("post.deleted", { postId, accountId: actor.id, uri: post.uri });

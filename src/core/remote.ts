@@ -16,6 +16,7 @@ import { removeAccountRows } from "./account-deletion.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
 import { notify } from "./notifications.ts";
+import { indexPost, unindexPost } from "./search-index.ts";
 import { normalizeHashtag } from "./text.ts";
 
 /**
@@ -212,8 +213,7 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
         })
         .run();
     });
-    tx.run(sql`DELETE FROM posts_search WHERE post_id = ${id}`);
-    tx.run(sql`INSERT INTO posts_search (post_id, body) VALUES (${id}, ${`${data.spoilerText}\n${data.plainText}`})`);
+    indexPost(tx, id, `${data.spoilerText}\n${data.plainText}`);
     // Replies that arrived before this post now hang under it.
     tx.update(posts)
       .set({ inReplyToId: id, inReplyToAccountId: data.authorId, inReplyToUri: null })
@@ -236,7 +236,7 @@ export function deleteRemotePost(db: Db, uri: string, actorId: string): boolean 
   const post = db.select().from(posts).where(eq(posts.uri, uri)).get();
   if (!post || post.accountId !== actorId) return false;
   db.transaction((tx) => {
-    tx.run(sql`DELETE FROM posts_search WHERE post_id = ${post.id}`);
+    unindexPost(tx, post.id);
     tx.delete(posts).where(eq(posts.id, post.id)).run();
   });
   return true;

@@ -229,6 +229,7 @@ export const posts = sqliteTable(
     pinnedAt: integer("pinned_at", { mode: "timestamp_ms" }),
     createdAt: createdAt(),
     editedAt: integer("edited_at", { mode: "timestamp_ms" }),
+    searchRowid: integer("search_rowid"), // its row in posts_search (core/search-index.ts)
   },
   (t) => [
     index("posts_account_idx").on(t.accountId, t.id),

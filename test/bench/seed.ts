@@ -34,21 +34,18 @@ export function seedInstance(sqlite: Database, viewerId: string): number {
     const follow = sqlite.prepare("INSERT INTO follows (id, follower_id, following_id, state) VALUES (?, ?, ?, 'accepted')");
     for (let i = 0; i < FOLLOWED; i++) follow.run(newId(), viewerId, ids[(i * 13) % ACCOUNTS] as string);
     const post = sqlite.prepare(
-      "INSERT INTO posts (id, account_id, text, content_html, visibility, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO posts (id, account_id, text, content_html, visibility, created_at, search_rowid) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
+    // Every post is in the search index too, as on a real instance (its size slows what scans it).
+    const indexed = sqlite.prepare("INSERT INTO posts_search (rowid, post_id, body) VALUES (?, ?, ?)");
     const visibilities = ["public", "public", "public", "unlisted", "private"];
     const start = Date.now() - POSTS * 1000;
     for (let i = 0; i < POSTS; i++) {
       const author = ids[(i * 7919) % ACCOUNTS] as string;
       const text = `Post number ${i} with some words about knitting, bread and the weather.`;
-      post.run(
-        Bun.randomUUIDv7(undefined, start + i * 1000),
-        author,
-        text,
-        `<p>${text}</p>`,
-        visibilities[i % 5] as string,
-        start + i * 1000,
-      );
+      const id = Bun.randomUUIDv7(undefined, start + i * 1000);
+      post.run(id, author, text, `<p>${text}</p>`, visibilities[i % 5] as string, start + i * 1000, i + 1);
+      indexed.run(i + 1, id, text);
     }
     if (FOLLOWED_TAGS > 0) tagPosts(sqlite, viewerId);
   })();
