@@ -1,0 +1,1 @@
+exports.URLPattern = globalThis.URLPattern;

@@ -1,0 +1,2 @@
+export declare const URLPattern: typeof globalThis.URLPattern;
+export type URLPattern = globalThis.URLPattern;
