@@ -148,6 +148,16 @@ function PostInner({ ctx, shown }: { ctx: PageContext; shown: PostView }) {
   const viewer = ctx.viewer;
   const mine = viewer !== null && post.account.domain === null && post.account.username === viewer.username;
   const boostable = post.visibility === "public" || post.visibility === "unlisted";
+  const muteAction = viewer ? (
+    <Action
+      ctx={ctx}
+      post={shown}
+      action={post.viewer?.muted ? "unmute" : "mute"}
+      label={post.viewer?.muted ? "Unmute conversation" : "Mute conversation"}
+    />
+  ) : (
+    ""
+  );
   return (
     <>
       {shown.reblog ? (
@@ -246,6 +256,7 @@ function PostInner({ ctx, shown }: { ctx: PageContext; shown: PostView }) {
                 ) : (
                   ""
                 )}
+                {muteAction}
                 <a href={`/statuses/${post.id}/delete`} class="danger">
                   Delete
                 </a>
@@ -255,6 +266,7 @@ function PostInner({ ctx, shown }: { ctx: PageContext; shown: PostView }) {
             <details class="more">
               <summary>More</summary>
               <div class="menu">
+                {muteAction}
                 <a href={`/report?account_id=${post.account.id}&status_id=${post.id}`}>Report</a>
               </div>
             </details>

@@ -177,6 +177,8 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     .post("/api/v1/statuses/:id/pin", interaction(interactions.pin, "write:accounts"), { params: id })
     .post("/api/v1/statuses/:id/unpin", interaction(interactions.unpin, "write:accounts"), { params: id })
     .post("/api/v1/statuses/:id/unreblog", interaction(interactions.unreblog, "write:statuses"), { params: id })
+    .post("/api/v1/statuses/:id/mute", interaction(interactions.muteConversation, "write:mutes"), { params: id })
+    .post("/api/v1/statuses/:id/unmute", interaction(interactions.unmuteConversation, "write:mutes"), { params: id })
     .post(
       "/api/v1/statuses/:id/reblog",
       ({ member, params }) => {

@@ -2,6 +2,7 @@ import { and, count, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { newId } from "../db/ids.ts";
 import { bookmarks, favourites, posts } from "../db/schema.ts";
+import { addConversationMute, removeConversationMute } from "./conversation-mutes.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
 import { notify, withdrawNotification } from "./notifications.ts";
@@ -125,6 +126,15 @@ export function unpin(deps: CoreDeps, actor: Actor, postId: string): void {
   if (post.accountId !== actor.id) throw new CoreError("You can unpin only your own posts.", 403);
   deps.db.update(posts).set({ pinnedAt: null }).where(eq(posts.id, post.id)).run();
   deps.events.emit("account.updated", { accountId: actor.id });
+}
+
+/** Mutes the post's thread for the actor: no more notifications from it (Mastodon's mute conversation). */
+export function muteConversation(deps: CoreDeps, actor: Actor, postId: string): void {
+  addConversationMute(deps.db, actor.id, target(deps, actor, postId).id);
+}
+
+export function unmuteConversation(deps: CoreDeps, actor: Actor, postId: string): void {
+  removeConversationMute(deps.db, actor.id, target(deps, actor, postId).id);
 }
 
 /** Who liked, or boosted, a post: newest first, paged by the like's (or boost's) id. */

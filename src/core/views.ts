@@ -1,6 +1,7 @@
 import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import type { FilterMatch } from "./filters.ts";
+import { mutedConversations } from "./conversation-mutes.ts";
 import { blockFor } from "./domain-blocks.ts";
 import { isCachedKind } from "./media.ts";
 import {
@@ -86,7 +87,8 @@ export interface PostView {
   mentions: AccountView[];
   tags: string[];
   counts: { replies: number; reblogs: number; favourites: number };
-  viewer: { favourited: boolean; reblogged: boolean; bookmarked: boolean } | null;
+  /** muted: the viewer muted the post's thread. */
+  viewer: { favourited: boolean; reblogged: boolean; bookmarked: boolean; muted: boolean } | null;
   /** For a boost: the boosted post; this view's account is then the one who boosted. */
   reblog: PostView | null;
   /** The viewer's filters this post matches (set by core/filters.ts applyFilters). */
@@ -221,6 +223,7 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
             favourited: mine.favourited.has(row.id),
             reblogged: mine.reblogged.has(row.id),
             bookmarked: mine.bookmarked.has(row.id),
+            muted: mine.muted.has(row.id),
           }
         : null,
       reblog: reblogRow ? build(reblogRow) : null,
@@ -275,5 +278,6 @@ function viewerState(db: Db, viewerId: string, ids: string[]) {
         .where(and(eq(posts.accountId, viewerId), inArray(posts.reblogOfId, ids)))
         .all(),
     ),
+    muted: mutedConversations(db, viewerId, ids),
   };
 }

@@ -386,6 +386,20 @@ const relation = (name: string) =>
 export const blocks = relation("blocks");
 export const mutes = relation("mutes");
 
+/**
+ * A member muted a thread (Mastodon's "mute conversation"): no notifications from it. The post
+ * is the thread's first one as known when muted; core/conversation-mutes.ts matches any post below it.
+ */
+export const conversationMutes = sqliteTable(
+  "conversation_mutes",
+  {
+    accountId: accountRef("account_id"),
+    postId: text("post_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.postId] })],
+);
+
 /** A member's private note on an account (Mastodon's relationship note): only they see it. */
 export const accountNotes = sqliteTable(
   "account_notes",

@@ -17,7 +17,18 @@ import type { PagePlugin, WebDeps } from "./context.ts";
 import { back, loginFirst } from "./redirects.ts";
 import { uploadsFromForm } from "./uploads.ts";
 
-const actionNames = ["favourite", "unfavourite", "reblog", "unreblog", "bookmark", "unbookmark", "pin", "unpin"] as const;
+const actionNames = [
+  "favourite",
+  "unfavourite",
+  "reblog",
+  "unreblog",
+  "bookmark",
+  "unbookmark",
+  "pin",
+  "unpin",
+  "mute",
+  "unmute",
+] as const;
 const actions: Record<(typeof actionNames)[number], (deps: WebDeps, actor: { id: string }, postId: string) => unknown> = {
   favourite: interactions.favourite,
   unfavourite: interactions.unfavourite,
@@ -27,6 +38,8 @@ const actions: Record<(typeof actionNames)[number], (deps: WebDeps, actor: { id:
   unbookmark: interactions.unbookmark,
   pin: interactions.pin,
   unpin: interactions.unpin,
+  mute: interactions.muteConversation,
+  unmute: interactions.unmuteConversation,
 };
 
 const csrf = t.Optional(t.String());
