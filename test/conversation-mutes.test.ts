@@ -15,7 +15,7 @@ test("a muted thread notifies nothing, from any of its posts, until it is unmute
     const res = await send(
       new Request(`${ORIGIN}${path}`, { method, headers: bearer ? { authorization: `Bearer ${bearer}` } : {} }),
     );
-    return { status: res.status, json: await res.json() };
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
   const bob = c.member("bob").browser;
   const notifications = () =>
