@@ -148,7 +148,9 @@ function PostInner({ ctx, shown }: { ctx: PageContext; shown: PostView }) {
   const viewer = ctx.viewer;
   const mine = viewer !== null && post.account.domain === null && post.account.username === viewer.username;
   const boostable = post.visibility === "public" || post.visibility === "unlisted";
-  const muteAction = viewer ? (
+  // Offered where there is a thread to mute, or one may start: one's own posts, replies, posts with replies.
+  const threaded = mine || post.inReplyToId !== null || post.counts.replies > 0 || post.viewer?.muted;
+  const muteAction = threaded ? (
     <Action
       ctx={ctx}
       post={shown}
