@@ -6,6 +6,7 @@ import { loadPostViews } from "../core/views.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, statusEntities, tagEntity } from "./entities.ts";
 import { flag, limitOf, tFlag } from "./params.ts";
+import { optionalOneOf } from "../schemas.ts";
 
 const looksRemote = (q: string) => /^@?[^\s@]+@[^\s@]+\.[^\s@]+$/.test(q) || /^https?:\/\//.test(q);
 
@@ -68,7 +69,7 @@ export function searchApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     {
       query: t.Object({
         q: t.String({ maxLength: 500 }),
-        type: t.Optional(t.UnionEnum(["accounts", "hashtags", "statuses"])),
+        type: optionalOneOf(["accounts", "hashtags", "statuses"]),
         resolve: tFlag,
         following: tFlag,
         account_id: t.Optional(t.String({ maxLength: 64 })),

@@ -10,13 +10,14 @@ import { posts, visibilities } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, type ApiStatus, statusEntities } from "./entities.ts";
 import { flag, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
+import { optionalOneOf } from "../schemas.ts";
 
 const id = t.Object({ id: t.String({ maxLength: 64 }) });
 
 const statusParams = t.Object({
   status: t.Optional(t.String({ maxLength: 20_000 })),
   spoiler_text: t.Optional(t.String({ maxLength: 1000 })),
-  visibility: t.Optional(t.UnionEnum(visibilities)),
+  visibility: optionalOneOf(visibilities),
   in_reply_to_id: t.Optional(t.String({ maxLength: 64 })),
   sensitive: tFlag,
   language: t.Optional(t.String({ maxLength: 10 })),

@@ -9,6 +9,7 @@ import { loadPostViews } from "../core/views.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
 import { loginFirst } from "./redirects.ts";
+import { optionalOneOf } from "../schemas.ts";
 
 const PATH = "/settings/filters";
 const id = t.Object({ id: t.String({ maxLength: 64 }) });
@@ -84,7 +85,7 @@ export function filterRoutes(deps: WebDeps, page: PagePlugin) {
           : "";
         return <FiltersPage ctx={ctx} filters={core.listFilters(db, viewer.account.id)} message={message} />;
       },
-      { query: t.Object({ done: t.Optional(t.UnionEnum(["added", "saved", "deleted"])) }) },
+      { query: t.Object({ done: optionalOneOf(["added", "saved", "deleted"]) }) },
     )
     .post(
       PATH,

@@ -9,6 +9,7 @@ import { accountView } from "../core/views.ts";
 import { accounts } from "../db/schema.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { loginFirst } from "./redirects.ts";
+import { optionalOneOf } from "../schemas.ts";
 
 const PATH = "/settings/migration";
 const csrf = t.Optional(t.String());
@@ -35,7 +36,7 @@ export function migrationRoutes(deps: WebDeps, page: PagePlugin) {
         const message = { moved: "Your followers are being moved.", cancelled: "This account no longer redirects." };
         return <MigrationPage ctx={ctx} values={values(viewer)} message={query.done ? message[query.done] : undefined} />;
       },
-      { query: t.Object({ done: t.Optional(t.UnionEnum(["moved", "cancelled"])) }) },
+      { query: t.Object({ done: optionalOneOf(["moved", "cancelled"]) }) },
     )
     .post(
       PATH,

@@ -19,6 +19,7 @@ import { back, loginFirst } from "./redirects.ts";
 import { listPickerFor } from "./lists.tsx";
 import { moreLink, WEB_PAGE_SIZE } from "./timelines.tsx";
 import { FollowRequestsPage } from "../../views/follow-requests.tsx";
+import { optionalOneOf } from "../schemas.ts";
 
 const accountActions = {
   follow: follows.follow,
@@ -137,9 +138,9 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
       {
         params: t.Object({ acct: t.String({ maxLength: 400 }) }),
         query: t.Object({
-          tab: t.Optional(t.UnionEnum(["posts", "replies", "media"])),
+          tab: optionalOneOf(["posts", "replies", "media"]),
           max_id: t.Optional(t.String({ maxLength: 64 })),
-          note: t.Optional(t.UnionEnum(["saved", "too-long"])),
+          note: optionalOneOf(["saved", "too-long"]),
         }),
       },
     )

@@ -20,6 +20,7 @@ import type { PagePlugin, WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
 import { SESSION_COOKIE } from "./session.ts";
 import { loginFirst } from "./redirects.ts";
+import { optionalOneOf } from "../schemas.ts";
 
 const csrf = t.Optional(t.String());
 
@@ -113,7 +114,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
           bot: t.Optional(t.String()),
           hide_collections: t.Optional(t.String()),
           discoverable: t.Optional(t.String()),
-          default_visibility: t.Optional(t.UnionEnum(visibilities)),
+          default_visibility: optionalOneOf(visibilities),
           avatar: t.Optional(t.File()),
           header: t.Optional(t.File()),
           avatar_remove: t.Optional(t.String({ maxLength: 1 })),

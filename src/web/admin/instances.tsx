@@ -16,6 +16,7 @@ import {
   listInstances,
 } from "../../core/instances.ts";
 import { roleRank } from "../../core/moderation.ts";
+import { optionalOneOf } from "../../schemas.ts";
 
 /** A path segment as written, percent escapes undone; "" when an escape is broken. */
 function decoded(segment: string): string {
@@ -56,7 +57,7 @@ export function instancesRoutes(deps: WebDeps, page: PagePlugin) {
       {
         query: t.Object({
           q: t.Optional(t.String({ maxLength: 200 })),
-          filter: t.Optional(t.UnionEnum(instanceFilters)),
+          filter: optionalOneOf(instanceFilters),
           after: t.Optional(t.String({ maxLength: 300 })),
         }),
       },

@@ -19,6 +19,7 @@ import {
 } from "../../core/reports.ts";
 import { loadAccountViews } from "../../core/views.ts";
 import { posts } from "../../db/schema.ts";
+import { optionalOneOf } from "../../schemas.ts";
 
 /** Reports: the queue, one report with its notes and actions, and removing a reported post. */
 export function reportRoutes(deps: WebDeps, page: PagePlugin) {
@@ -81,7 +82,7 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
         const state = query.state === "resolved" ? "resolved" : "open";
         return <ReportsPage ctx={ctx} rows={reportRows(listReports(db, state))} state={state} />;
       },
-      { query: t.Object({ state: t.Optional(t.UnionEnum(["open", "resolved"])) }) },
+      { query: t.Object({ state: optionalOneOf(["open", "resolved"]) }) },
     )
     .get(
       "/admin/reports/:id",
