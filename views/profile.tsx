@@ -79,6 +79,13 @@ function Relations({ ctx, account, rel }: { ctx: PageContext; account: AccountVi
         ""
       )}
       {rel.blocking ? "" : <AccountAction ctx={ctx} account={account} action="block" label="Block" danger />}
+      {!account.domain ? (
+        ""
+      ) : rel.domainBlocking ? (
+        <AccountAction ctx={ctx} account={account} action="unblock_domain" label={`Unblock ${account.domain}`} />
+      ) : (
+        <AccountAction ctx={ctx} account={account} action="block_domain" label={`Block ${account.domain}`} danger />
+      )}
       <a class="button secondary" href={`/report?account_id=${account.id}`}>
         Report
       </a>

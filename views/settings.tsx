@@ -16,6 +16,7 @@ export function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx:
     ["/settings/import-export", "Import and export"],
     ["/settings/filters", "Filters"],
     ["/settings/tags", "Followed hashtags"],
+    ["/settings/domain-blocks", "Blocked domains"],
     ["/settings/warnings", "Notes from moderators"],
     ["/follow_requests", "Follow requests"],
     ["/bookmarks", "Bookmarks"],

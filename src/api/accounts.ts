@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { Elysia, t } from "elysia";
+import { domainBlocksOf } from "../core/account-domain-blocks.ts";
 import { blockedOrMuted, familiarFollowers, findAccountByAcct, followList, followRequests } from "../core/accounts-read.ts";
 import { CoreError } from "../core/errors.ts";
 import * as follows from "../core/follows.ts";
@@ -81,6 +82,7 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       act(m, params.id, (body ?? undefined) as Record<string, unknown> | undefined);
       return relationship(m.account.id, params.id);
     };
+  const domainParam = t.String({ maxLength: 300 });
   const paged = <T>(request: Request, set: { headers: Record<string, string | number> }, items: T[], ids: string[]) => {
     const link = linkHeader(request.url, ids);
     if (link) set.headers.link = link;
@@ -339,6 +341,45 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         return paged(request, set, many(found.accounts.map((a) => a.id)), found.ids);
       },
       { query: t.Object(paging) },
+    )
+    .get(
+      "/api/v1/domain_blocks",
+      ({ member, query, request, set }) => {
+        const me = member("read:blocks");
+        // Paged by when each was blocked (milliseconds): the Link header's max_id.
+        const before = query.max_id && /^\d{1,15}$/.test(query.max_id) ? new Date(Number(query.max_id)) : undefined;
+        const rows = domainBlocksOf(db, me.account.id, { before, limit: limitOf(query, 100, 200) });
+        return paged(
+          request,
+          set,
+          rows.map((r) => r.domain),
+          rows.map((r) => String(r.createdAt.getTime())),
+        );
+      },
+      { query: t.Object(paging) },
+    )
+    .post(
+      "/api/v1/domain_blocks",
+      ({ member, body }) => {
+        follows.blockDomainFor(deps, member("write:blocks").account, body.domain);
+        return {};
+      },
+      { body: t.Object({ domain: domainParam }) },
+    )
+    .delete(
+      "/api/v1/domain_blocks",
+      ({ member, body, query }) => {
+        const me = member("write:blocks");
+        // Apps send the domain in the body or in the query string.
+        const domain = body?.domain ?? query.domain;
+        if (!domain) throw new CoreError("domain is missing", 422);
+        follows.unblockDomainFor(deps, me.account, domain);
+        return {};
+      },
+      {
+        body: t.Optional(t.Object({ domain: t.Optional(domainParam) })),
+        query: t.Object({ domain: t.Optional(domainParam) }),
+      },
     )
     .get(
       "/api/v1/mutes",

@@ -277,7 +277,7 @@ export function relationshipEntity(id: string, r: Relationship, follow?: { showR
     muting_notifications: r.muting,
     requested: r.requested,
     requested_by: r.requestedBy,
-    domain_blocking: false,
+    domain_blocking: r.domainBlocking,
     endorsed: false,
     note: r.note,
   };

@@ -1,10 +1,11 @@
-import { and, eq, isNull, or } from "drizzle-orm";
+import { and, count, eq, inArray, isNull, or } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { accountNotes, accounts, blocks, follows, mutes } from "../db/schema.ts";
+import { accountDomainBlocks, accountNotes, accounts, blocks, follows, mutes, notifications } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
+import { domainBlockedBy } from "./account-domain-blocks.ts";
 import { countAccountAction } from "./account-limits.ts";
-import { blockFor } from "./domain-blocks.ts";
+import { blockFor, normalizeDomain } from "./domain-blocks.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { leaveLists } from "./lists.ts";
 import { notify, withdrawNotification } from "./notifications.ts";
@@ -20,6 +21,8 @@ export interface Relationship {
   blocking: boolean;
   blockedBy: boolean;
   muting: boolean;
+  /** The viewer blocked the account's whole domain. */
+  domainBlocking: boolean;
   /** The viewer's private note on the account ("" for none). */
   note: string;
 }
@@ -59,6 +62,7 @@ export function relationship(db: Db, viewerId: string, targetId: string): Relati
     blocking: exists(db, blocks, viewerId, targetId),
     blockedBy: exists(db, blocks, targetId, viewerId),
     muting: exists(db, mutes, viewerId, targetId),
+    domainBlocking: domainBlockedBy(db, viewerId, account(db, targetId).domain),
     note:
       db
         .select({ comment: accountNotes.comment })
@@ -106,6 +110,8 @@ export function follow(
   if (exists(db, blocks, targetId, actor.id) || exists(db, blocks, actor.id, targetId)) {
     throw new CoreError("You cannot follow an account that blocks you or that you block.", 403);
   }
+  if (domainBlockedBy(db, actor.id, target.domain))
+    throw new CoreError(`You blocked ${target.domain}; unblock it to follow accounts there.`, 403);
   const existing = db
     .select()
     .from(follows)
@@ -236,6 +242,55 @@ export function unmute(deps: CoreDeps, actor: Actor, targetId: string): void {
     .run();
 }
 
+const MAX_DOMAIN_BLOCKS = 1000;
+
+/**
+ * Blocks a whole domain for the member (Mastodon's "Block domain"): its accounts' posts and
+ * notifications are hidden from them (account-domain-blocks.ts). As Mastodon 4.3 does, their
+ * follows there end both ways (those servers are told) and its notifications are cleared.
+ * Returns the domain as stored.
+ */
+export function blockDomainFor(deps: CoreDeps, actor: Actor, input: string): string {
+  const { db } = deps;
+  const domain = memberDomain(input);
+  if (domain === deps.baseUrl.host) throw new CoreError("You cannot block your own server.", 422);
+  const blocked = db.select({ n: count() }).from(accountDomainBlocks).where(eq(accountDomainBlocks.accountId, actor.id)).get();
+  if (!domainBlockedBy(db, actor.id, domain) && (blocked?.n ?? 0) >= MAX_DOMAIN_BLOCKS)
+    throw new CoreError(`You can block at most ${MAX_DOMAIN_BLOCKS} domains; unblock one first.`, 422);
+  db.insert(accountDomainBlocks).values({ accountId: actor.id, domain }).onConflictDoNothing().run();
+  const there = db.select({ id: accounts.id }).from(accounts).where(eq(accounts.domain, domain));
+  const mine = db
+    .select()
+    .from(follows)
+    .where(and(eq(follows.followerId, actor.id), inArray(follows.followingId, there)))
+    .all();
+  for (const f of mine) unfollow(deps, actor, f.followingId);
+  const theirs = db
+    .select()
+    .from(follows)
+    .where(and(eq(follows.followingId, actor.id), inArray(follows.followerId, there)))
+    .all();
+  for (const f of theirs) turnAway(deps, actor, f.followerId, f.state);
+  db.delete(notifications)
+    .where(and(eq(notifications.accountId, actor.id), inArray(notifications.fromAccountId, there)))
+    .run();
+  return domain;
+}
+
+export function unblockDomainFor(deps: CoreDeps, actor: Actor, input: string): void {
+  const domain = memberDomain(input);
+  deps.db
+    .delete(accountDomainBlocks)
+    .where(and(eq(accountDomainBlocks.accountId, actor.id), eq(accountDomainBlocks.domain, domain)))
+    .run();
+}
+
+function memberDomain(input: string): string {
+  const domain = normalizeDomain(input);
+  if (!domain) throw new CoreError("Enter a domain name, such as example.com.", 422);
+  return domain;
+}
+
 /**
  * A Follow arrived from another server for a local account: accepted at once unless the
  * account approves followers by hand or has blocked the follower (then refused).
@@ -250,7 +305,13 @@ export function receiveFollow(
   const target = account(db, targetId);
   const follower = account(db, followerId);
   // A suspended follower is refused too: following would bring it the posts suspension keeps from it.
-  if (target.suspendedAt || follower.suspendedAt || exists(db, blocks, targetId, followerId)) return "rejected";
+  if (
+    target.suspendedAt ||
+    follower.suspendedAt ||
+    exists(db, blocks, targetId, followerId) ||
+    domainBlockedBy(db, targetId, follower.domain)
+  )
+    return "rejected";
   const existing = db
     .select()
     .from(follows)

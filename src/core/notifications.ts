@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, gt, inArray, lt, notInArray, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
+import { accountOnDomainBlockedBy } from "./account-domain-blocks.ts";
 import { conversationMuted } from "./conversation-mutes.ts";
 import type { CoreDeps } from "./deps.ts";
 import { blocks, mutes, type NotificationType, notifications, users } from "../db/schema.ts";
@@ -19,8 +20,8 @@ export function countUnread(db: Db, accountId: string): number {
 
 /**
  * Tells a local member that something happened. Nothing is sent to oneself, to a remote account
- * (their server notifies them), from someone the member blocked or muted, or about a thread they
- * muted; the same event notifies once.
+ * (their server notifies them), from someone the member blocked or muted (or whose domain they
+ * blocked), or about a thread they muted; the same event notifies once.
  */
 export function notify(
   deps: Pick<CoreDeps, "db" | "events">,
@@ -40,7 +41,7 @@ export function notify(
     .from(mutes)
     .where(and(eq(mutes.accountId, event.accountId), eq(mutes.targetAccountId, event.fromAccountId)))
     .get()?.n;
-  if (silenced || muted) return;
+  if (silenced || muted || accountOnDomainBlockedBy(db, event.accountId, event.fromAccountId)) return;
   if (event.postId && conversationMuted(db, event.accountId, event.postId)) return;
   const inserted = db
     .insert(notifications)

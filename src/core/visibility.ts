@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { accounts, blocks, follows, mentions, mutes, posts } from "../db/schema.ts";
+import { onDomainBlockedBy } from "./account-domain-blocks.ts";
 import { onCutOffDomain } from "./domain-allows.ts";
 import { onSilencedDomain } from "./domain-blocks.ts";
 
@@ -39,11 +40,12 @@ export function notSilencedFor(viewerId: string | null): SQL {
     SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${viewerId} AND ${follows.followingId} = ${posts.accountId} AND ${follows.state} = 'accepted'))`;
 }
 
-/** Posts by accounts the viewer blocked or muted stay out of their timelines. */
+/** Posts by accounts the viewer blocked or muted, or on a domain they blocked, stay out of their timelines. */
 export function notSilencedBy(viewerId: string | null): SQL {
   if (!viewerId) return sql`1`;
   return sql`NOT EXISTS (SELECT 1 FROM ${blocks} WHERE ${blocks.accountId} = ${viewerId} AND ${blocks.targetAccountId} = ${posts.accountId})
-    AND NOT EXISTS (SELECT 1 FROM ${mutes} WHERE ${mutes.accountId} = ${viewerId} AND ${mutes.targetAccountId} = ${posts.accountId})`;
+    AND NOT EXISTS (SELECT 1 FROM ${mutes} WHERE ${mutes.accountId} = ${viewerId} AND ${mutes.targetAccountId} = ${posts.accountId})
+    AND NOT ${onDomainBlockedBy(viewerId, posts.accountId)}`;
 }
 
 /** Only public posts are listed on public timelines, hashtag pages and feeds. */

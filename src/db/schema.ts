@@ -387,6 +387,20 @@ export const blocks = relation("blocks");
 export const mutes = relation("mutes");
 
 /**
+ * A member blocked a whole domain for themselves (Mastodon's user domain block): its accounts'
+ * posts and notifications are hidden from them, and no follows cross it (core/account-domain-blocks.ts).
+ */
+export const accountDomainBlocks = sqliteTable(
+  "account_domain_blocks",
+  {
+    accountId: accountRef("account_id"),
+    domain: text("domain").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.domain] })],
+);
+
+/**
  * A member muted a thread (Mastodon's "mute conversation"): no notifications from it. The post
  * is the thread's first one as known when muted; core/conversation-mutes.ts matches any post below it.
  */

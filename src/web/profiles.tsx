@@ -31,6 +31,8 @@ const accountActions = {
   authorize: follows.acceptFollowRequest,
   reject: follows.rejectFollowRequest,
   remove_follower: follows.removeFollower,
+  block_domain: (deps: WebDeps, actor: { id: string }, id: string) => follows.blockDomainFor(deps, actor, domainOf(deps, id)),
+  unblock_domain: (deps: WebDeps, actor: { id: string }, id: string) => follows.unblockDomainFor(deps, actor, domainOf(deps, id)),
 };
 const accountActionNames = [
   "follow",
@@ -42,7 +44,16 @@ const accountActionNames = [
   "authorize",
   "reject",
   "remove_follower",
+  "block_domain",
+  "unblock_domain",
 ] as const;
+
+/** The server of a remote account, for the domain buttons on its profile. */
+function domainOf(deps: WebDeps, accountId: string): string {
+  const domain = deps.db.select({ domain: accounts.domain }).from(accounts).where(eq(accounts.id, accountId)).get()?.domain;
+  if (!domain) throw new CoreError("This account is on this server.", 422);
+  return domain;
+}
 
 export function profileRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
