@@ -3,10 +3,10 @@
 // view only, their follows there end both ways and cannot start again, and unblocking undoes it.
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { followAccepted, receiveFollow } from "../src/core/follows.ts";
-import { type RemotePostData, receiveRemotePost } from "../src/core/remote.ts";
+import { receiveRemotePost } from "../src/core/remote.ts";
 import { community } from "./helpers/community.ts";
 import { authorizeApp } from "./helpers/oauth.ts";
-import { storeRemoteAccount } from "./helpers/remote.ts";
+import { remoteNote, storeRemoteAccount } from "./helpers/remote.ts";
 
 setDefaultTimeout(60_000);
 const ORIGIN = "https://social.example";
@@ -32,24 +32,8 @@ test("a member's domain block hides the domain from them alone and cuts their fo
   const dan = storeRemoteAccount(db, "https://far.example/users/dan");
   const erin = storeRemoteAccount(db, "https://near.example/users/erin");
   let n = 0;
-  const remotePost = (author: { id: string; uri: string | null }, text: string, mentionedIds: string[] = []) =>
-    receiveRemotePost(c.deps, {
-      uri: `${author.uri}/notes/${n++}`,
-      url: null,
-      authorId: author.id,
-      contentHtml: `<p>${text}</p>`,
-      plainText: text,
-      spoilerText: "",
-      sensitive: false,
-      visibility: "public",
-      language: null,
-      inReplyToUri: null,
-      mentionedIds,
-      tags: [],
-      attachments: [],
-      createdAt: new Date(),
-      editedAt: null,
-    } satisfies RemotePostData);
+  const remotePost = (author: { id: string; uri: string | null }, plainText: string, mentionedIds: string[] = []) =>
+    receiveRemotePost(c.deps, remoteNote(author.id, `${author.uri}/notes/${n++}`, { plainText, mentionedIds }));
   const publicTexts = async (who: "ada" | "bob") =>
     ((await call("GET", "/api/v1/timelines/public", undefined, who)).json as { content: string }[]).map((s) => s.content);
   const notificationsOf = () =>

@@ -11,7 +11,7 @@ import { RemoteMediaCache } from "../src/media/remote-cache.ts";
 import { MediaStore } from "../src/media/store.ts";
 import { maintenanceJobs } from "../src/scheduler.ts";
 import { testApp } from "./helpers/app.ts";
-import { storeRemoteAccount } from "./helpers/remote.ts";
+import { remoteNote, storeRemoteAccount } from "./helpers/remote.ts";
 import { testJpeg } from "./helpers/images.ts";
 
 setDefaultTimeout(30_000);
@@ -74,28 +74,18 @@ function setup(attachments?: { path: string; mime: string }[]) {
     height: null,
     blurhash: null,
   });
-  const post = receiveRemotePost(t.deps, {
-    uri: "https://remote.example/notes/1",
-    url: null,
-    authorId: author.id,
-    contentHtml: "<p>pictures</p>",
-    plainText: "pictures",
-    spoilerText: "",
-    sensitive: false,
-    visibility: "public",
-    language: null,
-    inReplyToUri: null,
-    mentionedIds: [],
-    tags: [],
-    attachments: attachments?.map((a) => image(a.path, a.mime)) ?? [
-      image("/cat.jpg"),
-      image("/page.jpg"),
-      image("/pic.svg", "image/svg+xml"),
-      image("/huge.jpg"),
-    ],
-    createdAt: new Date(),
-    editedAt: null,
-  });
+  const post = receiveRemotePost(
+    t.deps,
+    remoteNote(author.id, "https://remote.example/notes/1", {
+      plainText: "pictures",
+      attachments: attachments?.map((a) => image(a.path, a.mime)) ?? [
+        image("/cat.jpg"),
+        image("/page.jpg"),
+        image("/pic.svg", "image/svg+xml"),
+        image("/huge.jpg"),
+      ],
+    }),
+  );
   const view = loadPostViews(t.database.db, t.deps.baseUrl, [post.id], null)[0];
   if (!view) throw new Error("no post");
   return { ...t, author, post, media: view.media };

@@ -2,10 +2,10 @@
 // deletion, each post finding its own row by rowid (never by scanning the index).
 import { expect, test } from "bun:test";
 import { createPost, deletePost, editPost } from "../src/core/posts.ts";
-import { deleteRemotePost, type RemotePostData, receiveRemotePost } from "../src/core/remote.ts";
+import { deleteRemotePost, receiveRemotePost } from "../src/core/remote.ts";
 import { searchPosts } from "../src/core/search.ts";
 import { community } from "./helpers/community.ts";
-import { storeRemoteAccount } from "./helpers/remote.ts";
+import { remoteNote, storeRemoteAccount } from "./helpers/remote.ts";
 
 test("search finds a post's current text only, and nothing once it is deleted", async () => {
   const c = await community(["ada"]);
@@ -24,23 +24,7 @@ test("search finds a post's current text only, and nothing once it is deleted", 
   expect(rows()).toEqual({ n: 2 });
 
   const bob = storeRemoteAccount(db, "https://remote.example/users/bob", { displayName: "Bob" });
-  const note = (plainText: string): RemotePostData => ({
-    uri: "https://remote.example/notes/1",
-    url: null,
-    authorId: bob.id,
-    contentHtml: `<p>${plainText}</p>`,
-    plainText,
-    spoilerText: "",
-    sensitive: false,
-    visibility: "public",
-    language: null,
-    inReplyToUri: null,
-    mentionedIds: [],
-    tags: [],
-    attachments: [],
-    createdAt: new Date(),
-    editedAt: null,
-  });
+  const note = (plainText: string) => remoteNote(bob.id, "https://remote.example/notes/1", { plainText });
   const remote = receiveRemotePost(c.deps, note("herons at dawn"));
   receiveRemotePost(c.deps, note("egrets at dusk")); // the author's Update
   expect(search("egrets")).toEqual([remote.id]);

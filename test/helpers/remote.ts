@@ -1,4 +1,4 @@
-import { type RemoteAccountData, upsertRemoteAccount } from "../../src/core/remote.ts";
+import { type RemoteAccountData, type RemotePostData, upsertRemoteAccount } from "../../src/core/remote.ts";
 import type { Db } from "../../src/db/open.ts";
 
 /**
@@ -27,4 +27,27 @@ export function storeRemoteAccount(db: Db, uri: string, fields: Partial<RemoteAc
     alsoKnownAs: [],
     ...fields,
   });
+}
+
+/** A public note from a remote account, as the inbox hands it to core: `fields` override any part. */
+export function remoteNote(authorId: string, uri: string, fields: Partial<RemotePostData> = {}): RemotePostData {
+  const text = fields.plainText ?? "a note";
+  return {
+    uri,
+    url: null,
+    authorId,
+    contentHtml: `<p>${text}</p>`,
+    plainText: text,
+    spoilerText: "",
+    sensitive: false,
+    visibility: "public",
+    language: null,
+    inReplyToUri: null,
+    mentionedIds: [],
+    tags: [],
+    attachments: [],
+    createdAt: new Date(),
+    editedAt: null,
+    ...fields,
+  };
 }
