@@ -1,5 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { block, follow, mute } from "../src/core/follows.ts";
+import { block, blockDomainFor, follow, mute } from "../src/core/follows.ts";
 import { join } from "node:path";
 import { bookmark, favourite } from "../src/core/interactions.ts";
 import { pruneFinishedImports } from "../src/core/imports.ts";
@@ -259,6 +259,35 @@ describe("import", () => {
     expect(ids(c, "SELECT post_id AS id FROM bookmarks WHERE account_id = ? ORDER BY post_id", ada.accountId)).toEqual(
       [kept, added].sort(),
     );
+  });
+
+  test("blocked domains export as Mastodon writes them and import back, in the queue; overwrite unblocks the rest", async () => {
+    const c = await community(["ada"]);
+    const ada = c.member("ada");
+    const actor = { id: ada.accountId };
+    blockDomainFor(c.deps, actor, "spam.example");
+    const exported = await (await ada.browser.get("/settings/export/blocked_domains.csv")).text();
+    expect(exported.trim()).toBe("spam.example");
+    const domains = () =>
+      ids(c, "SELECT domain AS id FROM account_domain_blocks WHERE account_id = ? ORDER BY domain", ada.accountId);
+
+    // Mastodon's import header, a bad row and our own server: those two are skipped with reasons.
+    const csv = "#domain\nfar.example\nnot a domain\nsocial.example\nhttps://Near.Example/\n";
+    expect((await upload(ada.browser, "domain_blocking", csv, "overwrite")).status).toBe(303);
+    await drain(c);
+    expect(domains()).toEqual(["far.example", "near.example"]);
+    const skipped = c.database.sqlite
+      .query<{ error: string }, []>("SELECT error FROM import_rows WHERE state = 'skipped' ORDER BY line")
+      .all()
+      .map((r) => r.error);
+    expect(skipped).toEqual(["Not a domain name.", "This is your own server."]);
+
+    // A list of accounts is not a list of domains: refused by the field, nothing stored.
+    const wrong = await upload(ada.browser, "domain_blocking", "bob@far.example\n");
+    expect(wrong.status).toBe(422);
+    expect(await wrong.text()).toContain("is not a domain name");
+    const other = await upload(ada.browser, "blocking", "#domain\nfar.example\n");
+    expect(await other.text()).toContain("Choose “Blocked domains”");
   });
 
   test("finished imports are deleted after 30 days, with their rows", async () => {

@@ -14,6 +14,7 @@ const csvRows: { name: CsvExport; label: string; unit: string }[] = [
   { name: "following_accounts", label: "Follows", unit: "account" },
   { name: "blocked_accounts", label: "Blocked accounts", unit: "account" },
   { name: "muted_accounts", label: "Muted accounts", unit: "account" },
+  { name: "blocked_domains", label: "Blocked domains", unit: "domain" },
   { name: "bookmarks", label: "Bookmarks", unit: "post" },
   { name: "lists", label: "Lists", unit: "list" },
 ];

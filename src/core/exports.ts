@@ -1,5 +1,6 @@
 import { asc, count, eq, inArray, type SQL } from "drizzle-orm";
-import { accounts, blocks, bookmarks, favourites, follows, lists, mutes } from "../db/schema.ts";
+import { accountDomainBlocks, accounts, blocks, bookmarks, favourites, follows, lists, mutes } from "../db/schema.ts";
+import { domainBlocksOf } from "./account-domain-blocks.ts";
 import { toCsv } from "./csv.ts";
 import type { CoreDeps } from "./deps.ts";
 import { listsOf } from "./lists.ts";
@@ -11,7 +12,14 @@ import { loadPostViews } from "./views.ts";
  * into Mastodon and back here.
  */
 
-export const csvExports = ["following_accounts", "blocked_accounts", "muted_accounts", "bookmarks", "lists"] as const;
+export const csvExports = [
+  "following_accounts",
+  "blocked_accounts",
+  "muted_accounts",
+  "blocked_domains",
+  "bookmarks",
+  "lists",
+] as const;
 export type CsvExport = (typeof csvExports)[number];
 
 type AccountKind = "following" | "blocking" | "muting";
@@ -90,6 +98,9 @@ export function exportCsv(deps: CoreDeps, accountId: string, name: CsvExport): s
         ["Account address", "Hide notifications"],
         ...exportedAccounts(deps, accountId, "muting").map((a) => [a.address, true]),
       ]);
+    case "blocked_domains":
+      // One domain a line, without a header, as Mastodon.
+      return toCsv(domainBlocksOf(deps.db, accountId, { limit: 100_000 }).map((d) => [d.domain]));
     case "bookmarks":
       return toCsv(exportedBookmarks(deps, accountId).map((b) => [b.uri]));
     case "lists":
@@ -116,12 +127,15 @@ function listRows(deps: CoreDeps, accountId: string): string[][] {
 /** How many rows each CSV has, for the export page. */
 export function exportCounts(deps: CoreDeps, accountId: string): Record<CsvExport, number> {
   const { db } = deps;
-  const n = (table: typeof follows | typeof blocks | typeof mutes | typeof bookmarks | typeof lists, column: SQL) =>
-    db.select({ n: count() }).from(table).where(column).get()?.n ?? 0;
+  const n = (
+    table: typeof follows | typeof blocks | typeof mutes | typeof accountDomainBlocks | typeof bookmarks | typeof lists,
+    column: SQL,
+  ) => db.select({ n: count() }).from(table).where(column).get()?.n ?? 0;
   return {
     following_accounts: n(follows, eq(follows.followerId, accountId)),
     blocked_accounts: n(blocks, eq(blocks.accountId, accountId)),
     muted_accounts: n(mutes, eq(mutes.accountId, accountId)),
+    blocked_domains: n(accountDomainBlocks, eq(accountDomainBlocks.accountId, accountId)),
     bookmarks: n(bookmarks, eq(bookmarks.accountId, accountId)),
     lists: n(lists, eq(lists.accountId, accountId)),
   };

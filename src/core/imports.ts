@@ -2,13 +2,15 @@ import { and, asc, count, desc, eq, isNotNull, isNull, lt, sql } from "drizzle-o
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { type ImportKind, type ImportMode, importRows, imports } from "../db/schema.ts";
+import { domainBlocksOf } from "./account-domain-blocks.ts";
 import { findAccountByAcct } from "./accounts-read.ts";
 import { readCsv } from "./csv.ts";
 import type { CoreDeps } from "./deps.ts";
 import { readImportText } from "./domain-block-csv.ts";
+import { normalizeDomain } from "./domain-blocks.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { exportedAccounts, exportedBookmarks } from "./exports.ts";
-import { block, follow, mute, unblock, unfollow, unmute } from "./follows.ts";
+import { block, blockDomainFor, follow, mute, unblock, unblockDomainFor, unfollow, unmute } from "./follows.ts";
 import { bookmark, unbookmark } from "./interactions.ts";
 import { findPostByUri } from "./remote.ts";
 import type { TaskQueue } from "./tasks.ts";
@@ -32,6 +34,7 @@ export const kindNames: Record<ImportKind, string> = {
   blocking: "Blocked accounts",
   muting: "Muted accounts",
   bookmarks: "Bookmarks",
+  domain_blocking: "Blocked domains",
 };
 
 /** The header of the column that holds the address (or the post URI), as Mastodon writes it. */
@@ -40,6 +43,7 @@ const ADDRESS_HEADER: Record<ImportKind, string> = {
   blocking: "account address",
   muting: "account address",
   bookmarks: "#uri",
+  domain_blocking: "#domain",
 };
 
 /** `user@domain` or `@user@domain` (a port allowed), as Mastodon writes them; a bare name is not enough. */
@@ -95,13 +99,14 @@ export function parseImportCsv(kind: ImportKind, text: string, me: string): Pars
     const cell = (i: number) => (i >= 0 ? record.fields[i] : undefined);
     const given = (record.fields[address] ?? "").trim();
     const row: ParsedRow = { line: record.line, target: given.slice(0, TARGET_MAX) };
-    const target = kind === "bookmarks" ? normalizeUrl(given) : normalizeAddress(given);
-    if (!target) return { ...row, skip: kind === "bookmarks" ? "Not a post URL." : "Not an account address (user@domain)." };
+    const target = normalized(kind, given);
+    if (!target) return { ...row, skip: notValid[kind] };
     row.target = target;
     const earlier = seen.get(target);
     if (earlier !== undefined) return { ...row, skip: `Already on line ${earlier}.` };
     seen.set(target, record.line);
     if (kind !== "bookmarks" && target === me) return { ...row, skip: "This is your own account." };
+    if (kind === "domain_blocking" && target === me.split("@")[1]) return { ...row, skip: "This is your own server." };
     if (kind === "following") {
       const b = flag(cell(boosts));
       const n = flag(cell(notify));
@@ -122,17 +127,35 @@ function normalizeUrl(text: string): string | null {
   }
 }
 
+/** The value a row names, as stored: a post URL, a domain, or an address. */
+function normalized(kind: ImportKind, given: string): string | null {
+  if (kind === "bookmarks") return normalizeUrl(given);
+  if (kind === "domain_blocking") return normalizeDomain(given);
+  return normalizeAddress(given);
+}
+
+const notValid: Record<ImportKind, string> = {
+  following: "Not an account address (user@domain).",
+  blocking: "Not an account address (user@domain).",
+  muting: "Not an account address (user@domain).",
+  bookmarks: "Not a post URL.",
+  domain_blocking: "Not a domain name.",
+};
+
 /** Whether a header-less file's first cell is the kind of value this import expects. */
 function looksLikeData(kind: ImportKind, cell: string): boolean {
-  return kind === "bookmarks" ? normalizeUrl(cell.trim()) !== null : normalizeAddress(cell) !== null;
+  return normalized(kind, cell.trim()) !== null;
 }
 
 function wrongFileMessage(kind: ImportKind, cell: string): string {
   const shown = cell.trim().slice(0, 40);
   if (kind === "bookmarks")
     return `This is not a bookmarks file: its first line (“${shown}”) is not a post URL. Choose the bookmarks.csv of your export.`;
+  if (kind === "domain_blocking")
+    return `This is not a list of domains: its first line (“${shown}”) is not a domain name. Choose the blocked_domains.csv of your export.`;
   if (shown.toLowerCase() === "#uri") return "This is a bookmarks file. Choose “Bookmarks” as what to import.";
-  if (shown.toLowerCase().startsWith("#domain")) return "This is a list of blocked domains, which this import does not take.";
+  if (shown.toLowerCase().startsWith("#domain"))
+    return "This is a list of blocked domains. Choose “Blocked domains” as what to import.";
   return `The first line (“${shown}”) is neither Mastodon's header (Account address,…) nor an account address.`;
 }
 
@@ -236,6 +259,10 @@ type StoredRow = typeof importRows.$inferSelect;
 async function importOne(deps: CoreDeps, job: ImportRow, row: StoredRow): Promise<void> {
   const actor = { id: job.accountId };
   if (job.kind === "bookmarks") return bookmark(deps, actor, await findPost(deps, row.target));
+  if (job.kind === "domain_blocking") {
+    blockDomainFor(deps, actor, row.target);
+    return;
+  }
   const targetId = await findAccount(deps, row.target);
   if (job.kind === "following") {
     follow(deps, actor, targetId, { showReblogs: row.showReblogs ?? undefined, notify: row.notify ?? undefined });
@@ -280,6 +307,11 @@ function removeUnlisted(deps: CoreDeps, job: ImportRow): void {
   if (job.kind === "bookmarks") {
     for (const b of exportedBookmarks(deps, job.accountId))
       if (!wanted.has(b.uri) && !wanted.has(b.url)) unbookmark(deps, actor, b.postId);
+    return;
+  }
+  if (job.kind === "domain_blocking") {
+    for (const { domain } of domainBlocksOf(deps.db, job.accountId, { limit: 100_000 }))
+      if (!wanted.has(domain)) unblockDomainFor(deps, actor, domain);
     return;
   }
   const undo = { following: unfollow, blocking: unblock, muting: unmute }[job.kind];

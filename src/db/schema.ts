@@ -750,7 +750,7 @@ export const followedTags = sqliteTable(
   (t) => [uniqueIndex("followed_tags_pair_unique").on(t.accountId, t.tagId)],
 );
 
-export const importKinds = ["following", "blocking", "muting", "bookmarks"] as const;
+export const importKinds = ["following", "blocking", "muting", "bookmarks", "domain_blocking"] as const;
 export type ImportKind = (typeof importKinds)[number];
 export const importModes = ["merge", "overwrite"] as const;
 export type ImportMode = (typeof importModes)[number];
