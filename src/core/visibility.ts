@@ -1,4 +1,4 @@
-import { type SQL, sql } from "drizzle-orm";
+import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { accounts, blocks, follows, mentions, mutes, posts } from "../db/schema.ts";
 import { onDomainBlockedBy } from "./account-domain-blocks.ts";
 import { onCutOffDomain } from "./domain-allows.ts";
@@ -40,12 +40,21 @@ export function notSilencedFor(viewerId: string | null): SQL {
     SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${viewerId} AND ${follows.followingId} = ${posts.accountId} AND ${follows.state} = 'accepted'))`;
 }
 
-/** Posts by accounts the viewer blocked or muted, or on a domain they blocked, stay out of their timelines. */
+/** The viewer blocked or muted the account, or blocked its domain. */
+const silencedBy = (viewerId: string, accountId: SQLWrapper) =>
+  sql`(EXISTS (SELECT 1 FROM ${blocks} WHERE ${blocks.accountId} = ${viewerId} AND ${blocks.targetAccountId} = ${accountId})
+    OR EXISTS (SELECT 1 FROM ${mutes} WHERE ${mutes.accountId} = ${viewerId} AND ${mutes.targetAccountId} = ${accountId})
+    OR ${onDomainBlockedBy(viewerId, accountId)})`;
+
+/**
+ * Posts by accounts the viewer blocked or muted, or on a domain they blocked, stay out of their
+ * timelines, and so do boosts of such accounts' posts (as on Mastodon).
+ */
 export function notSilencedBy(viewerId: string | null): SQL {
   if (!viewerId) return sql`1`;
-  return sql`NOT EXISTS (SELECT 1 FROM ${blocks} WHERE ${blocks.accountId} = ${viewerId} AND ${blocks.targetAccountId} = ${posts.accountId})
-    AND NOT EXISTS (SELECT 1 FROM ${mutes} WHERE ${mutes.accountId} = ${viewerId} AND ${mutes.targetAccountId} = ${posts.accountId})
-    AND NOT ${onDomainBlockedBy(viewerId, posts.accountId)}`;
+  const boostedAuthor = sql`(SELECT o.account_id FROM ${posts} o WHERE o.id = ${posts.reblogOfId})`;
+  return sql`NOT ${silencedBy(viewerId, posts.accountId)}
+    AND (${posts.reblogOfId} IS NULL OR NOT ${silencedBy(viewerId, boostedAuthor)})`;
 }
 
 /** Only public posts are listed on public timelines, hashtag pages and feeds. */
