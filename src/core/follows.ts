@@ -242,7 +242,8 @@ export function unmute(deps: CoreDeps, actor: Actor, targetId: string): void {
     .run();
 }
 
-const MAX_DOMAIN_BLOCKS = 1000;
+// Enough for anyone's own list (Mastodon sets none); a bound on what one member can store.
+const MAX_DOMAIN_BLOCKS = 10_000;
 
 /**
  * Blocks a whole domain for the member (Mastodon's "Block domain"): its accounts' posts and
