@@ -1,3 +1,5 @@
+import { generateKeyPair } from "node:crypto";
+import { promisify } from "node:util";
 import { exportJwk, generateCryptoKeyPair, importJwk } from "@fedify/fedify";
 import { eq } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
@@ -39,7 +41,7 @@ async function loadOrMake(db: Db, accountId: string): Promise<CryptoKeyPair[]> {
       });
       continue;
     }
-    const pair = await generateCryptoKeyPair(algorithm);
+    const pair = await newKeyPair(algorithm);
     const values = { publicKey: await exportJwk(pair.publicKey), privateKey: await exportJwk(pair.privateKey) };
     // Another request may have made them meanwhile: the stored pair wins.
     const inserted = db
@@ -65,7 +67,7 @@ export async function instanceKeyPairs(db: Db): Promise<CryptoKeyPair[]> {
       })),
     );
   }
-  const pairs = await Promise.all(keyAlgorithms.map((algorithm) => generateCryptoKeyPair(algorithm)));
+  const pairs = await Promise.all(keyAlgorithms.map((algorithm) => newKeyPair(algorithm)));
   setInternal(
     db,
     "instance_actor_keys",
@@ -74,4 +76,21 @@ export async function instanceKeyPairs(db: Db): Promise<CryptoKeyPair[]> {
     ),
   );
   return pairs;
+}
+
+const generateKeyPairOffThread = promisify(generateKeyPair);
+
+/**
+ * A new key pair, as Fedify's generateCryptoKeyPair makes them (RSA of 4096 bits). RSA comes
+ * from node:crypto, whose generateKeyPair runs on another thread: WebCrypto's generateKey in Bun
+ * holds the event loop for the whole search for primes, stalling every request meanwhile.
+ */
+async function newKeyPair(algorithm: (typeof keyAlgorithms)[number]): Promise<CryptoKeyPair> {
+  if (algorithm !== "RSASSA-PKCS1-v1_5") return generateCryptoKeyPair(algorithm);
+  const pair = await generateKeyPairOffThread("rsa", { modulusLength: 4096, publicExponent: 65537 });
+  const rsa = { name: algorithm, hash: "SHA-256" };
+  return {
+    publicKey: await crypto.subtle.importKey("jwk", pair.publicKey.export({ format: "jwk" }), rsa, true, ["verify"]),
+    privateKey: await crypto.subtle.importKey("jwk", pair.privateKey.export({ format: "jwk" }), rsa, true, ["sign"]),
+  };
 }
