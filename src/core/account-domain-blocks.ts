@@ -43,14 +43,8 @@ export function onDomainBlockedBy(viewerId: string, accountIdColumn: SQLWrapper)
       WHERE a.id = ${accountIdColumn} AND d.account_id = ${viewerId}))`;
 }
 
-/** Whether the account is on a domain the member blocked. */
+/** Whether the account is on a domain the member blocked: the same rule, for one account. */
 export function accountOnDomainBlockedBy(db: DbOrTx, memberId: string, accountId: string): boolean {
-  return (
-    db
-      .select({ d: accountDomainBlocks.domain })
-      .from(accountDomainBlocks)
-      .innerJoin(accounts, eq(accounts.domain, accountDomainBlocks.domain))
-      .where(and(eq(accountDomainBlocks.accountId, memberId), eq(accounts.id, accountId)))
-      .get() !== undefined
-  );
+  const [row] = db.all<{ blocked: number }>(sql`SELECT ${onDomainBlockedBy(memberId, sql`${accountId}`)} AS blocked`);
+  return row?.blocked === 1;
 }
