@@ -17,6 +17,7 @@ import { createResolver } from "./federation/resolver.ts";
 import { createArchiveDocuments } from "./federation/archive.ts";
 import type { SqliteMessageQueue } from "./federation/queue.ts";
 import { runTask } from "./core/tasks.ts";
+import { type PushSender, queuePushes } from "./core/push.ts";
 import { importExportRoutes } from "./web/import-export.tsx";
 import type { RemoteMediaCache } from "./media/remote-cache.ts";
 import type { MediaStore } from "./media/store.ts";
@@ -57,8 +58,10 @@ export interface AppDeps extends CoreDeps {
   remoteMedia: RemoteMediaCache;
   /** Live updates for the streaming API and the web pages. */
   live: LiveHub;
-  /** The durable queue: core tasks (CSV imports) go there, and its worker runs them here. */
+  /** The durable queue: core tasks (CSV imports, Web Push) go there, and its worker runs them here. */
   queue: SqliteMessageQueue;
+  /** Sends a Web Push request to an app's push service. */
+  push: PushSender;
 }
 
 const logger = getLogger(["skein", "http"]);
@@ -82,7 +85,8 @@ export function createApp(deps: AppDeps) {
   };
   const page = pagePlugin(web);
   const tasks = deps.queue;
-  tasks.handleTasks((task) => runTask({ ...web, tasks }, task));
+  tasks.handleTasks((task) => runTask({ ...web, tasks, push: deps.push }, task));
+  deps.events.on("notification.created", (event) => queuePushes({ db: deps.db, tasks }, event));
   const archive = createArchiveDocuments(deps.federation, web);
   // The settings pages as one module (one chain of Elysia types the compiler can still follow).
   const settings = new Elysia({ name: "settings-area" })

@@ -56,6 +56,8 @@ export function apiPlugin(deps: ApiDeps) {
       };
       return {
         token,
+        /** The token as the client sent it (a Web Push payload carries it back to the app). */
+        bearer,
         authorized,
         /** A call that acts as a member: the token must belong to one. */
         member(scope: string): ApiMember {

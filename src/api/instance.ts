@@ -4,6 +4,7 @@ import { countLocalUsers, findLocalAccount } from "../core/accounts.ts";
 import { getSettings } from "../core/instance.ts";
 import { MAX_UPLOAD_BYTES } from "../core/media.ts";
 import { MAX_MEDIA } from "../core/posts.ts";
+import { vapidKeys } from "../core/push.ts";
 import { instanceStats } from "../core/stats.ts";
 import { accounts } from "../db/schema.ts";
 import { VERSION } from "../version.ts";
@@ -23,7 +24,7 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
 
   const configuration = (maxCharacters: number) => ({
     urls: { streaming: streamingUrl, status: null },
-    vapid: { public_key: "" },
+    vapid: { public_key: vapidKeys(db).publicKey },
     accounts: { max_featured_tags: 0, max_pinned_statuses: 5 },
     statuses: { max_characters: maxCharacters, max_media_attachments: MAX_MEDIA, characters_reserved_per_url: 23 },
     media_attachments: {

@@ -75,9 +75,5 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     .get("/api/v1/trends/tags", () => [])
     .get("/api/v1/trends/statuses", () => [])
     .get("/api/v1/trends/links", () => [])
-    .get("/api/v1/directory", () => [])
-    .get("/api/v1/push/subscription", ({ member }) => {
-      member("push");
-      throw new CoreError("Record not found", 404);
-    });
+    .get("/api/v1/directory", () => []);
 }

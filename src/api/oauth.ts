@@ -1,10 +1,11 @@
 import { Elysia, t } from "elysia";
 import { exchangeToken, knownScopes, OAuthError, type OAuthApp, OOB_REDIRECT, registerApp, revokeToken } from "../core/oauth.ts";
+import { vapidKeys } from "../core/push.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { list } from "./params.ts";
 
 /** The Application entity; the secret only when the app is registered. */
-function appEntity(app: OAuthApp, clientSecret?: string) {
+function appEntity(app: OAuthApp, vapidKey: string, clientSecret?: string) {
   return {
     id: app.id,
     name: app.name,
@@ -12,7 +13,7 @@ function appEntity(app: OAuthApp, clientSecret?: string) {
     scopes: app.scopes.split(" "),
     redirect_uri: app.redirectUris.join("\n"),
     redirect_uris: app.redirectUris,
-    vapid_key: "",
+    vapid_key: vapidKey,
     ...(clientSecret ? { client_id: app.clientId, client_secret: clientSecret, client_secret_expires_at: 0 } : {}),
   };
 }
@@ -59,7 +60,7 @@ export function oauthApiRoutes(deps: ApiDeps, api: ApiPlugin) {
             scopes: body.scopes,
             website: body.website,
           });
-          return appEntity(app, clientSecret);
+          return appEntity(app, vapidKeys(deps.db).publicKey, clientSecret);
         } catch (error) {
           if (!(error instanceof OAuthError)) throw error;
           set.status = 422;
@@ -82,7 +83,7 @@ export function oauthApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     )
     .get("/api/v1/apps/verify_credentials", ({ authorized }) => {
       const { app } = authorized("read");
-      return appEntity(app);
+      return appEntity(app, vapidKeys(deps.db).publicKey);
     })
     .post(
       "/oauth/token",

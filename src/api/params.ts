@@ -104,3 +104,29 @@ export function text(value: unknown): string | undefined {
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return undefined;
 }
+
+const UNSAFE_KEYS = new Set(["__proto__", "prototype", "constructor"]);
+
+/**
+ * Form fields named like `data[alerts][mention]` as the nested object a JSON body carries
+ * (`{data: {alerts: {mention: …}}}`); JSON bodies pass through. Names that would reach an
+ * object's prototype are dropped.
+ */
+export function nested(body: Record<string, unknown>): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(body)) {
+    const path = name.match(/[^[\]]+/g) ?? [];
+    const last = path.pop();
+    if (last === undefined || [...path, last].some((part) => UNSAFE_KEYS.has(part))) continue;
+    let at = root;
+    for (const part of path) {
+      const next = at[part];
+      at = (next !== null && typeof next === "object" && !Array.isArray(next) ? next : (at[part] = {})) as Record<
+        string,
+        unknown
+      >;
+    }
+    at[last] = value;
+  }
+  return root;
+}

@@ -1,12 +1,13 @@
 import type { CoreDeps } from "./deps.ts";
 import { runImportStep } from "./imports.ts";
+import { type PushSender, sendPush } from "./push.ts";
 
 /**
  * Work that core hands to the durable queue to be done later, one small step at a time (the
- * rows of a member's CSV import). The queue (federation/queue.ts) stores a task beside Fedify's
+ * rows of a member's CSV import, a Web Push of a notification). The queue (federation/queue.ts) stores a task beside Fedify's
  * deliveries, so it survives a restart, and calls the handler given at start (app.ts).
  */
-export type Task = { type: "import"; importId: string };
+export type Task = { type: "import"; importId: string } | { type: "push"; subscriptionId: string; notificationId: string };
 
 export interface TaskQueue {
   /** Tasks with the same ordering key run one at a time, in the order queued. */
@@ -14,9 +15,11 @@ export interface TaskQueue {
 }
 
 /** Runs one queued task (called by the queue worker). */
-export async function runTask(deps: CoreDeps & { tasks: TaskQueue }, task: Task): Promise<void> {
+export async function runTask(deps: CoreDeps & { tasks: TaskQueue; push: PushSender }, task: Task): Promise<void> {
   switch (task.type) {
     case "import":
       return runImportStep(deps, task.importId);
+    case "push":
+      return sendPush(deps, task);
   }
 }

@@ -651,6 +651,37 @@ export const oauthTokens = sqliteTable(
   (t) => [index("oauth_tokens_user_idx").on(t.userId)],
 );
 
+export const pushPolicies = ["all", "followed", "follower", "none"] as const;
+export type PushPolicy = (typeof pushPolicies)[number];
+
+/**
+ * A Mastodon app's Web Push subscription (one per access token, as Mastodon): where to send a
+ * member's notifications, the browser's or phone's keys to encrypt them with, and which ones it
+ * wants (core/push.ts). The token itself is kept because the notification sent carries it
+ * (apps find the account by it); revoking the token ends the subscription.
+ */
+export const pushSubscriptions = sqliteTable(
+  "push_subscriptions",
+  {
+    id: text("id").primaryKey(), // UUIDv7
+    tokenId: text("token_id")
+      .notNull()
+      .unique()
+      .references(() => oauthTokens.id, { onDelete: "cascade" }),
+    accountId: accountRef("account_id"),
+    accessToken: text("access_token").notNull(),
+    endpoint: text("endpoint").notNull(),
+    p256dh: text("p256dh").notNull(),
+    auth: text("auth").notNull(),
+    /** RFC 8291 encryption (aes128gcm); false: the older aesgcm draft most apps still ask for. */
+    standard: integer("standard", { mode: "boolean" }).notNull().default(false),
+    alerts: text("alerts", { mode: "json" }).$type<Record<string, boolean>>().notNull(),
+    policy: text("policy", { enum: pushPolicies }).notNull().default("all"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("push_subscriptions_account_idx").on(t.accountId)],
+);
+
 /** Servers the instance federates with in allowlist mode (Mastodon's domain allows). */
 export const domainAllows = sqliteTable("domain_allows", {
   domain: text("domain").primaryKey(), // normalized like domain_blocks.domain; covers subdomains

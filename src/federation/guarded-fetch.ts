@@ -103,6 +103,24 @@ export async function guardedResponse(target: string | URL, options: GuardOption
   throw new FetchRefused(`more than ${MAX_REDIRECTS} redirects`);
 }
 
+/**
+ * A POST Skein makes on its own (Web Push to an app's push service): public addresses only,
+ * redirects not followed, one deadline. Resolves with the answer's status; the body is dropped.
+ */
+export async function guardedPost(
+  target: string,
+  init: { headers: Record<string, string>; body: Uint8Array },
+  options: GuardOptions,
+): Promise<number> {
+  const deadline = AbortSignal.timeout(options.timeoutMs ?? DEADLINE_MS);
+  const url = new URL(target);
+  const address = await abortable(checkedAddress(url, options), deadline);
+  const headers = { ...init.headers, ...(options.userAgent ? { "user-agent": options.userAgent } : {}) };
+  const response = await pinnedFetch(new Request(url.href, { method: "POST", headers, body: init.body }), address, deadline);
+  await response.body?.cancel();
+  return response.status;
+}
+
 /** A DNS lookup cannot be cancelled: stop waiting for it at the deadline. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   signal.throwIfAborted();

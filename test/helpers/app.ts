@@ -5,7 +5,7 @@ import { createSkeinFederation } from "../../src/federation/federation.ts";
 import { SqliteMessageQueue } from "../../src/federation/queue.ts";
 import { MediaStore } from "../../src/media/store.ts";
 import { RemoteMediaCache } from "../../src/media/remote-cache.ts";
-import { guardedFile } from "../../src/federation/guarded-fetch.ts";
+import { guardedFile, guardedPost } from "../../src/federation/guarded-fetch.ts";
 import { join } from "node:path";
 import { createLiveHub } from "../../src/core/live.ts";
 import { tempDatabase } from "./db.ts";
@@ -33,6 +33,8 @@ export function testApp(publicUrl = "https://social.example", options: { allowPr
     remoteMedia,
     live: createLiveHub({ db: database.db, events, baseUrl: config.url }),
     queue,
+    push: ({ endpoint, headers, body }) =>
+      guardedPost(endpoint, { headers, body }, { allowPrivate: config.allowPrivateAddresses }),
   });
   // Requests arrive on the loopback address, as they do behind a reverse proxy.
   const request = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://127.0.0.1:3000${path}`, init));
