@@ -83,6 +83,8 @@ test("an app subscribes, reads, changes and removes its push subscription; bad i
     "admin.report": false,
   });
   expect(await (await api("GET", "/api/v1/push/subscription")).json()).toEqual(entity);
+  const appsPage = async () => (await alice.browser.get("/settings/apps")).text();
+  expect(await appsPage()).toContain("sends your notifications to your device");
 
   // A form, as Tusky and Mastodon.py send it: alerts are replaced, not merged.
   const changed = await api(
@@ -144,6 +146,7 @@ test("an app subscribes, reads, changes and removes its push subscription; bad i
   const gone = await api("GET", "/api/v1/push/subscription");
   expect(gone.status).toBe(404);
   expect(await gone.json()).toEqual({ error: "Record not found" });
+  expect(await appsPage()).not.toContain("sends your notifications");
 
   // The app registration tells the same key, as Mastodon's does.
   const registered = (await (

@@ -11,6 +11,8 @@ export interface AuthorizedApp {
   scopes: string;
   authorizedAt: Date;
   lastUsedAt: Date | null;
+  /** Sends the member's notifications to their device (Web Push). */
+  pushes: boolean;
 }
 
 /** The apps a member has let into their account, each with what it may do and a way to take it back. */
@@ -42,7 +44,7 @@ export function AppsPage({ ctx, apps, message }: { ctx: PageContext; apps: Autho
                 ""
               )}
               <p class="muted" safe>
-                {`May: ${app.scopes} · authorized ${longDate(app.authorizedAt)}${app.lastUsedAt ? ` · last used ${longDate(app.lastUsedAt)}` : ""}`}
+                {`May: ${app.scopes} · authorized ${longDate(app.authorizedAt)}${app.lastUsedAt ? ` · last used ${longDate(app.lastUsedAt)}` : ""}${app.pushes ? " · sends your notifications to your device" : ""}`}
               </p>
             </div>
             <PostButton ctx={ctx} action={`/settings/apps/${app.id}/revoke`} label="Revoke" kind="secondary danger" />

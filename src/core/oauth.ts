@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db, DbOrTx } from "../db/open.ts";
-import { accounts, oauthApps, oauthCodes, oauthTokens, users } from "../db/schema.ts";
+import { accounts, oauthApps, oauthCodes, oauthTokens, pushSubscriptions, users } from "../db/schema.ts";
 import { randomToken, sha256Hex } from "./tokens.ts";
 
 /**
@@ -331,17 +331,31 @@ export function findToken(db: Db, bearer: string): TokenOwner | undefined {
   return { tokenId: row.token.id, app: row.app, scopes: row.token.scopes.split(" "), user, account };
 }
 
-/** The apps a member has authorized (live tokens, one entry per app), for the settings page. */
+/**
+ * The apps a member has authorized (live tokens, one entry per app), for the settings page,
+ * with whether any of its tokens has a Web Push subscription.
+ */
 export function authorizedApps(db: Db, userId: string) {
   const rows = db
-    .select({ app: oauthApps, scopes: oauthTokens.scopes, createdAt: oauthTokens.createdAt, lastUsedAt: oauthTokens.lastUsedAt })
+    .select({
+      app: oauthApps,
+      scopes: oauthTokens.scopes,
+      createdAt: oauthTokens.createdAt,
+      lastUsedAt: oauthTokens.lastUsedAt,
+      push: pushSubscriptions.id,
+    })
     .from(oauthTokens)
     .innerJoin(oauthApps, eq(oauthApps.id, oauthTokens.appId))
+    .leftJoin(pushSubscriptions, eq(pushSubscriptions.tokenId, oauthTokens.id))
     .where(and(eq(oauthTokens.userId, userId), isNull(oauthTokens.revokedAt)))
     .orderBy(desc(oauthTokens.createdAt))
     .all();
-  const byApp = new Map<string, (typeof rows)[number]>();
-  for (const row of rows) if (!byApp.has(row.app.id)) byApp.set(row.app.id, row);
+  const byApp = new Map<string, Omit<(typeof rows)[number], "push"> & { pushes: boolean }>();
+  for (const { push, ...row } of rows) {
+    const seen = byApp.get(row.app.id);
+    if (seen) seen.pushes ||= push !== null;
+    else byApp.set(row.app.id, { ...row, pushes: push !== null });
+  }
   return [...byApp.values()];
 }
 

@@ -133,6 +133,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
           scopes: a.scopes,
           authorizedAt: a.createdAt,
           lastUsedAt: a.lastUsedAt,
+          pushes: a.pushes,
         }));
         return <AppsPage ctx={ctx} apps={apps} message={query.revoked ? "The app can no longer use your account." : undefined} />;
       },
