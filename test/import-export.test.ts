@@ -290,6 +290,71 @@ describe("import", () => {
     expect(await other.text()).toContain("Choose “Blocked domains”");
   });
 
+  test("lists import as Mastodon writes lists.csv: lists made by title, accounts followed and added; overwrite prunes", async () => {
+    const c = await community(["ada", "bob", "cy", "dee"]);
+    const ada = c.member("ada");
+    const actor = { id: ada.accountId };
+    const old = createList(c.deps, actor, { title: "Old" });
+    follow(c.deps, actor, c.member("dee").accountId);
+    addToList(c.deps, actor, old.id, [c.member("dee").accountId]);
+    const members = () =>
+      c.database.sqlite
+        .query<{ row: string }, [string]>(
+          `SELECT l.title || ':' || a.username AS row FROM lists l JOIN list_accounts la ON la.list_id = l.id
+           JOIN accounts a ON a.id = la.account_id WHERE l.account_id = ? ORDER BY 1`,
+        )
+        .all(ada.accountId)
+        .map((r) => r.row);
+
+    // Cy approves followers: Ada's follow stays a request, and Cy goes in the list all the same (as Mastodon 4.2).
+    c.database.sqlite.run("UPDATE accounts SET locked = 1 WHERE username = 'cy'");
+    // No header, as Mastodon writes it; a title with a comma is quoted. Bob is not followed yet.
+    const csv = [
+      "Friends,bob@social.example",
+      '"Bread, mostly",bob@social.example',
+      "Friends,@cy@social.example",
+      "Friends,bob@social.example",
+      ",cy@social.example",
+      "Friends,ada@social.example",
+      "Friends,nobody@social.example",
+      "",
+    ].join("\n");
+    expect((await upload(ada.browser, "lists", csv, "merge", "lists.csv")).status).toBe(303);
+    await drain(c);
+    expect(members()).toEqual(["Bread, mostly:bob", "Friends:bob", "Friends:cy", "Old:dee"]);
+    expect(following(c, "ada")).toEqual(["bob", "cy", "dee"]);
+    expect(ids(c, "SELECT state AS id FROM follows WHERE following_id = ?", c.member("cy").accountId)).toEqual(["pending"]);
+    const progress = await c.page(ada.browser, "/settings/imports/progress");
+    expect(progress).toContain("3 rows imported, 1 failed, 3 skipped.");
+    for (const reason of [
+      "Already on line 1.",
+      "No list name.",
+      "This is your own account.",
+      "There is no such account on this server.",
+    ])
+      expect(progress).toContain(reason);
+
+    // The export reads back the same; overwrite removes the list and the member the file leaves out.
+    const exported = await (await ada.browser.get("/settings/export/lists.csv")).text();
+    expect(exported.trim().split(/\r?\n/).sort()).toEqual([
+      '"Bread, mostly",bob@social.example',
+      "Friends,bob@social.example",
+      "Friends,cy@social.example",
+      "Old,dee@social.example",
+    ]);
+    expect((await upload(ada.browser, "lists", "Friends,cy@social.example\nOld,dee@social.example\n", "overwrite")).status).toBe(
+      303,
+    );
+    await drain(c);
+    expect(members()).toEqual(["Friends:cy", "Old:dee"]);
+    expect(following(c, "ada")).toEqual(["bob", "cy", "dee"]); // lists go, follows stay
+
+    // A follows file is not a lists file.
+    const wrong = await upload(ada.browser, "lists", "bob@social.example,true,false\n");
+    expect(wrong.status).toBe(422);
+    expect(await wrong.text()).toContain("This is not a lists file");
+  });
+
   test("finished imports are deleted after 30 days, with their rows", async () => {
     const c = await community(["ada", "bob"]);
     expect((await upload(c.member("ada").browser, "following", "bob@social.example\n")).status).toBe(303);

@@ -104,12 +104,16 @@ export function exportCsv(deps: CoreDeps, accountId: string, name: CsvExport): s
     case "bookmarks":
       return toCsv(exportedBookmarks(deps, accountId).map((b) => [b.uri]));
     case "lists":
-      return toCsv(listRows(deps, accountId));
+      // `List name,Account address` for each member of each list, without a header (as Mastodon).
+      return toCsv(exportedLists(deps, accountId).map((m) => [m.title, m.address]));
   }
 }
 
-/** `List name,Account address` for each member of each list, without a header (as Mastodon). */
-function listRows(deps: CoreDeps, accountId: string): string[][] {
+/** Each member of each of a member's lists, with the list and the account's address. */
+export function exportedLists(
+  deps: CoreDeps,
+  accountId: string,
+): { listId: string; title: string; accountId: string; address: string }[] {
   const owned = listsOf(deps.db, accountId);
   const ids = owned.flatMap((l) => l.accountIds);
   if (ids.length === 0) return [];
@@ -121,7 +125,12 @@ function listRows(deps: CoreDeps, accountId: string): string[][] {
       .all()
       .map((a) => [a.id, address(deps.baseUrl.host, a)]),
   );
-  return owned.flatMap((l) => l.accountIds.flatMap((id) => (names.has(id) ? [[l.title, names.get(id) as string]] : [])));
+  return owned.flatMap((l) =>
+    l.accountIds.flatMap((id) => {
+      const name = names.get(id);
+      return name ? [{ listId: l.id, title: l.title, accountId: id, address: name }] : [];
+    }),
+  );
 }
 
 /** How many rows each CSV has, for the export page. */

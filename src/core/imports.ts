@@ -9,9 +9,10 @@ import type { CoreDeps } from "./deps.ts";
 import { readImportText } from "./domain-block-csv.ts";
 import { normalizeDomain } from "./domain-blocks.ts";
 import { CoreError, ValidationError } from "./errors.ts";
-import { exportedAccounts, exportedBookmarks } from "./exports.ts";
+import { exportedAccounts, exportedBookmarks, exportedLists } from "./exports.ts";
 import { block, blockDomainFor, follow, mute, unblock, unblockDomainFor, unfollow, unmute } from "./follows.ts";
 import { bookmark, unbookmark } from "./interactions.ts";
+import { addToList, createList, deleteList, LIST_TITLE_MAX, listsOf, removeFromList } from "./lists.ts";
 import { findPostByUri } from "./remote.ts";
 import type { TaskQueue } from "./tasks.ts";
 
@@ -19,7 +20,7 @@ import type { TaskQueue } from "./tasks.ts";
  * A member's import of Mastodon CSVs (Settings › Import and export): the upload is read and
  * checked at once (a bad file changes nothing), its rows are stored, and the queue works them
  * off a few at a time, each through the same core function as the buttons on a profile or post
- * (follow, block, mute, bookmark). The page shows how far it got and why rows failed.
+ * (follow, block, mute, bookmark, add to a list). The page shows how far it got and why rows failed.
  */
 
 /** Mastodon's limits: files are read up to 2 MB here (Mastodon allows 20 MB), 20,000 rows. */
@@ -35,6 +36,7 @@ export const kindNames: Record<ImportKind, string> = {
   muting: "Muted accounts",
   bookmarks: "Bookmarks",
   domain_blocking: "Blocked domains",
+  lists: "Lists",
 };
 
 /** The header of the column that holds the address (or the post URI), as Mastodon writes it. */
@@ -44,7 +46,11 @@ const ADDRESS_HEADER: Record<ImportKind, string> = {
   muting: "account address",
   bookmarks: "#uri",
   domain_blocking: "#domain",
+  lists: "account address",
 };
+
+/** Where the address is in a file without a header: Mastodon's lists.csv is `List name,Account address`. */
+const addressPosition = (kind: ImportKind) => (kind === "lists" ? 1 : 0);
 
 /** `user@domain` or `@user@domain` (a port allowed), as Mastodon writes them; a bare name is not enough. */
 const ADDRESS = /^@?([\w.-]+)@([a-z0-9-]+(?:\.[a-z0-9-]+)*(?::\d{1,5})?)$/i;
@@ -52,6 +58,8 @@ const ADDRESS = /^@?([\w.-]+)@([a-z0-9-]+(?:\.[a-z0-9-]+)*(?::\d{1,5})?)$/i;
 export interface ParsedRow {
   line: number;
   target: string;
+  /** A lists import: the list's title. */
+  list?: string;
   showReblogs?: boolean;
   notify?: boolean;
   /** Why the row will not be imported (kept, to be shown with the others). */
@@ -88,10 +96,11 @@ export function parseImportCsv(kind: ImportKind, text: string, me: string): Pars
     throw new ValidationError({
       file: `The file has more than ${IMPORT_MAX_ROWS.toLocaleString("en")} rows, the most one import takes. Split it and import each part.`,
     });
-  if (!headed && !looksLikeData(kind, first.fields[0] ?? ""))
-    throw new ValidationError({ file: wrongFileMessage(kind, first.fields[0] ?? "") });
+  const firstCell = first.fields[addressPosition(kind)] ?? "";
+  if (!headed && !looksLikeData(kind, firstCell)) throw new ValidationError({ file: wrongFileMessage(kind, firstCell) });
   const column = (name: string, position: number) => (headed ? columns.indexOf(name) : position);
-  const address = column(ADDRESS_HEADER[kind], 0);
+  const address = column(ADDRESS_HEADER[kind], addressPosition(kind));
+  const listName = column("list name", 0);
   const boosts = column("show boosts", 1);
   const notify = column("notify on new posts", 2);
   const seen = new Map<string, number>();
@@ -102,9 +111,16 @@ export function parseImportCsv(kind: ImportKind, text: string, me: string): Pars
     const target = normalized(kind, given);
     if (!target) return { ...row, skip: notValid[kind] };
     row.target = target;
-    const earlier = seen.get(target);
+    if (kind === "lists") {
+      row.list = (cell(listName) ?? "").trim().slice(0, TARGET_MAX);
+      if (!row.list) return { ...row, skip: "No list name." };
+      if (row.list.length > LIST_TITLE_MAX) return { ...row, skip: `List names have at most ${LIST_TITLE_MAX} characters.` };
+    }
+    // An account appears once per list in a lists file, once in the others.
+    const key = kind === "lists" ? `${row.list}\n${target}` : target;
+    const earlier = seen.get(key);
     if (earlier !== undefined) return { ...row, skip: `Already on line ${earlier}.` };
-    seen.set(target, record.line);
+    seen.set(key, record.line);
     if (kind !== "bookmarks" && target === me) return { ...row, skip: "This is your own account." };
     if (kind === "domain_blocking" && target === me.split("@")[1]) return { ...row, skip: "This is your own server." };
     if (kind === "following") {
@@ -140,6 +156,7 @@ const notValid: Record<ImportKind, string> = {
   muting: "Not an account address (user@domain).",
   bookmarks: "Not a post URL.",
   domain_blocking: "Not a domain name.",
+  lists: "Not an account address (user@domain).",
 };
 
 /** Whether a header-less file's first cell is the kind of value this import expects. */
@@ -153,6 +170,8 @@ function wrongFileMessage(kind: ImportKind, cell: string): string {
     return `This is not a bookmarks file: its first line (“${shown}”) is not a post URL. Choose the bookmarks.csv of your export.`;
   if (kind === "domain_blocking")
     return `This is not a list of domains: its first line (“${shown}”) is not a domain name. Choose the blocked_domains.csv of your export.`;
+  if (kind === "lists")
+    return `This is not a lists file: each line should be a list name and an account address (“${shown}” is not one). Choose the lists.csv of your export.`;
   if (shown.toLowerCase() === "#uri") return "This is a bookmarks file. Choose “Bookmarks” as what to import.";
   if (shown.toLowerCase().startsWith("#domain"))
     return "This is a list of blocked domains. Choose “Blocked domains” as what to import.";
@@ -194,6 +213,7 @@ export async function createImport(
             importId: created.id,
             line: r.line,
             target: r.target,
+            list: r.list ?? null,
             showReblogs: r.showReblogs ?? null,
             notify: r.notify ?? null,
             state: r.skip ? ("skipped" as const) : ("pending" as const),
@@ -264,10 +284,21 @@ async function importOne(deps: CoreDeps, job: ImportRow, row: StoredRow): Promis
     return;
   }
   const targetId = await findAccount(deps, row.target);
+  if (job.kind === "lists") return addToImportedList(deps, actor, row.list ?? "", targetId);
   if (job.kind === "following") {
     follow(deps, actor, targetId, { showReblogs: row.showReblogs ?? undefined, notify: row.notify ?? undefined });
   } else if (job.kind === "blocking") block(deps, actor, targetId);
   else mute(deps, actor, targetId);
+}
+
+/**
+ * A lists row, as Mastodon imports it: the list is found by its title or made, the account is
+ * followed if it was not (asked, when it approves followers), then added.
+ */
+function addToImportedList(deps: CoreDeps, actor: { id: string }, title: string, targetId: string): void {
+  const list = listsOf(deps.db, actor.id).find((l) => l.title === title) ?? createList(deps, actor, { title });
+  follow(deps, actor, targetId);
+  addToList(deps, actor, list.id, [targetId]);
 }
 
 /** An account here, or looked up on its server (WebFinger) and stored. */
@@ -295,15 +326,21 @@ async function findPost(deps: CoreDeps, url: string): Promise<string> {
 /** Overwrite: what the member has that the file does not name goes, through the usual undo functions. */
 function removeUnlisted(deps: CoreDeps, job: ImportRow): void {
   // Every row counts, a skipped one too: a bad flag on a row must not unfollow its account.
-  const wanted = new Set(
-    deps.db
-      .select({ target: importRows.target })
-      .from(importRows)
-      .where(eq(importRows.importId, job.id))
-      .all()
-      .map((r) => r.target),
-  );
+  const rows = deps.db
+    .select({ target: importRows.target, list: importRows.list })
+    .from(importRows)
+    .where(eq(importRows.importId, job.id))
+    .all();
+  const wanted = new Set(rows.map((r) => (job.kind === "lists" ? `${r.list}\n${r.target}` : r.target)));
   const actor = { id: job.accountId };
+  if (job.kind === "lists") {
+    // Lists the file does not name go; the others lose the accounts it does not list under them.
+    const titles = new Set(rows.map((r) => r.list));
+    for (const list of listsOf(deps.db, job.accountId)) if (!titles.has(list.title)) deleteList(deps, actor, list.id);
+    for (const m of exportedLists(deps, job.accountId))
+      if (!wanted.has(`${m.title}\n${m.address.toLowerCase()}`)) removeFromList(deps, actor, m.listId, [m.accountId]);
+    return;
+  }
   if (job.kind === "bookmarks") {
     for (const b of exportedBookmarks(deps, job.accountId))
       if (!wanted.has(b.uri) && !wanted.has(b.url)) unbookmark(deps, actor, b.postId);

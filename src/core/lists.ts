@@ -159,8 +159,9 @@ const followedByOwner = (ownerId: string) =>
   sql`IN (SELECT ${follows.followingId} FROM ${follows} WHERE ${follows.followerId} = ${ownerId} AND ${follows.state} = 'accepted')`;
 
 /**
- * Adds accounts to a list: each must exist (404) and be followed by the owner, an accepted
- * follow (422, as Mastodon answers); one already there stays once. All or nothing.
+ * Adds accounts to a list: each must exist (404) and be followed by the owner, or asked to be
+ * (422 otherwise, as Mastodon answers; Mastodon 4.2 lets a pending request in too, and a refused
+ * one takes the account out again); one already there stays once. All or nothing.
  */
 export function addToList(deps: CoreDeps, owner: Owner, listId: string, accountIds: string[]): void {
   const wanted = [...new Set(accountIds)];
@@ -182,7 +183,7 @@ export function addToList(deps: CoreDeps, owner: Owner, listId: string, accountI
         ? tx
             .select({ id: follows.followingId })
             .from(follows)
-            .where(and(eq(follows.followerId, owner.id), eq(follows.state, "accepted"), inArray(follows.followingId, wanted)))
+            .where(and(eq(follows.followerId, owner.id), inArray(follows.followingId, wanted)))
             .all()
             .map((r) => r.id)
         : [],

@@ -781,7 +781,7 @@ export const followedTags = sqliteTable(
   (t) => [uniqueIndex("followed_tags_pair_unique").on(t.accountId, t.tagId)],
 );
 
-export const importKinds = ["following", "blocking", "muting", "bookmarks", "domain_blocking"] as const;
+export const importKinds = ["following", "blocking", "muting", "bookmarks", "domain_blocking", "lists"] as const;
 export type ImportKind = (typeof importKinds)[number];
 export const importModes = ["merge", "overwrite"] as const;
 export type ImportMode = (typeof importModes)[number];
@@ -815,6 +815,8 @@ export const importRows = sqliteTable(
     line: integer("line").notNull(), // the line of the file, from 1
     // An account address (user@domain) or a post URL, as the file gives it (cut to 300).
     target: text("target").notNull(),
+    /** A lists import: the title of the list the account goes in. */
+    list: text("list"),
     showReblogs: integer("show_reblogs", { mode: "boolean" }),
     notify: integer("notify", { mode: "boolean" }),
     state: text("state", { enum: importRowStates }).notNull().default("pending"),
