@@ -18,6 +18,7 @@ import { createArchiveDocuments } from "./federation/archive.ts";
 import type { SqliteMessageQueue } from "./federation/queue.ts";
 import { runTask } from "./core/tasks.ts";
 import { type PushSender, queuePushes } from "./core/push.ts";
+import { type FetchPage, queueCard } from "./core/cards.ts";
 import { importExportRoutes } from "./web/import-export.tsx";
 import type { RemoteMediaCache } from "./media/remote-cache.ts";
 import type { MediaStore } from "./media/store.ts";
@@ -62,6 +63,8 @@ export interface AppDeps extends CoreDeps {
   queue: SqliteMessageQueue;
   /** Sends a Web Push request to an app's push service. */
   push: PushSender;
+  /** Reads a linked page for its preview card. */
+  fetchPage: FetchPage;
 }
 
 const logger = getLogger(["skein", "http"]);
@@ -85,8 +88,10 @@ export function createApp(deps: AppDeps) {
   };
   const page = pagePlugin(web);
   const tasks = deps.queue;
-  tasks.handleTasks((task) => runTask({ ...web, tasks, push: deps.push }, task));
+  tasks.handleTasks((task) => runTask({ ...web, tasks, push: deps.push, fetchPage: deps.fetchPage }, task));
   deps.events.on("notification.created", (event) => queuePushes({ db: deps.db, tasks }, event));
+  for (const type of ["post.created", "post.received"] as const)
+    deps.events.on(type, ({ postId }) => queueCard({ db: deps.db, baseUrl: config.url, tasks }, postId));
   const archive = createArchiveDocuments(deps.federation, web);
   // The settings pages as one module (one chain of Elysia types the compiler can still follow).
   const settings = new Elysia({ name: "settings-area" })

@@ -22,7 +22,7 @@ import { type Connection, createStreaming } from "./api/streaming.ts";
 import { createLiveHub } from "./core/live.ts";
 import { MediaStore } from "./media/store.ts";
 import { RemoteMediaCache } from "./media/remote-cache.ts";
-import { guardedFile, guardedPost } from "./federation/guarded-fetch.ts";
+import { guardedFetch, guardedFile, guardedPost } from "./federation/guarded-fetch.ts";
 import { skeinUserAgent } from "./federation/loaders.ts";
 import { compress } from "./web/compress.ts";
 import { withSecurityHeaders } from "./web/security.ts";
@@ -127,6 +127,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     remoteMedia,
     live,
     queue,
+    fetchPage: (url) =>
+      guardedFetch(url, {
+        allowPrivate: config.allowPrivateAddresses,
+        userAgent: `${skeinUserAgent(config.url)} (link preview)`,
+      }),
     push: ({ endpoint, headers, body }) =>
       guardedPost(
         endpoint,

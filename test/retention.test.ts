@@ -353,10 +353,25 @@ describe("expired records and the database file", () => {
       ago(0.1),
     ]);
 
+    const card = (id: string, daysAgo: number) =>
+      sqlite.run("INSERT INTO preview_cards (id, url, title, fetched_at) VALUES (?, ?, 'A page', ?)", [
+        id,
+        `https://news.example/${id}`,
+        ago(daysAgo),
+      ]);
+    card("unused-old", 2);
+    card("unused-new", 0.5); // fetched for a post being written
+    card("shown-old", 40);
+    sqlite.run("INSERT INTO post_cards (post_id, card_id) VALUES (?, 'shown-old')", [s.post(ada.id, 40, { remote: false })]);
+
     const line = await pruneExpiredRecords(s.deps, now);
     expect(line).toStartWith(
-      "1 expired session, 1 authorization code, 1 revoked token, 1 expired cache entry, 1 old sign-up rejection, 1 idempotency key, 1 failed queued message, 1 unattached upload removed; database ",
+      "1 expired session, 1 authorization code, 1 revoked token, 1 expired cache entry, 1 old sign-up rejection, 1 idempotency key, 1 unused link preview, 1 failed queued message, 1 unattached upload removed; database ",
     );
+    expect((sqlite.query("SELECT id FROM preview_cards ORDER BY id").all() as { id: string }[]).map((r) => r.id)).toEqual([
+      "shown-old",
+      "unused-new",
+    ]);
     const ids = (q: string) => (sqlite.query(q).all() as { id: string }[]).map((r) => r.id).sort();
     expect(ids("SELECT id FROM sessions")).toEqual(["live"]);
     expect(ids("SELECT code_hash AS id FROM oauth_codes")).toEqual(["just-expired-code"]);

@@ -1,5 +1,5 @@
 /** @jsxImportSource @kitajs/html */
-import type { MediaView, PostView } from "../src/core/views.ts";
+import type { CardView, MediaView, PostView } from "../src/core/views.ts";
 import { Avatar } from "./avatar.tsx";
 import type { PageContext } from "./context.ts";
 import { Time } from "./time.tsx";
@@ -61,6 +61,22 @@ function Media({ post }: { post: PostView }) {
   );
 }
 
+/** A link's preview, as Mastodon shows it where a post has no pictures. */
+function Card({ card }: { card: CardView }) {
+  return (
+    <a class="link-card" href={card.url} target="_blank" rel="noopener nofollow noreferrer">
+      {card.image ? <img src={card.image} alt="" loading="lazy" /> : ""}
+      <span class="link-card-text">
+        <span class="link-card-provider" safe>
+          {card.provider}
+        </span>
+        <strong safe>{card.title}</strong>
+        {card.description ? <span safe>{card.description}</span> : ""}
+      </span>
+    </a>
+  );
+}
+
 // (@kitajs/html's types lack the attribute.)
 const LOAD_ON_PLAY = { preload: "none" };
 
@@ -105,6 +121,7 @@ function Body({ post }: { post: PostView }) {
         {safeContent}
       </div>
       <Media post={post} />
+      {post.media.length === 0 && post.card ? <Card card={post.card} /> : ""}
     </>
   );
   if (!post.spoilerText && !post.sensitive) return content;

@@ -4,7 +4,7 @@ import { applyFilters, type Filter, type FilterKeyword, type FilterMatch, type F
 import type { TagInfo } from "../core/followed-tags.ts";
 import type { Relationship } from "../core/follows.ts";
 import { linkedText } from "../core/text.ts";
-import { loadPostViews, type MediaView, type PostView, remoteMediaPath } from "../core/views.ts";
+import { type CardView, loadPostViews, type MediaView, type PostView, remoteMediaPath } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, type NotificationType, type notifications, posts } from "../db/schema.ts";
 
@@ -12,7 +12,7 @@ type NotificationRow = typeof notifications.$inferSelect;
 
 /**
  * Rows and read-model views as the Mastodon API's entities (docs.joinmastodon.org/entities),
- * with every documented key present. Skein has no custom emojis, polls of its own or cards:
+ * with every documented key present. Skein has no custom emojis or polls of its own:
  * those keys hold their empty values.
  */
 
@@ -207,7 +207,7 @@ export interface ApiStatus {
   in_reply_to_account_id: string | null;
   reblog: ApiStatus | null;
   poll: null;
-  card: null;
+  card: ApiCard | null;
   language: string | null;
   text: string | null;
   favourited: boolean;
@@ -219,6 +219,31 @@ export interface ApiStatus {
 }
 
 /** A post as a Status; `accounts` must hold the entities of every author involved. */
+export type ApiCard = ReturnType<typeof cardEntity>;
+
+/** Mastodon's PreviewCard (a plain link: no embedded player, no author). */
+function cardEntity(card: CardView, baseUrl: URL) {
+  return {
+    url: card.url,
+    title: card.title,
+    description: card.description,
+    type: "link" as const,
+    author_name: "",
+    author_url: "",
+    provider_name: card.provider,
+    provider_url: new URL(card.url).origin,
+    html: "",
+    width: 0,
+    height: 0,
+    image: card.image ? new URL(card.image, baseUrl).href : null,
+    image_description: "",
+    embed_url: "",
+    blurhash: null,
+    published_at: null,
+    authors: [],
+  };
+}
+
 export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, baseUrl: URL): ApiStatus {
   const account = accounts.get(post.account.id);
   return {
@@ -244,7 +269,7 @@ export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, 
     in_reply_to_account_id: post.inReplyToAccount?.id ?? null,
     reblog: post.reblog ? statusEntity(post.reblog, accounts, baseUrl) : null,
     poll: null,
-    card: null,
+    card: post.card ? cardEntity(post.card, baseUrl) : null,
     language: post.language,
     text: null,
     favourited: post.viewer?.favourited ?? false,

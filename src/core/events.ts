@@ -7,6 +7,8 @@ export interface DomainEventMap {
   "account.created": { accountId: string };
   "account.deleted": { accountId: string; username: string };
   "post.created": { postId: string };
+  /** A post from another server was stored for the first time. */
+  "post.received": { postId: string };
   "post.updated": { postId: string };
   "post.deleted": { postId: string; accountId: string; uri: string | null };
   "post.favourited": { postId: string; accountId: string };

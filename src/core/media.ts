@@ -1,7 +1,7 @@
 import { and, eq, isNull, lt } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { accounts, mediaAttachments } from "../db/schema.ts";
+import { accounts, mediaAttachments, previewCards } from "../db/schema.ts";
 import { ImageError } from "../media/images.ts";
 import { processImageInWorker } from "../media/worker.ts";
 import type { MediaStore } from "../media/store.ts";
@@ -92,9 +92,10 @@ export const isCachedKind = (mime: string) => /^(image|video|audio)\//.test(mime
  */
 export function remoteMediaSource(
   db: Db,
-  kind: "media" | "avatars" | "headers",
+  kind: "media" | "avatars" | "headers" | "cards",
   id: string,
 ): { url: string; playable: boolean } | null {
+  if (kind === "cards") return cardImageSource(db, id);
   const attachment = kind === "media" ? db.select().from(mediaAttachments).where(eq(mediaAttachments.id, id)).get() : undefined;
   const accountId = kind === "media" ? attachment?.accountId : id;
   const account = accountId ? db.select().from(accounts).where(eq(accounts.id, accountId)).get() : undefined;
@@ -106,4 +107,17 @@ export function remoteMediaSource(
   if (kind === "headers") return image(account.headerUrl);
   if (!attachment?.remoteUrl || attachment.path || !isCachedKind(attachment.mime)) return null;
   return { url: attachment.remoteUrl, playable: !attachment.mime.startsWith("image/") };
+}
+
+/** A link preview's image, unless its server's media is rejected here. */
+function cardImageSource(db: Db, cardId: string): { url: string; playable: boolean } | null {
+  const url = db
+    .select({ imageUrl: previewCards.imageUrl })
+    .from(previewCards)
+    .where(eq(previewCards.id, cardId))
+    .get()?.imageUrl;
+  const host = url ? URL.parse(url)?.hostname : undefined;
+  if (!url || !host) return null;
+  const block = blockFor(db, host);
+  return block?.rejectMedia || block?.severity === "suspend" ? null : { url, playable: false };
 }

@@ -222,6 +222,7 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
     return saved;
   });
   if (!existing) {
+    deps.events.emit("post.received", { postId: id });
     for (const accountId of data.mentionedIds)
       notify(deps, { accountId, type: "mention", fromAccountId: data.authorId, postId: id });
     if (parent && !data.mentionedIds.includes(parent.accountId)) {

@@ -195,7 +195,8 @@ const REJECTION_KEPT_MS = 30 * DAY_MS;
 
 /**
  * Deletes what has expired: sessions, authorization codes, revoked tokens, Fedify's expired cache
- * entries, sign-up rejections past 30 days, idempotency keys past a day, uploads never attached to a post, and queued
+ * entries, sign-up rejections past 30 days, idempotency keys past a day, uploads never attached to a post, link
+ * previews no post shows any more, and queued
  * messages that failed for over a day (delivered messages are deleted by the queue as they
  * succeed; Fedify gives up on a failing delivery itself, so only a message whose handler throws
  * again and again stays, and it holds up the messages queued behind it with its ordering key).
@@ -213,6 +214,9 @@ export async function pruneExpiredRecords(deps: RetentionDeps, now: Date): Promi
     cache: changes(sql`DELETE FROM fedify_kv WHERE expires_at <= ${ms}`),
     rejections: changes(sql`DELETE FROM signup_rejections WHERE created_at < ${ms - REJECTION_KEPT_MS}`),
     keys: changes(sql`DELETE FROM idempotency_keys WHERE created_at < ${ms - IDEMPOTENCY_KEPT_MS}`),
+    cards: changes(
+      sql`DELETE FROM preview_cards WHERE fetched_at < ${ms - DAY_MS} AND id NOT IN (SELECT card_id FROM post_cards)`,
+    ),
     queue: changes(sql`DELETE FROM queue_messages
       WHERE attempts >= ${DEAD_MESSAGE_ATTEMPTS} AND created_at < ${ms - DEAD_MESSAGE_MS}
         AND (locked_until IS NULL OR locked_until < ${ms})`),
@@ -225,6 +229,7 @@ export async function pruneExpiredRecords(deps: RetentionDeps, now: Date): Promi
     count(counts.cache, "expired cache entry", "expired cache entries"),
     count(counts.rejections, "old sign-up rejection"),
     count(counts.keys, "idempotency key"),
+    count(counts.cards, "unused link preview"),
     count(counts.queue, "failed queued message"),
     count(uploads, "unattached upload"),
   ].filter((part) => !part.startsWith("0 "));

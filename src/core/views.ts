@@ -1,4 +1,5 @@
 import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
+import { type CardRow, cardsOf } from "./cards.ts";
 import type { Db } from "../db/open.ts";
 import type { FilterMatch } from "./filters.ts";
 import { mutedConversations } from "./conversation-mutes.ts";
@@ -60,7 +61,11 @@ export interface MediaView {
  * reader's address stays private and a remote server cannot serve something else to them.
  * The query changes with the remote address, so browsers fetch a new avatar when it changes.
  */
-export function remoteMediaPath(kind: "media" | "avatars" | "headers", id: string, remoteUrl: string | null): string | null {
+export function remoteMediaPath(
+  kind: "media" | "avatars" | "headers" | "cards",
+  id: string,
+  remoteUrl: string | null,
+): string | null {
   return remoteUrl ? `/media/remote/${kind}/${id}?v=${Bun.hash(remoteUrl).toString(36)}` : null;
 }
 
@@ -93,6 +98,28 @@ export interface PostView {
   reblog: PostView | null;
   /** The viewer's filters this post matches (set by core/filters.ts applyFilters). */
   filtered?: FilterMatch[];
+  /** The preview of the post's first link (core/cards.ts), once fetched. */
+  card: CardView | null;
+}
+
+export interface CardView {
+  url: string;
+  title: string;
+  description: string;
+  /** The page's image, through the remote media cache. */
+  image: string | null;
+  /** The site's name, or its host when it gives none. */
+  provider: string;
+}
+
+function cardView(card: CardRow): CardView {
+  return {
+    url: card.url,
+    title: card.title,
+    description: card.description,
+    image: remoteMediaPath("cards", card.id, card.imageUrl),
+    provider: card.providerName || new URL(card.url).hostname,
+  };
 }
 
 type AccountRow = typeof accounts.$inferSelect;
@@ -190,6 +217,7 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
       .map((r) => [r.id, r.n]),
   );
   const mine = viewerId ? viewerState(db, viewerId, allIds) : null;
+  const cards = cardsOf(db, allIds);
 
   const build = (row: PostRow): PostView | null => {
     const account = accountsById.get(row.accountId);
@@ -227,6 +255,7 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
           }
         : null,
       reblog: reblogRow ? build(reblogRow) : null,
+      card: cards.has(row.id) ? cardView(cards.get(row.id) as CardRow) : null,
     };
   };
   const byId = new Map(rows.map((r) => [r.id, r]));

@@ -307,6 +307,35 @@ export const mediaAttachments = sqliteTable(
 );
 
 /**
+ * A link's preview (Mastodon's PreviewCard): what the linked page says of itself in its
+ * OpenGraph tags or title, fetched once per URL through the queue (core/cards.ts).
+ */
+export const previewCards = sqliteTable("preview_cards", {
+  id: text("id").primaryKey(), // UUIDv7
+  url: text("url").notNull().unique(),
+  title: text("title").notNull(),
+  description: text("description").notNull().default(""),
+  /** The page's image, as it gives it; shown through the remote media cache. */
+  imageUrl: text("image_url"),
+  providerName: text("provider_name").notNull().default(""),
+  fetchedAt: integer("fetched_at", { mode: "timestamp_ms" }).notNull().default(now),
+});
+
+/** The card shown under a post (its first link's). */
+export const postCards = sqliteTable(
+  "post_cards",
+  {
+    postId: text("post_id")
+      .primaryKey()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    cardId: text("card_id")
+      .notNull()
+      .references(() => previewCards.id, { onDelete: "cascade" }),
+  },
+  (t) => [index("post_cards_card_idx").on(t.cardId)],
+);
+
+/**
  * Remote images (attachments, avatars, headers) fetched on first view and kept in the data
  * folder's media-cache/ under a random name; pruned by age and total size, fetched again after.
  */

@@ -38,7 +38,7 @@ export function mediaRoutes(store: MediaStore, remote: { db: Db; cache: RemoteMe
       },
       {
         params: t.Object({
-          kind: t.Union([t.Literal("media"), t.Literal("avatars"), t.Literal("headers")]),
+          kind: t.Union([t.Literal("media"), t.Literal("avatars"), t.Literal("headers"), t.Literal("cards")]),
           id: t.String({ maxLength: 64 }),
         }),
       },

@@ -5,7 +5,7 @@ import { createSkeinFederation } from "../../src/federation/federation.ts";
 import { SqliteMessageQueue } from "../../src/federation/queue.ts";
 import { MediaStore } from "../../src/media/store.ts";
 import { RemoteMediaCache } from "../../src/media/remote-cache.ts";
-import { guardedFile, guardedPost } from "../../src/federation/guarded-fetch.ts";
+import { guardedFetch, guardedFile, guardedPost } from "../../src/federation/guarded-fetch.ts";
 import { join } from "node:path";
 import { createLiveHub } from "../../src/core/live.ts";
 import { tempDatabase } from "./db.ts";
@@ -33,6 +33,7 @@ export function testApp(publicUrl = "https://social.example", options: { allowPr
     remoteMedia,
     live: createLiveHub({ db: database.db, events, baseUrl: config.url }),
     queue,
+    fetchPage: (url) => guardedFetch(url, { allowPrivate: config.allowPrivateAddresses }),
     push: ({ endpoint, headers, body }) =>
       guardedPost(endpoint, { headers, body }, { allowPrivate: config.allowPrivateAddresses }),
   });

@@ -1,0 +1,155 @@
+import { eq, gt, and, inArray } from "drizzle-orm";
+import { newId } from "../db/ids.ts";
+import type { Db } from "../db/open.ts";
+import { postCards, posts, previewCards } from "../db/schema.ts";
+import type { TaskQueue } from "./tasks.ts";
+import { htmlToPlainText, parseText } from "./text.ts";
+
+/**
+ * Link previews, as Mastodon makes them: the first link of a post (not a mention or hashtag, not
+ * this instance's own pages) is fetched once through the guarded fetch, in the queue, and what
+ * the page says of itself (OpenGraph, Twitter or plain HTML tags) is kept as its card.
+ */
+
+/** Reads a page for its card (the guarded fetch, at most 1 MB of HTML). */
+export type FetchPage = (url: string) => Promise<{ url: string; status: number; text: string }>;
+
+export type CardRow = typeof previewCards.$inferSelect;
+
+const TITLE_MAX = 200;
+const DESCRIPTION_MAX = 400;
+const PROVIDER_MAX = 100;
+const URL_MAX = 2000;
+/** A card is fetched again for a new post after this long (pages change their titles). */
+const FRESH_MS = 14 * 24 * 60 * 60 * 1000;
+
+type PostRow = Pick<typeof posts.$inferSelect, "text" | "contentHtml" | "visibility">;
+
+/** The link a post's card is made for; none for direct messages (no one else should learn of them). */
+export function cardLink(post: PostRow, baseUrl: URL): string | undefined {
+  if (post.visibility === "direct") return undefined;
+  const candidates =
+    post.text !== null
+      ? parseText(post.text).urls.map((u) => u.url)
+      : [...post.contentHtml.matchAll(/<a\s([^>]*)>([^<]*)/gi)].flatMap(([, attributes = "", text = ""]) => {
+          // Mentions and hashtags are links too: Mastodon marks them with these classes and rel.
+          if (/\bclass="[^"]*\b(mention|hashtag)\b/i.test(attributes) || /\brel="[^"]*\btag\b/i.test(attributes)) return [];
+          if (/^\s*[@#]/.test(text)) return [];
+          const href = /\bhref="([^"]+)"/i.exec(attributes)?.[1];
+          return href ? [htmlToPlainText(href)] : [];
+        });
+  for (const candidate of candidates) {
+    const url = URL.parse(candidate);
+    if (
+      url &&
+      (url.protocol === "https:" || url.protocol === "http:") &&
+      url.origin !== baseUrl.origin &&
+      url.href.length <= URL_MAX
+    )
+      return url.href;
+  }
+  return undefined;
+}
+
+export interface CardFields {
+  title: string;
+  description: string;
+  imageUrl: string | null;
+  providerName: string;
+}
+
+const clean = (value: string | undefined, max: number) => {
+  const text = htmlToPlainText(value ?? "")
+    .replace(/\s+/g, " ")
+    .trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+};
+
+/**
+ * What a page says of itself: OpenGraph first, then Twitter's tags, then `<title>` and the meta
+ * description. Null when it gives no title (no card is better than an empty one).
+ */
+export async function parseCard(html: string, pageUrl: string): Promise<CardFields | null> {
+  const meta = new Map<string, string>();
+  let title = "";
+  await new HTMLRewriter()
+    .on("meta", {
+      element(element) {
+        const key = (element.getAttribute("property") ?? element.getAttribute("name") ?? "").toLowerCase();
+        const content = element.getAttribute("content");
+        if (key && content !== null && !meta.has(key)) meta.set(key, content);
+      },
+    })
+    .on("head title", {
+      text(chunk) {
+        if (title.length < 1000) title += chunk.text;
+      },
+    })
+    .transform(new Response(html))
+    .arrayBuffer();
+  const pick = (...keys: string[]) => keys.map((k) => meta.get(k)).find((v) => v?.trim());
+  const cardTitle = clean(pick("og:title", "twitter:title") ?? title, TITLE_MAX);
+  if (!cardTitle) return null;
+  const image = pick("og:image", "og:image:url", "og:image:secure_url", "twitter:image");
+  const imageUrl = image ? URL.parse(htmlToPlainText(image).trim(), pageUrl) : null;
+  return {
+    title: cardTitle,
+    description: clean(pick("og:description", "twitter:description", "description"), DESCRIPTION_MAX),
+    imageUrl:
+      imageUrl && (imageUrl.protocol === "https:" || imageUrl.protocol === "http:") && imageUrl.href.length <= URL_MAX
+        ? imageUrl.href
+        : null,
+    providerName: clean(pick("og:site_name"), PROVIDER_MAX),
+  };
+}
+
+/** Queues the card of a new post that has a link. */
+export async function queueCard(deps: { db: Db; baseUrl: URL; tasks: TaskQueue }, postId: string): Promise<void> {
+  const post = deps.db.select().from(posts).where(eq(posts.id, postId)).get();
+  if (post && cardLink(post, deps.baseUrl)) await deps.tasks.enqueueTask({ type: "card", postId });
+}
+
+/**
+ * Gives a post the card of its link: one already fetched recently, or the page fetched now. A
+ * page that cannot be read, or says nothing of itself, gives no card (and is not retried).
+ */
+export async function attachCard(deps: { db: Db; baseUrl: URL; fetchPage: FetchPage }, postId: string): Promise<void> {
+  const { db } = deps;
+  const post = db.select().from(posts).where(eq(posts.id, postId)).get();
+  const url = post && cardLink(post, deps.baseUrl);
+  if (!url) return;
+  let card = db
+    .select()
+    .from(previewCards)
+    .where(and(eq(previewCards.url, url), gt(previewCards.fetchedAt, new Date(Date.now() - FRESH_MS))))
+    .get();
+  if (!card) {
+    const page = await deps.fetchPage(url).catch(() => null);
+    const fields = page && page.status < 300 ? await parseCard(page.text, page.url) : null;
+    if (!fields) return;
+    card = db
+      .insert(previewCards)
+      .values({ id: newId(), url, ...fields })
+      .onConflictDoUpdate({ target: previewCards.url, set: { ...fields, fetchedAt: new Date() } })
+      .returning()
+      .get();
+  }
+  db.insert(postCards)
+    .values({ postId, cardId: card.id })
+    .onConflictDoUpdate({ target: postCards.postId, set: { cardId: card.id } })
+    .run();
+}
+
+/** The cards of posts, by post id. */
+export function cardsOf(db: Db, postIds: string[]): Map<string, CardRow> {
+  if (postIds.length === 0) return new Map();
+  return new Map(
+    db
+      .select({ postId: postCards.postId, card: previewCards })
+      .from(postCards)
+      .innerJoin(previewCards, eq(previewCards.id, postCards.cardId))
+      .where(inArray(postCards.postId, postIds))
+      .all()
+      .map((r) => [r.postId, r.card]),
+  );
+}
