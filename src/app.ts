@@ -19,6 +19,7 @@ import type { SqliteMessageQueue } from "./federation/queue.ts";
 import { runTask } from "./core/tasks.ts";
 import { type PushSender, queuePushes } from "./core/push.ts";
 import { type FetchPage, queueCard } from "./core/cards.ts";
+import { recordConversation } from "./core/conversations.ts";
 import { importExportRoutes } from "./web/import-export.tsx";
 import type { RemoteMediaCache } from "./media/remote-cache.ts";
 import type { MediaStore } from "./media/store.ts";
@@ -90,8 +91,10 @@ export function createApp(deps: AppDeps) {
   const tasks = deps.queue;
   tasks.handleTasks((task) => runTask({ ...web, tasks, push: deps.push, fetchPage: deps.fetchPage }, task));
   deps.events.on("notification.created", (event) => queuePushes({ db: deps.db, tasks }, event));
-  for (const type of ["post.created", "post.received"] as const)
+  for (const type of ["post.created", "post.received"] as const) {
     deps.events.on(type, ({ postId }) => queueCard({ db: deps.db, baseUrl: config.url, tasks }, postId));
+    deps.events.on(type, ({ postId }) => recordConversation(deps.db, postId));
+  }
   const archive = createArchiveDocuments(deps.federation, web);
   // The settings pages as one module (one chain of Elysia types the compiler can still follow).
   const settings = new Elysia({ name: "settings-area" })

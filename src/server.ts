@@ -1,3 +1,4 @@
+import { fileEarlierConversations } from "./core/conversations.ts";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getLogger, withContext } from "@logtape/logtape";
@@ -102,6 +103,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const { db, sqlite } = database;
   const vacuum = enableIncrementalVacuum(sqlite);
   if (vacuum) logger.info("Database: {vacuum}", { vacuum });
+  const filed = fileEarlierConversations(db);
+  if (filed > 0) logger.info("Filed {filed} earlier direct messages as conversations (once)", { filed });
   const secret = instanceSecret(db);
 
   const events = new DomainEvents((error) => logger.error("A domain event handler failed: {error}", { error }));

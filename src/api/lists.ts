@@ -15,7 +15,7 @@ import {
 import { loadPostViews } from "../core/views.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, statusEntities } from "./entities.ts";
-import { flag, limitOf, linkHeader, list, type Paging, paging, tFlag, tList } from "./params.ts";
+import { flag, linkHeader, list, pageQuery, paging, tFlag, tList } from "./params.ts";
 
 /** Mastodon's List entity. */
 const listEntity = (l: ListRow) => ({ id: l.id, title: l.title, replies_policy: l.repliesPolicy, exclusive: l.exclusive });
@@ -42,12 +42,6 @@ export function listApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     const entities = accountEntities(db, baseUrl, ids);
     return ids.flatMap((i) => entities.get(i) ?? []);
   };
-  const pageOf = (q: Paging, fallback: number, max: number) => ({
-    maxId: q.max_id,
-    sinceId: q.since_id,
-    minId: q.min_id,
-    limit: limitOf(q, fallback, max),
-  });
 
   return new Elysia({ name: "api-lists" })
     .use(api)
@@ -79,7 +73,7 @@ export function listApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       ({ member, params, query, request, set }) => {
         const me = member("read:lists");
         // limit=0 gives every account at once, without paging (as Mastodon does).
-        const page = query.limit === 0 ? { limit: 0 } : pageOf(query, 40, 80);
+        const page = query.limit === 0 ? { limit: 0 } : pageQuery(query, 40, 80);
         const rows = listMembers(db, me.account.id, params.id, page);
         const link =
           page.limit === 0
@@ -120,7 +114,7 @@ export function listApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       "/api/v1/timelines/list/:id",
       ({ member, params, query, request, set }) => {
         const me = member("read:lists");
-        const ids = listTimeline(db, me.account.id, params.id, pageOf(query, 20, 40));
+        const ids = listTimeline(db, me.account.id, params.id, pageQuery(query));
         const link = linkHeader(request.url, ids);
         if (link) set.headers.link = link;
         return statusEntities(db, baseUrl, loadPostViews(db, baseUrl, ids, me.account.id));

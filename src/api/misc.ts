@@ -66,7 +66,6 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       throw new CoreError("Validation failed: Featured hashtags are not available on this server", 422);
     })
     .get("/api/v1/endorsements", empty("read:accounts"))
-    .get("/api/v1/conversations", empty("read:statuses"))
     .get("/api/v1/scheduled_statuses", empty("read:statuses"))
     .get("/api/v1/announcements", empty("read"))
     .get("/api/v1/suggestions", empty("read"))

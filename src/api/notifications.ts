@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
+import { conversationApiRoutes } from "./conversations.ts";
 import { pushApiRoutes } from "./push.ts";
 import { CoreError } from "../core/errors.ts";
 import { dismissNotifications, listNotifications, markNotificationsRead } from "../core/notifications.ts";
@@ -87,6 +88,7 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   return new Elysia({ name: "api-notifications" })
     .use(api)
     .use(pushApiRoutes(deps, api))
+    .use(conversationApiRoutes(deps, api))
     .get(
       "/api/v1/notifications",
       ({ member, query, request, set }) => {

@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import type { PageQuery } from "../core/timelines.ts";
 
 /**
  * Mastodon clients send the same parameters as JSON, as form fields or as multipart, and lists
@@ -39,6 +40,14 @@ export interface Paging {
   min_id?: string;
   limit?: number;
 }
+
+/** The paging parameters as core's PageQuery (20 by default, at most 40, unless said). */
+export const pageQuery = (q: Paging, fallback = 20, max = 40): PageQuery => ({
+  maxId: q.max_id,
+  sinceId: q.since_id,
+  minId: q.min_id,
+  limit: limitOf(q, fallback, max),
+});
 
 /** Limit within bounds: Mastodon clamps rather than refusing. */
 export const limitOf = (p: Paging, fallback: number, max: number) => Math.min(Math.max(Math.trunc(p.limit ?? fallback), 1), max);

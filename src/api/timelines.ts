@@ -1,13 +1,11 @@
 import { Elysia, t } from "elysia";
-import { federatedTimeline, homeTimeline, localTimeline, type PageQuery, tagTimeline } from "../core/timelines.ts";
+import { federatedTimeline, homeTimeline, localTimeline, tagTimeline } from "../core/timelines.ts";
 import { applyFilters } from "../core/filters.ts";
 import { loadPostViews } from "../core/views.ts";
 import type { FilterContext } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { statusEntities } from "./entities.ts";
-import { flag, limitOf, linkHeader, type Paging, paging, tFlag } from "./params.ts";
-
-const pageOf = (q: Paging): PageQuery => ({ maxId: q.max_id, sinceId: q.since_id, minId: q.min_id, limit: limitOf(q, 20, 40) });
+import { flag, linkHeader, pageQuery, paging, tFlag } from "./params.ts";
 
 /** Home, the public timelines and hashtags (list timelines are in lists.ts), paged with max_id / since_id / min_id and Link headers. */
 export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
@@ -34,7 +32,7 @@ export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       "/api/v1/timelines/home",
       ({ member, query, request, set }) => {
         const me = member("read:statuses");
-        return respond(homeTimeline(db, me.account.id, pageOf(query)), me.account.id, request, set, "home");
+        return respond(homeTimeline(db, me.account.id, pageQuery(query)), me.account.id, request, set, "home");
       },
       { query: t.Object(paging) },
     )
@@ -43,7 +41,7 @@ export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       ({ token, authorized, query, request, set }) => {
         if (token) authorized("read:statuses");
         const viewerId = token?.account?.id ?? null;
-        const page = pageOf(query);
+        const page = pageQuery(query);
         const ids = flag(query.local)
           ? localTimeline(db, viewerId, page)
           : federatedTimeline(db, viewerId, page).filter((id, _i, all) => !flag(query.remote) || all.includes(id));
@@ -60,7 +58,7 @@ export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         if (token) authorized("read:statuses");
         const viewerId = token?.account?.id ?? null;
         return respond(
-          tagTimeline(db, viewerId, params.hashtag, pageOf(query)),
+          tagTimeline(db, viewerId, params.hashtag, pageQuery(query)),
           viewerId,
           request,
           set,

@@ -24,7 +24,7 @@ function threadLine(db: DbOrTx, postId: string): string[] {
 }
 
 /** The thread's first post as far as it is known: what a mute records. */
-function threadRoot(db: DbOrTx, postId: string): string {
+export function threadRoot(db: DbOrTx, postId: string): string {
   return threadLine(db, postId).at(-1) ?? postId;
 }
 

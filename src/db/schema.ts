@@ -307,6 +307,29 @@ export const mediaAttachments = sqliteTable(
 );
 
 /**
+ * A member's private conversations (Mastodon's AccountConversation): one row per thread of direct
+ * messages they take part in, with its newest message and the others in it (core/conversations.ts).
+ */
+export const accountConversations = sqliteTable(
+  "account_conversations",
+  {
+    id: text("id").primaryKey(), // UUIDv7: the Conversation's id in the API
+    accountId: accountRef("account_id"),
+    /** The thread's first known post (core/conversation-mutes.ts threadRoot). */
+    rootId: text("root_id").notNull(),
+    lastPostId: text("last_post_id")
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    participantIds: text("participant_ids", { mode: "json" }).$type<string[]>().notNull(),
+    unread: integer("unread", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [
+    uniqueIndex("account_conversations_root").on(t.accountId, t.rootId),
+    index("account_conversations_last").on(t.accountId, t.lastPostId),
+  ],
+);
+
+/**
  * A link's preview (Mastodon's PreviewCard): what the linked page says of itself in its
  * OpenGraph tags or title, fetched once per URL through the queue (core/cards.ts).
  */

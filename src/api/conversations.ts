@@ -1,0 +1,83 @@
+import { Elysia, t } from "elysia";
+import {
+  type ConversationRow,
+  conversationOf,
+  listConversations,
+  markConversationRead,
+  removeConversation,
+} from "../core/conversations.ts";
+import { loadPostViews } from "../core/views.ts";
+import type { ApiDeps, ApiPlugin } from "./context.ts";
+import { accountEntities, statusEntities } from "./entities.ts";
+import { linkHeader, pageQuery, paging } from "./params.ts";
+
+const id = t.Object({ id: t.String({ maxLength: 64 }) });
+
+/** Direct messages as Mastodon's conversations: one per thread, with its newest message. */
+export function conversationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
+  const { db, baseUrl } = deps;
+  /** Conversation entities; one whose last message the member can no longer see is left out. */
+  const entities = (viewerId: string, rows: ConversationRow[]) => {
+    const views = new Map(
+      loadPostViews(
+        db,
+        baseUrl,
+        rows.map((r) => r.lastPostId),
+        viewerId,
+      ).map((v) => [v.id, v]),
+    );
+    const statuses = new Map(statusEntities(db, baseUrl, [...views.values()]).map((s) => [s.id, s]));
+    const people = accountEntities(
+      db,
+      baseUrl,
+      rows.flatMap((r) => r.participantIds),
+    );
+    return rows.flatMap((r) => {
+      const last = statuses.get(r.lastPostId);
+      if (!last) return [];
+      return [{ id: r.id, unread: r.unread, accounts: r.participantIds.flatMap((a) => people.get(a) ?? []), last_status: last }];
+    });
+  };
+  return new Elysia({ name: "api-conversations" })
+    .use(api)
+    .get(
+      "/api/v1/conversations",
+      ({ member, query, request, set }) => {
+        const me = member("read:statuses").account.id;
+        const rows = listConversations(db, me, pageQuery(query));
+        // Paged by the newest message's id, as Mastodon's Link header does.
+        const link = linkHeader(
+          request.url,
+          rows.map((r) => r.lastPostId),
+        );
+        if (link) set.headers.link = link;
+        return entities(me, rows);
+      },
+      { query: t.Object(paging) },
+    )
+    .post(
+      "/api/v1/conversations/:id/read",
+      ({ member, params }) => {
+        const me = member("write:conversations").account.id;
+        const [entity] = entities(me, [markConversationRead(db, me, params.id)]);
+        return entity ?? {};
+      },
+      { params: id },
+    )
+    .delete(
+      "/api/v1/conversations/:id",
+      ({ member, params }) => {
+        removeConversation(db, member("write:conversations").account.id, params.id);
+        return {};
+      },
+      { params: id },
+    )
+    .get(
+      "/api/v1/conversations/:id",
+      ({ member, params }) => {
+        const me = member("read:statuses").account.id;
+        return entities(me, [conversationOf(db, me, params.id)])[0] ?? {};
+      },
+      { params: id },
+    );
+}

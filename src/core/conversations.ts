@@ -1,0 +1,118 @@
+import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
+import { newId } from "../db/ids.ts";
+import type { Db } from "../db/open.ts";
+import { accountConversations, mentions, posts, users } from "../db/schema.ts";
+import { threadRoot } from "./conversation-mutes.ts";
+import { CoreError } from "./errors.ts";
+import { getInternal, setInternal } from "./instance.ts";
+import type { PageQuery } from "./timelines.ts";
+import { notSilencedBy } from "./visibility.ts";
+
+/**
+ * Private conversations, as Mastodon lists them for apps: every direct message is filed, for each
+ * member it concerns (its author and those it mentions), under its thread, with the newest
+ * message, the other people in it and whether there is something unread. A member who removes a
+ * conversation sees it again at its next message.
+ */
+
+export type ConversationRow = typeof accountConversations.$inferSelect;
+
+/** Files a new direct message (local or received) under its thread for each member in it. */
+export function recordConversation(db: Db, postId: string, options: { read?: boolean } = {}): void {
+  const post = db.select().from(posts).where(eq(posts.id, postId)).get();
+  if (!post || post.visibility !== "direct") return;
+  const mentioned = db.select({ id: mentions.accountId }).from(mentions).where(eq(mentions.postId, postId)).all();
+  const participants = [...new Set([post.accountId, ...mentioned.map((m) => m.id)])];
+  const rootId = threadRoot(db, postId);
+  for (const memberId of participants) {
+    const member = db.select({ id: users.id }).from(users).where(eq(users.accountId, memberId)).get();
+    // The same rule as the timelines: nothing from someone the member blocked or muted.
+    const seen = db
+      .select({ id: posts.id })
+      .from(posts)
+      .where(and(eq(posts.id, postId), notSilencedBy(memberId)))
+      .get();
+    if (!member || !seen) continue;
+    const others = participants.filter((id) => id !== memberId);
+    const existing = db
+      .select()
+      .from(accountConversations)
+      .where(and(eq(accountConversations.accountId, memberId), eq(accountConversations.rootId, rootId)))
+      .get();
+    // One's own message leaves the conversation read, as Mastodon does.
+    const unread = memberId !== post.accountId && !options.read;
+    if (!existing) {
+      db.insert(accountConversations)
+        .values({ id: newId(), accountId: memberId, rootId, lastPostId: postId, participantIds: others, unread })
+        .run();
+      continue;
+    }
+    db.update(accountConversations)
+      .set({
+        lastPostId: existing.lastPostId > postId ? existing.lastPostId : postId,
+        participantIds: [...new Set([...existing.participantIds, ...others])],
+        unread,
+      })
+      .where(eq(accountConversations.id, existing.id))
+      .run();
+  }
+}
+
+/**
+ * Files the direct messages an instance had before it kept conversations, as read; once (an
+ * instance whose members then removed every conversation does not get them back).
+ */
+export function fileEarlierConversations(db: Db): number {
+  if (getInternal(db, "conversations-filed")) return 0;
+  const direct = db.select({ id: posts.id }).from(posts).where(eq(posts.visibility, "direct")).orderBy(asc(posts.id)).all();
+  for (const { id } of direct) recordConversation(db, id, { read: true });
+  setInternal(db, "conversations-filed", true);
+  return direct.length;
+}
+
+/** A member's conversations, newest message first, paged by that message's id. */
+export function listConversations(db: Db, accountId: string, page: PageQuery): ConversationRow[] {
+  const newer = page.minId ?? page.sinceId;
+  // min_id: the page right after it (read oldest first, given newest first), as timelines page.
+  const rows = db
+    .select()
+    .from(accountConversations)
+    .where(
+      and(
+        eq(accountConversations.accountId, accountId),
+        page.maxId ? lt(accountConversations.lastPostId, page.maxId) : undefined,
+        newer ? gt(accountConversations.lastPostId, newer) : undefined,
+      ),
+    )
+    .orderBy(page.minId ? asc(accountConversations.lastPostId) : desc(accountConversations.lastPostId))
+    .limit(page.limit ?? 20)
+    .all();
+  return page.minId ? rows.reverse() : rows;
+}
+
+/** One of the member's conversations; anyone else's is answered like one that does not exist. */
+export function conversationOf(db: Db, accountId: string, id: string): ConversationRow {
+  const row = db
+    .select()
+    .from(accountConversations)
+    .where(and(eq(accountConversations.id, id), eq(accountConversations.accountId, accountId)))
+    .get();
+  if (!row) throw new CoreError("Record not found", 404);
+  return row;
+}
+
+export function markConversationRead(db: Db, accountId: string, id: string): ConversationRow {
+  conversationOf(db, accountId, id);
+  return db
+    .update(accountConversations)
+    .set({ unread: false })
+    .where(eq(accountConversations.id, id))
+    .returning()
+    .get() as ConversationRow;
+}
+
+/** Takes a conversation off the member's list (its messages stay). */
+export function removeConversation(db: Db, accountId: string, id: string): void {
+  conversationOf(db, accountId, id);
+  db.delete(accountConversations).where(eq(accountConversations.id, id)).run();
+}

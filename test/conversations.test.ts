@@ -1,0 +1,137 @@
+import { expect, test } from "bun:test";
+import { createLocalUser } from "../src/core/accounts.ts";
+import { fileEarlierConversations } from "../src/core/conversations.ts";
+import { receiveRemotePost } from "../src/core/remote.ts";
+import { testApp } from "./helpers/app.ts";
+import { WebClient } from "./helpers/client.ts";
+import { authorizeApp } from "./helpers/oauth.ts";
+import { remoteNote, storeRemoteAccount } from "./helpers/remote.ts";
+
+const t = testApp("https://social.example");
+const send = (request: Request) => t.app.handle(request);
+const origin = "http://127.0.0.1:3000";
+
+const members: Record<string, { id: string; token: string }> = {};
+for (const name of ["ada", "bob", "cy"]) {
+  const { accountId } = await createLocalUser(t.deps, {
+    username: name,
+    email: `${name}@example.com`,
+    password: "correct horse battery",
+    role: name === "ada" ? "owner" : "user",
+  });
+  const browser = new WebClient(send);
+  await browser.login(name, "correct horse battery");
+  const { token } = await authorizeApp(send, origin, browser, { scopes: "read write follow" });
+  members[name] = { id: accountId, token };
+}
+const m = (name: string) => members[name] as { id: string; token: string };
+
+async function call(who: string, method: string, path: string, body?: Record<string, unknown>) {
+  const response = await send(
+    new Request(`${origin}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${m(who).token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    }),
+  );
+  // biome-ignore lint/suspicious/noExplicitAny: test assertions walk API entities
+  return { status: response.status, link: response.headers.get("link"), json: (await response.json()) as any };
+}
+const say = async (who: string, status: string, extra: Record<string, unknown> = {}) =>
+  (await call(who, "POST", "/api/v1/statuses", { status, visibility: "direct", ...extra })).json.id as string;
+/** The member's conversations as [who else is in it, unread, the newest message's text]. */
+const conversations = async (who: string) =>
+  (
+    (await call(who, "GET", "/api/v1/conversations")).json as {
+      accounts: { acct: string }[];
+      unread: boolean;
+      last_status: { content: string };
+    }[]
+  ).map((c) => [c.accounts.map((a) => a.acct).join(","), c.unread, c.last_status.content.replace(/<[^>]+>/g, "")]);
+/** Events are handled after the request returns. */
+const settle = () => Bun.sleep(20);
+
+test("a direct message and its reply are one conversation for both; unread until read or answered", async () => {
+  const first = await say("ada", "@bob shall we bake on Sunday?");
+  await settle();
+  expect(await conversations("bob")).toEqual([["ada", true, "@bob shall we bake on Sunday?"]]);
+  expect(await conversations("ada")).toEqual([["bob", false, "@bob shall we bake on Sunday?"]]);
+  expect(await conversations("cy")).toEqual([]);
+
+  await say("bob", "@ada yes, rye this time", { in_reply_to_id: first });
+  await settle();
+  expect(await conversations("ada")).toEqual([["bob", true, "@ada yes, rye this time"]]);
+  expect(await conversations("bob")).toEqual([["ada", false, "@ada yes, rye this time"]]);
+
+  const [ours] = (await call("ada", "GET", "/api/v1/conversations")).json;
+  const read = await call("ada", "POST", `/api/v1/conversations/${ours.id}/read`);
+  expect(read.json).toMatchObject({ id: ours.id, unread: false });
+  expect(await conversations("ada")).toEqual([["bob", false, "@ada yes, rye this time"]]);
+
+  // Somebody else's conversation is answered like one that does not exist.
+  expect((await call("cy", "POST", `/api/v1/conversations/${ours.id}/read`)).status).toBe(404);
+  expect((await call("cy", "DELETE", `/api/v1/conversations/${ours.id}`)).status).toBe(404);
+  expect((await call("ada", "GET", `/api/v1/conversations/${ours.id}`)).json.id).toBe(ours.id);
+});
+
+test("removing a conversation hides it until its next message; posts that are not direct make none", async () => {
+  await call("bob", "POST", "/api/v1/statuses", { status: "@cy a public hello", visibility: "public" });
+  const [ours] = (await call("ada", "GET", "/api/v1/conversations")).json;
+  expect(await call("ada", "DELETE", `/api/v1/conversations/${ours.id}`)).toMatchObject({ status: 200, json: {} });
+  expect(await conversations("ada")).toEqual([]);
+  expect(await conversations("bob")).toHaveLength(1); // Bob's list is his own
+  expect(await conversations("cy")).toEqual([]);
+
+  const last = (await call("bob", "GET", "/api/v1/conversations")).json[0].last_status.id;
+  await say("bob", "@ada and bring the starter", { in_reply_to_id: last });
+  await settle();
+  expect(await conversations("ada")).toEqual([["bob", true, "@ada and bring the starter"]]);
+});
+
+test("a group message lists everyone else; a muted sender's messages file nothing for the one who muted", async () => {
+  await say("cy", "@ada @bob bread club on Friday?");
+  await settle();
+  expect((await conversations("ada"))[0]).toEqual(["cy,bob", true, "@ada @bob bread club on Friday?"]);
+  expect((await conversations("cy"))[0]).toEqual(["ada,bob", false, "@ada @bob bread club on Friday?"]);
+
+  expect((await call("bob", "POST", `/api/v1/accounts/${m("cy").id}/mute`)).status).toBe(200);
+  const before = await conversations("bob");
+  await say("cy", "@bob just you and me");
+  await settle();
+  expect(await conversations("bob")).toEqual(before);
+  expect((await conversations("cy"))[0]).toEqual(["bob", false, "@bob just you and me"]);
+});
+
+test("a direct message from another server opens a conversation; the list pages by its newest message", async () => {
+  const far = storeRemoteAccount(t.deps.db, "https://far.example/users/dee");
+  receiveRemotePost(
+    t.deps,
+    remoteNote(far.id, "https://far.example/notes/1", {
+      plainText: "hello from afar",
+      visibility: "direct",
+      mentionedIds: [m("ada").id],
+    }),
+  );
+  await settle();
+  const list = await conversations("ada");
+  expect(list[0]).toEqual(["dee@far.example", true, "hello from afar"]);
+
+  const firstPage = await call("ada", "GET", "/api/v1/conversations?limit=1");
+  expect(firstPage.json).toHaveLength(1);
+  const next = new URL(/<([^>]+)>; rel="next"/.exec(firstPage.link ?? "")?.[1] ?? "");
+  next.searchParams.set("limit", "40");
+  const rest = await call("ada", "GET", next.pathname + next.search);
+  expect(rest.json.map((c: { id: string }) => c.id)).not.toContain(firstPage.json[0].id);
+  expect([...firstPage.json, ...rest.json]).toHaveLength(list.length);
+});
+
+test("an instance upgraded with direct messages files them once, as read", async () => {
+  const before = await conversations("ada");
+  t.database.sqlite.run("DELETE FROM account_conversations");
+  t.database.sqlite.run("DELETE FROM instance_settings WHERE key = 'internal:conversations-filed'");
+  expect(fileEarlierConversations(t.deps.db)).toBeGreaterThan(0);
+  expect(await conversations("ada")).toEqual(before.map((c) => [c[0] as string, false, c[2] as string]));
+  await call("ada", "DELETE", `/api/v1/conversations/${(await call("ada", "GET", "/api/v1/conversations")).json[0].id}`);
+  expect(fileEarlierConversations(t.deps.db)).toBe(0); // once: a removed conversation stays removed
+  expect(await conversations("ada")).toHaveLength(before.length - 1);
+});
