@@ -1,4 +1,6 @@
 /** @jsxImportSource @kitajs/html */
+import { withEmojis } from "../src/core/custom-emojis.ts";
+import { WithEmojis } from "./emoji.tsx";
 import type { CardView, MediaView, PostView } from "../src/core/views.ts";
 import { Avatar } from "./avatar.tsx";
 import type { PageContext } from "./context.ts";
@@ -113,8 +115,9 @@ function MediaItem({ m }: { m: MediaView }) {
 }
 
 function Body({ post }: { post: PostView }) {
-  // Rendered by core/text.ts from escaped text, or sanitized remote HTML: inserted as it is.
-  const safeContent = post.contentHtml;
+  // Rendered by core/text.ts from escaped text, or sanitized remote HTML: inserted as it is,
+  // with the images of the custom emoji it names.
+  const safeContent = withEmojis(post.contentHtml, post.emojis);
   const content = (
     <>
       <div class="content" lang={post.language ?? undefined}>
@@ -190,8 +193,8 @@ function PostInner({ ctx, shown }: { ctx: PageContext; shown: PostView }) {
         <a href={post.account.localUrl} class="author" id={`post-${shown.id}-author`}>
           <Avatar account={post.account} />
           <span class="names">
-            <strong class="display-name" safe>
-              {post.account.displayName}
+            <strong class="display-name">
+              <WithEmojis text={post.account.displayName} emojis={post.account.emojis} />
             </strong>
             <span class="handle" safe>{`@${post.account.acct}`}</span>
           </span>

@@ -1,4 +1,6 @@
 /** @jsxImportSource @kitajs/html */
+import { withEmojis } from "../src/core/custom-emojis.ts";
+import { WithEmojis } from "./emoji.tsx";
 import type { Relationship } from "../src/core/follows.ts";
 import type { AccountView, PostView } from "../src/core/views.ts";
 import type { ProfileField } from "../src/db/schema.ts";
@@ -102,7 +104,7 @@ export function ProfilePage(p: ProfileProps) {
     { href: `${base}?tab=replies`, tab: "replies", label: "Posts and replies" },
     { href: `${base}?tab=media`, tab: "media", label: "Media" },
   ];
-  const safeNote = p.noteHtml;
+  const safeNote = withEmojis(p.noteHtml, account.emojis ?? []);
   const safeListPicker = p.listPicker ?? ""; // drawn by our own view, escaped there
   return (
     <Layout title={`${account.displayName} (${handle})`} ctx={ctx}>
@@ -117,8 +119,8 @@ export function ProfilePage(p: ProfileProps) {
         <div class="profile-identity">
           <Avatar account={account} size={96} />
           <div>
-            <h1 id="profile-name" safe>
-              {account.displayName}
+            <h1 id="profile-name">
+              <WithEmojis text={account.displayName} emojis={account.emojis} />
             </h1>
             <p class="handle" safe>
               {handle}

@@ -1,4 +1,5 @@
 import { inArray, sql } from "drizzle-orm";
+import { type EmojiView, emojisIn } from "../core/custom-emojis.ts";
 import { accountCountsMany } from "../core/accounts-read.ts";
 import { applyFilters, type Filter, type FilterKeyword, type FilterMatch, type FilterStatus } from "../core/filters.ts";
 import type { TagInfo } from "../core/followed-tags.ts";
@@ -12,8 +13,8 @@ type NotificationRow = typeof notifications.$inferSelect;
 
 /**
  * Rows and read-model views as the Mastodon API's entities (docs.joinmastodon.org/entities),
- * with every documented key present. Skein has no custom emojis or polls of its own:
- * those keys hold their empty values.
+ * with every documented key present. Skein has no polls of its own and no custom emojis of its
+ * own (other servers' are shown): those keys hold their empty values.
  */
 
 type AccountRow = typeof accounts.$inferSelect;
@@ -49,7 +50,7 @@ export interface ApiAccount {
   following_count: number;
   statuses_count: number;
   last_status_at: string | null;
-  emojis: never[];
+  emojis: ApiEmoji[];
   fields: { name: string; value: string; verified_at: string | null }[];
   moved?: ApiAccount;
 }
@@ -79,7 +80,12 @@ export function accountEntities(db: Db, baseUrl: URL, ids: string[], withMoved =
       )
     : new Map<string, ApiAccount>();
   const counts = accountCountsMany(db, unique);
-  return new Map(rows.map((row) => [row.id, accountEntity(baseUrl, row, counts.get(row.id), lastPosts.get(row.id), movedTo)]));
+  return new Map(
+    rows.map((row) => {
+      const emojis = emojisIn(db, row.domain, [row.displayName, row.note, ...row.fields.flatMap((f) => [f.name, f.value])]);
+      return [row.id, accountEntity(baseUrl, row, counts.get(row.id), lastPosts.get(row.id), movedTo, emojis)];
+    }),
+  );
 }
 
 function accountEntity(
@@ -88,6 +94,7 @@ function accountEntity(
   counts: { posts: number; following: number; followers: number } | undefined,
   lastPostAt: number | undefined,
   moved: Map<string, ApiAccount>,
+  emojis: EmojiView[],
 ): ApiAccount {
   const acct = row.domain ? `${row.username}@${row.domain}` : row.username;
   const localUrl = new URL(`/@${acct}`, baseUrl).href;
@@ -121,7 +128,7 @@ function accountEntity(
     following_count: counts?.following ?? 0,
     statuses_count: counts?.posts ?? 0,
     last_status_at: lastPostAt ? new Date(lastPostAt).toISOString().slice(0, 10) : null,
-    emojis: [],
+    emojis: emojis.map((e) => emojiEntity(e, baseUrl)),
     fields: row.fields.map((f) => ({
       name: f.name,
       value: row.domain ? f.value : linkedText(f.value, baseUrl),
@@ -199,7 +206,7 @@ export interface ApiStatus {
   application: null;
   mentions: { id: string; username: string; url: string; acct: string }[];
   tags: { name: string; url: string }[];
-  emojis: never[];
+  emojis: ApiEmoji[];
   reblogs_count: number;
   favourites_count: number;
   replies_count: number;
@@ -244,6 +251,19 @@ function cardEntity(card: CardView, baseUrl: URL) {
   };
 }
 
+export interface ApiEmoji {
+  shortcode: string;
+  url: string;
+  static_url: string;
+  visible_in_picker: boolean;
+}
+
+/** Another server's custom emoji, its image served from here (not for this instance's picker). */
+const emojiEntity = (emoji: EmojiView, baseUrl: URL): ApiEmoji => {
+  const url = new URL(emoji.url, baseUrl).href;
+  return { shortcode: emoji.shortcode, url, static_url: url, visible_in_picker: false };
+};
+
 export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, baseUrl: URL): ApiStatus {
   const account = accounts.get(post.account.id);
   return {
@@ -261,7 +281,7 @@ export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, 
     application: null,
     mentions: post.mentions.map((m) => ({ id: m.id, username: m.username, url: m.url, acct: m.acct })),
     tags: post.tags.map((name) => ({ name, url: new URL(`/tags/${encodeURIComponent(name)}`, baseUrl).href })),
-    emojis: [],
+    emojis: post.emojis.map((e) => emojiEntity(e, baseUrl)),
     reblogs_count: post.counts.reblogs,
     favourites_count: post.counts.favourites,
     replies_count: post.counts.replies,

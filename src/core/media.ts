@@ -1,7 +1,7 @@
 import { and, eq, isNull, lt } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { accounts, mediaAttachments, previewCards } from "../db/schema.ts";
+import { accounts, customEmojis, mediaAttachments, previewCards } from "../db/schema.ts";
 import { ImageError } from "../media/images.ts";
 import { processImageInWorker } from "../media/worker.ts";
 import type { MediaStore } from "../media/store.ts";
@@ -92,10 +92,11 @@ export const isCachedKind = (mime: string) => /^(image|video|audio)\//.test(mime
  */
 export function remoteMediaSource(
   db: Db,
-  kind: "media" | "avatars" | "headers" | "cards",
+  kind: "media" | "avatars" | "headers" | "cards" | "emojis",
   id: string,
 ): { url: string; playable: boolean } | null {
   if (kind === "cards") return cardImageSource(db, id);
+  if (kind === "emojis") return emojiImageSource(db, id);
   const attachment = kind === "media" ? db.select().from(mediaAttachments).where(eq(mediaAttachments.id, id)).get() : undefined;
   const accountId = kind === "media" ? attachment?.accountId : id;
   const account = accountId ? db.select().from(accounts).where(eq(accounts.id, accountId)).get() : undefined;
@@ -116,8 +117,17 @@ function cardImageSource(db: Db, cardId: string): { url: string; playable: boole
     .from(previewCards)
     .where(eq(previewCards.id, cardId))
     .get()?.imageUrl;
-  const host = url ? URL.parse(url)?.hostname : undefined;
-  if (!url || !host) return null;
-  const block = blockFor(db, host);
+  return imageUnlessRejected(db, url ?? null, url ? URL.parse(url)?.hostname : undefined);
+}
+
+/** A custom emoji's image, unless the server it came from has its media rejected here. */
+function emojiImageSource(db: Db, emojiId: string): { url: string; playable: boolean } | null {
+  const emoji = db.select().from(customEmojis).where(eq(customEmojis.id, emojiId)).get();
+  return imageUnlessRejected(db, emoji?.url ?? null, emoji?.domain);
+}
+
+function imageUnlessRejected(db: Db, url: string | null, domain: string | undefined) {
+  if (!url || !domain) return null;
+  const block = blockFor(db, domain);
   return block?.rejectMedia || block?.severity === "suspend" ? null : { url, playable: false };
 }

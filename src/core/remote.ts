@@ -1,3 +1,4 @@
+import { type EmojiData, storeEmojis } from "./custom-emojis.ts";
 import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
@@ -44,6 +45,8 @@ export interface RemoteAccountData {
   /** The ids this actor also goes by (a move's target names the account that moves). */
   alsoKnownAs: string[];
   createdAt?: Date;
+  /** Custom emoji its name, bio or fields use. */
+  emojis?: EmojiData[];
 }
 
 export type AccountRow = typeof accounts.$inferSelect;
@@ -70,6 +73,7 @@ export function upsertRemoteAccount(db: Db, data: RemoteAccountData): AccountRow
     fetchedAt: new Date(),
     updatedAt: new Date(),
   };
+  storeEmojis(db, values.domain, data.emojis ?? []);
   // The same handle with a new id (an account deleted and made again) takes over the old row.
   const existing =
     db.select().from(accounts).where(eq(accounts.uri, data.uri)).get() ??
@@ -120,6 +124,8 @@ export interface RemotePostData {
   }[];
   createdAt: Date;
   editedAt: Date | null;
+  /** Custom emoji its text uses. */
+  emojis?: EmojiData[];
 }
 
 /** A local URL or a stored remote post's id, as written in inReplyTo. */
@@ -165,6 +171,8 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
   if (existing && existing.accountId !== data.authorId) throw new CoreError("This post belongs to another account.", 403);
   const parent = data.inReplyToUri ? findPostByUri(db, deps.baseUrl, data.inReplyToUri) : undefined;
   const id = existing?.id ?? newId(data.createdAt);
+  const author = db.select({ domain: accounts.domain }).from(accounts).where(eq(accounts.id, data.authorId)).get();
+  if (author?.domain) storeEmojis(db, author.domain, data.emojis ?? []);
   const row = db.transaction((tx) => {
     const values = {
       url: data.url,

@@ -1,5 +1,6 @@
 import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
 import { type CardRow, cardsOf } from "./cards.ts";
+import { type EmojiView, emojisIn } from "./custom-emojis.ts";
 import type { Db } from "../db/open.ts";
 import type { FilterMatch } from "./filters.ts";
 import { mutedConversations } from "./conversation-mutes.ts";
@@ -41,6 +42,8 @@ export interface AccountView {
   locked: boolean;
   bot: boolean;
   createdAt: Date;
+  /** The custom emoji its name (and, on its profile, its bio) use, where they were looked up. */
+  emojis?: EmojiView[];
 }
 
 export interface MediaView {
@@ -62,7 +65,7 @@ export interface MediaView {
  * The query changes with the remote address, so browsers fetch a new avatar when it changes.
  */
 export function remoteMediaPath(
-  kind: "media" | "avatars" | "headers" | "cards",
+  kind: "media" | "avatars" | "headers" | "cards" | "emojis",
   id: string,
   remoteUrl: string | null,
 ): string | null {
@@ -100,6 +103,8 @@ export interface PostView {
   filtered?: FilterMatch[];
   /** The preview of the post's first link (core/cards.ts), once fetched. */
   card: CardView | null;
+  /** The custom emoji its text and content warning name (core/custom-emojis.ts). */
+  emojis: EmojiView[];
 }
 
 export interface CardView {
@@ -150,7 +155,7 @@ export function loadAccountViews(db: Db, baseUrl: URL, ids: string[]): Map<strin
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
   const rows = db.select().from(accounts).where(inArray(accounts.id, unique)).all();
-  return new Map(rows.map((r) => [r.id, accountView(baseUrl, r)]));
+  return new Map(rows.map((r) => [r.id, { ...accountView(baseUrl, r), emojis: emojisIn(db, r.domain, [r.displayName]) }]));
 }
 
 function countBy(db: Db, column: typeof posts.inReplyToId | typeof posts.reblogOfId, ids: string[]): Map<string, number> {
@@ -256,6 +261,7 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
         : null,
       reblog: reblogRow ? build(reblogRow) : null,
       card: cards.has(row.id) ? cardView(cards.get(row.id) as CardRow) : null,
+      emojis: emojisIn(db, account.domain, [row.contentHtml, row.spoilerText]),
     };
   };
   const byId = new Map(rows.map((r) => [r.id, r]));

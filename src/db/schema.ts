@@ -330,6 +330,22 @@ export const accountConversations = sqliteTable(
 );
 
 /**
+ * Other servers' custom emoji (`:blobcat:`), by server and shortcode as their posts and profiles
+ * name them; their images are shown through the remote media cache (core/custom-emojis.ts).
+ */
+export const customEmojis = sqliteTable(
+  "custom_emojis",
+  {
+    id: text("id").primaryKey(), // UUIDv7
+    domain: text("domain").notNull(),
+    shortcode: text("shortcode").notNull(),
+    url: text("url").notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(now),
+  },
+  (t) => [uniqueIndex("custom_emojis_domain_shortcode").on(t.domain, t.shortcode)],
+);
+
+/**
  * A link's preview (Mastodon's PreviewCard): what the linked page says of itself in its
  * OpenGraph tags or title, fetched once per URL through the queue (core/cards.ts).
  */

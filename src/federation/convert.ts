@@ -5,6 +5,7 @@ import {
   type Actor,
   Create,
   Document,
+  Emoji,
   Hashtag,
   Image,
   Link,
@@ -16,6 +17,7 @@ import {
   Question,
   Service,
 } from "@fedify/vocab";
+import { type EmojiData, MAX_EMOJIS, SHORTCODE } from "../core/custom-emojis.ts";
 import type { RemoteAccountData, RemotePostData } from "../core/remote.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
@@ -119,6 +121,19 @@ function href(value: URL | Link | null | undefined): string | null {
   return url && (url.protocol === "https:" || url.protocol === "http:") ? url.href : null;
 }
 
+/** The custom emoji among an object's tags: a plain shortcode and an http(s) image, or nothing. */
+async function emojisFrom(ctx: Context<void>, tags: Iterable<unknown>): Promise<EmojiData[]> {
+  const emojis: EmojiData[] = [];
+  for (const tag of tags) {
+    if (!(tag instanceof Emoji) || emojis.length >= MAX_EMOJIS) continue;
+    const shortcode = tag.name?.toString().replace(/^:|:$/g, "") ?? "";
+    const icon = await tag.getIcon({ documentLoader: ctx.documentLoader }).catch(() => null);
+    const url = icon ? href(icon.url as URL | Link | null) : null;
+    if (SHORTCODE.test(shortcode) && url && /^https?:\/\//.test(url) && url.length <= 2000) emojis.push({ shortcode, url });
+  }
+  return emojis;
+}
+
 /**
  * A received post-like object (Note, Article, Page, Question, Video, Image…) in our shape. Kinds we
  * do not show natively become a readable post with a link to the original.
@@ -186,6 +201,7 @@ export async function postFromAs(
     attachments,
     createdAt: published,
     editedAt: object.updated ? new Date(object.updated.epochMilliseconds) : null,
+    emojis: await emojisFrom(ctx, tags),
   };
 }
 
@@ -215,6 +231,7 @@ export async function accountFromAs(ctx: Context<void>, actor: Actor): Promise<R
       fields.push({ name: remoteText(a.name?.toString(), 255), value: sanitizeRemoteHtml(a.value?.toString() ?? "") });
   }
   const icon = await actor.getIcon({ documentLoader: ctx.documentLoader }).catch(() => null);
+  const tags = await take(actor.getTags({ documentLoader: ctx.documentLoader }), REMOTE_LIMITS.tags).catch(() => []);
   const image = await actor.getImage({ documentLoader: ctx.documentLoader }).catch(() => null);
   return {
     uri: actor.id.href,
@@ -235,6 +252,7 @@ export async function accountFromAs(ctx: Context<void>, actor: Actor): Promise<R
     fields,
     alsoKnownAs: actor.aliasIds.slice(0, REMOTE_LIMITS.aliases).map((u) => u.href),
     createdAt: actor.published ? new Date(actor.published.epochMilliseconds) : undefined,
+    emojis: await emojisFrom(ctx, tags),
   };
 }
 

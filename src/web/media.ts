@@ -38,7 +38,13 @@ export function mediaRoutes(store: MediaStore, remote: { db: Db; cache: RemoteMe
       },
       {
         params: t.Object({
-          kind: t.Union([t.Literal("media"), t.Literal("avatars"), t.Literal("headers"), t.Literal("cards")]),
+          kind: t.Union([
+            t.Literal("media"),
+            t.Literal("avatars"),
+            t.Literal("headers"),
+            t.Literal("cards"),
+            t.Literal("emojis"),
+          ]),
           id: t.String({ maxLength: 64 }),
         }),
       },

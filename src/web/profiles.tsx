@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { emojisIn } from "../core/custom-emojis.ts";
 import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { AccountList, ProfilePage } from "../../views/profile.tsx";
@@ -112,7 +113,10 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
       ({ params, query, viewer, ctx, set }) => {
         const feed = /\.(rss|atom)$/.exec(params.acct)?.[1];
         const account = find(feed ? params.acct.slice(0, -(feed.length + 1)) : params.acct);
-        const view = accountView(baseUrl, account);
+        const view = {
+          ...accountView(baseUrl, account),
+          emojis: emojisIn(db, account.domain, [account.displayName, account.note]),
+        };
         const viewerId = viewer?.account.id ?? null;
         if (feed) {
           const ids = listedOnlyPublic(db, accountTimeline(db, null, account.id, "posts", { limit: 20 }));

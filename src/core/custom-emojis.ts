@@ -1,0 +1,79 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { newId } from "../db/ids.ts";
+import type { DbOrTx } from "../db/open.ts";
+import { customEmojis } from "../db/schema.ts";
+
+/**
+ * Custom emoji of other servers: a post or profile names `:shortcode:` in its text and gives the
+ * image in an Emoji tag. The tags are kept per server and shortcode; pages and the API show the
+ * image (from the remote media cache) where the text has the shortcode.
+ */
+
+export interface EmojiData {
+  shortcode: string;
+  url: string;
+}
+
+/** What the emoji of a post or account look like to readers: the shortcode and the image here. */
+export interface EmojiView {
+  shortcode: string;
+  url: string;
+}
+
+export const SHORTCODE = /^[a-zA-Z0-9_]{1,64}$/;
+const MENTIONED = /:([a-zA-Z0-9_]{1,64}):/g;
+/** Most emoji one post or profile may bring (Misskey names are long; posts rarely use many). */
+export const MAX_EMOJIS = 50;
+
+/** Keeps (or updates) the emoji a server's post or profile gave. */
+export function storeEmojis(db: DbOrTx, domain: string, emojis: EmojiData[]): void {
+  for (const emoji of emojis.slice(0, MAX_EMOJIS)) {
+    if (!SHORTCODE.test(emoji.shortcode)) continue;
+    db.insert(customEmojis)
+      .values({ id: newId(), domain, shortcode: emoji.shortcode, url: emoji.url })
+      .onConflictDoUpdate({
+        target: [customEmojis.domain, customEmojis.shortcode],
+        set: { url: emoji.url, updatedAt: new Date() },
+      })
+      .run();
+  }
+}
+
+/** The shortcodes a text names, each once. */
+export function shortcodesIn(text: string): string[] {
+  return [...new Set([...text.matchAll(MENTIONED)].map((m) => m[1] as string))];
+}
+
+/** The known emoji of a server among those its texts name, as readers see them. */
+export function emojisIn(db: DbOrTx, domain: string | null, texts: string[]): EmojiView[] {
+  const codes = domain ? shortcodesIn(texts.join("\n")).slice(0, MAX_EMOJIS) : [];
+  if (!domain || codes.length === 0) return [];
+  return db
+    .select({ id: customEmojis.id, shortcode: customEmojis.shortcode, url: customEmojis.url })
+    .from(customEmojis)
+    .where(and(eq(customEmojis.domain, domain), inArray(customEmojis.shortcode, codes)))
+    .all()
+    .map((e) => ({ shortcode: e.shortcode, url: `/media/remote/emojis/${e.id}?v=${Bun.hash(e.url).toString(36)}` }));
+}
+
+/**
+ * HTML with each known `:shortcode:` in its text (never inside a tag) shown as the emoji's
+ * image. The HTML is ours: sanitized remote HTML or escaped text, so `<` only starts tags.
+ */
+export function withEmojis(html: string, emojis: EmojiView[]): string {
+  if (emojis.length === 0) return html;
+  const byCode = new Map(emojis.map((e) => [e.shortcode, e.url]));
+  return html
+    .split(/(<[^>]*>)/)
+    .map((part) =>
+      part.startsWith("<")
+        ? part
+        : part.replace(MENTIONED, (whole, code: string) => {
+            const url = byCode.get(code);
+            return url
+              ? `<img class="emoji" src="${Bun.escapeHTML(url)}" alt="${whole}" title="${whole}" draggable="false">`
+              : whole;
+          }),
+    )
+    .join("");
+}
