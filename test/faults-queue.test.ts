@@ -78,3 +78,40 @@ test("a queue that cannot write its bookkeeping keeps working once it can, and r
   expect((t.sqlite.query("SELECT count(*) AS n FROM queue_messages").get() as { n: number }).n).toBe(0);
   t.cleanup();
 });
+
+test("tasks that reach out (Web Push, link previews) are held to the same two workers per server", async () => {
+  const t = tempDatabase();
+  const queue = new SqliteMessageQueue(t.db, { concurrency: 4, pollIntervalMs: 50 });
+  for (let n = 0; n < 20; n++)
+    await queue.enqueueTask({
+      type: "push",
+      subscriptionId: `s${n}`,
+      notificationId: "n",
+      target: `https://hangs.example/push/${n}`,
+    });
+  await queue.enqueueTask({ type: "card", postId: "p", target: "https://works.example/article" });
+  let hanging = 0;
+  let maxHanging = 0;
+  const done: string[] = [];
+  const release: (() => void)[] = [];
+  queue.handleTasks(async (task) => {
+    if (task.type === "push") {
+      maxHanging = Math.max(maxHanging, ++hanging);
+      await new Promise<void>((resolve) => release.push(resolve));
+      hanging--;
+    }
+    done.push(task.type);
+  });
+  const controller = new AbortController();
+  const listening = queue.listen(() => {}, { signal: controller.signal });
+  const started = Date.now();
+  while (!done.includes("card")) {
+    if (Date.now() - started > 5_000) throw new Error("the link preview waited behind the hanging push service");
+    await Bun.sleep(20);
+  }
+  expect(maxHanging).toBe(2);
+  controller.abort();
+  for (const r of release) r();
+  await listening;
+  t.cleanup();
+});

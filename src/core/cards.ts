@@ -106,7 +106,8 @@ export async function parseCard(html: string, pageUrl: string): Promise<CardFiel
 /** Queues the card of a new post that has a link. */
 export async function queueCard(deps: { db: Db; baseUrl: URL; tasks: TaskQueue }, postId: string): Promise<void> {
   const post = deps.db.select().from(posts).where(eq(posts.id, postId)).get();
-  if (post && cardLink(post, deps.baseUrl)) await deps.tasks.enqueueTask({ type: "card", postId });
+  const link = post && cardLink(post, deps.baseUrl);
+  if (link) await deps.tasks.enqueueTask({ type: "card", postId, target: link });
 }
 
 /**

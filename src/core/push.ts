@@ -194,14 +194,19 @@ export async function queuePushes(
   const alert = notification && alertOf[notification.type];
   if (!alert) return;
   const subscriptions = db
-    .select({ id: pushSubscriptions.id, alerts: pushSubscriptions.alerts, policy: pushSubscriptions.policy })
+    .select({
+      id: pushSubscriptions.id,
+      endpoint: pushSubscriptions.endpoint,
+      alerts: pushSubscriptions.alerts,
+      policy: pushSubscriptions.policy,
+    })
     .from(pushSubscriptions)
     .innerJoin(oauthTokens, eq(oauthTokens.id, pushSubscriptions.tokenId))
     .where(and(eq(pushSubscriptions.accountId, event.accountId), isNull(oauthTokens.revokedAt)))
     .all();
   for (const s of subscriptions) {
     if (!s.alerts[alert] || !policyAllows(db, s.policy, event.accountId, notification.fromAccountId)) continue;
-    await deps.tasks.enqueueTask({ type: "push", subscriptionId: s.id, notificationId: notification.id });
+    await deps.tasks.enqueueTask({ type: "push", subscriptionId: s.id, notificationId: notification.id, target: s.endpoint });
   }
 }
 

@@ -11,8 +11,10 @@ import { type PushSender, sendPush } from "./push.ts";
  */
 export type Task =
   | { type: "import"; importId: string }
-  | { type: "push"; subscriptionId: string; notificationId: string }
-  | { type: "card"; postId: string };
+  | { type: "push"; subscriptionId: string; notificationId: string; target: string }
+  | { type: "card"; postId: string; target: string };
+// `target`: the URL the task reaches out to. The queue holds at most a few workers per server
+// (as for deliveries), so a push service or a linked site that hangs cannot take them all.
 
 export interface TaskQueue {
   /** Tasks with the same ordering key run one at a time, in the order queued. */

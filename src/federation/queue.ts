@@ -19,7 +19,7 @@ export interface QueueOptions {
   perHost?: number;
 }
 
-/** The server a delivery goes to (Fedify's outbox messages name their inbox), or null. */
+/** The server a delivery (Fedify's outbox messages name their inbox) or a task (its target) goes to, or null. */
 function deliveryHost(inbox: unknown): string | null {
   return typeof inbox === "string" && URL.canParse(inbox) ? new URL(inbox).host : null;
 }
@@ -186,7 +186,7 @@ export class SqliteMessageQueue implements MessageQueue, TaskQueue {
     const q = queueMessages;
     // Servers at their limit are left out in SQL, so a long run of messages to one of them
     // cannot hide the others' behind it.
-    const inbox = sql`json_extract(c.message, '$.inbox')`;
+    const inbox = sql`coalesce(json_extract(c.message, '$.inbox'), json_extract(c.message, '$.task.target'))`;
     const saturated = [...this.#busy].filter(([, n]) => n >= this.#perHost).map(([host]) => host);
     const elsewhere = saturated.flatMap((host) =>
       [`https://${host}/`, `http://${host}/`].map((prefix) => sql` AND substr(${inbox}, 1, ${prefix.length}) IS NOT ${prefix}`),
