@@ -11,7 +11,7 @@ const t = testApp("https://social.example");
 const send = (request: Request) => t.app.handle(request);
 const origin = "http://127.0.0.1:3000";
 
-const members: Record<string, { id: string; token: string }> = {};
+const members: Record<string, { id: string; token: string; browser: WebClient }> = {};
 for (const name of ["ada", "bob", "cy"]) {
   const { accountId } = await createLocalUser(t.deps, {
     username: name,
@@ -22,9 +22,9 @@ for (const name of ["ada", "bob", "cy"]) {
   const browser = new WebClient(send);
   await browser.login(name, "correct horse battery");
   const { token } = await authorizeApp(send, origin, browser, { scopes: "read write follow" });
-  members[name] = { id: accountId, token };
+  members[name] = { id: accountId, token, browser };
 }
-const m = (name: string) => members[name] as { id: string; token: string };
+const m = (name: string) => members[name] as { id: string; token: string; browser: WebClient };
 
 async function call(who: string, method: string, path: string, body?: Record<string, unknown>) {
   const response = await send(
@@ -134,4 +134,21 @@ test("an instance upgraded with direct messages files them once, as read", async
   await call("ada", "DELETE", `/api/v1/conversations/${(await call("ada", "GET", "/api/v1/conversations")).json[0].id}`);
   expect(fileEarlierConversations(t.deps.db)).toBe(0); // once: a removed conversation stays removed
   expect(await conversations("ada")).toHaveLength(before.length - 1);
+});
+
+test("the Messages page lists the conversations, the newest first, and what was new is read once shown", async () => {
+  await say("bob", "@ada one more thing");
+  await settle();
+  const home = await (await m("ada").browser.get("/")).text();
+  expect(home).toMatch(/href="\/messages"[^>]*>\s*<span>Messages<\/span>\s*<span class="badge" aria-label="\d+ unread">/);
+  const page = await (await m("ada").browser.get("/messages")).text();
+  const first = /<section class="conversation unread">[\s\S]*?<\/section>/.exec(page)?.[0] ?? "";
+  expect(first).toContain("With @bob");
+  expect(first).toContain("one more thing");
+  expect(page).toContain('value="direct" selected'); // a new message is for mentioned people only
+  const again = await (await m("ada").browser.get("/messages")).text();
+  expect(again).not.toContain('class="conversation unread"');
+  expect(again).not.toMatch(/<span>Messages<\/span>\s*<span class="badge"/);
+  const visitor = await new WebClient(send).get("/messages");
+  expect(visitor.status).toBe(303);
 });

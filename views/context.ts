@@ -12,6 +12,8 @@ export interface PageContext {
   csrf: string;
   /** Unread notifications, for the badge in the navigation. */
   unread: number;
+  /** Conversations with unread messages, for the Messages badge. */
+  unreadMessages: number;
   /** The current path, to mark the current navigation item. */
   path: string;
 }

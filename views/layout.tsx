@@ -40,6 +40,7 @@ function Navigation({ ctx }: { ctx: PageContext }) {
       <NavLink href="/" ctx={ctx} label="Home" />
       <NavLink href="/public/local" ctx={ctx} label="Explore" />
       <NavLink href="/notifications" ctx={ctx} label="Notifications" badge={ctx.unread} />
+      <NavLink href="/messages" ctx={ctx} label="Messages" badge={ctx.unreadMessages} />
       <NavLink href="/search" ctx={ctx} label="Search" />
       <NavLink href="/lists" ctx={ctx} label="Lists" />
       <NavLink href={`/@${viewer.username}`} ctx={ctx} label="Profile" />

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, lt } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accountConversations, mentions, posts, users } from "../db/schema.ts";
@@ -99,6 +99,26 @@ export function conversationOf(db: Db, accountId: string, id: string): Conversat
     .get();
   if (!row) throw new CoreError("Record not found", 404);
   return row;
+}
+
+/** How many of the member's conversations have a message they have not read. */
+export function unreadConversations(db: Db, accountId: string): number {
+  return (
+    db
+      .select({ n: count() })
+      .from(accountConversations)
+      .where(and(eq(accountConversations.accountId, accountId), eq(accountConversations.unread, true)))
+      .get()?.n ?? 0
+  );
+}
+
+/** Marks these conversations of the member read (the Messages page showed them). */
+export function markConversationsRead(db: Db, accountId: string, ids: string[]): void {
+  if (ids.length === 0) return;
+  db.update(accountConversations)
+    .set({ unread: false })
+    .where(and(eq(accountConversations.accountId, accountId), inArray(accountConversations.id, ids)))
+    .run();
 }
 
 export function markConversationRead(db: Db, accountId: string, id: string): ConversationRow {

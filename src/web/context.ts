@@ -3,6 +3,7 @@ import type { PageContext } from "../../views/context.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { getSettings } from "../core/instance.ts";
 import { countUnread } from "../core/notifications.ts";
+import { unreadConversations } from "../core/conversations.ts";
 import type { LiveHub } from "../core/live.ts";
 import type { RateLimiter } from "../core/rate-limit.ts";
 import type { Resolver } from "../core/resolver.ts";
@@ -43,6 +44,7 @@ export function pagePlugin(deps: WebDeps) {
           : null,
         csrf,
         unread: viewer ? countUnread(db, viewer.account.id) : 0,
+        unreadMessages: viewer ? unreadConversations(db, viewer.account.id) : 0,
         path: new URL(request.url).pathname,
       };
       return { ctx };
@@ -53,5 +55,5 @@ export type PagePlugin = ReturnType<typeof pagePlugin>;
 
 /** A frame for pages drawn before or without a session (errors). */
 export function bareContext(instanceName: string, path = "/"): PageContext {
-  return { instanceName, viewer: null, csrf: "", unread: 0, path };
+  return { instanceName, viewer: null, csrf: "", unread: 0, unreadMessages: 0, path };
 }

@@ -9,6 +9,7 @@ import { loadAccountViews, loadPostViews } from "../core/views.ts";
 import { users } from "../db/schema.ts";
 import { eq } from "drizzle-orm";
 import type { PagePlugin, WebDeps } from "./context.ts";
+import { messageRoutes } from "./messages.tsx";
 import { loginFirst } from "./redirects.ts";
 
 const isUrl = (q: string) => /^https?:\/\/\S+$/.test(q);
@@ -32,6 +33,7 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
   };
   return new Elysia({ name: "social" })
     .use(page)
+    .use(messageRoutes(deps, page))
     .get(
       "/notifications",
       ({ viewer, ctx, query, redirect }) => {

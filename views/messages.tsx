@@ -1,0 +1,45 @@
+/** @jsxImportSource @kitajs/html */
+import type { AccountView, PostView } from "../src/core/views.ts";
+import { Compose } from "./compose.tsx";
+import type { PageContext } from "./context.ts";
+import { Layout } from "./layout.tsx";
+import { PostCard } from "./post.tsx";
+
+export interface MessageThread {
+  id: string;
+  unread: boolean;
+  /** The others in it. */
+  people: AccountView[];
+  last: PostView;
+}
+
+/** Direct messages, one conversation per thread with its newest message; a new one is written at the top. */
+export function MessagesPage(props: { ctx: PageContext; threads: MessageThread[]; limit: number; more?: string }) {
+  const { ctx, threads } = props;
+  return (
+    <Layout title="Messages" ctx={ctx}>
+      <h1>Messages</h1>
+      <p class="lead">Posts for mentioned people only: nobody else sees them. Mention whom you write to.</p>
+      <Compose ctx={ctx} limit={props.limit} defaultVisibility="direct" />
+      <div class="feed">
+        {threads.length === 0 ? <p class="empty">No messages yet.</p> : ""}
+        {threads.map((thread) => (
+          <section class={thread.unread ? "conversation unread" : "conversation"}>
+            <h2 class="conversation-with">
+              <span safe>{`With ${thread.people.map((p) => `@${p.acct}`).join(", ") || "yourself"}`}</span>
+              {thread.unread ? <span class="badge">new</span> : ""}
+            </h2>
+            <PostCard ctx={ctx} post={thread.last} />
+          </section>
+        ))}
+        {props.more ? (
+          <a class="load-more" href={props.more}>
+            Older messages
+          </a>
+        ) : (
+          ""
+        )}
+      </div>
+    </Layout>
+  );
+}
