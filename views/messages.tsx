@@ -1,20 +1,12 @@
 /** @jsxImportSource @kitajs/html */
-import type { AccountView, PostView } from "../src/core/views.ts";
+import type { ConversationView } from "../src/core/conversations.ts";
 import { Compose } from "./compose.tsx";
 import type { PageContext } from "./context.ts";
 import { Layout } from "./layout.tsx";
 import { PostCard } from "./post.tsx";
 
-export interface MessageThread {
-  id: string;
-  unread: boolean;
-  /** The others in it. */
-  people: AccountView[];
-  last: PostView;
-}
-
 /** Direct messages, one conversation per thread with its newest message; a new one is written at the top. */
-export function MessagesPage(props: { ctx: PageContext; threads: MessageThread[]; limit: number; more?: string }) {
+export function MessagesPage(props: { ctx: PageContext; threads: ConversationView[]; limit: number; more?: string }) {
   const { ctx, threads } = props;
   return (
     <Layout title="Messages" ctx={ctx}>

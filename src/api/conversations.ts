@@ -2,11 +2,11 @@ import { Elysia, t } from "elysia";
 import {
   type ConversationRow,
   conversationOf,
+  conversationViews,
   listConversations,
   markConversationRead,
   removeConversation,
 } from "../core/conversations.ts";
-import { loadPostViews } from "../core/views.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, statusEntities } from "./entities.ts";
 import { linkHeader, pageQuery, paging } from "./params.ts";
@@ -18,25 +18,23 @@ export function conversationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
   /** Conversation entities; one whose last message the member can no longer see is left out. */
   const entities = (viewerId: string, rows: ConversationRow[]) => {
-    const views = new Map(
-      loadPostViews(
-        db,
-        baseUrl,
-        rows.map((r) => r.lastPostId),
-        viewerId,
-      ).map((v) => [v.id, v]),
+    const views = conversationViews(db, baseUrl, viewerId, rows);
+    const statuses = statusEntities(
+      db,
+      baseUrl,
+      views.map((v) => v.last),
     );
-    const statuses = new Map(statusEntities(db, baseUrl, [...views.values()]).map((s) => [s.id, s]));
     const people = accountEntities(
       db,
       baseUrl,
-      rows.flatMap((r) => r.participantIds),
+      views.flatMap((v) => v.people.map((p) => p.id)),
     );
-    return rows.flatMap((r) => {
-      const last = statuses.get(r.lastPostId);
-      if (!last) return [];
-      return [{ id: r.id, unread: r.unread, accounts: r.participantIds.flatMap((a) => people.get(a) ?? []), last_status: last }];
-    });
+    return views.map((v, i) => ({
+      id: v.id,
+      unread: v.unread,
+      accounts: v.people.flatMap((p) => people.get(p.id) ?? []),
+      last_status: statuses[i],
+    }));
   };
   return new Elysia({ name: "api-conversations" })
     .use(api)

@@ -6,6 +6,7 @@ import { threadRoot } from "./conversation-mutes.ts";
 import { CoreError } from "./errors.ts";
 import { getInternal, setInternal } from "./instance.ts";
 import type { PageQuery } from "./timelines.ts";
+import { type AccountView, loadAccountViews, loadPostViews, type PostView } from "./views.ts";
 import { notSilencedBy } from "./visibility.ts";
 
 /**
@@ -88,6 +89,35 @@ export function listConversations(db: Db, accountId: string, page: PageQuery): C
     .limit(page.limit ?? 20)
     .all();
   return page.minId ? rows.reverse() : rows;
+}
+
+export interface ConversationView {
+  id: string;
+  unread: boolean;
+  /** The others in it. */
+  people: AccountView[];
+  last: PostView;
+}
+
+/** Conversations as the member sees them; one whose newest message they can no longer see is left out. */
+export function conversationViews(db: Db, baseUrl: URL, viewerId: string, rows: ConversationRow[]): ConversationView[] {
+  const posts = new Map(
+    loadPostViews(
+      db,
+      baseUrl,
+      rows.map((r) => r.lastPostId),
+      viewerId,
+    ).map((p) => [p.id, p]),
+  );
+  const people = loadAccountViews(
+    db,
+    baseUrl,
+    rows.flatMap((r) => r.participantIds),
+  );
+  return rows.flatMap((r) => {
+    const last = posts.get(r.lastPostId);
+    return last ? [{ id: r.id, unread: r.unread, people: r.participantIds.flatMap((id) => people.get(id) ?? []), last }] : [];
+  });
 }
 
 /** One of the member's conversations; anyone else's is answered like one that does not exist. */
