@@ -1,4 +1,4 @@
-import { eq, gt, and, inArray } from "drizzle-orm";
+import { and, eq, gt, inArray } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { postCards, posts, previewCards } from "../db/schema.ts";

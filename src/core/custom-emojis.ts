@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { DbOrTx } from "../db/open.ts";
 import { customEmojis } from "../db/schema.ts";
@@ -34,6 +34,8 @@ export function storeEmojis(db: DbOrTx, domain: string, emojis: EmojiData[]): vo
       .onConflictDoUpdate({
         target: [customEmojis.domain, customEmojis.shortcode],
         set: { url: emoji.url, updatedAt: new Date() },
+        // Most posts name emoji already known: nothing is written then.
+        setWhere: sql`${customEmojis.url} IS NOT excluded.url`,
       })
       .run();
   }

@@ -125,11 +125,12 @@ function href(value: URL | Link | null | undefined): string | null {
 async function emojisFrom(ctx: Context<void>, tags: Iterable<unknown>): Promise<EmojiData[]> {
   const emojis: EmojiData[] = [];
   for (const tag of tags) {
-    if (!(tag instanceof Emoji) || emojis.length >= MAX_EMOJIS) continue;
+    if (emojis.length >= MAX_EMOJIS) break;
+    if (!(tag instanceof Emoji)) continue;
     const shortcode = tag.name?.toString().replace(/^:|:$/g, "") ?? "";
     const icon = await tag.getIcon({ documentLoader: ctx.documentLoader }).catch(() => null);
     const url = icon ? href(icon.url as URL | Link | null) : null;
-    if (SHORTCODE.test(shortcode) && url && /^https?:\/\//.test(url) && url.length <= 2000) emojis.push({ shortcode, url });
+    if (SHORTCODE.test(shortcode) && url && url.length <= 2000) emojis.push({ shortcode, url });
   }
   return emojis;
 }
