@@ -83,7 +83,9 @@ export class SqliteMessageQueue implements MessageQueue, TaskQueue {
 
   /** Queues core work (core/tasks.ts); the worker runs it with the handler given to handleTasks. */
   async enqueueTask(task: Task, orderingKey?: string): Promise<void> {
-    await this.enqueue({ type: TASK, task }, orderingKey ? { orderingKey } : undefined);
+    // A task that reaches out names its server where deliveries do, for the per-server limit.
+    const inbox = "target" in task ? { inbox: task.target } : {};
+    await this.enqueue({ type: TASK, task, ...inbox }, orderingKey ? { orderingKey } : undefined);
   }
 
   handleTasks(handler: (task: Task) => Promise<void>): void {
@@ -186,7 +188,7 @@ export class SqliteMessageQueue implements MessageQueue, TaskQueue {
     const q = queueMessages;
     // Servers at their limit are left out in SQL, so a long run of messages to one of them
     // cannot hide the others' behind it.
-    const inbox = sql`coalesce(json_extract(c.message, '$.inbox'), json_extract(c.message, '$.task.target'))`;
+    const inbox = sql`json_extract(c.message, '$.inbox')`;
     const saturated = [...this.#busy].filter(([, n]) => n >= this.#perHost).map(([host]) => host);
     const elsewhere = saturated.flatMap((host) =>
       [`https://${host}/`, `http://${host}/`].map((prefix) => sql` AND substr(${inbox}, 1, ${prefix.length}) IS NOT ${prefix}`),
