@@ -91,10 +91,11 @@ export function createApp(deps: AppDeps) {
   const tasks = deps.queue;
   tasks.handleTasks((task) => runTask({ ...web, tasks, push: deps.push, fetchPage: deps.fetchPage }, task));
   deps.events.on("notification.created", (event) => queuePushes({ db: deps.db, tasks }, event));
-  for (const type of ["post.created", "post.received"] as const) {
-    deps.events.on(type, ({ postId }) => queueCard({ db: deps.db, baseUrl: config.url, tasks }, postId));
+  for (const type of ["post.created", "post.received"] as const)
     deps.events.on(type, ({ postId }) => recordConversation(deps.db, postId));
-  }
+  // An edit may change the link: its card follows.
+  for (const type of ["post.created", "post.received", "post.updated"] as const)
+    deps.events.on(type, ({ postId }) => queueCard({ db: deps.db, baseUrl: config.url, tasks }, postId));
   const archive = createArchiveDocuments(deps.federation, web);
   // The settings pages as one module (one chain of Elysia types the compiler can still follow).
   const settings = new Elysia({ name: "settings-area" })

@@ -56,6 +56,14 @@ await createLocalUser(t.deps, {
 const alice = new WebClient(send);
 await alice.login("alice", "correct horse battery");
 const { token } = await authorizeApp(send, "http://127.0.0.1:3000", alice, { scopes: "read write" });
+const edit = (id: string, status: string) =>
+  send(
+    new Request(`http://127.0.0.1:3000/api/v1/statuses/${id}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ status }),
+    }),
+  );
 
 async function post(status: string, visibility = "public") {
   const response = await alice.post("/statuses", { status, visibility });
@@ -136,6 +144,18 @@ test("one fetch per link; none for direct messages, this instance's own pages, o
   const gone = await post(`Broken ${at("/missing")}`);
   await drained();
   expect((await apiStatus(gone)).card).toBeNull();
+});
+
+test("an edit that changes the link changes the card; one that removes it removes the card", async () => {
+  const id = await post(`Look ${at("/plain")}`);
+  await drained();
+  expect((await apiStatus(id)).card?.title).toBe("A plain page");
+  expect((await edit(id, `Rather this ${at("/article")}`)).status).toBe(200);
+  await drained();
+  expect((await apiStatus(id)).card?.title).toContain("Sourdough");
+  expect((await edit(id, "No link after all")).status).toBe(200);
+  await drained();
+  expect((await apiStatus(id)).card).toBeNull();
 });
 
 test("a post from another server gets its card too, from the first link that is not a mention or hashtag", async () => {

@@ -152,3 +152,28 @@ test("the Messages page lists the conversations, the newest first, and what was 
   const visitor = await new WebClient(send).get("/messages");
   expect(visitor.status).toBe(303);
 });
+
+test("a message written on the Messages page goes back there, and the next box is for a message again", async () => {
+  const browser = m("ada").browser;
+  const page = await (await browser.get("/messages")).text();
+  expect(page).toContain('<input type="hidden" name="context" value="messages"/>');
+  expect(page).toContain("Your message");
+  const plain = await browser.post("/statuses", { status: "@bob see you at eight", visibility: "direct", context: "messages" });
+  expect(plain.headers.get("location")).toBe("/messages");
+  const htmx = await browser.post(
+    "/statuses",
+    { status: "@bob and bring flour", visibility: "direct", context: "messages" },
+    { headers: { "hx-request": "true" } },
+  );
+  const fragment = await htmx.text();
+  expect(fragment).toContain('value="direct" selected');
+  expect(fragment).toContain('name="context" value="messages"');
+  expect(fragment).toContain('hx-swap-oob="afterbegin:#feed"');
+  // From the home page, the box after a post is back to the member's default.
+  const home = await browser.post(
+    "/statuses",
+    { status: "@bob psst", visibility: "direct" },
+    { headers: { "hx-request": "true" } },
+  );
+  expect(await home.text()).not.toContain('value="direct" selected');
+});

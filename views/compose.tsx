@@ -12,6 +12,8 @@ export interface ComposeProps {
   replyTo?: PostView;
   values?: { status?: string; spoiler_text?: string; visibility?: string };
   errors?: Record<string, string>;
+  /** On the Messages page: a message, and the box after it is one again. */
+  messages?: boolean;
 }
 
 const visibilities = [
@@ -32,7 +34,7 @@ function ErrorText({ id, text }: { id: string; text?: string }) {
 }
 
 /** The compose box: plain form fields named like the Mastodon API, images with alt text. */
-export function Compose({ ctx, limit, defaultVisibility, replyTo, values = {}, errors = {} }: ComposeProps) {
+export function Compose({ ctx, limit, defaultVisibility, replyTo, values = {}, errors = {}, messages = false }: ComposeProps) {
   const prefill = replyTo
     ? [replyTo.account, ...replyTo.mentions]
         .filter(
@@ -58,8 +60,11 @@ export function Compose({ ctx, limit, defaultVisibility, replyTo, values = {}, e
       <CsrfField ctx={ctx} />
       <input type="hidden" name="idempotency_key" value={key} />
       {replyTo ? <input type="hidden" name="in_reply_to_id" value={replyTo.id} /> : ""}
+      {messages ? <input type="hidden" name="context" value="messages" /> : ""}
       <div class={errors.status ? "field invalid" : "field"}>
-        <label for={replyTo ? "reply-status" : "status"}>{replyTo ? "Your reply" : "What's on your mind?"}</label>
+        <label for={replyTo ? "reply-status" : "status"}>
+          {replyTo ? "Your reply" : messages ? "Your message" : "What's on your mind?"}
+        </label>
         <textarea
           id={replyTo ? "reply-status" : "status"}
           name="status"

@@ -12,8 +12,8 @@ export function MessagesPage(props: { ctx: PageContext; threads: ConversationVie
     <Layout title="Messages" ctx={ctx}>
       <h1>Messages</h1>
       <p class="lead">Posts for mentioned people only: nobody else sees them. Mention whom you write to.</p>
-      <Compose ctx={ctx} limit={props.limit} defaultVisibility="direct" />
-      <div class="feed">
+      <Compose ctx={ctx} limit={props.limit} defaultVisibility="direct" messages />
+      <div class="feed" id="feed">
         {threads.length === 0 ? <p class="empty">No messages yet.</p> : ""}
         {threads.map((thread) => (
           <section class={thread.unread ? "conversation unread" : "conversation"}>

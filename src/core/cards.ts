@@ -103,11 +103,12 @@ export async function parseCard(html: string, pageUrl: string): Promise<CardFiel
   };
 }
 
-/** Queues the card of a new post that has a link. */
+/** Queues the card of a new (or edited) post that has a link; an edit that took the link out takes the card too. */
 export async function queueCard(deps: { db: Db; baseUrl: URL; tasks: TaskQueue }, postId: string): Promise<void> {
   const post = deps.db.select().from(posts).where(eq(posts.id, postId)).get();
   const link = post && cardLink(post, deps.baseUrl);
   if (link) await deps.tasks.enqueueTask({ type: "card", postId, target: link });
+  else deps.db.delete(postCards).where(eq(postCards.postId, postId)).run();
 }
 
 /**

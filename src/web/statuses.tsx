@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { optionalOneOf } from "../schemas.ts";
 import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { Compose, ComposePage } from "../../views/compose.tsx";
@@ -56,6 +57,8 @@ const composeForm = t.Object({
   idempotency_key: t.Optional(t.String({ maxLength: 200 })),
   media: oneOrMany(t.File()),
   description: oneOrMany(t.String({ maxLength: 1500 })),
+  /** Written on the Messages page: the next compose box there is for a message again. */
+  context: optionalOneOf(["messages"]),
 });
 
 export function statusRoutes(deps: WebDeps, page: PagePlugin) {
@@ -103,7 +106,14 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         if (!viewer) return redirect(loginFirst("/"), 303);
         const limit = getSettings(db).maxPostLength;
         const replyTo = body.in_reply_to_id ? view(body.in_reply_to_id, viewer) : undefined;
-        const composeProps = { ctx, limit, defaultVisibility: defaultVisibility(viewer), replyTo };
+        const messages = body.context === "messages";
+        const composeProps = {
+          ctx,
+          limit,
+          defaultVisibility: messages ? "direct" : defaultVisibility(viewer),
+          replyTo,
+          messages,
+        };
         try {
           const mediaIds = await uploadsFromForm(deps, viewer.account.id, body.media, body.description);
           const post = await createPost(deps, viewer.account, {
@@ -114,7 +124,9 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
             mediaIds,
             idempotencyKey: body.idempotency_key,
           });
-          if (!isHtmx(request)) return redirect(replyTo ? replyTo.localUrl.replace(baseUrl.origin, "") : "/", 303);
+          if (!isHtmx(request)) {
+            return redirect(replyTo ? replyTo.localUrl.replace(baseUrl.origin, "") : messages ? "/messages" : "/", 303);
+          }
           const created = view(post.id, viewer);
           return (
             <>
