@@ -2,6 +2,7 @@
 import type { AccountView, PostView } from "../src/core/views.ts";
 import type { NotificationType } from "../src/db/schema.ts";
 import type { PageContext } from "./context.ts";
+import { WithEmojis } from "./emoji.tsx";
 import { Layout } from "./layout.tsx";
 import { PostCard } from "./post.tsx";
 import { AccountLine } from "./profile.tsx";
@@ -43,8 +44,8 @@ export function NotificationsPage({ ctx, items, more }: { ctx: PageContext; item
             aria-label={`${n.from.displayName} ${phrases[n.type]}`}
           >
             <p class="notification-line">
-              <a href={n.from.localUrl} safe>
-                {n.from.displayName}
+              <a href={n.from.localUrl}>
+                <WithEmojis text={n.from.displayName} emojis={n.from.emojis} />
               </a>{" "}
               <span safe>{phrases[n.type]}</span> · <Time date={n.createdAt} />
               {n.type === "follow_request" ? (

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { follows } from "../db/schema.ts";
+import { follows, posts } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
 import { findVisiblePost } from "./posts.ts";
 import { loadPostViews, type PostView } from "./views.ts";
@@ -74,8 +74,21 @@ export function createLiveHub(deps: CoreDeps) {
   };
 
   const postEvent = (postId: string, type: "update" | "status.update") => {
+    const row = db
+      .select({ accountId: posts.accountId, visibility: posts.visibility })
+      .from(posts)
+      .where(eq(posts.id, postId))
+      .get();
+    if (!row) return;
+    /** Cheap first (posts from other servers come many a second): could it be on one of these streams at all? */
+    const mayBelong = (sub: LiveSubscriber) =>
+      sub.streams.some((s) =>
+        s.name === "user"
+          ? sub.accountId !== null && (row.accountId === sub.accountId || follower(sub.accountId, row.accountId))
+          : s.name !== "user:notification" && row.visibility === "public",
+      );
     for (const sub of subscribers) {
-      if (!sub.streams.some((s) => s.name !== "user:notification")) continue;
+      if (!mayBelong(sub)) continue;
       // Each listener sees the post as they may: not at all, or with their own likes and boosts.
       if (!findVisiblePost(db, postId, sub.accountId)) continue;
       const post = loadPostViews(db, baseUrl, [postId], sub.accountId)[0];
@@ -85,6 +98,7 @@ export function createLiveHub(deps: CoreDeps) {
   };
 
   events.on("post.created", ({ postId }) => postEvent(postId, "update"));
+  events.on("post.received", ({ postId }) => postEvent(postId, "update"));
   events.on("post.updated", ({ postId }) => postEvent(postId, "status.update"));
   events.on("post.reblogged", ({ reblogId }) => postEvent(reblogId, "update"));
   events.on("post.deleted", ({ postId }) => {

@@ -1,0 +1,46 @@
+import { expect, test } from "bun:test";
+import { createLocalUser } from "../src/core/accounts.ts";
+import { createLiveHub, type LiveEvent, type LiveStreamName } from "../src/core/live.ts";
+import { receiveRemotePost } from "../src/core/remote.ts";
+import { newId } from "../src/db/ids.ts";
+import { follows } from "../src/db/schema.ts";
+import { testApp } from "./helpers/app.ts";
+import { remoteNote, storeRemoteAccount } from "./helpers/remote.ts";
+
+test("posts from other servers stream live: home to their followers, the public streams when public", async () => {
+  const t = testApp();
+  const hub = createLiveHub(t.deps);
+  const { accountId: ada } = await createLocalUser(t.deps, {
+    username: "ada",
+    email: "ada@example.com",
+    password: "correct horse battery",
+    role: "owner",
+  });
+  const followed = storeRemoteAccount(t.deps.db, "https://far.example/users/bea");
+  const stranger = storeRemoteAccount(t.deps.db, "https://far.example/users/cal");
+  t.deps.db.insert(follows).values({ id: newId(), followerId: ada, followingId: followed.id, state: "accepted" }).run();
+  const heard: string[] = [];
+  const listen = (accountId: string | null, name: LiveStreamName) =>
+    hub.add({
+      accountId,
+      streams: [{ name }],
+      push: (e: LiveEvent) => void heard.push(`${name} ${e.type} ${"post" in e ? (e.post.text ?? e.post.contentHtml) : ""}`),
+    });
+  listen(ada, "user");
+  listen(null, "public:remote");
+  listen(ada, "user:notification");
+
+  receiveRemotePost(t.deps, remoteNote(followed.id, "https://far.example/notes/1", { plainText: "from bea" }));
+  receiveRemotePost(t.deps, remoteNote(stranger.id, "https://far.example/notes/2", { plainText: "from cal" }));
+  receiveRemotePost(
+    t.deps,
+    remoteNote(followed.id, "https://far.example/notes/3", { plainText: "for followers", visibility: "private" }),
+  );
+  await Bun.sleep(20);
+  expect(heard.sort()).toEqual([
+    "public:remote update <p>from bea</p>",
+    "public:remote update <p>from cal</p>",
+    "user update <p>for followers</p>",
+    "user update <p>from bea</p>",
+  ]);
+});
