@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { createLocalUser } from "../src/core/accounts.ts";
 import { createLiveHub, type LiveEvent, type LiveStreamName } from "../src/core/live.ts";
-import { receiveRemotePost } from "../src/core/remote.ts";
+import { deleteRemotePost, receiveRemotePost } from "../src/core/remote.ts";
 import { newId } from "../src/db/ids.ts";
 import { follows } from "../src/db/schema.ts";
 import { testApp } from "./helpers/app.ts";
@@ -42,5 +42,17 @@ test("posts from other servers stream live: home to their followers, the public 
     "public:remote update <p>from cal</p>",
     "user update <p>for followers</p>",
     "user update <p>from bea</p>",
+  ]);
+
+  // The author edits (Update) and deletes (Delete): both reach the streams too.
+  heard.length = 0;
+  receiveRemotePost(t.deps, remoteNote(followed.id, "https://far.example/notes/1", { plainText: "from bea, edited" }));
+  deleteRemotePost(t.deps, "https://far.example/notes/2", stranger.id);
+  await Bun.sleep(20);
+  expect(heard.sort()).toEqual([
+    "public:remote delete ",
+    "public:remote status.update <p>from bea, edited</p>",
+    "user delete ",
+    "user status.update <p>from bea, edited</p>",
   ]);
 });

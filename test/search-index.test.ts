@@ -31,7 +31,7 @@ test("search finds a post's current text only, and nothing once it is deleted", 
   expect(search("herons")).toEqual([]);
   expect(rows()).toEqual({ n: 3 });
 
-  deleteRemotePost(db, remote.uri as string, bob.id);
+  deleteRemotePost(c.deps, remote.uri as string, bob.id);
   deletePost(c.deps, ada, mine.id);
   expect(search("egrets")).toEqual([]);
   expect(search("kingfishers")).toEqual([]);

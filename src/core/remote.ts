@@ -229,8 +229,9 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
       .run();
     return saved;
   });
+  // An edit (Update) reaches live timelines and the post's link preview as a local edit does.
+  deps.events.emit(existing ? "post.updated" : "post.received", { postId: id });
   if (!existing) {
-    deps.events.emit("post.received", { postId: id });
     for (const accountId of data.mentionedIds)
       notify(deps, { accountId, type: "mention", fromAccountId: data.authorId, postId: id });
     if (parent && !data.mentionedIds.includes(parent.accountId)) {
@@ -240,14 +241,16 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
   return row;
 }
 
-/** A remote author deleted their post (only the author can). */
-export function deleteRemotePost(db: Db, uri: string, actorId: string): boolean {
+/** A remote author deleted their post (only the author can); live timelines drop it. */
+export function deleteRemotePost(deps: Pick<CoreDeps, "db" | "events">, uri: string, actorId: string): boolean {
+  const { db } = deps;
   const post = db.select().from(posts).where(eq(posts.uri, uri)).get();
   if (!post || post.accountId !== actorId) return false;
   db.transaction((tx) => {
     unindexPost(tx, post.id);
     tx.delete(posts).where(eq(posts.id, post.id)).run();
   });
+  deps.events.emit("post.deleted", { postId: post.id, accountId: actorId, uri });
   return true;
 }
 

@@ -145,7 +145,7 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
         return;
       }
       if (objectId.origin !== new URL(remote.uri ?? "").origin) return;
-      deleteRemotePost(db, objectId.href, remote.id);
+      deleteRemotePost(deps, objectId.href, remote.id);
     })
     .on(Like, async (ctx, like) => {
       const remote = await sender(ctx, deps, like);
