@@ -92,7 +92,7 @@ export function createApp(deps: AppDeps) {
   tasks.handleTasks((task) => runTask({ ...web, tasks, push: deps.push, fetchPage: deps.fetchPage }, task));
   deps.events.on("notification.created", (event) => queuePushes({ db: deps.db, tasks }, event));
   for (const type of ["post.created", "post.received"] as const)
-    deps.events.on(type, ({ postId }) => recordConversation(deps.db, postId));
+    deps.events.on(type, ({ postId }) => recordConversation(deps, postId));
   // An edit may change the link: its card follows.
   for (const type of ["post.created", "post.received", "post.updated"] as const)
     deps.events.on(type, ({ postId }) => queueCard({ db: deps.db, baseUrl: config.url, tasks }, postId));

@@ -209,7 +209,7 @@ describe("masto.js against an instance in the TLS lab", () => {
       await expect(amy.v1.statuses.$select(reply.id).fetch()).rejects.toThrow();
     }));
 
-  test("streaming: update, notification, status.update and delete arrive over the WebSocket", () =>
+  test("streaming: update, notification, status.update, delete and conversation arrive over the WebSocket", () =>
     lab.explain(async () => {
       await one.createUser("eve");
       await one.createUser("fay");
@@ -252,6 +252,19 @@ describe("masto.js against an instance in the TLS lab", () => {
       const deleted = await eventually("the delete", async () => received.find((e) => e.event === "delete"));
       expect(deleted.payload).toBe(post.id);
       expect((received.find((e) => e.event === "status.update")?.payload as { content: string }).content).toContain("edited");
+      // A direct message: its conversation arrives on the `direct` stream.
+      const direct = streaming.direct.subscribe();
+      (async () => {
+        for await (const e of direct) received.push({ event: e.event, payload: e.payload });
+      })().catch(() => {});
+      await Bun.sleep(300);
+      await fay.v1.statuses.create({ status: "@eve psst, a secret", visibility: "direct" });
+      const conversation = await eventually("the conversation", async () => received.find((e) => e.event === "conversation"));
+      const payload = conversation.payload as { unread: boolean; accounts: { acct: string }[]; lastStatus: { content: string } };
+      expect(payload.unread).toBe(true);
+      expect(payload.accounts.map((a) => a.acct)).toEqual(["fay"]);
+      expect(payload.lastStatus.content).toContain("psst, a secret");
+      direct.unsubscribe();
       subscription.unsubscribe();
       streaming.close();
     }));

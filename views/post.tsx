@@ -131,7 +131,10 @@ function Body({ post }: { post: PostView }) {
   return (
     <details class="content-warning">
       <summary>
-        <span safe>{post.spoilerText || "Sensitive content"}</span> <span class="show-more">Show more</span>
+        <span>
+          <WithEmojis text={post.spoilerText || "Sensitive content"} emojis={post.emojis} />
+        </span>{" "}
+        <span class="show-more">Show more</span>
       </summary>
       {content}
     </details>

@@ -7,35 +7,38 @@ import {
   markConversationRead,
   removeConversation,
 } from "../core/conversations.ts";
+import type { Db } from "../db/open.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, statusEntities } from "./entities.ts";
 import { linkHeader, pageQuery, paging } from "./params.ts";
 
 const id = t.Object({ id: t.String({ maxLength: 64 }) });
 
+/** Conversation entities; one whose last message the member can no longer see is left out. */
+export function conversationEntities(db: Db, baseUrl: URL, viewerId: string, rows: ConversationRow[]) {
+  const views = conversationViews(db, baseUrl, viewerId, rows);
+  const statuses = statusEntities(
+    db,
+    baseUrl,
+    views.map((v) => v.last),
+  );
+  const people = accountEntities(
+    db,
+    baseUrl,
+    views.flatMap((v) => v.people.map((p) => p.id)),
+  );
+  return views.map((v, i) => ({
+    id: v.id,
+    unread: v.unread,
+    accounts: v.people.flatMap((p) => people.get(p.id) ?? []),
+    last_status: statuses[i],
+  }));
+}
+
 /** Direct messages as Mastodon's conversations: one per thread, with its newest message. */
 export function conversationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
-  /** Conversation entities; one whose last message the member can no longer see is left out. */
-  const entities = (viewerId: string, rows: ConversationRow[]) => {
-    const views = conversationViews(db, baseUrl, viewerId, rows);
-    const statuses = statusEntities(
-      db,
-      baseUrl,
-      views.map((v) => v.last),
-    );
-    const people = accountEntities(
-      db,
-      baseUrl,
-      views.flatMap((v) => v.people.map((p) => p.id)),
-    );
-    return views.map((v, i) => ({
-      id: v.id,
-      unread: v.unread,
-      accounts: v.people.flatMap((p) => people.get(p.id) ?? []),
-      last_status: statuses[i],
-    }));
-  };
+  const entities = (viewerId: string, rows: ConversationRow[]) => conversationEntities(db, baseUrl, viewerId, rows);
   return new Elysia({ name: "api-conversations" })
     .use(api)
     .get(

@@ -4,7 +4,8 @@ import { getLogger } from "@logtape/logtape";
 import type { CoreDeps } from "../core/deps.ts";
 import { covers, findToken } from "../core/oauth.ts";
 import { isLiveStream, type LiveEvent, type LiveHub, type LiveStream } from "../core/live.ts";
-import { notifications } from "../db/schema.ts";
+import { accountConversations, notifications } from "../db/schema.ts";
+import { conversationEntities } from "./conversations.ts";
 import { notificationEntities, statusEntities } from "./entities.ts";
 
 const logger = getLogger(["skein", "streaming"]);
@@ -22,7 +23,7 @@ const MAX_SUBSCRIPTIONS = 20;
 
 /**
  * GET /api/v1/streaming as a WebSocket (Mastodon's protocol): a client subscribes to streams and
- * receives `update`, `notification`, `delete` and `status.update` events, each a JSON message
+ * receives `update`, `notification`, `delete`, `status.update` and (on `direct`) `conversation` events, each a JSON message
  * `{stream, event, payload}` with the payload itself JSON-encoded. What reaches whom is decided by
  * core's live hub; this module speaks the protocol and renders the entities.
  */
@@ -42,7 +43,12 @@ export function createStreaming(deps: CoreDeps, hub: LiveHub) {
   /** Events from the hub, as this socket's protocol messages. */
   const deliver = (ws: ServerWebSocket<Connection>) => (event: LiveEvent) => {
     if (event.type === "delete") send(ws, event.stream, "delete", event.postId);
-    else if (event.type === "notification") {
+    else if (event.type === "conversation") {
+      if (!ws.data.accountId) return;
+      const row = db.select().from(accountConversations).where(eq(accountConversations.id, event.conversationId)).get();
+      const [entity] = row ? conversationEntities(db, baseUrl, ws.data.accountId, [row]) : [];
+      if (entity) send(ws, event.stream, "conversation", entity);
+    } else if (event.type === "notification") {
       if (!covers(ws.data.scopes, "read:notifications") || !ws.data.accountId) return;
       const row = db.select().from(notifications).where(eq(notifications.id, event.notificationId)).get();
       const [entity] = row ? notificationEntities(db, baseUrl, [row], ws.data.accountId) : [];
@@ -53,7 +59,10 @@ export function createStreaming(deps: CoreDeps, hub: LiveHub) {
   /** Subscribes a connection, refusing streams its token does not allow. Returns an error message or null. */
   const subscribe = (conn: Connection, name: string, tag: string | undefined): string | null => {
     if (!isLiveStream(name)) return "Unknown stream type";
-    if ((name === "user" || name === "user:notification") && (!conn.accountId || !covers(conn.scopes, "read:statuses")))
+    if (
+      (name === "user" || name === "user:notification" || name === "direct") &&
+      (!conn.accountId || !covers(conn.scopes, "read:statuses"))
+    )
       return "Missing access token";
     if (name.startsWith("hashtag") && !tag) return "No tag given";
     const sub = { name, tag: tag?.toLowerCase().replace(/^#/, "") };

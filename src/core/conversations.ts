@@ -4,6 +4,7 @@ import type { Db } from "../db/open.ts";
 import { accountConversations, mentions, posts, users } from "../db/schema.ts";
 import { threadRoot } from "./conversation-mutes.ts";
 import { CoreError } from "./errors.ts";
+import type { DomainEvents } from "./events.ts";
 import { getInternal, setInternal } from "./instance.ts";
 import type { PageQuery } from "./timelines.ts";
 import { type AccountView, loadAccountViews, loadPostViews, type PostView } from "./views.ts";
@@ -18,8 +19,16 @@ import { notSilencedBy } from "./visibility.ts";
 
 export type ConversationRow = typeof accountConversations.$inferSelect;
 
-/** Files a new direct message (local or received) under its thread for each member in it. */
-export function recordConversation(db: Db, postId: string, options: { read?: boolean } = {}): void {
+/**
+ * Files a new direct message (local or received) under its thread for each member in it, and
+ * tells live listeners (the streaming API's `direct` stream) when `events` is given.
+ */
+export function recordConversation(
+  deps: { db: Db; events?: DomainEvents },
+  postId: string,
+  options: { read?: boolean } = {},
+): void {
+  const { db } = deps;
   const post = db.select().from(posts).where(eq(posts.id, postId)).get();
   if (!post || post.visibility !== "direct") return;
   const mentioned = db.select({ id: mentions.accountId }).from(mentions).where(eq(mentions.postId, postId)).all();
@@ -42,20 +51,22 @@ export function recordConversation(db: Db, postId: string, options: { read?: boo
       .get();
     // One's own message leaves the conversation read, as Mastodon does.
     const unread = memberId !== post.accountId && !options.read;
+    const conversationId = existing?.id ?? newId();
     if (!existing) {
       db.insert(accountConversations)
-        .values({ id: newId(), accountId: memberId, rootId, lastPostId: postId, participantIds: others, unread })
+        .values({ id: conversationId, accountId: memberId, rootId, lastPostId: postId, participantIds: others, unread })
         .run();
-      continue;
+    } else {
+      db.update(accountConversations)
+        .set({
+          lastPostId: existing.lastPostId > postId ? existing.lastPostId : postId,
+          participantIds: [...new Set([...existing.participantIds, ...others])],
+          unread,
+        })
+        .where(eq(accountConversations.id, existing.id))
+        .run();
     }
-    db.update(accountConversations)
-      .set({
-        lastPostId: existing.lastPostId > postId ? existing.lastPostId : postId,
-        participantIds: [...new Set([...existing.participantIds, ...others])],
-        unread,
-      })
-      .where(eq(accountConversations.id, existing.id))
-      .run();
+    deps.events?.emit("conversation.updated", { conversationId, accountId: memberId });
   }
 }
 
@@ -66,7 +77,7 @@ export function recordConversation(db: Db, postId: string, options: { read?: boo
 export function fileEarlierConversations(db: Db): number {
   if (getInternal(db, "conversations-filed")) return 0;
   const direct = db.select({ id: posts.id }).from(posts).where(eq(posts.visibility, "direct")).orderBy(asc(posts.id)).all();
-  for (const { id } of direct) recordConversation(db, id, { read: true });
+  for (const { id } of direct) recordConversation({ db }, id, { read: true });
   setInternal(db, "conversations-filed", true);
   return direct.length;
 }

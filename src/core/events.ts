@@ -25,6 +25,8 @@ export interface DomainEventMap {
   "account.moved": { accountId: string; targetId: string };
   "report.filed": { reportId: string };
   "notification.created": { notificationId: string; accountId: string };
+  /** A member's conversation got a new message (core/conversations.ts). */
+  "conversation.updated": { conversationId: string; accountId: string };
   "account.moderated": { accountId: string; action: string };
 }
 

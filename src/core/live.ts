@@ -19,6 +19,7 @@ export const liveStreams = [
   "public:remote",
   "hashtag",
   "hashtag:local",
+  "direct",
 ] as const;
 export type LiveStreamName = (typeof liveStreams)[number];
 export const isLiveStream = (name: string): name is LiveStreamName => (liveStreams as readonly string[]).includes(name);
@@ -31,7 +32,8 @@ export interface LiveStream {
 export type LiveEvent =
   | { type: "update" | "status.update"; stream: LiveStream; post: PostView }
   | { type: "delete"; stream: LiveStream; postId: string }
-  | { type: "notification"; stream: LiveStream; notificationId: string };
+  | { type: "notification"; stream: LiveStream; notificationId: string }
+  | { type: "conversation"; stream: LiveStream; conversationId: string };
 
 export interface LiveSubscriber {
   /** The member listening (public streams need none). */
@@ -85,7 +87,7 @@ export function createLiveHub(deps: CoreDeps) {
       sub.streams.some((s) =>
         s.name === "user"
           ? sub.accountId !== null && (row.accountId === sub.accountId || follower(sub.accountId, row.accountId))
-          : s.name !== "user:notification" && row.visibility === "public",
+          : s.name !== "user:notification" && s.name !== "direct" && row.visibility === "public",
       );
     for (const sub of subscribers) {
       if (!mayBelong(sub)) continue;
@@ -103,7 +105,8 @@ export function createLiveHub(deps: CoreDeps) {
   events.on("post.reblogged", ({ reblogId }) => postEvent(reblogId, "update"));
   events.on("post.deleted", ({ postId }) => {
     for (const sub of subscribers)
-      for (const stream of sub.streams) if (stream.name !== "user:notification") sub.push({ type: "delete", stream, postId });
+      for (const stream of sub.streams)
+        if (stream.name !== "user:notification" && stream.name !== "direct") sub.push({ type: "delete", stream, postId });
   });
   events.on("notification.created", ({ notificationId, accountId }) => {
     for (const sub of subscribers) {
@@ -111,6 +114,13 @@ export function createLiveHub(deps: CoreDeps) {
       for (const stream of sub.streams)
         if (stream.name === "user" || stream.name === "user:notification")
           sub.push({ type: "notification", stream, notificationId });
+    }
+  });
+
+  events.on("conversation.updated", ({ conversationId, accountId }) => {
+    for (const sub of subscribers) {
+      if (sub.accountId !== accountId) continue;
+      for (const stream of sub.streams) if (stream.name === "direct") sub.push({ type: "conversation", stream, conversationId });
     }
   });
 
