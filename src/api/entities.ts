@@ -1,5 +1,6 @@
 import { inArray, sql } from "drizzle-orm";
-import { type EmojiView, emojisIn } from "../core/custom-emojis.ts";
+import { mastodonNotificationType } from "../core/notifications.ts";
+import { type EmojiView, emojisOfMany } from "../core/custom-emojis.ts";
 import { accountCountsMany } from "../core/accounts-read.ts";
 import { applyFilters, type Filter, type FilterKeyword, type FilterMatch, type FilterStatus } from "../core/filters.ts";
 import type { TagInfo } from "../core/followed-tags.ts";
@@ -7,7 +8,7 @@ import type { Relationship } from "../core/follows.ts";
 import { linkedText } from "../core/text.ts";
 import { type CardView, loadPostViews, type MediaView, type PostView, remoteMediaPath } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
-import { accounts, type NotificationType, type notifications, posts } from "../db/schema.ts";
+import { accounts, type notifications, posts } from "../db/schema.ts";
 
 type NotificationRow = typeof notifications.$inferSelect;
 
@@ -80,11 +81,15 @@ export function accountEntities(db: Db, baseUrl: URL, ids: string[], withMoved =
       )
     : new Map<string, ApiAccount>();
   const counts = accountCountsMany(db, unique);
+  const emojis = emojisOfMany(
+    db,
+    rows.map((r) => ({ domain: r.domain, texts: [r.displayName, r.note, ...r.fields.flatMap((f) => [f.name, f.value])] })),
+  );
   return new Map(
-    rows.map((row) => {
-      const emojis = emojisIn(db, row.domain, [row.displayName, row.note, ...row.fields.flatMap((f) => [f.name, f.value])]);
-      return [row.id, accountEntity(baseUrl, row, counts.get(row.id), lastPosts.get(row.id), movedTo, emojis)];
-    }),
+    rows.map((row, i) => [
+      row.id,
+      accountEntity(baseUrl, row, counts.get(row.id), lastPosts.get(row.id), movedTo, emojis[i] ?? []),
+    ]),
   );
 }
 
@@ -371,9 +376,6 @@ export function tagEntity(tag: TagInfo, baseUrl: URL, following: boolean | undef
   };
 }
 
-/** Our notification types under Mastodon's names: a reply is a mention there. */
-export const apiNotificationType = (type: NotificationType) => (type === "reply" ? "mention" : type);
-
 /**
  * Notifications as entities for the member they are for, with their accounts and posts; a post a
  * `hide` filter removes takes its notification with it. The list call and the stream use this.
@@ -393,7 +395,7 @@ export function notificationEntities(db: Db, baseUrl: URL, rows: NotificationRow
     return [
       {
         id: r.id,
-        type: apiNotificationType(r.type),
+        type: mastodonNotificationType(r.type),
         created_at: r.createdAt.toISOString(),
         group_key: `ungrouped-${r.id}`,
         account,

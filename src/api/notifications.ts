@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { mastodonNotificationType } from "../core/notifications.ts";
 import { Elysia, t } from "elysia";
 import { conversationApiRoutes } from "./conversations.ts";
 import { pushApiRoutes } from "./push.ts";
@@ -6,7 +7,7 @@ import { CoreError } from "../core/errors.ts";
 import { dismissNotifications, listNotifications, markNotificationsRead } from "../core/notifications.ts";
 import { type NotificationType, notifications, notificationTypes, users } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
-import { apiNotificationType as apiType, notificationEntities } from "./entities.ts";
+import { notificationEntities } from "./entities.ts";
 import { limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
 
 type NotificationRow = typeof notifications.$inferSelect;
@@ -42,7 +43,7 @@ function groupedResults(notes: ReturnType<typeof notificationEntities>) {
 }
 
 const ourTypes = (types: string[]): NotificationType[] =>
-  notificationTypes.filter((ours) => types.includes(apiType(ours)) || types.includes(ours));
+  notificationTypes.filter((ours) => types.includes(mastodonNotificationType(ours)) || types.includes(ours));
 
 /** Notifications: the list (filtered by type), one, dismissing, and the read marker. */
 export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {

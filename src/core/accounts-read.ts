@@ -21,6 +21,17 @@ export function findAccountByAcct(db: Db, acct: string, localHost: string): Acco
 }
 
 /** The same counts for many accounts at once (three grouped queries, for pages of accounts). */
+/** Whether one account follows another (an accepted follow, not a request). */
+export function isFollowing(db: Db, followerId: string, followingId: string): boolean {
+  return (
+    db
+      .select({ id: follows.id })
+      .from(follows)
+      .where(and(eq(follows.followerId, followerId), eq(follows.followingId, followingId), eq(follows.state, "accepted")))
+      .get() !== undefined
+  );
+}
+
 export function accountCountsMany(db: Db, accountIds: string[]) {
   const ids = [...new Set(accountIds)];
   const byId = (rows: { id: string; n: number }[]) => new Map(rows.map((r) => [r.id, r.n]));

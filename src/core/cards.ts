@@ -103,9 +103,17 @@ export async function parseCard(html: string, pageUrl: string): Promise<CardFiel
   };
 }
 
+/** What cardLink reads of a post (the whole row is large: posts come many a second). */
+const linkFields = (db: Db, postId: string) =>
+  db
+    .select({ text: posts.text, contentHtml: posts.contentHtml, visibility: posts.visibility })
+    .from(posts)
+    .where(eq(posts.id, postId))
+    .get();
+
 /** Queues the card of a new (or edited) post that has a link; an edit that took the link out takes the card too. */
 export async function queueCard(deps: { db: Db; baseUrl: URL; tasks: TaskQueue }, postId: string): Promise<void> {
-  const post = deps.db.select().from(posts).where(eq(posts.id, postId)).get();
+  const post = linkFields(deps.db, postId);
   const link = post && cardLink(post, deps.baseUrl);
   if (link) await deps.tasks.enqueueTask({ type: "card", postId, target: link });
   else deps.db.delete(postCards).where(eq(postCards.postId, postId)).run();
@@ -117,7 +125,7 @@ export async function queueCard(deps: { db: Db; baseUrl: URL; tasks: TaskQueue }
  */
 export async function attachCard(deps: { db: Db; baseUrl: URL; fetchPage: FetchPage }, postId: string): Promise<void> {
   const { db } = deps;
-  const post = db.select().from(posts).where(eq(posts.id, postId)).get();
+  const post = linkFields(db, postId);
   const url = post && cardLink(post, deps.baseUrl);
   if (!url) return;
   let card = db

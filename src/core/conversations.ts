@@ -29,7 +29,11 @@ export function recordConversation(
   options: { read?: boolean } = {},
 ): void {
   const { db } = deps;
-  const post = db.select().from(posts).where(eq(posts.id, postId)).get();
+  const post = db
+    .select({ accountId: posts.accountId, visibility: posts.visibility })
+    .from(posts)
+    .where(eq(posts.id, postId))
+    .get();
   if (!post || post.visibility !== "direct") return;
   const mentioned = db.select({ id: mentions.accountId }).from(mentions).where(eq(mentions.postId, postId)).all();
   const participants = [...new Set([post.accountId, ...mentioned.map((m) => m.id)])];
@@ -153,7 +157,7 @@ export function unreadConversations(db: Db, accountId: string): number {
   );
 }
 
-/** Marks these conversations of the member read (the Messages page showed them). */
+/** Marks these conversations of the member read (the Messages page showed them, or an app read one). */
 export function markConversationsRead(db: Db, accountId: string, ids: string[]): void {
   if (ids.length === 0) return;
   db.update(accountConversations)
@@ -163,13 +167,9 @@ export function markConversationsRead(db: Db, accountId: string, ids: string[]):
 }
 
 export function markConversationRead(db: Db, accountId: string, id: string): ConversationRow {
-  conversationOf(db, accountId, id);
-  return db
-    .update(accountConversations)
-    .set({ unread: false })
-    .where(eq(accountConversations.id, id))
-    .returning()
-    .get() as ConversationRow;
+  const row = conversationOf(db, accountId, id);
+  markConversationsRead(db, accountId, [id]);
+  return { ...row, unread: false };
 }
 
 /** Takes a conversation off the member's list (its messages stay). */

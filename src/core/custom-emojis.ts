@@ -48,14 +48,32 @@ export function shortcodesIn(text: string): string[] {
 
 /** The known emoji of a server among those its texts name, as readers see them. */
 export function emojisIn(db: DbOrTx, domain: string | null, texts: string[]): EmojiView[] {
-  const codes = domain ? shortcodesIn(texts.join("\n")).slice(0, MAX_EMOJIS) : [];
-  if (!domain || codes.length === 0) return [];
-  return db
-    .select({ id: customEmojis.id, shortcode: customEmojis.shortcode, url: customEmojis.url })
-    .from(customEmojis)
-    .where(and(eq(customEmojis.domain, domain), inArray(customEmojis.shortcode, codes)))
-    .all()
-    .map((e) => ({ shortcode: e.shortcode, url: `/media/remote/emojis/${e.id}?v=${Bun.hash(e.url).toString(36)}` }));
+  return emojisOfMany(db, [{ domain, texts }])[0] ?? [];
+}
+
+/**
+ * The same for many posts or accounts at once (a page of them): one query per server among
+ * them, not one per post. Each item's emoji come in the order its texts name them.
+ */
+export function emojisOfMany(db: DbOrTx, items: { domain: string | null; texts: string[] }[]): EmojiView[][] {
+  const codes = items.map(({ domain, texts }) => (domain ? shortcodesIn(texts.join("\n")).slice(0, MAX_EMOJIS) : []));
+  const wanted = new Map<string, Set<string>>();
+  items.forEach(({ domain }, i) => {
+    if (domain && codes[i]?.length) wanted.set(domain, new Set([...(wanted.get(domain) ?? []), ...(codes[i] ?? [])]));
+  });
+  const found = new Map<string, EmojiView>();
+  for (const [domain, shortcodes] of wanted) {
+    const rows = db
+      .select({ id: customEmojis.id, shortcode: customEmojis.shortcode, url: customEmojis.url })
+      .from(customEmojis)
+      .where(and(eq(customEmojis.domain, domain), inArray(customEmojis.shortcode, [...shortcodes])))
+      .all();
+    for (const e of rows) {
+      const url = `/media/remote/emojis/${e.id}?v=${Bun.hash(e.url).toString(36)}`;
+      found.set(`${domain}\n${e.shortcode}`, { shortcode: e.shortcode, url });
+    }
+  }
+  return items.map(({ domain }, i) => (codes[i] ?? []).flatMap((code) => found.get(`${domain}\n${code}`) ?? []));
 }
 
 /**

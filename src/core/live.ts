@@ -1,5 +1,6 @@
-import { and, eq } from "drizzle-orm";
-import { follows, posts } from "../db/schema.ts";
+import { eq } from "drizzle-orm";
+import { posts } from "../db/schema.ts";
+import { isFollowing } from "./accounts-read.ts";
 import type { CoreDeps } from "./deps.ts";
 import { findVisiblePost } from "./posts.ts";
 import { loadPostViews, type PostView } from "./views.ts";
@@ -46,20 +47,13 @@ export function createLiveHub(deps: CoreDeps) {
   const { db, baseUrl, events } = deps;
   const subscribers = new Set<LiveSubscriber>();
 
-  const follower = (accountId: string, authorId: string) =>
-    db
-      .select({ id: follows.id })
-      .from(follows)
-      .where(and(eq(follows.followerId, accountId), eq(follows.followingId, authorId), eq(follows.state, "accepted")))
-      .get() !== undefined;
-
-  /** Whether a post belongs on a stream's timeline for this subscriber (home: own posts and those followed). */
-  const belongs = (post: PostView, stream: LiveStream, accountId: string | null): boolean => {
+  /** Whether a post belongs on a stream's timeline for this subscriber (`home`: their own post or one they follow). */
+  const belongs = (post: PostView, stream: LiveStream, home: boolean): boolean => {
     const listed = post.visibility === "public" && !post.reblog;
     const tagged = post.tags.includes(stream.tag ?? "");
     switch (stream.name) {
       case "user":
-        return accountId !== null && (post.account.id === accountId || follower(accountId, post.account.id));
+        return home;
       case "public":
         return listed;
       case "public:local":
@@ -82,20 +76,18 @@ export function createLiveHub(deps: CoreDeps) {
       .where(eq(posts.id, postId))
       .get();
     if (!row) return;
-    /** Cheap first (posts from other servers come many a second): could it be on one of these streams at all? */
-    const mayBelong = (sub: LiveSubscriber) =>
-      sub.streams.some((s) =>
-        s.name === "user"
-          ? sub.accountId !== null && (row.accountId === sub.accountId || follower(sub.accountId, row.accountId))
-          : s.name !== "user:notification" && s.name !== "direct" && row.visibility === "public",
-      );
     for (const sub of subscribers) {
-      if (!mayBelong(sub)) continue;
+      const home = sub.accountId !== null && (row.accountId === sub.accountId || isFollowing(db, sub.accountId, row.accountId));
+      // Cheap first (posts from other servers come many a second): the streams it could be on at all.
+      const streams = sub.streams.filter((s) =>
+        s.name === "user" ? home : s.name !== "user:notification" && s.name !== "direct" && row.visibility === "public",
+      );
+      if (streams.length === 0) continue;
       // Each listener sees the post as they may: not at all, or with their own likes and boosts.
       if (!findVisiblePost(db, postId, sub.accountId)) continue;
       const post = loadPostViews(db, baseUrl, [postId], sub.accountId)[0];
       if (!post) continue;
-      for (const stream of sub.streams) if (belongs(post, stream, sub.accountId)) sub.push({ type, stream, post });
+      for (const stream of streams) if (belongs(post, stream, home)) sub.push({ type, stream, post });
     }
   };
 

@@ -6,6 +6,9 @@ import { conversationMuted } from "./conversation-mutes.ts";
 import type { CoreDeps } from "./deps.ts";
 import { blocks, mutes, type NotificationType, notifications, users } from "../db/schema.ts";
 
+/** Our notification types under Mastodon's names (the API, Web Push): a reply is a mention there. */
+export const mastodonNotificationType = (type: NotificationType) => (type === "reply" ? "mention" : type);
+
 /** Notifications newer than the last one the member has seen. */
 export function countUnread(db: Db, accountId: string): number {
   const user = db.select({ readId: users.notificationsReadId }).from(users).where(eq(users.accountId, accountId)).get();

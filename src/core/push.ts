@@ -5,7 +5,6 @@ import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import {
   accounts,
-  follows,
   type NotificationType,
   notifications,
   oauthTokens,
@@ -14,6 +13,8 @@ import {
   pushPolicies,
   pushSubscriptions,
 } from "../db/schema.ts";
+import { isFollowing } from "./accounts-read.ts";
+import { mastodonNotificationType } from "./notifications.ts";
 import { CoreError } from "./errors.ts";
 import { getInternal, getSettings, setInternal } from "./instance.ts";
 import type { TaskQueue } from "./tasks.ts";
@@ -106,13 +107,14 @@ function checked(input: PushSubscriptionInput) {
   if (key?.length !== 65 || key[0] !== 4) {
     throw new CoreError("Validation failed: Keys p256dh is not a P-256 public key (65 bytes, base64url)", 422);
   }
-  if (decoded(input.auth)?.length !== 16) {
+  const auth = decoded(input.auth);
+  if (auth?.length !== 16) {
     throw new CoreError("Validation failed: Keys auth is not a 16-byte secret (base64url)", 422);
   }
   return {
     endpoint: url.href,
     p256dh: key.toString("base64url"),
-    auth: (decoded(input.auth) as Buffer).toString("base64url"),
+    auth: auth.toString("base64url"),
     standard: input.standard,
     ...settings(input),
   };
@@ -170,13 +172,6 @@ export function unsubscribePush(db: Db, tokenId: string): void {
   db.delete(pushSubscriptions).where(eq(pushSubscriptions.tokenId, tokenId)).run();
 }
 
-const isFollowing = (db: Db, followerId: string, followingId: string) =>
-  db
-    .select({ id: follows.id })
-    .from(follows)
-    .where(and(eq(follows.followerId, followerId), eq(follows.followingId, followingId), eq(follows.state, "accepted")))
-    .get() !== undefined;
-
 function policyAllows(db: Db, policy: PushPolicy, accountId: string, fromAccountId: string): boolean {
   if (policy === "all") return true;
   if (policy === "followed") return isFollowing(db, accountId, fromAccountId);
@@ -233,7 +228,7 @@ function payload(db: Db, baseUrl: URL, subscription: PushSubscriptionRow, notifi
     access_token: subscription.accessToken,
     preferred_locale: "en",
     notification_id: notification.id,
-    notification_type: notification.type === "reply" ? "mention" : notification.type,
+    notification_type: mastodonNotificationType(notification.type),
     icon: new URL(view?.avatarUrl ?? "/assets/avatar-missing.png", baseUrl).href,
     title: titles[notification.type](view?.displayName ?? "Someone"),
     body: truncated(text.trim()),

@@ -1,6 +1,6 @@
 import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
 import { type CardRow, cardsOf } from "./cards.ts";
-import { type EmojiView, emojisIn } from "./custom-emojis.ts";
+import { type EmojiView, emojisOfMany } from "./custom-emojis.ts";
 import type { Db } from "../db/open.ts";
 import type { FilterMatch } from "./filters.ts";
 import { mutedConversations } from "./conversation-mutes.ts";
@@ -155,7 +155,11 @@ export function loadAccountViews(db: Db, baseUrl: URL, ids: string[]): Map<strin
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
   const rows = db.select().from(accounts).where(inArray(accounts.id, unique)).all();
-  return new Map(rows.map((r) => [r.id, { ...accountView(baseUrl, r), emojis: emojisIn(db, r.domain, [r.displayName]) }]));
+  const emojis = emojisOfMany(
+    db,
+    rows.map((r) => ({ domain: r.domain, texts: [r.displayName] })),
+  );
+  return new Map(rows.map((r, i) => [r.id, { ...accountView(baseUrl, r), emojis: emojis[i] ?? [] }]));
 }
 
 function countBy(db: Db, column: typeof posts.inReplyToId | typeof posts.reblogOfId, ids: string[]): Map<string, number> {
@@ -223,6 +227,11 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
   );
   const mine = viewerId ? viewerState(db, viewerId, allIds) : null;
   const cards = cardsOf(db, allIds);
+  const emojiLists = emojisOfMany(
+    db,
+    all.map((r) => ({ domain: accountsById.get(r.accountId)?.domain ?? null, texts: [r.contentHtml, r.spoilerText] })),
+  );
+  const postEmojis = new Map(all.map((r, i) => [r.id, emojiLists[i] ?? []]));
 
   const build = (row: PostRow): PostView | null => {
     const account = accountsById.get(row.accountId);
@@ -261,7 +270,7 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
         : null,
       reblog: reblogRow ? build(reblogRow) : null,
       card: cards.has(row.id) ? cardView(cards.get(row.id) as CardRow) : null,
-      emojis: emojisIn(db, account.domain, [row.contentHtml, row.spoilerText]),
+      emojis: postEmojis.get(row.id) ?? [],
     };
   };
   const byId = new Map(rows.map((r) => [r.id, r]));
