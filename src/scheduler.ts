@@ -3,6 +3,7 @@ import { deleteExpiredSuspensions } from "./core/account-deletion.ts";
 import type { CoreDeps } from "./core/deps.ts";
 import { applyRegistrationFallback } from "./core/registrations.ts";
 import { IMPORT_KEEP_DAYS, pruneFinishedImports } from "./core/imports.ts";
+import { endExpiredPolls } from "./core/polls.ts";
 import { isDue, type Job, jobInProgress, runJob } from "./core/jobs.ts";
 import { type RetentionDeps, retentionJobs } from "./core/retention.ts";
 
@@ -29,6 +30,12 @@ export function maintenanceJobs(deps: CoreDeps & RetentionDeps): Job[] {
       name: "prune-finished-imports",
       everyMs: 24 * HOUR,
       run: (now) => `${pruneFinishedImports(deps.db, now)} CSV imports finished over ${IMPORT_KEEP_DAYS} days ago deleted`,
+    },
+    {
+      // Due at every check (each minute): a poll's voters hear it ended within a minute or so.
+      name: "end-polls",
+      everyMs: 30_000,
+      run: (now) => `${endExpiredPolls(deps, now)} polls ended`,
     },
     ...retentionJobs(deps),
   ];

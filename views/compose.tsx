@@ -10,10 +10,73 @@ export interface ComposeProps {
   limit: number;
   defaultVisibility: string;
   replyTo?: PostView;
-  values?: { status?: string; spoiler_text?: string; visibility?: string };
+  values?: { status?: string; spoiler_text?: string; visibility?: string; poll?: PollValues };
   errors?: Record<string, string>;
   /** On the Messages page: a message, and the box after it is one again. */
   messages?: boolean;
+}
+
+/** A poll as the form sent it, to show it again with a problem. */
+export interface PollValues {
+  options: string[];
+  expiresIn?: string;
+  multiple?: boolean;
+  hideTotals?: boolean;
+}
+
+const pollLengths = [
+  [300, "5 minutes"],
+  [1800, "30 minutes"],
+  [3600, "1 hour"],
+  [21_600, "6 hours"],
+  [86_400, "1 day"],
+  [259_200, "3 days"],
+  [604_800, "7 days"],
+] as const;
+
+/** Up to four options, how long it runs, one choice or several. Left empty, the post has no poll. */
+function PollFields({ prefix, values, errors }: { prefix: string; values?: PollValues; errors: Record<string, string> }) {
+  const problem = errors["poll[options]"] ?? errors["poll[expires_in]"];
+  const length = values?.expiresIn ?? "86400";
+  return (
+    <details class="compose-options" open={values || problem ? true : undefined}>
+      <summary>Poll</summary>
+      <fieldset class={problem ? "poll-fields invalid" : "poll-fields"}>
+        <legend>Choices (2 to 4; leave them empty for no poll)</legend>
+        {[0, 1, 2, 3].map((i) => (
+          <div class="field">
+            <label for={`${prefix}poll-option-${i + 1}`} safe>{`Choice ${i + 1}`}</label>
+            <input
+              id={`${prefix}poll-option-${i + 1}`}
+              name="poll[options][]"
+              type="text"
+              maxlength="50"
+              value={values?.options[i] ?? ""}
+              aria-describedby={problem ? `${prefix}poll-error` : undefined}
+            />
+          </div>
+        ))}
+        <ErrorText id={`${prefix}poll-error`} text={problem} />
+      </fieldset>
+      <div class="field">
+        <label for={`${prefix}poll-length`}>Poll length</label>
+        <select id={`${prefix}poll-length`} name="poll[expires_in]">
+          {pollLengths.map(([seconds, label]) => (
+            <option value={String(seconds)} selected={String(seconds) === length}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <label class="check">
+        <input type="checkbox" name="poll[multiple]" value="true" checked={values?.multiple} /> Allow several choices
+      </label>
+      <label class="check">
+        <input type="checkbox" name="poll[hide_totals]" value="true" checked={values?.hideTotals} /> Hide the results until it
+        ends
+      </label>
+    </details>
+  );
 }
 
 const visibilities = [
@@ -110,6 +173,7 @@ export function Compose({ ctx, limit, defaultVisibility, replyTo, values = {}, e
           <ErrorText id="media-error" text={errors.media_ids ?? errors.media} />
         </fieldset>
       </details>
+      <PollFields prefix={replyTo ? "reply-" : ""} values={values.poll} errors={errors} />
       <div class="compose-footer">
         <label for={replyTo ? "reply-visibility" : "visibility"} class="visually-hidden">
           Who can see this

@@ -26,6 +26,7 @@ const phrases: Record<NotificationType, string> = {
   follow_request: "asked to follow you",
   status: "posted",
   moderation_warning: "sent you a note from the moderators",
+  poll: "ran a poll that has ended",
 };
 
 export function NotificationsPage({ ctx, items, more }: { ctx: PageContext; items: NotificationItem[]; more?: string }) {
@@ -44,10 +45,17 @@ export function NotificationsPage({ ctx, items, more }: { ctx: PageContext; item
             aria-label={`${n.from.displayName} ${phrases[n.type]}`}
           >
             <p class="notification-line">
-              <a href={n.from.localUrl}>
-                <WithEmojis text={n.from.displayName} emojis={n.from.emojis} />
-              </a>{" "}
-              <span safe>{phrases[n.type]}</span> · <Time date={n.createdAt} />
+              {n.type === "poll" && !n.from.domain && n.from.username === ctx.viewer?.username ? (
+                <span>Your poll has ended</span>
+              ) : (
+                <>
+                  <a href={n.from.localUrl}>
+                    <WithEmojis text={n.from.displayName} emojis={n.from.emojis} />
+                  </a>{" "}
+                  <span safe>{phrases[n.type]}</span>
+                </>
+              )}{" "}
+              · <Time date={n.createdAt} />
               {n.type === "follow_request" ? (
                 <>
                   {" · "}

@@ -4,6 +4,7 @@ import { WithEmojis } from "./emoji.tsx";
 import type { CardView, MediaView, PostView } from "../src/core/views.ts";
 import { Avatar } from "./avatar.tsx";
 import type { PageContext } from "./context.ts";
+import type { PropsWithChildren } from "@kitajs/html";
 import { Time } from "./time.tsx";
 
 const visibilityLabel = {
@@ -114,7 +115,87 @@ function MediaItem({ m }: { m: MediaView }) {
   );
 }
 
-function Body({ post }: { post: PostView }) {
+/** How long a poll still runs, in Mastodon's words. */
+function timeLeft(end: Date, now = Date.now()): string {
+  const minutes = Math.max(1, Math.round((end.getTime() - now) / 60_000));
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? "" : "s"} left`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} hour${hours === 1 ? "" : "s"} left`;
+  const days = Math.round(hours / 24);
+  return `${days} day${days === 1 ? "" : "s"} left`;
+}
+
+/**
+ * A poll: a form to vote in (a member who has not voted, while it runs), else its results
+ * (hidden ones: only the choices, until it ends). The bars are <progress> elements, since the
+ * instance's CSP allows no inline styles.
+ */
+function Poll({ ctx, post, formId, problem }: { ctx: PageContext; post: PostView; formId: string; problem?: string }) {
+  const poll = post.poll;
+  if (!poll) return "";
+  const people = poll.multiple ? poll.votersCount : poll.votesCount;
+  const summary = `${people} ${people === 1 ? "person" : "people"} · ${
+    poll.expired ? "Closed" : poll.expiresAt ? timeLeft(poll.expiresAt) : "Open"
+  }`;
+  if (ctx.viewer && poll.voted === false && !poll.expired) {
+    return (
+      <form
+        class="poll"
+        method="post"
+        action={`/statuses/${formId}/votes`}
+        hx-post={`/statuses/${formId}/votes`}
+        hx-target={`#post-${formId}`}
+        hx-swap="outerHTML"
+      >
+        <input type="hidden" name="_csrf" value={ctx.csrf} />
+        <fieldset>
+          <legend class="visually-hidden">{poll.multiple ? "Choose one or more" : "Choose one"}</legend>
+          {poll.options.map((o, i) => (
+            <label class="poll-option">
+              <input type={poll.multiple ? "checkbox" : "radio"} name="choices" value={String(i)} /> <span safe>{o.title}</span>
+            </label>
+          ))}
+        </fieldset>
+        {problem ? (
+          <p class="error" role="alert" safe>
+            {problem}
+          </p>
+        ) : (
+          ""
+        )}
+        <p class="poll-footer">
+          <button type="submit">Vote</button> <span safe>{summary}</span>
+        </p>
+      </form>
+    );
+  }
+  const hidden = poll.options.some((o) => o.votes === null);
+  const total = (poll.multiple ? poll.votersCount : poll.votesCount) || 1;
+  return (
+    <div class="poll">
+      <ul class="poll-results">
+        {poll.options.map((o, i) => {
+          const percent = Math.round(((o.votes ?? 0) / total) * 100);
+          return (
+            <li class={poll.ownVotes.includes(i) ? "poll-result chosen" : "poll-result"}>
+              <span class="poll-label">
+                {hidden ? "" : <strong safe>{`${percent}%`}</strong>} <span safe>{o.title}</span>
+                {poll.ownVotes.includes(i) ? <span class="poll-mine"> · your choice</span> : ""}
+              </span>
+              {hidden ? "" : <progress max="100" value={String(percent)} aria-hidden="true" />}
+            </li>
+          );
+        })}
+      </ul>
+      <p class="poll-footer" safe>
+        {hidden ? `${summary} · results when it ends` : summary}
+      </p>
+    </div>
+  );
+}
+
+/** The post's text, pictures and poll (the children), behind its content warning if it has one. */
+function Body({ post, children }: PropsWithChildren<{ post: PostView }>) {
   // Rendered by core/text.ts from escaped text, or sanitized remote HTML: inserted as it is,
   // with the images of the custom emoji it names.
   const safeContent = withEmojis(post.contentHtml, post.emojis);
@@ -124,7 +205,8 @@ function Body({ post }: { post: PostView }) {
         {safeContent}
       </div>
       <Media post={post} />
-      {post.media.length === 0 && post.card ? <Card card={post.card} /> : ""}
+      {children}
+      {post.media.length === 0 && !post.poll && post.card ? <Card card={post.card} /> : ""}
     </>
   );
   if (!post.spoilerText && !post.sensitive) return content;
@@ -146,9 +228,20 @@ function Body({ post }: { post: PostView }) {
  * set `filtered`; `hide` ones never get here) is folded behind "Filtered: <title>", opened
  * without JavaScript.
  */
-export function PostCard({ ctx, post: shown, focused = false }: { ctx: PageContext; post: PostView; focused?: boolean }) {
+export function PostCard({
+  ctx,
+  post: shown,
+  focused = false,
+  pollProblem,
+}: {
+  ctx: PageContext;
+  post: PostView;
+  focused?: boolean;
+  /** Why a vote just sent was refused. */
+  pollProblem?: string;
+}) {
   const matches = shown.filtered ?? [];
-  const inner = <PostInner ctx={ctx} shown={shown} />;
+  const inner = <PostInner ctx={ctx} shown={shown} pollProblem={pollProblem} />;
   return (
     <article class={focused ? "post focused" : "post"} id={`post-${shown.id}`} aria-labelledby={`post-${shown.id}-author`}>
       {matches.length === 0 ? (
@@ -166,7 +259,7 @@ export function PostCard({ ctx, post: shown, focused = false }: { ctx: PageConte
   );
 }
 
-function PostInner({ ctx, shown }: { ctx: PageContext; shown: PostView }) {
+function PostInner({ ctx, shown, pollProblem }: { ctx: PageContext; shown: PostView; pollProblem?: string }) {
   const post = shown.reblog ?? shown;
   const viewer = ctx.viewer;
   const mine = viewer !== null && post.account.domain === null && post.account.username === viewer.username;
@@ -217,7 +310,9 @@ function PostInner({ ctx, shown }: { ctx: PageContext; shown: PostView }) {
       ) : (
         ""
       )}
-      <Body post={post} />
+      <Body post={post}>
+        <Poll ctx={ctx} post={post} formId={shown.id} problem={pollProblem} />
+      </Body>
       {post.account.domain ? (
         <p class="origin">
           <a href={post.url} rel="noopener" target="_blank">

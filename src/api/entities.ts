@@ -6,6 +6,7 @@ import { applyFilters, type Filter, type FilterKeyword, type FilterMatch, type F
 import type { TagInfo } from "../core/followed-tags.ts";
 import type { Relationship } from "../core/follows.ts";
 import { linkedText } from "../core/text.ts";
+import type { PollView } from "../core/polls.ts";
 import { type CardView, loadPostViews, type MediaView, type PostView, remoteMediaPath } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, type notifications, posts } from "../db/schema.ts";
@@ -218,7 +219,7 @@ export interface ApiStatus {
   in_reply_to_id: string | null;
   in_reply_to_account_id: string | null;
   reblog: ApiStatus | null;
-  poll: null;
+  poll: ApiPoll | null;
   card: ApiCard | null;
   language: string | null;
   text: string | null;
@@ -269,6 +270,24 @@ const emojiEntity = (emoji: EmojiView, baseUrl: URL): ApiEmoji => {
   return { shortcode: emoji.shortcode, url, static_url: url, visible_in_picker: false };
 };
 
+export type ApiPoll = ReturnType<typeof pollEntity>;
+
+/** Mastodon's Poll; its id is its post's. */
+export function pollEntity(poll: PollView) {
+  const hidden = poll.options.some((o) => o.votes === null);
+  return {
+    id: poll.id,
+    expires_at: poll.expiresAt ? iso(poll.expiresAt) : null,
+    expired: poll.expired,
+    multiple: poll.multiple,
+    votes_count: poll.votesCount,
+    voters_count: poll.multiple ? poll.votersCount : null,
+    options: poll.options.map((o) => ({ title: o.title, votes_count: hidden ? null : o.votes })),
+    emojis: [],
+    ...(poll.voted === null ? {} : { voted: poll.voted, own_votes: poll.ownVotes }),
+  };
+}
+
 export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, baseUrl: URL): ApiStatus {
   const account = accounts.get(post.account.id);
   return {
@@ -293,7 +312,7 @@ export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, 
     in_reply_to_id: post.inReplyToId,
     in_reply_to_account_id: post.inReplyToAccount?.id ?? null,
     reblog: post.reblog ? statusEntity(post.reblog, accounts, baseUrl) : null,
-    poll: null,
+    poll: post.poll ? pollEntity(post.poll) : null,
     card: post.card ? cardEntity(post.card, baseUrl) : null,
     language: post.language,
     text: null,

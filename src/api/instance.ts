@@ -1,3 +1,4 @@
+import { POLL_LIMITS } from "../core/polls.ts";
 import { and, count, isNotNull, isNull, sql } from "drizzle-orm";
 import { Elysia } from "elysia";
 import { countLocalUsers, findLocalAccount } from "../core/accounts.ts";
@@ -36,7 +37,12 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       video_frame_rate_limit: 0,
       video_matrix_limit: 0,
     },
-    polls: { max_options: 0, max_characters_per_option: 0, min_expiration: 0, max_expiration: 0 },
+    polls: {
+      max_options: POLL_LIMITS.maxOptions,
+      max_characters_per_option: POLL_LIMITS.maxCharactersPerOption,
+      min_expiration: POLL_LIMITS.minExpiration,
+      max_expiration: POLL_LIMITS.maxExpiration,
+    },
     translation: { enabled: false },
   });
   const contactAccount = () => {

@@ -2,14 +2,15 @@ import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { CoreError } from "../core/errors.ts";
 import * as interactions from "../core/interactions.ts";
+import { type PollInput, vote } from "../core/polls.ts";
 import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
 import { thread } from "../core/timelines.ts";
 import { applyFilters } from "../core/filters.ts";
 import { loadPostViews } from "../core/views.ts";
 import { posts, visibilities } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
-import { accountEntities, type ApiStatus, statusEntities } from "./entities.ts";
-import { flag, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
+import { accountEntities, type ApiStatus, pollEntity, statusEntities } from "./entities.ts";
+import { flag, limitOf, linkHeader, list, nested, paging, text, tFlag, tList } from "./params.ts";
 import { optionalOneOf } from "../schemas.ts";
 
 const id = t.Object({ id: t.String({ maxLength: 64 }) });
@@ -24,8 +25,38 @@ const statusParams = t.Object({
   media_ids: tList(4),
   "media_ids[]": tList(4),
   scheduled_at: t.Optional(t.String({ maxLength: 40 })),
-  poll: t.Optional(t.Unknown()),
+  // A poll as JSON, or as form fields named like `poll[options][]` (read by pollParam).
+  poll: t.Optional(
+    t.Nullable(
+      t.Object({
+        options: tList(10),
+        expires_in: t.Optional(t.Union([t.Number(), t.String({ maxLength: 20 })])),
+        multiple: tFlag,
+        hide_totals: tFlag,
+      }),
+    ),
+  ),
+  "poll[options][]": tList(10),
+  "poll[options]": tList(10),
+  "poll[expires_in]": t.Optional(t.String({ maxLength: 20 })),
+  "poll[multiple]": tFlag,
+  "poll[hide_totals]": tFlag,
 });
+
+/** The poll of a status's parameters, however it was sent; undefined when there is none. */
+function pollParam(body: Record<string, unknown>): PollInput | undefined {
+  const poll = nested(body).poll;
+  if (poll === null || typeof poll !== "object") return undefined;
+  const fields = poll as Record<string, unknown>;
+  const options = list(fields, "options");
+  if (options.length === 0 && fields.expires_in === undefined) return undefined;
+  return {
+    options,
+    expiresIn: Number(text(fields.expires_in) ?? 86_400),
+    multiple: flag(fields.multiple),
+    hideTotals: flag(fields.hide_totals),
+  };
+}
 
 /** Statuses: post, read, edit, delete, and the interactions on one. */
 export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
@@ -36,6 +67,11 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     if (!view) throw new CoreError("Record not found", 404);
     // A single status: every filter of the viewer's counts (clients pick by context), none hides.
     return statusEntities(db, baseUrl, applyFilters(db, viewerId, null, [view]))[0] as ApiStatus;
+  };
+  const pollOf = (postId: string, viewerId: string | null) => {
+    const poll = status(postId, viewerId).poll;
+    if (!poll) throw new CoreError("Record not found", 404);
+    return poll;
   };
   const statuses = (ids: string[], viewerId: string | null) =>
     statusEntities(db, baseUrl, applyFilters(db, viewerId, "thread", loadPostViews(db, baseUrl, ids, viewerId)));
@@ -55,7 +91,6 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       "/api/v1/statuses",
       async ({ member, body, headers }) => {
         const me = member("write:statuses");
-        if (body.poll !== undefined) throw new CoreError("Polls are not supported on this server", 422);
         if (body.scheduled_at) throw new CoreError("Scheduled posts are not supported on this server", 422);
         const post = await createPost(deps, me.account, {
           status: body.status ?? "",
@@ -65,6 +100,7 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           mediaIds: [...list(body, "media_ids")],
           sensitive: flag(body.sensitive),
           language: body.language,
+          poll: pollParam(body),
           idempotencyKey: headers["idempotency-key"],
         });
         return status(post.id, me.account.id);
@@ -170,6 +206,32 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         return { ancestors: statuses(ancestors, viewerId), descendants: statuses(descendants, viewerId) };
       },
       { params: id },
+    )
+    .get(
+      "/api/v1/polls/:id",
+      ({ authorized, token, params }) => {
+        if (token) authorized("read:statuses");
+        return pollOf(params.id, token?.account?.id ?? null);
+      },
+      { params: id },
+    )
+    .post(
+      "/api/v1/polls/:id/votes",
+      ({ member, params, body }) => {
+        const me = member("write:statuses");
+        const given = body.choices ?? body["choices[]"] ?? [];
+        // Indexes as JSON numbers or as form strings; anything else is no option (NaN).
+        const choices = (Array.isArray(given) ? given : [given]).map((c) => (c === "" ? Number.NaN : Number(c)));
+        return pollEntity(vote(deps, me.account, params.id, choices));
+      },
+      // Choices as numbers (JSON) or strings (form fields).
+      {
+        params: id,
+        body: t.Object({
+          choices: t.Optional(t.Union([tList(10), t.Array(t.Number(), { maxItems: 10 })])),
+          "choices[]": tList(10),
+        }),
+      },
     )
     .post("/api/v1/statuses/:id/favourite", interaction(interactions.favourite, "write:favourites"), { params: id })
     .post("/api/v1/statuses/:id/unfavourite", interaction(interactions.unfavourite, "write:favourites"), { params: id })

@@ -11,6 +11,10 @@ export interface DomainEventMap {
   "post.received": { postId: string };
   "post.updated": { postId: string };
   "post.deleted": { postId: string; accountId: string; uri: string | null };
+  /** Votes were cast in a poll (ids of the poll_votes rows). */
+  "poll.voted": { postId: string; accountId: string; voteIds: string[] };
+  /** A local poll's time ran out. */
+  "poll.ended": { postId: string };
   "post.favourited": { postId: string; accountId: string };
   "post.unfavourited": { postId: string; accountId: string };
   "post.reblogged": { postId: string; reblogId: string; accountId: string };

@@ -22,7 +22,8 @@ export function countUnread(db: Db, accountId: string): number {
 }
 
 /**
- * Tells a local member that something happened. Nothing is sent to oneself, to a remote account
+ * Tells a local member that something happened. Nothing is sent to oneself (but for one's own
+ * poll ending, as on Mastodon), to a remote account
  * (their server notifies them), from someone the member blocked or muted (or whose domain they
  * blocked), or about a thread they muted; the same event notifies once.
  */
@@ -31,7 +32,7 @@ export function notify(
   event: { accountId: string; type: NotificationType; fromAccountId: string; postId?: string | null },
 ): void {
   const { db } = deps;
-  if (event.accountId === event.fromAccountId) return;
+  if (event.accountId === event.fromAccountId && event.type !== "poll") return;
   const local = db.select({ id: users.id }).from(users).where(eq(users.accountId, event.accountId)).get();
   if (!local) return;
   const silenced = db

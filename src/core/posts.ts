@@ -19,6 +19,7 @@ import { countAccountAction } from "./account-limits.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { getSettings } from "./instance.ts";
 import { notify } from "./notifications.ts";
+import { checkPoll, insertPoll, type PollInput } from "./polls.ts";
 import { indexPost, unindexPost } from "./search-index.ts";
 import { countCharacters, type MentionToken, normalizeHashtag, parseText, renderText } from "./text.ts";
 import { visibleTo } from "./visibility.ts";
@@ -33,6 +34,7 @@ export interface PostInput {
   mediaIds?: string[];
   sensitive?: boolean;
   language?: string;
+  poll?: PollInput;
   /** A key sent with the form or the API call: the same key twice makes one post. */
   idempotencyKey?: string;
 }
@@ -80,6 +82,8 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
   const parent = input.inReplyToId ? findVisiblePost(db, input.inReplyToId, author.id) : undefined;
   if (input.inReplyToId && !parent) problems.in_reply_to_id = "The post you reply to is gone or not visible to you.";
   const media = checkMedia(db, author.id, mediaIds, problems);
+  if (input.poll) checkPoll(input.poll, problems);
+  if (input.poll && mediaIds.length > 0) problems.media_ids = "A post with a poll cannot have images too.";
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
   countAccountAction(db, "post", author.id);
 
@@ -109,6 +113,7 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
     media.forEach((m, position) => {
       tx.update(mediaAttachments).set({ postId: id, position }).where(eq(mediaAttachments.id, m)).run();
     });
+    if (input.poll) insertPoll(tx, id, input.poll);
     indexPost(tx, id, `${spoilerText}\n${status}`);
     if (key) tx.insert(idempotencyKeys).values({ accountId: author.id, key, postId: id }).run();
     return inserted;

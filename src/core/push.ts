@@ -46,6 +46,7 @@ const alertOf: Record<NotificationType, PushAlert | undefined> = {
   follow_request: "follow_request",
   status: "status",
   moderation_warning: undefined,
+  poll: "poll",
 };
 
 /** A push service keeps an undelivered notification this long (seconds); past it, retrying stops. */
@@ -214,6 +215,7 @@ const titles: Record<NotificationType, (name: string) => string> = {
   follow_request: (name) => `Pending follower: ${name}`,
   status: (name) => `${name} just posted`,
   moderation_warning: () => "A moderator acted on your account",
+  poll: (name) => `A poll by ${name} has ended`,
 };
 
 const truncated = (text: string) => (text.length > BODY_LENGTH ? `${text.slice(0, BODY_LENGTH - 1)}…` : text);

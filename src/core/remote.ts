@@ -17,6 +17,7 @@ import { removeAccountRows } from "./account-deletion.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
 import { notify } from "./notifications.ts";
+import { type RemotePollData, saveRemotePoll } from "./polls.ts";
 import { indexPost, unindexPost } from "./search-index.ts";
 import { normalizeHashtag } from "./text.ts";
 
@@ -126,6 +127,8 @@ export interface RemotePostData {
   editedAt: Date | null;
   /** Custom emoji its text uses. */
   emojis?: EmojiData[];
+  /** A Question's poll (null: none). */
+  poll?: RemotePollData | null;
 }
 
 /** A local URL or a stored remote post's id, as written in inReplyTo. */
@@ -221,6 +224,7 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
         })
         .run();
     });
+    saveRemotePoll(tx, id, data.poll ?? null);
     indexPost(tx, id, `${data.spoilerText}\n${data.plainText}`);
     // Replies that arrived before this post now hang under it.
     tx.update(posts)

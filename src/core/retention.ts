@@ -37,8 +37,8 @@ const breathe = () => Bun.sleep(5);
  * loses its parent), is a boost of a local post, is boosted by a member or by a boost newer than
  * the cut-off, is pinned, mentions a member, is favourited or bookmarked by a member, or its
  * author is followed by a member (tootctl's default without --clean-followed). Added here: a
- * reply to a member's post (its thread stays readable even without a mention) and a post in an
- * open report. Not checked: taking part deeper in a thread than the direct reply or a mention
+ * reply to a member's post (its thread stays readable even without a mention), a poll a member
+ * voted in, and a post in an open report. Not checked: taking part deeper in a thread than the direct reply or a mention
  * (a recursive walk per post; the reply and mention rules keep the usual cases).
  */
 function prunablePosts(db: DbOrTx, cutoffId: string, after: string, limit: number): string[] {
@@ -58,6 +58,8 @@ function prunablePosts(db: DbOrTx, cutoffId: string, after: string, limit: numbe
         AND NOT EXISTS (SELECT 1 FROM favourites f JOIN accounts fa ON fa.id = f.account_id
           WHERE f.post_id = p.id AND fa.domain IS NULL)
         AND p.id NOT IN (SELECT post_id FROM bookmarks)
+        AND NOT EXISTS (SELECT 1 FROM poll_votes v JOIN accounts va ON va.id = v.account_id
+          WHERE v.post_id = p.id AND va.domain IS NULL)
         AND NOT EXISTS (SELECT 1 FROM follows fo JOIN accounts foa ON foa.id = fo.follower_id
           WHERE fo.following_id = p.account_id AND foa.domain IS NULL)
         AND p.id NOT IN (SELECT j.value FROM reports rp, json_each(rp.post_ids) j WHERE rp.resolved_at IS NULL)
@@ -127,8 +129,8 @@ async function sweepSearchIndex(db: Db): Promise<void> {
  * prune`: no posts stored (posts are pruned first), not mentioned, no favourites, no follow or
  * follow request either way, no block either way, not muted, not reported; bots (relays, group
  * actors) and suspended or silenced accounts stay (a moderation decision must not be forgotten).
- * Added here, since the job runs unattended: list membership, a notification, a report filed,
- * a local account's move or alias, and a grace period (an account fetched or refreshed in the
+ * Added here, since the job runs unattended: a vote in a local poll, list membership, a
+ * notification, a report filed, a local account's move or alias, and a grace period (an account fetched or refreshed in the
  * last `days` days stays: someone may be looking at it).
  */
 function prunableAccounts(db: DbOrTx, cutoffMs: number, after: string, limit: number) {
@@ -140,6 +142,7 @@ function prunableAccounts(db: DbOrTx, cutoffMs: number, after: string, limit: nu
       AND NOT EXISTS (SELECT 1 FROM posts WHERE account_id = a.id)
       AND NOT EXISTS (SELECT 1 FROM mentions WHERE account_id = a.id)
       AND NOT EXISTS (SELECT 1 FROM favourites WHERE account_id = a.id)
+      AND NOT EXISTS (SELECT 1 FROM poll_votes WHERE account_id = a.id)
       AND NOT EXISTS (SELECT 1 FROM follows WHERE follower_id = a.id)
       AND NOT EXISTS (SELECT 1 FROM follows WHERE following_id = a.id)
       AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = a.id)

@@ -6,6 +6,7 @@ import type { FilterMatch } from "./filters.ts";
 import { mutedConversations } from "./conversation-mutes.ts";
 import { blockFor } from "./domain-blocks.ts";
 import { isCachedKind } from "./media.ts";
+import { type PollView, pollsOf } from "./polls.ts";
 import {
   accounts,
   bookmarks,
@@ -105,6 +106,7 @@ export interface PostView {
   card: CardView | null;
   /** The custom emoji its text and content warning name (core/custom-emojis.ts). */
   emojis: EmojiView[];
+  poll: PollView | null;
 }
 
 export interface CardView {
@@ -232,6 +234,7 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
     all.map((r) => ({ domain: accountsById.get(r.accountId)?.domain ?? null, texts: [r.contentHtml, r.spoilerText] })),
   );
   const postEmojis = new Map(all.map((r, i) => [r.id, emojiLists[i] ?? []]));
+  const pollViews = pollsOf(db, all, viewerId);
 
   const build = (row: PostRow): PostView | null => {
     const account = accountsById.get(row.accountId);
@@ -271,6 +274,7 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
       reblog: reblogRow ? build(reblogRow) : null,
       card: cards.has(row.id) ? cardView(cards.get(row.id) as CardRow) : null,
       emojis: postEmojis.get(row.id) ?? [],
+      poll: pollViews.get(row.id) ?? null,
     };
   };
   const byId = new Map(rows.map((r) => [r.id, r]));

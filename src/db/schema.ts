@@ -243,6 +243,43 @@ export const posts = sqliteTable(
   ],
 );
 
+export interface PollOption {
+  title: string;
+  /** Votes for it: counted from poll_votes for a local poll, as its server last said for a remote one. */
+  votes: number;
+}
+
+/** A post's poll (Mastodon's Poll, ActivityPub's Question), one per post. */
+export const polls = sqliteTable(
+  "polls",
+  {
+    postId: postRef("post_id").primaryKey(),
+    options: text("options", { mode: "json" }).$type<PollOption[]>().notNull(),
+    multiple: integer("multiple", { mode: "boolean" }).notNull().default(false),
+    // Counts hidden from everyone but the author until the poll ends.
+    hideTotals: integer("hide_totals", { mode: "boolean" }).notNull().default(false),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+    votersCount: integer("voters_count").notNull().default(0),
+    // When its end was handled (voters notified, the final count sent); null while open.
+    endedAt: integer("ended_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("polls_open_idx").on(t.expiresAt).where(sql`${t.endedAt} IS NULL`)],
+);
+
+/** One choice of one voter: a member in any poll, or another server's account in a local poll. */
+export const pollVotes = sqliteTable(
+  "poll_votes",
+  {
+    id: text("id").primaryKey(),
+    postId: postRef("post_id"),
+    accountId: accountRef("account_id"),
+    choice: integer("choice").notNull(),
+    uri: text("uri"), // the Note a remote voter sent
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("poll_votes_once").on(t.postId, t.accountId, t.choice), index("poll_votes_account_idx").on(t.accountId)],
+);
+
 /** Earlier versions of an edited post, newest last. */
 export const postEdits = sqliteTable(
   "post_edits",
@@ -505,6 +542,7 @@ export const notificationTypes = [
   "follow_request",
   "status",
   "moderation_warning",
+  "poll",
 ] as const;
 export type NotificationType = (typeof notificationTypes)[number];
 

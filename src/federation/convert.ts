@@ -3,6 +3,7 @@
 import type { Context } from "@fedify/fedify";
 import {
   type Actor,
+  Collection,
   Create,
   Document,
   Emoji,
@@ -19,6 +20,7 @@ import {
 } from "@fedify/vocab";
 import { type EmojiData, MAX_EMOJIS, SHORTCODE } from "../core/custom-emojis.ts";
 import type { RemoteAccountData, RemotePostData } from "../core/remote.ts";
+import type { PollView, RemotePollData } from "../core/polls.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
 import type { Visibility } from "../db/schema.ts";
@@ -28,7 +30,7 @@ import { remoteText, sanitizeRemoteHtml } from "./sanitize.ts";
  * What we read of a received object, at most: Mastodon shows 4 attachments; the rest bound the
  * work (and the fetches of linked items) a crafted object could ask of us.
  */
-export const REMOTE_LIMITS = { attachments: 4, tags: 100, addressed: 500, fields: 16, aliases: 20 };
+export const REMOTE_LIMITS = { attachments: 4, tags: 100, addressed: 500, fields: 16, aliases: 20, pollOptions: 20 };
 
 /** The first `limit` items of a (lazily fetched) list: items past it are never loaded. */
 async function take<T>(items: AsyncIterable<T>, limit: number): Promise<T[]> {
@@ -60,9 +62,9 @@ export function addressing(ctx: Context<void>, post: PostView): { tos: URL[]; cc
 }
 
 /** A local post as a Note. */
-export function postToAs(ctx: Context<void>, post: PostView, parentUri: string | null): Note {
+export function postToAs(ctx: Context<void>, post: PostView, parentUri: string | null): Note | Question {
   const { tos, ccs } = addressing(ctx, post);
-  return new Note({
+  const values = {
     id: new URL(post.uri),
     attribution: ctx.getActorUri(post.account.username),
     tos,
@@ -96,7 +98,25 @@ export function postToAs(ctx: Context<void>, post: PostView, parentUri: string |
           height: m.height,
         }),
     ),
-  });
+  };
+  return post.poll ? new Question({ ...values, ...questionOf(post.poll) }) : new Note(values);
+}
+
+/**
+ * A poll as Mastodon sends it: each option a Note named by its title with its count as the
+ * total of its replies; `closed` once it ended. Hidden counts go out as 0 until then.
+ */
+function questionOf(poll: PollView) {
+  const options = poll.options.map(
+    (o) => new Note({ name: o.title, replies: new Collection({ totalItems: poll.hidden ? 0 : (o.votes ?? 0) }) }),
+  );
+  const end = poll.expiresAt ? instant(poll.expiresAt) : null;
+  return {
+    ...(poll.multiple ? { inclusiveOptions: options } : { exclusiveOptions: options }),
+    endTime: end,
+    closed: poll.expired ? end : null,
+    voters: poll.votersCount,
+  };
 }
 
 /** Who may see a received post, from its addressing. */
@@ -178,9 +198,8 @@ export async function postFromAs(
   }
   let content = sanitizeRemoteHtml(object.content?.toString() ?? "");
   const url = href(object.url as URL | Link | null) ?? object.id?.href ?? null;
-  if (object instanceof Question) content += await pollOptions(ctx, object);
-  if (!(object instanceof Note) && url) {
-    // Articles, videos and the like: their title and a way to the original.
+  if (!(object instanceof Note || object instanceof Question) && url) {
+    // Articles, videos and the like: their title and a way to the original (polls show as polls).
     const title = remoteText(object.name?.toString(), 300);
     const link = `<p><a href="${encodeURI(url)}" rel="nofollow noopener noreferrer" target="_blank">Open the original</a></p>`;
     content = `${title ? `<p><strong>${Bun.escapeHTML(title)}</strong></p>` : ""}${content}${link}`;
@@ -203,22 +222,34 @@ export async function postFromAs(
     createdAt: published,
     editedAt: object.updated ? new Date(object.updated.epochMilliseconds) : null,
     emojis: await emojisFrom(ctx, tags),
+    poll: object instanceof Question ? await pollFromAs(ctx, object) : null,
   };
 }
 
-/** A poll's options as a list (voting happens on its server, through the link to the original). */
-async function pollOptions(ctx: Context<void>, question: Question): Promise<string> {
-  const names: string[] = [];
-  for (const list of [
-    question.getExclusiveOptions({ documentLoader: ctx.documentLoader }),
-    question.getInclusiveOptions({ documentLoader: ctx.documentLoader }),
-  ]) {
-    for await (const option of list) {
-      const name = remoteText(option.name?.toString(), 200);
-      if (name && names.length < 20) names.push(name);
-    }
+/**
+ * A Question's poll: its options (embedded, as every server sends them; at most 20, titles cut
+ * to 200 characters), each with its count, and when it ends. Votes go back to its server.
+ */
+async function pollFromAs(ctx: Context<void>, question: Question): Promise<RemotePollData | null> {
+  const loader = { documentLoader: ctx.documentLoader };
+  const limit = REMOTE_LIMITS.pollOptions;
+  const inclusive = await take(question.getInclusiveOptions(loader), limit).catch(() => []);
+  const chosen = inclusive.length > 0 ? inclusive : await take(question.getExclusiveOptions(loader), limit).catch(() => []);
+  const options = [];
+  for (const option of chosen) {
+    const title = remoteText(option.name?.toString(), 200);
+    const replies = await option.getReplies(loader).catch(() => null);
+    if (title) options.push({ title, votes: Math.max(0, Math.trunc(replies?.totalItems ?? 0)) });
   }
-  return names.length > 0 ? `<ul>${names.map((n) => `<li>${Bun.escapeHTML(n)}</li>`).join("")}</ul>` : "";
+  if (options.length === 0) return null;
+  const closed = question.closed;
+  const end = closed instanceof Temporal.Instant ? closed : (question.endTime ?? null);
+  return {
+    options,
+    multiple: inclusive.length > 0,
+    expiresAt: end ? new Date(end.epochMilliseconds) : closed === true ? new Date() : null,
+    votersCount: question.voters === null ? null : Math.max(0, Math.trunc(question.voters)),
+  };
 }
 
 /** A remote actor in our shape; names and labels are text, the bio sanitized HTML. */
@@ -261,13 +292,13 @@ export async function accountFromAs(ctx: Context<void>, actor: Actor): Promise<R
  * A local post as the Note we send and serve, naming the post it answers. Deliveries, the post's
  * own URL, the outbox and the featured collection all build it here.
  */
-export function localNote(ctx: Context<void>, deps: { db: Db; baseUrl: URL }, post: PostView): Note {
+export function localNote(ctx: Context<void>, deps: { db: Db; baseUrl: URL }, post: PostView): Note | Question {
   const parentUri = post.inReplyToId ? (loadPostViews(deps.db, deps.baseUrl, [post.inReplyToId], null)[0]?.uri ?? null) : null;
   return postToAs(ctx, post, parentUri);
 }
 
 /** The Create activity that carries a Note. */
-export function createOf(note: Note): Create {
+export function createOf(note: Note | Question): Create {
   return new Create({
     id: new URL(`${note.id?.href}#create`),
     actor: note.attributionId,

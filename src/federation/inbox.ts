@@ -11,6 +11,7 @@ import {
   isActor,
   Like,
   Move,
+  Note,
   Reject,
   Tombstone,
   Undo,
@@ -33,6 +34,8 @@ import {
 } from "../core/remote.ts";
 import { federationAllowed } from "../core/domain-allows.ts";
 import { blockFor } from "../core/domain-blocks.ts";
+import { CoreError } from "../core/errors.ts";
+import { choiceNamed, vote } from "../core/polls.ts";
 import { fileReport } from "../core/reports.ts";
 import { follows, posts } from "../db/schema.ts";
 import { persistActor } from "./actors.ts";
@@ -246,10 +249,29 @@ async function receivePost(ctx: InboxContext<void>, deps: CoreDeps, activity: Cr
     });
     return;
   }
+  if (activity instanceof Create && receivedVote(deps, author, object)) return;
   const post = await storePostObject(ctx, deps, object, author, { delivered: true });
   // A reply to something we do not have: fetch the thread above it (bounded), after answering.
   if (post?.inReplyToUri)
     fetchAncestors(ctx, deps, post.inReplyToUri).catch((error) =>
       logger.info("Could not fetch the thread above {uri}: {error}", { uri: post.inReplyToUri, error }),
     );
+}
+
+/**
+ * A vote, as Mastodon sends one: a Note with a `name` answering a poll of ours. Its option is
+ * counted; a name that is no option, or a vote the poll refuses, changes nothing.
+ */
+function receivedVote(deps: CoreDeps, voter: AccountRow, object: unknown): boolean {
+  if (!(object instanceof Note) || !object.name || !object.replyTargetId) return false;
+  const post = findPostByUri(deps.db, deps.baseUrl, object.replyTargetId.href);
+  const choice = post && post.uri === null ? choiceNamed(deps.db, post.id, object.name.toString()) : undefined;
+  if (!post || choice === undefined) return false;
+  try {
+    if (choice >= 0) vote(deps, voter, post.id, [choice], { uri: object.id?.href ?? null });
+  } catch (error) {
+    if (!(error instanceof CoreError)) throw error;
+    logger.info("Refused a vote from {voter}: {reason}", { voter: voter.uri, reason: error.message });
+  }
+  return true;
 }

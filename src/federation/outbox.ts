@@ -9,6 +9,7 @@ import {
   Follow,
   Like,
   Move,
+  Note,
   PUBLIC_COLLECTION,
   type Recipient,
   Reject,
@@ -24,6 +25,7 @@ import { isInboxGone } from "../core/delivery.ts";
 import { federationAllowed } from "../core/domain-allows.ts";
 import { setFollowUri } from "../core/follows.ts";
 import { actorUri } from "../core/moves.ts";
+import { remoteVoters, votesToSend } from "../core/polls.ts";
 import { findReport } from "../core/reports.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import { accounts, follows, posts } from "../db/schema.ts";
@@ -34,6 +36,8 @@ import { OutboxJournal } from "./outbox-journal.ts";
 const logger = getLogger(["skein", "federation", "outbox"]);
 
 type AccountRow = typeof accounts.$inferSelect;
+
+const POLL_COUNTS_EVERY_MS = 60_000;
 
 /** Where to deliver to an account, unless its inbox is gone (answered 404 or 410). */
 function recipient(db: CoreDeps["db"], a: AccountRow): Recipient | null {
@@ -58,14 +62,11 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
   const journal = new OutboxJournal(db, events);
   const context = () => federation.createContext(baseUrl, undefined);
   const account = (id: string) => db.select().from(accounts).where(eq(accounts.id, id)).get();
-  const remoteMentions = (post: PostView) =>
-    post.mentions
-      .filter((m) => m.domain)
-      .flatMap((m) => {
-        const row = account(m.id);
-        const r = row ? recipient(db, row) : null;
-        return r ? [r] : [];
-      });
+  const recipientOf = (id: string) => {
+    const row = account(id);
+    return row ? recipient(db, row) : null;
+  };
+  const remoteMentions = (post: PostView) => post.mentions.filter((m) => m.domain).flatMap((m) => recipientOf(m.id) ?? []);
   /** Sends to the followers' servers (unless direct) and to remote people mentioned. */
   const deliver = async (post: PostView, activity: Create | Update | Delete, extra: Recipient[] = []) => {
     const ctx = context();
@@ -102,23 +103,63 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
       await deliver(post, createOf(note), extra);
     }),
   );
+  /** The post as it now is, to those who had it (and, for a poll, to other servers' voters). */
+  const sendUpdate = async (postId: string) => {
+    const post = loadAuthorView(postId);
+    if (!post) return;
+    const ctx = context();
+    const note = localNote(ctx, deps, post);
+    const voters = post.poll ? remoteVoters(db, postId).flatMap((id) => recipientOf(id) ?? []) : [];
+    await deliver(
+      post,
+      new Update({
+        id: new URL(`${post.uri}#update-${Date.now()}`),
+        actor: note.attributionId,
+        tos: note.toIds,
+        ccs: note.ccIds,
+        object: note,
+      }),
+      voters,
+    );
+  };
   journal.on(
     "post.updated",
-    safely("Update", async ({ postId }) => {
-      const post = loadAuthorView(postId);
-      if (!post) return;
+    safely("Update", ({ postId }) => sendUpdate(postId)),
+  );
+  journal.on(
+    "poll.ended",
+    safely("Update(Question)", ({ postId }) => sendUpdate(postId)),
+  );
+  // New counts of a local poll go out at most once a minute per poll (Mastodon waits three),
+  // not once per vote; the final count goes when it ends.
+  const countsDue = new Set<string>();
+  const sendCountsSoon = (postId: string) => {
+    if (countsDue.has(postId)) return;
+    countsDue.add(postId);
+    setTimeout(() => {
+      countsDue.delete(postId);
+      safely("Update(Question)", sendUpdate)(postId);
+    }, POLL_COUNTS_EVERY_MS).unref();
+  };
+  /** A member's vote in another server's poll: a Note per choice, naming it, to the poll's author alone. */
+  journal.on(
+    "poll.voted",
+    safely("vote", async ({ postId, accountId, voteIds }) => {
+      const votes = votesToSend(db, voteIds);
+      const author = votes[0] ? account(votes[0].authorId) : undefined;
+      const voter = account(accountId);
+      if (!author || !voter) return;
+      if (!author.domain) return sendCountsSoon(postId);
+      const target = recipient(db, author);
+      if (voter.domain || !target) return;
       const ctx = context();
-      const note = localNote(ctx, deps, post);
-      await deliver(
-        post,
-        new Update({
-          id: new URL(`${post.uri}#update-${Date.now()}`),
-          actor: note.attributionId,
-          tos: note.toIds,
-          ccs: note.ccIds,
-          object: note,
-        }),
-      );
+      const me = ctx.getActorUri(voter.username);
+      for (const v of votes) {
+        const id = new URL(`${me.href}#votes/${v.id}`);
+        const note = new Note({ id, attribution: me, to: target.id, name: v.title, replyTarget: new URL(v.postUri ?? "") });
+        const create = new Create({ id: new URL(`${id.href}/activity`), actor: me, to: target.id, object: note });
+        await ctx.sendActivity({ identifier: voter.username }, target, create);
+      }
     }),
   );
   journal.on(

@@ -2,13 +2,14 @@
 import { optionalOneOf } from "../schemas.ts";
 import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
-import { Compose, ComposePage } from "../../views/compose.tsx";
+import { Compose, ComposePage, type PollValues } from "../../views/compose.tsx";
 import { PostCard } from "../../views/post.tsx";
 import { DeletePage, EditPage, HistoryPage, ThreadPage } from "../../views/thread.tsx";
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { getSettings } from "../core/instance.ts";
 import { applyFilters } from "../core/filters.ts";
 import * as interactions from "../core/interactions.ts";
+import { vote } from "../core/polls.ts";
 import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
 import type { Viewer } from "../core/sessions.ts";
 import { thread } from "../core/timelines.ts";
@@ -59,7 +60,24 @@ const composeForm = t.Object({
   description: oneOrMany(t.String({ maxLength: 1500 })),
   /** Written on the Messages page: the next compose box there is for a message again. */
   context: optionalOneOf(["messages"]),
+  "poll[options][]": oneOrMany(t.String({ maxLength: 200 })),
+  "poll[expires_in]": t.Optional(t.String({ maxLength: 10 })),
+  "poll[multiple]": t.Optional(t.String({ maxLength: 5 })),
+  "poll[hide_totals]": t.Optional(t.String({ maxLength: 5 })),
 });
+
+/** The compose form's poll, when any of its choices was filled in. */
+function pollFromForm(body: typeof composeForm.static): PollValues | undefined {
+  const given = body["poll[options][]"];
+  const options = (Array.isArray(given) ? given : given === undefined ? [] : [given]).filter((o) => o.trim() !== "");
+  if (options.length === 0) return undefined;
+  return {
+    options,
+    expiresIn: body["poll[expires_in]"],
+    multiple: body["poll[multiple]"] === "true",
+    hideTotals: body["poll[hide_totals]"] === "true",
+  };
+}
 
 export function statusRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
@@ -114,9 +132,11 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
           replyTo,
           messages,
         };
+        const poll = pollFromForm(body);
         try {
           const mediaIds = await uploadsFromForm(deps, viewer.account.id, body.media, body.description);
           const post = await createPost(deps, viewer.account, {
+            poll: poll && { ...poll, expiresIn: Number(poll.expiresIn ?? 86_400) },
             status: body.status,
             spoilerText: body.spoiler_text,
             visibility: body.visibility,
@@ -147,12 +167,37 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          const values = { status: body.status, spoiler_text: body.spoiler_text, visibility: body.visibility };
+          const values = { status: body.status, spoiler_text: body.spoiler_text, visibility: body.visibility, poll };
           const form = <Compose {...composeProps} values={values} errors={error.fields} />;
           return isHtmx(request) ? form : <ComposePage ctx={ctx}>{form}</ComposePage>;
         }
       },
       { body: composeForm },
+    )
+    .post(
+      "/statuses/:id/votes",
+      ({ params, body, viewer, ctx, request, set, redirect }) => {
+        if (!viewer) return redirect(loginFirst(back(request, "/")), 303);
+        // The form is on the post as shown: a boost votes in the boosted post's poll.
+        const shown = view(params.id, viewer);
+        const given = body.choices;
+        const choices = (Array.isArray(given) ? given : given === undefined ? [] : [given]).map(Number);
+        let problem: string | undefined;
+        try {
+          vote(deps, viewer.account, shown?.reblog?.id ?? params.id, choices);
+        } catch (error) {
+          if (!(error instanceof CoreError) || error.status !== 422 || !isHtmx(request)) throw error;
+          problem = error.message;
+          set.status = 422;
+        }
+        if (!isHtmx(request)) return redirect(back(request, "/"), 303);
+        const updated = view(params.id, viewer);
+        return updated ? <PostCard ctx={ctx} post={updated} pollProblem={problem} /> : "";
+      },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }) }),
+        body: t.Object({ _csrf: csrf, choices: oneOrMany(t.String({ maxLength: 3 })) }),
+      },
     )
     .post(
       "/statuses/:id/:action",

@@ -37,8 +37,12 @@ export class WebClient {
     return match[1];
   }
 
-  /** Posts a form with the CSRF token, as a page would. */
-  async post(path: string, fields: Record<string, string>, options: { csrf?: boolean; headers?: Record<string, string> } = {}) {
+  /** Posts a form with the CSRF token, as a page would (pairs for a field given more than once). */
+  async post(
+    path: string,
+    fields: Record<string, string> | [string, string][],
+    options: { csrf?: boolean; headers?: Record<string, string> } = {},
+  ) {
     const body = new URLSearchParams(fields);
     if (options.csrf !== false) body.set("_csrf", await this.csrf());
     return this.request(path, {

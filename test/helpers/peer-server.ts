@@ -21,6 +21,7 @@ import {
   type Actor,
   Announce,
   Block,
+  Collection,
   Create,
   Delete,
   Document,
@@ -32,6 +33,7 @@ import {
   Mention,
   Move,
   Note,
+  Question,
   type Object as APObject,
   Person,
   PUBLIC_COLLECTION,
@@ -87,7 +89,8 @@ interface StoredActor {
 interface StoredNote {
   identifier: string;
   visibility: Visibility;
-  note: Note;
+  /** A Question when posted with a poll. */
+  note: Note | Question;
   /** Everyone the note was delivered to, for its Update and Delete. */
   recipients: Recipient[];
   /** Actor ids allowed to fetch a followers-only or direct note. */
@@ -423,6 +426,23 @@ function addressing(visibility: Visibility, followersUri: URL, mentioned: URL[])
   }
 }
 
+/**
+ * A poll as Mastodon sends it: `options` (titles), `counts` (votes of each), `multiple`,
+ * `endTime` (ISO) and `closed` (ends now).
+ */
+function questionFields(poll: JsonObject) {
+  const titles = Array.isArray(poll.options) ? poll.options.map(String) : [];
+  const counts = Array.isArray(poll.counts) ? poll.counts.map(Number) : [];
+  const options = titles.map((name, i) => new Note({ name, replies: new Collection({ totalItems: counts[i] ?? 0 }) }));
+  const end = typeof poll.endTime === "string" ? Temporal.Instant.from(poll.endTime) : null;
+  return {
+    ...(poll.multiple === true ? { inclusiveOptions: options } : { exclusiveOptions: options }),
+    endTime: end,
+    closed: poll.closed === true ? (end ?? Temporal.Now.instant()) : null,
+    voters: typeof poll.voters === "number" ? poll.voters : null,
+  };
+}
+
 async function createNote(ctx: Context<void>, actor: StoredActor, body: JsonObject, extraMentions: Actor[] = []) {
   const visibility = (str(body, "visibility", false) || "public") as Visibility;
   if (!["public", "unlisted", "followers", "direct"].includes(visibility))
@@ -443,11 +463,14 @@ async function createNote(ctx: Context<void>, actor: StoredActor, body: JsonObje
   const published = Temporal.Now.instant();
   const summary = str(body, "summary", false);
   const inReplyTo = str(body, "inReplyTo", false);
-  const note = new Note({
+  // A vote, as Mastodon sends one: a Note named after the option, with no content.
+  const vote = str(body, "name", false);
+  const values = {
     id: noteId,
     url: noteId,
     attribution: actorUri,
-    content,
+    name: vote || null,
+    content: vote ? null : content,
     summary: summary || null,
     sensitive: summary !== "" || body.sensitive === true,
     published,
@@ -468,7 +491,9 @@ async function createNote(ctx: Context<void>, actor: StoredActor, body: JsonObje
         height: typeof a.height === "number" ? a.height : null,
       });
     }),
-  });
+  };
+  const poll = body.poll as JsonObject | undefined;
+  const note = poll ? new Question({ ...values, ...questionFields(poll) }) : new Note(values);
   const followers = visibility === "direct" ? [] : [...actor.followers.values()];
   const recipients = unique([...followers, ...mentioned.map(recipientOf)]);
   notes.set(noteId.href, {
@@ -641,7 +666,13 @@ const controls: Record<string, ControlHandler> = {
     const text = str(body, "text", false);
     const content = str(body, "content", false) || (text ? `<p>${escapeHtml(text)}</p>` : stored.note.content);
     const summary = "summary" in body ? str(body, "summary", false) || null : stored.note.summary;
-    stored.note = stored.note.clone({ content, summary, sensitive: summary != null, updated: Temporal.Now.instant() });
+    const changes = { content, summary, sensitive: summary != null, updated: Temporal.Now.instant() };
+    // A poll's new counts (or its end): `poll` as for a post.
+    const poll = body.poll as JsonObject | undefined;
+    stored.note =
+      stored.note instanceof Question
+        ? stored.note.clone({ ...changes, ...(poll ? questionFields(poll) : {}) })
+        : stored.note.clone(changes);
     const actorUri = ctx.getActorUri(actor.identifier);
     const noteId = stored.note.id as URL;
     const update = new Update({

@@ -54,6 +54,22 @@ export interface PostOptions extends SendOptions {
   summary?: string;
   sensitive?: boolean;
   attachments?: (string | Attachment)[];
+  /** Post a Question (a poll) instead of a Note. */
+  poll?: PeerPoll;
+  /** A vote (with reply): a Note named after the option, no content, as Mastodon sends it. */
+  name?: string;
+}
+
+/** A poll as the peer sends it: titles, the votes of each, and its end. */
+export interface PeerPoll {
+  options: string[];
+  counts?: number[];
+  multiple?: boolean;
+  /** ISO time. */
+  endTime?: string;
+  /** Ended (closed now, or at endTime). */
+  closed?: boolean;
+  voters?: number;
 }
 
 /** What a send reports: the activity id and the actors it was delivered to. */
@@ -159,7 +175,7 @@ export interface Peer {
   edit(
     actor: ActorRef,
     note: string,
-    options: SendOptions & { text?: string; content?: string; summary?: string },
+    options: SendOptions & { text?: string; content?: string; summary?: string; poll?: PeerPoll },
   ): Promise<Delivery & { note: string }>;
   delete(actor: ActorRef, note: string, options?: SendOptions): Promise<Delivery & { note: string }>;
   updateProfile(
