@@ -149,6 +149,7 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           status: body.status ?? "",
           spoilerText: body.spoiler_text,
           sensitive: flag(body.sensitive),
+          poll: pollParam(body),
         });
         return status(params.id, me.account.id);
       },

@@ -74,6 +74,23 @@ export function insertPoll(tx: DbOrTx, postId: string, input: PollInput, now = D
     .run();
 }
 
+/**
+ * An edit that sends the poll again: unchanged choices keep their votes; other choices (or
+ * one choice instead of several) start it again, with no votes, as on Mastodon.
+ */
+export function replacePoll(tx: DbOrTx, postId: string, input: PollInput, now = Date.now()): void {
+  const before = tx.select().from(polls).where(eq(polls.postId, postId)).get();
+  const titles = input.options.map((o) => o.trim());
+  const same =
+    before &&
+    before.multiple === Boolean(input.multiple) &&
+    JSON.stringify(before.options.map((o) => o.title)) === JSON.stringify(titles);
+  if (same) return;
+  tx.delete(pollVotes).where(eq(pollVotes.postId, postId)).run();
+  tx.delete(polls).where(eq(polls.postId, postId)).run();
+  insertPoll(tx, postId, input, now);
+}
+
 /** What another server's Question says about its poll. */
 export interface RemotePollData {
   options: PollOption[];

@@ -19,7 +19,7 @@ import { countAccountAction } from "./account-limits.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { getSettings } from "./instance.ts";
 import { notify } from "./notifications.ts";
-import { checkPoll, insertPoll, type PollInput } from "./polls.ts";
+import { checkPoll, insertPoll, type PollInput, replacePoll } from "./polls.ts";
 import { indexPost, unindexPost } from "./search-index.ts";
 import { countCharacters, type MentionToken, normalizeHashtag, parseText, renderText } from "./text.ts";
 import { visibleTo } from "./visibility.ts";
@@ -127,12 +127,15 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
   return row;
 }
 
-/** Changes a post's text; the earlier version is kept and can be viewed. */
+/**
+ * Changes a post's text (and its poll, when one is sent: see replacePoll); the earlier version
+ * is kept and can be viewed.
+ */
 export function editPost(
   deps: CoreDeps,
   author: Author,
   postId: string,
-  input: { status: string; spoilerText?: string; sensitive?: boolean },
+  input: { status: string; spoilerText?: string; sensitive?: boolean; poll?: PollInput },
 ): PostRow {
   const { db } = deps;
   const post = db
@@ -147,6 +150,8 @@ export function editPost(
   const attached = db.select({ n: count() }).from(mediaAttachments).where(eq(mediaAttachments.postId, postId)).get()?.n ?? 0;
   const problems: Record<string, string> = {};
   checkText(db, status, spoilerText, attached, problems);
+  if (input.poll) checkPoll(input.poll, problems);
+  if (input.poll && attached > 0) problems.media_ids = "A post with a poll cannot have images too.";
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
   const rendered = render(deps, status);
   const updated = db.transaction((tx) => {
@@ -164,6 +169,7 @@ export function editPost(
     tx.delete(mentions).where(eq(mentions.postId, postId)).run();
     tx.delete(postTags).where(eq(postTags.postId, postId)).run();
     saveMentionsAndTags(tx, postId, rendered);
+    if (input.poll) replacePoll(tx, postId, input.poll);
     indexPost(tx, postId, `${spoilerText}\n${status}`);
     return tx
       .update(posts)
