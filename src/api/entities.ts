@@ -7,7 +7,7 @@ import type { TagInfo } from "../core/followed-tags.ts";
 import type { Relationship } from "../core/follows.ts";
 import { linkedText } from "../core/text.ts";
 import type { PollView } from "../core/polls.ts";
-import { type CardView, loadPostViews, type MediaView, type PostView, remoteMediaPath } from "../core/views.ts";
+import { type CardView, loadPostViews, MISSING_IMAGES, type MediaView, type PostView, remoteMediaPath } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, type notifications, posts } from "../db/schema.ts";
 
@@ -20,10 +20,6 @@ type NotificationRow = typeof notifications.$inferSelect;
  */
 
 type AccountRow = typeof accounts.$inferSelect;
-
-// Served by the web assets: clients expect an image URL even when there is no picture.
-const AVATAR_MISSING = "/assets/avatar-missing.png";
-const HEADER_MISSING = "/assets/header-missing.png";
 
 const iso = (d: Date) => d.toISOString();
 const absolute = (url: string | null, base: URL, fallback: string) => new URL(url ?? fallback, base).href;
@@ -106,8 +102,8 @@ function accountEntity(
   const localUrl = new URL(`/@${acct}`, baseUrl).href;
   const html = (text: string) => (row.domain ? text : text ? `<p>${linkedText(text, baseUrl)}</p>` : "");
   const image = (kind: "avatars" | "headers", url: string | null) => (row.domain ? remoteMediaPath(kind, row.id, url) : url);
-  const avatar = absolute(image("avatars", row.avatarUrl), baseUrl, AVATAR_MISSING);
-  const header = absolute(image("headers", row.headerUrl), baseUrl, HEADER_MISSING);
+  const avatar = absolute(image("avatars", row.avatarUrl), baseUrl, MISSING_IMAGES.avatar);
+  const header = absolute(image("headers", row.headerUrl), baseUrl, MISSING_IMAGES.header);
   const movedTo = row.movedToId ? moved.get(row.movedToId) : undefined;
   return {
     id: row.id,

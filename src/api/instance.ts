@@ -1,4 +1,5 @@
 import { POLL_LIMITS } from "../core/polls.ts";
+import { MISSING_IMAGES } from "../core/views.ts";
 import { and, count, isNotNull, isNull, sql } from "drizzle-orm";
 import { Elysia } from "elysia";
 import { countLocalUsers, findLocalAccount } from "../core/accounts.ts";
@@ -54,7 +55,7 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     const mode = getSettings(db).registrationMode;
     return { enabled: mode !== "closed", approval_required: mode === "approval", invites: mode === "invite" };
   };
-  const thumbnail = new URL("/assets/avatar-missing.png", baseUrl).href;
+  const thumbnail = new URL(MISSING_IMAGES.avatar, baseUrl).href;
 
   return new Elysia({ name: "api-instance" })
     .use(api)

@@ -19,7 +19,7 @@ import { CoreError } from "./errors.ts";
 import { getInternal, getSettings, setInternal } from "./instance.ts";
 import type { TaskQueue } from "./tasks.ts";
 import { htmlToPlainText } from "./text.ts";
-import { accountView } from "./views.ts";
+import { accountView, MISSING_IMAGES } from "./views.ts";
 
 /** What an app can ask to be told about (Mastodon's alert names). */
 export const pushAlerts = [
@@ -231,7 +231,7 @@ function payload(db: Db, baseUrl: URL, subscription: PushSubscriptionRow, notifi
     preferred_locale: "en",
     notification_id: notification.id,
     notification_type: mastodonNotificationType(notification.type),
-    icon: new URL(view?.avatarUrl ?? "/assets/avatar-missing.png", baseUrl).href,
+    icon: new URL(view?.avatarUrl ?? MISSING_IMAGES.avatar, baseUrl).href,
     title: titles[notification.type](view?.displayName ?? "Someone"),
     body: truncated(text.trim()),
   };

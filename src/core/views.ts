@@ -47,6 +47,9 @@ export interface AccountView {
   emojis?: EmojiView[];
 }
 
+/** What stands for a missing picture: served by the web assets; API clients and pushes need an image URL. */
+export const MISSING_IMAGES = { avatar: "/assets/avatar-missing.png", header: "/assets/header-missing.png" } as const;
+
 export interface MediaView {
   id: string;
   mime: string;

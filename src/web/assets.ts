@@ -1,3 +1,4 @@
+import { MISSING_IMAGES } from "../core/views.ts";
 import { Elysia } from "elysia";
 import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import htmxSsePath from "htmx.org/dist/ext/hx-sse.min.js" with { type: "file" };
@@ -16,9 +17,8 @@ export const assetPaths = {
   style: `/assets/style-${styleHash}.css`,
   icon: `/assets/icon-${Bun.hash(iconSvg).toString(36)}.svg`,
   app: `/assets/app-${Bun.hash(appJs).toString(36)}.js`,
-  // What API clients show for an account without a picture (they expect an image URL).
-  avatarMissing: "/assets/avatar-missing.png",
-  headerMissing: "/assets/header-missing.png",
+  avatarMissing: MISSING_IMAGES.avatar,
+  headerMissing: MISSING_IMAGES.header,
 };
 
 const immutable = "public, max-age=31536000, immutable";
