@@ -194,6 +194,27 @@ function Poll({ ctx, post, formId, problem }: { ctx: PageContext; post: PostView
   );
 }
 
+/** The post another one quotes, inside it: its author, its time and its body (its own quote left out). */
+function QuotedPost({ post }: { post: PostView }) {
+  return (
+    <section class="quoted-post" aria-label={`Quoted post by ${post.account.displayName}`}>
+      <p class="quoted-header">
+        <a href={post.account.localUrl}>
+          <strong>
+            <WithEmojis text={post.account.displayName} emojis={post.account.emojis} />
+          </strong>{" "}
+          <span class="handle" safe>{`@${post.account.acct}`}</span>
+        </a>{" "}
+        ·{" "}
+        <a href={post.localUrl}>
+          <Time date={post.createdAt} />
+        </a>
+      </p>
+      <Body post={post} />
+    </section>
+  );
+}
+
 /** The post's text, pictures and poll (the children), behind its content warning if it has one. */
 function Body({ post, children }: PropsWithChildren<{ post: PostView }>) {
   // Rendered by core/text.ts from escaped text, or sanitized remote HTML: inserted as it is,
@@ -201,12 +222,14 @@ function Body({ post, children }: PropsWithChildren<{ post: PostView }>) {
   const safeContent = withEmojis(post.contentHtml, post.emojis);
   const content = (
     <>
-      <div class="content" lang={post.language ?? undefined}>
+      {/* A shown quote hides the "RE: link" line other servers add for those who cannot show it. */}
+      <div class={post.quote ? "content quoting" : "content"} lang={post.language ?? undefined}>
         {safeContent}
       </div>
       <Media post={post} />
       {children}
-      {post.media.length === 0 && !post.poll && post.card ? <Card card={post.card} /> : ""}
+      {post.quote ? <QuotedPost post={post.quote} /> : ""}
+      {post.media.length === 0 && !post.poll && !post.quote && post.card ? <Card card={post.card} /> : ""}
     </>
   );
   if (!post.spoilerText && !post.sensitive) return content;

@@ -216,6 +216,8 @@ export interface ApiStatus {
   in_reply_to_account_id: string | null;
   reblog: ApiStatus | null;
   poll: ApiPoll | null;
+  /** Mastodon 4.4's Quote: shown only when allowed (core/quotes.ts). */
+  quote: { state: "accepted"; quoted_status: ApiStatus } | null;
   card: ApiCard | null;
   language: string | null;
   text: string | null;
@@ -309,6 +311,7 @@ export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, 
     in_reply_to_account_id: post.inReplyToAccount?.id ?? null,
     reblog: post.reblog ? statusEntity(post.reblog, accounts, baseUrl) : null,
     poll: post.poll ? pollEntity(post.poll) : null,
+    quote: post.quote ? { state: "accepted", quoted_status: statusEntity(post.quote, accounts, baseUrl) } : null,
     card: post.card ? cardEntity(post.card, baseUrl) : null,
     language: post.language,
     text: null,
@@ -323,7 +326,7 @@ export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, 
 
 /** Statuses for a list of post views, loading the authors' entities in one go. */
 export function statusEntities(db: Db, baseUrl: URL, views: PostView[]) {
-  const authorIds = views.flatMap((p) => [p.account.id, ...(p.reblog ? [p.reblog.account.id] : [])]);
+  const authorIds = views.flatMap((p) => [p, p.reblog, p.quote, p.reblog?.quote].flatMap((v) => (v ? [v.account.id] : [])));
   const authors = accountEntities(db, baseUrl, authorIds);
   return views.map((p) => statusEntity(p, authors, baseUrl));
 }

@@ -7,6 +7,7 @@ import { mutedConversations } from "./conversation-mutes.ts";
 import { blockFor } from "./domain-blocks.ts";
 import { isCachedKind } from "./media.ts";
 import { type PollView, pollsOf } from "./polls.ts";
+import { notSilencedBy, visibleTo } from "./visibility.ts";
 import {
   accounts,
   bookmarks,
@@ -110,6 +111,8 @@ export interface PostView {
   /** The custom emoji its text and content warning name (core/custom-emojis.ts). */
   emojis: EmojiView[];
   poll: PollView | null;
+  /** The post it quotes (core/quotes.ts), when the viewer may see it; one level deep. */
+  quote: PostView | null;
 }
 
 export interface CardView {
@@ -178,7 +181,13 @@ function countBy(db: Db, column: typeof posts.inReplyToId | typeof posts.reblogO
 }
 
 /** Posts by id, in the order given, as the viewer sees them (null viewer: a visitor). */
-export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: string | null): PostView[] {
+export function loadPostViews(
+  db: Db,
+  baseUrl: URL,
+  ids: string[],
+  viewerId: string | null,
+  options: { quotes?: boolean } = {},
+): PostView[] {
   if (ids.length === 0) return [];
   const rows = db.select().from(posts).where(inArray(posts.id, ids)).all();
   const boostedIds = rows.flatMap((r) => (r.reblogOfId ? [r.reblogOfId] : []));
@@ -238,6 +247,7 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
   );
   const postEmojis = new Map(all.map((r, i) => [r.id, emojiLists[i] ?? []]));
   const pollViews = pollsOf(db, all, viewerId);
+  const quotes = options.quotes === false ? new Map<string, PostView>() : quotedViews(db, baseUrl, all, viewerId);
 
   const build = (row: PostRow): PostView | null => {
     const account = accountsById.get(row.accountId);
@@ -278,6 +288,7 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
       card: cards.has(row.id) ? cardView(cards.get(row.id) as CardRow) : null,
       emojis: postEmojis.get(row.id) ?? [],
       poll: pollViews.get(row.id) ?? null,
+      quote: row.quoteOfId ? (quotes.get(row.quoteOfId) ?? null) : null,
     };
   };
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -286,6 +297,22 @@ export function loadPostViews(db: Db, baseUrl: URL, ids: string[], viewerId: str
     const view = row ? build(row) : null;
     return view && (!row?.reblogOfId || view.reblog) ? [view] : [];
   });
+}
+
+/**
+ * The posts these quote, by id, as the viewer may see them: not those of authors they blocked or
+ * muted (nor those that blocked them), and without their own quotes.
+ */
+function quotedViews(db: Db, baseUrl: URL, rows: PostRow[], viewerId: string | null): Map<string, PostView> {
+  const ids = [...new Set(rows.flatMap((r) => (r.quoteOfId ? [r.quoteOfId] : [])))];
+  if (ids.length === 0) return new Map();
+  const visible = db
+    .select({ id: posts.id })
+    .from(posts)
+    .where(and(inArray(posts.id, ids), visibleTo(viewerId), notSilencedBy(viewerId)))
+    .all()
+    .map((r) => r.id);
+  return new Map(loadPostViews(db, baseUrl, visible, viewerId, { quotes: false }).map((v) => [v.id, v]));
 }
 
 export function mediaView(row: typeof mediaAttachments.$inferSelect): MediaView {

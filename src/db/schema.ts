@@ -226,6 +226,8 @@ export const posts = sqliteTable(
     inReplyToAccountId: text("in_reply_to_account_id"),
     inReplyToUri: text("in_reply_to_uri"), // a remote parent we have not fetched (yet)
     reblogOfId: text("reblog_of_id").references((): AnySQLiteColumn => posts.id, { onDelete: "cascade" }),
+    // The post it quotes, once the quote is known to be allowed (core/quotes.ts).
+    quoteOfId: text("quote_of_id").references((): AnySQLiteColumn => posts.id, { onDelete: "set null" }),
     pinnedAt: integer("pinned_at", { mode: "timestamp_ms" }),
     createdAt: createdAt(),
     editedAt: integer("edited_at", { mode: "timestamp_ms" }),
@@ -238,6 +240,8 @@ export const posts = sqliteTable(
     index("posts_reply_idx").on(t.inReplyToId),
     index("posts_reply_uri_idx").on(t.inReplyToUri),
     index("posts_reblog_idx").on(t.reblogOfId),
+    // Deleting a post clears the quotes of it: without it, a scan of every post.
+    index("posts_quote_idx").on(t.quoteOfId).where(sql`${t.quoteOfId} IS NOT NULL`),
     index("posts_visibility_idx").on(t.visibility, t.id),
     uniqueIndex("posts_one_boost_each").on(t.accountId, t.reblogOfId).where(sql`${t.reblogOfId} IS NOT NULL`),
   ],

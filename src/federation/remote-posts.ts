@@ -1,14 +1,23 @@
 import type { Context } from "@fedify/fedify";
-import { Article, Image, isActor, Note, type Object as AsObject, Page, Question, Video } from "@fedify/vocab";
+import { Article, Image, isActor, Note, type Object as AsObject, Page, Question, QuoteAuthorization, Video } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
+import { eq } from "drizzle-orm";
 import type { CoreDeps } from "../core/deps.ts";
 import { federationAllowed } from "../core/domain-allows.ts";
+import { quotable, quoteNeedsNoApproval, setQuote } from "../core/quotes.ts";
 import { type AccountRow, concernsMembers, findPostByUri, localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
+import { accounts, type posts } from "../db/schema.ts";
 import { persistActor } from "./actors.ts";
 import { postFromAs } from "./convert.ts";
 import { lookup } from "./lookup.ts";
 
 const logger = getLogger(["skein", "federation", "inbox"]);
+
+type PostRow = typeof posts.$inferSelect;
+
+/** What may quote: Fedify reads FEP-044f's `quote` and the older quoteUrl, _misskey_quote, quoteUri. */
+const quoting = (o: AsObject) => (o instanceof Note || o instanceof Article || o instanceof Question ? o : null);
+type Quoting = NonNullable<ReturnType<typeof quoting>>;
 
 const postTypes = [Note, Article, Page, Question, Video, Image];
 
@@ -42,7 +51,44 @@ export async function storePostObject(
     logger.debug("Not kept, as it concerns nobody here: {uri}", { uri: data.uri });
     return undefined;
   }
-  return receiveRemotePost(deps, data);
+  const post = receiveRemotePost(deps, data);
+  await attachQuote(ctx, deps, post, object).catch((error) =>
+    logger.info("Could not show the quote in {uri}: {error}", { uri: data.uri, error }),
+  );
+  return post;
+}
+
+/**
+ * A quote post's quoted post: fetched if we do not have it, and linked when the quote is allowed
+ * (core/quotes.ts). An edit that drops the quote, or a quote not allowed, leaves none.
+ */
+async function attachQuote(ctx: Context<void>, deps: CoreDeps, post: PostRow, object: AsObject): Promise<void> {
+  const quote = quoting(object);
+  const target = quote?.quoteId ?? quote?.quoteUrl;
+  const quoted = target ? await fetchPost(ctx, deps, target.href) : undefined;
+  const allowed =
+    quoted !== undefined &&
+    quotable(quoted) &&
+    quote !== null &&
+    (quoteNeedsNoApproval(deps.db, post.accountId, quoted.id) || (await approved(ctx, deps, quote, quoted)));
+  if (allowed || post.quoteOfId) setQuote(deps.db, post.id, allowed ? quoted.id : null);
+}
+
+/**
+ * FEP-044f: the quote carries a QuoteAuthorization that the quoted post's author published on
+ * their own server, naming this quote and that post.
+ */
+async function approved(ctx: Context<void>, deps: CoreDeps, quote: Quoting, quoted: PostRow): Promise<boolean> {
+  const stamp = quote.quoteAuthorizationId;
+  const author = deps.db.select({ uri: accounts.uri }).from(accounts).where(eq(accounts.id, quoted.accountId)).get()?.uri;
+  if (!stamp || !quote.id || !quoted.uri || !author || stamp.origin !== new URL(author).origin) return false;
+  const authorization = await lookup(ctx, deps.db, stamp);
+  return (
+    authorization instanceof QuoteAuthorization &&
+    authorization.attributionId?.href === author &&
+    authorization.interactingObjectId?.href === quote.id.href &&
+    authorization.interactionTargetId?.href === quoted.uri
+  );
 }
 
 /** A public or unlisted post by its URL, fetched from its server unless we have it. */

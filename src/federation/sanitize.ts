@@ -5,13 +5,14 @@ const mentionClasses = ["mention", "hashtag", "u-url", "h-card", "invisible", "e
 /**
  * Remote HTML (post content, bios) reduced to what a post needs: paragraphs, line breaks, links,
  * emphasis, code, quotes and lists. Links are http(s) only and open safely; only Mastodon's
- * mention and hashtag classes survive. Everything else is dropped, its text kept.
+ * mention and hashtag classes survive, and `quote-inline` (a quote post's "RE: link", hidden
+ * where the quoted post is shown). Everything else is dropped, its text kept.
  */
 export function sanitizeRemoteHtml(html: string): string {
   return sanitizeHtml(html, {
     allowedTags: ["p", "br", "a", "span", "strong", "em", "del", "pre", "code", "blockquote", "ol", "ul", "li"],
-    allowedAttributes: { a: ["href", "class", "rel", "target", "translate"], span: ["class", "translate"] },
-    allowedClasses: { a: mentionClasses, span: mentionClasses },
+    allowedAttributes: { a: ["href", "class", "rel", "target", "translate"], span: ["class", "translate"], p: ["class"] },
+    allowedClasses: { a: mentionClasses, span: [...mentionClasses, "quote-inline"], p: ["quote-inline"] },
     allowedSchemes: ["http", "https"],
     allowedSchemesAppliedToAttributes: ["href"],
     allowProtocolRelative: false,

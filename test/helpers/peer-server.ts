@@ -34,6 +34,7 @@ import {
   Move,
   Note,
   Question,
+  QuoteAuthorization,
   type Object as APObject,
   Person,
   PUBLIC_COLLECTION,
@@ -131,6 +132,7 @@ type Visibility = "public" | "unlisted" | "followers" | "direct";
 
 const actors = new Map<string, StoredActor>();
 const notes = new Map<string, StoredNote>(); // by note id (URL)
+const quoteAuthorizations = new Map<string, QuoteAuthorization>(); // by id (URL)
 const sent = new Map<string, SentActivity>(); // by activity id
 const received: ReceivedActivity[] = [];
 const unverified: UnverifiedActivity[] = [];
@@ -211,6 +213,12 @@ federation
     const owner = await ctx.getSignedKeyOwner();
     return owner?.id != null && stored.audience.has(owner.id.href);
   });
+
+federation.setObjectDispatcher(
+  QuoteAuthorization,
+  "/users/{identifier}/quote-authorizations/{id}",
+  (ctx, values) => quoteAuthorizations.get(ctx.getObjectUri(QuoteAuthorization, values).href) ?? null,
+);
 
 federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => ({
   software: { name: "skein-test-peer", version: "1.0.0" },
@@ -459,7 +467,7 @@ async function createNote(ctx: Context<void>, actor: StoredActor, body: JsonObje
   const actorUri = ctx.getActorUri(actor.identifier);
   const followersUri = ctx.getFollowersUri(actor.identifier);
   const { tos, ccs } = addressing(visibility, followersUri, mentionedIds);
-  const noteId = ctx.getObjectUri(Note, { identifier: actor.identifier, id: crypto.randomUUID() });
+  const noteId = ctx.getObjectUri(Note, { identifier: actor.identifier, id: str(body, "id", false) || crypto.randomUUID() });
   const published = Temporal.Now.instant();
   const summary = str(body, "summary", false);
   const inReplyTo = str(body, "inReplyTo", false);
@@ -471,6 +479,10 @@ async function createNote(ctx: Context<void>, actor: StoredActor, body: JsonObje
     attribution: actorUri,
     name: vote || null,
     content: vote ? null : content,
+    // A quote post: FEP-044f's `quote` (with its authorization), or the older quoteUrl.
+    quote: typeof body.quote === "string" ? new URL(body.quote) : null,
+    quoteUrl: typeof body.quoteUrl === "string" ? new URL(body.quoteUrl) : null,
+    quoteAuthorization: typeof body.quoteAuthorization === "string" ? new URL(body.quoteAuthorization) : null,
     summary: summary || null,
     sensitive: summary !== "" || body.sensitive === true,
     published,
@@ -748,6 +760,22 @@ const controls: Record<string, ControlHandler> = {
       ccs: [ctx.getFollowersUri(actor.identifier)],
     });
     return send(ctx, actor, move, [...actor.followers.values()], body);
+  },
+
+  /** A QuoteAuthorization the actor publishes: `quote` (the quoting post) may quote `target`. */
+  "POST /_control/quote-authorization": async (ctx, body) => {
+    const actor = actorOf(body);
+    const id = ctx.getObjectUri(QuoteAuthorization, { identifier: actor.identifier, id: crypto.randomUUID() });
+    quoteAuthorizations.set(
+      id.href,
+      new QuoteAuthorization({
+        id,
+        attribution: ctx.getActorUri(actor.identifier),
+        interactingObject: new URL(str(body, "quote")),
+        interactionTarget: new URL(str(body, "target")),
+      }),
+    );
+    return { id: id.href };
   },
 
   "POST /_control/block": async (ctx, body) => {

@@ -58,6 +58,12 @@ export interface PostOptions extends SendOptions {
   poll?: PeerPoll;
   /** A vote (with reply): a Note named after the option, no content, as Mastodon sends it. */
   name?: string;
+  /** The note's id (the last part of its URL), to know it before posting. */
+  id?: string;
+  /** A quote post: FEP-044f `quote` (and its `quoteAuthorization`), or the older `quoteUrl`. */
+  quote?: string;
+  quoteUrl?: string;
+  quoteAuthorization?: string;
 }
 
 /** A poll as the peer sends it: titles, the votes of each, and its end. */
@@ -191,6 +197,8 @@ export interface Peer {
     options?: SendOptions & { objects?: string[]; content?: string; to?: string },
   ): Promise<Delivery>;
   block(actor: ActorRef, target: string, options?: SendOptions): Promise<Delivery>;
+  /** A QuoteAuthorization the actor publishes: `quote` may quote `target`; its id. */
+  quoteAuthorization(actor: ActorRef, quote: string, target: string): Promise<{ id: string }>;
   received(filter?: { type?: string; actor?: string }): Promise<ReceivedActivity[]>;
   clearReceived(): Promise<void>;
   /** Deliveries whose signature did not verify (answered 401). */
@@ -300,6 +308,7 @@ export async function startPeer(options: {
     updateProfile: (actor, profile) => post("profile", { actor: username(actor), ...profile }),
     flag: (actor, target, o = {}) => post("flag", { actor: username(actor), target, ...o }),
     block: (actor, target, o = {}) => post("block", { actor: username(actor), target, ...o }),
+    quoteAuthorization: (actor, quote, target) => post("quote-authorization", { actor: username(actor), quote, target }),
     move: (actor, target, o = {}) => post("move", { actor: username(actor), target, ...o }),
     received: (filter = {}) => get("received", filter),
     clearReceived: async () => void (await post("received/clear", {})),

@@ -1,0 +1,2 @@
+ALTER TABLE `posts` ADD `quote_of_id` text REFERENCES posts(id) ON DELETE set null;--> statement-breakpoint
+CREATE INDEX `posts_quote_idx` ON `posts` (`quote_of_id`) WHERE "posts"."quote_of_id" IS NOT NULL;

@@ -1,0 +1,97 @@
+// Quote posts from the fediverse, over TLS with the independent Fedify peer: shown with the quoted
+// post only when its author approved (FEP-044f) or no approval is needed, as Mastodon does.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import type { WebClient } from "./helpers/client.ts";
+import { type LabInstance, type LabWithPeer, startLab, stopLab } from "./helpers/lab.ts";
+import type { PeerActor } from "./helpers/peer.ts";
+
+setDefaultTimeout(120_000);
+
+let lab: LabWithPeer;
+let skein: LabInstance;
+let alice: WebClient;
+let pat: PeerActor;
+let quinn: PeerActor;
+
+beforeAll(async () => {
+  lab = await startLab({ instances: 1, peer: true });
+  skein = lab.instance(0);
+  await skein.createUser("alice");
+  alice = await skein.login("alice");
+  pat = await lab.peer.createActor("pat");
+  quinn = await lab.peer.createActor("quinn");
+  // alice follows pat, so pat's posts reach her home timeline.
+  await alice.get(`/search?q=${encodeURIComponent(`@${pat.handle}`)}`);
+  const profile = await (await alice.get(`/@${pat.handle}`)).text();
+  await alice.post(`/accounts/${/action="\/accounts\/([^/]+)\/follow"/.exec(profile)?.[1]}/follow`, {});
+  for (let i = 0; (await lab.peer.actor(pat)).followerIds.length === 0; i++) {
+    if (i > 100) throw new Error("alice's follow never reached pat");
+    await Bun.sleep(100);
+  }
+});
+afterAll(() => stopLab());
+
+/** The article of alice's home timeline that holds the text, once it arrived. */
+async function homePost(words: string): Promise<string> {
+  for (let i = 0; i < 150; i++) {
+    const home = await (await alice.get("/")).text();
+    const article = [...home.matchAll(/<article class="post"[^>]*>([^]*?)<\/article>/g)].find((m) => m[1]?.includes(words));
+    if (article) return article[0];
+    await Bun.sleep(100);
+  }
+  throw new Error(`"${words}" never reached alice's home`);
+}
+
+/** pat's quote of a post: a new Note with the fallback line Mastodon writes for software without quotes. */
+const quoteOf = (text: string, target: string, extra: Record<string, string> = {}) => {
+  const id = crypto.randomUUID();
+  return {
+    id,
+    uri: `${lab.peer.url}/users/pat/notes/${id}`,
+    options: {
+      id,
+      content: `<p>${text}</p><p class="quote-inline">RE: <a href="${target}">${target}</a></p>`,
+      ...extra,
+    },
+  };
+};
+
+test("a quote its author approved shows the quoted post; the RE: line is hidden", () =>
+  lab.explain(async () => {
+    const original = await lab.peer.post(quinn, { text: "Rye needs a long proof" });
+    const quote = quoteOf("So true, mine took 14 hours", original.note);
+    const stamp = await lab.peer.quoteAuthorization(quinn, quote.uri, original.note);
+    await lab.peer.post(pat, { ...quote.options, quote: original.note, quoteAuthorization: stamp.id });
+    const article = await homePost("mine took 14 hours");
+    expect(article).toContain('<section class="quoted-post" aria-label="Quoted post by quinn">');
+    expect(article).toContain("Rye needs a long proof");
+    expect(article).toContain('<div class="content quoting">');
+    expect(article).toContain('<p class="quote-inline">RE:');
+  }));
+
+test("a quote with no approval, or an approval not from the quoted author, shows as its server wrote it", () =>
+  lab.explain(async () => {
+    const original = await lab.peer.post(quinn, { text: "Spelt is an ancient grain" });
+    const unapproved = quoteOf("Not approved at all", original.note);
+    await lab.peer.post(pat, { ...unapproved.options, quote: original.note });
+    // pat "approves" his own quote of quinn's post: the stamp must come from quinn.
+    const forged = quoteOf("Approved by myself", original.note);
+    const stamp = await lab.peer.quoteAuthorization(pat, forged.uri, original.note);
+    await lab.peer.post(pat, { ...forged.options, quote: original.note, quoteAuthorization: stamp.id });
+    for (const words of ["Not approved at all", "Approved by myself"]) {
+      const article = await homePost(words);
+      expect(article).not.toContain("quoted-post");
+      expect(article).toContain('<div class="content">');
+      expect(article).toContain(`RE: <a href="${original.note}"`);
+    }
+  }));
+
+test("a quote of one's own post needs no approval, also in the older quoteUrl form", () =>
+  lab.explain(async () => {
+    const own = await lab.peer.post(pat, { text: "Yesterday's loaf came out flat" });
+    const quote = quoteOf("Today's is better", own.note);
+    await lab.peer.post(pat, { ...quote.options, quoteUrl: own.note });
+    const article = await homePost("Today's is better");
+    expect(article).toContain('<section class="quoted-post" aria-label="Quoted post by pat">');
+    expect(article).toContain("loaf came out flat");
+  }));

@@ -1,0 +1,65 @@
+import { expect, test } from "bun:test";
+import { createLocalUser } from "../src/core/accounts.ts";
+import { quoteNeedsNoApproval, setQuote } from "../src/core/quotes.ts";
+import { deleteRemotePost, receiveRemotePost } from "../src/core/remote.ts";
+import { testApp } from "./helpers/app.ts";
+import { WebClient } from "./helpers/client.ts";
+import { authorizeApp } from "./helpers/oauth.ts";
+import { remoteNote, storeRemoteAccount } from "./helpers/remote.ts";
+
+const t = testApp("https://social.example");
+const send = (request: Request) => t.app.handle(request);
+const origin = "http://127.0.0.1:3000";
+const { db } = t.deps;
+
+await createLocalUser(t.deps, {
+  username: "ada",
+  email: "ada@example.com",
+  password: "correct horse battery",
+  role: "owner",
+});
+const browser = new WebClient(send);
+await browser.login("ada", "correct horse battery");
+const { token } = await authorizeApp(send, origin, browser, { scopes: "read write follow" });
+async function call(method: string, path: string) {
+  const response = await send(new Request(`${origin}${path}`, { method, headers: { authorization: `Bearer ${token}` } }));
+  // biome-ignore lint/suspicious/noExplicitAny: test assertions walk API entities
+  return (await response.json()) as any;
+}
+
+const mal = storeRemoteAccount(db, "https://far.example/users/mal");
+const kim = storeRemoteAccount(db, "https://near.example/users/kim");
+const quoted = receiveRemotePost(t.deps, remoteNote(kim.id, "https://near.example/notes/1", { plainText: "the quoted words" }));
+const quoting = receiveRemotePost(
+  t.deps,
+  remoteNote(mal.id, "https://far.example/notes/2", { plainText: "look at this", mentionedIds: [] }),
+);
+
+test("a quote needs no approval for one's own post or a post that mentions the quoter", () => {
+  const own = receiveRemotePost(t.deps, remoteNote(mal.id, "https://far.example/notes/3"));
+  const mentioning = receiveRemotePost(t.deps, remoteNote(kim.id, "https://near.example/notes/4", { mentionedIds: [mal.id] }));
+  expect(quoteNeedsNoApproval(db, mal.id, own.id)).toBe(true);
+  expect(quoteNeedsNoApproval(db, mal.id, mentioning.id)).toBe(true);
+  expect(quoteNeedsNoApproval(db, mal.id, quoted.id)).toBe(false);
+});
+
+test("the API gives an allowed quote as Mastodon's Quote; a blocked author's post is not shown in it", async () => {
+  setQuote(db, quoting.id, quoted.id);
+  const status = await call("GET", `/api/v1/statuses/${quoting.id}`);
+  expect(status.quote.state).toBe("accepted");
+  expect(status.quote.quoted_status).toMatchObject({ id: quoted.id, account: { acct: "kim@near.example" } });
+  expect(status.quote.quoted_status.content).toContain("the quoted words");
+  // A quote shows one level: the quoted post's own quote is left out.
+  expect(status.quote.quoted_status.quote).toBeNull();
+  await call("POST", `/api/v1/accounts/${kim.id}/block`);
+  expect((await call("GET", `/api/v1/statuses/${quoting.id}`)).quote).toBeNull();
+  await call("POST", `/api/v1/accounts/${kim.id}/unblock`);
+  expect((await call("GET", `/api/v1/statuses/${quoting.id}`)).quote).not.toBeNull();
+});
+
+test("when the quoted post is deleted the quote stays, without it", async () => {
+  expect(deleteRemotePost(t.deps, "https://near.example/notes/1", kim.id)).toBe(true);
+  const status = await call("GET", `/api/v1/statuses/${quoting.id}`);
+  expect(status.id).toBe(quoting.id);
+  expect(status.quote).toBeNull();
+});
