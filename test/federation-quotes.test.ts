@@ -95,3 +95,54 @@ test("a quote of one's own post needs no approval, also in the older quoteUrl fo
     expect(article).toContain('<section class="quoted-post" aria-label="Quoted post by pat">');
     expect(article).toContain("loaf came out flat");
   }));
+
+test("a member's public post: the Note says anyone may quote it; a QuoteRequest is accepted with a stamp others can check", () =>
+  lab.explain(async () => {
+    // pat follows alice, to get her posts.
+    await lab.peer.follow(pat, `acct:${skein.handle("alice")}`);
+    await lab.peer.waitFor({ type: "Accept" });
+    await alice.post("/statuses", { status: "Proofing in the fridge overnight", visibility: "public" });
+    await alice.post("/statuses", { status: "Only for my followers", visibility: "private" });
+    const create = await lab.peer.waitFor((a) => a.type === "Create" && JSON.stringify(a.json).includes("fridge overnight"));
+    const note = create.object as string;
+    const policy = (create.json.object as { interactionPolicy?: { canQuote?: { automaticApproval?: string } } })
+      .interactionPolicy;
+    // The public collection, compacted as JSON-LD writes it.
+    expect(["as:Public", "https://www.w3.org/ns/activitystreams#Public"]).toContain(
+      policy?.canQuote?.automaticApproval as string,
+    );
+
+    const quote = quoteOf("Trying this tonight", note);
+    await lab.peer.clearReceived();
+    await lab.peer.quoteRequest(pat, note, quote.uri);
+    const accept = await lab.peer.waitFor({ type: "Accept" });
+    const stamp = accept.json.result as string;
+    expect(stamp).toStartWith(`${skein.url}/@alice/quotes/`);
+    const authorization = await lab.peer.lookup(stamp);
+    expect(authorization.type).toBe("QuoteAuthorization");
+    expect(authorization.json).toMatchObject({
+      attributedTo: `${skein.url}/@alice`,
+      interactingObject: quote.uri,
+      interactionTarget: note,
+    });
+    // Asked again for the same quote: the same stamp.
+    await lab.peer.clearReceived();
+    await lab.peer.quoteRequest(pat, note, quote.uri);
+    expect((await lab.peer.waitFor({ type: "Accept" })).json.result).toBe(stamp);
+
+    await lab.peer.post(pat, { ...quote.options, quote: note, quoteAuthorization: stamp });
+    const article = await homePost("Trying this tonight");
+    expect(article).toContain('<section class="quoted-post" aria-label="Quoted post by alice">');
+    expect(article).toContain("Proofing in the fridge overnight");
+    // A stamp for another quote does not count for this one.
+    const other = quoteOf("Sneaking in a stamp", note);
+    await lab.peer.post(pat, { ...other.options, quote: note, quoteAuthorization: stamp });
+    expect(await homePost("Sneaking in a stamp")).not.toContain("quoted-post");
+
+    // A followers-only post is not for quoting.
+    const home = await (await alice.get("/@alice")).text();
+    const privateId = /id="post-([^"]+)"[^>]*>(?:(?!<\/article>)[^])*Only for my followers/.exec(home)?.[1];
+    await lab.peer.clearReceived();
+    await lab.peer.quoteRequest(pat, `${skein.url}/@alice/${privateId}`, quoteOf("nope", note).uri);
+    expect((await lab.peer.waitFor({ type: "Reject" })).type).toBe("Reject");
+  }));

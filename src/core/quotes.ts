@@ -1,6 +1,8 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
+import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { mentions, posts } from "../db/schema.ts";
+import { mentions, posts, quoteApprovals } from "../db/schema.ts";
+import { findVisiblePost } from "./posts.ts";
 
 /*
  * Quote posts from other servers. A quote is shown with the post it quotes only when that is
@@ -8,6 +10,10 @@ import { mentions, posts } from "../db/schema.ts";
  * federation), or it needs no approval, as Mastodon lets through without one: a quote of one's
  * own post, or of a post that mentions the quoting author. Otherwise the post shows as its server
  * wrote it, with its "RE: link" line. Only public and unlisted posts are ever shown as quoted.
+ *
+ * Members' own posts: another server asks before its account quotes one (a QuoteRequest); public
+ * and unlisted posts are approved for anyone their author has not blocked, and the approval is
+ * served as a QuoteAuthorization the quoting server shows with its quote.
  */
 
 /** A quote that needs no approval: of one's own post, or by someone the quoted post mentions. */
@@ -29,4 +35,29 @@ export const quotable = (post: { visibility: string }) => post.visibility === "p
 /** Links a post to the post it quotes (null: shown without it, e.g. after an edit dropped the quote). */
 export function setQuote(db: Db, postId: string, quotedId: string | null): void {
   db.update(posts).set({ quoteOfId: quotedId }).where(eq(posts.id, postId)).run();
+}
+
+/** Approves a quote of a member's post (the approval's id: the same for the same quote), or null. */
+export function approveQuote(db: Db, quoterId: string, postId: string, quoteUri: string): string | null {
+  const post = findVisiblePost(db, postId, quoterId);
+  if (!post || post.uri !== null || post.reblogOfId !== null || !quotable(post)) return null;
+  const earlier = db
+    .select({ id: quoteApprovals.id })
+    .from(quoteApprovals)
+    .where(and(eq(quoteApprovals.quoteUri, quoteUri), eq(quoteApprovals.postId, postId)))
+    .get();
+  if (earlier) return earlier.id;
+  const id = newId();
+  db.insert(quoteApprovals).values({ id, postId, accountId: quoterId, quoteUri }).run();
+  return id;
+}
+
+/** An approval this instance gave, with its member's post (for serving it). */
+export function quoteApproval(db: Db, id: string) {
+  return db
+    .select({ id: quoteApprovals.id, quoteUri: quoteApprovals.quoteUri, postId: posts.id, authorId: posts.accountId })
+    .from(quoteApprovals)
+    .innerJoin(posts, eq(posts.id, quoteApprovals.postId))
+    .where(and(eq(quoteApprovals.id, id), isNull(posts.uri)))
+    .get();
 }

@@ -129,9 +129,10 @@ async function sweepSearchIndex(db: Db): Promise<void> {
  * prune`: no posts stored (posts are pruned first), not mentioned, no favourites, no follow or
  * follow request either way, no block either way, not muted, not reported; bots (relays, group
  * actors) and suspended or silenced accounts stay (a moderation decision must not be forgotten).
- * Added here, since the job runs unattended: a vote in a local poll, list membership, a
- * notification, a report filed, a local account's move or alias, and a grace period (an account fetched or refreshed in the
- * last `days` days stays: someone may be looking at it).
+ * Added here, since the job runs unattended: a vote in a local poll, an approved quote, list
+ * membership, a notification, a report filed, a local account's move or alias, and a grace
+ * period (an account fetched or refreshed in the last `days` days stays: someone may be looking
+ * at it).
  */
 function prunableAccounts(db: DbOrTx, cutoffMs: number, after: string, limit: number) {
   return db.all<{ id: string; avatar: string | null; header: string | null }>(sql`
@@ -143,6 +144,7 @@ function prunableAccounts(db: DbOrTx, cutoffMs: number, after: string, limit: nu
       AND NOT EXISTS (SELECT 1 FROM mentions WHERE account_id = a.id)
       AND NOT EXISTS (SELECT 1 FROM favourites WHERE account_id = a.id)
       AND NOT EXISTS (SELECT 1 FROM poll_votes WHERE account_id = a.id)
+      AND NOT EXISTS (SELECT 1 FROM quote_approvals WHERE account_id = a.id)
       AND NOT EXISTS (SELECT 1 FROM follows WHERE follower_id = a.id)
       AND NOT EXISTS (SELECT 1 FROM follows WHERE following_id = a.id)
       AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = a.id)

@@ -284,6 +284,22 @@ export const pollVotes = sqliteTable(
   (t) => [uniqueIndex("poll_votes_once").on(t.postId, t.accountId, t.choice), index("poll_votes_account_idx").on(t.accountId)],
 );
 
+/**
+ * Quotes of members' posts this instance approved (FEP-044f): each is served as a
+ * QuoteAuthorization that the quoting server shows with its quote.
+ */
+export const quoteApprovals = sqliteTable(
+  "quote_approvals",
+  {
+    id: text("id").primaryKey(),
+    postId: postRef("post_id"), // the member's post that is quoted
+    accountId: accountRef("account_id"), // who quotes it
+    quoteUri: text("quote_uri").notNull(), // the quoting post
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("quote_approvals_quote").on(t.quoteUri, t.postId)],
+);
+
 /** Earlier versions of an edited post, newest last. */
 export const postEdits = sqliteTable(
   "post_edits",

@@ -9,6 +9,8 @@ import {
   Emoji,
   Hashtag,
   Image,
+  InteractionPolicy,
+  InteractionRule,
   Link,
   Mention,
   Note,
@@ -64,7 +66,12 @@ export function addressing(ctx: Context<void>, post: PostView): { tos: URL[]; cc
 /** A local post as a Note. */
 export function postToAs(ctx: Context<void>, post: PostView, parentUri: string | null): Note | Question {
   const { tos, ccs } = addressing(ctx, post);
+  // Who may quote it without asking (FEP-044f, as Mastodon reads it): anyone for a public or
+  // unlisted post, its author alone otherwise. Others ask with a QuoteRequest (inbox.ts).
+  const quoters =
+    post.visibility === "public" || post.visibility === "unlisted" ? PUBLIC_COLLECTION : ctx.getActorUri(post.account.username);
   const values = {
+    interactionPolicy: new InteractionPolicy({ canQuote: new InteractionRule({ automaticApproval: quoters }) }),
     id: new URL(post.uri),
     attribution: ctx.getActorUri(post.account.username),
     tos,

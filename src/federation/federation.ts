@@ -6,7 +6,17 @@ import {
   SendActivityError,
 } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
-import { Application, Endpoints, Image, Note, Person, PropertyValue, Service, Tombstone } from "@fedify/vocab";
+import {
+  Application,
+  Endpoints,
+  Image,
+  Note,
+  Person,
+  PropertyValue,
+  QuoteAuthorization,
+  Service,
+  Tombstone,
+} from "@fedify/vocab";
 import { and, count, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
 import { wasDeleted } from "../core/account-deletion.ts";
 import { countLocalUsers, findLocalAccount } from "../core/accounts.ts";
@@ -15,6 +25,7 @@ import type { CoreDeps } from "../core/deps.ts";
 import { relationship } from "../core/follows.ts";
 import { getSettings } from "../core/instance.ts";
 import { actorUri } from "../core/moves.ts";
+import { quoteApproval } from "../core/quotes.ts";
 import { findAccountByUri } from "../core/remote.ts";
 import { markInboxGone, recordDeliveryFailure, recordDeliverySuccess } from "../core/delivery.ts";
 import { instanceStats } from "../core/stats.ts";
@@ -298,6 +309,20 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
     notDelivered();
     if (reason === "http") markInboxGone(db, inbox.href);
     else recordDeliveryFailure(db, inbox.href, "Gave up: the server was unreachable for too long");
+  });
+
+  // The quotes of members' posts this instance approved (core/quotes.ts), as FEP-044f stamps that
+  // the quoting servers link to and others check.
+  federation.setObjectDispatcher(QuoteAuthorization, "/@{identifier}/quotes/{id}", (ctx, values) => {
+    const approval = quoteApproval(db, values.id);
+    const author = approval ? local(values.identifier) : undefined;
+    if (!approval || !author || author.id !== approval.authorId) return null;
+    return new QuoteAuthorization({
+      id: ctx.getObjectUri(QuoteAuthorization, values),
+      attribution: ctx.getActorUri(author.username),
+      interactingObject: new URL(approval.quoteUri),
+      interactionTarget: ctx.getObjectUri(Note, { identifier: author.username, id: approval.postId }),
+    });
   });
 
   federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => {

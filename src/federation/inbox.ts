@@ -12,6 +12,8 @@ import {
   Like,
   Move,
   Note,
+  QuoteAuthorization,
+  QuoteRequest,
   Reject,
   Tombstone,
   Undo,
@@ -36,8 +38,9 @@ import { federationAllowed } from "../core/domain-allows.ts";
 import { blockFor } from "../core/domain-blocks.ts";
 import { CoreError } from "../core/errors.ts";
 import { choiceNamed, vote } from "../core/polls.ts";
+import { approveQuote } from "../core/quotes.ts";
 import { fileReport } from "../core/reports.ts";
-import { follows, posts } from "../db/schema.ts";
+import { accounts, follows, posts } from "../db/schema.ts";
 import { persistActor } from "./actors.ts";
 import { lookup } from "./lookup.ts";
 import { authorOf, fetchAncestors, isPostLike, storePostObject } from "./remote-posts.ts";
@@ -192,6 +195,29 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
       }
       if (!target || !receiveMove(deps, old.id, target.id))
         logger.info("Ignored the Move of {old}: its target does not name it as an alias", { old: old.uri });
+    })
+    .on(QuoteRequest, async (ctx, request) => {
+      // Another server asks whether its account may quote a member's post (FEP-044f).
+      const remote = await sender(ctx, deps, request);
+      const post = request.objectId ? findPostByUri(db, deps.baseUrl, request.objectId.href) : undefined;
+      const author =
+        post && post.uri === null ? db.select().from(accounts).where(eq(accounts.id, post.accountId)).get() : undefined;
+      if (!remote?.uri || !remote.inboxUrl || !post || !author || !request.instrumentId) return;
+      const approval = approveQuote(db, remote.id, post.id, request.instrumentId.href);
+      const me = ctx.getActorUri(author.username);
+      const answer = approval
+        ? new Accept({
+            id: new URL(`#quotes/${approval}/accept/${crypto.randomUUID()}`, me),
+            actor: me,
+            object: request,
+            result: ctx.getObjectUri(QuoteAuthorization, { identifier: author.username, id: approval }),
+          })
+        : new Reject({ id: new URL(`#quotes/${crypto.randomUUID()}/reject`, me), actor: me, object: request });
+      await ctx.sendActivity(
+        { identifier: author.username },
+        { id: new URL(remote.uri), inboxId: new URL(remote.inboxUrl) },
+        answer,
+      );
     })
     .on(Flag, async (ctx, flag) => {
       const remote = await sender(ctx, deps, flag);

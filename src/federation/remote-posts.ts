@@ -4,7 +4,7 @@ import { getLogger } from "@logtape/logtape";
 import { eq } from "drizzle-orm";
 import type { CoreDeps } from "../core/deps.ts";
 import { federationAllowed } from "../core/domain-allows.ts";
-import { quotable, quoteNeedsNoApproval, setQuote } from "../core/quotes.ts";
+import { quotable, quoteApproval, quoteNeedsNoApproval, setQuote } from "../core/quotes.ts";
 import { type AccountRow, concernsMembers, findPostByUri, localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
 import { accounts, type posts } from "../db/schema.ts";
 import { persistActor } from "./actors.ts";
@@ -80,6 +80,15 @@ async function attachQuote(ctx: Context<void>, deps: CoreDeps, post: PostRow, ob
  */
 async function approved(ctx: Context<void>, deps: CoreDeps, quote: Quoting, quoted: PostRow): Promise<boolean> {
   const stamp = quote.quoteAuthorizationId;
+  if (quoted.uri === null) {
+    // A member's post: the stamp must be one this instance gave for this quote.
+    const parsed = stamp ? ctx.parseUri(stamp) : null;
+    const given =
+      parsed?.type === "object" && parsed.class === QuoteAuthorization
+        ? quoteApproval(deps.db, parsed.values.id ?? "")
+        : undefined;
+    return given !== undefined && given.postId === quoted.id && given.quoteUri === quote.id?.href;
+  }
   const author = deps.db.select({ uri: accounts.uri }).from(accounts).where(eq(accounts.id, quoted.accountId)).get()?.uri;
   if (!stamp || !quote.id || !quoted.uri || !author || stamp.origin !== new URL(author).origin) return false;
   const authorization = await lookup(ctx, deps.db, stamp);

@@ -35,6 +35,7 @@ import {
   Note,
   Question,
   QuoteAuthorization,
+  QuoteRequest,
   type Object as APObject,
   Person,
   PUBLIC_COLLECTION,
@@ -644,6 +645,21 @@ const controls: Record<string, ControlHandler> = {
     const actorUri = ctx.getActorUri(actor.identifier);
     const like = new Like({ id: new URL(`${actorUri.href}#likes/${crypto.randomUUID()}`), actor: actorUri, object });
     return send(ctx, actor, like, [recipientOf(author)], body);
+  },
+
+  /** Asks the author of `object` whether `instrument` (a note id, to be posted) may quote it (FEP-044f). */
+  "POST /_control/quote-request": async (ctx, body) => {
+    const actor = actorOf(body);
+    const object = new URL(str(body, "object"));
+    const author = await authorOf(ctx, object.href, actor);
+    const actorUri = ctx.getActorUri(actor.identifier);
+    const request = new QuoteRequest({
+      id: new URL(`${actorUri.href}#quote-requests/${crypto.randomUUID()}`),
+      actor: actorUri,
+      object,
+      instrument: new URL(str(body, "instrument")),
+    });
+    return send(ctx, actor, request, [recipientOf(author)], body);
   },
 
   "POST /_control/boost": async (ctx, body) => {
