@@ -134,6 +134,7 @@ test("a member's public post: the Note says anyone may quote it; a QuoteRequest 
     const article = await homePost("Trying this tonight");
     expect(article).toContain('<section class="quoted-post" aria-label="Quoted post by alice">');
     expect(article).toContain("Proofing in the fridge overnight");
+    expect(await (await alice.get("/notifications")).text()).toContain("quoted your post");
     // A stamp for another quote does not count for this one.
     const other = quoteOf("Sneaking in a stamp", note);
     await lab.peer.post(pat, { ...other.options, quote: note, quoteAuthorization: stamp });

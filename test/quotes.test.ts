@@ -21,8 +21,14 @@ await createLocalUser(t.deps, {
 const browser = new WebClient(send);
 await browser.login("ada", "correct horse battery");
 const { token } = await authorizeApp(send, origin, browser, { scopes: "read write follow" });
-async function call(method: string, path: string) {
-  const response = await send(new Request(`${origin}${path}`, { method, headers: { authorization: `Bearer ${token}` } }));
+async function call(method: string, path: string, body?: Record<string, unknown>) {
+  const response = await send(
+    new Request(`${origin}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    }),
+  );
   // biome-ignore lint/suspicious/noExplicitAny: test assertions walk API entities
   return (await response.json()) as any;
 }
@@ -44,7 +50,7 @@ test("a quote needs no approval for one's own post or a post that mentions the q
 });
 
 test("the API gives an allowed quote as Mastodon's Quote; a blocked author's post is not shown in it", async () => {
-  setQuote(db, quoting.id, quoted.id);
+  setQuote(t.deps, quoting.id, quoted.id);
   const status = await call("GET", `/api/v1/statuses/${quoting.id}`);
   expect(status.quote.state).toBe("accepted");
   expect(status.quote.quoted_status).toMatchObject({ id: quoted.id, account: { acct: "kim@near.example" } });
@@ -62,4 +68,20 @@ test("when the quoted post is deleted the quote stays, without it", async () => 
   const status = await call("GET", `/api/v1/statuses/${quoting.id}`);
   expect(status.id).toBe(quoting.id);
   expect(status.quote).toBeNull();
+});
+
+test("a member whose post is shown quoted is told once", async () => {
+  const mine = await call("POST", "/api/v1/statuses", { status: "my own words", visibility: "public" });
+  const quote = receiveRemotePost(t.deps, remoteNote(mal.id, "https://far.example/notes/5", { plainText: "quoting ada" }));
+  setQuote(t.deps, quote.id, mine.id);
+  setQuote(t.deps, quote.id, mine.id); // its Update, later
+  await Bun.sleep(20);
+  const notices = (await call("GET", "/api/v1/notifications?types[]=quote")) as {
+    type: string;
+    account: { acct: string };
+    status: { id: string; quote: { quoted_status: { id: string } } };
+  }[];
+  expect(notices.map((n) => [n.type, n.account.acct, n.status.id, n.status.quote.quoted_status.id])).toEqual([
+    ["quote", "mal@far.example", quote.id, mine.id],
+  ]);
 });

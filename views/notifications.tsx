@@ -27,6 +27,7 @@ const phrases: Record<NotificationType, string> = {
   status: "posted",
   moderation_warning: "sent you a note from the moderators",
   poll: "ran a poll that has ended",
+  quote: "quoted your post",
 };
 
 export function NotificationsPage({ ctx, items, more }: { ctx: PageContext; items: NotificationItem[]; more?: string }) {

@@ -47,6 +47,7 @@ const alertOf: Record<NotificationType, PushAlert | undefined> = {
   status: "status",
   moderation_warning: undefined,
   poll: "poll",
+  quote: undefined, // no alert for it among those apps subscribe to (Mastodon 4.3's)
 };
 
 /** A push service keeps an undelivered notification this long (seconds); past it, retrying stops. */
@@ -216,6 +217,7 @@ const titles: Record<NotificationType, (name: string) => string> = {
   status: (name) => `${name} just posted`,
   moderation_warning: () => "A moderator acted on your account",
   poll: (name) => `A poll by ${name} has ended`,
+  quote: (name) => `${name} quoted your post`,
 };
 
 const truncated = (text: string) => (text.length > BODY_LENGTH ? `${text.slice(0, BODY_LENGTH - 1)}…` : text);

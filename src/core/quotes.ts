@@ -2,6 +2,8 @@ import { and, eq, isNull } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { mentions, posts, quoteApprovals } from "../db/schema.ts";
+import type { CoreDeps } from "./deps.ts";
+import { notify } from "./notifications.ts";
 import { findVisiblePost } from "./posts.ts";
 
 /*
@@ -32,9 +34,21 @@ export function quoteNeedsNoApproval(db: Db, quotingAuthorId: string, quotedPost
 /** Whether a post may be shown as quoted at all. */
 export const quotable = (post: { visibility: string }) => post.visibility === "public" || post.visibility === "unlisted";
 
-/** Links a post to the post it quotes (null: shown without it, e.g. after an edit dropped the quote). */
-export function setQuote(db: Db, postId: string, quotedId: string | null): void {
-  db.update(posts).set({ quoteOfId: quotedId }).where(eq(posts.id, postId)).run();
+/**
+ * Links a post to the post it quotes (null: shown without it, e.g. after an edit dropped the
+ * quote); a member whose post is quoted is told, once (Mastodon's "quote" notification).
+ */
+export function setQuote(deps: Pick<CoreDeps, "db" | "events">, postId: string, quotedId: string | null): void {
+  const quoting = deps.db
+    .update(posts)
+    .set({ quoteOfId: quotedId })
+    .where(eq(posts.id, postId))
+    .returning({ accountId: posts.accountId })
+    .get();
+  const quoted = quotedId
+    ? deps.db.select({ accountId: posts.accountId }).from(posts).where(eq(posts.id, quotedId)).get()
+    : undefined;
+  if (quoting && quoted) notify(deps, { accountId: quoted.accountId, type: "quote", fromAccountId: quoting.accountId, postId });
 }
 
 /** Approves a quote of a member's post (the approval's id: the same for the same quote), or null. */

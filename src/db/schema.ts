@@ -563,6 +563,7 @@ export const notificationTypes = [
   "status",
   "moderation_warning",
   "poll",
+  "quote",
 ] as const;
 export type NotificationType = (typeof notificationTypes)[number];
 

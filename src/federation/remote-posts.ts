@@ -71,7 +71,7 @@ async function attachQuote(ctx: Context<void>, deps: CoreDeps, post: PostRow, ob
     quotable(quoted) &&
     quote !== null &&
     (quoteNeedsNoApproval(deps.db, post.accountId, quoted.id) || (await approved(ctx, deps, quote, quoted)));
-  if (allowed || post.quoteOfId) setQuote(deps.db, post.id, allowed ? quoted.id : null);
+  if (allowed || post.quoteOfId) setQuote(deps, post.id, allowed ? quoted.id : null);
 }
 
 /**
