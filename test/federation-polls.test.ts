@@ -91,6 +91,10 @@ test("with Fedify: Skein's poll is a Question; the peer's vote counts; Skein vot
     const counted = await eventually(alice, "/", "1 person");
     expect(counted).toMatch(/<strong>100%<\/strong> <span>Jam<\/span>/);
     expect(counted).toMatch(/<strong>0%<\/strong> <span>Butter<\/span>/);
+    // A name that is no option makes a reply, not a vote (as on Mastodon).
+    await peer.reply(pat, create.object as string, { name: "Marmalade", to: one.handle("alice") });
+    await eventually(alice, "/notifications", "mentioned you");
+    expect(await (await alice.get("/")).text()).toContain("1 person");
 
     // The peer's own poll, naming alice: she votes in it from the page.
     const endTime = new Date(Date.now() + 3600_000).toISOString();

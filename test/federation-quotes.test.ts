@@ -140,10 +140,23 @@ test("a member's public post: the Note says anyone may quote it; a QuoteRequest 
     await lab.peer.post(pat, { ...other.options, quote: note, quoteAuthorization: stamp });
     expect(await homePost("Sneaking in a stamp")).not.toContain("quoted-post");
 
+    // A quote on another server than the asker's is not answered.
+    await lab.peer.clearReceived();
+    await lab.peer.quoteRequest(pat, note, "https://elsewhere.example/notes/1");
+    await Bun.sleep(1500);
+    expect((await lab.peer.received()).filter((a) => a.type === "Accept" || a.type === "Reject")).toEqual([]);
+
     // A followers-only post is not for quoting.
     const home = await (await alice.get("/@alice")).text();
     const privateId = /id="post-([^"]+)"[^>]*>(?:(?!<\/article>)[^])*Only for my followers/.exec(home)?.[1];
     await lab.peer.clearReceived();
     await lab.peer.quoteRequest(pat, `${skein.url}/@alice/${privateId}`, quoteOf("nope", note).uri);
     expect((await lab.peer.waitFor({ type: "Reject" })).type).toBe("Reject");
+
+    // Once alice blocks pat, her stamp for his quote is gone.
+    const patProfile = await (await alice.get(`/@${pat.handle}`)).text();
+    const patId = /action="\/accounts\/([^/]+)\/unfollow"/.exec(patProfile)?.[1];
+    expect((await alice.post(`/accounts/${patId}/block`, {})).status).toBe(303);
+    const gone = await lab.fetch(stamp, { headers: { accept: "application/activity+json" } });
+    expect(gone.status).toBe(404);
   }));

@@ -312,13 +312,12 @@ test("the pages: a poll from the compose box, a vote with htmx, the results, and
   expect(db.select().from(posts).where(eq(posts.text, "A poll of one")).get()).toBeUndefined();
 });
 
-test("an edit that sends the same poll keeps its votes; other choices start it again; none sent leaves it", async () => {
+test("an API edit that sends the same poll keeps its votes; other choices start it again; none removes it", async () => {
   const poll = (await pollPost({ options: ["Rye", "Spelt"], expires_in: 3600 })).json.poll;
   await call("bob", "POST", `/api/v1/polls/${poll.id}/votes`, { choices: [1] });
   const edit = (body: Record<string, unknown>) =>
     call("ada", "PUT", `/api/v1/statuses/${poll.id}`, { status: "Which bread, really?", ...body });
   expect(counts((await edit({ poll: { options: ["Rye", "Spelt"], expires_in: 3600 } })).json.poll)).toEqual([0, 1]);
-  expect(counts((await edit({})).json.poll)).toEqual([0, 1]);
   const refused = await edit({ poll: { options: ["Rye"], expires_in: 3600 } });
   expect(refused.status).toBe(422);
   expect(counts((await call("ada", "GET", `/api/v1/polls/${poll.id}`)).json)).toEqual([0, 1]);
@@ -326,4 +325,14 @@ test("an edit that sends the same poll keeps its votes; other choices start it a
   expect(changed.json.poll.options.map((o: { title: string }) => o.title)).toEqual(["Rye", "Spelt", "Oat"]);
   expect(counts(changed.json.poll)).toEqual([0, 0, 0]);
   expect((await call("bob", "GET", `/api/v1/polls/${poll.id}`)).json).toMatchObject({ voted: false, own_votes: [] });
+  expect((await edit({})).json.poll).toBeNull();
+  expect((await call("bob", "GET", `/api/v1/polls/${poll.id}`)).status).toBe(404);
+});
+
+test("the page's edit form, which has no poll fields, leaves the poll as it is", async () => {
+  const poll = (await pollPost({ options: ["Rye", "Spelt"], expires_in: 3600 })).json.poll;
+  await call("bob", "POST", `/api/v1/polls/${poll.id}/votes`, { choices: [0] });
+  const edited = await m("ada").browser.post(`/statuses/${poll.id}/edit`, { status: "Which bread? (edited)" });
+  expect(edited.status).toBe(303);
+  expect(counts((await call("ada", "GET", `/api/v1/polls/${poll.id}`)).json)).toEqual([1, 0]);
 });

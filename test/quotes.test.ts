@@ -1,7 +1,9 @@
 import { expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
 import { createLocalUser } from "../src/core/accounts.ts";
 import { quoteNeedsNoApproval, setQuote } from "../src/core/quotes.ts";
 import { deleteRemotePost, receiveRemotePost } from "../src/core/remote.ts";
+import { notifications } from "../src/db/schema.ts";
 import { testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
 import { authorizeApp } from "./helpers/oauth.ts";
@@ -75,6 +77,12 @@ test("a member whose post is shown quoted is told once", async () => {
   const quote = receiveRemotePost(t.deps, remoteNote(mal.id, "https://far.example/notes/5", { plainText: "quoting ada" }));
   setQuote(t.deps, quote.id, mine.id);
   setQuote(t.deps, quote.id, mine.id); // its Update, later
+  // A followers-only quote by someone ada does not follow: she does not get to read it.
+  const hidden = receiveRemotePost(
+    t.deps,
+    remoteNote(mal.id, "https://far.example/notes/6", { plainText: "quoting ada privately", visibility: "private" }),
+  );
+  setQuote(t.deps, hidden.id, mine.id);
   await Bun.sleep(20);
   const notices = (await call("GET", "/api/v1/notifications?types[]=quote")) as {
     type: string;
@@ -84,4 +92,7 @@ test("a member whose post is shown quoted is told once", async () => {
   expect(notices.map((n) => [n.type, n.account.acct, n.status.id, n.status.quote.quoted_status.id])).toEqual([
     ["quote", "mal@far.example", quote.id, mine.id],
   ]);
+  // Not even kept for the private one (pushes would carry its text).
+  const kept = db.select({ postId: notifications.postId }).from(notifications).where(eq(notifications.type, "quote")).all();
+  expect(kept).toEqual([{ postId: quote.id }]);
 });

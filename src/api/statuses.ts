@@ -149,7 +149,8 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           status: body.status ?? "",
           spoilerText: body.spoiler_text,
           sensitive: flag(body.sensitive),
-          poll: pollParam(body),
+          // An edit without a poll removes it, as on Mastodon.
+          poll: pollParam(body) ?? null,
         });
         return status(params.id, me.account.id);
       },

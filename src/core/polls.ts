@@ -1,7 +1,7 @@
 import { and, countDistinct, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db, DbOrTx } from "../db/open.ts";
-import { accounts, type PollOption, pollVotes, polls, posts } from "../db/schema.ts";
+import { accounts, notifications, type PollOption, pollVotes, polls, posts } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
 import { notify } from "./notifications.ts";
@@ -86,9 +86,23 @@ export function replacePoll(tx: DbOrTx, postId: string, input: PollInput, now = 
     before.multiple === Boolean(input.multiple) &&
     JSON.stringify(before.options.map((o) => o.title)) === JSON.stringify(titles);
   if (same) return;
-  tx.delete(pollVotes).where(eq(pollVotes.postId, postId)).run();
+  forgetVotes(tx, postId);
   tx.delete(polls).where(eq(polls.postId, postId)).run();
   insertPoll(tx, postId, input, now);
+}
+
+/** A poll started again: its votes go, and so do the notices of its earlier end (it may end again). */
+function forgetVotes(tx: DbOrTx, postId: string): void {
+  tx.delete(pollVotes).where(eq(pollVotes.postId, postId)).run();
+  tx.delete(notifications)
+    .where(and(eq(notifications.postId, postId), eq(notifications.type, "poll")))
+    .run();
+}
+
+/** An edit through the API that sends no poll takes it away, as on Mastodon. */
+export function removePoll(tx: DbOrTx, postId: string): void {
+  forgetVotes(tx, postId);
+  tx.delete(polls).where(eq(polls.postId, postId)).run();
 }
 
 /** What another server's Question says about its poll. */
@@ -110,8 +124,10 @@ export function saveRemotePoll(tx: DbOrTx, postId: string, data: RemotePollData 
     return;
   }
   const titles = (o: PollOption[]) => JSON.stringify(o.map((x) => x.title));
-  if (before && titles(before.options) !== titles(data.options)) tx.delete(pollVotes).where(eq(pollVotes.postId, postId)).run();
+  const restarted = before !== undefined && titles(before.options) !== titles(data.options);
+  if (restarted) forgetVotes(tx, postId);
   const values = {
+    ...(restarted ? { endedAt: null } : {}),
     options: data.options,
     multiple: data.multiple,
     expiresAt: data.expiresAt,

@@ -19,7 +19,7 @@ import { countAccountAction } from "./account-limits.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { getSettings } from "./instance.ts";
 import { notify } from "./notifications.ts";
-import { checkPoll, insertPoll, type PollInput, replacePoll } from "./polls.ts";
+import { checkPoll, insertPoll, type PollInput, removePoll, replacePoll } from "./polls.ts";
 import { indexPost, unindexPost } from "./search-index.ts";
 import { countCharacters, type MentionToken, normalizeHashtag, parseText, renderText } from "./text.ts";
 import { visibleTo } from "./visibility.ts";
@@ -128,14 +128,15 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
 }
 
 /**
- * Changes a post's text (and its poll, when one is sent: see replacePoll); the earlier version
- * is kept and can be viewed.
+ * Changes a post's text (and its poll: see replacePoll and removePoll); the earlier version is
+ * kept and can be viewed.
  */
 export function editPost(
   deps: CoreDeps,
   author: Author,
   postId: string,
-  input: { status: string; spoilerText?: string; sensitive?: boolean; poll?: PollInput },
+  /** poll: undefined leaves it (the web form has none), null removes it (the API, as Mastodon). */
+  input: { status: string; spoilerText?: string; sensitive?: boolean; poll?: PollInput | null },
 ): PostRow {
   const { db } = deps;
   const post = db
@@ -170,6 +171,7 @@ export function editPost(
     tx.delete(postTags).where(eq(postTags.postId, postId)).run();
     saveMentionsAndTags(tx, postId, rendered);
     if (input.poll) replacePoll(tx, postId, input.poll);
+    else if (input.poll === null) removePoll(tx, postId);
     indexPost(tx, postId, `${spoilerText}\n${status}`);
     return tx
       .update(posts)

@@ -2,6 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { mentions, posts, quoteApprovals } from "../db/schema.ts";
+import { accountOnDomainBlockedBy } from "./account-domain-blocks.ts";
 import type { CoreDeps } from "./deps.ts";
 import { notify } from "./notifications.ts";
 import { findVisiblePost } from "./posts.ts";
@@ -48,13 +49,14 @@ export function setQuote(deps: Pick<CoreDeps, "db" | "events">, postId: string, 
   const quoted = quotedId
     ? deps.db.select({ accountId: posts.accountId }).from(posts).where(eq(posts.id, quotedId)).get()
     : undefined;
-  if (quoting && quoted) notify(deps, { accountId: quoted.accountId, type: "quote", fromAccountId: quoting.accountId, postId });
+  // Only a quote the member may see: not a followers-only or direct post of someone they do not follow.
+  if (quoting && quoted && findVisiblePost(deps.db, postId, quoted.accountId))
+    notify(deps, { accountId: quoted.accountId, type: "quote", fromAccountId: quoting.accountId, postId });
 }
 
 /** Approves a quote of a member's post (the approval's id: the same for the same quote), or null. */
 export function approveQuote(db: Db, quoterId: string, postId: string, quoteUri: string): string | null {
-  const post = findVisiblePost(db, postId, quoterId);
-  if (!post || post.uri !== null || post.reblogOfId !== null || !quotable(post)) return null;
+  if (!mayQuote(db, quoterId, postId)) return null;
   const earlier = db
     .select({ id: quoteApprovals.id })
     .from(quoteApprovals)
@@ -66,12 +68,29 @@ export function approveQuote(db: Db, quoterId: string, postId: string, quoteUri:
   return id;
 }
 
-/** An approval this instance gave, with its member's post (for serving it). */
+/**
+ * An approval this instance gave, with its member's post (for serving it), while it still holds:
+ * one the member has since blocked (or whose server they blocked) is gone.
+ */
 export function quoteApproval(db: Db, id: string) {
-  return db
-    .select({ id: quoteApprovals.id, quoteUri: quoteApprovals.quoteUri, postId: posts.id, authorId: posts.accountId })
+  const approval = db
+    .select({
+      id: quoteApprovals.id,
+      quoteUri: quoteApprovals.quoteUri,
+      accountId: quoteApprovals.accountId,
+      postId: posts.id,
+      authorId: posts.accountId,
+    })
     .from(quoteApprovals)
     .innerJoin(posts, eq(posts.id, quoteApprovals.postId))
     .where(and(eq(quoteApprovals.id, id), isNull(posts.uri)))
     .get();
+  return approval && mayQuote(db, approval.accountId, approval.postId) ? approval : undefined;
+}
+
+/** A member's public or unlisted post, and a quoter its author has not blocked, nor their server. */
+function mayQuote(db: Db, quoterId: string, postId: string): boolean {
+  const post = findVisiblePost(db, postId, quoterId);
+  if (!post || post.uri !== null || post.reblogOfId !== null || !quotable(post)) return false;
+  return !accountOnDomainBlockedBy(db, post.accountId, quoterId);
 }

@@ -45,6 +45,10 @@ async function take<T>(items: AsyncIterable<T>, limit: number): Promise<T[]> {
   return taken;
 }
 
+const refuseFetch = async (url: string): Promise<never> => {
+  throw new Error(`not fetched: ${url}`);
+};
+
 const instant = (d: Date) => Temporal.Instant.fromEpochMilliseconds(d.getTime());
 
 /** The `to` and `cc` of a post, by visibility, as Mastodon addresses them. */
@@ -237,8 +241,9 @@ export async function postFromAs(
  * A Question's poll: its options (embedded, as every server sends them; at most 20, titles cut
  * to 200 characters), each with its count, and when it ends. Votes go back to its server.
  */
-async function pollFromAs(ctx: Context<void>, question: Question): Promise<RemotePollData | null> {
-  const loader = { documentLoader: ctx.documentLoader };
+async function pollFromAs(_ctx: Context<void>, question: Question): Promise<RemotePollData | null> {
+  // Options and their counts come embedded from every server that makes polls: a link is not followed.
+  const loader = { documentLoader: refuseFetch };
   const limit = REMOTE_LIMITS.pollOptions;
   const inclusive = await take(question.getInclusiveOptions(loader), limit).catch(() => []);
   const chosen = inclusive.length > 0 ? inclusive : await take(question.getExclusiveOptions(loader), limit).catch(() => []);

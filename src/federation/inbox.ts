@@ -202,8 +202,10 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
       const post = request.objectId ? findPostByUri(db, deps.baseUrl, request.objectId.href) : undefined;
       const author =
         post && post.uri === null ? db.select().from(accounts).where(eq(accounts.id, post.accountId)).get() : undefined;
-      if (!remote?.uri || !remote.inboxUrl || !post || !author || !request.instrumentId) return;
-      const approval = approveQuote(db, remote.id, post.id, request.instrumentId.href);
+      // The quote asked about must be on the asker's own server.
+      const quote = request.instrumentId;
+      if (!remote?.uri || !remote.inboxUrl || !post || !author || quote?.origin !== new URL(remote.uri).origin) return;
+      const approval = approveQuote(db, remote.id, post.id, quote.href);
       const me = ctx.getActorUri(author.username);
       const answer = approval
         ? new Accept({
@@ -285,16 +287,17 @@ async function receivePost(ctx: InboxContext<void>, deps: CoreDeps, activity: Cr
 }
 
 /**
- * A vote, as Mastodon sends one: a Note with a `name` answering a poll of ours. Its option is
- * counted; a name that is no option, or a vote the poll refuses, changes nothing.
+ * A vote, as Mastodon sends one: a Note named after an option of a poll of ours, answering it.
+ * Its option is counted; a vote the poll refuses changes nothing.
  */
 function receivedVote(deps: CoreDeps, voter: AccountRow, object: unknown): boolean {
   if (!(object instanceof Note) || !object.name || !object.replyTargetId) return false;
   const post = findPostByUri(deps.db, deps.baseUrl, object.replyTargetId.href);
   const choice = post && post.uri === null ? choiceNamed(deps.db, post.id, object.name.toString()) : undefined;
-  if (!post || choice === undefined) return false;
+  // Only a name that is one of the options makes a vote (as on Mastodon); else it is a reply.
+  if (!post || choice === undefined || choice < 0) return false;
   try {
-    if (choice >= 0) vote(deps, voter, post.id, [choice], { uri: object.id?.href ?? null });
+    vote(deps, voter, post.id, [choice], { uri: object.id?.href ?? null });
   } catch (error) {
     if (!(error instanceof CoreError)) throw error;
     logger.info("Refused a vote from {voter}: {reason}", { voter: voter.uri, reason: error.message });

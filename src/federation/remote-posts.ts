@@ -34,14 +34,15 @@ export async function authorOf(ctx: Context<void>, deps: CoreDeps, object: AsObj
 
 /**
  * Stores a received or fetched post. One that merely arrived (`delivered`) is kept only when it
- * concerns a member; one we fetched, someone here asked for.
+ * concerns a member; one we fetched, someone here asked for. `quotes: false` leaves its quote
+ * unresolved: a quoted post's own quote is never fetched, so a chain of quotes costs one fetch.
  */
 export async function storePostObject(
   ctx: Context<void>,
   deps: CoreDeps,
   object: AsObject,
   author: AccountRow,
-  options: { delivered?: boolean } = {},
+  options: { delivered?: boolean; quotes?: boolean } = {},
 ) {
   const data = await postFromAs(ctx, object, { id: author.id, followersUrl: author.followersUrl }, (uris) =>
     localAccountsByUri(deps.db, deps.baseUrl, uris),
@@ -52,6 +53,7 @@ export async function storePostObject(
     return undefined;
   }
   const post = receiveRemotePost(deps, data);
+  if (options.quotes === false) return post;
   await attachQuote(ctx, deps, post, object).catch((error) =>
     logger.info("Could not show the quote in {uri}: {error}", { uri: data.uri, error }),
   );
@@ -65,12 +67,14 @@ export async function storePostObject(
 async function attachQuote(ctx: Context<void>, deps: CoreDeps, post: PostRow, object: AsObject): Promise<void> {
   const quote = quoting(object);
   const target = quote?.quoteId ?? quote?.quoteUrl;
-  const quoted = target ? await fetchPost(ctx, deps, target.href) : undefined;
+  // The same quote again (an edit, a fetch): it stays as it was checked, not lost to a failed fetch.
+  if (target && post.quoteOfId && findPostByUri(deps.db, deps.baseUrl, target.href)?.id === post.quoteOfId) return;
+  const quoted = target ? await fetchPost(ctx, deps, target.href, { quotes: false }) : undefined;
   const allowed =
     quoted !== undefined &&
     quotable(quoted) &&
     quote !== null &&
-    (quoteNeedsNoApproval(deps.db, post.accountId, quoted.id) || (await approved(ctx, deps, quote, quoted)));
+    (quoteNeedsNoApproval(deps.db, post.accountId, quoted.id) || (await approved(ctx, deps, quote, quoted, post)));
   if (allowed || post.quoteOfId) setQuote(deps, post.id, allowed ? quoted.id : null);
 }
 
@@ -78,16 +82,21 @@ async function attachQuote(ctx: Context<void>, deps: CoreDeps, post: PostRow, ob
  * FEP-044f: the quote carries a QuoteAuthorization that the quoted post's author published on
  * their own server, naming this quote and that post.
  */
-async function approved(ctx: Context<void>, deps: CoreDeps, quote: Quoting, quoted: PostRow): Promise<boolean> {
+async function approved(ctx: Context<void>, deps: CoreDeps, quote: Quoting, quoted: PostRow, quoting: PostRow): Promise<boolean> {
   const stamp = quote.quoteAuthorizationId;
   if (quoted.uri === null) {
-    // A member's post: the stamp must be one this instance gave for this quote.
+    // A member's post: the stamp must be one this instance gave to this quote's author for it.
     const parsed = stamp ? ctx.parseUri(stamp) : null;
     const given =
       parsed?.type === "object" && parsed.class === QuoteAuthorization
         ? quoteApproval(deps.db, parsed.values.id ?? "")
         : undefined;
-    return given !== undefined && given.postId === quoted.id && given.quoteUri === quote.id?.href;
+    return (
+      given !== undefined &&
+      given.postId === quoted.id &&
+      given.quoteUri === quote.id?.href &&
+      given.accountId === quoting.accountId
+    );
   }
   const author = deps.db.select({ uri: accounts.uri }).from(accounts).where(eq(accounts.id, quoted.accountId)).get()?.uri;
   if (!stamp || !quote.id || !quoted.uri || !author || stamp.origin !== new URL(author).origin) return false;
@@ -101,14 +110,14 @@ async function approved(ctx: Context<void>, deps: CoreDeps, quote: Quoting, quot
 }
 
 /** A public or unlisted post by its URL, fetched from its server unless we have it. */
-export async function fetchPost(ctx: Context<void>, deps: CoreDeps, url: string) {
+export async function fetchPost(ctx: Context<void>, deps: CoreDeps, url: string, options: { quotes?: boolean } = {}) {
   const known = findPostByUri(deps.db, deps.baseUrl, url);
   if (known) return known;
   const object = await lookup(ctx, deps.db, url);
   if (!isPostLike(object)) return undefined;
   const author = await authorOf(ctx, deps, object);
   if (!author) return undefined;
-  const post = await storePostObject(ctx, deps, object, author);
+  const post = await storePostObject(ctx, deps, object, author, options);
   return post && (post.visibility === "public" || post.visibility === "unlisted") ? post : undefined;
 }
 

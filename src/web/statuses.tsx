@@ -181,7 +181,10 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         // The form is on the post as shown: a boost votes in the boosted post's poll.
         const shown = view(params.id, viewer);
         const given = body.choices;
-        const choices = (Array.isArray(given) ? given : given === undefined ? [] : [given]).map(Number);
+        // An empty or crafted choice is no option (NaN), never option 0.
+        const choices = (Array.isArray(given) ? given : given === undefined ? [] : [given]).map((c) =>
+          c === "" ? Number.NaN : Number(c),
+        );
         let problem: string | undefined;
         try {
           vote(deps, viewer.account, shown?.reblog?.id ?? params.id, choices);
