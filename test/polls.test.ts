@@ -5,13 +5,14 @@ import { Collection, Note, Person, PUBLIC_COLLECTION, Question } from "@fedify/v
 import { eq } from "drizzle-orm";
 import { createLocalUser } from "../src/core/accounts.ts";
 import { endExpiredPolls, vote } from "../src/core/polls.ts";
-import { receiveRemotePost, upsertRemoteAccount } from "../src/core/remote.ts";
+import { deleteRemoteAccount, receiveRemotePost, upsertRemoteAccount } from "../src/core/remote.ts";
 import { pruneRemotePosts } from "../src/core/retention.ts";
 import { polls, posts } from "../src/db/schema.ts";
 import { MediaStore } from "../src/media/store.ts";
 import { accountFromAs, postFromAs } from "../src/federation/convert.ts";
 import { testApp } from "./helpers/app.ts";
 import { tempDir } from "./helpers/db.ts";
+import { storeRemoteAccount } from "./helpers/remote.ts";
 import { WebClient } from "./helpers/client.ts";
 import { authorizeApp } from "./helpers/oauth.ts";
 
@@ -335,4 +336,15 @@ test("the page's edit form, which has no poll fields, leaves the poll as it is",
   const edited = await m("ada").browser.post(`/statuses/${poll.id}/edit`, { status: "Which bread? (edited)" });
   expect(edited.status).toBe(303);
   expect(counts((await call("ada", "GET", `/api/v1/polls/${poll.id}`)).json)).toEqual([1, 0]);
+});
+
+test("when a voter's account is deleted, the local polls it voted in count without it", async () => {
+  const poll = (await pollPost({ options: ["Rye", "Spelt"], expires_in: 3600 })).json.poll;
+  const far = storeRemoteAccount(db, "https://far.example/users/gone");
+  vote(t.deps, far, poll.id, [0], { uri: "https://far.example/votes/gone" });
+  await call("bob", "POST", `/api/v1/polls/${poll.id}/votes`, { choices: [1] });
+  expect(counts((await call("ada", "GET", `/api/v1/polls/${poll.id}`)).json)).toEqual([1, 1]);
+  deleteRemoteAccount(db, far.id);
+  expect((await call("ada", "GET", `/api/v1/polls/${poll.id}`)).json).toMatchObject({ votes_count: 1 });
+  expect(counts((await call("ada", "GET", `/api/v1/polls/${poll.id}`)).json)).toEqual([0, 1]);
 });

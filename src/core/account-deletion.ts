@@ -2,6 +2,7 @@ import { and, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/open.ts";
 import { accounts, actorKeys, deletedAccounts, follows } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
+import { localPollsVotedBy, recount } from "./polls.ts";
 import { unindexAccountPosts } from "./search-index.ts";
 
 /** How long a suspension stays reversible before the account is deleted for good (as Mastodon). */
@@ -9,8 +10,11 @@ export const SUSPENSION_GRACE_MS = 30 * 24 * 3600_000;
 
 /** Removes an account row and, with it (by cascade), everything it made; the search index too. */
 export function removeAccountRows(tx: Tx | Db, accountId: string): void {
+  const voted = localPollsVotedBy(tx, accountId);
   unindexAccountPosts(tx, accountId);
   tx.delete(accounts).where(eq(accounts.id, accountId)).run();
+  // Its votes went with it: the local polls it voted in count again.
+  for (const postId of voted) recount(tx, postId);
 }
 
 /**

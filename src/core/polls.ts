@@ -190,8 +190,19 @@ export function vote(
   return pollsOf(db, [{ id: postId, accountId: post.accountId }], voter.id).get(postId) as PollView;
 }
 
+/** The local polls an account voted in. */
+export function localPollsVotedBy(db: DbOrTx, accountId: string): string[] {
+  return db
+    .selectDistinct({ postId: pollVotes.postId })
+    .from(pollVotes)
+    .innerJoin(posts, eq(posts.id, pollVotes.postId))
+    .where(and(eq(pollVotes.accountId, accountId), isNull(posts.uri)))
+    .all()
+    .map((r) => r.postId);
+}
+
 /** A local poll's counts, from its votes. */
-function recount(tx: DbOrTx, postId: string): void {
+export function recount(tx: DbOrTx, postId: string): void {
   const poll = tx.select().from(polls).where(eq(polls.postId, postId)).get();
   if (!poll) return;
   const rows = tx
