@@ -3,6 +3,7 @@ import type { Context } from "@fedify/fedify";
 import { Emoji, Image, Note, Person, PUBLIC_COLLECTION } from "@fedify/vocab";
 import { createLocalUser } from "../src/core/accounts.ts";
 import { receiveRemotePost, upsertRemoteAccount } from "../src/core/remote.ts";
+import { follows } from "../src/db/schema.ts";
 import { accountFromAs, postFromAs } from "../src/federation/convert.ts";
 import { testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
@@ -55,7 +56,12 @@ const note = new Note({
 const postData = await postFromAs(ctx, note, { id: author.id, followersUrl: null }, () => []);
 const post = receiveRemotePost(t.deps, postData);
 
-await createLocalUser(t.deps, { username: "ada", email: "ada@example.com", password: "correct horse battery", role: "owner" });
+const { accountId: adaId } = await createLocalUser(t.deps, {
+  username: "ada",
+  email: "ada@example.com",
+  password: "correct horse battery",
+  role: "owner",
+});
 const ada = new WebClient(send);
 await ada.login("ada", "correct horse battery");
 const { token } = await authorizeApp(send, "http://127.0.0.1:3000", ada, { scopes: "read" });
@@ -86,6 +92,13 @@ test("pages draw the emoji a post and a name use, from this instance's cache; li
   const profile = await (await ada.get("/@mal@far.example")).text();
   expect(profile).toMatch(/<h1 id="profile-name">Mal <img class="emoji"[^>]+alt=":blobcat:"[^>]*> :unknown:<\/h1>/);
   expect(profile).toMatch(/I bake <img class="emoji"[^>]+> bread/);
+  // And in lists of people: ada follows mal.
+  t.deps.db
+    .insert(follows)
+    .values({ id: crypto.randomUUID(), followerId: adaId, followingId: author.id, state: "accepted" })
+    .run();
+  const following = await (await ada.get("/@ada/following")).text();
+  expect(following).toMatch(/<strong>Mal <img class="emoji"[^>]+alt=":blobcat:"[^>]*> :unknown:<\/strong>/);
 });
 
 test("the API lists them as Mastodon does; rejecting the server's media stops its emoji images", async () => {

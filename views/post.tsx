@@ -303,7 +303,9 @@ function PostInner({ ctx, shown, pollProblem }: { ctx: PageContext; shown: PostV
     <>
       {shown.reblog ? (
         <p class="boosted-by">
-          <a href={shown.account.localUrl} safe>{`${shown.account.displayName} boosted`}</a>
+          <a href={shown.account.localUrl}>
+            <WithEmojis text={shown.account.displayName} emojis={shown.account.emojis} /> boosted
+          </a>
         </p>
       ) : (
         ""

@@ -281,7 +281,9 @@ export function AccountLine({ account }: { account: AccountView }) {
     <a href={account.localUrl} class="account-line">
       <Avatar account={account} size={40} />
       <span class="names">
-        <strong safe>{account.displayName}</strong>
+        <strong>
+          <WithEmojis text={account.displayName} emojis={account.emojis} />
+        </strong>
         <span class="handle" safe>{`@${account.acct}`}</span>
       </span>
     </a>

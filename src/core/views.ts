@@ -163,11 +163,16 @@ export function loadAccountViews(db: Db, baseUrl: URL, ids: string[]): Map<strin
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
   const rows = db.select().from(accounts).where(inArray(accounts.id, unique)).all();
+  return new Map(accountViews(db, baseUrl, rows).map((v) => [v.id, v]));
+}
+
+/** Accounts already read, as views with the custom emoji of their names (lists of people). */
+export function accountViews(db: Db, baseUrl: URL, rows: AccountRow[]): AccountView[] {
   const emojis = emojisOfMany(
     db,
     rows.map((r) => ({ domain: r.domain, texts: [r.displayName] })),
   );
-  return new Map(rows.map((r, i) => [r.id, { ...accountView(baseUrl, r), emojis: emojis[i] ?? [] }]));
+  return rows.map((r, i) => ({ ...accountView(baseUrl, r), emojis: emojis[i] ?? [] }));
 }
 
 function countBy(db: Db, column: typeof posts.inReplyToId | typeof posts.reblogOfId, ids: string[]): Map<string, number> {

@@ -18,7 +18,7 @@ import {
   updateList,
 } from "../core/lists.ts";
 import type { Viewer } from "../core/sessions.ts";
-import { accountView, loadPostViews } from "../core/views.ts";
+import { accountViews, loadPostViews } from "../core/views.ts";
 import type { PageContext } from "../../views/context.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { back, loginFirst } from "./redirects.ts";
@@ -42,9 +42,9 @@ export function listRoutes(deps: WebDeps, page: PagePlugin) {
     options: { q?: string; errors?: Record<string, string>; values?: ListEditValues; saved?: boolean } = {},
   ) => {
     const list = getList(db, viewer.account.id, id);
-    const members = listMembers(db, viewer.account.id, id, { limit: 0 })
-      .map((a) => accountView(baseUrl, a))
-      .sort((a, b) => a.acct.localeCompare(b.acct));
+    const members = accountViews(db, baseUrl, listMembers(db, viewer.account.id, id, { limit: 0 })).sort((a, b) =>
+      a.acct.localeCompare(b.acct),
+    );
     const query = options.q ?? "";
     return (
       <ListEditPage
@@ -52,7 +52,7 @@ export function listRoutes(deps: WebDeps, page: PagePlugin) {
         list={summary(list, members.length)}
         members={members}
         q={query}
-        candidates={listCandidates(db, viewer.account.id, id, query).map((a) => accountView(baseUrl, a))}
+        candidates={accountViews(db, baseUrl, listCandidates(db, viewer.account.id, id, query))}
         errors={options.errors}
         values={options.values}
         saved={options.saved}

@@ -11,7 +11,7 @@ import * as follows from "../core/follows.ts";
 import { linkedText } from "../core/text.ts";
 import { accounts } from "../db/schema.ts";
 import { accountTimeline, listedOnlyPublic, pinnedPosts, type ProfileTab } from "../core/timelines.ts";
-import { accountView, loadPostViews } from "../core/views.ts";
+import { accountView, accountViews, loadPostViews } from "../core/views.ts";
 import type { PageContext } from "../../views/context.ts";
 import type { Viewer } from "../core/sessions.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
@@ -99,7 +99,7 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
       <AccountList
         ctx={ctx}
         title={title}
-        accounts={list.accounts.map((a) => accountView(baseUrl, a))}
+        accounts={accountViews(db, baseUrl, list.accounts)}
         more={list.next ? `/@${view.acct}/${direction}?max_id=${list.next}` : undefined}
         empty={direction === "followers" ? "No followers yet." : "Not following anyone yet."}
       />
@@ -194,8 +194,6 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
     )
     .get("/follow_requests", ({ viewer, ctx, redirect }) => {
       if (!viewer) return redirect(loginFirst("/follow_requests"), 303);
-      return (
-        <FollowRequestsPage ctx={ctx} accounts={followRequests(db, viewer.account.id).map((a) => accountView(baseUrl, a))} />
-      );
+      return <FollowRequestsPage ctx={ctx} accounts={accountViews(db, baseUrl, followRequests(db, viewer.account.id))} />;
     });
 }
