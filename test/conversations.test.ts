@@ -177,3 +177,14 @@ test("a message written on the Messages page goes back there, and the next box i
   );
   expect(await home.text()).not.toContain('value="direct" selected');
 });
+
+test("deleting the newest message leaves the conversation, at the message it answered", async () => {
+  const first = await say("ada", "@cy are you coming to the market?");
+  const reply = await say("cy", "@ada yes, at nine", { in_reply_to_id: first });
+  await settle();
+  expect((await conversations("ada"))[0]).toEqual(["cy", true, "@ada yes, at nine"]);
+  expect((await call("cy", "DELETE", `/api/v1/statuses/${reply}`)).status).toBe(200);
+  await settle();
+  expect((await conversations("ada"))[0]?.[2]).toBe("@cy are you coming to the market?");
+  expect((await conversations("cy"))[0]?.[2]).toBe("@cy are you coming to the market?");
+});

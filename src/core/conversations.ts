@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, gt, inArray, lt } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
-import type { Db } from "../db/open.ts";
+import type { Db, DbOrTx } from "../db/open.ts";
 import { accountConversations, mentions, posts, users } from "../db/schema.ts";
 import { threadRoot } from "./conversation-mutes.ts";
 import { CoreError } from "./errors.ts";
@@ -176,4 +176,29 @@ export function markConversationRead(db: Db, accountId: string, id: string): Con
 export function removeConversation(db: Db, accountId: string, id: string): void {
   conversationOf(db, accountId, id);
   db.delete(accountConversations).where(eq(accountConversations.id, id)).run();
+}
+
+/**
+ * Before a direct message is deleted: the conversations whose newest message it is fall back to
+ * the message it answered, for the members that one was for (the usual back-and-forth);
+ * otherwise they go with it.
+ */
+export function beforeMessageDeleted(tx: DbOrTx, post: { id: string; inReplyToId: string | null; visibility: string }): void {
+  if (post.visibility !== "direct" || !post.inReplyToId) return;
+  const parent = tx
+    .select({ accountId: posts.accountId, visibility: posts.visibility })
+    .from(posts)
+    .where(eq(posts.id, post.inReplyToId))
+    .get();
+  if (parent?.visibility !== "direct") return;
+  const readers = sql`(SELECT ${mentions.accountId} FROM ${mentions} WHERE ${mentions.postId} = ${post.inReplyToId})`;
+  tx.update(accountConversations)
+    .set({ lastPostId: post.inReplyToId })
+    .where(
+      and(
+        eq(accountConversations.lastPostId, post.id),
+        or(eq(accountConversations.accountId, parent.accountId), inArray(accountConversations.accountId, readers)),
+      ),
+    )
+    .run();
 }

@@ -18,6 +18,7 @@ import type { CoreDeps } from "./deps.ts";
 import { countAccountAction } from "./account-limits.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { getSettings } from "./instance.ts";
+import { beforeMessageDeleted } from "./conversations.ts";
 import { notify } from "./notifications.ts";
 import { checkPoll, insertPoll, type PollInput, removePoll, replacePoll } from "./polls.ts";
 import { indexPost, unindexPost } from "./search-index.ts";
@@ -203,6 +204,7 @@ export function deletePost(deps: CoreDeps, actor: Author, postId: string): void 
   if (!post) throw new CoreError("This post does not exist.", 404);
   if (post.accountId !== actor.id) throw new CoreError("Only its author can delete a post.", 403);
   db.transaction((tx) => {
+    beforeMessageDeleted(tx, post);
     unindexPost(tx, postId);
     tx.delete(posts).where(eq(posts.id, postId)).run();
   });

@@ -16,6 +16,7 @@ import {
 import { removeAccountRows } from "./account-deletion.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
+import { beforeMessageDeleted } from "./conversations.ts";
 import { notify } from "./notifications.ts";
 import { type RemotePollData, saveRemotePoll } from "./polls.ts";
 import { indexPost, unindexPost } from "./search-index.ts";
@@ -251,6 +252,7 @@ export function deleteRemotePost(deps: Pick<CoreDeps, "db" | "events">, uri: str
   const post = db.select().from(posts).where(eq(posts.uri, uri)).get();
   if (!post || post.accountId !== actorId) return false;
   db.transaction((tx) => {
+    beforeMessageDeleted(tx, post);
     unindexPost(tx, post.id);
     tx.delete(posts).where(eq(posts.id, post.id)).run();
   });
