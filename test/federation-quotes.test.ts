@@ -160,3 +160,55 @@ test("a member's public post: the Note says anyone may quote it; a QuoteRequest 
     const gone = await lab.fetch(stamp, { headers: { accept: "application/activity+json" } });
     expect(gone.status).toBe(404);
   }));
+
+/** The id of the article on a page that holds the words. */
+const articleId = (page: string, words: string) =>
+  [...page.matchAll(/<article class="post" id="post-([^"]+)"[^>]*>([^]*?)<\/article>/g)].find((m) => m[2]?.includes(words))?.[1];
+
+test("a member quotes another server's post: its author is asked, and the quote shows once approved, or goes if refused", () =>
+  lab.explain(async () => {
+    const { peer } = lab;
+    const rory = await peer.createActor("rory", { acceptQuotes: false });
+    await peer.follow(quinn, `acct:${skein.handle("alice")}`);
+    await peer.waitFor((a) => a.type === "Accept" && a.recipient === "quinn");
+    const original = await peer.post(quinn, { text: "Butter at room temperature, always", mentions: [skein.handle("alice")] });
+    const refused = await peer.post(rory, { text: "Never quote me", mentions: [skein.handle("alice")] });
+    let notes = "";
+    for (let i = 0; i < 100 && !notes.includes("Never quote me"); i++) {
+      notes = await (await alice.get("/notifications")).text();
+      await Bun.sleep(100);
+    }
+    const quinnsId = articleId(notes, "room temperature");
+    const rorysId = articleId(notes, "Never quote me");
+
+    const compose = await (await alice.get(`/compose?quote=${quinnsId}`)).text();
+    expect(compose).toContain(`name="quoted_status_id" value="${quinnsId}"`);
+    expect(compose).toContain('<section class="quoted-post" aria-label="Quoted post by quinn">');
+    await alice.post("/statuses", { status: "Agreed, and salted", visibility: "public", quoted_status_id: quinnsId as string });
+    const request = await peer.waitFor({ type: "QuoteRequest" });
+    expect(request.json.object).toBe(original.note);
+    const instrument = request.json.instrument as string | { id: string };
+    const quoteUri = typeof instrument === "string" ? instrument : instrument.id;
+    // The quote post goes out with the quote, then again with quinn's stamp.
+    const update = await peer.waitFor(
+      (a) => a.type === "Update" && a.recipient === null && JSON.stringify(a.json).includes("quoteAuthorization"),
+    );
+    const note = update.json.object as { id: string; quote?: string; quoteAuthorization?: string; content: string };
+    expect(note.id).toBe(quoteUri);
+    expect(note.quote).toBe(original.note);
+    expect(note.quoteAuthorization).toStartWith(`${peer.url}/users/quinn/quote-authorizations/`);
+    expect(note.content).toContain('<p class="quote-inline">RE:');
+    const shown = await homePost("Agreed, and salted");
+    expect(shown).toContain('<section class="quoted-post" aria-label="Quoted post by quinn">');
+    expect(shown).not.toContain("quote-pending");
+
+    // rory refuses: alice's post stays, without the quote.
+    await alice.post("/statuses", { status: "Quoting rory anyway", visibility: "public", quoted_status_id: rorysId as string });
+    await peer.waitFor((a) => a.type === "QuoteRequest" && a.object === refused.note);
+    for (let i = 0; i < 100; i++) {
+      const article = await homePost("Quoting rory anyway");
+      if (!article.includes("quoted-post")) break;
+      if (i === 99) throw new Error("the refused quote is still shown");
+      await Bun.sleep(100);
+    }
+  }));

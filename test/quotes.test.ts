@@ -1,9 +1,10 @@
 import { expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { createLocalUser } from "../src/core/accounts.ts";
-import { quoteNeedsNoApproval, setQuote } from "../src/core/quotes.ts";
+import { createPost } from "../src/core/posts.ts";
+import { quoteAnswered, quoteNeedsNoApproval, setQuote } from "../src/core/quotes.ts";
 import { deleteRemotePost, receiveRemotePost } from "../src/core/remote.ts";
-import { notifications } from "../src/db/schema.ts";
+import { notifications, quoteApprovals } from "../src/db/schema.ts";
 import { testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
 import { authorizeApp } from "./helpers/oauth.ts";
@@ -95,4 +96,60 @@ test("a member whose post is shown quoted is told once", async () => {
   // Not even kept for the private one (pushes would carry its text).
   const kept = db.select({ postId: notifications.postId }).from(notifications).where(eq(notifications.type, "quote")).all();
   expect(kept).toEqual([{ postId: quote.id }]);
+});
+
+test("a member quotes: their own or another member's post at once (that member is told), another server's post once approved", async () => {
+  const bob = await createLocalUser(t.deps, {
+    username: "bob",
+    email: "bob@example.com",
+    password: "correct horse battery",
+    role: "user",
+  });
+  const bobs = await createPost(t.deps, { id: bob.accountId, username: "bob" }, { status: "bob's bread", visibility: "public" });
+  const quoteBob = await call("POST", "/api/v1/statuses", { status: "look at bob's", quoted_status_id: bobs.id });
+  expect(quoteBob.quote).toMatchObject({ state: "accepted", quoted_status: { id: bobs.id } });
+  const told = db.select().from(notifications).where(eq(notifications.accountId, bob.accountId)).all();
+  expect(told.map((n) => [n.type, n.postId])).toEqual([["quote", quoteBob.id]]);
+  // Its stamp is served for other servers to check.
+  const stampPage = await send(
+    new Request(`https://social.example/@bob/quotes/${db.select().from(quoteApprovals).get()?.id}`, {
+      headers: { accept: "application/activity+json" },
+    }),
+  );
+  expect(stampPage.status).toBe(200);
+  expect(await stampPage.json()).toMatchObject({
+    type: "QuoteAuthorization",
+    interactingObject: `https://social.example/@ada/${quoteBob.id}`,
+    interactionTarget: `https://social.example/@bob/${bobs.id}`,
+  });
+
+  // Another server's post: pending, shown to ada alone, until its author answers.
+  const remote = receiveRemotePost(t.deps, remoteNote(kim.id, "https://near.example/notes/9", { plainText: "kim's crust" }));
+  const pending = await call("POST", "/api/v1/statuses", { status: "kim's crust!", quoted_status_id: remote.id });
+  expect(pending.quote).toMatchObject({ state: "pending", quoted_status: { id: remote.id } });
+  const visitor = await send(new Request(`${origin}/api/v1/statuses/${pending.id}`));
+  expect(((await visitor.json()) as { quote: unknown }).quote).toBeNull();
+  quoteAnswered(t.deps, pending.id, "https://near.example/stamps/1");
+  const approved = await send(new Request(`${origin}/api/v1/statuses/${pending.id}`));
+  expect(((await approved.json()) as { quote: { state: string } }).quote.state).toBe("accepted");
+
+  // Not a followers-only post, nor a post one cannot see.
+  const hidden = receiveRemotePost(
+    t.deps,
+    remoteNote(kim.id, "https://near.example/notes/10", { plainText: "for followers", visibility: "private" }),
+  );
+  const refused = await call("POST", "/api/v1/statuses", { status: "nope", quoted_status_id: hidden.id });
+  expect(refused.error).toContain("This post cannot be quoted.");
+});
+
+test("the Quote action opens the compose box with the post, and the post goes out quoting it", async () => {
+  const target = receiveRemotePost(t.deps, remoteNote(kim.id, "https://near.example/notes/11", { plainText: "proof at 24°C" }));
+  const compose = await (await browser.get(`/compose?quote=${target.id}`)).text();
+  expect(compose).toContain(`name="quoted_status_id" value="${target.id}"`);
+  expect(compose).toContain("Your words on this post");
+  expect(compose).toContain("proof at 24°C");
+  const posted = await browser.post("/statuses", { status: "mine too", visibility: "public", quoted_status_id: target.id });
+  expect(posted.status).toBe(303);
+  const home = await (await browser.get("/")).text();
+  expect(home).toContain("Waiting for its author to approve the quote");
 });

@@ -3,6 +3,7 @@ import type { PostView } from "../src/core/views.ts";
 import type { PropsWithChildren } from "@kitajs/html";
 import type { PageContext } from "./context.ts";
 import { CsrfField } from "./form.tsx";
+import { QuotedPost } from "./post.tsx";
 import { Layout } from "./layout.tsx";
 
 export interface ComposeProps {
@@ -10,6 +11,8 @@ export interface ComposeProps {
   limit: number;
   defaultVisibility: string;
   replyTo?: PostView;
+  /** The post being quoted (from its "Quote" action). */
+  quote?: PostView;
   values?: { status?: string; spoiler_text?: string; visibility?: string; poll?: PollValues };
   errors?: Record<string, string>;
   /** On the Messages page: a message, and the box after it is one again. */
@@ -97,7 +100,16 @@ function ErrorText({ id, text }: { id: string; text?: string }) {
 }
 
 /** The compose box: plain form fields named like the Mastodon API, images with alt text. */
-export function Compose({ ctx, limit, defaultVisibility, replyTo, values = {}, errors = {}, messages = false }: ComposeProps) {
+export function Compose({
+  ctx,
+  limit,
+  defaultVisibility,
+  replyTo,
+  quote,
+  values = {},
+  errors = {},
+  messages = false,
+}: ComposeProps) {
   const prefill = replyTo
     ? [replyTo.account, ...replyTo.mentions]
         .filter(
@@ -123,10 +135,11 @@ export function Compose({ ctx, limit, defaultVisibility, replyTo, values = {}, e
       <CsrfField ctx={ctx} />
       <input type="hidden" name="idempotency_key" value={key} />
       {replyTo ? <input type="hidden" name="in_reply_to_id" value={replyTo.id} /> : ""}
+      {quote ? <input type="hidden" name="quoted_status_id" value={quote.id} /> : ""}
       {messages ? <input type="hidden" name="context" value="messages" /> : ""}
       <div class={errors.status ? "field invalid" : "field"}>
         <label for={replyTo ? "reply-status" : "status"}>
-          {replyTo ? "Your reply" : messages ? "Your message" : "What's on your mind?"}
+          {replyTo ? "Your reply" : messages ? "Your message" : quote ? "Your words on this post" : "What's on your mind?"}
         </label>
         <textarea
           id={replyTo ? "reply-status" : "status"}
@@ -141,8 +154,9 @@ export function Compose({ ctx, limit, defaultVisibility, replyTo, values = {}, e
         >
           {values.status ?? prefill}
         </textarea>
-        <ErrorText id="status-error" text={errors.status ?? errors.in_reply_to_id} />
+        <ErrorText id="status-error" text={errors.status ?? errors.in_reply_to_id ?? errors.quoted_status_id} />
       </div>
+      {quote ? <QuotedPost post={quote} /> : ""}
       <details class="compose-options" open={values.spoiler_text || errors.media_ids ? true : undefined}>
         <summary>Content warning and images</summary>
         <div class="field">

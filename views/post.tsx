@@ -195,9 +195,10 @@ function Poll({ ctx, post, formId, problem }: { ctx: PageContext; post: PostView
 }
 
 /** The post another one quotes, inside it: its author, its time and its body (its own quote left out). */
-function QuotedPost({ post }: { post: PostView }) {
+export function QuotedPost({ post, pending = false }: { post: PostView; pending?: boolean }) {
   return (
     <section class="quoted-post" aria-label={`Quoted post by ${post.account.displayName}`}>
+      {pending ? <p class="quote-pending">Waiting for its author to approve the quote; only you see it until then.</p> : ""}
       <p class="quoted-header">
         <a href={post.account.localUrl}>
           <strong>
@@ -228,7 +229,7 @@ function Body({ post, children }: PropsWithChildren<{ post: PostView }>) {
       </div>
       <Media post={post} />
       {children}
-      {post.quote ? <QuotedPost post={post.quote} /> : ""}
+      {post.quote ? <QuotedPost post={post.quote} pending={post.quotePending} /> : ""}
       {post.media.length === 0 && !post.poll && !post.quote && post.card ? <Card card={post.card} /> : ""}
     </>
   );
@@ -360,14 +361,19 @@ function PostInner({ ctx, shown, pollProblem }: { ctx: PageContext; shown: PostV
             )}
           </a>
           {boostable ? (
-            <Action
-              ctx={ctx}
-              post={shown}
-              action={post.viewer?.reblogged ? "unreblog" : "reblog"}
-              label={post.viewer?.reblogged ? "Unboost" : "Boost"}
-              pressed={post.viewer?.reblogged}
-              count={post.counts.reblogs}
-            />
+            <>
+              <Action
+                ctx={ctx}
+                post={shown}
+                action={post.viewer?.reblogged ? "unreblog" : "reblog"}
+                label={post.viewer?.reblogged ? "Unboost" : "Boost"}
+                pressed={post.viewer?.reblogged}
+                count={post.counts.reblogs}
+              />
+              <a class="action" href={`/compose?quote=${post.id}`}>
+                Quote
+              </a>
+            </>
           ) : (
             ""
           )}

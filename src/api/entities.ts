@@ -217,7 +217,7 @@ export interface ApiStatus {
   reblog: ApiStatus | null;
   poll: ApiPoll | null;
   /** Mastodon 4.4's Quote: shown only when allowed (core/quotes.ts). */
-  quote: { state: "accepted"; quoted_status: ApiStatus } | null;
+  quote: { state: "accepted" | "pending"; quoted_status: ApiStatus } | null;
   card: ApiCard | null;
   language: string | null;
   text: string | null;
@@ -311,7 +311,9 @@ export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, 
     in_reply_to_account_id: post.inReplyToAccount?.id ?? null,
     reblog: post.reblog ? statusEntity(post.reblog, accounts, baseUrl) : null,
     poll: post.poll ? pollEntity(post.poll) : null,
-    quote: post.quote ? { state: "accepted", quoted_status: statusEntity(post.quote, accounts, baseUrl) } : null,
+    quote: post.quote
+      ? { state: post.quotePending ? "pending" : "accepted", quoted_status: statusEntity(post.quote, accounts, baseUrl) }
+      : null,
     card: post.card ? cardEntity(post.card, baseUrl) : null,
     language: post.language,
     text: null,

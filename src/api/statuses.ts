@@ -25,6 +25,7 @@ const statusParams = t.Object({
   media_ids: tList(4),
   "media_ids[]": tList(4),
   scheduled_at: t.Optional(t.String({ maxLength: 40 })),
+  quoted_status_id: t.Optional(t.String({ maxLength: 64 })),
   // A poll as JSON, or as form fields named like `poll[options][]` (read by pollParam).
   poll: t.Optional(
     t.Nullable(
@@ -101,6 +102,7 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           sensitive: flag(body.sensitive),
           language: body.language,
           poll: pollParam(body),
+          quotedId: body.quoted_status_id || undefined,
           idempotencyKey: headers["idempotency-key"],
         });
         return status(post.id, me.account.id);

@@ -19,6 +19,7 @@ import { countAccountAction } from "./account-limits.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { getSettings } from "./instance.ts";
 import { beforeMessageDeleted } from "./conversations.ts";
+import { quoteCreated, quoteProblem } from "./quotes.ts";
 import { notify } from "./notifications.ts";
 import { checkPoll, insertPoll, type PollInput, removePoll, replacePoll } from "./polls.ts";
 import { indexPost, unindexPost } from "./search-index.ts";
@@ -36,6 +37,8 @@ export interface PostInput {
   sensitive?: boolean;
   language?: string;
   poll?: PollInput;
+  /** The post it quotes (core/quotes.ts). */
+  quotedId?: string;
   /** A key sent with the form or the API call: the same key twice makes one post. */
   idempotencyKey?: string;
 }
@@ -85,6 +88,12 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
   const media = checkMedia(db, author.id, mediaIds, problems);
   if (input.poll) checkPoll(input.poll, problems);
   if (input.poll && mediaIds.length > 0) problems.media_ids = "A post with a poll cannot have images too.";
+  const quoteIssue = input.quotedId ? quoteProblem(db, author.id, input.quotedId) : undefined;
+  if (quoteIssue) problems.quoted_status_id = quoteIssue;
+  // Another server's post is quoted once its author approves (federation asks).
+  const quotedRemote = input.quotedId
+    ? db.select({ uri: posts.uri }).from(posts).where(eq(posts.id, input.quotedId)).get()?.uri
+    : null;
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
   countAccountAction(db, "post", author.id);
 
@@ -107,6 +116,8 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
         language,
         inReplyToId: parent?.id ?? null,
         inReplyToAccountId: parent?.accountId ?? null,
+        quoteOfId: input.quotedId ?? null,
+        quotePending: Boolean(quotedRemote),
       })
       .returning()
       .get();
@@ -124,6 +135,7 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
   if (parent && !rendered.mentioned.includes(parent.accountId)) {
     notify(deps, { accountId: parent.accountId, type: "reply", fromAccountId: author.id, postId: id });
   }
+  if (input.quotedId) quoteCreated(deps, row, author.username, input.quotedId);
   deps.events.emit("post.created", { postId: id });
   return row;
 }

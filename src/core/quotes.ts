@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { mentions, posts, quoteApprovals } from "../db/schema.ts";
+import { accounts, mentions, posts, quoteApprovals } from "../db/schema.ts";
 import { accountOnDomainBlockedBy } from "./account-domain-blocks.ts";
 import type { CoreDeps } from "./deps.ts";
 import { notify } from "./notifications.ts";
@@ -49,9 +49,13 @@ export function setQuote(deps: Pick<CoreDeps, "db" | "events">, postId: string, 
   const quoted = quotedId
     ? deps.db.select({ accountId: posts.accountId }).from(posts).where(eq(posts.id, quotedId)).get()
     : undefined;
-  // Only a quote the member may see: not a followers-only or direct post of someone they do not follow.
-  if (quoting && quoted && findVisiblePost(deps.db, postId, quoted.accountId))
-    notify(deps, { accountId: quoted.accountId, type: "quote", fromAccountId: quoting.accountId, postId });
+  if (quoting && quoted) tellQuoted(deps, postId, quoting.accountId, quoted.accountId);
+}
+
+/** A member is told their post was quoted, if they may read the quote (not someone's private post). */
+function tellQuoted(deps: Pick<CoreDeps, "db" | "events">, postId: string, quoterId: string, memberId: string): void {
+  if (findVisiblePost(deps.db, postId, memberId))
+    notify(deps, { accountId: memberId, type: "quote", fromAccountId: quoterId, postId });
 }
 
 /** Approves a quote of a member's post (the approval's id: the same for the same quote), or null. */
@@ -93,4 +97,69 @@ function mayQuote(db: Db, quoterId: string, postId: string): boolean {
   const post = findVisiblePost(db, postId, quoterId);
   if (!post || post.uri !== null || post.reblogOfId !== null || !quotable(post)) return false;
   return !accountOnDomainBlockedBy(db, post.accountId, quoterId);
+}
+
+/**
+ * The problem with a member quoting this post, if any: it must be one they may see, public or
+ * unlisted, not a boost, and its author must not have blocked them (nor their server).
+ */
+export function quoteProblem(db: Db, quoterId: string, quotedId: string): string | undefined {
+  const quoted = findVisiblePost(db, quotedId, quoterId);
+  if (!quoted || quoted.reblogOfId !== null || !quotable(quoted)) return "This post cannot be quoted.";
+  if (quoted.uri === null && quoted.accountId !== quoterId && !mayQuote(db, quoterId, quotedId))
+    return "This post cannot be quoted.";
+  return undefined;
+}
+
+/**
+ * A member's new quote post, after it is stored: a quote of a member's post is approved here at
+ * once (its author is told); one of another server's post waits for the answer (quoteAnswered).
+ */
+export function quoteCreated(
+  deps: Pick<CoreDeps, "db" | "events" | "baseUrl">,
+  post: { id: string; accountId: string },
+  author: string,
+  quotedId: string,
+): void {
+  const quoted = deps.db.select({ uri: posts.uri, accountId: posts.accountId }).from(posts).where(eq(posts.id, quotedId)).get();
+  if (!quoted || quoted.uri !== null || quoted.accountId === post.accountId) return;
+  approveQuote(deps.db, post.accountId, quotedId, new URL(`/@${author}/${post.id}`, deps.baseUrl).href);
+  tellQuoted(deps, post.id, post.accountId, quoted.accountId);
+}
+
+/**
+ * The quoted post's author answered a member's quote: with their stamp (the quote is shown to
+ * everyone and sent again with it), or with a refusal (the post stays, without the quote).
+ */
+export function quoteAnswered(deps: Pick<CoreDeps, "db" | "events">, postId: string, stamp: string | null): void {
+  const updated = deps.db
+    .update(posts)
+    .set(stamp ? { quotePending: false, quoteAuthorization: stamp } : { quotePending: false, quoteOfId: null })
+    .where(and(eq(posts.id, postId), eq(posts.quotePending, true)))
+    .returning({ id: posts.id })
+    .get();
+  if (updated) deps.events.emit("post.updated", { postId });
+}
+
+/** The stamp a member's quote post carries: the quoted author's, or this instance's for a member's post. */
+export function quoteStampOf(
+  db: Db,
+  postId: string,
+  postUri: string,
+): { remote: string } | { approvalId: string; username: string } | null {
+  const row = db
+    .select({ stamp: posts.quoteAuthorization, quotedId: posts.quoteOfId })
+    .from(posts)
+    .where(eq(posts.id, postId))
+    .get();
+  if (row?.stamp) return { remote: row.stamp };
+  if (!row?.quotedId) return null;
+  const approval = db
+    .select({ id: quoteApprovals.id, username: accounts.username })
+    .from(quoteApprovals)
+    .innerJoin(posts, eq(posts.id, quoteApprovals.postId))
+    .innerJoin(accounts, eq(accounts.id, posts.accountId))
+    .where(and(eq(quoteApprovals.postId, row.quotedId), eq(quoteApprovals.quoteUri, postUri)))
+    .get();
+  return approval ? { approvalId: approval.id, username: approval.username } : null;
 }

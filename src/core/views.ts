@@ -113,6 +113,8 @@ export interface PostView {
   poll: PollView | null;
   /** The post it quotes (core/quotes.ts), when the viewer may see it; one level deep. */
   quote: PostView | null;
+  /** A member's quote still waiting for the quoted author's approval: shown to its author alone. */
+  quotePending: boolean;
 }
 
 export interface CardView {
@@ -293,7 +295,8 @@ export function loadPostViews(
       card: cards.has(row.id) ? cardView(cards.get(row.id) as CardRow) : null,
       emojis: postEmojis.get(row.id) ?? [],
       poll: pollViews.get(row.id) ?? null,
-      quote: row.quoteOfId ? (quotes.get(row.quoteOfId) ?? null) : null,
+      quote: row.quoteOfId && (!row.quotePending || row.accountId === viewerId) ? (quotes.get(row.quoteOfId) ?? null) : null,
+      quotePending: row.quotePending,
     };
   };
   const byId = new Map(rows.map((r) => [r.id, r]));

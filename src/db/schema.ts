@@ -228,6 +228,10 @@ export const posts = sqliteTable(
     reblogOfId: text("reblog_of_id").references((): AnySQLiteColumn => posts.id, { onDelete: "cascade" }),
     // The post it quotes, once the quote is known to be allowed (core/quotes.ts).
     quoteOfId: text("quote_of_id").references((): AnySQLiteColumn => posts.id, { onDelete: "set null" }),
+    // A member's quote of another server's post: waiting for its author's approval, then the
+    // QuoteAuthorization they gave (FEP-044f).
+    quotePending: integer("quote_pending", { mode: "boolean" }).notNull().default(false),
+    quoteAuthorization: text("quote_authorization"),
     pinnedAt: integer("pinned_at", { mode: "timestamp_ms" }),
     createdAt: createdAt(),
     editedAt: integer("edited_at", { mode: "timestamp_ms" }),

@@ -18,11 +18,13 @@ import {
   PropertyValue,
   PUBLIC_COLLECTION,
   Question,
+  QuoteAuthorization,
   Service,
 } from "@fedify/vocab";
 import { type EmojiData, MAX_EMOJIS, SHORTCODE } from "../core/custom-emojis.ts";
 import type { RemoteAccountData, RemotePostData } from "../core/remote.ts";
 import type { PollView, RemotePollData } from "../core/polls.ts";
+import { quoteStampOf } from "../core/quotes.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
 import type { Visibility } from "../db/schema.ts";
@@ -68,7 +70,12 @@ export function addressing(ctx: Context<void>, post: PostView): { tos: URL[]; cc
 }
 
 /** A local post as a Note. */
-export function postToAs(ctx: Context<void>, post: PostView, parentUri: string | null): Note | Question {
+export function postToAs(
+  ctx: Context<void>,
+  post: PostView,
+  parentUri: string | null,
+  quoteStamp: URL | null = null,
+): Note | Question {
   const { tos, ccs } = addressing(ctx, post);
   // Who may quote it without asking (FEP-044f, as Mastodon reads it): anyone for a public or
   // unlisted post, its author alone otherwise. Others ask with a QuoteRequest (inbox.ts).
@@ -80,7 +87,12 @@ export function postToAs(ctx: Context<void>, post: PostView, parentUri: string |
     attribution: ctx.getActorUri(post.account.username),
     tos,
     ccs,
-    content: post.contentHtml,
+    content: post.quote ? `${post.contentHtml}${quoteFallback(post.quote.url)}` : post.contentHtml,
+    // A quote (FEP-044f, and the older quoteUrl for software that reads only that), with the
+    // quoted author's stamp once given.
+    quote: post.quote ? new URL(post.quote.uri) : null,
+    quoteUrl: post.quote ? new URL(post.quote.uri) : null,
+    quoteAuthorization: quoteStamp,
     summary: post.spoilerText || null,
     sensitive: post.sensitive,
     published: instant(post.createdAt),
@@ -306,8 +318,18 @@ export async function accountFromAs(ctx: Context<void>, actor: Actor): Promise<R
  */
 export function localNote(ctx: Context<void>, deps: { db: Db; baseUrl: URL }, post: PostView): Note | Question {
   const parentUri = post.inReplyToId ? (loadPostViews(deps.db, deps.baseUrl, [post.inReplyToId], null)[0]?.uri ?? null) : null;
-  return postToAs(ctx, post, parentUri);
+  const stamp = post.quote ? quoteStampOf(deps.db, post.id, post.uri) : null;
+  const stampUrl = !stamp
+    ? null
+    : "remote" in stamp
+      ? new URL(stamp.remote)
+      : ctx.getObjectUri(QuoteAuthorization, { identifier: stamp.username, id: stamp.approvalId });
+  return postToAs(ctx, post, parentUri, stampUrl);
 }
+
+/** The line Mastodon adds for software that does not show quotes (pages here hide it). */
+const quoteFallback = (url: string) =>
+  `<p class="quote-inline">RE: <a href="${Bun.escapeHTML(url)}">${Bun.escapeHTML(url)}</a></p>`;
 
 /** The Create activity that carries a Note. */
 export function createOf(note: Note | Question): Create {

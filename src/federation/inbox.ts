@@ -38,7 +38,7 @@ import { federationAllowed } from "../core/domain-allows.ts";
 import { blockFor } from "../core/domain-blocks.ts";
 import { CoreError } from "../core/errors.ts";
 import { choiceNamed, vote } from "../core/polls.ts";
-import { approveQuote } from "../core/quotes.ts";
+import { approveQuote, quoteAnswered } from "../core/quotes.ts";
 import { fileReport } from "../core/reports.ts";
 import { accounts, follows, posts } from "../db/schema.ts";
 import { persistActor } from "./actors.ts";
@@ -107,11 +107,13 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
     })
     .on(Accept, async (ctx, accept) => {
       const remote = await sender(ctx, deps, accept);
+      if (remote && answeredQuote(deps, accept, remote)) return;
       const follow = remote ? ourFollow(deps, accept.objectId, remote.id) : undefined;
       if (remote && follow) followAccepted(db, follow.followerId, remote.id);
     })
     .on(Reject, async (ctx, reject) => {
       const remote = await sender(ctx, deps, reject);
+      if (remote && answeredQuote(deps, reject, remote)) return;
       const follow = remote ? ourFollow(deps, reject.objectId, remote.id) : undefined;
       if (remote && follow) followRejected(db, follow.followerId, remote.id);
     })
@@ -302,5 +304,23 @@ function receivedVote(deps: CoreDeps, voter: AccountRow, object: unknown): boole
     if (!(error instanceof CoreError)) throw error;
     logger.info("Refused a vote from {voter}: {reason}", { voter: voter.uri, reason: error.message });
   }
+  return true;
+}
+
+/**
+ * An answer to a member's QuoteRequest (whose id is the quote post's, with #quote-request): only
+ * the quoted post's author answers it, an Accept with a stamp on their own server.
+ */
+function answeredQuote(deps: CoreDeps, answer: Accept | Reject, from: AccountRow): boolean {
+  const id = answer.objectId;
+  if (!id || id.origin !== deps.baseUrl.origin || id.hash !== "#quote-request") return false;
+  const post = findPostByUri(deps.db, deps.baseUrl, id.href.replace(/#.*$/, ""));
+  const quoted = post?.quoteOfId
+    ? deps.db.select({ accountId: posts.accountId }).from(posts).where(eq(posts.id, post.quoteOfId)).get()
+    : undefined;
+  if (!post || !from.uri || quoted?.accountId !== from.id) return true;
+  const stamp = answer instanceof Accept ? answer.resultId : null;
+  if (answer instanceof Accept && stamp?.origin !== new URL(from.uri).origin) return true;
+  quoteAnswered(deps, post.id, stamp?.href ?? null);
   return true;
 }

@@ -11,6 +11,8 @@ import {
   Move,
   Note,
   PUBLIC_COLLECTION,
+  type Question,
+  QuoteRequest,
   type Recipient,
   Reject,
   Tombstone,
@@ -101,8 +103,25 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
           ? [recipient(db, parentAuthor)].filter((r): r is Recipient => r !== null)
           : [];
       await deliver(post, createOf(note), extra);
+      if (post.quote && post.quotePending) await askToQuote(ctx, post, note);
     }),
   );
+  /**
+   * A member's quote of another server's post: its author is asked (FEP-044f QuoteRequest, the
+   * quote post as instrument); inbox.ts takes the answer.
+   */
+  const askToQuote = async (ctx: Context<void>, post: PostView, note: Note | Question) => {
+    const author = post.quote ? account(post.quote.account.id) : undefined;
+    const r = author ? recipient(db, author) : null;
+    if (!post.quote || !r) return;
+    const request = new QuoteRequest({
+      id: new URL(`${post.uri}#quote-request`),
+      actor: note.attributionId,
+      object: new URL(post.quote.uri),
+      instrument: note,
+    });
+    await ctx.sendActivity({ identifier: post.account.username }, r, request);
+  };
   /** The post as it now is, to those who had it (and, for a poll, to other servers' voters). */
   const sendUpdate = async (postId: string) => {
     const post = loadAuthorView(postId);

@@ -58,6 +58,7 @@ const composeForm = t.Object({
   idempotency_key: t.Optional(t.String({ maxLength: 200 })),
   media: oneOrMany(t.File()),
   description: oneOrMany(t.String({ maxLength: 1500 })),
+  quoted_status_id: t.Optional(t.String({ maxLength: 64 })),
   /** Written on the Messages page: the next compose box there is for a message again. */
   context: optionalOneOf(["messages"]),
   "poll[options][]": oneOrMany(t.String({ maxLength: 200 })),
@@ -105,6 +106,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
       ({ ctx, viewer, query, redirect }) => {
         if (!viewer) return redirect(loginFirst("/compose"), 303);
         const replyTo = query.in_reply_to_id ? view(query.in_reply_to_id, viewer) : undefined;
+        const quote = query.quote ? view(query.quote, viewer) : undefined;
         return (
           <ComposePage ctx={ctx}>
             <Compose
@@ -112,11 +114,17 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
               limit={getSettings(db).maxPostLength}
               defaultVisibility={defaultVisibility(viewer)}
               replyTo={replyTo}
+              quote={quote?.reblog ?? quote}
             />
           </ComposePage>
         );
       },
-      { query: t.Object({ in_reply_to_id: t.Optional(t.String({ maxLength: 64 })) }) },
+      {
+        query: t.Object({
+          in_reply_to_id: t.Optional(t.String({ maxLength: 64 })),
+          quote: t.Optional(t.String({ maxLength: 64 })),
+        }),
+      },
     )
     .post(
       "/statuses",
@@ -124,6 +132,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         if (!viewer) return redirect(loginFirst("/"), 303);
         const limit = getSettings(db).maxPostLength;
         const replyTo = body.in_reply_to_id ? view(body.in_reply_to_id, viewer) : undefined;
+        const quote = body.quoted_status_id ? view(body.quoted_status_id, viewer) : undefined;
         const messages = body.context === "messages";
         const composeProps = {
           ctx,
@@ -137,6 +146,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
           const mediaIds = await uploadsFromForm(deps, viewer.account.id, body.media, body.description);
           const post = await createPost(deps, viewer.account, {
             poll: poll && { ...poll, expiresIn: Number(poll.expiresIn ?? 86_400) },
+            quotedId: body.quoted_status_id || undefined,
             status: body.status,
             spoilerText: body.spoiler_text,
             visibility: body.visibility,
@@ -168,7 +178,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
           const values = { status: body.status, spoiler_text: body.spoiler_text, visibility: body.visibility, poll };
-          const form = <Compose {...composeProps} values={values} errors={error.fields} />;
+          const form = <Compose {...composeProps} quote={quote} values={values} errors={error.fields} />;
           return isHtmx(request) ? form : <ComposePage ctx={ctx}>{form}</ComposePage>;
         }
       },

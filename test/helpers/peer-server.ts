@@ -77,6 +77,8 @@ interface StoredActor {
   aliases: string[];
   /** When false, Follows stay pending until /_control/accept-follow or /_control/reject-follow. */
   autoAccept: boolean;
+  /** Quotes of this actor's notes: answered with an Accept and a QuoteAuthorization, or a Reject. */
+  acceptQuotes: boolean;
   keys: CryptoKeyPair[];
   /** Actors following this one, by actor id. */
   followers: Map<string, Recipient>;
@@ -289,6 +291,28 @@ federation
   .on(Accept, async (ctx, accept) => {
     await record(ctx, accept);
     settleFollow(ctx, accept, "accepted");
+  })
+  .on(QuoteRequest, async (ctx, request) => {
+    await record(ctx, request);
+    const stored = request.objectId ? notes.get(request.objectId.href) : undefined;
+    const owner = stored ? actors.get(stored.identifier) : undefined;
+    const asker = await request.getActor(ctx);
+    if (!owner || !asker || !request.objectId || !request.instrumentId) return;
+    const me = ctx.getActorUri(owner.identifier);
+    const answerId = new URL(`${me.href}#quote-answers/${crypto.randomUUID()}`);
+    let answer: Accept | Reject = new Reject({ id: answerId, actor: me, object: request });
+    if (owner.acceptQuotes) {
+      const id = ctx.getObjectUri(QuoteAuthorization, { identifier: owner.identifier, id: crypto.randomUUID() });
+      const stamp = new QuoteAuthorization({
+        id,
+        attribution: me,
+        interactingObject: request.instrumentId,
+        interactionTarget: request.objectId,
+      });
+      quoteAuthorizations.set(id.href, stamp);
+      answer = new Accept({ id: answerId, actor: me, object: request, result: id });
+    }
+    await ctx.sendActivity({ identifier: owner.identifier }, asker, answer, { immediate: true });
   })
   .on(Reject, async (ctx, reject) => {
     await record(ctx, reject);
@@ -543,6 +567,7 @@ const controls: Record<string, ControlHandler> = {
         summary: str(body, "summary", false),
         aliases: [],
         autoAccept: body.autoAccept !== false,
+        acceptQuotes: body.acceptQuotes !== false,
         keys: [await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"), await generateCryptoKeyPair("Ed25519")],
         followers: new Map(),
         pendingFollows: new Map(),

@@ -163,7 +163,10 @@ export interface Peer {
   /** SIGTERM and wait; returns the exit code. */
   stop(): Promise<number>;
 
-  createActor(username: string, options?: { name?: string; summary?: string; autoAccept?: boolean }): Promise<PeerActor>;
+  createActor(
+    username: string,
+    options?: { name?: string; summary?: string; autoAccept?: boolean; acceptQuotes?: boolean },
+  ): Promise<PeerActor>;
   actor(ref: ActorRef): Promise<PeerActorState>;
   /** Looks up a handle, acct: URI or URL the way a server does (WebFinger, then the document). */
   lookup(q: string, options?: { as?: ActorRef }): Promise<LookupResult>;
