@@ -211,7 +211,8 @@ export function QuotedPost({ post, pending = false }: { post: PostView; pending?
           <Time date={post.createdAt} />
         </a>
       </p>
-      <Body post={post} />
+      {/* One level: its own quote is not drawn (its "RE: link" line shows instead). */}
+      <Body post={{ ...post, quote: null }} />
     </section>
   );
 }
