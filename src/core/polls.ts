@@ -139,8 +139,6 @@ export function saveRemotePoll(tx: DbOrTx, postId: string, data: RemotePollData 
     .run();
 }
 
-type Voter = { id: string; domain?: string | null };
-
 /**
  * Casts a voter's choices (indexes into the options). A member votes once, with all their
  * choices; another server sends one Note per choice, so a remote voter's choices in a
@@ -148,7 +146,7 @@ type Voter = { id: string; domain?: string | null };
  */
 export function vote(
   deps: Pick<CoreDeps, "db" | "events">,
-  voter: Voter,
+  voter: { id: string },
   postId: string,
   choices: number[],
   remote?: { uri: string | null },

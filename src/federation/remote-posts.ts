@@ -82,7 +82,13 @@ async function attachQuote(ctx: Context<void>, deps: CoreDeps, post: PostRow, ob
  * FEP-044f: the quote carries a QuoteAuthorization that the quoted post's author published on
  * their own server, naming this quote and that post.
  */
-async function approved(ctx: Context<void>, deps: CoreDeps, quote: Quoting, quoted: PostRow, quoting: PostRow): Promise<boolean> {
+async function approved(
+  ctx: Context<void>,
+  deps: CoreDeps,
+  quote: Quoting,
+  quoted: PostRow,
+  quotePost: PostRow,
+): Promise<boolean> {
   const stamp = quote.quoteAuthorizationId;
   if (quoted.uri === null) {
     // A member's post: the stamp must be one this instance gave to this quote's author for it.
@@ -95,7 +101,7 @@ async function approved(ctx: Context<void>, deps: CoreDeps, quote: Quoting, quot
       given !== undefined &&
       given.postId === quoted.id &&
       given.quoteUri === quote.id?.href &&
-      given.accountId === quoting.accountId
+      given.accountId === quotePost.accountId
     );
   }
   const author = deps.db.select({ uri: accounts.uri }).from(accounts).where(eq(accounts.id, quoted.accountId)).get()?.uri;
