@@ -2,9 +2,10 @@ import { expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { createLocalUser } from "../src/core/accounts.ts";
 import { createPost } from "../src/core/posts.ts";
-import { quoteAnswered, quoteNeedsNoApproval, setQuote } from "../src/core/quotes.ts";
+import { approveQuote, quoteAnswered, quoteNeedsNoApproval, setQuote } from "../src/core/quotes.ts";
+import { loadPostViews } from "../src/core/views.ts";
 import { deleteRemotePost, receiveRemotePost } from "../src/core/remote.ts";
-import { notifications, quoteApprovals } from "../src/db/schema.ts";
+import { accounts, follows, notifications, quoteApprovals } from "../src/db/schema.ts";
 import { testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
 import { authorizeApp } from "./helpers/oauth.ts";
@@ -15,7 +16,7 @@ const send = (request: Request) => t.app.handle(request);
 const origin = "http://127.0.0.1:3000";
 const { db } = t.deps;
 
-await createLocalUser(t.deps, {
+const { accountId: adaId } = await createLocalUser(t.deps, {
   username: "ada",
   email: "ada@example.com",
   password: "correct horse battery",
@@ -152,4 +153,34 @@ test("the Quote action opens the compose box with the post, and the post goes ou
   expect(posted.status).toBe(303);
   const home = await (await browser.get("/")).text();
   expect(home).toContain("Waiting for its author to approve the quote");
+});
+
+test("a member says who may quote a post: anyone, their followers or only themselves", async () => {
+  const bob = db.select({ id: accounts.id }).from(accounts).where(eq(accounts.username, "bob")).get()?.id as string;
+  const post = async (policy: string) =>
+    (await call("POST", "/api/v1/statuses", { status: `quote policy ${policy}`, quote_approval_policy: policy })) as {
+      id: string;
+      quote_approval: { automatic: string[]; current_user: string };
+    };
+  const open = await post("public");
+  const followers = await post("followers");
+  const nobody = await post("nobody");
+  expect([open, followers, nobody].map((s) => s.quote_approval.automatic)).toEqual([["public"], ["followers"], []]);
+  expect(nobody.quote_approval.current_user).toBe("automatic"); // ada herself
+  const asBob = (id: string) => loadPostViews(db, t.deps.baseUrl, [id], bob)[0]?.quoteApproval.current_user;
+  expect([asBob(open.id), asBob(followers.id), asBob(nobody.id)]).toEqual(["automatic", "unknown", "denied"]);
+  expect(approveQuote(db, bob, nobody.id, "https://social.example/@bob/q1")).toBeNull();
+  expect(approveQuote(db, bob, followers.id, "https://social.example/@bob/q2")).toBeNull();
+  db.insert(follows).values({ id: crypto.randomUUID(), followerId: bob, followingId: adaId, state: "accepted" }).run();
+  expect(approveQuote(db, bob, followers.id, "https://social.example/@bob/q2")).toBeString();
+  // Other servers read it from the Note.
+  const note = await send(
+    new Request(`https://social.example/@ada/${followers.id}`, { headers: { accept: "application/activity+json" } }),
+  );
+  const json = (await note.json()) as { interactionPolicy: { canQuote: { automaticApproval: string } } };
+  expect(json.interactionPolicy.canQuote.automaticApproval).toBe("https://social.example/@ada/followers");
+  // The page offers no Quote action where the viewer may not quote.
+  const page = await (await browser.get(`/@ada/${nobody.id}`)).text();
+  expect(page).toContain(`href="/compose?quote=${nobody.id}"`); // ada's own
+  expect(await (await browser.get("/compose")).text()).toContain('name="quote_approval_policy"');
 });

@@ -13,7 +13,7 @@ export interface ComposeProps {
   replyTo?: PostView;
   /** The post being quoted (from its "Quote" action). */
   quote?: PostView;
-  values?: { status?: string; spoiler_text?: string; visibility?: string; poll?: PollValues };
+  values?: { status?: string; spoiler_text?: string; visibility?: string; poll?: PollValues; quote_approval_policy?: string };
   errors?: Record<string, string>;
   /** On the Messages page: a message, and the box after it is one again. */
   messages?: boolean;
@@ -81,6 +81,12 @@ function PollFields({ prefix, values, errors }: { prefix: string; values?: PollV
     </details>
   );
 }
+
+const quotePolicyLabels = [
+  ["public", "Anyone can quote"],
+  ["followers", "Followers can quote"],
+  ["nobody", "Only you can quote"],
+] as const;
 
 const visibilities = [
   ["public", "Public: anyone, on public timelines"],
@@ -199,6 +205,22 @@ export function Compose({
             </option>
           ))}
         </select>
+        {messages ? (
+          ""
+        ) : (
+          <>
+            <label for={replyTo ? "reply-quote-policy" : "quote-policy"} class="visually-hidden">
+              Who can quote this
+            </label>
+            <select id={replyTo ? "reply-quote-policy" : "quote-policy"} name="quote_approval_policy">
+              {quotePolicyLabels.map(([value, label]) => (
+                <option value={value} selected={value === (values.quote_approval_policy ?? "public")}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </>
+        )}
         <output id={replyTo ? "reply-counter" : "status-counter"} class="counter" aria-live="polite" safe>
           {String(limit)}
         </output>

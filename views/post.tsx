@@ -371,9 +371,13 @@ function PostInner({ ctx, shown, pollProblem }: { ctx: PageContext; shown: PostV
                 pressed={post.viewer?.reblogged}
                 count={post.counts.reblogs}
               />
-              <a class="action" href={`/compose?quote=${post.id}`}>
-                Quote
-              </a>
+              {post.quoteApproval.current_user === "denied" ? (
+                ""
+              ) : (
+                <a class="action" href={`/compose?quote=${post.id}`}>
+                  Quote
+                </a>
+              )}
             </>
           ) : (
             ""

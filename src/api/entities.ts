@@ -216,6 +216,8 @@ export interface ApiStatus {
   in_reply_to_account_id: string | null;
   reblog: ApiStatus | null;
   poll: ApiPoll | null;
+  /** Mastodon 4.5's QuoteApproval. */
+  quote_approval: PostView["quoteApproval"];
   /** Mastodon 4.4's Quote: shown only when allowed (core/quotes.ts). */
   quote: { state: "accepted" | "pending"; quoted_status: ApiStatus } | null;
   card: ApiCard | null;
@@ -311,6 +313,7 @@ export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, 
     in_reply_to_account_id: post.inReplyToAccount?.id ?? null,
     reblog: post.reblog ? statusEntity(post.reblog, accounts, baseUrl) : null,
     poll: post.poll ? pollEntity(post.poll) : null,
+    quote_approval: post.quoteApproval,
     quote: post.quote
       ? { state: post.quotePending ? "pending" : "accepted", quoted_status: statusEntity(post.quote, accounts, baseUrl) }
       : null,

@@ -7,7 +7,7 @@ import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "
 import { thread } from "../core/timelines.ts";
 import { applyFilters } from "../core/filters.ts";
 import { loadPostViews } from "../core/views.ts";
-import { posts, visibilities } from "../db/schema.ts";
+import { posts, quotePolicies, visibilities } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, type ApiStatus, pollEntity, statusEntities } from "./entities.ts";
 import { flag, limitOf, linkHeader, list, nested, paging, text, tFlag, tList } from "./params.ts";
@@ -26,6 +26,7 @@ const statusParams = t.Object({
   "media_ids[]": tList(4),
   scheduled_at: t.Optional(t.String({ maxLength: 40 })),
   quoted_status_id: t.Optional(t.String({ maxLength: 64 })),
+  quote_approval_policy: optionalOneOf(quotePolicies),
   // A poll as JSON, or as form fields named like `poll[options][]` (read by pollParam).
   poll: t.Optional(
     t.Nullable(
@@ -103,6 +104,7 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           language: body.language,
           poll: pollParam(body),
           quotedId: body.quoted_status_id || undefined,
+          quotePolicy: body.quote_approval_policy,
           idempotencyKey: headers["idempotency-key"],
         });
         return status(post.id, me.account.id);
@@ -153,6 +155,7 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           sensitive: flag(body.sensitive),
           // An edit without a poll removes it, as on Mastodon.
           poll: pollParam(body) ?? null,
+          quotePolicy: body.quote_approval_policy,
         });
         return status(params.id, me.account.id);
       },

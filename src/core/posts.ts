@@ -10,6 +10,7 @@ import {
   posts,
   postTags,
   tags,
+  type QuotePolicy,
   users,
   type Visibility,
   visibilities,
@@ -39,6 +40,8 @@ export interface PostInput {
   poll?: PollInput;
   /** The post it quotes (core/quotes.ts). */
   quotedId?: string;
+  /** Who may quote this post (public by default). */
+  quotePolicy?: QuotePolicy;
   /** A key sent with the form or the API call: the same key twice makes one post. */
   idempotencyKey?: string;
 }
@@ -117,6 +120,7 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
         inReplyToId: parent?.id ?? null,
         inReplyToAccountId: parent?.accountId ?? null,
         quoteOfId: input.quotedId ?? null,
+        quotePolicy: input.quotePolicy ?? "public",
         quotePending: Boolean(quotedRemote),
       })
       .returning()
@@ -149,7 +153,7 @@ export function editPost(
   author: Author,
   postId: string,
   /** poll: undefined leaves it (the web form has none), null removes it (the API, as Mastodon). */
-  input: { status: string; spoilerText?: string; sensitive?: boolean; poll?: PollInput | null },
+  input: { status: string; spoilerText?: string; sensitive?: boolean; poll?: PollInput | null; quotePolicy?: QuotePolicy },
 ): PostRow {
   const { db } = deps;
   const post = db
@@ -193,6 +197,7 @@ export function editPost(
         contentHtml: rendered.html,
         spoilerText,
         sensitive: Boolean(input.sensitive) || spoilerText.length > 0,
+        quotePolicy: input.quotePolicy ?? post.quotePolicy,
         editedAt: new Date(),
       })
       .where(eq(posts.id, postId))

@@ -1,8 +1,9 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { accounts, mentions, posts, quoteApprovals } from "../db/schema.ts";
+import { accounts, mentions, posts, type QuotePolicy, quoteApprovals } from "../db/schema.ts";
 import { accountOnDomainBlockedBy } from "./account-domain-blocks.ts";
+import { isFollowing } from "./accounts-read.ts";
 import type { CoreDeps } from "./deps.ts";
 import { notify } from "./notifications.ts";
 import { findVisiblePost } from "./posts.ts";
@@ -92,11 +93,37 @@ export function quoteApproval(db: Db, id: string) {
   return approval && mayQuote(db, approval.accountId, approval.postId) ? approval : undefined;
 }
 
-/** A member's public or unlisted post, and a quoter its author has not blocked, nor their server. */
+/**
+ * A member's public or unlisted post, a quoter its author has not blocked (nor their server), and
+ * its quote policy lets them: anyone, the author's followers, or the author alone.
+ */
 function mayQuote(db: Db, quoterId: string, postId: string): boolean {
   const post = findVisiblePost(db, postId, quoterId);
   if (!post || post.uri !== null || post.reblogOfId !== null || !quotable(post)) return false;
+  if (post.accountId === quoterId) return true;
+  if (post.quotePolicy === "nobody") return false;
+  if (post.quotePolicy === "followers" && !isFollowing(db, quoterId, post.accountId)) return false;
   return !accountOnDomainBlockedBy(db, post.accountId, quoterId);
+}
+
+type QuotablePost = { local: boolean; visibility: string; quotePolicy: QuotePolicy; authorId: string };
+
+/**
+ * Who may quote a post and whether the viewer may (Mastodon's quote_approval), from what a page
+ * already has: a member's post by its policy ("unknown" under a followers-only policy, which the
+ * quote itself checks); another server's post after asking its author ("manual").
+ */
+export function quoteApprovalOf(post: QuotablePost, viewerId: string | null) {
+  const automatic = !quotable(post) || !post.local || post.quotePolicy === "nobody" ? [] : [post.quotePolicy];
+  return { automatic, manual: [] as string[], current_user: viewerMayQuote(post, viewerId) };
+}
+
+function viewerMayQuote(post: QuotablePost, viewerId: string | null): "automatic" | "manual" | "denied" | "unknown" {
+  if (!quotable(post)) return "denied";
+  if (!viewerId) return "unknown";
+  if (post.authorId === viewerId) return "automatic";
+  if (!post.local) return "manual";
+  return ({ public: "automatic", followers: "unknown", nobody: "denied" } as const)[post.quotePolicy];
 }
 
 /**

@@ -7,6 +7,7 @@ import { mutedConversations } from "./conversation-mutes.ts";
 import { blockFor } from "./domain-blocks.ts";
 import { isCachedKind } from "./media.ts";
 import { type PollView, pollsOf } from "./polls.ts";
+import { quoteApprovalOf } from "./quotes.ts";
 import { notSilencedBy, visibleTo } from "./visibility.ts";
 import {
   accounts,
@@ -115,6 +116,8 @@ export interface PostView {
   quote: PostView | null;
   /** A member's quote still waiting for the quoted author's approval: shown to its author alone. */
   quotePending: boolean;
+  /** Who may quote it, and the viewer (core/quotes.ts quoteApprovalOf). */
+  quoteApproval: ReturnType<typeof quoteApprovalOf>;
 }
 
 export interface CardView {
@@ -297,6 +300,10 @@ export function loadPostViews(
       poll: pollViews.get(row.id) ?? null,
       quote: row.quoteOfId && (!row.quotePending || row.accountId === viewerId) ? (quotes.get(row.quoteOfId) ?? null) : null,
       quotePending: row.quotePending,
+      quoteApproval: quoteApprovalOf(
+        { local: account.domain === null, visibility: row.visibility, quotePolicy: row.quotePolicy, authorId: row.accountId },
+        viewerId,
+      ),
     };
   };
   const byId = new Map(rows.map((r) => [r.id, r]));

@@ -208,6 +208,10 @@ export const outboxJournal = sqliteTable("outbox_journal", {
 export const visibilities = ["public", "unlisted", "private", "direct"] as const;
 export type Visibility = (typeof visibilities)[number];
 
+/** Who may quote a member's post: anyone, their followers, or only they themselves. */
+export const quotePolicies = ["public", "followers", "nobody"] as const;
+export type QuotePolicy = (typeof quotePolicies)[number];
+
 /** Posts, local and remote. A boost is a post whose reblogOfId points at the boosted one. */
 export const posts = sqliteTable(
   "posts",
@@ -231,6 +235,8 @@ export const posts = sqliteTable(
     // A member's quote of another server's post: waiting for its author's approval, then the
     // QuoteAuthorization they gave (FEP-044f).
     quotePending: integer("quote_pending", { mode: "boolean" }).notNull().default(false),
+    // Who may quote a member's post without asking (Mastodon's quote_approval_policy).
+    quotePolicy: text("quote_policy", { enum: quotePolicies }).notNull().default("public"),
     quoteAuthorization: text("quote_authorization"),
     pinnedAt: integer("pinned_at", { mode: "timestamp_ms" }),
     createdAt: createdAt(),

@@ -77,10 +77,15 @@ export function postToAs(
   quoteStamp: URL | null = null,
 ): Note | Question {
   const { tos, ccs } = addressing(ctx, post);
-  // Who may quote it without asking (FEP-044f, as Mastodon reads it): anyone for a public or
-  // unlisted post, its author alone otherwise. Others ask with a QuoteRequest (inbox.ts).
+  // Who may quote it without asking (FEP-044f, as Mastodon reads it): by its quote policy, anyone
+  // or the author's followers; else the author alone. Others ask with a QuoteRequest (inbox.ts).
+  const policy = post.quoteApproval.automatic[0];
   const quoters =
-    post.visibility === "public" || post.visibility === "unlisted" ? PUBLIC_COLLECTION : ctx.getActorUri(post.account.username);
+    policy === "public"
+      ? PUBLIC_COLLECTION
+      : policy === "followers"
+        ? ctx.getFollowersUri(post.account.username)
+        : ctx.getActorUri(post.account.username);
   const values = {
     interactionPolicy: new InteractionPolicy({ canQuote: new InteractionRule({ automaticApproval: quoters }) }),
     id: new URL(post.uri),

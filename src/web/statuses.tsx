@@ -14,7 +14,7 @@ import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "
 import type { Viewer } from "../core/sessions.ts";
 import { thread } from "../core/timelines.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
-import { users, visibilities } from "../db/schema.ts";
+import { quotePolicies, users, visibilities } from "../db/schema.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { back, loginFirst } from "./redirects.ts";
 import { uploadsFromForm } from "./uploads.ts";
@@ -59,6 +59,7 @@ const composeForm = t.Object({
   media: oneOrMany(t.File()),
   description: oneOrMany(t.String({ maxLength: 1500 })),
   quoted_status_id: t.Optional(t.String({ maxLength: 64 })),
+  quote_approval_policy: optionalOneOf(quotePolicies),
   /** Written on the Messages page: the next compose box there is for a message again. */
   context: optionalOneOf(["messages"]),
   "poll[options][]": oneOrMany(t.String({ maxLength: 200 })),
@@ -147,6 +148,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
           const post = await createPost(deps, viewer.account, {
             poll: poll && { ...poll, expiresIn: Number(poll.expiresIn ?? 86_400) },
             quotedId: body.quoted_status_id || undefined,
+            quotePolicy: body.quote_approval_policy,
             status: body.status,
             spoilerText: body.spoiler_text,
             visibility: body.visibility,
@@ -177,7 +179,13 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          const values = { status: body.status, spoiler_text: body.spoiler_text, visibility: body.visibility, poll };
+          const values = {
+            status: body.status,
+            spoiler_text: body.spoiler_text,
+            visibility: body.visibility,
+            poll,
+            quote_approval_policy: body.quote_approval_policy,
+          };
           const form = <Compose {...composeProps} quote={quote} values={values} errors={error.fields} />;
           return isHtmx(request) ? form : <ComposePage ctx={ctx}>{form}</ComposePage>;
         }
