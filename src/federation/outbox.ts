@@ -160,7 +160,10 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
       safely("Update(Question)", sendUpdate)(postId);
     }, POLL_COUNTS_EVERY_MS).unref();
   };
-  /** A member's vote in another server's poll: a Note per choice, naming it, to the poll's author alone. */
+  /**
+   * Votes. In another server's poll, a member's vote goes to the poll's author alone, a Note per
+   * choice naming it; in a local poll, the new counts go out soon.
+   */
   journal.on(
     "poll.voted",
     safely("vote", async ({ postId, accountId, voteIds }) => {
