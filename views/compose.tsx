@@ -214,7 +214,10 @@ export function Compose({
             </label>
             <select id={replyTo ? "reply-quote-policy" : "quote-policy"} name="quote_approval_policy">
               {quotePolicyLabels.map(([value, label]) => (
-                <option value={value} selected={value === (values.quote_approval_policy ?? "public")}>
+                <option
+                  value={value}
+                  selected={value === (values.quote_approval_policy ?? ctx.viewer?.defaultQuotePolicy ?? "public")}
+                >
                   {label}
                 </option>
               ))}

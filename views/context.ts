@@ -8,6 +8,8 @@ export interface PageContext {
     role: string;
     /** May make invite links (staff, or members when the instance allows it). */
     canInvite: boolean;
+    /** Where the compose box's "who can quote" starts. */
+    defaultQuotePolicy: string;
   } | null;
   csrf: string;
   /** Unread notifications, for the badge in the navigation. */

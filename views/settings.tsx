@@ -47,6 +47,7 @@ export interface ProfileValues {
   hide_collections: boolean;
   discoverable: boolean;
   default_visibility: string;
+  default_quote_policy: string;
 }
 
 /** The member's current pictures (local paths), shown above their file fields with a way to remove them. */
@@ -178,6 +179,16 @@ export function ProfileSettingsPage({
             {(["public", "unlisted", "private", "direct"] as const).map((v) => (
               <option value={v} selected={values.default_visibility === v} safe>
                 {{ public: "Public", unlisted: "Unlisted", private: "Followers only", direct: "Mentioned people only" }[v]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="default_quote_policy">Who may quote your new posts</label>
+          <select id="default_quote_policy" name="default_quote_policy">
+            {(["public", "followers", "nobody"] as const).map((v) => (
+              <option value={v} selected={values.default_quote_policy === v} safe>
+                {{ public: "Anyone", followers: "Your followers", nobody: "Only you" }[v]}
               </option>
             ))}
           </select>

@@ -403,6 +403,7 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       const m = member("read:accounts");
       return {
         "posting:default:visibility": m.user.defaultVisibility,
+        "posting:default:quote_policy": m.user.defaultQuotePolicy,
         "posting:default:sensitive": false,
         "posting:default:language": null,
         "reading:expand:media": "default",

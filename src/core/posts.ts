@@ -120,7 +120,7 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
         inReplyToId: parent?.id ?? null,
         inReplyToAccountId: parent?.accountId ?? null,
         quoteOfId: input.quotedId ?? null,
-        quotePolicy: input.quotePolicy ?? "public",
+        quotePolicy: input.quotePolicy ?? defaultQuotePolicy(db, author.id),
         quotePending: Boolean(quotedRemote),
       })
       .returning()
@@ -226,6 +226,10 @@ export function deletePost(deps: CoreDeps, actor: Author, postId: string): void 
     tx.delete(posts).where(eq(posts.id, postId)).run();
   });
   deps.events.emit("post.deleted", { postId, accountId: actor.id, uri: post.uri });
+}
+
+function defaultQuotePolicy(db: Db, accountId: string): QuotePolicy {
+  return db.select({ p: users.defaultQuotePolicy }).from(users).where(eq(users.accountId, accountId)).get()?.p ?? "public";
 }
 
 function defaultVisibility(db: Db, accountId: string): Visibility {

@@ -1,6 +1,14 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
-import { accounts, type ProfileField, users, type Visibility, visibilities } from "../db/schema.ts";
+import {
+  accounts,
+  type ProfileField,
+  type QuotePolicy,
+  quotePolicies,
+  users,
+  type Visibility,
+  visibilities,
+} from "../db/schema.ts";
 import { ImageError } from "../media/images.ts";
 import { processImageInWorker } from "../media/worker.ts";
 import type { MediaStore } from "../media/store.ts";
@@ -19,6 +27,8 @@ export interface ProfileInput {
   hideCollections: boolean;
   discoverable: boolean;
   defaultVisibility: Visibility;
+  /** Who may quote new posts (the compose box starts there). */
+  defaultQuotePolicy?: QuotePolicy;
   avatar?: Uint8Array;
   header?: Uint8Array;
   /** Pictures to take away (a new one given in the same form wins). */
@@ -49,6 +59,8 @@ export async function updateProfile(
       problems[`fields_${i}`] = "Labels and values are at most 255 characters.";
   });
   if (!visibilities.includes(input.defaultVisibility)) problems.default_visibility = "Choose a visibility.";
+  if (input.defaultQuotePolicy && !quotePolicies.includes(input.defaultQuotePolicy))
+    problems.default_quote_policy = "Choose who may quote your posts.";
   const avatar = input.avatar?.length ? await picture(deps.media, input.avatar, 400, "avatar", problems) : undefined;
   const header = input.header?.length ? await picture(deps.media, input.header, 1500, "header", problems) : undefined;
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
@@ -72,7 +84,13 @@ export async function updateProfile(
       })
       .where(eq(accounts.id, accountId))
       .run();
-    tx.update(users).set({ defaultVisibility: input.defaultVisibility }).where(eq(users.accountId, accountId)).run();
+    tx.update(users)
+      .set({
+        defaultVisibility: input.defaultVisibility,
+        ...(input.defaultQuotePolicy ? { defaultQuotePolicy: input.defaultQuotePolicy } : {}),
+      })
+      .where(eq(users.accountId, accountId))
+      .run();
   });
   deps.events.emit("account.updated", { accountId });
 }

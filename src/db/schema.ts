@@ -9,6 +9,10 @@ const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull(
 export const roles = ["owner", "admin", "moderator", "user"] as const;
 export type Role = (typeof roles)[number];
 
+/** Who may quote a member's post: anyone, their followers, or only they themselves. */
+export const quotePolicies = ["public", "followers", "nobody"] as const;
+export type QuotePolicy = (typeof quotePolicies)[number];
+
 /** A column pointing at an account; the row goes when the account goes. */
 const accountRef = (name: string) =>
   text(name)
@@ -93,6 +97,7 @@ export const users = sqliteTable(
     defaultVisibility: text("default_visibility", { enum: ["public", "unlisted", "private", "direct"] })
       .notNull()
       .default("public"),
+    defaultQuotePolicy: text("default_quote_policy", { enum: quotePolicies }).notNull().default("public"),
     lastSignInAt: integer("last_sign_in_at", { mode: "timestamp_ms" }),
     notificationsReadId: text("notifications_read_id"), // the newest notification seen
   },
@@ -207,10 +212,6 @@ export const outboxJournal = sqliteTable("outbox_journal", {
 
 export const visibilities = ["public", "unlisted", "private", "direct"] as const;
 export type Visibility = (typeof visibilities)[number];
-
-/** Who may quote a member's post: anyone, their followers, or only they themselves. */
-export const quotePolicies = ["public", "followers", "nobody"] as const;
-export type QuotePolicy = (typeof quotePolicies)[number];
 
 /** Posts, local and remote. A boost is a post whose reblogOfId points at the boosted one. */
 export const posts = sqliteTable(

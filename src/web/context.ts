@@ -40,6 +40,7 @@ export function pagePlugin(deps: WebDeps) {
               avatarUrl: viewer.account.avatarUrl,
               role: viewer.user.role,
               canInvite: viewer.user.role !== "user" || settings.membersMayInvite,
+              defaultQuotePolicy: viewer.user.defaultQuotePolicy,
             }
           : null,
         csrf,

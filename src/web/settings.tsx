@@ -15,7 +15,7 @@ import { authorizedApps, revokeAppForUser } from "../core/oauth.ts";
 import { AppsPage } from "../../views/settings-apps.tsx";
 import { updateProfile } from "../core/profile.ts";
 import { listSessions, revokeSession, type Viewer } from "../core/sessions.ts";
-import { accounts, users, visibilities } from "../db/schema.ts";
+import { accounts, quotePolicies, users, visibilities } from "../db/schema.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
 import { SESSION_COOKIE } from "./session.ts";
@@ -39,6 +39,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
       hide_collections: account.hideCollections,
       discoverable: account.discoverable,
       default_visibility: user.defaultVisibility,
+      default_quote_policy: user.defaultQuotePolicy,
     };
   };
 
@@ -76,6 +77,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
           hideCollections: body.hide_collections === "1",
           discoverable: body.discoverable === "1",
           defaultVisibility: body.default_visibility ?? "public",
+          defaultQuotePolicy: body.default_quote_policy,
           avatar: body.avatar && body.avatar.size > 0 ? new Uint8Array(await body.avatar.arrayBuffer()) : undefined,
           header: body.header && body.header.size > 0 ? new Uint8Array(await body.header.arrayBuffer()) : undefined,
           remove: { avatar: body.avatar_remove === "1", header: body.header_remove === "1" },
@@ -95,6 +97,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
             hide_collections: input.hideCollections,
             discoverable: input.discoverable,
             default_visibility: input.defaultVisibility,
+            default_quote_policy: input.defaultQuotePolicy ?? "public",
           };
           return <ProfileSettingsPage ctx={ctx} values={values} pictures={pictures(viewer)} errors={error.fields} />;
         }
@@ -115,6 +118,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
           hide_collections: t.Optional(t.String()),
           discoverable: t.Optional(t.String()),
           default_visibility: optionalOneOf(visibilities),
+          default_quote_policy: optionalOneOf(quotePolicies),
           avatar: t.Optional(t.File()),
           header: t.Optional(t.File()),
           avatar_remove: t.Optional(t.String({ maxLength: 1 })),

@@ -1,0 +1,1 @@
+ALTER TABLE `users` ADD `default_quote_policy` text DEFAULT 'public' NOT NULL;
