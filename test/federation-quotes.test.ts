@@ -202,6 +202,13 @@ test("a member quotes another server's post: its author is asked, and the quote 
     expect(shown).toContain('<section class="quoted-post" aria-label="Quoted post by quinn">');
     expect(shown).not.toContain("quote-pending");
 
+    // quinn withdraws the stamp later: alice's post goes on without the quote.
+    await peer.withdrawQuoteAuthorization(quinn, note.quoteAuthorization as string, skein.handle("alice"));
+    for (let i = 0; (await homePost("Agreed, and salted")).includes("quoted-post"); i++) {
+      if (i > 100) throw new Error("the withdrawn quote is still shown");
+      await Bun.sleep(100);
+    }
+
     // rory refuses: alice's post stays, without the quote.
     await alice.post("/statuses", { status: "Quoting rory anyway", visibility: "public", quoted_status_id: rorysId as string });
     await peer.waitFor((a) => a.type === "QuoteRequest" && a.object === refused.note);
@@ -211,4 +218,47 @@ test("a member quotes another server's post: its author is asked, and the quote 
       if (i === 99) throw new Error("the refused quote is still shown");
       await Bun.sleep(100);
     }
+  }));
+
+test("a member takes back a quote of their post: the quoting server is sent a Delete of the stamp", () =>
+  lab.explain(async () => {
+    const { peer } = lab;
+    const sam = await peer.createActor("sam");
+    await peer.follow(sam, `acct:${skein.handle("alice")}`);
+    await peer.waitFor((a) => a.type === "Accept" && a.recipient === "sam");
+    await alice.post("/statuses", { status: "Rye starter, day three", visibility: "public" });
+    const create = await peer.waitFor(
+      (a) => a.type === "Create" && a.recipient === null && JSON.stringify(a.json).includes("day three"),
+    );
+    const note = create.object as string;
+    const id = crypto.randomUUID();
+    const quoteUri = `${peer.url}/users/sam/notes/${id}`;
+    await peer.clearReceived();
+    await peer.quoteRequest(sam, note, quoteUri);
+    const stamp = (await peer.waitFor({ type: "Accept" })).json.result as string;
+    await peer.post(sam, {
+      id,
+      text: "Mine is on day five",
+      quote: note,
+      quoteAuthorization: stamp,
+      mentions: [skein.handle("alice")],
+    });
+    const notifications = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        const page = await (await alice.get("/notifications")).text();
+        if (/Mine is on day five(?:(?!<\/article>)[^])*quote-revoke/.test(page)) return page;
+        await Bun.sleep(100);
+      }
+      throw new Error("no quote to take back on alice's notifications");
+    })();
+    // The button under sam's quote (not pat's older one, further down).
+    const action = /Mine is on day five(?:(?!<\/article>)[^])*action="(\/statuses\/[^"]+\/quotes\/[^"]+\/revoke)"/.exec(
+      notifications,
+    )?.[1] as string;
+    await peer.clearReceived();
+    expect((await alice.post(action, {})).status).toBe(303);
+    const del = await peer.waitFor({ type: "Delete" });
+    expect(del.object).toBe(stamp);
+    expect((await lab.fetch(stamp, { headers: { accept: "application/activity+json" } })).status).toBe(404);
+    expect(await (await alice.get("/notifications")).text()).not.toContain(action);
   }));

@@ -205,3 +205,28 @@ test("a member's default quote policy: set in Settings, used by new posts and pr
   expect(bad.status).toBe(400);
   expect((await call("GET", "/api/v1/preferences"))["posting:default:quote_policy"]).toBe("followers");
 });
+
+test("a member lists the quotes of their post and takes one back (API and page)", async () => {
+  const mine = await call("POST", "/api/v1/statuses", { status: "quote me if you like", visibility: "public" });
+  const first = receiveRemotePost(t.deps, remoteNote(mal.id, "https://far.example/notes/20", { plainText: "first quote" }));
+  const second = receiveRemotePost(t.deps, remoteNote(kim.id, "https://near.example/notes/21", { plainText: "second quote" }));
+  setQuote(t.deps, first.id, mine.id);
+  setQuote(t.deps, second.id, mine.id);
+  const revoked: string[] = [];
+  t.deps.events.on("quote.revoked", ({ quotingId }) => {
+    revoked.push(quotingId);
+  });
+  const listed = (await call("GET", `/api/v1/statuses/${mine.id}/quotes`)) as { id: string }[];
+  expect(listed.map((s) => s.id)).toEqual([second.id, first.id]);
+  const back = await call("POST", `/api/v1/statuses/${mine.id}/quotes/${first.id}/revoke`);
+  expect([back.id, back.quote]).toEqual([first.id, null]);
+  // From the page, under the quote.
+  const page = await (await browser.get("/notifications")).text();
+  expect(page).toContain(`action="/statuses/${mine.id}/quotes/${second.id}/revoke"`);
+  expect((await browser.post(`/statuses/${mine.id}/quotes/${second.id}/revoke`, {})).status).toBe(303);
+  await Bun.sleep(20);
+  expect(revoked).toEqual([first.id, second.id]);
+  expect(await call("GET", `/api/v1/statuses/${mine.id}/quotes`)).toEqual([]);
+  // Only its author may: another's post, or a post that does not quote it, is not found.
+  expect((await call("POST", `/api/v1/statuses/${quoted.id}/quotes/${first.id}/revoke`)).error).toBe("Record not found");
+});

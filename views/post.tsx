@@ -340,6 +340,23 @@ function PostInner({ ctx, shown, pollProblem }: { ctx: PageContext; shown: PostV
       <Body post={post}>
         <Poll ctx={ctx} post={post} formId={shown.id} problem={pollProblem} />
       </Body>
+      {post.quote && viewer && post.quote.account.domain === null && post.quote.account.username === viewer.username ? (
+        <form
+          class="quote-revoke"
+          method="post"
+          action={`/statuses/${post.quote.id}/quotes/${post.id}/revoke`}
+          hx-post={`/statuses/${post.quote.id}/quotes/${post.id}/revoke`}
+          hx-target={`#post-${shown.id}`}
+          hx-swap="outerHTML"
+        >
+          <input type="hidden" name="_csrf" value={ctx.csrf} />
+          <button type="submit" class="link-button">
+            Remove your post from this quote
+          </button>
+        </form>
+      ) : (
+        ""
+      )}
       {post.account.domain ? (
         <p class="origin">
           <a href={post.url} rel="noopener" target="_blank">

@@ -3,6 +3,7 @@ import { Elysia, t } from "elysia";
 import { CoreError } from "../core/errors.ts";
 import * as interactions from "../core/interactions.ts";
 import { type PollInput, vote } from "../core/polls.ts";
+import { quotesOf, revokeQuote } from "../core/quotes.ts";
 import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
 import { thread } from "../core/timelines.ts";
 import { applyFilters } from "../core/filters.ts";
@@ -271,6 +272,29 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         );
       },
       { params: id, query: t.Object(paging) },
+    )
+    .get(
+      "/api/v1/statuses/:id/quotes",
+      ({ member, params, query, request, set }) => {
+        const me = member("read:statuses");
+        const post = status(params.id, me.account.id);
+        // As on Mastodon, only the author lists a post's quotes.
+        if (post.account?.id !== me.account.id) throw new CoreError("Record not found", 404);
+        const ids = quotesOf(db, params.id, { maxId: query.max_id, limit: limitOf(query, 20, 40) });
+        const link = linkHeader(request.url, ids);
+        if (link) set.headers.link = link;
+        return statuses(ids, me.account.id);
+      },
+      { params: id, query: t.Object(paging) },
+    )
+    .post(
+      "/api/v1/statuses/:id/quotes/:quoting_status_id/revoke",
+      ({ member, params }) => {
+        const me = member("write:statuses");
+        revokeQuote(deps, me.account.id, params.id, params.quoting_status_id);
+        return status(params.quoting_status_id, me.account.id);
+      },
+      { params: t.Object({ id: t.String({ maxLength: 64 }), quoting_status_id: t.String({ maxLength: 64 }) }) },
     )
     .get(
       "/api/v1/statuses/:id/reblogged_by",

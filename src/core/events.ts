@@ -13,6 +13,8 @@ export interface DomainEventMap {
   "post.deleted": { postId: string; accountId: string; uri: string | null };
   /** Votes were cast in a poll (ids of the poll_votes rows). */
   "poll.voted": { postId: string; accountId: string; voteIds: string[] };
+  /** A member took back a quote of their post (the stamps withdrawn; remote: the quote is on another server). */
+  "quote.revoked": { postId: string; quotingId: string; approvalIds: string[]; remote: boolean };
   /** A local poll's time ran out. */
   "poll.ended": { postId: string };
   "post.favourited": { postId: string; accountId: string };

@@ -1,10 +1,11 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, lt } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, mentions, posts, type QuotePolicy, quoteApprovals } from "../db/schema.ts";
 import { accountOnDomainBlockedBy } from "./account-domain-blocks.ts";
 import { isFollowing } from "./accounts-read.ts";
 import type { CoreDeps } from "./deps.ts";
+import { CoreError } from "./errors.ts";
 import { notify } from "./notifications.ts";
 import { findVisiblePost } from "./posts.ts";
 
@@ -189,4 +190,69 @@ export function quoteStampOf(
     .where(and(eq(quoteApprovals.postId, row.quotedId), eq(quoteApprovals.quoteUri, postUri)))
     .get();
   return approval ? { approvalId: approval.id, username: approval.username } : null;
+}
+
+/** The posts shown quoting a member's post, newest first (its author's list, Mastodon's /quotes). */
+export function quotesOf(db: Db, postId: string, page: { maxId?: string; limit: number }): string[] {
+  return db
+    .select({ id: posts.id })
+    .from(posts)
+    .where(and(eq(posts.quoteOfId, postId), eq(posts.quotePending, false), page.maxId ? lt(posts.id, page.maxId) : undefined))
+    .orderBy(desc(posts.id))
+    .limit(page.limit)
+    .all()
+    .map((r) => r.id);
+}
+
+/**
+ * A member takes back a quote of their post: the quoting post is shown without it from now on,
+ * and the stamp given for it is withdrawn (`quote.revoked` tells the quoting server).
+ */
+export function revokeQuote(
+  deps: Pick<CoreDeps, "db" | "events" | "baseUrl">,
+  authorId: string,
+  postId: string,
+  quotingId: string,
+): void {
+  const { db } = deps;
+  const post = db.select({ accountId: posts.accountId, uri: posts.uri }).from(posts).where(eq(posts.id, postId)).get();
+  const quoting = db
+    .select({ id: posts.id, uri: posts.uri, accountId: posts.accountId, username: accounts.username })
+    .from(posts)
+    .innerJoin(accounts, eq(accounts.id, posts.accountId))
+    .where(and(eq(posts.id, quotingId), eq(posts.quoteOfId, postId)))
+    .get();
+  if (!post || post.uri !== null || post.accountId !== authorId || !quoting) throw new CoreError("Record not found", 404);
+  const quoteUri = quoting.uri ?? new URL(`/@${quoting.username}/${quoting.id}`, deps.baseUrl).href;
+  const withdrawn = db.transaction((tx) => {
+    tx.update(posts).set({ quoteOfId: null, quotePending: false }).where(eq(posts.id, quotingId)).run();
+    return tx
+      .delete(quoteApprovals)
+      .where(and(eq(quoteApprovals.postId, postId), eq(quoteApprovals.quoteUri, quoteUri)))
+      .returning({ id: quoteApprovals.id })
+      .all()
+      .map((a) => a.id);
+  });
+  deps.events.emit("quote.revoked", { postId, quotingId, approvalIds: withdrawn, remote: quoting.uri !== null });
+}
+
+/**
+ * Another server's author withdrew the stamp a member's quote carries (a Delete of it): the
+ * member's post goes on without the quote, here and, sent again, elsewhere.
+ */
+export function stampWithdrawn(deps: Pick<CoreDeps, "db" | "events">, stamp: string, authorId: string): boolean {
+  const quoting = deps.db
+    .select({ id: posts.id, quotedId: posts.quoteOfId })
+    .from(posts)
+    .where(eq(posts.quoteAuthorization, stamp))
+    .all();
+  for (const post of quoting) {
+    const quoted = post.quotedId
+      ? deps.db.select({ accountId: posts.accountId }).from(posts).where(eq(posts.id, post.quotedId)).get()
+      : undefined;
+    if (quoted?.accountId !== authorId) continue;
+    deps.db.update(posts).set({ quoteOfId: null, quoteAuthorization: null }).where(eq(posts.id, post.id)).run();
+    deps.events.emit("post.updated", { postId: post.id });
+  }
+  return quoting.length > 0;
 }

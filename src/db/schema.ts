@@ -253,6 +253,8 @@ export const posts = sqliteTable(
     index("posts_reblog_idx").on(t.reblogOfId),
     // Deleting a post clears the quotes of it: without it, a scan of every post.
     index("posts_quote_idx").on(t.quoteOfId).where(sql`${t.quoteOfId} IS NOT NULL`),
+    // A withdrawn stamp (a Delete of it) finds the member's quote it approved.
+    index("posts_quote_authorization_idx").on(t.quoteAuthorization).where(sql`${t.quoteAuthorization} IS NOT NULL`),
     index("posts_visibility_idx").on(t.visibility, t.id),
     uniqueIndex("posts_one_boost_each").on(t.accountId, t.reblogOfId).where(sql`${t.reblogOfId} IS NOT NULL`),
   ],

@@ -38,7 +38,7 @@ import { federationAllowed } from "../core/domain-allows.ts";
 import { blockFor } from "../core/domain-blocks.ts";
 import { CoreError } from "../core/errors.ts";
 import { choiceNamed, vote } from "../core/polls.ts";
-import { approveQuote, quoteAnswered } from "../core/quotes.ts";
+import { approveQuote, quoteAnswered, stampWithdrawn } from "../core/quotes.ts";
 import { fileReport } from "../core/reports.ts";
 import { accounts, follows, posts } from "../db/schema.ts";
 import { persistActor } from "./actors.ts";
@@ -153,7 +153,7 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
         return;
       }
       if (objectId.origin !== new URL(remote.uri ?? "").origin) return;
-      deleteRemotePost(deps, objectId.href, remote.id);
+      if (!deleteRemotePost(deps, objectId.href, remote.id)) stampWithdrawn(deps, objectId.href, remote.id);
     })
     .on(Like, async (ctx, like) => {
       const remote = await sender(ctx, deps, like);

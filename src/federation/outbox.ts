@@ -12,6 +12,7 @@ import {
   Note,
   PUBLIC_COLLECTION,
   type Question,
+  QuoteAuthorization,
   QuoteRequest,
   type Recipient,
   Reject,
@@ -144,6 +145,28 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
   journal.on(
     "post.updated",
     safely("Update", ({ postId }) => sendUpdate(postId)),
+  );
+  /**
+   * A member took back a quote of their post: a member's quote post goes out again without it; the
+   * author of another server's quote is sent a Delete of the stamp, as Mastodon does.
+   */
+  journal.on(
+    "quote.revoked",
+    safely("Delete(QuoteAuthorization)", async ({ postId, quotingId, approvalIds, remote }) => {
+      if (!remote) return sendUpdate(quotingId);
+      const post = db.select({ accountId: posts.accountId }).from(posts).where(eq(posts.id, postId)).get();
+      const quoting = db.select({ accountId: posts.accountId }).from(posts).where(eq(posts.id, quotingId)).get();
+      const author = post ? account(post.accountId) : undefined;
+      const target = quoting ? recipientOf(quoting.accountId) : null;
+      if (!author || !target) return;
+      const ctx = context();
+      const me = ctx.getActorUri(author.username);
+      for (const id of approvalIds) {
+        const stamp = ctx.getObjectUri(QuoteAuthorization, { identifier: author.username, id });
+        const del = new Delete({ id: new URL(`${stamp.href}#delete`), actor: me, object: new Tombstone({ id: stamp }) });
+        await ctx.sendActivity({ identifier: author.username }, target, del);
+      }
+    }),
   );
   journal.on(
     "poll.ended",

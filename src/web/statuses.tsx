@@ -10,6 +10,7 @@ import { getSettings } from "../core/instance.ts";
 import { applyFilters } from "../core/filters.ts";
 import * as interactions from "../core/interactions.ts";
 import { vote } from "../core/polls.ts";
+import { revokeQuote } from "../core/quotes.ts";
 import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
 import type { Viewer } from "../core/sessions.ts";
 import { thread } from "../core/timelines.ts";
@@ -191,6 +192,20 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         }
       },
       { body: composeForm },
+    )
+    .post(
+      "/statuses/:id/quotes/:quotingId/revoke",
+      ({ params, viewer, ctx, request, redirect }) => {
+        if (!viewer) return redirect(loginFirst(back(request, "/")), 303);
+        revokeQuote(deps, viewer.account.id, params.id, params.quotingId);
+        if (!isHtmx(request)) return redirect(back(request, "/"), 303);
+        const updated = view(params.quotingId, viewer);
+        return updated ? <PostCard ctx={ctx} post={updated} /> : "";
+      },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }), quotingId: t.String({ maxLength: 64 }) }),
+        body: t.Optional(t.Object({ _csrf: csrf })),
+      },
     )
     .post(
       "/statuses/:id/votes",

@@ -804,6 +804,17 @@ const controls: Record<string, ControlHandler> = {
   },
 
   /** A QuoteAuthorization the actor publishes: `quote` (the quoting post) may quote `target`. */
+  /** Withdraws a QuoteAuthorization the actor gave: a Delete of it to the quoting actor `to`. */
+  "POST /_control/withdraw-quote-authorization": async (ctx, body) => {
+    const actor = actorOf(body);
+    const id = new URL(str(body, "id"));
+    quoteAuthorizations.delete(id.href);
+    const target = await lookupActor(ctx, str(body, "to"), actor);
+    const me = ctx.getActorUri(actor.identifier);
+    const del = new Delete({ id: new URL(`${id.href}#delete`), actor: me, object: new Tombstone({ id }) });
+    return send(ctx, actor, del, [recipientOf(target)], body);
+  },
+
   "POST /_control/quote-authorization": async (ctx, body) => {
     const actor = actorOf(body);
     const id = ctx.getObjectUri(QuoteAuthorization, { identifier: actor.identifier, id: crypto.randomUUID() });

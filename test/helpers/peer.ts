@@ -202,6 +202,8 @@ export interface Peer {
   block(actor: ActorRef, target: string, options?: SendOptions): Promise<Delivery>;
   /** A QuoteAuthorization the actor publishes: `quote` may quote `target`; its id. */
   quoteAuthorization(actor: ActorRef, quote: string, target: string): Promise<{ id: string }>;
+  /** Withdraws a QuoteAuthorization the actor gave (a Delete of it, sent to the quoting actor `to`). */
+  withdrawQuoteAuthorization(actor: ActorRef, id: string, to: string): Promise<Delivery>;
   /** A QuoteRequest to the author of `object`: may `instrument` (a note id) quote it? */
   quoteRequest(actor: ActorRef, object: string, instrument: string): Promise<Delivery>;
   received(filter?: { type?: string; actor?: string }): Promise<ReceivedActivity[]>;
@@ -314,6 +316,7 @@ export async function startPeer(options: {
     flag: (actor, target, o = {}) => post("flag", { actor: username(actor), target, ...o }),
     block: (actor, target, o = {}) => post("block", { actor: username(actor), target, ...o }),
     quoteAuthorization: (actor, quote, target) => post("quote-authorization", { actor: username(actor), quote, target }),
+    withdrawQuoteAuthorization: (actor, id, to) => post("withdraw-quote-authorization", { actor: username(actor), id, to }),
     quoteRequest: (actor, object, instrument) => post("quote-request", { actor: username(actor), object, instrument }),
     move: (actor, target, o = {}) => post("move", { actor: username(actor), target, ...o }),
     received: (filter = {}) => get("received", filter),

@@ -1,0 +1,1 @@
+CREATE INDEX `posts_quote_authorization_idx` ON `posts` (`quote_authorization`) WHERE "posts"."quote_authorization" IS NOT NULL;
