@@ -348,3 +348,9 @@ test("when a voter's account is deleted, the local polls it voted in count witho
   expect((await call("ada", "GET", `/api/v1/polls/${poll.id}`)).json).toMatchObject({ votes_count: 1 });
   expect(counts((await call("ada", "GET", `/api/v1/polls/${poll.id}`)).json)).toEqual([0, 1]);
 });
+
+test("search finds a poll by its choices", async () => {
+  const poll = (await pollPost({ options: ["Einkorn", "Emmer"], expires_in: 3600 })).json.poll;
+  const found = await call("ada", "GET", "/api/v2/search?q=einkorn&type=statuses");
+  expect(found.json.statuses.map((s: { id: string }) => s.id)).toContain(poll.id);
+});

@@ -105,6 +105,12 @@ export function removePoll(tx: DbOrTx, postId: string): void {
   tx.delete(polls).where(eq(polls.postId, postId)).run();
 }
 
+/** A post's poll choices, each on a line after a line break, for the search index ("" without a poll). */
+export function pollText(tx: DbOrTx, postId: string): string {
+  const poll = tx.select({ options: polls.options }).from(polls).where(eq(polls.postId, postId)).get();
+  return poll ? `\n${poll.options.map((o) => o.title).join("\n")}` : "";
+}
+
 /** What another server's Question says about its poll. */
 export interface RemotePollData {
   options: PollOption[];

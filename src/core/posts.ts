@@ -22,7 +22,7 @@ import { getSettings } from "./instance.ts";
 import { beforeMessageDeleted } from "./conversations.ts";
 import { quoteCreated, quoteProblem } from "./quotes.ts";
 import { notify } from "./notifications.ts";
-import { checkPoll, insertPoll, type PollInput, removePoll, replacePoll } from "./polls.ts";
+import { checkPoll, insertPoll, type PollInput, pollText, removePoll, replacePoll } from "./polls.ts";
 import { indexPost, unindexPost } from "./search-index.ts";
 import { countCharacters, type MentionToken, normalizeHashtag, parseText, renderText } from "./text.ts";
 import { visibleTo } from "./visibility.ts";
@@ -130,7 +130,7 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
       tx.update(mediaAttachments).set({ postId: id, position }).where(eq(mediaAttachments.id, m)).run();
     });
     if (input.poll) insertPoll(tx, id, input.poll);
-    indexPost(tx, id, `${spoilerText}\n${status}`);
+    indexPost(tx, id, `${spoilerText}\n${status}${pollText(tx, id)}`);
     if (key) tx.insert(idempotencyKeys).values({ accountId: author.id, key, postId: id }).run();
     return inserted;
   });
@@ -189,7 +189,7 @@ export function editPost(
     saveMentionsAndTags(tx, postId, rendered);
     if (input.poll) replacePoll(tx, postId, input.poll);
     else if (input.poll === null) removePoll(tx, postId);
-    indexPost(tx, postId, `${spoilerText}\n${status}`);
+    indexPost(tx, postId, `${spoilerText}\n${status}${pollText(tx, postId)}`);
     return tx
       .update(posts)
       .set({

@@ -18,7 +18,7 @@ import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
 import { beforeMessageDeleted } from "./conversations.ts";
 import { notify } from "./notifications.ts";
-import { type RemotePollData, saveRemotePoll } from "./polls.ts";
+import { pollText, type RemotePollData, saveRemotePoll } from "./polls.ts";
 import { indexPost, unindexPost } from "./search-index.ts";
 import { normalizeHashtag } from "./text.ts";
 
@@ -226,7 +226,7 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
         .run();
     });
     saveRemotePoll(tx, id, data.poll ?? null);
-    indexPost(tx, id, `${data.spoilerText}\n${data.plainText}`);
+    indexPost(tx, id, `${data.spoilerText}\n${data.plainText}${pollText(tx, id)}`);
     // Replies that arrived before this post now hang under it.
     tx.update(posts)
       .set({ inReplyToId: id, inReplyToAccountId: data.authorId, inReplyToUri: null })
