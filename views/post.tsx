@@ -5,7 +5,7 @@ import type { CardView, MediaView, PostView } from "../src/core/views.ts";
 import { Avatar } from "./avatar.tsx";
 import type { PageContext } from "./context.ts";
 import type { PropsWithChildren } from "@kitajs/html";
-import { Time } from "./time.tsx";
+import { Time, timeLeft } from "./time.tsx";
 
 const visibilityLabel = {
   public: "Public",
@@ -113,16 +113,6 @@ function MediaItem({ m }: { m: MediaView }) {
       />
     </a>
   );
-}
-
-/** How long a poll still runs, in Mastodon's words. */
-function timeLeft(end: Date, now = Date.now()): string {
-  const minutes = Math.max(1, Math.round((end.getTime() - now) / 60_000));
-  if (minutes < 60) return `${minutes} minute${minutes === 1 ? "" : "s"} left`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 24) return `${hours} hour${hours === 1 ? "" : "s"} left`;
-  const days = Math.round(hours / 24);
-  return `${days} day${days === 1 ? "" : "s"} left`;
 }
 
 /**

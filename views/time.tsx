@@ -24,6 +24,16 @@ export function longDate(date: Date): string {
   return `${longFormat.format(date)} UTC`;
 }
 
+/** How long a poll still runs, in Mastodon's words. */
+export function timeLeft(end: Date, now = Date.now()): string {
+  const minutes = Math.max(1, Math.round((end.getTime() - now) / 60_000));
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? "" : "s"} left`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} hour${hours === 1 ? "" : "s"} left`;
+  const days = Math.round(hours / 24);
+  return `${days} day${days === 1 ? "" : "s"} left`;
+}
+
 export function Time({ date }: { date: Date }) {
   return (
     <time datetime={date.toISOString()} title={longDate(date)} safe>

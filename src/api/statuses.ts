@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { CoreError } from "../core/errors.ts";
 import * as interactions from "../core/interactions.ts";
-import { type PollInput, vote } from "../core/polls.ts";
+import { choiceIndexes, type PollInput, vote } from "../core/polls.ts";
 import { quotesOf, revokeQuote } from "../core/quotes.ts";
 import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
 import { thread } from "../core/timelines.ts";
@@ -228,9 +228,7 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       ({ member, params, body }) => {
         const me = member("write:statuses");
         const given = body.choices ?? body["choices[]"] ?? [];
-        // Indexes as JSON numbers or as form strings; anything else is no option (NaN).
-        const choices = (Array.isArray(given) ? given : [given]).map((c) => (c === "" ? Number.NaN : Number(c)));
-        return pollEntity(vote(deps, me.account, params.id, choices));
+        return pollEntity(vote(deps, me.account, params.id, choiceIndexes(Array.isArray(given) ? given : [given])));
       },
       // Choices as numbers (JSON) or strings (form fields).
       {

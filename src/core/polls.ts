@@ -61,6 +61,11 @@ export function checkPoll(input: PollInput, problems: Record<string, string>): v
     problems["poll[expires_in]"] = "A poll runs from 5 minutes to a month.";
 }
 
+/** Choices as a form or an API call sends them (strings or numbers): anything else is no option (NaN). */
+export function choiceIndexes(given: (string | number)[]): number[] {
+  return given.map((c) => (c === "" ? Number.NaN : Number(c)));
+}
+
 /** Stores a new local post's poll (inside createPost's transaction; already checked). */
 export function insertPoll(tx: DbOrTx, postId: string, input: PollInput, now = Date.now()): void {
   tx.insert(polls)
@@ -81,15 +86,13 @@ export function insertPoll(tx: DbOrTx, postId: string, input: PollInput, now = D
 export function replacePoll(tx: DbOrTx, postId: string, input: PollInput, now = Date.now()): void {
   const before = tx.select().from(polls).where(eq(polls.postId, postId)).get();
   const titles = input.options.map((o) => o.trim());
-  const same =
-    before &&
-    before.multiple === Boolean(input.multiple) &&
-    JSON.stringify(before.options.map((o) => o.title)) === JSON.stringify(titles);
-  if (same) return;
-  forgetVotes(tx, postId);
-  tx.delete(polls).where(eq(polls.postId, postId)).run();
+  if (before && before.multiple === Boolean(input.multiple) && sameTitles(before.options, titles)) return;
+  removePoll(tx, postId);
   insertPoll(tx, postId, input, now);
 }
+
+const sameTitles = (options: PollOption[], titles: string[]) =>
+  options.length === titles.length && options.every((o, i) => o.title === titles[i]);
 
 /** A poll started again: its votes go, and so do the notices of its earlier end (it may end again). */
 function forgetVotes(tx: DbOrTx, postId: string): void {
@@ -129,8 +132,12 @@ export function saveRemotePoll(tx: DbOrTx, postId: string, data: RemotePollData 
     if (before) tx.delete(polls).where(eq(polls.postId, postId)).run();
     return;
   }
-  const titles = (o: PollOption[]) => JSON.stringify(o.map((x) => x.title));
-  const restarted = before !== undefined && titles(before.options) !== titles(data.options);
+  const restarted =
+    before !== undefined &&
+    !sameTitles(
+      before.options,
+      data.options.map((o) => o.title),
+    );
   if (restarted) forgetVotes(tx, postId);
   const values = {
     ...(restarted ? { endedAt: null } : {}),

@@ -8,6 +8,7 @@ import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
 import { notify } from "./notifications.ts";
 import { findVisiblePost } from "./posts.ts";
+import { postPageUrl } from "./views.ts";
 
 /*
  * Quote posts from other servers. A quote is shown with the post it quotes only when that is
@@ -151,7 +152,7 @@ export function quoteCreated(
 ): void {
   const quoted = deps.db.select({ uri: posts.uri, accountId: posts.accountId }).from(posts).where(eq(posts.id, quotedId)).get();
   if (!quoted || quoted.uri !== null || quoted.accountId === post.accountId) return;
-  approveQuote(deps.db, post.accountId, quotedId, new URL(`/@${author}/${post.id}`, deps.baseUrl).href);
+  approveQuote(deps.db, post.accountId, quotedId, postPageUrl(deps.baseUrl, author, post.id));
   tellQuoted(deps, post.id, post.accountId, quoted.accountId);
 }
 
@@ -223,7 +224,7 @@ export function revokeQuote(
     .where(and(eq(posts.id, quotingId), eq(posts.quoteOfId, postId)))
     .get();
   if (!post || post.uri !== null || post.accountId !== authorId || !quoting) throw new CoreError("Record not found", 404);
-  const quoteUri = quoting.uri ?? new URL(`/@${quoting.username}/${quoting.id}`, deps.baseUrl).href;
+  const quoteUri = quoting.uri ?? postPageUrl(deps.baseUrl, quoting.username, quoting.id);
   const withdrawn = db.transaction((tx) => {
     tx.update(posts).set({ quoteOfId: null, quotePending: false }).where(eq(posts.id, quotingId)).run();
     return tx

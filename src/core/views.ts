@@ -143,6 +143,9 @@ function cardView(card: CardRow): CardView {
 type AccountRow = typeof accounts.$inferSelect;
 type PostRow = typeof posts.$inferSelect;
 
+/** A post's page here (for a member's post, also its ActivityPub id). */
+export const postPageUrl = (baseUrl: URL, acct: string, postId: string) => new URL(`/@${acct}/${postId}`, baseUrl).href;
+
 export function accountView(baseUrl: URL, row: AccountRow): AccountView {
   const acct = row.domain ? `${row.username}@${row.domain}` : row.username;
   const localUrl = new URL(`/@${acct}`, baseUrl).href;
@@ -263,7 +266,7 @@ export function loadPostViews(
     const account = accountsById.get(row.accountId);
     if (!account) return null;
     const reblogRow = row.reblogOfId ? boosted.find((b) => b.id === row.reblogOfId) : undefined;
-    const localUrl = new URL(`/@${account.acct}/${row.id}`, baseUrl).href;
+    const localUrl = postPageUrl(baseUrl, account.acct, row.id);
     const uri = row.uri ?? localUrl;
     return {
       id: row.id,

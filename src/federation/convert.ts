@@ -250,7 +250,7 @@ export async function postFromAs(
     createdAt: published,
     editedAt: object.updated ? new Date(object.updated.epochMilliseconds) : null,
     emojis: await emojisFrom(ctx, tags),
-    poll: object instanceof Question ? await pollFromAs(ctx, object) : null,
+    poll: object instanceof Question ? await pollFromAs(object) : null,
   };
 }
 
@@ -258,7 +258,7 @@ export async function postFromAs(
  * A Question's poll: its options (embedded, as every server sends them; at most 20, titles cut
  * to 200 characters), each with its count, and when it ends. Votes go back to its server.
  */
-async function pollFromAs(_ctx: Context<void>, question: Question): Promise<RemotePollData | null> {
+async function pollFromAs(question: Question): Promise<RemotePollData | null> {
   // Options and their counts come embedded from every server that makes polls: a link is not followed.
   const loader = { documentLoader: refuseFetch };
   const limit = REMOTE_LIMITS.pollOptions;

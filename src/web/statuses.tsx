@@ -9,7 +9,7 @@ import { CoreError, ValidationError } from "../core/errors.ts";
 import { getSettings } from "../core/instance.ts";
 import { applyFilters } from "../core/filters.ts";
 import * as interactions from "../core/interactions.ts";
-import { vote } from "../core/polls.ts";
+import { choiceIndexes, vote } from "../core/polls.ts";
 import { revokeQuote } from "../core/quotes.ts";
 import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
 import type { Viewer } from "../core/sessions.ts";
@@ -17,6 +17,7 @@ import { thread } from "../core/timelines.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import { quotePolicies, users, visibilities } from "../db/schema.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
+import { asList } from "./form-values.ts";
 import { back, loginFirst } from "./redirects.ts";
 import { uploadsFromForm } from "./uploads.ts";
 
@@ -71,8 +72,7 @@ const composeForm = t.Object({
 
 /** The compose form's poll, when any of its choices was filled in. */
 function pollFromForm(body: typeof composeForm.static): PollValues | undefined {
-  const given = body["poll[options][]"];
-  const options = (Array.isArray(given) ? given : given === undefined ? [] : [given]).filter((o) => o.trim() !== "");
+  const options = asList(body["poll[options][]"]).filter((o) => o.trim() !== "");
   if (options.length === 0) return undefined;
   return {
     options,
@@ -213,11 +213,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         if (!viewer) return redirect(loginFirst(back(request, "/")), 303);
         // The form is on the post as shown: a boost votes in the boosted post's poll.
         const shown = view(params.id, viewer);
-        const given = body.choices;
-        // An empty or crafted choice is no option (NaN), never option 0.
-        const choices = (Array.isArray(given) ? given : given === undefined ? [] : [given]).map((c) =>
-          c === "" ? Number.NaN : Number(c),
-        );
+        const choices = choiceIndexes(asList(body.choices));
         let problem: string | undefined;
         try {
           vote(deps, viewer.account, shown?.reblog?.id ?? params.id, choices);
