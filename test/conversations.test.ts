@@ -1,30 +1,15 @@
 import { expect, test } from "bun:test";
-import { createLocalUser } from "../src/core/accounts.ts";
 import { fileEarlierConversations } from "../src/core/conversations.ts";
 import { receiveRemotePost } from "../src/core/remote.ts";
-import { testApp } from "./helpers/app.ts";
+import { signedInMembers, testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
-import { authorizeApp } from "./helpers/oauth.ts";
 import { remoteNote, storeRemoteAccount } from "./helpers/remote.ts";
 
 const t = testApp("https://social.example");
 const send = (request: Request) => t.app.handle(request);
 const origin = "http://127.0.0.1:3000";
 
-const members: Record<string, { id: string; token: string; browser: WebClient }> = {};
-for (const name of ["ada", "bob", "cy"]) {
-  const { accountId } = await createLocalUser(t.deps, {
-    username: name,
-    email: `${name}@example.com`,
-    password: "correct horse battery",
-    role: name === "ada" ? "owner" : "user",
-  });
-  const browser = new WebClient(send);
-  await browser.login(name, "correct horse battery");
-  const { token } = await authorizeApp(send, origin, browser, { scopes: "read write follow" });
-  members[name] = { id: accountId, token, browser };
-}
-const m = (name: string) => members[name] as { id: string; token: string; browser: WebClient };
+const m = await signedInMembers(t, origin, ["ada", "bob", "cy"]);
 
 async function call(who: string, method: string, path: string, body?: Record<string, unknown>) {
   const response = await send(

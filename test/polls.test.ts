@@ -3,38 +3,22 @@ import { join } from "node:path";
 import type { Context } from "@fedify/fedify";
 import { Collection, Note, Person, PUBLIC_COLLECTION, Question } from "@fedify/vocab";
 import { eq } from "drizzle-orm";
-import { createLocalUser } from "../src/core/accounts.ts";
 import { endExpiredPolls, vote } from "../src/core/polls.ts";
 import { deleteRemoteAccount, receiveRemotePost, upsertRemoteAccount } from "../src/core/remote.ts";
 import { pruneRemotePosts } from "../src/core/retention.ts";
 import { polls, posts } from "../src/db/schema.ts";
 import { MediaStore } from "../src/media/store.ts";
 import { accountFromAs, postFromAs } from "../src/federation/convert.ts";
-import { testApp } from "./helpers/app.ts";
+import { signedInMembers, testApp } from "./helpers/app.ts";
 import { tempDir } from "./helpers/db.ts";
 import { storeRemoteAccount } from "./helpers/remote.ts";
-import { WebClient } from "./helpers/client.ts";
-import { authorizeApp } from "./helpers/oauth.ts";
 
 const t = testApp("https://social.example");
 const send = (request: Request) => t.app.handle(request);
 const origin = "http://127.0.0.1:3000";
 const { db } = t.deps;
 
-const members: Record<string, { id: string; token: string; browser: WebClient }> = {};
-for (const name of ["ada", "bob", "cy"]) {
-  const { accountId } = await createLocalUser(t.deps, {
-    username: name,
-    email: `${name}@example.com`,
-    password: "correct horse battery",
-    role: name === "ada" ? "owner" : "user",
-  });
-  const browser = new WebClient(send);
-  await browser.login(name, "correct horse battery");
-  const { token } = await authorizeApp(send, origin, browser, { scopes: "read write follow" });
-  members[name] = { id: accountId, token, browser };
-}
-const m = (name: string) => members[name] as { id: string; token: string; browser: WebClient };
+const m = await signedInMembers(t, origin, ["ada", "bob", "cy"]);
 
 async function call(who: string | null, method: string, path: string, body?: Record<string, unknown> | URLSearchParams) {
   const json = body && !(body instanceof URLSearchParams);

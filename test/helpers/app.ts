@@ -8,7 +8,10 @@ import { RemoteMediaCache } from "../../src/media/remote-cache.ts";
 import { guardedFetch, guardedFile, guardedPost } from "../../src/federation/guarded-fetch.ts";
 import { join } from "node:path";
 import { createLiveHub } from "../../src/core/live.ts";
+import { createLocalUser } from "../../src/core/accounts.ts";
+import { WebClient } from "./client.ts";
 import { tempDatabase } from "./db.ts";
+import { authorizeApp } from "./oauth.ts";
 
 /** The real app over a real temporary database, for in-process requests through app.handle. */
 export function testApp(publicUrl = "https://social.example", options: { allowPrivateAddresses?: boolean } = {}) {
@@ -61,3 +64,32 @@ export function form(fields: Record<string, string>): RequestInit {
 /** A response body as loose JSON, for assertions on documents from other specs. */
 // biome-ignore lint/suspicious/noExplicitAny: test assertions walk arbitrary JSON documents
 export const json = (response: Response): Promise<any> => response.json();
+
+export interface SignedInMember {
+  id: string;
+  /** An app's token with "read write follow". */
+  token: string;
+  browser: WebClient;
+}
+
+/**
+ * Members of a test app (the first one the owner), each signed in on the pages and holding an
+ * app token, as the API tests need them; `origin` is the address the requests come from.
+ */
+export async function signedInMembers(t: ReturnType<typeof testApp>, origin: string, names: string[]) {
+  const send = (request: Request) => t.app.handle(request);
+  const members = new Map<string, SignedInMember>();
+  for (const [i, name] of names.entries()) {
+    const { accountId } = await createLocalUser(t.deps, {
+      username: name,
+      email: `${name}@example.com`,
+      password: "correct horse battery",
+      role: i === 0 ? "owner" : "user",
+    });
+    const browser = new WebClient(send);
+    await browser.login(name, "correct horse battery");
+    const { token } = await authorizeApp(send, origin, browser, { scopes: "read write follow" });
+    members.set(name, { id: accountId, token, browser });
+  }
+  return (name: string) => members.get(name) as SignedInMember;
+}
