@@ -4,6 +4,7 @@ import { isBlurhashValid } from "blurhash";
 import { applyPalette, GIFEncoder, quantize } from "gifenc";
 import { GifReader } from "omggif";
 import { detectImageType, ImageError, type ImageErrorCode, processImage } from "../src/media/images.ts";
+import { processImageInWorker } from "../src/media/worker.ts";
 import { decodeJpeg, decodePng, encodeJpeg, encodePng, encodeWebp, type Pixels } from "../src/media/wasm.ts";
 
 // Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
@@ -301,6 +302,12 @@ describe("processImage with GIFs", () => {
     }
     expect([image.thumbnail.width, image.thumbnail.height]).toEqual([30, 20]);
     expect(isBlurhashValid(image.blurhash).result).toBe(true);
+  });
+
+  test("a GIF comes back from the image worker that uploads use (its size is a plain object)", async () => {
+    const image = await processImageInWorker(gif(frames));
+    expect([image.mime, image.width, image.height]).toEqual(["image/gif", 30, 20]);
+    expect(new GifReader(image.bytes).numFrames()).toBe(3);
   });
 
   test("a GIF wider than maxSide is scaled frame by frame and stays animated", async () => {

@@ -231,7 +231,8 @@ async function decodeOrCorrupt<T>(decode: () => T | Promise<T>): Promise<T> {
 /** The size that fits `size` within `maxSide` keeping its aspect ratio; never larger. */
 function fitSize(size: Size, maxSide: number): Size {
   const scale = maxSide / Math.max(size.width, size.height);
-  if (scale >= 1) return size;
+  // A new object: `size` may be a GifReader, whose methods cannot go back from the image worker.
+  if (scale >= 1) return { width: size.width, height: size.height };
   return {
     width: Math.max(1, Math.round(size.width * scale)),
     height: Math.max(1, Math.round(size.height * scale)),
