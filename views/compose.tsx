@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import type { EmojiView } from "../src/core/custom-emojis.ts";
 import type { PostView } from "../src/core/views.ts";
 import type { PropsWithChildren } from "@kitajs/html";
 import type { PageContext } from "./context.ts";
@@ -105,6 +106,36 @@ function ErrorText({ id, text }: { id: string; text?: string }) {
   );
 }
 
+/**
+ * The instance's custom emoji, by category: a click writes `:shortcode:` into the text (app.js);
+ * without JavaScript the names are there to type.
+ */
+function EmojiPicker({ emojis }: { emojis: EmojiView[] }) {
+  if (emojis.length === 0) return "";
+  const categories = [...new Set(emojis.map((e) => e.local?.category ?? ""))];
+  return (
+    <details class="compose-options emoji-picker">
+      <summary>Custom emoji</summary>
+      {categories.map((category) => (
+        <>
+          {category ? <h3 safe>{category}</h3> : ""}
+          <ul class="emoji-list">
+            {emojis
+              .filter((e) => (e.local?.category ?? "") === category)
+              .map((e) => (
+                <li>
+                  <button type="button" data-emoji={`:${e.shortcode}:`} title={`:${e.shortcode}:`}>
+                    <img src={e.url} alt={`:${e.shortcode}:`} loading="lazy" />
+                  </button>
+                </li>
+              ))}
+          </ul>
+        </>
+      ))}
+    </details>
+  );
+}
+
 /** The compose box: plain form fields named like the Mastodon API, images with alt text. */
 export function Compose({
   ctx,
@@ -162,6 +193,7 @@ export function Compose({
         </textarea>
         <ErrorText id="status-error" text={errors.status ?? errors.in_reply_to_id ?? errors.quoted_status_id} />
       </div>
+      <EmojiPicker emojis={ctx.viewer?.pickerEmojis() ?? []} />
       {quote ? <QuotedPost post={quote} /> : ""}
       <details class="compose-options" open={values.spoiler_text || errors.media_ids ? true : undefined}>
         <summary>Content warning and images</summary>

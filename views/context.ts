@@ -1,3 +1,5 @@
+import type { EmojiView } from "../src/core/custom-emojis.ts";
+
 /** What every page needs to draw its frame: the instance, who is looking, the CSRF token. */
 export interface PageContext {
   instanceName: string;
@@ -10,6 +12,8 @@ export interface PageContext {
     canInvite: boolean;
     /** Where the compose box's "who can quote" starts. */
     defaultQuotePolicy: string;
+    /** The instance's custom emoji the compose box offers. */
+    pickerEmojis: () => EmojiView[];
   } | null;
   csrf: string;
   /** Unread notifications, for the badge in the navigation. */

@@ -262,13 +262,17 @@ export interface ApiEmoji {
   url: string;
   static_url: string;
   visible_in_picker: boolean;
+  category?: string | null;
 }
 
-/** Another server's custom emoji, its image served from here (not for this instance's picker). */
-const emojiEntity = (emoji: EmojiView, baseUrl: URL): ApiEmoji => {
-  const url = new URL(emoji.url, baseUrl).href;
-  return { shortcode: emoji.shortcode, url, static_url: url, visible_in_picker: false };
-};
+/** A custom emoji, its image served from here; only this instance's own can be in the picker. */
+export const emojiEntity = (emoji: EmojiView, baseUrl: URL): ApiEmoji => ({
+  shortcode: emoji.shortcode,
+  url: new URL(emoji.url, baseUrl).href,
+  static_url: new URL(emoji.staticUrl, baseUrl).href,
+  visible_in_picker: emoji.local?.visibleInPicker ?? false,
+  ...(emoji.local ? { category: emoji.local.category } : {}),
+});
 
 export type ApiPoll = ReturnType<typeof pollEntity>;
 

@@ -3,6 +3,7 @@ import { MISSING_IMAGES } from "../core/views.ts";
 import { and, count, isNotNull, isNull, sql } from "drizzle-orm";
 import { Elysia } from "elysia";
 import { countLocalUsers, findLocalAccount } from "../core/accounts.ts";
+import { localEmojiViews } from "../core/custom-emojis.ts";
 import { getSettings } from "../core/instance.ts";
 import { MAX_UPLOAD_BYTES } from "../core/media.ts";
 import { MAX_MEDIA } from "../core/posts.ts";
@@ -11,7 +12,7 @@ import { instanceStats } from "../core/stats.ts";
 import { accounts } from "../db/schema.ts";
 import { VERSION } from "../version.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
-import { accountEntities } from "./entities.ts";
+import { accountEntities, emojiEntity } from "./entities.ts";
 
 /** The Mastodon version whose API this one follows, so clients know which features to expect. */
 export const MASTODON_VERSION = `4.3.0 (compatible; Skein ${VERSION})`;
@@ -57,64 +58,71 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   };
   const thumbnail = new URL(MISSING_IMAGES.avatar, baseUrl).href;
 
-  return new Elysia({ name: "api-instance" })
-    .use(api)
-    .get("/api/v2/instance", () => {
-      const settings = getSettings(db);
-      const reg = registrations();
-      return {
-        domain: baseUrl.host,
-        title: settings.name,
-        version: MASTODON_VERSION,
-        source_url: new URL("/about", baseUrl).href,
-        description: settings.description,
-        usage: { users: { active_month: instanceStats(db).activeMonth } },
-        thumbnail: { url: thumbnail, blurhash: null, versions: {} },
-        icon: [],
-        languages: settings.defaultLanguage ? [settings.defaultLanguage] : ["en"],
-        configuration: configuration(settings.maxPostLength),
-        registrations: {
-          enabled: reg.enabled && !reg.invites,
+  return (
+    new Elysia({ name: "api-instance" })
+      .use(api)
+      .get("/api/v2/instance", () => {
+        const settings = getSettings(db);
+        const reg = registrations();
+        return {
+          domain: baseUrl.host,
+          title: settings.name,
+          version: MASTODON_VERSION,
+          source_url: new URL("/about", baseUrl).href,
+          description: settings.description,
+          usage: { users: { active_month: instanceStats(db).activeMonth } },
+          thumbnail: { url: thumbnail, blurhash: null, versions: {} },
+          icon: [],
+          languages: settings.defaultLanguage ? [settings.defaultLanguage] : ["en"],
+          configuration: configuration(settings.maxPostLength),
+          registrations: {
+            enabled: reg.enabled && !reg.invites,
+            approval_required: reg.approval_required,
+            message: null,
+            url: null,
+          },
+          api_versions: { mastodon: 1 },
+          contact: { email: settings.contactEmail, account: contactAccount() },
+          rules: rules(),
+        };
+      })
+      .get("/api/v1/instance", () => {
+        const settings = getSettings(db);
+        const reg = registrations();
+        return {
+          uri: baseUrl.host,
+          title: settings.name,
+          short_description: settings.description,
+          description: settings.description,
+          email: settings.contactEmail,
+          version: MASTODON_VERSION,
+          urls: { streaming_api: streamingUrl },
+          stats: { user_count: countLocalUsers(db), status_count: instanceStats(db).localPosts, domain_count: peers().length },
+          thumbnail,
+          languages: settings.defaultLanguage ? [settings.defaultLanguage] : ["en"],
+          registrations: reg.enabled && !reg.invites,
           approval_required: reg.approval_required,
-          message: null,
-          url: null,
-        },
-        api_versions: { mastodon: 1 },
-        contact: { email: settings.contactEmail, account: contactAccount() },
-        rules: rules(),
-      };
-    })
-    .get("/api/v1/instance", () => {
-      const settings = getSettings(db);
-      const reg = registrations();
-      return {
-        uri: baseUrl.host,
-        title: settings.name,
-        short_description: settings.description,
-        description: settings.description,
-        email: settings.contactEmail,
-        version: MASTODON_VERSION,
-        urls: { streaming_api: streamingUrl },
-        stats: { user_count: countLocalUsers(db), status_count: instanceStats(db).localPosts, domain_count: peers().length },
-        thumbnail,
-        languages: settings.defaultLanguage ? [settings.defaultLanguage] : ["en"],
-        registrations: reg.enabled && !reg.invites,
-        approval_required: reg.approval_required,
-        invites_enabled: reg.invites || settings.membersMayInvite,
-        configuration: configuration(settings.maxPostLength),
-        contact_account: contactAccount(),
-        rules: rules(),
-      };
-    })
-    .get("/api/v1/instance/peers", () => peers())
-    .get("/api/v1/instance/rules", () => rules())
-    .get("/api/v1/instance/extended_description", () => ({
-      updated_at: new Date(0).toISOString(),
-      content: `<p>${Bun.escapeHTML(getSettings(db).description)}</p>`,
-    }))
-    .get("/api/v1/instance/activity", () => [])
-    .get("/api/v1/instance/translation_languages", () => ({}))
-    .get("/api/v1/custom_emojis", () => []);
+          invites_enabled: reg.invites || settings.membersMayInvite,
+          configuration: configuration(settings.maxPostLength),
+          contact_account: contactAccount(),
+          rules: rules(),
+        };
+      })
+      .get("/api/v1/instance/peers", () => peers())
+      .get("/api/v1/instance/rules", () => rules())
+      .get("/api/v1/instance/extended_description", () => ({
+        updated_at: new Date(0).toISOString(),
+        content: `<p>${Bun.escapeHTML(getSettings(db).description)}</p>`,
+      }))
+      .get("/api/v1/instance/activity", () => [])
+      .get("/api/v1/instance/translation_languages", () => ({}))
+      // As Mastodon: the emoji the picker offers (the others still show where a text names them).
+      .get("/api/v1/custom_emojis", () =>
+        localEmojiViews(db)
+          .filter((e) => e.local?.visibleInPicker)
+          .map((e) => emojiEntity(e, baseUrl)),
+      )
+  );
 
   /** The servers whose accounts this instance knows (Mastodon lists those it federates with). */
   function peers(): string[] {

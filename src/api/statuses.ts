@@ -188,7 +188,7 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
             account,
             poll: null,
             media_attachments: current.media_attachments,
-            emojis: [],
+            emojis: current.emojis,
           })),
           {
             content: current.content,
@@ -198,7 +198,7 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
             account,
             poll: null,
             media_attachments: current.media_attachments,
-            emojis: [],
+            emojis: current.emojis,
           },
         ];
       },

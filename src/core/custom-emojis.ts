@@ -1,12 +1,13 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { DbOrTx } from "../db/open.ts";
-import { customEmojis } from "../db/schema.ts";
+import { customEmojis, localEmojis } from "../db/schema.ts";
 
 /**
- * Custom emoji of other servers: a post or profile names `:shortcode:` in its text and gives the
- * image in an Emoji tag. The tags are kept per server and shortcode; pages and the API show the
- * image (from the remote media cache) where the text has the shortcode.
+ * Custom emoji: a post or profile names `:shortcode:` in its text. Another server gives the image
+ * in an Emoji tag; the tags are kept per server and shortcode, and their images come from the
+ * remote media cache. Members' texts name this instance's own emoji (core/local-emojis.ts). Pages
+ * and the API show the image where the text has the shortcode.
  */
 
 export interface EmojiData {
@@ -18,6 +19,10 @@ export interface EmojiData {
 export interface EmojiView {
   shortcode: string;
   url: string;
+  /** A still picture, for readers who turned animation off (the same as url for other servers'). */
+  staticUrl: string;
+  /** This instance's own emoji (core/local-emojis.ts): what its Emoji object and the API say of it. */
+  local?: { id: string; mime: string; category: string | null; visibleInPicker: boolean; updatedAt: Date };
 }
 
 export const SHORTCODE = /^[a-zA-Z0-9_]{1,64}$/;
@@ -56,24 +61,47 @@ export function emojisIn(db: DbOrTx, domain: string | null, texts: string[]): Em
  * them, not one per post. Each item's emoji come in the order its texts name them.
  */
 export function emojisOfMany(db: DbOrTx, items: { domain: string | null; texts: string[] }[]): EmojiView[][] {
-  const codes = items.map(({ domain, texts }) => (domain ? shortcodesIn(texts.join("\n")).slice(0, MAX_EMOJIS) : []));
+  const codes = items.map(({ texts }) => shortcodesIn(texts.join("\n")).slice(0, MAX_EMOJIS));
+  // By server; "" is this instance.
   const wanted = new Map<string, Set<string>>();
   items.forEach(({ domain }, i) => {
-    if (domain && codes[i]?.length) wanted.set(domain, new Set([...(wanted.get(domain) ?? []), ...(codes[i] ?? [])]));
+    const key = domain ?? "";
+    if (codes[i]?.length) wanted.set(key, new Set([...(wanted.get(key) ?? []), ...(codes[i] ?? [])]));
   });
   const found = new Map<string, EmojiView>();
   for (const [domain, shortcodes] of wanted) {
-    const rows = db
-      .select({ id: customEmojis.id, shortcode: customEmojis.shortcode, url: customEmojis.url })
-      .from(customEmojis)
-      .where(and(eq(customEmojis.domain, domain), inArray(customEmojis.shortcode, [...shortcodes])))
-      .all();
-    for (const e of rows) {
-      const url = `/media/remote/emojis/${e.id}?v=${Bun.hash(e.url).toString(36)}`;
-      found.set(`${domain}\n${e.shortcode}`, { shortcode: e.shortcode, url });
-    }
+    for (const emoji of domain ? remoteEmojis(db, domain, [...shortcodes]) : localEmojiViews(db, { shortcodes: [...shortcodes] }))
+      found.set(`${domain}\n${emoji.shortcode}`, emoji);
   }
-  return items.map(({ domain }, i) => (codes[i] ?? []).flatMap((code) => found.get(`${domain}\n${code}`) ?? []));
+  return items.map(({ domain }, i) => (codes[i] ?? []).flatMap((code) => found.get(`${domain ?? ""}\n${code}`) ?? []));
+}
+
+function remoteEmojis(db: DbOrTx, domain: string, shortcodes: string[]): EmojiView[] {
+  return db
+    .select({ id: customEmojis.id, shortcode: customEmojis.shortcode, url: customEmojis.url })
+    .from(customEmojis)
+    .where(and(eq(customEmojis.domain, domain), inArray(customEmojis.shortcode, shortcodes)))
+    .all()
+    .map((e) => {
+      const url = `/media/remote/emojis/${e.id}?v=${Bun.hash(e.url).toString(36)}`;
+      return { shortcode: e.shortcode, url, staticUrl: url };
+    });
+}
+
+/** This instance's emoji: those with these shortcodes, the one with this id, or all of them. */
+export function localEmojiViews(db: DbOrTx, only: { shortcodes?: string[]; id?: string } = {}): EmojiView[] {
+  return db
+    .select()
+    .from(localEmojis)
+    .where(only.shortcodes ? inArray(localEmojis.shortcode, only.shortcodes) : only.id ? eq(localEmojis.id, only.id) : undefined)
+    .orderBy(sql`coalesce(${localEmojis.category}, '') COLLATE NOCASE`, asc(localEmojis.shortcode))
+    .all()
+    .map((e) => ({
+      shortcode: e.shortcode,
+      url: `/media/${e.path}`,
+      staticUrl: `/media/${e.staticPath}`,
+      local: { id: e.id, mime: e.mime, category: e.category, visibleInPicker: e.visibleInPicker, updatedAt: e.updatedAt },
+    }));
 }
 
 /**

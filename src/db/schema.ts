@@ -416,6 +416,27 @@ export const customEmojis = sqliteTable(
 );
 
 /**
+ * This instance's own custom emoji, uploaded by its admins (core/local-emojis.ts): members name
+ * them as `:shortcode:` in posts and profiles; other servers get them as Emoji tags.
+ */
+export const localEmojis = sqliteTable(
+  "local_emojis",
+  {
+    id: text("id").primaryKey(), // UUIDv7: the Emoji object's address, /emojis/:id
+    shortcode: text("shortcode").notNull(),
+    mime: text("mime").notNull(),
+    path: text("path").notNull(), // under the data folder's media/
+    staticPath: text("static_path").notNull(), // a still picture (the first frame of a GIF)
+    category: text("category"),
+    visibleInPicker: integer("visible_in_picker", { mode: "boolean" }).notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(now),
+  },
+  // One emoji per shortcode whatever its case, so :Blob: and :blob: cannot look alike.
+  (t) => [uniqueIndex("local_emojis_shortcode").on(sql`${t.shortcode} COLLATE NOCASE`)],
+);
+
+/**
  * A link's preview (Mastodon's PreviewCard): what the linked page says of itself in its
  * OpenGraph tags or title, fetched once per URL through the queue (core/cards.ts).
  */

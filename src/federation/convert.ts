@@ -21,7 +21,7 @@ import {
   QuoteAuthorization,
   Service,
 } from "@fedify/vocab";
-import { type EmojiData, MAX_EMOJIS, SHORTCODE } from "../core/custom-emojis.ts";
+import { type EmojiData, type EmojiView, MAX_EMOJIS, SHORTCODE } from "../core/custom-emojis.ts";
 import type { RemoteAccountData, RemotePostData } from "../core/remote.ts";
 import type { PollView, RemotePollData } from "../core/polls.ts";
 import { quoteStampOf } from "../core/quotes.ts";
@@ -115,6 +115,7 @@ export function postToAs(
       ...post.tags.map(
         (t) => new Hashtag({ href: new URL(`/tags/${encodeURIComponent(t.toLowerCase())}`, ctx.canonicalOrigin), name: `#${t}` }),
       ),
+      ...emojiTags(ctx, post.emojis),
     ],
     attachments: post.media.map(
       (m) =>
@@ -167,6 +168,23 @@ function href(value: URL | Link | null | undefined): string | null {
   if (!value) return null;
   const url = value instanceof URL ? value : value.href;
   return url && (url.protocol === "https:" || url.protocol === "http:") ? url.href : null;
+}
+
+/**
+ * This instance's custom emoji that a text names, as the Emoji tags Mastodon sends: other
+ * servers draw `:shortcode:` with the icon. The id is the emoji's own object (federation.ts).
+ */
+export function emojiTags(ctx: Context<void>, emojis: EmojiView[]): Emoji[] {
+  return emojis.flatMap((e) => (e.local ? [emojiToAs(ctx, e, e.local)] : []));
+}
+
+export function emojiToAs(ctx: Context<void>, emoji: EmojiView, local: NonNullable<EmojiView["local"]>): Emoji {
+  return new Emoji({
+    id: ctx.getObjectUri(Emoji, { id: local.id }),
+    name: `:${emoji.shortcode}:`,
+    icon: new Image({ url: new URL(emoji.url, ctx.canonicalOrigin), mediaType: local.mime }),
+    updated: instant(local.updatedAt),
+  });
 }
 
 /** The custom emoji among an object's tags: a plain shortcode and an http(s) image, or nothing. */

@@ -8,6 +8,7 @@ import {
 import { getLogger } from "@logtape/logtape";
 import {
   Application,
+  Emoji,
   Endpoints,
   Image,
   Note,
@@ -20,6 +21,7 @@ import {
 import { and, count, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
 import { wasDeleted } from "../core/account-deletion.ts";
 import { countLocalUsers, findLocalAccount } from "../core/accounts.ts";
+import { emojisIn, localEmojiViews } from "../core/custom-emojis.ts";
 import { accountCounts } from "../core/accounts-read.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { relationship } from "../core/follows.ts";
@@ -35,7 +37,7 @@ import type { Config } from "../config.ts";
 import { accounts, follows, mentions, posts } from "../db/schema.ts";
 import { VERSION } from "../version.ts";
 
-import { createOf, localNote } from "./convert.ts";
+import { createOf, emojiTags, emojiToAs, localNote } from "./convert.ts";
 import { notDelivered, observeDeliveries } from "./delivery-outcome.ts";
 import { registerInbox } from "./inbox.ts";
 import { mayRead } from "./access.ts";
@@ -154,6 +156,10 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
         image: account.headerUrl ? new Image({ url: new URL(account.headerUrl, config.url) }) : null,
         attachments: account.fields.map((f) => new PropertyValue({ name: f.name, value: link(f.value) })),
         aliases: account.alsoKnownAs.map((uri) => new URL(uri)),
+        tags: emojiTags(
+          ctx,
+          emojisIn(db, null, [account.displayName, account.note, ...account.fields.flatMap((f) => [f.name, f.value])]),
+        ),
         successor: movedTo(account.movedToId),
         publicKey: keys[0]?.cryptographicKey,
         assertionMethods: keys.map((k) => k.multikey),
@@ -324,6 +330,14 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
       interactionTarget: ctx.getObjectUri(Note, { identifier: author.username, id: approval.postId }),
     });
   });
+
+  // This instance's custom emoji (core/local-emojis.ts), which posts and profiles name in their tags.
+  federation
+    .setObjectDispatcher(Emoji, "/emojis/{id}", (ctx, values) => {
+      const [emoji] = localEmojiViews(db, { id: values.id });
+      return emoji?.local ? emojiToAs(ctx, emoji, emoji.local) : null;
+    })
+    .authorize((ctx) => mayRead(db, ctx));
 
   federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => {
     const settings = getSettings(db);

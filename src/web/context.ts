@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import type { PageContext } from "../../views/context.ts";
 import type { CoreDeps } from "../core/deps.ts";
+import { localEmojiViews } from "../core/custom-emojis.ts";
 import { getSettings } from "../core/instance.ts";
 import { countUnread } from "../core/notifications.ts";
 import { unreadConversations } from "../core/conversations.ts";
@@ -41,6 +42,8 @@ export function pagePlugin(deps: WebDeps) {
               role: viewer.user.role,
               canInvite: viewer.user.role !== "user" || settings.membersMayInvite,
               defaultQuotePolicy: viewer.user.defaultQuotePolicy,
+              // Read only by the compose box, when a page has one.
+              pickerEmojis: () => localEmojiViews(db).filter((e) => e.local?.visibleInPicker),
             }
           : null,
         csrf,

@@ -30,3 +30,18 @@
 document.addEventListener("focusin", (e) => {
   if (e.target instanceof HTMLInputElement && e.target.classList.contains("invite-url")) e.target.select();
 });
+
+// The compose box's custom emoji: a click writes `:shortcode:` where the cursor is, with a space
+// on each side where needed, and tells the counter.
+document.addEventListener("click", (e) => {
+  const button = e.target instanceof Element ? e.target.closest("button[data-emoji]") : null;
+  const box = button?.form?.querySelector("textarea[name=status]");
+  if (!box) return;
+  const { selectionStart: start, selectionEnd: end, value } = box;
+  const before = start > 0 && !/\s/.test(value[start - 1]) ? " " : "";
+  const after = /^\s/.test(value.slice(end)) ? "" : " ";
+  const text = before + button.dataset.emoji + after;
+  box.setRangeText(text, start, end, "end");
+  box.focus();
+  box.dispatchEvent(new Event("input", { bubbles: true }));
+});
