@@ -3,7 +3,7 @@ import { deleteExpiredSuspensions } from "./core/account-deletion.ts";
 import type { CoreDeps } from "./core/deps.ts";
 import { applyRegistrationFallback } from "./core/registrations.ts";
 import { IMPORT_KEEP_DAYS, pruneFinishedImports } from "./core/imports.ts";
-import { endExpiredPolls } from "./core/polls.ts";
+import { endExpiredPolls, sendPollCounts } from "./core/polls.ts";
 import { isDue, type Job, jobInProgress, runJob } from "./core/jobs.ts";
 import { type RetentionDeps, retentionJobs } from "./core/retention.ts";
 
@@ -36,6 +36,11 @@ export function maintenanceJobs(deps: CoreDeps & RetentionDeps): Job[] {
       name: "end-polls",
       everyMs: 30_000,
       run: (now) => `${endExpiredPolls(deps, now)} polls ended`,
+    },
+    {
+      name: "send-poll-counts",
+      everyMs: 30_000,
+      run: () => `new counts of ${sendPollCounts(deps)} polls sent`,
     },
     ...retentionJobs(deps),
   ];

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Context } from "@fedify/fedify";
 import { Collection, Note, Person, PUBLIC_COLLECTION, Question } from "@fedify/vocab";
 import { eq } from "drizzle-orm";
-import { endExpiredPolls, vote } from "../src/core/polls.ts";
+import { endExpiredPolls, sendPollCounts, vote } from "../src/core/polls.ts";
 import { deleteRemoteAccount, receiveRemotePost, upsertRemoteAccount } from "../src/core/remote.ts";
 import { pruneRemotePosts } from "../src/core/retention.ts";
 import { polls, posts } from "../src/db/schema.ts";
@@ -227,6 +227,43 @@ test("another server's voters: one choice each, more one by one in a multiple-ch
   expect(() => vote(t.deps, mal, several.id, [1], { uri: "https://far.example/votes/5" })).toThrow("already voted");
   expect(counts((await call("ada", "GET", `/api/v1/polls/${single.id}`)).json)).toEqual([1, 0]);
   expect((await call("ada", "GET", `/api/v1/polls/${several.id}`)).json).toMatchObject({ votes_count: 2, voters_count: 1 });
+});
+
+test("a local poll's new counts go to other servers with the next job run, once however many votes came", async () => {
+  const poll = (await pollPost({ options: ["Oats", "Barley"], expires_in: 3600 })).json.poll;
+  sendPollCounts(t.deps); // the earlier tests' polls
+  // Update activities (one queued message per receiving inbox).
+  const updates = () =>
+    new Set(
+      t.database.sqlite
+        .query<{ message: string }, [string]>("SELECT message FROM queue_messages WHERE message LIKE ?")
+        .all(`%/@ada/${poll.id}%`)
+        .map((r) => JSON.parse(r.message) as { activityType?: string; activityId?: string })
+        .filter((m) => m.activityType?.endsWith("Update"))
+        .map((m) => m.activityId),
+    ).size;
+  const settled = async (n: number) => {
+    for (let i = 0; i < 100 && updates() < n; i++) await Bun.sleep(20);
+    return updates();
+  };
+  vote(t.deps, mal, poll.id, [0], { uri: "https://far.example/votes/20" });
+  await call("bob", "POST", `/api/v1/polls/${poll.id}/votes`, { choices: [1] });
+  await call("cy", "POST", `/api/v1/polls/${poll.id}/votes`, { choices: [1] });
+  await Bun.sleep(100);
+  expect(updates()).toBe(0); // nothing per vote
+  expect(sendPollCounts(t.deps)).toBe(1);
+  expect(await settled(1)).toBe(1);
+  expect(sendPollCounts(t.deps)).toBe(0);
+
+  // A vote, then the end: the final count goes once, with the end.
+  vote(t.deps, storeRemoteAccount(db, "https://far.example/users/kim"), poll.id, [0], { uri: "https://far.example/votes/21" });
+  db.update(polls)
+    .set({ expiresAt: new Date(Date.now() - 1000) })
+    .where(eq(polls.postId, poll.id))
+    .run();
+  endExpiredPolls(t.deps);
+  expect(sendPollCounts(t.deps)).toBe(0);
+  expect(await settled(2)).toBe(2);
 });
 
 test("a remote poll a member voted in is kept when old remote posts are pruned", async () => {

@@ -15,6 +15,8 @@ export interface DomainEventMap {
   "poll.voted": { postId: string; accountId: string; voteIds: string[] };
   /** A member took back a quote of their post (the stamps withdrawn; remote: the quote is on another server). */
   "quote.revoked": { postId: string; quotingId: string; approvalIds: string[]; remote: boolean };
+  /** A local poll's counts changed since other servers last heard them (sent at most each minute). */
+  "poll.counts": { postId: string };
   /** A local poll's time ran out. */
   "poll.ended": { postId: string };
   "post.favourited": { postId: string; accountId: string };

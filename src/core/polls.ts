@@ -213,6 +213,7 @@ export function localPollsVotedBy(db: DbOrTx, accountId: string): string[] {
 }
 
 /** A local poll's counts, from its votes. */
+/** Counts a local poll's votes again; sendPollCounts tells other servers. */
 export function recount(tx: DbOrTx, postId: string): void {
   const poll = tx.select().from(polls).where(eq(polls.postId, postId)).get();
   if (!poll) return;
@@ -229,9 +230,29 @@ export function recount(tx: DbOrTx, postId: string): void {
     .where(eq(pollVotes.postId, postId))
     .get();
   tx.update(polls)
-    .set({ options: poll.options.map((o, i) => ({ ...o, votes: counts.get(i) ?? 0 })), votersCount: voters?.n ?? 0 })
+    .set({
+      options: poll.options.map((o, i) => ({ ...o, votes: counts.get(i) ?? 0 })),
+      votersCount: voters?.n ?? 0,
+      countsUnsent: true,
+    })
     .where(eq(polls.postId, postId))
     .run();
+}
+
+/**
+ * Local polls whose counts changed since they were last sent: `poll.counts` sends each one's
+ * new counts to other servers. A job runs it each minute, so a busy poll goes out at most once a
+ * minute (Mastodon waits three), not once per vote, and a restart loses nothing.
+ */
+export function sendPollCounts(deps: Pick<CoreDeps, "db" | "events">): number {
+  const changed = deps.db
+    .update(polls)
+    .set({ countsUnsent: false })
+    .where(eq(polls.countsUnsent, true))
+    .returning({ postId: polls.postId })
+    .all();
+  for (const { postId } of changed) deps.events.emit("poll.counts", { postId });
+  return changed.length;
 }
 
 const isExpired = (poll: PollRow, now = Date.now()) => poll.expiresAt !== null && poll.expiresAt.getTime() <= now;
@@ -329,7 +350,8 @@ export function endExpiredPolls(deps: Pick<CoreDeps, "db" | "events">, now = new
     .limit(500)
     .all();
   for (const poll of due) {
-    db.update(polls).set({ endedAt: now }).where(eq(polls.postId, poll.postId)).run();
+    // The final count goes with poll.ended.
+    db.update(polls).set({ endedAt: now, countsUnsent: false }).where(eq(polls.postId, poll.postId)).run();
     const voters = db
       .selectDistinct({ id: pollVotes.accountId })
       .from(pollVotes)

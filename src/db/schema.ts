@@ -279,6 +279,8 @@ export const polls = sqliteTable(
     votersCount: integer("voters_count").notNull().default(0),
     // When its end was handled (voters notified, the final count sent); null while open.
     endedAt: integer("ended_at", { mode: "timestamp_ms" }),
+    // A local poll's counts changed since other servers were last sent them (sendPollCounts).
+    countsUnsent: integer("counts_unsent", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [index("polls_open_idx").on(t.expiresAt).where(sql`${t.endedAt} IS NULL`)],
 );

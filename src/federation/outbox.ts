@@ -40,8 +40,6 @@ const logger = getLogger(["skein", "federation", "outbox"]);
 
 type AccountRow = typeof accounts.$inferSelect;
 
-const POLL_COUNTS_EVERY_MS = 60_000;
-
 /** Where to deliver to an account, unless its inbox is gone (answered 404 or 410). */
 function recipient(db: CoreDeps["db"], a: AccountRow): Recipient | null {
   if (!a.uri || !a.inboxUrl) return null;
@@ -168,24 +166,15 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
       }
     }),
   );
-  journal.on(
-    "poll.ended",
-    safely("Update(Question)", ({ postId }) => sendUpdate(postId)),
-  );
-  // New counts of a local poll go out at most once a minute per poll (Mastodon waits three),
-  // not once per vote; the final count goes when it ends.
-  const countsDue = new Set<string>();
-  const sendCountsSoon = (postId: string) => {
-    if (countsDue.has(postId)) return;
-    countsDue.add(postId);
-    setTimeout(() => {
-      countsDue.delete(postId);
-      safely("Update(Question)", sendUpdate)(postId);
-    }, POLL_COUNTS_EVERY_MS).unref();
-  };
+  // A local poll's new counts (each minute at most) and its final count.
+  for (const type of ["poll.counts", "poll.ended"] as const)
+    journal.on(
+      type,
+      safely("Update(Question)", ({ postId }) => sendUpdate(postId)),
+    );
   /**
    * Votes. In another server's poll, a member's vote goes to the poll's author alone, a Note per
-   * choice naming it; in a local poll, the new counts go out soon.
+   * choice naming it (a local poll's new counts go out with poll.counts).
    */
   journal.on(
     "poll.voted",
@@ -194,8 +183,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
       const author = votes[0] ? account(votes[0].authorId) : undefined;
       const voter = account(accountId);
       if (!author || !voter) return;
-      if (!author.domain) return sendCountsSoon(postId);
-      const target = recipient(db, author);
+      const target = author.domain ? recipient(db, author) : null;
       if (voter.domain || !target) return;
       const ctx = context();
       const me = ctx.getActorUri(voter.username);

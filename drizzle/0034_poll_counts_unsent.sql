@@ -1,0 +1,1 @@
+ALTER TABLE `polls` ADD `counts_unsent` integer DEFAULT false NOT NULL;
