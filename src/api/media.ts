@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { CoreError } from "../core/errors.ts";
-import { describeMedia, MAX_UPLOAD_BYTES, uploadImage } from "../core/media.ts";
+import { deleteUpload, describeMedia, MAX_UPLOAD_BYTES, uploadImage } from "../core/media.ts";
 import { mediaView } from "../core/views.ts";
 import { mediaAttachments } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
@@ -43,6 +43,14 @@ export function mediaApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       .get(
         "/api/v1/media/:id",
         ({ member, params }) => mediaEntity(mediaView(own(member("write:media").account.id, params.id)), baseUrl),
+        { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
+      )
+      .delete(
+        "/api/v1/media/:id",
+        ({ member, params }) => {
+          deleteUpload(deps, member("write:media").account.id, params.id);
+          return {};
+        },
         { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
       )
       .put(

@@ -135,15 +135,16 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     )
     .delete(
       "/api/v1/statuses/:id",
-      ({ member, params }) => {
+      ({ member, params, query }) => {
         const me = member("write:statuses");
         const gone = status(params.id, me.account.id);
         const source = db.select({ text: posts.text }).from(posts).where(eq(posts.id, params.id)).get();
-        deletePost(deps, me.account, params.id);
+        // Its images stay a day for "delete and redraft", unless the app says delete_media.
+        deletePost(deps, me.account, params.id, { keepMedia: flag(query.delete_media) !== true });
         // With its source text, so clients can "delete and redraft".
         return { ...gone, text: source?.text ?? "" };
       },
-      { params: id },
+      { params: id, query: t.Object({ delete_media: tFlag }) },
     )
     .put(
       "/api/v1/statuses/:id",

@@ -1,6 +1,8 @@
 import { and, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/open.ts";
-import { accounts, actorKeys, deletedAccounts, follows } from "../db/schema.ts";
+import { accounts, actorKeys, deletedAccounts, follows, mediaAttachments } from "../db/schema.ts";
+import type { MediaStore } from "../media/store.ts";
+import { discardFiles, mediaFile, mediaFilesWhere } from "./media.ts";
 import type { CoreDeps } from "./deps.ts";
 import { localPollsVotedBy, recount } from "./polls.ts";
 import { unindexAccountPosts } from "./search-index.ts";
@@ -21,7 +23,7 @@ export function removeAccountRows(tx: Tx | Db, accountId: string): void {
  * Deletes a local account for good: its content goes, its name stays taken, and the servers of
  * the people it followed or was followed by are told with a Delete (signed by the kept keys).
  */
-export function deleteLocalAccount(deps: CoreDeps, accountId: string): void {
+export function deleteLocalAccount(deps: CoreDeps & { media?: MediaStore }, accountId: string): void {
   const { db } = deps;
   const account = db
     .select()
@@ -35,13 +37,17 @@ export function deleteLocalAccount(deps: CoreDeps, accountId: string): void {
     .where(eq(actorKeys.accountId, accountId))
     .all()
     .map((k) => ({ algorithm: k.algorithm, privateKey: k.privateKey as object }));
-  db.transaction((tx) => {
+  const files = db.transaction((tx) => {
     tx.insert(deletedAccounts)
       .values({ username: account.username.toLowerCase(), recipients: remoteRecipients(tx, accountId), keys })
       .onConflictDoNothing()
       .run();
+    const uploads = mediaFilesWhere(tx, eq(mediaAttachments.accountId, accountId));
     removeAccountRows(tx, accountId);
+    return [...uploads, mediaFile(account.avatarUrl), mediaFile(account.headerUrl)];
   });
+  // Its photos stop being served now.
+  discardFiles(deps.media, files);
   deps.events.emit("account.deleted", { accountId, username: account.username });
 }
 
@@ -90,7 +96,7 @@ export function takeDeletionNotice(db: Db, username: string) {
 }
 
 /** Local accounts suspended longer than the grace period are deleted for good. Returns how many. */
-export function deleteExpiredSuspensions(deps: CoreDeps, now = new Date()): number {
+export function deleteExpiredSuspensions(deps: CoreDeps & { media?: MediaStore }, now = new Date()): number {
   const expired = deps.db
     .select({ id: accounts.id })
     .from(accounts)

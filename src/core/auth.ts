@@ -3,6 +3,7 @@ import type { Db } from "../db/open.ts";
 import { accounts, users } from "../db/schema.ts";
 import { deleteLocalAccount } from "./account-deletion.ts";
 import { findLocalAccount, PASSWORD_HASHING, passwordProblem } from "./accounts.ts";
+import type { MediaStore } from "../media/store.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { RateLimiter } from "./rate-limit.ts";
@@ -117,7 +118,12 @@ export async function resetPassword(db: Db, username: string, password: string):
 }
 
 /** Deletes one's own account after checking the password; the account row takes its content with it. */
-export async function deleteOwnAccount(deps: CoreDeps, limiter: RateLimiter, userId: string, password: string): Promise<void> {
+export async function deleteOwnAccount(
+  deps: CoreDeps & { media?: MediaStore },
+  limiter: RateLimiter,
+  userId: string,
+  password: string,
+): Promise<void> {
   const user = await confirmPassword(deps.db, limiter, userId, password, "password");
   if (user.role === "owner")
     throw new ValidationError({ password: "The owner cannot delete the account; pass ownership on first." });

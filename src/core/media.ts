@@ -1,12 +1,15 @@
-import { and, eq, isNull, lt } from "drizzle-orm";
+import { getLogger } from "@logtape/logtape";
+import { and, eq, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
-import type { Db } from "../db/open.ts";
+import type { Db, DbOrTx } from "../db/open.ts";
 import { accounts, customEmojis, mediaAttachments, previewCards } from "../db/schema.ts";
 import { ImageError } from "../media/images.ts";
 import { processImageInWorker } from "../media/worker.ts";
 import type { MediaStore } from "../media/store.ts";
 import { blockFor } from "./domain-blocks.ts";
-import { ValidationError } from "./errors.ts";
+import { CoreError, ValidationError } from "./errors.ts";
+
+const logger = getLogger(["skein", "media"]);
 
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 const MAX_DESCRIPTION = 1500;
@@ -68,6 +71,17 @@ export function describeMedia(db: Db, accountId: string, mediaId: string, descri
     .get();
 }
 
+/** An upload not attached to a post goes now, with its files (Mastodon's DELETE /api/v1/media/:id). */
+export function deleteUpload(deps: { db: Db; media?: MediaStore }, accountId: string, mediaId: string): void {
+  const mine = and(eq(mediaAttachments.id, mediaId), eq(mediaAttachments.accountId, accountId)) as SQL;
+  const row = deps.db.select({ postId: mediaAttachments.postId }).from(mediaAttachments).where(mine).get();
+  if (!row) throw new CoreError("Record not found", 404);
+  if (row.postId) throw new CoreError("This image is part of a post; delete the post instead.", 422);
+  const files = mediaFilesWhere(deps.db, mine);
+  deps.db.delete(mediaAttachments).where(mine).run();
+  discardFiles(deps.media, files);
+}
+
 /** Uploads never attached to a post within a day are removed with their files. */
 export async function pruneUnattachedMedia(deps: { db: Db; media: MediaStore }): Promise<number> {
   const stale = deps.db
@@ -80,6 +94,66 @@ export async function pruneUnattachedMedia(deps: { db: Db; media: MediaStore }):
     await deps.media.remove(m.thumbnailPath);
   }
   return stale.length;
+}
+
+/**
+ * Stored files nothing points to any more, older than a day (an upload's file is written just
+ * before its row): what a deletion could not remove at once, or a crash left behind. A deleted
+ * post's, account's or replaced picture's files normally go at once (discardFiles); this sweep
+ * makes sure they go. Returns how many files and bytes were freed.
+ */
+export async function pruneOrphanMedia(deps: { db: Db; media: MediaStore }, now: Date) {
+  const files = (await deps.media.files()).filter((f) => f.changedMs < now.getTime() - 24 * 3600_000);
+  const used = referencedFiles(deps.db);
+  let removed = 0;
+  let bytes = 0;
+  for (const file of files) {
+    if (used.has(file.path)) continue;
+    await deps.media.remove(file.path);
+    removed++;
+    bytes += file.bytes;
+  }
+  return { files: removed, bytes };
+}
+
+/** Every file under media/ a row points to: uploads and their thumbnails, avatars and headers, the instance's emoji. */
+function referencedFiles(db: Db): Set<string> {
+  const rows = db.all<{ path: string }>(sql`
+    SELECT path FROM media_attachments WHERE path IS NOT NULL
+    UNION ALL SELECT thumbnail_path FROM media_attachments WHERE thumbnail_path IS NOT NULL
+    UNION ALL SELECT substr(avatar_url, 8) FROM accounts WHERE avatar_url LIKE '/media/%'
+    UNION ALL SELECT substr(header_url, 8) FROM accounts WHERE header_url LIKE '/media/%'
+    UNION ALL SELECT path FROM local_emojis
+    UNION ALL SELECT static_path FROM local_emojis`);
+  return new Set(rows.map((r) => r.path));
+}
+
+/**
+ * The files of what was just deleted, removed now rather than at the next sweep (so a deleted
+ * photo stops being served at once). Best effort: what fails here the sweep removes.
+ */
+export function discardFiles(media: MediaStore | undefined, paths: (string | null)[]): void {
+  if (!media) return;
+  for (const path of paths) {
+    try {
+      media.removeNow(path);
+    } catch (error) {
+      logger.warning("Could not remove {path}: {error}", { path, error });
+    }
+  }
+}
+
+/** The stored file behind a picture's URL ("/media/…"), if it is one of ours. */
+export const mediaFile = (url: string | null | undefined) => (url?.startsWith("/media/") ? url.slice("/media/".length) : null);
+
+/** The local files of some media rows (a post's, an account's), to discard once the rows are gone. */
+export function mediaFilesWhere(db: DbOrTx, where: SQL): string[] {
+  return db
+    .select({ path: mediaAttachments.path, thumbnail: mediaAttachments.thumbnailPath })
+    .from(mediaAttachments)
+    .where(where)
+    .all()
+    .flatMap((m) => [m.path, m.thumbnail].filter((p): p is string => p !== null));
 }
 
 /** Attachments the pages show from the cache: pictures, and video or audio to play. */

@@ -6,6 +6,7 @@ import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
 import { notify } from "./notifications.ts";
+import type { MediaStore } from "../media/store.ts";
 import { deletePost } from "./posts.ts";
 
 export const accountActions = ["warn", "sensitive", "unsensitive", "silence", "unsilence", "suspend", "unsuspend"] as const;
@@ -96,7 +97,7 @@ export function moderateAccount(
 
 /** A moderator deletes a post (a local one is also deleted on other servers). */
 export function removePost(
-  deps: CoreDeps,
+  deps: CoreDeps & { media?: MediaStore },
   staff: { id: string; role: Role },
   postId: string,
   reason: string,

@@ -15,6 +15,8 @@ import {
   type Visibility,
   visibilities,
 } from "../db/schema.ts";
+import { discardFiles, mediaFilesWhere } from "./media.ts";
+import type { MediaStore } from "../media/store.ts";
 import type { CoreDeps } from "./deps.ts";
 import { countAccountAction } from "./account-limits.ts";
 import { CoreError, ValidationError } from "./errors.ts";
@@ -215,16 +217,29 @@ export function postHistory(db: Db, postId: string) {
 }
 
 /** Deletes one's own post (moderators delete through moderation). Boosts of it go with it. */
-export function deletePost(deps: CoreDeps, actor: Author, postId: string): void {
+export function deletePost(
+  deps: CoreDeps & { media?: MediaStore },
+  actor: Author,
+  postId: string,
+  /** keepMedia: its images stay a day as unattached uploads, for "delete and redraft" (the API's default, as Mastodon). */
+  options: { keepMedia?: boolean } = {},
+): void {
   const { db } = deps;
   const post = db.select().from(posts).where(eq(posts.id, postId)).get();
   if (!post) throw new CoreError("This post does not exist.", 404);
   if (post.accountId !== actor.id) throw new CoreError("Only its author can delete a post.", 403);
-  db.transaction((tx) => {
+  const ofPost = eq(mediaAttachments.postId, postId);
+  const files = db.transaction((tx) => {
     beforeMessageDeleted(tx, post);
     unindexPost(tx, postId);
+    const keep = options.keepMedia && post.uri === null;
+    if (keep) tx.update(mediaAttachments).set({ postId: null, createdAt: new Date() }).where(ofPost).run();
+    const gone = keep ? [] : mediaFilesWhere(tx, ofPost);
     tx.delete(posts).where(eq(posts.id, postId)).run();
+    return gone;
   });
+  // Its images stop being served now, not at the next sweep.
+  discardFiles(deps.media, files);
   deps.events.emit("post.deleted", { postId, accountId: actor.id, uri: post.uri });
 }
 

@@ -14,7 +14,7 @@ import { processImageInWorker } from "../media/worker.ts";
 import type { MediaStore } from "../media/store.ts";
 import type { CoreDeps } from "./deps.ts";
 import { ValidationError } from "./errors.ts";
-import { MAX_UPLOAD_BYTES } from "./media.ts";
+import { discardFiles, MAX_UPLOAD_BYTES, mediaFile } from "./media.ts";
 
 export const MAX_FIELDS = 4;
 
@@ -92,6 +92,12 @@ export async function updateProfile(
       .where(eq(users.accountId, accountId))
       .run();
   });
+  // A replaced or removed picture is not served any more.
+  const dropped = [
+    avatar || input.remove?.avatar ? old?.avatarUrl : null,
+    header || input.remove?.header ? old?.headerUrl : null,
+  ];
+  discardFiles(deps.media, dropped.map(mediaFile));
   deps.events.emit("account.updated", { accountId });
 }
 
@@ -107,12 +113,14 @@ async function picture(media: MediaStore, bytes: Uint8Array, maxSide: number, fi
 }
 
 /** Takes a member's avatar or header away (Mastodon's DELETE /api/v1/profile/avatar); their servers hear of it. */
-export function removePicture(deps: CoreDeps, accountId: string, which: "avatar" | "header"): void {
+export function removePicture(deps: CoreDeps & { media?: MediaStore }, accountId: string, which: "avatar" | "header"): void {
+  const before = deps.db.select().from(accounts).where(eq(accounts.id, accountId)).get();
   deps.db
     .update(accounts)
     .set({ ...(which === "avatar" ? { avatarUrl: null } : { headerUrl: null }), updatedAt: new Date() })
     .where(eq(accounts.id, accountId))
     .run();
+  discardFiles(deps.media, [mediaFile(which === "avatar" ? before?.avatarUrl : before?.headerUrl)]);
   deps.events.emit("account.updated", { accountId });
 }
 

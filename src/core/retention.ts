@@ -5,7 +5,7 @@ import type { MediaStore } from "../media/store.ts";
 import { ValidationError } from "./errors.ts";
 import { getSettings, updateSettings } from "./instance.ts";
 import type { Job } from "./jobs.ts";
-import { pruneUnattachedMedia } from "./media.ts";
+import { mediaFile, pruneOrphanMedia, pruneUnattachedMedia } from "./media.ts";
 import { DAY_MS, databaseSize, lowestIdAt } from "./overview.ts";
 
 /**
@@ -158,9 +158,6 @@ function prunableAccounts(db: DbOrTx, cutoffMs: number, after: string, limit: nu
       AND coalesce(a.uri, '') NOT IN (SELECT j.value FROM accounts l, json_each(l.also_known_as) j WHERE l.domain IS NULL)
     ORDER BY a.id LIMIT ${limit}`);
 }
-
-/** A stored copy of a remote picture ("/media/…"), if the avatar or header is one. */
-const mediaFile = (url: string | null) => (url?.startsWith("/media/") ? url.slice("/media/".length) : null);
 
 /** Removes remote accounts with no tie to this instance, unseen for `days` days (0: never). */
 export async function pruneRemoteAccounts(deps: RetentionDeps, now: Date, days: number): Promise<string> {
@@ -336,6 +333,14 @@ export function retentionJobs(deps: RetentionDeps): Job[] {
     { name: "prune-remote-posts", everyMs: DAY_MS, run: (now) => pruneRemotePosts(deps, now, days()) },
     { name: "prune-remote-accounts", everyMs: DAY_MS, run: (now) => pruneRemoteAccounts(deps, now, days()) },
     { name: "prune-expired-records", everyMs: HOUR_MS, run: (now) => pruneExpiredRecords(deps, now) },
+    {
+      name: "prune-orphan-media",
+      everyMs: DAY_MS,
+      run: async (now) => {
+        const { files, bytes } = await pruneOrphanMedia(deps, now);
+        return `${count(files, "stored file")} no post, profile or emoji uses removed (${formatBytes(bytes)})`;
+      },
+    },
     ...(deps.remoteMedia ? [pruneRemoteMediaJob(deps.db, deps.remoteMedia)] : []),
     { name: "optimize-database", everyMs: DAY_MS, run: () => optimizeDatabase(deps.db) },
   ];

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { readdir, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
@@ -42,6 +42,26 @@ export class MediaStore {
 
   async remove(path: string | null): Promise<void> {
     if (path && MEDIA_PATH.test(path)) await rm(join(this.root, path), { force: true });
+  }
+
+  /** Removes a file before returning (a deleted post's photo must not be served a moment longer). */
+  removeNow(path: string | null): void {
+    if (path && MEDIA_PATH.test(path)) rmSync(join(this.root, path), { force: true });
+  }
+
+  /** Every stored file (up to `maxFiles`) with its size and last change, for the orphan sweep. */
+  async files(maxFiles = 1_000_000): Promise<{ path: string; bytes: number; changedMs: number }[]> {
+    const found: { path: string; bytes: number; changedMs: number }[] = [];
+    for (const dir of await readdir(this.root).catch(() => [])) {
+      for (const name of await readdir(join(this.root, dir)).catch(() => [])) {
+        const path = `${dir}/${name}`;
+        if (!MEDIA_PATH.test(path)) continue;
+        const info = await stat(join(this.root, path)).catch(() => null);
+        if (info?.isFile()) found.push({ path, bytes: info.size, changedMs: info.mtimeMs });
+        if (found.length >= maxFiles) return found;
+      }
+    }
+    return found;
   }
 
   /**

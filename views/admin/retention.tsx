@@ -17,6 +17,8 @@ export const jobDescriptions: Record<string, string> = {
     "Hourly. Removes cached copies of remote images older than the period above, then the oldest while the cache is over 1 GB; they are fetched again when viewed.",
   "prune-expired-records":
     "Hourly. Removes expired sessions and authorization codes, revoked tokens, expired cache entries, day-old idempotency keys, unattached uploads and queued messages that failed for over a day.",
+  "prune-orphan-media":
+    "Daily. Removes stored files that no post, profile picture or custom emoji uses any more (a deletion normally removes them at once), once they are a day old.",
   "optimize-database":
     "Daily. Refreshes the query planner's statistics and gives free space inside the database back to the disk.",
 };
