@@ -70,6 +70,9 @@ describe("filters v2", () => {
     });
     expect(updated.status).toBe(200);
     expect(updated.json).toMatchObject({ title: "TV", context: ["home", "public"], filter_action: "hide", expires_at: null });
+    // Mastodon 4.4's third action.
+    expect((await call("PUT", `/api/v2/filters/${id}`, { filter_action: "blur" })).json.filter_action).toBe("blur");
+    expect((await call("PUT", `/api/v2/filters/${id}`, { filter_action: "hide" })).json.filter_action).toBe("hide");
     expect(updated.json.keywords.map((k: { keyword: string; whole_word: boolean }) => [k.keyword, k.whole_word])).toEqual([
       ["the end", true],
       ["season", true],

@@ -2,6 +2,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { WebClient } from "./helpers/client.ts";
 import { community } from "./helpers/community.ts";
+import { testJpeg } from "./helpers/images.ts";
 
 setDefaultTimeout(60_000);
 
@@ -124,6 +125,25 @@ describe("filters on the pages", () => {
     expect(thread).toContain("<title>Post by bob");
     // Bob sees his posts as they are.
     expect(await c.page(c.member("bob").browser, "/@bob")).not.toContain("Filtered:");
+  });
+
+  test("blur shows the post with its pictures folded; the API gives the filter's action", async () => {
+    const { c, ada } = await setup();
+    const bob = c.member("bob");
+    const form = new FormData();
+    form.set("_csrf", await bob.browser.csrf());
+    form.set("status", "My cat at the vet");
+    form.append("media", new File([await testJpeg(40, 30)], "cat.jpg"));
+    form.append("description", "A cat on a table");
+    expect((await bob.browser.request("/statuses", { method: "POST", body: form })).status).toBe(303);
+    await submit(ada, "/settings/filters", filterForm("Vet", "vet", "blur"));
+    const home = await c.page(ada, "/");
+    expect(home).toContain("My cat at the vet");
+    expect(home).not.toContain("Filtered: Vet");
+    expect(home).toMatch(/<details class="media-hidden"><summary><span>Media hidden by your filter: Vet<\/span>/);
+    const edit = await c.page(ada, "/settings/filters");
+    expect(edit).toContain("Vet");
+    expect(c.database.sqlite.query("SELECT filter_action FROM filters").get()).toEqual({ filter_action: "blur" });
   });
 
   test("a hidden mention leaves the notifications page", async () => {

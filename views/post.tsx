@@ -53,14 +53,24 @@ function Action({
   );
 }
 
-function Media({ post }: { post: PostView }) {
+/** A post's pictures; behind a "Show" fold when the viewer's filter says blur (`hiddenBy`: its titles). */
+function Media({ post, hiddenBy }: { post: PostView; hiddenBy?: string }) {
   if (post.media.length === 0) return "";
-  return (
+  const grid = (
     <div class={`media-grid count-${post.media.length}`}>
       {post.media.map((m) => (
         <MediaItem m={m} />
       ))}
     </div>
+  );
+  if (!hiddenBy) return grid;
+  return (
+    <details class="media-hidden">
+      <summary>
+        <span safe>{`Media hidden by your filter: ${hiddenBy}`}</span> <span class="show-more">Show</span>
+      </summary>
+      {grid}
+    </details>
   );
 }
 
@@ -208,7 +218,7 @@ export function QuotedPost({ post, pending = false }: { post: PostView; pending?
 }
 
 /** The post's text, pictures and poll (the children), behind its content warning if it has one. */
-function Body({ post, children }: PropsWithChildren<{ post: PostView }>) {
+function Body({ post, mediaHiddenBy, children }: PropsWithChildren<{ post: PostView; mediaHiddenBy?: string }>) {
   // Rendered by core/text.ts from escaped text, or sanitized remote HTML: inserted as it is,
   // with the images of the custom emoji it names.
   const safeContent = withEmojis(post.contentHtml, post.emojis);
@@ -218,7 +228,7 @@ function Body({ post, children }: PropsWithChildren<{ post: PostView }>) {
       <div class={post.quote ? "content quoting" : "content"} lang={post.language ?? undefined}>
         {safeContent}
       </div>
-      <Media post={post} />
+      <Media post={post} hiddenBy={mediaHiddenBy} />
       {children}
       {post.quote ? <QuotedPost post={post.quote} pending={post.quotePending} /> : ""}
       {post.media.length === 0 && !post.poll && !post.quote && post.card ? <Card card={post.card} /> : ""}
@@ -256,16 +266,19 @@ export function PostCard({
   pollProblem?: string;
 }) {
   const matches = shown.filtered ?? [];
-  const inner = <PostInner ctx={ctx} shown={shown} pollProblem={pollProblem} />;
+  // A `blur` filter folds only the pictures; the others fold the whole post.
+  const folding = matches.filter((m) => m.filter.filterAction !== "blur");
+  const titles = (list: typeof matches) => [...new Set(list.map((m) => m.filter.title))].join(", ");
+  const blurring = folding.length === 0 && matches.length > 0 ? titles(matches) : undefined;
+  const inner = <PostInner ctx={ctx} shown={shown} pollProblem={pollProblem} mediaHiddenBy={blurring} />;
   return (
     <article class={focused ? "post focused" : "post"} id={`post-${shown.id}`} aria-labelledby={`post-${shown.id}-author`}>
-      {matches.length === 0 ? (
+      {folding.length === 0 ? (
         inner
       ) : (
         <details class="filtered-post">
           <summary>
-            <span safe>{`Filtered: ${[...new Set(matches.map((m) => m.filter.title))].join(", ")}`}</span>{" "}
-            <span class="show-more">Show anyway</span>
+            <span safe>{`Filtered: ${titles(folding)}`}</span> <span class="show-more">Show anyway</span>
           </summary>
           {inner}
         </details>
@@ -274,7 +287,17 @@ export function PostCard({
   );
 }
 
-function PostInner({ ctx, shown, pollProblem }: { ctx: PageContext; shown: PostView; pollProblem?: string }) {
+function PostInner({
+  ctx,
+  shown,
+  pollProblem,
+  mediaHiddenBy,
+}: {
+  ctx: PageContext;
+  shown: PostView;
+  pollProblem?: string;
+  mediaHiddenBy?: string;
+}) {
   const post = shown.reblog ?? shown;
   const viewer = ctx.viewer;
   const mine = viewer !== null && post.account.domain === null && post.account.username === viewer.username;
@@ -327,7 +350,7 @@ function PostInner({ ctx, shown, pollProblem }: { ctx: PageContext; shown: PostV
       ) : (
         ""
       )}
-      <Body post={post}>
+      <Body post={post} mediaHiddenBy={mediaHiddenBy}>
         <Poll ctx={ctx} post={post} formId={shown.id} problem={pollProblem} />
       </Body>
       {post.quote && viewer && post.quote.account.domain === null && post.quote.account.username === viewer.username ? (

@@ -256,7 +256,7 @@ function FilterForm({
             id="filter_action_warn"
             name="filter_action"
             value="warn"
-            checked={values.filter_action !== "hide"}
+            checked={values.filter_action !== "hide" && values.filter_action !== "blur"}
           />
           <label for="filter_action_warn">Fold the post behind a warning naming this filter</label>
         </div>
@@ -269,6 +269,16 @@ function FilterForm({
             checked={values.filter_action === "hide"}
           />
           <label for="filter_action_hide">Hide the post completely</label>
+        </div>
+        <div class="check">
+          <input
+            type="radio"
+            id="filter_action_blur"
+            name="filter_action"
+            value="blur"
+            checked={values.filter_action === "blur"}
+          />
+          <label for="filter_action_blur">Show the post, with its pictures folded behind a warning</label>
         </div>
       </fieldset>
       <div class={errors.expires_in ? "field invalid" : "field"}>

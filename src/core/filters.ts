@@ -17,7 +17,7 @@ import type { PostView } from "./views.ts";
 
 /**
  * Keyword filters (Mastodon's filters v2): a member names a filter, says where it applies
- * (contexts) and what it does (warn: shown collapsed; hide: left out), and lists keywords and
+ * (contexts) and what it does (warn: shown collapsed; hide: left out; blur: its pictures folded), and lists keywords and
  * single posts. The web settings page and the API both go through these functions, and every
  * timeline goes through `applyFilters`.
  */

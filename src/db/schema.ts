@@ -885,7 +885,8 @@ export const listAccounts = sqliteTable(
 
 export const filterContexts = ["home", "notifications", "public", "thread", "account"] as const;
 export type FilterContext = (typeof filterContexts)[number];
-export const filterActions = ["warn", "hide"] as const;
+/** warn: the post folded; hide: left out; blur: only its pictures folded (Mastodon 4.4). */
+export const filterActions = ["warn", "hide", "blur"] as const;
 export type FilterAction = (typeof filterActions)[number];
 
 /** A member's keyword filter (Mastodon's filters v2): where it applies and what it does. */
