@@ -307,6 +307,13 @@ describe("what apps that see Mastodon 4.3 ask on their main screens", () => {
     expect(grouped.headers.get("link")).toContain(`max_id=${boosted?.id}`);
     const next = await call("GET", `/api/v2/notifications?max_id=${boosted?.id}&types[]=favourite`);
     expect(next.json.notification_groups.map((g: { group_key: string }) => g.group_key)).toEqual([liked?.group_key]);
+    // One group, and the accounts in it (Mastodon 4.3's group_key endpoints).
+    const group = await call("GET", `/api/v2/notifications/${liked?.group_key}`);
+    expect(group.json.notification_groups.map((g: { type: string }) => g.type)).toEqual(["favourite"]);
+    expect(group.json.statuses.map((s: { id: string }) => s.id)).toEqual([post.id]);
+    const who = await call("GET", `/api/v2/notifications/${liked?.group_key}/accounts`);
+    expect(who.json.map((a: { acct: string }) => a.acct)).toEqual(["bob"]);
+    expect((await call("GET", "/api/v2/notifications/ungrouped-nope")).status).toBe(404);
     expect((await call("GET", "/api/v2/notifications/unread_count")).json).toEqual({ count: 2 });
     expect((await call("POST", `/api/v2/notifications/${liked?.group_key}/dismiss`)).json).toEqual({});
     expect((await call("GET", "/api/v2/notifications/unread_count")).json).toEqual({ count: 1 });

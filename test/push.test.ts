@@ -79,6 +79,8 @@ test("an app subscribes, reads, changes and removes its push subscription; bad i
     favourite: false,
     poll: false,
     update: false,
+    quote: false,
+    quoted_update: false,
     "admin.sign_up": false,
     "admin.report": false,
   });

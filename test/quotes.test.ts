@@ -5,7 +5,7 @@ import { createPost } from "../src/core/posts.ts";
 import { approveQuote, quoteAnswered, quoteNeedsNoApproval, setQuote } from "../src/core/quotes.ts";
 import { loadPostViews } from "../src/core/views.ts";
 import { deleteRemotePost, receiveRemotePost } from "../src/core/remote.ts";
-import { accounts, follows, notifications, quoteApprovals } from "../src/db/schema.ts";
+import { accounts, follows, notifications, posts, quoteApprovals } from "../src/db/schema.ts";
 import { testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
 import { authorizeApp } from "./helpers/oauth.ts";
@@ -229,4 +229,106 @@ test("a member lists the quotes of their post and takes one back (API and page)"
   expect(await call("GET", `/api/v1/statuses/${mine.id}/quotes`)).toEqual([]);
   // Only its author may: another's post, or a post that does not quote it, is not found.
   expect((await call("POST", `/api/v1/statuses/${quoted.id}/quotes/${first.id}/revoke`)).error).toBe("Record not found");
+});
+
+// A second member, for what others see and are told.
+await createLocalUser(t.deps, { username: "bo", email: "bo@example.com", password: "correct horse battery", role: "user" });
+const bo = new WebClient(send);
+await bo.login("bo", "correct horse battery");
+const boToken = (await authorizeApp(send, origin, bo, { scopes: "read write follow" })).token;
+async function boCall(method: string, path: string, body?: Record<string, unknown>) {
+  const response = await send(
+    new Request(`${origin}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${boToken}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    }),
+  );
+  // biome-ignore lint/suspicious/noExplicitAny: test assertions walk API entities
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+test("Mastodon 4.5's quote API: quotes_count, the quotes for anyone who may see them, a nested quote, a policy changed later", async () => {
+  const mine = await call("POST", "/api/v1/statuses", { status: "a post worth quoting", visibility: "public" });
+  const kims = receiveRemotePost(t.deps, remoteNote(kim.id, "https://near.example/notes/40", { plainText: "kim quotes ada" }));
+  const mals = receiveRemotePost(t.deps, remoteNote(mal.id, "https://far.example/notes/41", { plainText: "mal quotes kim" }));
+  setQuote(t.deps, kims.id, mine.id);
+  setQuote(t.deps, mals.id, kims.id);
+  expect((await call("GET", `/api/v1/statuses/${mine.id}`)).quotes_count).toBe(1);
+  // Another member lists them too (Mastodon's newer rule), on the API and on the post's page.
+  const listed = await boCall("GET", `/api/v1/statuses/${mine.id}/quotes`);
+  expect(listed.json.map((s: { id: string }) => s.id)).toEqual([kims.id]);
+  const thread = await (await bo.get(`/@ada/${mine.id}`)).text();
+  expect(thread).toContain(`<a href="/@ada/${mine.id}/quotes">1 quote</a>`);
+  const quotesPage = await (await bo.get(`/@ada/${mine.id}/quotes`)).text();
+  expect(quotesPage).toContain("kim quotes ada");
+  expect(quotesPage).not.toContain("/revoke"); // only the author takes a quote back
+  expect(await (await browser.get(`/@ada/${mine.id}/quotes`)).text()).toContain(`/quotes/${kims.id}/revoke`);
+  // A quoted post's own quote is named, not loaded (ShallowQuote).
+  const nested = await call("GET", `/api/v1/statuses/${mals.id}`);
+  expect(nested.quote.quoted_status.quote).toEqual({ state: "accepted", quoted_status_id: mine.id });
+
+  // The policy of a posted post: its author changes it; nobody else can; a bad value is refused.
+  const changed = await call("PUT", `/api/v1/statuses/${mine.id}/interaction_policy`, { quote_approval_policy: "nobody" });
+  expect(changed.quote_approval).toMatchObject({ automatic: [], current_user: "automatic" });
+  expect((await boCall("GET", `/api/v1/statuses/${mine.id}`)).json.quote_approval.current_user).toBe("denied");
+  const notMine = await boCall("PUT", `/api/v1/statuses/${mine.id}/interaction_policy`, { quote_approval_policy: "public" });
+  expect(notMine.status).toBe(404);
+  const bad = await boCall("PUT", `/api/v1/statuses/${mine.id}/interaction_policy`, { quote_approval_policy: "everyone" });
+  expect(bad.status).toBe(400);
+  expect((await call("GET", `/api/v1/statuses/${mine.id}`)).quote_approval.automatic).toEqual([]);
+  // And from the edit page.
+  expect(await (await browser.get(`/statuses/${mine.id}/edit`)).text()).toContain('<option value="nobody" selected>');
+  await browser.post(`/statuses/${mine.id}/edit`, { status: "a post worth quoting", quote_approval_policy: "followers" });
+  expect((await call("GET", `/api/v1/statuses/${mine.id}`)).quote_approval.automatic).toEqual(["followers"]);
+
+  // The default policy in the credential account's source, set as apps set it.
+  const form = new URLSearchParams({ "source[quote_policy]": "nobody" });
+  const updated = await send(
+    new Request(`${origin}/api/v1/accounts/update_credentials`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${boToken}`, "content-type": "application/x-www-form-urlencoded" },
+      body: form,
+    }),
+  );
+  expect(((await updated.json()) as { source: { quote_policy: string } }).source.quote_policy).toBe("nobody");
+  const wrong = await boCall("PATCH", "/api/v1/accounts/update_credentials", { source: { quote_policy: "all" } });
+  expect(wrong.status).toBe(422);
+  expect((await boCall("GET", "/api/v1/accounts/verify_credentials")).json.source.quote_policy).toBe("nobody");
+});
+
+test("an edited post tells those who boosted it (update) and those who quoted it (quoted_update), once per edit", async () => {
+  const kims = receiveRemotePost(t.deps, remoteNote(kim.id, "https://near.example/notes/50", { plainText: "first words" }));
+  await boCall("POST", `/api/v1/statuses/${kims.id}/reblog`);
+  const adaQuote = await call("POST", "/api/v1/statuses", { status: "so true", quoted_status_id: kims.id });
+  // As kim's server's approval would leave it.
+  db.update(posts).set({ quotePending: false }).where(eq(posts.id, adaQuote.id)).run();
+  const edit = (words: string, at: Date) =>
+    receiveRemotePost(t.deps, remoteNote(kim.id, "https://near.example/notes/50", { plainText: words, editedAt: at }));
+  const notices = async (who: typeof call, type: string) =>
+    ((await who("GET", `/api/v1/notifications?types[]=${type}`)) as { type: string; status: { id: string } }[]).map(
+      (n) => `${n.type} ${n.status.id}`,
+    );
+  const boNotices = async (type: string) =>
+    (await boCall("GET", `/api/v1/notifications?types[]=${type}`)).json.map(
+      (n: { type: string; status: { id: string } }) => `${n.type} ${n.status.id}`,
+    );
+  const at = new Date();
+  edit("second words", at);
+  edit("second words", at); // the same version again: no new notice
+  expect(await boNotices("update")).toEqual([`update ${kims.id}`]);
+  expect(await notices(call, "quoted_update")).toEqual([`quoted_update ${adaQuote.id}`]);
+  const first = db.select().from(notifications).where(eq(notifications.type, "quoted_update")).get();
+  edit("third words", new Date(at.getTime() + 1000));
+  const again = db.select().from(notifications).where(eq(notifications.type, "quoted_update")).all();
+  expect(again.length).toBe(1);
+  expect(again[0]?.id).not.toBe(first?.id); // new, so it shows as unread again
+  expect(await (await browser.get("/notifications")).text()).toContain("edited a post you quoted");
+
+  // A member's own edit tells the members who boosted it.
+  const mine = await call("POST", "/api/v1/statuses", { status: "draft one", visibility: "public" });
+  await boCall("POST", `/api/v1/statuses/${mine.id}/reblog`);
+  await call("PUT", `/api/v1/statuses/${mine.id}`, { status: "draft two" });
+  expect(await boNotices("update")).toContain(`update ${mine.id}`);
+  expect(await (await bo.get("/notifications")).text()).toContain("edited a post you boosted");
 });

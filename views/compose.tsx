@@ -83,7 +83,7 @@ function PollFields({ prefix, values, errors }: { prefix: string; values?: PollV
   );
 }
 
-const quotePolicyLabels = [
+export const quotePolicyLabels = [
   ["public", "Anyone can quote"],
   ["followers", "Followers can quote"],
   ["nobody", "Only you can quote"],

@@ -28,6 +28,8 @@ const phrases: Record<NotificationType, string> = {
   moderation_warning: "sent you a note from the moderators",
   poll: "ran a poll that has ended",
   quote: "quoted your post",
+  update: "edited a post you boosted",
+  quoted_update: "edited a post you quoted",
 };
 
 export function NotificationsPage({ ctx, items, more }: { ctx: PageContext; items: NotificationItem[]; more?: string }) {

@@ -1,10 +1,10 @@
 /** @jsxImportSource @kitajs/html */
 import type { PostView } from "../src/core/views.ts";
-import { Compose } from "./compose.tsx";
+import { Compose, quotePolicyLabels } from "./compose.tsx";
 import type { PageContext } from "./context.ts";
 import { CsrfField, Field } from "./form.tsx";
 import { Layout } from "./layout.tsx";
-import { PostCard } from "./post.tsx";
+import { PostCard, PostList } from "./post.tsx";
 import { longDate } from "./time.tsx";
 
 export function ThreadPage(props: {
@@ -38,6 +38,16 @@ export function ThreadPage(props: {
           ) : (
             ""
           )}
+          {post.counts.quotes ? (
+            <>
+              {" · "}
+              <a href={`${new URL(post.localUrl).pathname}/quotes`} safe>
+                {post.counts.quotes === 1 ? "1 quote" : `${post.counts.quotes} quotes`}
+              </a>
+            </>
+          ) : (
+            ""
+          )}
         </p>
         {ctx.viewer ? <Compose ctx={ctx} limit={props.limit} defaultVisibility={props.defaultVisibility} replyTo={post} /> : ""}
         <section aria-label="Replies" class="replies">
@@ -61,6 +71,20 @@ export function plain(html: string): string {
     .replace(/&amp;/g, "&")
     .replace(/\s+/g, " ")
     .trim();
+}
+
+/** The posts quoting a post, that the viewer may see; its author can take each quote back. */
+export function QuotesPage({ ctx, post, quotes, more }: { ctx: PageContext; post: PostView; quotes: PostView[]; more?: string }) {
+  return (
+    <Layout title={`Quotes of ${post.account.displayName}'s post`} ctx={ctx}>
+      <h1 safe>{`Quotes of ${post.account.displayName}'s post`}</h1>
+      <PostCard ctx={ctx} post={post} />
+      <h2>Quoted in</h2>
+      <div class="feed">
+        <PostList ctx={ctx} posts={quotes} more={more} empty="Nobody you can see has quoted this post." />
+      </div>
+    </Layout>
+  );
 }
 
 export function DeletePage({ ctx, post }: { ctx: PageContext; post: PostView }) {
@@ -95,8 +119,9 @@ export function EditPage({
   post: PostView;
   limit: number;
   errors?: Record<string, string>;
-  values?: { status: string; spoiler_text: string };
+  values?: { status: string; spoiler_text: string; quote_approval_policy?: string };
 }) {
+  const policy = values?.quote_approval_policy ?? post.quoteApproval.automatic[0] ?? "nobody";
   return (
     <Layout title="Edit post" ctx={ctx}>
       <section class="card" aria-labelledby="edit-title">
@@ -134,6 +159,20 @@ export function EditPage({
             value={values?.spoiler_text ?? post.spoilerText}
             maxlength={500}
           />
+          {post.visibility === "public" || post.visibility === "unlisted" ? (
+            <div class="field">
+              <label for="quote-policy">Who can quote this</label>
+              <select id="quote-policy" name="quote_approval_policy">
+                {quotePolicyLabels.map(([value, label]) => (
+                  <option value={value} selected={value === policy}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+            </div>
+          ) : (
+            ""
+          )}
           <div class="row">
             <button type="submit">Save</button>
             <a href={post.localUrl}>Cancel</a>

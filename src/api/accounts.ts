@@ -9,7 +9,7 @@ import { searchAccounts } from "../core/search.ts";
 import { accountTimeline, pinnedPosts, savedPosts } from "../core/timelines.ts";
 import { applyFilters } from "../core/filters.ts";
 import { loadPostViews } from "../core/views.ts";
-import { accounts, follows as followsTable, users, visibilities } from "../db/schema.ts";
+import { accounts, follows as followsTable, quotePolicies, users, visibilities } from "../db/schema.ts";
 import type { ApiDeps, ApiMember, ApiPlugin } from "./context.ts";
 import { accountEntities, type ApiAccount, credentialAccount, relationshipEntity, statusEntities } from "./entities.ts";
 import { flag, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
@@ -103,6 +103,9 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         const current = m.account;
         const source = (b.source ?? {}) as Record<string, unknown>;
         const privacy = (b["source[privacy]"] ?? source.privacy) as string | undefined;
+        const quotePolicy = b["source[quote_policy]"] ?? source.quote_policy;
+        if (quotePolicy !== undefined && !quotePolicies.some((p) => p === quotePolicy))
+          throw new CoreError("Validation failed: quote_policy must be public, followers or nobody", 422);
         await updateProfile(deps, current.id, {
           displayName: typeof b.display_name === "string" ? b.display_name : current.displayName,
           note: typeof b.note === "string" ? b.note : current.note,
@@ -112,6 +115,7 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           hideCollections: flag(b.hide_collections) ?? current.hideCollections,
           discoverable: flag(b.discoverable) ?? current.discoverable,
           defaultVisibility: visibilities.find((v) => v === privacy) ?? m.user.defaultVisibility,
+          defaultQuotePolicy: quotePolicies.find((p) => p === quotePolicy) ?? m.user.defaultQuotePolicy,
           avatar: await asBytes(b.avatar),
           header: await asBytes(b.header),
         });

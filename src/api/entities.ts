@@ -144,7 +144,7 @@ function accountEntity(
 export function credentialAccount(
   db: Db,
   baseUrl: URL,
-  me: { account: AccountRow; user: { role: string; defaultVisibility: string } },
+  me: { account: AccountRow; user: { role: string; defaultVisibility: string; defaultQuotePolicy: string } },
   followRequests: number,
 ) {
   const entity = accountEntities(db, baseUrl, [me.account.id]).get(me.account.id) as ApiAccount;
@@ -154,6 +154,7 @@ export function credentialAccount(
       note: me.account.note,
       fields: me.account.fields.map((f) => ({ name: f.name, value: f.value, verified_at: f.verifiedAt ?? null })),
       privacy: me.user.defaultVisibility,
+      quote_policy: me.user.defaultQuotePolicy,
       sensitive: false,
       language: null,
       follow_requests_count: followRequests,
@@ -212,14 +213,18 @@ export interface ApiStatus {
   reblogs_count: number;
   favourites_count: number;
   replies_count: number;
+  quotes_count: number;
   in_reply_to_id: string | null;
   in_reply_to_account_id: string | null;
   reblog: ApiStatus | null;
   poll: ApiPoll | null;
   /** Mastodon 4.5's QuoteApproval. */
   quote_approval: PostView["quoteApproval"];
-  /** Mastodon 4.4's Quote: shown only when allowed (core/quotes.ts). */
-  quote: { state: "accepted" | "pending"; quoted_status: ApiStatus } | null;
+  /**
+   * Mastodon 4.4's Quote: shown only when allowed (core/quotes.ts); inside a quoted post, whose
+   * own quote is not loaded, a ShallowQuote naming it.
+   */
+  quote: { state: "accepted" | "pending"; quoted_status: ApiStatus } | { state: "accepted"; quoted_status_id: string } | null;
   card: ApiCard | null;
   language: string | null;
   text: string | null;
@@ -292,7 +297,7 @@ export function pollEntity(poll: PollView) {
   };
 }
 
-export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, baseUrl: URL): ApiStatus {
+export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, baseUrl: URL, nested = false): ApiStatus {
   const account = accounts.get(post.account.id);
   return {
     id: post.id,
@@ -313,14 +318,17 @@ export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, 
     reblogs_count: post.counts.reblogs,
     favourites_count: post.counts.favourites,
     replies_count: post.counts.replies,
+    quotes_count: post.counts.quotes,
     in_reply_to_id: post.inReplyToId,
     in_reply_to_account_id: post.inReplyToAccount?.id ?? null,
     reblog: post.reblog ? statusEntity(post.reblog, accounts, baseUrl) : null,
     poll: post.poll ? pollEntity(post.poll) : null,
     quote_approval: post.quoteApproval,
     quote: post.quote
-      ? { state: post.quotePending ? "pending" : "accepted", quoted_status: statusEntity(post.quote, accounts, baseUrl) }
-      : null,
+      ? { state: post.quotePending ? "pending" : "accepted", quoted_status: statusEntity(post.quote, accounts, baseUrl, true) }
+      : nested && post.quotedId
+        ? { state: "accepted", quoted_status_id: post.quotedId }
+        : null,
     card: post.card ? cardEntity(post.card, baseUrl) : null,
     language: post.language,
     text: null,

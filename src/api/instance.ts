@@ -46,6 +46,12 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       max_expiration: POLL_LIMITS.maxExpiration,
     },
     translation: { enabled: false },
+    // Mastodon 4.5: who may read the public timelines (here anyone, as the pages); no trends.
+    timelines_access: {
+      live_feeds: { local: "public", remote: "public" },
+      hashtag_feeds: { local: "public", remote: "public" },
+      trending_link_feeds: { local: "disabled", remote: "disabled" },
+    },
   });
   const contactAccount = () => {
     const row = findLocalAccount(db, getSettings(db).contactUsername);

@@ -120,6 +120,22 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       const me = member("read:notifications");
       return unreadCount(me.user.id, me.account.id);
     })
+    .get(
+      "/api/v2/notifications/:group_key",
+      ({ member, params }) => {
+        const me = member("read:notifications");
+        return groupedResults(entities([one(me.account.id, params.group_key.replace(/^ungrouped-/, ""))], me.account.id));
+      },
+      { params: t.Object({ group_key: t.String({ maxLength: 80 }) }) },
+    )
+    .get(
+      "/api/v2/notifications/:group_key/accounts",
+      ({ member, params }) => {
+        const me = member("read:notifications");
+        return entities([one(me.account.id, params.group_key.replace(/^ungrouped-/, ""))], me.account.id).map((n) => n.account);
+      },
+      { params: t.Object({ group_key: t.String({ maxLength: 80 }) }) },
+    )
     .post(
       "/api/v2/notifications/:group_key/dismiss",
       ({ member, params }) => {

@@ -3,7 +3,7 @@ import { Elysia, t } from "elysia";
 import { CoreError } from "../core/errors.ts";
 import * as interactions from "../core/interactions.ts";
 import { choiceIndexes, type PollInput, vote } from "../core/polls.ts";
-import { quotesOf, revokeQuote } from "../core/quotes.ts";
+import { quotesOf, revokeQuote, setQuotePolicy } from "../core/quotes.ts";
 import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
 import { thread } from "../core/timelines.ts";
 import { applyFilters } from "../core/filters.ts";
@@ -276,15 +276,23 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       "/api/v1/statuses/:id/quotes",
       ({ member, params, query, request, set }) => {
         const me = member("read:statuses");
-        const post = status(params.id, me.account.id);
-        // As on Mastodon, only the author lists a post's quotes.
-        if (post.account?.id !== me.account.id) throw new CoreError("Record not found", 404);
-        const ids = quotesOf(db, params.id, { maxId: query.max_id, limit: limitOf(query, 20, 40) });
+        status(params.id, me.account.id);
+        // Anyone who may see the post sees the quotes they may see (its author may revoke them).
+        const ids = quotesOf(db, params.id, me.account.id, { maxId: query.max_id, limit: limitOf(query, 20, 40) });
         const link = linkHeader(request.url, ids);
         if (link) set.headers.link = link;
         return statuses(ids, me.account.id);
       },
       { params: id, query: t.Object(paging) },
+    )
+    .put(
+      "/api/v1/statuses/:id/interaction_policy",
+      ({ member, params, body }) => {
+        const me = member("write:statuses");
+        setQuotePolicy(deps, me.account.id, params.id, body.quote_approval_policy);
+        return status(params.id, me.account.id);
+      },
+      { params: id, body: t.Object({ quote_approval_policy: optionalOneOf(quotePolicies) }) },
     )
     .post(
       "/api/v1/statuses/:id/quotes/:quoting_status_id/revoke",

@@ -4,7 +4,7 @@ import type { Db } from "../db/open.ts";
 import { accountOnDomainBlockedBy } from "./account-domain-blocks.ts";
 import { conversationMuted } from "./conversation-mutes.ts";
 import type { CoreDeps } from "./deps.ts";
-import { blocks, mutes, type NotificationType, notifications, users } from "../db/schema.ts";
+import { blocks, mutes, type NotificationType, notifications, posts, users } from "../db/schema.ts";
 
 /** Our notification types under Mastodon's names (the API, Web Push): a reply is a mention there. */
 export const mastodonNotificationType = (type: NotificationType) => (type === "reply" ? "mention" : type);
@@ -54,6 +54,28 @@ export function notify(
     .returning({ id: notifications.id })
     .get();
   if (inserted) deps.events.emit("notification.created", { notificationId: inserted.id, accountId: event.accountId });
+}
+
+/**
+ * A post was edited: the members who boosted it are told ("update"), and those whose posts quote
+ * it ("quoted_update", about their quote), as on Mastodon. A later edit's notice replaces the
+ * earlier one, so it comes up again as new.
+ */
+export function notifyEdit(deps: Pick<CoreDeps, "db" | "events">, postId: string, authorId: string): void {
+  const { db } = deps;
+  const boosters = db.select({ id: posts.accountId }).from(posts).where(eq(posts.reblogOfId, postId)).all();
+  const quotes = db
+    .select({ id: posts.id, accountId: posts.accountId })
+    .from(posts)
+    .where(and(eq(posts.quoteOfId, postId), eq(posts.quotePending, false)))
+    .all();
+  const tell = (event: { accountId: string; type: "update" | "quoted_update"; postId: string }) => {
+    const notice = { ...event, fromAccountId: authorId };
+    withdrawNotification(db, notice);
+    notify(deps, notice);
+  };
+  for (const b of boosters) tell({ accountId: b.id, type: "update", postId });
+  for (const q of quotes) tell({ accountId: q.accountId, type: "quoted_update", postId: q.id });
 }
 
 /** Takes back a notification whose cause was undone (an unliked post, a withdrawn follow). */

@@ -23,7 +23,7 @@ import { CoreError, ValidationError } from "./errors.ts";
 import { getSettings } from "./instance.ts";
 import { beforeMessageDeleted } from "./conversations.ts";
 import { quoteCreated, quoteProblem } from "./quotes.ts";
-import { notify } from "./notifications.ts";
+import { notify, notifyEdit } from "./notifications.ts";
 import { checkPoll, insertPoll, type PollInput, pollText, removePoll, replacePoll } from "./polls.ts";
 import { indexPost, unindexPost } from "./search-index.ts";
 import { countCharacters, type MentionToken, normalizeHashtag, parseText, renderText } from "./text.ts";
@@ -207,6 +207,7 @@ export function editPost(
       .get();
   });
   for (const accountId of rendered.mentioned) notify(deps, { accountId, type: "mention", fromAccountId: author.id, postId });
+  notifyEdit(deps, postId, author.id);
   deps.events.emit("post.updated", { postId });
   return updated;
 }

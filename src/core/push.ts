@@ -31,6 +31,8 @@ export const pushAlerts = [
   "favourite",
   "poll",
   "update",
+  "quote",
+  "quoted_update",
   "admin.sign_up",
   "admin.report",
 ] as const;
@@ -47,7 +49,9 @@ const alertOf: Record<NotificationType, PushAlert | undefined> = {
   status: "status",
   moderation_warning: undefined,
   poll: "poll",
-  quote: undefined, // no alert for it among those apps subscribe to (Mastodon 4.3's)
+  quote: "quote",
+  update: "update",
+  quoted_update: "quoted_update",
 };
 
 /** A push service keeps an undelivered notification this long (seconds); past it, retrying stops. */
@@ -218,6 +222,8 @@ const titles: Record<NotificationType, (name: string) => string> = {
   moderation_warning: () => "A moderator acted on your account",
   poll: (name) => `A poll by ${name} has ended`,
   quote: (name) => `${name} quoted your post`,
+  update: (name) => `${name} edited a post`,
+  quoted_update: (name) => `${name} edited a post you quoted`,
 };
 
 const truncated = (text: string) => (text.length > BODY_LENGTH ? `${text.slice(0, BODY_LENGTH - 1)}…` : text);

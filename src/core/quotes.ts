@@ -9,6 +9,7 @@ import { CoreError } from "./errors.ts";
 import { notify } from "./notifications.ts";
 import { findVisiblePost } from "./posts.ts";
 import { postPageUrl } from "./views.ts";
+import { notSilencedBy, visibleTo } from "./visibility.ts";
 
 /*
  * Quote posts from other servers. A quote is shown with the post it quotes only when that is
@@ -193,12 +194,44 @@ export function quoteStampOf(
   return approval ? { approvalId: approval.id, username: approval.username } : null;
 }
 
-/** The posts shown quoting a member's post, newest first (its author's list, Mastodon's /quotes). */
-export function quotesOf(db: Db, postId: string, page: { maxId?: string; limit: number }): string[] {
+/**
+ * A member changes who may quote one of their posts (Mastodon's PUT …/interaction_policy): no
+ * edit, but other servers get the Note again with its new policy. Quotes already made stay.
+ */
+export function setQuotePolicy(
+  deps: Pick<CoreDeps, "db" | "events">,
+  authorId: string,
+  postId: string,
+  policy: QuotePolicy | undefined,
+) {
+  const post = deps.db
+    .select({ accountId: posts.accountId, quotePolicy: posts.quotePolicy })
+    .from(posts)
+    .where(and(eq(posts.id, postId), isNull(posts.reblogOfId)))
+    .get();
+  if (!post || post.accountId !== authorId) throw new CoreError("Record not found", 404);
+  if (!policy || post.quotePolicy === policy) return;
+  deps.db.update(posts).set({ quotePolicy: policy }).where(eq(posts.id, postId)).run();
+  deps.events.emit("post.updated", { postId });
+}
+
+/**
+ * The posts shown quoting a post, newest first, among those the viewer may see (Mastodon's
+ * /quotes; its author takes a quote back from there).
+ */
+export function quotesOf(db: Db, postId: string, viewerId: string | null, page: { maxId?: string; limit: number }): string[] {
   return db
     .select({ id: posts.id })
     .from(posts)
-    .where(and(eq(posts.quoteOfId, postId), eq(posts.quotePending, false), page.maxId ? lt(posts.id, page.maxId) : undefined))
+    .where(
+      and(
+        eq(posts.quoteOfId, postId),
+        eq(posts.quotePending, false),
+        visibleTo(viewerId),
+        notSilencedBy(viewerId),
+        page.maxId ? lt(posts.id, page.maxId) : undefined,
+      ),
+    )
     .orderBy(desc(posts.id))
     .limit(page.limit)
     .all()

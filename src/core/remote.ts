@@ -17,7 +17,7 @@ import { removeAccountRows } from "./account-deletion.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
 import { beforeMessageDeleted } from "./conversations.ts";
-import { notify } from "./notifications.ts";
+import { notify, notifyEdit } from "./notifications.ts";
 import { pollText, type RemotePollData, saveRemotePoll } from "./polls.ts";
 import { indexPost, unindexPost } from "./search-index.ts";
 import { normalizeHashtag } from "./text.ts";
@@ -236,6 +236,9 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
   });
   // An edit (Update) reaches live timelines and the post's link preview as a local edit does.
   deps.events.emit(existing ? "post.updated" : "post.received", { postId: id });
+  // A real edit (its time moved on), not the same post fetched again.
+  const edited = existing && data.editedAt && data.editedAt.getTime() !== existing.editedAt?.getTime();
+  if (edited) notifyEdit(deps, id, data.authorId);
   if (!existing) {
     for (const accountId of data.mentionedIds)
       notify(deps, { accountId, type: "mention", fromAccountId: data.authorId, postId: id });

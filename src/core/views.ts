@@ -1,4 +1,4 @@
-import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, count, eq, inArray, isNotNull, type SQL } from "drizzle-orm";
 import { type CardRow, cardsOf } from "./cards.ts";
 import { type EmojiView, emojisOfMany } from "./custom-emojis.ts";
 import type { Db } from "../db/open.ts";
@@ -100,7 +100,8 @@ export interface PostView {
   media: MediaView[];
   mentions: AccountView[];
   tags: string[];
-  counts: { replies: number; reblogs: number; favourites: number };
+  /** quotes: the posts shown quoting it (Mastodon's quotes_count). */
+  counts: { replies: number; reblogs: number; favourites: number; quotes: number };
   /** muted: the viewer muted the post's thread. */
   viewer: { favourited: boolean; reblogged: boolean; bookmarked: boolean; muted: boolean } | null;
   /** For a boost: the boosted post; this view's account is then the one who boosted. */
@@ -116,6 +117,8 @@ export interface PostView {
   quote: PostView | null;
   /** A member's quote still waiting for the quoted author's approval: shown to its author alone. */
   quotePending: boolean;
+  /** The id of the post it is shown quoting, even where `quote` is not loaded (a quoted post's own quote). */
+  quotedId: string | null;
   /** Who may quote it, and the viewer (core/quotes.ts quoteApprovalOf). */
   quoteApproval: ReturnType<typeof quoteApprovalOf>;
 }
@@ -183,11 +186,16 @@ export function accountViews(db: Db, baseUrl: URL, rows: AccountRow[]): AccountV
   return rows.map((r, i) => ({ ...accountView(baseUrl, r), emojis: emojis[i] ?? [] }));
 }
 
-function countBy(db: Db, column: typeof posts.inReplyToId | typeof posts.reblogOfId, ids: string[]): Map<string, number> {
+function countBy(
+  db: Db,
+  column: typeof posts.inReplyToId | typeof posts.reblogOfId | typeof posts.quoteOfId,
+  ids: string[],
+  where?: SQL,
+): Map<string, number> {
   const rows = db
     .select({ id: column, n: count() })
     .from(posts)
-    .where(and(inArray(column, ids), isNotNull(column)))
+    .where(and(inArray(column, ids), isNotNull(column), where))
     .groupBy(column)
     .all();
   return new Map(rows.map((r) => [r.id as string, r.n]));
@@ -243,6 +251,7 @@ export function loadPostViews(
     .all();
   const replies = countBy(db, posts.inReplyToId, allIds);
   const reblogs = countBy(db, posts.reblogOfId, allIds);
+  const quoteCounts = countBy(db, posts.quoteOfId, allIds, eq(posts.quotePending, false));
   const favs = new Map(
     db
       .select({ id: favourites.postId, n: count() })
@@ -288,7 +297,12 @@ export function loadPostViews(
       media: mediaRejected.has(row.accountId) ? [] : media.filter((m) => m.postId === row.id).map((m) => mediaView(m)),
       mentions: mentionRows.filter((m) => m.postId === row.id).flatMap((m) => accountsById.get(m.accountId) ?? []),
       tags: tagRows.filter((t) => t.postId === row.id).map((t) => t.display),
-      counts: { replies: replies.get(row.id) ?? 0, reblogs: reblogs.get(row.id) ?? 0, favourites: favs.get(row.id) ?? 0 },
+      counts: {
+        replies: replies.get(row.id) ?? 0,
+        reblogs: reblogs.get(row.id) ?? 0,
+        favourites: favs.get(row.id) ?? 0,
+        quotes: quoteCounts.get(row.id) ?? 0,
+      },
       viewer: mine
         ? {
             favourited: mine.favourited.has(row.id),
@@ -303,6 +317,7 @@ export function loadPostViews(
       poll: pollViews.get(row.id) ?? null,
       quote: row.quoteOfId && (!row.quotePending || row.accountId === viewerId) ? (quotes.get(row.quoteOfId) ?? null) : null,
       quotePending: row.quotePending,
+      quotedId: row.quotePending ? null : row.quoteOfId,
       quoteApproval: quoteApprovalOf(
         { local: account.domain === null, visibility: row.visibility, quotePolicy: row.quotePolicy, authorId: row.accountId },
         viewerId,

@@ -600,6 +600,9 @@ export const notificationTypes = [
   "moderation_warning",
   "poll",
   "quote",
+  // A post one boosted (update) or quoted (quoted_update; the notice carries one's quote) was edited.
+  "update",
+  "quoted_update",
 ] as const;
 export type NotificationType = (typeof notificationTypes)[number];
 

@@ -4,13 +4,13 @@ import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { Compose, ComposePage, type PollValues } from "../../views/compose.tsx";
 import { PostCard } from "../../views/post.tsx";
-import { DeletePage, EditPage, HistoryPage, ThreadPage } from "../../views/thread.tsx";
+import { DeletePage, EditPage, HistoryPage, QuotesPage, ThreadPage } from "../../views/thread.tsx";
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { getSettings } from "../core/instance.ts";
 import { applyFilters } from "../core/filters.ts";
 import * as interactions from "../core/interactions.ts";
 import { choiceIndexes, vote } from "../core/polls.ts";
-import { revokeQuote } from "../core/quotes.ts";
+import { quotesOf, revokeQuote } from "../core/quotes.ts";
 import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
 import type { Viewer } from "../core/sessions.ts";
 import { thread } from "../core/timelines.ts";
@@ -19,6 +19,7 @@ import { quotePolicies, users, visibilities } from "../db/schema.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
 import { back, loginFirst } from "./redirects.ts";
+import { moreLink, WEB_PAGE_SIZE } from "./timelines.tsx";
 import { uploadsFromForm } from "./uploads.ts";
 
 const actionNames = [
@@ -270,7 +271,11 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
       ({ params, body, viewer, ctx, set, redirect }) => {
         if (!viewer) return redirect(loginFirst("/"), 303);
         try {
-          editPost(deps, viewer.account, params.id, { status: body.status, spoilerText: body.spoiler_text });
+          editPost(deps, viewer.account, params.id, {
+            status: body.status,
+            spoilerText: body.spoiler_text,
+            quotePolicy: body.quote_approval_policy,
+          });
           return redirect(`/@${viewer.account.username}/${params.id}`, 303);
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
@@ -283,7 +288,11 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
               post={post}
               limit={getSettings(db).maxPostLength}
               errors={error.fields}
-              values={{ status: body.status, spoiler_text: body.spoiler_text ?? "" }}
+              values={{
+                status: body.status,
+                spoiler_text: body.spoiler_text ?? "",
+                quote_approval_policy: body.quote_approval_policy,
+              }}
             />
           );
         }
@@ -293,8 +302,21 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
           _csrf: csrf,
           status: t.String({ maxLength: 20_000 }),
           spoiler_text: t.Optional(t.String({ maxLength: 1000 })),
+          quote_approval_policy: optionalOneOf(quotePolicies),
         }),
       },
+    )
+    .get(
+      "/@:acct/:id/quotes",
+      ({ params, query, viewer, ctx }) => {
+        const post = threadPost(params.acct, params.id, viewer);
+        const viewerId = viewer?.account.id ?? null;
+        const ids = quotesOf(db, post.id, viewerId, { maxId: query.max_id, limit: WEB_PAGE_SIZE });
+        const quotes = applyFilters(db, viewerId, "thread", loadPostViews(db, baseUrl, ids, viewerId));
+        const more = moreLink(`${new URL(post.localUrl).pathname}/quotes`, ids);
+        return <QuotesPage ctx={ctx} post={post} quotes={quotes} more={more} />;
+      },
+      { params: postParams, query: t.Object({ max_id: t.Optional(t.String({ maxLength: 64 })) }) },
     )
     .get(
       "/@:acct/:id",
