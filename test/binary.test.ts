@@ -128,7 +128,7 @@ test("a phone app authorizes through OAuth with PKCE, posts through the API and 
     expect(JSON.parse(events[0] ?? "{}")).toMatchObject({ stream: ["user"], event: "update" });
     socket.close();
     const instanceInfo = (await (await fetch(`${instance.url}/api/v2/instance`)).json()) as { version: string };
-    expect(instanceInfo.version).toStartWith("4.3.0 (compatible; Skein ");
+    expect(instanceInfo.version).toStartWith("4.5.0 (compatible; Skein ");
   } finally {
     expect(await instance.stop()).toBe(0);
   }

@@ -30,6 +30,8 @@ export interface ProfileProps {
   listPicker?: JSX.Element;
   /** How saving the viewer's private note on this account just went. */
   noteState?: "saved" | "too-long";
+  /** The people this member features on their profile (core/endorsements.ts). */
+  featured: AccountView[];
 }
 
 function AccountAction({
@@ -74,6 +76,16 @@ function Relations({ ctx, account, rel }: { ctx: PageContext; account: AccountVi
         <AccountAction ctx={ctx} account={account} action="unmute" label="Unmute" />
       ) : (
         <AccountAction ctx={ctx} account={account} action="mute" label="Mute" />
+      )}
+      {rel.following ? (
+        <AccountAction
+          ctx={ctx}
+          account={account}
+          action={rel.endorsed ? "unendorse" : "endorse"}
+          label={rel.endorsed ? "Stop featuring on your profile" : "Feature on your profile"}
+        />
+      ) : (
+        ""
       )}
       {rel.followedBy && !rel.blocking ? (
         <AccountAction ctx={ctx} account={account} action="remove_follower" label="Remove follower" />
@@ -211,6 +223,20 @@ export function ProfilePage(p: ProfileProps) {
               See the full profile on its server
             </a>
           </p>
+        ) : (
+          ""
+        )}
+        {p.featured.length > 0 ? (
+          <section class="featured-people" aria-labelledby="featured-title">
+            <h2 id="featured-title">Featured people</h2>
+            <ul class="account-list">
+              {p.featured.map((a) => (
+                <li>
+                  <AccountLine account={a} />
+                </li>
+              ))}
+            </ul>
+          </section>
         ) : (
           ""
         )}

@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { domainBlocksOf } from "../core/account-domain-blocks.ts";
 import { blockedOrMuted, familiarFollowers, findAccountByAcct, followList, followRequests } from "../core/accounts-read.ts";
+import { endorse, endorsedBy, unendorse } from "../core/endorsements.ts";
 import { CoreError } from "../core/errors.ts";
 import * as follows from "../core/follows.ts";
 import { removePicture, updateProfile } from "../core/profile.ts";
@@ -89,331 +90,382 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     return items;
   };
 
-  return new Elysia({ name: "api-accounts" })
-    .use(api)
-    .get("/api/v1/accounts/verify_credentials", ({ token, member }) => {
-      // The `profile` scope allows this call only.
-      return me(member(token?.scopes.includes("profile") ? "profile" : "read:accounts"));
-    })
-    .patch(
-      "/api/v1/accounts/update_credentials",
-      async ({ member, body }) => {
-        const m = member("write:accounts");
-        const b = body as Record<string, unknown>;
-        const current = m.account;
-        const source = (b.source ?? {}) as Record<string, unknown>;
-        const privacy = (b["source[privacy]"] ?? source.privacy) as string | undefined;
-        const quotePolicy = b["source[quote_policy]"] ?? source.quote_policy;
-        if (quotePolicy !== undefined && !quotePolicies.some((p) => p === quotePolicy))
-          throw new CoreError("Validation failed: quote_policy must be public, followers or nobody", 422);
-        await updateProfile(deps, current.id, {
-          displayName: typeof b.display_name === "string" ? b.display_name : current.displayName,
-          note: typeof b.note === "string" ? b.note : current.note,
-          fields: fieldsFrom(b) ?? current.fields,
-          locked: flag(b.locked) ?? current.locked,
-          bot: flag(b.bot) ?? current.bot,
-          hideCollections: flag(b.hide_collections) ?? current.hideCollections,
-          discoverable: flag(b.discoverable) ?? current.discoverable,
-          defaultVisibility: visibilities.find((v) => v === privacy) ?? m.user.defaultVisibility,
-          defaultQuotePolicy: quotePolicies.find((p) => p === quotePolicy) ?? m.user.defaultQuotePolicy,
-          avatar: await asBytes(b.avatar),
-          header: await asBytes(b.header),
-        });
-        return meNow(m);
-      },
-      {
-        body: t.Object(
-          {
-            display_name: t.Optional(t.String({ maxLength: 200 })),
-            note: t.Optional(t.String({ maxLength: 2000 })),
-            avatar: t.Optional(t.Union([t.File(), t.String({ maxLength: 0 })])),
-            header: t.Optional(t.Union([t.File(), t.String({ maxLength: 0 })])),
-            locked: tFlag,
-            bot: tFlag,
-            discoverable: tFlag,
-            hide_collections: tFlag,
-            indexable: tFlag,
-          },
-          // fields_attributes[…] and source[…] arrive under many shapes; fieldsFrom reads them.
-          { additionalProperties: true, maxProperties: 40 },
-        ),
-      },
-    )
-    .delete("/api/v1/profile/avatar", ({ member }) => withoutPicture(member("write:accounts"), "avatar"))
-    .delete("/api/v1/profile/header", ({ member }) => withoutPicture(member("write:accounts"), "header"))
-    .get(
-      "/api/v1/accounts/relationships",
-      ({ member, query }) => {
-        const m = member("read:follows");
-        return list(query, "id")
-          .slice(0, 80)
-          .flatMap((targetId) => {
-            const exists = db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, targetId)).get();
-            return exists ? [relationship(m.account.id, targetId)] : [];
+  return (
+    new Elysia({ name: "api-accounts" })
+      .use(api)
+      .get("/api/v1/accounts/verify_credentials", ({ token, member }) => {
+        // The `profile` scope allows this call only.
+        return me(member(token?.scopes.includes("profile") ? "profile" : "read:accounts"));
+      })
+      .patch(
+        "/api/v1/accounts/update_credentials",
+        async ({ member, body }) => {
+          const m = member("write:accounts");
+          const b = body as Record<string, unknown>;
+          const current = m.account;
+          const source = (b.source ?? {}) as Record<string, unknown>;
+          const privacy = (b["source[privacy]"] ?? source.privacy) as string | undefined;
+          const quotePolicy = b["source[quote_policy]"] ?? source.quote_policy;
+          if (quotePolicy !== undefined && !quotePolicies.some((p) => p === quotePolicy))
+            throw new CoreError("Validation failed: quote_policy must be public, followers or nobody", 422);
+          await updateProfile(deps, current.id, {
+            displayName: typeof b.display_name === "string" ? b.display_name : current.displayName,
+            note: typeof b.note === "string" ? b.note : current.note,
+            fields: fieldsFrom(b) ?? current.fields,
+            locked: flag(b.locked) ?? current.locked,
+            bot: flag(b.bot) ?? current.bot,
+            hideCollections: flag(b.hide_collections) ?? current.hideCollections,
+            discoverable: flag(b.discoverable) ?? current.discoverable,
+            defaultVisibility: visibilities.find((v) => v === privacy) ?? m.user.defaultVisibility,
+            defaultQuotePolicy: quotePolicies.find((p) => p === quotePolicy) ?? m.user.defaultQuotePolicy,
+            avatar: await asBytes(b.avatar),
+            header: await asBytes(b.header),
           });
-      },
-      { query: t.Object({ id: tList(80), "id[]": tList(80), with_suspended: tFlag }) },
-    )
-    .get(
-      "/api/v1/accounts/familiar_followers",
-      ({ member, query }) => {
-        const m = member("read:follows");
-        return list(query, "id")
-          .slice(0, 40)
-          .map((targetId) => ({
-            id: targetId,
-            accounts: many(familiarFollowers(db, m.account.id, targetId).map((a) => a.id)),
-          }));
-      },
-      { query: t.Object({ id: tList(40), "id[]": tList(40) }) },
-    )
-    .get(
-      "/api/v1/accounts/lookup",
-      ({ query }) => {
-        const row = findAccountByAcct(db, query.acct.replace(/^@/, ""), baseUrl.host);
-        if (!row) throw new CoreError("Record not found", 404);
-        return one(row.id);
-      },
-      { query: t.Object({ acct: t.String({ maxLength: 400 }) }) },
-    )
-    .get(
-      "/api/v1/accounts/search",
-      async ({ member, query }) => {
+          return meNow(m);
+        },
+        {
+          body: t.Object(
+            {
+              display_name: t.Optional(t.String({ maxLength: 200 })),
+              note: t.Optional(t.String({ maxLength: 2000 })),
+              avatar: t.Optional(t.Union([t.File(), t.String({ maxLength: 0 })])),
+              header: t.Optional(t.Union([t.File(), t.String({ maxLength: 0 })])),
+              locked: tFlag,
+              bot: tFlag,
+              discoverable: tFlag,
+              hide_collections: tFlag,
+              indexable: tFlag,
+            },
+            // fields_attributes[…] and source[…] arrive under many shapes; fieldsFrom reads them.
+            { additionalProperties: true, maxProperties: 40 },
+          ),
+        },
+      )
+      .delete("/api/v1/profile/avatar", ({ member }) => withoutPicture(member("write:accounts"), "avatar"))
+      .delete("/api/v1/profile/header", ({ member }) => withoutPicture(member("write:accounts"), "header"))
+      .get(
+        "/api/v1/accounts/relationships",
+        ({ member, query }) => {
+          const m = member("read:follows");
+          return list(query, "id")
+            .slice(0, 80)
+            .flatMap((targetId) => {
+              const exists = db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, targetId)).get();
+              return exists ? [relationship(m.account.id, targetId)] : [];
+            });
+        },
+        { query: t.Object({ id: tList(80), "id[]": tList(80), with_suspended: tFlag }) },
+      )
+      .get(
+        "/api/v1/accounts/familiar_followers",
+        ({ member, query }) => {
+          const m = member("read:follows");
+          return list(query, "id")
+            .slice(0, 40)
+            .map((targetId) => ({
+              id: targetId,
+              accounts: many(familiarFollowers(db, m.account.id, targetId).map((a) => a.id)),
+            }));
+        },
+        { query: t.Object({ id: tList(40), "id[]": tList(40) }) },
+      )
+      .get(
+        "/api/v1/accounts/lookup",
+        ({ query }) => {
+          const row = findAccountByAcct(db, query.acct.replace(/^@/, ""), baseUrl.host);
+          if (!row) throw new CoreError("Record not found", 404);
+          return one(row.id);
+        },
+        { query: t.Object({ acct: t.String({ maxLength: 400 }) }) },
+      )
+      .get(
+        "/api/v1/accounts/search",
+        async ({ member, query }) => {
+          const m = member("read:accounts");
+          const limit = limitOf(query, 40, 80);
+          if (flag(query.resolve) && query.q.includes("@")) await deps.resolver.resolveAccount(query.q);
+          const rows = searchAccounts(db, query.q, limit).filter((a) => !a.suspendedAt);
+          const followed = flag(query.following)
+            ? rows.filter((a) => follows.relationship(db, m.account.id, a.id).following)
+            : rows;
+          return many(followed.map((a) => a.id));
+        },
+        {
+          query: t.Object({
+            q: t.String({ maxLength: 400 }),
+            limit: paging.limit,
+            resolve: tFlag,
+            following: tFlag,
+            offset: t.Optional(t.Numeric()),
+          }),
+        },
+      )
+      .get(
+        "/api/v1/accounts",
+        ({ query }) => {
+          // Several at once (Mastodon 4.3), in the order asked for; unknown and suspended ones left out.
+          const ids = [...new Set(list(query, "id"))];
+          const shown = new Set(
+            ids.length === 0
+              ? []
+              : db
+                  .select({ id: accounts.id })
+                  .from(accounts)
+                  .where(and(inArray(accounts.id, ids), isNull(accounts.suspendedAt)))
+                  .all()
+                  .map((r) => r.id),
+          );
+          return many(ids.filter((i) => shown.has(i)));
+        },
+        { query: t.Object({ id: tList(40), "id[]": tList(40) }) },
+      )
+      .get("/api/v1/accounts/:id", ({ params }) => one(params.id), { params: id })
+      .get(
+        "/api/v1/accounts/:id/statuses",
+        ({ params, query, token, authorized, request, set }) => {
+          if (token) authorized("read:statuses");
+          one(params.id);
+          const viewerId = token?.account?.id ?? null;
+          const limit = limitOf(query, 20, 40);
+          const page = { maxId: query.max_id, sinceId: query.since_id, minId: query.min_id, limit };
+          let ids: string[];
+          if (flag(query.pinned)) ids = query.max_id ? [] : pinnedPosts(db, viewerId, params.id);
+          else {
+            const tab = flag(query.only_media) ? "media" : flag(query.exclude_replies) ? "posts" : "replies";
+            ids = accountTimeline(db, viewerId, params.id, tab, page);
+          }
+          let views = applyFilters(db, viewerId, "account", loadPostViews(db, baseUrl, ids, viewerId));
+          if (flag(query.exclude_reblogs)) views = views.filter((v) => !v.reblog);
+          if (query.tagged) views = views.filter((v) => v.tags.includes((query.tagged ?? "").toLowerCase()));
+          return paged(request, set, statusEntities(db, baseUrl, views), ids);
+        },
+        {
+          params: id,
+          query: t.Object({
+            ...paging,
+            pinned: tFlag,
+            only_media: tFlag,
+            exclude_replies: tFlag,
+            exclude_reblogs: tFlag,
+            tagged: t.Optional(t.String({ maxLength: 100 })),
+          }),
+        },
+      )
+      .get(
+        "/api/v1/accounts/:id/featured_tags",
+        ({ params }) => {
+          // Skein has no featured hashtags (max_featured_tags is 0); apps load them with every profile.
+          one(params.id); // 404 for an account that is not there
+          return [];
+        },
+        { params: id },
+      )
+      .get(
+        "/api/v1/accounts/:id/followers",
+        ({ params, query, request, set }) => followPage(params.id, "followers", query, request, set),
+        { params: id, query: t.Object(paging) },
+      )
+      .get(
+        "/api/v1/accounts/:id/following",
+        ({ params, query, request, set }) => followPage(params.id, "following", query, request, set),
+        { params: id, query: t.Object(paging) },
+      )
+      .get(
+        "/api/v1/accounts/:id/endorsements",
+        ({ token, authorized, params, query, request, set }) => {
+          if (token) authorized("read:accounts");
+          const row = db.select().from(accounts).where(eq(accounts.id, params.id)).get();
+          if (!row || row.suspendedAt) throw new CoreError("Record not found", 404);
+          // Another server's features are not fetched; a member who hides their lists shows none.
+          if (row.domain || (row.hideCollections && token?.account?.id !== row.id)) return [];
+          return featuredPage(row.id, query, request, set);
+        },
+        { params: id, query: t.Object(paging) },
+      )
+      .get(
+        "/api/v1/endorsements",
+        ({ member, query, request, set }) => featuredPage(member("read:accounts").account.id, query, request, set),
+        { query: t.Object(paging) },
+      )
+      .post(
+        "/api/v1/accounts/:id/endorse",
+        relate((m, target) => endorse(db, m.account, target), "write:accounts"),
+        {
+          params: id,
+        },
+      )
+      .post(
+        "/api/v1/accounts/:id/unendorse",
+        relate((m, target) => unendorse(db, m.account.id, target), "write:accounts"),
+        {
+          params: id,
+        },
+      )
+      // Their names before Mastodon 4.4.
+      .post(
+        "/api/v1/accounts/:id/pin",
+        relate((m, target) => endorse(db, m.account, target), "write:accounts"),
+        {
+          params: id,
+        },
+      )
+      .post(
+        "/api/v1/accounts/:id/unpin",
+        relate((m, target) => unendorse(db, m.account.id, target), "write:accounts"),
+        {
+          params: id,
+        },
+      )
+      .post(
+        "/api/v1/accounts/:id/follow",
+        relate(
+          (m, target, body) =>
+            follows.follow(deps, m.account, target, { showReblogs: flag(body?.reblogs), notify: flag(body?.notify) }),
+          "write:follows",
+        ),
+        { params: id, body: t.Optional(t.Object({ reblogs: tFlag, notify: tFlag, languages: tList(20) })) },
+      )
+      .post(
+        "/api/v1/accounts/:id/unfollow",
+        relate((m, target) => follows.unfollow(deps, m.account, target), "write:follows"),
+        {
+          params: id,
+        },
+      )
+      .post(
+        "/api/v1/accounts/:id/block",
+        relate((m, target) => follows.block(deps, m.account, target), "write:blocks"),
+        {
+          params: id,
+        },
+      )
+      .post(
+        "/api/v1/accounts/:id/unblock",
+        relate((m, target) => follows.unblock(deps, m.account, target), "write:blocks"),
+        {
+          params: id,
+        },
+      )
+      .post(
+        "/api/v1/accounts/:id/mute",
+        relate((m, target) => follows.mute(deps, m.account, target), "write:mutes"),
+        {
+          params: id,
+          body: t.Optional(t.Object({ notifications: tFlag, duration: t.Optional(t.Numeric()) })),
+        },
+      )
+      .post(
+        "/api/v1/accounts/:id/unmute",
+        relate((m, target) => follows.unmute(deps, m.account, target), "write:mutes"),
+        {
+          params: id,
+        },
+      )
+      .post(
+        "/api/v1/accounts/:id/note",
+        relate(
+          (m, target, body) => follows.setAccountNote(deps, m.account, target, String(body?.comment ?? "")),
+          "write:accounts",
+        ),
+        { params: id, body: t.Object({ comment: t.Optional(t.String({ maxLength: 10_000 })) }) },
+      )
+      .post(
+        "/api/v1/accounts/:id/remove_from_followers",
+        relate((m, follower) => follows.removeFollower(deps, m.account, follower), "write:follows"),
+        { params: id },
+      )
+      .get(
+        "/api/v1/follow_requests",
+        ({ member }) => many(followRequests(db, member("read:follows").account.id).map((a) => a.id)),
+        { query: t.Object(paging) },
+      )
+      .post(
+        "/api/v1/follow_requests/:id/authorize",
+        relate((m, follower) => follows.acceptFollowRequest(deps, m.account, follower), "write:follows"),
+        { params: id },
+      )
+      .post(
+        "/api/v1/follow_requests/:id/reject",
+        relate((m, follower) => follows.rejectFollowRequest(deps, m.account, follower), "write:follows"),
+        { params: id },
+      )
+      .get(
+        "/api/v1/blocks",
+        ({ member, query, request, set }) => {
+          const found = blockedOrMuted(db, member("read:blocks").account.id, "blocks", query.max_id, limitOf(query, 40, 80));
+          return paged(request, set, many(found.accounts.map((a) => a.id)), found.ids);
+        },
+        { query: t.Object(paging) },
+      )
+      .get(
+        "/api/v1/domain_blocks",
+        ({ member, query, request, set }) => {
+          const me = member("read:blocks");
+          // Paged by when each was blocked (milliseconds): the Link header's max_id.
+          const before = query.max_id && /^\d{1,15}$/.test(query.max_id) ? new Date(Number(query.max_id)) : undefined;
+          const rows = domainBlocksOf(db, me.account.id, { before, limit: limitOf(query, 100, 200) });
+          return paged(
+            request,
+            set,
+            rows.map((r) => r.domain),
+            rows.map((r) => String(r.createdAt.getTime())),
+          );
+        },
+        { query: t.Object(paging) },
+      )
+      .post(
+        "/api/v1/domain_blocks",
+        ({ member, body }) => {
+          follows.blockDomainFor(deps, member("write:blocks").account, body.domain);
+          return {};
+        },
+        { body: t.Object({ domain: domainParam }) },
+      )
+      .delete(
+        "/api/v1/domain_blocks",
+        ({ member, body, query }) => {
+          const me = member("write:blocks");
+          // Apps send the domain in the body or in the query string.
+          const domain = body?.domain ?? query.domain;
+          if (!domain) throw new CoreError("domain is missing", 422);
+          follows.unblockDomainFor(deps, me.account, domain);
+          return {};
+        },
+        {
+          body: t.Optional(t.Object({ domain: t.Optional(domainParam) })),
+          query: t.Object({ domain: t.Optional(domainParam) }),
+        },
+      )
+      .get(
+        "/api/v1/mutes",
+        ({ member, query, request, set }) => {
+          const found = blockedOrMuted(db, member("read:mutes").account.id, "mutes", query.max_id, limitOf(query, 40, 80));
+          return paged(request, set, many(found.accounts.map((a) => a.id)), found.ids);
+        },
+        { query: t.Object(paging) },
+      )
+      .get(
+        "/api/v1/bookmarks",
+        ({ member, query, request, set }) => savedPage(member("read:bookmarks"), "bookmarks", query, request, set),
+        { query: t.Object(paging) },
+      )
+      .get(
+        "/api/v1/favourites",
+        ({ member, query, request, set }) => savedPage(member("read:favourites"), "favourites", query, request, set),
+        { query: t.Object(paging) },
+      )
+      .get("/api/v1/preferences", ({ member }) => {
         const m = member("read:accounts");
-        const limit = limitOf(query, 40, 80);
-        if (flag(query.resolve) && query.q.includes("@")) await deps.resolver.resolveAccount(query.q);
-        const rows = searchAccounts(db, query.q, limit).filter((a) => !a.suspendedAt);
-        const followed = flag(query.following)
-          ? rows.filter((a) => follows.relationship(db, m.account.id, a.id).following)
-          : rows;
-        return many(followed.map((a) => a.id));
-      },
-      {
-        query: t.Object({
-          q: t.String({ maxLength: 400 }),
-          limit: paging.limit,
-          resolve: tFlag,
-          following: tFlag,
-          offset: t.Optional(t.Numeric()),
-        }),
-      },
-    )
-    .get(
-      "/api/v1/accounts",
-      ({ query }) => {
-        // Several at once (Mastodon 4.3), in the order asked for; unknown and suspended ones left out.
-        const ids = [...new Set(list(query, "id"))];
-        const shown = new Set(
-          ids.length === 0
-            ? []
-            : db
-                .select({ id: accounts.id })
-                .from(accounts)
-                .where(and(inArray(accounts.id, ids), isNull(accounts.suspendedAt)))
-                .all()
-                .map((r) => r.id),
-        );
-        return many(ids.filter((i) => shown.has(i)));
-      },
-      { query: t.Object({ id: tList(40), "id[]": tList(40) }) },
-    )
-    .get("/api/v1/accounts/:id", ({ params }) => one(params.id), { params: id })
-    .get(
-      "/api/v1/accounts/:id/statuses",
-      ({ params, query, token, authorized, request, set }) => {
-        if (token) authorized("read:statuses");
-        one(params.id);
-        const viewerId = token?.account?.id ?? null;
-        const limit = limitOf(query, 20, 40);
-        const page = { maxId: query.max_id, sinceId: query.since_id, minId: query.min_id, limit };
-        let ids: string[];
-        if (flag(query.pinned)) ids = query.max_id ? [] : pinnedPosts(db, viewerId, params.id);
-        else {
-          const tab = flag(query.only_media) ? "media" : flag(query.exclude_replies) ? "posts" : "replies";
-          ids = accountTimeline(db, viewerId, params.id, tab, page);
-        }
-        let views = applyFilters(db, viewerId, "account", loadPostViews(db, baseUrl, ids, viewerId));
-        if (flag(query.exclude_reblogs)) views = views.filter((v) => !v.reblog);
-        if (query.tagged) views = views.filter((v) => v.tags.includes((query.tagged ?? "").toLowerCase()));
-        return paged(request, set, statusEntities(db, baseUrl, views), ids);
-      },
-      {
-        params: id,
-        query: t.Object({
-          ...paging,
-          pinned: tFlag,
-          only_media: tFlag,
-          exclude_replies: tFlag,
-          exclude_reblogs: tFlag,
-          tagged: t.Optional(t.String({ maxLength: 100 })),
-        }),
-      },
-    )
-    .get(
-      "/api/v1/accounts/:id/featured_tags",
-      ({ params }) => {
-        // Skein has no featured hashtags (max_featured_tags is 0); apps load them with every profile.
-        one(params.id); // 404 for an account that is not there
-        return [];
-      },
-      { params: id },
-    )
-    .get(
-      "/api/v1/accounts/:id/followers",
-      ({ params, query, request, set }) => followPage(params.id, "followers", query, request, set),
-      { params: id, query: t.Object(paging) },
-    )
-    .get(
-      "/api/v1/accounts/:id/following",
-      ({ params, query, request, set }) => followPage(params.id, "following", query, request, set),
-      { params: id, query: t.Object(paging) },
-    )
-    .post(
-      "/api/v1/accounts/:id/follow",
-      relate(
-        (m, target, body) =>
-          follows.follow(deps, m.account, target, { showReblogs: flag(body?.reblogs), notify: flag(body?.notify) }),
-        "write:follows",
-      ),
-      { params: id, body: t.Optional(t.Object({ reblogs: tFlag, notify: tFlag, languages: tList(20) })) },
-    )
-    .post(
-      "/api/v1/accounts/:id/unfollow",
-      relate((m, target) => follows.unfollow(deps, m.account, target), "write:follows"),
-      {
-        params: id,
-      },
-    )
-    .post(
-      "/api/v1/accounts/:id/block",
-      relate((m, target) => follows.block(deps, m.account, target), "write:blocks"),
-      {
-        params: id,
-      },
-    )
-    .post(
-      "/api/v1/accounts/:id/unblock",
-      relate((m, target) => follows.unblock(deps, m.account, target), "write:blocks"),
-      {
-        params: id,
-      },
-    )
-    .post(
-      "/api/v1/accounts/:id/mute",
-      relate((m, target) => follows.mute(deps, m.account, target), "write:mutes"),
-      {
-        params: id,
-        body: t.Optional(t.Object({ notifications: tFlag, duration: t.Optional(t.Numeric()) })),
-      },
-    )
-    .post(
-      "/api/v1/accounts/:id/unmute",
-      relate((m, target) => follows.unmute(deps, m.account, target), "write:mutes"),
-      {
-        params: id,
-      },
-    )
-    .post(
-      "/api/v1/accounts/:id/note",
-      relate((m, target, body) => follows.setAccountNote(deps, m.account, target, String(body?.comment ?? "")), "write:accounts"),
-      { params: id, body: t.Object({ comment: t.Optional(t.String({ maxLength: 10_000 })) }) },
-    )
-    .post(
-      "/api/v1/accounts/:id/remove_from_followers",
-      relate((m, follower) => follows.removeFollower(deps, m.account, follower), "write:follows"),
-      { params: id },
-    )
-    .get(
-      "/api/v1/follow_requests",
-      ({ member }) => many(followRequests(db, member("read:follows").account.id).map((a) => a.id)),
-      { query: t.Object(paging) },
-    )
-    .post(
-      "/api/v1/follow_requests/:id/authorize",
-      relate((m, follower) => follows.acceptFollowRequest(deps, m.account, follower), "write:follows"),
-      { params: id },
-    )
-    .post(
-      "/api/v1/follow_requests/:id/reject",
-      relate((m, follower) => follows.rejectFollowRequest(deps, m.account, follower), "write:follows"),
-      { params: id },
-    )
-    .get(
-      "/api/v1/blocks",
-      ({ member, query, request, set }) => {
-        const found = blockedOrMuted(db, member("read:blocks").account.id, "blocks", query.max_id, limitOf(query, 40, 80));
-        return paged(request, set, many(found.accounts.map((a) => a.id)), found.ids);
-      },
-      { query: t.Object(paging) },
-    )
-    .get(
-      "/api/v1/domain_blocks",
-      ({ member, query, request, set }) => {
-        const me = member("read:blocks");
-        // Paged by when each was blocked (milliseconds): the Link header's max_id.
-        const before = query.max_id && /^\d{1,15}$/.test(query.max_id) ? new Date(Number(query.max_id)) : undefined;
-        const rows = domainBlocksOf(db, me.account.id, { before, limit: limitOf(query, 100, 200) });
-        return paged(
-          request,
-          set,
-          rows.map((r) => r.domain),
-          rows.map((r) => String(r.createdAt.getTime())),
-        );
-      },
-      { query: t.Object(paging) },
-    )
-    .post(
-      "/api/v1/domain_blocks",
-      ({ member, body }) => {
-        follows.blockDomainFor(deps, member("write:blocks").account, body.domain);
-        return {};
-      },
-      { body: t.Object({ domain: domainParam }) },
-    )
-    .delete(
-      "/api/v1/domain_blocks",
-      ({ member, body, query }) => {
-        const me = member("write:blocks");
-        // Apps send the domain in the body or in the query string.
-        const domain = body?.domain ?? query.domain;
-        if (!domain) throw new CoreError("domain is missing", 422);
-        follows.unblockDomainFor(deps, me.account, domain);
-        return {};
-      },
-      {
-        body: t.Optional(t.Object({ domain: t.Optional(domainParam) })),
-        query: t.Object({ domain: t.Optional(domainParam) }),
-      },
-    )
-    .get(
-      "/api/v1/mutes",
-      ({ member, query, request, set }) => {
-        const found = blockedOrMuted(db, member("read:mutes").account.id, "mutes", query.max_id, limitOf(query, 40, 80));
-        return paged(request, set, many(found.accounts.map((a) => a.id)), found.ids);
-      },
-      { query: t.Object(paging) },
-    )
-    .get(
-      "/api/v1/bookmarks",
-      ({ member, query, request, set }) => savedPage(member("read:bookmarks"), "bookmarks", query, request, set),
-      { query: t.Object(paging) },
-    )
-    .get(
-      "/api/v1/favourites",
-      ({ member, query, request, set }) => savedPage(member("read:favourites"), "favourites", query, request, set),
-      { query: t.Object(paging) },
-    )
-    .get("/api/v1/preferences", ({ member }) => {
-      const m = member("read:accounts");
-      return {
-        "posting:default:visibility": m.user.defaultVisibility,
-        "posting:default:quote_policy": m.user.defaultQuotePolicy,
-        "posting:default:sensitive": false,
-        "posting:default:language": null,
-        "reading:expand:media": "default",
-        "reading:expand:spoilers": false,
-      };
-    });
+        return {
+          "posting:default:visibility": m.user.defaultVisibility,
+          "posting:default:quote_policy": m.user.defaultQuotePolicy,
+          "posting:default:sensitive": false,
+          "posting:default:language": null,
+          "reading:expand:media": "default",
+          "reading:expand:spoilers": false,
+        };
+      })
+  );
 
   function followPage(
     accountId: string,
@@ -429,6 +481,21 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     const found = followList(db, accountId, direction, query.max_id, limitOf(query, 40, 80));
     if (found.next) set.headers.link = `<${nextUrl(request.url, found.next)}>; rel="next"`;
     return many(found.accounts.map((a) => a.id));
+  }
+
+  function featuredPage(
+    ownerId: string,
+    query: { max_id?: string; limit?: number },
+    request: Request,
+    set: { headers: Record<string, string | number> },
+  ) {
+    const rows = endorsedBy(db, ownerId, { maxId: query.max_id, limit: limitOf(query, 40, 80) });
+    return paged(
+      request,
+      set,
+      many(rows.map((r) => r.account.id)),
+      rows.map((r) => r.id),
+    );
   }
 
   function savedPage(

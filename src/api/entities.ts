@@ -363,7 +363,7 @@ export function relationshipEntity(id: string, r: Relationship, follow?: { showR
     requested: r.requested,
     requested_by: r.requestedBy,
     domain_blocking: r.domainBlocking,
-    endorsed: false,
+    endorsed: r.endorsed,
     note: r.note,
   };
 }

@@ -15,7 +15,7 @@ import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, emojiEntity } from "./entities.ts";
 
 /** The Mastodon version whose API this one follows, so clients know which features to expect. */
-export const MASTODON_VERSION = `4.3.0 (compatible; Skein ${VERSION})`;
+export const MASTODON_VERSION = `4.5.0 (compatible; Skein ${VERSION})`;
 const MIME_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif"];
 
 /** The instance as clients see it: v2 and v1 entities, peers, rules, and features Skein does not have. */
@@ -87,7 +87,8 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
             message: null,
             url: null,
           },
-          api_versions: { mastodon: 1 },
+          // Mastodon 4.5's API (quote posts); see README for what of it Skein leaves out.
+          api_versions: { mastodon: 7 },
           contact: { email: settings.contactEmail, account: contactAccount() },
           rules: rules(),
         };

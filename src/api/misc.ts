@@ -65,7 +65,6 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       // The instance says max_featured_tags is 0: asking to feature one is refused, as over the limit.
       throw new CoreError("Validation failed: Featured hashtags are not available on this server", 422);
     })
-    .get("/api/v1/endorsements", empty("read:accounts"))
     .get("/api/v1/scheduled_statuses", empty("read:statuses"))
     .get("/api/v1/announcements", empty("read"))
     .get("/api/v1/suggestions", empty("read"))

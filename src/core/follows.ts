@@ -1,12 +1,13 @@
 import { and, count, eq, inArray, isNull, or } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
-import type { Db } from "../db/open.ts";
+import type { Db, DbOrTx } from "../db/open.ts";
 import { accountDomainBlocks, accountNotes, accounts, blocks, follows, mutes, notifications } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
 import { domainBlockedBy } from "./account-domain-blocks.ts";
 import { countAccountAction } from "./account-limits.ts";
 import { blockFor, normalizeDomain } from "./domain-blocks.ts";
 import { CoreError, ValidationError } from "./errors.ts";
+import { isEndorsed, unendorse } from "./endorsements.ts";
 import { leaveLists } from "./lists.ts";
 import { notify, withdrawNotification } from "./notifications.ts";
 
@@ -23,6 +24,8 @@ export interface Relationship {
   muting: boolean;
   /** The viewer blocked the account's whole domain. */
   domainBlocking: boolean;
+  /** The viewer features the account on their profile (core/endorsements.ts). */
+  endorsed: boolean;
   /** The viewer's private note on the account ("" for none). */
   note: string;
 }
@@ -61,6 +64,7 @@ export function relationship(db: Db, viewerId: string, targetId: string): Relati
     requestedBy: back?.state === "pending",
     blocking: exists(db, blocks, viewerId, targetId),
     blockedBy: exists(db, blocks, targetId, viewerId),
+    endorsed: isEndorsed(db, viewerId, targetId),
     muting: exists(db, mutes, viewerId, targetId),
     domainBlocking: domainBlockedBy(db, viewerId, account(db, targetId).domain),
     note:
@@ -146,7 +150,7 @@ export function follow(
 
 export function unfollow(deps: CoreDeps, actor: Actor, targetId: string): void {
   const row = deps.db.transaction((tx) => {
-    leaveLists(tx, actor.id, targetId);
+    followEnded(tx, actor.id, targetId);
     return tx
       .delete(follows)
       .where(and(eq(follows.followerId, actor.id), eq(follows.followingId, targetId)))
@@ -213,8 +217,8 @@ export function block(deps: CoreDeps, actor: Actor, targetId: string): void {
         ),
       )
       .run();
-    leaveLists(tx, actor.id, targetId);
-    leaveLists(tx, targetId, actor.id);
+    followEnded(tx, actor.id, targetId);
+    followEnded(tx, targetId, actor.id);
     tx.insert(blocks).values({ id: newId(), accountId: actor.id, targetAccountId: targetId }).onConflictDoNothing().run();
   });
   deps.events.emit("account.blocked", { accountId: actor.id, targetAccountId: targetId });
@@ -348,11 +352,17 @@ export function followAccepted(db: Db, followerId: string, followingId: string):
 /** The remote side refused (or later removed) a local member's follow. */
 export function followRejected(db: Db, followerId: string, followingId: string): void {
   db.transaction((tx) => {
-    leaveLists(tx, followerId, followingId);
+    followEnded(tx, followerId, followingId);
     tx.delete(follows)
       .where(and(eq(follows.followerId, followerId), eq(follows.followingId, followingId)))
       .run();
   });
+}
+
+/** A follow ended: the followed account leaves the follower's lists and profile features. */
+function followEnded(tx: DbOrTx, followerId: string, followingId: string): void {
+  leaveLists(tx, followerId, followingId);
+  unendorse(tx, followerId, followingId);
 }
 
 /** Records the id of the Follow activity sent for a follow, so Accept and Undo can name it. */

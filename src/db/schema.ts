@@ -417,6 +417,21 @@ export const customEmojis = sqliteTable(
   (t) => [uniqueIndex("custom_emojis_domain_shortcode").on(t.domain, t.shortcode)],
 );
 
+/** Accounts a member features on their profile (Mastodon's endorsements): only ones they follow. */
+export const endorsements = sqliteTable(
+  "endorsements",
+  {
+    id: text("id").primaryKey(), // UUIDv7: the order they were featured, and the paging cursor
+    accountId: accountRef("account_id"),
+    targetAccountId: accountRef("target_account_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("endorsements_pair").on(t.accountId, t.targetAccountId),
+    index("endorsements_target_idx").on(t.targetAccountId),
+  ],
+);
+
 /**
  * This instance's own custom emoji, uploaded by its admins (core/local-emojis.ts): members name
  * them as `:shortcode:` in posts and profiles; other servers get them as Emoji tags.

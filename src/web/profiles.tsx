@@ -21,6 +21,7 @@ import { listPickerFor } from "./lists.tsx";
 import { moreLink, WEB_PAGE_SIZE } from "./timelines.tsx";
 import { FollowRequestsPage } from "../../views/follow-requests.tsx";
 import { optionalOneOf } from "../schemas.ts";
+import { endorse, endorsedBy, MAX_ENDORSEMENTS, unendorse } from "../core/endorsements.ts";
 
 const accountActions = {
   follow: follows.follow,
@@ -32,6 +33,8 @@ const accountActions = {
   authorize: follows.acceptFollowRequest,
   reject: follows.rejectFollowRequest,
   remove_follower: follows.removeFollower,
+  endorse: (deps: WebDeps, actor: { id: string }, id: string) => endorse(deps.db, actor, id),
+  unendorse: (deps: WebDeps, actor: { id: string }, id: string) => unendorse(deps.db, actor.id, id),
   block_domain: (deps: WebDeps, actor: { id: string }, id: string) => follows.blockDomainFor(deps, actor, domainOf(deps, id)),
   unblock_domain: (deps: WebDeps, actor: { id: string }, id: string) => follows.unblockDomainFor(deps, actor, domainOf(deps, id)),
 };
@@ -45,6 +48,8 @@ const accountActionNames = [
   "authorize",
   "reject",
   "remove_follower",
+  "endorse",
+  "unendorse",
   "block_domain",
   "unblock_domain",
 ] as const;
@@ -147,6 +152,15 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
             more={moreLink(`/@${view.acct}`, ids)?.replace("?max_id", tab === "posts" ? "?max_id" : `?tab=${tab}&max_id`)}
             handleHost={baseUrl.host}
             movedTo={movedTo(account.movedToId)}
+            featured={
+              account.domain || (account.hideCollections && !isSelf)
+                ? []
+                : accountViews(
+                    db,
+                    baseUrl,
+                    endorsedBy(db, account.id, { limit: MAX_ENDORSEMENTS }).map((r) => r.account),
+                  )
+            }
           />
         );
       },
