@@ -7,17 +7,24 @@ import { follows } from "../src/db/schema.ts";
 import { accountFromAs, postFromAs } from "../src/federation/convert.ts";
 import { testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
-import { testJpeg } from "./helpers/images.ts";
+import { photo, testJpeg } from "./helpers/images.ts";
+import { encodePng } from "../src/media/wasm.ts";
+import { storeEmojis } from "../src/core/custom-emojis.ts";
+import { localEmojis } from "../src/db/schema.ts";
 import { authorizeApp } from "./helpers/oauth.ts";
 
 // The other server's images are on loopback: reachable only with private addresses allowed.
 const t = testApp("https://social.example", { allowPrivateAddresses: true });
 const send = (request: Request) => t.app.handle(request);
 const jpeg = await testJpeg(64, 64);
+const png = await encodePng(photo(64, 64));
 const images = Bun.serve({
   port: 0,
   hostname: "127.0.0.1",
-  fetch: () => new Response(jpeg, { headers: { "content-type": "image/jpeg" } }),
+  fetch: (request) =>
+    request.url.endsWith(".png")
+      ? new Response(png, { headers: { "content-type": "image/png" } })
+      : new Response(jpeg, { headers: { "content-type": "image/jpeg" } }),
 });
 afterAll(() => images.stop(true));
 const imageAt = (name: string) => new URL(`http://127.0.0.1:${images.port}/emoji/${name}.jpg`);
@@ -121,4 +128,33 @@ test("the API lists them as Mastodon does; rejecting the server's media stops it
   t.database.sqlite.run("INSERT INTO domain_blocks (domain, severity, reject_media) VALUES ('far.example', 'noop', 1)");
   const id = t.database.sqlite.query<{ id: string }, []>("SELECT id FROM custom_emojis").get()?.id;
   expect((await ada.get(`/media/remote/emojis/${id}`)).status).toBe(404);
+});
+
+test("an admin copies another server's emoji: found by its shortcode, its picture becomes this instance's", async () => {
+  storeEmojis(t.deps.db, "near.example", [
+    { shortcode: "party", url: `http://127.0.0.1:${images.port}/emoji/party.png` },
+    { shortcode: "photo_party", url: imageAt("photo").href },
+  ]);
+  const found = await (await ada.get("/admin/emojis?q=party")).text();
+  expect(found).toContain("<code>:party:</code>");
+  expect(found).toContain("near.example");
+  const idOf = (code: string) =>
+    t.database.sqlite.query<{ id: string }, [string]>("SELECT id FROM custom_emojis WHERE shortcode = ?").get(code)?.id;
+  expect((await ada.post(`/admin/emojis/copy/${idOf("party")}`, { q: "party" })).status).toBe(303);
+  expect(
+    t.deps.db
+      .select()
+      .from(localEmojis)
+      .all()
+      .map((e) => [e.shortcode, e.mime]),
+  ).toEqual([["party", "image/png"]]);
+  expect(await (await ada.get("/admin/emojis?q=party")).text()).toContain("this shortcode is taken here");
+  // A JPEG, and a server whose media is rejected (the test above): a message, nothing copied.
+  const jpegCopy = await ada.post(`/admin/emojis/copy/${idOf("photo_party")}`, { q: "party" });
+  expect(jpegCopy.status).toBe(422);
+  expect(await jpegCopy.text()).toMatch(/id="copy-error"[^>]*>[^<]*JPEG has no transparency/);
+  const rejected = await ada.post(`/admin/emojis/copy/${idOf("blobcat")}`, {});
+  expect(await rejected.text()).toContain("could not be fetched from far.example");
+  expect(t.deps.db.select().from(localEmojis).all().length).toBe(1);
+  expect((await ada.post("/admin/emojis/copy/nope", {})).status).toBe(404);
 });

@@ -88,6 +88,25 @@ function remoteEmojis(db: DbOrTx, domain: string, shortcodes: string[]): EmojiVi
     });
 }
 
+/** Other servers' emoji whose shortcode contains `query`, for the admins' copy list. */
+export function searchRemoteEmojis(db: DbOrTx, query: string, limit = 30) {
+  const words = query.trim().replace(/[%_\\]/g, "");
+  if (!words) return [];
+  return db
+    .select()
+    .from(customEmojis)
+    .where(sql`${customEmojis.shortcode} LIKE ${`%${words}%`}`)
+    .orderBy(asc(customEmojis.shortcode), asc(customEmojis.domain))
+    .limit(limit)
+    .all()
+    .map((e) => ({
+      id: e.id,
+      shortcode: e.shortcode,
+      domain: e.domain,
+      url: `/media/remote/emojis/${e.id}?v=${Bun.hash(e.url).toString(36)}`,
+    }));
+}
+
 /** This instance's emoji: those with these shortcodes, the one with this id, or all of them. */
 export function localEmojiViews(db: DbOrTx, only: { shortcodes?: string[]; id?: string } = {}): EmojiView[] {
   return db

@@ -1,12 +1,14 @@
 import { eq, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { localEmojis } from "../db/schema.ts";
+import { customEmojis, localEmojis } from "../db/schema.ts";
 import { ImageError } from "../media/images.ts";
+import type { RemoteMediaCache } from "../media/remote-cache.ts";
 import type { MediaStore } from "../media/store.ts";
 import { processImageInWorker } from "../media/worker.ts";
 import { audit } from "./audit.ts";
 import { CoreError, ValidationError } from "./errors.ts";
+import { remoteMediaSource } from "./media.ts";
 
 /**
  * This instance's custom emoji, as Mastodon's admins keep them: a shortcode, a small picture
@@ -98,6 +100,32 @@ export async function removeLocalEmoji(deps: { db: Db; media: MediaStore }, staf
   });
   await deps.media.remove(emoji.path);
   await deps.media.remove(emoji.staticPath);
+}
+
+/**
+ * Copies another server's emoji, as Mastodon's admins do: its picture (through the remote media
+ * cache, so a server whose media is rejected gives none) becomes this instance's own, under its
+ * shortcode, checked and re-encoded like an upload.
+ */
+export async function copyRemoteEmoji(
+  deps: { db: Db; media: MediaStore; remoteMedia?: RemoteMediaCache },
+  staffId: string,
+  remoteId: string,
+) {
+  const remote = deps.db.select().from(customEmojis).where(eq(customEmojis.id, remoteId)).get();
+  if (!remote) throw new CoreError("No such emoji.", 404);
+  const source = remoteMediaSource(deps.db, "emojis", remote.id);
+  const cached = source && deps.remoteMedia ? await deps.remoteMedia.get(source.url) : null;
+  if (!cached)
+    throw new ValidationError({ copy: `The picture of :${remote.shortcode}: could not be fetched from ${remote.domain}.` });
+  const bytes = new Uint8Array(await cached.file.arrayBuffer());
+  try {
+    return await addLocalEmoji(deps, staffId, { shortcode: remote.shortcode, bytes });
+  } catch (error) {
+    // The add form's fields are not this form's: one message for the copy list.
+    if (error instanceof ValidationError) throw new ValidationError({ copy: Object.values(error.fields).join(" ") });
+    throw error;
+  }
 }
 
 export function getLocalEmoji(db: Db, id: string): LocalEmoji {

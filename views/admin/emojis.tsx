@@ -12,14 +12,27 @@ export interface EmojiFormValues {
 }
 
 /** The instance's custom emoji: add one (shortcode, picture, category), see them all, change or remove them. */
+/** Another server's emoji found by the copy search; `taken`: this instance has that shortcode. */
+export interface RemoteEmojiItem {
+  id: string;
+  shortcode: string;
+  domain: string;
+  url: string;
+  taken: boolean;
+}
+
 export function EmojisPage({
   ctx,
   emojis,
+  remote,
+  query,
   errors = {},
   values,
 }: {
   ctx: PageContext;
   emojis: EmojiView[];
+  remote: RemoteEmojiItem[];
+  query?: string;
   errors?: Record<string, string>;
   values?: EmojiFormValues;
 }) {
@@ -81,6 +94,56 @@ export function EmojisPage({
         <ul class="emoji-admin">
           {emojis.map((e) => (
             <EmojiRow ctx={ctx} emoji={e} error={errors[`category-${e.local?.id}`]} />
+          ))}
+        </ul>
+      </section>
+      <section class="card" aria-labelledby="copy-title">
+        <h2 id="copy-title">Copy from other servers</h2>
+        <form method="get" action="/admin/emojis" class="search-form" role="search">
+          <label for="q" class="visually-hidden">
+            Shortcode to look for
+          </label>
+          <input id="q" name="q" type="search" value={query ?? ""} maxlength="100" placeholder="A shortcode, like blob" />
+          <button type="submit" class="secondary">
+            Search
+          </button>
+        </form>
+        {errors.copy ? (
+          <p class="error" id="copy-error" role="alert" safe>
+            {errors.copy}
+          </p>
+        ) : (
+          ""
+        )}
+        {query && remote.length === 0 ? (
+          <p class="muted" safe>
+            {`No emoji of other servers seen here matches "${query}".`}
+          </p>
+        ) : (
+          ""
+        )}
+        <ul class="emoji-admin">
+          {remote.map((e) => (
+            <li>
+              <img class="emoji-large" src={e.url} alt={`:${e.shortcode}:`} width="48" height="48" loading="lazy" />
+              <div class="emoji-about">
+                <code safe>{`:${e.shortcode}:`}</code>{" "}
+                <span class="muted" safe>
+                  {e.domain}
+                </span>
+              </div>
+              {e.taken ? (
+                <span class="tag-label">this shortcode is taken here</span>
+              ) : (
+                <form method="post" action={`/admin/emojis/copy/${e.id}`}>
+                  <CsrfField ctx={ctx} />
+                  <input type="hidden" name="q" value={query ?? ""} />
+                  <button type="submit" class="secondary">
+                    Copy
+                  </button>
+                </form>
+              )}
+            </li>
           ))}
         </ul>
       </section>

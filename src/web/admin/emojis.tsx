@@ -4,9 +4,9 @@ import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
 import { requireRole, staffGate } from "./guard.ts";
 import { EmojisPage, type EmojiFormValues } from "../../../views/admin/emojis.tsx";
-import { localEmojiViews } from "../../core/custom-emojis.ts";
+import { localEmojiViews, searchRemoteEmojis } from "../../core/custom-emojis.ts";
 import { ValidationError } from "../../core/errors.ts";
-import { addLocalEmoji, removeLocalEmoji, updateLocalEmoji } from "../../core/local-emojis.ts";
+import { addLocalEmoji, copyRemoteEmoji, removeLocalEmoji, updateLocalEmoji } from "../../core/local-emojis.ts";
 
 const emojiId = t.Object({ id: t.String({ maxLength: 64 }) });
 const csrfOnly = t.Optional(t.Object({ _csrf: t.Optional(t.String()) }));
@@ -16,18 +16,42 @@ export function emojiRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
   const render = (
     ctx: Parameters<typeof EmojisPage>[0]["ctx"],
-    extra: { errors?: Record<string, string>; values?: EmojiFormValues } = {},
-  ) => <EmojisPage ctx={ctx} emojis={localEmojiViews(db)} {...extra} />;
+    extra: { errors?: Record<string, string>; values?: EmojiFormValues; query?: string } = {},
+  ) => {
+    const emojis = localEmojiViews(db);
+    const taken = new Set(emojis.map((e) => e.shortcode.toLowerCase()));
+    const remote = searchRemoteEmojis(db, extra.query ?? "").map((e) => ({ ...e, taken: taken.has(e.shortcode.toLowerCase()) }));
+    return <EmojisPage ctx={ctx} emojis={emojis} remote={remote} {...extra} />;
+  };
   const back = "/admin/emojis";
 
   return new Elysia({ name: "admin/emojis" })
     .use(page)
     .onTransform(staffGate)
-    .get("/admin/emojis", ({ viewer, ctx, redirect, path }) => {
-      if (!viewer) return redirect(loginFirst(path), 303);
-      requireRole(viewer, "admin", path);
-      return render(ctx);
-    })
+    .get(
+      "/admin/emojis",
+      ({ viewer, ctx, query, redirect, path }) => {
+        if (!viewer) return redirect(loginFirst(path), 303);
+        requireRole(viewer, "admin", path);
+        return render(ctx, { query: query.q });
+      },
+      { query: t.Object({ q: t.Optional(t.String({ maxLength: 100 })) }) },
+    )
+    .post(
+      "/admin/emojis/copy/:id",
+      async ({ viewer, ctx, params, body, set, redirect, path }) => {
+        const staff = requireRole(viewer, "admin", path);
+        try {
+          await copyRemoteEmoji(deps, staff.account.id, params.id);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return render(ctx, { errors: error.fields, query: body.q });
+        }
+        return redirect(back, 303);
+      },
+      { params: emojiId, body: t.Object({ _csrf: t.Optional(t.String()), q: t.Optional(t.String({ maxLength: 100 })) }) },
+    )
     .post(
       "/admin/emojis",
       async ({ viewer, ctx, body, set, redirect, path }) => {
