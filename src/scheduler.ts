@@ -38,9 +38,13 @@ export function maintenanceJobs(deps: CoreDeps & RetentionDeps): Job[] {
       run: (now) => `${endExpiredPolls(deps, now)} polls ended`,
     },
     {
+      // Like end-polls, due at every check: new counts go out once a minute at most.
       name: "send-poll-counts",
       everyMs: 30_000,
-      run: () => `new counts of ${sendPollCounts(deps)} polls sent`,
+      run: () => {
+        const n = sendPollCounts(deps);
+        return `new counts sent for ${n} ${n === 1 ? "poll" : "polls"}`;
+      },
     },
     ...retentionJobs(deps),
   ];

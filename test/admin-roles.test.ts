@@ -5,6 +5,10 @@ import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createLocalUser } from "../src/core/accounts.ts";
 import { blockDomain } from "../src/core/domain-blocks.ts";
 import { createInviteAs } from "../src/core/invites.ts";
+import { storeEmojis } from "../src/core/custom-emojis.ts";
+import { addLocalEmoji } from "../src/core/local-emojis.ts";
+import { encodePng } from "../src/media/wasm.ts";
+import { photo } from "./helpers/images.ts";
 import { roleRank } from "../src/core/moderation.ts";
 import type { Role } from "../src/db/schema.ts";
 import type { WebClient } from "./helpers/client.ts";
@@ -60,6 +64,21 @@ class Fixture {
     });
     return domain;
   }
+  async newEmoji() {
+    const emoji = await addLocalEmoji({ db: this.c.deps.db, media: this.c.media }, this.id("ada"), {
+      shortcode: `emoji${fresh()}`,
+      bytes: await encodePng(photo(16, 16)),
+    });
+    return emoji.id;
+  }
+  newRemoteEmoji() {
+    const shortcode = `far${fresh()}`;
+    // A private address: the guarded fetch refuses it at once, so the copy ends in a 422.
+    storeEmojis(this.c.deps.db, "far.example", [{ shortcode, url: "http://127.0.0.1:9/emoji.png" }]);
+    return this.c.database.sqlite
+      .query<{ id: string }, [string]>("SELECT id FROM custom_emojis WHERE shortcode = ?")
+      .get(shortcode)?.id;
+  }
   newInvite() {
     const ada = this.c.database.sqlite
       .query<{ id: string }, [string]>("SELECT id FROM users WHERE account_id = ?")
@@ -108,6 +127,13 @@ const table: Row[] = [
   { route: "GET /admin/audit", min: "moderator" },
   { route: "GET /admin/settings", min: "admin" },
   { route: "POST /admin/settings", min: "admin", body: settingsForm },
+  { route: "GET /admin/emojis", min: "admin" },
+  { route: "POST /admin/emojis", min: "admin", body: { shortcode: "no_picture" } }, // 422 once past the role check
+  { route: "POST /admin/emojis/:id/category", min: "admin", path: async (f) => `/admin/emojis/${await f.newEmoji()}/category`, body: { category: "Cats" } },
+  { route: "POST /admin/emojis/:id/hide", min: "admin", path: async (f) => `/admin/emojis/${await f.newEmoji()}/hide` },
+  { route: "POST /admin/emojis/:id/show", min: "admin", path: async (f) => `/admin/emojis/${await f.newEmoji()}/show` },
+  { route: "POST /admin/emojis/:id/delete", min: "admin", path: async (f) => `/admin/emojis/${await f.newEmoji()}/delete` },
+  { route: "POST /admin/emojis/copy/:id", min: "admin", path: (f) => `/admin/emojis/copy/${f.newRemoteEmoji()}` },
   { route: "GET /admin/retention", min: "admin" },
   { route: "POST /admin/retention", min: "admin", body: { content_cache_retention_period: "30", media_cache_retention_period: "7" } },
   { route: "POST /admin/retention/jobs/:name", min: "admin", path: () => "/admin/retention/jobs/prune-expired-records" },

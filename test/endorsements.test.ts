@@ -63,6 +63,23 @@ test("only followed accounts, and a follow that ends takes the feature with it",
   expect((await json(await call("ada", "GET", `/api/v1/accounts/relationships?id[]=${m("cy").id}`)))[0].endorsed).toBe(false);
 });
 
+test("removing a follower ends their feature too; a suspended account is not shown featured", async () => {
+  await call("bob", "POST", `/api/v1/accounts/${m("ada").id}/follow`);
+  await call("bob", "POST", `/api/v1/accounts/${m("cy").id}/follow`);
+  await call("bob", "POST", `/api/v1/accounts/${m("ada").id}/endorse`);
+  await call("bob", "POST", `/api/v1/accounts/${m("cy").id}/endorse`);
+  expect(await accts(await call(null, "GET", `/api/v1/accounts/${m("bob").id}/endorsements`))).toEqual(["cy", "ada"]);
+  await call("ada", "POST", `/api/v1/accounts/${m("bob").id}/remove_from_followers`);
+  expect(await accts(await call(null, "GET", `/api/v1/accounts/${m("bob").id}/endorsements`))).toEqual(["cy"]);
+  // Following again does not bring the old feature back.
+  await call("bob", "POST", `/api/v1/accounts/${m("ada").id}/follow`);
+  expect(await accts(await call(null, "GET", `/api/v1/accounts/${m("bob").id}/endorsements`))).toEqual(["cy"]);
+  t.database.sqlite.run("UPDATE accounts SET suspended_at = ? WHERE id = ?", [Date.now(), m("cy").id]);
+  expect(await accts(await call(null, "GET", `/api/v1/accounts/${m("bob").id}/endorsements`))).toEqual([]);
+  expect(await (await m("ada").browser.get("/@bob")).text()).not.toContain("Featured people");
+  t.database.sqlite.run("UPDATE accounts SET suspended_at = NULL WHERE id = ?", [m("cy").id]);
+});
+
 test("a member who hides their lists shows no features to others; another server's account has none here", async () => {
   await call("cy", "POST", `/api/v1/accounts/${m("ada").id}/follow`);
   await call("cy", "POST", `/api/v1/accounts/${m("ada").id}/endorse`);

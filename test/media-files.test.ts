@@ -3,9 +3,11 @@
 import { expect, test } from "bun:test";
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { addLocalEmoji } from "../src/core/local-emojis.ts";
 import { pruneOrphanMedia } from "../src/core/media.ts";
+import { encodePng } from "../src/media/wasm.ts";
 import { json, signedInMembers, testApp } from "./helpers/app.ts";
-import { testJpeg } from "./helpers/images.ts";
+import { photo, testJpeg } from "./helpers/images.ts";
 
 const t = testApp("https://social.example");
 const origin = "https://social.example";
@@ -109,8 +111,20 @@ test("the daily sweep removes day-old files nothing uses, and keeps the rest", a
     const file = join(mediaDir, pathOf(url));
     utimesSync(file, twoDaysAgo, twoDaysAgo);
   }
+  // An avatar, a header and an emoji's two pictures, aged too: all in use.
+  const form = new FormData();
+  form.set("avatar", new File([jpeg], "me.jpg"));
+  form.set("header", new File([jpeg], "wide.jpg"));
+  const me = await json(await api("ada", "PATCH", "/api/v1/accounts/update_credentials", form));
+  const emoji = await addLocalEmoji({ db: t.deps.db, media: t.media }, m("ada").id, {
+    shortcode: "blob",
+    bytes: await encodePng(photo(32, 32)),
+  });
+  const pictures = [pathOf(me.avatar), pathOf(me.header), emoji.path, emoji.staticPath];
+  for (const file of pictures) utimesSync(join(mediaDir, file), twoDaysAgo, twoDaysAgo);
   const result = await pruneOrphanMedia({ db: t.deps.db, media: t.media }, new Date());
   expect(result).toEqual({ files: 1, bytes: jpeg.length });
+  expect(pictures.map((file) => existsSync(join(mediaDir, file)))).toEqual([true, true, true, true]);
   expect([existsSync(stray), existsSync(fresh)]).toEqual([false, true]);
   expect([await served(used.url), await served(used.preview_url), await served(unposted.url)]).toEqual([true, true, true]);
 });

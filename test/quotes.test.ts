@@ -267,6 +267,11 @@ test("Mastodon 4.5's quote API: quotes_count, the quotes for anyone who may see 
   // A quoted post's own quote is named, not loaded (ShallowQuote).
   const nested = await call("GET", `/api/v1/statuses/${mals.id}`);
   expect(nested.quote.quoted_status.quote).toEqual({ state: "accepted", quoted_status_id: mine.id });
+  // Not named to someone who may not see it: ada blocks bo for a moment.
+  const boId = (await boCall("GET", "/api/v1/accounts/verify_credentials")).json.id;
+  await call("POST", `/api/v1/accounts/${boId}/block`);
+  expect((await boCall("GET", `/api/v1/statuses/${mals.id}`)).json.quote.quoted_status.quote).toBeNull();
+  await call("POST", `/api/v1/accounts/${boId}/unblock`);
 
   // The policy of a posted post: its author changes it; nobody else can; a bad value is refused.
   const changed = await call("PUT", `/api/v1/statuses/${mine.id}/interaction_policy`, { quote_approval_policy: "nobody" });
@@ -318,11 +323,24 @@ test("an edited post tells those who boosted it (update) and those who quoted it
   edit("second words", at); // the same version again: no new notice
   expect(await boNotices("update")).toEqual([`update ${kims.id}`]);
   expect(await notices(call, "quoted_update")).toEqual([`quoted_update ${adaQuote.id}`]);
-  const first = db.select().from(notifications).where(eq(notifications.type, "quoted_update")).get();
+  const quotedNotices = () => db.select().from(notifications).where(eq(notifications.type, "quoted_update")).all();
+  const first = quotedNotices()[0];
+  // Edits in quick succession ring once; an older version or the same words again are no edit.
   edit("third words", new Date(at.getTime() + 1000));
-  const again = db.select().from(notifications).where(eq(notifications.type, "quoted_update")).all();
+  edit("stale words", new Date(at.getTime() - 60_000));
+  expect(quotedNotices().map((n) => n.id)).toEqual([first?.id as string]);
+  expect((await call("GET", `/api/v1/statuses/${kims.id}`)).content).toBe("<p>third words</p>");
+  // Ten minutes on, the next edit's notice replaces the old one, new and unread.
+  db.update(notifications)
+    .set({ createdAt: new Date(Date.now() - 11 * 60_000) })
+    .where(eq(notifications.type, "quoted_update"))
+    .run();
+  edit("third words", new Date(at.getTime() + 2000));
+  expect(quotedNotices().map((n) => n.id)).toEqual([first?.id as string]); // the same words: no edit
+  edit("fourth words", new Date(at.getTime() + 3000));
+  const again = quotedNotices();
   expect(again.length).toBe(1);
-  expect(again[0]?.id).not.toBe(first?.id); // new, so it shows as unread again
+  expect(again[0]?.id).not.toBe(first?.id);
   expect(await (await browser.get("/notifications")).text()).toContain("edited a post you quoted");
 
   // A member's own edit tells the members who boosted it.
@@ -331,4 +349,30 @@ test("an edited post tells those who boosted it (update) and those who quoted it
   await call("PUT", `/api/v1/statuses/${mine.id}`, { status: "draft two" });
   expect(await boNotices("update")).toContain(`update ${mine.id}`);
   expect(await (await bo.get("/notifications")).text()).toContain("edited a post you boosted");
+
+  // A booster the author has since blocked is not told of the edit (nor shown its words).
+  const another = await call("POST", "/api/v1/statuses", { status: "before", visibility: "public" });
+  await boCall("POST", `/api/v1/statuses/${another.id}/reblog`);
+  const boId = (await boCall("GET", "/api/v1/accounts/verify_credentials")).json.id;
+  await call("POST", `/api/v1/accounts/${boId}/block`);
+  await call("PUT", `/api/v1/statuses/${another.id}`, { status: "secret after" });
+  expect(await boNotices("update")).not.toContain(`update ${another.id}`);
+  await call("POST", `/api/v1/accounts/${boId}/unblock`);
+});
+
+test("a post's quotes as each viewer may see them; its author sees them all; a hidden quote is not counted", async () => {
+  const mine = await call("POST", "/api/v1/statuses", { status: "quote carefully", visibility: "public" });
+  const open = receiveRemotePost(t.deps, remoteNote(kim.id, "https://near.example/notes/60", { plainText: "open quote" }));
+  const closed = receiveRemotePost(
+    t.deps,
+    remoteNote(mal.id, "https://far.example/notes/61", { plainText: "followers quote", visibility: "private" }),
+  );
+  setQuote(t.deps, open.id, mine.id);
+  setQuote(t.deps, closed.id, mine.id);
+  expect((await call("GET", `/api/v1/statuses/${mine.id}`)).quotes_count).toBe(1);
+  expect((await boCall("GET", `/api/v1/statuses/${mine.id}/quotes`)).json.map((q: { id: string }) => q.id)).toEqual([open.id]);
+  // The author muted kim: still listed for her, to take it back.
+  await call("POST", `/api/v1/accounts/${kim.id}/mute`);
+  expect(((await call("GET", `/api/v1/statuses/${mine.id}/quotes`)) as { id: string }[]).map((q) => q.id)).toEqual([open.id]);
+  await call("POST", `/api/v1/accounts/${kim.id}/unmute`);
 });

@@ -445,7 +445,13 @@ describe("the retention page", () => {
     expect(page).toContain('<a href="/admin/retention" aria-current="page">Retention</a>');
     expect(page).toMatch(/<input id="content_cache_retention_period" name="content_cache_retention_period"[^>]* value="30"/);
     expect(page).toMatch(/<input id="media_cache_retention_period" name="media_cache_retention_period"[^>]* value="7"/);
-    for (const name of ["prune-remote-posts", "prune-remote-accounts", "prune-expired-records", "optimize-database"])
+    for (const name of [
+      "prune-remote-posts",
+      "prune-remote-accounts",
+      "prune-expired-records",
+      "prune-orphan-media",
+      "optimize-database",
+    ])
       expect(page).toContain(`action="/admin/retention/jobs/${name}"`);
 
     for (const [posts, media, field] of [

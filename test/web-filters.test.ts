@@ -127,7 +127,7 @@ describe("filters on the pages", () => {
     expect(await c.page(c.member("bob").browser, "/@bob")).not.toContain("Filtered:");
   });
 
-  test("blur shows the post with its pictures folded; the API gives the filter's action", async () => {
+  test("blur shows the post with its pictures folded behind the filter's title", async () => {
     const { c, ada } = await setup();
     const bob = c.member("bob");
     const form = new FormData();

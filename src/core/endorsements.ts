@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db, DbOrTx } from "../db/open.ts";
 import { accounts, endorsements, follows } from "../db/schema.ts";
@@ -52,7 +52,14 @@ export function endorsedBy(db: Db, ownerId: string, page: { maxId?: string; limi
     .select({ id: endorsements.id, account: accounts })
     .from(endorsements)
     .innerJoin(accounts, eq(accounts.id, endorsements.targetAccountId))
-    .where(and(eq(endorsements.accountId, ownerId), stillFollowed, page.maxId ? lt(endorsements.id, page.maxId) : undefined))
+    .where(
+      and(
+        eq(endorsements.accountId, ownerId),
+        stillFollowed,
+        isNull(accounts.suspendedAt),
+        page.maxId ? lt(endorsements.id, page.maxId) : undefined,
+      ),
+    )
     .orderBy(desc(endorsements.id))
     .limit(page.limit)
     .all();

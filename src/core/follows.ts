@@ -187,11 +187,14 @@ export function rejectFollowRequest(deps: CoreDeps, actor: Actor, followerId: st
 
 /** Ends a follow of the member, or a request for one; the follower's server gets a Reject. */
 function turnAway(deps: CoreDeps, actor: Actor, followerId: string, state: "pending" | "accepted"): boolean {
-  const row = deps.db
-    .delete(follows)
-    .where(and(eq(follows.followerId, followerId), eq(follows.followingId, actor.id), eq(follows.state, state)))
-    .returning()
-    .get();
+  const row = deps.db.transaction((tx) => {
+    followEnded(tx, followerId, actor.id);
+    return tx
+      .delete(follows)
+      .where(and(eq(follows.followerId, followerId), eq(follows.followingId, actor.id), eq(follows.state, state)))
+      .returning()
+      .get();
+  });
   if (row) deps.events.emit("follow.rejected", { followerId, followingId: actor.id, uri: row.uri });
   return row !== undefined;
 }

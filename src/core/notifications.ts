@@ -4,6 +4,7 @@ import type { Db } from "../db/open.ts";
 import { accountOnDomainBlockedBy } from "./account-domain-blocks.ts";
 import { conversationMuted } from "./conversation-mutes.ts";
 import type { CoreDeps } from "./deps.ts";
+import { visibleTo } from "./visibility.ts";
 import { blocks, mutes, type NotificationType, notifications, posts, users } from "../db/schema.ts";
 
 /** Our notification types under Mastodon's names (the API, Web Push): a reply is a mention there. */
@@ -56,10 +57,13 @@ export function notify(
   if (inserted) deps.events.emit("notification.created", { notificationId: inserted.id, accountId: event.accountId });
 }
 
+/** Edits of one post ring each member at most this often (a server may send edit after edit). */
+const EDIT_NOTICE_EVERY_MS = 10 * 60_000;
+
 /**
  * A post was edited: the members who boosted it are told ("update"), and those whose posts quote
- * it ("quoted_update", about their quote), as on Mastodon. A later edit's notice replaces the
- * earlier one, so it comes up again as new.
+ * it ("quoted_update", about their quote), as on Mastodon, if they may still see it. A later
+ * edit's notice replaces the earlier one, so it comes up again as new, once in ten minutes at most.
  */
 export function notifyEdit(deps: Pick<CoreDeps, "db" | "events">, postId: string, authorId: string): void {
   const { db } = deps;
@@ -69,8 +73,28 @@ export function notifyEdit(deps: Pick<CoreDeps, "db" | "events">, postId: string
     .from(posts)
     .where(and(eq(posts.quoteOfId, postId), eq(posts.quotePending, false)))
     .all();
+  const sees = (accountId: string) =>
+    db
+      .select({ id: posts.id })
+      .from(posts)
+      .where(and(eq(posts.id, postId), visibleTo(accountId)))
+      .get() !== undefined;
   const tell = (event: { accountId: string; type: "update" | "quoted_update"; postId: string }) => {
     const notice = { ...event, fromAccountId: authorId };
+    if (!sees(event.accountId)) return;
+    const earlier = db
+      .select({ createdAt: notifications.createdAt })
+      .from(notifications)
+      .where(
+        and(
+          eq(notifications.accountId, notice.accountId),
+          eq(notifications.type, notice.type),
+          eq(notifications.fromAccountId, authorId),
+          eq(notifications.postId, notice.postId),
+        ),
+      )
+      .get();
+    if (earlier && earlier.createdAt.getTime() > Date.now() - EDIT_NOTICE_EVERY_MS) return;
     withdrawNotification(db, notice);
     notify(deps, notice);
   };

@@ -220,6 +220,8 @@ export function setQuotePolicy(
  * /quotes; its author takes a quote back from there).
  */
 export function quotesOf(db: Db, postId: string, viewerId: string | null, page: { maxId?: string; limit: number }): string[] {
+  // Its author sees every quote they may read, of muted or blocked quoters too (to take them back).
+  const author = db.select({ id: posts.accountId }).from(posts).where(eq(posts.id, postId)).get()?.id;
   return db
     .select({ id: posts.id })
     .from(posts)
@@ -228,7 +230,7 @@ export function quotesOf(db: Db, postId: string, viewerId: string | null, page: 
         eq(posts.quoteOfId, postId),
         eq(posts.quotePending, false),
         visibleTo(viewerId),
-        notSilencedBy(viewerId),
+        viewerId === author ? undefined : notSilencedBy(viewerId),
         page.maxId ? lt(posts.id, page.maxId) : undefined,
       ),
     )

@@ -173,6 +173,8 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
   const { db } = deps;
   const existing = db.select().from(posts).where(eq(posts.uri, data.uri)).get();
   if (existing && existing.accountId !== data.authorId) throw new CoreError("This post belongs to another account.", 403);
+  // An older version than the one kept (a late or replayed Update, a stale copy): kept as it is.
+  if (existing?.editedAt && (data.editedAt?.getTime() ?? 0) < existing.editedAt.getTime()) return existing;
   const parent = data.inReplyToUri ? findPostByUri(db, deps.baseUrl, data.inReplyToUri) : undefined;
   const id = existing?.id ?? newId(data.createdAt);
   const author = db.select({ domain: accounts.domain }).from(accounts).where(eq(accounts.id, data.authorId)).get();
@@ -236,9 +238,10 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
   });
   // An edit (Update) reaches live timelines and the post's link preview as a local edit does.
   deps.events.emit(existing ? "post.updated" : "post.received", { postId: id });
-  // A real edit (its time moved on), not the same post fetched again.
-  const edited = existing && data.editedAt && data.editedAt.getTime() !== existing.editedAt?.getTime();
-  if (edited) notifyEdit(deps, id, data.authorId);
+  // A real edit (a newer version with other words), not the same post sent or fetched again.
+  const newer = existing && data.editedAt && data.editedAt.getTime() > (existing.editedAt?.getTime() ?? 0);
+  if (newer && (existing.contentHtml !== row.contentHtml || existing.spoilerText !== row.spoilerText))
+    notifyEdit(deps, id, data.authorId);
   if (!existing) {
     for (const accountId of data.mentionedIds)
       notify(deps, { accountId, type: "mention", fromAccountId: data.authorId, postId: id });

@@ -251,7 +251,8 @@ export function loadPostViews(
     .all();
   const replies = countBy(db, posts.inReplyToId, allIds);
   const reblogs = countBy(db, posts.reblogOfId, allIds);
-  const quoteCounts = countBy(db, posts.quoteOfId, allIds, eq(posts.quotePending, false));
+  // Quotes anyone may see (public or unlisted, by accounts not suspended): a private quote is not counted.
+  const quoteCounts = countBy(db, posts.quoteOfId, allIds, and(eq(posts.quotePending, false), visibleTo(null)));
   const favs = new Map(
     db
       .select({ id: favourites.postId, n: count() })
@@ -345,7 +346,20 @@ function quotedViews(db: Db, baseUrl: URL, rows: PostRow[], viewerId: string | n
     .where(and(inArray(posts.id, ids), visibleTo(viewerId), notSilencedBy(viewerId)))
     .all()
     .map((r) => r.id);
-  return new Map(loadPostViews(db, baseUrl, visible, viewerId, { quotes: false }).map((v) => [v.id, v]));
+  const views = loadPostViews(db, baseUrl, visible, viewerId, { quotes: false });
+  // Their own quotes are only named (a ShallowQuote), and only where the viewer may see them.
+  const inner = [...new Set(views.flatMap((v) => (v.quotedId ? [v.quotedId] : [])))];
+  const seen = new Set(
+    inner.length === 0
+      ? []
+      : db
+          .select({ id: posts.id })
+          .from(posts)
+          .where(and(inArray(posts.id, inner), visibleTo(viewerId), notSilencedBy(viewerId)))
+          .all()
+          .map((r) => r.id),
+  );
+  return new Map(views.map((v) => [v.id, v.quotedId && !seen.has(v.quotedId) ? { ...v, quotedId: null } : v]));
 }
 
 export function mediaView(row: typeof mediaAttachments.$inferSelect): MediaView {
