@@ -214,7 +214,10 @@ test("a member quotes another server's post: its author is asked, and the quote 
     await peer.waitFor((a) => a.type === "QuoteRequest" && a.object === refused.note);
     for (let i = 0; i < 100; i++) {
       const article = await homePost("Quoting rory anyway");
-      if (!article.includes("quoted-post")) break;
+      if (!article.includes("quoted-post")) {
+        expect(article).toContain("Its author did not allow this quote.");
+        break;
+      }
       if (i === 99) throw new Error("the refused quote is still shown");
       await Bun.sleep(100);
     }

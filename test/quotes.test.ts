@@ -67,11 +67,12 @@ test("the API gives an allowed quote as Mastodon's Quote; a blocked author's pos
   expect((await call("GET", `/api/v1/statuses/${quoting.id}`)).quote).not.toBeNull();
 });
 
-test("when the quoted post is deleted the quote stays, without it", async () => {
+test("when the quoted post is deleted the quote stays, saying so", async () => {
   expect(deleteRemotePost(t.deps, "https://near.example/notes/1", kim.id)).toBe(true);
   const status = await call("GET", `/api/v1/statuses/${quoting.id}`);
   expect(status.id).toBe(quoting.id);
-  expect(status.quote).toBeNull();
+  expect(status.quote).toEqual({ state: "deleted", quoted_status: null });
+  expect(await (await browser.get(`/@mal@far.example/${quoting.id}`)).text()).toContain("The quoted post was deleted.");
 });
 
 test("a member whose post is shown quoted is told once", async () => {
@@ -219,7 +220,7 @@ test("a member lists the quotes of their post and takes one back (API and page)"
   const listed = (await call("GET", `/api/v1/statuses/${mine.id}/quotes`)) as { id: string }[];
   expect(listed.map((s) => s.id)).toEqual([second.id, first.id]);
   const back = await call("POST", `/api/v1/statuses/${mine.id}/quotes/${first.id}/revoke`);
-  expect([back.id, back.quote]).toEqual([first.id, null]);
+  expect([back.id, back.quote]).toEqual([first.id, { state: "revoked", quoted_status: null }]);
   // From the page, under the quote.
   const page = await (await browser.get("/notifications")).text();
   expect(page).toContain(`action="/statuses/${mine.id}/quotes/${second.id}/revoke"`);

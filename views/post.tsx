@@ -217,6 +217,13 @@ export function QuotedPost({ post, pending = false }: { post: PostView; pending?
   );
 }
 
+/** Where a quote stood once its quoted post went, as Mastodon's placeholders say it. */
+const quoteGone = {
+  deleted: "The quoted post was deleted.",
+  revoked: "Its author removed their post from this quote.",
+  rejected: "Its author did not allow this quote.",
+} as const;
+
 /** The post's text, pictures and poll (the children), behind its content warning if it has one. */
 function Body({ post, mediaHiddenBy, children }: PropsWithChildren<{ post: PostView; mediaHiddenBy?: string }>) {
   // Rendered by core/text.ts from escaped text, or sanitized remote HTML: inserted as it is,
@@ -224,13 +231,14 @@ function Body({ post, mediaHiddenBy, children }: PropsWithChildren<{ post: PostV
   const safeContent = withEmojis(post.contentHtml, post.emojis);
   const content = (
     <>
-      {/* A shown quote hides the "RE: link" line other servers add for those who cannot show it. */}
-      <div class={post.quote ? "content quoting" : "content"} lang={post.language ?? undefined}>
+      {/* A shown quote (or what became of it) hides the "RE: link" line other servers add for those who cannot show it. */}
+      <div class={post.quote || post.quoteState ? "content quoting" : "content"} lang={post.language ?? undefined}>
         {safeContent}
       </div>
       <Media post={post} hiddenBy={mediaHiddenBy} />
       {children}
       {post.quote ? <QuotedPost post={post.quote} pending={post.quotePending} /> : ""}
+      {!post.quote && post.quoteState ? <p class="quote-gone">{quoteGone[post.quoteState]}</p> : ""}
       {post.media.length === 0 && !post.poll && !post.quote && post.card ? <Card card={post.card} /> : ""}
     </>
   );

@@ -224,7 +224,11 @@ export interface ApiStatus {
    * Mastodon 4.4's Quote: shown only when allowed (core/quotes.ts); inside a quoted post, whose
    * own quote is not loaded, a ShallowQuote naming it.
    */
-  quote: { state: "accepted" | "pending"; quoted_status: ApiStatus } | { state: "accepted"; quoted_status_id: string } | null;
+  quote:
+    | { state: "accepted" | "pending"; quoted_status: ApiStatus }
+    | { state: "rejected" | "revoked" | "deleted"; quoted_status: null }
+    | { state: "accepted"; quoted_status_id: string }
+    | null;
   card: ApiCard | null;
   language: string | null;
   text: string | null;
@@ -326,9 +330,11 @@ export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, 
     quote_approval: post.quoteApproval,
     quote: post.quote
       ? { state: post.quotePending ? "pending" : "accepted", quoted_status: statusEntity(post.quote, accounts, baseUrl, true) }
-      : nested && post.quotedId
-        ? { state: "accepted", quoted_status_id: post.quotedId }
-        : null,
+      : post.quoteState
+        ? { state: post.quoteState, quoted_status: null }
+        : nested && post.quotedId
+          ? { state: "accepted", quoted_status_id: post.quotedId }
+          : null,
     card: post.card ? cardEntity(post.card, baseUrl) : null,
     language: post.language,
     text: null,

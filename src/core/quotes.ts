@@ -46,7 +46,7 @@ export const quotable = (post: { visibility: string }) => post.visibility === "p
 export function setQuote(deps: Pick<CoreDeps, "db" | "events">, postId: string, quotedId: string | null): void {
   const quoting = deps.db
     .update(posts)
-    .set({ quoteOfId: quotedId })
+    .set({ quoteOfId: quotedId, quoteState: null })
     .where(eq(posts.id, postId))
     .returning({ accountId: posts.accountId })
     .get();
@@ -164,7 +164,11 @@ export function quoteCreated(
 export function quoteAnswered(deps: Pick<CoreDeps, "db" | "events">, postId: string, stamp: string | null): void {
   const updated = deps.db
     .update(posts)
-    .set(stamp ? { quotePending: false, quoteAuthorization: stamp } : { quotePending: false, quoteOfId: null })
+    .set(
+      stamp
+        ? { quotePending: false, quoteAuthorization: stamp }
+        : { quotePending: false, quoteOfId: null, quoteState: "rejected" },
+    )
     .where(and(eq(posts.id, postId), eq(posts.quotePending, true)))
     .returning({ id: posts.id })
     .get();
@@ -261,7 +265,7 @@ export function revokeQuote(
   if (!post || post.uri !== null || post.accountId !== authorId || !quoting) throw new CoreError("Record not found", 404);
   const quoteUri = quoting.uri ?? postPageUrl(deps.baseUrl, quoting.username, quoting.id);
   const withdrawn = db.transaction((tx) => {
-    tx.update(posts).set({ quoteOfId: null, quotePending: false }).where(eq(posts.id, quotingId)).run();
+    tx.update(posts).set({ quoteOfId: null, quotePending: false, quoteState: "revoked" }).where(eq(posts.id, quotingId)).run();
     return tx
       .delete(quoteApprovals)
       .where(and(eq(quoteApprovals.postId, postId), eq(quoteApprovals.quoteUri, quoteUri)))
@@ -287,7 +291,11 @@ export function stampWithdrawn(deps: Pick<CoreDeps, "db" | "events">, stamp: str
       ? deps.db.select({ accountId: posts.accountId }).from(posts).where(eq(posts.id, post.quotedId)).get()
       : undefined;
     if (quoted?.accountId !== authorId) continue;
-    deps.db.update(posts).set({ quoteOfId: null, quoteAuthorization: null }).where(eq(posts.id, post.id)).run();
+    deps.db
+      .update(posts)
+      .set({ quoteOfId: null, quoteAuthorization: null, quoteState: "revoked" })
+      .where(eq(posts.id, post.id))
+      .run();
     deps.events.emit("post.updated", { postId: post.id });
   }
   return quoting.length > 0;

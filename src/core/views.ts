@@ -119,6 +119,8 @@ export interface PostView {
   quotePending: boolean;
   /** The id of the post it is shown quoting, even where `quote` is not loaded (a quoted post's own quote). */
   quotedId: string | null;
+  /** A quote no longer shown: its quoted post was deleted, or its author revoked or refused the quote. */
+  quoteState: "rejected" | "revoked" | "deleted" | null;
   /** Who may quote it, and the viewer (core/quotes.ts quoteApprovalOf). */
   quoteApproval: ReturnType<typeof quoteApprovalOf>;
 }
@@ -319,6 +321,7 @@ export function loadPostViews(
       quote: row.quoteOfId && (!row.quotePending || row.accountId === viewerId) ? (quotes.get(row.quoteOfId) ?? null) : null,
       quotePending: row.quotePending,
       quotedId: row.quotePending ? null : row.quoteOfId,
+      quoteState: row.quoteOfId ? null : row.quoteState,
       quoteApproval: quoteApprovalOf(
         { local: account.domain === null, visibility: row.visibility, quotePolicy: row.quotePolicy, authorId: row.accountId },
         viewerId,

@@ -239,6 +239,9 @@ export const posts = sqliteTable(
     // Who may quote a member's post without asking (Mastodon's quote_approval_policy).
     quotePolicy: text("quote_policy", { enum: quotePolicies }).notNull().default("public"),
     quoteAuthorization: text("quote_authorization"),
+    // What became of a quote no longer shown (Mastodon's Quote states); "deleted" is set by the
+    // posts_quoted_deleted trigger (migration 0036) when the quoted post goes, by whatever path.
+    quoteState: text("quote_state", { enum: ["rejected", "revoked", "deleted"] }),
     pinnedAt: integer("pinned_at", { mode: "timestamp_ms" }),
     createdAt: createdAt(),
     editedAt: integer("edited_at", { mode: "timestamp_ms" }),
