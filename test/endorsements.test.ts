@@ -42,7 +42,7 @@ test("a member features people they follow: the API, the profile page and its bu
   expect(bobsPage).toContain(`action="/accounts/${m("bob").id}/unendorse"`);
   expect((await m("ada").browser.post(`/accounts/${m("bob").id}/unendorse`, {})).status).toBe(303);
   expect(await accts(await call("ada", "GET", "/api/v1/endorsements"))).toEqual(["cy"]);
-  expect(await (await m("ada").browser.get("/@bob")).text()).toContain("Feature on your profile");
+  expect(await (await m("ada").browser.get("/@bob")).text()).toContain("Feature on profile");
 });
 
 test("only followed accounts, and a follow that ends takes the feature with it", async () => {
@@ -55,7 +55,7 @@ test("only followed accounts, and a follow that ends takes the feature with it",
   expect((await m("bob").browser.post(`/accounts/${m("cy").id}/endorse`, {})).status).toBe(422);
   expect(rows()).toBe(before);
   // A page without the follow shows no button to feature.
-  expect(await (await m("bob").browser.get("/@cy")).text()).not.toContain("Feature on your profile");
+  expect(await (await m("bob").browser.get("/@cy")).text()).not.toContain("Feature on profile");
 
   await call("ada", "POST", `/api/v1/accounts/${m("cy").id}/unfollow`);
   expect(await accts(await call("ada", "GET", "/api/v1/endorsements"))).toEqual([]);

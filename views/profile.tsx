@@ -82,7 +82,7 @@ function Relations({ ctx, account, rel }: { ctx: PageContext; account: AccountVi
           ctx={ctx}
           account={account}
           action={rel.endorsed ? "unendorse" : "endorse"}
-          label={rel.endorsed ? "Stop featuring on your profile" : "Feature on your profile"}
+          label={rel.endorsed ? "Stop featuring on profile" : "Feature on profile"}
         />
       ) : (
         ""

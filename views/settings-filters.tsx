@@ -74,8 +74,8 @@ export function FiltersPage({
     <SettingsFrame ctx={ctx} title="Filters">
       <FormMessage message={message} kind="success" />
       <p>
-        Posts with these words are folded away behind a warning, or left out entirely, where you choose. Your own posts are never
-        filtered.
+        Posts with these words are folded away behind a warning, left out entirely, or shown with their pictures folded, where you
+        choose. Your own posts are never filtered.
       </p>
       {filters.length === 0 ? <p class="empty">You have no filters yet.</p> : ""}
       {filters.map((f) => (
