@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { clientIp, rememberPeer } from "../src/client-ip.ts";
 import { WebClient } from "./helpers/client.ts";
 import { community, PASSWORD } from "./helpers/community.ts";
-import { testJpeg } from "./helpers/images.ts";
+import { photo, testJpeg } from "./helpers/images.ts";
+import { encodePng } from "../src/media/wasm.ts";
 import { authorizeApp } from "./helpers/oauth.ts";
 import { storeRemoteAccount } from "./helpers/remote.ts";
 
@@ -864,6 +865,21 @@ describe("HTML injection", () => {
         .status,
     ).toBe(303);
     await mal.post("/settings/tags", { name: PAYLOAD.slice(0, 100) });
+    // A filter that folds pictures, titled with markup, matching mal's post with a picture.
+    const blur = await c.member("bob").browser.post("/settings/filters", {
+      title: PAYLOAD.slice(0, 200),
+      keywords: "alert",
+      context: "public",
+      filter_action: "blur",
+    });
+    expect(blur.status).toBe(303);
+    // A custom emoji whose category is markup (an admin's, shown in every member's compose box).
+    const emoji = new FormData();
+    emoji.set("_csrf", await ada.csrf());
+    emoji.set("shortcode", "probe");
+    emoji.set("category", PAYLOAD.slice(0, 50));
+    emoji.set("image", new File([await encodePng(photo(16, 16))], "probe.png"));
+    expect((await ada.request("/admin/emojis", { method: "POST", body: emoji })).status).toBe(303);
     await mal.post("/reports", { account_id: c.member("bob").accountId, category: "other", comment: PAYLOAD, status_ids: plain });
     const reportId = one<{ id: string }>(c, "SELECT id FROM reports")?.id ?? "";
     // Staff write markup too: an admin could aim it at the owner.
@@ -937,6 +953,9 @@ describe("HTML injection", () => {
       ["/admin/registrations", ada],
       ["/admin/audit", ada],
       ["/admin/settings", ada],
+      ["/admin/emojis", ada],
+      [`/admin/emojis?q=${encodeURIComponent(PAYLOAD.slice(0, 100))}`, ada],
+      [`/@mal/${plain}/quotes`, bob],
       [`/@mal@evil.example`, null],
       [`/@mal@evil.example`, bob],
       [`/@mal@evil.example/${remote.articleId}`, bob],
@@ -958,6 +977,8 @@ describe("HTML injection", () => {
         .map(([, , html]) => html)
         .join("");
     const escaped = "&lt;xss-probe onerror=alert(1)&gt;";
+    expect(shown("/public")).toContain("Media hidden by your filter: &quot;&#x27;&gt;&lt;xss-probe");
+    expect(shown("/admin/emojis")).toContain("&lt;xss-probe");
     for (const path of [
       "/@mal",
       "/lists",
