@@ -1,6 +1,6 @@
 // This instance's custom emoji between real servers over TLS: another Skein draws them from its own cache.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import type { WebClient } from "./helpers/client.ts";
+import { eventuallyShows } from "./helpers/client.ts";
 import { photo } from "./helpers/images.ts";
 import { type LabInstance, type LabWithPeer, startLab, stopLab } from "./helpers/lab.ts";
 import { encodePng } from "../src/media/wasm.ts";
@@ -19,16 +19,6 @@ beforeAll(async () => {
 });
 afterAll(() => stopLab());
 
-async function eventually(browser: WebClient, path: string, needle: RegExp, ms = 15_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const page = await (await browser.get(path)).text();
-    if (needle.test(page)) return page;
-    if (Date.now() > deadline) throw new Error(`${path} never showed ${needle}`);
-    await Bun.sleep(100);
-  }
-}
-
 test("a member's post and name with the instance's emoji show them on another Skein and at the Fedify peer", () =>
   lab.explain(async () => {
     const alice = await one.login("alice");
@@ -44,13 +34,13 @@ test("a member's post and name with the instance's emoji show them on another Sk
     const profile = await (await bob.get(`/@${one.handle("alice")}`)).text();
     const aliceId = /action="\/accounts\/([^/]+)\/follow"/.exec(profile)?.[1];
     await bob.post(`/accounts/${aliceId}/follow`, {});
-    await eventually(alice, "/notifications", /followed you/);
+    await eventuallyShows(alice, "/notifications", /followed you/);
     const pat = await lab.peer.createActor("pat");
     await lab.peer.follow(pat, `acct:${one.handle("alice")}`);
     await lab.peer.waitFor({ type: "Accept" });
 
     await alice.post("/statuses", { status: "Bread day :blobcat:", visibility: "public" });
-    const home = await eventually(bob, "/", /Bread day <img class="emoji"/);
+    const home = await eventuallyShows(bob, "/", /Bread day <img class="emoji"/);
     const src = /Bread day <img class="emoji" src="([^"]+)"/.exec(home)?.[1]?.replaceAll("&amp;", "&") ?? "";
     // bob's server serves the picture from its own cache, never linking to alice's.
     expect(src).toMatch(/^\/media\/remote\/emojis\//);

@@ -1,6 +1,6 @@
 // Polls between real servers over TLS: two Skein instances and the independent Fedify peer.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import type { WebClient } from "./helpers/client.ts";
+import { eventuallyShows } from "./helpers/client.ts";
 import { type LabInstance, type LabWithPeer, startLab, stopLab } from "./helpers/lab.ts";
 import type { JsonObject } from "./helpers/peer.ts";
 
@@ -18,17 +18,6 @@ beforeAll(async () => {
 });
 afterAll(() => stopLab());
 
-/** Polls a page until it contains a text: deliveries are asynchronous. */
-async function eventually(browser: WebClient, path: string, needle: string | RegExp, ms = 15_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const page = await (await browser.get(path)).text();
-    if (typeof needle === "string" ? page.includes(needle) : needle.test(page)) return page;
-    if (Date.now() > deadline) throw new Error(`${path} never showed ${needle}`);
-    await Bun.sleep(100);
-  }
-}
-
 const voteForm = /action="\/statuses\/([^/"]+)\/votes"/;
 
 test("Skein to Skein: a poll reaches a follower, whose vote is counted on the poll's server", () =>
@@ -39,7 +28,7 @@ test("Skein to Skein: a poll reaches a follower, whose vote is counted on the po
     const profile = await (await bob.get(`/@${one.handle("alice")}`)).text();
     const aliceId = /action="\/accounts\/([^/]+)\/follow"/.exec(profile)?.[1];
     await bob.post(`/accounts/${aliceId}/follow`, {});
-    await eventually(alice, "/notifications", "followed you");
+    await eventuallyShows(alice, "/notifications", "followed you");
 
     await alice.post("/statuses", [
       ["status", "Rye or spelt?"],
@@ -48,14 +37,14 @@ test("Skein to Skein: a poll reaches a follower, whose vote is counted on the po
       ["poll[options][]", "Spelt"],
       ["poll[expires_in]", "86400"],
     ]);
-    const home = await eventually(bob, "/", "Rye or spelt?");
+    const home = await eventuallyShows(bob, "/", "Rye or spelt?");
     const remoteId = voteForm.exec(home)?.[1];
     expect(remoteId).toBeDefined();
     expect(home).toContain("<span>Spelt</span>");
     expect((await bob.post(`/statuses/${remoteId}/votes`, { choices: "1" })).status).toBe(303);
     // bob sees his vote at once; alice's server counts it when his Note arrives.
     expect(await (await bob.get("/")).text()).toMatch(/<strong>100%<\/strong> <span>Spelt<\/span><span class="poll-mine">/);
-    const alicePage = await eventually(alice, "/", "1 person");
+    const alicePage = await eventuallyShows(alice, "/", "1 person");
     expect(alicePage).toMatch(/<strong>100%<\/strong> <span>Spelt<\/span>/);
     // The vote is a vote, not a reply.
     expect(alicePage).not.toContain("Spelt</p>");
@@ -88,12 +77,12 @@ test("with Fedify: Skein's poll is a Question; the peer's vote counts; Skein vot
 
     // pat votes as Mastodon does: a Note named after the option, answering the Question.
     await peer.reply(pat, create.object as string, { name: "Jam", to: one.handle("alice"), visibility: "direct" });
-    const counted = await eventually(alice, "/", "1 person");
+    const counted = await eventuallyShows(alice, "/", "1 person");
     expect(counted).toMatch(/<strong>100%<\/strong> <span>Jam<\/span>/);
     expect(counted).toMatch(/<strong>0%<\/strong> <span>Butter<\/span>/);
     // A name that is no option makes a reply, not a vote (as on Mastodon).
     await peer.reply(pat, create.object as string, { name: "Marmalade", to: one.handle("alice") });
-    await eventually(alice, "/notifications", "mentioned you");
+    await eventuallyShows(alice, "/notifications", "mentioned you");
     expect(await (await alice.get("/")).text()).toContain("1 person");
 
     // The peer's own poll, naming alice: she votes in it from the page.
@@ -103,7 +92,7 @@ test("with Fedify: Skein's poll is a Question; the peer's vote counts; Skein vot
       mentions: [one.handle("alice")],
       poll: { options: ["Red", "Blue"], counts: [2, 1], endTime, voters: 3 },
     });
-    const notifications = await eventually(alice, "/notifications", "Red or blue?");
+    const notifications = await eventuallyShows(alice, "/notifications", "Red or blue?");
     const id = voteForm.exec(notifications)?.[1];
     expect(id).toBeDefined();
     await alice.post(`/statuses/${id}/votes`, { choices: "1" });
@@ -118,6 +107,10 @@ test("with Fedify: Skein's poll is a Question; the peer's vote counts; Skein vot
 
     // The peer sends its new counts: alice's page shows them, her choice still marked.
     await peer.edit(pat, posted.note, { text: "Red or blue?", poll: { options: ["Red", "Blue"], counts: [2, 6], endTime } });
-    const updated = await eventually(alice, `/notifications`, /<strong>75%<\/strong> <span>Blue<\/span><span class="poll-mine">/);
+    const updated = await eventuallyShows(
+      alice,
+      `/notifications`,
+      /<strong>75%<\/strong> <span>Blue<\/span><span class="poll-mine">/,
+    );
     expect(updated).toMatch(/<strong>25%<\/strong> <span>Red<\/span>/);
   }));

@@ -25,17 +25,21 @@ const { accountId: adaId } = await createLocalUser(t.deps, {
 const browser = new WebClient(send);
 await browser.login("ada", "correct horse battery");
 const { token } = await authorizeApp(send, origin, browser, { scopes: "read write follow" });
-async function call(method: string, path: string, body?: Record<string, unknown>) {
+/** An API call with a member's token: the answer's status and JSON. */
+async function callAs(bearer: string, method: string, path: string, body?: Record<string, unknown>) {
   const response = await send(
     new Request(`${origin}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      headers: { authorization: `Bearer ${bearer}`, ...(body ? { "content-type": "application/json" } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     }),
   );
   // biome-ignore lint/suspicious/noExplicitAny: test assertions walk API entities
-  return (await response.json()) as any;
+  return { status: response.status, json: (await response.json()) as any };
 }
+/** ada's call: the JSON alone. */
+const call = async (method: string, path: string, body?: Record<string, unknown>) =>
+  (await callAs(token, method, path, body)).json;
 
 const mal = storeRemoteAccount(db, "https://far.example/users/mal");
 const kim = storeRemoteAccount(db, "https://near.example/users/kim");
@@ -237,17 +241,7 @@ await createLocalUser(t.deps, { username: "bo", email: "bo@example.com", passwor
 const bo = new WebClient(send);
 await bo.login("bo", "correct horse battery");
 const boToken = (await authorizeApp(send, origin, bo, { scopes: "read write follow" })).token;
-async function boCall(method: string, path: string, body?: Record<string, unknown>) {
-  const response = await send(
-    new Request(`${origin}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${boToken}`, ...(body ? { "content-type": "application/json" } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    }),
-  );
-  // biome-ignore lint/suspicious/noExplicitAny: test assertions walk API entities
-  return { status: response.status, json: (await response.json()) as any };
-}
+const boCall = (method: string, path: string, body?: Record<string, unknown>) => callAs(boToken, method, path, body);
 
 test("Mastodon 4.5's quote API: quotes_count, the quotes for anyone who may see them, a nested quote, a policy changed later", async () => {
   const mine = await call("POST", "/api/v1/statuses", { status: "a post worth quoting", visibility: "public" });

@@ -83,6 +83,8 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       act(m, params.id, (body ?? undefined) as Record<string, unknown> | undefined);
       return relationship(m.account.id, params.id);
     };
+  const feature = relate((m, target) => endorse(db, m.account, target), "write:accounts");
+  const unfeature = relate((m, target) => unendorse(db, m.account.id, target), "write:accounts");
   const domainParam = t.String({ maxLength: 300 });
   const paged = <T>(request: Request, set: { headers: Record<string, string | number> }, items: T[], ids: string[]) => {
     const link = linkHeader(request.url, ids);
@@ -287,35 +289,11 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         ({ member, query, request, set }) => featuredPage(member("read:accounts").account.id, query, request, set),
         { query: t.Object(paging) },
       )
-      .post(
-        "/api/v1/accounts/:id/endorse",
-        relate((m, target) => endorse(db, m.account, target), "write:accounts"),
-        {
-          params: id,
-        },
-      )
-      .post(
-        "/api/v1/accounts/:id/unendorse",
-        relate((m, target) => unendorse(db, m.account.id, target), "write:accounts"),
-        {
-          params: id,
-        },
-      )
+      .post("/api/v1/accounts/:id/endorse", feature, { params: id })
+      .post("/api/v1/accounts/:id/unendorse", unfeature, { params: id })
       // Their names before Mastodon 4.4.
-      .post(
-        "/api/v1/accounts/:id/pin",
-        relate((m, target) => endorse(db, m.account, target), "write:accounts"),
-        {
-          params: id,
-        },
-      )
-      .post(
-        "/api/v1/accounts/:id/unpin",
-        relate((m, target) => unendorse(db, m.account.id, target), "write:accounts"),
-        {
-          params: id,
-        },
-      )
+      .post("/api/v1/accounts/:id/pin", feature, { params: id })
+      .post("/api/v1/accounts/:id/unpin", unfeature, { params: id })
       .post(
         "/api/v1/accounts/:id/follow",
         relate(

@@ -82,11 +82,11 @@ function remoteEmojis(db: DbOrTx, domain: string, shortcodes: string[]): EmojiVi
     .from(customEmojis)
     .where(and(eq(customEmojis.domain, domain), inArray(customEmojis.shortcode, shortcodes)))
     .all()
-    .map((e) => {
-      const url = `/media/remote/emojis/${e.id}?v=${Bun.hash(e.url).toString(36)}`;
-      return { shortcode: e.shortcode, url, staticUrl: url };
-    });
+    .map((e) => ({ shortcode: e.shortcode, url: cachedUrl(e), staticUrl: cachedUrl(e) }));
 }
+
+/** Where pages get another server's emoji: the remote media cache, versioned by its address. */
+const cachedUrl = (e: { id: string; url: string }) => `/media/remote/emojis/${e.id}?v=${Bun.hash(e.url).toString(36)}`;
 
 /** Other servers' emoji whose shortcode contains `query`, for the admins' copy list. */
 export function searchRemoteEmojis(db: DbOrTx, query: string, limit = 30) {
@@ -99,12 +99,7 @@ export function searchRemoteEmojis(db: DbOrTx, query: string, limit = 30) {
     .orderBy(asc(customEmojis.shortcode), asc(customEmojis.domain))
     .limit(limit)
     .all()
-    .map((e) => ({
-      id: e.id,
-      shortcode: e.shortcode,
-      domain: e.domain,
-      url: `/media/remote/emojis/${e.id}?v=${Bun.hash(e.url).toString(36)}`,
-    }));
+    .map((e) => ({ id: e.id, shortcode: e.shortcode, domain: e.domain, url: cachedUrl(e) }));
 }
 
 /** This instance's emoji: those with these shortcodes, the one with this id, or all of them. */

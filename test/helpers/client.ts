@@ -58,3 +58,14 @@ export class WebClient {
     return response;
   }
 }
+
+/** Loads a page until it contains a text or matches a pattern (deliveries are asynchronous); returns it. */
+export async function eventuallyShows(browser: WebClient, path: string, needle: string | RegExp, ms = 15_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const page = await (await browser.get(path)).text();
+    if (typeof needle === "string" ? page.includes(needle) : needle.test(page)) return page;
+    if (Date.now() > deadline) throw new Error(`${path} never showed ${needle}`);
+    await Bun.sleep(100);
+  }
+}
