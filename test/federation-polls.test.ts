@@ -113,4 +113,13 @@ test("with Fedify: Skein's poll is a Question; the peer's vote counts; Skein vot
       /<strong>75%<\/strong> <span>Blue<\/span><span class="poll-mine">/,
     );
     expect(updated).toMatch(/<strong>25%<\/strong> <span>Red<\/span>/);
+
+    // New counts the peer never sends: the post's page, and an app asking for the poll, fetch them again.
+    await peer.edit(pat, posted.note, {
+      text: "Red or blue?",
+      poll: { options: ["Red", "Blue"], counts: [8, 12], endTime },
+      silent: true,
+    });
+    const page = await (await alice.get(`/@pat@${new URL(peer.url).host}/${id}`)).text();
+    expect(page).toMatch(/<strong>60%<\/strong> <span>Blue<\/span>/);
   }));

@@ -220,7 +220,11 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       "/api/v1/polls/:id",
       ({ authorized, token, params }) => {
         if (token) authorized("read:statuses");
-        return pollOf(params.id, token?.account?.id ?? null);
+        const poll = pollOf(params.id, token?.account?.id ?? null);
+        // Another server's open poll is fetched again in the background (once a minute at most), as Mastodon does.
+        const uri = poll.expired ? null : db.select({ uri: posts.uri }).from(posts).where(eq(posts.id, params.id)).get()?.uri;
+        if (uri) void deps.resolver?.refreshPost(uri);
+        return poll;
       },
       { params: id },
     )

@@ -12,4 +12,6 @@ export interface Resolver {
   resolvePost(url: string): Promise<string | null>;
   /** Fetches the replies a remote post's server lists (once per post, bounded). */
   fetchReplies(postUri: string): Promise<void>;
+  /** Fetches a remote post we have again, as its server has it now (an open poll's counts); once a minute at most. */
+  refreshPost(postUri: string): Promise<void>;
 }

@@ -7,7 +7,7 @@ import type { Resolver } from "../core/resolver.ts";
 import { persistActor } from "./actors.ts";
 import { lookup } from "./lookup.ts";
 import { postFromAs } from "./convert.ts";
-import { fetchPost, isPostLike } from "./remote-posts.ts";
+import { authorOf, fetchPost, isPostLike, storePostObject } from "./remote-posts.ts";
 
 const logger = getLogger(["skein", "federation", "resolve"]);
 
@@ -57,11 +57,30 @@ function limitedLoader(load: DocumentLoader, max: number): DocumentLoader {
   };
 }
 
+/** A post is fetched again at most this often (Mastodon refreshes a poll after a minute). */
+const REFRESH_EVERY_MS = 60_000;
+
 export function createResolver(federation: Federation<void>, deps: CoreDeps): Resolver {
   const context = () => federation.createContext(deps.baseUrl, undefined);
   // Threads whose replies were fetched in this run; bounded so it cannot grow without end.
   const repliesFetched = new Set<string>();
+  // When each post was last fetched again; bounded the same way.
+  const refreshed = new Map<string, number>();
   return {
+    async refreshPost(postUri) {
+      if ((refreshed.get(postUri) ?? 0) > Date.now() - REFRESH_EVERY_MS) return;
+      if (refreshed.size > 10_000) refreshed.clear();
+      refreshed.set(postUri, Date.now());
+      const ctx = context();
+      try {
+        const object = await lookup(ctx, deps.db, postUri, { fresh: true });
+        if (!isPostLike(object) || object.id?.href !== postUri) return;
+        const author = await authorOf(ctx, deps, object);
+        if (author) await storePostObject(ctx, deps, object, author);
+      } catch (error) {
+        logger.info("Could not fetch {postUri} again: {error}", { postUri, error });
+      }
+    },
     async fetchReplies(postUri) {
       if (repliesFetched.has(postUri)) return;
       if (repliesFetched.size > 10_000) repliesFetched.clear();

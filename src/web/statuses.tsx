@@ -325,6 +325,8 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         // A remote post's page completes its conversation from its server, once.
         if (post.account.domain) {
           await deps.resolver.fetchReplies(post.uri);
+          // An open poll's counts as its server has them now (once a minute at most).
+          if (post.poll && !post.poll.expired) await deps.resolver.refreshPost(post.uri);
           post = threadPost(params.acct, params.id, viewer);
         }
         const viewerId = viewer?.account.id ?? null;

@@ -735,6 +735,8 @@ const controls: Record<string, ControlHandler> = {
       tos: stored.note.toIds,
       ccs: stored.note.ccIds,
     });
+    // `silent`: changed where it is served, told to nobody (a server whose Update never came).
+    if (body.silent === true) return { id: update.id?.href ?? null, delivered: [], note: noteId.href };
     const recipients = stored.visibility === "direct" ? stored.recipients : [...stored.recipients, ...actor.followers.values()];
     return { ...(await send(ctx, actor, update, recipients, body)), note: noteId.href };
   },

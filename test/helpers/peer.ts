@@ -184,7 +184,8 @@ export interface Peer {
   edit(
     actor: ActorRef,
     note: string,
-    options: SendOptions & { text?: string; content?: string; summary?: string; poll?: PeerPoll },
+    /** silent: the note changes where it is served, and nobody is sent the Update. */
+    options: SendOptions & { text?: string; content?: string; summary?: string; poll?: PeerPoll; silent?: boolean },
   ): Promise<Delivery & { note: string }>;
   delete(actor: ActorRef, note: string, options?: SendOptions): Promise<Delivery & { note: string }>;
   updateProfile(
