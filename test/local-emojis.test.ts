@@ -150,6 +150,8 @@ test("members' posts and names show the emoji on pages and in the API, and the c
   const home = await (await ada.get("/")).text();
   expect(home).toContain('<button type="button" data-emoji=":blobcat:" title=":blobcat:">');
   expect(home).toContain("<h3>Cats</h3>");
+  // And the edit page's.
+  expect(await (await bob.browser.get(`/statuses/${status.id}/edit`)).text()).toContain('data-emoji=":blobcat:"');
 });
 
 test("the Note and the actor carry Emoji tags, and each emoji is an object other servers can fetch", async () => {

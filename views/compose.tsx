@@ -110,7 +110,7 @@ function ErrorText({ id, text }: { id: string; text?: string }) {
  * The instance's custom emoji, by category: a click writes `:shortcode:` into the text (app.js);
  * without JavaScript the names are there to type.
  */
-function EmojiPicker({ emojis }: { emojis: EmojiView[] }) {
+export function EmojiPicker({ emojis }: { emojis: EmojiView[] }) {
   if (emojis.length === 0) return "";
   const categories = [...new Set(emojis.map((e) => e.local?.category ?? ""))];
   return (

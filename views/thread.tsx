@@ -1,6 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import type { PostView } from "../src/core/views.ts";
-import { Compose, quotePolicyLabels } from "./compose.tsx";
+import { Compose, EmojiPicker, quotePolicyLabels } from "./compose.tsx";
 import type { PageContext } from "./context.ts";
 import { CsrfField, Field } from "./form.tsx";
 import { Layout } from "./layout.tsx";
@@ -152,6 +152,7 @@ export function EditPage({
               ""
             )}
           </div>
+          <EmojiPicker emojis={ctx.viewer?.pickerEmojis() ?? []} />
           <Field
             name="spoiler_text"
             label="Content warning (optional)"
