@@ -265,3 +265,23 @@ test("a member takes back a quote of their post: the quoting server is sent a De
     expect((await lab.fetch(stamp, { headers: { accept: "application/activity+json" } })).status).toBe(404);
     expect(await (await alice.get("/notifications")).text()).not.toContain(action);
   }));
+
+test("another server's quote policy is read: a post that allows no quotes offers no Quote action and refuses one", () =>
+  lab.explain(async () => {
+    const { peer } = lab;
+    const closed = await peer.post(quinn, { text: "Mine alone", mentions: [skein.handle("alice")], quotePolicy: "none" });
+    const open = await peer.post(quinn, { text: "Quote me freely", mentions: [skein.handle("alice")] });
+    let notes = "";
+    for (let i = 0; i < 100 && !notes.includes("Quote me freely"); i++) {
+      notes = await (await alice.get("/notifications")).text();
+      await Bun.sleep(100);
+    }
+    const closedId = articleId(notes, "Mine alone");
+    const openId = articleId(notes, "Quote me freely");
+    expect(closed.note).not.toBe(open.note);
+    expect(notes).not.toContain(`/compose?quote=${closedId}`);
+    expect(notes).toContain(`/compose?quote=${openId}`);
+    const refused = await alice.post("/statuses", { status: "Quoting anyway", quoted_status_id: closedId as string });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain("Its author does not allow you to quote this post.");
+  }));

@@ -4,6 +4,8 @@ import { createLocalUser } from "../src/core/accounts.ts";
 import { createPost } from "../src/core/posts.ts";
 import { approveQuote, quoteAnswered, quoteNeedsNoApproval, setQuote } from "../src/core/quotes.ts";
 import { loadPostViews } from "../src/core/views.ts";
+import { InteractionPolicy, InteractionRule, Note, PUBLIC_COLLECTION } from "@fedify/vocab";
+import { quotePolicyFromAs } from "../src/federation/convert.ts";
 import { deleteRemotePost, receiveRemotePost } from "../src/core/remote.ts";
 import { accounts, follows, notifications, posts, quoteApprovals } from "../src/db/schema.ts";
 import { testApp } from "./helpers/app.ts";
@@ -370,4 +372,53 @@ test("a post's quotes as each viewer may see them; its author sees them all; a h
   await call("POST", `/api/v1/accounts/${kim.id}/mute`);
   expect(((await call("GET", `/api/v1/statuses/${mine.id}/quotes`)) as { id: string }[]).map((q) => q.id)).toEqual([open.id]);
   await call("POST", `/api/v1/accounts/${kim.id}/unmute`);
+});
+
+test("other servers' quote policies are read as Mastodon 4.5 reads canQuote, and a member is refused where they say no", async () => {
+  const followers = "https://far.example/users/mal/followers";
+  const note = (rule?: ConstructorParameters<typeof InteractionRule>[0]) =>
+    new Note({
+      id: new URL("https://far.example/notes/99"),
+      interactionPolicy: rule ? new InteractionPolicy({ canQuote: new InteractionRule(rule) }) : null,
+    });
+  expect([
+    quotePolicyFromAs(note({ automaticApproval: PUBLIC_COLLECTION }), followers),
+    quotePolicyFromAs(note({ manualApproval: PUBLIC_COLLECTION, automaticApproval: new URL(followers) }), followers),
+    quotePolicyFromAs(note({ automaticApproval: new URL(followers) }), followers),
+    quotePolicyFromAs(note({ automaticApproval: new URL("https://far.example/users/mal") }), followers),
+    quotePolicyFromAs(note(), followers),
+  ]).toEqual([
+    { quotePolicy: "public", quoteManual: false },
+    { quotePolicy: "public", quoteManual: true },
+    { quotePolicy: "followers", quoteManual: false },
+    { quotePolicy: "nobody", quoteManual: false },
+    { quotePolicy: "nobody", quoteManual: false },
+  ]);
+
+  const closed = receiveRemotePost(
+    t.deps,
+    remoteNote(mal.id, "https://far.example/notes/70", { plainText: "do not quote me", quotePolicy: "nobody" }),
+  );
+  const open = receiveRemotePost(
+    t.deps,
+    remoteNote(mal.id, "https://far.example/notes/71", { plainText: "quote away", quotePolicy: "public", quoteManual: false }),
+  );
+  expect((await call("GET", `/api/v1/statuses/${closed.id}`)).quote_approval).toEqual({
+    automatic: [],
+    manual: [],
+    current_user: "denied",
+  });
+  expect((await call("GET", `/api/v1/statuses/${open.id}`)).quote_approval).toEqual({
+    automatic: ["public"],
+    manual: [],
+    current_user: "automatic",
+  });
+  const refused = await callAs(token, "POST", "/api/v1/statuses", { status: "hm", quoted_status_id: closed.id });
+  expect([refused.status, refused.json.error]).toEqual([
+    422,
+    "Validation failed: Its author does not allow you to quote this post.",
+  ]);
+  const page = await (await browser.get(`/@mal@far.example/${closed.id}`)).text();
+  expect(page).not.toContain(`/compose?quote=${closed.id}`);
+  expect(await (await browser.get(`/@mal@far.example/${open.id}`)).text()).toContain(`/compose?quote=${open.id}`);
 });

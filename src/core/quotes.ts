@@ -109,24 +109,29 @@ function mayQuote(db: Db, quoterId: string, postId: string): boolean {
   return !accountOnDomainBlockedBy(db, post.accountId, quoterId);
 }
 
-type QuotablePost = { local: boolean; visibility: string; quotePolicy: QuotePolicy; authorId: string };
+type QuotablePost = { visibility: string; quotePolicy: QuotePolicy; quoteManual: boolean; authorId: string };
 
 /**
  * Who may quote a post and whether the viewer may (Mastodon's quote_approval), from what a page
- * already has: a member's post by its policy ("unknown" under a followers-only policy, which the
- * quote itself checks); another server's post after asking its author ("manual").
+ * already has: by its policy (a member's, or what another server's canQuote said), "manual" where
+ * its author agrees by hand, "unknown" under a followers-only policy (the quote itself checks).
  */
 export function quoteApprovalOf(post: QuotablePost, viewerId: string | null) {
-  const automatic = !quotable(post) || !post.local || post.quotePolicy === "nobody" ? [] : [post.quotePolicy];
-  return { automatic, manual: [] as string[], current_user: viewerMayQuote(post, viewerId) };
+  const open = quotable(post) && post.quotePolicy !== "nobody";
+  return {
+    automatic: open && !post.quoteManual ? [post.quotePolicy] : [],
+    manual: open && post.quoteManual ? [post.quotePolicy] : [],
+    current_user: viewerMayQuote(post, viewerId),
+  };
 }
 
 function viewerMayQuote(post: QuotablePost, viewerId: string | null): "automatic" | "manual" | "denied" | "unknown" {
   if (!quotable(post)) return "denied";
   if (!viewerId) return "unknown";
   if (post.authorId === viewerId) return "automatic";
-  if (!post.local) return "manual";
-  return ({ public: "automatic", followers: "unknown", nobody: "denied" } as const)[post.quotePolicy];
+  if (post.quotePolicy === "nobody") return "denied";
+  if (post.quotePolicy === "followers") return "unknown";
+  return post.quoteManual ? "manual" : "automatic";
 }
 
 /**
@@ -136,9 +141,12 @@ function viewerMayQuote(post: QuotablePost, viewerId: string | null): "automatic
 export function quoteProblem(db: Db, quoterId: string, quotedId: string): string | undefined {
   const quoted = findVisiblePost(db, quotedId, quoterId);
   if (!quoted || quoted.reblogOfId !== null || !quotable(quoted)) return "This post cannot be quoted.";
-  if (quoted.uri === null && quoted.accountId !== quoterId && !mayQuote(db, quoterId, quotedId))
-    return "This post cannot be quoted.";
-  return undefined;
+  if (quoted.accountId === quoterId) return undefined;
+  if (quoted.uri === null) return mayQuote(db, quoterId, quotedId) ? undefined : "This post cannot be quoted.";
+  // Another server's post, by the policy it gave (its server still answers the request).
+  const allowed =
+    quoted.quotePolicy === "public" || (quoted.quotePolicy === "followers" && isFollowing(db, quoterId, quoted.accountId));
+  return allowed ? undefined : "Its author does not allow you to quote this post.";
 }
 
 /**

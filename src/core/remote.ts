@@ -10,6 +10,7 @@ import {
   posts,
   postTags,
   type ProfileField,
+  type QuotePolicy,
   tags,
   type Visibility,
 } from "../db/schema.ts";
@@ -130,6 +131,9 @@ export interface RemotePostData {
   emojis?: EmojiData[];
   /** A Question's poll (null: none). */
   poll?: RemotePollData | null;
+  /** Who may quote it, by its canQuote (absent: not known, so quoting it asks). */
+  quotePolicy?: QuotePolicy;
+  quoteManual?: boolean;
 }
 
 /** A local URL or a stored remote post's id, as written in inReplyTo. */
@@ -191,6 +195,9 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
       inReplyToAccountId: parent?.accountId ?? null,
       inReplyToUri: parent ? null : data.inReplyToUri,
       editedAt: data.editedAt,
+      // Not known: quoting it asks its author, as before policies were read.
+      quotePolicy: data.quotePolicy ?? existing?.quotePolicy ?? "public",
+      quoteManual: data.quotePolicy ? Boolean(data.quoteManual) : (existing?.quoteManual ?? true),
     };
     const saved = existing
       ? tx.update(posts).set(values).where(eq(posts.id, id)).returning().get()

@@ -323,7 +323,7 @@ export function loadPostViews(
       quotedId: row.quotePending ? null : row.quoteOfId,
       quoteState: row.quoteOfId ? null : row.quoteState,
       quoteApproval: quoteApprovalOf(
-        { local: account.domain === null, visibility: row.visibility, quotePolicy: row.quotePolicy, authorId: row.accountId },
+        { visibility: row.visibility, quotePolicy: row.quotePolicy, quoteManual: row.quoteManual, authorId: row.accountId },
         viewerId,
       ),
     };

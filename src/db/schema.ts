@@ -236,8 +236,10 @@ export const posts = sqliteTable(
     // A member's quote of another server's post: waiting for its author's approval, then the
     // QuoteAuthorization they gave (FEP-044f).
     quotePending: integer("quote_pending", { mode: "boolean" }).notNull().default(false),
-    // Who may quote a member's post without asking (Mastodon's quote_approval_policy).
+    // Who may quote it (Mastodon's quote_approval_policy); another server's post as its canQuote says.
     quotePolicy: text("quote_policy", { enum: quotePolicies }).notNull().default("public"),
+    // Another server's post whose author approves quotes by hand (or whose policy is not known).
+    quoteManual: integer("quote_manual", { mode: "boolean" }).notNull().default(false),
     quoteAuthorization: text("quote_authorization"),
     // What became of a quote no longer shown (Mastodon's Quote states); "deleted" is set by the
     // posts_quoted_deleted trigger (migration 0036) when the quoted post goes, by whatever path.

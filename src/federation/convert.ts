@@ -27,7 +27,7 @@ import type { PollView, RemotePollData } from "../core/polls.ts";
 import { quoteStampOf } from "../core/quotes.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
-import type { Visibility } from "../db/schema.ts";
+import type { QuotePolicy, Visibility } from "../db/schema.ts";
 import { remoteText, sanitizeRemoteHtml } from "./sanitize.ts";
 
 /**
@@ -269,7 +269,38 @@ export async function postFromAs(
     editedAt: object.updated ? new Date(object.updated.epochMilliseconds) : null,
     emojis: await emojisFrom(ctx, tags),
     poll: object instanceof Question ? await pollFromAs(object) : null,
+    ...quotePolicyFromAs(object, author.followersUrl),
   };
+}
+
+/**
+ * Who may quote another server's post, as Mastodon 4.5 reads FEP-044f's `canQuote`: anyone
+ * (as:Public) or the author's followers, at once (automatic) or once the author agrees (manual),
+ * else nobody, also when the post says nothing.
+ */
+export function quotePolicyFromAs(
+  object: AsObject,
+  followersUrl: string | null,
+): { quotePolicy: QuotePolicy; quoteManual: boolean } {
+  let rule: InteractionRule | null = null;
+  try {
+    rule = object.interactionPolicy?.canQuote ?? null;
+  } catch {
+    // A malformed policy says nothing.
+  }
+  const reach = (urls: URL[] | undefined): QuotePolicy | null => {
+    const hrefs = (urls ?? []).map((u) => u.href);
+    if (hrefs.includes(PUBLIC_COLLECTION.href)) return "public";
+    return followersUrl && hrefs.includes(followersUrl) ? "followers" : null;
+  };
+  const automatic = reach(rule?.automaticApprovals);
+  const manual = reach(rule?.manualApprovals);
+  // The widest reach, and whether it needs asking.
+  if (automatic === "public") return { quotePolicy: "public", quoteManual: false };
+  if (manual === "public") return { quotePolicy: "public", quoteManual: true };
+  if (automatic === "followers") return { quotePolicy: "followers", quoteManual: false };
+  if (manual === "followers") return { quotePolicy: "followers", quoteManual: true };
+  return { quotePolicy: "nobody", quoteManual: false };
 }
 
 /**

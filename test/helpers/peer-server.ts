@@ -28,6 +28,8 @@ import {
   Endpoints,
   Flag,
   Follow,
+  InteractionPolicy,
+  InteractionRule,
   isActor,
   Like,
   Mention,
@@ -498,7 +500,17 @@ async function createNote(ctx: Context<void>, actor: StoredActor, body: JsonObje
   const inReplyTo = str(body, "inReplyTo", false);
   // A vote, as Mastodon sends one: a Note named after the option, with no content.
   const vote = str(body, "name", false);
+  // Who may quote it (FEP-044f, as Mastodon 4.5 says it): anyone by default, at once when the
+  // actor answers quote requests by itself; "followers"; "none" says nothing (then nobody may).
+  const quotePolicy = str(body, "quotePolicy", false) || "public";
+  const quoters = quotePolicy === "followers" ? followersUri : PUBLIC_COLLECTION;
   const values = {
+    interactionPolicy:
+      quotePolicy === "none"
+        ? null
+        : new InteractionPolicy({
+            canQuote: new InteractionRule(actor.acceptQuotes ? { automaticApproval: quoters } : { manualApproval: quoters }),
+          }),
     id: noteId,
     url: noteId,
     attribution: actorUri,

@@ -64,6 +64,8 @@ export interface PostOptions extends SendOptions {
   quote?: string;
   quoteUrl?: string;
   quoteAuthorization?: string;
+  /** Who may quote it (FEP-044f's canQuote): anyone (default), followers, or "none" (no policy given). */
+  quotePolicy?: "public" | "followers" | "none";
 }
 
 /** A poll as the peer sends it: titles, the votes of each, and its end. */
