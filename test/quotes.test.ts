@@ -175,11 +175,13 @@ test("a member says who may quote a post: anyone, their followers or only themse
   expect([open, followers, nobody].map((s) => s.quote_approval.automatic)).toEqual([["public"], ["followers"], []]);
   expect(nobody.quote_approval.current_user).toBe("automatic"); // ada herself
   const asBob = (id: string) => loadPostViews(db, t.deps.baseUrl, [id], bob)[0]?.quoteApproval.current_user;
-  expect([asBob(open.id), asBob(followers.id), asBob(nobody.id)]).toEqual(["automatic", "unknown", "denied"]);
+  expect([asBob(open.id), asBob(followers.id), asBob(nobody.id)]).toEqual(["automatic", "denied", "denied"]);
   expect(approveQuote(db, bob, nobody.id, "https://social.example/@bob/q1")).toBeNull();
   expect(approveQuote(db, bob, followers.id, "https://social.example/@bob/q2")).toBeNull();
   db.insert(follows).values({ id: crypto.randomUUID(), followerId: bob, followingId: adaId, state: "accepted" }).run();
   expect(approveQuote(db, bob, followers.id, "https://social.example/@bob/q2")).toBeString();
+  // A follower may quote a followers-only post, and is told so.
+  expect(asBob(followers.id)).toBe("automatic");
   // Other servers read it from the Note.
   const note = await send(
     new Request(`https://social.example/@ada/${followers.id}`, { headers: { accept: "application/activity+json" } }),

@@ -20,18 +20,22 @@ export function findAccountByAcct(db: Db, acct: string, localHost: string): Acco
     .get();
 }
 
-/** The same counts for many accounts at once (three grouped queries, for pages of accounts). */
 /** Whether one account follows another (an accepted follow, not a request). */
 export function isFollowing(db: Db, followerId: string, followingId: string): boolean {
-  return (
-    db
-      .select({ id: follows.id })
-      .from(follows)
-      .where(and(eq(follows.followerId, followerId), eq(follows.followingId, followingId), eq(follows.state, "accepted")))
-      .get() !== undefined
-  );
+  return followingAmong(db, followerId, [followingId]).length > 0;
 }
 
+/** Those of these accounts that one account follows (accepted follows). */
+export function followingAmong(db: Db, followerId: string, accountIds: string[]): string[] {
+  return db
+    .select({ id: follows.followingId })
+    .from(follows)
+    .where(and(eq(follows.followerId, followerId), inArray(follows.followingId, accountIds), eq(follows.state, "accepted")))
+    .all()
+    .map((r) => r.id);
+}
+
+/** The same counts for many accounts at once (three grouped queries, for pages of accounts). */
 export function accountCountsMany(db: Db, accountIds: string[]) {
   const ids = [...new Set(accountIds)];
   const byId = (rows: { id: string; n: number }[]) => new Map(rows.map((r) => [r.id, r.n]));

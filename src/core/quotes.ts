@@ -109,12 +109,19 @@ function mayQuote(db: Db, quoterId: string, postId: string): boolean {
   return !accountOnDomainBlockedBy(db, post.accountId, quoterId);
 }
 
-type QuotablePost = { visibility: string; quotePolicy: QuotePolicy; quoteManual: boolean; authorId: string };
+type QuotablePost = {
+  visibility: string;
+  quotePolicy: QuotePolicy;
+  quoteManual: boolean;
+  authorId: string;
+  /** The viewer follows its author (known where its policy is followers-only). */
+  viewerFollows?: boolean;
+};
 
 /**
  * Who may quote a post and whether the viewer may (Mastodon's quote_approval), from what a page
  * already has: by its policy (a member's, or what another server's canQuote said), "manual" where
- * its author agrees by hand, "unknown" under a followers-only policy (the quote itself checks).
+ * its author agrees by hand; a followers-only policy by whether the viewer follows the author.
  */
 export function quoteApprovalOf(post: QuotablePost, viewerId: string | null) {
   const open = quotable(post) && post.quotePolicy !== "nobody";
@@ -130,7 +137,7 @@ function viewerMayQuote(post: QuotablePost, viewerId: string | null): "automatic
   if (!viewerId) return "unknown";
   if (post.authorId === viewerId) return "automatic";
   if (post.quotePolicy === "nobody") return "denied";
-  if (post.quotePolicy === "followers") return "unknown";
+  if (post.quotePolicy === "followers" && !post.viewerFollows) return post.viewerFollows === undefined ? "unknown" : "denied";
   return post.quoteManual ? "manual" : "automatic";
 }
 

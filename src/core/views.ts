@@ -5,6 +5,7 @@ import type { Db } from "../db/open.ts";
 import type { FilterMatch } from "./filters.ts";
 import { mutedConversations } from "./conversation-mutes.ts";
 import { blockFor } from "./domain-blocks.ts";
+import { followingAmong } from "./accounts-read.ts";
 import { isCachedKind } from "./media.ts";
 import { type PollView, pollsOf } from "./polls.ts";
 import { quoteApprovalOf } from "./quotes.ts";
@@ -273,6 +274,9 @@ export function loadPostViews(
   const postEmojis = new Map(all.map((r, i) => [r.id, emojiLists[i] ?? []]));
   const pollViews = pollsOf(db, all, viewerId);
   const quotes = options.quotes === false ? new Map<string, PostView>() : quotedViews(db, baseUrl, all, viewerId);
+  // Authors whose followers may quote them, that the viewer follows (asked only when there are some).
+  const followersOnly = [...new Set(all.filter((r) => r.quotePolicy === "followers").map((r) => r.accountId))];
+  const followed = new Set(viewerId && followersOnly.length > 0 ? followingAmong(db, viewerId, followersOnly) : []);
 
   const build = (row: PostRow): PostView | null => {
     const account = accountsById.get(row.accountId);
@@ -323,7 +327,13 @@ export function loadPostViews(
       quotedId: row.quotePending ? null : row.quoteOfId,
       quoteState: row.quoteOfId ? null : row.quoteState,
       quoteApproval: quoteApprovalOf(
-        { visibility: row.visibility, quotePolicy: row.quotePolicy, quoteManual: row.quoteManual, authorId: row.accountId },
+        {
+          visibility: row.visibility,
+          quotePolicy: row.quotePolicy,
+          quoteManual: row.quoteManual,
+          authorId: row.accountId,
+          viewerFollows: followed.has(row.accountId),
+        },
         viewerId,
       ),
     };
