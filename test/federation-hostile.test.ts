@@ -339,6 +339,32 @@ test("an Update cannot rewrite another actor's profile or another actor's post",
   expect(count(`SELECT count(*) AS n FROM posts WHERE uri = '${senders.base}/n/upd-1'`)).toBe(1);
 });
 
+test("an Update cannot widen who sees a post, nor bring back an older version", async () => {
+  const trent = senders.actorId("trent");
+  const id = `${senders.base}/n/private-1`;
+  const followersOnly = { to: [`${trent}/followers`], cc: [`${url}/@alice`] };
+  const updated = (at: string) => new Date(Date.now() + Number(at)).toISOString();
+  await senders.deliver(`${url}/inbox`, create(trent, note(id, trent, { ...followersOnly, content: "<p>v1</p>" })), "trent");
+  await settle();
+  const update = (extra: Record<string, unknown>) => ({
+    "@context": "https://www.w3.org/ns/activitystreams",
+    id: `${trent}/activities/${crypto.randomUUID()}`,
+    type: "Update",
+    actor: trent,
+    to: [PUBLIC],
+    object: note(id, trent, extra),
+  });
+  // Now public, as it says: the post stays followers-only (as on Mastodon).
+  await senders.deliver(`${url}/inbox`, update({ content: "<p>v2</p>", updated: updated("60000") }), "trent");
+  await settle();
+  const row = () => db.query("SELECT visibility, content_html AS html FROM posts WHERE uri = ?").get(id);
+  expect(row()).toEqual({ visibility: "private", html: "<p>v2</p>" });
+  // An older version, late or replayed, changes nothing.
+  await senders.deliver(`${url}/inbox`, update({ ...followersOnly, content: "<p>v0</p>", updated: updated("0") }), "trent");
+  await settle();
+  expect(row()).toEqual({ visibility: "private", html: "<p>v2</p>" });
+});
+
 test("an activity whose id is on another server than its actor is refused before Fedify records the id", async () => {
   const other = await startSenders(["victim"]);
   try {

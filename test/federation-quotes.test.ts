@@ -264,6 +264,25 @@ test("a member takes back a quote of their post: the quoting server is sent a De
     expect(del.object).toBe(stamp);
     expect((await lab.fetch(stamp, { headers: { accept: "application/activity+json" } })).status).toBe(404);
     expect(await (await alice.get("/notifications")).text()).not.toContain(action);
+    // sam's post (on alice's notifications: it mentions her) says what became of the quote.
+    const samsPost = async () => {
+      const page = await (await alice.get("/notifications")).text();
+      return (
+        [...page.matchAll(/<article class="post"[^>]*>([^]*?)<\/article>/g)].find((m) => m[1]?.includes("day five"))?.[1] ?? ""
+      );
+    };
+    expect(await samsPost()).toContain("Its author removed their post from this quote.");
+    // sam edits the quote out: what became of it goes too.
+    await peer.edit(sam, quoteUri, { text: "Mine is on day five, no quote", dropQuote: true });
+    for (let i = 0; i < 100; i++) {
+      const article = await samsPost();
+      if (article.includes("no quote")) {
+        expect(article).not.toContain("Its author removed their post");
+        break;
+      }
+      if (i === 99) throw new Error("the edit never arrived");
+      await Bun.sleep(100);
+    }
   }));
 
 test("another server's quote policy is read: a post that allows no quotes offers no Quote action and refuses one", () =>

@@ -381,6 +381,7 @@ test("other servers' quote policies are read as Mastodon 4.5 reads canQuote, and
   const note = (rule?: ConstructorParameters<typeof InteractionRule>[0]) =>
     new Note({
       id: new URL("https://far.example/notes/99"),
+      attribution: new URL("https://far.example/users/mal"),
       interactionPolicy: rule ? new InteractionPolicy({ canQuote: new InteractionRule(rule) }) : null,
     });
   expect([
@@ -389,12 +390,18 @@ test("other servers' quote policies are read as Mastodon 4.5 reads canQuote, and
     quotePolicyFromAs(note({ automaticApproval: new URL(followers) }), followers),
     quotePolicyFromAs(note({ automaticApproval: new URL("https://far.example/users/mal") }), followers),
     quotePolicyFromAs(note(), followers),
+    // Some people named: a policy Mastodon cannot express either, so quoting asks.
+    quotePolicyFromAs(note({ automaticApproval: new URL("https://near.example/users/kim") }), followers),
+    // A bare "Public", as some servers write it.
+    quotePolicyFromAs(note({ automaticApproval: new URL("https://far.example/notes/Public") }), followers),
   ]).toEqual([
     { quotePolicy: "public", quoteManual: false },
     { quotePolicy: "public", quoteManual: true },
     { quotePolicy: "followers", quoteManual: false },
     { quotePolicy: "nobody", quoteManual: false },
     { quotePolicy: "nobody", quoteManual: false },
+    { quotePolicy: "public", quoteManual: true },
+    { quotePolicy: "public", quoteManual: false },
   ]);
 
   const closed = receiveRemotePost(

@@ -120,6 +120,7 @@ describe("pruning remote posts", () => {
       byFollowed: s.post(friend, 40),
       openReport: old(),
       boostOfLocal: old({ boostOf: adaPost }),
+      quotedByMember: old(),
       local: adaPost,
     };
     const alsoKept = {
@@ -141,6 +142,7 @@ describe("pruning remote posts", () => {
       threadLeaf: s.post(stranger, 39, { replyTo: threadRoot }),
     };
 
+    sqlite.run("UPDATE posts SET quote_of_id = ? WHERE id = ?", [kept.quotedByMember, adaPost]);
     sqlite.run("INSERT INTO bookmarks (id, account_id, post_id) VALUES (?, ?, ?)", [newId(), ada.id, kept.bookmarked]);
     sqlite.run("INSERT INTO favourites (id, account_id, post_id) VALUES (?, ?, ?)", [newId(), ada.id, kept.favourited]);
     sqlite.run("INSERT INTO favourites (id, account_id, post_id) VALUES (?, ?, ?)", [newId(), fan, pruned.favouritedRemotely]);

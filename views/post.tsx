@@ -212,7 +212,7 @@ export function QuotedPost({ post, pending = false }: { post: PostView; pending?
         </a>
       </p>
       {/* One level: its own quote is not drawn (its "RE: link" line shows instead). */}
-      <Body post={{ ...post, quote: null }} />
+      <Body post={{ ...post, quote: null, quoteState: null }} />
     </section>
   );
 }

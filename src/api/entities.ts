@@ -228,6 +228,7 @@ export interface ApiStatus {
     | { state: "accepted" | "pending"; quoted_status: ApiStatus }
     | { state: "rejected" | "revoked" | "deleted"; quoted_status: null }
     | { state: "accepted"; quoted_status_id: string }
+    | { state: "rejected" | "revoked" | "deleted"; quoted_status_id: null }
     | null;
   card: ApiCard | null;
   language: string | null;
@@ -331,7 +332,9 @@ export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, 
     quote: post.quote
       ? { state: post.quotePending ? "pending" : "accepted", quoted_status: statusEntity(post.quote, accounts, baseUrl, true) }
       : post.quoteState
-        ? { state: post.quoteState, quoted_status: null }
+        ? nested
+          ? { state: post.quoteState, quoted_status_id: null }
+          : { state: post.quoteState, quoted_status: null }
         : nested && post.quotedId
           ? { state: "accepted", quoted_status_id: post.quotedId }
           : null,

@@ -221,8 +221,12 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       ({ authorized, token, params }) => {
         if (token) authorized("read:statuses");
         const poll = pollOf(params.id, token?.account?.id ?? null);
-        // Another server's open poll is fetched again in the background (once a minute at most), as Mastodon does.
-        const uri = poll.expired ? null : db.select({ uri: posts.uri }).from(posts).where(eq(posts.id, params.id)).get()?.uri;
+        // For a signed-in app, another server's open poll is fetched again in the background
+        // (once a minute at most), as Mastodon does.
+        const uri =
+          poll.expired || !token?.account
+            ? null
+            : db.select({ uri: posts.uri }).from(posts).where(eq(posts.id, params.id)).get()?.uri;
         if (uri) void deps.resolver?.refreshPost(uri);
         return poll;
       },

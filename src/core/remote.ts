@@ -189,7 +189,8 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
       contentHtml: data.contentHtml,
       spoilerText: data.spoilerText.slice(0, 1000),
       sensitive: data.sensitive,
-      visibility: data.visibility,
+      // As on Mastodon, an edit does not change who may see a post (it could widen it).
+      visibility: existing?.visibility ?? data.visibility,
       language: data.language,
       inReplyToId: parent?.id ?? null,
       inReplyToAccountId: parent?.accountId ?? null,

@@ -47,6 +47,7 @@ function prunablePosts(db: DbOrTx, cutoffId: string, after: string, limit: numbe
       SELECT p.id FROM posts p JOIN accounts a ON a.id = p.account_id
       WHERE p.id > ${after} AND p.id < ${cutoffId} AND a.domain IS NOT NULL AND p.pinned_at IS NULL
         AND NOT EXISTS (SELECT 1 FROM posts r WHERE r.in_reply_to_id = p.id)
+        AND NOT EXISTS (SELECT 1 FROM posts q WHERE q.quote_of_id = p.id)
         AND NOT EXISTS (SELECT 1 FROM posts parent JOIN accounts pa ON pa.id = parent.account_id
           WHERE parent.id = p.in_reply_to_id AND pa.domain IS NULL)
         AND NOT EXISTS (SELECT 1 FROM posts o JOIN accounts oa ON oa.id = o.account_id

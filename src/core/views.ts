@@ -325,7 +325,8 @@ export function loadPostViews(
       quote: row.quoteOfId && (!row.quotePending || row.accountId === viewerId) ? (quotes.get(row.quoteOfId) ?? null) : null,
       quotePending: row.quotePending,
       quotedId: row.quotePending ? null : row.quoteOfId,
-      quoteState: row.quoteOfId ? null : row.quoteState,
+      // A quote still pending was never shown to others: nor is what became of it.
+      quoteState: row.quoteOfId || (row.quotePending && row.accountId !== viewerId) ? null : row.quoteState,
       quoteApproval: quoteApprovalOf(
         {
           visibility: row.visibility,

@@ -275,8 +275,9 @@ export async function postFromAs(
 
 /**
  * Who may quote another server's post, as Mastodon 4.5 reads FEP-044f's `canQuote`: anyone
- * (as:Public) or the author's followers, at once (automatic) or once the author agrees (manual),
- * else nobody, also when the post says nothing.
+ * (as:Public) or the author's followers, at once (automatic) or once the author agrees (manual);
+ * nobody when it names no one but its author, or says nothing. Other names (a list, some
+ * people) are a policy Mastodon cannot express either: quoting asks.
  */
 export function quotePolicyFromAs(
   object: AsObject,
@@ -288,19 +289,20 @@ export function quotePolicyFromAs(
   } catch {
     // A malformed policy says nothing.
   }
-  const reach = (urls: URL[] | undefined): QuotePolicy | null => {
-    const hrefs = (urls ?? []).map((u) => u.href);
-    if (hrefs.includes(PUBLIC_COLLECTION.href)) return "public";
-    return followersUrl && hrefs.includes(followersUrl) ? "followers" : null;
-  };
-  const automatic = reach(rule?.automaticApprovals);
-  const manual = reach(rule?.manualApprovals);
+  const automatic = (rule?.automaticApprovals ?? []).map((u) => u.href);
+  const manual = (rule?.manualApprovals ?? []).map((u) => u.href);
+  // "Public" and "as:Public" come as the full IRI, or (bare) resolved against the document.
+  const isPublic = (href: string) => href === PUBLIC_COLLECTION.href || href.endsWith("/Public");
+  const reach = (hrefs: string[]): QuotePolicy | null =>
+    hrefs.some(isPublic) ? "public" : followersUrl && hrefs.includes(followersUrl) ? "followers" : null;
   // The widest reach, and whether it needs asking.
-  if (automatic === "public") return { quotePolicy: "public", quoteManual: false };
-  if (manual === "public") return { quotePolicy: "public", quoteManual: true };
-  if (automatic === "followers") return { quotePolicy: "followers", quoteManual: false };
-  if (manual === "followers") return { quotePolicy: "followers", quoteManual: true };
-  return { quotePolicy: "nobody", quoteManual: false };
+  if (reach(automatic) === "public") return { quotePolicy: "public", quoteManual: false };
+  if (reach(manual) === "public") return { quotePolicy: "public", quoteManual: true };
+  if (reach(automatic) === "followers") return { quotePolicy: "followers", quoteManual: false };
+  if (reach(manual) === "followers") return { quotePolicy: "followers", quoteManual: true };
+  const author = object.attributionId?.href;
+  const others = [...automatic, ...manual].filter((href) => href !== author);
+  return others.length > 0 ? { quotePolicy: "public", quoteManual: true } : { quotePolicy: "nobody", quoteManual: false };
 }
 
 /**

@@ -75,7 +75,8 @@ async function attachQuote(ctx: Context<void>, deps: CoreDeps, post: PostRow, ob
     quotable(quoted) &&
     quote !== null &&
     (quoteNeedsNoApproval(deps.db, post.accountId, quoted.id) || (await approved(ctx, deps, quote, quoted, post)));
-  if (allowed || post.quoteOfId) setQuote(deps, post.id, allowed ? quoted.id : null);
+  // An edit that drops the quote also drops what became of it ("deleted", "revoked"…).
+  if (allowed || post.quoteOfId || (!target && post.quoteState)) setQuote(deps, post.id, allowed ? quoted.id : null);
 }
 
 /**

@@ -83,6 +83,8 @@ function pollFromForm(body: typeof composeForm.static): PollValues | undefined {
   };
 }
 
+const REFRESH_WAIT_MS = 2000;
+
 export function statusRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
   /** A post as the viewer sees it, if they may see it at all. */
@@ -325,8 +327,10 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         // A remote post's page completes its conversation from its server, once.
         if (post.account.domain) {
           await deps.resolver.fetchReplies(post.uri);
-          // An open poll's counts as its server has them now (once a minute at most).
-          if (post.poll && !post.poll.expired) await deps.resolver.refreshPost(post.uri);
+          // For a member, an open poll's counts as its server has them now (once a minute at most),
+          // waited for two seconds at most: a slow server does not hold the page.
+          if (viewer && post.poll && !post.poll.expired)
+            await Promise.race([deps.resolver.refreshPost(post.uri), Bun.sleep(REFRESH_WAIT_MS)]);
           post = threadPost(params.acct, params.id, viewer);
         }
         const viewerId = viewer?.account.id ?? null;

@@ -732,6 +732,12 @@ const controls: Record<string, ControlHandler> = {
     const content = str(body, "content", false) || (text ? `<p>${escapeHtml(text)}</p>` : stored.note.content);
     const summary = "summary" in body ? str(body, "summary", false) || null : stored.note.summary;
     const changes = { content, summary, sensitive: summary != null, updated: Temporal.Now.instant() };
+    // `dropQuote`: the edit takes the quote out (clone keeps what is given as null, so rebuild it).
+    if (body.dropQuote === true) {
+      const json = (await stored.note.toJsonLd()) as Record<string, unknown>;
+      for (const key of ["quote", "quoteUrl", "_misskey_quote", "quoteUri", "quoteAuthorization"]) delete json[key];
+      stored.note = stored.note instanceof Question ? await Question.fromJsonLd(json) : await Note.fromJsonLd(json);
+    }
     // A poll's new counts (or its end): `poll` as for a post.
     const poll = body.poll as JsonObject | undefined;
     stored.note =

@@ -186,8 +186,15 @@ export interface Peer {
   edit(
     actor: ActorRef,
     note: string,
-    /** silent: the note changes where it is served, and nobody is sent the Update. */
-    options: SendOptions & { text?: string; content?: string; summary?: string; poll?: PeerPoll; silent?: boolean },
+    /** silent: the note changes where it is served, and nobody is sent the Update; dropQuote: the quote goes. */
+    options: SendOptions & {
+      text?: string;
+      content?: string;
+      summary?: string;
+      poll?: PeerPoll;
+      silent?: boolean;
+      dropQuote?: boolean;
+    },
   ): Promise<Delivery & { note: string }>;
   delete(actor: ActorRef, note: string, options?: SendOptions): Promise<Delivery & { note: string }>;
   updateProfile(
