@@ -38,7 +38,7 @@ const breathe = () => Bun.sleep(5);
  * the cut-off, is pinned, mentions a member, is favourited or bookmarked by a member, or its
  * author is followed by a member (tootctl's default without --clean-followed). Added here: a
  * reply to a member's post (its thread stays readable even without a mention), a poll a member
- * voted in, and a post in an open report. Not checked: taking part deeper in a thread than the direct reply or a mention
+ * voted in, a post that a post stored here quotes, and a post in an open report. Not checked: taking part deeper in a thread than the direct reply or a mention
  * (a recursive walk per post; the reply and mention rules keep the usual cases).
  */
 function prunablePosts(db: DbOrTx, cutoffId: string, after: string, limit: number): string[] {

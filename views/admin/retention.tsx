@@ -10,7 +10,7 @@ import { AdminTabs } from "./tabs.tsx";
 /** What each job does, in the words an admin reads on the page. */
 export const jobDescriptions: Record<string, string> = {
   "prune-remote-posts":
-    "Daily. Removes remote posts older than the period above that no member replied to, boosted, favourited, bookmarked or was mentioned in, that do not reply to a member, and whose author no member follows.",
+    "Daily. Removes remote posts older than the period above that no member replied to, boosted, favourited, bookmarked, quoted or was mentioned in, that do not reply to a member, and whose author no member follows.",
   "prune-remote-accounts":
     "Daily. Removes remote accounts with no posts kept and no tie to a member (follows, blocks, mutes, lists, mentions, notifications, reports), unseen for the same period. Bots and moderated accounts stay.",
   "prune-remote-media":
