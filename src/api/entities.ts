@@ -329,15 +329,7 @@ export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, 
     reblog: post.reblog ? statusEntity(post.reblog, accounts, baseUrl) : null,
     poll: post.poll ? pollEntity(post.poll) : null,
     quote_approval: post.quoteApproval,
-    quote: post.quote
-      ? { state: post.quotePending ? "pending" : "accepted", quoted_status: statusEntity(post.quote, accounts, baseUrl, true) }
-      : post.quoteState
-        ? nested
-          ? { state: post.quoteState, quoted_status_id: null }
-          : { state: post.quoteState, quoted_status: null }
-        : nested && post.quotedId
-          ? { state: "accepted", quoted_status_id: post.quotedId }
-          : null,
+    quote: quoteEntity(post, accounts, baseUrl, nested),
     card: post.card ? cardEntity(post.card, baseUrl) : null,
     language: post.language,
     text: null,
@@ -348,6 +340,20 @@ export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, 
     pinned: post.pinned,
     filtered: (post.filtered ?? []).map(filterResultEntity),
   };
+}
+
+/**
+ * Mastodon's Quote: the quoted post (or, for a quote no longer shown, what became of it); inside
+ * a quoted post, whose own quote is not loaded, a ShallowQuote naming it.
+ */
+function quoteEntity(post: PostView, accounts: Map<string, ApiAccount>, baseUrl: URL, nested: boolean): ApiStatus["quote"] {
+  if (post.quote) {
+    const quoted = statusEntity(post.quote, accounts, baseUrl, true);
+    return { state: post.quotePending ? "pending" : "accepted", quoted_status: quoted };
+  }
+  if (!nested) return post.quoteState ? { state: post.quoteState, quoted_status: null } : null;
+  if (post.quoteState) return { state: post.quoteState, quoted_status_id: null };
+  return post.quotedId ? { state: "accepted", quoted_status_id: post.quotedId } : null;
 }
 
 /** Statuses for a list of post views, loading the authors' entities in one go. */

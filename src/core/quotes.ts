@@ -104,9 +104,14 @@ function mayQuote(db: Db, quoterId: string, postId: string): boolean {
   const post = findVisiblePost(db, postId, quoterId);
   if (!post || post.uri !== null || post.reblogOfId !== null || !quotable(post)) return false;
   if (post.accountId === quoterId) return true;
-  if (post.quotePolicy === "nobody") return false;
-  if (post.quotePolicy === "followers" && !isFollowing(db, quoterId, post.accountId)) return false;
-  return !accountOnDomainBlockedBy(db, post.accountId, quoterId);
+  return policyAllows(db, post, quoterId) && !accountOnDomainBlockedBy(db, post.accountId, quoterId);
+}
+
+/** The post's quote policy lets this account quote it (for a followers-only one: do they follow its author?). */
+function policyAllows(db: Db, post: typeof posts.$inferSelect, quoterId: string): boolean {
+  const viewerFollows = post.quotePolicy === "followers" && isFollowing(db, quoterId, post.accountId);
+  const quotablePost = { ...post, authorId: post.accountId, viewerFollows };
+  return viewerMayQuote(quotablePost, quoterId) !== "denied";
 }
 
 type QuotablePost = {
@@ -151,9 +156,7 @@ export function quoteProblem(db: Db, quoterId: string, quotedId: string): string
   if (quoted.accountId === quoterId) return undefined;
   if (quoted.uri === null) return mayQuote(db, quoterId, quotedId) ? undefined : "This post cannot be quoted.";
   // Another server's post, by the policy it gave (its server still answers the request).
-  const allowed =
-    quoted.quotePolicy === "public" || (quoted.quotePolicy === "followers" && isFollowing(db, quoterId, quoted.accountId));
-  return allowed ? undefined : "Its author does not allow you to quote this post.";
+  return policyAllows(db, quoted, quoterId) ? undefined : "Its author does not allow you to quote this post.";
 }
 
 /**
