@@ -7,6 +7,7 @@ import { blockDomain } from "../src/core/domain-blocks.ts";
 import { createInviteAs } from "../src/core/invites.ts";
 import { storeEmojis } from "../src/core/custom-emojis.ts";
 import { addLocalEmoji } from "../src/core/local-emojis.ts";
+import { saveAnnouncement } from "../src/core/announcements.ts";
 import { encodePng } from "../src/media/wasm.ts";
 import { photo } from "./helpers/images.ts";
 import { roleRank } from "../src/core/moderation.ts";
@@ -79,6 +80,15 @@ class Fixture {
       .query<{ id: string }, [string]>("SELECT id FROM custom_emojis WHERE shortcode = ?")
       .get(shortcode)?.id;
   }
+  newAnnouncement() {
+    return saveAnnouncement(this.c.deps, this.id("ada"), undefined, {
+      text: `Announcement ${fresh()}`,
+      startsAt: "",
+      endsAt: "",
+      allDay: false,
+      publish: false,
+    });
+  }
   newInvite() {
     const ada = this.c.database.sqlite
       .query<{ id: string }, [string]>("SELECT id FROM users WHERE account_id = ?")
@@ -134,6 +144,13 @@ const table: Row[] = [
   { route: "POST /admin/emojis/:id/show", min: "admin", path: async (f) => `/admin/emojis/${await f.newEmoji()}/show` },
   { route: "POST /admin/emojis/:id/delete", min: "admin", path: async (f) => `/admin/emojis/${await f.newEmoji()}/delete` },
   { route: "POST /admin/emojis/copy/:id", min: "admin", path: (f) => `/admin/emojis/copy/${f.newRemoteEmoji()}` },
+  { route: "GET /admin/announcements", min: "admin" },
+  { route: "POST /admin/announcements", min: "admin", body: { text: "Hello members" } },
+  { route: "GET /admin/announcements/:id", min: "admin", path: (f) => `/admin/announcements/${f.newAnnouncement()}` },
+  { route: "POST /admin/announcements/:id", min: "admin", path: (f) => `/admin/announcements/${f.newAnnouncement()}`, body: { text: "Changed" } },
+  { route: "POST /admin/announcements/:id/publish", min: "admin", path: (f) => `/admin/announcements/${f.newAnnouncement()}/publish` },
+  { route: "POST /admin/announcements/:id/unpublish", min: "admin", path: (f) => `/admin/announcements/${f.newAnnouncement()}/unpublish` },
+  { route: "POST /admin/announcements/:id/delete", min: "admin", path: (f) => `/admin/announcements/${f.newAnnouncement()}/delete` },
   { route: "GET /admin/retention", min: "admin" },
   { route: "POST /admin/retention", min: "admin", body: { content_cache_retention_period: "30", media_cache_retention_period: "7" } },
   { route: "POST /admin/retention/jobs/:name", min: "admin", path: () => "/admin/retention/jobs/prune-expired-records" },

@@ -880,6 +880,9 @@ describe("HTML injection", () => {
     emoji.set("category", PAYLOAD.slice(0, 50));
     emoji.set("image", new File([await encodePng(photo(16, 16))], "probe.png"));
     expect((await ada.request("/admin/emojis", { method: "POST", body: emoji })).status).toBe(303);
+    // An announcement (an admin's, shown to every member) and a reaction's name.
+    const announced = { text: PAYLOAD, starts_at: "", ends_at: "", publish: "1" };
+    expect((await ada.post("/admin/announcements", announced)).status).toBe(303);
     await mal.post("/reports", { account_id: c.member("bob").accountId, category: "other", comment: PAYLOAD, status_ids: plain });
     const reportId = one<{ id: string }>(c, "SELECT id FROM reports")?.id ?? "";
     // Staff write markup too: an admin could aim it at the owner.
@@ -954,6 +957,8 @@ describe("HTML injection", () => {
       ["/admin/audit", ada],
       ["/admin/settings", ada],
       ["/admin/emojis", ada],
+      ["/admin/announcements", ada],
+      ["/announcements", bob],
       [`/admin/emojis?q=${encodeURIComponent(PAYLOAD.slice(0, 100))}`, ada],
       [`/@mal/${plain}/quotes`, bob],
       [`/@mal@evil.example`, null],
@@ -981,6 +986,8 @@ describe("HTML injection", () => {
     expect(shown("/admin/emojis")).toContain("&lt;xss-probe");
     for (const path of [
       "/@mal",
+      "/announcements",
+      "/admin/announcements",
       "/lists",
       "/settings/filters",
       "/about",

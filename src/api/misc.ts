@@ -2,6 +2,7 @@ import { Elysia, t } from "elysia";
 import { CoreError } from "../core/errors.ts";
 import { reportAccount } from "../core/reports.ts";
 import { reportCategories } from "../db/schema.ts";
+import { announcementApiRoutes } from "./announcements.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities } from "./entities.ts";
 import { flag, list, tFlag, tList } from "./params.ts";
@@ -20,6 +21,7 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     };
   return new Elysia({ name: "api-misc" })
     .use(api)
+    .use(announcementApiRoutes(deps, api))
     .post(
       "/api/v1/reports",
       ({ member, body }) => {
@@ -66,7 +68,6 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       throw new CoreError("Validation failed: Featured hashtags are not available on this server", 422);
     })
     .get("/api/v1/scheduled_statuses", empty("read:statuses"))
-    .get("/api/v1/announcements", empty("read"))
     .get("/api/v1/suggestions", empty("read"))
     .get("/api/v2/suggestions", empty("read"))
     .get("/api/v1/trends", () => [])

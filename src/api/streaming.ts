@@ -5,6 +5,9 @@ import type { CoreDeps } from "../core/deps.ts";
 import { covers, findToken } from "../core/oauth.ts";
 import { isLiveStream, type LiveEvent, type LiveHub, type LiveStream } from "../core/live.ts";
 import { accountConversations, notifications } from "../db/schema.ts";
+import { activeAnnouncement, reactionCount } from "../core/announcements.ts";
+import { CoreError } from "../core/errors.ts";
+import { announcementEntity } from "./announcements.ts";
 import { conversationEntities } from "./conversations.ts";
 import { notificationEntities, statusEntities } from "./entities.ts";
 
@@ -23,7 +26,7 @@ const MAX_SUBSCRIPTIONS = 20;
 
 /**
  * GET /api/v1/streaming as a WebSocket (Mastodon's protocol): a client subscribes to streams and
- * receives `update`, `notification`, `delete`, `status.update` and (on `direct`) `conversation` events, each a JSON message
+ * receives `update`, `notification`, `delete`, `status.update`, `announcement…` and (on `direct`) `conversation` events, each a JSON message
  * `{stream, event, payload}` with the payload itself JSON-encoded. What reaches whom is decided by
  * core's live hub; this module speaks the protocol and renders the entities.
  */
@@ -53,7 +56,23 @@ export function createStreaming(deps: CoreDeps, hub: LiveHub) {
       const row = db.select().from(notifications).where(eq(notifications.id, event.notificationId)).get();
       const [entity] = row ? notificationEntities(db, baseUrl, [row], ws.data.accountId) : [];
       if (entity) send(ws, event.stream, "notification", entity);
-    } else send(ws, event.stream, event.type, statusEntities(db, baseUrl, [event.post])[0]);
+    } else if (event.type === "announcement") {
+      if (!ws.data.accountId) return;
+      try {
+        send(
+          ws,
+          event.stream,
+          "announcement",
+          announcementEntity(activeAnnouncement(db, baseUrl, ws.data.accountId, event.announcementId), baseUrl),
+        );
+      } catch (error) {
+        if (!(error instanceof CoreError)) throw error; // unpublished again meanwhile
+      }
+    } else if (event.type === "announcement.reaction") {
+      const count = reactionCount(db, event.announcementId, event.name);
+      send(ws, event.stream, "announcement.reaction", { name: event.name, count, announcement_id: event.announcementId });
+    } else if (event.type === "announcement.delete") send(ws, event.stream, "announcement.delete", event.announcementId);
+    else send(ws, event.stream, event.type, statusEntities(db, baseUrl, [event.post])[0]);
   };
 
   /** Subscribes a connection, refusing streams its token does not allow. Returns an error message or null. */

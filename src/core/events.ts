@@ -36,6 +36,12 @@ export interface DomainEventMap {
   /** A member's conversation got a new message (core/conversations.ts). */
   "conversation.updated": { conversationId: string; accountId: string };
   "account.moderated": { accountId: string; action: string };
+  /** An announcement was published, or changed while published (core/announcements.ts). */
+  "announcement.published": { announcementId: string };
+  /** An announcement was unpublished or deleted: it leaves the members' screens. */
+  "announcement.removed": { announcementId: string };
+  /** A member added or took back a reaction to an announcement. */
+  "announcement.reacted": { announcementId: string; name: string };
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void | Promise<void>;

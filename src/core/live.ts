@@ -34,7 +34,10 @@ export type LiveEvent =
   | { type: "update" | "status.update"; stream: LiveStream; post: PostView }
   | { type: "delete"; stream: LiveStream; postId: string }
   | { type: "notification"; stream: LiveStream; notificationId: string }
-  | { type: "conversation"; stream: LiveStream; conversationId: string };
+  | { type: "conversation"; stream: LiveStream; conversationId: string }
+  | { type: "announcement"; stream: LiveStream; announcementId: string }
+  | { type: "announcement.delete"; stream: LiveStream; announcementId: string }
+  | { type: "announcement.reaction"; stream: LiveStream; announcementId: string; name: string };
 
 export interface LiveSubscriber {
   /** The member listening (public streams need none). */
@@ -115,6 +118,23 @@ export function createLiveHub(deps: CoreDeps) {
       for (const stream of sub.streams) if (stream.name === "direct") sub.push({ type: "conversation", stream, conversationId });
     }
   });
+
+  /** Announcements are for every member listening to their own stream. */
+  const toMembers = (event: (stream: LiveStream) => LiveEvent) => {
+    for (const sub of subscribers) {
+      if (sub.accountId === null) continue;
+      for (const stream of sub.streams) if (stream.name === "user") sub.push(event(stream));
+    }
+  };
+  events.on("announcement.published", ({ announcementId }) =>
+    toMembers((stream) => ({ type: "announcement", stream, announcementId })),
+  );
+  events.on("announcement.removed", ({ announcementId }) =>
+    toMembers((stream) => ({ type: "announcement.delete", stream, announcementId })),
+  );
+  events.on("announcement.reacted", ({ announcementId, name }) =>
+    toMembers((stream) => ({ type: "announcement.reaction", stream, announcementId, name })),
+  );
 
   return {
     /** Starts listening; returns the function that stops. */

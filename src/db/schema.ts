@@ -1011,3 +1011,47 @@ export const importRows = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.importId, t.line] }), index("import_rows_state_idx").on(t.importId, t.state)],
 );
+
+/**
+ * The staff's announcements to the members (core/announcements.ts): shown on top of the home
+ * page and in apps (Mastodon's `/api/v1/announcements`) while published and not yet ended.
+ */
+export const announcements = sqliteTable(
+  "announcements",
+  {
+    id: text("id").primaryKey(), // UUIDv7
+    text: text("text").notNull(), // plain text; links, mentions and hashtags are made when shown
+    // What the announcement is about happens between these (shown; it stops showing after the end).
+    startsAt: integer("starts_at", { mode: "timestamp_ms" }),
+    endsAt: integer("ends_at", { mode: "timestamp_ms" }),
+    allDay: integer("all_day", { mode: "boolean" }).notNull().default(false), // dates only, no times
+    publishedAt: integer("published_at", { mode: "timestamp_ms" }), // null: a draft only staff see
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(now),
+  },
+  (t) => [index("announcements_published_idx").on(t.publishedAt)],
+);
+
+const announcementRef = (name: string) =>
+  text(name)
+    .notNull()
+    .references(() => announcements.id, { onDelete: "cascade" });
+
+/** A member dismissed (read) an announcement: it leaves their home page. */
+export const announcementReads = sqliteTable(
+  "announcement_reads",
+  { announcementId: announcementRef("announcement_id"), accountId: accountRef("account_id"), createdAt: createdAt() },
+  (t) => [primaryKey({ columns: [t.accountId, t.announcementId] })],
+);
+
+/** A member's reaction to an announcement: a Unicode emoji or the shortcode of one of the instance's custom emoji. */
+export const announcementReactions = sqliteTable(
+  "announcement_reactions",
+  {
+    announcementId: announcementRef("announcement_id"),
+    accountId: accountRef("account_id"),
+    name: text("name").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.announcementId, t.name, t.accountId] })],
+);

@@ -15,6 +15,9 @@ import type { PageContext } from "../../views/context.ts";
 import type { Viewer } from "../core/sessions.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { loginFirst } from "./redirects.ts";
+import { announcementRoutes } from "./announcements.tsx";
+import { HomeAnnouncements } from "../../views/announcements.tsx";
+import { activeAnnouncements } from "../core/announcements.ts";
 
 const paging = t.Object({ max_id: t.Optional(t.String({ maxLength: 64 })) });
 
@@ -64,6 +67,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
 
   return new Elysia({ name: "timelines" })
     .use(page)
+    .use(announcementRoutes(deps, page))
     .get(
       "/",
       ({ ctx, viewer, query }) => {
@@ -82,10 +86,13 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
         }
         const ids = homeTimeline(db, viewer.account.id, webPage(query.max_id));
         const user = db.select({ v: users.defaultVisibility }).from(users).where(eq(users.id, viewer.user.id)).get();
+        const announced = query.max_id ? [] : activeAnnouncements(db, baseUrl, viewer.account.id);
+        const unread = announced.filter((a) => !a.read);
         return (
           <TimelinePage
             ctx={ctx}
             title="Home"
+            announcements={<HomeAnnouncements ctx={ctx} items={unread} dismissed={announced.length - unread.length} />}
             posts={views(ids, viewer.account.id, "home")}
             more={moreLink("/", ids)}
             empty="Nothing here yet. Follow people, or write your first post."

@@ -13,6 +13,7 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
     // Always shown: the list is best filled before allowlist mode is switched on.
     ["/admin/domain-allows", "Allowed domains"],
     ["/admin/settings", "Instance settings"],
+    ["/admin/announcements", "Announcements"],
     ["/admin/emojis", "Custom emoji"],
     ["/admin/retention", "Retention"],
     ["/admin/audit", "Audit log"],

@@ -3,6 +3,7 @@ import type { PagePlugin, WebDeps } from "../context.ts";
 import { accountRoutes } from "./accounts.tsx";
 import { domainAllowRoutes } from "./domain-allows.tsx";
 import { domainBlockRoutes } from "./domain-blocks.tsx";
+import { announcementAdminRoutes } from "./announcements.tsx";
 import { emojiRoutes } from "./emojis.tsx";
 import { instanceRoutes } from "./instance.tsx";
 import { instancesRoutes } from "./instances.tsx";
@@ -27,7 +28,7 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
       .use(registrationRoutes(deps, page))
       .use(adminInviteRoutes(deps, page))
       .use(instanceRoutes(deps, page))
-      .use(emojiRoutes(deps, page))
+      .use(emojiRoutes(deps, page).use(announcementAdminRoutes(deps, page)))
       .use(retentionRoutes(deps, page))
   );
 }
