@@ -6,6 +6,7 @@ import { IMPORT_KEEP_DAYS, pruneFinishedImports } from "./core/imports.ts";
 import { endExpiredPolls, sendPollCounts } from "./core/polls.ts";
 import { isDue, type Job, jobInProgress, runJob } from "./core/jobs.ts";
 import { type RetentionDeps, retentionJobs } from "./core/retention.ts";
+import { publishDuePosts } from "./core/scheduled-posts.ts";
 
 const logger = getLogger(["skein", "jobs"]);
 const HOUR = 3600_000;
@@ -44,6 +45,15 @@ export function maintenanceJobs(deps: CoreDeps & RetentionDeps): Job[] {
       run: () => {
         const n = sendPollCounts(deps);
         return `new counts sent for ${n} ${n === 1 ? "poll" : "polls"}`;
+      },
+    },
+    {
+      // Due at every check: a scheduled post is out within a minute of its time.
+      name: "publish-scheduled-posts",
+      everyMs: 30_000,
+      run: async (now) => {
+        const n = await publishDuePosts(deps, now);
+        return `${n} scheduled ${n === 1 ? "post" : "posts"} published`;
       },
     },
     ...retentionJobs(deps),

@@ -880,6 +880,9 @@ describe("HTML injection", () => {
     emoji.set("category", PAYLOAD.slice(0, 50));
     emoji.set("image", new File([await encodePng(photo(16, 16))], "probe.png"));
     expect((await ada.request("/admin/emojis", { method: "POST", body: emoji })).status).toBe(303);
+    // A scheduled post, on its author's page of scheduled posts.
+    const later = new Date(Date.now() + 7 * 24 * 3600_000).toISOString().slice(0, 16);
+    await mal.post("/statuses", { status: PAYLOAD, spoiler_text: PAYLOAD, scheduled_at: later });
     // An announcement (an admin's, shown to every member) and a reaction's name.
     const announced = { text: PAYLOAD, starts_at: "", ends_at: "", publish: "1" };
     expect((await ada.post("/admin/announcements", announced)).status).toBe(303);
@@ -959,6 +962,7 @@ describe("HTML injection", () => {
       ["/admin/emojis", ada],
       ["/admin/announcements", ada],
       ["/announcements", bob],
+      ["/scheduled", mal],
       [`/admin/emojis?q=${encodeURIComponent(PAYLOAD.slice(0, 100))}`, ada],
       [`/@mal/${plain}/quotes`, bob],
       [`/@mal@evil.example`, null],
@@ -988,6 +992,7 @@ describe("HTML injection", () => {
       "/@mal",
       "/announcements",
       "/admin/announcements",
+      "/scheduled",
       "/lists",
       "/settings/filters",
       "/about",

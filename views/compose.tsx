@@ -14,7 +14,15 @@ export interface ComposeProps {
   replyTo?: PostView;
   /** The post being quoted (from its "Quote" action). */
   quote?: PostView;
-  values?: { status?: string; spoiler_text?: string; visibility?: string; poll?: PollValues; quote_approval_policy?: string };
+  values?: {
+    status?: string;
+    spoiler_text?: string;
+    visibility?: string;
+    poll?: PollValues;
+    quote_approval_policy?: string;
+    scheduled_at?: string;
+    utc_offset?: string;
+  };
   errors?: Record<string, string>;
   /** On the Messages page: a message, and the box after it is one again. */
   messages?: boolean;
@@ -226,6 +234,12 @@ export function Compose({
         </fieldset>
       </details>
       <PollFields prefix={replyTo ? "reply-" : ""} values={values.poll} errors={errors} />
+      <ScheduleField
+        prefix={replyTo ? "reply-" : ""}
+        value={values.scheduled_at}
+        offset={values.utc_offset}
+        error={errors.scheduled_at}
+      />
       <div class="compose-footer">
         <label for={replyTo ? "reply-visibility" : "visibility"} class="visually-hidden">
           Who can see this
@@ -262,6 +276,70 @@ export function Compose({
         <button type="submit">{replyTo ? "Reply" : "Post"}</button>
       </div>
     </form>
+  );
+}
+
+/**
+ * When to publish, for a post scheduled for later: typed in the member's time zone where the
+ * page's script says which it is (app.js sends its offset), in UTC without it.
+ */
+export function LocalTimeInput({
+  id,
+  value,
+  offset,
+  utc,
+  error,
+  label,
+  hint,
+}: {
+  id: string;
+  value?: string;
+  offset?: string;
+  /** The time to show, for app.js to write in the member's zone (the value is this, in UTC). */
+  utc?: Date;
+  error?: string;
+  label: string;
+  hint: string;
+}) {
+  return (
+    <div class={error ? "field invalid" : "field"}>
+      <label for={id} safe>
+        {label}
+      </label>
+      <input
+        id={id}
+        name="scheduled_at"
+        type="datetime-local"
+        value={value ?? utc?.toISOString().slice(0, 16) ?? ""}
+        data-utc={utc?.toISOString()}
+        aria-invalid={error ? "true" : undefined}
+        aria-describedby={error ? `${id}-hint ${id}-error` : `${id}-hint`}
+      />
+      <input type="hidden" name="utc_offset" value={offset ?? "0"} />
+      <p class="hint" id={`${id}-hint`} data-time-zone-hint={hint} safe>
+        {`In UTC. ${hint}`}
+      </p>
+      <ErrorText id={`${id}-error`} text={error} />
+    </div>
+  );
+}
+
+function ScheduleField({ prefix, value, offset, error }: { prefix: string; value?: string; offset?: string; error?: string }) {
+  return (
+    <details class="compose-options" open={value || error ? true : undefined}>
+      <summary>Schedule for later</summary>
+      <LocalTimeInput
+        id={`${prefix}scheduled-at`}
+        value={value}
+        offset={offset}
+        error={error}
+        label="Publish at"
+        hint="Leave it empty to post now."
+      />
+      <p>
+        <a href="/scheduled">Your scheduled posts</a>
+      </p>
+    </details>
   );
 }
 

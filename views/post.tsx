@@ -7,7 +7,7 @@ import type { PageContext } from "./context.ts";
 import type { PropsWithChildren } from "@kitajs/html";
 import { Time, timeLeft } from "./time.tsx";
 
-const visibilityLabel = {
+export const visibilityLabel = {
   public: "Public",
   unlisted: "Unlisted",
   private: "Followers only",

@@ -3,6 +3,7 @@ import { CoreError } from "../core/errors.ts";
 import { reportAccount } from "../core/reports.ts";
 import { reportCategories } from "../db/schema.ts";
 import { announcementApiRoutes } from "./announcements.ts";
+import { scheduledApiRoutes } from "./scheduled.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities } from "./entities.ts";
 import { flag, list, tFlag, tList } from "./params.ts";
@@ -22,6 +23,7 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   return new Elysia({ name: "api-misc" })
     .use(api)
     .use(announcementApiRoutes(deps, api))
+    .use(scheduledApiRoutes(deps, api))
     .post(
       "/api/v1/reports",
       ({ member, body }) => {
@@ -67,7 +69,6 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       // The instance says max_featured_tags is 0: asking to feature one is refused, as over the limit.
       throw new CoreError("Validation failed: Featured hashtags are not available on this server", 422);
     })
-    .get("/api/v1/scheduled_statuses", empty("read:statuses"))
     .get("/api/v1/suggestions", empty("read"))
     .get("/api/v2/suggestions", empty("read"))
     .get("/api/v1/trends", () => [])

@@ -5,11 +5,13 @@ import * as interactions from "../core/interactions.ts";
 import { choiceIndexes, type PollInput, vote } from "../core/polls.ts";
 import { quotesOf, revokeQuote, setQuotePolicy } from "../core/quotes.ts";
 import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
+import { schedulePost } from "../core/scheduled-posts.ts";
 import { thread } from "../core/timelines.ts";
 import { applyFilters } from "../core/filters.ts";
 import { loadPostViews } from "../core/views.ts";
 import { posts, quotePolicies, visibilities } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
+import { scheduledEntities } from "./scheduled.ts";
 import { accountEntities, type ApiStatus, pollEntity, statusEntities } from "./entities.ts";
 import { flag, limitOf, linkHeader, list, nested, paging, text, tFlag, tList } from "./params.ts";
 import { optionalOneOf } from "../schemas.ts";
@@ -94,8 +96,7 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       "/api/v1/statuses",
       async ({ member, body, headers }) => {
         const me = member("write:statuses");
-        if (body.scheduled_at) throw new CoreError("Scheduled posts are not supported on this server", 422);
-        const post = await createPost(deps, me.account, {
+        const input = {
           status: body.status ?? "",
           spoilerText: body.spoiler_text,
           visibility: body.visibility,
@@ -107,7 +108,13 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           quotedId: body.quoted_status_id || undefined,
           quotePolicy: body.quote_approval_policy,
           idempotencyKey: headers["idempotency-key"],
-        });
+        };
+        // With a time, Mastodon answers with the ScheduledStatus instead of a status.
+        if (body.scheduled_at) {
+          const scheduled = schedulePost(deps, me.account, input, new Date(body.scheduled_at));
+          return scheduledEntities(db, baseUrl, [scheduled])[0];
+        }
+        const post = await createPost(deps, me.account, input);
         return status(post.id, me.account.id);
       },
       { body: statusParams },

@@ -8,6 +8,7 @@ import { type EmojiView, localEmojiViews, shortcodesIn, withEmojis } from "./cus
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { normalizeHashtag, parseText, renderText } from "./text.ts";
+import { parseUtcTime } from "./times.ts";
 
 /**
  * The staff's announcements to the members, as Mastodon's: admins write, publish, unpublish and
@@ -80,17 +81,6 @@ function stateOf(row: Announcement, now: number): AnnouncementView["state"] {
   if (!row.publishedAt) return "draft";
   const stop = stopsAt(row);
   return stop !== null && stop <= now ? "ended" : "published";
-}
-
-const TIME = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?)?(Z|[+-]00:?00)?$/;
-
-/** A form's or an app's time: a date, or a date and time, read as UTC. Undefined when unreadable. */
-export function parseUtcTime(value: string): Date | null | undefined {
-  const trimmed = value.trim();
-  if (trimmed === "") return null;
-  const match = TIME.exec(trimmed);
-  const date = match ? new Date(`${match[1]}T${match[2] ?? "00:00"}:00Z`) : new Date(trimmed);
-  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 function validate(input: AnnouncementInput, now: number): Pick<Announcement, "text" | "startsAt" | "endsAt" | "allDay"> {

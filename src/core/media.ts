@@ -74,19 +74,30 @@ export function describeMedia(db: Db, accountId: string, mediaId: string, descri
 /** An upload not attached to a post goes now, with its files (Mastodon's DELETE /api/v1/media/:id). */
 export function deleteUpload(deps: { db: Db; media?: MediaStore }, accountId: string, mediaId: string): void {
   const mine = and(eq(mediaAttachments.id, mediaId), eq(mediaAttachments.accountId, accountId)) as SQL;
-  const row = deps.db.select({ postId: mediaAttachments.postId }).from(mediaAttachments).where(mine).get();
+  const row = deps.db
+    .select({ postId: mediaAttachments.postId, scheduled: mediaAttachments.scheduledPostId })
+    .from(mediaAttachments)
+    .where(mine)
+    .get();
   if (!row) throw new CoreError("Record not found", 404);
   if (row.postId) throw new CoreError("This image is part of a post; delete the post instead.", 422);
+  if (row.scheduled) throw new CoreError("This image is part of a scheduled post; delete that instead.", 422);
   const files = mediaFilesWhere(deps.db, mine);
   deps.db.delete(mediaAttachments).where(mine).run();
   discardFiles(deps.media, files);
 }
 
-/** Uploads never attached to a post within a day are removed with their files. */
+/** Uploads never attached to a post (nor kept for a scheduled one) within a day are removed with their files. */
 export async function pruneUnattachedMedia(deps: { db: Db; media: MediaStore }): Promise<number> {
   const stale = deps.db
     .delete(mediaAttachments)
-    .where(and(isNull(mediaAttachments.postId), lt(mediaAttachments.createdAt, new Date(Date.now() - 24 * 3600_000))))
+    .where(
+      and(
+        isNull(mediaAttachments.postId),
+        isNull(mediaAttachments.scheduledPostId),
+        lt(mediaAttachments.createdAt, new Date(Date.now() - 24 * 3600_000)),
+      ),
+    )
     .returning()
     .all();
   for (const m of stale) {

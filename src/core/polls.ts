@@ -21,13 +21,9 @@ export const POLL_LIMITS = {
   maxExpiration: 2_629_746, // a month
 } as const;
 
-export interface PollInput {
-  options: string[];
-  /** Seconds from now. */
-  expiresIn: number;
-  multiple?: boolean;
-  hideTotals?: boolean;
-}
+import type { PollInput } from "../db/schema.ts";
+
+export type { PollInput };
 
 export type PollRow = typeof polls.$inferSelect;
 

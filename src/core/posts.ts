@@ -31,22 +31,9 @@ import { visibleTo } from "./visibility.ts";
 
 export const MAX_MEDIA = 4;
 
-export interface PostInput {
-  status: string;
-  spoilerText?: string;
-  visibility?: Visibility;
-  inReplyToId?: string;
-  mediaIds?: string[];
-  sensitive?: boolean;
-  language?: string;
-  poll?: PollInput;
-  /** The post it quotes (core/quotes.ts). */
-  quotedId?: string;
-  /** Who may quote this post (public by default). */
-  quotePolicy?: QuotePolicy;
-  /** A key sent with the form or the API call: the same key twice makes one post. */
-  idempotencyKey?: string;
-}
+import type { PostInput } from "../db/schema.ts";
+
+export type { PostInput };
 
 type Author = { id: string; username: string };
 type PostRow = typeof posts.$inferSelect;
@@ -77,29 +64,7 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
     const earlier = seen?.postId ? db.select().from(posts).where(eq(posts.id, seen.postId)).get() : undefined;
     if (earlier) return earlier;
   }
-  // A moved account points its followers elsewhere; it posts again only after cancelling the move.
-  if (db.select({ to: accounts.movedToId }).from(accounts).where(eq(accounts.id, author.id)).get()?.to)
-    throw new CoreError("This account has moved; cancel the move in your account settings to post from it again.", 403);
-
-  const status = input.status.replace(/\r\n/g, "\n");
-  const spoilerText = (input.spoilerText ?? "").trim();
-  const visibility = input.visibility ?? defaultVisibility(db, author.id);
-  const mediaIds = [...new Set(input.mediaIds ?? [])];
-  const problems: Record<string, string> = {};
-  checkText(db, status, spoilerText, mediaIds.length, problems);
-  if (!visibilities.includes(visibility)) problems.visibility = `Choose one of ${visibilities.join(", ")}.`;
-  const parent = input.inReplyToId ? findVisiblePost(db, input.inReplyToId, author.id) : undefined;
-  if (input.inReplyToId && !parent) problems.in_reply_to_id = "The post you reply to is gone or not visible to you.";
-  const media = checkMedia(db, author.id, mediaIds, problems);
-  if (input.poll) checkPoll(input.poll, problems);
-  if (input.poll && mediaIds.length > 0) problems.media_ids = "A post with a poll cannot have images too.";
-  const quoteIssue = input.quotedId ? quoteProblem(db, author.id, input.quotedId) : undefined;
-  if (quoteIssue) problems.quoted_status_id = quoteIssue;
-  // Another server's post is quoted once its author approves (federation asks).
-  const quotedRemote = input.quotedId
-    ? db.select({ uri: posts.uri }).from(posts).where(eq(posts.id, input.quotedId)).get()?.uri
-    : null;
-  if (Object.keys(problems).length > 0) throw new ValidationError(problems);
+  const { status, spoilerText, visibility, parent, media, quotedRemote } = checkPost(db, author.id, input);
   countAccountAction(db, "post", author.id);
 
   await resolveUnknownMentions(deps, status);
@@ -144,6 +109,36 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
   if (input.quotedId) quoteCreated(deps, row, author.username, input.quotedId);
   deps.events.emit("post.created", { postId: id });
   return row;
+}
+
+/**
+ * The rules a new post must meet, whether it is published now or scheduled (core/scheduled-posts.ts):
+ * the input as it will be stored, or a ValidationError naming each field that breaks one.
+ */
+export function checkPost(db: Db, authorId: string, input: PostInput) {
+  // A moved account points its followers elsewhere; it posts again only after cancelling the move.
+  if (db.select({ to: accounts.movedToId }).from(accounts).where(eq(accounts.id, authorId)).get()?.to)
+    throw new CoreError("This account has moved; cancel the move in your account settings to post from it again.", 403);
+  const status = input.status.replace(/\r\n/g, "\n");
+  const spoilerText = (input.spoilerText ?? "").trim();
+  const visibility = input.visibility ?? defaultVisibility(db, authorId);
+  const mediaIds = [...new Set(input.mediaIds ?? [])];
+  const problems: Record<string, string> = {};
+  checkText(db, status, spoilerText, mediaIds.length, problems);
+  if (!visibilities.includes(visibility)) problems.visibility = `Choose one of ${visibilities.join(", ")}.`;
+  const parent = input.inReplyToId ? findVisiblePost(db, input.inReplyToId, authorId) : undefined;
+  if (input.inReplyToId && !parent) problems.in_reply_to_id = "The post you reply to is gone or not visible to you.";
+  const media = checkMedia(db, authorId, mediaIds, problems);
+  if (input.poll) checkPoll(input.poll, problems);
+  if (input.poll && mediaIds.length > 0) problems.media_ids = "A post with a poll cannot have images too.";
+  const quoteIssue = input.quotedId ? quoteProblem(db, authorId, input.quotedId) : undefined;
+  if (quoteIssue) problems.quoted_status_id = quoteIssue;
+  // Another server's post is quoted once its author approves (federation asks).
+  const quotedRemote = input.quotedId
+    ? db.select({ uri: posts.uri }).from(posts).where(eq(posts.id, input.quotedId)).get()?.uri
+    : null;
+  if (Object.keys(problems).length > 0) throw new ValidationError(problems);
+  return { status, spoilerText, visibility, parent, media, quotedRemote };
 }
 
 /**
@@ -268,9 +263,17 @@ function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<st
   const rows = db
     .select({ id: mediaAttachments.id })
     .from(mediaAttachments)
-    .where(and(inArray(mediaAttachments.id, ids), eq(mediaAttachments.accountId, authorId), isNull(mediaAttachments.postId)))
+    .where(
+      and(
+        inArray(mediaAttachments.id, ids),
+        eq(mediaAttachments.accountId, authorId),
+        isNull(mediaAttachments.postId),
+        isNull(mediaAttachments.scheduledPostId),
+      ),
+    )
     .all();
-  if (rows.length !== ids.length) problems.media_ids = "An image is missing or belongs to another post; upload it again.";
+  if (rows.length !== ids.length)
+    problems.media_ids = "An image is missing or belongs to another post (or a scheduled one); upload it again.";
   return ids;
 }
 

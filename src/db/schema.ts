@@ -378,6 +378,8 @@ export const mediaAttachments = sqliteTable(
     height: integer("height"),
     blurhash: text("blurhash"),
     description: text("description").notNull().default(""), // alt text
+    /** Kept for a scheduled post (core/scheduled-posts.ts): not free for another post, not pruned as unattached. */
+    scheduledPostId: text("scheduled_post_id").references((): AnySQLiteColumn => scheduledPosts.id, { onDelete: "set null" }),
     createdAt: createdAt(),
   },
   (t) => [index("media_post_idx").on(t.postId, t.position), index("media_account_idx").on(t.accountId)],
@@ -1055,3 +1057,50 @@ export const announcementReactions = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.announcementId, t.name, t.accountId] })],
 );
+
+/**
+ * A member's post to be published later (Mastodon's ScheduledStatus, core/scheduled-posts.ts):
+ * what they wrote, checked when scheduled and again when the time comes.
+ */
+export const scheduledPosts = sqliteTable(
+  "scheduled_posts",
+  {
+    id: text("id").primaryKey(), // UUIDv7
+    accountId: accountRef("account_id"),
+    scheduledAt: integer("scheduled_at", { mode: "timestamp_ms" }).notNull(),
+    params: text("params", { mode: "json" }).$type<PostInput>().notNull(),
+    /** Why it could not be published when its time came (it then waits for the member). */
+    error: text("error"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("scheduled_posts_account_idx").on(t.accountId, t.scheduledAt),
+    index("scheduled_posts_due_idx").on(t.scheduledAt),
+  ],
+);
+
+/** A new post as core/posts.ts takes it (pages, the API, a scheduled post's stored params). */
+export interface PostInput {
+  status: string;
+  spoilerText?: string;
+  visibility?: Visibility;
+  inReplyToId?: string;
+  mediaIds?: string[];
+  sensitive?: boolean;
+  language?: string;
+  poll?: PollInput;
+  /** The post it quotes (core/quotes.ts). */
+  quotedId?: string;
+  /** Who may quote this post (public by default). */
+  quotePolicy?: QuotePolicy;
+  /** A key sent with the form or the API call: the same key twice makes one post. */
+  idempotencyKey?: string;
+}
+
+export interface PollInput {
+  options: string[];
+  /** Seconds from when the post is published. */
+  expiresIn: number;
+  multiple?: boolean;
+  hideTotals?: boolean;
+}

@@ -12,6 +12,8 @@ import * as interactions from "../core/interactions.ts";
 import { choiceIndexes, vote } from "../core/polls.ts";
 import { quotesOf, revokeQuote } from "../core/quotes.ts";
 import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
+import { schedulePost } from "../core/scheduled-posts.ts";
+import { parseLocalTime } from "../core/times.ts";
 import type { Viewer } from "../core/sessions.ts";
 import { thread } from "../core/timelines.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
@@ -69,6 +71,9 @@ const composeForm = t.Object({
   "poll[expires_in]": t.Optional(t.String({ maxLength: 10 })),
   "poll[multiple]": t.Optional(t.String({ maxLength: 5 })),
   "poll[hide_totals]": t.Optional(t.String({ maxLength: 5 })),
+  /** Publish later: a `datetime-local` time and the member's zone's offset in minutes (app.js). */
+  scheduled_at: t.Optional(t.String({ maxLength: 40 })),
+  utc_offset: t.Optional(t.String({ maxLength: 6 })),
 });
 
 /** The compose form's poll, when any of its choices was filled in. */
@@ -149,7 +154,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         const poll = pollFromForm(body);
         try {
           const mediaIds = await uploadsFromForm(deps, viewer.account.id, body.media, body.description);
-          const post = await createPost(deps, viewer.account, {
+          const input = {
             poll: poll && { ...poll, expiresIn: Number(poll.expiresIn ?? 86_400) },
             quotedId: body.quoted_status_id || undefined,
             quotePolicy: body.quote_approval_policy,
@@ -159,7 +164,15 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
             inReplyToId: body.in_reply_to_id || undefined,
             mediaIds,
             idempotencyKey: body.idempotency_key,
-          });
+          };
+          if (body.scheduled_at?.trim()) {
+            const at = parseLocalTime(body.scheduled_at, Number(body.utc_offset ?? 0)) ?? new Date(Number.NaN);
+            schedulePost(deps, viewer.account, input, at);
+            if (!isHtmx(request)) return redirect("/scheduled", 303);
+            set.headers["hx-redirect"] = "/scheduled";
+            return "";
+          }
+          const post = await createPost(deps, viewer.account, input);
           if (!isHtmx(request)) {
             return redirect(replyTo ? replyTo.localUrl.replace(baseUrl.origin, "") : messages ? "/messages" : "/", 303);
           }
@@ -189,6 +202,8 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
             visibility: body.visibility,
             poll,
             quote_approval_policy: body.quote_approval_policy,
+            scheduled_at: body.scheduled_at,
+            utc_offset: body.utc_offset,
           };
           const form = <Compose {...composeProps} quote={quote} values={values} errors={error.fields} />;
           return isHtmx(request) ? form : <ComposePage ctx={ctx}>{form}</ComposePage>;

@@ -16,6 +16,7 @@ import type { Viewer } from "../core/sessions.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { loginFirst } from "./redirects.ts";
 import { announcementRoutes } from "./announcements.tsx";
+import { scheduledRoutes } from "./scheduled.tsx";
 import { HomeAnnouncements } from "../../views/announcements.tsx";
 import { activeAnnouncements } from "../core/announcements.ts";
 
@@ -67,7 +68,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
 
   return new Elysia({ name: "timelines" })
     .use(page)
-    .use(announcementRoutes(deps, page))
+    .use(announcementRoutes(deps, page).use(scheduledRoutes(deps, page)))
     .get(
       "/",
       ({ ctx, viewer, query }) => {

@@ -45,3 +45,39 @@ document.addEventListener("click", (e) => {
   box.focus();
   box.dispatchEvent(new Event("input", { bubbles: true }));
 });
+
+// Times for scheduled posts are typed and shown in the member's own time zone: the hint names it,
+// a time given in UTC (data-utc) is written in it, and the form sends the zone's offset at the
+// chosen date with it. Without JavaScript the page says and reads UTC.
+(() => {
+  const pad = (n) => String(n).padStart(2, "0");
+  const zone = (date) => {
+    const minutes = -date.getTimezoneOffset();
+    const sign = minutes < 0 ? "-" : "+";
+    return `UTC${sign}${pad(Math.floor(Math.abs(minutes) / 60))}:${pad(Math.abs(minutes) % 60)}`;
+  };
+  const local = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  function wire(root) {
+    for (const hint of root.querySelectorAll("[data-time-zone-hint]"))
+      hint.textContent = `In your time zone (${zone(new Date())}). ${hint.dataset.timeZoneHint}`;
+    for (const input of root.querySelectorAll("input[data-utc]")) {
+      if (input.dataset.wired) continue;
+      input.dataset.wired = "1";
+      input.value = local(new Date(input.dataset.utc));
+    }
+    for (const time of root.querySelectorAll("time[data-local]")) time.textContent = format.format(new Date(time.dateTime));
+  }
+  document.addEventListener("DOMContentLoaded", () => wire(document));
+  document.addEventListener("htmx:after:swap", (e) => wire(e.target instanceof Element ? e.target : document));
+  // Capturing, so the offset is in the form before htmx (or the browser) sends it.
+  document.addEventListener(
+    "submit",
+    (e) => {
+      const input = e.target.querySelector?.("input[name=scheduled_at]");
+      const offset = e.target.querySelector?.("input[name=utc_offset]");
+      if (input && offset && input.value) offset.value = String(-new Date(input.value).getTimezoneOffset());
+    },
+    true,
+  );
+})();

@@ -1,0 +1,216 @@
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
+import { getLogger } from "@logtape/logtape";
+import { newId } from "../db/ids.ts";
+import type { Db } from "../db/open.ts";
+import { accounts, mediaAttachments, type PostInput, scheduledPosts, users } from "../db/schema.ts";
+import type { CoreDeps } from "./deps.ts";
+import { CoreError, ValidationError } from "./errors.ts";
+import { checkPost, createPost } from "./posts.ts";
+import type { PageQuery } from "./timelines.ts";
+import { type MediaView, mediaView } from "./views.ts";
+
+/**
+ * Posts a member writes now and publishes later (Mastodon's scheduled statuses): checked by the
+ * same rules as a post published at once, their images kept for them, and published by the
+ * `publish-scheduled-posts` job through createPost, so they federate and notify as any post.
+ */
+
+const logger = getLogger(["skein", "scheduled"]);
+
+export type ScheduledPost = typeof scheduledPosts.$inferSelect;
+
+/** As Mastodon: at least five minutes ahead, 300 waiting, 25 on one (UTC) day. */
+export const MIN_DELAY_MS = 5 * 60_000;
+export const MAX_SCHEDULED = 300;
+export const MAX_SCHEDULED_PER_DAY = 25;
+const DAY_MS = 24 * 3600_000;
+
+type Author = { id: string; username: string };
+
+/** Why this time will not do for one more scheduled post (`except`: the one being moved), or null. */
+function timeProblem(db: Db, accountId: string, at: Date, except?: string): string | null {
+  if (Number.isNaN(at.getTime())) return "Give a date and a time.";
+  if (at.getTime() < Date.now() + MIN_DELAY_MS) return "Choose a time at least 5 minutes from now.";
+  const day = Math.floor(at.getTime() / DAY_MS) * DAY_MS;
+  const others = (from: Date | null, to: Date | null) =>
+    db
+      .select({ n: count() })
+      .from(scheduledPosts)
+      .where(
+        and(
+          eq(scheduledPosts.accountId, accountId),
+          except ? sql`${scheduledPosts.id} != ${except}` : undefined,
+          from ? gte(scheduledPosts.scheduledAt, from) : undefined,
+          to ? lt(scheduledPosts.scheduledAt, to) : undefined,
+        ),
+      )
+      .get()?.n ?? 0;
+  if (others(null, null) >= MAX_SCHEDULED) return `You have ${MAX_SCHEDULED} scheduled posts already: the most one can have.`;
+  if (others(new Date(day), new Date(day + DAY_MS)) >= MAX_SCHEDULED_PER_DAY)
+    return `You have ${MAX_SCHEDULED_PER_DAY} posts scheduled on that day already: choose another day.`;
+  return null;
+}
+
+/**
+ * Keeps a post to publish at `at`. The post is checked now as if published now (a ValidationError
+ * names the fields, `scheduled_at` among them); its images are kept for it. The same
+ * idempotency key twice schedules one post.
+ */
+export function schedulePost(deps: CoreDeps, author: Author, input: PostInput, at: Date): ScheduledPost {
+  const { db } = deps;
+  const key = input.idempotencyKey?.slice(0, 200);
+  if (key) {
+    const earlier = db
+      .select()
+      .from(scheduledPosts)
+      .where(and(eq(scheduledPosts.accountId, author.id), sql`${scheduledPosts.params} ->> '$.idempotencyKey' = ${key}`))
+      .get();
+    if (earlier) return earlier;
+  }
+  const problem = timeProblem(db, author.id, at);
+  let checked: ReturnType<typeof checkPost> | undefined;
+  try {
+    checked = checkPost(db, author.id, input);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ValidationError({ ...error.fields, ...(problem ? { scheduled_at: problem } : {}) });
+  }
+  if (problem) throw new ValidationError({ scheduled_at: problem });
+  const params: PostInput = {
+    ...input,
+    status: checked.status,
+    spoilerText: checked.spoilerText,
+    visibility: checked.visibility,
+    mediaIds: checked.media,
+    // Publishing twice (a crash between the post and forgetting this row) still makes one post.
+    idempotencyKey: key ?? `scheduled:${newId()}`,
+  };
+  return db.transaction((tx) => {
+    const row = tx
+      .insert(scheduledPosts)
+      .values({ id: newId(), accountId: author.id, scheduledAt: at, params })
+      .returning()
+      .get();
+    if (checked.media.length > 0)
+      tx.update(mediaAttachments).set({ scheduledPostId: row.id }).where(inArray(mediaAttachments.id, checked.media)).run();
+    return row;
+  });
+}
+
+/** A page of a member's scheduled posts for apps: newest scheduled first, paged by id (as Mastodon). */
+export function listScheduled(db: Db, accountId: string, page: PageQuery): ScheduledPost[] {
+  const rows = db
+    .select()
+    .from(scheduledPosts)
+    .where(
+      and(
+        eq(scheduledPosts.accountId, accountId),
+        page.maxId ? lt(scheduledPosts.id, page.maxId) : undefined,
+        page.sinceId ? gt(scheduledPosts.id, page.sinceId) : undefined,
+        page.minId ? gt(scheduledPosts.id, page.minId) : undefined,
+      ),
+    )
+    .orderBy(page.minId ? asc(scheduledPosts.id) : desc(scheduledPosts.id))
+    .limit(page.limit ?? 20)
+    .all();
+  return page.minId ? rows.reverse() : rows;
+}
+
+/** All of a member's scheduled posts (300 at most), the soonest first, for their page. */
+export function scheduledByTime(db: Db, accountId: string): ScheduledPost[] {
+  return db
+    .select()
+    .from(scheduledPosts)
+    .where(eq(scheduledPosts.accountId, accountId))
+    .orderBy(asc(scheduledPosts.scheduledAt), asc(scheduledPosts.id))
+    .all();
+}
+
+export function countScheduled(db: Db, accountId: string): number {
+  return db.select({ n: count() }).from(scheduledPosts).where(eq(scheduledPosts.accountId, accountId)).get()?.n ?? 0;
+}
+
+/** One of the member's own (404 for anyone else's, as if it did not exist). */
+export function getScheduled(db: Db, accountId: string, id: string): ScheduledPost {
+  const row = db
+    .select()
+    .from(scheduledPosts)
+    .where(and(eq(scheduledPosts.id, id), eq(scheduledPosts.accountId, accountId)))
+    .get();
+  if (!row) throw new CoreError("Record not found", 404);
+  return row;
+}
+
+/** Moves it to another time (which also clears a failed one's error: it is tried again then). */
+export function reschedule(db: Db, accountId: string, id: string, at: Date): ScheduledPost {
+  getScheduled(db, accountId, id);
+  const problem = timeProblem(db, accountId, at, id);
+  if (problem) throw new ValidationError({ scheduled_at: problem });
+  return db
+    .update(scheduledPosts)
+    .set({ scheduledAt: at, error: null })
+    .where(eq(scheduledPosts.id, id))
+    .returning()
+    .get() as ScheduledPost;
+}
+
+/** Cancels it; its images become plain uploads again (removed after a day unless used). */
+export function cancelScheduled(db: Db, accountId: string, id: string): void {
+  getScheduled(db, accountId, id);
+  db.delete(scheduledPosts).where(eq(scheduledPosts.id, id)).run();
+}
+
+/**
+ * Publishes the posts whose time has come. One that breaks a rule now (the post it replies to
+ * was deleted, say) stays with the reason, for its author to change or delete; one over the
+ * posting limit waits for the next run. Returns how many were published.
+ */
+export async function publishDuePosts(deps: CoreDeps, now: Date): Promise<number> {
+  const { db } = deps;
+  const due = db
+    .select({ row: scheduledPosts, username: accounts.username, suspendedAt: accounts.suspendedAt, disabledAt: users.disabledAt })
+    .from(scheduledPosts)
+    .innerJoin(accounts, eq(accounts.id, scheduledPosts.accountId))
+    .leftJoin(users, eq(users.accountId, accounts.id))
+    .where(and(lte(scheduledPosts.scheduledAt, now), isNull(scheduledPosts.error)))
+    .orderBy(asc(scheduledPosts.scheduledAt))
+    .limit(100)
+    .all();
+  let published = 0;
+  for (const { row, username, suspendedAt, disabledAt } of due) {
+    if (suspendedAt || disabledAt) {
+      fail(db, row.id, "Not published: the account is suspended or disabled.");
+      continue;
+    }
+    // The images go from being kept for it to the post itself.
+    db.update(mediaAttachments).set({ scheduledPostId: null }).where(eq(mediaAttachments.scheduledPostId, row.id)).run();
+    try {
+      await createPost(deps, { id: row.accountId, username }, row.params);
+      db.delete(scheduledPosts).where(eq(scheduledPosts.id, row.id)).run();
+      published++;
+    } catch (error) {
+      const unposted = and(inArray(mediaAttachments.id, row.params.mediaIds ?? []), isNull(mediaAttachments.postId));
+      db.update(mediaAttachments).set({ scheduledPostId: row.id }).where(unposted).run();
+      if (error instanceof CoreError && error.status === 429) continue; // over the posting limit: next run
+      if (!(error instanceof ValidationError || error instanceof CoreError)) throw error;
+      logger.info("Scheduled post {id} not published: {reason}", { id: row.id, reason: error.message });
+      fail(db, row.id, `Not published: ${error.message}`);
+    }
+  }
+  return published;
+}
+
+/** The images kept for each of these scheduled posts, in the order the member put them. */
+export function scheduledMedia(db: Db, rows: ScheduledPost[]): Map<string, MediaView[]> {
+  const ids = rows.flatMap((r) => r.params.mediaIds ?? []);
+  const stored = ids.length === 0 ? [] : db.select().from(mediaAttachments).where(inArray(mediaAttachments.id, ids)).all();
+  const found = new Map(stored.map((m) => [m.id, mediaView(m)]));
+  return new Map(rows.map((r) => [r.id, (r.params.mediaIds ?? []).flatMap((id) => found.get(id) ?? [])]));
+}
+
+function fail(db: Db, id: string, reason: string) {
+  db.update(scheduledPosts)
+    .set({ error: reason.slice(0, 500) })
+    .where(eq(scheduledPosts.id, id))
+    .run();
+}
