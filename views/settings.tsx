@@ -171,7 +171,7 @@ export function ProfileSettingsPage({
           name="discoverable"
           label="Suggest my account to others"
           checked={values.discoverable}
-          hint="Lets directories and search list your profile."
+          hint="Lists your profile under Explore → People, and lets directories and search elsewhere list it."
         />
         <div class="field">
           <label for="default_visibility">Default visibility of new posts</label>

@@ -1,16 +1,18 @@
 import { Elysia, t } from "elysia";
 import { CoreError } from "../core/errors.ts";
+import { directory } from "../core/directory.ts";
 import { reportAccount } from "../core/reports.ts";
 import { reportCategories } from "../db/schema.ts";
 import { announcementApiRoutes } from "./announcements.ts";
 import { scheduledApiRoutes } from "./scheduled.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities } from "./entities.ts";
-import { flag, list, tFlag, tList } from "./params.ts";
+import { flag, limitOf, list, tFlag, tList } from "./params.ts";
 
 /**
- * Reports, and the features clients call that Skein does not have (featured tags,
- * trends…): valid empty answers, so apps show an empty screen instead of an error.
+ * Reports, the profile directory, announcements, scheduled posts, and the features clients call
+ * that Skein does not have (featured tags, trends…): valid empty answers, so apps show an empty
+ * screen instead of an error.
  */
 export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
@@ -75,5 +77,27 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     .get("/api/v1/trends/tags", () => [])
     .get("/api/v1/trends/statuses", () => [])
     .get("/api/v1/trends/links", () => [])
-    .get("/api/v1/directory", () => []);
+    .get(
+      "/api/v1/directory",
+      ({ authorized, token, query }) => {
+        if (token) authorized("read:accounts");
+        const ids = directory(db, token?.account?.id ?? null, {
+          local: flag(query.local) ?? false,
+          order: query.order === "new" ? "new" : "active",
+          offset: Math.max(0, Math.trunc(query.offset ?? 0)),
+          limit: limitOf(query, 40, 80),
+        });
+        const entities = accountEntities(db, baseUrl, ids);
+        return ids.flatMap((id) => entities.get(id) ?? []);
+      },
+      {
+        query: t.Object({
+          offset: t.Optional(t.Numeric({ minimum: 0, maximum: 100_000 })),
+          limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000 })),
+          // A plain string: Mastodon ignores an unknown order.
+          order: t.Optional(t.String({ maxLength: 20 })),
+          local: tFlag,
+        }),
+      },
+    );
 }

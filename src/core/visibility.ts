@@ -41,7 +41,7 @@ export function notSilencedFor(viewerId: string | null): SQL {
 }
 
 /** The viewer blocked or muted the account, or blocked its domain. */
-const silencedBy = (viewerId: string, accountId: SQLWrapper) =>
+export const silencedBy = (viewerId: string, accountId: SQLWrapper) =>
   sql`(EXISTS (SELECT 1 FROM ${blocks} WHERE ${blocks.accountId} = ${viewerId} AND ${blocks.targetAccountId} = ${accountId})
     OR EXISTS (SELECT 1 FROM ${mutes} WHERE ${mutes.accountId} = ${viewerId} AND ${mutes.targetAccountId} = ${accountId})
     OR ${onDomainBlockedBy(viewerId, accountId)})`;

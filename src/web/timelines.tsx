@@ -17,6 +17,7 @@ import type { PagePlugin, WebDeps } from "./context.ts";
 import { loginFirst } from "./redirects.ts";
 import { announcementRoutes } from "./announcements.tsx";
 import { scheduledRoutes } from "./scheduled.tsx";
+import { directoryRoutes } from "./directory.tsx";
 import { HomeAnnouncements } from "../../views/announcements.tsx";
 import { activeAnnouncements } from "../core/announcements.ts";
 
@@ -32,6 +33,13 @@ export function moreLink(path: string, ids: string[], cursor = ids.at(-1)): stri
 
 const webPage = (maxId?: string): PageQuery => ({ maxId, limit: WEB_PAGE_SIZE });
 
+/** Explore's tabs: the public timelines, and the people directory (web/directory.tsx). */
+export const exploreTabs = [
+  { href: "/public/local", label: "This instance" },
+  { href: "/public", label: "Federated" },
+  { href: "/directory", label: "People" },
+];
+
 export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
   /** The posts as the viewer sees them in a context: their filters applied (none on saved posts). */
@@ -39,10 +47,6 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
     const loaded = loadPostViews(db, baseUrl, ids, viewerId);
     return context ? applyFilters(db, viewerId, context, loaded) : loaded;
   };
-  const exploreTabs = [
-    { href: "/public/local", label: "This instance" },
-    { href: "/public", label: "Federated" },
-  ];
 
   const savedPage = (
     {
@@ -68,7 +72,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
 
   return new Elysia({ name: "timelines" })
     .use(page)
-    .use(announcementRoutes(deps, page).use(scheduledRoutes(deps, page)))
+    .use(announcementRoutes(deps, page).use(scheduledRoutes(deps, page)).use(directoryRoutes(deps, page)))
     .get(
       "/",
       ({ ctx, viewer, query }) => {

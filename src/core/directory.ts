@@ -1,0 +1,51 @@
+import { and, desc, eq, isNotNull, isNull, or, sql } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { accounts, posts, users } from "../db/schema.ts";
+import { onCutOffDomain } from "./domain-allows.ts";
+import { onSilencedDomain } from "./domain-blocks.ts";
+import { silencedBy } from "./visibility.ts";
+
+/**
+ * The profile directory (Mastodon's): accounts that chose to be discoverable, members first of
+ * all, for people to find each other. Left out: suspended, limited and moved accounts, members
+ * not yet approved or disabled, servers limited or cut off here, and whoever the viewer blocked
+ * or muted (or whose server they blocked).
+ */
+
+export const directoryOrders = ["active", "new"] as const;
+export type DirectoryOrder = (typeof directoryOrders)[number];
+
+export interface DirectoryQuery {
+  /** Only this instance's members. */
+  local: boolean;
+  /** Recently active (newest post first; those who never posted last), or newest account first. */
+  order: DirectoryOrder;
+  offset: number;
+  limit: number;
+}
+
+export function directory(db: Db, viewerId: string | null, q: DirectoryQuery): string[] {
+  const lastPost = sql`(SELECT max(${posts.id}) FROM ${posts} WHERE ${posts.accountId} = ${accounts.id})`;
+  return db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .leftJoin(users, eq(users.accountId, accounts.id))
+    .where(
+      and(
+        eq(accounts.discoverable, true),
+        isNull(accounts.suspendedAt),
+        isNull(accounts.silencedAt),
+        isNull(accounts.movedToId),
+        q.local ? isNull(accounts.domain) : undefined,
+        or(isNotNull(accounts.domain), and(isNotNull(users.approvedAt), isNull(users.disabledAt))),
+        sql`NOT ${onSilencedDomain(accounts.id)}`,
+        sql`NOT ${onCutOffDomain(accounts.id)}`,
+        viewerId ? sql`NOT ${silencedBy(viewerId, accounts.id)}` : undefined,
+      ),
+    )
+    .orderBy(...(q.order === "new" ? [desc(accounts.id)] : [sql`${lastPost} DESC NULLS LAST`, desc(accounts.id)]))
+    .limit(q.limit)
+    .offset(q.offset)
+    .all()
+    .map((r) => r.id);
+}
