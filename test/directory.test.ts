@@ -10,7 +10,8 @@ const m = await signedInMembers(t, origin, ["ada", "bob", "cy", "dan"]);
 const sql = t.database.sqlite;
 const call = (who: string | null, path: string) =>
   t.app.handle(new Request(`${origin}${path}`, { headers: who ? { authorization: `Bearer ${m(who).token}` } : {} }));
-const accts = async (who: string | null, path: string) => ((await json(await call(who, path))) as { acct: string }[]).map((a) => a.acct);
+const accts = async (who: string | null, path: string) =>
+  ((await json(await call(who, path))) as { acct: string }[]).map((a) => a.acct);
 const post = (who: string, status: string) =>
   t.app.handle(
     new Request(`${origin}/api/v1/statuses`, {

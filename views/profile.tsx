@@ -3,6 +3,7 @@ import { withEmojis } from "../src/core/custom-emojis.ts";
 import { WithEmojis } from "./emoji.tsx";
 import type { Relationship } from "../src/core/follows.ts";
 import type { AccountView, PostView } from "../src/core/views.ts";
+import type { FeaturedTagView } from "../src/core/featured-tags.ts";
 import type { ProfileField } from "../src/db/schema.ts";
 import { Avatar } from "./avatar.tsx";
 import type { PageContext } from "./context.ts";
@@ -32,6 +33,10 @@ export interface ProfileProps {
   noteState?: "saved" | "too-long";
   /** The people this member features on their profile (core/endorsements.ts). */
   featured: AccountView[];
+  /** The hashtags this member features (core/featured-tags.ts). */
+  featuredTags: FeaturedTagView[];
+  /** The posts shown are those with this hashtag (a featured tag's link). */
+  tagged?: string;
 }
 
 function AccountAction({
@@ -240,15 +245,44 @@ export function ProfilePage(p: ProfileProps) {
         ) : (
           ""
         )}
+        {p.featuredTags.length > 0 ? (
+          <section class="featured-tags" aria-labelledby="featured-tags-title">
+            <h2 id="featured-tags-title">Featured hashtags</h2>
+            <ul>
+              {p.featuredTags.map((f) => (
+                <li>
+                  <a
+                    href={`${base}/tagged/${encodeURIComponent(f.name)}`}
+                    aria-current={p.tagged === f.name ? "page" : undefined}
+                  >
+                    <strong safe>{`#${f.display}`}</strong>{" "}
+                    <span class="muted" safe>
+                      {`${f.posts} ${f.posts === 1 ? "post" : "posts"}`}
+                    </span>
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : (
+          ""
+        )}
       </section>
       <nav class="tabs" aria-label="Posts">
         {tabs.map((t) => (
-          <a href={t.href} aria-current={p.tab === t.tab ? "page" : undefined} safe>
+          <a href={t.href} aria-current={p.tab === t.tab && !p.tagged ? "page" : undefined} safe>
             {t.label}
           </a>
         ))}
       </nav>
-      {p.pinned.length > 0 ? (
+      {p.tagged ? (
+        <p class="tagged-notice">
+          <span safe>{`Posts with #${p.tagged}`}</span> · <a href={base}>Show all posts</a>
+        </p>
+      ) : (
+        ""
+      )}
+      {p.pinned.length > 0 && !p.tagged ? (
         <section aria-label="Pinned posts" class="pinned">
           <PostList ctx={ctx} posts={p.pinned} empty="" />
         </section>

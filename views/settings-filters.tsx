@@ -1,5 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import type { Filter } from "../src/core/filters.ts";
+import { type FeaturedTagView, MAX_FEATURED_TAGS } from "../src/core/featured-tags.ts";
 import type { TagInfo } from "../src/core/followed-tags.ts";
 import { filterContexts } from "../src/db/schema.ts";
 import type { PageContext } from "./context.ts";
@@ -309,16 +310,24 @@ function FilterForm({
 export function FollowedTagsPage({
   ctx,
   tags,
+  featured,
+  suggestions,
   errors = {},
   value = "",
+  featuredValue = "",
 }: {
   ctx: PageContext;
   tags: TagInfo[];
+  featured: FeaturedTagView[];
+  /** The member's most used hashtags not featured yet. */
+  suggestions: TagInfo[];
   errors?: Record<string, string>;
   value?: string;
+  featuredValue?: string;
 }) {
   return (
-    <SettingsFrame ctx={ctx} title="Followed hashtags">
+    <SettingsFrame ctx={ctx} title="Hashtags">
+      <h2>Followed hashtags</h2>
       <p>Public posts with a hashtag you follow appear in your home timeline, whoever wrote them.</p>
       {tags.length === 0 ? <p class="empty">You follow no hashtags yet.</p> : ""}
       <ul class="sessions">
@@ -339,6 +348,56 @@ export function FollowedTagsPage({
         <Field name="name" label="Follow a hashtag" value={value} maxlength={100} hint="Like #knitting" error={errors.name} />
         <button type="submit">Follow</button>
       </form>
+      <h2 id="featured">Featured on your profile</h2>
+      <p>{`Up to ${MAX_FEATURED_TAGS} hashtags shown on your profile, each with how many of your public posts carry it and a link to them.`}</p>
+      {featured.length === 0 ? <p class="empty">You feature no hashtags yet.</p> : ""}
+      <ul class="sessions">
+        {featured.map((f) => (
+          <li>
+            <a href={`/tags/${encodeURIComponent(f.name)}`} safe>{`#${f.display}`}</a>
+            <span class="muted" safe>
+              {`${f.posts} ${f.posts === 1 ? "post" : "posts"}`}
+            </span>
+            <PostButton
+              ctx={ctx}
+              action={`/tags/${encodeURIComponent(f.name)}/unfeature`}
+              label={`Stop featuring #${f.display}`}
+              kind="secondary"
+            />
+          </li>
+        ))}
+      </ul>
+      <form method="post" action="/settings/tags/featured" class="card" novalidate>
+        <CsrfField ctx={ctx} />
+        <Field
+          name="featured_name"
+          label="Feature a hashtag"
+          value={featuredValue}
+          maxlength={100}
+          hint="Like #knitting"
+          error={errors.featured_name}
+        />
+        <button type="submit">Feature</button>
+      </form>
+      {suggestions.length > 0 ? (
+        <section aria-labelledby="suggested-title">
+          <h3 id="suggested-title">Hashtags you use most</h3>
+          <ul class="tag-suggestions">
+            {suggestions.map((tag) => (
+              <li>
+                <PostButton
+                  ctx={ctx}
+                  action={`/tags/${encodeURIComponent(tag.name)}/feature`}
+                  label={`Feature #${tag.display}`}
+                  kind="secondary"
+                />
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : (
+        ""
+      )}
     </SettingsFrame>
   );
 }

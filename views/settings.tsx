@@ -15,7 +15,7 @@ export function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx:
     ["/settings/migration", "Moving"],
     ["/settings/import-export", "Import and export"],
     ["/settings/filters", "Filters"],
-    ["/settings/tags", "Followed hashtags"],
+    ["/settings/tags", "Hashtags"],
     ["/settings/domain-blocks", "Blocked domains"],
     ["/settings/warnings", "Notes from moderators"],
     ["/follow_requests", "Follow requests"],

@@ -23,7 +23,7 @@ export interface TimelineProps {
   /** The staff's announcements the member has not dismissed (home only). */
   announcements?: JSX.Element;
   /** A hashtag page's follow button: the tag (normalized) and whether the viewer follows it. */
-  tagFollow?: { name: string; following: boolean };
+  tagFollow?: { name: string; following: boolean; featured: boolean };
 }
 
 export function TimelineTabs({ ctx, tabs }: { ctx: PageContext; tabs: { href: string; label: string }[] }) {
@@ -67,14 +67,31 @@ export function TimelinePage(props: TimelineProps) {
   );
 }
 
-function TagFollowButton({ ctx, name, following }: { ctx: PageContext; name: string; following: boolean }) {
+function TagFollowButton({
+  ctx,
+  name,
+  following,
+  featured,
+}: {
+  ctx: PageContext;
+  name: string;
+  following: boolean;
+  featured: boolean;
+}) {
+  const base = `/tags/${encodeURIComponent(name)}`;
   return (
     <div class="relation-actions">
       <PostButton
         ctx={ctx}
-        action={`/tags/${encodeURIComponent(name)}/${following ? "unfollow" : "follow"}`}
+        action={`${base}/${following ? "unfollow" : "follow"}`}
         label={following ? `Unfollow #${name}` : `Follow #${name}`}
         kind={following ? "secondary" : undefined}
+      />
+      <PostButton
+        ctx={ctx}
+        action={`${base}/${featured ? "unfeature" : "feature"}`}
+        label={featured ? "Stop featuring on profile" : "Feature on profile"}
+        kind="secondary"
       />
       {following ? <p class="muted">Public posts with this hashtag appear in your home timeline.</p> : ""}
     </div>

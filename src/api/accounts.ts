@@ -11,6 +11,8 @@ import { accountTimeline, pinnedPosts, savedPosts } from "../core/timelines.ts";
 import { applyFilters } from "../core/filters.ts";
 import { loadPostViews } from "../core/views.ts";
 import { accounts, follows as followsTable, quotePolicies, users, visibilities } from "../db/schema.ts";
+import { featuredTagsOf } from "../core/featured-tags.ts";
+import { featuredTagEntity } from "./featured-tags.ts";
 import type { ApiDeps, ApiMember, ApiPlugin } from "./context.ts";
 import { accountEntities, type ApiAccount, credentialAccount, relationshipEntity, statusEntities } from "./entities.ts";
 import { flag, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
@@ -234,11 +236,10 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           if (flag(query.pinned)) ids = query.max_id ? [] : pinnedPosts(db, viewerId, params.id);
           else {
             const tab = flag(query.only_media) ? "media" : flag(query.exclude_replies) ? "posts" : "replies";
-            ids = accountTimeline(db, viewerId, params.id, tab, page);
+            ids = accountTimeline(db, viewerId, params.id, tab, page, query.tagged || undefined);
           }
           let views = applyFilters(db, viewerId, "account", loadPostViews(db, baseUrl, ids, viewerId));
           if (flag(query.exclude_reblogs)) views = views.filter((v) => !v.reblog);
-          if (query.tagged) views = views.filter((v) => v.tags.includes((query.tagged ?? "").toLowerCase()));
           return paged(request, set, statusEntities(db, baseUrl, views), ids);
         },
         {
@@ -256,9 +257,10 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       .get(
         "/api/v1/accounts/:id/featured_tags",
         ({ params }) => {
-          // Skein has no featured hashtags (max_featured_tags is 0); apps load them with every profile.
-          one(params.id); // 404 for an account that is not there
-          return [];
+          const account = one(params.id); // 404 for an account that is not there
+          // Other servers' featured hashtags are not fetched: theirs show as none.
+          if (account.acct.includes("@")) return [];
+          return featuredTagsOf(db, account.id).map((f) => featuredTagEntity(f, account.username, baseUrl));
         },
         { params: id },
       )

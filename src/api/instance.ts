@@ -1,3 +1,4 @@
+import { MAX_FEATURED_TAGS } from "../core/featured-tags.ts";
 import { POLL_LIMITS } from "../core/polls.ts";
 import { MISSING_IMAGES } from "../core/views.ts";
 import { and, count, isNotNull, isNull, sql } from "drizzle-orm";
@@ -28,7 +29,7 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const configuration = (maxCharacters: number) => ({
     urls: { streaming: streamingUrl, status: null },
     vapid: { public_key: vapidKeys(db).publicKey },
-    accounts: { max_featured_tags: 0, max_pinned_statuses: 5 },
+    accounts: { max_featured_tags: MAX_FEATURED_TAGS, max_pinned_statuses: 5 },
     statuses: { max_characters: maxCharacters, max_media_attachments: MAX_MEDIA, characters_reserved_per_url: 23 },
     media_attachments: {
       supported_mime_types: MIME_TYPES,

@@ -1,18 +1,18 @@
 import { Elysia, t } from "elysia";
-import { CoreError } from "../core/errors.ts";
 import { directory } from "../core/directory.ts";
 import { reportAccount } from "../core/reports.ts";
 import { reportCategories } from "../db/schema.ts";
 import { announcementApiRoutes } from "./announcements.ts";
 import { scheduledApiRoutes } from "./scheduled.ts";
+import { featuredTagApiRoutes } from "./featured-tags.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities } from "./entities.ts";
 import { flag, limitOf, list, tFlag, tList } from "./params.ts";
 
 /**
- * Reports, the profile directory, announcements, scheduled posts, and the features clients call
- * that Skein does not have (featured tags, trends…): valid empty answers, so apps show an empty
- * screen instead of an error.
+ * Reports, the profile directory, announcements, scheduled posts, featured hashtags, and the
+ * features clients call that Skein does not have (trends, suggestions): valid empty answers, so
+ * apps show an empty screen instead of an error.
  */
 export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
@@ -26,6 +26,7 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     .use(api)
     .use(announcementApiRoutes(deps, api))
     .use(scheduledApiRoutes(deps, api))
+    .use(featuredTagApiRoutes(deps, api))
     .post(
       "/api/v1/reports",
       ({ member, body }) => {
@@ -65,12 +66,6 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         }),
       },
     )
-    .get("/api/v1/featured_tags", empty("read:accounts"))
-    .post("/api/v1/featured_tags", ({ member }) => {
-      member("write:accounts");
-      // The instance says max_featured_tags is 0: asking to feature one is refused, as over the limit.
-      throw new CoreError("Validation failed: Featured hashtags are not available on this server", 422);
-    })
     .get("/api/v1/suggestions", empty("read"))
     .get("/api/v2/suggestions", empty("read"))
     .get("/api/v1/trends", () => [])

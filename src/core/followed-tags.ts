@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, inArray, lt } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
-import type { Db } from "../db/open.ts";
+import type { Db, DbOrTx } from "../db/open.ts";
 import { followedTags, tags } from "../db/schema.ts";
 import { CoreError } from "./errors.ts";
 import { normalizeHashtag, parseText } from "./text.ts";
@@ -31,14 +31,20 @@ export function findTag(db: Db, rawName: string): TagInfo {
   return row ? { id: row.id, name, display: row.display } : { id: null, name, display: typed };
 }
 
+/** The tag's row, made if no post has carried it yet (following or featuring it needs one). */
+export function storedTag(tx: DbOrTx, found: TagInfo): TagInfo & { id: string } {
+  tx.insert(tags).values({ id: newId(), name: found.name, display: found.display }).onConflictDoNothing().run();
+  const tag = tx.select().from(tags).where(eq(tags.name, found.name)).get();
+  if (!tag) throw new CoreError("Record not found", 404);
+  return { id: tag.id, name: tag.name, display: tag.display };
+}
+
 export function followTag(db: Db, accountId: string, rawName: string): TagInfo {
   const found = findTag(db, rawName);
   return db.transaction((tx) => {
-    tx.insert(tags).values({ id: newId(), name: found.name, display: found.display }).onConflictDoNothing().run();
-    const tag = tx.select().from(tags).where(eq(tags.name, found.name)).get();
-    if (!tag) throw new CoreError("Record not found", 404);
+    const tag = storedTag(tx, found);
     tx.insert(followedTags).values({ id: newId(), accountId, tagId: tag.id }).onConflictDoNothing().run();
-    return { id: tag.id, name: tag.name, display: tag.display };
+    return tag;
   });
 }
 

@@ -163,7 +163,7 @@ export function federatedTimeline(db: Db, viewerId: string | null, page: PageQue
 }
 
 export function tagTimeline(db: Db, viewerId: string | null, tag: string, page: PageQuery = {}): string[] {
-  const tagged = sql`${posts.id} IN (SELECT ${postTags.postId} FROM ${postTags} JOIN ${tags} ON ${tags.id} = ${postTags.tagId} WHERE ${tags.name} = ${normalizeHashtag(tag)})`;
+  const tagged = taggedWith(tag);
   return ids(
     db,
     and(listedPublicly, isNull(posts.reblogOfId), tagged, notSilencedBy(viewerId), notSilencedFor(viewerId), visibleTo(viewerId)),
@@ -174,14 +174,21 @@ export function tagTimeline(db: Db, viewerId: string | null, tag: string, page: 
 export type ProfileTab = "posts" | "replies" | "media";
 
 /** An account's posts as the viewer may see them: without replies to others, with them, or with images only. */
+/** The post carries this hashtag (however it was typed). */
+const taggedWith = (tag: string) =>
+  sql`${posts.id} IN (SELECT ${postTags.postId} FROM ${postTags} JOIN ${tags} ON ${tags.id} = ${postTags.tagId} WHERE ${tags.name} = ${normalizeHashtag(tag.replace(/^#/, ""))})`;
+
 export function accountTimeline(
   db: Db,
   viewerId: string | null,
   accountId: string,
   tab: ProfileTab,
   page: PageQuery = {},
+  /** Only the posts with this hashtag (a featured tag's link, the API's `tagged`). */
+  tagged?: string,
 ): string[] {
   const byAccount = eq(posts.accountId, accountId);
+  const withTag = tagged ? taggedWith(tagged) : undefined;
   const shape =
     tab === "posts"
       ? or(isNull(posts.inReplyToId), eq(posts.inReplyToAccountId, accountId))
@@ -191,7 +198,7 @@ export function accountTimeline(
             exists(db.select({ id: mediaAttachments.id }).from(mediaAttachments).where(eq(mediaAttachments.postId, posts.id))),
           )
         : undefined;
-  return ids(db, and(byAccount, shape, visibleTo(viewerId)), page);
+  return ids(db, and(byAccount, shape, withTag, visibleTo(viewerId)), page);
 }
 
 export function pinnedPosts(db: Db, viewerId: string | null, accountId: string): string[] {

@@ -1104,3 +1104,17 @@ export interface PollInput {
   multiple?: boolean;
   hideTotals?: boolean;
 }
+
+/** A hashtag a member features on their profile (Mastodon's featured tags, core/featured-tags.ts). */
+export const featuredTags = sqliteTable(
+  "featured_tags",
+  {
+    id: text("id").primaryKey(), // UUIDv7: the order they were featured
+    accountId: accountRef("account_id"),
+    tagId: text("tag_id")
+      .notNull()
+      .references(() => tags.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("featured_tags_pair_unique").on(t.accountId, t.tagId)],
+);

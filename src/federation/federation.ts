@@ -10,6 +10,7 @@ import {
   Application,
   Emoji,
   Endpoints,
+  Hashtag,
   Image,
   Note,
   Person,
@@ -26,6 +27,7 @@ import { accountCounts } from "../core/accounts-read.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { relationship } from "../core/follows.ts";
 import { getSettings } from "../core/instance.ts";
+import { featuredTagsOf } from "../core/featured-tags.ts";
 import { actorUri } from "../core/moves.ts";
 import { quoteApproval } from "../core/quotes.ts";
 import { findAccountByUri } from "../core/remote.ts";
@@ -148,6 +150,7 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
         followers: ctx.getFollowersUri(identifier),
         following: ctx.getFollowingUri(identifier),
         featured: ctx.getFeaturedUri(identifier),
+        featuredTags: ctx.getFeaturedTagsUri(identifier),
         endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
         manuallyApprovesFollowers: account.locked,
         discoverable: account.discoverable,
@@ -269,6 +272,23 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
         items: loadPostViews(db, config.url, ids, null)
           .filter((v) => v.visibility === "public" || v.visibility === "unlisted")
           .map((v) => localNote(ctx, deps, v)),
+      };
+    })
+    .authorize((ctx) => mayRead(db, ctx));
+
+  // Featured hashtags (Mastodon reads them into the profile).
+  federation
+    .setFeaturedTagsDispatcher("/@{identifier}/tags", (ctx, identifier) => {
+      const account = local(identifier);
+      if (!account) return null;
+      return {
+        items: featuredTagsOf(db, account.id).map(
+          (f) =>
+            new Hashtag({
+              href: new URL(`/@${account.username}/tagged/${encodeURIComponent(f.name)}`, ctx.canonicalOrigin),
+              name: `#${f.display}`,
+            }),
+        ),
       };
     })
     .authorize((ctx) => mayRead(db, ctx));

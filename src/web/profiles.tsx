@@ -8,7 +8,8 @@ import { accountCounts, findAccountByAcct, followList, followRequests } from "..
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { applyFilters } from "../core/filters.ts";
 import * as follows from "../core/follows.ts";
-import { linkedText } from "../core/text.ts";
+import { linkedText, normalizeHashtag } from "../core/text.ts";
+import { featuredTagsOf } from "../core/featured-tags.ts";
 import { accounts } from "../db/schema.ts";
 import { accountTimeline, listedOnlyPublic, pinnedPosts, type ProfileTab } from "../core/timelines.ts";
 import { accountView, accountViews, loadPostViews } from "../core/views.ts";
@@ -111,103 +112,119 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
     );
   };
 
-  return new Elysia({ name: "profiles" })
-    .use(page)
-    .get(
-      "/@:acct",
-      ({ params, query, viewer, ctx, set }) => {
-        const feed = /\.(rss|atom)$/.exec(params.acct)?.[1];
-        const account = find(feed ? params.acct.slice(0, -(feed.length + 1)) : params.acct);
-        const view = {
-          ...accountView(baseUrl, account),
-          emojis: emojisIn(db, account.domain, [account.displayName, account.note]),
-        };
-        const viewerId = viewer?.account.id ?? null;
-        if (feed) {
-          const ids = listedOnlyPublic(db, accountTimeline(db, null, account.id, "posts", { limit: 20 }));
-          const posts = loadPostViews(db, baseUrl, ids, null).filter((p) => !p.reblog);
-          set.headers["content-type"] =
-            feed === "rss" ? "application/rss+xml; charset=utf-8" : "application/atom+xml; charset=utf-8";
-          return feed === "rss" ? rssFeed(view, posts, baseUrl) : atomFeed(view, posts, baseUrl);
-        }
-        const tab: ProfileTab = query.tab ?? "posts";
-        const ids = accountTimeline(db, viewerId, account.id, tab, { maxId: query.max_id, limit: WEB_PAGE_SIZE });
-        const isSelf = viewerId === account.id;
-        const relationship = viewer && !isSelf ? follows.relationship(db, viewer.account.id, account.id) : null;
-        return (
-          <ProfilePage
-            ctx={ctx}
-            account={view}
-            noteHtml={account.domain ? account.note : account.note ? linkedText(account.note, baseUrl) : ""}
-            fields={account.fields.map((f) => ({ ...f, valueHtml: account.domain ? f.value : linkedText(f.value, baseUrl) }))}
-            counts={accountCounts(db, account.id)}
-            relationship={relationship}
-            noteState={query.note}
-            listPicker={viewer && relationship?.following ? listPickerFor(db, ctx, viewer.account.id, account.id) : undefined}
-            isSelf={isSelf}
-            hideCollections={account.hideCollections}
-            tab={tab}
-            pinned={tab === "posts" && !query.max_id ? shown(pinnedPosts(db, viewerId, account.id), viewerId) : []}
-            posts={shown(ids, viewerId)}
-            more={moreLink(`/@${view.acct}`, ids)?.replace("?max_id", tab === "posts" ? "?max_id" : `?tab=${tab}&max_id`)}
-            handleHost={baseUrl.host}
-            movedTo={movedTo(account.movedToId)}
-            featured={
-              account.domain || (account.hideCollections && !isSelf)
-                ? []
-                : accountViews(
-                    db,
-                    baseUrl,
-                    endorsedBy(db, account.id, { limit: MAX_ENDORSEMENTS }).map((r) => r.account),
-                  )
-            }
-          />
-        );
-      },
-      {
-        params: t.Object({ acct: t.String({ maxLength: 400 }) }),
-        query: t.Object({
-          tab: optionalOneOf(["posts", "replies", "media"]),
-          max_id: t.Optional(t.String({ maxLength: 64 })),
-          note: optionalOneOf(["saved", "too-long"]),
-        }),
-      },
-    )
-    .get("/@:acct/followers", (c) => followPage(c, "followers"), followParams)
-    .get("/@:acct/following", (c) => followPage(c, "following"), followParams)
-    .post(
-      "/accounts/:id/:action",
-      ({ params, viewer, request, redirect }) => {
-        if (!viewer) return redirect(loginFirst("/"), 303);
-        accountActions[params.action](deps, viewer.account, params.id);
-        return redirect(back(request, "/"), 303);
-      },
-      {
-        params: t.Object({ id: t.String({ maxLength: 64 }), action: t.UnionEnum(accountActionNames) }),
-        body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })),
-      },
-    )
-    .post(
-      "/accounts/:id/note",
-      ({ params, body, viewer, request, redirect }) => {
-        if (!viewer) return redirect(loginFirst("/"), 303);
-        const page = new URL(back(request, "/"), baseUrl);
-        try {
-          follows.setAccountNote(deps, viewer.account, params.id, body.comment ?? "");
-          page.searchParams.set("note", "saved");
-        } catch (error) {
-          if (!(error instanceof ValidationError)) throw error;
-          page.searchParams.set("note", "too-long");
-        }
-        return redirect(`${page.pathname}${page.search}#note`, 303);
-      },
-      {
-        params: t.Object({ id: t.String({ maxLength: 64 }) }),
-        body: t.Object({ _csrf: t.Optional(t.String()), comment: t.Optional(t.String({ maxLength: 10_000 })) }),
-      },
-    )
-    .get("/follow_requests", ({ viewer, ctx, redirect }) => {
-      if (!viewer) return redirect(loginFirst("/follow_requests"), 303);
-      return <FollowRequestsPage ctx={ctx} accounts={accountViews(db, baseUrl, followRequests(db, viewer.account.id))} />;
-    });
+  return (
+    new Elysia({ name: "profiles" })
+      .use(page)
+      .get(
+        "/@:acct",
+        ({ params, query, viewer, ctx, set }) => {
+          const feed = /\.(rss|atom)$/.exec(params.acct)?.[1];
+          const account = find(feed ? params.acct.slice(0, -(feed.length + 1)) : params.acct);
+          const view = {
+            ...accountView(baseUrl, account),
+            emojis: emojisIn(db, account.domain, [account.displayName, account.note]),
+          };
+          const viewerId = viewer?.account.id ?? null;
+          if (feed) {
+            const ids = listedOnlyPublic(db, accountTimeline(db, null, account.id, "posts", { limit: 20 }));
+            const posts = loadPostViews(db, baseUrl, ids, null).filter((p) => !p.reblog);
+            set.headers["content-type"] =
+              feed === "rss" ? "application/rss+xml; charset=utf-8" : "application/atom+xml; charset=utf-8";
+            return feed === "rss" ? rssFeed(view, posts, baseUrl) : atomFeed(view, posts, baseUrl);
+          }
+          const tab: ProfileTab = query.tab ?? "posts";
+          const tagged = query.tagged ? normalizeHashtag(query.tagged.replace(/^#/, "")) : undefined;
+          const page = { maxId: query.max_id, limit: WEB_PAGE_SIZE };
+          const ids = accountTimeline(db, viewerId, account.id, tagged ? "replies" : tab, page, tagged);
+          const isSelf = viewerId === account.id;
+          const relationship = viewer && !isSelf ? follows.relationship(db, viewer.account.id, account.id) : null;
+          return (
+            <ProfilePage
+              ctx={ctx}
+              account={view}
+              noteHtml={account.domain ? account.note : account.note ? linkedText(account.note, baseUrl) : ""}
+              fields={account.fields.map((f) => ({ ...f, valueHtml: account.domain ? f.value : linkedText(f.value, baseUrl) }))}
+              counts={accountCounts(db, account.id)}
+              relationship={relationship}
+              noteState={query.note}
+              listPicker={viewer && relationship?.following ? listPickerFor(db, ctx, viewer.account.id, account.id) : undefined}
+              isSelf={isSelf}
+              hideCollections={account.hideCollections}
+              tab={tab}
+              pinned={tab === "posts" && !query.max_id ? shown(pinnedPosts(db, viewerId, account.id), viewerId) : []}
+              posts={shown(ids, viewerId)}
+              more={moreLink(`/@${view.acct}`, ids)?.replace(
+                "?max_id",
+                tagged ? `?tagged=${encodeURIComponent(tagged)}&max_id` : tab === "posts" ? "?max_id" : `?tab=${tab}&max_id`,
+              )}
+              tagged={tagged}
+              featuredTags={account.domain ? [] : featuredTagsOf(db, account.id)}
+              handleHost={baseUrl.host}
+              movedTo={movedTo(account.movedToId)}
+              featured={
+                account.domain || (account.hideCollections && !isSelf)
+                  ? []
+                  : accountViews(
+                      db,
+                      baseUrl,
+                      endorsedBy(db, account.id, { limit: MAX_ENDORSEMENTS }).map((r) => r.account),
+                    )
+              }
+            />
+          );
+        },
+        {
+          params: t.Object({ acct: t.String({ maxLength: 400 }) }),
+          query: t.Object({
+            tab: optionalOneOf(["posts", "replies", "media"]),
+            max_id: t.Optional(t.String({ maxLength: 64 })),
+            note: optionalOneOf(["saved", "too-long"]),
+            tagged: t.Optional(t.String({ maxLength: 200 })),
+          }),
+        },
+      )
+      // A featured hashtag's address (Mastodon's): the profile's posts with it.
+      .get(
+        "/@:acct/tagged/:tag",
+        ({ params, redirect }) => redirect(`/@${encodeURIComponent(params.acct)}?tagged=${encodeURIComponent(params.tag)}`, 302),
+        { params: t.Object({ acct: t.String({ maxLength: 400 }), tag: t.String({ maxLength: 200 }) }) },
+      )
+      .get("/@:acct/followers", (c) => followPage(c, "followers"), followParams)
+      .get("/@:acct/following", (c) => followPage(c, "following"), followParams)
+      .post(
+        "/accounts/:id/:action",
+        ({ params, viewer, request, redirect }) => {
+          if (!viewer) return redirect(loginFirst("/"), 303);
+          accountActions[params.action](deps, viewer.account, params.id);
+          return redirect(back(request, "/"), 303);
+        },
+        {
+          params: t.Object({ id: t.String({ maxLength: 64 }), action: t.UnionEnum(accountActionNames) }),
+          body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })),
+        },
+      )
+      .post(
+        "/accounts/:id/note",
+        ({ params, body, viewer, request, redirect }) => {
+          if (!viewer) return redirect(loginFirst("/"), 303);
+          const page = new URL(back(request, "/"), baseUrl);
+          try {
+            follows.setAccountNote(deps, viewer.account, params.id, body.comment ?? "");
+            page.searchParams.set("note", "saved");
+          } catch (error) {
+            if (!(error instanceof ValidationError)) throw error;
+            page.searchParams.set("note", "too-long");
+          }
+          return redirect(`${page.pathname}${page.search}#note`, 303);
+        },
+        {
+          params: t.Object({ id: t.String({ maxLength: 64 }) }),
+          body: t.Object({ _csrf: t.Optional(t.String()), comment: t.Optional(t.String({ maxLength: 10_000 })) }),
+        },
+      )
+      .get("/follow_requests", ({ viewer, ctx, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/follow_requests"), 303);
+        return <FollowRequestsPage ctx={ctx} accounts={accountViews(db, baseUrl, followRequests(db, viewer.account.id))} />;
+      })
+  );
 }

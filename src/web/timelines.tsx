@@ -9,6 +9,7 @@ import { federatedTimeline, homeTimeline, localTimeline, type PageQuery, savedPo
 import { normalizeHashtag } from "../core/text.ts";
 import { applyFilters } from "../core/filters.ts";
 import { followedAmong } from "../core/followed-tags.ts";
+import { featuresTag } from "../core/featured-tags.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import { type FilterContext, users } from "../db/schema.ts";
 import type { PageContext } from "../../views/context.ts";
@@ -156,7 +157,15 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
             posts={views(ids, viewer?.account.id ?? null, "public")}
             more={moreLink(`/tags/${encodeURIComponent(name)}`, ids)}
             empty={`No public posts with #${name} yet.`}
-            tagFollow={viewer ? { name, following: followedAmong(db, viewer.account.id, [name]).has(name) } : undefined}
+            tagFollow={
+              viewer
+                ? {
+                    name,
+                    following: followedAmong(db, viewer.account.id, [name]).has(name),
+                    featured: featuresTag(db, viewer.account.id, name),
+                  }
+                : undefined
+            }
           />
         );
       },
