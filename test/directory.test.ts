@@ -84,6 +84,11 @@ test("Explore → People: the page, its filters and its bios", async () => {
   expect(page).toContain(`href="${origin}/tags/yarn"`);
   expect(page).toContain("1 post · 0 followers");
   expect(page).not.toContain("@fay@far.example");
+  // A member gets a Follow button for those they do not follow, not for themselves.
+  const bobs = await (await m("bob").browser.get("/directory")).text();
+  expect(bobs).toContain(`action="/accounts/${m("ada").id}/follow"`);
+  expect(bobs).not.toContain(`action="/accounts/${m("bob").id}/follow"`);
+  expect(page).not.toContain(`action="/accounts/${m("ada").id}/follow"`); // a visitor
   const everyone = await (await t.request("/directory?local=0&order=new")).text();
   expect(everyone).toContain("@fay@far.example");
   expect(everyone).toContain("<p>Hello from far</p>");

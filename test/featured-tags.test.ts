@@ -44,7 +44,9 @@ test("an app features hashtags: the entity, the counts of public posts, the limi
     "That is not a hashtag: letters, digits and underscores, with at least one letter.",
   ]);
   // Suggestions: the tags ada uses, not yet featured.
-  const suggested = (await json(await call("ada", "GET", "/api/v1/featured_tags/suggestions"))).map((s: { name: string }) => s.name);
+  const suggested = (await json(await call("ada", "GET", "/api/v1/featured_tags/suggestions"))).map(
+    (s: { name: string }) => s.name,
+  );
   expect(suggested).toEqual(["bread", "yarn"]);
   // Anyone reads a member's featured tags.
   expect(await json(await call(null, "GET", `/api/v1/accounts/${m("ada").id}/featured_tags`))).toMatchObject([

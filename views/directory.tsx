@@ -2,6 +2,7 @@
 import type { DirectoryOrder } from "../src/core/directory.ts";
 import type { AccountView } from "../src/core/views.ts";
 import type { PageContext } from "./context.ts";
+import { PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
 import { AccountLine } from "./profile.tsx";
 import { TimelineTabs } from "./timeline.tsx";
@@ -12,6 +13,8 @@ export interface DirectoryEntry {
   safeBio: string;
   posts: number;
   followers: number;
+  /** Whether the viewer follows (or asked to follow) the account; undefined for visitors and oneself. */
+  following?: boolean;
 }
 
 const orders: [DirectoryOrder, string][] = [
@@ -65,7 +68,7 @@ export function DirectoryPage({
       <ul class="directory">
         {entries.length === 0 ? <li class="empty">Nobody to show yet.</li> : ""}
         {entries.map((e) => (
-          <DirectoryCard entry={e} />
+          <DirectoryCard ctx={ctx} entry={e} />
         ))}
       </ul>
       {more ? (
@@ -79,11 +82,14 @@ export function DirectoryPage({
   );
 }
 
-function DirectoryCard({ entry }: { entry: DirectoryEntry }) {
+function DirectoryCard({ ctx, entry }: { ctx: PageContext; entry: DirectoryEntry }) {
   const { safeBio, posts, followers } = entry;
   return (
     <li class="card directory-entry">
-      <AccountLine account={entry.account} />
+      <div class="directory-head">
+        <AccountLine account={entry.account} />
+        {entry.following === false ? <PostButton ctx={ctx} action={`/accounts/${entry.account.id}/follow`} label="Follow" /> : ""}
+      </div>
       {safeBio ? <div class="bio">{safeBio}</div> : ""}
       <p class="muted" safe>
         {`${posts} ${posts === 1 ? "post" : "posts"} · ${followers} ${followers === 1 ? "follower" : "followers"}`}

@@ -20,8 +20,8 @@ export interface TimelineProps {
   tabs?: { href: string; label: string }[];
   /** Links or buttons under the heading (a list's "Edit list"). */
   actions?: JSX.Element;
-  /** The staff's announcements the member has not dismissed (home only). */
-  announcements?: JSX.Element;
+  /** Above the compose box on home: the staff's announcements, people to follow. */
+  notices?: JSX.Element;
   /** A hashtag page's follow button: the tag (normalized) and whether the viewer follows it. */
   tagFollow?: { name: string; following: boolean; featured: boolean };
 }
@@ -41,7 +41,7 @@ export function TimelineTabs({ ctx, tabs }: { ctx: PageContext; tabs: { href: st
 export function TimelinePage(props: TimelineProps) {
   const { ctx } = props;
   const safeActions = props.actions ?? ""; // drawn by our own views, escaped there
-  const safeAnnouncements = props.announcements ?? ""; // the same
+  const safeNotices = props.notices ?? ""; // the same
   return (
     <Layout title={props.title} ctx={ctx}>
       <h1 class={props.compose ? "visually-hidden" : undefined} safe>
@@ -55,7 +55,7 @@ export function TimelinePage(props: TimelineProps) {
         ""
       )}
       {safeActions}
-      {safeAnnouncements}
+      {safeNotices}
       {props.tagFollow && ctx.viewer ? <TagFollowButton ctx={ctx} {...props.tagFollow} /> : ""}
       {props.compose ? <Compose ctx={ctx} {...props.compose} /> : ""}
       {props.tabs ? <TimelineTabs ctx={ctx} tabs={props.tabs} /> : ""}

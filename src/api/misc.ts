@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import { directory } from "../core/directory.ts";
+import { dismissSuggestion, suggestions } from "../core/suggestions.ts";
 import { reportAccount } from "../core/reports.ts";
 import { reportCategories } from "../db/schema.ts";
 import { announcementApiRoutes } from "./announcements.ts";
@@ -10,18 +11,26 @@ import { accountEntities } from "./entities.ts";
 import { flag, limitOf, list, tFlag, tList } from "./params.ts";
 
 /**
- * Reports, the profile directory, announcements, scheduled posts, featured hashtags, and the
- * features clients call that Skein does not have (trends, suggestions): valid empty answers, so
+ * Reports, the profile directory, follow suggestions, announcements, scheduled posts, featured
+ * hashtags, and what clients call that Skein does not have (trends): valid empty answers, so
  * apps show an empty screen instead of an error.
  */
 export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
-  const empty =
-    (scope: string) =>
-    ({ member }: { member: (scope: string) => unknown }) => {
-      member(scope);
-      return [];
-    };
+  const limitOnly = t.Object({ limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000 })) });
+  /** Follow suggestions with their accounts' entities. */
+  const suggested = (accountId: string, query: { limit?: number }) => {
+    const found = suggestions(db, accountId, limitOf(query, 40, 80));
+    const entities = accountEntities(
+      db,
+      baseUrl,
+      found.map((s) => s.accountId),
+    );
+    return found.flatMap((s) => {
+      const account = entities.get(s.accountId);
+      return account ? [{ source: s.source, account }] : [];
+    });
+  };
   return new Elysia({ name: "api-misc" })
     .use(api)
     .use(announcementApiRoutes(deps, api))
@@ -66,8 +75,28 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         }),
       },
     )
-    .get("/api/v1/suggestions", empty("read"))
-    .get("/api/v2/suggestions", empty("read"))
+    .get("/api/v1/suggestions", ({ member, query }) => suggested(member("read").account.id, query).map((s) => s.account), {
+      query: limitOnly,
+    })
+    .get(
+      "/api/v2/suggestions",
+      ({ member, query }) =>
+        suggested(member("read").account.id, query).map(({ source, account }) => ({
+          // `source` is what apps before Mastodon 4.3 read.
+          source: source === "most_followed" ? "global" : "past_interactions",
+          sources: [source],
+          account,
+        })),
+      { query: limitOnly },
+    )
+    .delete(
+      "/api/v1/suggestions/:account_id",
+      ({ member, params }) => {
+        dismissSuggestion(db, member("read").account.id, params.account_id);
+        return {};
+      },
+      { params: t.Object({ account_id: t.String({ maxLength: 64 }) }) },
+    )
     .get("/api/v1/trends", () => [])
     .get("/api/v1/trends/tags", () => [])
     .get("/api/v1/trends/statuses", () => [])

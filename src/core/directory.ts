@@ -1,4 +1,4 @@
-import { and, desc, eq, isNotNull, isNull, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNotNull, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { accounts, posts, users } from "../db/schema.ts";
 import { onCutOffDomain } from "./domain-allows.ts";
@@ -24,25 +24,32 @@ export interface DirectoryQuery {
   limit: number;
 }
 
+/**
+ * The account may be listed to this viewer (the directory, suggestions): discoverable, in good
+ * standing, on a server in good standing, and not blocked or muted by the viewer.
+ */
+export function listable(viewerId: string | null): SQL {
+  return and(
+    eq(accounts.discoverable, true),
+    isNull(accounts.suspendedAt),
+    isNull(accounts.silencedAt),
+    isNull(accounts.movedToId),
+    or(
+      isNotNull(accounts.domain),
+      sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.accountId} = ${accounts.id} AND ${users.approvedAt} IS NOT NULL AND ${users.disabledAt} IS NULL)`,
+    ),
+    sql`NOT ${onSilencedDomain(accounts.id)}`,
+    sql`NOT ${onCutOffDomain(accounts.id)}`,
+    viewerId ? sql`NOT ${silencedBy(viewerId, accounts.id)}` : undefined,
+  ) as SQL;
+}
+
 export function directory(db: Db, viewerId: string | null, q: DirectoryQuery): string[] {
   const lastPost = sql`(SELECT max(${posts.id}) FROM ${posts} WHERE ${posts.accountId} = ${accounts.id})`;
   return db
     .select({ id: accounts.id })
     .from(accounts)
-    .leftJoin(users, eq(users.accountId, accounts.id))
-    .where(
-      and(
-        eq(accounts.discoverable, true),
-        isNull(accounts.suspendedAt),
-        isNull(accounts.silencedAt),
-        isNull(accounts.movedToId),
-        q.local ? isNull(accounts.domain) : undefined,
-        or(isNotNull(accounts.domain), and(isNotNull(users.approvedAt), isNull(users.disabledAt))),
-        sql`NOT ${onSilencedDomain(accounts.id)}`,
-        sql`NOT ${onCutOffDomain(accounts.id)}`,
-        viewerId ? sql`NOT ${silencedBy(viewerId, accounts.id)}` : undefined,
-      ),
-    )
+    .where(and(listable(viewerId), q.local ? isNull(accounts.domain) : undefined))
     .orderBy(...(q.order === "new" ? [desc(accounts.id)] : [sql`${lastPost} DESC NULLS LAST`, desc(accounts.id)]))
     .limit(q.limit)
     .offset(q.offset)

@@ -1118,3 +1118,10 @@ export const featuredTags = sqliteTable(
   },
   (t) => [uniqueIndex("featured_tags_pair_unique").on(t.accountId, t.tagId)],
 );
+
+/** A member said "not interested" to a suggested account (core/suggestions.ts): it is not suggested again. */
+export const suggestionDismissals = sqliteTable(
+  "suggestion_dismissals",
+  { accountId: accountRef("account_id"), targetAccountId: accountRef("target_account_id"), createdAt: createdAt() },
+  (t) => [primaryKey({ columns: [t.accountId, t.targetAccountId] })],
+);

@@ -10,7 +10,7 @@ import { normalizeHashtag } from "../core/text.ts";
 import { applyFilters } from "../core/filters.ts";
 import { followedAmong } from "../core/followed-tags.ts";
 import { featuresTag } from "../core/featured-tags.ts";
-import { loadPostViews, type PostView } from "../core/views.ts";
+import { loadAccountViews, loadPostViews, type PostView } from "../core/views.ts";
 import { type FilterContext, users } from "../db/schema.ts";
 import type { PageContext } from "../../views/context.ts";
 import type { Viewer } from "../core/sessions.ts";
@@ -21,8 +21,12 @@ import { scheduledRoutes } from "./scheduled.tsx";
 import { directoryRoutes } from "./directory.tsx";
 import { HomeAnnouncements } from "../../views/announcements.tsx";
 import { activeAnnouncements } from "../core/announcements.ts";
+import { followsFew, suggestions } from "../core/suggestions.ts";
+import { FollowSuggestions } from "../../views/suggestions.tsx";
 
 const paging = t.Object({ max_id: t.Optional(t.String({ maxLength: 64 })) });
+
+const inOrder = <T,>(ids: string[], found: Map<string, T>) => ids.flatMap((id) => found.get(id) ?? []);
 
 /** Posts per page on the web pages (the API pages by 20, as Mastodon does). */
 export const WEB_PAGE_SIZE = 40;
@@ -93,12 +97,19 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
         const ids = homeTimeline(db, viewer.account.id, webPage(query.max_id));
         const user = db.select({ v: users.defaultVisibility }).from(users).where(eq(users.id, viewer.user.id)).get();
         const announced = query.max_id ? [] : activeAnnouncements(db, baseUrl, viewer.account.id);
+        const suggested =
+          !query.max_id && followsFew(db, viewer.account.id) ? suggestions(db, viewer.account.id, 5).map((s) => s.accountId) : [];
         const unread = announced.filter((a) => !a.read);
         return (
           <TimelinePage
             ctx={ctx}
             title="Home"
-            announcements={<HomeAnnouncements ctx={ctx} items={unread} dismissed={announced.length - unread.length} />}
+            notices={
+              <>
+                <HomeAnnouncements ctx={ctx} items={unread} dismissed={announced.length - unread.length} />
+                <FollowSuggestions ctx={ctx} accounts={inOrder(suggested, loadAccountViews(db, baseUrl, suggested))} />
+              </>
+            }
             posts={views(ids, viewer.account.id, "home")}
             more={moreLink("/", ids)}
             empty="Nothing here yet. Follow people, or write your first post."
