@@ -151,6 +151,10 @@ const table: Row[] = [
   { route: "POST /admin/announcements/:id/publish", min: "admin", path: (f) => `/admin/announcements/${f.newAnnouncement()}/publish` },
   { route: "POST /admin/announcements/:id/unpublish", min: "admin", path: (f) => `/admin/announcements/${f.newAnnouncement()}/unpublish` },
   { route: "POST /admin/announcements/:id/delete", min: "admin", path: (f) => `/admin/announcements/${f.newAnnouncement()}/delete` },
+  { route: "GET /admin/trends", min: "moderator" },
+  { route: "POST /admin/trends", min: "admin", body: { enabled: "1" } },
+  { route: "POST /admin/trends/hide", min: "moderator", body: { kind: "tag", id: "not-trending" } }, // 404 once past the role check
+  { route: "POST /admin/trends/unhide", min: "moderator", body: { kind: "tag", id: "not-hidden" } },
   { route: "GET /admin/retention", min: "admin" },
   { route: "POST /admin/retention", min: "admin", body: { content_cache_retention_period: "30", media_cache_retention_period: "7" } },
   { route: "POST /admin/retention/jobs/:name", min: "admin", path: () => "/admin/retention/jobs/prune-expired-records" },

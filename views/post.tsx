@@ -75,7 +75,7 @@ function Media({ post, hiddenBy }: { post: PostView; hiddenBy?: string }) {
 }
 
 /** A link's preview, as Mastodon shows it where a post has no pictures. */
-function Card({ card }: { card: CardView }) {
+export function Card({ card }: { card: CardView }) {
   return (
     <a class="link-card" href={card.url} target="_blank" rel="noopener nofollow noreferrer">
       {card.image ? <img src={card.image} alt="" loading="lazy" /> : ""}

@@ -245,7 +245,7 @@ export interface ApiStatus {
 export type ApiCard = ReturnType<typeof cardEntity>;
 
 /** Mastodon's PreviewCard (a plain link: no embedded player, no author). */
-function cardEntity(card: CardView, baseUrl: URL) {
+export function cardEntity(card: CardView, baseUrl: URL) {
   return {
     url: card.url,
     title: card.title,

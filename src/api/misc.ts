@@ -6,14 +6,14 @@ import { reportCategories } from "../db/schema.ts";
 import { announcementApiRoutes } from "./announcements.ts";
 import { scheduledApiRoutes } from "./scheduled.ts";
 import { featuredTagApiRoutes } from "./featured-tags.ts";
+import { trendApiRoutes } from "./trends.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities } from "./entities.ts";
 import { flag, limitOf, list, tFlag, tList } from "./params.ts";
 
 /**
- * Reports, the profile directory, follow suggestions, announcements, scheduled posts, featured
- * hashtags, and what clients call that Skein does not have (trends): valid empty answers, so
- * apps show an empty screen instead of an error.
+ * Reports, the profile directory, follow suggestions, and (each in its own module) announcements,
+ * scheduled posts, featured hashtags and trends.
  */
 export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
@@ -36,6 +36,7 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     .use(announcementApiRoutes(deps, api))
     .use(scheduledApiRoutes(deps, api))
     .use(featuredTagApiRoutes(deps, api))
+    .use(trendApiRoutes(deps, api))
     .post(
       "/api/v1/reports",
       ({ member, body }) => {
@@ -97,10 +98,6 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       },
       { params: t.Object({ account_id: t.String({ maxLength: 64 }) }) },
     )
-    .get("/api/v1/trends", () => [])
-    .get("/api/v1/trends/tags", () => [])
-    .get("/api/v1/trends/statuses", () => [])
-    .get("/api/v1/trends/links", () => [])
     .get(
       "/api/v1/directory",
       ({ authorized, token, query }) => {

@@ -37,6 +37,8 @@ export interface InstanceSettings {
   remotePostRetentionDays: number;
   /** Days before cached copies of remote media are removed (fetched again when viewed); 0 keeps them. */
   remoteMediaCacheDays: number;
+  /** Explore shows what trends (core/trends.ts); set on the admin trends page. */
+  trendsEnabled: boolean;
 }
 
 export const MAX_RULES = 50;
@@ -59,6 +61,7 @@ const defaults: InstanceSettings = {
   membersMayInvite: false,
   remotePostRetentionDays: 30,
   remoteMediaCacheDays: 7,
+  trendsEnabled: true,
 };
 
 export function getSettings(db: Db): InstanceSettings {

@@ -136,7 +136,7 @@ export interface CardView {
   provider: string;
 }
 
-function cardView(card: CardRow): CardView {
+export function cardView(card: CardRow): CardView {
   return {
     url: card.url,
     title: card.title,

@@ -1125,3 +1125,34 @@ export const suggestionDismissals = sqliteTable(
   { accountId: accountRef("account_id"), targetAccountId: accountRef("target_account_id"), createdAt: createdAt() },
   (t) => [primaryKey({ columns: [t.accountId, t.targetAccountId] })],
 );
+
+export const trendKinds = ["tag", "post", "link"] as const;
+export type TrendKind = (typeof trendKinds)[number];
+
+/**
+ * What is trending here now (core/trends.ts): hashtags, posts and links, ranked by a job every
+ * 15 minutes from the last two days' public posts; the pages and the API read this.
+ */
+export const trends = sqliteTable(
+  "trends",
+  {
+    kind: text("kind", { enum: trendKinds }).notNull(),
+    targetId: text("target_id").notNull(), // a tag's, post's or preview card's id
+    rank: integer("rank").notNull(),
+    /** How many people used, shared or boosted and liked it in the last two days. */
+    accounts: integer("accounts").notNull(),
+    computedAt: integer("computed_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.targetId] }), index("trends_rank_idx").on(t.kind, t.rank)],
+);
+
+/** What the moderators took out of the trends: it does not trend again. */
+export const hiddenTrends = sqliteTable(
+  "hidden_trends",
+  {
+    kind: text("kind", { enum: trendKinds }).notNull(),
+    targetId: text("target_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.targetId] })],
+);

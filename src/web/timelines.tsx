@@ -19,6 +19,7 @@ import { loginFirst } from "./redirects.ts";
 import { announcementRoutes } from "./announcements.tsx";
 import { scheduledRoutes } from "./scheduled.tsx";
 import { directoryRoutes } from "./directory.tsx";
+import { trendingRoutes } from "./trending.tsx";
 import { HomeAnnouncements } from "../../views/announcements.tsx";
 import { activeAnnouncements } from "../core/announcements.ts";
 import { followsFew, suggestions } from "../core/suggestions.ts";
@@ -38,10 +39,11 @@ export function moreLink(path: string, ids: string[], cursor = ids.at(-1)): stri
 
 const webPage = (maxId?: string): PageQuery => ({ maxId, limit: WEB_PAGE_SIZE });
 
-/** Explore's tabs: the public timelines, and the people directory (web/directory.tsx). */
+/** Explore's tabs: the public timelines, trends (web/trending.tsx) and the people directory (web/directory.tsx). */
 export const exploreTabs = [
   { href: "/public/local", label: "This instance" },
   { href: "/public", label: "Federated" },
+  { href: "/trending", label: "Trending" },
   { href: "/directory", label: "People" },
 ];
 
@@ -77,7 +79,12 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
 
   return new Elysia({ name: "timelines" })
     .use(page)
-    .use(announcementRoutes(deps, page).use(scheduledRoutes(deps, page)).use(directoryRoutes(deps, page)))
+    .use(
+      announcementRoutes(deps, page)
+        .use(scheduledRoutes(deps, page))
+        .use(directoryRoutes(deps, page))
+        .use(trendingRoutes(deps, page)),
+    )
     .get(
       "/",
       ({ ctx, viewer, query }) => {

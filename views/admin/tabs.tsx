@@ -14,6 +14,7 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
     ["/admin/domain-allows", "Allowed domains"],
     ["/admin/settings", "Instance settings"],
     ["/admin/announcements", "Announcements"],
+    ["/admin/trends", "Trends"],
     ["/admin/emojis", "Custom emoji"],
     ["/admin/retention", "Retention"],
     ["/admin/audit", "Audit log"],

@@ -5,6 +5,7 @@ import { domainAllowRoutes } from "./domain-allows.tsx";
 import { domainBlockRoutes } from "./domain-blocks.tsx";
 import { announcementAdminRoutes } from "./announcements.tsx";
 import { emojiRoutes } from "./emojis.tsx";
+import { trendAdminRoutes } from "./trends.tsx";
 import { instanceRoutes } from "./instance.tsx";
 import { instancesRoutes } from "./instances.tsx";
 import { overviewRoutes } from "./overview.tsx";
@@ -28,7 +29,7 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
       .use(registrationRoutes(deps, page))
       .use(adminInviteRoutes(deps, page))
       .use(instanceRoutes(deps, page))
-      .use(emojiRoutes(deps, page).use(announcementAdminRoutes(deps, page)))
+      .use(emojiRoutes(deps, page).use(announcementAdminRoutes(deps, page)).use(trendAdminRoutes(deps, page)))
       .use(retentionRoutes(deps, page))
   );
 }

@@ -89,6 +89,8 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
           // Edited on the retention page.
           remotePostRetentionDays: before.remotePostRetentionDays,
           remoteMediaCacheDays: before.remoteMediaCacheDays,
+          // Edited on the trends page.
+          trendsEnabled: before.trendsEnabled,
         };
         // Switching to allowlist mode while it cuts follows is shown with its cost first.
         const switching = before.federationMode !== "allowlist" && values.federationMode === "allowlist";

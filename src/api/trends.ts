@@ -1,0 +1,70 @@
+import { Elysia, t } from "elysia";
+import { applyFilters } from "../core/filters.ts";
+import { followedAmong } from "../core/followed-tags.ts";
+import { covers } from "../core/oauth.ts";
+import { type DayUse, trendingLinks, trendingPostIds, trendingTags } from "../core/trends.ts";
+import { loadPostViews } from "../core/views.ts";
+import type { ApiDeps, ApiPlugin } from "./context.ts";
+import { cardEntity, statusEntities, tagEntity } from "./entities.ts";
+import { limitOf } from "./params.ts";
+
+/** Mastodon's history entries: days as UNIX seconds, counts as strings, today first. */
+const historyEntity = (history: DayUse[]) =>
+  history.map((d) => ({ day: String(d.day.getTime() / 1000), uses: String(d.uses), accounts: String(d.accounts) }));
+
+const pageQuery = t.Object({
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000 })),
+  offset: t.Optional(t.Numeric({ minimum: 0, maximum: 10_000 })),
+});
+const page = (query: typeof pageQuery.static, fallback: number, max: number) => ({
+  offset: Math.trunc(query.offset ?? 0),
+  limit: limitOf(query, fallback, max),
+});
+
+/** What trends here: hashtags, posts and links (empty when the admins switched trends off). */
+export function trendApiRoutes(deps: ApiDeps, api: ApiPlugin) {
+  const { db, baseUrl } = deps;
+  const tagsFor = ({
+    token,
+    query,
+  }: {
+    token?: { account?: { id: string } | null; scopes: string[] };
+    query: typeof pageQuery.static;
+  }) => {
+    const found = trendingTags(db, page(query, 10, 20));
+    const viewerId = token?.account && covers(token.scopes, "read:follows") ? token.account.id : null;
+    const followed = followedAmong(
+      db,
+      viewerId,
+      found.map((f) => f.tag.name),
+    );
+    return found.map((f) => ({
+      ...tagEntity(f.tag, baseUrl, viewerId ? followed.has(f.tag.name) : undefined),
+      history: historyEntity(f.history),
+    }));
+  };
+  return new Elysia({ name: "api-trends" })
+    .use(api)
+    .get("/api/v1/trends", tagsFor, { query: pageQuery })
+    .get("/api/v1/trends/tags", tagsFor, { query: pageQuery })
+    .get(
+      "/api/v1/trends/statuses",
+      ({ token, query }) => {
+        const viewerId = token?.account?.id ?? null;
+        const ids = trendingPostIds(db, viewerId, page(query, 20, 40));
+        return statusEntities(db, baseUrl, applyFilters(db, viewerId, "public", loadPostViews(db, baseUrl, ids, viewerId)));
+      },
+      { query: pageQuery },
+    )
+    .get(
+      "/api/v1/trends/links",
+      ({ query }) =>
+        trendingLinks(db, page(query, 10, 20)).map((l) => ({
+          ...cardEntity(l.card, baseUrl),
+          history: [
+            { day: String(Math.floor(Date.now() / 86_400_000) * 86_400), uses: String(l.accounts), accounts: String(l.accounts) },
+          ],
+        })),
+      { query: pageQuery },
+    );
+}

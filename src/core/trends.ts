@@ -1,0 +1,278 @@
+import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import {
+  accounts,
+  favourites,
+  hiddenTrends,
+  posts,
+  postCards,
+  postTags,
+  previewCards,
+  type TrendKind,
+  tags,
+  trends,
+} from "../db/schema.ts";
+import { audit } from "./audit.ts";
+import { onCutOffDomain } from "./domain-allows.ts";
+import { onSilencedDomain } from "./domain-blocks.ts";
+import { CoreError } from "./errors.ts";
+import type { TagInfo } from "./followed-tags.ts";
+import { getSettings, updateSettings } from "./instance.ts";
+import { cardView, type CardView } from "./views.ts";
+import { notSilencedBy, visibleTo } from "./visibility.ts";
+
+/**
+ * Trends (Mastodon's Explore): the hashtags, posts and links most people here and on the servers
+ * this instance hears from used, boosted and liked, or shared, in the last two days. A job ranks
+ * them every 15 minutes into `trends`; pages and the API read that. Only public, original posts
+ * by discoverable accounts in good standing count, from two people up. Moderators take out what
+ * should not trend, and admins can switch trends off.
+ */
+
+const WINDOW_MS = 48 * 3600_000;
+const DAY_MS = 24 * 3600_000;
+/** Fewer people than this is not a trend. */
+const MIN_ACCOUNTS = 2;
+const KEEP = { tag: 20, post: 40, link: 20 } as const;
+
+/** The smallest UUIDv7 of that moment: ids are time-ordered, so a window of posts is a key range. */
+function firstIdAt(ms: number): string {
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
+}
+
+/** Posts that may make something trend: public originals by discoverable accounts in good standing, lately. */
+function countable(since: number): SQL {
+  return sql`${posts.id} >= ${firstIdAt(since)}
+    AND ${posts.visibility} = 'public' AND ${posts.reblogOfId} IS NULL
+    AND EXISTS (SELECT 1 FROM ${accounts} a WHERE a.id = ${posts.accountId} AND a.discoverable = 1
+      AND a.suspended_at IS NULL AND a.silenced_at IS NULL)
+    AND NOT ${onSilencedDomain(posts.accountId)} AND NOT ${onCutOffDomain(posts.accountId)}`;
+}
+
+const notHidden = (kind: TrendKind, id: SQL) =>
+  sql`NOT EXISTS (SELECT 1 FROM ${hiddenTrends} h WHERE h.kind = ${kind} AND h.target_id = ${id})`;
+
+/** Ranks what trends now and keeps it; returns how many of each. */
+export function computeTrends(db: Db, now: number): Record<TrendKind, number> {
+  const since = now - WINDOW_MS;
+  const people = sql<number>`count(DISTINCT ${posts.accountId})`;
+  const tagRows = db
+    .select({ id: postTags.tagId, accounts: people })
+    .from(postTags)
+    .innerJoin(posts, eq(posts.id, postTags.postId))
+    .where(and(countable(since), notHidden("tag", sql`${postTags.tagId}`)))
+    .groupBy(postTags.tagId)
+    .having(sql`${people} >= ${MIN_ACCOUNTS}`)
+    .orderBy(sql`${people} DESC`, sql`count(*) DESC`)
+    .limit(KEEP.tag)
+    .all();
+  // A post: the distinct people known here who boosted or liked it (its author aside).
+  const reactions = sql<number>`(SELECT count(*) FROM (
+      SELECT r.account_id FROM ${posts} r WHERE r.reblog_of_id = ${posts.id} AND r.account_id != ${posts.accountId}
+      UNION SELECT f.account_id FROM ${favourites} f WHERE f.post_id = ${posts.id} AND f.account_id != ${posts.accountId}))`;
+  const postRows = db
+    .select({ id: posts.id, accounts: reactions })
+    .from(posts)
+    .where(
+      and(
+        countable(since),
+        sql`${posts.inReplyToId} IS NULL AND ${posts.inReplyToUri} IS NULL AND ${posts.sensitive} = 0`,
+        notHidden("post", sql`${posts.id}`),
+        sql`${reactions} >= ${MIN_ACCOUNTS}`,
+      ),
+    )
+    .orderBy(sql`${reactions} DESC`, sql`${posts.id} DESC`)
+    .limit(KEEP.post)
+    .all();
+  const linkRows = db
+    .select({ id: postCards.cardId, accounts: people })
+    .from(postCards)
+    .innerJoin(posts, eq(posts.id, postCards.postId))
+    .where(and(countable(since), notHidden("link", sql`${postCards.cardId}`)))
+    .groupBy(postCards.cardId)
+    .having(sql`${people} >= ${MIN_ACCOUNTS}`)
+    .orderBy(sql`${people} DESC`, sql`count(*) DESC`)
+    .limit(KEEP.link)
+    .all();
+  const computedAt = new Date(now);
+  const rows = (kind: TrendKind, found: { id: string; accounts: number }[]) =>
+    found.map((r, rank) => ({ kind, targetId: r.id, rank, accounts: r.accounts, computedAt }));
+  const all = [...rows("tag", tagRows), ...rows("post", postRows), ...rows("link", linkRows)];
+  db.transaction((tx) => {
+    tx.delete(trends).run();
+    if (all.length > 0) tx.insert(trends).values(all).run();
+  });
+  return { tag: tagRows.length, post: postRows.length, link: linkRows.length };
+}
+
+export interface Paging {
+  offset: number;
+  limit: number;
+}
+
+/** The ranked ids of one kind, with how many people; nothing when trends are off. */
+function ranked(db: Db, kind: TrendKind, page: Paging) {
+  if (!trendsEnabled(db)) return [];
+  return db
+    .select({ id: trends.targetId, accounts: trends.accounts })
+    .from(trends)
+    .where(eq(trends.kind, kind))
+    .orderBy(asc(trends.rank))
+    .limit(page.limit)
+    .offset(page.offset)
+    .all();
+}
+
+export interface DayUse {
+  /** The day's start (UTC). */
+  day: Date;
+  uses: number;
+  accounts: number;
+}
+
+export interface TrendingTag {
+  tag: TagInfo & { id: string };
+  accounts: number;
+  /** The last seven days, today first (Mastodon's tag history). */
+  history: DayUse[];
+}
+
+export function trendingTags(db: Db, page: Paging, now = Date.now()): TrendingTag[] {
+  const found = ranked(db, "tag", page);
+  if (found.length === 0) return [];
+  const ids = found.map((f) => f.id);
+  const rows = db.select().from(tags).where(inArray(tags.id, ids)).all();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const history = dailyUses(db, "tag", ids, now);
+  return found.flatMap((f) => {
+    const tag = byId.get(f.id);
+    return tag
+      ? [{ tag: { id: tag.id, name: tag.name, display: tag.display }, accounts: f.accounts, history: history(tag.id) }]
+      : [];
+  });
+}
+
+const sources = {
+  tag: { table: postTags, target: postTags.tagId, post: postTags.postId },
+  link: { table: postCards, target: postCards.cardId, post: postCards.postId },
+};
+
+/** Posts and people per day for these tags or links over the last week (the public originals that count). */
+function dailyUses(db: Db, kind: "tag" | "link", ids: string[], now: number) {
+  const { table, target, post } = sources[kind];
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  const rows = db.all<{ target: string; day: number; uses: number; accounts: number }>(sql`
+    SELECT ${target} AS target, ${posts.createdAt} / ${DAY_MS} AS day, count(*) AS uses,
+      count(DISTINCT ${posts.accountId}) AS accounts
+    FROM ${table} JOIN ${posts} ON ${posts.id} = ${post}
+    WHERE ${target} IN ${ids} AND ${countable(today - 6 * DAY_MS)}
+    GROUP BY 1, 2`);
+  return (id: string): DayUse[] =>
+    Array.from({ length: 7 }, (_, i) => {
+      const start = today - i * DAY_MS;
+      const row = rows.find((r) => r.target === id && r.day === start / DAY_MS);
+      return { day: new Date(start), uses: row?.uses ?? 0, accounts: row?.accounts ?? 0 };
+    });
+}
+
+/** Trending posts the viewer may see (and has not muted or blocked the author of), best first. */
+export function trendingPostIds(db: Db, viewerId: string | null, page: Paging): string[] {
+  const found = ranked(db, "post", page).map((f) => f.id);
+  if (found.length === 0) return [];
+  const visible = new Set(
+    db
+      .select({ id: posts.id })
+      .from(posts)
+      .where(and(inArray(posts.id, found), visibleTo(viewerId), notSilencedBy(viewerId)))
+      .all()
+      .map((r) => r.id),
+  );
+  return found.filter((id) => visible.has(id));
+}
+
+export interface TrendingLink {
+  id: string;
+  card: CardView;
+  accounts: number;
+  history: DayUse[];
+}
+
+export function trendingLinks(db: Db, page: Paging, now = Date.now()): TrendingLink[] {
+  const found = ranked(db, "link", page);
+  if (found.length === 0) return [];
+  const history = dailyUses(
+    db,
+    "link",
+    found.map((f) => f.id),
+    now,
+  );
+  const cards = new Map(
+    db
+      .select()
+      .from(previewCards)
+      .where(
+        inArray(
+          previewCards.id,
+          found.map((f) => f.id),
+        ),
+      )
+      .all()
+      .map((c) => [c.id, c]),
+  );
+  return found.flatMap((f) => {
+    const card = cards.get(f.id);
+    return card ? [{ id: card.id, card: cardView(card), accounts: f.accounts, history: history(card.id) }] : [];
+  });
+}
+
+export function trendsEnabled(db: Db): boolean {
+  return getSettings(db).trendsEnabled;
+}
+
+/** Admins switch trends on or off (audited). */
+export function setTrendsEnabled(db: Db, staffId: string, enabled: boolean): void {
+  updateSettings(db, { trendsEnabled: enabled });
+  audit(db, { actorId: staffId, action: enabled ? "trends.enable" : "trends.disable", targetType: "settings" });
+}
+
+/** A moderator takes it out of the trends, now and later (audited). */
+export function hideTrend(db: Db, staffId: string, kind: TrendKind, targetId: string): void {
+  const current = db
+    .select()
+    .from(trends)
+    .where(and(eq(trends.kind, kind), eq(trends.targetId, targetId)))
+    .get();
+  if (!current) throw new CoreError("This is not trending.", 404);
+  db.transaction((tx) => {
+    tx.insert(hiddenTrends).values({ kind, targetId }).onConflictDoNothing().run();
+    tx.delete(trends)
+      .where(and(eq(trends.kind, kind), eq(trends.targetId, targetId)))
+      .run();
+    audit(tx, { actorId: staffId, action: "trends.hide", targetType: kind, targetId });
+  });
+}
+
+/** Lets it trend again (from the next ranking on). */
+export function unhideTrend(db: Db, staffId: string, kind: TrendKind, targetId: string): void {
+  const removed = db
+    .delete(hiddenTrends)
+    .where(and(eq(hiddenTrends.kind, kind), eq(hiddenTrends.targetId, targetId)))
+    .returning()
+    .all();
+  if (removed.length === 0) throw new CoreError("This is not hidden from the trends.", 404);
+  audit(db, { actorId: staffId, action: "trends.unhide", targetType: kind, targetId });
+}
+
+/** What the moderators hid, newest first, with a name to show (a tag, a post's start, a link). */
+export function hiddenTrendList(db: Db) {
+  const rows = db.select().from(hiddenTrends).orderBy(sql`${hiddenTrends.createdAt} DESC`).limit(200).all();
+  const label = (kind: TrendKind, id: string): string => {
+    if (kind === "tag") return `#${db.select({ d: tags.display }).from(tags).where(eq(tags.id, id)).get()?.d ?? "(gone)"}`;
+    if (kind === "link")
+      return db.select({ u: previewCards.url }).from(previewCards).where(eq(previewCards.id, id)).get()?.u ?? "(gone)";
+    const text = db.select({ t: posts.text, h: posts.contentHtml }).from(posts).where(eq(posts.id, id)).get();
+    return text ? (text.t ?? text.h.replace(/<[^>]*>/g, " ")).slice(0, 80) : "(gone)";
+  };
+  return rows.map((r) => ({ kind: r.kind, targetId: r.targetId, label: label(r.kind, r.targetId), hiddenAt: r.createdAt }));
+}

@@ -1,0 +1,63 @@
+/** @jsxImportSource @kitajs/html */
+import { Elysia, t } from "elysia";
+import { AdminTrendsPage } from "../../../views/admin/trends.tsx";
+import { roleRank } from "../../core/moderation.ts";
+import { hiddenTrendList, hideTrend, setTrendsEnabled, trendsEnabled, unhideTrend } from "../../core/trends.ts";
+import { trendKinds } from "../../db/schema.ts";
+import type { PagePlugin, WebDeps } from "../context.ts";
+import { back, loginFirst } from "../redirects.ts";
+import { requireRole, staffGate } from "./guard.ts";
+
+const item = t.Object({ _csrf: t.Optional(t.String()), kind: t.UnionEnum(trendKinds), id: t.String({ maxLength: 64 }) });
+
+/** Trends: admins switch them on or off; moderators hide items and let them trend again (audited). */
+export function trendAdminRoutes(deps: WebDeps, page: PagePlugin) {
+  const { db } = deps;
+  return new Elysia({ name: "admin/trends" })
+    .use(page)
+    .onTransform(staffGate)
+    .get(
+      "/admin/trends",
+      ({ viewer, ctx, query, redirect, path }) => {
+        if (!viewer) return redirect(loginFirst(path), 303);
+        const staff = requireRole(viewer, "moderator", path);
+        return (
+          <AdminTrendsPage
+            ctx={ctx}
+            enabled={trendsEnabled(db)}
+            hidden={hiddenTrendList(db)}
+            mayChange={roleRank[staff.user.role] >= roleRank.admin}
+            saved={query.saved === "1"}
+          />
+        );
+      },
+      { query: t.Object({ saved: t.Optional(t.String({ maxLength: 2 })) }) },
+    )
+    .post(
+      "/admin/trends",
+      ({ viewer, body, redirect, path }) => {
+        const staff = requireRole(viewer, "admin", path);
+        setTrendsEnabled(db, staff.account.id, body.enabled === "1");
+        return redirect("/admin/trends?saved=1", 303);
+      },
+      { body: t.Object({ _csrf: t.Optional(t.String()), enabled: t.Optional(t.String({ maxLength: 5 })) }) },
+    )
+    .post(
+      "/admin/trends/hide",
+      ({ viewer, body, request, redirect, path }) => {
+        const staff = requireRole(viewer, "moderator", path);
+        hideTrend(db, staff.account.id, body.kind, body.id);
+        return redirect(back(request, "/trending"), 303);
+      },
+      { body: item },
+    )
+    .post(
+      "/admin/trends/unhide",
+      ({ viewer, body, redirect, path }) => {
+        const staff = requireRole(viewer, "moderator", path);
+        unhideTrend(db, staff.account.id, body.kind, body.id);
+        return redirect("/admin/trends", 303);
+      },
+      { body: item },
+    );
+}

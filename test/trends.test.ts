@@ -1,0 +1,117 @@
+// Trends: the hashtags, posts and links most people used, liked and boosted, or shared lately.
+import { expect, test } from "bun:test";
+import { runJob } from "../src/core/jobs.ts";
+import { newId } from "../src/db/ids.ts";
+import { postCards, previewCards } from "../src/db/schema.ts";
+import { maintenanceJobs } from "../src/scheduler.ts";
+import { json, signedInMembers, testApp } from "./helpers/app.ts";
+import { storeRemoteAccount } from "./helpers/remote.ts";
+
+const origin = "https://social.example";
+const t = testApp(origin);
+const m = await signedInMembers(t, origin, ["ada", "bob", "cy", "dan", "mia", "eve"]);
+const sql = t.database.sqlite;
+sql.run("UPDATE users SET role = 'moderator' WHERE account_id = ?", [m("mia").id]);
+// eve chose not to be discoverable: her posts make nothing trend.
+sql.run("UPDATE accounts SET discoverable = 0 WHERE id = ?", [m("eve").id]);
+
+const call = (who: string | null, method: string, path: string, body?: Record<string, unknown>) =>
+  t.app.handle(
+    new Request(`${origin}${path}`, {
+      method,
+      headers: {
+        ...(who ? { authorization: `Bearer ${m(who).token}` } : {}),
+        ...(body ? { "content-type": "application/json" } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    }),
+  );
+const post = async (who: string, status: string, extra: Record<string, unknown> = {}) =>
+  (await json(await call(who, "POST", "/api/v1/statuses", { status, ...extra }))).id as string;
+const names = async (path: string, who: string | null = null) =>
+  ((await json(await call(who, "GET", path))) as { name?: string; id?: string; url?: string }[]).map((x) => x.name ?? x.id);
+async function rank() {
+  const job = maintenanceJobs({ ...t.deps, media: t.media }).find((j) => j.name === "compute-trends");
+  if (!job) throw new Error("no compute-trends job");
+  return (await runJob(t.deps.db, job)).lastResult;
+}
+/** A link preview under a post, as the card fetch leaves it. */
+function shareLink(postId: string, url: string) {
+  const id = newId();
+  t.deps.db.insert(previewCards).values({ id, url, title: "A good read", providerName: "Example" }).onConflictDoNothing().run();
+  const card = sql.query<{ id: string }, [string]>("SELECT id FROM preview_cards WHERE url = ?").get(url);
+  t.deps.db.insert(postCards).values({ postId, cardId: card?.id ?? id }).run();
+}
+
+const bobCats = await post("bob", "Look at this #cats");
+await post("cy", "My #Cats too");
+await post("bob", "Only me on #dogs");
+await post("cy", "Followers only #dogs", { visibility: "private" });
+await post("eve", "Not discoverable #dogs");
+const far = storeRemoteAccount(t.deps.db, "https://far.example/users/fay", { discoverable: true });
+sql.run("UPDATE accounts SET silenced_at = ? WHERE id = ?", [Date.now(), far.id]);
+const popular = await post("dan", "Big news today");
+await call("ada", "POST", `/api/v1/statuses/${popular}/favourite`);
+await call("bob", "POST", `/api/v1/statuses/${popular}/reblog`);
+await call("dan", "POST", `/api/v1/statuses/${popular}/favourite`); // the author's own like does not count
+const sensitive = await post("cy", "Spoilers", { sensitive: true, spoiler_text: "finale" });
+await call("ada", "POST", `/api/v1/statuses/${sensitive}/favourite`);
+await call("bob", "POST", `/api/v1/statuses/${sensitive}/favourite`);
+shareLink(bobCats, "https://news.example/story");
+shareLink(await post("ada", "Read this https://news.example/story"), "https://news.example/story");
+
+test("the job ranks what several people used, liked and boosted, or shared: only public, discoverable, recent", async () => {
+  expect(await rank()).toBe("trending: 1 hashtags, 1 posts, 1 links");
+  const tags = await json(await call(null, "GET", "/api/v1/trends/tags"));
+  expect(tags).toMatchObject([{ name: "cats", url: `${origin}/tags/cats` }]);
+  expect(tags[0].history.length).toBe(7);
+  const today = String(Math.floor(Date.now() / 86_400_000) * 86_400);
+  expect(tags[0].history[0]).toEqual({ day: today, uses: "2", accounts: "2" });
+  expect(tags[0].history[1]).toMatchObject({ uses: "0", accounts: "0" });
+  expect(await names("/api/v1/trends")).toEqual(["cats"]);
+  expect(await names("/api/v1/trends/statuses")).toEqual([popular]);
+  const links = await json(await call(null, "GET", "/api/v1/trends/links"));
+  expect(links).toMatchObject([{ url: "https://news.example/story", title: "A good read" }]);
+  expect(links[0].history[0]).toMatchObject({ uses: "2", accounts: "2" });
+  // A member who muted dan does not get his post.
+  await call("cy", "POST", `/api/v1/accounts/${m("dan").id}/mute`);
+  expect(await names("/api/v1/trends/statuses", "cy")).toEqual([]);
+});
+
+test("Explore → Trending; moderators hide what should not trend, and let it trend again", async () => {
+  const page = await (await t.request("/trending")).text();
+  expect(page).toContain('<a href="/trending" aria-current="page">Trending</a>');
+  expect(page).toContain("#cats");
+  expect(page).toContain("2 people in the last two days");
+  expect(page).toContain("Big news today");
+  expect(page).toContain("A good read");
+  expect(page).not.toContain("Hide from trends");
+  expect(await (await m("bob").browser.get("/trending")).text()).not.toContain("Hide from trends");
+  expect(await (await m("mia").browser.get("/trending")).text()).toContain("Hide from trends");
+
+  const tagId = sql.query<{ id: string }, []>("SELECT id FROM tags WHERE name = 'cats'").get()?.id ?? "";
+  expect((await m("bob").browser.post("/admin/trends/hide", { kind: "tag", id: tagId })).status).toBe(403);
+  expect((await m("mia").browser.post("/admin/trends/hide", { kind: "tag", id: tagId })).status).toBe(303);
+  expect(await names("/api/v1/trends/tags")).toEqual([]);
+  await rank();
+  expect(await names("/api/v1/trends/tags")).toEqual([]); // stays hidden at the next ranking
+  const admin = await (await m("mia").browser.get("/admin/trends")).text();
+  expect(admin).toContain("#cats");
+  expect(admin).toContain("Trends are on."); // a moderator sees the setting, does not change it
+  expect((await m("mia").browser.post("/admin/trends/unhide", { kind: "tag", id: tagId })).status).toBe(303);
+  await rank();
+  expect(await names("/api/v1/trends/tags")).toEqual(["cats"]);
+  expect((await m("mia").browser.post("/admin/trends/hide", { kind: "tag", id: "nothing" })).status).toBe(404);
+  const audit = sql.query<{ action: string }, []>("SELECT action FROM audit_log WHERE action LIKE 'trends.%'").all();
+  expect(audit.map((a) => a.action)).toEqual(["trends.hide", "trends.unhide"]);
+});
+
+test("admins switch trends off: Explore and apps show none", async () => {
+  expect((await m("mia").browser.post("/admin/trends", {})).status).toBe(403);
+  expect((await m("ada").browser.post("/admin/trends", {})).status).toBe(303); // unticked: off
+  expect(await names("/api/v1/trends/tags")).toEqual([]);
+  expect(await names("/api/v1/trends/statuses")).toEqual([]);
+  expect(await (await t.request("/trending")).text()).toContain("switched trends off");
+  expect((await m("ada").browser.post("/admin/trends", { enabled: "1" })).status).toBe(303);
+  expect(await names("/api/v1/trends/tags")).toEqual(["cats"]);
+});
