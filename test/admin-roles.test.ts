@@ -153,6 +153,7 @@ const table: Row[] = [
   { route: "POST /admin/announcements/:id/delete", min: "admin", path: (f) => `/admin/announcements/${f.newAnnouncement()}/delete` },
   { route: "GET /admin/trends", min: "moderator" },
   { route: "POST /admin/trends", min: "admin", body: { enabled: "1" } },
+  { route: "POST /admin/trends/rank", min: "moderator" },
   { route: "POST /admin/trends/hide", min: "moderator", body: { kind: "tag", id: "not-trending" } }, // 404 once past the role check
   { route: "POST /admin/trends/unhide", min: "moderator", body: { kind: "tag", id: "not-hidden" } },
   { route: "GET /admin/retention", min: "admin" },

@@ -40,7 +40,10 @@ function shareLink(postId: string, url: string) {
   const id = newId();
   t.deps.db.insert(previewCards).values({ id, url, title: "A good read", providerName: "Example" }).onConflictDoNothing().run();
   const card = sql.query<{ id: string }, [string]>("SELECT id FROM preview_cards WHERE url = ?").get(url);
-  t.deps.db.insert(postCards).values({ postId, cardId: card?.id ?? id }).run();
+  t.deps.db
+    .insert(postCards)
+    .values({ postId, cardId: card?.id ?? id })
+    .run();
 }
 
 const bobCats = await post("bob", "Look at this #cats");
@@ -99,7 +102,8 @@ test("Explore → Trending; moderators hide what should not trend, and let it tr
   expect(admin).toContain("#cats");
   expect(admin).toContain("Trends are on."); // a moderator sees the setting, does not change it
   expect((await m("mia").browser.post("/admin/trends/unhide", { kind: "tag", id: tagId })).status).toBe(303);
-  await rank();
+  // "Rank now" on the trends page, rather than waiting for the job.
+  expect((await m("mia").browser.post("/admin/trends/rank", {})).status).toBe(303);
   expect(await names("/api/v1/trends/tags")).toEqual(["cats"]);
   expect((await m("mia").browser.post("/admin/trends/hide", { kind: "tag", id: "nothing" })).status).toBe(404);
   const audit = sql.query<{ action: string }, []>("SELECT action FROM audit_log WHERE action LIKE 'trends.%'").all();

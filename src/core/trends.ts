@@ -226,6 +226,11 @@ export function trendingLinks(db: Db, page: Paging, now = Date.now()): TrendingL
   });
 }
 
+/** When the trends were last ranked (null before the first time). */
+export function lastRanked(db: Db): Date | null {
+  return db.select({ at: trends.computedAt }).from(trends).limit(1).get()?.at ?? null;
+}
+
 export function trendsEnabled(db: Db): boolean {
   return getSettings(db).trendsEnabled;
 }

@@ -22,6 +22,7 @@ export function AdminTrendsPage({
   hidden,
   mayChange,
   saved,
+  lastRanked,
 }: {
   ctx: PageContext;
   enabled: boolean;
@@ -29,6 +30,7 @@ export function AdminTrendsPage({
   /** Admins switch trends on and off; moderators see the setting. */
   mayChange: boolean;
   saved: boolean;
+  lastRanked: Date | null;
 }) {
   return (
     <Layout title="Trends" ctx={ctx}>
@@ -46,6 +48,15 @@ export function AdminTrendsPage({
         days are ranked for <a href="/trending">Explore → Trending</a> and for apps: public posts only, by accounts that chose to
         be discoverable, none limited or suspended. Moderators hide what should not trend from that page.
       </p>
+      <form method="post" action="/admin/trends/rank" class="inline-actions">
+        <CsrfField ctx={ctx} />
+        <span class="muted">
+          {lastRanked ? `Last ranked ${longDate(lastRanked)}.` : "Not ranked yet."}
+        </span>
+        <button type="submit" class="secondary">
+          Rank now
+        </button>
+      </form>
       {mayChange ? (
         <form method="post" action="/admin/trends" class="card">
           <CsrfField ctx={ctx} />
@@ -61,9 +72,7 @@ export function AdminTrendsPage({
         <ul class="sessions">
           {hidden.map((h) => (
             <li>
-              <span class="tag-label">
-                {kindLabels[h.kind]}
-              </span>
+              <span class="tag-label">{kindLabels[h.kind]}</span>
               <span safe>{h.label}</span>
               <span class="muted" safe>
                 {longDate(h.hiddenAt)}

@@ -2,7 +2,16 @@
 import { Elysia, t } from "elysia";
 import { AdminTrendsPage } from "../../../views/admin/trends.tsx";
 import { roleRank } from "../../core/moderation.ts";
-import { hiddenTrendList, hideTrend, setTrendsEnabled, trendsEnabled, unhideTrend } from "../../core/trends.ts";
+import { audit } from "../../core/audit.ts";
+import {
+  computeTrends,
+  hiddenTrendList,
+  hideTrend,
+  lastRanked,
+  setTrendsEnabled,
+  trendsEnabled,
+  unhideTrend,
+} from "../../core/trends.ts";
 import { trendKinds } from "../../db/schema.ts";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { back, loginFirst } from "../redirects.ts";
@@ -26,6 +35,7 @@ export function trendAdminRoutes(deps: WebDeps, page: PagePlugin) {
             ctx={ctx}
             enabled={trendsEnabled(db)}
             hidden={hiddenTrendList(db)}
+            lastRanked={lastRanked(db)}
             mayChange={roleRank[staff.user.role] >= roleRank.admin}
             saved={query.saved === "1"}
           />
@@ -41,6 +51,16 @@ export function trendAdminRoutes(deps: WebDeps, page: PagePlugin) {
         return redirect("/admin/trends?saved=1", 303);
       },
       { body: t.Object({ _csrf: t.Optional(t.String()), enabled: t.Optional(t.String({ maxLength: 5 })) }) },
+    )
+    .post(
+      "/admin/trends/rank",
+      ({ viewer, redirect, path }) => {
+        const staff = requireRole(viewer, "moderator", path);
+        computeTrends(db, Date.now());
+        audit(db, { actorId: staff.account.id, action: "job.run", targetType: "job", targetId: "compute-trends" });
+        return redirect("/trending", 303);
+      },
+      { body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })) },
     )
     .post(
       "/admin/trends/hide",
