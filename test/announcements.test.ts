@@ -3,7 +3,7 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { addLocalEmoji } from "../src/core/local-emojis.ts";
 import { announcementReactions, announcements, auditLog } from "../src/db/schema.ts";
-import { json, signedInMembers, testApp } from "./helpers/app.ts";
+import { apiAs, json, signedInMembers, testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
 import { startFederatingInstance } from "./helpers/instance.ts";
 import { authorizeApp } from "./helpers/oauth.ts";
@@ -15,8 +15,7 @@ setDefaultTimeout(60_000);
 const origin = "https://social.example";
 const t = testApp(origin);
 const m = await signedInMembers(t, origin, ["ada", "bob", "cy"]);
-const call = (who: string, method: string, path: string) =>
-  t.app.handle(new Request(`${origin}${path}`, { method, headers: { authorization: `Bearer ${m(who).token}` } }));
+const call = apiAs(t, origin, m);
 const api = async (who: string, path = "/api/v1/announcements") => json(await call(who, "GET", path));
 const home = async (who: string) => (await m(who).browser.get("/")).text();
 const form = (fields: Partial<Record<"text" | "starts_at" | "ends_at" | "all_day" | "publish", string>>) => ({

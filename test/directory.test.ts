@@ -1,25 +1,17 @@
 // Explore → People, the profile directory: discoverable accounts, members first of all.
 import { expect, test } from "bun:test";
 import { createLocalUser } from "../src/core/accounts.ts";
-import { json, signedInMembers, testApp } from "./helpers/app.ts";
+import { apiAs, json, signedInMembers, testApp } from "./helpers/app.ts";
 import { storeRemoteAccount } from "./helpers/remote.ts";
 
 const origin = "https://social.example";
 const t = testApp(origin);
 const m = await signedInMembers(t, origin, ["ada", "bob", "cy", "dan"]);
 const sql = t.database.sqlite;
-const call = (who: string | null, path: string) =>
-  t.app.handle(new Request(`${origin}${path}`, { headers: who ? { authorization: `Bearer ${m(who).token}` } : {} }));
+const call = apiAs(t, origin, m);
 const accts = async (who: string | null, path: string) =>
-  ((await json(await call(who, path))) as { acct: string }[]).map((a) => a.acct);
-const post = (who: string, status: string) =>
-  t.app.handle(
-    new Request(`${origin}/api/v1/statuses`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${m(who).token}`, "content-type": "application/json" },
-      body: JSON.stringify({ status }),
-    }),
-  );
+  ((await json(await call(who, "GET", path))) as { acct: string }[]).map((a) => a.acct);
+const post = (who: string, status: string) => call(who, "POST", "/api/v1/statuses", { status });
 
 // dan chose not to be listed; a sign-up waits for approval; a remote account that is listed, one
 // that is not, and one the moderators limited.
@@ -56,19 +48,8 @@ test("the directory lists discoverable members, recently active first, or the ne
 });
 
 test("a member does not see whom they muted or blocked, nor a server they blocked", async () => {
-  await t.app.handle(
-    new Request(`${origin}/api/v1/accounts/${m("cy").id}/mute`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${m("ada").token}` },
-    }),
-  );
-  await t.app.handle(
-    new Request(`${origin}/api/v1/domain_blocks`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${m("ada").token}`, "content-type": "application/json" },
-      body: JSON.stringify({ domain: "far.example" }),
-    }),
-  );
+  await call("ada", "POST", `/api/v1/accounts/${m("cy").id}/mute`);
+  await call("ada", "POST", "/api/v1/domain_blocks", { domain: "far.example" });
   const seen = await accts("ada", "/api/v1/directory");
   expect(seen).not.toContain("cy");
   expect(seen).not.toContain("fay@far.example");

@@ -1,23 +1,13 @@
 // Featured people (Mastodon's endorsements): a member features accounts they follow on their profile.
 import { expect, test } from "bun:test";
 import { endorsements } from "../src/db/schema.ts";
-import { json, signedInMembers, testApp } from "./helpers/app.ts";
+import { apiAs, json, signedInMembers, testApp } from "./helpers/app.ts";
 import { storeRemoteAccount } from "./helpers/remote.ts";
 
 const t = testApp("https://social.example");
 const origin = "https://social.example";
 const m = await signedInMembers(t, origin, ["ada", "bob", "cy"]);
-const call = (who: string | null, method: string, path: string, body?: Record<string, unknown>) =>
-  t.app.handle(
-    new Request(`${origin}${path}`, {
-      method,
-      headers: {
-        ...(who ? { authorization: `Bearer ${m(who).token}` } : {}),
-        ...(body ? { "content-type": "application/json" } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    }),
-  );
+const call = apiAs(t, origin, m);
 const accts = async (response: Response) => ((await json(response)) as { acct: string }[]).map((a) => a.acct);
 const rows = () => t.deps.db.select().from(endorsements).all().length;
 

@@ -1,21 +1,11 @@
 // Featured hashtags: a member shows chosen hashtags on their profile, with their posts' counts.
 import { expect, test } from "bun:test";
-import { json, signedInMembers, testApp } from "./helpers/app.ts";
+import { apiAs, json, signedInMembers, testApp } from "./helpers/app.ts";
 
 const origin = "https://social.example";
 const t = testApp(origin);
 const m = await signedInMembers(t, origin, ["ada", "bob"]);
-const call = (who: string | null, method: string, path: string, body?: Record<string, unknown>) =>
-  t.app.handle(
-    new Request(`${origin}${path}`, {
-      method,
-      headers: {
-        ...(who ? { authorization: `Bearer ${m(who).token}` } : {}),
-        ...(body ? { "content-type": "application/json" } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    }),
-  );
+const call = apiAs(t, origin, m);
 const post = async (status: string, visibility = "public") =>
   (await json(await call("ada", "POST", "/api/v1/statuses", { status, visibility }))).id as string;
 

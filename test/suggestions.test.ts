@@ -2,7 +2,7 @@
 import { expect, test } from "bun:test";
 import { follows } from "../src/db/schema.ts";
 import { newId } from "../src/db/ids.ts";
-import { json, signedInMembers, testApp } from "./helpers/app.ts";
+import { apiAs, json, signedInMembers, testApp } from "./helpers/app.ts";
 import { storeRemoteAccount } from "./helpers/remote.ts";
 
 const origin = "https://social.example";
@@ -22,8 +22,7 @@ follow(id("eve"), fay.id);
 follow(id("bob"), id("gil"));
 t.database.sqlite.run("UPDATE accounts SET discoverable = 0 WHERE id = ?", [id("gil")]);
 
-const call = (who: string, method: string, path: string) =>
-  t.app.handle(new Request(`${origin}${path}`, { method, headers: { authorization: `Bearer ${m(who).token}` } }));
+const call = apiAs(t, origin, m);
 
 test("apps get friends of friends first (the more the better), then the most followed", async () => {
   const v2 = await json(await call("ada", "GET", "/api/v2/suggestions"));

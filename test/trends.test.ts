@@ -4,7 +4,7 @@ import { runJob } from "../src/core/jobs.ts";
 import { newId } from "../src/db/ids.ts";
 import { postCards, previewCards } from "../src/db/schema.ts";
 import { maintenanceJobs } from "../src/scheduler.ts";
-import { json, signedInMembers, testApp } from "./helpers/app.ts";
+import { apiAs, json, signedInMembers, testApp } from "./helpers/app.ts";
 import { storeRemoteAccount } from "./helpers/remote.ts";
 
 const origin = "https://social.example";
@@ -15,17 +15,7 @@ sql.run("UPDATE users SET role = 'moderator' WHERE account_id = ?", [m("mia").id
 // eve chose not to be discoverable: her posts make nothing trend.
 sql.run("UPDATE accounts SET discoverable = 0 WHERE id = ?", [m("eve").id]);
 
-const call = (who: string | null, method: string, path: string, body?: Record<string, unknown>) =>
-  t.app.handle(
-    new Request(`${origin}${path}`, {
-      method,
-      headers: {
-        ...(who ? { authorization: `Bearer ${m(who).token}` } : {}),
-        ...(body ? { "content-type": "application/json" } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    }),
-  );
+const call = apiAs(t, origin, m);
 const post = async (who: string, status: string, extra: Record<string, unknown> = {}) =>
   (await json(await call(who, "POST", "/api/v1/statuses", { status, ...extra }))).id as string;
 const names = async (path: string, who: string | null = null) =>

@@ -23,45 +23,28 @@ export function suggestions(db: Db, accountId: string, limit = 40): Suggestion[]
     sql`${candidate} != ${accountId}
       AND ${candidate} NOT IN (SELECT ${follows.followingId} FROM ${follows} WHERE ${follows.followerId} = ${accountId})
       AND ${candidate} NOT IN (SELECT ${suggestionDismissals.targetAccountId} FROM ${suggestionDismissals} WHERE ${suggestionDismissals.accountId} = ${accountId})`;
-  const ranked = (source: SuggestionSource, rows: { id: string }[]) => rows.map((r) => ({ accountId: r.id, source }));
-  // Followed by those the member follows, the more of them the better.
-  const friendsOfFriends = db
-    .select({ id: accounts.id, n: sql<number>`count(*)` })
-    .from(follows)
-    .innerJoin(accounts, eq(accounts.id, follows.followingId))
-    .where(
-      and(
-        eq(follows.state, "accepted"),
-        sql`${follows.followerId} IN (SELECT f.following_id FROM ${follows} f WHERE f.follower_id = ${accountId} AND f.state = 'accepted')`,
-        eligible(sql`${follows.followingId}`),
-        listable(accountId),
-      ),
-    )
-    .groupBy(accounts.id)
-    .orderBy(desc(sql`count(*)`), desc(accounts.id))
-    .limit(limit)
-    .all();
-  // Followed by the most members here.
-  const mostFollowed = db
-    .select({ id: accounts.id, n: sql<number>`count(*)` })
-    .from(follows)
-    .innerJoin(accounts, eq(accounts.id, follows.followingId))
-    .where(
-      and(
-        eq(follows.state, "accepted"),
-        sql`${follows.followerId} IN (SELECT id FROM ${accounts} a WHERE a.domain IS NULL)`,
-        eligible(sql`${follows.followingId}`),
-        listable(accountId),
-      ),
-    )
-    .groupBy(accounts.id)
-    .orderBy(desc(sql`count(*)`), desc(accounts.id))
-    .limit(limit)
-    .all();
+  /** Candidates followed by the followers `among` picks, the most followed first. */
+  const followedBy = (source: SuggestionSource, among: SQL) =>
+    db
+      .select({ id: accounts.id })
+      .from(follows)
+      .innerJoin(accounts, eq(accounts.id, follows.followingId))
+      .where(and(eq(follows.state, "accepted"), among, eligible(sql`${follows.followingId}`), listable(accountId)))
+      .groupBy(accounts.id)
+      .orderBy(desc(sql`count(*)`), desc(accounts.id))
+      .limit(limit)
+      .all()
+      .map((r) => ({ accountId: r.id, source }));
+  const friendsOfFriends = followedBy(
+    "friends_of_friends",
+    sql`${follows.followerId} IN (SELECT f.following_id FROM ${follows} f WHERE f.follower_id = ${accountId} AND f.state = 'accepted')`,
+  );
+  const mostFollowed = followedBy(
+    "most_followed",
+    sql`${follows.followerId} IN (SELECT id FROM ${accounts} a WHERE a.domain IS NULL)`,
+  );
   const seen = new Set<string>();
-  return [...ranked("friends_of_friends", friendsOfFriends), ...ranked("most_followed", mostFollowed)]
-    .filter((s) => !seen.has(s.accountId) && seen.add(s.accountId))
-    .slice(0, limit);
+  return [...friendsOfFriends, ...mostFollowed].filter((s) => !seen.has(s.accountId) && seen.add(s.accountId)).slice(0, limit);
 }
 
 /** Below this many follows, home offers people to follow (the page is not much without them). */

@@ -93,3 +93,21 @@ export async function signedInMembers(t: ReturnType<typeof testApp>, origin: str
   }
   return (name: string) => members.get(name) as SignedInMember;
 }
+
+/**
+ * Calls the API of a test app as one of `members` (by name; null for a visitor), with an
+ * optional JSON body, the way an app does.
+ */
+export function apiAs(t: ReturnType<typeof testApp>, origin: string, members: (name: string) => SignedInMember) {
+  return (who: string | null, method: string, path: string, body?: Record<string, unknown>) =>
+    t.app.handle(
+      new Request(`${origin}${path}`, {
+        method,
+        headers: {
+          ...(who ? { authorization: `Bearer ${members(who).token}` } : {}),
+          ...(body ? { "content-type": "application/json" } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      }),
+    );
+}

@@ -50,9 +50,7 @@ export function AdminTrendsPage({
       </p>
       <form method="post" action="/admin/trends/rank" class="inline-actions">
         <CsrfField ctx={ctx} />
-        <span class="muted">
-          {lastRanked ? `Last ranked ${longDate(lastRanked)}.` : "Not ranked yet."}
-        </span>
+        <span class="muted">{lastRanked ? `Last ranked ${longDate(lastRanked)}.` : "Not ranked yet."}</span>
         <button type="submit" class="secondary">
           Rank now
         </button>
