@@ -54,6 +54,10 @@ test("a member does not see whom they muted or blocked, nor a server they blocke
   expect(seen).not.toContain("cy");
   expect(seen).not.toContain("fay@far.example");
   expect(await accts("bob", "/api/v1/directory?local=1")).toContain("cy");
+  // Nor someone who blocked them.
+  await call("cy", "POST", `/api/v1/accounts/${m("bob").id}/block`);
+  expect(await accts("bob", "/api/v1/directory?local=1")).not.toContain("cy");
+  await call("cy", "POST", `/api/v1/accounts/${m("bob").id}/unblock`);
 });
 
 test("Explore → People: the page, its filters and its bios", async () => {

@@ -120,6 +120,22 @@ test("bad times and bad posts are refused with the reason, and nothing is kept",
   expect(rows(m("bob").id)).toEqual([]);
 });
 
+test("cancelling keeps its images a day, for the app that schedules it again with them", async () => {
+  const media = await upload("bob");
+  db.update(mediaAttachments)
+    .set({ createdAt: new Date(Date.now() - 48 * HOUR) })
+    .where(eq(mediaAttachments.id, media.id))
+    .run();
+  const first = await json(
+    await api("bob", "POST", "/api/v1/statuses", { status: "v1", media_ids: [media.id], scheduled_at: inHours(3) }),
+  );
+  expect((await api("bob", "DELETE", `/api/v1/scheduled_statuses/${first.id}`)).status).toBe(200);
+  expect(await pruneUnattachedMedia({ db, media: t.media })).toBe(0);
+  const again = await api("bob", "POST", "/api/v1/statuses", { status: "v2", media_ids: [media.id], scheduled_at: inHours(3) });
+  expect(again.status).toBe(200);
+  await api("bob", "DELETE", `/api/v1/scheduled_statuses/${(await json(again)).id}`);
+});
+
 test("the same idempotency key schedules one post; 25 on one day at most", async () => {
   const send = (key: string, at: string) =>
     t.app.handle(

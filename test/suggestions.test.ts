@@ -41,6 +41,13 @@ test("apps get friends of friends first (the more the better), then the most fol
   ]);
 });
 
+test("accounts that keep their follows private do not give away whom they follow", async () => {
+  t.database.sqlite.run("UPDATE accounts SET hide_collections = 1 WHERE id IN (?, ?)", [id("bob"), id("cy")]);
+  const v2 = await json(await call("ada", "GET", "/api/v2/suggestions"));
+  expect(v2.filter((s: { sources: string[] }) => s.sources.includes("friends_of_friends"))).toEqual([]);
+  t.database.sqlite.run("UPDATE accounts SET hide_collections = 0 WHERE id IN (?, ?)", [id("bob"), id("cy")]);
+});
+
 test("not interested: never suggested again; nor whom one muted", async () => {
   expect((await call("ada", "DELETE", `/api/v1/suggestions/${id("dan")}`)).status).toBe(200);
   expect((await call("ada", "DELETE", "/api/v1/suggestions/nobody")).status).toBe(404);

@@ -7,6 +7,7 @@ import {
   type ScheduledPost,
   scheduledMedia,
 } from "../core/scheduled-posts.ts";
+import { parseUtcTime } from "../core/times.ts";
 import type { Db } from "../db/open.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { mediaEntity } from "./entities.ts";
@@ -79,7 +80,7 @@ export function scheduledApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       "/api/v1/scheduled_statuses/:id",
       ({ member, params, body }) => {
         const me = member("write:statuses");
-        reschedule(db, me.account.id, params.id, new Date(body.scheduled_at ?? ""));
+        reschedule(db, me.account.id, params.id, parseUtcTime(body.scheduled_at ?? "") ?? new Date(Number.NaN));
         return one(me.account.id, params.id);
       },
       { params: id, body: t.Object({ scheduled_at: t.Optional(t.String({ maxLength: 40 })) }) },

@@ -6,6 +6,7 @@ import { choiceIndexes, type PollInput, vote } from "../core/polls.ts";
 import { quotesOf, revokeQuote, setQuotePolicy } from "../core/quotes.ts";
 import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
 import { schedulePost } from "../core/scheduled-posts.ts";
+import { parseUtcTime } from "../core/times.ts";
 import { thread } from "../core/timelines.ts";
 import { applyFilters } from "../core/filters.ts";
 import { loadPostViews } from "../core/views.ts";
@@ -111,7 +112,8 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         };
         // With a time, Mastodon answers with the ScheduledStatus instead of a status.
         if (body.scheduled_at) {
-          const scheduled = schedulePost(deps, me.account, input, new Date(body.scheduled_at));
+          const at = parseUtcTime(body.scheduled_at) ?? new Date(Number.NaN);
+          const scheduled = schedulePost(deps, me.account, input, at);
           return scheduledEntities(db, baseUrl, [scheduled])[0];
         }
         const post = await createPost(deps, me.account, input);

@@ -61,9 +61,7 @@ export function trendApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       ({ query }) =>
         trendingLinks(db, page(query, 10, 20)).map((l) => ({
           ...cardEntity(l.card, baseUrl),
-          history: [
-            { day: String(Math.floor(Date.now() / 86_400_000) * 86_400), uses: String(l.accounts), accounts: String(l.accounts) },
-          ],
+          history: historyEntity(l.history),
         })),
       { query: pageQuery },
     );

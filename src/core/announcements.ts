@@ -319,7 +319,8 @@ function views(db: Db, baseUrl: URL, rows: Announcement[], viewerId: string | nu
         const account = findAccountByAcct(db, m.domain ? `${m.username}@${m.domain}` : m.username, baseUrl.host);
         if (!account) return null;
         mentions.push(account);
-        return account.url ?? new URL(`/@${account.username}`, baseUrl).href;
+        const acct = account.domain ? `${account.username}@${account.domain}` : account.username;
+        return account.url ?? new URL(`/@${acct}`, baseUrl).href;
       },
       hashtag: (name) => new URL(`/tags/${encodeURIComponent(normalizeHashtag(name))}`, baseUrl).href,
     });

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNotNull, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
-import { accounts, posts, users } from "../db/schema.ts";
+import { accounts, blocks, posts, users } from "../db/schema.ts";
 import { onCutOffDomain } from "./domain-allows.ts";
 import { onSilencedDomain } from "./domain-blocks.ts";
 import { silencedBy } from "./visibility.ts";
@@ -26,7 +26,7 @@ export interface DirectoryQuery {
 
 /**
  * The account may be listed to this viewer (the directory, suggestions): discoverable, in good
- * standing, on a server in good standing, and not blocked or muted by the viewer.
+ * standing, on a server in good standing, neither blocked nor muted by the viewer, nor blocking them.
  */
 export function listable(viewerId: string | null): SQL {
   return and(
@@ -40,7 +40,10 @@ export function listable(viewerId: string | null): SQL {
     ),
     sql`NOT ${onSilencedDomain(accounts.id)}`,
     sql`NOT ${onCutOffDomain(accounts.id)}`,
-    viewerId ? sql`NOT ${silencedBy(viewerId, accounts.id)}` : undefined,
+    viewerId
+      ? sql`NOT ${silencedBy(viewerId, accounts.id)}
+          AND NOT EXISTS (SELECT 1 FROM ${blocks} WHERE ${blocks.accountId} = ${accounts.id} AND ${blocks.targetAccountId} = ${viewerId})`
+      : undefined,
   ) as SQL;
 }
 

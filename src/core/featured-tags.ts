@@ -39,7 +39,10 @@ export function featureTag(deps: CoreDeps, accountId: string, rawName: string): 
     tx.insert(featuredTags).values({ id: newId(), accountId, tagId: tag.id }).run();
     return true;
   });
-  if (added) deps.events.emit("account.updated", { accountId });
+  if (added) {
+    forget(db, accountId);
+    deps.events.emit("account.updated", { accountId });
+  }
   const view = featuredTagsOf(db, accountId).find((f) => f.name === found.name);
   if (!view) throw new CoreError("Record not found", 404);
   return view;
@@ -50,11 +53,21 @@ export function unfeatureTag(deps: CoreDeps, accountId: string, which: { feature
   const row = featuredTagsOf(deps.db, accountId).find((f) => f.featuredId === which.featuredId || f.name === which.name);
   if (!row) throw new CoreError("Record not found", 404);
   deps.db.delete(featuredTags).where(eq(featuredTags.id, row.featuredId)).run();
+  forget(deps.db, accountId);
   deps.events.emit("account.updated", { accountId });
 }
 
-/** An account's featured tags, in the order featured, with their counts. */
+// Counting a prolific member's posts per tag takes tens of milliseconds, and profiles (and apps
+// opening them) ask on every view: the counts are kept a minute, per database (tests run several).
+const STATS_TTL_MS = 60_000;
+const statsCache = new WeakMap<Db, Map<string, { at: number; views: FeaturedTagView[] }>>();
+
+/** An account's featured tags, in the order featured, with their counts (at most a minute old). */
 export function featuredTagsOf(db: Db, accountId: string): FeaturedTagView[] {
+  const cache = statsCache.get(db) ?? new Map<string, { at: number; views: FeaturedTagView[] }>();
+  statsCache.set(db, cache);
+  const cached = cache.get(accountId);
+  if (cached && Date.now() - cached.at < STATS_TTL_MS) return cached.views;
   const rows = db
     .select({ featuredId: featuredTags.id, id: tags.id, name: tags.name, display: tags.display })
     .from(featuredTags)
@@ -67,12 +80,26 @@ export function featuredTagsOf(db: Db, accountId: string): FeaturedTagView[] {
     accountId,
     rows.map((r) => r.id),
   );
-  return rows.map((r) => ({ ...r, posts: stats.get(r.id)?.posts ?? 0, lastPostAt: stats.get(r.id)?.last ?? null }));
+  const views = rows.map((r) => ({ ...r, posts: stats.get(r.id)?.posts ?? 0, lastPostAt: stats.get(r.id)?.last ?? null }));
+  cache.set(accountId, { at: Date.now(), views });
+  return views;
+}
+
+/** A change to the member's featured tags shows at once. */
+function forget(db: Db, accountId: string): void {
+  statsCache.get(db)?.delete(accountId);
 }
 
 /** Whether the member features this (normalized) tag. */
 export function featuresTag(db: Db, accountId: string, name: string): boolean {
-  return featuredTagsOf(db, accountId).some((f) => f.name === name);
+  return (
+    db
+      .select({ id: featuredTags.id })
+      .from(featuredTags)
+      .innerJoin(tags, eq(tags.id, featuredTags.tagId))
+      .where(and(eq(featuredTags.accountId, accountId), eq(tags.name, name)))
+      .get() !== undefined
+  );
 }
 
 /** The member's most used hashtags (in their last 200 posts) not featured yet: what to offer. */

@@ -1,4 +1,4 @@
-import { and, count, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, count, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import {
@@ -52,7 +52,13 @@ export function findVisiblePost(db: Db, postId: string, viewerId: string | null)
  * text in one transaction, then notifies those mentioned (and the author replied to) and emits
  * `post.created` for federation. The web form, the API and nothing else call this.
  */
-export async function createPost(deps: CoreDeps, author: Author, input: PostInput): Promise<PostRow> {
+export async function createPost(
+  deps: CoreDeps,
+  author: Author,
+  input: PostInput,
+  /** Publishing a scheduled post: the images kept for it are its own (core/scheduled-posts.ts). */
+  options: { scheduledId?: string } = {},
+): Promise<PostRow> {
   const { db } = deps;
   const key = input.idempotencyKey?.slice(0, 200);
   if (key) {
@@ -64,7 +70,7 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
     const earlier = seen?.postId ? db.select().from(posts).where(eq(posts.id, seen.postId)).get() : undefined;
     if (earlier) return earlier;
   }
-  const { status, spoilerText, visibility, parent, media, quotedRemote } = checkPost(db, author.id, input);
+  const { status, spoilerText, visibility, parent, media, quotedRemote } = checkPost(db, author.id, input, options.scheduledId);
   countAccountAction(db, "post", author.id);
 
   await resolveUnknownMentions(deps, status);
@@ -94,7 +100,14 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
       .get();
     saveMentionsAndTags(tx, id, rendered);
     media.forEach((m, position) => {
-      tx.update(mediaAttachments).set({ postId: id, position }).where(eq(mediaAttachments.id, m)).run();
+      // Still free: the mentions were looked up on the network since the check.
+      const attached = tx
+        .update(mediaAttachments)
+        .set({ postId: id, position, scheduledPostId: null })
+        .where(and(eq(mediaAttachments.id, m), isNull(mediaAttachments.postId)))
+        .returning({ id: mediaAttachments.id })
+        .all();
+      if (attached.length === 0) throw new ValidationError({ media_ids: "An image was removed meanwhile; upload it again." });
     });
     if (input.poll) insertPoll(tx, id, input.poll);
     indexPost(tx, id, `${spoilerText}\n${status}${pollText(tx, id)}`);
@@ -115,7 +128,7 @@ export async function createPost(deps: CoreDeps, author: Author, input: PostInpu
  * The rules a new post must meet, whether it is published now or scheduled (core/scheduled-posts.ts):
  * the input as it will be stored, or a ValidationError naming each field that breaks one.
  */
-export function checkPost(db: Db, authorId: string, input: PostInput) {
+export function checkPost(db: Db, authorId: string, input: PostInput, scheduledId?: string) {
   // A moved account points its followers elsewhere; it posts again only after cancelling the move.
   if (db.select({ to: accounts.movedToId }).from(accounts).where(eq(accounts.id, authorId)).get()?.to)
     throw new CoreError("This account has moved; cancel the move in your account settings to post from it again.", 403);
@@ -128,7 +141,7 @@ export function checkPost(db: Db, authorId: string, input: PostInput) {
   if (!visibilities.includes(visibility)) problems.visibility = `Choose one of ${visibilities.join(", ")}.`;
   const parent = input.inReplyToId ? findVisiblePost(db, input.inReplyToId, authorId) : undefined;
   if (input.inReplyToId && !parent) problems.in_reply_to_id = "The post you reply to is gone or not visible to you.";
-  const media = checkMedia(db, authorId, mediaIds, problems);
+  const media = checkMedia(db, authorId, mediaIds, problems, scheduledId);
   if (input.poll) checkPoll(input.poll, problems);
   if (input.poll && mediaIds.length > 0) problems.media_ids = "A post with a poll cannot have images too.";
   const quoteIssue = input.quotedId ? quoteProblem(db, authorId, input.quotedId) : undefined;
@@ -254,7 +267,8 @@ function checkText(db: Db, status: string, spoilerText: string, mediaCount: numb
   if (length > limit) problems.status = `Posts are at most ${limit} characters; this one has ${length}.`;
 }
 
-function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<string, string>): string[] {
+/** The images are the author's, on no post yet, and kept for no scheduled post (but this one, when publishing it). */
+function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<string, string>, scheduledId?: string): string[] {
   if (ids.length === 0) return [];
   if (ids.length > MAX_MEDIA) {
     problems.media_ids = `Attach at most ${MAX_MEDIA} images.`;
@@ -268,7 +282,9 @@ function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<st
         inArray(mediaAttachments.id, ids),
         eq(mediaAttachments.accountId, authorId),
         isNull(mediaAttachments.postId),
-        isNull(mediaAttachments.scheduledPostId),
+        scheduledId
+          ? or(isNull(mediaAttachments.scheduledPostId), eq(mediaAttachments.scheduledPostId, scheduledId))
+          : isNull(mediaAttachments.scheduledPostId),
       ),
     )
     .all();

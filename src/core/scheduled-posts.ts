@@ -154,10 +154,16 @@ export function reschedule(db: Db, accountId: string, id: string, at: Date): Sch
     .get() as ScheduledPost;
 }
 
-/** Cancels it; its images become plain uploads again (removed after a day unless used). */
+/**
+ * Cancels it; its images become plain uploads again, kept a day from now unless used (apps edit
+ * a scheduled post by cancelling it and scheduling it again with the same images).
+ */
 export function cancelScheduled(db: Db, accountId: string, id: string): void {
   getScheduled(db, accountId, id);
-  db.delete(scheduledPosts).where(eq(scheduledPosts.id, id)).run();
+  db.transaction((tx) => {
+    tx.update(mediaAttachments).set({ createdAt: new Date() }).where(eq(mediaAttachments.scheduledPostId, id)).run();
+    tx.delete(scheduledPosts).where(eq(scheduledPosts.id, id)).run();
+  });
 }
 
 /**
@@ -182,19 +188,22 @@ export async function publishDuePosts(deps: CoreDeps, now: Date): Promise<number
       fail(db, row.id, "Not published: the account is suspended or disabled.");
       continue;
     }
-    // The images go from being kept for it to the post itself.
-    db.update(mediaAttachments).set({ scheduledPostId: null }).where(eq(mediaAttachments.scheduledPostId, row.id)).run();
     try {
-      await createPost(deps, { id: row.accountId, username }, row.params);
+      // The images kept for it become the post's inside its transaction.
+      await createPost(deps, { id: row.accountId, username }, row.params, { scheduledId: row.id });
       db.delete(scheduledPosts).where(eq(scheduledPosts.id, row.id)).run();
       published++;
     } catch (error) {
-      const unposted = and(inArray(mediaAttachments.id, row.params.mediaIds ?? []), isNull(mediaAttachments.postId));
-      db.update(mediaAttachments).set({ scheduledPostId: row.id }).where(unposted).run();
       if (error instanceof CoreError && error.status === 429) continue; // over the posting limit: next run
-      if (!(error instanceof ValidationError || error instanceof CoreError)) throw error;
-      logger.info("Scheduled post {id} not published: {reason}", { id: row.id, reason: error.message });
-      fail(db, row.id, `Not published: ${error.message}`);
+      const known = error instanceof ValidationError || error instanceof CoreError;
+      // One post's surprise must not hold back everyone's: it waits, the others go on.
+      if (!known) logger.error("Scheduled post {id} failed: {error}", { id: row.id, error });
+      else logger.info("Scheduled post {id} not published: {reason}", { id: row.id, reason: error.message });
+      fail(
+        db,
+        row.id,
+        known ? `Not published: ${error.message}` : "Not published: something went wrong; the server's log says what.",
+      );
     }
   }
   return published;

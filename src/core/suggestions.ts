@@ -1,4 +1,4 @@
-import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { accounts, follows, suggestionDismissals } from "../db/schema.ts";
 import { CoreError } from "./errors.ts";
@@ -8,7 +8,8 @@ import { listable } from "./directory.ts";
  * Whom to follow (Mastodon's follow suggestions): first the accounts most followed by those the
  * member follows, then those most followed by the instance's members. Never the member, anyone
  * they follow or asked to follow, anyone they said "not interested" to, nor an account the
- * directory would not list.
+ * directory would not list. The ranking reads follows only; the member's rules then apply to
+ * the few hundred candidates, so a new member's home page stays quick.
  */
 
 export type SuggestionSource = "friends_of_friends" | "most_followed";
@@ -18,33 +19,70 @@ export interface Suggestion {
   source: SuggestionSource;
 }
 
+/** How many of the most followed are looked at before the viewer's own rules leave some out. */
+const CANDIDATES = 200;
+const MOST_FOLLOWED_TTL_MS = 10 * 60_000;
+
+/** Accounts followed by the followers `among` picks, the most followed first (follows alone: no per-viewer rule yet). */
+function mostFollowedBy(db: Db, among: SQL): string[] {
+  return db
+    .select({ id: follows.followingId })
+    .from(follows)
+    .where(and(eq(follows.state, "accepted"), among))
+    .groupBy(follows.followingId)
+    .orderBy(desc(sql`count(*)`), desc(follows.followingId))
+    .limit(CANDIDATES)
+    .all()
+    .map((r) => r.id);
+}
+
+// The members' most followed accounts change slowly, and the query reads every follow: kept a
+// while per database (tests run several in one process).
+const mostFollowedCache = new WeakMap<Db, { at: number; ids: string[] }>();
+
+function mostFollowedHere(db: Db): string[] {
+  const cached = mostFollowedCache.get(db);
+  if (cached && Date.now() - cached.at < MOST_FOLLOWED_TTL_MS) return cached.ids;
+  const ids = mostFollowedBy(db, sql`${follows.followerId} IN (SELECT id FROM ${accounts} a WHERE a.domain IS NULL)`);
+  mostFollowedCache.set(db, { at: Date.now(), ids });
+  return ids;
+}
+
 export function suggestions(db: Db, accountId: string, limit = 40): Suggestion[] {
-  const eligible = (candidate: SQL) =>
-    sql`${candidate} != ${accountId}
-      AND ${candidate} NOT IN (SELECT ${follows.followingId} FROM ${follows} WHERE ${follows.followerId} = ${accountId})
-      AND ${candidate} NOT IN (SELECT ${suggestionDismissals.targetAccountId} FROM ${suggestionDismissals} WHERE ${suggestionDismissals.accountId} = ${accountId})`;
-  /** Candidates followed by the followers `among` picks, the most followed first. */
-  const followedBy = (source: SuggestionSource, among: SQL) =>
+  // Whom those the member follows follow, the more of them the better; not through accounts that
+  // keep their follows private (that would show whom they follow).
+  const friendsOfFriends = mostFollowedBy(
+    db,
+    sql`${follows.followerId} IN (SELECT f.following_id FROM ${follows} f JOIN ${accounts} a ON a.id = f.following_id
+      WHERE f.follower_id = ${accountId} AND f.state = 'accepted' AND a.hide_collections = 0)`,
+  );
+  const ranked = [
+    ...friendsOfFriends.map((id) => ({ accountId: id, source: "friends_of_friends" as const })),
+    ...mostFollowedHere(db).map((id) => ({ accountId: id, source: "most_followed" as const })),
+  ];
+  if (ranked.length === 0) return [];
+  // The member's own rules, on those few candidates only.
+  const allowed = new Set(
     db
       .select({ id: accounts.id })
-      .from(follows)
-      .innerJoin(accounts, eq(accounts.id, follows.followingId))
-      .where(and(eq(follows.state, "accepted"), among, eligible(sql`${follows.followingId}`), listable(accountId)))
-      .groupBy(accounts.id)
-      .orderBy(desc(sql`count(*)`), desc(accounts.id))
-      .limit(limit)
+      .from(accounts)
+      .where(
+        and(
+          inArray(
+            accounts.id,
+            ranked.map((r) => r.accountId),
+          ),
+          sql`${accounts.id} != ${accountId}
+            AND ${accounts.id} NOT IN (SELECT ${follows.followingId} FROM ${follows} WHERE ${follows.followerId} = ${accountId})
+            AND ${accounts.id} NOT IN (SELECT ${suggestionDismissals.targetAccountId} FROM ${suggestionDismissals} WHERE ${suggestionDismissals.accountId} = ${accountId})`,
+          listable(accountId),
+        ),
+      )
       .all()
-      .map((r) => ({ accountId: r.id, source }));
-  const friendsOfFriends = followedBy(
-    "friends_of_friends",
-    sql`${follows.followerId} IN (SELECT f.following_id FROM ${follows} f WHERE f.follower_id = ${accountId} AND f.state = 'accepted')`,
-  );
-  const mostFollowed = followedBy(
-    "most_followed",
-    sql`${follows.followerId} IN (SELECT id FROM ${accounts} a WHERE a.domain IS NULL)`,
+      .map((r) => r.id),
   );
   const seen = new Set<string>();
-  return [...friendsOfFriends, ...mostFollowed].filter((s) => !seen.has(s.accountId) && seen.add(s.accountId)).slice(0, limit);
+  return ranked.filter((s) => allowed.has(s.accountId) && !seen.has(s.accountId) && seen.add(s.accountId)).slice(0, limit);
 }
 
 /** Below this many follows, home offers people to follow (the page is not much without them). */

@@ -1,23 +1,46 @@
-/** Times typed into forms: `datetime-local` inputs, dates alone, or full ISO 8601 times. */
+/** Times typed into forms (`datetime-local` inputs, dates alone) or sent by apps (ISO 8601). */
 
-const TIME = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?)?(Z|[+-]00:?00)?$/;
+const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
-/** A date, or a date and time, read as UTC; null when empty, undefined when unreadable. */
+/**
+ * A date, or a date and time, with its own zone or else read as UTC; null when empty, undefined
+ * when it is not such a time or names one that does not exist (2026-02-31, 25:00).
+ */
 export function parseUtcTime(value: string): Date | null | undefined {
-  const trimmed = value.trim();
-  if (trimmed === "") return null;
-  const match = TIME.exec(trimmed);
-  const date = match ? new Date(`${match[1]}T${match[2] ?? "00:00"}:00Z`) : new Date(trimmed);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  return parseTime(value, 0);
 }
 
 /**
  * A time typed in the member's own time zone: the page's script sends the zone's offset from UTC
- * in minutes (east positive, as at that date); without it the time is UTC.
+ * in minutes (east positive, as at that date); without it the time is UTC. A time that names its
+ * own zone keeps it.
  */
 export function parseLocalTime(value: string, utcOffsetMinutes: number): Date | null | undefined {
-  const utc = parseUtcTime(value);
-  if (!utc) return utc;
-  const offset = Number.isFinite(utcOffsetMinutes) && Math.abs(utcOffsetMinutes) <= 14 * 60 ? utcOffsetMinutes : 0;
-  return new Date(utc.getTime() - offset * 60_000);
+  const offset = Number.isInteger(utcOffsetMinutes) && Math.abs(utcOffsetMinutes) <= 14 * 60 ? utcOffsetMinutes : 0;
+  return parseTime(value, offset);
+}
+
+function parseTime(value: string, offsetMinutes: number): Date | null | undefined {
+  const trimmed = value.trim();
+  if (trimmed === "") return null;
+  const m = TIME.exec(trimmed);
+  if (!m) return undefined;
+  const [, year, month, day, hour = "00", minute = "00", second = "00", fraction = "0", zone] = m;
+  const fields = [year, month, day, hour, minute, second].map(Number) as [number, number, number, number, number, number];
+  const [y, mo, d, h, mi, s] = fields;
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi, s, Number(fraction.padEnd(3, "0").slice(0, 3)));
+  const check = new Date(asUtc);
+  // Date.UTC rolls 2026-02-31 over into March: a time that does not exist is refused.
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
+    return undefined;
+  const zoneMinutes = zone ? zoneOffset(zone) : offsetMinutes;
+  return new Date(asUtc - zoneMinutes * 60_000);
+}
+
+/** `Z`, `+02:00` or `-0530` as minutes east of UTC. */
+function zoneOffset(zone: string): number {
+  if (zone.toUpperCase() === "Z") return 0;
+  const digits = zone.slice(1).replace(":", "");
+  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4));
+  return zone.startsWith("-") ? -minutes : minutes;
 }
