@@ -45,56 +45,48 @@ function firstIdAt(ms: number): string {
 function countable(since: number): SQL {
   return sql`${posts.id} >= ${firstIdAt(since)}
     AND ${posts.visibility} = 'public' AND ${posts.reblogOfId} IS NULL
-    AND EXISTS (SELECT 1 FROM ${accounts} a WHERE a.id = ${posts.accountId} AND a.discoverable = 1
-      AND a.suspended_at IS NULL AND a.silenced_at IS NULL)
+    AND EXISTS (SELECT 1 FROM ${accounts} ta WHERE ta.id = ${posts.accountId} AND ta.discoverable = 1
+      AND ta.suspended_at IS NULL AND ta.silenced_at IS NULL)
     AND NOT ${onSilencedDomain(posts.accountId)} AND NOT ${onCutOffDomain(posts.accountId)}`;
 }
 
 const notHidden = (kind: TrendKind, id: SQL) =>
   sql`NOT EXISTS (SELECT 1 FROM ${hiddenTrends} h WHERE h.kind = ${kind} AND h.target_id = ${id})`;
 
+const sources = {
+  tag: { table: postTags, target: postTags.tagId, post: postTags.postId },
+  link: { table: postCards, target: postCards.cardId, post: postCards.postId },
+};
+
 /** Ranks what trends now and keeps it; returns how many of each. */
 export function computeTrends(db: Db, now: number): Record<TrendKind, number> {
   const since = now - WINDOW_MS;
-  const people = sql<number>`count(DISTINCT ${posts.accountId})`;
-  const tagRows = db
-    .select({ id: postTags.tagId, accounts: people })
-    .from(postTags)
-    .innerJoin(posts, eq(posts.id, postTags.postId))
-    .where(and(countable(since), notHidden("tag", sql`${postTags.tagId}`)))
-    .groupBy(postTags.tagId)
-    .having(sql`${people} >= ${MIN_ACCOUNTS}`)
-    .orderBy(sql`${people} DESC`, sql`count(*) DESC`)
-    .limit(KEEP.tag)
-    .all();
-  // A post: the distinct people known here who boosted or liked it (its author aside).
-  const reactions = sql<number>`(SELECT count(*) FROM (
-      SELECT r.account_id FROM ${posts} r WHERE r.reblog_of_id = ${posts.id} AND r.account_id != ${posts.accountId}
-      UNION SELECT f.account_id FROM ${favourites} f WHERE f.post_id = ${posts.id} AND f.account_id != ${posts.accountId}))`;
-  const postRows = db
-    .select({ id: posts.id, accounts: reactions })
-    .from(posts)
-    .where(
-      and(
-        countable(since),
-        sql`${posts.inReplyToId} IS NULL AND ${posts.inReplyToUri} IS NULL AND ${posts.sensitive} = 0`,
-        notHidden("post", sql`${posts.id}`),
-        sql`${reactions} >= ${MIN_ACCOUNTS}`,
-      ),
-    )
-    .orderBy(sql`${reactions} DESC`, sql`${posts.id} DESC`)
-    .limit(KEEP.post)
-    .all();
-  const linkRows = db
-    .select({ id: postCards.cardId, accounts: people })
-    .from(postCards)
-    .innerJoin(posts, eq(posts.id, postCards.postId))
-    .where(and(countable(since), notHidden("link", sql`${postCards.cardId}`)))
-    .groupBy(postCards.cardId)
-    .having(sql`${people} >= ${MIN_ACCOUNTS}`)
-    .orderBy(sql`${people} DESC`, sql`count(*) DESC`)
-    .limit(KEEP.link)
-    .all();
+  // Each query starts from the window of what is counted (CROSS JOIN keeps SQLite's loops in
+  // that order): the window's tags, cards, likes and boosts, not every post of two days.
+  const sharedBy = (kind: "tag" | "link") => {
+    const { table, target, post } = sources[kind];
+    return db.all<{ id: string; accounts: number }>(sql`
+      SELECT ${target} AS id, count(DISTINCT ${posts.accountId}) AS accounts
+      FROM ${table} CROSS JOIN ${posts} ON ${posts.id} = ${post}
+      WHERE ${post} >= ${firstIdAt(since)} AND ${countable(since)} AND ${notHidden(kind, sql`${target}`)}
+      GROUP BY 1 HAVING count(DISTINCT ${posts.accountId}) >= ${MIN_ACCOUNTS}
+      ORDER BY 2 DESC, count(*) DESC LIMIT ${KEEP[kind]}`);
+  };
+  const tagRows = sharedBy("tag");
+  // A post: the distinct people known here who boosted or liked it lately (its author aside).
+  const reactions = sql`(
+    SELECT f.post_id AS target, f.account_id AS who FROM ${favourites} f WHERE f.id >= ${firstIdAt(since)}
+    UNION ALL
+    SELECT r.reblog_of_id, r.account_id FROM ${posts} r WHERE r.id >= ${firstIdAt(since)} AND r.reblog_of_id IS NOT NULL)`;
+  const postRows = db.all<{ id: string; accounts: number }>(sql`
+    SELECT ${posts.id} AS id, count(DISTINCT i.who) AS accounts
+    FROM ${reactions} i CROSS JOIN ${posts} ON ${posts.id} = i.target
+    WHERE ${countable(since)} AND i.who != ${posts.accountId}
+      AND ${posts.inReplyToId} IS NULL AND ${posts.inReplyToUri} IS NULL AND ${posts.sensitive} = 0
+      AND ${notHidden("post", sql`${posts.id}`)}
+    GROUP BY 1 HAVING count(DISTINCT i.who) >= ${MIN_ACCOUNTS}
+    ORDER BY 2 DESC, 1 DESC LIMIT ${KEEP.post}`);
+  const linkRows = sharedBy("link");
   const computedAt = new Date(now);
   const rows = (kind: TrendKind, found: { id: string; accounts: number }[]) =>
     found.map((r, rank) => ({ kind, targetId: r.id, rank, accounts: r.accounts, computedAt }));
@@ -152,11 +144,6 @@ export function trendingTags(db: Db, page: Paging, now = Date.now()): TrendingTa
       : [];
   });
 }
-
-const sources = {
-  tag: { table: postTags, target: postTags.tagId, post: postTags.postId },
-  link: { table: postCards, target: postCards.cardId, post: postCards.postId },
-};
 
 /** Posts and people per day for these tags or links over the last week (the public originals that count). */
 function dailyUses(db: Db, kind: "tag" | "link", ids: string[], now: number) {
