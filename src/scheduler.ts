@@ -7,7 +7,7 @@ import { endExpiredPolls, sendPollCounts } from "./core/polls.ts";
 import { isDue, type Job, jobInProgress, runJob } from "./core/jobs.ts";
 import { type RetentionDeps, retentionJobs } from "./core/retention.ts";
 import { publishDuePosts } from "./core/scheduled-posts.ts";
-import { computeTrends } from "./core/trends.ts";
+import { trendsJob } from "./core/trends.ts";
 
 const logger = getLogger(["skein", "jobs"]);
 const HOUR = 3600_000;
@@ -57,14 +57,7 @@ export function maintenanceJobs(deps: CoreDeps & RetentionDeps): Job[] {
         return `${n} scheduled ${n === 1 ? "post" : "posts"} published`;
       },
     },
-    {
-      name: "compute-trends",
-      everyMs: 15 * 60_000,
-      run: (now) => {
-        const n = computeTrends(deps.db, now.getTime());
-        return `trending: ${n.tag} hashtags, ${n.post} posts, ${n.link} links`;
-      },
-    },
+    trendsJob(deps.db),
     ...retentionJobs(deps),
   ];
 }

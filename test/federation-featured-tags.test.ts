@@ -28,7 +28,11 @@ test("the peer finds a member's featured hashtags through her actor", () =>
     expect(collectionUrl).toBe(`${one.url}/@alice/tags`);
     const collection = await lab.peer.lookup(collectionUrl);
     expect(collection.found).toBe(true);
-    const items = [collection.json?.items ?? collection.json?.orderedItems].flat() as { type: string; href: string; name: string }[];
+    const items = [collection.json?.items ?? collection.json?.orderedItems].flat() as {
+      type: string;
+      href: string;
+      name: string;
+    }[];
     expect(items.map((i) => [i.type, i.name, i.href])).toEqual([
       ["Hashtag", "#Knitting", `${one.url}/@alice/tagged/knitting`],
       ["Hashtag", "#sourdough", `${one.url}/@alice/tagged/sourdough`],

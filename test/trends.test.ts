@@ -5,7 +5,8 @@ import { newId } from "../src/db/ids.ts";
 import { postCards, previewCards } from "../src/db/schema.ts";
 import { maintenanceJobs } from "../src/scheduler.ts";
 import { apiAs, json, signedInMembers, testApp } from "./helpers/app.ts";
-import { storeRemoteAccount } from "./helpers/remote.ts";
+import { remoteNote, storeRemoteAccount } from "./helpers/remote.ts";
+import { receiveRemotePost } from "../src/core/remote.ts";
 
 const origin = "https://social.example";
 const t = testApp(origin);
@@ -41,8 +42,22 @@ await post("cy", "My #Cats too");
 await post("bob", "Only me on #dogs");
 await post("cy", "Followers only #dogs", { visibility: "private" });
 await post("eve", "Not discoverable #dogs");
+// A limited account's post with the tag does not count; nor does one person using a tag twice.
 const far = storeRemoteAccount(t.deps.db, "https://far.example/users/fay", { discoverable: true });
 sql.run("UPDATE accounts SET silenced_at = ? WHERE id = ?", [Date.now(), far.id]);
+receiveRemotePost(t.deps, remoteNote(far.id, "https://far.example/notes/1", { plainText: "Also #cats", tags: ["cats"] }));
+await post("dan", "Just me #solo");
+await post("dan", "Still just me #solo");
+// A post older than two days, liked now by two people: too old to trend.
+const gus = storeRemoteAccount(t.deps.db, "https://far.example/users/gus", { discoverable: true });
+const old = receiveRemotePost(
+  t.deps,
+  remoteNote(gus.id, "https://far.example/notes/2", { plainText: "Old news", createdAt: new Date(Date.now() - 3 * 86_400_000) }),
+);
+// A post liked by its author and one other: one person.
+const selfLiked = await post("cy", "I like my own post");
+await call("cy", "POST", `/api/v1/statuses/${selfLiked}/favourite`);
+await call("ada", "POST", `/api/v1/statuses/${selfLiked}/favourite`);
 const popular = await post("dan", "Big news today");
 await call("ada", "POST", `/api/v1/statuses/${popular}/favourite`);
 await call("bob", "POST", `/api/v1/statuses/${popular}/reblog`);
@@ -50,11 +65,18 @@ await call("dan", "POST", `/api/v1/statuses/${popular}/favourite`); // the autho
 const sensitive = await post("cy", "Spoilers", { sensitive: true, spoiler_text: "finale" });
 await call("ada", "POST", `/api/v1/statuses/${sensitive}/favourite`);
 await call("bob", "POST", `/api/v1/statuses/${sensitive}/favourite`);
+for (const who of ["ada", "bob"]) expect((await call(who, "POST", `/api/v1/statuses/${old?.id}/favourite`)).status).toBe(200);
 shareLink(bobCats, "https://news.example/story");
 shareLink(await post("ada", "Read this https://news.example/story"), "https://news.example/story");
 
 test("the job ranks what several people used, liked and boosted, or shared: only public, discoverable, recent", async () => {
   expect(await rank()).toBe("trending: 1 hashtags, 1 posts, 1 links");
+  const counted = sql.query<{ kind: string; accounts: number }, []>("SELECT kind, accounts FROM trends ORDER BY kind").all();
+  expect(counted).toEqual([
+    { kind: "link", accounts: 2 },
+    { kind: "post", accounts: 2 }, // ada's like and bob's boost; dan's own like is not counted
+    { kind: "tag", accounts: 2 }, // bob and cy; not fay (limited), not eve (not discoverable)
+  ]);
   const tags = await json(await call(null, "GET", "/api/v1/trends/tags"));
   expect(tags).toMatchObject([{ name: "cats", url: `${origin}/tags/cats` }]);
   expect(tags[0].history.length).toBe(7);

@@ -9,6 +9,7 @@ import {
   postEdits,
   posts,
   postTags,
+  scheduledPosts,
   tags,
   type QuotePolicy,
   users,
@@ -68,7 +69,11 @@ export async function createPost(
       .where(and(eq(idempotencyKeys.accountId, author.id), eq(idempotencyKeys.key, key)))
       .get();
     const earlier = seen?.postId ? db.select().from(posts).where(eq(posts.id, seen.postId)).get() : undefined;
-    if (earlier) return earlier;
+    if (earlier) {
+      // A scheduled post already made (its key used before): it waits no more.
+      if (options.scheduledId) db.delete(scheduledPosts).where(eq(scheduledPosts.id, options.scheduledId)).run();
+      return earlier;
+    }
   }
   const { status, spoilerText, visibility, parent, media, quotedRemote } = checkPost(db, author.id, input, options.scheduledId);
   countAccountAction(db, "post", author.id);
@@ -104,11 +109,17 @@ export async function createPost(
       const attached = tx
         .update(mediaAttachments)
         .set({ postId: id, position, scheduledPostId: null })
-        .where(and(eq(mediaAttachments.id, m), isNull(mediaAttachments.postId)))
+        .where(and(eq(mediaAttachments.id, m), isNull(mediaAttachments.postId), keptFor(options.scheduledId)))
         .returning({ id: mediaAttachments.id })
         .all();
       if (attached.length === 0) throw new ValidationError({ media_ids: "An image was removed meanwhile; upload it again." });
     });
+    // A scheduled post goes from the waiting list in the same step (cancelled meanwhile: not posted).
+    if (
+      options.scheduledId &&
+      tx.delete(scheduledPosts).where(eq(scheduledPosts.id, options.scheduledId)).returning().all().length === 0
+    )
+      throw new CoreError("This scheduled post was cancelled.", 409);
     if (input.poll) insertPoll(tx, id, input.poll);
     indexPost(tx, id, `${spoilerText}\n${status}${pollText(tx, id)}`);
     if (key) tx.insert(idempotencyKeys).values({ accountId: author.id, key, postId: id }).run();
@@ -267,6 +278,12 @@ function checkText(db: Db, status: string, spoilerText: string, mediaCount: numb
   if (length > limit) problems.status = `Posts are at most ${limit} characters; this one has ${length}.`;
 }
 
+/** An image kept for no scheduled post, or for this one (publishing it). */
+const keptFor = (scheduledId?: string) =>
+  scheduledId
+    ? or(isNull(mediaAttachments.scheduledPostId), eq(mediaAttachments.scheduledPostId, scheduledId))
+    : isNull(mediaAttachments.scheduledPostId);
+
 /** The images are the author's, on no post yet, and kept for no scheduled post (but this one, when publishing it). */
 function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<string, string>, scheduledId?: string): string[] {
   if (ids.length === 0) return [];
@@ -282,9 +299,7 @@ function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<st
         inArray(mediaAttachments.id, ids),
         eq(mediaAttachments.accountId, authorId),
         isNull(mediaAttachments.postId),
-        scheduledId
-          ? or(isNull(mediaAttachments.scheduledPostId), eq(mediaAttachments.scheduledPostId, scheduledId))
-          : isNull(mediaAttachments.scheduledPostId),
+        keptFor(scheduledId),
       ),
     )
     .all();

@@ -189,12 +189,12 @@ export async function publishDuePosts(deps: CoreDeps, now: Date): Promise<number
       continue;
     }
     try {
-      // The images kept for it become the post's inside its transaction.
+      // Its images become the post's, and the row goes, inside the post's transaction.
       await createPost(deps, { id: row.accountId, username }, row.params, { scheduledId: row.id });
-      db.delete(scheduledPosts).where(eq(scheduledPosts.id, row.id)).run();
       published++;
     } catch (error) {
-      if (error instanceof CoreError && error.status === 429) continue; // over the posting limit: next run
+      // Over the posting limit, or the database busy: the next run tries again.
+      if ((error instanceof CoreError && error.status === 429) || isBusy(error)) continue;
       const known = error instanceof ValidationError || error instanceof CoreError;
       // One post's surprise must not hold back everyone's: it waits, the others go on.
       if (!known) logger.error("Scheduled post {id} failed: {error}", { id: row.id, error });
@@ -216,6 +216,9 @@ export function scheduledMedia(db: Db, rows: ScheduledPost[]): Map<string, Media
   const found = new Map(stored.map((m) => [m.id, mediaView(m)]));
   return new Map(rows.map((r) => [r.id, (r.params.mediaIds ?? []).flatMap((id) => found.get(id) ?? [])]));
 }
+
+const isBusy = (error: unknown) =>
+  typeof error === "object" && error !== null && "code" in error && /^SQLITE_(BUSY|LOCKED)/.test(String(error.code));
 
 function fail(db: Db, id: string, reason: string) {
   db.update(scheduledPosts)

@@ -9,7 +9,8 @@ import { listable } from "./directory.ts";
  * member follows, then those most followed by the instance's members. Never the member, anyone
  * they follow or asked to follow, anyone they said "not interested" to, nor an account the
  * directory would not list. The ranking reads follows only; the member's rules then apply to
- * the few hundred candidates, so a new member's home page stays quick.
+ * the candidates (the instance's most followed are ranked once in ten minutes), so a new
+ * member's home page stays quick.
  */
 
 export type SuggestionSource = "friends_of_friends" | "most_followed";
@@ -20,7 +21,7 @@ export interface Suggestion {
 }
 
 /** How many of the most followed are looked at before the viewer's own rules leave some out. */
-const CANDIDATES = 200;
+const CANDIDATES = 1000;
 const MOST_FOLLOWED_TTL_MS = 10 * 60_000;
 
 /** Accounts followed by the followers `among` picks, the most followed first (follows alone: no per-viewer rule yet). */
@@ -48,13 +49,21 @@ function mostFollowedHere(db: Db): string[] {
   return ids;
 }
 
+/** Not the member, nor whom they follow (or asked to), nor whom they said "not interested" to. */
+const notYetFollowed = (accountId: string, candidate: SQL) =>
+  sql`${candidate} != ${accountId}
+    AND ${candidate} NOT IN (SELECT ${follows.followingId} FROM ${follows} WHERE ${follows.followerId} = ${accountId})
+    AND ${candidate} NOT IN (SELECT ${suggestionDismissals.targetAccountId} FROM ${suggestionDismissals} WHERE ${suggestionDismissals.accountId} = ${accountId})`;
+
 export function suggestions(db: Db, accountId: string, limit = 40): Suggestion[] {
-  // Whom those the member follows follow, the more of them the better; not through accounts that
-  // keep their follows private (that would show whom they follow).
+  // Whom those the member follows follow, the more of them the better (those the member follows
+  // already left out here, since they are most of it); not through accounts that keep their
+  // follows private (that would show whom they follow).
   const friendsOfFriends = mostFollowedBy(
     db,
     sql`${follows.followerId} IN (SELECT f.following_id FROM ${follows} f JOIN ${accounts} a ON a.id = f.following_id
-      WHERE f.follower_id = ${accountId} AND f.state = 'accepted' AND a.hide_collections = 0)`,
+      WHERE f.follower_id = ${accountId} AND f.state = 'accepted' AND a.hide_collections = 0)
+      AND ${notYetFollowed(accountId, sql`${follows.followingId}`)}`,
   );
   const ranked = [
     ...friendsOfFriends.map((id) => ({ accountId: id, source: "friends_of_friends" as const })),
@@ -72,9 +81,7 @@ export function suggestions(db: Db, accountId: string, limit = 40): Suggestion[]
             accounts.id,
             ranked.map((r) => r.accountId),
           ),
-          sql`${accounts.id} != ${accountId}
-            AND ${accounts.id} NOT IN (SELECT ${follows.followingId} FROM ${follows} WHERE ${follows.followerId} = ${accountId})
-            AND ${accounts.id} NOT IN (SELECT ${suggestionDismissals.targetAccountId} FROM ${suggestionDismissals} WHERE ${suggestionDismissals.accountId} = ${accountId})`,
+          notYetFollowed(accountId, sql`${accounts.id}`),
           listable(accountId),
         ),
       )

@@ -1,6 +1,6 @@
 /** Times typed into forms (`datetime-local` inputs, dates alone) or sent by apps (ISO 8601). */
 
-const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /**
  * A date, or a date and time, with its own zone or else read as UTC; null when empty, undefined
@@ -34,13 +34,16 @@ function parseTime(value: string, offsetMinutes: number): Date | null | undefine
   if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
     return undefined;
   const zoneMinutes = zone ? zoneOffset(zone) : offsetMinutes;
+  if (zoneMinutes === undefined) return undefined;
   return new Date(asUtc - zoneMinutes * 60_000);
 }
 
-/** `Z`, `+02:00` or `-0530` as minutes east of UTC. */
-function zoneOffset(zone: string): number {
+/** `Z`, `+02`, `+02:00` or `-0530` as minutes east of UTC; undefined for a zone no place has. */
+function zoneOffset(zone: string): number | undefined {
   if (zone.toUpperCase() === "Z") return 0;
   const digits = zone.slice(1).replace(":", "");
-  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4));
-  return zone.startsWith("-") ? -minutes : minutes;
+  const hours = Number(digits.slice(0, 2));
+  const minutes = Number(digits.slice(2, 4) || "0");
+  if (hours > 14 || minutes > 59 || hours * 60 + minutes > 14 * 60) return undefined;
+  return (zone.startsWith("-") ? -1 : 1) * (hours * 60 + minutes);
 }

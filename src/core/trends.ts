@@ -18,6 +18,7 @@ import { onSilencedDomain } from "./domain-blocks.ts";
 import { CoreError } from "./errors.ts";
 import type { TagInfo } from "./followed-tags.ts";
 import { getSettings, updateSettings } from "./instance.ts";
+import { type Job, listJobRuns } from "./jobs.ts";
 import { cardView, type CardView } from "./views.ts";
 import { notSilencedBy, visibleTo } from "./visibility.ts";
 
@@ -213,9 +214,21 @@ export function trendingLinks(db: Db, page: Paging, now = Date.now()): TrendingL
   });
 }
 
-/** When the trends were last ranked (null before the first time). */
+/** The ranking as a periodic job: the scheduler runs it every 15 minutes, staff with "Rank now". */
+export function trendsJob(db: Db): Job {
+  return {
+    name: "compute-trends",
+    everyMs: 15 * 60_000,
+    run: (now) => {
+      const n = computeTrends(db, now.getTime());
+      return `trending: ${n.tag} hashtags, ${n.post} posts, ${n.link} links`;
+    },
+  };
+}
+
+/** When the trends were last ranked (null before the first time), whatever it found. */
 export function lastRanked(db: Db): Date | null {
-  return db.select({ at: trends.computedAt }).from(trends).limit(1).get()?.at ?? null;
+  return listJobRuns(db).find((r) => r.name === "compute-trends")?.lastFinishedAt ?? null;
 }
 
 export function trendsEnabled(db: Db): boolean {

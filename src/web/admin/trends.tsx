@@ -3,13 +3,15 @@ import { Elysia, t } from "elysia";
 import { AdminTrendsPage } from "../../../views/admin/trends.tsx";
 import { roleRank } from "../../core/moderation.ts";
 import { audit } from "../../core/audit.ts";
+import { CoreError } from "../../core/errors.ts";
+import { jobInProgress, runJob } from "../../core/jobs.ts";
 import {
-  computeTrends,
   hiddenTrendList,
   hideTrend,
   lastRanked,
   setTrendsEnabled,
   trendsEnabled,
+  trendsJob,
   unhideTrend,
 } from "../../core/trends.ts";
 import { trendKinds } from "../../db/schema.ts";
@@ -54,10 +56,11 @@ export function trendAdminRoutes(deps: WebDeps, page: PagePlugin) {
     )
     .post(
       "/admin/trends/rank",
-      ({ viewer, redirect, path }) => {
+      async ({ viewer, redirect, path }) => {
         const staff = requireRole(viewer, "moderator", path);
-        computeTrends(db, Date.now());
+        if (jobInProgress("compute-trends")) throw new CoreError("The trends are being ranked right now.", 409);
         audit(db, { actorId: staff.account.id, action: "job.run", targetType: "job", targetId: "compute-trends" });
+        await runJob(db, trendsJob(db));
         return redirect("/trending", 303);
       },
       { body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })) },
