@@ -67,3 +67,11 @@ test("a member who follows few people is offered some on home, and can say not i
   follow(id("cy"), fay.id);
   expect(await (await m("cy").browser.get("/")).text()).not.toContain("People to follow");
 });
+
+test("on a small instance the members' newest follows count at once", async () => {
+  const before = (await json(await call("gil", "GET", "/api/v1/suggestions"))).map((a: { acct: string }) => a.acct);
+  expect(before).not.toContain("ada"); // nobody follows ada yet
+  for (const name of ["bob", "cy", "dan"]) follow(id(name), id("ada"));
+  const after = (await json(await call("gil", "GET", "/api/v1/suggestions"))).map((a: { acct: string }) => a.acct);
+  expect(after[0]).toBe("ada");
+});

@@ -5,6 +5,7 @@ import { featuredTags, posts, postTags, tags } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
 import { findTag, storedTag, type TagInfo } from "./followed-tags.ts";
+import { slowResultCache } from "./slow-cache.ts";
 
 /**
  * Hashtags a member features on their profile (Mastodon's featured tags): each shows how many
@@ -58,36 +59,31 @@ export function unfeatureTag(deps: CoreDeps, accountId: string, which: { feature
 }
 
 // Counting a prolific member's posts per tag takes tens of milliseconds, and profiles (and apps
-// opening them) ask on every view: the counts are kept a minute, per database (tests run several).
-const STATS_TTL_MS = 60_000;
-const statsCache = new WeakMap<Db, Map<string, { at: number; views: FeaturedTagView[] }>>();
+// opening them) ask on every view: such counts are kept a minute.
+const statsCache = slowResultCache<FeaturedTagView[]>(60_000);
 
-/** An account's featured tags, in the order featured, with their counts (at most a minute old). */
+/** An account's featured tags, in the order featured, with their counts (a prolific member's at most a minute old). */
 export function featuredTagsOf(db: Db, accountId: string): FeaturedTagView[] {
-  const cache = statsCache.get(db) ?? new Map<string, { at: number; views: FeaturedTagView[] }>();
-  statsCache.set(db, cache);
-  const cached = cache.get(accountId);
-  if (cached && Date.now() - cached.at < STATS_TTL_MS) return cached.views;
-  const rows = db
-    .select({ featuredId: featuredTags.id, id: tags.id, name: tags.name, display: tags.display })
-    .from(featuredTags)
-    .innerJoin(tags, eq(tags.id, featuredTags.tagId))
-    .where(eq(featuredTags.accountId, accountId))
-    .orderBy(asc(featuredTags.id))
-    .all();
-  const stats = tagStats(
-    db,
-    accountId,
-    rows.map((r) => r.id),
-  );
-  const views = rows.map((r) => ({ ...r, posts: stats.get(r.id)?.posts ?? 0, lastPostAt: stats.get(r.id)?.last ?? null }));
-  cache.set(accountId, { at: Date.now(), views });
-  return views;
+  return statsCache.get(db, accountId, () => {
+    const rows = db
+      .select({ featuredId: featuredTags.id, id: tags.id, name: tags.name, display: tags.display })
+      .from(featuredTags)
+      .innerJoin(tags, eq(tags.id, featuredTags.tagId))
+      .where(eq(featuredTags.accountId, accountId))
+      .orderBy(asc(featuredTags.id))
+      .all();
+    const stats = tagStats(
+      db,
+      accountId,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => ({ ...r, posts: stats.get(r.id)?.posts ?? 0, lastPostAt: stats.get(r.id)?.last ?? null }));
+  });
 }
 
 /** A change to the member's featured tags shows at once. */
 function forget(db: Db, accountId: string): void {
-  statsCache.get(db)?.delete(accountId);
+  statsCache.forget(db, accountId);
 }
 
 /** Whether the member features this (normalized) tag. */

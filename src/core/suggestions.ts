@@ -3,6 +3,7 @@ import type { Db } from "../db/open.ts";
 import { accounts, follows, suggestionDismissals } from "../db/schema.ts";
 import { CoreError } from "./errors.ts";
 import { listable } from "./directory.ts";
+import { slowResultCache } from "./slow-cache.ts";
 
 /**
  * Whom to follow (Mastodon's follow suggestions): first the accounts most followed by those the
@@ -22,7 +23,6 @@ export interface Suggestion {
 
 /** How many of the most followed are looked at before the viewer's own rules leave some out. */
 const CANDIDATES = 1000;
-const MOST_FOLLOWED_TTL_MS = 10 * 60_000;
 
 /** Accounts followed by the followers `among` picks, the most followed first (follows alone: no per-viewer rule yet). */
 function mostFollowedBy(db: Db, among: SQL): string[] {
@@ -37,16 +37,14 @@ function mostFollowedBy(db: Db, among: SQL): string[] {
     .map((r) => r.id);
 }
 
-// The members' most followed accounts change slowly, and the query reads every follow: kept a
-// while per database (tests run several in one process).
-const mostFollowedCache = new WeakMap<Db, { at: number; ids: string[] }>();
+// The members' most followed accounts change slowly, and the query reads every follow: on a big
+// instance kept ten minutes; a small one asks afresh, so its first follows count at once.
+const mostFollowedCache = slowResultCache<string[]>(10 * 60_000);
 
 function mostFollowedHere(db: Db): string[] {
-  const cached = mostFollowedCache.get(db);
-  if (cached && Date.now() - cached.at < MOST_FOLLOWED_TTL_MS) return cached.ids;
-  const ids = mostFollowedBy(db, sql`${follows.followerId} IN (SELECT id FROM ${accounts} a WHERE a.domain IS NULL)`);
-  mostFollowedCache.set(db, { at: Date.now(), ids });
-  return ids;
+  return mostFollowedCache.get(db, "", () =>
+    mostFollowedBy(db, sql`${follows.followerId} IN (SELECT id FROM ${accounts} a WHERE a.domain IS NULL)`),
+  );
 }
 
 /** Not the member, nor whom they follow (or asked to), nor whom they said "not interested" to. */
