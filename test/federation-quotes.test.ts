@@ -272,6 +272,10 @@ test("a member takes back a quote of their post: the quoting server is sent a De
       );
     };
     expect(await samsPost()).toContain("Its author removed their post from this quote.");
+    // Asking again for the same quote is refused: what alice took back stays taken back.
+    await peer.clearReceived();
+    await peer.quoteRequest(sam, note, quoteUri);
+    expect((await peer.waitFor((a) => a.type === "Accept" || a.type === "Reject")).type).toBe("Reject");
     // sam edits the quote out: what became of it goes too.
     await peer.edit(sam, quoteUri, { text: "Mine is on day five, no quote", dropQuote: true });
     for (let i = 0; i < 100; i++) {

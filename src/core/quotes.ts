@@ -62,9 +62,18 @@ function tellQuoted(deps: Pick<CoreDeps, "db" | "events">, postId: string, quote
     notify(deps, { accountId: memberId, type: "quote", fromAccountId: quoterId, postId });
 }
 
-/** Approves a quote of a member's post (the approval's id: the same for the same quote), or null. */
+/**
+ * Approves a quote of a member's post (the approval's id: the same for the same quote), or null.
+ * A quote the member took back stays taken back, however often its server asks again.
+ */
 export function approveQuote(db: Db, quoterId: string, postId: string, quoteUri: string): string | null {
   if (!mayQuote(db, quoterId, postId)) return null;
+  const revoked = db
+    .select({ id: posts.id })
+    .from(posts)
+    .where(and(eq(posts.uri, quoteUri), eq(posts.quoteState, "revoked")))
+    .get();
+  if (revoked) return null;
   const earlier = db
     .select({ id: quoteApprovals.id })
     .from(quoteApprovals)
