@@ -223,3 +223,18 @@ test("the compose box schedules in the member's time zone; the page changes the 
   for (const r of rows(m("ada").id)) expect((await m("ada").browser.post(`/scheduled/${r.id}/delete`, {})).status).toBe(303);
   expect(rows(m("ada").id)).toEqual([]);
 });
+
+test("one scheduled post that fails unexpectedly does not hold back the others", async () => {
+  const broken = await json(await api("cy", "POST", "/api/v1/statuses", { status: "broken", scheduled_at: inHours(1) }));
+  const fine = await json(await api("cy", "POST", "/api/v1/statuses", { status: "still goes out", scheduled_at: inHours(2) }));
+  // A row no check would let in (as a bad upgrade or a hand edit could leave): its text is gone.
+  t.database.sqlite.run("UPDATE scheduled_posts SET params = json_remove(params, '$.status') WHERE id = ?", [broken.id]);
+  db.update(scheduledPosts)
+    .set({ scheduledAt: new Date(Date.now() - 1000) })
+    .where(eq(scheduledPosts.id, broken.id))
+    .run();
+  expect(await timeComes(fine.id)).toBe("1 scheduled post published");
+  expect(postsBy(m("cy").id).some((p) => p.text === "still goes out")).toBe(true);
+  const [left] = rows(m("cy").id);
+  expect(left?.error).toBe("Not published: something went wrong; the server's log says what.");
+});
