@@ -67,7 +67,8 @@ await call("ada", "POST", `/api/v1/statuses/${sensitive}/favourite`);
 await call("bob", "POST", `/api/v1/statuses/${sensitive}/favourite`);
 for (const who of ["ada", "bob"]) expect((await call(who, "POST", `/api/v1/statuses/${old?.id}/favourite`)).status).toBe(200);
 shareLink(bobCats, "https://news.example/story");
-shareLink(await post("ada", "Read this https://news.example/story"), "https://news.example/story");
+const adaShares = await post("ada", "Read this https://news.example/story");
+shareLink(adaShares, "https://news.example/story");
 
 test("the job ranks what several people used, liked and boosted, or shared: only public, discoverable, recent", async () => {
   expect(await rank()).toBe("trending: 1 hashtags, 1 posts, 1 links");
@@ -89,6 +90,16 @@ test("the job ranks what several people used, liked and boosted, or shared: only
   expect(links).toMatchObject([{ url: "https://news.example/story", title: "A good read" }]);
   expect(links[0].history.length).toBe(7);
   expect(links[0].history[0]).toEqual({ day: today, uses: "2", accounts: "2" });
+  // A trending link's posts (Mastodon's link timeline, and its page); a link that does not trend has none.
+  const story = encodeURIComponent("https://news.example/story");
+  expect(await names(`/api/v1/timelines/link?url=${story}`)).toEqual([adaShares, bobCats]);
+  expect((await call(null, "GET", `/api/v1/timelines/link?url=${encodeURIComponent("https://elsewhere.example/")}`)).status).toBe(404);
+  expect(await (await t.request("/trending")).text()).toContain(`href="/trending/link?url=${story}"`);
+  const linkPage = await (await t.request(`/trending/link?url=${story}`)).text();
+  expect(linkPage).toContain("A good read");
+  expect(linkPage).toContain("Read this");
+  expect(linkPage).toContain("Look at this");
+  expect((await t.request(`/trending/link?url=${encodeURIComponent("https://elsewhere.example/")}`)).status).toBe(404);
   // A member who muted dan does not get his post.
   await call("cy", "POST", `/api/v1/accounts/${m("dan").id}/mute`);
   expect(await names("/api/v1/trends/statuses", "cy")).toEqual([]);

@@ -79,8 +79,9 @@ export function TrendingPage({
           {links.map((l) => (
             <div class="trending-link">
               <Card card={l.card} />
-              <p class="muted" safe>
-                {`Shared by ${people(l.accounts)}`}
+              <p class="muted">
+                <span safe>{`Shared by ${people(l.accounts)}`}</span> ·{" "}
+                <a href={`/trending/link?url=${encodeURIComponent(l.card.url)}`}>See the posts</a>
               </p>
               {moderator ? <HideButton ctx={ctx} kind="link" id={l.id} /> : ""}
             </div>
@@ -103,5 +104,17 @@ export function TrendingPage({
         ""
       )}
     </Layout>
+  );
+}
+
+/** On top of a trending link's posts: the link itself and how many shared it. */
+export function TrendingLinkHeader({ link }: { link: TrendingLink }) {
+  return (
+    <div class="trending-link">
+      <Card card={link.card} />
+      <p class="muted" safe>
+        {`Shared by ${people(link.accounts)}`}
+      </p>
+    </div>
   );
 }

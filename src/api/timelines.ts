@@ -1,5 +1,7 @@
 import { Elysia, t } from "elysia";
-import { federatedTimeline, homeTimeline, localTimeline, tagTimeline } from "../core/timelines.ts";
+import { CoreError } from "../core/errors.ts";
+import { federatedTimeline, homeTimeline, linkTimeline, localTimeline, tagTimeline } from "../core/timelines.ts";
+import { trendingLink } from "../core/trends.ts";
 import { applyFilters } from "../core/filters.ts";
 import { loadPostViews } from "../core/views.ts";
 import type { FilterContext } from "../db/schema.ts";
@@ -67,5 +69,16 @@ export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         );
       },
       { params: t.Object({ hashtag: t.String({ maxLength: 100 }) }), query: publicQuery },
+    )
+    .get(
+      "/api/v1/timelines/link",
+      ({ token, authorized, query, request, set }) => {
+        if (token) authorized("read:statuses");
+        // As Mastodon: only a link that trends now has a timeline.
+        if (!trendingLink(db, query.url)) throw new CoreError("Record not found", 404);
+        const viewerId = token?.account?.id ?? null;
+        return respond(linkTimeline(db, viewerId, query.url, pageQuery(query)), viewerId, request, set, "public");
+      },
+      { query: t.Object({ ...paging, url: t.String({ maxLength: 2000 }) }) },
     );
 }

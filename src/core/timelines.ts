@@ -9,8 +9,10 @@ import {
   listAccounts,
   lists,
   mediaAttachments,
+  postCards,
   posts,
   postTags,
+  previewCards,
   tags,
 } from "../db/schema.ts";
 import { normalizeHashtag } from "./text.ts";
@@ -162,11 +164,25 @@ export function federatedTimeline(db: Db, viewerId: string | null, page: PageQue
   );
 }
 
+/** The post carries this hashtag (however it was typed). */
+const taggedWith = (tag: string) =>
+  sql`${posts.id} IN (SELECT ${postTags.postId} FROM ${postTags} JOIN ${tags} ON ${tags.id} = ${postTags.tagId} WHERE ${tags.name} = ${normalizeHashtag(tag.replace(/^#/, ""))})`;
+
 export function tagTimeline(db: Db, viewerId: string | null, tag: string, page: PageQuery = {}): string[] {
-  const tagged = taggedWith(tag);
+  return publicWith(db, viewerId, taggedWith(tag), page);
+}
+
+/** Public posts sharing this link (its preview card's URL): a trending link's posts. */
+export function linkTimeline(db: Db, viewerId: string | null, url: string, page: PageQuery = {}): string[] {
+  const linked = sql`${posts.id} IN (SELECT ${postCards.postId} FROM ${postCards} JOIN ${previewCards} ON ${previewCards.id} = ${postCards.cardId} WHERE ${previewCards.url} = ${url})`;
+  return publicWith(db, viewerId, linked, page);
+}
+
+/** Public original posts matching `what`, as the viewer may see them (hashtag and link timelines). */
+function publicWith(db: Db, viewerId: string | null, what: SQL, page: PageQuery): string[] {
   return ids(
     db,
-    and(listedPublicly, isNull(posts.reblogOfId), tagged, notSilencedBy(viewerId), notSilencedFor(viewerId), visibleTo(viewerId)),
+    and(listedPublicly, isNull(posts.reblogOfId), what, notSilencedBy(viewerId), notSilencedFor(viewerId), visibleTo(viewerId)),
     page,
   );
 }
@@ -174,10 +190,6 @@ export function tagTimeline(db: Db, viewerId: string | null, tag: string, page: 
 export type ProfileTab = "posts" | "replies" | "media";
 
 /** An account's posts as the viewer may see them: without replies to others, with them, or with images only. */
-/** The post carries this hashtag (however it was typed). */
-const taggedWith = (tag: string) =>
-  sql`${posts.id} IN (SELECT ${postTags.postId} FROM ${postTags} JOIN ${tags} ON ${tags.id} = ${postTags.tagId} WHERE ${tags.name} = ${normalizeHashtag(tag.replace(/^#/, ""))})`;
-
 export function accountTimeline(
   db: Db,
   viewerId: string | null,

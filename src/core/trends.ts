@@ -231,6 +231,18 @@ export function lastRanked(db: Db): Date | null {
   return listJobRuns(db).find((r) => r.name === "compute-trends")?.lastFinishedAt ?? null;
 }
 
+/** The trending link with this URL (its card), when trends are on and it trends now. */
+export function trendingLink(db: Db, url: string, now = Date.now()): TrendingLink | undefined {
+  if (!trendsEnabled(db)) return undefined;
+  const card = db
+    .select({ id: previewCards.id })
+    .from(previewCards)
+    .innerJoin(trends, and(eq(trends.kind, "link"), eq(trends.targetId, previewCards.id)))
+    .where(eq(previewCards.url, url))
+    .get();
+  return card ? trendingLinks(db, { offset: 0, limit: KEEP.link }, now).find((l) => l.id === card.id) : undefined;
+}
+
 export function trendsEnabled(db: Db): boolean {
   return getSettings(db).trendsEnabled;
 }
