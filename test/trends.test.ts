@@ -93,7 +93,9 @@ test("the job ranks what several people used, liked and boosted, or shared: only
   // A trending link's posts (Mastodon's link timeline, and its page); a link that does not trend has none.
   const story = encodeURIComponent("https://news.example/story");
   expect(await names(`/api/v1/timelines/link?url=${story}`)).toEqual([adaShares, bobCats]);
-  expect((await call(null, "GET", `/api/v1/timelines/link?url=${encodeURIComponent("https://elsewhere.example/")}`)).status).toBe(404);
+  expect((await call(null, "GET", `/api/v1/timelines/link?url=${encodeURIComponent("https://elsewhere.example/")}`)).status).toBe(
+    404,
+  );
   expect(await (await t.request("/trending")).text()).toContain(`href="/trending/link?url=${story}"`);
   const linkPage = await (await t.request(`/trending/link?url=${story}`)).text();
   expect(linkPage).toContain("A good read");

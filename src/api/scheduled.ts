@@ -80,7 +80,7 @@ export function scheduledApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       "/api/v1/scheduled_statuses/:id",
       ({ member, params, body }) => {
         const me = member("write:statuses");
-        reschedule(db, me.account.id, params.id, parseUtcTime(body.scheduled_at ?? "") ?? new Date(Number.NaN));
+        reschedule(db, me.account.id, params.id, parseUtcTime(body.scheduled_at ?? ""));
         return one(me.account.id, params.id);
       },
       { params: id, body: t.Object({ scheduled_at: t.Optional(t.String({ maxLength: 40 })) }) },

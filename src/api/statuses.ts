@@ -112,7 +112,7 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         };
         // With a time, Mastodon answers with the ScheduledStatus instead of a status.
         if (body.scheduled_at) {
-          const at = parseUtcTime(body.scheduled_at) ?? new Date(Number.NaN);
+          const at = parseUtcTime(body.scheduled_at);
           const scheduled = schedulePost(deps, me.account, input, at);
           return scheduledEntities(db, baseUrl, [scheduled])[0];
         }

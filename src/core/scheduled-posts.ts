@@ -27,6 +27,9 @@ const DAY_MS = 24 * 3600_000;
 
 type Author = { id: string; username: string };
 
+/** A time as core/times.ts read it: none, or one it could not read, is refused as "Give a date and a time.". */
+const readTime = (time: Date | null | undefined): Date => time ?? new Date(Number.NaN);
+
 /** Why this time will not do for one more scheduled post (`except`: the one being moved), or null. */
 function timeProblem(db: Db, accountId: string, at: Date, except?: string): string | null {
   if (Number.isNaN(at.getTime())) return "Give a date and a time.";
@@ -52,11 +55,11 @@ function timeProblem(db: Db, accountId: string, at: Date, except?: string): stri
 }
 
 /**
- * Keeps a post to publish at `at`. The post is checked now as if published now (a ValidationError
- * names the fields, `scheduled_at` among them); its images are kept for it. The same
- * idempotency key twice schedules one post.
+ * Keeps a post to publish at `time` (as core/times.ts read it). The post is checked now as if
+ * published now (a ValidationError names the fields, `scheduled_at` among them); its images are
+ * kept for it. The same idempotency key twice schedules one post.
  */
-export function schedulePost(deps: CoreDeps, author: Author, input: PostInput, at: Date): ScheduledPost {
+export function schedulePost(deps: CoreDeps, author: Author, input: PostInput, time: Date | null | undefined): ScheduledPost {
   const { db } = deps;
   const key = input.idempotencyKey?.slice(0, 200);
   if (key) {
@@ -67,6 +70,7 @@ export function schedulePost(deps: CoreDeps, author: Author, input: PostInput, a
       .get();
     if (earlier) return earlier;
   }
+  const at = readTime(time);
   const problem = timeProblem(db, author.id, at);
   let checked: ReturnType<typeof checkPost> | undefined;
   try {
@@ -142,7 +146,8 @@ export function getScheduled(db: Db, accountId: string, id: string): ScheduledPo
 }
 
 /** Moves it to another time (which also clears a failed one's error: it is tried again then). */
-export function reschedule(db: Db, accountId: string, id: string, at: Date): ScheduledPost {
+export function reschedule(db: Db, accountId: string, id: string, time: Date | null | undefined): ScheduledPost {
+  const at = readTime(time);
   getScheduled(db, accountId, id);
   const problem = timeProblem(db, accountId, at, id);
   if (problem) throw new ValidationError({ scheduled_at: problem });

@@ -187,24 +187,19 @@ export interface TrendingLink {
 }
 
 export function trendingLinks(db: Db, page: Paging, now = Date.now()): TrendingLink[] {
-  const found = ranked(db, "link", page);
+  return linkViews(db, ranked(db, "link", page), now);
+}
+
+/** Ranked links (card ids, with how many people) with their cards and their week's history. */
+function linkViews(db: Db, found: { id: string; accounts: number }[], now: number): TrendingLink[] {
   if (found.length === 0) return [];
-  const history = dailyUses(
-    db,
-    "link",
-    found.map((f) => f.id),
-    now,
-  );
+  const ids = found.map((f) => f.id);
+  const history = dailyUses(db, "link", ids, now);
   const cards = new Map(
     db
       .select()
       .from(previewCards)
-      .where(
-        inArray(
-          previewCards.id,
-          found.map((f) => f.id),
-        ),
-      )
+      .where(inArray(previewCards.id, ids))
       .all()
       .map((c) => [c.id, c]),
   );
@@ -214,10 +209,12 @@ export function trendingLinks(db: Db, page: Paging, now = Date.now()): TrendingL
   });
 }
 
+export const TRENDS_JOB = "compute-trends";
+
 /** The ranking as a periodic job: the scheduler runs it every 15 minutes, staff with "Rank now". */
 export function trendsJob(db: Db): Job {
   return {
-    name: "compute-trends",
+    name: TRENDS_JOB,
     everyMs: 15 * 60_000,
     run: (now) => {
       const n = computeTrends(db, now.getTime());
@@ -228,19 +225,19 @@ export function trendsJob(db: Db): Job {
 
 /** When the trends were last ranked (null before the first time), whatever it found. */
 export function lastRanked(db: Db): Date | null {
-  return listJobRuns(db).find((r) => r.name === "compute-trends")?.lastFinishedAt ?? null;
+  return listJobRuns(db).find((r) => r.name === TRENDS_JOB)?.lastFinishedAt ?? null;
 }
 
 /** The trending link with this URL (its card), when trends are on and it trends now. */
 export function trendingLink(db: Db, url: string, now = Date.now()): TrendingLink | undefined {
   if (!trendsEnabled(db)) return undefined;
-  const card = db
-    .select({ id: previewCards.id })
+  const found = db
+    .select({ id: previewCards.id, accounts: trends.accounts })
     .from(previewCards)
     .innerJoin(trends, and(eq(trends.kind, "link"), eq(trends.targetId, previewCards.id)))
     .where(eq(previewCards.url, url))
-    .get();
-  return card ? trendingLinks(db, { offset: 0, limit: KEEP.link }, now).find((l) => l.id === card.id) : undefined;
+    .all();
+  return linkViews(db, found, now)[0];
 }
 
 export function trendsEnabled(db: Db): boolean {

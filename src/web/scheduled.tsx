@@ -32,7 +32,7 @@ export function scheduledRoutes(deps: WebDeps, page: PagePlugin) {
       "/scheduled/:id/time",
       ({ ctx, viewer, params, body, set, redirect }) => {
         if (!viewer) return redirect(loginFirst("/scheduled"), 303);
-        const at = parseLocalTime(body.scheduled_at, Number(body.utc_offset ?? 0)) ?? new Date(Number.NaN);
+        const at = parseLocalTime(body.scheduled_at, Number(body.utc_offset ?? 0));
         try {
           reschedule(db, viewer.account.id, params.id, at);
         } catch (error) {

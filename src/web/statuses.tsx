@@ -166,7 +166,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
             idempotencyKey: body.idempotency_key,
           };
           if (body.scheduled_at?.trim()) {
-            const at = parseLocalTime(body.scheduled_at, Number(body.utc_offset ?? 0)) ?? new Date(Number.NaN);
+            const at = parseLocalTime(body.scheduled_at, Number(body.utc_offset ?? 0));
             schedulePost(deps, viewer.account, input, at);
             if (!isHtmx(request)) return redirect("/scheduled", 303);
             set.headers["hx-redirect"] = "/scheduled";

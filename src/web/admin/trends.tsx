@@ -10,6 +10,7 @@ import {
   hideTrend,
   lastRanked,
   setTrendsEnabled,
+  TRENDS_JOB,
   trendsEnabled,
   trendsJob,
   unhideTrend,
@@ -58,8 +59,8 @@ export function trendAdminRoutes(deps: WebDeps, page: PagePlugin) {
       "/admin/trends/rank",
       async ({ viewer, redirect, path }) => {
         const staff = requireRole(viewer, "moderator", path);
-        if (jobInProgress("compute-trends")) throw new CoreError("The trends are being ranked right now.", 409);
-        audit(db, { actorId: staff.account.id, action: "job.run", targetType: "job", targetId: "compute-trends" });
+        if (jobInProgress(TRENDS_JOB)) throw new CoreError("The trends are being ranked right now.", 409);
+        audit(db, { actorId: staff.account.id, action: "job.run", targetType: "job", targetId: TRENDS_JOB });
         await runJob(db, trendsJob(db));
         return redirect("/trending", 303);
       },
