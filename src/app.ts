@@ -43,6 +43,7 @@ import { mediaRoutes } from "./web/media.ts";
 import { profileRoutes } from "./web/profiles.tsx";
 import { reportRoutes } from "./web/reports.tsx";
 import { settingsRoutes } from "./web/settings.tsx";
+import { twoFactorRoutes } from "./web/two-factor.tsx";
 import { socialRoutes } from "./web/social.tsx";
 import { statusRoutes } from "./web/statuses.tsx";
 import { timelineRoutes } from "./web/timelines.tsx";
@@ -101,6 +102,7 @@ export function createApp(deps: AppDeps) {
   const settings = new Elysia({ name: "settings-area" })
     .use(settingsRoutes(web, page))
     .use(migrationRoutes(web, page))
+    .use(twoFactorRoutes(web, page))
     .use(importExportRoutes({ ...web, tasks, archive }, page));
   return new Elysia()
     .use(securityPlugin)

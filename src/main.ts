@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { type ConfigKey, configKeys, envName, isBooleanKey, isConfigKey, loadConfig } from "./config.ts";
 import { createLocalUser } from "./core/accounts.ts";
 import { resetPassword } from "./core/auth.ts";
+import { disableTwoFactorFor } from "./core/two-factor.ts";
 import { ValidationError } from "./core/errors.ts";
 import { DomainEvents } from "./core/events.ts";
 import { appliedMigrations } from "./db/migrate.ts";
@@ -23,6 +24,8 @@ Usage:
                                         create a local user; the password is read from standard input
   skein user password NAME              give a member a new password (read from standard input), ending
                                         their sessions and app tokens; works while the instance serves
+  skein user disable-2fa NAME           turn off a member's two-factor authentication (a lost phone and
+                                        lost recovery codes); works while the instance serves
   skein backup FILE                     write a consistent copy of the database, even while serving
   skein restore FILE [--force]          put a backup in place of the data folder's database (instance stopped;
                                         --force to replace an existing database, which is kept beside it)
@@ -152,6 +155,22 @@ async function userPassword(words: string[], flags: Flags) {
   }
 }
 
+async function userDisableTwoFactor(words: string[], flags: Flags) {
+  const [name, ...extra] = words;
+  if (!name || extra.length > 0 || flags.email || flags.role) throw usage("expected: skein user disable-2fa NAME");
+  const config = configFrom(flags);
+  await configureLogging({ ...config, logLevel: "warning" });
+  const database = openInstanceDatabase(config);
+  try {
+    disableTwoFactorFor(database.db, name);
+    console.log(`@${name} logs in with their password alone now; they can set up two-factor authentication again.`);
+  } catch (error) {
+    throw refusal(error);
+  } finally {
+    closeDatabase(database);
+  }
+}
+
 /** A core refusal (a field and why) as the command line's one-line reason. */
 function refusal(error: unknown): unknown {
   if (!(error instanceof ValidationError)) return error;
@@ -235,7 +254,10 @@ async function main(argv: string[]) {
       const { words, flags } = parseArgs(rest, ["email", "role"]);
       if (words[0] === "create") return userCreate(words.slice(1), flags);
       if (words[0] === "password") return userPassword(words.slice(1), flags);
-      throw usage("expected: skein user create NAME --email EMAIL --role ROLE, or skein user password NAME");
+      if (words[0] === "disable-2fa") return userDisableTwoFactor(words.slice(1), flags);
+      throw usage(
+        "expected: skein user create NAME --email EMAIL --role ROLE, skein user password NAME, or skein user disable-2fa NAME",
+      );
     }
     case "backup": {
       const { words, flags } = parseArgs(rest, []);

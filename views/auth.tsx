@@ -38,6 +38,27 @@ export function LoginPage({
   );
 }
 
+/** The login's second step, for a member with two-factor authentication. */
+export function TwoFactorLoginPage({ ctx, next, error }: { ctx: PageContext; next?: string; error?: string }) {
+  return (
+    <Layout title="Two-factor code" ctx={ctx}>
+      <section class="card narrow" aria-labelledby="code-title">
+        <h1 id="code-title">Two-factor code</h1>
+        <p>Type the six-digit code your authenticator app shows for this account, or one of your recovery codes.</p>
+        <form method="post" action="/login/code" novalidate>
+          <CsrfField ctx={ctx} />
+          {next ? <input type="hidden" name="next" value={next} /> : ""}
+          <Field name="code" label="Code" autocomplete="one-time-code" maxlength={20} error={error} />
+          <button type="submit">Log in</button>
+        </form>
+        <p class="muted">
+          <a href="/login">Start again</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}
+
 export interface SignupProps {
   ctx: PageContext;
   mode: "closed" | "approval" | "invite" | "open";

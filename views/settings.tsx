@@ -11,6 +11,7 @@ export function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx:
   const tabs: [string, string][] = [
     ["/settings/profile", "Profile"],
     ["/settings/account", "Account and security"],
+    ["/settings/two-factor", "Two-factor authentication"],
     ["/settings/apps", "Apps"],
     ["/settings/migration", "Moving"],
     ["/settings/import-export", "Import and export"],

@@ -24,7 +24,7 @@ export class RateLimited extends CoreError {
   }
 }
 
-function checkLimit(limiter: RateLimiter, keys: string[]): void {
+export function checkLimit(limiter: RateLimiter, keys: string[]): void {
   const wait = Math.max(...keys.map((k) => limiter.retryAfter(k)));
   if (wait > 0) throw new RateLimited(Math.ceil(wait / 1000));
 }
@@ -71,7 +71,7 @@ function findUserByLogin(db: Db, login: string) {
  * Checks a signed-in member's password before a change only they may make. Failures count toward
  * the same limit as logins: a stolen session must not become a way to guess the password.
  */
-async function confirmPassword(db: Db, limiter: RateLimiter, userId: string, password: string, field: string) {
+export async function confirmPassword(db: Db, limiter: RateLimiter, userId: string, password: string, field: string) {
   checkLimit(limiter, [accountKey(userId)]);
   const user = db.select().from(users).where(eq(users.id, userId)).get();
   if (!user || !(await Bun.password.verify(password, user.passwordHash))) {

@@ -100,6 +100,12 @@ export const users = sqliteTable(
     defaultQuotePolicy: text("default_quote_policy", { enum: quotePolicies }).notNull().default("public"),
     lastSignInAt: integer("last_sign_in_at", { mode: "timestamp_ms" }),
     notificationsReadId: text("notifications_read_id"), // the newest notification seen
+    // Two-factor authentication (core/two-factor.ts): the TOTP secret (base32), set when setup
+    // starts and in force once otpEnabledAt is set; the last 30-second step a code was taken for,
+    // so one code cannot be used twice.
+    otpSecret: text("otp_secret"),
+    otpEnabledAt: integer("otp_enabled_at", { mode: "timestamp_ms" }),
+    otpLastStep: integer("otp_last_step"),
   },
   (t) => [
     uniqueIndex("users_email_unique").on(sql`lower(${t.email})`),
@@ -109,6 +115,27 @@ export const users = sqliteTable(
 );
 
 /** Browser sessions; the cookie holds a random token, we keep only its SHA-256. */
+/** One-time recovery codes for a member with two-factor authentication; each is deleted as it is used. */
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(), // hex SHA-256 of the code
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.codeHash] })],
+);
+
+/** A login whose password was right, waiting for its two-factor code (five minutes at most). */
+export const loginChallenges = sqliteTable("login_challenges", {
+  id: text("id").primaryKey(), // hex SHA-256 of the cookie token
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+});
+
 export const sessions = sqliteTable(
   "sessions",
   {

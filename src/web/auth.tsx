@@ -1,7 +1,10 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia, t } from "elysia";
-import { LoginPage, SignupPage, SignupPendingPage } from "../../views/auth.tsx";
+import { LoginPage, SignupPage, SignupPendingPage, TwoFactorLoginPage } from "../../views/auth.tsx";
 import { verifyLogin } from "../core/auth.ts";
+import { CHALLENGE_MS, finishLoginChallenge, LoginExpired, startLoginChallenge, twoFactorEnabled } from "../core/two-factor.ts";
+import { users } from "../db/schema.ts";
+import { eq } from "drizzle-orm";
 import { ValidationError } from "../core/errors.ts";
 import { getSettings } from "../core/instance.ts";
 import { signUp } from "../core/registrations.ts";
@@ -12,25 +15,38 @@ import { safeNext } from "./redirects.ts";
 import { SESSION_COOKIE, sessionCookie } from "./session.ts";
 
 const csrf = t.Optional(t.String());
+/** Holds a login whose password was right until its two-factor code comes (core/two-factor.ts). */
+const CHALLENGE_COOKIE = "skein_login";
+const next = t.Optional(t.String({ maxLength: 500 }));
 
 export function authRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
   const secure = deps.baseUrl.protocol === "https:";
+  const startSession = (userId: string, request: Request) =>
+    createSession(db, userId, { ip: clientIp(request), userAgent: request.headers.get("user-agent") ?? undefined });
   return new Elysia({ name: "auth" })
     .use(page)
     .get("/login", ({ ctx, query, redirect }) => (ctx.viewer ? redirect("/", 303) : <LoginPage ctx={ctx} next={query.next} />), {
-      query: t.Object({ next: t.Optional(t.String({ maxLength: 500 })) }),
+      query: t.Object({ next }),
     })
     .post(
       "/login",
       async ({ body, ctx, cookie, set, request, redirect }) => {
         try {
           const userId = await verifyLogin(db, deps.limits.login, body.username, body.password, clientIp(request));
-          const token = createSession(db, userId, {
-            ip: clientIp(request),
-            userAgent: request.headers.get("user-agent") ?? undefined,
-          });
-          cookie[SESSION_COOKIE]?.set(sessionCookie(token, secure));
+          const user = db.select({ otpEnabledAt: users.otpEnabledAt }).from(users).where(eq(users.id, userId)).get();
+          if (user && twoFactorEnabled(user)) {
+            cookie[CHALLENGE_COOKIE]?.set({
+              value: startLoginChallenge(db, userId),
+              httpOnly: true,
+              sameSite: "lax",
+              secure,
+              path: "/login",
+              maxAge: CHALLENGE_MS / 1000,
+            });
+            return <TwoFactorLoginPage ctx={ctx} next={body.next} />;
+          }
+          cookie[SESSION_COOKIE]?.set(sessionCookie(startSession(userId, request), secure));
           return redirect(safeNext(body.next), 303);
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
@@ -43,9 +59,33 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
           _csrf: csrf,
           username: t.String({ maxLength: 320 }),
           password: t.String({ maxLength: 1024 }),
-          next: t.Optional(t.String({ maxLength: 500 })),
+          next,
         }),
       },
+    )
+    .get("/login/code", ({ redirect }) => redirect("/login", 303))
+    .post(
+      "/login/code",
+      ({ body, ctx, cookie, set, request, redirect }) => {
+        const token = cookie[CHALLENGE_COOKIE]?.value;
+        try {
+          if (typeof token !== "string") throw new LoginExpired();
+          const userId = finishLoginChallenge(db, deps.limits.login, token, body.code);
+          cookie[CHALLENGE_COOKIE]?.remove();
+          cookie[SESSION_COOKIE]?.set(sessionCookie(startSession(userId, request), secure));
+          return redirect(safeNext(body.next), 303);
+        } catch (error) {
+          if (error instanceof LoginExpired) {
+            cookie[CHALLENGE_COOKIE]?.remove();
+            set.status = 422;
+            return <LoginPage ctx={ctx} message={error.message} next={body.next} />;
+          }
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return <TwoFactorLoginPage ctx={ctx} next={body.next} error={error.fields.code} />;
+        }
+      },
+      { body: t.Object({ _csrf: csrf, code: t.String({ maxLength: 100 }), next }) },
     )
     .post("/logout", ({ cookie, redirect, viewer }) => {
       if (viewer) revokeSession(db, viewer.user.id, viewer.sessionId);
@@ -78,8 +118,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
             ip,
           });
           if (pending) return <SignupPendingPage ctx={ctx} />;
-          const token = createSession(db, userId, { ip, userAgent: request.headers.get("user-agent") ?? undefined });
-          cookie[SESSION_COOKIE]?.set(sessionCookie(token, secure));
+          cookie[SESSION_COOKIE]?.set(sessionCookie(startSession(userId, request), secure));
           return redirect("/", 303);
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;

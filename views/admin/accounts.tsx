@@ -12,6 +12,8 @@ export interface AccountAdminView {
   account: AccountView;
   role: string;
   email: string | null;
+  /** For a member: whether logging in also takes a code from an app (null for remote accounts). */
+  twoFactor: boolean | null;
   suspended: boolean;
   silenced: boolean;
   sensitized: boolean;
@@ -104,6 +106,14 @@ export function AccountAdminPage({
             </>
           ) : (
             ""
+          )}
+          {view.twoFactor === null ? (
+            ""
+          ) : (
+            <>
+              <dt>Two-factor authentication</dt>
+              <dd>{view.twoFactor ? "on" : "off"}</dd>
+            </>
           )}
           <dt>Joined</dt>
           <dd safe>{longDate(account.createdAt)}</dd>

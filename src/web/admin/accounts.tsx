@@ -13,6 +13,7 @@ import { searchAccounts } from "../../core/search.ts";
 import { accountView } from "../../core/views.ts";
 import type { Viewer } from "../../core/sessions.ts";
 import { accounts, reports, roles, users } from "../../db/schema.ts";
+import { twoFactorEnabled } from "../../core/two-factor.ts";
 
 /** Accounts, local and remote: search, one account's record, and the moderation actions. */
 export function accountRoutes(deps: WebDeps, page: PagePlugin) {
@@ -26,6 +27,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
       account: accountView(deps.baseUrl, account),
       role: user?.role ?? (account.domain ? "remote account" : "user"),
       email: user?.email ?? null,
+      twoFactor: user ? twoFactorEnabled(user) : null,
       suspended: account.suspendedAt !== null,
       silenced: account.silencedAt !== null,
       sensitized: account.sensitizedAt !== null,
