@@ -321,7 +321,7 @@ describe("what apps that see Mastodon 4.3 ask on their main screens", () => {
 
     expect((await call("GET", "/api/v2/notifications/policy")).json).toMatchObject({
       for_not_following: "accept",
-      for_private_mentions: "accept",
+      for_private_mentions: "filter",
       summary: { pending_requests_count: 0, pending_notifications_count: 0 },
     });
     expect((await call("GET", "/api/v1/notifications/policy")).json).toMatchObject({ filter_not_following: false });

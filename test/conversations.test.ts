@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { fileEarlierConversations } from "../src/core/conversations.ts";
+import { updatePolicy } from "../src/core/notification-policy.ts";
 import { receiveRemotePost } from "../src/core/remote.ts";
 import { signedInMembers, testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
@@ -10,6 +11,9 @@ const send = (request: Request) => t.app.handle(request);
 const origin = "http://127.0.0.1:3000";
 
 const m = await signedInMembers(t, origin, ["ada", "bob", "cy"]);
+// These members take private messages from anyone: by default a stranger's wait in filtered
+// notifications, out of Messages (test/notification-requests.test.ts).
+for (const name of ["ada", "bob", "cy"]) updatePolicy(t.deps.db, m(name).id, { forPrivateMentions: "accept" });
 
 async function call(who: string, method: string, path: string, body?: Record<string, unknown>) {
   const response = await send(

@@ -69,8 +69,11 @@ test("Skein to Skein: follow, the four visibilities, like, reply, edit, delete, 
     await eventually(bob, "/", "a public hello");
     const home = await eventually(bob, "/", "an unlisted hello");
     expect(home).not.toContain("a direct word for carol");
-    // carol does not follow alice: she gets only what is addressed to her.
-    await eventually(carol, "/notifications", "mentioned you");
+    // carol does not follow alice: she gets only what is addressed to her, and as a stranger's
+    // private mention it waits among her filtered notifications.
+    await eventually(carol, "/notifications", "Filtered notifications: 1 person");
+    const request = /href="(\/notifications\/requests\/[^"]+)"/.exec(await text(carol, "/notifications/requests"))?.[1];
+    expect(await text(carol, request ?? "/nowhere")).toContain("a direct word for carol");
     const carolSearch = await text(carol, "/search?q=hello");
     expect(carolSearch).not.toContain("followers-only");
     // Instance two's federated timeline lists alice's public post, not the unlisted one.

@@ -32,58 +32,100 @@ const phrases: Record<NotificationType, string> = {
   quoted_update: "edited a post you quoted",
 };
 
-export function NotificationsPage({ ctx, items, more }: { ctx: PageContext; items: NotificationItem[]; more?: string }) {
+export function NotificationsPage({
+  ctx,
+  items,
+  more,
+  pending,
+}: {
+  ctx: PageContext;
+  items: NotificationItem[];
+  more?: string;
+  /** Senders whose notifications the member's policy held back. */
+  pending: number;
+}) {
   return (
     <Layout title="Notifications" ctx={ctx}>
       <h1>Notifications</h1>
-      <div class="feed">
-        {items.length === 0 ? (
-          <p class="empty">Nothing yet. When someone follows you, mentions you or likes your posts, you will see it here.</p>
-        ) : (
-          ""
-        )}
-        {items.map((n) => (
-          <section
-            class={n.unread ? "notification unread" : "notification"}
-            aria-label={`${n.from.displayName} ${phrases[n.type]}`}
-          >
-            <p class="notification-line">
-              {n.type === "poll" && !n.from.domain && n.from.username === ctx.viewer?.username ? (
-                <span>Your poll has ended</span>
-              ) : (
-                <>
-                  <a href={n.from.localUrl}>
-                    <WithEmojis text={n.from.displayName} emojis={n.from.emojis} />
-                  </a>{" "}
-                  <span safe>{phrases[n.type]}</span>
-                </>
-              )}{" "}
-              · <Time date={n.createdAt} />
-              {n.type === "follow_request" ? (
-                <>
-                  {" · "}
-                  <a href="/follow_requests">Answer</a>
-                </>
-              ) : n.type === "moderation_warning" ? (
-                <>
-                  {" · "}
-                  <a href="/settings/warnings">Read it</a>
-                </>
-              ) : (
-                ""
-              )}
-            </p>
-            {n.post ? <PostCard ctx={ctx} post={n.post} /> : <AccountLine account={n.from} />}
-          </section>
-        ))}
-        {more ? (
-          <a class="load-more" href={more}>
-            Load more
-          </a>
-        ) : (
-          ""
-        )}
-      </div>
+      <p class="notification-requests-link">
+        <a href="/notifications/requests">
+          {pending > 0
+            ? `Filtered notifications: ${pending} ${pending === 1 ? "person" : "people"} you may not know`
+            : "Filtered notifications and who may notify you"}
+        </a>
+      </p>
+      <NotificationFeed
+        ctx={ctx}
+        items={items}
+        more={more}
+        empty="Nothing yet. When someone follows you, mentions you or likes your posts, you will see it here."
+      />
     </Layout>
+  );
+}
+
+/** Notifications, newest first, with a link to the next page. */
+export function NotificationFeed({
+  ctx,
+  items,
+  more,
+  empty,
+}: {
+  ctx: PageContext;
+  items: NotificationItem[];
+  more?: string;
+  empty: string;
+}) {
+  return (
+    <div class="feed">
+      {items.length === 0 ? (
+        <p class="empty" safe>
+          {empty}
+        </p>
+      ) : (
+        ""
+      )}
+      {items.map((n) => (
+        <section
+          class={n.unread ? "notification unread" : "notification"}
+          aria-label={`${n.from.displayName} ${phrases[n.type]}`}
+        >
+          <p class="notification-line">
+            {n.type === "poll" && !n.from.domain && n.from.username === ctx.viewer?.username ? (
+              <span>Your poll has ended</span>
+            ) : (
+              <>
+                <a href={n.from.localUrl}>
+                  <WithEmojis text={n.from.displayName} emojis={n.from.emojis} />
+                </a>{" "}
+                <span safe>{phrases[n.type]}</span>
+              </>
+            )}{" "}
+            · <Time date={n.createdAt} />
+            {n.type === "follow_request" ? (
+              <>
+                {" · "}
+                <a href="/follow_requests">Answer</a>
+              </>
+            ) : n.type === "moderation_warning" ? (
+              <>
+                {" · "}
+                <a href="/settings/warnings">Read it</a>
+              </>
+            ) : (
+              ""
+            )}
+          </p>
+          {n.post ? <PostCard ctx={ctx} post={n.post} /> : <AccountLine account={n.from} />}
+        </section>
+      ))}
+      {more ? (
+        <a class="load-more" href={more}>
+          Load more
+        </a>
+      ) : (
+        ""
+      )}
+    </div>
   );
 }

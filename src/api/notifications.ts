@@ -8,11 +8,10 @@ import { dismissNotifications, listNotifications, markNotificationsRead } from "
 import { type NotificationType, notifications, notificationTypes, users } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { notificationEntities } from "./entities.ts";
-import { limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
+import { flag, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
+import { notificationRequestApiRoutes } from "./notification-requests.ts";
 
 type NotificationRow = typeof notifications.$inferSelect;
-
-const NOTHING_PENDING = { pending_requests_count: 0, pending_notifications_count: 0 };
 
 const pageQuery = t.Object({
   ...paging,
@@ -21,6 +20,7 @@ const pageQuery = t.Object({
   exclude_types: tList(20),
   "exclude_types[]": tList(20),
   account_id: t.Optional(t.String({ maxLength: 64 })),
+  include_filtered: tFlag,
 });
 type PageQuery = typeof pageQuery.static;
 
@@ -67,7 +67,9 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       limit: limitOf(query, 40, 80),
       types: types.length > 0 ? ourTypes(types) : undefined,
       excludeTypes: ourTypes(list(query, "exclude_types")),
-    }).filter((r) => !query.account_id || r.fromAccountId === query.account_id);
+      fromAccountId: query.account_id,
+      filtered: flag(query.include_filtered) ? "include" : "exclude",
+    });
     const link = linkHeader(
       url,
       rows.map((r) => r.id),
@@ -90,6 +92,7 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     .use(api)
     .use(pushApiRoutes(deps, api))
     .use(conversationApiRoutes(deps, api))
+    .use(notificationRequestApiRoutes(deps, api))
     .get(
       "/api/v1/notifications",
       ({ member, query, request, set }) => {
@@ -112,7 +115,6 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           grouped_types: tList(20),
           "grouped_types[]": tList(20),
           expand_accounts: t.Optional(t.String({ maxLength: 20 })),
-          include_filtered: tFlag,
         }),
       },
     )
@@ -143,29 +145,6 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       },
       { params: t.Object({ group_key: t.String({ maxLength: 80 }) }) },
     )
-    .get("/api/v2/notifications/policy", ({ member }) => {
-      member("read:notifications");
-      // Skein does not hold notifications back for review: every kind is accepted, none pending.
-      const accept = "accept";
-      return {
-        for_not_following: accept,
-        for_not_followers: accept,
-        for_new_accounts: accept,
-        for_private_mentions: accept,
-        for_limited_accounts: accept,
-        summary: NOTHING_PENDING,
-      };
-    })
-    .get("/api/v1/notifications/policy", ({ member }) => {
-      member("read:notifications");
-      return {
-        filter_not_following: false,
-        filter_not_followers: false,
-        filter_new_accounts: false,
-        filter_private_mentions: false,
-        summary: NOTHING_PENDING,
-      };
-    })
     .get("/api/v1/notifications/unread_count", ({ member }) => {
       const me = member("read:notifications");
       return unreadCount(me.user.id, me.account.id);

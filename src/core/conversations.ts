@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db, DbOrTx } from "../db/open.ts";
+import { screen } from "./notification-policy.ts";
 import { accountConversations, mentions, posts, users } from "../db/schema.ts";
 import { threadRoot } from "./conversation-mutes.ts";
 import { CoreError } from "./errors.ts";
@@ -24,7 +25,7 @@ export type ConversationRow = typeof accountConversations.$inferSelect;
  * tells live listeners (the streaming API's `direct` stream) when `events` is given.
  */
 export function recordConversation(
-  deps: { db: Db; events?: DomainEvents },
+  deps: { db: DbOrTx; events?: DomainEvents },
   postId: string,
   options: { read?: boolean } = {},
 ): void {
@@ -53,6 +54,13 @@ export function recordConversation(
       .from(accountConversations)
       .where(and(eq(accountConversations.accountId, memberId), eq(accountConversations.rootId, rootId)))
       .get();
+    // A message the member's notification policy holds back (a stranger's, say) waits in their
+    // filtered notifications, out of Messages, until they accept its sender; a conversation they
+    // are already in takes it.
+    if (!existing && memberId !== post.accountId) {
+      const action = screen(db, { accountId: memberId, type: "mention", fromAccountId: post.accountId, postId });
+      if (action !== "accept") continue;
+    }
     // One's own message leaves the conversation read, as Mastodon does.
     const unread = memberId !== post.accountId && !options.read;
     const conversationId = existing?.id ?? newId();

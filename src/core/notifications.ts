@@ -4,6 +4,8 @@ import type { Db } from "../db/open.ts";
 import { accountOnDomainBlockedBy } from "./account-domain-blocks.ts";
 import { conversationMuted } from "./conversation-mutes.ts";
 import type { CoreDeps } from "./deps.ts";
+import { screen } from "./notification-policy.ts";
+import { recordRequest } from "./notification-requests.ts";
 import { visibleTo } from "./visibility.ts";
 import { blocks, mutes, type NotificationType, notifications, posts, users } from "../db/schema.ts";
 
@@ -17,7 +19,13 @@ export function countUnread(db: Db, accountId: string): number {
     db
       .select({ n: count() })
       .from(notifications)
-      .where(and(eq(notifications.accountId, accountId), user?.readId ? gt(notifications.id, user.readId) : undefined))
+      .where(
+        and(
+          eq(notifications.accountId, accountId),
+          eq(notifications.filtered, false),
+          user?.readId ? gt(notifications.id, user.readId) : undefined,
+        ),
+      )
       .get()?.n ?? 0
   );
 }
@@ -26,7 +34,8 @@ export function countUnread(db: Db, accountId: string): number {
  * Tells a local member that something happened. Nothing is sent to oneself (but for one's own
  * poll ending, as on Mastodon), to a remote account
  * (their server notifies them), from someone the member blocked or muted (or whose domain they
- * blocked), or about a thread they muted; the same event notifies once.
+ * blocked), or about a thread they muted; the same event notifies once. The member's notification
+ * policy may drop it, or hold it back for review (no badge, push or streaming then).
  */
 export function notify(
   deps: Pick<CoreDeps, "db" | "events">,
@@ -48,13 +57,18 @@ export function notify(
     .get()?.n;
   if (silenced || muted || accountOnDomainBlockedBy(db, event.accountId, event.fromAccountId)) return;
   if (event.postId && conversationMuted(db, event.accountId, event.postId)) return;
+  const action = screen(db, event);
+  if (action === "drop") return;
+  const filtered = action === "filter";
   const inserted = db
     .insert(notifications)
-    .values({ id: newId(), ...event, postId: event.postId ?? null })
+    .values({ id: newId(), ...event, postId: event.postId ?? null, filtered })
     .onConflictDoNothing()
     .returning({ id: notifications.id })
     .get();
-  if (inserted) deps.events.emit("notification.created", { notificationId: inserted.id, accountId: event.accountId });
+  if (!inserted) return;
+  if (filtered) recordRequest(db, event);
+  else deps.events.emit("notification.created", { notificationId: inserted.id, accountId: event.accountId });
 }
 
 /** Edits of one post ring each member at most this often (a server may send edit after edit). */
@@ -130,14 +144,20 @@ export function listNotifications(
     limit?: number;
     types?: NotificationType[];
     excludeTypes?: NotificationType[];
+    /** Held-back notifications: left out (the default), with the others, or alone. */
+    filtered?: "exclude" | "include" | "only";
+    fromAccountId?: string;
   } = {},
 ) {
+  const filtered = options.filtered ?? "exclude";
   const rows = db
     .select()
     .from(notifications)
     .where(
       and(
         eq(notifications.accountId, accountId),
+        filtered === "include" ? undefined : eq(notifications.filtered, filtered === "only"),
+        options.fromAccountId ? eq(notifications.fromAccountId, options.fromAccountId) : undefined,
         options.maxId ? lt(notifications.id, options.maxId) : undefined,
         options.sinceId ? gt(notifications.id, options.sinceId) : undefined,
         options.minId ? gt(notifications.id, options.minId) : undefined,

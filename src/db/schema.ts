@@ -666,6 +666,9 @@ export const notifications = sqliteTable(
     fromAccountId: accountRef("from_account_id"),
     postId: text("post_id").references(() => posts.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
+    // Held back by the member's notification policy (core/notification-policy.ts): kept out of
+    // the list, the badge, push and streaming until they accept its sender.
+    filtered: integer("filtered", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     index("notifications_account_idx").on(t.accountId, t.id),
@@ -675,6 +678,44 @@ export const notifications = sqliteTable(
     // Without it, each deleted post reads every notification (the cascade): 5 s per 500 posts with 100,000 notifications.
     index("notifications_post_idx").on(t.postId),
   ],
+);
+
+export const notificationPolicyActions = ["accept", "filter", "drop"] as const;
+export type NotificationPolicyAction = (typeof notificationPolicyActions)[number];
+const policyColumn = (name: string, fallback: NotificationPolicyAction) =>
+  text(name, { enum: notificationPolicyActions }).notNull().default(fallback);
+
+/** Whose notifications a member accepts, holds back for review (filter) or ignores (drop); Mastodon 4.3's defaults. */
+export const notificationPolicies = sqliteTable("notification_policies", {
+  accountId: text("account_id")
+    .primaryKey()
+    .references(() => accounts.id, { onDelete: "cascade" }),
+  forNotFollowing: policyColumn("for_not_following", "accept"),
+  forNotFollowers: policyColumn("for_not_followers", "accept"),
+  forNewAccounts: policyColumn("for_new_accounts", "accept"),
+  forPrivateMentions: policyColumn("for_private_mentions", "filter"),
+  forLimitedAccounts: policyColumn("for_limited_accounts", "filter"),
+});
+
+/** One sender whose notifications to a member were held back, waiting for Accept or Dismiss. */
+export const notificationRequests = sqliteTable(
+  "notification_requests",
+  {
+    id: text("id").primaryKey(), // UUIDv7: pages by id
+    accountId: accountRef("account_id"),
+    fromAccountId: accountRef("from_account_id"),
+    lastPostId: text("last_post_id").references(() => posts.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(now),
+  },
+  (t) => [uniqueIndex("notification_requests_pair").on(t.accountId, t.fromAccountId)],
+);
+
+/** Senders a member accepted: their notifications are never held back again. */
+export const notificationPermissions = sqliteTable(
+  "notification_permissions",
+  { accountId: accountRef("account_id"), fromAccountId: accountRef("from_account_id"), createdAt: createdAt() },
+  (t) => [primaryKey({ columns: [t.accountId, t.fromAccountId] })],
 );
 
 /** Invite links made by moderators (and users, when allowed). */

@@ -1,8 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia, t } from "elysia";
-import { type NotificationItem, NotificationsPage } from "../../views/notifications.tsx";
+import { NotificationsPage } from "../../views/notifications.tsx";
 import { SearchPage } from "../../views/search.tsx";
-import { applyFilters } from "../core/filters.ts";
 import { listNotifications, markNotificationsRead } from "../core/notifications.ts";
 import { searchAccounts, searchPosts, searchTags } from "../core/search.ts";
 import { loadAccountViews, loadPostViews } from "../core/views.ts";
@@ -10,6 +9,8 @@ import { users } from "../db/schema.ts";
 import { eq } from "drizzle-orm";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { messageRoutes } from "./messages.tsx";
+import { notificationItems, notificationRequestRoutes } from "./notification-requests.tsx";
+import { pendingSummary } from "../core/notification-requests.ts";
 import { loginFirst } from "./redirects.ts";
 
 const isUrl = (q: string) => /^https?:\/\/\S+$/.test(q);
@@ -34,6 +35,7 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
   return new Elysia({ name: "social" })
     .use(page)
     .use(messageRoutes(deps, page))
+    .use(notificationRequestRoutes(deps, page))
     .get(
       "/notifications",
       ({ viewer, ctx, query, redirect }) => {
@@ -41,34 +43,7 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
         const readId =
           db.select({ id: users.notificationsReadId }).from(users).where(eq(users.id, viewer.user.id)).get()?.id ?? "";
         const rows = listNotifications(db, viewer.account.id, { maxId: query.max_id });
-        const from = loadAccountViews(
-          db,
-          baseUrl,
-          rows.map((r) => r.fromAccountId),
-        );
-        const loaded = loadPostViews(
-          db,
-          baseUrl,
-          rows.flatMap((r) => (r.postId ? [r.postId] : [])),
-          viewer.account.id,
-        );
-        const posts = new Map(applyFilters(db, viewer.account.id, "notifications", loaded).map((p) => [p.id, p]));
-        const items: NotificationItem[] = rows.flatMap((r) => {
-          const account = from.get(r.fromAccountId);
-          // A post a `hide` filter removed takes its notification with it.
-          const hidden = r.postId !== null && !posts.has(r.postId) && loaded.some((p) => p.id === r.postId);
-          if (!account || hidden) return [];
-          return [
-            {
-              id: r.id,
-              type: r.type,
-              from: account,
-              post: r.postId ? (posts.get(r.postId) ?? null) : null,
-              createdAt: r.createdAt,
-              unread: r.id > readId,
-            },
-          ];
-        });
+        const items = notificationItems(deps, viewer.account.id, rows, readId);
         const newest = rows[0]?.id;
         if (newest && !query.max_id) markNotificationsRead(db, viewer.account.id, newest);
         const last = rows.at(-1)?.id;
@@ -77,6 +52,7 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
             ctx={{ ...ctx, unread: 0 }}
             items={items}
             more={rows.length === 20 && last ? `/notifications?max_id=${last}` : undefined}
+            pending={pendingSummary(db, viewer.account.id).requests}
           />
         );
       },

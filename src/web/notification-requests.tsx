@@ -1,0 +1,140 @@
+/** @jsxImportSource @kitajs/html */
+import { Elysia, t } from "elysia";
+import type { NotificationItem } from "../../views/notifications.tsx";
+import { NotificationRequestPage, NotificationRequestsPage } from "../../views/notification-requests.tsx";
+import { applyFilters } from "../core/filters.ts";
+import { policyOf, updatePolicy } from "../core/notification-policy.ts";
+import { acceptRequests, dismissRequests, findRequest, listRequests } from "../core/notification-requests.ts";
+import { listNotifications } from "../core/notifications.ts";
+import { loadAccountViews, loadPostViews } from "../core/views.ts";
+import { notificationPolicyActions, type notifications } from "../db/schema.ts";
+import { optionalOneOf } from "../schemas.ts";
+import type { PagePlugin, WebDeps } from "./context.ts";
+import { loginFirst } from "./redirects.ts";
+
+const csrf = t.Optional(t.String());
+const action = optionalOneOf(notificationPolicyActions);
+const PATH = "/notifications/requests";
+const PAGE = 40;
+
+/** Notifications as the page shows them: their senders and posts loaded, those a `hide` filter removes left out. */
+export function notificationItems(
+  deps: Pick<WebDeps, "db" | "baseUrl">,
+  viewerId: string,
+  rows: (typeof notifications.$inferSelect)[],
+  readId: string,
+): NotificationItem[] {
+  const { db, baseUrl } = deps;
+  const from = loadAccountViews(
+    db,
+    baseUrl,
+    rows.map((r) => r.fromAccountId),
+  );
+  const loaded = loadPostViews(
+    db,
+    baseUrl,
+    rows.flatMap((r) => (r.postId ? [r.postId] : [])),
+    viewerId,
+  );
+  const posts = new Map(applyFilters(db, viewerId, "notifications", loaded).map((p) => [p.id, p]));
+  return rows.flatMap((r) => {
+    const account = from.get(r.fromAccountId);
+    const hidden = r.postId !== null && !posts.has(r.postId) && loaded.some((p) => p.id === r.postId);
+    if (!account || hidden) return [];
+    const post = r.postId ? (posts.get(r.postId) ?? null) : null;
+    return [{ id: r.id, type: r.type, from: account, post, createdAt: r.createdAt, unread: r.id > readId }];
+  });
+}
+
+/** Filtered notifications: the member's policy, the senders held back, and each one's notifications. */
+export function notificationRequestRoutes(deps: WebDeps, page: PagePlugin) {
+  const { db, baseUrl } = deps;
+  return new Elysia({ name: "notification-requests" })
+    .use(page)
+    .get(
+      PATH,
+      ({ ctx, viewer, query, redirect }) => {
+        if (!viewer) return redirect(loginFirst(PATH), 303);
+        const rows = listRequests(db, viewer.account.id, { maxId: query.max_id, limit: PAGE });
+        const accounts = loadAccountViews(
+          db,
+          baseUrl,
+          rows.map((r) => r.fromAccountId),
+        );
+        const requests = rows.flatMap((r) => {
+          const account = accounts.get(r.fromAccountId);
+          return account ? [{ id: r.id, account, count: r.notificationsCount, updatedAt: r.updatedAt }] : [];
+        });
+        const last = rows.at(-1)?.id;
+        return (
+          <NotificationRequestsPage
+            ctx={ctx}
+            policy={policyOf(db, viewer.account.id)}
+            requests={requests}
+            more={rows.length === PAGE && last ? `${PATH}?max_id=${last}` : undefined}
+            message={query.saved ? "Saved. New notifications follow these choices." : undefined}
+          />
+        );
+      },
+      { query: t.Object({ max_id: t.Optional(t.String({ maxLength: 64 })), saved: t.Optional(t.String({ maxLength: 1 })) }) },
+    )
+    .post(
+      "/notifications/policy",
+      ({ viewer, body, redirect }) => {
+        if (!viewer) return redirect(loginFirst(PATH), 303);
+        updatePolicy(db, viewer.account.id, {
+          forNotFollowing: body.for_not_following,
+          forNotFollowers: body.for_not_followers,
+          forNewAccounts: body.for_new_accounts,
+          forPrivateMentions: body.for_private_mentions,
+          forLimitedAccounts: body.for_limited_accounts,
+        });
+        return redirect(`${PATH}?saved=1`, 303);
+      },
+      {
+        body: t.Object({
+          _csrf: csrf,
+          for_not_following: action,
+          for_not_followers: action,
+          for_new_accounts: action,
+          for_private_mentions: action,
+          for_limited_accounts: action,
+        }),
+      },
+    )
+    .get(
+      `${PATH}/:id`,
+      ({ ctx, viewer, params, redirect }) => {
+        if (!viewer) return redirect(loginFirst(PATH), 303);
+        const request = findRequest(db, viewer.account.id, params.id);
+        const account = loadAccountViews(db, baseUrl, [request.fromAccountId]).get(request.fromAccountId);
+        const rows = listNotifications(db, viewer.account.id, {
+          filtered: "only",
+          fromAccountId: request.fromAccountId,
+          limit: 80,
+        });
+        if (!account) return redirect(PATH, 303);
+        return (
+          <NotificationRequestPage
+            ctx={ctx}
+            request={{ id: request.id, account, count: request.notificationsCount, updatedAt: request.updatedAt }}
+            items={notificationItems(deps, viewer.account.id, rows, "")}
+          />
+        );
+      },
+      { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
+    )
+    .post(
+      `${PATH}/:id/:decision`,
+      ({ viewer, params, redirect }) => {
+        if (!viewer) return redirect(loginFirst(PATH), 303);
+        const request = findRequest(db, viewer.account.id, params.id);
+        (params.decision === "accept" ? acceptRequests : dismissRequests)(db, viewer.account.id, [request.id]);
+        return redirect(PATH, 303);
+      },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }), decision: t.UnionEnum(["accept", "dismiss"]) }),
+        body: t.Optional(t.Object({ _csrf: csrf })),
+      },
+    );
+}
