@@ -3,9 +3,15 @@ import { POLL_LIMITS } from "../core/polls.ts";
 import { MISSING_IMAGES } from "../core/views.ts";
 import { and, count, isNotNull, isNull, sql } from "drizzle-orm";
 import { Elysia } from "elysia";
-import { countLocalUsers, findLocalAccount } from "../core/accounts.ts";
+import { countLocalUsers, findLocalAccount, findOwner } from "../core/accounts.ts";
+import { defaultPrivacyPolicy } from "../core/default-privacy-policy.ts";
+import { listDomainBlocks, publicDomain } from "../core/domain-blocks.ts";
+import { CoreError } from "../core/errors.ts";
+import { weeklyActivity } from "../core/overview.ts";
+import { sha256Hex } from "../core/tokens.ts";
+import { Paragraphs } from "../../views/paragraphs.tsx";
 import { localEmojiViews } from "../core/custom-emojis.ts";
-import { getSettings } from "../core/instance.ts";
+import { getSettings, settingUpdatedAt } from "../core/instance.ts";
 import { MAX_UPLOAD_BYTES } from "../core/media.ts";
 import { MAX_MEDIA } from "../core/posts.ts";
 import { vapidKeys } from "../core/push.ts";
@@ -26,34 +32,37 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   streaming.protocol = baseUrl.protocol === "https:" ? "wss:" : "ws:";
   const streamingUrl = streaming.origin;
 
-  const configuration = (maxCharacters: number) => ({
-    urls: { streaming: streamingUrl, status: null },
-    vapid: { public_key: vapidKeys(db).publicKey },
-    accounts: { max_featured_tags: MAX_FEATURED_TAGS, max_pinned_statuses: 5 },
-    statuses: { max_characters: maxCharacters, max_media_attachments: MAX_MEDIA, characters_reserved_per_url: 23 },
-    media_attachments: {
-      supported_mime_types: MIME_TYPES,
-      description_limit: 1500,
-      image_size_limit: MAX_UPLOAD_BYTES,
-      image_matrix_limit: 16_777_216,
-      video_size_limit: 0,
-      video_frame_rate_limit: 0,
-      video_matrix_limit: 0,
-    },
-    polls: {
-      max_options: POLL_LIMITS.maxOptions,
-      max_characters_per_option: POLL_LIMITS.maxCharactersPerOption,
-      min_expiration: POLL_LIMITS.minExpiration,
-      max_expiration: POLL_LIMITS.maxExpiration,
-    },
-    translation: { enabled: false },
-    // Mastodon 4.5: who may read the public timelines (here anyone, as the pages); no trends.
-    timelines_access: {
-      live_feeds: { local: "public", remote: "public" },
-      hashtag_feeds: { local: "public", remote: "public" },
-      trending_link_feeds: { local: "disabled", remote: "disabled" },
-    },
-  });
+  const configuration = (maxCharacters: number, trends: boolean) => {
+    const linkFeeds = trends ? { local: "public", remote: "public" } : { local: "disabled", remote: "disabled" };
+    return {
+      urls: { streaming: streamingUrl, status: null },
+      vapid: { public_key: vapidKeys(db).publicKey },
+      accounts: { max_featured_tags: MAX_FEATURED_TAGS, max_pinned_statuses: 5 },
+      statuses: { max_characters: maxCharacters, max_media_attachments: MAX_MEDIA, characters_reserved_per_url: 23 },
+      media_attachments: {
+        supported_mime_types: MIME_TYPES,
+        description_limit: 1500,
+        image_size_limit: MAX_UPLOAD_BYTES,
+        image_matrix_limit: 16_777_216,
+        video_size_limit: 0,
+        video_frame_rate_limit: 0,
+        video_matrix_limit: 0,
+      },
+      polls: {
+        max_options: POLL_LIMITS.maxOptions,
+        max_characters_per_option: POLL_LIMITS.maxCharactersPerOption,
+        min_expiration: POLL_LIMITS.minExpiration,
+        max_expiration: POLL_LIMITS.maxExpiration,
+      },
+      translation: { enabled: false },
+      // Mastodon 4.5: who may read the public timelines (here anyone, as the pages), and a trending link's posts.
+      timelines_access: {
+        live_feeds: { local: "public", remote: "public" },
+        hashtag_feeds: { local: "public", remote: "public" },
+        trending_link_feeds: linkFeeds,
+      },
+    };
+  };
   const contactAccount = () => {
     const row = findLocalAccount(db, getSettings(db).contactUsername);
     return row ? (accountEntities(db, baseUrl, [row.id]).get(row.id) ?? null) : null;
@@ -64,6 +73,9 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     return { enabled: mode !== "closed", approval_required: mode === "approval", invites: mode === "invite" };
   };
   const thumbnail = new URL(MISSING_IMAGES.avatar, baseUrl).href;
+  /** A setting's last change; one never changed dates from the instance's start (its owner's sign-up). */
+  const updatedAt = (key: Parameters<typeof settingUpdatedAt>[1]) =>
+    (settingUpdatedAt(db, key) ?? findOwner(db)?.createdAt ?? new Date()).toISOString();
 
   return (
     new Elysia({ name: "api-instance" })
@@ -81,7 +93,7 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           thumbnail: { url: thumbnail, blurhash: null, versions: {} },
           icon: [],
           languages: settings.defaultLanguage ? [settings.defaultLanguage] : ["en"],
-          configuration: configuration(settings.maxPostLength),
+          configuration: configuration(settings.maxPostLength, settings.trendsEnabled),
           registrations: {
             enabled: reg.enabled && !reg.invites,
             approval_required: reg.approval_required,
@@ -111,18 +123,51 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           registrations: reg.enabled && !reg.invites,
           approval_required: reg.approval_required,
           invites_enabled: reg.invites || settings.membersMayInvite,
-          configuration: configuration(settings.maxPostLength),
+          configuration: configuration(settings.maxPostLength, settings.trendsEnabled),
           contact_account: contactAccount(),
           rules: rules(),
         };
       })
       .get("/api/v1/instance/peers", () => peers())
       .get("/api/v1/instance/rules", () => rules())
-      .get("/api/v1/instance/extended_description", () => ({
-        updated_at: new Date(0).toISOString(),
-        content: `<p>${Bun.escapeHTML(getSettings(db).description)}</p>`,
+      .get("/api/v1/instance/extended_description", async () => ({
+        updated_at: updatedAt("description"),
+        content: await Paragraphs({ text: getSettings(db).description }),
       }))
-      .get("/api/v1/instance/activity", () => [])
+      .get("/api/v1/instance/privacy_policy", async () => ({
+        updated_at: updatedAt("privacyPolicy"),
+        content: await Paragraphs({ text: getSettings(db).privacyPolicy || defaultPrivacyPolicy }),
+      }))
+      // Mastodon 4.4's: one version of the terms, in force since it was saved; none written, none served.
+      .get("/api/v1/instance/terms_of_service", async () => {
+        const text = getSettings(db).termsOfService;
+        if (!text) throw new CoreError("Record not found", 404);
+        return {
+          effective_date: updatedAt("termsOfService").slice(0, 10),
+          effective: true,
+          content: await Paragraphs({ text }),
+          succeeded_by: null,
+        };
+      })
+      // The servers the moderators limited or suspended, as the about page lists them.
+      .get("/api/v1/instance/domain_blocks", () =>
+        listDomainBlocks(db)
+          .filter((b) => b.severity !== "noop")
+          .map((b) => ({
+            domain: publicDomain(b),
+            digest: sha256Hex(b.domain),
+            severity: b.severity,
+            comment: b.publicComment || null,
+          })),
+      )
+      .get("/api/v1/instance/activity", () =>
+        weeklyActivity(db).map((w) => ({
+          week: String(w.week.getTime() / 1000),
+          statuses: String(w.statuses),
+          logins: String(w.logins),
+          registrations: String(w.registrations),
+        })),
+      )
       .get("/api/v1/instance/translation_languages", () => ({}))
       // As Mastodon: the emoji the picker offers (the others still show where a text names them).
       .get("/api/v1/custom_emojis", () =>

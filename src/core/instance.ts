@@ -91,6 +91,13 @@ export function updateSettings(db: DbOrTx, patch: Partial<InstanceSettings>): vo
   });
 }
 
+/** When a setting was last saved, or null while it has its default. */
+export function settingUpdatedAt(db: Db, key: keyof InstanceSettings): Date | null {
+  return (
+    db.select({ at: instanceSettings.updatedAt }).from(instanceSettings).where(eq(instanceSettings.key, key)).get()?.at ?? null
+  );
+}
+
 /** Internal values kept beside the settings, never shown on a page. */
 export function getInternal(db: Db, key: string): unknown {
   return db

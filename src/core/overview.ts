@@ -110,6 +110,50 @@ export function activeUsersPerDay(db: Db, now = new Date()): DailySeries {
   return { ...series, last7: distinct(today - 6, today), previous7: distinct(today - 13, today - 7) };
 }
 
+const WEEK_MS = 7 * DAY_MS;
+/** Monday 00:00 UTC of the week `ms` falls in (1970-01-01 was a Thursday). */
+const weekStart = (ms: number) => (dayNumber(ms) - ((dayNumber(ms) + 3) % 7)) * DAY_MS;
+
+/**
+ * The instance's last `weeks` weeks, this one first, as Mastodon's `/api/v1/instance/activity`
+ * counts them: local posts (boosts left out), members active (as activeUsersPerDay counts them:
+ * posts, sessions and sign-ins), and sign-ups.
+ */
+export function weeklyActivity(db: Db, now = new Date(), weeks = 12) {
+  const thisWeek = weekStart(now.getTime());
+  const start = thisWeek - (weeks - 1) * WEEK_MS;
+  const posts = db.all<{ at: number }>(sql`
+    SELECT p.created_at AS at FROM accounts a CROSS JOIN posts p ON p.account_id = a.id AND p.id >= ${lowestIdAt(start)}
+    WHERE a.domain IS NULL AND p.reblog_of_id IS NULL AND p.created_at >= ${start}`);
+  const active = db.all<{ user_id: string; at: number }>(sql`
+    SELECT u.id AS user_id, p.created_at AS at
+      FROM users u CROSS JOIN posts p ON p.account_id = u.account_id AND p.id >= ${lowestIdAt(start)}
+      WHERE p.created_at >= ${start}
+    UNION SELECT user_id, last_seen_at FROM sessions WHERE last_seen_at >= ${start}
+    UNION SELECT user_id, created_at FROM sessions WHERE created_at >= ${start}
+    UNION SELECT id, last_sign_in_at FROM users WHERE last_sign_in_at >= ${start}`);
+  const signups = db.all<{ at: number }>(sql`SELECT created_at AS at FROM users WHERE created_at >= ${start}`);
+  const counts = Array.from({ length: weeks }, () => ({ statuses: 0, logins: new Set<string>(), registrations: 0 }));
+  const week = (ms: number) => counts[Math.floor((ms - start) / WEEK_MS)];
+  for (const { at } of posts) {
+    const w = week(at);
+    if (w) w.statuses += 1;
+  }
+  for (const { user_id, at } of active) week(at)?.logins.add(user_id);
+  for (const { at } of signups) {
+    const w = week(at);
+    if (w) w.registrations += 1;
+  }
+  return counts
+    .map((c, i) => ({
+      week: new Date(start + i * WEEK_MS),
+      statuses: c.statuses,
+      logins: c.logins.size,
+      registrations: c.registrations,
+    }))
+    .reverse();
+}
+
 /** Figures without a history: members, known remote accounts, open reports, waiting sign-ups. */
 export function overviewCounts(db: Db) {
   const [row] = db.all<{ users: number; remote: number; pending: number }>(sql`
