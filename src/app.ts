@@ -20,6 +20,7 @@ import { runTask } from "./core/tasks.ts";
 import { type PushSender, queuePushes } from "./core/push.ts";
 import { type FetchPage, queueCard } from "./core/cards.ts";
 import { recordConversation } from "./core/conversations.ts";
+import { notifySubscribers } from "./core/notifications.ts";
 import { importExportRoutes } from "./web/import-export.tsx";
 import type { RemoteMediaCache } from "./media/remote-cache.ts";
 import type { MediaStore } from "./media/store.ts";
@@ -92,8 +93,10 @@ export function createApp(deps: AppDeps) {
   const tasks = deps.queue;
   tasks.handleTasks((task) => runTask({ ...web, tasks, push: deps.push, fetchPage: deps.fetchPage }, task));
   deps.events.on("notification.created", (event) => queuePushes({ db: deps.db, tasks }, event));
-  for (const type of ["post.created", "post.received"] as const)
+  for (const type of ["post.created", "post.received"] as const) {
     deps.events.on(type, ({ postId }) => recordConversation(deps, postId));
+    deps.events.on(type, ({ postId }) => notifySubscribers(deps, postId));
+  }
   // An edit may change the link: its card follows.
   for (const type of ["post.created", "post.received", "post.updated"] as const)
     deps.events.on(type, ({ postId }) => queueCard({ db: deps.db, baseUrl: config.url, tasks }, postId));

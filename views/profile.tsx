@@ -92,6 +92,24 @@ function Relations({ ctx, account, rel }: { ctx: PageContext; account: AccountVi
       ) : (
         ""
       )}
+      {rel.following || rel.requested ? (
+        <>
+          <AccountAction
+            ctx={ctx}
+            account={account}
+            action={rel.notifying ? "unnotify" : "notify"}
+            label={rel.notifying ? "Stop notifying me of new posts" : "Notify me of new posts"}
+          />
+          <AccountAction
+            ctx={ctx}
+            account={account}
+            action={rel.showingReblogs ? "hide_reblogs" : "show_reblogs"}
+            label={rel.showingReblogs ? "Hide boosts" : "Show boosts"}
+          />
+        </>
+      ) : (
+        ""
+      )}
       {rel.followedBy && !rel.blocking ? (
         <AccountAction ctx={ctx} account={account} action="remove_follower" label="Remove follower" />
       ) : (

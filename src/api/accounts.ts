@@ -10,7 +10,7 @@ import { searchAccounts } from "../core/search.ts";
 import { accountTimeline, pinnedPosts, savedPosts } from "../core/timelines.ts";
 import { applyFilters } from "../core/filters.ts";
 import { loadPostViews } from "../core/views.ts";
-import { accounts, follows as followsTable, quotePolicies, users, visibilities } from "../db/schema.ts";
+import { accounts, quotePolicies, users, visibilities } from "../db/schema.ts";
 import { featuredTagsOf } from "../core/featured-tags.ts";
 import { featuredTagEntity } from "./featured-tags.ts";
 import type { ApiDeps, ApiMember, ApiPlugin } from "./context.ts";
@@ -68,14 +68,8 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     removePicture(deps, m.account.id, which);
     return meNow(m);
   };
-  const relationship = (viewerId: string, targetId: string) => {
-    const follow = db
-      .select()
-      .from(followsTable)
-      .where(and(eq(followsTable.followerId, viewerId), eq(followsTable.followingId, targetId)))
-      .get();
-    return relationshipEntity(targetId, follows.relationship(db, viewerId, targetId), follow);
-  };
+  const relationship = (viewerId: string, targetId: string) =>
+    relationshipEntity(targetId, follows.relationship(db, viewerId, targetId));
   /** A follow, block or mute: the target must exist; the answer is the relationship after it. */
   const relate =
     (act: (m: ApiMember, targetId: string, body: Record<string, unknown> | undefined) => void, scope: string) =>

@@ -363,12 +363,12 @@ export function statusEntities(db: Db, baseUrl: URL, views: PostView[]) {
   return views.map((p) => statusEntity(p, authors, baseUrl));
 }
 
-export function relationshipEntity(id: string, r: Relationship, follow?: { showReblogs: boolean; notify: boolean }) {
+export function relationshipEntity(id: string, r: Relationship) {
   return {
     id,
     following: r.following,
-    showing_reblogs: follow?.showReblogs ?? r.following,
-    notifying: follow?.notify ?? false,
+    showing_reblogs: (r.following || r.requested) && r.showingReblogs,
+    notifying: r.notifying,
     languages: null,
     followed_by: r.followedBy,
     blocking: r.blocking,

@@ -28,6 +28,10 @@ export interface Relationship {
   endorsed: boolean;
   /** The viewer's private note on the account ("" for none). */
   note: string;
+  /** Whether the viewer's home shows the account's boosts (true when not following). */
+  showingReblogs: boolean;
+  /** The viewer is told of each new post of the account (the bell). */
+  notifying: boolean;
 }
 
 function account(db: Db, id: string) {
@@ -67,6 +71,8 @@ export function relationship(db: Db, viewerId: string, targetId: string): Relati
     endorsed: isEndorsed(db, viewerId, targetId),
     muting: exists(db, mutes, viewerId, targetId),
     domainBlocking: domainBlockedBy(db, viewerId, account(db, targetId).domain),
+    showingReblogs: out?.showReblogs ?? true,
+    notifying: out?.notify ?? false,
     note:
       db
         .select({ comment: accountNotes.comment })
@@ -74,6 +80,21 @@ export function relationship(db: Db, viewerId: string, targetId: string): Relati
         .where(and(eq(accountNotes.accountId, viewerId), eq(accountNotes.targetAccountId, targetId)))
         .get()?.comment ?? "",
   };
+}
+
+/**
+ * Changes how the member follows an account: its boosts in their home or not, a notification for
+ * each new post or not. Only for an account they follow or asked to follow.
+ */
+export function setFollowOptions(
+  deps: CoreDeps,
+  actor: Actor,
+  targetId: string,
+  options: { showReblogs?: boolean; notify?: boolean },
+) {
+  const pair = and(eq(follows.followerId, actor.id), eq(follows.followingId, targetId));
+  const changed = deps.db.update(follows).set(options).where(pair).returning({ id: follows.id }).all();
+  if (changed.length === 0) throw new CoreError("You do not follow this account.", 422);
 }
 
 const NOTE_MAX = 2000;

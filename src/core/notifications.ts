@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, lt, notInArray, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, lt, lte, notInArray, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accountOnDomainBlockedBy } from "./account-domain-blocks.ts";
@@ -7,7 +7,7 @@ import type { CoreDeps } from "./deps.ts";
 import { screen } from "./notification-policy.ts";
 import { recordRequest } from "./notification-requests.ts";
 import { visibleTo } from "./visibility.ts";
-import { blocks, mutes, type NotificationType, notifications, posts, users } from "../db/schema.ts";
+import { blocks, follows, mutes, type NotificationType, notifications, posts, users } from "../db/schema.ts";
 
 /** Our notification types under Mastodon's names (the API, Web Push): a reply is a mention there. */
 export const mastodonNotificationType = (type: NotificationType) => (type === "reply" ? "mention" : type);
@@ -69,6 +69,36 @@ export function notify(
   if (!inserted) return;
   if (filtered) recordRequest(db, event);
   else deps.events.emit("notification.created", { notificationId: inserted.id, accountId: event.accountId });
+}
+
+/**
+ * A new post of someone members follow with "notify me" (the bell): each of them is told
+ * ("status"), as Mastodon does for what lands in their home: originals and the author's own
+ * thread replies, not boosts, replies to others or direct messages; only posts made after the
+ * follow (a server's older posts fetched later do not ring).
+ */
+export function notifySubscribers(deps: Pick<CoreDeps, "db" | "events">, postId: string): void {
+  const { db } = deps;
+  const post = db.select().from(posts).where(eq(posts.id, postId)).get();
+  if (!post || post.reblogOfId || post.visibility === "direct") return;
+  if (post.inReplyToId) {
+    const parent = db.select({ accountId: posts.accountId }).from(posts).where(eq(posts.id, post.inReplyToId)).get();
+    if (parent?.accountId !== post.accountId) return;
+  }
+  const subscribers = db
+    .select({ id: follows.followerId })
+    .from(follows)
+    .innerJoin(users, eq(users.accountId, follows.followerId))
+    .where(
+      and(
+        eq(follows.followingId, post.accountId),
+        eq(follows.state, "accepted"),
+        eq(follows.notify, true),
+        lte(follows.createdAt, post.createdAt),
+      ),
+    )
+    .all();
+  for (const { id } of subscribers) notify(deps, { accountId: id, type: "status", fromAccountId: post.accountId, postId });
 }
 
 /** Edits of one post ring each member at most this often (a server may send edit after edit). */

@@ -38,6 +38,12 @@ const accountActions = {
   unendorse: (deps: WebDeps, actor: { id: string }, id: string) => unendorse(deps.db, actor.id, id),
   block_domain: (deps: WebDeps, actor: { id: string }, id: string) => follows.blockDomainFor(deps, actor, domainOf(deps, id)),
   unblock_domain: (deps: WebDeps, actor: { id: string }, id: string) => follows.unblockDomainFor(deps, actor, domainOf(deps, id)),
+  notify: (deps: WebDeps, actor: { id: string }, id: string) => follows.setFollowOptions(deps, actor, id, { notify: true }),
+  unnotify: (deps: WebDeps, actor: { id: string }, id: string) => follows.setFollowOptions(deps, actor, id, { notify: false }),
+  show_reblogs: (deps: WebDeps, actor: { id: string }, id: string) =>
+    follows.setFollowOptions(deps, actor, id, { showReblogs: true }),
+  hide_reblogs: (deps: WebDeps, actor: { id: string }, id: string) =>
+    follows.setFollowOptions(deps, actor, id, { showReblogs: false }),
 };
 const accountActionNames = [
   "follow",
@@ -53,6 +59,10 @@ const accountActionNames = [
   "unendorse",
   "block_domain",
   "unblock_domain",
+  "notify",
+  "unnotify",
+  "show_reblogs",
+  "hide_reblogs",
 ] as const;
 
 /** The server of a remote account, for the domain buttons on its profile. */
