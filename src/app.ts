@@ -45,6 +45,7 @@ import { profileRoutes } from "./web/profiles.tsx";
 import { reportRoutes } from "./web/reports.tsx";
 import { settingsRoutes } from "./web/settings.tsx";
 import { twoFactorRoutes } from "./web/two-factor.tsx";
+import { newCodeLimiter } from "./core/two-factor.ts";
 import { socialRoutes } from "./web/social.tsx";
 import { statusRoutes } from "./web/statuses.tsx";
 import { timelineRoutes } from "./web/timelines.tsx";
@@ -76,7 +77,12 @@ const logger = getLogger(["skein", "http"]);
 export function createApp(deps: AppDeps) {
   const { config } = deps;
   // The API allows 300 calls per 5 minutes per token (or address), as Mastodon does.
-  const limits = { login: newLoginLimiter(), signup: newSignupLimiter(), api: new RateLimiter(300, 5 * 60_000) };
+  const limits = {
+    login: newLoginLimiter(),
+    signup: newSignupLimiter(),
+    codes: newCodeLimiter(),
+    api: new RateLimiter(300, 5 * 60_000),
+  };
   const resolver = createResolver(deps.federation, deps);
   const web: WebDeps = {
     db: deps.db,

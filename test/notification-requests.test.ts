@@ -66,6 +66,14 @@ describe("the default policy", () => {
     expect(await s.requests()).toEqual([]);
   });
 
+  test("a stranger's private reply to her public post is as unsolicited as a new message", async () => {
+    const s = await setup();
+    const hers = await s.post("ada", "a public post");
+    await s.post("bob", "@ada psst, about your post", { visibility: "direct", in_reply_to_id: hers });
+    expect(await s.notes()).toEqual([]);
+    expect((await s.requests())[0].account.id).toBe(s.members("bob").id);
+  });
+
   test("holds back what a limited account does, unless she follows it", async () => {
     const s = await setup();
     const res = await s
@@ -133,6 +141,33 @@ describe("accepting and dismissing", () => {
     expect(await s.requests()).toEqual([]);
   });
 
+  test("accepting files the messages for her alone: others in the conversation keep theirs as they were", async () => {
+    const s = await setup();
+    await s.follow("cy", "bob");
+    await s.post("bob", "@ada @cy a group message", { visibility: "direct" });
+    const [cyConversation] = await json(await s.call("cy", "GET", "/api/v1/conversations"));
+    await s.call("cy", "POST", `/api/v1/conversations/${cyConversation.id}/read`);
+    const [request] = await s.requests();
+    await s.call("ada", "POST", `/api/v1/notifications/requests/${request.id}/accept`);
+    expect((await json(await s.call("ada", "GET", "/api/v1/conversations")))[0].unread).toBe(true);
+    expect((await json(await s.call("cy", "GET", "/api/v1/conversations")))[0].unread).toBe(false);
+  });
+
+  test("a request whose notifications were all undone starts anew with the next one", async () => {
+    const s = await setup();
+    await s.call("ada", "PATCH", "/api/v2/notifications/policy", { for_not_following: "filter" });
+    const mine = await s.post("ada", "a public post");
+    await s.call("bob", "POST", `/api/v1/statuses/${mine}/favourite`);
+    const [first] = await s.requests();
+    await s.call("bob", "POST", `/api/v1/statuses/${mine}/unfavourite`);
+    expect(await s.requests()).toEqual([]);
+    await s.call("cy", "POST", `/api/v1/statuses/${mine}/favourite`);
+    await s.call("bob", "POST", `/api/v1/statuses/${mine}/favourite`);
+    const [fromBob, fromCy] = await s.requests();
+    expect([fromBob.account.id, fromCy.account.id]).toEqual([s.members("bob").id, s.members("cy").id]);
+    expect(fromBob.id).not.toBe(first.id);
+  });
+
   test("a sender she blocks leaves the list", async () => {
     const s = await setup();
     await s.post("bob", "@ada hi", { visibility: "direct" });
@@ -179,6 +214,8 @@ describe("changing the policy", () => {
     const v1 = await json(await s.call("ada", "PUT", "/api/v1/notifications/policy", { filter_new_accounts: true }));
     expect(v1).toMatchObject({ filter_not_following: false, filter_new_accounts: true, filter_private_mentions: true });
     expect((await s.policy()).for_new_accounts).toBe("filter");
+    await s.call("ada", "PATCH", "/api/v1/notifications/policy", { filter_private_mentions: false });
+    expect(await s.policy()).toMatchObject({ for_new_accounts: "filter", for_private_mentions: "accept" });
     const bad = await s.call("ada", "PATCH", "/api/v2/notifications/policy", { for_not_following: "sometimes" });
     expect(bad.status).toBe(400);
     expect((await json(bad)).error).toBeString();
@@ -213,6 +250,12 @@ describe("the pages", () => {
       for_not_following: "filter",
       for_limited_accounts: "drop",
       for_new_accounts: "accept",
+    });
+    await ada.post("/notifications/policy", { for_new_accounts: "drop" }); // a form with one choice changes only it
+    expect(await s.policy()).toMatchObject({
+      for_not_following: "filter",
+      for_limited_accounts: "drop",
+      for_new_accounts: "drop",
     });
   });
 

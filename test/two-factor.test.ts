@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { Secret, TOTP } from "otpauth";
 import { createLocalUser } from "../src/core/accounts.ts";
+import { ValidationError } from "../src/core/errors.ts";
+import { RateLimiter } from "../src/core/rate-limit.ts";
+import { finishLoginChallenge, newCodeLimiter, startLoginChallenge } from "../src/core/two-factor.ts";
 import { openDatabase } from "../src/db/open.ts";
 import { loginChallenges, users } from "../src/db/schema.ts";
 import { testApp } from "./helpers/app.ts";
@@ -37,7 +40,7 @@ const codeFor = (key: string, steps = 0) =>
   new TOTP({ secret: Secret.fromBase32(key) }).generate({ timestamp: Date.now() + steps * 30_000 });
 
 const recoveryCodesOf = (html: string) =>
-  [...html.matchAll(/<li><code>([0-9a-f]{5}-[0-9a-f]{5})<\/code><\/li>/g)].map((m) => m[1] ?? "");
+  [...html.matchAll(/<li><code>([a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4})<\/code><\/li>/g)].map((m) => m[1] ?? "");
 
 async function turnOn(browser: WebClient) {
   const key = await keyOnPage(browser);
@@ -55,13 +58,18 @@ describe("setting up two-factor authentication", () => {
     const page = await (await browser.get("/settings/two-factor")).text();
     expect(page).toContain("Set up two-factor authentication");
     expect(page).toMatch(/<div class="qr-code" role="img"[^>]*><svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    const glimpsed = await keyOnPage(browser);
     const key = await keyOnPage(browser);
     expect(key).toHaveLength(32);
-    expect(await keyOnPage(browser)).toBe(key); // a reload keeps the key being set up
+    expect(key).not.toBe(glimpsed); // each visit makes a new key: one seen on a screen earlier is void
 
+    const glimpsedCode = await browser.post("/settings/two-factor/enable", { code: codeFor(glimpsed), password: PASSWORD });
+    expect(glimpsedCode.status).toBe(422);
     const wrongCode = await browser.post("/settings/two-factor/enable", { code: "000000", password: PASSWORD });
     expect(wrongCode.status).toBe(422);
-    expect(await wrongCode.text()).toContain("That code is wrong.");
+    const again = await wrongCode.text();
+    expect(again).toContain("That code is wrong.");
+    expect(again).toContain(key.replace(/(.{4})/g, "$1 ").trim()); // the same key again: the app has it
     const wrongPassword = await browser.post("/settings/two-factor/enable", { code: codeFor(key), password: "nope nope" });
     expect(wrongPassword.status).toBe(422);
     expect(await wrongPassword.text()).toContain("The password is wrong.");
@@ -77,8 +85,9 @@ describe("setting up two-factor authentication", () => {
     expect(settings).not.toContain("secret-key"); // the key is never shown again
   });
 
-  test("only a member reaches the page, and each form needs the CSRF token", async () => {
+  test("only a member reaches the page, which no cache keeps, and each form needs the CSRF token", async () => {
     const { client, browser } = await setup();
+    expect((await browser.get("/settings/two-factor")).headers.get("cache-control")).toBe("no-store");
     expect((await client().get("/settings/two-factor")).headers.get("location")).toBe("/login?next=%2Fsettings%2Ftwo-factor");
     const forged = await browser.post("/settings/two-factor/enable", { code: "123456", password: PASSWORD }, { csrf: false });
     expect(forged.status).toBe(403);
@@ -123,23 +132,25 @@ describe("logging in with two-factor authentication", () => {
 
   test("a recovery code works once; new codes replace the old ones", async () => {
     const { client, browser } = await setup();
-    const { codes } = await turnOn(browser);
+    const { key, codes } = await turnOn(browser);
     const [first = "", second = ""] = codes;
 
     const lost = client();
     await lost.post("/login", { username: "ada", password: PASSWORD });
-    expect((await lost.post("/login/code", { code: first.toUpperCase().replace("-", " ") })).status).toBe(303);
+    expect((await lost.post("/login/code", { code: first.toUpperCase().replaceAll("-", " ") })).status).toBe(303);
     const again = client();
     await again.post("/login", { username: "ada", password: PASSWORD });
     expect((await again.post("/login/code", { code: first })).status).toBe(422);
     expect(await (await browser.get("/settings/two-factor")).text()).toContain("9 recovery codes left.");
 
-    const wrongPassword = await browser.post("/settings/two-factor/recovery-codes", { codes_password: "nope nope" });
+    const make = (fields: Record<string, string>) => browser.post("/settings/two-factor/recovery-codes", fields);
+    const wrongPassword = await make({ codes_code: codeFor(key, 1), codes_password: "nope nope" });
     expect(wrongPassword.status).toBe(422);
     expect(await wrongPassword.text()).toMatch(/id="codes_password-error"[^>]*>The password is wrong./);
-    const fresh = recoveryCodesOf(
-      await (await browser.post("/settings/two-factor/recovery-codes", { codes_password: PASSWORD })).text(),
-    );
+    // A recovery code does not make new ones: whoever found one must not get ten.
+    const withRecovery = await make({ codes_code: second, codes_password: PASSWORD });
+    expect(await withRecovery.text()).toMatch(/id="codes_code-error"[^>]*>That code is wrong./);
+    const fresh = recoveryCodesOf(await (await make({ codes_code: codeFor(key, 1), codes_password: PASSWORD })).text());
     expect(fresh).toHaveLength(10);
     expect((await again.post("/login/code", { code: second })).status).toBe(422);
     expect((await again.post("/login/code", { code: fresh[0] ?? "" })).status).toBe(303);
@@ -155,6 +166,34 @@ describe("logging in with two-factor authentication", () => {
     const blocked = await attacker.post("/login/code", { code: codeFor(key, 1) });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  test("thirty wrong codes in a day lock the code step for the day, however slowly they came", async () => {
+    const { browser, deps } = await setup();
+    const { key } = await turnOn(browser);
+    const userId = deps.db.select().from(users).get()?.id ?? "";
+    // A fresh minute limiter each time: the day's count alone decides.
+    const codes = newCodeLimiter();
+    const limits = () => ({ login: new RateLimiter(5, 60_000), codes });
+    const token = startLoginChallenge(deps.db, userId);
+    for (let i = 0; i < 30; i++)
+      expect(() => finishLoginChallenge(deps.db, limits(), token, String(100000 + i))).toThrow(ValidationError);
+    expect(() => finishLoginChallenge(deps.db, limits(), token, codeFor(key, 1))).toThrow(/Try again in 2\d hours/);
+  });
+
+  test("a password change voids a login waiting for its code", async () => {
+    const { client, browser, deps } = await setup();
+    const { key } = await turnOn(browser);
+    const thief = client();
+    await thief.post("/login", { username: "ada", password: PASSWORD });
+    const changed = await browser.post("/settings/password", {
+      current_password: PASSWORD,
+      password: "a brand new passphrase",
+      password_confirmation: "a brand new passphrase",
+    });
+    expect(changed.status).toBe(200);
+    expect(await (await thief.post("/login/code", { code: codeFor(key, 1) })).text()).toContain("log in again");
+    expect(deps.db.select().from(loginChallenges).all()).toEqual([]);
   });
 
   test("after five minutes the code page sends the member back to the password", async () => {

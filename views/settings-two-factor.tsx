@@ -80,6 +80,13 @@ export function TwoFactorOnPage({
           {`${codesLeft === 0 ? "No" : codesLeft} recovery code${codesLeft === 1 ? "" : "s"} left. Each one logs you in once in place of the app's code, if you lose your phone. New codes replace the ones you have.`}
         </p>
         <Field
+          name="codes_code"
+          label="Code from the app"
+          autocomplete="one-time-code"
+          maxlength={20}
+          error={errors.codes_code}
+        />
+        <Field
           name="codes_password"
           label="Your password"
           type="password"

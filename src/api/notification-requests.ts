@@ -12,7 +12,7 @@ import {
 import { notificationPolicyActions } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, statusEntities } from "./entities.ts";
-import { limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
+import { flag, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
 import { optionalOneOf } from "../schemas.ts";
 
 const id = t.Object({ id: t.String({ maxLength: 64 }) });
@@ -72,6 +72,25 @@ export function notificationRequestApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     });
   };
 
+  const v1Body = t.Object({
+    filter_not_following: tFlag,
+    filter_not_followers: tFlag,
+    filter_new_accounts: tFlag,
+    filter_private_mentions: tFlag,
+  });
+  /** v1's booleans: true filters, false accepts, absent leaves the choice as it is. */
+  const updateV1 = (accountId: string, body: typeof v1Body.static) => {
+    const toAction = (value: boolean | string | undefined) =>
+      value === undefined ? undefined : flag(value) ? ("filter" as const) : ("accept" as const);
+    const changes: Partial<NotificationPolicy> = {
+      forNotFollowing: toAction(body.filter_not_following),
+      forNotFollowers: toAction(body.filter_not_followers),
+      forNewAccounts: toAction(body.filter_new_accounts),
+      forPrivateMentions: toAction(body.filter_private_mentions),
+    };
+    return v1Policy(accountId, updatePolicy(db, accountId, changes));
+  };
+
   return (
     new Elysia({ name: "api-notification-requests" })
       .use(api)
@@ -98,33 +117,13 @@ export function notificationRequestApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         },
       )
       .get("/api/v1/notifications/policy", ({ member }) => v1Policy(member("read:notifications").account.id))
-      .put(
-        "/api/v1/notifications/policy",
-        ({ member, body }) => {
-          const me = member("write:notifications");
-          const toAction = (value: boolean | string | undefined) =>
-            value === undefined ? undefined : value === true || value === "true" || value === "1" ? "filter" : "accept";
-          const changes = Object.fromEntries(
-            (
-              [
-                ["forNotFollowing", body.filter_not_following],
-                ["forNotFollowers", body.filter_not_followers],
-                ["forNewAccounts", body.filter_new_accounts],
-                ["forPrivateMentions", body.filter_private_mentions],
-              ] as const
-            ).flatMap(([key, value]) => (toAction(value) ? [[key, toAction(value)]] : [])),
-          ) as Partial<NotificationPolicy>;
-          return v1Policy(me.account.id, updatePolicy(db, me.account.id, changes));
-        },
-        {
-          body: t.Object({
-            filter_not_following: tFlag,
-            filter_not_followers: tFlag,
-            filter_new_accounts: tFlag,
-            filter_private_mentions: tFlag,
-          }),
-        },
-      )
+      // Apps send PUT, as Mastodon's documentation says, or PATCH, which Mastodon takes too.
+      .put("/api/v1/notifications/policy", ({ member, body }) => updateV1(member("write:notifications").account.id, body), {
+        body: v1Body,
+      })
+      .patch("/api/v1/notifications/policy", ({ member, body }) => updateV1(member("write:notifications").account.id, body), {
+        body: v1Body,
+      })
       .get(
         "/api/v1/notifications/requests",
         ({ member, query, request, set }) => {
@@ -153,7 +152,7 @@ export function notificationRequestApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       .post(
         "/api/v1/notifications/requests/accept",
         ({ member, body }) => {
-          acceptRequests(db, member("write:notifications").account.id, list(body, "id"));
+          acceptRequests(deps, member("write:notifications").account.id, list(body, "id"));
           return {};
         },
         { body: ids },
@@ -178,7 +177,7 @@ export function notificationRequestApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         "/api/v1/notifications/requests/:id/accept",
         ({ member, params }) => {
           const me = member("write:notifications");
-          acceptRequests(db, me.account.id, [findRequest(db, me.account.id, params.id).id]);
+          acceptRequests(deps, me.account.id, [findRequest(db, me.account.id, params.id).id]);
           return {};
         },
         { params: id },

@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
-import { accounts, users } from "../db/schema.ts";
+import { accounts, loginChallenges, users } from "../db/schema.ts";
 import { deleteLocalAccount } from "./account-deletion.ts";
 import { findLocalAccount, PASSWORD_HASHING, passwordProblem } from "./accounts.ts";
 import type { MediaStore } from "../media/store.ts";
@@ -20,8 +20,19 @@ const dummyHash = Bun.password.hash("not a real password", PASSWORD_HASHING);
 
 export class RateLimited extends CoreError {
   constructor(readonly retryAfterSeconds: number) {
-    super(`Too many attempts. Try again in ${retryAfterSeconds} seconds.`, 429);
+    super(`Too many attempts. Try again in ${waitText(retryAfterSeconds)}.`, 429);
   }
+}
+
+/** "40 seconds", "12 minutes", "5 hours": a wait as a person reads it. */
+function waitText(seconds: number): string {
+  const [n, unit] =
+    seconds < 120
+      ? [seconds, "second"]
+      : seconds < 7200
+        ? [Math.ceil(seconds / 60), "minute"]
+        : [Math.ceil(seconds / 3600), "hour"];
+  return `${n} ${unit}${n === 1 ? "" : "s"}`;
 }
 
 export function checkLimit(limiter: RateLimiter, keys: string[]): void {
@@ -96,6 +107,8 @@ export async function changePassword(
   const passwordHash = await Bun.password.hash(input.password, PASSWORD_HASHING);
   db.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run();
   revokeOtherSessions(db, user.id, input.sessionId);
+  // A login waiting for its code proved the old password: it is void now.
+  db.delete(loginChallenges).where(eq(loginChallenges.userId, user.id)).run();
 }
 
 /**
@@ -114,6 +127,7 @@ export async function resetPassword(db: Db, username: string, password: string):
     tx.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run();
     revokeOtherSessions(tx, user.id);
     revokeUserTokens(tx, user.id);
+    tx.delete(loginChallenges).where(eq(loginChallenges.userId, user.id)).run();
   });
 }
 

@@ -27,7 +27,7 @@ export type ConversationRow = typeof accountConversations.$inferSelect;
 export function recordConversation(
   deps: { db: DbOrTx; events?: DomainEvents },
   postId: string,
-  options: { read?: boolean } = {},
+  options: { read?: boolean; onlyFor?: string } = {},
 ): void {
   const { db } = deps;
   const post = db
@@ -39,7 +39,7 @@ export function recordConversation(
   const mentioned = db.select({ id: mentions.accountId }).from(mentions).where(eq(mentions.postId, postId)).all();
   const participants = [...new Set([post.accountId, ...mentioned.map((m) => m.id)])];
   const rootId = threadRoot(db, postId);
-  for (const memberId of participants) {
+  for (const memberId of options.onlyFor ? participants.filter((id) => id === options.onlyFor) : participants) {
     const member = db.select({ id: users.id }).from(users).where(eq(users.accountId, memberId)).get();
     // The same rule as the timelines: nothing from someone the member blocked or muted.
     const seen = db
@@ -69,11 +69,13 @@ export function recordConversation(
         .values({ id: conversationId, accountId: memberId, rootId, lastPostId: postId, participantIds: others, unread })
         .run();
     } else {
+      // A message filed late (accepted from filtered notifications) leaves a newer one's state alone.
+      const newest = postId > existing.lastPostId;
       db.update(accountConversations)
         .set({
-          lastPostId: existing.lastPostId > postId ? existing.lastPostId : postId,
+          lastPostId: newest ? postId : existing.lastPostId,
           participantIds: [...new Set([...existing.participantIds, ...others])],
-          unread,
+          unread: newest ? unread : existing.unread || unread,
         })
         .where(eq(accountConversations.id, existing.id))
         .run();

@@ -1,7 +1,7 @@
 import { desc, eq, or } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { accounts, accountWarnings, follows, posts, type Role, sessions, users } from "../db/schema.ts";
+import { accounts, accountWarnings, follows, posts, type Role, roleRank, sessions, users } from "../db/schema.ts";
 import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
@@ -13,7 +13,7 @@ export const accountActions = ["warn", "sensitive", "unsensitive", "silence", "u
 export type AccountAction = (typeof accountActions)[number];
 
 /** Roles from most to least rights: staff act only on lower roles. */
-export const roleRank: Record<Role, number> = { owner: 3, admin: 2, moderator: 1, user: 0 };
+export { roleRank };
 
 /** The role of a local account (remote accounts rank as users). */
 function roleOf(db: Db, accountId: string): Role {

@@ -11,11 +11,13 @@ import type { Db, DbOrTx } from "../db/open.ts";
 import {
   accounts,
   follows,
+  mentions,
   type NotificationPolicyAction,
   notificationPermissions,
   notificationPolicies,
   type NotificationType,
   posts,
+  roleRank,
   users,
 } from "../db/schema.ts";
 import { onSilencedDomain } from "./domain-blocks.ts";
@@ -46,7 +48,9 @@ export function policyOf(db: DbOrTx, accountId: string): NotificationPolicy {
 }
 
 export function updatePolicy(db: Db, accountId: string, changes: Partial<NotificationPolicy>): NotificationPolicy {
-  const policy = { ...policyOf(db, accountId), ...changes };
+  // A choice left out (undefined) stays as it is.
+  const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+  const policy: NotificationPolicy = { ...policyOf(db, accountId), ...given };
   db.insert(notificationPolicies)
     .values({ accountId, ...policy })
     .onConflictDoUpdate({ target: notificationPolicies.accountId, set: policy })
@@ -85,8 +89,9 @@ export function screen(db: DbOrTx, event: Incoming): NotificationPolicyAction {
     .get();
   if (!sender) return "accept";
   const message = event.type === "mention" || event.type === "reply";
-  // The instance's staff can always reach a member by message (a moderator's question, say).
-  if (message && sender.role && sender.role !== "user") return "accept";
+  // Staff can always reach the members they moderate by message (a moderator's question, say).
+  const recipient = db.select({ role: users.role }).from(users).where(eq(users.accountId, event.accountId)).get();
+  if (message && sender.role && recipient && roleRank[sender.role] > roleRank[recipient.role]) return "accept";
 
   const now = Date.now();
   const follow = (followerId: string, followingId: string) =>
@@ -115,7 +120,10 @@ export function screen(db: DbOrTx, event: Incoming): NotificationPolicyAction {
 /** How far up a thread a private mention is looked at for the member's own posts (Mastodon's depth). */
 const THREAD_DEPTH = 100;
 
-/** A direct post in no thread the member wrote in (a reply to a reply to theirs is an answer too). */
+/**
+ * A direct post that answers no private message of the member's to its sender, up the thread: a
+ * private reply to a public post of theirs is as unsolicited as a new message (Mastodon's rule).
+ */
 function privateMentionUnprompted(db: DbOrTx, event: Incoming): boolean {
   if (!event.postId) return false;
   const post = db.select({ visibility: posts.visibility }).from(posts).where(eq(posts.id, event.postId)).get();
@@ -124,6 +132,7 @@ function privateMentionUnprompted(db: DbOrTx, event: Incoming): boolean {
       SELECT in_reply_to_id, 1 FROM ${posts} WHERE id = ${event.postId}
       UNION ALL SELECT p.in_reply_to_id, up.depth + 1 FROM ${posts} p JOIN up ON p.id = up.id WHERE up.depth < ${THREAD_DEPTH}
     )
-    SELECT 1 AS found FROM ${posts} WHERE id IN (SELECT id FROM up) AND account_id = ${event.accountId} LIMIT 1`);
+    SELECT 1 AS found FROM ${posts} p JOIN ${mentions} m ON m.post_id = p.id AND m.account_id = ${event.fromAccountId}
+    WHERE p.id IN (SELECT id FROM up) AND p.account_id = ${event.accountId} AND p.visibility = 'direct' LIMIT 1`);
   return !theirs;
 }

@@ -9,11 +9,30 @@ import type { Db, DbOrTx } from "../db/open.ts";
 import { blocks, notificationPermissions, notificationRequests, notifications } from "../db/schema.ts";
 import { recordConversation } from "./conversations.ts";
 import { CoreError } from "./errors.ts";
+import type { DomainEvents } from "./events.ts";
 import type { Incoming } from "./notification-policy.ts";
 
-/** A held-back notification joins its sender's request (made on the first one). */
+/** How many of the member's notifications from the request's sender are held back. */
+const heldBack = sql<number>`(SELECT count(*) FROM ${notifications} n
+  WHERE n.account_id = ${notificationRequests.accountId} AND n.from_account_id = ${notificationRequests.fromAccountId}
+    AND n.filtered = 1)`;
+
+/**
+ * A held-back notification (just stored) joins its sender's request, made on the first one. A
+ * request left with none (they were undone, or their posts deleted) starts anew, so it is listed
+ * as new rather than where it first was.
+ */
 export function recordRequest(db: DbOrTx, event: Incoming): void {
   const now = new Date();
+  db.delete(notificationRequests)
+    .where(
+      and(
+        eq(notificationRequests.accountId, event.accountId),
+        eq(notificationRequests.fromAccountId, event.fromAccountId),
+        sql`${heldBack} <= 1`,
+      ),
+    )
+    .run();
   db.insert(notificationRequests)
     .values({ id: newId(), accountId: event.accountId, fromAccountId: event.fromAccountId, lastPostId: event.postId ?? null })
     .onConflictDoUpdate({
@@ -31,10 +50,6 @@ export interface RequestRow {
   updatedAt: Date;
   notificationsCount: number;
 }
-
-const heldBack = sql<number>`(SELECT count(*) FROM ${notifications} n
-  WHERE n.account_id = ${notificationRequests.accountId} AND n.from_account_id = ${notificationRequests.fromAccountId}
-    AND n.filtered = 1)`;
 
 /**
  * A member's pending requests, newest first, paged by id. A request whose notifications all went
@@ -84,9 +99,12 @@ export function pendingSummary(db: Db, accountId: string): { requests: number; n
   return { requests: rows.length, notifications: rows.reduce((sum, r) => sum + r.notificationsCount, 0) };
 }
 
-/** Accepts requests: their notifications come in, and their senders are never held back again. */
-export function acceptRequests(db: Db, accountId: string, ids: string[]): void {
-  settle(db, accountId, ids, (tx, fromAccountId) => {
+/**
+ * Accepts requests: their notifications come in, their senders are never held back again, and
+ * their private messages to the member go into the member's Messages.
+ */
+export function acceptRequests(deps: { db: Db; events: DomainEvents }, accountId: string, ids: string[]): void {
+  settle(deps.db, accountId, ids, (tx, fromAccountId) => {
     tx.insert(notificationPermissions).values({ accountId, fromAccountId }).onConflictDoNothing().run();
     const released = tx
       .update(notifications)
@@ -98,10 +116,12 @@ export function acceptRequests(db: Db, accountId: string, ids: string[]): void {
           eq(notifications.filtered, true),
         ),
       )
-      .returning({ postId: notifications.postId })
+      .returning({ type: notifications.type, postId: notifications.postId })
       .all();
-    // Their private messages were kept out of Messages too; now they go in.
-    for (const { postId } of released) if (postId) recordConversation({ db: tx }, postId);
+    for (const { type, postId } of released) {
+      if (postId && (type === "mention" || type === "reply"))
+        recordConversation({ db: tx, events: deps.events }, postId, { onlyFor: accountId });
+    }
   });
 }
 

@@ -8,6 +8,8 @@ const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull(
 
 export const roles = ["owner", "admin", "moderator", "user"] as const;
 export type Role = (typeof roles)[number];
+/** Who outranks whom: staff act on roles below their own. */
+export const roleRank: Record<Role, number> = { owner: 3, admin: 2, moderator: 1, user: 0 };
 
 /** Who may quote a member's post: anyone, their followers, or only they themselves. */
 export const quotePolicies = ["public", "followers", "nobody"] as const;
@@ -677,6 +679,8 @@ export const notifications = sqliteTable(
     uniqueIndex("notifications_once").on(t.accountId, t.type, t.fromAccountId).where(sql`${t.postId} IS NULL`),
     // Without it, each deleted post reads every notification (the cascade): 5 s per 500 posts with 100,000 notifications.
     index("notifications_post_idx").on(t.postId),
+    // A notification request's count: the held-back notifications from one sender (a few rows, however many the member has).
+    index("notifications_filtered_idx").on(t.accountId, t.fromAccountId).where(sql`${t.filtered} = 1`),
   ],
 );
 
@@ -708,7 +712,10 @@ export const notificationRequests = sqliteTable(
     createdAt: createdAt(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(now),
   },
-  (t) => [uniqueIndex("notification_requests_pair").on(t.accountId, t.fromAccountId)],
+  (t) => [
+    uniqueIndex("notification_requests_pair").on(t.accountId, t.fromAccountId),
+    index("notification_requests_account_idx").on(t.accountId, t.id),
+  ],
 );
 
 /** Senders a member accepted: their notifications are never held back again. */

@@ -2,9 +2,7 @@
 import { Elysia, t } from "elysia";
 import { LoginPage, SignupPage, SignupPendingPage, TwoFactorLoginPage } from "../../views/auth.tsx";
 import { verifyLogin } from "../core/auth.ts";
-import { CHALLENGE_MS, finishLoginChallenge, LoginExpired, startLoginChallenge, twoFactorEnabled } from "../core/two-factor.ts";
-import { users } from "../db/schema.ts";
-import { eq } from "drizzle-orm";
+import { CHALLENGE_MS, finishLoginChallenge, LoginExpired, startLoginChallenge, twoFactorRequired } from "../core/two-factor.ts";
 import { ValidationError } from "../core/errors.ts";
 import { getSettings } from "../core/instance.ts";
 import { signUp } from "../core/registrations.ts";
@@ -34,8 +32,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
       async ({ body, ctx, cookie, set, request, redirect }) => {
         try {
           const userId = await verifyLogin(db, deps.limits.login, body.username, body.password, clientIp(request));
-          const user = db.select({ otpEnabledAt: users.otpEnabledAt }).from(users).where(eq(users.id, userId)).get();
-          if (user && twoFactorEnabled(user)) {
+          if (twoFactorRequired(db, userId)) {
             cookie[CHALLENGE_COOKIE]?.set({
               value: startLoginChallenge(db, userId),
               httpOnly: true,
@@ -70,7 +67,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
         const token = cookie[CHALLENGE_COOKIE]?.value;
         try {
           if (typeof token !== "string") throw new LoginExpired();
-          const userId = finishLoginChallenge(db, deps.limits.login, token, body.code);
+          const userId = finishLoginChallenge(db, deps.limits, token, body.code);
           cookie[CHALLENGE_COOKIE]?.remove();
           cookie[SESSION_COOKIE]?.set(sessionCookie(startSession(userId, request), secure));
           return redirect(safeNext(body.next), 303);

@@ -18,7 +18,7 @@ export interface WebDeps extends CoreDeps {
   media: MediaStore;
   /** Cached remote images; the retention page runs their pruning job. */
   remoteMedia?: RemoteMediaCache;
-  limits: { login: RateLimiter; signup: RateLimiter };
+  limits: { login: RateLimiter; signup: RateLimiter; codes: RateLimiter };
   live: LiveHub;
 }
 

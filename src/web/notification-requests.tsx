@@ -129,7 +129,8 @@ export function notificationRequestRoutes(deps: WebDeps, page: PagePlugin) {
       ({ viewer, params, redirect }) => {
         if (!viewer) return redirect(loginFirst(PATH), 303);
         const request = findRequest(db, viewer.account.id, params.id);
-        (params.decision === "accept" ? acceptRequests : dismissRequests)(db, viewer.account.id, [request.id]);
+        if (params.decision === "accept") acceptRequests(deps, viewer.account.id, [request.id]);
+        else dismissRequests(db, viewer.account.id, [request.id]);
         return redirect(PATH, 303);
       },
       {

@@ -5,7 +5,14 @@ import { RecoveryCodesPage, TwoFactorOnPage, TwoFactorSetupPage } from "../../vi
 import type { PageContext } from "../../views/context.ts";
 import { ValidationError } from "../core/errors.ts";
 import type { Viewer } from "../core/sessions.ts";
-import { disableTwoFactor, enableTwoFactor, newRecoveryCodes, recoveryCodesLeft, setupSecret } from "../core/two-factor.ts";
+import {
+  disableTwoFactor,
+  enableTwoFactor,
+  newRecoveryCodes,
+  pendingSecret,
+  recoveryCodesLeft,
+  setupSecret,
+} from "../core/two-factor.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { loginFirst } from "./redirects.ts";
 
@@ -14,8 +21,7 @@ const PATH = "/settings/two-factor";
 
 /** Settings → Two-factor authentication: set it up, make new recovery codes, turn it off. */
 export function twoFactorRoutes(deps: WebDeps, page: PagePlugin) {
-  const { db } = deps;
-  const limiter = deps.limits.login;
+  const { db, limits } = deps;
 
   /** The page for the member's state now: the setup while off, the management while on. */
   const render = (ctx: PageContext, viewer: Viewer, extra: { errors?: Record<string, string>; message?: string } = {}) => {
@@ -29,7 +35,9 @@ export function twoFactorRoutes(deps: WebDeps, page: PagePlugin) {
         />
       );
     }
-    const { secret, uri } = setupSecret(db, viewer.user.id, `${viewer.account.username}@${deps.baseUrl.hostname}`);
+    // A wrong code shows the same key again (the member's app has it); a visit makes a new one.
+    const label = `${viewer.account.username}@${deps.baseUrl.hostname}`;
+    const { secret, uri } = (extra.errors && pendingSecret(db, viewer.user.id, label)) || setupSecret(db, viewer.user.id, label);
     const safeQrSvg = renderSVG(uri, { border: 2 });
     return <TwoFactorSetupPage ctx={ctx} secret={secret} safeQrSvg={safeQrSvg} {...extra} />;
   };
@@ -49,59 +57,74 @@ export function twoFactorRoutes(deps: WebDeps, page: PagePlugin) {
     }
   };
 
-  return new Elysia({ name: "two-factor" })
-    .use(page)
-    .get(
-      PATH,
-      ({ ctx, viewer, query, redirect }) => {
-        if (!viewer) return redirect(loginFirst(PATH), 303);
-        return render(ctx, viewer, { message: query.off ? "Two-factor authentication is off." : undefined });
-      },
-      { query: t.Object({ off: t.Optional(t.String({ maxLength: 1 })) }) },
-    )
-    .post(
-      `${PATH}/enable`,
-      async ({ ctx, viewer, body, set, redirect }) => {
-        if (!viewer) return redirect(loginFirst(PATH), 303);
-        return attempt(
-          async () => {
-            const codes = await enableTwoFactor(db, limiter, viewer.user.id, { password: body.password, code: body.code });
-            return <RecoveryCodesPage ctx={ctx} codes={codes} justEnabled />;
-          },
-          (errors) => render(ctx, viewer, { errors }),
-          set,
-        );
-      },
-      { body: t.Object({ _csrf: csrf, code: t.String({ maxLength: 100 }), password: t.String({ maxLength: 1024 }) }) },
-    )
-    .post(
-      `${PATH}/recovery-codes`,
-      async ({ ctx, viewer, body, set, redirect }) => {
-        if (!viewer) return redirect(loginFirst(PATH), 303);
-        return attempt(
-          async () => {
-            const codes = await newRecoveryCodes(db, limiter, viewer.user.id, body.codes_password);
-            return <RecoveryCodesPage ctx={ctx} codes={codes} justEnabled={false} />;
-          },
-          (errors) => render(ctx, viewer, { errors: { codes_password: errors.password ?? "" } }),
-          set,
-        );
-      },
-      { body: t.Object({ _csrf: csrf, codes_password: t.String({ maxLength: 1024 }) }) },
-    )
-    .post(
-      `${PATH}/disable`,
-      async ({ ctx, viewer, body, set, redirect }) => {
-        if (!viewer) return redirect(loginFirst(PATH), 303);
-        return attempt(
-          async () => {
-            await disableTwoFactor(db, limiter, viewer.user.id, { password: body.password, code: body.code });
-            return redirect(`${PATH}?off=1`, 303);
-          },
-          (errors) => render(ctx, viewer, { errors }),
-          set,
-        );
-      },
-      { body: t.Object({ _csrf: csrf, code: t.String({ maxLength: 100 }), password: t.String({ maxLength: 1024 }) }) },
-    );
+  return (
+    new Elysia({ name: "two-factor" })
+      .use(page)
+      // Keys and recovery codes must not stay in a browser's or a proxy's cache.
+      .onAfterHandle(({ set }) => {
+        set.headers["cache-control"] = "no-store";
+      })
+      .get(
+        PATH,
+        ({ ctx, viewer, query, redirect }) => {
+          if (!viewer) return redirect(loginFirst(PATH), 303);
+          return render(ctx, viewer, { message: query.off ? "Two-factor authentication is off." : undefined });
+        },
+        { query: t.Object({ off: t.Optional(t.String({ maxLength: 1 })) }) },
+      )
+      .post(
+        `${PATH}/enable`,
+        async ({ ctx, viewer, body, set, redirect }) => {
+          if (!viewer) return redirect(loginFirst(PATH), 303);
+          return attempt(
+            async () => {
+              const codes = await enableTwoFactor(db, limits, viewer.user.id, { password: body.password, code: body.code });
+              return <RecoveryCodesPage ctx={ctx} codes={codes} justEnabled />;
+            },
+            (errors) => render(ctx, viewer, { errors }),
+            set,
+          );
+        },
+        { body: t.Object({ _csrf: csrf, code: t.String({ maxLength: 100 }), password: t.String({ maxLength: 1024 }) }) },
+      )
+      .post(
+        `${PATH}/recovery-codes`,
+        async ({ ctx, viewer, body, set, redirect }) => {
+          if (!viewer) return redirect(loginFirst(PATH), 303);
+          return attempt(
+            async () => {
+              const codes = await newRecoveryCodes(db, limits, viewer.user.id, {
+                password: body.codes_password,
+                code: body.codes_code,
+              });
+              return <RecoveryCodesPage ctx={ctx} codes={codes} justEnabled={false} />;
+            },
+            (errors) => render(ctx, viewer, { errors: { codes_password: errors.password ?? "", codes_code: errors.code ?? "" } }),
+            set,
+          );
+        },
+        {
+          body: t.Object({
+            _csrf: csrf,
+            codes_code: t.String({ maxLength: 100 }),
+            codes_password: t.String({ maxLength: 1024 }),
+          }),
+        },
+      )
+      .post(
+        `${PATH}/disable`,
+        async ({ ctx, viewer, body, set, redirect }) => {
+          if (!viewer) return redirect(loginFirst(PATH), 303);
+          return attempt(
+            async () => {
+              await disableTwoFactor(db, limits, viewer.user.id, { password: body.password, code: body.code });
+              return redirect(`${PATH}?off=1`, 303);
+            },
+            (errors) => render(ctx, viewer, { errors }),
+            set,
+          );
+        },
+        { body: t.Object({ _csrf: csrf, code: t.String({ maxLength: 100 }), password: t.String({ maxLength: 1024 }) }) },
+      )
+  );
 }

@@ -1,0 +1,2 @@
+CREATE INDEX `notification_requests_account_idx` ON `notification_requests` (`account_id`,`id`);--> statement-breakpoint
+CREATE INDEX `notifications_filtered_idx` ON `notifications` (`account_id`,`from_account_id`) WHERE "notifications"."filtered" = 1;
