@@ -320,16 +320,28 @@ export function AccountList({
   accounts,
   more,
   empty,
+  back,
 }: {
   ctx: PageContext;
   title: string;
   accounts: AccountView[];
   more?: string;
   empty: string;
+  /** A link back to what the list is about (a post, say). */
+  back?: { href: string; label: string };
 }) {
   return (
     <Layout title={title} ctx={ctx}>
       <h1 safe>{title}</h1>
+      {back ? (
+        <p>
+          <a href={back.href} safe>
+            {back.label}
+          </a>
+        </p>
+      ) : (
+        ""
+      )}
       <ul class="account-list feed">
         {accounts.length === 0 ? (
           <li class="empty" safe>

@@ -38,6 +38,26 @@ export function ThreadPage(props: {
           ) : (
             ""
           )}
+          {post.counts.reblogs ? (
+            <>
+              {" · "}
+              <a href={`${new URL(post.localUrl).pathname}/reblogs`} safe>
+                {post.counts.reblogs === 1 ? "1 boost" : `${post.counts.reblogs} boosts`}
+              </a>
+            </>
+          ) : (
+            ""
+          )}
+          {post.counts.favourites ? (
+            <>
+              {" · "}
+              <a href={`${new URL(post.localUrl).pathname}/favourites`} safe>
+                {post.counts.favourites === 1 ? "1 like" : `${post.counts.favourites} likes`}
+              </a>
+            </>
+          ) : (
+            ""
+          )}
           {post.counts.quotes ? (
             <>
               {" · "}

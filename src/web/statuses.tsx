@@ -16,7 +16,9 @@ import { schedulePost } from "../core/scheduled-posts.ts";
 import { parseLocalTime } from "../core/times.ts";
 import type { Viewer } from "../core/sessions.ts";
 import { thread } from "../core/timelines.ts";
-import { loadPostViews, type PostView } from "../core/views.ts";
+import { loadAccountViews, loadPostViews, type PostView } from "../core/views.ts";
+import { AccountList } from "../../views/profile.tsx";
+import type { PageContext } from "../../views/context.ts";
 import { quotePolicies, users, visibilities } from "../db/schema.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
@@ -107,6 +109,33 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
     if (!post || post.reblog || post.account.acct.toLowerCase() !== acct.toLowerCase())
       throw new CoreError("This post does not exist or is not visible to you.", 404);
     return post;
+  };
+
+  const maxIdQuery = t.Object({ max_id: t.Optional(t.String({ maxLength: 64 })) });
+  /** Who boosted or liked a post (what the counts under it link to), newest first. */
+  const whoPage = (
+    c: { params: { acct: string; id: string }; query: { max_id?: string }; viewer: Viewer | null; ctx: PageContext },
+    kind: "reblogs" | "favourites",
+  ) => {
+    const post = threadPost(c.params.acct, c.params.id, c.viewer);
+    const rows = interactions.whoInteracted(db, post.id, kind, c.query.max_id, WEB_PAGE_SIZE);
+    const views = loadAccountViews(
+      db,
+      baseUrl,
+      rows.map((r) => r.accountId),
+    );
+    const last = rows.at(-1)?.id;
+    const path = `${new URL(post.localUrl).pathname}/${kind}`;
+    return (
+      <AccountList
+        ctx={c.ctx}
+        title={`Who ${kind === "reblogs" ? "boosted" : "liked"} ${post.account.displayName}'s post`}
+        accounts={rows.flatMap((r) => views.get(r.accountId) ?? [])}
+        more={rows.length === WEB_PAGE_SIZE && last ? `${path}?max_id=${last}` : undefined}
+        empty={kind === "reblogs" ? "No one has boosted this post yet." : "No one has liked this post yet."}
+        back={{ href: new URL(post.localUrl).pathname, label: "Back to the post" }}
+      />
+    );
   };
 
   return new Elysia({ name: "statuses" })
@@ -335,6 +364,8 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
       },
       { params: postParams, query: t.Object({ max_id: t.Optional(t.String({ maxLength: 64 })) }) },
     )
+    .get("/@:acct/:id/reblogs", (c) => whoPage(c, "reblogs"), { params: postParams, query: maxIdQuery })
+    .get("/@:acct/:id/favourites", (c) => whoPage(c, "favourites"), { params: postParams, query: maxIdQuery })
     .get(
       "/@:acct/:id",
       async ({ params, viewer, ctx }) => {

@@ -1,0 +1,29 @@
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { community } from "./helpers/community.ts";
+
+setDefaultTimeout(30_000);
+
+test("a post's page counts its boosts and likes and lists who gave them; a private post's lists stay private", async () => {
+  const c = await community(["ada", "bob", "cy"]);
+  const id = await c.post("ada", { status: "bread is ready" });
+  const bob = c.member("bob").browser;
+  const cy = c.member("cy").browser;
+  await bob.post(`/statuses/${id}/favourite`, {});
+  await cy.post(`/statuses/${id}/favourite`, {});
+  await bob.post(`/statuses/${id}/reblog`, {});
+
+  const page = await c.page(c.visitor, `/@ada/${id}`);
+  expect(page).toContain(`<a href="/@ada/${id}/reblogs">1 boost</a>`);
+  expect(page).toContain(`<a href="/@ada/${id}/favourites">2 likes</a>`);
+  const likes = await c.page(c.visitor, `/@ada/${id}/favourites`);
+  expect(likes).toContain("Who liked ada&#x27;s post");
+  expect([...likes.matchAll(/class="account-line"/g)]).toHaveLength(2);
+  expect(likes.indexOf('href="https://social.example/@cy"')).toBeLessThan(likes.indexOf('href="https://social.example/@bob"'));
+  const boosts = await c.page(c.visitor, `/@ada/${id}/reblogs`);
+  expect(boosts).toContain('href="https://social.example/@bob"');
+  expect(boosts).not.toContain('href="https://social.example/@cy"');
+
+  const secret = await c.post("ada", { status: "for followers", visibility: "private" });
+  expect((await c.visitor.get(`/@ada/${secret}/favourites`)).status).toBe(404);
+  expect((await c.visitor.get(`/@ada/${secret}/reblogs`)).status).toBe(404);
+});
