@@ -38,3 +38,17 @@ test("the peer finds a member's featured hashtags through her actor", () =>
       ["Hashtag", "#sourdough", `${one.url}/@alice/tagged/sourdough`],
     ]);
   }));
+
+test("another server's featured hashtags show on its account's profile here (what is not a hashtag is skipped)", () =>
+  lab.explain(async () => {
+    const alice = await one.login("alice");
+    const pat = await lab.peer.createActor("pat");
+    await lab.peer.updateProfile(pat, { featuredTags: ["Gardening", "not a tag!", "tomatoes"] });
+    // Looking pat up fetches the account and its recent posts.
+    await alice.get(`/search?q=${encodeURIComponent(`@${pat.handle}`)}`);
+    const profile = await (await alice.get(`/@${pat.handle}`)).text();
+    expect(profile).toContain("Featured hashtags");
+    expect(profile).toContain(`href="/@${pat.handle}/tagged/gardening"`);
+    expect(profile).toContain(`href="/@${pat.handle}/tagged/tomatoes"`);
+    expect(profile).not.toContain("not a tag");
+  }));

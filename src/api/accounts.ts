@@ -250,11 +250,11 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       )
       .get(
         "/api/v1/accounts/:id/featured_tags",
-        ({ params }) => {
+        async ({ params }) => {
           const account = one(params.id); // 404 for an account that is not there
-          // Other servers' featured hashtags are not fetched: theirs show as none.
-          if (account.acct.includes("@")) return [];
-          return featuredTagsOf(db, account.id).map((f) => featuredTagEntity(f, account.username, baseUrl));
+          // Another server's, as it lists them now (every few hours at most; two seconds' wait at most).
+          if (account.acct.includes("@")) await Promise.race([deps.resolver.refreshFeaturedTags(account.id), Bun.sleep(2000)]);
+          return featuredTagsOf(db, account.id).map((f) => featuredTagEntity(f, account.acct, baseUrl));
         },
         { params: id },
       )

@@ -81,6 +81,41 @@ export function featuredTagsOf(db: Db, accountId: string): FeaturedTagView[] {
   });
 }
 
+/**
+ * Another server's account's featured hashtags, as its actor's `featuredTags` collection lists
+ * them (what is not a hashtag is skipped; 10 at most). Unchanged, the rows stay as they are.
+ */
+export function replaceFeaturedTags(db: Db, accountId: string, names: string[]): void {
+  const wanted = [
+    ...new Map(
+      names.flatMap((name) => {
+        try {
+          const tag = findTag(db, name);
+          return [[tag.name, tag] as const];
+        } catch {
+          return [];
+        }
+      }),
+    ).values(),
+  ].slice(0, MAX_FEATURED_TAGS);
+  const current = db
+    .select({ name: tags.name })
+    .from(featuredTags)
+    .innerJoin(tags, eq(tags.id, featuredTags.tagId))
+    .where(eq(featuredTags.accountId, accountId))
+    .orderBy(asc(featuredTags.id))
+    .all();
+  if (current.map((c) => c.name).join(" ") === wanted.map((w) => w.name).join(" ")) return;
+  db.transaction((tx) => {
+    tx.delete(featuredTags).where(eq(featuredTags.accountId, accountId)).run();
+    for (const tag of wanted)
+      tx.insert(featuredTags)
+        .values({ id: newId(), accountId, tagId: storedTag(tx, tag).id })
+        .run();
+  });
+  forget(db, accountId);
+}
+
 /** A change to the member's featured tags shows at once. */
 function forget(db: Db, accountId: string): void {
   statsCache.forget(db, accountId);

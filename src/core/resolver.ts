@@ -14,4 +14,6 @@ export interface Resolver {
   fetchReplies(postUri: string): Promise<void>;
   /** Fetches a remote post we have again, as its server has it now (an open poll's counts); once a minute at most. */
   refreshPost(postUri: string): Promise<void>;
+  /** Reads a remote account's featured hashtags from its server again; every few hours at most. */
+  refreshFeaturedTags(accountId: string): Promise<void>;
 }

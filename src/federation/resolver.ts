@@ -1,5 +1,16 @@
 import type { Context, Federation } from "@fedify/fedify";
-import { type Actor, Create, isActor, OrderedCollection, OrderedCollectionPage, traverseCollection } from "@fedify/vocab";
+import {
+  type Actor,
+  Create,
+  Hashtag,
+  isActor,
+  OrderedCollection,
+  OrderedCollectionPage,
+  traverseCollection,
+} from "@fedify/vocab";
+import { eq } from "drizzle-orm";
+import { MAX_FEATURED_TAGS, replaceFeaturedTags } from "../core/featured-tags.ts";
+import { accounts } from "../db/schema.ts";
 import { getLogger } from "@logtape/logtape";
 import type { CoreDeps } from "../core/deps.ts";
 import { localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
@@ -57,6 +68,9 @@ function limitedLoader(load: DocumentLoader, max: number): DocumentLoader {
   };
 }
 
+/** A remote account's featured hashtags are read again at most this often. */
+const FEATURED_TAGS_EVERY_MS = 6 * 3600_000;
+
 /** A post is fetched again at most this often (Mastodon refreshes a poll after a minute). */
 const REFRESH_EVERY_MS = 60_000;
 
@@ -66,7 +80,35 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
   const repliesFetched = new Set<string>();
   // When each post was last fetched again; bounded the same way.
   const refreshed = new Map<string, number>();
+  // When each remote account's featured hashtags were last read; bounded the same way.
+  const featuredRead = new Map<string, number>();
   return {
+    async refreshFeaturedTags(accountId) {
+      const account = deps.db
+        .select({ uri: accounts.uri, domain: accounts.domain })
+        .from(accounts)
+        .where(eq(accounts.id, accountId))
+        .get();
+      if (!account?.domain || !account.uri || (featuredRead.get(accountId) ?? 0) > Date.now() - FEATURED_TAGS_EVERY_MS) return;
+      if (featuredRead.size > 10_000) featuredRead.clear();
+      featuredRead.set(accountId, Date.now());
+      const ctx = context();
+      try {
+        const actor = await lookup(ctx, deps.db, account.uri);
+        if (!isActor(actor) || actor.id?.href !== account.uri) return;
+        const collection = await actor.getFeaturedTags({ documentLoader: ctx.documentLoader });
+        const names: string[] = [];
+        // A collection of endless pages must not keep us fetching: three documents at most.
+        const pages = limitedLoader(ctx.documentLoader, 3);
+        for await (const item of collection ? traverseCollection(collection, { documentLoader: pages }) : []) {
+          if (names.length >= MAX_FEATURED_TAGS) break;
+          if (item instanceof Hashtag && item.name) names.push(item.name.toString().replace(/^#/, ""));
+        }
+        replaceFeaturedTags(deps.db, accountId, names);
+      } catch (error) {
+        logger.info("Could not read the featured hashtags of {uri}: {error}", { uri: account.uri, error });
+      }
+    },
     async refreshPost(postUri) {
       if ((refreshed.get(postUri) ?? 0) > Date.now() - REFRESH_EVERY_MS) return;
       if (refreshed.size > 10_000) refreshed.clear();

@@ -127,7 +127,7 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
       .use(page)
       .get(
         "/@:acct",
-        ({ params, query, viewer, ctx, set }) => {
+        async ({ params, query, viewer, ctx, set }) => {
           const feed = /\.(rss|atom)$/.exec(params.acct)?.[1];
           const account = find(feed ? params.acct.slice(0, -(feed.length + 1)) : params.acct);
           const view = {
@@ -142,6 +142,9 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
               feed === "rss" ? "application/rss+xml; charset=utf-8" : "application/atom+xml; charset=utf-8";
             return feed === "rss" ? rssFeed(view, posts, baseUrl) : atomFeed(view, posts, baseUrl);
           }
+          // Another server's featured hashtags as it lists them now (every few hours at most), waited
+          // for two seconds at most: a slow server does not hold the page.
+          if (account.domain) await Promise.race([deps.resolver.refreshFeaturedTags(account.id), Bun.sleep(2000)]);
           const tab: ProfileTab = query.tab ?? "posts";
           const tagged = query.tagged ? normalizeHashtag(query.tagged.replace(/^#/, "")) : undefined;
           const page = { maxId: query.max_id, limit: WEB_PAGE_SIZE };
@@ -168,7 +171,7 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
                 tagged ? `?tagged=${encodeURIComponent(tagged)}&max_id` : tab === "posts" ? "?max_id" : `?tab=${tab}&max_id`,
               )}
               tagged={tagged}
-              featuredTags={account.domain ? [] : featuredTagsOf(db, account.id)}
+              featuredTags={featuredTagsOf(db, account.id)}
               handleHost={baseUrl.host}
               movedTo={movedTo(account.movedToId)}
               featured={

@@ -28,6 +28,7 @@ import {
   Endpoints,
   Flag,
   Follow,
+  Hashtag,
   InteractionPolicy,
   InteractionRule,
   isActor,
@@ -77,6 +78,8 @@ interface StoredActor {
   summary: string;
   /** Actor ids this actor also goes by (alsoKnownAs), for account moves. */
   aliases: string[];
+  /** Hashtags (without #) the actor features, served as its featuredTags collection. */
+  featuredTags: string[];
   /** When false, Follows stay pending until /_control/accept-follow or /_control/reject-follow. */
   autoAccept: boolean;
   /** Quotes of this actor's notes: answered with an Accept and a QuoteAuthorization, or a Reject. */
@@ -187,6 +190,7 @@ async function personOf(ctx: Context<void>, actor: StoredActor): Promise<Person>
     published: actor.createdAt,
     updated: actor.updated,
     aliases: actor.aliases.map((a) => new URL(a)),
+    featuredTags: ctx.getFeaturedTagsUri(actor.identifier),
     publicKey: keys[0]?.cryptographicKey,
     assertionMethods: keys.map((k) => k.multikey),
   });
@@ -199,6 +203,15 @@ federation
   })
   .mapHandle((_ctx, username) => (actors.has(username) ? username : null))
   .setKeyPairsDispatcher((_ctx, identifier) => actors.get(identifier)?.keys ?? []);
+
+federation.setFeaturedTagsDispatcher("/users/{identifier}/tags", (ctx, identifier) => {
+  const actor = actors.get(identifier);
+  if (!actor) return null;
+  const origin = ctx.getActorUri(identifier).origin;
+  return {
+    items: actor.featuredTags.map((name) => new Hashtag({ name: `#${name}`, href: new URL(`/tags/${name}`, origin) })),
+  };
+});
 
 federation
   .setFollowersDispatcher("/users/{identifier}/followers", (_ctx, identifier) => {
@@ -578,6 +591,7 @@ const controls: Record<string, ControlHandler> = {
         name: str(body, "name", false) || username,
         summary: str(body, "summary", false),
         aliases: [],
+        featuredTags: [],
         autoAccept: body.autoAccept !== false,
         acceptQuotes: body.acceptQuotes !== false,
         keys: [await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"), await generateCryptoKeyPair("Ed25519")],
@@ -779,6 +793,8 @@ const controls: Record<string, ControlHandler> = {
     if (typeof body.name === "string") actor.name = body.name;
     if (typeof body.summary === "string") actor.summary = body.summary;
     if (Array.isArray(body.aliases)) actor.aliases = body.aliases.filter((a): a is string => typeof a === "string");
+    if (Array.isArray(body.featuredTags))
+      actor.featuredTags = body.featuredTags.filter((a): a is string => typeof a === "string");
     actor.updated = Temporal.Now.instant();
     const actorUri = ctx.getActorUri(actor.identifier);
     const update = new Update({

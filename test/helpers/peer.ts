@@ -199,7 +199,7 @@ export interface Peer {
   delete(actor: ActorRef, note: string, options?: SendOptions): Promise<Delivery & { note: string }>;
   updateProfile(
     actor: ActorRef,
-    profile: SendOptions & { name?: string; summary?: string; aliases?: string[] },
+    profile: SendOptions & { name?: string; summary?: string; aliases?: string[]; featuredTags?: string[] },
   ): Promise<Delivery>;
   /** Move to another account (which must list this one in its aliases), told to the followers. */
   move(actor: ActorRef, target: string, options?: SendOptions): Promise<Delivery>;
