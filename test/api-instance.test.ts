@@ -70,6 +70,10 @@ test("domain blocks, privacy policy and terms as the about page shows them", asy
     content: "<p>Be kind.</p><p>No &lt;script&gt; here.</p>",
     succeeded_by: null,
   });
+  // Saving the settings form again, the terms unchanged, keeps their date.
+  t.database.sqlite.run("UPDATE instance_settings SET updated_at = 86400000 WHERE key = 'termsOfService'");
+  updateSettings(t.deps.db, { termsOfService: "Be kind.\n\nNo <script> here.", maxPostLength: 600 });
+  expect((await json(await call(null, "GET", "/api/v1/instance/terms_of_service"))).effective_date).toBe("1970-01-02");
   const about = await json(await call(null, "GET", "/api/v1/instance/extended_description"));
   expect(about.content).toBe("<p>A small place.</p>");
 

@@ -59,7 +59,7 @@ describe("setting up two-factor authentication", () => {
     expect(page).toContain("Set up two-factor authentication");
     expect(page).toMatch(/<div class="qr-code" role="img"[^>]*><svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     const glimpsed = await keyOnPage(browser);
-    const key = await keyOnPage(browser);
+    let key = await keyOnPage(browser);
     expect(key).toHaveLength(32);
     expect(key).not.toBe(glimpsed); // each visit makes a new key: one seen on a screen earlier is void
 
@@ -72,7 +72,11 @@ describe("setting up two-factor authentication", () => {
     expect(again).toContain(key.replace(/(.{4})/g, "$1 ").trim()); // the same key again: the app has it
     const wrongPassword = await browser.post("/settings/two-factor/enable", { code: codeFor(key), password: "nope nope" });
     expect(wrongPassword.status).toBe(422);
-    expect(await wrongPassword.text()).toContain("The password is wrong.");
+    const refused = await wrongPassword.text();
+    expect(refused).toContain("The password is wrong.");
+    // Without the password, the key being set up is not shown again: a new one replaces it.
+    expect(refused).not.toContain(key.replace(/(.{4})/g, "$1 ").trim());
+    key = await keyOnPage(browser);
     expect(db.select().from(users).get()?.otpEnabledAt).toBeNull();
 
     const on = await browser.post("/settings/two-factor/enable", { code: codeFor(key), password: PASSWORD });
@@ -168,9 +172,9 @@ describe("logging in with two-factor authentication", () => {
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
   });
 
-  test("thirty wrong codes in a day lock the code step for the day, however slowly they came", async () => {
+  test("thirty wrong codes in a day lock the six digits for the day, however slowly they came; recovery codes still work", async () => {
     const { browser, deps } = await setup();
-    const { key } = await turnOn(browser);
+    const { key, codes: recoveryCodes } = await turnOn(browser);
     const userId = deps.db.select().from(users).get()?.id ?? "";
     // A fresh minute limiter each time: the day's count alone decides.
     const codes = newCodeLimiter();
@@ -179,6 +183,8 @@ describe("logging in with two-factor authentication", () => {
     for (let i = 0; i < 30; i++)
       expect(() => finishLoginChallenge(deps.db, limits(), token, String(100000 + i))).toThrow(ValidationError);
     expect(() => finishLoginChallenge(deps.db, limits(), token, codeFor(key, 1))).toThrow(/Try again in 2\d hours/);
+    // Whoever knows the password cannot lock the member out of their recovery codes too.
+    expect(finishLoginChallenge(deps.db, limits(), token, recoveryCodes[0] ?? "")).toBe(userId);
   });
 
   test("a password change voids a login waiting for its code", async () => {

@@ -23,6 +23,14 @@ test("a post's page counts its boosts and likes and lists who gave them; a priva
   expect(boosts).toContain('href="https://social.example/@bob"');
   expect(boosts).not.toContain('href="https://social.example/@cy"');
 
+  // Whom the viewer blocked, and suspended accounts, are left out.
+  await c.member("ada").browser.post(`/accounts/${c.member("cy").accountId}/block`, {});
+  const forAda = await c.page(c.member("ada").browser, `/@ada/${id}/favourites`);
+  expect(forAda).not.toContain('href="https://social.example/@cy"');
+  expect(forAda).toContain('href="https://social.example/@bob"');
+  c.database.sqlite.run("UPDATE accounts SET suspended_at = 1 WHERE id = ?", [c.member("bob").accountId]);
+  expect(await c.page(c.visitor, `/@ada/${id}/favourites`)).not.toContain('href="https://social.example/@bob"');
+
   const secret = await c.post("ada", { status: "for followers", visibility: "private" });
   expect((await c.visitor.get(`/@ada/${secret}/favourites`)).status).toBe(404);
   expect((await c.visitor.get(`/@ada/${secret}/reblogs`)).status).toBe(404);

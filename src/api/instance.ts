@@ -9,7 +9,7 @@ import { listDomainBlocks, publicDomain } from "../core/domain-blocks.ts";
 import { CoreError } from "../core/errors.ts";
 import { weeklyActivity } from "../core/overview.ts";
 import { sha256Hex } from "../core/tokens.ts";
-import { Paragraphs } from "../../views/paragraphs.tsx";
+import { paragraphsHtml } from "../core/text.ts";
 import { localEmojiViews } from "../core/custom-emojis.ts";
 import { getSettings, settingUpdatedAt } from "../core/instance.ts";
 import { MAX_UPLOAD_BYTES } from "../core/media.ts";
@@ -130,22 +130,22 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       })
       .get("/api/v1/instance/peers", () => peers())
       .get("/api/v1/instance/rules", () => rules())
-      .get("/api/v1/instance/extended_description", async () => ({
+      .get("/api/v1/instance/extended_description", () => ({
         updated_at: updatedAt("description"),
-        content: await Paragraphs({ text: getSettings(db).description }),
+        content: paragraphsHtml(getSettings(db).description),
       }))
-      .get("/api/v1/instance/privacy_policy", async () => ({
+      .get("/api/v1/instance/privacy_policy", () => ({
         updated_at: updatedAt("privacyPolicy"),
-        content: await Paragraphs({ text: getSettings(db).privacyPolicy || defaultPrivacyPolicy }),
+        content: paragraphsHtml(getSettings(db).privacyPolicy || defaultPrivacyPolicy),
       }))
       // Mastodon 4.4's: one version of the terms, in force since it was saved; none written, none served.
-      .get("/api/v1/instance/terms_of_service", async () => {
+      .get("/api/v1/instance/terms_of_service", () => {
         const text = getSettings(db).termsOfService;
         if (!text) throw new CoreError("Record not found", 404);
         return {
           effective_date: updatedAt("termsOfService").slice(0, 10),
           effective: true,
-          content: await Paragraphs({ text }),
+          content: paragraphsHtml(text),
           succeeded_by: null,
         };
       })

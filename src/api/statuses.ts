@@ -282,7 +282,11 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         if (token) authorized("read:statuses");
         status(params.id, token?.account?.id ?? null);
         return accountsWho(
-          interactions.whoInteracted(db, params.id, "favourites", query.max_id, limitOf(query, 40, 80)),
+          interactions.whoInteracted(db, params.id, "favourites", {
+            maxId: query.max_id,
+            limit: limitOf(query, 40, 80),
+            viewerId: token?.account?.id ?? null,
+          }),
           request,
           set,
         );
@@ -326,7 +330,11 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         if (token) authorized("read:statuses");
         status(params.id, token?.account?.id ?? null);
         return accountsWho(
-          interactions.whoInteracted(db, params.id, "reblogs", query.max_id, limitOf(query, 40, 80)),
+          interactions.whoInteracted(db, params.id, "reblogs", {
+            maxId: query.max_id,
+            limit: limitOf(query, 40, 80),
+            viewerId: token?.account?.id ?? null,
+          }),
           request,
           set,
         );

@@ -93,8 +93,10 @@ export function setFollowOptions(
   options: { showReblogs?: boolean; notify?: boolean },
 ) {
   const pair = and(eq(follows.followerId, actor.id), eq(follows.followingId, targetId));
-  const changed = deps.db.update(follows).set(options).where(pair).returning({ id: follows.id }).all();
-  if (changed.length === 0) throw new CoreError("You do not follow this account.", 422);
+  const existing = deps.db.select({ id: follows.id }).from(follows).where(pair).get();
+  if (!existing) throw new CoreError("You do not follow this account.", 422);
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  if (Object.keys(given).length > 0) deps.db.update(follows).set(given).where(eq(follows.id, existing.id)).run();
 }
 
 const NOTE_MAX = 2000;
@@ -143,10 +145,7 @@ export function follow(
     .where(and(eq(follows.followerId, actor.id), eq(follows.followingId, targetId)))
     .get();
   if (existing) {
-    db.update(follows)
-      .set({ showReblogs: options.showReblogs ?? existing.showReblogs, notify: options.notify ?? existing.notify })
-      .where(eq(follows.id, existing.id))
-      .run();
+    setFollowOptions(deps, actor, targetId, options);
     return existing.state;
   }
   countAccountAction(db, "follow", actor.id);

@@ -79,10 +79,18 @@ export function getSettings(db: Db): InstanceSettings {
   return settings;
 }
 
+/** Saves the settings given; one whose value is unchanged keeps its row (and its date: the terms' date means something). */
 export function updateSettings(db: DbOrTx, patch: Partial<InstanceSettings>): void {
   db.transaction((tx) => {
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) continue;
+      const stored = tx
+        .select({ value: instanceSettings.value })
+        .from(instanceSettings)
+        .where(eq(instanceSettings.key, key))
+        .get();
+      const current = stored ? stored.value : defaults[key as keyof InstanceSettings];
+      if (JSON.stringify(current) === JSON.stringify(value)) continue;
       tx.insert(instanceSettings)
         .values({ key, value })
         .onConflictDoUpdate({ target: instanceSettings.key, set: { value, updatedAt: new Date() } })

@@ -1,7 +1,7 @@
-import { and, count, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
+import { and, count, desc, eq, isNotNull, isNull, lt, type SQLWrapper, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { newId } from "../db/ids.ts";
-import { bookmarks, favourites, posts } from "../db/schema.ts";
+import { accounts, blocks, bookmarks, favourites, mutes, posts } from "../db/schema.ts";
 import { addConversationMute, removeConversationMute } from "./conversation-mutes.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
@@ -138,20 +138,36 @@ export function unmuteConversation(deps: CoreDeps, actor: Actor, postId: string)
 }
 
 /** Who liked, or boosted, a post: newest first, paged by the like's (or boost's) id. */
-export function whoInteracted(db: Db, postId: string, kind: "favourites" | "reblogs", maxId?: string, limit = 40) {
+export function whoInteracted(
+  db: Db,
+  postId: string,
+  kind: "favourites" | "reblogs",
+  page: { maxId?: string; limit: number; viewerId: string | null },
+) {
+  // Suspended accounts are left out, and for a viewer those they blocked or muted (as Mastodon's lists).
+  const shown = (accountId: SQLWrapper) =>
+    and(
+      sql`NOT EXISTS (SELECT 1 FROM ${accounts} a WHERE a.id = ${accountId} AND a.suspended_at IS NOT NULL)`,
+      page.viewerId
+        ? sql`NOT EXISTS (SELECT 1 FROM ${blocks} b WHERE b.account_id = ${page.viewerId} AND b.target_account_id = ${accountId})
+          AND NOT EXISTS (SELECT 1 FROM ${mutes} m WHERE m.account_id = ${page.viewerId} AND m.target_account_id = ${accountId})`
+        : undefined,
+    );
   if (kind === "favourites")
     return db
       .select({ id: favourites.id, accountId: favourites.accountId })
       .from(favourites)
-      .where(and(eq(favourites.postId, postId), maxId ? lt(favourites.id, maxId) : undefined))
+      .where(
+        and(eq(favourites.postId, postId), shown(favourites.accountId), page.maxId ? lt(favourites.id, page.maxId) : undefined),
+      )
       .orderBy(desc(favourites.id))
-      .limit(limit)
+      .limit(page.limit)
       .all();
   return db
     .select({ id: posts.id, accountId: posts.accountId })
     .from(posts)
-    .where(and(eq(posts.reblogOfId, postId), maxId ? lt(posts.id, maxId) : undefined))
+    .where(and(eq(posts.reblogOfId, postId), shown(posts.accountId), page.maxId ? lt(posts.id, page.maxId) : undefined))
     .orderBy(desc(posts.id))
-    .limit(limit)
+    .limit(page.limit)
     .all();
 }

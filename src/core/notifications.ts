@@ -93,7 +93,8 @@ export function notifySubscribers(deps: Pick<CoreDeps, "db" | "events">, postId:
       and(
         eq(follows.followingId, post.accountId),
         eq(follows.state, "accepted"),
-        eq(follows.notify, true),
+        // Spelled as follows_notify_idx's condition, so the planner can use it.
+        sql`${follows.notify} = 1`,
         lte(follows.createdAt, post.createdAt),
       ),
     )

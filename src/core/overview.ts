@@ -120,38 +120,31 @@ const weekStart = (ms: number) => (dayNumber(ms) - ((dayNumber(ms) + 3) % 7)) * 
  * posts, sessions and sign-ins), and sign-ups.
  */
 export function weeklyActivity(db: Db, now = new Date(), weeks = 12) {
-  const thisWeek = weekStart(now.getTime());
-  const start = thisWeek - (weeks - 1) * WEEK_MS;
-  const posts = db.all<{ at: number }>(sql`
-    SELECT p.created_at AS at FROM accounts a CROSS JOIN posts p ON p.account_id = a.id AND p.id >= ${lowestIdAt(start)}
-    WHERE a.domain IS NULL AND p.reblog_of_id IS NULL AND p.created_at >= ${start}`);
-  const active = db.all<{ user_id: string; at: number }>(sql`
-    SELECT u.id AS user_id, p.created_at AS at
-      FROM users u CROSS JOIN posts p ON p.account_id = u.account_id AND p.id >= ${lowestIdAt(start)}
-      WHERE p.created_at >= ${start}
-    UNION SELECT user_id, last_seen_at FROM sessions WHERE last_seen_at >= ${start}
-    UNION SELECT user_id, created_at FROM sessions WHERE created_at >= ${start}
-    UNION SELECT id, last_sign_in_at FROM users WHERE last_sign_in_at >= ${start}`);
-  const signups = db.all<{ at: number }>(sql`SELECT created_at AS at FROM users WHERE created_at >= ${start}`);
-  const counts = Array.from({ length: weeks }, () => ({ statuses: 0, logins: new Set<string>(), registrations: 0 }));
-  const week = (ms: number) => counts[Math.floor((ms - start) / WEEK_MS)];
-  for (const { at } of posts) {
-    const w = week(at);
-    if (w) w.statuses += 1;
-  }
-  for (const { user_id, at } of active) week(at)?.logins.add(user_id);
-  for (const { at } of signups) {
-    const w = week(at);
-    if (w) w.registrations += 1;
-  }
-  return counts
-    .map((c, i) => ({
-      week: new Date(start + i * WEEK_MS),
-      statuses: c.statuses,
-      logins: c.logins.size,
-      registrations: c.registrations,
-    }))
-    .reverse();
+  const start = weekStart(now.getTime()) - (weeks - 1) * WEEK_MS;
+  // Each row's week, counted from the first of the window; counted in SQL, as the daily series.
+  const week = (column: string) => sql.raw(`(${column} - ${start}) / ${WEEK_MS}`);
+  const posts = db.all<{ week: number; n: number }>(sql`
+    SELECT ${week("p.created_at")} AS week, count(*) AS n
+    FROM accounts a CROSS JOIN posts p ON p.account_id = a.id AND p.id >= ${lowestIdAt(start)}
+    WHERE a.domain IS NULL AND p.reblog_of_id IS NULL AND p.created_at >= ${start} GROUP BY week`);
+  const active = db.all<{ week: number; n: number }>(sql`
+    SELECT ${week("at")} AS week, count(DISTINCT user_id) AS n FROM (
+      SELECT u.id AS user_id, p.created_at AS at
+        FROM users u CROSS JOIN posts p ON p.account_id = u.account_id AND p.id >= ${lowestIdAt(start)}
+        WHERE p.created_at >= ${start}
+      UNION ALL SELECT user_id, last_seen_at FROM sessions WHERE last_seen_at >= ${start}
+      UNION ALL SELECT user_id, created_at FROM sessions WHERE created_at >= ${start}
+      UNION ALL SELECT id, last_sign_in_at FROM users WHERE last_sign_in_at >= ${start}
+    ) GROUP BY week`);
+  const signups = db.all<{ week: number; n: number }>(sql`
+    SELECT ${week("created_at")} AS week, count(*) AS n FROM users WHERE created_at >= ${start} GROUP BY week`);
+  const countIn = (rows: { week: number; n: number }[], i: number) => rows.find((r) => r.week === i)?.n ?? 0;
+  return Array.from({ length: weeks }, (_, i) => ({
+    week: new Date(start + i * WEEK_MS),
+    statuses: countIn(posts, i),
+    logins: countIn(active, i),
+    registrations: countIn(signups, i),
+  })).reverse();
 }
 
 /** Figures without a history: members, known remote accounts, open reports, waiting sign-ups. */

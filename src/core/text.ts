@@ -339,3 +339,20 @@ export function htmlToPlainText(html: string): string {
       return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
     });
 }
+
+/** Plain text as HTML paragraphs: a blank line starts a paragraph, a single line break stays one. Escaped. */
+export function paragraphsHtml(text: string): string {
+  return text
+    .replace(/\r\n?/g, "\n")
+    .split(/\n[ \t]*\n/)
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)
+    .map(
+      (p) =>
+        `<p>${p
+          .split("\n")
+          .map((line) => Bun.escapeHTML(line))
+          .join("<br />")}</p>`,
+    )
+    .join("");
+}

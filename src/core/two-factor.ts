@@ -185,10 +185,13 @@ export function finishLoginChallenge(db: Db, limits: CodeLimits, token: string, 
  */
 function takeCode(tx: DbOrTx, limits: CodeLimits, user: User, typed: string, options: { recovery: boolean }): void {
   const key = `otp:${user.id}`;
-  checkLimit(limits.login, [key]);
-  checkLimit(limits.codes, [key]);
   const code = typed.replace(/[\s-]/g, "").toLowerCase();
-  if (/^\d{6}$/.test(code) && user.otpSecret) {
+  // The day's limit is for the six digits a guesser might hit; a recovery code (60 bits) cannot be
+  // guessed, so someone with the password cannot lock the member out of those for a day.
+  const sixDigits = /^\d{6}$/.test(code);
+  checkLimit(limits.login, [key]);
+  if (sixDigits || !options.recovery) checkLimit(limits.codes, [key]);
+  if (sixDigits && user.otpSecret) {
     const now = Date.now();
     const delta = totp(user.otpSecret, "").validate({ token: code, timestamp: now, window: 1 });
     const step = Math.floor(now / PERIOD_MS) + (delta ?? 0);
@@ -210,7 +213,7 @@ function takeCode(tx: DbOrTx, limits: CodeLimits, user: User, typed: string, opt
     if (used.length > 0) return;
   }
   limits.login.hit(key);
-  limits.codes.hit(key);
+  if (sixDigits || !options.recovery) limits.codes.hit(key);
   throw new ValidationError({ code: WRONG_CODE });
 }
 

@@ -551,6 +551,8 @@ export const follows = sqliteTable(
   (t) => [
     uniqueIndex("follows_pair_unique").on(t.followerId, t.followingId),
     index("follows_following_idx").on(t.followingId, t.state),
+    // Who rang the bell for an account: read at each of its posts, among however many followers.
+    index("follows_notify_idx").on(t.followingId, t.state).where(sql`${t.notify} = 1`),
   ],
 );
 

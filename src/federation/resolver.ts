@@ -16,7 +16,7 @@ import type { CoreDeps } from "../core/deps.ts";
 import { localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
 import type { Resolver } from "../core/resolver.ts";
 import { persistActor } from "./actors.ts";
-import { lookup } from "./lookup.ts";
+import { INSTANCE_ACTOR, lookup } from "./lookup.ts";
 import { postFromAs } from "./convert.ts";
 import { authorOf, fetchPost, isPostLike, storePostObject } from "./remote-posts.ts";
 
@@ -96,10 +96,14 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
       try {
         const actor = await lookup(ctx, deps.db, account.uri);
         if (!isActor(actor) || actor.id?.href !== account.uri) return;
-        const collection = await actor.getFeaturedTags({ documentLoader: ctx.documentLoader });
+        // Only the actor's own server is asked (a collection elsewhere could name a server this
+        // instance does not federate with), signed as the instance (servers that require signed
+        // fetches answer nothing else), three documents at most (the collection and two pages).
+        const at = actor.featuredTagsId;
+        if (at && at.origin !== new URL(account.uri).origin) return;
+        const pages = limitedLoader(await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR }), 3);
+        const collection = at ? await actor.getFeaturedTags({ documentLoader: pages }) : null;
         const names: string[] = [];
-        // A collection of endless pages must not keep us fetching: three documents at most.
-        const pages = limitedLoader(ctx.documentLoader, 3);
         for await (const item of collection ? traverseCollection(collection, { documentLoader: pages }) : []) {
           if (names.length >= MAX_FEATURED_TAGS) break;
           if (item instanceof Hashtag && item.name) names.push(item.name.toString().replace(/^#/, ""));

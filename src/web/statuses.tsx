@@ -118,7 +118,11 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
     kind: "reblogs" | "favourites",
   ) => {
     const post = threadPost(c.params.acct, c.params.id, c.viewer);
-    const rows = interactions.whoInteracted(db, post.id, kind, c.query.max_id, WEB_PAGE_SIZE);
+    const rows = interactions.whoInteracted(db, post.id, kind, {
+      maxId: c.query.max_id,
+      limit: WEB_PAGE_SIZE,
+      viewerId: c.viewer?.account.id ?? null,
+    });
     const views = loadAccountViews(
       db,
       baseUrl,

@@ -35,9 +35,11 @@ export function twoFactorRoutes(deps: WebDeps, page: PagePlugin) {
         />
       );
     }
-    // A wrong code shows the same key again (the member's app has it); a visit makes a new one.
+    // A wrong code after the right password shows the same key again (the member's app has it);
+    // anything else makes a new one, so a stolen session cannot read back a key being set up.
     const label = `${viewer.account.username}@${deps.baseUrl.hostname}`;
-    const { secret, uri } = (extra.errors && pendingSecret(db, viewer.user.id, label)) || setupSecret(db, viewer.user.id, label);
+    const onlyCodeWrong = extra.errors?.code !== undefined && extra.errors.password === undefined;
+    const { secret, uri } = (onlyCodeWrong && pendingSecret(db, viewer.user.id, label)) || setupSecret(db, viewer.user.id, label);
     const safeQrSvg = renderSVG(uri, { border: 2 });
     return <TwoFactorSetupPage ctx={ctx} secret={secret} safeQrSvg={safeQrSvg} {...extra} />;
   };

@@ -1,0 +1,1 @@
+CREATE INDEX `follows_notify_idx` ON `follows` (`following_id`,`state`) WHERE "follows"."notify" = 1;
