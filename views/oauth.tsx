@@ -9,11 +9,15 @@ const scopeText: Record<string, string> = {
   follow: "Follow, block and mute accounts, and see whom you follow, block and mute",
   push: "Receive push notifications",
   profile: "See your profile (name, picture, handle) only",
+  "admin:read": "Read the moderators' records: accounts, reports and blocked servers (staff only)",
+  "admin:write": "Act as a moderator: on accounts, reports and blocked servers (staff only)",
 };
 
 function describe(scope: string): string {
   if (scopeText[scope]) return scopeText[scope];
-  const [family, what] = scope.split(":");
+  const [family, what, adminWhat] = scope.split(":");
+  if (family === "admin")
+    return `${what === "read" ? "Read" : "Act on"} the instance's ${adminWhat?.replace(/_/g, " ")} as a moderator (staff only)`;
   return `${family === "read" ? "Read" : "Change"} your ${what?.replace(/_/g, " ")}`;
 }
 

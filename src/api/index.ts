@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { accountApiRoutes } from "./accounts.ts";
+import { adminApiRoutes } from "./admin.ts";
 import { apiPlugin, type ApiDeps } from "./context.ts";
 import { filterApiRoutes } from "./filters.ts";
 import { instanceApiRoutes } from "./instance.ts";
@@ -31,5 +32,5 @@ export function apiRoutes(deps: ApiDeps) {
     .use(searchApiRoutes(deps, api))
     .use(filterApiRoutes(deps, api))
     .use(tagApiRoutes(deps, api))
-    .use(miscApiRoutes(deps, api));
+    .use(miscApiRoutes(deps, api).use(adminApiRoutes(deps, api)));
 }

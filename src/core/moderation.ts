@@ -1,4 +1,4 @@
-import { desc, eq, or } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull, isNull, lt, ne, or, type SQLWrapper, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, accountWarnings, follows, posts, type Role, roleRank, sessions, users } from "../db/schema.ts";
@@ -93,6 +93,61 @@ export function moderateAccount(
     detail: input.reason,
   });
   deps.events.emit("account.moderated", { accountId: target.id, action: input.action });
+}
+
+export const accountStates = ["active", "pending", "disabled", "silenced", "suspended", "sensitized"] as const;
+
+export interface StaffAccountFilter {
+  origin?: "local" | "remote";
+  status?: (typeof accountStates)[number];
+  /** Only members with a staff role. */
+  staff?: boolean;
+  /** Usernames starting with it; display names and emails containing it; accounts of a domain. */
+  username?: string;
+  displayName?: string;
+  email?: string;
+  domain?: string;
+}
+
+/** Accounts as the moderators look them up (the moderation API's list), newest first, paged by id. */
+export function findAccountsForStaff(
+  db: Db,
+  filter: StaffAccountFilter,
+  page: { maxId?: string; sinceId?: string; minId?: string; limit: number },
+) {
+  const escaped = (text: string) => text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+  /** `column` (lower-cased) matching the pattern, with what was typed taken literally. */
+  const matches = (column: SQLWrapper, pattern: string) => sql`lower(${column}) LIKE ${pattern} ESCAPE '\\'`;
+  const state = {
+    active: and(isNull(accounts.suspendedAt), or(isNull(users.id), and(isNotNull(users.approvedAt), isNull(users.disabledAt)))),
+    pending: and(isNotNull(users.id), isNull(users.approvedAt)),
+    disabled: isNotNull(users.disabledAt),
+    silenced: isNotNull(accounts.silencedAt),
+    suspended: isNotNull(accounts.suspendedAt),
+    sensitized: isNotNull(accounts.sensitizedAt),
+  };
+  const rows = db
+    .select({ account: accounts, user: users })
+    .from(accounts)
+    .leftJoin(users, eq(users.accountId, accounts.id))
+    .where(
+      and(
+        filter.origin === "local" ? isNull(accounts.domain) : filter.origin === "remote" ? isNotNull(accounts.domain) : undefined,
+        filter.status ? state[filter.status] : undefined,
+        filter.staff ? ne(users.role, "user") : undefined,
+        filter.username ? matches(accounts.username, `${escaped(filter.username)}%`) : undefined,
+        filter.displayName ? matches(accounts.displayName, `%${escaped(filter.displayName)}%`) : undefined,
+        filter.email ? matches(users.email, `%${escaped(filter.email)}%`) : undefined,
+        filter.domain ? eq(accounts.domain, filter.domain.toLowerCase()) : undefined,
+        page.maxId ? lt(accounts.id, page.maxId) : undefined,
+        page.sinceId ? gt(accounts.id, page.sinceId) : undefined,
+        page.minId ? gt(accounts.id, page.minId) : undefined,
+      ),
+    )
+    .orderBy(page.minId ? asc(accounts.id) : desc(accounts.id))
+    .limit(page.limit)
+    .all();
+  return page.minId ? rows.reverse() : rows;
 }
 
 /** A moderator deletes a post (a local one is also deleted on other servers). */

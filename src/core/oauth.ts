@@ -41,6 +41,19 @@ const writeScopes = [
   "reports",
   "statuses",
 ];
+/**
+ * Mastodon's moderation API scopes (`admin:read` covers `admin:read:accounts`, and so on). Only
+ * staff can use them: a token holding them acts with its member's role, no more.
+ */
+const adminScopes = [
+  "accounts",
+  "reports",
+  "domain_allows",
+  "domain_blocks",
+  "ip_blocks",
+  "email_domain_blocks",
+  "canonical_email_blocks",
+];
 /** The legacy `follow` scope stands for these. */
 const followScopes = ["read:blocks", "write:blocks", "read:follows", "write:follows", "read:mutes", "write:mutes"];
 
@@ -52,6 +65,9 @@ export const knownScopes = new Set([
   "profile",
   ...readScopes.map((s) => `read:${s}`),
   ...writeScopes.map((s) => `write:${s}`),
+  "admin:read",
+  "admin:write",
+  ...adminScopes.flatMap((s) => [`admin:read:${s}`, `admin:write:${s}`]),
 ]);
 
 /** An OAuth error, named as RFC 6749 names them, with the HTTP status it is answered with. */
@@ -80,11 +96,17 @@ export function parseScopes(text: string | undefined, fallback = "read"): string
   return scopes;
 }
 
-/** Whether granted scopes allow what a call needs (`read` covers `read:statuses`, and so on). */
+/**
+ * Whether granted scopes allow what a call needs: a scope covers those below it (`read` covers
+ * `read:statuses`, `admin:read` covers `admin:read:reports`), and `follow` its old set.
+ */
 export function covers(granted: readonly string[], needed: string): boolean {
-  if (granted.includes(needed)) return true;
-  const [family] = needed.split(":");
-  if (family !== needed && family && granted.includes(family)) return true;
+  const parts = needed.split(":");
+  for (let n = parts.length; n > 0; n--) {
+    const scope = parts.slice(0, n).join(":");
+    // "admin" alone is no scope: `admin:read` does not cover `admin:write:…`.
+    if (scope !== "admin" && granted.includes(scope)) return true;
+  }
   return granted.includes("follow") && followScopes.includes(needed);
 }
 

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, isNotNull, isNull } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, posts, reportCategories, reportNotes, reports } from "../db/schema.ts";
@@ -123,7 +123,32 @@ export function earlierReports(db: Db, report: Report) {
     .filter((r) => r.id !== report.id);
 }
 
-type StaffAction = "resolve" | "reopen" | "assign";
+/** Reports for the moderation API: open or resolved, by reporter or reported account, newest first, paged by id. */
+export function findReports(
+  db: Db,
+  filter: { resolved?: boolean; reporterId?: string; targetId?: string },
+  page: { maxId?: string; sinceId?: string; minId?: string; limit: number },
+): Report[] {
+  const rows = db
+    .select()
+    .from(reports)
+    .where(
+      and(
+        filter.resolved === undefined ? undefined : filter.resolved ? isNotNull(reports.resolvedAt) : isNull(reports.resolvedAt),
+        filter.reporterId ? eq(reports.reporterId, filter.reporterId) : undefined,
+        filter.targetId ? eq(reports.targetAccountId, filter.targetId) : undefined,
+        page.maxId ? lt(reports.id, page.maxId) : undefined,
+        page.sinceId ? gt(reports.id, page.sinceId) : undefined,
+        page.minId ? gt(reports.id, page.minId) : undefined,
+      ),
+    )
+    .orderBy(page.minId ? asc(reports.id) : desc(reports.id))
+    .limit(page.limit)
+    .all();
+  return page.minId ? rows.reverse() : rows;
+}
+
+type StaffAction = "resolve" | "reopen" | "assign" | "unassign";
 
 /** Resolve, reopen or take a report; acting twice is refused with a clear message. */
 export function actOnReport(db: Db, staffId: string, reportId: string, action: StaffAction): void {
@@ -136,7 +161,7 @@ export function actOnReport(db: Db, staffId: string, reportId: string, action: S
       ? { resolvedAt: new Date(), resolvedById: staffId }
       : action === "reopen"
         ? { resolvedAt: null, resolvedById: null }
-        : { assignedToId: staffId };
+        : { assignedToId: action === "assign" ? staffId : null };
   db.update(reports).set(set).where(eq(reports.id, reportId)).run();
   audit(db, { actorId: staffId, action: `report.${action}`, targetType: "report", targetId: reportId });
 }

@@ -1,0 +1,385 @@
+import { eq } from "drizzle-orm";
+import { Elysia, t } from "elysia";
+import {
+  blockDomain,
+  blockFor,
+  type DomainBlock,
+  listDomainBlocks,
+  normalizeDomain,
+  unblockDomain,
+} from "../core/domain-blocks.ts";
+import { CoreError, ValidationError } from "../core/errors.ts";
+import { type AccountAction, accountStates, findAccountsForStaff, moderateAccount } from "../core/moderation.ts";
+import { decideSignup } from "../core/registrations.ts";
+import { actOnReport, findReport, findReports, type Report } from "../core/reports.ts";
+import { sha256Hex } from "../core/tokens.ts";
+import { loadPostViews } from "../core/views.ts";
+import { accounts, domainBlockSeverities, type Role, roleRank, users } from "../db/schema.ts";
+import { optionalOneOf } from "../schemas.ts";
+import type { ApiDeps, ApiMember, ApiPlugin } from "./context.ts";
+import { accountEntities, statusEntities } from "./entities.ts";
+import { flag, limitOf, linkHeader, paging, tFlag } from "./params.ts";
+
+type AccountRow = { account: typeof accounts.$inferSelect; user: typeof users.$inferSelect | null };
+
+/** Mastodon's roles as its Role entity has them (ids and permission bits of its defaults). */
+const roleEntities: Record<Role, { id: string; name: string; permissions: string }> = {
+  user: { id: "-99", name: "", permissions: "0" },
+  moderator: { id: "1", name: "Moderator", permissions: String((1 << 4) | (1 << 10)) }, // reports, users
+  admin: { id: "2", name: "Admin", permissions: "1" }, // administrator
+  owner: { id: "3", name: "Owner", permissions: "1" },
+};
+
+const id = t.Object({ id: t.String({ maxLength: 253 }) });
+
+/**
+ * Mastodon's moderation API (`/api/v1/admin/…`) for moderation apps and tools: accounts, reports
+ * and (for admins) domain blocks. Each call needs an `admin:` scope and a staff role, and does
+ * what the admin pages do, through the same core functions (audited as there).
+ */
+export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
+  const { db, baseUrl } = deps;
+
+  /** The member behind the token, if their role is at least `least`. */
+  const staffOf = (member: (scope: string) => ApiMember, scope: string, least: Role = "moderator") => {
+    const me = member(scope);
+    if (roleRank[me.user.role] < roleRank[least]) throw new CoreError("This action is not allowed", 403);
+    return { me, staff: { id: me.account.id, role: me.user.role } };
+  };
+
+  const accountRows = (ids: string[]): AccountRow[] =>
+    ids.flatMap((accountId) => {
+      const account = db.select().from(accounts).where(eq(accounts.id, accountId)).get();
+      if (!account) return [];
+      return [{ account, user: db.select().from(users).where(eq(users.accountId, accountId)).get() ?? null }];
+    });
+
+  const accountEntitiesOf = (rows: AccountRow[]) => {
+    const apiAccounts = accountEntities(
+      db,
+      baseUrl,
+      rows.map((r) => r.account.id),
+    );
+    return rows.flatMap(({ account, user }) => {
+      const entity = apiAccounts.get(account.id);
+      if (!entity) return [];
+      return [
+        {
+          id: account.id,
+          username: account.username,
+          domain: account.domain,
+          created_at: account.createdAt.toISOString(),
+          email: user?.email ?? null,
+          ip: null,
+          ips: [],
+          locale: null,
+          invite_request: user?.signupReason ?? null,
+          role: { ...roleEntities[user?.role ?? "user"], color: "", highlighted: user ? user.role !== "user" : false },
+          confirmed: user !== null,
+          approved: user ? user.approvedAt !== null : true,
+          disabled: user?.disabledAt != null,
+          silenced: account.silencedAt !== null,
+          suspended: account.suspendedAt !== null,
+          sensitized: account.sensitizedAt !== null,
+          account: entity,
+          created_by_application_id: null,
+          invited_by_account_id: null,
+        },
+      ];
+    });
+  };
+  const oneAccount = (accountId: string) => {
+    const [entity] = accountEntitiesOf(accountRows([accountId]));
+    if (!entity) throw new CoreError("Record not found", 404);
+    return entity;
+  };
+
+  const reportEntities = (rows: Report[], viewerId: string) => {
+    const ids = rows.flatMap((r) => [r.reporterId, r.targetAccountId, r.assignedToId, r.resolvedById]);
+    const people = new Map(
+      accountEntitiesOf(accountRows([...new Set(ids.filter((i): i is string => i !== null))])).map((a) => [a.id, a]),
+    );
+    const person = (accountId: string | null) => (accountId ? (people.get(accountId) ?? null) : null);
+    const statuses = new Map(
+      statusEntities(db, baseUrl, loadPostViews(db, baseUrl, [...new Set(rows.flatMap((r) => r.postIds))], viewerId)).map((s) => [
+        s.id,
+        s,
+      ]),
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      action_taken: r.resolvedAt !== null,
+      action_taken_at: r.resolvedAt?.toISOString() ?? null,
+      category: r.category,
+      comment: r.comment,
+      forwarded: r.forward,
+      created_at: r.createdAt.toISOString(),
+      updated_at: (r.resolvedAt ?? r.createdAt).toISOString(),
+      // A report another server sent has no reporter here: its server's name is all there is.
+      account: person(r.reporterId),
+      reporter_domain: r.reporterDomain,
+      target_account: person(r.targetAccountId),
+      assigned_account: person(r.assignedToId),
+      action_taken_by_account: person(r.resolvedById),
+      statuses: r.postIds.flatMap((postId) => statuses.get(postId) ?? []),
+      rules: [],
+    }));
+  };
+  const oneReport = (reportId: string, viewerId: string) => {
+    const report = findReport(db, reportId);
+    if (!report) throw new CoreError("Record not found", 404);
+    return reportEntities([report], viewerId)[0];
+  };
+
+  const blockEntity = (b: DomainBlock) => ({
+    id: b.domain,
+    domain: b.domain,
+    digest: sha256Hex(b.domain),
+    created_at: b.createdAt.toISOString(),
+    severity: b.severity,
+    reject_media: b.rejectMedia,
+    reject_reports: b.rejectReports,
+    private_comment: b.privateComment || null,
+    public_comment: b.publicComment || null,
+    obfuscate: b.obfuscate,
+  });
+  const existingBlock = (domain: string) => {
+    const block = listDomainBlocks(db).find((b) => b.domain === domain.toLowerCase());
+    if (!block) throw new CoreError("Record not found", 404);
+    return block;
+  };
+  const blockBody = {
+    severity: optionalOneOf(domainBlockSeverities),
+    reject_media: tFlag,
+    reject_reports: tFlag,
+    private_comment: t.Optional(t.String({ maxLength: 5000 })),
+    public_comment: t.Optional(t.String({ maxLength: 1000 })),
+    obfuscate: tFlag,
+  };
+  const blockSchema = t.Object(blockBody);
+  type BlockBody = typeof blockSchema.static;
+  const blockInput = (domain: string, body: BlockBody, before?: DomainBlock) => ({
+    domain,
+    severity: body.severity ?? before?.severity ?? "silence",
+    rejectMedia: flag(body.reject_media) ?? before?.rejectMedia ?? false,
+    rejectReports: flag(body.reject_reports) ?? before?.rejectReports ?? false,
+    privateComment: body.private_comment ?? before?.privateComment ?? "",
+    publicComment: body.public_comment ?? before?.publicComment ?? "",
+    obfuscate: flag(body.obfuscate) ?? before?.obfuscate ?? false,
+  });
+
+  const accountQuery = t.Object({
+    ...paging,
+    // v1's flags
+    local: tFlag,
+    remote: tFlag,
+    active: tFlag,
+    pending: tFlag,
+    disabled: tFlag,
+    silenced: tFlag,
+    suspended: tFlag,
+    sensitized: tFlag,
+    staff: tFlag,
+    // v2's
+    origin: optionalOneOf(["local", "remote"] as const),
+    status: optionalOneOf(accountStates),
+    permissions: optionalOneOf(["staff"] as const),
+    // both
+    username: t.Optional(t.String({ maxLength: 100 })),
+    display_name: t.Optional(t.String({ maxLength: 100 })),
+    by_domain: t.Optional(t.String({ maxLength: 253 })),
+    email: t.Optional(t.String({ maxLength: 320 })),
+  });
+  const listAccounts = (query: typeof accountQuery.static, url: string, set: { headers: Record<string, unknown> }) => {
+    const v1Status = accountStates.find((s) => flag(query[s]));
+    const rows = findAccountsForStaff(
+      db,
+      {
+        origin: query.origin ?? (flag(query.local) ? "local" : flag(query.remote) ? "remote" : undefined),
+        status: query.status ?? v1Status,
+        staff: query.permissions === "staff" || flag(query.staff),
+        username: query.username,
+        displayName: query.display_name,
+        email: query.email,
+        domain: query.by_domain,
+      },
+      { maxId: query.max_id, sinceId: query.since_id, minId: query.min_id, limit: limitOf(query, 100, 200) },
+    );
+    const link = linkHeader(
+      url,
+      rows.map((r) => r.account.id),
+    );
+    if (link) set.headers.link = link;
+    return accountEntitiesOf(rows);
+  };
+
+  /** The undo actions on an account, each answered with the account as it is after. */
+  const undo =
+    (action: AccountAction) =>
+    ({ member, params }: { member: (scope: string) => ApiMember; params: { id: string } }) => {
+      const { staff } = staffOf(member, "admin:write:accounts");
+      moderateAccount(deps, staff, params.id, { action, reason: "", notify: false });
+      return oneAccount(params.id);
+    };
+  /** A waiting sign-up approved or turned away. */
+  const decide =
+    (decision: "approve" | "reject") =>
+    ({ member, params }: { member: (scope: string) => ApiMember; params: { id: string } }) => {
+      const { staff } = staffOf(member, "admin:write:accounts");
+      const before = oneAccount(params.id);
+      const user = db.select({ id: users.id }).from(users).where(eq(users.accountId, params.id)).get();
+      if (!user) throw new CoreError("Record not found", 404);
+      decideSignup(db, staff.id, user.id, decision);
+      return decision === "approve" ? oneAccount(params.id) : before;
+    };
+
+  return new Elysia({ name: "api-admin" })
+    .use(api)
+    .get(
+      "/api/v1/admin/accounts",
+      ({ member, query, request, set }) => {
+        staffOf(member, "admin:read:accounts");
+        return listAccounts(query, request.url, set);
+      },
+      { query: accountQuery },
+    )
+    .get(
+      "/api/v2/admin/accounts",
+      ({ member, query, request, set }) => {
+        staffOf(member, "admin:read:accounts");
+        return listAccounts(query, request.url, set);
+      },
+      { query: accountQuery },
+    )
+    .get(
+      "/api/v1/admin/accounts/:id",
+      ({ member, params }) => {
+        staffOf(member, "admin:read:accounts");
+        return oneAccount(params.id);
+      },
+      { params: id },
+    )
+    .post(
+      "/api/v1/admin/accounts/:id/action",
+      ({ member, params, body }) => {
+        const { me, staff } = staffOf(member, "admin:write:accounts");
+        const type = body.type ?? "none";
+        if (type === "disable")
+          throw new ValidationError({ type: "Skein does not disable accounts: limit (silence) or suspend them." });
+        const action: AccountAction = type === "none" ? "warn" : type;
+        moderateAccount(deps, staff, params.id, {
+          action,
+          reason: body.text ?? "",
+          notify: flag(body.send_email_notification) ?? true,
+        });
+        // The report the action answers is resolved with it, as on Mastodon.
+        const report = body.report_id ? findReport(db, body.report_id) : undefined;
+        if (report && !report.resolvedAt && report.targetAccountId === params.id)
+          actOnReport(db, me.account.id, report.id, "resolve");
+        return {};
+      },
+      {
+        params: id,
+        body: t.Object({
+          type: optionalOneOf(["none", "sensitive", "disable", "silence", "suspend"] as const),
+          report_id: t.Optional(t.String({ maxLength: 64 })),
+          warning_preset_id: t.Optional(t.String({ maxLength: 64 })),
+          text: t.Optional(t.String({ maxLength: 5000 })),
+          send_email_notification: tFlag,
+        }),
+      },
+    )
+    .post("/api/v1/admin/accounts/:id/unsilence", undo("unsilence"), { params: id })
+    .post("/api/v1/admin/accounts/:id/unsuspend", undo("unsuspend"), { params: id })
+    .post("/api/v1/admin/accounts/:id/unsensitive", undo("unsensitive"), { params: id })
+    .post("/api/v1/admin/accounts/:id/approve", decide("approve"), { params: id })
+    .post("/api/v1/admin/accounts/:id/reject", decide("reject"), { params: id })
+    .get(
+      "/api/v1/admin/reports",
+      ({ member, query, request, set }) => {
+        const { me } = staffOf(member, "admin:read:reports");
+        const rows = findReports(
+          db,
+          { resolved: flag(query.resolved), reporterId: query.account_id, targetId: query.target_account_id },
+          { maxId: query.max_id, sinceId: query.since_id, minId: query.min_id, limit: limitOf(query, 100, 200) },
+        );
+        const link = linkHeader(
+          request.url,
+          rows.map((r) => r.id),
+        );
+        if (link) set.headers.link = link;
+        return reportEntities(rows, me.account.id);
+      },
+      {
+        query: t.Object({
+          ...paging,
+          resolved: tFlag,
+          account_id: t.Optional(t.String({ maxLength: 64 })),
+          target_account_id: t.Optional(t.String({ maxLength: 64 })),
+        }),
+      },
+    )
+    .get(
+      "/api/v1/admin/reports/:id",
+      ({ member, params }) => oneReport(params.id, staffOf(member, "admin:read:reports").me.account.id),
+      { params: id },
+    )
+    .post(
+      "/api/v1/admin/reports/:id/:action",
+      ({ member, params }) => {
+        const { me } = staffOf(member, "admin:write:reports");
+        const action = { assign_to_self: "assign", unassign: "unassign", resolve: "resolve", reopen: "reopen" } as const;
+        actOnReport(db, me.account.id, params.id, action[params.action]);
+        return oneReport(params.id, me.account.id);
+      },
+      {
+        params: t.Object({
+          id: t.String({ maxLength: 64 }),
+          action: t.UnionEnum(["assign_to_self", "unassign", "resolve", "reopen"]),
+        }),
+      },
+    )
+    .get("/api/v1/admin/domain_blocks", ({ member }) => {
+      staffOf(member, "admin:read:domain_blocks", "admin");
+      return listDomainBlocks(db).map(blockEntity);
+    })
+    .get(
+      "/api/v1/admin/domain_blocks/:id",
+      ({ member, params }) => {
+        staffOf(member, "admin:read:domain_blocks", "admin");
+        return blockEntity(existingBlock(params.id));
+      },
+      { params: id },
+    )
+    .post(
+      "/api/v1/admin/domain_blocks",
+      ({ member, body }) => {
+        const { staff } = staffOf(member, "admin:write:domain_blocks", "admin");
+        const domain = normalizeDomain(body.domain);
+        if (domain && blockFor(db, domain)?.domain === domain)
+          throw new ValidationError({ domain: `${domain} is blocked already: change that block instead.` });
+        blockDomain(deps, staff.id, blockInput(body.domain, body));
+        return blockEntity(existingBlock(domain ?? body.domain));
+      },
+      { body: t.Object({ domain: t.String({ maxLength: 253 }), ...blockBody }) },
+    )
+    .put(
+      "/api/v1/admin/domain_blocks/:id",
+      ({ member, params, body }) => {
+        const { staff } = staffOf(member, "admin:write:domain_blocks", "admin");
+        const before = existingBlock(params.id);
+        blockDomain(deps, staff.id, blockInput(before.domain, body, before));
+        return blockEntity(existingBlock(before.domain));
+      },
+      { params: id, body: blockSchema },
+    )
+    .delete(
+      "/api/v1/admin/domain_blocks/:id",
+      ({ member, params }) => {
+        const { staff } = staffOf(member, "admin:write:domain_blocks", "admin");
+        unblockDomain(deps, staff.id, existingBlock(params.id).domain);
+        return {};
+      },
+      { params: id },
+    );
+}
