@@ -35,3 +35,19 @@ test("a post's page counts its boosts and likes and lists who gave them; a priva
   expect((await c.visitor.get(`/@ada/${secret}/favourites`)).status).toBe(404);
   expect((await c.visitor.get(`/@ada/${secret}/reblogs`)).status).toBe(404);
 });
+
+test("the notifications' Mentions tab shows mentions and replies only, and leaves the others new", async () => {
+  const c = await community(["ada", "bob", "cy"]);
+  const mine = await c.post("ada", { status: "my post" });
+  await c.member("bob").browser.post(`/statuses/${mine}/favourite`, {});
+  await c.post("cy", { status: "@ada hello there" });
+  const ada = c.member("ada").browser;
+  const mentions = await c.page(ada, "/notifications?only=mentions");
+  expect(mentions).toContain('<a href="/notifications?only=mentions" aria-current="page">');
+  expect(mentions).toContain("hello there");
+  expect(mentions).not.toContain("liked your post");
+  expect(await c.page(ada, "/about")).toContain('aria-label="2 unread"');
+  const all = await c.page(ada, "/notifications");
+  expect(all).toContain("liked your post");
+  expect(await c.page(ada, "/about")).not.toContain('unread"');
+});

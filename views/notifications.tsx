@@ -37,16 +37,26 @@ export function NotificationsPage({
   items,
   more,
   pending,
+  tab,
 }: {
   ctx: PageContext;
   items: NotificationItem[];
   more?: string;
+  tab: "all" | "mentions";
   /** Senders whose notifications the member's policy held back. */
   pending: number;
 }) {
   return (
     <Layout title="Notifications" ctx={ctx}>
       <h1>Notifications</h1>
+      <nav class="tabs" aria-label="Notifications">
+        <a href="/notifications" aria-current={tab === "all" ? "page" : undefined}>
+          All
+        </a>
+        <a href="/notifications?only=mentions" aria-current={tab === "mentions" ? "page" : undefined}>
+          Mentions
+        </a>
+      </nav>
       <p class="notification-requests-link">
         <a href="/notifications/requests">
           {pending > 0
@@ -58,7 +68,11 @@ export function NotificationsPage({
         ctx={ctx}
         items={items}
         more={more}
-        empty="Nothing yet. When someone follows you, mentions you or likes your posts, you will see it here."
+        empty={
+          tab === "mentions"
+            ? "No mentions yet. When someone mentions you or replies to you, you will see it here."
+            : "Nothing yet. When someone follows you, mentions you or likes your posts, you will see it here."
+        }
       />
     </Layout>
   );

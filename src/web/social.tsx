@@ -12,6 +12,7 @@ import { messageRoutes } from "./messages.tsx";
 import { notificationItems, notificationRequestRoutes } from "./notification-requests.tsx";
 import { pendingSummary } from "../core/notification-requests.ts";
 import { loginFirst } from "./redirects.ts";
+import { optionalOneOf } from "../schemas.ts";
 
 const isUrl = (q: string) => /^https?:\/\/\S+$/.test(q);
 
@@ -42,21 +43,27 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
         if (!viewer) return redirect(loginFirst("/notifications"), 303);
         const readId =
           db.select({ id: users.notificationsReadId }).from(users).where(eq(users.id, viewer.user.id)).get()?.id ?? "";
-        const rows = listNotifications(db, viewer.account.id, { maxId: query.max_id });
+        const mentions = query.only === "mentions";
+        const rows = listNotifications(db, viewer.account.id, {
+          maxId: query.max_id,
+          types: mentions ? ["mention", "reply"] : undefined,
+        });
         const items = notificationItems(deps, viewer.account.id, rows, readId);
         const newest = rows[0]?.id;
-        if (newest && !query.max_id) markNotificationsRead(db, viewer.account.id, newest);
+        // Only the whole list marks them seen: the Mentions tab leaves the others new.
+        if (newest && !query.max_id && !mentions) markNotificationsRead(db, viewer.account.id, newest);
         const last = rows.at(-1)?.id;
         return (
           <NotificationsPage
-            ctx={{ ...ctx, unread: 0 }}
+            ctx={mentions ? ctx : { ...ctx, unread: 0 }}
+            tab={mentions ? "mentions" : "all"}
             items={items}
-            more={rows.length === 20 && last ? `/notifications?max_id=${last}` : undefined}
+            more={rows.length === 20 && last ? `/notifications?${mentions ? "only=mentions&" : ""}max_id=${last}` : undefined}
             pending={pendingSummary(db, viewer.account.id).requests}
           />
         );
       },
-      { query: t.Object({ max_id: t.Optional(t.String({ maxLength: 64 })) }) },
+      { query: t.Object({ max_id: t.Optional(t.String({ maxLength: 64 })), only: optionalOneOf(["mentions"] as const) }) },
     )
     .get(
       "/search",
