@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, or, type SQL, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db, DbOrTx } from "../db/open.ts";
 import { accounts, follows, type ListRepliesPolicy, listAccounts, listRepliesPolicies, lists, posts } from "../db/schema.ts";
@@ -7,6 +7,7 @@ import { CoreError, ValidationError } from "./errors.ts";
 import { escapeLike } from "./search.ts";
 import { boostsWanted, type PageQuery, pagedPostIds } from "./timelines.ts";
 import { notSilencedBy, visibleTo } from "./visibility.ts";
+import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
 
 /**
  * Lists, as Mastodon has them: a member groups accounts they follow, and reads their posts
@@ -140,19 +141,12 @@ export function listMembers(db: Db, ownerId: string, listId: string, page: PageQ
     .select({ account: accounts })
     .from(listAccounts)
     .innerJoin(accounts, eq(accounts.id, listAccounts.accountId))
-    .where(
-      and(
-        eq(listAccounts.listId, listId),
-        page.maxId ? lt(accounts.id, page.maxId) : undefined,
-        page.sinceId ? gt(accounts.id, page.sinceId) : undefined,
-        page.minId ? gt(accounts.id, page.minId) : undefined,
-      ),
-    )
-    .orderBy(page.minId ? asc(accounts.id) : desc(accounts.id))
+    .where(and(eq(listAccounts.listId, listId), pageBounds(accounts.id, page)))
+    .orderBy(pageOrder(accounts.id, page))
     .limit(limit)
     .all()
     .map((r) => r.account);
-  return page.minId ? rows.reverse() : rows;
+  return newestFirst(rows, page);
 }
 
 const followedByOwner = (ownerId: string) =>

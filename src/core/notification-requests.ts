@@ -3,7 +3,7 @@
  * which), one request per sender, accepted (the notifications come in, the sender is let through
  * from then on, their private messages filed under Messages) or dismissed (deleted).
  */
-import { and, asc, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db, DbOrTx } from "../db/open.ts";
 import { blocks, notificationPermissions, notificationRequests, notifications } from "../db/schema.ts";
@@ -11,6 +11,7 @@ import { recordConversation } from "./conversations.ts";
 import { CoreError } from "./errors.ts";
 import type { DomainEvents } from "./events.ts";
 import type { Incoming } from "./notification-policy.ts";
+import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
 
 /** How many of the member's notifications from the request's sender are held back. */
 const heldBack = sql<number>`(SELECT count(*) FROM ${notifications} n
@@ -74,17 +75,15 @@ export function listRequests(
       and(
         eq(notificationRequests.accountId, accountId),
         page.ids ? inArray(notificationRequests.id, page.ids) : undefined,
-        page.maxId ? lt(notificationRequests.id, page.maxId) : undefined,
-        page.sinceId ? gt(notificationRequests.id, page.sinceId) : undefined,
-        page.minId ? gt(notificationRequests.id, page.minId) : undefined,
+        pageBounds(notificationRequests.id, page),
         sql`${heldBack} > 0`,
         sql`NOT EXISTS (SELECT 1 FROM ${blocks} b WHERE b.account_id = ${accountId} AND b.target_account_id = ${notificationRequests.fromAccountId})`,
       ),
     )
-    .orderBy(page.minId ? asc(notificationRequests.id) : desc(notificationRequests.id))
+    .orderBy(pageOrder(notificationRequests.id, page))
     .limit(Math.min(page.limit ?? 40, 80))
     .all();
-  return page.minId ? rows.reverse() : rows;
+  return newestFirst(rows, page);
 }
 
 export function findRequest(db: Db, accountId: string, id: string): RequestRow {

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, lt, lte, notInArray, sql } from "drizzle-orm";
+import { and, count, eq, gt, inArray, lte, notInArray, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accountOnDomainBlockedBy } from "./account-domain-blocks.ts";
@@ -8,6 +8,7 @@ import { screen } from "./notification-policy.ts";
 import { recordRequest } from "./notification-requests.ts";
 import { visibleTo } from "./visibility.ts";
 import { blocks, follows, mutes, type NotificationType, notifications, posts, users } from "../db/schema.ts";
+import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
 
 /** Our notification types under Mastodon's names (the API, Web Push): a reply is a mention there. */
 export const mastodonNotificationType = (type: NotificationType) => (type === "reply" ? "mention" : type);
@@ -189,19 +190,17 @@ export function listNotifications(
         eq(notifications.accountId, accountId),
         filtered === "include" ? undefined : eq(notifications.filtered, filtered === "only"),
         options.fromAccountId ? eq(notifications.fromAccountId, options.fromAccountId) : undefined,
-        options.maxId ? lt(notifications.id, options.maxId) : undefined,
-        options.sinceId ? gt(notifications.id, options.sinceId) : undefined,
-        options.minId ? gt(notifications.id, options.minId) : undefined,
+        pageBounds(notifications.id, options),
         options.types && options.types.length > 0 ? inArray(notifications.type, options.types) : undefined,
         options.excludeTypes && options.excludeTypes.length > 0
           ? notInArray(notifications.type, options.excludeTypes)
           : undefined,
       ),
     )
-    .orderBy(options.minId ? asc(notifications.id) : desc(notifications.id))
+    .orderBy(pageOrder(notifications.id, options))
     .limit(Math.min(options.limit ?? 20, 80))
     .all();
-  return options.minId ? rows.reverse() : rows;
+  return newestFirst(rows, options);
 }
 
 /** One notification of a member's, dismissed; or all of them. */

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
+import { and, asc, count, eq, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import { getLogger } from "@logtape/logtape";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
@@ -8,6 +8,7 @@ import { CoreError, ValidationError } from "./errors.ts";
 import { checkPost, createPost } from "./posts.ts";
 import type { PageQuery } from "./timelines.ts";
 import { type MediaView, mediaView } from "./views.ts";
+import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
 
 /**
  * Posts a member writes now and publishes later (Mastodon's scheduled statuses): checked by the
@@ -106,18 +107,11 @@ export function listScheduled(db: Db, accountId: string, page: PageQuery): Sched
   const rows = db
     .select()
     .from(scheduledPosts)
-    .where(
-      and(
-        eq(scheduledPosts.accountId, accountId),
-        page.maxId ? lt(scheduledPosts.id, page.maxId) : undefined,
-        page.sinceId ? gt(scheduledPosts.id, page.sinceId) : undefined,
-        page.minId ? gt(scheduledPosts.id, page.minId) : undefined,
-      ),
-    )
-    .orderBy(page.minId ? asc(scheduledPosts.id) : desc(scheduledPosts.id))
+    .where(and(eq(scheduledPosts.accountId, accountId), pageBounds(scheduledPosts.id, page)))
+    .orderBy(pageOrder(scheduledPosts.id, page))
     .limit(page.limit ?? 20)
     .all();
-  return page.minId ? rows.reverse() : rows;
+  return newestFirst(rows, page);
 }
 
 /** All of a member's scheduled posts (300 at most), the soonest first, for their page. */

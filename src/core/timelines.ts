@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, exists, gt, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, exists, gt, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import {
   accounts,
@@ -17,6 +17,7 @@ import {
 } from "../db/schema.ts";
 import { normalizeHashtag } from "./text.ts";
 import { listedPublicly, notSilencedBy, notSilencedFor, visibleTo } from "./visibility.ts";
+import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
 
 /** Cursor paging by id: ids are UUIDv7, so they sort by time. */
 export interface PageQuery {
@@ -36,13 +37,7 @@ function limitOf(page: PageQuery): number {
   return Math.min(Math.max(page.limit ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
 }
 
-function cursor(page: PageQuery): SQL | undefined {
-  return and(
-    page.maxId ? lt(posts.id, page.maxId) : undefined,
-    page.sinceId ? gt(posts.id, page.sinceId) : undefined,
-    page.minId ? gt(posts.id, page.minId) : undefined,
-  );
-}
+const cursor = (page: PageQuery) => pageBounds(posts.id, page);
 
 /** A page of post ids, newest first; with minId, the oldest ones after it (still given newest first). */
 function ids(db: Db, where: SQL | undefined, page: PageQuery): string[] {
@@ -50,11 +45,11 @@ function ids(db: Db, where: SQL | undefined, page: PageQuery): string[] {
     .select({ id: posts.id })
     .from(posts)
     .where(and(where, cursor(page)))
-    .orderBy(page.minId ? asc(posts.id) : desc(posts.id))
+    .orderBy(pageOrder(posts.id, page))
     .limit(limitOf(page))
     .all()
     .map((r) => r.id);
-  return page.minId ? rows.reverse() : rows;
+  return newestFirst(rows, page);
 }
 export { ids as pagedPostIds };
 
