@@ -87,6 +87,9 @@ describe("accounts", () => {
     expect(await usernames("permissions=staff")).toEqual(["mo", "olga"]);
     expect(await usernames("username=A")).toEqual(["ada"]);
     expect(await usernames("username=%25")).toEqual([]); // typed literally, not a wildcard
+    expect(await usernames("role_ids[]=1")).toEqual(["mo"]);
+    // A filter Skein cannot apply (it keeps no sign-up addresses) matches nobody, never everyone.
+    expect(await usernames("ip=127.0.0.1")).toEqual([]);
     expect(
       (await s.call("mo", "GET", "/api/v1/admin/accounts?local=true&pending=true")).json.map(
         (a: { username: string }) => a.username,
@@ -129,6 +132,11 @@ describe("accounts", () => {
       action_taken: true,
       action_taken_by_account: { username: "mo" },
     });
+    // Any other open report about her went with it, as on Mastodon.
+    const second = (await s.call("bob", "POST", "/api/v1/reports", { account_id: adaId, comment: "more spam" })).json;
+    await s.call("mo", "POST", `/api/v1/admin/accounts/${adaId}/action`, { type: "sensitive" });
+    expect((await s.call("mo", "GET", `/api/v1/admin/reports/${second.id}`)).json.action_taken).toBe(true);
+    expect((await s.call("mo", "GET", "/api/v1/admin/reports")).json).toEqual([]); // the open ones by default
     const undone = await s.call("mo", "POST", `/api/v1/admin/accounts/${adaId}/unsilence`);
     expect(undone.json).toMatchObject({ username: "ada", silenced: false });
 

@@ -14,11 +14,11 @@ import { decideSignup } from "../core/registrations.ts";
 import { actOnReport, findReport, findReports, type Report } from "../core/reports.ts";
 import { sha256Hex } from "../core/tokens.ts";
 import { loadPostViews } from "../core/views.ts";
-import { accounts, domainBlockSeverities, type Role, roleRank, users } from "../db/schema.ts";
+import { accounts, domainBlockSeverities, type Role, roleRank, roles as roles_, users } from "../db/schema.ts";
 import { optionalOneOf } from "../schemas.ts";
 import type { ApiDeps, ApiMember, ApiPlugin } from "./context.ts";
 import { accountEntities, statusEntities } from "./entities.ts";
-import { flag, limitOf, linkHeader, paging, tFlag } from "./params.ts";
+import { flag, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
 
 type AccountRow = { account: typeof accounts.$inferSelect; user: typeof users.$inferSelect | null };
 
@@ -189,8 +189,18 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     display_name: t.Optional(t.String({ maxLength: 100 })),
     by_domain: t.Optional(t.String({ maxLength: 253 })),
     email: t.Optional(t.String({ maxLength: 320 })),
+    role_ids: tList(4),
+    "role_ids[]": tList(4),
+    // Skein keeps no sign-up addresses and does not link invites to inviters: these match nobody.
+    ip: t.Optional(t.String({ maxLength: 100 })),
+    invited_by: t.Optional(t.String({ maxLength: 64 })),
   });
   const listAccounts = (query: typeof accountQuery.static, url: string, set: { headers: Record<string, unknown> }) => {
+    // A filter Skein cannot apply answers nothing, never everyone (a tool acting on the list must not hit the wrong people).
+    if (query.ip || query.invited_by) return [];
+    const roleIds = list(query, "role_ids");
+    const roles = roles_.filter((role) => roleIds.includes(roleEntities[role].id));
+    if (roleIds.length > 0 && roles.length === 0) return [];
     const v1Status = accountStates.find((s) => flag(query[s]));
     const rows = findAccountsForStaff(
       db,
@@ -198,6 +208,7 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         origin: query.origin ?? (flag(query.local) ? "local" : flag(query.remote) ? "remote" : undefined),
         status: query.status ?? v1Status,
         staff: query.permissions === "staff" || flag(query.staff),
+        roles: roles.length > 0 ? roles : undefined,
         username: query.username,
         displayName: query.display_name,
         email: query.email,
@@ -272,10 +283,13 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           reason: body.text ?? "",
           notify: flag(body.send_email_notification) ?? true,
         });
-        // The report the action answers is resolved with it, as on Mastodon.
-        const report = body.report_id ? findReport(db, body.report_id) : undefined;
-        if (report && !report.resolvedAt && report.targetAccountId === params.id)
-          actOnReport(db, me.account.id, report.id, "resolve");
+        // As on Mastodon: the report it answers is resolved with it, and an action beyond a warning
+        // resolves every open report about the account.
+        const answered = body.report_id ? findReport(db, body.report_id) : undefined;
+        const open = type === "none" ? [] : findReports(db, { resolved: false, targetId: params.id }, { limit: 200 });
+        const reports = [...(answered?.targetAccountId === params.id ? [answered] : []), ...open];
+        for (const id of new Set(reports.filter((r) => !r.resolvedAt).map((r) => r.id)))
+          actOnReport(db, me.account.id, id, "resolve");
         return {};
       },
       {
@@ -300,7 +314,8 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         const { me } = staffOf(member, "admin:read:reports");
         const rows = findReports(
           db,
-          { resolved: flag(query.resolved), reporterId: query.account_id, targetId: query.target_account_id },
+          // As Mastodon: the open ones unless `resolved` is asked for.
+          { resolved: flag(query.resolved) ?? false, reporterId: query.account_id, targetId: query.target_account_id },
           { maxId: query.max_id, sinceId: query.since_id, minId: query.min_id, limit: limitOf(query, 100, 200) },
         );
         const link = linkHeader(

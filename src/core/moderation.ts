@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNotNull, isNull, lt, ne, or, type SQLWrapper, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, ne, or, type SQLWrapper, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, accountWarnings, follows, posts, type Role, roleRank, sessions, users } from "../db/schema.ts";
@@ -8,6 +8,7 @@ import { CoreError } from "./errors.ts";
 import { notify } from "./notifications.ts";
 import type { MediaStore } from "../media/store.ts";
 import { deletePost } from "./posts.ts";
+import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
 
 export const accountActions = ["warn", "sensitive", "unsensitive", "silence", "unsilence", "suspend", "unsuspend"] as const;
 export type AccountAction = (typeof accountActions)[number];
@@ -100,8 +101,9 @@ export const accountStates = ["active", "pending", "disabled", "silenced", "susp
 export interface StaffAccountFilter {
   origin?: "local" | "remote";
   status?: (typeof accountStates)[number];
-  /** Only members with a staff role. */
+  /** Only members with a staff role, or with one of these roles. */
   staff?: boolean;
+  roles?: Role[];
   /** Usernames starting with it; display names and emails containing it; accounts of a domain. */
   username?: string;
   displayName?: string;
@@ -135,19 +137,18 @@ export function findAccountsForStaff(
         filter.origin === "local" ? isNull(accounts.domain) : filter.origin === "remote" ? isNotNull(accounts.domain) : undefined,
         filter.status ? state[filter.status] : undefined,
         filter.staff ? ne(users.role, "user") : undefined,
+        filter.roles ? inArray(users.role, filter.roles) : undefined,
         filter.username ? matches(accounts.username, `${escaped(filter.username)}%`) : undefined,
         filter.displayName ? matches(accounts.displayName, `%${escaped(filter.displayName)}%`) : undefined,
         filter.email ? matches(users.email, `%${escaped(filter.email)}%`) : undefined,
         filter.domain ? eq(accounts.domain, filter.domain.toLowerCase()) : undefined,
-        page.maxId ? lt(accounts.id, page.maxId) : undefined,
-        page.sinceId ? gt(accounts.id, page.sinceId) : undefined,
-        page.minId ? gt(accounts.id, page.minId) : undefined,
+        pageBounds(accounts.id, page),
       ),
     )
-    .orderBy(page.minId ? asc(accounts.id) : desc(accounts.id))
+    .orderBy(pageOrder(accounts.id, page))
     .limit(page.limit)
     .all();
-  return page.minId ? rows.reverse() : rows;
+  return newestFirst(rows, page);
 }
 
 /** A moderator deletes a post (a local one is also deleted on other servers). */

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNotNull, isNull } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, posts, reportCategories, reportNotes, reports } from "../db/schema.ts";
@@ -6,6 +6,7 @@ import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { visibleTo } from "./visibility.ts";
+import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
 
 export type ReportCategory = (typeof reportCategories)[number];
 export type Report = typeof reports.$inferSelect;
@@ -137,15 +138,13 @@ export function findReports(
         filter.resolved === undefined ? undefined : filter.resolved ? isNotNull(reports.resolvedAt) : isNull(reports.resolvedAt),
         filter.reporterId ? eq(reports.reporterId, filter.reporterId) : undefined,
         filter.targetId ? eq(reports.targetAccountId, filter.targetId) : undefined,
-        page.maxId ? lt(reports.id, page.maxId) : undefined,
-        page.sinceId ? gt(reports.id, page.sinceId) : undefined,
-        page.minId ? gt(reports.id, page.minId) : undefined,
+        pageBounds(reports.id, page),
       ),
     )
-    .orderBy(page.minId ? asc(reports.id) : desc(reports.id))
+    .orderBy(pageOrder(reports.id, page))
     .limit(page.limit)
     .all();
-  return page.minId ? rows.reverse() : rows;
+  return newestFirst(rows, page);
 }
 
 type StaffAction = "resolve" | "reopen" | "assign" | "unassign";

@@ -99,9 +99,16 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
         // Only the actor's own server is asked (a collection elsewhere could name a server this
         // instance does not federate with), signed as the instance (servers that require signed
         // fetches answer nothing else), three documents at most (the collection and two pages).
+        const origin = new URL(account.uri).origin;
         const at = actor.featuredTagsId;
-        if (at && at.origin !== new URL(account.uri).origin) return;
-        const pages = limitedLoader(await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR }), 3);
+        if (at && at.origin !== origin) return;
+        const signed = await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
+        // The collection's pages too: a `next` elsewhere is not followed.
+        const pages = limitedLoader(
+          (url, options) =>
+            new URL(url).origin === origin ? signed(url, options) : Promise.reject(new Error(`${url} is not on ${origin}`)),
+          3,
+        );
         const collection = at ? await actor.getFeaturedTags({ documentLoader: pages }) : null;
         const names: string[] = [];
         for await (const item of collection ? traverseCollection(collection, { documentLoader: pages }) : []) {
