@@ -34,6 +34,9 @@ test("activity: twelve weeks from this Monday back, counting local posts, active
   expect(Number(weeks[1].week)).toBe(Number(weeks[0].week) - 7 * 24 * 3600);
   expect(weeks[0]).toEqual({ week: weeks[0].week, statuses: "3", logins: "2", registrations: "1" });
   expect(weeks.reduce((n: number, w: { registrations: string }) => n + Number(w.registrations), 0)).toBe(2);
+  // The owner may keep it private (on a tiny instance it tells when its members were active).
+  updateSettings(t.deps.db, { activityApiEnabled: false });
+  expect((await call(null, "GET", "/api/v1/instance/activity")).status).toBe(404);
 });
 
 test("domain blocks, privacy policy and terms as the about page shows them", async () => {

@@ -344,7 +344,13 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       ({ member, params }) => {
         const { me } = staffOf(member, "admin:write:reports");
         const action = { assign_to_self: "assign", unassign: "unassign", resolve: "resolve", reopen: "reopen" } as const;
-        actOnReport(db, me.account.id, params.id, action[params.action]);
+        const report = findReport(db, params.id);
+        if (!report) throw new CoreError("Record not found", 404);
+        // As Mastodon: resolving a resolved report (or reopening an open one) is no error, only no change.
+        const unchanged =
+          (params.action === "resolve" && report.resolvedAt !== null) ||
+          (params.action === "reopen" && report.resolvedAt === null);
+        if (!unchanged) actOnReport(db, me.account.id, params.id, action[params.action]);
         return oneReport(params.id, me.account.id);
       },
       {

@@ -160,14 +160,15 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
             comment: b.publicComment || null,
           })),
       )
-      .get("/api/v1/instance/activity", () =>
-        weeklyActivity(db).map((w) => ({
+      .get("/api/v1/instance/activity", () => {
+        if (!getSettings(db).activityApiEnabled) throw new CoreError("Record not found", 404);
+        return weeklyActivity(db).map((w) => ({
           week: String(w.week.getTime() / 1000),
           statuses: String(w.statuses),
           logins: String(w.logins),
           registrations: String(w.registrations),
-        })),
-      )
+        }));
+      })
       .get("/api/v1/instance/translation_languages", () => ({}))
       // As Mastodon: the emoji the picker offers (the others still show where a text names them).
       .get("/api/v1/custom_emojis", () =>

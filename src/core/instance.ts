@@ -33,6 +33,8 @@ export interface InstanceSettings {
   defaultLanguage: string;
   /** Members (not only staff) may make invite links. */
   membersMayInvite: boolean;
+  /** `/api/v1/instance/activity` answers (Mastodon's "publish aggregate statistics"). */
+  activityApiEnabled: boolean;
   /** Days before remote posts no member interacted with are removed (core/retention.ts); 0 keeps them. */
   remotePostRetentionDays: number;
   /** Days before cached copies of remote media are removed (fetched again when viewed); 0 keeps them. */
@@ -59,6 +61,7 @@ const defaults: InstanceSettings = {
   termsOfService: "",
   defaultLanguage: "",
   membersMayInvite: false,
+  activityApiEnabled: true,
   remotePostRetentionDays: 30,
   remoteMediaCacheDays: 7,
   trendsEnabled: true,
@@ -181,6 +184,7 @@ export function saveSettings(db: Db, input: InstanceSettings): void {
     termsOfService,
     defaultLanguage,
     membersMayInvite: Boolean(input.membersMayInvite),
+    activityApiEnabled: Boolean(input.activityApiEnabled),
   });
 }
 

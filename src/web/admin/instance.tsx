@@ -86,6 +86,7 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
           termsOfService: body.terms_of_service ?? "",
           defaultLanguage: body.default_language ?? "",
           membersMayInvite: body.members_may_invite === "1",
+          activityApiEnabled: body.activity_api === "1",
           // Edited on the retention page.
           remotePostRetentionDays: before.remotePostRetentionDays,
           remoteMediaCacheDays: before.remoteMediaCacheDays,
@@ -128,6 +129,7 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
           terms_of_service: t.Optional(t.String({ maxLength: MAX_POLICY_LENGTH * 2 })),
           default_language: t.Optional(t.String({ maxLength: 20 })),
           members_may_invite: t.Optional(t.String({ maxLength: 5 })),
+          activity_api: t.Optional(t.String({ maxLength: 5 })),
           // A plain string: Elysia fills an absent UnionEnum with its first value. The core checks it.
           federation_mode: t.Optional(t.String({ maxLength: 20 })),
           confirm_federation_mode: t.Optional(t.String({ maxLength: 5 })),
