@@ -238,5 +238,15 @@ describe("staff pages", () => {
     ).toBe(303);
     expect(await (await client().get("/about")).text()).toContain("Anyone can sign up.");
     expect(await (await ada.get("/")).text()).toContain('data-limit="1000"');
+    // "Publish weekly activity" was left unticked in that form: the activity API is off, until ticked.
+    expect((await client().get("/api/v1/instance/activity")).status).toBe(404);
+    await ada.post("/admin/settings", {
+      name: "Knitters",
+      registration_mode: "open",
+      max_post_length: "1000",
+      activity_api: "1",
+    });
+    expect((await client().get("/api/v1/instance/activity")).status).toBe(200);
+    expect(await (await ada.get("/admin/settings")).text()).toMatch(/id="activity_api"[^>]*checked/);
   });
 });
