@@ -203,12 +203,6 @@ export function InstanceSettingsPage({
           checked={values.membersMayInvite}
           hint="Staff always can. An invite link lets its holder join at once, whatever the mode above."
         />
-        <Check
-          name="activity_api"
-          label="Publish weekly activity"
-          checked={values.activityApiEnabled}
-          hint="Twelve weeks of posts, active members and sign-ups, which apps show on this instance's page. On a very small instance it tells when its members were active."
-        />
         <h2>Posts</h2>
         <Field
           name="max_post_length"
@@ -238,6 +232,12 @@ export function InstanceSettingsPage({
           value={values.termsOfService}
           hint="Plain text, shown at /terms."
           error={errors.terms_of_service}
+        />
+        <Check
+          name="activity_api"
+          label="Publish weekly activity"
+          checked={values.activityApiEnabled}
+          hint="Twelve weeks of posts, active members and sign-ups, which apps show on this instance's page. On a very small instance it tells when its members were active."
         />
         <h2>Federation</h2>
         <Check
