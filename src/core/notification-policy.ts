@@ -32,7 +32,7 @@ const NEW_FOLLOWER_MS = 3 * DAY_MS;
 const FILTERABLE = new Set<NotificationType>(["mention", "reply", "favourite", "reblog", "follow", "follow_request", "quote"]);
 
 export type NotificationPolicy = Omit<typeof notificationPolicies.$inferSelect, "accountId">;
-export const DEFAULT_POLICY: NotificationPolicy = {
+const DEFAULT_POLICY: NotificationPolicy = {
   forNotFollowing: "accept",
   forNotFollowers: "accept",
   forNewAccounts: "accept",
