@@ -60,17 +60,35 @@ export function signupsPerDay(db: Db, now = new Date()): DailySeries {
 }
 
 /**
- * Local posts per day, boosts left out (as in NodeInfo's count). The id range walks the
- * (account_id, id) index of each local account from the window's start, so the cost follows
- * the local posts of the last 30 days, not the size of the table (remote posts never read).
+ * When each local post since `start` was made, boosts left out (as in NodeInfo's count). The id
+ * range walks the (account_id, id) index of each local account from `start`, so the cost follows
+ * the recent local posts, not the size of the table (remote posts never read).
  */
+const localPostsSince = (start: number) => sql`
+  SELECT p.created_at AS at
+  FROM accounts a CROSS JOIN posts p ON p.account_id = a.id AND p.id >= ${lowestIdAt(start)}
+  WHERE a.domain IS NULL AND p.reblog_of_id IS NULL AND p.created_at >= ${start}`;
+
+/**
+ * When each member was active since `start`. What this measures, honestly: a post or boost of
+ * theirs, a session of theirs starting or last seen, their last sign-in. Sessions keep only their
+ * latest visit (and vanish at logout or expiry), so someone who reads every day without posting
+ * shows on the days they signed in and on their latest visit only: past days undercount
+ * readers, recent days less so.
+ */
+const memberActivitySince = (start: number) => sql`
+  SELECT u.id AS user_id, p.created_at AS at
+    FROM users u CROSS JOIN posts p ON p.account_id = u.account_id AND p.id >= ${lowestIdAt(start)}
+    WHERE p.created_at >= ${start}
+  UNION ALL SELECT user_id, last_seen_at FROM sessions WHERE last_seen_at >= ${start}
+  UNION ALL SELECT user_id, created_at FROM sessions WHERE created_at >= ${start}
+  UNION ALL SELECT id, last_sign_in_at FROM users WHERE last_sign_in_at >= ${start}`;
+
+/** Local posts per day, boosts left out. */
 export function postsPerDay(db: Db, now = new Date()): DailySeries {
   const start = windowStart(now) * DAY_MS;
   const rows = db.all<{ day: number; n: number }>(sql`
-    SELECT p.created_at / ${DAY_MS} AS day, count(*) AS n
-    FROM accounts a CROSS JOIN posts p ON p.account_id = a.id AND p.id >= ${lowestIdAt(start)}
-    WHERE a.domain IS NULL AND p.reblog_of_id IS NULL AND p.created_at >= ${start}
-    GROUP BY day`);
+    SELECT at / ${DAY_MS} AS day, count(*) AS n FROM (${localPostsSince(start)}) GROUP BY day`);
   return toSeries(rows, now);
 }
 
@@ -84,22 +102,13 @@ export function reportsPerDay(db: Db, now = new Date()): DailySeries {
 }
 
 /**
- * Members active per day. What this measures, honestly: a member counts on a day when a post
- * or boost of theirs is dated that day, or a session of theirs started or was last seen that
- * day, or their last sign-in was that day. Sessions keep only their latest visit (and vanish
- * at logout or expiry), so someone who reads every day without posting shows on the days they
- * signed in and on their latest visit only: past days undercount readers, recent days less so.
- * The weekly figures count distinct members, not the sum of the days.
+ * Members active per day (as memberActivitySince counts them). The weekly figures count distinct
+ * members, not the sum of the days.
  */
 export function activeUsersPerDay(db: Db, now = new Date()): DailySeries {
   const start = windowStart(now) * DAY_MS;
   const pairs = db.all<{ user_id: string; day: number }>(sql`
-    SELECT u.id AS user_id, p.created_at / ${DAY_MS} AS day
-      FROM users u CROSS JOIN posts p ON p.account_id = u.account_id AND p.id >= ${lowestIdAt(start)}
-      WHERE p.created_at >= ${start}
-    UNION SELECT user_id, last_seen_at / ${DAY_MS} FROM sessions WHERE last_seen_at >= ${start}
-    UNION SELECT user_id, created_at / ${DAY_MS} FROM sessions WHERE created_at >= ${start}
-    UNION SELECT id, last_sign_in_at / ${DAY_MS} FROM users WHERE last_sign_in_at >= ${start}`);
+    SELECT DISTINCT user_id, at / ${DAY_MS} AS day FROM (${memberActivitySince(start)})`);
   const series = toSeries(
     pairs.map((p) => ({ day: p.day, n: 1 })),
     now,
@@ -116,26 +125,16 @@ const weekStart = (ms: number) => (dayNumber(ms) - ((dayNumber(ms) + 3) % 7)) * 
 
 /**
  * The instance's last `weeks` weeks, this one first, as Mastodon's `/api/v1/instance/activity`
- * counts them: local posts (boosts left out), members active (as activeUsersPerDay counts them:
- * posts, sessions and sign-ins), and sign-ups.
+ * counts them: local posts (boosts left out), members active (memberActivitySince), and sign-ups.
  */
 export function weeklyActivity(db: Db, now = new Date(), weeks = 12) {
   const start = weekStart(now.getTime()) - (weeks - 1) * WEEK_MS;
   // Each row's week, counted from the first of the window; counted in SQL, as the daily series.
   const week = (column: string) => sql.raw(`(${column} - ${start}) / ${WEEK_MS}`);
   const posts = db.all<{ week: number; n: number }>(sql`
-    SELECT ${week("p.created_at")} AS week, count(*) AS n
-    FROM accounts a CROSS JOIN posts p ON p.account_id = a.id AND p.id >= ${lowestIdAt(start)}
-    WHERE a.domain IS NULL AND p.reblog_of_id IS NULL AND p.created_at >= ${start} GROUP BY week`);
+    SELECT ${week("at")} AS week, count(*) AS n FROM (${localPostsSince(start)}) GROUP BY week`);
   const active = db.all<{ week: number; n: number }>(sql`
-    SELECT ${week("at")} AS week, count(DISTINCT user_id) AS n FROM (
-      SELECT u.id AS user_id, p.created_at AS at
-        FROM users u CROSS JOIN posts p ON p.account_id = u.account_id AND p.id >= ${lowestIdAt(start)}
-        WHERE p.created_at >= ${start}
-      UNION ALL SELECT user_id, last_seen_at FROM sessions WHERE last_seen_at >= ${start}
-      UNION ALL SELECT user_id, created_at FROM sessions WHERE created_at >= ${start}
-      UNION ALL SELECT id, last_sign_in_at FROM users WHERE last_sign_in_at >= ${start}
-    ) GROUP BY week`);
+    SELECT ${week("at")} AS week, count(DISTINCT user_id) AS n FROM (${memberActivitySince(start)}) GROUP BY week`);
   const signups = db.all<{ week: number; n: number }>(sql`
     SELECT ${week("created_at")} AS week, count(*) AS n FROM users WHERE created_at >= ${start} GROUP BY week`);
   const countIn = (rows: { week: number; n: number }[], i: number) => rows.find((r) => r.week === i)?.n ?? 0;
