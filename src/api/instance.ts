@@ -5,10 +5,9 @@ import { and, count, isNotNull, isNull, sql } from "drizzle-orm";
 import { Elysia } from "elysia";
 import { countLocalUsers, findLocalAccount, findOwner } from "../core/accounts.ts";
 import { defaultPrivacyPolicy } from "../core/default-privacy-policy.ts";
-import { listDomainBlocks, publicDomain } from "../core/domain-blocks.ts";
+import { publicDomainBlocks } from "../core/domain-blocks.ts";
 import { CoreError } from "../core/errors.ts";
 import { weeklyActivity } from "../core/overview.ts";
-import { sha256Hex } from "../core/tokens.ts";
 import { paragraphsHtml } from "../core/text.ts";
 import { localEmojiViews } from "../core/custom-emojis.ts";
 import { getSettings, settingUpdatedAt } from "../core/instance.ts";
@@ -150,16 +149,7 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         };
       })
       // The servers the moderators limited or suspended, as the about page lists them.
-      .get("/api/v1/instance/domain_blocks", () =>
-        listDomainBlocks(db)
-          .filter((b) => b.severity !== "noop")
-          .map((b) => ({
-            domain: publicDomain(b),
-            digest: sha256Hex(b.domain),
-            severity: b.severity,
-            comment: b.publicComment || null,
-          })),
-      )
+      .get("/api/v1/instance/domain_blocks", () => publicDomainBlocks(db).map((b) => ({ ...b, comment: b.comment || null })))
       .get("/api/v1/instance/activity", () => {
         if (!getSettings(db).activityApiEnabled) throw new CoreError("Record not found", 404);
         return weeklyActivity(db).map((w) => ({

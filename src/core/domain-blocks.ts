@@ -4,6 +4,7 @@ import { accounts, domainBlocks, domainBlockSeverities, follows } from "../db/sc
 import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
+import { sha256Hex } from "./tokens.ts";
 
 export type DomainBlock = typeof domainBlocks.$inferSelect;
 export type DomainBlockInput = Omit<DomainBlock, "createdAt">;
@@ -115,6 +116,21 @@ export function unblockDomain(deps: CoreDeps, staffId: string, domain: string): 
 
 export function listDomainBlocks(db: Db): DomainBlock[] {
   return db.select().from(domainBlocks).orderBy(domainBlocks.domain).all();
+}
+
+/**
+ * The servers the moderators limited or suspended, as the public sees them (the about page, the
+ * API): masked where the block says so, with the SHA-256 of the real name for those who know it.
+ */
+export function publicDomainBlocks(db: Db) {
+  return listDomainBlocks(db)
+    .filter((b) => b.severity !== "noop")
+    .map((b) => ({
+      domain: publicDomain(b),
+      digest: sha256Hex(b.domain),
+      severity: b.severity as "silence" | "suspend",
+      comment: b.publicComment,
+    }));
 }
 
 /** A blocked domain as shown to the public: masked (ma**do*.social) when obfuscated. */

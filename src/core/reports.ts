@@ -91,15 +91,9 @@ export function reportAccount(
   return report;
 }
 
-export function listReports(db: Db, state: "open" | "resolved") {
-  return db
-    .select()
-    .from(reports)
-    .where(state === "open" ? isNull(reports.resolvedAt) : isNotNull(reports.resolvedAt))
-    .orderBy(desc(reports.id))
-    .limit(100)
-    .all();
-}
+/** The admin pages' list: the newest 100 open or resolved reports. */
+export const listReports = (db: Db, state: "open" | "resolved") =>
+  findReports(db, { resolved: state === "resolved" }, { limit: 100 });
 
 export function countOpenReports(db: Db): number {
   return db.select({ n: count() }).from(reports).where(isNull(reports.resolvedAt)).get()?.n ?? 0;

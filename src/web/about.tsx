@@ -4,7 +4,7 @@ import { AboutPage } from "../../views/about.tsx";
 import { PolicyPage } from "../../views/policy.tsx";
 import { countLocalUsers, findLocalAccount, findOwner } from "../core/accounts.ts";
 import { defaultPrivacyPolicy } from "../core/default-privacy-policy.ts";
-import { listDomainBlocks, publicDomain } from "../core/domain-blocks.ts";
+import { publicDomainBlocks } from "../core/domain-blocks.ts";
 import { VERSION } from "../version.ts";
 import { getSettings } from "../core/instance.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
@@ -40,13 +40,10 @@ export function aboutRoutes({ db, baseUrl }: WebDeps, page: PagePlugin) {
               username: settings.contactUsername ? (findLocalAccount(db, settings.contactUsername)?.username ?? null) : null,
               email: settings.contactEmail,
             }}
-            moderated={listDomainBlocks(db)
-              .filter((b) => b.severity !== "noop")
-              .map((b) => ({
-                domain: publicDomain(b),
-                severity: b.severity === "suspend" ? "suspended" : "limited",
-                comment: b.publicComment,
-              }))}
+            moderated={publicDomainBlocks(db).map((b) => ({
+              ...b,
+              severity: b.severity === "suspend" ? "suspended" : "limited",
+            }))}
           />
         );
       })
