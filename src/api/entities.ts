@@ -2,12 +2,12 @@ import { inArray, sql } from "drizzle-orm";
 import { mastodonNotificationType } from "../core/notifications.ts";
 import { type EmojiView, emojisOfMany } from "../core/custom-emojis.ts";
 import { accountCountsMany } from "../core/accounts-read.ts";
-import { applyFilters, type Filter, type FilterKeyword, type FilterMatch, type FilterStatus } from "../core/filters.ts";
+import { type Filter, type FilterKeyword, type FilterMatch, type FilterStatus, notificationsWithPosts } from "../core/filters.ts";
 import type { TagInfo } from "../core/followed-tags.ts";
 import type { Relationship } from "../core/follows.ts";
 import { linkedText } from "../core/text.ts";
 import type { PollView } from "../core/polls.ts";
-import { type CardView, loadPostViews, MISSING_IMAGES, type MediaView, type PostView, remoteMediaPath } from "../core/views.ts";
+import { type CardView, MISSING_IMAGES, type MediaView, type PostView, remoteMediaPath } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, type notifications, posts } from "../db/schema.ts";
 
@@ -436,12 +436,17 @@ export function notificationEntities(db: Db, baseUrl: URL, rows: NotificationRow
     baseUrl,
     rows.map((r) => r.fromAccountId),
   );
-  const postIds = rows.flatMap((r) => (r.postId ? [r.postId] : []));
-  const views = loadPostViews(db, baseUrl, postIds, viewerId);
-  const statuses = new Map(statusEntities(db, baseUrl, applyFilters(db, viewerId, "notifications", views)).map((s) => [s.id, s]));
-  return rows.flatMap((r) => {
+  const shown = notificationsWithPosts(db, baseUrl, viewerId, rows);
+  const statuses = new Map(
+    statusEntities(
+      db,
+      baseUrl,
+      shown.flatMap((n) => (n.post ? [n.post] : [])),
+    ).map((s) => [s.id, s]),
+  );
+  return shown.flatMap(({ row: r }) => {
     const account = accounts.get(r.fromAccountId);
-    if (!account || (r.postId && !statuses.has(r.postId) && views.some((v) => v.id === r.postId))) return [];
+    if (!account) return [];
     return [
       {
         id: r.id,

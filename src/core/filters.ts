@@ -13,7 +13,7 @@ import {
 import { CoreError, ValidationError } from "./errors.ts";
 import { findVisiblePost } from "./posts.ts";
 import { htmlToPlainText } from "./text.ts";
-import type { PostView } from "./views.ts";
+import { loadPostViews, type PostView } from "./views.ts";
 
 /**
  * Keyword filters (Mastodon's filters v2): a member names a filter, says where it applies
@@ -370,4 +370,28 @@ export function keywordChangesFor(current: FilterKeyword[], keywords: string[], 
       return existing ? { id: existing.id, wholeWord } : { keyword, wholeWord };
     }),
   ];
+}
+
+/**
+ * Notifications with their posts as the viewer sees them, the `notifications` filters applied
+ * (the page and the API alike): one whose post a `hide` filter removed goes with it; a post the
+ * viewer may no longer see is null.
+ */
+export function notificationsWithPosts<T extends { postId: string | null }>(
+  db: Db,
+  baseUrl: URL,
+  viewerId: string,
+  rows: T[],
+): { row: T; post: PostView | null }[] {
+  const loaded = loadPostViews(
+    db,
+    baseUrl,
+    rows.flatMap((r) => (r.postId ? [r.postId] : [])),
+    viewerId,
+  );
+  const shown = new Map(applyFilters(db, viewerId, "notifications", loaded).map((p) => [p.id, p]));
+  const hidden = new Set(loaded.filter((p) => !shown.has(p.id)).map((p) => p.id));
+  return rows.flatMap((row) =>
+    row.postId && hidden.has(row.postId) ? [] : [{ row, post: row.postId ? (shown.get(row.postId) ?? null) : null }],
+  );
 }

@@ -2,11 +2,11 @@
 import { Elysia, t } from "elysia";
 import type { NotificationItem } from "../../views/notifications.tsx";
 import { NotificationRequestPage, NotificationRequestsPage } from "../../views/notification-requests.tsx";
-import { applyFilters } from "../core/filters.ts";
+import { notificationsWithPosts } from "../core/filters.ts";
 import { policyOf, updatePolicy } from "../core/notification-policy.ts";
 import { acceptRequests, dismissRequests, findRequest, listRequests } from "../core/notification-requests.ts";
 import { listNotifications } from "../core/notifications.ts";
-import { loadAccountViews, loadPostViews } from "../core/views.ts";
+import { loadAccountViews } from "../core/views.ts";
 import { notificationPolicyActions, type notifications } from "../db/schema.ts";
 import { optionalOneOf } from "../schemas.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
@@ -30,18 +30,9 @@ export function notificationItems(
     baseUrl,
     rows.map((r) => r.fromAccountId),
   );
-  const loaded = loadPostViews(
-    db,
-    baseUrl,
-    rows.flatMap((r) => (r.postId ? [r.postId] : [])),
-    viewerId,
-  );
-  const posts = new Map(applyFilters(db, viewerId, "notifications", loaded).map((p) => [p.id, p]));
-  return rows.flatMap((r) => {
+  return notificationsWithPosts(db, baseUrl, viewerId, rows).flatMap(({ row: r, post }) => {
     const account = from.get(r.fromAccountId);
-    const hidden = r.postId !== null && !posts.has(r.postId) && loaded.some((p) => p.id === r.postId);
-    if (!account || hidden) return [];
-    const post = r.postId ? (posts.get(r.postId) ?? null) : null;
+    if (!account) return [];
     return [{ id: r.id, type: r.type, from: account, post, createdAt: r.createdAt, unread: r.id > readId }];
   });
 }
