@@ -97,10 +97,10 @@ test("posting, replying, liking, boosting, following, notifications, blocking, s
 
   // A post with a content warning and an image with alt text.
   await ada.getByLabel("What's on your mind?").fill("Our beach day, photos inside");
-  await ada.locator("summary", { hasText: "Content warning and images" }).click();
+  await ada.locator("summary", { hasText: "Content warning, images and video" }).click();
   await ada.getByLabel("Content warning (optional)").fill("Holiday photos");
-  await ada.getByLabel("Image 1", { exact: true }).setInputFiles(photo);
-  await ada.getByLabel("Description of image 1 (alt text)").fill("Sand, sea and a red umbrella");
+  await ada.getByLabel("File 1", { exact: true }).setInputFiles(photo);
+  await ada.getByLabel("Description of file 1 (alt text)").fill("Sand, sea and a red umbrella");
   await ada.getByRole("button", { name: "Post", exact: true }).click();
   const post = article(ada, "Holiday photos");
   await post.waitFor();

@@ -82,7 +82,7 @@ describe("posting", () => {
     const bad = await send(new File(["just text"], "photo.jpg", { type: "image/jpeg" }), "keep this text");
     expect(bad.status).toBe(422);
     const badPage = await bad.text();
-    expect(badPage).toContain("This file is not a JPEG, PNG, WebP or GIF image.");
+    expect(badPage).toContain("This file is not a JPEG, PNG, WebP or GIF image, nor an MP4, WebM, MP3, Ogg, WAV or FLAC file.");
     expect(badPage).toContain("keep this text");
     expect((await send(new File([await testJpeg(640, 480)], "p.jpg", { type: "image/jpeg" }))).status).toBe(303);
     const row = c.database.sqlite

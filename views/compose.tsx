@@ -1,5 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import type { EmojiView } from "../src/core/custom-emojis.ts";
+import { MAX_PLAYABLE_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES } from "../src/core/media.ts";
 import type { PostView } from "../src/core/views.ts";
 import type { PropsWithChildren } from "@kitajs/html";
 import type { PageContext } from "./context.ts";
@@ -165,6 +166,7 @@ export function Compose({
     : "";
   const visibility = values.visibility ?? (replyTo && replyTo.visibility !== "public" ? replyTo.visibility : defaultVisibility);
   const key = crypto.randomUUID();
+  const prefix = replyTo ? "reply-" : "";
   return (
     <form
       class="compose card"
@@ -203,8 +205,11 @@ export function Compose({
       </div>
       <EmojiPicker emojis={ctx.viewer?.pickerEmojis() ?? []} />
       {quote ? <QuotedPost post={quote} /> : ""}
-      <details class="compose-options" open={values.spoiler_text || errors.media_ids ? true : undefined}>
-        <summary>Content warning and images</summary>
+      <details
+        class="compose-options"
+        open={values.spoiler_text || errors.media_ids || errors.media || errors.thumbnail ? true : undefined}
+      >
+        <summary>Content warning, images and video</summary>
         <div class="field">
           <label for={replyTo ? "reply-spoiler" : "spoiler_text"}>Content warning (optional)</label>
           <input
@@ -216,30 +221,36 @@ export function Compose({
           />
         </div>
         <fieldset class="images">
-          <legend>Images (up to 4: JPEG, PNG, WebP or GIF)</legend>
+          <legend>Images, a video or an audio file</legend>
+          <p class="hint">
+            {`Up to 4 images (JPEG, PNG, WebP or GIF, ${MAX_UPLOAD_BYTES / 2 ** 20} MB each), or one video (MP4 or WebM) or audio file (MP3, Ogg, WAV, FLAC, M4A) up to ${MAX_PLAYABLE_BYTES / 2 ** 20} MB.`}
+          </p>
           {[1, 2, 3, 4].map((n) => (
             <div class="image-row">
-              <label for={`${replyTo ? "reply-" : ""}media-${n}`} safe>{`Image ${n}`}</label>
-              <input
-                id={`${replyTo ? "reply-" : ""}media-${n}`}
-                name="media"
-                type="file"
-                accept="image/jpeg,image/png,image/webp,image/gif"
-              />
-              <label for={`${replyTo ? "reply-" : ""}description-${n}`} safe>{`Description of image ${n} (alt text)`}</label>
-              <input id={`${replyTo ? "reply-" : ""}description-${n}`} name="description" type="text" maxlength="1500" />
+              <label for={`${prefix}media-${n}`} safe>{`File ${n}`}</label>
+              <input id={`${prefix}media-${n}`} name="media" type="file" accept={UPLOAD_TYPES.join(",")} data-media-file="" />
+              <label for={`${prefix}description-${n}`} safe>{`Description of file ${n} (alt text)`}</label>
+              <input id={`${prefix}description-${n}`} name="description" type="text" maxlength="1500" />
             </div>
           ))}
-          <ErrorText id="media-error" text={errors.media_ids ?? errors.media} />
+          <div class="image-row">
+            <label for={`${prefix}thumbnail`}>Cover for a video or audio file (optional)</label>
+            <input
+              id={`${prefix}thumbnail`}
+              name="thumbnail"
+              type="file"
+              accept="image/jpeg,image/png,image/webp,image/gif"
+              aria-describedby={`${prefix}thumbnail-hint`}
+            />
+            <p class="hint" id={`${prefix}thumbnail-hint`}>
+              Without one, a frame from the start of the video is used.
+            </p>
+          </div>
+          <ErrorText id="media-error" text={errors.media_ids ?? errors.media ?? errors.thumbnail} />
         </fieldset>
       </details>
-      <PollFields prefix={replyTo ? "reply-" : ""} values={values.poll} errors={errors} />
-      <ScheduleField
-        prefix={replyTo ? "reply-" : ""}
-        value={values.scheduled_at}
-        offset={values.utc_offset}
-        error={errors.scheduled_at}
-      />
+      <PollFields prefix={prefix} values={values.poll} errors={errors} />
+      <ScheduleField prefix={prefix} value={values.scheduled_at} offset={values.utc_offset} error={errors.scheduled_at} />
       <div class="compose-footer">
         <label for={replyTo ? "reply-visibility" : "visibility"} class="visually-hidden">
           Who can see this

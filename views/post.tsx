@@ -90,37 +90,43 @@ export function Card({ card }: { card: CardView }) {
   );
 }
 
-// (@kitajs/html's types lack the attribute.)
-const LOAD_ON_PLAY = { preload: "none" };
-
 /**
- * A picture links to the full file; video and audio play in place. Players load nothing until
- * pressed: their files come from the instance's cache, fetched from the remote server on first play.
+ * A picture links to the full file; video and audio play in place. A remote file comes from the
+ * instance's cache, fetched from its server on the first play, so its player loads nothing
+ * before; a member's own shows its cover, or its first frame.
  */
 function MediaItem({ m }: { m: MediaView }) {
+  // (@kitajs/html's types lack the attribute.)
+  const preload = { preload: m.remoteUrl ? "none" : "metadata" };
+  const size = { width: m.width ? String(m.width) : undefined, height: m.height ? String(m.height) : undefined };
   if (m.mime.startsWith("video/")) {
     return (
-      <video class="media-item" src={m.url} controls {...LOAD_ON_PLAY} aria-label={m.description || "Video"}>
+      <video
+        class="media-item"
+        src={m.url}
+        poster={m.thumbnailUrl ?? undefined}
+        {...size}
+        controls
+        {...preload}
+        aria-label={m.description || "Video"}
+      >
         <a href={m.url}>Download the video</a>
       </video>
     );
   }
   if (m.mime.startsWith("audio/")) {
     return (
-      <audio class="media-item" src={m.url} controls="" {...LOAD_ON_PLAY} aria-label={m.description || "Audio"}>
-        <a href={m.url}>Download the audio</a>
-      </audio>
+      <div class="media-item media-audio">
+        {m.thumbnailUrl ? <img src={m.thumbnailUrl} alt="" loading="lazy" /> : ""}
+        <audio src={m.url} controls="" {...preload} aria-label={m.description || "Audio"}>
+          <a href={m.url}>Download the audio</a>
+        </audio>
+      </div>
     );
   }
   return (
     <a href={m.url} class="media-item" target="_blank" rel="noopener">
-      <img
-        src={m.thumbnailUrl}
-        alt={m.description}
-        width={m.width ? String(m.width) : undefined}
-        height={m.height ? String(m.height) : undefined}
-        loading="lazy"
-      />
+      <img src={m.thumbnailUrl ?? m.url} alt={m.description} {...size} loading="lazy" />
     </a>
   );
 }

@@ -98,9 +98,13 @@ function ScheduledCard({
       )}
       {media.length > 0 ? (
         <div class="scheduled-media">
-          {media.map((m) => (
-            <img src={m.thumbnailUrl} alt={m.description} width="96" height="96" loading="lazy" />
-          ))}
+          {media.map((m) =>
+            m.thumbnailUrl ? (
+              <img src={m.thumbnailUrl} alt={m.description} width="96" height="96" loading="lazy" />
+            ) : (
+              <span class="scheduled-file">{m.mime.startsWith("audio/") ? "Audio" : "Video"}</span>
+            ),
+          )}
         </div>
       ) : (
         ""

@@ -172,23 +172,44 @@ export function mediaEntity(media: MediaView, baseUrl: URL) {
     media.width && media.height
       ? { width: media.width, height: media.height, size: `${media.width}x${media.height}`, aspect: media.width / media.height }
       : undefined;
+  const type = media.mime.startsWith("image/")
+    ? "image"
+    : media.mime.startsWith("video/")
+      ? "video"
+      : media.mime.startsWith("audio/")
+        ? "audio"
+        : "unknown";
   return {
     id: media.id,
-    type: media.mime.startsWith("image/")
-      ? "image"
-      : media.mime.startsWith("video/")
-        ? "video"
-        : media.mime.startsWith("audio/")
-          ? "audio"
-          : "unknown",
+    type,
     url,
-    preview_url: new URL(media.thumbnailUrl, baseUrl).href,
+    preview_url: media.thumbnailUrl ? new URL(media.thumbnailUrl, baseUrl).href : null,
     remote_url: media.remoteUrl,
     preview_remote_url: null,
     text_url: null,
-    meta: size ? { original: size, small: size, focus: { x: 0, y: 0 } } : {},
+    meta: mediaMeta(type, size, media.duration),
     description: media.description || null,
     blurhash: media.blurhash,
+  };
+}
+
+/** Mastodon's `meta`: sizes, a picture's focus, a video's or audio's length ("0:01:05.2" and seconds). */
+function mediaMeta(type: string, size: { width: number; height: number } | undefined, duration: number | null) {
+  const timed =
+    duration !== null
+      ? {
+          length: `${Math.floor(duration / 3600)}:${String(Math.floor(duration / 60) % 60).padStart(2, "0")}:${(duration % 60)
+            .toFixed(2)
+            .padStart(5, "0")}`,
+          duration,
+        }
+      : {};
+  if (type === "image") return size ? { original: size, small: size, focus: { x: 0, y: 0 } } : {};
+  return {
+    ...timed,
+    ...size,
+    original: { ...size, ...(duration !== null ? { duration } : {}) },
+    ...(size ? { small: size } : {}),
   };
 }
 

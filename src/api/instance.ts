@@ -11,7 +11,7 @@ import { weeklyActivity } from "../core/overview.ts";
 import { paragraphsHtml } from "../core/text.ts";
 import { localEmojiViews } from "../core/custom-emojis.ts";
 import { getSettings, settingUpdatedAt } from "../core/instance.ts";
-import { MAX_UPLOAD_BYTES } from "../core/media.ts";
+import { MAX_PLAYABLE_BYTES, MAX_UPLOAD_BYTES, MAX_VIDEO_PIXELS, UPLOAD_TYPES } from "../core/media.ts";
 import { MAX_MEDIA } from "../core/posts.ts";
 import { vapidKeys } from "../core/push.ts";
 import { instanceStats } from "../core/stats.ts";
@@ -22,7 +22,6 @@ import { accountEntities, emojiEntity } from "./entities.ts";
 
 /** The Mastodon version whose API this one follows, so clients know which features to expect. */
 export const MASTODON_VERSION = `4.5.0 (compatible; Skein ${VERSION})`;
-const MIME_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif"];
 
 /** The instance as clients see it: v2 and v1 entities, peers, rules, and features Skein does not have. */
 export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
@@ -39,13 +38,14 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       accounts: { max_featured_tags: MAX_FEATURED_TAGS, max_pinned_statuses: 5 },
       statuses: { max_characters: maxCharacters, max_media_attachments: MAX_MEDIA, characters_reserved_per_url: 23 },
       media_attachments: {
-        supported_mime_types: MIME_TYPES,
+        supported_mime_types: UPLOAD_TYPES,
         description_limit: 1500,
         image_size_limit: MAX_UPLOAD_BYTES,
         image_matrix_limit: 16_777_216,
-        video_size_limit: 0,
-        video_frame_rate_limit: 0,
-        video_matrix_limit: 0,
+        video_size_limit: MAX_PLAYABLE_BYTES,
+        // Not checked (nothing is re-encoded; browsers play any rate): Mastodon's figure, for apps that resize first.
+        video_frame_rate_limit: 120,
+        video_matrix_limit: MAX_VIDEO_PIXELS,
       },
       polls: {
         max_options: POLL_LIMITS.maxOptions,

@@ -1,20 +1,23 @@
 import { and, eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { CoreError } from "../core/errors.ts";
-import { deleteUpload, describeMedia, MAX_UPLOAD_BYTES, uploadImage } from "../core/media.ts";
+import { deleteUpload, describeMedia, MAX_PLAYABLE_BYTES, MAX_UPLOAD_BYTES, setMediaCover, uploadMedia } from "../core/media.ts";
 import { mediaView } from "../core/views.ts";
 import { mediaAttachments } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { mediaEntity } from "./entities.ts";
 
 const upload = t.Object({
-  file: t.File({ maxSize: MAX_UPLOAD_BYTES }),
+  file: t.File({ maxSize: MAX_PLAYABLE_BYTES }),
   description: t.Optional(t.String({ maxLength: 1500 })),
   focus: t.Optional(t.String({ maxLength: 40 })),
-  thumbnail: t.Optional(t.Unknown()),
+  /** A video's or audio file's cover image. */
+  thumbnail: t.Optional(t.File({ maxSize: MAX_UPLOAD_BYTES })),
 });
 
-/** Media uploads (images: the same pipeline as the web's compose form) and their alt text. */
+const bytesOf = async (file: File) => new Uint8Array(await file.arrayBuffer());
+
+/** Media uploads (images, video, audio: the same pipeline as the web's compose form), their alt text and covers. */
 export function mediaApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
   const own = (accountId: string, id: string) => {
@@ -28,16 +31,17 @@ export function mediaApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   };
   const store = async ({ member, body }: { member: ApiPluginMember; body: typeof upload.static }) => {
     const me = member("write:media");
-    const row = await uploadImage(deps, me.account.id, {
-      bytes: new Uint8Array(await body.file.arrayBuffer()),
+    const row = await uploadMedia(deps, me.account.id, {
+      bytes: await bytesOf(body.file),
       description: body.description,
+      thumbnail: body.thumbnail ? await bytesOf(body.thumbnail) : undefined,
     });
     return mediaEntity(mediaView(row), baseUrl);
   };
   return (
     new Elysia({ name: "api-media" })
       .use(api)
-      // Images are processed before the answer: the v2 endpoint answers 200, never 202 (no polling needed).
+      // Files are ready before the answer (video is not transcoded): the v2 endpoint answers 200, never 202.
       .post("/api/v2/media", store, { body: upload })
       .post("/api/v1/media", store, { body: upload })
       .get(
@@ -55,17 +59,19 @@ export function mediaApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       )
       .put(
         "/api/v1/media/:id",
-        ({ member, params, body }) => {
+        async ({ member, params, body }) => {
           const me = member("write:media");
-          const row = own(me.account.id, params.id);
-          const updated = body.description !== undefined ? describeMedia(db, me.account.id, row.id, body.description) : row;
-          return mediaEntity(mediaView(updated ?? row), baseUrl);
+          let row = own(me.account.id, params.id);
+          if (body.thumbnail) row = (await setMediaCover(deps, me.account.id, row.id, await bytesOf(body.thumbnail))) ?? row;
+          if (body.description !== undefined) row = describeMedia(db, me.account.id, row.id, body.description) ?? row;
+          return mediaEntity(mediaView(row), baseUrl);
         },
         {
           params: t.Object({ id: t.String({ maxLength: 64 }) }),
           body: t.Object({
             description: t.Optional(t.String({ maxLength: 1500 })),
             focus: t.Optional(t.String({ maxLength: 40 })),
+            thumbnail: t.Optional(t.File({ maxSize: MAX_UPLOAD_BYTES })),
           }),
         },
       )

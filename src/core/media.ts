@@ -3,7 +3,14 @@ import { and, eq, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db, DbOrTx } from "../db/open.ts";
 import { accounts, customEmojis, mediaAttachments, previewCards } from "../db/schema.ts";
-import { ImageError } from "../media/images.ts";
+import { ImageError, type ProcessOptions } from "../media/images.ts";
+import {
+  MAX_VIDEO_PIXELS,
+  PlayableError,
+  type PlayableErrorCode,
+  playableExtensions,
+  preparePlayable,
+} from "../media/playable.ts";
 import { processImageInWorker } from "../media/worker.ts";
 import type { MediaStore } from "../media/store.ts";
 import { blockFor } from "./domain-blocks.ts";
@@ -12,53 +19,120 @@ import { CoreError, ValidationError } from "./errors.ts";
 const logger = getLogger(["skein", "media"]);
 
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+/** Video and audio are stored as uploaded (nothing re-encodes them): Mastodon's limit before 4.3. */
+export const MAX_PLAYABLE_BYTES = 40 * 1024 * 1024;
 const MAX_DESCRIPTION = 1500;
+export { MAX_VIDEO_PIXELS };
+/** What uploads may be (told from the bytes, whatever the sender calls them); QuickTime is stored as the MP4 it nearly is. */
+export const UPLOAD_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif", ...Object.keys(playableExtensions)];
+/** The longest side of a video's or audio file's cover image. */
+const POSTER_SIDE = 1280;
 
 const imageMessages: Record<ImageError["code"], string> = {
-  unsupported_type: "This file is not a JPEG, PNG, WebP or GIF image.",
+  unsupported_type: "This file is not a JPEG, PNG, WebP or GIF image, nor an MP4, WebM, MP3, Ogg, WAV or FLAC file.",
   too_large: `Images can be at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.`,
   too_many_pixels: "This image has too many pixels.",
   corrupt: "This image is damaged or incomplete.",
 };
 
+const playableMessages: Record<PlayableErrorCode, string> = {
+  unsupported_type: "This video is a Matroska file: upload it as MP4 or WebM.",
+  unsupported_codec: "This file's encoding does not play in web browsers: export it as MP4 (H.264) or WebM.",
+  too_large: `Video and audio files can be at most ${MAX_PLAYABLE_BYTES / 1024 / 1024} MB.`,
+  too_many_pixels: "Videos can be at most 4K (3840×2160).",
+  corrupt: "This video or audio file is damaged or incomplete.",
+};
+
+type Upload = { bytes: Uint8Array; description?: string; thumbnail?: Uint8Array };
+
 /**
- * Stores an uploaded image for a post to come: its type is read from the bytes, metadata (EXIF,
- * GPS) goes with re-encoding, it is scaled to 1920 px at most, with a thumbnail and a blurhash.
- * The web form and the API's media upload both call this.
+ * Stores an uploaded file for a post to come, its type read from the bytes. An image is
+ * re-encoded (so its EXIF and GPS metadata go), scaled to 1920 px at most, with a thumbnail and a
+ * blurhash. A video or audio file is kept as it is but for its metadata (preparePlayable), with
+ * the cover image given (a frame the page's script took, or an app's thumbnail). The web form and
+ * the API's media upload both call this.
  */
-export async function uploadImage(
-  deps: { db: Db; media: MediaStore },
-  accountId: string,
-  upload: { bytes: Uint8Array; description?: string },
-) {
+export async function uploadMedia(deps: { db: Db; media: MediaStore }, accountId: string, upload: Upload) {
   const description = (upload.description ?? "").trim();
   if (description.length > MAX_DESCRIPTION)
     throw new ValidationError({ description: `Keep the description under ${MAX_DESCRIPTION} characters.` });
-  let image: Awaited<ReturnType<typeof processImageInWorker>>;
-  try {
-    image = await processImageInWorker(upload.bytes, { maxBytes: MAX_UPLOAD_BYTES });
-  } catch (error) {
-    if (error instanceof ImageError) throw new ValidationError({ media: imageMessages[error.code] });
-    throw error;
-  }
-  const name = crypto.randomUUID();
-  const path = await deps.media.save(image.bytes, image.mime, { name });
-  const thumbnailPath = await deps.media.save(image.thumbnail.bytes, image.thumbnail.mime, { name, suffix: "-small" });
+  const stored = (await storePlayable(deps.media, upload)) ?? (await storeImage(deps.media, upload.bytes));
   return deps.db
     .insert(mediaAttachments)
-    .values({
-      id: newId(),
-      accountId,
-      mime: image.mime,
-      path,
-      thumbnailPath,
-      width: image.width,
-      height: image.height,
-      blurhash: image.blurhash,
-      description,
-    })
+    .values({ id: newId(), accountId, description, ...stored })
     .returning()
     .get();
+}
+
+type Stored = Pick<
+  typeof mediaAttachments.$inferInsert,
+  "mime" | "path" | "thumbnailPath" | "width" | "height" | "blurhash" | "duration"
+>;
+
+async function storeImage(media: MediaStore, bytes: Uint8Array): Promise<Stored> {
+  const image = await processImage(bytes, { maxBytes: MAX_UPLOAD_BYTES });
+  const name = crypto.randomUUID();
+  const path = await media.save(image.bytes, image.mime, { name });
+  const thumbnailPath = await media.save(image.thumbnail.bytes, image.thumbnail.mime, { name, suffix: "-small" });
+  return { mime: image.mime, path, thumbnailPath, width: image.width, height: image.height, blurhash: image.blurhash };
+}
+
+/** A video or audio file with its cover; null when the bytes are neither (then they may be an image). */
+async function storePlayable(media: MediaStore, upload: Upload): Promise<Stored | null> {
+  let prepared: ReturnType<typeof preparePlayable>;
+  try {
+    prepared = preparePlayable(upload.bytes, MAX_PLAYABLE_BYTES);
+  } catch (error) {
+    if (error instanceof PlayableError) throw new ValidationError({ media: playableMessages[error.code] });
+    throw error;
+  }
+  if (!prepared) return null;
+  const poster = upload.thumbnail?.length
+    ? await processImage(upload.thumbnail, { maxBytes: MAX_UPLOAD_BYTES, maxSide: POSTER_SIDE }, "thumbnail")
+    : null;
+  const name = crypto.randomUUID();
+  const path = await media.save(upload.bytes, prepared.mime, { name });
+  const thumbnailPath = poster ? await media.save(poster.bytes, poster.mime, { name, suffix: "-small" }) : null;
+  return {
+    mime: prepared.mime,
+    path,
+    thumbnailPath,
+    width: prepared.width,
+    height: prepared.height,
+    blurhash: poster?.blurhash ?? null,
+    duration: prepared.duration,
+  };
+}
+
+/** processImageInWorker, its refusals as messages for the form's field (the file, or a video's cover). */
+async function processImage(bytes: Uint8Array, options: ProcessOptions, field: "media" | "thumbnail" = "media") {
+  try {
+    return await processImageInWorker(bytes, options);
+  } catch (error) {
+    if (!(error instanceof ImageError)) throw error;
+    const cover = field === "thumbnail" && error.code === "unsupported_type";
+    throw new ValidationError({
+      [field]: cover ? "The cover must be a JPEG, PNG, WebP or GIF image." : imageMessages[error.code],
+    });
+  }
+}
+
+/** Gives an own video or audio file a new cover image (Mastodon's `thumbnail`), discarding the old one. */
+export async function setMediaCover(deps: { db: Db; media: MediaStore }, accountId: string, mediaId: string, bytes: Uint8Array) {
+  const mine = and(eq(mediaAttachments.id, mediaId), eq(mediaAttachments.accountId, accountId)) as SQL;
+  const row = deps.db.select().from(mediaAttachments).where(mine).get();
+  if (!row) throw new CoreError("Record not found", 404);
+  if (!isPlayable(row.mime) || !row.path) throw new ValidationError({ thumbnail: "Only a video or audio file has a cover." });
+  const poster = await processImage(bytes, { maxBytes: MAX_UPLOAD_BYTES, maxSide: POSTER_SIDE }, "thumbnail");
+  const thumbnailPath = await deps.media.save(poster.bytes, poster.mime, { suffix: "-small" });
+  const updated = deps.db
+    .update(mediaAttachments)
+    .set({ thumbnailPath, blurhash: poster.blurhash })
+    .where(mine)
+    .returning()
+    .get();
+  discardFiles(deps.media, [row.thumbnailPath]);
+  return updated;
 }
 
 /** Changes an unposted or own image's alt text. */
@@ -169,6 +243,7 @@ export function mediaFilesWhere(db: DbOrTx, where: SQL): string[] {
 
 /** Attachments the pages show from the cache: pictures, and video or audio to play. */
 export const isCachedKind = (mime: string) => /^(image|video|audio)\//.test(mime);
+export const isPlayable = (mime: string) => /^(video|audio)\//.test(mime);
 
 /**
  * The remote address behind a proxied file: a remote post's attachment, or a remote account's
@@ -177,13 +252,14 @@ export const isCachedKind = (mime: string) => /^(image|video|audio)\//.test(mime
  */
 export function remoteMediaSource(
   db: Db,
-  kind: "media" | "avatars" | "headers" | "cards" | "emojis",
+  kind: "media" | "covers" | "avatars" | "headers" | "cards" | "emojis",
   id: string,
 ): { url: string; playable: boolean } | null {
   if (kind === "cards") return cardImageSource(db, id);
   if (kind === "emojis") return emojiImageSource(db, id);
-  const attachment = kind === "media" ? db.select().from(mediaAttachments).where(eq(mediaAttachments.id, id)).get() : undefined;
-  const accountId = kind === "media" ? attachment?.accountId : id;
+  const attached = kind === "media" || kind === "covers";
+  const attachment = attached ? db.select().from(mediaAttachments).where(eq(mediaAttachments.id, id)).get() : undefined;
+  const accountId = attached ? attachment?.accountId : id;
   const account = accountId ? db.select().from(accounts).where(eq(accounts.id, accountId)).get() : undefined;
   if (!account?.domain) return null;
   const block = blockFor(db, account.domain);
@@ -191,8 +267,9 @@ export function remoteMediaSource(
   const image = (url: string | null) => (url ? { url, playable: false } : null);
   if (kind === "avatars") return image(account.avatarUrl);
   if (kind === "headers") return image(account.headerUrl);
+  if (kind === "covers") return attachment?.path ? null : image(attachment?.thumbnailRemoteUrl ?? null);
   if (!attachment?.remoteUrl || attachment.path || !isCachedKind(attachment.mime)) return null;
-  return { url: attachment.remoteUrl, playable: !attachment.mime.startsWith("image/") };
+  return { url: attachment.remoteUrl, playable: isPlayable(attachment.mime) };
 }
 
 /** A link preview's image, unless its server's media is rejected here. */

@@ -16,7 +16,7 @@ import {
   type Visibility,
   visibilities,
 } from "../db/schema.ts";
-import { discardFiles, mediaFilesWhere } from "./media.ts";
+import { discardFiles, isPlayable, mediaFilesWhere } from "./media.ts";
 import type { MediaStore } from "../media/store.ts";
 import type { CoreDeps } from "./deps.ts";
 import { countAccountAction } from "./account-limits.ts";
@@ -284,7 +284,10 @@ const keptFor = (scheduledId?: string) =>
     ? or(isNull(mediaAttachments.scheduledPostId), eq(mediaAttachments.scheduledPostId, scheduledId))
     : isNull(mediaAttachments.scheduledPostId);
 
-/** The images are the author's, on no post yet, and kept for no scheduled post (but this one, when publishing it). */
+/**
+ * The files are the author's, on no post yet, and kept for no scheduled post (but this one, when
+ * publishing it); a video or audio file goes alone, as on Mastodon.
+ */
 function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<string, string>, scheduledId?: string): string[] {
   if (ids.length === 0) return [];
   if (ids.length > MAX_MEDIA) {
@@ -292,7 +295,7 @@ function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<st
     return [];
   }
   const rows = db
-    .select({ id: mediaAttachments.id })
+    .select({ id: mediaAttachments.id, mime: mediaAttachments.mime })
     .from(mediaAttachments)
     .where(
       and(
@@ -305,6 +308,8 @@ function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<st
     .all();
   if (rows.length !== ids.length)
     problems.media_ids = "An image is missing or belongs to another post (or a scheduled one); upload it again.";
+  else if (ids.length > 1 && rows.some((r) => isPlayable(r.mime)))
+    problems.media_ids = "A video or audio file goes alone in a post: post the other files separately.";
   return ids;
 }
 

@@ -124,6 +124,8 @@ export interface RemotePostData {
     width: number | null;
     height: number | null;
     blurhash: string | null;
+    /** A video's or audio file's cover. */
+    coverUrl?: string | null;
   }[];
   createdAt: Date;
   editedAt: Date | null;
@@ -228,6 +230,7 @@ export function receiveRemotePost(deps: CoreDeps, data: RemotePostData) {
           position,
           mime: m.mime,
           remoteUrl: m.url,
+          thumbnailRemoteUrl: m.coverUrl ?? null,
           description: m.description.slice(0, 1500),
           width: m.width,
           height: m.height,

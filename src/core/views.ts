@@ -6,7 +6,7 @@ import type { FilterMatch } from "./filters.ts";
 import { mutedConversations } from "./conversation-mutes.ts";
 import { blockFor } from "./domain-blocks.ts";
 import { followingAmong } from "./accounts-read.ts";
-import { isCachedKind } from "./media.ts";
+import { isCachedKind, isPlayable } from "./media.ts";
 import { type PollView, pollsOf } from "./polls.ts";
 import { quoteApprovalOf } from "./quotes.ts";
 import { notSilencedBy, visibleTo } from "./visibility.ts";
@@ -57,10 +57,13 @@ export interface MediaView {
   id: string;
   mime: string;
   url: string;
-  thumbnailUrl: string;
+  /** A picture's small copy; a video's or audio file's cover, when it has one. */
+  thumbnailUrl: string | null;
   width: number | null;
   height: number | null;
   blurhash: string | null;
+  /** Seconds, for video and audio. */
+  duration: number | null;
   description: string;
   /** Where a remote post's file lives on its server (the pages show the cached copy, `url`). */
   remoteUrl: string | null;
@@ -72,7 +75,7 @@ export interface MediaView {
  * The query changes with the remote address, so browsers fetch a new avatar when it changes.
  */
 export function remoteMediaPath(
-  kind: "media" | "avatars" | "headers" | "cards" | "emojis",
+  kind: "media" | "covers" | "avatars" | "headers" | "cards" | "emojis",
   id: string,
   remoteUrl: string | null,
 ): string | null {
@@ -385,10 +388,15 @@ export function mediaView(row: typeof mediaAttachments.$inferSelect): MediaView 
     id: row.id,
     mime: row.mime,
     url,
-    thumbnailUrl: row.thumbnailPath ? `/media/${row.thumbnailPath}` : url,
+    thumbnailUrl: row.thumbnailPath
+      ? `/media/${row.thumbnailPath}`
+      : isPlayable(row.mime)
+        ? remoteMediaPath("covers", row.id, row.thumbnailRemoteUrl)
+        : url,
     width: row.width,
     height: row.height,
     blurhash: row.blurhash,
+    duration: row.duration,
     description: row.description,
   };
 }

@@ -1,7 +1,7 @@
 // The database schema. Migrations in drizzle/ are generated from this file with
 // `bun run db:generate`; never edit a committed migration, add a new one.
 import { sql } from "drizzle-orm";
-import { type AnySQLiteColumn, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { type AnySQLiteColumn, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const now = sql`(unixepoch('subsec') * 1000)`;
 const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull().default(now);
@@ -403,9 +403,13 @@ export const mediaAttachments = sqliteTable(
     path: text("path"), // under the data folder's media/, for local or cached files
     thumbnailPath: text("thumbnail_path"),
     remoteUrl: text("remote_url"),
+    /** A remote video's or audio file's cover on its server (the Document's `icon`), shown from the cache. */
+    thumbnailRemoteUrl: text("thumbnail_remote_url"),
     width: integer("width"),
     height: integer("height"),
     blurhash: text("blurhash"),
+    /** Seconds, for video and audio whose length could be read. */
+    duration: real("duration"),
     description: text("description").notNull().default(""), // alt text
     /** Kept for a scheduled post (core/scheduled-posts.ts): not free for another post, not pruned as unattached. */
     scheduledPostId: text("scheduled_post_id").references((): AnySQLiteColumn => scheduledPosts.id, { onDelete: "set null" }),

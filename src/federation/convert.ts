@@ -125,6 +125,11 @@ export function postToAs(
           name: m.description || null,
           width: m.width,
           height: m.height,
+          // A video's or audio file's cover, where Mastodon looks for it.
+          icon:
+            m.thumbnailUrl && !m.mime.startsWith("image/")
+              ? new Image({ url: new URL(m.thumbnailUrl, ctx.canonicalOrigin) })
+              : null,
         }),
     ),
   };
@@ -201,6 +206,14 @@ async function emojisFrom(ctx: Context<void>, tags: Iterable<unknown>): Promise<
   return emojis;
 }
 
+/** A received video's or audio file's cover (Mastodon's `icon` on the attachment), when it is one. */
+async function coverOf(attachment: Document | Image, ctx: Context<void>): Promise<string | null> {
+  if (!attachment.mediaType || !/^(video|audio)\//.test(attachment.mediaType)) return null;
+  const icon = await attachment.getIcon({ documentLoader: ctx.documentLoader }).catch(() => null);
+  const url = icon ? href(icon.url as URL | Link | null) : null;
+  return url && url.length <= 2000 ? url : null;
+}
+
 /**
  * A received post-like object (Note, Article, Page, Question, Video, Image…) in our shape. Kinds we
  * do not show natively become a readable post with a link to the original.
@@ -226,6 +239,7 @@ export async function postFromAs(
       width: a.width ?? null,
       height: a.height ?? null,
       blurhash: null,
+      coverUrl: await coverOf(a, ctx),
     });
   }
   // A bare Image (Pixelfed and others) is a post of that one picture.
@@ -239,6 +253,7 @@ export async function postFromAs(
         width: object.width ?? null,
         height: object.height ?? null,
         blurhash: null,
+        coverUrl: null,
       });
     }
   }

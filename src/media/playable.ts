@@ -1,14 +1,17 @@
+import { IsoMediaError, scrubIsoMedia } from "./iso-media.ts";
 import { ascii, startsWith } from "./magic.ts";
+import { MatroskaError, scrubMatroska } from "./matroska.ts";
 
 /**
- * Video and audio from remote posts, recognised from their first bytes (never from the remote
- * server's word) so the cache serves them only as what they are. Skein does not take such
- * uploads itself; it shows those of other servers.
+ * Video and audio, recognised from their first bytes (never from a name or a remote server's
+ * word) so that they are stored and served only as what they are: members' uploads, and other
+ * servers' files in the cache.
  */
 export const playableExtensions = {
   "video/mp4": "mp4",
   "video/quicktime": "mov",
   "video/webm": "webm",
+  "audio/webm": "weba",
   "audio/mp4": "m4a",
   "audio/mpeg": "mp3",
   "audio/ogg": "ogg",
@@ -33,4 +36,72 @@ export function detectPlayableType(bytes: Uint8Array): PlayableMime | null {
   // MP3: an ID3 tag, or straight into an MPEG audio frame (11 bits of sync).
   if (at(bytes, "ID3") || (bytes[0] === 0xff && ((bytes[1] ?? 0) & 0xe0) === 0xe0)) return "audio/mpeg";
   return null;
+}
+
+export type PlayableErrorCode = "unsupported_type" | "unsupported_codec" | "too_large" | "too_many_pixels" | "corrupt";
+
+export class PlayableError extends Error {
+  constructor(readonly code: PlayableErrorCode) {
+    super(code);
+    this.name = "PlayableError";
+  }
+}
+
+export interface PreparedPlayable {
+  mime: PlayableMime;
+  width: number | null;
+  height: number | null;
+  duration: number | null;
+}
+
+/** The picture of a video taken: 4K (3840×2160, upright or not), as Mastodon's limit. */
+export const MAX_VIDEO_PIXELS = 3840 * 2160;
+/** Encodings web browsers play, in MP4 (sample entry codes) and WebM (codec IDs). */
+const PLAYABLE_CODECS = new Set([
+  ...["avc1", "avc3", "hvc1", "hev1", "av01", "vp08", "vp09", "mp4a", "Opus", "fLaC", ".mp3"],
+  ...["V_VP8", "V_VP9", "V_AV1", "A_OPUS", "A_VORBIS"],
+]);
+
+/**
+ * An uploaded video or audio file made ready to store, in place: its type read from the bytes,
+ * its descriptive metadata (place, device, titles) blanked in MP4, QuickTime and WebM files, its
+ * size and length read. Nothing is re-encoded, so files must already be in a form browsers play:
+ * QuickTime files are stored as the MP4 they nearly are (Firefox plays no "video/quicktime"),
+ * Matroska files other than WebM are refused. Null when the bytes are no video or audio at all.
+ */
+export function preparePlayable(bytes: Uint8Array, maxBytes: number): PreparedPlayable | null {
+  const type = detectPlayableType(bytes);
+  if (!type) return null;
+  if (bytes.length > maxBytes) throw new PlayableError("too_large");
+  if (type === "video/webm") return checked(webm(bytes));
+  if (type === "video/mp4" || type === "video/quicktime" || type === "audio/mp4") return checked(isoMedia(bytes));
+  return { mime: type, width: null, height: null, duration: null };
+}
+
+function isoMedia(bytes: Uint8Array) {
+  try {
+    const info = scrubIsoMedia(bytes);
+    return { ...info, mime: info.hasVideo ? ("video/mp4" as const) : ("audio/mp4" as const) };
+  } catch (error) {
+    if (error instanceof IsoMediaError || error instanceof RangeError) throw new PlayableError("corrupt");
+    throw error;
+  }
+}
+
+function webm(bytes: Uint8Array) {
+  try {
+    const info = scrubMatroska(bytes);
+    if (info.docType !== "webm") throw new PlayableError("unsupported_type");
+    return { ...info, mime: info.hasVideo ? ("video/webm" as const) : ("audio/webm" as const) };
+  } catch (error) {
+    if (error instanceof MatroskaError || error instanceof RangeError) throw new PlayableError("corrupt");
+    throw error;
+  }
+}
+
+function checked(info: PreparedPlayable & { codecs: string[]; hasVideo: boolean; hasAudio: boolean }): PreparedPlayable {
+  if (!info.hasVideo && !info.hasAudio) throw new PlayableError("corrupt");
+  if (info.codecs.some((codec) => !PLAYABLE_CODECS.has(codec))) throw new PlayableError("unsupported_codec");
+  if (info.width && info.height && info.width * info.height > MAX_VIDEO_PIXELS) throw new PlayableError("too_many_pixels");
+  return { mime: info.mime, width: info.width, height: info.height, duration: info.duration };
 }

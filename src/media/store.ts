@@ -1,16 +1,18 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { readdir, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { playableExtensions } from "./playable.ts";
 
 const extensions: Record<string, string> = {
   "image/jpeg": "jpg",
   "image/png": "png",
   "image/webp": "webp",
   "image/gif": "gif",
+  ...playableExtensions,
 };
 
 /** A stored file's path as it appears in URLs: two hex characters, a random name, an extension. */
-export const MEDIA_PATH = /^[0-9a-f]{2}\/[0-9a-f-]{36}(?:-small)?\.(?:jpg|png|webp|gif)$/;
+export const MEDIA_PATH = new RegExp(`^[0-9a-f]{2}/[0-9a-f-]{36}(?:-small)?\\.(?:${Object.values(extensions).join("|")})$`);
 
 export const mediaTypes: Record<string, string> = Object.fromEntries(
   Object.entries(extensions).map(([mime, ext]) => [ext, mime]),

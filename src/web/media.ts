@@ -40,6 +40,7 @@ export function mediaRoutes(store: MediaStore, remote: { db: Db; cache: RemoteMe
         params: t.Object({
           kind: t.Union([
             t.Literal("media"),
+            t.Literal("covers"),
             t.Literal("avatars"),
             t.Literal("headers"),
             t.Literal("cards"),

@@ -65,6 +65,8 @@ const composeForm = t.Object({
   idempotency_key: t.Optional(t.String({ maxLength: 200 })),
   media: oneOrMany(t.File()),
   description: oneOrMany(t.String({ maxLength: 1500 })),
+  /** A video's or audio file's cover: chosen, or a frame app.js took from the chosen video. */
+  thumbnail: t.Optional(t.File()),
   quoted_status_id: t.Optional(t.String({ maxLength: 64 })),
   quote_approval_policy: optionalOneOf(quotePolicies),
   /** Written on the Messages page: the next compose box there is for a message again. */
@@ -186,7 +188,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         };
         const poll = pollFromForm(body);
         try {
-          const mediaIds = await uploadsFromForm(deps, viewer.account.id, body.media, body.description);
+          const mediaIds = await uploadsFromForm(deps, viewer.account.id, body);
           const input = {
             poll: poll && { ...poll, expiresIn: Number(poll.expiresIn ?? 86_400) },
             quotedId: body.quoted_status_id || undefined,

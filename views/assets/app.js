@@ -81,3 +81,51 @@ document.addEventListener("click", (e) => {
     true,
   );
 })();
+
+// A video chosen in the compose box gets a cover: a frame near its start, taken here and put in
+// the cover field, unless the member chose a cover themselves. Without JavaScript (or for a video
+// this browser cannot play) the post has none and players show its first frame.
+(() => {
+  const frameOf = (file) =>
+    new Promise((resolve) => {
+      const url = URL.createObjectURL(file);
+      const video = document.createElement("video");
+      const done = (blob) => {
+        URL.revokeObjectURL(url);
+        resolve(blob);
+      };
+      video.muted = true;
+      video.preload = "auto";
+      video.addEventListener("error", () => done(null));
+      video.addEventListener("loadeddata", () => {
+        video.currentTime = Math.max(0.05, Math.min(1, (video.duration || 0) / 3));
+      });
+      video.addEventListener(
+        "seeked",
+        () => {
+          if (!video.videoWidth) return done(null);
+          const canvas = document.createElement("canvas");
+          canvas.width = video.videoWidth;
+          canvas.height = video.videoHeight;
+          canvas.getContext("2d").drawImage(video, 0, 0);
+          canvas.toBlob(done, "image/jpeg", 0.85);
+        },
+        { once: true },
+      );
+      video.src = url;
+    });
+  document.addEventListener("change", async (e) => {
+    const input = e.target;
+    if (!(input instanceof HTMLInputElement)) return;
+    if (input.name === "thumbnail") delete input.dataset.taken;
+    const cover = input.form?.querySelector("input[name=thumbnail]");
+    const file = input.matches("[data-media-file]") ? input.files?.[0] : null;
+    if (!cover || !file?.type.startsWith("video/") || (cover.files.length > 0 && !cover.dataset.taken)) return;
+    const blob = await frameOf(file);
+    if (!blob) return;
+    const chosen = new DataTransfer();
+    chosen.items.add(new File([blob], "cover.jpg", { type: "image/jpeg" }));
+    cover.files = chosen.files;
+    cover.dataset.taken = "1";
+  });
+})();

@@ -1,0 +1,183 @@
+// WebM files (Matroska's subset for the web): what Skein reads of an uploaded one, and the
+// metadata it blanks before storing it. As with MP4 (iso-media.ts) nothing is re-encoded: a
+// metadata element is overwritten by a Void element of the same length, so nothing moves.
+
+export interface MatroskaInfo {
+  docType: string;
+  codecs: string[];
+  hasVideo: boolean;
+  hasAudio: boolean;
+  width: number | null;
+  height: number | null;
+  /** Seconds; absent from files written while recording (a browser's MediaRecorder). */
+  duration: number | null;
+}
+
+interface Element {
+  id: number;
+  start: number;
+  body: number;
+  /** Null for an element of unknown size (a live recording's segment and clusters). */
+  end: number | null;
+}
+
+const ID = {
+  ebml: 0x1a45dfa3,
+  docType: 0x4282,
+  segment: 0x18538067,
+  info: 0x1549a966,
+  timestampScale: 0x2ad7b1,
+  duration: 0x4489,
+  title: 0x7ba9,
+  tracks: 0x1654ae6b,
+  trackEntry: 0xae,
+  trackType: 0x83,
+  codecId: 0x86,
+  trackName: 0x536e,
+  video: 0xe0,
+  pixelWidth: 0xb0,
+  pixelHeight: 0xba,
+  displayWidth: 0x54b0,
+  displayHeight: 0x54ba,
+  tags: 0x1254c367,
+  attachments: 0x1941a469,
+} as const;
+/** Free text a person may have put in: titles and names, tags (place, comment, author) and attached files. */
+const METADATA = new Set<number>([ID.title, ID.trackName, ID.tags, ID.attachments]);
+const MAX_ELEMENTS = 10_000;
+
+export class MatroskaError extends Error {}
+
+/**
+ * Reads an EBML file's header, segment information and tracks, blanking titles, tags and
+ * attachments in `bytes` (changed in place). The walk stops at the first element of unknown size
+ * (clusters being recorded): what it reads comes before them in every writer's files.
+ */
+export function scrubMatroska(bytes: Uint8Array): MatroskaInfo {
+  const reader = new Reader(bytes);
+  const info: MatroskaInfo = {
+    docType: "",
+    codecs: [],
+    hasVideo: false,
+    hasAudio: false,
+    width: null,
+    height: null,
+    duration: null,
+  };
+  const top = reader.children(0, bytes.length);
+  const header = top.next().value;
+  if (!header || header.id !== ID.ebml || header.end === null) throw new MatroskaError("no EBML header");
+  for (const el of reader.children(header.body, header.end)) if (el.id === ID.docType) info.docType = reader.text(el);
+  const segment = top.next().value;
+  if (!segment || segment.id !== ID.segment) throw new MatroskaError("no segment");
+  let scale = 1_000_000; // nanoseconds per timestamp unit
+  let units: number | null = null;
+  for (const el of reader.children(segment.body, segment.end ?? bytes.length)) {
+    if (el.end === null) break;
+    if (METADATA.has(el.id)) reader.blank(el);
+    else if (el.id === ID.info) {
+      for (const field of reader.children(el.body, el.end)) {
+        if (field.id === ID.timestampScale) scale = reader.uint(field);
+        else if (field.id === ID.duration) units = reader.float(field);
+        else if (METADATA.has(field.id)) reader.blank(field);
+      }
+    } else if (el.id === ID.tracks) {
+      for (const entry of reader.children(el.body, el.end)) if (entry.id === ID.trackEntry) readTrack(reader, entry, info);
+    }
+  }
+  if (units !== null && units > 0 && scale > 0) info.duration = Math.round(units * scale * 1e-6) / 1000;
+  return info;
+}
+
+function readTrack(reader: Reader, entry: Element, info: MatroskaInfo): void {
+  let type = 0;
+  let size: { width: number | null; height: number | null } = { width: null, height: null };
+  for (const field of reader.children(entry.body, entry.end ?? entry.body)) {
+    if (field.id === ID.trackType) type = reader.uint(field);
+    else if (field.id === ID.codecId) info.codecs.push(reader.text(field));
+    else if (field.id === ID.video) size = videoSize(reader, field);
+    else if (METADATA.has(field.id)) reader.blank(field);
+  }
+  if (type === 1) {
+    info.hasVideo = true;
+    if (info.width === null) Object.assign(info, size);
+  } else if (type === 2) info.hasAudio = true;
+}
+
+/** The size to show: the display size when given, else the pixels'. */
+function videoSize(reader: Reader, video: Element) {
+  const read: Record<number, number> = {};
+  for (const field of reader.children(video.body, video.end ?? video.body)) read[field.id] = reader.uint(field);
+  const width = read[ID.displayWidth] || read[ID.pixelWidth] || null;
+  const height = read[ID.displayHeight] || read[ID.pixelHeight] || null;
+  return { width, height };
+}
+
+class Reader {
+  private count = 0;
+  constructor(private readonly bytes: Uint8Array) {}
+
+  *children(from: number, to: number): Generator<Element> {
+    let at = from;
+    while (at < to) {
+      if (++this.count > MAX_ELEMENTS) throw new MatroskaError("too many elements");
+      const id = this.vint(at, to, true);
+      const size = this.vint(at + id.length, to, false);
+      const body = at + id.length + size.length;
+      const end = size.value === null ? null : body + size.value;
+      if (end !== null && end > to) throw new MatroskaError("element past the end");
+      yield { id: id.value ?? 0, start: at, body, end };
+      if (end === null) return;
+      at = end;
+    }
+  }
+
+  /** A variable-length integer: the leading zeros of its first byte say how many bytes follow. IDs keep their marker bit. */
+  private vint(at: number, to: number, keepMarker: boolean): { value: number | null; length: number } {
+    const first = this.bytes[at] ?? 0;
+    const length = first === 0 ? 9 : Math.clz32(first) - 23;
+    if (length > (keepMarker ? 4 : 8) || at + length > to) throw new MatroskaError("bad variable-length integer");
+    let value = keepMarker ? first : first & (0xff >> length);
+    let allOnes = value === 0xff >> length;
+    for (let i = 1; i < length; i++) {
+      const byte = this.bytes[at + i] ?? 0;
+      value = value * 256 + byte;
+      allOnes &&= byte === 0xff;
+    }
+    return { value: !keepMarker && allOnes ? null : value, length };
+  }
+
+  uint(el: Element): number {
+    let value = 0;
+    for (let i = el.body; i < (el.end ?? el.body) && i < el.body + 8; i++) value = value * 256 + (this.bytes[i] ?? 0);
+    return value;
+  }
+
+  float(el: Element): number | null {
+    const view = new DataView(this.bytes.buffer, this.bytes.byteOffset + el.body);
+    const length = (el.end ?? el.body) - el.body;
+    return length === 4 ? view.getFloat32(0) : length === 8 ? view.getFloat64(0) : null;
+  }
+
+  text(el: Element): string {
+    return new TextDecoder().decode(this.bytes.subarray(el.body, Math.min(el.end ?? el.body, el.body + 64))).replace(/\0+$/, "");
+  }
+
+  /**
+   * Overwrites an element with a Void element (ID 0xEC) of the same total length: a one-byte ID,
+   * then the size in as many bytes as the old ID and size took less one (at most 8), then zeros.
+   */
+  blank(el: Element): void {
+    if (el.end === null) return;
+    const width = Math.min(8, el.body - el.start - 1);
+    const size = el.end - el.start - 1 - width;
+    this.bytes.fill(0, el.start, el.end);
+    this.bytes[el.start] = 0xec;
+    let rest = size;
+    for (let i = width; i >= 1; i--) {
+      this.bytes[el.start + i] = rest % 256;
+      rest = Math.floor(rest / 256);
+    }
+    this.bytes[el.start + 1] = (this.bytes[el.start + 1] ?? 0) | (0x80 >> (width - 1));
+  }
+}

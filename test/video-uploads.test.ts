@@ -1,0 +1,220 @@
+// Members' video and audio: files from a real encoder (ffmpeg, in test/fixtures/media) stored as
+// uploaded but for their metadata, with a cover; refused when damaged, unplayable or too large.
+import { expect, test } from "bun:test";
+import { join } from "node:path";
+import { PlayableError, type PlayableErrorCode, preparePlayable } from "../src/media/playable.ts";
+import { json, signedInMembers, testApp } from "./helpers/app.ts";
+import { testJpeg } from "./helpers/images.ts";
+
+const fixture = async (name: string) =>
+  new Uint8Array(await Bun.file(join(import.meta.dir, "fixtures/media", name)).arrayBuffer());
+const latin1 = (bytes: Uint8Array) => new TextDecoder("latin1").decode(bytes);
+const MB = 1024 * 1024;
+
+/** The same bytes with `from` written over by `to` (same length) where it first appears after `after`. */
+function patched(bytes: Uint8Array, from: string, to: string, after = ""): Uint8Array {
+  const at = latin1(bytes).indexOf(from, latin1(bytes).indexOf(after));
+  if (at < 0) throw new Error(`${from} not in the file`);
+  const copy = bytes.slice();
+  copy.set(new TextEncoder().encode(to), at);
+  return copy;
+}
+
+function refusal(bytes: Uint8Array): PlayableErrorCode | null {
+  try {
+    preparePlayable(bytes, 40 * MB);
+    return null;
+  } catch (error) {
+    if (error instanceof PlayableError) return error.code;
+    throw error;
+  }
+}
+
+test("an MP4 keeps its pictures and sound; size and length are read from it", async () => {
+  const bytes = await fixture("clip.mp4");
+  const before = bytes.slice();
+  expect(preparePlayable(bytes, 40 * MB)).toEqual({ mime: "video/mp4", width: 320, height: 180, duration: 2 });
+  expect(bytes.length).toBe(before.length);
+  // The title ffmpeg wrote (in moov/udta) is gone; the media data is untouched.
+  expect(latin1(before)).toContain("secret title");
+  expect(latin1(bytes)).not.toContain("secret title");
+  const mdat = latin1(before).indexOf("mdat");
+  expect(bytes.subarray(mdat, mdat + 4000)).toEqual(before.subarray(mdat, mdat + 4000));
+  // Read again, the scrubbed file is still whole.
+  expect(preparePlayable(bytes.slice(), 40 * MB)).toEqual({ mime: "video/mp4", width: 320, height: 180, duration: 2 });
+});
+
+test("a phone's QuickTime film, turned upright, loses its place and is stored as MP4", async () => {
+  const bytes = await fixture("portrait.mov");
+  expect(latin1(bytes)).toContain("+35.6586+139.7454/");
+  // Recorded 320×180 with a quarter turn in its display matrix: shown 180 wide, 320 high.
+  expect(preparePlayable(bytes, 40 * MB)).toEqual({ mime: "video/mp4", width: 180, height: 320, duration: 1 });
+  expect(latin1(bytes)).not.toContain("+35.6586");
+});
+
+test("a WebM keeps its tracks and loses its title; audio goes as it is", async () => {
+  const webm = await fixture("clip.webm");
+  expect(preparePlayable(webm, 40 * MB)).toEqual({ mime: "video/webm", width: 320, height: 180, duration: 2.008 });
+  expect(latin1(webm)).not.toContain("secret title");
+  expect(preparePlayable(webm.slice(), 40 * MB)?.duration).toBe(2.008);
+  expect(preparePlayable(await fixture("tone.mp3"), 40 * MB)).toMatchObject({ mime: "audio/mpeg" });
+});
+
+test("damaged, Matroska, unplayable, huge or too large files are refused; other bytes are no video", async () => {
+  const mp4 = await fixture("clip.mp4");
+  expect(refusal(mp4.slice(0, 600))).toBe("corrupt");
+  expect(refusal(mp4.slice(0, 40))).toBe("corrupt");
+  expect(refusal(patched(mp4, "moov", "moox"))).toBe("corrupt");
+  expect(refusal(patched(mp4, "avc1", "mp4v", "stsd"))).toBe("unsupported_codec");
+  // 3840×2160 is the most; the 16.16 width in the track header made 4000.
+  const tkhd = latin1(mp4).indexOf("tkhd") + 4 + 76;
+  const huge = mp4.slice();
+  new DataView(huge.buffer).setUint32(tkhd, 4000 * 65536);
+  new DataView(huge.buffer).setUint32(tkhd + 4, 2500 * 65536);
+  expect(refusal(huge)).toBe("too_many_pixels");
+  const webm = await fixture("clip.webm");
+  expect(refusal(patched(webm, "webm", "mkvx"))).toBe("unsupported_type");
+  expect(refusal(webm.slice(0, 30))).toBe("corrupt");
+  const big = new Uint8Array(41 * MB);
+  big.set(mp4);
+  expect(refusal(big)).toBe("too_large");
+  expect(preparePlayable(new TextEncoder().encode("<html>hello</html>"), 40 * MB)).toBeNull();
+  expect(preparePlayable(await testJpeg(16, 16), 40 * MB)).toBeNull();
+});
+
+const origin = "https://social.example";
+const t = testApp(origin);
+const m = await signedInMembers(t, origin, ["ada", "bob"]);
+const api = (path: string, init: { method?: string; body?: FormData | string; type?: string } = {}) =>
+  t.app.handle(
+    new Request(`${origin}${path}`, {
+      method: init.method ?? "GET",
+      headers: { authorization: `Bearer ${m("ada").token}`, ...(init.type ? { "content-type": init.type } : {}) },
+      body: init.body,
+    }),
+  );
+const upload = async (file: Uint8Array, name: string, extra: Record<string, Blob | string> = {}) => {
+  const form = new FormData();
+  form.set("file", new File([file], name));
+  for (const [key, value] of Object.entries(extra)) form.set(key, value);
+  return api("/api/v2/media", { method: "POST", body: form });
+};
+const postJson = (body: unknown) =>
+  api("/api/v1/statuses", { method: "POST", body: JSON.stringify(body), type: "application/json" });
+
+test("the API takes a video with its cover, posts it alone, and serves it in pieces to players", async () => {
+  const res = await upload(await fixture("clip.mp4"), "clip.mp4", {
+    description: "A test card",
+    thumbnail: new File([await testJpeg(640, 360)], "cover.jpg"),
+  });
+  expect(res.status).toBe(200);
+  const media = await json(res);
+  expect(media).toMatchObject({
+    type: "video",
+    description: "A test card",
+    meta: { length: "0:00:02.00", duration: 2, original: { width: 320, height: 180, duration: 2 } },
+  });
+  expect(media.url).toMatch(/^https:\/\/social\.example\/media\/[0-9a-f]{2}\/[0-9a-f-]{36}\.mp4$/);
+  expect(media.preview_url).toMatch(/-small\.(jpg|webp)$/);
+  expect(media.blurhash).toBeString();
+
+  // Through a real server: Bun answers Range requests on a file (Safari plays nothing without).
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request) => t.app.handle(request) });
+  const served = await fetch(`http://127.0.0.1:${server.port}${new URL(media.url).pathname}`, {
+    headers: { range: "bytes=0-99" },
+  });
+  server.stop();
+  expect(served.status).toBe(206);
+  expect(served.headers.get("content-type")).toBe("video/mp4");
+  expect(served.headers.get("content-range")).toMatch(/^bytes 0-99\//);
+  expect((await served.arrayBuffer()).byteLength).toBe(100);
+
+  const image = await json(await upload(await testJpeg(32, 32), "x.jpg"));
+  const mixed = await postJson({ status: "both", media_ids: [media.id, image.id] });
+  expect(mixed.status).toBe(422);
+  expect((await json(mixed)).error).toContain("A video or audio file goes alone");
+  const status = await json(await postJson({ status: "watch this", media_ids: [media.id] }));
+  expect(status.media_attachments).toHaveLength(1);
+  expect(status.media_attachments[0]).toMatchObject({ id: media.id, type: "video", preview_url: media.preview_url });
+
+  // Other servers read it as a Document of its type, its cover where Mastodon looks (icon).
+  const note = await json(await t.request(`/@ada/${status.id}`, { headers: { accept: "application/activity+json" } }));
+  expect(note.attachment).toMatchObject({
+    type: "Document",
+    mediaType: "video/mp4",
+    url: media.url,
+    name: "A test card",
+    width: 320,
+    height: 180,
+    icon: { type: "Image", url: media.preview_url },
+  });
+});
+
+test("audio without a cover has no preview; a cover can be given later, only to one's own video or audio", async () => {
+  const audio = await json(await upload(await fixture("tone.mp3"), "tone.mp3"));
+  expect(audio).toMatchObject({ type: "audio", preview_url: null, blurhash: null });
+  expect(audio.url).toEndWith(".mp3");
+  const cover = new FormData();
+  cover.set("thumbnail", new File([await testJpeg(300, 300)], "art.jpg"));
+  const changed = await json(await api(`/api/v1/media/${audio.id}`, { method: "PUT", body: cover }));
+  expect(changed.preview_url).toMatch(/-small\.(jpg|webp)$/);
+  const image = await json(await upload(await testJpeg(32, 32), "x.jpg"));
+  expect((await api(`/api/v1/media/${image.id}`, { method: "PUT", body: cover })).status).toBe(422);
+  const bobs = new FormData();
+  bobs.set("file", new File([await fixture("clip.webm")], "clip.webm"));
+  const bobMedia = await json(
+    await t.app.handle(
+      new Request(`${origin}/api/v2/media`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${m("bob").token}` },
+        body: bobs,
+      }),
+    ),
+  );
+  expect(bobMedia).toMatchObject({ type: "video", meta: { original: { width: 320, height: 180 } } });
+  expect((await api(`/api/v1/media/${bobMedia.id}`, { method: "PUT", body: cover })).status).toBe(404);
+});
+
+test("bad video uploads get a clear answer and store nothing", async () => {
+  const count = () => t.database.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM media_attachments").get()?.n;
+  const before = count();
+  const mp4 = await fixture("clip.mp4");
+  for (const [bytes, message] of [
+    [mp4.slice(0, 600), "damaged or incomplete"],
+    [patched(mp4, "avc1", "mp4v", "stsd"), "does not play in web browsers"],
+  ] as const) {
+    const res = await upload(bytes, "clip.mp4");
+    expect(res.status).toBe(422);
+    expect((await json(res)).error).toContain(message);
+  }
+  const badCover = await upload(mp4, "clip.mp4", { thumbnail: new File(["not a picture"], "cover.jpg") });
+  expect(badCover.status).toBe(422);
+  expect((await json(badCover)).error).toContain("The cover must be a JPEG, PNG, WebP or GIF image.");
+  expect(count()).toBe(before);
+});
+
+test("the compose page posts a video with its cover and shows it in a player", async () => {
+  const { browser } = m("ada");
+  const form = new FormData();
+  form.set("_csrf", await browser.csrf());
+  form.set("status", "from the page");
+  form.append("media", new File([await fixture("portrait.mov")], "IMG_0001.MOV", { type: "video/quicktime" }));
+  form.append("description", "A test card, upright");
+  form.set("thumbnail", new File([await testJpeg(180, 320)], "cover.jpg", { type: "image/jpeg" }));
+  const res = await browser.request("/statuses", { method: "POST", body: form });
+  expect(res.status).toBe(303);
+  const page = await (await browser.get("/@ada")).text();
+  expect(page).toMatch(
+    /<video class="media-item" src="\/media\/[0-9a-f]{2}\/[0-9a-f-]{36}\.mp4" poster="\/media\/[^"]+-small\.(jpg|webp)" width="180" height="320" controls preload="metadata" aria-label="A test card, upright">/,
+  );
+
+  const refused = new FormData();
+  refused.set("_csrf", await browser.csrf());
+  refused.set("status", "keep my words");
+  refused.append("media", new File([(await fixture("clip.mp4")).slice(0, 600)], "clip.mp4"));
+  const bad = await browser.request("/statuses", { method: "POST", body: refused });
+  expect(bad.status).toBe(422);
+  const html = await bad.text();
+  expect(html).toContain("This video or audio file is damaged or incomplete.");
+  expect(html).toContain("keep my words");
+});
