@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Context } from "@fedify/fedify";
+import { Document, Image, Note, PUBLIC_COLLECTION } from "@fedify/vocab";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { count } from "drizzle-orm";
@@ -6,6 +8,7 @@ import { runJob } from "../src/core/jobs.ts";
 import { receiveRemotePost } from "../src/core/remote.ts";
 import { accountView, loadPostViews } from "../src/core/views.ts";
 import { domainBlocks, remoteMedia } from "../src/db/schema.ts";
+import { postFromAs } from "../src/federation/convert.ts";
 import { guardedFile, readLimited } from "../src/federation/guarded-fetch.ts";
 import { RemoteMediaCache } from "../src/media/remote-cache.ts";
 import { MediaStore } from "../src/media/store.ts";
@@ -58,7 +61,7 @@ const peer = Bun.serve({
 afterAll(() => peer.stop(true));
 const remote = (path: string) => `http://127.0.0.1:${peer.port}${path}`;
 
-function setup(attachments?: { path: string; mime: string; cover?: string }[]) {
+function setup(attachments?: { path: string; mime: string }[]) {
   const t = testApp("https://social.example", { allowPrivateAddresses: true });
   const author = storeRemoteAccount(t.database.db, "https://remote.example/users/bob", {
     displayName: "Bob",
@@ -66,20 +69,19 @@ function setup(attachments?: { path: string; mime: string; cover?: string }[]) {
     avatarUrl: remote("/avatar"),
     discoverable: true,
   });
-  const image = (path: string, mime = "image/jpeg", cover?: string) => ({
+  const image = (path: string, mime = "image/jpeg") => ({
     url: remote(path),
     mime,
     description: path,
     width: null,
     height: null,
     blurhash: null,
-    coverUrl: cover ? remote(cover) : null,
   });
   const post = receiveRemotePost(
     t.deps,
     remoteNote(author.id, "https://remote.example/notes/1", {
       plainText: "pictures",
-      attachments: attachments?.map((a) => image(a.path, a.mime, a.cover)) ?? [
+      attachments: attachments?.map((a) => image(a.path, a.mime)) ?? [
         image("/cat.jpg"),
         image("/page.jpg"),
         image("/pic.svg", "image/svg+xml"),
@@ -129,11 +131,36 @@ describe("remote video and audio are played from the instance's cache", () => {
     expect(files.map((f) => f.split(".").at(-1)).sort()).toEqual(["mp3", "mp4"]);
   });
 
-  test("a video's cover from its server shows as the player's poster, through the cache", async () => {
-    const t = setup([{ path: "/clip.mp4", mime: "video/mp4", cover: "/cat.jpg" }]);
-    const [clip] = t.media;
+  test("a video's cover from its server (the attachment's icon) shows as the player's poster, through the cache", async () => {
+    const t = setup([]);
+    const note = new Note({
+      id: new URL("https://remote.example/notes/2"),
+      attribution: new URL("https://remote.example/users/bob"),
+      tos: [PUBLIC_COLLECTION],
+      content: "<p>a film</p>",
+      attachments: [
+        new Document({
+          url: new URL(remote("/clip.mp4")),
+          mediaType: "video/mp4",
+          icon: new Image({ url: new URL(remote("/cat.jpg")) }),
+        }),
+        // A picture's icon is no cover: nothing is kept.
+        new Document({
+          url: new URL(remote("/cat.jpg")),
+          mediaType: "image/jpeg",
+          icon: new Image({ url: new URL(remote("/page.jpg")) }),
+        }),
+        // An icon given as a bare address is the cover's address (never fetched as a document).
+        new Document({ url: new URL(remote("/song.mp3")), mediaType: "audio/mpeg", icon: new URL(remote("/avatar")) }),
+      ],
+    });
+    const nothingFetched = { documentLoader: () => Promise.reject(new Error("no fetch")) } as unknown as Context<void>;
+    const data = await postFromAs(nothingFetched, note, { id: t.author.id, followersUrl: null }, () => []);
+    expect(data.attachments.map((a) => a.coverUrl)).toEqual([remote("/cat.jpg"), null, remote("/avatar")]);
+    const post = receiveRemotePost(t.deps, data);
+    const [clip] = loadPostViews(t.database.db, t.deps.baseUrl, [post.id], null)[0]?.media ?? [];
     expect(clip?.thumbnailUrl).toMatch(/^\/media\/remote\/covers\/[0-9a-f-]+\?v=/);
-    const page = await (await t.request(`/@bob@remote.example/${t.post.id}`)).text();
+    const page = await (await t.request(`/@bob@remote.example/${post.id}`)).text();
     expect(page).toContain(`poster="${clip?.thumbnailUrl?.replaceAll("&", "&amp;")}"`);
     const cover = await t.request(clip?.thumbnailUrl ?? "");
     expect(cover.status).toBe(200);
@@ -142,6 +169,25 @@ describe("remote video and audio are played from the instance's cache", () => {
     const none = setup([{ path: "/clip.mp4", mime: "video/mp4" }]);
     expect(none.media[0]?.thumbnailUrl).toBeNull();
     expect((await none.request(`/media/remote/covers/${none.media[0]?.id}`)).status).toBe(404);
+    // A cover on a server whose media the instance rejects is not fetched, whoever posted it.
+    const other = setup([]);
+    const elsewhere = await postFromAs(
+      nothingFetched,
+      new Note({
+        id: new URL("https://remote.example/notes/3"),
+        attribution: new URL("https://remote.example/users/bob"),
+        tos: [PUBLIC_COLLECTION],
+        attachments: [
+          new Document({ url: new URL(remote("/clip.mp4")), mediaType: "video/mp4", icon: new URL(remote("/cat.jpg")) }),
+        ],
+      }),
+      { id: other.author.id, followersUrl: null },
+      () => [],
+    );
+    const film = receiveRemotePost(other.deps, elsewhere);
+    const [video] = loadPostViews(other.database.db, other.deps.baseUrl, [film.id], null)[0]?.media ?? [];
+    other.database.db.insert(domainBlocks).values({ domain: "127.0.0.1", severity: "noop", rejectMedia: true }).run();
+    expect((await other.request(video?.thumbnailUrl ?? "")).status).toBe(404);
   });
 });
 

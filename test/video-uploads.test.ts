@@ -33,7 +33,7 @@ function refusal(bytes: Uint8Array): PlayableErrorCode | null {
 test("an MP4 keeps its pictures and sound; size and length are read from it", async () => {
   const bytes = await fixture("clip.mp4");
   const before = bytes.slice();
-  expect(preparePlayable(bytes, 40 * MB)).toEqual({ mime: "video/mp4", width: 320, height: 180, duration: 2 });
+  expect(preparePlayable(bytes, 40 * MB)).toMatchObject({ mime: "video/mp4", width: 320, height: 180, duration: 2 });
   expect(bytes.length).toBe(before.length);
   // The title ffmpeg wrote (in moov/udta) is gone; the media data is untouched.
   expect(latin1(before)).toContain("secret title");
@@ -41,23 +41,55 @@ test("an MP4 keeps its pictures and sound; size and length are read from it", as
   const mdat = latin1(before).indexOf("mdat");
   expect(bytes.subarray(mdat, mdat + 4000)).toEqual(before.subarray(mdat, mdat + 4000));
   // Read again, the scrubbed file is still whole.
-  expect(preparePlayable(bytes.slice(), 40 * MB)).toEqual({ mime: "video/mp4", width: 320, height: 180, duration: 2 });
+  expect(preparePlayable(bytes.slice(), 40 * MB)).toMatchObject({ mime: "video/mp4", width: 320, height: 180, duration: 2 });
 });
 
 test("a phone's QuickTime film, turned upright, loses its place and is stored as MP4", async () => {
   const bytes = await fixture("portrait.mov");
   expect(latin1(bytes)).toContain("+35.6586+139.7454/");
   // Recorded 320×180 with a quarter turn in its display matrix: shown 180 wide, 320 high.
-  expect(preparePlayable(bytes, 40 * MB)).toEqual({ mime: "video/mp4", width: 180, height: 320, duration: 1 });
+  expect(preparePlayable(bytes, 40 * MB)).toMatchObject({ mime: "video/mp4", width: 180, height: 320, duration: 1 });
   expect(latin1(bytes)).not.toContain("+35.6586");
 });
 
-test("a WebM keeps its tracks and loses its title; audio goes as it is", async () => {
+test("a film's other tracks go with their samples (a subtitle naming a place), and so does the recording date", async () => {
+  const bytes = await fixture("tracks.mov");
+  const text = latin1(bytes);
+  expect(text).toContain("GPS +35.6586+139.7454 HOME");
+  const mvhd = text.indexOf("mvhd") + 8; // version 0: creation time, modification time
+  expect(bytes.subarray(mvhd, mvhd + 8).some((b) => b !== 0)).toBe(true);
+  expect(preparePlayable(bytes, 40 * MB)).toMatchObject({ mime: "video/mp4", width: 320, height: 180, duration: 2 });
+  expect(latin1(bytes)).not.toContain("HOME");
+  expect(latin1(bytes)).not.toContain("+48.8584");
+  expect([...bytes.subarray(mvhd, mvhd + 8)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  // The picture and sound tracks are still there to read.
+  expect(preparePlayable(bytes.slice(), 40 * MB)).toMatchObject({ width: 320, height: 180 });
+});
+
+test("a WebM keeps its tracks and loses its title", async () => {
   const webm = await fixture("clip.webm");
-  expect(preparePlayable(webm, 40 * MB)).toEqual({ mime: "video/webm", width: 320, height: 180, duration: 2.008 });
+  expect(preparePlayable(webm, 40 * MB)).toMatchObject({ mime: "video/webm", width: 320, height: 180, duration: 2.008 });
   expect(latin1(webm)).not.toContain("secret title");
   expect(preparePlayable(webm.slice(), 40 * MB)?.duration).toBe(2.008);
-  expect(preparePlayable(await fixture("tone.mp3"), 40 * MB)).toMatchObject({ mime: "audio/mpeg" });
+});
+
+test("audio files lose their tags where that needs no re-encoding (MP3, FLAC, WAV); Ogg is checked", async () => {
+  const cases = [
+    ["tone.mp3", "audio/mpeg", null],
+    ["tone.flac", "audio/flac", 1],
+    ["tone.wav", "audio/wav", 1],
+  ] as const;
+  for (const [name, mime, duration] of cases) {
+    const file = await fixture(name);
+    expect(latin1(file)).toContain("secret title");
+    const prepared = preparePlayable(file, 40 * MB);
+    expect(prepared).toMatchObject({ mime, duration });
+    expect(latin1(prepared?.bytes ?? new Uint8Array())).not.toContain("secret title");
+  }
+  // The MP3's tags are cut off: it starts at its first frame.
+  const mp3 = preparePlayable(await fixture("tone.mp3"), 40 * MB)?.bytes;
+  expect([mp3?.[0], (mp3?.[1] ?? 0) & 0xe0]).toEqual([0xff, 0xe0]);
+  expect(preparePlayable(await fixture("tone.ogg"), 40 * MB)).toMatchObject({ mime: "audio/ogg" });
 });
 
 test("damaged, Matroska, unplayable, huge or too large files are refused; other bytes are no video", async () => {
@@ -78,13 +110,18 @@ test("damaged, Matroska, unplayable, huge or too large files are refused; other 
   const big = new Uint8Array(41 * MB);
   big.set(mp4);
   expect(refusal(big)).toBe("too_large");
+  // What only starts like audio: a tag and then a page, a FLAC marker with nothing behind.
+  for (const fake of ["ID3\x04\0\0\0\0\0\0<html>hello</html>", "fLaC<html>", "OggS\0\x02<html>", "RIFF\0\0\0\0WAVE<html>"])
+    expect(refusal(new Uint8Array([...fake].map((c) => c.charCodeAt(0))))).toBe("corrupt");
+  // An iPhone photo (HEIC) is a picture in the same boxes as a film: not taken for a video.
+  expect(preparePlayable(patched(mp4, "isom", "heic"), 40 * MB)).toBeNull();
   expect(preparePlayable(new TextEncoder().encode("<html>hello</html>"), 40 * MB)).toBeNull();
   expect(preparePlayable(await testJpeg(16, 16), 40 * MB)).toBeNull();
 });
 
 const origin = "https://social.example";
 const t = testApp(origin);
-const m = await signedInMembers(t, origin, ["ada", "bob"]);
+const m = await signedInMembers(t, origin, ["ada", "bob", "cy"]);
 const api = (path: string, init: { method?: string; body?: FormData | string; type?: string } = {}) =>
   t.app.handle(
     new Request(`${origin}${path}`, {
@@ -158,6 +195,11 @@ test("audio without a cover has no preview; a cover can be given later, only to 
   cover.set("thumbnail", new File([await testJpeg(300, 300)], "art.jpg"));
   const changed = await json(await api(`/api/v1/media/${audio.id}`, { method: "PUT", body: cover }));
   expect(changed.preview_url).toMatch(/-small\.(jpg|webp)$/);
+  // Posted, it keeps its cover: other servers were sent its address.
+  await postJson({ status: "a tone", media_ids: [audio.id] });
+  const late = await api(`/api/v1/media/${audio.id}`, { method: "PUT", body: cover });
+  expect(late.status).toBe(422);
+  expect((await json(late)).error).toContain("This file is already posted; its cover stays.");
   const image = await json(await upload(await testJpeg(32, 32), "x.jpg"));
   expect((await api(`/api/v1/media/${image.id}`, { method: "PUT", body: cover })).status).toBe(422);
   const bobs = new FormData();
@@ -208,6 +250,19 @@ test("the compose page posts a video with its cover and shows it in a player", a
     /<video class="media-item" src="\/media\/[0-9a-f]{2}\/[0-9a-f-]{36}\.mp4" poster="\/media\/[^"]+-small\.(jpg|webp)" width="180" height="320" controls preload="metadata" aria-label="A test card, upright">/,
   );
 
+  // A video beside a picture is refused before either is stored.
+  const count = () => t.database.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM media_attachments").get()?.n;
+  const before = count();
+  const mixed = new FormData();
+  mixed.set("_csrf", await browser.csrf());
+  mixed.set("status", "both");
+  mixed.append("media", new File([await fixture("clip.webm")], "clip.webm"));
+  mixed.append("media", new File([await testJpeg(32, 32)], "x.jpg"));
+  const both = await browser.request("/statuses", { method: "POST", body: mixed });
+  expect(both.status).toBe(422);
+  expect(await both.text()).toContain("A video or audio file goes alone in a post");
+  expect(count()).toBe(before);
+
   const refused = new FormData();
   refused.set("_csrf", await browser.csrf());
   refused.set("status", "keep my words");
@@ -217,4 +272,22 @@ test("the compose page posts a video with its cover and shows it in a player", a
   const html = await bad.text();
   expect(html).toContain("This video or audio file is damaged or incomplete.");
   expect(html).toContain("keep my words");
+});
+
+test("a member uploads 30 files in half an hour at most", async () => {
+  const send = () => {
+    const form = new FormData();
+    form.set("file", new File([Bun.file(join(import.meta.dir, "fixtures/media/tone.ogg"))], "tone.ogg"));
+    return t.app.handle(
+      new Request(`${origin}/api/v2/media`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${m("cy").token}` },
+        body: form,
+      }),
+    );
+  };
+  for (let i = 0; i < 30; i++) expect((await send()).status).toBe(200);
+  const refused = await send();
+  expect(refused.status).toBe(429);
+  expect((await json(refused)).error).toBe("You have uploaded 30 files in half an hour; wait a while.");
 });

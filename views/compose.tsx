@@ -243,7 +243,7 @@ export function Compose({
               aria-describedby={`${prefix}thumbnail-hint`}
             />
             <p class="hint" id={`${prefix}thumbnail-hint`}>
-              Without one, a frame from the start of the video is used.
+              Without one, a video shows a frame from its start.
             </p>
           </div>
           <ErrorText id="media-error" text={errors.media_ids ?? errors.media ?? errors.thumbnail} />

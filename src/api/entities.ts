@@ -185,7 +185,7 @@ export function mediaEntity(media: MediaView, baseUrl: URL) {
     url,
     preview_url: media.thumbnailUrl ? new URL(media.thumbnailUrl, baseUrl).href : null,
     remote_url: media.remoteUrl,
-    preview_remote_url: null,
+    preview_remote_url: media.coverRemoteUrl,
     text_url: null,
     meta: mediaMeta(type, size, media.duration),
     description: media.description || null,
@@ -193,17 +193,16 @@ export function mediaEntity(media: MediaView, baseUrl: URL) {
   };
 }
 
+/** Seconds as Mastodon writes a length: "0:01:05.20". */
+function clockTime(seconds: number): string {
+  const hundredths = Math.round(seconds * 100);
+  const [h, m, s] = [Math.floor(hundredths / 360_000), Math.floor(hundredths / 6000) % 60, (hundredths % 6000) / 100];
+  return `${h}:${String(m).padStart(2, "0")}:${s.toFixed(2).padStart(5, "0")}`;
+}
+
 /** Mastodon's `meta`: sizes, a picture's focus, a video's or audio's length ("0:01:05.2" and seconds). */
 function mediaMeta(type: string, size: { width: number; height: number } | undefined, duration: number | null) {
-  const timed =
-    duration !== null
-      ? {
-          length: `${Math.floor(duration / 3600)}:${String(Math.floor(duration / 60) % 60).padStart(2, "0")}:${(duration % 60)
-            .toFixed(2)
-            .padStart(5, "0")}`,
-          duration,
-        }
-      : {};
+  const timed = duration !== null ? { length: clockTime(duration), duration } : {};
   if (type === "image") return size ? { original: size, small: size, focus: { x: 0, y: 0 } } : {};
   return {
     ...timed,

@@ -10,6 +10,7 @@ import { RateLimiter } from "./rate-limit.ts";
 const ACCOUNT_LIMITS = {
   post: { limit: 300, windowMs: 3 * 3600_000, says: "You have posted 300 times in three hours; wait a while." },
   follow: { limit: 400, windowMs: 24 * 3600_000, says: "You have followed 400 accounts today; wait until tomorrow." },
+  media: { limit: 30, windowMs: 30 * 60_000, says: "You have uploaded 30 files in half an hour; wait a while." },
 } as const;
 
 export type LimitedAction = keyof typeof ACCOUNT_LIMITS;
@@ -22,6 +23,7 @@ function limiter(db: Db, action: LimitedAction): RateLimiter {
     forDb = {
       post: new RateLimiter(ACCOUNT_LIMITS.post.limit, ACCOUNT_LIMITS.post.windowMs),
       follow: new RateLimiter(ACCOUNT_LIMITS.follow.limit, ACCOUNT_LIMITS.follow.windowMs),
+      media: new RateLimiter(ACCOUNT_LIMITS.media.limit, ACCOUNT_LIMITS.media.windowMs),
     };
     limiters.set(db, forDb);
   }

@@ -5,6 +5,7 @@ import type { Db, DbOrTx } from "../db/open.ts";
 import { accounts, customEmojis, mediaAttachments, previewCards } from "../db/schema.ts";
 import { ImageError, type ProcessOptions } from "../media/images.ts";
 import {
+  detectPlayableType,
   MAX_VIDEO_PIXELS,
   PlayableError,
   type PlayableErrorCode,
@@ -13,18 +14,26 @@ import {
 } from "../media/playable.ts";
 import { processImageInWorker } from "../media/worker.ts";
 import type { MediaStore } from "../media/store.ts";
+import { countAccountAction } from "./account-limits.ts";
 import { blockFor } from "./domain-blocks.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 
 const logger = getLogger(["skein", "media"]);
 
+/** Files in one post: four pictures, or one video or audio file. */
+export const MAX_MEDIA = 4;
+export const PLAYABLE_ALONE = "A video or audio file goes alone in a post: post the other files separately.";
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 /** Video and audio are stored as uploaded (nothing re-encodes them): Mastodon's limit before 4.3. */
 export const MAX_PLAYABLE_BYTES = 40 * 1024 * 1024;
 const MAX_DESCRIPTION = 1500;
 export { MAX_VIDEO_PIXELS };
 /** What uploads may be (told from the bytes, whatever the sender calls them); QuickTime is stored as the MP4 it nearly is. */
-export const UPLOAD_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif", ...Object.keys(playableExtensions)];
+export const UPLOAD_TYPES = [
+  ...["image/jpeg", "image/png", "image/webp", "image/gif", ...Object.keys(playableExtensions)],
+  // The other names systems give the same files, which apps compare against.
+  ...["video/x-m4v", "audio/x-m4a", "audio/mp3", "audio/x-wav", "audio/wave", "audio/vnd.wave", "audio/x-flac", "audio/opus"],
+];
 /** The longest side of a video's or audio file's cover image. */
 const POSTER_SIDE = 1280;
 
@@ -56,12 +65,26 @@ export async function uploadMedia(deps: { db: Db; media: MediaStore }, accountId
   const description = (upload.description ?? "").trim();
   if (description.length > MAX_DESCRIPTION)
     throw new ValidationError({ description: `Keep the description under ${MAX_DESCRIPTION} characters.` });
+  countAccountAction(deps.db, "media", accountId);
   const stored = (await storePlayable(deps.media, upload)) ?? (await storeImage(deps.media, upload.bytes));
   return deps.db
     .insert(mediaAttachments)
     .values({ id: newId(), accountId, description, ...stored })
     .returning()
     .get();
+}
+
+/**
+ * The files of one post chosen together (the compose form), checked as a post's would be before
+ * any is stored: at most four, and a video or audio file alone. Returns their media ids.
+ */
+export async function uploadMediaSet(deps: { db: Db; media: MediaStore }, accountId: string, uploads: Upload[]) {
+  if (uploads.length > MAX_MEDIA) throw new ValidationError({ media: `Attach at most ${MAX_MEDIA} images.` });
+  if (uploads.length > 1 && uploads.some((u) => detectPlayableType(u.bytes)))
+    throw new ValidationError({ media: PLAYABLE_ALONE });
+  const ids: string[] = [];
+  for (const upload of uploads) ids.push((await uploadMedia(deps, accountId, upload)).id);
+  return ids;
 }
 
 type Stored = Pick<
@@ -91,7 +114,7 @@ async function storePlayable(media: MediaStore, upload: Upload): Promise<Stored 
     ? await processImage(upload.thumbnail, { maxBytes: MAX_UPLOAD_BYTES, maxSide: POSTER_SIDE }, "thumbnail")
     : null;
   const name = crypto.randomUUID();
-  const path = await media.save(upload.bytes, prepared.mime, { name });
+  const path = await media.save(prepared.bytes, prepared.mime, { name });
   const thumbnailPath = poster ? await media.save(poster.bytes, poster.mime, { name, suffix: "-small" }) : null;
   return {
     mime: prepared.mime,
@@ -117,11 +140,15 @@ async function processImage(bytes: Uint8Array, options: ProcessOptions, field: "
   }
 }
 
-/** Gives an own video or audio file a new cover image (Mastodon's `thumbnail`), discarding the old one. */
+/**
+ * Gives an own video or audio file not yet posted a new cover image (Mastodon's `thumbnail`),
+ * discarding the old one. A posted file keeps its cover: other servers were sent its address.
+ */
 export async function setMediaCover(deps: { db: Db; media: MediaStore }, accountId: string, mediaId: string, bytes: Uint8Array) {
   const mine = and(eq(mediaAttachments.id, mediaId), eq(mediaAttachments.accountId, accountId)) as SQL;
   const row = deps.db.select().from(mediaAttachments).where(mine).get();
   if (!row) throw new CoreError("Record not found", 404);
+  if (row.postId) throw new ValidationError({ thumbnail: "This file is already posted; its cover stays." });
   if (!isPlayable(row.mime) || !row.path) throw new ValidationError({ thumbnail: "Only a video or audio file has a cover." });
   const poster = await processImage(bytes, { maxBytes: MAX_UPLOAD_BYTES, maxSide: POSTER_SIDE }, "thumbnail");
   const thumbnailPath = await deps.media.save(poster.bytes, poster.mime, { suffix: "-small" });
@@ -267,7 +294,10 @@ export function remoteMediaSource(
   const image = (url: string | null) => (url ? { url, playable: false } : null);
   if (kind === "avatars") return image(account.avatarUrl);
   if (kind === "headers") return image(account.headerUrl);
-  if (kind === "covers") return attachment?.path ? null : image(attachment?.thumbnailRemoteUrl ?? null);
+  if (kind === "covers") {
+    const url = attachment?.path ? null : (attachment?.thumbnailRemoteUrl ?? null);
+    return imageUnlessRejected(db, url, url ? URL.parse(url)?.hostname : undefined);
+  }
   if (!attachment?.remoteUrl || attachment.path || !isCachedKind(attachment.mime)) return null;
   return { url: attachment.remoteUrl, playable: isPlayable(attachment.mime) };
 }

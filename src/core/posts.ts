@@ -16,7 +16,7 @@ import {
   type Visibility,
   visibilities,
 } from "../db/schema.ts";
-import { discardFiles, isPlayable, mediaFilesWhere } from "./media.ts";
+import { discardFiles, isPlayable, MAX_MEDIA, mediaFilesWhere, PLAYABLE_ALONE } from "./media.ts";
 import type { MediaStore } from "../media/store.ts";
 import type { CoreDeps } from "./deps.ts";
 import { countAccountAction } from "./account-limits.ts";
@@ -29,8 +29,6 @@ import { checkPoll, insertPoll, type PollInput, pollText, removePoll, replacePol
 import { indexPost, unindexPost } from "./search-index.ts";
 import { countCharacters, type MentionToken, normalizeHashtag, parseText, renderText } from "./text.ts";
 import { visibleTo } from "./visibility.ts";
-
-export const MAX_MEDIA = 4;
 
 import type { PostInput } from "../db/schema.ts";
 
@@ -308,8 +306,7 @@ function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<st
     .all();
   if (rows.length !== ids.length)
     problems.media_ids = "An image is missing or belongs to another post (or a scheduled one); upload it again.";
-  else if (ids.length > 1 && rows.some((r) => isPlayable(r.mime)))
-    problems.media_ids = "A video or audio file goes alone in a post: post the other files separately.";
+  else if (ids.length > 1 && rows.some((r) => isPlayable(r.mime))) problems.media_ids = PLAYABLE_ALONE;
   return ids;
 }
 

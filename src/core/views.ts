@@ -67,6 +67,8 @@ export interface MediaView {
   description: string;
   /** Where a remote post's file lives on its server (the pages show the cached copy, `url`). */
   remoteUrl: string | null;
+  /** And its cover there, for a video or audio file. */
+  coverRemoteUrl: string | null;
 }
 
 /**
@@ -385,6 +387,7 @@ export function mediaView(row: typeof mediaAttachments.$inferSelect): MediaView 
   const url = row.path ? `/media/${row.path}` : (cached ?? row.remoteUrl ?? "");
   return {
     remoteUrl: row.remoteUrl,
+    coverRemoteUrl: row.thumbnailRemoteUrl,
     id: row.id,
     mime: row.mime,
     url,

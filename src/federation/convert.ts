@@ -24,6 +24,7 @@ import {
 import { type EmojiData, type EmojiView, MAX_EMOJIS, SHORTCODE } from "../core/custom-emojis.ts";
 import type { RemoteAccountData, RemotePostData } from "../core/remote.ts";
 import type { PollView, RemotePollData } from "../core/polls.ts";
+import { isPlayable } from "../core/media.ts";
 import { quoteStampOf } from "../core/quotes.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
@@ -126,10 +127,7 @@ export function postToAs(
           width: m.width,
           height: m.height,
           // A video's or audio file's cover, where Mastodon looks for it.
-          icon:
-            m.thumbnailUrl && !m.mime.startsWith("image/")
-              ? new Image({ url: new URL(m.thumbnailUrl, ctx.canonicalOrigin) })
-              : null,
+          icon: m.thumbnailUrl && isPlayable(m.mime) ? new Image({ url: new URL(m.thumbnailUrl, ctx.canonicalOrigin) }) : null,
         }),
     ),
   };
@@ -206,11 +204,15 @@ async function emojisFrom(ctx: Context<void>, tags: Iterable<unknown>): Promise<
   return emojis;
 }
 
-/** A received video's or audio file's cover (Mastodon's `icon` on the attachment), when it is one. */
-async function coverOf(attachment: Document | Image, ctx: Context<void>): Promise<string | null> {
-  if (!attachment.mediaType || !/^(video|audio)\//.test(attachment.mediaType)) return null;
-  const icon = await attachment.getIcon({ documentLoader: ctx.documentLoader }).catch(() => null);
-  const url = icon ? href(icon.url as URL | Link | null) : null;
+/**
+ * A received video's or audio file's cover (Mastodon's `icon` on the attachment): an embedded
+ * Image's url, or the icon's address itself (a picture is never fetched here as a document).
+ */
+async function coverOf(attachment: Document | Image): Promise<string | null> {
+  if (!isPlayable(attachment.mediaType ?? "")) return null;
+  const noFetch = () => Promise.reject(new Error("not fetched"));
+  const icon = await attachment.getIcon({ documentLoader: noFetch, contextLoader: noFetch }).catch(() => null);
+  const url = icon ? href(icon.url as URL | Link | null) : href(attachment.iconId);
   return url && url.length <= 2000 ? url : null;
 }
 
@@ -239,7 +241,7 @@ export async function postFromAs(
       width: a.width ?? null,
       height: a.height ?? null,
       blurhash: null,
-      coverUrl: await coverOf(a, ctx),
+      coverUrl: await coverOf(a),
     });
   }
   // A bare Image (Pixelfed and others) is a post of that one picture.

@@ -23,67 +23,144 @@ interface Box {
   end: number;
 }
 
-/** Boxes whose content is more boxes, among those we read. */
-const CONTAINERS = new Set(["moov", "mdia", "minf", "stbl"]);
 /**
- * Boxes holding only descriptive metadata: titles, the recording device, the place it was made
- * ("©xyz", Apple's "com.apple.quicktime.location.ISO6709"), XMP ("uuid"). Anywhere we walk.
+ * The boxes kept, by parent ("" for the top level): the picture and sound and what players need to
+ * read them. Any other box (udta and meta with titles, the device and the place, XMP in uuid, a
+ * dashcam's "gps " box, whatever a camera adds) is blanked. Free space is blanked too: it may hold
+ * what an editor removed. Of the kept ones, the containers named in WALKED are looked into.
  */
-const METADATA = new Set(["udta", "meta", "uuid"]);
+const KEPT: Record<string, Set<string>> = {
+  "": new Set(["ftyp", "moov", "mdat", "moof", "mfra", "sidx", "styp", "pdin"]),
+  moov: new Set(["mvhd", "trak", "mvex", "iods"]),
+  trak: new Set(["tkhd", "mdia", "edts", "tref", "tapt"]),
+  mdia: new Set(["mdhd", "hdlr", "minf", "elng"]),
+  minf: new Set(["vmhd", "smhd", "nmhd", "gmhd", "hdlr", "dinf", "stbl"]),
+  stbl: new Set(
+    ["stsd", "stts", "ctts", "cslg", "stss", "stps", "stsh", "sdtp", "stsc", "stsz", "stz2", "stco", "co64"].concat([
+      "sgpd",
+      "sbgp",
+      "saiz",
+      "saio",
+      "subs",
+    ]),
+  ),
+};
+const WALKED = new Set(["moov", "trak", "mdia", "minf", "stbl"]);
+/** Headers whose creation and modification times (when it was recorded) are zeroed. */
+const DATED = new Set(["mvhd", "tkhd", "mdhd"]);
 const MAX_BOXES = 10_000;
 
 export class IsoMediaError extends Error {}
 
 /**
- * Reads the layout of an ISO media file, blanking its metadata in `bytes` (changed in place) and
- * every track that carries timed metadata rather than picture or sound. Throws IsoMediaError when
- * the boxes do not fit together or no movie header is found.
+ * Reads the layout of an ISO media file, blanking in `bytes` (changed in place) every box not
+ * needed to play it, the recording times, and every track that is neither picture nor sound
+ * (timed metadata such as a camera's GPS track: its index and its samples). Throws IsoMediaError
+ * when the boxes do not fit together or no movie header is found.
  */
 export function scrubIsoMedia(bytes: Uint8Array): IsoMediaInfo {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const info: IsoMediaInfo = { codecs: [], hasVideo: false, hasAudio: false, width: null, height: null, duration: null };
   let seenMovie = false;
   let count = 0;
-  const walk = (from: number, to: number) => {
+  const walk = (parent: string, from: number, to: number) => {
     for (const box of boxes(view, from, to)) {
       if (++count > MAX_BOXES) throw new IsoMediaError("too many boxes");
-      if (METADATA.has(box.type)) blank(bytes, box);
-      else if (box.type === "mvhd") {
-        seenMovie = true;
-        info.duration = movieDuration(view, box);
-      } else if (box.type === "trak") readTrack(view, bytes, box, info, walk);
-      else if (CONTAINERS.has(box.type)) walk(box.body, box.end);
+      if (!KEPT[parent]?.has(box.type)) blank(bytes, box);
+      else if (box.type === "trak" && !readTrack(view, box, info)) dropTrack(view, bytes, box);
+      else {
+        if (DATED.has(box.type)) undate(view, box);
+        if (box.type === "mvhd") {
+          seenMovie = true;
+          info.duration = movieDuration(view, box);
+        }
+        if (WALKED.has(box.type)) walk(box.type, box.body, box.end);
+      }
     }
   };
-  walk(0, bytes.length);
+  walk("", 0, bytes.length);
   if (!seenMovie) throw new IsoMediaError("no movie header");
   return info;
 }
 
-/** A track: its handler says picture, sound or other; other tracks (timed metadata, hints) are blanked. */
-function readTrack(
-  view: DataView,
-  bytes: Uint8Array,
-  trak: Box,
-  info: IsoMediaInfo,
-  walk: (from: number, to: number) => void,
-): void {
+/** A track's kind and codec; false for a track that is neither picture nor sound (to drop). */
+function readTrack(view: DataView, trak: Box, info: IsoMediaInfo): boolean {
   const handler = find(view, trak, ["mdia", "hdlr"]);
   const kind = handler && handler.end - handler.body >= 12 ? fourCC(view, handler.body + 8) : null;
-  if (kind !== "vide" && kind !== "soun") {
-    blank(bytes, trak);
-    return;
-  }
-  walk(trak.body, trak.end);
+  if (kind !== "vide" && kind !== "soun") return false;
   const stsd = find(view, trak, ["mdia", "minf", "stbl", "stsd"]);
   if (stsd && stsd.end - stsd.body >= 16) info.codecs.push(fourCC(view, stsd.body + 12));
   if (kind === "soun") {
     info.hasAudio = true;
-    return;
+    return true;
   }
   info.hasVideo = true;
   const tkhd = find(view, trak, ["tkhd"]);
   if (tkhd && info.width === null) Object.assign(info, trackSize(view, tkhd));
+  return true;
+}
+
+/** Zeroes a dropped track's samples wherever its tables say they are, then its index. */
+function dropTrack(view: DataView, bytes: Uint8Array, trak: Box): void {
+  const stbl = find(view, trak, ["mdia", "minf", "stbl"]);
+  if (stbl) {
+    for (const [start, length] of chunkSpans(view, stbl))
+      bytes.fill(0, Math.min(start, bytes.length), Math.min(start + length, bytes.length));
+  }
+  blank(bytes, trak);
+}
+
+/**
+ * Where a track's samples are, chunk by chunk: at the offsets of stco (or co64), holding the
+ * numbers of samples stsc gives, each of the size stsz gives. Sizes in the compact stz2 are not
+ * read: such a track is refused rather than left in the file. The work is bounded by the tables'
+ * sizes, whatever counts they claim.
+ */
+function* chunkSpans(view: DataView, stbl: Box): Generator<[number, number]> {
+  const table = (type: string) => boxes(view, stbl.body, stbl.end).find((b) => b.type === type);
+  const stsz = table("stsz");
+  const stsc = table("stsc");
+  const co64 = table("co64");
+  const chunkTable = table("stco") ?? co64;
+  if (!stsz || !stsc || !chunkTable) {
+    if (table("stz2")) throw new IsoMediaError("compact sample sizes in a dropped track");
+    return;
+  }
+  const wide = chunkTable === co64;
+  /** A table's entry count, checked to fit in its box: `skip` bytes after version and flags, then the count. */
+  const counted = (box: Box, width: number, skip = 0) => {
+    const n = view.getUint32(box.body + 4 + skip);
+    if (box.body + 8 + skip + n * width > box.end) throw new IsoMediaError(`${box.type} past its box`);
+    return n;
+  };
+  const fixedSize = view.getUint32(stsz.body + 4);
+  const samples = counted(stsz, fixedSize ? 0 : 4, 4);
+  const chunks = counted(chunkTable, wide ? 8 : 4);
+  const runs = counted(stsc, 12);
+  const chunkAt = (chunk: number) =>
+    wide
+      ? Number(view.getBigUint64(chunkTable.body + 8 + (chunk - 1) * 8))
+      : view.getUint32(chunkTable.body + 8 + (chunk - 1) * 4);
+  let sample = 0;
+  for (let run = 0; run < runs && sample < samples; run++) {
+    const at = stsc.body + 8 + run * 12;
+    const next = run + 1 < runs ? view.getUint32(at + 12) : chunks + 1;
+    const perChunk = view.getUint32(at + 4);
+    for (let chunk = Math.max(1, view.getUint32(at)); chunk < next && chunk <= chunks && sample < samples; chunk++) {
+      const n = Math.min(perChunk, samples - sample);
+      let length = fixedSize * n;
+      if (!fixedSize) for (let i = 0; i < n; i++) length += view.getUint32(stsz.body + 12 + (sample + i) * 4);
+      sample += n;
+      yield [chunkAt(chunk), length];
+    }
+  }
+}
+
+/** Zeroes a header's creation and modification times (32-bit each in version 0, 64-bit in 1). */
+function undate(view: DataView, box: Box): void {
+  const width = view.getUint8(box.body) === 1 ? 16 : 8;
+  if (box.end - box.body < 4 + width) throw new IsoMediaError(`short ${box.type}`);
+  for (let i = 0; i < width; i++) view.setUint8(box.body + 4 + i, 0);
 }
 
 /** The movie's length: a duration in units of its timescale (version 1 has 64-bit times). */
@@ -93,7 +170,8 @@ function movieDuration(view: DataView, box: Box): number | null {
   if (box.end - box.body < need) throw new IsoMediaError("short mvhd");
   const scale = view.getUint32(box.body + (version === 1 ? 20 : 12));
   const units = version === 1 ? Number(view.getBigUint64(box.body + 24)) : view.getUint32(box.body + 16);
-  return scale > 0 && units > 0 && units < 2 ** 53 ? Math.round((units / scale) * 1000) / 1000 : null;
+  const seconds = scale > 0 ? units / scale : 0;
+  return seconds > 0 && seconds < 1e7 ? Math.round(seconds * 1000) / 1000 : null;
 }
 
 /** A video track's width and height (16.16 fixed point) turned by its display matrix. */

@@ -41,17 +41,36 @@ const ID = {
   displayHeight: 0x54ba,
   tags: 0x1254c367,
   attachments: 0x1941a469,
+  chapters: 0x1043a770,
+  cluster: 0x1f43b675,
+  void: 0xec,
+  dateUtc: 0x4461,
 } as const;
-/** Free text a person may have put in: titles and names, tags (place, comment, author) and attached files. */
-const METADATA = new Set<number>([ID.title, ID.trackName, ID.tags, ID.attachments]);
-const MAX_ELEMENTS = 10_000;
+/**
+ * Free text a person may have put in, and when it was recorded: titles and names, tags (place,
+ * comment, author), chapters, attached files, the date.
+ */
+const METADATA = new Set<number>([ID.title, ID.trackName, ID.tags, ID.attachments, ID.chapters, ID.dateUtc]);
+/** What a segment holds: where a cluster of unknown size ends, at the next of these. */
+const SEGMENT_CHILDREN = new Set<number>([
+  0x114d9b74, // SeekHead
+  ID.info,
+  ID.tracks,
+  ID.cluster,
+  0x1c53bb6b, // Cues
+  ID.tags,
+  ID.attachments,
+  ID.chapters,
+]);
+// Each element takes two bytes at least: this bounds the walk well above any real 40 MB file.
+const MAX_ELEMENTS = 5_000_000;
 
 export class MatroskaError extends Error {}
 
 /**
- * Reads an EBML file's header, segment information and tracks, blanking titles, tags and
- * attachments in `bytes` (changed in place). The walk stops at the first element of unknown size
- * (clusters being recorded): what it reads comes before them in every writer's files.
+ * Reads an EBML file's header, segment information and tracks, blanking titles, tags, chapters,
+ * attachments and the date in `bytes` (changed in place), and zeroing anything after the segment.
+ * Clusters of unknown size (a recording written as it went) are stepped through block by block.
  */
 export function scrubMatroska(bytes: Uint8Array): MatroskaInfo {
   const reader = new Reader(bytes);
@@ -72,8 +91,7 @@ export function scrubMatroska(bytes: Uint8Array): MatroskaInfo {
   if (!segment || segment.id !== ID.segment) throw new MatroskaError("no segment");
   let scale = 1_000_000; // nanoseconds per timestamp unit
   let units: number | null = null;
-  for (const el of reader.children(segment.body, segment.end ?? bytes.length)) {
-    if (el.end === null) break;
+  for (const el of segmentChildren(reader, segment, bytes.length)) {
     if (METADATA.has(el.id)) reader.blank(el);
     else if (el.id === ID.info) {
       for (const field of reader.children(el.body, el.end)) {
@@ -85,19 +103,50 @@ export function scrubMatroska(bytes: Uint8Array): MatroskaInfo {
       for (const entry of reader.children(el.body, el.end)) if (entry.id === ID.trackEntry) readTrack(reader, entry, info);
     }
   }
-  if (units !== null && units > 0 && scale > 0) info.duration = Math.round(units * scale * 1e-6) / 1000;
+  const seconds = units !== null ? units * scale * 1e-9 : null;
+  if (seconds !== null && Number.isFinite(seconds) && seconds > 0 && seconds < 1e7)
+    info.duration = Math.round(seconds * 1000) / 1000;
+  if (segment.end !== null) bytes.fill(0, segment.end);
   return info;
+}
+
+/**
+ * The segment's elements, each of known size (a cluster of unknown size is passed over up to
+ * the next segment-level element; anything else of unknown size is refused).
+ */
+function* segmentChildren(reader: Reader, segment: Element, fileEnd: number): Generator<Element & { end: number }> {
+  const end = segment.end ?? fileEnd;
+  let at = segment.body;
+  while (at < end) {
+    const el = reader.children(at, end).next().value;
+    if (!el) return;
+    if (el.end !== null) {
+      yield { ...el, end: el.end };
+      at = el.end;
+      continue;
+    }
+    if (el.id !== ID.cluster) throw new MatroskaError("element of unknown size");
+    at = el.body;
+    for (const block of reader.children(el.body, end)) {
+      if (SEGMENT_CHILDREN.has(block.id)) break;
+      if (block.end === null) throw new MatroskaError("element of unknown size in a cluster");
+      at = block.end;
+    }
+  }
 }
 
 function readTrack(reader: Reader, entry: Element, info: MatroskaInfo): void {
   let type = 0;
   let size: { width: number | null; height: number | null } = { width: null, height: null };
+  let codec = "";
   for (const field of reader.children(entry.body, entry.end ?? entry.body)) {
     if (field.id === ID.trackType) type = reader.uint(field);
-    else if (field.id === ID.codecId) info.codecs.push(reader.text(field));
+    else if (field.id === ID.codecId) codec = reader.text(field);
     else if (field.id === ID.video) size = videoSize(reader, field);
     else if (METADATA.has(field.id)) reader.blank(field);
   }
+  // Subtitles and the like are not checked: players skip what they cannot show.
+  if (type === 1 || type === 2) info.codecs.push(codec);
   if (type === 1) {
     info.hasVideo = true;
     if (info.width === null) Object.assign(info, size);
@@ -168,7 +217,7 @@ class Reader {
    * then the size in as many bytes as the old ID and size took less one (at most 8), then zeros.
    */
   blank(el: Element): void {
-    if (el.end === null) return;
+    if (el.end === null) throw new MatroskaError("metadata of unknown size");
     const width = Math.min(8, el.body - el.start - 1);
     const size = el.end - el.start - 1 - width;
     this.bytes.fill(0, el.start, el.end);

@@ -1,3 +1,4 @@
+import { AudioFileError, checkOgg, scrubFlac, scrubMp3, scrubWav } from "./audio-files.ts";
 import { IsoMediaError, scrubIsoMedia } from "./iso-media.ts";
 import { ascii, startsWith } from "./magic.ts";
 import { MatroskaError, scrubMatroska } from "./matroska.ts";
@@ -23,9 +24,13 @@ export type PlayableMime = keyof typeof playableExtensions;
 
 const at = (bytes: Uint8Array, text: string, offset = 0) => startsWith(bytes, ascii(text), offset);
 
+/** Brands of still pictures in the same boxes (HEIC, AVIF): images, not video. */
+const IMAGE_BRANDS = new Set(["heic", "heix", "heim", "heis", "hevc", "mif1", "msf1", "avif", "avis"]);
+
 export function detectPlayableType(bytes: Uint8Array): PlayableMime | null {
   // ISO media: a box of type "ftyp" first, its brand saying audio or QuickTime.
   if (at(bytes, "ftyp", 4)) {
+    if (IMAGE_BRANDS.has(String.fromCharCode(...bytes.subarray(8, 12)))) return null;
     if (at(bytes, "M4A ", 8) || at(bytes, "M4B ", 8)) return "audio/mp4";
     return at(bytes, "qt  ", 8) ? "video/quicktime" : "video/mp4";
   }
@@ -49,6 +54,8 @@ export class PlayableError extends Error {
 
 export interface PreparedPlayable {
   mime: PlayableMime;
+  /** What to store: the upload, changed in place, or a part of it (an MP3 without its tags). */
+  bytes: Uint8Array;
   width: number | null;
   height: number | null;
   duration: number | null;
@@ -73,10 +80,19 @@ export function preparePlayable(bytes: Uint8Array, maxBytes: number): PreparedPl
   const type = detectPlayableType(bytes);
   if (!type) return null;
   if (bytes.length > maxBytes) throw new PlayableError("too_large");
-  if (type === "video/webm") return checked(webm(bytes));
-  if (type === "video/mp4" || type === "video/quicktime" || type === "audio/mp4") return checked(isoMedia(bytes));
-  return { mime: type, width: null, height: null, duration: null };
+  if (type === "video/webm") return checked(webm(bytes), bytes);
+  if (type === "video/mp4" || type === "video/quicktime" || type === "audio/mp4") return checked(isoMedia(bytes), bytes);
+  try {
+    // (WebM is read above: "audio/webm" is never what the bytes are first taken for.)
+    const audio = audioScrubbers[type as keyof typeof audioScrubbers](bytes);
+    return { mime: type, bytes: audio.bytes, width: null, height: null, duration: audio.duration };
+  } catch (error) {
+    if (error instanceof AudioFileError || error instanceof RangeError) throw new PlayableError("corrupt");
+    throw error;
+  }
 }
+
+const audioScrubbers = { "audio/mpeg": scrubMp3, "audio/flac": scrubFlac, "audio/wav": scrubWav, "audio/ogg": checkOgg };
 
 function isoMedia(bytes: Uint8Array) {
   try {
@@ -99,9 +115,11 @@ function webm(bytes: Uint8Array) {
   }
 }
 
-function checked(info: PreparedPlayable & { codecs: string[]; hasVideo: boolean; hasAudio: boolean }): PreparedPlayable {
+type Probed = Omit<PreparedPlayable, "bytes"> & { codecs: string[]; hasVideo: boolean; hasAudio: boolean };
+
+function checked(info: Probed, bytes: Uint8Array): PreparedPlayable {
   if (!info.hasVideo && !info.hasAudio) throw new PlayableError("corrupt");
   if (info.codecs.some((codec) => !PLAYABLE_CODECS.has(codec))) throw new PlayableError("unsupported_codec");
   if (info.width && info.height && info.width * info.height > MAX_VIDEO_PIXELS) throw new PlayableError("too_many_pixels");
-  return { mime: info.mime, width: info.width, height: info.height, duration: info.duration };
+  return { mime: info.mime, bytes, width: info.width, height: info.height, duration: info.duration };
 }

@@ -21,7 +21,7 @@ const MAX_PIXELS = 50e6;
 /** A URL that failed is not tried again for a while: a page view must not become a fetch each time. */
 const RETRY_AFTER_MS = 10 * 60_000;
 const DAY = 86_400_000;
-const EXTENSIONS = [...Object.keys(mediaTypes), ...Object.values(playableExtensions)];
+const EXTENSIONS = Object.keys(mediaTypes);
 const PATH = new RegExp(`^[0-9a-f]{2}/[0-9a-f-]{36}\\.(?:${EXTENSIONS.join("|")})$`);
 
 /** Gets a remote file (the guarded fetch): answered 200, its body still to read; throws when it cannot. */

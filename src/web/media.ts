@@ -4,7 +4,7 @@ import type { Db } from "../db/open.ts";
 import type { RemoteMediaCache } from "../media/remote-cache.ts";
 import { type MediaStore, mediaTypes } from "../media/store.ts";
 
-/** Headers that keep a served file an image: no sniffing, a download name, no scripts, no frames. */
+/** Headers that keep a served file what its type says: no sniffing, a download name, no scripts, no frames. */
 function fileHeaders(type: string, name: string, cacheControl: string) {
   return {
     "content-type": type,
@@ -16,8 +16,8 @@ function fileHeaders(type: string, name: string, cacheControl: string) {
 }
 
 /**
- * Uploaded files, served so they can only ever be images: the type comes from our own stored
- * name, nothing is sniffed, and a sandboxing CSP stops a file from acting as a page. Remote
+ * Uploaded files, served so they can only ever be pictures, video or sound: the type comes from
+ * our own stored name, nothing is sniffed, and a sandboxing CSP stops a file from acting as a page. Remote
  * images, video and audio are served the same way from the cache, fetched on their first view
  * (Bun answers a player's Range requests on a file).
  */

@@ -1,13 +1,11 @@
-import { uploadMedia } from "../core/media.ts";
-import { MAX_MEDIA } from "../core/posts.ts";
-import { ValidationError } from "../core/errors.ts";
+import { uploadMediaSet } from "../core/media.ts";
 import type { WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
 
 /**
- * The compose form's file inputs (empty ones skipped) with their alt text, stored through the
- * same core function as the API's media upload; the cover image goes with a video or audio file
- * (createPost refuses one beside other files). Returns the media ids for createPost.
+ * The compose form's file inputs (empty ones skipped) with their alt text, stored together through
+ * the core function the API's uploads also go through; the cover goes with a video or audio file.
+ * Returns the media ids for createPost.
  */
 export async function uploadsFromForm(
   deps: WebDeps,
@@ -15,15 +13,13 @@ export async function uploadsFromForm(
   form: { media?: File | File[]; description?: string | string[]; thumbnail?: File },
 ): Promise<string[]> {
   const texts = asList(form.description);
+  const bytes = async (file: File) => new Uint8Array(await file.arrayBuffer());
+  const thumbnail = form.thumbnail?.size ? await bytes(form.thumbnail) : undefined;
   const chosen = asList(form.media)
     .map((file, i) => ({ file, description: texts[i] ?? "" }))
     .filter(({ file }) => file.size > 0);
-  if (chosen.length > MAX_MEDIA) throw new ValidationError({ media: `Attach at most ${MAX_MEDIA} images.` });
-  const thumbnail = form.thumbnail?.size ? new Uint8Array(await form.thumbnail.arrayBuffer()) : undefined;
-  const ids: string[] = [];
-  for (const { file, description } of chosen) {
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    ids.push((await uploadMedia(deps, accountId, { bytes, description, thumbnail })).id);
-  }
-  return ids;
+  const uploads = await Promise.all(
+    chosen.map(async (c) => ({ bytes: await bytes(c.file), description: c.description, thumbnail })),
+  );
+  return uploadMediaSet(deps, accountId, uploads);
 }

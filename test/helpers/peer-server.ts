@@ -29,6 +29,7 @@ import {
   Flag,
   Follow,
   Hashtag,
+  Image,
   InteractionPolicy,
   InteractionRule,
   isActor,
@@ -551,6 +552,7 @@ async function createNote(ctx: Context<void>, actor: StoredActor, body: JsonObje
         name: str(a, "name", false) || null,
         width: typeof a.width === "number" ? a.width : null,
         height: typeof a.height === "number" ? a.height : null,
+        icon: typeof a.icon === "string" ? new Image({ url: new URL(a.icon) }) : null,
       });
     }),
   };

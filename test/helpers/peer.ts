@@ -33,6 +33,8 @@ export interface Attachment {
   name?: string;
   width?: number;
   height?: number;
+  /** A video's or audio file's cover image, as Mastodon sends it. */
+  icon?: string;
 }
 
 interface SendOptions {

@@ -119,8 +119,14 @@ document.addEventListener("click", (e) => {
     if (!(input instanceof HTMLInputElement)) return;
     if (input.name === "thumbnail") delete input.dataset.taken;
     const cover = input.form?.querySelector("input[name=thumbnail]");
-    const file = input.matches("[data-media-file]") ? input.files?.[0] : null;
-    if (!cover || !file?.type.startsWith("video/") || (cover.files.length > 0 && !cover.dataset.taken)) return;
+    if (!cover || !input.matches("[data-media-file]") || (cover.files.length > 0 && !cover.dataset.taken)) return;
+    // A frame taken from a video that was then swapped for another file goes with it.
+    if (cover.dataset.taken) {
+      cover.value = "";
+      delete cover.dataset.taken;
+    }
+    const file = input.files?.[0];
+    if (!file?.type.startsWith("video/")) return;
     const blob = await frameOf(file);
     if (!blob) return;
     const chosen = new DataTransfer();
