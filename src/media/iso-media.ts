@@ -1,17 +1,18 @@
-// MP4, QuickTime and M4A files (ISO base media): what Skein reads of an uploaded one, and the
-// metadata it blanks before storing it. Nothing is re-encoded (there is no codec in the binary),
-// so the file keeps its layout: a metadata box is overwritten in place by a "free" box of the
+// MP4, QuickTime and M4A files (ISO base media): what Skein reads of an uploaded one, and what it
+// blanks before storing it. Nothing is re-encoded (there is no codec in the binary), so the file
+// keeps its layout: a box not needed to play it is overwritten in place by a "free" box of the
 // same size full of zeros, which players skip, and no offset into the media data moves.
 
-export interface IsoMediaInfo {
-  /** Sample entry codes of the tracks, e.g. "avc1", "hvc1", "mp4a". */
+/** What a video or audio container says of itself (this file's and matroska.ts's). */
+export interface ContainerInfo {
+  /** The codecs of the picture and sound tracks: MP4 sample entry codes ("avc1", "mp4a"), WebM codec IDs ("V_VP9"). */
   codecs: string[];
   hasVideo: boolean;
   hasAudio: boolean;
   /** The picture as shown: a track turned a quarter (a phone held upright) has its sides swapped. */
   width: number | null;
   height: number | null;
-  /** Seconds. */
+  /** Seconds, when the file says. */
   duration: number | null;
 }
 
@@ -58,9 +59,9 @@ export class IsoMediaError extends Error {}
  * (timed metadata such as a camera's GPS track: its index and its samples). Throws IsoMediaError
  * when the boxes do not fit together or no movie header is found.
  */
-export function scrubIsoMedia(bytes: Uint8Array): IsoMediaInfo {
+export function scrubIsoMedia(bytes: Uint8Array): ContainerInfo {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const info: IsoMediaInfo = { codecs: [], hasVideo: false, hasAudio: false, width: null, height: null, duration: null };
+  const info: ContainerInfo = { codecs: [], hasVideo: false, hasAudio: false, width: null, height: null, duration: null };
   let seenMovie = false;
   let count = 0;
   const walk = (parent: string, from: number, to: number) => {
@@ -84,7 +85,7 @@ export function scrubIsoMedia(bytes: Uint8Array): IsoMediaInfo {
 }
 
 /** A track's kind and codec; false for a track that is neither picture nor sound (to drop). */
-function readTrack(view: DataView, trak: Box, info: IsoMediaInfo): boolean {
+function readTrack(view: DataView, trak: Box, info: ContainerInfo): boolean {
   const handler = find(view, trak, ["mdia", "hdlr"]);
   const kind = handler && handler.end - handler.body >= 12 ? fourCC(view, handler.body + 8) : null;
   if (kind !== "vide" && kind !== "soun") return false;

@@ -2,15 +2,11 @@
 // metadata it blanks before storing it. As with MP4 (iso-media.ts) nothing is re-encoded: a
 // metadata element is overwritten by a Void element of the same length, so nothing moves.
 
-export interface MatroskaInfo {
+import type { ContainerInfo } from "./iso-media.ts";
+
+/** The duration is absent from files written while recording (a browser's MediaRecorder). */
+export interface MatroskaInfo extends ContainerInfo {
   docType: string;
-  codecs: string[];
-  hasVideo: boolean;
-  hasAudio: boolean;
-  width: number | null;
-  height: number | null;
-  /** Seconds; absent from files written while recording (a browser's MediaRecorder). */
-  duration: number | null;
 }
 
 interface Element {

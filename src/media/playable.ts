@@ -1,5 +1,5 @@
 import { AudioFileError, checkOgg, scrubFlac, scrubMp3, scrubWav } from "./audio-files.ts";
-import { IsoMediaError, scrubIsoMedia } from "./iso-media.ts";
+import { type ContainerInfo, IsoMediaError, scrubIsoMedia } from "./iso-media.ts";
 import { ascii, startsWith } from "./magic.ts";
 import { MatroskaError, scrubMatroska } from "./matroska.ts";
 
@@ -115,7 +115,7 @@ function webm(bytes: Uint8Array) {
   }
 }
 
-type Probed = Omit<PreparedPlayable, "bytes"> & { codecs: string[]; hasVideo: boolean; hasAudio: boolean };
+type Probed = ContainerInfo & { mime: PlayableMime };
 
 function checked(info: Probed, bytes: Uint8Array): PreparedPlayable {
   if (!info.hasVideo && !info.hasAudio) throw new PlayableError("corrupt");
