@@ -66,6 +66,33 @@ test("a film's other tracks go with their samples (a subtitle naming a place), a
   expect(preparePlayable(bytes.slice(), 40 * MB)).toMatchObject({ width: 320, height: 180 });
 });
 
+test("a sound track browsers cannot play goes when another can (an iPhone's spatial audio beside AAC)", async () => {
+  const bytes = await fixture("twoaudio.mp4"); // H.264, AAC, and AC-3
+  expect(preparePlayable(bytes, 40 * MB)).toMatchObject({ mime: "video/mp4", width: 160, height: 90 });
+  expect(latin1(bytes)).not.toContain("ac-3");
+  // Left alone, a sound track no browser plays makes the file refused rather than silent.
+  expect(refusal(patched(await fixture("clip.mp4"), "mp4a", "ac-3", "stsd"))).toBe("unsupported_codec");
+});
+
+test("streaming-layout MP4s and WebMs with tracks beside picture and sound are refused, not stored with them", async () => {
+  for (const name of ["fragsub.mp4", "subs.webm"]) {
+    const bytes = await fixture(name);
+    expect(latin1(bytes)).toContain("GPS +35.6586+139.7454 HOME");
+    expect(refusal(bytes)).toBe("unsupported_layout");
+  }
+});
+
+test("sample tables that claim more than the file holds cost little and are refused when out of order", async () => {
+  const mp4 = await fixture("clip.mp4");
+  const stsc = latin1(mp4).indexOf("stsc");
+  // Two runs whose first chunks go backwards.
+  const backwards = mp4.slice();
+  const view = new DataView(backwards.buffer);
+  if (view.getUint32(stsc + 8) >= 2) view.setUint32(stsc + 12 + 12, 1);
+  else view.setUint32(stsc + 12, 0); // a first chunk of 0
+  expect(refusal(backwards)).toBe("corrupt");
+});
+
 test("a WebM keeps its tracks and loses its title", async () => {
   const webm = await fixture("clip.webm");
   expect(preparePlayable(webm, 40 * MB)).toMatchObject({ mime: "video/webm", width: 320, height: 180, duration: 2.008 });
@@ -86,9 +113,25 @@ test("audio files lose their tags where that needs no re-encoding (MP3, FLAC, WA
     expect(prepared).toMatchObject({ mime, duration });
     expect(latin1(prepared?.bytes ?? new Uint8Array())).not.toContain("secret title");
   }
-  // The MP3's tags are cut off: it starts at its first frame.
-  const mp3 = preparePlayable(await fixture("tone.mp3"), 40 * MB)?.bytes;
-  expect([mp3?.[0], (mp3?.[1] ?? 0) & 0xe0]).toEqual([0xff, 0xe0]);
+  // The MP3's tags are cut off: it starts at its first frame; tags at its end (APE here) go too.
+  const mp3 = preparePlayable(await fixture("tone.mp3"), 40 * MB)?.bytes ?? new Uint8Array();
+  expect([mp3[0], (mp3[1] ?? 0) & 0xe0]).toEqual([0xff, 0xe0]);
+  const le32 = (n: number) => [n & 255, (n >> 8) & 255, (n >> 16) & 255, n >>> 24];
+  const item = [...le32(6), ...le32(0), ...new TextEncoder().encode("Title\0SECRET")];
+  const ape = [
+    ...item,
+    ...new TextEncoder().encode("APETAGEX"),
+    ...le32(2000),
+    ...le32(item.length + 32),
+    ...le32(1),
+    ...le32(0),
+  ];
+  const tagged = new Uint8Array([...mp3, ...ape, 0, 0, 0, 0, 0, 0, 0, 0]);
+  expect(preparePlayable(tagged, 40 * MB)?.bytes).toEqual(mp3);
+  // A FLAC file with an ID3 tag in front is FLAC.
+  const flac = await fixture("tone.flac");
+  const id3 = new Uint8Array([0x49, 0x44, 0x33, 3, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0]);
+  expect(preparePlayable(new Uint8Array([...id3, ...flac]), 40 * MB)).toMatchObject({ mime: "audio/flac", duration: 1 });
   expect(preparePlayable(await fixture("tone.ogg"), 40 * MB)).toMatchObject({ mime: "audio/ogg" });
 });
 

@@ -13,19 +13,52 @@ export interface AudioFileInfo {
 
 const text = (bytes: Uint8Array, at: number, length: number) => String.fromCharCode(...bytes.subarray(at, at + length));
 
-/** An MP3: ID3v2 tags at the start and an ID3v1 tag at the end are cut off; an MPEG audio frame must follow. */
+/** The length of the ID3v2 tag at `at` (header, syncsafe size, footer when flag bit 4 says so), 0 if none. */
+export function id3Length(bytes: Uint8Array, at = 0): number {
+  if (text(bytes, at, 3) !== "ID3" || at + 10 > bytes.length) return 0;
+  const size = [6, 7, 8, 9].reduce((n, i) => n * 128 + ((bytes[at + i] ?? 0) & 0x7f), 0);
+  return 10 + size + ((bytes[at + 5] ?? 0) & 0x10 ? 10 : 0);
+}
+
+/** MPEG audio (layer bits not 00, which is AAC in ADTS framing): 11 bits of sync. */
+const isFrame = (bytes: Uint8Array, at: number) =>
+  bytes[at] === 0xff && ((bytes[at + 1] ?? 0) & 0xe0) === 0xe0 && ((bytes[at + 1] ?? 0) & 0x06) !== 0;
+
+/** How far padding may run between the tags and the first frame. */
+const MAX_GAP = 8192;
+
+/**
+ * An MP3: tags at the start (ID3v2) and at the end (ID3v1, APE, Lyrics3, an appended ID3v2.4 with
+ * its footer) are cut off; an MPEG audio frame must come within a few KB of the start.
+ */
 export function scrubMp3(bytes: Uint8Array): AudioFileInfo {
   let start = 0;
-  while (text(bytes, start, 3) === "ID3" && start + 10 <= bytes.length) {
-    // A syncsafe size (7 bits a byte), plus a footer when flag bit 4 says so.
-    const size = [6, 7, 8, 9].reduce((n, i) => n * 128 + ((bytes[start + i] ?? 0) & 0x7f), 0);
-    start += 10 + size + ((bytes[start + 5] ?? 0) & 0x10 ? 10 : 0);
-  }
+  for (let tag = id3Length(bytes); tag > 0; tag = id3Length(bytes, start)) start += tag;
+  const first = bytes.subarray(start, start + MAX_GAP).findIndex((_, i) => isFrame(bytes, start + i));
+  if (first < 0) throw new AudioFileError("no MPEG audio frame");
+  start += first;
   let end = bytes.length;
-  if (end - start >= 128 && text(bytes, end - 128, 3) === "TAG") end -= 128;
-  if (start + 4 > end || bytes[start] !== 0xff || ((bytes[start + 1] ?? 0) & 0xe0) !== 0xe0)
-    throw new AudioFileError("no MPEG audio frame");
+  for (let cut = trailingTag(bytes, start, end); cut > 0; cut = trailingTag(bytes, start, end)) end -= cut;
   return { bytes: bytes.subarray(start, end), duration: null };
+}
+
+/** The length of a tag ending at `end`, 0 if none. */
+function trailingTag(bytes: Uint8Array, start: number, end: number): number {
+  const room = end - start;
+  const le32 = (at: number) =>
+    ((bytes[at] ?? 0) | ((bytes[at + 1] ?? 0) << 8) | ((bytes[at + 2] ?? 0) << 16) | ((bytes[at + 3] ?? 0) << 24)) >>> 0;
+  let length = 0;
+  if (room >= 128 && text(bytes, end - 128, 3) === "TAG") length = 128;
+  else if (room >= 32 && text(bytes, end - 32, 8) === "APETAGEX") {
+    // The footer's size counts the items and the footer; a header (flag bit 31) adds 32.
+    length = le32(end - 20) + ((bytes[end - 9] ?? 0) & 0x80 ? 32 : 0);
+  } else if (room >= 10 && text(bytes, end - 10, 3) === "3DI") {
+    const size = [6, 7, 8, 9].reduce((n, i) => n * 128 + ((bytes[end - 10 + i] ?? 0) & 0x7f), 0);
+    length = 20 + size;
+  } else if (room >= 15 && text(bytes, end - 9, 9) === "LYRICS200") {
+    length = Number(text(bytes, end - 15, 6)) + 15;
+  }
+  return Number.isInteger(length) && length > 0 && length <= room ? length : 0;
 }
 
 /**
@@ -72,9 +105,9 @@ export function scrubWav(bytes: Uint8Array): AudioFileInfo {
     const id = text(bytes, at, 4);
     const size = view.getUint32(at + 4, true);
     const body = at + 8;
-    if (body + size > bytes.length) {
+    if (body + size > bytes.length || (id === "data" && size === 0)) {
       if (id !== "data") throw new AudioFileError("chunk past the end");
-      dataBytes = bytes.length - body; // a recording cut short: its sound up to the end
+      dataBytes = bytes.length - body; // a recording cut short, or never finished: its sound up to the end
       break;
     }
     if (id === "fmt " && size >= 16) byteRate = view.getUint32(body + 8, true);

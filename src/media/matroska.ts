@@ -41,12 +41,20 @@ const ID = {
   cluster: 0x1f43b675,
   void: 0xec,
   dateUtc: 0x4461,
+  segmentFilename: 0x7384,
+  prevFilename: 0x3c83bb,
+  nextFilename: 0x3e83bb,
+  codecName: 0x258688,
 } as const;
 /**
  * Free text a person may have put in, and when it was recorded: titles and names, tags (place,
  * comment, author), chapters, attached files, the date.
  */
-const METADATA = new Set<number>([ID.title, ID.trackName, ID.tags, ID.attachments, ID.chapters, ID.dateUtc]);
+const METADATA = new Set<number>([
+  ...[ID.title, ID.trackName, ID.tags, ID.attachments, ID.chapters, ID.dateUtc, ID.codecName],
+  ...[ID.segmentFilename, ID.prevFilename, ID.nextFilename],
+  ID.void, // free space: it may hold what an editor removed
+]);
 /** What a segment holds: where a cluster of unknown size ends, at the next of these. */
 const SEGMENT_CHILDREN = new Set<number>([
   0x114d9b74, // SeekHead
@@ -62,6 +70,8 @@ const SEGMENT_CHILDREN = new Set<number>([
 const MAX_ELEMENTS = 5_000_000;
 
 export class MatroskaError extends Error {}
+/** A layout whose leftovers cannot be blanked: refused rather than stored with them. */
+export class MatroskaLayoutError extends MatroskaError {}
 
 /**
  * Reads an EBML file's header, segment information and tracks, blanking titles, tags, chapters,
@@ -141,8 +151,10 @@ function readTrack(reader: Reader, entry: Element, info: MatroskaInfo): void {
     else if (field.id === ID.video) size = videoSize(reader, field);
     else if (METADATA.has(field.id)) reader.blank(field);
   }
-  // Subtitles and the like are not checked: players skip what they cannot show.
-  if (type === 1 || type === 2) info.codecs.push(codec);
+  // Subtitles and other tracks' blocks sit among the picture's in the clusters: rather than
+  // left there, such a file is refused.
+  if (type !== 1 && type !== 2) throw new MatroskaLayoutError("a track other than picture and sound");
+  info.codecs.push(codec);
   if (type === 1) {
     info.hasVideo = true;
     if (info.width === null) Object.assign(info, size);

@@ -1,7 +1,7 @@
-import { AudioFileError, checkOgg, scrubFlac, scrubMp3, scrubWav } from "./audio-files.ts";
-import { type ContainerInfo, IsoMediaError, scrubIsoMedia } from "./iso-media.ts";
+import { AudioFileError, checkOgg, id3Length, scrubFlac, scrubMp3, scrubWav } from "./audio-files.ts";
+import { type ContainerInfo, IsoLayoutError, IsoMediaError, scrubIsoMedia } from "./iso-media.ts";
 import { ascii, startsWith } from "./magic.ts";
-import { MatroskaError, scrubMatroska } from "./matroska.ts";
+import { MatroskaError, MatroskaLayoutError, scrubMatroska } from "./matroska.ts";
 
 /**
  * Video and audio, recognised from their first bytes (never from a name or a remote server's
@@ -39,11 +39,19 @@ export function detectPlayableType(bytes: Uint8Array): PlayableMime | null {
   if (at(bytes, "fLaC")) return "audio/flac";
   if (at(bytes, "RIFF") && at(bytes, "WAVE", 8)) return "audio/wav";
   // MP3: an ID3 tag, or straight into an MPEG audio frame (11 bits of sync).
-  if (at(bytes, "ID3") || (bytes[0] === 0xff && ((bytes[1] ?? 0) & 0xe0) === 0xe0)) return "audio/mpeg";
+  // (Layer bits 00 are AAC in ADTS framing, which is not taken.)
+  if (at(bytes, "ID3") || (bytes[0] === 0xff && ((bytes[1] ?? 0) & 0xe0) === 0xe0 && ((bytes[1] ?? 0) & 0x06) !== 0))
+    return "audio/mpeg";
   return null;
 }
 
-export type PlayableErrorCode = "unsupported_type" | "unsupported_codec" | "too_large" | "too_many_pixels" | "corrupt";
+export type PlayableErrorCode =
+  | "unsupported_type"
+  | "unsupported_codec"
+  | "unsupported_layout"
+  | "too_large"
+  | "too_many_pixels"
+  | "corrupt";
 
 export class PlayableError extends Error {
   constructor(readonly code: PlayableErrorCode) {
@@ -82,10 +90,14 @@ export function preparePlayable(bytes: Uint8Array, maxBytes: number): PreparedPl
   if (bytes.length > maxBytes) throw new PlayableError("too_large");
   if (type === "video/webm") return checked(webm(bytes), bytes);
   if (type === "video/mp4" || type === "video/quicktime" || type === "audio/mp4") return checked(isoMedia(bytes), bytes);
+  // Some taggers put an ID3 tag in front of a FLAC file: cut off, it is FLAC.
+  let tags = 0;
+  for (let tag = id3Length(bytes); tag > 0; tag = id3Length(bytes, tags)) tags += tag;
+  const [mime, file] = tags > 0 && at(bytes, "fLaC", tags) ? (["audio/flac", bytes.subarray(tags)] as const) : [type, bytes];
   try {
     // (WebM is read above: "audio/webm" is never what the bytes are first taken for.)
-    const audio = audioScrubbers[type as keyof typeof audioScrubbers](bytes);
-    return { mime: type, bytes: audio.bytes, width: null, height: null, duration: audio.duration };
+    const audio = audioScrubbers[mime as keyof typeof audioScrubbers](file);
+    return { mime, bytes: audio.bytes, width: null, height: null, duration: audio.duration };
   } catch (error) {
     if (error instanceof AudioFileError || error instanceof RangeError) throw new PlayableError("corrupt");
     throw error;
@@ -96,9 +108,10 @@ const audioScrubbers = { "audio/mpeg": scrubMp3, "audio/flac": scrubFlac, "audio
 
 function isoMedia(bytes: Uint8Array) {
   try {
-    const info = scrubIsoMedia(bytes);
+    const info = scrubIsoMedia(bytes, (codec) => PLAYABLE_CODECS.has(codec));
     return { ...info, mime: info.hasVideo ? ("video/mp4" as const) : ("audio/mp4" as const) };
   } catch (error) {
+    if (error instanceof IsoLayoutError) throw new PlayableError("unsupported_layout");
     if (error instanceof IsoMediaError || error instanceof RangeError) throw new PlayableError("corrupt");
     throw error;
   }
@@ -110,6 +123,7 @@ function webm(bytes: Uint8Array) {
     if (info.docType !== "webm") throw new PlayableError("unsupported_type");
     return { ...info, mime: info.hasVideo ? ("video/webm" as const) : ("audio/webm" as const) };
   } catch (error) {
+    if (error instanceof MatroskaLayoutError) throw new PlayableError("unsupported_layout");
     if (error instanceof MatroskaError || error instanceof RangeError) throw new PlayableError("corrupt");
     throw error;
   }

@@ -128,7 +128,8 @@ document.addEventListener("click", (e) => {
     const file = input.files?.[0];
     if (!file?.type.startsWith("video/")) return;
     const blob = await frameOf(file);
-    if (!blob) return;
+    // Meanwhile the member may have chosen a cover, or another file: theirs stands.
+    if (!blob || input.files?.[0] !== file || (cover.files.length > 0 && !cover.dataset.taken)) return;
     const chosen = new DataTransfer();
     chosen.items.add(new File([blob], "cover.jpg", { type: "image/jpeg" }));
     cover.files = chosen.files;
