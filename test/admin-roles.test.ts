@@ -126,6 +126,13 @@ const table: Row[] = [
   { route: "GET /admin/domain-allows", min: "admin" },
   { route: "POST /admin/domain-allows", min: "admin", body: { domain: "good.example", comment: "friends" } },
   { route: "POST /admin/domain-allows/:domain/delete", min: "admin", path: () => "/admin/domain-allows/good.example/delete" },
+  { route: "GET /admin/email-domain-blocks", min: "admin" },
+  { route: "POST /admin/email-domain-blocks", min: "admin", body: { domain: "throwaway.example" } },
+  {
+    route: "POST /admin/email-domain-blocks/:domain/delete",
+    min: "admin",
+    path: () => "/admin/email-domain-blocks/throwaway.example/delete",
+  },
   { route: "GET /admin/instances", min: "moderator" },
   { route: "GET /admin/instances/:domain", min: "moderator", path: () => "/admin/instances/remote.example" },
   { route: "GET /admin/signups", min: "anyone" }, // a redirect to /admin/registrations, which checks

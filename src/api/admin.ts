@@ -8,6 +8,12 @@ import {
   normalizeDomain,
   unblockDomain,
 } from "../core/domain-blocks.ts";
+import {
+  blockEmailDomain,
+  type EmailDomainBlock,
+  listEmailDomainBlocks,
+  unblockEmailDomain,
+} from "../core/email-domain-blocks.ts";
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { type AccountAction, accountStates, findAccountsForStaff, moderateAccount } from "../core/moderation.ts";
 import { decideSignup } from "../core/registrations.ts";
@@ -34,7 +40,7 @@ const id = t.Object({ id: t.String({ maxLength: 253 }) });
 
 /**
  * Mastodon's moderation API (`/api/v1/admin/…`) for moderation apps and tools: accounts, reports
- * and (for admins) domain blocks. Each call needs an `admin:` scope and a staff role, and does
+ * and (for admins) domain blocks and e-mail domain blocks. Each call needs an `admin:` scope and a staff role, and does
  * what the admin pages do, through the same core functions (audited as there).
  */
 export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
@@ -143,6 +149,18 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     public_comment: b.publicComment || null,
     obfuscate: b.obfuscate,
   });
+  // The id is the domain, as for domain blocks. No sign-up attempts are counted: `history` is empty.
+  const emailBlockEntity = (b: EmailDomainBlock) => ({
+    id: b.domain,
+    domain: b.domain,
+    created_at: b.createdAt.toISOString(),
+    history: [],
+  });
+  const existingEmailBlock = (domain: string) => {
+    const block = listEmailDomainBlocks(db).find((b) => b.domain === domain.toLowerCase());
+    if (!block) throw new CoreError("Record not found", 404);
+    return block;
+  };
   const existingBlock = (domain: string) => {
     const block = listDomainBlocks(db).find((b) => b.domain === domain.toLowerCase());
     if (!block) throw new CoreError("Record not found", 404);
@@ -399,6 +417,33 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       ({ member, params }) => {
         const { staff } = staffOf(member, "admin:write:domain_blocks", "admin");
         unblockDomain(deps, staff.id, existingBlock(params.id).domain);
+        return {};
+      },
+      { params: id },
+    )
+    .get("/api/v1/admin/email_domain_blocks", ({ member }) => {
+      staffOf(member, "admin:read:email_domain_blocks", "admin");
+      return listEmailDomainBlocks(db).map(emailBlockEntity);
+    })
+    .get(
+      "/api/v1/admin/email_domain_blocks/:id",
+      ({ member, params }) => {
+        staffOf(member, "admin:read:email_domain_blocks", "admin");
+        return emailBlockEntity(existingEmailBlock(params.id));
+      },
+      { params: id },
+    )
+    .post(
+      "/api/v1/admin/email_domain_blocks",
+      ({ member, body }) =>
+        emailBlockEntity(blockEmailDomain(db, staffOf(member, "admin:write:email_domain_blocks", "admin").staff.id, body)),
+      { body: t.Object({ domain: t.String({ maxLength: 253 }) }) },
+    )
+    .delete(
+      "/api/v1/admin/email_domain_blocks/:id",
+      ({ member, params }) => {
+        const { staff } = staffOf(member, "admin:write:email_domain_blocks", "admin");
+        unblockEmailDomain(db, staff.id, existingEmailBlock(params.id).domain);
         return {};
       },
       { params: id },

@@ -4,6 +4,7 @@ import { accounts, auditLog, users } from "../db/schema.ts";
 import { createLocalUser, validateNewUser } from "./accounts.ts";
 import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
+import { EMAIL_DOMAIN_BLOCKED, emailDomainBlockFor } from "./email-domain-blocks.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { getInternal, getSettings, setInternal, updateSettings } from "./instance.ts";
 import { countInviteUse, findUsableInvite } from "./invites.ts";
@@ -47,6 +48,7 @@ export async function signUp(
   const pending = !invite && mode === "approval";
   const details = { username: input.username.trim(), email: input.email.trim(), password: input.password, role: "user" as const };
   const problems = validateNewUser(deps.db, details);
+  if (!problems.email && emailDomainBlockFor(deps.db, details.email)) problems.email = EMAIL_DOMAIN_BLOCKED;
   if (pending && reason.length === 0) problems.reason = "Tell the moderators why you want to join.";
   if (reason.length > 1000) problems.reason = "Keep it under 1000 characters.";
   if (input.password !== input.confirmation) problems.password_confirmation = "The two passwords differ.";

@@ -959,6 +959,13 @@ export const domainAllows = sqliteTable("domain_allows", {
   createdAt: createdAt(),
 });
 
+/** E-mail providers whose addresses may not sign up (throwaway mail used by spammers): covers subdomains. */
+export const emailDomainBlocks = sqliteTable("email_domain_blocks", {
+  domain: text("domain").primaryKey(), // lowercase, like domain_blocks.domain
+  createdBy: text("created_by").references(() => accounts.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
+});
+
 export const listRepliesPolicies = ["followed", "list", "none"] as const;
 export type ListRepliesPolicy = (typeof listRepliesPolicies)[number];
 

@@ -12,6 +12,7 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
     ["/admin/domain-blocks", "Domain blocks"],
     // Always shown: the list is best filled before allowlist mode is switched on.
     ["/admin/domain-allows", "Allowed domains"],
+    ["/admin/email-domain-blocks", "E-mail domain blocks"],
     ["/admin/settings", "Instance settings"],
     ["/admin/announcements", "Announcements"],
     ["/admin/trends", "Trends"],
