@@ -72,6 +72,10 @@ test("a sound track browsers cannot play goes when another can (an iPhone's spat
   expect(latin1(bytes)).not.toContain("ac-3");
   // Left alone, a sound track no browser plays makes the file refused rather than silent.
   expect(refusal(patched(await fixture("clip.mp4"), "mp4a", "ac-3", "stsd"))).toBe("unsupported_codec");
+  // And a file with nothing browsers play says so (not that it is damaged).
+  expect(refusal(patched(patched(await fixture("clip.mp4"), "mp4a", "ac-3", "stsd"), "avc1", "mp4v", "stsd"))).toBe(
+    "unsupported_codec",
+  );
 });
 
 test("streaming-layout MP4s and WebMs with tracks beside picture and sound are refused, not stored with them", async () => {

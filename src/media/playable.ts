@@ -132,8 +132,8 @@ function webm(bytes: Uint8Array) {
 type Probed = ContainerInfo & { mime: PlayableMime };
 
 function checked(info: Probed, bytes: Uint8Array): PreparedPlayable {
-  if (!info.hasVideo && !info.hasAudio) throw new PlayableError("corrupt");
   if (info.codecs.some((codec) => !PLAYABLE_CODECS.has(codec))) throw new PlayableError("unsupported_codec");
+  if (!info.hasVideo && !info.hasAudio) throw new PlayableError("corrupt");
   if (info.width && info.height && info.width * info.height > MAX_VIDEO_PIXELS) throw new PlayableError("too_many_pixels");
   return { mime: info.mime, bytes, width: info.width, height: info.height, duration: info.duration };
 }
