@@ -40,8 +40,8 @@ const id = t.Object({ id: t.String({ maxLength: 253 }) });
 
 /**
  * Mastodon's moderation API (`/api/v1/admin/…`) for moderation apps and tools: accounts, reports
- * and (for admins) domain blocks and e-mail domain blocks. Each call needs an `admin:` scope and a staff role, and does
- * what the admin pages do, through the same core functions (audited as there).
+ * and (for admins) domain blocks and e-mail domain blocks. Each call needs an `admin:` scope and
+ * a staff role, and does what the admin pages do, through the same core functions (audited as there).
  */
 export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;

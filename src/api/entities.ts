@@ -200,7 +200,7 @@ function clockTime(seconds: number): string {
   return `${h}:${String(m).padStart(2, "0")}:${s.toFixed(2).padStart(5, "0")}`;
 }
 
-/** Mastodon's `meta`: sizes, a picture's focus, a video's or audio's length ("0:01:05.2" and seconds). */
+/** Mastodon's `meta`: sizes, a picture's focus, a video's or audio's length ("0:01:05.20" and seconds). */
 function mediaMeta(type: string, size: { width: number; height: number } | undefined, duration: number | null) {
   const timed = duration !== null ? { length: clockTime(duration), duration } : {};
   if (type === "image") return size ? { original: size, small: size, focus: { x: 0, y: 0 } } : {};

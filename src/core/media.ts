@@ -22,6 +22,7 @@ const logger = getLogger(["skein", "media"]);
 
 /** Files in one post: four pictures, or one video or audio file. */
 export const MAX_MEDIA = 4;
+export const TOO_MANY_FILES = `Attach at most ${MAX_MEDIA} images.`;
 export const PLAYABLE_ALONE = "A video or audio file goes alone in a post: post the other files separately.";
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 /** Video and audio are stored as uploaded (nothing re-encodes them): Mastodon's limit before 4.3. */
@@ -81,7 +82,7 @@ export async function uploadMedia(deps: { db: Db; media: MediaStore }, accountId
  * any is stored: at most four, and a video or audio file alone. Returns their media ids.
  */
 export async function uploadMediaSet(deps: { db: Db; media: MediaStore }, accountId: string, uploads: Upload[]) {
-  if (uploads.length > MAX_MEDIA) throw new ValidationError({ media: `Attach at most ${MAX_MEDIA} images.` });
+  if (uploads.length > MAX_MEDIA) throw new ValidationError({ media: TOO_MANY_FILES });
   if (uploads.length > 1 && uploads.some((u) => detectPlayableType(u.bytes)))
     throw new ValidationError({ media: PLAYABLE_ALONE });
   const ids: string[] = [];

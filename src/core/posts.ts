@@ -16,7 +16,7 @@ import {
   type Visibility,
   visibilities,
 } from "../db/schema.ts";
-import { discardFiles, isPlayable, MAX_MEDIA, mediaFilesWhere, PLAYABLE_ALONE } from "./media.ts";
+import { discardFiles, isPlayable, MAX_MEDIA, mediaFilesWhere, PLAYABLE_ALONE, TOO_MANY_FILES } from "./media.ts";
 import type { MediaStore } from "../media/store.ts";
 import type { CoreDeps } from "./deps.ts";
 import { countAccountAction } from "./account-limits.ts";
@@ -110,7 +110,7 @@ export async function createPost(
         .where(and(eq(mediaAttachments.id, m), isNull(mediaAttachments.postId), keptFor(options.scheduledId)))
         .returning({ id: mediaAttachments.id })
         .all();
-      if (attached.length === 0) throw new ValidationError({ media_ids: "An image was removed meanwhile; upload it again." });
+      if (attached.length === 0) throw new ValidationError({ media_ids: "A file was removed meanwhile; upload it again." });
     });
     // A scheduled post goes from the waiting list in the same step (cancelled meanwhile: not posted).
     if (
@@ -289,7 +289,7 @@ const keptFor = (scheduledId?: string) =>
 function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<string, string>, scheduledId?: string): string[] {
   if (ids.length === 0) return [];
   if (ids.length > MAX_MEDIA) {
-    problems.media_ids = `Attach at most ${MAX_MEDIA} images.`;
+    problems.media_ids = TOO_MANY_FILES;
     return [];
   }
   const rows = db
@@ -305,7 +305,7 @@ function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<st
     )
     .all();
   if (rows.length !== ids.length)
-    problems.media_ids = "An image is missing or belongs to another post (or a scheduled one); upload it again.";
+    problems.media_ids = "A file is missing or belongs to another post (or a scheduled one); upload it again.";
   else if (ids.length > 1 && rows.some((r) => isPlayable(r.mime))) problems.media_ids = PLAYABLE_ALONE;
   return ids;
 }
