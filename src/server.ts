@@ -16,7 +16,7 @@ import { closeDatabase, enableIncrementalVacuum, errorText, type OpenDatabase, o
 import { FatalError } from "./fatal.ts";
 import { createSkeinFederation } from "./federation/federation.ts";
 import { verifyProfileLinks } from "./federation/profile-links.ts";
-import { limitOutgoingRequests } from "./federation/outgoing.ts";
+import { limitOutgoingRequests, unlimitedFetch } from "./federation/outgoing.ts";
 import { SqliteMessageQueue } from "./federation/queue.ts";
 import { maintenanceJobs, startScheduler } from "./scheduler.ts";
 import { type Connection, createStreaming } from "./api/streaming.ts";
@@ -115,8 +115,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   verifyProfileLinks({ db, events, baseUrl: config.url, allowPrivate: config.allowPrivateAddresses });
   const live = createLiveHub({ db, events, baseUrl: config.url });
   const media = new MediaStore(join(config.data, "media"));
-  const remoteMedia = new RemoteMediaCache(db, join(config.data, "media-cache"), (url) =>
-    guardedFile(url, { allowPrivate: config.allowPrivateAddresses, userAgent: skeinUserAgent(config.url) }),
+  const remoteMedia = new RemoteMediaCache(db, join(config.data, "media-cache"), (url, large) =>
+    guardedFile(url, {
+      allowPrivate: config.allowPrivateAddresses,
+      userAgent: skeinUserAgent(config.url),
+      // A video of 40 MB on a slow server: two minutes, the body counted by the cache.
+      ...(large ? { fetcher: unlimitedFetch(), timeoutMs: 120_000 } : {}),
+    }),
   );
   const app = createApp({
     db,

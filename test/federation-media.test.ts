@@ -68,3 +68,36 @@ test("a member's video reaches the peer with its cover; the peer's video plays h
     expect(served.status).toBe(200);
     expect(served.headers.get("content-type")).toMatch(/^image\//);
   }));
+
+test("another server's video longer than the 10 MB every other response may have plays here (up to 40 MB)", () =>
+  lab.explain(async () => {
+    const alice = await one.login("alice");
+    const pat = await lab.peer.createActor("pam");
+    // A 12 MB film on a file server beside the peer: a real MP4 padded with an unused box.
+    const clip = new Uint8Array(await Bun.file(join(import.meta.dir, "fixtures/media/clip.mp4")).arrayBuffer());
+    const pad = 12 * 1024 * 1024;
+    const film = new Uint8Array(clip.length + pad);
+    film.set(clip);
+    new DataView(film.buffer).setUint32(clip.length, pad);
+    film.set(new TextEncoder().encode("free"), clip.length + 4);
+    const files = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => new Response(film, { headers: { "content-type": "video/mp4" } }),
+    });
+    try {
+      await lab.peer.post(pat, {
+        text: "a long film",
+        visibility: "public",
+        mentions: [one.handle("alice")],
+        attachments: [{ url: `http://127.0.0.1:${files.port}/film.mp4`, mediaType: "video/mp4" }],
+      });
+      const page = await eventuallyShows(alice, "/notifications", "a long film");
+      const src = /<video class="media-item" src="([^"]+)"/.exec(page)?.[1]?.replaceAll("&amp;", "&");
+      const played = await alice.get(src ?? "");
+      expect(played.status).toBe(200);
+      expect((await played.arrayBuffer()).byteLength).toBe(film.length);
+    } finally {
+      files.stop(true);
+    }
+  }));

@@ -48,7 +48,7 @@ const peer = Bun.serve({
       "/song.mp3": () => new Response(mp3, { headers: { "content-type": "audio/mpeg" } }),
       "/page.mp4": () => new Response("<html><script>alert(1)</script></html>", { headers: { "content-type": "video/mp4" } }),
       "/long.mp4": () => {
-        const long = new Uint8Array(11 * 1024 * 1024);
+        const long = new Uint8Array(41 * 1024 * 1024);
         long.set(mp4.subarray(0, 16));
         return new Response(long, { headers: { "content-type": "video/mp4" } });
       },
@@ -124,7 +124,7 @@ describe("remote video and audio are played from the instance's cache", () => {
     expect((await t.request(clip?.url ?? "")).status).toBe(200);
     expect(hits["/clip.mp4"]).toBe(1); // the second play came from the cache
     expect((await t.request(fake?.url ?? "")).status).toBe(404);
-    // Over 10 MB: written as it came, then removed at the limit; only the two good files stay.
+    // Over 40 MB: written as it came, then removed at the limit; only the two good files stay.
     expect((await t.request(long?.url ?? "")).status).toBe(404);
     expect(t.remoteMedia.totalBytes()).toBe(mp4.length + mp3.length);
     const files = [...new Bun.Glob("*/*").scanSync(join(t.database.dir, "media-cache"))];

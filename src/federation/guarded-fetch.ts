@@ -21,6 +21,11 @@ export interface GuardOptions {
   signal?: AbortSignal;
   /** Signs each request (signed fetches): called again for every redirect. */
   sign?: (request: Request) => Promise<Request>;
+  /**
+   * The fetch to send with: the global one by default, whose limits (outgoing.ts) apply; a caller
+   * that sets its own deadline and counts the body itself may pass the one before them.
+   */
+  fetcher?: typeof fetch;
 }
 
 export class FetchRefused extends Error {}
@@ -61,7 +66,12 @@ export async function checkedAddress(
  * name and SNI is sent (checked in Bun 1.4.5 and in compiled binaries; Bun keeps
  * connections to one address apart by server name).
  */
-export async function pinnedFetch(request: Request, address: string, signal: AbortSignal): Promise<Response> {
+export async function pinnedFetch(
+  request: Request,
+  address: string,
+  signal: AbortSignal,
+  fetcher: typeof fetch = fetch,
+): Promise<Response> {
   const url = new URL(request.url);
   const target = new URL(url);
   target.hostname = isIP(address) === 6 ? `[${address}]` : address;
@@ -69,7 +79,7 @@ export async function pinnedFetch(request: Request, address: string, signal: Abo
   headers.set("host", url.host);
   const named = url.protocol === "https:" && !isIP(bare(url.hostname));
   const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
-  return fetch(target, {
+  return fetcher(target, {
     method: request.method,
     headers,
     body,
@@ -94,7 +104,7 @@ export async function guardedResponse(target: string | URL, options: GuardOption
     if (options.userAgent) headers["user-agent"] = options.userAgent;
     let request = new Request(url.href, { headers });
     if (options.sign) request = await options.sign(request);
-    const response = await pinnedFetch(request, address, signal);
+    const response = await pinnedFetch(request, address, signal, options.fetcher);
     const location = response.headers.get("location");
     if (response.status < 300 || response.status >= 400 || !location) return { url, response };
     await response.body?.cancel();

@@ -30,6 +30,15 @@ export function limitOutgoingRequests(limits: OutgoingLimits = DEFAULT_LIMITS, g
 }
 
 /**
+ * The fetch from before limitOutgoingRequests, for the one caller that sets its own deadline and
+ * counts the body as it writes it to disk: a remote video read into the media cache, larger than
+ * the limit on everything else.
+ */
+export function unlimitedFetch(): typeof fetch {
+  return installed ?? globalThis.fetch;
+}
+
+/**
  * Every request the process makes by name goes to an address checked just before, and the name
  * cannot change between the check and the connection (no DNS rebinding window): Fedify's
  * deliveries (POSTs; an inbox whose name has come to point inside the network since its actor

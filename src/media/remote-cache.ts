@@ -10,11 +10,15 @@ import { detectPlayableType, playableExtensions } from "./playable.ts";
 import { mediaTypes } from "./store.ts";
 
 /**
- * Largest remote file kept (after decompression of the transfer): 10 MB, the limit on every
- * response the process reads (federation/outgoing.ts). Mastodon takes videos up to 99 MB; longer
- * ones play on their server.
+ * Largest remote picture kept (after decompression of the transfer): 10 MB, the limit on every
+ * response the process reads (federation/outgoing.ts), read into memory to be checked.
  */
 export const REMOTE_MEDIA_MAX_BYTES = 10 * 1024 * 1024;
+/**
+ * Largest remote video or audio file kept, written to disk as it arrives (the size members may
+ * upload here; Mastodon's re-encoded videos run about 10 MB a minute). Longer ones do not play here.
+ */
+export const REMOTE_PLAYABLE_MAX_BYTES = 40 * 1024 * 1024;
 /** The cache's size cap: past it, the oldest files go first. */
 export const REMOTE_MEDIA_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 const MAX_PIXELS = 50e6;
@@ -24,8 +28,11 @@ const DAY = 86_400_000;
 const EXTENSIONS = Object.keys(mediaTypes);
 const PATH = new RegExp(`^[0-9a-f]{2}/[0-9a-f-]{36}\\.(?:${EXTENSIONS.join("|")})$`);
 
-/** Gets a remote file (the guarded fetch): answered 200, its body still to read; throws when it cannot. */
-export type FetchFile = (url: string) => Promise<Response>;
+/**
+ * Gets a remote file (the guarded fetch): answered 200, its body still to read; throws when it
+ * cannot. `large` for video and audio: a later deadline, and no limit on the body (counted here).
+ */
+export type FetchFile = (url: string, large: boolean) => Promise<Response>;
 
 export interface CachedImage {
   mime: string;
@@ -74,7 +81,7 @@ export class RemoteMediaCache {
   }
 
   private async fetchImage(url: string): Promise<CachedImage | null> {
-    const bytes = await this.fetchFile(url)
+    const bytes = await this.fetchFile(url, false)
       .then((response) => readLimited(response, REMOTE_MEDIA_MAX_BYTES))
       .catch(() => null);
     const mime = bytes ? detectImageType(bytes) : null;
@@ -88,7 +95,7 @@ export class RemoteMediaCache {
   }
 
   private async fetchPlayable(url: string): Promise<CachedImage | null> {
-    const saved = await this.fetchFile(url)
+    const saved = await this.fetchFile(url, true)
       .then((response) => this.saveStream(response))
       .catch(() => null);
     return saved ? this.record(url, saved.path, saved.mime, saved.bytes) : this.failed(url);
@@ -109,14 +116,14 @@ export class RemoteMediaCache {
         if (done) break;
         if (saved) {
           saved.bytes += value.length;
-          if (saved.bytes > REMOTE_MEDIA_MAX_BYTES) throw new Error("too large");
+          if (saved.bytes > REMOTE_PLAYABLE_MAX_BYTES) throw new Error("too large");
           saved.writer.write(value);
           continue;
         }
         head = Buffer.concat([head, value]);
         if (head.length < 16) continue;
         const mime = detectPlayableType(head);
-        if (!mime || head.length > REMOTE_MEDIA_MAX_BYTES) throw new Error("not video or audio");
+        if (!mime || head.length > REMOTE_PLAYABLE_MAX_BYTES) throw new Error("not video or audio");
         const path = this.newPath(playableExtensions[mime]);
         mkdirSync(dirname(join(this.root, path)), { recursive: true });
         saved = { path, mime, bytes: head.length, writer: Bun.file(join(this.root, path)).writer() };
