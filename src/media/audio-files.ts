@@ -1,6 +1,6 @@
-// MP3, FLAC, WAV and Ogg files: checked to be what they claim, and stripped of their tags (title,
-// artist, comments, cover pictures, which may carry a photo's GPS) where that is possible without
-// re-encoding. Ogg keeps its tags: they sit in checksummed pages that would have to be rewritten.
+// MP3, FLAC and WAV files: checked to be what they claim, and stripped of their tags (title,
+// artist, comments, cover pictures, which may carry a photo's GPS) without re-encoding. Ogg's
+// are blanked in ogg.ts.
 
 export class AudioFileError extends Error {}
 
@@ -120,14 +120,4 @@ export function scrubWav(bytes: Uint8Array): AudioFileInfo {
   }
   if (byteRate === 0 || dataBytes < 0) throw new AudioFileError("no format or no sound");
   return { bytes, duration: Math.round((dataBytes / byteRate) * 1000) / 1000 };
-}
-
-/** An Ogg file: its first page must start an Opus, Vorbis, FLAC or Speex stream. */
-export function checkOgg(bytes: Uint8Array): AudioFileInfo {
-  const segments = bytes[26] ?? 0;
-  const packet = 27 + segments;
-  const head = text(bytes, packet, 8);
-  const known = head === "OpusHead" || head.startsWith("\x01vorbis") || head.startsWith("\x7fFLAC") || head === "Speex   ";
-  if (bytes[4] !== 0 || packet + 8 > bytes.length || !known) throw new AudioFileError("not an audio stream");
-  return { bytes, duration: null };
 }

@@ -1,7 +1,8 @@
-import { AudioFileError, checkOgg, id3Length, scrubFlac, scrubMp3, scrubWav } from "./audio-files.ts";
+import { AudioFileError, id3Length, scrubFlac, scrubMp3, scrubWav } from "./audio-files.ts";
 import { type ContainerInfo, IsoLayoutError, IsoMediaError, scrubIsoMedia } from "./iso-media.ts";
 import { ascii, startsWith } from "./magic.ts";
 import { MatroskaError, MatroskaLayoutError, scrubMatroska } from "./matroska.ts";
+import { scrubOgg } from "./ogg.ts";
 
 /**
  * Video and audio, recognised from their first bytes (never from a name or a remote server's
@@ -104,7 +105,7 @@ export function preparePlayable(bytes: Uint8Array, maxBytes: number): PreparedPl
   }
 }
 
-const audioScrubbers = { "audio/mpeg": scrubMp3, "audio/flac": scrubFlac, "audio/wav": scrubWav, "audio/ogg": checkOgg };
+const audioScrubbers = { "audio/mpeg": scrubMp3, "audio/flac": scrubFlac, "audio/wav": scrubWav, "audio/ogg": scrubOgg };
 
 function isoMedia(bytes: Uint8Array) {
   try {
