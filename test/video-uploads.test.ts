@@ -328,6 +328,13 @@ test("the compose page posts a video with its cover and shows it in a player", a
     /<video class="media-item" src="\/media\/[0-9a-f]{2}\/[0-9a-f-]{36}\.mp4" poster="\/media\/[^"]+-small\.(jpg|webp)" width="180" height="320" controls preload="metadata" aria-label="A test card, upright">/,
   );
 
+  // Feed readers get the player and the file (Media RSS, as Mastodon's feeds).
+  const rss = await (await browser.get("/@ada.rss")).text();
+  expect(rss).toMatch(/<media:content url="https:\/\/social\.example\/media\/[^"]+\.mp4" type="video\/mp4" medium="video"\/>/);
+  expect(rss).toContain("&lt;video src=&quot;https://social.example/media/");
+  const atom = await (await browser.get("/@ada.atom")).text();
+  expect(atom).toContain("&lt;video src=&quot;https://social.example/media/");
+
   // A video beside a picture is refused before either is stored.
   const count = () => t.database.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM media_attachments").get()?.n;
   const before = count();
