@@ -2,10 +2,13 @@
 import type { PropsWithChildren } from "@kitajs/html";
 import { assetPaths } from "../src/web/assets.ts";
 import type { PageContext } from "./context.ts";
+import { MetaTags, type PageMeta } from "./meta.tsx";
 
 export interface LayoutProps {
   title: string;
   ctx: PageContext;
+  /** What link previews show of a public page. */
+  meta?: PageMeta | null;
 }
 
 function NavLink({ href, ctx, label, badge }: { href: string; ctx: PageContext; label: string; badge?: number }) {
@@ -57,7 +60,7 @@ function Navigation({ ctx }: { ctx: PageContext }) {
 }
 
 /** The frame of every page: one stylesheet, htmx from the binary, landmarks for screen readers. */
-export function Layout({ title, ctx, children }: PropsWithChildren<LayoutProps>) {
+export function Layout({ title, ctx, meta, children }: PropsWithChildren<LayoutProps>) {
   const fullTitle = title === ctx.instanceName ? title : `${title} · ${ctx.instanceName}`;
   return (
     <>
@@ -67,6 +70,7 @@ export function Layout({ title, ctx, children }: PropsWithChildren<LayoutProps>)
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title safe>{fullTitle}</title>
+          {meta ? <MetaTags meta={meta} siteName={ctx.instanceName} /> : ""}
           <link rel="icon" href={assetPaths.icon} type="image/svg+xml" />
           <link rel="stylesheet" href={assetPaths.style} />
           <script src={assetPaths.htmx} defer></script>

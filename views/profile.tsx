@@ -9,6 +9,7 @@ import { Avatar } from "./avatar.tsx";
 import type { PageContext } from "./context.ts";
 import { CsrfField, Field, FormMessage, PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
+import { profileMeta } from "./meta.tsx";
 import { PostList } from "./post.tsx";
 
 export interface ProfileProps {
@@ -142,7 +143,7 @@ export function ProfilePage(p: ProfileProps) {
   const safeNote = withEmojis(p.noteHtml, account.emojis ?? []);
   const safeListPicker = p.listPicker ?? ""; // drawn by our own view, escaped there
   return (
-    <Layout title={`${account.displayName} (${handle})`} ctx={ctx}>
+    <Layout title={`${account.displayName} (${handle})`} ctx={ctx} meta={profileMeta(account, handle, p.noteHtml)}>
       <section class="profile" aria-labelledby="profile-name">
         <div class="profile-header">
           {account.headerUrl ? (

@@ -4,6 +4,7 @@ import { Compose, EmojiPicker, quotePolicyLabels } from "./compose.tsx";
 import type { PageContext } from "./context.ts";
 import { CsrfField, Field } from "./form.tsx";
 import { Layout } from "./layout.tsx";
+import { plain, postMeta } from "./meta.tsx";
 import { PostCard, PostList } from "./post.tsx";
 import { longDate } from "./time.tsx";
 
@@ -21,7 +22,7 @@ export function ThreadPage(props: {
     ? `Post by ${post.account.displayName}`
     : `${post.account.displayName}: ${post.spoilerText || plain(post.contentHtml).slice(0, 60)}`;
   return (
-    <Layout title={title} ctx={ctx}>
+    <Layout title={title} ctx={ctx} meta={post.filtered?.length ? null : postMeta(post)}>
       <h1 class="visually-hidden" safe>{`Post by ${post.account.displayName}`}</h1>
       <div class="thread">
         {props.ancestors.map((p) => (
@@ -81,17 +82,6 @@ export function ThreadPage(props: {
 }
 
 /** The first words of a post, for titles. */
-export function plain(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;|&#34;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, "&")
-    .replace(/\s+/g, " ")
-    .trim();
-}
 
 /** The posts quoting a post, that the viewer may see; its author can take each quote back. */
 export function QuotesPage({ ctx, post, quotes, more }: { ctx: PageContext; post: PostView; quotes: PostView[]; more?: string }) {

@@ -1,7 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia, t } from "elysia";
 import { FilterEditPage, type FilterFormValues, FiltersPage, filterValues } from "../../views/settings-filters.tsx";
-import { plain } from "../../views/thread.tsx";
+import { plain } from "../../views/meta.tsx";
 import { ValidationError } from "../core/errors.ts";
 import * as core from "../core/filters.ts";
 import type { Viewer } from "../core/sessions.ts";
