@@ -48,8 +48,13 @@ test("a blocked provider cannot sign up, nor its subdomains; others can; unblock
     expect(await refused.text()).toContain("Sign-ups with addresses at this e-mail provider are not allowed here.");
   }
   expect((await signUp("nora", "nora@notthrowaway.example")).status).toBe(303);
+  // An international domain is the same in either form; trailing dots change nothing.
+  expect((await olga.post("/admin/email-domain-blocks", { domain: "bücher.example" })).status).toBe(303);
+  for (const email of ["spam@xn--bcher-kva.example", "spam@BÜCHER.example..", "spam@throwaway.example.."])
+    expect((await signUp("spammer", email)).status).toBe(422);
   expect(t.database.sqlite.query("SELECT count(*) AS n FROM users WHERE email LIKE 'spam@%'").get()).toEqual({ n: 0 });
 
+  expect((await olga.post("/admin/email-domain-blocks/%25E0%25A4%25A/delete", {})).status).toBe(404);
   expect((await olga.post("/admin/email-domain-blocks/throwaway.example/delete", {})).status).toBe(303);
   expect((await signUp("otto", "otto@throwaway.example")).status).toBe(303);
   const actions = t.deps.db.select({ action: auditLog.action, target: auditLog.targetId }).from(auditLog).all();

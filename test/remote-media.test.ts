@@ -191,6 +191,21 @@ describe("remote video and audio are played from the instance's cache", () => {
   });
 });
 
+test("a file on a server whose media is rejected is not fetched, even in a post from another server", async () => {
+  const t = setup([{ path: "/cat.jpg", mime: "image/jpeg" }]);
+  t.database.db.insert(domainBlocks).values({ domain: "127.0.0.1", severity: "noop", rejectMedia: true }).run();
+  hits["/cat.jpg"] = 0;
+  expect((await t.request(t.media[0]?.url ?? "")).status).toBe(404);
+  expect(hits["/cat.jpg"]).toBe(0);
+});
+
+test("another server's odd media type stays text in the account's feed", async () => {
+  const t = setup([{ path: "/cat.jpg", mime: 'x"><evil a="b' }]);
+  const rss = await (await t.request("/@bob@remote.example.rss")).text();
+  expect(rss).not.toContain("<evil");
+  expect(rss).toContain('type="x&quot;&gt;&lt;evil a=&quot;b" medium="document"');
+});
+
 describe("remote images are served from the instance's cache", () => {
   test("first view fetches and caches, the next comes from the cache; pruned, it is fetched again", async () => {
     const t = setup();

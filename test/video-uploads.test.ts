@@ -168,6 +168,9 @@ test("audio files lose their tags (MP3, FLAC, WAV, Ogg) without re-encoding", as
     expect(out).not.toContain("GPS+35.6586");
     expect(oggChecksumsHold(prepared?.bytes ?? new Uint8Array())).toBe(true);
   }
+  // Two streams one after the other (a chained file): the second's comments would stay, so it is refused.
+  const ogg = await fixture("tone.ogg");
+  expect(refusal(new Uint8Array([...ogg, ...ogg]))).toBe("unsupported_layout");
 });
 
 test("damaged, Matroska, unplayable, huge or too large files are refused; other bytes are no video", async () => {

@@ -48,7 +48,8 @@ export function postMeta(post: PostView): PageMeta | null {
   const { origin, host } = new URL(post.localUrl);
   const handle = post.account.domain ? `@${post.account.acct}` : `@${post.account.acct}@${host}`;
   const hidden = post.sensitive || post.spoilerText !== "";
-  const first = hidden ? undefined : post.media[0];
+  // Only a file served from here (ours, or another server's from the cache): never a hotlink.
+  const first = hidden || !post.media[0]?.url.startsWith("/") ? undefined : post.media[0];
   const picture = first && (first.mime.startsWith("image/") ? first.url : first.thumbnailUrl);
   const meta: PageMeta = {
     url: post.localUrl,

@@ -1,3 +1,4 @@
+import { domainToASCII } from "node:url";
 import { desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { emailDomainBlocks, users } from "../db/schema.ts";
@@ -9,13 +10,14 @@ export type EmailDomainBlock = typeof emailDomainBlocks.$inferSelect;
 
 export const EMAIL_DOMAIN_BLOCKED = "Sign-ups with addresses at this e-mail provider are not allowed here.";
 
-/** The part of an address after its last @, lowercased. */
-const domainOf = (email: string) =>
-  email
-    .slice(email.lastIndexOf("@") + 1)
-    .trim()
-    .toLowerCase()
-    .replace(/\.$/, "");
+/**
+ * A domain as blocks are kept: its ASCII form (so `bücher.example` and `xn--bcher-kva.example`
+ * are one), lowercase, without trailing dots; "" when it is no domain.
+ */
+const asciiDomain = (domain: string) => domainToASCII(domain.trim().replace(/\.+$/, "")).toLowerCase();
+
+/** The part of an address after its last @, as blocks are kept. */
+const domainOf = (email: string) => asciiDomain(email.slice(email.lastIndexOf("@") + 1));
 
 /** The block covering an address's domain (the domain itself or a parent of it), if any: sign-ups with it are refused. */
 export function emailDomainBlockFor(db: Db, email: string): EmailDomainBlock | undefined {
@@ -29,7 +31,7 @@ export function emailDomainBlockFor(db: Db, email: string): EmailDomainBlock | u
 /** The blocked e-mail domains, newest first, each with how many members' addresses it covers. */
 export function listEmailDomainBlocks(db: Db): (EmailDomainBlock & { members: number })[] {
   const members = sql<number>`(SELECT count(*) FROM ${users} u WHERE ${coveredBy(
-    sql`lower(substr(u.email, instr(u.email, '@') + 1))`,
+    sql`rtrim(lower(substr(u.email, instr(u.email, '@') + 1)), '.')`,
     sql`${emailDomainBlocks.domain}`,
   )})`;
   return db
@@ -49,7 +51,7 @@ export function listEmailDomainBlocks(db: Db): (EmailDomainBlock & { members: nu
  * such an address already keep their accounts (the list says how many there are).
  */
 export function blockEmailDomain(db: Db, staffId: string, input: { domain: string }): EmailDomainBlock {
-  const domain = normalizeDomain(input.domain.replace(/^.*@/, ""));
+  const domain = normalizeDomain(asciiDomain(input.domain.replace(/^.*@/, "")));
   if (!domain || domain.includes(":")) throw new ValidationError({ domain: "Enter an e-mail domain like mail.example." });
   if (db.select().from(emailDomainBlocks).where(eq(emailDomainBlocks.domain, domain)).get())
     throw new ValidationError({ domain: `${domain} is blocked already.` });
@@ -60,7 +62,8 @@ export function blockEmailDomain(db: Db, staffId: string, input: { domain: strin
 
 /** Lets addresses at the domain sign up again. */
 export function unblockEmailDomain(db: Db, staffId: string, domain: string): void {
-  const removed = db.delete(emailDomainBlocks).where(eq(emailDomainBlocks.domain, domain.toLowerCase())).returning().all();
+  const ascii = asciiDomain(domain);
+  const removed = db.delete(emailDomainBlocks).where(eq(emailDomainBlocks.domain, ascii)).returning().all();
   if (removed.length === 0) throw new CoreError("This e-mail domain is not blocked.", 404);
-  audit(db, { actorId: staffId, action: "email_domain.unblock", targetType: "email_domain", targetId: domain.toLowerCase() });
+  audit(db, { actorId: staffId, action: "email_domain.unblock", targetType: "email_domain", targetId: ascii });
 }

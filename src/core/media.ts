@@ -49,7 +49,7 @@ const playableMessages: Record<PlayableErrorCode, string> = {
   unsupported_type: "This video is a Matroska file: upload it as MP4 or WebM.",
   unsupported_codec: "This file's encoding does not play in web browsers: export it as MP4 (H.264) or WebM.",
   unsupported_layout:
-    "This video has extra tracks (subtitles, data) in a layout Skein cannot clean: export it again without them.",
+    "This file holds more than its picture and sound (subtitles, data, other streams) in a layout Skein cannot clean: export it again without them.",
   too_large: `Video and audio files can be at most ${MAX_PLAYABLE_BYTES / 1024 / 1024} MB.`,
   too_many_pixels: "Videos can be at most 4K (3840×2160).",
   corrupt: "This video or audio file is damaged or incomplete.",
@@ -302,6 +302,8 @@ export function remoteMediaSource(
     return imageUnlessRejected(db, url, url ? URL.parse(url)?.hostname : undefined);
   }
   if (!attachment?.remoteUrl || attachment.path || !isCachedKind(attachment.mime)) return null;
+  // The file may be on another server than its poster's: that one's blocks count too.
+  if (!imageUnlessRejected(db, attachment.remoteUrl, URL.parse(attachment.remoteUrl)?.hostname)) return null;
   return { url: attachment.remoteUrl, playable: isPlayable(attachment.mime) };
 }
 

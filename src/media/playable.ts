@@ -2,7 +2,7 @@ import { AudioFileError, id3Length, scrubFlac, scrubMp3, scrubWav } from "./audi
 import { type ContainerInfo, IsoLayoutError, IsoMediaError, scrubIsoMedia } from "./iso-media.ts";
 import { ascii, startsWith } from "./magic.ts";
 import { MatroskaError, MatroskaLayoutError, scrubMatroska } from "./matroska.ts";
-import { scrubOgg } from "./ogg.ts";
+import { OggCodecError, OggLayoutError, scrubOgg } from "./ogg.ts";
 
 /**
  * Video and audio, recognised from their first bytes (never from a name or a remote server's
@@ -100,6 +100,8 @@ export function preparePlayable(bytes: Uint8Array, maxBytes: number): PreparedPl
     const audio = audioScrubbers[mime as keyof typeof audioScrubbers](file);
     return { mime, bytes: audio.bytes, width: null, height: null, duration: audio.duration };
   } catch (error) {
+    if (error instanceof OggLayoutError) throw new PlayableError("unsupported_layout");
+    if (error instanceof OggCodecError) throw new PlayableError("unsupported_codec");
     if (error instanceof AudioFileError || error instanceof RangeError) throw new PlayableError("corrupt");
     throw error;
   }

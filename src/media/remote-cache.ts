@@ -19,6 +19,8 @@ export const REMOTE_MEDIA_MAX_BYTES = 10 * 1024 * 1024;
  * upload here; Mastodon's re-encoded videos run about 10 MB a minute). Longer ones do not play here.
  */
 export const REMOTE_PLAYABLE_MAX_BYTES = 40 * 1024 * 1024;
+const MAX_PLAYABLE_DOWNLOADS = 3;
+const MAX_PLAYABLE_WAITING = 30;
 /** The cache's size cap: past it, the oldest files go first. */
 export const REMOTE_MEDIA_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 const MAX_PIXELS = 50e6;
@@ -56,6 +58,9 @@ export interface PruneResult {
 export class RemoteMediaCache {
   private inFlight = new Map<string, Promise<CachedImage | null>>();
   private failedUntil = new Map<string, number>();
+  /** Video and audio downloads under way, and those waiting for one to end. */
+  private downloading = 0;
+  private waiting: (() => void)[] = [];
 
   constructor(
     readonly db: Db,
@@ -95,10 +100,30 @@ export class RemoteMediaCache {
   }
 
   private async fetchPlayable(url: string): Promise<CachedImage | null> {
-    const saved = await this.fetchFile(url, true)
-      .then((response) => this.saveStream(response))
-      .catch(() => null);
-    return saved ? this.record(url, saved.path, saved.mime, saved.bytes) : this.failed(url);
+    if (!(await this.downloadSlot())) return null;
+    try {
+      const saved = await this.fetchFile(url, true)
+        .then((response) => this.saveStream(response))
+        .catch(() => null);
+      return saved ? await this.record(url, saved.path, saved.mime, saved.bytes) : this.failed(url);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.downloading--;
+    }
+  }
+
+  /**
+   * A turn to download a video or audio file (up to 40 MB each, to disk): a few at once, the
+   * next ones waiting; false when too many wait already (the player gets nothing this time).
+   */
+  private downloadSlot(): Promise<boolean> {
+    if (this.downloading < MAX_PLAYABLE_DOWNLOADS) {
+      this.downloading++;
+      return Promise.resolve(true);
+    }
+    if (this.waiting.length >= MAX_PLAYABLE_WAITING) return Promise.resolve(false);
+    return new Promise((resolve) => this.waiting.push(() => resolve(true)));
   }
 
   /**

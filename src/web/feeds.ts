@@ -29,12 +29,13 @@ function body(post: PostView): string {
   return post.contentHtml + media.join("");
 }
 
+/** Media RSS's kinds (another server's attachment may say any type). */
+const medium = (mime: string) => (/^(image|video|audio)\//.test(mime) ? mime.slice(0, mime.indexOf("/")) : "document");
+
 /** Media RSS, as Mastodon's feeds have it: readers and podcast apps find the files there. */
 const mediaContent = (post: PostView) =>
   post.media
-    .map(
-      (m) => `<media:content url="${escapeXml(m.url)}" type="${escapeXml(m.mime)}" medium="${m.mime.split("/")[0] ?? "image"}"/>`,
-    )
+    .map((m) => `<media:content url="${escapeXml(m.url)}" type="${escapeXml(m.mime)}" medium="${medium(m.mime)}"/>`)
     .join("\n");
 
 /** A post with its media's addresses made absolute. */

@@ -7,6 +7,15 @@ import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
 import { requireRole, staffGate } from "./guard.ts";
 
+/** A path part decoded; a malformed escape is taken as written (no such block: 404). */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 /** E-mail providers that may not sign up: list, block, unblock. Admins only, like domain blocks. */
 export function emailDomainBlockRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
@@ -42,7 +51,7 @@ export function emailDomainBlockRoutes(deps: WebDeps, page: PagePlugin) {
       "/admin/email-domain-blocks/:domain/delete",
       ({ viewer, params, redirect, path }) => {
         const staff = requireRole(viewer, "admin", path);
-        unblockEmailDomain(db, staff.account.id, decodeURIComponent(params.domain));
+        unblockEmailDomain(db, staff.account.id, decoded(params.domain));
         return redirect("/admin/email-domain-blocks", 303);
       },
       {
