@@ -81,8 +81,21 @@ export function profileMeta(account: AccountView, handle: string, noteHtml: stri
   };
 }
 
+/**
+ * Text for an attribute, its `&`, `<` and `>` written as entities: kitajs escapes only the quote
+ * in attributes, and a page must never carry what a member wrote as markup, even where a browser
+ * would read it as text (scrapers are less careful).
+ */
+const attr = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
 /** The tags in the page's head. */
-export function MetaTags({ meta, siteName }: { meta: PageMeta; siteName: string }) {
+export function MetaTags({ meta: raw, siteName }: { meta: PageMeta; siteName: string }) {
+  const meta: PageMeta = {
+    ...raw,
+    title: attr(raw.title),
+    description: attr(raw.description),
+    image: raw.image && { ...raw.image, alt: attr(raw.image.alt) },
+  };
   const size = (prefix: string, width?: number | null, height?: number | null) =>
     width && height ? (
       <>
@@ -95,7 +108,7 @@ export function MetaTags({ meta, siteName }: { meta: PageMeta; siteName: string 
   return (
     <>
       <meta name="description" content={meta.description} />
-      <meta property="og:site_name" content={siteName} />
+      <meta property="og:site_name" content={attr(siteName)} />
       <meta property="og:type" content={meta.type} />
       <meta property="og:url" content={meta.url} />
       <meta property="og:title" content={meta.title} />
