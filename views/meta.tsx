@@ -57,7 +57,12 @@ export function postMeta(post: PostView): PageMeta | null {
     title: `${post.account.displayName} (${handle})`,
     description: clip(post.spoilerText ? `Content warning: ${post.spoilerText}` : plain(post.contentHtml)),
     image: picture
-      ? { url: new URL(picture, origin).href, alt: first.description, width: first.width, height: first.height }
+      ? {
+          url: new URL(picture, origin).href,
+          alt: first.description,
+          // A video's cover may have another size than the video.
+          ...(first.mime.startsWith("image/") ? { width: first.width, height: first.height } : {}),
+        }
       : { url: avatarOf(post.account, origin), alt: "" },
     large: Boolean(picture),
     activity: post.account.domain === null ? post.uri : undefined,
