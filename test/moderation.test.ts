@@ -1,5 +1,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { updateSettings } from "../src/core/instance.ts";
 import { community, PASSWORD } from "./helpers/community.ts";
+import { authorizeApp } from "./helpers/oauth.ts";
 
 setDefaultTimeout(60_000);
 
@@ -38,6 +40,63 @@ describe("reports", () => {
     const audit = await c.page(ada, "/admin/audit");
     expect(audit).toContain("report.resolve");
     expect(audit).toContain("report.note");
+  });
+
+  test("a report for breaking the rules says which ones, as they read then; the moderators and apps see them", async () => {
+    const c = await community(["ada", "bob", "eve"]);
+    updateSettings(c.deps.db, { rules: ["Be kind", "No spam", "Mark sensitive media"] });
+    const bob = c.member("bob").browser;
+    const eve = c.member("eve").accountId;
+    const form = await c.page(bob, `/report?account_id=${eve}`);
+    expect(form).toContain("Which rules does it break?");
+    expect(form).toContain('<label for="rule-2">2. No spam</label>');
+
+    // A violation with no rule ticked, or a rule the instance does not have: the form again, as filled.
+    const none = await bob.post("/reports", { account_id: eve, category: "violation", comment: "see for yourself" });
+    expect(none.status).toBe(422);
+    const again = await none.text();
+    expect(again).toContain("Tick the rules it breaks.");
+    expect(again).toMatch(/id="category-violation" name="category" value="violation" checked/);
+    expect(again).toContain("see for yourself</textarea>");
+    const unknown = await bob.post("/reports", [
+      ["account_id", eve],
+      ["category", "violation"],
+      ["rule_ids", "2"],
+      ["rule_ids", "9"],
+    ]);
+    expect(unknown.status).toBe(422);
+    expect(await unknown.text()).toContain("Choose among this instance&#x27;s rules.");
+
+    const sent = await bob.post("/reports", [
+      ["account_id", eve],
+      ["category", "violation"],
+      ["rule_ids", "2"],
+      ["rule_ids", "3"],
+    ]);
+    expect(sent.status).toBe(200);
+    // The owner rewords the rules afterwards: the report keeps what was broken.
+    updateSettings(c.deps.db, { rules: ["Be kind", "Nothing commercial"] });
+    const ada = c.member("ada").browser;
+    const reportId = /href="\/admin\/reports\/([^"]+)"/.exec(await c.page(ada, "/admin/reports"))?.[1];
+    const detail = await c.page(ada, `/admin/reports/${reportId}`);
+    expect(detail).toContain("Rules broken");
+    expect(detail).toContain("<li>2. No spam</li><li>3. Mark sensitive media</li>");
+
+    // Apps: rule_ids make a violation, and come back in the entity.
+    const send = (request: Request) => c.app.handle(request);
+    const { token } = await authorizeApp(send, "https://social.example", bob, { scopes: "write:reports" });
+    const report = (body: Record<string, unknown>) =>
+      send(
+        new Request("https://social.example/api/v1/reports", {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        }),
+      );
+    const api = await report({ account_id: eve, rule_ids: ["1"] });
+    expect(api.status).toBe(200);
+    expect(await api.json()).toMatchObject({ category: "violation", rule_ids: ["1"] });
+    expect((await report({ account_id: eve, rule_ids: ["7"] })).status).toBe(422);
   });
 
   test("reporting oneself is refused; users cannot open the moderation pages", async () => {

@@ -16,15 +16,22 @@ export function ReportPage({
   ctx,
   account,
   posts,
+  rules,
   checked = [],
+  values = {},
   errors = {},
 }: {
   ctx: PageContext;
   account: AccountView;
   posts: PostView[];
+  /** The instance's rules, to say which were broken; without any, no rule can be. */
+  rules: string[];
   checked?: string[];
+  values?: { category?: string; rule_ids?: string[]; comment?: string };
   errors?: Record<string, string>;
 }) {
+  const offered = rules.length > 0 ? categories : categories.filter(([value]) => value !== "violation");
+  const category = values.category ?? "spam";
   return (
     <Layout title={`Report @${account.acct}`} ctx={ctx}>
       <section class="card" aria-labelledby="report-title">
@@ -36,13 +43,44 @@ export function ReportPage({
           <input type="hidden" name="account_id" value={account.id} />
           <fieldset>
             <legend>Why?</legend>
-            {categories.map(([value, label], i) => (
+            {offered.map(([value, label]) => (
               <div class="check">
-                <input type="radio" id={`category-${value}`} name="category" value={value} checked={i === 0} />
+                <input type="radio" id={`category-${value}`} name="category" value={value} checked={value === category} />
                 <label for={`category-${value}`}>{label}</label>
               </div>
             ))}
           </fieldset>
+          {rules.length > 0 ? (
+            <fieldset aria-describedby={errors.rule_ids ? "rules-hint rules-error" : "rules-hint"}>
+              <legend>Which rules does it break?</legend>
+              <p class="hint" id="rules-hint">
+                For "It breaks this instance's rules": tick at least one.
+              </p>
+              {errors.rule_ids ? (
+                <p class="error" id="rules-error" safe>
+                  {errors.rule_ids}
+                </p>
+              ) : (
+                ""
+              )}
+              {rules.map((rule, i) => (
+                <div class="check">
+                  <input
+                    type="checkbox"
+                    id={`rule-${i + 1}`}
+                    name="rule_ids"
+                    value={String(i + 1)}
+                    checked={values.rule_ids?.includes(String(i + 1))}
+                  />
+                  <label for={`rule-${i + 1}`} safe>
+                    {`${i + 1}. ${rule}`}
+                  </label>
+                </div>
+              ))}
+            </fieldset>
+          ) : (
+            ""
+          )}
           {posts.length > 0 ? (
             <fieldset>
               <legend>Which posts? (optional)</legend>
@@ -69,7 +107,9 @@ export function ReportPage({
           )}
           <div class="field">
             <label for="comment">Anything the moderators should know? (optional)</label>
-            <textarea id="comment" name="comment" rows="3" maxlength="1000"></textarea>
+            <textarea id="comment" name="comment" rows="3" maxlength="1000" safe>
+              {values.comment ?? ""}
+            </textarea>
           </div>
           {account.domain ? (
             <div class="check">

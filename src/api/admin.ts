@@ -128,7 +128,7 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       assigned_account: person(r.assignedToId),
       action_taken_by_account: person(r.resolvedById),
       statuses: r.postIds.flatMap((postId) => statuses.get(postId) ?? []),
-      rules: [],
+      rules: r.rules.map(({ id, text }) => ({ id, text, hint: "" })),
     }));
   };
   const oneReport = (reportId: string, viewerId: string) => {

@@ -47,6 +47,7 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           targetAccountId: body.account_id,
           postIds: list(body, "status_ids"),
           category,
+          ruleIds: list(body, "rule_ids"),
           comment: body.comment ?? "",
           forward: flag(body.forward) ?? false,
         });
@@ -59,7 +60,7 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           forwarded: report.forward,
           created_at: report.createdAt.toISOString(),
           status_ids: report.postIds,
-          rule_ids: [],
+          rule_ids: report.rules.map((r) => r.id),
           target_account: accountEntities(db, baseUrl, [report.targetAccountId]).get(report.targetAccountId),
         };
       },

@@ -5,6 +5,7 @@ import { accounts, posts, reportCategories, reportNotes, reports } from "../db/s
 import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
+import { getSettings } from "./instance.ts";
 import { visibleTo } from "./visibility.ts";
 import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
 
@@ -31,6 +32,7 @@ export function fileReport(
     targetAccountId: string;
     postIds?: string[];
     category?: ReportCategory;
+    rules?: { id: string; text: string }[];
     comment?: string;
     uri?: string | null;
     forward?: boolean;
@@ -47,6 +49,7 @@ export function fileReport(
       postIds,
       snapshots: snapshot(db, postIds),
       category: input.category && reportCategories.includes(input.category) ? input.category : "other",
+      rules: input.rules ?? [],
       comment: (input.comment ?? "").slice(0, 5000),
       uri: input.uri ?? null,
       forward: input.forward ?? false,
@@ -62,7 +65,15 @@ export function fileReport(
 export function reportAccount(
   deps: CoreDeps,
   reporterId: string,
-  input: { targetAccountId: string; postIds: string[]; category: ReportCategory; comment: string; forward: boolean },
+  input: {
+    targetAccountId: string;
+    postIds: string[];
+    category: ReportCategory;
+    /** For a rule violation: which of the instance's rules (their places, "1" for the first). */
+    ruleIds?: string[];
+    comment: string;
+    forward: boolean;
+  },
 ): Report {
   const { db } = deps;
   const target = db.select().from(accounts).where(eq(accounts.id, input.targetAccountId)).get();
@@ -70,6 +81,7 @@ export function reportAccount(
   if (target.id === reporterId) throw new ValidationError({ account_id: "You cannot report yourself." });
   if (!reportCategories.includes(input.category)) throw new ValidationError({ category: "Choose a reason." });
   if (input.comment.length > 1000) throw new ValidationError({ comment: "Keep it under 1000 characters." });
+  const rules = input.category === "violation" ? brokenRules(db, input.ruleIds ?? []) : [];
   const postIds =
     input.postIds.length > 0
       ? db
@@ -84,11 +96,25 @@ export function reportAccount(
     targetAccountId: target.id,
     postIds,
     category: input.category,
+    rules,
     comment: input.comment.trim(),
     forward: input.forward && target.domain !== null,
   });
   deps.events.emit("report.filed", { reportId: report.id });
   return report;
+}
+
+/**
+ * The rules a report says were broken, with their words as they read now (a rule edited later
+ * does not change the report). A violation names at least one when the instance has rules.
+ */
+function brokenRules(db: Db, ids: string[]): { id: string; text: string }[] {
+  const rules = getSettings(db).rules;
+  const chosen = [...new Set(ids)].map((id) => ({ id, text: /^\d{1,3}$/.test(id) ? rules[Number(id) - 1] : undefined }));
+  if (chosen.some((rule) => rule.text === undefined))
+    throw new ValidationError({ rule_ids: "Choose among this instance's rules." });
+  if (rules.length > 0 && chosen.length === 0) throw new ValidationError({ rule_ids: "Tick the rules it breaks." });
+  return chosen.map(({ id, text }) => ({ id, text: text ?? "" }));
 }
 
 /** The admin pages' list: the newest 100 open or resolved reports. */

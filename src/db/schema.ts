@@ -784,6 +784,8 @@ export const reports = sqliteTable(
     targetAccountId: accountRef("target_account_id"),
     postIds: text("post_ids", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     category: text("category", { enum: reportCategories }).notNull().default("other"),
+    /** The instance's rules the reporter says were broken, as they read then (ids are their places, 1-based). */
+    rules: text("rules", { mode: "json" }).$type<{ id: string; text: string }[]>().notNull().default(sql`'[]'`),
     comment: text("comment").notNull().default(""),
     uri: text("uri"), // the Flag activity's id
     forward: integer("forward", { mode: "boolean" }).notNull().default(false),

@@ -2,6 +2,7 @@
 import { Elysia, t } from "elysia";
 import { ReportPage, ReportSentPage } from "../../views/report.tsx";
 import { CoreError, ValidationError } from "../core/errors.ts";
+import { getSettings } from "../core/instance.ts";
 import { reportAccount } from "../core/reports.ts";
 import { accountTimeline } from "../core/timelines.ts";
 import { loadAccountViews, loadPostViews } from "../core/views.ts";
@@ -28,7 +29,15 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
       ({ viewer, ctx, query, redirect, request }) => {
         if (!viewer) return redirect(loginFirst(new URL(request.url).pathname + new URL(request.url).search), 303);
         const { account, posts } = formFor(query.account_id, viewer.account.id);
-        return <ReportPage ctx={ctx} account={account} posts={posts} checked={query.status_id ? [query.status_id] : []} />;
+        return (
+          <ReportPage
+            ctx={ctx}
+            account={account}
+            posts={posts}
+            rules={getSettings(db).rules}
+            checked={query.status_id ? [query.status_id] : []}
+          />
+        );
       },
       { query: t.Object({ account_id: t.String({ maxLength: 64 }), status_id: t.Optional(t.String({ maxLength: 64 })) }) },
     )
@@ -41,6 +50,7 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
             targetAccountId: body.account_id,
             postIds: asList(body.status_ids),
             category: body.category,
+            ruleIds: asList(body.rule_ids),
             comment: body.comment ?? "",
             forward: body.forward === "1",
           });
@@ -48,7 +58,17 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
           const { account, posts } = formFor(body.account_id, viewer.account.id);
-          return <ReportPage ctx={ctx} account={account} posts={posts} checked={asList(body.status_ids)} errors={error.fields} />;
+          return (
+            <ReportPage
+              ctx={ctx}
+              account={account}
+              posts={posts}
+              rules={getSettings(db).rules}
+              checked={asList(body.status_ids)}
+              values={{ category: body.category, rule_ids: asList(body.rule_ids), comment: body.comment }}
+              errors={error.fields}
+            />
+          );
         }
         const account = loadAccountViews(db, baseUrl, [body.account_id]).get(body.account_id);
         return account ? <ReportSentPage ctx={ctx} account={account} /> : redirect("/", 303);
@@ -59,6 +79,7 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
           account_id: t.String({ maxLength: 64 }),
           category: t.UnionEnum(reportCategories),
           status_ids: t.Optional(t.Union([t.String({ maxLength: 64 }), t.Array(t.String({ maxLength: 64 }), { maxItems: 20 })])),
+          rule_ids: t.Optional(t.Union([t.String({ maxLength: 4 }), t.Array(t.String({ maxLength: 4 }), { maxItems: 50 })])),
           comment: t.Optional(t.String({ maxLength: 2000 })),
           forward: t.Optional(t.String({ maxLength: 5 })),
         }),

@@ -82,6 +82,20 @@ export function ReportDetailPage(props: {
         <dl class="facts">
           <dt>Reason</dt>
           <dd>{report.category}</dd>
+          {report.rules.length > 0 ? (
+            <>
+              <dt>Rules broken</dt>
+              <dd>
+                <ul class="plain">
+                  {report.rules.map((rule) => (
+                    <li safe>{`${rule.id}. ${rule.text}`}</li>
+                  ))}
+                </ul>
+              </dd>
+            </>
+          ) : (
+            ""
+          )}
           {row.target?.domain ? (
             <>
               <dt>Their server</dt>

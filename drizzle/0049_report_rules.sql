@@ -1,0 +1,1 @@
+ALTER TABLE `reports` ADD `rules` text DEFAULT '[]' NOT NULL;
