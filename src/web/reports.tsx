@@ -14,13 +14,19 @@ import { loginFirst } from "./redirects.ts";
 /** Members report an account (and some of its posts) to the moderators. */
 export function reportRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
-  const formFor = (accountId: string, viewerId: string) => {
+  /** The form about an account: its recent posts to pick from, the instance's rules to tick. */
+  const form = (
+    ctx: Parameters<typeof ReportPage>[0]["ctx"],
+    accountId: string,
+    viewerId: string,
+    filled: Pick<Parameters<typeof ReportPage>[0], "checked" | "values" | "errors">,
+  ) => {
     const account = loadAccountViews(db, baseUrl, [accountId]).get(accountId);
     if (!account) throw new CoreError("This account does not exist.", 404);
     const posts = loadPostViews(db, baseUrl, accountTimeline(db, viewerId, accountId, "replies", { limit: 10 }), viewerId).filter(
       (p) => !p.reblog,
     );
-    return { account, posts };
+    return <ReportPage ctx={ctx} account={account} posts={posts} rules={getSettings(db).rules} {...filled} />;
   };
   return new Elysia({ name: "reports" })
     .use(page)
@@ -28,16 +34,7 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
       "/report",
       ({ viewer, ctx, query, redirect, request }) => {
         if (!viewer) return redirect(loginFirst(new URL(request.url).pathname + new URL(request.url).search), 303);
-        const { account, posts } = formFor(query.account_id, viewer.account.id);
-        return (
-          <ReportPage
-            ctx={ctx}
-            account={account}
-            posts={posts}
-            rules={getSettings(db).rules}
-            checked={query.status_id ? [query.status_id] : []}
-          />
-        );
+        return form(ctx, query.account_id, viewer.account.id, { checked: query.status_id ? [query.status_id] : [] });
       },
       { query: t.Object({ account_id: t.String({ maxLength: 64 }), status_id: t.Optional(t.String({ maxLength: 64 })) }) },
     )
@@ -57,18 +54,11 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          const { account, posts } = formFor(body.account_id, viewer.account.id);
-          return (
-            <ReportPage
-              ctx={ctx}
-              account={account}
-              posts={posts}
-              rules={getSettings(db).rules}
-              checked={asList(body.status_ids)}
-              values={{ category: body.category, rule_ids: asList(body.rule_ids), comment: body.comment }}
-              errors={error.fields}
-            />
-          );
+          return form(ctx, body.account_id, viewer.account.id, {
+            checked: asList(body.status_ids),
+            values: { category: body.category, rule_ids: asList(body.rule_ids), comment: body.comment },
+            errors: error.fields,
+          });
         }
         const account = loadAccountViews(db, baseUrl, [body.account_id]).get(body.account_id);
         return account ? <ReportSentPage ctx={ctx} account={account} /> : redirect("/", 303);
