@@ -126,6 +126,9 @@ const table: Row[] = [
   { route: "GET /admin/domain-allows", min: "admin" },
   { route: "POST /admin/domain-allows", min: "admin", body: { domain: "good.example", comment: "friends" } },
   { route: "POST /admin/domain-allows/:domain/delete", min: "admin", path: () => "/admin/domain-allows/good.example/delete" },
+  { route: "GET /admin/ip-blocks", min: "admin" },
+  { route: "POST /admin/ip-blocks", min: "admin", body: { ip: "203.0.113.0/24", severity: "sign_up_block" } },
+  { route: "POST /admin/ip-blocks/:id/delete", min: "admin", path: () => "/admin/ip-blocks/no-such-block/delete" },
   { route: "GET /admin/email-domain-blocks", min: "admin" },
   { route: "POST /admin/email-domain-blocks", min: "admin", body: { domain: "throwaway.example" } },
   {

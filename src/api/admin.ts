@@ -15,6 +15,7 @@ import {
   unblockEmailDomain,
 } from "../core/email-domain-blocks.ts";
 import { CoreError, ValidationError } from "../core/errors.ts";
+import { addIpBlock, findIpBlock, type IpBlock, listIpBlocks, removeIpBlock, updateIpBlock } from "../core/ip-blocks.ts";
 import { type AccountAction, accountStates, findAccountsForStaff, moderateAccount } from "../core/moderation.ts";
 import { decideSignup } from "../core/registrations.ts";
 import { actOnReport, findReport, findReports, type Report } from "../core/reports.ts";
@@ -37,11 +38,18 @@ const roleEntities: Record<Role, { id: string; name: string; permissions: string
 };
 
 const id = t.Object({ id: t.String({ maxLength: 253 }) });
+const ipBlockBody = t.Object({
+  ip: t.String({ maxLength: 100 }),
+  severity: t.String({ maxLength: 40 }),
+  comment: t.Optional(t.String({ maxLength: 1000 })),
+  expires_in: t.Optional(t.Union([t.Number(), t.String({ maxLength: 12 })])),
+});
 
 /**
  * Mastodon's moderation API (`/api/v1/admin/…`) for moderation apps and tools: accounts, reports
- * and (for admins) domain blocks and e-mail domain blocks. Each call needs an `admin:` scope and
- * a staff role, and does what the admin pages do, through the same core functions (audited as there).
+ * and (for admins) domain blocks, e-mail domain blocks and IP blocks. Each call needs an `admin:`
+ * scope and a staff role, and does what the admin pages do, through the same core functions
+ * (audited as there).
  */
 export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
@@ -149,6 +157,16 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     public_comment: b.publicComment || null,
     obfuscate: b.obfuscate,
   });
+  const ipBlockEntity = (b: IpBlock) => ({
+    id: b.id,
+    ip: b.cidr,
+    severity: b.severity,
+    comment: b.comment,
+    created_at: b.createdAt.toISOString(),
+    expires_at: b.expiresAt?.toISOString() ?? null,
+  });
+  /** Mastodon's `expires_in` (seconds; empty or 0 for good), absent when not given. */
+  const expiresIn = (value: string | number | undefined) => (value === undefined ? undefined : Number(value) || null);
   // The id is the domain, as for domain blocks. No sign-up attempts are counted: `history` is empty.
   const emailBlockEntity = (b: EmailDomainBlock) => ({
     id: b.domain,
@@ -444,6 +462,49 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       ({ member, params }) => {
         const { staff } = staffOf(member, "admin:write:email_domain_blocks", "admin");
         unblockEmailDomain(db, staff.id, existingEmailBlock(params.id).domain);
+        return {};
+      },
+      { params: id },
+    )
+    .get("/api/v1/admin/ip_blocks", ({ member }) => {
+      staffOf(member, "admin:read:ip_blocks", "admin");
+      return listIpBlocks(db).map(ipBlockEntity);
+    })
+    .get(
+      "/api/v1/admin/ip_blocks/:id",
+      ({ member, params }) => {
+        staffOf(member, "admin:read:ip_blocks", "admin");
+        return ipBlockEntity(findIpBlock(db, params.id));
+      },
+      { params: id },
+    )
+    .post(
+      "/api/v1/admin/ip_blocks",
+      ({ member, body }) => {
+        const { staff } = staffOf(member, "admin:write:ip_blocks", "admin");
+        return ipBlockEntity(addIpBlock(db, staff.id, { ...body, expiresIn: expiresIn(body.expires_in) }));
+      },
+      { body: ipBlockBody },
+    )
+    .put(
+      "/api/v1/admin/ip_blocks/:id",
+      ({ member, params, body }) => {
+        const { staff } = staffOf(member, "admin:write:ip_blocks", "admin");
+        const before = findIpBlock(db, params.id);
+        const input = {
+          ip: body.ip ?? before.cidr,
+          severity: body.severity ?? before.severity,
+          comment: body.comment ?? before.comment,
+          expiresIn: expiresIn(body.expires_in),
+        };
+        return ipBlockEntity(updateIpBlock(db, staff.id, before.id, input));
+      },
+      { params: id, body: t.Partial(ipBlockBody) },
+    )
+    .delete(
+      "/api/v1/admin/ip_blocks/:id",
+      ({ member, params }) => {
+        removeIpBlock(db, staffOf(member, "admin:write:ip_blocks", "admin").staff.id, params.id);
         return {};
       },
       { params: id },

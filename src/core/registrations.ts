@@ -5,6 +5,7 @@ import { createLocalUser, validateNewUser } from "./accounts.ts";
 import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { EMAIL_DOMAIN_BLOCKED, emailDomainBlockFor } from "./email-domain-blocks.ts";
+import { ipBlockFor } from "./ip-blocks.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { getInternal, getSettings, setInternal, updateSettings } from "./instance.ts";
 import { countInviteUse, findUsableInvite } from "./invites.ts";
@@ -40,16 +41,20 @@ export async function signUp(
   limiter.hit(input.ip);
 
   const mode = getSettings(deps.db).registrationMode;
+  const networkRule = ipBlockFor(deps.db, input.ip);
+  if (networkRule === "sign_up_block") throw new CoreError("Sign-ups from your network are not allowed here.", 403);
   const invite = input.inviteCode ? findUsableInvite(deps.db, input.inviteCode) : undefined;
   if (input.inviteCode && !invite) throw new ValidationError({ invite_code: "This invite is not valid any more." });
   if (!invite && mode === "closed") throw new CoreError("Sign-ups are closed on this instance.", 403);
   if (!invite && mode === "invite") throw new ValidationError({ invite_code: "Sign-ups need an invite on this instance." });
   const reason = input.reason?.trim() ?? "";
-  const pending = !invite && mode === "approval";
+  // An invite lets its holder in at once; a network the moderators limited waits for them.
+  const pending = !invite && (mode === "approval" || networkRule === "sign_up_requires_approval");
   const details = { username: input.username.trim(), email: input.email.trim(), password: input.password, role: "user" as const };
   const problems = validateNewUser(deps.db, details);
   if (!problems.email && emailDomainBlockFor(deps.db, details.email)) problems.email = EMAIL_DOMAIN_BLOCKED;
-  if (pending && reason.length === 0) problems.reason = "Tell the moderators why you want to join.";
+  // (The form asks for a reason in approval mode only.)
+  if (mode === "approval" && pending && reason.length === 0) problems.reason = "Tell the moderators why you want to join.";
   if (reason.length > 1000) problems.reason = "Keep it under 1000 characters.";
   if (input.password !== input.confirmation) problems.password_confirmation = "The two passwords differ.";
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);

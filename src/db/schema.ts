@@ -961,6 +961,21 @@ export const domainAllows = sqliteTable("domain_allows", {
   createdAt: createdAt(),
 });
 
+export const ipBlockSeverities = ["sign_up_requires_approval", "sign_up_block"] as const;
+export type IpBlockSeverity = (typeof ipBlockSeverities)[number];
+
+/** Networks whose sign-ups wait for a moderator or are refused (Mastodon's IP rules), for a while or for good. */
+export const ipBlocks = sqliteTable("ip_blocks", {
+  id: text("id").primaryKey(),
+  /** An address or a network, as `203.0.113.0/24` or `2001:db8::/32` (a single address has /32 or /128). */
+  cidr: text("cidr").notNull().unique(),
+  severity: text("severity", { enum: ipBlockSeverities }).notNull(),
+  comment: text("comment").notNull().default(""),
+  expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+  createdBy: text("created_by").references(() => accounts.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
+});
+
 /** E-mail providers whose addresses may not sign up (throwaway mail used by spammers): covers subdomains. */
 export const emailDomainBlocks = sqliteTable("email_domain_blocks", {
   domain: text("domain").primaryKey(), // lowercase, like domain_blocks.domain

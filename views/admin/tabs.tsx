@@ -13,6 +13,7 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
     // Always shown: the list is best filled before allowlist mode is switched on.
     ["/admin/domain-allows", "Allowed domains"],
     ["/admin/email-domain-blocks", "E-mail domain blocks"],
+    ["/admin/ip-blocks", "IP blocks"],
     ["/admin/settings", "Instance settings"],
     ["/admin/announcements", "Announcements"],
     ["/admin/trends", "Trends"],

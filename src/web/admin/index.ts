@@ -4,6 +4,7 @@ import { accountRoutes } from "./accounts.tsx";
 import { domainAllowRoutes } from "./domain-allows.tsx";
 import { domainBlockRoutes } from "./domain-blocks.tsx";
 import { emailDomainBlockRoutes } from "./email-domain-blocks.tsx";
+import { ipBlockRoutes } from "./ip-blocks.tsx";
 import { announcementAdminRoutes } from "./announcements.tsx";
 import { emojiRoutes } from "./emojis.tsx";
 import { trendAdminRoutes } from "./trends.tsx";
@@ -25,7 +26,7 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
       .use(reportRoutes(deps, page))
       .use(accountRoutes(deps, page))
       .use(domainBlockRoutes(deps, page))
-      .use(domainAllowRoutes(deps, page).use(emailDomainBlockRoutes(deps, page)))
+      .use(domainAllowRoutes(deps, page).use(emailDomainBlockRoutes(deps, page)).use(ipBlockRoutes(deps, page)))
       .use(instancesRoutes(deps, page))
       .use(registrationRoutes(deps, page))
       .use(adminInviteRoutes(deps, page))
