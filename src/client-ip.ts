@@ -19,8 +19,15 @@ export function clientIp(request: Request): string {
   const peer = peers.get(request);
   if (!peer) return "unknown";
   if (!isLoopbackAddress(peer)) return peer;
-  const forwarded = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
+  const forwarded = withoutPort(request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim() ?? "");
   return forwarded && /^[0-9a-fA-F.:]{2,45}$/.test(forwarded) ? forwarded : peer;
+}
+
+/** Some proxies write the client's port too: `203.0.113.7:51234`, `[2001:db8::1]:51234`, `[2001:db8::1]`. */
+function withoutPort(address: string): string {
+  const bracketed = /^\[([0-9a-fA-F:.]+)\](?::\d+)?$/.exec(address);
+  if (bracketed?.[1]) return bracketed[1];
+  return /^\d{1,3}(\.\d{1,3}){3}:\d+$/.test(address) ? (address.split(":")[0] ?? address) : address;
 }
 
 export function isLoopbackAddress(ip: string): boolean {

@@ -17,6 +17,10 @@ test("addresses and networks are written one way; what is no network is refused"
   expect(normalizeCidr(" 203.0.113.77/24 ")).toBe("203.0.113.0/24");
   expect(normalizeCidr("2001:DB8:0:0:1::5/64")).toBe("2001:db8::/64");
   expect(normalizeCidr("2001:db8::1")).toBe("2001:db8::1/128");
+  // An IPv4 network written as IPv6 is the IPv4 network; an IPv6 one holding every IPv4 address is refused.
+  expect(normalizeCidr("::ffff:203.0.113.0/120")).toBe("203.0.113.0/24");
+  expect(normalizeCidr("::ffff:198.51.100.5")).toBe("198.51.100.5/32");
+  for (const everyone of ["::ffff:203.0.113.0/24", "::/24", "::ffff:0:0/96", "::/1"]) expect(normalizeCidr(everyone)).toBeNull();
   for (const bad of ["nope", "203.0.113.7/0", "203.0.113.7/33", "2001:db8::/129", "fe80::1%eth0", "1.2.3.4/24/8", "1.2.3"])
     expect(normalizeCidr(bad)).toBeNull();
 });
@@ -85,6 +89,12 @@ test("a blocked network cannot sign up, a limited one waits for a moderator, oth
     .run();
   expect(ipBlockFor(t.deps.db, "203.0.113.9")).toBeNull();
   expect(await (await olga.get("/admin/ip-blocks")).text()).toContain("No sign-ups · ended · spam wave");
+  // An ended block gives way to a new one of the same network.
+  expect((await add({ ip: "203.0.113.0/24", severity: "sign_up_requires_approval" })).status).toBe(303);
+  expect(ipBlockFor(t.deps.db, "203.0.113.9")).toBe("sign_up_requires_approval");
+  // A proxy that writes the client's port too: the address is still read.
+  expect((await signUpFrom("203.0.113.9:51234", "porter")).status).toBe(200);
+  expect((await signUpFrom("[2001:db8::43]:51234", "bracket")).status).toBe(200);
   const actions = t.deps.db
     .select({ action: auditLog.action })
     .from(auditLog)
@@ -141,6 +151,10 @@ test("the moderation API lists, adds, changes and lifts them, for admins only", 
     "198.51.100.7/32",
   );
   expect((await call("olga", "POST", "/api/v1/admin/ip_blocks", { ip: "x", severity: "sign_up_block" })).status).toBe(422);
+  const unreadable = { ip: "192.0.2.0/24", severity: "sign_up_block", expires_in: "abc" };
+  expect((await call("olga", "POST", "/api/v1/admin/ip_blocks", unreadable)).status).toBe(422);
+  const forGood = await call("olga", "POST", "/api/v1/admin/ip_blocks", { ...unreadable, expires_in: null });
+  expect(forGood.json).toMatchObject({ ip: "192.0.2.0/24", expires_at: null });
   expect((await call("mo", "GET", "/api/v1/admin/ip_blocks")).status).toBe(403);
   expect((await call("mo", "DELETE", `/api/v1/admin/ip_blocks/${created.json.id}`)).status).toBe(403);
   expect((await call("olga", "DELETE", `/api/v1/admin/ip_blocks/${created.json.id}`)).status).toBe(200);

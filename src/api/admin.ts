@@ -42,7 +42,7 @@ const ipBlockBody = t.Object({
   ip: t.String({ maxLength: 100 }),
   severity: t.String({ maxLength: 40 }),
   comment: t.Optional(t.String({ maxLength: 1000 })),
-  expires_in: t.Optional(t.Union([t.Number(), t.String({ maxLength: 12 })])),
+  expires_in: t.Optional(t.Union([t.Number(), t.String({ maxLength: 12 }), t.Null()])),
 });
 
 /**
@@ -165,8 +165,15 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     created_at: b.createdAt.toISOString(),
     expires_at: b.expiresAt?.toISOString() ?? null,
   });
-  /** Mastodon's `expires_in` (seconds; empty or 0 for good), absent when not given. */
-  const expiresIn = (value: string | number | undefined) => (value === undefined ? undefined : Number(value) || null);
+  /** Mastodon's `expires_in`: seconds, empty, null or 0 for good, absent when not given; anything else NaN (refused). */
+  const expiresIn = (value: string | number | null | undefined) =>
+    value === undefined
+      ? undefined
+      : value === null || value === "" || value === 0 || value === "0"
+        ? null
+        : /^\d+$/.test(String(value))
+          ? Number(value)
+          : Number.NaN;
   // The id is the domain, as for domain blocks. No sign-up attempts are counted: `history` is empty.
   const emailBlockEntity = (b: EmailDomainBlock) => ({
     id: b.domain,

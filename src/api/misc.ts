@@ -41,8 +41,9 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       "/api/v1/reports",
       ({ member, body }) => {
         const me = member("write:reports");
+        // As Mastodon: rules named make it a violation, whatever category was given.
         const category =
-          reportCategories.find((c) => c === body.category) ?? (list(body, "rule_ids").length > 0 ? "violation" : "other");
+          list(body, "rule_ids").length > 0 ? "violation" : (reportCategories.find((c) => c === body.category) ?? "other");
         const report = reportAccount(deps, me.account.id, {
           targetAccountId: body.account_id,
           postIds: list(body, "status_ids"),

@@ -9,13 +9,14 @@ import { CoreError, ValidationError } from "./errors.ts";
 export type IpBlock = typeof ipBlocks.$inferSelect;
 
 export const MAX_IP_BLOCK_COMMENT = 1000;
-/** The longest an IP block may last, as Mastodon's form offers: a year. */
-const MAX_EXPIRY_SECONDS = 365 * 86_400;
+/** The longest an IP block may last, as Mastodon's form offers: three years. */
+const MAX_EXPIRY_SECONDS = 3 * 365 * 86_400;
 
 /**
  * `203.0.113.7`, `203.0.113.0/24`, `2001:db8::/32`: the network, written with its prefix and
- * its host bits cleared (so one network has one spelling); null for anything else. A whole
- * family (`/0`) is refused: that blocks everyone.
+ * its host bits cleared (so one network has one spelling); null for anything else. An IPv4
+ * address written as IPv6 (`::ffff:203.0.113.0/120`) is the IPv4 network. A whole family (`/0`),
+ * or an IPv6 network holding every IPv4 address (`::/24`: clients seen as `::ffff:…`), is refused.
  */
 export function normalizeCidr(input: string): string | null {
   const [address = "", prefixText, ...rest] = input.trim().split("/");
@@ -25,6 +26,12 @@ export function normalizeCidr(input: string): string | null {
   const bits = family === 4 ? 32 : 128;
   const prefix = prefixText === undefined ? bits : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : -1;
   if (prefix < 1 || prefix > bits) return null;
+  if (family === 6) {
+    const bytes = ipv6Bytes(address);
+    const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+    if (mapped && prefix >= 96) return normalizeCidr(`${bytes.slice(12).join(".")}/${prefix - 96}`);
+    if (prefix <= 96 && networkOf("::ffff:0:0", 6, prefix) === networkOf(address, 6, prefix)) return null;
+  }
   return `${networkOf(address, family, prefix)}/${prefix}`;
 }
 
@@ -106,7 +113,7 @@ function checked(input: IpBlockInput, now: Date) {
   if (comment.length > MAX_IP_BLOCK_COMMENT) problems.comment = `Keep it under ${MAX_IP_BLOCK_COMMENT} characters.`;
   const expiresIn = input.expiresIn ?? 0;
   if (!Number.isInteger(expiresIn) || expiresIn < 0 || expiresIn > MAX_EXPIRY_SECONDS)
-    problems.expires_in = "Choose how long it lasts: up to a year, or for good.";
+    problems.expires_in = "Choose how long it lasts: up to three years, or for good.";
   if (!cidr || !severity || Object.keys(problems).length > 0) throw new ValidationError(problems);
   return { cidr, severity, comment, expiresAt: expiresIn > 0 ? new Date(now.getTime() + expiresIn * 1000) : null };
 }
@@ -114,8 +121,11 @@ function checked(input: IpBlockInput, now: Date) {
 /** Blocks sign-ups from an address or network (a second block of the same network is refused). */
 export function addIpBlock(db: Db, staffId: string, input: IpBlockInput, now = new Date()): IpBlock {
   const values = checked(input, now);
-  if (db.select().from(ipBlocks).where(eq(ipBlocks.cidr, values.cidr)).get())
+  const existing = db.select().from(ipBlocks).where(eq(ipBlocks.cidr, values.cidr)).get();
+  if (existing && (existing.expiresAt === null || existing.expiresAt > now))
     throw new ValidationError({ ip: `${values.cidr} has a block already: change that one.` });
+  // An ended block of the same network gives way to the new one.
+  if (existing) db.delete(ipBlocks).where(eq(ipBlocks.id, existing.id)).run();
   const row = db
     .insert(ipBlocks)
     .values({ id: newId(), ...values, createdBy: staffId })
@@ -139,12 +149,14 @@ export function updateIpBlock(db: Db, staffId: string, id: string, input: IpBloc
   const clash = db.select().from(ipBlocks).where(eq(ipBlocks.cidr, values.cidr)).get();
   if (clash && clash.id !== id) throw new ValidationError({ ip: `${values.cidr} has a block already: change that one.` });
   const row = db.update(ipBlocks).set(values).where(eq(ipBlocks.id, before.id)).returning().get();
+  const said = (b: { cidr: string; severity: string; expiresAt: Date | null }) =>
+    `${b.cidr} ${b.severity} ${b.expiresAt ? `until ${b.expiresAt.toISOString()}` : "for good"}`;
   audit(db, {
     actorId: staffId,
-    action: `ip.${values.severity}`,
+    action: "ip.update",
     targetType: "ip",
     targetId: values.cidr,
-    detail: values.comment,
+    detail: `${said(before)} → ${said(values)}`,
   });
   return row ?? before;
 }

@@ -110,7 +110,9 @@ export function reportAccount(
  */
 function brokenRules(db: Db, ids: string[]): { id: string; text: string }[] {
   const rules = getSettings(db).rules;
-  const chosen = [...new Set(ids)].map((id) => ({ id, text: /^\d{1,3}$/.test(id) ? rules[Number(id) - 1] : undefined }));
+  // "01" is rule 1: each id written one way before duplicates go.
+  const written = ids.map((id) => (/^\d{1,3}$/.test(id) ? String(Number(id)) : id));
+  const chosen = [...new Set(written)].map((id) => ({ id, text: /^[1-9]\d*$/.test(id) ? rules[Number(id) - 1] : undefined }));
   if (chosen.some((rule) => rule.text === undefined))
     throw new ValidationError({ rule_ids: "Choose among this instance's rules." });
   if (rules.length > 0 && chosen.length === 0) throw new ValidationError({ rule_ids: "Tick the rules it breaks." });
