@@ -4,8 +4,16 @@ import { join } from "node:path";
 import { migrate } from "../../src/db/migrate.ts";
 import { type OpenDatabase, openDatabase } from "../../src/db/open.ts";
 
+/** Every folder made for this run, removed when the test process ends (tens of thousands piled up on CI machines). */
+const made: string[] = [];
+process.on("exit", () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = "skein-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** A migrated database in a fresh temporary folder; `cleanup` closes and removes it. */
