@@ -4,11 +4,13 @@ import { join } from "node:path";
 import { migrate } from "../../src/db/migrate.ts";
 import { type OpenDatabase, openDatabase } from "../../src/db/open.ts";
 
-/** Every folder made for this run, removed when the test process ends (tens of thousands piled up on CI machines). */
+/** Every folder made for this run: removed once all tests are done (tens of thousands piled up on CI machines). */
 const made: string[] = [];
-process.on("exit", () => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+
+/** Called after the last test (cleanup.ts, preloaded by bunfig.toml). */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 export function tempDir(prefix = "skein-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
