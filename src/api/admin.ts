@@ -11,6 +11,7 @@ import {
 import {
   blockEmailDomain,
   type EmailDomainBlock,
+  findEmailDomainBlock,
   listEmailDomainBlocks,
   unblockEmailDomain,
 } from "../core/email-domain-blocks.ts";
@@ -182,7 +183,7 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     history: [],
   });
   const existingEmailBlock = (domain: string) => {
-    const block = listEmailDomainBlocks(db).find((b) => b.domain === domain.toLowerCase());
+    const block = findEmailDomainBlock(db, domain);
     if (!block) throw new CoreError("Record not found", 404);
     return block;
   };

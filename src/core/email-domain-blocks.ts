@@ -28,6 +28,15 @@ export function emailDomainBlockFor(db: Db, email: string): EmailDomainBlock | u
     .get();
 }
 
+/** The block of exactly this domain (in either form), if there is one. */
+export function findEmailDomainBlock(db: Db, domain: string): EmailDomainBlock | undefined {
+  return db
+    .select()
+    .from(emailDomainBlocks)
+    .where(eq(emailDomainBlocks.domain, asciiDomain(domain)))
+    .get();
+}
+
 /** The blocked e-mail domains, newest first, each with how many members' addresses it covers. */
 export function listEmailDomainBlocks(db: Db): (EmailDomainBlock & { members: number })[] {
   const members = sql<number>`(SELECT count(*) FROM ${users} u WHERE ${coveredBy(

@@ -83,16 +83,13 @@ export function activeIpBlocks(db: Db, now = new Date()): IpBlock[] {
 export function ipBlockFor(db: Db, ip: string, now = new Date()): IpBlockSeverity | null {
   const family = isIP(ip);
   if (family === 0) return null;
-  let found: IpBlockSeverity | null = null;
+  const lists = { sign_up_block: new BlockList(), sign_up_requires_approval: new BlockList() };
   for (const block of activeIpBlocks(db, now)) {
     const [network = "", prefix = "0"] = block.cidr.split("/");
-    const list = new BlockList();
-    list.addSubnet(network, Number(prefix), isIP(network) === 4 ? "ipv4" : "ipv6");
-    if (!list.check(ip, family === 4 ? "ipv4" : "ipv6")) continue;
-    if (block.severity === "sign_up_block") return "sign_up_block";
-    found = block.severity;
+    lists[block.severity].addSubnet(network, Number(prefix), isIP(network) === 4 ? "ipv4" : "ipv6");
   }
-  return found;
+  const type = family === 4 ? "ipv4" : "ipv6";
+  return (["sign_up_block", "sign_up_requires_approval"] as const).find((severity) => lists[severity].check(ip, type)) ?? null;
 }
 
 export interface IpBlockInput {

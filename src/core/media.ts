@@ -291,9 +291,7 @@ export function remoteMediaSource(
   const attachment = attached ? db.select().from(mediaAttachments).where(eq(mediaAttachments.id, id)).get() : undefined;
   const accountId = attached ? attachment?.accountId : id;
   const account = accountId ? db.select().from(accounts).where(eq(accounts.id, accountId)).get() : undefined;
-  if (!account?.domain) return null;
-  const block = blockFor(db, account.domain);
-  if (block?.rejectMedia || block?.severity === "suspend") return null;
+  if (!account?.domain || mediaRejected(db, account.domain)) return null;
   const image = (url: string | null) => (url ? { url, playable: false } : null);
   if (kind === "avatars") return image(account.avatarUrl);
   if (kind === "headers") return image(account.headerUrl);
@@ -303,7 +301,8 @@ export function remoteMediaSource(
   }
   if (!attachment?.remoteUrl || attachment.path || !isCachedKind(attachment.mime)) return null;
   // The file may be on another server than its poster's: that one's blocks count too.
-  if (!imageUnlessRejected(db, attachment.remoteUrl, URL.parse(attachment.remoteUrl)?.hostname)) return null;
+  const host = URL.parse(attachment.remoteUrl)?.hostname;
+  if (!host || mediaRejected(db, host)) return null;
   return { url: attachment.remoteUrl, playable: isPlayable(attachment.mime) };
 }
 
@@ -324,7 +323,11 @@ function emojiImageSource(db: Db, emojiId: string): { url: string; playable: boo
 }
 
 function imageUnlessRejected(db: Db, url: string | null, domain: string | undefined) {
-  if (!url || !domain) return null;
+  return !url || !domain || mediaRejected(db, domain) ? null : { url, playable: false };
+}
+
+/** No file from this server is fetched: its media is rejected, or it is suspended. */
+function mediaRejected(db: Db, domain: string): boolean {
   const block = blockFor(db, domain);
-  return block?.rejectMedia || block?.severity === "suspend" ? null : { url, playable: false };
+  return block?.rejectMedia === true || block?.severity === "suspend";
 }

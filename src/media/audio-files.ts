@@ -14,10 +14,17 @@ export interface AudioFileInfo {
 const text = (bytes: Uint8Array, at: number, length: number) => String.fromCharCode(...bytes.subarray(at, at + length));
 
 /** The length of the ID3v2 tag at `at` (header, syncsafe size, footer when flag bit 4 says so), 0 if none. */
-export function id3Length(bytes: Uint8Array, at = 0): number {
+function id3Length(bytes: Uint8Array, at: number): number {
   if (text(bytes, at, 3) !== "ID3" || at + 10 > bytes.length) return 0;
   const size = [6, 7, 8, 9].reduce((n, i) => n * 128 + ((bytes[at + i] ?? 0) & 0x7f), 0);
   return 10 + size + ((bytes[at + 5] ?? 0) & 0x10 ? 10 : 0);
+}
+
+/** How many bytes the ID3v2 tags at the start of a file take (taggers may write several), 0 if none. */
+export function leadingTags(bytes: Uint8Array): number {
+  let length = 0;
+  for (let tag = id3Length(bytes, 0); tag > 0; tag = id3Length(bytes, length)) length += tag;
+  return length;
 }
 
 /** MPEG audio (layer bits not 00, which is AAC in ADTS framing): 11 bits of sync. */
@@ -32,8 +39,7 @@ const MAX_GAP = 8192;
  * its footer) are cut off; an MPEG audio frame must come within a few KB of the start.
  */
 export function scrubMp3(bytes: Uint8Array): AudioFileInfo {
-  let start = 0;
-  for (let tag = id3Length(bytes); tag > 0; tag = id3Length(bytes, start)) start += tag;
+  let start = leadingTags(bytes);
   const first = bytes.subarray(start, start + MAX_GAP).findIndex((_, i) => isFrame(bytes, start + i));
   if (first < 0) throw new AudioFileError("no MPEG audio frame");
   start += first;

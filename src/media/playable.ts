@@ -1,4 +1,4 @@
-import { AudioFileError, id3Length, scrubFlac, scrubMp3, scrubWav } from "./audio-files.ts";
+import { AudioFileError, leadingTags, scrubFlac, scrubMp3, scrubWav } from "./audio-files.ts";
 import { type ContainerInfo, IsoLayoutError, IsoMediaError, scrubIsoMedia } from "./iso-media.ts";
 import { ascii, startsWith } from "./magic.ts";
 import { MatroskaError, MatroskaLayoutError, scrubMatroska } from "./matroska.ts";
@@ -92,8 +92,7 @@ export function preparePlayable(bytes: Uint8Array, maxBytes: number): PreparedPl
   if (type === "video/webm") return checked(webm(bytes), bytes);
   if (type === "video/mp4" || type === "video/quicktime" || type === "audio/mp4") return checked(isoMedia(bytes), bytes);
   // Some taggers put an ID3 tag in front of a FLAC file: cut off, it is FLAC.
-  let tags = 0;
-  for (let tag = id3Length(bytes); tag > 0; tag = id3Length(bytes, tags)) tags += tag;
+  const tags = leadingTags(bytes);
   const [mime, file] = tags > 0 && at(bytes, "fLaC", tags) ? (["audio/flac", bytes.subarray(tags)] as const) : [type, bytes];
   try {
     // (WebM is read above: "audio/webm" is never what the bytes are first taken for.)
