@@ -8,6 +8,7 @@ import type { CoreDeps } from "./core/deps.ts";
 import { newLoginLimiter, RateLimited } from "./core/auth.ts";
 import { newSignupLimiter } from "./core/registrations.ts";
 import { federationAllowed } from "./core/domain-allows.ts";
+import { relayActorsOn } from "./core/relays.ts";
 import { CoreError, ValidationError } from "./core/errors.ts";
 import { storageFault } from "./db/storage-errors.ts";
 import type { LiveHub } from "./core/live.ts";
@@ -127,7 +128,12 @@ export function createApp(deps: AppDeps) {
       if (error instanceof RateLimited) response.headers.set("retry-after", String(error.retryAfterSeconds));
       return response;
     })
-    .use(federationPlugin(deps.federation, config.url, withSecurityHeaders, (host) => federationAllowed(deps.db, host)))
+    .use(
+      federationPlugin(deps.federation, config.url, withSecurityHeaders, {
+        federates: (host) => federationAllowed(deps.db, host),
+        relayActors: (host) => relayActorsOn(deps.db, host),
+      }),
+    )
     .use(html({ contentType: "text/html; charset=utf-8" }))
     .use(assetRoutes)
     .use(healthRoutes(deps.sqlite))

@@ -1,3 +1,5 @@
+import type { Visibility } from "../db/schema.ts";
+
 /**
  * Domain events: core functions emit one after their transaction commits; federation (and
  * later streaming) subscribe to turn them into activities and pushes. Handlers run after the
@@ -10,7 +12,7 @@ export interface DomainEventMap {
   /** A post from another server was stored for the first time. */
   "post.received": { postId: string };
   "post.updated": { postId: string };
-  "post.deleted": { postId: string; accountId: string; uri: string | null };
+  "post.deleted": { postId: string; accountId: string; uri: string | null; visibility: Visibility };
   /** Votes were cast in a poll (ids of the poll_votes rows). */
   "poll.voted": { postId: string; accountId: string; voteIds: string[] };
   /** A member took back a quote of their post (the stamps withdrawn; remote: the quote is on another server). */
@@ -32,6 +34,10 @@ export interface DomainEventMap {
   "account.updated": { accountId: string };
   "account.moved": { accountId: string; targetId: string };
   "report.filed": { reportId: string };
+  /** The instance asked to join a relay (core/relays.ts): a Follow goes to its inbox. */
+  "relay.joined": { relayId: string };
+  /** The instance left a relay it had asked to join: an Undo of that Follow goes to it. */
+  "relay.left": { inboxUrl: string; followUri: string; actorUri: string | null };
   "notification.created": { notificationId: string; accountId: string };
   /** A member's conversation got a new message (core/conversations.ts). */
   "conversation.updated": { conversationId: string; accountId: string };

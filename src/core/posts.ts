@@ -258,7 +258,7 @@ export function deletePost(
   });
   // Its images stop being served now, not at the next sweep.
   discardFiles(deps.media, files);
-  deps.events.emit("post.deleted", { postId, accountId: actor.id, uri: post.uri });
+  deps.events.emit("post.deleted", { postId, accountId: actor.id, uri: post.uri, visibility: post.visibility });
 }
 
 function defaultQuotePolicy(db: Db, accountId: string): QuotePolicy {

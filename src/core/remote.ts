@@ -273,7 +273,7 @@ export function deleteRemotePost(deps: Pick<CoreDeps, "db" | "events">, uri: str
     unindexPost(tx, post.id);
     tx.delete(posts).where(eq(posts.id, post.id)).run();
   });
-  deps.events.emit("post.deleted", { postId: post.id, accountId: actorId, uri });
+  deps.events.emit("post.deleted", { postId: post.id, accountId: actorId, uri, visibility: post.visibility });
   return true;
 }
 

@@ -983,6 +983,27 @@ export const emailDomainBlocks = sqliteTable("email_domain_blocks", {
   createdAt: createdAt(),
 });
 
+export const relayStates = ["idle", "pending", "accepted", "rejected"] as const;
+export type RelayState = (typeof relayStates)[number];
+
+/**
+ * Relays the instance joins (Mastodon's relay protocol): its members' public posts go to each
+ * joined relay's inbox, and the public posts the relay passes on are kept for the federated
+ * timeline. `followUri` is the id of the Follow last sent; the relay's actor is learnt from its Accept.
+ */
+export const relays = sqliteTable("relays", {
+  id: text("id").primaryKey(),
+  inboxUrl: text("inbox_url").notNull().unique(),
+  state: text("state", { enum: relayStates }).notNull().default("idle"),
+  followUri: text("follow_uri").unique(),
+  actorUri: text("actor_uri"),
+  createdBy: text("created_by").references(() => accounts.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
+  stateChangedAt: integer("state_changed_at", { mode: "timestamp_ms" })
+    .notNull()
+    .$defaultFn(() => new Date()),
+});
+
 export const listRepliesPolicies = ["followed", "list", "none"] as const;
 export type ListRepliesPolicy = (typeof listRepliesPolicies)[number];
 

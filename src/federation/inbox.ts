@@ -39,10 +39,12 @@ import { blockFor } from "../core/domain-blocks.ts";
 import { CoreError } from "../core/errors.ts";
 import { choiceNamed, vote } from "../core/polls.ts";
 import { approveQuote, quoteAnswered, stampWithdrawn } from "../core/quotes.ts";
+import { isJoinedRelay, relayAnswered } from "../core/relays.ts";
 import { fileReport } from "../core/reports.ts";
 import { accounts, follows, posts } from "../db/schema.ts";
 import { persistActor } from "./actors.ts";
 import { lookup } from "./lookup.ts";
+import { deliveringRelay } from "./relayed.ts";
 import { authorOf, fetchAncestors, isPostLike, storePostObject } from "./remote-posts.ts";
 import { remoteText } from "./sanitize.ts";
 
@@ -107,13 +109,13 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
     })
     .on(Accept, async (ctx, accept) => {
       const remote = await sender(ctx, deps, accept);
-      if (remote && answeredQuote(deps, accept, remote)) return;
+      if (remote && (answeredRelay(deps, accept, remote) || answeredQuote(deps, accept, remote))) return;
       const follow = remote ? ourFollow(deps, accept.objectId, remote.id) : undefined;
       if (remote && follow) followAccepted(db, follow.followerId, remote.id);
     })
     .on(Reject, async (ctx, reject) => {
       const remote = await sender(ctx, deps, reject);
-      if (remote && answeredQuote(deps, reject, remote)) return;
+      if (remote && (answeredRelay(deps, reject, remote) || answeredQuote(deps, reject, remote))) return;
       const follow = remote ? ourFollow(deps, reject.objectId, remote.id) : undefined;
       if (remote && follow) followRejected(db, follow.followerId, remote.id);
     })
@@ -162,19 +164,24 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
     })
     .on(Announce, async (ctx, announce) => {
       const remote = await sender(ctx, deps, announce);
-      if (!remote || !announce.objectId) return;
+      if (!remote?.uri || !announce.objectId) return;
+      // A relay passes a post on as its Announce (LitePub relays, and Mastodon-style ones for
+      // what their members did not sign): the post is kept if public, and nobody boosted it.
+      const relayed = isJoinedRelay(db, remote.uri);
       let post = findPostByUri(db, deps.baseUrl, announce.objectId.href);
       if (!post && federationAllowed(db, announce.objectId.host)) {
         // A boost of a post we do not have: fetch it from its own server first. An embedded copy
         // is taken only from the booster's own server; Fedify would also trust one that shares
         // the origin of the Announce's id, and that id is whatever the sender wrote.
-        const own = announce.objectId.origin === new URL(remote.uri ?? "").origin;
+        const own = announce.objectId.origin === new URL(remote.uri).origin;
         const object = own
           ? await announce.getObject({ documentLoader: ctx.documentLoader }).catch(() => null)
           : await lookup(ctx, db, announce.objectId);
         const author = isPostLike(object) ? await authorOf(ctx, deps, object) : null;
-        if (author && isPostLike(object)) post = await storePostObject(ctx, deps, object, author);
+        if (author && isPostLike(object))
+          post = await storePostObject(ctx, deps, object, author, relayed ? { delivered: true, relayed: true } : {});
       }
+      if (relayed) return;
       if (post && (post.visibility === "public" || post.visibility === "unlisted")) {
         const at = announce.published ? new Date(announce.published.epochMilliseconds) : undefined;
         reblog(deps, remote, post.id, { uri: announce.id?.href, at });
@@ -280,9 +287,11 @@ async function receivePost(ctx: InboxContext<void>, deps: CoreDeps, activity: Cr
     return;
   }
   if (activity instanceof Create && receivedVote(deps, author, object)) return;
-  const post = await storePostObject(ctx, deps, object, author, { delivered: true });
-  // A reply to something we do not have: fetch the thread above it (bounded), after answering.
-  if (post?.inReplyToUri)
+  const relayed = deliveringRelay() !== undefined;
+  const post = await storePostObject(ctx, deps, object, author, { delivered: true, relayed });
+  // A reply to something we do not have: fetch the thread above it (bounded), after answering;
+  // not for what a relay brings, which nobody here asked for (a busy relay would cost a fetch a second).
+  if (post?.inReplyToUri && !relayed)
     fetchAncestors(ctx, deps, post.inReplyToUri).catch((error) =>
       logger.info("Could not fetch the thread above {uri}: {error}", { uri: post.inReplyToUri, error }),
     );
@@ -305,6 +314,13 @@ function receivedVote(deps: CoreDeps, voter: AccountRow, object: unknown): boole
     logger.info("Refused a vote from {voter}: {reason}", { voter: voter.uri, reason: error.message });
   }
   return true;
+}
+
+/** A relay's answer to the instance's request to join it (core/relays.ts); whether it was one. */
+function answeredRelay(deps: CoreDeps, answer: Accept | Reject, from: AccountRow): boolean {
+  const id = answer.objectId;
+  if (!id || id.origin !== deps.baseUrl.origin || !from.uri) return false;
+  return relayAnswered(deps.db, id.href, from.uri, answer instanceof Accept);
 }
 
 /**

@@ -5,6 +5,7 @@ import { clientIp, isLoopbackAddress } from "../client-ip.ts";
 import { TokenBuckets } from "../core/rate-limit.ts";
 import { storageFault } from "../db/storage-errors.ts";
 import { claimedSignerHost } from "./access.ts";
+import { handleForRelay } from "./relayed.ts";
 
 const logger = getLogger(["skein", "federation", "inbox"]);
 
@@ -33,9 +34,14 @@ export function federationPlugin(
   federation: Federation<void>,
   baseUrl: URL,
   decorate: (r: Response) => Response,
-  /** May we federate with this host (core/domain-allows.ts federationAllowed)? */
-  federates: (host: string) => boolean,
+  hosts: {
+    /** May we federate with this host (core/domain-allows.ts federationAllowed)? */
+    federates: (host: string) => boolean;
+    /** The actors of the relays joined on this host (core/relays.ts relayActorsOn). */
+    relayActors: (host: string) => string[];
+  },
 ) {
+  const { federates, relayActors } = hosts;
   const limits = inboxLimiter();
   const gate = new Gate(INBOX_LIMITS.concurrent.running, INBOX_LIMITS.concurrent.waiting);
   return new Elysia({ name: "federation" }).onRequest(async ({ request }) => {
@@ -64,7 +70,8 @@ export function federationPlugin(
     try {
       const checked = await checkedActivity(request);
       if (checked instanceof Response) return decorate(checked);
-      return decorate(await handle(checked));
+      const relay = signer === null ? undefined : await relaySigner(checked, relayActors(signer));
+      return decorate(await (relay ? handleForRelay(relay, () => handle(checked)) : handle(checked)));
     } catch (error) {
       // A full disk or a read-only folder: the activity is fine, we cannot keep it now. A 4xx
       // would tell the sender never to try again; a 503 makes it retry later.
@@ -81,6 +88,17 @@ export function federationPlugin(
       gate.leave();
     }
   });
+
+  /**
+   * Which of these relay actors signed the delivery, its signature checked: a relay passes on
+   * activities its members signed, and Fedify, reading their signatures, never checks the relay's.
+   */
+  async function relaySigner(request: Request, actors: string[]): Promise<string | undefined> {
+    if (actors.length === 0) return undefined;
+    const ctx = federation.createContext(canonical(request, baseUrl), undefined);
+    const owner = (await ctx.getSignedKey().catch(() => null))?.ownerId?.href;
+    return owner && actors.includes(owner) ? owner : undefined;
+  }
 }
 
 /**

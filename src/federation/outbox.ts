@@ -29,6 +29,7 @@ import { federationAllowed } from "../core/domain-allows.ts";
 import { setFollowUri } from "../core/follows.ts";
 import { actorUri } from "../core/moves.ts";
 import { remoteVoters, votesToSend } from "../core/polls.ts";
+import { joinedRelays, joiningRelay } from "../core/relays.ts";
 import { findReport } from "../core/reports.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import { accounts, follows, posts } from "../db/schema.ts";
@@ -68,7 +69,14 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
     return row ? recipient(db, row) : null;
   };
   const remoteMentions = (post: PostView) => post.mentions.filter((m) => m.domain).flatMap((m) => recipientOf(m.id) ?? []);
-  /** Sends to the followers' servers (unless direct) and to remote people mentioned. */
+  /** The inboxes of the relays joined, for public posts (as Mastodon, not unlisted ones). */
+  const relaysFor = (visibility: string): Recipient[] =>
+    visibility !== "public"
+      ? []
+      : joinedRelays(db).flatMap((r) =>
+          isInboxGone(db, r.inboxUrl) || !federationAllowed(db, new URL(r.inboxUrl).host) ? [] : [relayRecipient(r)],
+        );
+  /** Sends to the followers' servers (unless direct), to remote people mentioned, and to the relays if public. */
   const deliver = async (post: PostView, activity: Create | Update | Delete, extra: Recipient[] = []) => {
     const ctx = context();
     const sender = { identifier: post.account.username };
@@ -76,7 +84,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
     // (deliveries to a server otherwise run side by side).
     const options = { preferSharedInbox: true, orderingKey: post.uri };
     if (post.visibility !== "direct") await ctx.sendActivity(sender, "followers", activity, options);
-    const others = [...remoteMentions(post), ...extra];
+    const others = [...remoteMentions(post), ...extra, ...relaysFor(post.visibility)];
     if (others.length > 0) await ctx.sendActivity(sender, others, activity, options);
   };
   const safely =
@@ -197,7 +205,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
   );
   journal.on(
     "post.deleted",
-    safely("Delete", async ({ postId, accountId, uri }) => {
+    safely("Delete", async ({ postId, accountId, uri, visibility }) => {
       const author = account(accountId);
       if (!author || author.domain || uri) return; // only local posts are ours to delete remotely
       const ctx = context();
@@ -209,6 +217,8 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
         object: new Tombstone({ id }),
       });
       await ctx.sendActivity({ identifier: author.username }, "followers", activity, { preferSharedInbox: true });
+      const relays = relaysFor(visibility);
+      if (relays.length > 0) await ctx.sendActivity({ identifier: author.username }, relays, activity);
     }),
   );
   /** The Like a local member sends for a remote post; its Undo carries the same id. */
@@ -420,6 +430,28 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
     }),
   );
 
+  /** The instance actor asks a relay to let it join (Mastodon's relay protocol: a Follow of the public). */
+  const relayFollow = (ctx: Context<void>, followUri: string) =>
+    new Follow({ id: new URL(followUri), actor: ctx.getActorUri(INSTANCE_ACTOR), object: PUBLIC_COLLECTION });
+  journal.on(
+    "relay.joined",
+    safely("Follow(relay)", async ({ relayId }) => {
+      const relay = joiningRelay(db, relayId);
+      if (!relay?.followUri) return;
+      const ctx = context();
+      await ctx.sendActivity({ identifier: INSTANCE_ACTOR }, relayRecipient(relay), relayFollow(ctx, relay.followUri));
+    }),
+  );
+  journal.on(
+    "relay.left",
+    safely("Undo(Follow relay)", async ({ inboxUrl, followUri, actorUri }) => {
+      const ctx = context();
+      const follow = relayFollow(ctx, followUri);
+      const undo = new Undo({ id: new URL(`${followUri}/undo`), actor: follow.actorId, object: follow });
+      await ctx.sendActivity({ identifier: INSTANCE_ACTOR }, relayRecipient({ inboxUrl, actorUri }), undo);
+    }),
+  );
+
   journal.on(
     "report.filed",
     safely("Flag", async ({ reportId }) => {
@@ -464,6 +496,11 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
   }
 
   return journal;
+}
+
+/** A relay as a recipient: its inbox, and its actor once its Accept named it (Fedify needs an id; the inbox stands in before). */
+function relayRecipient(relay: { inboxUrl: string; actorUri: string | null }): Recipient {
+  return { id: new URL(relay.actorUri ?? relay.inboxUrl), inboxId: new URL(relay.inboxUrl) };
 }
 
 /** Remote followers of a local account, for Fedify's "followers" fan-out. */

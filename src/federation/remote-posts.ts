@@ -34,21 +34,23 @@ export async function authorOf(ctx: Context<void>, deps: CoreDeps, object: AsObj
 
 /**
  * Stores a received or fetched post. One that merely arrived (`delivered`) is kept only when it
- * concerns a member; one we fetched, someone here asked for. `quotes: false` leaves its quote
- * unresolved: a quoted post's own quote is never fetched, so a chain of quotes costs one fetch.
+ * concerns a member, or is public and came through a relay the instance joined (`relayed`); one
+ * we fetched, someone here asked for. `quotes: false` leaves its quote unresolved: a quoted
+ * post's own quote is never fetched, so a chain of quotes costs one fetch.
  */
 export async function storePostObject(
   ctx: Context<void>,
   deps: CoreDeps,
   object: AsObject,
   author: AccountRow,
-  options: { delivered?: boolean; quotes?: boolean } = {},
+  options: { delivered?: boolean; relayed?: boolean; quotes?: boolean } = {},
 ) {
   const data = await postFromAs(ctx, object, { id: author.id, followersUrl: author.followersUrl }, (uris) =>
     localAccountsByUri(deps.db, deps.baseUrl, uris),
   );
   if (!data.uri) return undefined;
-  if (options.delivered && !concernsMembers(deps.db, deps.baseUrl, data)) {
+  const wanted = options.relayed && data.visibility === "public";
+  if (options.delivered && !wanted && !concernsMembers(deps.db, deps.baseUrl, data)) {
     logger.debug("Not kept, as it concerns nobody here: {uri}", { uri: data.uri });
     return undefined;
   }

@@ -85,6 +85,11 @@ interface StoredActor {
   autoAccept: boolean;
   /** Quotes of this actor's notes: answered with an Accept and a QuoteAuthorization, or a Reject. */
   acceptQuotes: boolean;
+  /**
+   * A relay (Mastodon's protocol, FEP-ae0c): a Follow of the public collection subscribes a
+   * server to it, and what the subscribers' actors send it is forwarded, as signed, to the others.
+   */
+  relay: boolean;
   keys: CryptoKeyPair[];
   /** Actors following this one, by actor id. */
   followers: Map<string, Recipient>;
@@ -299,7 +304,7 @@ federation
   .setInboxListeners("/users/{identifier}/inbox", "/inbox")
   .on(Follow, async (ctx, follow) => {
     await record(ctx, follow);
-    const actor = targetActor(ctx, follow.objectId);
+    const actor = followed(ctx, follow);
     if (!actor || !follow.id) return;
     if (actor.autoAccept) await sendAccept(ctx, actor, follow, true);
     else actor.pendingFollows.set(follow.id.href, follow);
@@ -337,7 +342,7 @@ federation
   .on(Undo, async (ctx, undo) => {
     await record(ctx, undo);
     const object = await undo.getObject(ctx);
-    if (object instanceof Follow && undo.actorId) targetActor(ctx, object.objectId)?.followers.delete(undo.actorId.href);
+    if (object instanceof Follow && undo.actorId) followed(ctx, object)?.followers.delete(undo.actorId.href);
   })
   .on(Block, async (ctx, block) => {
     await record(ctx, block);
@@ -347,8 +352,12 @@ federation
       actor.following.delete(block.actorId.href);
     }
   })
-  // Create, Update, Delete, Like, Announce, Flag and anything else: recorded as they came.
-  .on(Activity, record)
+  // Create, Update, Delete, Like, Announce, Flag and anything else: recorded as they came (and
+  // passed on by the relay, if there is one).
+  .on(Activity, async (ctx, activity) => {
+    await record(ctx, activity);
+    await relayOn(ctx, activity);
+  })
   .onUnverifiedActivity(async (_ctx, activity, reason) => {
     const json = (await activity.toJsonLd().catch(() => null)) as JsonObject | null;
     unverified.push({
@@ -361,6 +370,29 @@ federation
     });
   })
   .onError((_ctx, error) => console.error("peer: inbox listener failed:", error));
+
+/** The relay actor, if one was created. */
+const relayActor = () => [...actors.values()].find((a) => a.relay);
+
+/** Whom a Follow follows: a peer actor, or the relay when it follows the public collection. */
+function followed(ctx: Context<void>, follow: Follow): StoredActor | undefined {
+  return follow.objectId?.href === PUBLIC_COLLECTION.href ? relayActor() : targetActor(ctx, follow.objectId);
+}
+
+/**
+ * The relay passes a post's Create, Update or Delete from a subscribed server on to the other
+ * subscribers, unchanged (its author's signatures inside), under the relay's HTTP signature.
+ */
+async function relayOn(ctx: InboxContext<void>, activity: Activity) {
+  const relay = relayActor();
+  const from = activity.actorId?.host;
+  if (!relay || !from || !(activity instanceof Create || activity instanceof Update || activity instanceof Delete)) return;
+  const subscribers = [...relay.followers.values()];
+  if (!subscribers.some((r) => r.id?.host === from)) return;
+  const others = subscribers.filter((r) => r.id?.host !== from);
+  if (others.length > 0)
+    await ctx.forwardActivity({ identifier: relay.identifier }, others, { skipIfUnsigned: true, preferSharedInbox: true });
+}
 
 /** Marks this peer's Follow of the Accept's (or Reject's) sender as settled. */
 function settleFollow(ctx: InboxContext<void>, activity: Accept | Reject, state: "accepted" | "rejected") {
@@ -559,7 +591,10 @@ async function createNote(ctx: Context<void>, actor: StoredActor, body: JsonObje
   const poll = body.poll as JsonObject | undefined;
   const note = poll ? new Question({ ...values, ...questionFields(poll) }) : new Note(values);
   const followers = visibility === "direct" ? [] : [...actor.followers.values()];
-  const recipients = unique([...followers, ...mentioned.map(recipientOf)]);
+  const unaddressed = Array.isArray(body.deliverTo) ? body.deliverTo.filter((m): m is string => typeof m === "string") : [];
+  const others: Recipient[] = [];
+  for (const target of unaddressed) others.push(recipientOf(await lookupActor(ctx, target, actor)));
+  const recipients = unique([...followers, ...mentioned.map(recipientOf), ...others]);
   notes.set(noteId.href, {
     identifier: actor.identifier,
     visibility,
@@ -596,6 +631,7 @@ const controls: Record<string, ControlHandler> = {
         featuredTags: [],
         autoAccept: body.autoAccept !== false,
         acceptQuotes: body.acceptQuotes !== false,
+        relay: body.relay === true,
         keys: [await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"), await generateCryptoKeyPair("Ed25519")],
         followers: new Map(),
         pendingFollows: new Map(),
@@ -677,6 +713,21 @@ const controls: Record<string, ControlHandler> = {
     if (!entry) throw new ControlError(`${actor.identifier} does not follow ${target.id?.href}`, 404);
     actor.following.delete(target.id?.href ?? "");
     return undo(ctx, actor, entry.follow, [entry.target], body);
+  },
+
+  /** The relay passes a post on as LitePub relays do: an Announce of it, to every subscriber. */
+  "POST /_control/relay-announce": async (ctx, body) => {
+    const relay = relayActor();
+    if (!relay) throw new ControlError("no relay; create an actor with relay: true first", 404);
+    const me = ctx.getActorUri(relay.identifier);
+    const announce = new Announce({
+      id: new URL(`${me.href}#relayed/${crypto.randomUUID()}`),
+      actor: me,
+      object: new URL(str(body, "object")),
+      to: ctx.getFollowersUri(relay.identifier),
+      published: Temporal.Now.instant(),
+    });
+    return send(ctx, relay, announce, [...relay.followers.values()], body);
   },
 
   "POST /_control/accept-follow": async (ctx, body) => decideFollow(ctx, body, true),

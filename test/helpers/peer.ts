@@ -51,6 +51,8 @@ export interface PostOptions extends SendOptions {
   visibility?: Visibility;
   /** Handles (alice@127.0.0.1:PORT) or actor URLs, as Mention tags, addressed and delivered to. */
   mentions?: string[];
+  /** Actors (handles or URLs) delivered to without being addressed or mentioned: unsolicited. */
+  deliverTo?: string[];
   inReplyTo?: string;
   /** Content warning (sets sensitive). */
   summary?: string;
@@ -169,7 +171,8 @@ export interface Peer {
 
   createActor(
     username: string,
-    options?: { name?: string; summary?: string; autoAccept?: boolean; acceptQuotes?: boolean },
+    /** relay: the actor is a relay that servers join by following the public collection (FEP-ae0c). */
+    options?: { name?: string; summary?: string; autoAccept?: boolean; acceptQuotes?: boolean; relay?: boolean },
   ): Promise<PeerActor>;
   actor(ref: ActorRef): Promise<PeerActorState>;
   /** Looks up a handle, acct: URI or URL the way a server does (WebFinger, then the document). */
@@ -177,6 +180,8 @@ export interface Peer {
   follow(actor: ActorRef, target: string, options?: SendOptions): Promise<Delivery & { target: string | null }>;
   unfollow(actor: ActorRef, target: string, options?: SendOptions): Promise<Delivery>;
   acceptFollow(actor: ActorRef, followId: string): Promise<void>;
+  /** The relay passes a post (its URL) on to its subscribers as an Announce, as LitePub relays do. */
+  relayAnnounce(object: string): Promise<Delivery>;
   rejectFollow(actor: ActorRef, followId: string): Promise<void>;
   post(actor: ActorRef, options: PostOptions): Promise<PostedNote>;
   /** A reply to inReplyTo, mentioning and delivered to its author (found by fetching it, or `to`). */
@@ -315,6 +320,7 @@ export async function startPeer(options: {
     lookup: (q, o = {}) => get("lookup", { q, as: o.as ? username(o.as) : undefined }),
     follow: (actor, target, o = {}) => post("follow", { actor: username(actor), target, ...o }),
     unfollow: (actor, target, o = {}) => post("unfollow", { actor: username(actor), target, ...o }),
+    relayAnnounce: (object) => post("relay-announce", { object }),
     acceptFollow: async (actor, follow) => void (await post("accept-follow", { actor: username(actor), follow })),
     rejectFollow: async (actor, follow) => void (await post("reject-follow", { actor: username(actor), follow })),
     post: (actor, o) => post("post", { actor: username(actor), ...o }),

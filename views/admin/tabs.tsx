@@ -9,6 +9,7 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
     ["/admin/registrations", "Registrations"],
     ["/admin/invites", "Invites"],
     ["/admin/instances", "Instances"],
+    ["/admin/relays", "Relays"],
     ["/admin/domain-blocks", "Domain blocks"],
     // Always shown: the list is best filled before allowlist mode is switched on.
     ["/admin/domain-allows", "Allowed domains"],

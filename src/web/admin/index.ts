@@ -5,6 +5,7 @@ import { domainAllowRoutes } from "./domain-allows.tsx";
 import { domainBlockRoutes } from "./domain-blocks.tsx";
 import { emailDomainBlockRoutes } from "./email-domain-blocks.tsx";
 import { ipBlockRoutes } from "./ip-blocks.tsx";
+import { relayRoutes } from "./relays.tsx";
 import { announcementAdminRoutes } from "./announcements.tsx";
 import { emojiRoutes } from "./emojis.tsx";
 import { trendAdminRoutes } from "./trends.tsx";
@@ -27,7 +28,7 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
       .use(accountRoutes(deps, page))
       .use(domainBlockRoutes(deps, page))
       .use(domainAllowRoutes(deps, page).use(emailDomainBlockRoutes(deps, page)).use(ipBlockRoutes(deps, page)))
-      .use(instancesRoutes(deps, page))
+      .use(instancesRoutes(deps, page).use(relayRoutes(deps, page)))
       .use(registrationRoutes(deps, page))
       .use(adminInviteRoutes(deps, page))
       .use(instanceRoutes(deps, page))
