@@ -62,7 +62,7 @@ export function RelaysPage({
       <section class="card" aria-labelledby="relays-title">
         <h2 id="relays-title">Relays</h2>
         {relays.length === 0 ? <p class="muted">None.</p> : ""}
-        <ul class="sessions">
+        <ul class="sessions relays">
           {relays.map((r) => (
             <li>
               <div>
