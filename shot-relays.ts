@@ -3,13 +3,34 @@ const dir = "/tmp/relayshot/run";
 await Bun.$`rm -rf ${dir} && mkdir -p ${dir}`;
 const bin = `${process.cwd()}/dist/skein`;
 const proc = Bun.spawn([bin, "--listen", "127.0.0.1:3400"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
-for (let i = 0; i < 100; i++) { if (await fetch("http://127.0.0.1:3400/healthz").then(r => r.ok, () => false)) break; await Bun.sleep(100); }
-const create = Bun.spawn([bin, "user", "create", "olga", "--email", "olga@example.com", "--role", "owner"], { cwd: dir, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-create.stdin.write("correct horse battery staple\n"); create.stdin.end(); await create.exited;
+for (let i = 0; i < 100; i++) {
+  if (
+    await fetch("http://127.0.0.1:3400/healthz").then(
+      (r) => r.ok,
+      () => false,
+    )
+  )
+    break;
+  await Bun.sleep(100);
+}
+const create = Bun.spawn([bin, "user", "create", "olga", "--email", "olga@example.com", "--role", "owner"], {
+  cwd: dir,
+  stdin: "pipe",
+  stdout: "pipe",
+  stderr: "pipe",
+});
+create.stdin.write("correct horse battery staple\n");
+create.stdin.end();
+await create.exited;
 const browser = await launchBrowser();
-for (const [name, viewport] of [["desktop", { width: 1200, height: 900 }], ["phone", { width: 390, height: 844 }]] as const) {
+for (const [name, viewport] of [
+  ["desktop", { width: 1200, height: 900 }],
+  ["phone", { width: 390, height: 844 }],
+] as const) {
   const page = await browser.newPage({ viewport });
-  page.on("console", (m) => { if (m.type() === "error" && !m.text().includes("Content Security Policy")) console.log("console:", m.text()); });
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().includes("Content Security Policy")) console.log("console:", m.text());
+  });
   await page.goto("http://127.0.0.1:3400/login");
   await page.getByLabel("Username").fill("olga");
   await page.getByLabel("Password").fill("correct horse battery staple");
@@ -30,6 +51,13 @@ for (const [name, viewport] of [["desktop", { width: 1200, height: 900 }], ["pho
   await page.screenshot({ path: `/tmp/relayshot/${name}.png`, fullPage: true });
 }
 await browser.close();
-proc.kill(); await proc.exited;
-const out = await new Response(proc.stdout).text() + await new Response(proc.stderr).text();
-console.log(out.split("\n").filter((l) => /relay|WRN|ERR/i.test(l)).slice(0, 20).join("\n"));
+proc.kill();
+await proc.exited;
+const out = (await new Response(proc.stdout).text()) + (await new Response(proc.stderr).text());
+console.log(
+  out
+    .split("\n")
+    .filter((l) => /relay|WRN|ERR/i.test(l))
+    .slice(0, 20)
+    .join("\n"),
+);

@@ -194,6 +194,7 @@ describe("instance settings and transparency", () => {
     const cases: [Record<string, string>, string, string][] = [
       [{ rules: Array.from({ length: 51 }, (_, i) => `Rule ${i}`).join("\n") }, "rules", "Keep to 50 rules at most"],
       [{ rules: `Be kind\n${"y".repeat(301)}` }, "rules", "Rule 2 is longer than 300 characters"],
+      [{ rules: "Be kind\nNo spam\nBe kind" }, "rules", "Rule 3 is written twice; keep one."],
       [{ contact_username: "nobody" }, "contact_username", "There is no member called @nobody here."],
       [{ contact_email: "not-an-email" }, "contact_email", "Enter an email address like admin@example.com."],
       [{ default_language: "xx" }, "default_language", "Choose a language from the list"],

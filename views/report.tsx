@@ -25,7 +25,7 @@ export function ReportPage({
   account: AccountView;
   posts: PostView[];
   /** The instance's rules, to say which were broken; without any, no rule can be. */
-  rules: string[];
+  rules: { id: string; text: string }[];
   checked?: string[];
   values?: { category?: string; rule_ids?: string[]; comment?: string };
   errors?: Record<string, string>;
@@ -67,13 +67,13 @@ export function ReportPage({
                 <div class="check">
                   <input
                     type="checkbox"
-                    id={`rule-${i + 1}`}
+                    id={`rule-${rule.id}`}
                     name="rule_ids"
-                    value={String(i + 1)}
-                    checked={values.rule_ids?.includes(String(i + 1))}
+                    value={rule.id}
+                    checked={values.rule_ids?.includes(rule.id)}
                   />
-                  <label for={`rule-${i + 1}`} safe>
-                    {`${i + 1}. ${rule}`}
+                  <label for={`rule-${rule.id}`} safe>
+                    {`${i + 1}. ${rule.text}`}
                   </label>
                 </div>
               ))}

@@ -10,7 +10,7 @@ import { CoreError } from "../core/errors.ts";
 import { weeklyActivity } from "../core/overview.ts";
 import { paragraphsHtml } from "../core/text.ts";
 import { localEmojiViews } from "../core/custom-emojis.ts";
-import { getSettings, settingUpdatedAt } from "../core/instance.ts";
+import { getSettings, instanceRules, settingUpdatedAt } from "../core/instance.ts";
 import { MAX_MEDIA, MAX_PLAYABLE_BYTES, MAX_UPLOAD_BYTES, MAX_VIDEO_PIXELS, UPLOAD_TYPES } from "../core/media.ts";
 import { vapidKeys } from "../core/push.ts";
 import { instanceStats } from "../core/stats.ts";
@@ -65,7 +65,7 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     const row = findLocalAccount(db, getSettings(db).contactUsername);
     return row ? (accountEntities(db, baseUrl, [row.id]).get(row.id) ?? null) : null;
   };
-  const rules = () => getSettings(db).rules.map((text, i) => ({ id: String(i + 1), text, hint: "" }));
+  const rules = () => instanceRules(db).map((rule) => ({ ...rule, hint: "" }));
   const registrations = () => {
     const mode = getSettings(db).registrationMode;
     return { enabled: mode !== "closed", approval_required: mode === "approval", invites: mode === "invite" };

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/open.ts";
 import { instanceSettings } from "../db/schema.ts";
@@ -192,5 +193,22 @@ function checkRules(rules: string[]): string | undefined {
   if (rules.length > MAX_RULES) return `Keep to ${MAX_RULES} rules at most (there are ${rules.length}).`;
   const long = rules.findIndex((r) => r.length > MAX_RULE_LENGTH);
   if (long >= 0) return `Rule ${long + 1} is longer than ${MAX_RULE_LENGTH} characters; shorten it.`;
+  const ids = rules.map(ruleId);
+  const twice = ids.findIndex((id, i) => ids.indexOf(id) !== i);
+  if (twice >= 0) return `Rule ${twice + 1} is written twice; keep one.`;
   return undefined;
+}
+
+/**
+ * A rule's id, made from its words: moving a rule up or down keeps it, rewording it makes it
+ * another rule. An app that asks to report a rule by an id it read before the rules changed is
+ * then refused, never pointed at whichever rule took that place. Digits, as Mastodon's ids are.
+ */
+export function ruleId(text: string): string {
+  return String(Number.parseInt(createHash("sha256").update(text).digest("hex").slice(0, 12), 16));
+}
+
+/** The instance's rules in their order, each with its id. */
+export function instanceRules(db: Db): { id: string; text: string }[] {
+  return getSettings(db).rules.map((text) => ({ id: ruleId(text), text }));
 }

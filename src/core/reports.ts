@@ -5,7 +5,7 @@ import { accounts, posts, reportCategories, reportNotes, reports } from "../db/s
 import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
-import { getSettings } from "./instance.ts";
+import { instanceRules } from "./instance.ts";
 import { visibleTo } from "./visibility.ts";
 import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
 
@@ -109,14 +109,13 @@ export function reportAccount(
  * does not change the report). A violation names at least one when the instance has rules.
  */
 function brokenRules(db: Db, ids: string[]): { id: string; text: string }[] {
-  const rules = getSettings(db).rules;
-  // "01" is rule 1: each id written one way before duplicates go.
-  const written = ids.map((id) => (/^\d{1,3}$/.test(id) ? String(Number(id)) : id));
-  const chosen = [...new Set(written)].map((id) => ({ id, text: /^[1-9]\d*$/.test(id) ? rules[Number(id) - 1] : undefined }));
-  if (chosen.some((rule) => rule.text === undefined))
-    throw new ValidationError({ rule_ids: "Choose among this instance's rules." });
+  const rules = instanceRules(db);
+  // "01" is "1": each id written one way before duplicates go.
+  const written = ids.map((id) => (/^\d{1,15}$/.test(id) ? String(Number(id)) : id));
+  const chosen = [...new Set(written)].map((id) => rules.find((rule) => rule.id === id));
+  if (chosen.some((rule) => rule === undefined)) throw new ValidationError({ rule_ids: "Choose among this instance's rules." });
   if (rules.length > 0 && chosen.length === 0) throw new ValidationError({ rule_ids: "Tick the rules it breaks." });
-  return chosen.map(({ id, text }) => ({ id, text: text ?? "" }));
+  return chosen.filter((rule) => rule !== undefined);
 }
 
 /** The admin pages' list: the newest 100 open or resolved reports. */

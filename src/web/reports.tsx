@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import { ReportPage, ReportSentPage } from "../../views/report.tsx";
 import { CoreError, ValidationError } from "../core/errors.ts";
-import { getSettings } from "../core/instance.ts";
+import { instanceRules } from "../core/instance.ts";
 import { reportAccount } from "../core/reports.ts";
 import { accountTimeline } from "../core/timelines.ts";
 import { loadAccountViews, loadPostViews } from "../core/views.ts";
@@ -26,7 +26,7 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
     const posts = loadPostViews(db, baseUrl, accountTimeline(db, viewerId, accountId, "replies", { limit: 10 }), viewerId).filter(
       (p) => !p.reblog,
     );
-    return <ReportPage ctx={ctx} account={account} posts={posts} rules={getSettings(db).rules} {...filled} />;
+    return <ReportPage ctx={ctx} account={account} posts={posts} rules={instanceRules(db)} {...filled} />;
   };
   return new Elysia({ name: "reports" })
     .use(page)
@@ -69,7 +69,7 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
           account_id: t.String({ maxLength: 64 }),
           category: t.UnionEnum(reportCategories),
           status_ids: t.Optional(t.Union([t.String({ maxLength: 64 }), t.Array(t.String({ maxLength: 64 }), { maxItems: 20 })])),
-          rule_ids: t.Optional(t.Union([t.String({ maxLength: 4 }), t.Array(t.String({ maxLength: 4 }), { maxItems: 50 })])),
+          rule_ids: t.Optional(t.Union([t.String({ maxLength: 20 }), t.Array(t.String({ maxLength: 20 }), { maxItems: 50 })])),
           comment: t.Optional(t.String({ maxLength: 2000 })),
           forward: t.Optional(t.String({ maxLength: 5 })),
         }),

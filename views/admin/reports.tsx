@@ -88,7 +88,7 @@ export function ReportDetailPage(props: {
               <dd>
                 <ul class="plain">
                   {report.rules.map((rule) => (
-                    <li safe>{`${rule.id}. ${rule.text}`}</li>
+                    <li safe>{rule.text}</li>
                   ))}
                 </ul>
               </dd>
