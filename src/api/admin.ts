@@ -130,7 +130,7 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       forwarded: r.forward,
       created_at: r.createdAt.toISOString(),
       updated_at: (r.resolvedAt ?? r.createdAt).toISOString(),
-      // A report another server sent has no reporter here: its server's name is all there is.
+      // Another server's report: the account that sent it (null for reports kept before it was).
       account: person(r.reporterId),
       reporter_domain: r.reporterDomain,
       target_account: person(r.targetAccountId),

@@ -779,12 +779,13 @@ export const reports = sqliteTable(
   "reports",
   {
     id: text("id").primaryKey(),
-    reporterId: text("reporter_id").references(() => accounts.id, { onDelete: "set null" }), // null: a remote instance
+    // A Flag's sender for another server's report (null in reports filed before it was kept, or once that account is gone)
+    reporterId: text("reporter_id").references(() => accounts.id, { onDelete: "set null" }),
     reporterDomain: text("reporter_domain"), // the instance a Flag came from
     targetAccountId: accountRef("target_account_id"),
     postIds: text("post_ids", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     category: text("category", { enum: reportCategories }).notNull().default("other"),
-    /** The instance's rules the reporter says were broken, as they read then (ids are their places, 1-based). */
+    /** The instance's rules the reporter says were broken, as they read then (ids from their words, core/instance.ts ruleId; reports before that have their places, 1-based). */
     rules: text("rules", { mode: "json" }).$type<{ id: string; text: string }[]>().notNull().default(sql`'[]'`),
     comment: text("comment").notNull().default(""),
     uri: text("uri"), // the Flag activity's id

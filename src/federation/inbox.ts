@@ -241,7 +241,9 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
         (postIds[0] ? db.select({ a: posts.accountId }).from(posts).where(eq(posts.id, postIds[0])).get()?.a : undefined);
       if (!targetAccountId) return;
       fileReport(db, {
-        reporterId: null,
+        // The account that sent it stands for the other server's moderators, as on Mastodon
+        // (whose moderation API gives every report an account).
+        reporterId: remote.id,
         reporterDomain: remote.domain,
         targetAccountId,
         postIds,

@@ -15,6 +15,8 @@ export interface ReportRow {
 }
 
 function reportedBy({ report, reporter }: ReportRow): string {
+  // Another server's report: its moderators, through the account that sent it (its instance actor, on Mastodon).
+  if (report.reporterDomain) return `the moderators of ${report.reporterDomain}${reporter ? ` (@${reporter.acct})` : ""}`;
   return reporter
     ? `@${reporter.acct}`
     : report.reporterDomain
