@@ -186,6 +186,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   writeFileSync(pidFile, String(process.pid));
   const listening = `${config.tls ? "https" : "http"}://${formatHost(config.listen.hostname)}:${server.port}`;
   logger.info("Skein serves {url} on {listening}, data in {data}", { url: config.url.href, listening, data: config.data });
+  // A promise a library let fail unawaited (Fedify's proof check while its key is still being
+  // fetched) must not stop the instance for everyone: a stranger could otherwise crash it at will.
+  process.on("unhandledRejection", (reason) => logger.error("Unhandled failure: {reason}", { reason: String(reason) }));
   const stopPacing = paceHeap();
   if (!ownerExists(db)) {
     const link = new URL(`/setup?token=${createSetupToken(db)}`, config.url).href;

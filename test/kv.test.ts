@@ -16,6 +16,13 @@ test("stores, reads and deletes JSON values by key", async () => {
   expect(await kv.get(["doc", "https://a.example/1"])).toBeUndefined();
 });
 
+test("null is a value, as Fedify's key cache stores it for a key that cannot be had", async () => {
+  await kv.set(["_fedify", "publicKey", "https://a.example/key"], null, { ttl: Temporal.Duration.from({ minutes: 10 }) });
+  expect(await kv.get(["_fedify", "publicKey", "https://a.example/key"])).toBeNull();
+  expect(await kv.cas(["_fedify", "publicKey", "https://a.example/key"], null, "found")).toBe(true);
+  expect(await kv.get(["_fedify", "publicKey", "https://a.example/key"])).toBe("found");
+});
+
 test("an entry with a ttl disappears after it", async () => {
   await kv.set(["short"], "lived", { ttl: Temporal.Duration.from({ milliseconds: 50 }) });
   expect(await kv.get(["short"])).toBe("lived");

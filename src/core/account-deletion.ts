@@ -5,6 +5,7 @@ import type { MediaStore } from "../media/store.ts";
 import { discardFiles, mediaFile, mediaFilesWhere } from "./media.ts";
 import type { CoreDeps } from "./deps.ts";
 import { localPollsVotedBy, recount } from "./polls.ts";
+import { joinedRelays } from "./relays.ts";
 import { unindexAccountPosts } from "./search-index.ts";
 
 /** How long a suspension stays reversible before the account is deleted for good (as Mastodon). */
@@ -67,7 +68,11 @@ function remoteRecipients(tx: Tx, accountId: string): { id: string; inbox: strin
       ),
     )
     .where(and(isNotNull(accounts.uri), or(isNotNull(accounts.sharedInboxUrl), isNotNull(accounts.inboxUrl))))
-    .all();
+    .all()
+    .concat(
+      // The relays passed the member's public posts on: they pass the deletion on too, as Mastodon's do.
+      joinedRelays(tx).flatMap((r) => (r.actorUri ? [{ id: r.actorUri, inbox: r.inboxUrl }] : [])),
+    );
 }
 
 /** Whether a local name belonged to an account that was deleted (it can never be taken again). */

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
-import type { Db } from "../db/open.ts";
+import type { Db, DbOrTx } from "../db/open.ts";
 import { inboxStatus, type RelayState, relays } from "../db/schema.ts";
 import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
@@ -108,9 +108,10 @@ export function removeRelay(deps: CoreDeps, staffId: string, id: string): void {
 export function relayAnswered(db: Db, followUri: string, actorUri: string, accepted: boolean): boolean {
   const relay = db.select().from(relays).where(eq(relays.followUri, followUri)).get();
   if (!relay) return false;
-  const sameServer = new URL(actorUri).host === new URL(relay.inboxUrl).host;
+  // Its actor is learnt from its first answer, on its own server; later answers come from it.
+  const fromRelay = relay.actorUri ? relay.actorUri === actorUri : new URL(actorUri).host === new URL(relay.inboxUrl).host;
   // An answer after the admin left the relay, or from elsewhere, changes nothing.
-  if (sameServer && (relay.state === "pending" || relay.state === "accepted")) {
+  if (fromRelay && (relay.state === "pending" || relay.state === "accepted")) {
     db.update(relays)
       .set({ state: accepted ? "accepted" : "rejected", actorUri, stateChangedAt: new Date() })
       .where(eq(relays.id, relay.id))
@@ -126,7 +127,7 @@ export function joiningRelay(db: Db, id: string): Relay | undefined {
 }
 
 /** The joined relays (accepted), whose inboxes get the members' public posts. */
-export function joinedRelays(db: Db): Relay[] {
+export function joinedRelays(db: DbOrTx): Relay[] {
   return db
     .select()
     .from(relays)

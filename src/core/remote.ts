@@ -162,11 +162,16 @@ export function concernsMembers(db: Db, baseUrl: URL, data: RemotePostData): boo
   if (data.mentionedIds.length > 0) return true;
   if (db.select({ id: posts.id }).from(posts).where(eq(posts.uri, data.uri)).get()) return true;
   if (data.inReplyToUri && findPostByUri(db, baseUrl, data.inReplyToUri)) return true;
+  return followedByMembers(db, data.authorId);
+}
+
+/** Whether a member follows (or asked to follow) the account: what it sends concerns someone here. */
+export function followedByMembers(db: Db, accountId: string): boolean {
   const follower = db
     .select({ id: follows.id })
     .from(follows)
     .innerJoin(accounts, eq(accounts.id, follows.followerId))
-    .where(and(eq(follows.followingId, data.authorId), isNull(accounts.domain)))
+    .where(and(eq(follows.followingId, accountId), isNull(accounts.domain)))
     .get();
   return follower !== undefined;
 }

@@ -32,6 +32,7 @@ import {
   deleteRemotePost,
   findAccountByUri,
   findPostByUri,
+  followedByMembers,
   localAccountsByUri,
 } from "../core/remote.ts";
 import { federationAllowed } from "../core/domain-allows.ts";
@@ -169,6 +170,9 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
       // what their members did not sign): the post is kept if public, and nobody boosted it.
       const relayed = isJoinedRelay(db, remote.uri);
       let post = findPostByUri(db, deps.baseUrl, announce.objectId.href);
+      // As on Mastodon, a boost is taken from someone a member follows, or of a member's post;
+      // a stranger's (or a left relay's) would put any post it likes in the federated timeline.
+      if (!relayed && post?.uri !== null && !followedByMembers(db, remote.id)) return;
       if (!post && federationAllowed(db, announce.objectId.host)) {
         // A boost of a post we do not have: fetch it from its own server first. An embedded copy
         // is taken only from the booster's own server; Fedify would also trust one that shares

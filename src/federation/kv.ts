@@ -65,10 +65,13 @@ export class SqliteKvStore implements KvStore {
     const expiresAt = options?.ttl
       ? new Date(Temporal.Now.instant().add(options.ttl.round({ largestUnit: "hour" })).epochMilliseconds)
       : null;
+    // null is a value (Fedify caches "this key cannot be had" as null): kept as the JSON text
+    // null, which reads back as null, not as SQL NULL, which the column refuses.
+    const stored = value === null ? sql`'null'` : value;
     this.db
       .insert(fedifyKv)
-      .values({ key: encoded, value, expiresAt })
-      .onConflictDoUpdate({ target: fedifyKv.key, set: { value, expiresAt } })
+      .values({ key: encoded, value: stored, expiresAt })
+      .onConflictDoUpdate({ target: fedifyKv.key, set: { value: stored, expiresAt } })
       .run();
   }
 }

@@ -3,6 +3,7 @@ import { type DocumentLoader, type KvStore, kvCache, signRequest } from "@fedify
 // reading of a response and the contexts it ships, so that ours behaves like its loader.
 import { getRemoteDocument, getUserAgent, preloadedContexts } from "@fedify/vocab-runtime";
 import { VERSION } from "../version.ts";
+import { checkKeyOwners } from "./key-origin.ts";
 import { type GuardOptions, guardedResponse, readLimited } from "./guarded-fetch.ts";
 
 const ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"';
@@ -64,11 +65,24 @@ export function setFetchPolicy(federation: object, options: LoaderOptions): void
   policies.set(federation, options);
 }
 
+/**
+ * A loader whose documents never give a key to an account on another server (key-origin.ts):
+ * checked on every load, cached or not, since a key is trusted from whichever it came.
+ */
+function ownKeysOnly(loader: DocumentLoader): DocumentLoader {
+  return async (url, loadOptions) => {
+    const remote = await loader(url, loadOptions);
+    if (!Object.hasOwn(preloadedContexts, url)) await checkKeyOwners(remote, loader);
+    return remote;
+  };
+}
+
 /** The factories to give createFederation: plain fetches cached in the KV store like Fedify's own. */
 export function guardedLoaderFactories(kv: KvStore, options: LoaderOptions) {
   return {
-    documentLoaderFactory: () => kvCache({ loader: guardedDocumentLoader(options), kv, prefix: ["_fedify", "remoteDocument"] }),
+    documentLoaderFactory: () =>
+      ownKeysOnly(kvCache({ loader: guardedDocumentLoader(options), kv, prefix: ["_fedify", "remoteDocument"] })),
     // Signed fetches are not cached, as in Fedify: what a server shows depends on who asks.
-    authenticatedDocumentLoaderFactory: (identity: Identity) => guardedDocumentLoader(options, identity),
+    authenticatedDocumentLoaderFactory: (identity: Identity) => ownKeysOnly(guardedDocumentLoader(options, identity)),
   };
 }

@@ -4,7 +4,7 @@ import { Elysia } from "elysia";
 import { clientIp, isLoopbackAddress } from "../client-ip.ts";
 import { TokenBuckets } from "../core/rate-limit.ts";
 import { storageFault } from "../db/storage-errors.ts";
-import { claimedSignerHost } from "./access.ts";
+import { claimedSignerHost, claimedSignerHosts } from "./access.ts";
 import { handleForRelay } from "./relayed.ts";
 
 const logger = getLogger(["skein", "federation", "inbox"]);
@@ -58,6 +58,10 @@ export function federationPlugin(
     }
     // A delivery signed by a server we do not federate with is refused before its key is fetched
     // (as Mastodon does, 403); the inbox checks the verified actor again (inbox.ts, sender).
+    // A signature naming keys on several servers is nothing a server sends, and its parts would
+    // be read differently here and by Fedify.
+    if (claimedSignerHosts(request).length > 1)
+      return decorate(Response.json({ error: "The signature names keys on several servers." }, { status: 401 }));
     const signer = claimedSignerHost(request);
     if (signer !== null && !federates(signer))
       return decorate(Response.json({ error: "This server does not federate with yours." }, { status: 403 }));
@@ -96,7 +100,8 @@ export function federationPlugin(
   async function relaySigner(request: Request, actors: string[]): Promise<string | undefined> {
     if (actors.length === 0) return undefined;
     const ctx = federation.createContext(canonical(request, baseUrl), undefined);
-    const owner = (await ctx.getSignedKey().catch(() => null))?.ownerId?.href;
+    // The key's owner as its own document says, and only if that document lists the key.
+    const owner = (await ctx.getSignedKeyOwner().catch(() => null))?.id?.href;
     return owner && actors.includes(owner) ? owner : undefined;
   }
 }

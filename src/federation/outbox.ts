@@ -216,9 +216,11 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
         to: PUBLIC_COLLECTION,
         object: new Tombstone({ id }),
       });
-      await ctx.sendActivity({ identifier: author.username }, "followers", activity, { preferSharedInbox: true });
+      // After the post's Create and Updates, which went with the same key (deliver).
+      const options = { preferSharedInbox: true, orderingKey: id.href };
+      await ctx.sendActivity({ identifier: author.username }, "followers", activity, options);
       const relays = relaysFor(visibility);
-      if (relays.length > 0) await ctx.sendActivity({ identifier: author.username }, relays, activity);
+      if (relays.length > 0) await ctx.sendActivity({ identifier: author.username }, relays, activity, options);
     }),
   );
   /** The Like a local member sends for a remote post; its Undo carries the same id. */
@@ -439,7 +441,10 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
       const relay = joiningRelay(db, relayId);
       if (!relay?.followUri) return;
       const ctx = context();
-      await ctx.sendActivity({ identifier: INSTANCE_ACTOR }, relayRecipient(relay), relayFollow(ctx, relay.followUri));
+      // Follow and Undo reach the relay in the order they were sent (leaving, then joining again).
+      await ctx.sendActivity({ identifier: INSTANCE_ACTOR }, relayRecipient(relay), relayFollow(ctx, relay.followUri), {
+        orderingKey: relay.inboxUrl,
+      });
     }),
   );
   journal.on(
@@ -448,7 +453,9 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
       const ctx = context();
       const follow = relayFollow(ctx, followUri);
       const undo = new Undo({ id: new URL(`${followUri}/undo`), actor: follow.actorId, object: follow });
-      await ctx.sendActivity({ identifier: INSTANCE_ACTOR }, relayRecipient({ inboxUrl, actorUri }), undo);
+      await ctx.sendActivity({ identifier: INSTANCE_ACTOR }, relayRecipient({ inboxUrl, actorUri }), undo, {
+        orderingKey: inboxUrl,
+      });
     }),
   );
 
