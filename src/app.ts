@@ -20,6 +20,7 @@ import type { SqliteMessageQueue } from "./federation/queue.ts";
 import { runTask } from "./core/tasks.ts";
 import { type PushSender, queuePushes } from "./core/push.ts";
 import { type FetchPage, queueCard } from "./core/cards.ts";
+import type { Mailer } from "./core/mail.ts";
 import { recordConversation } from "./core/conversations.ts";
 import { notifySubscribers } from "./core/notifications.ts";
 import { importExportRoutes } from "./web/import-export.tsx";
@@ -35,6 +36,7 @@ import { domainBlockRoutes } from "./web/domain-blocks.tsx";
 import { followedTagRoutes } from "./web/followed-tags.tsx";
 import { migrationRoutes } from "./web/migration.tsx";
 import { authRoutes } from "./web/auth.tsx";
+import { passwordRoutes } from "./web/passwords.tsx";
 import { pagePlugin, type WebDeps } from "./web/context.ts";
 import { errorResponse } from "./web/errors.tsx";
 import { healthRoutes } from "./web/health.ts";
@@ -70,6 +72,8 @@ export interface AppDeps extends CoreDeps {
   push: PushSender;
   /** Reads a linked page for its preview card. */
   fetchPage: FetchPage;
+  /** Sends e-mail, when an SMTP server is configured. */
+  mailer?: Mailer;
 }
 
 const logger = getLogger(["skein", "http"]);
@@ -95,6 +99,7 @@ export function createApp(deps: AppDeps) {
     remoteMedia: deps.remoteMedia,
     resolver,
     live: deps.live,
+    mailer: deps.mailer,
   };
   const page = pagePlugin(web);
   const tasks = deps.queue;
@@ -155,7 +160,7 @@ export function createApp(deps: AppDeps) {
     .use(reportRoutes(web, page))
     .use(mediaRoutes(deps.media, { db: deps.db, cache: deps.remoteMedia }))
     .use(setupRoutes(web, page))
-    .use(authRoutes(web, page));
+    .use(authRoutes(web, page).use(passwordRoutes(web, page)));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -18,6 +18,8 @@ export interface Config {
   logFormat: "text" | "json";
   /** Largest request body accepted, in bytes (413 above it). */
   bodyLimit: number;
+  /** How the instance sends e-mail (password resets); absent, it sends none. */
+  mail?: { smtpUrl: string; from: string };
 }
 
 type Raw = string | number | boolean;
@@ -30,6 +32,8 @@ interface KeySpec {
   inFile?: boolean;
   /** A flag that stands alone, like --allow-private-addresses. */
   boolean?: boolean;
+  /** Never repeated in a message: it may hold a password. */
+  secret?: boolean;
 }
 
 const keys = {
@@ -46,6 +50,12 @@ const keys = {
   "log-level": { accepts: logLevels.join(", "), parse: (raw) => oneOf(raw, logLevels) },
   "log-format": { accepts: "text or json", parse: (raw) => oneOf(raw, ["text", "json"] as const) },
   "body-limit": { accepts: "a size like 50MB, 512KB or 1048576 (bytes)", parse: parseSize },
+  "smtp-url": {
+    accepts: "smtp://USER:PASSWORD@HOST:PORT (STARTTLS when the server offers it) or smtps://USER:PASSWORD@HOST:465",
+    parse: parseSmtpUrl,
+    secret: true,
+  },
+  "mail-from": { accepts: "an address like noreply@social.example or Skein <noreply@social.example>", parse: parseMailFrom },
 } satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof keys;
@@ -61,6 +71,8 @@ const defaults: Record<ConfigKey, Raw | undefined> = {
   "log-level": "info",
   "log-format": "text",
   "body-limit": "50MB",
+  "smtp-url": undefined,
+  "mail-from": undefined,
 };
 
 export const envName = (key: ConfigKey) => `SKEIN_${key.toUpperCase().replaceAll("-", "_")}`;
@@ -104,13 +116,15 @@ export function loadConfig({ flags = {}, env = {}, cwd = process.cwd() }: Config
     return raw === undefined ? undefined : parseKey(key, raw, source, cwd);
   };
 
+  const url = value("url") as URL;
+  const smtpUrl = value("smtp-url") as string | undefined;
   const cert = value("tls-cert") as string | undefined;
   const key = value("tls-key") as string | undefined;
   if ((cert === undefined) !== (key === undefined)) {
     throw configError("tls-cert and tls-key go together", "give both files to serve HTTPS, or neither");
   }
   return {
-    url: value("url") as URL,
+    url,
     listen: value("listen") as Config["listen"],
     data,
     tls: cert && key ? { cert, key } : undefined,
@@ -118,13 +132,17 @@ export function loadConfig({ flags = {}, env = {}, cwd = process.cwd() }: Config
     logLevel: value("log-level") as Config["logLevel"],
     logFormat: value("log-format") as Config["logFormat"],
     bodyLimit: value("body-limit") as number,
+    mail: smtpUrl
+      ? { smtpUrl, from: (value("mail-from") as string | undefined) ?? `Skein <noreply@${url.hostname}>` }
+      : undefined,
   };
 }
 
 function parseKey(key: ConfigKey, raw: Raw, source: string, cwd: string): unknown {
   const spec: KeySpec = keys[key];
   const parsed = spec.parse(raw, cwd);
-  if (parsed === undefined) throw configError(`${source}: ${JSON.stringify(raw)} is not valid`, `${key} accepts ${spec.accepts}`);
+  const shown = spec.secret ? "the value" : JSON.stringify(raw);
+  if (parsed === undefined) throw configError(`${source}: ${shown} is not valid`, `${key} accepts ${spec.accepts}`);
   return parsed;
 }
 
@@ -159,6 +177,19 @@ function parseBaseUrl(raw: Raw): URL | undefined {
   if (!["http:", "https:"].includes(url.protocol)) return undefined;
   if (url.pathname !== "/" || url.search || url.hash || url.username || url.password) return undefined;
   return url;
+}
+
+function parseSmtpUrl(raw: Raw): string | undefined {
+  if (typeof raw !== "string" || !URL.canParse(raw)) return undefined;
+  const url = new URL(raw);
+  return ["smtp:", "smtps:"].includes(url.protocol) && url.hostname && url.pathname.replace("/", "") === "" ? raw : undefined;
+}
+
+/** An address alone, or a name and an address in angle brackets, on one line. */
+function parseMailFrom(raw: Raw): string | undefined {
+  const text = String(raw).trim();
+  const address = /<([^<>]+)>$/.exec(text)?.[1] ?? text;
+  return /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(address) && !/[\r\n]/.test(text) ? text : undefined;
 }
 
 function parseListen(raw: Raw): Config["listen"] | undefined {

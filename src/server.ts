@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, wri
 import { join } from "node:path";
 import { getLogger, withContext } from "@logtape/logtape";
 import type { Server } from "bun";
+import { smtpMailer } from "./mail.ts";
 import { createApp } from "./app.ts";
 import { clientIp, rememberPeer } from "./client-ip.ts";
 import type { Config } from "./config.ts";
@@ -146,6 +147,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         { headers, body },
         { allowPrivate: config.allowPrivateAddresses, userAgent: skeinUserAgent(config.url) },
       ),
+    mailer: config.mail ? smtpMailer(config.mail) : undefined,
   }).compile();
 
   const streaming = createStreaming({ db, events, baseUrl: config.url }, live);
@@ -189,6 +191,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // A promise a library let fail unawaited (Fedify's proof check while its key is still being
   // fetched) must not stop the instance for everyone: a stranger could otherwise crash it at will.
   process.on("unhandledRejection", (reason) => logger.error("Unhandled failure: {reason}", { reason: String(reason) }));
+  if (config.mail) {
+    const smtp = new URL(config.mail.smtpUrl);
+    logger.info("E-mail goes out through {smtp} as {from}", { smtp: `${smtp.protocol}//${smtp.host}`, from: config.mail.from });
+  }
   const stopPacing = paceHeap();
   if (!ownerExists(db)) {
     const link = new URL(`/setup?token=${createSetupToken(db)}`, config.url).href;

@@ -78,6 +78,24 @@ describe("loadConfig", () => {
     expect(loadConfig({ cwd, env: { SKEIN_ALLOW_PRIVATE_ADDRESSES: "1" } }).allowPrivateAddresses).toBe(true);
   });
 
+  test("e-mail: none without an SMTP server; the sender defaults to noreply at the instance's host", () => {
+    const cwd = tempDir();
+    expect(loadConfig({ cwd }).mail).toBeUndefined();
+    const smtpUrl = "smtps://skein:s3cret@mail.example:465";
+    expect(loadConfig({ cwd, flags: { url: "https://social.example", "smtp-url": smtpUrl } }).mail).toEqual({
+      smtpUrl,
+      from: "Skein <noreply@social.example>",
+    });
+    const env = { SKEIN_SMTP_URL: "smtp://mail.example:587", SKEIN_MAIL_FROM: "Knitters <hello@knit.example>" };
+    expect(loadConfig({ cwd, env }).mail?.from).toBe("Knitters <hello@knit.example>");
+  });
+
+  test("a bad SMTP address is refused without repeating it (it may hold a password)", () => {
+    const error = configError(() => loadConfig({ cwd: tempDir(), env: { SKEIN_SMTP_URL: "https://user:s3cret@mail.example" } }));
+    expect(error.message).toMatch(/SKEIN_SMTP_URL: the value is not valid; smtp-url accepts smtp:\/\//);
+    expect(error.message).not.toContain("s3cret");
+  });
+
   const bad: [string, Parameters<typeof loadConfig>[0], RegExp][] = [
     ["a URL with a path", { flags: { url: "https://x.example/social" } }, /--url: .* url accepts an http\(s\) URL/],
     ["a URL of another scheme", { flags: { url: "ftp://x.example" } }, /--url/],
@@ -92,6 +110,7 @@ describe("loadConfig", () => {
       /--tls-cert/,
     ],
     ["an unknown SKEIN_ variable", { env: { SKEIN_PORT: "3000" } }, /unknown environment variable SKEIN_PORT/],
+    ["a sender that is no address", { flags: { "smtp-url": "smtp://mail.example", "mail-from": "Skein" } }, /mail-from accepts/],
   ];
   for (const [what, sources, message] of bad) {
     test(`refuses ${what}, naming the key, with exit code 2`, () => {

@@ -10,12 +10,15 @@ export function LoginPage({
   username = "",
   errors = {},
   message,
+  notice,
   next,
 }: {
   ctx: PageContext;
   username?: string;
   errors?: Errors;
   message?: string;
+  /** Good news about the account, like a password just changed. */
+  notice?: string;
   next?: string;
 }) {
   return (
@@ -23,6 +26,7 @@ export function LoginPage({
       <section class="card narrow" aria-labelledby="login-title">
         <h1 id="login-title">Log in</h1>
         <FormMessage message={message} />
+        <FormMessage kind="success" message={notice} />
         <form method="post" action="/login" novalidate>
           <CsrfField ctx={ctx} />
           {next ? <input type="hidden" name="next" value={next} /> : ""}
@@ -31,7 +35,7 @@ export function LoginPage({
           <button type="submit">Log in</button>
         </form>
         <p class="muted">
-          New here? <a href="/signup">Create an account</a>
+          <a href="/password/forgot">Forgot your password?</a> · New here? <a href="/signup">Create an account</a>
         </p>
       </section>
     </Layout>

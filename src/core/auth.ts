@@ -112,8 +112,8 @@ export async function changePassword(
 }
 
 /**
- * Gives a member who lost their password a new one (Skein sends no mail, so the owner does it
- * from the command line, like Mastodon's `tootctl accounts modify --reset-password`). As there,
+ * Gives a member a new password from the command line (`skein user password`, like Mastodon's
+ * `tootctl accounts modify --reset-password`; password-resets.ts is the way through the pages). As there,
  * every session and app token of theirs ends: the old password may be in someone else's hands.
  */
 export async function resetPassword(db: Db, username: string, password: string): Promise<void> {

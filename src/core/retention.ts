@@ -197,7 +197,7 @@ const IDEMPOTENCY_KEPT_MS = DAY_MS;
 const REJECTION_KEPT_MS = 30 * DAY_MS;
 
 /**
- * Deletes what has expired: sessions, authorization codes, revoked tokens, Fedify's expired cache
+ * Deletes what has expired: sessions, password links, authorization codes, revoked tokens, Fedify's expired cache
  * entries, sign-up rejections past 30 days, idempotency keys past a day, uploads never attached to a post, link
  * previews no post shows any more, and queued
  * messages that failed for over a day (delivered messages are deleted by the queue as they
@@ -212,6 +212,7 @@ export async function pruneExpiredRecords(deps: RetentionDeps, now: Date): Promi
   const changes = (statement: ReturnType<typeof sql>) => (db.run(statement) as unknown as { changes: number }).changes;
   const counts = db.transaction(() => ({
     sessions: changes(sql`DELETE FROM sessions WHERE expires_at < ${ms}`),
+    resets: changes(sql`DELETE FROM password_resets WHERE expires_at < ${ms}`),
     codes: changes(sql`DELETE FROM oauth_codes WHERE expires_at < ${ms - CODE_KEPT_MS}`),
     tokens: changes(sql`DELETE FROM oauth_tokens WHERE revoked_at < ${ms - CODE_KEPT_MS}`),
     cache: changes(sql`DELETE FROM fedify_kv WHERE expires_at <= ${ms}`),
@@ -227,6 +228,7 @@ export async function pruneExpiredRecords(deps: RetentionDeps, now: Date): Promi
   const uploads = await pruneUnattachedMedia(deps);
   const parts = [
     count(counts.sessions, "expired session"),
+    count(counts.resets, "expired password link"),
     count(counts.codes, "authorization code"),
     count(counts.tokens, "revoked token"),
     count(counts.cache, "expired cache entry", "expired cache entries"),

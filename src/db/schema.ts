@@ -138,6 +138,24 @@ export const loginChallenges = sqliteTable("login_challenges", {
   expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
 });
 
+/**
+ * Links to choose a new password: asked for by e-mail (an hour), or made by an admin to hand over
+ * (a day). Only the token's hash is kept; a link works once.
+ */
+export const passwordResets = sqliteTable(
+  "password_resets",
+  {
+    id: text("id").primaryKey(), // hex SHA-256 of the token in the link
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdBy: text("created_by").references(() => accounts.id, { onDelete: "set null" }), // an admin's link
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("password_resets_user_idx").on(t.userId)],
+);
+
 export const sessions = sqliteTable(
   "sessions",
   {

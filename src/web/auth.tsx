@@ -24,9 +24,15 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
     createSession(db, userId, { ip: clientIp(request), userAgent: request.headers.get("user-agent") ?? undefined });
   return new Elysia({ name: "auth" })
     .use(page)
-    .get("/login", ({ ctx, query, redirect }) => (ctx.viewer ? redirect("/", 303) : <LoginPage ctx={ctx} next={query.next} />), {
-      query: t.Object({ next }),
-    })
+    .get(
+      "/login",
+      ({ ctx, query, redirect }) => {
+        if (ctx.viewer) return redirect("/", 303);
+        const notice = query.password === "changed" ? "Your password is changed. Log in with it." : undefined;
+        return <LoginPage ctx={ctx} next={query.next} notice={notice} />;
+      },
+      { query: t.Object({ next, password: t.Optional(t.String({ maxLength: 20 })) }) },
+    )
     .post(
       "/login",
       async ({ body, ctx, cookie, set, request, redirect }) => {

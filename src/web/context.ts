@@ -6,6 +6,7 @@ import { getSettings } from "../core/instance.ts";
 import { countUnread } from "../core/notifications.ts";
 import { unreadConversations } from "../core/conversations.ts";
 import type { LiveHub } from "../core/live.ts";
+import type { Mailer } from "../core/mail.ts";
 import type { RateLimiter } from "../core/rate-limit.ts";
 import type { Resolver } from "../core/resolver.ts";
 import type { RemoteMediaCache } from "../media/remote-cache.ts";
@@ -20,6 +21,8 @@ export interface WebDeps extends CoreDeps {
   remoteMedia?: RemoteMediaCache;
   limits: { login: RateLimiter; signup: RateLimiter; codes: RateLimiter };
   live: LiveHub;
+  /** Sends e-mail (password links); absent when the instance has no SMTP server configured. */
+  mailer?: Mailer;
 }
 
 /**

@@ -9,12 +9,16 @@ import { guardedFetch, guardedFile, guardedPost } from "../../src/federation/gua
 import { join } from "node:path";
 import { createLiveHub } from "../../src/core/live.ts";
 import { createLocalUser } from "../../src/core/accounts.ts";
+import type { Mailer } from "../../src/core/mail.ts";
 import { WebClient } from "./client.ts";
 import { tempDatabase } from "./db.ts";
 import { authorizeApp } from "./oauth.ts";
 
 /** The real app over a real temporary database, for in-process requests through app.handle. */
-export function testApp(publicUrl = "https://social.example", options: { allowPrivateAddresses?: boolean } = {}) {
+export function testApp(
+  publicUrl = "https://social.example",
+  options: { allowPrivateAddresses?: boolean; mailer?: Mailer } = {},
+) {
   const database = tempDatabase();
   const config = { url: new URL(publicUrl), allowPrivateAddresses: options.allowPrivateAddresses ?? false };
   const events = new DomainEvents();
@@ -39,6 +43,7 @@ export function testApp(publicUrl = "https://social.example", options: { allowPr
     fetchPage: (url) => guardedFetch(url, { allowPrivate: config.allowPrivateAddresses }),
     push: ({ endpoint, headers, body }) =>
       guardedPost(endpoint, { headers, body }, { allowPrivate: config.allowPrivateAddresses }),
+    mailer: options.mailer,
   });
   // Requests arrive on the loopback address, as they do behind a reverse proxy.
   const request = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://127.0.0.1:3000${path}`, init));

@@ -2,7 +2,7 @@
 import type { AccountView } from "../../src/core/views.ts";
 import type { Role } from "../../src/db/schema.ts";
 import type { PageContext } from "../context.ts";
-import { CsrfField, Field, FormMessage } from "../form.tsx";
+import { CsrfField, Field, FormMessage, PostButton } from "../form.tsx";
 import { Layout } from "../layout.tsx";
 import { longDate } from "../time.tsx";
 import { instancePath } from "./instances.tsx";
@@ -21,6 +21,8 @@ export interface AccountAdminView {
   warnings: { action: string; text: string; createdAt: Date }[];
   /** The roles the viewer may choose for this account, or none and why. */
   roleForm: { choices: Role[]; reason: string | null };
+  /** Whether the viewer may make a link for this member to choose a new password. */
+  passwordLink: boolean;
 }
 
 /** The role form after a post: the role asked for and what went wrong, or that it was saved. */
@@ -62,11 +64,14 @@ export function AccountAdminPage({
   view,
   error,
   roleForm,
+  passwordLink,
 }: {
   ctx: PageContext;
   view: AccountAdminView;
   error?: string;
   roleForm?: RoleFormState;
+  /** A password link just made, shown this once. */
+  passwordLink?: string;
 }) {
   const { account } = view;
   const options = [
@@ -148,6 +153,7 @@ export function AccountAdminPage({
         </form>
       </section>
       <RoleSection ctx={ctx} view={view} state={roleForm ?? {}} />
+      {view.passwordLink ? <PasswordLinkSection ctx={ctx} view={view} link={passwordLink} /> : ""}
       <section class="card" aria-labelledby="history-title">
         <h2 id="history-title">History</h2>
         {view.warnings.length === 0 ? <p class="muted">No actions yet.</p> : ""}
@@ -166,6 +172,38 @@ export function AccountAdminPage({
         </ul>
       </section>
     </Layout>
+  );
+}
+
+/** For a member who lost their password and gets no e-mail: a link to hand over another way. */
+function PasswordLinkSection({ ctx, view, link }: { ctx: PageContext; view: AccountAdminView; link?: string }) {
+  return (
+    <section class="card" aria-labelledby="password-title">
+      <h2 id="password-title">Password</h2>
+      {link ? (
+        <>
+          <p class="success" role="status">
+            Give this link to the member some other way than this site. It works once, for a day; their password stays as it is
+            until they use it.
+          </p>
+          <div class="field">
+            <label for="password_link">Password link</label>
+            <input id="password_link" type="text" value={link} readonly />
+          </div>
+        </>
+      ) : (
+        <p>
+          A member who lost their password and cannot get the e-mail to choose a new one can be given a link to do it. It works
+          once, for a day.
+        </p>
+      )}
+      <PostButton
+        ctx={ctx}
+        action={`/admin/accounts/${view.account.id}/password-link`}
+        label="Make a password link"
+        kind="secondary"
+      />
+    </section>
   );
 }
 

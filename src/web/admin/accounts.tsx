@@ -14,12 +14,20 @@ import { accountView } from "../../core/views.ts";
 import type { Viewer } from "../../core/sessions.ts";
 import { accounts, reports, roles, users } from "../../db/schema.ts";
 import { twoFactorEnabled } from "../../core/two-factor.ts";
+import { handedResetLink, passwordLinkRefusal } from "../../core/password-resets.ts";
 
 /** Accounts, local and remote: search, one account's record, and the moderation actions. */
 export function accountRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
   const staffOf = (viewer: Viewer) => ({ id: viewer.account.id, role: viewer.user.role });
-  const accountPage = (ctx: PageContext, staff: Viewer, id: string, error?: string, role?: RoleFormState) => {
+  const accountPage = (
+    ctx: PageContext,
+    staff: Viewer,
+    id: string,
+    error?: string,
+    role?: RoleFormState,
+    passwordLink?: string,
+  ) => {
     const account = db.select().from(accounts).where(eq(accounts.id, id)).get();
     if (!account) throw new CoreError("This account does not exist.", 404);
     const user = db.select().from(users).where(eq(users.accountId, id)).get();
@@ -34,8 +42,9 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
       reports: db.select({ n: count() }).from(reports).where(eq(reports.targetAccountId, id)).get()?.n ?? 0,
       warnings: warningsOf(db, id),
       roleForm: roleForm(db, staffOf(staff), id),
+      passwordLink: user !== undefined && passwordLinkRefusal(staffOf(staff), user) === null,
     };
-    return <AccountAdminPage ctx={ctx} view={view} error={error} roleForm={role} />;
+    return <AccountAdminPage ctx={ctx} view={view} error={error} roleForm={role} passwordLink={passwordLink} />;
   };
   return new Elysia({ name: "admin/accounts" })
     .use(page)
@@ -95,6 +104,17 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
           notify: t.Optional(t.String({ maxLength: 5 })),
         }),
       },
+    )
+    .post(
+      "/admin/accounts/:id/password-link",
+      ({ viewer, ctx, params, path, set }) => {
+        const staff = requireRole(viewer, "admin", path);
+        // Shown once, on this answer (not kept anywhere it could be read again).
+        set.headers["cache-control"] = "no-store";
+        const link = handedResetLink(deps, staffOf(staff), params.id);
+        return accountPage(ctx, staff, params.id, undefined, undefined, link);
+      },
+      { params: t.Object({ id: t.String({ maxLength: 64 }) }), body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })) },
     )
     .post(
       "/admin/accounts/:id/role",

@@ -1,0 +1,140 @@
+import { and, count, eq, gt, sql } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { accounts, loginChallenges, passwordResets, type Role, users } from "../db/schema.ts";
+import { EMAIL_PATTERN, PASSWORD_HASHING, passwordProblem } from "./accounts.ts";
+import { audit } from "./audit.ts";
+import { CoreError, ValidationError } from "./errors.ts";
+import type { Mailer } from "./mail.ts";
+import { roleRank } from "./moderation.ts";
+import { revokeOtherSessions } from "./sessions.ts";
+import { randomToken, sha256Hex } from "./tokens.ts";
+
+/** A link asked for by e-mail works for an hour, as Mastodon's; one an admin makes to hand over, a day. */
+export const EMAILED_LINK_MS = 3600_000;
+export const HANDED_LINK_MS = 24 * 3600_000;
+/** Links e-mailed to one member in an hour: more would let anyone flood their inbox. */
+const EMAILS_PER_HOUR = 3;
+
+type Deps = { db: Db; baseUrl: URL };
+
+/** A new link for the member, kept as the hash of its token. */
+function newLink(deps: Deps, userId: string, lifetimeMs: number, createdBy: string | null): string {
+  const token = randomToken();
+  deps.db
+    .insert(passwordResets)
+    .values({ id: sha256Hex(token), userId, createdBy, expiresAt: new Date(Date.now() + lifetimeMs) })
+    .run();
+  return new URL(`/password/reset/${token}`, deps.baseUrl).href;
+}
+
+/**
+ * "Forgot your password?": e-mails a link to the member with this address, if there is one who
+ * may log in. The answer is the same either way (so nobody learns who is a member); the mail is
+ * sent after the caller answers, and a failure to send is only logged.
+ */
+export function requestPasswordReset(deps: Deps & { mailer: Mailer }, email: string, onFailure: (error: unknown) => void): void {
+  const address = email.trim();
+  if (!EMAIL_PATTERN.test(address) || address.length > 320)
+    throw new ValidationError({ email: "Enter an email address like you@example.com." });
+  const row = deps.db
+    .select({ user: users, account: accounts })
+    .from(users)
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
+    .where(sql`lower(${users.email}) = lower(${address})`)
+    .get();
+  if (!row || row.user.disabledAt || row.account.suspendedAt || !row.user.approvedAt) return;
+  const recent =
+    deps.db
+      .select({ n: count() })
+      .from(passwordResets)
+      .where(
+        and(
+          eq(passwordResets.userId, row.user.id),
+          sql`${passwordResets.createdBy} IS NULL`,
+          gt(passwordResets.createdAt, new Date(Date.now() - 3600_000)),
+        ),
+      )
+      .get()?.n ?? 0;
+  if (recent >= EMAILS_PER_HOUR) return;
+  const link = newLink(deps, row.user.id, EMAILED_LINK_MS, null);
+  const host = deps.baseUrl.host;
+  deps.mailer
+    .send({
+      to: row.user.email,
+      subject: `Choose a new password for ${host}`,
+      text: [
+        `Someone, hopefully you, asked to choose a new password for @${row.account.username} on ${host}.`,
+        "",
+        "Open this link within an hour to choose one:",
+        link,
+        "",
+        "If it was not you, ignore this e-mail: your password stays as it is.",
+      ].join("\n"),
+    })
+    .catch(onFailure);
+}
+
+/**
+ * A link an admin makes for a member who cannot receive e-mail (or when the instance sends none),
+ * to hand over another way. Admins make them for members below them; the owner for anyone.
+ */
+export function handedResetLink(deps: Deps, staff: { id: string; role: Role }, accountId: string): string {
+  const target = deps.db.select().from(users).where(eq(users.accountId, accountId)).get();
+  if (!target) throw new CoreError("Only members of this instance have a password.", 404);
+  const refusal = passwordLinkRefusal(staff, { accountId, role: target.role });
+  if (refusal) throw new CoreError(refusal, 403);
+  const link = newLink(deps, target.id, HANDED_LINK_MS, staff.id);
+  audit(deps.db, { actorId: staff.id, action: "account.password_link", targetType: "account", targetId: accountId });
+  return link;
+}
+
+/** Why `staff` may not make a password link for this member, or null when they may. */
+export function passwordLinkRefusal(staff: { id: string; role: Role }, target: { accountId: string; role: Role }): string | null {
+  if (roleRank[staff.role] < roleRank.admin) return "Only admins and the owner can make password links.";
+  if (target.accountId === staff.id) return "Change your own password in your settings.";
+  if (roleRank[target.role] >= roleRank[staff.role])
+    return "Only someone with a higher role can make a password link for this account.";
+  return null;
+}
+
+/** The member a link is for, while it works. */
+export function findPasswordReset(db: Db, token: string) {
+  return db
+    .select({ userId: passwordResets.userId, username: accounts.username })
+    .from(passwordResets)
+    .innerJoin(users, eq(users.id, passwordResets.userId))
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
+    .where(and(eq(passwordResets.id, sha256Hex(token)), gt(passwordResets.expiresAt, new Date())))
+    .get();
+}
+
+export const LINK_EXPIRED = "This link has expired or was used already. Ask for a new one.";
+
+/**
+ * Sets the new password the link was for. Every link of the member stops working and every
+ * session ends (as on Mastodon, apps keep their access); two-factor authentication still asks
+ * for its code at the next login. Returns the member's username.
+ */
+export async function completePasswordReset(
+  db: Db,
+  token: string,
+  input: { password: string; confirmation: string },
+): Promise<string> {
+  const reset = findPasswordReset(db, token);
+  if (!reset) throw new CoreError(LINK_EXPIRED, 410);
+  const weak = passwordProblem(input.password);
+  if (weak) throw new ValidationError({ password: weak });
+  if (input.password !== input.confirmation) throw new ValidationError({ password_confirmation: "The two passwords differ." });
+  const passwordHash = await Bun.password.hash(input.password, PASSWORD_HASHING);
+  const used = db.transaction((tx) => {
+    // Hashing took a while: the link may have been used meanwhile, which is once.
+    const gone = tx.delete(passwordResets).where(eq(passwordResets.userId, reset.userId)).returning().all();
+    if (!gone.some((r) => r.id === sha256Hex(token))) return false;
+    tx.update(users).set({ passwordHash }).where(eq(users.id, reset.userId)).run();
+    revokeOtherSessions(tx, reset.userId);
+    tx.delete(loginChallenges).where(eq(loginChallenges.userId, reset.userId)).run();
+    return true;
+  });
+  if (!used) throw new CoreError(LINK_EXPIRED, 410);
+  return reset.username;
+}

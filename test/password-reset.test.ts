@@ -1,0 +1,142 @@
+// "Forgot your password?": a link by e-mail, through a real SMTP server (smtp-server, on
+// loopback), that works once and for an hour; or, when a member gets no e-mail, a link an admin
+// makes to hand over. Nobody learns from the answers who has an account here.
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import { auditLog, passwordResets, users } from "../src/db/schema.ts";
+import { smtpMailer } from "../src/mail.ts";
+import { signedInMembers, testApp } from "./helpers/app.ts";
+import { WebClient } from "./helpers/client.ts";
+import { startSmtpSink } from "./helpers/smtp-sink.ts";
+
+// argon2 at each sign-in and new password.
+setDefaultTimeout(60_000);
+
+const origin = "https://social.example";
+const sink = await startSmtpSink();
+afterAll(() => sink.stop());
+const t = testApp(origin, { mailer: smtpMailer({ smtpUrl: sink.url, from: "Skein <noreply@social.example>" }) });
+const m = await signedInMembers(t, origin, ["olga", "ada", "bob", "cleo"]);
+const { db } = t.deps;
+const send = (request: Request) => t.app.handle(request);
+const visitor = () => new WebClient(send);
+const mailsTo = (address: string) => sink.mails.filter((mail) => mail.to.includes(address));
+const linkIn = (text: string) => /https:\/\/social\.example\/password\/reset\/[A-Za-z0-9_-]+/.exec(text)?.[0] ?? "";
+const pathOf = (link: string) => new URL(link).pathname;
+
+test("a member who forgot their password gets a link by e-mail: it works once, and logs them out everywhere", async () => {
+  const guest = visitor();
+  expect(await (await guest.get("/login")).text()).toContain('<a href="/password/forgot">Forgot your password?</a>');
+  const asked = await guest.post("/password/forgot", { email: " ADA@example.com " });
+  expect(asked.status).toBe(200);
+  expect(await asked.text()).toContain("If an account here uses this address, a link to choose a new password is on its way.");
+
+  const mail = await sink.waitFor("ada@example.com");
+  expect(mail.subject).toBe("Choose a new password for social.example");
+  expect(mail.text).toContain("for @ada on social.example");
+  const link = linkIn(mail.text);
+  // Only the token's hash is kept.
+  const token = pathOf(link).split("/").pop() ?? "";
+  expect(
+    db
+      .select()
+      .from(passwordResets)
+      .all()
+      .map((r) => r.id),
+  ).not.toContain(token);
+
+  const form = await guest.get(pathOf(link));
+  expect(form.status).toBe(200);
+  expect(form.headers.get("cache-control")).toBe("no-store");
+  expect(await form.text()).toContain("For @ada.");
+  const short = await guest.post(pathOf(link), { password: "short", password_confirmation: "short" });
+  expect(short.status).toBe(422);
+  expect(await short.text()).toContain("Use at least 10 characters");
+  const differ = await guest.post(pathOf(link), { password: "a new long passphrase", password_confirmation: "another one" });
+  expect(await differ.text()).toContain("The two passwords differ.");
+
+  const done = await guest.post(pathOf(link), {
+    password: "a new long passphrase",
+    password_confirmation: "a new long passphrase",
+  });
+  expect(done.status).toBe(303);
+  expect(done.headers.get("location")).toBe("/login?password=changed");
+  expect(await (await guest.get("/login?password=changed")).text()).toContain("Your password is changed. Log in with it.");
+  // Her other sessions ended; her apps keep their access, as on Mastodon.
+  expect((await m("ada").browser.get("/settings")).status).toBe(303);
+  const me = await send(
+    new Request(`${origin}/api/v1/accounts/verify_credentials`, { headers: { authorization: `Bearer ${m("ada").token}` } }),
+  );
+  expect(me.status).toBe(200);
+  // The old password is gone, the new one works, and the link works once.
+  expect((await visitor().post("/login", { username: "ada", password: "correct horse battery" })).status).toBe(422);
+  await visitor().login("ada", "a new long passphrase");
+  const again = await guest.get(pathOf(link));
+  expect(again.status).toBe(410);
+  expect(await again.text()).toContain("This link has expired or was used already.");
+  expect(
+    (await guest.post(pathOf(link), { password: "yet another phrase", password_confirmation: "yet another phrase" })).status,
+  ).toBe(410);
+});
+
+test("an address nobody uses gets the same answer and no e-mail; a bad one is explained; a member gets three links an hour", async () => {
+  const guest = visitor();
+  const nobody = await guest.post("/password/forgot", { email: "nobody@example.com" });
+  expect(await nobody.text()).toContain("If an account here uses this address");
+  const bad = await guest.post("/password/forgot", { email: "not an address" });
+  expect(bad.status).toBe(422);
+  expect(await bad.text()).toContain("Enter an email address like you@example.com.");
+  for (let i = 0; i < 4; i++) expect((await guest.post("/password/forgot", { email: "bob@example.com" })).status).toBe(200);
+  await sink.waitFor("bob@example.com");
+  await Bun.sleep(300);
+  expect(mailsTo("bob@example.com")).toHaveLength(3);
+  expect(mailsTo("nobody@example.com")).toHaveLength(0);
+});
+
+test("a link past its hour no longer works", async () => {
+  await visitor().post("/password/forgot", { email: "cleo@example.com" });
+  const link = linkIn((await sink.waitFor("cleo@example.com")).text);
+  const cleo = db.select().from(users).where(eq(users.email, "cleo@example.com")).get();
+  db.update(passwordResets)
+    .set({ expiresAt: new Date(Date.now() - 1000) })
+    .where(eq(passwordResets.userId, cleo?.id ?? ""))
+    .run();
+  expect((await visitor().get(pathOf(link))).status).toBe(410);
+});
+
+test("admins make a link to hand over, for members below them only", async () => {
+  db.update(users)
+    .set({ role: "admin" })
+    .where(eq(users.accountId, m("bob").id))
+    .run();
+  db.update(users)
+    .set({ role: "moderator" })
+    .where(eq(users.accountId, m("cleo").id))
+    .run();
+  // A moderator sees no such button and cannot make one.
+  expect(await (await m("cleo").browser.get(`/admin/accounts/${m("ada").id}`)).text()).not.toContain("Make a password link");
+  expect((await m("cleo").browser.post(`/admin/accounts/${m("ada").id}/password-link`, {})).status).toBe(403);
+  // An admin cannot for the owner.
+  const up = await m("bob").browser.post(`/admin/accounts/${m("olga").id}/password-link`, {});
+  expect(up.status).toBe(403);
+
+  const page = await m("olga").browser.post(`/admin/accounts/${m("ada").id}/password-link`, {});
+  expect(page.status).toBe(200);
+  expect(page.headers.get("cache-control")).toBe("no-store");
+  const link = linkIn(await page.text());
+  expect(link).not.toBe("");
+  expect(await (await visitor().get(pathOf(link))).text()).toContain("For @ada.");
+  const audited = db.select().from(auditLog).where(eq(auditLog.action, "account.password_link")).all();
+  expect(audited.map((a) => [a.actorId, a.targetId])).toEqual([[m("olga").id, m("ada").id]]);
+});
+
+test("without an SMTP server, the page says whom to ask", async () => {
+  const quiet = testApp(origin);
+  const guest = new WebClient((request) => quiet.app.handle(request));
+  const page = await (await guest.get("/password/forgot")).text();
+  expect(page).toContain("This server sends no e-mail. Ask its admins");
+  expect(page).not.toContain('name="email"');
+  expect(await (await guest.post("/password/forgot", { email: "ada@example.com" })).text()).toContain(
+    "This server sends no e-mail.",
+  );
+});
