@@ -52,6 +52,7 @@ import { newCodeLimiter } from "./core/two-factor.ts";
 import { socialRoutes } from "./web/social.tsx";
 import { statusRoutes } from "./web/statuses.tsx";
 import { timelineRoutes } from "./web/timelines.tsx";
+import { withoutSecrets } from "./log.ts";
 import { securityPlugin, withSecurityHeaders } from "./web/security.ts";
 import { setupRoutes } from "./web/setup.tsx";
 
@@ -77,6 +78,8 @@ export interface AppDeps extends CoreDeps {
 }
 
 const logger = getLogger(["skein", "http"]);
+/** A request's path for the log, without the token of a password link. */
+const loggable = (request: Request) => withoutSecrets(new URL(request.url).pathname);
 
 /** The whole HTTP surface: Fedify's routes first, then web pages (and later API and admin). */
 export function createApp(deps: AppDeps) {
@@ -86,6 +89,8 @@ export function createApp(deps: AppDeps) {
     login: newLoginLimiter(),
     signup: newSignupLimiter(),
     codes: newCodeLimiter(),
+    // Password links asked for from one address: ten an hour, as sign-ups (each may send an e-mail).
+    resets: new RateLimiter(10, 3600_000),
     api: new RateLimiter(300, 5 * 60_000),
   };
   const resolver = createResolver(deps.federation, deps);
@@ -125,9 +130,9 @@ export function createApp(deps: AppDeps) {
       const expected = error instanceof CoreError || error instanceof ValidationError;
       const storage = storageFault(error);
       if (storage) {
-        logger.error(`${storage.logLine} ({method} {url}: {error})`, { method: request.method, url: request.url, error });
+        logger.error(`${storage.logLine} ({method} {url}: {error})`, { method: request.method, url: loggable(request), error });
       } else if (code !== "NOT_FOUND" && code !== "VALIDATION" && code !== "PARSE" && !expected) {
-        logger.error("{method} {url} failed: {error}", { method: request.method, url: request.url, error });
+        logger.error("{method} {url} failed: {error}", { method: request.method, url: loggable(request), error });
       }
       const response = errorResponse(code, error, request, set.headers, () => getSettings(deps.db).name);
       if (error instanceof RateLimited) response.headers.set("retry-after", String(error.retryAfterSeconds));

@@ -33,3 +33,6 @@ export async function configureLogging(config: Pick<Config, "logLevel" | "logFor
     ],
   });
 }
+
+/** A path as logs may keep it: a password link's token is a credential for an hour (mail scanners open it first). */
+export const withoutSecrets = (path: string) => path.replace(/^\/password\/reset\/[^/]+/, "/password/reset/…");

@@ -1,23 +1,34 @@
 import { getLogger } from "@logtape/logtape";
 import nodemailer from "nodemailer";
+import { isLoopbackAddress } from "./client-ip.ts";
 import type { Config } from "./config.ts";
 import type { Mailer } from "./core/mail.ts";
 
 const logger = getLogger(["skein", "mail"]);
 
 /**
- * E-mail through the SMTP server of the configuration: smtp:// upgrades with STARTTLS when the
- * server offers it, smtps:// speaks TLS from the start. Each message is sent on its own
- * connection, within 30 seconds; a tiny instance sends a handful a day.
+ * E-mail through the SMTP server of the configuration: smtps:// speaks TLS from the start;
+ * smtp:// must upgrade with STARTTLS (the mail carries password links, and the login the server's
+ * password), except to a server on this machine. Each message goes on its own connection, within
+ * 30 seconds; a tiny instance sends a handful a day.
  */
 export function smtpMailer(mail: NonNullable<Config["mail"]>): Mailer {
+  const url = new URL(mail.smtpUrl);
+  const local = url.hostname === "localhost" || isLoopbackAddress(url.hostname.replace(/^\[|\]$/g, ""));
   const transport = nodemailer.createTransport(
-    { url: mail.smtpUrl, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 },
+    {
+      url: mail.smtpUrl,
+      requireTLS: url.protocol === "smtp:" && !local,
+      connectionTimeout: 15_000,
+      greetingTimeout: 15_000,
+      socketTimeout: 30_000,
+    },
     { from: mail.from },
   );
   return {
     async send(message) {
-      const info = await transport.sendMail(message);
+      // The address as one address, never read as a list of them.
+      const info = await transport.sendMail({ ...message, to: { name: "", address: message.to } });
       logger.info("Sent an e-mail ({subject}) to {to}", { subject: message.subject, to: info.accepted.join(", ") });
     },
   };

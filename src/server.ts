@@ -2,6 +2,7 @@ import { fileEarlierConversations } from "./core/conversations.ts";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getLogger, withContext } from "@logtape/logtape";
+import { withoutSecrets } from "./log.ts";
 import type { Server } from "bun";
 import { smtpMailer } from "./mail.ts";
 import { createApp } from "./app.ts";
@@ -94,6 +95,13 @@ export function openInstanceDatabase(config: Pick<Config, "data">): OpenDatabase
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
+  // A promise a library let fail unawaited (Fedify's proof check while its key is still being
+  // fetched) must not stop the instance for everyone: a stranger could otherwise crash it at will.
+  process.on("unhandledRejection", (reason) =>
+    logger.error("Unhandled failure: {reason}", {
+      reason: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason),
+    }),
+  );
   if (config.allowPrivateAddresses) {
     logger.warning("allow-private-addresses is on: federation may reach loopback and private hosts. Use it for tests only.");
   }
@@ -188,9 +196,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
   writeFileSync(pidFile, String(process.pid));
   const listening = `${config.tls ? "https" : "http"}://${formatHost(config.listen.hostname)}:${server.port}`;
   logger.info("Skein serves {url} on {listening}, data in {data}", { url: config.url.href, listening, data: config.data });
-  // A promise a library let fail unawaited (Fedify's proof check while its key is still being
-  // fetched) must not stop the instance for everyone: a stranger could otherwise crash it at will.
-  process.on("unhandledRejection", (reason) => logger.error("Unhandled failure: {reason}", { reason: String(reason) }));
   if (config.mail) {
     const smtp = new URL(config.mail.smtpUrl);
     logger.info("E-mail goes out through {smtp} as {from}", { smtp: `${smtp.protocol}//${smtp.host}`, from: config.mail.from });
@@ -239,7 +244,7 @@ async function handle(app: { handle(request: Request): Promise<Response> }, requ
     const url = new URL(request.url);
     accessLog.info("{method} {path} {status} {ms}ms", {
       method: request.method,
-      path: url.pathname,
+      path: withoutSecrets(url.pathname),
       status: response.status,
       ms: Math.round(performance.now() - started),
       ip,

@@ -19,6 +19,9 @@ let url: string;
 let db: Database;
 const servers: ReturnType<typeof Bun.serve>[] = [];
 
+/** Documents served as something else than a document (by path): an upload, say. */
+const contentTypes = new Map<string, string>();
+
 /** A server answering GETs with the documents it is given (by path), and 202 to any POST. */
 function server(docs: Map<string, unknown>): string {
   const s = Bun.serve({
@@ -28,7 +31,9 @@ function server(docs: Map<string, unknown>): string {
       if (request.method === "POST") return new Response("", { status: 202 });
       const doc = docs.get(new URL(request.url).pathname);
       return doc
-        ? Response.json(doc, { headers: { "content-type": "application/activity+json" } })
+        ? Response.json(doc, {
+            headers: { "content-type": contentTypes.get(new URL(request.url).pathname) ?? "application/activity+json" },
+          })
         : new Response("", { status: 404 });
     },
   });
@@ -81,6 +86,15 @@ beforeAll(async () => {
     owner: `${R}/actor`,
     publicKeyPem: evilPem,
   });
+  evilDocs.set("/key-nobody", { "@context": CONTEXT, id: `${E}/key-nobody`, type: "CryptographicKey", publicKeyPem: evilPem });
+  // A file a member of trent's server uploaded there: a "key" for trent, served as a file.
+  victimDocs.set("/files/upload.bin", {
+    "@context": CONTEXT,
+    type: "CryptographicKey",
+    owner: `${V}/users/trent`,
+    publicKeyPem: evilPem,
+  });
+  contentTypes.set("/files/upload.bin", "application/octet-stream");
   evilDocs.set("/key-trent", {
     "@context": CONTEXT,
     id: `${E}/key-trent`,
@@ -203,6 +217,27 @@ test("a key document on one server cannot make it speak for an account on anothe
   // Nor a key listed in one of its own actors' documents with another server's owner.
   expect(await deliver(trentsCreate("k2"), evilKeys.privateKey, `${E}/users/eve#main-key`)).toBe(401);
   expect(stored(`${V}/notes/k1`) || stored(`${V}/notes/k2`)).toBe(false);
+});
+
+test("a key that names no owner signs for nobody, whatever actor the activity carries inside it", async () => {
+  const carried = { id: `${V}/users/trent`, type: "Person", inbox: `${E}/stolen-inbox`, publicKey: { id: `${E}/key-nobody` } };
+  const create = { ...JSON.parse(trentsCreate("k3")), "@context": CONTEXT, actor: carried };
+  expect(await deliver(JSON.stringify(create), evilKeys.privateKey, `${E}/key-nobody`)).toBe(401);
+  const update = {
+    "@context": CONTEXT,
+    id: `${V}/activities/u1`,
+    type: "Update",
+    actor: carried,
+    object: { ...carried, name: "Pwned" },
+  };
+  expect(await deliver(JSON.stringify(update), evilKeys.privateKey, `${E}/key-nobody`)).toBe(401);
+  expect(stored(`${V}/notes/k3`)).toBe(false);
+  expect(db.query("SELECT count(*) AS n FROM accounts WHERE inbox_url LIKE ?").get(`${E}%stolen%`)).toEqual({ n: 0 });
+});
+
+test("a file on an account's own server is not its key", async () => {
+  expect(await deliver(trentsCreate("k4"), evilKeys.privateKey, `${V}/files/upload.bin`)).toBe(401);
+  expect(stored(`${V}/notes/k4`)).toBe(false);
 });
 
 test("only the relay's own key makes a delivery relayed", async () => {

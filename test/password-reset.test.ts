@@ -62,12 +62,13 @@ test("a member who forgot their password gets a link by e-mail: it works once, a
   expect(done.status).toBe(303);
   expect(done.headers.get("location")).toBe("/login?password=changed");
   expect(await (await guest.get("/login?password=changed")).text()).toContain("Your password is changed. Log in with it.");
-  // Her other sessions ended; her apps keep their access, as on Mastodon.
+  // Her sessions ended, and her apps lost their access (as on Mastodon: whoever had the old
+  // password may have connected one).
   expect((await m("ada").browser.get("/settings")).status).toBe(303);
   const me = await send(
     new Request(`${origin}/api/v1/accounts/verify_credentials`, { headers: { authorization: `Bearer ${m("ada").token}` } }),
   );
-  expect(me.status).toBe(200);
+  expect(me.status).toBe(401);
   // The old password is gone, the new one works, and the link works once.
   expect((await visitor().post("/login", { username: "ada", password: "correct horse battery" })).status).toBe(422);
   await visitor().login("ada", "a new long passphrase");
@@ -126,8 +127,34 @@ test("admins make a link to hand over, for members below them only", async () =>
   const link = linkIn(await page.text());
   expect(link).not.toBe("");
   expect(await (await visitor().get(pathOf(link))).text()).toContain("For @ada.");
+  // An admin's link works only while its maker may make it: not once bob is no admin any more.
+  const bobs = linkIn(await (await m("bob").browser.post(`/admin/accounts/${m("ada").id}/password-link`, {})).text());
+  expect((await visitor().get(pathOf(bobs))).status).toBe(200);
+  db.update(users)
+    .set({ role: "user" })
+    .where(eq(users.accountId, m("bob").id))
+    .run();
+  expect((await visitor().get(pathOf(bobs))).status).toBe(410);
+  // The link sets a password; a password changed another way (in the settings) ends every link.
+  const set = await visitor().post(pathOf(link), { password: "set by the link", password_confirmation: "set by the link" });
+  expect(set.status).toBe(303);
+  const later = linkIn(await (await m("olga").browser.post(`/admin/accounts/${m("ada").id}/password-link`, {})).text());
+  const ada = visitor();
+  await ada.login("ada", "set by the link");
+  const changed = await ada.post("/settings/password", {
+    current_password: "set by the link",
+    password: "changed in the settings",
+    password_confirmation: "changed in the settings",
+  });
+  expect(changed.status).toBeLessThan(400);
+  expect((await visitor().get(pathOf(later))).status).toBe(410);
   const audited = db.select().from(auditLog).where(eq(auditLog.action, "account.password_link")).all();
-  expect(audited.map((a) => [a.actorId, a.targetId])).toEqual([[m("olga").id, m("ada").id]]);
+  const [olga, bob, adaId] = [m("olga").id, m("bob").id, m("ada").id];
+  expect(audited.map((a) => [a.actorId, a.targetId])).toEqual([
+    [olga, adaId],
+    [bob, adaId],
+    [olga, adaId],
+  ]);
 });
 
 test("without an SMTP server, the page says whom to ask", async () => {

@@ -52,7 +52,8 @@ export const reservedUsernames = new Set([
 ]);
 
 export const USERNAME_PATTERN = /^[a-z0-9_]{1,30}$/;
-export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** One plain address: no spaces, and none of the characters that make a list or a name of it in a mail header. */
+export const EMAIL_PATTERN = /^[^\s@,;:<>()[\]\\"]+@[^\s@,;:<>()[\]\\"]+\.[^\s@,;:<>()[\]\\"]+$/;
 /**
  * Argon2id with OWASP's first recommended setting (19 MiB, 2 passes). Bun's default takes 64 MiB
  * per hash, which a small box feels when a few members log in at once. Hashes keep their own

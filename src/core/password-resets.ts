@@ -1,11 +1,12 @@
 import { and, count, eq, gt, sql } from "drizzle-orm";
-import type { Db } from "../db/open.ts";
+import type { Db, DbOrTx } from "../db/open.ts";
 import { accounts, loginChallenges, passwordResets, type Role, users } from "../db/schema.ts";
 import { EMAIL_PATTERN, PASSWORD_HASHING, passwordProblem } from "./accounts.ts";
 import { audit } from "./audit.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import type { Mailer } from "./mail.ts";
 import { roleRank } from "./moderation.ts";
+import { revokeUserTokens } from "./oauth.ts";
 import { revokeOtherSessions } from "./sessions.ts";
 import { randomToken, sha256Hex } from "./tokens.ts";
 
@@ -29,13 +30,17 @@ function newLink(deps: Deps, userId: string, lifetimeMs: number, createdBy: stri
 
 /**
  * "Forgot your password?": e-mails a link to the member with this address, if there is one who
- * may log in. The answer is the same either way (so nobody learns who is a member); the mail is
- * sent after the caller answers, and a failure to send is only logged.
+ * may log in. The answer is the same either way (so nobody learns who is a member): past the
+ * address's form, everything happens after the caller answered, and a failure is only logged.
  */
 export function requestPasswordReset(deps: Deps & { mailer: Mailer }, email: string, onFailure: (error: unknown) => void): void {
   const address = email.trim();
   if (!EMAIL_PATTERN.test(address) || address.length > 320)
     throw new ValidationError({ email: "Enter an email address like you@example.com." });
+  setTimeout(() => mailResetLink(deps, address).catch(onFailure), 0);
+}
+
+async function mailResetLink(deps: Deps & { mailer: Mailer }, address: string): Promise<void> {
   const row = deps.db
     .select({ user: users, account: accounts })
     .from(users)
@@ -58,20 +63,18 @@ export function requestPasswordReset(deps: Deps & { mailer: Mailer }, email: str
   if (recent >= EMAILS_PER_HOUR) return;
   const link = newLink(deps, row.user.id, EMAILED_LINK_MS, null);
   const host = deps.baseUrl.host;
-  deps.mailer
-    .send({
-      to: row.user.email,
-      subject: `Choose a new password for ${host}`,
-      text: [
-        `Someone, hopefully you, asked to choose a new password for @${row.account.username} on ${host}.`,
-        "",
-        "Open this link within an hour to choose one:",
-        link,
-        "",
-        "If it was not you, ignore this e-mail: your password stays as it is.",
-      ].join("\n"),
-    })
-    .catch(onFailure);
+  await deps.mailer.send({
+    to: row.user.email,
+    subject: `Choose a new password for ${host}`,
+    text: [
+      `Someone, hopefully you, asked to choose a new password for @${row.account.username} on ${host}.`,
+      "",
+      "Open this link within an hour to choose one:",
+      link,
+      "",
+      "If it was not you, ignore this e-mail: your password stays as it is.",
+    ].join("\n"),
+  });
 }
 
 /**
@@ -97,23 +100,39 @@ export function passwordLinkRefusal(staff: { id: string; role: Role }, target: {
   return null;
 }
 
-/** The member a link is for, while it works. */
+/**
+ * The member a link is for, while it works: not past its time, the member still able to log in
+ * and, for an admin's link, its maker still allowed to make it (roles change in a day).
+ */
 export function findPasswordReset(db: Db, token: string) {
-  return db
-    .select({ userId: passwordResets.userId, username: accounts.username })
+  const row = db
+    .select({ reset: passwordResets, user: users, account: accounts })
     .from(passwordResets)
     .innerJoin(users, eq(users.id, passwordResets.userId))
     .innerJoin(accounts, eq(accounts.id, users.accountId))
     .where(and(eq(passwordResets.id, sha256Hex(token)), gt(passwordResets.expiresAt, new Date())))
     .get();
+  if (!row || row.user.disabledAt || row.account.suspendedAt) return undefined;
+  const { createdBy } = row.reset;
+  if (createdBy) {
+    const maker = db.select({ role: users.role }).from(users).where(eq(users.accountId, createdBy)).get();
+    if (!maker || passwordLinkRefusal({ id: createdBy, role: maker.role }, row.user) !== null) return undefined;
+  }
+  return { userId: row.user.id, username: row.account.username };
+}
+
+/** Every password link of the member stops working (their password changed another way). */
+export function forgetPasswordLinks(db: DbOrTx, userId: string): void {
+  db.delete(passwordResets).where(eq(passwordResets.userId, userId)).run();
 }
 
 export const LINK_EXPIRED = "This link has expired or was used already. Ask for a new one.";
 
 /**
- * Sets the new password the link was for. Every link of the member stops working and every
- * session ends (as on Mastodon, apps keep their access); two-factor authentication still asks
- * for its code at the next login. Returns the member's username.
+ * Sets the new password the link was for. Every link of the member stops working, every session
+ * ends and every app loses its access (as on Mastodon: whoever had the old password may have
+ * connected one); two-factor authentication still asks for its code at the next login. Returns
+ * the member's username.
  */
 export async function completePasswordReset(
   db: Db,
@@ -132,6 +151,7 @@ export async function completePasswordReset(
     if (!gone.some((r) => r.id === sha256Hex(token))) return false;
     tx.update(users).set({ passwordHash }).where(eq(users.id, reset.userId)).run();
     revokeOtherSessions(tx, reset.userId);
+    revokeUserTokens(tx, reset.userId);
     tx.delete(loginChallenges).where(eq(loginChallenges.userId, reset.userId)).run();
     return true;
   });

@@ -10,6 +10,13 @@ const ACCEPT = 'application/activity+json, application/ld+json; profile="https:/
 /** Actors, posts and collection pages are a few kilobytes; a megabyte or two is already odd. */
 export const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
 const NO_BODY = new Set([101, 103, 204, 205, 304]);
+const DOCUMENT_TYPES = new Set([
+  "application/activity+json",
+  "application/ld+json",
+  "application/json",
+  "text/html",
+  "application/xhtml+xml",
+]);
 
 export type LoaderOptions = Pick<GuardOptions, "allowPrivate" | "resolve" | "blocked"> & { userAgent: string };
 
@@ -42,6 +49,13 @@ export function guardedDocumentLoader(options: LoaderOptions, identity?: Identit
       fetched = await fetchDocument(href, signal, "rfc9421");
     }
     const { url: final, response } = fetched;
+    // Only what is served as a document is one: a file a member uploaded to a server (an image, a
+    // "key") is not that server speaking. HTML is read for its link to the document, as Fedify does.
+    const type = (response.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+    if (response.ok && !DOCUMENT_TYPES.has(type)) {
+      await response.body?.cancel();
+      throw new Error(`${final.href} is served as ${type || "nothing said"}, not as a document`);
+    }
     const body = NO_BODY.has(response.status) ? null : await readLimited(response, MAX_DOCUMENT_BYTES);
     // The document's URL is the name fetched, never the address connected to.
     const copy = new Response(body, { status: response.status, headers: response.headers });
@@ -65,10 +79,7 @@ export function setFetchPolicy(federation: object, options: LoaderOptions): void
   policies.set(federation, options);
 }
 
-/**
- * A loader whose documents never give a key to an account on another server (key-origin.ts):
- * checked on every load, cached or not, since a key is trusted from whichever it came.
- */
+/** A loader whose documents never give a key to an account they do not name, or to another server's (key-origin.ts). */
 function ownKeysOnly(loader: DocumentLoader): DocumentLoader {
   return async (url, loadOptions) => {
     const remote = await loader(url, loadOptions);
@@ -80,8 +91,9 @@ function ownKeysOnly(loader: DocumentLoader): DocumentLoader {
 /** The factories to give createFederation: plain fetches cached in the KV store like Fedify's own. */
 export function guardedLoaderFactories(kv: KvStore, options: LoaderOptions) {
   return {
+    // Checked as fetched, so what the cache holds was checked (migration 0053 forgot what it held before).
     documentLoaderFactory: () =>
-      ownKeysOnly(kvCache({ loader: guardedDocumentLoader(options), kv, prefix: ["_fedify", "remoteDocument"] })),
+      kvCache({ loader: ownKeysOnly(guardedDocumentLoader(options)), kv, prefix: ["_fedify", "remoteDocument"] }),
     // Signed fetches are not cached, as in Fedify: what a server shows depends on who asks.
     authenticatedDocumentLoaderFactory: (identity: Identity) => ownKeysOnly(guardedDocumentLoader(options, identity)),
   };

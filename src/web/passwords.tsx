@@ -33,9 +33,8 @@ export function passwordRoutes(deps: WebDeps, page: PagePlugin) {
       "/password/forgot",
       ({ ctx, body, set, request }) => {
         if (!mailer) return forgot(ctx);
-        // Ten a hour from one address, with the sign-ups: each may send someone an e-mail.
-        const key = `reset:${clientIp(request)}`;
-        checkLimit(deps.limits.signup, [key]);
+        const key = clientIp(request);
+        checkLimit(deps.limits.resets, [key]);
         try {
           requestPasswordReset({ ...deps, mailer }, body.email, (error) =>
             logger.error("Could not send a password link: {error}", { error: String(error) }),
@@ -45,7 +44,7 @@ export function passwordRoutes(deps: WebDeps, page: PagePlugin) {
           set.status = 422;
           return forgot(ctx, { email: body.email, error: error.fields.email });
         }
-        deps.limits.signup.hit(key);
+        deps.limits.resets.hit(key);
         return forgot(ctx, { sent: true });
       },
       { body: t.Object({ _csrf: csrf, email: t.String({ maxLength: 1000 }) }) },
