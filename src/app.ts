@@ -37,6 +37,7 @@ import { followedTagRoutes } from "./web/followed-tags.tsx";
 import { migrationRoutes } from "./web/migration.tsx";
 import { authRoutes } from "./web/auth.tsx";
 import { passwordRoutes } from "./web/passwords.tsx";
+import { emailAddressRoutes } from "./web/email-address.tsx";
 import { pagePlugin, type WebDeps } from "./web/context.ts";
 import { errorResponse } from "./web/errors.tsx";
 import { healthRoutes } from "./web/health.ts";
@@ -165,7 +166,7 @@ export function createApp(deps: AppDeps) {
     .use(reportRoutes(web, page))
     .use(mediaRoutes(deps.media, { db: deps.db, cache: deps.remoteMedia }))
     .use(setupRoutes(web, page))
-    .use(authRoutes(web, page).use(passwordRoutes(web, page)));
+    .use(authRoutes(web, page).use(passwordRoutes(web, page)).use(emailAddressRoutes(web, page)));
 }
 
 export type App = ReturnType<typeof createApp>;

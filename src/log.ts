@@ -34,5 +34,6 @@ export async function configureLogging(config: Pick<Config, "logLevel" | "logFor
   });
 }
 
-/** A path as logs may keep it: a password link's token is a credential for an hour (mail scanners open it first). */
-export const withoutSecrets = (path: string) => path.replace(/^\/password\/reset\/[^/]+/, "/password/reset/…");
+/** A path as logs may keep it: the token of a link sent by e-mail is a credential while it works (mail scanners open it first). */
+export const withoutSecrets = (path: string) =>
+  path.replace(/^\/(password\/reset|settings\/email\/confirm)\/[^/]+/, "/$1/…");

@@ -212,17 +212,43 @@ export interface SessionRow {
 export function AccountSettingsPage({
   ctx,
   sessions,
+  email,
+  pendingEmail,
   errors = {},
   message,
 }: {
   ctx: PageContext;
   sessions: SessionRow[];
+  email: string;
+  /** A new address waiting for its link to be opened. */
+  pendingEmail?: string;
   errors?: Record<string, string>;
   message?: string;
 }) {
   return (
     <SettingsFrame ctx={ctx} title="Account and security">
       <FormMessage message={message} kind="success" />
+      <form method="post" action="/settings/email" class="card" novalidate>
+        <CsrfField ctx={ctx} />
+        <h2>E-mail address</h2>
+        <p safe>{`Yours is ${email}: you log in with it, and links to choose a new password go there.`}</p>
+        {pendingEmail ? (
+          <p class="notice" safe>
+            {`Waiting for you to open the link sent to ${pendingEmail}.`}
+          </p>
+        ) : (
+          ""
+        )}
+        <Field name="email" label="New e-mail address" type="email" autocomplete="email" error={errors.email} />
+        <Field
+          name="email_password"
+          label="Password, to confirm"
+          type="password"
+          autocomplete="current-password"
+          error={errors.email_password}
+        />
+        <button type="submit">Change e-mail address</button>
+      </form>
       <form method="post" action="/settings/password" class="card" novalidate>
         <CsrfField ctx={ctx} />
         <h2>Change password</h2>

@@ -197,7 +197,7 @@ const IDEMPOTENCY_KEPT_MS = DAY_MS;
 const REJECTION_KEPT_MS = 30 * DAY_MS;
 
 /**
- * Deletes what has expired: sessions, password links, authorization codes, revoked tokens, Fedify's expired cache
+ * Deletes what has expired: sessions, password links, unconfirmed new e-mail addresses, authorization codes, revoked tokens, Fedify's expired cache
  * entries, sign-up rejections past 30 days, idempotency keys past a day, uploads never attached to a post, link
  * previews no post shows any more, and queued
  * messages that failed for over a day (delivered messages are deleted by the queue as they
@@ -213,6 +213,7 @@ export async function pruneExpiredRecords(deps: RetentionDeps, now: Date): Promi
   const counts = db.transaction(() => ({
     sessions: changes(sql`DELETE FROM sessions WHERE expires_at < ${ms}`),
     resets: changes(sql`DELETE FROM password_resets WHERE expires_at < ${ms}`),
+    addresses: changes(sql`DELETE FROM email_changes WHERE expires_at < ${ms}`),
     codes: changes(sql`DELETE FROM oauth_codes WHERE expires_at < ${ms - CODE_KEPT_MS}`),
     tokens: changes(sql`DELETE FROM oauth_tokens WHERE revoked_at < ${ms - CODE_KEPT_MS}`),
     cache: changes(sql`DELETE FROM fedify_kv WHERE expires_at <= ${ms}`),
@@ -229,6 +230,7 @@ export async function pruneExpiredRecords(deps: RetentionDeps, now: Date): Promi
   const parts = [
     count(counts.sessions, "expired session"),
     count(counts.resets, "expired password link"),
+    count(counts.addresses, "unconfirmed e-mail address", "unconfirmed e-mail addresses"),
     count(counts.codes, "authorization code"),
     count(counts.tokens, "revoked token"),
     count(counts.cache, "expired cache entry", "expired cache entries"),

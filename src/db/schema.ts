@@ -156,6 +156,17 @@ export const passwordResets = sqliteTable(
   (t) => [index("password_resets_user_idx").on(t.userId)],
 );
 
+/** A member's new e-mail address, waiting for the link sent to it to be opened (a day). */
+export const emailChanges = sqliteTable("email_changes", {
+  id: text("id").primaryKey(), // hex SHA-256 of the token in the link
+  userId: text("user_id")
+    .notNull()
+    .unique() // one change waits at a time: asking again replaces it
+    .references(() => users.id, { onDelete: "cascade" }),
+  email: text("email").notNull(),
+  expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+});
+
 export const sessions = sqliteTable(
   "sessions",
   {

@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { getLogger } from "@logtape/logtape";
 import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import {
@@ -15,7 +16,9 @@ import { authorizedApps, revokeAppForUser } from "../core/oauth.ts";
 import { AppsPage } from "../../views/settings-apps.tsx";
 import { updateProfile } from "../core/profile.ts";
 import { listSessions, revokeSession, type Viewer } from "../core/sessions.ts";
-import { accounts, quotePolicies, users, visibilities } from "../db/schema.ts";
+import { accounts, emailChanges, quotePolicies, users, visibilities } from "../db/schema.ts";
+import { requestEmailChange } from "../core/email-changes.ts";
+import type { PageContext } from "../../views/context.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
 import { SESSION_COOKIE } from "./session.ts";
@@ -23,6 +26,7 @@ import { loginFirst } from "./redirects.ts";
 import { optionalOneOf } from "../schemas.ts";
 
 const csrf = t.Optional(t.String());
+const logger = getLogger(["skein", "mail"]);
 
 export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
@@ -48,6 +52,20 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
 
   const sessionRows = (viewer: Viewer) =>
     listSessions(db, viewer.user.id).map((s) => ({ ...s, current: s.id === viewer.sessionId }));
+  /** The account page: password, e-mail address (and one waiting for its link), sessions. */
+  const accountPage = (ctx: PageContext, viewer: Viewer, extra: { errors?: Record<string, string>; message?: string } = {}) => {
+    const user = db.select().from(users).where(eq(users.id, viewer.user.id)).get() ?? viewer.user;
+    const pending = db.select().from(emailChanges).where(eq(emailChanges.userId, user.id)).get();
+    return (
+      <AccountSettingsPage
+        ctx={ctx}
+        sessions={sessionRows(viewer)}
+        email={user.email}
+        pendingEmail={pending && pending.expiresAt > new Date() ? pending.email : undefined}
+        {...extra}
+      />
+    );
+  };
 
   return new Elysia({ name: "settings" })
     .use(page)
@@ -158,7 +176,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
     })
     .get("/settings/account", ({ viewer, ctx, redirect }) => {
       if (!viewer) return redirect(loginFirst("/settings/account"), 303);
-      return <AccountSettingsPage ctx={ctx} sessions={sessionRows(viewer)} />;
+      return accountPage(ctx, viewer);
     })
     .post(
       "/settings/password",
@@ -172,17 +190,11 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
             password: body.password,
             confirmation: body.password_confirmation,
           });
-          return (
-            <AccountSettingsPage
-              ctx={ctx}
-              sessions={sessionRows(viewer)}
-              message="Your password was changed. Other sessions were logged out."
-            />
-          );
+          return accountPage(ctx, viewer, { message: "Your password was changed. Other sessions were logged out." });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return <AccountSettingsPage ctx={ctx} sessions={sessionRows(viewer)} errors={error.fields} />;
+          return accountPage(ctx, viewer, { errors: error.fields });
         }
       },
       {
@@ -193,6 +205,30 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
           password_confirmation: t.String({ maxLength: 1024 }),
         }),
       },
+    )
+    .post(
+      "/settings/email",
+      async ({ viewer, ctx, body, set, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/settings/account"), 303);
+        try {
+          const done = await requestEmailChange(
+            deps,
+            deps.limits.login,
+            { userId: viewer.user.id, email: body.email, password: body.email_password },
+            (error) => logger.error("Could not send an address confirmation: {error}", { error: String(error) }),
+          );
+          const message =
+            done === "changed"
+              ? "Your e-mail address is changed."
+              : "We sent a link to the new address. It becomes yours when you open it (within a day).";
+          return accountPage(ctx, viewer, { message });
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return accountPage(ctx, viewer, { errors: error.fields });
+        }
+      },
+      { body: t.Object({ _csrf: csrf, email: t.String({ maxLength: 1000 }), email_password: t.String({ maxLength: 1024 }) }) },
     )
     .post("/settings/sessions/:id/revoke", ({ viewer, params, redirect }) => {
       if (!viewer) return redirect(loginFirst("/settings/account"), 303);
@@ -210,13 +246,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return (
-            <AccountSettingsPage
-              ctx={ctx}
-              sessions={sessionRows(viewer)}
-              errors={{ delete_password: Object.values(error.fields).join(" ") }}
-            />
-          );
+          return accountPage(ctx, viewer, { errors: { delete_password: Object.values(error.fields).join(" ") } });
         }
       },
       { body: t.Object({ _csrf: csrf, delete_password: t.String({ maxLength: 1024 }) }) },

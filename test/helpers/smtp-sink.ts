@@ -58,7 +58,8 @@ export async function startSmtpSink() {
     async waitFor(to: string, ms = 10_000): Promise<Mail> {
       const deadline = Date.now() + ms;
       for (;;) {
-        const mail = mails.find((m) => m.to.includes(to));
+        // Addresses compare without case, as mail servers treat them.
+        const mail = mails.find((m) => m.to.some((address) => address.toLowerCase() === to.toLowerCase()));
         if (mail) return mail;
         if (Date.now() > deadline) throw new Error(`no mail to ${to} in ${ms} ms (got ${mails.length})`);
         await Bun.sleep(25);

@@ -1,0 +1,123 @@
+import { and, eq, gt, ne, sql } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { accounts, emailChanges, users } from "../db/schema.ts";
+import { EMAIL_PATTERN } from "./accounts.ts";
+import { confirmPassword } from "./auth.ts";
+import { emailDomainBlockFor } from "./email-domain-blocks.ts";
+import { CoreError, ValidationError } from "./errors.ts";
+import type { Mailer } from "./mail.ts";
+import { forgetPasswordLinks } from "./password-resets.ts";
+import type { RateLimiter } from "./rate-limit.ts";
+import { randomToken, sha256Hex } from "./tokens.ts";
+
+/** The link sent to a new address works for a day. */
+export const EMAIL_LINK_MS = 24 * 3600_000;
+
+type Deps = { db: Db; baseUrl: URL; mailer?: Mailer };
+
+/** The address a member may move to: well formed, not blocked, not another member's, not theirs already. */
+function newAddress(db: Db, userId: string, email: string): string {
+  const address = email.trim();
+  const fail = (message: string) => new ValidationError({ email: message });
+  if (!EMAIL_PATTERN.test(address) || address.length > 320) throw fail("Enter an email address like you@example.com.");
+  const current = db.select({ email: users.email }).from(users).where(eq(users.id, userId)).get();
+  if (current?.email.toLowerCase() === address.toLowerCase()) throw fail("This is your address already.");
+  if (emailDomainBlockFor(db, address)) throw fail("Addresses at this e-mail provider are not allowed here.");
+  const taken = db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(sql`lower(${users.email}) = lower(${address})`, ne(users.id, userId)))
+    .get();
+  if (taken) throw fail("Another account uses this address.");
+  return address;
+}
+
+/**
+ * A member moves to another e-mail address, their password confirming it. With e-mail, the new
+ * address gets a link and changes when it is opened (an address is where password links go: it
+ * must be the member's); without, it changes at once. Says which happened.
+ */
+export async function requestEmailChange(
+  deps: Deps,
+  limiter: RateLimiter,
+  input: { userId: string; email: string; password: string },
+  onFailure: (error: unknown) => void,
+): Promise<"changed" | "sent"> {
+  // The password first: a stolen session learns nothing about other members' addresses.
+  await confirmPassword(deps.db, limiter, input.userId, input.password, "email_password");
+  const address = newAddress(deps.db, input.userId, input.email);
+  if (!deps.mailer) {
+    setEmail(deps.db, input.userId, address);
+    return "changed";
+  }
+  const token = randomToken();
+  const row = { id: sha256Hex(token), userId: input.userId, email: address, expiresAt: new Date(Date.now() + EMAIL_LINK_MS) };
+  deps.db
+    .insert(emailChanges)
+    .values(row)
+    .onConflictDoUpdate({ target: emailChanges.userId, set: { id: row.id, email: row.email, expiresAt: row.expiresAt } })
+    .run();
+  const host = deps.baseUrl.host;
+  deps.mailer
+    .send({
+      to: address,
+      subject: `Confirm your new e-mail address for ${host}`,
+      text: [
+        `Someone, hopefully you, asked to use this address for an account on ${host}.`,
+        "",
+        "Open this link within a day to confirm it:",
+        new URL(`/settings/email/confirm/${token}`, deps.baseUrl).href,
+        "",
+        "If it was not you, ignore this e-mail: nothing changes.",
+      ].join("\n"),
+    })
+    .catch(onFailure);
+  return "sent";
+}
+
+function setEmail(db: Db, userId: string, email: string): void {
+  db.transaction((tx) => {
+    tx.update(users).set({ email }).where(eq(users.id, userId)).run();
+    tx.delete(emailChanges).where(eq(emailChanges.userId, userId)).run();
+    // Links mailed to the old address stop working.
+    forgetPasswordLinks(tx, userId);
+  });
+}
+
+/** The change a link confirms, while it works. */
+export function findEmailChange(db: Db, token: string) {
+  return db
+    .select({ userId: emailChanges.userId, email: emailChanges.email, username: accounts.username, old: users.email })
+    .from(emailChanges)
+    .innerJoin(users, eq(users.id, emailChanges.userId))
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
+    .where(and(eq(emailChanges.id, sha256Hex(token)), gt(emailChanges.expiresAt, new Date())))
+    .get();
+}
+
+export const EMAIL_LINK_EXPIRED = "This link has expired or was used already.";
+
+/**
+ * The new address was confirmed: it becomes the member's, and the old one is told (someone who
+ * took the account over would otherwise move its mail away unseen).
+ */
+export function confirmEmailChange(deps: Deps, token: string, onFailure: (error: unknown) => void): { email: string } {
+  const change = findEmailChange(deps.db, token);
+  if (!change) throw new CoreError(EMAIL_LINK_EXPIRED, 410);
+  // Checked again: another member may have taken the address, or it been blocked, meanwhile.
+  const email = newAddress(deps.db, change.userId, change.email);
+  setEmail(deps.db, change.userId, email);
+  const host = deps.baseUrl.host;
+  deps.mailer
+    ?.send({
+      to: change.old,
+      subject: `Your e-mail address for ${host} was changed`,
+      text: [
+        `The e-mail address of @${change.username} on ${host} is now ${email}.`,
+        "",
+        `If you did not change it, write to the admins of ${host} at once.`,
+      ].join("\n"),
+    })
+    .catch(onFailure);
+  return { email };
+}
