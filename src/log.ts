@@ -35,5 +35,4 @@ export async function configureLogging(config: Pick<Config, "logLevel" | "logFor
 }
 
 /** A path as logs may keep it: the token of a link sent by e-mail is a credential while it works (mail scanners open it first). */
-export const withoutSecrets = (path: string) =>
-  path.replace(/^\/(password\/reset|settings\/email\/confirm)\/[^/]+/, "/$1/…");
+export const withoutSecrets = (path: string) => path.replace(/^\/(password\/reset|settings\/email\/confirm)\/[^/]+/, "/$1/…");
