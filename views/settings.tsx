@@ -214,6 +214,7 @@ export function AccountSettingsPage({
   sessions,
   email,
   pendingEmail,
+  newEmail,
   errors = {},
   message,
 }: {
@@ -222,6 +223,8 @@ export function AccountSettingsPage({
   email: string;
   /** A new address waiting for its link to be opened. */
   pendingEmail?: string;
+  /** The new address as typed, when it was refused. */
+  newEmail?: string;
   errors?: Record<string, string>;
   message?: string;
 }) {
@@ -239,7 +242,7 @@ export function AccountSettingsPage({
         ) : (
           ""
         )}
-        <Field name="email" label="New e-mail address" type="email" autocomplete="email" error={errors.email} />
+        <Field name="email" label="New e-mail address" type="email" autocomplete="email" value={newEmail} error={errors.email} />
         <Field
           name="email_password"
           label="Password, to confirm"

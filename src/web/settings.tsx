@@ -53,7 +53,11 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
   const sessionRows = (viewer: Viewer) =>
     listSessions(db, viewer.user.id).map((s) => ({ ...s, current: s.id === viewer.sessionId }));
   /** The account page: password, e-mail address (and one waiting for its link), sessions. */
-  const accountPage = (ctx: PageContext, viewer: Viewer, extra: { errors?: Record<string, string>; message?: string } = {}) => {
+  const accountPage = (
+    ctx: PageContext,
+    viewer: Viewer,
+    extra: { errors?: Record<string, string>; message?: string; newEmail?: string } = {},
+  ) => {
     const user = db.select().from(users).where(eq(users.id, viewer.user.id)).get() ?? viewer.user;
     const pending = db.select().from(emailChanges).where(eq(emailChanges.userId, user.id)).get();
     return (
@@ -225,7 +229,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return accountPage(ctx, viewer, { errors: error.fields });
+          return accountPage(ctx, viewer, { errors: error.fields, newEmail: body.email });
         }
       },
       { body: t.Object({ _csrf: csrf, email: t.String({ maxLength: 1000 }), email_password: t.String({ maxLength: 1024 }) }) },
