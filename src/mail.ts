@@ -1,5 +1,4 @@
 import { getLogger } from "@logtape/logtape";
-import nodemailer from "nodemailer";
 import { isLoopbackAddress } from "./client-ip.ts";
 import type { Config } from "./config.ts";
 import type { Mailer } from "./core/mail.ts";
@@ -15,20 +14,24 @@ const logger = getLogger(["skein", "mail"]);
 export function smtpMailer(mail: NonNullable<Config["mail"]>): Mailer {
   const url = new URL(mail.smtpUrl);
   const local = url.hostname === "localhost" || isLoopbackAddress(url.hostname.replace(/^\[|\]$/g, ""));
-  const transport = nodemailer.createTransport(
-    {
-      url: mail.smtpUrl,
-      requireTLS: url.protocol === "smtp:" && !local,
-      connectionTimeout: 15_000,
-      greetingTimeout: 15_000,
-      socketTimeout: 30_000,
-    },
-    { from: mail.from },
-  );
+  // Loaded with the first message: most instances send few or none, and it is a large library.
+  const connect = async () =>
+    (await import("nodemailer")).default.createTransport(
+      {
+        url: mail.smtpUrl,
+        requireTLS: url.protocol === "smtp:" && !local,
+        connectionTimeout: 15_000,
+        greetingTimeout: 15_000,
+        socketTimeout: 30_000,
+      },
+      { from: mail.from },
+    );
+  let transport: ReturnType<typeof connect> | undefined;
   return {
     async send(message) {
+      transport ??= connect();
       // The address as one address, never read as a list of them.
-      const info = await transport.sendMail({ ...message, to: { name: "", address: message.to } });
+      const info = await (await transport).sendMail({ ...message, to: { name: "", address: message.to } });
       logger.info("Sent an e-mail ({subject}) to {to}", { subject: message.subject, to: info.accepted.join(", ") });
     },
   };
