@@ -92,6 +92,8 @@ export function createApp(deps: AppDeps) {
     codes: newCodeLimiter(),
     // Password links asked for from one address: ten an hour, as sign-ups (each may send an e-mail).
     resets: new RateLimiter(10, 3600_000),
+    // New e-mail addresses asked for by one member: ten an hour (each may send an e-mail).
+    emails: new RateLimiter(10, 3600_000),
     api: new RateLimiter(300, 5 * 60_000),
   };
   const resolver = createResolver(deps.federation, deps);

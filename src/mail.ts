@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { getLogger } from "@logtape/logtape";
 import { isLoopbackAddress } from "./client-ip.ts";
 import type { Config } from "./config.ts";
@@ -13,7 +14,8 @@ const logger = getLogger(["skein", "mail"]);
  */
 export function smtpMailer(mail: NonNullable<Config["mail"]>): Mailer {
   const url = new URL(mail.smtpUrl);
-  const local = url.hostname === "localhost" || isLoopbackAddress(url.hostname.replace(/^\[|\]$/g, ""));
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const local = host === "localhost" || (isIP(host) !== 0 && isLoopbackAddress(host));
   // Loaded with the first message: most instances send few or none, and it is a large library.
   const connect = async () =>
     (await import("nodemailer")).default.createTransport(

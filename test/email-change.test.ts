@@ -17,7 +17,7 @@ const origin = "https://social.example";
 const sink = await startSmtpSink();
 afterAll(() => sink.stop());
 const t = testApp(origin, { mailer: smtpMailer({ smtpUrl: sink.url, from: "Skein <noreply@social.example>" }) });
-const m = await signedInMembers(t, origin, ["olga", "ada", "bob"]);
+const m = await signedInMembers(t, origin, ["olga", "ada", "bob", "cleo", "dan"]);
 const { db } = t.deps;
 const emailOf = (name: string) =>
   db
@@ -89,6 +89,44 @@ test("an address taken while its link waited is refused when confirmed", async (
   expect(answer.status).toBe(409);
   expect(await answer.text()).toContain("Another account uses this address.");
   expect(emailOf("bob")).toBe("bob@example.com");
+});
+
+test("a waiting change can be cancelled, and dies when the password changes or the member is suspended", async () => {
+  const cleo = m("cleo").browser;
+  const ask = async (email: string) => {
+    await cleo.post("/settings/email", { email, email_password: PASSWORD });
+    return linkIn((await sink.waitFor(email)).text);
+  };
+  const cancelled = await ask("cleo@first.example");
+  expect((await cleo.post("/settings/email/cancel", {})).status).toBe(303);
+  expect(await (await cleo.get("/settings/account")).text()).not.toContain("Waiting for you to open the link");
+  expect((await cleo.post(cancelled, {})).status).toBe(410);
+  // Someone who had her password asks for their own address; she changes the password: it is void.
+  const stale = await ask("cleo@thief.example");
+  await cleo.post("/settings/password", {
+    current_password: PASSWORD,
+    password: "a fresh passphrase",
+    password_confirmation: "a fresh passphrase",
+  });
+  expect((await cleo.post(stale, {})).status).toBe(410);
+  expect(emailOf("cleo")).toBe("cleo@example.com");
+  // dan asks for a new address, then is suspended: the link does nothing.
+  await m("dan").browser.post("/settings/email", { email: "dan@new.example", email_password: PASSWORD });
+  const dans = linkIn((await sink.waitFor("dan@new.example")).text);
+  expect((await m("olga").browser.post(`/admin/accounts/${m("dan").id}/action`, { action: "suspend", reason: "" })).status).toBe(
+    303,
+  );
+  expect((await new WebClient((request) => t.app.handle(request)).post(dans, {})).status).toBe(410);
+  expect(emailOf("dan")).toBe("dan@example.com");
+});
+
+test("ten requests an hour per member: each may send a mail and tells whether an address is taken", async () => {
+  const olga = m("olga").browser;
+  const answers = [];
+  for (let i = 0; i < 11; i++)
+    answers.push((await olga.post("/settings/email", { email: `olga${i}@x.example`, email_password: PASSWORD })).status);
+  expect(answers.slice(0, 10).every((status) => status === 200)).toBe(true);
+  expect(answers[10]).toBe(429);
 });
 
 test("without e-mail, the address changes at once", async () => {

@@ -3,7 +3,7 @@
 // makes to hand over. Nobody learns from the answers who has an account here.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { auditLog, passwordResets, users } from "../src/db/schema.ts";
+import { accounts, auditLog, passwordResets, users } from "../src/db/schema.ts";
 import { smtpMailer } from "../src/mail.ts";
 import { signedInMembers, testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
@@ -155,6 +155,43 @@ test("admins make a link to hand over, for members below them only", async () =>
     [bob, adaId],
     [olga, adaId],
   ]);
+});
+
+test("an admin's link dies with its maker's suspension or account", async () => {
+  db.update(users)
+    .set({ role: "admin" })
+    .where(eq(users.accountId, m("bob").id))
+    .run();
+  const make = async () =>
+    pathOf(linkIn(await (await m("bob").browser.post(`/admin/accounts/${m("cleo").id}/password-link`, {})).text()));
+  db.update(users)
+    .set({ role: "user" })
+    .where(eq(users.accountId, m("cleo").id))
+    .run();
+  const first = await make();
+  const second = await make();
+  expect((await visitor().get(first)).status).toBe(200);
+  db.update(accounts)
+    .set({ suspendedAt: new Date() })
+    .where(eq(accounts.id, m("bob").id))
+    .run();
+  expect((await visitor().get(first)).status).toBe(410);
+  db.update(accounts)
+    .set({ suspendedAt: null })
+    .where(eq(accounts.id, m("bob").id))
+    .run();
+  expect((await visitor().get(second)).status).toBe(200);
+  db.delete(accounts)
+    .where(eq(accounts.id, m("bob").id))
+    .run();
+  expect((await visitor().get(second)).status).toBe(410);
+  expect(
+    db
+      .select()
+      .from(passwordResets)
+      .where(eq(passwordResets.createdBy, m("bob").id))
+      .all(),
+  ).toEqual([]);
 });
 
 test("without an SMTP server, the page says whom to ask", async () => {

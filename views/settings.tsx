@@ -236,9 +236,12 @@ export function AccountSettingsPage({
         <h2>E-mail address</h2>
         <p safe>{`Yours is ${email}: you log in with it, and links to choose a new password go there.`}</p>
         {pendingEmail ? (
-          <p class="notice" safe>
-            {`Waiting for you to open the link sent to ${pendingEmail}.`}
-          </p>
+          <div class="notice">
+            <p safe>{`Waiting for you to open the link sent to ${pendingEmail}.`}</p>
+            <button type="submit" formaction="/settings/email/cancel" class="secondary" formnovalidate>
+              Cancel this change
+            </button>
+          </div>
         ) : (
           ""
         )}

@@ -52,8 +52,13 @@ export const reservedUsernames = new Set([
 ]);
 
 export const USERNAME_PATTERN = /^[a-z0-9_]{1,30}$/;
-/** One plain address: no spaces, and none of the characters that make a list or a name of it in a mail header. */
-export const EMAIL_PATTERN = /^[^\s@,;:<>()[\]\\"]+@[^\s@,;:<>()[\]\\"]+\.[^\s@,;:<>()[\]\\"]+$/;
+/**
+ * One plain address: no spaces or control characters, none of the characters that make a list or
+ * a name of it in a mail header, and no dot closing the domain (the same mailbox written twice).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+export const EMAIL_PATTERN =
+  /^[^\s@,;:<>()[\]\\"\x00-\x1f\x7f]+@[^\s@,;:<>()[\]\\"\x00-\x1f\x7f]+\.[^\s@,;:<>()[\]\\"\x00-\x1f\x7f.]+$/;
 /**
  * Argon2id with OWASP's first recommended setting (19 MiB, 2 passes). Bun's default takes 64 MiB
  * per hash, which a small box feels when a few members log in at once. Hashes keep their own

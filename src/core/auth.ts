@@ -9,7 +9,7 @@ import { CoreError, ValidationError } from "./errors.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { findRejection } from "./rejections.ts";
 import { revokeUserTokens } from "./oauth.ts";
-import { forgetPasswordLinks } from "./password-resets.ts";
+import { forgetAccountLinks } from "./password-resets.ts";
 import { revokeOtherSessions } from "./sessions.ts";
 
 /** Five failed attempts a minute per IP and per account, then 429 until the window passes. */
@@ -108,7 +108,7 @@ export async function changePassword(
   const passwordHash = await Bun.password.hash(input.password, PASSWORD_HASHING);
   db.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run();
   revokeOtherSessions(db, user.id, input.sessionId);
-  forgetPasswordLinks(db, user.id);
+  forgetAccountLinks(db, user.id);
   // A login waiting for its code proved the old password: it is void now.
   db.delete(loginChallenges).where(eq(loginChallenges.userId, user.id)).run();
 }
@@ -129,7 +129,7 @@ export async function resetPassword(db: Db, username: string, password: string):
     tx.update(users).set({ passwordHash }).where(eq(users.id, user.id)).run();
     revokeOtherSessions(tx, user.id);
     revokeUserTokens(tx, user.id);
-    forgetPasswordLinks(tx, user.id);
+    forgetAccountLinks(tx, user.id);
     tx.delete(loginChallenges).where(eq(loginChallenges.userId, user.id)).run();
   });
 }

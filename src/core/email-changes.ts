@@ -1,12 +1,12 @@
-import { and, eq, gt, ne, sql } from "drizzle-orm";
-import type { Db } from "../db/open.ts";
+import { and, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import type { Db, DbOrTx } from "../db/open.ts";
 import { accounts, emailChanges, users } from "../db/schema.ts";
 import { EMAIL_PATTERN } from "./accounts.ts";
-import { confirmPassword } from "./auth.ts";
+import { checkLimit, confirmPassword } from "./auth.ts";
 import { emailDomainBlockFor } from "./email-domain-blocks.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import type { Mailer } from "./mail.ts";
-import { forgetPasswordLinks } from "./password-resets.ts";
+import { forgetAccountLinks } from "./password-resets.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import { randomToken, sha256Hex } from "./tokens.ts";
 
@@ -16,10 +16,10 @@ export const EMAIL_LINK_MS = 24 * 3600_000;
 type Deps = { db: Db; baseUrl: URL; mailer?: Mailer };
 
 /** The address a member may move to: well formed, not blocked, not another member's, not theirs already. */
-function newAddress(db: Db, userId: string, email: string): string {
+function newAddress(db: DbOrTx, userId: string, email: string): string {
   const address = email.trim();
   const fail = (message: string) => new ValidationError({ email: message });
-  if (!EMAIL_PATTERN.test(address) || address.length > 320) throw fail("Enter an email address like you@example.com.");
+  if (!EMAIL_PATTERN.test(address) || address.length > 254) throw fail("Enter an email address like you@example.com.");
   const current = db.select({ email: users.email }).from(users).where(eq(users.id, userId)).get();
   if (current?.email.toLowerCase() === address.toLowerCase()) throw fail("This is your address already.");
   if (emailDomainBlockFor(db, address)) throw fail("Addresses at this e-mail provider are not allowed here.");
@@ -39,12 +39,15 @@ function newAddress(db: Db, userId: string, email: string): string {
  */
 export async function requestEmailChange(
   deps: Deps,
-  limiter: RateLimiter,
+  { limiter, loginLimiter }: { limiter: RateLimiter; loginLimiter: RateLimiter },
   input: { userId: string; email: string; password: string },
   onFailure: (error: unknown) => void,
 ): Promise<"changed" | "sent"> {
+  // Each request may send a mail and says whether an address is taken: a few an hour.
+  checkLimit(limiter, [`email:${input.userId}`]);
+  limiter.hit(`email:${input.userId}`);
   // The password first: a stolen session learns nothing about other members' addresses.
-  await confirmPassword(deps.db, limiter, input.userId, input.password, "email_password");
+  await confirmPassword(deps.db, loginLimiter, input.userId, input.password, "email_password");
   const address = newAddress(deps.db, input.userId, input.email);
   if (!deps.mailer) {
     setEmail(deps.db, input.userId, address);
@@ -75,13 +78,19 @@ export async function requestEmailChange(
   return "sent";
 }
 
-function setEmail(db: Db, userId: string, email: string): void {
-  db.transaction((tx) => {
-    tx.update(users).set({ email }).where(eq(users.id, userId)).run();
-    tx.delete(emailChanges).where(eq(emailChanges.userId, userId)).run();
-    // Links mailed to the old address stop working.
-    forgetPasswordLinks(tx, userId);
+/** The member's address is now this one, checked again in the same transaction; links sent to the old one stop working. */
+function setEmail(db: Db, userId: string, email: string): string {
+  return db.transaction((tx) => {
+    const address = newAddress(tx, userId, email);
+    tx.update(users).set({ email: address }).where(eq(users.id, userId)).run();
+    forgetAccountLinks(tx, userId);
+    return address;
   });
+}
+
+/** The member no longer wants the address waiting for its link. */
+export function cancelEmailChange(db: Db, userId: string): void {
+  db.delete(emailChanges).where(eq(emailChanges.userId, userId)).run();
 }
 
 /** The change a link confirms, while it works. */
@@ -91,7 +100,14 @@ export function findEmailChange(db: Db, token: string) {
     .from(emailChanges)
     .innerJoin(users, eq(users.id, emailChanges.userId))
     .innerJoin(accounts, eq(accounts.id, users.accountId))
-    .where(and(eq(emailChanges.id, sha256Hex(token)), gt(emailChanges.expiresAt, new Date())))
+    .where(
+      and(
+        eq(emailChanges.id, sha256Hex(token)),
+        gt(emailChanges.expiresAt, new Date()),
+        isNull(users.disabledAt),
+        isNull(accounts.suspendedAt),
+      ),
+    )
     .get();
 }
 
@@ -105,8 +121,7 @@ export function confirmEmailChange(deps: Deps, token: string, onFailure: (error:
   const change = findEmailChange(deps.db, token);
   if (!change) throw new CoreError(EMAIL_LINK_EXPIRED, 410);
   // Checked again: another member may have taken the address, or it been blocked, meanwhile.
-  const email = newAddress(deps.db, change.userId, change.email);
-  setEmail(deps.db, change.userId, email);
+  const email = setEmail(deps.db, change.userId, change.email);
   const host = deps.baseUrl.host;
   deps.mailer
     ?.send({

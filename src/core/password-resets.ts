@@ -1,7 +1,7 @@
 import { and, count, eq, gt, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/open.ts";
-import { accounts, loginChallenges, passwordResets, type Role, users } from "../db/schema.ts";
-import { EMAIL_PATTERN, PASSWORD_HASHING, passwordProblem } from "./accounts.ts";
+import { accounts, emailChanges, loginChallenges, passwordResets, type Role, users } from "../db/schema.ts";
+import { PASSWORD_HASHING, passwordProblem } from "./accounts.ts";
 import { audit } from "./audit.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import type { Mailer } from "./mail.ts";
@@ -34,8 +34,9 @@ function newLink(deps: Deps, userId: string, lifetimeMs: number, createdBy: stri
  * address's form, everything happens after the caller answered, and a failure is only logged.
  */
 export function requestPasswordReset(deps: Deps & { mailer: Mailer }, email: string, onFailure: (error: unknown) => void): void {
+  // Only looked up, so any stored address (some predate today's stricter form) can be asked for.
   const address = email.trim();
-  if (!EMAIL_PATTERN.test(address) || address.length > 320)
+  if (!/^[^\s@]+@[^\s@]+$/.test(address) || address.length > 254)
     throw new ValidationError({ email: "Enter an email address like you@example.com." });
   setTimeout(() => mailResetLink(deps, address).catch(onFailure), 0);
 }
@@ -115,15 +116,26 @@ export function findPasswordReset(db: Db, token: string) {
   if (!row || row.user.disabledAt || row.account.suspendedAt) return undefined;
   const { createdBy } = row.reset;
   if (createdBy) {
-    const maker = db.select({ role: users.role }).from(users).where(eq(users.accountId, createdBy)).get();
-    if (!maker || passwordLinkRefusal({ id: createdBy, role: maker.role }, row.user) !== null) return undefined;
+    const maker = db
+      .select({ role: users.role, disabledAt: users.disabledAt, suspendedAt: accounts.suspendedAt })
+      .from(users)
+      .innerJoin(accounts, eq(accounts.id, users.accountId))
+      .where(eq(users.accountId, createdBy))
+      .get();
+    if (!maker || maker.disabledAt || maker.suspendedAt) return undefined;
+    if (passwordLinkRefusal({ id: createdBy, role: maker.role }, row.user) !== null) return undefined;
   }
   return { userId: row.user.id, username: row.account.username };
 }
 
-/** Every password link of the member stops working (their password changed another way). */
-export function forgetPasswordLinks(db: DbOrTx, userId: string): void {
+/**
+ * The member's password changed (or their address): every link that could change it or their
+ * address stops working, password links and a new address waiting for its link alike (someone
+ * who had the old password could have asked for one to take the account back with).
+ */
+export function forgetAccountLinks(db: DbOrTx, userId: string): void {
   db.delete(passwordResets).where(eq(passwordResets.userId, userId)).run();
+  db.delete(emailChanges).where(eq(emailChanges.userId, userId)).run();
 }
 
 export const LINK_EXPIRED = "This link has expired or was used already. Ask for a new one.";
@@ -149,6 +161,7 @@ export async function completePasswordReset(
     // Hashing took a while: the link may have been used meanwhile, which is once.
     const gone = tx.delete(passwordResets).where(eq(passwordResets.userId, reset.userId)).returning().all();
     if (!gone.some((r) => r.id === sha256Hex(token))) return false;
+    forgetAccountLinks(tx, reset.userId);
     tx.update(users).set({ passwordHash }).where(eq(users.id, reset.userId)).run();
     revokeOtherSessions(tx, reset.userId);
     revokeUserTokens(tx, reset.userId);

@@ -149,7 +149,8 @@ export const passwordResets = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    createdBy: text("created_by").references(() => accounts.id, { onDelete: "set null" }), // an admin's link
+    // An admin's link goes with its maker's account (null is a link the member asked for by e-mail).
+    createdBy: text("created_by").references(() => accounts.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
   },

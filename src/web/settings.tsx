@@ -17,7 +17,7 @@ import { AppsPage } from "../../views/settings-apps.tsx";
 import { updateProfile } from "../core/profile.ts";
 import { listSessions, revokeSession, type Viewer } from "../core/sessions.ts";
 import { accounts, emailChanges, quotePolicies, users, visibilities } from "../db/schema.ts";
-import { requestEmailChange } from "../core/email-changes.ts";
+import { cancelEmailChange, requestEmailChange } from "../core/email-changes.ts";
 import type { PageContext } from "../../views/context.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
@@ -217,7 +217,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
         try {
           const done = await requestEmailChange(
             deps,
-            deps.limits.login,
+            { limiter: deps.limits.emails, loginLimiter: deps.limits.login },
             { userId: viewer.user.id, email: body.email, password: body.email_password },
             (error) => logger.error("Could not send an address confirmation: {error}", { error: String(error) }),
           );
@@ -234,6 +234,11 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
       },
       { body: t.Object({ _csrf: csrf, email: t.String({ maxLength: 1000 }), email_password: t.String({ maxLength: 1024 }) }) },
     )
+    .post("/settings/email/cancel", ({ viewer, redirect }) => {
+      if (!viewer) return redirect(loginFirst("/settings/account"), 303);
+      cancelEmailChange(db, viewer.user.id);
+      return redirect("/settings/account", 303);
+    })
     .post("/settings/sessions/:id/revoke", ({ viewer, params, redirect }) => {
       if (!viewer) return redirect(loginFirst("/settings/account"), 303);
       revokeSession(db, viewer.user.id, params.id);
