@@ -140,6 +140,7 @@ const table: Row[] = [
   { route: "GET /admin/instances", min: "moderator" },
   { route: "GET /admin/instances/:domain", min: "moderator", path: () => "/admin/instances/remote.example" },
   { route: "GET /admin/relays", min: "admin" },
+  { route: "POST /admin/settings/test-email", min: "admin" },
   { route: "POST /admin/relays", min: "admin", body: { inbox_url: "https://relay.example/inbox" } },
   { route: "POST /admin/relays/:id/:action", min: "admin", path: () => "/admin/relays/no-such-relay/leave" },
   { route: "GET /admin/signups", min: "anyone" }, // a redirect to /admin/registrations, which checks

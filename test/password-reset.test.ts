@@ -194,6 +194,18 @@ test("an admin's link dies with its maker's suspension or account", async () => 
   ).toEqual([]);
 });
 
+test("admins send themselves a test e-mail from the settings, and read the server's answer when it fails", async () => {
+  const page = await (await m("olga").browser.post("/admin/settings/test-email", {})).text();
+  expect(page).toContain("Sent to olga@example.com.");
+  expect((await sink.waitFor("olga@example.com")).subject).toBe("A test e-mail from social.example");
+  // A mail server that is not there.
+  const broken = testApp(origin, {
+    mailer: smtpMailer({ smtpUrl: "smtp://127.0.0.1:9", from: "Skein <noreply@social.example>" }),
+  });
+  const owner = (await signedInMembers(broken, origin, ["olga"]))("olga");
+  expect(await (await owner.browser.post("/admin/settings/test-email", {})).text()).toContain("It could not be sent:");
+});
+
 test("without an SMTP server, the page says whom to ask", async () => {
   const quiet = testApp(origin);
   const guest = new WebClient((request) => quiet.app.handle(request));
@@ -203,4 +215,6 @@ test("without an SMTP server, the page says whom to ask", async () => {
   expect(await (await guest.post("/password/forgot", { email: "ada@example.com" })).text()).toContain(
     "This server sends no e-mail.",
   );
+  const owner = (await signedInMembers(quiet, origin, ["olga"]))("olga");
+  expect(await (await owner.browser.get("/admin/settings")).text()).toContain("This instance sends no e-mail: start it with");
 });

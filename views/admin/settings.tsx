@@ -114,8 +114,11 @@ export function InstanceSettingsPage({
   fallbackAt,
   allowlist,
   confirmAllowlist = false,
+  mail,
 }: {
   ctx: PageContext;
+  /** Whether the instance sends e-mail, and how a test just went. */
+  mail: { sends: boolean; tested?: { ok: boolean; message: string } };
   values: InstanceSettings;
   errors?: Record<string, string>;
   saved?: boolean;
@@ -253,6 +256,24 @@ export function InstanceSettingsPage({
           error={errors.federation_mode}
         />
         <button type="submit">Save settings</button>
+      </form>
+      <form method="post" action="/admin/settings/test-email" class="card" aria-labelledby="mail-title">
+        <CsrfField ctx={ctx} />
+        <h2 id="mail-title">E-mail</h2>
+        <FormMessage message={mail.tested?.message} kind={mail.tested?.ok ? "success" : "error"} />
+        {mail.sends ? (
+          <>
+            <p>This instance sends e-mail for password links and address changes. Check that it arrives:</p>
+            <button type="submit" class="secondary">
+              Send a test e-mail to me
+            </button>
+          </>
+        ) : (
+          <p>
+            This instance sends no e-mail: start it with <code>--smtp-url</code> (see the README) for members to get password
+            links. Until then, you make them from a member's page.
+          </p>
+        )}
       </form>
     </Layout>
   );

@@ -22,6 +22,7 @@ import { loadAccountViews } from "../../core/views.ts";
 /** The instance itself: settings and the audit log. */
 export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
+  const mail = () => ({ sends: deps.mailer !== undefined });
   const allowlistCost = () => ({
     listed: listDomainAllows(db).length,
     cut: followsCutByAllowlist(db),
@@ -57,6 +58,7 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
         return (
           <InstanceSettingsPage
             ctx={ctx}
+            mail={mail()}
             values={getSettings(db)}
             saved={query.saved === "1"}
             fallbackAt={registrationFallbackAt(db)}
@@ -96,7 +98,7 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
         // Switching to allowlist mode while it cuts follows is shown with its cost first.
         const switching = before.federationMode !== "allowlist" && values.federationMode === "allowlist";
         if (switching && body.confirm_federation_mode !== "1" && followsCutByAllowlist(db) > 0)
-          return <InstanceSettingsPage ctx={ctx} values={values} allowlist={allowlistCost()} confirmAllowlist />;
+          return <InstanceSettingsPage ctx={ctx} mail={mail()} values={values} allowlist={allowlistCost()} confirmAllowlist />;
         try {
           saveSettings(db, values);
           clearRegistrationFallback(db); // an admin has now looked at the mode
@@ -110,7 +112,9 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return <InstanceSettingsPage ctx={ctx} values={values} errors={error.fields} allowlist={allowlistCost()} />;
+          return (
+            <InstanceSettingsPage ctx={ctx} mail={mail()} values={values} errors={error.fields} allowlist={allowlistCost()} />
+          );
         }
       },
       {
@@ -135,7 +139,38 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
           confirm_federation_mode: t.Optional(t.String({ maxLength: 5 })),
         }),
       },
+    )
+    .post(
+      "/admin/settings/test-email",
+      async ({ viewer, ctx, path }) => {
+        const staff = requireRole(viewer, "admin", path);
+        const sent = await testEmail(staff.user.email);
+        return (
+          <InstanceSettingsPage
+            ctx={ctx}
+            mail={{ sends: deps.mailer !== undefined, tested: sent }}
+            values={getSettings(db)}
+            allowlist={allowlistCost()}
+          />
+        );
+      },
+      { body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })) },
     );
+
+  /** A test message to the admin's own address, and what came of it in words (the server's answer on failure). */
+  async function testEmail(to: string): Promise<{ ok: boolean; message: string }> {
+    if (!deps.mailer) return { ok: false, message: "This instance sends no e-mail." };
+    try {
+      await deps.mailer.send({
+        to,
+        subject: `A test e-mail from ${deps.baseUrl.host}`,
+        text: `This is the test e-mail you asked for on ${deps.baseUrl.host}: its e-mail works.`,
+      });
+      return { ok: true, message: `Sent to ${to}. If it does not arrive, look in its spam folder.` };
+    } catch (error) {
+      return { ok: false, message: `It could not be sent: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
 }
 
 /** What a save changed, for the audit log: long texts as their length (the log keeps 2000 characters). */
