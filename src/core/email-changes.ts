@@ -48,11 +48,11 @@ export async function requestEmailChange(
   limiter.hit(`email:${input.userId}`);
   // The password first: a stolen session learns nothing about other members' addresses.
   await confirmPassword(deps.db, loginLimiter, input.userId, input.password, "email_password");
-  const address = newAddress(deps.db, input.userId, input.email);
   if (!deps.mailer) {
-    setEmail(deps.db, input.userId, address);
+    setEmail(deps.db, input.userId, input.email); // checks the address as it writes it
     return "changed";
   }
+  const address = newAddress(deps.db, input.userId, input.email);
   const token = randomToken();
   const row = { id: sha256Hex(token), userId: input.userId, email: address, expiresAt: new Date(Date.now() + EMAIL_LINK_MS) };
   deps.db

@@ -41,12 +41,17 @@ const logger = getLogger(["skein", "federation", "outbox"]);
 
 type AccountRow = typeof accounts.$inferSelect;
 
-/** Where to deliver to an account, unless its inbox is gone (answered 404 or 410). */
+/**
+ * Whether anything may be sent to this inbox: it has not answered 404 or 410, and it is on a
+ * server the instance federates with (not suspended; listed, in allowlist mode).
+ */
+function deliverable(db: CoreDeps["db"], inbox: string, host: string | null): boolean {
+  return !isInboxGone(db, inbox) && federationAllowed(db, host);
+}
+
+/** Where to deliver to an account, unless it cannot be delivered to (deliverable). */
 function recipient(db: CoreDeps["db"], a: AccountRow): Recipient | null {
-  if (!a.uri || !a.inboxUrl) return null;
-  if (isInboxGone(db, a.sharedInboxUrl ?? a.inboxUrl)) return null;
-  // Nothing goes to a server the instance does not federate with (suspended; unlisted in allowlist mode).
-  if (!federationAllowed(db, a.domain)) return null;
+  if (!a.uri || !a.inboxUrl || !deliverable(db, a.sharedInboxUrl ?? a.inboxUrl, a.domain)) return null;
   return {
     id: new URL(a.uri),
     inboxId: new URL(a.inboxUrl),
@@ -73,9 +78,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
   const relaysFor = (visibility: string): Recipient[] =>
     visibility !== "public"
       ? []
-      : joinedRelays(db).flatMap((r) =>
-          isInboxGone(db, r.inboxUrl) || !federationAllowed(db, new URL(r.inboxUrl).host) ? [] : [relayRecipient(r)],
-        );
+      : joinedRelays(db).flatMap((r) => (deliverable(db, r.inboxUrl, new URL(r.inboxUrl).host) ? [relayRecipient(r)] : []));
   /** Sends to the followers' servers (unless direct), to remote people mentioned, and to the relays if public. */
   const deliver = async (post: PostView, activity: Create | Update | Delete, extra: Recipient[] = []) => {
     const ctx = context();
@@ -401,9 +404,7 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
         })),
       );
       const recipients = notice.recipients.flatMap((r) =>
-        isInboxGone(db, r.inbox) || !federationAllowed(db, new URL(r.id).host)
-          ? []
-          : [{ id: new URL(r.id), inboxId: new URL(r.inbox) }],
+        deliverable(db, r.inbox, new URL(r.id).host) ? [{ id: new URL(r.id), inboxId: new URL(r.inbox) }] : [],
       );
       await ctx.sendActivity(
         keys,
