@@ -115,6 +115,7 @@ const table: Row[] = [
   { route: "GET /admin/accounts", min: "moderator" },
   { route: "GET /admin/accounts/:id", min: "moderator", path: (f) => `/admin/accounts/${f.id("tim")}` },
   { route: "POST /admin/accounts/:id/action", min: "moderator", path: (f) => `/admin/accounts/${f.id("tim")}/action`, body: { action: "warn" } },
+  { route: "POST /admin/accounts/:id/confirm-email", min: "moderator", path: async (f) => `/admin/accounts/${(await f.newMember()).accountId}/confirm-email` },
   { route: "POST /admin/accounts/:id/password-link", min: "admin", path: async (f) => `/admin/accounts/${(await f.newMember()).accountId}/password-link` },
   { route: "POST /admin/accounts/:id/role", min: "admin", path: async (f) => `/admin/accounts/${(await f.newMember()).accountId}/role`, body: { role: "moderator" } },
   { route: "GET /admin/domain-blocks", min: "admin" },

@@ -12,8 +12,11 @@ export function LoginPage({
   message,
   notice,
   next,
+  canMail = false,
 }: {
   ctx: PageContext;
+  /** Whether the instance sends e-mail: then a sign-up can ask for its address link again. */
+  canMail?: boolean;
   username?: string;
   errors?: Errors;
   message?: string;
@@ -37,6 +40,13 @@ export function LoginPage({
         <p class="muted">
           <a href="/password/forgot">Forgot your password?</a> · New here? <a href="/signup">Create an account</a>
         </p>
+        {canMail ? (
+          <p class="muted">
+            Signed up but lost the e-mail? <a href="/signup/confirmation">Ask for a new link</a>
+          </p>
+        ) : (
+          ""
+        )}
       </section>
     </Layout>
   );

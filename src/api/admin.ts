@@ -90,7 +90,7 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           locale: null,
           invite_request: user?.signupReason ?? null,
           role: { ...roleEntities[user?.role ?? "user"], color: "", highlighted: user ? user.role !== "user" : false },
-          confirmed: user !== null,
+          confirmed: user?.emailConfirmedAt != null,
           approved: user ? user.approvedAt !== null : true,
           disabled: user?.disabledAt != null,
           silenced: account.silencedAt !== null,

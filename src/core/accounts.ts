@@ -84,6 +84,8 @@ export interface NewLocalUser {
   role: Role;
   /** A sign-up in approval mode waits for a moderator; everyone else is approved at once. */
   pendingApproval?: boolean;
+  /** A sign-up on an instance that sends e-mail waits for its address's link; everyone else's counts as confirmed. */
+  emailUnconfirmed?: boolean;
   signupReason?: string;
   inviteId?: string;
 }
@@ -114,6 +116,7 @@ export async function createLocalUser(deps: CoreDeps, input: NewLocalUser): Prom
           passwordHash,
           role: input.role,
           approvedAt: input.pendingApproval ? null : new Date(),
+          emailConfirmedAt: input.emailUnconfirmed ? null : new Date(),
           signupReason: input.signupReason ?? null,
           inviteId: input.inviteId ?? null,
         })

@@ -46,6 +46,26 @@ const accountKey = (userId: string) => `user:${userId}`;
 
 /** Username (or email) and password to a user id; failures count toward the rate limit. */
 export async function verifyLogin(db: Db, limiter: RateLimiter, login: string, password: string, ip: string): Promise<string> {
+  const user = await checkCredentials(db, limiter, login, password, ip);
+  if (user.disabledAt) throw new ValidationError({ username: "This account is disabled." });
+  const account = db.select({ suspendedAt: accounts.suspendedAt }).from(accounts).where(eq(accounts.id, user.accountId)).get();
+  if (account?.suspendedAt)
+    throw new ValidationError({ username: "This account is suspended. The moderators' message is in your email, or ask them." });
+  // Before approval: moderators only see sign-ups whose address is confirmed.
+  if (!user.emailConfirmedAt)
+    throw new ValidationError({
+      username: `Confirm your e-mail address first: open the link we sent to ${user.email}.`,
+    });
+  if (!user.approvedAt) throw new ValidationError({ username: "This account is waiting for a moderator's approval." });
+  limiter.reset(accountKey(user.id));
+  return user.id;
+}
+
+/**
+ * The member a username (or address) and password name, whatever the account's state, or a
+ * ValidationError; wrong guesses count toward the limit.
+ */
+export async function checkCredentials(db: Db, limiter: RateLimiter, login: string, password: string, ip: string) {
   const name = login.trim().replace(/^@/, "");
   const user = findUserByLogin(db, name);
   // Keyed by the account, not the typed name: "ada" and "ada@example.com" must share one limit.
@@ -62,13 +82,7 @@ export async function verifyLogin(db: Db, limiter: RateLimiter, login: string, p
     for (const key of keys) limiter.hit(key);
     throw new ValidationError({ password: "The username or password is wrong." });
   }
-  if (user.disabledAt) throw new ValidationError({ username: "This account is disabled." });
-  const account = db.select({ suspendedAt: accounts.suspendedAt }).from(accounts).where(eq(accounts.id, user.accountId)).get();
-  if (account?.suspendedAt)
-    throw new ValidationError({ username: "This account is suspended. The moderators' message is in your email, or ask them." });
-  if (!user.approvedAt) throw new ValidationError({ username: "This account is waiting for a moderator's approval." });
-  limiter.reset(accountKey(user.id));
-  return user.id;
+  return user;
 }
 
 function findUserByLogin(db: Db, login: string) {

@@ -4,6 +4,7 @@ import { accounts, emailChanges, users } from "../db/schema.ts";
 import { EMAIL_PATTERN } from "./accounts.ts";
 import { checkLimit, confirmPassword } from "./auth.ts";
 import { emailDomainBlockFor } from "./email-domain-blocks.ts";
+import { audit } from "./audit.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import type { Mailer } from "./mail.ts";
 import { forgetAccountLinks } from "./password-resets.ts";
@@ -15,13 +16,20 @@ export const EMAIL_LINK_MS = 24 * 3600_000;
 
 type Deps = { db: Db; baseUrl: URL; mailer?: Mailer };
 
-/** The address a member may move to: well formed, not blocked, not another member's, not theirs already. */
-function newAddress(db: DbOrTx, userId: string, email: string): string {
+/**
+ * The address a member may move to: well formed, not blocked, not another member's, not theirs
+ * already (unless it waits for its first confirmation).
+ */
+export function usableAddress(db: DbOrTx, userId: string, email: string): string {
   const address = email.trim();
   const fail = (message: string) => new ValidationError({ email: message });
   if (!EMAIL_PATTERN.test(address) || address.length > 254) throw fail("Enter an email address like you@example.com.");
-  const current = db.select({ email: users.email }).from(users).where(eq(users.id, userId)).get();
-  if (current?.email.toLowerCase() === address.toLowerCase()) throw fail("This is your address already.");
+  const current = db
+    .select({ email: users.email, confirmedAt: users.emailConfirmedAt })
+    .from(users)
+    .where(eq(users.id, userId))
+    .get();
+  if (current?.confirmedAt && current.email.toLowerCase() === address.toLowerCase()) throw fail("This is your address already.");
   if (emailDomainBlockFor(db, address)) throw fail("Addresses at this e-mail provider are not allowed here.");
   const taken = db
     .select({ id: users.id })
@@ -52,37 +60,66 @@ export async function requestEmailChange(
     setEmail(deps.db, input.userId, input.email); // checks the address as it writes it
     return "changed";
   }
-  const address = newAddress(deps.db, input.userId, input.email);
+  sendAddressLink(
+    { ...deps, mailer: deps.mailer },
+    input.userId,
+    usableAddress(deps.db, input.userId, input.email),
+    "change",
+    onFailure,
+  );
+  return "sent";
+}
+
+/**
+ * Mails a link that confirms the address, for a day, replacing any link sent before: a sign-up's
+ * first one, or a move to another address.
+ */
+export function sendAddressLink(
+  deps: Deps & { mailer: Mailer },
+  userId: string,
+  address: string,
+  why: "signup" | "change",
+  onFailure: (error: unknown) => void,
+): void {
   const token = randomToken();
-  const row = { id: sha256Hex(token), userId: input.userId, email: address, expiresAt: new Date(Date.now() + EMAIL_LINK_MS) };
+  const row = { id: sha256Hex(token), userId, email: address, expiresAt: new Date(Date.now() + EMAIL_LINK_MS) };
   deps.db
     .insert(emailChanges)
     .values(row)
     .onConflictDoUpdate({ target: emailChanges.userId, set: { id: row.id, email: row.email, expiresAt: row.expiresAt } })
     .run();
   const host = deps.baseUrl.host;
-  deps.mailer
-    .send({
-      to: address,
-      subject: `Confirm your new e-mail address for ${host}`,
-      text: [
-        `Someone, hopefully you, asked to use this address for an account on ${host}.`,
-        "",
-        "Open this link within a day to confirm it:",
-        new URL(`/settings/email/confirm/${token}`, deps.baseUrl).href,
-        "",
-        "If it was not you, ignore this e-mail: nothing changes.",
-      ].join("\n"),
-    })
-    .catch(onFailure);
-  return "sent";
+  const link = new URL(`/settings/email/confirm/${token}`, deps.baseUrl).href;
+  const text =
+    why === "signup"
+      ? [
+          `Someone, hopefully you, signed up on ${host} with this address.`,
+          "",
+          "Open this link within a day to confirm it and finish signing up:",
+          link,
+          "",
+          "If it was not you, ignore this e-mail: the account is removed in a week.",
+        ]
+      : [
+          `Someone, hopefully you, asked to use this address for an account on ${host}.`,
+          "",
+          "Open this link within a day to confirm it:",
+          link,
+          "",
+          "If it was not you, ignore this e-mail: nothing changes.",
+        ];
+  const subject = why === "signup" ? `Confirm your e-mail address for ${host}` : `Confirm your new e-mail address for ${host}`;
+  deps.mailer.send({ to: address, subject, text: text.join("\n") }).catch(onFailure);
 }
 
-/** The member's address is now this one, checked again in the same transaction; links sent to the old one stop working. */
+/**
+ * The member's address is now this one, checked again in the same transaction, and confirmed;
+ * links sent to the old one stop working.
+ */
 function setEmail(db: Db, userId: string, email: string): string {
   return db.transaction((tx) => {
-    const address = newAddress(tx, userId, email);
-    tx.update(users).set({ email: address }).where(eq(users.id, userId)).run();
+    const address = usableAddress(tx, userId, email);
+    tx.update(users).set({ email: address, emailConfirmedAt: new Date() }).where(eq(users.id, userId)).run();
     forgetAccountLinks(tx, userId);
     return address;
   });
@@ -96,7 +133,15 @@ export function cancelEmailChange(db: Db, userId: string): void {
 /** The change a link confirms, while it works. */
 export function findEmailChange(db: Db, token: string) {
   return db
-    .select({ userId: emailChanges.userId, email: emailChanges.email, username: accounts.username, old: users.email })
+    .select({
+      userId: emailChanges.userId,
+      email: emailChanges.email,
+      username: accounts.username,
+      accountId: accounts.id,
+      old: users.email,
+      confirmedAt: users.emailConfirmedAt,
+      approvedAt: users.approvedAt,
+    })
     .from(emailChanges)
     .innerJoin(users, eq(users.id, emailChanges.userId))
     .innerJoin(accounts, eq(accounts.id, users.accountId))
@@ -113,15 +158,20 @@ export function findEmailChange(db: Db, token: string) {
 
 export const EMAIL_LINK_EXPIRED = "This link has expired or was used already.";
 
+/** What opening a link did: the address now the member's, and for a sign-up, whether it may log in now or waits for a moderator. */
+export type Confirmed = { email: string; signup?: "ready" | "pending" };
+
 /**
- * The new address was confirmed: it becomes the member's, and the old one is told (someone who
+ * The address was confirmed: it becomes the member's. A sign-up may now log in (or wait for a
+ * moderator, who learns of it only now); after a change, the old address is told (someone who
  * took the account over would otherwise move its mail away unseen).
  */
-export function confirmEmailChange(deps: Deps, token: string, onFailure: (error: unknown) => void): { email: string } {
+export function confirmEmailChange(deps: Deps, token: string, onFailure: (error: unknown) => void): Confirmed {
   const change = findEmailChange(deps.db, token);
   if (!change) throw new CoreError(EMAIL_LINK_EXPIRED, 410);
   // Checked again: another member may have taken the address, or it been blocked, meanwhile.
   const email = setEmail(deps.db, change.userId, change.email);
+  if (!change.confirmedAt) return { email, signup: change.approvedAt ? "ready" : "pending" };
   const host = deps.baseUrl.host;
   deps.mailer
     ?.send({
@@ -135,4 +185,23 @@ export function confirmEmailChange(deps: Deps, token: string, onFailure: (error:
     })
     .catch(onFailure);
   return { email };
+}
+
+/**
+ * A moderator vouches for a sign-up's address (the person reached them another way), as
+ * Mastodon's "Confirm" button on an account; audited.
+ */
+export function confirmAddressByStaff(db: Db, staffAccountId: string, accountId: string): void {
+  db.transaction((tx) => {
+    const user = tx
+      .select({ id: users.id, confirmedAt: users.emailConfirmedAt })
+      .from(users)
+      .where(eq(users.accountId, accountId))
+      .get();
+    if (!user) throw new CoreError("This account is not a member here.", 404);
+    if (user.confirmedAt) throw new CoreError("This address is confirmed already.", 409);
+    tx.update(users).set({ emailConfirmedAt: new Date() }).where(eq(users.id, user.id)).run();
+    tx.delete(emailChanges).where(eq(emailChanges.userId, user.id)).run();
+    audit(tx, { actorId: staffAccountId, action: "email.confirm", targetType: "user", targetId: user.id });
+  });
 }

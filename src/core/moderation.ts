@@ -121,7 +121,10 @@ export function findAccountsForStaff(
   /** `column` (lower-cased) matching the pattern, with what was typed taken literally. */
   const matches = (column: SQLWrapper, pattern: string) => sql`lower(${column}) LIKE ${pattern} ESCAPE '\\'`;
   const state = {
-    active: and(isNull(accounts.suspendedAt), or(isNull(users.id), and(isNotNull(users.approvedAt), isNull(users.disabledAt)))),
+    active: and(
+      isNull(accounts.suspendedAt),
+      or(isNull(users.id), and(isNotNull(users.approvedAt), isNotNull(users.emailConfirmedAt), isNull(users.disabledAt))),
+    ),
     pending: and(isNotNull(users.id), isNull(users.approvedAt)),
     disabled: isNotNull(users.disabledAt),
     silenced: isNotNull(accounts.silencedAt),

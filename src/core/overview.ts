@@ -152,7 +152,7 @@ export function overviewCounts(db: Db) {
     SELECT
       (SELECT count(*) FROM users WHERE approved_at IS NOT NULL AND disabled_at IS NULL) AS users,
       (SELECT count(*) FROM accounts WHERE domain IS NOT NULL) AS remote,
-      (SELECT count(*) FROM users WHERE approved_at IS NULL) AS pending`);
+      (SELECT count(*) FROM users WHERE approved_at IS NULL AND email_confirmed_at IS NOT NULL) AS pending`);
   return {
     localUsers: row?.users ?? 0,
     remoteAccounts: row?.remote ?? 0,

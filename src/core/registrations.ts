@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, isNull } from "drizzle-orm";
+import { and, eq, gte, inArray, isNotNull, isNull } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { accounts, auditLog, users } from "../db/schema.ts";
 import { createLocalUser, validateNewUser } from "./accounts.ts";
@@ -11,7 +11,9 @@ import { getInternal, getSettings, setInternal, updateSettings } from "./instanc
 import { countInviteUse, findUsableInvite } from "./invites.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { keepRejection } from "./rejections.ts";
-import { RateLimited } from "./auth.ts";
+import { checkCredentials, checkLimit, RateLimited } from "./auth.ts";
+import { sendAddressLink, usableAddress } from "./email-changes.ts";
+import type { Mailer } from "./mail.ts";
 
 /** Ten sign-up attempts an hour per IP address. */
 export const newSignupLimiter = () => new RateLimiter(10, 3600_000);
@@ -32,10 +34,11 @@ export interface SignUpInput {
  * A valid invite code lets its holder in at once, whatever the mode.
  */
 export async function signUp(
-  deps: CoreDeps,
+  deps: CoreDeps & { mailer?: Mailer },
   limiter: RateLimiter,
   input: SignUpInput,
-): Promise<{ userId: string; pending: boolean }> {
+  onMailFailure: (error: unknown) => void,
+): Promise<{ userId: string; pending: boolean; confirm?: string }> {
   const wait = limiter.retryAfter(input.ip);
   if (wait > 0) throw new RateLimited(Math.ceil(wait / 1000));
   limiter.hit(input.ip);
@@ -65,28 +68,62 @@ export async function signUp(
     password: input.password,
     role: "user",
     pendingApproval: pending,
+    // Password links go to this address: when the instance can mail it, it must be the member's.
+    emailUnconfirmed: deps.mailer !== undefined,
     signupReason: reason || undefined,
     inviteId: invite?.id,
   });
   if (invite) countInviteUse(deps.db, invite.id);
-  return { userId, pending };
+  if (!deps.mailer) return { userId, pending };
+  sendAddressLink({ ...deps, mailer: deps.mailer }, userId, details.email, "signup", onMailFailure);
+  return { userId, pending, confirm: details.email };
+}
+
+/**
+ * "Lost the link?": a sign-up whose address is not confirmed yet gets a new link, to a corrected
+ * address if one is given. The password proves the account is theirs: whoever owns a mistyped
+ * address must not get to choose. Returns where the link went.
+ */
+export async function resendSignupLink(
+  deps: CoreDeps & { mailer: Mailer },
+  limits: { login: RateLimiter; emails: RateLimiter },
+  input: { login: string; password: string; email?: string; ip: string },
+  onMailFailure: (error: unknown) => void,
+): Promise<string> {
+  const user = await checkCredentials(deps.db, limits.login, input.login, input.password, input.ip);
+  if (user.emailConfirmedAt) throw new ValidationError({ username: "This account's address is confirmed already: log in." });
+  const account = deps.db
+    .select({ suspendedAt: accounts.suspendedAt })
+    .from(accounts)
+    .where(eq(accounts.id, user.accountId))
+    .get();
+  if (user.disabledAt || account?.suspendedAt) throw new ValidationError({ username: "This account is suspended." });
+  // Each request sends a mail: a few an hour, shared with address changes.
+  checkLimit(limits.emails, [`email:${user.id}`]);
+  limits.emails.hit(`email:${user.id}`);
+  const address = usableAddress(deps.db, user.id, input.email?.trim() || user.email);
+  sendAddressLink(deps, user.id, address, "signup", onMailFailure);
+  return address;
 }
 
 /** Sign-ups waiting for a moderator, oldest first, with their reasons. */
 export function pendingSignups(db: Db) {
-  return db
-    .select({
-      userId: users.id,
-      email: users.email,
-      reason: users.signupReason,
-      createdAt: users.createdAt,
-      username: accounts.username,
-    })
-    .from(users)
-    .innerJoin(accounts, eq(accounts.id, users.accountId))
-    .where(isNull(users.approvedAt))
-    .orderBy(users.id)
-    .all();
+  return (
+    db
+      .select({
+        userId: users.id,
+        email: users.email,
+        reason: users.signupReason,
+        createdAt: users.createdAt,
+        username: accounts.username,
+      })
+      .from(users)
+      .innerJoin(accounts, eq(accounts.id, users.accountId))
+      // Sign-ups still to confirm their address are not shown: most would be bots.
+      .where(and(isNull(users.approvedAt), isNotNull(users.emailConfirmedAt)))
+      .orderBy(users.id)
+      .all()
+  );
 }
 
 export const MAX_DECISION_MESSAGE = 1000;

@@ -195,10 +195,12 @@ const DEAD_MESSAGE_ATTEMPTS = 5;
 const IDEMPOTENCY_KEPT_MS = DAY_MS;
 /** As core/rejections.ts: a turned-away person may read the moderators' message for 30 days. */
 const REJECTION_KEPT_MS = 30 * DAY_MS;
+/** As Mastodon: a sign-up that has not confirmed its address in a week is removed (the mail says so). */
+const UNCONFIRMED_KEPT_MS = 7 * DAY_MS;
 
 /**
  * Deletes what has expired: sessions, password links, unconfirmed new e-mail addresses, authorization codes, revoked tokens, Fedify's expired cache
- * entries, sign-up rejections past 30 days, idempotency keys past a day, uploads never attached to a post, link
+ * entries, sign-up rejections past 30 days, sign-ups that never confirmed their address in a week, idempotency keys past a day, uploads never attached to a post, link
  * previews no post shows any more, and queued
  * messages that failed for over a day (delivered messages are deleted by the queue as they
  * succeed; Fedify gives up on a failing delivery itself, so only a message whose handler throws
@@ -218,6 +220,9 @@ export async function pruneExpiredRecords(deps: RetentionDeps, now: Date): Promi
     tokens: changes(sql`DELETE FROM oauth_tokens WHERE revoked_at < ${ms - CODE_KEPT_MS}`),
     cache: changes(sql`DELETE FROM fedify_kv WHERE expires_at <= ${ms}`),
     rejections: changes(sql`DELETE FROM signup_rejections WHERE created_at < ${ms - REJECTION_KEPT_MS}`),
+    // Never logged in, so nothing to federate: the account goes with its row, freeing name and address.
+    signups: changes(sql`DELETE FROM accounts WHERE id IN
+      (SELECT account_id FROM users WHERE email_confirmed_at IS NULL AND created_at < ${ms - UNCONFIRMED_KEPT_MS})`),
     keys: changes(sql`DELETE FROM idempotency_keys WHERE created_at < ${ms - IDEMPOTENCY_KEPT_MS}`),
     cards: changes(
       sql`DELETE FROM preview_cards WHERE fetched_at < ${ms - DAY_MS} AND id NOT IN (SELECT card_id FROM post_cards)`,
@@ -235,6 +240,7 @@ export async function pruneExpiredRecords(deps: RetentionDeps, now: Date): Promi
     count(counts.tokens, "revoked token"),
     count(counts.cache, "expired cache entry", "expired cache entries"),
     count(counts.rejections, "old sign-up rejection"),
+    count(counts.signups, "sign-up never confirmed", "sign-ups never confirmed"),
     count(counts.keys, "idempotency key"),
     count(counts.cards, "unused link preview"),
     count(counts.queue, "failed queued message"),

@@ -95,6 +95,9 @@ export const users = sqliteTable(
     // Sign-ups in approval mode wait with their reason until a moderator approves them.
     approvedAt: integer("approved_at", { mode: "timestamp_ms" }),
     signupReason: text("signup_reason"),
+    // When the member opened the link sent to their address (core/email-changes.ts). Sign-ups
+    // wait for it when the instance sends e-mail; members made otherwise count as confirmed.
+    emailConfirmedAt: integer("email_confirmed_at", { mode: "timestamp_ms" }),
     inviteId: text("invite_id"),
     defaultVisibility: text("default_visibility", { enum: ["public", "unlisted", "private", "direct"] })
       .notNull()

@@ -1,6 +1,8 @@
 /** @jsxImportSource @kitajs/html */
+import { getLogger } from "@logtape/logtape";
 import { Elysia, t } from "elysia";
 import { LoginPage, SignupPage, SignupPendingPage, TwoFactorLoginPage } from "../../views/auth.tsx";
+import { CheckEmailPage } from "../../views/email-address.tsx";
 import { verifyLogin } from "../core/auth.ts";
 import { CHALLENGE_MS, finishLoginChallenge, LoginExpired, startLoginChallenge, twoFactorRequired } from "../core/two-factor.ts";
 import { ValidationError } from "../core/errors.ts";
@@ -12,6 +14,9 @@ import { clientIp } from "../client-ip.ts";
 import { safeNext } from "./redirects.ts";
 import { SESSION_COOKIE, sessionCookie } from "./session.ts";
 
+const logger = getLogger(["skein", "mail"]);
+const couldNotSend = (error: unknown) =>
+  logger.error("Could not send a sign-up's address link: {error}", { error: String(error) });
 const csrf = t.Optional(t.String());
 /** Holds a login whose password was right until its two-factor code comes (core/two-factor.ts). */
 const CHALLENGE_COOKIE = "skein_login";
@@ -29,7 +34,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
       ({ ctx, query, redirect }) => {
         if (ctx.viewer) return redirect("/", 303);
         const notice = query.password === "changed" ? "Your password is changed. Log in with it." : undefined;
-        return <LoginPage ctx={ctx} next={query.next} notice={notice} />;
+        return <LoginPage ctx={ctx} next={query.next} notice={notice} canMail={deps.mailer !== undefined} />;
       },
       { query: t.Object({ next, password: t.Optional(t.String({ maxLength: 20 })) }) },
     )
@@ -54,7 +59,15 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return <LoginPage ctx={ctx} username={body.username} errors={error.fields} next={body.next} />;
+          return (
+            <LoginPage
+              ctx={ctx}
+              username={body.username}
+              errors={error.fields}
+              next={body.next}
+              canMail={deps.mailer !== undefined}
+            />
+          );
         }
       },
       {
@@ -111,15 +124,21 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
         const mode = getSettings(db).registrationMode;
         const ip = clientIp(request);
         try {
-          const { userId, pending } = await signUp(deps, deps.limits.signup, {
-            username: body.username,
-            email: body.email,
-            password: body.password,
-            confirmation: body.password_confirmation,
-            reason: body.reason,
-            inviteCode: body.invite_code || undefined,
-            ip,
-          });
+          const { userId, pending, confirm } = await signUp(
+            deps,
+            deps.limits.signup,
+            {
+              username: body.username,
+              email: body.email,
+              password: body.password,
+              confirmation: body.password_confirmation,
+              reason: body.reason,
+              inviteCode: body.invite_code || undefined,
+              ip,
+            },
+            couldNotSend,
+          );
+          if (confirm) return <CheckEmailPage ctx={ctx} email={confirm} />;
           if (pending) return <SignupPendingPage ctx={ctx} />;
           cookie[SESSION_COOKIE]?.set(sessionCookie(startSession(userId, request), secure));
           return redirect("/", 303);

@@ -12,6 +12,8 @@ export interface AccountAdminView {
   account: AccountView;
   role: string;
   email: string | null;
+  /** Whether the member opened the link sent to their address (members made before that was asked count as confirmed). */
+  emailConfirmed: boolean;
   /** For a member: whether logging in also takes a code from an app (null for remote accounts). */
   twoFactor: boolean | null;
   suspended: boolean;
@@ -107,7 +109,23 @@ export function AccountAdminPage({
           {view.email ? (
             <>
               <dt>Email</dt>
-              <dd safe>{view.email}</dd>
+              <dd>
+                <span safe>{view.email}</span>
+                {view.emailConfirmed ? (
+                  ""
+                ) : (
+                  <>
+                    {" "}
+                    <span class="muted">(not confirmed: this sign-up cannot log in yet)</span>
+                    <PostButton
+                      ctx={ctx}
+                      action={`/admin/accounts/${account.id}/confirm-email`}
+                      label="Confirm the address"
+                      kind="secondary"
+                    />
+                  </>
+                )}
+              </dd>
             </>
           ) : (
             ""

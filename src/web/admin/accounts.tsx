@@ -15,6 +15,7 @@ import type { Viewer } from "../../core/sessions.ts";
 import { accounts, reports, roles, users } from "../../db/schema.ts";
 import { twoFactorEnabled } from "../../core/two-factor.ts";
 import { handedResetLink, passwordLinkRefusal } from "../../core/password-resets.ts";
+import { confirmAddressByStaff } from "../../core/email-changes.ts";
 
 /** Accounts, local and remote: search, one account's record, and the moderation actions. */
 export function accountRoutes(deps: WebDeps, page: PagePlugin) {
@@ -35,6 +36,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
       account: accountView(deps.baseUrl, account),
       role: user?.role ?? (account.domain ? "remote account" : "user"),
       email: user?.email ?? null,
+      emailConfirmed: user?.emailConfirmedAt != null,
       twoFactor: user ? twoFactorEnabled(user) : null,
       suspended: account.suspendedAt !== null,
       silenced: account.silencedAt !== null,
@@ -104,6 +106,21 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
           notify: t.Optional(t.String({ maxLength: 5 })),
         }),
       },
+    )
+    .post(
+      "/admin/accounts/:id/confirm-email",
+      ({ viewer, ctx, params, set, redirect, path }) => {
+        const staff = requireRole(viewer, "moderator", path);
+        try {
+          confirmAddressByStaff(db, staff.account.id, params.id);
+        } catch (error) {
+          if (!(error instanceof CoreError) || error.status === 404) throw error;
+          set.status = error.status;
+          return accountPage(ctx, staff, params.id, error.message);
+        }
+        return redirect(`/admin/accounts/${params.id}`, 303);
+      },
+      { params: t.Object({ id: t.String({ maxLength: 64 }) }), body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })) },
     )
     .post(
       "/admin/accounts/:id/password-link",
