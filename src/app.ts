@@ -28,6 +28,7 @@ import type { RemoteMediaCache } from "./media/remote-cache.ts";
 import type { MediaStore } from "./media/store.ts";
 import { apiRoutes } from "./api/index.ts";
 import { RateLimiter } from "./core/rate-limit.ts";
+import { newRecipientLimiter } from "./core/email-changes.ts";
 import { oauthRoutes } from "./web/oauth.tsx";
 import { assetRoutes } from "./web/assets.ts";
 import { adminRoutes } from "./web/admin/index.ts";
@@ -56,6 +57,7 @@ import { timelineRoutes } from "./web/timelines.tsx";
 import { withoutSecrets } from "./log.ts";
 import { securityPlugin, withSecurityHeaders } from "./web/security.ts";
 import { setupRoutes } from "./web/setup.tsx";
+import { tellStaffOfReport, tellStaffOfSignup } from "./core/staff-notices.ts";
 
 export interface AppDeps extends CoreDeps {
   sqlite: Database;
@@ -79,6 +81,7 @@ export interface AppDeps extends CoreDeps {
 }
 
 const logger = getLogger(["skein", "http"]);
+const mailLogger = getLogger(["skein", "mail"]);
 /** A request's path for the log, without the token of a password link. */
 const loggable = (request: Request) => withoutSecrets(new URL(request.url).pathname);
 
@@ -94,6 +97,8 @@ export function createApp(deps: AppDeps) {
     resets: new RateLimiter(10, 3600_000),
     // New e-mail addresses asked for by one member: ten an hour (each may send an e-mail).
     emails: new RateLimiter(10, 3600_000),
+    // Links to confirm an address that one address receives: three an hour, whoever asks.
+    recipients: newRecipientLimiter(),
     api: new RateLimiter(300, 5 * 60_000),
   };
   const resolver = createResolver(deps.federation, deps);
@@ -113,6 +118,12 @@ export function createApp(deps: AppDeps) {
   const tasks = deps.queue;
   tasks.handleTasks((task) => runTask({ ...web, tasks, push: deps.push, fetchPage: deps.fetchPage }, task));
   deps.events.on("notification.created", (event) => queuePushes({ db: deps.db, tasks }, event));
+  const staffNotices = {
+    ...web,
+    onMailFailure: (error: unknown) => mailLogger.error("Could not e-mail the staff: {error}", { error: String(error) }),
+  };
+  deps.events.on("signup.ready", ({ accountId }) => tellStaffOfSignup(staffNotices, accountId));
+  deps.events.on("report.filed", ({ reportId }) => tellStaffOfReport(staffNotices, reportId));
   for (const type of ["post.created", "post.received"] as const) {
     deps.events.on(type, ({ postId }) => recordConversation(deps, postId));
     deps.events.on(type, ({ postId }) => notifySubscribers(deps, postId));

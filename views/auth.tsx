@@ -81,9 +81,11 @@ export interface SignupProps {
   errors?: Errors;
   message?: string;
   handleDomain: string;
+  /** Whether the instance sends e-mail: then the address is confirmed before the first login. */
+  canMail?: boolean;
 }
 
-export function SignupPage({ ctx, mode, inviteCode, values = {}, errors = {}, message, handleDomain }: SignupProps) {
+export function SignupPage({ ctx, mode, inviteCode, values = {}, errors = {}, message, handleDomain, canMail }: SignupProps) {
   if (mode === "closed" && !inviteCode) {
     return (
       <Layout title="Sign up" ctx={ctx}>
@@ -99,7 +101,14 @@ export function SignupPage({ ctx, mode, inviteCode, values = {}, errors = {}, me
     <Layout title="Sign up" ctx={ctx}>
       <section class="card narrow" aria-labelledby="signup-title">
         <h1 id="signup-title" safe>{`Join ${ctx.instanceName}`}</h1>
-        {needsReason ? <p>A moderator reviews each sign-up. You can log in once your account is approved.</p> : ""}
+        {needsReason ? (
+          <p>
+            A moderator reviews each sign-up{canMail ? " once you have confirmed your e-mail address" : ""}. You can log in once
+            your account is approved.
+          </p>
+        ) : (
+          ""
+        )}
         <FormMessage message={message} />
         <form method="post" action="/signup" novalidate>
           <CsrfField ctx={ctx} />
@@ -113,7 +122,15 @@ export function SignupPage({ ctx, mode, inviteCode, values = {}, errors = {}, me
             maxlength={30}
             error={errors.username}
           />
-          <Field name="email" label="Email" type="email" autocomplete="email" value={values.email} error={errors.email} />
+          <Field
+            name="email"
+            label="Email"
+            type="email"
+            autocomplete="email"
+            value={values.email}
+            hint={canMail ? "We send a link to this address: open it to finish signing up." : undefined}
+            error={errors.email}
+          />
           <NewPasswordFields errors={errors} />
           {needsReason ? (
             <Field

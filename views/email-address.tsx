@@ -98,7 +98,7 @@ export function ResendConfirmationPage({
         ) : (
           <form method="post" action="/signup/confirmation" novalidate>
             <CsrfField ctx={ctx} />
-            <p>Lost the link, or gave a wrong address when signing up? Log in here and we send a new one.</p>
+            <p>Lost the link, or gave a wrong address when signing up? Log in here and we'll send a new one.</p>
             <Field
               name="username"
               label="Username or email"

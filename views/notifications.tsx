@@ -15,6 +15,19 @@ export interface NotificationItem {
   post: PostView | null;
   createdAt: Date;
   unread: boolean;
+  /** For staff: the report (admin.report), or whether the sign-up still waits for approval (admin.sign_up). */
+  reportId?: string | null;
+  waiting?: boolean;
+}
+
+/** Where a notification's action link goes, and what it says. */
+function actionOf(n: NotificationItem): [string, string] | undefined {
+  if (n.type === "follow_request") return ["/follow_requests", "Answer"];
+  if (n.type === "moderation_warning") return ["/settings/warnings", "Read it"];
+  if (n.type === "admin.report" && n.reportId) return [`/admin/reports/${n.reportId}`, "Open the report"];
+  if (n.type === "admin.sign_up")
+    return n.waiting ? ["/admin/registrations", "Review"] : [`/admin/accounts/${n.from.id}`, "See the account"];
+  return undefined;
 }
 
 const phrases: Record<NotificationType, string> = {
@@ -30,6 +43,8 @@ const phrases: Record<NotificationType, string> = {
   quote: "quoted your post",
   update: "edited a post you boosted",
   quoted_update: "edited a post you quoted",
+  "admin.sign_up": "signed up",
+  "admin.report": "sent a report",
 };
 
 export function NotificationsPage({
@@ -116,19 +131,7 @@ export function NotificationFeed({
               </>
             )}{" "}
             · <Time date={n.createdAt} />
-            {n.type === "follow_request" ? (
-              <>
-                {" · "}
-                <a href="/follow_requests">Answer</a>
-              </>
-            ) : n.type === "moderation_warning" ? (
-              <>
-                {" · "}
-                <a href="/settings/warnings">Read it</a>
-              </>
-            ) : (
-              ""
-            )}
+            {actionLink(actionOf(n))}
           </p>
           {n.post ? <PostCard ctx={ctx} post={n.post} /> : <AccountLine account={n.from} />}
         </section>
@@ -141,5 +144,18 @@ export function NotificationFeed({
         ""
       )}
     </div>
+  );
+}
+
+function actionLink(action: [string, string] | undefined) {
+  if (!action) return "";
+  const [href, label] = action;
+  return (
+    <>
+      {" · "}
+      <a href={href} safe>
+        {label}
+      </a>
+    </>
   );
 }

@@ -217,10 +217,13 @@ export function AccountSettingsPage({
   newEmail,
   errors = {},
   message,
+  staffMail,
 }: {
   ctx: PageContext;
   sessions: SessionRow[];
   email: string;
+  /** For staff: which e-mails about the instance they get (absent for other members). */
+  staffMail?: { reports: boolean; signups: boolean; canMail: boolean };
   /** A new address waiting for its link to be opened. */
   pendingEmail?: string;
   /** The new address as typed, when it was refused. */
@@ -255,6 +258,7 @@ export function AccountSettingsPage({
         />
         <button type="submit">Change e-mail address</button>
       </form>
+      {staffMail ? <StaffMailForm ctx={ctx} {...staffMail} /> : ""}
       <form method="post" action="/settings/password" class="card" novalidate>
         <CsrfField ctx={ctx} />
         <h2>Change password</h2>
@@ -383,5 +387,34 @@ function CurrentPicture({ src, name, label, kind }: { src: string | null; name: 
         <input type="checkbox" name={name} value="1" /> <span safe>{label}</span>
       </label>
     </div>
+  );
+}
+
+/** Staff choose the e-mail they get about the instance; the app's notifications come either way. */
+function StaffMailForm({
+  ctx,
+  reports,
+  signups,
+  canMail,
+}: {
+  ctx: PageContext;
+  reports: boolean;
+  signups: boolean;
+  canMail: boolean;
+}) {
+  return (
+    <form method="post" action="/settings/staff-mail" class="card">
+      <CsrfField ctx={ctx} />
+      <h2>E-mail as a moderator</h2>
+      {canMail ? "" : <p class="muted">This server sends no e-mail yet: the admins can set a mail server with --smtp-url.</p>}
+      <Check name="reports" label="A report comes in" checked={reports} hint="With who reported whom and a link to the report." />
+      <Check
+        name="signups"
+        label="Someone signs up and waits for approval"
+        checked={signups}
+        hint="With their reason and a link to the sign-ups waiting."
+      />
+      <button type="submit">Save</button>
+    </form>
   );
 }

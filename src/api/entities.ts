@@ -4,6 +4,7 @@ import { type EmojiView, emojisOfMany } from "../core/custom-emojis.ts";
 import { accountCountsMany } from "../core/accounts-read.ts";
 import { type Filter, type FilterKeyword, type FilterMatch, type FilterStatus, notificationsWithPosts } from "../core/filters.ts";
 import type { TagInfo } from "../core/followed-tags.ts";
+import { findReport, type Report } from "../core/reports.ts";
 import type { Relationship } from "../core/follows.ts";
 import { linkedText } from "../core/text.ts";
 import type { PollView } from "../core/polls.ts";
@@ -446,6 +447,22 @@ export function tagEntity(tag: TagInfo, baseUrl: URL, following: boolean | undef
   };
 }
 
+/** Mastodon's Report, as its author (and, in an admin.report notification, the staff) see it. */
+export function reportEntity(db: Db, baseUrl: URL, report: Report) {
+  return {
+    id: report.id,
+    action_taken: report.resolvedAt !== null,
+    action_taken_at: report.resolvedAt?.toISOString() ?? null,
+    category: report.category,
+    comment: report.comment,
+    forwarded: report.forward,
+    created_at: report.createdAt.toISOString(),
+    status_ids: report.postIds,
+    rule_ids: report.rules.map((r) => r.id),
+    target_account: accountEntities(db, baseUrl, [report.targetAccountId]).get(report.targetAccountId),
+  };
+}
+
 /**
  * Notifications as entities for the member they are for, with their accounts and posts; a post a
  * `hide` filter removes takes its notification with it. The list call and the stream use this.
@@ -466,7 +483,8 @@ export function notificationEntities(db: Db, baseUrl: URL, rows: NotificationRow
   );
   return shown.flatMap(({ row: r }) => {
     const account = accounts.get(r.fromAccountId);
-    if (!account) return [];
+    const report = r.reportId ? findReport(db, r.reportId) : undefined;
+    if (!account || (r.reportId && !report)) return [];
     return [
       {
         id: r.id,
@@ -475,6 +493,7 @@ export function notificationEntities(db: Db, baseUrl: URL, rows: NotificationRow
         group_key: `ungrouped-${r.id}`,
         account,
         ...(r.postId ? { status: statuses.get(r.postId) ?? null } : {}),
+        ...(report ? { report: reportEntity(db, baseUrl, report) } : {}),
       },
     ];
   });

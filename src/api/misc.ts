@@ -8,7 +8,7 @@ import { scheduledApiRoutes } from "./scheduled.ts";
 import { featuredTagApiRoutes } from "./featured-tags.ts";
 import { trendApiRoutes } from "./trends.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
-import { accountEntities } from "./entities.ts";
+import { accountEntities, reportEntity } from "./entities.ts";
 import { flag, limitOf, list, tFlag, tList } from "./params.ts";
 
 /**
@@ -52,18 +52,7 @@ export function miscApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           comment: body.comment ?? "",
           forward: flag(body.forward) ?? false,
         });
-        return {
-          id: report.id,
-          action_taken: false,
-          action_taken_at: null,
-          category: report.category,
-          comment: report.comment,
-          forwarded: report.forward,
-          created_at: report.createdAt.toISOString(),
-          status_ids: report.postIds,
-          rule_ids: report.rules.map((r) => r.id),
-          target_account: accountEntities(db, baseUrl, [report.targetAccountId]).get(report.targetAccountId),
-        };
+        return reportEntity(db, baseUrl, report);
       },
       {
         body: t.Object({

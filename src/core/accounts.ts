@@ -170,6 +170,33 @@ export function findLocalAccount(db: Db, username: string): LocalAccount | undef
     .get();
 }
 
+/**
+ * Whether a member's sign-up is complete: approved (where moderators review sign-ups) and their
+ * address confirmed (where the instance sends e-mail). Until then, as on Mastodon, the account
+ * cannot be used and nobody else sees it.
+ */
+export const joined = (user: { approvedAt: Date | null; emailConfirmedAt: Date | null }) =>
+  user.approvedAt !== null && user.emailConfirmedAt !== null;
+
+/** The same on the users table, for queries. */
+export const joinedSql = () => and(isNotNull(users.approvedAt), isNotNull(users.emailConfirmedAt));
+
+/** A local account others may see: its sign-up complete (federation, WebFinger and profiles answer only for these). */
+export function findMember(db: Db, username: string): LocalAccount | undefined {
+  const account = findLocalAccount(db, username);
+  return account && isMember(db, account.id) ? account : undefined;
+}
+
+export function isMember(db: Db, accountId: string): boolean {
+  return (
+    db
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.accountId, accountId), joinedSql()))
+      .get() !== undefined
+  );
+}
+
 export function findOwner(db: Db): LocalAccount | undefined {
   return db
     .select({ account: accounts })
@@ -189,7 +216,7 @@ export function countLocalUsers(db: Db): number {
     db
       .select({ n: count() })
       .from(users)
-      .where(and(isNull(users.disabledAt), isNotNull(users.approvedAt)))
+      .where(and(isNull(users.disabledAt), joinedSql()))
       .get()?.n ?? 0
   );
 }

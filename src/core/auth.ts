@@ -54,7 +54,7 @@ export async function verifyLogin(db: Db, limiter: RateLimiter, login: string, p
   // Before approval: moderators only see sign-ups whose address is confirmed.
   if (!user.emailConfirmedAt)
     throw new ValidationError({
-      username: `Confirm your e-mail address first: open the link we sent to ${user.email}.`,
+      username: "Confirm your e-mail address first: open the latest link we sent you.",
     });
   if (!user.approvedAt) throw new ValidationError({ username: "This account is waiting for a moderator's approval." });
   limiter.reset(accountKey(user.id));

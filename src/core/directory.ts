@@ -36,7 +36,7 @@ export function listable(viewerId: string | null): SQL {
     isNull(accounts.movedToId),
     or(
       isNotNull(accounts.domain),
-      sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.accountId} = ${accounts.id} AND ${users.approvedAt} IS NOT NULL AND ${users.disabledAt} IS NULL)`,
+      sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.accountId} = ${accounts.id} AND ${users.approvedAt} IS NOT NULL AND ${users.emailConfirmedAt} IS NOT NULL AND ${users.disabledAt} IS NULL)`,
     ),
     sql`NOT ${onSilencedDomain(accounts.id)}`,
     sql`NOT ${onCutOffDomain(accounts.id)}`,

@@ -6,15 +6,39 @@ import { checkLimit, confirmPassword } from "./auth.ts";
 import { emailDomainBlockFor } from "./email-domain-blocks.ts";
 import { audit } from "./audit.ts";
 import { CoreError, ValidationError } from "./errors.ts";
+import type { CoreDeps } from "./deps.ts";
 import type { Mailer } from "./mail.ts";
 import { forgetAccountLinks } from "./password-resets.ts";
-import type { RateLimiter } from "./rate-limit.ts";
+import { RateLimiter } from "./rate-limit.ts";
 import { randomToken, sha256Hex } from "./tokens.ts";
 
 /** The link sent to a new address works for a day. */
 export const EMAIL_LINK_MS = 24 * 3600_000;
 
-type Deps = { db: Db; baseUrl: URL; mailer?: Mailer };
+type Deps = Pick<CoreDeps, "db" | "events" | "baseUrl"> & { mailer?: Mailer };
+
+/** Links a member may have mailed (ten an hour), and links one address may receive (three an hour, whoever asks). */
+export interface LinkLimits {
+  emails: RateLimiter;
+  recipients: RateLimiter;
+}
+export const newRecipientLimiter = () => new RateLimiter(3, 3600_000);
+
+/**
+ * Counts a try at having a link mailed against the member's limit, even when the address is then
+ * refused: each try tells whether an address is taken.
+ */
+export function countLinkTry(limits: LinkLimits, userId: string): void {
+  checkLimit(limits.emails, [`email:${userId}`]);
+  limits.emails.hit(`email:${userId}`);
+}
+
+/** Counts a link about to go to this address: nobody may flood a stranger's mailbox through the instance. */
+export function countRecipient(limits: LinkLimits, address: string): string {
+  checkLimit(limits.recipients, [address.toLowerCase()]);
+  limits.recipients.hit(address.toLowerCase());
+  return address;
+}
 
 /**
  * The address a member may move to: well formed, not blocked, not another member's, not theirs
@@ -47,15 +71,13 @@ export function usableAddress(db: DbOrTx, userId: string, email: string): string
  */
 export async function requestEmailChange(
   deps: Deps,
-  { limiter, loginLimiter }: { limiter: RateLimiter; loginLimiter: RateLimiter },
+  limits: LinkLimits & { login: RateLimiter },
   input: { userId: string; email: string; password: string },
   onFailure: (error: unknown) => void,
 ): Promise<"changed" | "sent"> {
-  // Each request may send a mail and says whether an address is taken: a few an hour.
-  checkLimit(limiter, [`email:${input.userId}`]);
-  limiter.hit(`email:${input.userId}`);
+  countLinkTry(limits, input.userId);
   // The password first: a stolen session learns nothing about other members' addresses.
-  await confirmPassword(deps.db, loginLimiter, input.userId, input.password, "email_password");
+  await confirmPassword(deps.db, limits.login, input.userId, input.password, "email_password");
   if (!deps.mailer) {
     setEmail(deps.db, input.userId, input.email); // checks the address as it writes it
     return "changed";
@@ -63,7 +85,7 @@ export async function requestEmailChange(
   sendAddressLink(
     { ...deps, mailer: deps.mailer },
     input.userId,
-    usableAddress(deps.db, input.userId, input.email),
+    countRecipient(limits, usableAddress(deps.db, input.userId, input.email)),
     "change",
     onFailure,
   );
@@ -171,7 +193,10 @@ export function confirmEmailChange(deps: Deps, token: string, onFailure: (error:
   if (!change) throw new CoreError(EMAIL_LINK_EXPIRED, 410);
   // Checked again: another member may have taken the address, or it been blocked, meanwhile.
   const email = setEmail(deps.db, change.userId, change.email);
-  if (!change.confirmedAt) return { email, signup: change.approvedAt ? "ready" : "pending" };
+  if (!change.confirmedAt) {
+    deps.events.emit("signup.ready", { accountId: change.accountId });
+    return { email, signup: change.approvedAt ? "ready" : "pending" };
+  }
   const host = deps.baseUrl.host;
   deps.mailer
     ?.send({
@@ -191,8 +216,8 @@ export function confirmEmailChange(deps: Deps, token: string, onFailure: (error:
  * A moderator vouches for a sign-up's address (the person reached them another way), as
  * Mastodon's "Confirm" button on an account; audited.
  */
-export function confirmAddressByStaff(db: Db, staffAccountId: string, accountId: string): void {
-  db.transaction((tx) => {
+export function confirmAddressByStaff(deps: Pick<CoreDeps, "db" | "events">, staffAccountId: string, accountId: string): void {
+  deps.db.transaction((tx) => {
     const user = tx
       .select({ id: users.id, confirmedAt: users.emailConfirmedAt })
       .from(users)
@@ -204,4 +229,5 @@ export function confirmAddressByStaff(db: Db, staffAccountId: string, accountId:
     tx.delete(emailChanges).where(eq(emailChanges.userId, user.id)).run();
     audit(tx, { actorId: staffAccountId, action: "email.confirm", targetType: "user", targetId: user.id });
   });
+  deps.events.emit("signup.ready", { accountId });
 }

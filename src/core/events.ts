@@ -34,6 +34,8 @@ export interface DomainEventMap {
   "account.updated": { accountId: string };
   "account.moved": { accountId: string; targetId: string };
   "report.filed": { reportId: string };
+  /** A sign-up the staff may now see: its address confirmed, or none asked for (core/staff-notices.ts). */
+  "signup.ready": { accountId: string };
   /** The instance asked to join a relay (core/relays.ts): a Follow goes to its inbox. */
   "relay.joined": { relayId: string };
   /** The instance left a relay it had asked to join: an Undo of that Follow goes to it. */

@@ -125,7 +125,7 @@ export function findAccountsForStaff(
       isNull(accounts.suspendedAt),
       or(isNull(users.id), and(isNotNull(users.approvedAt), isNotNull(users.emailConfirmedAt), isNull(users.disabledAt))),
     ),
-    pending: and(isNotNull(users.id), isNull(users.approvedAt)),
+    pending: and(isNotNull(users.id), isNull(users.approvedAt), isNotNull(users.emailConfirmedAt)),
     disabled: isNotNull(users.disabledAt),
     silenced: isNotNull(accounts.silencedAt),
     suspended: isNotNull(accounts.suspendedAt),

@@ -1,3 +1,4 @@
+import { joined } from "./accounts.ts";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db, DbOrTx } from "../db/open.ts";
@@ -335,7 +336,7 @@ export function findToken(db: Db, bearer: string): TokenOwner | undefined {
     .get();
   if (!row) return undefined;
   const { user, account } = row;
-  if (row.token.userId && (!user || !account || user.disabledAt || !user.approvedAt || account.suspendedAt)) return undefined;
+  if (row.token.userId && (!user || !account || user.disabledAt || !joined(user) || account.suspendedAt)) return undefined;
   const now = new Date();
   // Written at most once a minute: a busy client must not turn every read into a write.
   // Only bookkeeping: on a full disk or a read-only data folder the API's reads must go on.

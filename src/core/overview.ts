@@ -150,7 +150,7 @@ export function weeklyActivity(db: Db, now = new Date(), weeks = 12) {
 export function overviewCounts(db: Db) {
   const [row] = db.all<{ users: number; remote: number; pending: number }>(sql`
     SELECT
-      (SELECT count(*) FROM users WHERE approved_at IS NOT NULL AND disabled_at IS NULL) AS users,
+      (SELECT count(*) FROM users WHERE approved_at IS NOT NULL AND email_confirmed_at IS NOT NULL AND disabled_at IS NULL) AS users,
       (SELECT count(*) FROM accounts WHERE domain IS NOT NULL) AS remote,
       (SELECT count(*) FROM users WHERE approved_at IS NULL AND email_confirmed_at IS NOT NULL) AS pending`);
   return {

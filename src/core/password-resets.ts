@@ -1,7 +1,7 @@
 import { and, count, eq, gt, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/open.ts";
 import { accounts, emailChanges, loginChallenges, passwordResets, type Role, users } from "../db/schema.ts";
-import { PASSWORD_HASHING, passwordProblem } from "./accounts.ts";
+import { joined, PASSWORD_HASHING, passwordProblem } from "./accounts.ts";
 import { audit } from "./audit.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import type { Mailer } from "./mail.ts";
@@ -48,7 +48,8 @@ async function mailResetLink(deps: Deps & { mailer: Mailer }, address: string): 
     .innerJoin(accounts, eq(accounts.id, users.accountId))
     .where(sql`lower(${users.email}) = lower(${address})`)
     .get();
-  if (!row || row.user.disabledAt || row.account.suspendedAt || !row.user.approvedAt) return;
+  // A sign-up whose address is not confirmed gets no link: the address may not be theirs.
+  if (!row || row.user.disabledAt || row.account.suspendedAt || !joined(row.user)) return;
   const recent =
     deps.db
       .select({ n: count() })

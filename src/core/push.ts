@@ -52,6 +52,8 @@ const alertOf: Record<NotificationType, PushAlert | undefined> = {
   quote: "quote",
   update: "update",
   quoted_update: "quoted_update",
+  "admin.sign_up": "admin.sign_up",
+  "admin.report": "admin.report",
 };
 
 /** A push service keeps an undelivered notification this long (seconds); past it, retrying stops. */
@@ -224,6 +226,8 @@ const titles: Record<NotificationType, (name: string) => string> = {
   quote: (name) => `${name} quoted your post`,
   update: (name) => `${name} edited a post`,
   quoted_update: (name) => `${name} edited a post you quoted`,
+  "admin.sign_up": (name) => `${name} signed up`,
+  "admin.report": (name) => `${name} sent a report`,
 };
 
 const truncated = (text: string) => (text.length > BODY_LENGTH ? `${text.slice(0, BODY_LENGTH - 1)}…` : text);

@@ -12,7 +12,7 @@ import { countInviteUse, findUsableInvite } from "./invites.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { keepRejection } from "./rejections.ts";
 import { checkCredentials, checkLimit, RateLimited } from "./auth.ts";
-import { sendAddressLink, usableAddress } from "./email-changes.ts";
+import { countLinkTry, countRecipient, type LinkLimits, sendAddressLink, usableAddress } from "./email-changes.ts";
 import type { Mailer } from "./mail.ts";
 
 /** Ten sign-up attempts an hour per IP address. */
@@ -62,7 +62,7 @@ export async function signUp(
   if (input.password !== input.confirmation) problems.password_confirmation = "The two passwords differ.";
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
 
-  const { userId } = await createLocalUser(deps, {
+  const { userId, accountId } = await createLocalUser(deps, {
     username: input.username,
     email: input.email,
     password: input.password,
@@ -74,7 +74,10 @@ export async function signUp(
     inviteId: invite?.id,
   });
   if (invite) countInviteUse(deps.db, invite.id);
-  if (!deps.mailer) return { userId, pending };
+  if (!deps.mailer) {
+    deps.events.emit("signup.ready", { accountId });
+    return { userId, pending };
+  }
   sendAddressLink({ ...deps, mailer: deps.mailer }, userId, details.email, "signup", onMailFailure);
   return { userId, pending, confirm: details.email };
 }
@@ -86,22 +89,24 @@ export async function signUp(
  */
 export async function resendSignupLink(
   deps: CoreDeps & { mailer: Mailer },
-  limits: { login: RateLimiter; emails: RateLimiter },
+  limits: LinkLimits & { login: RateLimiter; resets: RateLimiter },
   input: { login: string; password: string; email?: string; ip: string },
   onMailFailure: (error: unknown) => void,
 ): Promise<string> {
+  // E-mails asked for from one network address, shared with password links: checked before the password's hash.
+  checkLimit(limits.resets, [input.ip]);
   const user = await checkCredentials(deps.db, limits.login, input.login, input.password, input.ip);
-  if (user.emailConfirmedAt) throw new ValidationError({ username: "This account's address is confirmed already: log in." });
+  if (user.emailConfirmedAt) throw new ValidationError({ username: "This account's address is confirmed already." });
   const account = deps.db
     .select({ suspendedAt: accounts.suspendedAt })
     .from(accounts)
     .where(eq(accounts.id, user.accountId))
     .get();
-  if (user.disabledAt || account?.suspendedAt) throw new ValidationError({ username: "This account is suspended." });
-  // Each request sends a mail: a few an hour, shared with address changes.
-  checkLimit(limits.emails, [`email:${user.id}`]);
-  limits.emails.hit(`email:${user.id}`);
-  const address = usableAddress(deps.db, user.id, input.email?.trim() || user.email);
+  if (user.disabledAt) throw new ValidationError({ username: "This account is disabled." });
+  if (account?.suspendedAt) throw new ValidationError({ username: "This account is suspended." });
+  countLinkTry(limits, user.id);
+  const address = countRecipient(limits, usableAddress(deps.db, user.id, input.email?.trim() || user.email));
+  limits.resets.hit(input.ip);
   sendAddressLink(deps, user.id, address, "signup", onMailFailure);
   return address;
 }
@@ -124,6 +129,17 @@ export function pendingSignups(db: Db) {
       .orderBy(users.id)
       .all()
   );
+}
+
+/** Of these accounts, those whose sign-up waits for a moderator. */
+export function waitingSignups(db: Db, accountIds: string[]): Set<string> {
+  if (accountIds.length === 0) return new Set();
+  const rows = db
+    .select({ id: users.accountId })
+    .from(users)
+    .where(and(inArray(users.accountId, accountIds), isNull(users.approvedAt)))
+    .all();
+  return new Set(rows.map((r) => r.id));
 }
 
 export const MAX_DECISION_MESSAGE = 1000;

@@ -25,7 +25,7 @@ function snapshot(db: Db, postIds: string[]) {
 
 /** Stores a report for the moderators (from a member, or a Flag from another server). */
 export function fileReport(
-  db: Db,
+  deps: Pick<CoreDeps, "db" | "events">,
   input: {
     reporterId: string | null;
     reporterDomain?: string | null;
@@ -38,8 +38,9 @@ export function fileReport(
     forward?: boolean;
   },
 ): Report {
+  const { db } = deps;
   const postIds = (input.postIds ?? []).slice(0, 50);
-  return db
+  const report = db
     .insert(reports)
     .values({
       id: newId(),
@@ -56,6 +57,9 @@ export function fileReport(
     })
     .returning()
     .get();
+  // Staff hear of it (core/staff-notices.ts); a report to forward goes to the other server.
+  deps.events.emit("report.filed", { reportId: report.id });
+  return report;
 }
 
 /**
@@ -91,7 +95,7 @@ export function reportAccount(
           .all()
           .map((p) => p.id)
       : [];
-  const report = fileReport(db, {
+  return fileReport(deps, {
     reporterId,
     targetAccountId: target.id,
     postIds,
@@ -100,8 +104,6 @@ export function reportAccount(
     comment: input.comment.trim(),
     forward: input.forward && target.domain !== null,
   });
-  deps.events.emit("report.filed", { reportId: report.id });
-  return report;
 }
 
 /**

@@ -212,6 +212,13 @@ export async function pruneExpiredRecords(deps: RetentionDeps, now: Date): Promi
   const before = databaseSize(db);
   // drizzle types bun:sqlite's run() as void; it returns the statement's Changes.
   const changes = (statement: ReturnType<typeof sql>) => (db.run(statement) as unknown as { changes: number }).changes;
+  // Sign-ups that never confirmed their address: a week after joining and once their latest link
+  // has expired (so a link asked for on the sixth day still works its day). Staff and accounts the
+  // moderators acted on stay (the name of a suspended spammer must not be free again).
+  const neverConfirmed = sql`u.email_confirmed_at IS NULL AND u.role = 'user' AND u.disabled_at IS NULL
+    AND u.created_at < ${ms - UNCONFIRMED_KEPT_MS}
+    AND NOT EXISTS (SELECT 1 FROM email_changes e WHERE e.user_id = u.id AND e.expires_at > ${ms})
+    AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = u.account_id AND a.suspended_at IS NOT NULL)`;
   const counts = db.transaction(() => ({
     sessions: changes(sql`DELETE FROM sessions WHERE expires_at < ${ms}`),
     resets: changes(sql`DELETE FROM password_resets WHERE expires_at < ${ms}`),
@@ -220,9 +227,12 @@ export async function pruneExpiredRecords(deps: RetentionDeps, now: Date): Promi
     tokens: changes(sql`DELETE FROM oauth_tokens WHERE revoked_at < ${ms - CODE_KEPT_MS}`),
     cache: changes(sql`DELETE FROM fedify_kv WHERE expires_at <= ${ms}`),
     rejections: changes(sql`DELETE FROM signup_rejections WHERE created_at < ${ms - REJECTION_KEPT_MS}`),
-    // Never logged in, so nothing to federate: the account goes with its row, freeing name and address.
-    signups: changes(sql`DELETE FROM accounts WHERE id IN
-      (SELECT account_id FROM users WHERE email_confirmed_at IS NULL AND created_at < ${ms - UNCONFIRMED_KEPT_MS})`),
+    // Their invites get the use back; then the account goes with its row, freeing name and address
+    // (it never logged in, and no other server could see it: nothing to federate).
+    invites:
+      changes(sql`UPDATE invites SET uses = max(0, uses - (SELECT count(*) FROM users u WHERE u.invite_id = invites.id AND ${neverConfirmed}))
+      WHERE id IN (SELECT u.invite_id FROM users u WHERE ${neverConfirmed})`),
+    signups: changes(sql`DELETE FROM accounts WHERE id IN (SELECT u.account_id FROM users u WHERE ${neverConfirmed})`),
     keys: changes(sql`DELETE FROM idempotency_keys WHERE created_at < ${ms - IDEMPOTENCY_KEPT_MS}`),
     cards: changes(
       sql`DELETE FROM preview_cards WHERE fetched_at < ${ms - DAY_MS} AND id NOT IN (SELECT card_id FROM post_cards)`,

@@ -1,3 +1,4 @@
+import { joined } from "./accounts.ts";
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { accounts, type Role, users } from "../db/schema.ts";
@@ -32,10 +33,12 @@ function refusal(staff: Staff, target: Target, newRole: Role): string | null {
   if (account.id === staff.id) return "You cannot change your own role.";
   if (roleRank[staff.role] < roleRank.admin) return "Only admins and the owner can change roles.";
   if (roleRank[user.role] >= roleRank[staff.role]) return "Only someone with a higher role can change this account's role.";
+  // Staff act for everyone: their sign-up must be complete (and a sign-up never confirmed is removed).
+  if (newRole !== "user" && !joined(user))
+    return "This sign-up is not complete yet (waiting for approval or for its e-mail address to be confirmed).";
   if (newRole === "owner") {
     if (staff.role !== "owner") return "Only the owner can pass ownership on.";
-    if (!user.approvedAt || user.disabledAt || account.suspendedAt)
-      return "Ownership can only pass to an active member (approved, not suspended or disabled).";
+    if (user.disabledAt || account.suspendedAt) return "Ownership can only pass to an active member (not suspended or disabled).";
     return null;
   }
   if (roleRank[newRole] >= roleRank[staff.role]) return `You can only give roles below your own (${staff.role}).`;

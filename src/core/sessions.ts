@@ -1,3 +1,4 @@
+import { joined } from "./accounts.ts";
 import { and, desc, eq, gt, lt, ne } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/open.ts";
 import { accounts, sessions, users } from "../db/schema.ts";
@@ -47,7 +48,7 @@ export function findViewer(db: Db, token: string): Viewer | null {
     .innerJoin(accounts, eq(accounts.id, users.accountId))
     .where(and(eq(sessions.id, sha256(token)), gt(sessions.expiresAt, new Date(now))))
     .get();
-  if (!row || row.user.disabledAt || !row.user.approvedAt || row.account.suspendedAt) return null;
+  if (!row || row.user.disabledAt || !joined(row.user) || row.account.suspendedAt) return null;
   if (now - row.session.lastSeenAt.getTime() > TOUCH_EVERY_MS) touch(db, row.session.id, row.user.id, now);
   return { sessionId: row.session.id, user: row.user, account: row.account };
 }

@@ -98,6 +98,9 @@ export const users = sqliteTable(
     // When the member opened the link sent to their address (core/email-changes.ts). Sign-ups
     // wait for it when the instance sends e-mail; members made otherwise count as confirmed.
     emailConfirmedAt: integer("email_confirmed_at", { mode: "timestamp_ms" }),
+    // Staff e-mail about new reports and about sign-ups waiting for approval (Mastodon's defaults: on).
+    mailReports: integer("mail_reports", { mode: "boolean" }).notNull().default(true),
+    mailSignups: integer("mail_signups", { mode: "boolean" }).notNull().default(true),
     inviteId: text("invite_id"),
     defaultVisibility: text("default_visibility", { enum: ["public", "unlisted", "private", "direct"] })
       .notNull()
@@ -693,6 +696,9 @@ export const notificationTypes = [
   // A post one boosted (update) or quoted (quoted_update; the notice carries one's quote) was edited.
   "update",
   "quoted_update",
+  // For staff (Mastodon's names): someone joined (from_account), a report came in (report_id).
+  "admin.sign_up",
+  "admin.report",
 ] as const;
 export type NotificationType = (typeof notificationTypes)[number];
 
@@ -706,6 +712,7 @@ export const notifications = sqliteTable(
     type: text("type", { enum: notificationTypes }).notNull(),
     fromAccountId: accountRef("from_account_id"),
     postId: text("post_id").references(() => posts.id, { onDelete: "cascade" }),
+    reportId: text("report_id").references((): AnySQLiteColumn => reports.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
     // Held back by the member's notification policy (core/notification-policy.ts): kept out of
     // the list, the badge, push and streaming until they accept its sender.
@@ -715,7 +722,10 @@ export const notifications = sqliteTable(
     index("notifications_account_idx").on(t.accountId, t.id),
     // The same event notifies once (two partial indexes: NULL post ids never collide).
     uniqueIndex("notifications_once_post").on(t.accountId, t.type, t.fromAccountId, t.postId).where(sql`${t.postId} IS NOT NULL`),
-    uniqueIndex("notifications_once").on(t.accountId, t.type, t.fromAccountId).where(sql`${t.postId} IS NULL`),
+    uniqueIndex("notifications_once")
+      .on(t.accountId, t.type, t.fromAccountId)
+      .where(sql`${t.postId} IS NULL AND ${t.reportId} IS NULL`),
+    uniqueIndex("notifications_once_report").on(t.accountId, t.reportId).where(sql`${t.reportId} IS NOT NULL`),
     // Without it, each deleted post reads every notification (the cascade): 5 s per 500 posts with 100,000 notifications.
     index("notifications_post_idx").on(t.postId),
     // A notification request's count: the held-back notifications from one sender (a few rows, however many the member has).

@@ -21,7 +21,7 @@ import {
 } from "@fedify/vocab";
 import { and, count, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
 import { wasDeleted } from "../core/account-deletion.ts";
-import { countLocalUsers, findLocalAccount } from "../core/accounts.ts";
+import { countLocalUsers, findMember } from "../core/accounts.ts";
 import { emojisIn, localEmojiViews } from "../core/custom-emojis.ts";
 import { accountCounts } from "../core/accounts-read.ts";
 import type { CoreDeps } from "../core/deps.ts";
@@ -122,7 +122,7 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
   Object.assign(federation, { userAgent, allowPrivateAddress: config.allowPrivateAddresses });
   setFetchPolicy(federation, { allowPrivate: config.allowPrivateAddresses, userAgent });
   const local = (identifier: string) => {
-    const account = findLocalAccount(db, identifier);
+    const account = findMember(db, identifier);
     return account && account.username === identifier ? account : undefined;
   };
   /** The actor an account moved to, named in its document as `movedTo`. */
@@ -169,13 +169,13 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
       };
       return account.bot ? new Service(values) : new Person(values);
     })
-    .mapHandle((_ctx, username) => findLocalAccount(db, username)?.username ?? null)
+    .mapHandle((_ctx, username) => findMember(db, username)?.username ?? null)
     // Secure mode, allowlist mode and suspensions decide who reads actors (access.ts); the
     // instance actor stays open: it is how other servers get the key to check our signed fetches.
     .authorize((ctx, identifier) => identifier === INSTANCE_ACTOR || mayRead(db, ctx))
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
       if (identifier === INSTANCE_ACTOR) return instanceKeyPairs(db);
-      const account = findLocalAccount(db, identifier);
+      const account = findMember(db, identifier);
       return account ? actorKeyPairs(db, account.id) : [];
     });
 

@@ -21,7 +21,7 @@ import {
 } from "@fedify/vocab";
 import { getLogger } from "@logtape/logtape";
 import { eq } from "drizzle-orm";
-import { findLocalAccount } from "../core/accounts.ts";
+import { findMember } from "../core/accounts.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { block, followAccepted, followRejected, receiveFollow, unfollow } from "../core/follows.ts";
 import { receiveMove } from "../core/moves.ts";
@@ -81,7 +81,7 @@ function fromAllowedServer(deps: CoreDeps, activity: { actorId: URL | null }): b
 function localActor(ctx: InboxContext<void>, deps: CoreDeps, uri: URL | null) {
   if (!uri) return undefined;
   const parsed = ctx.parseUri(uri);
-  return parsed?.type === "actor" ? findLocalAccount(deps.db, parsed.identifier) : undefined;
+  return parsed?.type === "actor" ? findMember(deps.db, parsed.identifier) : undefined;
 }
 
 /**
@@ -244,7 +244,7 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
         targets[0] ??
         (postIds[0] ? db.select({ a: posts.accountId }).from(posts).where(eq(posts.id, postIds[0])).get()?.a : undefined);
       if (!targetAccountId) return;
-      fileReport(db, {
+      fileReport(deps, {
         // The account that sent it stands for the other server's moderators, as on Mastodon
         // (whose moderation API gives every report an account).
         reporterId: remote.id,

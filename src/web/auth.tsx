@@ -113,7 +113,15 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
       ({ ctx, query, redirect }) => {
         if (ctx.viewer) return redirect("/", 303);
         const mode = getSettings(db).registrationMode;
-        return <SignupPage ctx={ctx} mode={mode} inviteCode={query.invite} handleDomain={deps.baseUrl.host} />;
+        return (
+          <SignupPage
+            ctx={ctx}
+            mode={mode}
+            inviteCode={query.invite}
+            handleDomain={deps.baseUrl.host}
+            canMail={deps.mailer !== undefined}
+          />
+        );
       },
       { query: t.Object({ invite: t.Optional(t.String({ maxLength: 100 })) }) },
     )
@@ -154,6 +162,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
               values={values}
               errors={error.fields}
               handleDomain={deps.baseUrl.host}
+              canMail={deps.mailer !== undefined}
             />
           );
         }

@@ -19,7 +19,14 @@ export interface WebDeps extends CoreDeps {
   media: MediaStore;
   /** Cached remote images; the retention page runs their pruning job. */
   remoteMedia?: RemoteMediaCache;
-  limits: { login: RateLimiter; signup: RateLimiter; codes: RateLimiter; resets: RateLimiter; emails: RateLimiter };
+  limits: {
+    login: RateLimiter;
+    signup: RateLimiter;
+    codes: RateLimiter;
+    resets: RateLimiter;
+    emails: RateLimiter;
+    recipients: RateLimiter;
+  };
   live: LiveHub;
   /** Sends e-mail (password links); absent when the instance has no SMTP server configured. */
   mailer?: Mailer;

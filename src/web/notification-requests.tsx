@@ -6,6 +6,7 @@ import { notificationsWithPosts } from "../core/filters.ts";
 import { policyOf, updatePolicy } from "../core/notification-policy.ts";
 import { acceptRequests, dismissRequests, findRequest, listRequests } from "../core/notification-requests.ts";
 import { listNotifications } from "../core/notifications.ts";
+import { waitingSignups } from "../core/registrations.ts";
 import { loadAccountViews } from "../core/views.ts";
 import { notificationPolicyActions, type notifications } from "../db/schema.ts";
 import { optionalOneOf } from "../schemas.ts";
@@ -30,10 +31,15 @@ export function notificationItems(
     baseUrl,
     rows.map((r) => r.fromAccountId),
   );
+  const waiting = waitingSignups(
+    db,
+    rows.flatMap((r) => (r.type === "admin.sign_up" ? [r.fromAccountId] : [])),
+  );
   return notificationsWithPosts(db, baseUrl, viewerId, rows).flatMap(({ row: r, post }) => {
     const account = from.get(r.fromAccountId);
     if (!account) return [];
-    return [{ id: r.id, type: r.type, from: account, post, createdAt: r.createdAt, unread: r.id > readId }];
+    const staff = { reportId: r.reportId, waiting: waiting.has(r.fromAccountId) };
+    return [{ id: r.id, type: r.type, from: account, post, createdAt: r.createdAt, unread: r.id > readId, ...staff }];
   });
 }
 

@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { isMember } from "../core/accounts.ts";
 import { emojisIn } from "../core/custom-emojis.ts";
 import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
@@ -77,7 +78,9 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
   const find = (acct: string) => {
     const account = findAccountByAcct(db, acct, baseUrl.host);
     if (!account && !acct.includes("@") && wasDeleted(db, acct)) throw new CoreError("This account was deleted.", 410);
-    if (!account) throw new CoreError("There is no account with this name here.", 404);
+    // A sign-up still waiting (for approval or its address) is nobody's to see yet.
+    if (!account || (!account.domain && !isMember(db, account.id)))
+      throw new CoreError("There is no account with this name here.", 404);
     if (account.suspendedAt) throw new CoreError("This account has been suspended by the moderators.", 410);
     return account;
   };

@@ -18,6 +18,7 @@ import { updateProfile } from "../core/profile.ts";
 import { listSessions, revokeSession, type Viewer } from "../core/sessions.ts";
 import { accounts, emailChanges, quotePolicies, users, visibilities } from "../db/schema.ts";
 import { cancelEmailChange, requestEmailChange } from "../core/email-changes.ts";
+import { setStaffMail } from "../core/staff-notices.ts";
 import type { PageContext } from "../../views/context.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
@@ -66,6 +67,11 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
         sessions={sessionRows(viewer)}
         email={user.email}
         pendingEmail={pending && pending.expiresAt > new Date() ? pending.email : undefined}
+        staffMail={
+          user.role === "user"
+            ? undefined
+            : { reports: user.mailReports, signups: user.mailSignups, canMail: deps.mailer !== undefined }
+        }
         {...extra}
       />
     );
@@ -217,7 +223,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
         try {
           const done = await requestEmailChange(
             deps,
-            { limiter: deps.limits.emails, loginLimiter: deps.limits.login },
+            deps.limits,
             { userId: viewer.user.id, email: body.email, password: body.email_password },
             (error) => logger.error("Could not send an address confirmation: {error}", { error: String(error) }),
           );
@@ -233,6 +239,21 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
         }
       },
       { body: t.Object({ _csrf: csrf, email: t.String({ maxLength: 1000 }), email_password: t.String({ maxLength: 1024 }) }) },
+    )
+    .post(
+      "/settings/staff-mail",
+      ({ viewer, ctx, body, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/settings/account"), 303);
+        setStaffMail(db, viewer.user.id, { reports: body.reports === "1", signups: body.signups === "1" });
+        return accountPage(ctx, viewer, { message: "Your e-mail choices are saved." });
+      },
+      {
+        body: t.Object({
+          _csrf: csrf,
+          reports: t.Optional(t.String({ maxLength: 1 })),
+          signups: t.Optional(t.String({ maxLength: 1 })),
+        }),
+      },
     )
     .post("/settings/email/cancel", ({ viewer, redirect }) => {
       if (!viewer) return redirect(loginFirst("/settings/account"), 303);

@@ -54,12 +54,16 @@ export async function startSmtpSink() {
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
-    /** The first message to this address, waiting up to `ms` for it. */
-    async waitFor(to: string, ms = 10_000): Promise<Mail> {
+    /** The first message to this address (with these words in its subject or text), waiting up to `ms` for it. */
+    async waitFor(to: string, having = "", ms = 10_000): Promise<Mail> {
       const deadline = Date.now() + ms;
       for (;;) {
         // Addresses compare without case, as mail servers treat them.
-        const mail = mails.find((m) => m.to.some((address) => address.toLowerCase() === to.toLowerCase()));
+        const mail = mails.find(
+          (m) =>
+            m.to.some((address) => address.toLowerCase() === to.toLowerCase()) &&
+            (m.subject.includes(having) || m.text.includes(having)),
+        );
         if (mail) return mail;
         if (Date.now() > deadline) throw new Error(`no mail to ${to} in ${ms} ms (got ${mails.length})`);
         await Bun.sleep(25);

@@ -112,7 +112,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
       ({ viewer, ctx, params, set, redirect, path }) => {
         const staff = requireRole(viewer, "moderator", path);
         try {
-          confirmAddressByStaff(db, staff.account.id, params.id);
+          confirmAddressByStaff(deps, staff.account.id, params.id);
         } catch (error) {
           if (!(error instanceof CoreError) || error.status === 404) throw error;
           set.status = error.status;

@@ -1,0 +1,127 @@
+import { and, eq, inArray, isNotNull, isNull, ne } from "drizzle-orm";
+import { newId } from "../db/ids.ts";
+import type { Db } from "../db/open.ts";
+import { accounts, notifications, users } from "../db/schema.ts";
+import type { CoreDeps } from "./deps.ts";
+import type { Mailer } from "./mail.ts";
+import { findReport } from "./reports.ts";
+
+type Deps = Pick<CoreDeps, "db" | "events" | "baseUrl"> & { mailer?: Mailer; onMailFailure: (error: unknown) => void };
+
+/** Moderators, admins and the owner who may act now, with whether they want each kind of e-mail. */
+function staff(db: Db) {
+  return db
+    .select({ accountId: users.accountId, email: users.email, mailReports: users.mailReports, mailSignups: users.mailSignups })
+    .from(users)
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
+    .where(
+      and(
+        inArray(users.role, ["moderator", "admin", "owner"]),
+        isNotNull(users.approvedAt),
+        isNotNull(users.emailConfirmedAt),
+        isNull(users.disabledAt),
+        isNull(accounts.suspendedAt),
+      ),
+    )
+    .all();
+}
+
+/**
+ * Staff notifications skip the member's blocks, mutes and notification policy (a moderator who
+ * muted someone still has to see the report against them), and each is made once.
+ */
+function notifyStaffMember(
+  deps: Deps,
+  accountId: string,
+  type: "admin.sign_up" | "admin.report",
+  fromAccountId: string,
+  reportId?: string,
+) {
+  const inserted = deps.db
+    .insert(notifications)
+    .values({ id: newId(), accountId, type, fromAccountId, reportId: reportId ?? null })
+    .onConflictDoNothing()
+    .returning({ id: notifications.id })
+    .get();
+  if (inserted) deps.events.emit("notification.created", { notificationId: inserted.id, accountId });
+}
+
+const adminLink = (deps: Deps, path: string) => new URL(path, deps.baseUrl).href;
+
+/**
+ * Someone joined, their address confirmed where the instance asks for it: each staff member is
+ * told in the app, as on Mastodon; those who keep the e-mail on also get one when the sign-up
+ * waits for their approval.
+ */
+export function tellStaffOfSignup(deps: Deps, accountId: string): void {
+  const row = deps.db
+    .select({ username: accounts.username, approvedAt: users.approvedAt, reason: users.signupReason })
+    .from(users)
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
+    .where(eq(users.accountId, accountId))
+    .get();
+  if (!row) return;
+  const host = deps.baseUrl.host;
+  for (const member of staff(deps.db)) {
+    if (member.accountId === accountId) continue;
+    notifyStaffMember(deps, member.accountId, "admin.sign_up", accountId);
+    if (row.approvedAt || !member.mailSignups || !deps.mailer) continue;
+    deps.mailer
+      .send({
+        to: member.email,
+        subject: `@${row.username} waits for approval on ${host}`,
+        text: [
+          `@${row.username} signed up on ${host} and waits for a moderator's approval.`,
+          ...(row.reason ? ["", `Why they want to join: ${row.reason}`] : []),
+          "",
+          `Approve or turn them down: ${adminLink(deps, "/admin/registrations")}`,
+          "",
+          `You get this e-mail as a moderator of ${host}. Turn it off in Settings → Account.`,
+        ].join("\n"),
+      })
+      .catch(deps.onMailFailure);
+  }
+}
+
+/** A report came in, from a member or another server: staff are told in the app and, if they keep it on, by e-mail. */
+export function tellStaffOfReport(deps: Deps, reportId: string): void {
+  const report = findReport(deps.db, reportId);
+  if (!report?.reporterId) return;
+  const names = new Map(
+    deps.db
+      .select({ id: accounts.id, username: accounts.username, domain: accounts.domain })
+      .from(accounts)
+      .where(inArray(accounts.id, [report.reporterId, report.targetAccountId]))
+      .all()
+      .map((a) => [a.id, a.domain ? `@${a.username}@${a.domain}` : `@${a.username}`]),
+  );
+  const host = deps.baseUrl.host;
+  const reporterId = report.reporterId;
+  for (const member of staff(deps.db)) {
+    // Whoever it is about learns of it from the moderators, not from a notification.
+    if (member.accountId === report.targetAccountId || member.accountId === reporterId) continue;
+    notifyStaffMember(deps, member.accountId, "admin.report", reporterId, report.id);
+    if (!member.mailReports || !deps.mailer) continue;
+    deps.mailer
+      .send({
+        to: member.email,
+        subject: `New report on ${host}: ${names.get(report.targetAccountId) ?? "an account"}`,
+        text: [
+          `${names.get(reporterId) ?? "Someone"} reported ${names.get(report.targetAccountId) ?? "an account"} (${report.category}).`,
+          "",
+          `Open the report: ${adminLink(deps, `/admin/reports/${report.id}`)}`,
+          "",
+          `You get this e-mail as a moderator of ${host}. Turn it off in Settings → Account.`,
+        ].join("\n"),
+      })
+      .catch(deps.onMailFailure);
+  }
+}
+
+/** Which staff e-mails a member wants. */
+export function setStaffMail(db: Db, userId: string, choice: { reports: boolean; signups: boolean }): void {
+  db.update(users)
+    .set({ mailReports: choice.reports, mailSignups: choice.signups })
+    .where(and(eq(users.id, userId), ne(users.role, "user")))
+    .run();
+}
