@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps) {
     ...web,
     onMailFailure: (error: unknown) => mailLogger.error("Could not e-mail the staff: {error}", { error: String(error) }),
   };
-  deps.events.on("signup.ready", ({ accountId }) => tellStaffOfSignup(staffNotices, accountId));
+  deps.events.on("signup.ready", (event) => tellStaffOfSignup(staffNotices, event));
   deps.events.on("report.filed", ({ reportId }) => tellStaffOfReport(staffNotices, reportId));
   for (const type of ["post.created", "post.received"] as const) {
     deps.events.on(type, ({ postId }) => recordConversation(deps, postId));

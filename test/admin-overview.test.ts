@@ -25,13 +25,10 @@ function localAccount(db: Database, name: string, options: { createdAt?: number;
   const userId = newId();
   const created = options.createdAt ?? Date.now();
   db.run("INSERT INTO accounts (id, username, created_at) VALUES (?, ?, ?)", [accountId, name, created]);
-  db.run("INSERT INTO users (id, account_id, email, password_hash, approved_at, created_at) VALUES (?, ?, ?, 'x', ?, ?)", [
-    userId,
-    accountId,
-    `${name}@example.com`,
-    options.approved === false ? null : created,
-    created,
-  ]);
+  db.run(
+    "INSERT INTO users (id, account_id, email, password_hash, approved_at, email_confirmed_at, created_at) VALUES (?, ?, ?, 'x', ?, ?, ?)",
+    [userId, accountId, `${name}@example.com`, options.approved === false ? null : created, created, created],
+  );
   return { accountId, userId };
 }
 

@@ -131,12 +131,12 @@ test("posting, replying, liking, boosting, following, notifications, blocking, s
   await article(grace, "Where is this?").waitFor();
   await grace.screenshot({ path: screenshotPath("e2e-thread"), fullPage: true });
 
-  // Ada is notified of all of it.
+  // Ada is notified of all of it, and as the owner of the two sign-ups before.
   await ada.goto(instance.url);
-  await expect(ada.getByLabel(/unread/).textContent()).resolves.toBe("4");
+  await expect(ada.getByLabel(/unread/).textContent()).resolves.toBe("6");
   await ada.getByRole("link", { name: /Notifications/ }).click();
   await ada.waitForLoadState();
-  for (const line of ["followed you", "liked your post", "boosted your post", "mentioned you"]) {
+  for (const line of ["followed you", "liked your post", "boosted your post", "mentioned you", "signed up"]) {
     await expect(ada.getByText(line).first().isVisible()).resolves.toBe(true);
   }
   await ada.screenshot({ path: screenshotPath("e2e-notifications"), fullPage: true });

@@ -70,6 +70,8 @@ test("a sign-up opens the link sent to its address, then logs in", async () => {
 
   // Nobody sees the account before: no profile, no actor, no WebFinger, no count; no password link either.
   expect((await visitor().get("/@newt")).status).toBe(404);
+  expect((await t.request("/api/v1/accounts/lookup?acct=newt")).status).toBe(404);
+  expect(await (await visitor().get("/search?q=newt")).text()).not.toContain("@newt");
   expect((await t.request("/.well-known/webfinger?resource=acct:newt@social.example")).status).toBe(404);
   const members = async () =>
     ((await (await t.request("/api/v1/instance")).json()) as { stats: { user_count: number } }).stats.user_count;

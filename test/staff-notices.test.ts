@@ -4,7 +4,8 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { updateSettings } from "../src/core/instance.ts";
-import { notifications, users } from "../src/db/schema.ts";
+import { fileRemoteReport } from "../src/core/reports.ts";
+import { accounts, notifications, reports, users } from "../src/db/schema.ts";
 import { smtpMailer } from "../src/mail.ts";
 import { apiAs, signedInMembers, testApp } from "./helpers/app.ts";
 import { eventuallyShows, WebClient } from "./helpers/client.ts";
@@ -57,6 +58,10 @@ test("a report reaches every staff member in the app and by e-mail, but not the 
     report: { id: string; target_account: { id: string }; comment: string };
   }[];
   expect(listed).toHaveLength(1);
+  const grouped = (await (await api("abe", "GET", "/api/v2/notifications?types[]=admin.report")).json()) as {
+    notification_groups: { type: string; report: { id: string } }[];
+  };
+  expect(grouped.notification_groups[0]).toMatchObject({ type: "admin.report", report: { id: report.id } });
   expect(listed[0]).toMatchObject({
     type: "admin.report",
     account: { id: m("ursula").id },
@@ -129,7 +134,7 @@ test("a sign-up waiting for approval is announced once its address is confirmed,
   expect(page).toContain('<a href="/admin/registrations">Review</a>');
   const mail = await sink.waitFor("mona@example.com", "@newcomer");
   expect(mail.subject).toBe("@newcomer waits for approval on social.example");
-  expect(mail.text).toContain("Why they want to join: I knit socks.");
+  expect(mail.text).toContain("Why they want to join:\r\n> I knit socks."); // quoted: their words, not ours
   expect(mail.text).toContain("https://social.example/admin/registrations");
   const listed = (await (await api("olga", "GET", "/api/v1/notifications?types[]=admin.sign_up")).json()) as {
     account: { username: string };
@@ -157,4 +162,38 @@ test("an open sign-up is announced in the app only, and links to the account", a
   await Bun.sleep(300);
   // Only the confirmation link was mailed: no staff e-mail for a sign-up that needs nobody.
   expect(sink.mails.slice(mailsBefore).map((mail) => mail.to)).toEqual([["walkin@mail.example"]]);
+});
+
+test("a member files ten reports an hour at most; a server's Flag is stored once", async () => {
+  const statuses: number[] = [];
+  for (let i = 0; i < 10; i++)
+    statuses.push((await api("ursula", "POST", "/api/v1/reports", { account_id: m("tim").id, comment: `${i}` })).status);
+  expect(statuses.filter((s) => s === 200)).toHaveLength(9); // one filed in the first test
+  const refused = await api("ursula", "POST", "/api/v1/reports", { account_id: m("tim").id, comment: "more" });
+  expect(refused.status).toBe(429);
+  expect(refused.headers.get("retry-after")).toBeTruthy();
+
+  const remote = db
+    .insert(accounts)
+    .values({ id: "remote-mod", username: "mod", domain: "other.example", uri: "https://other.example/mod" })
+    .returning()
+    .get();
+  const flag = {
+    reporterId: remote.id,
+    reporterDomain: "other.example",
+    targetAccountId: m("tim").id,
+    uri: "https://other.example/flags/1",
+  };
+  expect(fileRemoteReport(t.deps, flag)).toBe(true);
+  expect(fileRemoteReport(t.deps, flag)).toBe(false); // a repeated delivery
+  expect(db.select().from(reports).where(eq(reports.uri, flag.uri)).all()).toHaveLength(1);
+});
+
+test("a moderator made a member again no longer sees reports or sign-ups", async () => {
+  expect(notesOf("mona", "admin.sign_up").length).toBeGreaterThan(0);
+  const demoted = await m("olga").browser.post(`/admin/accounts/${m("mona").id}/role`, { role: "user" });
+  expect(demoted.status).toBe(303);
+  expect(notesOf("mona", "admin.sign_up")).toHaveLength(0);
+  expect(notesOf("mona", "admin.report")).toHaveLength(0);
+  expect(await (await m("mona").browser.get("/notifications")).text()).not.toContain("signed up");
 });

@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { domainBlocksOf } from "../core/account-domain-blocks.ts";
+import { seenByOthers } from "../core/accounts.ts";
 import { blockedOrMuted, familiarFollowers, findAccountByAcct, followList, followRequests } from "../core/accounts-read.ts";
 import { endorse, endorsedBy, unendorse } from "../core/endorsements.ts";
 import { CoreError } from "../core/errors.ts";
@@ -47,7 +48,11 @@ const asBytes = async (file: unknown) =>
 export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
   const one = (accountId: string): ApiAccount => {
-    const row = db.select().from(accounts).where(eq(accounts.id, accountId)).get();
+    const row = db
+      .select()
+      .from(accounts)
+      .where(and(eq(accounts.id, accountId), seenByOthers()))
+      .get();
     const entity = row && !row.suspendedAt ? accountEntities(db, baseUrl, [accountId]).get(accountId) : undefined;
     if (!entity) throw new CoreError("Record not found", 404);
     return entity;

@@ -38,6 +38,7 @@ function groupedResults(notes: ReturnType<typeof notificationEntities>) {
     latest_page_notification_at: n.created_at,
     sample_account_ids: [n.account.id],
     ...(n.status ? { status_id: n.status.id } : {}),
+    ...(n.report ? { report: n.report } : {}),
   }));
   return { accounts: [...accounts.values()], statuses: [...statuses.values()], notification_groups };
 }

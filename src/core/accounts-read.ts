@@ -1,5 +1,6 @@
 import { and, count, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
+import { seenByOthers } from "./accounts.ts";
 import { accounts, blocks, follows, mutes, posts } from "../db/schema.ts";
 
 export type AccountRow = typeof accounts.$inferSelect;
@@ -15,6 +16,7 @@ export function findAccountByAcct(db: Db, acct: string, localHost: string): Acco
       and(
         sql`lower(${accounts.username}) = lower(${username})`,
         local ? isNull(accounts.domain) : sql`lower(${accounts.domain}) = lower(${domain})`,
+        seenByOthers(),
       ),
     )
     .get();

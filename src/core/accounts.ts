@@ -181,6 +181,11 @@ export const joined = (user: { approvedAt: Date | null; emailConfirmedAt: Date |
 /** The same on the users table, for queries. */
 export const joinedSql = () => and(isNotNull(users.approvedAt), isNotNull(users.emailConfirmedAt));
 
+/** Accounts others may see: remote ones, and local ones whose sign-up is complete (for lookups, search, mentions). */
+export const seenByOthers = () =>
+  sql`(${accounts.domain} IS NOT NULL OR EXISTS (SELECT 1 FROM ${users} WHERE ${users.accountId} = ${accounts.id}
+    AND ${users.approvedAt} IS NOT NULL AND ${users.emailConfirmedAt} IS NOT NULL))`;
+
 /** A local account others may see: its sign-up complete (federation, WebFinger and profiles answer only for these). */
 export function findMember(db: Db, username: string): LocalAccount | undefined {
   const account = findLocalAccount(db, username);

@@ -229,5 +229,5 @@ export function confirmAddressByStaff(deps: Pick<CoreDeps, "db" | "events">, sta
     tx.delete(emailChanges).where(eq(emailChanges.userId, user.id)).run();
     audit(tx, { actorId: staffAccountId, action: "email.confirm", targetType: "user", targetId: user.id });
   });
-  deps.events.emit("signup.ready", { accountId });
+  deps.events.emit("signup.ready", { accountId, by: staffAccountId });
 }

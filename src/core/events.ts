@@ -35,7 +35,7 @@ export interface DomainEventMap {
   "account.moved": { accountId: string; targetId: string };
   "report.filed": { reportId: string };
   /** A sign-up the staff may now see: its address confirmed, or none asked for (core/staff-notices.ts). */
-  "signup.ready": { accountId: string };
+  "signup.ready": { accountId: string; by?: string };
   /** The instance asked to join a relay (core/relays.ts): a Follow goes to its inbox. */
   "relay.joined": { relayId: string };
   /** The instance left a relay it had asked to join: an Undo of that Follow goes to it. */

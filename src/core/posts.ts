@@ -1,3 +1,4 @@
+import { seenByOthers } from "./accounts.ts";
 import { and, count, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
@@ -355,6 +356,7 @@ function findMentioned({ db, baseUrl }: CoreDeps, m: MentionToken): { id: string
       and(
         sql`lower(${accounts.username}) = lower(${m.username})`,
         local ? isNull(accounts.domain) : sql`lower(${accounts.domain}) = ${domain}`,
+        seenByOthers(),
       ),
     )
     .get();

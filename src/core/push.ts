@@ -12,6 +12,8 @@ import {
   posts,
   pushPolicies,
   pushSubscriptions,
+  reports,
+  users,
 } from "../db/schema.ts";
 import { isFollowing } from "./accounts-read.ts";
 import { mastodonNotificationType } from "./notifications.ts";
@@ -233,11 +235,25 @@ const titles: Record<NotificationType, (name: string) => string> = {
 const truncated = (text: string) => (text.length > BODY_LENGTH ? `${text.slice(0, BODY_LENGTH - 1)}…` : text);
 
 /** What the app shows (Mastodon's payload): it fetches the rest with the token and the notification's id. */
+/** For staff: what the report says, or why the newcomer wants to join, rather than the sender's bio. */
+function staffText(db: Db, notification: typeof notifications.$inferSelect): string | undefined {
+  if (notification.reportId)
+    return db.select({ comment: reports.comment }).from(reports).where(eq(reports.id, notification.reportId)).get()?.comment;
+  if (notification.type === "admin.sign_up")
+    return (
+      db.select({ reason: users.signupReason }).from(users).where(eq(users.accountId, notification.fromAccountId)).get()
+        ?.reason ?? ""
+    );
+  return undefined;
+}
+
 function payload(db: Db, baseUrl: URL, subscription: PushSubscriptionRow, notification: typeof notifications.$inferSelect) {
   const from = db.select().from(accounts).where(eq(accounts.id, notification.fromAccountId)).get();
   const post = notification.postId ? db.select().from(posts).where(eq(posts.id, notification.postId)).get() : undefined;
   const view = from ? accountView(baseUrl, from) : undefined;
-  const text = post ? post.spoilerText || post.text || htmlToPlainText(post.contentHtml) : htmlToPlainText(from?.note ?? "");
+  const text = post
+    ? post.spoilerText || post.text || htmlToPlainText(post.contentHtml)
+    : (staffText(db, notification) ?? htmlToPlainText(from?.note ?? ""));
   return {
     access_token: subscription.accessToken,
     preferred_locale: "en",

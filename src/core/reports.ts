@@ -1,8 +1,9 @@
-import { and, count, desc, eq, inArray, isNotNull, isNull } from "drizzle-orm";
+import { and, count, desc, eq, gt, inArray, isNotNull, isNull, min, type SQL } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, posts, reportCategories, reportNotes, reports } from "../db/schema.ts";
 import { audit } from "./audit.ts";
+import { RateLimited } from "./auth.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { instanceRules } from "./instance.ts";
@@ -21,6 +22,39 @@ function snapshot(db: Db, postIds: string[]) {
     .where(inArray(posts.id, postIds))
     .all()
     .map((p) => ({ id: p.id, html: p.contentHtml, spoilerText: p.spoilerText, createdAt: p.createdAt.toISOString() }));
+}
+
+/**
+ * Reports one member may file in an hour, and one server may send: each one notifies (and may
+ * e-mail) every staff member, so nobody may flood them.
+ */
+const REPORTS_PER_HOUR = 10;
+const FLAGS_PER_HOUR = 30;
+const HOUR_MS = 3600_000;
+
+/** Reports matching `where` in the last hour, and when the oldest of them leaves the window. */
+function lastHour(db: Db, where: SQL | undefined): { n: number; oldest?: Date } {
+  const row = db
+    .select({ n: count(), oldest: min(reports.createdAt) })
+    .from(reports)
+    .where(and(where, gt(reports.createdAt, new Date(Date.now() - HOUR_MS))))
+    .get();
+  return { n: row?.n ?? 0, oldest: row?.oldest ?? undefined };
+}
+
+/**
+ * A Flag from another server: stored once (a repeated delivery changes nothing), at most
+ * FLAGS_PER_HOUR from one server. Says whether it was stored.
+ */
+export function fileRemoteReport(
+  deps: Pick<CoreDeps, "db" | "events">,
+  input: Parameters<typeof fileReport>[1] & { reporterDomain: string },
+): boolean {
+  const { db } = deps;
+  if (input.uri && db.select({ id: reports.id }).from(reports).where(eq(reports.uri, input.uri)).get()) return false;
+  if (lastHour(db, eq(reports.reporterDomain, input.reporterDomain)).n >= FLAGS_PER_HOUR) return false;
+  fileReport(deps, input);
+  return true;
 }
 
 /** Stores a report for the moderators (from a member, or a Flag from another server). */
@@ -80,6 +114,11 @@ export function reportAccount(
   },
 ): Report {
   const { db } = deps;
+  const recent = lastHour(db, eq(reports.reporterId, reporterId));
+  if (recent.n >= REPORTS_PER_HOUR) {
+    const wait = (recent.oldest?.getTime() ?? Date.now()) + HOUR_MS - Date.now();
+    throw new RateLimited(Math.max(1, Math.ceil(wait / 1000)));
+  }
   const target = db.select().from(accounts).where(eq(accounts.id, input.targetAccountId)).get();
   if (!target) throw new CoreError("This account does not exist.", 404);
   if (target.id === reporterId) throw new ValidationError({ account_id: "You cannot report yourself." });

@@ -1,7 +1,7 @@
 import { joined } from "./accounts.ts";
-import { eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
-import { accounts, type Role, users } from "../db/schema.ts";
+import { accounts, notifications, type Role, users } from "../db/schema.ts";
 import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
@@ -96,6 +96,13 @@ export async function changeRole(
       });
     }
     tx.update(users).set({ role: newRole }).where(eq(users.id, user.id)).run();
+    // A member who is staff no more stops reading about reports and sign-ups.
+    if (newRole === "user")
+      tx.delete(notifications)
+        .where(
+          and(eq(notifications.accountId, target.account.id), inArray(notifications.type, ["admin.report", "admin.sign_up"])),
+        )
+        .run();
     audit(tx, {
       actorId: staff.id,
       action: "account.role",

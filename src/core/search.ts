@@ -1,5 +1,6 @@
 import { and, desc, inArray, isNull, like, or, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
+import { seenByOthers } from "./accounts.ts";
 import { accounts, posts, tags } from "../db/schema.ts";
 import { normalizeHashtag } from "./text.ts";
 import { notSilencedBy, visibleTo } from "./visibility.ts";
@@ -8,7 +9,8 @@ import { notSilencedBy, visibleTo } from "./visibility.ts";
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Accounts by handle or display name, local first. */
-export function searchAccounts(db: Db, query: string, limit = 10) {
+/** Accounts by name; sign-ups not yet complete only for the staff (`everyone`). */
+export function searchAccounts(db: Db, query: string, limit = 10, everyone = false) {
   const q = query.trim().replace(/^@/, "");
   if (!q) return [];
   const [name = "", domain] = q.split("@", 2);
@@ -17,9 +19,12 @@ export function searchAccounts(db: Db, query: string, limit = 10) {
     .select()
     .from(accounts)
     .where(
-      domain
-        ? and(sql`lower(${accounts.username}) = lower(${name})`, sql`lower(${accounts.domain}) = lower(${domain})`)
-        : or(sql`${accounts.username} LIKE ${pattern} ESCAPE '\\'`, sql`${accounts.displayName} LIKE ${pattern} ESCAPE '\\'`),
+      and(
+        domain
+          ? and(sql`lower(${accounts.username}) = lower(${name})`, sql`lower(${accounts.domain}) = lower(${domain})`)
+          : or(sql`${accounts.username} LIKE ${pattern} ESCAPE '\\'`, sql`${accounts.displayName} LIKE ${pattern} ESCAPE '\\'`),
+        everyone ? undefined : seenByOthers(),
+      ),
     )
     .orderBy(sql`${accounts.domain} IS NOT NULL`, accounts.username)
     .limit(limit)

@@ -48,22 +48,25 @@ function notifyStaffMember(
 
 const adminLink = (deps: Deps, path: string) => new URL(path, deps.baseUrl).href;
 
+/** The newcomer's own words, marked as a quote and cut short, so they cannot pass for the instance's. */
+const quoted = (text: string) => (text.length > 500 ? `${text.slice(0, 499)}…` : text).split(/\r?\n/).map((line) => `> ${line}`);
+
 /**
  * Someone joined, their address confirmed where the instance asks for it: each staff member is
  * told in the app, as on Mastodon; those who keep the e-mail on also get one when the sign-up
  * waits for their approval.
  */
-export function tellStaffOfSignup(deps: Deps, accountId: string): void {
+export function tellStaffOfSignup(deps: Deps, { accountId, by }: { accountId: string; by?: string }): void {
   const row = deps.db
     .select({ username: accounts.username, approvedAt: users.approvedAt, reason: users.signupReason })
     .from(users)
     .innerJoin(accounts, eq(accounts.id, users.accountId))
-    .where(eq(users.accountId, accountId))
+    .where(and(eq(users.accountId, accountId), isNull(users.disabledAt), isNull(accounts.suspendedAt)))
     .get();
-  if (!row) return;
+  if (!row) return; // gone, or the moderators acted on it already
   const host = deps.baseUrl.host;
   for (const member of staff(deps.db)) {
-    if (member.accountId === accountId) continue;
+    if (member.accountId === accountId || member.accountId === by) continue;
     notifyStaffMember(deps, member.accountId, "admin.sign_up", accountId);
     if (row.approvedAt || !member.mailSignups || !deps.mailer) continue;
     deps.mailer
@@ -72,7 +75,7 @@ export function tellStaffOfSignup(deps: Deps, accountId: string): void {
         subject: `@${row.username} waits for approval on ${host}`,
         text: [
           `@${row.username} signed up on ${host} and waits for a moderator's approval.`,
-          ...(row.reason ? ["", `Why they want to join: ${row.reason}`] : []),
+          ...(row.reason ? ["", "Why they want to join:", ...quoted(row.reason)] : []),
           "",
           `Approve or turn them down: ${adminLink(deps, "/admin/registrations")}`,
           "",

@@ -41,7 +41,7 @@ import { CoreError } from "../core/errors.ts";
 import { choiceNamed, vote } from "../core/polls.ts";
 import { approveQuote, quoteAnswered, stampWithdrawn } from "../core/quotes.ts";
 import { isJoinedRelay, relayAnswered } from "../core/relays.ts";
-import { fileReport } from "../core/reports.ts";
+import { fileRemoteReport } from "../core/reports.ts";
 import { accounts, follows, posts } from "../db/schema.ts";
 import { persistActor } from "./actors.ts";
 import { lookup } from "./lookup.ts";
@@ -236,7 +236,7 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
     })
     .on(Flag, async (ctx, flag) => {
       const remote = await sender(ctx, deps, flag);
-      if (!remote || blockFor(db, remote.domain)?.rejectReports) return;
+      if (!remote?.domain || blockFor(db, remote.domain)?.rejectReports) return;
       const objects = flag.objectIds.map((u) => u.href);
       const targets = localAccountsByUri(db, deps.baseUrl, objects);
       const postIds = objects.flatMap((u) => findPostByUri(db, deps.baseUrl, u)?.id ?? []);
@@ -244,7 +244,7 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
         targets[0] ??
         (postIds[0] ? db.select({ a: posts.accountId }).from(posts).where(eq(posts.id, postIds[0])).get()?.a : undefined);
       if (!targetAccountId) return;
-      fileReport(deps, {
+      fileRemoteReport(deps, {
         // The account that sent it stands for the other server's moderators, as on Mastodon
         // (whose moderation API gives every report an account).
         reporterId: remote.id,

@@ -19,7 +19,7 @@ export function seedBigInstance() {
   sqlite.transaction(() => {
     const account = sqlite.prepare("INSERT INTO accounts (id, username, domain, uri, created_at) VALUES (?, ?, ?, ?, ?)");
     const user = sqlite.prepare(
-      "INSERT INTO users (id, account_id, email, password_hash, approved_at, created_at) VALUES (?, ?, ?, 'x', ?, ?)",
+      "INSERT INTO users (id, account_id, email, password_hash, approved_at, email_confirmed_at, created_at) VALUES (?, ?, ?, 'x', ?, ?, ?)",
     );
     const session = sqlite.prepare(
       "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -30,7 +30,7 @@ export function seedBigInstance() {
       local.push(id);
       account.run(id, `member${i}`, null, null, at);
       const userId = newId(new Date(at));
-      user.run(userId, id, `m${i}@example.com`, at, at);
+      user.run(userId, id, `m${i}@example.com`, at, at, at);
       const seen = now - Math.floor(Math.random() * 30 * DAY_MS);
       session.run(`s${i}`, userId, seen - DAY_MS, seen, seen + 30 * DAY_MS);
     }

@@ -57,7 +57,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
         if (!viewer) return redirect(loginFirst(path), 303);
         requireRole(viewer, "moderator", path);
         const q = (query.q ?? "").trim();
-        const found = q ? searchAccounts(db, q, 50) : db.select().from(accounts).orderBy(desc(accounts.id)).limit(50).all();
+        const found = q ? searchAccounts(db, q, 50, true) : db.select().from(accounts).orderBy(desc(accounts.id)).limit(50).all();
         const rows = found.map((a) => ({
           account: accountView(deps.baseUrl, a),
           flags: [a.suspendedAt ? "suspended" : "", a.silencedAt ? "limited" : "", a.sensitizedAt ? "sensitive" : ""]
