@@ -169,7 +169,7 @@ test("Skein and an independent Fedify server: follows, deliveries and interactio
     const mo = await one.login("mo");
     await peer.flag(pat, `${one.url}/@erin`, { content: "spam, I think" });
     // The moderators hear of it in the app.
-    await eventually(mo, "/notifications", "sent a report");
+    await eventually(mo, "/notifications", "reported @erin");
     const db = new Database(join(one.dataDir, "skein.db"), { readonly: true });
     for (let i = 0; i < 100 && !db.query("SELECT 1 FROM reports WHERE comment = 'spam, I think'").get(); i++)
       await Bun.sleep(100);

@@ -49,7 +49,7 @@ test("a report reaches every staff member in the app and by e-mail, but not the 
   expect(filed.status).toBe(200);
   const report = (await filed.json()) as { id: string };
   // Olga's notifications page links to the report.
-  const page = await eventuallyShows(m("olga").browser, "/notifications", "sent a report");
+  const page = await eventuallyShows(m("olga").browser, "/notifications", "reported @mona");
   expect(page).toContain(`<a href="/admin/reports/${report.id}">Open the report</a>`);
   // The API gives Mastodon's admin.report, with the reporter and the report.
   const listed = (await (await api("abe", "GET", "/api/v1/notifications?types[]=admin.report")).json()) as {
@@ -132,6 +132,7 @@ test("a sign-up waiting for approval is announced once its address is confirmed,
 
   const page = await eventuallyShows(m("mona").browser, "/notifications", "signed up");
   expect(page).toContain('<a href="/admin/registrations">Review</a>');
+  expect(page).toMatch(/<a href="\/admin\/accounts\/[^"]+" class="account-line">/); // its profile is nobody's to see yet
   const mail = await sink.waitFor("mona@example.com", "@newcomer");
   expect(mail.subject).toBe("@newcomer waits for approval on social.example");
   expect(mail.text).toContain("Why they want to join:\r\n> I knit socks."); // quoted: their words, not ours

@@ -17,6 +17,8 @@ export interface NotificationItem {
   unread: boolean;
   /** For staff: the report (admin.report), or whether the sign-up still waits for approval (admin.sign_up). */
   reportId?: string | null;
+  /** The handle of whom the report is about. */
+  reported?: string;
   waiting?: boolean;
 }
 
@@ -127,7 +129,7 @@ export function NotificationFeed({
                 <a href={n.from.localUrl}>
                   <WithEmojis text={n.from.displayName} emojis={n.from.emojis} />
                 </a>{" "}
-                <span safe>{phrases[n.type]}</span>
+                <span safe>{n.reported ? `reported @${n.reported}` : phrases[n.type]}</span>
               </>
             )}{" "}
             · <Time date={n.createdAt} />

@@ -163,6 +163,18 @@ function brokenRules(db: Db, ids: string[]): { id: string; text: string }[] {
 export const listReports = (db: Db, state: "open" | "resolved") =>
   findReports(db, { resolved: state === "resolved" }, { limit: 100 });
 
+/** Whom these reports are about (their handles, `name` or `name@domain`), by report id. */
+export function reportTargets(db: Db, reportIds: string[]): Map<string, string> {
+  if (reportIds.length === 0) return new Map();
+  const rows = db
+    .select({ id: reports.id, username: accounts.username, domain: accounts.domain })
+    .from(reports)
+    .innerJoin(accounts, eq(accounts.id, reports.targetAccountId))
+    .where(inArray(reports.id, reportIds))
+    .all();
+  return new Map(rows.map((r) => [r.id, r.domain ? `${r.username}@${r.domain}` : r.username]));
+}
+
 export function countOpenReports(db: Db): number {
   return db.select({ n: count() }).from(reports).where(isNull(reports.resolvedAt)).get()?.n ?? 0;
 }

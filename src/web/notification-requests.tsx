@@ -7,6 +7,7 @@ import { policyOf, updatePolicy } from "../core/notification-policy.ts";
 import { acceptRequests, dismissRequests, findRequest, listRequests } from "../core/notification-requests.ts";
 import { listNotifications } from "../core/notifications.ts";
 import { waitingSignups } from "../core/registrations.ts";
+import { reportTargets } from "../core/reports.ts";
 import { loadAccountViews } from "../core/views.ts";
 import { notificationPolicyActions, type notifications } from "../db/schema.ts";
 import { optionalOneOf } from "../schemas.ts";
@@ -26,7 +27,7 @@ export function notificationItems(
   readId: string,
 ): NotificationItem[] {
   const { db, baseUrl } = deps;
-  const from = loadAccountViews(
+  const senders = loadAccountViews(
     db,
     baseUrl,
     rows.map((r) => r.fromAccountId),
@@ -35,11 +36,21 @@ export function notificationItems(
     db,
     rows.flatMap((r) => (r.type === "admin.sign_up" ? [r.fromAccountId] : [])),
   );
+  const reported = reportTargets(
+    db,
+    rows.flatMap((r) => (r.reportId ? [r.reportId] : [])),
+  );
   return notificationsWithPosts(db, baseUrl, viewerId, rows).flatMap(({ row: r, post }) => {
-    const account = from.get(r.fromAccountId);
+    const account = senders.get(r.fromAccountId);
     if (!account) return [];
-    const staff = { reportId: r.reportId, waiting: waiting.has(r.fromAccountId) };
-    return [{ id: r.id, type: r.type, from: account, post, createdAt: r.createdAt, unread: r.id > readId, ...staff }];
+    const staff = {
+      reportId: r.reportId,
+      reported: r.reportId ? reported.get(r.reportId) : undefined,
+      waiting: waiting.has(r.fromAccountId),
+    };
+    // A newcomer's profile is nobody's to see before approval: staff go to its admin page.
+    const from = r.type === "admin.sign_up" ? { ...account, localUrl: `/admin/accounts/${account.id}` } : account;
+    return [{ id: r.id, type: r.type, from, post, createdAt: r.createdAt, unread: r.id > readId, ...staff }];
   });
 }
 
