@@ -1,7 +1,8 @@
-import { and, eq, inArray, isNotNull, isNull, ne } from "drizzle-orm";
+import { and, eq, inArray, isNull, ne } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, notifications, users } from "../db/schema.ts";
+import { joinedSql } from "./accounts.ts";
 import type { CoreDeps } from "./deps.ts";
 import type { Mailer } from "./mail.ts";
 import { findReport } from "./reports.ts";
@@ -17,8 +18,7 @@ function staff(db: Db) {
     .where(
       and(
         inArray(users.role, ["moderator", "admin", "owner"]),
-        isNotNull(users.approvedAt),
-        isNotNull(users.emailConfirmedAt),
+        joinedSql(),
         isNull(users.disabledAt),
         isNull(accounts.suspendedAt),
       ),
