@@ -2,7 +2,9 @@ import { Elysia } from "elysia";
 import { clientIp } from "../client-ip.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { CoreError } from "../core/errors.ts";
-import { covers, findToken, type TokenOwner } from "../core/oauth.ts";
+import type { Mailer } from "../core/mail.ts";
+import { covers, findToken, type TokenOwner, waitingToken } from "../core/oauth.ts";
+import type { SignupLinkLimits } from "../core/registrations.ts";
 import type { RateLimiter } from "../core/rate-limit.ts";
 import type { Resolver } from "../core/resolver.ts";
 import type { MediaStore } from "../media/store.ts";
@@ -12,6 +14,10 @@ export interface ApiDeps extends CoreDeps {
   media: MediaStore;
   /** Requests per token (or per address without one) in a sliding window. */
   apiLimiter: RateLimiter;
+  /** Sign-ups per address, and the links a sign-up may have mailed (shared with the web pages). */
+  limits: SignupLinkLimits & { signup: RateLimiter };
+  /** Sends e-mail, when an SMTP server is configured. */
+  mailer?: Mailer;
 }
 
 /** The member a token acts for, with the row shapes core functions take. */
@@ -48,8 +54,13 @@ export function apiPlugin(deps: ApiDeps) {
         /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? "")?.[1] ?? (query as { access_token?: string }).access_token;
       const token = bearer ? findToken(deps.db, bearer) : undefined;
       limitRate(deps.apiLimiter, token?.tokenId ?? `ip:${clientIp(request)}`, set.headers);
-      /** The token, which must allow `scope`: 401 without a valid token, 403 outside its scopes. */
+      /**
+       * The token, which must allow `scope`: 401 without a valid token, 403 outside its scopes, or
+       * while its member's sign-up waits (for the e-mail or a moderator: apps show Mastodon's words).
+       */
       const authorized = (scope: string): TokenOwner => {
+        const waiting = bearer && !token ? waitingToken(deps.db, bearer) : undefined;
+        if (waiting) throw new CoreError(waiting.why, 403);
         if (!bearer || !token) throw new CoreError("The access token is invalid", 401);
         if (!covers(token.scopes, scope)) throw new CoreError("This action is outside the authorized scopes", 403);
         return token;
@@ -64,6 +75,13 @@ export function apiPlugin(deps: ApiDeps) {
           const owner = authorized(scope);
           if (!owner.user || !owner.account) throw new CoreError("This method requires an authenticated user", 422);
           return owner as ApiMember;
+        },
+        /** The member of a token whose sign-up still waits (the e-mail confirmation calls), else 403 or 401. */
+        waitingMember(): { userId: string; confirmed: boolean } {
+          if (token?.user) throw new CoreError("This method is only available while the e-mail is awaiting confirmation", 403);
+          const waiting = bearer ? waitingToken(deps.db, bearer) : undefined;
+          if (!waiting) throw new CoreError("The access token is invalid", 401);
+          return waiting;
         },
         /** The member, if the request carries a valid token for one (public reads work without). */
         viewerId: token?.account?.id ?? null,

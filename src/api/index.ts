@@ -9,6 +9,7 @@ import { mediaApiRoutes } from "./media.ts";
 import { miscApiRoutes } from "./misc.ts";
 import { notificationApiRoutes } from "./notifications.ts";
 import { oauthApiRoutes } from "./oauth.ts";
+import { registrationApiRoutes } from "./registrations.ts";
 import { searchApiRoutes } from "./search.ts";
 import { statusApiRoutes } from "./statuses.ts";
 import { tagApiRoutes } from "./tags.ts";
@@ -23,7 +24,7 @@ export function apiRoutes(deps: ApiDeps) {
     .use(api)
     .use(oauthApiRoutes(deps, api))
     .use(instanceApiRoutes(deps, api))
-    .use(accountApiRoutes(deps, api))
+    .use(accountApiRoutes(deps, api).use(registrationApiRoutes(deps, api)))
     .use(statusApiRoutes(deps, api))
     .use(timelineApiRoutes(deps, api))
     .use(listApiRoutes(deps, api))

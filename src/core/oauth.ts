@@ -354,6 +354,28 @@ export function findToken(db: Db, bearer: string): TokenOwner | undefined {
   return { tokenId: row.token.id, app: row.app, scopes: row.token.scopes.split(" "), user, account };
 }
 
+/** A token for a member who just signed up from an app (Mastodon's POST /api/v1/accounts), with the scopes of the app's token. */
+export const issueSignupToken = (db: Db, appId: string, userId: string, scopes: string[]): IssuedToken =>
+  issueToken(db, appId, userId, scopes);
+
+/**
+ * A live token whose member's sign-up is not complete yet: whose it is, and why it cannot act
+ * (Mastodon's words, which apps show while they wait for the e-mail to be confirmed).
+ */
+export function waitingToken(db: Db, bearer: string): { userId: string; confirmed: boolean; why: string } | undefined {
+  const row = db
+    .select({ user: users, account: accounts })
+    .from(oauthTokens)
+    .innerJoin(users, eq(users.id, oauthTokens.userId))
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
+    .where(and(eq(oauthTokens.tokenHash, sha256Hex(bearer)), isNull(oauthTokens.revokedAt)))
+    .get();
+  if (!row || row.user.disabledAt || row.account.suspendedAt || joined(row.user)) return undefined;
+  const confirmed = row.user.emailConfirmedAt !== null;
+  const why = confirmed ? "Your login is currently pending approval" : "Your login is missing a confirmed e-mail address";
+  return { userId: row.user.id, confirmed, why };
+}
+
 /**
  * The apps a member has authorized (live tokens, one entry per app), for the settings page,
  * with whether any of its tokens has a Web Push subscription.

@@ -89,13 +89,31 @@ export async function signUp(
  */
 export async function resendSignupLink(
   deps: CoreDeps & { mailer: Mailer },
-  limits: LinkLimits & { login: RateLimiter; resets: RateLimiter },
+  limits: SignupLinkLimits,
   input: { login: string; password: string; email?: string; ip: string },
   onMailFailure: (error: unknown) => void,
 ): Promise<string> {
   // E-mails asked for from one network address, shared with password links: checked before the password's hash.
   checkLimit(limits.resets, [input.ip]);
   const user = await checkCredentials(deps.db, limits.login, input.login, input.password, input.ip);
+  return sendSignupLinkAgain(deps, limits, { userId: user.id, email: input.email, ip: input.ip }, onMailFailure);
+}
+
+export type SignupLinkLimits = LinkLimits & { login: RateLimiter; resets: RateLimiter };
+
+/**
+ * A new link for a sign-up still to confirm its address (its owner proved with their password,
+ * or with the token the app got at sign-up), to a corrected address if one is given.
+ */
+export function sendSignupLinkAgain(
+  deps: CoreDeps & { mailer: Mailer },
+  limits: SignupLinkLimits,
+  input: { userId: string; email?: string; ip: string },
+  onMailFailure: (error: unknown) => void,
+): string {
+  checkLimit(limits.resets, [input.ip]);
+  const user = deps.db.select().from(users).where(eq(users.id, input.userId)).get();
+  if (!user) throw new CoreError("This account does not exist any more.", 404);
   if (user.emailConfirmedAt) throw new ValidationError({ username: "This account's address is confirmed already." });
   const account = deps.db
     .select({ suspendedAt: accounts.suspendedAt })

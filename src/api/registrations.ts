@@ -1,0 +1,113 @@
+import { getLogger } from "@logtape/logtape";
+import { Elysia, t } from "elysia";
+import { clientIp } from "../client-ip.ts";
+import { CoreError, ValidationError } from "../core/errors.ts";
+import { getSettings } from "../core/instance.ts";
+import { issueSignupToken } from "../core/oauth.ts";
+import { sendSignupLinkAgain, signUp } from "../core/registrations.ts";
+import type { ApiDeps, ApiPlugin } from "./context.ts";
+import { flag, tFlag } from "./params.ts";
+
+const logger = getLogger(["skein", "mail"]);
+const couldNotSend = (error: unknown) =>
+  logger.error("Could not send a sign-up's address link: {error}", { error: String(error) });
+
+/** Mastodon's error codes for a field, from our message (apps show the description; some read the code). */
+function errorCode(field: string, message: string): string {
+  if (field === "agreement") return "ERR_ACCEPTED";
+  if (/taken|already uses|belonged to a deleted/i.test(message)) return "ERR_TAKEN";
+  if (/reserved/i.test(message)) return "ERR_RESERVED";
+  if (/not allowed here|provider/i.test(message)) return "ERR_BLOCKED";
+  if (/at least|too short/i.test(message)) return "ERR_TOO_SHORT";
+  return "ERR_INVALID";
+}
+
+/** A refused sign-up as Mastodon answers it: one line, and the details by field. */
+function validationFailure(error: ValidationError) {
+  const fields = Object.entries(error.fields).map(
+    ([field, message]) => [field === "password_confirmation" ? "password" : field, message] as const,
+  );
+  return {
+    error: `Validation failed: ${fields.map(([, message]) => message).join(", ")}`,
+    details: Object.fromEntries(
+      fields.map(([field, description]) => [field, [{ error: errorCode(field, description), description }]]),
+    ),
+  };
+}
+
+/**
+ * Signing up from an app (Mastodon's POST /api/v1/accounts, the official apps' "Create account"),
+ * through the same core sign-up as the page: the app gets a token that works once the address is
+ * confirmed (and a moderator approved, where they review sign-ups); until then, calls with it get
+ * 403 and Mastodon's reason, and the app can have the link sent again.
+ */
+export function registrationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
+  const { db, mailer } = deps;
+  return new Elysia({ name: "api-registrations" })
+    .use(api)
+    .post(
+      "/api/v1/accounts",
+      async ({ authorized, body, request, set }) => {
+        const app = authorized("write:accounts");
+        const mode = getSettings(db).registrationMode;
+        if (mode === "closed" || mode === "invite") throw new CoreError("This method is not allowed", 403);
+        try {
+          if (flag(body.agreement) !== true) throw new ValidationError({ agreement: "You must agree to the server rules." });
+          const { userId } = await signUp(
+            { ...deps, mailer },
+            deps.limits.signup,
+            {
+              username: body.username,
+              email: body.email,
+              password: body.password,
+              confirmation: body.password,
+              reason: body.reason,
+              ip: clientIp(request),
+            },
+            couldNotSend,
+          );
+          const issued = issueSignupToken(db, app.app.id, userId, app.scopes);
+          return {
+            access_token: issued.token,
+            token_type: "Bearer",
+            scope: issued.scopes.join(" "),
+            created_at: Math.floor(issued.createdAt.getTime() / 1000),
+          };
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return validationFailure(error);
+        }
+      },
+      {
+        body: t.Object({
+          username: t.String({ maxLength: 100 }),
+          email: t.String({ maxLength: 320 }),
+          password: t.String({ maxLength: 1024 }),
+          agreement: tFlag,
+          locale: t.Optional(t.String({ maxLength: 20 })),
+          reason: t.Optional(t.String({ maxLength: 2000 })),
+          date_of_birth: t.Optional(t.String({ maxLength: 20 })),
+        }),
+      },
+    )
+    .post(
+      "/api/v1/emails/confirmations",
+      ({ waitingMember, body, request, set }) => {
+        const waiting = waitingMember();
+        if (waiting.confirmed || !mailer)
+          throw new CoreError("This method is only available while the e-mail is awaiting confirmation", 403);
+        try {
+          const input = { userId: waiting.userId, email: body?.email, ip: clientIp(request) };
+          sendSignupLinkAgain({ ...deps, mailer }, deps.limits, input, couldNotSend);
+          return {};
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return validationFailure(error);
+        }
+      },
+      { body: t.Optional(t.Object({ email: t.Optional(t.String({ maxLength: 320 })) })) },
+    )
+    .get("/api/v1/emails/check_confirmation", ({ token, waitingMember }) => (token?.user ? true : waitingMember().confirmed));
+}
