@@ -3,7 +3,10 @@
 // server on loopback) and, where moderators review sign-ups, approved; the app can have the link
 // sent again, to a corrected address, and ask whether it was opened.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
+import { eq } from "drizzle-orm";
 import { updateSettings } from "../src/core/instance.ts";
+import { createInvite } from "../src/core/invites.ts";
+import { users } from "../src/db/schema.ts";
 import { smtpMailer } from "../src/mail.ts";
 import { signedInMembers, testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
@@ -49,7 +52,7 @@ const appToken = (
     grant_type: "client_credentials",
     client_id: app.client_id,
     client_secret: app.client_secret,
-    scope: "read write follow push",
+    scope: "write:accounts",
   })
 ).json.access_token as string;
 
@@ -127,9 +130,21 @@ test("refusals say what is wrong, field by field, and create nothing", async () 
   updateSettings(db, { registrationMode: "closed" });
   expect(await signUp({ username: "x8", email: "x8@mail.example" })).toEqual({
     status: 403,
-    json: { error: "This method is not allowed" },
+    json: { error: "This action is not allowed" },
   });
+  // An invite still lets its holder in, from an app as from the page.
+  updateSettings(db, { registrationMode: "invite" });
+  const olga = db
+    .select()
+    .from(users)
+    .where(eq(users.accountId, m("olga").id))
+    .get();
+  const invite = createInvite(db, olga?.id ?? "", { maxUses: 1 });
+  expect((await signUp({ username: "invited", email: "invited@mail.example", invite_code: invite.code })).status).toBe(200);
   updateSettings(db, { registrationMode: "open" });
+  const missing = await call("POST", "/api/v1/accounts", appToken, { agreement: true });
+  expect(missing.status).toBe(422);
+  expect(Object.keys(missing.json.details ?? {})).toEqual(expect.arrayContaining(["username", "email", "password"]));
   const none = await call("GET", "/api/v1/accounts/lookup?acct=x1", null);
   expect(none.status).toBe(404);
 });

@@ -54,13 +54,8 @@ export function apiPlugin(deps: ApiDeps) {
         /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? "")?.[1] ?? (query as { access_token?: string }).access_token;
       const token = bearer ? findToken(deps.db, bearer) : undefined;
       limitRate(deps.apiLimiter, token?.tokenId ?? `ip:${clientIp(request)}`, set.headers);
-      /**
-       * The token, which must allow `scope`: 401 without a valid token, 403 outside its scopes, or
-       * while its member's sign-up waits (for the e-mail or a moderator: apps show Mastodon's words).
-       */
+      /** The token, which must allow `scope`: 401 without a valid token, 403 outside its scopes. */
       const authorized = (scope: string): TokenOwner => {
-        const waiting = bearer && !token ? waitingToken(deps.db, bearer) : undefined;
-        if (waiting) throw new CoreError(waiting.why, 403);
         if (!bearer || !token) throw new CoreError("The access token is invalid", 401);
         if (!covers(token.scopes, scope)) throw new CoreError("This action is outside the authorized scopes", 403);
         return token;
@@ -70,17 +65,23 @@ export function apiPlugin(deps: ApiDeps) {
         /** The token as the client sent it (a Web Push payload carries it back to the app). */
         bearer,
         authorized,
-        /** A call that acts as a member: the token must belong to one. */
+        /**
+         * A call that acts as a member: the token must belong to one, whose sign-up is complete
+         * (while it waits for the e-mail or a moderator: 403 with Mastodon's words, which apps show).
+         */
         member(scope: string): ApiMember {
+          const waiting = bearer && !token ? waitingToken(deps.db, bearer) : undefined;
+          if (waiting) throw new CoreError(waiting.why, 403);
           const owner = authorized(scope);
           if (!owner.user || !owner.account) throw new CoreError("This method requires an authenticated user", 422);
           return owner as ApiMember;
         },
         /** The member of a token whose sign-up still waits (the e-mail confirmation calls), else 403 or 401. */
-        waitingMember(): { userId: string; confirmed: boolean } {
+        waitingMember(scope: string): { userId: string; confirmed: boolean } {
           if (token?.user) throw new CoreError("This method is only available while the e-mail is awaiting confirmation", 403);
           const waiting = bearer ? waitingToken(deps.db, bearer) : undefined;
           if (!waiting) throw new CoreError("The access token is invalid", 401);
+          if (!covers(waiting.scopes, scope)) throw new CoreError("This action is outside the authorized scopes", 403);
           return waiting;
         },
         /** The member, if the request carries a valid token for one (public reads work without). */

@@ -95,6 +95,8 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           registrations: {
             enabled: reg.enabled && !reg.invites,
             approval_required: reg.approval_required,
+            // Mastodon 4.4: the sign-up asks why (our approval mode always does).
+            reason_required: reg.approval_required,
             message: null,
             url: null,
           },

@@ -1,5 +1,14 @@
 import { Elysia, t } from "elysia";
-import { exchangeToken, knownScopes, OAuthError, type OAuthApp, OOB_REDIRECT, registerApp, revokeToken } from "../core/oauth.ts";
+import {
+  exchangeToken,
+  type IssuedToken,
+  knownScopes,
+  OAuthError,
+  type OAuthApp,
+  OOB_REDIRECT,
+  registerApp,
+  revokeToken,
+} from "../core/oauth.ts";
 import { vapidKeys } from "../core/push.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { list } from "./params.ts";
@@ -45,6 +54,14 @@ const tokenParams = t.Object({
 });
 
 /** App registration, the token and revocation endpoints, and the server metadata (RFC 8414). */
+/** Mastodon's Token entity (OAuth 2's token response). */
+export const tokenEntity = (issued: IssuedToken) => ({
+  access_token: issued.token,
+  token_type: "Bearer",
+  scope: issued.scopes.join(" "),
+  created_at: Math.floor(issued.createdAt.getTime() / 1000),
+});
+
 export function oauthApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
   return new Elysia({ name: "api-oauth" })
@@ -103,12 +120,7 @@ export function oauthApiRoutes(deps: ApiDeps, api: ApiPlugin) {
             codeVerifier: p.code_verifier,
             scope: p.scope,
           });
-          return {
-            access_token: issued.token,
-            token_type: "Bearer",
-            scope: issued.scopes.join(" "),
-            created_at: Math.floor(issued.createdAt.getTime() / 1000),
-          };
+          return tokenEntity(issued);
         } catch (error) {
           return oauthFailure(error, set);
         }

@@ -3,9 +3,10 @@ import { Elysia, t } from "elysia";
 import { clientIp } from "../client-ip.ts";
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { getSettings } from "../core/instance.ts";
-import { issueSignupToken } from "../core/oauth.ts";
+import { issueToken } from "../core/oauth.ts";
 import { sendSignupLinkAgain, signUp } from "../core/registrations.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
+import { tokenEntity } from "./oauth.ts";
 import { flag, tFlag } from "./params.ts";
 
 const logger = getLogger(["skein", "mail"]);
@@ -15,7 +16,7 @@ const couldNotSend = (error: unknown) =>
 /** Mastodon's error codes for a field, from our message (apps show the description; some read the code). */
 function errorCode(field: string, message: string): string {
   if (field === "agreement") return "ERR_ACCEPTED";
-  if (/taken|already uses|belonged to a deleted/i.test(message)) return "ERR_TAKEN";
+  if (/taken|already uses|another account uses|belonged to a deleted/i.test(message)) return "ERR_TAKEN";
   if (/reserved/i.test(message)) return "ERR_RESERVED";
   if (/not allowed here|provider/i.test(message)) return "ERR_BLOCKED";
   if (/at least|too short/i.test(message)) return "ERR_TOO_SHORT";
@@ -24,9 +25,7 @@ function errorCode(field: string, message: string): string {
 
 /** A refused sign-up as Mastodon answers it: one line, and the details by field. */
 function validationFailure(error: ValidationError) {
-  const fields = Object.entries(error.fields).map(
-    ([field, message]) => [field === "password_confirmation" ? "password" : field, message] as const,
-  );
+  const fields = Object.entries(error.fields);
   return {
     error: `Validation failed: ${fields.map(([, message]) => message).join(", ")}`,
     details: Object.fromEntries(
@@ -48,31 +47,25 @@ export function registrationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     .post(
       "/api/v1/accounts",
       async ({ authorized, body, request, set }) => {
-        const app = authorized("write:accounts");
+        const { app } = authorized("write:accounts");
         const mode = getSettings(db).registrationMode;
-        if (mode === "closed" || mode === "invite") throw new CoreError("This method is not allowed", 403);
+        // An invite lets its holder in whatever the mode (core/registrations.ts says whether it is valid).
+        if ((mode === "closed" || mode === "invite") && !body.invite_code) throw new CoreError("This action is not allowed", 403);
         try {
           if (flag(body.agreement) !== true) throw new ValidationError({ agreement: "You must agree to the server rules." });
-          const { userId } = await signUp(
-            { ...deps, mailer },
-            deps.limits.signup,
-            {
-              username: body.username,
-              email: body.email,
-              password: body.password,
-              confirmation: body.password,
-              reason: body.reason,
-              ip: clientIp(request),
-            },
-            couldNotSend,
-          );
-          const issued = issueSignupToken(db, app.app.id, userId, app.scopes);
-          return {
-            access_token: issued.token,
-            token_type: "Bearer",
-            scope: issued.scopes.join(" "),
-            created_at: Math.floor(issued.createdAt.getTime() / 1000),
+          const input = {
+            username: body.username ?? "",
+            email: body.email ?? "",
+            password: body.password ?? "",
+            confirmation: body.password ?? "",
+            reason: body.reason,
+            inviteCode: body.invite_code || undefined,
+            ip: clientIp(request),
           };
+          const { userId } = await signUp(deps, deps.limits.signup, input, couldNotSend);
+          // As Mastodon: the scopes the app registered (its own token may hold only write:accounts).
+          set.headers["cache-control"] = "no-store";
+          return tokenEntity(issueToken(db, app.id, userId, app.scopes.split(" ")));
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
@@ -80,10 +73,12 @@ export function registrationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         }
       },
       {
+        // Missing fields are the core's to report, field by field (Elysia's answer would be a bare 400).
         body: t.Object({
-          username: t.String({ maxLength: 100 }),
-          email: t.String({ maxLength: 320 }),
-          password: t.String({ maxLength: 1024 }),
+          username: t.Optional(t.String({ maxLength: 100 })),
+          email: t.Optional(t.String({ maxLength: 320 })),
+          password: t.Optional(t.String({ maxLength: 1024 })),
+          invite_code: t.Optional(t.String({ maxLength: 100 })),
           agreement: tFlag,
           locale: t.Optional(t.String({ maxLength: 20 })),
           reason: t.Optional(t.String({ maxLength: 2000 })),
@@ -94,7 +89,7 @@ export function registrationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     .post(
       "/api/v1/emails/confirmations",
       ({ waitingMember, body, request, set }) => {
-        const waiting = waitingMember();
+        const waiting = waitingMember("write:accounts");
         if (waiting.confirmed || !mailer)
           throw new CoreError("This method is only available while the e-mail is awaiting confirmation", 403);
         try {
@@ -109,5 +104,7 @@ export function registrationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       },
       { body: t.Optional(t.Object({ email: t.Optional(t.String({ maxLength: 320 })) })) },
     )
-    .get("/api/v1/emails/check_confirmation", ({ token, waitingMember }) => (token?.user ? true : waitingMember().confirmed));
+    .get("/api/v1/emails/check_confirmation", ({ token, waitingMember }) =>
+      token?.user ? true : waitingMember("read:accounts").confirmed,
+    );
 }

@@ -232,7 +232,8 @@ export interface IssuedToken {
   createdAt: Date;
 }
 
-function issueToken(db: DbOrTx, appId: string, userId: string | null, scopes: string[]): IssuedToken {
+/** A new token (also for a member who just signed up from an app: Mastodon's POST /api/v1/accounts). */
+export function issueToken(db: DbOrTx, appId: string, userId: string | null, scopes: string[]): IssuedToken {
   const token = randomToken();
   const row = db
     .insert(oauthTokens)
@@ -354,17 +355,16 @@ export function findToken(db: Db, bearer: string): TokenOwner | undefined {
   return { tokenId: row.token.id, app: row.app, scopes: row.token.scopes.split(" "), user, account };
 }
 
-/** A token for a member who just signed up from an app (Mastodon's POST /api/v1/accounts), with the scopes of the app's token. */
-export const issueSignupToken = (db: Db, appId: string, userId: string, scopes: string[]): IssuedToken =>
-  issueToken(db, appId, userId, scopes);
-
 /**
  * A live token whose member's sign-up is not complete yet: whose it is, and why it cannot act
  * (Mastodon's words, which apps show while they wait for the e-mail to be confirmed).
  */
-export function waitingToken(db: Db, bearer: string): { userId: string; confirmed: boolean; why: string } | undefined {
+export function waitingToken(
+  db: Db,
+  bearer: string,
+): { userId: string; scopes: string[]; confirmed: boolean; why: string } | undefined {
   const row = db
-    .select({ user: users, account: accounts })
+    .select({ user: users, account: accounts, scopes: oauthTokens.scopes })
     .from(oauthTokens)
     .innerJoin(users, eq(users.id, oauthTokens.userId))
     .innerJoin(accounts, eq(accounts.id, users.accountId))
@@ -373,7 +373,7 @@ export function waitingToken(db: Db, bearer: string): { userId: string; confirme
   if (!row || row.user.disabledAt || row.account.suspendedAt || joined(row.user)) return undefined;
   const confirmed = row.user.emailConfirmedAt !== null;
   const why = confirmed ? "Your login is currently pending approval" : "Your login is missing a confirmed e-mail address";
-  return { userId: row.user.id, confirmed, why };
+  return { userId: row.user.id, scopes: row.scopes.split(" "), confirmed, why };
 }
 
 /**

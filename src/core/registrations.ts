@@ -122,9 +122,10 @@ export function sendSignupLinkAgain(
     .get();
   if (user.disabledAt) throw new ValidationError({ username: "This account is disabled." });
   if (account?.suspendedAt) throw new ValidationError({ username: "This account is suspended." });
+  // Each try counts, also when the address is refused: it tells whether an address is taken.
+  limits.resets.hit(input.ip);
   countLinkTry(limits, user.id);
   const address = countRecipient(limits, usableAddress(deps.db, user.id, input.email?.trim() || user.email));
-  limits.resets.hit(input.ip);
   sendAddressLink(deps, user.id, address, "signup", onMailFailure);
   return address;
 }
