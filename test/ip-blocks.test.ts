@@ -1,5 +1,6 @@
 // IP blocks: admins make sign-ups from an address or network wait for a moderator or refuse them,
 // for a while or for good, on the admin page or through Mastodon's moderation API.
+import { createInvite } from "../src/core/invites.ts";
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { rememberPeer } from "../src/client-ip.ts";
@@ -45,7 +46,7 @@ const server = Bun.serve({
 });
 afterAll(() => server.stop(true));
 
-function signUpFrom(ip: string, username: string) {
+function signUpFrom(ip: string, username: string, extra: Record<string, string> = {}) {
   const browser = new WebClient((request) => fetch(request), `http://127.0.0.1:${server.port}`);
   return browser.post(
     "/signup",
@@ -54,6 +55,7 @@ function signUpFrom(ip: string, username: string) {
       email: `${username}@mail.example`,
       password: "correct horse battery",
       password_confirmation: "correct horse battery",
+      ...extra,
     },
     { headers: { "x-forwarded-for": ip } },
   );
@@ -79,6 +81,13 @@ test("a blocked network cannot sign up, a limited one waits for a moderator, oth
     "SELECT approved_at AS approved FROM users JOIN accounts ON accounts.id = users.account_id WHERE accounts.username = 'waiter'",
   );
   expect(waiter.get()).toEqual({ approved: null });
+  // An invite does not get round it: that network's sign-ups wait all the same.
+  const olgaUser = t.database.sqlite
+    .query<{ id: string }, [string]>("SELECT id FROM users WHERE account_id = ?")
+    .get(m("olga").id);
+  const invite = createInvite(t.deps.db, olgaUser?.id ?? "", {});
+  const invited = await signUpFrom("2001:db8::44", "invitee", { invite_code: invite.code, reason: "a friend asked me" });
+  expect(await invited.text()).toContain("A moderator");
   expect((await signUpFrom("192.0.2.1", "welcome")).status).toBe(303);
 
   // Ended: its network signs up again.

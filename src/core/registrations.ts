@@ -51,8 +51,9 @@ export async function signUp(
   if (!invite && mode === "closed") throw new CoreError("Sign-ups are closed on this instance.", 403);
   if (!invite && mode === "invite") throw new ValidationError({ invite_code: "Sign-ups need an invite on this instance." });
   const reason = input.reason?.trim() ?? "";
-  // An invite lets its holder in at once; a network the moderators limited waits for them.
-  const pending = !invite && (mode === "approval" || networkRule === "sign_up_requires_approval");
+  // An invite lets its holder in at once, but a network the moderators limited waits for them
+  // all the same (as on Mastodon: an invite passed around a spam network must not open it).
+  const pending = networkRule === "sign_up_requires_approval" || (!invite && mode === "approval");
   const details = { username: input.username.trim(), email: input.email.trim(), password: input.password, role: "user" as const };
   const problems = validateNewUser(deps.db, details);
   if (!problems.email && emailDomainBlockFor(deps.db, details.email)) problems.email = EMAIL_DOMAIN_BLOCKED;
