@@ -117,15 +117,18 @@ test("refusals say what is wrong, field by field, and create nothing", async () 
     [{ username: "admin", email: "x2@mail.example" }, "username", "ERR_RESERVED"],
     [{ username: "new one", email: "x3@mail.example" }, "username", "ERR_INVALID"],
     [{ username: "x4", email: "olga@example.com" }, "email", "ERR_TAKEN"],
-    [{ username: "x5", email: "x5@mail.example", password: "short" }, "password", "ERR_TOO_SHORT"],
-    [{ username: "x6", email: "x6@mail.example", agreement: false }, "agreement", "ERR_ACCEPTED"],
+    [{ username: "x5", email: "x5@mail.example", password: "short", agreement: false }, "password", "ERR_TOO_SHORT"],
   ];
+  let last: Json["details"];
   for (const [fields, field, code] of cases) {
     const answer = await signUp(fields);
+    last = answer.json.details;
     expect(answer.status).toBe(422);
     expect(answer.json.error).toStartWith("Validation failed: ");
     expect(answer.json.details?.[field]?.[0]?.error).toBe(code);
   }
+  // Every problem at once, as Mastodon lists them (one address may sign up ten times an hour).
+  expect(Object.keys(last ?? {})).toEqual(expect.arrayContaining(["password", "agreement"]));
   expect((await signUp({ username: "x7", email: "x7@mail.example" }, null)).status).toBe(401);
   updateSettings(db, { registrationMode: "closed" });
   expect(await signUp({ username: "x8", email: "x8@mail.example" })).toEqual({

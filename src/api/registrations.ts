@@ -52,7 +52,6 @@ export function registrationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         // An invite lets its holder in whatever the mode (core/registrations.ts says whether it is valid).
         if ((mode === "closed" || mode === "invite") && !body.invite_code) throw new CoreError("This action is not allowed", 403);
         try {
-          if (flag(body.agreement) !== true) throw new ValidationError({ agreement: "You must agree to the server rules." });
           const input = {
             username: body.username ?? "",
             email: body.email ?? "",
@@ -60,6 +59,7 @@ export function registrationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
             confirmation: body.password ?? "",
             reason: body.reason,
             inviteCode: body.invite_code || undefined,
+            agreement: flag(body.agreement) === true,
             ip: clientIp(request),
           };
           const { userId } = await signUp(deps, deps.limits.signup, input, couldNotSend);

@@ -25,6 +25,8 @@ export interface SignUpInput {
   confirmation: string;
   reason?: string;
   inviteCode?: string;
+  /** Apps ask whether the person agrees to the rules and terms (Mastodon's `agreement`): false is refused. */
+  agreement?: boolean;
   ip: string;
 }
 
@@ -61,6 +63,7 @@ export async function signUp(
   if (mode === "approval" && pending && reason.length === 0) problems.reason = "Tell the moderators why you want to join.";
   if (reason.length > 1000) problems.reason = "Keep it under 1000 characters.";
   if (input.password !== input.confirmation) problems.password_confirmation = "The two passwords differ.";
+  if (input.agreement === false) problems.agreement = "You must agree to the server rules.";
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
 
   const { userId, accountId } = await createLocalUser(deps, {
