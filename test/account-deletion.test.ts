@@ -30,6 +30,7 @@ test("a deleted account's name stays taken, its profile and actor answer 410, it
     email: "new-bob@example.com",
     password: PASSWORD,
     password_confirmation: PASSWORD,
+    agreement: "1",
   });
   expect(await signup.text()).toContain("belonged to a deleted account");
 });

@@ -21,6 +21,7 @@ const signupFields = (username: string, extra: Record<string, string> = {}) => (
   email: `${username}@example.com`,
   password: "correct horse battery",
   password_confirmation: "correct horse battery",
+  agreement: "1",
   ...extra,
 });
 
@@ -167,6 +168,21 @@ describe("sign up by registration mode", () => {
     // What was typed comes back inside the attribute, its quote escaped: no markup escapes it.
     expect(page).toContain('value="&#34;><script>alert(1)</script>"');
     expect(page).not.toContain('value=""><script>');
+    expect(database.sqlite.query("SELECT count(*) AS n FROM accounts").get()).toEqual({ n: 0 });
+  });
+
+  test("the form shows the rules; joining means agreeing to them, the terms and the privacy policy", async () => {
+    const { client, deps, database } = setup();
+    updateSettings(deps.db, { registrationMode: "open", rules: ["Be kind.", "No ads."] });
+    const form = await (await client().get("/signup")).text();
+    expect(form).toContain("<li>Be kind.</li><li>No ads.</li>");
+    expect(form).toContain('<a href="/terms">terms of service</a>');
+    const { agreement: _, ...fields } = signupFields("ada");
+    const res = await client().post("/signup", fields);
+    expect(res.status).toBe(422);
+    const page = await res.text();
+    expect(page).toContain('<p class="error" id="agreement-error">You must agree to the server rules.</p>');
+    expect(page).toContain('value="ada"'); // kept as typed
     expect(database.sqlite.query("SELECT count(*) AS n FROM accounts").get()).toEqual({ n: 0 });
   });
 });

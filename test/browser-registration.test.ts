@@ -61,6 +61,7 @@ test("a visitor signs up while sign-ups need approval; a moderator approves; the
   await visitor.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await visitor.getByLabel("Confirm password").fill(PASSWORD);
   await visitor.getByLabel("Why do you want to join?").fill("I knit and I want to talk about it.");
+  await visitor.getByLabel(/I agree to/).check();
   await visitor.screenshot({ path: screenshotPath("signup-approval-form"), fullPage: true });
   await visitor.getByRole("button", { name: "Sign up" }).click();
   await visitor.waitForLoadState();

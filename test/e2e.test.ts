@@ -45,6 +45,7 @@ async function signUp(page: Page, name: string, reason?: string) {
   await page.getByLabel("Password", { exact: true }).fill("a long enough password");
   await page.getByLabel("Confirm password").fill("a long enough password");
   if (reason) await page.getByLabel("Why do you want to join?").fill(reason);
+  await page.getByLabel(/I agree to/).check();
   await page.getByRole("button", { name: "Sign up" }).click();
   await page.waitForLoadState();
 }

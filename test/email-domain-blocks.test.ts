@@ -33,6 +33,7 @@ const signUp = (username: string, email: string) =>
     email,
     password: "correct horse battery",
     password_confirmation: "correct horse battery",
+    agreement: "1",
   });
 
 test("a blocked provider cannot sign up, nor its subdomains; others can; unblocked, it can again", async () => {

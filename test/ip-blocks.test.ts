@@ -55,6 +55,7 @@ function signUpFrom(ip: string, username: string, extra: Record<string, string> 
       email: `${username}@mail.example`,
       password: "correct horse battery",
       password_confirmation: "correct horse battery",
+      agreement: "1",
       ...extra,
     },
     { headers: { "x-forwarded-for": ip } },

@@ -14,6 +14,7 @@ const signupFields = (username: string, extra: Record<string, string> = {}) => (
   email: `${username}@example.com`,
   password: PASSWORD,
   password_confirmation: PASSWORD,
+  agreement: "1",
   ...extra,
 });
 

@@ -198,6 +198,7 @@ describe("open redirects", () => {
         email: "newbie@example.com",
         password: PASSWORD,
         password_confirmation: PASSWORD,
+        agreement: "1",
         next: "//evil.example",
       }),
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -289,7 +290,7 @@ function concrete(route: string, t: Targets): string {
 const bodies: Record<string, Record<string, string>> = {
   "/statuses": { status: "forged post" },
   "/login": { username: "ada", password: PASSWORD },
-  "/signup": { username: "forged", email: "f@example.com", password: PASSWORD, password_confirmation: PASSWORD },
+  "/signup": { username: "forged", email: "f@example.com", password: PASSWORD, password_confirmation: PASSWORD, agreement: "1" },
   "/settings/profile": { display_name: "Forged" },
   "/settings/password": {
     current_password: PASSWORD,
@@ -917,6 +918,7 @@ describe("HTML injection", () => {
       email: "newbie@example.com",
       password: PASSWORD,
       password_confirmation: PASSWORD,
+      agreement: "1",
       reason: PAYLOAD,
     });
     // A remote actor and its posts, converted from ActivityStreams as the inbox does.
@@ -1340,6 +1342,7 @@ describe("password guessing", () => {
         email: `spam${i}@example.com`,
         password: PASSWORD,
         password_confirmation: PASSWORD,
+        agreement: "1",
       });
       statuses.push(res.status);
     }

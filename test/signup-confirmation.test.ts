@@ -48,6 +48,7 @@ async function signUp(username: string, email: string, extra: Record<string, str
     email,
     password: PASSWORD,
     password_confirmation: PASSWORD,
+    agreement: "1",
     ...extra,
   });
   return { browser, answer, page: await answer.text() };

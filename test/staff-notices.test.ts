@@ -121,6 +121,7 @@ test("a sign-up waiting for approval is announced once its address is confirmed,
     email: "newcomer@mail.example",
     password: PASSWORD,
     password_confirmation: PASSWORD,
+    agreement: "1",
     reason: "I knit socks.",
   });
   const link = /https:\/\/social\.example(\/settings\/email\/confirm\/[A-Za-z0-9_-]+)/.exec(
@@ -153,6 +154,7 @@ test("an open sign-up is announced in the app only, and links to the account", a
     email: "walkin@mail.example",
     password: PASSWORD,
     password_confirmation: PASSWORD,
+    agreement: "1",
   });
   const link = /https:\/\/social\.example(\/settings\/email\/confirm\/[A-Za-z0-9_-]+)/.exec(
     (await sink.waitFor("walkin@mail.example")).text,

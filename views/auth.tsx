@@ -83,9 +83,21 @@ export interface SignupProps {
   handleDomain: string;
   /** Whether the instance sends e-mail: then the address is confirmed before the first login. */
   canMail?: boolean;
+  /** The instance's rules, which the person agrees to before joining. */
+  rules?: string[];
 }
 
-export function SignupPage({ ctx, mode, inviteCode, values = {}, errors = {}, message, handleDomain, canMail }: SignupProps) {
+export function SignupPage({
+  ctx,
+  mode,
+  inviteCode,
+  values = {},
+  errors = {},
+  message,
+  handleDomain,
+  canMail,
+  rules = [],
+}: SignupProps) {
   if (mode === "closed" && !inviteCode) {
     return (
       <Layout title="Sign up" ctx={ctx}>
@@ -155,6 +167,41 @@ export function SignupPage({ ctx, mode, inviteCode, values = {}, errors = {}, me
           ) : (
             ""
           )}
+          {rules.length > 0 ? (
+            <section aria-labelledby="signup-rules-title">
+              <h2 id="signup-rules-title">The rules here</h2>
+              <ol class="rules">
+                {rules.map((rule) => (
+                  <li safe>{rule}</li>
+                ))}
+              </ol>
+            </section>
+          ) : (
+            ""
+          )}
+          <div class={errors.agreement ? "check invalid" : "check"}>
+            <input
+              type="checkbox"
+              id="agreement"
+              name="agreement"
+              value="1"
+              required
+              checked={values.agreement === "1"}
+              aria-invalid={errors.agreement ? "true" : undefined}
+              aria-describedby={errors.agreement ? "agreement-error" : undefined}
+            />
+            <label for="agreement">
+              I agree to {rules.length > 0 ? "the rules above, " : ""}the <a href="/terms">terms of service</a> and the{" "}
+              <a href="/privacy-policy">privacy policy</a>.
+            </label>
+            {errors.agreement ? (
+              <p class="error" id="agreement-error" safe>
+                {errors.agreement}
+              </p>
+            ) : (
+              ""
+            )}
+          </div>
           <button type="submit">Sign up</button>
         </form>
         <p class="muted">

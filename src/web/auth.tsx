@@ -6,7 +6,7 @@ import { CheckEmailPage } from "../../views/email-address.tsx";
 import { verifyLogin } from "../core/auth.ts";
 import { CHALLENGE_MS, finishLoginChallenge, LoginExpired, startLoginChallenge, twoFactorRequired } from "../core/two-factor.ts";
 import { ValidationError } from "../core/errors.ts";
-import { getSettings } from "../core/instance.ts";
+import { getSettings, instanceRules } from "../core/instance.ts";
 import { signUp } from "../core/registrations.ts";
 import { createSession, revokeSession } from "../core/sessions.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
@@ -120,6 +120,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
             inviteCode={query.invite}
             handleDomain={deps.baseUrl.host}
             canMail={deps.mailer !== undefined}
+            rules={instanceRules(db).map((rule) => rule.text)}
           />
         );
       },
@@ -142,6 +143,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
               confirmation: body.password_confirmation,
               reason: body.reason,
               inviteCode: body.invite_code || undefined,
+              agreement: body.agreement === "1",
               ip,
             },
             couldNotSend,
@@ -163,6 +165,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
               errors={error.fields}
               handleDomain={deps.baseUrl.host}
               canMail={deps.mailer !== undefined}
+              rules={instanceRules(db).map((rule) => rule.text)}
             />
           );
         }
@@ -176,6 +179,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
           password_confirmation: t.String({ maxLength: 1024 }),
           reason: t.Optional(t.String({ maxLength: 2000 })),
           invite_code: t.Optional(t.String({ maxLength: 100 })),
+          agreement: t.Optional(t.String({ maxLength: 5 })),
         }),
       },
     );
