@@ -163,10 +163,26 @@ describe("actions on accounts", () => {
     expect(await c.page(c.visitor, `/@eve/${id}`)).toContain('<details class="content-warning">');
     await act(c, "ada", "eve", "warn", "be kind in replies");
     const eve = c.member("eve").browser;
-    expect(await c.page(eve, "/notifications")).toContain("sent you a note from the moderators");
+    // Each action the member is told of notifies, also the second from the same moderator.
+    expect((await c.page(eve, "/notifications")).split("<span>sent you a note from the moderators</span>").length - 1).toBe(2);
     const notes = await c.page(eve, "/settings/warnings");
     expect(notes).toContain("be kind in replies");
     expect(notes).toContain("please use content warnings");
+    // Apps get Mastodon's moderation_warning with each notification.
+    const send = (request: Request) => c.app.handle(request);
+    const { token } = await authorizeApp(send, "https://social.example", eve, { scopes: "read:notifications" });
+    const listed = (await (
+      await send(
+        new Request("https://social.example/api/v1/notifications?types[]=moderation_warning", {
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      )
+    ).json()) as { moderation_warning: { action: string; text: string; target_account: { username: string } } }[];
+    expect(listed.map((n) => [n.moderation_warning.action, n.moderation_warning.text])).toEqual([
+      ["none", "be kind in replies"],
+      ["mark_statuses_as_sensitive", "please use content warnings"],
+    ]);
+    expect(listed[0]?.moderation_warning.target_account.username).toBe("eve");
   });
 
   test("a moderator cannot act on an admin, nor on themselves", async () => {

@@ -1,4 +1,4 @@
-import { inArray, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { mastodonNotificationType } from "../core/notifications.ts";
 import { type EmojiView, emojisOfMany } from "../core/custom-emojis.ts";
 import { accountCountsMany } from "../core/accounts-read.ts";
@@ -10,7 +10,7 @@ import { linkedText } from "../core/text.ts";
 import type { PollView } from "../core/polls.ts";
 import { type CardView, MISSING_IMAGES, type MediaView, type PostView, remoteMediaPath } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
-import { accounts, type notifications, posts } from "../db/schema.ts";
+import { accounts, accountWarnings, type notifications, posts } from "../db/schema.ts";
 
 type NotificationRow = typeof notifications.$inferSelect;
 
@@ -463,6 +463,29 @@ export function reportEntity(db: Db, baseUrl: URL, report: Report) {
   };
 }
 
+/** Our moderation actions under Mastodon's AccountWarning names (undoing one is "none": a note). */
+const warningActions: Record<string, string> = {
+  sensitive: "mark_statuses_as_sensitive",
+  silence: "silence",
+  suspend: "suspend",
+  delete_post: "delete_statuses",
+};
+
+/** Mastodon's AccountWarning: what the moderators did to the member's account, and their words. */
+function warningEntity(db: Db, baseUrl: URL, warningId: string) {
+  const warning = db.select().from(accountWarnings).where(eq(accountWarnings.id, warningId)).get();
+  if (!warning) return undefined;
+  return {
+    id: warning.id,
+    action: warningActions[warning.action] ?? "none",
+    text: warning.text,
+    status_ids: null,
+    target_account: accountEntities(db, baseUrl, [warning.accountId]).get(warning.accountId),
+    appeal: null,
+    created_at: warning.createdAt.toISOString(),
+  };
+}
+
 /**
  * Notifications as entities for the member they are for, with their accounts and posts; a post a
  * `hide` filter removes takes its notification with it. The list call and the stream use this.
@@ -494,6 +517,7 @@ export function notificationEntities(db: Db, baseUrl: URL, rows: NotificationRow
         account,
         ...(r.postId ? { status: statuses.get(r.postId) ?? null } : {}),
         ...(report ? { report: reportEntity(db, baseUrl, report) } : {}),
+        ...(r.warningId ? { moderation_warning: warningEntity(db, baseUrl, r.warningId) ?? null } : {}),
       },
     ];
   });

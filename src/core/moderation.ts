@@ -32,11 +32,12 @@ function checkReach(db: Db, staff: { id: string; role: Role }, targetId: string)
 }
 
 function warn(deps: CoreDeps, staffId: string, accountId: string, action: string, text: string, tellThem: boolean): void {
+  const warningId = newId();
   deps.db
     .insert(accountWarnings)
-    .values({ id: newId(), accountId, actorId: staffId, action, text: text.slice(0, 5000) })
+    .values({ id: warningId, accountId, actorId: staffId, action, text: text.slice(0, 5000) })
     .run();
-  if (tellThem) notify(deps, { accountId, type: "moderation_warning", fromAccountId: staffId });
+  if (tellThem) notify(deps, { accountId, type: "moderation_warning", fromAccountId: staffId, warningId });
 }
 
 /**

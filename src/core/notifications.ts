@@ -40,7 +40,7 @@ export function countUnread(db: Db, accountId: string): number {
  */
 export function notify(
   deps: Pick<CoreDeps, "db" | "events">,
-  event: { accountId: string; type: NotificationType; fromAccountId: string; postId?: string | null },
+  event: { accountId: string; type: NotificationType; fromAccountId: string; postId?: string | null; warningId?: string },
 ): void {
   const { db } = deps;
   if (event.accountId === event.fromAccountId && event.type !== "poll") return;

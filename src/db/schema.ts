@@ -713,6 +713,8 @@ export const notifications = sqliteTable(
     fromAccountId: accountRef("from_account_id"),
     postId: text("post_id").references(() => posts.id, { onDelete: "cascade" }),
     reportId: text("report_id").references((): AnySQLiteColumn => reports.id, { onDelete: "cascade" }),
+    // The moderators' note a moderation_warning is about: each warning notifies once.
+    warningId: text("warning_id").references((): AnySQLiteColumn => accountWarnings.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
     // Held back by the member's notification policy (core/notification-policy.ts): kept out of
     // the list, the badge, push and streaming until they accept its sender.
@@ -724,7 +726,8 @@ export const notifications = sqliteTable(
     uniqueIndex("notifications_once_post").on(t.accountId, t.type, t.fromAccountId, t.postId).where(sql`${t.postId} IS NOT NULL`),
     uniqueIndex("notifications_once")
       .on(t.accountId, t.type, t.fromAccountId)
-      .where(sql`${t.postId} IS NULL AND ${t.reportId} IS NULL`),
+      .where(sql`${t.postId} IS NULL AND ${t.reportId} IS NULL AND ${t.warningId} IS NULL`),
+    uniqueIndex("notifications_once_warning").on(t.warningId).where(sql`${t.warningId} IS NOT NULL`),
     // Report first: deleting a report finds its notifications by it (the cascade).
     uniqueIndex("notifications_once_report").on(t.reportId, t.accountId).where(sql`${t.reportId} IS NOT NULL`),
     // Without it, each deleted post reads every notification (the cascade): 5 s per 500 posts with 100,000 notifications.
