@@ -49,6 +49,9 @@ test("refuses bad input with a message per field and writes nothing", async () =
   expect(
     (await problems({ username: "admin", email: "x@example.com", password: "long enough!", role: "user" })).username,
   ).toContain("reserved");
+  expect((await problems({ username: "longpw", email: "x@example.com", password: "p".repeat(257), role: "user" })).password).toBe(
+    "Use at most 256 characters.",
+  );
   expect(
     (await problems({ username: "a".repeat(31), email: "x@example.com", password: "long enough!", role: "user" })).username,
   ).toBeDefined();

@@ -20,6 +20,7 @@ function errorCode(field: string, message: string): string {
   if (/reserved/i.test(message)) return "ERR_RESERVED";
   if (/not allowed here|provider/i.test(message)) return "ERR_BLOCKED";
   if (/at least|too short/i.test(message)) return "ERR_TOO_SHORT";
+  if (/at most|under \d+/i.test(message)) return "ERR_TOO_LONG";
   return "ERR_INVALID";
 }
 

@@ -71,9 +71,8 @@ const PASSWORD_MAX = 256;
 
 /** What is wrong with a new password, if anything: one rule for sign-up, change and reset. */
 export function passwordProblem(password: string): string | undefined {
-  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
-    return `Use at least ${PASSWORD_MIN} characters (at most ${PASSWORD_MAX}).`;
-  }
+  if (password.length < PASSWORD_MIN) return `Use at least ${PASSWORD_MIN} characters (at most ${PASSWORD_MAX}).`;
+  if (password.length > PASSWORD_MAX) return `Use at most ${PASSWORD_MAX} characters.`;
   return undefined;
 }
 

@@ -33,10 +33,14 @@ export function countLinkTry(limits: LinkLimits, userId: string): void {
   limits.emails.hit(`email:${userId}`);
 }
 
-/** Counts a link about to go to this address: nobody may flood a stranger's mailbox through the instance. */
+/**
+ * Counts a link about to go to this address: nobody may flood a stranger's mailbox through the
+ * instance. `name+anything@` is the same mailbox for most providers, so it counts as `name@`.
+ */
 export function countRecipient(limits: LinkLimits, address: string): string {
-  checkLimit(limits.recipients, [address.toLowerCase()]);
-  limits.recipients.hit(address.toLowerCase());
+  const mailbox = address.toLowerCase().replace(/\+[^@]*@/, "@");
+  checkLimit(limits.recipients, [mailbox]);
+  limits.recipients.hit(mailbox);
   return address;
 }
 
