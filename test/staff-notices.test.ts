@@ -200,3 +200,15 @@ test("a moderator made a member again no longer sees reports or sign-ups", async
   expect(notesOf("mona", "admin.report")).toHaveLength(0);
   expect(await (await m("mona").browser.get("/notifications")).text()).not.toContain("signed up");
 });
+
+test("a staff member gets ten such e-mails an hour at most; the app's notifications go on", async () => {
+  // Olga's hour so far: two reports, two sign-ups (one waiting, mailed) and the nine reports of the limit test.
+  const last = await sink.waitFor("olga@example.com", "This is the last of 10 this hour");
+  expect(last.subject).toStartWith("New report on social.example");
+  await Bun.sleep(300);
+  const staffMails = sink.mails.filter(
+    (mail) => mail.to.includes("olga@example.com") && /^(New report|@\w+ waits for approval)/.test(mail.subject),
+  );
+  expect(staffMails).toHaveLength(9); // ten notifications, one of them (an open sign-up) never mailed
+  expect(notesOf("olga", "admin.report").length).toBeGreaterThan(10);
+});

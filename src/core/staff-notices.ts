@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, ne } from "drizzle-orm";
+import { and, count, eq, gt, inArray, isNull, ne } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, notifications, users } from "../db/schema.ts";
@@ -48,6 +48,39 @@ function notifyStaffMember(
 
 const adminLink = (deps: Deps, path: string) => new URL(path, deps.baseUrl).href;
 
+/** Staff e-mails one member gets in an hour at most; past it, the app's notifications carry on alone. */
+export const STAFF_MAILS_PER_HOUR = 10;
+
+/**
+ * E-mails a staff member about what waits for them, unless the hour's share is spent (counted from
+ * their admin notifications, the one just made included: a burst of reports must not flood them).
+ */
+function mailStaffMember(deps: Deps, member: { accountId: string; email: string }, subject: string, lines: string[]) {
+  if (!deps.mailer) return;
+  const lastHour =
+    deps.db
+      .select({ n: count() })
+      .from(notifications)
+      .where(
+        and(
+          eq(notifications.accountId, member.accountId),
+          inArray(notifications.type, ["admin.report", "admin.sign_up"]),
+          gt(notifications.createdAt, new Date(Date.now() - 3600_000)),
+        ),
+      )
+      .get()?.n ?? 0;
+  if (lastHour > STAFF_MAILS_PER_HOUR) return;
+  const host = deps.baseUrl.host;
+  const footer = [
+    "",
+    `You get this e-mail as a moderator of ${host}. Turn it off in Settings → Account.`,
+    ...(lastHour === STAFF_MAILS_PER_HOUR
+      ? [`This is the last of ${STAFF_MAILS_PER_HOUR} this hour: more wait in your notifications.`]
+      : []),
+  ];
+  deps.mailer.send({ to: member.email, subject, text: [...lines, ...footer].join("\n") }).catch(deps.onMailFailure);
+}
+
 /** The newcomer's own words, marked as a quote and cut short, so they cannot pass for the instance's. */
 const quoted = (text: string) => (text.length > 500 ? `${text.slice(0, 499)}…` : text).split(/\r?\n/).map((line) => `> ${line}`);
 
@@ -68,21 +101,13 @@ export function tellStaffOfSignup(deps: Deps, { accountId, by }: { accountId: st
   for (const member of staff(deps.db)) {
     if (member.accountId === accountId || member.accountId === by) continue;
     notifyStaffMember(deps, member.accountId, "admin.sign_up", accountId);
-    if (row.approvedAt || !member.mailSignups || !deps.mailer) continue;
-    deps.mailer
-      .send({
-        to: member.email,
-        subject: `@${row.username} waits for approval on ${host}`,
-        text: [
-          `@${row.username} signed up on ${host} and waits for a moderator's approval.`,
-          ...(row.reason ? ["", "Why they want to join:", ...quoted(row.reason)] : []),
-          "",
-          `Approve or turn them down: ${adminLink(deps, "/admin/registrations")}`,
-          "",
-          `You get this e-mail as a moderator of ${host}. Turn it off in Settings → Account.`,
-        ].join("\n"),
-      })
-      .catch(deps.onMailFailure);
+    if (row.approvedAt || !member.mailSignups) continue;
+    mailStaffMember(deps, member, `@${row.username} waits for approval on ${host}`, [
+      `@${row.username} signed up on ${host} and waits for a moderator's approval.`,
+      ...(row.reason ? ["", "Why they want to join:", ...quoted(row.reason)] : []),
+      "",
+      `Approve or turn them down: ${adminLink(deps, "/admin/registrations")}`,
+    ]);
   }
 }
 
@@ -104,20 +129,13 @@ export function tellStaffOfReport(deps: Deps, reportId: string): void {
     // Whoever it is about learns of it from the moderators, not from a notification.
     if (member.accountId === report.targetAccountId || member.accountId === reporterId) continue;
     notifyStaffMember(deps, member.accountId, "admin.report", reporterId, report.id);
-    if (!member.mailReports || !deps.mailer) continue;
-    deps.mailer
-      .send({
-        to: member.email,
-        subject: `New report on ${host}: ${names.get(report.targetAccountId) ?? "an account"}`,
-        text: [
-          `${names.get(reporterId) ?? "Someone"} reported ${names.get(report.targetAccountId) ?? "an account"} (${report.category}).`,
-          "",
-          `Open the report: ${adminLink(deps, `/admin/reports/${report.id}`)}`,
-          "",
-          `You get this e-mail as a moderator of ${host}. Turn it off in Settings → Account.`,
-        ].join("\n"),
-      })
-      .catch(deps.onMailFailure);
+    if (!member.mailReports) continue;
+    const target = names.get(report.targetAccountId) ?? "an account";
+    mailStaffMember(deps, member, `New report on ${host}: ${target}`, [
+      `${names.get(reporterId) ?? "Someone"} reported ${target} (${report.category}).`,
+      "",
+      `Open the report: ${adminLink(deps, `/admin/reports/${report.id}`)}`,
+    ]);
   }
 }
 
