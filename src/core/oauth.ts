@@ -322,12 +322,9 @@ export interface TokenOwner {
   account: typeof accounts.$inferSelect | null;
 }
 
-/**
- * The live token behind a bearer string. Revoked tokens, and tokens of members who are disabled,
- * suspended or not yet approved, have none.
- */
-export function findToken(db: Db, bearer: string): TokenOwner | undefined {
-  const row = db
+/** The unrevoked token behind a bearer string, with its app and member (whatever the member's state). */
+function liveToken(db: Db, bearer: string) {
+  return db
     .select({ token: oauthTokens, app: oauthApps, user: users, account: accounts })
     .from(oauthTokens)
     .innerJoin(oauthApps, eq(oauthApps.id, oauthTokens.appId))
@@ -335,6 +332,14 @@ export function findToken(db: Db, bearer: string): TokenOwner | undefined {
     .leftJoin(accounts, eq(accounts.id, users.accountId))
     .where(and(eq(oauthTokens.tokenHash, sha256Hex(bearer)), isNull(oauthTokens.revokedAt)))
     .get();
+}
+
+/**
+ * The live token behind a bearer string. Revoked tokens, and tokens of members who are disabled,
+ * suspended or not yet approved, have none.
+ */
+export function findToken(db: Db, bearer: string): TokenOwner | undefined {
+  const row = liveToken(db, bearer);
   if (!row) return undefined;
   const { user, account } = row;
   if (row.token.userId && (!user || !account || user.disabledAt || !joined(user) || account.suspendedAt)) return undefined;
@@ -363,17 +368,12 @@ export function waitingToken(
   db: Db,
   bearer: string,
 ): { userId: string; scopes: string[]; confirmed: boolean; why: string } | undefined {
-  const row = db
-    .select({ user: users, account: accounts, scopes: oauthTokens.scopes })
-    .from(oauthTokens)
-    .innerJoin(users, eq(users.id, oauthTokens.userId))
-    .innerJoin(accounts, eq(accounts.id, users.accountId))
-    .where(and(eq(oauthTokens.tokenHash, sha256Hex(bearer)), isNull(oauthTokens.revokedAt)))
-    .get();
-  if (!row || row.user.disabledAt || row.account.suspendedAt || joined(row.user)) return undefined;
-  const confirmed = row.user.emailConfirmedAt !== null;
+  const row = liveToken(db, bearer);
+  const { user, account } = row ?? {};
+  if (!row || !user || !account || user.disabledAt || account.suspendedAt || joined(user)) return undefined;
+  const confirmed = user.emailConfirmedAt !== null;
   const why = confirmed ? "Your login is currently pending approval" : "Your login is missing a confirmed e-mail address";
-  return { userId: row.user.id, scopes: row.scopes.split(" "), confirmed, why };
+  return { userId: user.id, scopes: row.token.scopes.split(" "), confirmed, why };
 }
 
 /**

@@ -1,7 +1,8 @@
 /** @jsxImportSource @kitajs/html */
 import { getLogger } from "@logtape/logtape";
 import { Elysia, t } from "elysia";
-import { LoginPage, SignupPage, SignupPendingPage, TwoFactorLoginPage } from "../../views/auth.tsx";
+import { LoginPage, SignupPage, SignupPendingPage, type SignupProps, TwoFactorLoginPage } from "../../views/auth.tsx";
+import type { PageContext } from "../../views/context.ts";
 import { CheckEmailPage } from "../../views/email-address.tsx";
 import { verifyLogin } from "../core/auth.ts";
 import { CHALLENGE_MS, finishLoginChallenge, LoginExpired, startLoginChallenge, twoFactorRequired } from "../core/two-factor.ts";
@@ -27,6 +28,18 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
   const secure = deps.baseUrl.protocol === "https:";
   const startSession = (userId: string, request: Request) =>
     createSession(db, userId, { ip: clientIp(request), userAgent: request.headers.get("user-agent") ?? undefined });
+  const canMail = deps.mailer !== undefined;
+  /** The sign-up form in the instance's current mode, with its rules. */
+  const signupPage = (ctx: PageContext, form: Pick<SignupProps, "inviteCode" | "values" | "errors">) => (
+    <SignupPage
+      ctx={ctx}
+      mode={getSettings(db).registrationMode}
+      handleDomain={deps.baseUrl.host}
+      canMail={canMail}
+      rules={instanceRules(db).map((rule) => rule.text)}
+      {...form}
+    />
+  );
   return new Elysia({ name: "auth" })
     .use(page)
     .get(
@@ -34,7 +47,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
       ({ ctx, query, redirect }) => {
         if (ctx.viewer) return redirect("/", 303);
         const notice = query.password === "changed" ? "Your password is changed. Log in with it." : undefined;
-        return <LoginPage ctx={ctx} next={query.next} notice={notice} canMail={deps.mailer !== undefined} />;
+        return <LoginPage ctx={ctx} next={query.next} notice={notice} canMail={canMail} />;
       },
       { query: t.Object({ next, password: t.Optional(t.String({ maxLength: 20 })) }) },
     )
@@ -59,15 +72,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return (
-            <LoginPage
-              ctx={ctx}
-              username={body.username}
-              errors={error.fields}
-              next={body.next}
-              canMail={deps.mailer !== undefined}
-            />
-          );
+          return <LoginPage ctx={ctx} username={body.username} errors={error.fields} next={body.next} canMail={canMail} />;
         }
       },
       {
@@ -112,17 +117,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
       "/signup",
       ({ ctx, query, redirect }) => {
         if (ctx.viewer) return redirect("/", 303);
-        const mode = getSettings(db).registrationMode;
-        return (
-          <SignupPage
-            ctx={ctx}
-            mode={mode}
-            inviteCode={query.invite}
-            handleDomain={deps.baseUrl.host}
-            canMail={deps.mailer !== undefined}
-            rules={instanceRules(db).map((rule) => rule.text)}
-          />
-        );
+        return signupPage(ctx, { inviteCode: query.invite });
       },
       { query: t.Object({ invite: t.Optional(t.String({ maxLength: 100 })) }) },
     )
@@ -130,7 +125,6 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
     .post(
       "/signup",
       async ({ body, ctx, cookie, set, request, redirect }) => {
-        const mode = getSettings(db).registrationMode;
         const ip = clientIp(request);
         try {
           const { userId, pending, confirm } = await signUp(
@@ -156,18 +150,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
           const { password: _p, password_confirmation: _c, _csrf: _t, ...values } = body;
-          return (
-            <SignupPage
-              ctx={ctx}
-              mode={mode}
-              inviteCode={body.invite_code || undefined}
-              values={values}
-              errors={error.fields}
-              handleDomain={deps.baseUrl.host}
-              canMail={deps.mailer !== undefined}
-              rules={instanceRules(db).map((rule) => rule.text)}
-            />
-          );
+          return signupPage(ctx, { inviteCode: body.invite_code || undefined, values, errors: error.fields });
         }
       },
       {
