@@ -57,7 +57,9 @@ import { timelineRoutes } from "./web/timelines.tsx";
 import { withoutSecrets } from "./log.ts";
 import { securityPlugin, withSecurityHeaders } from "./web/security.ts";
 import { setupRoutes } from "./web/setup.tsx";
-import { tellStaffOfReport, tellStaffOfSignup } from "./core/staff-notices.ts";
+import { warningRoutes } from "./web/warnings.tsx";
+import { tellStaffOfAppeal, tellStaffOfReport, tellStaffOfSignup } from "./core/staff-notices.ts";
+import { mailAppealDecision, mailWarning } from "./core/moderation-mail.ts";
 
 export interface AppDeps extends CoreDeps {
   sqlite: Database;
@@ -118,12 +120,15 @@ export function createApp(deps: AppDeps) {
   const tasks = deps.queue;
   tasks.handleTasks((task) => runTask({ ...web, tasks, push: deps.push, fetchPage: deps.fetchPage }, task));
   deps.events.on("notification.created", (event) => queuePushes({ db: deps.db, tasks }, event));
-  const staffNotices = {
+  const notices = {
     ...web,
-    onMailFailure: (error: unknown) => mailLogger.error("Could not e-mail the staff: {error}", { error: String(error) }),
+    onMailFailure: (error: unknown) => mailLogger.error("Could not send a notice by e-mail: {error}", { error: String(error) }),
   };
-  deps.events.on("signup.ready", (event) => tellStaffOfSignup(staffNotices, event));
-  deps.events.on("report.filed", ({ reportId }) => tellStaffOfReport(staffNotices, reportId));
+  deps.events.on("signup.ready", (event) => tellStaffOfSignup(notices, event));
+  deps.events.on("report.filed", ({ reportId }) => tellStaffOfReport(notices, reportId));
+  deps.events.on("appeal.filed", ({ appealId }) => tellStaffOfAppeal(notices, appealId));
+  deps.events.on("warning.issued", ({ warningId }) => mailWarning(notices, warningId));
+  deps.events.on("appeal.decided", ({ appealId }) => mailAppealDecision(notices, appealId));
   for (const type of ["post.created", "post.received"] as const) {
     deps.events.on(type, ({ postId }) => recordConversation(deps, postId));
     deps.events.on(type, ({ postId }) => notifySubscribers(deps, postId));
@@ -137,6 +142,7 @@ export function createApp(deps: AppDeps) {
     .use(settingsRoutes(web, page))
     .use(migrationRoutes(web, page))
     .use(twoFactorRoutes(web, page))
+    .use(warningRoutes(web, page))
     .use(importExportRoutes({ ...web, tasks, archive }, page));
   return new Elysia()
     .use(securityPlugin)

@@ -10,7 +10,8 @@ import { addLocalEmoji } from "../src/core/local-emojis.ts";
 import { saveAnnouncement } from "../src/core/announcements.ts";
 import { encodePng } from "../src/media/wasm.ts";
 import { photo } from "./helpers/images.ts";
-import { roleRank } from "../src/core/moderation.ts";
+import { moderateAccount, roleRank } from "../src/core/moderation.ts";
+import { fileAppeal } from "../src/core/appeals.ts";
 import type { Role } from "../src/db/schema.ts";
 import type { WebClient } from "./helpers/client.ts";
 import { community, PASSWORD } from "./helpers/community.ts";
@@ -41,6 +42,15 @@ class Fixture {
   constructor(readonly c: Community) {}
   id = (name: string) => this.c.member(name).accountId;
   newPost = () => this.c.post("tim", { status: `post ${fresh()}` });
+  /** A warning to tim, appealed. */
+  newAppeal() {
+    const owner = { id: this.id("ada"), role: "owner" as const };
+    moderateAccount(this.c.deps, owner, this.id("tim"), { action: "warn", reason: `note ${fresh()}`, notify: false });
+    const warning = this.c.database.sqlite
+      .query<{ id: string }, [string]>("SELECT id FROM account_warnings WHERE account_id = ? ORDER BY id DESC LIMIT 1")
+      .get(this.id("tim"));
+    return fileAppeal(this.c.deps, this.id("tim"), warning?.id ?? "", "please").id;
+  }
   async newMember(pending = false) {
     const name = `new${fresh()}`;
     const { accountId, userId } = await createLocalUser(this.c.deps, {
@@ -112,6 +122,8 @@ const table: Row[] = [
   { route: "POST /admin/reports/:id/:action", min: "moderator", path: (f) => `/admin/reports/${f.reportId}/assign` },
   { route: "POST /admin/reports/:id/notes", min: "moderator", path: (f) => `/admin/reports/${f.reportId}/notes`, body: { note: "seen" } },
   { route: "POST /admin/posts/:id/delete", min: "moderator", path: async (f) => `/admin/posts/${await f.newPost()}/delete` },
+  { route: "GET /admin/appeals", min: "moderator" },
+  { route: "POST /admin/appeals/:id/:action", min: "moderator", path: (f) => `/admin/appeals/${f.newAppeal()}/reject` },
   { route: "GET /admin/accounts", min: "moderator" },
   { route: "GET /admin/accounts/:id", min: "moderator", path: (f) => `/admin/accounts/${f.id("tim")}` },
   { route: "POST /admin/accounts/:id/action", min: "moderator", path: (f) => `/admin/accounts/${f.id("tim")}/action`, body: { action: "warn" } },

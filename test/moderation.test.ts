@@ -136,7 +136,11 @@ describe("actions on accounts", () => {
     expect((await c.visitor.get(`/@eve/${id}`)).status).toBe(404);
     expect(await c.page(c.member("eve").browser, "/")).not.toContain("Log out"); // session ended
     const login = await c.member("eve").browser.post("/login", { username: "eve", password: "correct horse battery" });
-    expect(await login.text()).toContain("This account is suspended.");
+    // The password shows the moderators' note and a way to appeal it, never a session (test/appeals.test.ts).
+    expect(login.status).toBe(403);
+    const note = await login.text();
+    expect(note).toContain("Your account is suspended");
+    expect(note).toContain("repeated spam");
     await act(c, "ada", "eve", "unsuspend");
     expect(await c.page(c.visitor, "/public/local")).toContain(`post-${id}`);
     expect(await c.page(c.member("ada").browser, `/admin/accounts/${c.member("eve").accountId}`)).toContain("repeated spam");

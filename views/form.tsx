@@ -8,6 +8,8 @@ export function CsrfField({ ctx }: { ctx: PageContext }) {
 
 export interface FieldProps {
   name: string;
+  /** Where a page has the same field in several forms; the name otherwise. */
+  id?: string;
   label: string;
   type?: string;
   autocomplete?: string;
@@ -24,9 +26,10 @@ export interface FieldProps {
 
 /** One labelled input with its hint and error tied to it for screen readers. */
 export function Field(props: FieldProps) {
-  const described = [props.hint ? `${props.name}-hint` : "", props.error ? `${props.name}-error` : ""].filter(Boolean);
+  const id = props.id ?? props.name;
+  const described = [props.hint ? `${id}-hint` : "", props.error ? `${id}-error` : ""].filter(Boolean);
   const common = {
-    id: props.name,
+    id,
     name: props.name,
     autocomplete: props.autocomplete,
     required: props.required ?? true,
@@ -37,7 +40,7 @@ export function Field(props: FieldProps) {
   };
   return (
     <div class={props.error ? "field invalid" : "field"}>
-      <label for={props.name} safe>
+      <label for={id} safe>
         {props.label}
       </label>
       {props.multiline ? (
@@ -48,14 +51,14 @@ export function Field(props: FieldProps) {
         <input {...common} type={props.type ?? "text"} value={props.value} pattern={props.pattern} />
       )}
       {props.hint ? (
-        <p class="hint" id={`${props.name}-hint`} safe>
+        <p class="hint" id={`${id}-hint`} safe>
           {props.hint}
         </p>
       ) : (
         ""
       )}
       {props.error ? (
-        <p class="error" id={`${props.name}-error`} safe>
+        <p class="error" id={`${id}-error`} safe>
           {props.error}
         </p>
       ) : (

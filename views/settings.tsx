@@ -223,7 +223,7 @@ export function AccountSettingsPage({
   sessions: SessionRow[];
   email: string;
   /** For staff: which e-mails about the instance they get (absent for other members). */
-  staffMail?: { reports: boolean; signups: boolean; canMail: boolean };
+  staffMail?: { reports: boolean; signups: boolean; appeals: boolean; canMail: boolean };
   /** A new address waiting for its link to be opened. */
   pendingEmail?: string;
   /** The new address as typed, when it was refused. */
@@ -322,43 +322,6 @@ function describeAgent(userAgent: string | null): string {
   return browser ? `${names[browser] ?? browser}${system ? ` on ${names[system] ?? system}` : ""}` : userAgent.slice(0, 60);
 }
 
-export function WarningsPage({
-  ctx,
-  warnings,
-}: {
-  ctx: PageContext;
-  warnings: { action: string; text: string; createdAt: Date }[];
-}) {
-  const actions: Record<string, string> = {
-    warn: "A warning",
-    sensitive: "Your posts are marked sensitive",
-    unsensitive: "Your posts are no longer marked sensitive",
-    silence: "Your account is limited",
-    unsilence: "The limit on your account was lifted",
-    suspend: "Your account is suspended",
-    unsuspend: "The suspension was lifted",
-    delete_post: "A post of yours was removed",
-  };
-  return (
-    <SettingsFrame ctx={ctx} title="Notes from moderators">
-      {warnings.length === 0 ? <p class="empty">The moderators have not written to you.</p> : ""}
-      <ul class="sessions">
-        {warnings.map((w) => (
-          <li class="card">
-            <div>
-              <strong safe>{actions[w.action] ?? w.action}</strong>
-              <p safe>{w.text || "No reason was given."}</p>
-              <p class="muted" safe>
-                {longDate(w.createdAt)}
-              </p>
-            </div>
-          </li>
-        ))}
-      </ul>
-    </SettingsFrame>
-  );
-}
-
 /** A member's own invite links (the instance lets members invite). */
 export function MemberInvitesPage({
   ctx,
@@ -395,11 +358,13 @@ function StaffMailForm({
   ctx,
   reports,
   signups,
+  appeals,
   canMail,
 }: {
   ctx: PageContext;
   reports: boolean;
   signups: boolean;
+  appeals: boolean;
   canMail: boolean;
 }) {
   return (
@@ -413,6 +378,12 @@ function StaffMailForm({
         label="Someone signs up and waits for approval"
         checked={signups}
         hint="With their reason and a link to the sign-ups waiting."
+      />
+      <Check
+        name="appeals"
+        label="A member appeals a moderation decision"
+        checked={appeals}
+        hint="Only for members you may act on, with their appeal and a link to answer it."
       />
       <button type="submit">Save</button>
     </form>

@@ -10,7 +10,8 @@ import { linkedText } from "../core/text.ts";
 import type { PollView } from "../core/polls.ts";
 import { type CardView, MISSING_IMAGES, type MediaView, type PostView, remoteMediaPath } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
-import { accounts, accountWarnings, type notifications, posts } from "../db/schema.ts";
+import { accounts, accountWarnings, appeals, type notifications, posts } from "../db/schema.ts";
+import { appealState } from "../core/appeals.ts";
 
 type NotificationRow = typeof notifications.$inferSelect;
 
@@ -473,15 +474,23 @@ const warningActions: Record<string, string> = {
 
 /** Mastodon's AccountWarning: what the moderators did to the member's account, and their words. */
 function warningEntity(db: Db, baseUrl: URL, warningId: string) {
-  const warning = db.select().from(accountWarnings).where(eq(accountWarnings.id, warningId)).get();
-  if (!warning) return undefined;
+  const row = db
+    .select({ warning: accountWarnings, appeal: appeals })
+    .from(accountWarnings)
+    .leftJoin(appeals, eq(appeals.warningId, accountWarnings.id))
+    .where(eq(accountWarnings.id, warningId))
+    .get();
+  if (!row) return undefined;
+  const { warning, appeal } = row;
   return {
     id: warning.id,
     action: warningActions[warning.action] ?? "none",
     text: warning.text,
     status_ids: null,
     target_account: accountEntities(db, baseUrl, [warning.accountId]).get(warning.accountId),
-    appeal: null,
+    appeal: appeal
+      ? { text: appeal.text, state: { waiting: "pending", approved: "approved", rejected: "rejected" }[appealState(appeal)] }
+      : null,
     created_at: warning.createdAt.toISOString(),
   };
 }

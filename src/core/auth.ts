@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
-import { accounts, loginChallenges, users } from "../db/schema.ts";
+import { loginChallenges, users } from "../db/schema.ts";
 import { deleteLocalAccount } from "./account-deletion.ts";
 import { findLocalAccount, PASSWORD_HASHING, passwordProblem } from "./accounts.ts";
 import type { MediaStore } from "../media/store.ts";
@@ -44,13 +44,14 @@ export function checkLimit(limiter: RateLimiter, keys: string[]): void {
 /** The limiter's key for guesses at one account's password, however its name was spelled. */
 const accountKey = (userId: string) => `user:${userId}`;
 
-/** Username (or email) and password to a user id; failures count toward the rate limit. */
+/**
+ * Username (or email) and password to a user id; failures count toward the rate limit. A
+ * suspended member gets through, to read the moderators' note and appeal it (web/auth.tsx), but
+ * never to a session: core/sessions.ts refuses suspended accounts.
+ */
 export async function verifyLogin(db: Db, limiter: RateLimiter, login: string, password: string, ip: string): Promise<string> {
   const user = await checkCredentials(db, limiter, login, password, ip);
   if (user.disabledAt) throw new ValidationError({ username: "This account is disabled." });
-  const account = db.select({ suspendedAt: accounts.suspendedAt }).from(accounts).where(eq(accounts.id, user.accountId)).get();
-  if (account?.suspendedAt)
-    throw new ValidationError({ username: "This account is suspended. The moderators' message is in your email, or ask them." });
   // Before approval: moderators only see sign-ups whose address is confirmed.
   if (!user.emailConfirmedAt)
     throw new ValidationError({

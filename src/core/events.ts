@@ -44,6 +44,12 @@ export interface DomainEventMap {
   /** A member's conversation got a new message (core/conversations.ts). */
   "conversation.updated": { conversationId: string; accountId: string };
   "account.moderated": { accountId: string; action: string };
+  /** Moderators acted on a member's account and chose to tell them (core/moderation.ts). */
+  "warning.issued": { warningId: string };
+  /** A member appealed a moderation action; staff who may decide are told (core/appeals.ts). */
+  "appeal.filed": { appealId: string };
+  /** A moderator approved or rejected an appeal; its member is told. */
+  "appeal.decided": { appealId: string };
   /** An announcement was published, or changed while published (core/announcements.ts). */
   "announcement.published": { announcementId: string };
   /** An announcement was unpublished or deleted: it leaves the members' screens. */

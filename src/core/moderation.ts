@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, isNull, ne, or, type SQLWrapper, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, ne, or, type SQLWrapper, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, accountWarnings, follows, posts, type Role, roleRank, sessions, users } from "../db/schema.ts";
@@ -22,7 +22,7 @@ function roleOf(db: Db, accountId: string): Role {
 }
 
 /** Staff act only on accounts of a lower role than their own, never on themselves. */
-function checkReach(db: Db, staff: { id: string; role: Role }, targetId: string): typeof accounts.$inferSelect {
+export function checkReach(db: Db, staff: { id: string; role: Role }, targetId: string): typeof accounts.$inferSelect {
   const target = db.select().from(accounts).where(eq(accounts.id, targetId)).get();
   if (!target) throw new CoreError("This account does not exist.", 404);
   if (target.id === staff.id) throw new CoreError("You cannot moderate your own account.", 403);
@@ -37,8 +37,22 @@ function warn(deps: CoreDeps, staffId: string, accountId: string, action: string
     .insert(accountWarnings)
     .values({ id: warningId, accountId, actorId: staffId, action, text: text.slice(0, 5000) })
     .run();
-  if (tellThem) notify(deps, { accountId, type: "moderation_warning", fromAccountId: staffId, warningId });
+  if (!tellThem) return;
+  notify(deps, { accountId, type: "moderation_warning", fromAccountId: staffId, warningId });
+  deps.events.emit("warning.issued", { warningId });
 }
+
+/** Each action as its member reads it, on the page of notes from moderators and in the e-mail. */
+export const warningTitles: Record<string, string> = {
+  warn: "A warning",
+  sensitive: "Your posts are marked sensitive",
+  unsensitive: "Your posts are no longer marked sensitive",
+  silence: "Your account is limited",
+  unsilence: "The limit on your account was lifted",
+  suspend: "Your account is suspended",
+  unsuspend: "The suspension was lifted",
+  delete_post: "A post of yours was removed",
+};
 
 /**
  * A moderator's action on an account, local or remote: a warning, marking its posts sensitive,
@@ -169,13 +183,4 @@ export function removePost(
   deletePost(deps, { id: post.accountId, username: "" }, postId);
   warn(deps, staff.id, post.accountId, "delete_post", reason, tellThem);
   audit(deps.db, { actorId: staff.id, action: "post.delete", targetType: "post", targetId: postId, detail: reason });
-}
-
-export function warningsOf(db: Db, accountId: string) {
-  return db
-    .select()
-    .from(accountWarnings)
-    .where(eq(accountWarnings.accountId, accountId))
-    .orderBy(desc(accountWarnings.id))
-    .all();
 }

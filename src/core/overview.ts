@@ -3,6 +3,7 @@ import type { Db } from "../db/open.ts";
 import { deliveryQueue } from "./delivery.ts";
 import { failingHostCount } from "./instances.ts";
 import { listJobRuns } from "./jobs.ts";
+import { countWaitingAppeals } from "./appeals.ts";
 import { countOpenReports } from "./reports.ts";
 
 export const DAY_MS = 86_400_000;
@@ -146,7 +147,7 @@ export function weeklyActivity(db: Db, now = new Date(), weeks = 12) {
   })).reverse();
 }
 
-/** Figures without a history: members, known remote accounts, open reports, waiting sign-ups. */
+/** Figures without a history: members, known remote accounts, open reports, waiting sign-ups and appeals. */
 export function overviewCounts(db: Db) {
   const [row] = db.all<{ users: number; remote: number; pending: number }>(sql`
     SELECT
@@ -158,6 +159,7 @@ export function overviewCounts(db: Db) {
     remoteAccounts: row?.remote ?? 0,
     pendingSignups: row?.pending ?? 0,
     openReports: countOpenReports(db),
+    waitingAppeals: countWaitingAppeals(db),
   };
 }
 

@@ -1,18 +1,24 @@
 import { and, count, eq, gt, inArray, isNull, ne } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { accounts, notifications, users } from "../db/schema.ts";
+import { accounts, accountWarnings, appeals, notifications, roleRank, users } from "../db/schema.ts";
 import { joinedSql } from "./accounts.ts";
-import type { CoreDeps } from "./deps.ts";
-import type { Mailer } from "./mail.ts";
+import { type MailDeps, quoted } from "./mail.ts";
 import { findReport } from "./reports.ts";
 
-type Deps = Pick<CoreDeps, "db" | "events" | "baseUrl"> & { mailer?: Mailer; onMailFailure: (error: unknown) => void };
+type Deps = MailDeps;
 
 /** Moderators, admins and the owner who may act now, with whether they want each kind of e-mail. */
 function staff(db: Db) {
   return db
-    .select({ accountId: users.accountId, email: users.email, mailReports: users.mailReports, mailSignups: users.mailSignups })
+    .select({
+      accountId: users.accountId,
+      role: users.role,
+      email: users.email,
+      mailReports: users.mailReports,
+      mailSignups: users.mailSignups,
+      mailAppeals: users.mailAppeals,
+    })
     .from(users)
     .innerJoin(accounts, eq(accounts.id, users.accountId))
     .where(
@@ -81,9 +87,6 @@ function mailStaffMember(deps: Deps, member: { accountId: string; email: string 
   deps.mailer.send({ to: member.email, subject, text: [...lines, ...footer].join("\n") }).catch(deps.onMailFailure);
 }
 
-/** The newcomer's own words, marked as a quote and cut short, so they cannot pass for the instance's. */
-const quoted = (text: string) => (text.length > 500 ? `${text.slice(0, 499)}…` : text).split(/\r?\n/).map((line) => `> ${line}`);
-
 /**
  * Someone joined, their address confirmed where the instance asks for it: each staff member is
  * told in the app, as on Mastodon; those who keep the e-mail on also get one when the sign-up
@@ -139,10 +142,39 @@ export function tellStaffOfReport(deps: Deps, reportId: string): void {
   }
 }
 
+/**
+ * A member appealed a moderation action: staff who may decide it (a higher role than the member's)
+ * and keep this e-mail on get one. There is no notification in the app for appeals (Mastodon has
+ * none either): the admin overview counts those waiting.
+ */
+export function tellStaffOfAppeal(deps: Deps, appealId: string): void {
+  const row = deps.db
+    .select({ username: accounts.username, role: users.role, appeal: appeals.text, action: accountWarnings.action })
+    .from(appeals)
+    .innerJoin(accountWarnings, eq(accountWarnings.id, appeals.warningId))
+    .innerJoin(accounts, eq(accounts.id, appeals.accountId))
+    .innerJoin(users, eq(users.accountId, appeals.accountId))
+    .where(eq(appeals.id, appealId))
+    .get();
+  if (!row) return;
+  const host = deps.baseUrl.host;
+  for (const member of staff(deps.db)) {
+    if (!member.mailAppeals || roleRank[member.role] <= roleRank[row.role]) continue;
+    mailStaffMember(deps, member, `@${row.username} appealed a moderation decision on ${host}`, [
+      `@${row.username} asks the moderators of ${host} to undo this action: ${row.action}.`,
+      "",
+      "Their appeal:",
+      ...quoted(row.appeal),
+      "",
+      `Approve or reject it: ${adminLink(deps, "/admin/appeals")}`,
+    ]);
+  }
+}
+
 /** Which staff e-mails a member wants. */
-export function setStaffMail(db: Db, userId: string, choice: { reports: boolean; signups: boolean }): void {
+export function setStaffMail(db: Db, userId: string, choice: { reports: boolean; signups: boolean; appeals: boolean }): void {
   db.update(users)
-    .set({ mailReports: choice.reports, mailSignups: choice.signups })
+    .set({ mailReports: choice.reports, mailSignups: choice.signups, mailAppeals: choice.appeals })
     .where(and(eq(users.id, userId), ne(users.role, "user")))
     .run();
 }

@@ -101,6 +101,7 @@ export const users = sqliteTable(
     // Staff e-mail about new reports and about sign-ups waiting for approval (Mastodon's defaults: on).
     mailReports: integer("mail_reports", { mode: "boolean" }).notNull().default(true),
     mailSignups: integer("mail_signups", { mode: "boolean" }).notNull().default(true),
+    mailAppeals: integer("mail_appeals", { mode: "boolean" }).notNull().default(true),
     inviteId: text("invite_id"),
     defaultVisibility: text("default_visibility", { enum: ["public", "unlisted", "private", "direct"] })
       .notNull()
@@ -906,8 +907,29 @@ export const accountWarnings = sqliteTable(
     action: text("action").notNull(), // warn, sensitive, silence, suspend, delete_post, and their undos
     text: text("text").notNull().default(""),
     createdAt: createdAt(),
+    // Set when a moderator approved the member's appeal: the action was undone where it could be.
+    overruledAt: integer("overruled_at", { mode: "timestamp_ms" }),
   },
   (t) => [index("account_warnings_account_idx").on(t.accountId, t.id)],
+);
+
+/** A member's request to undo a moderation action (one per action), and the staff's answer. */
+export const appeals = sqliteTable(
+  "appeals",
+  {
+    id: text("id").primaryKey(),
+    warningId: text("warning_id")
+      .notNull()
+      .unique()
+      .references(() => accountWarnings.id, { onDelete: "cascade" }),
+    accountId: accountRef("account_id"),
+    text: text("text").notNull(),
+    createdAt: createdAt(),
+    decidedAt: integer("decided_at", { mode: "timestamp_ms" }),
+    decidedById: text("decided_by_id").references(() => accounts.id, { onDelete: "set null" }),
+    approved: integer("approved", { mode: "boolean" }),
+  },
+  (t) => [index("appeals_waiting_idx").on(t.decidedAt, t.id)],
 );
 
 export const domainBlockSeverities = ["silence", "suspend", "noop"] as const;

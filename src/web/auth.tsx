@@ -4,6 +4,7 @@ import { Elysia, t } from "elysia";
 import { LoginPage, SignupPage, SignupPendingPage, type SignupProps, TwoFactorLoginPage } from "../../views/auth.tsx";
 import type { PageContext } from "../../views/context.ts";
 import { CheckEmailPage } from "../../views/email-address.tsx";
+import { suspendedAccountOf } from "../core/appeals.ts";
 import { verifyLogin } from "../core/auth.ts";
 import { CHALLENGE_MS, finishLoginChallenge, LoginExpired, startLoginChallenge, twoFactorRequired } from "../core/two-factor.ts";
 import { ValidationError } from "../core/errors.ts";
@@ -14,6 +15,7 @@ import type { PagePlugin, WebDeps } from "./context.ts";
 import { clientIp } from "../client-ip.ts";
 import { safeNext } from "./redirects.ts";
 import { SESSION_COOKIE, sessionCookie } from "./session.ts";
+import { suspendedPage } from "./warnings.tsx";
 
 const logger = getLogger(["skein", "mail"]);
 const couldNotSend = (error: unknown) =>
@@ -56,6 +58,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
       async ({ body, ctx, cookie, set, request, redirect }) => {
         try {
           const userId = await verifyLogin(db, deps.limits.login, body.username, body.password, clientIp(request));
+          // A suspended member with two-factor authentication proves both before reading the note.
           if (twoFactorRequired(db, userId)) {
             cookie[CHALLENGE_COOKIE]?.set({
               value: startLoginChallenge(db, userId),
@@ -66,6 +69,11 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
               maxAge: CHALLENGE_MS / 1000,
             });
             return <TwoFactorLoginPage ctx={ctx} next={body.next} />;
+          }
+          const accountId = suspendedAccountOf(db, userId);
+          if (accountId) {
+            set.status = 403;
+            return suspendedPage(deps, ctx, { userId, accountId });
           }
           cookie[SESSION_COOKIE]?.set(sessionCookie(startSession(userId, request), secure));
           return redirect(safeNext(body.next), 303);
@@ -93,6 +101,11 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
           if (typeof token !== "string") throw new LoginExpired();
           const userId = finishLoginChallenge(db, deps.limits, token, body.code);
           cookie[CHALLENGE_COOKIE]?.remove();
+          const accountId = suspendedAccountOf(db, userId);
+          if (accountId) {
+            set.status = 403;
+            return suspendedPage(deps, ctx, { userId, accountId });
+          }
           cookie[SESSION_COOKIE]?.set(sessionCookie(startSession(userId, request), secure));
           return redirect(safeNext(body.next), 303);
         } catch (error) {

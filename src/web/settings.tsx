@@ -2,16 +2,9 @@
 import { getLogger } from "@logtape/logtape";
 import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
-import {
-  AccountSettingsPage,
-  type ProfilePictures,
-  ProfileSettingsPage,
-  type ProfileValues,
-  WarningsPage,
-} from "../../views/settings.tsx";
+import { AccountSettingsPage, type ProfilePictures, ProfileSettingsPage, type ProfileValues } from "../../views/settings.tsx";
 import { changePassword, deleteOwnAccount } from "../core/auth.ts";
 import { ValidationError } from "../core/errors.ts";
-import { warningsOf } from "../core/moderation.ts";
 import { authorizedApps, revokeAppForUser } from "../core/oauth.ts";
 import { AppsPage } from "../../views/settings-apps.tsx";
 import { updateProfile } from "../core/profile.ts";
@@ -70,7 +63,12 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
         staffMail={
           user.role === "user"
             ? undefined
-            : { reports: user.mailReports, signups: user.mailSignups, canMail: deps.mailer !== undefined }
+            : {
+                reports: user.mailReports,
+                signups: user.mailSignups,
+                appeals: user.mailAppeals,
+                canMail: deps.mailer !== undefined,
+              }
         }
         {...extra}
       />
@@ -180,10 +178,6 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
       },
       { params: t.Object({ id: t.String({ maxLength: 64 }) }), body: t.Optional(t.Object({ _csrf: csrf })) },
     )
-    .get("/settings/warnings", ({ viewer, ctx, redirect }) => {
-      if (!viewer) return redirect(loginFirst("/settings/warnings"), 303);
-      return <WarningsPage ctx={ctx} warnings={warningsOf(db, viewer.account.id)} />;
-    })
     .get("/settings/account", ({ viewer, ctx, redirect }) => {
       if (!viewer) return redirect(loginFirst("/settings/account"), 303);
       return accountPage(ctx, viewer);
@@ -244,7 +238,11 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
       "/settings/staff-mail",
       ({ viewer, ctx, body, redirect }) => {
         if (!viewer) return redirect(loginFirst("/settings/account"), 303);
-        setStaffMail(db, viewer.user.id, { reports: body.reports === "1", signups: body.signups === "1" });
+        setStaffMail(db, viewer.user.id, {
+          reports: body.reports === "1",
+          signups: body.signups === "1",
+          appeals: body.appeals === "1",
+        });
         return accountPage(ctx, viewer, { message: "Your e-mail choices are saved." });
       },
       {
@@ -252,6 +250,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
           _csrf: csrf,
           reports: t.Optional(t.String({ maxLength: 1 })),
           signups: t.Optional(t.String({ maxLength: 1 })),
+          appeals: t.Optional(t.String({ maxLength: 1 })),
         }),
       },
     )

@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { appealState, type WarningRecord } from "../../src/core/appeals.ts";
 import type { AccountView } from "../../src/core/views.ts";
 import type { Role } from "../../src/db/schema.ts";
 import type { PageContext } from "../context.ts";
@@ -20,7 +21,7 @@ export interface AccountAdminView {
   silenced: boolean;
   sensitized: boolean;
   reports: number;
-  warnings: { action: string; text: string; createdAt: Date }[];
+  warnings: WarningRecord[];
   /** The roles the viewer may choose for this account, or none and why. */
   roleForm: { choices: Role[]; reason: string | null };
   /** Whether the viewer may make a link for this member to choose a new password. */
@@ -176,14 +177,21 @@ export function AccountAdminPage({
         <h2 id="history-title">History</h2>
         {view.warnings.length === 0 ? <p class="muted">No actions yet.</p> : ""}
         <ul class="sessions">
-          {view.warnings.map((w) => (
+          {view.warnings.map(({ warning, appeal }) => (
             <li>
               <div>
-                <strong safe>{w.action}</strong>
-                <p safe>{w.text || "(no reason given)"}</p>
+                <strong safe>{warning.overruledAt ? `${warning.action} (overruled)` : warning.action}</strong>
+                <p safe>{warning.text || "(no reason given)"}</p>
                 <p class="muted" safe>
-                  {longDate(w.createdAt)}
+                  {longDate(warning.createdAt)}
                 </p>
+                {appeal ? (
+                  <p class="muted" safe>
+                    {`Appealed on ${longDate(appeal.createdAt)}: ${{ waiting: "waiting for an answer", approved: "approved", rejected: "rejected" }[appealState(appeal)]}`}
+                  </p>
+                ) : (
+                  ""
+                )}
               </div>
             </li>
           ))}

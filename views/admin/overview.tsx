@@ -129,6 +129,7 @@ export function OverviewPage({ ctx, data, storage }: { ctx: PageContext; data: A
           link="Review sign-ups"
           attention
         />
+        <CountCard title="Waiting appeals" value={counts.waitingAppeals} href="/admin/appeals" link="Answer appeals" attention />
         <CountCard
           title="Members"
           value={counts.localUsers}

@@ -5,6 +5,7 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
   const tabs = [
     ["/admin", "Overview"],
     ["/admin/reports", "Reports"],
+    ["/admin/appeals", "Appeals"],
     ["/admin/accounts", "Accounts"],
     ["/admin/registrations", "Registrations"],
     ["/admin/invites", "Invites"],

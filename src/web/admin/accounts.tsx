@@ -7,7 +7,8 @@ import type { PageContext } from "../../../views/context.ts";
 import { AccountAdminPage, type AccountAdminView, AccountsPage, type RoleFormState } from "../../../views/admin/accounts.tsx";
 import { count, desc, eq } from "drizzle-orm";
 import { CoreError, ValidationError } from "../../core/errors.ts";
-import { accountActions, moderateAccount, warningsOf } from "../../core/moderation.ts";
+import { accountActions, moderateAccount } from "../../core/moderation.ts";
+import { warningRecords } from "../../core/appeals.ts";
 import { changeRole, roleForm } from "../../core/roles.ts";
 import { searchAccounts } from "../../core/search.ts";
 import { accountView } from "../../core/views.ts";
@@ -42,7 +43,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
       silenced: account.silencedAt !== null,
       sensitized: account.sensitizedAt !== null,
       reports: db.select({ n: count() }).from(reports).where(eq(reports.targetAccountId, id)).get()?.n ?? 0,
-      warnings: warningsOf(db, id),
+      warnings: warningRecords(db, id),
       roleForm: roleForm(db, staffOf(staff), id),
       passwordLink: user !== undefined && passwordLinkRefusal(staffOf(staff), user) === null,
     };

@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { accountRoutes } from "./accounts.tsx";
+import { appealRoutes } from "./appeals.tsx";
 import { domainAllowRoutes } from "./domain-allows.tsx";
 import { domainBlockRoutes } from "./domain-blocks.tsx";
 import { emailDomainBlockRoutes } from "./email-domain-blocks.tsx";
@@ -24,7 +25,7 @@ export function adminRoutes(deps: WebDeps, page: PagePlugin) {
       // The sign-ups page's old address (outside the staff gate: a redirect shows nothing).
       .get("/admin/signups", ({ redirect }) => redirect("/admin/registrations", 301))
       .use(overviewRoutes(deps, page))
-      .use(reportRoutes(deps, page))
+      .use(reportRoutes(deps, page).use(appealRoutes(deps, page)))
       .use(accountRoutes(deps, page))
       .use(domainBlockRoutes(deps, page))
       .use(domainAllowRoutes(deps, page).use(emailDomainBlockRoutes(deps, page)).use(ipBlockRoutes(deps, page)))

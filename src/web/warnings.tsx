@@ -1,0 +1,88 @@
+/** @jsxImportSource @kitajs/html */
+import { Elysia, t } from "elysia";
+import type { PageContext } from "../../views/context.ts";
+import { type AppealError, SuspendedPage, WarningsPage } from "../../views/warnings.tsx";
+import { fileAppeal, suspendedAccountOf, suspensionRecord, warningRecords } from "../core/appeals.ts";
+import { ValidationError } from "../core/errors.ts";
+import type { PagePlugin, WebDeps } from "./context.ts";
+import { loginFirst } from "./redirects.ts";
+import { readTicket, signTicket } from "./tickets.ts";
+
+const csrf = t.Optional(t.String());
+const appealText = t.String({ maxLength: 5000 });
+/** What a suspended member's ticket allows (web/tickets.ts). */
+const TICKET_PURPOSE = "appeal";
+
+/**
+ * What a suspended member sees after their password (and code): the moderators' note and the
+ * appeal form, with a ticket that stands in for the password for an hour.
+ */
+export function suspendedPage(
+  deps: WebDeps,
+  ctx: PageContext,
+  member: { userId: string; accountId: string },
+  state: { error?: AppealError; notice?: string } = {},
+) {
+  return (
+    <SuspendedPage
+      ctx={ctx}
+      record={suspensionRecord(deps.db, member.accountId)}
+      ticket={signTicket(deps.secret, TICKET_PURPOSE, member.userId)}
+      {...state}
+    />
+  );
+}
+
+/** A refused appeal, shown next to its form with the words typed. */
+function refusal(error: unknown, warningId: string, text: string): AppealError {
+  if (!(error instanceof ValidationError)) throw error;
+  return { warningId, text, message: error.fields.text ?? error.message };
+}
+
+/** A member's notes from the moderators and their appeals: signed in, or suspended with a ticket. */
+export function warningRoutes(deps: WebDeps, page: PagePlugin) {
+  const { db } = deps;
+  const answered = "Your appeal is sent. The moderators answer by e-mail and on this page.";
+  return new Elysia({ name: "warnings" })
+    .use(page)
+    .get("/settings/warnings", ({ viewer, ctx, redirect }) => {
+      if (!viewer) return redirect(loginFirst("/settings/warnings"), 303);
+      return <WarningsPage ctx={ctx} records={warningRecords(db, viewer.account.id)} />;
+    })
+    .post(
+      "/settings/warnings/:id/appeal",
+      ({ viewer, ctx, params, body, set, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/settings/warnings"), 303);
+        let error: AppealError | undefined;
+        try {
+          fileAppeal(deps, viewer.account.id, params.id, body.text);
+        } catch (e) {
+          error = refusal(e, params.id, body.text);
+          set.status = 422;
+        }
+        const records = warningRecords(db, viewer.account.id);
+        return <WarningsPage ctx={ctx} records={records} error={error} notice={error ? undefined : answered} />;
+      },
+      { params: t.Object({ id: t.String({ maxLength: 64 }) }), body: t.Object({ _csrf: csrf, text: appealText }) },
+    )
+    .post(
+      "/login/appeal",
+      ({ ctx, body, set, redirect }) => {
+        const userId = readTicket(deps.secret, TICKET_PURPOSE, body.ticket);
+        const accountId = userId && suspendedAccountOf(db, userId);
+        // An expired ticket, or a suspension lifted meanwhile: the login page says what is next.
+        if (!userId || !accountId) return redirect("/login", 303);
+        const record = suspensionRecord(db, accountId);
+        try {
+          if (!record) throw new ValidationError({ text: "There is nothing to appeal here." });
+          fileAppeal(deps, accountId, record.warning.id, body.text);
+        } catch (e) {
+          set.status = 422;
+          const error = refusal(e, record?.warning.id ?? "", body.text);
+          return suspendedPage(deps, ctx, { userId, accountId }, { error });
+        }
+        return suspendedPage(deps, ctx, { userId, accountId }, { notice: answered });
+      },
+      { body: t.Object({ _csrf: csrf, ticket: t.String({ maxLength: 500 }), text: appealText }) },
+    );
+}
