@@ -71,8 +71,8 @@ test("a member appeals a note once, and gets a clear answer for an empty, a seco
   expect((await m("uma").browser.post(`/settings/warnings/${warning.id}/appeal`, { text: "mine now" })).status).toBe(404);
 
   const sent = await m("tim").browser.post(`/settings/warnings/${warning.id}/appeal`, { text: "They were <b>paintings</b>." });
-  expect(sent.status).toBe(200);
-  const after = await sent.text();
+  expect(sent.status).toBe(303);
+  const after = await (await m("tim").browser.get(sent.headers.get("location") ?? "")).text();
   expect(after).toContain("Your appeal is sent.");
   expect(after).toContain("They were &lt;b&gt;paintings&lt;/b&gt;.");
   expect(after).toContain("The moderators have not answered yet.");

@@ -53,7 +53,7 @@ export function WarningCard({
   const { warning } = record;
   const mine = error?.warningId === warning.id ? error : undefined;
   return (
-    <li class="card" id={`warning-${warning.id}`}>
+    <li class="card warning" id={`warning-${warning.id}`}>
       <strong safe>{warningTitles[warning.action] ?? warning.action}</strong>
       <p safe>{warning.text || "No reason was given."}</p>
       <p class="muted" safe>

@@ -42,6 +42,15 @@ function warn(deps: CoreDeps, staffId: string, accountId: string, action: string
   deps.events.emit("warning.issued", { warningId });
 }
 
+/** Each action as staff name it, in the appeals queue and the e-mail about an appeal. */
+export const staffActionNames: Record<string, string> = {
+  warn: "a warning",
+  sensitive: "posts marked sensitive",
+  silence: "limited",
+  suspend: "suspended",
+  delete_post: "a post removed",
+};
+
 /** Each action as its member reads it, on the page of notes from moderators and in the e-mail. */
 export const warningTitles: Record<string, string> = {
   warn: "A warning",

@@ -4,6 +4,7 @@ import type { Db } from "../db/open.ts";
 import { accounts, accountWarnings, appeals, notifications, roleRank, users } from "../db/schema.ts";
 import { joinedSql } from "./accounts.ts";
 import { type MailDeps, quoted } from "./mail.ts";
+import { staffActionNames } from "./moderation.ts";
 import { findReport } from "./reports.ts";
 
 type Deps = MailDeps;
@@ -161,7 +162,7 @@ export function tellStaffOfAppeal(deps: Deps, appealId: string): void {
   for (const member of staff(deps.db)) {
     if (!member.mailAppeals || roleRank[member.role] <= roleRank[row.role]) continue;
     mailStaffMember(deps, member, `@${row.username} appealed a moderation decision on ${host}`, [
-      `@${row.username} asks the moderators of ${host} to undo this action: ${row.action}.`,
+      `@${row.username} asks the moderators of ${host} to undo this action: ${staffActionNames[row.action] ?? row.action}.`,
       "",
       "Their appeal:",
       ...quoted(row.appeal),

@@ -45,23 +45,33 @@ export function warningRoutes(deps: WebDeps, page: PagePlugin) {
   const answered = "Your appeal is sent. The moderators answer by e-mail and on this page.";
   return new Elysia({ name: "warnings" })
     .use(page)
-    .get("/settings/warnings", ({ viewer, ctx, redirect }) => {
-      if (!viewer) return redirect(loginFirst("/settings/warnings"), 303);
-      return <WarningsPage ctx={ctx} records={warningRecords(db, viewer.account.id)} />;
-    })
+    .get(
+      "/settings/warnings",
+      ({ viewer, ctx, query, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/settings/warnings"), 303);
+        const notice = query.appealed ? answered : undefined;
+        return <WarningsPage ctx={ctx} records={warningRecords(db, viewer.account.id)} notice={notice} />;
+      },
+      { query: t.Object({ appealed: t.Optional(t.String({ maxLength: 1 })) }) },
+    )
     .post(
       "/settings/warnings/:id/appeal",
       ({ viewer, ctx, params, body, set, redirect }) => {
         if (!viewer) return redirect(loginFirst("/settings/warnings"), 303);
-        let error: AppealError | undefined;
         try {
           fileAppeal(deps, viewer.account.id, params.id, body.text);
         } catch (e) {
-          error = refusal(e, params.id, body.text);
+          const error = refusal(e, params.id, body.text);
           set.status = 422;
+          return (
+            <WarningsPage
+              ctx={{ ...ctx, path: "/settings/warnings" }}
+              records={warningRecords(db, viewer.account.id)}
+              error={error}
+            />
+          );
         }
-        const records = warningRecords(db, viewer.account.id);
-        return <WarningsPage ctx={ctx} records={records} error={error} notice={error ? undefined : answered} />;
+        return redirect("/settings/warnings?appealed=1", 303);
       },
       { params: t.Object({ id: t.String({ maxLength: 64 }) }), body: t.Object({ _csrf: csrf, text: appealText }) },
     )
@@ -81,7 +91,8 @@ export function warningRoutes(deps: WebDeps, page: PagePlugin) {
           const error = refusal(e, record?.warning.id ?? "", body.text);
           return suspendedPage(deps, ctx, { userId, accountId }, { error });
         }
-        return suspendedPage(deps, ctx, { userId, accountId }, { notice: answered });
+        const notice = "Your appeal is sent. The moderators answer by e-mail, and logging in shows their answer here.";
+        return suspendedPage(deps, ctx, { userId, accountId }, { notice });
       },
       { body: t.Object({ _csrf: csrf, ticket: t.String({ maxLength: 500 }), text: appealText }) },
     );

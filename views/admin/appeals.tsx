@@ -1,5 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import { type Appeal, appealState, type Warning } from "../../src/core/appeals.ts";
+import { staffActionNames } from "../../src/core/moderation.ts";
 import type { AccountView } from "../../src/core/views.ts";
 import type { PageContext } from "../context.ts";
 import { FormMessage, PostButton } from "../form.tsx";
@@ -16,26 +17,17 @@ export interface AppealRow {
   decidedBy?: string;
 }
 
-/** The action appealed, as staff name it. */
-const actionNames: Record<string, string> = {
-  warn: "A warning",
-  sensitive: "Posts marked sensitive",
-  silence: "Limited",
-  suspend: "Suspended",
-  delete_post: "A post removed",
-};
-
 function AppealItem({ ctx, row }: { ctx: PageContext; row: AppealRow }) {
   const { appeal, warning, member } = row;
   const state = appealState(appeal);
   const who = member ? `@${member.acct}` : "a deleted account";
   return (
-    <li class="card" id={`appeal-${appeal.id}`}>
+    <li class="card warning" id={`appeal-${appeal.id}`}>
       <h2>
         <a href={`/admin/accounts/${appeal.accountId}`} safe>
           {who}
         </a>{" "}
-        <span safe>{`appeals: ${actionNames[warning.action] ?? warning.action}`}</span>
+        <span safe>{`appeals: ${staffActionNames[warning.action] ?? warning.action}`}</span>
       </h2>
       <p class="muted" safe>{`${row.actor} on ${longDate(warning.createdAt)} wrote:`}</p>
       <blockquote safe>{warning.text || "(no reason given)"}</blockquote>
