@@ -128,7 +128,7 @@ export function createApp(deps: AppDeps) {
   deps.events.on("report.filed", ({ reportId }) => tellStaffOfReport(notices, reportId));
   deps.events.on("appeal.filed", ({ appealId }) => tellStaffOfAppeal(notices, appealId));
   deps.events.on("warning.issued", ({ warningId }) => mailWarning(notices, warningId));
-  deps.events.on("appeal.decided", ({ appealId }) => mailAppealDecision(notices, appealId));
+  deps.events.on("appeal.decided", (event) => mailAppealDecision(notices, event));
   for (const type of ["post.created", "post.received"] as const) {
     deps.events.on(type, ({ postId }) => recordConversation(deps, postId));
     deps.events.on(type, ({ postId }) => notifySubscribers(deps, postId));

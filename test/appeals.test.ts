@@ -7,6 +7,9 @@ import { desc, eq } from "drizzle-orm";
 import { Secret, TOTP } from "otpauth";
 import { accounts, accountWarnings, appeals, auditLog, sessions, users } from "../src/db/schema.ts";
 import { smtpMailer } from "../src/mail.ts";
+import { deleteExpiredSuspensions, SUSPENSION_GRACE_MS } from "../src/core/account-deletion.ts";
+import { fileAppeal } from "../src/core/appeals.ts";
+import { createSession } from "../src/core/sessions.ts";
 import { instanceSecret } from "../src/core/instance.ts";
 import { signTicket } from "../src/web/tickets.ts";
 import { apiAs, signedInMembers, testApp } from "./helpers/app.ts";
@@ -108,11 +111,15 @@ test("approving an appeal undoes the action and tells the member; a second answe
 
   expect((await m("mona").browser.post(`/admin/appeals/${appeal.id}/approve`, {})).status).toBe(303);
   expect(accountOf("tim")?.sensitizedAt).toBeNull();
-  expect(latestWarning("tim")?.overruledAt).not.toBeNull();
+  expect(db.select().from(accountWarnings).where(eq(accountWarnings.id, appeal.warningId)).get()?.overruledAt).not.toBeNull();
+  expect(latestWarning("tim")).toMatchObject({ action: "unsensitive", text: "Your appeal was approved." });
   const mail = await sink.waitFor("tim@example.com", "approved");
   expect(mail.subject).toBe("Your appeal was approved (social.example)");
-  expect(mail.text).toContain("The action is overruled.");
-  expect(await (await m("tim").browser.get("/settings/warnings")).text()).toContain("the action is overruled");
+  expect(mail.text).toContain("The action is overruled and lifted.");
+  // The lifting is in the member's history, as an undo by a moderator would be.
+  const history = await (await m("tim").browser.get("/settings/warnings")).text();
+  expect(history).toContain("the action is overruled");
+  expect(history).toContain("Your posts are no longer marked sensitive");
   const audit = db.select().from(auditLog).where(eq(auditLog.action, "appeal.approve")).all();
   expect(audit).toHaveLength(1);
 
@@ -143,6 +150,14 @@ test("rejecting keeps the action; a later action of the same kind survives appro
   expect(accountOf("uma")?.silencedAt).not.toBeNull();
   const mail = await sink.waitFor("uma@example.com", "rejected");
   expect(mail.text).toContain("The action stays as it was.");
+  // The upheld limit still stands: approving a third one leaves the account limited.
+  await act("mona", "uma", "silence", "And again.");
+  const third = latestWarning("uma");
+  await m("uma").browser.post(`/settings/warnings/${third?.id}/appeal`, { text: "Not again." });
+  await m("olga").browser.post(`/admin/appeals/${third && appealOf(third.id)?.id}/approve`, {});
+  expect(accountOf("uma")?.silencedAt).not.toBeNull();
+  const approved = await sink.waitFor("uma@example.com", "approved");
+  expect(approved.text).toContain("another action of the same kind is still in force");
 });
 
 test("staff cannot answer the appeal of someone of their rank, and only staff who may decide get the mail", async () => {
@@ -156,6 +171,9 @@ test("staff cannot answer the appeal of someone of their rank, and only staff wh
   await m("xan").browser.post(`/settings/warnings/${warning.id}/appeal`, { text: "I was kind." });
   const appeal = appealOf(warning.id);
   if (!appeal) throw new Error("no appeal");
+  // A moderator neither sees nor answers a fellow moderator's appeal.
+  expect(await (await m("mona").browser.get("/admin/appeals")).text()).not.toContain("I was kind.");
+  expect(await (await m("olga").browser.get("/admin/appeals")).text()).toContain("I was kind.");
   const refused = await m("mona").browser.post(`/admin/appeals/${appeal.id}/approve`, {});
   expect(refused.status).toBe(403);
   expect(appealOf(warning.id)?.decidedAt).toBeNull();
@@ -206,18 +224,23 @@ test("a suspended member reads the note after their password, appeals with the t
   expect(html).toContain("Your account is suspended");
   expect(html).toContain("Ban evasion.");
   const ticket = /name="ticket" value="([^"]+)"/.exec(html)?.[1] ?? "";
+  const warningId = /name="warning_id" value="([^"]+)"/.exec(html)?.[1] ?? "";
   expect(ticket).not.toBe("");
+  expect(() => createSession(db, userIdOf("wes"))).toThrow("This account is suspended.");
 
   // A ticket made up, or signed for another purpose, leads back to the login.
   for (const forged of ["", `${ticket}x`, signTicket(instanceSecret(db), "other", userIdOf("wes"))]) {
-    const res = await browser.post("/login/appeal", { ticket: forged, text: "Let me in" });
+    const res = await browser.post("/login/appeal", { ticket: forged, warning_id: warningId, text: "Let me in" });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/login");
   }
-  const empty = await browser.post("/login/appeal", { ticket, text: "" });
+  const empty = await browser.post("/login/appeal", { ticket, warning_id: warningId, text: "" });
   expect(empty.status).toBe(422);
-  expect(await empty.text()).toContain("Say why the moderators should undo this.");
-  const sent = await browser.post("/login/appeal", { ticket, text: "That was my sister's account." });
+  const refusedPage = await empty.text();
+  expect(refusedPage).toContain("Say why the moderators should undo this.");
+  // The refused page's ticket keeps the first one's expiry: an hour from the password, not renewed.
+  expect(/name="ticket" value="[^."]+\.(\d+)\./.exec(refusedPage)?.[1]).toBe(ticket.split(".")[1]);
+  const sent = await browser.post("/login/appeal", { ticket, warning_id: warningId, text: "That was my sister's account." });
   expect(await sent.text()).toContain("Your appeal is sent.");
   const warning = latestWarning("wes");
   const appeal = warning && appealOf(warning.id);
@@ -265,3 +288,17 @@ function userIdOf(name: string): string {
       .get()?.id ?? ""
   );
 }
+
+test("a suspended account is not deleted after the grace period while its appeal waits", async () => {
+  await act("olga", "xan", "suspend", "Spam links.");
+  const warning = latestWarning("xan");
+  if (!warning) throw new Error("no warning");
+  fileAppeal(t.deps, m("xan").id, warning.id, "Those were my shop's links.");
+  const later = new Date(Date.now() + SUSPENSION_GRACE_MS + 24 * 3600_000);
+  deleteExpiredSuspensions(t.deps, later);
+  expect(accountOf("xan")).toBeDefined();
+  const appeal = appealOf(warning.id);
+  await m("olga").browser.post(`/admin/appeals/${appeal?.id}/reject`, {});
+  deleteExpiredSuspensions(t.deps, later);
+  expect(accountOf("xan")).toBeUndefined();
+});

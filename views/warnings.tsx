@@ -124,13 +124,13 @@ export function WarningsPage({
  */
 export function SuspendedPage({
   ctx,
-  record,
+  records,
   ticket,
   error,
   notice,
 }: {
   ctx: PageContext;
-  record?: WarningRecord;
+  records: WarningRecord[];
   ticket: string;
   error?: AppealError;
   notice?: string;
@@ -139,11 +139,19 @@ export function SuspendedPage({
     <Layout title="Your account is suspended" ctx={ctx}>
       <section class="card narrow" aria-labelledby="suspended-title">
         <h1 id="suspended-title">Your account is suspended</h1>
-        <p>While it lasts, you cannot log in and your profile and posts are hidden.</p>
+        <p>While it lasts, you cannot log in and your profile and posts are hidden. Here are the moderators' notes to you.</p>
         <FormMessage kind="success" message={notice} />
-        {record ? (
+        {records.length > 0 ? (
           <ul class="sessions">
-            <WarningCard ctx={ctx} record={record} action="/login/appeal" hidden={{ ticket }} error={error} />
+            {records.map((record) => (
+              <WarningCard
+                ctx={ctx}
+                record={record}
+                action="/login/appeal"
+                hidden={{ ticket, warning_id: record.warning.id }}
+                error={error}
+              />
+            ))}
           </ul>
         ) : (
           <p class="muted">The moderators left no note. Ask them about it on another account or by e-mail.</p>

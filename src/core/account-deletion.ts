@@ -1,6 +1,6 @@
 import { and, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/open.ts";
-import { accounts, actorKeys, deletedAccounts, follows, mediaAttachments } from "../db/schema.ts";
+import { accounts, accountWarnings, actorKeys, appeals, deletedAccounts, follows, mediaAttachments } from "../db/schema.ts";
 import type { MediaStore } from "../media/store.ts";
 import { discardFiles, mediaFile, mediaFilesWhere } from "./media.ts";
 import type { CoreDeps } from "./deps.ts";
@@ -100,12 +100,24 @@ export function takeDeletionNotice(db: Db, username: string) {
   });
 }
 
-/** Local accounts suspended longer than the grace period are deleted for good. Returns how many. */
+/**
+ * Local accounts suspended longer than the grace period are deleted for good, except while the
+ * member's appeal of the suspension waits for an answer (approving it must find the account).
+ * Returns how many.
+ */
 export function deleteExpiredSuspensions(deps: CoreDeps & { media?: MediaStore }, now = new Date()): number {
+  const waitingAppeal = sql`EXISTS (SELECT 1 FROM ${appeals} JOIN ${accountWarnings} ON ${accountWarnings.id} = ${appeals.warningId}
+    WHERE ${appeals.accountId} = ${accounts.id} AND ${appeals.decidedAt} IS NULL AND ${accountWarnings.action} = 'suspend')`;
   const expired = deps.db
     .select({ id: accounts.id })
     .from(accounts)
-    .where(and(isNull(accounts.domain), lt(accounts.suspendedAt, new Date(now.getTime() - SUSPENSION_GRACE_MS))))
+    .where(
+      and(
+        isNull(accounts.domain),
+        lt(accounts.suspendedAt, new Date(now.getTime() - SUSPENSION_GRACE_MS)),
+        sql`NOT ${waitingAppeal}`,
+      ),
+    )
     .all();
   for (const { id } of expired) deleteLocalAccount(deps, id);
   return expired.length;

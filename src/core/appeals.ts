@@ -1,11 +1,11 @@
-import { and, asc, count, desc, eq, isNotNull, isNull } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
-import type { Db } from "../db/open.ts";
-import { accounts, accountWarnings, appeals, type Role, users } from "../db/schema.ts";
+import type { Db, DbOrTx } from "../db/open.ts";
+import { accounts, accountWarnings, appeals, type Role, roleRank, roles, users } from "../db/schema.ts";
 import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
-import { checkReach } from "./moderation.ts";
+import { checkReach, recordWarning } from "./moderation.ts";
 
 /** Days a member has to appeal a moderation action, as on Mastodon. */
 export const APPEAL_DAYS = 20;
@@ -70,11 +70,6 @@ export function suspendedAccountOf(db: Db, userId: string): string | undefined {
     .get()?.id;
 }
 
-/** The note that came with an account's suspension (the latest), for a suspended member at login. */
-export function suspensionRecord(db: Db, accountId: string): WarningRecord | undefined {
-  return warningRecords(db, accountId).find((r) => r.warning.action === "suspend");
-}
-
 /**
  * A member asks the moderators to undo one of their actions, once per action and within
  * APPEAL_DAYS. Staff who may decide are told (core/staff-notices.ts, on `appeal.filed`).
@@ -101,9 +96,10 @@ export function fileAppeal(deps: CoreDeps, accountId: string, warningId: string,
 }
 
 /**
- * A moderator answers an appeal. Approving it overrules the action and undoes what can be undone
- * (a suspension, a limit, the sensitive mark), unless a later action of the same kind, for
- * another reason, is in force; a removed post stays removed. The member hears by e-mail.
+ * A moderator answers an appeal. Approving it overrules the action and lifts what can be lifted
+ * (a suspension, a limit, the sensitive mark) unless another action of that kind still stands;
+ * a removed post stays removed. The lifting goes into the member's history; the member hears the
+ * answer by e-mail (core/moderation-mail.ts, on `appeal.decided`).
  */
 export function decideAppeal(deps: CoreDeps, staff: { id: string; role: Role }, appealId: string, approve: boolean): void {
   const { db } = deps;
@@ -113,7 +109,7 @@ export function decideAppeal(deps: CoreDeps, staff: { id: string; role: Role }, 
   const warning = db.select().from(accountWarnings).where(eq(accountWarnings.id, appeal.warningId)).get();
   if (!warning) throw new CoreError("This appeal does not exist.", 404);
   const now = new Date();
-  const undone = db.transaction((tx) => {
+  const lifted = db.transaction((tx) => {
     const decided = tx
       .update(appeals)
       .set({ decidedAt: now, decidedById: staff.id, approved: approve })
@@ -123,41 +119,74 @@ export function decideAppeal(deps: CoreDeps, staff: { id: string; role: Role }, 
     if (!decided) throw new CoreError("This appeal was answered already.", 409);
     if (!approve) return false;
     tx.update(accountWarnings).set({ overruledAt: now }).where(eq(accountWarnings.id, warning.id)).run();
-    const latest = tx
-      .select({ id: accountWarnings.id })
-      .from(accountWarnings)
-      .where(and(eq(accountWarnings.accountId, warning.accountId), eq(accountWarnings.action, warning.action)))
-      .orderBy(desc(accountWarnings.id))
-      .get();
     const set = undoing[warning.action];
-    if (!set || latest?.id !== warning.id) return false;
+    if (!set || stillStanding(tx, warning)) return false;
     tx.update(accounts).set(set).where(eq(accounts.id, warning.accountId)).run();
     return true;
   });
+  if (lifted) recordWarning(deps, staff.id, warning.accountId, `un${warning.action}`, "Your appeal was approved.", false);
   audit(db, {
     actorId: staff.id,
     action: approve ? "appeal.approve" : "appeal.reject",
     targetType: "account",
     targetId: appeal.accountId,
-    detail: `${warning.action}: ${appeal.text}`,
+    detail: `${warning.action}${lifted ? " (lifted)" : ""}: ${appeal.text}`,
   });
-  deps.events.emit("appeal.decided", { appealId });
-  if (undone) deps.events.emit("account.moderated", { accountId: warning.accountId, action: `un${warning.action}` });
+  deps.events.emit("appeal.decided", { appealId, lifted });
+  if (lifted) deps.events.emit("account.moderated", { accountId: warning.accountId, action: `un${warning.action}` });
 }
 
-/** Appeals for the staff: those waiting, oldest first, or the latest answered ones. */
-export function listAppeals(db: Db, state: "waiting" | "decided", limit = 100) {
+/**
+ * Whether another action of this kind is in force: one since the last undo of it that no appeal
+ * overruled (say a member limited twice for two reasons, one of them upheld).
+ */
+function stillStanding(tx: DbOrTx, warning: Warning): boolean {
+  const ofAccount = eq(accountWarnings.accountId, warning.accountId);
+  const lastUndo = tx
+    .select({ id: accountWarnings.id })
+    .from(accountWarnings)
+    .where(and(ofAccount, eq(accountWarnings.action, `un${warning.action}`)))
+    .orderBy(desc(accountWarnings.id))
+    .get();
+  const standing = tx
+    .select({ id: accountWarnings.id })
+    .from(accountWarnings)
+    .where(
+      and(
+        ofAccount,
+        eq(accountWarnings.action, warning.action),
+        isNull(accountWarnings.overruledAt),
+        lastUndo ? gt(accountWarnings.id, lastUndo.id) : undefined,
+      ),
+    )
+    .get();
+  return standing !== undefined;
+}
+
+/** The roles a staff member may act on (below their own), whose appeals they see and answer. */
+const rolesBelow = (role: Role) => roles.filter((r) => roleRank[r] < roleRank[role]);
+
+/** Appeals a staff member may answer: those waiting, oldest first, or the latest answered ones. */
+export function listAppeals(db: Db, viewerRole: Role, state: "waiting" | "decided", limit = 100) {
   const waiting = state === "waiting";
   return db
     .select({ appeal: appeals, warning: accountWarnings })
     .from(appeals)
     .innerJoin(accountWarnings, eq(accountWarnings.id, appeals.warningId))
-    .where(waiting ? isNull(appeals.decidedAt) : isNotNull(appeals.decidedAt))
+    .innerJoin(users, eq(users.accountId, appeals.accountId))
+    .where(and(waiting ? isNull(appeals.decidedAt) : isNotNull(appeals.decidedAt), inArray(users.role, rolesBelow(viewerRole))))
     .orderBy(waiting ? asc(appeals.id) : desc(appeals.decidedAt))
     .limit(limit)
     .all();
 }
 
-export function countWaitingAppeals(db: Db): number {
-  return db.select({ n: count() }).from(appeals).where(isNull(appeals.decidedAt)).get()?.n ?? 0;
+export function countWaitingAppeals(db: Db, viewerRole: Role): number {
+  return (
+    db
+      .select({ n: count() })
+      .from(appeals)
+      .innerJoin(users, eq(users.accountId, appeals.accountId))
+      .where(and(isNull(appeals.decidedAt), inArray(users.role, rolesBelow(viewerRole))))
+      .get()?.n ?? 0
+  );
 }

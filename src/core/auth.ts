@@ -47,7 +47,7 @@ const accountKey = (userId: string) => `user:${userId}`;
 /**
  * Username (or email) and password to a user id; failures count toward the rate limit. A
  * suspended member gets through, to read the moderators' note and appeal it (web/auth.tsx), but
- * never to a session: core/sessions.ts refuses suspended accounts.
+ * never to a session: createSession and findViewer (core/sessions.ts) refuse suspended accounts.
  */
 export async function verifyLogin(db: Db, limiter: RateLimiter, login: string, password: string, ip: string): Promise<string> {
   const user = await checkCredentials(db, limiter, login, password, ip);

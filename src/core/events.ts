@@ -48,8 +48,8 @@ export interface DomainEventMap {
   "warning.issued": { warningId: string };
   /** A member appealed a moderation action; staff who may decide are told (core/appeals.ts). */
   "appeal.filed": { appealId: string };
-  /** A moderator approved or rejected an appeal; its member is told. */
-  "appeal.decided": { appealId: string };
+  /** A moderator approved or rejected an appeal (lifting the action, or not); its member is told. */
+  "appeal.decided": { appealId: string; lifted: boolean };
   /** An announcement was published, or changed while published (core/announcements.ts). */
   "announcement.published": { announcementId: string };
   /** An announcement was unpublished or deleted: it leaves the members' screens. */

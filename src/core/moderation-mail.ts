@@ -1,6 +1,7 @@
 import { and, eq, isNotNull } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { accounts, accountWarnings, appeals, users } from "../db/schema.ts";
+import { SUSPENSION_GRACE_MS } from "./account-deletion.ts";
 import { APPEAL_DAYS } from "./appeals.ts";
 import { type MailDeps, quoted } from "./mail.ts";
 import { warningTitles } from "./moderation.ts";
@@ -16,6 +17,7 @@ function recipient(db: Db, accountId: string) {
 }
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
+const DAY_MS = 24 * 3600_000;
 
 function send(deps: MailDeps, to: string, subject: string, lines: string[]) {
   deps.mailer?.send({ to, subject, text: lines.join("\n") }).catch(deps.onMailFailure);
@@ -44,12 +46,18 @@ export function mailWarning(deps: MailDeps, warningId: string): void {
           "",
           `If you think this was a mistake, you can appeal within ${APPEAL_DAYS} days:`,
           `${new URL(where, deps.baseUrl).href}${warning.action === "suspend" ? " (log in to read this note and appeal)" : ""}`,
+          ...(warning.action === "suspend"
+            ? [
+                "",
+                `Unless it is lifted, the account and everything in it are deleted ${SUSPENSION_GRACE_MS / DAY_MS} days after the suspension.`,
+              ]
+            : []),
         ]),
   ]);
 }
 
 /** The moderators answered a member's appeal: the member hears the answer by e-mail. */
-export function mailAppealDecision(deps: MailDeps, appealId: string): void {
+export function mailAppealDecision(deps: MailDeps, { appealId, lifted }: { appealId: string; lifted: boolean }): void {
   const row = deps.db
     .select({ appeal: appeals, warning: accountWarnings })
     .from(appeals)
@@ -59,17 +67,24 @@ export function mailAppealDecision(deps: MailDeps, appealId: string): void {
   const member = row && recipient(deps.db, row.appeal.accountId);
   if (!row?.appeal.decidedAt || !member) return;
   const host = deps.baseUrl.host;
-  const action = `“${warningTitles[row.warning.action] ?? row.warning.action}” of ${day(row.warning.createdAt)}`;
+  const { action } = row.warning;
+  const appealed = `“${warningTitles[action] ?? action}” of ${day(row.warning.createdAt)}`;
   const approved = row.appeal.approved === true;
   const outcome = !approved
     ? "The action stays as it was."
-    : row.warning.action === "delete_post"
+    : action === "delete_post"
       ? "The action is overruled (a removed post cannot be brought back)."
-      : `The action is overruled.${member.suspendedAt ? "" : row.warning.action === "suspend" ? " You can log in again." : ""}`;
+      : action === "warn"
+        ? "The warning is overruled."
+        : lifted
+          ? `The action is overruled and lifted.${action === "suspend" ? " You can log in again." : ""}`
+          : "The action is overruled, but another action of the same kind is still in force.";
+  // A suspended member reaches their notes through the login.
+  const where = member.suspendedAt ? "/login" : "/settings/warnings";
   send(deps, member.email, `Your appeal was ${approved ? "approved" : "rejected"} (${host})`, [
-    `The moderators of ${host} ${approved ? "approved" : "rejected"} your appeal of ${action}.`,
+    `The moderators of ${host} ${approved ? "approved" : "rejected"} your appeal of ${appealed}.`,
     outcome,
     "",
-    `Your notes from the moderators: ${new URL("/settings/warnings", deps.baseUrl).href}`,
+    `Your notes from the moderators: ${new URL(where, deps.baseUrl).href}`,
   ]);
 }

@@ -31,7 +31,15 @@ export function checkReach(db: Db, staff: { id: string; role: Role }, targetId: 
   return target;
 }
 
-function warn(deps: CoreDeps, staffId: string, accountId: string, action: string, text: string, tellThem: boolean): void {
+/** An action in the member's history, with the reason they see; told, they get a notification and an e-mail. */
+export function recordWarning(
+  deps: CoreDeps,
+  staffId: string,
+  accountId: string,
+  action: string,
+  text: string,
+  tellThem: boolean,
+): void {
   const warningId = newId();
   deps.db
     .insert(accountWarnings)
@@ -109,7 +117,7 @@ export function moderateAccount(
     const ended = { followerId: f.followerId, followingId: f.followingId, uri: f.uri };
     deps.events.emit(f.followerId === target.id ? "follow.rejected" : "follow.undone", ended);
   }
-  warn(deps, staff.id, target.id, input.action, input.reason, input.notify && !target.domain);
+  recordWarning(deps, staff.id, target.id, input.action, input.reason, input.notify && !target.domain);
   audit(db, {
     actorId: staff.id,
     action: `account.${input.action}`,
@@ -190,6 +198,6 @@ export function removePost(
   if (!post) throw new CoreError("This post does not exist.", 404);
   checkReach(deps.db, staff, post.accountId);
   deletePost(deps, { id: post.accountId, username: "" }, postId);
-  warn(deps, staff.id, post.accountId, "delete_post", reason, tellThem);
+  recordWarning(deps, staff.id, post.accountId, "delete_post", reason, tellThem);
   audit(deps.db, { actorId: staff.id, action: "post.delete", targetType: "post", targetId: postId, detail: reason });
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
+import type { Role } from "../db/schema.ts";
 import { deliveryQueue } from "./delivery.ts";
 import { failingHostCount } from "./instances.ts";
 import { listJobRuns } from "./jobs.ts";
@@ -148,7 +149,7 @@ export function weeklyActivity(db: Db, now = new Date(), weeks = 12) {
 }
 
 /** Figures without a history: members, known remote accounts, open reports, waiting sign-ups and appeals. */
-export function overviewCounts(db: Db) {
+export function overviewCounts(db: Db, viewerRole: Role) {
   const [row] = db.all<{ users: number; remote: number; pending: number }>(sql`
     SELECT
       (SELECT count(*) FROM users WHERE approved_at IS NOT NULL AND email_confirmed_at IS NOT NULL AND disabled_at IS NULL) AS users,
@@ -159,7 +160,8 @@ export function overviewCounts(db: Db) {
     remoteAccounts: row?.remote ?? 0,
     pendingSignups: row?.pending ?? 0,
     openReports: countOpenReports(db),
-    waitingAppeals: countWaitingAppeals(db),
+    // Only the appeals this staff member may answer.
+    waitingAppeals: countWaitingAppeals(db, viewerRole),
   };
 }
 
@@ -176,13 +178,13 @@ export function databaseSize(db: Db): { bytes: number; freeBytes: number; file: 
 }
 
 /** Everything the admin overview shows that the database knows. */
-export function adminOverview(db: Db, now = new Date()) {
+export function adminOverview(db: Db, viewerRole: Role, now = new Date()) {
   return {
     signups: signupsPerDay(db, now),
     posts: postsPerDay(db, now),
     active: activeUsersPerDay(db, now),
     reports: reportsPerDay(db, now),
-    counts: overviewCounts(db),
+    counts: overviewCounts(db, viewerRole),
     queue: deliveryQueue(db),
     failingHosts: failingHostCount(db),
     database: databaseSize(db),

@@ -1,7 +1,8 @@
 import { joined } from "./accounts.ts";
-import { and, desc, eq, gt, lt, ne } from "drizzle-orm";
+import { and, desc, eq, gt, isNotNull, lt, ne } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/open.ts";
 import { accounts, sessions, users } from "../db/schema.ts";
+import { CoreError } from "./errors.ts";
 import { randomToken, sha256Hex as sha256 } from "./tokens.ts";
 
 /** A session ends after this long without a visit. */
@@ -15,8 +16,19 @@ export type Viewer = {
   account: typeof accounts.$inferSelect;
 };
 
-/** Starts a session; the returned token goes into the cookie, only its hash into the database. */
+/**
+ * Starts a session; the returned token goes into the cookie, only its hash into the database.
+ * Never for a suspended account: its member may read the moderators' notes and appeal after
+ * their password (web/auth.tsx), but a session made then would work once the suspension lifts.
+ */
 export function createSession(db: Db, userId: string, client: { ip?: string; userAgent?: string } = {}): string {
+  const suspended = db
+    .select({ id: accounts.id })
+    .from(users)
+    .innerJoin(accounts, and(eq(accounts.id, users.accountId), isNotNull(accounts.suspendedAt)))
+    .where(eq(users.id, userId))
+    .get();
+  if (suspended) throw new CoreError("This account is suspended.", 403);
   const token = randomToken(32);
   const now = Date.now();
   db.transaction((tx) => {

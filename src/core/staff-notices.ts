@@ -58,34 +58,45 @@ const adminLink = (deps: Deps, path: string) => new URL(path, deps.baseUrl).href
 /** Staff e-mails one member gets in an hour at most; past it, the app's notifications carry on alone. */
 export const STAFF_MAILS_PER_HOUR = 10;
 
-/**
- * E-mails a staff member about what waits for them, unless the hour's share is spent (counted from
- * their admin notifications, the one just made included: a burst of reports must not flood them).
- */
-function mailStaffMember(deps: Deps, member: { accountId: string; email: string }, subject: string, lines: string[]) {
-  if (!deps.mailer) return;
-  const lastHour =
-    deps.db
+/** A staff member's admin notifications of the last hour, the one just made included. */
+function notificationsLastHour(db: Db, accountId: string): number {
+  return (
+    db
       .select({ n: count() })
       .from(notifications)
       .where(
         and(
-          eq(notifications.accountId, member.accountId),
+          eq(notifications.accountId, accountId),
           inArray(notifications.type, ["admin.report", "admin.sign_up"]),
           gt(notifications.createdAt, new Date(Date.now() - 3600_000)),
         ),
       )
-      .get()?.n ?? 0;
-  if (lastHour > STAFF_MAILS_PER_HOUR) return;
+      .get()?.n ?? 0
+  );
+}
+
+/**
+ * E-mails a staff member about what waits for them, unless the hour's share is spent: `lastHour`
+ * counts what came in of this kind, this one included (a burst of reports must not flood them),
+ * and `rest` says where the rest wait.
+ */
+function mailStaffMember(
+  deps: Deps,
+  member: { email: string },
+  mail: { subject: string; lines: string[]; lastHour: number; rest: string },
+) {
+  if (!deps.mailer || mail.lastHour > STAFF_MAILS_PER_HOUR) return;
   const host = deps.baseUrl.host;
   const footer = [
     "",
     `You get this e-mail as a moderator of ${host}. Turn it off in Settings → Account.`,
-    ...(lastHour === STAFF_MAILS_PER_HOUR
-      ? [`This is the last of ${STAFF_MAILS_PER_HOUR} this hour: more wait in your notifications.`]
+    ...(mail.lastHour === STAFF_MAILS_PER_HOUR
+      ? [`This is the last of ${STAFF_MAILS_PER_HOUR} this hour: more wait ${mail.rest}.`]
       : []),
   ];
-  deps.mailer.send({ to: member.email, subject, text: [...lines, ...footer].join("\n") }).catch(deps.onMailFailure);
+  deps.mailer
+    .send({ to: member.email, subject: mail.subject, text: [...mail.lines, ...footer].join("\n") })
+    .catch(deps.onMailFailure);
 }
 
 /**
@@ -106,12 +117,17 @@ export function tellStaffOfSignup(deps: Deps, { accountId, by }: { accountId: st
     if (member.accountId === accountId || member.accountId === by) continue;
     notifyStaffMember(deps, member.accountId, "admin.sign_up", accountId);
     if (row.approvedAt || !member.mailSignups) continue;
-    mailStaffMember(deps, member, `@${row.username} waits for approval on ${host}`, [
-      `@${row.username} signed up on ${host} and waits for a moderator's approval.`,
-      ...(row.reason ? ["", "Why they want to join:", ...quoted(row.reason)] : []),
-      "",
-      `Approve or turn them down: ${adminLink(deps, "/admin/registrations")}`,
-    ]);
+    mailStaffMember(deps, member, {
+      subject: `@${row.username} waits for approval on ${host}`,
+      lines: [
+        `@${row.username} signed up on ${host} and waits for a moderator's approval.`,
+        ...(row.reason ? ["", "Why they want to join:", ...quoted(row.reason)] : []),
+        "",
+        `Approve or turn them down: ${adminLink(deps, "/admin/registrations")}`,
+      ],
+      lastHour: notificationsLastHour(deps.db, member.accountId),
+      rest: "in your notifications",
+    });
   }
 }
 
@@ -135,11 +151,16 @@ export function tellStaffOfReport(deps: Deps, reportId: string): void {
     notifyStaffMember(deps, member.accountId, "admin.report", reporterId, report.id);
     if (!member.mailReports) continue;
     const target = names.get(report.targetAccountId) ?? "an account";
-    mailStaffMember(deps, member, `New report on ${host}: ${target}`, [
-      `${names.get(reporterId) ?? "Someone"} reported ${target} (${report.category}).`,
-      "",
-      `Open the report: ${adminLink(deps, `/admin/reports/${report.id}`)}`,
-    ]);
+    mailStaffMember(deps, member, {
+      subject: `New report on ${host}: ${target}`,
+      lines: [
+        `${names.get(reporterId) ?? "Someone"} reported ${target} (${report.category}).`,
+        "",
+        `Open the report: ${adminLink(deps, `/admin/reports/${report.id}`)}`,
+      ],
+      lastHour: notificationsLastHour(deps.db, member.accountId),
+      rest: "in your notifications",
+    });
   }
 }
 
@@ -159,16 +180,28 @@ export function tellStaffOfAppeal(deps: Deps, appealId: string): void {
     .get();
   if (!row) return;
   const host = deps.baseUrl.host;
+  // Appeals make no notification: the hour's share counts the appeals themselves.
+  const lastHour =
+    deps.db
+      .select({ n: count() })
+      .from(appeals)
+      .where(gt(appeals.createdAt, new Date(Date.now() - 3600_000)))
+      .get()?.n ?? 0;
   for (const member of staff(deps.db)) {
     if (!member.mailAppeals || roleRank[member.role] <= roleRank[row.role]) continue;
-    mailStaffMember(deps, member, `@${row.username} appealed a moderation decision on ${host}`, [
-      `@${row.username} asks the moderators of ${host} to undo this action: ${staffActionNames[row.action] ?? row.action}.`,
-      "",
-      "Their appeal:",
-      ...quoted(row.appeal),
-      "",
-      `Approve or reject it: ${adminLink(deps, "/admin/appeals")}`,
-    ]);
+    mailStaffMember(deps, member, {
+      subject: `@${row.username} appealed a moderation decision on ${host}`,
+      lines: [
+        `@${row.username} asks the moderators of ${host} to undo this action: ${staffActionNames[row.action] ?? row.action}.`,
+        "",
+        "Their appeal:",
+        ...quoted(row.appeal),
+        "",
+        `Approve or reject it: ${adminLink(deps, "/admin/appeals")}`,
+      ],
+      lastHour,
+      rest: "at /admin/appeals",
+    });
   }
 }
 

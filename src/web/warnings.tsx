@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import type { PageContext } from "../../views/context.ts";
 import { type AppealError, SuspendedPage, WarningsPage } from "../../views/warnings.tsx";
-import { fileAppeal, suspendedAccountOf, suspensionRecord, warningRecords } from "../core/appeals.ts";
+import { fileAppeal, suspendedAccountOf, warningRecords } from "../core/appeals.ts";
 import { ValidationError } from "../core/errors.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { loginFirst } from "./redirects.ts";
@@ -14,20 +14,21 @@ const appealText = t.String({ maxLength: 5000 });
 const TICKET_PURPOSE = "appeal";
 
 /**
- * What a suspended member sees after their password (and code): the moderators' note and the
- * appeal form, with a ticket that stands in for the password for an hour.
+ * What a suspended member sees after their password (and code): the moderators' notes and the
+ * appeal form, with a ticket that stands in for the password for an hour (never renewed: a
+ * refused appeal's page carries the same expiry).
  */
 export function suspendedPage(
   deps: WebDeps,
   ctx: PageContext,
-  member: { userId: string; accountId: string },
+  member: { userId: string; accountId: string; expiresAt?: number },
   state: { error?: AppealError; notice?: string } = {},
 ) {
   return (
     <SuspendedPage
       ctx={ctx}
-      record={suspensionRecord(deps.db, member.accountId)}
-      ticket={signTicket(deps.secret, TICKET_PURPOSE, member.userId)}
+      records={warningRecords(deps.db, member.accountId)}
+      ticket={signTicket(deps.secret, TICKET_PURPOSE, member.userId, member.expiresAt)}
       {...state}
     />
   );
@@ -78,22 +79,27 @@ export function warningRoutes(deps: WebDeps, page: PagePlugin) {
     .post(
       "/login/appeal",
       ({ ctx, body, set, redirect }) => {
-        const userId = readTicket(deps.secret, TICKET_PURPOSE, body.ticket);
-        const accountId = userId && suspendedAccountOf(db, userId);
+        const ticket = readTicket(deps.secret, TICKET_PURPOSE, body.ticket);
+        const accountId = ticket && suspendedAccountOf(db, ticket.subject);
         // An expired ticket, or a suspension lifted meanwhile: the login page says what is next.
-        if (!userId || !accountId) return redirect("/login", 303);
-        const record = suspensionRecord(db, accountId);
+        if (!ticket || !accountId) return redirect("/login", 303);
+        const member = { userId: ticket.subject, accountId, expiresAt: ticket.expiresAt };
         try {
-          if (!record) throw new ValidationError({ text: "There is nothing to appeal here." });
-          fileAppeal(deps, accountId, record.warning.id, body.text);
+          fileAppeal(deps, accountId, body.warning_id, body.text);
         } catch (e) {
           set.status = 422;
-          const error = refusal(e, record?.warning.id ?? "", body.text);
-          return suspendedPage(deps, ctx, { userId, accountId }, { error });
+          return suspendedPage(deps, ctx, member, { error: refusal(e, body.warning_id, body.text) });
         }
         const notice = "Your appeal is sent. The moderators answer by e-mail, and logging in shows their answer here.";
-        return suspendedPage(deps, ctx, { userId, accountId }, { notice });
+        return suspendedPage(deps, ctx, member, { notice });
       },
-      { body: t.Object({ _csrf: csrf, ticket: t.String({ maxLength: 500 }), text: appealText }) },
+      {
+        body: t.Object({
+          _csrf: csrf,
+          ticket: t.String({ maxLength: 500 }),
+          warning_id: t.String({ maxLength: 64 }),
+          text: appealText,
+        }),
+      },
     );
 }

@@ -4,6 +4,7 @@ import type { PageContext } from "../../../views/context.ts";
 import { type AppealRow, AppealsPage } from "../../../views/admin/appeals.tsx";
 import { decideAppeal, listAppeals } from "../../core/appeals.ts";
 import { CoreError } from "../../core/errors.ts";
+import type { Viewer } from "../../core/sessions.ts";
 import { loadAccountViews } from "../../core/views.ts";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
@@ -12,8 +13,8 @@ import { requireRole, staffGate } from "./guard.ts";
 /** Members' appeals of moderation actions, and the moderators' answers. */
 export function appealRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
-  const appealsPage = (ctx: PageContext, state: "waiting" | "decided", error?: string) => {
-    const found = listAppeals(db, state);
+  const appealsPage = (ctx: PageContext, viewer: Viewer, state: "waiting" | "decided", error?: string) => {
+    const found = listAppeals(db, viewer.user.role, state);
     const ids = found.flatMap(({ appeal, warning }) => [
       appeal.accountId,
       ...(warning.actorId ? [warning.actorId] : []),
@@ -38,7 +39,7 @@ export function appealRoutes(deps: WebDeps, page: PagePlugin) {
       ({ viewer, ctx, query, redirect, path }) => {
         if (!viewer) return redirect(loginFirst(path), 303);
         requireRole(viewer, "moderator", path);
-        return appealsPage(ctx, query.state === "decided" ? "decided" : "waiting");
+        return appealsPage(ctx, viewer, query.state === "decided" ? "decided" : "waiting");
       },
       { query: t.Object({ state: t.Optional(t.String({ maxLength: 10 })) }) },
     )
@@ -51,7 +52,7 @@ export function appealRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof CoreError) || error.status === 404) throw error;
           set.status = error.status;
-          return appealsPage(ctx, "waiting", error.message);
+          return appealsPage(ctx, staff, "waiting", error.message);
         }
         return redirect("/admin/appeals", 303);
       },

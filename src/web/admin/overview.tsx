@@ -25,7 +25,7 @@ export function overviewRoutes(deps: WebDeps, page: PagePlugin) {
     .get("/admin", async ({ viewer, ctx, redirect, path }) => {
       if (!viewer) return redirect(loginFirst(path), 303);
       requireRole(viewer, "moderator", path);
-      const data = adminOverview(db);
+      const data = adminOverview(db, viewer.user.role);
       // The write-ahead log sits beside the database file (absent in memory or after a checkpoint).
       const wal = data.database.file
         ? await stat(`${data.database.file}-wal`).then(
