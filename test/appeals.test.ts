@@ -302,3 +302,23 @@ test("a suspended account is not deleted after the grace period while its appeal
   deleteExpiredSuspensions(t.deps, later);
   expect(accountOf("xan")).toBeUndefined();
 });
+
+test("a removed post stays with the note: the member, the appeal's reader and the API see what was removed", async () => {
+  const posted = await m("tim").browser.post("/statuses", { status: "Buy <em>cheap</em> yarn at spam.example" });
+  expect(posted.status).toBe(303);
+  const postId = (await (await api("tim", "GET", `/api/v1/accounts/${m("tim").id}/statuses?limit=1`)).json()) as { id: string }[];
+  const id = postId[0]?.id ?? "";
+  expect((await m("mona").browser.post(`/admin/posts/${id}/delete`, { reason: "Advertising." })).status).toBe(303);
+  const warning = latestWarning("tim");
+  expect(warning).toMatchObject({ action: "delete_post", text: "Advertising." });
+  expect(warning?.posts.map((p) => p.id)).toEqual([id]);
+  const page = await (await m("tim").browser.get("/settings/warnings")).text();
+  expect(page).toContain("The post removed:");
+  expect(page).toContain("Buy &lt;em&gt;cheap&lt;/em&gt; yarn");
+  await m("tim").browser.post(`/settings/warnings/${warning?.id}/appeal`, { text: "It is my own shop." });
+  expect(await (await m("olga").browser.get("/admin/appeals")).text()).toContain("Buy &lt;em&gt;cheap&lt;/em&gt; yarn");
+  const notes = (await (await api("tim", "GET", "/api/v1/notifications?types[]=moderation_warning")).json()) as {
+    moderation_warning: { action: string; status_ids: string[] | null };
+  }[];
+  expect(notes[0]?.moderation_warning).toMatchObject({ action: "delete_statuses", status_ids: [id] });
+});

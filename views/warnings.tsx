@@ -1,9 +1,10 @@
 /** @jsxImportSource @kitajs/html */
-import { APPEAL_DAYS, APPEAL_MAX_LENGTH, appealState, type WarningRecord } from "../src/core/appeals.ts";
+import { APPEAL_DAYS, APPEAL_MAX_LENGTH, appealState, type Warning, type WarningRecord } from "../src/core/appeals.ts";
 import { warningTitles } from "../src/core/moderation.ts";
 import type { PageContext } from "./context.ts";
 import { CsrfField, Field, FormMessage } from "./form.tsx";
 import { Layout } from "./layout.tsx";
+import { SnapshotPost } from "./post-snapshot.tsx";
 import { SettingsFrame } from "./settings.tsx";
 import { longDate } from "./time.tsx";
 
@@ -34,6 +35,19 @@ function AppealStatus({ record }: { record: WarningRecord }) {
   );
 }
 
+/** The posts a removal took, as they were. */
+export function RemovedPosts({ warning }: { warning: Warning }) {
+  if (warning.posts.length === 0) return "";
+  return (
+    <div class="removed-posts">
+      <p class="muted">{warning.posts.length === 1 ? "The post removed:" : "The posts removed:"}</p>
+      {warning.posts.map((post) => (
+        <SnapshotPost post={post} />
+      ))}
+    </div>
+  );
+}
+
 /** One note from the moderators, with its appeal or the form to make one. */
 export function WarningCard({
   ctx,
@@ -59,6 +73,7 @@ export function WarningCard({
       <p class="muted" safe>
         {longDate(warning.createdAt)}
       </p>
+      <RemovedPosts warning={warning} />
       <AppealStatus record={record} />
       {record.canAppeal ? (
         <details class="block-details" open={mine !== undefined}>

@@ -486,7 +486,7 @@ function warningEntity(db: Db, baseUrl: URL, warningId: string) {
     id: warning.id,
     action: warningActions[warning.action] ?? "none",
     text: warning.text,
-    status_ids: null,
+    status_ids: warning.posts.length > 0 ? warning.posts.map((p) => p.id) : null,
     target_account: accountEntities(db, baseUrl, [warning.accountId]).get(warning.accountId),
     appeal: appeal
       ? { text: appeal.text, state: { waiting: "pending", approved: "approved", rejected: "rejected" }[appealState(appeal)] }

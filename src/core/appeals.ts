@@ -124,7 +124,10 @@ export function decideAppeal(deps: CoreDeps, staff: { id: string; role: Role }, 
     tx.update(accounts).set(set).where(eq(accounts.id, warning.accountId)).run();
     return true;
   });
-  if (lifted) recordWarning(deps, staff.id, warning.accountId, `un${warning.action}`, "Your appeal was approved.", false);
+  if (lifted) {
+    const undo = { action: `un${warning.action}`, text: "Your appeal was approved.", tellThem: false };
+    recordWarning(deps, { staffId: staff.id, accountId: warning.accountId, ...undo });
+  }
   audit(db, {
     actorId: staff.id,
     action: approve ? "appeal.approve" : "appeal.reject",

@@ -1,7 +1,18 @@
 import { and, eq, inArray, isNotNull, isNull, ne, or, type SQLWrapper, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { accounts, accountWarnings, follows, posts, type Role, roleRank, sessions, users } from "../db/schema.ts";
+import {
+  accounts,
+  accountWarnings,
+  follows,
+  type PostSnapshot,
+  posts,
+  type Role,
+  roleRank,
+  sessions,
+  users,
+} from "../db/schema.ts";
+import { snapshotPosts } from "./reports.ts";
 import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
@@ -34,19 +45,22 @@ export function checkReach(db: Db, staff: { id: string; role: Role }, targetId: 
 /** An action in the member's history, with the reason they see; told, they get a notification and an e-mail. */
 export function recordWarning(
   deps: CoreDeps,
-  staffId: string,
-  accountId: string,
-  action: string,
-  text: string,
-  tellThem: boolean,
+  entry: { staffId: string; accountId: string; action: string; text: string; tellThem: boolean; posts?: PostSnapshot[] },
 ): void {
   const warningId = newId();
   deps.db
     .insert(accountWarnings)
-    .values({ id: warningId, accountId, actorId: staffId, action, text: text.slice(0, 5000) })
+    .values({
+      id: warningId,
+      accountId: entry.accountId,
+      actorId: entry.staffId,
+      action: entry.action,
+      text: entry.text.slice(0, 5000),
+      posts: entry.posts ?? [],
+    })
     .run();
-  if (!tellThem) return;
-  notify(deps, { accountId, type: "moderation_warning", fromAccountId: staffId, warningId });
+  if (!entry.tellThem) return;
+  notify(deps, { accountId: entry.accountId, type: "moderation_warning", fromAccountId: entry.staffId, warningId });
   deps.events.emit("warning.issued", { warningId });
 }
 
@@ -117,7 +131,13 @@ export function moderateAccount(
     const ended = { followerId: f.followerId, followingId: f.followingId, uri: f.uri };
     deps.events.emit(f.followerId === target.id ? "follow.rejected" : "follow.undone", ended);
   }
-  recordWarning(deps, staff.id, target.id, input.action, input.reason, input.notify && !target.domain);
+  recordWarning(deps, {
+    staffId: staff.id,
+    accountId: target.id,
+    action: input.action,
+    text: input.reason,
+    tellThem: input.notify && !target.domain,
+  });
   audit(db, {
     actorId: staff.id,
     action: `account.${input.action}`,
@@ -197,7 +217,16 @@ export function removePost(
   const post = deps.db.select().from(posts).where(eq(posts.id, postId)).get();
   if (!post) throw new CoreError("This post does not exist.", 404);
   checkReach(deps.db, staff, post.accountId);
+  // Taken before the deletion: the member and whoever answers their appeal see what was removed.
+  const removed = snapshotPosts(deps.db, [postId]);
   deletePost(deps, { id: post.accountId, username: "" }, postId);
-  recordWarning(deps, staff.id, post.accountId, "delete_post", reason, tellThem);
+  recordWarning(deps, {
+    staffId: staff.id,
+    accountId: post.accountId,
+    action: "delete_post",
+    text: reason,
+    tellThem,
+    posts: removed,
+  });
   audit(deps.db, { actorId: staff.id, action: "post.delete", targetType: "post", targetId: postId, detail: reason });
 }

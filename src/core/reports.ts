@@ -1,7 +1,7 @@
 import { and, count, desc, eq, gt, inArray, isNotNull, isNull, min, type SQL } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { accounts, posts, reportCategories, reportNotes, reports } from "../db/schema.ts";
+import { accounts, type PostSnapshot, posts, reportCategories, reportNotes, reports } from "../db/schema.ts";
 import { audit } from "./audit.ts";
 import { RateLimited } from "./auth.ts";
 import type { CoreDeps } from "./deps.ts";
@@ -13,8 +13,8 @@ import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
 export type ReportCategory = (typeof reportCategories)[number];
 export type Report = typeof reports.$inferSelect;
 
-/** The reported posts as they are now, kept with the report in case they are deleted. */
-function snapshot(db: Db, postIds: string[]) {
+/** Posts as they are now, kept with a report or a removal in case they are deleted. */
+export function snapshotPosts(db: Db, postIds: string[]): PostSnapshot[] {
   if (postIds.length === 0) return [];
   return db
     .select()
@@ -82,7 +82,7 @@ export function fileReport(
       reporterDomain: input.reporterDomain ?? null,
       targetAccountId: input.targetAccountId,
       postIds,
-      snapshots: snapshot(db, postIds),
+      snapshots: snapshotPosts(db, postIds),
       category: input.category && reportCategories.includes(input.category) ? input.category : "other",
       rules: input.rules ?? [],
       comment: (input.comment ?? "").slice(0, 5000),

@@ -839,10 +839,7 @@ export const reports = sqliteTable(
     uri: text("uri"), // the Flag activity's id
     forward: integer("forward", { mode: "boolean" }).notNull().default(false),
     // The reported posts as they were, so a report still shows them after they are deleted.
-    snapshots: text("snapshots", { mode: "json" })
-      .$type<{ id: string; html: string; spoilerText: string; createdAt: string }[]>()
-      .notNull()
-      .default(sql`'[]'`),
+    snapshots: text("snapshots", { mode: "json" }).$type<PostSnapshot[]>().notNull().default(sql`'[]'`),
     assignedToId: text("assigned_to_id").references(() => accounts.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     resolvedAt: integer("resolved_at", { mode: "timestamp_ms" }),
@@ -897,6 +894,14 @@ export const auditLog = sqliteTable(
   (t) => [index("audit_log_created_idx").on(t.id), index("audit_log_action_idx").on(t.action)],
 );
 
+/** A post as it was when reported or removed, kept in case it is deleted (html already sanitized). */
+export interface PostSnapshot {
+  id: string;
+  html: string;
+  spoilerText: string;
+  createdAt: string;
+}
+
 /** What moderators did to an account, with the reason the member sees. */
 export const accountWarnings = sqliteTable(
   "account_warnings",
@@ -909,6 +914,8 @@ export const accountWarnings = sqliteTable(
     createdAt: createdAt(),
     // Set when a moderator approved the member's appeal: the action was undone where it could be.
     overruledAt: integer("overruled_at", { mode: "timestamp_ms" }),
+    // The posts a removal took, as they were, for the member and for whoever answers their appeal.
+    posts: text("posts", { mode: "json" }).$type<PostSnapshot[]>().notNull().default(sql`'[]'`),
   },
   (t) => [index("account_warnings_account_idx").on(t.accountId, t.id)],
 );

@@ -1,5 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import { appealState, type WarningRecord } from "../../src/core/appeals.ts";
+import { RemovedPosts } from "../warnings.tsx";
 import type { AccountView } from "../../src/core/views.ts";
 import type { Role } from "../../src/db/schema.ts";
 import type { PageContext } from "../context.ts";
@@ -182,6 +183,7 @@ export function AccountAdminPage({
               <div>
                 <strong safe>{warning.overruledAt ? `${warning.action} (overruled)` : warning.action}</strong>
                 <p safe>{warning.text || "(no reason given)"}</p>
+                <RemovedPosts warning={warning} />
                 <p class="muted" safe>
                   {longDate(warning.createdAt)}
                 </p>

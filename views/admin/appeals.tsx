@@ -7,6 +7,7 @@ import { FormMessage, PostButton } from "../form.tsx";
 import { Layout } from "../layout.tsx";
 import { longDate } from "../time.tsx";
 import { AdminTabs } from "./tabs.tsx";
+import { RemovedPosts } from "../warnings.tsx";
 
 export interface AppealRow {
   appeal: Appeal;
@@ -31,6 +32,7 @@ function AppealItem({ ctx, row }: { ctx: PageContext; row: AppealRow }) {
       </h2>
       <p class="muted" safe>{`${row.actor} on ${longDate(warning.createdAt)} wrote:`}</p>
       <blockquote safe>{warning.text || "(no reason given)"}</blockquote>
+      <RemovedPosts warning={warning} />
       <p class="muted" safe>{`The appeal, on ${longDate(appeal.createdAt)}:`}</p>
       <blockquote safe>{appeal.text}</blockquote>
       {state === "waiting" ? (

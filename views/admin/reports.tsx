@@ -7,6 +7,7 @@ import { Layout } from "../layout.tsx";
 import { longDate } from "../time.tsx";
 import { instancePath } from "./instances.tsx";
 import { AdminTabs } from "./tabs.tsx";
+import { SnapshotPost } from "../post-snapshot.tsx";
 
 export interface ReportRow {
   report: Report;
@@ -129,35 +130,21 @@ export function ReportDetailPage(props: {
         )}
         <h3>Reported posts (as they were when reported)</h3>
         {report.snapshots.length === 0 ? <p class="muted">None chosen.</p> : ""}
-        {report.snapshots.map((p) => {
-          const safeContent = p.html;
-          return (
-            <article class="post">
-              {p.spoilerText ? (
-                <p class="cw" safe>
-                  {`CW: ${p.spoilerText}`}
-                </p>
-              ) : (
-                ""
-              )}
-              <div class="content">{safeContent}</div>
-              <p class="muted" safe>
-                {longDate(new Date(p.createdAt))}
-              </p>
-              {props.existing.includes(p.id) ? (
-                <form method="post" action={`/admin/posts/${p.id}/delete`}>
-                  <CsrfField ctx={ctx} />
-                  <input type="hidden" name="report_id" value={report.id} />
-                  <button type="submit" class="secondary danger">
-                    Delete this post
-                  </button>
-                </form>
-              ) : (
-                <p class="muted">Deleted since.</p>
-              )}
-            </article>
-          );
-        })}
+        {report.snapshots.map((p) => (
+          <SnapshotPost post={p}>
+            {props.existing.includes(p.id) ? (
+              <form method="post" action={`/admin/posts/${p.id}/delete`}>
+                <CsrfField ctx={ctx} />
+                <input type="hidden" name="report_id" value={report.id} />
+                <button type="submit" class="secondary danger">
+                  Delete this post
+                </button>
+              </form>
+            ) : (
+              <p class="muted">Deleted since.</p>
+            )}
+          </SnapshotPost>
+        ))}
         <div class="row">
           {report.resolvedAt ? action("reopen", "Reopen") : action("resolve", "Mark as resolved")}
           {action("assign", "Assign to me")}

@@ -1,0 +1,1 @@
+ALTER TABLE `account_warnings` ADD `posts` text DEFAULT '[]' NOT NULL;
