@@ -12,7 +12,7 @@ import { pendingSignups } from "../src/core/registrations.ts";
 import { pruneExpiredRecords } from "../src/core/retention.ts";
 import { accounts, auditLog, emailChanges, invites, users } from "../src/db/schema.ts";
 import { smtpMailer } from "../src/mail.ts";
-import { signedInMembers, testApp } from "./helpers/app.ts";
+import { apiAs, signedInMembers, testApp } from "./helpers/app.ts";
 import { WebClient } from "./helpers/client.ts";
 import { startSmtpSink } from "./helpers/smtp-sink.ts";
 
@@ -26,6 +26,7 @@ const mailer = smtpMailer({ smtpUrl: sink.url, from: "Skein <noreply@social.exam
 const t = testApp(origin, { mailer });
 const m = await signedInMembers(t, origin, ["olga", "mona"]);
 const { db } = t.deps;
+const api = apiAs(t, origin, m);
 db.update(users)
   .set({ role: "moderator" })
   .where(eq(users.accountId, m("mona").id))
@@ -77,6 +78,10 @@ test("a sign-up opens the link sent to its address, then logs in", async () => {
   const members = async () =>
     ((await (await t.request("/api/v1/instance")).json()) as { stats: { user_count: number } }).stats.user_count;
   expect(await members()).toBe(2);
+  // Nor can it be followed, blocked or muted by its id.
+  const newtId = userOf("newt")?.accountId ?? "";
+  for (const action of ["follow", "block", "mute"])
+    expect((await api("olga", "POST", `/api/v1/accounts/${newtId}/${action}`)).status).toBe(404);
   await visitor().post("/password/forgot", { email: "Newt@Mail.example" });
 
   const mail = await sink.waitFor("Newt@Mail.example");

@@ -3,6 +3,7 @@ import { newId } from "../db/ids.ts";
 import type { Db, DbOrTx } from "../db/open.ts";
 import { accountDomainBlocks, accountNotes, accounts, blocks, follows, mutes, notifications } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
+import { seenByOthers } from "./accounts.ts";
 import { domainBlockedBy } from "./account-domain-blocks.ts";
 import { countAccountAction } from "./account-limits.ts";
 import { blockFor, normalizeDomain } from "./domain-blocks.ts";
@@ -34,8 +35,13 @@ export interface Relationship {
   notifying: boolean;
 }
 
+/** An account others may see: a local sign-up not yet complete cannot be followed, blocked or muted, from here or elsewhere. */
 function account(db: Db, id: string) {
-  const row = db.select().from(accounts).where(eq(accounts.id, id)).get();
+  const row = db
+    .select()
+    .from(accounts)
+    .where(and(eq(accounts.id, id), seenByOthers()))
+    .get();
   if (!row) throw new CoreError("This account does not exist.", 404);
   return row;
 }
