@@ -1306,10 +1306,12 @@ describe("password guessing", () => {
     const limiter = newLoginLimiter();
     const names = ["ada", "ada@example.com", "@ADA", "Ada@Example.com", "ada"];
     for (const [i, name] of names.entries())
-      await expect(verifyLogin(c.deps.db, limiter, name, "wrong", `198.51.100.${i}`)).rejects.toThrow("wrong");
-    await expect(verifyLogin(c.deps.db, limiter, "ada@example.com", PASSWORD, "203.0.113.9")).rejects.toThrow(
-      "Too many attempts",
-    );
+      await expect(
+        verifyLogin(c.deps.db, limiter, { login: name, password: "wrong", ip: `198.51.100.${i}` }, true),
+      ).rejects.toThrow("wrong");
+    await expect(
+      verifyLogin(c.deps.db, limiter, { login: "ada@example.com", password: PASSWORD, ip: "203.0.113.9" }, true),
+    ).rejects.toThrow("Too many attempts");
   });
 
   test("someone holding a session cannot guess the password through the password-change or delete forms", async () => {

@@ -224,3 +224,30 @@ test("a sign-up never confirmed is removed a week on, once its latest link expir
   const { page } = await signUp("ghost", "ghost@mail.example", { invite_code: invite.code });
   expect(page).toContain("We sent a link to ghost@mail.example.");
 });
+
+test("when the instance stops sending e-mail, a sign-up still to confirm is told to ask the moderators, who confirm it", async () => {
+  // The same kind of sign-up, on an instance started without --smtp-url.
+  const quiet = testApp(origin);
+  const owner = await signedInMembers(quiet, origin, ["ola"]);
+  const { userId } = await createLocalUser(quiet.deps, {
+    username: "stuck",
+    email: "stuck@mail.example",
+    password: PASSWORD,
+    role: "user",
+    emailUnconfirmed: true,
+  });
+  const client = new WebClient((request) => quiet.app.handle(request));
+  const refused = await client.post("/login", { username: "stuck", password: PASSWORD });
+  expect(await refused.text()).toContain("this server sends no e-mail now: ask its moderators to confirm it.");
+  const page = await (await owner("ola").browser.get("/admin/registrations")).text();
+  expect(page).toContain("Waiting for an address link that cannot come");
+  expect(page).toContain("stuck@mail.example");
+  const accountId = quiet.database.sqlite
+    .query<{ id: string }, [string]>("SELECT account_id AS id FROM users WHERE id = ?")
+    .get(userId)?.id;
+  expect((await owner("ola").browser.post(`/admin/accounts/${accountId}/confirm-email`, {})).status).toBe(303);
+  expect(await (await owner("ola").browser.get("/admin/registrations")).text()).not.toContain("stuck@mail.example");
+  expect((await client.post("/login", { username: "stuck", password: PASSWORD })).status).toBe(303);
+  // With e-mail, the section is not there: the link can still come.
+  expect(await (await m("olga").browser.get("/admin/registrations")).text()).not.toContain("cannot come");
+});

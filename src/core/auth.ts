@@ -49,13 +49,22 @@ const accountKey = (userId: string) => `user:${userId}`;
  * suspended member gets through, to read the moderators' note and appeal it (web/auth.tsx), but
  * never to a session: createSession and findViewer (core/sessions.ts) refuse suspended accounts.
  */
-export async function verifyLogin(db: Db, limiter: RateLimiter, login: string, password: string, ip: string): Promise<string> {
+export async function verifyLogin(
+  db: Db,
+  limiter: RateLimiter,
+  credentials: { login: string; password: string; ip: string },
+  /** Whether the instance sends e-mail now: if not, an address link cannot come. */
+  canMail: boolean,
+): Promise<string> {
+  const { login, password, ip } = credentials;
   const user = await checkCredentials(db, limiter, login, password, ip);
   if (user.disabledAt) throw new ValidationError({ username: "This account is disabled." });
   // Before approval: moderators only see sign-ups whose address is confirmed.
   if (!user.emailConfirmedAt)
     throw new ValidationError({
-      username: "Confirm your e-mail address first: open the latest link we sent you.",
+      username: canMail
+        ? "Confirm your e-mail address first: open the latest link we sent you."
+        : "Your e-mail address is not confirmed, and this server sends no e-mail now: ask its moderators to confirm it.",
     });
   if (!user.approvedAt) throw new ValidationError({ username: "This account is waiting for a moderator's approval." });
   limiter.reset(accountKey(user.id));

@@ -154,6 +154,28 @@ export function pendingSignups(db: Db) {
   );
 }
 
+/**
+ * Sign-ups still to confirm their address, oldest first: on an instance that stopped sending
+ * e-mail, their link can no longer come, and a moderator confirms each address another way.
+ */
+export function unconfirmedSignups(db: Db) {
+  return db
+    .select({
+      userId: users.id,
+      accountId: users.accountId,
+      email: users.email,
+      reason: users.signupReason,
+      createdAt: users.createdAt,
+      username: accounts.username,
+    })
+    .from(users)
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
+    .where(and(isNull(users.emailConfirmedAt), isNull(users.disabledAt), isNull(accounts.suspendedAt)))
+    .orderBy(users.id)
+    .limit(200)
+    .all();
+}
+
 /** Of these accounts, those whose sign-up waits for a moderator. */
 export function waitingSignups(db: Db, accountIds: string[]): Set<string> {
   if (accountIds.length === 0) return new Set();

@@ -57,7 +57,8 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
       "/login",
       async ({ body, ctx, cookie, set, request, redirect }) => {
         try {
-          const userId = await verifyLogin(db, deps.limits.login, body.username, body.password, clientIp(request));
+          const credentials = { login: body.username, password: body.password, ip: clientIp(request) };
+          const userId = await verifyLogin(db, deps.limits.login, credentials, canMail);
           // A suspended member with two-factor authentication proves both before reading the note.
           if (twoFactorRequired(db, userId)) {
             cookie[CHALLENGE_COOKIE]?.set({

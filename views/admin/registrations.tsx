@@ -1,6 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import type { PageContext } from "../context.ts";
-import { CsrfField } from "../form.tsx";
+import { CsrfField, PostButton } from "../form.tsx";
 import { Layout } from "../layout.tsx";
 import { longDate } from "../time.tsx";
 import { AdminTabs } from "./tabs.tsx";
@@ -23,10 +23,13 @@ export interface FailedDecision {
 export function RegistrationsPage({
   ctx,
   pending,
+  unconfirmed,
   failed,
 }: {
   ctx: PageContext;
   pending: PendingSignup[];
+  /** Sign-ups whose address link cannot come (the instance sends no e-mail now). */
+  unconfirmed: (PendingSignup & { accountId: string })[];
   failed?: FailedDecision;
 }) {
   return (
@@ -40,6 +43,31 @@ export function RegistrationsPage({
           <Decision ctx={ctx} signup={p} failed={failed?.userId === p.userId ? failed : undefined} />
         ))}
       </ul>
+      {unconfirmed.length > 0 ? (
+        <section aria-labelledby="unconfirmed-title">
+          <h2 id="unconfirmed-title">Waiting for an address link that cannot come</h2>
+          <p class="muted">
+            They signed up while this server sent e-mail and did not confirm their address; it sends none now. Check each address
+            another way, then confirm it. Those left unconfirmed are removed a week after they signed up.
+          </p>
+          <ul class="account-list">
+            {unconfirmed.map((u) => (
+              <li class="signup">
+                <div class="grow">
+                  <p>
+                    <strong safe>{`@${u.username}`}</strong>{" "}
+                    <span class="muted" safe>{`${u.email} · ${longDate(u.createdAt)}`}</span>
+                  </p>
+                  <p safe>{u.reason ?? "(no reason given)"}</p>
+                </div>
+                <PostButton ctx={ctx} action={`/admin/accounts/${u.accountId}/confirm-email`} label="Confirm the address" />
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : (
+        ""
+      )}
     </Layout>
   );
 }

@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import { RegistrationsPage } from "../../../views/admin/registrations.tsx";
 import { ValidationError } from "../../core/errors.ts";
-import { decideSignup, pendingSignups } from "../../core/registrations.ts";
+import { decideSignup, pendingSignups, unconfirmedSignups } from "../../core/registrations.ts";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
 import { requireRole, staffGate } from "./guard.ts";
@@ -10,13 +10,15 @@ import { requireRole, staffGate } from "./guard.ts";
 /** Sign-ups waiting for a moderator: approve, or reject with a message the person reads at login. */
 export function registrationRoutes(deps: WebDeps, page: PagePlugin) {
   const { db } = deps;
+  // Without e-mail, sign-ups made while there was some wait for a link that cannot come.
+  const stuck = () => (deps.mailer ? [] : unconfirmedSignups(db));
   return new Elysia({ name: "admin/registrations" })
     .use(page)
     .onTransform(staffGate)
     .get("/admin/registrations", ({ viewer, ctx, redirect, path }) => {
       if (!viewer) return redirect(loginFirst(path), 303);
       requireRole(viewer, "moderator", path);
-      return <RegistrationsPage ctx={ctx} pending={pendingSignups(db)} />;
+      return <RegistrationsPage ctx={ctx} pending={pendingSignups(db)} unconfirmed={stuck()} />;
     })
     .post(
       "/admin/registrations/:id/:decision",
@@ -29,7 +31,7 @@ export function registrationRoutes(deps: WebDeps, page: PagePlugin) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
           const failed = { userId: params.id, message: body?.message ?? "", error: error.fields.message ?? error.message };
-          return <RegistrationsPage ctx={ctx} pending={pendingSignups(db)} failed={failed} />;
+          return <RegistrationsPage ctx={ctx} pending={pendingSignups(db)} unconfirmed={stuck()} failed={failed} />;
         }
       },
       {
