@@ -58,8 +58,10 @@ import { withoutSecrets } from "./log.ts";
 import { securityPlugin, withSecurityHeaders } from "./web/security.ts";
 import { setupRoutes } from "./web/setup.tsx";
 import { warningRoutes } from "./web/warnings.tsx";
+import { translationRoutes } from "./web/translations.tsx";
 import { tellStaffOfAppeal, tellStaffOfReport, tellStaffOfSignup } from "./core/staff-notices.ts";
 import { mailAppealDecision, mailWarning } from "./core/moderation-mail.ts";
+import { newTranslationLimiter, type Translator } from "./core/translations.ts";
 
 export interface AppDeps extends CoreDeps {
   sqlite: Database;
@@ -80,6 +82,8 @@ export interface AppDeps extends CoreDeps {
   fetchPage: FetchPage;
   /** Sends e-mail, when an SMTP server is configured. */
   mailer?: Mailer;
+  /** Translates posts, when a translation service is configured. */
+  translator?: Translator;
 }
 
 const logger = getLogger(["skein", "http"]);
@@ -115,6 +119,7 @@ export function createApp(deps: AppDeps) {
     resolver,
     live: deps.live,
     mailer: deps.mailer,
+    translation: deps.translator ? { translator: deps.translator, limiter: newTranslationLimiter() } : undefined,
   };
   const page = pagePlugin(web);
   const tasks = deps.queue;
@@ -172,7 +177,7 @@ export function createApp(deps: AppDeps) {
     .use(oauthRoutes(web, page))
     .use(aboutRoutes(web, page))
     .use(timelineRoutes(web, page))
-    .use(statusRoutes(web, page))
+    .use(statusRoutes(web, page).use(translationRoutes(web, page)))
     .use(profileRoutes(web, page))
     .use(socialRoutes(web, page))
     .use(listRoutes(web, page))

@@ -20,6 +20,8 @@ export interface Config {
   bodyLimit: number;
   /** How the instance sends e-mail (password resets); absent, it sends none. */
   mail?: { smtpUrl: string; from: string };
+  /** The service that translates posts for members (src/translation.ts); absent, none is offered. */
+  translation?: { service: "deepl"; key: string } | { service: "libretranslate"; url: string; key?: string };
 }
 
 type Raw = string | number | boolean;
@@ -56,6 +58,9 @@ const keys = {
     secret: true,
   },
   "mail-from": { accepts: "an address like noreply@social.example or Skein <noreply@social.example>", parse: parseMailFrom },
+  "deepl-key": { accepts: "a DeepL API key (one ending in :fx is for the free plan)", parse: parseKeyText, secret: true },
+  "libretranslate-url": { accepts: "an http(s) URL like http://localhost:5000", parse: parseServiceUrl },
+  "libretranslate-key": { accepts: "the API key the LibreTranslate server asks for", parse: parseKeyText, secret: true },
 } satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof keys;
@@ -73,6 +78,9 @@ const defaults: Record<ConfigKey, Raw | undefined> = {
   "body-limit": "50MB",
   "smtp-url": undefined,
   "mail-from": undefined,
+  "deepl-key": undefined,
+  "libretranslate-url": undefined,
+  "libretranslate-key": undefined,
 };
 
 export const envName = (key: ConfigKey) => `SKEIN_${key.toUpperCase().replaceAll("-", "_")}`;
@@ -123,6 +131,9 @@ export function loadConfig({ flags = {}, env = {}, cwd = process.cwd() }: Config
   if ((cert === undefined) !== (key === undefined)) {
     throw configError("tls-cert and tls-key go together", "give both files to serve HTTPS, or neither");
   }
+  const deeplKey = value("deepl-key") as string | undefined;
+  const libreUrl = value("libretranslate-url") as string | undefined;
+  if (deeplKey && libreUrl) throw configError("deepl-key and libretranslate-url both given", "choose one translation service");
   return {
     url,
     listen: value("listen") as Config["listen"],
@@ -135,6 +146,11 @@ export function loadConfig({ flags = {}, env = {}, cwd = process.cwd() }: Config
     mail: smtpUrl
       ? { smtpUrl, from: (value("mail-from") as string | undefined) ?? `Skein <noreply@${url.hostname}>` }
       : undefined,
+    translation: deeplKey
+      ? { service: "deepl", key: deeplKey }
+      : libreUrl
+        ? { service: "libretranslate", url: libreUrl, key: value("libretranslate-key") as string | undefined }
+        : undefined,
   };
 }
 
@@ -183,6 +199,19 @@ function parseSmtpUrl(raw: Raw): string | undefined {
   if (typeof raw !== "string" || !URL.canParse(raw)) return undefined;
   const url = new URL(raw);
   return ["smtp:", "smtps:"].includes(url.protocol) && url.hostname && url.pathname.replace("/", "") === "" ? raw : undefined;
+}
+
+/** A translation service's address: the admin's choice, so a loopback or private one is fine. */
+function parseServiceUrl(raw: Raw): string | undefined {
+  if (typeof raw !== "string" || !URL.canParse(raw)) return undefined;
+  const url = new URL(raw);
+  return ["http:", "https:"].includes(url.protocol) && !url.username && !url.search ? url.href.replace(/\/$/, "") : undefined;
+}
+
+/** An API key: one line of printable characters. */
+function parseKeyText(raw: Raw): string | undefined {
+  const text = String(raw).trim();
+  return /^[\x21-\x7e]{1,200}$/.test(text) ? text : undefined;
 }
 
 /** An address alone, or a name and an address in angle brackets, on one line. */

@@ -5,6 +5,7 @@ import { getLogger, withContext } from "@logtape/logtape";
 import { withoutSecrets } from "./log.ts";
 import type { Server } from "bun";
 import { smtpMailer } from "./mail.ts";
+import { configuredTranslator } from "./translation.ts";
 import { createApp } from "./app.ts";
 import { clientIp, rememberPeer } from "./client-ip.ts";
 import type { Config } from "./config.ts";
@@ -156,6 +157,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         { allowPrivate: config.allowPrivateAddresses, userAgent: skeinUserAgent(config.url) },
       ),
     mailer: config.mail ? smtpMailer(config.mail) : undefined,
+    translator: configuredTranslator(config.translation),
   }).compile();
 
   const streaming = createStreaming({ db, events, baseUrl: config.url }, live);
@@ -199,6 +201,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (config.mail) {
     const smtp = new URL(config.mail.smtpUrl);
     logger.info("E-mail goes out through {smtp} as {from}", { smtp: `${smtp.protocol}//${smtp.host}`, from: config.mail.from });
+  }
+  if (config.translation) {
+    const where = config.translation.service === "deepl" ? "DeepL" : `LibreTranslate at ${config.translation.url}`;
+    logger.info("Members can translate public posts with {where}", { where });
   }
   const stopPacing = paceHeap();
   if (!ownerExists(db)) {

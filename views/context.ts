@@ -14,6 +14,8 @@ export interface PageContext {
     defaultQuotePolicy: string;
     /** The instance's custom emoji the compose box offers. */
     pickerEmojis: () => EmojiView[];
+    /** The language posts are translated into for them, when the instance has a translation service. */
+    translateTo?: string;
   } | null;
   csrf: string;
   /** Unread notifications, for the badge in the navigation. */

@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { translatable } from "../src/core/translations.ts";
 import { withEmojis } from "../src/core/custom-emojis.ts";
 import { WithEmojis } from "./emoji.tsx";
 import type { CardView, MediaView, PostView } from "../src/core/views.ts";
@@ -272,19 +273,30 @@ export function PostCard({
   post: shown,
   focused = false,
   pollProblem,
+  translationProblem,
 }: {
   ctx: PageContext;
   post: PostView;
   focused?: boolean;
   /** Why a vote just sent was refused. */
   pollProblem?: string;
+  /** Why a translation just asked for did not come. */
+  translationProblem?: string;
 }) {
   const matches = shown.filtered ?? [];
   // A `blur` filter folds only the pictures; the others fold the whole post.
   const folding = matches.filter((m) => m.filter.filterAction !== "blur");
   const titles = (list: typeof matches) => [...new Set(list.map((m) => m.filter.title))].join(", ");
   const blurring = folding.length === 0 && matches.length > 0 ? titles(matches) : undefined;
-  const inner = <PostInner ctx={ctx} shown={shown} pollProblem={pollProblem} mediaHiddenBy={blurring} />;
+  const inner = (
+    <PostInner
+      ctx={ctx}
+      shown={shown}
+      pollProblem={pollProblem}
+      translationProblem={translationProblem}
+      mediaHiddenBy={blurring}
+    />
+  );
   return (
     <article class={focused ? "post focused" : "post"} id={`post-${shown.id}`} aria-labelledby={`post-${shown.id}-author`}>
       {folding.length === 0 ? (
@@ -301,15 +313,72 @@ export function PostCard({
   );
 }
 
+/** A language's English name ("German" for de), or its code when unknown. */
+const languageNames = new Intl.DisplayNames(["en"], { type: "language", fallback: "code" });
+const languageName = (code: string) => {
+  try {
+    return languageNames.of(code) ?? code;
+  } catch {
+    return code;
+  }
+};
+
+/**
+ * Under a post: who translated it and the way back to the original, or the button to translate
+ * it (public posts in another language than the reader's, when the instance has a service).
+ */
+function TranslationLine({ ctx, shown, problem }: { ctx: PageContext; shown: PostView; problem?: string }) {
+  const post = shown.reblog ?? shown;
+  const target = `#post-${shown.id}`;
+  if (post.translated) {
+    const from = post.translated.from ? `from ${languageName(post.translated.from)} ` : "";
+    return (
+      <p class="translated">
+        <span safe>{`Translated ${from}with ${post.translated.provider}`}</span> ·{" "}
+        <a href={post.localUrl} hx-get={`/statuses/${shown.id}/card`} hx-target={target} hx-swap="outerHTML">
+          Show original
+        </a>
+      </p>
+    );
+  }
+  const reader = ctx.viewer?.translateTo;
+  const offered = reader && translatable(post) && post.language?.toLowerCase() !== reader;
+  if (!offered) return "";
+  return (
+    <form
+      class="translate"
+      method="post"
+      action={`/statuses/${shown.id}/translate`}
+      hx-post={`/statuses/${shown.id}/translate`}
+      hx-target={target}
+      hx-swap="outerHTML"
+    >
+      <input type="hidden" name="_csrf" value={ctx.csrf} />
+      <button type="submit" class="link-button">
+        Translate
+      </button>
+      {problem ? (
+        <span class="error-text" role="alert" safe>
+          {problem}
+        </span>
+      ) : (
+        ""
+      )}
+    </form>
+  );
+}
+
 function PostInner({
   ctx,
   shown,
   pollProblem,
+  translationProblem,
   mediaHiddenBy,
 }: {
   ctx: PageContext;
   shown: PostView;
   pollProblem?: string;
+  translationProblem?: string;
   mediaHiddenBy?: string;
 }) {
   const post = shown.reblog ?? shown;
@@ -367,6 +436,7 @@ function PostInner({
       <Body post={post} mediaHiddenBy={mediaHiddenBy}>
         <Poll ctx={ctx} post={post} formId={shown.id} problem={pollProblem} />
       </Body>
+      <TranslationLine ctx={ctx} shown={shown} problem={translationProblem} />
       {post.quote && viewer && post.quote.account.domain === null && post.quote.account.username === viewer.username ? (
         <form
           class="quote-revoke"

@@ -3,6 +3,7 @@ import { clientIp } from "../client-ip.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { CoreError } from "../core/errors.ts";
 import type { Mailer } from "../core/mail.ts";
+import type { Translation } from "../core/translations.ts";
 import { covers, findToken, type TokenOwner, waitingToken } from "../core/oauth.ts";
 import type { SignupLinkLimits } from "../core/registrations.ts";
 import type { RateLimiter } from "../core/rate-limit.ts";
@@ -18,6 +19,8 @@ export interface ApiDeps extends CoreDeps {
   limits: SignupLinkLimits & { signup: RateLimiter };
   /** Sends e-mail, when an SMTP server is configured. */
   mailer?: Mailer;
+  /** Translates posts, when a translation service is configured. */
+  translation?: Translation;
 }
 
 /** The member a token acts for, with the row shapes core functions take. */

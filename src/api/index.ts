@@ -11,6 +11,7 @@ import { notificationApiRoutes } from "./notifications.ts";
 import { oauthApiRoutes } from "./oauth.ts";
 import { registrationApiRoutes } from "./registrations.ts";
 import { searchApiRoutes } from "./search.ts";
+import { translationApiRoutes } from "./translations.ts";
 import { statusApiRoutes } from "./statuses.ts";
 import { tagApiRoutes } from "./tags.ts";
 import { timelineApiRoutes } from "./timelines.ts";
@@ -25,7 +26,7 @@ export function apiRoutes(deps: ApiDeps) {
     .use(oauthApiRoutes(deps, api))
     .use(instanceApiRoutes(deps, api))
     .use(accountApiRoutes(deps, api).use(registrationApiRoutes(deps, api)))
-    .use(statusApiRoutes(deps, api))
+    .use(statusApiRoutes(deps, api).use(translationApiRoutes(deps, api)))
     .use(timelineApiRoutes(deps, api))
     .use(listApiRoutes(deps, api))
     .use(notificationApiRoutes(deps, api))

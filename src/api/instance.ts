@@ -18,6 +18,7 @@ import { accounts } from "../db/schema.ts";
 import { VERSION } from "../version.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, emojiEntity } from "./entities.ts";
+import { TranslationFailed } from "../core/translations.ts";
 
 /** The Mastodon version whose API this one follows, so clients know which features to expect. */
 export const MASTODON_VERSION = `4.5.0 (compatible; Skein ${VERSION})`;
@@ -52,7 +53,7 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         min_expiration: POLL_LIMITS.minExpiration,
         max_expiration: POLL_LIMITS.maxExpiration,
       },
-      translation: { enabled: false },
+      translation: { enabled: deps.translation !== undefined },
       // Mastodon 4.5: who may read the public timelines (here anyone, as the pages), and a trending link's posts.
       timelines_access: {
         live_feeds: { local: "public", remote: "public" },
@@ -160,7 +161,16 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           registrations: String(w.registrations),
         }));
       })
-      .get("/api/v1/instance/translation_languages", () => ({}))
+      .get("/api/v1/instance/translation_languages", async ({ set }) => {
+        if (!deps.translation) return {};
+        try {
+          return await deps.translation.translator.languages();
+        } catch (error) {
+          if (!(error instanceof TranslationFailed)) throw error;
+          set.status = 503;
+          return { error: error.message };
+        }
+      })
       // As Mastodon: the emoji the picker offers (the others still show where a text names them).
       .get("/api/v1/custom_emojis", () =>
         localEmojiViews(db)

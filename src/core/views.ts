@@ -129,6 +129,8 @@ export interface PostView {
   quoteState: "rejected" | "revoked" | "deleted" | null;
   /** Who may quote it, and the viewer (core/quotes.ts quoteApprovalOf). */
   quoteApproval: ReturnType<typeof quoteApprovalOf>;
+  /** Set when its text is shown translated for the viewer (web/translations.tsx). */
+  translated?: { from: string | null; provider: string };
 }
 
 export interface CardView {

@@ -356,6 +356,28 @@ export const polls = sqliteTable(
   (t) => [index("polls_open_idx").on(t.expiresAt).where(sql`${t.endedAt} IS NULL`)],
 );
 
+/**
+ * A post translated for members (core/translations.ts), kept so that a second reader does not
+ * ask the service again; an edit of the post makes it stale.
+ */
+export const postTranslations = sqliteTable(
+  "post_translations",
+  {
+    postId: postRef("post_id"),
+    language: text("language").notNull(),
+    // The edit it translates: the post's edited_at, or 0 before any edit.
+    version: integer("version").notNull(),
+    contentHtml: text("content_html").notNull(),
+    spoilerText: text("spoiler_text").notNull().default(""),
+    pollOptions: text("poll_options", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    media: text("media", { mode: "json" }).$type<{ id: string; description: string }[]>().notNull().default(sql`'[]'`),
+    detectedLanguage: text("detected_language"),
+    provider: text("provider").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.postId, t.language] })],
+);
+
 /** One choice of one voter: a member in any poll, or another server's account in a local poll. */
 export const pollVotes = sqliteTable(
   "poll_votes",

@@ -7,6 +7,7 @@ import { countUnread } from "../core/notifications.ts";
 import { unreadConversations } from "../core/conversations.ts";
 import type { LiveHub } from "../core/live.ts";
 import type { Mailer } from "../core/mail.ts";
+import { readerLanguage, type Translation } from "../core/translations.ts";
 import type { RateLimiter } from "../core/rate-limit.ts";
 import type { Resolver } from "../core/resolver.ts";
 import type { RemoteMediaCache } from "../media/remote-cache.ts";
@@ -30,6 +31,8 @@ export interface WebDeps extends CoreDeps {
   live: LiveHub;
   /** Sends e-mail (password links); absent when the instance has no SMTP server configured. */
   mailer?: Mailer;
+  /** Translates posts; absent when no translation service is configured. */
+  translation?: Translation;
 }
 
 /**
@@ -54,6 +57,7 @@ export function pagePlugin(deps: WebDeps) {
               defaultQuotePolicy: viewer.user.defaultQuotePolicy,
               // Read only by the compose box, when a page has one.
               pickerEmojis: () => localEmojiViews(db).filter((e) => e.local?.visibleInPicker),
+              translateTo: deps.translation ? readerLanguage(undefined, request.headers.get("accept-language")) : undefined,
             }
           : null,
         csrf,

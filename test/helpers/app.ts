@@ -1,6 +1,7 @@
 import { createApp } from "../../src/app.ts";
 import { DomainEvents } from "../../src/core/events.ts";
 import { instanceSecret } from "../../src/core/instance.ts";
+import type { Translator } from "../../src/core/translations.ts";
 import { createSkeinFederation } from "../../src/federation/federation.ts";
 import { SqliteMessageQueue } from "../../src/federation/queue.ts";
 import { MediaStore } from "../../src/media/store.ts";
@@ -17,7 +18,7 @@ import { authorizeApp } from "./oauth.ts";
 /** The real app over a real temporary database, for in-process requests through app.handle. */
 export function testApp(
   publicUrl = "https://social.example",
-  options: { allowPrivateAddresses?: boolean; mailer?: Mailer } = {},
+  options: { allowPrivateAddresses?: boolean; mailer?: Mailer; translator?: Translator } = {},
 ) {
   const database = tempDatabase();
   const config = { url: new URL(publicUrl), allowPrivateAddresses: options.allowPrivateAddresses ?? false };
@@ -44,6 +45,7 @@ export function testApp(
     push: ({ endpoint, headers, body }) =>
       guardedPost(endpoint, { headers, body }, { allowPrivate: config.allowPrivateAddresses }),
     mailer: options.mailer,
+    translator: options.translator,
   });
   // Requests arrive on the loopback address, as they do behind a reverse proxy.
   const request = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://127.0.0.1:3000${path}`, init));

@@ -1,0 +1,38 @@
+import { Elysia, t } from "elysia";
+import { type PostTranslation, readerLanguage, TranslationFailed, translatePost } from "../core/translations.ts";
+import type { ApiDeps, ApiPlugin } from "./context.ts";
+
+/** Mastodon's Translation entity. */
+function translationEntity(row: PostTranslation) {
+  return {
+    content: row.contentHtml,
+    spoiler_text: row.spoilerText,
+    poll: row.pollOptions.length > 0 ? { id: row.postId, options: row.pollOptions.map((title) => ({ title })) } : null,
+    media_attachments: row.media,
+    detected_source_language: row.detectedLanguage ?? "",
+    provider: row.provider,
+  };
+}
+
+/** Translating a post (Mastodon's POST /api/v1/statuses/:id/translate), through the instance's service. */
+export function translationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
+  return new Elysia({ name: "api-translations" }).use(api).post(
+    "/api/v1/statuses/:id/translate",
+    async ({ member, params, body, request, set }) => {
+      const me = member("read:statuses");
+      try {
+        return translationEntity(
+          await translatePost(deps, me.account.id, params.id, readerLanguage(body?.lang, request.headers.get("accept-language"))),
+        );
+      } catch (error) {
+        if (!(error instanceof TranslationFailed)) throw error;
+        set.status = 503;
+        return { error: error.message };
+      }
+    },
+    {
+      params: t.Object({ id: t.String({ maxLength: 64 }) }),
+      body: t.Optional(t.Object({ lang: t.Optional(t.String({ maxLength: 10 })) })),
+    },
+  );
+}

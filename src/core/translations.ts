@@ -1,0 +1,129 @@
+import { and, asc, eq } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import { mediaAttachments, polls, postTranslations } from "../db/schema.ts";
+import { checkLimit } from "./auth.ts";
+import { CoreError, ValidationError } from "./errors.ts";
+import { findVisiblePost } from "./posts.ts";
+import { RateLimiter } from "./rate-limit.ts";
+
+/** A piece of a post to translate: its HTML content, or plain text (content warning, poll option, description). */
+export interface TranslationItem {
+  text: string;
+  html: boolean;
+}
+
+/** A translation service, as the admin configured it (src/translation.ts has DeepL and LibreTranslate). */
+export interface Translator {
+  /** Shown as "Translated … with {name}" (Mastodon's `provider`). */
+  readonly name: string;
+  /** Each source language and the languages it translates into (Mastodon's translation_languages). */
+  languages(): Promise<Record<string, string[]>>;
+  /**
+   * The items translated, HTML sanitized again (a service's answer is not trusted), and the source
+   * language the service saw: it detects it (a post's own language tag is often just its app's default).
+   */
+  translate(items: TranslationItem[], target: string): Promise<{ texts: string[]; detected?: string }>;
+}
+
+/** The service did not answer, or answered with something unusable: the API says 503, the page says so. */
+export class TranslationFailed extends Error {}
+
+/** What translating needs: the service, and a limit per member on the calls it costs. */
+export interface Translation {
+  translator: Translator;
+  limiter: RateLimiter;
+}
+
+/** Translations a member may ask of the service in ten minutes (those kept from before are free). */
+export const newTranslationLimiter = () => new RateLimiter(30, 10 * 60_000);
+
+export type PostTranslation = typeof postTranslations.$inferSelect;
+
+/**
+ * A post translated into `target` for a member, as on Mastodon: only public and unlisted posts go
+ * to the service (a private one must not leave the instance), a boost means its post, and a
+ * translation is kept until the post is edited.
+ */
+export async function translatePost(
+  deps: { db: Db; translation?: Translation },
+  viewerId: string,
+  postId: string,
+  target: string,
+): Promise<PostTranslation> {
+  const { db, translation } = deps;
+  if (!translation) throw new CoreError("This server does not translate posts.", 404);
+  const language = target.toLowerCase();
+  if (!/^[a-z]{2,3}$/.test(language)) throw new ValidationError({ lang: "Give a language as its two- or three-letter code." });
+  const found = findVisiblePost(db, postId, viewerId);
+  const post = found?.reblogOfId ? findVisiblePost(db, found.reblogOfId, viewerId) : found;
+  if (!post) throw new CoreError("Record not found", 404);
+  if (post.visibility !== "public" && post.visibility !== "unlisted")
+    throw new CoreError("Only public posts are translated: others stay on this server.", 403);
+  const version = post.editedAt?.getTime() ?? 0;
+  const kept = db
+    .select()
+    .from(postTranslations)
+    .where(and(eq(postTranslations.postId, post.id), eq(postTranslations.language, language)))
+    .get();
+  if (kept?.version === version) return kept;
+
+  const poll = db.select({ options: polls.options }).from(polls).where(eq(polls.postId, post.id)).get();
+  const media = db
+    .select({ id: mediaAttachments.id, description: mediaAttachments.description })
+    .from(mediaAttachments)
+    .where(eq(mediaAttachments.postId, post.id))
+    .orderBy(asc(mediaAttachments.position))
+    .all()
+    .filter((m) => m.description.trim() !== "");
+  const options = poll?.options.map((o) => o.title) ?? [];
+  if (!post.contentHtml.trim() && !post.spoilerText.trim()) throw new CoreError("This post has no text to translate.", 422);
+  checkLimit(translation.limiter, [viewerId]);
+  translation.limiter.hit(viewerId);
+  const items = [
+    { text: post.contentHtml, html: true },
+    { text: post.spoilerText, html: false },
+    ...options.map((text) => ({ text, html: false })),
+    ...media.map((m) => ({ text: m.description, html: false })),
+  ];
+  // Empty pieces are not sent (a service may refuse them); they stay empty.
+  const asked = items.flatMap((item, i) => (item.text.trim() ? [i] : []));
+  const answer = await translation.translator.translate(
+    asked.map((i) => items[i] as TranslationItem),
+    language,
+  );
+  const texts = items.map(() => "");
+  asked.forEach((at, i) => {
+    texts[at] = answer.texts[i] ?? "";
+  });
+  const row = {
+    postId: post.id,
+    language,
+    version,
+    contentHtml: texts[0] ?? "",
+    spoilerText: texts[1] ?? "",
+    pollOptions: texts.slice(2, 2 + options.length),
+    media: media.map((m, i) => ({ id: m.id, description: texts[2 + options.length + i] ?? "" })),
+    detectedLanguage: answer.detected ?? post.language,
+    provider: translation.translator.name,
+    createdAt: new Date(),
+  };
+  db.insert(postTranslations)
+    .values(row)
+    .onConflictDoUpdate({ target: [postTranslations.postId, postTranslations.language], set: row })
+    .run();
+  return row;
+}
+
+/** Whether a post may be offered for translation at all (the service decides the language pair). */
+export function translatable(post: { visibility: string; contentHtml: string; spoilerText: string }): boolean {
+  return (
+    (post.visibility === "public" || post.visibility === "unlisted") &&
+    (post.contentHtml.trim() !== "" || post.spoilerText.trim() !== "")
+  );
+}
+
+/** The language a reader asks for, else the first their system prefers (Accept-Language), else English. */
+export function readerLanguage(asked: string | undefined, acceptLanguage: string | null): string {
+  const preferred = acceptLanguage?.split(",")[0]?.split(/[-;_]/)[0]?.trim();
+  return (asked || preferred || "en").toLowerCase();
+}

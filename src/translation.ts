@@ -1,0 +1,167 @@
+import { htmlToPlainText } from "./core/text.ts";
+import { type TranslationItem, TranslationFailed, type Translator } from "./core/translations.ts";
+import type { Config } from "./config.ts";
+import { unlimitedFetch } from "./federation/outgoing.ts";
+import { sanitizeRemoteHtml } from "./federation/sanitize.ts";
+
+const TIMEOUT_MS = 20_000;
+const MAX_ANSWER_BYTES = 2 * 1024 * 1024;
+const LANGUAGES_FOR_MS = 24 * 3600_000;
+
+/** The translator the configuration names, or undefined when none is. */
+export function configuredTranslator(config: Config["translation"]): Translator | undefined {
+  if (!config) return undefined;
+  if (config.service === "deepl") return deepl(config.key);
+  return libreTranslate(config.url, config.key);
+}
+
+/**
+ * A JSON call to the service. Not the guarded fetch: the admin chose this address (a
+ * LibreTranslate on the same machine is usual, which the process-wide guard would refuse), but
+ * it is bounded in time and size all the same.
+ */
+async function call(url: string, init: RequestInit = {}): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await unlimitedFetch()(url, { ...init, redirect: "error", signal: AbortSignal.timeout(TIMEOUT_MS) });
+  } catch (error) {
+    throw new TranslationFailed(`The translation service did not answer (${error instanceof Error ? error.message : error}).`);
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new TranslationFailed(`The translation service answered ${response.status}.`);
+  }
+  const body = await readAtMost(response, MAX_ANSWER_BYTES);
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new TranslationFailed("The translation service's answer is not JSON.");
+  }
+}
+
+/** A response's text, refused past `max` bytes without reading the rest. */
+async function readAtMost(response: Response, max: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body ?? []) {
+    size += chunk.byteLength;
+    // Leaving the loop cancels the rest of the body.
+    if (size > max) throw new TranslationFailed("The translation service's answer is too large.");
+    chunks.push(chunk);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** Sends every item as HTML (plain text escaped), and brings plain text back to plain text. */
+async function translateAsHtml(
+  items: TranslationItem[],
+  send: (html: string[]) => Promise<{ texts: unknown; detected?: string }>,
+): Promise<{ texts: string[]; detected?: string }> {
+  const answer = await send(items.map((item) => (item.html ? item.text : escapeHtml(item.text))));
+  const texts = answer.texts;
+  if (!Array.isArray(texts) || texts.length !== items.length || !texts.every((t) => typeof t === "string"))
+    throw new TranslationFailed("The translation service's answer does not match the question.");
+  return {
+    texts: texts.map((text: string, i) => (items[i]?.html ? sanitizeRemoteHtml(text) : htmlToPlainText(text).trim())),
+    detected: answer.detected,
+  };
+}
+
+/** Languages fetched once a day: the list changes with the service, not with each post. */
+function cached(load: () => Promise<Record<string, string[]>>) {
+  let kept: { at: number; languages: Promise<Record<string, string[]>> } | undefined;
+  return () => {
+    if (!kept || Date.now() - kept.at > LANGUAGES_FOR_MS) {
+      const languages = load();
+      kept = { at: Date.now(), languages };
+      languages.catch(() => {
+        kept = undefined;
+      });
+    }
+    return kept.languages;
+  };
+}
+
+/** Every source language into each of the targets but itself. */
+function everyWay(sources: string[], targets: string[]): Record<string, string[]> {
+  return Object.fromEntries(sources.map((source) => [source, targets.filter((t) => t !== source)]));
+}
+
+/** LibreTranslate (https://libretranslate.com), self-hosted or not. */
+export function libreTranslate(baseUrl: string, key?: string): Translator {
+  const withKey = (body: Record<string, unknown>) => JSON.stringify(key ? { ...body, api_key: key } : body);
+  return {
+    name: "LibreTranslate",
+    languages: cached(async () => {
+      const list = await call(`${baseUrl}/languages`);
+      if (!Array.isArray(list)) throw new TranslationFailed("The translation service's languages are not a list.");
+      const codes = list.flatMap((l: { code?: unknown }) => (typeof l.code === "string" ? [l.code] : []));
+      return Object.fromEntries(
+        list.flatMap((l: { code?: unknown; targets?: unknown }) =>
+          typeof l.code === "string"
+            ? [
+                [
+                  l.code,
+                  (Array.isArray(l.targets) ? l.targets : codes).filter(
+                    (t): t is string => typeof t === "string" && t !== l.code,
+                  ),
+                ],
+              ]
+            : [],
+        ),
+      );
+    }),
+    translate: (items, target) =>
+      translateAsHtml(items, async (html) => {
+        const answer = (await call(`${baseUrl}/translate`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: withKey({ q: html, source: "auto", target, format: "html" }),
+        })) as { translatedText?: unknown; detectedLanguage?: unknown };
+        const detected = [answer.detectedLanguage].flat()[0] as { language?: unknown } | undefined;
+        return {
+          texts: answer.translatedText,
+          detected: typeof detected?.language === "string" ? detected.language : undefined,
+        };
+      }),
+  };
+}
+
+/** DeepL's codes for a target: English and Portuguese need their variety. */
+const deeplTarget = (language: string) => ({ en: "EN-US", pt: "PT-PT" })[language] ?? language.toUpperCase();
+
+/** DeepL (https://www.deepl.com/pro-api); a key ending in ":fx" belongs to the free plan and its address. */
+export function deepl(
+  key: string,
+  baseUrl = key.endsWith(":fx") ? "https://api-free.deepl.com" : "https://api.deepl.com",
+): Translator {
+  const headers = { authorization: `DeepL-Auth-Key ${key}`, "content-type": "application/json" };
+  const codes = async (type: "source" | "target") => {
+    const list = await call(`${baseUrl}/v2/languages?type=${type}`, { headers });
+    if (!Array.isArray(list)) throw new TranslationFailed("The translation service's languages are not a list.");
+    const found = list.flatMap((l: { language?: unknown }) =>
+      typeof l.language === "string" ? [l.language.toLowerCase().split("-")[0] ?? ""] : [],
+    );
+    return [...new Set(found)].filter(Boolean);
+  };
+  return {
+    name: "DeepL",
+    languages: cached(async () => everyWay(await codes("source"), await codes("target"))),
+    translate: (items, target) =>
+      translateAsHtml(items, async (html) => {
+        const answer = (await call(`${baseUrl}/v2/translate`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ text: html, target_lang: deeplTarget(target), tag_handling: "html" }),
+        })) as { translations?: { text?: unknown; detected_source_language?: unknown }[] };
+        const translations = Array.isArray(answer.translations) ? answer.translations : [];
+        const detected = translations[0]?.detected_source_language;
+        return {
+          texts: translations.map((t) => t.text),
+          detected: typeof detected === "string" ? detected.toLowerCase() : undefined,
+        };
+      }),
+  };
+}
