@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, isNotNull, isNull } from "drizzle-orm";
+import { and, eq, gte, inArray, isNotNull, isNull, type SQL } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { accounts, auditLog, users } from "../db/schema.ts";
 import { createLocalUser, validateNewUser } from "./accounts.ts";
@@ -134,31 +134,8 @@ export function sendSignupLinkAgain(
   return address;
 }
 
-/** Sign-ups waiting for a moderator, oldest first, with their reasons. */
-export function pendingSignups(db: Db) {
-  return (
-    db
-      .select({
-        userId: users.id,
-        email: users.email,
-        reason: users.signupReason,
-        createdAt: users.createdAt,
-        username: accounts.username,
-      })
-      .from(users)
-      .innerJoin(accounts, eq(accounts.id, users.accountId))
-      // Sign-ups still to confirm their address are not shown: most would be bots.
-      .where(and(isNull(users.approvedAt), isNotNull(users.emailConfirmedAt)))
-      .orderBy(users.id)
-      .all()
-  );
-}
-
-/**
- * Sign-ups still to confirm their address, oldest first: on an instance that stopped sending
- * e-mail, their link can no longer come, and a moderator confirms each address another way.
- */
-export function unconfirmedSignups(db: Db) {
+/** Sign-ups matching `where`, oldest first, with what a moderator reads of each. */
+function signupsWhere(db: Db, where: SQL | undefined, limit = 500) {
   return db
     .select({
       userId: users.id,
@@ -170,10 +147,24 @@ export function unconfirmedSignups(db: Db) {
     })
     .from(users)
     .innerJoin(accounts, eq(accounts.id, users.accountId))
-    .where(and(isNull(users.emailConfirmedAt), isNull(users.disabledAt), isNull(accounts.suspendedAt)))
+    .where(where)
     .orderBy(users.id)
-    .limit(200)
+    .limit(limit)
     .all();
+}
+
+/** Sign-ups waiting for a moderator, oldest first, with their reasons. */
+export function pendingSignups(db: Db) {
+  // Sign-ups still to confirm their address are not shown: most would be bots.
+  return signupsWhere(db, and(isNull(users.approvedAt), isNotNull(users.emailConfirmedAt)));
+}
+
+/**
+ * Sign-ups still to confirm their address, oldest first: on an instance that stopped sending
+ * e-mail, their link can no longer come, and a moderator confirms each address another way.
+ */
+export function unconfirmedSignups(db: Db) {
+  return signupsWhere(db, and(isNull(users.emailConfirmedAt), isNull(users.disabledAt), isNull(accounts.suspendedAt)), 200);
 }
 
 /** Of these accounts, those whose sign-up waits for a moderator. */
