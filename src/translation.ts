@@ -1,9 +1,11 @@
+import { getLogger } from "@logtape/logtape";
 import { htmlToPlainText } from "./core/text.ts";
 import { type TranslationItem, TranslationFailed, type Translator } from "./core/translations.ts";
 import type { Config } from "./config.ts";
 import { unlimitedFetch } from "./federation/outgoing.ts";
 import { sanitizeRemoteHtml } from "./federation/sanitize.ts";
 
+const logger = getLogger(["skein", "translation"]);
 const TIMEOUT_MS = 20_000;
 const MAX_ANSWER_BYTES = 2 * 1024 * 1024;
 const LANGUAGES_FOR_MS = 24 * 3600_000;
@@ -16,27 +18,36 @@ export function configuredTranslator(config: Config["translation"]): Translator 
 }
 
 /**
+ * What went wrong goes to the log, for the admin (a bad key, a spent quota); members and apps get
+ * one plain sentence, which never shows the service's address.
+ */
+function failed(detail: string): TranslationFailed {
+  logger.warning("Translation failed: {detail}", { detail });
+  return new TranslationFailed("The translation service did not answer as expected. Try again later.");
+}
+
+/** Runs a call to the service; any failure in it, a strange answer included, becomes a TranslationFailed. */
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof TranslationFailed) throw error;
+    throw failed(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  }
+}
+
+/**
  * A JSON call to the service. Not the guarded fetch: the admin chose this address (a
  * LibreTranslate on the same machine is usual, which the process-wide guard would refuse), but
- * it is bounded in time and size all the same.
+ * it is bounded in time (the reading of the answer included) and size all the same.
  */
 async function call(url: string, init: RequestInit = {}): Promise<unknown> {
-  let response: Response;
-  try {
-    response = await unlimitedFetch()(url, { ...init, redirect: "error", signal: AbortSignal.timeout(TIMEOUT_MS) });
-  } catch (error) {
-    throw new TranslationFailed(`The translation service did not answer (${error instanceof Error ? error.message : error}).`);
-  }
+  const response = await unlimitedFetch()(url, { ...init, redirect: "error", signal: AbortSignal.timeout(TIMEOUT_MS) });
   if (!response.ok) {
     await response.body?.cancel();
-    throw new TranslationFailed(`The translation service answered ${response.status}.`);
+    throw failed(`${new URL(url).pathname} answered ${response.status}`);
   }
-  const body = await readAtMost(response, MAX_ANSWER_BYTES);
-  try {
-    return JSON.parse(body);
-  } catch {
-    throw new TranslationFailed("The translation service's answer is not JSON.");
-  }
+  return JSON.parse(await readAtMost(response, MAX_ANSWER_BYTES));
 }
 
 /** A response's text, refused past `max` bytes without reading the rest. */
@@ -46,7 +57,7 @@ async function readAtMost(response: Response, max: number): Promise<string> {
   for await (const chunk of response.body ?? []) {
     size += chunk.byteLength;
     // Leaving the loop cancels the rest of the body.
-    if (size > max) throw new TranslationFailed("The translation service's answer is too large.");
+    if (size > max) throw failed(`an answer larger than ${max} bytes`);
     chunks.push(chunk);
   }
   return new TextDecoder().decode(Buffer.concat(chunks));
@@ -59,10 +70,10 @@ async function translateAsHtml(
   items: TranslationItem[],
   send: (html: string[]) => Promise<{ texts: unknown; detected?: string }>,
 ): Promise<{ texts: string[]; detected?: string }> {
-  const answer = await send(items.map((item) => (item.html ? item.text : escapeHtml(item.text))));
+  const answer = await guarded(() => send(items.map((item) => (item.html ? item.text : escapeHtml(item.text)))));
   const texts = answer.texts;
   if (!Array.isArray(texts) || texts.length !== items.length || !texts.every((t) => typeof t === "string"))
-    throw new TranslationFailed("The translation service's answer does not match the question.");
+    throw failed("an answer that does not match the question");
   return {
     texts: texts.map((text: string, i) => (items[i]?.html ? sanitizeRemoteHtml(text) : htmlToPlainText(text).trim())),
     detected: answer.detected,
@@ -71,17 +82,24 @@ async function translateAsHtml(
 
 /** Languages fetched once a day: the list changes with the service, not with each post. */
 function cached(load: () => Promise<Record<string, string[]>>) {
-  let kept: { at: number; languages: Promise<Record<string, string[]>> } | undefined;
+  let kept: { until: number; languages: Promise<Record<string, string[]>> } | undefined;
   return () => {
-    if (!kept || Date.now() - kept.at > LANGUAGES_FOR_MS) {
-      const languages = load();
-      kept = { at: Date.now(), languages };
+    if (!kept || Date.now() > kept.until) {
+      const languages = guarded(load).then(withUnknownSource);
+      const entry = { until: Date.now() + LANGUAGES_FOR_MS, languages };
+      kept = entry;
+      // A failure is kept a minute: a service that is down is not asked at each page.
       languages.catch(() => {
-        kept = undefined;
+        entry.until = Date.now() + 60_000;
       });
     }
     return kept.languages;
   };
+}
+
+/** A post without a language tag ("und", as Mastodon names it) goes into every target the service knows. */
+function withUnknownSource(pairs: Record<string, string[]>): Record<string, string[]> {
+  return { ...pairs, und: [...new Set(Object.values(pairs).flat())].sort() };
 }
 
 /** Every source language into each of the targets but itself. */
@@ -96,7 +114,7 @@ export function libreTranslate(baseUrl: string, key?: string): Translator {
     name: "LibreTranslate",
     languages: cached(async () => {
       const list = await call(`${baseUrl}/languages`);
-      if (!Array.isArray(list)) throw new TranslationFailed("The translation service's languages are not a list.");
+      if (!Array.isArray(list)) throw failed("a language list that is not a list");
       const codes = list.flatMap((l: { code?: unknown }) => (typeof l.code === "string" ? [l.code] : []));
       return Object.fromEntries(
         list.flatMap((l: { code?: unknown; targets?: unknown }) =>
@@ -119,10 +137,10 @@ export function libreTranslate(baseUrl: string, key?: string): Translator {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: withKey({ q: html, source: "auto", target, format: "html" }),
-        })) as { translatedText?: unknown; detectedLanguage?: unknown };
-        const detected = [answer.detectedLanguage].flat()[0] as { language?: unknown } | undefined;
+        })) as { translatedText?: unknown; detectedLanguage?: unknown } | null;
+        const detected = [answer?.detectedLanguage].flat()[0] as { language?: unknown } | null | undefined;
         return {
-          texts: answer.translatedText,
+          texts: answer?.translatedText,
           detected: typeof detected?.language === "string" ? detected.language : undefined,
         };
       }),
@@ -140,7 +158,7 @@ export function deepl(
   const headers = { authorization: `DeepL-Auth-Key ${key}`, "content-type": "application/json" };
   const codes = async (type: "source" | "target") => {
     const list = await call(`${baseUrl}/v2/languages?type=${type}`, { headers });
-    if (!Array.isArray(list)) throw new TranslationFailed("The translation service's languages are not a list.");
+    if (!Array.isArray(list)) throw failed("a language list that is not a list");
     const found = list.flatMap((l: { language?: unknown }) =>
       typeof l.language === "string" ? [l.language.toLowerCase().split("-")[0] ?? ""] : [],
     );
@@ -155,11 +173,11 @@ export function deepl(
           method: "POST",
           headers,
           body: JSON.stringify({ text: html, target_lang: deeplTarget(target), tag_handling: "html" }),
-        })) as { translations?: { text?: unknown; detected_source_language?: unknown }[] };
-        const translations = Array.isArray(answer.translations) ? answer.translations : [];
+        })) as { translations?: ({ text?: unknown; detected_source_language?: unknown } | null)[] } | null;
+        const translations = Array.isArray(answer?.translations) ? answer.translations : [];
         const detected = translations[0]?.detected_source_language;
         return {
-          texts: translations.map((t) => t.text),
+          texts: translations.map((t) => t?.text),
           detected: typeof detected === "string" ? detected.toLowerCase() : undefined,
         };
       }),

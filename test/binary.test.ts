@@ -83,6 +83,10 @@ test("a member logs in and posts a photo; the image pipeline runs inside the exe
     const home = await (await browser.get("/")).text();
     const thumb = /<img src="(\/media\/[^"]+-small\.webp)" alt="A gradient, standing in for a holiday photo"/.exec(home)?.[1];
     expect(thumb).toBeDefined();
+    // Its description is offered to every reader behind the "ALT" badge too.
+    expect(home).toContain(
+      '<summary title="What the picture shows">ALT</summary><p>A gradient, standing in for a holiday photo</p>',
+    );
     const image = await fetch(`${instance.url}${thumb}`);
     expect(image.headers.get("content-type")).toBe("image/webp");
     const original = /<a href="(\/media\/[^"]+\.jpg)"/.exec(home)?.[1];

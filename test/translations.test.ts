@@ -13,7 +13,7 @@ setDefaultTimeout(60_000);
 
 /** What the stand-in services were asked, and how the next answers go wrong. */
 const asked: { path: string; body: Record<string, unknown>; auth: string | null }[] = [];
-let failing: "no" | "500" | "short" | "script" = "no";
+let failing: "no" | "500" | "short" | "script" | "null" = "no";
 const german = (text: string) => text.replaceAll("Hallo", "Hello").replaceAll("Welt", "World").replaceAll("Schaf", "Sheep");
 
 const libre = Bun.serve({
@@ -29,6 +29,7 @@ const libre = Bun.serve({
     const body = (await request.json()) as { q: string[] };
     asked.push({ path, body, auth: null });
     if (failing === "500") return new Response("overloaded", { status: 500 });
+    if (failing === "null") return Response.json(null);
     const texts = failing === "short" ? body.q.slice(1) : body.q.map(german);
     if (failing === "script") texts[0] = `${texts[0]}<script>alert(1)</script><img src=x onerror=alert(2)>`;
     return Response.json({ translatedText: texts, detectedLanguage: [{ language: "de", confidence: 90 }] });
@@ -89,6 +90,7 @@ test("a public post, its content warning, poll and picture descriptions are tran
     poll: null,
     media_attachments: [{ id: media.id, description: "Ein Sheep" }],
     detected_source_language: "de",
+    language: "en",
     provider: "LibreTranslate",
   });
   // What the service got: the HTML as it is, the plain texts escaped, and a target.
@@ -111,11 +113,15 @@ test("a public post, its content warning, poll and picture descriptions are tran
   const boost = (await (await api("olga", "POST", `/api/v1/statuses/${withPicture}/reblog`)).json()) as { id: string };
   expect((await translate("lea", boost.id, "en")).status).toBe(200);
   expect(asked.length).toBe(calls);
-  // An edit makes it stale.
+  // A change to its words makes it stale: an edit, or a new description.
   expect((await api("kai", "PUT", `/api/v1/statuses/${withPicture}`, { status: "Hallo Schaf" })).status).toBe(200);
   const edited = (await (await translate("lea", withPicture, "en")).json()) as { content: string };
   expect(edited.content).toBe("<p>Hello Sheep</p>");
   expect(asked.length).toBe(calls + 1);
+  expect((await api("kai", "PUT", `/api/v1/media/${media.id}`, { description: "Zwei Schafe" })).status).toBe(200);
+  const described = (await (await translate("lea", withPicture, "en-GB")).json()) as { media_attachments: unknown[] };
+  expect(described.media_attachments).toEqual([{ id: media.id, description: "Zwei Sheepe" }]);
+  expect(asked.length).toBe(calls + 2);
 });
 
 test("private posts are not sent; a bad language, a failing service or a strange answer get clear errors", async () => {
@@ -123,18 +129,29 @@ test("private posts are not sent; a bad language, a failing service or a strange
   const calls = asked.length;
   const refused = await translate("kai", hidden);
   expect(refused.status).toBe(403);
-  expect(await refused.json()).toEqual({ error: "Only public posts are translated: others stay on this server." });
+  expect(await refused.json()).toEqual({ error: "Only public posts with words are translated: others stay on this server." });
   expect((await translate("lea", hidden)).status).toBe(404); // lea does not follow kai
-  const open = await post("kai", { status: "Hallo" });
-  expect((await translate("lea", open, "english!")).status).toBe(422);
+  // Not into its own language, nor one the service does not offer for it (its languages: de, en, fr).
+  const german = await post("kai", { status: "Hallo", language: "de" });
+  for (const lang of ["de", "pt-BR"]) {
+    const res = await translate("lea", german, lang);
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ error: "The translation service does not translate this post into that language." });
+  }
   expect(asked.length).toBe(calls); // none of these reached the service
+  // A bad `lang` is ignored, as on Mastodon: the app's Accept-Language, else English.
+  expect(((await (await translate("lea", german, "english!")).json()) as { language: string }).language).toBe("en");
+  const open = await post("kai", { status: "Hallo" });
 
   failing = "500";
+  // The details go to the log; members and apps read one sentence without the service's address.
   const down = await translate("lea", open, "fr");
   expect(down.status).toBe(503);
-  expect(await down.json()).toEqual({ error: "The translation service answered 500." });
-  failing = "short";
-  expect((await translate("lea", open, "fr")).status).toBe(503);
+  expect(await down.json()).toEqual({ error: "The translation service did not answer as expected. Try again later." });
+  for (const odd of ["short", "null"] as const) {
+    failing = odd;
+    expect((await translate("lea", open, "fr")).status).toBe(503);
+  }
   // Whatever markup the service sends back is cleaned like any remote HTML.
   failing = "script";
   const cleaned = (await (await translate("lea", open, "fr")).json()) as { content: string };
@@ -150,6 +167,8 @@ test("the instance says it translates, and into what", async () => {
   expect(await (await t.request("/api/v1/instance/translation_languages")).json()).toEqual({
     de: ["en", "fr"],
     en: ["de", "fr"],
+    // Posts without a language tag ("und") go into every language the service knows.
+    und: ["de", "en", "fr"],
   });
   // Without a service: nothing offered, and the call is not found.
   const plain = testApp(origin);
@@ -190,7 +209,7 @@ test("on the pages, a post in another language than the reader's has Translate, 
     { headers: { ...english, "hx-request": "true" } },
   );
   expect(failed.status).toBe(503);
-  expect(await failed.text()).toContain("The translation service did not answer. Try again later.");
+  expect(await failed.text()).toContain("The translation service did not answer as expected. Try again later.");
   failing = "no";
 });
 
@@ -208,7 +227,7 @@ test("DeepL: the key in its header, English as EN-US, its languages by base code
     auth: "DeepL-Auth-Key secret-key:fx",
     body: { text: ["<p>Hallo Welt</p>", "Schaf &lt;3"], target_lang: "EN-US", tag_handling: "html" },
   });
-  expect(await translator.languages()).toEqual({ de: ["en"], en: ["de"] });
+  expect(await translator.languages()).toEqual({ de: ["en"], en: ["de"], und: ["de", "en"] });
 });
 
 test("the configuration takes one service, and refuses two or a bad address", () => {

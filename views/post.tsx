@@ -1,5 +1,5 @@
 /** @jsxImportSource @kitajs/html */
-import { translatable } from "../src/core/translations.ts";
+import { baseLanguage, translatable } from "../src/core/translations.ts";
 import { withEmojis } from "../src/core/custom-emojis.ts";
 import { WithEmojis } from "./emoji.tsx";
 import type { CardView, MediaView, PostView } from "../src/core/views.ts";
@@ -125,10 +125,21 @@ function MediaItem({ m }: { m: MediaView }) {
       </div>
     );
   }
+  // A picture's description is also offered to all readers behind an "ALT" badge, as on Mastodon.
   return (
-    <a href={m.url} class="media-item" target="_blank" rel="noopener">
-      <img src={m.thumbnailUrl ?? m.url} alt={m.description} {...size} loading="lazy" />
-    </a>
+    <div class="media-item media-picture">
+      <a href={m.url} target="_blank" rel="noopener">
+        <img src={m.thumbnailUrl ?? m.url} alt={m.description} {...size} loading="lazy" />
+      </a>
+      {m.description ? (
+        <details class="alt-text">
+          <summary title="What the picture shows">ALT</summary>
+          <p safe>{m.description}</p>
+        </details>
+      ) : (
+        ""
+      )}
+    </div>
   );
 }
 
@@ -292,6 +303,7 @@ export function PostCard({
     <PostInner
       ctx={ctx}
       shown={shown}
+      focused={focused}
       pollProblem={pollProblem}
       translationProblem={translationProblem}
       mediaHiddenBy={blurring}
@@ -327,7 +339,17 @@ const languageName = (code: string) => {
  * Under a post: who translated it and the way back to the original, or the button to translate
  * it (public posts in another language than the reader's, when the instance has a service).
  */
-function TranslationLine({ ctx, shown, problem }: { ctx: PageContext; shown: PostView; problem?: string }) {
+function TranslationLine({
+  ctx,
+  shown,
+  focused,
+  problem,
+}: {
+  ctx: PageContext;
+  shown: PostView;
+  focused: boolean;
+  problem?: string;
+}) {
   const post = shown.reblog ?? shown;
   const target = `#post-${shown.id}`;
   if (post.translated) {
@@ -335,14 +357,19 @@ function TranslationLine({ ctx, shown, problem }: { ctx: PageContext; shown: Pos
     return (
       <p class="translated">
         <span safe>{`Translated ${from}with ${post.translated.provider}`}</span> ·{" "}
-        <a href={post.localUrl} hx-get={`/statuses/${shown.id}/card`} hx-target={target} hx-swap="outerHTML">
+        <a
+          href={post.localUrl}
+          hx-get={`/statuses/${shown.id}/card${focused ? "?focused=1" : ""}`}
+          hx-target={target}
+          hx-swap="outerHTML"
+        >
           Show original
         </a>
       </p>
     );
   }
   const reader = ctx.viewer?.translateTo;
-  const offered = reader && translatable(post) && post.language?.toLowerCase() !== reader;
+  const offered = reader && translatable(post) && baseLanguage(post.language) !== reader;
   if (!offered) return "";
   return (
     <form
@@ -354,6 +381,7 @@ function TranslationLine({ ctx, shown, problem }: { ctx: PageContext; shown: Pos
       hx-swap="outerHTML"
     >
       <input type="hidden" name="_csrf" value={ctx.csrf} />
+      {focused ? <input type="hidden" name="focused" value="1" /> : ""}
       <button type="submit" class="link-button">
         Translate
       </button>
@@ -371,12 +399,14 @@ function TranslationLine({ ctx, shown, problem }: { ctx: PageContext; shown: Pos
 function PostInner({
   ctx,
   shown,
+  focused,
   pollProblem,
   translationProblem,
   mediaHiddenBy,
 }: {
   ctx: PageContext;
   shown: PostView;
+  focused: boolean;
   pollProblem?: string;
   translationProblem?: string;
   mediaHiddenBy?: string;
@@ -436,7 +466,7 @@ function PostInner({
       <Body post={post} mediaHiddenBy={mediaHiddenBy}>
         <Poll ctx={ctx} post={post} formId={shown.id} problem={pollProblem} />
       </Body>
-      <TranslationLine ctx={ctx} shown={shown} problem={translationProblem} />
+      <TranslationLine ctx={ctx} shown={shown} focused={focused} problem={translationProblem} />
       {post.quote && viewer && post.quote.account.domain === null && post.quote.account.username === viewer.username ? (
         <form
           class="quote-revoke"

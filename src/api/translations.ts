@@ -10,6 +10,7 @@ function translationEntity(row: PostTranslation) {
     poll: row.pollOptions.length > 0 ? { id: row.postId, options: row.pollOptions.map((title) => ({ title })) } : null,
     media_attachments: row.media,
     detected_source_language: row.detectedLanguage ?? "",
+    language: row.language,
     provider: row.provider,
   };
 }
@@ -32,7 +33,8 @@ export function translationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     },
     {
       params: t.Object({ id: t.String({ maxLength: 64 }) }),
-      body: t.Optional(t.Object({ lang: t.Optional(t.String({ maxLength: 10 })) })),
+      query: t.Object({ lang: t.Optional(t.String({ maxLength: 20 })) }),
+      body: t.Optional(t.Object({ lang: t.Optional(t.String({ maxLength: 20 })) })),
     },
   );
 }

@@ -1,4 +1,5 @@
 import { and, asc, eq } from "drizzle-orm";
+import { sha256Hex } from "./tokens.ts";
 import type { Db } from "../db/open.ts";
 import { mediaAttachments, polls, postTranslations } from "../db/schema.ts";
 import { checkLimit } from "./auth.ts";
@@ -39,10 +40,17 @@ export const newTranslationLimiter = () => new RateLimiter(30, 10 * 60_000);
 
 export type PostTranslation = typeof postTranslations.$inferSelect;
 
+/** A language's base code ("pt" for pt-BR), or undefined for something that is not one. */
+export function baseLanguage(code: string | null | undefined): string | undefined {
+  const base = code?.toLowerCase().split(/[-_]/)[0];
+  return base && /^[a-z]{2,3}$/.test(base) ? base : undefined;
+}
+
 /**
  * A post translated into `target` for a member, as on Mastodon: only public and unlisted posts go
- * to the service (a private one must not leave the instance), a boost means its post, and a
- * translation is kept until the post is edited.
+ * to the service (a private one must not leave the instance), only into a language the service
+ * translates the post's into (never its own), a boost means its post, and a translation is kept
+ * until the words sent change.
  */
 export async function translatePost(
   deps: { db: Db; translation?: Translation },
@@ -52,22 +60,18 @@ export async function translatePost(
 ): Promise<PostTranslation> {
   const { db, translation } = deps;
   if (!translation) throw new CoreError("This server does not translate posts.", 404);
-  const language = target.toLowerCase();
-  if (!/^[a-z]{2,3}$/.test(language)) throw new ValidationError({ lang: "Give a language as its two- or three-letter code." });
+  const language = baseLanguage(target);
+  if (!language) throw new ValidationError({ lang: "Give a language as its code, like de or pt-BR." });
   const found = findVisiblePost(db, postId, viewerId);
   const post = found?.reblogOfId ? findVisiblePost(db, found.reblogOfId, viewerId) : found;
   if (!post) throw new CoreError("Record not found", 404);
-  if (post.visibility !== "public" && post.visibility !== "unlisted")
-    throw new CoreError("Only public posts are translated: others stay on this server.", 403);
-  const version = post.editedAt?.getTime() ?? 0;
-  const kept = db
-    .select()
-    .from(postTranslations)
-    .where(and(eq(postTranslations.postId, post.id), eq(postTranslations.language, language)))
-    .get();
-  if (kept?.version === version) return kept;
+  if (!translatable(post)) throw new CoreError("Only public posts with words are translated: others stay on this server.", 403);
+  const pairs = await translation.translator.languages();
+  const source = baseLanguage(post.language);
+  if (source === language || !(pairs[source ?? "und"] ?? pairs.und ?? []).includes(language))
+    throw new CoreError("The translation service does not translate this post into that language.", 403);
 
-  const poll = db.select({ options: polls.options }).from(polls).where(eq(polls.postId, post.id)).get();
+  const options = db.select({ options: polls.options }).from(polls).where(eq(polls.postId, post.id)).get()?.options ?? [];
   const media = db
     .select({ id: mediaAttachments.id, description: mediaAttachments.description })
     .from(mediaAttachments)
@@ -75,16 +79,23 @@ export async function translatePost(
     .orderBy(asc(mediaAttachments.position))
     .all()
     .filter((m) => m.description.trim() !== "");
-  const options = poll?.options.map((o) => o.title) ?? [];
-  if (!post.contentHtml.trim() && !post.spoilerText.trim()) throw new CoreError("This post has no text to translate.", 422);
-  checkLimit(translation.limiter, [viewerId]);
-  translation.limiter.hit(viewerId);
-  const items = [
+  const items: TranslationItem[] = [
     { text: post.contentHtml, html: true },
     { text: post.spoilerText, html: false },
-    ...options.map((text) => ({ text, html: false })),
+    ...options.map((o) => ({ text: o.title, html: false })),
     ...media.map((m) => ({ text: m.description, html: false })),
   ];
+  // What was sent, media ids included (a remote post received again has new ones).
+  const sourceHash = sha256Hex(JSON.stringify([items, media.map((m) => m.id)]));
+  const kept = db
+    .select()
+    .from(postTranslations)
+    .where(and(eq(postTranslations.postId, post.id), eq(postTranslations.language, language)))
+    .get();
+  if (kept?.sourceHash === sourceHash) return kept;
+
+  checkLimit(translation.limiter, [viewerId]);
+  translation.limiter.hit(viewerId);
   // Empty pieces are not sent (a service may refuse them); they stay empty.
   const asked = items.flatMap((item, i) => (item.text.trim() ? [i] : []));
   const answer = await translation.translator.translate(
@@ -98,23 +109,25 @@ export async function translatePost(
   const row = {
     postId: post.id,
     language,
-    version,
+    sourceHash,
     contentHtml: texts[0] ?? "",
     spoilerText: texts[1] ?? "",
     pollOptions: texts.slice(2, 2 + options.length),
     media: media.map((m, i) => ({ id: m.id, description: texts[2 + options.length + i] ?? "" })),
-    detectedLanguage: answer.detected ?? post.language,
+    detectedLanguage: baseLanguage(answer.detected) ?? source ?? null,
     provider: translation.translator.name,
     createdAt: new Date(),
   };
-  db.insert(postTranslations)
-    .values(row)
-    .onConflictDoUpdate({ target: [postTranslations.postId, postTranslations.language], set: row })
-    .run();
+  // The post may have gone while the service worked: then there is nothing to keep.
+  if (findVisiblePost(db, post.id, viewerId))
+    db.insert(postTranslations)
+      .values(row)
+      .onConflictDoUpdate({ target: [postTranslations.postId, postTranslations.language], set: row })
+      .run();
   return row;
 }
 
-/** Whether a post may be offered for translation at all (the service decides the language pair). */
+/** Whether a post may be sent for translation at all (the service decides the language pair). */
 export function translatable(post: { visibility: string; contentHtml: string; spoilerText: string }): boolean {
   return (
     (post.visibility === "public" || post.visibility === "unlisted") &&
@@ -124,6 +137,6 @@ export function translatable(post: { visibility: string; contentHtml: string; sp
 
 /** The language a reader asks for, else the first their system prefers (Accept-Language), else English. */
 export function readerLanguage(asked: string | undefined, acceptLanguage: string | null): string {
-  const preferred = acceptLanguage?.split(",")[0]?.split(/[-;_]/)[0]?.trim();
-  return (asked || preferred || "en").toLowerCase();
+  const preferred = acceptLanguage?.split(",").map((tag) => baseLanguage(tag.split(";")[0]?.trim()));
+  return baseLanguage(asked) ?? preferred?.find((tag) => tag !== undefined) ?? "en";
 }

@@ -358,15 +358,15 @@ export const polls = sqliteTable(
 
 /**
  * A post translated for members (core/translations.ts), kept so that a second reader does not
- * ask the service again; an edit of the post makes it stale.
+ * ask the service again; a change to its words makes it stale.
  */
 export const postTranslations = sqliteTable(
   "post_translations",
   {
     postId: postRef("post_id"),
     language: text("language").notNull(),
-    // The edit it translates: the post's edited_at, or 0 before any edit.
-    version: integer("version").notNull(),
+    // A hash of the words sent (text, warning, choices, descriptions): any change makes it stale.
+    sourceHash: text("source_hash").notNull().default(""),
     contentHtml: text("content_html").notNull(),
     spoilerText: text("spoiler_text").notNull().default(""),
     pollOptions: text("poll_options", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),

@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import { PostCard } from "../../views/post.tsx";
 import { Layout } from "../../views/layout.tsx";
-import { CoreError } from "../core/errors.ts";
+import { CoreError, ValidationError } from "../core/errors.ts";
 import { findVisiblePost } from "../core/posts.ts";
 import type { Viewer } from "../core/sessions.ts";
 import { type PostTranslation, TranslationFailed, translatePost } from "../core/translations.ts";
@@ -31,10 +31,12 @@ function translatedView(shown: PostView, row: PostTranslation): PostView {
 
 /** Why a translation did not come, in the reader's words. */
 function problemOf(error: unknown): string {
-  if (error instanceof TranslationFailed) return "The translation service did not answer. Try again later.";
+  if (error instanceof TranslationFailed || error instanceof ValidationError) return error.message;
   if (error instanceof CoreError && error.status !== 404) return error.message;
   throw error;
 }
+
+const statusOf = (error: unknown) => (error instanceof TranslationFailed ? 503 : error instanceof CoreError ? error.status : 422);
 
 /** Translating a post on the pages, with the service the API uses; and a post's card again, to show the original. */
 export function translationRoutes(deps: WebDeps, page: PagePlugin) {
@@ -46,17 +48,20 @@ export function translationRoutes(deps: WebDeps, page: PagePlugin) {
     .use(page)
     .post(
       "/statuses/:id/translate",
-      async ({ viewer, ctx, params, request, set, redirect }) => {
+      async ({ viewer, ctx, params, body, request, set, redirect }) => {
         if (!viewer) return redirect(loginFirst("/"), 303);
         const shown = view(params.id, viewer);
         if (!shown) throw new CoreError("This post does not exist, or you may not see it.", 404);
+        // The thread's own post keeps its larger look.
+        const focused = body?.focused === "1";
         let card: JSX.Element;
         try {
           const row = await translatePost(deps, viewer.account.id, params.id, ctx.viewer?.translateTo ?? "en");
-          card = <PostCard ctx={ctx} post={translatedView(shown, row)} />;
+          card = <PostCard ctx={ctx} post={translatedView(shown, row)} focused={focused} />;
         } catch (error) {
-          set.status = error instanceof TranslationFailed ? 503 : error instanceof CoreError ? error.status : 500;
-          card = <PostCard ctx={ctx} post={shown} translationProblem={problemOf(error)} />;
+          const translationProblem = problemOf(error);
+          set.status = statusOf(error);
+          card = <PostCard ctx={ctx} post={shown} focused={focused} translationProblem={translationProblem} />;
         }
         if (isHtmx(request)) return card;
         return (
@@ -65,16 +70,23 @@ export function translationRoutes(deps: WebDeps, page: PagePlugin) {
           </Layout>
         );
       },
-      { params: t.Object({ id: t.String({ maxLength: 64 }) }), body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })) },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }) }),
+        body: t.Optional(t.Object({ _csrf: t.Optional(t.String()), focused: t.Optional(t.String({ maxLength: 1 })) })),
+      },
     )
     .get(
       "/statuses/:id/card",
-      ({ viewer, ctx, params, request, redirect }) => {
+      ({ viewer, ctx, params, query, request, redirect }) => {
         if (!viewer) return redirect(loginFirst("/"), 303);
         const shown = view(params.id, viewer);
         if (!shown) throw new CoreError("This post does not exist, or you may not see it.", 404);
-        return isHtmx(request) ? <PostCard ctx={ctx} post={shown} /> : redirect((shown.reblog ?? shown).localUrl, 303);
+        if (!isHtmx(request)) return redirect((shown.reblog ?? shown).localUrl, 303);
+        return <PostCard ctx={ctx} post={shown} focused={query.focused === "1"} />;
       },
-      { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }) }),
+        query: t.Object({ focused: t.Optional(t.String({ maxLength: 1 })) }),
+      },
     );
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `post_translations` ADD `source_hash` text DEFAULT '' NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE `post_translations` DROP COLUMN `version`;
