@@ -64,13 +64,15 @@ async function readAtMost(response: Response, max: number): Promise<string> {
 }
 
 const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+/** Custom emoji shortcodes are marked as not to translate (both services honour translate="no"), as Mastodon does. */
+const keepEmoji = (html: string) => html.replace(/:([A-Za-z0-9_]{2,}):/g, '<span translate="no">:$1:</span>');
 
 /** Sends every item as HTML (plain text escaped), and brings plain text back to plain text. */
 async function translateAsHtml(
   items: TranslationItem[],
   send: (html: string[]) => Promise<{ texts: unknown; detected?: string }>,
 ): Promise<{ texts: string[]; detected?: string }> {
-  const answer = await guarded(() => send(items.map((item) => (item.html ? item.text : escapeHtml(item.text)))));
+  const answer = await guarded(() => send(items.map((item) => keepEmoji(item.html ? item.text : escapeHtml(item.text)))));
   const texts = answer.texts;
   if (!Array.isArray(texts) || texts.length !== items.length || !texts.every((t) => typeof t === "string"))
     throw failed("an answer that does not match the question");

@@ -101,6 +101,15 @@ test("a public post, its content warning, poll and picture descriptions are tran
     format: "html",
   });
 
+  // A custom emoji's shortcode is kept from the service.
+  const emoji = await post("kai", { status: "Hallo :blobcat:", spoiler_text: "Schaf :blobcat:", language: "de" });
+  const kept = (await (await translate("lea", emoji, "en")).json()) as { content: string; spoiler_text: string };
+  expect(asked.at(-1)?.body.q).toEqual([
+    '<p>Hallo <span translate="no">:blobcat:</span></p>',
+    'Schaf <span translate="no">:blobcat:</span>',
+  ]);
+  expect(kept).toMatchObject({ content: '<p>Hello <span translate="no">:blobcat:</span></p>', spoiler_text: "Sheep :blobcat:" });
+
   const withPoll = await post("kai", { status: "Welt?", poll: { options: ["Hallo", "Schaf & Welt"], expires_in: 3600 } });
   const polled = (await (await translate("lea", withPoll)).json()) as { poll: { id: string; options: { title: string }[] } };
   expect(polled.poll).toEqual({ id: withPoll, options: [{ title: "Hello" }, { title: "Sheep & World" }] });
