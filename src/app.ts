@@ -61,7 +61,7 @@ import { warningRoutes } from "./web/warnings.tsx";
 import { translationRoutes } from "./web/translations.tsx";
 import { tellStaffOfAppeal, tellStaffOfReport, tellStaffOfSignup } from "./core/staff-notices.ts";
 import { mailAppealDecision, mailWarning } from "./core/moderation-mail.ts";
-import { newTranslationLimiter, type Translator } from "./core/translations.ts";
+import { newTranslation, type Translator } from "./core/translations.ts";
 
 export interface AppDeps extends CoreDeps {
   sqlite: Database;
@@ -119,7 +119,7 @@ export function createApp(deps: AppDeps) {
     resolver,
     live: deps.live,
     mailer: deps.mailer,
-    translation: deps.translator ? { translator: deps.translator, limiter: newTranslationLimiter() } : undefined,
+    translation: deps.translator ? newTranslation(deps.translator) : undefined,
   };
   const page = pagePlugin(web);
   const tasks = deps.queue;

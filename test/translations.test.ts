@@ -168,6 +168,14 @@ test("private posts are not sent; a bad language, a failing service or a strange
   failing = "no";
 });
 
+test("two readers asking at once share one call to the service", async () => {
+  const id = await post("kai", { status: "Hallo Schaf", language: "de" });
+  const calls = asked.length;
+  const [a, b] = await Promise.all([translate("lea", id, "en"), translate("olga", id, "en")]);
+  expect([a.status, b.status]).toEqual([200, 200]);
+  expect(asked.length).toBe(calls + 1);
+});
+
 test("the instance says it translates, and into what", async () => {
   const instance = (await (await t.request("/api/v2/instance")).json()) as {
     configuration: { translation: { enabled: boolean } };

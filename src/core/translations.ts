@@ -29,14 +29,22 @@ export interface Translator {
 /** The service did not answer, or answered with something unusable: the API says 503, the page says so. */
 export class TranslationFailed extends Error {}
 
-/** What translating needs: the service, and a limit per member on the calls it costs. */
+/**
+ * What translating needs: the service, a limit per member on the calls it costs, and the calls
+ * under way (readers of one post at once share one).
+ */
 export interface Translation {
   translator: Translator;
   limiter: RateLimiter;
+  running: Map<string, Promise<PostTranslation>>;
 }
 
-/** Translations a member may ask of the service in ten minutes (those kept from before are free). */
-export const newTranslationLimiter = () => new RateLimiter(30, 10 * 60_000);
+/** Translating with a service: 30 calls a member in ten minutes (those kept from before are free). */
+export const newTranslation = (translator: Translator): Translation => ({
+  translator,
+  limiter: new RateLimiter(30, 10 * 60_000),
+  running: new Map(),
+});
 
 export type PostTranslation = typeof postTranslations.$inferSelect;
 
@@ -94,37 +102,44 @@ export async function translatePost(
     .get();
   if (kept?.sourceHash === sourceHash) return kept;
 
+  const key = `${post.id} ${language} ${sourceHash}`;
+  const running = translation.running.get(key);
+  if (running) return running;
   checkLimit(translation.limiter, [viewerId]);
   translation.limiter.hit(viewerId);
-  // Empty pieces are not sent (a service may refuse them); they stay empty.
-  const asked = items.flatMap((item, i) => (item.text.trim() ? [i] : []));
-  const answer = await translation.translator.translate(
-    asked.map((i) => items[i] as TranslationItem),
-    language,
-  );
-  const texts = items.map(() => "");
-  asked.forEach((at, i) => {
-    texts[at] = answer.texts[i] ?? "";
-  });
-  const row = {
-    postId: post.id,
-    language,
-    sourceHash,
-    contentHtml: texts[0] ?? "",
-    spoilerText: texts[1] ?? "",
-    pollOptions: texts.slice(2, 2 + options.length),
-    media: media.map((m, i) => ({ id: m.id, description: texts[2 + options.length + i] ?? "" })),
-    detectedLanguage: baseLanguage(answer.detected) ?? source ?? null,
-    provider: translation.translator.name,
-    createdAt: new Date(),
-  };
-  // The post may have gone while the service worked: then there is nothing to keep.
-  if (findVisiblePost(db, post.id, viewerId))
-    db.insert(postTranslations)
-      .values(row)
-      .onConflictDoUpdate({ target: [postTranslations.postId, postTranslations.language], set: row })
-      .run();
-  return row;
+  const work = (async () => {
+    // Empty pieces are not sent (a service may refuse them); they stay empty.
+    const asked = items.flatMap((item, i) => (item.text.trim() ? [i] : []));
+    const answer = await translation.translator.translate(
+      asked.map((i) => items[i] as TranslationItem),
+      language,
+    );
+    const texts = items.map(() => "");
+    asked.forEach((at, i) => {
+      texts[at] = answer.texts[i] ?? "";
+    });
+    const row = {
+      postId: post.id,
+      language,
+      sourceHash,
+      contentHtml: texts[0] ?? "",
+      spoilerText: texts[1] ?? "",
+      pollOptions: texts.slice(2, 2 + options.length),
+      media: media.map((m, i) => ({ id: m.id, description: texts[2 + options.length + i] ?? "" })),
+      detectedLanguage: baseLanguage(answer.detected) ?? source ?? null,
+      provider: translation.translator.name,
+      createdAt: new Date(),
+    };
+    // The post may have gone while the service worked: then there is nothing to keep.
+    if (findVisiblePost(db, post.id, viewerId))
+      db.insert(postTranslations)
+        .values(row)
+        .onConflictDoUpdate({ target: [postTranslations.postId, postTranslations.language], set: row })
+        .run();
+    return row;
+  })().finally(() => translation.running.delete(key));
+  translation.running.set(key, work);
+  return work;
 }
 
 /** Whether a post may be sent for translation at all (the service decides the language pair). */
