@@ -1,6 +1,6 @@
 import { getLogger } from "@logtape/logtape";
 import { htmlToPlainText } from "./core/text.ts";
-import { type TranslationItem, TranslationFailed, type Translator } from "./core/translations.ts";
+import { baseLanguage, type TranslationItem, TranslationFailed, type Translator } from "./core/translations.ts";
 import type { Config } from "./config.ts";
 import { unlimitedFetch } from "./federation/outgoing.ts";
 import { sanitizeRemoteHtml } from "./federation/sanitize.ts";
@@ -64,8 +64,17 @@ async function readAtMost(response: Response, max: number): Promise<string> {
 }
 
 const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-/** Custom emoji shortcodes are marked as not to translate (both services honour translate="no"), as Mastodon does. */
-const keepEmoji = (html: string) => html.replace(/:([A-Za-z0-9_]{2,}):/g, '<span translate="no">:$1:</span>');
+/**
+ * Custom emoji shortcodes are marked as not to translate (both services honour translate="no"),
+ * as Mastodon does: only in text between tags, and only a shortcode standing alone (not the
+ * digits of 19:30:00).
+ */
+const shortcode = /(?<=^|[^\p{L}\p{N}:]):([A-Za-z0-9_]{2,}):(?=$|[^\p{L}\p{N}:])/gu;
+const keepEmoji = (html: string) =>
+  html.replace(
+    /(^|>)([^<]*)/g,
+    (_, edge: string, text: string) => edge + text.replace(shortcode, '<span translate="no">:$1:</span>'),
+  );
 
 /** Sends every item as HTML (plain text escaped), and brings plain text back to plain text. */
 async function translateAsHtml(
@@ -112,33 +121,33 @@ function everyWay(sources: string[], targets: string[]): Record<string, string[]
 /** LibreTranslate (https://libretranslate.com), self-hosted or not. */
 export function libreTranslate(baseUrl: string, key?: string): Translator {
   const withKey = (body: Record<string, unknown>) => JSON.stringify(key ? { ...body, api_key: key } : body);
+  // Its languages go by base code, as posts and readers do ("zh" for its zh-Hans); this is the code it wants back.
+  const serviceCodes = new Map<string, string>();
   return {
     name: "LibreTranslate",
     languages: cached(async () => {
       const list = await call(`${baseUrl}/languages`);
       if (!Array.isArray(list)) throw failed("a language list that is not a list");
-      const codes = list.flatMap((l: { code?: unknown }) => (typeof l.code === "string" ? [l.code] : []));
-      return Object.fromEntries(
-        list.flatMap((l: { code?: unknown; targets?: unknown }) =>
-          typeof l.code === "string"
-            ? [
-                [
-                  l.code,
-                  (Array.isArray(l.targets) ? l.targets : codes).filter(
-                    (t): t is string => typeof t === "string" && t !== l.code,
-                  ),
-                ],
-              ]
-            : [],
-        ),
-      );
+      const entries = list.flatMap((l: { code?: unknown; targets?: unknown }) => {
+        const base = typeof l.code === "string" ? baseLanguage(l.code) : undefined;
+        if (!base) return [];
+        if (!serviceCodes.has(base)) serviceCodes.set(base, String(l.code));
+        const targets = Array.isArray(l.targets) ? l.targets.map((t) => baseLanguage(String(t))) : undefined;
+        return [{ base, targets }];
+      });
+      const every = entries.map((e) => e.base);
+      const pairs = new Map<string, Set<string>>();
+      for (const { base, targets } of entries)
+        for (const target of targets ?? every)
+          if (target && target !== base) pairs.set(base, (pairs.get(base) ?? new Set()).add(target));
+      return Object.fromEntries([...pairs].map(([base, targets]) => [base, [...targets]]));
     }),
     translate: (items, target) =>
       translateAsHtml(items, async (html) => {
         const answer = (await call(`${baseUrl}/translate`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: withKey({ q: html, source: "auto", target, format: "html" }),
+          body: withKey({ q: html, source: "auto", target: serviceCodes.get(target) ?? target, format: "html" }),
         })) as { translatedText?: unknown; detectedLanguage?: unknown } | null;
         const detected = [answer?.detectedLanguage].flat()[0] as { language?: unknown } | null | undefined;
         return {

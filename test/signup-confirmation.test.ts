@@ -82,6 +82,9 @@ test("a sign-up opens the link sent to its address, then logs in", async () => {
   const newtId = userOf("newt")?.accountId ?? "";
   for (const action of ["follow", "block", "mute"])
     expect((await api("olga", "POST", `/api/v1/accounts/${newtId}/${action}`)).status).toBe(404);
+  // A moderator's app asking relationships for it (its admin.sign_up notification names it) still gets the others'.
+  const relationships = await api("olga", "GET", `/api/v1/accounts/relationships?id[]=${newtId}&id[]=${m("mona").id}`);
+  expect(relationships.status).toBe(200);
   await visitor().post("/password/forgot", { email: "Newt@Mail.example" });
 
   const mail = await sink.waitFor("Newt@Mail.example");

@@ -24,7 +24,8 @@ const libre = Bun.serve({
     if (path === "/languages")
       return Response.json([
         { code: "de", name: "German", targets: ["en", "fr"] },
-        { code: "en", name: "English", targets: ["de", "fr"] },
+        { code: "en", name: "English", targets: ["de", "fr", "zh-Hans"] },
+        { code: "zh-Hans", name: "Chinese", targets: ["en"] },
       ]);
     const body = (await request.json()) as { q: string[] };
     asked.push({ path, body, auth: null });
@@ -102,13 +103,16 @@ test("a public post, its content warning, poll and picture descriptions are tran
   });
 
   // A custom emoji's shortcode is kept from the service.
-  const emoji = await post("kai", { status: "Hallo :blobcat:", spoiler_text: "Schaf :blobcat:", language: "de" });
+  const emoji = await post("kai", { status: "Hallo :blobcat: um 19:30:00", spoiler_text: "Schaf :blobcat:", language: "de" });
   const kept = (await (await translate("lea", emoji, "en")).json()) as { content: string; spoiler_text: string };
   expect(asked.at(-1)?.body.q).toEqual([
-    '<p>Hallo <span translate="no">:blobcat:</span></p>',
+    '<p>Hallo <span translate="no">:blobcat:</span> um 19:30:00</p>',
     'Schaf <span translate="no">:blobcat:</span>',
   ]);
-  expect(kept).toMatchObject({ content: '<p>Hello <span translate="no">:blobcat:</span></p>', spoiler_text: "Sheep :blobcat:" });
+  expect(kept).toMatchObject({
+    content: '<p>Hello <span translate="no">:blobcat:</span> um 19:30:00</p>',
+    spoiler_text: "Sheep :blobcat:",
+  });
 
   const withPoll = await post("kai", { status: "Welt?", poll: { options: ["Hallo", "Schaf & Welt"], expires_in: 3600 } });
   const polled = (await (await translate("lea", withPoll)).json()) as { poll: { id: string; options: { title: string }[] } };
@@ -168,6 +172,12 @@ test("private posts are not sent; a bad language, a failing service or a strange
   failing = "no";
 });
 
+test("the service's regional codes are read as base languages and given back as it wants them", async () => {
+  const english = await post("kai", { status: "Hello", language: "en" });
+  expect((await translate("lea", english, "zh-CN")).status).toBe(200);
+  expect(asked.at(-1)?.body).toMatchObject({ target: "zh-Hans" });
+});
+
 test("two readers asking at once share one call to the service", async () => {
   const id = await post("kai", { status: "Hallo Schaf", language: "de" });
   const calls = asked.length;
@@ -183,9 +193,10 @@ test("the instance says it translates, and into what", async () => {
   expect(instance.configuration.translation.enabled).toBe(true);
   expect(await (await t.request("/api/v1/instance/translation_languages")).json()).toEqual({
     de: ["en", "fr"],
-    en: ["de", "fr"],
+    en: ["de", "fr", "zh"],
+    zh: ["en"],
     // Posts without a language tag ("und") go into every language the service knows.
-    und: ["de", "en", "fr"],
+    und: ["de", "en", "fr", "zh"],
   });
   // Without a service: nothing offered, and the call is not found.
   const plain = testApp(origin);

@@ -19,12 +19,12 @@ function translationEntity(row: PostTranslation) {
 export function translationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   return new Elysia({ name: "api-translations" }).use(api).post(
     "/api/v1/statuses/:id/translate",
-    async ({ member, params, body, request, set }) => {
+    async ({ member, params, body, query, request, set }) => {
       const me = member("read:statuses");
+      // As Mastodon: `lang` (in the form or the query; a bad one is ignored), else the app's Accept-Language.
+      const target = readerLanguage(body?.lang ?? query.lang, request.headers.get("accept-language"));
       try {
-        return translationEntity(
-          await translatePost(deps, me.account.id, params.id, readerLanguage(body?.lang, request.headers.get("accept-language"))),
-        );
+        return translationEntity(await translatePost(deps, me.account.id, params.id, target));
       } catch (error) {
         if (!(error instanceof TranslationFailed)) throw error;
         set.status = 503;

@@ -76,7 +76,12 @@ export function relationship(db: Db, viewerId: string, targetId: string): Relati
     blockedBy: exists(db, blocks, targetId, viewerId),
     endorsed: isEndorsed(db, viewerId, targetId),
     muting: exists(db, mutes, viewerId, targetId),
-    domainBlocking: domainBlockedBy(db, viewerId, account(db, targetId).domain),
+    // A plain read: any known id has a relationship (an incomplete sign-up's is all false).
+    domainBlocking: domainBlockedBy(
+      db,
+      viewerId,
+      db.select({ domain: accounts.domain }).from(accounts).where(eq(accounts.id, targetId)).get()?.domain ?? null,
+    ),
     showingReblogs: out?.showReblogs ?? true,
     notifying: out?.notify ?? false,
     note:

@@ -74,10 +74,6 @@ export async function translatePost(
   const post = found?.reblogOfId ? findVisiblePost(db, found.reblogOfId, viewerId) : found;
   if (!post) throw new CoreError("Record not found", 404);
   if (!translatable(post)) throw new CoreError("Only public posts with words are translated: others stay on this server.", 403);
-  const pairs = await translation.translator.languages();
-  const source = baseLanguage(post.language);
-  if (source === language || !(pairs[source ?? "und"] ?? pairs.und ?? []).includes(language))
-    throw new CoreError("The translation service does not translate this post into that language.", 403);
 
   const options = db.select({ options: polls.options }).from(polls).where(eq(polls.postId, post.id)).get()?.options ?? [];
   const media = db
@@ -100,13 +96,18 @@ export async function translatePost(
     .from(postTranslations)
     .where(and(eq(postTranslations.postId, post.id), eq(postTranslations.language, language)))
     .get();
+  // Kept ones are served without asking the service anything (it may be down).
   if (kept?.sourceHash === sourceHash) return kept;
+  const pairs = await translation.translator.languages();
+  const source = baseLanguage(post.language);
+  if (source === language || !(pairs[source ?? "und"] ?? pairs.und ?? []).includes(language))
+    throw new CoreError("The translation service does not translate this post into that language.", 403);
 
   const key = `${post.id} ${language} ${sourceHash}`;
   const running = translation.running.get(key);
   if (running) return running;
+  // Only calls that gave a translation count toward the member's share.
   checkLimit(translation.limiter, [viewerId]);
-  translation.limiter.hit(viewerId);
   const work = (async () => {
     // Empty pieces are not sent (a service may refuse them); they stay empty.
     const asked = items.flatMap((item, i) => (item.text.trim() ? [i] : []));
@@ -136,6 +137,7 @@ export async function translatePost(
         .values(row)
         .onConflictDoUpdate({ target: [postTranslations.postId, postTranslations.language], set: row })
         .run();
+    translation.limiter.hit(viewerId);
     return row;
   })().finally(() => translation.running.delete(key));
   translation.running.set(key, work);
