@@ -60,16 +60,6 @@ export function warningRecords(db: Db, accountId: string): WarningRecord[] {
     }));
 }
 
-/** The account of a member whose account is suspended, or undefined when it is not. */
-export function suspendedAccountOf(db: Db, userId: string): string | undefined {
-  return db
-    .select({ id: accounts.id })
-    .from(users)
-    .innerJoin(accounts, eq(accounts.id, users.accountId))
-    .where(and(eq(users.id, userId), isNotNull(accounts.suspendedAt)))
-    .get()?.id;
-}
-
 /**
  * A member asks the moderators to undo one of their actions, once per action and within
  * APPEAL_DAYS. Staff who may decide are told (core/staff-notices.ts, on `appeal.filed`).

@@ -34,25 +34,24 @@ export function mailWarning(deps: MailDeps, warningId: string): void {
   if (!warning || !member) return;
   const host = deps.baseUrl.host;
   const title = warningTitles[warning.action] ?? "A note from the moderators";
-  const undo = warning.action.startsWith("un");
-  const where = warning.action === "suspend" ? "/login" : "/settings/warnings";
+  const appealWithin = `If you think this was a mistake, you can appeal within ${APPEAL_DAYS} days:`;
+  const link = (path: string) => new URL(path, deps.baseUrl).href;
+  // An undo is good news: nothing to appeal.
+  const next = warning.action.startsWith("un")
+    ? []
+    : warning.action === "suspend"
+      ? [
+          appealWithin,
+          `${link("/login")} (log in to read this note and appeal)`,
+          "",
+          `Unless it is lifted, the account and everything in it are deleted ${SUSPENSION_GRACE_MS / DAY_MS} days after the suspension.`,
+        ]
+      : [appealWithin, link("/settings/warnings")];
   send(deps, member.email, `${title} (${host})`, [
     `The moderators of ${host} wrote to you, @${member.username}: ${title.toLowerCase()}.`,
     "",
     ...(warning.text ? ["Their reason:", ...quoted(warning.text)] : ["They gave no reason."]),
-    ...(undo
-      ? []
-      : [
-          "",
-          `If you think this was a mistake, you can appeal within ${APPEAL_DAYS} days:`,
-          `${new URL(where, deps.baseUrl).href}${warning.action === "suspend" ? " (log in to read this note and appeal)" : ""}`,
-          ...(warning.action === "suspend"
-            ? [
-                "",
-                `Unless it is lifted, the account and everything in it are deleted ${SUSPENSION_GRACE_MS / DAY_MS} days after the suspension.`,
-              ]
-            : []),
-        ]),
+    ...(next.length > 0 ? ["", ...next] : []),
   ]);
 }
 

@@ -16,19 +16,23 @@ export type Viewer = {
   account: typeof accounts.$inferSelect;
 };
 
+/** The account of a member whose account is suspended, or undefined when it is not. */
+export function suspendedAccountOf(db: Db, userId: string): string | undefined {
+  return db
+    .select({ id: accounts.id })
+    .from(users)
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
+    .where(and(eq(users.id, userId), isNotNull(accounts.suspendedAt)))
+    .get()?.id;
+}
+
 /**
  * Starts a session; the returned token goes into the cookie, only its hash into the database.
  * Never for a suspended account: its member may read the moderators' notes and appeal after
  * their password (web/auth.tsx), but a session made then would work once the suspension lifts.
  */
 export function createSession(db: Db, userId: string, client: { ip?: string; userAgent?: string } = {}): string {
-  const suspended = db
-    .select({ id: accounts.id })
-    .from(users)
-    .innerJoin(accounts, and(eq(accounts.id, users.accountId), isNotNull(accounts.suspendedAt)))
-    .where(eq(users.id, userId))
-    .get();
-  if (suspended) throw new CoreError("This account is suspended.", 403);
+  if (suspendedAccountOf(db, userId)) throw new CoreError("This account is suspended.", 403);
   const token = randomToken(32);
   const now = Date.now();
   db.transaction((tx) => {

@@ -75,22 +75,7 @@ export async function translatePost(
   if (!post) throw new CoreError("Record not found", 404);
   if (!translatable(post)) throw new CoreError("Only public posts with words are translated: others stay on this server.", 403);
 
-  const options = db.select({ options: polls.options }).from(polls).where(eq(polls.postId, post.id)).get()?.options ?? [];
-  const media = db
-    .select({ id: mediaAttachments.id, description: mediaAttachments.description })
-    .from(mediaAttachments)
-    .where(eq(mediaAttachments.postId, post.id))
-    .orderBy(asc(mediaAttachments.position))
-    .all()
-    .filter((m) => m.description.trim() !== "");
-  const items: TranslationItem[] = [
-    { text: post.contentHtml, html: true },
-    { text: post.spoilerText, html: false },
-    ...options.map((o) => ({ text: o.title, html: false })),
-    ...media.map((m) => ({ text: m.description, html: false })),
-  ];
-  // What was sent, media ids included (a remote post received again has new ones).
-  const sourceHash = sha256Hex(JSON.stringify([items, media.map((m) => m.id)]));
+  const { items, options, media, sourceHash } = wordsOf(db, post);
   const kept = db
     .select()
     .from(postTranslations)
@@ -142,6 +127,29 @@ export async function translatePost(
   })().finally(() => translation.running.delete(key));
   translation.running.set(key, work);
   return work;
+}
+
+/**
+ * What of a post goes to the service, in order: its HTML, its content warning, its poll's choices
+ * and its pictures' descriptions; and a hash of it all, media ids included (a remote post received
+ * again has new ones), that says when a kept translation is stale.
+ */
+function wordsOf(db: Db, post: { id: string; contentHtml: string; spoilerText: string }) {
+  const options = db.select({ options: polls.options }).from(polls).where(eq(polls.postId, post.id)).get()?.options ?? [];
+  const media = db
+    .select({ id: mediaAttachments.id, description: mediaAttachments.description })
+    .from(mediaAttachments)
+    .where(eq(mediaAttachments.postId, post.id))
+    .orderBy(asc(mediaAttachments.position))
+    .all()
+    .filter((m) => m.description.trim() !== "");
+  const items: TranslationItem[] = [
+    { text: post.contentHtml, html: true },
+    { text: post.spoilerText, html: false },
+    ...options.map((o) => ({ text: o.title, html: false })),
+    ...media.map((m) => ({ text: m.description, html: false })),
+  ];
+  return { items, options, media, sourceHash: sha256Hex(JSON.stringify([items, media.map((m) => m.id)])) };
 }
 
 /** Whether a post may be sent for translation at all (the service decides the language pair). */

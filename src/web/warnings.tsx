@@ -2,7 +2,8 @@
 import { Elysia, t } from "elysia";
 import type { PageContext } from "../../views/context.ts";
 import { type AppealError, SuspendedPage, WarningsPage } from "../../views/warnings.tsx";
-import { fileAppeal, suspendedAccountOf, warningRecords } from "../core/appeals.ts";
+import { fileAppeal, warningRecords } from "../core/appeals.ts";
+import { suspendedAccountOf } from "../core/sessions.ts";
 import { ValidationError } from "../core/errors.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { loginFirst } from "./redirects.ts";
