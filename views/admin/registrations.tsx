@@ -1,6 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import type { PageContext } from "../context.ts";
-import { CsrfField, PostButton } from "../form.tsx";
+import { CsrfField } from "../form.tsx";
 import { Layout } from "../layout.tsx";
 import { longDate } from "../time.tsx";
 import { AdminTabs } from "./tabs.tsx";
@@ -60,7 +60,11 @@ export function RegistrationsPage({
                   </p>
                   <p safe>{u.reason ?? "(no reason given)"}</p>
                 </div>
-                <PostButton ctx={ctx} action={`/admin/accounts/${u.accountId}/confirm-email`} label="Confirm the address" />
+                <form method="post" action={`/admin/accounts/${u.accountId}/confirm-email`}>
+                  <CsrfField ctx={ctx} />
+                  <input type="hidden" name="back" value="registrations" />
+                  <button type="submit">Confirm the address</button>
+                </form>
               </li>
             ))}
           </ul>

@@ -17,6 +17,7 @@ import { accounts, reports, roles, users } from "../../db/schema.ts";
 import { twoFactorEnabled } from "../../core/two-factor.ts";
 import { handedResetLink, passwordLinkRefusal } from "../../core/password-resets.ts";
 import { confirmAddressByStaff } from "../../core/email-changes.ts";
+import { optionalOneOf } from "../../schemas.ts";
 
 /** Accounts, local and remote: search, one account's record, and the moderation actions. */
 export function accountRoutes(deps: WebDeps, page: PagePlugin) {
@@ -110,7 +111,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
     )
     .post(
       "/admin/accounts/:id/confirm-email",
-      ({ viewer, ctx, params, set, redirect, path }) => {
+      ({ viewer, ctx, params, body, set, redirect, path }) => {
         const staff = requireRole(viewer, "moderator", path);
         try {
           confirmAddressByStaff(deps, staff.account.id, params.id);
@@ -119,9 +120,13 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
           set.status = error.status;
           return accountPage(ctx, staff, params.id, error.message);
         }
-        return redirect(`/admin/accounts/${params.id}`, 303);
+        // From the list of sign-ups waiting for a link that cannot come, back to it.
+        return redirect(body?.back === "registrations" ? "/admin/registrations" : `/admin/accounts/${params.id}`, 303);
       },
-      { params: t.Object({ id: t.String({ maxLength: 64 }) }), body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })) },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }) }),
+        body: t.Optional(t.Object({ _csrf: t.Optional(t.String()), back: optionalOneOf(["registrations"]) })),
+      },
     )
     .post(
       "/admin/accounts/:id/password-link",
