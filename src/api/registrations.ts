@@ -13,9 +13,15 @@ const logger = getLogger(["skein", "mail"]);
 const couldNotSend = (error: unknown) =>
   logger.error("Could not send a sign-up's address link: {error}", { error: String(error) });
 
-/** Mastodon's error codes for a field, from our message (apps show the description; some read the code). */
-function errorCode(field: string, message: string): string {
+/**
+ * Mastodon's error codes for a field, from what was sent and our message (apps show the
+ * description; some read the code): a field of `sent` left empty is ERR_BLANK whatever the rule it broke.
+ */
+function errorCode(field: string, message: string, sent: Record<string, unknown>): string {
   if (field === "agreement") return "ERR_ACCEPTED";
+  const value = sent[field];
+  if (Object.hasOwn(sent, field) && (value === undefined || (typeof value === "string" && value.trim() === "")))
+    return "ERR_BLANK";
   if (/taken|already uses|another account uses|belonged to a deleted/i.test(message)) return "ERR_TAKEN";
   if (/reserved/i.test(message)) return "ERR_RESERVED";
   if (/not allowed here|provider/i.test(message)) return "ERR_BLOCKED";
@@ -25,12 +31,12 @@ function errorCode(field: string, message: string): string {
 }
 
 /** A refused sign-up as Mastodon answers it: one line, and the details by field. */
-function validationFailure(error: ValidationError) {
+function validationFailure(error: ValidationError, sent: Record<string, unknown>) {
   const fields = Object.entries(error.fields);
   return {
     error: `Validation failed: ${fields.map(([, message]) => message).join(", ")}`,
     details: Object.fromEntries(
-      fields.map(([field, description]) => [field, [{ error: errorCode(field, description), description }]]),
+      fields.map(([field, description]) => [field, [{ error: errorCode(field, description, sent), description }]]),
     ),
   };
 }
@@ -70,7 +76,8 @@ export function registrationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return validationFailure(error);
+          const { username, email, password, reason, invite_code } = body;
+          return validationFailure(error, { username, email, password, reason, invite_code });
         }
       },
       {
@@ -100,7 +107,7 @@ export function registrationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return validationFailure(error);
+          return validationFailure(error, {});
         }
       },
       { body: t.Optional(t.Object({ email: t.Optional(t.String({ maxLength: 320 })) })) },
