@@ -71,6 +71,9 @@ export function pagePlugin(deps: WebDeps) {
 
 export type PagePlugin = ReturnType<typeof pagePlugin>;
 
+/** A request htmx sent for a part of a page (answered with that part, not a whole page or a redirect). */
+export const isHtmx = (request: Request) => request.headers.get("hx-request") === "true";
+
 /** A frame for pages drawn before or without a session (errors). */
 export function bareContext(instanceName: string, path = "/"): PageContext {
   return { instanceName, viewer: null, csrf: "", unread: 0, unreadMessages: 0, path };

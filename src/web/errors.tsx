@@ -2,7 +2,7 @@
 import { ErrorCard, ErrorPage } from "../../views/errors.tsx";
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { storageFault } from "../db/storage-errors.ts";
-import { bareContext } from "./context.ts";
+import { bareContext, isHtmx } from "./context.ts";
 import { CsrfError } from "./session.ts";
 
 const statuses: Record<string, [number, string, string]> = {
@@ -45,7 +45,7 @@ export function errorResponse(
     message,
     kept: error instanceof CsrfError ? error.keptText : undefined,
   };
-  const page = request.headers.get("hx-request") === "true" ? <ErrorCard {...props} /> : <ErrorPage {...props} />;
+  const page = isHtmx(request) ? <ErrorCard {...props} /> : <ErrorPage {...props} />;
   return new Response(String(page), { ...init, headers: { ...init.headers, "content-type": "text/html; charset=utf-8" } });
 }
 

@@ -20,7 +20,7 @@ import { loadAccountViews, loadPostViews, type PostView } from "../core/views.ts
 import { AccountList } from "../../views/profile.tsx";
 import type { PageContext } from "../../views/context.ts";
 import { quotePolicies, users, visibilities } from "../db/schema.ts";
-import type { PagePlugin, WebDeps } from "./context.ts";
+import { isHtmx, type PagePlugin, type WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
 import { back, loginFirst } from "./redirects.ts";
 import { moreLink, WEB_PAGE_SIZE } from "./timelines.tsx";
@@ -94,16 +94,17 @@ function pollFromForm(body: typeof composeForm.static): PollValues | undefined {
 
 const REFRESH_WAIT_MS = 2000;
 
+/** A post as the viewer sees it, if they may see it at all. */
+export function visiblePostView(deps: Pick<WebDeps, "db" | "baseUrl">, id: string, viewer: Viewer | null): PostView | undefined {
+  const viewerId = viewer?.account.id ?? null;
+  return findVisiblePost(deps.db, id, viewerId) ? loadPostViews(deps.db, deps.baseUrl, [id], viewerId)[0] : undefined;
+}
+
 export function statusRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
-  /** A post as the viewer sees it, if they may see it at all. */
-  const view = (id: string, viewer: Viewer | null): PostView | undefined => {
-    const viewerId = viewer?.account.id ?? null;
-    return findVisiblePost(db, id, viewerId) ? loadPostViews(db, baseUrl, [id], viewerId)[0] : undefined;
-  };
+  const view = (id: string, viewer: Viewer | null) => visiblePostView(deps, id, viewer);
   const defaultVisibility = (viewer: Viewer) =>
     db.select({ v: users.defaultVisibility }).from(users).where(eq(users.id, viewer.user.id)).get()?.v ?? "public";
-  const isHtmx = (request: Request) => request.headers.get("hx-request") === "true";
 
   /** The post to show at /@acct/:id: it must exist, be visible, and belong to that account. */
   const threadPost = (acct: string, id: string, viewer: Viewer | null) => {

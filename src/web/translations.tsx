@@ -3,11 +3,11 @@ import { Elysia, t } from "elysia";
 import { PostCard } from "../../views/post.tsx";
 import { Layout } from "../../views/layout.tsx";
 import { CoreError, ValidationError } from "../core/errors.ts";
-import { findVisiblePost } from "../core/posts.ts";
 import type { Viewer } from "../core/sessions.ts";
 import { type PostTranslation, TranslationFailed, translatePost } from "../core/translations.ts";
-import { loadPostViews, type PostView } from "../core/views.ts";
-import type { PagePlugin, WebDeps } from "./context.ts";
+import type { PostView } from "../core/views.ts";
+import { isHtmx, type PagePlugin, type WebDeps } from "./context.ts";
+import { visiblePostView } from "./statuses.tsx";
 import { loginFirst } from "./redirects.ts";
 
 /** The post shown with its translated words (a boost: the boosted post's). */
@@ -40,10 +40,7 @@ const statusOf = (error: unknown) => (error instanceof TranslationFailed ? 503 :
 
 /** Translating a post on the pages, with the service the API uses; and a post's card again, to show the original. */
 export function translationRoutes(deps: WebDeps, page: PagePlugin) {
-  const { db, baseUrl } = deps;
-  const view = (id: string, viewer: Viewer) =>
-    findVisiblePost(db, id, viewer.account.id) ? loadPostViews(db, baseUrl, [id], viewer.account.id)[0] : undefined;
-  const isHtmx = (request: Request) => request.headers.get("hx-request") === "true";
+  const view = (id: string, viewer: Viewer) => visiblePostView(deps, id, viewer);
   return new Elysia({ name: "translations" })
     .use(page)
     .post(
