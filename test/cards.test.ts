@@ -27,6 +27,8 @@ const pages: Record<string, string> = {
     <meta property="og:site_name" content="The Bakery"></head><body>…</body></html>`,
   "/plain": `<html><head><title> A plain page </title><meta name="description" content="Only the basics."></head></html>`,
   "/untitled": "<html><body><p>Nothing about itself.</p></body></html>",
+  "/essay": `<html><head><title>On bread</title><meta name="author" content="Alice L."><meta name="fediverse:creator" content="@Writer@social.example"></head></html>`,
+  "/claims-bob": `<html><head><title>Not by bob</title><meta name="fediverse:creator" content="@bob@social.example"></head></html>`,
   "/hostile": `<html><head><meta property="og:title" content="${"Long ".repeat(100)}"><meta property="og:image" content="javascript:alert(1)"></head></html>`,
 };
 const site = Bun.serve({
@@ -179,4 +181,99 @@ test("in remote HTML the first link that is not a mention or hashtag is the card
   expect(remote('<p><a href="https://far.example/@carol">@carol</a> hi</p>')).toBeUndefined();
   expect(remote('<p><a href="javascript:alert(1)">x</a></p>')).toBeUndefined();
   expect(await parseCard("<html><head></head></html>", "https://x.example/")).toBeNull();
+});
+
+test("a page naming a member with fediverse:creator credits her only if she allows its site", async () => {
+  for (const username of ["writer", "bob"])
+    await createLocalUser(t.deps, {
+      username,
+      email: `${username}@example.com`,
+      password: "correct horse battery",
+      role: "user",
+    });
+  const allow = (username: string, domains: string[]) =>
+    t.database.sqlite.run("UPDATE accounts SET attribution_domains = ? WHERE username = ?", [JSON.stringify(domains), username]);
+
+  // Not yet allowed: the page's author name stays, no account is credited.
+  const before = await post(`An essay ${at("/essay")}`);
+  await drained();
+  expect((await apiStatus(before)).card).toMatchObject({
+    author_name: "Alice L.",
+    authors: [{ name: "Alice L.", url: "", account: null }],
+  });
+
+  allow("writer", ["blog.example", "127.0.0.1"]);
+  t.database.sqlite.run("DELETE FROM preview_cards"); // a card is kept two weeks: fetch the page again
+  const after = await post(`The essay again ${at("/essay")}`);
+  const claim = await post(`Someone else's ${at("/claims-bob")}`);
+  await drained();
+  const card = (await apiStatus(after)).card as { authors: { account: { acct: string } | null }[]; author_url: string };
+  expect(card.authors[0]?.account?.acct).toBe("writer");
+  expect(card.author_url).toBe("https://social.example/@writer");
+  // bob allows no site: the page claiming him credits no one.
+  expect((await apiStatus(claim)).card).toMatchObject({ authors: [] });
+
+  const page = await (await alice.get("/@alice")).text();
+  expect(page).toContain('<a class="link-card-author" href="https://social.example/@writer">More from');
+  expect(page.match(/More from/g)?.length).toBe(1);
+
+  // A suspended member is no longer credited.
+  t.database.sqlite.run("UPDATE accounts SET suspended_at = 1 WHERE username = 'writer'");
+  expect((await apiStatus(after)).card).toMatchObject({ author_name: "Alice L.", authors: [{ account: null }] });
+  expect(await (await alice.get("/@alice")).text()).not.toContain("More from");
+});
+
+test("the websites a member lists: cleaned up, refused with a reason next to the field, shown to apps", async () => {
+  const saved = await alice.post("/settings/profile", {
+    display_name: "Alice",
+    attribution_domains: " https://Blog.Example/ \n*.bread.example\n\nblog.example\nBÄCKEREI.example",
+    default_visibility: "public",
+  });
+  expect(saved.status).toBe(303);
+  const form = await (await alice.get("/settings/profile")).text();
+  expect(form).toContain("blog.example\nbread.example\nxn--bckerei-5wa.example</textarea>");
+  expect(form).toContain("&lt;meta name=&quot;fediverse:creator&quot; content=&quot;@alice@social.example&quot;&gt;");
+
+  const refused = await alice.post("/settings/profile", {
+    display_name: "Renamed",
+    attribution_domains: "blog.example\nnot a website",
+    default_visibility: "public",
+  });
+  expect(refused.status).toBe(422);
+  const html = await refused.text();
+  expect(html).toContain("“not a website” is not a website&#x27;s name.");
+  expect(html).toContain("not a website</textarea>");
+  const row = t.database.sqlite
+    .query<{ d: string; n: string }, []>("SELECT attribution_domains d, display_name n FROM accounts WHERE username = 'alice'")
+    .get();
+  expect(row).toEqual({ d: '["blog.example","bread.example","xn--bckerei-5wa.example"]', n: "Alice" });
+
+  const api = (body: unknown) =>
+    send(
+      new Request("http://127.0.0.1:3000/api/v1/accounts/update_credentials", {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+    );
+  const updated = (await (await api({ attribution_domains: ["writing.example"] })).json()) as {
+    source: { attribution_domains: string[] };
+  };
+  expect(updated.source.attribution_domains).toEqual(["writing.example"]);
+  // Left out: unchanged; too many: 422 with the reason, nothing changed.
+  expect(((await (await api({ note: "hi" })).json()) as typeof updated).source.attribution_domains).toEqual(["writing.example"]);
+  const tooMany = await api({ attribution_domains: Array.from({ length: 101 }, (_, i) => `site${i}.example`) });
+  expect(tooMany.status).toBe(422);
+  expect(((await tooMany.json()) as { error: string }).error).toContain("at most 100 websites");
+  const form2 = new FormData();
+  form2.append("attribution_domains[]", "one.example");
+  form2.append("attribution_domains[]", "two.example");
+  const multipart = await send(
+    new Request("http://127.0.0.1:3000/api/v1/accounts/update_credentials", {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${token}` },
+      body: form2,
+    }),
+  );
+  expect(((await multipart.json()) as typeof updated).source.attribution_domains).toEqual(["one.example", "two.example"]);
 });

@@ -75,19 +75,35 @@ function Media({ post, hiddenBy }: { post: PostView; hiddenBy?: string }) {
   );
 }
 
-/** A link's preview, as Mastodon shows it where a post has no pictures. */
+/**
+ * A link's preview, as Mastodon shows it where a post has no pictures; the fediverse account the
+ * page credits (and allows it) below it, as "More from".
+ */
 export function Card({ card }: { card: CardView }) {
-  return (
+  const link = (
     <a class="link-card" href={card.url} target="_blank" rel="noopener nofollow noreferrer">
       {card.image ? <img src={card.image} alt="" loading="lazy" /> : ""}
       <span class="link-card-text">
         <span class="link-card-provider" safe>
-          {card.provider}
+          {card.authorName ? `${card.provider} · ${card.authorName}` : card.provider}
         </span>
         <strong safe>{card.title}</strong>
         {card.description ? <span safe>{card.description}</span> : ""}
       </span>
     </a>
+  );
+  if (!card.author) return link;
+  return (
+    <div class="link-card-credited">
+      {link}
+      <a class="link-card-author" href={card.author.localUrl}>
+        More from <Avatar account={card.author} size={20} />
+        <strong>
+          <WithEmojis text={card.author.displayName} emojis={card.author.emojis} />
+        </strong>
+        <span class="handle" safe>{`@${card.author.acct}`}</span>
+      </a>
+    </div>
   );
 }
 

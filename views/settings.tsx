@@ -49,6 +49,8 @@ export interface ProfileValues {
   discoverable: boolean;
   default_visibility: string;
   default_quote_policy: string;
+  /** One website per line. */
+  attribution_domains: string;
 }
 
 /** The member's current pictures (local paths), shown above their file fields with a way to remove them. */
@@ -63,10 +65,13 @@ export function ProfileSettingsPage({
   pictures,
   errors = {},
   saved,
+  identity,
 }: {
   ctx: PageContext;
   values: ProfileValues;
   pictures: ProfilePictures;
+  /** The member's handle (`@ada@social.example`) and profile URL, for the snippets they copy to their websites. */
+  identity: { handle: string; profileUrl: string };
   errors?: Record<string, string>;
   saved?: boolean;
 }) {
@@ -149,6 +154,28 @@ export function ProfileSettingsPage({
             </div>
           ))}
         </fieldset>
+        <h2>Verification and author attribution</h2>
+        <div class="form-text">
+          <p>
+            A link in the extra fields shows as verified once its page links back to your profile with <code>rel="me"</code>:
+          </p>
+          <pre class="snippet" safe>{`<a rel="me" href="${identity.profileUrl}">Fediverse</a>`}</pre>
+          <p>
+            Articles you write elsewhere can name you as their author; when someone shares one, its preview shows “More from” with
+            your profile, here and on Mastodon. Put this in each page's <code>{"&lt;head&gt;"}</code>:
+          </p>
+          <pre class="snippet" safe>{`<meta name="fediverse:creator" content="${identity.handle}">`}</pre>
+        </div>
+        <Field
+          name="attribution_domains"
+          label="Websites allowed to credit you"
+          required={false}
+          multiline
+          rows={3}
+          value={values.attribution_domains}
+          hint="One per line, such as blog.example (its subdomains count too). Pages on other websites cannot claim you."
+          error={errors.attribution_domains}
+        />
         <h2>Privacy and preferences</h2>
         <Check
           name="locked"

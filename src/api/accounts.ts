@@ -121,6 +121,8 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
             discoverable: flag(b.discoverable) ?? current.discoverable,
             defaultVisibility: visibilities.find((v) => v === privacy) ?? m.user.defaultVisibility,
             defaultQuotePolicy: quotePolicies.find((p) => p === quotePolicy) ?? m.user.defaultQuotePolicy,
+            attributionDomains:
+              "attribution_domains" in b || "attribution_domains[]" in b ? list(b, "attribution_domains") : undefined,
             avatar: await asBytes(b.avatar),
             header: await asBytes(b.header),
           });
@@ -138,6 +140,8 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
               discoverable: tFlag,
               hide_collections: tFlag,
               indexable: tFlag,
+              attribution_domains: tList(200),
+              "attribution_domains[]": tList(200),
             },
             // fields_attributes[…] and source[…] arrive under many shapes; fieldsFrom reads them.
             { additionalProperties: true, maxProperties: 40 },

@@ -163,6 +163,7 @@ export function credentialAccount(
       hide_collections: me.account.hideCollections,
       discoverable: me.account.discoverable,
       indexable: me.account.discoverable,
+      attribution_domains: me.account.attributionDomains,
     },
     role: { id: me.user.role, name: me.user.role, color: "", permissions: "0", highlighted: me.user.role !== "user" },
   };
@@ -266,15 +267,21 @@ export interface ApiStatus {
 /** A post as a Status; `accounts` must hold the entities of every author involved. */
 export type ApiCard = ReturnType<typeof cardEntity>;
 
-/** Mastodon's PreviewCard (a plain link: no embedded player, no author). */
-export function cardEntity(card: CardView, baseUrl: URL) {
+/**
+ * Mastodon's PreviewCard (a plain link: no embedded player); `accounts` must hold the credited
+ * author's entity, if any.
+ */
+export function cardEntity(card: CardView, baseUrl: URL, accounts: Map<string, ApiAccount>) {
+  const account = card.author ? (accounts.get(card.author.id) ?? null) : null;
+  const authorName = card.authorName || card.author?.displayName || "";
+  const authorUrl = card.author?.url ?? "";
   return {
     url: card.url,
     title: card.title,
     description: card.description,
     type: "link" as const,
-    author_name: "",
-    author_url: "",
+    author_name: authorName,
+    author_url: authorUrl,
     provider_name: card.provider,
     provider_url: new URL(card.url).origin,
     html: "",
@@ -285,7 +292,7 @@ export function cardEntity(card: CardView, baseUrl: URL) {
     embed_url: "",
     blurhash: null,
     published_at: null,
-    authors: [],
+    authors: authorName || account ? [{ name: authorName, url: authorUrl, account }] : [],
   };
 }
 
@@ -352,7 +359,7 @@ export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, 
     poll: post.poll ? pollEntity(post.poll) : null,
     quote_approval: post.quoteApproval,
     quote: quoteEntity(post, accounts, baseUrl, nested),
-    card: post.card ? cardEntity(post.card, baseUrl) : null,
+    card: post.card ? cardEntity(post.card, baseUrl, accounts) : null,
     language: post.language,
     text: null,
     favourited: post.viewer?.favourited ?? false,
@@ -380,7 +387,11 @@ function quoteEntity(post: PostView, accounts: Map<string, ApiAccount>, baseUrl:
 
 /** Statuses for a list of post views, loading the authors' entities in one go. */
 export function statusEntities(db: Db, baseUrl: URL, views: PostView[]) {
-  const authorIds = views.flatMap((p) => [p, p.reblog, p.quote, p.reblog?.quote].flatMap((v) => (v ? [v.account.id] : [])));
+  const authorIds = views.flatMap((p) =>
+    [p, p.reblog, p.quote, p.reblog?.quote].flatMap((v) =>
+      v ? [v.account.id, ...(v.card?.author ? [v.card.author.id] : [])] : [],
+    ),
+  );
   const authors = accountEntities(db, baseUrl, authorIds);
   return views.map((p) => statusEntity(p, authors, baseUrl));
 }

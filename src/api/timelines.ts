@@ -75,7 +75,7 @@ export function timelineApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       ({ token, authorized, query, request, set }) => {
         if (token) authorized("read:statuses");
         // As Mastodon: only a link that trends now has a timeline.
-        if (!trendingLink(db, query.url)) throw new CoreError("Record not found", 404);
+        if (!trendingLink(db, baseUrl, query.url)) throw new CoreError("Record not found", 404);
         const viewerId = token?.account?.id ?? null;
         return respond(linkTimeline(db, viewerId, query.url, pageQuery(query)), viewerId, request, set, "public");
       },

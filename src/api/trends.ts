@@ -5,7 +5,7 @@ import { covers } from "../core/oauth.ts";
 import { type DayUse, trendingLinks, trendingPostIds, trendingTags } from "../core/trends.ts";
 import { loadPostViews } from "../core/views.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
-import { cardEntity, statusEntities, tagEntity } from "./entities.ts";
+import { accountEntities, cardEntity, statusEntities, tagEntity } from "./entities.ts";
 import { limitOf } from "./params.ts";
 
 /** Mastodon's history entries: days as UNIX seconds, counts as strings, today first. */
@@ -58,11 +58,15 @@ export function trendApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     )
     .get(
       "/api/v1/trends/links",
-      ({ query }) =>
-        trendingLinks(db, page(query, 10, 20)).map((l) => ({
-          ...cardEntity(l.card, baseUrl),
-          history: historyEntity(l.history),
-        })),
+      ({ query }) => {
+        const links = trendingLinks(db, baseUrl, page(query, 10, 20));
+        const authors = accountEntities(
+          db,
+          baseUrl,
+          links.flatMap((l) => (l.card.author ? [l.card.author.id] : [])),
+        );
+        return links.map((l) => ({ ...cardEntity(l.card, baseUrl, authors), history: historyEntity(l.history) }));
+      },
       { query: pageQuery },
     );
 }

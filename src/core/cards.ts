@@ -1,7 +1,9 @@
 import { and, eq, gt, inArray } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
-import { postCards, posts, previewCards } from "../db/schema.ts";
+import { accounts, postCards, posts, previewCards } from "../db/schema.ts";
+import { creditedAccount } from "./attribution.ts";
+import type { CoreDeps } from "./deps.ts";
 import type { TaskQueue } from "./tasks.ts";
 import { htmlToPlainText, parseText } from "./text.ts";
 
@@ -56,7 +58,11 @@ export interface CardFields {
   description: string;
   imageUrl: string | null;
   providerName: string;
+  authorName: string;
 }
+
+/** What a page says of itself, and the fediverse account it names as its author (`fediverse:creator`), if any. */
+export type ParsedCard = CardFields & { creator: string | null };
 
 const clean = (value: string | undefined, max: number) => {
   const text = htmlToPlainText(value ?? "")
@@ -69,7 +75,7 @@ const clean = (value: string | undefined, max: number) => {
  * What a page says of itself: OpenGraph first, then Twitter's tags, then `<title>` and the meta
  * description. Null when it gives no title (no card is better than an empty one).
  */
-export async function parseCard(html: string, pageUrl: string): Promise<CardFields | null> {
+export async function parseCard(html: string, pageUrl: string): Promise<ParsedCard | null> {
   const meta = new Map<string, string>();
   let title = "";
   await new HTMLRewriter()
@@ -100,6 +106,8 @@ export async function parseCard(html: string, pageUrl: string): Promise<CardFiel
         ? imageUrl.href
         : null,
     providerName: clean(pick("og:site_name"), PROVIDER_MAX),
+    authorName: clean(pick("author"), PROVIDER_MAX),
+    creator: clean(pick("fediverse:creator"), 400) || null,
   };
 }
 
@@ -121,9 +129,11 @@ export async function queueCard(deps: { db: Db; baseUrl: URL; tasks: TaskQueue }
 
 /**
  * Gives a post the card of its link: one already fetched recently, or the page fetched now. A
- * page that cannot be read, or says nothing of itself, gives no card (and is not retried).
+ * page that cannot be read, or says nothing of itself, gives no card (and is not retried). The
+ * author it credits is looked up once with the page; the page's own host (after redirects) is
+ * the site that must be allowed to credit them.
  */
-export async function attachCard(deps: { db: Db; baseUrl: URL; fetchPage: FetchPage }, postId: string): Promise<void> {
+export async function attachCard(deps: CoreDeps & { fetchPage: FetchPage }, postId: string): Promise<void> {
   const { db } = deps;
   const post = linkFields(db, postId);
   const url = post && cardLink(post, deps.baseUrl);
@@ -135,8 +145,11 @@ export async function attachCard(deps: { db: Db; baseUrl: URL; fetchPage: FetchP
     .get();
   if (!card) {
     const page = await deps.fetchPage(url).catch(() => null);
-    const fields = page && page.status < 300 ? await parseCard(page.text, page.url) : null;
-    if (!fields) return;
+    const parsed = page && page.status < 300 ? await parseCard(page.text, page.url) : null;
+    if (!page || !parsed) return;
+    const { creator, ...rest } = parsed;
+    const credited = creator ? await creditedAccount(deps, creator, new URL(page.url).hostname) : null;
+    const fields = { ...rest, authorAccountId: credited };
     card = db
       .insert(previewCards)
       .values({ id: newId(), url, ...fields })
@@ -150,16 +163,35 @@ export async function attachCard(deps: { db: Db; baseUrl: URL; fetchPage: FetchP
     .run();
 }
 
+/** A suspended author is no longer credited. */
+const shown = (r: { card: CardRow; authorSuspendedAt: Date | null }) =>
+  r.authorSuspendedAt ? { ...r.card, authorAccountId: null } : r.card;
+
 /** The cards of posts, by post id. */
 export function cardsOf(db: Db, postIds: string[]): Map<string, CardRow> {
   if (postIds.length === 0) return new Map();
   return new Map(
     db
-      .select({ postId: postCards.postId, card: previewCards })
+      .select({ postId: postCards.postId, card: previewCards, authorSuspendedAt: accounts.suspendedAt })
       .from(postCards)
       .innerJoin(previewCards, eq(previewCards.id, postCards.cardId))
+      .leftJoin(accounts, eq(accounts.id, previewCards.authorAccountId))
       .where(inArray(postCards.postId, postIds))
       .all()
-      .map((r) => [r.postId, r.card]),
+      .map((r) => [r.postId, shown(r)]),
+  );
+}
+
+/** Cards by their ids. */
+export function cardsById(db: Db, ids: string[]): Map<string, CardRow> {
+  if (ids.length === 0) return new Map();
+  return new Map(
+    db
+      .select({ card: previewCards, authorSuspendedAt: accounts.suspendedAt })
+      .from(previewCards)
+      .leftJoin(accounts, eq(accounts.id, previewCards.authorAccountId))
+      .where(inArray(previewCards.id, ids))
+      .all()
+      .map((r) => [r.card.id, shown(r)]),
   );
 }

@@ -12,6 +12,7 @@ import {
 import { ImageError } from "../media/images.ts";
 import { processImageInWorker } from "../media/worker.ts";
 import type { MediaStore } from "../media/store.ts";
+import { attributionDomainsFrom } from "./attribution.ts";
 import type { CoreDeps } from "./deps.ts";
 import { ValidationError } from "./errors.ts";
 import { discardFiles, MAX_UPLOAD_BYTES, mediaFile } from "./media.ts";
@@ -29,6 +30,8 @@ export interface ProfileInput {
   defaultVisibility: Visibility;
   /** Who may quote new posts (the compose box starts there). */
   defaultQuotePolicy?: QuotePolicy;
+  /** Websites allowed to credit the member as an author, as typed (core/attribution.ts); absent: unchanged. */
+  attributionDomains?: string[];
   avatar?: Uint8Array;
   header?: Uint8Array;
   /** Pictures to take away (a new one given in the same form wins). */
@@ -61,6 +64,13 @@ export async function updateProfile(
   if (!visibilities.includes(input.defaultVisibility)) problems.default_visibility = "Choose a visibility.";
   if (input.defaultQuotePolicy && !quotePolicies.includes(input.defaultQuotePolicy))
     problems.default_quote_policy = "Choose who may quote your posts.";
+  let attributionDomains: string[] | undefined;
+  try {
+    attributionDomains = input.attributionDomains && attributionDomainsFrom(input.attributionDomains);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    Object.assign(problems, error.fields);
+  }
   const avatar = input.avatar?.length ? await picture(deps.media, input.avatar, 400, "avatar", problems) : undefined;
   const header = input.header?.length ? await picture(deps.media, input.header, 1500, "header", problems) : undefined;
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
@@ -78,6 +88,7 @@ export async function updateProfile(
         bot: input.bot,
         hideCollections: input.hideCollections,
         discoverable: input.discoverable,
+        ...(attributionDomains ? { attributionDomains } : {}),
         ...(avatar ? { avatarUrl: `/media/${avatar}` } : input.remove?.avatar ? { avatarUrl: null } : {}),
         ...(header ? { headerUrl: `/media/${header}` } : input.remove?.header ? { headerUrl: null } : {}),
         updatedAt: new Date(),

@@ -47,6 +47,8 @@ export interface RemoteAccountData {
   fields: ProfileField[];
   /** The ids this actor also goes by (a move's target names the account that moves). */
   alsoKnownAs: string[];
+  /** Websites allowed to credit the account as an author (Mastodon's attributionDomains). */
+  attributionDomains?: string[];
   createdAt?: Date;
   /** Custom emoji its name, bio or fields use. */
   emojis?: EmojiData[];
@@ -73,6 +75,7 @@ export function upsertRemoteAccount(db: Db, data: RemoteAccountData): AccountRow
     discoverable: data.discoverable,
     fields: data.fields.slice(0, 10),
     alsoKnownAs: data.alsoKnownAs.slice(0, 20),
+    attributionDomains: (data.attributionDomains ?? []).slice(0, 100),
     fetchedAt: new Date(),
     updatedAt: new Date(),
   };

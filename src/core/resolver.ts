@@ -5,9 +5,10 @@
 export interface Resolver {
   /**
    * `@user@domain` or a profile URL → a stored account id, fetching it if needed; `fresh` skips
-   * every cache (an account move checks aliases that may have changed a minute ago).
+   * every cache (an account move checks aliases that may have changed a minute ago); `posts:
+   * false` skips fetching its recent posts (done for a profile someone is about to look at).
    */
-  resolveAccount(query: string, options?: { fresh?: boolean }): Promise<string | null>;
+  resolveAccount(query: string, options?: { fresh?: boolean; posts?: boolean }): Promise<string | null>;
   /** A post's URL → a stored post id, fetching it (and its author) if needed. */
   resolvePost(url: string): Promise<string | null>;
   /** Fetches the replies a remote post's server lists (once per post, bounded). */

@@ -19,7 +19,8 @@ import { CoreError } from "./errors.ts";
 import type { TagInfo } from "./followed-tags.ts";
 import { getSettings, updateSettings } from "./instance.ts";
 import { type Job, listJobRuns } from "./jobs.ts";
-import { cardView, type CardView } from "./views.ts";
+import { cardsById } from "./cards.ts";
+import { cardViews, type CardView } from "./views.ts";
 import { notSilencedBy, visibleTo } from "./visibility.ts";
 
 /**
@@ -186,26 +187,19 @@ export interface TrendingLink {
   history: DayUse[];
 }
 
-export function trendingLinks(db: Db, page: Paging, now = Date.now()): TrendingLink[] {
-  return linkViews(db, ranked(db, "link", page), now);
+export function trendingLinks(db: Db, baseUrl: URL, page: Paging, now = Date.now()): TrendingLink[] {
+  return linkViews(db, baseUrl, ranked(db, "link", page), now);
 }
 
 /** Ranked links (card ids, with how many people) with their cards and their week's history. */
-function linkViews(db: Db, found: { id: string; accounts: number }[], now: number): TrendingLink[] {
+function linkViews(db: Db, baseUrl: URL, found: { id: string; accounts: number }[], now: number): TrendingLink[] {
   if (found.length === 0) return [];
   const ids = found.map((f) => f.id);
   const history = dailyUses(db, "link", ids, now);
-  const cards = new Map(
-    db
-      .select()
-      .from(previewCards)
-      .where(inArray(previewCards.id, ids))
-      .all()
-      .map((c) => [c.id, c]),
-  );
+  const cards = cardViews(db, baseUrl, cardsById(db, ids));
   return found.flatMap((f) => {
     const card = cards.get(f.id);
-    return card ? [{ id: card.id, card: cardView(card), accounts: f.accounts, history: history(card.id) }] : [];
+    return card ? [{ id: f.id, card, accounts: f.accounts, history: history(f.id) }] : [];
   });
 }
 
@@ -229,7 +223,7 @@ export function lastRanked(db: Db): Date | null {
 }
 
 /** The trending link with this URL (its card), when trends are on and it trends now. */
-export function trendingLink(db: Db, url: string, now = Date.now()): TrendingLink | undefined {
+export function trendingLink(db: Db, baseUrl: URL, url: string, now = Date.now()): TrendingLink | undefined {
   if (!trendsEnabled(db)) return undefined;
   const found = db
     .select({ id: previewCards.id, accounts: trends.accounts })
@@ -237,7 +231,7 @@ export function trendingLink(db: Db, url: string, now = Date.now()): TrendingLin
     .innerJoin(trends, and(eq(trends.kind, "link"), eq(trends.targetId, previewCards.id)))
     .where(eq(previewCards.url, url))
     .all();
-  return linkViews(db, found, now)[0];
+  return linkViews(db, baseUrl, found, now)[0];
 }
 
 export function trendsEnabled(db: Db): boolean {

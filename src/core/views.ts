@@ -141,15 +141,31 @@ export interface CardView {
   image: string | null;
   /** The site's name, or its host when it gives none. */
   provider: string;
+  /** The author the page names, as text (may be empty). */
+  authorName: string;
+  /** The fediverse account the page credits, when that account allows the site (core/attribution.ts). */
+  author: AccountView | null;
 }
 
-export function cardView(card: CardRow): CardView {
+/** Cards as shown, keyed as given, with the accounts they credit (one query for all). */
+export function cardViews<K>(db: Db, baseUrl: URL, cards: Map<K, CardRow>): Map<K, CardView> {
+  const authors = loadAccountViews(
+    db,
+    baseUrl,
+    [...cards.values()].flatMap((c) => (c.authorAccountId ? [c.authorAccountId] : [])),
+  );
+  return new Map([...cards].map(([key, card]) => [key, cardView(card, authors.get(card.authorAccountId ?? "") ?? null)]));
+}
+
+function cardView(card: CardRow, author: AccountView | null): CardView {
   return {
     url: card.url,
     title: card.title,
     description: card.description,
     image: remoteMediaPath("cards", card.id, card.imageUrl),
     provider: card.providerName || new URL(card.url).hostname,
+    authorName: card.authorName,
+    author,
   };
 }
 
@@ -273,7 +289,7 @@ export function loadPostViews(
       .map((r) => [r.id, r.n]),
   );
   const mine = viewerId ? viewerState(db, viewerId, allIds) : null;
-  const cards = cardsOf(db, allIds);
+  const cards = cardViews(db, baseUrl, cardsOf(db, allIds));
   const emojiLists = emojisOfMany(
     db,
     all.map((r) => ({ domain: accountsById.get(r.accountId)?.domain ?? null, texts: [r.contentHtml, r.spoilerText] })),
@@ -326,7 +342,7 @@ export function loadPostViews(
           }
         : null,
       reblog: reblogRow ? build(reblogRow) : null,
-      card: cards.has(row.id) ? cardView(cards.get(row.id) as CardRow) : null,
+      card: cards.get(row.id) ?? null,
       emojis: postEmojis.get(row.id) ?? [],
       poll: pollViews.get(row.id) ?? null,
       quote: row.quoteOfId && (!row.quotePending || row.accountId === viewerId) ? (quotes.get(row.quoteOfId) ?? null) : null,

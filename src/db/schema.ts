@@ -69,6 +69,9 @@ export const accounts = sqliteTable(
     alsoKnownAs: text("also_known_as", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     movedToId: text("moved_to_id").references((): AnySQLiteColumn => accounts.id, { onDelete: "set null" }),
     movedAt: integer("moved_at", { mode: "timestamp_ms" }),
+    // Websites allowed to credit this account as an author of their pages (Mastodon's author
+    // attribution: a page's `fediverse:creator` counts only from these domains or their subdomains).
+    attributionDomains: text("attribution_domains", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   },
   (t) => [
     // One account per handle, regardless of case (two partial indexes, since NULL domains never collide).
@@ -564,6 +567,10 @@ export const previewCards = sqliteTable("preview_cards", {
   /** The page's image, as it gives it; shown through the remote media cache. */
   imageUrl: text("image_url"),
   providerName: text("provider_name").notNull().default(""),
+  /** The author the page names (`<meta name="author">`), as text. */
+  authorName: text("author_name").notNull().default(""),
+  /** The fediverse account the page credits (`fediverse:creator`), kept only if that account allows the page's site. */
+  authorAccountId: text("author_account_id").references((): AnySQLiteColumn => accounts.id, { onDelete: "set null" }),
   fetchedAt: integer("fetched_at", { mode: "timestamp_ms" }).notNull().default(now),
 });
 

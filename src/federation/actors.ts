@@ -16,9 +16,9 @@ const STALE_MS = 24 * 3600_000;
  * would have this server send signed POSTs into its own network. Such an actor is not stored (a
  * shared inbox there is dropped). Checked when stored: a name pointed elsewhere later is not caught.
  */
-export async function persistActor(ctx: Context<void>, db: Db, actor: Actor): Promise<AccountRow | null> {
+export async function persistActor(ctx: Context<void>, db: Db, actor: Actor, json?: unknown): Promise<AccountRow | null> {
   if (!actor.id || actor.id.origin === ctx.canonicalOrigin) return null;
-  const data = await accountFromAs(ctx, actor);
+  const data = await accountFromAs(ctx, actor, json);
   if (!data) return null;
   const policy = fetchPolicy(ctx.federation);
   // A name that does not resolve just now keeps its inbox: only a refused address drops it.

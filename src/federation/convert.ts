@@ -29,6 +29,7 @@ import { quoteStampOf } from "../core/quotes.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
 import type { QuotePolicy, Visibility } from "../db/schema.ts";
+import { attributionDomainsIn } from "./attribution.ts";
 import { remoteText, sanitizeRemoteHtml } from "./sanitize.ts";
 
 /**
@@ -350,7 +351,8 @@ async function pollFromAs(question: Question): Promise<RemotePollData | null> {
 }
 
 /** A remote actor in our shape; names and labels are text, the bio sanitized HTML. */
-export async function accountFromAs(ctx: Context<void>, actor: Actor): Promise<RemoteAccountData | null> {
+/** A remote actor as stored; `json`: the actor as its server sent it, when Fedify does not keep it (inside an activity). */
+export async function accountFromAs(ctx: Context<void>, actor: Actor, json?: unknown): Promise<RemoteAccountData | null> {
   if (!actor.id || !actor.inboxId) return null;
   const username = actor.preferredUsername?.toString() ?? actor.id.pathname.split("/").at(-1) ?? "";
   if (!username) return null;
@@ -382,6 +384,7 @@ export async function accountFromAs(ctx: Context<void>, actor: Actor): Promise<R
     alsoKnownAs: actor.aliasIds.slice(0, REMOTE_LIMITS.aliases).map((u) => u.href),
     createdAt: actor.published ? new Date(actor.published.epochMilliseconds) : undefined,
     emojis: await emojisFrom(ctx, tags),
+    attributionDomains: attributionDomainsIn(json ?? (await actor.toJsonLd().catch(() => null))),
   };
 }
 

@@ -6,19 +6,7 @@ import {
   SendActivityError,
 } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
-import {
-  Application,
-  Emoji,
-  Endpoints,
-  Hashtag,
-  Image,
-  Note,
-  Person,
-  PropertyValue,
-  QuoteAuthorization,
-  Service,
-  Tombstone,
-} from "@fedify/vocab";
+import { Application, Emoji, Endpoints, Hashtag, Image, Note, PropertyValue, QuoteAuthorization, Tombstone } from "@fedify/vocab";
 import { and, count, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
 import { wasDeleted } from "../core/account-deletion.ts";
 import { countLocalUsers, findMember } from "../core/accounts.ts";
@@ -39,6 +27,7 @@ import type { Config } from "../config.ts";
 import { accounts, follows, mentions, posts } from "../db/schema.ts";
 import { VERSION } from "../version.ts";
 
+import { AttributedPerson, AttributedService } from "./attribution.ts";
 import { createOf, emojiTags, emojiToAs, localNote } from "./convert.ts";
 import { notDelivered, observeDeliveries } from "./delivery-outcome.ts";
 import { registerInbox } from "./inbox.ts";
@@ -167,7 +156,9 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
         publicKey: keys[0]?.cryptographicKey,
         assertionMethods: keys.map((k) => k.multikey),
       };
-      return account.bot ? new Service(values) : new Person(values);
+      const actor = account.bot ? new AttributedService(values) : new AttributedPerson(values);
+      actor.attributionDomains = account.attributionDomains;
+      return actor;
     })
     .mapHandle((_ctx, username) => findMember(db, username)?.username ?? null)
     // Secure mode, allowlist mode and suspensions decide who reads actors (access.ts); the

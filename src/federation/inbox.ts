@@ -142,7 +142,11 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
       if (!fromAllowedServer(deps, update)) return;
       const object = await update.getObject({ documentLoader: ctx.documentLoader }).catch(() => null);
       if (isActor(object)) {
-        if (object.id?.href === update.actorId?.href) await persistActor(ctx, db, object);
+        // The actor as sent inside the Update (Fedify keeps the JSON of the activity, not of its parts).
+        const sent = await update.toJsonLd().catch(() => null);
+        const embedded = typeof sent === "object" && sent !== null && "object" in sent ? sent.object : undefined;
+        const json = typeof embedded === "object" && embedded !== null ? embedded : undefined;
+        if (object.id?.href === update.actorId?.href) await persistActor(ctx, db, object, json);
         return;
       }
       await receivePost(ctx, deps, update, object);

@@ -33,6 +33,7 @@ import { joinedRelays, joiningRelay } from "../core/relays.ts";
 import { findReport } from "../core/reports.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import { accounts, follows, posts } from "../db/schema.ts";
+import { ProfileUpdate } from "./attribution.ts";
 import { createOf, localNote } from "./convert.ts";
 import { INSTANCE_ACTOR } from "./lookup.ts";
 import { OutboxJournal } from "./outbox-journal.ts";
@@ -382,7 +383,11 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
         await ctx.sendActivity(
           { identifier: me.username },
           "followers",
-          new Update({ id: new URL(`#update/${Date.now()}`, ctx.getActorUri(me.username)), actor: actor.id, object: actor }),
+          new ProfileUpdate({
+            id: new URL(`#update/${Date.now()}`, ctx.getActorUri(me.username)),
+            actor: actor.id,
+            object: actor,
+          }),
           { preferSharedInbox: true },
         );
       }

@@ -167,9 +167,10 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
         const account = await persistActor(ctx, deps.db, object);
         if (!account) return null;
         // A remote profile must not look empty: fetch its recent public posts.
-        await backfill(ctx, deps, object, account.id, account.followersUrl).catch((error) =>
-          logger.info("No outbox for {q}: {error}", { q, error }),
-        );
+        if (options.posts !== false)
+          await backfill(ctx, deps, object, account.id, account.followersUrl).catch((error) =>
+            logger.info("No outbox for {q}: {error}", { q, error }),
+          );
         return account.id;
       } catch (error) {
         logger.info("Could not resolve {q}: {error}", { q, error });

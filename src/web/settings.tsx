@@ -38,8 +38,13 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
       discoverable: account.discoverable,
       default_visibility: user.defaultVisibility,
       default_quote_policy: user.defaultQuotePolicy,
+      attribution_domains: account.attributionDomains.join("\n"),
     };
   };
+  const identity = ({ account }: Viewer) => ({
+    handle: `@${account.username}@${deps.baseUrl.host}`,
+    profileUrl: new URL(`/@${account.username}`, deps.baseUrl).href,
+  });
 
   // The viewer's row is read with the session, for this request.
   const pictures = ({ account }: Viewer): ProfilePictures => ({ avatar: account.avatarUrl, header: account.headerUrl });
@@ -83,7 +88,13 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
       ({ viewer, ctx, query, redirect }) => {
         if (!viewer) return redirect(loginFirst("/settings/profile"), 303);
         return (
-          <ProfileSettingsPage ctx={ctx} values={currentValues(viewer)} pictures={pictures(viewer)} saved={query.saved === "1"} />
+          <ProfileSettingsPage
+            ctx={ctx}
+            values={currentValues(viewer)}
+            pictures={pictures(viewer)}
+            identity={identity(viewer)}
+            saved={query.saved === "1"}
+          />
         );
       },
       { query: t.Object({ saved: t.Optional(t.String()) }) },
@@ -104,6 +115,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
           discoverable: body.discoverable === "1",
           defaultVisibility: body.default_visibility ?? "public",
           defaultQuotePolicy: body.default_quote_policy,
+          attributionDomains: body.attribution_domains?.split("\n"),
           avatar: body.avatar && body.avatar.size > 0 ? new Uint8Array(await body.avatar.arrayBuffer()) : undefined,
           header: body.header && body.header.size > 0 ? new Uint8Array(await body.header.arrayBuffer()) : undefined,
           remove: { avatar: body.avatar_remove === "1", header: body.header_remove === "1" },
@@ -124,8 +136,17 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
             discoverable: input.discoverable,
             default_visibility: input.defaultVisibility,
             default_quote_policy: input.defaultQuotePolicy ?? "public",
+            attribution_domains: body.attribution_domains ?? "",
           };
-          return <ProfileSettingsPage ctx={ctx} values={values} pictures={pictures(viewer)} errors={error.fields} />;
+          return (
+            <ProfileSettingsPage
+              ctx={ctx}
+              values={values}
+              pictures={pictures(viewer)}
+              identity={identity(viewer)}
+              errors={error.fields}
+            />
+          );
         }
       },
       {
@@ -143,6 +164,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
           bot: t.Optional(t.String()),
           hide_collections: t.Optional(t.String()),
           discoverable: t.Optional(t.String()),
+          attribution_domains: t.Optional(t.String({ maxLength: 30_000 })),
           default_visibility: optionalOneOf(visibilities),
           default_quote_policy: optionalOneOf(quotePolicies),
           avatar: t.Optional(t.File()),

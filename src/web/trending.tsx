@@ -19,7 +19,7 @@ export function trendingRoutes(deps: WebDeps, page: PagePlugin) {
     .get(
       "/trending/link",
       ({ ctx, viewer, query }) => {
-        const link = trendingLink(db, query.url);
+        const link = trendingLink(db, baseUrl, query.url);
         if (!link) throw new CoreError("This link is not trending.", 404);
         const viewerId = viewer?.account.id ?? null;
         const ids = linkTimeline(db, viewerId, query.url, { maxId: query.max_id, limit: WEB_PAGE_SIZE });
@@ -48,7 +48,7 @@ export function trendingRoutes(deps: WebDeps, page: PagePlugin) {
           enabled={trendsEnabled(db)}
           tags={trendingTags(db, { offset: 0, limit: 10 })}
           posts={applyFilters(db, viewerId, "public", loadPostViews(db, baseUrl, ids, viewerId))}
-          links={trendingLinks(db, { offset: 0, limit: 5 })}
+          links={trendingLinks(db, baseUrl, { offset: 0, limit: 5 })}
           moderator={viewer !== null && roleRank[viewer.user.role] >= roleRank.moderator}
         />
       );

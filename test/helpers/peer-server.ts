@@ -90,6 +90,8 @@ interface StoredActor {
    * server to it, and what the subscribers' actors send it is forwarded, as signed, to the others.
    */
   relay: boolean;
+  /** Websites allowed to credit the actor as an author, served in its document as Mastodon does. */
+  attributionDomains: string[];
   keys: CryptoKeyPair[];
   /** Actors following this one, by actor id. */
   followers: Map<string, Recipient>;
@@ -632,6 +634,9 @@ const controls: Record<string, ControlHandler> = {
         autoAccept: body.autoAccept !== false,
         acceptQuotes: body.acceptQuotes !== false,
         relay: body.relay === true,
+        attributionDomains: Array.isArray(body.attributionDomains)
+          ? body.attributionDomains.filter((d): d is string => typeof d === "string")
+          : [],
         keys: [await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"), await generateCryptoKeyPair("Ed25519")],
         followers: new Map(),
         pendingFollows: new Map(),
@@ -641,6 +646,13 @@ const controls: Record<string, ControlHandler> = {
       });
     }
     return actorInfo(ctx, username);
+  },
+
+  "POST /_control/pages": async (_ctx, body) => {
+    const path = str(body, "path");
+    if (!path.startsWith("/pages/")) throw new ControlError("path: under /pages/");
+    pages.set(path, str(body, "html"));
+    return { url: `${origin}${path}` };
   },
 
   "GET /_control/actor": async (ctx, _body, url) => {
@@ -984,6 +996,24 @@ async function decideFollow(ctx: Context<void>, body: JsonObject, accept: boolea
   return { ok: true };
 }
 
+/** HTML pages the peer serves as a website would, by path (POST /_control/pages). */
+const pages = new Map<string, string>();
+
+/** The actor document with `attributionDomains` as Mastodon writes it (Fedify's vocabulary lacks it). */
+async function withAttributionDomains(response: Response, domains: string[]): Promise<Response> {
+  if (!response.ok || !/json/.test(response.headers.get("content-type") ?? "")) return response;
+  const json = (await response.json()) as JsonObject;
+  const context = Array.isArray(json["@context"]) ? json["@context"] : [json["@context"] ?? null];
+  json["@context"] = [
+    ...context,
+    { toot: "http://joinmastodon.org/ns#", attributionDomains: { "@id": "toot:attributionDomains", "@type": "@id" } },
+  ];
+  json.attributionDomains = domains;
+  return Response.json(json, {
+    headers: { "content-type": response.headers.get("content-type") ?? "application/activity+json" },
+  });
+}
+
 async function control(request: Request, url: URL): Promise<Response> {
   const handlerFor = controls[`${request.method} ${url.pathname}`];
   if (!handlerFor) return Response.json({ error: `no control endpoint ${request.method} ${url.pathname}` }, { status: 404 });
@@ -1001,6 +1031,12 @@ async function control(request: Request, url: URL): Promise<Response> {
 handler = async (request) => {
   const url = new URL(request.url);
   if (url.pathname.startsWith("/_control/")) return control(request, url);
+  const page = pages.get(url.pathname);
+  if (page !== undefined) return new Response(page, { headers: { "content-type": "text/html; charset=utf-8" } });
+  const credited = /^\/users\/([^/]+)$/.exec(url.pathname)?.[1];
+  const domains = credited ? actors.get(credited)?.attributionDomains : undefined;
+  if (request.method === "GET" && domains?.length)
+    return withAttributionDomains(await federation.fetch(request, { contextData: undefined }), domains);
   if (request.method === "POST" && (url.pathname === "/inbox" || /^\/users\/[^/]+\/inbox$/.test(url.pathname))) {
     // Keep the body exactly as delivered, for the records the test reads.
     try {

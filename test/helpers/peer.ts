@@ -172,8 +172,18 @@ export interface Peer {
   createActor(
     username: string,
     /** relay: the actor is a relay that servers join by following the public collection (FEP-ae0c). */
-    options?: { name?: string; summary?: string; autoAccept?: boolean; acceptQuotes?: boolean; relay?: boolean },
+    options?: {
+      name?: string;
+      summary?: string;
+      autoAccept?: boolean;
+      acceptQuotes?: boolean;
+      relay?: boolean;
+      /** Websites allowed to credit the actor as an author (Mastodon's attributionDomains, in its document). */
+      attributionDomains?: string[];
+    },
   ): Promise<PeerActor>;
+  /** Serves an HTML page at `path` (under /pages/), as a website would; its URL. */
+  page(path: string, html: string): Promise<{ url: string }>;
   actor(ref: ActorRef): Promise<PeerActorState>;
   /** Looks up a handle, acct: URI or URL the way a server does (WebFinger, then the document). */
   lookup(q: string, options?: { as?: ActorRef }): Promise<LookupResult>;
@@ -317,6 +327,7 @@ export async function startPeer(options: {
 
     createActor: (name, o = {}) => post("actors", { username: name, ...o }),
     actor: (ref) => get("actor", { name: username(ref) }),
+    page: (path, html) => post("pages", { path, html }),
     lookup: (q, o = {}) => get("lookup", { q, as: o.as ? username(o.as) : undefined }),
     follow: (actor, target, o = {}) => post("follow", { actor: username(actor), target, ...o }),
     unfollow: (actor, target, o = {}) => post("unfollow", { actor: username(actor), target, ...o }),
