@@ -75,7 +75,8 @@ const defaults: Record<ConfigKey, Raw | undefined> = {
   "allow-private-addresses": false,
   "log-level": "info",
   "log-format": "text",
-  "body-limit": "50MB",
+  // The largest upload is a 40 MB video with its 10 MB cover, in a form with the post around them.
+  "body-limit": "64MB",
   "smtp-url": undefined,
   "mail-from": undefined,
   "deepl-key": undefined,

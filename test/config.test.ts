@@ -32,7 +32,7 @@ describe("loadConfig", () => {
     expect(config.tls).toBeUndefined();
     expect(config.allowPrivateAddresses).toBe(false);
     expect(config.logLevel).toBe("info");
-    expect(config.bodyLimit).toBe(50 * 1024 * 1024);
+    expect(config.bodyLimit).toBe(64 * 1024 * 1024);
   });
 
   test("flags win over the environment, which wins over skein.toml", () => {
