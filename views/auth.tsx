@@ -85,6 +85,8 @@ export interface SignupProps {
   canMail?: boolean;
   /** The instance's rules, which the person agrees to before joining. */
   rules?: string[];
+  /** The youngest age allowed to join (0: none; the date of birth is not asked). */
+  minimumAge?: number;
 }
 
 export function SignupPage({
@@ -97,6 +99,7 @@ export function SignupPage({
   handleDomain,
   canMail,
   rules = [],
+  minimumAge = 0,
 }: SignupProps) {
   if (mode === "closed" && !inviteCode) {
     return (
@@ -144,6 +147,19 @@ export function SignupPage({
             error={errors.email}
           />
           <NewPasswordFields errors={errors} />
+          {minimumAge > 0 ? (
+            <Field
+              name="date_of_birth"
+              label="Date of birth"
+              type="date"
+              autocomplete="bday"
+              value={values.date_of_birth}
+              hint={`You must be at least ${minimumAge} to join. It is checked, not kept.`}
+              error={errors.date_of_birth}
+            />
+          ) : (
+            ""
+          )}
           {needsReason ? (
             <Field
               name="reason"

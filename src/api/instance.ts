@@ -98,6 +98,8 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
             approval_required: reg.approval_required,
             // Mastodon 4.4: the sign-up asks why (our approval mode always does).
             reason_required: reg.approval_required,
+            // Mastodon 4.4: sign-ups give a date of birth at least this many years ago.
+            min_age: settings.minimumAge > 0 ? settings.minimumAge : null,
             message: null,
             url: null,
           },

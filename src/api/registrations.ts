@@ -19,6 +19,7 @@ const couldNotSend = (error: unknown) =>
  */
 function errorCode(field: string, message: string, sent: Record<string, unknown>): string {
   if (field === "agreement") return "ERR_ACCEPTED";
+  if (field === "date_of_birth" && /years old/.test(message)) return "ERR_BELOW_LIMIT";
   const value = sent[field];
   if (Object.hasOwn(sent, field) && (value === undefined || (typeof value === "string" && value.trim() === "")))
     return "ERR_BLANK";
@@ -67,6 +68,7 @@ export function registrationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
             reason: body.reason,
             inviteCode: body.invite_code || undefined,
             agreement: flag(body.agreement) === true,
+            dateOfBirth: body.date_of_birth,
             ip: clientIp(request),
           };
           const { userId } = await signUp(deps, deps.limits.signup, input, couldNotSend);
@@ -76,8 +78,8 @@ export function registrationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          const { username, email, password, reason, invite_code } = body;
-          return validationFailure(error, { username, email, password, reason, invite_code });
+          const { username, email, password, reason, invite_code, date_of_birth } = body;
+          return validationFailure(error, { username, email, password, reason, invite_code, date_of_birth });
         }
       },
       {

@@ -34,6 +34,8 @@ export interface InstanceSettings {
   defaultLanguage: string;
   /** Members (not only staff) may make invite links. */
   membersMayInvite: boolean;
+  /** The youngest age allowed to sign up (Mastodon 4.4's minimum age); 0 for none. */
+  minimumAge: number;
   /** `/api/v1/instance/activity` answers (Mastodon's "publish aggregate statistics"). */
   activityApiEnabled: boolean;
   /** Days before remote posts no member interacted with are removed (core/retention.ts); 0 keeps them. */
@@ -62,6 +64,7 @@ const defaults: InstanceSettings = {
   termsOfService: "",
   defaultLanguage: "",
   membersMayInvite: false,
+  minimumAge: 0,
   activityApiEnabled: true,
   remotePostRetentionDays: 30,
   remoteMediaCacheDays: 7,
@@ -153,6 +156,8 @@ export function saveSettings(db: Db, input: InstanceSettings): void {
   if (!Number.isInteger(input.maxPostLength) || input.maxPostLength < 100 || input.maxPostLength > 10_000) {
     problems.max_post_length = "Choose a whole number from 100 to 10000.";
   }
+  if (!Number.isInteger(input.minimumAge) || input.minimumAge < 0 || input.minimumAge > 100)
+    problems.minimum_age = "Choose a whole number of years from 0 (none) to 100.";
   const rules = input.rules.map((r) => r.trim()).filter((r) => r.length > 0);
   const ruleProblem = checkRules(rules);
   if (ruleProblem) problems.rules = ruleProblem;
@@ -185,6 +190,7 @@ export function saveSettings(db: Db, input: InstanceSettings): void {
     termsOfService,
     defaultLanguage,
     membersMayInvite: Boolean(input.membersMayInvite),
+    minimumAge: input.minimumAge,
     activityApiEnabled: Boolean(input.activityApiEnabled),
   });
 }

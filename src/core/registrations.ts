@@ -27,6 +27,8 @@ export interface SignUpInput {
   inviteCode?: string;
   /** Apps ask whether the person agrees to the rules and terms (Mastodon's `agreement`): false is refused. */
   agreement?: boolean;
+  /** YYYY-MM-DD; asked where the instance has a minimum age, checked against it and not kept. */
+  dateOfBirth?: string;
   ip: string;
 }
 
@@ -64,6 +66,8 @@ export async function signUp(
   if (reason.length > 1000) problems.reason = "Keep it under 1000 characters.";
   if (input.password !== input.confirmation) problems.password_confirmation = "The two passwords differ.";
   if (input.agreement === false) problems.agreement = "You must agree to the server rules.";
+  const ageProblem = checkAge(getSettings(deps.db).minimumAge, input.dateOfBirth, new Date());
+  if (ageProblem) problems.date_of_birth = ageProblem;
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
 
   const { userId, accountId } = await createLocalUser(deps, {
@@ -84,6 +88,26 @@ export async function signUp(
   }
   sendAddressLink({ ...deps, mailer: deps.mailer }, userId, details.email, "signup", onMailFailure);
   return { userId, pending, confirm: details.email };
+}
+
+/** Why a date of birth does not let its holder join, with this minimum age (0: any age does). */
+export function checkAge(minimumAge: number, dateOfBirth: string | undefined, today: Date): string | undefined {
+  if (minimumAge <= 0) return undefined;
+  if (!dateOfBirth?.trim()) return "Enter your date of birth.";
+  const age = ageOn(dateOfBirth.trim(), today);
+  if (age === null) return "Enter your date of birth as a date, like 2001-04-30.";
+  return age < minimumAge ? `You must be at least ${minimumAge} years old to join.` : undefined;
+}
+
+/** The age in whole years on `today` (UTC) of someone born on a YYYY-MM-DD date; null for no real past date. */
+export function ageOn(dateOfBirth: string, today: Date): number | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(dateOfBirth);
+  if (!match) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const born = new Date(Date.UTC(year, month - 1, day));
+  if (born.getUTCMonth() !== month - 1 || born.getUTCDate() !== day || born > today || year < 1900) return null;
+  const birthdayPassed = today.getUTCMonth() > month - 1 || (today.getUTCMonth() === month - 1 && today.getUTCDate() >= day);
+  return today.getUTCFullYear() - year - (birthdayPassed ? 0 : 1);
 }
 
 /**

@@ -38,6 +38,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
       handleDomain={deps.baseUrl.host}
       canMail={canMail}
       rules={instanceRules(db).map((rule) => rule.text)}
+      minimumAge={getSettings(db).minimumAge}
       {...form}
     />
   );
@@ -151,6 +152,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
               reason: body.reason,
               inviteCode: body.invite_code || undefined,
               agreement: body.agreement === "1",
+              dateOfBirth: body.date_of_birth,
               ip,
             },
             couldNotSend,
@@ -176,6 +178,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
           reason: t.Optional(t.String({ maxLength: 2000 })),
           invite_code: t.Optional(t.String({ maxLength: 100 })),
           agreement: t.Optional(t.String({ maxLength: 5 })),
+          date_of_birth: t.Optional(t.String({ maxLength: 20 })),
         }),
       },
     );

@@ -206,6 +206,15 @@ export function InstanceSettingsPage({
           checked={values.membersMayInvite}
           hint="Staff always can. An invite link lets its holder join at once, whatever the mode above."
         />
+        <Field
+          name="minimum_age"
+          label="Minimum age to join"
+          type="number"
+          required={false}
+          value={String(values.minimumAge)}
+          hint="In years; 0 for none. People signing up then give their date of birth, which is checked and not kept."
+          error={errors.minimum_age}
+        />
         <h2>Posts</h2>
         <Field
           name="max_post_length"

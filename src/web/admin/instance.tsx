@@ -88,6 +88,8 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
           termsOfService: body.terms_of_service ?? "",
           defaultLanguage: body.default_language ?? "",
           membersMayInvite: body.members_may_invite === "1",
+          // A post without the field (an older form) keeps the age.
+          minimumAge: body.minimum_age === undefined ? before.minimumAge : Number(body.minimum_age || 0),
           activityApiEnabled: body.activity_api === "1",
           // Edited on the retention page.
           remotePostRetentionDays: before.remotePostRetentionDays,
@@ -133,6 +135,7 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
           terms_of_service: t.Optional(t.String({ maxLength: MAX_POLICY_LENGTH * 2 })),
           default_language: t.Optional(t.String({ maxLength: 20 })),
           members_may_invite: t.Optional(t.String({ maxLength: 5 })),
+          minimum_age: t.Optional(t.String({ maxLength: 10 })),
           activity_api: t.Optional(t.String({ maxLength: 5 })),
           // A plain string: Elysia fills an absent UnionEnum with its first value. The core checks it.
           federation_mode: t.Optional(t.String({ maxLength: 20 })),
