@@ -86,3 +86,13 @@ test("domain blocks, privacy policy and terms as the about page shows them", asy
   const off = await json(await call(null, "GET", "/api/v2/instance"));
   expect(off.configuration.timelines_access.trending_link_feeds).toEqual({ local: "disabled", remote: "disabled" });
 });
+
+test("the languages a post may be tagged with, by code and English name, for apps' pickers", async () => {
+  const t = testApp(ORIGIN);
+  const call = apiAs(t, ORIGIN, await signedInMembers(t, ORIGIN, ["olga"]));
+  const languages = (await json(await call(null, "GET", "/api/v1/instance/languages"))) as { code: string; name: string }[];
+  expect(languages.length).toBe(183);
+  expect(languages).toContainEqual({ code: "de", name: "German" });
+  expect(languages).toContainEqual({ code: "ja", name: "Japanese" });
+  expect(languages.map((l) => l.name)).toEqual(languages.map((l) => l.name).toSorted((a, b) => a.localeCompare(b, "en")));
+});

@@ -11,6 +11,7 @@ import { weeklyActivity } from "../core/overview.ts";
 import { paragraphsHtml } from "../core/text.ts";
 import { localEmojiViews } from "../core/custom-emojis.ts";
 import { getSettings, instanceRules, settingUpdatedAt } from "../core/instance.ts";
+import { languageChoices } from "../core/languages.ts";
 import { MAX_MEDIA, MAX_PLAYABLE_BYTES, MAX_UPLOAD_BYTES, MAX_VIDEO_PIXELS, UPLOAD_TYPES } from "../core/media.ts";
 import { vapidKeys } from "../core/push.ts";
 import { instanceStats } from "../core/stats.ts";
@@ -133,6 +134,8 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       })
       .get("/api/v1/instance/peers", () => peers())
       .get("/api/v1/instance/rules", () => rules())
+      // The languages a post may be tagged with, for apps' language pickers (Mastodon 4.0).
+      .get("/api/v1/instance/languages", () => languageChoices())
       .get("/api/v1/instance/extended_description", () => ({
         updated_at: updatedAt("description"),
         content: paragraphsHtml(getSettings(db).description),
