@@ -2,6 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { count } from "drizzle-orm";
 import { createLocalUser } from "../src/core/accounts.ts";
 import { cardLink, parseCard } from "../src/core/cards.ts";
+import { blockDomain } from "../src/core/domain-blocks.ts";
 import { receiveRemotePost } from "../src/core/remote.ts";
 import { queueMessages } from "../src/db/schema.ts";
 import { testApp } from "./helpers/app.ts";
@@ -28,6 +29,7 @@ const pages: Record<string, string> = {
   "/plain": `<html><head><title> A plain page </title><meta name="description" content="Only the basics."></head></html>`,
   "/untitled": "<html><body><p>Nothing about itself.</p></body></html>",
   "/essay": `<html><head><title>On bread</title><meta name="author" content="Alice L."><meta name="fediverse:creator" content="@Writer@social.example"></head></html>`,
+  "/far-essay": `<html><head><title>From afar</title><meta name="fediverse:creator" content="@pen@far.example"></head></html>`,
   "/claims-bob": `<html><head><title>Not by bob</title><meta name="fediverse:creator" content="@bob@social.example"></head></html>`,
   "/hostile": `<html><head><meta property="og:title" content="${"Long ".repeat(100)}"><meta property="og:image" content="javascript:alert(1)"></head></html>`,
 };
@@ -183,7 +185,7 @@ test("in remote HTML the first link that is not a mention or hashtag is the card
   expect(await parseCard("<html><head></head></html>", "https://x.example/")).toBeNull();
 });
 
-test("a page naming a member with fediverse:creator credits her only if she allows its site", async () => {
+test("a page naming a member with fediverse:creator credits her only while she allows its site", async () => {
   for (const username of ["writer", "bob"])
     await createLocalUser(t.deps, {
       username,
@@ -193,34 +195,55 @@ test("a page naming a member with fediverse:creator credits her only if she allo
     });
   const allow = (username: string, domains: string[]) =>
     t.database.sqlite.run("UPDATE accounts SET attribution_domains = ? WHERE username = ?", [JSON.stringify(domains), username]);
+  const authorOf = async (id: string) =>
+    (await apiStatus(id)).card?.authors as { name: string; url: string; account: { acct: string } | null }[];
 
-  // Not yet allowed: the page's author name stays, no account is credited.
-  const before = await post(`An essay ${at("/essay")}`);
+  // Not allowed: the page's author name stays, no account is credited.
+  const essay = await post(`An essay ${at("/essay")}`);
+  const claim = await post(`Someone else's ${at("/claims-bob")}`);
   await drained();
-  expect((await apiStatus(before)).card).toMatchObject({
+  expect((await apiStatus(essay)).card).toMatchObject({
     author_name: "Alice L.",
+    author_url: "",
     authors: [{ name: "Alice L.", url: "", account: null }],
   });
 
+  // Allowed (any subdomain rule matching the page's host): the same card credits her at once.
   allow("writer", ["blog.example", "127.0.0.1"]);
-  t.database.sqlite.run("DELETE FROM preview_cards"); // a card is kept two weeks: fetch the page again
-  const after = await post(`The essay again ${at("/essay")}`);
-  const claim = await post(`Someone else's ${at("/claims-bob")}`);
-  await drained();
-  const card = (await apiStatus(after)).card as { authors: { account: { acct: string } | null }[]; author_url: string };
-  expect(card.authors[0]?.account?.acct).toBe("writer");
-  expect(card.author_url).toBe("https://social.example/@writer");
-  // bob allows no site: the page claiming him credits no one.
-  expect((await apiStatus(claim)).card).toMatchObject({ authors: [] });
-
+  expect((await authorOf(essay))[0]?.account?.acct).toBe("writer");
   const page = await (await alice.get("/@alice")).text();
   expect(page).toContain('<a class="link-card-author" href="https://social.example/@writer">More from');
   expect(page.match(/More from/g)?.length).toBe(1);
-
-  // A suspended member is no longer credited.
+  // bob allows no site: the page claiming him credits no one.
+  expect(await authorOf(claim)).toEqual([{ name: "", url: "", account: null }]);
+  // A list without the page's site, a suspension: no credit.
+  allow("writer", ["other.example"]);
+  expect((await authorOf(essay))[0]?.account).toBeNull();
+  allow("writer", ["127.0.0.1"]);
   t.database.sqlite.run("UPDATE accounts SET suspended_at = 1 WHERE username = 'writer'");
-  expect((await apiStatus(after)).card).toMatchObject({ author_name: "Alice L.", authors: [{ account: null }] });
-  expect(await (await alice.get("/@alice")).text()).not.toContain("More from");
+  expect((await authorOf(essay))[0]?.account).toBeNull();
+  expect(await (await alice.get("/@alice")).text()).not.toContain("link-card-author");
+  t.database.sqlite.run("UPDATE accounts SET suspended_at = NULL WHERE username = 'writer'");
+  expect((await authorOf(essay))[0]?.account?.acct).toBe("writer");
+});
+
+test("a remote author is credited as its server's actor says, and not once the server is suspended", async () => {
+  storeRemoteAccount(t.deps.db, "https://far.example/users/pen", { username: "pen", attributionDomains: ["127.0.0.1"] });
+  const id = await post(`Far away ${at("/far-essay")}`);
+  await drained();
+  const authors = () => apiStatus(id).then((s) => s.card?.authors as { account: { acct: string } | null }[]);
+  expect((await authors())[0]?.account?.acct).toBe("pen@far.example");
+  const owner = t.database.sqlite.query<{ id: string }, []>("SELECT id FROM accounts WHERE username = 'alice'").get()?.id ?? "";
+  blockDomain(t.deps, owner, {
+    domain: "far.example",
+    severity: "suspend",
+    publicComment: "",
+    privateComment: "",
+    obfuscate: false,
+    rejectMedia: false,
+    rejectReports: false,
+  });
+  expect((await authors())[0]?.account).toBeNull();
 });
 
 test("the websites a member lists: cleaned up, refused with a reason next to the field, shown to apps", async () => {
@@ -247,6 +270,12 @@ test("the websites a member lists: cleaned up, refused with a reason next to the
     .query<{ d: string; n: string }, []>("SELECT attribution_domains d, display_name n FROM accounts WHERE username = 'alice'")
     .get();
   expect(row).toEqual({ d: '["blog.example","bread.example","xn--bckerei-5wa.example"]', n: "Alice" });
+
+  // A form without the field (an older page) keeps the list.
+  expect((await alice.post("/settings/profile", { display_name: "Alice", default_visibility: "public" })).status).toBe(303);
+  expect(t.database.sqlite.query("SELECT attribution_domains d FROM accounts WHERE username = 'alice'").get()).toEqual({
+    d: '["blog.example","bread.example","xn--bckerei-5wa.example"]',
+  });
 
   const api = (body: unknown) =>
     send(

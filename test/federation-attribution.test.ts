@@ -58,12 +58,14 @@ test("a member's websites travel with her actor and profile updates; a page ther
     await eventually(bob, `/@${one.handle("alice")}`, "Unfollow");
     for (let i = 0; i < 100 && (await peer.actor(pat)).following[0]?.state !== "accepted"; i++) await Bun.sleep(100);
 
-    const saved = await alice.post("/settings/profile", {
-      display_name: "Alice Writer",
-      attribution_domains: "https://Blog.Example/\n*.127.0.0.1\n127.0.0.1",
-      default_visibility: "public",
-    });
-    expect(saved.status).toBe(303);
+    // One website first: the Update still names it as a list.
+    const save = (attribution_domains: string) =>
+      alice.post("/settings/profile", { display_name: "Alice Writer", attribution_domains, default_visibility: "public" });
+    expect((await save("blog.example")).status).toBe(303);
+    const first = await peer.waitFor({ type: "Update", actor: `${one.url}/@alice` });
+    expect((first.json.object as Record<string, unknown>).attributionDomains).toEqual(["blog.example"]);
+    await peer.clearReceived();
+    expect((await save("https://Blog.Example/\n*.127.0.0.1\n127.0.0.1")).status).toBe(303);
 
     // Her actor names them with Mastodon's term; so does the Update her followers' servers get.
     const actor = (await (await one.fetch("/@alice", { headers: { accept: "application/activity+json" } })).json()) as Record<
@@ -71,7 +73,9 @@ test("a member's websites travel with her actor and profile updates; a page ther
       unknown
     >;
     expect(actor.attributionDomains).toEqual(["blog.example", "127.0.0.1"]);
-    expect(JSON.stringify(actor["@context"])).toContain('"attributionDomains":"toot:attributionDomains"');
+    expect(JSON.stringify(actor["@context"])).toContain(
+      '"attributionDomains":{"@id":"toot:attributionDomains","@container":"@set"}',
+    );
     const update = await peer.waitFor({ type: "Update", actor: `${one.url}/@alice` });
     const object = update.json.object as Record<string, unknown>;
     expect(object.attributionDomains).toEqual(["blog.example", "127.0.0.1"]);
@@ -108,19 +112,26 @@ test("a Mastodon-style remote actor is credited only from the sites it lists", (
     const carol = await one.login("carol");
     const peer = lab.peer;
     await peer.createActor("essayist", { name: "The Essayist", attributionDomains: ["127.0.0.1"] });
-    await peer.createActor("claimed", { name: "Claimed Author" });
+    await peer.createActor("claimed", { name: "Claimed Author", attributionDomains: ["other.example"] });
 
     const allowed = await peer.page("/pages/essay", article("On quiet mornings", `@essayist@${peer.host}`));
     const claimed = await peer.page("/pages/claim", article("Words they never wrote", `@claimed@${peer.host}`));
     await carol.post("/statuses", { status: `An essay: ${allowed.url}`, visibility: "public" });
     await carol.post("/statuses", { status: `A claim: ${claimed.url}`, visibility: "public" });
 
-    const page = await eventually(carol, "/@carol", "Words they never wrote");
+    await eventually(carol, "/@carol", "Words they never wrote");
     await eventually(carol, "/@carol", "More from");
     const final = await (await carol.get("/@carol")).text();
     expect(cardOf(final, "An essay")).toContain("The Essayist");
     expect(cardOf(final, "An essay")).toContain("More from");
-    // The claimed actor lists no websites: the page's words stay, no account is credited.
-    expect(cardOf(page, "A claim")).toContain("A. Writer");
-    expect(cardOf(final, "A claim")).not.toContain("More from");
+    // The claimed actor lists another site: the page's words stay, no account is credited.
+    const claim = cardOf(final, "A claim");
+    expect(claim).toContain("Words they never wrote");
+    expect(claim).toContain("A. Writer");
+    expect(claim).not.toContain("More from");
+    const stored = new Database(join(one.dataDir, "skein.db"), { readonly: true });
+    expect(stored.query("SELECT attribution_domains d FROM accounts WHERE username = 'claimed'").get()).toEqual({
+      d: '["other.example"]',
+    });
+    stored.close();
   }));

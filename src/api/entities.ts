@@ -268,20 +268,18 @@ export interface ApiStatus {
 export type ApiCard = ReturnType<typeof cardEntity>;
 
 /**
- * Mastodon's PreviewCard (a plain link: no embedded player); `accounts` must hold the credited
- * author's entity, if any.
+ * Mastodon's PreviewCard (a plain link: no embedded player), with its one author as Mastodon 4.3
+ * gives it: the name the page says, and the credited account; `accounts` must hold its entity.
  */
 export function cardEntity(card: CardView, baseUrl: URL, accounts: Map<string, ApiAccount>) {
   const account = card.author ? (accounts.get(card.author.id) ?? null) : null;
-  const authorName = card.authorName || card.author?.displayName || "";
-  const authorUrl = card.author?.url ?? "";
   return {
     url: card.url,
     title: card.title,
     description: card.description,
     type: "link" as const,
-    author_name: authorName,
-    author_url: authorUrl,
+    author_name: card.authorName,
+    author_url: "",
     provider_name: card.provider,
     provider_url: new URL(card.url).origin,
     html: "",
@@ -292,7 +290,7 @@ export function cardEntity(card: CardView, baseUrl: URL, accounts: Map<string, A
     embed_url: "",
     blurhash: null,
     published_at: null,
-    authors: authorName || account ? [{ name: authorName, url: authorUrl, account }] : [],
+    authors: [{ name: card.authorName, url: "", account }],
   };
 }
 

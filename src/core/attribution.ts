@@ -1,4 +1,4 @@
-import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { accounts } from "../db/schema.ts";
 import type { CoreDeps } from "./deps.ts";
 import { ValidationError } from "./errors.ts";
@@ -14,21 +14,15 @@ import { ValidationError } from "./errors.ts";
 export const MAX_ATTRIBUTION_DOMAINS = 100;
 
 /**
- * The websites a member typed, one per entry, as host names: `https://`, `http://` and `*.` are
- * taken off, case and repeats do not count, empty lines are skipped. A refused entry is named in
- * the error (field `attribution_domains`).
+ * The websites a member typed, one per entry, as host names (see siteName); case and repeats do
+ * not count, empty lines are skipped. A refused entry is named in the error (field `attribution_domains`).
  */
 export function attributionDomainsFrom(entries: string[]): string[] {
   const domains = new Set<string>();
   for (const entry of entries) {
-    const typed = entry
-      .trim()
-      .replace(/^https?:\/\//i, "")
-      .replace(/^\*\./, "")
-      .replace(/\/$/, "");
-    if (!typed) continue;
-    const host = hostOf(typed);
-    if (!host) throw new ValidationError({ attribution_domains: `“${typed.slice(0, 100)}” is not a website's name.` });
+    if (!entry.trim()) continue;
+    const host = siteName(entry);
+    if (!host) throw new ValidationError({ attribution_domains: `“${entry.trim().slice(0, 100)}” is not a website's name.` });
     domains.add(host);
   }
   if (domains.size > MAX_ATTRIBUTION_DOMAINS)
@@ -36,12 +30,22 @@ export function attributionDomainsFrom(entries: string[]): string[] {
   return [...domains];
 }
 
-/** A bare host name (international names in their ASCII form), or null for anything else. */
-function hostOf(typed: string): string | null {
-  if (typed.length > 253 || !/^[^\s/?#@:]+$/u.test(typed)) return null;
-  const url = URL.parse(`https://${typed}/`);
-  const host = url?.hostname.replace(/\.$/, "");
-  return host && /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(host) ? host : null;
+const LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+const HOST_NAME = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
+
+/**
+ * A website's host name as typed or sent: `https://`, `*.` and a trailing dot or slash taken off,
+ * international names in their ASCII form; null for anything that is not one.
+ */
+export function siteName(typed: string): string | null {
+  const bare = typed
+    .trim()
+    .replace(/^https?:\/\//i, "")
+    .replace(/^\*\./, "")
+    .replace(/\/$/, "");
+  if (!bare || bare.length > 253 || !/^[^\s/?#@:]+$/u.test(bare)) return null;
+  const host = URL.parse(`https://${bare}/`)?.hostname.replace(/\.$/, "");
+  return host && HOST_NAME.test(host) ? host : null;
 }
 
 /** Whether an account listing these websites may be credited by a page on `host` (the site itself or a subdomain of it). */
@@ -56,39 +60,31 @@ export function creatorHandle(value: string): { username: string; domain: string
   return match?.[1] && match[2] ? { username: match[1], domain: match[2].toLowerCase() } : null;
 }
 
+/** How long a remote account's stored profile is trusted before it is looked up again (its Updates keep it fresh meanwhile). */
+const REMOTE_FRESH_MS = 24 * 3600_000;
+
 /**
- * The account a page on `host` credits with `fediverse:creator`, if that account allows the site:
- * a member here, or a remote account looked up on its server. Null when the handle is unknown,
- * suspended, or does not list the site.
+ * The account a page names with `fediverse:creator`: a member here, or a remote account (known and
+ * fresh, else looked up on its server, whose actors may live on another host than the handle's).
+ * Whether the card credits it is decided each time the card is shown (core/cards.ts): a change to
+ * the account's websites, or a moderator's action, shows at once.
  */
-export async function creditedAccount(deps: CoreDeps, creator: string, host: string): Promise<string | null> {
+export async function namedAccount(deps: CoreDeps, creator: string): Promise<string | null> {
   const handle = creatorHandle(creator);
   if (!handle) return null;
   const local = handle.domain === deps.baseUrl.host.toLowerCase();
-  const row = (where: SQL | undefined) =>
-    deps.db
-      .select({
-        id: accounts.id,
-        domains: accounts.attributionDomains,
-        suspendedAt: accounts.suspendedAt,
-        fetchedAt: accounts.fetchedAt,
-      })
-      .from(accounts)
-      .where(where)
-      .get();
-  const stored = row(
-    and(
-      sql`lower(${accounts.username}) = lower(${handle.username})`,
-      local ? isNull(accounts.domain) : eq(accounts.domain, handle.domain),
-    ),
-  );
-  // A remote account known and fresh is taken as stored (its profile's Updates keep it so);
-  // else looked up on its server, whose actors may live on another host than the handle's.
-  const fresh = stored && (local || (stored.fetchedAt && Date.now() - stored.fetchedAt.getTime() < STALE_MS));
-  const id = fresh ? stored.id : await deps.resolver?.resolveAccount(`${handle.username}@${handle.domain}`, { posts: false });
-  const account = fresh ? stored : id ? row(eq(accounts.id, id)) : undefined;
-  return account && !account.suspendedAt && attributableFrom(account.domains, host) ? account.id : null;
+  const stored = deps.db
+    .select({ id: accounts.id, fetchedAt: accounts.fetchedAt })
+    .from(accounts)
+    .where(
+      and(
+        sql`lower(${accounts.username}) = lower(${handle.username})`,
+        local ? isNull(accounts.domain) : eq(accounts.domain, handle.domain),
+      ),
+    )
+    .get();
+  const fresh = stored?.fetchedAt && Date.now() - stored.fetchedAt.getTime() < REMOTE_FRESH_MS;
+  if (local || fresh) return stored?.id ?? null;
+  const resolved = await deps.resolver?.resolveAccount(`${handle.username}@${handle.domain}`, { posts: false });
+  return resolved ?? stored?.id ?? null;
 }
-
-/** How long a remote account's stored profile is trusted before it is looked up again. */
-const STALE_MS = 24 * 3600_000;

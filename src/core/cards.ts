@@ -1,8 +1,10 @@
-import { and, eq, gt, inArray } from "drizzle-orm";
+import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, postCards, posts, previewCards } from "../db/schema.ts";
-import { creditedAccount } from "./attribution.ts";
+import { attributableFrom, namedAccount } from "./attribution.ts";
+import { seenByOthers } from "./accounts.ts";
+import { federatesWith } from "./domain-allows.ts";
 import type { CoreDeps } from "./deps.ts";
 import type { TaskQueue } from "./tasks.ts";
 import { htmlToPlainText, parseText } from "./text.ts";
@@ -148,8 +150,8 @@ export async function attachCard(deps: CoreDeps & { fetchPage: FetchPage }, post
     const parsed = page && page.status < 300 ? await parseCard(page.text, page.url) : null;
     if (!page || !parsed) return;
     const { creator, ...rest } = parsed;
-    const credited = creator ? await creditedAccount(deps, creator, new URL(page.url).hostname) : null;
-    const fields = { ...rest, authorAccountId: credited };
+    const authorAccountId = creator ? await namedAccount(deps, creator) : null;
+    const fields = { ...rest, authorAccountId, authorSite: authorAccountId ? new URL(page.url).hostname : null };
     card = db
       .insert(previewCards)
       .values({ id: newId(), url, ...fields })
@@ -163,22 +165,33 @@ export async function attachCard(deps: CoreDeps & { fetchPage: FetchPage }, post
     .run();
 }
 
-/** A suspended author is no longer credited. */
-const shown = (r: { card: CardRow; authorSuspendedAt: Date | null }) =>
-  r.authorSuspendedAt ? { ...r.card, authorAccountId: null } : r.card;
+/**
+ * The account a card names is credited only while it lists the page's site among its websites and
+ * may be seen here: not suspended, on a server the instance federates with, its sign-up complete.
+ */
+const authorColumns = () => ({
+  authorDomains: accounts.attributionDomains,
+  authorVisible: sql<
+    number | null
+  >`${accounts.suspendedAt} IS NULL AND ${seenByOthers()} AND ${federatesWith(sql`${accounts.domain}`)}`,
+});
+const credited = (r: { card: CardRow; authorDomains: string[] | null; authorVisible: number | null }): CardRow =>
+  r.authorVisible && r.authorDomains && r.card.authorSite && attributableFrom(r.authorDomains, r.card.authorSite)
+    ? r.card
+    : { ...r.card, authorAccountId: null };
 
 /** The cards of posts, by post id. */
 export function cardsOf(db: Db, postIds: string[]): Map<string, CardRow> {
   if (postIds.length === 0) return new Map();
   return new Map(
     db
-      .select({ postId: postCards.postId, card: previewCards, authorSuspendedAt: accounts.suspendedAt })
+      .select({ postId: postCards.postId, card: previewCards, ...authorColumns() })
       .from(postCards)
       .innerJoin(previewCards, eq(previewCards.id, postCards.cardId))
       .leftJoin(accounts, eq(accounts.id, previewCards.authorAccountId))
       .where(inArray(postCards.postId, postIds))
       .all()
-      .map((r) => [r.postId, shown(r)]),
+      .map((r) => [r.postId, credited(r)]),
   );
 }
 
@@ -187,11 +200,11 @@ export function cardsById(db: Db, ids: string[]): Map<string, CardRow> {
   if (ids.length === 0) return new Map();
   return new Map(
     db
-      .select({ card: previewCards, authorSuspendedAt: accounts.suspendedAt })
+      .select({ card: previewCards, ...authorColumns() })
       .from(previewCards)
       .leftJoin(accounts, eq(accounts.id, previewCards.authorAccountId))
       .where(inArray(previewCards.id, ids))
       .all()
-      .map((r) => [r.card.id, shown(r)]),
+      .map((r) => [r.card.id, credited(r)]),
   );
 }

@@ -47,7 +47,7 @@ export interface RemoteAccountData {
   fields: ProfileField[];
   /** The ids this actor also goes by (a move's target names the account that moves). */
   alsoKnownAs: string[];
-  /** Websites allowed to credit the account as an author (Mastodon's attributionDomains). */
+  /** Websites allowed to credit the account as an author (Mastodon's attributionDomains); undefined: not known, kept as stored. */
   attributionDomains?: string[];
   createdAt?: Date;
   /** Custom emoji its name, bio or fields use. */
@@ -75,7 +75,7 @@ export function upsertRemoteAccount(db: Db, data: RemoteAccountData): AccountRow
     discoverable: data.discoverable,
     fields: data.fields.slice(0, 10),
     alsoKnownAs: data.alsoKnownAs.slice(0, 20),
-    attributionDomains: (data.attributionDomains ?? []).slice(0, 100),
+    ...(data.attributionDomains ? { attributionDomains: data.attributionDomains } : {}),
     fetchedAt: new Date(),
     updatedAt: new Date(),
   };

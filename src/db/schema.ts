@@ -569,8 +569,12 @@ export const previewCards = sqliteTable("preview_cards", {
   providerName: text("provider_name").notNull().default(""),
   /** The author the page names (`<meta name="author">`), as text. */
   authorName: text("author_name").notNull().default(""),
-  /** The fediverse account the page credits (`fediverse:creator`), kept only if that account allows the page's site. */
+  /**
+   * The fediverse account the page names as its author (`fediverse:creator`), and the site it was
+   * read from (the host after redirects): the card credits the account while it allows that site.
+   */
   authorAccountId: text("author_account_id").references((): AnySQLiteColumn => accounts.id, { onDelete: "set null" }),
+  authorSite: text("author_site"),
   fetchedAt: integer("fetched_at", { mode: "timestamp_ms" }).notNull().default(now),
 });
 

@@ -1,4 +1,5 @@
 import { Person, Service, Update } from "@fedify/vocab";
+import { MAX_ATTRIBUTION_DOMAINS, siteName } from "../core/attribution.ts";
 
 /**
  * Mastodon's `attributionDomains` on actors (the websites allowed to credit an account as an
@@ -12,7 +13,11 @@ const IRI = "http://joinmastodon.org/ns#attributionDomains";
  * Mastodon types the values as ids (`"@type": "@id"`), but host names are not IRIs: Fedify's Linked
  * Data signature then fails on them. As plain strings the JSON is the same and signs cleanly.
  */
-const TERM = { toot: "http://joinmastodon.org/ns#", attributionDomains: "toot:attributionDomains" };
+const TERM = {
+  toot: "http://joinmastodon.org/ns#",
+  // @set: one website stays a list, as in the actor document.
+  attributionDomains: { "@id": "toot:attributionDomains", "@container": "@set" },
+};
 
 type ToJsonLdOptions = Parameters<Person["toJsonLd"]>[0];
 type JsonObject = Record<string, unknown>;
@@ -80,28 +85,20 @@ export class ProfileUpdate extends Update {
 }
 
 /**
- * The attribution domains a remote actor's JSON lists, compact (`attributionDomains`) or
- * expanded; at most 100 host names. Fedify keeps the JSON of a document it fetched
- * (`actor.toJsonLd()`), but not of an actor inside an activity: there the activity's own JSON is read.
+ * The attribution domains a remote actor's JSON lists, compact (`attributionDomains`) or expanded,
+ * as host names (at most 100); none when the JSON has none. Undefined when there is no JSON to
+ * read: Fedify keeps the JSON of a document it fetched or received (`sentJson`), not of an actor
+ * inside an activity, which it writes anew without what its vocabulary lacks.
  */
-export function attributionDomainsIn(json: unknown): string[] {
+export function attributionDomainsIn(json: unknown): string[] | undefined {
   const node = Array.isArray(json) ? json[0] : json;
-  if (!isObject(node)) return [];
-  const raw = node.attributionDomains ?? node[IRI] ?? node["toot:attributionDomains"];
-  const values = (Array.isArray(raw) ? raw : [raw]).map((v) =>
-    typeof v === "string" ? v : isObject(v) ? (v["@id"] ?? v["@value"] ?? v.id) : undefined,
-  );
-  return [
-    ...new Set(
-      values
-        .filter((v): v is string => typeof v === "string" && v.length <= 253)
-        .map((v) =>
-          v
-            .trim()
-            .toLowerCase()
-            .replace(/^https?:\/\//, ""),
-        )
-        .filter((v) => /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(v)),
-    ),
-  ].slice(0, 100);
+  if (!isObject(node)) return undefined;
+  const raw = node.attributionDomains ?? node[IRI] ?? node["toot:attributionDomains"] ?? [];
+  const values = (Array.isArray(raw) ? raw : [raw])
+    .slice(0, MAX_ATTRIBUTION_DOMAINS)
+    .map((v) => (typeof v === "string" ? v : isObject(v) ? (v["@id"] ?? v["@value"] ?? v.id) : undefined));
+  return [...new Set(values.map((v) => (typeof v === "string" ? siteName(v) : null)).filter((v) => v !== null))];
 }
+
+/** The JSON a server sent for this object, if Fedify kept it (its property for that is protected). */
+export const sentJson = (object: object): unknown => (object as { _cachedJsonLd?: unknown })._cachedJsonLd;

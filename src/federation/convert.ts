@@ -29,7 +29,7 @@ import { quoteStampOf } from "../core/quotes.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
 import type { QuotePolicy, Visibility } from "../db/schema.ts";
-import { attributionDomainsIn } from "./attribution.ts";
+import { attributionDomainsIn, sentJson } from "./attribution.ts";
 import { remoteText, sanitizeRemoteHtml } from "./sanitize.ts";
 
 /**
@@ -384,7 +384,7 @@ export async function accountFromAs(ctx: Context<void>, actor: Actor, json?: unk
     alsoKnownAs: actor.aliasIds.slice(0, REMOTE_LIMITS.aliases).map((u) => u.href),
     createdAt: actor.published ? new Date(actor.published.epochMilliseconds) : undefined,
     emojis: await emojisFrom(ctx, tags),
-    attributionDomains: attributionDomainsIn(json ?? (await actor.toJsonLd().catch(() => null))),
+    attributionDomains: attributionDomainsIn(json ?? sentJson(actor)),
   };
 }
 

@@ -44,6 +44,7 @@ import { isJoinedRelay, relayAnswered } from "../core/relays.ts";
 import { fileRemoteReport } from "../core/reports.ts";
 import { accounts, follows, posts } from "../db/schema.ts";
 import { persistActor } from "./actors.ts";
+import { sentJson } from "./attribution.ts";
 import { lookup } from "./lookup.ts";
 import { deliveringRelay } from "./relayed.ts";
 import { authorOf, fetchAncestors, isPostLike, storePostObject } from "./remote-posts.ts";
@@ -140,13 +141,15 @@ export function registerInbox(federation: Federation<void>, deps: CoreDeps, kv: 
     })
     .on(Update, async (ctx, update) => {
       if (!fromAllowedServer(deps, update)) return;
+      // The actor as sent inside the Update, read before getObject (which may fetch it instead):
+      // Fedify keeps the JSON of the activity, not of its parts.
+      const sent = sentJson(update);
+      const embedded = typeof sent === "object" && sent !== null && "object" in sent ? sent.object : undefined;
       const object = await update.getObject({ documentLoader: ctx.documentLoader }).catch(() => null);
       if (isActor(object)) {
-        // The actor as sent inside the Update (Fedify keeps the JSON of the activity, not of its parts).
-        const sent = await update.toJsonLd().catch(() => null);
-        const embedded = typeof sent === "object" && sent !== null && "object" in sent ? sent.object : undefined;
-        const json = typeof embedded === "object" && embedded !== null ? embedded : undefined;
-        if (object.id?.href === update.actorId?.href) await persistActor(ctx, db, object, json);
+        // Only the actor itself, embedded: one Fedify fetched keeps its own JSON.
+        const same = typeof embedded === "object" && embedded !== null && "id" in embedded && embedded.id === object.id?.href;
+        if (object.id?.href === update.actorId?.href) await persistActor(ctx, db, object, same ? embedded : undefined);
         return;
       }
       await receivePost(ctx, deps, update, object);

@@ -388,7 +388,8 @@ export function registerOutbox(federation: Federation<void>, deps: CoreDeps): Ou
             actor: actor.id,
             object: actor,
           }),
-          { preferSharedInbox: true },
+          // Written once, here: the fan-out worker would rebuild it as a plain Update, without attributionDomains.
+          { preferSharedInbox: true, fanout: "skip" },
         );
       }
     }),
