@@ -58,6 +58,7 @@ import { withoutSecrets } from "./log.ts";
 import { securityPlugin, withSecurityHeaders } from "./web/security.ts";
 import { setupRoutes } from "./web/setup.tsx";
 import { warningRoutes } from "./web/warnings.tsx";
+import { severanceRoutes } from "./web/severances.tsx";
 import { translationRoutes } from "./web/translations.tsx";
 import { tellStaffOfAppeal, tellStaffOfReport, tellStaffOfSignup } from "./core/staff-notices.ts";
 import { mailAppealDecision, mailWarning } from "./core/moderation-mail.ts";
@@ -148,7 +149,7 @@ export function createApp(deps: AppDeps) {
     .use(migrationRoutes(web, page))
     .use(twoFactorRoutes(web, page))
     .use(warningRoutes(web, page))
-    .use(importExportRoutes({ ...web, tasks, archive }, page));
+    .use(importExportRoutes({ ...web, tasks, archive }, page).use(severanceRoutes(web, page)));
   return new Elysia()
     .use(securityPlugin)
     .onError(({ code, error, request, set }) => {

@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import type { SeveranceView } from "../src/core/severances.ts";
 import type { AccountView, PostView } from "../src/core/views.ts";
 import type { NotificationType } from "../src/db/schema.ts";
 import type { PageContext } from "./context.ts";
@@ -20,12 +21,15 @@ export interface NotificationItem {
   /** The handle of whom the report is about. */
   reported?: string;
   waiting?: boolean;
+  /** The follows a moderator's action cut (severed_relationships), as counted for this member. */
+  severance?: SeveranceView;
 }
 
 /** Where a notification's action link goes, and what it says. */
 function actionOf(n: NotificationItem): [string, string] | undefined {
   if (n.type === "follow_request") return ["/follow_requests", "Answer"];
   if (n.type === "moderation_warning") return ["/settings/warnings", "Read it"];
+  if (n.type === "severed_relationships") return ["/severed_relationships", "See whom"];
   if (n.type === "admin.report" && n.reportId) return [`/admin/reports/${n.reportId}`, "Open the report"];
   if (n.type === "admin.sign_up")
     return n.waiting ? ["/admin/registrations", "Review"] : [`/admin/accounts/${n.from.id}`, "See the account"];
@@ -47,7 +51,18 @@ const phrases: Record<NotificationType, string> = {
   quoted_update: "edited a post you quoted",
   "admin.sign_up": "signed up",
   "admin.report": "sent a report",
+  severed_relationships: "ended some of your follows",
 };
+
+/** What a moderator's action cut, for the member it cut it for: "Moderators suspended far.example: …". */
+export function severanceText(s: SeveranceView): string {
+  const what = s.type === "domain_block" ? `suspended the server ${s.targetName}` : `suspended @${s.targetName}`;
+  const parts = [
+    s.followers ? `${s.followers} ${s.followers === 1 ? "follower" : "followers"}` : "",
+    s.following ? `${s.following} ${s.following === 1 ? "account" : "accounts"} you followed` : "",
+  ].filter(Boolean);
+  return `The moderators ${what}: you lost ${parts.join(" and ")}.`;
+}
 
 export function NotificationsPage({
   ctx,
@@ -119,11 +134,13 @@ export function NotificationFeed({
       {items.map((n) => (
         <section
           class={n.unread ? "notification unread" : "notification"}
-          aria-label={`${n.from.displayName} ${phrases[n.type]}`}
+          aria-label={n.severance ? severanceText(n.severance) : `${n.from.displayName} ${phrases[n.type]}`}
         >
           <p class="notification-line">
             {n.type === "poll" && !n.from.domain && n.from.username === ctx.viewer?.username ? (
               <span>Your poll has ended</span>
+            ) : n.severance ? (
+              <span safe>{severanceText(n.severance)}</span>
             ) : (
               <>
                 <a href={n.from.localUrl}>
@@ -135,7 +152,7 @@ export function NotificationFeed({
             · <Time date={n.createdAt} />
             {actionLink(actionOf(n))}
           </p>
-          {n.post ? <PostCard ctx={ctx} post={n.post} /> : <AccountLine account={n.from} />}
+          {n.post ? <PostCard ctx={ctx} post={n.post} /> : n.severance ? "" : <AccountLine account={n.from} />}
         </section>
       ))}
       {more ? (

@@ -12,6 +12,7 @@ import { type CardView, MISSING_IMAGES, type MediaView, type PostView, remoteMed
 import type { Db } from "../db/open.ts";
 import { accounts, accountWarnings, appeals, type notifications, posts } from "../db/schema.ts";
 import { appealState } from "../core/appeals.ts";
+import { type SeveranceView, severanceOfNotification } from "../core/severances.ts";
 
 type NotificationRow = typeof notifications.$inferSelect;
 
@@ -504,16 +505,25 @@ function warningEntity(db: Db, baseUrl: URL, warningId: string) {
   };
 }
 
+/** Mastodon's RelationshipSeveranceEvent, counted for the member it is shown to. */
+const severanceEventEntity = (s: SeveranceView) => ({
+  id: s.id,
+  type: s.type,
+  purged: false,
+  target_name: s.targetName,
+  followers_count: s.followers,
+  following_count: s.following,
+  created_at: s.createdAt.toISOString(),
+});
+
 /**
  * Notifications as entities for the member they are for, with their accounts and posts; a post a
  * `hide` filter removes takes its notification with it. The list call and the stream use this.
  */
 export function notificationEntities(db: Db, baseUrl: URL, rows: NotificationRow[], viewerId: string) {
-  const accounts = accountEntities(
-    db,
-    baseUrl,
-    rows.map((r) => r.fromAccountId),
-  );
+  // As Mastodon: lost follows are "from" the member's own account, not the moderator who acted.
+  const fromOf = (r: NotificationRow) => (r.type === "severed_relationships" ? r.accountId : r.fromAccountId);
+  const accounts = accountEntities(db, baseUrl, rows.map(fromOf));
   const shown = notificationsWithPosts(db, baseUrl, viewerId, rows);
   const statuses = new Map(
     statusEntities(
@@ -523,8 +533,9 @@ export function notificationEntities(db: Db, baseUrl: URL, rows: NotificationRow
     ).map((s) => [s.id, s]),
   );
   return shown.flatMap(({ row: r }) => {
-    const account = accounts.get(r.fromAccountId);
+    const account = accounts.get(fromOf(r));
     const report = r.reportId ? findReport(db, r.reportId) : undefined;
+    const severance = severanceOfNotification(db, r);
     if (!account || (r.reportId && !report)) return [];
     return [
       {
@@ -536,6 +547,7 @@ export function notificationEntities(db: Db, baseUrl: URL, rows: NotificationRow
         ...(r.postId ? { status: statuses.get(r.postId) ?? null } : {}),
         ...(report ? { report: reportEntity(db, baseUrl, report) } : {}),
         ...(r.warningId ? { moderation_warning: warningEntity(db, baseUrl, r.warningId) ?? null } : {}),
+        ...(severance ? { event: severanceEventEntity(severance) } : {}),
       },
     ];
   });

@@ -39,6 +39,8 @@ function groupedResults(notes: ReturnType<typeof notificationEntities>) {
     sample_account_ids: [n.account.id],
     ...(n.status ? { status_id: n.status.id } : {}),
     ...(n.report ? { report: n.report } : {}),
+    ...(n.moderation_warning ? { moderation_warning: n.moderation_warning } : {}),
+    ...(n.event ? { event: n.event } : {}),
   }));
   return { accounts: [...accounts.values()], statuses: [...statuses.values()], notification_groups };
 }

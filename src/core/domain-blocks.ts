@@ -1,6 +1,7 @@
 import { and, count, eq, inArray, isNull, or, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { accounts, domainBlocks, domainBlockSeverities, follows } from "../db/schema.ts";
+import { recordSeverance } from "./severances.ts";
 import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
@@ -86,18 +87,20 @@ export function blockDomain(deps: CoreDeps, staffId: string, input: DomainBlockI
     privateComment: input.privateComment.slice(0, 5000),
   };
   const cut = input.severity === "suspend" ? followsCutBy(db, domain) : 0;
-  db.transaction((tx) => {
+  const severed = db.transaction((tx) => {
     tx.insert(domainBlocks).values(values).onConflictDoUpdate({ target: domainBlocks.domain, set: values }).run();
-    if (input.severity === "suspend") {
-      const remote = tx
-        .select({ id: accounts.id })
-        .from(accounts)
-        .where(coveredBy(accounts.domain, sql`${domain}`));
-      tx.delete(follows)
-        .where(or(inArray(follows.followerId, remote), inArray(follows.followingId, remote)))
-        .run();
-    }
+    if (input.severity !== "suspend") return [];
+    const remote = tx
+      .select({ id: accounts.id })
+      .from(accounts)
+      .where(coveredBy(accounts.domain, sql`${domain}`));
+    return tx
+      .delete(follows)
+      .where(or(inArray(follows.followerId, remote), inArray(follows.followingId, remote)))
+      .returning()
+      .all();
   });
+  recordSeverance(deps, staffId, { type: "domain_block", targetName: domain }, severed);
   audit(db, {
     actorId: staffId,
     action: `domain.${input.severity}`,

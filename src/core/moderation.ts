@@ -17,6 +17,7 @@ import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError } from "./errors.ts";
 import { notify } from "./notifications.ts";
+import { recordSeverance } from "./severances.ts";
 import type { MediaStore } from "../media/store.ts";
 import { deletePost } from "./posts.ts";
 import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
@@ -126,6 +127,7 @@ export function moderateAccount(
         .all();
     return [];
   });
+  recordSeverance(deps, staff.id, { type: "account_suspension", targetName: `${target.username}@${target.domain}` }, severed);
   // Its server is told, so that it stops showing our members' posts to the account.
   for (const f of severed) {
     const ended = { followerId: f.followerId, followingId: f.followingId, uri: f.uri };

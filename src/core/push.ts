@@ -56,6 +56,7 @@ const alertOf: Record<NotificationType, PushAlert | undefined> = {
   quoted_update: "quoted_update",
   "admin.sign_up": "admin.sign_up",
   "admin.report": "admin.report",
+  severed_relationships: undefined,
 };
 
 /** A push service keeps an undelivered notification this long (seconds); past it, retrying stops. */
@@ -230,6 +231,7 @@ const titles: Record<NotificationType, (name: string) => string> = {
   quoted_update: (name) => `${name} edited a post you quoted`,
   "admin.sign_up": (name) => `${name} signed up`,
   "admin.report": (name) => `${name} sent a report`,
+  severed_relationships: () => "A moderator's action ended some of your follows",
 };
 
 const truncated = (text: string) => (text.length > BODY_LENGTH ? `${text.slice(0, BODY_LENGTH - 1)}…` : text);

@@ -733,8 +733,45 @@ export const notificationTypes = [
   // For staff (Mastodon's names): someone joined (from_account), a report came in (report_id).
   "admin.sign_up",
   "admin.report",
+  // Follows a moderator's action cut (severance_event_id): Mastodon's severed relationships.
+  "severed_relationships",
 ] as const;
 export type NotificationType = (typeof notificationTypes)[number];
+
+/**
+ * Follows a moderator's action cut, as Mastodon's relationship severance events: a server
+ * suspended (domain_block) or a remote account suspended (account_suspension). Each member who
+ * lost some is notified and can download whom (core/severances.ts).
+ */
+export const severanceTypes = ["domain_block", "account_suspension"] as const;
+export const severanceEvents = sqliteTable("severance_events", {
+  id: text("id").primaryKey(),
+  type: text("type", { enum: severanceTypes }).notNull(),
+  /** The suspended server, or the suspended account's handle. */
+  targetName: text("target_name").notNull(),
+  createdAt: createdAt(),
+});
+
+/** One member's lost follow: whom (a handle, kept as text: the account may be removed), which way, and its settings. */
+export const severedRelationships = sqliteTable(
+  "severed_relationships",
+  {
+    eventId: text("event_id")
+      .notNull()
+      .references(() => severanceEvents.id, { onDelete: "cascade" }),
+    accountId: accountRef("account_id"),
+    /** `user@server` */
+    remoteAcct: text("remote_acct").notNull(),
+    /** following: the member followed them; follower: they followed the member. */
+    direction: text("direction", { enum: ["following", "follower"] }).notNull(),
+    showReblogs: integer("show_reblogs", { mode: "boolean" }).notNull().default(true),
+    notify: integer("notify", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [
+    primaryKey({ columns: [t.eventId, t.accountId, t.direction, t.remoteAcct] }),
+    index("severed_relationships_account_idx").on(t.accountId, t.eventId),
+  ],
+);
 
 export const notifications = sqliteTable(
   "notifications",
@@ -749,6 +786,10 @@ export const notifications = sqliteTable(
     reportId: text("report_id").references((): AnySQLiteColumn => reports.id, { onDelete: "cascade" }),
     // The moderators' note a moderation_warning is about: each warning notifies once.
     warningId: text("warning_id").references((): AnySQLiteColumn => accountWarnings.id, { onDelete: "cascade" }),
+    // The follows cut that a severed_relationships notification is about: each member is told once per event.
+    severanceEventId: text("severance_event_id").references((): AnySQLiteColumn => severanceEvents.id, {
+      onDelete: "cascade",
+    }),
     createdAt: createdAt(),
     // Held back by the member's notification policy (core/notification-policy.ts): kept out of
     // the list, the badge, push and streaming until they accept its sender.
@@ -760,8 +801,9 @@ export const notifications = sqliteTable(
     uniqueIndex("notifications_once_post").on(t.accountId, t.type, t.fromAccountId, t.postId).where(sql`${t.postId} IS NOT NULL`),
     uniqueIndex("notifications_once")
       .on(t.accountId, t.type, t.fromAccountId)
-      .where(sql`${t.postId} IS NULL AND ${t.reportId} IS NULL AND ${t.warningId} IS NULL`),
+      .where(sql`${t.postId} IS NULL AND ${t.reportId} IS NULL AND ${t.warningId} IS NULL AND ${t.severanceEventId} IS NULL`),
     uniqueIndex("notifications_once_warning").on(t.warningId).where(sql`${t.warningId} IS NOT NULL`),
+    uniqueIndex("notifications_once_severance").on(t.severanceEventId, t.accountId).where(sql`${t.severanceEventId} IS NOT NULL`),
     // Report first: deleting a report finds its notifications by it (the cascade).
     uniqueIndex("notifications_once_report").on(t.reportId, t.accountId).where(sql`${t.reportId} IS NOT NULL`),
     // Without it, each deleted post reads every notification (the cascade): 5 s per 500 posts with 100,000 notifications.

@@ -1,6 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia, t } from "elysia";
 import type { NotificationItem } from "../../views/notifications.tsx";
+import { severanceOfNotification } from "../core/severances.ts";
 import { NotificationRequestPage, NotificationRequestsPage } from "../../views/notification-requests.tsx";
 import { notificationsWithPosts } from "../core/filters.ts";
 import { policyOf, updatePolicy } from "../core/notification-policy.ts";
@@ -47,6 +48,7 @@ export function notificationItems(
       reportId: r.reportId,
       reported: r.reportId ? reported.get(r.reportId) : undefined,
       waiting: waiting.has(r.fromAccountId),
+      severance: severanceOfNotification(db, r),
     };
     // A newcomer's profile is nobody's to see before approval: staff go to its admin page.
     const from = r.type === "admin.sign_up" ? { ...account, localUrl: `/admin/accounts/${account.id}` } : account;
