@@ -36,10 +36,11 @@ const pages: Record<string, string> = {
 const site = Bun.serve({
   port: 0,
   hostname: "127.0.0.1",
-  fetch(request) {
+  fetch(request): Response {
     const path = new URL(request.url).pathname;
     hits.push(path);
     if (path === "/starter.jpg") return new Response(jpeg, { headers: { "content-type": "image/jpeg" } });
+    if (path === "/moved-essay") return Response.redirect(`http://localhost:${site.port}/essay`, 302);
     const page = pages[path];
     return page ? new Response(page, { headers: { "content-type": "text/html" } }) : new Response("no", { status: 404 });
   },
@@ -225,6 +226,18 @@ test("a page naming a member with fediverse:creator credits her only while she a
   expect(await (await alice.get("/@alice")).text()).not.toContain("link-card-author");
   t.database.sqlite.run("UPDATE accounts SET suspended_at = NULL WHERE username = 'writer'");
   expect((await authorOf(essay))[0]?.account?.acct).toBe("writer");
+});
+
+test("the site that must allow the author is the one the page came from, after redirects", async () => {
+  const allow = (domains: string[]) =>
+    t.database.sqlite.run("UPDATE accounts SET attribution_domains = ? WHERE username = 'writer'", [JSON.stringify(domains)]);
+  allow(["127.0.0.1"]);
+  const id = await post(`Moved ${at("/moved-essay")}`);
+  await drained();
+  const account = async () => ((await apiStatus(id)).card?.authors as { account: { acct: string } | null }[])[0]?.account;
+  expect(await account()).toBeNull(); // linked on 127.0.0.1, served by localhost
+  allow(["localhost"]);
+  expect((await account())?.acct).toBe("writer");
 });
 
 test("a remote author is credited as its server's actor says, and not once the server is suspended", async () => {

@@ -19,7 +19,12 @@ const PASSWORD = "correct horse battery";
 /** A date of birth `years` years (and `days` days) before today, as a date field sends it. */
 function bornAgo(years: number, days = 0): string {
   const today = new Date();
-  const date = new Date(Date.UTC(today.getUTCFullYear() - years, today.getUTCMonth(), today.getUTCDate() + days));
+  // On 29 February, `years` ago has none: the 28th is as old.
+  const day = Math.min(
+    today.getUTCDate(),
+    new Date(Date.UTC(today.getUTCFullYear() - years, today.getUTCMonth() + 1, 0)).getUTCDate(),
+  );
+  const date = new Date(Date.UTC(today.getUTCFullYear() - years, today.getUTCMonth(), day + days));
   return date.toISOString().slice(0, 10);
 }
 
@@ -30,8 +35,10 @@ test("the age on a date: whole years, the birthday counting from its day; no imp
   expect(ageOn("2010-12-01", day)).toBe(15);
   expect(ageOn("2008-02-29", new Date("2026-02-28T00:00:00Z"))).toBe(17);
   expect(ageOn("2008-02-29", new Date("2026-03-01T00:00:00Z"))).toBe(18);
-  for (const bad of ["2010-02-30", "2010-13-01", "27.11.2010", "2030-01-01", "1850-01-01", "2010-1-1", ""])
+  for (const bad of ["2010-02-30", "2010-13-01", "27.11.2010", "1850-01-01", "2010-1-1", ""])
     expect([bad, ageOn(bad, day)]).toEqual([bad, null]);
+  expect(ageOn("2030-01-01", day)).toBe(-1);
+  expect(checkAge(16, "2030-01-01", day)).toBe("A date of birth cannot be in the future.");
   expect(checkAge(0, undefined, day)).toBeUndefined();
   expect(checkAge(16, " ", day)).toBe("Enter your date of birth.");
   expect(checkAge(16, "2010-11-28", day)).toBe("You must be at least 16 years old to join.");
@@ -41,9 +48,11 @@ test("the age on a date: whole years, the birthday counting from its day; no imp
 test("the owner sets it; the sign-up page then asks the date of birth and refuses the too young", async () => {
   const owner = m("olive").browser;
   const form = { name: "Knitters", description: "", registration_mode: "open", max_post_length: "500" };
-  const refused = await owner.post("/admin/settings", { ...form, minimum_age: "-3" });
-  expect(refused.status).toBe(422);
-  expect(await refused.text()).toContain("Choose a whole number of years from 0 (none) to 100.");
+  for (const bad of ["-3", "0x10", "abc", "101"]) {
+    const refused = await owner.post("/admin/settings", { ...form, minimum_age: bad });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain("Choose a whole number of years from 0 (none) to 100.");
+  }
   expect((await owner.post("/admin/settings", { ...form, minimum_age: "16" })).status).toBe(303);
   expect(await (await owner.get("/admin/settings")).text()).toMatch(/name="minimum_age"[^>]*value="16"/);
   // A form from before the field keeps the age.

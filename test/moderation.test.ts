@@ -168,7 +168,7 @@ describe("actions on accounts", () => {
     await act(c, "ada", "eve", "warn", "be kind in replies");
     const eve = c.member("eve").browser;
     // Each action the member is told of notifies, also the second from the same moderator.
-    expect((await c.page(eve, "/notifications")).split("<span>sent you a note from the moderators</span>").length - 1).toBe(2);
+    expect((await c.page(eve, "/notifications")).split("<span>The moderators sent you a note.</span>").length - 1).toBe(2);
     const notes = await c.page(eve, "/settings/warnings");
     expect(notes).toContain("be kind in replies");
     expect(notes).toContain("please use content warnings");

@@ -59,7 +59,8 @@ test("suspending a server tells each member who lost follows how many, and lets 
   const id = /\/severed_relationships\/([^/]+)\/following\.csv/.exec(list)?.[1] ?? "";
   expect(id).not.toBe("");
   const following = await m("bob").browser.get(`/severed_relationships/${id}/following.csv`);
-  expect(following.headers.get("content-disposition")).toBe('attachment; filename="following.csv"');
+  const day = new Date().toISOString().slice(0, 10);
+  expect(following.headers.get("content-disposition")).toBe(`attachment; filename="following-far.example-${day}.csv"`);
   expect(await following.text()).toBe(
     "Account address,Show boosts,Notify on new posts,Languages\nwren@far.example,false,true,\n",
   );
@@ -77,6 +78,7 @@ test("suspending a server tells each member who lost follows how many, and lets 
     event: Record<string, unknown>;
   }[];
   expect(note?.account.id).toBe(m("bob").id);
+  expect(await json(await call("bob", "GET", `/api/v1/notifications?account_id=${m("ada").id}`))).toEqual([]);
   expect(note?.event).toMatchObject({
     id,
     type: "domain_block",
@@ -102,4 +104,8 @@ test("suspending a remote account tells the members who followed it", async () =
   const list = await (await m("ada").browser.get("/severed_relationships")).text();
   expect(list).toContain("Accounts you followed (CSV)");
   expect(list).not.toContain("Your followers (CSV)");
+  const id = /\/severed_relationships\/([^/]+)\/following\.csv/.exec(list)?.[1] ?? "";
+  expect((await m("ada").browser.get(`/severed_relationships/${id}/followers.csv`)).status).toBe(404);
+  // The note on ada's account page names no moderator either.
+  expect(await (await m("ada").browser.get("/settings/import-export")).text()).toContain('href="/severed_relationships"');
 });

@@ -44,7 +44,7 @@ const phrases: Record<NotificationType, string> = {
   follow: "followed you",
   follow_request: "asked to follow you",
   status: "posted",
-  moderation_warning: "sent you a note from the moderators",
+  moderation_warning: "sent you a note from the moderators", // (shown as fromModerators says)
   poll: "ran a poll that has ended",
   quote: "quoted your post",
   update: "edited a post you boosted",
@@ -53,6 +53,12 @@ const phrases: Record<NotificationType, string> = {
   "admin.report": "sent a report",
   severed_relationships: "ended some of your follows",
 };
+
+/** The line of a notice from the moderators, which names none of them (it comes from the member's own account). */
+function fromModerators(n: NotificationItem): string | undefined {
+  if (n.type === "moderation_warning") return "The moderators sent you a note.";
+  return n.severance ? severanceText(n.severance) : undefined;
+}
 
 /** What a moderator's action cut, for the member it cut it for: "Moderators suspended far.example: …". */
 export function severanceText(s: SeveranceView): string {
@@ -134,13 +140,13 @@ export function NotificationFeed({
       {items.map((n) => (
         <section
           class={n.unread ? "notification unread" : "notification"}
-          aria-label={n.severance ? severanceText(n.severance) : `${n.from.displayName} ${phrases[n.type]}`}
+          aria-label={fromModerators(n) ?? `${n.from.displayName} ${phrases[n.type]}`}
         >
           <p class="notification-line">
             {n.type === "poll" && !n.from.domain && n.from.username === ctx.viewer?.username ? (
               <span>Your poll has ended</span>
-            ) : n.severance ? (
-              <span safe>{severanceText(n.severance)}</span>
+            ) : fromModerators(n) ? (
+              <span safe>{fromModerators(n)}</span>
             ) : (
               <>
                 <a href={n.from.localUrl}>
@@ -152,7 +158,7 @@ export function NotificationFeed({
             · <Time date={n.createdAt} />
             {actionLink(actionOf(n))}
           </p>
-          {n.post ? <PostCard ctx={ctx} post={n.post} /> : n.severance ? "" : <AccountLine account={n.from} />}
+          {n.post ? <PostCard ctx={ctx} post={n.post} /> : fromModerators(n) ? "" : <AccountLine account={n.from} />}
         </section>
       ))}
       {more ? (

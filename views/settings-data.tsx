@@ -90,6 +90,10 @@ export function ImportExportPage({
       </section>
       <ImportForm ctx={ctx} errors={errors} input={input} />
       <ImportsSection imports={imports} />
+      <p class="muted">
+        Follows that ended when the moderators suspended a server or an account, and whom they were with:{" "}
+        <a href="/severed_relationships">Lost connections</a>.
+      </p>
     </SettingsFrame>
   );
 }

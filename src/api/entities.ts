@@ -521,9 +521,11 @@ const severanceEventEntity = (s: SeveranceView) => ({
  * `hide` filter removes takes its notification with it. The list call and the stream use this.
  */
 export function notificationEntities(db: Db, baseUrl: URL, rows: NotificationRow[], viewerId: string) {
-  // As Mastodon: lost follows are "from" the member's own account, not the moderator who acted.
-  const fromOf = (r: NotificationRow) => (r.type === "severed_relationships" ? r.accountId : r.fromAccountId);
-  const accounts = accountEntities(db, baseUrl, rows.map(fromOf));
+  const accounts = accountEntities(
+    db,
+    baseUrl,
+    rows.map((r) => r.fromAccountId),
+  );
   const shown = notificationsWithPosts(db, baseUrl, viewerId, rows);
   const statuses = new Map(
     statusEntities(
@@ -533,7 +535,7 @@ export function notificationEntities(db: Db, baseUrl: URL, rows: NotificationRow
     ).map((s) => [s.id, s]),
   );
   return shown.flatMap(({ row: r }) => {
-    const account = accounts.get(fromOf(r));
+    const account = accounts.get(r.fromAccountId);
     const report = r.reportId ? findReport(db, r.reportId) : undefined;
     const severance = severanceOfNotification(db, r);
     if (!account || (r.reportId && !report)) return [];

@@ -87,20 +87,21 @@ export function blockDomain(deps: CoreDeps, staffId: string, input: DomainBlockI
     privateComment: input.privateComment.slice(0, 5000),
   };
   const cut = input.severity === "suspend" ? followsCutBy(db, domain) : 0;
-  const severed = db.transaction((tx) => {
+  const told = db.transaction((tx) => {
     tx.insert(domainBlocks).values(values).onConflictDoUpdate({ target: domainBlocks.domain, set: values }).run();
     if (input.severity !== "suspend") return [];
     const remote = tx
       .select({ id: accounts.id })
       .from(accounts)
       .where(coveredBy(accounts.domain, sql`${domain}`));
-    return tx
+    const severed = tx
       .delete(follows)
       .where(or(inArray(follows.followerId, remote), inArray(follows.followingId, remote)))
       .returning()
       .all();
+    return recordSeverance(tx, { type: "domain_block", targetName: domain }, severed);
   });
-  recordSeverance(deps, staffId, { type: "domain_block", targetName: domain }, severed);
+  for (const n of told) deps.events.emit("notification.created", n);
   audit(db, {
     actorId: staffId,
     action: `domain.${input.severity}`,

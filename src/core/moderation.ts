@@ -61,7 +61,7 @@ export function recordWarning(
     })
     .run();
   if (!entry.tellThem) return;
-  notify(deps, { accountId: entry.accountId, type: "moderation_warning", fromAccountId: entry.staffId, warningId });
+  notify(deps, { accountId: entry.accountId, type: "moderation_warning", fromAccountId: entry.accountId, warningId });
   deps.events.emit("warning.issued", { warningId });
 }
 
@@ -110,7 +110,7 @@ export function moderateAccount(
     suspend: { suspendedAt: now },
     unsuspend: { suspendedAt: null },
   }[input.action];
-  const severed = db.transaction((tx) => {
+  const { severed, told } = db.transaction((tx) => {
     if (Object.keys(set).length > 0) tx.update(accounts).set(set).where(eq(accounts.id, target.id)).run();
     // A suspended member is logged out everywhere at once.
     if (input.action === "suspend" && !target.domain) {
@@ -119,15 +119,16 @@ export function moderateAccount(
     }
     // A suspended remote account's follows end both ways, as Mastodon does: else it would go on
     // getting followers-only posts, here and through its server's shared inbox.
-    if (input.action === "suspend" && target.domain)
-      return tx
-        .delete(follows)
-        .where(or(eq(follows.followerId, target.id), eq(follows.followingId, target.id)))
-        .returning()
-        .all();
-    return [];
+    if (input.action !== "suspend" || !target.domain) return { severed: [], told: [] };
+    const severed = tx
+      .delete(follows)
+      .where(or(eq(follows.followerId, target.id), eq(follows.followingId, target.id)))
+      .returning()
+      .all();
+    const event = { type: "account_suspension" as const, targetName: `${target.username}@${target.domain}` };
+    return { severed, told: recordSeverance(tx, event, severed) };
   });
-  recordSeverance(deps, staff.id, { type: "account_suspension", targetName: `${target.username}@${target.domain}` }, severed);
+  for (const n of told) deps.events.emit("notification.created", n);
   // Its server is told, so that it stops showing our members' posts to the account.
   for (const f of severed) {
     const ended = { followerId: f.followerId, followingId: f.followingId, uri: f.uri };

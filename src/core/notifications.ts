@@ -43,7 +43,10 @@ export function notify(
   event: { accountId: string; type: NotificationType; fromAccountId: string; postId?: string | null; warningId?: string },
 ): void {
   const { db } = deps;
-  if (event.accountId === event.fromAccountId && event.type !== "poll") return;
+  // The moderators' notes come from the member's own account, as on Mastodon (no moderator is
+  // named), and nothing of the member's holds them back.
+  const fromModerators = event.type === "moderation_warning";
+  if (event.accountId === event.fromAccountId && event.type !== "poll" && !fromModerators) return;
   const local = db.select({ id: users.id }).from(users).where(eq(users.accountId, event.accountId)).get();
   if (!local) return;
   const silenced = db
@@ -56,7 +59,7 @@ export function notify(
     .from(mutes)
     .where(and(eq(mutes.accountId, event.accountId), eq(mutes.targetAccountId, event.fromAccountId)))
     .get()?.n;
-  if (silenced || muted || accountOnDomainBlockedBy(db, event.accountId, event.fromAccountId)) return;
+  if (!fromModerators && (silenced || muted || accountOnDomainBlockedBy(db, event.accountId, event.fromAccountId))) return;
   if (event.postId && conversationMuted(db, event.accountId, event.postId)) return;
   const action = screen(db, event);
   if (action === "drop") return;

@@ -47,7 +47,7 @@ export async function signUp(
   if (wait > 0) throw new RateLimited(Math.ceil(wait / 1000));
   limiter.hit(input.ip);
 
-  const mode = getSettings(deps.db).registrationMode;
+  const { registrationMode: mode, minimumAge } = getSettings(deps.db);
   const networkRule = ipBlockFor(deps.db, input.ip);
   if (networkRule === "sign_up_block") throw new CoreError("Sign-ups from your network are not allowed here.", 403);
   const invite = input.inviteCode ? findUsableInvite(deps.db, input.inviteCode) : undefined;
@@ -66,7 +66,7 @@ export async function signUp(
   if (reason.length > 1000) problems.reason = "Keep it under 1000 characters.";
   if (input.password !== input.confirmation) problems.password_confirmation = "The two passwords differ.";
   if (input.agreement === false) problems.agreement = "You must agree to the server rules.";
-  const ageProblem = checkAge(getSettings(deps.db).minimumAge, input.dateOfBirth, new Date());
+  const ageProblem = checkAge(minimumAge, input.dateOfBirth, new Date());
   if (ageProblem) problems.date_of_birth = ageProblem;
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
 
@@ -96,16 +96,18 @@ export function checkAge(minimumAge: number, dateOfBirth: string | undefined, to
   if (!dateOfBirth?.trim()) return "Enter your date of birth.";
   const age = ageOn(dateOfBirth.trim(), today);
   if (age === null) return "Enter your date of birth as a date, like 2001-04-30.";
+  if (age < 0) return "A date of birth cannot be in the future.";
   return age < minimumAge ? `You must be at least ${minimumAge} years old to join.` : undefined;
 }
 
-/** The age in whole years on `today` (UTC) of someone born on a YYYY-MM-DD date; null for no real past date. */
+/** The age in whole years on `today` (UTC) of someone born on a YYYY-MM-DD date (negative: not born yet); null for no real date. */
 export function ageOn(dateOfBirth: string, today: Date): number | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(dateOfBirth);
   if (!match) return null;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const born = new Date(Date.UTC(year, month - 1, day));
-  if (born.getUTCMonth() !== month - 1 || born.getUTCDate() !== day || born > today || year < 1900) return null;
+  if (born.getUTCMonth() !== month - 1 || born.getUTCDate() !== day || year < 1900) return null;
+  if (born > today) return -1;
   const birthdayPassed = today.getUTCMonth() > month - 1 || (today.getUTCMonth() === month - 1 && today.getUTCDate() >= day);
   return today.getUTCFullYear() - year - (birthdayPassed ? 0 : 1);
 }

@@ -1,6 +1,6 @@
 import { and, count, desc, eq, inArray } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
-import type { Db } from "../db/open.ts";
+import type { Db, DbOrTx } from "../db/open.ts";
 import {
   accounts,
   type follows,
@@ -11,7 +11,6 @@ import {
   users,
 } from "../db/schema.ts";
 import { toCsv } from "./csv.ts";
-import type { CoreDeps } from "./deps.ts";
 
 /**
  * Mastodon's severed relationships: when a moderator suspends a server or a remote account, the
@@ -22,26 +21,28 @@ import type { CoreDeps } from "./deps.ts";
 type FollowRow = typeof follows.$inferSelect;
 export type SeveranceType = (typeof severanceTypes)[number];
 
-/** Records the follows a moderator's action just cut, and notifies each member who lost some (from `staffId`). */
+/**
+ * Records, in the transaction that cut them, the follows a moderator's action ended, with a
+ * notification for each member who lost some (from their own account, as on Mastodon: no
+ * moderator is named). Returns the notifications, to announce once the transaction is done.
+ */
 export function recordSeverance(
-  deps: Pick<CoreDeps, "db" | "events">,
-  staffId: string,
+  tx: DbOrTx,
   event: { type: SeveranceType; targetName: string },
   cut: FollowRow[],
-): void {
-  const { db } = deps;
+): { notificationId: string; accountId: string }[] {
   const accepted = cut.filter((f) => f.state === "accepted");
-  if (accepted.length === 0) return;
+  if (accepted.length === 0) return [];
   const ids = [...new Set(accepted.flatMap((f) => [f.followerId, f.followingId]))];
-  const known = new Map(
-    db
+  const known = new Map<string, { id: string; username: string; domain: string | null; member: string | null }>();
+  for (const batch of chunks(ids, 500))
+    for (const a of tx
       .select({ id: accounts.id, username: accounts.username, domain: accounts.domain, member: users.id })
       .from(accounts)
       .leftJoin(users, eq(users.accountId, accounts.id))
-      .where(inArray(accounts.id, ids))
-      .all()
-      .map((a) => [a.id, a]),
-  );
+      .where(inArray(accounts.id, batch))
+      .all())
+      known.set(a.id, a);
   const lost = accepted.flatMap((f) => {
     const [follower, following] = [known.get(f.followerId), known.get(f.followingId)];
     if (!follower || !following) return [];
@@ -52,32 +53,33 @@ export function recordSeverance(
     const remoteAcct = `${remote.username}@${remote.domain}`;
     return [{ accountId: member.id, remoteAcct, direction, showReblogs: f.showReblogs, notify: f.notify }];
   });
-  if (lost.length === 0) return;
-  const members = [...new Set(lost.map((l) => l.accountId))];
-  const told = db.transaction((tx) => {
-    const eventId = newId();
-    tx.insert(severanceEvents)
-      .values({ id: eventId, ...event })
-      .run();
+  if (lost.length === 0) return [];
+  const eventId = newId();
+  tx.insert(severanceEvents)
+    .values({ id: eventId, ...event })
+    .run();
+  for (const batch of chunks(lost, 500))
     tx.insert(severedRelationships)
-      .values(lost.map((l) => ({ eventId, ...l })))
+      .values(batch.map((l) => ({ eventId, ...l })))
       .onConflictDoNothing()
       .run();
-    return tx
-      .insert(notifications)
-      .values(
-        members.map((accountId) => ({
-          id: newId(),
-          accountId,
-          type: "severed_relationships" as const,
-          fromAccountId: staffId,
-          severanceEventId: eventId,
-        })),
-      )
-      .returning({ id: notifications.id, accountId: notifications.accountId })
-      .all();
+  return [...new Set(lost.map((l) => l.accountId))].map((accountId) => {
+    const notificationId = newId();
+    tx.insert(notifications)
+      .values({
+        id: notificationId,
+        accountId,
+        type: "severed_relationships",
+        fromAccountId: accountId,
+        severanceEventId: eventId,
+      })
+      .run();
+    return { notificationId, accountId };
   });
-  for (const n of told) deps.events.emit("notification.created", { notificationId: n.id, accountId: n.accountId });
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
 export interface SeveranceView {
@@ -110,13 +112,15 @@ export function severancesOf(db: Db, accountId: string, eventId?: string): Sever
   return [...views.values()];
 }
 
+/** A handle as other servers' imports take it; anything else is left out of a download (a cell a spreadsheet could run). */
+const IMPORTABLE = /^[\w.-]+@[a-z0-9.-]+(?::\d+)?$/i;
+
 /**
  * Whom the member lost in this event, as Mastodon's CSV: the accounts they followed in the
  * follows-import format (with boosts and the bell as they were), or their followers' addresses.
- * Null when the event cut none of the member's follows.
+ * Null when the event cut none of the member's follows that way.
  */
 export function severedCsv(db: Db, accountId: string, eventId: string, direction: "following" | "follower"): string | null {
-  if (severancesOf(db, accountId, eventId).length === 0) return null;
   const rows = db
     .select()
     .from(severedRelationships)
@@ -128,7 +132,9 @@ export function severedCsv(db: Db, accountId: string, eventId: string, direction
       ),
     )
     .orderBy(severedRelationships.remoteAcct)
-    .all();
+    .all()
+    .filter((r) => IMPORTABLE.test(r.remoteAcct));
+  if (rows.length === 0) return null;
   return direction === "following"
     ? toCsv([
         ["Account address", "Show boosts", "Notify on new posts", "Languages"],

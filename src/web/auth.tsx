@@ -31,17 +31,20 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
     createSession(db, userId, { ip: clientIp(request), userAgent: request.headers.get("user-agent") ?? undefined });
   const canMail = deps.mailer !== undefined;
   /** The sign-up form in the instance's current mode, with its rules. */
-  const signupPage = (ctx: PageContext, form: Pick<SignupProps, "inviteCode" | "values" | "errors">) => (
-    <SignupPage
-      ctx={ctx}
-      mode={getSettings(db).registrationMode}
-      handleDomain={deps.baseUrl.host}
-      canMail={canMail}
-      rules={instanceRules(db).map((rule) => rule.text)}
-      minimumAge={getSettings(db).minimumAge}
-      {...form}
-    />
-  );
+  const signupPage = (ctx: PageContext, form: Pick<SignupProps, "inviteCode" | "values" | "errors">) => {
+    const { registrationMode, minimumAge } = getSettings(db);
+    return (
+      <SignupPage
+        ctx={ctx}
+        mode={registrationMode}
+        handleDomain={deps.baseUrl.host}
+        canMail={canMail}
+        rules={instanceRules(db).map((rule) => rule.text)}
+        minimumAge={minimumAge}
+        {...form}
+      />
+    );
+  };
   return new Elysia({ name: "auth" })
     .use(page)
     .get(

@@ -22,9 +22,12 @@ export function severanceRoutes(deps: WebDeps, page: PagePlugin) {
         if (!viewer) return redirect(loginFirst(PATH), 303);
         const direction = params.file === "following.csv" ? "following" : "follower";
         const csv = severedCsv(db, viewer.account.id, params.id, direction);
-        if (csv === null) return status(404, "Not found");
+        const event = severancesOf(db, viewer.account.id, params.id)[0];
+        if (csv === null || !event) return status(404, "Not found");
+        // As Mastodon names them: what, whose loss, when.
+        const name = `${params.file.replace(".csv", "")}-${event.targetName.replace(/[^\w.@-]/g, "_")}-${event.createdAt.toISOString().slice(0, 10)}.csv`;
         set.headers["content-type"] = "text/csv; charset=utf-8";
-        set.headers["content-disposition"] = `attachment; filename="${params.file}"`;
+        set.headers["content-disposition"] = `attachment; filename="${name}"`;
         return csv;
       },
       { params: t.Object({ id: t.String({ maxLength: 100 }), file: t.UnionEnum(["following.csv", "followers.csv"]) }) },

@@ -211,7 +211,7 @@ export function InstanceSettingsPage({
           label="Minimum age to join"
           type="number"
           required={false}
-          value={String(values.minimumAge)}
+          value={Number.isNaN(values.minimumAge) ? "" : String(values.minimumAge)}
           hint="In years; 0 for none. People signing up then give their date of birth, which is checked and not kept."
           error={errors.minimum_age}
         />

@@ -89,7 +89,12 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
           defaultLanguage: body.default_language ?? "",
           membersMayInvite: body.members_may_invite === "1",
           // A post without the field (an older form) keeps the age.
-          minimumAge: body.minimum_age === undefined ? before.minimumAge : Number(body.minimum_age || 0),
+          minimumAge:
+            body.minimum_age === undefined
+              ? before.minimumAge
+              : /^\s*\d{0,3}\s*$/.test(body.minimum_age)
+                ? Number(body.minimum_age.trim() || 0)
+                : Number.NaN,
           activityApiEnabled: body.activity_api === "1",
           // Edited on the retention page.
           remotePostRetentionDays: before.remotePostRetentionDays,
