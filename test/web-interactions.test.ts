@@ -51,3 +51,28 @@ test("the notifications' Mentions tab shows mentions and replies only, and leave
   expect(all).toContain("liked your post");
   expect(await c.page(ada, "/about")).not.toContain('unread"');
 });
+
+test("likes of one post, boosts of it and new followers each show as one line, with everyone's face", async () => {
+  const c = await community(["ada", "bob", "cy", "dee", "eve"]);
+  const first = await c.post("ada", { status: "first loaf" });
+  const second = await c.post("ada", { status: "second loaf" });
+  for (const name of ["bob", "cy", "dee", "eve"]) await c.member(name).browser.post(`/statuses/${first}/favourite`, {});
+  await c.member("bob").browser.post(`/statuses/${second}/favourite`, {});
+  await c.member("cy").browser.post(`/statuses/${first}/reblog`, {});
+  for (const name of ["dee", "eve"]) await c.member(name).browser.post(`/accounts/${c.member("ada").accountId}/follow`, {});
+
+  const page = await c.page(c.member("ada").browser, "/notifications");
+  const labels = [...page.matchAll(/<section class="notification[^"]*" aria-label="([^"]+)"/g)].map((m) => m[1]);
+  expect(labels).toEqual([
+    "eve and dee followed you",
+    "cy boosted your post",
+    "bob liked your post",
+    "eve, dee and 2 others liked your post",
+  ]);
+  // One line per post: the first loaf once, with the four faces.
+  expect(page.split("first loaf").length - 1).toBe(2);
+  const likes = page.slice(page.indexOf('aria-label="eve, dee and 2 others'));
+  expect([
+    ...likes.slice(0, likes.indexOf("</p>", likes.indexOf("notification-faces"))).matchAll(/<a href="[^"]+" title=/g),
+  ]).toHaveLength(4);
+});

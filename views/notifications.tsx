@@ -6,6 +6,7 @@ import type { PageContext } from "./context.ts";
 import { WithEmojis } from "./emoji.tsx";
 import { Layout } from "./layout.tsx";
 import { PostCard } from "./post.tsx";
+import { Avatar } from "./avatar.tsx";
 import { AccountLine } from "./profile.tsx";
 import { Time } from "./time.tsx";
 
@@ -116,6 +117,60 @@ export function NotificationsPage({
   );
 }
 
+/** A notification shown for several alike: the others who did the same, newest first. */
+type Grouped = NotificationItem & { others: AccountView[] };
+
+/**
+ * Likes and boosts of one post, and new followers, each as one line ("Ana, Ben and 3 others
+ * liked your post"), as Mastodon 4.3 groups them; at the place of the newest. Within a page.
+ */
+export function grouped(items: NotificationItem[]): Grouped[] {
+  const groups = new Map<string, Grouped>();
+  const shown: Grouped[] = [];
+  for (const n of items) {
+    const key =
+      n.type === "favourite" || n.type === "reblog" ? `${n.type}:${n.post?.id}` : n.type === "follow" ? n.type : undefined;
+    const group = key ? groups.get(key) : undefined;
+    if (group) {
+      if (group.from.id !== n.from.id && !group.others.some((o) => o.id === n.from.id)) group.others.push(n.from);
+      group.unread ||= n.unread;
+      continue;
+    }
+    const item = { ...n, others: [] };
+    if (key) groups.set(key, item);
+    shown.push(item);
+  }
+  return shown;
+}
+
+/** "Ana", "Ana and Ben", "Ana, Ben and 3 others": the names as text (for the label). */
+function namesText(n: Grouped): string {
+  const names = [n.from, ...n.others].map((a) => a.displayName);
+  if (names.length === 1) return names[0] ?? "";
+  if (names.length === 2) return `${names[0]} and ${names[1]}`;
+  return `${names[0]}, ${names[1]} and ${names.length - 2} ${names.length === 3 ? "other" : "others"}`;
+}
+
+/** The same, with the first two names as links to their profiles. */
+function Names({ n }: { n: Grouped }) {
+  const link = (a: AccountView) => (
+    <a href={a.localUrl}>
+      <WithEmojis text={a.displayName} emojis={a.emojis} />
+    </a>
+  );
+  const [second] = n.others;
+  const rest = n.others.length - 1;
+  if (!second) return link(n.from);
+  return (
+    <>
+      {link(n.from)}
+      {rest > 0 ? ", " : " and "}
+      {link(second)}
+      {rest > 0 ? <span safe>{` and ${rest} ${rest === 1 ? "other" : "others"}`}</span> : ""}
+    </>
+  );
+}
+
 /** Notifications, newest first, with a link to the next page. */
 export function NotificationFeed({
   ctx,
@@ -137,10 +192,10 @@ export function NotificationFeed({
       ) : (
         ""
       )}
-      {items.map((n) => (
+      {grouped(items).map((n) => (
         <section
           class={n.unread ? "notification unread" : "notification"}
-          aria-label={fromModerators(n) ?? `${n.from.displayName} ${phrases[n.type]}`}
+          aria-label={fromModerators(n) ?? `${namesText(n)} ${phrases[n.type]}`}
         >
           <p class="notification-line">
             {n.type === "poll" && !n.from.domain && n.from.username === ctx.viewer?.username ? (
@@ -149,16 +204,20 @@ export function NotificationFeed({
               <span safe>{fromModerators(n)}</span>
             ) : (
               <>
-                <a href={n.from.localUrl}>
-                  <WithEmojis text={n.from.displayName} emojis={n.from.emojis} />
-                </a>{" "}
-                <span safe>{n.reported ? `reported @${n.reported}` : phrases[n.type]}</span>
+                <Names n={n} /> <span safe>{n.reported ? `reported @${n.reported}` : phrases[n.type]}</span>
               </>
             )}{" "}
             · <Time date={n.createdAt} />
             {actionLink(actionOf(n))}
           </p>
-          {n.post ? <PostCard ctx={ctx} post={n.post} /> : fromModerators(n) ? "" : <AccountLine account={n.from} />}
+          {n.others.length > 0 ? <Faces accounts={[n.from, ...n.others]} /> : ""}
+          {n.post ? (
+            <PostCard ctx={ctx} post={n.post} />
+          ) : fromModerators(n) || n.others.length > 0 ? (
+            ""
+          ) : (
+            <AccountLine account={n.from} />
+          )}
         </section>
       ))}
       {more ? (
@@ -169,6 +228,19 @@ export function NotificationFeed({
         ""
       )}
     </div>
+  );
+}
+
+/** The avatars of those grouped in one line, each a link to them (at most a dozen). */
+function Faces({ accounts }: { accounts: AccountView[] }) {
+  return (
+    <p class="notification-faces">
+      {accounts.slice(0, 12).map((a) => (
+        <a href={a.localUrl} title={`${a.displayName} (@${a.acct})`}>
+          <Avatar account={a} size={32} />
+        </a>
+      ))}
+    </p>
   );
 }
 

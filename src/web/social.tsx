@@ -33,6 +33,8 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
     }
     return { accountIds: [], postIds: [] };
   };
+  /** Notifications a page shows (likes, boosts and follows among them are grouped per page). */
+  const PAGE = 40;
   return new Elysia({ name: "social" })
     .use(page)
     .use(messageRoutes(deps, page))
@@ -47,6 +49,7 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
         const rows = listNotifications(db, viewer.account.id, {
           maxId: query.max_id,
           types: mentions ? ["mention", "reply"] : undefined,
+          limit: PAGE,
         });
         const items = notificationItems(deps, viewer.account.id, rows, readId);
         const newest = rows[0]?.id;
@@ -58,7 +61,7 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
             ctx={mentions ? ctx : { ...ctx, unread: 0 }}
             tab={mentions ? "mentions" : "all"}
             items={items}
-            more={rows.length === 20 && last ? `/notifications?${mentions ? "only=mentions&" : ""}max_id=${last}` : undefined}
+            more={rows.length === PAGE && last ? `/notifications?${mentions ? "only=mentions&" : ""}max_id=${last}` : undefined}
             pending={pendingSummary(db, viewer.account.id).requests}
           />
         );
