@@ -8,8 +8,8 @@ setDefaultTimeout(60_000);
 
 const ORIGIN = "https://social.example";
 
-async function setup() {
-  const c = await community(["ada", "bob"]);
+async function setup(names = ["ada", "bob"]) {
+  const c = await community(names);
   const send = (r: Request) => c.app.handle(r);
   const { app, token } = await authorizeApp(send, ORIGIN, c.member("ada").browser);
   const call = async (
@@ -279,7 +279,7 @@ describe("statuses and timelines", () => {
 });
 
 describe("what apps that see Mastodon 4.3 ask on their main screens", () => {
-  test("grouped notifications (one per group), the notification policy, an account's featured hashtags", async () => {
+  test("grouped notifications, the notification policy, an account's featured hashtags", async () => {
     const { c, call } = await setup();
     const bob = c.member("bob");
     const post = (await call("POST", "/api/v1/statuses", { status: "notice me" })).json;
@@ -291,7 +291,7 @@ describe("what apps that see Mastodon 4.3 ask on their main screens", () => {
     expect(grouped.status).toBe(200);
     expect(grouped.json.notification_groups).toEqual([
       {
-        group_key: `ungrouped-${boosted?.id}`,
+        group_key: boosted?.group_key,
         notifications_count: 1,
         type: "reblog",
         most_recent_notification_id: boosted?.id,
@@ -333,6 +333,49 @@ describe("what apps that see Mastodon 4.3 ask on their main screens", () => {
     const feature = await call("POST", "/api/v1/featured_tags", { name: "cats" });
     expect(feature.status).toBe(200);
     expect(feature.json).toMatchObject({ name: "cats", statuses_count: 0, last_status_at: null });
+  });
+
+  test("likes of one post group together: counted, newest first, dismissed together; a mention stays alone", async () => {
+    const { c, call } = await setup(["ada", "bob", "cy", "dee"]);
+    const post = (await call("POST", "/api/v1/statuses", { status: "group me" })).json;
+    const fans = ["bob", "cy", "dee"];
+    for (const name of fans) await c.member(name).browser.post(`/statuses/${post.id}/favourite`, {});
+    await c.post("bob", { status: "@ada hi" });
+
+    const v1 = (await call("GET", "/api/v1/notifications")).json as { type: string; group_key: string }[];
+    const likeKeys = new Set(v1.filter((n) => n.type === "favourite").map((n) => n.group_key));
+    expect(likeKeys.size).toBe(1);
+    const [likeKey] = likeKeys;
+    expect(likeKey).toMatch(new RegExp(`^favourite-${post.id}-\\d+$`));
+    expect(v1.find((n) => n.type === "mention")?.group_key).toMatch(/^ungrouped-/);
+
+    const page = await call("GET", "/api/v2/notifications");
+    const groups = page.json.notification_groups as {
+      group_key: string;
+      notifications_count: number;
+      sample_account_ids: string[];
+    }[];
+    expect(groups.map((g) => g.group_key)).toEqual([expect.stringMatching(/^ungrouped-/), likeKey]);
+    const likes = groups[1];
+    expect(likes?.notifications_count).toBe(3);
+    expect(likes?.sample_account_ids).toEqual(fans.toReversed().map((n) => c.member(n).accountId));
+    expect(page.json.accounts.map((a: { acct: string }) => a.acct).toSorted()).toEqual(["bob", "cy", "dee"]);
+    // limit counts groups; the next page does not repeat the likes.
+    const first = await call("GET", "/api/v2/notifications?limit=1");
+    expect(first.json.notification_groups).toHaveLength(1);
+    expect((await call("GET", "/api/v2/notifications/unread_count")).json).toEqual({ count: 2 });
+    expect((await call("GET", "/api/v1/notifications/unread_count")).json).toEqual({ count: 4 });
+    // grouped_types without favourite: each like alone.
+    const apart = await call("GET", "/api/v2/notifications?grouped_types[]=reblog");
+    expect(apart.json.notification_groups).toHaveLength(4);
+
+    const who = await call("GET", `/api/v2/notifications/${likeKey}/accounts`);
+    expect(who.json.map((a: { acct: string }) => a.acct)).toEqual(["dee", "cy", "bob"]);
+    expect((await call("GET", `/api/v2/notifications/${likeKey}`)).json.notification_groups[0].notifications_count).toBe(3);
+    expect((await call("POST", `/api/v2/notifications/${likeKey}/dismiss`)).json).toEqual({});
+    expect((await call("GET", "/api/v1/notifications?types[]=favourite")).json).toEqual([]);
+    expect((await call("GET", `/api/v2/notifications/${likeKey}`)).status).toBe(404);
+    expect((await call("GET", "/api/v2/notifications/favourite-x-nope")).status).toBe(404);
   });
 
   test("several accounts at once; removing a follower", async () => {

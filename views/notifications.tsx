@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { groupKey } from "../src/core/notification-groups.ts";
 import type { SeveranceView } from "../src/core/severances.ts";
 import type { AccountView, PostView } from "../src/core/views.ts";
 import type { NotificationType } from "../src/db/schema.ts";
@@ -121,26 +122,22 @@ export function NotificationsPage({
 type Grouped = NotificationItem & { others: AccountView[] };
 
 /**
- * Likes and boosts of one post, and new followers, each as one line ("Ana, Ben and 3 others
- * liked your post"), as Mastodon 4.3 groups them; at the place of the newest. Within a page.
+ * Notifications as Mastodon 4.3 groups them (core/notification-groups.ts: likes of one post,
+ * boosts of it, new followers, sign-ups, within 12 hours), each group one line ("Ana, Ben and 3
+ * others liked your post") at the place of its newest. Within a page.
  */
 export function grouped(items: NotificationItem[]): Grouped[] {
   const groups = new Map<string, Grouped>();
-  const shown: Grouped[] = [];
   for (const n of items) {
-    const key =
-      n.type === "favourite" || n.type === "reblog" ? `${n.type}:${n.post?.id}` : n.type === "follow" ? n.type : undefined;
-    const group = key ? groups.get(key) : undefined;
-    if (group) {
+    const key = groupKey({ id: n.id, type: n.type, postId: n.post?.id ?? null, createdAt: n.createdAt, filtered: false });
+    const group = groups.get(key);
+    if (!group) groups.set(key, { ...n, others: [] });
+    else {
       if (group.from.id !== n.from.id && !group.others.some((o) => o.id === n.from.id)) group.others.push(n.from);
       group.unread ||= n.unread;
-      continue;
     }
-    const item = { ...n, others: [] };
-    if (key) groups.set(key, item);
-    shown.push(item);
   }
-  return shown;
+  return [...groups.values()];
 }
 
 /** "Ana", "Ana and Ben", "Ana, Ben and 3 others": the names as text (for the label). */

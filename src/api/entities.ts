@@ -12,6 +12,7 @@ import { type CardView, MISSING_IMAGES, type MediaView, type PostView, remoteMed
 import type { Db } from "../db/open.ts";
 import { accounts, accountWarnings, appeals, type notifications, posts } from "../db/schema.ts";
 import { appealState } from "../core/appeals.ts";
+import { groupKey } from "../core/notification-groups.ts";
 import { type SeveranceView, severanceOfNotification } from "../core/severances.ts";
 
 type NotificationRow = typeof notifications.$inferSelect;
@@ -544,7 +545,7 @@ export function notificationEntities(db: Db, baseUrl: URL, rows: NotificationRow
         id: r.id,
         type: mastodonNotificationType(r.type),
         created_at: r.createdAt.toISOString(),
-        group_key: `ungrouped-${r.id}`,
+        group_key: groupKey(r),
         account,
         ...(r.postId ? { status: statuses.get(r.postId) ?? null } : {}),
         ...(report ? { report: reportEntity(db, baseUrl, report) } : {}),

@@ -7,7 +7,8 @@ import { CoreError } from "../core/errors.ts";
 import { dismissNotifications, listNotifications, markNotificationsRead } from "../core/notifications.ts";
 import { type NotificationType, notifications, notificationTypes, users } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
-import { notificationEntities } from "./entities.ts";
+import { accountEntities, notificationEntities } from "./entities.ts";
+import { dismissGroup, gatherGroups, groupSummary } from "../core/notification-groups.ts";
 import { flag, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
 import { notificationRequestApiRoutes } from "./notification-requests.ts";
 
@@ -23,25 +24,50 @@ const pageQuery = t.Object({
   include_filtered: tFlag,
 });
 type PageQuery = typeof pageQuery.static;
+const groupedQuery = t.Object({
+  ...pageQuery.properties,
+  grouped_types: tList(20),
+  "grouped_types[]": tList(20),
+  expand_accounts: t.Optional(t.String({ maxLength: 20 })),
+});
+type GroupedQuery = typeof groupedQuery.static;
 
-/** v1 notifications as v2's grouped results: one group each, the accounts and statuses beside. */
-function groupedResults(notes: ReturnType<typeof notificationEntities>) {
-  const accounts = new Map(notes.map((n) => [n.account.id, n.account]));
+/** Mastodon's grouped notifications: each group with its count and whom, the accounts and statuses beside. */
+function groupedResults(
+  db: ApiDeps["db"],
+  baseUrl: URL,
+  accountId: string,
+  groups: Map<string, NotificationRow[]>,
+  notes: ReturnType<typeof notificationEntities>,
+) {
+  const byId = new Map(notes.map((n) => [n.id, n]));
+  const notification_groups = [...groups].flatMap(([key, members]) => {
+    const newest = members[0];
+    const note = newest && byId.get(newest.id);
+    const summary = key.startsWith("ungrouped-") ? undefined : groupSummary(db, accountId, key);
+    if (!newest || !note) return [];
+    return [
+      {
+        group_key: key,
+        notifications_count: summary?.count ?? 1,
+        type: note.type,
+        most_recent_notification_id: summary?.latestId ?? newest.id,
+        page_min_id: members.at(-1)?.id ?? newest.id,
+        page_max_id: newest.id,
+        latest_page_notification_at: note.created_at,
+        sample_account_ids: summary?.accountIds ?? [note.account.id],
+        ...(note.status ? { status_id: note.status.id } : {}),
+        ...(note.report ? { report: note.report } : {}),
+        ...(note.moderation_warning ? { moderation_warning: note.moderation_warning } : {}),
+        ...(note.event ? { event: note.event } : {}),
+      },
+    ];
+  });
+  const accounts = accountEntities(db, baseUrl, [
+    ...notes.map((n) => n.account.id),
+    ...notification_groups.flatMap((g) => g.sample_account_ids),
+  ]);
   const statuses = new Map(notes.flatMap((n) => (n.status ? [[n.status.id, n.status] as const] : [])));
-  const notification_groups = notes.map((n) => ({
-    group_key: n.group_key,
-    notifications_count: 1,
-    type: n.type,
-    most_recent_notification_id: n.id,
-    page_min_id: n.id,
-    page_max_id: n.id,
-    latest_page_notification_at: n.created_at,
-    sample_account_ids: [n.account.id],
-    ...(n.status ? { status_id: n.status.id } : {}),
-    ...(n.report ? { report: n.report } : {}),
-    ...(n.moderation_warning ? { moderation_warning: n.moderation_warning } : {}),
-    ...(n.event ? { event: n.event } : {}),
-  }));
   return { accounts: [...accounts.values()], statuses: [...statuses.values()], notification_groups };
 }
 
@@ -58,37 +84,66 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     return row;
   };
 
-  /** A page of the member's notifications (v1 and v2 alike), with its Link header set. */
-  const page = (accountId: string, query: PageQuery, url: string, set: { headers: Record<string, unknown> }) => {
+  /** The member's notifications a page query asks for (at most `limit`). */
+  const rowsFor = (accountId: string, query: PageQuery, limit: number) => {
     const types = list(query, "types");
     // Asked for types Skein never makes: nothing, rather than everything.
     if (types.length > 0 && ourTypes(types).length === 0) return [];
-    const rows = listNotifications(db, accountId, {
+    return listNotifications(db, accountId, {
       maxId: query.max_id,
       sinceId: query.since_id,
       minId: query.min_id,
-      limit: limitOf(query, 40, 80),
+      limit,
       types: types.length > 0 ? ourTypes(types) : undefined,
       excludeTypes: ourTypes(list(query, "exclude_types")),
       fromAccountId: query.account_id,
       filtered: flag(query.include_filtered) ? "include" : "exclude",
     });
+  };
+  const setLink = (url: string, rows: NotificationRow[], set: { headers: Record<string, unknown> }) => {
     const link = linkHeader(
       url,
       rows.map((r) => r.id),
     );
     if (link) set.headers.link = link;
+  };
+  /** A page of the member's notifications, one by one (v1), with its Link header set. */
+  const page = (accountId: string, query: PageQuery, url: string, set: { headers: Record<string, unknown> }) => {
+    const rows = rowsFor(accountId, query, limitOf(query, 40, 80));
+    setLink(url, rows, set);
     return rows;
+  };
+  /**
+   * A page of groups (v2): `limit` counts groups; the notifications read for them are at most
+   * five times as many, and the page (and its Link header) ends with the last one taken.
+   */
+  const groupedPage = (accountId: string, query: GroupedQuery, url: string, set: { headers: Record<string, unknown> }) => {
+    const limit = limitOf(query, 40, 80);
+    const asked = list(query, "grouped_types");
+    const { groups, used } = gatherGroups(
+      rowsFor(accountId, query, limit * 5),
+      limit,
+      asked.length > 0 ? ourTypes(asked) : undefined,
+    );
+    setLink(url, used, set);
+    return groupedResults(db, baseUrl, accountId, groups, entities(used, accountId));
+  };
+  /** One group of the member's, whole (its newest notification stands for it). */
+  const group = (accountId: string, key: string) => {
+    const summary = key.startsWith("ungrouped-") ? undefined : groupSummary(db, accountId, key);
+    const newest = one(accountId, summary?.latestId ?? key.slice("ungrouped-".length));
+    return groupedResults(db, baseUrl, accountId, new Map([[key, [newest]]]), entities([newest], accountId));
   };
   const dismissOne = (accountId: string, id: string) => {
     one(accountId, id);
     dismissNotifications(db, accountId, id);
     return {};
   };
-  /** Notifications since the member's read marker (at most 80, as Mastodon counts). */
-  const unreadCount = (userId: string, accountId: string) => {
+  /** Notifications since the member's read marker (at most 80, as Mastodon counts); v2 counts their groups. */
+  const unreadCount = (userId: string, accountId: string, grouped = false) => {
     const readId = db.select({ id: users.notificationsReadId }).from(users).where(eq(users.id, userId)).get()?.id;
-    return { count: listNotifications(db, accountId, { sinceId: readId ?? undefined, limit: 80 }).length };
+    const rows = listNotifications(db, accountId, { sinceId: readId ?? undefined, limit: grouped ? 400 : 80 });
+    return { count: grouped ? gatherGroups(rows, 80).groups.size : rows.length };
   };
 
   return new Elysia({ name: "api-notifications" })
@@ -107,46 +162,40 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     .get(
       "/api/v2/notifications",
       ({ member, query, request, set }) => {
-        // Mastodon 4.3's grouped notifications, each in a group of its own (the form Mastodon's
-        // documentation allows for notifications it does not group): apps that see version 4.3 ask here.
+        // Mastodon 4.3's grouped notifications (core/notification-groups.ts): apps that see version 4.3 ask here.
         const me = member("read:notifications");
-        return groupedResults(entities(page(me.account.id, query, request.url, set), me.account.id));
+        return groupedPage(me.account.id, query, request.url, set);
       },
-      {
-        query: t.Object({
-          ...pageQuery.properties,
-          grouped_types: tList(20),
-          "grouped_types[]": tList(20),
-          expand_accounts: t.Optional(t.String({ maxLength: 20 })),
-        }),
-      },
+      { query: groupedQuery },
     )
     .get("/api/v2/notifications/unread_count", ({ member }) => {
       const me = member("read:notifications");
-      return unreadCount(me.user.id, me.account.id);
+      return unreadCount(me.user.id, me.account.id, true);
     })
     .get(
       "/api/v2/notifications/:group_key",
-      ({ member, params }) => {
-        const me = member("read:notifications");
-        return groupedResults(entities([one(me.account.id, params.group_key.replace(/^ungrouped-/, ""))], me.account.id));
-      },
-      { params: t.Object({ group_key: t.String({ maxLength: 80 }) }) },
+      ({ member, params }) => group(member("read:notifications").account.id, params.group_key),
+      { params: t.Object({ group_key: t.String({ maxLength: 120 }) }) },
     )
     .get(
       "/api/v2/notifications/:group_key/accounts",
       ({ member, params }) => {
         const me = member("read:notifications");
-        return entities([one(me.account.id, params.group_key.replace(/^ungrouped-/, ""))], me.account.id).map((n) => n.account);
+        const summary = groupSummary(db, me.account.id, params.group_key, 80);
+        if (!summary) throw new CoreError("Record not found", 404);
+        const found = accountEntities(db, baseUrl, summary.accountIds);
+        return summary.accountIds.flatMap((id) => found.get(id) ?? []);
       },
-      { params: t.Object({ group_key: t.String({ maxLength: 80 }) }) },
+      { params: t.Object({ group_key: t.String({ maxLength: 120 }) }) },
     )
     .post(
       "/api/v2/notifications/:group_key/dismiss",
       ({ member, params }) => {
-        return dismissOne(member("write:notifications").account.id, params.group_key.replace(/^ungrouped-/, ""));
+        if (!dismissGroup(db, member("write:notifications").account.id, params.group_key))
+          throw new CoreError("Record not found", 404);
+        return {};
       },
-      { params: t.Object({ group_key: t.String({ maxLength: 80 }) }) },
+      { params: t.Object({ group_key: t.String({ maxLength: 120 }) }) },
     )
     .get("/api/v1/notifications/unread_count", ({ member }) => {
       const me = member("read:notifications");

@@ -201,7 +201,7 @@ export function listNotifications(
       ),
     )
     .orderBy(pageOrder(notifications.id, options))
-    .limit(Math.min(options.limit ?? 20, 80))
+    .limit(Math.min(options.limit ?? 20, 400))
     .all();
   return newestFirst(rows, options);
 }
