@@ -101,6 +101,18 @@ test("posting, replying, liking, boosting, following, notifications, blocking, s
   await ada.locator("summary", { hasText: "Content warning, images and video" }).click();
   await ada.getByLabel("Content warning (optional)").fill("Holiday photos");
   await ada.getByLabel("File 1", { exact: true }).setInputFiles(photo);
+  // Without a description she is asked first; "Cancel" takes her to the field, nothing is posted.
+  const asked = new Promise<string>((resolve) =>
+    ada.once("dialog", (dialog) => {
+      resolve(dialog.message());
+      void dialog.dismiss();
+    }),
+  );
+  await ada.getByRole("button", { name: "Post", exact: true }).click();
+  expect(await asked).toBe("One file has no description. People who cannot see it rely on one. Post without it?");
+  await expect(ada.getByLabel("Description of file 1 (alt text)").evaluate((field) => field.matches(":focus"))).resolves.toBe(
+    true,
+  );
   await ada.getByLabel("Description of file 1 (alt text)").fill("Sand, sea and a red umbrella");
   await ada.getByRole("button", { name: "Post", exact: true }).click();
   const post = article(ada, "Holiday photos");

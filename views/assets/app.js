@@ -136,3 +136,28 @@ document.addEventListener("click", (e) => {
     cover.dataset.taken = "1";
   });
 })();
+
+// A file posted without a description: the member is asked once before it goes, as Mastodon
+// asks; "Cancel" leads to the first empty description. On window, capturing, so that it comes
+// before htmx (or the browser) sends the form.
+window.addEventListener(
+  "submit",
+  (e) => {
+    const form = e.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    const missing = [...form.querySelectorAll("input[data-media-file]")]
+      .map((file) => [file, file.closest(".image-row")?.querySelector("input[name=description]")])
+      .filter(([file, description]) => file.files?.length && description && !description.value.trim());
+    if (missing.length === 0) return;
+    const what = missing.length === 1 ? "One file has" : `${missing.length} files have`;
+    const question = `${what} no description. People who cannot see it rely on one. Post without it?`;
+    if (window.confirm(question)) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    const first = missing[0][1];
+    const details = first.closest("details");
+    if (details) details.open = true;
+    first.focus();
+  },
+  true,
+);
