@@ -62,13 +62,22 @@ test("a member's domain block hides the domain from them alone and cuts their fo
   expect(await publicTexts("ada")).toEqual(["<p>near bread</p>"]);
   expect((await publicTexts("bob")).length).toBe(3); // only ada's view changes
   expect(follows(`follower_id = '${ada.accountId}' OR following_id = '${ada.accountId}'`)).toEqual({ n: 0 });
-  expect(notificationsOf()).toEqual({ n: 0 });
+  // Its notifications go; one says whom she lost, as Mastodon's user_domain_block event.
+  expect(notificationsOf()).toEqual({ n: 1 });
+  const [severed] = (await call("GET", "/api/v1/notifications")).json as { type: string; event: Record<string, unknown> }[];
+  expect(severed).toMatchObject({
+    type: "severed_relationships",
+    event: { type: "user_domain_block", target_name: "far.example", followers_count: 1, following_count: 1 },
+  });
+  expect(await c.page(ada.browser, "/severed_relationships")).toContain(
+    "You blocked far.example: you lost 1 follower and 1 account you followed.",
+  );
   const relation = await call("GET", `/api/v1/accounts/relationships?id[]=${carol.id}`);
   expect((relation.json as { domain_blocking: boolean }[])[0]?.domain_blocking).toBe(true);
 
   // Nothing new crosses: mentions, follows from there, follows to there.
   remotePost(dan, "@ada again", [ada.accountId]);
-  expect(notificationsOf()).toEqual({ n: 0 });
+  expect(notificationsOf()).toEqual({ n: 1 });
   expect(receiveFollow(c.deps, dan.id, ada.accountId, "https://far.example/follows/2")).toBe("rejected");
   const follow = await call("POST", `/api/v1/accounts/${carol.id}/follow`);
   expect(follow.status).toBe(403);

@@ -64,12 +64,16 @@ function fromModerators(n: NotificationItem): string | undefined {
 
 /** What a moderator's action cut, for the member it cut it for: "Moderators suspended far.example: …". */
 export function severanceText(s: SeveranceView): string {
-  const what = s.type === "domain_block" ? `suspended the server ${s.targetName}` : `suspended @${s.targetName}`;
+  const what = {
+    domain_block: `The moderators suspended the server ${s.targetName}`,
+    user_domain_block: `You blocked ${s.targetName}`,
+    account_suspension: `The moderators suspended @${s.targetName}`,
+  }[s.type];
   const parts = [
     s.followers ? `${s.followers} ${s.followers === 1 ? "follower" : "followers"}` : "",
     s.following ? `${s.following} ${s.following === 1 ? "account" : "accounts"} you followed` : "",
   ].filter(Boolean);
-  return `The moderators ${what}: you lost ${parts.join(" and ")}.`;
+  return `${what}: you lost ${parts.join(" and ")}.`;
 }
 
 export function NotificationsPage({

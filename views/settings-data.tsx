@@ -91,7 +91,7 @@ export function ImportExportPage({
       <ImportForm ctx={ctx} errors={errors} input={input} />
       <ImportsSection imports={imports} />
       <p class="muted">
-        Follows that ended when the moderators suspended a server or an account, and whom they were with:{" "}
+        Follows that ended when a server or an account was suspended or blocked, and whom they were with:{" "}
         <a href="/severed_relationships">Lost connections</a>.
       </p>
     </SettingsFrame>

@@ -12,8 +12,9 @@ export function SeverancesPage({ ctx, events }: { ctx: PageContext; events: Seve
       <section class="card">
         <h2>Lost connections</h2>
         <p>
-          When the moderators suspend a server or an account, the follows between you and it end. Here is whom each time took; the
-          accounts you followed come in the format Import and export takes back, should the server return.
+          When the moderators suspend a server or an account, or you block a server, the follows between you and it end. Here is
+          whom each time took; the accounts you followed come in the format Import and export takes back, should the server
+          return.
         </p>
         {events.length === 0 ? <p class="empty">No follow of yours was ever ended this way.</p> : ""}
         <ul class="severances">

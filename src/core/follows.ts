@@ -11,6 +11,7 @@ import { CoreError, ValidationError } from "./errors.ts";
 import { isEndorsed, unendorse } from "./endorsements.ts";
 import { leaveLists } from "./lists.ts";
 import { notify, withdrawNotification } from "./notifications.ts";
+import { recordSeverance } from "./severances.ts";
 
 type Actor = { id: string };
 
@@ -303,13 +304,18 @@ export function blockDomainFor(deps: CoreDeps, actor: Actor, input: string): str
     .from(follows)
     .where(and(eq(follows.followerId, actor.id), inArray(follows.followingId, there)))
     .all();
-  for (const f of mine) unfollow(deps, actor, f.followingId);
   const theirs = db
     .select()
     .from(follows)
     .where(and(eq(follows.followingId, actor.id), inArray(follows.followerId, there)))
     .all();
+  // Whom the member loses, kept for them to download, as Mastodon does.
+  const told = db.transaction((tx) =>
+    recordSeverance(tx, { type: "user_domain_block", targetName: domain }, [...mine, ...theirs]),
+  );
+  for (const f of mine) unfollow(deps, actor, f.followingId);
   for (const f of theirs) turnAway(deps, actor, f.followerId, f.state);
+  for (const n of told) deps.events.emit("notification.created", n);
   db.delete(notifications)
     .where(and(eq(notifications.accountId, actor.id), inArray(notifications.fromAccountId, there)))
     .run();

@@ -13,9 +13,9 @@ import {
 import { toCsv } from "./csv.ts";
 
 /**
- * Mastodon's severed relationships: when a moderator suspends a server or a remote account, the
- * follows with it end. Each member who lost some is told, with how many, and can download whom
- * (the accounts they followed as a CSV they can import again once the server is back).
+ * Mastodon's severed relationships: when a moderator suspends a server or a remote account, or a
+ * member blocks a server, the follows with it end. Each member who lost some is told, with how
+ * many, and can download whom (the accounts they followed as a CSV they can import again later).
  */
 
 type FollowRow = typeof follows.$inferSelect;

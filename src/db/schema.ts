@@ -739,11 +739,12 @@ export const notificationTypes = [
 export type NotificationType = (typeof notificationTypes)[number];
 
 /**
- * Follows a moderator's action cut, as Mastodon's relationship severance events: a server
- * suspended (domain_block) or a remote account suspended (account_suspension). Each member who
- * lost some is notified and can download whom (core/severances.ts).
+ * Follows an action cut, as Mastodon's relationship severance events: a server suspended by the
+ * moderators (domain_block) or blocked by the member (user_domain_block), a remote account
+ * suspended (account_suspension). Each member who lost some is notified and can download whom
+ * (core/severances.ts).
  */
-export const severanceTypes = ["domain_block", "account_suspension"] as const;
+export const severanceTypes = ["domain_block", "user_domain_block", "account_suspension"] as const;
 export const severanceEvents = sqliteTable("severance_events", {
   id: text("id").primaryKey(),
   type: text("type", { enum: severanceTypes }).notNull(),
