@@ -360,9 +360,29 @@ describe("what apps that see Mastodon 4.3 ask on their main screens", () => {
     expect(likes?.notifications_count).toBe(3);
     expect(likes?.sample_account_ids).toEqual(fans.toReversed().map((n) => c.member(n).accountId));
     expect(page.json.accounts.map((a: { acct: string }) => a.acct).toSorted()).toEqual(["bob", "cy", "dee"]);
-    // limit counts groups; the next page does not repeat the likes.
-    const first = await call("GET", "/api/v2/notifications?limit=1");
-    expect(first.json.notification_groups).toHaveLength(1);
+    // limit counts groups; following the Link header, each group comes once, and nothing is skipped.
+    const keysFrom = async (path: string, rel: "next" | "prev") => {
+      const keys: string[] = [];
+      for (let url: string | undefined = path, pages = 0; url && pages < 5; pages++) {
+        const answer = await call("GET", url.replace(ORIGIN, ""));
+        const found = answer.json.notification_groups as { group_key: string }[];
+        if (found.length === 0) break;
+        keys.push(...found.map((g) => g.group_key));
+        url = new RegExp(`<([^>]+)>; rel="${rel}"`).exec(answer.headers.get("link") ?? "")?.[1];
+      }
+      return keys;
+    };
+    expect(await keysFrom("/api/v2/notifications?limit=1", "next")).toEqual(groups.map((g) => g.group_key));
+    // From the oldest, towards the newest (min_id): the likes first, then the mention.
+    const [oldest] = (await call("GET", "/api/v1/notifications?types[]=favourite")).json.toReversed() as { id: string }[];
+    const newer = await call("GET", `/api/v2/notifications?limit=1&min_id=${oldest?.id}`);
+    expect(newer.json.notification_groups.map((g: { group_key: string }) => g.group_key)).toEqual([likeKey]);
+    // Narrowed to one sender, the group counts only theirs.
+    const cy = c.member("cy").accountId;
+    const narrowed = await call("GET", `/api/v2/notifications?account_id=${cy}`);
+    expect(narrowed.json.notification_groups).toMatchObject([
+      { group_key: likeKey, notifications_count: 1, sample_account_ids: [cy] },
+    ]);
     expect((await call("GET", "/api/v2/notifications/unread_count")).json).toEqual({ count: 2 });
     expect((await call("GET", "/api/v1/notifications/unread_count")).json).toEqual({ count: 4 });
     // grouped_types without favourite: each like alone.

@@ -133,12 +133,13 @@ type Grouped = NotificationItem & { others: AccountView[] };
 export function grouped(items: NotificationItem[]): Grouped[] {
   const groups = new Map<string, Grouped>();
   for (const n of items) {
-    const key = groupKey({ id: n.id, type: n.type, postId: n.post?.id ?? null, createdAt: n.createdAt, filtered: false });
+    const key = groupKey({ id: n.id, type: n.type, postId: n.post?.id ?? null, filtered: false });
     const group = groups.get(key);
     if (!group) groups.set(key, { ...n, others: [] });
     else {
       if (group.from.id !== n.from.id && !group.others.some((o) => o.id === n.from.id)) group.others.push(n.from);
       group.unread ||= n.unread;
+      group.waiting ||= n.waiting; // a sign-up still to review anywhere in the group
     }
   }
   return [...groups.values()];

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, inArray, notInArray, type SQL } from "drizzle-orm";
 import { mastodonNotificationType } from "../core/notifications.ts";
 import { Elysia, t } from "elysia";
 import { conversationApiRoutes } from "./conversations.ts";
@@ -8,7 +8,7 @@ import { dismissNotifications, listNotifications, markNotificationsRead } from "
 import { type NotificationType, notifications, notificationTypes, users } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, notificationEntities } from "./entities.ts";
-import { dismissGroup, gatherGroups, groupSummary } from "../core/notification-groups.ts";
+import { dismissGroup, gatherGroups, groupKey, groupSummary } from "../core/notification-groups.ts";
 import { flag, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
 import { notificationRequestApiRoutes } from "./notification-requests.ts";
 
@@ -32,28 +32,38 @@ const groupedQuery = t.Object({
 });
 type GroupedQuery = typeof groupedQuery.static;
 
-/** Mastodon's grouped notifications: each group with its count and whom, the accounts and statuses beside. */
+/**
+ * Mastodon's grouped notifications: each group with its count and whom (up to its newest on the
+ * page, and within what the list was narrowed to), its newest notification standing for it; the
+ * accounts and statuses beside. `entityOf` gives a notification's entity (none: not shown).
+ */
 function groupedResults(
   db: ApiDeps["db"],
   baseUrl: URL,
   accountId: string,
-  groups: Map<string, NotificationRow[]>,
-  notes: ReturnType<typeof notificationEntities>,
+  groups: [string, NotificationRow[]][],
+  entityOf: (rows: NotificationRow[]) => ReturnType<typeof notificationEntities>,
+  narrowed?: SQL,
 ) {
-  const byId = new Map(notes.map((n) => [n.id, n]));
-  const notification_groups = [...groups].flatMap(([key, members]) => {
-    const newest = members[0];
-    const note = newest && byId.get(newest.id);
-    const summary = key.startsWith("ungrouped-") ? undefined : groupSummary(db, accountId, key);
-    if (!newest || !note) return [];
+  const heads = entityOf(groups.flatMap(([, members]) => members.slice(0, 1)));
+  const byId = new Map(heads.map((n) => [n.id, n]));
+  const notification_groups = groups.flatMap(([key, members]) => {
+    // A group whose newest is not shown (its post hidden by a filter) stands on the next one shown.
+    const note = members.map((m) => byId.get(m.id)).find(Boolean) ?? entityOf(members.slice(1))[0];
+    if (!note) return [];
+    const newest = members[0]?.id ?? note.id;
+    const summary = key.startsWith("ungrouped-")
+      ? undefined
+      : groupSummary(db, accountId, key, { upTo: newest, where: narrowed });
+    byId.set(note.id, note);
     return [
       {
         group_key: key,
         notifications_count: summary?.count ?? 1,
         type: note.type,
-        most_recent_notification_id: summary?.latestId ?? newest.id,
-        page_min_id: members.at(-1)?.id ?? newest.id,
-        page_max_id: newest.id,
+        most_recent_notification_id: summary?.latestId ?? note.id,
+        page_min_id: members.at(-1)?.id ?? note.id,
+        page_max_id: newest,
         latest_page_notification_at: note.created_at,
         sample_account_ids: summary?.accountIds ?? [note.account.id],
         ...(note.status ? { status_id: note.status.id } : {}),
@@ -63,11 +73,12 @@ function groupedResults(
       },
     ];
   });
-  const accounts = accountEntities(db, baseUrl, [
-    ...notes.map((n) => n.account.id),
-    ...notification_groups.flatMap((g) => g.sample_account_ids),
-  ]);
-  const statuses = new Map(notes.flatMap((n) => (n.status ? [[n.status.id, n.status] as const] : [])));
+  const accounts = accountEntities(
+    db,
+    baseUrl,
+    notification_groups.flatMap((g) => g.sample_account_ids),
+  );
+  const statuses = new Map([...byId.values()].flatMap((n) => (n.status ? [[n.status.id, n.status] as const] : [])));
   return { accounts: [...accounts.values()], statuses: [...statuses.values()], notification_groups };
 }
 
@@ -84,55 +95,89 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     return row;
   };
 
-  /** The member's notifications a page query asks for (at most `limit`). */
-  const rowsFor = (accountId: string, query: PageQuery, limit: number) => {
+  /** What a page query narrows the list to (types, sender), as options and as SQL for group counts. */
+  const narrowing = (query: PageQuery) => {
     const types = list(query, "types");
-    // Asked for types Skein never makes: nothing, rather than everything.
-    if (types.length > 0 && ourTypes(types).length === 0) return [];
-    return listNotifications(db, accountId, {
-      maxId: query.max_id,
-      sinceId: query.since_id,
-      minId: query.min_id,
-      limit,
+    const options = {
       types: types.length > 0 ? ourTypes(types) : undefined,
       excludeTypes: ourTypes(list(query, "exclude_types")),
       fromAccountId: query.account_id,
-      filtered: flag(query.include_filtered) ? "include" : "exclude",
-    });
-  };
-  const setLink = (url: string, rows: NotificationRow[], set: { headers: Record<string, unknown> }) => {
-    const link = linkHeader(
-      url,
-      rows.map((r) => r.id),
+      filtered: flag(query.include_filtered) ? ("include" as const) : ("exclude" as const),
+    };
+    const sql = and(
+      options.types ? inArray(notifications.type, options.types) : undefined,
+      options.excludeTypes.length > 0 ? notInArray(notifications.type, options.excludeTypes) : undefined,
+      options.fromAccountId ? eq(notifications.fromAccountId, options.fromAccountId) : undefined,
     );
+    // Asked for types Skein never makes: nothing, rather than everything.
+    return { options, sql, none: types.length > 0 && options.types?.length === 0 };
+  };
+  const setLink = (url: string, ids: string[], set: { headers: Record<string, unknown> }) => {
+    const link = linkHeader(url, ids);
     if (link) set.headers.link = link;
   };
   /** A page of the member's notifications, one by one (v1), with its Link header set. */
   const page = (accountId: string, query: PageQuery, url: string, set: { headers: Record<string, unknown> }) => {
-    const rows = rowsFor(accountId, query, limitOf(query, 40, 80));
-    setLink(url, rows, set);
+    const { options, none } = narrowing(query);
+    if (none) return [];
+    const rows = listNotifications(db, accountId, {
+      ...options,
+      maxId: query.max_id,
+      sinceId: query.since_id,
+      minId: query.min_id,
+      limit: limitOf(query, 40, 80),
+    });
+    setLink(
+      url,
+      rows.map((r) => r.id),
+      set,
+    );
     return rows;
   };
   /**
-   * A page of groups (v2): `limit` counts groups; the notifications read for them are at most
-   * five times as many, and the page (and its Link header) ends with the last one taken.
+   * A page of groups (v2): `limit` counts groups. The walk goes from newest to oldest, or, with
+   * `min_id`, from just after it towards the newest (then shown newest first); the page, and its
+   * Link header, end with the last notification taken.
    */
   const groupedPage = (accountId: string, query: GroupedQuery, url: string, set: { headers: Record<string, unknown> }) => {
-    const limit = limitOf(query, 40, 80);
+    const { options, sql, none } = narrowing(query);
+    if (none) return groupedResults(db, baseUrl, accountId, [], () => []);
+    const forward = query.min_id !== undefined;
     const asked = list(query, "grouped_types");
-    const { groups, used } = gatherGroups(
-      rowsFor(accountId, query, limit * 5),
-      limit,
-      asked.length > 0 ? ourTypes(asked) : undefined,
+    const { groups, used } = gatherGroups<NotificationRow>(
+      (after) => {
+        const bounds = forward
+          ? { minId: after?.id ?? query.min_id, maxId: query.max_id }
+          : { maxId: after?.id ?? query.max_id, sinceId: query.since_id };
+        const batch = listNotifications(db, accountId, { ...options, ...bounds, limit: 200 });
+        return forward ? batch.toReversed() : batch;
+      },
+      limitOf(query, 40, 80),
+      { groupedTypes: asked.length > 0 ? ourTypes(asked) : undefined },
     );
-    setLink(url, used, set);
-    return groupedResults(db, baseUrl, accountId, groups, entities(used, accountId));
+    const newestFirst = (rows: NotificationRow[]) => rows.toSorted((a, b) => (a.id < b.id ? 1 : -1));
+    const ordered = [...groups].map(([key, members]) => [key, newestFirst(members)] as [string, NotificationRow[]]);
+    setLink(
+      url,
+      newestFirst(used).map((r) => r.id),
+      set,
+    );
+    return groupedResults(
+      db,
+      baseUrl,
+      accountId,
+      forward ? ordered.toReversed() : ordered,
+      (rows) => entities(rows, accountId),
+      sql,
+    );
   };
   /** One group of the member's, whole (its newest notification stands for it). */
   const group = (accountId: string, key: string) => {
     const summary = key.startsWith("ungrouped-") ? undefined : groupSummary(db, accountId, key);
     const newest = one(accountId, summary?.latestId ?? key.slice("ungrouped-".length));
-    return groupedResults(db, baseUrl, accountId, new Map([[key, [newest]]]), entities([newest], accountId));
+    const results = groupedResults(db, baseUrl, accountId, [[key, [newest]]], (rows) => entities(rows, accountId));
+    if (results.notification_groups.length === 0) throw new CoreError("Record not found", 404);
+    return results;
   };
   const dismissOne = (accountId: string, id: string) => {
     one(accountId, id);
@@ -143,7 +188,7 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const unreadCount = (userId: string, accountId: string, grouped = false) => {
     const readId = db.select({ id: users.notificationsReadId }).from(users).where(eq(users.id, userId)).get()?.id;
     const rows = listNotifications(db, accountId, { sinceId: readId ?? undefined, limit: grouped ? 400 : 80 });
-    return { count: grouped ? gatherGroups(rows, 80).groups.size : rows.length };
+    return { count: grouped ? Math.min(new Set(rows.map((r) => groupKey(r))).size, 80) : rows.length };
   };
 
   return new Elysia({ name: "api-notifications" })
@@ -181,7 +226,7 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       "/api/v2/notifications/:group_key/accounts",
       ({ member, params }) => {
         const me = member("read:notifications");
-        const summary = groupSummary(db, me.account.id, params.group_key, 80);
+        const summary = groupSummary(db, me.account.id, params.group_key, { samples: 80 });
         if (!summary) throw new CoreError("Record not found", 404);
         const found = accountEntities(db, baseUrl, summary.accountIds);
         return summary.accountIds.flatMap((id) => found.get(id) ?? []);

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, isNull, lt, max, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gte, isNull, lt, lte, max, type SQL } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { type NotificationType, notifications } from "../db/schema.ts";
 
@@ -12,16 +12,28 @@ export const GROUPABLE_TYPES: readonly NotificationType[] = ["favourite", "reblo
 const GROUP_SPAN_MS = 12 * 3600_000;
 
 type Row = typeof notifications.$inferSelect;
-type Keyed = Pick<Row, "id" | "type" | "postId" | "createdAt" | "filtered">;
+type Keyed = Pick<Row, "id" | "type" | "postId" | "filtered">;
+
+/** When a notification was made, read from its id (a UUIDv7 starts with its milliseconds). */
+const idTime = (id: string) => Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+/** The smallest id made at this millisecond: ids compare as text, so a range of ids is a range of time. */
+const firstIdAt = (ms: number) => {
+  const hex = ms.toString(16).padStart(12, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8)}-0000-0000-000000000000`;
+};
 
 /** The group a notification belongs to (Mastodon's `group_key`); `groupedTypes` narrows which types group. */
 export function groupKey(n: Keyed, groupedTypes: readonly NotificationType[] = GROUPABLE_TYPES): string {
   if (n.filtered || !groupedTypes.includes(n.type) || !GROUPABLE_TYPES.includes(n.type)) return `ungrouped-${n.id}`;
-  const bucket = Math.floor(n.createdAt.getTime() / GROUP_SPAN_MS);
-  return n.type === "favourite" || n.type === "reblog" ? `${n.type}-${n.postId}-${bucket}` : `${n.type}-${bucket}`;
+  const bucket = Math.floor(idTime(n.id) / GROUP_SPAN_MS);
+  if (n.type === "favourite" || n.type === "reblog") return n.postId ? `${n.type}-${n.postId}-${bucket}` : `ungrouped-${n.id}`;
+  return `${n.type}-${bucket}`;
 }
 
-/** Which of the member's notifications a key names, as SQL; undefined for a key no notification could have. */
+/**
+ * Which of the member's notifications a key names, as SQL (a range of ids on the member's
+ * index); undefined for a key no notification could have.
+ */
 function groupWhere(accountId: string, key: string): SQL | undefined {
   const mine = eq(notifications.accountId, accountId);
   if (key.startsWith("ungrouped-")) return and(mine, eq(notifications.id, key.slice("ungrouped-".length)));
@@ -35,27 +47,36 @@ function groupWhere(accountId: string, key: string): SQL | undefined {
   const from = Number(bucketText) * GROUP_SPAN_MS;
   return and(
     mine,
+    gte(notifications.id, firstIdAt(from)),
+    lt(notifications.id, firstIdAt(from + GROUP_SPAN_MS)),
     eq(notifications.type, type),
     eq(notifications.filtered, false),
     postId === null ? isNull(notifications.postId) : eq(notifications.postId, postId),
-    gte(notifications.createdAt, new Date(from)),
-    lt(notifications.createdAt, new Date(from + GROUP_SPAN_MS)),
   );
 }
 
 export interface GroupSummary {
   key: string;
-  /** All the group's notifications, and its newest. */
+  /** The group's notifications (up to the page's newest of it, when given), and its newest. */
   count: number;
   latestId: string;
   /** Who is in it, newest first (at most `samples`). */
   accountIds: string[];
 }
 
-/** A group of the member's notifications as a whole (beyond any page), or undefined when it has none. */
-export function groupSummary(db: Db, accountId: string, key: string, samples = 8): GroupSummary | undefined {
-  const where = groupWhere(accountId, key);
-  if (!where) return undefined;
+/**
+ * A group of the member's notifications as a whole, or undefined when it has none: `upTo` (a
+ * page's newest of the group) leaves out what came after, `where` what the list was narrowed to.
+ */
+export function groupSummary(
+  db: Db,
+  accountId: string,
+  key: string,
+  options: { samples?: number; upTo?: string; where?: SQL } = {},
+): GroupSummary | undefined {
+  const group = groupWhere(accountId, key);
+  if (!group) return undefined;
+  const where = and(group, options.upTo ? lte(notifications.id, options.upTo) : undefined, options.where);
   const total = db
     .select({ n: count(), latest: max(notifications.id) })
     .from(notifications)
@@ -63,12 +84,12 @@ export function groupSummary(db: Db, accountId: string, key: string, samples = 8
     .get();
   if (!total?.n || !total.latest) return undefined;
   const senders = db
-    .select({ id: notifications.fromAccountId, newest: max(notifications.id) })
+    .select({ id: notifications.fromAccountId })
     .from(notifications)
     .where(where)
     .groupBy(notifications.fromAccountId)
     .orderBy(desc(max(notifications.id)))
-    .limit(samples)
+    .limit(options.samples ?? 8)
     .all();
   return { key, count: total.n, latestId: total.latest, accountIds: senders.map((s) => s.id) };
 }
@@ -80,19 +101,29 @@ export function dismissGroup(db: Db, accountId: string, key: string): boolean {
 }
 
 /**
- * Notifications (newest first) gathered into at most `limit` groups, in the order of each
- * group's newest; `used` are the notifications taken (the page ends at the last of them).
+ * Gathers notifications into at most `limit` groups, read batch by batch (`read(after)`: the next
+ * batch past the last notification read, in the order of the walk) until a further group would
+ * not fit or `budget` are read. Groups keep the order in which the walk met them; `used` are the
+ * notifications taken, in that order (the page ends at the last of them).
  */
-export function gatherGroups<T extends Keyed>(rows: T[], limit: number, groupedTypes?: readonly NotificationType[]) {
+export function gatherGroups<T extends Keyed>(
+  read: (after: T | undefined) => T[],
+  limit: number,
+  options: { groupedTypes?: readonly NotificationType[]; budget?: number } = {},
+) {
   const groups = new Map<string, T[]>();
   const used: T[] = [];
-  for (const row of rows) {
-    const key = groupKey(row, groupedTypes);
-    const group = groups.get(key);
-    if (!group && groups.size >= limit) break;
-    if (group) group.push(row);
-    else groups.set(key, [row]);
-    used.push(row);
+  for (let last: T | undefined, batch = read(undefined); batch.length > 0; batch = read(last)) {
+    for (const row of batch) {
+      const key = groupKey(row, options.groupedTypes);
+      const group = groups.get(key);
+      if (!group && groups.size >= limit) return { groups, used };
+      if (group) group.push(row);
+      else groups.set(key, [row]);
+      used.push(row);
+      last = row;
+    }
+    if (used.length >= (options.budget ?? 2000)) break;
   }
   return { groups, used };
 }
