@@ -132,8 +132,8 @@ export async function queueCard(deps: { db: Db; baseUrl: URL; tasks: TaskQueue }
 /**
  * Gives a post the card of its link: one already fetched recently, or the page fetched now. A
  * page that cannot be read, or says nothing of itself, gives no card (and is not retried). The
- * author it credits is looked up once with the page; the page's own host (after redirects) is
- * the site that must be allowed to credit them.
+ * account it names as its author is looked up once, with the page, and the page's own host (after
+ * redirects) kept as the site that account must allow (checked when the card is shown).
  */
 export async function attachCard(deps: CoreDeps & { fetchPage: FetchPage }, postId: string): Promise<void> {
   const { db } = deps;

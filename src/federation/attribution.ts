@@ -4,7 +4,7 @@ import { MAX_ATTRIBUTION_DOMAINS, siteName } from "../core/attribution.ts";
 /**
  * Mastodon's `attributionDomains` on actors (the websites allowed to credit an account as an
  * author, core/attribution.ts). Fedify's vocabulary has no such property, so the actor classes
- * below add it to the JSON-LD they write, under Mastodon's own term, and `attributionDomainsOf`
+ * below add it to the JSON-LD they write, under Mastodon's own term, and `attributionDomainsIn`
  * reads it from what a server sent.
  */
 
@@ -45,7 +45,7 @@ function withDomains(json: unknown, options: ToJsonLdOptions, domains: readonly 
 export class AttributedPerson extends Person {
   attributionDomains: readonly string[] = [];
   override clone(...args: Parameters<Person["clone"]>): AttributedPerson {
-    // Fedify clones with \`new this.constructor\`: the copy is of this class, without the domains.
+    // Fedify clones with `new this.constructor`: the copy is of this class, without the domains.
     const copy = super.clone(...args) as AttributedPerson;
     copy.attributionDomains = this.attributionDomains;
     return copy;
@@ -59,7 +59,7 @@ export class AttributedPerson extends Person {
 export class AttributedService extends Service {
   attributionDomains: readonly string[] = [];
   override clone(...args: Parameters<Service["clone"]>): AttributedService {
-    // Fedify clones with \`new this.constructor\`: the copy is of this class, without the domains.
+    // Fedify clones with `new this.constructor`: the copy is of this class, without the domains.
     const copy = super.clone(...args) as AttributedService;
     copy.attributionDomains = this.attributionDomains;
     return copy;
