@@ -125,21 +125,23 @@ export function NotificationsPage({
 /** A notification shown for several alike: the others who did the same, newest first. */
 type Grouped = NotificationItem & { others: AccountView[] };
 
+/** Sign-ups stay one a line on the page: each has its own link, to review it or to the account. */
+const PAGE_GROUPED: NotificationType[] = ["favourite", "reblog", "follow"];
+
 /**
  * Notifications as Mastodon 4.3 groups them (core/notification-groups.ts: likes of one post,
- * boosts of it, new followers, sign-ups, within 12 hours), each group one line ("Ana, Ben and 3
- * others liked your post") at the place of its newest. Within a page.
+ * boosts of it, new followers, within 12 hours), each group one line ("Ana, Ben and 3 others
+ * liked your post") at the place of its newest. Within a page.
  */
 export function grouped(items: NotificationItem[]): Grouped[] {
   const groups = new Map<string, Grouped>();
   for (const n of items) {
-    const key = groupKey({ id: n.id, type: n.type, postId: n.post?.id ?? null, filtered: false });
+    const key = groupKey({ id: n.id, type: n.type, postId: n.post?.id ?? null, filtered: false }, PAGE_GROUPED);
     const group = groups.get(key);
     if (!group) groups.set(key, { ...n, others: [] });
     else {
       if (group.from.id !== n.from.id && !group.others.some((o) => o.id === n.from.id)) group.others.push(n.from);
       group.unread ||= n.unread;
-      group.waiting ||= n.waiting; // a sign-up still to review anywhere in the group
     }
   }
   return [...groups.values()];
