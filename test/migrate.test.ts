@@ -153,3 +153,17 @@ test("upgrades: a database from the first committed schemas, with data, runs und
   expect(now.sqlite.query("SELECT search_rowid FROM posts WHERE id = ?").get(postId)).toEqual({ search_rowid: 7 });
   now.sqlite.close();
 });
+
+test("migration 0065: notes from two moderators, from before warnings had ids, come from the member once", () => {
+  const path = join(tempDir(), "skein.db");
+  const { sqlite } = openDatabase(path);
+  const upTo = embeddedMigrations.findIndex((m) => m.tag.startsWith("0065_"));
+  migrate(sqlite, path, embeddedMigrations.slice(0, upTo));
+  sqlite.run("INSERT INTO accounts (id, username) VALUES ('m', 'member'), ('s1', 'staff1'), ('s2', 'staff2')");
+  sqlite.run(
+    "INSERT INTO notifications (id, account_id, type, from_account_id) VALUES ('n1', 'm', 'moderation_warning', 's1'), ('n2', 'm', 'moderation_warning', 's2')",
+  );
+  migrate(sqlite, path);
+  expect(sqlite.query("SELECT from_account_id AS f FROM notifications").all()).toEqual([{ f: "m" }]);
+  sqlite.close();
+});

@@ -48,14 +48,13 @@ function groupedResults(
   const heads = entityOf(groups.flatMap(([, members]) => members.slice(0, 1)));
   const byId = new Map(heads.map((n) => [n.id, n]));
   const notification_groups = groups.flatMap(([key, members]) => {
-    // A group whose newest is not shown (its post hidden by a filter) stands on the next one shown.
-    const note = members.map((m) => byId.get(m.id)).find(Boolean) ?? entityOf(members.slice(1))[0];
+    // A group whose newest is not shown (its post hidden by a filter) is not shown: its others share that post.
+    const note = members[0] && byId.get(members[0].id);
     if (!note) return [];
     const newest = members[0]?.id ?? note.id;
     const summary = key.startsWith("ungrouped-")
       ? undefined
       : groupSummary(db, accountId, key, { upTo: newest, where: narrowed });
-    byId.set(note.id, note);
     return [
       {
         group_key: key,
@@ -142,7 +141,7 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const groupedPage = (accountId: string, query: GroupedQuery, url: string, set: { headers: Record<string, unknown> }) => {
     const { options, sql, none } = narrowing(query);
     if (none) return groupedResults(db, baseUrl, accountId, [], () => []);
-    const forward = query.min_id !== undefined;
+    const forward = Boolean(query.min_id);
     const asked = list(query, "grouped_types");
     const { groups, used } = gatherGroups<NotificationRow>(
       (after) => {

@@ -309,12 +309,12 @@ export function blockDomainFor(deps: CoreDeps, actor: Actor, input: string): str
     .from(follows)
     .where(and(eq(follows.followingId, actor.id), inArray(follows.followerId, there)))
     .all();
-  // Whom the member loses, kept for them to download, as Mastodon does.
+  for (const f of mine) unfollow(deps, actor, f.followingId);
+  for (const f of theirs) turnAway(deps, actor, f.followerId, f.state);
+  // Whom the member lost, kept for them to download, as Mastodon does (once the follows are cut).
   const told = db.transaction((tx) =>
     recordSeverance(tx, { type: "user_domain_block", targetName: domain }, [...mine, ...theirs]),
   );
-  for (const f of mine) unfollow(deps, actor, f.followingId);
-  for (const f of theirs) turnAway(deps, actor, f.followerId, f.state);
   for (const n of told) deps.events.emit("notification.created", n);
   db.delete(notifications)
     .where(and(eq(notifications.accountId, actor.id), inArray(notifications.fromAccountId, there)))

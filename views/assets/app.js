@@ -138,19 +138,27 @@ document.addEventListener("click", (e) => {
 })();
 
 // A file posted without a description: the member is asked once before it goes, as Mastodon
-// asks; "Cancel" leads to the first empty description. On window, capturing, so that it comes
-// before htmx (or the browser) sends the form.
+// asks; "Cancel" leads to the first empty description, and the next try posts (also where the
+// browser suppresses dialogs). Choosing another file asks again. On window, capturing, so that
+// it comes before htmx (or the browser) sends the form.
+document.addEventListener("change", (e) => {
+  if (e.target instanceof HTMLInputElement && e.target.matches("[data-media-file]") && e.target.form)
+    delete e.target.form.dataset.altAsked;
+});
 window.addEventListener(
   "submit",
   (e) => {
     const form = e.target;
-    if (!(form instanceof HTMLFormElement)) return;
+    if (!(form instanceof HTMLFormElement) || form.dataset.altAsked) return;
     const missing = [...form.querySelectorAll("input[data-media-file]")]
       .map((file) => [file, file.closest(".image-row")?.querySelector("input[name=description]")])
       .filter(([file, description]) => file.files?.length && description && !description.value.trim());
     if (missing.length === 0) return;
-    const what = missing.length === 1 ? "One file has" : `${missing.length} files have`;
-    const question = `${what} no description. People who cannot see it rely on one. Post without it?`;
+    form.dataset.altAsked = "1";
+    const question =
+      missing.length === 1
+        ? "One file has no description. People who cannot see it rely on one. Post without it?"
+        : `${missing.length} files have no description. People who cannot see them rely on one. Post without them?`;
     if (window.confirm(question)) return;
     e.preventDefault();
     e.stopImmediatePropagation();
