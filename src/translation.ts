@@ -2,6 +2,7 @@ import { getLogger } from "@logtape/logtape";
 import { htmlToPlainText } from "./core/text.ts";
 import { baseLanguage, type TranslationItem, TranslationFailed, type Translator } from "./core/translations.ts";
 import type { Config } from "./config.ts";
+import { readLimited } from "./federation/guarded-fetch.ts";
 import { unlimitedFetch } from "./federation/outgoing.ts";
 import { sanitizeRemoteHtml } from "./federation/sanitize.ts";
 
@@ -47,20 +48,8 @@ async function call(url: string, init: RequestInit = {}): Promise<unknown> {
     await response.body?.cancel();
     throw failed(`${new URL(url).pathname} answered ${response.status}`);
   }
-  return JSON.parse(await readAtMost(response, MAX_ANSWER_BYTES));
-}
-
-/** A response's text, refused past `max` bytes without reading the rest. */
-async function readAtMost(response: Response, max: number): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body ?? []) {
-    size += chunk.byteLength;
-    // Leaving the loop cancels the rest of the body.
-    if (size > max) throw failed(`an answer larger than ${max} bytes`);
-    chunks.push(chunk);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  // Past the cap the rest is not read (guarded() turns the refusal into a TranslationFailed).
+  return JSON.parse(new TextDecoder().decode(await readLimited(response, MAX_ANSWER_BYTES)));
 }
 
 const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");

@@ -147,12 +147,17 @@ export function grouped(items: NotificationItem[]): Grouped[] {
   return [...groups.values()];
 }
 
+/** " and 3 others": how many more than the two named. */
+const andOthers = (rest: number) => ` and ${rest} ${rest === 1 ? "other" : "others"}`;
+
 /** "Ana", "Ana and Ben", "Ana, Ben and 3 others": the names as text (for the label). */
 function namesText(n: Grouped): string {
-  const names = [n.from, ...n.others].map((a) => a.displayName);
-  if (names.length === 1) return names[0] ?? "";
-  if (names.length === 2) return `${names[0]} and ${names[1]}`;
-  return `${names[0]}, ${names[1]} and ${names.length - 2} ${names.length === 3 ? "other" : "others"}`;
+  const [second] = n.others;
+  if (!second) return n.from.displayName;
+  const rest = n.others.length - 1;
+  return rest > 0
+    ? `${n.from.displayName}, ${second.displayName}${andOthers(rest)}`
+    : `${n.from.displayName} and ${second.displayName}`;
 }
 
 /** The same, with the first two names as links to their profiles. */
@@ -170,7 +175,7 @@ function Names({ n }: { n: Grouped }) {
       {link(n.from)}
       {rest > 0 ? ", " : " and "}
       {link(second)}
-      {rest > 0 ? <span safe>{` and ${rest} ${rest === 1 ? "other" : "others"}`}</span> : ""}
+      {rest > 0 ? <span safe>{andOthers(rest)}</span> : ""}
     </>
   );
 }
@@ -196,34 +201,37 @@ export function NotificationFeed({
       ) : (
         ""
       )}
-      {grouped(items).map((n) => (
-        <section
-          class={n.unread ? "notification unread" : "notification"}
-          aria-label={fromModerators(n) ?? `${namesText(n)} ${phrases[n.type]}`}
-        >
-          <p class="notification-line">
-            {n.type === "poll" && !n.from.domain && n.from.username === ctx.viewer?.username ? (
-              <span>Your poll has ended</span>
-            ) : fromModerators(n) ? (
-              <span safe>{fromModerators(n)}</span>
+      {grouped(items).map((n) => {
+        const notice = fromModerators(n);
+        return (
+          <section
+            class={n.unread ? "notification unread" : "notification"}
+            aria-label={notice ?? `${namesText(n)} ${phrases[n.type]}`}
+          >
+            <p class="notification-line">
+              {n.type === "poll" && !n.from.domain && n.from.username === ctx.viewer?.username ? (
+                <span>Your poll has ended</span>
+              ) : notice ? (
+                <span safe>{notice}</span>
+              ) : (
+                <>
+                  <Names n={n} /> <span safe>{n.reported ? `reported @${n.reported}` : phrases[n.type]}</span>
+                </>
+              )}{" "}
+              · <Time date={n.createdAt} />
+              {actionLink(actionOf(n))}
+            </p>
+            {n.others.length > 0 ? <Faces accounts={[n.from, ...n.others]} /> : ""}
+            {n.post ? (
+              <PostCard ctx={ctx} post={n.post} />
+            ) : notice || n.others.length > 0 ? (
+              ""
             ) : (
-              <>
-                <Names n={n} /> <span safe>{n.reported ? `reported @${n.reported}` : phrases[n.type]}</span>
-              </>
-            )}{" "}
-            · <Time date={n.createdAt} />
-            {actionLink(actionOf(n))}
-          </p>
-          {n.others.length > 0 ? <Faces accounts={[n.from, ...n.others]} /> : ""}
-          {n.post ? (
-            <PostCard ctx={ctx} post={n.post} />
-          ) : fromModerators(n) || n.others.length > 0 ? (
-            ""
-          ) : (
-            <AccountLine account={n.from} />
-          )}
-        </section>
-      ))}
+              <AccountLine account={n.from} />
+            )}
+          </section>
+        );
+      })}
       {more ? (
         <a class="load-more" href={more}>
           Load more

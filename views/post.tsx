@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { languageName } from "../src/core/languages.ts";
 import { baseLanguage, translatable } from "../src/core/translations.ts";
 import { withEmojis } from "../src/core/custom-emojis.ts";
 import { WithEmojis } from "./emoji.tsx";
@@ -340,16 +341,6 @@ export function PostCard({
     </article>
   );
 }
-
-/** A language's English name ("German" for de), or its code when unknown. */
-const languageNames = new Intl.DisplayNames(["en"], { type: "language", fallback: "code" });
-const languageName = (code: string) => {
-  try {
-    return languageNames.of(code) ?? code;
-  } catch {
-    return code;
-  }
-};
 
 /**
  * Under a post: who translated it and the way back to the original, or the button to translate

@@ -49,9 +49,9 @@ function groupedResults(
   const byId = new Map(heads.map((n) => [n.id, n]));
   const notification_groups = groups.flatMap(([key, members]) => {
     // A group whose newest is not shown (its post hidden by a filter) is not shown: its others share that post.
-    const note = members[0] && byId.get(members[0].id);
-    if (!note) return [];
-    const newest = members[0]?.id ?? note.id;
+    const newest = members[0]?.id;
+    const note = newest && byId.get(newest);
+    if (!newest || !note) return [];
     const summary = key.startsWith("ungrouped-")
       ? undefined
       : groupSummary(db, accountId, key, { upTo: newest, where: narrowed });
@@ -60,8 +60,8 @@ function groupedResults(
         group_key: key,
         notifications_count: summary?.count ?? 1,
         type: note.type,
-        most_recent_notification_id: summary?.latestId ?? note.id,
-        page_min_id: members.at(-1)?.id ?? note.id,
+        most_recent_notification_id: summary?.latestId ?? newest,
+        page_min_id: members.at(-1)?.id ?? newest,
         page_max_id: newest,
         latest_page_notification_at: note.created_at,
         sample_account_ids: summary?.accountIds ?? [note.account.id],
@@ -172,8 +172,9 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   };
   /** One group of the member's, whole (its newest notification stands for it). */
   const group = (accountId: string, key: string) => {
-    const summary = key.startsWith("ungrouped-") ? undefined : groupSummary(db, accountId, key);
-    const newest = one(accountId, summary?.latestId ?? key.slice("ungrouped-".length));
+    const newestId = key.startsWith("ungrouped-") ? key.slice("ungrouped-".length) : groupSummary(db, accountId, key)?.latestId;
+    if (!newestId) throw new CoreError("Record not found", 404);
+    const newest = one(accountId, newestId);
     const results = groupedResults(db, baseUrl, accountId, [[key, [newest]]], (rows) => entities(rows, accountId));
     if (results.notification_groups.length === 0) throw new CoreError("Record not found", 404);
     return results;

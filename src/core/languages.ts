@@ -13,10 +13,18 @@ export function isLanguageCode(code: string): boolean {
   return codes.has(code);
 }
 
-/** Codes with their English names (from the runtime's ICU data), sorted by name, for a select. */
+const names = new Intl.DisplayNames(["en"], { type: "language", fallback: "code" });
+
+/** A language's English name ("German" for de, from the runtime's ICU data), or its code when unknown. */
+export function languageName(code: string): string {
+  try {
+    return names.of(code) ?? code;
+  } catch {
+    return code; // not a well-formed language tag
+  }
+}
+
+/** Codes with their English names, sorted by name, for a select. */
 export function languageChoices(): { code: string; name: string }[] {
-  const names = new Intl.DisplayNames(["en"], { type: "language" });
-  return languageCodes
-    .map((code) => ({ code, name: names.of(code) ?? code }))
-    .toSorted((a, b) => a.name.localeCompare(b.name, "en"));
+  return languageCodes.map((code) => ({ code, name: languageName(code) })).toSorted((a, b) => a.name.localeCompare(b.name, "en"));
 }

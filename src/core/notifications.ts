@@ -32,8 +32,15 @@ export function countUnread(db: Db, accountId: string): number {
 }
 
 /**
- * Tells a local member that something happened. Nothing is sent to oneself (but for one's own
- * poll ending, as on Mastodon), to a remote account
+ * What a member is told of from their own account: their poll ended, and the moderators' notes (as
+ * on Mastodon, no moderator is named). Nobody blocks, mutes or domain-blocks themselves, so the
+ * checks below let these through.
+ */
+const FROM_ONESELF = new Set<NotificationType>(["poll", "moderation_warning"]);
+
+/**
+ * Tells a local member that something happened. Nothing is sent to oneself (but FROM_ONESELF),
+ * to a remote account
  * (their server notifies them), from someone the member blocked or muted (or whose domain they
  * blocked), or about a thread they muted; the same event notifies once. The member's notification
  * policy may drop it, or hold it back for review (no badge, push or streaming then).
@@ -43,10 +50,7 @@ export function notify(
   event: { accountId: string; type: NotificationType; fromAccountId: string; postId?: string | null; warningId?: string },
 ): void {
   const { db } = deps;
-  // The moderators' notes come from the member's own account, as on Mastodon (no moderator is
-  // named), and nothing of the member's holds them back.
-  const fromModerators = event.type === "moderation_warning";
-  if (event.accountId === event.fromAccountId && event.type !== "poll" && !fromModerators) return;
+  if (event.accountId === event.fromAccountId && !FROM_ONESELF.has(event.type)) return;
   const local = db.select({ id: users.id }).from(users).where(eq(users.accountId, event.accountId)).get();
   if (!local) return;
   const silenced = db
@@ -59,7 +63,7 @@ export function notify(
     .from(mutes)
     .where(and(eq(mutes.accountId, event.accountId), eq(mutes.targetAccountId, event.fromAccountId)))
     .get()?.n;
-  if (!fromModerators && (silenced || muted || accountOnDomainBlockedBy(db, event.accountId, event.fromAccountId))) return;
+  if (silenced || muted || accountOnDomainBlockedBy(db, event.accountId, event.fromAccountId)) return;
   if (event.postId && conversationMuted(db, event.accountId, event.postId)) return;
   const action = screen(db, event);
   if (action === "drop") return;
