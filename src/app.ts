@@ -39,6 +39,7 @@ import { migrationRoutes } from "./web/migration.tsx";
 import { authRoutes } from "./web/auth.tsx";
 import { passwordRoutes } from "./web/passwords.tsx";
 import { emailAddressRoutes } from "./web/email-address.tsx";
+import { unsubscribeRoutes } from "./web/unsubscribe.tsx";
 import { pagePlugin, type WebDeps } from "./web/context.ts";
 import { errorResponse } from "./web/errors.tsx";
 import { healthRoutes } from "./web/health.ts";
@@ -191,7 +192,9 @@ export function createApp(deps: AppDeps) {
     .use(reportRoutes(web, page))
     .use(mediaRoutes(deps.media, { db: deps.db, cache: deps.remoteMedia }))
     .use(setupRoutes(web, page))
-    .use(authRoutes(web, page).use(passwordRoutes(web, page)).use(emailAddressRoutes(web, page)));
+    .use(
+      authRoutes(web, page).use(passwordRoutes(web, page)).use(emailAddressRoutes(web, page)).use(unsubscribeRoutes(web, page)),
+    );
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -7,13 +7,15 @@ import { endExpiredPolls, sendPollCounts } from "./core/polls.ts";
 import { isDue, type Job, jobInProgress, runJob } from "./core/jobs.ts";
 import { type RetentionDeps, retentionJobs } from "./core/retention.ts";
 import { publishDuePosts } from "./core/scheduled-posts.ts";
+import { mailNotifications, type NotificationMailDeps } from "./core/notification-mail.ts";
 import { trendsJob } from "./core/trends.ts";
 
 const logger = getLogger(["skein", "jobs"]);
 const HOUR = 3600_000;
 
 /** The instance's periodic jobs. */
-export function maintenanceJobs(deps: CoreDeps & RetentionDeps): Job[] {
+export function maintenanceJobs(deps: CoreDeps & RetentionDeps & { notificationMail?: NotificationMailDeps }): Job[] {
+  const { notificationMail } = deps;
   return [
     {
       name: "delete-expired-suspensions",
@@ -57,6 +59,19 @@ export function maintenanceJobs(deps: CoreDeps & RetentionDeps): Job[] {
         return `${n} scheduled ${n === 1 ? "post" : "posts"} published`;
       },
     },
+    ...(notificationMail
+      ? [
+          {
+            // Due at every check: a member away hears of a mention within a few minutes.
+            name: "mail-notifications",
+            everyMs: 30_000,
+            run: (now: Date) => {
+              const n = mailNotifications(notificationMail, now);
+              return `${n} ${n === 1 ? "e-mail" : "e-mails"} about notifications sent`;
+            },
+          },
+        ]
+      : []),
     trendsJob(deps.db),
     ...retentionJobs(deps),
   ];

@@ -24,6 +24,7 @@ import { SqliteMessageQueue } from "./federation/queue.ts";
 import { maintenanceJobs, startScheduler } from "./scheduler.ts";
 import { type Connection, createStreaming } from "./api/streaming.ts";
 import { createLiveHub } from "./core/live.ts";
+import { unsubscribeUrl } from "./web/unsubscribe.tsx";
 import { MediaStore } from "./media/store.ts";
 import { RemoteMediaCache } from "./media/remote-cache.ts";
 import { guardedFetch, guardedFile, guardedPost } from "./federation/guarded-fetch.ts";
@@ -133,6 +134,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       ...(large ? { fetcher: unlimitedFetch(), timeoutMs: 120_000 } : {}),
     }),
   );
+  const mailer = config.mail ? smtpMailer(config.mail) : undefined;
   const app = createApp({
     db,
     sqlite,
@@ -156,7 +158,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         { headers, body },
         { allowPrivate: config.allowPrivateAddresses, userAgent: skeinUserAgent(config.url) },
       ),
-    mailer: config.mail ? smtpMailer(config.mail) : undefined,
+    mailer,
     translator: configuredTranslator(config.translation),
   }).compile();
 
@@ -191,7 +193,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const queueStop = new AbortController();
   const queueDone = federation.startQueue(undefined, { signal: queueStop.signal });
   const coreDeps = { db, events, baseUrl: config.url };
-  const scheduler = startScheduler(coreDeps, maintenanceJobs({ ...coreDeps, media, remoteMedia }));
+  const notificationMail = mailer && {
+    ...coreDeps,
+    mailer,
+    online: (accountId: string) => live.listening(accountId),
+    unsubscribeUrl: unsubscribeUrl(secret, config.url),
+    onMailFailure: (error: unknown) => logger.error("Could not e-mail a notification: {error}", { error: String(error) }),
+  };
+  const scheduler = startScheduler(coreDeps, maintenanceJobs({ ...coreDeps, media, remoteMedia, notificationMail }));
 
   // Tells `skein restore` that this folder is being served (removed at a clean stop).
   const pidFile = join(config.data, PID_FILE);

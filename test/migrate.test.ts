@@ -167,3 +167,25 @@ test("migration 0065: notes from two moderators, from before warnings had ids, c
   expect(sqlite.query("SELECT from_account_id AS f FROM notifications").all()).toEqual([{ f: "m" }]);
   sqlite.close();
 });
+
+test("migration 0066: notification e-mails start after the upgrade, not with every notification left unread", () => {
+  const path = join(tempDir(), "skein.db");
+  const { sqlite } = openDatabase(path);
+  const upTo = embeddedMigrations.findIndex((m) => m.tag.startsWith("0066_"));
+  migrate(sqlite, path, embeddedMigrations.slice(0, upTo));
+  sqlite.run("INSERT INTO accounts (id, username) VALUES ('a', 'ana'), ('b', 'ben'), ('c', 'cyd')");
+  sqlite.run(
+    "INSERT INTO users (id, account_id, email, password_hash) VALUES ('ua', 'a', 'ana@example.com', 'x'), ('uc', 'c', 'cyd@example.com', 'x')",
+  );
+  sqlite.run(
+    "INSERT INTO notifications (id, account_id, type, from_account_id) VALUES ('n1', 'a', 'follow', 'b'), ('n2', 'a', 'mention', 'b')",
+  );
+  migrate(sqlite, path);
+  expect(
+    sqlite.query("SELECT id, notifications_mailed_id AS mailed, mail_notifications AS choices FROM users ORDER BY id").all(),
+  ).toEqual([
+    { id: "ua", mailed: "n2", choices: '["mention","follow","follow_request","quote"]' },
+    { id: "uc", mailed: null, choices: '["mention","follow","follow_request","quote"]' },
+  ]);
+  sqlite.close();
+});

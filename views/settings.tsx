@@ -1,6 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import type { PropsWithChildren } from "@kitajs/html";
-import type { ProfileField } from "../src/db/schema.ts";
+import type { MailedNotification, ProfileField } from "../src/db/schema.ts";
 import type { PageContext } from "./context.ts";
 import { Check, CsrfField, Field, FormMessage, NewPasswordFields, PostButton } from "./form.tsx";
 import { InviteForm, InviteList, type InviteRow } from "./invites.tsx";
@@ -244,11 +244,14 @@ export function AccountSettingsPage({
   newEmail,
   errors = {},
   message,
+  notificationMail,
   staffMail,
 }: {
   ctx: PageContext;
   sessions: SessionRow[];
   email: string;
+  /** Which notifications are e-mailed while the member is away. */
+  notificationMail: { choices: MailedNotification[]; canMail: boolean };
   /** For staff: which e-mails about the instance they get (absent for other members). */
   staffMail?: { reports: boolean; signups: boolean; appeals: boolean; canMail: boolean };
   /** A new address waiting for its link to be opened. */
@@ -285,6 +288,7 @@ export function AccountSettingsPage({
         />
         <button type="submit">Change e-mail address</button>
       </form>
+      <NotificationMailForm ctx={ctx} {...notificationMail} />
       {staffMail ? <StaffMailForm ctx={ctx} {...staffMail} /> : ""}
       <form method="post" action="/settings/password" class="card" novalidate>
         <CsrfField ctx={ctx} />
@@ -377,6 +381,37 @@ function CurrentPicture({ src, name, label, kind }: { src: string | null; name: 
         <input type="checkbox" name={name} value="1" /> <span safe>{label}</span>
       </label>
     </div>
+  );
+}
+
+const mailChoices: [MailedNotification, string, string][] = [
+  ["mention", "Someone mentions you or replies to you", "Private mentions too, with their words."],
+  ["follow", "Someone follows you", "With a link to their profile."],
+  ["follow_request", "Someone asks to follow you", "When your account is locked."],
+  ["quote", "Someone quotes your post", "With their words."],
+  ["reblog", "Someone boosts your post", "With your post."],
+  ["favourite", "Someone likes your post", "With your post."],
+];
+
+/** Members choose which notifications are e-mailed when they are away. */
+function NotificationMailForm({ ctx, choices, canMail }: { ctx: PageContext; choices: MailedNotification[]; canMail: boolean }) {
+  return (
+    <form method="post" action="/settings/notification-mail" class="card">
+      <CsrfField ctx={ctx} />
+      <h2>E-mail notifications</h2>
+      {canMail ? (
+        <p class="muted">
+          Sent when you are away (no page or app open on your notifications) and have not seen them after a couple of minutes;
+          what comes in together arrives in one e-mail, at most one every ten minutes.
+        </p>
+      ) : (
+        <p class="muted">This server sends no e-mail yet: the admins can set a mail server with --smtp-url.</p>
+      )}
+      {mailChoices.map(([choice, label, hint]) => (
+        <Check name={`mail_${choice}`} label={label} checked={choices.includes(choice)} hint={hint} />
+      ))}
+      <button type="submit">Save</button>
+    </form>
   );
 }
 

@@ -46,6 +46,8 @@ export interface LiveSubscriber {
   push(event: LiveEvent): void;
 }
 
+const ownStream = (stream: LiveStream) => stream.name === "user" || stream.name === "user:notification";
+
 export function createLiveHub(deps: CoreDeps) {
   const { db, baseUrl, events } = deps;
   const subscribers = new Set<LiveSubscriber>();
@@ -106,9 +108,7 @@ export function createLiveHub(deps: CoreDeps) {
   events.on("notification.created", ({ notificationId, accountId }) => {
     for (const sub of subscribers) {
       if (sub.accountId !== accountId) continue;
-      for (const stream of sub.streams)
-        if (stream.name === "user" || stream.name === "user:notification")
-          sub.push({ type: "notification", stream, notificationId });
+      for (const stream of sub.streams) if (ownStream(stream)) sub.push({ type: "notification", stream, notificationId });
     }
   });
 
@@ -141,6 +141,11 @@ export function createLiveHub(deps: CoreDeps) {
     add(subscriber: LiveSubscriber): () => void {
       subscribers.add(subscriber);
       return () => subscribers.delete(subscriber);
+    },
+    /** Whether a member has a page or an app open on their own stream: they see what happens as it does. */
+    listening(accountId: string): boolean {
+      for (const sub of subscribers) if (sub.accountId === accountId && sub.streams.some(ownStream)) return true;
+      return false;
     },
     get size() {
       return subscribers.size;

@@ -2,7 +2,7 @@ import type { CoreDeps } from "./deps.ts";
 
 /** Sends e-mail for the instance (src/mail.ts, over the SMTP server the admin configured). */
 export interface Mailer {
-  send(message: { to: string; subject: string; text: string }): Promise<void>;
+  send(message: { to: string; subject: string; text: string; headers?: Record<string, string> }): Promise<void>;
 }
 
 /** What the functions that e-mail members and staff need; a failed send is logged, never thrown. */

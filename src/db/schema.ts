@@ -105,6 +105,15 @@ export const users = sqliteTable(
     mailReports: integer("mail_reports", { mode: "boolean" }).notNull().default(true),
     mailSignups: integer("mail_signups", { mode: "boolean" }).notNull().default(true),
     mailAppeals: integer("mail_appeals", { mode: "boolean" }).notNull().default(true),
+    // Which notifications are e-mailed while the member is away (core/notification-mail.ts;
+    // Mastodon's defaults), and how far that went: the newest notification looked at, and when
+    // the last such e-mail left.
+    mailNotifications: text("mail_notifications", { mode: "json" })
+      .$type<MailedNotification[]>()
+      .notNull()
+      .default(sql`'["mention","follow","follow_request","quote"]'`),
+    notificationsMailedId: text("notifications_mailed_id"),
+    notificationsMailedAt: integer("notifications_mailed_at", { mode: "timestamp_ms" }),
     inviteId: text("invite_id"),
     defaultVisibility: text("default_visibility", { enum: ["public", "unlisted", "private", "direct"] })
       .notNull()
@@ -737,6 +746,10 @@ export const notificationTypes = [
   "severed_relationships",
 ] as const;
 export type NotificationType = (typeof notificationTypes)[number];
+
+/** The notifications a member may have e-mailed (Mastodon's notification_emails); `mention` covers replies. */
+export const mailedNotifications = ["mention", "follow", "follow_request", "quote", "reblog", "favourite"] as const;
+export type MailedNotification = (typeof mailedNotifications)[number];
 
 /**
  * Follows an action cut, as Mastodon's relationship severance events: a server suspended by the

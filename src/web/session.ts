@@ -36,7 +36,7 @@ export function sessionPlugin({ db, secret, secure }: SessionOptions) {
       binding = `anon:${anon}`;
     }
     const csrf = sign(binding);
-    if (unsafeMethods.has(request.method) && !isApiRequest(request)) {
+    if (unsafeMethods.has(request.method) && !isApiRequest(request) && !signedLink(request)) {
       const given = request.headers.get("x-csrf-token") ?? fieldOf(body, "_csrf");
       if (!given || !sameText(given, csrf)) throw new CsrfError(fieldOf(body, "status"));
     }
@@ -66,6 +66,12 @@ function isApiRequest(request: Request): boolean {
   const path = new URL(request.url).pathname;
   return path.startsWith("/api/") || apiOAuthPaths.has(path);
 }
+
+/**
+ * An e-mail's unsubscribe link: the signed token in it is the authority, and mail programs'
+ * one-click unsubscribe (RFC 8058) posts to it without any token of ours.
+ */
+const signedLink = (request: Request) => new URL(request.url).pathname === "/unsubscribe";
 
 function fieldOf(body: unknown, name: string): string | undefined {
   if (typeof body !== "object" || body === null) return undefined;

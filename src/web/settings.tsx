@@ -9,9 +9,10 @@ import { authorizedApps, revokeAppForUser } from "../core/oauth.ts";
 import { AppsPage } from "../../views/settings-apps.tsx";
 import { updateProfile } from "../core/profile.ts";
 import { listSessions, revokeSession, type Viewer } from "../core/sessions.ts";
-import { accounts, emailChanges, quotePolicies, users, visibilities } from "../db/schema.ts";
+import { accounts, emailChanges, mailedNotifications, quotePolicies, users, visibilities } from "../db/schema.ts";
 import { cancelEmailChange, requestEmailChange } from "../core/email-changes.ts";
 import { setStaffMail } from "../core/staff-notices.ts";
+import { setNotificationMail } from "../core/notification-mail.ts";
 import type { PageContext } from "../../views/context.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
@@ -20,6 +21,8 @@ import { loginFirst } from "./redirects.ts";
 import { optionalOneOf } from "../schemas.ts";
 
 const csrf = t.Optional(t.String());
+/** A ticked checkbox sends "1"; an unticked one nothing. */
+const box = t.Optional(t.String({ maxLength: 1 }));
 const logger = getLogger(["skein", "mail"]);
 
 export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
@@ -65,6 +68,7 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
         sessions={sessionRows(viewer)}
         email={user.email}
         pendingEmail={pending && pending.expiresAt > new Date() ? pending.email : undefined}
+        notificationMail={{ choices: user.mailNotifications, canMail: deps.mailer !== undefined }}
         staffMail={
           user.role === "user"
             ? undefined
@@ -273,6 +277,29 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
           reports: t.Optional(t.String({ maxLength: 1 })),
           signups: t.Optional(t.String({ maxLength: 1 })),
           appeals: t.Optional(t.String({ maxLength: 1 })),
+        }),
+      },
+    )
+    .post(
+      "/settings/notification-mail",
+      ({ viewer, ctx, body, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/settings/account"), 303);
+        setNotificationMail(
+          db,
+          viewer.user.id,
+          mailedNotifications.filter((choice) => body[`mail_${choice}`] === "1"),
+        );
+        return accountPage(ctx, viewer, { message: "Your e-mail choices are saved." });
+      },
+      {
+        body: t.Object({
+          _csrf: csrf,
+          mail_mention: box,
+          mail_follow: box,
+          mail_follow_request: box,
+          mail_quote: box,
+          mail_reblog: box,
+          mail_favourite: box,
         }),
       },
     )

@@ -7,6 +7,8 @@ export interface Mail {
   subject: string;
   /** The body, quoted-printable decoded. */
   text: string;
+  /** A header's value (unfolded), or "". */
+  header(name: string): string;
 }
 
 /** A quoted-printable body as text (soft line breaks joined, =XX bytes decoded as UTF-8). */
@@ -25,7 +27,7 @@ function parse(raw: string, to: string[]): Mail {
   const body = raw.slice(split + 4);
   const header = (name: string) => new RegExp(`^${name}: (.*)$`, "im").exec(head)?.[1] ?? "";
   const quoted = /quoted-printable/i.test(header("Content-Transfer-Encoding"));
-  return { to, subject: header("Subject"), text: quoted ? decodeQuotedPrintable(body) : body };
+  return { to, subject: header("Subject"), text: quoted ? decodeQuotedPrintable(body) : body, header };
 }
 
 export async function startSmtpSink() {
