@@ -40,6 +40,7 @@ import { authRoutes } from "./web/auth.tsx";
 import { passwordRoutes } from "./web/passwords.tsx";
 import { emailAddressRoutes } from "./web/email-address.tsx";
 import { unsubscribeRoutes } from "./web/unsubscribe.tsx";
+import { seenLive } from "./core/notification-mail.ts";
 import { pagePlugin, type WebDeps } from "./web/context.ts";
 import { errorResponse } from "./web/errors.tsx";
 import { healthRoutes } from "./web/health.ts";
@@ -127,6 +128,10 @@ export function createApp(deps: AppDeps) {
   const tasks = deps.queue;
   tasks.handleTasks((task) => runTask({ ...web, tasks, push: deps.push, fetchPage: deps.fetchPage }, task));
   deps.events.on("notification.created", (event) => queuePushes({ db: deps.db, tasks }, event));
+  // Shown live in an app: not e-mailed later (core/notification-mail.ts).
+  deps.events.on("notification.created", ({ accountId, notificationId }) => {
+    if (deps.live.listening(accountId)) seenLive(deps.db, accountId, notificationId);
+  });
   const notices = {
     ...web,
     onMailFailure: (error: unknown) => mailLogger.error("Could not send a notice by e-mail: {error}", { error: String(error) }),

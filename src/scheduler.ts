@@ -65,8 +65,8 @@ export function maintenanceJobs(deps: CoreDeps & RetentionDeps & { notificationM
             // Due at every check: a member away hears of a mention within a few minutes.
             name: "mail-notifications",
             everyMs: 30_000,
-            run: (now: Date) => {
-              const n = mailNotifications(notificationMail, now);
+            run: async (now: Date) => {
+              const n = await mailNotifications(notificationMail, now);
               return `${n} ${n === 1 ? "e-mail" : "e-mails"} about notifications sent`;
             },
           },

@@ -24,6 +24,7 @@ test("posts from other servers stream live: home to their followers, the public 
     hub.add({
       accountId,
       streams: [{ name }],
+      showsNotifications: true,
       push: (e: LiveEvent) => void heard.push(`${name} ${e.type} ${"post" in e ? (e.post.text ?? e.post.contentHtml) : ""}`),
     });
   listen(ada, "user");

@@ -95,7 +95,12 @@ export function createStreaming(deps: CoreDeps, hub: LiveHub) {
     open(ws) {
       sockets.add(ws);
       // The hub reads `streams` at each event, so later subscriptions apply at once.
-      ws.data.stop = hub.add({ accountId: ws.data.accountId, streams: ws.data.streams, push: deliver(ws) });
+      ws.data.stop = hub.add({
+        accountId: ws.data.accountId,
+        streams: ws.data.streams,
+        showsNotifications: true,
+        push: deliver(ws),
+      });
     },
     close(ws) {
       sockets.delete(ws);

@@ -9,11 +9,13 @@ import {
   filterKeywords,
   filterStatuses,
   filters,
+  posts,
 } from "../db/schema.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { findVisiblePost } from "./posts.ts";
 import { htmlToPlainText } from "./text.ts";
 import { loadPostViews, type PostView } from "./views.ts";
+import { notSilencedBy, visibleTo } from "./visibility.ts";
 
 /**
  * Keyword filters (Mastodon's filters v2): a member names a filter, says where it applies
@@ -383,12 +385,18 @@ export function notificationsWithPosts<T extends { postId: string | null }>(
   viewerId: string,
   rows: T[],
 ): { row: T; post: PostView | null }[] {
-  const loaded = loadPostViews(
-    db,
-    baseUrl,
-    rows.flatMap((r) => (r.postId ? [r.postId] : [])),
-    viewerId,
-  );
+  // A post the viewer may no longer see (a private message edited to leave them out, an author
+  // they blocked since) is shown no more than a deleted one.
+  const ids = rows.flatMap((r) => (r.postId ? [r.postId] : []));
+  const visible = ids.length
+    ? db
+        .select({ id: posts.id })
+        .from(posts)
+        .where(and(inArray(posts.id, ids), visibleTo(viewerId), notSilencedBy(viewerId)))
+        .all()
+        .map((p) => p.id)
+    : [];
+  const loaded = loadPostViews(db, baseUrl, visible, viewerId);
   const shown = new Map(applyFilters(db, viewerId, "notifications", loaded).map((p) => [p.id, p]));
   const hidden = new Set(loaded.filter((p) => !shown.has(p.id)).map((p) => p.id));
   return rows.flatMap((row) =>

@@ -255,6 +255,9 @@ export function block(deps: CoreDeps, actor: Actor, targetId: string): void {
     followEnded(tx, actor.id, targetId);
     followEnded(tx, targetId, actor.id);
     tx.insert(blocks).values({ id: newId(), accountId: actor.id, targetAccountId: targetId }).onConflictDoNothing().run();
+    tx.delete(notifications)
+      .where(and(eq(notifications.accountId, actor.id), eq(notifications.fromAccountId, targetId)))
+      .run();
   });
   deps.events.emit("account.blocked", { accountId: actor.id, targetAccountId: targetId });
 }

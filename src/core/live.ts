@@ -43,6 +43,8 @@ export interface LiveSubscriber {
   /** The member listening (public streams need none). */
   accountId: string | null;
   streams: LiveStream[];
+  /** Shows notifications as they come (an app), or only something else (the home page's "new posts"). */
+  showsNotifications: boolean;
   push(event: LiveEvent): void;
 }
 
@@ -142,9 +144,10 @@ export function createLiveHub(deps: CoreDeps) {
       subscribers.add(subscriber);
       return () => subscribers.delete(subscriber);
     },
-    /** Whether a member has a page or an app open on their own stream: they see what happens as it does. */
+    /** Whether a member has an app open that shows their notifications as they come. */
     listening(accountId: string): boolean {
-      for (const sub of subscribers) if (sub.accountId === accountId && sub.streams.some(ownStream)) return true;
+      for (const sub of subscribers)
+        if (sub.accountId === accountId && sub.showsNotifications && sub.streams.some(ownStream)) return true;
       return false;
     },
     get size() {

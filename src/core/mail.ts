@@ -11,6 +11,12 @@ export type MailDeps = Pick<CoreDeps, "db" | "events" | "baseUrl"> & {
   onMailFailure: (error: unknown) => void;
 };
 
-/** Someone's own words in an e-mail, marked as a quote and cut short, so they cannot pass for the instance's. */
+/**
+ * Someone's own words in an e-mail, marked as a quote and cut short, so they cannot pass for the
+ * instance's: every kind of line break starts a quoted line (a lone CR would be sent as a line
+ * break of its own), and other control characters go.
+ */
 export const quoted = (text: string) =>
-  (text.length > 500 ? `${text.slice(0, 499)}…` : text).split(/\r?\n/).map((line) => `> ${line}`);
+  (text.length > 500 ? `${text.slice(0, 499)}…` : text)
+    .split(/\r\n?|[\n\u000b\u000c\u0085\u2028\u2029]/)
+    .map((line) => `> ${line.replace(/[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/g, "")}`);

@@ -6,13 +6,13 @@ import {
   mailedNotifications,
   type NotificationType,
   notifications,
-  posts,
   users,
 } from "../db/schema.ts";
 import { joinedSql } from "./accounts.ts";
 import { type MailDeps, quoted } from "./mail.ts";
+import { notificationsWithPosts } from "./filters.ts";
 import { htmlToPlainText } from "./text.ts";
-import { postPageUrl } from "./views.ts";
+import { type PostView, postPageUrl } from "./views.ts";
 
 /*
  * Notifications by e-mail, for members who are away, as Mastodon sends them: mentions and
@@ -54,9 +54,20 @@ const wording: Partial<Record<NotificationType, (name: string) => string>> = {
 };
 
 /** A name from another server, on one line and without direction overrides (a subject could be made to read backwards). */
-const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]+/g, " ").trim();
+const oneLine = (text: string) =>
+  text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, " ").trim();
 
-/** Members with something to be mailed: notifications they want, unseen and older than the wait, and no e-mail in the last ten minutes. */
+/** E-mails sent in one run at most, and at once: a wave of mentions must not open hundreds of SMTP connections. */
+const MAILS_PER_RUN = 20;
+const AT_ONCE = 4;
+
+type Row = { id: string; type: NotificationType; fromAccountId: string; postId: string | null };
+
+/**
+ * Members whose notifications moved on since the last run: the newest one older than the wait
+ * (the mark goes there, whatever its type), and those of them the member wants mailed: unseen,
+ * not filtered, from accounts not suspended. Members mailed in the last ten minutes wait.
+ */
 function due(db: Db, now: Date) {
   const waited = new Date(now.getTime() - MAIL_WAIT_MS);
   const candidates = db
@@ -82,101 +93,139 @@ function due(db: Db, now: Date) {
     .all();
   return candidates.flatMap((member) => {
     const after = [member.mailedId, member.readId].reduce((a, b) => ((b ?? "") > (a ?? "") ? b : a), null);
-    const rows = db
-      .select({ id: notifications.id, type: notifications.type, from: notifications.fromAccountId, postId: notifications.postId })
+    // From the newest down: only what came since the mark is read, never the member's whole history.
+    const newest = db
+      .select({ id: notifications.id })
       .from(notifications)
+      .where(and(eq(notifications.accountId, member.accountId), lte(notifications.createdAt, waited)))
+      .orderBy(desc(notifications.id))
+      .limit(1)
+      .get()?.id;
+    if (!newest || (after && newest <= after)) return [];
+    const rows: Row[] = db
+      .select({
+        id: notifications.id,
+        type: notifications.type,
+        fromAccountId: notifications.fromAccountId,
+        postId: notifications.postId,
+      })
+      .from(notifications)
+      .innerJoin(accounts, eq(accounts.id, notifications.fromAccountId))
       .where(
         and(
           eq(notifications.accountId, member.accountId),
           after ? gt(notifications.id, after) : undefined,
+          lte(notifications.id, newest),
           eq(notifications.filtered, false),
           inArray(notifications.type, covered(member.choices)),
-          lte(notifications.createdAt, waited),
+          isNull(accounts.suspendedAt),
         ),
       )
       .orderBy(desc(notifications.id))
       .limit(101)
       .all();
-    return rows.length > 0 ? [{ ...member, rows }] : [];
+    return [{ ...member, newest, rows }];
   });
 }
 
 /** One notification told in a few lines: who did what, their words or the post's, and a link. */
-function told(db: Db, baseUrl: URL, row: { type: NotificationType; from: string; postId: string | null }) {
+function told(db: Db, baseUrl: URL, { row, post }: { row: Row; post: PostView | null }) {
   const from = db
     .select({ username: accounts.username, domain: accounts.domain, displayName: accounts.displayName })
     .from(accounts)
-    .where(eq(accounts.id, row.from))
+    .where(eq(accounts.id, row.fromAccountId))
     .get();
   if (!from) return undefined;
   const acct = from.domain ? `${from.username}@${from.domain}` : from.username;
-  const name = oneLine(from.displayName) ? `${oneLine(from.displayName)} (@${acct})` : `@${acct}`;
+  const name = oneLine(from.displayName ? `${from.displayName} (@${acct})` : `@${acct}`);
   const headline = (wording[row.type] ?? mentioned)(name);
-  const post = row.postId
-    ? db
-        .select({ id: posts.id, spoiler: posts.spoilerText, text: posts.text, html: posts.contentHtml, author: posts.accountId })
-        .from(posts)
-        .where(eq(posts.id, row.postId))
-        .get()
-    : undefined;
   if (!post) return { headline, lines: [`${headline}.`, new URL(`/@${acct}`, baseUrl).href] };
-  const author = db
-    .select({ username: accounts.username, domain: accounts.domain })
-    .from(accounts)
-    .where(eq(accounts.id, post.author))
-    .get();
-  const authorAcct = author?.domain ? `${author.username}@${author.domain}` : (author?.username ?? acct);
   // Behind a content warning only the warning is told, as in a push notification.
-  const words = post.spoiler ? `Content warning: ${post.spoiler}` : (post.text ?? htmlToPlainText(post.html)).trim();
+  const words = post.spoilerText
+    ? `Content warning: ${post.spoilerText}`
+    : (post.text ?? htmlToPlainText(post.contentHtml)).trim();
   return {
     headline,
-    lines: [`${headline}:`, ...(words ? quoted(words) : []), postPageUrl(baseUrl, authorAcct, post.id)],
+    lines: [`${headline}:`, ...(words ? quoted(words) : []), postPageUrl(baseUrl, post.account.acct, post.id)],
   };
 }
 
+/** The e-mail for a member's notifications: each told, up to five, the rest counted. */
+function letter(deps: NotificationMailDeps, member: { userId: string; accountId: string; rows: Row[] }) {
+  const { db, baseUrl } = deps;
+  // As the notifications page shows them: posts the member may see, their filters applied.
+  const stories = notificationsWithPosts(db, baseUrl, member.accountId, member.rows)
+    .filter((item) => !item.row.postId || item.post) // about a post they may no longer see
+    .map((item) => told(db, baseUrl, item))
+    .filter((story) => story !== undefined);
+  if (stories.length === 0) return undefined;
+  const over = stories.length > 100;
+  const shown = stories.slice(0, TOLD);
+  const host = baseUrl.host;
+  const link = (path: string) => new URL(path, baseUrl).href;
+  const unsubscribe = deps.unsubscribeUrl(member.userId);
+  const more = stories.length - shown.length;
+  const text = [
+    ...shown.flatMap((story) => [...story.lines, ""]),
+    ...(more > 0 ? [`And ${over ? "more" : more}: ${link("/notifications")}`, ""] : []),
+    "-- ",
+    `You get this e-mail from ${host} because you were away. Choose which notifications are mailed in Settings → Account: ${link("/settings/account")}`,
+    `Stop these e-mails: ${unsubscribe}`,
+  ].join("\n");
+  const subject =
+    stories.length === 1 && shown[0] ? shown[0].headline : `${over ? "Over 100" : stories.length} new notifications on ${host}`;
+  // One-click unsubscribe (RFC 8058): mail programs offer it beside the sender.
+  const headers = { "List-Unsubscribe": `<${unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" };
+  return { subject, text, headers };
+}
+
+/** Moves a member's mark: what is up to `id` is done with (mailed, seen, or not wanted); `mailedAt` when an e-mail went. */
+function mark(db: Db, userId: string, id: string, mailedAt?: Date) {
+  db.update(users)
+    .set({ notificationsMailedId: id, ...(mailedAt ? { notificationsMailedAt: mailedAt } : {}) })
+    .where(and(eq(users.id, userId), sql`coalesce(${users.notificationsMailedId}, '') < ${id}`))
+    .run();
+}
+
 /**
- * E-mails each member who is due one (called every minute by the scheduler). Notifications seen
- * meanwhile, or that came while the member was online, are passed over without an e-mail.
- * Returns how many e-mails went out.
+ * E-mails each member who is due one (called every minute by the scheduler), 20 a run at most.
+ * What the member saw meanwhile, or was shown live, is passed over. A failed send is logged and
+ * tried again ten minutes later, with what came in since. Returns how many e-mails went out.
  */
-export function mailNotifications(deps: NotificationMailDeps, now = new Date()): number {
-  const { db, baseUrl, mailer } = deps;
+export async function mailNotifications(deps: NotificationMailDeps, now = new Date()): Promise<number> {
+  const { db, mailer } = deps;
   if (!mailer) return 0;
-  let sent = 0;
+  const outbox: { userId: string; email: string; newest: string; mail: NonNullable<ReturnType<typeof letter>> }[] = [];
   for (const member of due(db, now)) {
-    const newest = member.rows[0]?.id ?? null;
-    const online = deps.online(member.accountId);
-    db.update(users)
-      .set({ notificationsMailedId: newest, ...(online ? {} : { notificationsMailedAt: now }) })
-      .where(eq(users.id, member.userId))
-      .run();
-    if (online) continue;
-    const stories = member.rows
-      .slice(0, TOLD)
-      .map((row) => told(db, baseUrl, row))
-      .filter((story) => story !== undefined);
-    if (stories.length === 0) continue;
-    const more = member.rows.length - stories.length;
-    const host = baseUrl.host;
-    const unsubscribe = deps.unsubscribeUrl(member.userId);
-    const link = (path: string) => new URL(path, baseUrl).href;
-    const text = [
-      ...stories.flatMap((story) => [...story.lines, ""]),
-      ...(more > 0 ? [`And ${more > 100 ? "over 100" : more} more: ${link("/notifications")}`, ""] : []),
-      "-- ",
-      `You get this e-mail from ${host} because you were away. Choose which notifications are mailed in Settings → Account: ${link("/settings/account")}`,
-      `Stop these e-mails: ${unsubscribe}`,
-    ].join("\n");
-    const subject =
-      member.rows.length === 1 && stories[0]
-        ? stories[0].headline
-        : `${member.rows.length > 100 ? "Over 100" : member.rows.length} new notifications on ${host}`;
-    // One-click unsubscribe (RFC 8058): mail programs offer it beside the sender.
-    const headers = { "List-Unsubscribe": `<${unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" };
-    mailer.send({ to: member.email, subject, text, headers }).catch(deps.onMailFailure);
-    sent++;
+    if (outbox.length >= MAILS_PER_RUN) break; // the rest are due at the next run
+    const mail = member.rows.length > 0 && !deps.online(member.accountId) ? letter(deps, member) : undefined;
+    if (mail) outbox.push({ ...member, mail });
+    else mark(db, member.userId, member.newest);
+  }
+  let sent = 0;
+  for (let i = 0; i < outbox.length; i += AT_ONCE) {
+    await Promise.all(
+      outbox.slice(i, i + AT_ONCE).map(async ({ userId, email, newest, mail }) => {
+        try {
+          await mailer.send({ to: email, ...mail });
+          mark(db, userId, newest, now);
+          sent++;
+        } catch (error) {
+          db.update(users).set({ notificationsMailedAt: now }).where(eq(users.id, userId)).run();
+          deps.onMailFailure(error);
+        }
+      }),
+    );
   }
   return sent;
+}
+
+/** A notification shown live to the member (a page or an app open on it): it is not mailed later. */
+export function seenLive(db: Db, accountId: string, notificationId: string): void {
+  db.update(users)
+    .set({ notificationsMailedId: notificationId })
+    .where(and(eq(users.accountId, accountId), sql`coalesce(${users.notificationsMailedId}, '') < ${notificationId}`))
+    .run();
 }
 
 /**

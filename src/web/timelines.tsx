@@ -229,6 +229,7 @@ function newPostsStream(deps: WebDeps, accountId: string, sinceId: string, signa
       const unsubscribe = deps.live.add({
         accountId,
         streams: [{ name: "user" }],
+        showsNotifications: false,
         push(event) {
           if (event.type !== "update" || event.post.account.id === accountId || shown([event.post]).length === 0) return;
           count++;

@@ -29,6 +29,7 @@ export function testApp(
   const remoteMedia = new RemoteMediaCache(database.db, join(database.dir, "media-cache"), (url) =>
     guardedFile(url, { allowPrivate: config.allowPrivateAddresses }),
   );
+  const live = createLiveHub({ db: database.db, events, baseUrl: config.url });
   const app = createApp({
     db: database.db,
     sqlite: database.sqlite,
@@ -39,7 +40,7 @@ export function testApp(
     secret,
     media: new MediaStore(join(database.dir, "media")),
     remoteMedia,
-    live: createLiveHub({ db: database.db, events, baseUrl: config.url }),
+    live,
     queue,
     fetchPage: (url) => guardedFetch(url, { allowPrivate: config.allowPrivateAddresses }),
     push: ({ endpoint, headers, body }) =>
@@ -57,6 +58,7 @@ export function testApp(
     remoteMedia,
     database,
     queue,
+    live,
   };
 }
 
