@@ -40,6 +40,7 @@ import { authRoutes } from "./web/auth.tsx";
 import { passwordRoutes } from "./web/passwords.tsx";
 import { emailAddressRoutes } from "./web/email-address.tsx";
 import { unsubscribeRoutes } from "./web/unsubscribe.tsx";
+import { preferenceRoutes } from "./web/preferences.tsx";
 import { seenLive } from "./core/notification-mail.ts";
 import { pagePlugin, type WebDeps } from "./web/context.ts";
 import { errorResponse } from "./web/errors.tsx";
@@ -151,7 +152,7 @@ export function createApp(deps: AppDeps) {
   const archive = createArchiveDocuments(deps.federation, web);
   // The settings pages as one module (one chain of Elysia types the compiler can still follow).
   const settings = new Elysia({ name: "settings-area" })
-    .use(settingsRoutes(web, page))
+    .use(settingsRoutes(web, page).use(preferenceRoutes(web, page)))
     .use(migrationRoutes(web, page))
     .use(twoFactorRoutes(web, page))
     .use(warningRoutes(web, page))

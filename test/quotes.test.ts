@@ -195,21 +195,16 @@ test("a member says who may quote a post: anyone, their followers or only themse
 });
 
 test("a member's default quote policy: set in Settings, used by new posts and preselected in the compose box", async () => {
-  const saved = await browser.post("/settings/profile", {
-    display_name: "Ada",
-    note: "",
-    default_visibility: "public",
-    default_quote_policy: "followers",
-  });
+  const saved = await browser.post("/settings/preferences", { default_visibility: "public", default_quote_policy: "followers" });
   expect(saved.status).toBe(303);
-  expect(await (await browser.get("/settings/profile")).text()).toMatch(
-    /<option value="followers" selected>Your followers<\/option>/,
+  expect(await (await browser.get("/settings/preferences")).text()).toMatch(
+    /<option value="followers" selected>Followers can quote<\/option>/,
   );
   const post = await call("POST", "/api/v1/statuses", { status: "a post with the default policy" });
   expect(post.quote_approval.automatic).toEqual(["followers"]);
   expect(await (await browser.get("/")).text()).toMatch(/<option value="followers" selected>Followers can quote<\/option>/);
   expect((await call("GET", "/api/v1/preferences"))["posting:default:quote_policy"]).toBe("followers");
-  const bad = await browser.post("/settings/profile", { display_name: "Ada", default_quote_policy: "everyone" });
+  const bad = await browser.post("/settings/preferences", { default_quote_policy: "everyone" });
   // A value the select cannot send: refused, nothing changed.
   expect(bad.status).toBe(400);
   expect((await call("GET", "/api/v1/preferences"))["posting:default:quote_policy"]).toBe("followers");

@@ -339,7 +339,6 @@ describe("profiles, feeds, search and settings", () => {
     form.append("field_name", "Pronouns");
     form.append("field_value", "she/her");
     form.set("locked", "1");
-    form.set("default_visibility", "unlisted");
     form.append("avatar", new File([await testJpeg(600, 600)], "me.jpg"));
     const res = await ada.request("/settings/profile", { method: "POST", body: form });
     expect(res.status).toBe(303);
@@ -349,6 +348,8 @@ describe("profiles, feeds, search and settings", () => {
     expect(profile).toContain("she/her");
     expect(profile).toContain("Approves followers");
     expect(profile).toMatch(/<img class="avatar" src="\/media\/[0-9a-f]{2}\//);
+    // Posting defaults are preferences.
+    expect((await ada.post("/settings/preferences", { default_visibility: "unlisted" })).status).toBe(303);
     expect(await c.page(ada, "/")).toContain('<option value="unlisted" selected>');
   });
 

@@ -1,5 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import type { EmojiView } from "../src/core/custom-emojis.ts";
+import { languageChoices } from "../src/core/languages.ts";
 import { MAX_PLAYABLE_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES } from "../src/core/media.ts";
 import type { PostView } from "../src/core/views.ts";
 import type { PropsWithChildren } from "@kitajs/html";
@@ -11,7 +12,6 @@ import { Layout } from "./layout.tsx";
 export interface ComposeProps {
   ctx: PageContext;
   limit: number;
-  defaultVisibility: string;
   replyTo?: PostView;
   /** The post being quoted (from its "Quote" action). */
   quote?: PostView;
@@ -23,6 +23,8 @@ export interface ComposeProps {
     quote_approval_policy?: string;
     scheduled_at?: string;
     utc_offset?: string;
+    language?: string;
+    sensitive?: boolean;
   };
   errors?: Record<string, string>;
   /** On the Messages page: a message, and the box after it is one again. */
@@ -98,7 +100,7 @@ export const quotePolicyLabels = [
   ["nobody", "Only you can quote"],
 ] as const;
 
-const visibilities = [
+export const visibilities = [
   ["public", "Public: anyone, on public timelines"],
   ["unlisted", "Unlisted: anyone, not on public timelines"],
   ["private", "Followers only"],
@@ -146,16 +148,7 @@ export function EmojiPicker({ emojis }: { emojis: EmojiView[] }) {
 }
 
 /** The compose box: plain form fields named like the Mastodon API, images with alt text. */
-export function Compose({
-  ctx,
-  limit,
-  defaultVisibility,
-  replyTo,
-  quote,
-  values = {},
-  errors = {},
-  messages = false,
-}: ComposeProps) {
+export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, messages = false }: ComposeProps) {
   const prefill = replyTo
     ? [replyTo.account, ...replyTo.mentions]
         .filter(
@@ -164,7 +157,10 @@ export function Compose({
         .map((a) => `@${a.acct} `)
         .join("")
     : "";
-  const visibility = values.visibility ?? (replyTo && replyTo.visibility !== "public" ? replyTo.visibility : defaultVisibility);
+  const preferences = ctx.viewer?.preferences;
+  const visibility =
+    values.visibility ??
+    (messages ? "direct" : replyTo && replyTo.visibility !== "public" ? replyTo.visibility : preferences?.defaultVisibility);
   const key = crypto.randomUUID();
   const prefix = replyTo ? "reply-" : "";
   return (
@@ -247,6 +243,10 @@ export function Compose({
             </p>
           </div>
           <ErrorText id="media-error" text={errors.media_ids ?? errors.media ?? errors.thumbnail} />
+          <label class="check">
+            <input type="checkbox" name="sensitive" value="1" checked={values.sensitive ?? preferences?.defaultSensitive} /> Mark
+            media as sensitive (hidden until someone chooses to see it)
+          </label>
         </fieldset>
       </details>
       <PollFields prefix={prefix} values={values.poll} errors={errors} />
@@ -273,7 +273,7 @@ export function Compose({
               {quotePolicyLabels.map(([value, label]) => (
                 <option
                   value={value}
-                  selected={value === (values.quote_approval_policy ?? ctx.viewer?.defaultQuotePolicy ?? "public")}
+                  selected={value === (values.quote_approval_policy ?? preferences?.defaultQuotePolicy ?? "public")}
                 >
                   {label}
                 </option>
@@ -281,12 +281,37 @@ export function Compose({
             </select>
           </>
         )}
+        <LanguageSelect id={`${prefix}language`} value={values.language ?? preferences?.defaultLanguage ?? ""} />
         <output id={replyTo ? "reply-counter" : "status-counter"} class="counter" aria-live="polite" safe>
           {String(limit)}
         </output>
         <button type="submit">{replyTo ? "Reply" : "Post"}</button>
       </div>
     </form>
+  );
+}
+
+/**
+ * The post's language (others filter and translate by it): the member's own default first; "" is
+ * none chosen, and the post gets the instance's default.
+ */
+function LanguageSelect({ id, value }: { id: string; value: string }) {
+  return (
+    <>
+      <label for={id} class="visually-hidden">
+        Language of the post
+      </label>
+      <select id={id} name="language" class="language" title="Language of the post">
+        <option value="" selected={!value}>
+          Language
+        </option>
+        {languageChoices().map(({ code, name }) => (
+          <option value={code} selected={code === value} safe>
+            {name}
+          </option>
+        ))}
+      </select>
+    </>
   );
 }
 

@@ -1,4 +1,5 @@
 import type { EmojiView } from "../src/core/custom-emojis.ts";
+import type { Preferences } from "../src/core/preferences.ts";
 
 /** What every page needs to draw its frame: the instance, who is looking, the CSRF token. */
 export interface PageContext {
@@ -10,8 +11,8 @@ export interface PageContext {
     role: string;
     /** May make invite links (staff, or members when the instance allows it). */
     canInvite: boolean;
-    /** Where the compose box's "who can quote" starts. */
-    defaultQuotePolicy: string;
+    /** Where the compose box starts, and how posts read for them. */
+    preferences: Preferences;
     /** The instance's custom emoji the compose box offers. */
     pickerEmojis: () => EmojiView[];
     /** The language posts are translated into for them, when the instance has a translation service. */

@@ -12,7 +12,7 @@ export function MessagesPage(props: { ctx: PageContext; threads: ConversationVie
     <Layout title="Messages" ctx={ctx}>
       <h1>Messages</h1>
       <p class="lead">Posts for mentioned people only: nobody else sees them. Mention whom you write to.</p>
-      <Compose ctx={ctx} limit={props.limit} defaultVisibility="direct" messages />
+      <Compose ctx={ctx} limit={props.limit} messages />
       <div class="feed" id="feed">
         {threads.length === 0 ? <p class="empty">No messages yet.</p> : ""}
         {threads.map((thread) => (

@@ -4,6 +4,7 @@ import { baseLanguage, translatable } from "../src/core/translations.ts";
 import { withEmojis } from "../src/core/custom-emojis.ts";
 import { WithEmojis } from "./emoji.tsx";
 import type { CardView, MediaView, PostView } from "../src/core/views.ts";
+import type { Preferences } from "../src/core/preferences.ts";
 import { Avatar } from "./avatar.tsx";
 import type { PageContext } from "./context.ts";
 import type { PropsWithChildren } from "@kitajs/html";
@@ -55,7 +56,7 @@ function Action({
   );
 }
 
-/** A post's pictures; behind a "Show" fold when the viewer's filter says blur (`hiddenBy`: its titles). */
+/** A post's pictures; behind a "Show" fold when the viewer's filter says blur, when marked sensitive or the viewer hides all media (`hiddenBy`: why). */
 function Media({ post, hiddenBy }: { post: PostView; hiddenBy?: string }) {
   if (post.media.length === 0) return "";
   const grid = (
@@ -69,7 +70,7 @@ function Media({ post, hiddenBy }: { post: PostView; hiddenBy?: string }) {
   return (
     <details class="media-hidden">
       <summary>
-        <span safe>{`Media hidden by your filter: ${hiddenBy}`}</span> <span class="show-more">Show</span>
+        <span safe>{hiddenBy}</span> <span class="show-more">Show</span>
       </summary>
       {grid}
     </details>
@@ -230,7 +231,7 @@ function Poll({ ctx, post, formId, problem }: { ctx: PageContext; post: PostView
 }
 
 /** The post another one quotes, inside it: its author, its time and its body (its own quote left out). */
-export function QuotedPost({ post, pending = false }: { post: PostView; pending?: boolean }) {
+export function QuotedPost({ post, pending = false, reading }: { post: PostView; pending?: boolean; reading?: Reading }) {
   return (
     <section class="quoted-post" aria-label={`Quoted post by ${post.account.displayName}`}>
       {pending ? <p class="quote-pending">Waiting for its author to approve the quote; only you see it until then.</p> : ""}
@@ -247,7 +248,7 @@ export function QuotedPost({ post, pending = false }: { post: PostView; pending?
         </a>
       </p>
       {/* One level: its own quote is not drawn (its "RE: link" line shows instead). */}
-      <Body post={{ ...post, quote: null, quoteState: null }} />
+      <Body post={{ ...post, quote: null, quoteState: null }} reading={reading} />
     </section>
   );
 }
@@ -259,8 +260,32 @@ const quoteGone = {
   rejected: "Its author did not allow this quote.",
 } as const;
 
-/** The post's text, pictures and poll (the children), behind its content warning if it has one. */
-function Body({ post, mediaHiddenBy, children }: PropsWithChildren<{ post: PostView; mediaHiddenBy?: string }>) {
+/** How the viewer reads posts (Settings → Preferences); visitors get the defaults. */
+type Reading = Pick<Preferences, "expandSpoilers" | "mediaDisplay">;
+
+/**
+ * Why a post's media is folded, if it is: the viewer's filter, their choice to hide all media, or
+ * the post marked sensitive (unless they show all; behind a content warning the warning folds it).
+ */
+function mediaFold(post: PostView, filteredBy: string | undefined, reading: Reading | undefined): string | undefined {
+  if (filteredBy) return `Media hidden by your filter: ${filteredBy}`;
+  if (post.media.length === 0) return undefined;
+  if (reading?.mediaDisplay === "hide_all") return "Media hidden";
+  if (post.sensitive && !post.spoilerText && reading?.mediaDisplay !== "show_all") return "Sensitive media";
+  return undefined;
+}
+
+/**
+ * The post's text, pictures and poll (the children), behind its content warning if it has one
+ * (open when the viewer always expands them). Media marked sensitive folds on its own, as on
+ * Mastodon: the words stay readable.
+ */
+function Body({
+  post,
+  mediaHiddenBy,
+  reading,
+  children,
+}: PropsWithChildren<{ post: PostView; mediaHiddenBy?: string; reading?: Reading }>) {
   // Rendered by core/text.ts from escaped text, or sanitized remote HTML: inserted as it is,
   // with the images of the custom emoji it names.
   const safeContent = withEmojis(post.contentHtml, post.emojis);
@@ -270,19 +295,19 @@ function Body({ post, mediaHiddenBy, children }: PropsWithChildren<{ post: PostV
       <div class={post.quote || post.quoteState ? "content quoting" : "content"} lang={post.language ?? undefined}>
         {safeContent}
       </div>
-      <Media post={post} hiddenBy={mediaHiddenBy} />
+      <Media post={post} hiddenBy={mediaFold(post, mediaHiddenBy, reading)} />
       {children}
-      {post.quote ? <QuotedPost post={post.quote} pending={post.quotePending} /> : ""}
+      {post.quote ? <QuotedPost post={post.quote} pending={post.quotePending} reading={reading} /> : ""}
       {!post.quote && post.quoteState ? <p class="quote-gone">{quoteGone[post.quoteState]}</p> : ""}
       {post.media.length === 0 && !post.poll && !post.quote && post.card ? <Card card={post.card} /> : ""}
     </>
   );
-  if (!post.spoilerText && !post.sensitive) return content;
+  if (!post.spoilerText) return content;
   return (
-    <details class="content-warning">
+    <details class="content-warning" open={reading?.expandSpoilers ? true : undefined}>
       <summary>
         <span>
-          <WithEmojis text={post.spoilerText || "Sensitive content"} emojis={post.emojis} />
+          <WithEmojis text={post.spoilerText} emojis={post.emojis} />
         </span>{" "}
         <span class="show-more">Show more</span>
       </summary>
@@ -470,7 +495,7 @@ function PostInner({
       ) : (
         ""
       )}
-      <Body post={post} mediaHiddenBy={mediaHiddenBy}>
+      <Body post={post} mediaHiddenBy={mediaHiddenBy} reading={ctx.viewer?.preferences}>
         <Poll ctx={ctx} post={post} formId={shown.id} problem={pollProblem} />
       </Body>
       <TranslationLine ctx={ctx} shown={shown} focused={focused} problem={translationProblem} />

@@ -11,6 +11,7 @@ export function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx:
   const tabs: [string, string][] = [
     ["/settings/profile", "Profile"],
     ["/settings/account", "Account and security"],
+    ["/settings/preferences", "Preferences"],
     ["/settings/two-factor", "Two-factor authentication"],
     ["/settings/apps", "Apps"],
     ["/settings/migration", "Moving"],
@@ -47,8 +48,6 @@ export interface ProfileValues {
   bot: boolean;
   hide_collections: boolean;
   discoverable: boolean;
-  default_visibility: string;
-  default_quote_policy: string;
   /** One website per line. */
   attribution_domains: string;
 }
@@ -201,26 +200,6 @@ export function ProfileSettingsPage({
           checked={values.discoverable}
           hint="Lists your profile under Explore → People, and lets directories and search elsewhere list it."
         />
-        <div class="field">
-          <label for="default_visibility">Default visibility of new posts</label>
-          <select id="default_visibility" name="default_visibility">
-            {(["public", "unlisted", "private", "direct"] as const).map((v) => (
-              <option value={v} selected={values.default_visibility === v} safe>
-                {{ public: "Public", unlisted: "Unlisted", private: "Followers only", direct: "Mentioned people only" }[v]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="default_quote_policy">Who may quote your new posts</label>
-          <select id="default_quote_policy" name="default_quote_policy">
-            {(["public", "followers", "nobody"] as const).map((v) => (
-              <option value={v} selected={values.default_quote_policy === v} safe>
-                {{ public: "Anyone", followers: "Your followers", nobody: "Only you" }[v]}
-              </option>
-            ))}
-          </select>
-        </div>
         <button type="submit">Save profile</button>
       </form>
     </SettingsFrame>

@@ -14,7 +14,6 @@ export function ThreadPage(props: {
   ancestors: PostView[];
   descendants: PostView[];
   limit: number;
-  defaultVisibility: string;
 }) {
   const { ctx, post } = props;
   // A filtered post keeps its words out of the title too.
@@ -70,7 +69,7 @@ export function ThreadPage(props: {
             ""
           )}
         </p>
-        {ctx.viewer ? <Compose ctx={ctx} limit={props.limit} defaultVisibility={props.defaultVisibility} replyTo={post} /> : ""}
+        {ctx.viewer ? <Compose ctx={ctx} limit={props.limit} replyTo={post} /> : ""}
         <section aria-label="Replies" class="replies">
           {props.descendants.map((p) => (
             <PostCard ctx={ctx} post={p} />

@@ -7,6 +7,7 @@ import { endorse, endorsedBy, unendorse } from "../core/endorsements.ts";
 import { CoreError } from "../core/errors.ts";
 import * as follows from "../core/follows.ts";
 import { removePicture, updateProfile } from "../core/profile.ts";
+import { checkPreferences, preferencesOf, updatePreferences } from "../core/preferences.ts";
 import { searchAccounts } from "../core/search.ts";
 import { accountTimeline, pinnedPosts, savedPosts } from "../core/timelines.ts";
 import { applyFilters } from "../core/filters.ts";
@@ -107,10 +108,19 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           const b = body as Record<string, unknown>;
           const current = m.account;
           const source = (b.source ?? {}) as Record<string, unknown>;
-          const privacy = (b["source[privacy]"] ?? source.privacy) as string | undefined;
-          const quotePolicy = b["source[quote_policy]"] ?? source.quote_policy;
+          const sourced = (name: string) => b[`source[${name}]`] ?? source[name];
+          const quotePolicy = sourced("quote_policy");
           if (quotePolicy !== undefined && !quotePolicies.some((p) => p === quotePolicy))
             throw new CoreError("Validation failed: quote_policy must be public, followers or nobody", 422);
+          const language = sourced("language");
+          const preferences = {
+            defaultVisibility: visibilities.find((v) => v === sourced("privacy")),
+            defaultQuotePolicy: quotePolicies.find((p) => p === quotePolicy),
+            defaultSensitive: flag(sourced("sensitive")),
+            // An empty language is "none": the instance's default then.
+            defaultLanguage: typeof language === "string" ? language : undefined,
+          };
+          checkPreferences(preferences);
           await updateProfile(deps, current.id, {
             displayName: typeof b.display_name === "string" ? b.display_name : current.displayName,
             note: typeof b.note === "string" ? b.note : current.note,
@@ -119,13 +129,12 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
             bot: flag(b.bot) ?? current.bot,
             hideCollections: flag(b.hide_collections) ?? current.hideCollections,
             discoverable: flag(b.discoverable) ?? current.discoverable,
-            defaultVisibility: visibilities.find((v) => v === privacy) ?? m.user.defaultVisibility,
-            defaultQuotePolicy: quotePolicies.find((p) => p === quotePolicy) ?? m.user.defaultQuotePolicy,
             attributionDomains:
               "attribution_domains" in b || "attribution_domains[]" in b ? list(b, "attribution_domains") : undefined,
             avatar: await asBytes(b.avatar),
             header: await asBytes(b.header),
           });
+          updatePreferences(deps.db, m.user.id, preferences);
           return meNow(m);
         },
         {
@@ -439,13 +448,16 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       )
       .get("/api/v1/preferences", ({ member }) => {
         const m = member("read:accounts");
+        const p = preferencesOf(db, m.account.id);
         return {
-          "posting:default:visibility": m.user.defaultVisibility,
-          "posting:default:quote_policy": m.user.defaultQuotePolicy,
-          "posting:default:sensitive": false,
-          "posting:default:language": null,
-          "reading:expand:media": "default",
-          "reading:expand:spoilers": false,
+          "posting:default:visibility": p.defaultVisibility,
+          "posting:default:quote_policy": p.defaultQuotePolicy,
+          "posting:default:sensitive": p.defaultSensitive,
+          "posting:default:language": p.defaultLanguage,
+          "reading:expand:media": p.mediaDisplay,
+          "reading:expand:spoilers": p.expandSpoilers,
+          // Skein plays animated pictures as they are; it has no setting to stop them.
+          "reading:autoplay:gifs": true,
         };
       })
   );

@@ -148,7 +148,16 @@ function accountEntity(
 export function credentialAccount(
   db: Db,
   baseUrl: URL,
-  me: { account: AccountRow; user: { role: string; defaultVisibility: string; defaultQuotePolicy: string } },
+  me: {
+    account: AccountRow;
+    user: {
+      role: string;
+      defaultVisibility: string;
+      defaultQuotePolicy: string;
+      defaultSensitive: boolean;
+      defaultLanguage: string | null;
+    };
+  },
   followRequests: number,
 ) {
   const entity = accountEntities(db, baseUrl, [me.account.id]).get(me.account.id) as ApiAccount;
@@ -159,8 +168,8 @@ export function credentialAccount(
       fields: me.account.fields.map((f) => ({ name: f.name, value: f.value, verified_at: f.verifiedAt ?? null })),
       privacy: me.user.defaultVisibility,
       quote_policy: me.user.defaultQuotePolicy,
-      sensitive: false,
-      language: null,
+      sensitive: me.user.defaultSensitive,
+      language: me.user.defaultLanguage,
       follow_requests_count: followRequests,
       hide_collections: me.account.hideCollections,
       discoverable: me.account.discoverable,

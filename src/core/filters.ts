@@ -376,8 +376,8 @@ export function keywordChangesFor(current: FilterKeyword[], keywords: string[], 
 
 /**
  * Notifications with their posts as the viewer sees them, the `notifications` filters applied
- * (the page and the API alike): one whose post a `hide` filter removed goes with it; a post the
- * viewer may no longer see is null.
+ * (the page, the API and notification e-mails alike): one whose post a `hide` filter removed, or
+ * whose post the viewer may no longer see, goes with it.
  */
 export function notificationsWithPosts<T extends { postId: string | null }>(
   db: Db,
@@ -386,7 +386,7 @@ export function notificationsWithPosts<T extends { postId: string | null }>(
   rows: T[],
 ): { row: T; post: PostView | null }[] {
   // A post the viewer may no longer see (a private message edited to leave them out, an author
-  // they blocked since) is shown no more than a deleted one.
+  // who blocked them since) takes its notification with it: apps expect the post with it.
   const ids = rows.flatMap((r) => (r.postId ? [r.postId] : []));
   const visible = ids.length
     ? db
@@ -398,7 +398,7 @@ export function notificationsWithPosts<T extends { postId: string | null }>(
     : [];
   const loaded = loadPostViews(db, baseUrl, visible, viewerId);
   const shown = new Map(applyFilters(db, viewerId, "notifications", loaded).map((p) => [p.id, p]));
-  const hidden = new Set(loaded.filter((p) => !shown.has(p.id)).map((p) => p.id));
+  const hidden = new Set(ids.filter((id) => !shown.has(id)));
   return rows.flatMap((row) =>
     row.postId && hidden.has(row.postId) ? [] : [{ row, post: row.postId ? (shown.get(row.postId) ?? null) : null }],
   );

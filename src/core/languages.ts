@@ -24,7 +24,12 @@ export function languageName(code: string): string {
   }
 }
 
-/** Codes with their English names, sorted by name, for a select. */
+let choices: { code: string; name: string }[] | undefined;
+
+/** Codes with their English names, sorted by name, for a select (made once: every compose box has one). */
 export function languageChoices(): { code: string; name: string }[] {
-  return languageCodes.map((code) => ({ code, name: languageName(code) })).toSorted((a, b) => a.name.localeCompare(b.name, "en"));
+  choices ??= languageCodes
+    .map((code) => ({ code, name: languageName(code) }))
+    .toSorted((a, b) => a.name.localeCompare(b.name, "en"));
+  return choices;
 }

@@ -155,7 +155,6 @@ function letter(deps: NotificationMailDeps, member: { userId: string; accountId:
   const { db, baseUrl } = deps;
   // As the notifications page shows them: posts the member may see, their filters applied.
   const stories = notificationsWithPosts(db, baseUrl, member.accountId, member.rows)
-    .filter((item) => !item.row.postId || item.post) // about a post they may no longer see
     .map((item) => told(db, baseUrl, item))
     .filter((story) => story !== undefined);
   if (stories.length === 0) return undefined;

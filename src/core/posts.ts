@@ -13,8 +13,6 @@ import {
   scheduledPosts,
   tags,
   type QuotePolicy,
-  users,
-  type Visibility,
   visibilities,
 } from "../db/schema.ts";
 import { discardFiles, isPlayable, MAX_MEDIA, mediaFilesWhere, PLAYABLE_ALONE, TOO_MANY_FILES } from "./media.ts";
@@ -30,6 +28,8 @@ import { checkPoll, insertPoll, type PollInput, pollText, removePoll, replacePol
 import { indexPost, unindexPost } from "./search-index.ts";
 import { countCharacters, type MentionToken, normalizeHashtag, parseText, renderText } from "./text.ts";
 import { visibleTo } from "./visibility.ts";
+import { preferencesOf } from "./preferences.ts";
+import { isLanguageCode } from "./languages.ts";
 
 import type { PostInput } from "../db/schema.ts";
 
@@ -79,8 +79,11 @@ export async function createPost(
 
   await resolveUnknownMentions(deps, status);
   const rendered = render(deps, status);
-  // A post that names no language gets the instance's default, when the owner set one.
-  const language = input.language?.slice(0, 10) || getSettings(db).defaultLanguage || null;
+  const preferences = preferencesOf(db, author.id);
+  // A post that names no language gets the author's, else the instance's default, as on Mastodon.
+  const named = input.language?.toLowerCase();
+  const language =
+    (named && isLanguageCode(named) ? named : null) || preferences.defaultLanguage || getSettings(db).defaultLanguage || null;
   const id = newId();
   const row = db.transaction((tx) => {
     const inserted = tx
@@ -91,13 +94,13 @@ export async function createPost(
         text: status,
         contentHtml: rendered.html,
         spoilerText,
-        sensitive: Boolean(input.sensitive) || spoilerText.length > 0,
+        sensitive: (input.sensitive ?? preferences.defaultSensitive) || spoilerText.length > 0,
         visibility,
         language,
         inReplyToId: parent?.id ?? null,
         inReplyToAccountId: parent?.accountId ?? null,
         quoteOfId: input.quotedId ?? null,
-        quotePolicy: input.quotePolicy ?? defaultQuotePolicy(db, author.id),
+        quotePolicy: input.quotePolicy ?? preferences.defaultQuotePolicy,
         quotePending: Boolean(quotedRemote),
       })
       .returning()
@@ -144,7 +147,7 @@ export function checkPost(db: Db, authorId: string, input: PostInput, scheduledI
     throw new CoreError("This account has moved; cancel the move in your account settings to post from it again.", 403);
   const status = input.status.replace(/\r\n/g, "\n");
   const spoilerText = (input.spoilerText ?? "").trim();
-  const visibility = input.visibility ?? defaultVisibility(db, authorId);
+  const visibility = input.visibility ?? preferencesOf(db, authorId).defaultVisibility;
   const mediaIds = [...new Set(input.mediaIds ?? [])];
   const problems: Record<string, string> = {};
   checkText(db, status, spoilerText, mediaIds.length, problems);
@@ -260,14 +263,6 @@ export function deletePost(
   // Its images stop being served now, not at the next sweep.
   discardFiles(deps.media, files);
   deps.events.emit("post.deleted", { postId, accountId: actor.id, uri: post.uri, visibility: post.visibility });
-}
-
-function defaultQuotePolicy(db: Db, accountId: string): QuotePolicy {
-  return db.select({ p: users.defaultQuotePolicy }).from(users).where(eq(users.accountId, accountId)).get()?.p ?? "public";
-}
-
-function defaultVisibility(db: Db, accountId: string): Visibility {
-  return db.select({ v: users.defaultVisibility }).from(users).where(eq(users.accountId, accountId)).get()?.v ?? "public";
 }
 
 function checkText(db: Db, status: string, spoilerText: string, mediaCount: number, problems: Record<string, string>): void {

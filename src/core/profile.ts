@@ -1,14 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
-import {
-  accounts,
-  type ProfileField,
-  type QuotePolicy,
-  quotePolicies,
-  users,
-  type Visibility,
-  visibilities,
-} from "../db/schema.ts";
+import { accounts, type ProfileField } from "../db/schema.ts";
 import { ImageError } from "../media/images.ts";
 import { processImageInWorker } from "../media/worker.ts";
 import type { MediaStore } from "../media/store.ts";
@@ -27,9 +19,6 @@ export interface ProfileInput {
   bot: boolean;
   hideCollections: boolean;
   discoverable: boolean;
-  defaultVisibility: Visibility;
-  /** Who may quote new posts (the compose box starts there). */
-  defaultQuotePolicy?: QuotePolicy;
   /** Websites allowed to credit the member as an author, as typed (core/attribution.ts); absent: unchanged. */
   attributionDomains?: string[];
   avatar?: Uint8Array;
@@ -39,7 +28,7 @@ export interface ProfileInput {
 }
 
 /**
- * Saves a member's profile and preferences. Bio and field values are plain text (links are made
+ * Saves a member's profile (their preferences: core/preferences.ts). Bio and field values are plain text (links are made
  * when shown); pictures go through the same image pipeline as posts, so their metadata is gone.
  */
 export async function updateProfile(
@@ -61,9 +50,6 @@ export async function updateProfile(
     if ([...f.name].length > 255 || [...f.value].length > 255)
       problems[`fields_${i}`] = "Labels and values are at most 255 characters.";
   });
-  if (!visibilities.includes(input.defaultVisibility)) problems.default_visibility = "Choose a visibility.";
-  if (input.defaultQuotePolicy && !quotePolicies.includes(input.defaultQuotePolicy))
-    problems.default_quote_policy = "Choose who may quote your posts.";
   let attributionDomains: string[] | undefined;
   try {
     attributionDomains = input.attributionDomains && attributionDomainsFrom(input.attributionDomains);
@@ -78,31 +64,23 @@ export async function updateProfile(
   const old = deps.db.select().from(accounts).where(eq(accounts.id, accountId)).get();
   // Keep a field's verification only while its value stays the same.
   const verified = new Map((old?.fields ?? []).filter((f) => f.verifiedAt).map((f) => [f.value, f.verifiedAt]));
-  deps.db.transaction((tx) => {
-    tx.update(accounts)
-      .set({
-        displayName,
-        note,
-        fields: fields.map((f) => ({ ...f, ...(verified.has(f.value) ? { verifiedAt: verified.get(f.value) } : {}) })),
-        locked: input.locked,
-        bot: input.bot,
-        hideCollections: input.hideCollections,
-        discoverable: input.discoverable,
-        ...(attributionDomains ? { attributionDomains } : {}),
-        ...(avatar ? { avatarUrl: `/media/${avatar}` } : input.remove?.avatar ? { avatarUrl: null } : {}),
-        ...(header ? { headerUrl: `/media/${header}` } : input.remove?.header ? { headerUrl: null } : {}),
-        updatedAt: new Date(),
-      })
-      .where(eq(accounts.id, accountId))
-      .run();
-    tx.update(users)
-      .set({
-        defaultVisibility: input.defaultVisibility,
-        ...(input.defaultQuotePolicy ? { defaultQuotePolicy: input.defaultQuotePolicy } : {}),
-      })
-      .where(eq(users.accountId, accountId))
-      .run();
-  });
+  deps.db
+    .update(accounts)
+    .set({
+      displayName,
+      note,
+      fields: fields.map((f) => ({ ...f, ...(verified.has(f.value) ? { verifiedAt: verified.get(f.value) } : {}) })),
+      locked: input.locked,
+      bot: input.bot,
+      hideCollections: input.hideCollections,
+      discoverable: input.discoverable,
+      ...(attributionDomains ? { attributionDomains } : {}),
+      ...(avatar ? { avatarUrl: `/media/${avatar}` } : input.remove?.avatar ? { avatarUrl: null } : {}),
+      ...(header ? { headerUrl: `/media/${header}` } : input.remove?.header ? { headerUrl: null } : {}),
+      updatedAt: new Date(),
+    })
+    .where(eq(accounts.id, accountId))
+    .run();
   // A replaced or removed picture is not served any more.
   const dropped = [
     avatar || input.remove?.avatar ? old?.avatarUrl : null,

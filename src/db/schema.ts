@@ -81,6 +81,10 @@ export const accounts = sqliteTable(
   ],
 );
 
+/** Mastodon's reading:expand:media: media marked sensitive hidden (default), everything shown, or all media hidden. */
+export const mediaDisplays = ["default", "show_all", "hide_all"] as const;
+export type MediaDisplay = (typeof mediaDisplays)[number];
+
 /** Credentials and role of a local account. */
 export const users = sqliteTable(
   "users",
@@ -119,6 +123,11 @@ export const users = sqliteTable(
       .notNull()
       .default("public"),
     defaultQuotePolicy: text("default_quote_policy", { enum: quotePolicies }).notNull().default("public"),
+    // Preferences (core/preferences.ts): posting defaults beside the two above, and how posts read.
+    defaultSensitive: integer("default_sensitive", { mode: "boolean" }).notNull().default(false),
+    defaultLanguage: text("default_language"),
+    expandSpoilers: integer("expand_spoilers", { mode: "boolean" }).notNull().default(false),
+    mediaDisplay: text("media_display", { enum: mediaDisplays }).notNull().default("default"),
     lastSignInAt: integer("last_sign_in_at", { mode: "timestamp_ms" }),
     notificationsReadId: text("notifications_read_id"), // the newest notification seen
     // Two-factor authentication (core/two-factor.ts): the TOTP secret (base32), set when setup

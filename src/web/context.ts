@@ -54,7 +54,14 @@ export function pagePlugin(deps: WebDeps) {
               avatarUrl: viewer.account.avatarUrl,
               role: viewer.user.role,
               canInvite: viewer.user.role !== "user" || settings.membersMayInvite,
-              defaultQuotePolicy: viewer.user.defaultQuotePolicy,
+              preferences: {
+                defaultVisibility: viewer.user.defaultVisibility,
+                defaultQuotePolicy: viewer.user.defaultQuotePolicy,
+                defaultSensitive: viewer.user.defaultSensitive,
+                defaultLanguage: viewer.user.defaultLanguage,
+                expandSpoilers: viewer.user.expandSpoilers,
+                mediaDisplay: viewer.user.mediaDisplay,
+              },
               // Read only by the compose box, when a page has one.
               pickerEmojis: () => localEmojiViews(db).filter((e) => e.local?.visibleInPicker),
               translateTo: deps.translation ? readerLanguage(undefined, request.headers.get("accept-language")) : undefined,

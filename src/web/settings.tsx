@@ -9,7 +9,7 @@ import { authorizedApps, revokeAppForUser } from "../core/oauth.ts";
 import { AppsPage } from "../../views/settings-apps.tsx";
 import { updateProfile } from "../core/profile.ts";
 import { listSessions, revokeSession, type Viewer } from "../core/sessions.ts";
-import { accounts, emailChanges, mailedNotifications, quotePolicies, users, visibilities } from "../db/schema.ts";
+import { accounts, emailChanges, mailedNotifications, users } from "../db/schema.ts";
 import { cancelEmailChange, requestEmailChange } from "../core/email-changes.ts";
 import { setStaffMail } from "../core/staff-notices.ts";
 import { setNotificationMail } from "../core/notification-mail.ts";
@@ -18,7 +18,6 @@ import type { PagePlugin, WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
 import { SESSION_COOKIE } from "./session.ts";
 import { loginFirst } from "./redirects.ts";
-import { optionalOneOf } from "../schemas.ts";
 
 const csrf = t.Optional(t.String());
 /** A ticked checkbox sends "1"; an unticked one nothing. */
@@ -30,7 +29,6 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
 
   const currentValues = (viewer: Viewer): ProfileValues => {
     const account = db.select().from(accounts).where(eq(accounts.id, viewer.account.id)).get() ?? viewer.account;
-    const user = db.select().from(users).where(eq(users.id, viewer.user.id)).get() ?? viewer.user;
     return {
       display_name: account.displayName,
       note: account.note,
@@ -39,8 +37,6 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
       bot: account.bot,
       hide_collections: account.hideCollections,
       discoverable: account.discoverable,
-      default_visibility: user.defaultVisibility,
-      default_quote_policy: user.defaultQuotePolicy,
       attribution_domains: account.attributionDomains.join("\n"),
     };
   };
@@ -117,8 +113,6 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
           bot: body.bot === "1",
           hideCollections: body.hide_collections === "1",
           discoverable: body.discoverable === "1",
-          defaultVisibility: body.default_visibility ?? "public",
-          defaultQuotePolicy: body.default_quote_policy,
           attributionDomains: body.attribution_domains?.split("\n"),
           avatar: body.avatar && body.avatar.size > 0 ? new Uint8Array(await body.avatar.arrayBuffer()) : undefined,
           header: body.header && body.header.size > 0 ? new Uint8Array(await body.header.arrayBuffer()) : undefined,
@@ -138,8 +132,6 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
             bot: input.bot,
             hide_collections: input.hideCollections,
             discoverable: input.discoverable,
-            default_visibility: input.defaultVisibility,
-            default_quote_policy: input.defaultQuotePolicy ?? "public",
             attribution_domains: body.attribution_domains ?? "",
           };
           return (
@@ -169,8 +161,6 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
           hide_collections: t.Optional(t.String()),
           discoverable: t.Optional(t.String()),
           attribution_domains: t.Optional(t.String({ maxLength: 30_000 })),
-          default_visibility: optionalOneOf(visibilities),
-          default_quote_policy: optionalOneOf(quotePolicies),
           avatar: t.Optional(t.File()),
           header: t.Optional(t.File()),
           avatar_remove: t.Optional(t.String({ maxLength: 1 })),

@@ -1,6 +1,5 @@
 /** @jsxImportSource @kitajs/html */
 import { optionalOneOf } from "../schemas.ts";
-import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { Compose, ComposePage, type PollValues } from "../../views/compose.tsx";
 import { PostCard } from "../../views/post.tsx";
@@ -19,7 +18,7 @@ import { thread } from "../core/timelines.ts";
 import { loadAccountViews, loadPostViews, type PostView } from "../core/views.ts";
 import { AccountList } from "../../views/profile.tsx";
 import type { PageContext } from "../../views/context.ts";
-import { quotePolicies, users, visibilities } from "../db/schema.ts";
+import { quotePolicies, visibilities } from "../db/schema.ts";
 import { isHtmx, type PagePlugin, type WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
 import { back, loginFirst } from "./redirects.ts";
@@ -69,6 +68,9 @@ const composeForm = t.Object({
   thumbnail: t.Optional(t.File()),
   quoted_status_id: t.Optional(t.String({ maxLength: 64 })),
   quote_approval_policy: optionalOneOf(quotePolicies),
+  language: t.Optional(t.String({ maxLength: 10 })),
+  /** The "Mark media as sensitive" box: "1" when ticked, absent when not. */
+  sensitive: t.Optional(t.String({ maxLength: 1 })),
   /** Written on the Messages page: the next compose box there is for a message again. */
   context: optionalOneOf(["messages"]),
   "poll[options][]": oneOrMany(t.String({ maxLength: 200 })),
@@ -103,8 +105,6 @@ export function visiblePostView(deps: Pick<WebDeps, "db" | "baseUrl">, id: strin
 export function statusRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
   const view = (id: string, viewer: Viewer | null) => visiblePostView(deps, id, viewer);
-  const defaultVisibility = (viewer: Viewer) =>
-    db.select({ v: users.defaultVisibility }).from(users).where(eq(users.id, viewer.user.id)).get()?.v ?? "public";
 
   /** The post to show at /@acct/:id: it must exist, be visible, and belong to that account. */
   const threadPost = (acct: string, id: string, viewer: Viewer | null) => {
@@ -155,13 +155,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         const quote = query.quote ? view(query.quote, viewer) : undefined;
         return (
           <ComposePage ctx={ctx}>
-            <Compose
-              ctx={ctx}
-              limit={getSettings(db).maxPostLength}
-              defaultVisibility={defaultVisibility(viewer)}
-              replyTo={replyTo}
-              quote={quote?.reblog ?? quote}
-            />
+            <Compose ctx={ctx} limit={getSettings(db).maxPostLength} replyTo={replyTo} quote={quote?.reblog ?? quote} />
           </ComposePage>
         );
       },
@@ -183,7 +177,6 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         const composeProps = {
           ctx,
           limit,
-          defaultVisibility: messages ? "direct" : defaultVisibility(viewer),
           replyTo,
           messages,
         };
@@ -198,6 +191,8 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
             spoilerText: body.spoiler_text,
             visibility: body.visibility,
             inReplyToId: body.in_reply_to_id || undefined,
+            language: body.language || undefined,
+            sensitive: body.sensitive === "1",
             mediaIds,
             idempotencyKey: body.idempotency_key,
           };
@@ -240,6 +235,8 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
             quote_approval_policy: body.quote_approval_policy,
             scheduled_at: body.scheduled_at,
             utc_offset: body.utc_offset,
+            language: body.language,
+            sensitive: body.sensitive === "1",
           };
           const form = <Compose {...composeProps} quote={quote} values={values} errors={error.fields} />;
           return isHtmx(request) ? form : <ComposePage ctx={ctx}>{form}</ComposePage>;
@@ -397,7 +394,6 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
             ancestors={views(ancestors)}
             descendants={views(descendants)}
             limit={getSettings(db).maxPostLength}
-            defaultVisibility={viewer ? defaultVisibility(viewer) : "public"}
           />
         );
       },

@@ -1,5 +1,4 @@
 /** @jsxImportSource @kitajs/html */
-import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { HomePage } from "../../views/home.tsx";
 import { NewPostsNotice, TimelinePage } from "../../views/timeline.tsx";
@@ -11,7 +10,7 @@ import { applyFilters } from "../core/filters.ts";
 import { followedAmong } from "../core/followed-tags.ts";
 import { featuresTag } from "../core/featured-tags.ts";
 import { loadAccountViews, loadPostViews, type PostView } from "../core/views.ts";
-import { type FilterContext, users } from "../db/schema.ts";
+import type { FilterContext } from "../db/schema.ts";
 import type { PageContext } from "../../views/context.ts";
 import type { Viewer } from "../core/sessions.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
@@ -102,7 +101,6 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
           );
         }
         const ids = homeTimeline(db, viewer.account.id, webPage(query.max_id));
-        const user = db.select({ v: users.defaultVisibility }).from(users).where(eq(users.id, viewer.user.id)).get();
         const announced = query.max_id ? [] : activeAnnouncements(db, baseUrl, viewer.account.id);
         const suggested =
           !query.max_id && followsFew(db, viewer.account.id) ? suggestions(db, viewer.account.id, 5).map((s) => s.accountId) : [];
@@ -120,7 +118,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
             posts={views(ids, viewer.account.id, "home")}
             more={moreLink("/", ids)}
             empty="Nothing here yet. Follow people, or write your first post."
-            compose={{ limit: settings.maxPostLength, defaultVisibility: user?.v ?? "public" }}
+            compose={{ limit: settings.maxPostLength }}
             newerUrl={ids[0] && !query.max_id ? `/timelines/home/live?since_id=${ids[0]}` : undefined}
           />
         );

@@ -1,0 +1,81 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/open.ts";
+import {
+  type MediaDisplay,
+  mediaDisplays,
+  type QuotePolicy,
+  quotePolicies,
+  users,
+  type Visibility,
+  visibilities,
+} from "../db/schema.ts";
+import { ValidationError } from "./errors.ts";
+import { isLanguageCode } from "./languages.ts";
+
+/**
+ * A member's preferences, as Mastodon's (the web's Settings → Preferences, the API's
+ * /api/v1/preferences and update_credentials' `source`): how new posts start, and how posts read.
+ */
+export interface Preferences {
+  defaultVisibility: Visibility;
+  /** Who may quote new posts. */
+  defaultQuotePolicy: QuotePolicy;
+  /** New posts' media marked sensitive unless the post says otherwise. */
+  defaultSensitive: boolean;
+  /** The language of new posts that name none (null: the instance's default). */
+  defaultLanguage: string | null;
+  /** Posts behind a content warning open. */
+  expandSpoilers: boolean;
+  mediaDisplay: MediaDisplay;
+}
+
+const columns = {
+  defaultVisibility: users.defaultVisibility,
+  defaultQuotePolicy: users.defaultQuotePolicy,
+  defaultSensitive: users.defaultSensitive,
+  defaultLanguage: users.defaultLanguage,
+  expandSpoilers: users.expandSpoilers,
+  mediaDisplay: users.mediaDisplay,
+};
+
+const defaults: Preferences = {
+  defaultVisibility: "public",
+  defaultQuotePolicy: "public",
+  defaultSensitive: false,
+  defaultLanguage: null,
+  expandSpoilers: false,
+  mediaDisplay: "default",
+};
+
+/** A member's preferences, by account; anyone else (a remote account) gets the defaults. */
+export function preferencesOf(db: Db, accountId: string): Preferences {
+  return db.select(columns).from(users).where(eq(users.accountId, accountId)).get() ?? defaults;
+}
+
+/**
+ * Changes some of a member's preferences: what is left out stays. A value that is not one of
+ * the choices is refused, naming its field, and nothing changes.
+ */
+export function updatePreferences(db: Db, userId: string, input: Partial<Preferences>): void {
+  checkPreferences(input);
+  const changes = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+  if (Object.keys(changes).length === 0) return;
+  db.update(users)
+    .set({ ...changes, ...(input.defaultLanguage === "" ? { defaultLanguage: null } : {}) })
+    .where(eq(users.id, userId))
+    .run();
+}
+
+/** Refuses a value that is not one of the choices (a ValidationError naming its field). */
+export function checkPreferences(input: Partial<Preferences>): void {
+  const problems: Record<string, string> = {};
+  if (input.defaultVisibility !== undefined && !visibilities.includes(input.defaultVisibility))
+    problems.default_visibility = "Choose a visibility.";
+  if (input.defaultQuotePolicy !== undefined && !quotePolicies.includes(input.defaultQuotePolicy))
+    problems.default_quote_policy = "Choose who may quote your posts.";
+  if (input.defaultLanguage && !isLanguageCode(input.defaultLanguage))
+    problems.default_language = "Choose a language from the list.";
+  if (input.mediaDisplay !== undefined && !mediaDisplays.includes(input.mediaDisplay))
+    problems.media_display = "Choose how media is shown.";
+  if (Object.keys(problems).length > 0) throw new ValidationError(problems);
+}

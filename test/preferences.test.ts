@@ -1,0 +1,162 @@
+// A member's preferences, as Mastodon's: posting defaults (who sees and may quote new posts, their
+// language, media marked sensitive) that the compose box and the API start from, and how posts
+// read (content warnings open, media always shown or always hidden). The page, the API's
+// /api/v1/preferences and update_credentials all go through core/preferences.ts.
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import { updateSettings } from "../src/core/instance.ts";
+import { posts } from "../src/db/schema.ts";
+import { apiAs, signedInMembers, testApp } from "./helpers/app.ts";
+import { testJpeg } from "./helpers/images.ts";
+
+setDefaultTimeout(60_000);
+
+const origin = "https://social.example";
+const t = testApp(origin);
+const m = await signedInMembers(t, origin, ["olga", "ana", "ben"]);
+const api = apiAs(t, origin, m);
+const { db } = t.deps;
+updateSettings(db, { defaultLanguage: "en" });
+
+const call = async (who: string, method: string, path: string, body?: Record<string, unknown>) => {
+  const response = await api(who, method, path, body);
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> & { [key: string]: unknown } };
+};
+
+/** A picture uploaded through the API, for a post. */
+async function picture(who: string) {
+  const form = new FormData();
+  form.append("file", new File([await testJpeg(80, 60)], "photo.jpg", { type: "image/jpeg" }));
+  form.append("description", "a small photo");
+  const response = await t.app.handle(
+    new Request(`${origin}/api/v2/media`, { method: "POST", headers: { authorization: `Bearer ${m(who).token}` }, body: form }),
+  );
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { id: string }).id;
+}
+
+test("the page saves posting defaults; the compose box and new posts start from them", async () => {
+  const ana = m("ana").browser;
+  const page = await (await ana.get("/settings/preferences")).text();
+  expect(page).toContain("<h2>Posting defaults</h2>");
+  expect(page).toContain(`<option value="" selected>This server&#x27;s default (English)</option>`);
+  const saved = await ana.post("/settings/preferences", {
+    default_visibility: "unlisted",
+    default_quote_policy: "followers",
+    default_language: "de",
+    default_sensitive: "1",
+  });
+  expect(saved.status).toBe(303);
+  expect(saved.headers.get("location")).toBe("/settings/preferences?saved=1");
+  expect(await (await ana.get("/settings/preferences?saved=1")).text()).toContain("Your preferences are saved.");
+  const home = await (await ana.get("/")).text();
+  expect(home).toContain('<option value="unlisted" selected>');
+  expect(home).toContain('<option value="followers" selected>Followers can quote</option>');
+  expect(home).toContain('<option value="de" selected>German</option>');
+  expect(home).toMatch(/<input type="checkbox" name="sensitive" value="1" checked\/>/);
+  // A post from the page, its language and sensitive box left as they start.
+  const posted = await ana.post("/statuses", { status: "Guten Morgen", language: "de", sensitive: "1" });
+  expect(posted.status).toBe(303);
+  const post = db.select().from(posts).where(eq(posts.text, "Guten Morgen")).get();
+  expect(post).toMatchObject({ language: "de", sensitive: true, visibility: "unlisted", quotePolicy: "followers" });
+  // Unticked, the box says not sensitive; another language chosen is kept.
+  await ana.post("/statuses", { status: "Good morning", language: "en" });
+  expect(db.select().from(posts).where(eq(posts.text, "Good morning")).get()).toMatchObject({ language: "en", sensitive: false });
+});
+
+test("the API reads the same preferences, and apps set them through update_credentials", async () => {
+  const prefs = await call("ana", "GET", "/api/v1/preferences");
+  expect(prefs.json).toMatchObject({
+    "posting:default:visibility": "unlisted",
+    "posting:default:quote_policy": "followers",
+    "posting:default:sensitive": true,
+    "posting:default:language": "de",
+    "reading:expand:media": "default",
+    "reading:expand:spoilers": false,
+  });
+  // A post through the API that names no language or sensitivity takes the member's defaults.
+  const media = await picture("ana");
+  const plain = await call("ana", "POST", "/api/v1/statuses", { status: "Ein Foto", media_ids: [media] });
+  expect(plain.json).toMatchObject({ language: "de", sensitive: true });
+  // A language that is not one is no language: the default again.
+  expect((await call("ana", "POST", "/api/v1/statuses", { status: "hmm", language: "zz" })).json.language).toBe("de");
+  const updated = await call("ben", "PATCH", "/api/v1/accounts/update_credentials", {
+    source: { language: "fr", sensitive: true, privacy: "private" },
+  });
+  expect(updated.status).toBe(200);
+  expect(updated.json.source).toMatchObject({ language: "fr", sensitive: true, privacy: "private" });
+  expect((await call("ben", "POST", "/api/v1/statuses", { status: "Bonjour" })).json).toMatchObject({
+    language: "fr",
+    visibility: "private",
+  });
+  // A language that is not one is refused with the rest of the call: nothing changes.
+  const bad = await call("ben", "PATCH", "/api/v1/accounts/update_credentials", {
+    display_name: "Benoît",
+    source: { language: "klingon" },
+  });
+  expect(bad.status).toBe(422);
+  expect(bad.json.error).toContain("Choose a language from the list.");
+  const me = await call("ben", "GET", "/api/v1/accounts/verify_credentials");
+  expect(me.json.display_name).not.toBe("Benoît");
+  expect((me.json.source as { language: string }).language).toBe("fr");
+});
+
+test("reading: content warnings open, and media shown or hidden as the member chooses", async () => {
+  const media = await picture("ben");
+  const sensitive = await call("ben", "POST", "/api/v1/statuses", {
+    status: "a sensitive picture",
+    media_ids: [media],
+    sensitive: true,
+    visibility: "public",
+  });
+  const warned = await call("ben", "POST", "/api/v1/statuses", {
+    status: "the ending",
+    spoiler_text: "film spoilers",
+    visibility: "public",
+  });
+  const plain = await call("ben", "POST", "/api/v1/statuses", {
+    status: "a plain picture",
+    media_ids: [await picture("ben")],
+    sensitive: false,
+    visibility: "public",
+  });
+  const olga = m("olga").browser;
+  const show = async (id: unknown) => (await olga.get(`/@ben/${String(id)}`)).text();
+  // The defaults: the warning folds the post; sensitive media folds on its own, the words readable.
+  expect(await show(warned.json.id)).toContain('<details class="content-warning"><summary>');
+  const sensitivePage = await show(sensitive.json.id);
+  expect(sensitivePage).toContain('<details class="media-hidden"><summary><span>Sensitive media</span>');
+  expect(sensitivePage).not.toContain('class="content-warning"');
+  expect(await show(plain.json.id)).not.toContain("media-hidden");
+  // Always open warnings, always show media.
+  expect((await olga.post("/settings/preferences", { expand_spoilers: "1", media_display: "show_all" })).status).toBe(303);
+  expect(await show(warned.json.id)).toContain('<details class="content-warning" open><summary>');
+  expect(await show(sensitive.json.id)).not.toContain("media-hidden");
+  // Always hide media: every picture folds, sensitive or not.
+  expect((await olga.post("/settings/preferences", { media_display: "hide_all" })).status).toBe(303);
+  expect(await show(plain.json.id)).toContain('<details class="media-hidden"><summary><span>Media hidden</span>');
+  expect((await call("olga", "GET", "/api/v1/preferences")).json).toMatchObject({
+    "reading:expand:media": "hide_all",
+    "reading:expand:spoilers": false, // the last form left it unticked
+  });
+});
+
+test("a choice the page does not offer is refused next to its field, and nothing changes", async () => {
+  const ana = m("ana").browser;
+  const bad = await ana.post("/settings/preferences", { default_language: "xx", default_visibility: "public" });
+  expect(bad.status).toBe(422);
+  const page = await bad.text();
+  expect(page).toContain("Choose a language from the list.");
+  expect(page).toContain('<div class="field invalid"><label for="default_language">');
+  expect((await call("ana", "GET", "/api/v1/preferences")).json["posting:default:visibility"]).toBe("unlisted");
+  // A value no select sends is refused before it reaches the preferences.
+  expect((await ana.post("/settings/preferences", { media_display: "sideways" })).status).toBe(400);
+  // Without the form's token, nothing is saved.
+  const forged = await t.request("/settings/preferences", {
+    method: "POST",
+    body: new URLSearchParams({ default_visibility: "direct" }),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  });
+  expect(forged.status).toBe(403);
+  expect((await call("ana", "GET", "/api/v1/preferences")).json["posting:default:visibility"]).toBe("unlisted");
+});
