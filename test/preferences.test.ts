@@ -160,3 +160,29 @@ test("a choice the page does not offer is refused next to its field, and nothing
   expect(forged.status).toBe(403);
   expect((await call("ana", "GET", "/api/v1/preferences")).json["posting:default:visibility"]).toBe("unlisted");
 });
+
+test("an edit changes the language and the sensitive mark when it says so, and keeps them when it does not", async () => {
+  const media = await picture("ana");
+  const created = await call("ana", "POST", "/api/v1/statuses", { status: "Ein Bild", media_ids: [media], language: "de" });
+  expect(created.json).toMatchObject({ sensitive: true, language: "de" }); // ana's default marks media
+  // An app's edit that names neither keeps both.
+  const kept = await call("ana", "PUT", `/api/v1/statuses/${created.json.id}`, { status: "Ein schönes Bild" });
+  expect(kept.json).toMatchObject({ sensitive: true, language: "de" });
+  // The page's edit form: the box and the language as the post has them.
+  const ana = m("ana").browser;
+  const form = await (await ana.get(`/statuses/${created.json.id}/edit`)).text();
+  expect(form).toMatch(/<input type="checkbox" name="sensitive" value="1" checked\/>/);
+  expect(form).toContain('<option value="de" selected>German</option>');
+  // Unticked and another language chosen.
+  const saved = await ana.post(`/statuses/${created.json.id}/edit`, { status: "A nice picture", language: "en" });
+  expect(saved.status).toBe(303);
+  expect((await call("ana", "GET", `/api/v1/statuses/${created.json.id}`)).json).toMatchObject({
+    sensitive: false,
+    language: "en",
+  });
+  // A post without media has no box: its edit leaves the mark alone.
+  const words = await call("ana", "POST", "/api/v1/statuses", { status: "words", sensitive: true });
+  expect((await ana.get(`/statuses/${words.json.id}/edit`)).status).toBe(200);
+  await ana.post(`/statuses/${words.json.id}/edit`, { status: "more words", language: "" });
+  expect((await call("ana", "GET", `/api/v1/statuses/${words.json.id}`)).json).toMatchObject({ sensitive: true, language: "de" });
+});

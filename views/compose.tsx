@@ -295,10 +295,10 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
  * The post's language (others filter and translate by it): the member's own default first; "" is
  * none chosen, and the post gets the instance's default.
  */
-function LanguageSelect({ id, value }: { id: string; value: string }) {
+export function LanguageSelect({ id, value, labelShown = false }: { id: string; value: string; labelShown?: boolean }) {
   return (
     <>
-      <label for={id} class="visually-hidden">
+      <label for={id} class={labelShown ? undefined : "visually-hidden"}>
         Language of the post
       </label>
       <select id={id} name="language" class="language" title="Language of the post">

@@ -1,6 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import type { PostView } from "../src/core/views.ts";
-import { Compose, EmojiPicker, quotePolicyLabels } from "./compose.tsx";
+import { Compose, EmojiPicker, LanguageSelect, quotePolicyLabels } from "./compose.tsx";
 import type { PageContext } from "./context.ts";
 import { CsrfField, Field } from "./form.tsx";
 import { Layout } from "./layout.tsx";
@@ -128,7 +128,7 @@ export function EditPage({
   post: PostView;
   limit: number;
   errors?: Record<string, string>;
-  values?: { status: string; spoiler_text: string; quote_approval_policy?: string };
+  values?: { status: string; spoiler_text: string; quote_approval_policy?: string; language?: string; sensitive?: boolean };
 }) {
   const policy = values?.quote_approval_policy ?? post.quoteApproval.automatic[0] ?? "nobody";
   return (
@@ -169,6 +169,17 @@ export function EditPage({
             value={values?.spoiler_text ?? post.spoilerText}
             maxlength={500}
           />
+          {post.media.length > 0 ? (
+            <label class="check">
+              <input type="checkbox" name="sensitive" value="1" checked={values?.sensitive ?? post.sensitive} /> Mark media as
+              sensitive
+            </label>
+          ) : (
+            ""
+          )}
+          <div class="field">
+            <LanguageSelect id="edit-language" value={values?.language ?? post.language ?? ""} labelShown />
+          </div>
           {post.visibility === "public" || post.visibility === "unlisted" ? (
             <div class="field">
               <label for="quote-policy">Who can quote this</label>

@@ -164,6 +164,7 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           status: body.status ?? "",
           spoilerText: body.spoiler_text,
           sensitive: flag(body.sensitive),
+          language: body.language,
           // An edit without a poll removes it, as on Mastodon.
           poll: pollParam(body) ?? null,
           quotePolicy: body.quote_approval_policy,

@@ -13,6 +13,12 @@ export function isLanguageCode(code: string): boolean {
   return codes.has(code);
 }
 
+/** A post's language as an app or a form named it, if it is one (any case); else null. */
+export function languageOf(named: string | undefined): string | null {
+  const code = named?.toLowerCase();
+  return code && codes.has(code) ? code : null;
+}
+
 const names = new Intl.DisplayNames(["en"], { type: "language", fallback: "code" });
 
 /** A language's English name ("German" for de, from the runtime's ICU data), or its code when unknown. */

@@ -29,7 +29,7 @@ import { indexPost, unindexPost } from "./search-index.ts";
 import { countCharacters, type MentionToken, normalizeHashtag, parseText, renderText } from "./text.ts";
 import { visibleTo } from "./visibility.ts";
 import { preferencesOf } from "./preferences.ts";
-import { isLanguageCode } from "./languages.ts";
+import { languageOf } from "./languages.ts";
 
 import type { PostInput } from "../db/schema.ts";
 
@@ -81,9 +81,7 @@ export async function createPost(
   const rendered = render(deps, status);
   const preferences = preferencesOf(db, author.id);
   // A post that names no language gets the author's, else the instance's default, as on Mastodon.
-  const named = input.language?.toLowerCase();
-  const language =
-    (named && isLanguageCode(named) ? named : null) || preferences.defaultLanguage || getSettings(db).defaultLanguage || null;
+  const language = languageOf(input.language) ?? preferences.defaultLanguage ?? (getSettings(db).defaultLanguage || null);
   const id = newId();
   const row = db.transaction((tx) => {
     const inserted = tx
@@ -175,8 +173,18 @@ export function editPost(
   deps: CoreDeps,
   author: Author,
   postId: string,
-  /** poll: undefined leaves it (the web form has none), null removes it (the API, as Mastodon). */
-  input: { status: string; spoilerText?: string; sensitive?: boolean; poll?: PollInput | null; quotePolicy?: QuotePolicy },
+  /**
+   * poll: undefined leaves it (the web form has none), null removes it (the API, as Mastodon).
+   * sensitive, language and quotePolicy left out stay as they were.
+   */
+  input: {
+    status: string;
+    spoilerText?: string;
+    sensitive?: boolean;
+    language?: string;
+    poll?: PollInput | null;
+    quotePolicy?: QuotePolicy;
+  },
 ): PostRow {
   const { db } = deps;
   const post = db
@@ -219,7 +227,8 @@ export function editPost(
         text: status,
         contentHtml: rendered.html,
         spoilerText,
-        sensitive: Boolean(input.sensitive) || spoilerText.length > 0,
+        sensitive: (input.sensitive ?? post.sensitive) || spoilerText.length > 0,
+        language: languageOf(input.language) ?? post.language,
         quotePolicy: input.quotePolicy ?? post.quotePolicy,
         editedAt: new Date(),
       })

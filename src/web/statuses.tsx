@@ -320,10 +320,14 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
       "/statuses/:id/edit",
       ({ params, body, viewer, ctx, set, redirect }) => {
         if (!viewer) return redirect(loginFirst("/"), 303);
+        // The sensitive box is on the page only for a post with media; without it the mark stays.
+        const withMedia = (view(params.id, viewer)?.media.length ?? 0) > 0;
         try {
           editPost(deps, viewer.account, params.id, {
             status: body.status,
             spoilerText: body.spoiler_text,
+            sensitive: withMedia ? body.sensitive === "1" : undefined,
+            language: body.language,
             quotePolicy: body.quote_approval_policy,
           });
           return redirect(`/@${viewer.account.username}/${params.id}`, 303);
@@ -342,6 +346,8 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
                 status: body.status,
                 spoiler_text: body.spoiler_text ?? "",
                 quote_approval_policy: body.quote_approval_policy,
+                language: body.language,
+                sensitive: body.sensitive === "1",
               }}
             />
           );
@@ -353,6 +359,8 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
           status: t.String({ maxLength: 20_000 }),
           spoiler_text: t.Optional(t.String({ maxLength: 1000 })),
           quote_approval_policy: optionalOneOf(quotePolicies),
+          language: t.Optional(t.String({ maxLength: 10 })),
+          sensitive: t.Optional(t.String({ maxLength: 1 })),
         }),
       },
     )
