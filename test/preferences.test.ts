@@ -186,3 +186,30 @@ test("an edit changes the language and the sensitive mark when it says so, and k
   await ana.post(`/statuses/${words.json.id}/edit`, { status: "more words", language: "" });
   expect((await call("ana", "GET", `/api/v1/statuses/${words.json.id}`)).json).toMatchObject({ sensitive: true, language: "de" });
 });
+
+test("a language is read as Mastodon reads it; a bad visibility or quote policy is refused like a bad language", async () => {
+  expect((await call("ben", "POST", "/api/v1/statuses", { status: "Olá", language: "pt-BR" })).json.language).toBe("pt");
+  const upper = await call("ben", "PATCH", "/api/v1/accounts/update_credentials", { source: { language: "DE" } });
+  expect((upper.json.source as { language: string }).language).toBe("de");
+  for (const source of [{ privacy: "everyone" }, { quote_policy: "all" }]) {
+    const bad = await call("ben", "PATCH", "/api/v1/accounts/update_credentials", { display_name: "Nope", source });
+    expect(bad.status).toBe(422);
+  }
+  const me = (await call("ben", "GET", "/api/v1/accounts/verify_credentials")).json;
+  expect(me.display_name).not.toBe("Nope");
+  expect(me.source).toMatchObject({ privacy: "private", language: "de" });
+});
+
+test("an opened content warning does not show the sensitive pictures with it", async () => {
+  const warned = await call("ben", "POST", "/api/v1/statuses", {
+    status: "the picture",
+    spoiler_text: "eye strain",
+    media_ids: [await picture("ben")],
+    visibility: "public",
+  });
+  const ana = m("ana").browser;
+  expect((await ana.post("/settings/preferences", { expand_spoilers: "1", media_display: "default" })).status).toBe(303);
+  const page = await (await ana.get(`/@ben/${String(warned.json.id)}`)).text();
+  expect(page).toContain('<details class="content-warning" open><summary>');
+  expect(page).toContain('<details class="media-hidden"><summary><span>Sensitive media</span>');
+});

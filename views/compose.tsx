@@ -200,7 +200,7 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
         <ErrorText id="status-error" text={errors.status ?? errors.in_reply_to_id ?? errors.quoted_status_id} />
       </div>
       <EmojiPicker emojis={ctx.viewer?.pickerEmojis() ?? []} />
-      {quote ? <QuotedPost post={quote} /> : ""}
+      {quote ? <QuotedPost post={quote} reading={ctx.viewer?.preferences} /> : ""}
       <details
         class="compose-options"
         open={values.spoiler_text || errors.media_ids || errors.media || errors.thumbnail ? true : undefined}

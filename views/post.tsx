@@ -265,13 +265,14 @@ type Reading = Pick<Preferences, "expandSpoilers" | "mediaDisplay">;
 
 /**
  * Why a post's media is folded, if it is: the viewer's filter, their choice to hide all media, or
- * the post marked sensitive (unless they show all; behind a content warning the warning folds it).
+ * the post marked sensitive (unless they show all media), with or without a content warning: one
+ * opened, or always open, does not show the pictures with it (as on Mastodon).
  */
 function mediaFold(post: PostView, filteredBy: string | undefined, reading: Reading | undefined): string | undefined {
   if (filteredBy) return `Media hidden by your filter: ${filteredBy}`;
   if (post.media.length === 0) return undefined;
   if (reading?.mediaDisplay === "hide_all") return "Media hidden";
-  if (post.sensitive && !post.spoilerText && reading?.mediaDisplay !== "show_all") return "Sensitive media";
+  if (post.sensitive && reading?.mediaDisplay !== "show_all") return "Sensitive media";
   return undefined;
 }
 

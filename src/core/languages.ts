@@ -13,9 +13,9 @@ export function isLanguageCode(code: string): boolean {
   return codes.has(code);
 }
 
-/** A post's language as an app or a form named it, if it is one (any case); else null. */
-export function languageOf(named: string | undefined): string | null {
-  const code = named?.toLowerCase();
+/** A language as an app or a form named it, if it is one (any case; `pt-BR` is `pt`, as Mastodon reads it); else null. */
+export function languageOf(named: string | null | undefined): string | null {
+  const code = named?.toLowerCase().split(/[-_]/)[0];
   return code && codes.has(code) ? code : null;
 }
 

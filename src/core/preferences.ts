@@ -10,7 +10,7 @@ import {
   visibilities,
 } from "../db/schema.ts";
 import { ValidationError } from "./errors.ts";
-import { isLanguageCode } from "./languages.ts";
+import { languageOf } from "./languages.ts";
 
 /**
  * A member's preferences, as Mastodon's (the web's Settings → Preferences, the API's
@@ -52,6 +52,12 @@ export function preferencesOf(db: Db, accountId: string): Preferences {
   return db.select(columns).from(users).where(eq(users.accountId, accountId)).get() ?? defaults;
 }
 
+/** The preferences in a member's row already read (the session's). */
+export function preferencesFrom(user: Preferences): Preferences {
+  const { defaultVisibility, defaultQuotePolicy, defaultSensitive, defaultLanguage, expandSpoilers, mediaDisplay } = user;
+  return { defaultVisibility, defaultQuotePolicy, defaultSensitive, defaultLanguage, expandSpoilers, mediaDisplay };
+}
+
 /**
  * Changes some of a member's preferences: what is left out stays. A value that is not one of
  * the choices is refused, naming its field, and nothing changes.
@@ -61,7 +67,7 @@ export function updatePreferences(db: Db, userId: string, input: Partial<Prefere
   const changes = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
   if (Object.keys(changes).length === 0) return;
   db.update(users)
-    .set({ ...changes, ...(input.defaultLanguage === "" ? { defaultLanguage: null } : {}) })
+    .set({ ...changes, ...(input.defaultLanguage !== undefined ? { defaultLanguage: languageOf(input.defaultLanguage) } : {}) })
     .where(eq(users.id, userId))
     .run();
 }
@@ -73,8 +79,7 @@ export function checkPreferences(input: Partial<Preferences>): void {
     problems.default_visibility = "Choose a visibility.";
   if (input.defaultQuotePolicy !== undefined && !quotePolicies.includes(input.defaultQuotePolicy))
     problems.default_quote_policy = "Choose who may quote your posts.";
-  if (input.defaultLanguage && !isLanguageCode(input.defaultLanguage))
-    problems.default_language = "Choose a language from the list.";
+  if (input.defaultLanguage && !languageOf(input.defaultLanguage)) problems.default_language = "Choose a language from the list.";
   if (input.mediaDisplay !== undefined && !mediaDisplays.includes(input.mediaDisplay))
     problems.media_display = "Choose how media is shown.";
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);

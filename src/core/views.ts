@@ -248,7 +248,7 @@ export function loadPostViews(
     ...all.flatMap((r) => (r.inReplyToAccountId ? [r.inReplyToAccountId] : [])),
     ...mentionRows.map((m) => m.accountId),
   ]);
-  // Accounts moderators marked sensitive: every post of theirs is shown behind a warning.
+  // Accounts moderators marked sensitive: every post of theirs is marked, so its media folds.
   const accountSensitized = new Set(
     db
       .select({ id: accounts.id })

@@ -13,6 +13,7 @@ import type { Resolver } from "../core/resolver.ts";
 import type { RemoteMediaCache } from "../media/remote-cache.ts";
 import type { MediaStore } from "../media/store.ts";
 import { sessionPlugin } from "./session.ts";
+import { preferencesFrom } from "../core/preferences.ts";
 
 export interface WebDeps extends CoreDeps {
   secret: string;
@@ -54,14 +55,7 @@ export function pagePlugin(deps: WebDeps) {
               avatarUrl: viewer.account.avatarUrl,
               role: viewer.user.role,
               canInvite: viewer.user.role !== "user" || settings.membersMayInvite,
-              preferences: {
-                defaultVisibility: viewer.user.defaultVisibility,
-                defaultQuotePolicy: viewer.user.defaultQuotePolicy,
-                defaultSensitive: viewer.user.defaultSensitive,
-                defaultLanguage: viewer.user.defaultLanguage,
-                expandSpoilers: viewer.user.expandSpoilers,
-                mediaDisplay: viewer.user.mediaDisplay,
-              },
+              preferences: preferencesFrom(viewer.user),
               // Read only by the compose box, when a page has one.
               pickerEmojis: () => localEmojiViews(db).filter((e) => e.local?.visibleInPicker),
               translateTo: deps.translation ? readerLanguage(undefined, request.headers.get("accept-language")) : undefined,
