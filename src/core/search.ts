@@ -1,6 +1,7 @@
 import { and, desc, inArray, isNull, like, or, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { seenByOthers } from "./accounts.ts";
+import { followingAmong } from "./accounts-read.ts";
 import { accounts, posts, tags } from "../db/schema.ts";
 import { normalizeHashtag } from "./text.ts";
 import { notSilencedBy, visibleTo } from "./visibility.ts";
@@ -29,6 +30,22 @@ export function searchAccounts(db: Db, query: string, limit = 10, everyone = fal
     .orderBy(sql`${accounts.domain} IS NOT NULL`, accounts.username)
     .limit(limit)
     .all();
+}
+
+/**
+ * People to offer when a member types `@name` in the compose box: as searchAccounts finds them,
+ * those the member follows first, suspended accounts left out.
+ */
+export function suggestAccounts(db: Db, viewerId: string, query: string, limit = 6) {
+  const found = searchAccounts(db, query, 40).filter((a) => !a.suspendedAt && a.id !== viewerId);
+  const followed = new Set(
+    followingAmong(
+      db,
+      viewerId,
+      found.map((a) => a.id),
+    ),
+  );
+  return found.toSorted((a, b) => Number(followed.has(b.id)) - Number(followed.has(a.id))).slice(0, limit);
 }
 
 export function searchTags(db: Db, query: string, limit = 10) {

@@ -4,6 +4,9 @@ import { Elysia, t } from "elysia";
 import { Compose, ComposePage, type PollValues } from "../../views/compose.tsx";
 import { PostCard } from "../../views/post.tsx";
 import { DeletePage, EditPage, HistoryPage, QuotesPage, ThreadPage } from "../../views/thread.tsx";
+import { Suggestions } from "../../views/compose-suggestions.tsx";
+import { searchTags, suggestAccounts } from "../core/search.ts";
+import { localEmojiViews } from "../core/custom-emojis.ts";
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { getSettings } from "../core/instance.ts";
 import { applyFilters } from "../core/filters.ts";
@@ -165,6 +168,38 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
           quote: t.Optional(t.String({ maxLength: 64 })),
         }),
       },
+    )
+    .get(
+      "/compose/suggestions",
+      ({ viewer, query, set }) => {
+        if (!viewer) {
+          set.status = 401;
+          return "";
+        }
+        // Only what the box's script asks for: a word starting with @, # or :.
+        const word = query.q.slice(1);
+        switch (query.q[0]) {
+          case "@": {
+            const ids = (word ? suggestAccounts(db, viewer.account.id, word) : []).map((a) => a.id);
+            const found = loadAccountViews(db, baseUrl, ids);
+            return <Suggestions accounts={ids.flatMap((id) => found.get(id) ?? [])} />;
+          }
+          case "#":
+            return <Suggestions tags={word ? searchTags(db, word, 6).map((tag) => tag.name) : []} />;
+          case ":": {
+            const found =
+              word.length >= 2
+                ? localEmojiViews(db).filter(
+                    (e) => e.local?.visibleInPicker && e.shortcode.toLowerCase().includes(word.toLowerCase()),
+                  )
+                : [];
+            return <Suggestions emojis={found.slice(0, 6)} />;
+          }
+          default:
+            return "";
+        }
+      },
+      { query: t.Object({ q: t.String({ maxLength: 100 }) }) },
     )
     .post(
       "/statuses",

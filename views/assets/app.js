@@ -169,3 +169,94 @@ window.addEventListener(
   },
   true,
 );
+
+// Suggestions while typing in the compose box: after `@name`, `#tag` or `:emoji` the page asks the
+// server (/compose/suggestions, the member's session) and lists people (those they follow first),
+// hashtags or custom emoji under the box. Arrows move, Enter or Tab takes one, Escape closes; a
+// click takes one too. Without JavaScript the words are typed in full.
+(() => {
+  const wordBefore = /(?:^|[^\w@#:/])([@#:][\p{L}\p{N}_.-]*(?:@[\p{L}\p{N}_.-]*)?)$/u;
+  let serial = 0;
+
+  function wire(root) {
+    for (const box of root.querySelectorAll("textarea[name=status]")) {
+      if (box.dataset.suggests) continue;
+      box.dataset.suggests = "1";
+      const list = document.createElement("div");
+      list.id = `${box.id}-suggestions`;
+      list.hidden = true;
+      box.after(list);
+      box.setAttribute("aria-autocomplete", "list");
+      box.setAttribute("aria-controls", list.id);
+      box.setAttribute("aria-expanded", "false");
+      let word = "";
+      let timer;
+      const options = () => [...list.querySelectorAll("[role=option]")];
+      const close = () => {
+        list.hidden = true;
+        list.replaceChildren();
+        box.setAttribute("aria-expanded", "false");
+        box.removeAttribute("aria-activedescendant");
+      };
+      const select = (index) => {
+        options().forEach((option, i) => {
+          option.setAttribute("aria-selected", String(i === index));
+          if (i === index) {
+            box.setAttribute("aria-activedescendant", option.id);
+            option.scrollIntoView({ block: "nearest" });
+          }
+        });
+      };
+      const take = (option) => {
+        const end = box.selectionStart;
+        box.setRangeText(`${option.dataset.insert} `, end - word.length, end, "end");
+        close();
+        box.focus();
+        box.dispatchEvent(new Event("input", { bubbles: true }));
+      };
+      const ask = async (asked) => {
+        const response = await fetch(`/compose/suggestions?q=${encodeURIComponent(asked)}`, { headers: { accept: "text/html" } });
+        const html = response.ok ? await response.text() : "";
+        if (asked !== word) return; // typed on meanwhile
+        list.innerHTML = html;
+        const found = options();
+        if (found.length === 0) return close();
+        found.forEach((option, i) => (option.id = `${list.id}-${++serial}-${i}`));
+        list.hidden = false;
+        box.setAttribute("aria-expanded", "true");
+        select(0);
+      };
+      box.addEventListener("input", () => {
+        const match = wordBefore.exec(box.value.slice(0, box.selectionStart));
+        word = match ? match[1] : "";
+        clearTimeout(timer);
+        if (word.length < (word.startsWith(":") ? 3 : 2)) return close();
+        timer = setTimeout(() => ask(word).catch(close), 150);
+      });
+      box.addEventListener("keydown", (e) => {
+        if (list.hidden) return;
+        const found = options();
+        const current = found.findIndex((option) => option.getAttribute("aria-selected") === "true");
+        if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+          e.preventDefault();
+          select((current + (e.key === "ArrowDown" ? 1 : found.length - 1)) % found.length);
+        } else if ((e.key === "Enter" || e.key === "Tab") && found[current]) {
+          e.preventDefault();
+          take(found[current]);
+        } else if (e.key === "Escape") {
+          e.preventDefault();
+          close();
+        }
+      });
+      box.addEventListener("blur", () => setTimeout(close, 150));
+      // Pressing an option must not take the focus from the box first.
+      list.addEventListener("mousedown", (e) => e.preventDefault());
+      list.addEventListener("click", (e) => {
+        const option = e.target instanceof Element ? e.target.closest("[role=option]") : null;
+        if (option) take(option);
+      });
+    }
+  }
+  document.addEventListener("DOMContentLoaded", () => wire(document));
+  document.addEventListener("htmx:after:swap", (e) => wire(e.target instanceof Element ? e.target : document));
+})();

@@ -1,0 +1,104 @@
+// The compose box suggests as Mastodon's does, in a real browser over a real server: typing
+// `@bo` lists people (those the member follows first) and Enter writes the handle; `#kni` lists
+// hashtags and a click takes one; Escape closes the list and Enter is a new line again.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { launchBrowser, screenshotPath } from "./helpers/browser.ts";
+import { type Instance, runCli, startInstance } from "./helpers/instance.ts";
+
+setDefaultTimeout(90_000);
+
+const PASSWORD = "a long enough passphrase";
+let browser: Browser;
+let instance: Instance;
+
+async function createUser(name: string, role: string) {
+  const args = ["user", "create", name, "--email", `${name}@example.com`, "--role", role, "--data", instance.dataDir];
+  const result = await runCli([...args, "--url", instance.url], { stdin: `${PASSWORD}\n` });
+  if (result.code !== 0) throw new Error(`user create ${name}: ${result.stdout}${result.stderr}`);
+}
+
+async function logIn(username: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${instance.url}/login`);
+  await page.getByLabel("Username or email").fill(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForLoadState();
+  return page;
+}
+
+beforeAll(async () => {
+  instance = await startInstance();
+  browser = await launchBrowser();
+  for (const [name, role] of [
+    ["ada", "owner"],
+    ["bob", "user"],
+    ["bodil", "user"],
+  ] as const)
+    await createUser(name, role);
+});
+afterAll(async () => {
+  await browser?.close();
+  await instance?.stop();
+});
+
+test("typing @bo offers bob and bodil, the one followed first; Enter writes the handle; #kni offers a hashtag", async () => {
+  const ada = await logIn("ada");
+  const problems: string[] = [];
+  ada.on("console", (m) => m.type() === "error" && !m.text().includes("Content Security Policy") && problems.push(m.text()));
+  ada.on("pageerror", (e) => problems.push(e.message));
+  await ada.goto(`${instance.url}/@bodil`);
+  await ada.getByRole("button", { name: "Follow", exact: true }).click();
+  await ada.waitForLoadState();
+  await ada.goto(instance.url);
+  const box = ada.getByLabel("What's on your mind?");
+  await box.fill("#knitting is back");
+  await ada.getByRole("button", { name: "Post", exact: true }).click();
+  await ada.locator("#feed").getByText("is back").waitFor();
+
+  await box.click();
+  await box.pressSequentially("Hello @bo", { delay: 30 });
+  const list = ada.getByRole("listbox", { name: "Suggestions" });
+  await list.waitFor();
+  const options = list.getByRole("option");
+  await expect(list.locator(".handle").allTextContents()).resolves.toEqual(["@bodil", "@bob"]);
+  await expect(box.getAttribute("aria-expanded")).resolves.toBe("true");
+  await ada.screenshot({ path: screenshotPath("compose-suggestions") });
+  await ada.keyboard.press("ArrowDown");
+  await expect(options.nth(1).getAttribute("aria-selected")).resolves.toBe("true");
+  await ada.keyboard.press("Enter");
+  await expect(box.inputValue()).resolves.toBe("Hello @bob ");
+  await expect(list.count()).resolves.toBe(0);
+
+  await box.pressSequentially("and #kni", { delay: 30 });
+  await list.waitFor();
+  await list.getByRole("option", { name: "#knitting" }).click();
+  await expect(box.inputValue()).resolves.toBe("Hello @bob and #knitting ");
+
+  // Escape closes the list; Enter is a new line again.
+  await box.pressSequentially("@bod", { delay: 30 });
+  await list.waitFor();
+  await ada.keyboard.press("Escape");
+  await ada.keyboard.press("Enter");
+  await expect(box.inputValue()).resolves.toBe("Hello @bob and #knitting @bod\n");
+  expect(problems).toEqual([]);
+});
+
+test("the suggestions answer members only, and only for a word that starts with @, # or :", async () => {
+  const visitor = await fetch(`${instance.url}/compose/suggestions?q=%40bo`);
+  expect(visitor.status).toBe(401);
+  const bob = await logIn("bob");
+  const answer = async (q: string) =>
+    bob.evaluate(async (q) => {
+      const response = await fetch(`/compose/suggestions?q=${encodeURIComponent(q)}`);
+      return { status: response.status, text: await response.text() };
+    }, q);
+  expect(await answer("bo")).toEqual({ status: 200, text: "" });
+  expect(await answer("@")).toEqual({ status: 200, text: "" });
+  // Not oneself; others by their local handle.
+  const found = await answer("@bo");
+  expect(found.text).toContain('data-insert="@bodil"');
+  expect(found.text).not.toContain('data-insert="@bob"');
+  expect((await answer(`@${"x".repeat(200)}`)).status).toBe(400);
+});
