@@ -213,3 +213,55 @@ test("an opened content warning does not show the sensitive pictures with it", a
   expect(page).toContain('<details class="content-warning" open><summary>');
   expect(page).toContain('<details class="media-hidden"><summary><span>Sensitive media</span>');
 });
+
+test("public timelines and hashtag pages show only the languages a member chose; none chosen is all", async () => {
+  const english = await call("ben", "POST", "/api/v1/statuses", {
+    status: "Tea time #daily",
+    language: "en",
+    visibility: "public",
+  });
+  const french = await call("ben", "POST", "/api/v1/statuses", {
+    status: "L'heure du thé #daily",
+    language: "fr",
+    visibility: "public",
+  });
+  db.update(posts)
+    .set({ language: null })
+    .where(eq(posts.id, String(english.json.id)))
+    .run(); // a post that names none
+  const unnamed = english;
+  const german = await call("ben", "POST", "/api/v1/statuses", {
+    status: "Teezeit #daily",
+    language: "de",
+    visibility: "public",
+  });
+  const olga = m("olga").browser;
+  const saved = await olga.post("/settings/preferences", [
+    ["chosen_languages", "de"],
+    ["chosen_languages", "EN"],
+  ]);
+  expect(saved.status).toBe(303);
+  const page = await (await olga.get("/settings/preferences")).text();
+  expect(page).toContain("Public timelines in: German, English");
+  expect(page).toMatch(/<input type="checkbox" name="chosen_languages" value="de" checked\/>/);
+  for (const path of ["/public/local", "/public", "/tags/daily"]) {
+    const shown = await (await olga.get(path)).text();
+    expect({ path, german: shown.includes(`post-${german.json.id}`), none: shown.includes(`post-${unnamed.json.id}`) }).toEqual({
+      path,
+      german: true,
+      none: true,
+    });
+    expect({ path, french: shown.includes(`post-${french.json.id}`) }).toEqual({ path, french: false });
+  }
+  const timeline = (await call("olga", "GET", "/api/v1/timelines/public?local=true")).json as unknown as { id: string }[];
+  expect(timeline.map((p) => p.id)).not.toContain(String(french.json.id));
+  expect(timeline.map((p) => p.id)).toContain(String(german.json.id));
+  // Others, and visitors, see every language.
+  expect(await (await m("ana").browser.get("/public/local")).text()).toContain(`post-${french.json.id}`);
+  // A language not in the list is refused, nothing changed; none ticked is all again.
+  const bad = await olga.post("/settings/preferences", { chosen_languages: "xx" });
+  expect(bad.status).toBe(422);
+  expect(await bad.text()).toContain("Choose languages from the list.");
+  expect((await olga.post("/settings/preferences", {})).status).toBe(303);
+  expect(await (await olga.get("/public/local")).text()).toContain(`post-${french.json.id}`);
+});

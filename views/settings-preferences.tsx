@@ -29,6 +29,10 @@ export function PreferencesPage({
   saved?: boolean;
 }) {
   const problem = Object.values(errors)[0];
+  const chosenNames = (values.chosenLanguages ?? []).map((code) => languages.find((l) => l.code === code)?.name ?? code);
+  const chosenSummary = chosenNames.length
+    ? `Public timelines in: ${chosenNames.join(", ")}`
+    : "Public timelines in all languages";
   const noLanguage = instanceLanguage ? `This server's default (${instanceLanguage})` : "Not set";
   return (
     <SettingsFrame ctx={ctx} title="Preferences">
@@ -101,6 +105,20 @@ export function PreferencesPage({
             </div>
           ))}
         </fieldset>
+        <details class="language-choice" open={values.chosenLanguages?.length ? true : undefined}>
+          <summary safe>{chosenSummary}</summary>
+          <fieldset class={errors.chosen_languages ? "invalid" : undefined}>
+            <legend>Show only posts in these languages on Explore and hashtag pages (none ticked: all)</legend>
+            <div class="language-grid">
+              {languages.map(({ code, name }) => (
+                <label class="check">
+                  <input type="checkbox" name="chosen_languages" value={code} checked={values.chosenLanguages?.includes(code)} />{" "}
+                  <span safe>{name}</span>
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        </details>
         <button type="submit">Save preferences</button>
       </form>
     </SettingsFrame>

@@ -1,8 +1,9 @@
-import { eq } from "drizzle-orm";
+import { eq, inArray, isNull, or, type SQL } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import {
   type MediaDisplay,
   mediaDisplays,
+  posts,
   type QuotePolicy,
   quotePolicies,
   users,
@@ -27,6 +28,8 @@ export interface Preferences {
   /** Posts behind a content warning open. */
   expandSpoilers: boolean;
   mediaDisplay: MediaDisplay;
+  /** The languages public timelines and hashtag pages show them (null: all), as Mastodon's "Filter languages". */
+  chosenLanguages: string[] | null;
 }
 
 const columns = {
@@ -36,6 +39,7 @@ const columns = {
   defaultLanguage: users.defaultLanguage,
   expandSpoilers: users.expandSpoilers,
   mediaDisplay: users.mediaDisplay,
+  chosenLanguages: users.chosenLanguages,
 };
 
 const defaults: Preferences = {
@@ -45,6 +49,7 @@ const defaults: Preferences = {
   defaultLanguage: null,
   expandSpoilers: false,
   mediaDisplay: "default",
+  chosenLanguages: null,
 };
 
 /** A member's preferences, by account; anyone else (a remote account) gets the defaults. */
@@ -55,7 +60,16 @@ export function preferencesOf(db: Db, accountId: string): Preferences {
 /** The preferences in a member's row already read (the session's). */
 export function preferencesFrom(user: Preferences): Preferences {
   const { defaultVisibility, defaultQuotePolicy, defaultSensitive, defaultLanguage, expandSpoilers, mediaDisplay } = user;
-  return { defaultVisibility, defaultQuotePolicy, defaultSensitive, defaultLanguage, expandSpoilers, mediaDisplay };
+  const { chosenLanguages } = user;
+  return {
+    defaultVisibility,
+    defaultQuotePolicy,
+    defaultSensitive,
+    defaultLanguage,
+    expandSpoilers,
+    mediaDisplay,
+    chosenLanguages,
+  };
 }
 
 /**
@@ -67,9 +81,29 @@ export function updatePreferences(db: Db, userId: string, input: Partial<Prefere
   const changes = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
   if (Object.keys(changes).length === 0) return;
   db.update(users)
-    .set({ ...changes, ...(input.defaultLanguage !== undefined ? { defaultLanguage: languageOf(input.defaultLanguage) } : {}) })
+    .set({
+      ...changes,
+      ...(input.defaultLanguage !== undefined ? { defaultLanguage: languageOf(input.defaultLanguage) } : {}),
+      // None chosen is all of them.
+      ...(input.chosenLanguages !== undefined ? { chosenLanguages: chosen(input.chosenLanguages) } : {}),
+    })
     .where(eq(users.id, userId))
     .run();
+}
+
+const chosen = (codes: string[] | null) => {
+  const kept = [...new Set((codes ?? []).flatMap((code) => languageOf(code) ?? []))];
+  return kept.length > 0 ? kept : null;
+};
+
+/**
+ * Posts a viewer's public timelines show: in one of their chosen languages, or in none named.
+ * Nothing to add for a visitor or a member who chose none.
+ */
+export function inChosenLanguages(db: Db, viewerId: string | null): SQL | undefined {
+  if (!viewerId) return undefined;
+  const codes = db.select({ codes: users.chosenLanguages }).from(users).where(eq(users.accountId, viewerId)).get()?.codes;
+  return codes?.length ? or(isNull(posts.language), inArray(posts.language, codes)) : undefined;
 }
 
 /** Refuses a value that is not one of the choices (a ValidationError naming its field). */
@@ -82,5 +116,6 @@ export function checkPreferences(input: Partial<Preferences>): void {
   if (input.defaultLanguage && !languageOf(input.defaultLanguage)) problems.default_language = "Choose a language from the list.";
   if (input.mediaDisplay !== undefined && !mediaDisplays.includes(input.mediaDisplay))
     problems.media_display = "Choose how media is shown.";
+  if (input.chosenLanguages?.some((code) => !languageOf(code))) problems.chosen_languages = "Choose languages from the list.";
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
 }

@@ -18,6 +18,7 @@ import {
 import { normalizeHashtag } from "./text.ts";
 import { listedPublicly, notSilencedBy, notSilencedFor, visibleTo } from "./visibility.ts";
 import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
+import { inChosenLanguages } from "./preferences.ts";
 
 /** Cursor paging by id: ids are UUIDv7, so they sort by time. */
 export interface PageQuery {
@@ -145,6 +146,7 @@ export function localTimeline(db: Db, viewerId: string | null, page: PageQuery =
       notSilencedBy(viewerId),
       notSilencedFor(viewerId),
       visibleTo(viewerId),
+      inChosenLanguages(db, viewerId),
     ),
     page,
   );
@@ -154,7 +156,14 @@ export function localTimeline(db: Db, viewerId: string | null, page: PageQuery =
 export function federatedTimeline(db: Db, viewerId: string | null, page: PageQuery = {}): string[] {
   return ids(
     db,
-    and(listedPublicly, isNull(posts.reblogOfId), notSilencedBy(viewerId), notSilencedFor(viewerId), visibleTo(viewerId)),
+    and(
+      listedPublicly,
+      isNull(posts.reblogOfId),
+      notSilencedBy(viewerId),
+      notSilencedFor(viewerId),
+      visibleTo(viewerId),
+      inChosenLanguages(db, viewerId),
+    ),
     page,
   );
 }
@@ -177,7 +186,15 @@ export function linkTimeline(db: Db, viewerId: string | null, url: string, page:
 function publicWith(db: Db, viewerId: string | null, what: SQL, page: PageQuery): string[] {
   return ids(
     db,
-    and(listedPublicly, isNull(posts.reblogOfId), what, notSilencedBy(viewerId), notSilencedFor(viewerId), visibleTo(viewerId)),
+    and(
+      listedPublicly,
+      isNull(posts.reblogOfId),
+      what,
+      notSilencedBy(viewerId),
+      notSilencedFor(viewerId),
+      visibleTo(viewerId),
+      inChosenLanguages(db, viewerId),
+    ),
     page,
   );
 }

@@ -128,6 +128,8 @@ export const users = sqliteTable(
     defaultLanguage: text("default_language"),
     expandSpoilers: integer("expand_spoilers", { mode: "boolean" }).notNull().default(false),
     mediaDisplay: text("media_display", { enum: mediaDisplays }).notNull().default("default"),
+    // Languages public timelines show them (Mastodon's chosen_languages); null: all.
+    chosenLanguages: text("chosen_languages", { mode: "json" }).$type<string[]>(),
     lastSignInAt: integer("last_sign_in_at", { mode: "timestamp_ms" }),
     notificationsReadId: text("notifications_read_id"), // the newest notification seen
     // Two-factor authentication (core/two-factor.ts): the TOTP secret (base32), set when setup

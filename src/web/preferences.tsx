@@ -10,6 +10,7 @@ import { mediaDisplays, quotePolicies, visibilities } from "../db/schema.ts";
 import { optionalOneOf } from "../schemas.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { loginFirst } from "./redirects.ts";
+import { asList } from "./form-values.ts";
 
 /** Settings → Preferences: posting defaults and reading choices (core/preferences.ts). */
 export function preferenceRoutes(deps: WebDeps, page: PagePlugin) {
@@ -49,6 +50,8 @@ export function preferenceRoutes(deps: WebDeps, page: PagePlugin) {
           defaultSensitive: body.default_sensitive === "1",
           expandSpoilers: body.expand_spoilers === "1",
           mediaDisplay: body.media_display ?? current.mediaDisplay,
+          // The boxes are on the page; none ticked is all languages.
+          chosenLanguages: asList(body.chosen_languages),
         };
         try {
           updatePreferences(db, viewer.user.id, input);
@@ -68,6 +71,9 @@ export function preferenceRoutes(deps: WebDeps, page: PagePlugin) {
           default_sensitive: t.Optional(t.String({ maxLength: 1 })),
           expand_spoilers: t.Optional(t.String({ maxLength: 1 })),
           media_display: optionalOneOf(mediaDisplays),
+          chosen_languages: t.Optional(
+            t.Union([t.String({ maxLength: 10 }), t.Array(t.String({ maxLength: 10 }), { maxItems: 200 })]),
+          ),
         }),
       },
     );
