@@ -7,6 +7,7 @@ import { endExpiredPolls, sendPollCounts } from "./core/polls.ts";
 import { isDue, type Job, jobInProgress, runJob } from "./core/jobs.ts";
 import { type RetentionDeps, retentionJobs } from "./core/retention.ts";
 import { publishDuePosts } from "./core/scheduled-posts.ts";
+import { endExpiredMutes } from "./core/follows.ts";
 import { mailNotifications, type NotificationMailDeps } from "./core/notification-mail.ts";
 import { trendsJob } from "./core/trends.ts";
 
@@ -48,6 +49,15 @@ export function maintenanceJobs(deps: CoreDeps & RetentionDeps & { notificationM
       run: () => {
         const n = sendPollCounts(deps);
         return `new counts sent for ${n} ${n === 1 ? "poll" : "polls"}`;
+      },
+    },
+    {
+      // Due at every check: a mute for a while ends within a minute of its time.
+      name: "end-expired-mutes",
+      everyMs: 30_000,
+      run: (now) => {
+        const n = endExpiredMutes(deps.db, now);
+        return `${n} ${n === 1 ? "mute" : "mutes"} ended`;
       },
     },
     {

@@ -9,6 +9,7 @@ import { Avatar } from "./avatar.tsx";
 import type { PageContext } from "./context.ts";
 import { CsrfField, Field, FormMessage, PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
+import { longDate } from "./time.tsx";
 import { profileMeta } from "./meta.tsx";
 import { PostList } from "./post.tsx";
 
@@ -63,6 +64,42 @@ function AccountAction({
   );
 }
 
+/** How long a mute lasts, as Mastodon's apps offer it (0: for good). */
+export const muteDurations = [
+  [0, "For good"],
+  [1800, "30 minutes"],
+  [3600, "1 hour"],
+  [21_600, "6 hours"],
+  [86_400, "1 day"],
+  [259_200, "3 days"],
+  [604_800, "7 days"],
+] as const;
+
+/** "Mute": for how long, and whether their notifications go too (by default they do). */
+function MuteForm({ ctx, account }: { ctx: PageContext; account: AccountView }) {
+  return (
+    <details class="more mute-menu">
+      <summary>Mute</summary>
+      <form method="post" action={`/accounts/${account.id}/mute`} class="menu">
+        <CsrfField ctx={ctx} />
+        <p class="muted">Their posts leave your timelines; they are not told.</p>
+        <label class="check">
+          <input type="checkbox" name="notifications" value="1" checked /> Hide their notifications too
+        </label>
+        <label for="mute-duration">For how long</label>
+        <select id="mute-duration" name="duration">
+          {muteDurations.map(([seconds, label]) => (
+            <option value={String(seconds)}>{label}</option>
+          ))}
+        </select>
+        <button type="submit" class="secondary">
+          Mute
+        </button>
+      </form>
+    </details>
+  );
+}
+
 function Relations({ ctx, account, rel }: { ctx: PageContext; account: AccountView; rel: Relationship }) {
   if (rel.blockedBy) return <p class="muted">This account has blocked you.</p>;
   return (
@@ -79,9 +116,12 @@ function Relations({ ctx, account, rel }: { ctx: PageContext; account: AccountVi
       {rel.blocking ? (
         ""
       ) : rel.muting ? (
-        <AccountAction ctx={ctx} account={account} action="unmute" label="Unmute" />
+        <>
+          <AccountAction ctx={ctx} account={account} action="unmute" label="Unmute" />
+          <span class="muted">{rel.mutedUntil ? `Muted until ${longDate(rel.mutedUntil)}` : "Muted"}</span>
+        </>
       ) : (
-        <AccountAction ctx={ctx} account={account} action="mute" label="Mute" />
+        <MuteForm ctx={ctx} account={account} />
       )}
       {rel.following ? (
         <AccountAction

@@ -29,6 +29,8 @@ export function PreferencesPage({
   saved?: boolean;
 }) {
   const problem = Object.values(errors)[0];
+  const chosen = new Set(values.chosenLanguages ?? []);
+  const chosenFirst = [...languages.filter((l) => chosen.has(l.code)), ...languages.filter((l) => !chosen.has(l.code))];
   const chosenNames = (values.chosenLanguages ?? []).map((code) => languages.find((l) => l.code === code)?.name ?? code);
   const chosenSummary = chosenNames.length
     ? `Public timelines in: ${chosenNames.join(", ")}`
@@ -110,7 +112,7 @@ export function PreferencesPage({
           <fieldset class={errors.chosen_languages ? "invalid" : undefined}>
             <legend>Show only posts in these languages on Explore and hashtag pages (none ticked: all)</legend>
             <div class="language-grid">
-              {languages.map(({ code, name }) => (
+              {chosenFirst.map(({ code, name }) => (
                 <label class="check">
                   <input type="checkbox" name="chosen_languages" value={code} checked={values.chosenLanguages?.includes(code)} />{" "}
                   <span safe>{name}</span>

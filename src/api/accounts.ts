@@ -341,7 +341,14 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       )
       .post(
         "/api/v1/accounts/:id/mute",
-        relate((m, target) => follows.mute(deps, m.account, target), "write:mutes"),
+        relate(
+          (m, target, body) =>
+            follows.mute(deps, m.account, target, {
+              notifications: flag(body?.notifications),
+              durationSeconds: body?.duration === undefined ? undefined : Number(body.duration),
+            }),
+          "write:mutes",
+        ),
         {
           params: id,
           body: t.Optional(t.Object({ notifications: tFlag, duration: t.Optional(t.Numeric()) })),
@@ -433,7 +440,13 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         "/api/v1/mutes",
         ({ member, query, request, set }) => {
           const found = blockedOrMuted(db, member("read:mutes").account.id, "mutes", query.max_id, limitOf(query, 40, 80));
-          return paged(request, set, many(found.accounts.map((a) => a.id)), found.ids);
+          // Each with when its mute ends (Mastodon's mute_expires_at), null for good.
+          const ends = new Map(found.accounts.map((a, i) => [a.id, found.expiresAt[i] ?? null]));
+          const listed = many(found.accounts.map((a) => a.id)).map((a) => ({
+            ...a,
+            mute_expires_at: ends.get(a.id)?.toISOString() ?? null,
+          }));
+          return paged(request, set, listed, found.ids);
         },
         { query: t.Object(paging) },
       )

@@ -416,7 +416,7 @@ export function relationshipEntity(id: string, r: Relationship) {
     blocking: r.blocking,
     blocked_by: r.blockedBy,
     muting: r.muting,
-    muting_notifications: r.muting,
+    muting_notifications: r.mutingNotifications,
     requested: r.requested,
     requested_by: r.requestedBy,
     domain_blocking: r.domainBlocking,

@@ -106,14 +106,14 @@ export function followRequests(db: Db, accountId: string) {
 export function blockedOrMuted(db: Db, accountId: string, kind: "blocks" | "mutes", maxId?: string, limit = 40) {
   const table = kind === "blocks" ? blocks : mutes;
   const rows = db
-    .select({ id: table.id, account: accounts })
+    .select({ id: table.id, account: accounts, expiresAt: kind === "mutes" ? mutes.expiresAt : sql<null>`NULL` })
     .from(table)
     .innerJoin(accounts, eq(accounts.id, table.targetAccountId))
     .where(and(eq(table.accountId, accountId), maxId ? lt(table.id, maxId) : undefined))
     .orderBy(desc(table.id))
     .limit(limit)
     .all();
-  return { accounts: rows.map((r) => r.account), ids: rows.map((r) => r.id) };
+  return { accounts: rows.map((r) => r.account), ids: rows.map((r) => r.id), expiresAt: rows.map((r) => r.expiresAt) };
 }
 
 /** Of the accounts the viewer follows, those who also follow each target ("followed by … you know"). */

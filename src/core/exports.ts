@@ -1,4 +1,4 @@
-import { asc, count, eq, inArray, type SQL } from "drizzle-orm";
+import { asc, count, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { accountDomainBlocks, accounts, blocks, bookmarks, favourites, follows, lists, mutes } from "../db/schema.ts";
 import { domainBlocksOf } from "./account-domain-blocks.ts";
 import { toCsv } from "./csv.ts";
@@ -30,6 +30,8 @@ export interface ExportedAccount {
   address: string;
   showReblogs: boolean;
   notify: boolean;
+  /** A mute that hides the account's notifications too. */
+  hideNotifications: boolean;
 }
 
 const address = (host: string, a: { username: string; domain: string | null }) => `${a.username}@${a.domain ?? host}`;
@@ -47,17 +49,29 @@ export function exportedAccounts(deps: CoreDeps, accountId: string, kind: Accoun
       .where(eq(follows.followerId, accountId))
       .orderBy(asc(follows.createdAt), asc(follows.id))
       .all()
-      .map((r) => ({ accountId: r.id, address: address(host, r), showReblogs: r.showReblogs, notify: r.notify }));
+      .map((r) => ({
+        accountId: r.id,
+        address: address(host, r),
+        showReblogs: r.showReblogs,
+        notify: r.notify,
+        hideNotifications: false,
+      }));
   }
   const table = kind === "blocking" ? blocks : mutes;
   return db
-    .select(who)
+    .select({ ...who, hideNotifications: kind === "muting" ? mutes.notifications : sql<boolean>`0` })
     .from(table)
     .innerJoin(accounts, eq(accounts.id, table.targetAccountId))
     .where(eq(table.accountId, accountId) as SQL)
     .orderBy(asc(table.id))
     .all()
-    .map((r) => ({ accountId: r.id, address: address(host, r), showReblogs: true, notify: false }));
+    .map((r) => ({
+      accountId: r.id,
+      address: address(host, r),
+      showReblogs: true,
+      notify: false,
+      hideNotifications: Boolean(r.hideNotifications),
+    }));
 }
 
 /** The posts a member bookmarked (or liked) that are still visible to them, oldest first. */
@@ -93,10 +107,9 @@ export function exportCsv(deps: CoreDeps, accountId: string, name: CsvExport): s
       // Mastodon writes this one without a header.
       return toCsv(exportedAccounts(deps, accountId, "blocking").map((a) => [a.address]));
     case "muted_accounts":
-      // Muting here always hides the account's notifications.
       return toCsv([
         ["Account address", "Hide notifications"],
-        ...exportedAccounts(deps, accountId, "muting").map((a) => [a.address, true]),
+        ...exportedAccounts(deps, accountId, "muting").map((a) => [a.address, a.hideNotifications]),
       ]);
     case "blocked_domains":
       // One domain a line, without a header, as Mastodon.

@@ -15,7 +15,7 @@ import { CoreError, ValidationError } from "./errors.ts";
 import { findVisiblePost } from "./posts.ts";
 import { htmlToPlainText } from "./text.ts";
 import { loadPostViews, type PostView } from "./views.ts";
-import { notSilencedBy, visibleTo } from "./visibility.ts";
+import { notHiddenFromNotifications, visibleTo } from "./visibility.ts";
 
 /**
  * Keyword filters (Mastodon's filters v2): a member names a filter, says where it applies
@@ -392,7 +392,7 @@ export function notificationsWithPosts<T extends { postId: string | null }>(
     ? db
         .select({ id: posts.id })
         .from(posts)
-        .where(and(inArray(posts.id, ids), visibleTo(viewerId), notSilencedBy(viewerId)))
+        .where(and(inArray(posts.id, ids), visibleTo(viewerId), notHiddenFromNotifications(viewerId)))
         .all()
         .map((p) => p.id)
     : [];

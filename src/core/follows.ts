@@ -1,4 +1,4 @@
-import { and, count, eq, inArray, isNull, or } from "drizzle-orm";
+import { and, count, eq, inArray, isNull, lte, or } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db, DbOrTx } from "../db/open.ts";
 import { accountDomainBlocks, accountNotes, accounts, blocks, follows, mutes, notifications } from "../db/schema.ts";
@@ -24,6 +24,10 @@ export interface Relationship {
   blocking: boolean;
   blockedBy: boolean;
   muting: boolean;
+  /** The mute hides the account's notifications too. */
+  mutingNotifications: boolean;
+  /** When a mute for a while ends (null: for good, or no mute). */
+  mutedUntil: Date | null;
   /** The viewer blocked the account's whole domain. */
   domainBlocking: boolean;
   /** The viewer features the account on their profile (core/endorsements.ts). */
@@ -57,6 +61,19 @@ function exists(db: Db, table: typeof blocks | typeof mutes, from: string, to: s
   );
 }
 
+function muting(db: Db, viewerId: string, targetId: string) {
+  const mute = db
+    .select({ notifications: mutes.notifications, expiresAt: mutes.expiresAt })
+    .from(mutes)
+    .where(and(eq(mutes.accountId, viewerId), eq(mutes.targetAccountId, targetId)))
+    .get();
+  return {
+    muting: mute !== undefined,
+    mutingNotifications: mute?.notifications ?? false,
+    mutedUntil: mute?.expiresAt ?? null,
+  };
+}
+
 export function relationship(db: Db, viewerId: string, targetId: string): Relationship {
   const out = db
     .select()
@@ -76,7 +93,7 @@ export function relationship(db: Db, viewerId: string, targetId: string): Relati
     blocking: exists(db, blocks, viewerId, targetId),
     blockedBy: exists(db, blocks, targetId, viewerId),
     endorsed: isEndorsed(db, viewerId, targetId),
-    muting: exists(db, mutes, viewerId, targetId),
+    ...muting(db, viewerId, targetId),
     // A plain read: any known id has a relationship (an incomplete sign-up's is all false).
     domainBlocking: domainBlockedBy(
       db,
@@ -271,10 +288,39 @@ export function unblock(deps: CoreDeps, actor: Actor, targetId: string): void {
   if (removed.length > 0) deps.events.emit("account.unblocked", { accountId: actor.id, targetAccountId: targetId });
 }
 
-export function mute(deps: CoreDeps, actor: Actor, targetId: string): void {
+/** The longest mute with an end (Mastodon sets none): a year; longer is for good. */
+export const MAX_MUTE_SECONDS = 365 * 86_400;
+
+/**
+ * Mutes an account, as Mastodon does: its posts leave the member's timelines; its notifications
+ * too unless `notifications` is false; for `durationSeconds` if given (0: for good). Muting again
+ * changes both.
+ */
+export function mute(
+  deps: CoreDeps,
+  actor: Actor,
+  targetId: string,
+  options: { notifications?: boolean; durationSeconds?: number } = {},
+): void {
   if (actor.id === targetId) throw new CoreError("You cannot mute yourself.", 403);
+  const seconds = options.durationSeconds ?? 0;
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_MUTE_SECONDS)
+    throw new ValidationError({ duration: "Choose how long: up to a year, or for good." });
   account(deps.db, targetId);
-  deps.db.insert(mutes).values({ id: newId(), accountId: actor.id, targetAccountId: targetId }).onConflictDoNothing().run();
+  const choice = {
+    notifications: options.notifications ?? true,
+    expiresAt: seconds > 0 ? new Date(Date.now() + seconds * 1000) : null,
+  };
+  deps.db
+    .insert(mutes)
+    .values({ id: newId(), accountId: actor.id, targetAccountId: targetId, ...choice })
+    .onConflictDoUpdate({ target: [mutes.accountId, mutes.targetAccountId], set: choice })
+    .run();
+}
+
+/** Lifts the mutes whose time is up (the scheduler, each minute); how many. */
+export function endExpiredMutes(db: Db, now = new Date()): number {
+  return db.delete(mutes).where(lte(mutes.expiresAt, now)).returning({ id: mutes.id }).all().length;
 }
 
 export function unmute(deps: CoreDeps, actor: Actor, targetId: string): void {

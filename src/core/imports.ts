@@ -62,6 +62,8 @@ export interface ParsedRow {
   list?: string;
   showReblogs?: boolean;
   notify?: boolean;
+  /** A mutes import: whether the mute hides their notifications too. */
+  hideNotifications?: boolean;
   /** Why the row will not be imported (kept, to be shown with the others). */
   skip?: string;
 }
@@ -103,6 +105,7 @@ export function parseImportCsv(kind: ImportKind, text: string, me: string): Pars
   const listName = column("list name", 0);
   const boosts = column("show boosts", 1);
   const notify = column("notify on new posts", 2);
+  const hide = column("hide notifications", 1);
   const seen = new Map<string, number>();
   return records.map((record) => {
     const cell = (i: number) => (i >= 0 ? record.fields[i] : undefined);
@@ -129,6 +132,11 @@ export function parseImportCsv(kind: ImportKind, text: string, me: string): Pars
       if (b === null || n === null) return { ...row, skip: "Show boosts and Notify on new posts must be true or false." };
       row.showReblogs = b;
       row.notify = n;
+    }
+    if (kind === "muting") {
+      const h = flag(cell(hide));
+      if (h === null) return { ...row, skip: "Hide notifications must be true or false." };
+      row.hideNotifications = h;
     }
     return row;
   });
@@ -216,6 +224,7 @@ export async function createImport(
             list: r.list ?? null,
             showReblogs: r.showReblogs ?? null,
             notify: r.notify ?? null,
+            hideNotifications: r.hideNotifications ?? null,
             state: r.skip ? ("skipped" as const) : ("pending" as const),
             error: r.skip ?? null,
           })),
@@ -288,7 +297,7 @@ async function importOne(deps: CoreDeps, job: ImportRow, row: StoredRow): Promis
   if (job.kind === "following") {
     follow(deps, actor, targetId, { showReblogs: row.showReblogs ?? undefined, notify: row.notify ?? undefined });
   } else if (job.kind === "blocking") block(deps, actor, targetId);
-  else mute(deps, actor, targetId);
+  else mute(deps, actor, targetId, { notifications: row.hideNotifications ?? true });
 }
 
 /**

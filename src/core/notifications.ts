@@ -61,7 +61,9 @@ export function notify(
   const muted = db
     .select({ n: count() })
     .from(mutes)
-    .where(and(eq(mutes.accountId, event.accountId), eq(mutes.targetAccountId, event.fromAccountId)))
+    .where(
+      and(eq(mutes.accountId, event.accountId), eq(mutes.targetAccountId, event.fromAccountId), eq(mutes.notifications, true)),
+    )
     .get()?.n;
   if (silenced || muted || accountOnDomainBlockedBy(db, event.accountId, event.fromAccountId)) return;
   if (event.postId && conversationMuted(db, event.accountId, event.postId)) return;

@@ -47,6 +47,17 @@ export const silencedBy = (viewerId: string, accountId: SQLWrapper) =>
     OR ${onDomainBlockedBy(viewerId, accountId)})`;
 
 /**
+ * A post's notifications stay with the viewer unless they blocked its author or its domain, or
+ * muted the author with their notifications (a mute that keeps them lets the mentions through).
+ */
+export function notHiddenFromNotifications(viewerId: string): SQL {
+  return sql`NOT (EXISTS (SELECT 1 FROM ${blocks} WHERE ${blocks.accountId} = ${viewerId} AND ${blocks.targetAccountId} = ${posts.accountId})
+    OR EXISTS (SELECT 1 FROM ${mutes} WHERE ${mutes.accountId} = ${viewerId} AND ${mutes.targetAccountId} = ${posts.accountId}
+      AND ${mutes.notifications} = 1)
+    OR ${onDomainBlockedBy(viewerId, posts.accountId)})`;
+}
+
+/**
  * Posts by accounts the viewer blocked or muted, or on a domain they blocked, stay out of their
  * timelines, and so do boosts of such accounts' posts (as on Mastodon).
  */

@@ -675,24 +675,38 @@ export const bookmarks = sqliteTable(
   (t) => [uniqueIndex("bookmarks_pair_unique").on(t.accountId, t.postId), index("bookmarks_post_idx").on(t.postId)],
 );
 
+const relationColumns = () => ({
+  id: text("id").primaryKey(),
+  accountId: accountRef("account_id"),
+  targetAccountId: accountRef("target_account_id"),
+  uri: text("uri"),
+  createdAt: createdAt(),
+});
 const relation = (name: string) =>
-  sqliteTable(
-    name,
-    {
-      id: text("id").primaryKey(),
-      accountId: accountRef("account_id"),
-      targetAccountId: accountRef("target_account_id"),
-      uri: text("uri"),
-      createdAt: createdAt(),
-    },
-    (t) => [
-      uniqueIndex(`${name}_pair_unique`).on(t.accountId, t.targetAccountId),
-      index(`${name}_target_idx`).on(t.targetAccountId),
-    ],
-  );
+  sqliteTable(name, relationColumns(), (t) => [
+    uniqueIndex(`${name}_pair_unique`).on(t.accountId, t.targetAccountId),
+    index(`${name}_target_idx`).on(t.targetAccountId),
+  ]);
 
 export const blocks = relation("blocks");
-export const mutes = relation("mutes");
+/**
+ * A member muted an account: its posts leave their timelines and, unless they keep them
+ * (`notifications` false), its notifications stop; until `expiresAt` if they chose a duration
+ * (the scheduler lifts it), as Mastodon's mute.
+ */
+export const mutes = sqliteTable(
+  "mutes",
+  {
+    ...relationColumns(),
+    notifications: integer("notifications", { mode: "boolean" }).notNull().default(true),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("mutes_pair_unique").on(t.accountId, t.targetAccountId),
+    index("mutes_target_idx").on(t.targetAccountId),
+    index("mutes_expiry_idx").on(t.expiresAt).where(sql`${t.expiresAt} IS NOT NULL`),
+  ],
+);
 
 /**
  * A member blocked a whole domain for themselves (Mastodon's user domain block): its accounts'
@@ -1311,6 +1325,8 @@ export const importRows = sqliteTable(
     list: text("list"),
     showReblogs: integer("show_reblogs", { mode: "boolean" }),
     notify: integer("notify", { mode: "boolean" }),
+    // A mutes file's "Hide notifications" column.
+    hideNotifications: integer("hide_notifications", { mode: "boolean" }),
     state: text("state", { enum: importRowStates }).notNull().default("pending"),
     error: text("error"),
   },

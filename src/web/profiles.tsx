@@ -3,7 +3,7 @@ import { isMember } from "../core/accounts.ts";
 import { emojisIn } from "../core/custom-emojis.ts";
 import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
-import { AccountList, ProfilePage } from "../../views/profile.tsx";
+import { AccountList, muteDurations, ProfilePage } from "../../views/profile.tsx";
 import { wasDeleted } from "../core/account-deletion.ts";
 import { accountCounts, findAccountByAcct, followList, followRequests } from "../core/accounts-read.ts";
 import { CoreError, ValidationError } from "../core/errors.ts";
@@ -30,7 +30,6 @@ const accountActions = {
   unfollow: follows.unfollow,
   block: follows.block,
   unblock: follows.unblock,
-  mute: follows.mute,
   unmute: follows.unmute,
   authorize: follows.acceptFollowRequest,
   reject: follows.rejectFollowRequest,
@@ -51,7 +50,6 @@ const accountActionNames = [
   "unfollow",
   "block",
   "unblock",
-  "mute",
   "unmute",
   "authorize",
   "reject",
@@ -217,6 +215,25 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
         {
           params: t.Object({ id: t.String({ maxLength: 64 }), action: t.UnionEnum(accountActionNames) }),
           body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })),
+        },
+      )
+      .post(
+        "/accounts/:id/mute",
+        ({ params, body, viewer, request, redirect }) => {
+          if (!viewer) return redirect(loginFirst("/"), 303);
+          follows.mute(deps, viewer.account, params.id, {
+            notifications: body.notifications === "1",
+            durationSeconds: Number(body.duration ?? 0),
+          });
+          return redirect(back(request, "/"), 303);
+        },
+        {
+          params: t.Object({ id: t.String({ maxLength: 64 }) }),
+          body: t.Object({
+            _csrf: t.Optional(t.String()),
+            notifications: t.Optional(t.String({ maxLength: 1 })),
+            duration: t.Optional(t.UnionEnum(muteDurations.map(([seconds]) => String(seconds)) as [string, ...string[]])),
+          }),
         },
       )
       .post(
