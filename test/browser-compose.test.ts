@@ -63,7 +63,7 @@ test("typing @bo offers bob and bodil, the one followed first; Enter writes the 
   await list.waitFor();
   const options = list.getByRole("option");
   await expect(list.locator(".handle").allTextContents()).resolves.toEqual(["@bodil", "@bob"]);
-  await expect(box.getAttribute("aria-expanded")).resolves.toBe("true");
+  await expect(box.getAttribute("aria-activedescendant")).resolves.toBe(await options.first().getAttribute("id"));
   await ada.screenshot({ path: screenshotPath("compose-suggestions") });
   await ada.keyboard.press("ArrowDown");
   await expect(options.nth(1).getAttribute("aria-selected")).resolves.toBe("true");
@@ -82,6 +82,22 @@ test("typing @bo offers bob and bodil, the one followed first; Enter writes the 
   await ada.keyboard.press("Escape");
   await ada.keyboard.press("Enter");
   await expect(box.inputValue()).resolves.toBe("Hello @bob and #knitting @bod\n");
+
+  // Escape before the answer came: the list does not open after all.
+  await box.fill("");
+  await box.pressSequentially("@bo");
+  await ada.keyboard.press("Escape");
+  await Bun.sleep(600);
+  await expect(list.isVisible()).resolves.toBe(false);
+  // The caret moved away from the word: Enter is a new line, the text untouched.
+  await box.fill("");
+  await box.pressSequentially("Hi @bo", { delay: 30 });
+  await list.waitFor();
+  await ada.keyboard.press("ArrowLeft");
+  await ada.keyboard.press("ArrowLeft");
+  await expect(list.isVisible()).resolves.toBe(false);
+  await ada.keyboard.press("Enter");
+  await expect(box.inputValue()).resolves.toBe("Hi @\nbo");
   expect(problems).toEqual([]);
 });
 

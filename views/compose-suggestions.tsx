@@ -18,8 +18,9 @@ export function Suggestions({
   emojis?: EmojiView[];
 }) {
   if (accounts.length + tags.length + emojis.length === 0) return "";
+  // The options only: app.js keeps the list they go in, named for screen readers.
   return (
-    <ul class="suggestions" role="listbox" aria-label="Suggestions">
+    <>
       {accounts.map((a) => (
         <li role="option" aria-selected="false" data-insert={`@${a.acct}`}>
           <Avatar account={a} size={28} />
@@ -40,6 +41,6 @@ export function Suggestions({
           <span safe>{`:${e.shortcode}:`}</span>
         </li>
       ))}
-    </ul>
+    </>
   );
 }

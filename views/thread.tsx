@@ -128,7 +128,7 @@ export function EditPage({
   post: PostView;
   limit: number;
   errors?: Record<string, string>;
-  values?: { status: string; spoiler_text: string; quote_approval_policy?: string; language?: string; sensitive?: boolean };
+  values?: { status?: string; spoiler_text?: string; quote_approval_policy?: string; language?: string; sensitive?: boolean };
 }) {
   const policy = values?.quote_approval_policy ?? post.quoteApproval.automatic[0] ?? "nobody";
   return (

@@ -1,8 +1,9 @@
-import { and, desc, inArray, isNull, like, or, sql } from "drizzle-orm";
+import { and, desc, inArray, isNull, like, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { seenByOthers } from "./accounts.ts";
-import { followingAmong } from "./accounts-read.ts";
-import { accounts, posts, tags } from "../db/schema.ts";
+import { onDomainBlockedBy } from "./account-domain-blocks.ts";
+import { onCutOffDomain } from "./domain-allows.ts";
+import { accounts, blocks, follows, posts, tags } from "../db/schema.ts";
 import { normalizeHashtag } from "./text.ts";
 import { notSilencedBy, visibleTo } from "./visibility.ts";
 
@@ -33,19 +34,42 @@ export function searchAccounts(db: Db, query: string, limit = 10, everyone = fal
 }
 
 /**
- * People to offer when a member types `@name` in the compose box: as searchAccounts finds them,
- * those the member follows first, suspended accounts left out.
+ * People to offer when a member types `@name` (or `@name@dom`) in the compose box: a handle or a
+ * word of the name starting so, those the member follows first, then this server's. Left out:
+ * the member, accounts suspended, moved, on a server cut off, blocked either way or on a server
+ * the member blocked.
  */
 export function suggestAccounts(db: Db, viewerId: string, query: string, limit = 6) {
-  const found = searchAccounts(db, query, 40).filter((a) => !a.suspendedAt && a.id !== viewerId);
-  const followed = new Set(
-    followingAmong(
-      db,
-      viewerId,
-      found.map((a) => a.id),
-    ),
-  );
-  return found.toSorted((a, b) => Number(followed.has(b.id)) - Number(followed.has(a.id))).slice(0, limit);
+  const [name = "", domain] = query.trim().replace(/^@/, "").split("@", 2);
+  if (!name) return [];
+  const prefix = `${escapeLike(name)}%`;
+  const followed = sql`EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${viewerId}
+    AND ${follows.followingId} = ${accounts.id} AND ${follows.state} = 'accepted')`;
+  const blockedEitherWay = sql`EXISTS (SELECT 1 FROM ${blocks} WHERE (${blocks.accountId} = ${viewerId} AND ${blocks.targetAccountId} = ${accounts.id})
+    OR (${blocks.accountId} = ${accounts.id} AND ${blocks.targetAccountId} = ${viewerId}))`;
+  return db
+    .select()
+    .from(accounts)
+    .where(
+      and(
+        or(
+          sql`${accounts.username} LIKE ${prefix} ESCAPE '\\'`,
+          sql`${accounts.displayName} LIKE ${prefix} ESCAPE '\\'`,
+          sql`${accounts.displayName} LIKE ${`% ${prefix}`} ESCAPE '\\'`,
+        ),
+        domain === undefined ? undefined : sql`${accounts.domain} LIKE ${`${escapeLike(domain)}%`} ESCAPE '\\'`,
+        ne(accounts.id, viewerId),
+        seenByOthers(),
+        isNull(accounts.suspendedAt),
+        isNull(accounts.movedToId),
+        sql`NOT ${blockedEitherWay}`,
+        sql`NOT ${onDomainBlockedBy(viewerId, accounts.id)}`,
+        sql`NOT ${onCutOffDomain(accounts.id)}`,
+      ),
+    )
+    .orderBy(desc(followed), sql`${accounts.domain} IS NOT NULL`, accounts.username)
+    .limit(limit)
+    .all();
 }
 
 export function searchTags(db: Db, query: string, limit = 10) {

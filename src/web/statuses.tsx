@@ -21,7 +21,8 @@ import { thread } from "../core/timelines.ts";
 import { loadAccountViews, loadPostViews, type PostView } from "../core/views.ts";
 import { AccountList } from "../../views/profile.tsx";
 import type { PageContext } from "../../views/context.ts";
-import { quotePolicies, visibilities } from "../db/schema.ts";
+import { posts, quotePolicies, visibilities } from "../db/schema.ts";
+import { eq } from "drizzle-orm";
 import { isHtmx, type PagePlugin, type WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
 import { back, loginFirst } from "./redirects.ts";
@@ -185,7 +186,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
             return <Suggestions accounts={ids.flatMap((id) => found.get(id) ?? [])} />;
           }
           case "#":
-            return <Suggestions tags={word ? searchTags(db, word, 6).map((tag) => tag.name) : []} />;
+            return <Suggestions tags={word ? searchTags(db, word, 6).map((tag) => tag.display) : []} />;
           case ":": {
             const found =
               word.length >= 2
@@ -349,7 +350,9 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
       if (!viewer) return redirect(loginFirst(`/statuses/${params.id}/edit`), 303);
       const post = view(params.id, viewer);
       if (!post || post.account.id !== viewer.account.id) throw new CoreError("You can edit only your own posts.", 403);
-      return <EditPage ctx={ctx} post={post} limit={getSettings(db).maxPostLength} />;
+      // The post's own mark: the view's is also set by the moderators marking the account.
+      const sensitive = db.select({ s: posts.sensitive }).from(posts).where(eq(posts.id, post.id)).get()?.s ?? false;
+      return <EditPage ctx={ctx} post={post} limit={getSettings(db).maxPostLength} values={{ sensitive }} />;
     })
     .post(
       "/statuses/:id/edit",

@@ -173,68 +173,107 @@ window.addEventListener(
 // Suggestions while typing in the compose box: after `@name`, `#tag` or `:emoji` the page asks the
 // server (/compose/suggestions, the member's session) and lists people (those they follow first),
 // hashtags or custom emoji under the box. Arrows move, Enter or Tab takes one, Escape closes; a
-// click takes one too. Without JavaScript the words are typed in full.
+// click takes one too. An input method's composition keeps its keys. Without JavaScript the words
+// are typed in full.
 (() => {
-  const wordBefore = /(?:^|[^\w@#:/])([@#:][\p{L}\p{N}_.-]*(?:@[\p{L}\p{N}_.-]*)?)$/u;
+  const wordBefore = /(?:^|[^\p{L}\p{M}\p{N}_@#:/])([@#:][\p{L}\p{M}\p{N}_.-]*(?:@[\p{L}\p{M}\p{N}_.-]*)?)$/u;
   let serial = 0;
 
   function wire(root) {
     for (const box of root.querySelectorAll("textarea[name=status]")) {
       if (box.dataset.suggests) continue;
       box.dataset.suggests = "1";
-      const list = document.createElement("div");
-      list.id = `${box.id}-suggestions`;
+      const list = document.createElement("ul");
+      list.id = `${box.id}-suggestions-${++serial}`;
+      list.className = "suggestions";
+      list.setAttribute("role", "listbox");
+      list.setAttribute("aria-label", "Suggestions");
       list.hidden = true;
-      box.after(list);
+      const status = document.createElement("p");
+      status.className = "visually-hidden";
+      status.setAttribute("role", "status");
+      box.after(list, status);
       box.setAttribute("aria-autocomplete", "list");
       box.setAttribute("aria-controls", list.id);
-      box.setAttribute("aria-expanded", "false");
+      // The word being completed and where it starts; `asking` tells answers to drop when stale.
       let word = "";
+      let start = 0;
+      let asking = 0;
+      let dismissed = false; // Escape: this word asks no more
       let timer;
       const options = () => [...list.querySelectorAll("[role=option]")];
       const close = () => {
+        clearTimeout(timer);
+        asking++;
         list.hidden = true;
         list.replaceChildren();
-        box.setAttribute("aria-expanded", "false");
+        status.textContent = "";
         box.removeAttribute("aria-activedescendant");
       };
       const select = (index) => {
         options().forEach((option, i) => {
           option.setAttribute("aria-selected", String(i === index));
-          if (i === index) {
-            box.setAttribute("aria-activedescendant", option.id);
-            option.scrollIntoView({ block: "nearest" });
-          }
+          if (i !== index) return;
+          box.setAttribute("aria-activedescendant", option.id);
+          // Within the list only: the page itself does not scroll.
+          if (option.offsetTop < list.scrollTop) list.scrollTop = option.offsetTop;
+          else if (option.offsetTop + option.offsetHeight > list.scrollTop + list.clientHeight)
+            list.scrollTop = option.offsetTop + option.offsetHeight - list.clientHeight;
         });
       };
       const take = (option) => {
-        const end = box.selectionStart;
-        box.setRangeText(`${option.dataset.insert} `, end - word.length, end, "end");
+        const end = start + word.length;
+        // Only where the word still is, the caret right after it.
+        if (box.value.slice(start, end) !== word || box.selectionStart !== end) return close();
+        box.setRangeText(`${option.dataset.insert} `, start, end, "end");
         close();
         box.focus();
         box.dispatchEvent(new Event("input", { bubbles: true }));
       };
-      const ask = async (asked) => {
+      const ask = async (asked, round) => {
         const response = await fetch(`/compose/suggestions?q=${encodeURIComponent(asked)}`, { headers: { accept: "text/html" } });
         const html = response.ok ? await response.text() : "";
-        if (asked !== word) return; // typed on meanwhile
+        if (round !== asking || document.activeElement !== box) return; // closed, or typed on, meanwhile
         list.innerHTML = html;
         const found = options();
         if (found.length === 0) return close();
-        found.forEach((option, i) => (option.id = `${list.id}-${++serial}-${i}`));
+        found.forEach((option, i) => (option.id = `${list.id}-${i}`));
         list.hidden = false;
-        box.setAttribute("aria-expanded", "true");
+        status.textContent = `${found.length} ${found.length === 1 ? "suggestion" : "suggestions"}: arrows to choose, Enter to take.`;
         select(0);
       };
-      box.addEventListener("input", () => {
+      const update = () => {
+        if (box.selectionStart !== box.selectionEnd) return close();
         const match = wordBefore.exec(box.value.slice(0, box.selectionStart));
-        word = match ? match[1] : "";
-        clearTimeout(timer);
-        if (word.length < (word.startsWith(":") ? 3 : 2)) return close();
-        timer = setTimeout(() => ask(word).catch(close), 150);
+        const next = match ? match[1] : "";
+        if (next === word && (dismissed || !list.hidden)) return;
+        close();
+        dismissed = false;
+        word = next;
+        start = box.selectionStart - word.length;
+        if (word.length < (word.startsWith(":") ? 3 : 2)) return;
+        const round = asking;
+        timer = setTimeout(() => ask(word, round).catch(close), 150);
+      };
+      box.addEventListener("input", (e) => {
+        if (!e.isComposing) update();
+      });
+      box.addEventListener("compositionend", update);
+      // A caret moved by keys or a click: the word is another one, or none.
+      box.addEventListener("click", update);
+      box.addEventListener("keyup", (e) => {
+        if (["ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"].includes(e.key)) update();
       });
       box.addEventListener("keydown", (e) => {
-        if (list.hidden) return;
+        if (e.isComposing || e.keyCode === 229) return;
+        // Escape also stops an answer still on its way.
+        if (e.key === "Escape" && word) {
+          if (!list.hidden) e.preventDefault();
+          close();
+          dismissed = true;
+          return;
+        }
+        if (list.hidden || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
         const found = options();
         const current = found.findIndex((option) => option.getAttribute("aria-selected") === "true");
         if (e.key === "ArrowDown" || e.key === "ArrowUp") {
@@ -243,9 +282,6 @@ window.addEventListener(
         } else if ((e.key === "Enter" || e.key === "Tab") && found[current]) {
           e.preventDefault();
           take(found[current]);
-        } else if (e.key === "Escape") {
-          e.preventDefault();
-          close();
         }
       });
       box.addEventListener("blur", () => setTimeout(close, 150));
