@@ -11,6 +11,7 @@ import {
   Image,
   InteractionPolicy,
   InteractionRule,
+  LanguageString,
   Link,
   Mention,
   Note,
@@ -25,6 +26,7 @@ import { type EmojiData, type EmojiView, MAX_EMOJIS, SHORTCODE } from "../core/c
 import type { RemoteAccountData, RemotePostData } from "../core/remote.ts";
 import type { PollView, RemotePollData } from "../core/polls.ts";
 import { isPlayable } from "../core/media.ts";
+import { languageOf } from "../core/languages.ts";
 import { quoteStampOf } from "../core/quotes.ts";
 import { loadPostViews, type PostView } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
@@ -94,7 +96,7 @@ export function postToAs(
     attribution: ctx.getActorUri(post.account.username),
     tos,
     ccs,
-    content: post.quote ? `${post.contentHtml}${quoteFallback(post.quote.url)}` : post.contentHtml,
+    ...contentOf(post.quote ? `${post.contentHtml}${quoteFallback(post.quote.url)}` : post.contentHtml, post.language),
     // A quote (FEP-044f, and the older quoteUrl for software that reads only that), with the
     // quoted author's stamp once given.
     quote: post.quote ? new URL(post.quote.uri) : null,
@@ -278,7 +280,7 @@ export async function postFromAs(
     spoilerText: remoteText(object.summary?.toString(), 1000),
     sensitive: Boolean(object.sensitive) || Boolean(object.summary),
     visibility: visibilityFromAs(object, author.followersUrl ? new URL(author.followersUrl) : null),
-    language: null,
+    language: languageIn(object.contents),
     inReplyToUri: object.replyTargetId?.href ?? null,
     mentionedIds: resolveLocal([...mentionUris, ...addressed]),
     tags: tags.flatMap((t) => (t instanceof Hashtag && t.name ? [t.name.toString().replace(/^#/, "")] : [])),
@@ -417,4 +419,18 @@ export function createOf(note: Note | Question): Create {
     object: note,
     published: note.published,
   });
+}
+
+/**
+ * A post's words with their language, as Mastodon writes them: `content`, and `contentMap` keyed
+ * by the language when the post names one (others read it to filter and translate).
+ */
+function contentOf(html: string, language: string | null) {
+  return language ? { contents: [html, new LanguageString(html, language)] } : { content: html };
+}
+
+/** The language of a post from its `contentMap` (the first tagged content), as a code we keep. */
+function languageIn(contents: readonly (string | LanguageString)[]): string | null {
+  for (const content of contents) if (content instanceof LanguageString) return languageOf(content.locale.baseName);
+  return null;
 }

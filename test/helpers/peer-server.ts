@@ -31,6 +31,7 @@ import {
   Hashtag,
   Image,
   InteractionPolicy,
+  LanguageString,
   InteractionRule,
   isActor,
   Like,
@@ -545,6 +546,7 @@ async function createNote(ctx: Context<void>, actor: StoredActor, body: JsonObje
   const noteId = ctx.getObjectUri(Note, { identifier: actor.identifier, id: str(body, "id", false) || crypto.randomUUID() });
   const published = Temporal.Now.instant();
   const summary = str(body, "summary", false);
+  const language = str(body, "language", false);
   const inReplyTo = str(body, "inReplyTo", false);
   // A vote, as Mastodon sends one: a Note named after the option, with no content.
   const vote = str(body, "name", false);
@@ -563,7 +565,7 @@ async function createNote(ctx: Context<void>, actor: StoredActor, body: JsonObje
     url: noteId,
     attribution: actorUri,
     name: vote || null,
-    content: vote ? null : content,
+    ...(vote ? { content: null } : language ? { contents: [content, new LanguageString(content, language)] } : { content }),
     // A quote post: FEP-044f's `quote` (with its authorization), or the older quoteUrl.
     quote: typeof body.quote === "string" ? new URL(body.quote) : null,
     quoteUrl: typeof body.quoteUrl === "string" ? new URL(body.quoteUrl) : null,

@@ -56,6 +56,8 @@ export interface PostOptions extends SendOptions {
   inReplyTo?: string;
   /** Content warning (sets sensitive). */
   summary?: string;
+  /** The language of the words: sent as `contentMap`, as Mastodon does. */
+  language?: string;
   sensitive?: boolean;
   attachments?: (string | Attachment)[];
   /** Post a Question (a poll) instead of a Note. */
