@@ -188,7 +188,8 @@ test("an edit changes the language and the sensitive mark when it says so, and k
 });
 
 test("a language is read as Mastodon reads it; a bad visibility or quote policy is refused like a bad language", async () => {
-  expect((await call("ben", "POST", "/api/v1/statuses", { status: "Olá", language: "pt-BR" })).json.language).toBe("pt");
+  expect((await call("ben", "POST", "/api/v1/statuses", { status: "Olá", language: "pt_br" })).json.language).toBe("pt-BR");
+  expect((await call("ben", "POST", "/api/v1/statuses", { status: "Salut", language: "fr-CA" })).json.language).toBe("fr");
   const upper = await call("ben", "PATCH", "/api/v1/accounts/update_credentials", { source: { language: "DE" } });
   expect((upper.json.source as { language: string }).language).toBe("de");
   for (const source of [{ privacy: "everyone" }, { quote_policy: "all" }]) {
