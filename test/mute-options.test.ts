@@ -3,6 +3,8 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { endExpiredMutes } from "../src/core/follows.ts";
 import { parseImportCsv } from "../src/core/imports.ts";
+import { eq } from "drizzle-orm";
+import { mutes } from "../src/db/schema.ts";
 import { apiAs, signedInMembers, testApp } from "./helpers/app.ts";
 
 setDefaultTimeout(60_000);
@@ -92,4 +94,52 @@ test("the mutes file says which mutes hide notifications, and an import of it ke
     ["olga@social.example", true, undefined],
     ["x@y.example", undefined, "Hide notifications must be true or false."],
   ]);
+});
+
+test("a mute that hides notifications takes those already there; one whose time is up no longer counts", async () => {
+  const own = await call("cyd", "POST", "/api/v1/statuses", { status: "like this" });
+  expect((await call("ana", "POST", `/api/v1/statuses/${own.json.id}/favourite`)).status).toBe(200);
+  const fromAna = async () =>
+    ((await call("cyd", "GET", "/api/v1/notifications")).json as { account: { id: string } }[]).filter(
+      (n) => n.account.id === m("ana").id,
+    ).length;
+  expect(await fromAna()).toBeGreaterThan(0); // the like, and her follow earlier
+  expect((await call("cyd", "POST", `/api/v1/accounts/${m("ana").id}/mute`, { duration: 60 })).status).toBe(200);
+  expect(await fromAna()).toBe(0);
+  // Its minute is up before the scheduler's next round: it no longer counts anywhere.
+  db.update(mutes)
+    .set({ expiresAt: new Date(Date.now() - 1000) })
+    .where(eq(mutes.accountId, m("cyd").id))
+    .run();
+  expect((await call("cyd", "GET", `/api/v1/accounts/relationships?id[]=${m("ana").id}`)).json[0].muting).toBe(false);
+  await call("ana", "POST", "/api/v1/statuses", { status: "@cyd hello again" });
+  expect(await mentionsOf("cyd")).toContainEqual(expect.stringContaining("hello again"));
+});
+
+test("the API reads a duration as Mastodon does: truncated, empty or null for good, over a year for good", async () => {
+  const ends = async () =>
+    ((await call("olga", "GET", "/api/v1/mutes")).json as { id: string; mute_expires_at: string | null }[]).find(
+      (a) => a.id === m("cyd").id,
+    )?.mute_expires_at;
+  expect((await call("olga", "POST", `/api/v1/accounts/${m("cyd").id}/mute`, { duration: 3600.7 })).status).toBe(200);
+  expect(Math.abs(Date.parse((await ends()) ?? "") - (Date.now() + 3600_000))).toBeLessThan(60_000);
+  for (const duration of [null, "", 400 * 86_400]) {
+    expect((await call("olga", "POST", `/api/v1/accounts/${m("cyd").id}/mute`, { duration })).status).toBe(200);
+    expect(await ends()).toBeNull();
+  }
+  expect((await call("olga", "POST", `/api/v1/accounts/${m("cyd").id}/mute`, { duration: "soon" })).status).toBe(422);
+});
+
+test("the live streams leave out a muted account's posts, as the timelines do", async () => {
+  const heard: string[] = [];
+  const stop = t.live.add({
+    accountId: m("ana").id,
+    streams: [{ name: "user" }, { name: "public" }],
+    showsNotifications: true,
+    push: (e) => void ("post" in e && heard.push(`${e.stream.name} ${e.post.text}`)),
+  });
+  await call("cyd", "POST", "/api/v1/statuses", { status: "cyd is muted", visibility: "public" });
+  await call("olga", "POST", "/api/v1/statuses", { status: "olga is not", visibility: "public" });
+  stop();
+  expect(heard).toEqual(["public olga is not"]);
 });

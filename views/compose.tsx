@@ -39,7 +39,8 @@ export interface PollValues {
   hideTotals?: boolean;
 }
 
-const pollLengths = [
+/** How long a poll runs, or a mute lasts, as Mastodon's apps offer them: seconds and words. */
+export const periods = [
   [300, "5 minutes"],
   [1800, "30 minutes"],
   [3600, "1 hour"],
@@ -76,7 +77,7 @@ function PollFields({ prefix, values, errors }: { prefix: string; values?: PollV
       <div class="field">
         <label for={`${prefix}poll-length`}>Poll length</label>
         <select id={`${prefix}poll-length`} name="poll[expires_in]">
-          {pollLengths.map(([seconds, label]) => (
+          {periods.map(([seconds, label]) => (
             <option value={String(seconds)} selected={String(seconds) === length}>
               {label}
             </option>

@@ -10,6 +10,7 @@ import type { PageContext } from "./context.ts";
 import { CsrfField, Field, FormMessage, PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
 import { longDate } from "./time.tsx";
+import { periods } from "./compose.tsx";
 import { profileMeta } from "./meta.tsx";
 import { PostList } from "./post.tsx";
 
@@ -64,16 +65,8 @@ function AccountAction({
   );
 }
 
-/** How long a mute lasts, as Mastodon's apps offer it (0: for good). */
-export const muteDurations = [
-  [0, "For good"],
-  [1800, "30 minutes"],
-  [3600, "1 hour"],
-  [21_600, "6 hours"],
-  [86_400, "1 day"],
-  [259_200, "3 days"],
-  [604_800, "7 days"],
-] as const;
+/** How long a mute lasts (0: for good). */
+export const muteDurations: readonly (readonly [number, string])[] = [[0, "For good"], ...periods.filter(([s]) => s >= 1800)];
 
 /** "Mute": for how long, and whether their notifications go too (by default they do). */
 function MuteForm({ ctx, account }: { ctx: PageContext; account: AccountView }) {
@@ -89,7 +82,9 @@ function MuteForm({ ctx, account }: { ctx: PageContext; account: AccountView }) 
         <label for="mute-duration">For how long</label>
         <select id="mute-duration" name="duration">
           {muteDurations.map(([seconds, label]) => (
-            <option value={String(seconds)}>{label}</option>
+            <option value={String(seconds)} safe>
+              {label}
+            </option>
           ))}
         </select>
         <button type="submit" class="secondary">

@@ -345,13 +345,19 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           (m, target, body) =>
             follows.mute(deps, m.account, target, {
               notifications: flag(body?.notifications),
-              durationSeconds: body?.duration === undefined ? undefined : Number(body.duration),
+              // As Mastodon reads it: seconds, truncated; empty or null for good.
+              durationSeconds: Number(body?.duration ?? 0),
             }),
           "write:mutes",
         ),
         {
           params: id,
-          body: t.Optional(t.Object({ notifications: tFlag, duration: t.Optional(t.Numeric()) })),
+          body: t.Optional(
+            t.Object({
+              notifications: t.Optional(t.Union([t.Boolean(), t.String({ maxLength: 5 }), t.Null()])),
+              duration: t.Optional(t.Union([t.Number(), t.String({ maxLength: 20 }), t.Null()])),
+            }),
+          ),
         },
       )
       .post(

@@ -2,6 +2,7 @@ import { and, count, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { seenByOthers } from "./accounts.ts";
 import { accounts, blocks, follows, mutes, posts } from "../db/schema.ts";
+import { muteInForce } from "./visibility.ts";
 
 export type AccountRow = typeof accounts.$inferSelect;
 
@@ -109,7 +110,9 @@ export function blockedOrMuted(db: Db, accountId: string, kind: "blocks" | "mute
     .select({ id: table.id, account: accounts, expiresAt: kind === "mutes" ? mutes.expiresAt : sql<null>`NULL` })
     .from(table)
     .innerJoin(accounts, eq(accounts.id, table.targetAccountId))
-    .where(and(eq(table.accountId, accountId), maxId ? lt(table.id, maxId) : undefined))
+    .where(
+      and(eq(table.accountId, accountId), maxId ? lt(table.id, maxId) : undefined, kind === "mutes" ? muteInForce() : undefined),
+    )
     .orderBy(desc(table.id))
     .limit(limit)
     .all();

@@ -9,7 +9,7 @@ import type { DomainEvents } from "./events.ts";
 import { getInternal, setInternal } from "./instance.ts";
 import type { PageQuery } from "./timelines.ts";
 import { type AccountView, loadAccountViews, loadPostViews, type PostView } from "./views.ts";
-import { notSilencedBy } from "./visibility.ts";
+import { notHiddenFromNotifications } from "./visibility.ts";
 
 /**
  * Private conversations, as Mastodon lists them for apps: every direct message is filed, for each
@@ -41,11 +41,12 @@ export function recordConversation(
   const rootId = threadRoot(db, postId);
   for (const memberId of options.onlyFor ? participants.filter((id) => id === options.onlyFor) : participants) {
     const member = db.select({ id: users.id }).from(users).where(eq(users.accountId, memberId)).get();
-    // The same rule as the timelines: nothing from someone the member blocked or muted.
+    // The same rule as notifications: nothing from someone the member blocked, or muted with
+    // their notifications (a mute that keeps them lets the messages through, as their mentions).
     const seen = db
       .select({ id: posts.id })
       .from(posts)
-      .where(and(eq(posts.id, postId), notSilencedBy(memberId)))
+      .where(and(eq(posts.id, postId), notHiddenFromNotifications(memberId)))
       .get();
     if (!member || !seen) continue;
     const others = participants.filter((id) => id !== memberId);

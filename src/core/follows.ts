@@ -8,6 +8,7 @@ import { domainBlockedBy } from "./account-domain-blocks.ts";
 import { countAccountAction } from "./account-limits.ts";
 import { blockFor, normalizeDomain } from "./domain-blocks.ts";
 import { CoreError, ValidationError } from "./errors.ts";
+import { muteInForce } from "./visibility.ts";
 import { isEndorsed, unendorse } from "./endorsements.ts";
 import { leaveLists } from "./lists.ts";
 import { notify, withdrawNotification } from "./notifications.ts";
@@ -65,7 +66,7 @@ function muting(db: Db, viewerId: string, targetId: string) {
   const mute = db
     .select({ notifications: mutes.notifications, expiresAt: mutes.expiresAt })
     .from(mutes)
-    .where(and(eq(mutes.accountId, viewerId), eq(mutes.targetAccountId, targetId)))
+    .where(and(eq(mutes.accountId, viewerId), eq(mutes.targetAccountId, targetId), muteInForce()))
     .get();
   return {
     muting: mute !== undefined,
@@ -288,7 +289,7 @@ export function unblock(deps: CoreDeps, actor: Actor, targetId: string): void {
   if (removed.length > 0) deps.events.emit("account.unblocked", { accountId: actor.id, targetAccountId: targetId });
 }
 
-/** The longest mute with an end (Mastodon sets none): a year; longer is for good. */
+/** The longest mute with an end (Mastodon sets none): a year; a longer one is for good. */
 export const MAX_MUTE_SECONDS = 365 * 86_400;
 
 /**
@@ -303,18 +304,39 @@ export function mute(
   options: { notifications?: boolean; durationSeconds?: number } = {},
 ): void {
   if (actor.id === targetId) throw new CoreError("You cannot mute yourself.", 403);
-  const seconds = options.durationSeconds ?? 0;
-  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_MUTE_SECONDS)
-    throw new ValidationError({ duration: "Choose how long: up to a year, or for good." });
+  const seconds = Math.trunc(options.durationSeconds ?? 0);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new ValidationError({ duration: "Choose how long, or for good." });
   account(deps.db, targetId);
   const choice = {
     notifications: options.notifications ?? true,
-    expiresAt: seconds > 0 ? new Date(Date.now() + seconds * 1000) : null,
+    expiresAt: seconds > 0 && seconds <= MAX_MUTE_SECONDS ? new Date(Date.now() + seconds * 1000) : null,
   };
+  deps.db.transaction((tx) => {
+    tx.insert(mutes)
+      .values({ id: newId(), accountId: actor.id, targetAccountId: targetId, ...choice })
+      .onConflictDoUpdate({ target: [mutes.accountId, mutes.targetAccountId], set: choice })
+      .run();
+    // As Mastodon does: a mute that hides their notifications takes those already there too.
+    if (choice.notifications)
+      tx.delete(notifications)
+        .where(and(eq(notifications.accountId, actor.id), eq(notifications.fromAccountId, targetId)))
+        .run();
+  });
+}
+
+/** An import's mute of someone already muted keeps that mute as it is, but for the notifications choice the file gives. */
+export function muteFromImport(deps: CoreDeps, actor: Actor, targetId: string, notificationsHidden?: boolean): void {
+  const existing = deps.db
+    .select({ notifications: mutes.notifications })
+    .from(mutes)
+    .where(and(eq(mutes.accountId, actor.id), eq(mutes.targetAccountId, targetId)))
+    .get();
+  if (!existing) return mute(deps, actor, targetId, { notifications: notificationsHidden ?? true });
+  if (notificationsHidden === undefined || notificationsHidden === existing.notifications) return;
   deps.db
-    .insert(mutes)
-    .values({ id: newId(), accountId: actor.id, targetAccountId: targetId, ...choice })
-    .onConflictDoUpdate({ target: [mutes.accountId, mutes.targetAccountId], set: choice })
+    .update(mutes)
+    .set({ notifications: notificationsHidden })
+    .where(and(eq(mutes.accountId, actor.id), eq(mutes.targetAccountId, targetId)))
     .run();
 }
 

@@ -10,7 +10,7 @@ import { readImportText } from "./domain-block-csv.ts";
 import { normalizeDomain } from "./domain-blocks.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { exportedAccounts, exportedBookmarks, exportedLists } from "./exports.ts";
-import { block, blockDomainFor, follow, mute, unblock, unblockDomainFor, unfollow, unmute } from "./follows.ts";
+import { block, blockDomainFor, follow, muteFromImport, unblock, unblockDomainFor, unfollow, unmute } from "./follows.ts";
 import { bookmark, unbookmark } from "./interactions.ts";
 import { addToList, createList, deleteList, LIST_TITLE_MAX, listsOf, removeFromList } from "./lists.ts";
 import { findPostByUri } from "./remote.ts";
@@ -297,7 +297,7 @@ async function importOne(deps: CoreDeps, job: ImportRow, row: StoredRow): Promis
   if (job.kind === "following") {
     follow(deps, actor, targetId, { showReblogs: row.showReblogs ?? undefined, notify: row.notify ?? undefined });
   } else if (job.kind === "blocking") block(deps, actor, targetId);
-  else mute(deps, actor, targetId, { notifications: row.hideNotifications ?? true });
+  else muteFromImport(deps, actor, targetId, row.hideNotifications ?? undefined);
 }
 
 /**

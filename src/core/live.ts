@@ -1,8 +1,9 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { posts } from "../db/schema.ts";
 import { isFollowing } from "./accounts-read.ts";
 import type { CoreDeps } from "./deps.ts";
-import { findVisiblePost } from "./posts.ts";
+import { inChosenLanguages } from "./preferences.ts";
+import { notSilencedBy, notSilencedFor, visibleTo } from "./visibility.ts";
 import { loadPostViews, type PostView } from "./views.ts";
 
 /**
@@ -76,6 +77,21 @@ export function createLiveHub(deps: CoreDeps) {
     }
   };
 
+  const shownTo = (postId: string, viewerId: string | null, listed: boolean) =>
+    db
+      .select({ id: posts.id })
+      .from(posts)
+      .where(
+        and(
+          eq(posts.id, postId),
+          visibleTo(viewerId),
+          notSilencedBy(viewerId),
+          listed ? notSilencedFor(viewerId) : undefined,
+          listed ? inChosenLanguages(db, viewerId) : undefined,
+        ),
+      )
+      .get() !== undefined;
+
   const postEvent = (postId: string, type: "update" | "status.update") => {
     const row = db
       .select({ accountId: posts.accountId, visibility: posts.visibility })
@@ -90,11 +106,15 @@ export function createLiveHub(deps: CoreDeps) {
         s.name === "user" ? home : s.name !== "user:notification" && s.name !== "direct" && row.visibility === "public",
       );
       if (streams.length === 0) continue;
-      // Each listener sees the post as they may: not at all, or with their own likes and boosts.
-      if (!findVisiblePost(db, postId, sub.accountId)) continue;
+      // Each listener sees the post as their timelines would: not at all (hidden from them, by
+      // someone they blocked or muted; on public streams a limited account's, or in a language
+      // they did not choose), or with their own likes and boosts.
+      if (!shownTo(postId, sub.accountId, false)) continue;
+      const publicOk = streams.some((s) => s.name !== "user") && shownTo(postId, sub.accountId, true);
       const post = loadPostViews(db, baseUrl, [postId], sub.accountId)[0];
       if (!post) continue;
-      for (const stream of streams) if (belongs(post, stream, home)) sub.push({ type, stream, post });
+      for (const stream of streams)
+        if ((stream.name === "user" || publicOk) && belongs(post, stream, home)) sub.push({ type, stream, post });
     }
   };
 

@@ -21,8 +21,8 @@ import { type PostView, postPageUrl } from "./views.ts";
  * by then (the notifications page, an app's read marker) or while they had a page or an app open
  * on their own stream is not mailed. What comes in together goes in one e-mail, and a member
  * gets one every ten minutes at most, however busy their posts are. Filtered notifications are
- * not mailed (their senders did not get through), nor are a member's blocks and mutes (they
- * made no notification).
+ * not mailed (their senders did not get through), nor is anything from accounts the member
+ * blocked or muted with their notifications (they made none).
  */
 
 /** How long a notification waits unseen before it is mailed, and the least time between two e-mails to one member. */

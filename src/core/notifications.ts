@@ -6,7 +6,7 @@ import { conversationMuted } from "./conversation-mutes.ts";
 import type { CoreDeps } from "./deps.ts";
 import { screen } from "./notification-policy.ts";
 import { recordRequest } from "./notification-requests.ts";
-import { visibleTo } from "./visibility.ts";
+import { muteInForce, visibleTo } from "./visibility.ts";
 import { blocks, follows, mutes, type NotificationType, notifications, posts, users } from "../db/schema.ts";
 import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
 
@@ -62,7 +62,12 @@ export function notify(
     .select({ n: count() })
     .from(mutes)
     .where(
-      and(eq(mutes.accountId, event.accountId), eq(mutes.targetAccountId, event.fromAccountId), eq(mutes.notifications, true)),
+      and(
+        eq(mutes.accountId, event.accountId),
+        eq(mutes.targetAccountId, event.fromAccountId),
+        eq(mutes.notifications, true),
+        muteInForce(),
+      ),
     )
     .get()?.n;
   if (silenced || muted || accountOnDomainBlockedBy(db, event.accountId, event.fromAccountId)) return;

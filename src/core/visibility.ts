@@ -40,10 +40,13 @@ export function notSilencedFor(viewerId: string | null): SQL {
     SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${viewerId} AND ${follows.followingId} = ${posts.accountId} AND ${follows.state} = 'accepted'))`;
 }
 
+/** A mute still in force: for good, or its time not up (the scheduler removes it within a minute or so). */
+export const muteInForce = () => sql`(${mutes.expiresAt} IS NULL OR ${mutes.expiresAt} > ${Date.now()})`;
+
 /** The viewer blocked or muted the account, or blocked its domain. */
 export const silencedBy = (viewerId: string, accountId: SQLWrapper) =>
   sql`(EXISTS (SELECT 1 FROM ${blocks} WHERE ${blocks.accountId} = ${viewerId} AND ${blocks.targetAccountId} = ${accountId})
-    OR EXISTS (SELECT 1 FROM ${mutes} WHERE ${mutes.accountId} = ${viewerId} AND ${mutes.targetAccountId} = ${accountId})
+    OR EXISTS (SELECT 1 FROM ${mutes} WHERE ${mutes.accountId} = ${viewerId} AND ${mutes.targetAccountId} = ${accountId} AND ${muteInForce()})
     OR ${onDomainBlockedBy(viewerId, accountId)})`;
 
 /**
@@ -53,7 +56,7 @@ export const silencedBy = (viewerId: string, accountId: SQLWrapper) =>
 export function notHiddenFromNotifications(viewerId: string): SQL {
   return sql`NOT (EXISTS (SELECT 1 FROM ${blocks} WHERE ${blocks.accountId} = ${viewerId} AND ${blocks.targetAccountId} = ${posts.accountId})
     OR EXISTS (SELECT 1 FROM ${mutes} WHERE ${mutes.accountId} = ${viewerId} AND ${mutes.targetAccountId} = ${posts.accountId}
-      AND ${mutes.notifications} = 1)
+      AND ${mutes.notifications} = 1 AND ${muteInForce()})
     OR ${onDomainBlockedBy(viewerId, posts.accountId)})`;
 }
 
