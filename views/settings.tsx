@@ -380,8 +380,8 @@ function NotificationMailForm({ ctx, choices, canMail }: { ctx: PageContext; cho
       <h2>E-mail notifications</h2>
       {canMail ? (
         <p class="muted">
-          Sent when you are away (no page or app open on your notifications) and have not seen them after a couple of minutes;
-          what comes in together arrives in one e-mail, at most one every ten minutes.
+          Sent when you have not seen them after a couple of minutes (on the notifications page or in an app showing them as they
+          come); what comes in together arrives in one e-mail, at most one every ten minutes.
         </p>
       ) : (
         <p class="muted">This server sends no e-mail yet: the admins can set a mail server with --smtp-url.</p>

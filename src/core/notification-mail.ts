@@ -18,8 +18,8 @@ import { type PostView, postPageUrl } from "./views.ts";
  * Notifications by e-mail, for members who are away, as Mastodon sends them: mentions and
  * replies, new followers, follow requests and quotes unless the member turns them off; boosts
  * and likes if they turn them on. A notification waits a little first: one the member has seen
- * by then (the notifications page, an app's read marker) or while they had a page or an app open
- * on their own stream is not mailed. What comes in together goes in one e-mail, and a member
+ * by then (the notifications page, an app's read marker), or was shown live in an app streaming
+ * their notifications, is not mailed. What comes in together goes in one e-mail, and a member
  * gets one every ten minutes at most, however busy their posts are. Filtered notifications are
  * not mailed (their senders did not get through), nor is anything from accounts the member
  * blocked or muted with their notifications (they made none).
@@ -32,7 +32,7 @@ export const MAIL_EVERY_MS = 10 * 60_000;
 const TOLD = 5;
 
 export type NotificationMailDeps = MailDeps & {
-  /** Whether the member has a page or an app open on their own stream right now. */
+  /** Whether the member has an app open that streams their notifications right now. */
   online: (accountId: string) => boolean;
   /** The link in each e-mail that stops them without logging in. */
   unsubscribeUrl: (userId: string) => string;
