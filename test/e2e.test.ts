@@ -119,7 +119,12 @@ test("posting, replying, liking, boosting, following, notifications, blocking, s
   await post.waitFor();
   await expect(post.getByText("Our beach day").isVisible()).resolves.toBe(false); // behind the warning
   await post.getByText("Show more").click();
-  await expect(post.getByRole("img", { name: "Sand, sea and a red umbrella" }).isVisible()).resolves.toBe(true);
+  await expect(post.getByText("Our beach day").isVisible()).resolves.toBe(true);
+  // As on Mastodon, the picture of a post marked sensitive (a warning marks it) stays folded until asked for.
+  const picture = post.getByRole("img", { name: "Sand, sea and a red umbrella" });
+  await expect(picture.isVisible()).resolves.toBe(false);
+  await post.getByText("Sensitive media").click();
+  await expect(picture.isVisible()).resolves.toBe(true);
   await ada.screenshot({ path: screenshotPath("e2e-ada-home"), fullPage: true });
 
   // Grace follows Ada, sees her post on home, likes, boosts and replies.
