@@ -52,12 +52,13 @@ function account(db: Db, id: string) {
   return row;
 }
 
-function exists(db: Db, table: typeof blocks | typeof mutes, from: string, to: string): boolean {
+/** `from` blocks `to`. */
+function blocking(db: Db, from: string, to: string): boolean {
   return (
     db
-      .select({ id: table.id })
-      .from(table)
-      .where(and(eq(table.accountId, from), eq(table.targetAccountId, to)))
+      .select({ id: blocks.id })
+      .from(blocks)
+      .where(and(eq(blocks.accountId, from), eq(blocks.targetAccountId, to)))
       .get() !== undefined
   );
 }
@@ -91,8 +92,8 @@ export function relationship(db: Db, viewerId: string, targetId: string): Relati
     requested: out?.state === "pending",
     followedBy: back?.state === "accepted",
     requestedBy: back?.state === "pending",
-    blocking: exists(db, blocks, viewerId, targetId),
-    blockedBy: exists(db, blocks, targetId, viewerId),
+    blocking: blocking(db, viewerId, targetId),
+    blockedBy: blocking(db, targetId, viewerId),
     endorsed: isEndorsed(db, viewerId, targetId),
     ...muting(db, viewerId, targetId),
     // A plain read: any known id has a relationship (an incomplete sign-up's is all false).
@@ -164,7 +165,7 @@ export function follow(
   const { db } = deps;
   if (actor.id === targetId) throw new CoreError("You cannot follow yourself.", 403);
   const target = account(db, targetId);
-  if (exists(db, blocks, targetId, actor.id) || exists(db, blocks, actor.id, targetId)) {
+  if (blocking(db, targetId, actor.id) || blocking(db, actor.id, targetId)) {
     throw new CoreError("You cannot follow an account that blocks you or that you block.", 403);
   }
   if (domainBlockedBy(db, actor.id, target.domain))
@@ -273,9 +274,7 @@ export function block(deps: CoreDeps, actor: Actor, targetId: string): void {
     followEnded(tx, actor.id, targetId);
     followEnded(tx, targetId, actor.id);
     tx.insert(blocks).values({ id: newId(), accountId: actor.id, targetAccountId: targetId }).onConflictDoNothing().run();
-    tx.delete(notifications)
-      .where(and(eq(notifications.accountId, actor.id), eq(notifications.fromAccountId, targetId)))
-      .run();
+    dropNotificationsFrom(tx, actor.id, targetId);
   });
   deps.events.emit("account.blocked", { accountId: actor.id, targetAccountId: targetId });
 }
@@ -317,11 +316,15 @@ export function mute(
       .onConflictDoUpdate({ target: [mutes.accountId, mutes.targetAccountId], set: choice })
       .run();
     // As Mastodon does: a mute that hides their notifications takes those already there too.
-    if (choice.notifications)
-      tx.delete(notifications)
-        .where(and(eq(notifications.accountId, actor.id), eq(notifications.fromAccountId, targetId)))
-        .run();
+    if (choice.notifications) dropNotificationsFrom(tx, actor.id, targetId);
   });
+}
+
+/** A block, or a mute with notifications, takes the member's notifications from that account (as Mastodon's). */
+function dropNotificationsFrom(tx: DbOrTx, accountId: string, fromAccountId: string) {
+  tx.delete(notifications)
+    .where(and(eq(notifications.accountId, accountId), eq(notifications.fromAccountId, fromAccountId)))
+    .run();
 }
 
 /** An import's mute of someone already muted keeps that mute as it is, but for the notifications choice the file gives. */
@@ -424,7 +427,7 @@ export function receiveFollow(
   if (
     target.suspendedAt ||
     follower.suspendedAt ||
-    exists(db, blocks, targetId, followerId) ||
+    blocking(db, targetId, followerId) ||
     domainBlockedBy(db, targetId, follower.domain)
   )
     return "rejected";
