@@ -7,7 +7,7 @@ import { endorse, endorsedBy, unendorse } from "../core/endorsements.ts";
 import { CoreError } from "../core/errors.ts";
 import * as follows from "../core/follows.ts";
 import { removePicture, updateProfile } from "../core/profile.ts";
-import { checkPreferences, preferencesOf, updatePreferences } from "../core/preferences.ts";
+import { checkPreferences, preferencesFrom, updatePreferences } from "../core/preferences.ts";
 import { searchAccounts } from "../core/search.ts";
 import { accountTimeline, pinnedPosts, savedPosts } from "../core/timelines.ts";
 import { applyFilters } from "../core/filters.ts";
@@ -468,7 +468,7 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       )
       .get("/api/v1/preferences", ({ member }) => {
         const m = member("read:accounts");
-        const p = preferencesOf(db, m.account.id);
+        const p = preferencesFrom(m.user);
         return {
           "posting:default:visibility": p.defaultVisibility,
           "posting:default:quote_policy": p.defaultQuotePolicy,

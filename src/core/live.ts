@@ -109,12 +109,14 @@ export function createLiveHub(deps: CoreDeps) {
       // Each listener sees the post as their timelines would: not at all (hidden from them, by
       // someone they blocked or muted; on public streams a limited account's, or in a language
       // they did not choose), or with their own likes and boosts.
-      if (!shownTo(postId, sub.accountId, false)) continue;
+      // (The public streams' rules include the home stream's: each asked only when needed.)
+      const homeOk = streams.some((s) => s.name === "user") && shownTo(postId, sub.accountId, false);
       const publicOk = streams.some((s) => s.name !== "user") && shownTo(postId, sub.accountId, true);
+      if (!homeOk && !publicOk) continue;
       const post = loadPostViews(db, baseUrl, [postId], sub.accountId)[0];
       if (!post) continue;
       for (const stream of streams)
-        if ((stream.name === "user" || publicOk) && belongs(post, stream, home)) sub.push({ type, stream, post });
+        if ((stream.name === "user" ? homeOk : publicOk) && belongs(post, stream, home)) sub.push({ type, stream, post });
     }
   };
 

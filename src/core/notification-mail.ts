@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import {
   accounts,
@@ -154,16 +154,18 @@ function told(db: Db, baseUrl: URL, { row, post }: { row: Row; post: PostView | 
 function letter(deps: NotificationMailDeps, member: { userId: string; accountId: string; rows: Row[] }) {
   const { db, baseUrl } = deps;
   // As the notifications page shows them: posts the member may see, their filters applied.
-  const stories = notificationsWithPosts(db, baseUrl, member.accountId, member.rows)
+  const items = notificationsWithPosts(db, baseUrl, member.accountId, member.rows);
+  // Only those told are written out; the rest are counted.
+  const shown = items
+    .slice(0, TOLD)
     .map((item) => told(db, baseUrl, item))
     .filter((story) => story !== undefined);
-  if (stories.length === 0) return undefined;
-  const over = stories.length > 100;
-  const shown = stories.slice(0, TOLD);
+  if (shown.length === 0) return undefined;
+  const over = items.length > 100;
   const host = baseUrl.host;
   const link = (path: string) => new URL(path, baseUrl).href;
   const unsubscribe = deps.unsubscribeUrl(member.userId);
-  const more = stories.length - shown.length;
+  const more = items.length - shown.length;
   const text = [
     ...shown.flatMap((story) => [...story.lines, ""]),
     ...(more > 0 ? [`And ${over ? "more" : more}: ${link("/notifications")}`, ""] : []),
@@ -172,17 +174,20 @@ function letter(deps: NotificationMailDeps, member: { userId: string; accountId:
     `Stop these e-mails: ${unsubscribe}`,
   ].join("\n");
   const subject =
-    stories.length === 1 && shown[0] ? shown[0].headline : `${over ? "Over 100" : stories.length} new notifications on ${host}`;
+    items.length === 1 && shown[0] ? shown[0].headline : `${over ? "Over 100" : items.length} new notifications on ${host}`;
   // One-click unsubscribe (RFC 8058): mail programs offer it beside the sender.
   const headers = { "List-Unsubscribe": `<${unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" };
   return { subject, text, headers };
 }
 
-/** Moves a member's mark: what is up to `id` is done with (mailed, seen, or not wanted); `mailedAt` when an e-mail went. */
-function mark(db: Db, userId: string, id: string, mailedAt?: Date) {
+/**
+ * Moves a member's mark forward (never back): what is up to `id` is done with (mailed, seen, or
+ * not wanted); `mailedAt` when an e-mail went.
+ */
+function mark(db: Db, member: SQL, id: string, mailedAt?: Date) {
   db.update(users)
     .set({ notificationsMailedId: id, ...(mailedAt ? { notificationsMailedAt: mailedAt } : {}) })
-    .where(and(eq(users.id, userId), sql`coalesce(${users.notificationsMailedId}, '') < ${id}`))
+    .where(and(member, sql`coalesce(${users.notificationsMailedId}, '') < ${id}`))
     .run();
 }
 
@@ -199,7 +204,7 @@ export async function mailNotifications(deps: NotificationMailDeps, now = new Da
     if (outbox.length >= MAILS_PER_RUN) break; // the rest are due at the next run
     const mail = member.rows.length > 0 && !deps.online(member.accountId) ? letter(deps, member) : undefined;
     if (mail) outbox.push({ ...member, mail });
-    else mark(db, member.userId, member.newest);
+    else mark(db, eq(users.id, member.userId), member.newest);
   }
   let sent = 0;
   for (let i = 0; i < outbox.length; i += AT_ONCE) {
@@ -207,7 +212,7 @@ export async function mailNotifications(deps: NotificationMailDeps, now = new Da
       outbox.slice(i, i + AT_ONCE).map(async ({ userId, email, newest, mail }) => {
         try {
           await mailer.send({ to: email, ...mail });
-          mark(db, userId, newest, now);
+          mark(db, eq(users.id, userId), newest, now);
           sent++;
         } catch (error) {
           db.update(users).set({ notificationsMailedAt: now }).where(eq(users.id, userId)).run();
@@ -221,10 +226,7 @@ export async function mailNotifications(deps: NotificationMailDeps, now = new Da
 
 /** A notification shown live to the member (a page or an app open on it): it is not mailed later. */
 export function seenLive(db: Db, accountId: string, notificationId: string): void {
-  db.update(users)
-    .set({ notificationsMailedId: notificationId })
-    .where(and(eq(users.accountId, accountId), sql`coalesce(${users.notificationsMailedId}, '') < ${notificationId}`))
-    .run();
+  mark(db, eq(users.accountId, accountId), notificationId);
 }
 
 /**

@@ -74,12 +74,18 @@ export async function createPost(
       return earlier;
     }
   }
-  const { status, spoilerText, visibility, parent, media, quotedRemote } = checkPost(db, author.id, input, options.scheduledId);
+  // The author's defaults, read once: checkPost would read them again for the visibility.
+  const preferences = preferencesOf(db, author.id);
+  const { status, spoilerText, visibility, parent, media, quotedRemote } = checkPost(
+    db,
+    author.id,
+    { ...input, visibility: input.visibility ?? preferences.defaultVisibility },
+    options.scheduledId,
+  );
   countAccountAction(db, "post", author.id);
 
   await resolveUnknownMentions(deps, status);
   const rendered = render(deps, status);
-  const preferences = preferencesOf(db, author.id);
   // A post that names no language gets the author's, else the instance's default, as on Mastodon.
   const language = languageOf(input.language) ?? preferences.defaultLanguage ?? (getSettings(db).defaultLanguage || null);
   const id = newId();

@@ -5,7 +5,7 @@ import type { PageContext } from "../../views/context.ts";
 import { ValidationError } from "../core/errors.ts";
 import { getSettings } from "../core/instance.ts";
 import { languageChoices, languageName } from "../core/languages.ts";
-import { type Preferences, preferencesOf, updatePreferences } from "../core/preferences.ts";
+import { type Preferences, preferencesFrom, updatePreferences } from "../core/preferences.ts";
 import { mediaDisplays, quotePolicies, visibilities } from "../db/schema.ts";
 import { optionalOneOf } from "../schemas.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
@@ -33,7 +33,7 @@ export function preferenceRoutes(deps: WebDeps, page: PagePlugin) {
       "/settings/preferences",
       ({ viewer, ctx, query, redirect }) => {
         if (!viewer) return redirect(loginFirst("/settings/preferences"), 303);
-        return show(ctx, preferencesOf(db, viewer.account.id), { saved: query.saved === "1" });
+        return show(ctx, preferencesFrom(viewer.user), { saved: query.saved === "1" });
       },
       { query: t.Object({ saved: t.Optional(t.String({ maxLength: 1 })) }) },
     )
@@ -41,7 +41,7 @@ export function preferenceRoutes(deps: WebDeps, page: PagePlugin) {
       "/settings/preferences",
       ({ viewer, ctx, body, set, redirect }) => {
         if (!viewer) return redirect(loginFirst("/settings/preferences"), 303);
-        const current = preferencesOf(db, viewer.account.id);
+        const current = preferencesFrom(viewer.user);
         // Checkboxes send nothing when unticked; selects left out (an old form) keep their value.
         const input: Preferences = {
           defaultVisibility: body.default_visibility ?? current.defaultVisibility,
