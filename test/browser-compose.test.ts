@@ -3,8 +3,8 @@
 // hashtags and a click takes one; Escape closes the list and Enter is a new line again.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, screenshotPath } from "./helpers/browser.ts";
-import { type Instance, runCli, startInstance } from "./helpers/instance.ts";
+import { launchBrowser, logInPage, screenshotPath } from "./helpers/browser.ts";
+import { createUserWithCli, type Instance, startInstance } from "./helpers/instance.ts";
 
 setDefaultTimeout(90_000);
 
@@ -12,19 +12,11 @@ const PASSWORD = "a long enough passphrase";
 let browser: Browser;
 let instance: Instance;
 
-async function createUser(name: string, role: string) {
-  const args = ["user", "create", name, "--email", `${name}@example.com`, "--role", role, "--data", instance.dataDir];
-  const result = await runCli([...args, "--url", instance.url], { stdin: `${PASSWORD}\n` });
-  if (result.code !== 0) throw new Error(`user create ${name}: ${result.stdout}${result.stderr}`);
-}
+const createUser = (name: string, role: string) => createUserWithCli(instance, name, role, PASSWORD);
 
 async function logIn(username: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
-  await page.goto(`${instance.url}/login`);
-  await page.getByLabel("Username or email").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForLoadState();
+  await logInPage(page, instance.url, username, PASSWORD);
   return page;
 }
 

@@ -4,7 +4,7 @@
 // not know the lab's throwaway CA, so its context ignores certificate errors (ignoreHTTPSErrors).
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser, screenshotPath } from "./helpers/browser.ts";
+import { launchBrowser, logInPage, screenshotPath } from "./helpers/browser.ts";
 import type { WebClient } from "./helpers/client.ts";
 import { LAB_PASSWORD, type LabInstance, type LabWithPeer, startLab, stopLab } from "./helpers/lab.ts";
 
@@ -28,11 +28,7 @@ const newContext = (): Promise<BrowserContext> => browser.newContext({ ignoreHTT
 
 async function logIn(context: BrowserContext, username: string): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${one.url}/login`);
-  await page.getByLabel("Username or email").fill(username);
-  await page.getByLabel("Password").fill(LAB_PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForLoadState();
+  await logInPage(page, one.url, username, LAB_PASSWORD);
   return page;
 }
 

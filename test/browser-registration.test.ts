@@ -2,8 +2,8 @@
 // in from /admin/registrations, and the new member logs in to their home.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, screenshotPath } from "./helpers/browser.ts";
-import { type Instance, runCli, startInstance } from "./helpers/instance.ts";
+import { launchBrowser, logInPage, screenshotPath } from "./helpers/browser.ts";
+import { createUserWithCli, type Instance, startInstance } from "./helpers/instance.ts";
 
 setDefaultTimeout(90_000);
 
@@ -12,19 +12,8 @@ let browser: Browser;
 let instance: Instance;
 
 /** `skein user create` against the running instance's data folder, as its operator would. */
-async function createUser(name: string, role: string) {
-  const args = ["user", "create", name, "--email", `${name}@example.com`, "--role", role, "--data", instance.dataDir];
-  const result = await runCli([...args, "--url", instance.url], { stdin: `${PASSWORD}\n` });
-  if (result.code !== 0) throw new Error(`user create ${name}: ${result.stdout}${result.stderr}`);
-}
-
-async function logIn(page: Page, username: string) {
-  await page.goto(`${instance.url}/login`);
-  await page.getByLabel("Username or email").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForLoadState();
-}
+const createUser = (name: string, role: string) => createUserWithCli(instance, name, role, PASSWORD);
+const logIn = (page: Page, username: string) => logInPage(page, instance.url, username, PASSWORD);
 
 beforeAll(async () => {
   instance = await startInstance();

@@ -9,7 +9,7 @@ import { applyRegistrationFallback, decideSignup, pendingSignups } from "../src/
 import { openDatabase } from "../src/db/open.ts";
 import { accounts } from "../src/db/schema.ts";
 import { eq } from "drizzle-orm";
-import { launchBrowser, screenshotPath } from "./helpers/browser.ts";
+import { launchBrowser, logInPage, screenshotPath } from "./helpers/browser.ts";
 import { tempDir } from "./helpers/db.ts";
 import { testJpeg } from "./helpers/images.ts";
 import { type Instance, runCli, startInstance } from "./helpers/instance.ts";
@@ -50,13 +50,7 @@ async function signUp(page: Page, name: string, reason?: string) {
   await page.waitForLoadState();
 }
 
-async function logIn(page: Page, name: string, password: string) {
-  await page.goto(`${instance.url}/login`);
-  await page.getByLabel("Username or email").fill(name);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForLoadState();
-}
+const logIn = (page: Page, name: string, password: string) => logInPage(page, instance.url, name, password);
 
 const article = (page: Page, text: string) => page.locator("article.post", { hasText: text }).first();
 

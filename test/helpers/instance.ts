@@ -145,3 +145,15 @@ export async function startFederatingInstance(owner = "alice", extraArgs: string
   });
   return { instance, url, data };
 }
+
+/** Makes a user of a running instance with the CLI, the password on standard input, as an admin would. */
+export async function createUserWithCli(
+  instance: Pick<Instance, "url" | "dataDir">,
+  name: string,
+  role: string,
+  password: string,
+) {
+  const args = ["user", "create", name, "--email", `${name}@example.com`, "--role", role, "--data", instance.dataDir];
+  const result = await runCli([...args, "--url", instance.url], { stdin: `${password}\n` });
+  if (result.code !== 0) throw new Error(`user create ${name}: ${result.stdout}${result.stderr}`);
+}
