@@ -468,6 +468,36 @@ describe("shapes and transports", () => {
     expect(preflight.headers.get("access-control-allow-headers")).toContain("Authorization");
   });
 
+  test("a JSON null is read as not given, as Mastodon reads it: posting, editing, following, lists", async () => {
+    const { call, c } = await setup();
+    const nulls = {
+      spoiler_text: null,
+      language: null,
+      in_reply_to_id: null,
+      media_ids: null,
+      poll: null,
+      scheduled_at: null,
+      sensitive: null,
+      visibility: null,
+      quoted_status_id: null,
+      quote_approval_policy: null,
+    };
+    const posted = await call("POST", "/api/v1/statuses", { status: "nulls for the rest", ...nulls });
+    expect(posted.status).toBe(200);
+    expect(posted.json).toMatchObject({ content: "<p>nulls for the rest</p>", spoiler_text: "", in_reply_to_id: null });
+    const edited = await call("PUT", `/api/v1/statuses/${posted.json.id}`, { status: "edited", ...nulls });
+    expect(edited.status).toBe(200);
+    expect(edited.json.content).toBe("<p>edited</p>");
+    const bob = c.member("bob").accountId;
+    const followed = await call("POST", `/api/v1/accounts/${bob}/follow`, { reblogs: null, notify: null, languages: null });
+    expect(followed.json).toMatchObject({ following: true, showing_reblogs: true, notifying: false });
+    const list = await call("POST", "/api/v1/lists", { title: "friends", replies_policy: null, exclusive: null });
+    expect(list.json).toMatchObject({ title: "friends", replies_policy: "list", exclusive: false });
+    // Where a null means something, it still counts: a filter's expires_in null is "never".
+    const filter = await call("POST", "/api/v2/filters", { title: "f", context: ["home"], expires_in: null });
+    expect(filter.json.expires_at).toBeNull();
+  });
+
   test("update_credentials takes multipart with fields; notifications, relationships and media have their documented keys", async () => {
     const { c, call, token, send } = await setup();
     const body = new FormData();

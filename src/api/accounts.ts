@@ -17,7 +17,7 @@ import { featuredTagsOf } from "../core/featured-tags.ts";
 import { featuredTagEntity } from "./featured-tags.ts";
 import type { ApiDeps, ApiMember, ApiPlugin } from "./context.ts";
 import { accountEntities, type ApiAccount, credentialAccount, relationshipEntity, statusEntities } from "./entities.ts";
-import { flag, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
+import { flag, limitOf, linkHeader, list, nullAsAbsent, paging, tFlag, tList } from "./params.ts";
 
 const id = t.Object({ id: t.String({ maxLength: 64 }) });
 
@@ -316,7 +316,11 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
             follows.follow(deps, m.account, target, { showReblogs: flag(body?.reblogs), notify: flag(body?.notify) }),
           "write:follows",
         ),
-        { params: id, body: t.Optional(t.Object({ reblogs: tFlag, notify: tFlag, languages: tList(20) })) },
+        {
+          params: id,
+          body: t.Optional(t.Object({ reblogs: tFlag, notify: tFlag, languages: tList(20) })),
+          transform: nullAsAbsent,
+        },
       )
       .post(
         "/api/v1/accounts/:id/unfollow",

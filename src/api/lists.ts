@@ -15,7 +15,7 @@ import {
 import { loadPostViews } from "../core/views.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, statusEntities } from "./entities.ts";
-import { flag, linkHeader, list, pageQuery, paging, tFlag, tList } from "./params.ts";
+import { flag, linkHeader, list, nullAsAbsent, pageQuery, paging, tFlag, tList } from "./params.ts";
 
 /** Mastodon's List entity. */
 const listEntity = (l: ListRow) => ({ id: l.id, title: l.title, replies_policy: l.repliesPolicy, exclusive: l.exclusive });
@@ -50,7 +50,7 @@ export function listApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       "/api/v1/lists",
       ({ member, body }) =>
         listEntity(createList(deps, member("write:lists").account, { ...inputOf(body), title: body.title ?? "" })),
-      { body: listBody },
+      { body: listBody, transform: nullAsAbsent },
     )
     .get("/api/v1/lists/:id", ({ member, params }) => listEntity(getList(db, member("read:lists").account.id, params.id)), {
       params: id,
@@ -58,7 +58,7 @@ export function listApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     .put(
       "/api/v1/lists/:id",
       ({ member, params, body }) => listEntity(updateList(deps, member("write:lists").account, params.id, inputOf(body))),
-      { params: id, body: listBody },
+      { params: id, body: listBody, transform: nullAsAbsent },
     )
     .delete(
       "/api/v1/lists/:id",

@@ -6,6 +6,7 @@ import { mediaView } from "../core/views.ts";
 import { mediaAttachments } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { mediaEntity } from "./entities.ts";
+import { nullAsAbsent } from "./params.ts";
 
 const upload = t.Object({
   file: t.File({ maxSize: MAX_PLAYABLE_BYTES }),
@@ -42,8 +43,8 @@ export function mediaApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     new Elysia({ name: "api-media" })
       .use(api)
       // Files are ready before the answer (video is not transcoded): the v2 endpoint answers 200, never 202.
-      .post("/api/v2/media", store, { body: upload })
-      .post("/api/v1/media", store, { body: upload })
+      .post("/api/v2/media", store, { body: upload, transform: nullAsAbsent })
+      .post("/api/v1/media", store, { body: upload, transform: nullAsAbsent })
       .get(
         "/api/v1/media/:id",
         ({ member, params }) => mediaEntity(mediaView(own(member("write:media").account.id, params.id)), baseUrl),
@@ -73,6 +74,7 @@ export function mediaApiRoutes(deps: ApiDeps, api: ApiPlugin) {
             focus: t.Optional(t.String({ maxLength: 40 })),
             thumbnail: t.Optional(t.File({ maxSize: MAX_UPLOAD_BYTES })),
           }),
+          transform: nullAsAbsent,
         },
       )
   );

@@ -21,6 +21,19 @@ export function flag(value: unknown): boolean | undefined {
   return value === true || value === "true" || value === "1" || value === "on";
 }
 
+type Entry = Record<string, unknown>;
+const isEntry = (v: unknown): v is Entry => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * A route's `transform`: drops a JSON body's null fields before validation. Apps send
+ * `"spoiler_text": null` or `"in_reply_to_id": null` for what they leave out, and Mastodon
+ * (Rails) reads a null as not given. Not for calls where null means something (a filter's
+ * `expires_in: null` is "never").
+ */
+export function nullAsAbsent({ body }: { body: unknown }) {
+  if (isEntry(body)) for (const [key, value] of Object.entries(body)) if (value === null) delete body[key];
+}
+
 /** Schema pieces for such parameters. */
 export const tList = (max = 40) =>
   t.Optional(t.Union([t.String({ maxLength: 2000 }), t.Array(t.String({ maxLength: 2000 }), { maxItems: max })]));
@@ -69,8 +82,6 @@ export function linkHeader(url: string, ids: string[]): string | undefined {
   return `<${at("max_id", last)}>; rel="next", <${at("min_id", first)}>; rel="prev"`;
 }
 
-type Entry = Record<string, unknown>;
-const isEntry = (v: unknown): v is Entry => typeof v === "object" && v !== null && !Array.isArray(v);
 const byIndex = (a: string, b: string) => Number(a) - Number(b);
 
 /**

@@ -14,7 +14,7 @@ import { posts, quotePolicies, visibilities } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { scheduledEntities } from "./scheduled.ts";
 import { accountEntities, type ApiStatus, pollEntity, statusEntities } from "./entities.ts";
-import { flag, limitOf, linkHeader, list, nested, paging, text, tFlag, tList } from "./params.ts";
+import { flag, limitOf, linkHeader, list, nested, nullAsAbsent, paging, text, tFlag, tList } from "./params.ts";
 import { optionalOneOf } from "../schemas.ts";
 
 const id = t.Object({ id: t.String({ maxLength: 64 }) });
@@ -33,14 +33,12 @@ const statusParams = t.Object({
   quote_approval_policy: optionalOneOf(quotePolicies),
   // A poll as JSON, or as form fields named like `poll[options][]` (read by pollParam).
   poll: t.Optional(
-    t.Nullable(
-      t.Object({
-        options: tList(10),
-        expires_in: t.Optional(t.Union([t.Number(), t.String({ maxLength: 20 })])),
-        multiple: tFlag,
-        hide_totals: tFlag,
-      }),
-    ),
+    t.Object({
+      options: tList(10),
+      expires_in: t.Optional(t.Union([t.Number(), t.String({ maxLength: 20 })])),
+      multiple: tFlag,
+      hide_totals: tFlag,
+    }),
   ),
   "poll[options][]": tList(10),
   "poll[options]": tList(10),
@@ -119,7 +117,7 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         const post = await createPost(deps, me.account, input);
         return status(post.id, me.account.id);
       },
-      { body: statusParams },
+      { body: statusParams, transform: nullAsAbsent },
     )
     .get(
       "/api/v1/statuses",
@@ -171,7 +169,7 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         });
         return status(params.id, me.account.id);
       },
-      { params: id, body: statusParams },
+      { params: id, body: statusParams, transform: nullAsAbsent },
     )
     .get(
       "/api/v1/statuses/:id/source",
