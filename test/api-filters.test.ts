@@ -267,6 +267,34 @@ describe("Status.filtered", () => {
     const after = await call("GET", "/api/v1/notifications");
     expect(after.json.map((n: { status: { content: string } }) => n.status.content)).toEqual([expect.stringContaining("hello")]);
   });
+  test("pages and unread counts pass over hidden notifications: a page is filled past them, counts leave them out", async () => {
+    const { c, call } = await setup();
+    const hello = await c.post("bob", { status: "@ada hello", visibility: "public" });
+    for (let i = 0; i < 45; i++) await c.post("bob", { status: `@ada buy my crypto ${i}`, visibility: "public" });
+    expect((await call("GET", "/api/v1/notifications/unread_count")).json.count).toBe(46);
+    await call("POST", "/api/v2/filters", {
+      title: "Spam",
+      context: ["notifications"],
+      filter_action: "hide",
+      keywords_attributes: [{ keyword: "crypto" }],
+    });
+    // Before, the page was the 40 newest read, all hidden: empty, with a Link to page on.
+    const page = await call("GET", "/api/v1/notifications?limit=40");
+    expect(page.json.map((n: { status: { id: string } }) => n.status.id)).toEqual([hello]);
+    const grouped = await call("GET", "/api/v2/notifications?limit=5");
+    expect(grouped.json.notification_groups.map((g: { status_id: string }) => g.status_id)).toEqual([hello]);
+    expect((await call("GET", "/api/v1/notifications/unread_count")).json.count).toBe(1);
+    expect((await call("GET", "/api/v2/notifications/unread_count")).json.count).toBe(1);
+    const home = await (await c.member("ada").browser.get("/")).text();
+    expect(home).toContain('aria-label="1 unread"');
+    // Paging on from the one shown finds nothing older, and says so with an empty page.
+    const next = /<([^>]+)>; rel="next"/.exec(page.headers.get("link") ?? "")?.[1] ?? "";
+    expect((await call("GET", new URL(next).pathname + new URL(next).search)).json).toEqual([]);
+    // Newer than the one shown (min_id), past the hidden ones: a new mention.
+    const latest = await c.post("bob", { status: "@ada still there?", visibility: "public" });
+    const newer = await call("GET", `/api/v1/notifications?min_id=${page.json[0].id}&limit=2`);
+    expect(newer.json.map((n: { status: { id: string } }) => n.status.id)).toEqual([latest]);
+  });
 });
 
 describe("followed hashtags", () => {

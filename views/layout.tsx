@@ -17,8 +17,8 @@ function NavLink({ href, ctx, label, badge }: { href: string; ctx: PageContext; 
     <a href={href} aria-current={current ? "page" : undefined}>
       <span safe>{label}</span>
       {badge ? (
-        <span class="badge" aria-label={`${badge} unread`} safe>
-          {String(badge)}
+        <span class="badge" aria-label={`${badge > 99 ? "99+" : badge} unread`} safe>
+          {badge > 99 ? "99+" : String(badge)}
         </span>
       ) : (
         ""

@@ -4,7 +4,8 @@ import { Elysia, t } from "elysia";
 import { conversationApiRoutes } from "./conversations.ts";
 import { pushApiRoutes } from "./push.ts";
 import { CoreError } from "../core/errors.ts";
-import { dismissNotifications, listNotifications, markNotificationsRead } from "../core/notifications.ts";
+import { dismissNotifications, listNotifications, markNotificationsRead, shownNotifications } from "../core/notifications.ts";
+import { shownNotificationRows } from "../core/filters.ts";
 import { type NotificationType, notifications, notificationTypes, users } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, notificationEntities } from "./entities.ts";
@@ -119,7 +120,7 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const page = (accountId: string, query: PageQuery, url: string, set: { headers: Record<string, unknown> }) => {
     const { options, none } = narrowing(query);
     if (none) return [];
-    const rows = listNotifications(db, accountId, {
+    const rows = shownNotifications(db, baseUrl, accountId, {
       ...options,
       maxId: query.max_id,
       sinceId: query.since_id,
@@ -152,7 +153,10 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         return forward ? batch.toReversed() : batch;
       },
       limitOf(query, 40, 80),
-      { groupedTypes: asked.length > 0 ? ourTypes(asked) : undefined },
+      {
+        groupedTypes: asked.length > 0 ? ourTypes(asked) : undefined,
+        shown: (batch) => shownNotificationRows(db, baseUrl, accountId, batch),
+      },
     );
     const newestFirst = (rows: NotificationRow[]) => rows.toSorted((a, b) => (a.id < b.id ? 1 : -1));
     const ordered = [...groups].map(([key, members]) => [key, newestFirst(members)] as [string, NotificationRow[]]);
@@ -184,10 +188,10 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     dismissNotifications(db, accountId, id);
     return {};
   };
-  /** Notifications since the member's read marker (at most 80, as Mastodon counts); v2 counts their groups. */
+  /** Notifications since the member's read marker, as shown (at most 80, as Mastodon counts); v2 counts their groups. */
   const unreadCount = (userId: string, accountId: string, grouped = false) => {
     const readId = db.select({ id: users.notificationsReadId }).from(users).where(eq(users.id, userId)).get()?.id;
-    const rows = listNotifications(db, accountId, { sinceId: readId ?? undefined, limit: grouped ? 400 : 80 });
+    const rows = shownNotifications(db, baseUrl, accountId, { sinceId: readId ?? undefined, limit: grouped ? 400 : 80 });
     return { count: grouped ? Math.min(new Set(rows.map((r) => groupKey(r))).size, 80) : rows.length };
   };
 

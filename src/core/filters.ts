@@ -374,6 +374,33 @@ export function keywordChangesFor(current: FilterKeyword[], keywords: string[], 
   ];
 }
 
+/** Of these posts, those whose notifications the viewer is still shown: posts they may see, from no one they hid from notifications. */
+function postsStillShown(db: Db, viewerId: string, ids: string[]): string[] {
+  if (ids.length === 0) return [];
+  return db
+    .select({ id: posts.id })
+    .from(posts)
+    .where(and(inArray(posts.id, ids), visibleTo(viewerId), notHiddenFromNotifications(viewerId)))
+    .all()
+    .map((p) => p.id);
+}
+
+/** Whether the viewer has a filter in force that hides posts from their notifications (only then do their words matter). */
+function hidesNotifications(db: Db, viewerId: string, now = new Date()): boolean {
+  return db
+    .select({ context: filters.context })
+    .from(filters)
+    .where(
+      and(
+        eq(filters.accountId, viewerId),
+        eq(filters.filterAction, "hide"),
+        or(isNull(filters.expiresAt), gt(filters.expiresAt, now)),
+      ),
+    )
+    .all()
+    .some((f) => f.context.includes("notifications"));
+}
+
 /**
  * Notifications with their posts as the viewer sees them, the `notifications` filters applied
  * (the page, the API and notification e-mails alike): one whose post a `hide` filter removed, or
@@ -388,18 +415,31 @@ export function notificationsWithPosts<T extends { postId: string | null }>(
   // A post the viewer may no longer see (a private message edited to leave them out, an author
   // who blocked them since) takes its notification with it: apps expect the post with it.
   const ids = rows.flatMap((r) => (r.postId ? [r.postId] : []));
-  const visible = ids.length
-    ? db
-        .select({ id: posts.id })
-        .from(posts)
-        .where(and(inArray(posts.id, ids), visibleTo(viewerId), notHiddenFromNotifications(viewerId)))
-        .all()
-        .map((p) => p.id)
-    : [];
-  const loaded = loadPostViews(db, baseUrl, visible, viewerId);
+  const loaded = loadPostViews(db, baseUrl, postsStillShown(db, viewerId, ids), viewerId);
   const shown = new Map(applyFilters(db, viewerId, "notifications", loaded).map((p) => [p.id, p]));
   const hidden = new Set(ids.filter((id) => !shown.has(id)));
   return rows.flatMap((row) =>
     row.postId && hidden.has(row.postId) ? [] : [{ row, post: row.postId ? (shown.get(row.postId) ?? null) : null }],
   );
+}
+
+/**
+ * The rows `notificationsWithPosts` keeps, without loading their posts unless a hide filter
+ * needs their words: for unread counts and for filling pages past those left out.
+ */
+export function shownNotificationRows<T extends { postId: string | null }>(
+  db: Db,
+  baseUrl: URL,
+  viewerId: string,
+  rows: T[],
+): T[] {
+  const ids = rows.flatMap((r) => (r.postId ? [r.postId] : []));
+  if (ids.length === 0) return rows;
+  const visible = postsStillShown(db, viewerId, ids);
+  const kept = new Set(
+    hidesNotifications(db, viewerId)
+      ? applyFilters(db, viewerId, "notifications", loadPostViews(db, baseUrl, visible, viewerId)).map((p) => p.id)
+      : visible,
+  );
+  return rows.filter((r) => !r.postId || kept.has(r.postId));
 }

@@ -103,27 +103,29 @@ export function dismissGroup(db: Db, accountId: string, key: string): boolean {
 /**
  * Gathers notifications into at most `limit` groups, read batch by batch (`read(after)`: the next
  * batch past the last notification read, in the order of the walk) until a further group would
- * not fit or `budget` are read. Groups keep the order in which the walk met them; `used` are the
+ * not fit or `budget` are read. `shown` cuts a batch to those the member is shown (the others
+ * are passed over). Groups keep the order in which the walk met them; `used` are the
  * notifications taken, in that order (the page ends at the last of them).
  */
 export function gatherGroups<T extends Keyed>(
   read: (after: T | undefined) => T[],
   limit: number,
-  options: { groupedTypes?: readonly NotificationType[]; budget?: number } = {},
+  options: { groupedTypes?: readonly NotificationType[]; budget?: number; shown?: (batch: T[]) => T[] } = {},
 ) {
   const groups = new Map<string, T[]>();
   const used: T[] = [];
-  for (let last: T | undefined, batch = read(undefined); batch.length > 0; batch = read(last)) {
-    for (const row of batch) {
+  let total = 0;
+  for (let batch = read(undefined); batch.length > 0; batch = read(batch.at(-1))) {
+    for (const row of options.shown ? options.shown(batch) : batch) {
       const key = groupKey(row, options.groupedTypes);
       const group = groups.get(key);
       if (!group && groups.size >= limit) return { groups, used };
       if (group) group.push(row);
       else groups.set(key, [row]);
       used.push(row);
-      last = row;
     }
-    if (used.length >= (options.budget ?? 2000)) break;
+    total += batch.length;
+    if (total >= (options.budget ?? 2000)) break;
   }
   return { groups, used };
 }

@@ -1,4 +1,4 @@
-import { and, count, eq, gt, inArray, lte, notInArray, sql } from "drizzle-orm";
+import { and, count, eq, inArray, lte, notInArray, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accountOnDomainBlockedBy } from "./account-domain-blocks.ts";
@@ -7,28 +7,20 @@ import type { CoreDeps } from "./deps.ts";
 import { screen } from "./notification-policy.ts";
 import { recordRequest } from "./notification-requests.ts";
 import { muteInForce, visibleTo } from "./visibility.ts";
+import { shownNotificationRows } from "./filters.ts";
 import { blocks, follows, mutes, type NotificationType, notifications, posts, users } from "../db/schema.ts";
 import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
 
 /** Our notification types under Mastodon's names (the API, Web Push): a reply is a mention there. */
 export const mastodonNotificationType = (type: NotificationType) => (type === "reply" ? "mention" : type);
 
-/** Notifications newer than the last one the member has seen. */
-export function countUnread(db: Db, accountId: string): number {
-  const user = db.select({ readId: users.notificationsReadId }).from(users).where(eq(users.accountId, accountId)).get();
-  return (
-    db
-      .select({ n: count() })
-      .from(notifications)
-      .where(
-        and(
-          eq(notifications.accountId, accountId),
-          eq(notifications.filtered, false),
-          user?.readId ? gt(notifications.id, user.readId) : undefined,
-        ),
-      )
-      .get()?.n ?? 0
-  );
+/**
+ * Notifications newer than the last one the member has seen, as many as they are shown (those the
+ * list leaves out are not counted), up to `cap`.
+ */
+export function countUnread(db: Db, baseUrl: URL, accountId: string, cap = 100): number {
+  const readId = db.select({ id: users.notificationsReadId }).from(users).where(eq(users.accountId, accountId)).get()?.id;
+  return shownNotifications(db, baseUrl, accountId, { sinceId: readId ?? undefined, limit: cap }).length;
 }
 
 /**
@@ -179,22 +171,20 @@ export function withdrawNotification(
     .run();
 }
 
+export interface NotificationQuery {
+  maxId?: string;
+  sinceId?: string;
+  minId?: string;
+  limit?: number;
+  types?: NotificationType[];
+  excludeTypes?: NotificationType[];
+  /** Held-back notifications: left out (the default), with the others, or alone. */
+  filtered?: "exclude" | "include" | "only";
+  fromAccountId?: string;
+}
+
 /** A member's notifications, newest first, paged by id (minId: the page right after it). */
-export function listNotifications(
-  db: Db,
-  accountId: string,
-  options: {
-    maxId?: string;
-    sinceId?: string;
-    minId?: string;
-    limit?: number;
-    types?: NotificationType[];
-    excludeTypes?: NotificationType[];
-    /** Held-back notifications: left out (the default), with the others, or alone. */
-    filtered?: "exclude" | "include" | "only";
-    fromAccountId?: string;
-  } = {},
-) {
+export function listNotifications(db: Db, accountId: string, options: NotificationQuery = {}) {
   const filtered = options.filtered ?? "exclude";
   const rows = db
     .select()
@@ -215,6 +205,31 @@ export function listNotifications(
     .limit(Math.min(options.limit ?? 20, 400))
     .all();
   return newestFirst(rows, options);
+}
+
+/**
+ * Up to `limit` notifications the member is shown, newest first: read batch by batch past those
+ * the list leaves out (`shownNotificationRows`: a post they may no longer see, one a filter
+ * hides), at most `budget` read. With `minId`, those just after it.
+ */
+export function shownNotifications(db: Db, baseUrl: URL, accountId: string, query: NotificationQuery, budget = 1000) {
+  const limit = Math.min(query.limit ?? 20, 400);
+  const batchSize = Math.max(limit, 40);
+  const forward = Boolean(query.minId);
+  const taken: (typeof notifications.$inferSelect)[] = [];
+  for (let after: string | undefined, read = 0; taken.length < limit && read < budget; ) {
+    const bounds = forward
+      ? { minId: after ?? query.minId, maxId: query.maxId }
+      : { maxId: after ?? query.maxId, sinceId: query.sinceId };
+    const rows = listNotifications(db, accountId, { ...query, ...bounds, limit: batchSize });
+    // In the walk's order: newest first, or from minId towards the newest.
+    const batch = forward ? rows.toReversed() : rows;
+    taken.push(...shownNotificationRows(db, baseUrl, accountId, batch).slice(0, limit - taken.length));
+    after = batch.at(-1)?.id;
+    read += batch.length;
+    if (batch.length < batchSize) break;
+  }
+  return taken.toSorted((a, b) => (a.id < b.id ? 1 : -1));
 }
 
 /** One notification of a member's, dismissed; or all of them. */

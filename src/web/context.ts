@@ -62,7 +62,7 @@ export function pagePlugin(deps: WebDeps) {
             }
           : null,
         csrf,
-        unread: viewer ? countUnread(db, viewer.account.id) : 0,
+        unread: viewer ? countUnread(db, deps.baseUrl, viewer.account.id) : 0,
         unreadMessages: viewer ? unreadConversations(db, viewer.account.id) : 0,
         path: new URL(request.url).pathname,
       };

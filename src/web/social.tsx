@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import { NotificationsPage } from "../../views/notifications.tsx";
 import { SearchPage } from "../../views/search.tsx";
-import { listNotifications, markNotificationsRead } from "../core/notifications.ts";
+import { markNotificationsRead, shownNotifications } from "../core/notifications.ts";
 import { searchAccounts, searchPosts, searchTags } from "../core/search.ts";
 import { loadAccountViews, loadPostViews } from "../core/views.ts";
 import { users } from "../db/schema.ts";
@@ -46,7 +46,7 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
         const readId =
           db.select({ id: users.notificationsReadId }).from(users).where(eq(users.id, viewer.user.id)).get()?.id ?? "";
         const mentions = query.only === "mentions";
-        const rows = listNotifications(db, viewer.account.id, {
+        const rows = shownNotifications(db, baseUrl, viewer.account.id, {
           maxId: query.max_id,
           types: mentions ? ["mention", "reply"] : undefined,
           limit: PAGE,
