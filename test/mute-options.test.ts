@@ -80,6 +80,33 @@ test("the profile's Mute asks for how long and about notifications; the page the
   expect((await call("ben", "GET", `/api/v1/accounts/relationships?id[]=${m("ana").id}`)).json[0].muting).toBe(false);
 });
 
+test("a mute in force is changed on the profile: its notifications choice, keeping or changing its length", async () => {
+  const olga = m("olga").browser;
+  const target = m("cyd").id;
+  await olga.post(`/accounts/${target}/mute`, { duration: "3600", notifications: "1" });
+  const until = () =>
+    db
+      .select()
+      .from(mutes)
+      .where(eq(mutes.targetAccountId, target))
+      .all()
+      .find((r) => r.accountId === m("olga").id);
+  const first = until()?.expiresAt;
+  const page = await (await olga.get("/@cyd")).text();
+  expect(page).toContain("<summary>Change</summary>");
+  expect(page).toMatch(/<option value="keep" selected>As now: until [^<]+<\/option>/);
+  expect(page).toMatch(/name="notifications" value="1" checked/);
+  // Keeping its length, letting notifications through.
+  expect((await olga.post(`/accounts/${target}/mute`, { duration: "keep" })).status).toBe(303);
+  expect(until()).toMatchObject({ notifications: false, expiresAt: first });
+  expect(await (await olga.get("/@cyd")).text()).not.toMatch(/name="notifications" value="1" checked/);
+  // Then for good.
+  await olga.post(`/accounts/${target}/mute`, { duration: "0", notifications: "1" });
+  expect(until()).toMatchObject({ notifications: true, expiresAt: null });
+  expect(await (await olga.get("/@cyd")).text()).toContain("As now: for good");
+  await olga.post(`/accounts/${target}/unmute`, {});
+});
+
 test("the mutes file says which mutes hide notifications, and an import of it keeps each choice", async () => {
   const csv = async (who: string) => (await m(who).browser.get("/settings/export/muted_accounts.csv")).text();
   // ben muted cyd for a day without hiding notifications (above).

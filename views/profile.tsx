@@ -68,19 +68,37 @@ function AccountAction({
 /** How long a mute lasts (0: for good). */
 export const muteDurations: readonly (readonly [number, string])[] = [[0, "For good"], ...periods.filter(([s]) => s >= 1800)];
 
-/** "Mute": for how long, and whether their notifications go too (by default they do). */
-function MuteForm({ ctx, account }: { ctx: PageContext; account: AccountView }) {
+/** A mute in force, as the profile shows it and its "Change" form starts from. */
+export interface CurrentMute {
+  notifications: boolean;
+  until: Date | null;
+}
+
+/**
+ * "Mute": for how long, and whether their notifications go too (by default they do). With the
+ * mute in force, "Change" offers the same choices, starting from it (its length kept).
+ */
+function MuteForm({ ctx, account, current }: { ctx: PageContext; account: AccountView; current?: CurrentMute }) {
+  const kept = current ? `As now: ${current.until ? `until ${longDate(current.until)}` : "for good"}` : undefined;
   return (
     <details class="more mute-menu">
-      <summary>Mute</summary>
+      <summary>{current ? "Change" : "Mute"}</summary>
       <form method="post" action={`/accounts/${account.id}/mute`} class="menu">
         <CsrfField ctx={ctx} />
-        <p class="muted">Their posts leave your timelines; they are not told.</p>
+        {current ? "" : <p class="muted">Their posts leave your timelines; they are not told.</p>}
         <label class="check">
-          <input type="checkbox" name="notifications" value="1" checked /> Hide their notifications too
+          <input type="checkbox" name="notifications" value="1" checked={current ? current.notifications : true} /> Hide their
+          notifications too
         </label>
         <label for="mute-duration">For how long</label>
         <select id="mute-duration" name="duration">
+          {kept ? (
+            <option value="keep" selected safe>
+              {kept}
+            </option>
+          ) : (
+            ""
+          )}
           {muteDurations.map(([seconds, label]) => (
             <option value={String(seconds)} safe>
               {label}
@@ -88,7 +106,7 @@ function MuteForm({ ctx, account }: { ctx: PageContext; account: AccountView }) 
           ))}
         </select>
         <button type="submit" class="secondary">
-          Mute
+          {current ? "Save" : "Mute"}
         </button>
       </form>
     </details>
@@ -114,6 +132,7 @@ function Relations({ ctx, account, rel }: { ctx: PageContext; account: AccountVi
         <>
           <AccountAction ctx={ctx} account={account} action="unmute" label="Unmute" />
           <span class="muted">{rel.mutedUntil ? `Muted until ${longDate(rel.mutedUntil)}` : "Muted"}</span>
+          <MuteForm ctx={ctx} account={account} current={{ notifications: rel.mutingNotifications, until: rel.mutedUntil }} />
         </>
       ) : (
         <MuteForm ctx={ctx} account={account} />

@@ -300,23 +300,23 @@ export function mute(
   deps: CoreDeps,
   actor: Actor,
   targetId: string,
-  options: { notifications?: boolean; durationSeconds?: number } = {},
+  /** `keepExpiry`: a change of a mute in force that keeps when it ends (a new mute is for good). */
+  options: { notifications?: boolean; durationSeconds?: number; keepExpiry?: boolean } = {},
 ): void {
   if (actor.id === targetId) throw new CoreError("You cannot mute yourself.", 403);
   const seconds = Math.trunc(options.durationSeconds ?? 0);
   if (!Number.isFinite(seconds) || seconds < 0) throw new ValidationError({ duration: "Choose how long, or for good." });
   account(deps.db, targetId);
-  const choice = {
-    notifications: options.notifications ?? true,
-    expiresAt: seconds > 0 && seconds <= MAX_MUTE_SECONDS ? new Date(Date.now() + seconds * 1000) : null,
-  };
+  const notificationsToo = options.notifications ?? true;
+  const expiresAt = seconds > 0 && seconds <= MAX_MUTE_SECONDS ? new Date(Date.now() + seconds * 1000) : null;
+  const choice = options.keepExpiry ? { notifications: notificationsToo } : { notifications: notificationsToo, expiresAt };
   deps.db.transaction((tx) => {
     tx.insert(mutes)
-      .values({ id: newId(), accountId: actor.id, targetAccountId: targetId, ...choice })
+      .values({ id: newId(), accountId: actor.id, targetAccountId: targetId, expiresAt, ...choice })
       .onConflictDoUpdate({ target: [mutes.accountId, mutes.targetAccountId], set: choice })
       .run();
     // As Mastodon does: a mute that hides their notifications takes those already there too.
-    if (choice.notifications) dropNotificationsFrom(tx, actor.id, targetId);
+    if (notificationsToo) dropNotificationsFrom(tx, actor.id, targetId);
   });
 }
 

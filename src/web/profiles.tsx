@@ -223,7 +223,7 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
           if (!viewer) return redirect(loginFirst("/"), 303);
           follows.mute(deps, viewer.account, params.id, {
             notifications: body.notifications === "1",
-            durationSeconds: Number(body.duration ?? 0),
+            ...(body.duration === "keep" ? { keepExpiry: true } : { durationSeconds: Number(body.duration ?? 0) }),
           });
           return redirect(back(request, "/"), 303);
         },
@@ -232,7 +232,10 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
           body: t.Object({
             _csrf: t.Optional(t.String()),
             notifications: t.Optional(t.String({ maxLength: 1 })),
-            duration: t.Optional(t.UnionEnum(muteDurations.map(([seconds]) => String(seconds)) as [string, ...string[]])),
+            // "keep": a change of a mute in force that keeps its length.
+            duration: t.Optional(
+              t.UnionEnum(["keep", ...muteDurations.map(([seconds]) => String(seconds))] as [string, ...string[]]),
+            ),
           }),
         },
       )
