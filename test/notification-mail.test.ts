@@ -232,6 +232,23 @@ test("a post's line breaks of any kind stay inside the quote: it cannot write th
   expect(lines.filter((line) => line.startsWith("Stop these e-mails:"))).toHaveLength(1);
 });
 
+test("a message the mail server refuses for good is not sent again; new notifications try again", async () => {
+  sink.refused.add("olga@example.com");
+  await post("ben", { status: "@olga refused once" });
+  expect(await runLater()).toBe(0);
+  expect(failures.length).toBe(1);
+  failures.length = 0;
+  // Nothing new: nothing tried (a temporary failure would send it again now).
+  expect(await runLater()).toBe(0);
+  expect(failures).toEqual([]);
+  sink.refused.delete("olga@example.com");
+  await post("ben", { status: "@olga second message" });
+  expect(await runLater()).toBe(1);
+  const mail = await sink.waitFor("olga@example.com", "second message");
+  expect(mail.subject).toBe("@ben mentioned you");
+  expect(body(mail)).not.toContain("refused once");
+});
+
 test("a send that fails is tried again ten minutes later with what came since; other notifications move the mark", async () => {
   const closed = { ...deps, mailer: smtpMailer({ smtpUrl: "smtp://127.0.0.1:9", from: "Skein <noreply@social.example>" }) };
   await post("ana", { status: "@cyd are you there" });

@@ -12,6 +12,16 @@ export type MailDeps = Pick<CoreDeps, "db" | "events" | "baseUrl"> & {
 };
 
 /**
+ * Whether a send failed for good: the SMTP server refused the message with a 5xx answer (no such
+ * mailbox, refused as spam), which sending it again will not change. Anything else (no
+ * connection, a 4xx "try later") may pass another time.
+ */
+export const refusedForGood = (error: unknown): boolean => {
+  const code = (error as { responseCode?: unknown } | null)?.responseCode;
+  return typeof code === "number" && code >= 500 && code < 600;
+};
+
+/**
  * Someone's own words in an e-mail, marked as a quote and cut short, so they cannot pass for the
  * instance's: every kind of line break starts a quoted line (a lone CR would be sent as a line
  * break of its own), and other control characters go.

@@ -9,7 +9,7 @@ import {
   users,
 } from "../db/schema.ts";
 import { joinedSql } from "./accounts.ts";
-import { type MailDeps, quoted } from "./mail.ts";
+import { type MailDeps, quoted, refusedForGood } from "./mail.ts";
 import { notificationsWithPosts } from "./filters.ts";
 import { htmlToPlainText } from "./text.ts";
 import { type PostView, postPageUrl } from "./views.ts";
@@ -194,7 +194,9 @@ function mark(db: Db, member: SQL, id: string, mailedAt?: Date) {
 /**
  * E-mails each member who is due one (called every minute by the scheduler), 20 a run at most.
  * What the member saw meanwhile, or was shown live, is passed over. A failed send is logged and
- * tried again ten minutes later, with what came in since. Returns how many e-mails went out.
+ * tried again ten minutes later, with what came in since; one the server refused for good (an
+ * address that does not exist) is not: its notifications are passed over, and only new ones try
+ * again. Returns how many e-mails went out.
  */
 export async function mailNotifications(deps: NotificationMailDeps, now = new Date()): Promise<number> {
   const { db, mailer } = deps;
@@ -215,7 +217,8 @@ export async function mailNotifications(deps: NotificationMailDeps, now = new Da
           mark(db, eq(users.id, userId), newest, now);
           sent++;
         } catch (error) {
-          db.update(users).set({ notificationsMailedAt: now }).where(eq(users.id, userId)).run();
+          if (refusedForGood(error)) mark(db, eq(users.id, userId), newest, now);
+          else db.update(users).set({ notificationsMailedAt: now }).where(eq(users.id, userId)).run();
           deps.onMailFailure(error);
         }
       }),

@@ -32,10 +32,16 @@ function parse(raw: string, to: string[]): Mail {
 
 export async function startSmtpSink() {
   const mails: Mail[] = [];
+  /** Addresses answered "550 no such mailbox", as a server refuses a message for good. */
+  const refused = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (!refused.has(address.address.toLowerCase())) return callback();
+      callback(Object.assign(new Error("No such mailbox"), { responseCode: 550 }));
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -56,6 +62,7 @@ export async function startSmtpSink() {
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
+    refused,
     /** The first message to this address (with these words in its subject or text), waiting up to `ms` for it. */
     async waitFor(to: string, having = "", ms = 10_000): Promise<Mail> {
       const deadline = Date.now() + ms;
