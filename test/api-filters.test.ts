@@ -1,5 +1,8 @@
 // Filters v2 and followed hashtags through the Mastodon API, in-process.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import { listNotifications, type NotificationQuery, shownNotifications } from "../src/core/notifications.ts";
+import { users } from "../src/db/schema.ts";
 import { community } from "./helpers/community.ts";
 import { authorizeApp } from "./helpers/oauth.ts";
 
@@ -294,6 +297,19 @@ describe("Status.filtered", () => {
     const latest = await c.post("bob", { status: "@ada still there?", visibility: "public" });
     const newer = await call("GET", `/api/v1/notifications?min_id=${page.json[0].id}&limit=2`);
     expect(newer.json.map((n: { status: { id: string } }) => n.status.id)).toEqual([latest]);
+
+    // A walk that runs out of budget among hidden ones shows nothing, but its page goes on past them.
+    const ada = c.member("ada").accountId;
+    const walk = (query: NotificationQuery) => shownNotifications(c.database.db, c.deps.baseUrl, ada, query, 40);
+    const hidden = listNotifications(c.database.db, ada, { maxId: latest, limit: 100 }).filter((n) => n.postId !== hello);
+    const first = walk({ maxId: hidden[0]?.id, limit: 5 });
+    expect(first).toMatchObject({ rows: [], end: false, span: [hidden[1]?.id, hidden[40]?.id] });
+    expect(walk({ maxId: first.span[1], limit: 5 }).rows.map((n) => n.postId)).toEqual([hello]);
+
+    // The notifications page marks everything seen, the hidden ones too: the badge stays empty.
+    await c.member("ada").browser.get("/notifications");
+    const newest = listNotifications(c.database.db, ada, { limit: 1 })[0]?.id;
+    expect(c.database.db.select().from(users).where(eq(users.accountId, ada)).get()?.notificationsReadId).toBe(newest);
   });
 });
 

@@ -469,7 +469,7 @@ describe("shapes and transports", () => {
   });
 
   test("a JSON null is read as not given, as Mastodon reads it: posting, editing, following, lists", async () => {
-    const { call, c } = await setup();
+    const { call, c, send, token } = await setup();
     const nulls = {
       spoiler_text: null,
       language: null,
@@ -493,9 +493,26 @@ describe("shapes and transports", () => {
     expect(followed.json).toMatchObject({ following: true, showing_reblogs: true, notifying: false });
     const list = await call("POST", "/api/v1/lists", { title: "friends", replies_policy: null, exclusive: null });
     expect(list.json).toMatchObject({ title: "friends", replies_policy: "list", exclusive: false });
-    // Where a null means something, it still counts: a filter's expires_in null is "never".
+    const poll = await call("POST", "/api/v1/statuses", {
+      status: "which?",
+      poll: { options: ["a", "b"], expires_in: 300, multiple: null, hide_totals: null },
+    });
+    expect(poll.json.poll).toMatchObject({ multiple: false, options: [{ title: "a" }, { title: "b" }] });
+    // Where a null means something, it still counts: a filter's expires_in null is "never", a
+    // media description's null clears it.
     const filter = await call("POST", "/api/v2/filters", { title: "f", context: ["home"], expires_in: null });
     expect(filter.json.expires_at).toBeNull();
+    const upload = new FormData();
+    upload.set("file", new File([await testJpeg(64, 64)], "a.jpg", { type: "image/jpeg" }));
+    upload.set("description", "a red square");
+    const media = (await (
+      await send(
+        new Request(`${ORIGIN}/api/v2/media`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: upload }),
+      )
+    ).json()) as { id: string; description: string };
+    expect(media.description).toBe("a red square");
+    const cleared = await call("PUT", `/api/v1/media/${media.id}`, { description: null });
+    expect(cleared.json.description).toBeNull();
   });
 
   test("update_credentials takes multipart with fields; notifications, relationships and media have their documented keys", async () => {

@@ -64,17 +64,17 @@ export function mediaApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           const me = member("write:media");
           let row = own(me.account.id, params.id);
           if (body.thumbnail) row = (await setMediaCover(deps, me.account.id, row.id, await bytesOf(body.thumbnail))) ?? row;
-          if (body.description !== undefined) row = describeMedia(db, me.account.id, row.id, body.description) ?? row;
+          // A null clears the description, as on Mastodon.
+          if (body.description !== undefined) row = describeMedia(db, me.account.id, row.id, body.description ?? "") ?? row;
           return mediaEntity(mediaView(row), baseUrl);
         },
         {
           params: t.Object({ id: t.String({ maxLength: 64 }) }),
           body: t.Object({
-            description: t.Optional(t.String({ maxLength: 1500 })),
-            focus: t.Optional(t.String({ maxLength: 40 })),
+            description: t.Optional(t.Nullable(t.String({ maxLength: 1500 }))),
+            focus: t.Optional(t.Nullable(t.String({ maxLength: 40 }))),
             thumbnail: t.Optional(t.File({ maxSize: MAX_UPLOAD_BYTES })),
           }),
-          transform: nullAsAbsent,
         },
       )
   );

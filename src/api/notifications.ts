@@ -5,7 +5,7 @@ import { conversationApiRoutes } from "./conversations.ts";
 import { pushApiRoutes } from "./push.ts";
 import { CoreError } from "../core/errors.ts";
 import { dismissNotifications, listNotifications, markNotificationsRead, shownNotifications } from "../core/notifications.ts";
-import { shownNotificationRows } from "../core/filters.ts";
+import { notificationScreen } from "../core/filters.ts";
 import { type NotificationType, notifications, notificationTypes, users } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, notificationEntities } from "./entities.ts";
@@ -120,31 +120,28 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const page = (accountId: string, query: PageQuery, url: string, set: { headers: Record<string, unknown> }) => {
     const { options, none } = narrowing(query);
     if (none) return [];
-    const rows = shownNotifications(db, baseUrl, accountId, {
+    const { rows, span } = shownNotifications(db, baseUrl, accountId, {
       ...options,
       maxId: query.max_id,
       sinceId: query.since_id,
       minId: query.min_id,
       limit: limitOf(query, 40, 80),
     });
-    setLink(
-      url,
-      rows.map((r) => r.id),
-      set,
-    );
+    // From the notifications passed, not only those shown: paging goes on past hidden ones.
+    setLink(url, span, set);
     return rows;
   };
   /**
    * A page of groups (v2): `limit` counts groups. The walk goes from newest to oldest, or, with
    * `min_id`, from just after it towards the newest (then shown newest first); the page, and its
-   * Link header, end with the last notification taken.
+   * Link header, end with the last notification passed.
    */
   const groupedPage = (accountId: string, query: GroupedQuery, url: string, set: { headers: Record<string, unknown> }) => {
     const { options, sql, none } = narrowing(query);
     if (none) return groupedResults(db, baseUrl, accountId, [], () => []);
     const forward = Boolean(query.min_id);
     const asked = list(query, "grouped_types");
-    const { groups, used } = gatherGroups<NotificationRow>(
+    const { groups, first, last } = gatherGroups<NotificationRow>(
       (after) => {
         const bounds = forward
           ? { minId: after?.id ?? query.min_id, maxId: query.max_id }
@@ -155,14 +152,15 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       limitOf(query, 40, 80),
       {
         groupedTypes: asked.length > 0 ? ourTypes(asked) : undefined,
-        shown: (batch) => shownNotificationRows(db, baseUrl, accountId, batch),
+        shown: notificationScreen(db, baseUrl, accountId),
       },
     );
     const newestFirst = (rows: NotificationRow[]) => rows.toSorted((a, b) => (a.id < b.id ? 1 : -1));
     const ordered = [...groups].map(([key, members]) => [key, newestFirst(members)] as [string, NotificationRow[]]);
+    const span = forward ? [last, first] : [first, last];
     setLink(
       url,
-      newestFirst(used).map((r) => r.id),
+      span.flatMap((r) => (r ? [r.id] : [])),
       set,
     );
     return groupedResults(
@@ -191,7 +189,7 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   /** Notifications since the member's read marker, as shown (at most 80, as Mastodon counts); v2 counts their groups. */
   const unreadCount = (userId: string, accountId: string, grouped = false) => {
     const readId = db.select({ id: users.notificationsReadId }).from(users).where(eq(users.id, userId)).get()?.id;
-    const rows = shownNotifications(db, baseUrl, accountId, { sinceId: readId ?? undefined, limit: grouped ? 400 : 80 });
+    const { rows } = shownNotifications(db, baseUrl, accountId, { sinceId: readId ?? undefined, limit: grouped ? 400 : 80 });
     return { count: grouped ? Math.min(new Set(rows.map((r) => groupKey(r))).size, 80) : rows.length };
   };
 

@@ -24,14 +24,22 @@ export function flag(value: unknown): boolean | undefined {
 type Entry = Record<string, unknown>;
 const isEntry = (v: unknown): v is Entry => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** Drops an object's null fields, and those of the objects in it (a poll's `multiple: null`). */
+function dropNulls(entry: Entry) {
+  for (const [key, value] of Object.entries(entry)) {
+    if (value === null) delete entry[key];
+    else if (isEntry(value)) dropNulls(value);
+  }
+}
+
 /**
  * A route's `transform`: drops a JSON body's null fields before validation. Apps send
  * `"spoiler_text": null` or `"in_reply_to_id": null` for what they leave out, and Mastodon
  * (Rails) reads a null as not given. Not for calls where null means something (a filter's
- * `expires_in: null` is "never").
+ * `expires_in: null` is "never", a media's `description: null` clears it).
  */
 export function nullAsAbsent({ body }: { body: unknown }) {
-  if (isEntry(body)) for (const [key, value] of Object.entries(body)) if (value === null) delete body[key];
+  if (isEntry(body)) dropNulls(body);
 }
 
 /** Schema pieces for such parameters. */

@@ -424,22 +424,21 @@ export function notificationsWithPosts<T extends { postId: string | null }>(
 }
 
 /**
- * The rows `notificationsWithPosts` keeps, without loading their posts unless a hide filter
- * needs their words: for unread counts and for filling pages past those left out.
+ * Cuts rows of notifications to those `notificationsWithPosts` keeps, without loading their posts
+ * unless a hide filter needs their words: for unread counts and for filling pages past those
+ * left out. Made once for a walk over several batches.
  */
-export function shownNotificationRows<T extends { postId: string | null }>(
-  db: Db,
-  baseUrl: URL,
-  viewerId: string,
-  rows: T[],
-): T[] {
-  const ids = rows.flatMap((r) => (r.postId ? [r.postId] : []));
-  if (ids.length === 0) return rows;
-  const visible = postsStillShown(db, viewerId, ids);
-  const kept = new Set(
-    hidesNotifications(db, viewerId)
-      ? applyFilters(db, viewerId, "notifications", loadPostViews(db, baseUrl, visible, viewerId)).map((p) => p.id)
-      : visible,
-  );
-  return rows.filter((r) => !r.postId || kept.has(r.postId));
+export function notificationScreen(db: Db, baseUrl: URL, viewerId: string) {
+  const hides = hidesNotifications(db, viewerId);
+  return <T extends { postId: string | null }>(rows: T[]): T[] => {
+    const ids = rows.flatMap((r) => (r.postId ? [r.postId] : []));
+    if (ids.length === 0) return rows;
+    const visible = postsStillShown(db, viewerId, ids);
+    const kept = new Set(
+      hides
+        ? applyFilters(db, viewerId, "notifications", loadPostViews(db, baseUrl, visible, viewerId)).map((p) => p.id)
+        : visible,
+    );
+    return rows.filter((r) => !r.postId || kept.has(r.postId));
+  };
 }

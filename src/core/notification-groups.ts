@@ -105,7 +105,8 @@ export function dismissGroup(db: Db, accountId: string, key: string): boolean {
  * batch past the last notification read, in the order of the walk) until a further group would
  * not fit or `budget` are read. `shown` cuts a batch to those the member is shown (the others
  * are passed over). Groups keep the order in which the walk met them; `used` are the
- * notifications taken, in that order (the page ends at the last of them).
+ * notifications taken, in that order; `first` and `last` are the first and last passed, shown
+ * or not (the page spans them).
  */
 export function gatherGroups<T extends Keyed>(
   read: (after: T | undefined) => T[],
@@ -114,18 +115,24 @@ export function gatherGroups<T extends Keyed>(
 ) {
   const groups = new Map<string, T[]>();
   const used: T[] = [];
-  let total = 0;
-  for (let batch = read(undefined); batch.length > 0; batch = read(batch.at(-1))) {
-    for (const row of options.shown ? options.shown(batch) : batch) {
-      const key = groupKey(row, options.groupedTypes);
-      const group = groups.get(key);
-      if (!group && groups.size >= limit) return { groups, used };
-      if (group) group.push(row);
-      else groups.set(key, [row]);
-      used.push(row);
+  let last: T | undefined;
+  const start = read(undefined);
+  const first = start[0];
+  for (let batch = start, total = 0; batch.length > 0; batch = read(last)) {
+    const shown = new Set(options.shown ? options.shown(batch) : batch);
+    for (const row of batch) {
+      if (shown.has(row)) {
+        const key = groupKey(row, options.groupedTypes);
+        const group = groups.get(key);
+        if (!group && groups.size >= limit) return { groups, used, first, last };
+        if (group) group.push(row);
+        else groups.set(key, [row]);
+        used.push(row);
+      }
+      last = row;
     }
     total += batch.length;
     if (total >= (options.budget ?? 2000)) break;
   }
-  return { groups, used };
+  return { groups, used, first, last };
 }

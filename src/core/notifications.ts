@@ -7,7 +7,7 @@ import type { CoreDeps } from "./deps.ts";
 import { screen } from "./notification-policy.ts";
 import { recordRequest } from "./notification-requests.ts";
 import { muteInForce, visibleTo } from "./visibility.ts";
-import { shownNotificationRows } from "./filters.ts";
+import { notificationScreen } from "./filters.ts";
 import { blocks, follows, mutes, type NotificationType, notifications, posts, users } from "../db/schema.ts";
 import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
 
@@ -20,7 +20,8 @@ export const mastodonNotificationType = (type: NotificationType) => (type === "r
  */
 export function countUnread(db: Db, baseUrl: URL, accountId: string, cap = 100): number {
   const readId = db.select({ id: users.notificationsReadId }).from(users).where(eq(users.accountId, accountId)).get()?.id;
-  return shownNotifications(db, baseUrl, accountId, { sinceId: readId ?? undefined, limit: cap }).length;
+  // One batch: this runs for every page a member opens.
+  return shownNotifications(db, baseUrl, accountId, { sinceId: readId ?? undefined, limit: cap }, cap).rows.length;
 }
 
 /**
@@ -209,27 +210,46 @@ export function listNotifications(db: Db, accountId: string, options: Notificati
 
 /**
  * Up to `limit` notifications the member is shown, newest first: read batch by batch past those
- * the list leaves out (`shownNotificationRows`: a post they may no longer see, one a filter
- * hides), at most `budget` read. With `minId`, those just after it.
+ * the list leaves out (`notificationScreen`: a post they may no longer see, one a filter hides),
+ * at most `budget` read. With `minId`, those just after it. `span` is the newest and the oldest
+ * notification passed, shown or not: a page's links go on from there, past hidden ones, even
+ * when none was shown within the budget.
  */
 export function shownNotifications(db: Db, baseUrl: URL, accountId: string, query: NotificationQuery, budget = 1000) {
   const limit = Math.min(query.limit ?? 20, 400);
   const batchSize = Math.max(limit, 40);
   const forward = Boolean(query.minId);
-  const taken: (typeof notifications.$inferSelect)[] = [];
-  for (let after: string | undefined, read = 0; taken.length < limit && read < budget; ) {
+  const screen = notificationScreen(db, baseUrl, accountId);
+  const rows: (typeof notifications.$inferSelect)[] = [];
+  // The first and last passed, in the walk's order (newest first, or from minId towards the newest).
+  let first: string | undefined;
+  let last: string | undefined;
+  let end = false;
+  for (let read = 0; rows.length < limit && read < budget; ) {
     const bounds = forward
-      ? { minId: after ?? query.minId, maxId: query.maxId }
-      : { maxId: after ?? query.maxId, sinceId: query.sinceId };
-    const rows = listNotifications(db, accountId, { ...query, ...bounds, limit: batchSize });
-    // In the walk's order: newest first, or from minId towards the newest.
-    const batch = forward ? rows.toReversed() : rows;
-    taken.push(...shownNotificationRows(db, baseUrl, accountId, batch).slice(0, limit - taken.length));
-    after = batch.at(-1)?.id;
+      ? { minId: last ?? query.minId, maxId: query.maxId }
+      : { maxId: last ?? query.maxId, sinceId: query.sinceId };
+    const fetched = listNotifications(db, accountId, { ...query, ...bounds, limit: batchSize });
+    const batch = forward ? fetched.toReversed() : fetched;
+    const shown = new Set(screen(batch));
+    first ??= batch[0]?.id;
+    for (const row of batch) {
+      if (shown.has(row)) rows.push(row);
+      last = row.id;
+      if (rows.length === limit) break;
+    }
     read += batch.length;
+    // A short batch passed whole: nothing is left.
+    end = batch.length < batchSize && (batch.length === 0 || last === batch.at(-1)?.id);
     if (batch.length < batchSize) break;
   }
-  return taken.toSorted((a, b) => (a.id < b.id ? 1 : -1));
+  const span = forward ? [last, first] : [first, last];
+  return {
+    rows: rows.toSorted((a, b) => (a.id < b.id ? 1 : -1)),
+    span: span.filter((id): id is string => id !== undefined),
+    /** Whether the walk reached the last notification there is (no page further on). */
+    end,
+  };
 }
 
 /** One notification of a member's, dismissed; or all of them. */

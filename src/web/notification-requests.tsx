@@ -6,7 +6,7 @@ import { NotificationRequestPage, NotificationRequestsPage } from "../../views/n
 import { notificationsWithPosts } from "../core/filters.ts";
 import { policyOf, updatePolicy } from "../core/notification-policy.ts";
 import { acceptRequests, dismissRequests, findRequest, listRequests } from "../core/notification-requests.ts";
-import { listNotifications } from "../core/notifications.ts";
+import { shownNotifications } from "../core/notifications.ts";
 import { waitingSignups } from "../core/registrations.ts";
 import { reportTargets } from "../core/reports.ts";
 import { loadAccountViews } from "../core/views.ts";
@@ -118,7 +118,7 @@ export function notificationRequestRoutes(deps: WebDeps, page: PagePlugin) {
         if (!viewer) return redirect(loginFirst(PATH), 303);
         const request = findRequest(db, viewer.account.id, params.id);
         const account = loadAccountViews(db, baseUrl, [request.fromAccountId]).get(request.fromAccountId);
-        const rows = listNotifications(db, viewer.account.id, {
+        const { rows } = shownNotifications(db, baseUrl, viewer.account.id, {
           filtered: "only",
           fromAccountId: request.fromAccountId,
           limit: 80,

@@ -46,22 +46,22 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
         const readId =
           db.select({ id: users.notificationsReadId }).from(users).where(eq(users.id, viewer.user.id)).get()?.id ?? "";
         const mentions = query.only === "mentions";
-        const rows = shownNotifications(db, baseUrl, viewer.account.id, {
+        const { rows, span, end } = shownNotifications(db, baseUrl, viewer.account.id, {
           maxId: query.max_id,
           types: mentions ? ["mention", "reply"] : undefined,
           limit: PAGE,
         });
         const items = notificationItems(deps, viewer.account.id, rows, readId);
-        const newest = rows[0]?.id;
+        // The newest and oldest passed, shown or not: those hidden are seen too, and paging goes on past them.
+        const [newest, last] = span;
         // Only the whole list marks them seen: the Mentions tab leaves the others new.
         if (newest && !query.max_id && !mentions) markNotificationsRead(db, viewer.account.id, newest);
-        const last = rows.at(-1)?.id;
         return (
           <NotificationsPage
             ctx={mentions ? ctx : { ...ctx, unread: 0 }}
             tab={mentions ? "mentions" : "all"}
             items={items}
-            more={rows.length === PAGE && last ? `/notifications?${mentions ? "only=mentions&" : ""}max_id=${last}` : undefined}
+            more={!end && last ? `/notifications?${mentions ? "only=mentions&" : ""}max_id=${last}` : undefined}
             pending={pendingSummary(db, viewer.account.id).requests}
           />
         );
