@@ -95,6 +95,10 @@ test("posting, replying, liking, boosting, following, notifications, blocking, s
   await ada.locator("summary", { hasText: "Content warning, images and video" }).click();
   await ada.getByLabel("Content warning (optional)").fill("Holiday photos");
   await ada.getByLabel("File 1", { exact: true }).setInputFiles(photo);
+  // The picture shows beside its description field, from the file chosen.
+  await ada.waitForFunction('document.querySelector("img.media-preview")?.naturalWidth > 0');
+  await expect(ada.locator(".image-row img.media-preview").getAttribute("src")).resolves.toStartWith("blob:");
+  await ada.screenshot({ path: screenshotPath("compose-preview") });
   // Without a description she is asked first; "Cancel" takes her to the field, nothing is posted.
   const asked = new Promise<string>((resolve) =>
     ada.once("dialog", (dialog) => {

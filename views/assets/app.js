@@ -137,6 +137,26 @@ document.addEventListener("click", (e) => {
   });
 })();
 
+// A picture chosen in the compose box shows beside its description, so the member sees what they
+// post and what they describe. Other files (video, audio) show their name, as the input does.
+document.addEventListener("change", (e) => {
+  const input = e.target;
+  if (!(input instanceof HTMLInputElement) || !input.matches("[data-media-file]")) return;
+  const row = input.closest(".image-row");
+  const old = row?.querySelector("img.media-preview");
+  if (old) {
+    URL.revokeObjectURL(old.src);
+    old.remove();
+  }
+  const file = input.files?.[0];
+  if (!row || !file?.type.startsWith("image/")) return;
+  const preview = document.createElement("img");
+  preview.className = "media-preview";
+  preview.alt = "";
+  preview.src = URL.createObjectURL(file);
+  input.after(preview);
+});
+
 // A file posted without a description: the member is asked once before it goes, as Mastodon
 // asks; "Cancel" leads to the first empty description, and the next try posts (also where the
 // browser suppresses dialogs). Choosing another file asks again. On window, capturing, so that
