@@ -105,6 +105,9 @@ test("a mute in force is changed on the profile: its notifications choice, keepi
   expect(until()).toMatchObject({ notifications: true, expiresAt: null });
   expect(await (await olga.get("/@cyd")).text()).toContain("As now: for good");
   await olga.post(`/accounts/${target}/unmute`, {});
+  // A change sent from a page left open after the mute ended changes nothing.
+  expect((await olga.post(`/accounts/${target}/mute`, { duration: "keep", notifications: "1" })).status).toBe(303);
+  expect(until()).toBeUndefined();
 });
 
 test("the mutes file says which mutes hide notifications, and an import of it keeps each choice", async () => {

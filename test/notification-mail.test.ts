@@ -5,6 +5,7 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { desc, eq } from "drizzle-orm";
 import { instanceSecret } from "../src/core/instance.ts";
+import { refusedForGood } from "../src/core/mail.ts";
 import { MAIL_EVERY_MS, MAIL_WAIT_MS, mailNotifications } from "../src/core/notification-mail.ts";
 import { notifications, users } from "../src/db/schema.ts";
 import { smtpMailer } from "../src/mail.ts";
@@ -230,6 +231,18 @@ test("a post's line breaks of any kind stay inside the quote: it cannot write th
   const lines = body(mail).split(/\r\n|\n|\r/);
   expect(lines.filter((line) => line.includes("evil.example")).every((line) => line.startsWith("> "))).toBe(true);
   expect(lines.filter((line) => line.startsWith("Stop these e-mails:"))).toHaveLength(1);
+});
+
+test("only a refusal of the address or the message counts as for good, not one of the instance's login or sender", () => {
+  const answer = (responseCode: number, command: string) => Object.assign(new Error("refused"), { responseCode, command });
+  expect(refusedForGood(answer(550, "RCPT TO"))).toBe(true);
+  expect(refusedForGood(answer(554, "DATA"))).toBe(true);
+  expect(refusedForGood(answer(450, "RCPT TO"))).toBe(false);
+  expect(refusedForGood(answer(535, "AUTH PLAIN"))).toBe(false);
+  expect(refusedForGood(answer(553, "MAIL FROM"))).toBe(false);
+  expect(refusedForGood(answer(554, "CONN"))).toBe(false);
+  expect(refusedForGood(Object.assign(new Error("connect ECONNREFUSED"), { code: "ESOCKET" }))).toBe(false);
+  expect(refusedForGood(null)).toBe(false);
 });
 
 test("a message the mail server refuses for good is not sent again; new notifications try again", async () => {

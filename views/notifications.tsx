@@ -82,11 +82,14 @@ export function NotificationsPage({
   more,
   pending,
   tab,
+  later,
 }: {
   ctx: PageContext;
   items: NotificationItem[];
   more?: string;
   tab: "all" | "mentions";
+  /** A page further down the list (its end may hold only notifications left out). */
+  later?: boolean;
   /** Senders whose notifications the member's policy held back. */
   pending: number;
 }) {
@@ -113,9 +116,11 @@ export function NotificationsPage({
         items={items}
         more={more}
         empty={
-          tab === "mentions"
-            ? "No mentions yet. When someone mentions you or replies to you, you will see it here."
-            : "Nothing yet. When someone follows you, mentions you or likes your posts, you will see it here."
+          later
+            ? "No more notifications."
+            : tab === "mentions"
+              ? "No mentions yet. When someone mentions you or replies to you, you will see it here."
+              : "Nothing yet. When someone follows you, mentions you or likes your posts, you will see it here."
         }
       />
     </Layout>

@@ -63,7 +63,7 @@ function blocking(db: Db, from: string, to: string): boolean {
   );
 }
 
-function muting(db: Db, viewerId: string, targetId: string) {
+function muting(db: DbOrTx, viewerId: string, targetId: string) {
   const mute = db
     .select({ notifications: mutes.notifications, expiresAt: mutes.expiresAt })
     .from(mutes)
@@ -311,6 +311,8 @@ export function mute(
   const expiresAt = seconds > 0 && seconds <= MAX_MUTE_SECONDS ? new Date(Date.now() + seconds * 1000) : null;
   const choice = options.keepExpiry ? { notifications: notificationsToo } : { notifications: notificationsToo, expiresAt };
   deps.db.transaction((tx) => {
+    // A change of a mute that has ended meanwhile (a page left open) changes nothing.
+    if (options.keepExpiry && !muting(tx, actor.id, targetId).muting) return;
     tx.insert(mutes)
       .values({ id: newId(), accountId: actor.id, targetAccountId: targetId, expiresAt, ...choice })
       .onConflictDoUpdate({ target: [mutes.accountId, mutes.targetAccountId], set: choice })

@@ -12,13 +12,15 @@ export type MailDeps = Pick<CoreDeps, "db" | "events" | "baseUrl"> & {
 };
 
 /**
- * Whether a send failed for good: the SMTP server refused the message with a 5xx answer (no such
- * mailbox, refused as spam), which sending it again will not change. Anything else (no
- * connection, a 4xx "try later") may pass another time.
+ * Whether a send failed for good: the SMTP server refused this address or this message with a
+ * 5xx answer (no such mailbox, refused as spam), which sending it again will not change. Anything
+ * else may pass another time: no connection, a 4xx "try later", and 5xx answers about the
+ * instance's own settings (its login, its sender address), which the admin can fix.
  */
 export const refusedForGood = (error: unknown): boolean => {
-  const code = (error as { responseCode?: unknown } | null)?.responseCode;
-  return typeof code === "number" && code >= 500 && code < 600;
+  const { responseCode, command } = (error ?? {}) as { responseCode?: unknown; command?: unknown };
+  const permanent = typeof responseCode === "number" && responseCode >= 500 && responseCode < 600;
+  return permanent && (command === "RCPT TO" || command === "DATA");
 };
 
 /**

@@ -20,8 +20,9 @@ export const mastodonNotificationType = (type: NotificationType) => (type === "r
  */
 export function countUnread(db: Db, baseUrl: URL, accountId: string, cap = 100): number {
   const readId = db.select({ id: users.notificationsReadId }).from(users).where(eq(users.accountId, accountId)).get()?.id;
-  // One batch: this runs for every page a member opens.
-  return shownNotifications(db, baseUrl, accountId, { sinceId: readId ?? undefined, limit: cap }, cap).rows.length;
+  // One batch: this runs for every page a member opens. With more unread past it, some shown: "cap or more".
+  const { rows, end } = shownNotifications(db, baseUrl, accountId, { sinceId: readId ?? undefined, limit: cap }, cap);
+  return end ? rows.length : cap;
 }
 
 /**

@@ -60,6 +60,7 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
           <NotificationsPage
             ctx={mentions ? ctx : { ...ctx, unread: 0 }}
             tab={mentions ? "mentions" : "all"}
+            later={Boolean(query.max_id)}
             items={items}
             more={!end && last ? `/notifications?${mentions ? "only=mentions&" : ""}max_id=${last}` : undefined}
             pending={pendingSummary(db, viewer.account.id).requests}

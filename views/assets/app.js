@@ -143,16 +143,14 @@ document.addEventListener("change", (e) => {
   const input = e.target;
   if (!(input instanceof HTMLInputElement) || !input.matches("[data-media-file]")) return;
   const row = input.closest(".image-row");
-  const old = row?.querySelector("img.media-preview");
-  if (old) {
-    URL.revokeObjectURL(old.src);
-    old.remove();
-  }
+  row?.querySelector("img.media-preview")?.remove();
   const file = input.files?.[0];
   if (!row || !file?.type.startsWith("image/")) return;
   const preview = document.createElement("img");
   preview.className = "media-preview";
   preview.alt = "";
+  // Once shown, the picture no longer needs its URL (the form may be swapped out without a change).
+  preview.onload = preview.onerror = () => URL.revokeObjectURL(preview.src);
   preview.src = URL.createObjectURL(file);
   input.after(preview);
 });
