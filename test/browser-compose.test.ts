@@ -110,3 +110,45 @@ test("the suggestions answer members only, and only for a word that starts with 
   expect(found.text).not.toContain('data-insert="@bob"');
   expect((await answer(`@${"x".repeat(200)}`)).status).toBe(400);
 });
+
+test("words being written come back after looking elsewhere; a post sent, or logging out, takes them away", async () => {
+  const bodil = await logIn("bodil");
+  const problems: string[] = [];
+  bodil.on("pageerror", (e) => problems.push(e.message));
+  await bodil.goto(instance.url);
+  const box = bodil.getByLabel("What's on your mind?");
+  await box.pressSequentially("A long thought about wool", { delay: 10 });
+  await bodil.locator("summary", { hasText: "Content warning, images and video" }).click();
+  await bodil.getByLabel("Content warning (optional)").fill("yarn talk");
+  await bodil.goto(`${instance.url}/@ada`);
+  await bodil.goto(instance.url);
+  await expect(box.inputValue()).resolves.toBe("A long thought about wool");
+  await expect(bodil.getByLabel("Content warning (optional)").inputValue()).resolves.toBe("yarn talk");
+  // The counter counts the words put back.
+  await expect(bodil.locator("#status-counter").textContent()).resolves.toContain(String(500 - 25));
+
+  await bodil.getByRole("button", { name: "Post", exact: true }).click();
+  await bodil.locator("#feed").getByText("yarn talk").first().waitFor();
+  await expect(box.inputValue()).resolves.toBe("");
+  await bodil.reload();
+  await expect(box.inputValue()).resolves.toBe("");
+
+  // A post scheduled for later leads to another page: the draft went with it.
+  await box.pressSequentially("for tomorrow", { delay: 10 });
+  await bodil.locator("summary", { hasText: "Schedule for later" }).click();
+  const tomorrow = new Date(Date.now() + 86_400_000);
+  const local = new Date(tomorrow.getTime() - tomorrow.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  await bodil.getByLabel("Publish at").fill(local);
+  await bodil.getByRole("button", { name: "Post", exact: true }).click();
+  await bodil.waitForURL((url) => url.pathname === "/scheduled");
+  await bodil.goto(instance.url);
+  await expect(box.inputValue()).resolves.toBe("");
+
+  await box.pressSequentially("never sent", { delay: 10 });
+  await bodil.getByRole("button", { name: "Log out" }).click();
+  await bodil.waitForURL((url) => !url.pathname.startsWith("/settings"));
+  await expect(bodil.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith("skein-draft:")))).resolves.toEqual(
+    [],
+  );
+  expect(problems).toEqual([]);
+});

@@ -164,6 +164,10 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
     (messages ? "direct" : replyTo && replyTo.visibility !== "public" ? replyTo.visibility : preferences?.defaultVisibility);
   const key = crypto.randomUUID();
   const prefix = replyTo ? "reply-" : "";
+  // Where the words being written are kept while the member looks elsewhere (app.js): one per
+  // member and per box (a new post, a reply to one post, a quote, a message).
+  const box = replyTo ? `reply-${replyTo.id}` : quote ? `quote-${quote.id}` : messages ? "message" : "post";
+  const draftKey = `${ctx.viewer?.username ?? ""}:${box}`;
   return (
     <form
       class="compose card"
@@ -175,6 +179,7 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
       hx-target="this"
       hx-swap="outerHTML"
       hx-encoding="multipart/form-data"
+      data-draft={draftKey}
     >
       <CsrfField ctx={ctx} />
       <input type="hidden" name="idempotency_key" value={key} />
