@@ -79,7 +79,8 @@ export interface CurrentMute {
  * mute in force, "Change" offers the same choices, starting from it (its length kept).
  */
 function MuteForm({ ctx, account, current }: { ctx: PageContext; account: AccountView; current?: CurrentMute }) {
-  const kept = current ? `As now: ${current.until ? `until ${longDate(current.until)}` : "for good"}` : undefined;
+  // Short enough for a phone's width.
+  const kept = current ? (current.until ? `Until ${longDate(current.until)}` : "As now: for good") : undefined;
   return (
     <details class="more mute-menu">
       <summary>{current ? "Change" : "Mute"}</summary>
