@@ -144,9 +144,19 @@ test("words being written come back after looking elsewhere; a post sent, or log
   await bodil.goto(instance.url);
   await expect(box.inputValue()).resolves.toBe("");
 
-  await box.pressSequentially("never sent", { delay: 10 });
+  // A post the server refuses (too long) keeps its words for later.
+  const long = `${"wool ".repeat(101)}end`;
+  await box.fill(long);
+  await box.dispatchEvent("input");
+  await bodil.getByRole("button", { name: "Post", exact: true }).click();
+  await bodil.locator("#status-error").waitFor();
+  await bodil.goto(`${instance.url}/@ada`);
+  await bodil.goto(instance.url);
+  await expect(box.inputValue()).resolves.toBe(long);
+
   await bodil.getByRole("button", { name: "Log out" }).click();
-  await bodil.waitForURL((url) => !url.pathname.startsWith("/settings"));
+  await bodil.waitForURL((url) => url.pathname === "/" || url.pathname === "/login");
+  await bodil.waitForLoadState();
   await expect(bodil.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith("skein-draft:")))).resolves.toEqual(
     [],
   );

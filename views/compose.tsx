@@ -196,6 +196,7 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
           rows="4"
           maxlength={String(limit * 4)}
           data-counter={replyTo ? "reply-counter" : "status-counter"}
+          data-start={prefill}
           data-limit={String(limit)}
           aria-invalid={errors.status ? "true" : undefined}
           aria-describedby={errors.status ? "status-error" : undefined}
@@ -220,6 +221,7 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
             type="text"
             maxlength="500"
             value={values.spoiler_text ?? replyTo?.spoilerText ?? ""}
+            data-start={replyTo?.spoilerText ?? ""}
           />
         </div>
         <fieldset class="images">

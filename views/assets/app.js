@@ -138,14 +138,14 @@ document.addEventListener("click", (e) => {
 })();
 
 // What a member was writing in a compose box is kept for this tab (sessionStorage) while they
-// look elsewhere, and is back in the box when they return. A post that went through takes its
-// draft with it; logging out ends them all.
+// look elsewhere, and is back in the box when they return. The server's yes to a post (or to
+// scheduling it) ends its draft; a refusal or a failed request keeps it. Signed out, none stay.
 (() => {
   const PREFIX = "skein-draft:";
   const FIELDS = "textarea[name=status], input[name=spoiler_text]";
   const keyOf = (form) => PREFIX + form.dataset.draft;
-  // What the box held when it was last sent, until the answer (a new box, or another page) shows.
-  const sentKeyOf = (form) => `${keyOf(form)}:sent`;
+  // What the page starts a field with when nothing was written (a reply's handles).
+  const startOf = (field) => field.dataset.start ?? "";
   const read = (form) => {
     try {
       return JSON.parse(sessionStorage.getItem(keyOf(form)) ?? "null");
@@ -156,44 +156,39 @@ document.addEventListener("click", (e) => {
   const wire = (root) => {
     const forms = root.matches?.("form[data-draft]") ? [root] : root.querySelectorAll("form[data-draft]");
     for (const form of forms) {
-      const status = form.querySelector("textarea[name=status]");
-      const sent = sessionStorage.getItem(sentKeyOf(form));
-      // A box that no longer holds what was sent (a fresh one, or a scheduled post's page) means it went.
-      if (sent !== null) {
-        if (status?.value !== sent) sessionStorage.removeItem(keyOf(form));
-        sessionStorage.removeItem(sentKeyOf(form));
-      }
       const draft = read(form);
       if (!draft) continue;
       for (const field of form.querySelectorAll(FIELDS)) {
-        // Only into a box as the page gave it (a reply's handles), never over what was typed since.
-        if (draft[field.name] && field.value === field.defaultValue) field.value = draft[field.name];
+        // Only into a field as the page gave it, never over what the page or the member wrote since.
+        if (draft[field.name] && field.value === startOf(field)) field.value = draft[field.name];
       }
       if (draft.spoiler_text) form.querySelector("details.compose-options")?.setAttribute("open", "");
-      status?.dispatchEvent(new Event("input", { bubbles: true }));
+      form.querySelector("textarea[name=status]")?.dispatchEvent(new Event("input", { bubbles: true }));
     }
   };
   document.addEventListener("input", (e) => {
     const form = e.target instanceof Element && e.target.matches(FIELDS) ? e.target.closest("form[data-draft]") : null;
     if (!form) return;
     const fields = [...form.querySelectorAll(FIELDS)];
-    if (fields.every((f) => f.value.trim() === f.defaultValue.trim())) sessionStorage.removeItem(keyOf(form));
+    if (fields.every((f) => f.value.trim() === startOf(f).trim())) sessionStorage.removeItem(keyOf(form));
     else sessionStorage.setItem(keyOf(form), JSON.stringify(Object.fromEntries(fields.map((f) => [f.name, f.value]))));
   });
-  // Capturing, after the question about descriptions (which may hold the post back) and before htmx.
-  document.addEventListener(
-    "submit",
-    (e) => {
-      const form = e.target;
-      if (!(form instanceof HTMLFormElement) || e.defaultPrevented) return;
-      const status = form.dataset.draft ? form.querySelector("textarea[name=status]") : null;
-      if (status) sessionStorage.setItem(sentKeyOf(form), status.value);
-      if (form.getAttribute("action") === "/logout")
-        for (const key of Object.keys(sessionStorage)) if (key.startsWith(PREFIX)) sessionStorage.removeItem(key);
-    },
-    true,
-  );
-  document.addEventListener("DOMContentLoaded", () => wire(document));
+  document.addEventListener("htmx:after:request", (e) => {
+    const status = e.detail?.ctx?.response?.status ?? 0;
+    if (e.target instanceof HTMLFormElement && e.target.dataset.draft && status >= 200 && status < 300)
+      sessionStorage.removeItem(keyOf(e.target));
+  });
+  document.addEventListener("DOMContentLoaded", () => {
+    // Drafts are the signed-in member's: another's, or any once signed out, go.
+    const mine = `${PREFIX}${document.body.dataset.viewer ?? ""}:`;
+    for (const key of Object.keys(sessionStorage))
+      if (key.startsWith(PREFIX) && (!document.body.dataset.viewer || !key.startsWith(mine))) sessionStorage.removeItem(key);
+    wire(document);
+  });
+  document.addEventListener("submit", (e) => {
+    if (e.target instanceof HTMLFormElement && e.target.getAttribute("action") === "/logout")
+      for (const key of Object.keys(sessionStorage)) if (key.startsWith(PREFIX)) sessionStorage.removeItem(key);
+  });
   document.addEventListener("htmx:after:swap", (e) => wire(e.target instanceof Element ? e.target : document));
 })();
 
