@@ -26,8 +26,20 @@ export function SearchPage({
         <label for="q" class="visually-hidden">
           Search accounts, hashtags and posts
         </label>
-        <input id="q" name="q" type="search" value={q} placeholder="Accounts, #hashtags, words in posts" maxlength="200" />
+        <input
+          id="q"
+          name="q"
+          type="search"
+          value={q}
+          placeholder="Accounts, #hashtags, words in posts"
+          maxlength="200"
+          aria-describedby="search-hint"
+        />
         <button type="submit">Search</button>
+        <p class="hint" id="search-hint">
+          Narrow posts with from:me, from:name, has:media, has:poll, is:reply, language:de, before:2026-01-31, after: or during: a
+          day, "a phrase", or -word to leave out.
+        </p>
       </form>
       {nothing ? <p class="empty" safe>{`Nothing found for “${q}”.`}</p> : ""}
       {accounts.length > 0 ? (

@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import { searchAccounts, searchPosts, searchTags } from "../core/search.ts";
+import { hasOperators, parsePostSearch } from "../core/search-query.ts";
 import { applyFilters } from "../core/filters.ts";
 import { followedAmong } from "../core/followed-tags.ts";
 import { loadPostViews } from "../core/views.ts";
@@ -29,7 +30,9 @@ export function searchApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       const q = query.q.trim();
       const limit = limitOf(query, 20, 40);
       const offset = Math.min(query.offset ?? 0, 200);
-      const wants = (type: string) => !query.type || query.type === type;
+      // A search with operators (from:me has:media) is a search of posts only, as on Mastodon.
+      const postsOnly = hasOperators(parsePostSearch(q));
+      const wants = (type: string) => (!query.type || query.type === type) && (!postsOnly || type === "statuses");
       const resolved = { accounts: [] as string[], statuses: [] as string[] };
       // Reaching other servers is for members only, as on Mastodon.
       if (flag(query.resolve) && viewerId && looksRemote(q)) {
@@ -57,7 +60,12 @@ export function searchApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           ].slice(offset, offset + limit)
         : [];
       const postIds = wants("statuses")
-        ? [...new Set([...resolved.statuses, ...searchPosts(db, viewerId, q, limit + offset)])].slice(offset, offset + limit)
+        ? [
+            ...new Set([
+              ...resolved.statuses,
+              ...searchPosts(db, viewerId, q, { limit: limit + offset, host: baseUrl.host, accountId: query.account_id }),
+            ]),
+          ].slice(offset, offset + limit)
         : [];
       const entities = accountEntities(db, baseUrl, accountIds);
       return {

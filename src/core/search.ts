@@ -1,9 +1,10 @@
-import { and, desc, inArray, isNull, like, ne, or, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNull, like, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { seenByOthers } from "./accounts.ts";
 import { onDomainBlockedBy } from "./account-domain-blocks.ts";
 import { onCutOffDomain } from "./domain-allows.ts";
-import { accounts, blocks, follows, posts, tags } from "../db/schema.ts";
+import { accounts, blocks, follows, mediaAttachments, polls, posts, tags } from "../db/schema.ts";
+import { parsePostSearch, type PostSearch } from "./search-query.ts";
 import { normalizeHashtag } from "./text.ts";
 import { notSilencedBy, visibleTo } from "./visibility.ts";
 
@@ -86,21 +87,44 @@ export function searchTags(db: Db, query: string, limit = 10) {
 
 /**
  * Full-text search over the posts this instance holds (SQLite FTS5), limited to what the
- * viewer may see, unlisted ones excepted. Each word must appear; quotes are dropped so input is
- * never FTS syntax.
+ * viewer may see, unlisted ones excepted, newest first. Each word or "phrase" must appear, none
+ * of the -excluded ones; Mastodon's operators narrow the posts (core/search-query.ts). A search
+ * of operators alone (`from:me has:media`) lists the posts they allow.
  */
-export function searchPosts(db: Db, viewerId: string | null, query: string, limit = 20): string[] {
-  const words = query
-    .replace(/["*^():]/g, " ")
-    .split(/\s+/)
-    .filter((w) => w.length > 0)
-    .slice(0, 10);
-  if (words.length === 0) return [];
-  const match = words.map((w) => `"${w}"`).join(" ");
-  const hits = db
-    .all<{ post_id: string }>(sql`SELECT post_id FROM posts_search WHERE posts_search MATCH ${match} ORDER BY rank LIMIT 200`)
-    .map((r) => r.post_id);
-  if (hits.length === 0) return [];
+export function searchPosts(
+  db: Db,
+  viewerId: string | null,
+  query: string,
+  options: {
+    limit?: number;
+    /** This instance's host: `from:name@host` is one of its members. */
+    host?: string;
+    /** Only this account's posts (the API's `account_id`). */
+    accountId?: string;
+  } = {},
+): string[] {
+  const search = parsePostSearch(query);
+  const narrowing = operatorConditions(db, viewerId, search, options.host);
+  if (narrowing && options.accountId) narrowing.push(eq(posts.accountId, options.accountId));
+  if (!narrowing || (search.words.length === 0 && narrowing.length === 0)) return [];
+  let hits: string[] | undefined;
+  if (search.words.length > 0) {
+    const match = [...search.words.map((w) => `"${w}"`), ...search.excluded.map((w) => `NOT "${w}"`)].join(" ");
+    // The best matches by rank; more of them when operators will pass over most.
+    const cap = narrowing.length > 0 ? 2000 : 200;
+    hits = db
+      .all<{ post_id: string }>(
+        sql`SELECT post_id FROM posts_search WHERE posts_search MATCH ${match} ORDER BY rank LIMIT ${cap}`,
+      )
+      .map((r) => r.post_id);
+    if (hits.length === 0) return [];
+  } else if (search.excluded.length > 0) {
+    // Only words to leave out (FTS cannot start with NOT): those posts are passed over.
+    const any = search.excluded.map((w) => `"${w}"`).join(" OR ");
+    narrowing.push(
+      sql`coalesce(${posts.searchRowid}, 0) NOT IN (SELECT rowid FROM posts_search WHERE posts_search MATCH ${any})`,
+    );
+  }
   return (
     db
       .select({ id: posts.id })
@@ -108,7 +132,8 @@ export function searchPosts(db: Db, viewerId: string | null, query: string, limi
       // Unlisted posts stay out of discovery: only their author finds them by search.
       .where(
         and(
-          inArray(posts.id, hits),
+          hits ? inArray(posts.id, hits) : undefined,
+          ...narrowing,
           isNull(posts.reblogOfId),
           visibleTo(viewerId),
           notSilencedBy(viewerId),
@@ -118,8 +143,56 @@ export function searchPosts(db: Db, viewerId: string | null, query: string, limi
         ),
       )
       .orderBy(desc(posts.id))
-      .limit(limit)
+      .limit(options.limit ?? 20)
       .all()
       .map((r) => r.id)
   );
+}
+
+/** The account a `from:` names (`me`, a username here, or user@domain), if there is one. */
+function fromAccount(db: Db, viewerId: string | null, handle: string, host?: string): string | undefined {
+  if (handle === "me") return viewerId ?? undefined;
+  const [username = "", domain] = handle.split("@", 2);
+  const local = !domain || domain === host?.toLowerCase();
+  return db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(
+      and(
+        sql`lower(${accounts.username}) = ${username}`,
+        local ? isNull(accounts.domain) : sql`lower(${accounts.domain}) = ${domain}`,
+      ),
+    )
+    .get()?.id;
+}
+
+/** What the operators of a search ask of a post, as SQL; undefined when no post can match (an unknown from:). */
+function operatorConditions(db: Db, viewerId: string | null, search: PostSearch, host?: string): SQL[] | undefined {
+  const conditions: SQL[] = [];
+  const either = (negated: boolean, condition: SQL) => (negated ? sql`NOT ${condition}` : condition);
+  const authors = search.from.map(({ value, negated }) => ({ id: fromAccount(db, viewerId, value, host), negated }));
+  const wanted = authors.filter((a) => !a.negated);
+  // from: only accounts unknown here: no post is theirs.
+  if (wanted.length > 0 && wanted.every((a) => !a.id)) return undefined;
+  const wantedIds = wanted.flatMap((a) => (a.id ? [a.id] : []));
+  if (wantedIds.length > 0) conditions.push(inArray(posts.accountId, wantedIds));
+  for (const a of authors) if (a.negated && a.id) conditions.push(ne(posts.accountId, a.id));
+  for (const { value, negated } of search.has) {
+    const media = (mime?: string) =>
+      sql`EXISTS (SELECT 1 FROM ${mediaAttachments} WHERE ${mediaAttachments.postId} = ${posts.id}${mime ? sql` AND ${mediaAttachments.mime} LIKE ${`${mime}/%`}` : sql``})`;
+    const condition =
+      value === "poll"
+        ? sql`EXISTS (SELECT 1 FROM ${polls} WHERE ${polls.postId} = ${posts.id})`
+        : media(value === "media" ? undefined : value);
+    conditions.push(either(negated, condition));
+  }
+  for (const { value, negated } of search.is) {
+    conditions.push(either(negated, value === "reply" ? sql`${posts.inReplyToId} IS NOT NULL` : sql`${posts.sensitive} = 1`));
+  }
+  const languages = search.languages.filter((l) => !l.negated).map((l) => l.value);
+  if (languages.length > 0) conditions.push(inArray(posts.language, languages));
+  for (const l of search.languages) if (l.negated) conditions.push(sql`coalesce(${posts.language}, '') <> ${l.value}`);
+  if (search.before) conditions.push(lt(posts.createdAt, search.before));
+  if (search.after) conditions.push(gte(posts.createdAt, search.after));
+  return conditions;
 }

@@ -4,6 +4,7 @@ import { NotificationsPage } from "../../views/notifications.tsx";
 import { SearchPage } from "../../views/search.tsx";
 import { markNotificationsRead, shownNotifications } from "../core/notifications.ts";
 import { searchAccounts, searchPosts, searchTags } from "../core/search.ts";
+import { hasOperators, parsePostSearch } from "../core/search-query.ts";
 import { loadAccountViews, loadPostViews } from "../core/views.ts";
 import { users } from "../db/schema.ts";
 import { eq } from "drizzle-orm";
@@ -76,16 +77,21 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
         const viewerId = viewer?.account.id ?? null;
         // A handle or a URL from elsewhere is looked up on its server (members only: it makes requests).
         const found = viewer ? await resolveRemote(q) : { accountIds: [], postIds: [] };
-        const accounts = [...new Set([...found.accountIds, ...(q ? searchAccounts(db, q).map((a) => a.id) : [])])];
+        // A search with operators (from:me has:media) is a search of posts only, as on Mastodon.
+        const postsOnly = hasOperators(parsePostSearch(q));
+        const accounts = [...new Set([...found.accountIds, ...(q && !postsOnly ? searchAccounts(db, q).map((a) => a.id) : [])])];
         const posts = [
-          ...new Set([...found.postIds, ...(q && !q.startsWith("@") && !isUrl(q) ? searchPosts(db, viewerId, q) : [])]),
+          ...new Set([
+            ...found.postIds,
+            ...(q && !q.startsWith("@") && !isUrl(q) ? searchPosts(db, viewerId, q, { host: baseUrl.host }) : []),
+          ]),
         ];
         return (
           <SearchPage
             ctx={ctx}
             q={q}
             accounts={[...loadAccountViews(db, baseUrl, accounts).values()]}
-            tags={q && !isUrl(q) ? searchTags(db, q) : []}
+            tags={q && !isUrl(q) && !postsOnly ? searchTags(db, q) : []}
             posts={loadPostViews(db, baseUrl, posts, viewerId)}
           />
         );
