@@ -1,16 +1,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Database } from "bun:sqlite";
-import {
-  activeUsersPerDay,
-  DAY_MS,
-  dayLabel,
-  dayNumber,
-  lowestIdAt,
-  postsPerDay,
-  SERIES_DAYS,
-  signupsPerDay,
-} from "../src/core/overview.ts";
-import { newId } from "../src/db/ids.ts";
+import { activeUsersPerDay, DAY_MS, dayLabel, dayNumber, postsPerDay, SERIES_DAYS, signupsPerDay } from "../src/core/overview.ts";
+import { lowestIdAt, newId } from "../src/db/ids.ts";
 import { MediaStore } from "../src/media/store.ts";
 import { formatBytes } from "../views/admin/overview.tsx";
 import { community } from "./helpers/community.ts";

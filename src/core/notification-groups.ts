@@ -1,4 +1,5 @@
 import { and, count, desc, eq, gte, isNull, lt, lte, max, type SQL } from "drizzle-orm";
+import { lowestIdAt } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { type NotificationType, notifications } from "../db/schema.ts";
 
@@ -16,11 +17,6 @@ type Keyed = Pick<Row, "id" | "type" | "postId" | "filtered">;
 
 /** When a notification was made, read from its id (a UUIDv7 starts with its milliseconds). */
 const idTime = (id: string) => Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
-/** The smallest id made at this millisecond: ids compare as text, so a range of ids is a range of time. */
-const firstIdAt = (ms: number) => {
-  const hex = ms.toString(16).padStart(12, "0");
-  return `${hex.slice(0, 8)}-${hex.slice(8)}-0000-0000-000000000000`;
-};
 
 /** The group a notification belongs to (Mastodon's `group_key`); `groupedTypes` narrows which types group. */
 export function groupKey(n: Keyed, groupedTypes: readonly NotificationType[] = GROUPABLE_TYPES): string {
@@ -47,8 +43,8 @@ function groupWhere(accountId: string, key: string): SQL | undefined {
   const from = Number(bucketText) * GROUP_SPAN_MS;
   return and(
     mine,
-    gte(notifications.id, firstIdAt(from)),
-    lt(notifications.id, firstIdAt(from + GROUP_SPAN_MS)),
+    gte(notifications.id, lowestIdAt(from)),
+    lt(notifications.id, lowestIdAt(from + GROUP_SPAN_MS)),
     eq(notifications.type, type),
     eq(notifications.filtered, false),
     postId === null ? isNull(notifications.postId) : eq(notifications.postId, postId),

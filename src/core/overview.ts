@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { lowestIdAt } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import type { Role } from "../db/schema.ts";
 import { deliveryQueue } from "./delivery.ts";
@@ -22,15 +23,6 @@ export interface DailySeries {
   /** The last 7 days (today included) and the 7 before them. */
   last7: number;
   previous7: number;
-}
-
-/**
- * The smallest UUIDv7 (as text) made at `ms`: ids are time-ordered, so `id >= lowestIdAt(t)`
- * is an index range where the table has an index on (…, id) but none on created_at.
- */
-export function lowestIdAt(ms: number): string {
-  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, "0");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
 }
 
 /** The first day of the window ending on the day of `now`. */

@@ -6,7 +6,8 @@ import { ValidationError } from "./errors.ts";
 import { getSettings, updateSettings } from "./instance.ts";
 import type { Job } from "./jobs.ts";
 import { mediaFile, pruneOrphanMedia, pruneUnattachedMedia } from "./media.ts";
-import { DAY_MS, databaseSize, lowestIdAt } from "./overview.ts";
+import { DAY_MS, databaseSize } from "./overview.ts";
+import { lowestIdAt } from "../db/ids.ts";
 
 /**
  * What the instance forgets on its own, so that it does not grow without bound: remote posts and

@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { lowestIdAt } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import {
   accounts,
@@ -37,15 +38,9 @@ const DAY_MS = 24 * 3600_000;
 const MIN_ACCOUNTS = 2;
 const KEEP = { tag: 20, post: 40, link: 20 } as const;
 
-/** The smallest UUIDv7 of that moment: ids are time-ordered, so a window of posts is a key range. */
-function firstIdAt(ms: number): string {
-  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, "0");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
-}
-
 /** Posts that may make something trend: public originals by discoverable accounts in good standing, lately. */
 function countable(since: number): SQL {
-  return sql`${posts.id} >= ${firstIdAt(since)}
+  return sql`${posts.id} >= ${lowestIdAt(since)}
     AND ${posts.visibility} = 'public' AND ${posts.reblogOfId} IS NULL
     AND EXISTS (SELECT 1 FROM ${accounts} ta WHERE ta.id = ${posts.accountId} AND ta.discoverable = 1
       AND ta.suspended_at IS NULL AND ta.silenced_at IS NULL)
@@ -70,16 +65,16 @@ export function computeTrends(db: Db, now: number): Record<TrendKind, number> {
     return db.all<{ id: string; accounts: number }>(sql`
       SELECT ${target} AS id, count(DISTINCT ${posts.accountId}) AS accounts
       FROM ${table} CROSS JOIN ${posts} ON ${posts.id} = ${post}
-      WHERE ${post} >= ${firstIdAt(since)} AND ${countable(since)} AND ${notHidden(kind, sql`${target}`)}
+      WHERE ${post} >= ${lowestIdAt(since)} AND ${countable(since)} AND ${notHidden(kind, sql`${target}`)}
       GROUP BY 1 HAVING count(DISTINCT ${posts.accountId}) >= ${MIN_ACCOUNTS}
       ORDER BY 2 DESC, count(*) DESC LIMIT ${KEEP[kind]}`);
   };
   const tagRows = sharedBy("tag");
   // A post: the distinct people known here who boosted or liked it lately (its author aside).
   const reactions = sql`(
-    SELECT f.post_id AS target, f.account_id AS who FROM ${favourites} f WHERE f.id >= ${firstIdAt(since)}
+    SELECT f.post_id AS target, f.account_id AS who FROM ${favourites} f WHERE f.id >= ${lowestIdAt(since)}
     UNION ALL
-    SELECT r.reblog_of_id, r.account_id FROM ${posts} r WHERE r.id >= ${firstIdAt(since)} AND r.reblog_of_id IS NOT NULL)`;
+    SELECT r.reblog_of_id, r.account_id FROM ${posts} r WHERE r.id >= ${lowestIdAt(since)} AND r.reblog_of_id IS NOT NULL)`;
   const postRows = db.all<{ id: string; accounts: number }>(sql`
     SELECT ${posts.id} AS id, count(DISTINCT i.who) AS accounts
     FROM ${reactions} i CROSS JOIN ${posts} ON ${posts.id} = i.target
