@@ -1,6 +1,8 @@
 // Searching posts with Mastodon's operators (4.2 and later): from:, has:, is:, language:,
 // before:/after:/during:, -negation, "phrases" and -words; through core, the API and the page.
 import { expect, setDefaultTimeout, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import { accounts } from "../src/db/schema.ts";
 import { createPost } from "../src/core/posts.ts";
 import { searchPosts } from "../src/core/search.ts";
 import { parsePostSearch } from "../src/core/search-query.ts";
@@ -56,13 +58,39 @@ test("operators alone list the posts they allow; dates are UTC days; phrases and
 test("bad input: unknown operators and values read as words, an unknown author finds nothing, a visitor has no me", () => {
   expect(search("from:nobody wool")).toEqual([]);
   expect(search("from:me", null)).toEqual([]);
+  // Operators alone are for members; a visitor's words still find public posts.
+  expect(search("from:bob", null)).toEqual([]);
+  expect(search("wool from:bob", null)).toEqual([poll.id, scarf.id]);
+  // A negated unknown author narrows nothing: whether an account exists is not told.
+  expect(search("-from:nobody has:poll")).toEqual([poll.id]);
+  expect(search("-from:bob has:poll")).toEqual([]);
   expect(search("has:everything")).toEqual([]);
   expect(search("before:2026-02-30 wool")).toEqual([]); // no such day: words that are nowhere
   expect(search('wool* ^(hat) "unclosed')).toEqual([]);
   expect(search("from: has: is:")).toEqual([]);
   expect(parsePostSearch("color:red wool")).toMatchObject({ words: ["color red", "wool"], from: [], has: [] });
-  expect(parsePostSearch("-before:2026-01-01 x")).toMatchObject({ words: ["x"], excluded: ["before 2026-01-01"] });
+  const negatedDay = parsePostSearch("-before:2026-01-01 x");
+  expect([negatedDay.words, negatedDay.excluded, negatedDay.before]).toEqual([["x"], [], undefined]);
+  expect(parsePostSearch("before:2026-03-01 before:2026-02-01 after:2026-01-01")).toMatchObject({
+    before: new Date("2026-02-01T00:00:00Z"),
+    after: new Date("2026-01-02T00:00:00Z"),
+  });
+  expect(parsePostSearch("from:ada@localhost:3000").from).toEqual([{ value: "ada@localhost:3000", negated: false }]);
+  const many = parsePostSearch(`${Array.from({ length: 12 }, () => "is:reply").join(" ")} wool`);
+  expect(many).toMatchObject({ words: ["wool"] });
+  expect(many.is).toHaveLength(10);
   expect(parsePostSearch(Array.from({ length: 30 }, (_, i) => `w${i}`).join(" ")).words).toHaveLength(10);
+});
+
+test("a limited account's posts are found only by its followers, as on public timelines", () => {
+  t.deps.db.update(accounts).set({ silencedAt: new Date() }).where(eq(accounts.id, bob.id)).run();
+  try {
+    expect(search("wool")).toEqual([hat.id, socks.id]);
+    expect(search("from:bob")).toEqual([]);
+    expect(search("wool", bob.id)).toEqual([poll.id, scarf.id, hat.id, socks.id]);
+  } finally {
+    t.deps.db.update(accounts).set({ silencedAt: null }).where(eq(accounts.id, bob.id)).run();
+  }
 });
 
 test("the API's search reads the operators, and account_id; the search page too", async () => {

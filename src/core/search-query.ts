@@ -26,6 +26,8 @@ export interface PostSearch {
   after?: Date;
 }
 
+const OPERATORS = new Set(["from", "has", "is", "language", "before", "after", "during"]);
+
 /** At most this many words, and this many operators, are read from one search. */
 const MAX_TERMS = 10;
 
@@ -45,7 +47,7 @@ function readOperator(search: PostSearch, name: string, value: string, negated: 
   const lower = value.toLowerCase();
   switch (name) {
     case "from":
-      if (!/^@?[\w.-]+(@[\w.-]+)?$/.test(value)) return false;
+      if (!/^@?[\w.-]+(@[\w.-]+(:\d+)?)?$/.test(value)) return false;
       search.from.push({ value: lower.replace(/^@/, ""), negated });
       return true;
     case "has":
@@ -66,9 +68,13 @@ function readOperator(search: PostSearch, name: string, value: string, negated: 
     case "after":
     case "during": {
       const day = dayStart(value);
-      if (!day || negated) return false;
-      if (name !== "after") search.before = name === "before" ? day : new Date(day.getTime() + DAY_MS);
-      if (name !== "before") search.after = name === "after" ? new Date(day.getTime() + DAY_MS) : day;
+      if (!day) return false;
+      // A negated date is passed over (Skein keeps one window); several narrow it together.
+      if (negated) return true;
+      const before = name === "before" ? day : name === "during" ? new Date(day.getTime() + DAY_MS) : undefined;
+      const after = name === "after" ? new Date(day.getTime() + DAY_MS) : name === "during" ? day : undefined;
+      if (before && (!search.before || before < search.before)) search.before = before;
+      if (after && (!search.after || after > search.after)) search.after = after;
       return true;
     }
     default:
@@ -83,7 +89,10 @@ export function parsePostSearch(query: string): PostSearch {
   for (const [, minus = "", phrase, term = ""] of query.matchAll(/(-?)(?:"([^"]*)"?|(\S+))/g)) {
     const negated = minus === "-";
     const operator = phrase === undefined ? /^([a-z]+):(.+)$/i.exec(term) : null;
-    if (operator && operators < MAX_TERMS && readOperator(search, operator[1]?.toLowerCase() ?? "", operator[2] ?? "", negated)) {
+    const name = operator?.[1]?.toLowerCase() ?? "";
+    // Past the tenth, operators are dropped (not read as words that would empty the results).
+    if (operator && operators >= MAX_TERMS && OPERATORS.has(name)) continue;
+    if (operator && readOperator(search, name, operator[2] ?? "", negated)) {
       operators++;
       continue;
     }

@@ -1,12 +1,13 @@
 import { and, desc, eq, gte, inArray, isNull, like, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
+import { lowestIdAt } from "../db/ids.ts";
 import { seenByOthers } from "./accounts.ts";
 import { onDomainBlockedBy } from "./account-domain-blocks.ts";
 import { onCutOffDomain } from "./domain-allows.ts";
 import { accounts, blocks, follows, mediaAttachments, polls, posts, tags } from "../db/schema.ts";
-import { parsePostSearch, type PostSearch } from "./search-query.ts";
+import { hasOperators, parsePostSearch, type PostSearch } from "./search-query.ts";
 import { normalizeHashtag } from "./text.ts";
-import { notSilencedBy, visibleTo } from "./visibility.ts";
+import { notSilencedBy, notSilencedFor, visibleTo } from "./visibility.ts";
 
 /** `%` and `_` typed by a person are literal characters, not wildcards. */
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -104,25 +105,28 @@ export function searchPosts(
   } = {},
 ): string[] {
   const search = parsePostSearch(query);
+  const operators = hasOperators(search);
+  // Operators alone may read through many posts: for members only (Mastodon has no post search for visitors).
+  if (search.words.length === 0 && (!operators || !viewerId)) return [];
   const narrowing = operatorConditions(db, viewerId, search, options.host);
-  if (narrowing && options.accountId) narrowing.push(eq(posts.accountId, options.accountId));
-  if (!narrowing || (search.words.length === 0 && narrowing.length === 0)) return [];
+  if (!narrowing) return [];
+  if (options.accountId) narrowing.push(eq(posts.accountId, options.accountId));
+  const phrases = (list: string[], joiner: string) => list.map((w) => `"${w}"`).join(joiner);
+  const match = [phrases(search.words, " "), ...search.excluded.map((w) => `NOT "${w}"`)].join(" ");
   let hits: string[] | undefined;
-  if (search.words.length > 0) {
-    const match = [...search.words.map((w) => `"${w}"`), ...search.excluded.map((w) => `NOT "${w}"`)].join(" ");
-    // The best matches by rank; more of them when operators will pass over most.
-    const cap = narrowing.length > 0 ? 2000 : 200;
+  if (search.words.length > 0 && !operators) {
+    // Words alone: the best matches by rank, then newest first.
     hits = db
-      .all<{ post_id: string }>(
-        sql`SELECT post_id FROM posts_search WHERE posts_search MATCH ${match} ORDER BY rank LIMIT ${cap}`,
-      )
+      .all<{ post_id: string }>(sql`SELECT post_id FROM posts_search WHERE posts_search MATCH ${match} ORDER BY rank LIMIT 200`)
       .map((r) => r.post_id);
     if (hits.length === 0) return [];
+  } else if (search.words.length > 0) {
+    // With operators, every match counts (the best by rank may all be someone else's).
+    narrowing.push(sql`${posts.searchRowid} IN (SELECT rowid FROM posts_search WHERE posts_search MATCH ${match})`);
   } else if (search.excluded.length > 0) {
     // Only words to leave out (FTS cannot start with NOT): those posts are passed over.
-    const any = search.excluded.map((w) => `"${w}"`).join(" OR ");
     narrowing.push(
-      sql`coalesce(${posts.searchRowid}, 0) NOT IN (SELECT rowid FROM posts_search WHERE posts_search MATCH ${any})`,
+      sql`coalesce(${posts.searchRowid}, 0) NOT IN (SELECT rowid FROM posts_search WHERE posts_search MATCH ${phrases(search.excluded, " OR ")})`,
     );
   }
   return (
@@ -137,6 +141,8 @@ export function searchPosts(
           isNull(posts.reblogOfId),
           visibleTo(viewerId),
           notSilencedBy(viewerId),
+          // Limited accounts and servers only to their followers, as on public timelines.
+          notSilencedFor(viewerId),
           viewerId
             ? sql`(${posts.visibility} <> 'unlisted' OR ${posts.accountId} = ${viewerId})`
             : sql`${posts.visibility} <> 'unlisted'`,
@@ -161,6 +167,7 @@ function fromAccount(db: Db, viewerId: string | null, handle: string, host?: str
       and(
         sql`lower(${accounts.username}) = ${username}`,
         local ? isNull(accounts.domain) : sql`lower(${accounts.domain}) = ${domain}`,
+        seenByOthers(),
       ),
     )
     .get()?.id;
@@ -178,11 +185,12 @@ function operatorConditions(db: Db, viewerId: string | null, search: PostSearch,
   if (wantedIds.length > 0) conditions.push(inArray(posts.accountId, wantedIds));
   for (const a of authors) if (a.negated && a.id) conditions.push(ne(posts.accountId, a.id));
   for (const { value, negated } of search.has) {
+    // As lists of posts (the media and polls tables are small beside posts).
     const media = (mime?: string) =>
-      sql`EXISTS (SELECT 1 FROM ${mediaAttachments} WHERE ${mediaAttachments.postId} = ${posts.id}${mime ? sql` AND ${mediaAttachments.mime} LIKE ${`${mime}/%`}` : sql``})`;
+      sql`${posts.id} IN (SELECT ${mediaAttachments.postId} FROM ${mediaAttachments} WHERE ${mediaAttachments.postId} IS NOT NULL${mime ? sql` AND ${mediaAttachments.mime} LIKE ${`${mime}/%`}` : sql``})`;
     const condition =
       value === "poll"
-        ? sql`EXISTS (SELECT 1 FROM ${polls} WHERE ${polls.postId} = ${posts.id})`
+        ? sql`${posts.id} IN (SELECT ${polls.postId} FROM ${polls})`
         : media(value === "media" ? undefined : value);
     conditions.push(either(negated, condition));
   }
@@ -192,7 +200,8 @@ function operatorConditions(db: Db, viewerId: string | null, search: PostSearch,
   const languages = search.languages.filter((l) => !l.negated).map((l) => l.value);
   if (languages.length > 0) conditions.push(inArray(posts.language, languages));
   for (const l of search.languages) if (l.negated) conditions.push(sql`coalesce(${posts.language}, '') <> ${l.value}`);
-  if (search.before) conditions.push(lt(posts.createdAt, search.before));
-  if (search.after) conditions.push(gte(posts.createdAt, search.after));
+  // Ids are made from the post's time: a window of days is a key range.
+  if (search.before) conditions.push(lt(posts.id, lowestIdAt(search.before.getTime())));
+  if (search.after) conditions.push(gte(posts.id, lowestIdAt(search.after.getTime())));
   return conditions;
 }
