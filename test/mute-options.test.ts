@@ -74,6 +74,11 @@ test("the profile's Mute asks for how long and about notifications; the page the
   const relation = (await call("ben", "GET", `/api/v1/accounts/relationships?id[]=${m("cyd").id}`)).json[0];
   expect(relation).toMatchObject({ muting: true, muting_notifications: false }); // the box was unticked
   expect(await (await ben.get("/@cyd")).text()).toMatch(/<span class="muted">Muted until [^<]+<\/span>/);
+  // Without a duration (a form of old, an app), a mute is for good.
+  expect((await ben.post(`/accounts/${m("olga").id}/mute`, {})).status).toBe(303);
+  const olga = (await call("ben", "GET", `/api/v1/accounts/relationships?id[]=${m("olga").id}`)).json[0];
+  expect(olga).toMatchObject({ muting: true, muting_notifications: false });
+  await ben.post(`/accounts/${m("olga").id}/unmute`, {});
   // A duration the menu does not offer is refused; without the form's token nothing happens.
   expect((await ben.post(`/accounts/${m("ana").id}/mute`, { duration: "5" })).status).toBe(400);
   expect((await ben.post(`/accounts/${m("ana").id}/mute`, { duration: "0" }, { csrf: false })).status).toBe(403);

@@ -233,9 +233,7 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
             _csrf: t.Optional(t.String()),
             notifications: t.Optional(t.String({ maxLength: 1 })),
             // "keep": a change of a mute in force that keeps its length.
-            duration: t.Optional(
-              t.UnionEnum(["keep", ...muteDurations.map(([seconds]) => String(seconds))] as [string, ...string[]]),
-            ),
+            duration: optionalOneOf(["keep", ...muteDurations.map(([seconds]) => String(seconds))]),
           }),
         },
       )
