@@ -67,6 +67,8 @@ test("bad input: unknown operators and values read as words, an unknown author f
   expect(search("has:everything")).toEqual([]);
   expect(search("before:2026-02-30 wool")).toEqual([]); // no such day: words that are nowhere
   expect(search('wool* ^(hat) "unclosed')).toEqual([]);
+  expect(search("wool\u0000 has:poll")).toEqual([poll.id]);
+  expect(search("... -!!! from:me")).toEqual([]);
   expect(search("from: has: is:")).toEqual([]);
   expect(parsePostSearch("color:red wool")).toMatchObject({ words: ["color red", "wool"], from: [], has: [] });
   const negatedDay = parsePostSearch("-before:2026-01-01 x");

@@ -77,7 +77,7 @@ export function Layout({ title, ctx, meta, children }: PropsWithChildren<LayoutP
           <script src={assetPaths.htmxSse} defer></script>
           <script src={assetPaths.app} defer></script>
         </head>
-        <body hx-headers:inherited={JSON.stringify({ "X-CSRF-Token": ctx.csrf })} data-viewer={ctx.viewer?.username}>
+        <body hx-headers:inherited={JSON.stringify({ "X-CSRF-Token": ctx.csrf })}>
           <a class="skip-link" href="#main">
             Skip to content
           </a>

@@ -96,9 +96,9 @@ export function parsePostSearch(query: string): PostSearch {
       operators++;
       continue;
     }
-    // FTS syntax characters are dropped; what is left of a word or phrase is matched as typed.
+    // FTS syntax and control characters (a NUL ends FTS's string) are dropped; the rest is matched as typed.
     const text = (phrase ?? term)
-      .replace(/["*^():]/g, " ")
+      .replace(/[\p{Cc}"*^():]/gu, " ")
       .trim()
       .replace(/\s+/g, " ");
     if (!text || search.words.length + search.excluded.length >= MAX_TERMS) continue;

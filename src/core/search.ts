@@ -112,21 +112,21 @@ export function searchPosts(
   if (!narrowing) return [];
   if (options.accountId) narrowing.push(eq(posts.accountId, options.accountId));
   const phrases = (list: string[], joiner: string) => list.map((w) => `"${w}"`).join(joiner);
-  const match = [phrases(search.words, " "), ...search.excluded.map((w) => `NOT "${w}"`)].join(" ");
+  const match = () => [phrases(search.words, " "), ...search.excluded.map((w) => `NOT "${w}"`)].join(" ");
   let hits: string[] | undefined;
   if (search.words.length > 0 && !operators) {
     // Words alone: the best matches by rank, then newest first.
     hits = db
-      .all<{ post_id: string }>(sql`SELECT post_id FROM posts_search WHERE posts_search MATCH ${match} ORDER BY rank LIMIT 200`)
+      .all<{ post_id: string }>(sql`SELECT post_id FROM posts_search WHERE posts_search MATCH ${match()} ORDER BY rank LIMIT 200`)
       .map((r) => r.post_id);
     if (hits.length === 0) return [];
   } else if (search.words.length > 0) {
     // With operators, every match counts (the best by rank may all be someone else's).
-    narrowing.push(sql`${posts.searchRowid} IN (SELECT rowid FROM posts_search WHERE posts_search MATCH ${match})`);
+    narrowing.push(sql`${posts.id} IN (SELECT post_id FROM posts_search WHERE posts_search MATCH ${match()})`);
   } else if (search.excluded.length > 0) {
     // Only words to leave out (FTS cannot start with NOT): those posts are passed over.
     narrowing.push(
-      sql`coalesce(${posts.searchRowid}, 0) NOT IN (SELECT rowid FROM posts_search WHERE posts_search MATCH ${phrases(search.excluded, " OR ")})`,
+      sql`${posts.id} NOT IN (SELECT post_id FROM posts_search WHERE posts_search MATCH ${phrases(search.excluded, " OR ")})`,
     );
   }
   return (

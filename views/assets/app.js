@@ -139,7 +139,7 @@ document.addEventListener("click", (e) => {
 
 // What a member was writing in a compose box is kept for this tab (sessionStorage) while they
 // look elsewhere, and is back in the box when they return. The server's yes to a post (or to
-// scheduling it) ends its draft; a refusal or a failed request keeps it. Signed out, none stay.
+// scheduling it) ends its draft; a refusal or a failed request keeps it. Logging out ends them all.
 (() => {
   const PREFIX = "skein-draft:";
   const FIELDS = "textarea[name=status], input[name=spoiler_text]";
@@ -174,17 +174,12 @@ document.addEventListener("click", (e) => {
     else sessionStorage.setItem(keyOf(form), JSON.stringify(Object.fromEntries(fields.map((f) => [f.name, f.value]))));
   });
   document.addEventListener("htmx:after:request", (e) => {
-    const status = e.detail?.ctx?.response?.status ?? 0;
-    if (e.target instanceof HTMLFormElement && e.target.dataset.draft && status >= 200 && status < 300)
-      sessionStorage.removeItem(keyOf(e.target));
+    const response = e.detail?.ctx?.response;
+    // A redirect is no yes: a session that ended leads to the login page.
+    const posted = response && response.status >= 200 && response.status < 300 && !response.raw?.redirected;
+    if (posted && e.target instanceof HTMLFormElement && e.target.dataset.draft) sessionStorage.removeItem(keyOf(e.target));
   });
-  document.addEventListener("DOMContentLoaded", () => {
-    // Drafts are the signed-in member's: another's, or any once signed out, go.
-    const mine = `${PREFIX}${document.body.dataset.viewer ?? ""}:`;
-    for (const key of Object.keys(sessionStorage))
-      if (key.startsWith(PREFIX) && (!document.body.dataset.viewer || !key.startsWith(mine))) sessionStorage.removeItem(key);
-    wire(document);
-  });
+  document.addEventListener("DOMContentLoaded", () => wire(document));
   document.addEventListener("submit", (e) => {
     if (e.target instanceof HTMLFormElement && e.target.getAttribute("action") === "/logout")
       for (const key of Object.keys(sessionStorage)) if (key.startsWith(PREFIX)) sessionStorage.removeItem(key);
