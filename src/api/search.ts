@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import { searchAccounts, searchPosts, searchTags } from "../core/search.ts";
-import { hasOperators, parsePostSearch } from "../core/search-query.ts";
+import { searchesPostsOnly } from "../core/search-query.ts";
 import { applyFilters } from "../core/filters.ts";
 import { followedAmong } from "../core/followed-tags.ts";
 import { loadPostViews } from "../core/views.ts";
@@ -30,8 +30,7 @@ export function searchApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       const q = query.q.trim();
       const limit = limitOf(query, 20, 40);
       const offset = Math.min(query.offset ?? 0, 200);
-      // A search with operators (from:me has:media) is a search of posts only, as on Mastodon.
-      const postsOnly = hasOperators(parsePostSearch(q));
+      const postsOnly = searchesPostsOnly(q);
       const wants = (type: string) => (!query.type || query.type === type) && (!postsOnly || type === "statuses");
       const resolved = { accounts: [] as string[], statuses: [] as string[] };
       // Reaching other servers is for members only, as on Mastodon.

@@ -112,3 +112,6 @@ export const hasOperators = (search: PostSearch) =>
   search.from.length + search.has.length + search.is.length + search.languages.length > 0 ||
   search.before !== undefined ||
   search.after !== undefined;
+
+/** A search with operators (`from:me has:media`) is a search of posts only, as on Mastodon: no accounts or hashtags. */
+export const searchesPostsOnly = (query: string) => hasOperators(parsePostSearch(query));

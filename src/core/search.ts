@@ -2,6 +2,7 @@ import { and, desc, eq, gte, inArray, isNull, like, lt, ne, or, type SQL, sql } 
 import type { Db } from "../db/open.ts";
 import { lowestIdAt } from "../db/ids.ts";
 import { seenByOthers } from "./accounts.ts";
+import { findAccountByAcct } from "./accounts-read.ts";
 import { onDomainBlockedBy } from "./account-domain-blocks.ts";
 import { onCutOffDomain } from "./domain-allows.ts";
 import { accounts, blocks, follows, mediaAttachments, polls, posts, tags } from "../db/schema.ts";
@@ -155,23 +156,9 @@ export function searchPosts(
   );
 }
 
-/** The account a `from:` names (`me`, a username here, or user@domain), if there is one. */
-function fromAccount(db: Db, viewerId: string | null, handle: string, host?: string): string | undefined {
-  if (handle === "me") return viewerId ?? undefined;
-  const [username = "", domain] = handle.split("@", 2);
-  const local = !domain || domain === host?.toLowerCase();
-  return db
-    .select({ id: accounts.id })
-    .from(accounts)
-    .where(
-      and(
-        sql`lower(${accounts.username}) = ${username}`,
-        local ? isNull(accounts.domain) : sql`lower(${accounts.domain}) = ${domain}`,
-        seenByOthers(),
-      ),
-    )
-    .get()?.id;
-}
+/** The account a `from:` names (`me`, a username here, or user@domain), if others may see it. */
+const fromAccount = (db: Db, viewerId: string | null, handle: string, host = "") =>
+  handle === "me" ? (viewerId ?? undefined) : findAccountByAcct(db, handle, host)?.id;
 
 /** What the operators of a search ask of a post, as SQL; undefined when no post can match (an unknown from:). */
 function operatorConditions(db: Db, viewerId: string | null, search: PostSearch, host?: string): SQL[] | undefined {

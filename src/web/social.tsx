@@ -4,7 +4,7 @@ import { NotificationsPage } from "../../views/notifications.tsx";
 import { SearchPage } from "../../views/search.tsx";
 import { markNotificationsRead, shownNotifications } from "../core/notifications.ts";
 import { searchAccounts, searchPosts, searchTags } from "../core/search.ts";
-import { hasOperators, parsePostSearch } from "../core/search-query.ts";
+import { searchesPostsOnly } from "../core/search-query.ts";
 import { loadAccountViews, loadPostViews } from "../core/views.ts";
 import { users } from "../db/schema.ts";
 import { eq } from "drizzle-orm";
@@ -77,8 +77,7 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
         const viewerId = viewer?.account.id ?? null;
         // A handle or a URL from elsewhere is looked up on its server (members only: it makes requests).
         const found = viewer ? await resolveRemote(q) : { accountIds: [], postIds: [] };
-        // A search with operators (from:me has:media) is a search of posts only, as on Mastodon.
-        const postsOnly = hasOperators(parsePostSearch(q));
+        const postsOnly = searchesPostsOnly(q);
         const accounts = [...new Set([...found.accountIds, ...(q && !postsOnly ? searchAccounts(db, q).map((a) => a.id) : [])])];
         const posts = [
           ...new Set([
