@@ -100,9 +100,8 @@ export function dismissGroup(db: Db, accountId: string, key: string): boolean {
  * Gathers notifications into at most `limit` groups, read batch by batch (`read(after)`: the next
  * batch past the last notification read, in the order of the walk) until a further group would
  * not fit or `budget` are read. `shown` cuts a batch to those the member is shown (the others
- * are passed over). Groups keep the order in which the walk met them; `used` are the
- * notifications taken, in that order; `first` and `last` are the first and last passed, shown
- * or not (the page spans them).
+ * are passed over). Groups keep the order in which the walk met them; `first` and `last` are the
+ * first and last notifications passed, shown or not (the page spans them).
  */
 export function gatherGroups<T extends Keyed>(
   read: (after: T | undefined) => T[],
@@ -110,7 +109,6 @@ export function gatherGroups<T extends Keyed>(
   options: { groupedTypes?: readonly NotificationType[]; budget?: number; shown?: (batch: T[]) => T[] } = {},
 ) {
   const groups = new Map<string, T[]>();
-  const used: T[] = [];
   let last: T | undefined;
   const start = read(undefined);
   const first = start[0];
@@ -120,15 +118,14 @@ export function gatherGroups<T extends Keyed>(
       if (shown.has(row)) {
         const key = groupKey(row, options.groupedTypes);
         const group = groups.get(key);
-        if (!group && groups.size >= limit) return { groups, used, first, last };
+        if (!group && groups.size >= limit) return { groups, first, last };
         if (group) group.push(row);
         else groups.set(key, [row]);
-        used.push(row);
       }
       last = row;
     }
     total += batch.length;
     if (total >= (options.budget ?? 2000)) break;
   }
-  return { groups, used, first, last };
+  return { groups, first, last };
 }
