@@ -26,14 +26,11 @@ test("a post's language goes out as contentMap and comes in from it", () =>
 
     expect((await alice.post("/statuses", { status: "Guten Tag", language: "de" })).status).toBe(303);
     expect((await alice.post("/statuses", { status: "No language named" })).status).toBe(303);
-    const created = async (words: string) => {
-      for (let i = 0; i < 150; i++) {
-        const found = (await peer.received({ type: "Create" })).find((a) => JSON.stringify(a.json).includes(words));
-        if (found) return found.json.object as Record<string, unknown>;
-        await Bun.sleep(100);
-      }
-      throw new Error(`no Create with "${words}"`);
-    };
+    const created = async (words: string) =>
+      (await peer.waitFor((a) => a.type === "Create" && JSON.stringify(a.json).includes(words), 15_000)).json.object as Record<
+        string,
+        unknown
+      >;
     const german = await created("Guten Tag");
     expect(german.contentMap).toEqual({ de: german.content });
     expect(String(german.content)).toContain("Guten Tag");
