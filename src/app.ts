@@ -34,6 +34,7 @@ import { assetRoutes } from "./web/assets.ts";
 import { adminRoutes } from "./web/admin/index.ts";
 import { filterRoutes } from "./web/filters.tsx";
 import { domainBlockRoutes } from "./web/domain-blocks.tsx";
+import { mutedBlockedRoutes } from "./web/muted-blocked.tsx";
 import { followedTagRoutes } from "./web/followed-tags.tsx";
 import { migrationRoutes } from "./web/migration.tsx";
 import { authRoutes } from "./web/auth.tsx";
@@ -192,7 +193,7 @@ export function createApp(deps: AppDeps) {
     .use(settings)
     .use(filterRoutes(web, page))
     .use(followedTagRoutes(web, page))
-    .use(domainBlockRoutes(web, page))
+    .use(domainBlockRoutes(web, page).use(mutedBlockedRoutes(web, page)))
     .use(memberInviteRoutes(web, page))
     .use(adminRoutes(web, page))
     .use(reportRoutes(web, page))

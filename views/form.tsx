@@ -103,11 +103,24 @@ export function NewPasswordFields({ errors, label = "Password" }: { errors: Reco
 }
 
 /** One button that posts to `action`, with the CSRF token: the way pages act without JavaScript. */
-export function PostButton({ ctx, action, label, kind }: { ctx: PageContext; action: string; label: string; kind?: string }) {
+export function PostButton({
+  ctx,
+  action,
+  label,
+  kind,
+  fullLabel,
+}: {
+  ctx: PageContext;
+  action: string;
+  label: string;
+  kind?: string;
+  /** What a screen reader says when the label alone does not tell which one ("Unmute @ada"). */
+  fullLabel?: string;
+}) {
   return (
     <form method="post" action={action}>
       <CsrfField ctx={ctx} />
-      <button type="submit" class={kind} safe>
+      <button type="submit" class={kind} aria-label={fullLabel} safe>
         {label}
       </button>
     </form>

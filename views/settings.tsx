@@ -18,6 +18,8 @@ export function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx:
     ["/settings/import-export", "Import and export"],
     ["/settings/filters", "Filters"],
     ["/settings/tags", "Hashtags"],
+    ["/settings/mutes", "Muted accounts"],
+    ["/settings/blocks", "Blocked accounts"],
     ["/settings/domain-blocks", "Blocked domains"],
     ["/settings/warnings", "Notes from moderators"],
     ["/follow_requests", "Follow requests"],

@@ -403,7 +403,12 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         "/api/v1/blocks",
         ({ member, query, request, set }) => {
           const found = blockedOrMuted(db, member("read:blocks").account.id, "blocks", query.max_id, limitOf(query, 40, 80));
-          return paged(request, set, many(found.accounts.map((a) => a.id)), found.ids);
+          return paged(
+            request,
+            set,
+            many(found.map((r) => r.account.id)),
+            found.map((r) => r.id),
+          );
         },
         { query: t.Object(paging) },
       )
@@ -451,12 +456,17 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         ({ member, query, request, set }) => {
           const found = blockedOrMuted(db, member("read:mutes").account.id, "mutes", query.max_id, limitOf(query, 40, 80));
           // Each with when its mute ends (Mastodon's mute_expires_at), null for good.
-          const ends = new Map(found.accounts.map((a, i) => [a.id, found.expiresAt[i] ?? null]));
-          const listed = many(found.accounts.map((a) => a.id)).map((a) => ({
+          const ends = new Map(found.map((r) => [r.account.id, r.expiresAt]));
+          const listed = many(found.map((r) => r.account.id)).map((a) => ({
             ...a,
             mute_expires_at: ends.get(a.id)?.toISOString() ?? null,
           }));
-          return paged(request, set, listed, found.ids);
+          return paged(
+            request,
+            set,
+            listed,
+            found.map((r) => r.id),
+          );
         },
         { query: t.Object(paging) },
       )

@@ -103,20 +103,39 @@ export function followRequests(db: Db, accountId: string) {
     .map((r) => r.account);
 }
 
-/** Accounts a member blocks or mutes, newest first; the cursor is the block's (or mute's) id. */
-export function blockedOrMuted(db: Db, accountId: string, kind: "blocks" | "mutes", maxId?: string, limit = 40) {
+/** One account a member blocks or mutes; `id` is the block's (or mute's), the paging cursor. */
+export interface BlockedOrMuted {
+  id: string;
+  account: AccountRow;
+  /** When a mute ends (null: for good, and for blocks). */
+  expiresAt: Date | null;
+  /** Whether a mute hides their notifications too (true for blocks). */
+  notifications: boolean;
+}
+
+/** Accounts a member blocks or mutes (mutes in force), newest first. */
+export function blockedOrMuted(
+  db: Db,
+  accountId: string,
+  kind: "blocks" | "mutes",
+  maxId?: string,
+  limit = 40,
+): BlockedOrMuted[] {
   const table = kind === "blocks" ? blocks : mutes;
-  const rows = db
-    .select({ id: table.id, account: accounts, expiresAt: kind === "mutes" ? mutes.expiresAt : sql<null>`NULL` })
+  const muting = kind === "mutes";
+  return db
+    .select({
+      id: table.id,
+      account: accounts,
+      expiresAt: muting ? mutes.expiresAt : sql<null>`NULL`,
+      notifications: muting ? mutes.notifications : sql<boolean>`1`.mapWith(Boolean),
+    })
     .from(table)
     .innerJoin(accounts, eq(accounts.id, table.targetAccountId))
-    .where(
-      and(eq(table.accountId, accountId), maxId ? lt(table.id, maxId) : undefined, kind === "mutes" ? muteInForce() : undefined),
-    )
+    .where(and(eq(table.accountId, accountId), maxId ? lt(table.id, maxId) : undefined, muting ? muteInForce() : undefined))
     .orderBy(desc(table.id))
     .limit(limit)
     .all();
-  return { accounts: rows.map((r) => r.account), ids: rows.map((r) => r.id), expiresAt: rows.map((r) => r.expiresAt) };
 }
 
 /** Of the accounts the viewer follows, those who also follow each target ("followed by … you know"). */
