@@ -3,6 +3,7 @@ import type { PropsWithChildren } from "@kitajs/html";
 import { assetPaths } from "../src/web/assets.ts";
 import type { PageContext } from "./context.ts";
 import { MetaTags, type PageMeta } from "./meta.tsx";
+import { ShortcutsDialog } from "./shortcuts.tsx";
 
 export interface LayoutProps {
   title: string;
@@ -62,6 +63,7 @@ function Navigation({ ctx }: { ctx: PageContext }) {
 /** The frame of every page: one stylesheet, htmx from the binary, landmarks for screen readers. */
 export function Layout({ title, ctx, meta, children }: PropsWithChildren<LayoutProps>) {
   const fullTitle = title === ctx.instanceName ? title : `${title} · ${ctx.instanceName}`;
+  const shortcuts = ctx.viewer?.preferences.keyboardShortcuts ?? true;
   return (
     <>
       {"<!doctype html>"}
@@ -77,7 +79,7 @@ export function Layout({ title, ctx, meta, children }: PropsWithChildren<LayoutP
           <script src={assetPaths.htmxSse} defer></script>
           <script src={assetPaths.app} defer></script>
         </head>
-        <body hx-headers:inherited={JSON.stringify({ "X-CSRF-Token": ctx.csrf })}>
+        <body hx-headers:inherited={JSON.stringify({ "X-CSRF-Token": ctx.csrf })} data-shortcuts={shortcuts ? "" : undefined}>
           <a class="skip-link" href="#main">
             Skip to content
           </a>
@@ -92,8 +94,19 @@ export function Layout({ title, ctx, meta, children }: PropsWithChildren<LayoutP
             <p>
               Powered by Skein, a small federated microblogging server. <a href="/about">About this instance</a> ·{" "}
               <a href="/privacy-policy">Privacy policy</a> · <a href="/terms">Terms of service</a>
+              {shortcuts ? (
+                <span class="shortcuts-link" hidden>
+                  {" · "}
+                  <button type="button" class="link-button" data-open-shortcuts>
+                    Keyboard shortcuts
+                  </button>
+                </span>
+              ) : (
+                ""
+              )}
             </p>
           </footer>
+          {shortcuts ? <ShortcutsDialog ctx={ctx} /> : ""}
         </body>
       </html>
     </>

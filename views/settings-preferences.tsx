@@ -121,6 +121,12 @@ export function PreferencesPage({
             </div>
           </fieldset>
         </details>
+        <Check
+          name="keyboard_shortcuts"
+          label="Keyboard shortcuts"
+          checked={values.keyboardShortcuts}
+          hint="Single keys, such as j and k to move between posts. Press ? on any page to see them all."
+        />
         <button type="submit">Save preferences</button>
       </form>
     </SettingsFrame>

@@ -30,6 +30,8 @@ export interface Preferences {
   mediaDisplay: MediaDisplay;
   /** The languages public timelines and hashtag pages show them (null: all), as Mastodon's "Filter languages". */
   chosenLanguages: string[] | null;
+  /** Single-key shortcuts on the pages. */
+  keyboardShortcuts: boolean;
 }
 
 const columns = {
@@ -40,6 +42,7 @@ const columns = {
   expandSpoilers: users.expandSpoilers,
   mediaDisplay: users.mediaDisplay,
   chosenLanguages: users.chosenLanguages,
+  keyboardShortcuts: users.keyboardShortcuts,
 };
 
 const defaults: Preferences = {
@@ -50,6 +53,7 @@ const defaults: Preferences = {
   expandSpoilers: false,
   mediaDisplay: "default",
   chosenLanguages: null,
+  keyboardShortcuts: true,
 };
 
 /** A member's preferences, by account; anyone else (a remote account) gets the defaults. */
@@ -60,7 +64,7 @@ export function preferencesOf(db: Db, accountId: string): Preferences {
 /** The preferences in a member's row already read (the session's). */
 export function preferencesFrom(user: Preferences): Preferences {
   const { defaultVisibility, defaultQuotePolicy, defaultSensitive, defaultLanguage, expandSpoilers, mediaDisplay } = user;
-  const { chosenLanguages } = user;
+  const { chosenLanguages, keyboardShortcuts } = user;
   return {
     defaultVisibility,
     defaultQuotePolicy,
@@ -69,6 +73,7 @@ export function preferencesFrom(user: Preferences): Preferences {
     expandSpoilers,
     mediaDisplay,
     chosenLanguages,
+    keyboardShortcuts,
   };
 }
 

@@ -128,6 +128,8 @@ export const users = sqliteTable(
     defaultLanguage: text("default_language"),
     expandSpoilers: integer("expand_spoilers", { mode: "boolean" }).notNull().default(false),
     mediaDisplay: text("media_display", { enum: mediaDisplays }).notNull().default("default"),
+    // Single-key shortcuts on the pages (j, k, n, ?); a member may turn them off (WCAG 2.1.4).
+    keyboardShortcuts: integer("keyboard_shortcuts", { mode: "boolean" }).notNull().default(true),
     // Languages public timelines show them (Mastodon's chosen_languages); null: all.
     chosenLanguages: text("chosen_languages", { mode: "json" }).$type<string[]>(),
     lastSignInAt: integer("last_sign_in_at", { mode: "timestamp_ms" }),

@@ -52,6 +52,7 @@ export function preferenceRoutes(deps: WebDeps, page: PagePlugin) {
           mediaDisplay: body.media_display ?? current.mediaDisplay,
           // The boxes are on the page; none ticked is all languages.
           chosenLanguages: asList(body.chosen_languages),
+          keyboardShortcuts: body.keyboard_shortcuts === "1",
         };
         try {
           updatePreferences(db, viewer.user.id, input);
@@ -71,6 +72,7 @@ export function preferenceRoutes(deps: WebDeps, page: PagePlugin) {
           default_sensitive: t.Optional(t.String({ maxLength: 1 })),
           expand_spoilers: t.Optional(t.String({ maxLength: 1 })),
           media_display: optionalOneOf(mediaDisplays),
+          keyboard_shortcuts: t.Optional(t.String({ maxLength: 1 })),
           chosen_languages: t.Optional(
             t.Union([t.String({ maxLength: 10 }), t.Array(t.String({ maxLength: 10 }), { maxItems: 200 })]),
           ),

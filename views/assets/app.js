@@ -364,3 +364,125 @@ window.addEventListener(
   document.addEventListener("DOMContentLoaded", () => wire(document));
   document.addEventListener("htmx:after:swap", (e) => wire(e.target instanceof Element ? e.target : document));
 })();
+
+// Ctrl+Enter (⌘+Enter on a Mac) in a compose box sends it, as on Mastodon. A page opened at its
+// compose box (a post's Reply, or "n" below) starts with the caret in it.
+document.addEventListener("keydown", (e) => {
+  const box = e.target;
+  if (e.key !== "Enter" || !(e.ctrlKey || e.metaKey) || e.isComposing) return;
+  if (!(box instanceof HTMLTextAreaElement) || box.name !== "status" || !box.form) return;
+  e.preventDefault();
+  box.form.requestSubmit();
+});
+// After the load: going to a fragment moves the focus to it (here the form) until then.
+window.addEventListener("load", () => {
+  const box = /^#(compose|reply)$/.test(location.hash) && document.querySelector(`${location.hash} textarea[name=status]`);
+  if (!box) return;
+  box.focus();
+  box.setSelectionRange(box.value.length, box.value.length);
+});
+
+// Single-key shortcuts, as on Mastodon; the page's dialog#shortcuts lists them ("?" opens it)
+// and holds where "g" then a key leads. j and k move between posts; the other keys act on the
+// post moved to. Never while typing in a field or with Ctrl, Alt or ⌘ held, and not at all for a
+// member who turned them off (the page then has no data-shortcuts).
+(() => {
+  const typing = (el) =>
+    el instanceof HTMLElement &&
+    (el.isContentEditable || el.matches("textarea, select, input:not([type=checkbox], [type=radio], [type=button], [type=submit])"));
+  const posts = () => [...document.querySelectorAll("main article.post")];
+  const current = () => document.activeElement?.closest?.("main article.post") ?? null;
+  /** The first element in a post that is its own, not in a post inside it. */
+  const own = (post, selector) => [...post.querySelectorAll(selector)].find((el) => el.closest("article.post") === post);
+  let refocus = null; // the post an action swapped, to move back to once htmx put it back
+  let going = 0; // when "g" was pressed
+
+  const focusPost = (post) => {
+    if (!post) return;
+    post.tabIndex = -1;
+    post.focus({ preventScroll: true });
+    post.scrollIntoView({ block: "nearest" });
+  };
+  const move = (step) => {
+    const list = posts();
+    const at = list.indexOf(current());
+    if (at === -1) return focusPost(list.find((post) => post.getBoundingClientRect().bottom > 0) ?? list[0]);
+    if (list[at + step]) return focusPost(list[at + step]);
+    // Past the last post: the page's "Load more" brings the next ones (j again then moves on).
+    if (step > 0) document.querySelector("main .load-more")?.click();
+  };
+  const act = (post, actions) => {
+    const form = actions.map((action) => own(post, `footer.actions form[action$="/${action}"]`)).find(Boolean);
+    if (!form) return;
+    refocus = post.id;
+    form.requestSubmit();
+  };
+  const toggle = (details) => {
+    if (details) details.open = !details.open;
+  };
+  const go = (href) => {
+    if (href) location.assign(href);
+  };
+  const onPost = {
+    o: (post) => go(own(post, "a.permalink")?.href),
+    r: (post) => go(own(post, 'footer.actions a[href$="#reply"]')?.href),
+    p: (post) => go(own(post, "a.author")?.href),
+    f: (post) => act(post, ["favourite", "unfavourite"]),
+    b: (post) => act(post, ["reblog", "unreblog"]),
+    d: (post) => act(post, ["bookmark", "unbookmark"]),
+    x: (post) => toggle(own(post, "details.content-warning")),
+    h: (post) => toggle(own(post, "details.media-hidden")),
+  };
+
+  document.addEventListener("keydown", (e) => {
+    if (!document.body.hasAttribute("data-shortcuts") || e.defaultPrevented || e.isComposing) return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (typing(e.target)) {
+      // Escape leaves the field (after the suggestions list had its say), so the keys work again.
+      if (e.key === "Escape") e.target.blur();
+      return;
+    }
+    if (document.querySelector("dialog[open]")) return;
+    const dialog = document.getElementById("shortcuts");
+    if (Date.now() - going < 1500) {
+      going = 0;
+      const place = dialog?.querySelector(`[data-go="g ${CSS.escape(e.key)}"]`);
+      if (place) {
+        e.preventDefault();
+        go(place.dataset.href);
+      }
+      return;
+    }
+    const post = current();
+    let handled = true;
+    if (e.key === "?") dialog?.showModal();
+    else if (e.key === "j") move(1);
+    else if (e.key === "k") move(-1);
+    else if (e.key === "g") going = Date.now();
+    else if (e.key === "/") {
+      const search = document.querySelector("main input[name=q]");
+      if (search) search.select();
+      else go("/search");
+      search?.focus();
+    } else if (e.key === "n" && document.querySelector("form[action='/logout']")) {
+      const box = document.querySelector("form#compose textarea[name=status]");
+      if (box) box.focus();
+      else go("/compose#compose");
+    } else if (e.key === "Enter" && post && document.activeElement === post) onPost.o(post);
+    else if (post && Object.hasOwn(onPost, e.key)) onPost[e.key](post);
+    else handled = false;
+    if (handled) e.preventDefault();
+  });
+  // After an action htmx swaps the post for its new state: the keys stay on it.
+  document.addEventListener("htmx:after:swap", () => {
+    const post = refocus && document.getElementById(refocus);
+    refocus = null;
+    if (post && (document.activeElement === document.body || !document.activeElement)) focusPost(post);
+  });
+  document.addEventListener("click", (e) => {
+    if (e.target instanceof Element && e.target.closest("[data-open-shortcuts]")) document.getElementById("shortcuts")?.showModal();
+  });
+  document.addEventListener("DOMContentLoaded", () => {
+    if (document.body.hasAttribute("data-shortcuts")) for (const link of document.querySelectorAll(".shortcuts-link")) link.hidden = false;
+  });
+})();
