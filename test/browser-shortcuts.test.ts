@@ -57,16 +57,16 @@ test("Ctrl+Enter posts; j and k move between posts; f, b and d act on the post a
 
   const card = ada.locator(`#${newest}`);
   await ada.keyboard.press("f");
-  await card.getByRole("button", { name: /^Unlike/ }).waitFor();
+  await card.getByRole("button", { name: /^Like/, pressed: true }).waitFor();
   await ada.keyboard.press("b");
-  await card.getByRole("button", { name: /^Unboost/ }).waitFor();
+  await card.getByRole("button", { name: /^Boost/, pressed: true }).waitFor();
   await ada.keyboard.press("d");
-  await card.getByRole("button", { name: "Remove bookmark" }).waitFor();
+  await card.getByRole("button", { name: "Bookmark", pressed: true }).waitFor();
   await expect(focused()).resolves.toBe(newest);
   await ada.screenshot({ path: screenshotPath("shortcuts-focused-post") });
   // And back: f again unlikes.
   await ada.keyboard.press("f");
-  await card.getByRole("button", { name: /^Like/ }).waitFor();
+  await card.getByRole("button", { name: /^Like/, pressed: false }).waitFor();
 });
 
 test("? lists the shortcuts; g n goes to notifications, / to search, n to a new post; o and r open a post", async () => {

@@ -136,9 +136,11 @@ test("posting, replying, liking, boosting, following, notifications, blocking, s
   const seen = article(grace, "Holiday photos");
   await seen.waitFor();
   await seen.getByRole("button", { name: "Like" }).click();
-  await article(grace, "Holiday photos").getByRole("button", { name: "Unlike" }).waitFor(); // swapped in place by htmx
+  await article(grace, "Holiday photos").getByRole("button", { name: /^Like/, pressed: true }).waitFor(); // swapped in place by htmx
   await article(grace, "Holiday photos").getByRole("button", { name: "Boost" }).click();
-  await article(grace, "Holiday photos").getByRole("button", { name: "Unboost" }).waitFor();
+  await article(grace, "Holiday photos")
+    .getByRole("button", { name: /^Boost/, pressed: true })
+    .waitFor();
   await article(grace, "Holiday photos").getByRole("link", { name: "Reply" }).click();
   await grace.waitForLoadState();
   await expect(grace.getByLabel("Your reply").inputValue()).resolves.toBe("@ada ");

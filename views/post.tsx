@@ -460,6 +460,9 @@ function PostInner({
   ) : (
     ""
   );
+  // In the menu, as in Mastodon's boost menu: the bar stays one line on a phone.
+  const quoteLink =
+    boostable && post.quoteApproval.current_user !== "denied" ? <a href={`/compose?quote=${post.id}`}>Quote</a> : "";
   return (
     <>
       {shown.reblog ? (
@@ -538,24 +541,16 @@ function PostInner({
               ""
             )}
           </a>
+          {/* Toggles keep their name; aria-pressed (and the accent) says they are on. */}
           {boostable ? (
-            <>
-              <Action
-                ctx={ctx}
-                post={shown}
-                action={post.viewer?.reblogged ? "unreblog" : "reblog"}
-                label={post.viewer?.reblogged ? "Unboost" : "Boost"}
-                pressed={post.viewer?.reblogged}
-                count={post.counts.reblogs}
-              />
-              {post.quoteApproval.current_user === "denied" ? (
-                ""
-              ) : (
-                <a class="action" href={`/compose?quote=${post.id}`}>
-                  Quote
-                </a>
-              )}
-            </>
+            <Action
+              ctx={ctx}
+              post={shown}
+              action={post.viewer?.reblogged ? "unreblog" : "reblog"}
+              label="Boost"
+              pressed={post.viewer?.reblogged ?? false}
+              count={post.counts.reblogs}
+            />
           ) : (
             ""
           )}
@@ -563,21 +558,22 @@ function PostInner({
             ctx={ctx}
             post={shown}
             action={post.viewer?.favourited ? "unfavourite" : "favourite"}
-            label={post.viewer?.favourited ? "Unlike" : "Like"}
-            pressed={post.viewer?.favourited}
+            label="Like"
+            pressed={post.viewer?.favourited ?? false}
             count={post.counts.favourites}
           />
           <Action
             ctx={ctx}
             post={shown}
             action={post.viewer?.bookmarked ? "unbookmark" : "bookmark"}
-            label={post.viewer?.bookmarked ? "Remove bookmark" : "Bookmark"}
-            pressed={post.viewer?.bookmarked}
+            label="Bookmark"
+            pressed={post.viewer?.bookmarked ?? false}
           />
           {mine ? (
             <details class="more">
               <summary>More</summary>
               <div class="menu">
+                {quoteLink}
                 <a href={`/statuses/${post.id}/edit`}>Edit</a>
                 {boostable ? (
                   <Action
@@ -599,6 +595,7 @@ function PostInner({
             <details class="more">
               <summary>More</summary>
               <div class="menu">
+                {quoteLink}
                 {muteAction}
                 <a href={`/report?account_id=${post.account.id}&status_id=${post.id}`}>Report</a>
               </div>

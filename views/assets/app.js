@@ -486,3 +486,12 @@ window.addEventListener("load", () => {
     if (document.body.hasAttribute("data-shortcuts")) for (const link of document.querySelectorAll(".shortcuts-link")) link.hidden = false;
   });
 })();
+
+// A row of tabs that scrolls sideways (on a phone) shows the current one.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const tab of document.querySelectorAll(".tabs [aria-current=page]")) {
+    const row = tab.parentElement;
+    // In the middle, so the tabs on both sides show that the row goes on.
+    if (row.scrollWidth > row.clientWidth) row.scrollLeft = tab.offsetLeft - row.offsetLeft - (row.clientWidth - tab.offsetWidth) / 2;
+  }
+});
