@@ -388,7 +388,16 @@ describe("profiles, feeds, search and settings", () => {
       password: "a new long password",
       password_confirmation: "a new long password",
     });
-    expect(await wrong.text()).toContain("The current password is wrong.");
+    const refusedPage = await wrong.text();
+    expect(refusedPage).toContain("The current password is wrong.");
+    // At the top of the long page too, leading to the field; reloading the form's address shows the page.
+    expect(refusedPage).toMatch(
+      /class="error form-message error-summary"[^]*<a href="#current_password">The current password is wrong\.<\/a>/,
+    );
+    expect(refusedPage).toContain('id="current_password"');
+    const reload = await bob.get("/settings/password");
+    expect([reload.status, reload.headers.get("location")]).toEqual([303, "/settings/account"]);
+    expect((await bob.get("/settings/two-factor/enable")).headers.get("location")).toBe("/settings/two-factor");
     const ok = await bob.post("/settings/password", {
       current_password: PASSWORD,
       password: "a new long password",

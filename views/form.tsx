@@ -78,6 +78,29 @@ export function FormMessage({ message, kind = "error" }: { message?: string; kin
   );
 }
 
+/**
+ * At the top of a long page whose form was refused: what was wrong, each a link to its field
+ * (field ids are their names), since the field itself may be far below where the page opens.
+ */
+export function ErrorSummary({ errors }: { errors: Record<string, string> }) {
+  const entries = Object.entries(errors);
+  if (entries.length === 0) return "";
+  return (
+    <div class="error form-message error-summary" role="alert">
+      <p>Nothing was saved:</p>
+      <ul>
+        {entries.map(([field, message]) => (
+          <li>
+            <a href={`#${field}`} safe>
+              {message}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** A new password and its confirmation, as sign-up, setup and the password change ask for them. */
 export function NewPasswordFields({ errors, label = "Password" }: { errors: Record<string, string>; label?: string }) {
   return (

@@ -1,6 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import type { PageContext } from "./context.ts";
-import { CsrfField, Field, FormMessage } from "./form.tsx";
+import { CsrfField, ErrorSummary, Field, FormMessage } from "./form.tsx";
 import { SettingsFrame } from "./settings.tsx";
 import { longDate } from "./time.tsx";
 
@@ -24,6 +24,7 @@ export function TwoFactorSetupPage({
   return (
     <SettingsFrame ctx={ctx} title="Two-factor authentication">
       <FormMessage message={message} kind="success" />
+      <ErrorSummary errors={errors} />
       <section class="card" aria-labelledby="setup-title">
         <h2 id="setup-title">Set up two-factor authentication</h2>
         <p>
@@ -69,6 +70,7 @@ export function TwoFactorOnPage({
 }) {
   return (
     <SettingsFrame ctx={ctx} title="Two-factor authentication">
+      <ErrorSummary errors={errors} />
       <section class="card" aria-labelledby="status-title">
         <h2 id="status-title">Two-factor authentication is on</h2>
         <p safe>{`Since ${longDate(enabledAt)}. Logging in asks for a code from your authenticator app after your password.`}</p>

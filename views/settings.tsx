@@ -2,7 +2,7 @@
 import type { PropsWithChildren } from "@kitajs/html";
 import type { MailedNotification, ProfileField } from "../src/db/schema.ts";
 import type { PageContext } from "./context.ts";
-import { Check, CsrfField, Field, FormMessage, NewPasswordFields, PostButton } from "./form.tsx";
+import { Check, CsrfField, ErrorSummary, Field, FormMessage, NewPasswordFields, PostButton } from "./form.tsx";
 import { InviteForm, InviteList, type InviteRow } from "./invites.tsx";
 import { Layout } from "./layout.tsx";
 import { longDate } from "./time.tsx";
@@ -245,6 +245,7 @@ export function AccountSettingsPage({
   return (
     <SettingsFrame ctx={ctx} title="Account and security">
       <FormMessage message={message} kind="success" />
+      <ErrorSummary errors={errors} />
       <form method="post" action="/settings/email" class="card" novalidate>
         <CsrfField ctx={ctx} />
         <h2>E-mail address</h2>

@@ -80,243 +80,251 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
     );
   };
 
-  return new Elysia({ name: "settings" })
-    .use(page)
-    .get("/settings", ({ redirect }) => redirect("/settings/profile", 303))
-    .get(
-      "/settings/profile",
-      ({ viewer, ctx, query, redirect }) => {
-        if (!viewer) return redirect(loginFirst("/settings/profile"), 303);
-        return (
-          <ProfileSettingsPage
-            ctx={ctx}
-            values={currentValues(viewer)}
-            pictures={pictures(viewer)}
-            identity={identity(viewer)}
-            saved={query.saved === "1"}
-          />
-        );
-      },
-      { query: t.Object({ saved: t.Optional(t.String()) }) },
-    )
-    .post(
-      "/settings/profile",
-      async ({ viewer, ctx, body, set, redirect }) => {
-        if (!viewer) return redirect(loginFirst("/settings/profile"), 303);
-        const names = asList(body.field_name);
-        const fields = asList(body.field_value).map((value, i) => ({ name: names[i] ?? "", value }));
-        const input = {
-          displayName: body.display_name ?? "",
-          note: body.note ?? "",
-          fields,
-          locked: body.locked === "1",
-          bot: body.bot === "1",
-          hideCollections: body.hide_collections === "1",
-          discoverable: body.discoverable === "1",
-          attributionDomains: body.attribution_domains?.split("\n"),
-          avatar: body.avatar && body.avatar.size > 0 ? new Uint8Array(await body.avatar.arrayBuffer()) : undefined,
-          header: body.header && body.header.size > 0 ? new Uint8Array(await body.header.arrayBuffer()) : undefined,
-          remove: { avatar: body.avatar_remove === "1", header: body.header_remove === "1" },
-        };
-        try {
-          await updateProfile(deps, viewer.account.id, input);
-          return redirect("/settings/profile?saved=1", 303);
-        } catch (error) {
-          if (!(error instanceof ValidationError)) throw error;
-          set.status = 422;
-          const values: ProfileValues = {
-            display_name: input.displayName,
-            note: input.note,
-            fields,
-            locked: input.locked,
-            bot: input.bot,
-            hide_collections: input.hideCollections,
-            discoverable: input.discoverable,
-            attribution_domains: body.attribution_domains ?? "",
-          };
+  return (
+    new Elysia({ name: "settings" })
+      .use(page)
+      .get("/settings", ({ redirect }) => redirect("/settings/profile", 303))
+      // A refused form answers at the address it posted to; reloading that address shows the page again.
+      .get("/settings/:form", ({ redirect }) => redirect("/settings/account", 303), {
+        params: t.Object({ form: t.UnionEnum(["password", "email", "delete", "notification-mail", "staff-mail"]) }),
+      })
+      .get(
+        "/settings/profile",
+        ({ viewer, ctx, query, redirect }) => {
+          if (!viewer) return redirect(loginFirst("/settings/profile"), 303);
           return (
             <ProfileSettingsPage
               ctx={ctx}
-              values={values}
+              values={currentValues(viewer)}
               pictures={pictures(viewer)}
               identity={identity(viewer)}
-              errors={error.fields}
+              saved={query.saved === "1"}
             />
           );
-        }
-      },
-      {
-        body: t.Object({
-          _csrf: csrf,
-          display_name: t.Optional(t.String({ maxLength: 200 })),
-          note: t.Optional(t.String({ maxLength: 5000 })),
-          field_name: t.Optional(
-            t.Union([t.String({ maxLength: 1000 }), t.Array(t.String({ maxLength: 1000 }), { maxItems: 8 })]),
-          ),
-          field_value: t.Optional(
-            t.Union([t.String({ maxLength: 1000 }), t.Array(t.String({ maxLength: 1000 }), { maxItems: 8 })]),
-          ),
-          locked: t.Optional(t.String()),
-          bot: t.Optional(t.String()),
-          hide_collections: t.Optional(t.String()),
-          discoverable: t.Optional(t.String()),
-          attribution_domains: t.Optional(t.String({ maxLength: 30_000 })),
-          avatar: t.Optional(t.File()),
-          header: t.Optional(t.File()),
-          avatar_remove: t.Optional(t.String({ maxLength: 1 })),
-          header_remove: t.Optional(t.String({ maxLength: 1 })),
-        }),
-      },
-    )
-    .get(
-      "/settings/apps",
-      ({ viewer, ctx, query, redirect }) => {
-        if (!viewer) return redirect(loginFirst("/settings/apps"), 303);
-        const apps = authorizedApps(db, viewer.user.id).map((a) => ({
-          id: a.app.id,
-          name: a.app.name,
-          website: a.app.website,
-          scopes: a.scopes,
-          authorizedAt: a.createdAt,
-          lastUsedAt: a.lastUsedAt,
-          pushes: a.pushes,
-        }));
-        return <AppsPage ctx={ctx} apps={apps} message={query.revoked ? "The app can no longer use your account." : undefined} />;
-      },
-      { query: t.Object({ revoked: t.Optional(t.String({ maxLength: 5 })) }) },
-    )
-    .post(
-      "/settings/apps/:id/revoke",
-      ({ viewer, params, redirect }) => {
-        if (!viewer) return redirect(loginFirst("/settings/apps"), 303);
-        revokeAppForUser(db, viewer.user.id, params.id);
-        return redirect("/settings/apps?revoked=1", 303);
-      },
-      { params: t.Object({ id: t.String({ maxLength: 64 }) }), body: t.Optional(t.Object({ _csrf: csrf })) },
-    )
-    .get("/settings/account", ({ viewer, ctx, redirect }) => {
-      if (!viewer) return redirect(loginFirst("/settings/account"), 303);
-      return accountPage(ctx, viewer);
-    })
-    .post(
-      "/settings/password",
-      async ({ viewer, ctx, body, set, redirect }) => {
-        if (!viewer) return redirect(loginFirst("/settings/account"), 303);
-        try {
-          await changePassword(db, deps.limits.login, {
-            userId: viewer.user.id,
-            sessionId: viewer.sessionId,
-            current: body.current_password,
-            password: body.password,
-            confirmation: body.password_confirmation,
-          });
-          return accountPage(ctx, viewer, { message: "Your password was changed. Other sessions were logged out." });
-        } catch (error) {
-          if (!(error instanceof ValidationError)) throw error;
-          set.status = 422;
-          return accountPage(ctx, viewer, { errors: error.fields });
-        }
-      },
-      {
-        body: t.Object({
-          _csrf: csrf,
-          current_password: t.String({ maxLength: 1024 }),
-          password: t.String({ maxLength: 1024 }),
-          password_confirmation: t.String({ maxLength: 1024 }),
-        }),
-      },
-    )
-    .post(
-      "/settings/email",
-      async ({ viewer, ctx, body, set, redirect }) => {
-        if (!viewer) return redirect(loginFirst("/settings/account"), 303);
-        try {
-          const done = await requestEmailChange(
-            deps,
-            deps.limits,
-            { userId: viewer.user.id, email: body.email, password: body.email_password },
-            (error) => logger.error("Could not send an address confirmation: {error}", { error: String(error) }),
+        },
+        { query: t.Object({ saved: t.Optional(t.String()) }) },
+      )
+      .post(
+        "/settings/profile",
+        async ({ viewer, ctx, body, set, redirect }) => {
+          if (!viewer) return redirect(loginFirst("/settings/profile"), 303);
+          const names = asList(body.field_name);
+          const fields = asList(body.field_value).map((value, i) => ({ name: names[i] ?? "", value }));
+          const input = {
+            displayName: body.display_name ?? "",
+            note: body.note ?? "",
+            fields,
+            locked: body.locked === "1",
+            bot: body.bot === "1",
+            hideCollections: body.hide_collections === "1",
+            discoverable: body.discoverable === "1",
+            attributionDomains: body.attribution_domains?.split("\n"),
+            avatar: body.avatar && body.avatar.size > 0 ? new Uint8Array(await body.avatar.arrayBuffer()) : undefined,
+            header: body.header && body.header.size > 0 ? new Uint8Array(await body.header.arrayBuffer()) : undefined,
+            remove: { avatar: body.avatar_remove === "1", header: body.header_remove === "1" },
+          };
+          try {
+            await updateProfile(deps, viewer.account.id, input);
+            return redirect("/settings/profile?saved=1", 303);
+          } catch (error) {
+            if (!(error instanceof ValidationError)) throw error;
+            set.status = 422;
+            const values: ProfileValues = {
+              display_name: input.displayName,
+              note: input.note,
+              fields,
+              locked: input.locked,
+              bot: input.bot,
+              hide_collections: input.hideCollections,
+              discoverable: input.discoverable,
+              attribution_domains: body.attribution_domains ?? "",
+            };
+            return (
+              <ProfileSettingsPage
+                ctx={ctx}
+                values={values}
+                pictures={pictures(viewer)}
+                identity={identity(viewer)}
+                errors={error.fields}
+              />
+            );
+          }
+        },
+        {
+          body: t.Object({
+            _csrf: csrf,
+            display_name: t.Optional(t.String({ maxLength: 200 })),
+            note: t.Optional(t.String({ maxLength: 5000 })),
+            field_name: t.Optional(
+              t.Union([t.String({ maxLength: 1000 }), t.Array(t.String({ maxLength: 1000 }), { maxItems: 8 })]),
+            ),
+            field_value: t.Optional(
+              t.Union([t.String({ maxLength: 1000 }), t.Array(t.String({ maxLength: 1000 }), { maxItems: 8 })]),
+            ),
+            locked: t.Optional(t.String()),
+            bot: t.Optional(t.String()),
+            hide_collections: t.Optional(t.String()),
+            discoverable: t.Optional(t.String()),
+            attribution_domains: t.Optional(t.String({ maxLength: 30_000 })),
+            avatar: t.Optional(t.File()),
+            header: t.Optional(t.File()),
+            avatar_remove: t.Optional(t.String({ maxLength: 1 })),
+            header_remove: t.Optional(t.String({ maxLength: 1 })),
+          }),
+        },
+      )
+      .get(
+        "/settings/apps",
+        ({ viewer, ctx, query, redirect }) => {
+          if (!viewer) return redirect(loginFirst("/settings/apps"), 303);
+          const apps = authorizedApps(db, viewer.user.id).map((a) => ({
+            id: a.app.id,
+            name: a.app.name,
+            website: a.app.website,
+            scopes: a.scopes,
+            authorizedAt: a.createdAt,
+            lastUsedAt: a.lastUsedAt,
+            pushes: a.pushes,
+          }));
+          return (
+            <AppsPage ctx={ctx} apps={apps} message={query.revoked ? "The app can no longer use your account." : undefined} />
           );
-          const message =
-            done === "changed"
-              ? "Your e-mail address is changed."
-              : "We sent a link to the new address. It becomes yours when you open it (within a day).";
-          return accountPage(ctx, viewer, { message });
-        } catch (error) {
-          if (!(error instanceof ValidationError)) throw error;
-          set.status = 422;
-          return accountPage(ctx, viewer, { errors: error.fields, newEmail: body.email });
-        }
-      },
-      { body: t.Object({ _csrf: csrf, email: t.String({ maxLength: 1000 }), email_password: t.String({ maxLength: 1024 }) }) },
-    )
-    .post(
-      "/settings/staff-mail",
-      ({ viewer, ctx, body, redirect }) => {
+        },
+        { query: t.Object({ revoked: t.Optional(t.String({ maxLength: 5 })) }) },
+      )
+      .post(
+        "/settings/apps/:id/revoke",
+        ({ viewer, params, redirect }) => {
+          if (!viewer) return redirect(loginFirst("/settings/apps"), 303);
+          revokeAppForUser(db, viewer.user.id, params.id);
+          return redirect("/settings/apps?revoked=1", 303);
+        },
+        { params: t.Object({ id: t.String({ maxLength: 64 }) }), body: t.Optional(t.Object({ _csrf: csrf })) },
+      )
+      .get("/settings/account", ({ viewer, ctx, redirect }) => {
         if (!viewer) return redirect(loginFirst("/settings/account"), 303);
-        setStaffMail(db, viewer.user.id, {
-          reports: body.reports === "1",
-          signups: body.signups === "1",
-          appeals: body.appeals === "1",
-        });
-        return accountPage(ctx, viewer, { message: "Your e-mail choices are saved." });
-      },
-      {
-        body: t.Object({
-          _csrf: csrf,
-          reports: t.Optional(t.String({ maxLength: 1 })),
-          signups: t.Optional(t.String({ maxLength: 1 })),
-          appeals: t.Optional(t.String({ maxLength: 1 })),
-        }),
-      },
-    )
-    .post(
-      "/settings/notification-mail",
-      ({ viewer, ctx, body, redirect }) => {
+        return accountPage(ctx, viewer);
+      })
+      .post(
+        "/settings/password",
+        async ({ viewer, ctx, body, set, redirect }) => {
+          if (!viewer) return redirect(loginFirst("/settings/account"), 303);
+          try {
+            await changePassword(db, deps.limits.login, {
+              userId: viewer.user.id,
+              sessionId: viewer.sessionId,
+              current: body.current_password,
+              password: body.password,
+              confirmation: body.password_confirmation,
+            });
+            return accountPage(ctx, viewer, { message: "Your password was changed. Other sessions were logged out." });
+          } catch (error) {
+            if (!(error instanceof ValidationError)) throw error;
+            set.status = 422;
+            return accountPage(ctx, viewer, { errors: error.fields });
+          }
+        },
+        {
+          body: t.Object({
+            _csrf: csrf,
+            current_password: t.String({ maxLength: 1024 }),
+            password: t.String({ maxLength: 1024 }),
+            password_confirmation: t.String({ maxLength: 1024 }),
+          }),
+        },
+      )
+      .post(
+        "/settings/email",
+        async ({ viewer, ctx, body, set, redirect }) => {
+          if (!viewer) return redirect(loginFirst("/settings/account"), 303);
+          try {
+            const done = await requestEmailChange(
+              deps,
+              deps.limits,
+              { userId: viewer.user.id, email: body.email, password: body.email_password },
+              (error) => logger.error("Could not send an address confirmation: {error}", { error: String(error) }),
+            );
+            const message =
+              done === "changed"
+                ? "Your e-mail address is changed."
+                : "We sent a link to the new address. It becomes yours when you open it (within a day).";
+            return accountPage(ctx, viewer, { message });
+          } catch (error) {
+            if (!(error instanceof ValidationError)) throw error;
+            set.status = 422;
+            return accountPage(ctx, viewer, { errors: error.fields, newEmail: body.email });
+          }
+        },
+        { body: t.Object({ _csrf: csrf, email: t.String({ maxLength: 1000 }), email_password: t.String({ maxLength: 1024 }) }) },
+      )
+      .post(
+        "/settings/staff-mail",
+        ({ viewer, ctx, body, redirect }) => {
+          if (!viewer) return redirect(loginFirst("/settings/account"), 303);
+          setStaffMail(db, viewer.user.id, {
+            reports: body.reports === "1",
+            signups: body.signups === "1",
+            appeals: body.appeals === "1",
+          });
+          return accountPage(ctx, viewer, { message: "Your e-mail choices are saved." });
+        },
+        {
+          body: t.Object({
+            _csrf: csrf,
+            reports: t.Optional(t.String({ maxLength: 1 })),
+            signups: t.Optional(t.String({ maxLength: 1 })),
+            appeals: t.Optional(t.String({ maxLength: 1 })),
+          }),
+        },
+      )
+      .post(
+        "/settings/notification-mail",
+        ({ viewer, ctx, body, redirect }) => {
+          if (!viewer) return redirect(loginFirst("/settings/account"), 303);
+          setNotificationMail(
+            db,
+            viewer.user.id,
+            mailedNotifications.filter((choice) => body[`mail_${choice}`] === "1"),
+          );
+          return accountPage(ctx, viewer, { message: "Your e-mail choices are saved." });
+        },
+        {
+          body: t.Object({
+            _csrf: csrf,
+            mail_mention: box,
+            mail_follow: box,
+            mail_follow_request: box,
+            mail_quote: box,
+            mail_reblog: box,
+            mail_favourite: box,
+          }),
+        },
+      )
+      .post("/settings/email/cancel", ({ viewer, redirect }) => {
         if (!viewer) return redirect(loginFirst("/settings/account"), 303);
-        setNotificationMail(
-          db,
-          viewer.user.id,
-          mailedNotifications.filter((choice) => body[`mail_${choice}`] === "1"),
-        );
-        return accountPage(ctx, viewer, { message: "Your e-mail choices are saved." });
-      },
-      {
-        body: t.Object({
-          _csrf: csrf,
-          mail_mention: box,
-          mail_follow: box,
-          mail_follow_request: box,
-          mail_quote: box,
-          mail_reblog: box,
-          mail_favourite: box,
-        }),
-      },
-    )
-    .post("/settings/email/cancel", ({ viewer, redirect }) => {
-      if (!viewer) return redirect(loginFirst("/settings/account"), 303);
-      cancelEmailChange(db, viewer.user.id);
-      return redirect("/settings/account", 303);
-    })
-    .post("/settings/sessions/:id/revoke", ({ viewer, params, redirect }) => {
-      if (!viewer) return redirect(loginFirst("/settings/account"), 303);
-      revokeSession(db, viewer.user.id, params.id);
-      return redirect("/settings/account", 303);
-    })
-    .post(
-      "/settings/delete",
-      async ({ viewer, ctx, body, set, cookie, redirect }) => {
+        cancelEmailChange(db, viewer.user.id);
+        return redirect("/settings/account", 303);
+      })
+      .post("/settings/sessions/:id/revoke", ({ viewer, params, redirect }) => {
         if (!viewer) return redirect(loginFirst("/settings/account"), 303);
-        try {
-          await deleteOwnAccount(deps, deps.limits.login, viewer.user.id, body.delete_password);
-          cookie[SESSION_COOKIE]?.remove();
-          return redirect("/", 303);
-        } catch (error) {
-          if (!(error instanceof ValidationError)) throw error;
-          set.status = 422;
-          return accountPage(ctx, viewer, { errors: { delete_password: Object.values(error.fields).join(" ") } });
-        }
-      },
-      { body: t.Object({ _csrf: csrf, delete_password: t.String({ maxLength: 1024 }) }) },
-    );
+        revokeSession(db, viewer.user.id, params.id);
+        return redirect("/settings/account", 303);
+      })
+      .post(
+        "/settings/delete",
+        async ({ viewer, ctx, body, set, cookie, redirect }) => {
+          if (!viewer) return redirect(loginFirst("/settings/account"), 303);
+          try {
+            await deleteOwnAccount(deps, deps.limits.login, viewer.user.id, body.delete_password);
+            cookie[SESSION_COOKIE]?.remove();
+            return redirect("/", 303);
+          } catch (error) {
+            if (!(error instanceof ValidationError)) throw error;
+            set.status = 422;
+            return accountPage(ctx, viewer, { errors: { delete_password: Object.values(error.fields).join(" ") } });
+          }
+        },
+        { body: t.Object({ _csrf: csrf, delete_password: t.String({ maxLength: 1024 }) }) },
+      )
+  );
 }

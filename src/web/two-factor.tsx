@@ -66,6 +66,10 @@ export function twoFactorRoutes(deps: WebDeps, page: PagePlugin) {
       .onAfterHandle(({ set }) => {
         set.headers["cache-control"] = "no-store";
       })
+      // A refused form answers at the address it posted to; reloading that address shows the page again.
+      .get(`${PATH}/:form`, ({ redirect }) => redirect(PATH, 303), {
+        params: t.Object({ form: t.UnionEnum(["enable", "recovery-codes", "disable"]) }),
+      })
       .get(
         PATH,
         ({ ctx, viewer, query, redirect }) => {
