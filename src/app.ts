@@ -12,7 +12,6 @@ import { relayActorsOn } from "./core/relays.ts";
 import { CoreError, ValidationError } from "./core/errors.ts";
 import { storageFault } from "./db/storage-errors.ts";
 import type { LiveHub } from "./core/live.ts";
-import { getSettings } from "./core/instance.ts";
 import { federationPlugin } from "./federation/mount.ts";
 import { createResolver } from "./federation/resolver.ts";
 import { createArchiveDocuments } from "./federation/archive.ts";
@@ -43,7 +42,7 @@ import { emailAddressRoutes } from "./web/email-address.tsx";
 import { unsubscribeRoutes } from "./web/unsubscribe.tsx";
 import { preferenceRoutes } from "./web/preferences.tsx";
 import { seenLive } from "./core/notification-mail.ts";
-import { pagePlugin, type WebDeps } from "./web/context.ts";
+import { errorContext, pagePlugin, type WebDeps } from "./web/context.ts";
 import { errorResponse } from "./web/errors.tsx";
 import { healthRoutes } from "./web/health.ts";
 import { aboutRoutes } from "./web/about.tsx";
@@ -168,7 +167,7 @@ export function createApp(deps: AppDeps) {
       } else if (code !== "NOT_FOUND" && code !== "VALIDATION" && code !== "PARSE" && !expected) {
         logger.error("{method} {url} failed: {error}", { method: request.method, url: loggable(request), error });
       }
-      const response = errorResponse(code, error, request, set.headers, () => getSettings(deps.db).name);
+      const response = errorResponse(code, error, request, set.headers, () => errorContext(web, request));
       if (error instanceof RateLimited) response.headers.set("retry-after", String(error.retryAfterSeconds));
       return response;
     })

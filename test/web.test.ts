@@ -395,6 +395,15 @@ describe("profiles, feeds, search and settings", () => {
       /class="error form-message error-summary"[^]*<a href="#current_password">The current password is wrong\.<\/a>/,
     );
     expect(refusedPage).toContain('id="current_password"');
+    // A page that is not there keeps the member's navigation: it must not look signed out.
+    const missing = await bob.get("/no/such/page");
+    expect(missing.status).toBe(404);
+    const missingPage = await missing.text();
+    expect(missingPage).toContain("Page not found");
+    expect(missingPage).toContain('action="/logout"');
+    expect(missingPage).toContain('href="/@bob"');
+    const gone = await c.visitor.get("/no/such/page");
+    expect(await gone.text()).toContain('href="/login"');
     const reload = await bob.get("/settings/password");
     expect([reload.status, reload.headers.get("location")]).toEqual([303, "/settings/account"]);
     expect((await bob.get("/settings/two-factor/enable")).headers.get("location")).toBe("/settings/two-factor");

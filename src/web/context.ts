@@ -12,7 +12,8 @@ import type { RateLimiter } from "../core/rate-limit.ts";
 import type { Resolver } from "../core/resolver.ts";
 import type { RemoteMediaCache } from "../media/remote-cache.ts";
 import type { MediaStore } from "../media/store.ts";
-import { sessionPlugin } from "./session.ts";
+import { sessionPlugin, viewerOf } from "./session.ts";
+import type { Viewer } from "../core/sessions.ts";
 import { preferencesFrom } from "../core/preferences.ts";
 
 export interface WebDeps extends CoreDeps {
@@ -44,30 +45,49 @@ export function pagePlugin(deps: WebDeps) {
   const { db } = deps;
   return new Elysia({ name: "page" })
     .use(sessionPlugin({ db, secret: deps.secret, secure: deps.baseUrl.protocol === "https:" }))
-    .derive({ as: "global" }, ({ viewer, csrf, request }) => {
-      const settings = getSettings(db);
-      const ctx: PageContext = {
-        instanceName: settings.name,
-        viewer: viewer
-          ? {
-              username: viewer.account.username,
-              displayName: viewer.account.displayName,
-              avatarUrl: viewer.account.avatarUrl,
-              role: viewer.user.role,
-              canInvite: viewer.user.role !== "user" || settings.membersMayInvite,
-              preferences: preferencesFrom(viewer.user),
-              // Read only by the compose box, when a page has one.
-              pickerEmojis: () => localEmojiViews(db).filter((e) => e.local?.visibleInPicker),
-              translateTo: deps.translation ? readerLanguage(undefined, request.headers.get("accept-language")) : undefined,
-            }
-          : null,
-        csrf,
-        unread: viewer ? countUnread(db, deps.baseUrl, viewer.account.id) : 0,
-        unreadMessages: viewer ? unreadConversations(db, viewer.account.id) : 0,
-        path: new URL(request.url).pathname,
-      };
-      return { ctx };
-    });
+    .derive({ as: "global" }, ({ viewer, csrf, request }) => ({ ctx: pageContext(deps, viewer, csrf, request) }));
+}
+
+/** The frame of a page for whoever is asking. */
+function pageContext(deps: WebDeps, viewer: Viewer | null, csrf: string, request: Request): PageContext {
+  const { db } = deps;
+  const settings = getSettings(db);
+  return {
+    instanceName: settings.name,
+    viewer: viewer
+      ? {
+          username: viewer.account.username,
+          displayName: viewer.account.displayName,
+          avatarUrl: viewer.account.avatarUrl,
+          role: viewer.user.role,
+          canInvite: viewer.user.role !== "user" || settings.membersMayInvite,
+          preferences: preferencesFrom(viewer.user),
+          // Read only by the compose box, when a page has one.
+          pickerEmojis: () => localEmojiViews(db).filter((e) => e.local?.visibleInPicker),
+          translateTo: deps.translation ? readerLanguage(undefined, request.headers.get("accept-language")) : undefined,
+        }
+      : null,
+    csrf,
+    unread: viewer ? countUnread(db, deps.baseUrl, viewer.account.id) : 0,
+    unreadMessages: viewer ? unreadConversations(db, viewer.account.id) : 0,
+    path: new URL(request.url).pathname,
+  };
+}
+
+/**
+ * The frame of an error page: the member signed in keeps their navigation (a 404 must not look
+ * like a logged-out site). Routes never ran, so the cookie is read here; a database that fails
+ * gives the bare frame.
+ */
+export function errorContext(deps: WebDeps, request: Request): PageContext {
+  const path = new URL(request.url).pathname;
+  try {
+    const signedIn = viewerOf(deps.db, deps.secret, request);
+    if (signedIn) return pageContext(deps, signedIn.viewer, signedIn.csrf, request);
+    return bareContext(getSettings(deps.db).name, path);
+  } catch {
+    return bareContext("Skein", path);
+  }
 }
 
 export type PagePlugin = ReturnType<typeof pagePlugin>;

@@ -2,7 +2,8 @@
 import { ErrorCard, ErrorPage } from "../../views/errors.tsx";
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { storageFault } from "../db/storage-errors.ts";
-import { bareContext, isHtmx } from "./context.ts";
+import type { PageContext } from "../../views/context.ts";
+import { isHtmx } from "./context.ts";
 import { CsrfError } from "./session.ts";
 
 const statuses: Record<string, [number, string, string]> = {
@@ -20,7 +21,7 @@ export function errorResponse(
   error: unknown,
   request: Request,
   headers: Record<string, string | number>,
-  instanceName: () => string,
+  context: () => PageContext,
 ): Response {
   const storage = storageFault(error);
   const [status, title, message] = storage
@@ -39,7 +40,7 @@ export function errorResponse(
   const init = { status, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])) };
   if (wantsJson) return Response.json({ error: message }, init);
   const props = {
-    ctx: bareContext(safeName(instanceName), path),
+    ctx: context(),
     status,
     title,
     message,
@@ -47,12 +48,4 @@ export function errorResponse(
   };
   const page = isHtmx(request) ? <ErrorCard {...props} /> : <ErrorPage {...props} />;
   return new Response(String(page), { ...init, headers: { ...init.headers, "content-type": "text/html; charset=utf-8" } });
-}
-
-function safeName(instanceName: () => string): string {
-  try {
-    return instanceName();
-  } catch {
-    return "Skein"; // the error may be the database itself
-  }
 }

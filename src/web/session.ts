@@ -6,6 +6,7 @@ import { randomToken } from "../core/tokens.ts";
 import type { Db } from "../db/open.ts";
 
 export const SESSION_COOKIE = "skein_session";
+const sessionInCookieHeader = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]+)`);
 const ANON_COOKIE = "skein_anon";
 const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -22,7 +23,7 @@ export interface SessionOptions {
  * request must carry it in the `_csrf` field or the `X-CSRF-Token` header (htmx sends the header).
  */
 export function sessionPlugin({ db, secret, secure }: SessionOptions) {
-  const sign = (binding: string) => new Bun.CryptoHasher("sha256", secret).update(binding).digest("base64url");
+  const sign = (binding: string) => csrfToken(secret, binding);
   return new Elysia({ name: "session" }).derive({ as: "global" }, ({ cookie, request, body }) => {
     const token = cookie[SESSION_COOKIE]?.value;
     const viewer: Viewer | null = typeof token === "string" ? findViewer(db, token) : null;
@@ -42,6 +43,21 @@ export function sessionPlugin({ db, secret, secure }: SessionOptions) {
     }
     return { viewer, csrf };
   });
+}
+
+/** The CSRF token for a session (`session:ID`) or an anonymous cookie (`anon:VALUE`). */
+export function csrfToken(secret: string, binding: string): string {
+  return new Bun.CryptoHasher("sha256", secret).update(binding).digest("base64url");
+}
+
+/**
+ * Who is signed in, read from the request's cookie as the plugin reads it, with their CSRF token:
+ * for pages drawn outside a route (errors). A visitor gets no token (their error page has no form).
+ */
+export function viewerOf(db: Db, secret: string, request: Request): { viewer: Viewer; csrf: string } | null {
+  const token = sessionInCookieHeader.exec(request.headers.get("cookie") ?? "")?.[1];
+  const viewer = token ? findViewer(db, token) : null;
+  return viewer ? { viewer, csrf: csrfToken(secret, `session:${viewer.sessionId}`) } : null;
 }
 
 /** A state-changing request without a valid token; what the person typed is handed back. */
