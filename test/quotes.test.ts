@@ -160,6 +160,15 @@ test("the Quote action opens the compose box with the post, and the post goes ou
   expect(posted.status).toBe(303);
   const home = await (await browser.get("/")).text();
   expect(home).toContain("Waiting for its author to approve the quote");
+  // Sent from the compose page by htmx, it leads to the new post's page: that page has no timeline to show it in.
+  const fromPage = await browser.post(
+    "/statuses",
+    { status: "and again", visibility: "public", quoted_status_id: target.id },
+    { headers: { "hx-request": "true", "hx-current-url": `http://127.0.0.1:3000/compose?quote=${target.id}` } },
+  );
+  const newPost = fromPage.headers.get("hx-redirect") ?? "";
+  expect(newPost).toMatch(/^\/@\w+\/[\w-]+$/);
+  expect(await (await browser.get(newPost)).text()).toContain("and again");
 });
 
 test("a member says who may quote a post: anyone, their followers or only themselves", async () => {

@@ -244,6 +244,13 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
             return redirect(replyTo ? replyTo.localUrl.replace(baseUrl.origin, "") : messages ? "/messages" : "/", 303);
           }
           const created = view(post.id, viewer);
+          // The compose page (a quote, or a post begun away from a timeline) has nowhere to show
+          // the post: its own page does, and says it went out.
+          const from = request.headers.get("hx-current-url");
+          if (from && URL.canParse(from) && new URL(from).pathname === "/compose") {
+            set.headers["hx-redirect"] = created ? new URL(created.localUrl).pathname : "/";
+            return "";
+          }
           return (
             <>
               <Compose {...composeProps} />
