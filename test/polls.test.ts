@@ -83,9 +83,9 @@ test("a poll posted through the API, as JSON or as form fields, is the status's 
 test("a poll that breaks a rule is refused with the reason and nothing is posted", async () => {
   const before = postCount();
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ options: ["Only one"], expires_in: 3600 }, /2 to 4 options/],
-    [{ options: ["a", "b", "c", "d", "e"], expires_in: 3600 }, /2 to 4 options/],
-    [{ options: ["Rye", ""], expires_in: 3600 }, /none of them empty/],
+    [{ options: ["Only one"], expires_in: 3600 }, /at least 2 choices/],
+    [{ options: ["a", "b", "c", "d", "e"], expires_in: 3600 }, /at most 4 choices/],
+    [{ options: ["Rye", ""], expires_in: 3600 }, /at least 2 choices/],
     [{ options: ["Rye", "rye"], expires_in: 3600 }, /must be different/],
     [{ options: ["Rye", "x".repeat(51)], expires_in: 3600 }, /at most 50 characters/],
     [{ options: ["Rye", "Spelt"], expires_in: 60 }, /5 minutes to a month/],
@@ -335,7 +335,7 @@ test("the pages: a poll from the compose box, a vote with htmx, the results, and
   ]);
   expect(bad.status).toBe(422);
   const form = await bad.text();
-  expect(form).toContain("Give a poll 2 to 4 options, none of them empty.");
+  expect(form).toContain("A poll needs at least 2 choices.");
   expect(form).toContain('value="Alone"');
   expect(db.select().from(posts).where(eq(posts.text, "A poll of one")).get()).toBeUndefined();
 });

@@ -486,7 +486,7 @@ function PostInner({
         </a>
         <a href={post.localUrl} class="permalink">
           <Time date={post.createdAt} />
-          {post.editedAt ? <span class="edited">· edited</span> : ""}
+          {post.editedAt ? <span class="edited"> · edited</span> : ""}
         </a>
         <span class={`visibility ${post.visibility}`} title={visibilityLabel[post.visibility]}>
           {post.visibility === "public" ? "" : visibilityLabel[post.visibility]}

@@ -280,7 +280,7 @@ export function ProfilePage(p: ProfileProps) {
         >{`Joined ${account.createdAt.toLocaleDateString("en-GB", { month: "long", year: "numeric", timeZone: "UTC" })}`}</p>
         <p class="counts">
           <span>
-            <strong safe>{String(p.counts.posts)}</strong> posts
+            <strong safe>{String(p.counts.posts)}</strong> {p.counts.posts === 1 ? "post" : "posts"}
           </span>
           {p.hideCollections && !p.isSelf ? (
             ""
@@ -290,7 +290,7 @@ export function ProfilePage(p: ProfileProps) {
                 <strong safe>{String(p.counts.following)}</strong> following
               </a>
               <a href={`${base}/followers`}>
-                <strong safe>{String(p.counts.followers)}</strong> followers
+                <strong safe>{String(p.counts.followers)}</strong> {p.counts.followers === 1 ? "follower" : "followers"}
               </a>
             </>
           )}

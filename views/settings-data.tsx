@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { plural } from "./words.ts";
 import { SkippedRowsTable } from "./skipped-rows.tsx";
 import type { CsvExport } from "../src/core/exports.ts";
 import { type ImportProgress, IMPORT_MAX_ROWS, kindNames } from "../src/core/imports.ts";
@@ -18,8 +19,6 @@ const csvRows: { name: CsvExport; label: string; unit: string }[] = [
   { name: "bookmarks", label: "Bookmarks", unit: "post" },
   { name: "lists", label: "Lists", unit: "list" },
 ];
-
-const plural = (n: number, word: string) => `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
 
 export interface ImportInput {
   type: ImportKind;

@@ -48,8 +48,9 @@ export interface PollView {
 export function checkPoll(input: PollInput, problems: Record<string, string>): void {
   const options = input.options.map((o) => o.trim());
   const { maxOptions, maxCharactersPerOption: max, minExpiration, maxExpiration } = POLL_LIMITS;
-  if (options.some((o) => o === "") || options.length < 2 || options.length > maxOptions)
-    problems["poll[options]"] = `Give a poll 2 to ${maxOptions} options, none of them empty.`;
+  if (options.some((o) => o === "")) problems["poll[options]"] = "A poll's choices cannot be empty.";
+  else if (options.length < 2) problems["poll[options]"] = "A poll needs at least 2 choices.";
+  else if (options.length > maxOptions) problems["poll[options]"] = `A poll has at most ${maxOptions} choices.`;
   else if (options.some((o) => [...o].length > max)) problems["poll[options]"] = `Poll options are at most ${max} characters.`;
   else if (new Set(options.map((o) => o.toLowerCase())).size < options.length)
     problems["poll[options]"] = "Each option of a poll must be different.";

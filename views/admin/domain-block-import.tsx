@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { plural } from "../words.ts";
 import { SkippedRowsTable } from "../skipped-rows.tsx";
 import type { PropsWithChildren } from "@kitajs/html";
 import type { BlockValues, ImportPlan, ImportSummary, PlannedRow, SkippedRow } from "../../src/core/domain-block-csv.ts";
@@ -10,7 +11,6 @@ import { AdminTabs } from "./tabs.tsx";
 
 const SKIPPED_SHOWN = 50;
 const severityLabel = { silence: "Limit", suspend: "Suspend", noop: "No action" } as const;
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
 
 function Frame({ ctx, title, children }: PropsWithChildren<{ ctx: PageContext; title: string }>) {
   return (

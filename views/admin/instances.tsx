@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { plural } from "../words.ts";
 import type { InstanceFilter, InstanceSummary } from "../../src/core/instances.ts";
 import type { Report } from "../../src/core/reports.ts";
 import type { inboxStatus } from "../../src/db/schema.ts";
@@ -9,8 +10,6 @@ import { DomainBlockForm, severityLabel } from "./domain-blocks.tsx";
 import { AdminTabs } from "./tabs.tsx";
 
 export const instancePath = (domain: string) => `/admin/instances/${encodeURIComponent(domain)}`;
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The block on a server as a small label, naming the parent domain when the block is on it. */
 function BlockLabel({ instance }: { instance: InstanceSummary }) {

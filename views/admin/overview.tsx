@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { plural } from "../words.ts";
 import type { JobRun } from "../../src/core/jobs.ts";
 import { formatBytes } from "../../src/core/retention.ts";
 import type { AdminOverview, DailySeries } from "../../src/core/overview.ts";
@@ -16,8 +17,6 @@ export interface StorageFigures {
   walBytes: number;
   media: { bytes: number; files: number; complete: boolean };
 }
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
 
 /** "1.4 MB": decimal units, one decimal below 10 (shared with the retention jobs' log lines). */
 export { formatBytes };
