@@ -237,7 +237,8 @@ test("a report about a remote account can be forwarded to its server, sent by th
       comment: "ads everywhere",
       forward: "1",
     });
-    expect(await sent.text()).toContain("Thanks for your report");
+    expect(sent.status).toBe(303);
+    expect(await text(rita, sent.headers.get("location") ?? "")).toContain("Thanks for your report");
     const flag = await peer.waitFor({ type: "Flag" });
     expect(flag.actor).toBe(`${one.url}/@skein`);
     expect(JSON.stringify(flag.json)).toContain(spammer.id);

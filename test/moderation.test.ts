@@ -14,13 +14,30 @@ describe("reports", () => {
     const form = await c.page(bob, `/report?account_id=${c.member("eve").accountId}&status_id=${id}`);
     expect(form).toContain('name="status_ids"');
     expect(form).toMatch(new RegExp(`value="${id}" checked`));
+    // No reason is chosen for the member: a report without one is refused, saying so.
+    expect(form).not.toMatch(/name="category" value="spam" checked/);
+    const unsaid = await bob.post("/reports", { account_id: c.member("eve").accountId, status_ids: id });
+    expect(unsaid.status).toBe(422);
+    expect(await unsaid.text()).toContain("Choose why you report this account.");
     const sent = await bob.post("/reports", {
       account_id: c.member("eve").accountId,
       category: "spam",
       status_ids: id,
       comment: "obvious spam",
     });
-    expect(await sent.text()).toContain("Thanks for your report");
+    expect(sent.status).toBe(303);
+    const thanks = sent.headers.get("location") ?? "";
+    expect(await c.page(bob, thanks)).toContain("Thanks for your report");
+    // From there, muting the account comes back to the page, which then says so.
+    const eveId = c.member("eve").accountId;
+    const muted = await bob.post(
+      `/accounts/${eveId}/mute`,
+      { notifications: "1" },
+      { headers: { referer: `http://127.0.0.1:3000${thanks}` } },
+    );
+    expect(muted.headers.get("location")).toBe(thanks);
+    expect(await c.page(bob, thanks)).toContain("You have muted this account.");
+    await bob.post(`/accounts/${eveId}/unmute`, {});
     // The post is deleted afterwards: the report still shows it.
     await c.member("eve").browser.post(`/statuses/${id}/delete`, {});
 
@@ -77,7 +94,7 @@ describe("reports", () => {
       ["rule_ids", spam ?? ""],
       ["rule_ids", media ?? ""],
     ]);
-    expect(sent.status).toBe(200);
+    expect(sent.status).toBe(303);
     // The owner rewords the rules afterwards: the report keeps what was broken.
     updateSettings(c.deps.db, { rules: ["Be kind", "Nothing commercial"] });
     const ada = c.member("ada").browser;

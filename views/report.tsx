@@ -1,7 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import type { AccountView, PostView } from "../src/core/views.ts";
 import type { PageContext } from "./context.ts";
-import { CsrfField, FormMessage } from "./form.tsx";
+import { CsrfField, FormMessage, PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
 
 const categories = [
@@ -10,6 +10,14 @@ const categories = [
   ["violation", "It breaks this instance's rules"],
   ["other", "Something else"],
 ] as const;
+
+/** A report's reason as the moderators read it. */
+export const categoryNames: Record<(typeof categories)[number][0], string> = {
+  spam: "Spam",
+  illegal: "Illegal content",
+  violation: "Breaks the rules",
+  other: "Something else",
+};
 
 /** The form a member fills to report an account and some of its posts. */
 export function ReportPage({
@@ -31,7 +39,8 @@ export function ReportPage({
   errors?: Record<string, string>;
 }) {
   const offered = rules.length > 0 ? categories : categories.filter(([value]) => value !== "violation");
-  const category = values.category ?? "spam";
+  // No reason is chosen for the member: one tap must not file a report as spam.
+  const category = values.category;
   return (
     <Layout title={`Report @${account.acct}`} ctx={ctx}>
       <section class="card" aria-labelledby="report-title">
@@ -45,7 +54,14 @@ export function ReportPage({
             <legend>Why?</legend>
             {offered.map(([value, label]) => (
               <div class="check">
-                <input type="radio" id={`category-${value}`} name="category" value={value} checked={value === category} />
+                <input
+                  type="radio"
+                  id={`category-${value}`}
+                  name="category"
+                  value={value}
+                  checked={value === category}
+                  required
+                />
                 <label for={`category-${value}`}>{label}</label>
               </div>
             ))}
@@ -126,12 +142,53 @@ export function ReportPage({
   );
 }
 
-export function ReportSentPage({ ctx, account }: { ctx: PageContext; account: AccountView }) {
+export function ReportSentPage({
+  ctx,
+  account,
+  muting,
+  blocking,
+}: {
+  ctx: PageContext;
+  account: AccountView;
+  muting: boolean;
+  blocking: boolean;
+}) {
   return (
     <Layout title="Report sent" ctx={ctx}>
       <section class="card" aria-labelledby="sent-title">
         <h1 id="sent-title">Thanks for your report</h1>
-        <p>The moderators will look at it. You can also mute or block the account so you stop seeing it.</p>
+        <p>The moderators will look at it.</p>
+        {blocking ? (
+          <p safe>{`You have blocked @${account.acct}.`}</p>
+        ) : (
+          <>
+            <p>
+              {muting
+                ? "You have muted this account. A block also stops them following you and seeing your posts."
+                : "Meanwhile you can stop seeing this account: a mute hides their posts; a block also stops them following you and seeing your posts."}
+            </p>
+            <div class="row">
+              {muting ? (
+                ""
+              ) : (
+                <form method="post" action={`/accounts/${account.id}/mute`}>
+                  <CsrfField ctx={ctx} />
+                  <input type="hidden" name="notifications" value="1" />
+                  <button type="submit" class="secondary" aria-label={`Mute @${account.acct}`}>
+                    Mute
+                  </button>
+                </form>
+              )}
+              <PostButton
+                ctx={ctx}
+                action={`/accounts/${account.id}/block`}
+                label="Block"
+                kind="secondary danger"
+                fullLabel={`Block @${account.acct}`}
+              />
+            </div>
+          </>
+        )}
         <p>
           <a href={account.localUrl}>Back to the profile</a>
         </p>

@@ -1,4 +1,6 @@
 /** @jsxImportSource @kitajs/html */
+import { relationship } from "../core/follows.ts";
+import { optionalOneOf } from "../schemas.ts";
 import { Elysia, t } from "elysia";
 import { ReportPage, ReportSentPage } from "../../views/report.tsx";
 import { CoreError, ValidationError } from "../core/errors.ts";
@@ -38,11 +40,23 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
       },
       { query: t.Object({ account_id: t.String({ maxLength: 64 }), status_id: t.Optional(t.String({ maxLength: 64 })) }) },
     )
+    .get(
+      "/report/sent",
+      ({ viewer, ctx, query, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/"), 303);
+        const account = loadAccountViews(db, baseUrl, [query.account_id]).get(query.account_id);
+        if (!account) return redirect("/", 303);
+        const { muting, blocking } = relationship(db, viewer.account.id, account.id);
+        return <ReportSentPage ctx={ctx} account={account} muting={muting} blocking={blocking} />;
+      },
+      { query: t.Object({ account_id: t.String({ maxLength: 64 }) }) },
+    )
     .post(
       "/reports",
       ({ viewer, ctx, body, set, redirect }) => {
         if (!viewer) return redirect(loginFirst("/"), 303);
         try {
+          if (!body.category) throw new ValidationError({ category: "Choose why you report this account." });
           reportAccount(deps, viewer.account.id, {
             targetAccountId: body.account_id,
             postIds: asList(body.status_ids),
@@ -60,14 +74,14 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
             errors: error.fields,
           });
         }
-        const account = loadAccountViews(db, baseUrl, [body.account_id]).get(body.account_id);
-        return account ? <ReportSentPage ctx={ctx} account={account} /> : redirect("/", 303);
+        // Its own address: a reload does not send the report again, and Mute or Block come back to it.
+        return redirect(`/report/sent?account_id=${encodeURIComponent(body.account_id)}`, 303);
       },
       {
         body: t.Object({
           _csrf: t.Optional(t.String()),
           account_id: t.String({ maxLength: 64 }),
-          category: t.UnionEnum(reportCategories),
+          category: optionalOneOf(reportCategories),
           status_ids: t.Optional(t.Union([t.String({ maxLength: 64 }), t.Array(t.String({ maxLength: 64 }), { maxItems: 20 })])),
           rule_ids: t.Optional(t.Union([t.String({ maxLength: 20 }), t.Array(t.String({ maxLength: 20 }), { maxItems: 50 })])),
           comment: t.Optional(t.String({ maxLength: 2000 })),

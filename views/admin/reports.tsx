@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { categoryNames } from "../report.tsx";
 import type { Report } from "../../src/core/reports.ts";
 import type { AccountView } from "../../src/core/views.ts";
 import type { PageContext } from "../context.ts";
@@ -43,7 +44,10 @@ export function ReportsPage({ ctx, rows, state }: { ctx: PageContext; rows: Repo
         {rows.map((row) => (
           <li>
             <div class="grow">
-              <a href={`/admin/reports/${row.report.id}`} safe>{`@${row.target?.acct ?? "unknown"} · ${row.report.category}`}</a>
+              <a
+                href={`/admin/reports/${row.report.id}`}
+                safe
+              >{`@${row.target?.acct ?? "unknown"} · ${categoryNames[row.report.category]}`}</a>
               <p
                 class="muted"
                 safe
@@ -84,7 +88,7 @@ export function ReportDetailPage(props: {
         <FormMessage message={props.error} />
         <dl class="facts">
           <dt>Reason</dt>
-          <dd>{report.category}</dd>
+          <dd safe>{categoryNames[report.category]}</dd>
           {report.rules.length > 0 ? (
             <>
               <dt>Rules broken</dt>
