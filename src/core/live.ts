@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import { boostNotRepeated, boostsWanted } from "./timelines.ts";
 import { posts } from "../db/schema.ts";
 import { isFollowing } from "./accounts-read.ts";
 import type { CoreDeps } from "./deps.ts";
@@ -88,6 +89,8 @@ export function createLiveHub(deps: CoreDeps) {
           notSilencedBy(viewerId),
           listed ? notSilencedFor(viewerId) : undefined,
           listed ? inChosenLanguages(db, viewerId) : undefined,
+          // Home's own rules for boosts: none from those whose boosts they hide, none of a post shown close by.
+          !listed && viewerId ? and(boostsWanted(viewerId), boostNotRepeated(viewerId)) : undefined,
         ),
       )
       .get() !== undefined;

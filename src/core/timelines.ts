@@ -1,4 +1,5 @@
 import { and, desc, eq, exists, gt, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/open.ts";
 import {
   accounts,
@@ -71,6 +72,22 @@ export const boostsWanted = (viewerId: string) =>
   sql`(${posts.reblogOfId} IS NULL OR ${posts.accountId} = ${viewerId} OR NOT EXISTS (
     SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${viewerId} AND ${follows.followingId} = ${posts.accountId} AND ${follows.showReblogs} = 0))`;
 
+/**
+ * A boost of a post home already shows close by stays out, as Mastodon's feeds leave out a boost
+ * of a post among their 40 newest: the original (by the viewer or someone they follow), or an
+ * earlier boost of it by one of them, from at most a day before. So the same post does not show
+ * twice in a row of home; a post boosted again days later comes back up, as on Mastodon.
+ */
+const BOOST_FALLOFF_MS = 86_400_000;
+const seen = alias(posts, "seen");
+export const boostNotRepeated = (viewerId: string) => {
+  const inHome = sql`(${seen.accountId} = ${viewerId} OR ${seen.accountId} IN ${homeAccounts(viewerId)})`;
+  const recent = sql`${seen.createdAt} > ${posts.createdAt} - ${BOOST_FALLOFF_MS}`;
+  return sql`(${posts.reblogOfId} IS NULL OR (
+    NOT EXISTS (SELECT 1 FROM ${posts} AS ${sql.identifier("seen")} WHERE ${seen.id} = ${posts.reblogOfId} AND ${recent} AND ${inHome})
+    AND NOT EXISTS (SELECT 1 FROM ${posts} AS ${sql.identifier("seen")} WHERE ${seen.reblogOfId} = ${posts.reblogOfId} AND ${seen.id} < ${posts.id} AND ${recent} AND ${inHome})))`;
+};
+
 // How many of the newest posts home scans before it looks up followed accounts one by one.
 const HOME_WINDOW = 4000;
 
@@ -98,7 +115,7 @@ function withFollowedTag(db: Db, viewerId: string): SQL | undefined {
  */
 export function homeTimeline(db: Db, viewerId: string, page: PageQuery = {}): string[] {
   const limit = limitOf(page);
-  const filters = and(visibleTo(viewerId), notSilencedBy(viewerId), boostsWanted(viewerId));
+  const filters = and(visibleTo(viewerId), notSilencedBy(viewerId), boostsWanted(viewerId), boostNotRepeated(viewerId));
   const tagged = withFollowedTag(db, viewerId);
   const indexed = or(eq(posts.accountId, viewerId), followedBy(viewerId), tagged && taggedByIndex(viewerId, tagged));
   // Catching up from a point reads forward from it through the index: no window needed.
