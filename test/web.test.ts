@@ -109,6 +109,21 @@ describe("posting", () => {
     expect((await c.member("bob").browser.post(`/statuses/${id}/delete`, {})).status).toBe(403);
     expect((await browser.post(`/statuses/${id}/delete`, {})).status).toBe(303);
     expect((await c.visitor.get(`/@ada/${id}`)).status).toBe(404);
+    // Asked from home, the page leads back home; asked from the post's own page (gone then), to the profile;
+    // a return address off this site is not followed.
+    const another = await c.post("ada", { status: "second words" });
+    const fromHome = await browser.request(`/statuses/${another}/delete`, { headers: { referer: "http://127.0.0.1:3000/" } });
+    expect(await fromHome.text()).toContain('name="return_to" value="/"');
+    const fromPost = await browser.request(`/statuses/${another}/delete`, {
+      headers: { referer: `http://127.0.0.1:3000/@ada/${another}` },
+    });
+    expect(await fromPost.text()).toContain('name="return_to" value="/@ada"');
+    const offSite = await browser.post(`/statuses/${another}/delete`, { return_to: "//evil.example/" });
+    expect(offSite.headers.get("location")).toBe("/");
+    const third = await c.post("ada", { status: "third words" });
+    expect((await browser.post(`/statuses/${third}/delete`, { return_to: "/public/local" })).headers.get("location")).toBe(
+      "/public/local",
+    );
   });
 });
 

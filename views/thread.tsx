@@ -96,7 +96,7 @@ export function QuotesPage({ ctx, post, quotes, more }: { ctx: PageContext; post
   );
 }
 
-export function DeletePage({ ctx, post }: { ctx: PageContext; post: PostView }) {
+export function DeletePage({ ctx, post, returnTo }: { ctx: PageContext; post: PostView; returnTo: string }) {
   return (
     <Layout title="Delete post" ctx={ctx}>
       <section class="card" aria-labelledby="delete-title">
@@ -107,6 +107,7 @@ export function DeletePage({ ctx, post }: { ctx: PageContext; post: PostView }) 
         <PostCard ctx={{ ...ctx, viewer: null }} post={post} />
         <form method="post" action={`/statuses/${post.id}/delete`} class="row">
           <CsrfField ctx={ctx} />
+          <input type="hidden" name="return_to" value={returnTo} />
           <button type="submit" class="danger">
             Delete
           </button>

@@ -25,7 +25,7 @@ import { posts, quotePolicies, visibilities } from "../db/schema.ts";
 import { eq } from "drizzle-orm";
 import { isHtmx, type PagePlugin, type WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
-import { back, loginFirst } from "./redirects.ts";
+import { back, loginFirst, safeNext } from "./redirects.ts";
 import { moreLink, WEB_PAGE_SIZE } from "./timelines.tsx";
 import { uploadsFromForm } from "./uploads.ts";
 
@@ -342,17 +342,24 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         body: t.Optional(t.Object({ _csrf: csrf })),
       },
     )
-    .get("/statuses/:id/delete", ({ params, viewer, ctx, redirect }) => {
+    .get("/statuses/:id/delete", ({ params, viewer, ctx, request, redirect }) => {
       if (!viewer) return redirect(loginFirst(`/statuses/${params.id}/delete`), 303);
       const post = view(params.id, viewer);
       if (!post || post.account.id !== viewer.account.id) throw new CoreError("You can delete only your own posts.", 403);
-      return <DeletePage ctx={ctx} post={post} />;
+      // Back where the member asked from (a timeline, a profile), unless that was the post's own page.
+      const from = back(request, "");
+      const returnTo = from && !from.includes(post.id) ? from : `/@${viewer.account.username}`;
+      return <DeletePage ctx={ctx} post={post} returnTo={returnTo} />;
     })
-    .post("/statuses/:id/delete", ({ params, viewer, redirect }) => {
-      if (!viewer) return redirect(loginFirst("/"), 303);
-      deletePost(deps, viewer.account, params.id);
-      return redirect(`/@${viewer.account.username}`, 303);
-    })
+    .post(
+      "/statuses/:id/delete",
+      ({ params, body, viewer, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/"), 303);
+        deletePost(deps, viewer.account, params.id);
+        return redirect(body?.return_to ? safeNext(body.return_to) : `/@${viewer.account.username}`, 303);
+      },
+      { body: t.Optional(t.Object({ _csrf: t.Optional(t.String()), return_to: t.Optional(t.String({ maxLength: 2000 })) })) },
+    )
     .get("/statuses/:id/edit", ({ params, viewer, ctx, redirect }) => {
       if (!viewer) return redirect(loginFirst(`/statuses/${params.id}/edit`), 303);
       const post = view(params.id, viewer);
