@@ -181,8 +181,12 @@ test("posting, replying, liking, boosting, following, notifications, blocking, s
 
   // Ada blocks Grace: Grace's reply disappears from Ada's view and the follow ends.
   await ada.goto(`${instance.url}/@grace`);
-  await ada.getByRole("button", { name: "Block" }).click();
-  await ada.waitForLoadState();
+  await ada.locator(".relation-actions summary", { hasText: "More" }).click();
+  await ada.getByRole("link", { name: "Block @grace…" }).click();
+  await ada.getByRole("heading", { name: "Block @grace?" }).waitFor();
+  await ada.getByRole("button", { name: "Block", exact: true }).click();
+  await ada.waitForURL(`${instance.url}/@grace`);
+  await ada.getByRole("button", { name: "Unblock" }).waitFor();
   await ada.goto(`${instance.url}/public/local`);
   await expect(ada.getByText("Where is this?").count()).resolves.toBe(0);
   await grace.goto(`${instance.url}/@ada`);

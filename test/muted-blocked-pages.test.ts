@@ -41,6 +41,29 @@ test("the muted accounts page lists each mute with how long it lasts and what it
   expect(await (await m("dee").browser.get("/settings/mutes")).text()).toContain("You have muted no one.");
 });
 
+test("the profile asks before a block, on its own page; once blocked, that page leads to the profile", async () => {
+  const dee = m("dee").browser;
+  const profile = await (await dee.get("/@ana")).text();
+  expect(profile).toContain(`href="/accounts/${m("ana").id}/block"`);
+  expect(profile).not.toContain(`action="/accounts/${m("ana").id}/block"`); // no one-click block
+  const confirm = await (await dee.get(`/accounts/${m("ana").id}/block`)).text();
+  expect(confirm).toContain("Block @ana?");
+  expect(confirm).toContain(`action="/accounts/${m("ana").id}/block"`);
+  const done = await dee.post(
+    `/accounts/${m("ana").id}/block`,
+    {},
+    {
+      headers: { referer: `http://127.0.0.1:3000/accounts/${m("ana").id}/block` },
+    },
+  );
+  const again = await dee.get(done.headers.get("location") ?? "");
+  expect([again.status, again.headers.get("location")]).toEqual([303, "/@ana"]);
+  // A local account has no domain to block; one's own account cannot be blocked.
+  expect((await dee.get(`/accounts/${m("ben").id}/block_domain`)).headers.get("location")).toBe("/@ben");
+  expect((await dee.get(`/accounts/${m("dee").id}/block`)).headers.get("location")).toBe("/@dee");
+  await dee.post(`/accounts/${m("ana").id}/unblock`, {});
+});
+
 test("the blocked accounts page lists blocks, pages by 40, and Unblock ends one", async () => {
   const dee = m("dee").browser;
   for (const who of ["ana", "ben", "cyd"]) await api("dee", "POST", `/api/v1/accounts/${m(who).id}/block`);

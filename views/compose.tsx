@@ -102,8 +102,8 @@ export const quotePolicyLabels = [
 ] as const;
 
 export const visibilities = [
-  ["public", "Public: anyone, on public timelines"],
-  ["unlisted", "Unlisted: anyone, not on public timelines"],
+  ["public", "Public"],
+  ["unlisted", "Unlisted: not on public timelines"],
   ["private", "Followers only"],
   ["direct", "Mentioned people only"],
 ] as const;

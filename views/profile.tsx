@@ -138,51 +138,87 @@ function Relations({ ctx, account, rel }: { ctx: PageContext; account: AccountVi
       ) : (
         <MuteForm ctx={ctx} account={account} />
       )}
-      {rel.following ? (
-        <AccountAction
-          ctx={ctx}
-          account={account}
-          action={rel.endorsed ? "unendorse" : "endorse"}
-          label={rel.endorsed ? "Stop featuring on profile" : "Feature on profile"}
-        />
-      ) : (
-        ""
-      )}
-      {rel.following || rel.requested ? (
-        <>
-          <AccountAction
-            ctx={ctx}
-            account={account}
-            action={rel.notifying ? "unnotify" : "notify"}
-            label={rel.notifying ? "Stop notifying me of new posts" : "Notify me of new posts"}
-          />
-          <AccountAction
-            ctx={ctx}
-            account={account}
-            action={rel.showingReblogs ? "hide_reblogs" : "show_reblogs"}
-            label={rel.showingReblogs ? "Hide boosts" : "Show boosts"}
-          />
-        </>
-      ) : (
-        ""
-      )}
-      {rel.followedBy && !rel.blocking ? (
-        <AccountAction ctx={ctx} account={account} action="remove_follower" label="Remove follower" />
-      ) : (
-        ""
-      )}
-      {rel.blocking ? "" : <AccountAction ctx={ctx} account={account} action="block" label="Block" danger />}
-      {!account.domain ? (
-        ""
-      ) : rel.domainBlocking ? (
-        <AccountAction ctx={ctx} account={account} action="unblock_domain" label={`Unblock ${account.domain}`} />
-      ) : (
-        <AccountAction ctx={ctx} account={account} action="block_domain" label={`Block ${account.domain}`} danger />
-      )}
-      <a class="button secondary" href={`/report?account_id=${account.id}`}>
-        Report
-      </a>
+      <RelationMenu ctx={ctx} account={account} rel={rel} />
     </div>
+  );
+}
+
+/** The rarer actions, in a menu as on Mastodon: the profile shows the few that matter most. */
+function RelationMenu({ ctx, account, rel }: { ctx: PageContext; account: AccountView; rel: Relationship }) {
+  const action = (name: string, label: string) => (
+    <PostButton ctx={ctx} action={`/accounts/${account.id}/${name}`} label={label} />
+  );
+  return (
+    <details class="more">
+      <summary>More</summary>
+      <div class="menu">
+        {rel.following || rel.requested ? (
+          <>
+            {rel.notifying ? action("unnotify", "Stop notifying me of new posts") : action("notify", "Notify me of new posts")}
+            {rel.showingReblogs ? action("hide_reblogs", "Hide boosts") : action("show_reblogs", "Show boosts")}
+          </>
+        ) : (
+          ""
+        )}
+        {rel.following
+          ? rel.endorsed
+            ? action("unendorse", "Stop featuring on profile")
+            : action("endorse", "Feature on profile")
+          : ""}
+        {rel.followedBy && !rel.blocking ? action("remove_follower", "Remove follower") : ""}
+        {/* Blocks end follows both ways: asked once more on their own page. */}
+        {rel.blocking ? (
+          ""
+        ) : (
+          <a href={`/accounts/${account.id}/block`} class="danger" safe>
+            {`Block @${account.acct}…`}
+          </a>
+        )}
+        {!account.domain ? (
+          ""
+        ) : rel.domainBlocking ? (
+          action("unblock_domain", `Unblock ${account.domain}`)
+        ) : (
+          <a href={`/accounts/${account.id}/block_domain`} class="danger" safe>
+            {`Block ${account.domain}…`}
+          </a>
+        )}
+        <a href={`/report?account_id=${account.id}`} safe>
+          {`Report @${account.acct}`}
+        </a>
+      </div>
+    </details>
+  );
+}
+
+/** "Block @name?" or "Block example.com?": what it does, before it is done. */
+export function ConfirmBlockPage({ ctx, account, domain }: { ctx: PageContext; account: AccountView; domain: boolean }) {
+  const what = domain ? (account.domain ?? "") : `@${account.acct}`;
+  return (
+    <Layout title={`Block ${what}`} ctx={ctx}>
+      <section class="card" aria-labelledby="block-title">
+        <h1 id="block-title" safe>{`Block ${what}?`}</h1>
+        {domain ? (
+          <p safe>
+            {`You will see no posts or notifications from anyone on ${what}, and your follows with people there end, both ways. Only you are affected.`}
+          </p>
+        ) : (
+          <p>
+            They can no longer follow you or see your posts here, and you see nothing of theirs. Your follows end, both ways. They
+            are not told, but may notice.
+          </p>
+        )}
+        <div class="row">
+          <PostButton
+            ctx={ctx}
+            action={`/accounts/${account.id}/${domain ? "block_domain" : "block"}`}
+            label="Block"
+            kind="danger"
+          />
+          <a href={account.localUrl}>Cancel</a>
+        </div>
+      </section>
+    </Layout>
   );
 }
 
@@ -449,22 +485,25 @@ function NoteForm({
   state?: "saved" | "too-long";
 }) {
   return (
-    <form method="post" action={`/accounts/${account.id}/note`} class="private-note" id="note">
-      <CsrfField ctx={ctx} />
-      <Field
-        name="comment"
-        label="Note (only you see it)"
-        required={false}
-        multiline
-        rows={2}
-        value={note}
-        maxlength={2000}
-        error={state === "too-long" ? "Keep the note under 2000 characters." : undefined}
-      />
-      <FormMessage message={state === "saved" ? "Note saved." : undefined} kind="success" />
-      <button type="submit" class="secondary">
-        Save note
-      </button>
-    </form>
+    <details class="private-note-box" open={note || state ? true : undefined}>
+      <summary>{note ? "Your note" : "Add a note"}</summary>
+      <form method="post" action={`/accounts/${account.id}/note`} class="private-note" id="note">
+        <CsrfField ctx={ctx} />
+        <Field
+          name="comment"
+          label="Note (only you see it)"
+          required={false}
+          multiline
+          rows={2}
+          value={note}
+          maxlength={2000}
+          error={state === "too-long" ? "Keep the note under 2000 characters." : undefined}
+        />
+        <FormMessage message={state === "saved" ? "Note saved." : undefined} kind="success" />
+        <button type="submit" class="secondary">
+          Save note
+        </button>
+      </form>
+    </details>
   );
 }

@@ -3,7 +3,7 @@ import { isMember } from "../core/accounts.ts";
 import { emojisIn } from "../core/custom-emojis.ts";
 import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
-import { AccountList, muteDurations, ProfilePage } from "../../views/profile.tsx";
+import { AccountList, ConfirmBlockPage, muteDurations, ProfilePage } from "../../views/profile.tsx";
 import { wasDeleted } from "../core/account-deletion.ts";
 import { accountCounts, findAccountByAcct, followList, followRequests } from "../core/accounts-read.ts";
 import { CoreError, ValidationError } from "../core/errors.ts";
@@ -13,7 +13,7 @@ import { linkedText, normalizeHashtag } from "../core/text.ts";
 import { featuredTagsOf } from "../core/featured-tags.ts";
 import { accounts } from "../db/schema.ts";
 import { accountTimeline, listedOnlyPublic, pinnedPosts, type ProfileTab } from "../core/timelines.ts";
-import { accountView, accountViews, loadPostViews } from "../core/views.ts";
+import { accountView, accountViews, loadAccountViews, loadPostViews } from "../core/views.ts";
 import type { PageContext } from "../../views/context.ts";
 import type { Viewer } from "../core/sessions.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
@@ -205,6 +205,21 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
       )
       .get("/@:acct/followers", (c) => followPage(c, "followers"), followParams)
       .get("/@:acct/following", (c) => followPage(c, "following"), followParams)
+      // A block is asked once more, on its own page; once done (the form comes back here), the profile.
+      .get(
+        "/accounts/:id/:action",
+        ({ params, viewer, ctx, redirect }) => {
+          if (!viewer) return redirect(loginFirst(`/accounts/${params.id}/${params.action}`), 303);
+          const account = loadAccountViews(db, baseUrl, [params.id]).get(params.id);
+          if (!account) throw new CoreError("There is no such account.", 404);
+          const rel = follows.relationship(db, viewer.account.id, account.id);
+          const domain = params.action === "block_domain";
+          if ((domain ? rel.domainBlocking || !account.domain : rel.blocking) || account.id === viewer.account.id)
+            return redirect(new URL(account.localUrl).pathname, 303);
+          return <ConfirmBlockPage ctx={ctx} account={account} domain={domain} />;
+        },
+        { params: t.Object({ id: t.String({ maxLength: 64 }), action: t.UnionEnum(["block", "block_domain"]) }) },
+      )
       .post(
         "/accounts/:id/:action",
         ({ params, viewer, request, redirect }) => {
