@@ -76,3 +76,19 @@ test("likes of one post, boosts of it and new followers each show as one line, w
     ...likes.slice(0, likes.indexOf("</p>", likes.indexOf("notification-faces"))).matchAll(/<a href="[^"]+" title=/g),
   ]).toHaveLength(4);
 });
+
+test("a new follower's notification offers Follow back, until the member follows them", async () => {
+  const c = await community(["ada", "bob"]);
+  const ada = c.member("ada").browser;
+  await c.member("bob").browser.post(`/accounts/${c.member("ada").accountId}/follow`, {});
+  const page = await c.page(ada, "/notifications");
+  expect(page).toContain(`action="/accounts/${c.member("bob").accountId}/follow"`);
+  expect(page).toContain('aria-label="Follow @bob back"');
+  const back = await ada.post(
+    `/accounts/${c.member("bob").accountId}/follow`,
+    {},
+    { headers: { referer: "http://127.0.0.1:3000/notifications" } },
+  );
+  expect(back.headers.get("location")).toBe("/notifications");
+  expect(await c.page(ada, "/notifications")).not.toContain("Follow back");
+});

@@ -10,6 +10,7 @@ import { PostCard } from "./post.tsx";
 import { Avatar } from "./avatar.tsx";
 import { AccountLine } from "./profile.tsx";
 import { Time } from "./time.tsx";
+import { PostButton } from "./form.tsx";
 
 export interface NotificationItem {
   id: string;
@@ -25,6 +26,8 @@ export interface NotificationItem {
   waiting?: boolean;
   /** The follows a moderator's action cut (severed_relationships), as counted for this member. */
   severance?: SeveranceView;
+  /** A new follower the member does not follow (or ask to) yet. */
+  followBack?: boolean;
 }
 
 /** Where a notification's action link goes, and what it says. */
@@ -232,7 +235,20 @@ export function NotificationFeed({
             ) : notice || n.others.length > 0 ? (
               ""
             ) : (
-              <AccountLine account={n.from} />
+              <div class="notification-account">
+                <AccountLine account={n.from} />
+                {n.followBack ? (
+                  <PostButton
+                    ctx={ctx}
+                    action={`/accounts/${n.from.id}/follow`}
+                    label="Follow back"
+                    kind="secondary"
+                    fullLabel={`Follow @${n.from.acct} back`}
+                  />
+                ) : (
+                  ""
+                )}
+              </div>
             )}
           </section>
         );

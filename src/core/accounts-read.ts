@@ -38,6 +38,16 @@ export function followingAmong(db: Db, followerId: string, accountIds: string[])
     .map((r) => r.id);
 }
 
+/** Those of these accounts that one account follows or asked to follow (a request waiting counts). */
+export function followedOrAskedAmong(db: Db, followerId: string, accountIds: string[]): Set<string> {
+  const rows = db
+    .select({ id: follows.followingId })
+    .from(follows)
+    .where(and(eq(follows.followerId, followerId), inArray(follows.followingId, accountIds)))
+    .all();
+  return new Set(rows.map((r) => r.id));
+}
+
 /** The same counts for many accounts at once (three grouped queries, for pages of accounts). */
 export function accountCountsMany(db: Db, accountIds: string[]) {
   const ids = [...new Set(accountIds)];

@@ -8,6 +8,7 @@ import { policyOf, updatePolicy } from "../core/notification-policy.ts";
 import { acceptRequests, dismissRequests, findRequest, listRequests } from "../core/notification-requests.ts";
 import { shownNotifications } from "../core/notifications.ts";
 import { waitingSignups } from "../core/registrations.ts";
+import { followedOrAskedAmong } from "../core/accounts-read.ts";
 import { reportTargets } from "../core/reports.ts";
 import { loadAccountViews } from "../core/views.ts";
 import { notificationPolicyActions, type notifications } from "../db/schema.ts";
@@ -41,6 +42,12 @@ export function notificationItems(
     db,
     rows.flatMap((r) => (r.reportId ? [r.reportId] : [])),
   );
+  // New followers the member does not follow yet get a "Follow back".
+  const followed = followedOrAskedAmong(
+    db,
+    viewerId,
+    rows.flatMap((r) => (r.type === "follow" ? [r.fromAccountId] : [])),
+  );
   return notificationsWithPosts(db, baseUrl, viewerId, rows).flatMap(({ row: r, post }) => {
     const account = senders.get(r.fromAccountId);
     if (!account) return [];
@@ -52,7 +59,8 @@ export function notificationItems(
     };
     // A newcomer's profile is nobody's to see before approval: staff go to its admin page.
     const from = r.type === "admin.sign_up" ? { ...account, localUrl: `/admin/accounts/${account.id}` } : account;
-    return [{ id: r.id, type: r.type, from, post, createdAt: r.createdAt, unread: r.id > readId, ...staff }];
+    const followBack = r.type === "follow" && !followed.has(r.fromAccountId);
+    return [{ id: r.id, type: r.type, from, post, createdAt: r.createdAt, unread: r.id > readId, followBack, ...staff }];
   });
 }
 
