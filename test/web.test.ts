@@ -398,6 +398,14 @@ describe("profiles, feeds, search and settings", () => {
     const bob = c.member("bob").browser;
     const other = new (ada.constructor as typeof import("./helpers/client.ts").WebClient)((r) => c.app.handle(r));
     await other.login("bob", PASSWORD);
+    // With two other sessions, one button ends both and keeps this one.
+    const third = new (ada.constructor as typeof import("./helpers/client.ts").WebClient)((r) => c.app.handle(r));
+    await third.login("bob", PASSWORD);
+    expect(await c.page(bob, "/settings/account")).toContain("Log out everywhere else");
+    expect((await bob.post("/settings/sessions/revoke-others", {})).headers.get("location")).toBe("/settings/account");
+    expect(await c.page(third, "/")).not.toContain("Log out");
+    expect(await c.page(bob, "/settings/account")).not.toContain("Log out everywhere else");
+    await other.login("bob", PASSWORD);
     const wrong = await bob.post("/settings/password", {
       current_password: "nope",
       password: "a new long password",

@@ -306,6 +306,11 @@ export function AccountSettingsPage({
             </li>
           ))}
         </ul>
+        {sessions.filter((s) => !s.current).length > 1 ? (
+          <PostButton ctx={ctx} action="/settings/sessions/revoke-others" label="Log out everywhere else" kind="secondary" />
+        ) : (
+          ""
+        )}
       </section>
       <form method="post" action="/settings/delete" class="card danger-zone" novalidate>
         <CsrfField ctx={ctx} />

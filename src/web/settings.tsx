@@ -8,7 +8,7 @@ import { ValidationError } from "../core/errors.ts";
 import { authorizedApps, revokeAppForUser } from "../core/oauth.ts";
 import { AppsPage } from "../../views/settings-apps.tsx";
 import { updateProfile } from "../core/profile.ts";
-import { listSessions, revokeSession, type Viewer } from "../core/sessions.ts";
+import { listSessions, revokeOtherSessions, revokeSession, type Viewer } from "../core/sessions.ts";
 import { accounts, emailChanges, mailedNotifications, users } from "../db/schema.ts";
 import { cancelEmailChange, requestEmailChange } from "../core/email-changes.ts";
 import { setStaffMail } from "../core/staff-notices.ts";
@@ -303,6 +303,12 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
       .post("/settings/email/cancel", ({ viewer, redirect }) => {
         if (!viewer) return redirect(loginFirst("/settings/account"), 303);
         cancelEmailChange(db, viewer.user.id);
+        return redirect("/settings/account", 303);
+      })
+      // Static, so it comes before the route with an id.
+      .post("/settings/sessions/revoke-others", ({ viewer, redirect }) => {
+        if (!viewer) return redirect(loginFirst("/settings/account"), 303);
+        revokeOtherSessions(db, viewer.user.id, viewer.sessionId);
         return redirect("/settings/account", 303);
       })
       .post("/settings/sessions/:id/revoke", ({ viewer, params, redirect }) => {
