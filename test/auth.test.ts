@@ -53,6 +53,11 @@ describe("log in and out", () => {
     const page = await res.text();
     expect(page).toContain("The username or password is wrong.");
     expect(page).toContain('value="ada"');
+    // Nothing typed is asked for, next to each field.
+    const empty = await (await client().post("/login", { username: " ", password: "" })).text();
+    expect(empty).toContain("Enter your username or e-mail address.");
+    expect(empty).toContain("Enter your password.");
+    expect(empty).not.toContain("The username or password is wrong.");
   });
 
   test("five failures in a minute get 429 with Retry-After, even with the right password", async () => {

@@ -77,6 +77,11 @@ export async function verifyLogin(
  */
 export async function checkCredentials(db: Db, limiter: RateLimiter, login: string, password: string, ip: string) {
   const name = login.trim().replace(/^@/, "");
+  // Nothing typed is no guess: it is asked for, and counts toward no limit.
+  const missing: Record<string, string> = {};
+  if (!name) missing.username = "Enter your username or e-mail address.";
+  if (!password) missing.password = "Enter your password.";
+  if (Object.keys(missing).length > 0) throw new ValidationError(missing);
   const user = findUserByLogin(db, name);
   // Keyed by the account, not the typed name: "ada" and "ada@example.com" must share one limit.
   const keys = [`ip:${ip}`, user ? accountKey(user.id) : `login:${name.toLowerCase()}`];
