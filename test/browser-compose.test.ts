@@ -162,3 +162,16 @@ test("words being written come back after looking elsewhere; a post sent, or log
   );
   expect(problems).toEqual([]);
 });
+
+test("a refusal's message goes once the member changes the field it was about", async () => {
+  const bob = await logIn("bob");
+  await bob.goto(instance.url);
+  await bob.getByRole("button", { name: "Post", exact: true }).click();
+  const message = bob.getByText("Write something or add an image.");
+  await message.waitFor();
+  const box = bob.getByLabel("What's on your mind?");
+  await expect(box.getAttribute("aria-invalid")).resolves.toBe("true");
+  await box.pressSequentially("now with words");
+  await expect(message.count()).resolves.toBe(0);
+  await expect(box.getAttribute("aria-invalid")).resolves.toBeNull();
+});

@@ -495,3 +495,14 @@ document.addEventListener("DOMContentLoaded", () => {
     if (row.scrollWidth > row.clientWidth) row.scrollLeft = tab.offsetLeft - row.offsetLeft - (row.clientWidth - tab.offsetWidth) / 2;
   }
 });
+
+// A field the server marked wrong stops saying so once the member changes it: the message was
+// about what they had sent, not what they are typing now. A new refusal marks it again.
+document.addEventListener("input", (e) => {
+  // Typed by the member (the page's own scripts send input events too, to update the counter).
+  const field = e.isTrusted && e.target instanceof Element ? e.target.closest(".field.invalid") : null;
+  if (!field) return;
+  field.classList.remove("invalid");
+  for (const input of field.querySelectorAll("[aria-invalid=true]")) input.removeAttribute("aria-invalid");
+  for (const message of field.querySelectorAll(":scope > p.error")) message.remove();
+});
