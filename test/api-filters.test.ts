@@ -188,7 +188,7 @@ describe("filters v2", () => {
 
     const blank = await call("POST", "/api/v2/filters", { title: " ", context: ["home"] });
     expect(blank.status).toBe(422);
-    expect(blank.json.error).toContain("Title can't be blank");
+    expect(blank.json.error).toContain("Give the filter a title.");
     const unknown = await call("POST", "/api/v2/filters", { title: "T", context: ["home", "elsewhere"] });
     expect(unknown.status).toBe(422);
     expect(unknown.json.error).toContain("context");

@@ -186,7 +186,7 @@ describe("sign up by registration mode", () => {
     const res = await client().post("/signup", fields);
     expect(res.status).toBe(422);
     const page = await res.text();
-    expect(page).toContain('<p class="error" id="agreement-error">You must agree to the server rules.</p>');
+    expect(page).toContain('<p class="error" id="agreement-error">Tick the box to agree before joining.</p>');
     expect(page).toContain('value="ada"'); // kept as typed
     expect(database.sqlite.query("SELECT count(*) AS n FROM accounts").get()).toEqual({ n: 0 });
   });

@@ -125,7 +125,7 @@ function checkFilterFields(input: FilterInput, creating: boolean, now: Date): Fi
   const fields: FilterFields = {};
   if (creating || input.title !== undefined) {
     const title = (input.title ?? "").trim();
-    if (!title) errors.title = "Title can't be blank";
+    if (!title) errors.title = "Give the filter a title.";
     else if ([...title].length > MAX_TITLE) errors.title = `Title is too long (maximum is ${MAX_TITLE} characters)`;
     fields.title = title;
   }
@@ -153,7 +153,7 @@ function checkFilterFields(input: FilterInput, creating: boolean, now: Date): Fi
 
 function checkKeyword(keyword: string | undefined): string {
   const trimmed = (keyword ?? "").trim();
-  if (!trimmed) throw new ValidationError({ keyword: "Keyword can't be blank" });
+  if (!trimmed) throw new ValidationError({ keyword: "Write the word or phrase to filter." });
   if ([...trimmed].length > MAX_KEYWORD) {
     throw new ValidationError({ keyword: `Keyword is too long (maximum is ${MAX_KEYWORD} characters)` });
   }

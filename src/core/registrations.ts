@@ -65,7 +65,7 @@ export async function signUp(
   if (mode === "approval" && pending && reason.length === 0) problems.reason = "Tell the moderators why you want to join.";
   if (reason.length > 1000) problems.reason = "Keep it under 1000 characters.";
   if (input.password !== input.confirmation) problems.password_confirmation = "The two passwords differ.";
-  if (input.agreement === false) problems.agreement = "You must agree to the server rules.";
+  if (input.agreement === false) problems.agreement = "Tick the box to agree before joining.";
   const ageProblem = checkAge(minimumAge, input.dateOfBirth, new Date());
   if (ageProblem) problems.date_of_birth = ageProblem;
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);

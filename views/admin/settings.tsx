@@ -115,6 +115,7 @@ export function InstanceSettingsPage({
   allowlist,
   confirmAllowlist = false,
   mail,
+  typed = {},
 }: {
   ctx: PageContext;
   /** Whether the instance sends e-mail, and how a test just went. */
@@ -127,6 +128,8 @@ export function InstanceSettingsPage({
   allowlist: AllowlistCost;
   /** The switch to allowlist mode was asked for: shown with its cost, to be saved again. */
   confirmAllowlist?: boolean;
+  /** Numbers as typed, shown again when they were refused (the values hold no number then). */
+  typed?: { minimum_age?: string; max_post_length?: string };
 }) {
   const modes = [
     ["open", "Open: anyone can sign up"],
@@ -211,7 +214,7 @@ export function InstanceSettingsPage({
           label="Minimum age to join"
           type="number"
           required={false}
-          value={Number.isNaN(values.minimumAge) ? "" : String(values.minimumAge)}
+          value={typed.minimum_age ?? String(values.minimumAge)}
           hint="In years; 0 for none. People signing up then give their date of birth, which is checked and not kept."
           error={errors.minimum_age}
         />
@@ -220,7 +223,7 @@ export function InstanceSettingsPage({
           name="max_post_length"
           label="Longest post, in characters"
           type="number"
-          value={String(values.maxPostLength)}
+          value={typed.max_post_length ?? String(values.maxPostLength)}
           error={errors.max_post_length}
         />
         <LanguageSelect value={values.defaultLanguage} error={errors.default_language} />

@@ -120,7 +120,14 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
           return (
-            <InstanceSettingsPage ctx={ctx} mail={mail()} values={values} errors={error.fields} allowlist={allowlistCost()} />
+            <InstanceSettingsPage
+              ctx={ctx}
+              mail={mail()}
+              values={values}
+              errors={error.fields}
+              allowlist={allowlistCost()}
+              typed={{ minimum_age: body.minimum_age, max_post_length: body.max_post_length }}
+            />
           );
         }
       },
