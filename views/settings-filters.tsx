@@ -6,7 +6,7 @@ import { filterContexts } from "../src/db/schema.ts";
 import type { PageContext } from "./context.ts";
 import { CsrfField, Field, FormMessage, PostButton } from "./form.tsx";
 import { SettingsFrame } from "./settings.tsx";
-import { longDate } from "./time.tsx";
+import { LongTime, longDate } from "./time.tsx";
 
 const contextLabels = {
   home: "Home timeline",
@@ -104,7 +104,13 @@ function FilterSummary({ ctx, filter: f }: { ctx: PageContext; filter: Filter })
         ].join(" ")}
       </p>
       <p class="muted">
-        {f.expiresAt ? <span safe>{`${expired ? "Expired" : "Expires"} ${longDate(f.expiresAt)}`}</span> : "Never expires"}
+        {f.expiresAt ? (
+          <span>
+            {expired ? "Expired" : "Expires"} <LongTime date={f.expiresAt} />
+          </span>
+        ) : (
+          "Never expires"
+        )}
       </p>
       <p>
         {f.keywords.map((k) => (

@@ -5,7 +5,7 @@ import type { PageContext } from "./context.ts";
 import { Check, CsrfField, ErrorSummary, Field, FormMessage, NewPasswordFields, PostButton } from "./form.tsx";
 import { InviteForm, InviteList, type InviteRow } from "./invites.tsx";
 import { Layout } from "./layout.tsx";
-import { longDate } from "./time.tsx";
+import { LongTime } from "./time.tsx";
 
 export function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx: PageContext; title: string }>) {
   const tabs: [string, string][] = [
@@ -293,10 +293,10 @@ export function AccountSettingsPage({
               <div>
                 <strong safe>{describeAgent(s.userAgent)}</strong>
                 {s.current ? <span class="tag-label">This browser</span> : ""}
-                <p
-                  class="muted"
-                  safe
-                >{`${s.ip ?? "unknown address"} · last active ${longDate(s.lastSeenAt)} · since ${longDate(s.createdAt)}`}</p>
+                <p class="muted">
+                  <span safe>{s.ip ?? "unknown address"}</span> · last active <LongTime date={s.lastSeenAt} /> · since{" "}
+                  <LongTime date={s.createdAt} />
+                </p>
               </div>
               {s.current ? (
                 ""

@@ -3,7 +3,7 @@ import type { SeveranceView } from "../src/core/severances.ts";
 import type { PageContext } from "./context.ts";
 import { severanceText } from "./notifications.tsx";
 import { SettingsFrame } from "./settings.tsx";
-import { longDate } from "./time.tsx";
+import { LongTime } from "./time.tsx";
 
 /** The follows moderators' actions ended for the member (Mastodon's severed relationships), with whom, as CSV. */
 export function SeverancesPage({ ctx, events }: { ctx: PageContext; events: SeveranceView[] }) {
@@ -22,7 +22,7 @@ export function SeverancesPage({ ctx, events }: { ctx: PageContext; events: Seve
             <li>
               <p safe>{severanceText(e)}</p>
               <p class="muted">
-                <span safe>{longDate(e.createdAt)}</span>
+                <LongTime date={e.createdAt} />
                 {e.following ? (
                   <>
                     {" · "}

@@ -6,7 +6,7 @@ import { CsrfField, Field } from "./form.tsx";
 import { Layout } from "./layout.tsx";
 import { plain, postMeta } from "./meta.tsx";
 import { PostCard, PostList } from "./post.tsx";
-import { longDate } from "./time.tsx";
+import { LongTime, longDate } from "./time.tsx";
 
 export function ThreadPage(props: {
   ctx: PageContext;
@@ -29,7 +29,7 @@ export function ThreadPage(props: {
         ))}
         <PostCard ctx={ctx} post={post} focused />
         <p class="post-meta">
-          <span safe>{longDate(post.createdAt)}</span>
+          <LongTime date={post.createdAt} />
           {post.editedAt ? (
             <>
               {" · "}

@@ -34,6 +34,15 @@ export function timeLeft(end: Date, now = Date.now()): string {
   return `${days} day${days === 1 ? "" : "s"} left`;
 }
 
+/** A full date and time, in UTC on the server; app.js writes it in the reader's own time zone. */
+export function LongTime({ date }: { date: Date }) {
+  return (
+    <time datetime={date.toISOString()} data-local safe>
+      {longDate(date)}
+    </time>
+  );
+}
+
 export function Time({ date }: { date: Date }) {
   return (
     <time datetime={date.toISOString()} title={longDate(date)} safe>

@@ -6,7 +6,7 @@ import { CsrfField, Field, FormMessage } from "./form.tsx";
 import { Layout } from "./layout.tsx";
 import { SnapshotPost } from "./post-snapshot.tsx";
 import { SettingsFrame } from "./settings.tsx";
-import { longDate } from "./time.tsx";
+import { longDate, LongTime } from "./time.tsx";
 
 /** An appeal that was refused by a rule, to show next to its form with the words typed. */
 export interface AppealError {
@@ -70,8 +70,8 @@ export function WarningCard({
     <li class="card warning" id={`warning-${warning.id}`}>
       <strong safe>{warningTitles[warning.action] ?? warning.action}</strong>
       <p safe>{warning.text || "No reason was given."}</p>
-      <p class="muted" safe>
-        {longDate(warning.createdAt)}
+      <p class="muted">
+        <LongTime date={warning.createdAt} />
       </p>
       <RemovedPosts warning={warning} />
       <AppealStatus record={record} />

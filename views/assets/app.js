@@ -67,9 +67,12 @@ document.addEventListener("click", (e) => {
       input.value = local(new Date(input.dataset.utc));
     }
     for (const time of root.querySelectorAll("time[data-local]")) time.textContent = format.format(new Date(time.dateTime));
+    // A post's "5m" tells its exact time on hover: in this zone too.
+    for (const time of root.querySelectorAll("time[title]")) time.title = format.format(new Date(time.dateTime));
   }
   document.addEventListener("DOMContentLoaded", () => wire(document));
-  document.addEventListener("htmx:after:swap", (e) => wire(e.target instanceof Element ? e.target : document));
+  // The whole page: a swap may put posts elsewhere than its target (a new post into the feed, "Load more").
+  document.addEventListener("htmx:after:swap", () => wire(document));
   // Capturing, so the offset is in the form before htmx (or the browser) sends it.
   document.addEventListener(
     "submit",

@@ -1,0 +1,41 @@
+// Times are written in the reader's own time zone by the page's script (the server writes UTC):
+// a post's full date on its page, a "5m"'s tooltip, the sessions list.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import type { Browser } from "playwright-core";
+import { launchBrowser, logInPage } from "./helpers/browser.ts";
+import { createUserWithCli, type Instance, startInstance } from "./helpers/instance.ts";
+
+setDefaultTimeout(90_000);
+
+const PASSWORD = "a long enough passphrase";
+let browser: Browser;
+let instance: Instance;
+
+beforeAll(async () => {
+  instance = await startInstance();
+  browser = await launchBrowser();
+  await createUserWithCli(instance, "ada", "owner", PASSWORD);
+});
+afterAll(async () => {
+  await browser?.close();
+  await instance?.stop();
+});
+
+test("a reader in Kolkata (UTC+05:30) reads the times in their zone", async () => {
+  const page = await (await browser.newContext({ timezoneId: "Asia/Kolkata", locale: "en-GB" })).newPage();
+  await logInPage(page, instance.url, "ada", PASSWORD);
+  await page.getByLabel("What's on your mind?").fill("what time is it");
+  await page.getByRole("button", { name: "Post", exact: true }).click();
+  const card = page.locator("#feed article.post").first();
+  await card.waitFor();
+  const iso = (await card.locator("time").getAttribute("datetime")) ?? "";
+  const local = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Kolkata" }).format(
+    new Date(iso),
+  );
+  await expect(card.locator("time").getAttribute("title")).resolves.toBe(local);
+  await page.goto(await card.locator("a.permalink").evaluate((a) => (a as unknown as { href: string }).href));
+  await expect(page.locator("main time[data-local]").first().textContent()).resolves.toBe(local);
+  await page.goto(`${instance.url}/settings/account`);
+  const sessions = (await page.locator(".sessions").textContent()) ?? "";
+  expect(sessions).not.toContain("UTC");
+});
