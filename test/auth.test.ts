@@ -77,7 +77,9 @@ describe("log in and out", () => {
     const browser = client();
     await browser.login("ada", "correct horse battery");
     const stolen = browser.cookies.get("skein_session") ?? "";
-    expect((await browser.post("/logout", {})).status).toBe(303);
+    const out = await browser.post("/logout", {});
+    expect([out.status, out.headers.get("location")]).toEqual([303, "/login?logged_out=1"]);
+    expect(await (await browser.get("/login?logged_out=1")).text()).toContain("You have logged out.");
     expect(browser.cookies.has("skein_session")).toBe(false);
     const replay = client();
     replay.cookies.set("skein_session", stolen);

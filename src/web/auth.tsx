@@ -51,10 +51,21 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
       "/login",
       ({ ctx, query, redirect }) => {
         if (ctx.viewer) return redirect("/", 303);
-        const notice = query.password === "changed" ? "Your password is changed. Log in with it." : undefined;
+        const notice =
+          query.password === "changed"
+            ? "Your password is changed. Log in with it."
+            : query.logged_out
+              ? "You have logged out."
+              : undefined;
         return <LoginPage ctx={ctx} next={query.next} notice={notice} canMail={canMail} />;
       },
-      { query: t.Object({ next, password: t.Optional(t.String({ maxLength: 20 })) }) },
+      {
+        query: t.Object({
+          next,
+          password: t.Optional(t.String({ maxLength: 20 })),
+          logged_out: t.Optional(t.String({ maxLength: 1 })),
+        }),
+      },
     )
     .post(
       "/login",
@@ -128,7 +139,8 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
     .post("/logout", ({ cookie, redirect, viewer }) => {
       if (viewer) revokeSession(db, viewer.user.id, viewer.sessionId);
       cookie[SESSION_COOKIE]?.remove();
-      return redirect("/", 303);
+      // The login page says it is done, and offers to come back in.
+      return redirect("/login?logged_out=1", 303);
     })
     .get(
       "/signup",
