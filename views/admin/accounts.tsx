@@ -37,7 +37,52 @@ export interface RoleFormState {
   saved?: boolean;
 }
 
-export function AccountsPage({ ctx, q, rows }: { ctx: PageContext; q: string; rows: { account: AccountView; flags: string }[] }) {
+export interface StaffAccountLine {
+  account: AccountView;
+  member: { email: string; role: string; lastSignInAt: Date | null } | null;
+  flags: string;
+}
+
+type Origin = "" | "local" | "remote";
+type State = "" | "active" | "limited" | "suspended";
+
+/** The moderators' list of accounts: who, where from, in what state, since when and last seen. */
+export function AccountsPage({
+  ctx,
+  q,
+  origin,
+  state,
+  rows,
+  more,
+}: {
+  ctx: PageContext;
+  q: string;
+  origin: Origin;
+  state: State;
+  rows: StaffAccountLine[];
+  more?: string;
+}) {
+  const link = (next: { origin?: Origin; state?: State }) => {
+    const params = new URLSearchParams();
+    if (q) params.set("q", q);
+    const o = next.origin ?? origin;
+    const st = next.state ?? state;
+    if (o) params.set("origin", o);
+    if (st) params.set("state", st);
+    const query = params.toString();
+    return `/admin/accounts${query ? `?${query}` : ""}`;
+  };
+  const origins: [Origin, string][] = [
+    ["", "Everywhere"],
+    ["local", "This instance"],
+    ["remote", "Other servers"],
+  ];
+  const states: [State, string][] = [
+    ["", "Any state"],
+    ["active", "Active"],
+    ["limited", "Limited"],
+    ["suspended", "Suspended"],
+  ];
   return (
     <Layout title="Accounts" ctx={ctx}>
       <h1>Administration</h1>
@@ -46,22 +91,94 @@ export function AccountsPage({ ctx, q, rows }: { ctx: PageContext; q: string; ro
         <label for="q" class="visually-hidden">
           Find an account
         </label>
-        <input id="q" name="q" type="search" value={q} placeholder="Name or name@domain" />
+        <input id="q" name="q" type="search" value={q} placeholder="Name, name@domain or e-mail" />
+        {origin ? <input type="hidden" name="origin" value={origin} /> : ""}
+        {state ? <input type="hidden" name="state" value={state} /> : ""}
         <button type="submit">Find</button>
       </form>
-      <ul class="account-list">
-        {rows.map(({ account, flags }) => (
-          <li>
-            <a href={`/admin/accounts/${account.id}`} class="grow" safe>{`@${account.acct}`}</a>
-            <span class="muted" safe>
-              {flags}
-            </span>
-          </li>
+      <nav class="filters" aria-label="Where from">
+        {origins.map(([value, label]) => (
+          <a href={link({ origin: value })} aria-current={value === origin ? "page" : undefined} safe>
+            {label}
+          </a>
         ))}
-      </ul>
+      </nav>
+      <nav class="filters" aria-label="State">
+        {states.map(([value, label]) => (
+          <a href={link({ state: value })} aria-current={value === state ? "page" : undefined} safe>
+            {label}
+          </a>
+        ))}
+      </nav>
+      {rows.length === 0 ? <p class="empty">No accounts here.</p> : ""}
+      {rows.length > 0 ? (
+        <div class="table-scroll">
+          <table class="admin-table">
+            <thead>
+              <tr>
+                <th scope="col">Account</th>
+                <th scope="col">Role or server</th>
+                <th scope="col">Joined</th>
+                <th scope="col">Last signed in</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map(({ account, member, flags }) => (
+                <tr>
+                  <th scope="row">
+                    <a href={`/admin/accounts/${account.id}`} safe>{`@${account.acct}`}</a>
+                    {account.displayName && account.displayName !== account.username ? (
+                      <p class="muted" safe>
+                        {account.displayName}
+                      </p>
+                    ) : (
+                      ""
+                    )}
+                    {flags ? (
+                      <p>
+                        <span class="tag-label" safe>
+                          {flags}
+                        </span>
+                      </p>
+                    ) : (
+                      ""
+                    )}
+                  </th>
+                  <td>
+                    {member ? (
+                      <>
+                        <span safe>{member.role}</span>
+                        <p class="muted" safe>
+                          {member.email}
+                        </p>
+                      </>
+                    ) : (
+                      <span safe>{account.domain ?? ""}</span>
+                    )}
+                  </td>
+                  <td safe>{shortDate(account.createdAt)}</td>
+                  <td>{member?.lastSignInAt ? shortDate(member.lastSignInAt) : member ? "never" : "-"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        ""
+      )}
+      {more ? (
+        <a class="load-more" href={more}>
+          Load more
+        </a>
+      ) : (
+        ""
+      )}
     </Layout>
   );
 }
+
+const dayFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
+const shortDate = (date: Date) => dayFormat.format(date);
 
 export function AccountAdminPage({
   ctx,

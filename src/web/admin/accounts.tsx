@@ -5,12 +5,12 @@ import { loginFirst } from "../redirects.ts";
 import { requireRole, staffGate } from "./guard.ts";
 import type { PageContext } from "../../../views/context.ts";
 import { AccountAdminPage, type AccountAdminView, AccountsPage, type RoleFormState } from "../../../views/admin/accounts.tsx";
-import { count, desc, eq } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import { CoreError, ValidationError } from "../../core/errors.ts";
 import { accountActions, moderateAccount } from "../../core/moderation.ts";
 import { warningRecords } from "../../core/appeals.ts";
 import { changeRole, roleForm } from "../../core/roles.ts";
-import { searchAccounts } from "../../core/search.ts";
+import { accountOrigins, accountStates, accountsForStaff } from "../../core/admin-accounts.ts";
 import { accountView } from "../../core/views.ts";
 import type { Viewer } from "../../core/sessions.ts";
 import { accounts, reports, roles, users } from "../../db/schema.ts";
@@ -59,16 +59,38 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
         if (!viewer) return redirect(loginFirst(path), 303);
         requireRole(viewer, "moderator", path);
         const q = (query.q ?? "").trim();
-        const found = q ? searchAccounts(db, q, 50, true) : db.select().from(accounts).orderBy(desc(accounts.id)).limit(50).all();
-        const rows = found.map((a) => ({
+        const PAGE = 50;
+        const found = accountsForStaff(db, { q, origin: query.origin, state: query.state, maxId: query.max_id, limit: PAGE });
+        const rows = found.map(({ account: a, member }) => ({
           account: accountView(deps.baseUrl, a),
+          member,
           flags: [a.suspendedAt ? "suspended" : "", a.silencedAt ? "limited" : "", a.sensitizedAt ? "sensitive" : ""]
             .filter(Boolean)
             .join(", "),
         }));
-        return <AccountsPage ctx={ctx} q={q} rows={rows} />;
+        const last = found.at(-1)?.account.id;
+        const params = new URLSearchParams({ ...(q ? { q } : {}), ...(query.origin ? { origin: query.origin } : {}) });
+        if (query.state) params.set("state", query.state);
+        if (last) params.set("max_id", last);
+        return (
+          <AccountsPage
+            ctx={ctx}
+            q={q}
+            origin={query.origin ?? ""}
+            state={query.state ?? ""}
+            rows={rows}
+            more={found.length === PAGE ? `/admin/accounts?${params}` : undefined}
+          />
+        );
       },
-      { query: t.Object({ q: t.Optional(t.String({ maxLength: 200 })) }) },
+      {
+        query: t.Object({
+          q: t.Optional(t.String({ maxLength: 200 })),
+          origin: optionalOneOf(accountOrigins),
+          state: optionalOneOf(accountStates),
+          max_id: t.Optional(t.String({ maxLength: 64 })),
+        }),
+      },
     )
     .get(
       "/admin/accounts/:id",
