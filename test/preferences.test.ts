@@ -266,3 +266,47 @@ test("public timelines and hashtag pages show only the languages a member chose;
   expect((await olga.post("/settings/preferences", {})).status).toBe(303);
   expect(await (await olga.get("/public/local")).text()).toContain(`post-${french.json.id}`);
 });
+
+test("an edit changes the media's descriptions, on the page and through the API (media_attributes); only the post's own", async () => {
+  const [first, second] = [await picture("ana"), await picture("ana")];
+  const created = await call("ana", "POST", "/api/v1/statuses", { status: "Two pictures", media_ids: [first, second] });
+  const id = created.json.id as string;
+  const ana = m("ana").browser;
+  const form = await (await ana.get(`/statuses/${id}/edit`)).text();
+  expect(form).toContain('<label for="media-description-1">Description of file 2 (alt text)</label>');
+  expect(form).toContain(`<input type="hidden" name="media_id" value="${second}"/>`);
+  const saved = await ana.post(`/statuses/${id}/edit`, [
+    ["status", "Two pictures"],
+    ["media_id", first ?? ""],
+    ["media_description", "A red door"],
+    ["media_id", second ?? ""],
+    ["media_description", "  A blue window  "],
+  ]);
+  expect(saved.status).toBe(303);
+  const described = async () =>
+    ((await call("ana", "GET", `/api/v1/statuses/${id}`)).json.media_attachments as { description: string }[]).map(
+      (a) => a.description,
+    );
+  expect(await described()).toEqual(["A red door", "A blue window"]);
+  // An app sends media_attributes; an id of someone else's media is passed over.
+  const bens = await picture("ben");
+  const edited = await call("ana", "PUT", `/api/v1/statuses/${id}`, {
+    status: "Two pictures",
+    media_attributes: [
+      { id: second, description: "A green window" },
+      { id: bens, description: "taken over" },
+    ],
+  });
+  expect(edited.status).toBe(200);
+  expect(await described()).toEqual(["A red door", "A green window"]);
+  expect((await call("ben", "GET", `/api/v1/media/${bens}`)).json.description).toBe("a small photo");
+  // Too long: refused next to the fields, the typed text kept, nothing changed.
+  const long = await ana.post(`/statuses/${id}/edit`, [
+    ["status", "Two pictures"],
+    ["media_id", first ?? ""],
+    ["media_description", "x".repeat(1501)],
+  ]);
+  expect(long.status).toBe(422);
+  expect(await long.text()).toContain("Keep each description under 1500 characters.");
+  expect(await described()).toEqual(["A red door", "A green window"]);
+});

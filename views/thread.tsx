@@ -129,7 +129,15 @@ export function EditPage({
   post: PostView;
   limit: number;
   errors?: Record<string, string>;
-  values?: { status?: string; spoiler_text?: string; quote_approval_policy?: string; language?: string; sensitive?: boolean };
+  values?: {
+    status?: string;
+    spoiler_text?: string;
+    quote_approval_policy?: string;
+    language?: string;
+    sensitive?: boolean;
+    /** The media's descriptions as typed, in the post's order. */
+    descriptions?: string[];
+  };
 }) {
   const policy = values?.quote_approval_policy ?? post.quoteApproval.automatic[0] ?? "nobody";
   return (
@@ -170,6 +178,27 @@ export function EditPage({
             value={values?.spoiler_text ?? post.spoilerText}
             maxlength={500}
           />
+          {post.media.map((m, i) => (
+            <div class={errors.media_attributes ? "field invalid media-edit" : "field media-edit"}>
+              <input type="hidden" name="media_id" value={m.id} />
+              {m.mime.startsWith("image/") || m.thumbnailUrl ? (
+                <img src={m.thumbnailUrl ?? m.url} alt="" class="media-preview" />
+              ) : (
+                ""
+              )}
+              <label for={`media-description-${i}`} safe>{`Description of file ${i + 1} (alt text)`}</label>
+              <textarea id={`media-description-${i}`} name="media_description" rows="2" maxlength="1500" safe>
+                {values?.descriptions?.[i] ?? m.description}
+              </textarea>
+            </div>
+          ))}
+          {errors.media_attributes ? (
+            <p class="error" safe>
+              {errors.media_attributes}
+            </p>
+          ) : (
+            ""
+          )}
           {post.media.length > 0 ? (
             <label class="check">
               <input type="checkbox" name="sensitive" value="1" checked={values?.sensitive ?? post.sensitive} /> Mark media as

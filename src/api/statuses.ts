@@ -14,7 +14,8 @@ import { posts, quotePolicies, visibilities } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { scheduledEntities } from "./scheduled.ts";
 import { accountEntities, type ApiStatus, pollEntity, statusEntities } from "./entities.ts";
-import { flag, limitOf, linkHeader, list, nested, nullAsAbsent, paging, text, tFlag, tList } from "./params.ts";
+import { flag, limitOf, linkHeader, list, nested, nestedList, nullAsAbsent, paging, text, tFlag, tList } from "./params.ts";
+import { MAX_MEDIA } from "../core/media.ts";
 import { optionalOneOf } from "../schemas.ts";
 
 const id = t.Object({ id: t.String({ maxLength: 64 }) });
@@ -46,6 +47,25 @@ const statusParams = t.Object({
   "poll[multiple]": tFlag,
   "poll[hide_totals]": tFlag,
 });
+
+// An edit also carries `media_attributes` (new descriptions of the post's media), as JSON or as
+// flattened form fields `media_attributes[][id]`: allowed beside the named ones, bounded.
+const editParams = t.Object(
+  { ...statusParams.properties, media_attributes: t.Optional(t.Unknown()) },
+  { additionalProperties: true, maxProperties: 60 },
+);
+
+/** The media descriptions an edit sends, by media id (focus is not kept: see the notes). */
+function mediaDescriptions(body: Record<string, unknown>): Record<string, string> {
+  const entries = nestedList(body, "media_attributes").slice(0, MAX_MEDIA);
+  return Object.fromEntries(
+    entries.flatMap((e) => {
+      const id = text(e.id);
+      const description = text(e.description);
+      return id && description !== undefined ? [[id, description]] : [];
+    }),
+  );
+}
 
 /** The poll of a status's parameters, however it was sent; undefined when there is none. */
 function pollParam(body: Record<string, unknown>): PollInput | undefined {
@@ -166,10 +186,11 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           // An edit without a poll removes it, as on Mastodon.
           poll: pollParam(body) ?? null,
           quotePolicy: body.quote_approval_policy,
+          mediaDescriptions: mediaDescriptions(body),
         });
         return status(params.id, me.account.id);
       },
-      { params: id, body: statusParams, transform: nullAsAbsent },
+      { params: id, body: editParams, transform: nullAsAbsent },
     )
     .get(
       "/api/v1/statuses/:id/source",

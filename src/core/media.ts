@@ -27,7 +27,7 @@ export const PLAYABLE_ALONE = "A video or audio file goes alone in a post: post 
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 /** Video and audio are stored as uploaded (nothing re-encodes them): Mastodon's limit before 4.3. */
 export const MAX_PLAYABLE_BYTES = 40 * 1024 * 1024;
-const MAX_DESCRIPTION = 1500;
+export const MAX_DESCRIPTION = 1500;
 export { MAX_VIDEO_PIXELS };
 /** What uploads may be (told from the bytes, whatever the sender calls them); QuickTime is stored as the MP4 it nearly is. */
 export const UPLOAD_TYPES = [

@@ -15,7 +15,15 @@ import {
   type QuotePolicy,
   visibilities,
 } from "../db/schema.ts";
-import { discardFiles, isPlayable, MAX_MEDIA, mediaFilesWhere, PLAYABLE_ALONE, TOO_MANY_FILES } from "./media.ts";
+import {
+  discardFiles,
+  isPlayable,
+  MAX_DESCRIPTION,
+  MAX_MEDIA,
+  mediaFilesWhere,
+  PLAYABLE_ALONE,
+  TOO_MANY_FILES,
+} from "./media.ts";
 import type { MediaStore } from "../media/store.ts";
 import type { CoreDeps } from "./deps.ts";
 import { countAccountAction } from "./account-limits.ts";
@@ -190,6 +198,8 @@ export function editPost(
     language?: string;
     poll?: PollInput | null;
     quotePolicy?: QuotePolicy;
+    /** New descriptions of the post's own media, by id (Mastodon's media_attributes); others stay. */
+    mediaDescriptions?: Record<string, string>;
   },
 ): PostRow {
   const { db } = deps;
@@ -207,6 +217,9 @@ export function editPost(
   checkText(db, status, spoilerText, attached, problems);
   if (input.poll) checkPoll(input.poll, problems);
   if (input.poll && attached > 0) problems.media_ids = "A post with a poll cannot have images too.";
+  const descriptions = Object.entries(input.mediaDescriptions ?? {}).map(([id, text]) => [id, text.trim()] as const);
+  if (descriptions.some(([, text]) => text.length > MAX_DESCRIPTION))
+    problems.media_attributes = `Keep each description under ${MAX_DESCRIPTION} characters.`;
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
   const rendered = render(deps, status);
   const updated = db.transaction((tx) => {
@@ -226,6 +239,12 @@ export function editPost(
     saveMentionsAndTags(tx, postId, rendered);
     if (input.poll) replacePoll(tx, postId, input.poll);
     else if (input.poll === null) removePoll(tx, postId);
+    // Only this post's media: an id of another's is passed over.
+    for (const [id, description] of descriptions)
+      tx.update(mediaAttachments)
+        .set({ description })
+        .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.postId, postId)))
+        .run();
     indexPost(tx, postId, `${spoilerText}\n${status}${pollText(tx, postId)}`);
     return tx
       .update(posts)

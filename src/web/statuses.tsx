@@ -87,6 +87,12 @@ const composeForm = t.Object({
 });
 
 /** The compose form's poll, when any of its choices was filled in. */
+/** The edit page's media descriptions, by media id. */
+function pairedDescriptions(body: { media_id?: string | string[]; media_description?: string | string[] }) {
+  const texts = asList(body.media_description);
+  return Object.fromEntries(asList(body.media_id).flatMap((id, i) => (texts[i] === undefined ? [] : [[id, texts[i]]])));
+}
+
 function pollFromForm(body: typeof composeForm.static): PollValues | undefined {
   const options = asList(body["poll[options][]"]).filter((o) => o.trim() !== "");
   if (options.length === 0) return undefined;
@@ -381,6 +387,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
             sensitive: withMedia ? body.sensitive === "1" : undefined,
             language: body.language,
             quotePolicy: body.quote_approval_policy,
+            mediaDescriptions: pairedDescriptions(body),
           });
           return redirect(`/@${viewer.account.username}/${params.id}`, 303);
         } catch (error) {
@@ -400,6 +407,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
                 quote_approval_policy: body.quote_approval_policy,
                 language: body.language,
                 sensitive: body.sensitive === "1",
+                descriptions: asList(body.media_description),
               }}
             />
           );
@@ -413,6 +421,11 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
           quote_approval_policy: optionalOneOf(quotePolicies),
           language: t.Optional(t.String({ maxLength: 10 })),
           sensitive: t.Optional(t.String({ maxLength: 1 })),
+          // Each media's id and description, paired by their order on the page.
+          media_id: t.Optional(t.Union([t.String({ maxLength: 64 }), t.Array(t.String({ maxLength: 64 }), { maxItems: 4 })])),
+          media_description: t.Optional(
+            t.Union([t.String({ maxLength: 5000 }), t.Array(t.String({ maxLength: 5000 }), { maxItems: 4 })]),
+          ),
         }),
       },
     )
