@@ -106,8 +106,8 @@ function MuteForm({ ctx, account, current }: { ctx: PageContext; account: Accoun
             </option>
           ))}
         </select>
-        <button type="submit" class="secondary">
-          {current ? "Save" : "Mute"}
+        <button type="submit" class="secondary" safe>
+          {current ? "Save" : `Mute @${account.acct}`}
         </button>
       </form>
     </details>
