@@ -3,7 +3,7 @@
 // feeds leave out a boost of one of their 40 newest posts. Boosted again days later, it comes back up.
 import { expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { follow } from "../src/core/follows.ts";
+import { follow, mute, setFollowOptions } from "../src/core/follows.ts";
 import { reblog } from "../src/core/interactions.ts";
 import { homeTimeline } from "../src/core/timelines.ts";
 import { posts } from "../src/db/schema.ts";
@@ -51,4 +51,25 @@ test("a boost of a post home already shows, or already shows boosted, stays out;
   // Others' homes are their own: cy follows nobody, so cy sees cy's boosts and ada's are nobody's business.
   expect(homeTimeline(c.deps.db, cy.id)).toEqual([byCyToo, byCy]);
   expect(byAda).toBeDefined();
+});
+
+test("only a copy home shows holds a boost back: not one from someone muted or whose boosts are hidden", async () => {
+  const c = await community(["ada", "cy", "dee", "eve", "fay"]);
+  const [ada, cy, dee, fay] = ["ada", "cy", "dee", "fay"].map((n) => ({ id: c.member(n).accountId, username: n })) as {
+    id: string;
+    username: string;
+  }[] as [
+    { id: string; username: string },
+    { id: string; username: string },
+    { id: string; username: string },
+    { id: string; username: string },
+  ];
+  for (const who of [cy, dee, fay]) follow(c.deps, ada, who.id);
+  setFollowOptions(c.deps, ada, cy.id, { showReblogs: false });
+  mute(c.deps, ada, fay.id);
+  const eves = await c.post("eve", { status: "eve's news" });
+  reblog(c.deps, cy, eves); // hidden: ada hides cy's boosts
+  reblog(c.deps, fay, eves); // hidden: ada muted fay
+  const byDee = reblog(c.deps, dee, eves);
+  expect(homeTimeline(c.deps.db, ada.id)).toEqual([byDee]);
 });

@@ -67,7 +67,7 @@ describe("settings: filters", () => {
     const blank = await submit(ada, "/settings/filters", filterForm("", "word"));
     expect(blank.status).toBe(422);
     const page = await blank.text();
-    expect(page).toMatch(/id="title-error">Title can&#x27;t be blank/);
+    expect(page).toMatch(/id="title-error">Give the filter a title\./);
     expect(page).toContain(">word</textarea>");
     const noContext = await submit(ada, "/settings/filters", filterForm("T", "word", "warn", []));
     expect(noContext.status).toBe(422);

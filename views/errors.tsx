@@ -3,7 +3,6 @@ import type { PageContext } from "./context.ts";
 import { Layout } from "./layout.tsx";
 
 export interface ErrorProps {
-  ctx: PageContext;
   status: number;
   title: string;
   message: string;
@@ -11,7 +10,7 @@ export interface ErrorProps {
   kept?: string;
 }
 
-export function ErrorPage(props: ErrorProps) {
+export function ErrorPage(props: ErrorProps & { ctx: PageContext }) {
   return (
     <Layout title={props.title} ctx={props.ctx}>
       <ErrorCard {...props} />

@@ -27,7 +27,7 @@ export const PLAYABLE_ALONE = "A video or audio file goes alone in a post: post 
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 /** Video and audio are stored as uploaded (nothing re-encodes them): Mastodon's limit before 4.3. */
 export const MAX_PLAYABLE_BYTES = 40 * 1024 * 1024;
-export const MAX_DESCRIPTION = 1500;
+const MAX_DESCRIPTION = 1500;
 export { MAX_VIDEO_PIXELS };
 /** What uploads may be (told from the bytes, whatever the sender calls them); QuickTime is stored as the MP4 it nearly is. */
 export const UPLOAD_TYPES = [
@@ -65,9 +65,7 @@ type Upload = { bytes: Uint8Array; description?: string; thumbnail?: Uint8Array 
  * the API's media upload both call this.
  */
 export async function uploadMedia(deps: { db: Db; media: MediaStore }, accountId: string, upload: Upload) {
-  const description = (upload.description ?? "").trim();
-  if (description.length > MAX_DESCRIPTION)
-    throw new ValidationError({ description: `Keep the description under ${MAX_DESCRIPTION} characters.` });
+  const description = checkedDescription(upload.description ?? "");
   countAccountAction(deps.db, "media", accountId);
   const stored = (await storePlayable(deps.media, upload)) ?? (await storeImage(deps.media, upload.bytes));
   return deps.db
@@ -165,11 +163,19 @@ export async function setMediaCover(deps: { db: Db; media: MediaStore }, account
   return updated;
 }
 
+/** A media's description (alt text) trimmed, or refused when too long (`field`: where to say so). */
+export function checkedDescription(text: string, field = "description"): string {
+  const description = text.trim();
+  if (description.length > MAX_DESCRIPTION)
+    throw new ValidationError({ [field]: `Keep each description under ${MAX_DESCRIPTION} characters.` });
+  return description;
+}
+
 /** Changes an unposted or own image's alt text. */
 export function describeMedia(db: Db, accountId: string, mediaId: string, description: string) {
   return db
     .update(mediaAttachments)
-    .set({ description: description.trim().slice(0, MAX_DESCRIPTION) })
+    .set({ description: checkedDescription(description) })
     .where(and(eq(mediaAttachments.id, mediaId), eq(mediaAttachments.accountId, accountId)))
     .returning()
     .get();

@@ -18,7 +18,7 @@ import {
 import {
   discardFiles,
   isPlayable,
-  MAX_DESCRIPTION,
+  checkedDescription,
   MAX_MEDIA,
   mediaFilesWhere,
   PLAYABLE_ALONE,
@@ -217,10 +217,10 @@ export function editPost(
   checkText(db, status, spoilerText, attached, problems);
   if (input.poll) checkPoll(input.poll, problems);
   if (input.poll && attached > 0) problems.media_ids = "A post with a poll cannot have images too.";
-  const descriptions = Object.entries(input.mediaDescriptions ?? {}).map(([id, text]) => [id, text.trim()] as const);
-  if (descriptions.some(([, text]) => text.length > MAX_DESCRIPTION))
-    problems.media_attributes = `Keep each description under ${MAX_DESCRIPTION} characters.`;
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
+  const descriptions = Object.entries(input.mediaDescriptions ?? {}).map(
+    ([id, text]) => [id, checkedDescription(text, "media_attributes")] as const,
+  );
   const rendered = render(deps, status);
   const updated = db.transaction((tx) => {
     tx.insert(postEdits)

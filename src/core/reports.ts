@@ -106,7 +106,8 @@ export function reportAccount(
   input: {
     targetAccountId: string;
     postIds: string[];
-    category: ReportCategory;
+    /** None chosen (a form sent without one) is refused, asking for it. */
+    category: ReportCategory | undefined;
     /** For a rule violation: which of the instance's rules (their places, "1" for the first). */
     ruleIds?: string[];
     comment: string;
@@ -122,7 +123,8 @@ export function reportAccount(
   const target = db.select().from(accounts).where(eq(accounts.id, input.targetAccountId)).get();
   if (!target) throw new CoreError("This account does not exist.", 404);
   if (target.id === reporterId) throw new ValidationError({ account_id: "You cannot report yourself." });
-  if (!reportCategories.includes(input.category)) throw new ValidationError({ category: "Choose a reason." });
+  const category = reportCategories.find((c) => c === input.category);
+  if (!category) throw new ValidationError({ category: "Choose why you report this account." });
   if (input.comment.length > 1000) throw new ValidationError({ comment: "Keep it under 1000 characters." });
   const rules = input.category === "violation" ? brokenRules(db, input.ruleIds ?? []) : [];
   const postIds =

@@ -10,6 +10,7 @@ import {
   listAccounts,
   lists,
   mediaAttachments,
+  mutes,
   postCards,
   posts,
   postTags,
@@ -17,7 +18,7 @@ import {
   tags,
 } from "../db/schema.ts";
 import { normalizeHashtag } from "./text.ts";
-import { listedPublicly, notSilencedBy, notSilencedFor, visibleTo } from "./visibility.ts";
+import { listedPublicly, muteInForce, notSilencedBy, notSilencedFor, visibleTo } from "./visibility.ts";
 import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
 import { inChosenLanguages } from "./preferences.ts";
 
@@ -74,18 +75,24 @@ export const boostsWanted = (viewerId: string) =>
 
 /**
  * A boost of a post home already shows close by stays out, as Mastodon's feeds leave out a boost
- * of a post among their 40 newest: the original (by the viewer or someone they follow), or an
- * earlier boost of it by one of them, from at most a day before. So the same post does not show
- * twice in a row of home; a post boosted again days later comes back up, as on Mastodon.
+ * of a post among their 40 newest: the original, or an earlier boost of it, that home shows (by
+ * the viewer or someone they follow, not muted, their boosts wanted), from at most a day before.
+ * So the same post does not show twice in a row of home; boosted again after a quiet day, it
+ * comes back up. (Boosts each less than a day apart keep it where it first showed.)
  */
 const BOOST_FALLOFF_MS = 86_400_000;
-const seen = alias(posts, "seen");
+const SEEN = "seen";
+const seen = alias(posts, SEEN);
 export const boostNotRepeated = (viewerId: string) => {
-  const inHome = sql`(${seen.accountId} = ${viewerId} OR ${seen.accountId} IN ${homeAccounts(viewerId)})`;
-  const recent = sql`${seen.createdAt} > ${posts.createdAt} - ${BOOST_FALLOFF_MS}`;
+  const notMuted = sql`NOT EXISTS (SELECT 1 FROM ${mutes} WHERE ${mutes.accountId} = ${viewerId} AND ${mutes.targetAccountId} = ${seen.accountId} AND ${muteInForce()})`;
+  const inHome = sql`(${seen.accountId} = ${viewerId} OR (${seen.accountId} IN ${homeAccounts(viewerId)} AND ${notMuted}))`;
+  const boostShown = sql`(${seen.accountId} = ${viewerId} OR NOT EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${viewerId}
+    AND ${follows.followingId} = ${seen.accountId} AND ${follows.showReblogs} = 0))`;
+  const before = sql`${seen.createdAt} > ${posts.createdAt} - ${BOOST_FALLOFF_MS} AND ${seen.createdAt} <= ${posts.createdAt}`;
+  const from = sql`FROM ${posts} AS ${sql.identifier(SEEN)}`;
   return sql`(${posts.reblogOfId} IS NULL OR (
-    NOT EXISTS (SELECT 1 FROM ${posts} AS ${sql.identifier("seen")} WHERE ${seen.id} = ${posts.reblogOfId} AND ${recent} AND ${inHome})
-    AND NOT EXISTS (SELECT 1 FROM ${posts} AS ${sql.identifier("seen")} WHERE ${seen.reblogOfId} = ${posts.reblogOfId} AND ${seen.id} < ${posts.id} AND ${recent} AND ${inHome})))`;
+    NOT EXISTS (SELECT 1 ${from} WHERE ${seen.id} = ${posts.reblogOfId} AND ${before} AND ${inHome})
+    AND NOT EXISTS (SELECT 1 ${from} WHERE ${seen.reblogOfId} = ${posts.reblogOfId} AND ${seen.id} < ${posts.id} AND ${before} AND ${inHome} AND ${boostShown})))`;
 };
 
 // How many of the newest posts home scans before it looks up followed accounts one by one.

@@ -39,13 +39,8 @@ export function errorResponse(
     !(request.headers.get("accept") ?? "text/html").includes("text/html");
   const init = { status, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])) };
   if (wantsJson) return Response.json({ error: message }, init);
-  const props = {
-    ctx: context(),
-    status,
-    title,
-    message,
-    kept: error instanceof CsrfError ? error.keptText : undefined,
-  };
-  const page = isHtmx(request) ? <ErrorCard {...props} /> : <ErrorPage {...props} />;
+  const props = { status, title, message, kept: error instanceof CsrfError ? error.keptText : undefined };
+  // Only a whole page has the frame (and its session lookups); a card for htmx has none.
+  const page = isHtmx(request) ? <ErrorCard {...props} /> : <ErrorPage {...props} ctx={context()} />;
   return new Response(String(page), { ...init, headers: { ...init.headers, "content-type": "text/html; charset=utf-8" } });
 }

@@ -123,6 +123,24 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
     );
   };
 
+  const confirmBlock = (
+    {
+      params,
+      viewer,
+      ctx,
+      redirect,
+    }: { params: { id: string }; viewer: Viewer | null; ctx: PageContext; redirect: (url: string, status: 303) => Response },
+    domain: boolean,
+  ) => {
+    if (!viewer) return redirect(loginFirst(`/accounts/${params.id}/${domain ? "block_domain" : "block"}`), 303);
+    const account = loadAccountViews(db, baseUrl, [params.id]).get(params.id);
+    if (!account) throw new CoreError("There is no such account.", 404);
+    const rel = follows.relationship(db, viewer.account.id, account.id);
+    const done = domain ? rel.domainBlocking || !account.domain : rel.blocking;
+    if (done || account.id === viewer.account.id) return redirect(new URL(account.localUrl).pathname, 303);
+    return <ConfirmBlockPage ctx={ctx} account={account} domain={domain} />;
+  };
+
   return (
     new Elysia({ name: "profiles" })
       .use(page)
@@ -206,20 +224,10 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
       .get("/@:acct/followers", (c) => followPage(c, "followers"), followParams)
       .get("/@:acct/following", (c) => followPage(c, "following"), followParams)
       // A block is asked once more, on its own page; once done (the form comes back here), the profile.
-      .get(
-        "/accounts/:id/:action",
-        ({ params, viewer, ctx, redirect }) => {
-          if (!viewer) return redirect(loginFirst(`/accounts/${params.id}/${params.action}`), 303);
-          const account = loadAccountViews(db, baseUrl, [params.id]).get(params.id);
-          if (!account) throw new CoreError("There is no such account.", 404);
-          const rel = follows.relationship(db, viewer.account.id, account.id);
-          const domain = params.action === "block_domain";
-          if ((domain ? rel.domainBlocking || !account.domain : rel.blocking) || account.id === viewer.account.id)
-            return redirect(new URL(account.localUrl).pathname, 303);
-          return <ConfirmBlockPage ctx={ctx} account={account} domain={domain} />;
-        },
-        { params: t.Object({ id: t.String({ maxLength: 64 }), action: t.UnionEnum(["block", "block_domain"]) }) },
-      )
+      .get("/accounts/:id/block", (c) => confirmBlock(c, false), { params: t.Object({ id: t.String({ maxLength: 64 }) }) })
+      .get("/accounts/:id/block_domain", (c) => confirmBlock(c, true), {
+        params: t.Object({ id: t.String({ maxLength: 64 }) }),
+      })
       .post(
         "/accounts/:id/:action",
         ({ params, viewer, request, redirect }) => {

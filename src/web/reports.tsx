@@ -56,7 +56,6 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
       ({ viewer, ctx, body, set, redirect }) => {
         if (!viewer) return redirect(loginFirst("/"), 303);
         try {
-          if (!body.category) throw new ValidationError({ category: "Choose why you report this account." });
           reportAccount(deps, viewer.account.id, {
             targetAccountId: body.account_id,
             postIds: asList(body.status_ids),

@@ -85,9 +85,11 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
       .use(page)
       .get("/settings", ({ redirect }) => redirect("/settings/profile", 303))
       // A refused form answers at the address it posted to; reloading that address shows the page again.
-      .get("/settings/:form", ({ redirect }) => redirect("/settings/account", 303), {
-        params: t.Object({ form: t.UnionEnum(["password", "email", "delete", "notification-mail", "staff-mail"]) }),
-      })
+      .get("/settings/password", ({ redirect }) => redirect("/settings/account", 303))
+      .get("/settings/email", ({ redirect }) => redirect("/settings/account", 303))
+      .get("/settings/delete", ({ redirect }) => redirect("/settings/account", 303))
+      .get("/settings/notification-mail", ({ redirect }) => redirect("/settings/account", 303))
+      .get("/settings/staff-mail", ({ redirect }) => redirect("/settings/account", 303))
       .get(
         "/settings/profile",
         ({ viewer, ctx, query, redirect }) => {

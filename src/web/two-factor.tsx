@@ -67,9 +67,9 @@ export function twoFactorRoutes(deps: WebDeps, page: PagePlugin) {
         set.headers["cache-control"] = "no-store";
       })
       // A refused form answers at the address it posted to; reloading that address shows the page again.
-      .get(`${PATH}/:form`, ({ redirect }) => redirect(PATH, 303), {
-        params: t.Object({ form: t.UnionEnum(["enable", "recovery-codes", "disable"]) }),
-      })
+      .get(`${PATH}/enable`, ({ redirect }) => redirect(PATH, 303))
+      .get(`${PATH}/recovery-codes`, ({ redirect }) => redirect(PATH, 303))
+      .get(`${PATH}/disable`, ({ redirect }) => redirect(PATH, 303))
       .get(
         PATH,
         ({ ctx, viewer, query, redirect }) => {
