@@ -67,6 +67,11 @@ test("Ctrl+Enter posts; j and k move between posts; f, b and d act on the post a
   // And back: f again unlikes.
   await ada.keyboard.press("f");
   await card.getByRole("button", { name: /^Like/, pressed: false }).waitFor();
+  // Pressed with Enter, a toggle keeps the focus after the post is swapped for its new state.
+  await card.getByRole("button", { name: /^Like/ }).focus();
+  await ada.keyboard.press("Enter");
+  await card.getByRole("button", { name: /^Like/, pressed: true }).waitFor();
+  await expect(focused()).resolves.toBe(`${newest}-like`);
 });
 
 test("? lists the shortcuts; g n goes to notifications, / to search, n to a new post; o and r open a post", async () => {
@@ -74,7 +79,7 @@ test("? lists the shortcuts; g n goes to notifications, / to search, n to a new 
   await ada.keyboard.press("?");
   const dialog = ada.getByRole("dialog", { name: "Keyboard shortcuts" });
   await dialog.waitFor();
-  await expect(dialog.getByRole("row", { name: "g u Your profile" }).count()).resolves.toBe(1);
+  await expect(dialog.getByRole("row", { name: "g then u Your profile" }).count()).resolves.toBe(1);
   await ada.screenshot({ path: screenshotPath("shortcuts-dialog") });
   await ada.keyboard.press("Escape");
   await dialog.waitFor({ state: "hidden" });
@@ -83,7 +88,7 @@ test("? lists the shortcuts; g n goes to notifications, / to search, n to a new 
   await ada.keyboard.press("n");
   await ada.waitForURL(`${instance.url}/notifications`);
   await ada.keyboard.press("/");
-  await ada.waitForURL(`${instance.url}/search`);
+  await ada.waitForURL(`${instance.url}/search#q`);
   await expect(focused()).resolves.toBe("q");
   await ada.keyboard.press("Escape");
   await ada.keyboard.press("n");
@@ -101,6 +106,12 @@ test("? lists the shortcuts; g n goes to notifications, / to search, n to a new 
   await ada.waitForURL(/#reply$/);
   await expect(focused()).resolves.toBe("reply-status");
   expect(problems).toEqual([]);
+});
+
+test("a visitor gets none: they have no setting to turn single keys off", async () => {
+  const page = await (await fetch(`${instance.url}/public/local`)).text();
+  expect(page).not.toContain("data-shortcuts");
+  expect(page).not.toContain('id="shortcuts"');
 });
 
 test("a member who turns the shortcuts off gets none: no list, no link, j moves nothing", async () => {

@@ -83,7 +83,7 @@ test("a new follower's notification offers Follow back, until the member follows
   await c.member("bob").browser.post(`/accounts/${c.member("ada").accountId}/follow`, {});
   const page = await c.page(ada, "/notifications");
   expect(page).toContain(`action="/accounts/${c.member("bob").accountId}/follow"`);
-  expect(page).toContain('aria-label="Follow @bob back"');
+  expect(page).toContain('aria-label="Follow back @bob"');
   const back = await ada.post(
     `/accounts/${c.member("bob").accountId}/follow`,
     {},

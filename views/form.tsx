@@ -83,7 +83,7 @@ export function FormMessage({ message, kind = "error" }: { message?: string; kin
  * (field ids are their names), since the field itself may be far below where the page opens.
  */
 export function ErrorSummary({ errors }: { errors: Record<string, string> }) {
-  const entries = Object.entries(errors);
+  const entries = Object.entries(errors).filter(([, message]) => message);
   if (entries.length === 0) return "";
   return (
     <div class="error form-message error-summary" role="alert">

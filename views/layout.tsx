@@ -63,7 +63,8 @@ function Navigation({ ctx }: { ctx: PageContext }) {
 /** The frame of every page: one stylesheet, htmx from the binary, landmarks for screen readers. */
 export function Layout({ title, ctx, meta, children }: PropsWithChildren<LayoutProps>) {
   const fullTitle = title === ctx.instanceName ? title : `${title} · ${ctx.instanceName}`;
-  const shortcuts = ctx.viewer?.preferences.keyboardShortcuts ?? true;
+  // Members only, who can turn them off (WCAG 2.1.4): a visitor has no setting to do so.
+  const shortcuts = ctx.viewer?.preferences.keyboardShortcuts ?? false;
   return (
     <>
       {"<!doctype html>"}
@@ -106,7 +107,7 @@ export function Layout({ title, ctx, meta, children }: PropsWithChildren<LayoutP
               )}
             </p>
           </footer>
-          {shortcuts ? <ShortcutsDialog ctx={ctx} /> : ""}
+          {shortcuts && ctx.viewer ? <ShortcutsDialog username={ctx.viewer.username} /> : ""}
         </body>
       </html>
     </>

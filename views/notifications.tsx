@@ -241,9 +241,9 @@ export function NotificationFeed({
                   <PostButton
                     ctx={ctx}
                     action={`/accounts/${n.from.id}/follow`}
-                    label="Follow back"
+                    label={n.from.locked ? "Request to follow back" : "Follow back"}
                     kind="secondary"
-                    fullLabel={`Follow @${n.from.acct} back`}
+                    fullLabel={`${n.from.locked ? "Request to follow back" : "Follow back"} @${n.from.acct}`}
                   />
                 ) : (
                   ""

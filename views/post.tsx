@@ -33,6 +33,8 @@ function Action({
   pressed?: boolean;
   count?: number;
 }) {
+  // A toggle keeps its id whichever way it is, so htmx gives the focus back to it after the swap.
+  const id = pressed === undefined ? undefined : `post-${post.id}-${label.toLowerCase()}`;
   return (
     <form
       method="post"
@@ -42,7 +44,7 @@ function Action({
       hx-swap="outerHTML"
     >
       <input type="hidden" name="_csrf" value={ctx.csrf} />
-      <button type="submit" class="action" aria-pressed={pressed === undefined ? undefined : String(pressed)}>
+      <button type="submit" class="action" id={id} aria-pressed={pressed === undefined ? undefined : String(pressed)}>
         <span safe>{label}</span>
         {count ? (
           <span class="count" safe>

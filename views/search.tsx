@@ -34,7 +34,6 @@ export function SearchPage({
           placeholder="Accounts, #hashtags, words in posts"
           maxlength="200"
           aria-describedby="search-hint"
-          autofocus={q ? undefined : true}
         />
         <button type="submit">Search</button>
         <p class="hint" id="search-hint">

@@ -1,5 +1,4 @@
 /** @jsxImportSource @kitajs/html */
-import type { PageContext } from "./context.ts";
 
 type Row = readonly [keys: string, what: string];
 
@@ -14,30 +13,25 @@ const postKeys: Row[] = [
   ["d", "Bookmark or remove the bookmark"],
   ["p", "Open its author's profile"],
   ["x", "Show or hide the text behind a content warning"],
-  ["h", "Show or hide its pictures"],
+  ["h", "Show or hide its folded pictures"],
 ];
 
 const writingKeys: Row[] = [
   ["n", "Write a new post"],
-  ["Ctrl Enter", "Send the post (⌘ Enter on a Mac)"],
+  ["Ctrl+Enter", "Send the post (⌘+Enter on a Mac)"],
   ["Esc", "Leave the text box, so these keys work again"],
 ];
 
-/** Where "g" then a key leads (Mastodon's), for members and for visitors. */
-function places(ctx: PageContext): (readonly [keys: string, what: string, href: string])[] {
-  const explore = [
-    ["g l", "Posts on this instance", "/public/local"],
-    ["g t", "Posts from everywhere", "/public"],
-  ] as const;
-  const viewer = ctx.viewer;
-  if (!viewer) return [...explore];
+/** Where "g" then a key leads (Mastodon's). */
+function places(username: string): (readonly [keys: string, what: string, href: string])[] {
   return [
     ["g h", "Home", "/"],
     ["g n", "Notifications", "/notifications"],
-    ...explore,
+    ["g l", "Posts on this instance", "/public/local"],
+    ["g t", "Posts from everywhere", "/public"],
     ["g d", "Messages", "/messages"],
     ["g f", "Likes", "/favourites"],
-    ["g u", "Your profile", `/@${viewer.username}`],
+    ["g u", "Your profile", `/@${username}`],
     ["g r", "Follow requests", "/follow_requests"],
     ["g m", "Muted accounts", "/settings/mutes"],
     ["g b", "Blocked accounts", "/settings/blocks"],
@@ -45,11 +39,12 @@ function places(ctx: PageContext): (readonly [keys: string, what: string, href: 
   ];
 }
 
+/** "g h" is a sequence (g, then h); "Ctrl+Enter" one chord. */
 const Keys = ({ keys }: { keys: string }) => (
   <>
     {keys.split(" ").map((k, i) => (
       <>
-        {i > 0 ? " " : ""}
+        {i > 0 ? " then " : ""}
         <kbd safe>{k}</kbd>
       </>
     ))}
@@ -78,7 +73,7 @@ function Table({ caption, rows }: { caption: string; rows: Row[] }) {
  * The list of keyboard shortcuts, a dialog that "?" (or the footer's button) opens. app.js reads
  * the places "g" leads to from it, so they are written once.
  */
-export function ShortcutsDialog({ ctx }: { ctx: PageContext }) {
+export function ShortcutsDialog({ username }: { username: string }) {
   return (
     <dialog id="shortcuts" class="shortcuts" aria-labelledby="shortcuts-title">
       <div class="dialog-head">
@@ -91,9 +86,9 @@ export function ShortcutsDialog({ ctx }: { ctx: PageContext }) {
       </div>
       <p class="muted">They work anywhere but in a text box. Turn them off in Settings → Preferences.</p>
       <div class="shortcut-tables">
-        {ctx.viewer ? <Table caption="On a post" rows={postKeys} /> : <Table caption="On a post" rows={postKeys.slice(0, 3)} />}
+        <Table caption="On a post" rows={postKeys} />
         <div>
-          {ctx.viewer ? <Table caption="Writing" rows={writingKeys} /> : ""}
+          <Table caption="Writing" rows={writingKeys} />
           <table>
             <caption>Going places</caption>
             <tbody>
@@ -103,7 +98,7 @@ export function ShortcutsDialog({ ctx }: { ctx: PageContext }) {
                 </th>
                 <td>Search</td>
               </tr>
-              {places(ctx).map(([keys, what, href]) => (
+              {places(username).map(([keys, what, href]) => (
                 <tr data-go={keys} data-href={href}>
                   <th scope="row">
                     <Keys keys={keys} />

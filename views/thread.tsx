@@ -187,13 +187,21 @@ export function EditPage({
                 ""
               )}
               <label for={`media-description-${i}`} safe>{`Description of file ${i + 1} (alt text)`}</label>
-              <textarea id={`media-description-${i}`} name="media_description" rows="2" maxlength="1500" safe>
+              <textarea
+                id={`media-description-${i}`}
+                name="media_description"
+                rows="2"
+                maxlength="1500"
+                aria-invalid={errors.media_attributes ? "true" : undefined}
+                aria-describedby={errors.media_attributes ? "media-description-error" : undefined}
+                safe
+              >
                 {values?.descriptions?.[i] ?? m.description}
               </textarea>
             </div>
           ))}
           {errors.media_attributes ? (
-            <p class="error" safe>
+            <p class="error" id="media-description-error" safe>
               {errors.media_attributes}
             </p>
           ) : (

@@ -98,14 +98,14 @@ export function AccountsPage({
       </form>
       <nav class="filters" aria-label="Where from">
         {origins.map(([value, label]) => (
-          <a href={link({ origin: value })} aria-current={value === origin ? "page" : undefined} safe>
+          <a href={link({ origin: value })} aria-current={value === origin ? "true" : undefined} safe>
             {label}
           </a>
         ))}
       </nav>
       <nav class="filters" aria-label="State">
         {states.map(([value, label]) => (
-          <a href={link({ state: value })} aria-current={value === state ? "page" : undefined} safe>
+          <a href={link({ state: value })} aria-current={value === state ? "true" : undefined} safe>
             {label}
           </a>
         ))}

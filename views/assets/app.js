@@ -339,7 +339,8 @@ window.addEventListener(
         if (e.isComposing || e.keyCode === 229) return;
         // Escape also stops an answer still on its way.
         if (e.key === "Escape" && word) {
-          if (!list.hidden) e.preventDefault();
+          // It closed something (a list, or one on its way): the key is spent. Again, it leaves the box.
+          if (!list.hidden || !dismissed) e.preventDefault();
           close();
           dismissed = true;
           return;
@@ -372,17 +373,21 @@ window.addEventListener(
 // compose box (a post's Reply, or "n" below) starts with the caret in it.
 document.addEventListener("keydown", (e) => {
   const box = e.target;
-  if (e.key !== "Enter" || !(e.ctrlKey || e.metaKey) || e.isComposing) return;
+  if (e.key !== "Enter" || !(e.ctrlKey || e.metaKey) || e.isComposing || e.keyCode === 229) return;
   if (!(box instanceof HTMLTextAreaElement) || box.name !== "status" || !box.form) return;
   e.preventDefault();
   box.form.requestSubmit();
 });
 // After the load: going to a fragment moves the focus to it (here the form) until then.
 window.addEventListener("load", () => {
-  const box = /^#(compose|reply)$/.test(location.hash) && document.querySelector(`${location.hash} textarea[name=status]`);
-  if (!box) return;
+  const box =
+    location.hash === "#q"
+      ? document.querySelector("main input[type=search][name=q]")
+      : /^#(compose|reply)$/.test(location.hash) && document.querySelector(`${location.hash} textarea[name=status]`);
+  // Not when the reader went somewhere else on the page while it loaded.
+  if (!box || (document.activeElement !== document.body && document.activeElement !== box.form)) return;
   box.focus();
-  box.setSelectionRange(box.value.length, box.value.length);
+  box.setSelectionRange?.(box.value.length, box.value.length);
 });
 
 // Single-key shortcuts, as on Mastodon; the page's dialog#shortcuts lists them ("?" opens it)
@@ -395,13 +400,18 @@ window.addEventListener("load", () => {
     (el.isContentEditable || el.matches("textarea, select, input:not([type=checkbox], [type=radio], [type=button], [type=submit])"));
   const posts = () => [...document.querySelectorAll("main article.post")];
   const current = () => document.activeElement?.closest?.("main article.post") ?? null;
-  /** The first element in a post that is its own, not in a post inside it. */
-  const own = (post, selector) => [...post.querySelectorAll(selector)].find((el) => el.closest("article.post") === post);
+  /** The first element in a post that is its own, not in a post it quotes. */
+  const own = (post, selector) =>
+    [...post.querySelectorAll(selector)].find((el) => el.closest("article.post") === post && !el.closest(".quoted-post"));
+  // A post folded behind a filter's warning is not acted on before the member chose to see it.
+  const folded = (post) => own(post, "details.filtered-post:not([open])") !== undefined;
   let refocus = null; // the post an action swapped, to move back to once htmx put it back
+  let refocusUntil = 0;
   let going = 0; // when "g" was pressed
 
   const focusPost = (post) => {
     if (!post) return;
+    for (const menu of document.querySelectorAll("main details.more[open]")) menu.open = false;
     post.tabIndex = -1;
     post.focus({ preventScroll: true });
     post.scrollIntoView({ block: "nearest" });
@@ -416,12 +426,13 @@ window.addEventListener("load", () => {
   };
   const act = (post, actions) => {
     const form = actions.map((action) => own(post, `footer.actions form[action$="/${action}"]`)).find(Boolean);
-    if (!form) return;
+    if (!form || folded(post)) return;
     refocus = post.id;
+    refocusUntil = Date.now() + 10_000; // a request that never swaps leaves no refocus behind
     form.requestSubmit();
   };
   const toggle = (details) => {
-    if (details) details.open = !details.open;
+    if (details && !folded(details.closest("article.post"))) details.open = !details.open;
   };
   const go = (href) => {
     if (href) location.assign(href);
@@ -438,7 +449,7 @@ window.addEventListener("load", () => {
   };
 
   document.addEventListener("keydown", (e) => {
-    if (!document.body.hasAttribute("data-shortcuts") || e.defaultPrevented || e.isComposing) return;
+    if (!document.body.hasAttribute("data-shortcuts") || e.defaultPrevented || e.isComposing || e.keyCode === 229) return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     if (typing(e.target)) {
       // Escape leaves the field (after the suggestions list had its say), so the keys work again.
@@ -463,9 +474,9 @@ window.addEventListener("load", () => {
     else if (e.key === "k") move(-1);
     else if (e.key === "g") going = Date.now();
     else if (e.key === "/") {
-      const search = document.querySelector("main input[name=q]");
+      const search = document.querySelector("main input[type=search][name=q]");
       if (search) search.select();
-      else go("/search");
+      else go("/search#q");
       search?.focus();
     } else if (e.key === "n" && document.querySelector("form[action='/logout']")) {
       const box = document.querySelector("form#compose textarea[name=status]");
@@ -478,7 +489,7 @@ window.addEventListener("load", () => {
   });
   // After an action htmx swaps the post for its new state: the keys stay on it.
   document.addEventListener("htmx:after:swap", () => {
-    const post = refocus && document.getElementById(refocus);
+    const post = refocus && Date.now() < refocusUntil && document.getElementById(refocus);
     refocus = null;
     if (post && (document.activeElement === document.body || !document.activeElement)) focusPost(post);
   });
