@@ -1,11 +1,13 @@
 // The moderators' list of accounts: each with its role and e-mail (members) or server (remote),
 // when it joined and last signed in; narrowed to this instance or other servers, to a state, or
 // by a name or an e-mail address; paged by 50.
-import { expect, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { accounts } from "../src/db/schema.ts";
 import { community } from "./helpers/community.ts";
 import { storeRemoteAccount } from "./helpers/remote.ts";
+
+setDefaultTimeout(60_000);
 
 test("the list shows who, where from and since when, and filters by origin, state and search", async () => {
   const c = await community(["ada", "bob"]);
