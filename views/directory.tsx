@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { LoadMore } from "./load-more.tsx";
 import type { DirectoryOrder } from "../src/core/directory.ts";
 import type { AccountView } from "../src/core/views.ts";
 import type { PageContext } from "./context.ts";
@@ -71,13 +72,7 @@ export function DirectoryPage({
           <DirectoryCard ctx={ctx} entry={e} />
         ))}
       </ul>
-      {more ? (
-        <a class="load-more" href={more}>
-          Load more
-        </a>
-      ) : (
-        ""
-      )}
+      <LoadMore href={more} />
     </Layout>
   );
 }

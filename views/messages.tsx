@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { LoadMore } from "./load-more.tsx";
 import type { ConversationView } from "../src/core/conversations.ts";
 import { Compose } from "./compose.tsx";
 import type { PageContext } from "./context.ts";
@@ -24,13 +25,7 @@ export function MessagesPage(props: { ctx: PageContext; threads: ConversationVie
             <PostCard ctx={ctx} post={thread.last} />
           </section>
         ))}
-        {props.more ? (
-          <a class="load-more" href={props.more}>
-            Older messages
-          </a>
-        ) : (
-          ""
-        )}
+        <LoadMore href={props.more} label="Older messages" />
       </div>
     </Layout>
   );

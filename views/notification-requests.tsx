@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { LoadMore } from "./load-more.tsx";
 import type { NotificationPolicy } from "../src/core/notification-policy.ts";
 import type { AccountView } from "../src/core/views.ts";
 import type { PageContext } from "./context.ts";
@@ -73,13 +74,7 @@ export function NotificationRequestsPage({
             </li>
           ))}
         </ul>
-        {more ? (
-          <a class="load-more" href={more}>
-            Load more
-          </a>
-        ) : (
-          ""
-        )}
+        <LoadMore href={more} />
       </section>
       <form method="post" action="/notifications/policy" class="card" aria-labelledby="policy-title">
         <CsrfField ctx={ctx} />

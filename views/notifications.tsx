@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { LoadMore } from "./load-more.tsx";
 import { groupKey } from "../src/core/notification-groups.ts";
 import type { SeveranceView } from "../src/core/severances.ts";
 import type { AccountView, PostView } from "../src/core/views.ts";
@@ -253,13 +254,7 @@ export function NotificationFeed({
           </section>
         );
       })}
-      {more ? (
-        <a class="load-more" href={more}>
-          Load more
-        </a>
-      ) : (
-        ""
-      )}
+      <LoadMore href={more} />
     </div>
   );
 }

@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { LoadMore } from "./load-more.tsx";
 import { withEmojis } from "../src/core/custom-emojis.ts";
 import { WithEmojis } from "./emoji.tsx";
 import type { Relationship } from "../src/core/follows.ts";
@@ -447,13 +448,7 @@ export function AccountList({
           ))
         )}
       </ul>
-      {more ? (
-        <a class="load-more" href={more}>
-          Load more
-        </a>
-      ) : (
-        ""
-      )}
+      <LoadMore href={more} />
     </Layout>
   );
 }

@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { LoadMore } from "./load-more.tsx";
 import type { AccountView } from "../src/core/views.ts";
 import type { PageContext } from "./context.ts";
 import { PostButton } from "./form.tsx";
@@ -80,13 +81,7 @@ export function MutedOrBlockedPage({
           </li>
         ))}
       </ul>
-      {more ? (
-        <a class="load-more" href={more}>
-          Load more
-        </a>
-      ) : (
-        ""
-      )}
+      <LoadMore href={more} />
     </SettingsFrame>
   );
 }

@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { LoadMore } from "../load-more.tsx";
 import { appealState, type WarningRecord } from "../../src/core/appeals.ts";
 import { RemovedPosts } from "../warnings.tsx";
 import type { AccountView } from "../../src/core/views.ts";
@@ -166,13 +167,7 @@ export function AccountsPage({
       ) : (
         ""
       )}
-      {more ? (
-        <a class="load-more" href={more}>
-          Load more
-        </a>
-      ) : (
-        ""
-      )}
+      <LoadMore href={more} />
     </Layout>
   );
 }
