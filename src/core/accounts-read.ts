@@ -28,24 +28,20 @@ export function isFollowing(db: Db, followerId: string, followingId: string): bo
   return followingAmong(db, followerId, [followingId]).length > 0;
 }
 
-/** Those of these accounts that one account follows (accepted follows). */
-export function followingAmong(db: Db, followerId: string, accountIds: string[]): string[] {
+/** Those of these accounts that one account follows (accepted follows; with `requests`, also those it asked to follow). */
+export function followingAmong(db: Db, followerId: string, accountIds: string[], { requests = false } = {}): string[] {
   return db
     .select({ id: follows.followingId })
     .from(follows)
-    .where(and(eq(follows.followerId, followerId), inArray(follows.followingId, accountIds), eq(follows.state, "accepted")))
+    .where(
+      and(
+        eq(follows.followerId, followerId),
+        inArray(follows.followingId, accountIds),
+        requests ? undefined : eq(follows.state, "accepted"),
+      ),
+    )
     .all()
     .map((r) => r.id);
-}
-
-/** Those of these accounts that one account follows or asked to follow (a request waiting counts). */
-export function followedOrAskedAmong(db: Db, followerId: string, accountIds: string[]): Set<string> {
-  const rows = db
-    .select({ id: follows.followingId })
-    .from(follows)
-    .where(and(eq(follows.followerId, followerId), inArray(follows.followingId, accountIds)))
-    .all();
-  return new Set(rows.map((r) => r.id));
 }
 
 /** The same counts for many accounts at once (three grouped queries, for pages of accounts). */

@@ -8,7 +8,7 @@ import { policyOf, updatePolicy } from "../core/notification-policy.ts";
 import { acceptRequests, dismissRequests, findRequest, listRequests } from "../core/notification-requests.ts";
 import { shownNotifications } from "../core/notifications.ts";
 import { waitingSignups } from "../core/registrations.ts";
-import { followedOrAskedAmong } from "../core/accounts-read.ts";
+import { followingAmong } from "../core/accounts-read.ts";
 import { reportTargets } from "../core/reports.ts";
 import { loadAccountViews } from "../core/views.ts";
 import { notificationPolicyActions, type notifications } from "../db/schema.ts";
@@ -43,10 +43,13 @@ export function notificationItems(
     rows.flatMap((r) => (r.reportId ? [r.reportId] : [])),
   );
   // New followers the member does not follow yet get a "Follow back".
-  const followed = followedOrAskedAmong(
-    db,
-    viewerId,
-    rows.flatMap((r) => (r.type === "follow" ? [r.fromAccountId] : [])),
+  const followed = new Set(
+    followingAmong(
+      db,
+      viewerId,
+      rows.flatMap((r) => (r.type === "follow" ? [r.fromAccountId] : [])),
+      { requests: true },
+    ),
   );
   return notificationsWithPosts(db, baseUrl, viewerId, rows).flatMap(({ row: r, post }) => {
     const account = senders.get(r.fromAccountId);
