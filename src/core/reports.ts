@@ -126,7 +126,7 @@ export function reportAccount(
   const category = reportCategories.find((c) => c === input.category);
   if (!category) throw new ValidationError({ category: "Choose why you report this account." });
   if (input.comment.length > 1000) throw new ValidationError({ comment: "Keep it under 1000 characters." });
-  const rules = input.category === "violation" ? brokenRules(db, input.ruleIds ?? []) : [];
+  const rules = category === "violation" ? brokenRules(db, input.ruleIds ?? []) : [];
   const postIds =
     input.postIds.length > 0
       ? db
@@ -140,7 +140,7 @@ export function reportAccount(
     reporterId,
     targetAccountId: target.id,
     postIds,
-    category: input.category,
+    category,
     rules,
     comment: input.comment.trim(),
     forward: input.forward && target.domain !== null,
