@@ -53,6 +53,7 @@ export function csrfToken(secret: string, binding: string): string {
 /**
  * Who is signed in, read from the request's cookie as the plugin reads it, with their CSRF token:
  * for pages drawn outside a route (errors). A visitor gets no token (their error page has no form).
+ * The header itself: for an address no route matches, Elysia's error hook has no cookie jar filled.
  */
 export function viewerOf(db: Db, secret: string, request: Request): { viewer: Viewer; csrf: string } | null {
   const token = sessionInCookieHeader.exec(request.headers.get("cookie") ?? "")?.[1];

@@ -307,7 +307,6 @@ export function settingsRoutes(deps: WebDeps, page: PagePlugin) {
         cancelEmailChange(db, viewer.user.id);
         return redirect("/settings/account", 303);
       })
-      // Static, so it comes before the route with an id.
       .post("/settings/sessions/revoke-others", ({ viewer, redirect }) => {
         if (!viewer) return redirect(loginFirst("/settings/account"), 303);
         revokeOtherSessions(db, viewer.user.id, viewer.sessionId);

@@ -86,13 +86,13 @@ const composeForm = t.Object({
   utc_offset: t.Optional(t.String({ maxLength: 6 })),
 });
 
-/** The compose form's poll, when any of its choices was filled in. */
 /** The edit page's media descriptions, by media id. */
 function pairedDescriptions(body: { media_id?: string | string[]; media_description?: string | string[] }) {
   const texts = asList(body.media_description);
   return Object.fromEntries(asList(body.media_id).flatMap((id, i) => (texts[i] === undefined ? [] : [[id, texts[i]]])));
 }
 
+/** The compose form's poll, when any of its choices was filled in. */
 function pollFromForm(body: typeof composeForm.static): PollValues | undefined {
   const options = asList(body["poll[options][]"]).filter((o) => o.trim() !== "");
   if (options.length === 0) return undefined;
