@@ -48,20 +48,18 @@ function AccountAction({
   account,
   action,
   label,
-  danger,
 }: {
   ctx: PageContext;
   account: AccountView;
   action: string;
   label: string;
-  danger?: boolean;
 }) {
   return (
     <PostButton
       ctx={ctx}
       action={`/accounts/${account.id}/${action}`}
       label={label}
-      kind={danger ? "secondary danger" : action === "follow" ? undefined : "secondary"}
+      kind={action === "follow" ? undefined : "secondary"}
     />
   );
 }

@@ -26,7 +26,7 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
   // Every admin path starts with /admin/: the overview is current on its own path only.
   const current = (href: string) => ctx.path === href || (href !== "/admin" && ctx.path.startsWith(`${href}/`));
   return (
-    <nav class="tabs admin-tabs" aria-label="Administration">
+    <nav class="tabs" aria-label="Administration">
       {tabs.map(([href, label]) => (
         <a href={href} aria-current={current(href) ? "page" : undefined}>
           {label}
