@@ -3,16 +3,14 @@ import type { AnnouncementView, ReactionView } from "../src/core/announcements.t
 import type { PageContext } from "./context.ts";
 import { CsrfField, PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
-import { longDate } from "./time.tsx";
+import { dayDate, longDate } from "./time.tsx";
 
 /** Offered to react with, besides the instance's own emoji (Mastodon's web app offers any). */
 const QUICK_REACTIONS = ["👍", "❤️", "🎉", "😂", "😮", "😢"];
 
-const dayFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
-
 /** "From … to …" of what is announced: dates alone when all day. */
 export function announcementWhen(a: Pick<AnnouncementView, "startsAt" | "endsAt" | "allDay">): string {
-  const show = (d: Date) => (a.allDay ? dayFormat.format(d) : longDate(d));
+  const show = (d: Date) => (a.allDay ? dayDate(d) : longDate(d));
   if (a.startsAt && a.endsAt) return `${show(a.startsAt)} to ${show(a.endsAt)}`;
   if (a.startsAt) return `From ${show(a.startsAt)}`;
   if (a.endsAt) return `Until ${show(a.endsAt)}`;

@@ -24,6 +24,13 @@ export function longDate(date: Date): string {
   return `${longFormat.format(date)} UTC`;
 }
 
+const dayFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
+
+/** "28 Nov 2026": a day, in UTC. */
+export function dayDate(date: Date): string {
+  return dayFormat.format(date);
+}
+
 /** How long a poll still runs, in Mastodon's words. */
 export function timeLeft(end: Date, now = Date.now()): string {
   const minutes = Math.max(1, Math.round((end.getTime() - now) / 60_000));

@@ -7,7 +7,7 @@ import type { Role } from "../../src/db/schema.ts";
 import type { PageContext } from "../context.ts";
 import { CsrfField, Field, FormMessage, PostButton } from "../form.tsx";
 import { Layout } from "../layout.tsx";
-import { longDate } from "../time.tsx";
+import { dayDate, longDate } from "../time.tsx";
 import { instancePath } from "./instances.tsx";
 import { AdminTabs } from "./tabs.tsx";
 
@@ -157,8 +157,8 @@ export function AccountsPage({
                       <span safe>{account.domain ?? ""}</span>
                     )}
                   </td>
-                  <td safe>{shortDate(account.createdAt)}</td>
-                  <td>{member?.lastSignInAt ? shortDate(member.lastSignInAt) : member ? "never" : "-"}</td>
+                  <td safe>{dayDate(account.createdAt)}</td>
+                  <td>{member?.lastSignInAt ? dayDate(member.lastSignInAt) : member ? "never" : "-"}</td>
                 </tr>
               ))}
             </tbody>
@@ -171,9 +171,6 @@ export function AccountsPage({
     </Layout>
   );
 }
-
-const dayFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
-const shortDate = (date: Date) => dayFormat.format(date);
 
 export function AccountAdminPage({
   ctx,
