@@ -98,10 +98,15 @@ export interface ConfigSources {
   flags?: Partial<Record<ConfigKey, Raw>>;
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** The address the data folder's instance already serves under (src/instance-url.ts). */
+  recordedUrl?: (data: string) => URL | undefined;
 }
 
-/** Flags win over SKEIN_* environment variables, which win over data/skein.toml, then defaults. */
-export function loadConfig({ flags = {}, env = {}, cwd = process.cwd() }: ConfigSources = {}): Config {
+/**
+ * Flags win over SKEIN_* environment variables, which win over data/skein.toml, then defaults;
+ * the address the instance already serves under comes before the default URL.
+ */
+export function loadConfig({ flags = {}, env = {}, cwd = process.cwd(), recordedUrl }: ConfigSources = {}): Config {
   const fromEnv: Partial<Record<ConfigKey, Raw>> = {};
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith("SKEIN_") || value === undefined) continue;
@@ -125,7 +130,7 @@ export function loadConfig({ flags = {}, env = {}, cwd = process.cwd() }: Config
     return raw === undefined ? undefined : parseKey(key, raw, source, cwd);
   };
 
-  const url = value("url") as URL;
+  const url = (pick("url", file)[1] === "default url" && recordedUrl?.(data)) || (value("url") as URL);
   const smtpUrl = value("smtp-url") as string | undefined;
   const cert = value("tls-cert") as string | undefined;
   const key = value("tls-key") as string | undefined;

@@ -12,6 +12,7 @@ import { appliedMigrations } from "./db/migrate.ts";
 import { closeDatabase, errorText, type OpenDatabase, openDatabase } from "./db/open.ts";
 import { roles, type Role } from "./db/schema.ts";
 import { FatalError } from "./fatal.ts";
+import { recordedUrl } from "./instance-url.ts";
 import { configureLogging } from "./log.ts";
 import { openInstanceDatabase, prepareDataFolder, servingProcess, startServer } from "./server.ts";
 import { VERSION } from "./version.ts";
@@ -19,7 +20,9 @@ import { VERSION } from "./version.ts";
 const HELP = `Skein ${VERSION}: a small, self-hosted, federated microblogging server.
 
 Usage:
-  skein [serve]                         start the instance (the default)
+  skein [serve] [--change-url]          start the instance (the default); the first start records its
+                                        --url, later ones without --url keep it, and one with another
+                                        --url is refused unless --change-url moves the instance for good
   skein user create NAME --email EMAIL --role owner|admin|moderator|user
                                         create a local user; the password is read from standard input
   skein user password NAME              give a member a new password (read from standard input), ending
@@ -81,13 +84,13 @@ function parseArgs(argv: string[], allowed: string[], switches: string[] = []): 
 function configFrom(flags: Flags) {
   const configFlags: Partial<Record<ConfigKey, string | boolean>> = {};
   for (const key of configKeys) if (flags[key] !== undefined) configFlags[key] = flags[key];
-  return loadConfig({ flags: configFlags, env: process.env });
+  return loadConfig({ flags: configFlags, env: process.env, recordedUrl });
 }
 
 async function serve(flags: Flags) {
   const config = configFrom(flags);
   await configureLogging(config);
-  const running = await startServer(config);
+  const running = await startServer(config, { changeUrl: flags["change-url"] === true });
   const shutdown = async () => {
     await running.stop();
     process.exit(0);
@@ -246,7 +249,7 @@ async function main(argv: string[]) {
   const rest = command === argv[0] ? argv.slice(1) : argv;
   switch (command) {
     case "serve": {
-      const { words, flags } = parseArgs(rest, []);
+      const { words, flags } = parseArgs(rest, [], ["change-url"]);
       if (words.length > 0) throw usage(`unexpected argument ${words[0]}`);
       return serve(flags);
     }

@@ -17,6 +17,7 @@ import { migrate } from "./db/migrate.ts";
 import { paceHeap } from "./memory.ts";
 import { closeDatabase, enableIncrementalVacuum, errorText, type OpenDatabase, openDatabase } from "./db/open.ts";
 import { FatalError } from "./fatal.ts";
+import { settleInstanceUrl } from "./instance-url.ts";
 import { createSkeinFederation } from "./federation/federation.ts";
 import { verifyProfileLinks } from "./federation/profile-links.ts";
 import { limitOutgoingRequests, unlimitedFetch } from "./federation/outgoing.ts";
@@ -96,7 +97,7 @@ export function openInstanceDatabase(config: Pick<Config, "data">): OpenDatabase
   return database;
 }
 
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: Config, options: { changeUrl?: boolean } = {}): Promise<RunningServer> {
   // A promise a library let fail unawaited (Fedify's proof check while its key is still being
   // fetched) must not stop the instance for everyone: a stranger could otherwise crash it at will.
   process.on("unhandledRejection", (reason) =>
@@ -112,6 +113,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   limitOutgoingRequests(undefined, { allowPrivate: config.allowPrivateAddresses });
   const database = openInstanceDatabase(config);
   const { db, sqlite } = database;
+  try {
+    settleInstanceUrl(db, config.url, { changeUrl: options.changeUrl ?? false });
+  } catch (error) {
+    closeDatabase(database);
+    throw error;
+  }
   const vacuum = enableIncrementalVacuum(sqlite);
   if (vacuum) logger.info("Database: {vacuum}", { vacuum });
   const filed = fileEarlierConversations(db);

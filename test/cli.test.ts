@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Database } from "bun:sqlite";
 import { WebClient } from "./helpers/client.ts";
 import { authorizeApp } from "./helpers/oauth.ts";
-import { runCli, startInstance } from "./helpers/instance.ts";
+import { freePort, runCli, startInstance } from "./helpers/instance.ts";
 import { tempDir } from "./helpers/db.ts";
 
 // Real servers, a browser and argon2 hashing: more than bun's default 5 s (set per file).
@@ -199,6 +199,64 @@ describe("a start that cannot succeed ends with one clear line and leaves the da
     } finally {
       taken.stop(true);
     }
+  });
+});
+
+describe("the instance's address", () => {
+  const start = (cwd: string, port: number, ...args: string[]) =>
+    startInstance({ cwd, port, args: ["--data", join(cwd, "data"), "--listen", `127.0.0.1:${port}`, ...args] });
+  const webfinger = (port: number, acct: string) =>
+    fetch(`http://127.0.0.1:${port}/.well-known/webfinger?resource=acct:${acct}`).then((r) => r.status);
+
+  test("is recorded at the first start, kept without --url, and another one is refused unless --change-url", async () => {
+    const cwd = tempDir();
+    const port = freePort();
+    const first = await start(cwd, port, "--url", "https://social.example");
+    expect(await first.stop()).toBe(0);
+
+    // Without --url, the command line and the server keep the recorded address, not localhost.
+    const created = await runCli(
+      ["user", "create", "ada", "--email", "ada@example.com", "--role", "user", "--data", join(cwd, "data")],
+      {
+        cwd,
+        stdin: "a long passphrase\n",
+      },
+    );
+    expect(created.stdout).toContain("Created user @ada@social.example.");
+    const kept = await start(cwd, port);
+    expect(await webfinger(port, "ada@social.example")).toBe(200);
+    expect(await kept.stop()).toBe(0);
+
+    const refused = await runCli(
+      ["--data", join(cwd, "data"), "--listen", `127.0.0.1:${port}`, "--url", "https://other.example"],
+      { cwd },
+    );
+    expect(refused.code).toBe(1);
+    expect(oneLine(refused.stderr)).toBe(true);
+    expect(refused.stderr).toContain("this data folder serves https://social.example/");
+    expect(refused.stderr).toContain("--change-url");
+
+    const moved = await start(cwd, port, "--url", "https://other.example", "--change-url");
+    expect(moved.output()).toContain("changes from https://social.example/ to https://other.example/");
+    expect(await webfinger(port, "ada@other.example")).toBe(200);
+    expect(await moved.stop()).toBe(0);
+    const after = await start(cwd, port);
+    expect(await webfinger(port, "ada@other.example")).toBe(200);
+    expect(await after.stop()).toBe(0);
+  });
+
+  test("an address no other server could reach, like a trial on localhost, may change freely", async () => {
+    const cwd = tempDir();
+    const port = freePort();
+    const trial = await start(cwd, port, "--url", `http://localhost:${port}`);
+    expect(await trial.stop()).toBe(0);
+    const real = await start(cwd, port, "--url", "https://social.example");
+    expect(await real.stop()).toBe(0);
+    const back = await runCli(
+      ["--data", join(cwd, "data"), "--listen", `127.0.0.1:${port}`, "--url", `http://localhost:${port}`],
+      { cwd },
+    );
+    expect(back.stderr).toContain("this data folder serves https://social.example/");
   });
 });
 

@@ -1,0 +1,66 @@
+import { existsSync } from "node:fs";
+import { isIP } from "node:net";
+import { join } from "node:path";
+import { Database } from "bun:sqlite";
+import { getLogger } from "@logtape/logtape";
+import { getInternal, setInternal } from "./core/instance.ts";
+import type { Db } from "./db/open.ts";
+import { FatalError } from "./fatal.ts";
+import { isBlockedAddress } from "./federation/addresses.ts";
+
+const logger = getLogger(["skein", "server"]);
+const KEY = "url";
+
+/**
+ * The address a data folder's instance first served under, read before the configuration is
+ * settled so that a start or a command without --url keeps it. Undefined for a new folder, or one
+ * whose database cannot be read (opening it properly says why).
+ */
+export function recordedUrl(dataDir: string): URL | undefined {
+  const path = join(dataDir, "skein.db");
+  if (!existsSync(path)) return undefined;
+  try {
+    const sqlite = new Database(path, { readonly: true });
+    try {
+      const row = sqlite
+        .query<{ value: string }, [string]>("SELECT value FROM instance_settings WHERE key = ?")
+        .get(`internal:${KEY}`);
+      const url = row ? JSON.parse(row.value) : undefined;
+      return typeof url === "string" && URL.canParse(url) ? new URL(url) : undefined;
+    } finally {
+      sqlite.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Records the address the instance serves under, and refuses to serve under another one. Other
+ * servers know its accounts and posts by their address: an instance that answers elsewhere loses
+ * every follower there, so a changed --url is almost always a mistake. Moving from an address no
+ * other server could reach (a trial on localhost or a private network) is allowed, and so is a
+ * deliberate move (`--change-url`, after a typo on the first start).
+ */
+export function settleInstanceUrl(db: Db, url: URL, options: { changeUrl: boolean }): void {
+  const recorded = getInternal(db, KEY);
+  if (recorded === url.href) return;
+  if (typeof recorded === "string") {
+    const from = new URL(recorded);
+    if (!options.changeUrl && !unreachableFromOutside(from)) {
+      throw new FatalError(
+        `this data folder serves ${recorded}, and other servers know its accounts by that address; ` +
+          `start it with --url ${recorded}, or add --change-url to move it to ${url.href} for good (followers elsewhere will not move with it)`,
+      );
+    }
+    logger.warning("The instance's address changes from {from} to {to}", { from: recorded, to: url.href });
+  }
+  setInternal(db, KEY, url.href);
+}
+
+/** An address no server on the internet can reach: localhost, a private IP, a name without a dot. */
+function unreachableFromOutside(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  if (isIP(host)) return isBlockedAddress(host);
+  return host === "localhost" || host.endsWith(".localhost") || !host.includes(".");
+}
