@@ -5,6 +5,7 @@ import { expect, setDefaultTimeout, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { follow, mute, setFollowOptions } from "../src/core/follows.ts";
 import { reblog } from "../src/core/interactions.ts";
+import { addToList, createList, listTimeline } from "../src/core/lists.ts";
 import { homeTimeline } from "../src/core/timelines.ts";
 import { posts } from "../src/db/schema.ts";
 import { community } from "./helpers/community.ts";
@@ -63,4 +64,22 @@ test("only a copy home shows holds a boost back: not one from someone muted or w
   reblog(c.deps, fay, eves); // hidden: ada muted fay
   const byDee = reblog(c.deps, dee, eves);
   expect(homeTimeline(c.deps.db, ada.id)).toEqual([byDee]);
+});
+
+test("a list shows a post once too: a boost of a post the list already shows stays out", async () => {
+  const c = await community(["ada", "bob", "cy", "dee", "eve"]);
+  const [ada, bob, cy, dee] = actors(c, ["ada", "bob", "cy", "dee"]);
+  for (const who of [bob, cy, dee]) follow(c.deps, ada, who.id);
+  const list = createList(c.deps, ada, { title: "friends" });
+  addToList(c.deps, ada, list.id, [bob.id, cy.id]);
+  const listed = () => listTimeline(c.deps.db, ada.id, list.id);
+
+  const bobs = await c.post("bob", { status: "bob's news" });
+  reblog(c.deps, cy, bobs);
+  expect(listed()).toEqual([bobs]); // cy's boost would repeat bob's post
+  const eves = await c.post("eve", { status: "eve's news" });
+  const byDee = reblog(c.deps, dee, eves); // dee is not in the list: this boost does not count there
+  const byCy = reblog(c.deps, cy, eves);
+  expect(listed()).toEqual([byCy, bobs]);
+  expect(homeTimeline(c.deps.db, ada.id)).toEqual([byDee, bobs]);
 });

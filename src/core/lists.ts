@@ -5,7 +5,7 @@ import { accounts, follows, type ListRepliesPolicy, listAccounts, listRepliesPol
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { escapeLike } from "./search.ts";
-import { boostsWanted, type PageQuery, pagedPostIds } from "./timelines.ts";
+import { boostNotRepeated, boostsWanted, type PageQuery, pagedPostIds } from "./timelines.ts";
 import { notSilencedBy, visibleTo } from "./visibility.ts";
 import { newestFirst, pageBounds, pageOrder } from "./paging.ts";
 
@@ -264,16 +264,23 @@ function repliesKept(list: ListRow): SQL {
 
 /**
  * A list's timeline: posts and boosts by its accounts that the owner still follows, as the
- * owner may see them, newest first, paged like the other timelines.
+ * owner may see them, newest first, paged like the other timelines; a post it shows close by is
+ * not shown again as a boost, as on home.
  */
 export function listTimeline(db: Db, ownerId: string, listId: string, page: PageQuery = {}): string[] {
   const list = getList(db, ownerId, listId);
-  const members = sql`${posts.accountId} IN (
-    SELECT ${listAccounts.accountId} FROM ${listAccounts} WHERE ${listAccounts.listId} = ${listId}
+  const members = sql`(SELECT ${listAccounts.accountId} FROM ${listAccounts} WHERE ${listAccounts.listId} = ${listId}
       AND ${listAccounts.accountId} ${followedByOwner(ownerId)})`;
   return pagedPostIds(
     db,
-    and(members, repliesKept(list), visibleTo(ownerId), notSilencedBy(ownerId), boostsWanted(ownerId)),
+    and(
+      sql`${posts.accountId} IN ${members}`,
+      repliesKept(list),
+      visibleTo(ownerId),
+      notSilencedBy(ownerId),
+      boostsWanted(ownerId),
+      boostNotRepeated(ownerId, members),
+    ),
     page,
   );
 }

@@ -74,18 +74,22 @@ export const boostsWanted = (viewerId: string) =>
     SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${viewerId} AND ${follows.followingId} = ${posts.accountId} AND ${follows.showReblogs} = 0))`;
 
 /**
- * A boost of a post home already shows close by stays out, as Mastodon's feeds leave out a boost
- * of a post among their 40 newest: the original, or an earlier boost of it, that home shows (by
- * the viewer or someone they follow, not muted, their boosts wanted), from at most a day before.
- * So the same post does not show twice in a row of home; boosted again after a quiet day, it
- * comes back up. (Boosts each less than a day apart keep it where it first showed.)
+ * A boost of a post the timeline already shows close by stays out, as Mastodon's feeds leave out
+ * a boost of a post among their 40 newest: the original, or an earlier boost of it, that the
+ * timeline shows (home: by the viewer or someone they follow; a list: by its accounts; not muted,
+ * their boosts wanted), from at most a day before. So the same post does not show twice in a row;
+ * boosted again after a quiet day, it comes back up. (Boosts each less than a day apart keep it
+ * where it first showed.) `shownFrom` is the subquery of the accounts a list shows.
  */
 const BOOST_FALLOFF_MS = 86_400_000;
 const SEEN = "seen";
 const seen = alias(posts, SEEN);
-export const boostNotRepeated = (viewerId: string) => {
+export const boostNotRepeated = (viewerId: string, shownFrom?: SQL) => {
   const notMuted = sql`NOT EXISTS (SELECT 1 FROM ${mutes} WHERE ${mutes.accountId} = ${viewerId} AND ${mutes.targetAccountId} = ${seen.accountId} AND ${muteInForce()})`;
-  const inHome = sql`(${seen.accountId} = ${viewerId} OR (${seen.accountId} IN ${homeAccounts(viewerId)} AND ${notMuted}))`;
+  const shown = shownFrom
+    ? sql`${seen.accountId} IN ${shownFrom}`
+    : sql`(${seen.accountId} = ${viewerId} OR ${seen.accountId} IN ${homeAccounts(viewerId)})`;
+  const inHome = sql`(${shown} AND ${notMuted})`;
   const boostShown = sql`(${seen.accountId} = ${viewerId} OR NOT EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${viewerId}
     AND ${follows.followingId} = ${seen.accountId} AND ${follows.showReblogs} = 0))`;
   const before = sql`${seen.createdAt} > ${posts.createdAt} - ${BOOST_FALLOFF_MS} AND ${seen.createdAt} <= ${posts.createdAt}`;
