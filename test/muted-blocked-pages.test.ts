@@ -21,7 +21,7 @@ test("the muted accounts page lists each mute with how long it lasts and what it
   await api("ana", "POST", `/api/v1/accounts/${m("cyd").id}/mute`, { notifications: false });
   const page = await (await ana.get("/settings/mutes")).text();
   expect(page).toContain('aria-current="page">Muted accounts</a>');
-  expect(itemOf(page, "ben")).toMatch(/Until [^<]+ UTC · notifications hidden too/);
+  expect(itemOf(page, "ben")).toMatch(/Until <time datetime="[^"]+" data-local>[^<]+ UTC<\/time> · notifications hidden too/);
   expect(itemOf(page, "cyd")).toContain("For good · notifications still shown");
   expect(page).toContain(`action="/accounts/${m("ben").id}/unmute"`);
   expect(page).toContain('aria-label="Unmute @ben"');

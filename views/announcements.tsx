@@ -3,18 +3,19 @@ import type { AnnouncementView, ReactionView } from "../src/core/announcements.t
 import type { PageContext } from "./context.ts";
 import { CsrfField, PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
-import { dayDate, longDate } from "./time.tsx";
+import { dayDate, WithTimes } from "./time.tsx";
 
 /** Offered to react with, besides the instance's own emoji (Mastodon's web app offers any). */
 const QUICK_REACTIONS = ["👍", "❤️", "🎉", "😂", "😮", "😢"];
 
 /** "From … to …" of what is announced: dates alone when all day. */
-export function announcementWhen(a: Pick<AnnouncementView, "startsAt" | "endsAt" | "allDay">): string {
-  const show = (d: Date) => (a.allDay ? dayDate(d) : longDate(d));
-  if (a.startsAt && a.endsAt) return `${show(a.startsAt)} to ${show(a.endsAt)}`;
-  if (a.startsAt) return `From ${show(a.startsAt)}`;
-  if (a.endsAt) return `Until ${show(a.endsAt)}`;
-  return "";
+export function announcementWhen(a: Pick<AnnouncementView, "startsAt" | "endsAt" | "allDay">): (string | Date)[] {
+  // A whole day is the same day everywhere; a time is shown in the reader's zone.
+  const show = (d: Date) => (a.allDay ? dayDate(d) : d);
+  if (a.startsAt && a.endsAt) return [show(a.startsAt), " to ", show(a.endsAt)];
+  if (a.startsAt) return ["From ", show(a.startsAt)];
+  if (a.endsAt) return ["Until ", show(a.endsAt)];
+  return [];
 }
 
 /** The announcement's text and dates, as members and staff both see it. */
@@ -23,9 +24,9 @@ export function AnnouncementBody({ announcement: a }: { announcement: Announceme
   const when = announcementWhen(a);
   return (
     <>
-      {when ? (
-        <p class="announcement-when" safe>
-          {when}
+      {when.length > 0 ? (
+        <p class="announcement-when">
+          <WithTimes parts={when} />
         </p>
       ) : (
         ""
@@ -74,8 +75,8 @@ function AnnouncementCard({ ctx, announcement: a }: { ctx: PageContext; announce
       <h3 id={`announcement-${a.id}`} class="announcement-title">
         {a.read ? "Announcement" : "New announcement"}
         {a.publishedAt ? (
-          <span class="muted" safe>
-            {` · ${longDate(a.publishedAt)}`}
+          <span class="muted">
+            <WithTimes parts={[" · ", a.publishedAt]} />
           </span>
         ) : (
           ""

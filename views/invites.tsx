@@ -2,7 +2,7 @@
 import { inviteExpiries, inviteMaxUses, type InviteState } from "../src/core/invites.ts";
 import type { PageContext } from "./context.ts";
 import { CsrfField, PostButton } from "./form.tsx";
-import { longDate } from "./time.tsx";
+import { WithTimes } from "./time.tsx";
 
 export interface InviteRow {
   id: string;
@@ -98,8 +98,10 @@ export function InviteList({
           const facts = [
             showCreator ? `by ${i.creator ? `@${i.creator}` : "a deleted member"}` : "",
             `uses: ${i.uses} / ${i.maxUses ?? "∞"}`,
-            i.expiresAt ? `${i.state === "expired" ? "expired" : "expires"} ${longDate(i.expiresAt)}` : "never expires",
           ].filter(Boolean);
+          const expiry = i.expiresAt
+            ? [` · ${i.state === "expired" ? "expired" : "expires"} `, i.expiresAt]
+            : [" · never expires"];
           return (
             <li class={i.state === "active" ? "" : "inactive"}>
               <div class="grow">
@@ -108,7 +110,9 @@ export function InviteList({
                   <span class="tag-label" safe>
                     {stateLabel[i.state]}
                   </span>{" "}
-                  <span safe>{facts.join(" · ")}</span>
+                  <span>
+                    <WithTimes parts={[facts.join(" · "), ...expiry]} />
+                  </span>
                 </p>
               </div>
               {i.state === "active" ? (

@@ -1,7 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import type { PropsWithChildren } from "@kitajs/html";
 import type { PostSnapshot } from "../src/db/schema.ts";
-import { longDate } from "./time.tsx";
+import { LongTime } from "./time.tsx";
 
 /** A post as it was when reported or removed (its HTML was sanitized when stored), with what may follow it. */
 export function SnapshotPost({ post, children }: PropsWithChildren<{ post: PostSnapshot }>) {
@@ -16,8 +16,8 @@ export function SnapshotPost({ post, children }: PropsWithChildren<{ post: PostS
         ""
       )}
       <div class="content">{safeContent}</div>
-      <p class="muted" safe>
-        {longDate(new Date(post.createdAt))}
+      <p class="muted">
+        <LongTime date={new Date(post.createdAt)} />
       </p>
       {children ?? ""}
     </article>

@@ -10,7 +10,7 @@ import { Avatar } from "./avatar.tsx";
 import type { PageContext } from "./context.ts";
 import { CsrfField, Field, FormMessage, PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
-import { longDate } from "./time.tsx";
+import { longDate, WithTimes } from "./time.tsx";
 import { periods } from "./compose.tsx";
 import { profileMeta } from "./meta.tsx";
 import { PostList } from "./post.tsx";
@@ -131,7 +131,7 @@ function Relations({ ctx, account, rel }: { ctx: PageContext; account: AccountVi
       ) : rel.muting ? (
         <>
           <AccountAction ctx={ctx} account={account} action="unmute" label="Unmute" />
-          <span class="muted">{rel.mutedUntil ? `Muted until ${longDate(rel.mutedUntil)}` : "Muted"}</span>
+          <span class="muted">{rel.mutedUntil ? <WithTimes parts={["Muted until ", rel.mutedUntil]} /> : "Muted"}</span>
           <MuteForm ctx={ctx} account={account} current={{ notifications: rel.mutingNotifications, until: rel.mutedUntil }} />
         </>
       ) : (

@@ -2,7 +2,7 @@
 import type { PageContext } from "./context.ts";
 import { PostButton } from "./form.tsx";
 import { SettingsFrame } from "./settings.tsx";
-import { longDate } from "./time.tsx";
+import { WithTimes } from "./time.tsx";
 
 export interface AuthorizedApp {
   id: string;
@@ -43,8 +43,15 @@ export function AppsPage({ ctx, apps, message }: { ctx: PageContext; apps: Autho
               ) : (
                 ""
               )}
-              <p class="muted" safe>
-                {`May: ${app.scopes} · authorized ${longDate(app.authorizedAt)}${app.lastUsedAt ? ` · last used ${longDate(app.lastUsedAt)}` : ""}${app.pushes ? " · sends your notifications to your device" : ""}`}
+              <p class="muted">
+                <WithTimes
+                  parts={[
+                    `May: ${app.scopes} · authorized `,
+                    app.authorizedAt,
+                    ...(app.lastUsedAt ? [" · last used ", app.lastUsedAt] : []),
+                    app.pushes ? " · sends your notifications to your device" : "",
+                  ]}
+                />
               </p>
             </div>
             <PostButton ctx={ctx} action={`/settings/apps/${app.id}/revoke`} label="Revoke" kind="secondary danger" />

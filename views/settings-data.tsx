@@ -7,7 +7,7 @@ import type { ImportKind, ImportMode } from "../src/db/schema.ts";
 import type { PageContext } from "./context.ts";
 import { CsrfField, FormMessage } from "./form.tsx";
 import { SettingsFrame } from "./settings.tsx";
-import { longDate } from "./time.tsx";
+import { WithTimes } from "./time.tsx";
 
 export const IMPORT_EXPORT_PATH = "/settings/import-export";
 
@@ -175,13 +175,13 @@ function ImportItem({ progress: p, latest }: { progress: ImportProgress; latest:
   const finished = p.import.finishedAt;
   const handled = p.done + p.failed + p.skipped;
   const title = `${kindNames[p.import.kind]} (${p.import.mode}), ${p.import.filename || "a CSV file"}`;
-  const status = finished ? `Finished ${longDate(finished)}` : `Working: ${handled} of ${p.total} rows done`;
+  const status = finished ? ["Finished ", finished] : [`Working: ${handled} of ${p.total} rows done`];
   const problems = p.failed + p.skipped;
   return (
     <div class="import">
       <h3 safe>{title}</h3>
-      <p role="status" safe>
-        {status}
+      <p role="status">
+        <WithTimes parts={status} />
       </p>
       <progress max={String(p.total)} value={String(handled)} aria-label={`${handled} of ${p.total} rows`} />
       <p safe>{`${plural(p.done, "row")} imported, ${p.failed} failed, ${p.skipped} skipped.`}</p>

@@ -3,7 +3,7 @@ import type { AccountView } from "../src/core/views.ts";
 import type { PageContext } from "./context.ts";
 import { CsrfField, Field, FormMessage, PostButton } from "./form.tsx";
 import { SettingsFrame } from "./settings.tsx";
-import { longDate } from "./time.tsx";
+import { WithTimes } from "./time.tsx";
 
 export interface MigrationValues {
   /** This account's own id, the one to name as an alias on the new account. */
@@ -39,8 +39,8 @@ export function MigrationPage({
               <a href={values.movedTo.localUrl} safe>
                 {`@${values.movedTo.acct}`}
               </a>{" "}
-              {values.movedAt ? `since ${longDate(values.movedAt)}` : ""}. Your followers were asked to follow that account; you
-              cannot post from this one.
+              {values.movedAt ? <WithTimes parts={["since ", values.movedAt]} /> : ""}. Your followers were asked to follow that
+              account; you cannot post from this one.
             </p>
             <PostButton ctx={ctx} action="/settings/migration/cancel" label="Stop redirecting" kind="secondary" />
           </>

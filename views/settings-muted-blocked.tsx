@@ -5,7 +5,7 @@ import type { PageContext } from "./context.ts";
 import { PostButton } from "./form.tsx";
 import { AccountLine } from "./profile.tsx";
 import { SettingsFrame } from "./settings.tsx";
-import { longDate } from "./time.tsx";
+import { WithTimes } from "./time.tsx";
 
 export interface ListedAccount {
   account: AccountView;
@@ -35,9 +35,9 @@ const pages = {
 } as const;
 
 /** How long a mute lasts, and what it hides. */
-function muteDetail({ expiresAt, notifications }: ListedAccount): string {
-  const length = expiresAt ? `Until ${longDate(expiresAt)}` : "For good";
-  return `${length} · ${notifications ? "notifications hidden too" : "notifications still shown"}`;
+function MuteDetail({ row: { expiresAt, notifications } }: { row: ListedAccount }) {
+  const length = expiresAt ? ["Until ", expiresAt] : ["For good"];
+  return <WithTimes parts={[...length, ` · ${notifications ? "notifications hidden too" : "notifications still shown"}`]} />;
 }
 
 /** The accounts a member mutes or blocks, each with the button that ends it. */
@@ -64,8 +64,8 @@ export function MutedOrBlockedPage({
             <div class="listed-account">
               <AccountLine account={row.account} />
               {kind === "mutes" ? (
-                <p class="muted" safe>
-                  {muteDetail(row)}
+                <p class="muted">
+                  <MuteDetail row={row} />
                 </p>
               ) : (
                 ""

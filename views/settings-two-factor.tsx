@@ -2,7 +2,7 @@
 import type { PageContext } from "./context.ts";
 import { CsrfField, ErrorSummary, Field, FormMessage } from "./form.tsx";
 import { SettingsFrame } from "./settings.tsx";
-import { longDate } from "./time.tsx";
+import { WithTimes } from "./time.tsx";
 
 type Errors = Record<string, string>;
 
@@ -73,7 +73,11 @@ export function TwoFactorOnPage({
       <ErrorSummary errors={errors} />
       <section class="card" aria-labelledby="status-title">
         <h2 id="status-title">Two-factor authentication is on</h2>
-        <p safe>{`Since ${longDate(enabledAt)}. Logging in asks for a code from your authenticator app after your password.`}</p>
+        <p>
+          <WithTimes
+            parts={["Since ", enabledAt, ". Logging in asks for a code from your authenticator app after your password."]}
+          />
+        </p>
       </section>
       <form method="post" action="/settings/two-factor/recovery-codes" class="card" novalidate>
         <CsrfField ctx={ctx} />

@@ -6,7 +6,7 @@ import { CsrfField, Field } from "./form.tsx";
 import { Layout } from "./layout.tsx";
 import { plain, postMeta } from "./meta.tsx";
 import { PostCard, PostList } from "./post.tsx";
-import { LongTime, longDate } from "./time.tsx";
+import { LongTime, WithTimes } from "./time.tsx";
 
 export function ThreadPage(props: {
   ctx: PageContext;
@@ -261,10 +261,11 @@ export function HistoryPage({ ctx, post, versions }: { ctx: PageContext; post: P
             const safeContent = v.contentHtml;
             return (
               <li>
-                <p
-                  class="muted"
-                  safe
-                >{`${i === versions.length - 1 ? "Current version" : i === 0 ? "Original" : "Edited"}, ${longDate(v.createdAt)}`}</p>
+                <p class="muted">
+                  <WithTimes
+                    parts={[`${i === versions.length - 1 ? "Current version" : i === 0 ? "Original" : "Edited"}, `, v.createdAt]}
+                  />
+                </p>
                 {v.spoilerText ? (
                   <p class="cw" safe>
                     {`CW: ${v.spoilerText}`}

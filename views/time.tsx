@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { escapeHtml } from "@kitajs/html";
 
 const units: [number, string][] = [
   [365 * 24 * 3600, "y"],
@@ -56,4 +57,9 @@ export function Time({ date }: { date: Date }) {
       {shortAge(date)}
     </time>
   );
+}
+
+/** Words with full dates among them, each date in the reader's time zone as LongTime writes it. */
+export function WithTimes({ parts }: { parts: (string | Date)[] }) {
+  return <>{parts.map((part) => (part instanceof Date ? <LongTime date={part} /> : escapeHtml(part)))}</>;
 }

@@ -6,7 +6,7 @@ import { CsrfField, Field, FormMessage } from "./form.tsx";
 import { Layout } from "./layout.tsx";
 import { SnapshotPost } from "./post-snapshot.tsx";
 import { SettingsFrame } from "./settings.tsx";
-import { longDate, LongTime } from "./time.tsx";
+import { LongTime, WithTimes } from "./time.tsx";
 
 /** An appeal that was refused by a rule, to show next to its form with the words typed. */
 export interface AppealError {
@@ -19,17 +19,22 @@ export interface AppealError {
 function AppealStatus({ record }: { record: WarningRecord }) {
   const { appeal } = record;
   if (!appeal) return "";
+  const decided = appeal.decidedAt ?? appeal.createdAt;
   const answer = {
-    waiting: "The moderators have not answered yet.",
-    approved: `The moderators approved it on ${longDate(appeal.decidedAt ?? appeal.createdAt)}: the action is overruled.`,
-    rejected: `The moderators rejected it on ${longDate(appeal.decidedAt ?? appeal.createdAt)}.`,
+    waiting: ["The moderators have not answered yet."],
+    approved: ["The moderators approved it on ", decided, ": the action is overruled."],
+    rejected: ["The moderators rejected it on ", decided, "."],
   }[appealState(appeal)];
   return (
     <div class="appeal">
-      <p class="muted" safe>{`You appealed on ${longDate(appeal.createdAt)}:`}</p>
+      <p class="muted">
+        <WithTimes parts={["You appealed on ", appeal.createdAt, ":"]} />
+      </p>
       <blockquote safe>{appeal.text}</blockquote>
       <p>
-        <strong safe>{answer}</strong>
+        <strong>
+          <WithTimes parts={answer} />
+        </strong>
       </p>
     </div>
   );
