@@ -1,5 +1,5 @@
 // Times are written in the reader's own time zone by the page's script (the server writes UTC):
-// a post's full date on its page, a "5m"'s tooltip, the sessions list.
+// a post's full date on its page, a "5m"'s tooltip, the sessions list, a date inside a choice list.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser } from "playwright-core";
 import { launchBrowser, logInPage } from "./helpers/browser.ts";
@@ -38,4 +38,21 @@ test("a reader in Kolkata (UTC+05:30) reads the times in their zone", async () =
   await page.goto(`${instance.url}/settings/account`);
   const sessions = (await page.locator(".sessions").textContent()) ?? "";
   expect(sessions).not.toContain("UTC");
+});
+
+test("a date inside a choice list is rewritten too: a filter's end, kept as it is", async () => {
+  const page = await (await browser.newContext({ timezoneId: "Asia/Kolkata", locale: "en-GB" })).newPage();
+  await logInPage(page, instance.url, "ada", PASSWORD);
+  await page.goto(`${instance.url}/settings/filters`);
+  await page.getByLabel("Title").fill("spoilers");
+  await page.getByLabel("Keywords").fill("finale");
+  await page.getByLabel("Expires after").selectOption("1 day");
+  await page.getByRole("button", { name: "Add filter" }).click();
+  await page.getByRole("link", { name: "Edit spoilers" }).click();
+  const kept = page.locator("#expires_in option[value=keep]");
+  const at = new Date((await kept.getAttribute("data-local-at")) ?? "");
+  const local = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Kolkata" }).format(
+    at,
+  );
+  await expect(kept.textContent()).resolves.toBe(`As it is (${local})`);
 });

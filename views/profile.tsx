@@ -10,7 +10,7 @@ import { Avatar } from "./avatar.tsx";
 import type { PageContext } from "./context.ts";
 import { CsrfField, Field, FormMessage, PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
-import { longDate, WithTimes } from "./time.tsx";
+import { localLabel, WithTimes } from "./time.tsx";
 import { periods } from "./compose.tsx";
 import { profileMeta } from "./meta.tsx";
 import { PostList } from "./post.tsx";
@@ -79,7 +79,11 @@ export interface CurrentMute {
  */
 function MuteForm({ ctx, account, current }: { ctx: PageContext; account: AccountView; current?: CurrentMute }) {
   // Short enough for a phone's width.
-  const kept = current ? (current.until ? `Until ${longDate(current.until)}` : "As now: for good") : undefined;
+  const kept = current
+    ? current.until
+      ? localLabel("Until %s", current.until)
+      : { text: "As now: for good", label: undefined, at: undefined }
+    : undefined;
   return (
     <details class="more mute-menu">
       <summary>{current ? "Change" : "Mute"}</summary>
@@ -93,8 +97,8 @@ function MuteForm({ ctx, account, current }: { ctx: PageContext; account: Accoun
         <label for="mute-duration">For how long</label>
         <select id="mute-duration" name="duration">
           {kept ? (
-            <option value="keep" selected safe>
-              {kept}
+            <option value="keep" selected data-local-label={kept.label} data-local-at={kept.at} safe>
+              {kept.text}
             </option>
           ) : (
             ""

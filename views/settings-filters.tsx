@@ -6,7 +6,7 @@ import { filterContexts } from "../src/db/schema.ts";
 import type { PageContext } from "./context.ts";
 import { CsrfField, Field, FormMessage, PostButton } from "./form.tsx";
 import { SettingsFrame } from "./settings.tsx";
-import { LongTime, longDate } from "./time.tsx";
+import { localLabel, LongTime } from "./time.tsx";
 
 const contextLabels = {
   home: "Home timeline",
@@ -208,9 +208,7 @@ function FilterForm({
   submit: string;
   expiresAt?: Date | null;
 }) {
-  const choices: [string, string][] = expiresAt
-    ? [["keep", `As it is (${longDate(expiresAt)})`], ...expiryChoices]
-    : expiryChoices;
+  const kept = expiresAt ? localLabel("As it is (%s)", expiresAt) : undefined;
   return (
     <form method="post" action={action} novalidate>
       <CsrfField ctx={ctx} />
@@ -291,7 +289,20 @@ function FilterForm({
       <div class={errors.expires_in ? "field invalid" : "field"}>
         <label for="expires_in">Expires after</label>
         <select id="expires_in" name="expires_in">
-          {choices.map(([value, label]) => (
+          {kept ? (
+            <option
+              value="keep"
+              selected={values.expires_in === "keep"}
+              data-local-label={kept.label}
+              data-local-at={kept.at}
+              safe
+            >
+              {kept.text}
+            </option>
+          ) : (
+            ""
+          )}
+          {expiryChoices.map(([value, label]) => (
             <option value={value} selected={values.expires_in === value} safe>
               {label}
             </option>

@@ -59,6 +59,14 @@ export function Time({ date }: { date: Date }) {
   );
 }
 
+/**
+ * Words around a full date where no element can go (an <option>): in UTC on the server, and
+ * app.js writes the label again with the date in the reader's zone.
+ */
+export function localLabel(label: string, date: Date): { text: string; label: string; at: string } {
+  return { text: label.replace("%s", longDate(date)), label, at: date.toISOString() };
+}
+
 /** Words with full dates among them, each date in the reader's time zone as LongTime writes it. */
 export function WithTimes({ parts }: { parts: (string | Date)[] }) {
   return <>{parts.map((part) => (part instanceof Date ? <LongTime date={part} /> : escapeHtml(part)))}</>;

@@ -7,7 +7,7 @@ import type { Role } from "../../src/db/schema.ts";
 import type { PageContext } from "../context.ts";
 import { CsrfField, Field, FormMessage, PostButton } from "../form.tsx";
 import { Layout } from "../layout.tsx";
-import { dayDate, longDate } from "../time.tsx";
+import { dayDate, LongTime, WithTimes } from "../time.tsx";
 import { instancePath } from "./instances.tsx";
 import { AdminTabs } from "./tabs.tsx";
 
@@ -250,7 +250,9 @@ export function AccountAdminPage({
             </>
           )}
           <dt>Joined</dt>
-          <dd safe>{longDate(account.createdAt)}</dd>
+          <dd>
+            <LongTime date={account.createdAt} />
+          </dd>
           <dt>Status</dt>
           <dd safe>
             {[view.suspended ? "suspended" : "", view.silenced ? "limited" : "", view.sensitized ? "sensitive" : ""]
@@ -293,12 +295,18 @@ export function AccountAdminPage({
                 <strong safe>{warning.overruledAt ? `${warning.action} (overruled)` : warning.action}</strong>
                 <p safe>{warning.text || "(no reason given)"}</p>
                 <RemovedPosts warning={warning} />
-                <p class="muted" safe>
-                  {longDate(warning.createdAt)}
+                <p class="muted">
+                  <LongTime date={warning.createdAt} />
                 </p>
                 {appeal ? (
-                  <p class="muted" safe>
-                    {`Appealed on ${longDate(appeal.createdAt)}: ${{ waiting: "waiting for an answer", approved: "approved", rejected: "rejected" }[appealState(appeal)]}`}
+                  <p class="muted">
+                    <WithTimes
+                      parts={[
+                        "Appealed on ",
+                        appeal.createdAt,
+                        `: ${{ waiting: "waiting for an answer", approved: "approved", rejected: "rejected" }[appealState(appeal)]}`,
+                      ]}
+                    />
                   </p>
                 ) : (
                   ""

@@ -5,7 +5,7 @@ import type { AccountView } from "../../src/core/views.ts";
 import type { PageContext } from "../context.ts";
 import { FormMessage, PostButton } from "../form.tsx";
 import { Layout } from "../layout.tsx";
-import { longDate } from "../time.tsx";
+import { WithTimes } from "../time.tsx";
 import { AdminTabs } from "./tabs.tsx";
 import { RemovedPosts } from "../warnings.tsx";
 
@@ -30,10 +30,14 @@ function AppealItem({ ctx, row }: { ctx: PageContext; row: AppealRow }) {
         </a>{" "}
         <span safe>{`appeals: ${staffActionNames[warning.action] ?? warning.action}`}</span>
       </h2>
-      <p class="muted" safe>{`${row.actor} on ${longDate(warning.createdAt)} wrote:`}</p>
+      <p class="muted">
+        <WithTimes parts={[`${row.actor} on `, warning.createdAt, " wrote:"]} />
+      </p>
       <blockquote safe>{warning.text || "(no reason given)"}</blockquote>
       <RemovedPosts warning={warning} />
-      <p class="muted" safe>{`The appeal, on ${longDate(appeal.createdAt)}:`}</p>
+      <p class="muted">
+        <WithTimes parts={["The appeal, on ", appeal.createdAt, ":"]} />
+      </p>
       <blockquote safe>{appeal.text}</blockquote>
       {state === "waiting" ? (
         <div class="actions">
@@ -42,9 +46,14 @@ function AppealItem({ ctx, row }: { ctx: PageContext; row: AppealRow }) {
         </div>
       ) : (
         <p>
-          <strong
-            safe
-          >{`${state === "approved" ? "Approved" : "Rejected"} by ${row.decidedBy ?? "someone since deleted"} on ${longDate(appeal.decidedAt ?? appeal.createdAt)}`}</strong>
+          <strong>
+            <WithTimes
+              parts={[
+                `${state === "approved" ? "Approved" : "Rejected"} by ${row.decidedBy ?? "someone since deleted"} on `,
+                appeal.decidedAt ?? appeal.createdAt,
+              ]}
+            />
+          </strong>
         </p>
       )}
     </li>

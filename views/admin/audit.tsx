@@ -1,7 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import type { PageContext } from "../context.ts";
 import { Layout } from "../layout.tsx";
-import { longDate } from "../time.tsx";
+import { WithTimes } from "../time.tsx";
 import { AdminTabs } from "./tabs.tsx";
 
 export function AuditPage({
@@ -21,7 +21,9 @@ export function AuditPage({
           <li>
             <div>
               <strong safe>{e.action}</strong> <span safe>{`by ${e.actor} on ${e.target}`}</span>
-              <p class="muted" safe>{`${longDate(e.createdAt)}${e.detail ? ` · ${e.detail.slice(0, 200)}` : ""}`}</p>
+              <p class="muted">
+                <WithTimes parts={[e.createdAt, e.detail ? ` · ${e.detail.slice(0, 200)}` : ""]} />
+              </p>
             </div>
           </li>
         ))}

@@ -5,7 +5,7 @@ import type { Report } from "../../src/core/reports.ts";
 import type { inboxStatus } from "../../src/db/schema.ts";
 import type { PageContext } from "../context.ts";
 import { Layout } from "../layout.tsx";
-import { longDate, Time } from "../time.tsx";
+import { Time, WithTimes } from "../time.tsx";
 import { DomainBlockForm, severityLabel } from "./domain-blocks.tsx";
 import { AdminTabs } from "./tabs.tsx";
 
@@ -200,10 +200,12 @@ export interface InstanceDetail {
 
 export function InstancePage({ ctx, detail }: { ctx: PageContext; detail: InstanceDetail }) {
   const { instance } = detail;
-  const fact = (label: string, value: string) => (
+  const fact = (label: string, value: string | Date) => (
     <>
       <dt safe>{label}</dt>
-      <dd safe>{value}</dd>
+      <dd>
+        <WithTimes parts={[value]} />
+      </dd>
     </>
   );
   return (
@@ -228,8 +230,8 @@ export function InstancePage({ ctx, detail }: { ctx: PageContext; detail: Instan
           </dd>
           <dt>Domain block</dt>
           <dd>{instance.block ? <BlockLabel instance={instance} /> : <span class="muted">none</span>}</dd>
-          {fact("Last success", instance.lastSuccessAt ? longDate(instance.lastSuccessAt) : "none recorded")}
-          {fact("Last failure", instance.lastFailureAt ? longDate(instance.lastFailureAt) : "none")}
+          {fact("Last success", instance.lastSuccessAt ?? "none recorded")}
+          {fact("Last failure", instance.lastFailureAt ?? "none")}
           {fact(
             "In the queue",
             `${plural(detail.queue.pending, "delivery", "deliveries")}${detail.queue.retrying > 0 ? `, ${detail.queue.retrying} retrying` : ""}`,
@@ -247,7 +249,7 @@ export function InstancePage({ ctx, detail }: { ctx: PageContext; detail: Instan
                 {inbox.goneAt ? (
                   <>
                     <span class="danger">Gone</span>
-                    <span safe>{` (nothing more is sent) since ${longDate(inbox.goneAt)} · `}</span>
+                    <WithTimes parts={[" (nothing more is sent) since ", inbox.goneAt, " · "]} />
                   </>
                 ) : (
                   ""
@@ -255,8 +257,8 @@ export function InstancePage({ ctx, detail }: { ctx: PageContext; detail: Instan
                 <span class={inbox.failures > 0 ? "danger" : undefined} safe>
                   {plural(inbox.failures, "failure")}
                 </span>
-                {inbox.lastFailureAt ? <span safe>{` · last failure ${longDate(inbox.lastFailureAt)}`}</span> : ""}
-                {inbox.lastSuccessAt ? <span safe>{` · last success ${longDate(inbox.lastSuccessAt)}`}</span> : ""}
+                {inbox.lastFailureAt ? <WithTimes parts={[" · last failure ", inbox.lastFailureAt]} /> : ""}
+                {inbox.lastSuccessAt ? <WithTimes parts={[" · last success ", inbox.lastSuccessAt]} /> : ""}
               </p>
               {inbox.lastError ? (
                 <p class="muted error-text" safe>
@@ -301,8 +303,8 @@ export function InstancePage({ ctx, detail }: { ctx: PageContext; detail: Instan
           {detail.reports.map(({ report, acct }) => (
             <li>
               <a href={`/admin/reports/${report.id}`} safe>{`@${acct} · ${report.category}`}</a>{" "}
-              <span class="muted" safe>
-                {`${report.resolvedAt ? "resolved" : "open"} · ${longDate(report.createdAt)}`}
+              <span class="muted">
+                <WithTimes parts={[`${report.resolvedAt ? "resolved" : "open"} · `, report.createdAt]} />
               </span>
             </li>
           ))}
@@ -321,11 +323,16 @@ function BlockSection({ ctx, detail }: { ctx: PageContext; detail: InstanceDetai
     return (
       <section class="card" aria-labelledby="block-title">
         <h2 id="block-title">Domain block</h2>
-        <p safe>
-          {`${severityLabel[block.severity]}${block.domain === instance.domain ? "" : `, through the block on ${block.domain}`}` +
-            (block.rejectMedia ? " · media rejected" : "") +
-            (block.rejectReports ? " · reports rejected" : "") +
-            ` · since ${longDate(block.createdAt)}`}
+        <p>
+          <WithTimes
+            parts={[
+              `${severityLabel[block.severity]}${block.domain === instance.domain ? "" : `, through the block on ${block.domain}`}` +
+                (block.rejectMedia ? " · media rejected" : "") +
+                (block.rejectReports ? " · reports rejected" : "") +
+                " · since ",
+              block.createdAt,
+            ]}
+          />
         </p>
         {block.publicComment ? <p class="muted" safe>{`Public comment: ${block.publicComment}`}</p> : ""}
         {block.privateComment ? <p class="muted" safe>{`Private note: ${block.privateComment}`}</p> : ""}

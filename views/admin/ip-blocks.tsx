@@ -3,7 +3,7 @@ import type { IpBlock } from "../../src/core/ip-blocks.ts";
 import type { PageContext } from "../context.ts";
 import { CsrfField, Field, PostButton } from "../form.tsx";
 import { Layout } from "../layout.tsx";
-import { longDate } from "../time.tsx";
+import { WithTimes } from "../time.tsx";
 import { AdminTabs } from "./tabs.tsx";
 
 export const ipBlockLabels = {
@@ -102,10 +102,14 @@ export function IpBlocksPage({
             <li>
               <div>
                 <strong safe>{b.cidr}</strong>
-                <p class="muted" safe>
-                  {`${ipBlockLabels[b.severity]} · ${
-                    b.expiresAt === null ? "for good" : b.expiresAt <= now ? "ended" : `until ${longDate(b.expiresAt)}`
-                  }${b.comment ? ` · ${b.comment}` : ""}`}
+                <p class="muted">
+                  <WithTimes
+                    parts={[
+                      `${ipBlockLabels[b.severity]} · `,
+                      ...(b.expiresAt === null ? ["for good"] : b.expiresAt <= now ? ["ended"] : ["until ", b.expiresAt]),
+                      b.comment ? ` · ${b.comment}` : "",
+                    ]}
+                  />
                 </p>
               </div>
               <PostButton ctx={ctx} action={`/admin/ip-blocks/${b.id}/delete`} label="Unblock" kind="secondary" />

@@ -2,7 +2,7 @@
 import type { PageContext } from "../context.ts";
 import { CsrfField } from "../form.tsx";
 import { Layout } from "../layout.tsx";
-import { longDate } from "../time.tsx";
+import { WithTimes } from "../time.tsx";
 import { AdminTabs } from "./tabs.tsx";
 
 export interface PendingSignup {
@@ -56,7 +56,9 @@ export function RegistrationsPage({
                 <div class="grow">
                   <p>
                     <strong safe>{`@${u.username}`}</strong>{" "}
-                    <span class="muted" safe>{`${u.email} · ${longDate(u.createdAt)}`}</span>
+                    <span class="muted">
+                      <WithTimes parts={[`${u.email} · `, u.createdAt]} />
+                    </span>
                   </p>
                   <p safe>{u.reason ?? "(no reason given)"}</p>
                 </div>
@@ -85,7 +87,9 @@ function Decision({ ctx, signup, failed }: { ctx: PageContext; signup: PendingSi
         <CsrfField ctx={ctx} />
         <p>
           <strong safe>{`@${signup.username}`}</strong>{" "}
-          <span class="muted" safe>{`${signup.email} · ${longDate(signup.createdAt)}`}</span>
+          <span class="muted">
+            <WithTimes parts={[`${signup.email} · `, signup.createdAt]} />
+          </span>
         </p>
         <p safe>{signup.reason ?? "(no reason given)"}</p>
         <div class={failed ? "field invalid" : "field"}>

@@ -3,21 +3,21 @@ import type { RelayView } from "../../src/core/relays.ts";
 import type { PageContext } from "../context.ts";
 import { CsrfField, Field, PostButton } from "../form.tsx";
 import { Layout } from "../layout.tsx";
-import { longDate } from "../time.tsx";
+import { WithTimes } from "../time.tsx";
 import { AdminTabs } from "./tabs.tsx";
 
 /** Where the instance stands with a relay, in words. */
-function stateLine(relay: RelayView): string {
-  const since = longDate(relay.stateChangedAt);
+function stateLine(relay: RelayView): (string | Date)[] {
+  const since = relay.stateChangedAt;
   switch (relay.state) {
     case "pending":
-      return `Waiting for the relay to accept · asked ${since}`;
+      return ["Waiting for the relay to accept · asked ", since];
     case "accepted":
-      return `Joined · since ${since}`;
+      return ["Joined · since ", since];
     case "rejected":
-      return `The relay refused · ${since}`;
+      return ["The relay refused · ", since];
     case "idle":
-      return `Left · ${since}`;
+      return ["Left · ", since];
   }
 }
 
@@ -67,8 +67,8 @@ export function RelaysPage({
             <li>
               <div>
                 <strong safe>{r.inboxUrl}</strong>
-                <p class="muted" safe>
-                  {stateLine(r)}
+                <p class="muted">
+                  <WithTimes parts={stateLine(r)} />
                 </p>
                 {failure(r) ? (
                   <p class="error" safe>

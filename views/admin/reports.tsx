@@ -5,7 +5,8 @@ import type { AccountView } from "../../src/core/views.ts";
 import type { PageContext } from "../context.ts";
 import { CsrfField, FormMessage, PostButton } from "../form.tsx";
 import { Layout } from "../layout.tsx";
-import { longDate } from "../time.tsx";
+import { LongTime, WithTimes } from "../time.tsx";
+import { plural } from "../words.ts";
 import { instancePath } from "./instances.tsx";
 import { AdminTabs } from "./tabs.tsx";
 import { SnapshotPost } from "../post-snapshot.tsx";
@@ -48,10 +49,15 @@ export function ReportsPage({ ctx, rows, state }: { ctx: PageContext; rows: Repo
                 href={`/admin/reports/${row.report.id}`}
                 safe
               >{`@${row.target?.acct ?? "unknown"} · ${categoryNames[row.report.category]}`}</a>
-              <p
-                class="muted"
-                safe
-              >{`Reported by ${reportedBy(row)} · ${longDate(row.report.createdAt)} · ${row.report.postIds.length} posts`}</p>
+              <p class="muted">
+                <WithTimes
+                  parts={[
+                    `Reported by ${reportedBy(row)} · `,
+                    row.report.createdAt,
+                    ` · ${plural(row.report.postIds.length, "post")}`,
+                  ]}
+                />
+              </p>
             </div>
           </li>
         ))}
@@ -118,9 +124,11 @@ export function ReportDetailPage(props: {
           <dt>Reported by</dt>
           <dd safe>{reportedBy(row)}</dd>
           <dt>When</dt>
-          <dd safe>{longDate(report.createdAt)}</dd>
+          <dd>
+            <LongTime date={report.createdAt} />
+          </dd>
           <dt>Status</dt>
-          <dd>{report.resolvedAt ? `Resolved ${longDate(report.resolvedAt)}` : "Open"}</dd>
+          <dd>{report.resolvedAt ? <WithTimes parts={["Resolved ", report.resolvedAt]} /> : "Open"}</dd>
           <dt>Earlier reports</dt>
           <dd safe>{String(props.earlier)}</dd>
         </dl>
@@ -161,7 +169,9 @@ export function ReportDetailPage(props: {
             <li>
               <div>
                 <p safe>{n.text}</p>
-                <p class="muted" safe>{`${n.author} · ${longDate(n.createdAt)}`}</p>
+                <p class="muted">
+                  <WithTimes parts={[`${n.author} · `, n.createdAt]} />
+                </p>
               </div>
             </li>
           ))}

@@ -4,7 +4,7 @@ import { languageChoices } from "../../src/core/languages.ts";
 import type { PageContext } from "../context.ts";
 import { Check, CsrfField, Field, FormMessage } from "../form.tsx";
 import { Layout } from "../layout.tsx";
-import { longDate } from "../time.tsx";
+import { WithTimes } from "../time.tsx";
 import { AdminTabs } from "./tabs.tsx";
 
 function LanguageSelect({ value, error }: { value: string; error?: string }) {
@@ -143,8 +143,14 @@ export function InstanceSettingsPage({
       <h1>Administration</h1>
       <AdminTabs ctx={ctx} />
       {fallbackAt ? (
-        <p class="notice" role="status" safe>
-          {`On ${longDate(fallbackAt)}, sign-ups switched from open to approval: people had joined, but no moderator had acted for a week. Choose the mode again and save to dismiss this.`}
+        <p class="notice" role="status">
+          <WithTimes
+            parts={[
+              "On ",
+              fallbackAt,
+              ", sign-ups switched from open to approval: people had joined, but no moderator had acted for a week. Choose the mode again and save to dismiss this.",
+            ]}
+          />
         </p>
       ) : (
         ""

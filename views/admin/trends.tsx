@@ -3,7 +3,7 @@ import type { TrendKind } from "../../src/db/schema.ts";
 import type { PageContext } from "../context.ts";
 import { Check, CsrfField } from "../form.tsx";
 import { Layout } from "../layout.tsx";
-import { longDate } from "../time.tsx";
+import { LongTime, WithTimes } from "../time.tsx";
 import { AdminTabs } from "./tabs.tsx";
 
 export interface HiddenTrend {
@@ -50,7 +50,7 @@ export function AdminTrendsPage({
       </p>
       <form method="post" action="/admin/trends/rank" class="inline-actions">
         <CsrfField ctx={ctx} />
-        <span class="muted">{lastRanked ? `Last ranked ${longDate(lastRanked)}.` : "Not ranked yet."}</span>
+        <span class="muted">{lastRanked ? <WithTimes parts={["Last ranked ", lastRanked, "."]} /> : "Not ranked yet."}</span>
         <button type="submit" class="secondary">
           Rank now
         </button>
@@ -72,8 +72,8 @@ export function AdminTrendsPage({
             <li>
               <span class="tag-label">{kindLabels[h.kind]}</span>
               <span safe>{h.label}</span>
-              <span class="muted" safe>
-                {longDate(h.hiddenAt)}
+              <span class="muted">
+                <LongTime date={h.hiddenAt} />
               </span>
               <form method="post" action="/admin/trends/unhide">
                 <CsrfField ctx={ctx} />

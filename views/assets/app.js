@@ -67,6 +67,8 @@ document.addEventListener("click", (e) => {
       input.value = local(new Date(input.dataset.utc));
     }
     for (const time of root.querySelectorAll("time[data-local]")) time.textContent = format.format(new Date(time.dateTime));
+    for (const option of root.querySelectorAll("option[data-local-at]"))
+      option.textContent = option.dataset.localLabel.replace("%s", format.format(new Date(option.dataset.localAt)));
     // A post's "5m" tells its exact time on hover: in this zone too.
     for (const time of root.querySelectorAll("time[title]")) time.title = format.format(new Date(time.dateTime));
   }
