@@ -4,6 +4,7 @@ import { ConsentPage, OAuthErrorPage, OobCodePage } from "../../views/oauth.tsx"
 import { type AuthorizationRequest, checkAuthorization, issueCode, OAuthError, OOB_REDIRECT } from "../core/oauth.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { loginFirst } from "./redirects.ts";
+import { policyWithFormTarget } from "./security.ts";
 
 const request = t.Object({
   client_id: t.String({ maxLength: 200 }),
@@ -59,6 +60,7 @@ export function oauthRoutes(deps: WebDeps, page: PagePlugin) {
           return <OAuthErrorPage ctx={ctx} message={error.description} />;
         }
         if (!viewer) return redirect(loginFirst(new URL(req.url).pathname + new URL(req.url).search), 303);
+        if (auth.redirectUri !== OOB_REDIRECT) set.headers["content-security-policy"] = policyWithFormTarget(auth.redirectUri);
         const hidden = Object.fromEntries(Object.entries(query).filter(([, v]) => typeof v === "string")) as Record<
           string,
           string

@@ -14,6 +14,18 @@ export const securityHeaders: Record<string, string> = {
   "cross-origin-opener-policy": "same-origin",
 };
 
+/**
+ * The policy of a page whose form leads, through our redirect, to another address: browsers hold
+ * the redirect after a form to `form-action` too (Chrome, Safari), so the OAuth consent page names
+ * the app's checked redirect URI: its origin, or its scheme alone for an app's own (tusky:).
+ */
+export function policyWithFormTarget(target: string): string {
+  const url = new URL(target);
+  const source = url.protocol === "http:" || url.protocol === "https:" ? url.origin : url.protocol;
+  const policy = securityHeaders["content-security-policy"] as string;
+  return policy.replace("form-action 'self'", `form-action 'self' ${source}`);
+}
+
 export const securityPlugin = new Elysia({ name: "security-headers" }).onRequest(({ set }) => {
   Object.assign(set.headers, securityHeaders);
 });
