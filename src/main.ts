@@ -126,6 +126,7 @@ async function userCreate(words: string[], flags: Flags) {
   const config = configFrom(flags);
   await configureLogging({ ...config, logLevel: "warning" });
   const password = await readPassword(`Password for ${name}: `);
+  const isNew = !existsSync(join(config.data, "skein.db"));
   const database = openInstanceDatabase(config);
   try {
     await createLocalUser(
@@ -133,11 +134,20 @@ async function userCreate(words: string[], flags: Flags) {
       { username: name, email, password, role: role as Role },
     );
     console.log(`Created ${role} @${name}@${config.url.host}.`);
+    // Said aloud, so that a mistyped --data does not go unseen.
+    if (isNew) console.log(`This started a new instance in ${config.data}.`);
   } catch (error) {
     throw refusal(error);
   } finally {
     closeDatabase(database);
   }
+}
+
+/** The database of an instance that exists: a mistyped --data must not make a new one. */
+function existingDatabase(config: { data: string }): string {
+  const path = join(config.data, "skein.db");
+  if (!existsSync(path)) throw new FatalError(`no database at ${path}; point --data at the instance's data folder`);
+  return path;
 }
 
 /** A new password for a member who lost theirs; works while the instance serves. */
@@ -146,6 +156,7 @@ async function userPassword(words: string[], flags: Flags) {
   if (!name || extra.length > 0 || flags.email || flags.role) throw usage("expected: skein user password NAME");
   const config = configFrom(flags);
   await configureLogging({ ...config, logLevel: "warning" });
+  existingDatabase(config);
   const password = await readPassword(`New password for ${name}: `);
   const database = openInstanceDatabase(config);
   try {
@@ -163,6 +174,7 @@ async function userDisableTwoFactor(words: string[], flags: Flags) {
   if (!name || extra.length > 0 || flags.email || flags.role) throw usage("expected: skein user disable-2fa NAME");
   const config = configFrom(flags);
   await configureLogging({ ...config, logLevel: "warning" });
+  existingDatabase(config);
   const database = openInstanceDatabase(config);
   try {
     disableTwoFactorFor(database.db, name);
@@ -190,8 +202,7 @@ async function backup(words: string[], flags: Flags) {
   const target = resolve(file);
   if (existsSync(target)) throw new FatalError(`${target} already exists; choose a new file name`);
   const config = configFrom(flags);
-  const source = join(config.data, "skein.db");
-  if (!existsSync(source)) throw new FatalError(`no database at ${source}; point --data at the instance's data folder`);
+  const source = existingDatabase(config);
   const { sqlite } = openDatabase(source, { create: false });
   try {
     // VACUUM INTO reads one consistent snapshot, even while the server writes (WAL).

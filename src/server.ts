@@ -1,5 +1,5 @@
 import { fileEarlierConversations } from "./core/conversations.ts";
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getLogger, withContext } from "@logtape/logtape";
 import { withoutSecrets } from "./log.ts";
@@ -47,7 +47,10 @@ export interface RunningServer {
 /** The file, in the data folder, naming the process that serves it. */
 export const PID_FILE = "skein.pid";
 
-/** The process serving a data folder, if one is alive (a file left by a crash does not count). */
+/**
+ * The process serving a data folder, if one is alive: a file left by a crash does not count, nor
+ * one whose number the system has since given to another program.
+ */
 export function servingProcess(dataDir: string): number | undefined {
   const path = join(dataDir, PID_FILE);
   if (!existsSync(path)) return undefined;
@@ -55,9 +58,20 @@ export function servingProcess(dataDir: string): number | undefined {
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
   try {
     process.kill(pid, 0);
-    return pid;
   } catch {
     return undefined;
+  }
+  return runsSameProgram(pid) ? pid : undefined;
+}
+
+/** Whether a process runs this program (Linux tells; elsewhere, or when it may not be read, assume so). */
+function runsSameProgram(pid: number): boolean {
+  try {
+    // A binary replaced by an upgrade while it runs reads "… (deleted)".
+    const program = (path: string) => readlinkSync(path).replace(/ \(deleted\)$/, "");
+    return program(`/proc/${pid}/exe`) === program("/proc/self/exe");
+  } catch {
+    return true;
   }
 }
 
@@ -111,6 +125,10 @@ export async function startServer(config: Config, options: { changeUrl?: boolean
   // Every request to another server gets a deadline and a size limit, Fedify's included, and
   // deliveries go to a checked address.
   limitOutgoingRequests(undefined, { allowPrivate: config.allowPrivateAddresses });
+  // Two servers on one folder would each run the queue and the jobs, and a restore could slip in.
+  const other = servingProcess(config.data);
+  if (other)
+    throw new FatalError(`an instance (process ${other}) already serves ${config.data}; stop it first, or choose another --data`);
   const database = openInstanceDatabase(config);
   const { db, sqlite } = database;
   try {
@@ -225,7 +243,8 @@ export async function startServer(config: Config, options: { changeUrl?: boolean
   const stopPacing = paceHeap();
   if (!ownerExists(db)) {
     const link = new URL(`/setup?token=${createSetupToken(db)}`, config.url).href;
-    logger.info("No owner yet. Open this one-time link to create the owner account: {link}", { link });
+    // A warning, so that a quiet log level still shows it: without it nobody can finish the setup.
+    logger.warning("No owner yet. Open this one-time link to create the owner account: {link}", { link });
   }
 
   let stopping: Promise<void> | undefined;
@@ -241,7 +260,8 @@ export async function startServer(config: Config, options: { changeUrl?: boolean
       closeDatabase(database);
       stopPacing();
       try {
-        rmSync(pidFile, { force: true });
+        // Only our own: a second start refused on this folder must not unmark the one serving it.
+        if (existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() === String(process.pid)) rmSync(pidFile);
       } catch (error) {
         // A folder that turned read-only: the file names a process that is gone, which counts for nothing.
         logger.warning("Could not remove {pidFile}: {error}", { pidFile, error: errorText(error) });

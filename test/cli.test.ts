@@ -1,5 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
 import { WebClient } from "./helpers/client.ts";
@@ -187,6 +187,42 @@ describe("a start that cannot succeed ends with one clear line and leaves the da
     const result = await runCli(["--data", "a-file/data"], { cwd });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^skein: cannot use the data folder .*a-file\/data .*choose another with --data/);
+  });
+
+  test("a second server on a folder already served", async () => {
+    const cwd = tempDir();
+    const first = await startInstance({ cwd, dataDir: join(cwd, "data") });
+    try {
+      const second = await runCli(["--data", join(cwd, "data"), "--listen", `127.0.0.1:${freePort()}`], { cwd });
+      expect(second.code).toBe(1);
+      expect(oneLine(second.stderr)).toBe(true);
+      expect(second.stderr).toContain(`an instance (process ${first.proc.pid}) already serves`);
+      // The refused start left the first one's mark: a restore is still refused.
+      await runCli(["backup", join(cwd, "copy.db"), "--data", join(cwd, "data")], { cwd });
+      const restore = await runCli(["restore", join(cwd, "copy.db"), "--force", "--data", join(cwd, "data")], { cwd });
+      expect(restore.stderr).toContain(`an instance (process ${first.proc.pid}) is serving`);
+      expect(readFileSync(join(cwd, "data/skein.pid"), "utf8")).toBe(String(first.proc.pid));
+    } finally {
+      await first.stop();
+    }
+  });
+
+  test("a command on a folder with no instance makes none", async () => {
+    const cwd = tempDir();
+    for (const args of [
+      ["user", "password", "ada"],
+      ["user", "disable-2fa", "ada"],
+    ]) {
+      const result = await runCli([...args, "--data", "typo"], { cwd, stdin: "a long passphrase\n" });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^skein: no database at .*typo\/skein.db; point --data at the instance's data folder\n$/);
+    }
+    expect(existsSync(join(cwd, "typo"))).toBe(false);
+    const created = await runCli(["user", "create", "ada", "--email", "ada@example.com", "--role", "owner", "--data", "fresh"], {
+      cwd,
+      stdin: "a long passphrase\n",
+    });
+    expect(created.stdout).toContain(`This started a new instance in ${join(cwd, "fresh")}.`);
   });
 
   test("a port in use", async () => {
