@@ -332,7 +332,7 @@ describe("what apps that see Mastodon 4.3 ask on their main screens", () => {
     // Featuring is in test/featured-tags.test.ts; here: the answer is an entity.
     const feature = await call("POST", "/api/v1/featured_tags", { name: "cats" });
     expect(feature.status).toBe(200);
-    expect(feature.json).toMatchObject({ name: "cats", statuses_count: 0, last_status_at: null });
+    expect(feature.json).toMatchObject({ name: "cats", statuses_count: "0", last_status_at: null });
   });
 
   test("likes of one post group together: counted, newest first, dismissed together; a mention stays alone", async () => {
@@ -533,9 +533,10 @@ describe("shapes and transports", () => {
     const me = (await updated.json()) as {
       display_name: string;
       locked: boolean;
-      fields: { name: string }[];
+      fields: { name: string; value: string }[];
       note: string;
       source: { note: string };
+      role: { permissions: string };
     };
     expect(me).toMatchObject({
       display_name: "Ada L.",
@@ -544,6 +545,11 @@ describe("shapes and transports", () => {
       source: { note: "I like #maths" },
     });
     expect(me.note).toContain('href="https://social.example/tags/maths"');
+    // One paragraph around the bio, none around a field's value, as Mastodon gives them.
+    expect(me.note).toStartWith("<p>I like ");
+    expect(me.note).not.toContain("<p><p>");
+    expect(me.fields[0]?.value).toStartWith('<a href="https://ada.example"');
+    expect(me.role.permissions).toBe("1"); // ada, the first member, is the owner: an administrator to apps
 
     const bob = c.member("bob");
     const post = (await call("POST", "/api/v1/statuses", { status: "notice me" })).json;

@@ -189,5 +189,11 @@ describe("Fedify mounted", () => {
     expect(info.software.name).toBe("skein");
     expect(info.usage.users.total).toBe(2);
     expect(info.openRegistrations).toBe(false);
+    // 2.0 too, at its own address, as Mastodon serves it and some apps fetch it.
+    const old = await request("/nodeinfo/2.0");
+    expect(old.headers.get("content-type")).toContain("schema/2.0#");
+    const info20 = await json(old);
+    expect(info20).toMatchObject({ version: "2.0", software: { name: "skein" }, usage: info.usage });
+    expect(info20.software.homepage).toBeUndefined();
   });
 });

@@ -25,18 +25,10 @@ import { loadPostViews } from "../core/views.ts";
 import { accounts, domainBlockSeverities, type Role, roleRank, roles as roles_, users } from "../db/schema.ts";
 import { optionalOneOf } from "../schemas.ts";
 import type { ApiDeps, ApiMember, ApiPlugin } from "./context.ts";
-import { accountEntities, statusEntities } from "./entities.ts";
+import { accountEntities, roleEntities, roleEntity, statusEntities } from "./entities.ts";
 import { flag, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
 
 type AccountRow = { account: typeof accounts.$inferSelect; user: typeof users.$inferSelect | null };
-
-/** Mastodon's roles as its Role entity has them (ids and permission bits of its defaults). */
-const roleEntities: Record<Role, { id: string; name: string; permissions: string }> = {
-  user: { id: "-99", name: "", permissions: "0" },
-  moderator: { id: "1", name: "Moderator", permissions: String((1 << 4) | (1 << 10)) }, // reports, users
-  admin: { id: "2", name: "Admin", permissions: "1" }, // administrator
-  owner: { id: "3", name: "Owner", permissions: "1" },
-};
 
 const id = t.Object({ id: t.String({ maxLength: 253 }) });
 const ipBlockBody = t.Object({
@@ -89,7 +81,7 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           ips: [],
           locale: null,
           invite_request: user?.signupReason ?? null,
-          role: { ...roleEntities[user?.role ?? "user"], color: "", highlighted: user ? user.role !== "user" : false },
+          role: roleEntity(user?.role ?? "user"),
           confirmed: user?.emailConfirmedAt != null,
           approved: user ? user.approvedAt !== null : true,
           disabled: user?.disabledAt != null,

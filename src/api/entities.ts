@@ -6,11 +6,11 @@ import { type Filter, type FilterKeyword, type FilterMatch, type FilterStatus, n
 import type { TagInfo } from "../core/followed-tags.ts";
 import { findReport, type Report } from "../core/reports.ts";
 import type { Relationship } from "../core/follows.ts";
-import { linkedText } from "../core/text.ts";
+import { linkedLine, linkedText } from "../core/text.ts";
 import type { PollView } from "../core/polls.ts";
 import { type CardView, MISSING_IMAGES, type MediaView, type PostView, remoteMediaPath } from "../core/views.ts";
 import type { Db } from "../db/open.ts";
-import { accounts, accountWarnings, appeals, type notifications, posts } from "../db/schema.ts";
+import { accounts, accountWarnings, appeals, type notifications, posts, type Role } from "../db/schema.ts";
 import { appealState } from "../core/appeals.ts";
 import { groupKey } from "../core/notification-groups.ts";
 import { type SeveranceView, severanceOfNotification } from "../core/severances.ts";
@@ -104,7 +104,7 @@ function accountEntity(
 ): ApiAccount {
   const acct = row.domain ? `${row.username}@${row.domain}` : row.username;
   const localUrl = new URL(`/@${acct}`, baseUrl).href;
-  const html = (text: string) => (row.domain ? text : text ? `<p>${linkedText(text, baseUrl)}</p>` : "");
+  const html = (text: string) => (row.domain ? text : linkedText(text, baseUrl));
   const image = (kind: "avatars" | "headers", url: string | null) => (row.domain ? remoteMediaPath(kind, row.id, url) : url);
   const avatar = absolute(image("avatars", row.avatarUrl), baseUrl, MISSING_IMAGES.avatar);
   const header = absolute(image("headers", row.headerUrl), baseUrl, MISSING_IMAGES.header);
@@ -137,11 +137,24 @@ function accountEntity(
     emojis: emojis.map((e) => emojiEntity(e, baseUrl)),
     fields: row.fields.map((f) => ({
       name: f.name,
-      value: row.domain ? f.value : linkedText(f.value, baseUrl),
+      value: row.domain ? f.value : linkedLine(f.value, baseUrl),
       verified_at: f.verifiedAt ?? null,
     })),
     ...(movedTo ? { moved: movedTo } : {}),
   };
+}
+
+/** Mastodon's roles as its Role entity has them (ids and permission bits of its defaults). */
+export const roleEntities: Record<Role, { id: string; name: string; permissions: string }> = {
+  user: { id: "-99", name: "", permissions: "0" },
+  moderator: { id: "1", name: "Moderator", permissions: String((1 << 4) | (1 << 10)) }, // reports, users
+  admin: { id: "2", name: "Admin", permissions: "1" }, // administrator
+  owner: { id: "3", name: "Owner", permissions: "1" },
+};
+
+/** A member's Role entity: apps read its permissions to offer the staff's settings. */
+export function roleEntity(role: Role) {
+  return { ...roleEntities[role], color: "", highlighted: role !== "user" };
 }
 
 /** The signed-in member's own account, with `source` (what they typed) and `role`. */
@@ -151,7 +164,7 @@ export function credentialAccount(
   me: {
     account: AccountRow;
     user: {
-      role: string;
+      role: Role;
       defaultVisibility: string;
       defaultQuotePolicy: string;
       defaultSensitive: boolean;
@@ -176,7 +189,7 @@ export function credentialAccount(
       indexable: me.account.discoverable,
       attribution_domains: me.account.attributionDomains,
     },
-    role: { id: me.user.role, name: me.user.role, color: "", permissions: "0", highlighted: me.user.role !== "user" },
+    role: roleEntity(me.user.role),
   };
 }
 

@@ -8,7 +8,7 @@ export function featuredTagEntity(f: FeaturedTagView, username: string, baseUrl:
     id: f.featuredId,
     name: f.display,
     url: new URL(`/@${username}/tagged/${encodeURIComponent(f.name)}`, baseUrl).href,
-    statuses_count: f.posts,
+    statuses_count: String(f.posts), // a string in Mastodon's entity (and apps that read it so)
     last_status_at: f.lastPostAt ? f.lastPostAt.toISOString().slice(0, 10) : null,
   };
 }

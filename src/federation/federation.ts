@@ -22,7 +22,7 @@ import { findAccountByUri } from "../core/remote.ts";
 import { markInboxGone, recordDeliveryFailure, recordDeliverySuccess } from "../core/delivery.ts";
 import { instanceStats } from "../core/stats.ts";
 import { loadPostViews } from "../core/views.ts";
-import { linkedText } from "../core/text.ts";
+import { linkedLine, linkedText } from "../core/text.ts";
 import type { Config } from "../config.ts";
 import { accounts, follows, mentions, posts } from "../db/schema.ts";
 import { VERSION } from "../version.ts";
@@ -146,7 +146,7 @@ export function createSkeinFederation(deps: FederationDeps): Federation<void> {
         published: Temporal.Instant.fromEpochMilliseconds(account.createdAt.getTime()),
         icon: account.avatarUrl ? new Image({ url: new URL(account.avatarUrl, config.url) }) : null,
         image: account.headerUrl ? new Image({ url: new URL(account.headerUrl, config.url) }) : null,
-        attachments: account.fields.map((f) => new PropertyValue({ name: f.name, value: link(f.value) })),
+        attachments: account.fields.map((f) => new PropertyValue({ name: f.name, value: linkedLine(f.value, config.url) })),
         aliases: account.alsoKnownAs.map((uri) => new URL(uri)),
         tags: emojiTags(
           ctx,

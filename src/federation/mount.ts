@@ -49,6 +49,7 @@ export function federationPlugin(
     const handle = (r: Request) =>
       federation.fetch(canonical(r, baseUrl), { contextData: undefined, onNotFound: () => pass, onNotAcceptable: () => pass });
     if (request.method !== "POST" || !new URL(request.url).pathname.endsWith("/inbox")) {
+      if (new URL(request.url).pathname === "/nodeinfo/2.0") return decorate(await nodeInfo20(handle, request));
       const response = await handle(request);
       if (response === pass) return undefined;
       // Public documents (WebFinger, NodeInfo, actors, posts): web apps in a browser read
@@ -250,4 +251,25 @@ function canonical(request: Request, baseUrl: URL): Request {
   const url = new URL(request.url);
   if (url.origin === baseUrl.origin) return request;
   return new Request(new URL(url.pathname + url.search, baseUrl).href, request);
+}
+
+/**
+ * NodeInfo 2.0, which Mastodon serves and some apps fetch by its address: Fedify's 2.1 document
+ * without the fields 2.0 does not have.
+ */
+async function nodeInfo20(handle: (r: Request) => Promise<Response>, request: Request): Promise<Response> {
+  const response = await handle(
+    new Request(new URL("/nodeinfo/2.1", request.url).href, { headers: { accept: "application/json" } }),
+  );
+  const document = (await response.json()) as { software: Record<string, unknown> };
+  const { homepage: _, repository: __, ...software } = document.software;
+  return Response.json(
+    { ...document, version: "2.0", software },
+    {
+      headers: {
+        "content-type": 'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.0#"',
+        "access-control-allow-origin": "*",
+      },
+    },
+  );
 }

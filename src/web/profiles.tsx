@@ -9,7 +9,7 @@ import { accountCounts, findAccountByAcct, followList, followRequests } from "..
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { applyFilters } from "../core/filters.ts";
 import * as follows from "../core/follows.ts";
-import { linkedText, normalizeHashtag } from "../core/text.ts";
+import { linkedLine, linkedText, normalizeHashtag } from "../core/text.ts";
 import { featuredTagsOf } from "../core/featured-tags.ts";
 import { accounts } from "../db/schema.ts";
 import { accountTimeline, listedOnlyPublic, pinnedPosts, type ProfileTab } from "../core/timelines.ts";
@@ -175,7 +175,7 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
               ctx={ctx}
               account={view}
               noteHtml={account.domain ? account.note : account.note ? linkedText(account.note, baseUrl) : ""}
-              fields={account.fields.map((f) => ({ ...f, valueHtml: account.domain ? f.value : linkedText(f.value, baseUrl) }))}
+              fields={account.fields.map((f) => ({ ...f, valueHtml: account.domain ? f.value : linkedLine(f.value, baseUrl) }))}
               counts={accountCounts(db, account.id)}
               relationship={relationship}
               noteState={query.note}
