@@ -108,3 +108,20 @@ test("the API's search reads the operators, and account_id; the search page too"
   expect(page).not.toContain("wool hat");
   expect(page).toContain("from:me");
 });
+
+test("a member of this server is found by full handle or profile address, in search and by resolving", async () => {
+  // An address is looked up only with resolve, as on Mastodon.
+  for (const [q, resolves] of [
+    ["@bob@social.example", ["false", "true"]],
+    ["bob@SOCIAL.example", ["false", "true"]],
+    ["https://social.example/@bob", ["true"]],
+  ] as const) {
+    for (const resolve of resolves) {
+      const found = await api("ada", "GET", `/api/v2/search?type=accounts&resolve=${resolve}&q=${encodeURIComponent(q)}`);
+      const { accounts } = (await found.json()) as { accounts: { acct: string }[] };
+      expect([q, resolve, accounts.map((a) => a.acct)]).toEqual([q, resolve, ["bob"]]);
+    }
+  }
+  const v1 = await api("ada", "GET", "/api/v1/accounts/search?q=bob@social.example&resolve=true");
+  expect(((await v1.json()) as { acct: string }[]).map((a) => a.acct)).toEqual(["bob"]);
+});

@@ -201,7 +201,7 @@ export function accountApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           const m = member("read:accounts");
           const limit = limitOf(query, 40, 80);
           if (flag(query.resolve) && query.q.includes("@")) await deps.resolver.resolveAccount(query.q);
-          const rows = searchAccounts(db, query.q, limit).filter((a) => !a.suspendedAt);
+          const rows = searchAccounts(db, query.q, { localHost: baseUrl.host, limit }).filter((a) => !a.suspendedAt);
           const followed = flag(query.following)
             ? rows.filter((a) => follows.relationship(db, m.account.id, a.id).following)
             : rows;

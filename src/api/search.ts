@@ -52,7 +52,7 @@ export function searchApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         ? [
             ...new Set([
               ...resolved.accounts,
-              ...searchAccounts(db, q, limit + offset)
+              ...searchAccounts(db, q, { localHost: baseUrl.host, limit: limit + offset })
                 .filter((a) => !a.suspendedAt)
                 .map((a) => a.id),
             ]),

@@ -13,20 +13,30 @@ import { notSilencedBy, notSilencedFor, visibleTo } from "./visibility.ts";
 /** `%` and `_` typed by a person are literal characters, not wildcards. */
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** Accounts by handle or display name, local first. */
-/** Accounts by name; sign-ups not yet complete only for the staff (`everyone`). */
-export function searchAccounts(db: Db, query: string, limit = 10, everyone = false) {
+/**
+ * Accounts by handle or display name, local first; a full handle finds its account (ours by
+ * this server's name too). Sign-ups not yet complete only for the staff (`everyone`).
+ */
+export function searchAccounts(
+  db: Db,
+  query: string,
+  { localHost = "", limit = 10, everyone = false }: { localHost?: string; limit?: number; everyone?: boolean } = {},
+) {
   const q = query.trim().replace(/^@/, "");
   if (!q) return [];
   const [name = "", domain] = q.split("@", 2);
   const pattern = `%${escapeLike(name)}%`;
+  const onDomain =
+    localHost && domain?.toLowerCase() === localHost.toLowerCase()
+      ? isNull(accounts.domain)
+      : sql`lower(${accounts.domain}) = lower(${domain})`;
   return db
     .select()
     .from(accounts)
     .where(
       and(
         domain
-          ? and(sql`lower(${accounts.username}) = lower(${name})`, sql`lower(${accounts.domain}) = lower(${domain})`)
+          ? and(sql`lower(${accounts.username}) = lower(${name})`, onDomain)
           : or(sql`${accounts.username} LIKE ${pattern} ESCAPE '\\'`, sql`${accounts.displayName} LIKE ${pattern} ESCAPE '\\'`),
         everyone ? undefined : seenByOthers(),
       ),

@@ -11,6 +11,7 @@ import {
 import { eq } from "drizzle-orm";
 import { MAX_FEATURED_TAGS, replaceFeaturedTags } from "../core/featured-tags.ts";
 import { accounts } from "../db/schema.ts";
+import { findAccountByAcct } from "../core/accounts-read.ts";
 import { getLogger } from "@logtape/logtape";
 import type { CoreDeps } from "../core/deps.ts";
 import { localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
@@ -160,6 +161,12 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
     async resolveAccount(query, options = {}) {
       const ctx = context();
       const q = query.trim().replace(/^@/, "");
+      // One of ours, by handle or address: found here, never fetched from ourselves.
+      const isUrl = /^https?:\/\//.test(q);
+      if (isUrl && q.startsWith(deps.baseUrl.origin)) return localAccountsByUri(deps.db, deps.baseUrl, [q])[0] ?? null;
+      const domain = q.split("@", 2)[1];
+      if (!isUrl && (!domain || domain.toLowerCase() === deps.baseUrl.host.toLowerCase()))
+        return findAccountByAcct(deps.db, q, deps.baseUrl.host)?.id ?? null;
       const target = /^https?:\/\//.test(q) ? q : `acct:${q}`;
       try {
         const object = await lookup(ctx, deps.db, target, options);

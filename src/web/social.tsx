@@ -78,7 +78,12 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
         // A handle or a URL from elsewhere is looked up on its server (members only: it makes requests).
         const found = viewer ? await resolveRemote(q) : { accountIds: [], postIds: [] };
         const postsOnly = searchesPostsOnly(q);
-        const accounts = [...new Set([...found.accountIds, ...(q && !postsOnly ? searchAccounts(db, q).map((a) => a.id) : [])])];
+        const accounts = [
+          ...new Set([
+            ...found.accountIds,
+            ...(q && !postsOnly ? searchAccounts(db, q, { localHost: baseUrl.host }).map((a) => a.id) : []),
+          ]),
+        ];
         const posts = [
           ...new Set([
             ...found.postIds,
