@@ -209,7 +209,11 @@ async function outcome(res: Response): Promise<string> {
   if (res.status >= 300 && res.status < 400 && location.startsWith("/login")) return "login";
   if (res.status === 403) {
     const text = await res.text();
-    const guard = text.includes("This page is for the instance&#x27;s staff.") || text.includes("Log in first.");
+    const guard = [
+      "This page is for the instance&#x27;s staff.",
+      "Only the instance&#x27;s admins may do this.",
+      "Log in first.",
+    ].some((message) => text.includes(message));
     return guard ? "refused" : `403 from elsewhere: ${text.slice(0, 200)}`;
   }
   if (res.status >= 500) return `error ${res.status}`;
@@ -239,6 +243,30 @@ test("someone who is not staff gets 403 before the form's fields are even checke
   }
   // Staff with a malformed form get the usual 400.
   expect((await c.member("ada").browser.post("/admin/settings", {})).status).toBe(400);
+});
+
+test("the tabs lead each member of staff only to pages they may open; a moderator is told admins only", async () => {
+  const tabsOf = async (name: string) =>
+    [
+      ...(await (await c.member(name).browser.get("/admin")).text()).matchAll(
+        /<nav class="tabs" aria-label="Administration">(.*?)<\/nav>/g,
+      ),
+    ]
+      .flatMap((m) => [...(m[1] ?? "").matchAll(/href="([^"]+)"/g)])
+      .map((m) => m[1] as string);
+  const moderator = await tabsOf("mia");
+  const admin = await tabsOf("adm");
+  expect(moderator).toContain("/admin/reports");
+  expect(moderator).not.toContain("/admin/settings");
+  expect(admin).toContain("/admin/settings");
+  for (const [name, tabs] of [
+    ["mia", moderator],
+    ["adm", admin],
+  ] as const)
+    for (const href of tabs) expect([name, href, (await c.member(name).browser.get(href)).status]).toEqual([name, href, 200]);
+  const refused = await c.member("mia").browser.get("/admin/settings");
+  expect(refused.status).toBe(403);
+  expect(await refused.text()).toContain("Only the instance&#x27;s admins may do this.");
 });
 
 test("every /admin route of the app has a row, and every row a route", () => {

@@ -19,7 +19,12 @@ export function requireRole(viewer: Viewer | null, role: Role, path: string): Vi
       role: viewer.user.role,
       path,
     });
-    throw new CoreError("This page is for the instance's staff.", 403);
+    throw new CoreError(
+      roleRank[viewer.user.role] >= roleRank.moderator
+        ? "Only the instance's admins may do this."
+        : "This page is for the instance's staff.",
+      403,
+    );
   }
   return viewer;
 }
