@@ -49,8 +49,18 @@ describe("reports", () => {
     expect(detail).toContain("buy cheap stuff");
     expect(detail).toContain("obvious spam");
     expect(detail).toContain("@bob");
+    expect(detail).toContain("<dt>Assigned to</dt><dd>Nobody yet</dd>");
+    // Taking it on shows, here and in the list, and can be undone.
+    await ada.post(`/admin/reports/${reportId}/assign`, {});
+    const assigned = await c.page(ada, `/admin/reports/${reportId}`);
+    expect(assigned).toContain("<dt>Assigned to</dt><dd><span>@ada</span></dd>");
+    expect(assigned).toContain(">Unassign</button>");
+    expect(await c.page(ada, "/admin/reports")).toContain(" · assigned to @ada");
+    await ada.post(`/admin/reports/${reportId}/unassign`, {});
+    expect(await c.page(ada, `/admin/reports/${reportId}`)).toContain("<dt>Assigned to</dt><dd>Nobody yet</dd>");
     await ada.post(`/admin/reports/${reportId}/notes`, { note: "checked, spam account" });
     expect((await ada.post(`/admin/reports/${reportId}/resolve`, {})).status).toBe(303);
+    expect(await c.page(ada, `/admin/reports/${reportId}`)).toContain("Resolved by @ada on <time");
     const again = await ada.post(`/admin/reports/${reportId}/resolve`, {});
     expect(again.status).toBe(409);
     expect(await again.text()).toContain("already resolved");
@@ -359,7 +369,7 @@ describe("roles", () => {
     await refused(c, await change(c, "adm", "ad2", "user"), 403, "Only someone with a higher role can change this account");
     await refused(c, await change(c, "adm", "bob", "admin"), 403, "You can only give roles below your own (admin).");
     await refused(c, await change(c, "adm", "bob", "owner"), 403, "Only the owner can pass ownership on.");
-    await refused(c, await change(c, "mia", "bob", "moderator"), 403, "This page is for the instance");
+    await refused(c, await change(c, "mia", "bob", "moderator"), 403, "Only the instance&#x27;s admins may do this.");
     // An admin sees why there is no form on another admin's page.
     expect(await c.page(c.member("adm").browser, `/admin/accounts/${c.member("ad2").accountId}`)).toContain(
       "Only someone with a higher role can change this account",

@@ -15,6 +15,9 @@ export interface ReportRow {
   report: Report;
   target: AccountView | undefined;
   reporter: AccountView | undefined;
+  /** The moderator who took it on, and who resolved it. */
+  assignee: AccountView | undefined;
+  resolver: AccountView | undefined;
 }
 
 function reportedBy({ report, reporter }: ReportRow): string {
@@ -55,6 +58,7 @@ export function ReportsPage({ ctx, rows, state }: { ctx: PageContext; rows: Repo
                     `Reported by ${reportedBy(row)} · `,
                     row.report.createdAt,
                     ` · ${plural(row.report.postIds.length, "post")}`,
+                    row.assignee ? ` · assigned to @${row.assignee.acct}` : "",
                   ]}
                 />
               </p>
@@ -128,7 +132,15 @@ export function ReportDetailPage(props: {
             <LongTime date={report.createdAt} />
           </dd>
           <dt>Status</dt>
-          <dd>{report.resolvedAt ? <WithTimes parts={["Resolved ", report.resolvedAt]} /> : "Open"}</dd>
+          <dd>
+            {report.resolvedAt ? (
+              <WithTimes parts={[`Resolved${row.resolver ? ` by @${row.resolver.acct}` : ""} on `, report.resolvedAt]} />
+            ) : (
+              "Open"
+            )}
+          </dd>
+          <dt>Assigned to</dt>
+          <dd>{row.assignee ? <span safe>{`@${row.assignee.acct}`}</span> : "Nobody yet"}</dd>
           <dt>Earlier reports</dt>
           <dd safe>{String(props.earlier)}</dd>
         </dl>
@@ -159,7 +171,7 @@ export function ReportDetailPage(props: {
         ))}
         <div class="row">
           {report.resolvedAt ? action("reopen", "Reopen") : action("resolve", "Mark as resolved")}
-          {action("assign", "Assign to me")}
+          {row.assignee?.acct === ctx.viewer?.username ? action("unassign", "Unassign") : action("assign", "Assign to me")}
         </div>
       </section>
       <section class="card" aria-labelledby="notes-title">

@@ -28,12 +28,15 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
     const accounts = loadAccountViews(
       db,
       deps.baseUrl,
-      reports.flatMap((r) => [r.targetAccountId, ...(r.reporterId ? [r.reporterId] : [])]),
+      reports.flatMap((r) => [r.targetAccountId, r.reporterId, r.assignedToId, r.resolvedById].filter((id) => id !== null)),
     );
+    const view = (id: string | null) => (id ? accounts.get(id) : undefined);
     return reports.map((report) => ({
       report,
       target: accounts.get(report.targetAccountId),
-      reporter: report.reporterId ? accounts.get(report.reporterId) : undefined,
+      reporter: view(report.reporterId),
+      assignee: view(report.assignedToId),
+      resolver: view(report.resolvedById),
     }));
   };
   const reportPage = (ctx: PageContext, id: string, error?: string) => {
@@ -107,7 +110,7 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
         return redirect(`/admin/reports/${params.id}`, 303);
       },
       {
-        params: t.Object({ id: t.String({ maxLength: 64 }), action: t.UnionEnum(["resolve", "reopen", "assign"]) }),
+        params: t.Object({ id: t.String({ maxLength: 64 }), action: t.UnionEnum(["resolve", "reopen", "assign", "unassign"]) }),
         body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })),
       },
     )
