@@ -306,6 +306,23 @@ describe("domain blocks", () => {
     const own = await ada.post("/admin/domain-blocks", { domain: "social.example", severity: "suspend" });
     expect(await own.text()).toContain("You cannot block this instance&#x27;s own domain.");
     expect((await ada.post("/admin/domain-blocks", { domain: "not a domain!", severity: "silence" })).status).toBe(422);
+    // A new block over an existing one is refused, not quietly put in its place: the block is changed from its own form.
+    const twice = await ada.post("/admin/domain-blocks", { domain: "noisy.example", severity: "suspend" });
+    expect(twice.status).toBe(422);
+    expect(await twice.text()).toContain("noisy.example is blocked already: change that block instead.");
+    const form = await c.page(ada, "/admin/domain-blocks?change=noisy.example");
+    expect(form).toContain("Change the block on noisy.example");
+    expect(form).toContain('<input type="hidden" name="change" value="noisy.example"/>');
+    expect(form).toContain('value="too loud"');
+    await ada.post("/admin/domain-blocks", {
+      domain: "noisy.example",
+      change: "noisy.example",
+      severity: "noop",
+      public_comment: "quieter now",
+    });
+    const changed = db.query("SELECT severity, public_comment FROM domain_blocks WHERE domain = 'noisy.example'").get();
+    expect(changed).toEqual({ severity: "noop", public_comment: "quieter now" });
+    expect((await ada.get("/admin/domain-blocks?change=unknown.example")).status).toBe(404);
     // A moderator may not manage domain blocks.
     db.run("UPDATE users SET role = 'moderator' WHERE account_id = ?", [c.member("bob").accountId]);
     expect((await c.member("bob").browser.get("/admin/domain-blocks")).status).toBe(403);

@@ -1,13 +1,6 @@
 import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
-import {
-  blockDomain,
-  blockFor,
-  type DomainBlock,
-  listDomainBlocks,
-  normalizeDomain,
-  unblockDomain,
-} from "../core/domain-blocks.ts";
+import { blockDomain, type DomainBlock, listDomainBlocks, normalizeDomain, unblockDomain } from "../core/domain-blocks.ts";
 import {
   blockEmailDomain,
   type EmailDomainBlock,
@@ -412,11 +405,8 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       "/api/v1/admin/domain_blocks",
       ({ member, body }) => {
         const { staff } = staffOf(member, "admin:write:domain_blocks", "admin");
-        const domain = normalizeDomain(body.domain);
-        if (domain && blockFor(db, domain)?.domain === domain)
-          throw new ValidationError({ domain: `${domain} is blocked already: change that block instead.` });
         blockDomain(deps, staff.id, blockInput(body.domain, body));
-        return blockEntity(existingBlock(domain ?? body.domain));
+        return blockEntity(existingBlock(normalizeDomain(body.domain) ?? body.domain));
       },
       { body: t.Object({ domain: t.String({ maxLength: 253 }), ...blockBody }) },
     )
@@ -425,7 +415,7 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       ({ member, params, body }) => {
         const { staff } = staffOf(member, "admin:write:domain_blocks", "admin");
         const before = existingBlock(params.id);
-        blockDomain(deps, staff.id, blockInput(before.domain, body, before));
+        blockDomain(deps, staff.id, blockInput(before.domain, body, before), { change: true });
         return blockEntity(existingBlock(before.domain));
       },
       { params: id, body: blockSchema },

@@ -373,11 +373,13 @@ export function applyImport(deps: CoreDeps, staffId: string, plan: ImportPlan, s
     if (row.action === "unchanged") continue;
     const before = current.get(row.domain);
     try {
-      const { cut } = blockDomain(deps, staffId, {
-        domain: row.domain,
-        ...row.target,
-        privateComment: before?.privateComment ?? note,
-      });
+      // The preview showed each change before the admin confirmed it.
+      const { cut } = blockDomain(
+        deps,
+        staffId,
+        { domain: row.domain, ...row.target, privateComment: before?.privateComment ?? note },
+        { change: true },
+      );
       summary.cut += cut;
       (before ? summary.changed : summary.created).push(row.domain);
     } catch (error) {

@@ -71,13 +71,23 @@ export function followsCutBy(db: Db, domain: string): number {
   );
 }
 
-/** Blocks (or changes the block of) a domain; a suspension cuts every follow with it. */
-export function blockDomain(deps: CoreDeps, staffId: string, input: DomainBlockInput): { cut: number } {
+/**
+ * Blocks a domain, or changes its block (`change`: a new block must not replace one unseen); a
+ * suspension cuts every follow with it.
+ */
+export function blockDomain(
+  deps: CoreDeps,
+  staffId: string,
+  input: DomainBlockInput,
+  { change = false }: { change?: boolean } = {},
+): { cut: number } {
   const { db } = deps;
   const domain = normalizeDomain(input.domain);
   if (!domain) throw new ValidationError({ domain: "Enter a domain like social.example (with :port if it has one)." });
   if (domain === deps.baseUrl.host.toLowerCase())
     throw new ValidationError({ domain: "You cannot block this instance's own domain." });
+  if (!change && blockFor(db, domain)?.domain === domain)
+    throw new ValidationError({ domain: `${domain} is blocked already: change that block instead.` });
   if (!domainBlockSeverities.includes(input.severity))
     throw new ValidationError({ severity: "Choose Limit, Suspend or No action." });
   const values = {

@@ -51,12 +51,17 @@ export function DomainBlocksPage({
                   {[b.publicComment, b.privateComment].filter(Boolean).join(" · ")}
                 </p>
               </div>
-              <PostButton
-                ctx={ctx}
-                action={`/admin/domain-blocks/${encodeURIComponent(b.domain)}/delete`}
-                label="Lift"
-                kind="secondary"
-              />
+              <div class="row">
+                <a class="button secondary" href={`/admin/domain-blocks?change=${encodeURIComponent(b.domain)}#block-form`}>
+                  Change<span class="visually-hidden" safe>{` the block on ${b.domain}`}</span>
+                </a>
+                <PostButton
+                  ctx={ctx}
+                  action={`/admin/domain-blocks/${encodeURIComponent(b.domain)}/delete`}
+                  label="Lift"
+                  kind="secondary"
+                />
+              </div>
             </li>
           ))}
         </ul>
@@ -89,10 +94,11 @@ export function DomainBlockForm({
   bare?: boolean;
 }) {
   return (
-    <form method="post" action="/admin/domain-blocks" class={bare ? undefined : "card"} novalidate>
+    <form method="post" action="/admin/domain-blocks" class={bare ? undefined : "card"} id="block-form" novalidate>
       <CsrfField ctx={ctx} />
       {back ? <input type="hidden" name="back" value={back} /> : ""}
-      {heading ? <h2 safe>{heading}</h2> : ""}
+      {values?.change ? <input type="hidden" name="change" value={values.change} /> : ""}
+      {heading ? <h2 safe>{values?.change ? `Change the block on ${values.change}` : heading}</h2> : ""}
       {confirmCut !== undefined ? (
         <>
           <p
@@ -147,7 +153,7 @@ export function DomainBlockForm({
         <input type="checkbox" id="obfuscate" name="obfuscate" value="1" checked={values?.obfuscate === "1"} />
         <label for="obfuscate">Partly hide the domain on the about page</label>
       </div>
-      <button type="submit">{confirmCut !== undefined ? "Suspend it anyway" : "Block"}</button>
+      <button type="submit">{confirmCut !== undefined ? "Suspend it anyway" : values?.change ? "Save" : "Block"}</button>
     </form>
   );
 }

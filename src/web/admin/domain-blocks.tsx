@@ -13,8 +13,15 @@ import {
   exportDomainBlocksCsv,
   planImportFile,
 } from "../../core/domain-block-csv.ts";
-import { blockDomain, followsCutBy, listDomainBlocks, normalizeDomain, unblockDomain } from "../../core/domain-blocks.ts";
-import { ValidationError } from "../../core/errors.ts";
+import {
+  blockDomain,
+  type DomainBlock,
+  followsCutBy,
+  listDomainBlocks,
+  normalizeDomain,
+  unblockDomain,
+} from "../../core/domain-blocks.ts";
+import { CoreError, ValidationError } from "../../core/errors.ts";
 import { domainBlockSeverities } from "../../db/schema.ts";
 
 /**
@@ -28,11 +35,19 @@ export function domainBlockRoutes(deps: WebDeps, page: PagePlugin) {
   return new Elysia({ name: "admin/domain-blocks" })
     .use(page)
     .onTransform(staffGate)
-    .get("/admin/domain-blocks", ({ viewer, ctx, redirect, path }) => {
-      if (!viewer) return redirect(loginFirst(path), 303);
-      requireRole(viewer, "admin", path);
-      return <DomainBlocksPage ctx={ctx} blocks={listDomainBlocks(db)} />;
-    })
+    .get(
+      "/admin/domain-blocks",
+      ({ viewer, ctx, redirect, path, query }) => {
+        if (!viewer) return redirect(loginFirst(path), 303);
+        requireRole(viewer, "admin", path);
+        const blocks = listDomainBlocks(db);
+        // "Change": the form starts from the block as it is.
+        const block = query.change ? blocks.find((b) => b.domain === query.change) : undefined;
+        if (query.change && !block) throw new CoreError("This domain is not blocked.", 404);
+        return <DomainBlocksPage ctx={ctx} blocks={blocks} values={block && blockValues(block)} />;
+      },
+      { query: t.Object({ change: t.Optional(t.String({ maxLength: 300 })) }) },
+    )
     .get("/admin/domain-blocks/export", ({ viewer, redirect, path, set }) => {
       if (!viewer) return redirect(loginFirst(path), 303);
       requireRole(viewer, "admin", path);
@@ -105,7 +120,7 @@ export function domainBlockRoutes(deps: WebDeps, page: PagePlugin) {
             return <DomainBlocksPage ctx={ctx} blocks={listDomainBlocks(db)} values={{ ...body, domain }} confirmCut={cut} />;
         }
         try {
-          blockDomain(deps, staff.account.id, input);
+          blockDomain(deps, staff.account.id, input, { change: domain !== null && body.change === domain });
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
@@ -125,6 +140,7 @@ export function domainBlockRoutes(deps: WebDeps, page: PagePlugin) {
           private_comment: t.Optional(t.String({ maxLength: 5000 })),
           obfuscate: t.Optional(t.String({ maxLength: 5 })),
           confirm: t.Optional(t.String({ maxLength: 5 })),
+          change: t.Optional(t.String({ maxLength: 300 })),
           back: t.Optional(t.String({ maxLength: 400 })),
         }),
       },
@@ -141,4 +157,19 @@ export function domainBlockRoutes(deps: WebDeps, page: PagePlugin) {
         body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })),
       },
     );
+}
+
+/** A block as the form's fields, to change it. */
+function blockValues(block: DomainBlock): Record<string, string> {
+  const box = (on: boolean) => (on ? "1" : "");
+  return {
+    domain: block.domain,
+    change: block.domain,
+    severity: block.severity,
+    reject_media: box(block.rejectMedia),
+    reject_reports: box(block.rejectReports),
+    public_comment: block.publicComment,
+    private_comment: block.privateComment,
+    obfuscate: box(block.obfuscate),
+  };
 }
