@@ -1,10 +1,17 @@
 import { and, eq, inArray, notInArray, type SQL } from "drizzle-orm";
-import { mastodonNotificationType } from "../core/notifications.ts";
 import { Elysia, t } from "elysia";
 import { conversationApiRoutes } from "./conversations.ts";
 import { pushApiRoutes } from "./push.ts";
 import { CoreError } from "../core/errors.ts";
-import { dismissNotifications, listNotifications, markNotificationsRead, shownNotifications } from "../core/notifications.ts";
+import {
+  dismissNotifications,
+  listNotifications,
+  markNotificationsRead,
+  mastodonNotificationType,
+  notificationIdOf,
+  notificationNumbers,
+  shownNotifications,
+} from "../core/notifications.ts";
 import { notificationScreen } from "../core/filters.ts";
 import { type NotificationType, notifications, notificationTypes, users } from "../db/schema.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
@@ -79,7 +86,19 @@ function groupedResults(
     notification_groups.flatMap((g) => g.sample_account_ids),
   );
   const statuses = new Map([...byId.values()].flatMap((n) => (n.status ? [[n.status.id, n.status] as const] : [])));
-  return { accounts: [...accounts.values()], statuses: [...statuses.values()], notification_groups };
+  // An integer in Mastodon's entity, and apps decode it so (Ice Cubes); the API takes it back as an id.
+  const numbers = notificationNumbers(
+    db,
+    notification_groups.map((g) => g.most_recent_notification_id),
+  );
+  return {
+    accounts: [...accounts.values()],
+    statuses: [...statuses.values()],
+    notification_groups: notification_groups.map((g) => ({
+      ...g,
+      most_recent_notification_id: numbers.get(g.most_recent_notification_id) ?? 0,
+    })),
+  };
 }
 
 const ourTypes = (types: string[]): NotificationType[] =>
@@ -89,8 +108,12 @@ const ourTypes = (types: string[]): NotificationType[] =>
 export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
   const entities = (rows: NotificationRow[], viewerId: string) => notificationEntities(db, baseUrl, rows, viewerId);
-  const one = (accountId: string, id: string) => {
-    const row = db.select().from(notifications).where(eq(notifications.id, id)).get();
+  const one = (accountId: string, idOrNumber: string) => {
+    const row = db
+      .select()
+      .from(notifications)
+      .where(eq(notifications.id, notificationIdOf(db, idOrNumber)))
+      .get();
     if (!row || row.accountId !== accountId) throw new CoreError("Record not found", 404);
     return row;
   };
@@ -181,9 +204,8 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     if (results.notification_groups.length === 0) throw new CoreError("Record not found", 404);
     return results;
   };
-  const dismissOne = (accountId: string, id: string) => {
-    one(accountId, id);
-    dismissNotifications(db, accountId, id);
+  const dismissOne = (accountId: string, idOrNumber: string) => {
+    dismissNotifications(db, accountId, one(accountId, idOrNumber).id);
     return {};
   };
   /** Notifications since the member's read marker, as shown (at most 80, as Mastodon counts); v2 counts their groups. */

@@ -1,4 +1,6 @@
+import { eq, sql } from "drizzle-orm";
 import { Elysia, t } from "elysia";
+import { pushSubscriptions } from "../db/schema.ts";
 import {
   type PushSubscriptionInput,
   type PushSubscriptionRow,
@@ -27,10 +29,15 @@ function settingsFrom(body: Params): Pick<PushSubscriptionInput, "alerts" | "pol
   };
 }
 
-/** The WebPushSubscription entity. */
-function entity(row: PushSubscriptionRow, serverKey: string) {
+/** The WebPushSubscription entity; its id an integer, as Mastodon's, which Android apps decode so (Tusky). */
+function entity(db: ApiDeps["db"], row: PushSubscriptionRow, serverKey: string) {
+  const number = db
+    .select({ n: sql<number>`${pushSubscriptions}.rowid` })
+    .from(pushSubscriptions)
+    .where(eq(pushSubscriptions.id, row.id))
+    .get()?.n;
   return {
-    id: row.id,
+    id: number ?? 0,
     endpoint: row.endpoint,
     standard: row.standard,
     alerts: row.alerts,
@@ -62,14 +69,14 @@ export function pushApiRoutes(deps: ApiDeps, api: ApiPlugin) {
             ...settingsFrom(body),
           },
         );
-        return entity(row, serverKey());
+        return entity(db, row, serverKey());
       },
       { body: loose },
     )
-    .get("/api/v1/push/subscription", ({ member }) => entity(pushSubscriptionOf(db, member("push").tokenId), serverKey()))
+    .get("/api/v1/push/subscription", ({ member }) => entity(db, pushSubscriptionOf(db, member("push").tokenId), serverKey()))
     .put(
       "/api/v1/push/subscription",
-      ({ member, body }) => entity(updatePushSubscription(db, member("push").tokenId, settingsFrom(body)), serverKey()),
+      ({ member, body }) => entity(db, updatePushSubscription(db, member("push").tokenId, settingsFrom(body)), serverKey()),
       { body: loose },
     )
     .delete("/api/v1/push/subscription", ({ member }) => {

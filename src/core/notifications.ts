@@ -267,3 +267,30 @@ export function markNotificationsRead(db: Db, accountId: string, upToId: string)
     .where(and(eq(users.accountId, accountId), sql`coalesce(${users.notificationsReadId}, '') < ${upToId}`))
     .run();
 }
+
+/**
+ * Notifications by number too. Some apps read a notification's id as an integer where Mastodon
+ * gives one (a push message's notification_id, a group's most_recent_notification_id) and fetch
+ * it back by that number; the row's SQLite rowid serves, stable while the database lives (a
+ * restored backup may number them anew).
+ */
+export function notificationNumbers(db: Db, ids: string[]): Map<string, number> {
+  if (ids.length === 0) return new Map();
+  const rows = db
+    .select({ id: notifications.id, n: sql<number>`${notifications}.rowid` })
+    .from(notifications)
+    .where(inArray(notifications.id, ids))
+    .all();
+  return new Map(rows.map((r) => [r.id, r.n]));
+}
+
+/** The id of a notification given by its id or its number. */
+export function notificationIdOf(db: Db, idOrNumber: string): string {
+  if (!/^\d{1,15}$/.test(idOrNumber)) return idOrNumber;
+  const row = db
+    .select({ id: notifications.id })
+    .from(notifications)
+    .where(sql`${notifications}.rowid = ${Number(idOrNumber)}`)
+    .get();
+  return row?.id ?? idOrNumber;
+}

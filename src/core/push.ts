@@ -16,7 +16,7 @@ import {
   users,
 } from "../db/schema.ts";
 import { isFollowing } from "./accounts-read.ts";
-import { mastodonNotificationType } from "./notifications.ts";
+import { mastodonNotificationType, notificationNumbers } from "./notifications.ts";
 import { CoreError } from "./errors.ts";
 import { getInternal, getSettings, setInternal } from "./instance.ts";
 import type { TaskQueue } from "./tasks.ts";
@@ -259,7 +259,8 @@ function payload(db: Db, baseUrl: URL, subscription: PushSubscriptionRow, notifi
   return {
     access_token: subscription.accessToken,
     preferred_locale: "en",
-    notification_id: notification.id,
+    // An integer, as Mastodon sends it: apps decode it so, then fetch the notification by it.
+    notification_id: notificationNumbers(db, [notification.id]).get(notification.id) ?? 0,
     notification_type: mastodonNotificationType(notification.type),
     icon: new URL(view?.avatarUrl ?? MISSING_IMAGES.avatar, baseUrl).href,
     title: titles[notification.type](view?.displayName ?? "Someone"),
