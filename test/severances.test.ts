@@ -93,7 +93,7 @@ test("suspending a server tells each member who lost follows how many, and lets 
   expect(grouped.notification_groups.find((g) => g.type === "severed_relationships")?.event?.target_name).toBe("far.example");
 
   // Suspending it again cuts nothing more: no second notice.
-  blockDomain(t.deps, m("ada").id, { domain: "far.example", ...block });
+  blockDomain(t.deps, m("ada").id, { domain: "far.example", ...block }, { change: true });
   expect(await json(await call("bob", "GET", "/api/v1/notifications?types[]=severed_relationships"))).toHaveLength(1);
 });
 
