@@ -419,6 +419,33 @@ describe("what apps that see Mastodon 4.3 ask on their main screens", () => {
     expect((await call("POST", "/api/v1/accounts/nope/remove_from_followers")).status).toBe(404);
   });
 
+  test("reading markers: home and notifications, saved as JSON or form fields, read back by timeline", async () => {
+    const { c, call, token, send } = await setup();
+    expect((await call("GET", "/api/v1/markers?timeline[]=home&timeline[]=notifications")).json).toEqual({});
+    const post = (await call("POST", "/api/v1/statuses", { status: "where was I" })).json;
+    const saved = await call("POST", "/api/v1/markers", { home: { last_read_id: post.id } });
+    expect(saved.json).toEqual({ home: { last_read_id: post.id, version: 1, updated_at: expect.any(String) } });
+    // A notification named by its number, as an app that read most_recent_notification_id sends it.
+    await c.member("bob").browser.post(`/statuses/${post.id}/favourite`, {});
+    const [liked] = (await call("GET", "/api/v1/notifications")).json as { id: string }[];
+    const number = (await call("GET", "/api/v2/notifications")).json.notification_groups[0].most_recent_notification_id;
+    const form = await send(
+      new Request(`${ORIGIN}/api/v1/markers`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/x-www-form-urlencoded" },
+        body: `notifications[last_read_id]=${number}`,
+      }),
+    );
+    expect(((await form.json()) as { notifications: { last_read_id: string } }).notifications.last_read_id).toBe(
+      liked?.id as string,
+    );
+    expect((await call("GET", "/api/v2/notifications/unread_count")).json).toEqual({ count: 0 });
+    const both = (await call("GET", "/api/v1/markers?timeline[]=home&timeline[]=notifications")).json;
+    expect(Object.keys(both).sort()).toEqual(["home", "notifications"]);
+    expect(both.home.last_read_id).toBe(post.id);
+    expect(Object.keys((await call("GET", "/api/v1/markers?timeline[]=home")).json)).toEqual(["home"]);
+  });
+
   test("a private note on an account: shown in the relationship to its writer only; empty clears it", async () => {
     const { c, call } = await setup();
     const bob = c.member("bob");

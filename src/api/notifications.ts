@@ -6,7 +6,6 @@ import { CoreError } from "../core/errors.ts";
 import {
   dismissNotifications,
   listNotifications,
-  markNotificationsRead,
   mastodonNotificationType,
   notificationIdOf,
   notificationNumbers,
@@ -17,7 +16,8 @@ import { type NotificationType, notifications, notificationTypes, users } from "
 import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, notificationEntities } from "./entities.ts";
 import { dismissGroup, gatherGroups, groupKey, groupSummary } from "../core/notification-groups.ts";
-import { flag, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
+import { type MarkerTimeline, markersOf, markerTimelines, saveMarkers } from "../core/markers.ts";
+import { flag, nested, limitOf, linkHeader, list, paging, tFlag, tList } from "./params.ts";
 import { notificationRequestApiRoutes } from "./notification-requests.ts";
 
 type NotificationRow = typeof notifications.$inferSelect;
@@ -291,11 +291,10 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     )
     .get(
       "/api/v1/markers",
-      ({ member }) => {
+      ({ member, query }) => {
         const me = member("read:statuses");
-        const user = db.select().from(users).where(eq(users.id, me.user.id)).get();
-        const readId = user?.notificationsReadId;
-        return readId ? { notifications: { last_read_id: readId, version: 1, updated_at: new Date().toISOString() } } : {};
+        const asked = list(query, "timeline");
+        return markerEntities(markersOf(db, me.account.id), asked.length > 0 ? asked : markerTimelines);
       },
       { query: t.Object({ timeline: tList(2), "timeline[]": tList(2) }) },
     )
@@ -303,14 +302,32 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       "/api/v1/markers",
       ({ member, body }) => {
         const me = member("write:statuses");
-        const b = body as Record<string, unknown>;
-        const nested = (b.notifications ?? {}) as { last_read_id?: unknown };
-        const readId = b["notifications[last_read_id]"] ?? nested.last_read_id;
-        if (typeof readId === "string" && readId) markNotificationsRead(db, me.account.id, readId);
-        return typeof readId === "string"
-          ? { notifications: { last_read_id: readId, version: 1, updated_at: new Date().toISOString() } }
-          : {};
+        const given = nested(body as Record<string, unknown>);
+        const readId = (timeline: MarkerTimeline) => {
+          const id = (given[timeline] as { last_read_id?: unknown } | undefined)?.last_read_id;
+          const text = typeof id === "number" ? String(id) : id;
+          return typeof text === "string" && text && text.length <= 64 ? text : undefined;
+        };
+        const home = readId("home");
+        const notificationsId = readId("notifications");
+        // A notification may be named by its number (core/notifications.ts notificationIdOf).
+        saveMarkers(db, me.account.id, { home, notifications: notificationsId && notificationIdOf(db, notificationsId) });
+        return markerEntities(
+          markersOf(db, me.account.id),
+          markerTimelines.filter((t) => (t === "home" ? home : notificationsId)),
+        );
       },
       { body: t.Object({}, { additionalProperties: true, maxProperties: 10 }) },
     );
+}
+
+/** Mastodon's Marker entities, by timeline, for those asked that are set. */
+function markerEntities(markers: ReturnType<typeof markersOf>, timelines: readonly string[]) {
+  return Object.fromEntries(
+    markerTimelines.flatMap((timeline) => {
+      const marker = markers[timeline];
+      if (!marker || !timelines.includes(timeline)) return [];
+      return [[timeline, { last_read_id: marker.lastReadId, version: 1, updated_at: marker.updatedAt.toISOString() }]];
+    }),
+  );
 }

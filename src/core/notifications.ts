@@ -263,7 +263,7 @@ export function dismissNotifications(db: Db, accountId: string, notificationId?:
 /** Marks everything up to the given notification as seen (the unread badge counts from there). */
 export function markNotificationsRead(db: Db, accountId: string, upToId: string): void {
   db.update(users)
-    .set({ notificationsReadId: upToId })
+    .set({ notificationsReadId: upToId, notificationsReadAt: new Date() })
     .where(and(eq(users.accountId, accountId), sql`coalesce(${users.notificationsReadId}, '') < ${upToId}`))
     .run();
 }

@@ -134,6 +134,10 @@ export const users = sqliteTable(
     chosenLanguages: text("chosen_languages", { mode: "json" }).$type<string[]>(),
     lastSignInAt: integer("last_sign_in_at", { mode: "timestamp_ms" }),
     notificationsReadId: text("notifications_read_id"), // the newest notification seen
+    notificationsReadAt: integer("notifications_read_at", { mode: "timestamp_ms" }),
+    // Where the member stopped reading home, as an app saves it (Mastodon's markers).
+    homeReadId: text("home_read_id"),
+    homeReadAt: integer("home_read_at", { mode: "timestamp_ms" }),
     // Two-factor authentication (core/two-factor.ts): the TOTP secret (base32), set when setup
     // starts and in force once otpEnabledAt is set; the last 30-second step a code was taken for,
     // so one code cannot be used twice.
