@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { createLocalUser } from "../src/core/accounts.ts";
 import { createLiveHub, type LiveEvent, type LiveStreamName } from "../src/core/live.ts";
+import { addToList, createList, deleteList } from "../src/core/lists.ts";
 import { deleteRemotePost, receiveRemotePost } from "../src/core/remote.ts";
 import { newId } from "../src/db/ids.ts";
 import { follows } from "../src/db/schema.ts";
@@ -56,4 +57,38 @@ test("posts from other servers stream live: home to their followers, the public 
     "user delete ",
     "user status.update <p>from bea, edited</p>",
   ]);
+});
+
+test("a list's stream carries the posts its timeline shows, for its owner only", async () => {
+  const t = testApp();
+  const hub = createLiveHub(t.deps);
+  const { accountId: ada } = await createLocalUser(t.deps, {
+    username: "ada",
+    email: "ada@example.com",
+    password: "correct horse battery",
+    role: "owner",
+  });
+  const bea = storeRemoteAccount(t.deps.db, "https://far.example/users/bea");
+  const cal = storeRemoteAccount(t.deps.db, "https://far.example/users/cal");
+  for (const followed of [bea, cal])
+    t.deps.db.insert(follows).values({ id: newId(), followerId: ada, followingId: followed.id, state: "accepted" }).run();
+  const owner = { id: ada, username: "ada" };
+  const list = createList(t.deps, owner, { title: "far friends" });
+  addToList(t.deps, owner, list.id, [bea.id]);
+  const heard: string[] = [];
+  hub.add({
+    accountId: ada,
+    streams: [{ name: "list", list: list.id }],
+    showsNotifications: false,
+    push: (e: LiveEvent) => void heard.push(`${e.stream.list === list.id} ${"post" in e ? e.post.contentHtml : e.type}`),
+  });
+  receiveRemotePost(t.deps, remoteNote(bea.id, "https://far.example/notes/1", { plainText: "in the list" }));
+  receiveRemotePost(t.deps, remoteNote(cal.id, "https://far.example/notes/2", { plainText: "not in it" }));
+  await Bun.sleep(20);
+  expect(heard).toEqual(["true <p>in the list</p>"]);
+  // A list deleted while listened to carries nothing more.
+  deleteList(t.deps, owner, list.id);
+  receiveRemotePost(t.deps, remoteNote(bea.id, "https://far.example/notes/3", { plainText: "after" }));
+  await Bun.sleep(20);
+  expect(heard).toHaveLength(1);
 });

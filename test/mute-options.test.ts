@@ -73,7 +73,9 @@ test("the profile's Mute asks for how long and about notifications; the page the
   expect(saved.status).toBe(303);
   const relation = (await call("ben", "GET", `/api/v1/accounts/relationships?id[]=${m("cyd").id}`)).json[0];
   expect(relation).toMatchObject({ muting: true, muting_notifications: false }); // the box was unticked
-  expect(await (await ben.get("/@cyd")).text()).toMatch(/<span class="muted">Muted until [^<]+<\/span>/);
+  expect(await (await ben.get("/@cyd")).text()).toMatch(
+    /<span class="muted">Muted until <time datetime="[^"]+" data-local>[^<]+<\/time><\/span>/,
+  );
   // Without a duration (a form of old, an app), a mute is for good.
   expect((await ben.post(`/accounts/${m("olga").id}/mute`, {})).status).toBe(303);
   const olga = (await call("ben", "GET", `/api/v1/accounts/relationships?id[]=${m("olga").id}`)).json[0];
@@ -99,7 +101,7 @@ test("a mute in force is changed on the profile: its notifications choice, keepi
   const first = until()?.expiresAt;
   const page = await (await olga.get("/@cyd")).text();
   expect(page).toContain("<summary>Change</summary>");
-  expect(page).toMatch(/<option value="keep" selected>Until [^<]+<\/option>/);
+  expect(page).toMatch(/<option value="keep" selected data-local-label="Until %s" data-local-at="[^"]+">Until [^<]+<\/option>/);
   expect(page).toMatch(/name="notifications" value="1" checked/);
   // Keeping its length, letting notifications through.
   expect((await olga.post(`/accounts/${target}/mute`, { duration: "keep" })).status).toBe(303);

@@ -7,6 +7,7 @@ import { isLiveStream, type LiveEvent, type LiveHub, type LiveStream } from "../
 import { accountConversations, notifications } from "../db/schema.ts";
 import { activeAnnouncement, reactionCount } from "../core/announcements.ts";
 import { CoreError } from "../core/errors.ts";
+import { ownsList } from "../core/lists.ts";
 import { announcementEntity } from "./announcements.ts";
 import { conversationEntities } from "./conversations.ts";
 import { notificationEntities, statusEntities } from "./entities.ts";
@@ -37,7 +38,7 @@ export function createStreaming(deps: CoreDeps, hub: LiveHub) {
   const send = (ws: ServerWebSocket<Connection>, stream: LiveStream, event: string, payload: unknown) =>
     ws.send(
       JSON.stringify({
-        stream: stream.tag ? [stream.name, stream.tag] : [stream.name],
+        stream: stream.tag || stream.list ? [stream.name, stream.tag ?? stream.list] : [stream.name],
         event,
         payload: typeof payload === "string" ? payload : JSON.stringify(payload),
       }),
@@ -76,16 +77,18 @@ export function createStreaming(deps: CoreDeps, hub: LiveHub) {
   };
 
   /** Subscribes a connection, refusing streams its token does not allow. Returns an error message or null. */
-  const subscribe = (conn: Connection, name: string, tag: string | undefined): string | null => {
+  const subscribe = (conn: Connection, name: string, tag: string | undefined, list?: string): string | null => {
     if (!isLiveStream(name)) return "Unknown stream type";
     if (
-      (name === "user" || name === "user:notification" || name === "direct") &&
+      (name === "user" || name === "user:notification" || name === "direct" || name === "list") &&
       (!conn.accountId || !covers(conn.scopes, "read:statuses"))
     )
       return "Missing access token";
     if (name.startsWith("hashtag") && !tag) return "No tag given";
-    const sub = { name, tag: tag?.toLowerCase().replace(/^#/, "") };
-    if (conn.streams.some((s) => s.name === sub.name && s.tag === sub.tag)) return null;
+    // Only one's own list, as Mastodon answers for another's.
+    if (name === "list" && !(list && conn.accountId && ownsList(db, conn.accountId, list))) return "No such list";
+    const sub = { name, tag: tag?.toLowerCase().replace(/^#/, ""), list: name === "list" ? list : undefined };
+    if (conn.streams.some((s) => s.name === sub.name && s.tag === sub.tag && s.list === sub.list)) return null;
     if (conn.streams.length >= MAX_SUBSCRIPTIONS) return "Too many subscriptions";
     conn.streams.push(sub);
     return null;
@@ -107,7 +110,7 @@ export function createStreaming(deps: CoreDeps, hub: LiveHub) {
       ws.data.stop?.();
     },
     message(ws, message) {
-      let parsed: { type?: unknown; stream?: unknown; tag?: unknown };
+      let parsed: { type?: unknown; stream?: unknown; tag?: unknown; list?: unknown };
       try {
         parsed = JSON.parse(String(message).slice(0, 2000));
       } catch {
@@ -116,11 +119,14 @@ export function createStreaming(deps: CoreDeps, hub: LiveHub) {
       }
       const name = typeof parsed.stream === "string" ? parsed.stream : "";
       const tag = typeof parsed.tag === "string" ? parsed.tag : undefined;
+      const list = typeof parsed.list === "string" ? parsed.list : undefined;
       if (parsed.type === "subscribe") {
-        const error = subscribe(ws.data, name, tag);
+        const error = subscribe(ws.data, name, tag, list);
         if (error) ws.send(JSON.stringify({ error, status: 400 }));
       } else if (parsed.type === "unsubscribe") {
-        const keep = ws.data.streams.filter((s) => !(s.name === name && (!tag || s.tag === tag.toLowerCase())));
+        const keep = ws.data.streams.filter(
+          (s) => !(s.name === name && (!tag || s.tag === tag.toLowerCase()) && (!list || s.list === list)),
+        );
         ws.data.streams.splice(0, ws.data.streams.length, ...keep);
       }
     },
@@ -153,7 +159,7 @@ export function createStreaming(deps: CoreDeps, hub: LiveHub) {
       const conn: Connection = { accountId: token?.account?.id ?? null, scopes: token?.scopes ?? [], streams: [] };
       const name = url.searchParams.get("stream") ?? match[1];
       if (name) {
-        const error = subscribe(conn, name, url.searchParams.get("tag") ?? undefined);
+        const error = subscribe(conn, name, url.searchParams.get("tag") ?? undefined, url.searchParams.get("list") ?? undefined);
         if (error) return Response.json({ error }, { status: error === "Missing access token" ? 401 : 400 });
       }
       const upgraded = server.upgrade(request, {

@@ -268,19 +268,41 @@ function repliesKept(list: ListRow): SQL {
  * not shown again as a boost, as on home.
  */
 export function listTimeline(db: Db, ownerId: string, listId: string, page: PageQuery = {}): string[] {
+  return pagedPostIds(db, inList(db, ownerId, listId), page);
+}
+
+export function ownsList(db: Db, ownerId: string, listId: string): boolean {
+  return (
+    db
+      .select({ id: lists.id })
+      .from(lists)
+      .where(and(eq(lists.id, listId), eq(lists.accountId, ownerId)))
+      .get() !== undefined
+  );
+}
+
+/** Whether a post belongs on a list's timeline (its live stream asks, post by post); a list since deleted has none. */
+export function onListTimeline(db: Db, ownerId: string, listId: string, postId: string): boolean {
+  if (!ownsList(db, ownerId, listId)) return false;
+  return (
+    db
+      .select({ id: posts.id })
+      .from(posts)
+      .where(and(eq(posts.id, postId), inList(db, ownerId, listId)))
+      .get() !== undefined
+  );
+}
+
+function inList(db: Db, ownerId: string, listId: string): SQL | undefined {
   const list = getList(db, ownerId, listId);
   const members = sql`(SELECT ${listAccounts.accountId} FROM ${listAccounts} WHERE ${listAccounts.listId} = ${listId}
       AND ${listAccounts.accountId} ${followedByOwner(ownerId)})`;
-  return pagedPostIds(
-    db,
-    and(
-      sql`${posts.accountId} IN ${members}`,
-      repliesKept(list),
-      visibleTo(ownerId),
-      notSilencedBy(ownerId),
-      boostsWanted(ownerId),
-      boostNotRepeated(ownerId, members),
-    ),
-    page,
+  return and(
+    sql`${posts.accountId} IN ${members}`,
+    repliesKept(list),
+    visibleTo(ownerId),
+    notSilencedBy(ownerId),
+    boostsWanted(ownerId),
+    boostNotRepeated(ownerId, members),
   );
 }

@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { boostNotRepeated, boostsWanted } from "./timelines.ts";
 import { posts } from "../db/schema.ts";
 import { isFollowing } from "./accounts-read.ts";
+import { onListTimeline } from "./lists.ts";
 import type { CoreDeps } from "./deps.ts";
 import { inChosenLanguages } from "./preferences.ts";
 import { notSilencedBy, notSilencedFor, visibleTo } from "./visibility.ts";
@@ -23,6 +24,7 @@ export const liveStreams = [
   "hashtag",
   "hashtag:local",
   "direct",
+  "list",
 ] as const;
 export type LiveStreamName = (typeof liveStreams)[number];
 export const isLiveStream = (name: string): name is LiveStreamName => (liveStreams as readonly string[]).includes(name);
@@ -30,6 +32,8 @@ export const isLiveStream = (name: string): name is LiveStreamName => (liveStrea
 export interface LiveStream {
   name: LiveStreamName;
   tag?: string;
+  /** A list of the listener's, for the `list` stream. */
+  list?: string;
 }
 
 export type LiveEvent =
@@ -73,6 +77,8 @@ export function createLiveHub(deps: CoreDeps) {
         return listed && tagged;
       case "hashtag:local":
         return listed && tagged && post.account.domain === null;
+      case "list":
+        return true; // asked of the list's own rules (onListTimeline) before
       default:
         return false;
     }
@@ -106,20 +112,25 @@ export function createLiveHub(deps: CoreDeps) {
       const home = sub.accountId !== null && (row.accountId === sub.accountId || isFollowing(db, sub.accountId, row.accountId));
       // Cheap first (posts from other servers come many a second): the streams it could be on at all.
       const streams = sub.streams.filter((s) =>
-        s.name === "user" ? home : s.name !== "user:notification" && s.name !== "direct" && row.visibility === "public",
+        s.name === "user"
+          ? home
+          : s.name === "list"
+            ? sub.accountId !== null && s.list !== undefined && onListTimeline(db, sub.accountId, s.list, postId)
+            : s.name !== "user:notification" && s.name !== "direct" && row.visibility === "public",
       );
       if (streams.length === 0) continue;
       // Each listener sees the post as their timelines would: not at all (hidden from them, by
       // someone they blocked or muted; on public streams a limited account's, or in a language
       // they did not choose), or with their own likes and boosts.
       // (The public streams' rules include the home stream's: each asked only when needed.)
+      // (A list's rules, asked above, include what the member may see.)
       const homeOk = streams.some((s) => s.name === "user") && shownTo(postId, sub.accountId, false);
-      const publicOk = streams.some((s) => s.name !== "user") && shownTo(postId, sub.accountId, true);
-      if (!homeOk && !publicOk) continue;
+      const publicOk = streams.some((s) => s.name !== "user" && s.name !== "list") && shownTo(postId, sub.accountId, true);
+      const ok = (stream: LiveStream) => (stream.name === "list" ? true : stream.name === "user" ? homeOk : publicOk);
+      if (!streams.some(ok)) continue;
       const post = loadPostViews(db, baseUrl, [postId], sub.accountId)[0];
       if (!post) continue;
-      for (const stream of streams)
-        if ((stream.name === "user" ? homeOk : publicOk) && belongs(post, stream, home)) sub.push({ type, stream, post });
+      for (const stream of streams) if (ok(stream) && belongs(post, stream, home)) sub.push({ type, stream, post });
     }
   };
 
