@@ -60,7 +60,11 @@ export function unfeatureTag(deps: CoreDeps, accountId: string, which: { feature
 
 // Counting a prolific member's posts per tag takes tens of milliseconds, and profiles (and apps
 // opening them) ask on every view: such counts are kept a minute.
-const statsCache = slowResultCache<FeaturedTagView[]>(60_000);
+const PROLIFIC = 2_000; // posts
+const statsCache = slowResultCache<FeaturedTagView[]>(
+  60_000,
+  (db, accountId) => (db.select({ n: count() }).from(posts).where(eq(posts.accountId, accountId)).get()?.n ?? 0) > PROLIFIC,
+);
 
 /** An account's featured tags, in the order featured, with their counts (a prolific member's at most a minute old). */
 export function featuredTagsOf(db: Db, accountId: string): FeaturedTagView[] {

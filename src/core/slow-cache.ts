@@ -1,13 +1,12 @@
 import type { Db } from "../db/open.ts";
 
-/** What takes longer than this to work out is worth keeping. */
-const SLOW_MS = 5;
-
 /**
- * Keeps a result a while, but only when working it out was slow (a big instance): a small
- * instance always gets the fresh answer. Kept per database, since tests run several in one process.
+ * Keeps a result a while, but only where working it out is slow: `big` tells, cheaply, whether
+ * the data it reads is large (a big instance, a prolific member). A small instance always gets
+ * the fresh answer. (Deciding by the time a computation took made a busy machine's pause keep a
+ * small instance's answer for minutes.) Kept per database, since tests run several in one process.
  */
-export function slowResultCache<T>(ttlMs: number) {
+export function slowResultCache<T>(ttlMs: number, big: (db: Db, key: string) => boolean) {
   const byDb = new WeakMap<Db, Map<string, { at: number; value: T }>>();
   return {
     get(db: Db, key: string, compute: () => T): T {
@@ -15,9 +14,8 @@ export function slowResultCache<T>(ttlMs: number) {
       byDb.set(db, entries);
       const kept = entries.get(key);
       if (kept && Date.now() - kept.at < ttlMs) return kept.value;
-      const started = performance.now();
       const value = compute();
-      if (performance.now() - started > SLOW_MS) entries.set(key, { at: Date.now(), value });
+      if (big(db, key)) entries.set(key, { at: Date.now(), value });
       return value;
     },
     forget(db: Db, key: string): void {
