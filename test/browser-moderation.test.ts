@@ -98,9 +98,16 @@ test("a remote Flag arrives; a moderator reviews it and suspends the remote acco
     await mia.waitForLoadState();
     await mia.getByLabel(/^Suspend/).check();
     await mia.getByLabel("Reason (the member sees it)").fill("Spam, confirmed by their own server");
+    // A suspension cannot be undone in full: the page asks once more.
+    const asked: string[] = [];
+    mia.once("dialog", (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
     await mia.getByRole("button", { name: "Apply" }).click();
     await mia.waitForLoadState();
     await expect(mia.getByText("suspended", { exact: true }).isVisible()).resolves.toBe(true);
+    expect(asked[0]).toContain("Their posts are hidden, they cannot log in, and their follows end for good.");
     await mia.screenshot({ path: screenshotPath("remote-account-suspended"), fullPage: true });
     // Back to the queue, to close the report.
     await mia.getByRole("navigation", { name: "Administration" }).getByRole("link", { name: "Reports" }).click();

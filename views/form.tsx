@@ -132,6 +132,7 @@ export function PostButton({
   label,
   kind,
   fullLabel,
+  confirm,
 }: {
   ctx: PageContext;
   action: string;
@@ -139,9 +140,11 @@ export function PostButton({
   kind?: string;
   /** What a screen reader says when the label alone does not tell which one ("Unmute @ada"). */
   fullLabel?: string;
+  /** Asked before it is sent (app.js), for what cannot be undone. */
+  confirm?: string;
 }) {
   return (
-    <form method="post" action={action}>
+    <form method="post" action={action} data-confirm={confirm}>
       <CsrfField ctx={ctx} />
       <button type="submit" class={kind} aria-label={fullLabel} safe>
         {label}

@@ -116,7 +116,13 @@ export function InviteList({
                 </p>
               </div>
               {i.state === "active" ? (
-                <PostButton ctx={ctx} action={`${revokeBase}/${i.id}/revoke`} label="Revoke" kind="secondary danger" />
+                <PostButton
+                  ctx={ctx}
+                  action={`${revokeBase}/${i.id}/revoke`}
+                  label="Revoke"
+                  kind="secondary danger"
+                  confirm="Revoke this invite? Nobody can join with it any more."
+                />
               ) : (
                 ""
               )}

@@ -156,7 +156,13 @@ function AdminAnnouncement({ ctx, announcement: a }: { ctx: PageContext; announc
         ) : (
           ""
         )}
-        <PostButton ctx={ctx} action={`${base}/delete`} label="Delete" kind="danger" />
+        <PostButton
+          ctx={ctx}
+          action={`${base}/delete`}
+          label="Delete"
+          kind="danger"
+          confirm="Delete this announcement for good?"
+        />
       </div>
     </article>
   );

@@ -60,6 +60,7 @@ export function DomainBlocksPage({
                   action={`/admin/domain-blocks/${encodeURIComponent(b.domain)}/delete`}
                   label="Lift"
                   kind="secondary"
+                  confirm={`Lift the block on ${b.domain}? Follows cut by a suspension do not come back.`}
                 />
               </div>
             </li>

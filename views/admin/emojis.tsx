@@ -195,7 +195,13 @@ function EmojiRow({ ctx, emoji, error }: { ctx: PageContext; emoji: EmojiView; e
           label={local.visibleInPicker ? "Hide from the picker" : "Show in the picker"}
           kind="secondary"
         />
-        <PostButton ctx={ctx} action={`${base}/delete`} label="Delete" kind="danger" />
+        <PostButton
+          ctx={ctx}
+          action={`${base}/delete`}
+          label="Delete"
+          kind="danger"
+          confirm={`Delete :${emoji.shortcode}:? Posts that use it show its shortcode instead.`}
+        />
       </div>
     </li>
   );

@@ -157,7 +157,11 @@ export function ReportDetailPage(props: {
         {report.snapshots.map((p) => (
           <SnapshotPost post={p}>
             {props.existing.includes(p.id) ? (
-              <form method="post" action={`/admin/posts/${p.id}/delete`}>
+              <form
+                method="post"
+                action={`/admin/posts/${p.id}/delete`}
+                data-confirm="Delete this post for good? Its author is told."
+              >
                 <CsrfField ctx={ctx} />
                 <input type="hidden" name="report_id" value={report.id} />
                 <button type="submit" class="secondary danger">

@@ -218,6 +218,19 @@ document.addEventListener("change", (e) => {
   if (e.target instanceof HTMLInputElement && e.target.matches("[data-media-file]") && e.target.form)
     delete e.target.form.dataset.altAsked;
 });
+// What cannot be undone is asked once more: a form's data-confirm, or its chosen option's.
+window.addEventListener(
+  "submit",
+  (e) => {
+    const form = e.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    const question = form.querySelector("input:checked[data-confirm]")?.dataset.confirm ?? form.dataset.confirm;
+    if (!question || window.confirm(question)) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+  },
+  true,
+);
 window.addEventListener(
   "submit",
   (e) => {
