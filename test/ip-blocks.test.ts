@@ -82,6 +82,16 @@ test("a blocked network cannot sign up, a limited one waits for a moderator, oth
     "SELECT approved_at AS approved FROM users JOIN accounts ON accounts.id = users.account_id WHERE accounts.username = 'waiter'",
   );
   expect(waiter.get()).toEqual({ approved: null });
+  // The moderators see where it came from and why it waits, there and on the account's page.
+  const queue = await (await olga.get("/admin/registrations")).text();
+  expect(queue).toContain("waiter@mail.example · from 2001:db8::42 · ");
+  expect(queue).toContain("Waiting because sign-ups from 2001:db8::42 wait for a moderator (IP blocks).");
+  const waiterAccount = t.database.sqlite
+    .query<{ id: string }, []>("SELECT id FROM accounts WHERE username = 'waiter'")
+    .get()?.id;
+  expect(await (await olga.get(`/admin/accounts/${waiterAccount}`)).text()).toContain(
+    "signed up from 2001:db8::42 · last seen from nowhere yet",
+  );
   // An invite does not get round it: that network's sign-ups wait all the same.
   const olgaUser = t.database.sqlite
     .query<{ id: string }, [string]>("SELECT id FROM users WHERE account_id = ?")

@@ -83,6 +83,8 @@ describe("invites", () => {
   test("an expired invite is refused and shown as expired; a choice not offered is explained", async () => {
     const c = await community(["ada"]);
     updateSettings(c.deps.db, { registrationMode: "closed" });
+    // Closed: visitors are not offered a way in that leads nowhere.
+    expect(await c.page(newBrowser(c), "/about")).not.toContain('href="/signup"');
     const ada = c.member("ada").browser;
     await ada.post("/admin/invites", { max_uses: "5", expires_in: "3600" });
     const [code] = inviteCodes(await c.page(ada, "/admin/invites"));
@@ -319,4 +321,15 @@ describe("week without a moderator", () => {
     expect(applyRegistrationFallback(db, new Date())).toBe(false);
     expect(getSettings(db).registrationMode).toBe("invite");
   });
+});
+
+test("only sign-ups that go through count toward the network's limit: typos fixed do not", async () => {
+  const c = await community(["ada"]);
+  updateSettings(c.deps.db, { registrationMode: "open" });
+  const browser = newBrowser(c);
+  for (let i = 0; i < 12; i++) {
+    const typo = await browser.post("/signup", signupFields("cleo", { password_confirmation: "not the same at all" }));
+    expect(typo.status).toBe(422);
+  }
+  expect((await browser.post("/signup", signupFields("cleo"))).status).toBe(303);
 });

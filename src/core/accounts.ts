@@ -86,6 +86,8 @@ export interface NewLocalUser {
   /** A sign-up on an instance that sends e-mail waits for its address's link; everyone else's counts as confirmed. */
   emailUnconfirmed?: boolean;
   signupReason?: string;
+  /** Where a sign-up came from (moderators see it). */
+  signUpIp?: string;
   inviteId?: string;
 }
 
@@ -117,6 +119,7 @@ export async function createLocalUser(deps: CoreDeps, input: NewLocalUser): Prom
           approvedAt: input.pendingApproval ? null : new Date(),
           emailConfirmedAt: input.emailUnconfirmed ? null : new Date(),
           signupReason: input.signupReason ?? null,
+          signUpIp: input.signUpIp ?? null,
           inviteId: input.inviteId ?? null,
         })
         .run();

@@ -5,7 +5,7 @@
 export const defaultPrivacyPolicy = `This is the privacy policy that comes with Skein, the software this server runs. The people who run this server have not written their own; if anything here is unclear, ask them (see the contact on the about page).
 
 What this server stores
-Your account: your username, email address, a hash of your password (never the password itself), your profile and your settings. What you do here: your posts and their images, likes, boosts, bookmarks, follows, notifications, and the reports you send. For each browser you are logged in on: its IP address and browser name, so that you can see and end your sessions in your settings. Recent IP addresses are also held in memory for a short while to slow down password guessing and mass sign-ups.
+Your account: your username, email address, a hash of your password (never the password itself), your profile and your settings. What you do here: your posts and their images, likes, boosts, bookmarks, follows, notifications, and the reports you send. For each browser you are logged in on: its IP address and browser name, so that you can see and end your sessions in your settings. The IP address you signed up from, which the moderators see beside your latest one, to tell a wave of spam accounts from a network. Recent IP addresses are also held in memory for a short while to slow down password guessing and mass sign-ups.
 If you ask to join and a moderator turns the request down, your username, email address, password hash and their message are kept for 30 days, so that you can read why when you try to log in.
 
 Who can see what

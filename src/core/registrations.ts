@@ -1,7 +1,7 @@
 import { and, eq, gte, inArray, isNotNull, isNull, type SQL } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
 import { accounts, auditLog, users } from "../db/schema.ts";
-import { createLocalUser, validateNewUser } from "./accounts.ts";
+import { createLocalUser, ownerExists, validateNewUser } from "./accounts.ts";
 import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
 import { EMAIL_DOMAIN_BLOCKED, emailDomainBlockFor } from "./email-domain-blocks.ts";
@@ -45,8 +45,9 @@ export async function signUp(
 ): Promise<{ userId: string; pending: boolean; confirm?: string }> {
   const wait = limiter.retryAfter(input.ip);
   if (wait > 0) throw new RateLimited(Math.ceil(wait / 1000));
-  limiter.hit(input.ip);
 
+  // Before the owner exists nobody joins: a stranger could take the name the owner wants.
+  if (!ownerExists(deps.db)) throw new CoreError("This instance is not set up yet.", 403);
   const { registrationMode: mode, minimumAge } = getSettings(deps.db);
   const networkRule = ipBlockFor(deps.db, input.ip);
   if (networkRule === "sign_up_block") throw new CoreError("Sign-ups from your network are not allowed here.", 403);
@@ -69,6 +70,9 @@ export async function signUp(
   const ageProblem = checkAge(minimumAge, input.dateOfBirth, new Date());
   if (ageProblem) problems.date_of_birth = ageProblem;
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
+  // Only sign-ups that go through count: friends joining together on one network, fixing their
+  // typos, must not run into the limit.
+  limiter.hit(input.ip);
 
   const { userId, accountId } = await createLocalUser(deps, {
     username: input.username,
@@ -79,6 +83,7 @@ export async function signUp(
     // Password links go to this address: when the instance can mail it, it must be the member's.
     emailUnconfirmed: deps.mailer !== undefined,
     signupReason: reason || undefined,
+    signUpIp: input.ip,
     inviteId: invite?.id,
   });
   if (invite) countInviteUse(deps.db, invite.id);
@@ -168,6 +173,7 @@ function signupsWhere(db: Db, where: SQL | undefined, limit = 500) {
       accountId: users.accountId,
       email: users.email,
       reason: users.signupReason,
+      ip: users.signUpIp,
       createdAt: users.createdAt,
       username: accounts.username,
     })

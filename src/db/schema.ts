@@ -138,6 +138,8 @@ export const users = sqliteTable(
     // Where the member stopped reading home, as an app saves it (Mastodon's markers).
     homeReadId: text("home_read_id"),
     homeReadAt: integer("home_read_at", { mode: "timestamp_ms" }),
+    // The address a sign-up came from, for the moderators (network rules, spam waves).
+    signUpIp: text("sign_up_ip"),
     // Two-factor authentication (core/two-factor.ts): the TOTP secret (base32), set when setup
     // starts and in force once otpEnabledAt is set; the last 30-second step a code was taken for,
     // so one code cannot be used twice.

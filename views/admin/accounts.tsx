@@ -19,6 +19,8 @@ export interface AccountAdminView {
   emailConfirmed: boolean;
   /** For a member: whether logging in also takes a code from an app (null for remote accounts). */
   twoFactor: boolean | null;
+  /** For a member: where they signed up from, and their latest session's address. */
+  addresses: { signUp: string | null; lastSeen: string | null } | null;
   suspended: boolean;
   silenced: boolean;
   sensitized: boolean;
@@ -249,6 +251,16 @@ export function AccountAdminPage({
               <dd>{view.twoFactor ? "on" : "off"}</dd>
             </>
           )}
+          {view.addresses ? (
+            <>
+              <dt>IP addresses</dt>
+              <dd
+                safe
+              >{`signed up from ${view.addresses.signUp ?? "an address not recorded"} · last seen from ${view.addresses.lastSeen ?? "nowhere yet"}`}</dd>
+            </>
+          ) : (
+            ""
+          )}
           <dt>Joined</dt>
           <dd>
             <LongTime date={account.createdAt} />
@@ -268,7 +280,18 @@ export function AccountAdminPage({
             <legend>Action</legend>
             {options.map(([value, label], i) => (
               <div class="check">
-                <input type="radio" id={`action-${value}`} name="action" value={value} checked={i === 0} />
+                <input
+                  type="radio"
+                  id={`action-${value}`}
+                  name="action"
+                  value={value}
+                  checked={i === 0}
+                  data-confirm={
+                    value === "suspend"
+                      ? `Suspend @${view.account.acct}? Their posts are hidden, they cannot log in, and their follows end for good.`
+                      : undefined
+                  }
+                />
                 <label for={`action-${value}`} safe>
                   {label}
                 </label>

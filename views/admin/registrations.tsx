@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import type { IpBlockSeverity } from "../../src/db/schema.ts";
 import type { PageContext } from "../context.ts";
 import { CsrfField } from "../form.tsx";
 import { Layout } from "../layout.tsx";
@@ -10,6 +11,9 @@ export interface PendingSignup {
   username: string;
   email: string;
   reason: string | null;
+  /** The address it came from, and the network rule that holds it back, if one does. */
+  ip: string | null;
+  ipRule?: IpBlockSeverity | null;
   createdAt: Date;
 }
 
@@ -88,9 +92,14 @@ function Decision({ ctx, signup, failed }: { ctx: PageContext; signup: PendingSi
         <p>
           <strong safe>{`@${signup.username}`}</strong>{" "}
           <span class="muted">
-            <WithTimes parts={[`${signup.email} · `, signup.createdAt]} />
+            <WithTimes parts={[`${signup.email} · ${signup.ip ? `from ${signup.ip} · ` : ""}`, signup.createdAt]} />
           </span>
         </p>
+        {signup.ipRule === "sign_up_requires_approval" ? (
+          <p class="notice" safe>{`Waiting because sign-ups from ${signup.ip} wait for a moderator (IP blocks).`}</p>
+        ) : (
+          ""
+        )}
         <p safe>{signup.reason ?? "(no reason given)"}</p>
         <div class={failed ? "field invalid" : "field"}>
           <label for={id}>Message to the person (optional)</label>

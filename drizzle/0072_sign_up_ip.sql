@@ -1,0 +1,1 @@
+ALTER TABLE `users` ADD `sign_up_ip` text;
