@@ -26,6 +26,21 @@ describe("pages and base routes", () => {
     expect(body).toContain("@name@social.example");
   });
 
+  test("before the owner exists nobody signs up: no link to it, the page says so, a form sent is refused", async () => {
+    expect(await (await request("/", html)).text()).not.toContain('href="/signup"');
+    expect(await (await request("/signup", html)).text()).toContain("This instance is not set up yet");
+    const fields = {
+      username: "early",
+      email: "early@example.com",
+      password: "a long passphrase",
+      password_confirmation: "a long passphrase",
+      agreement: "1",
+    };
+    const sent = await browser.post("/signup", fields);
+    expect(sent.status).toBe(403);
+    expect(database.sqlite.query("SELECT count(*) AS n FROM users").get()).toEqual({ n: 0 });
+  });
+
   test("every response carries the security headers; the CSP allows no inline script", async () => {
     for (const path of ["/", "/healthz", "/nowhere", "/.well-known/nodeinfo"]) {
       const res = await request(path, html);

@@ -172,7 +172,10 @@ describe("actions on accounts", () => {
     await act(c, "ada", "eve", "unsuspend");
     expect(await c.page(c.visitor, "/public/local")).toContain(`post-${id}`);
     expect(await c.page(c.member("ada").browser, `/admin/accounts/${c.member("eve").accountId}`)).toContain("repeated spam");
-    expect(await c.page(c.member("ada").browser, "/admin/audit")).toContain("account.suspend");
+    const audit = await c.page(c.member("ada").browser, "/admin/audit");
+    expect(audit).toContain("account.suspend");
+    // In words, the account named in full and linked to its page.
+    expect(audit).toContain(`<span>@ada suspended </span><a href="/admin/accounts/${c.member("eve").accountId}">@eve</a>`);
   });
 
   test("limit keeps posts off public timelines except for followers, and the member's follows need approval", async () => {

@@ -87,6 +87,8 @@ export interface SignupProps {
   rules?: string[];
   /** The youngest age allowed to join (0: none; the date of birth is not asked). */
   minimumAge?: number;
+  /** Whether the owner exists: before, nobody joins. */
+  setUp?: boolean;
 }
 
 export function SignupPage({
@@ -100,7 +102,18 @@ export function SignupPage({
   canMail,
   rules = [],
   minimumAge = 0,
+  setUp = true,
 }: SignupProps) {
+  if (!setUp) {
+    return (
+      <Layout title="Sign up" ctx={ctx}>
+        <section class="card narrow" aria-labelledby="signup-title">
+          <h1 id="signup-title">Not open yet</h1>
+          <p>This instance is not set up yet: its owner has to create their account first.</p>
+        </section>
+      </Layout>
+    );
+  }
   if (mode === "closed" && !inviteCode) {
     return (
       <Layout title="Sign up" ctx={ctx}>

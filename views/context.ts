@@ -25,4 +25,6 @@ export interface PageContext {
   unreadMessages: number;
   /** The current path, to mark the current navigation item. */
   path: string;
+  /** Whether a visitor is offered "Sign up" (not while sign-ups are closed, nor before the setup). */
+  signUps?: boolean;
 }

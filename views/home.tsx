@@ -1,6 +1,8 @@
 /** @jsxImportSource @kitajs/html */
+import type { PostView } from "../src/core/views.ts";
 import type { PageContext } from "./context.ts";
 import { Layout } from "./layout.tsx";
+import { PostCard } from "./post.tsx";
 
 export interface HomeProps {
   ctx: PageContext;
@@ -9,10 +11,12 @@ export interface HomeProps {
   members: number;
   needsSetup: boolean;
   handleDomain: string;
+  /** The newest public posts of the members, a taste of the place. */
+  posts: PostView[];
 }
 
 /** The landing page a visitor sees first. */
-export function HomePage({ ctx, name, description, members, needsSetup, handleDomain }: HomeProps) {
+export function HomePage({ ctx, name, description, members, needsSetup, handleDomain, posts }: HomeProps) {
   return (
     <Layout title={name} ctx={ctx}>
       <section class="hero" aria-labelledby="instance-name">
@@ -32,7 +36,39 @@ export function HomePage({ ctx, name, description, members, needsSetup, handleDo
             <dd safe>{`@name@${handleDomain}`}</dd>
           </div>
         </dl>
+        {needsSetup ? (
+          ""
+        ) : (
+          <p class="row">
+            {ctx.signUps ? (
+              <a class="button" href="/signup">
+                Create an account
+              </a>
+            ) : (
+              ""
+            )}
+            <a class={ctx.signUps ? "button secondary" : "button"} href="/login">
+              Log in
+            </a>
+            <a class="button secondary" href="/about">
+              About and rules
+            </a>
+          </p>
+        )}
       </section>
+      {posts.length > 0 ? (
+        <section aria-labelledby="recent-title" class="feed">
+          <h2 id="recent-title">Recent posts</h2>
+          {posts.map((post) => (
+            <PostCard ctx={ctx} post={post} />
+          ))}
+          <a class="load-more" href="/public/local">
+            See more on Explore
+          </a>
+        </section>
+      ) : (
+        ""
+      )}
       {needsSetup ? (
         <section class="notice" aria-labelledby="setup-heading">
           <h2 id="setup-heading">This instance is not set up yet</h2>

@@ -35,7 +35,7 @@ function Navigation({ ctx }: { ctx: PageContext }) {
       <nav aria-label="Main">
         <NavLink href="/public/local" ctx={ctx} label="Explore" />
         <NavLink href="/login" ctx={ctx} label="Log in" />
-        <NavLink href="/signup" ctx={ctx} label="Sign up" />
+        {ctx.signUps === false ? "" : <NavLink href="/signup" ctx={ctx} label="Sign up" />}
       </nav>
     );
   }

@@ -4,6 +4,7 @@ import { Elysia, t } from "elysia";
 import { LoginPage, SignupPage, SignupPendingPage, type SignupProps, TwoFactorLoginPage } from "../../views/auth.tsx";
 import type { PageContext } from "../../views/context.ts";
 import { CheckEmailPage } from "../../views/email-address.tsx";
+import { ownerExists } from "../core/accounts.ts";
 import { verifyLogin } from "../core/auth.ts";
 import { CHALLENGE_MS, finishLoginChallenge, LoginExpired, startLoginChallenge, twoFactorRequired } from "../core/two-factor.ts";
 import { ValidationError } from "../core/errors.ts";
@@ -41,6 +42,7 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
         canMail={canMail}
         rules={instanceRules(db).map((rule) => rule.text)}
         minimumAge={minimumAge}
+        setUp={ownerExists(db)}
         {...form}
       />
     );

@@ -3,6 +3,7 @@ import type { PageContext } from "../../views/context.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { localEmojiViews } from "../core/custom-emojis.ts";
 import { getSettings } from "../core/instance.ts";
+import { ownerExists } from "../core/accounts.ts";
 import { countUnread } from "../core/notifications.ts";
 import { unreadConversations } from "../core/conversations.ts";
 import type { LiveHub } from "../core/live.ts";
@@ -71,6 +72,7 @@ function pageContext(deps: WebDeps, viewer: Viewer | null, csrf: string, request
     unread: viewer ? countUnread(db, deps.baseUrl, viewer.account.id) : 0,
     unreadMessages: viewer ? unreadConversations(db, viewer.account.id) : 0,
     path: new URL(request.url).pathname,
+    signUps: !viewer && settings.registrationMode !== "closed" && ownerExists(db),
   };
 }
 

@@ -97,6 +97,7 @@ export function timelineRoutes(deps: WebDeps, page: PagePlugin) {
               members={countLocalUsers(db)}
               needsSetup={!ownerExists(db)}
               handleDomain={baseUrl.host}
+              posts={views(localTimeline(db, null, { limit: 5 }), null, "public")}
             />
           );
         }

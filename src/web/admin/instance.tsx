@@ -17,7 +17,7 @@ import {
   saveSettings,
 } from "../../core/instance.ts";
 import { clearRegistrationFallback, registrationFallbackAt } from "../../core/registrations.ts";
-import { loadAccountViews } from "../../core/views.ts";
+import { type AccountView, loadAccountViews } from "../../core/views.ts";
 
 /** The instance itself: settings and the audit log. */
 export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
@@ -32,24 +32,30 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
   return new Elysia({ name: "admin/instance" })
     .use(page)
     .onTransform(staffGate)
-    .get("/admin/audit", ({ viewer, ctx, redirect, path }) => {
-      if (!viewer) return redirect(loginFirst(path), 303);
-      requireRole(viewer, "moderator", path);
-      const rows = listAudit(db);
-      const names = loadAccountViews(
-        db,
-        deps.baseUrl,
-        rows.flatMap((r) => (r.actorId ? [r.actorId] : [])),
-      );
-      const entries = rows.map((r) => ({
-        action: r.action,
-        actor: r.actorId ? `@${names.get(r.actorId)?.acct ?? "deleted"}` : "the system",
-        target: `${r.targetType}${r.targetId ? ` ${r.targetId.slice(0, 13)}` : ""}`,
-        detail: r.detail,
-        createdAt: r.createdAt,
-      }));
-      return <AuditPage ctx={ctx} entries={entries} />;
-    })
+    .get(
+      "/admin/audit",
+      ({ viewer, ctx, redirect, path, query }) => {
+        if (!viewer) return redirect(loginFirst(path), 303);
+        requireRole(viewer, "moderator", path);
+        const rows = listAudit(db, { maxId: query.max_id, limit: AUDIT_PAGE + 1 });
+        const shown = rows.slice(0, AUDIT_PAGE);
+        const names = loadAccountViews(
+          db,
+          deps.baseUrl,
+          shown.flatMap((r) => [r.actorId, r.targetType === "account" ? r.targetId : null].filter((id) => id !== null)),
+        );
+        const entries = shown.map((r) => ({
+          action: r.action,
+          actor: r.actorId ? `@${names.get(r.actorId)?.acct ?? "deleted"}` : "the system",
+          target: auditTarget(r.targetType, r.targetId, names),
+          detail: r.detail,
+          createdAt: r.createdAt,
+        }));
+        const older = rows.length > AUDIT_PAGE ? `/admin/audit?max_id=${shown.at(-1)?.id}` : undefined;
+        return <AuditPage ctx={ctx} entries={entries} older={older} />;
+      },
+      { query: t.Object({ max_id: t.Optional(t.String({ maxLength: 64 })) }) },
+    )
     .get(
       "/admin/settings",
       ({ viewer, ctx, query, redirect, path }) => {
@@ -198,4 +204,20 @@ function changes(before: InstanceSettings, after: InstanceSettings): string {
     return [key, text.length > 200 ? `(${text.length} characters)` : value];
   });
   return JSON.stringify(Object.fromEntries(shown));
+}
+
+const AUDIT_PAGE = 50;
+
+/** What an entry acted on, in full, with a link where there is a page for it. */
+function auditTarget(type: string, id: string | null, accounts: Map<string, AccountView>): { text: string; href?: string } {
+  if (!id) return { text: type };
+  if (type === "account") {
+    const acct = accounts.get(id)?.acct;
+    return acct ? { text: `@${acct}`, href: `/admin/accounts/${id}` } : { text: "an account since deleted" };
+  }
+  if (type === "report") return { text: "a report", href: `/admin/reports/${id}` };
+  if (type === "user") return { text: "a sign-up" };
+  if (type === "post") return { text: "a post" };
+  if (["announcement", "emoji", "invite"].includes(type)) return { text: `an ${type}` };
+  return { text: id }; // a domain, an address range, a relay, a job, a setting: its own name
 }
