@@ -36,23 +36,29 @@ export function recordedUrl(dataDir: string): URL | undefined {
 }
 
 /**
- * Records the address the instance serves under, and refuses to serve under another one. Other
- * servers know its accounts and posts by their address: an instance that answers elsewhere loses
- * every follower there, so a changed --url is almost always a mistake. Moving from an address no
- * other server could reach (a trial on localhost or a private network) is allowed, and so is a
+ * Refuses to serve under another address than the one recorded. Other servers know the
+ * instance's accounts and posts by their address: an instance that answers elsewhere loses every
+ * follower there, so a changed --url is almost always a mistake. Moving from an address no other
+ * server could reach (a trial on localhost or a private network) is allowed, and so is a
  * deliberate move (`--change-url`, after a typo on the first start).
  */
-export function settleInstanceUrl(db: Db, url: URL, options: { changeUrl: boolean }): void {
+export function checkInstanceUrl(recorded: URL | undefined, url: URL, changeUrl: boolean): void {
+  if (!recorded || recorded.href === url.href || changeUrl || unreachableFromOutside(recorded)) return;
+  throw new FatalError(
+    `this data folder serves ${recorded.href}, and other servers know its accounts by that address; ` +
+      `start it with --url ${recorded.href}, or add --change-url to move it to ${url.href} for good (followers elsewhere will not move with it)`,
+  );
+}
+
+/**
+ * Records the address the instance serves under. Checked again against the database itself: the
+ * check before opening it reads the file on its own, and says nothing when it cannot.
+ */
+export function recordInstanceUrl(db: Db, url: URL, changeUrl: boolean): void {
   const recorded = getInternal(db, KEY);
   if (recorded === url.href) return;
   if (typeof recorded === "string") {
-    const from = new URL(recorded);
-    if (!options.changeUrl && !unreachableFromOutside(from)) {
-      throw new FatalError(
-        `this data folder serves ${recorded}, and other servers know its accounts by that address; ` +
-          `start it with --url ${recorded}, or add --change-url to move it to ${url.href} for good (followers elsewhere will not move with it)`,
-      );
-    }
+    checkInstanceUrl(new URL(recorded), url, changeUrl);
     logger.warning("The instance's address changes from {from} to {to}", { from: recorded, to: url.href });
   }
   setInternal(db, KEY, url.href);

@@ -17,7 +17,7 @@ import { migrate } from "./db/migrate.ts";
 import { paceHeap } from "./memory.ts";
 import { closeDatabase, enableIncrementalVacuum, errorText, type OpenDatabase, openDatabase } from "./db/open.ts";
 import { FatalError } from "./fatal.ts";
-import { settleInstanceUrl } from "./instance-url.ts";
+import { checkInstanceUrl, recordedUrl, recordInstanceUrl } from "./instance-url.ts";
 import { createSkeinFederation } from "./federation/federation.ts";
 import { verifyProfileLinks } from "./federation/profile-links.ts";
 import { limitOutgoingRequests, unlimitedFetch } from "./federation/outgoing.ts";
@@ -75,6 +75,34 @@ function runsSameProgram(pid: number): boolean {
   }
 }
 
+/**
+ * Marks the folder as served by this process, at once and only if no live process serves it:
+ * two servers on one folder would each run the queue and the jobs, and `skein restore` must not
+ * slip in while one starts. The mark goes at a clean stop, or when this process ends early.
+ */
+function claimDataFolder(dir: string): string {
+  const path = join(dir, PID_FILE);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: "wx" });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw error;
+      const other = servingProcess(dir);
+      if (other)
+        throw new FatalError(`an instance (process ${other}) already serves ${dir}; stop it first, or choose another --data`);
+      rmSync(path, { force: true }); // left by a process that is gone
+    }
+  }
+  process.once("exit", () => releaseDataFolder(path));
+  return path;
+}
+
+/** Removes the mark, if it is still ours (a refused second start must not unmark the one serving). */
+function releaseDataFolder(path: string): void {
+  if (existsSync(path) && readFileSync(path, "utf8").trim() === String(process.pid)) rmSync(path);
+}
+
 /** Creates the data folder if needed and checks that it, and the database files in it, can be written. */
 export function prepareDataFolder(dir: string): string {
   try {
@@ -125,18 +153,13 @@ export async function startServer(config: Config, options: { changeUrl?: boolean
   // Every request to another server gets a deadline and a size limit, Fedify's included, and
   // deliveries go to a checked address.
   limitOutgoingRequests(undefined, { allowPrivate: config.allowPrivateAddresses });
-  // Two servers on one folder would each run the queue and the jobs, and a restore could slip in.
-  const other = servingProcess(config.data);
-  if (other)
-    throw new FatalError(`an instance (process ${other}) already serves ${config.data}; stop it first, or choose another --data`);
+  // Refused before anything is written: a mistyped --url must not even migrate the database.
+  checkInstanceUrl(recordedUrl(config.data), config.url, options.changeUrl ?? false);
+  prepareDataFolder(config.data);
+  const pidFile = claimDataFolder(config.data);
   const database = openInstanceDatabase(config);
   const { db, sqlite } = database;
-  try {
-    settleInstanceUrl(db, config.url, { changeUrl: options.changeUrl ?? false });
-  } catch (error) {
-    closeDatabase(database);
-    throw error;
-  }
+  recordInstanceUrl(db, config.url, options.changeUrl ?? false);
   const vacuum = enableIncrementalVacuum(sqlite);
   if (vacuum) logger.info("Database: {vacuum}", { vacuum });
   const filed = fileEarlierConversations(db);
@@ -227,9 +250,6 @@ export async function startServer(config: Config, options: { changeUrl?: boolean
   };
   const scheduler = startScheduler(coreDeps, maintenanceJobs({ ...coreDeps, media, remoteMedia, notificationMail }));
 
-  // Tells `skein restore` that this folder is being served (removed at a clean stop).
-  const pidFile = join(config.data, PID_FILE);
-  writeFileSync(pidFile, String(process.pid));
   const listening = `${config.tls ? "https" : "http"}://${formatHost(config.listen.hostname)}:${server.port}`;
   logger.info("Skein serves {url} on {listening}, data in {data}", { url: config.url.href, listening, data: config.data });
   if (config.mail) {
@@ -260,8 +280,7 @@ export async function startServer(config: Config, options: { changeUrl?: boolean
       closeDatabase(database);
       stopPacing();
       try {
-        // Only our own: a second start refused on this folder must not unmark the one serving it.
-        if (existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() === String(process.pid)) rmSync(pidFile);
+        releaseDataFolder(pidFile);
       } catch (error) {
         // A folder that turned read-only: the file names a process that is gone, which counts for nothing.
         logger.warning("Could not remove {pidFile}: {error}", { pidFile, error: errorText(error) });

@@ -440,6 +440,13 @@ describe("what apps that see Mastodon 4.3 ask on their main screens", () => {
       liked?.id as string,
     );
     expect((await call("GET", "/api/v2/notifications/unread_count")).json).toEqual({ count: 0 });
+    // A number or id the member has no notification for moves nothing: compared as text, it
+    // would carry the marker past every notification to come.
+    await c.member("bob").browser.post(`/statuses/${post.id}/reblog`, {});
+    for (const unknown of ["999999", "zzz-not-an-id"]) {
+      await call("POST", "/api/v1/markers", { notifications: { last_read_id: unknown } });
+      expect((await call("GET", "/api/v2/notifications/unread_count")).json).toEqual({ count: 1 });
+    }
     const both = (await call("GET", "/api/v1/markers?timeline[]=home&timeline[]=notifications")).json;
     expect(Object.keys(both).sort()).toEqual(["home", "notifications"]);
     expect(both.home.last_read_id).toBe(post.id);

@@ -16,6 +16,13 @@ function setup() {
   return { ...t, client, member };
 }
 
+/** An instance whose owner exists: before that, nobody signs up. */
+async function setUpInstance() {
+  const t = setup();
+  await t.member("olive", "owner");
+  return t;
+}
+
 const signupFields = (username: string, extra: Record<string, string> = {}) => ({
   username,
   email: `${username}@example.com`,
@@ -110,7 +117,7 @@ describe("log in and out", () => {
 
 describe("sign up by registration mode", () => {
   test("open: the new member is signed in at once", async () => {
-    const { client, deps } = setup();
+    const { client, deps } = await setUpInstance();
     updateSettings(deps.db, { registrationMode: "open" });
     const browser = client();
     const res = await browser.post("/signup", signupFields("grace"));
@@ -119,7 +126,7 @@ describe("sign up by registration mode", () => {
   });
 
   test("approval (the default): a reason is required and the member waits", async () => {
-    const { client } = setup();
+    const { client } = await setUpInstance();
     const browser = client();
     const form = await (await browser.get("/signup")).text();
     expect(form).toContain("Why do you want to join?");
@@ -150,7 +157,7 @@ describe("sign up by registration mode", () => {
   });
 
   test("closed: the page says so and a sign-up is refused", async () => {
-    const { client, deps } = setup();
+    const { client, deps } = await setUpInstance();
     updateSettings(deps.db, { registrationMode: "closed" });
     expect(await (await client().get("/signup")).text()).toContain("Sign-ups are closed");
     const res = await client().post("/signup", signupFields("grace"));
@@ -158,7 +165,7 @@ describe("sign up by registration mode", () => {
   });
 
   test("bad details are shown next to each field, nothing is saved and typed text is kept", async () => {
-    const { client, deps, database } = setup();
+    const { client, deps, database } = await setUpInstance();
     updateSettings(deps.db, { registrationMode: "open" });
     const res = await client().post("/signup", {
       username: '"><script>alert(1)</script>',
@@ -175,11 +182,11 @@ describe("sign up by registration mode", () => {
     // What was typed comes back inside the attribute, its quote escaped: no markup escapes it.
     expect(page).toContain('value="&#34;><script>alert(1)</script>"');
     expect(page).not.toContain('value=""><script>');
-    expect(database.sqlite.query("SELECT count(*) AS n FROM accounts").get()).toEqual({ n: 0 });
+    expect(database.sqlite.query("SELECT count(*) AS n FROM accounts").get()).toEqual({ n: 1 }); // the owner alone
   });
 
   test("the form shows the rules; joining means agreeing to them, the terms and the privacy policy", async () => {
-    const { client, deps, database } = setup();
+    const { client, deps, database } = await setUpInstance();
     updateSettings(deps.db, { registrationMode: "open", rules: ["Be kind.", "No ads."] });
     const form = await (await client().get("/signup")).text();
     expect(form).toContain("<li>Be kind.</li><li>No ads.</li>");
@@ -190,7 +197,7 @@ describe("sign up by registration mode", () => {
     const page = await res.text();
     expect(page).toContain('<p class="error" id="agreement-error">Tick the box to agree before joining.</p>');
     expect(page).toContain('value="ada"'); // kept as typed
-    expect(database.sqlite.query("SELECT count(*) AS n FROM accounts").get()).toEqual({ n: 0 });
+    expect(database.sqlite.query("SELECT count(*) AS n FROM accounts").get()).toEqual({ n: 1 }); // the owner alone
   });
 });
 

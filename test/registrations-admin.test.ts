@@ -332,4 +332,9 @@ test("only sign-ups that go through count toward the network's limit: typos fixe
     expect(typo.status).toBe(422);
   }
   expect((await browser.post("/signup", signupFields("cleo"))).status).toBe(303);
+  // An answer that a name is taken counts: nobody asks it without end who has an account here.
+  const statuses: number[] = [];
+  for (let i = 0; i < 12; i++) statuses.push((await newBrowser(c).post("/signup", signupFields("ada"))).status);
+  expect(statuses.slice(0, 9)).toEqual(Array(9).fill(422));
+  expect(statuses.at(-1)).toBe(429);
 });

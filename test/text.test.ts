@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { countCharacters, normalizeHashtag, parseText, renderText, type MentionToken } from "../src/core/text.ts";
+import { countCharacters, linkedLine, normalizeHashtag, parseText, renderText, type MentionToken } from "../src/core/text.ts";
 
 /** Links as a server would build them: only alice (local) and bob@remote.example are known. */
 const links = {
@@ -289,5 +289,13 @@ describe("hostile input of 100k characters", () => {
       expect(countCharacters(text)).toBeGreaterThan(0);
     },
     10_000,
+  );
+});
+
+test("a profile field's value is one line without a paragraph, even when typed over several", () => {
+  const base = new URL("https://social.example");
+  expect(linkedLine("https://ada.example", base)).toStartWith('<a href="https://ada.example"');
+  expect(linkedLine("one\n\ntwo #knit", base)).toBe(
+    'one two <a href="https://social.example/tags/knit" class="mention hashtag" rel="tag">#<span>knit</span></a>',
   );
 });

@@ -7,6 +7,8 @@ export function CsrfField({ ctx }: { ctx: PageContext }) {
 }
 
 export interface FieldProps {
+  /** Shown, sent, not to be changed (the domain of a block being changed). */
+  readonly?: boolean;
   name: string;
   /** Where a page has the same field in several forms; the name otherwise. */
   id?: string;
@@ -35,6 +37,7 @@ export function Field(props: FieldProps) {
     required: props.required ?? true,
     minlength: props.minlength,
     maxlength: props.maxlength,
+    readonly: props.readonly,
     "aria-invalid": props.error ? "true" : undefined,
     "aria-describedby": described.length > 0 ? described.join(" ") : undefined,
   };

@@ -147,7 +147,8 @@ function accountEntity(
 /** Mastodon's roles as its Role entity has them (ids and permission bits of its defaults). */
 export const roleEntities: Record<Role, { id: string; name: string; permissions: string }> = {
   user: { id: "-99", name: "", permissions: "0" },
-  moderator: { id: "1", name: "Moderator", permissions: String((1 << 4) | (1 << 10)) }, // reports, users
+  // audit log, dashboard, reports, trends, appeals, users, invites: the pages moderators open here
+  moderator: { id: "1", name: "Moderator", permissions: String([2, 3, 4, 8, 9, 10, 11].reduce((bits, b) => bits | (1 << b), 0)) },
   admin: { id: "2", name: "Admin", permissions: "1" }, // administrator
   owner: { id: "3", name: "Owner", permissions: "1" },
 };

@@ -109,12 +109,9 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
   const entities = (rows: NotificationRow[], viewerId: string) => notificationEntities(db, baseUrl, rows, viewerId);
   const one = (accountId: string, idOrNumber: string) => {
-    const row = db
-      .select()
-      .from(notifications)
-      .where(eq(notifications.id, notificationIdOf(db, idOrNumber)))
-      .get();
-    if (!row || row.accountId !== accountId) throw new CoreError("Record not found", 404);
+    const id = notificationIdOf(db, accountId, idOrNumber);
+    const row = id ? db.select().from(notifications).where(eq(notifications.id, id)).get() : undefined;
+    if (!row) throw new CoreError("Record not found", 404);
     return row;
   };
 
@@ -310,8 +307,12 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         };
         const home = readId("home");
         const notificationsId = readId("notifications");
-        // A notification may be named by its number (core/notifications.ts notificationIdOf).
-        saveMarkers(db, me.account.id, { home, notifications: notificationsId && notificationIdOf(db, notificationsId) });
+        // A notification may be named by its number; one the member does not have moves nothing
+        // (an id compared as text could carry the marker past every notification to come).
+        saveMarkers(db, me.account.id, {
+          home,
+          notifications: notificationsId && notificationIdOf(db, me.account.id, notificationsId),
+        });
         return markerEntities(
           markersOf(db, me.account.id),
           markerTimelines.filter((t) => (t === "home" ? home : notificationsId)),

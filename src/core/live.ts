@@ -115,7 +115,8 @@ export function createLiveHub(deps: CoreDeps) {
         s.name === "user"
           ? home
           : s.name === "list"
-            ? sub.accountId !== null && s.list !== undefined && onListTimeline(db, sub.accountId, s.list, postId)
+            ? // A list holds only accounts its owner follows: a stranger's post is not asked about.
+              home && sub.accountId !== null && s.list !== undefined && onListTimeline(db, sub.accountId, s.list, postId)
             : s.name !== "user:notification" && s.name !== "direct" && row.visibility === "public",
       );
       if (streams.length === 0) continue;

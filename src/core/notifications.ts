@@ -284,13 +284,17 @@ export function notificationNumbers(db: Db, ids: string[]): Map<string, number> 
   return new Map(rows.map((r) => [r.id, r.n]));
 }
 
-/** The id of a notification given by its id or its number. */
-export function notificationIdOf(db: Db, idOrNumber: string): string {
-  if (!/^\d{1,15}$/.test(idOrNumber)) return idOrNumber;
-  const row = db
+/** The id of one of the member's notifications, given by its id or its number; undefined when they have no such one. */
+export function notificationIdOf(db: Db, accountId: string, idOrNumber: string): string | undefined {
+  const byNumber = /^\d{1,15}$/.test(idOrNumber);
+  return db
     .select({ id: notifications.id })
     .from(notifications)
-    .where(sql`${notifications}.rowid = ${Number(idOrNumber)}`)
-    .get();
-  return row?.id ?? idOrNumber;
+    .where(
+      and(
+        byNumber ? sql`${notifications}.rowid = ${Number(idOrNumber)}` : eq(notifications.id, idOrNumber),
+        eq(notifications.accountId, accountId),
+      ),
+    )
+    .get()?.id;
 }

@@ -69,10 +69,11 @@ export async function signUp(
   if (input.agreement === false) problems.agreement = "Tick the box to agree before joining.";
   const ageProblem = checkAge(minimumAge, input.dateOfBirth, new Date());
   if (ageProblem) problems.date_of_birth = ageProblem;
+  // Sign-ups that go through count toward the limit, and so do answers that tell a name or an
+  // address is taken (else the form would tell anyone, without end, who has an account here);
+  // friends joining together on one network, fixing other typos, do not run into it.
+  if (Object.keys(problems).length === 0 || problems.username || problems.email) limiter.hit(input.ip);
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
-  // Only sign-ups that go through count: friends joining together on one network, fixing their
-  // typos, must not run into the limit.
-  limiter.hit(input.ip);
 
   const { userId, accountId } = await createLocalUser(deps, {
     username: input.username,

@@ -294,7 +294,7 @@ export function deleteRemoteAccount(db: Db, accountId: string): void {
 /** Local accounts among a list of actor URIs (for addressing and mentions). */
 export function localAccountsByUri(db: Db, baseUrl: URL, uris: string[]): string[] {
   const names = uris
-    .filter((u) => u.startsWith(baseUrl.origin))
+    .filter((u) => URL.canParse(u) && new URL(u).origin === baseUrl.origin)
     .flatMap((u) => /^\/@([a-z0-9_]+)$/.exec(new URL(u).pathname)?.[1] ?? []);
   if (names.length === 0) return [];
   return db

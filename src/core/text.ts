@@ -321,9 +321,9 @@ export function linkedText(text: string, base: URL): string {
   });
 }
 
-/** A profile field's value as Mastodon gives it: linked, with no paragraph around it. */
+/** A profile field's value as Mastodon gives it: one line, linked, with no paragraph around it. */
 export function linkedLine(text: string, base: URL): string {
-  return linkedText(text, base).replace(/^<p>([\s\S]*)<\/p>$/, "$1");
+  return linkedText(text.replace(/\s*\n\s*/g, " "), base).replace(/^<p>([\s\S]*)<\/p>$/, "$1");
 }
 
 const NAMED_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };

@@ -8,10 +8,11 @@ import {
   OrderedCollectionPage,
   traverseCollection,
 } from "@fedify/vocab";
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { MAX_FEATURED_TAGS, replaceFeaturedTags } from "../core/featured-tags.ts";
 import { accounts } from "../db/schema.ts";
 import { findAccountByAcct } from "../core/accounts-read.ts";
+import { seenByOthers } from "../core/accounts.ts";
 import { getLogger } from "@logtape/logtape";
 import type { CoreDeps } from "../core/deps.ts";
 import { localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
@@ -77,6 +78,15 @@ const REFRESH_EVERY_MS = 60_000;
 
 export function createResolver(federation: Federation<void>, deps: CoreDeps): Resolver {
   const context = () => federation.createContext(deps.baseUrl, undefined);
+  /** One of our members, as search shows them: not a suspended account, nor a sign-up still waiting. */
+  const ours = (id: string | undefined) =>
+    (id &&
+      deps.db
+        .select({ id: accounts.id })
+        .from(accounts)
+        .where(and(eq(accounts.id, id), isNull(accounts.suspendedAt), seenByOthers()))
+        .get()?.id) ||
+    null;
   // Threads whose replies were fetched in this run; bounded so it cannot grow without end.
   const repliesFetched = new Set<string>();
   // When each post was last fetched again; bounded the same way.
@@ -163,10 +173,11 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
       const q = query.trim().replace(/^@/, "");
       // One of ours, by handle or address: found here, never fetched from ourselves.
       const isUrl = /^https?:\/\//.test(q);
-      if (isUrl && q.startsWith(deps.baseUrl.origin)) return localAccountsByUri(deps.db, deps.baseUrl, [q])[0] ?? null;
+      if (isUrl && URL.canParse(q) && new URL(q).origin === deps.baseUrl.origin)
+        return ours(localAccountsByUri(deps.db, deps.baseUrl, [q])[0]);
       const domain = q.split("@", 2)[1];
       if (!isUrl && (!domain || domain.toLowerCase() === deps.baseUrl.host.toLowerCase()))
-        return findAccountByAcct(deps.db, q, deps.baseUrl.host)?.id ?? null;
+        return ours(findAccountByAcct(deps.db, q, deps.baseUrl.host)?.id);
       const target = /^https?:\/\//.test(q) ? q : `acct:${q}`;
       try {
         const object = await lookup(ctx, deps.db, target, options);

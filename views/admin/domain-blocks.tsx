@@ -116,6 +116,7 @@ export function DomainBlockForm({
         name="domain"
         label="Domain"
         value={values?.domain}
+        readonly={values?.change !== undefined && values.change !== ""}
         hint="Covers its subdomains. Add :port if the server uses one."
         error={errors.domain}
       />

@@ -338,7 +338,8 @@ function BlockSection({ ctx, detail }: { ctx: PageContext; detail: InstanceDetai
         {block.privateComment ? <p class="muted" safe>{`Private note: ${block.privateComment}`}</p> : ""}
         {detail.canBlock ? (
           <p>
-            <a href="/admin/domain-blocks">Change or lift it on the domain blocks page</a>
+            <a href={`/admin/domain-blocks?change=${encodeURIComponent(block.domain)}#block-form`}>Change it</a> or{" "}
+            <a href="/admin/domain-blocks">lift it on the domain blocks page</a>
           </p>
         ) : (
           <p class="muted">Only admins change domain blocks.</p>
