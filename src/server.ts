@@ -94,7 +94,13 @@ function claimDataFolder(dir: string): string {
       rmSync(path, { force: true }); // left by a process that is gone
     }
   }
-  process.once("exit", () => releaseDataFolder(path));
+  process.once("exit", () => {
+    try {
+      releaseDataFolder(path);
+    } catch {
+      // A folder that turned read-only keeps the file: it names a process that is gone, which counts for nothing.
+    }
+  });
   return path;
 }
 
