@@ -8,7 +8,8 @@ import { follows } from "../src/db/schema.ts";
 import { testApp } from "./helpers/app.ts";
 import { remoteNote, storeRemoteAccount } from "./helpers/remote.ts";
 
-test("posts from other servers stream live: home to their followers, the public streams when public", async () => {
+/** A hub over a new instance: ada, its owner, and bea and cal on another server. */
+async function aHub() {
   const t = testApp();
   const hub = createLiveHub(t.deps);
   const { accountId: ada } = await createLocalUser(t.deps, {
@@ -17,9 +18,16 @@ test("posts from other servers stream live: home to their followers, the public 
     password: "correct horse battery",
     role: "owner",
   });
-  const followed = storeRemoteAccount(t.deps.db, "https://far.example/users/bea");
-  const stranger = storeRemoteAccount(t.deps.db, "https://far.example/users/cal");
-  t.deps.db.insert(follows).values({ id: newId(), followerId: ada, followingId: followed.id, state: "accepted" }).run();
+  const bea = storeRemoteAccount(t.deps.db, "https://far.example/users/bea");
+  const cal = storeRemoteAccount(t.deps.db, "https://far.example/users/cal");
+  const follow = (id: string) =>
+    t.deps.db.insert(follows).values({ id: newId(), followerId: ada, followingId: id, state: "accepted" }).run();
+  return { t, hub, ada, bea, cal, follow };
+}
+
+test("posts from other servers stream live: home to their followers, the public streams when public", async () => {
+  const { t, hub, ada, bea: followed, cal: stranger, follow } = await aHub();
+  follow(followed.id);
   const heard: string[] = [];
   const listen = (accountId: string | null, name: LiveStreamName) =>
     hub.add({
@@ -60,18 +68,8 @@ test("posts from other servers stream live: home to their followers, the public 
 });
 
 test("a list's stream carries the posts its timeline shows, for its owner only", async () => {
-  const t = testApp();
-  const hub = createLiveHub(t.deps);
-  const { accountId: ada } = await createLocalUser(t.deps, {
-    username: "ada",
-    email: "ada@example.com",
-    password: "correct horse battery",
-    role: "owner",
-  });
-  const bea = storeRemoteAccount(t.deps.db, "https://far.example/users/bea");
-  const cal = storeRemoteAccount(t.deps.db, "https://far.example/users/cal");
-  for (const followed of [bea, cal])
-    t.deps.db.insert(follows).values({ id: newId(), followerId: ada, followingId: followed.id, state: "accepted" }).run();
+  const { t, hub, ada, bea, cal, follow } = await aHub();
+  for (const followed of [bea, cal]) follow(followed.id);
   const owner = { id: ada, username: "ada" };
   const list = createList(t.deps, owner, { title: "far friends" });
   addToList(t.deps, owner, list.id, [bea.id]);
