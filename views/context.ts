@@ -1,3 +1,4 @@
+import type { Role } from "../src/db/schema.ts";
 import type { EmojiView } from "../src/core/custom-emojis.ts";
 import type { Preferences } from "../src/core/preferences.ts";
 
@@ -8,7 +9,7 @@ export interface PageContext {
     username: string;
     displayName: string;
     avatarUrl: string | null;
-    role: string;
+    role: Role;
     /** May make invite links (staff, or members when the instance allows it). */
     canInvite: boolean;
     /** Where the compose box starts, and how posts read for them. */

@@ -2,6 +2,7 @@
 import type { PostView } from "../src/core/views.ts";
 import type { PageContext } from "./context.ts";
 import { Layout } from "./layout.tsx";
+import { LoadMore } from "./load-more.tsx";
 import { PostCard } from "./post.tsx";
 
 export interface HomeProps {
@@ -62,9 +63,7 @@ export function HomePage({ ctx, name, description, members, needsSetup, handleDo
           {posts.map((post) => (
             <PostCard ctx={ctx} post={post} />
           ))}
-          <a class="load-more" href="/public/local">
-            See more on Explore
-          </a>
+          <LoadMore href="/public/local" label="See more on Explore" />
         </section>
       ) : (
         ""

@@ -5,9 +5,9 @@ import { pushApiRoutes } from "./push.ts";
 import { CoreError } from "../core/errors.ts";
 import {
   dismissNotifications,
+  findNotification,
   listNotifications,
   mastodonNotificationType,
-  notificationIdOf,
   notificationNumbers,
   shownNotifications,
 } from "../core/notifications.ts";
@@ -109,8 +109,7 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
   const entities = (rows: NotificationRow[], viewerId: string) => notificationEntities(db, baseUrl, rows, viewerId);
   const one = (accountId: string, idOrNumber: string) => {
-    const id = notificationIdOf(db, accountId, idOrNumber);
-    const row = id ? db.select().from(notifications).where(eq(notifications.id, id)).get() : undefined;
+    const row = findNotification(db, accountId, idOrNumber);
     if (!row) throw new CoreError("Record not found", 404);
     return row;
   };
@@ -311,7 +310,7 @@ export function notificationApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         // (an id compared as text could carry the marker past every notification to come).
         saveMarkers(db, me.account.id, {
           home,
-          notifications: notificationsId && notificationIdOf(db, me.account.id, notificationsId),
+          notifications: notificationsId && findNotification(db, me.account.id, notificationsId)?.id,
         });
         return markerEntities(
           markersOf(db, me.account.id),

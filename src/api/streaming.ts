@@ -7,7 +7,7 @@ import { isLiveStream, type LiveEvent, type LiveHub, type LiveStream } from "../
 import { accountConversations, notifications } from "../db/schema.ts";
 import { activeAnnouncement, reactionCount } from "../core/announcements.ts";
 import { CoreError } from "../core/errors.ts";
-import { ownsList } from "../core/lists.ts";
+import { ownList } from "../core/lists.ts";
 import { announcementEntity } from "./announcements.ts";
 import { conversationEntities } from "./conversations.ts";
 import { notificationEntities, statusEntities } from "./entities.ts";
@@ -86,7 +86,7 @@ export function createStreaming(deps: CoreDeps, hub: LiveHub) {
       return "Missing access token";
     if (name.startsWith("hashtag") && !tag) return "No tag given";
     // Only one's own list, as Mastodon answers for another's.
-    if (name === "list" && !(list && conn.accountId && ownsList(db, conn.accountId, list))) return "No such list";
+    if (name === "list" && !(list && conn.accountId && ownList(db, conn.accountId, list))) return "No such list";
     const sub = { name, tag: tag?.toLowerCase().replace(/^#/, ""), list: name === "list" ? list : undefined };
     if (conn.streams.some((s) => s.name === sub.name && s.tag === sub.tag && s.list === sub.list)) return null;
     if (conn.streams.length >= MAX_SUBSCRIPTIONS) return "Too many subscriptions";

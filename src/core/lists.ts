@@ -49,13 +49,18 @@ function checked(input: ListInput): Partial<Pick<ListRow, "title" | "repliesPoli
 
 /** One of the owner's lists; anyone else's is answered like one that does not exist. */
 export function getList(db: DbOrTx, ownerId: string, listId: string): ListRow {
-  const row = db
+  const row = ownList(db, ownerId, listId);
+  if (!row) throw new CoreError("Record not found", 404);
+  return row;
+}
+
+/** The member's list, or undefined when they have none by that id. */
+export function ownList(db: DbOrTx, ownerId: string, listId: string): ListRow | undefined {
+  return db
     .select()
     .from(lists)
     .where(and(eq(lists.id, listId), eq(lists.accountId, ownerId)))
     .get();
-  if (!row) throw new CoreError("Record not found", 404);
-  return row;
 }
 
 export function createList(deps: CoreDeps, owner: Owner, input: ListInput & { title: string }): ListRow {
@@ -268,34 +273,25 @@ function repliesKept(list: ListRow): SQL {
  * not shown again as a boost, as on home.
  */
 export function listTimeline(db: Db, ownerId: string, listId: string, page: PageQuery = {}): string[] {
-  return pagedPostIds(db, inList(db, ownerId, listId), page);
-}
-
-export function ownsList(db: Db, ownerId: string, listId: string): boolean {
-  return (
-    db
-      .select({ id: lists.id })
-      .from(lists)
-      .where(and(eq(lists.id, listId), eq(lists.accountId, ownerId)))
-      .get() !== undefined
-  );
+  return pagedPostIds(db, inList(getList(db, ownerId, listId)), page);
 }
 
 /** Whether a post belongs on a list's timeline (its live stream asks, post by post); a list since deleted has none. */
 export function onListTimeline(db: Db, ownerId: string, listId: string, postId: string): boolean {
-  if (!ownsList(db, ownerId, listId)) return false;
+  const list = ownList(db, ownerId, listId);
   return (
+    list !== undefined &&
     db
       .select({ id: posts.id })
       .from(posts)
-      .where(and(eq(posts.id, postId), inList(db, ownerId, listId)))
+      .where(and(eq(posts.id, postId), inList(list)))
       .get() !== undefined
   );
 }
 
-function inList(db: Db, ownerId: string, listId: string): SQL | undefined {
-  const list = getList(db, ownerId, listId);
-  const members = sql`(SELECT ${listAccounts.accountId} FROM ${listAccounts} WHERE ${listAccounts.listId} = ${listId}
+function inList(list: ListRow): SQL | undefined {
+  const ownerId = list.accountId;
+  const members = sql`(SELECT ${listAccounts.accountId} FROM ${listAccounts} WHERE ${listAccounts.listId} = ${list.id}
       AND ${listAccounts.accountId} ${followedByOwner(ownerId)})`;
   return and(
     sql`${posts.accountId} IN ${members}`,

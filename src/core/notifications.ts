@@ -284,11 +284,11 @@ export function notificationNumbers(db: Db, ids: string[]): Map<string, number> 
   return new Map(rows.map((r) => [r.id, r.n]));
 }
 
-/** The id of one of the member's notifications, given by its id or its number; undefined when they have no such one. */
-export function notificationIdOf(db: Db, accountId: string, idOrNumber: string): string | undefined {
+/** One of the member's notifications, given by its id or its number; undefined when they have no such one. */
+export function findNotification(db: Db, accountId: string, idOrNumber: string) {
   const byNumber = /^\d{1,15}$/.test(idOrNumber);
   return db
-    .select({ id: notifications.id })
+    .select()
     .from(notifications)
     .where(
       and(
@@ -296,5 +296,5 @@ export function notificationIdOf(db: Db, accountId: string, idOrNumber: string):
         eq(notifications.accountId, accountId),
       ),
     )
-    .get()?.id;
+    .get();
 }

@@ -291,10 +291,15 @@ export function deleteRemoteAccount(db: Db, accountId: string): void {
   if (row?.domain) db.transaction((tx) => removeAccountRows(tx, accountId));
 }
 
+/** Whether an address is on this server (its origin, not a prefix: social.example.org is another's). */
+export function isOwnAddress(url: string, baseUrl: URL): boolean {
+  return URL.canParse(url) && new URL(url).origin === baseUrl.origin;
+}
+
 /** Local accounts among a list of actor URIs (for addressing and mentions). */
 export function localAccountsByUri(db: Db, baseUrl: URL, uris: string[]): string[] {
   const names = uris
-    .filter((u) => URL.canParse(u) && new URL(u).origin === baseUrl.origin)
+    .filter((u) => isOwnAddress(u, baseUrl))
     .flatMap((u) => /^\/@([a-z0-9_]+)$/.exec(new URL(u).pathname)?.[1] ?? []);
   if (names.length === 0) return [];
   return db

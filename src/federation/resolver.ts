@@ -15,7 +15,7 @@ import { findAccountByAcct } from "../core/accounts-read.ts";
 import { seenByOthers } from "../core/accounts.ts";
 import { getLogger } from "@logtape/logtape";
 import type { CoreDeps } from "../core/deps.ts";
-import { localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
+import { isOwnAddress, localAccountsByUri, receiveRemotePost } from "../core/remote.ts";
 import type { Resolver } from "../core/resolver.ts";
 import { persistActor } from "./actors.ts";
 import { INSTANCE_ACTOR, lookup } from "./lookup.ts";
@@ -173,12 +173,11 @@ export function createResolver(federation: Federation<void>, deps: CoreDeps): Re
       const q = query.trim().replace(/^@/, "");
       // One of ours, by handle or address: found here, never fetched from ourselves.
       const isUrl = /^https?:\/\//.test(q);
-      if (isUrl && URL.canParse(q) && new URL(q).origin === deps.baseUrl.origin)
-        return ours(localAccountsByUri(deps.db, deps.baseUrl, [q])[0]);
+      if (isUrl && isOwnAddress(q, deps.baseUrl)) return ours(localAccountsByUri(deps.db, deps.baseUrl, [q])[0]);
       const domain = q.split("@", 2)[1];
       if (!isUrl && (!domain || domain.toLowerCase() === deps.baseUrl.host.toLowerCase()))
         return ours(findAccountByAcct(deps.db, q, deps.baseUrl.host)?.id);
-      const target = /^https?:\/\//.test(q) ? q : `acct:${q}`;
+      const target = isUrl ? q : `acct:${q}`;
       try {
         const object = await lookup(ctx, deps.db, target, options);
         if (!isActor(object)) return null;

@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { roleRank } from "../../src/db/schema.ts";
 import type { PageContext } from "../context.ts";
 
 /** The administration's pages; `admins` marks those moderators may not open (the routes check it). */
@@ -25,7 +26,7 @@ const tabs: [href: string, label: string, admins?: "admins"][] = [
 ];
 
 export function AdminTabs({ ctx }: { ctx: PageContext }) {
-  const isAdmin = ctx.viewer?.role === "admin" || ctx.viewer?.role === "owner";
+  const isAdmin = ctx.viewer !== null && roleRank[ctx.viewer.role] >= roleRank.admin;
   // Every admin path starts with /admin/: the overview is current on its own path only.
   const current = (href: string) => ctx.path === href || (href !== "/admin" && ctx.path.startsWith(`${href}/`));
   return (

@@ -5,15 +5,15 @@ import { loginFirst } from "../redirects.ts";
 import { requireRole, staffGate } from "./guard.ts";
 import type { PageContext } from "../../../views/context.ts";
 import { AccountAdminPage, type AccountAdminView, AccountsPage, type RoleFormState } from "../../../views/admin/accounts.tsx";
-import { count, desc, eq } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import { CoreError, ValidationError } from "../../core/errors.ts";
 import { accountActions, moderateAccount } from "../../core/moderation.ts";
 import { warningRecords } from "../../core/appeals.ts";
 import { changeRole, roleForm } from "../../core/roles.ts";
 import { accountOrigins, accountStates, accountsForStaff } from "../../core/admin-accounts.ts";
 import { accountView } from "../../core/views.ts";
-import type { Viewer } from "../../core/sessions.ts";
-import { accounts, reports, roles, sessions, users } from "../../db/schema.ts";
+import { listSessions, type Viewer } from "../../core/sessions.ts";
+import { accounts, reports, roles, users } from "../../db/schema.ts";
 import { twoFactorEnabled } from "../../core/two-factor.ts";
 import { handedResetLink, passwordLinkRefusal } from "../../core/password-resets.ts";
 import { confirmAddressByStaff } from "../../core/email-changes.ts";
@@ -40,19 +40,8 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
       email: user?.email ?? null,
       emailConfirmed: user?.emailConfirmedAt != null,
       twoFactor: user ? twoFactorEnabled(user) : null,
-      addresses: user
-        ? {
-            signUp: user.signUpIp,
-            lastSeen:
-              db
-                .select({ ip: sessions.ip })
-                .from(sessions)
-                .where(eq(sessions.userId, user.id))
-                .orderBy(desc(sessions.lastSeenAt))
-                .limit(1)
-                .get()?.ip ?? null,
-          }
-        : null,
+      // The sessions page's own list: the newest seen first.
+      addresses: user ? { signUp: user.signUpIp, lastSeen: listSessions(db, user.id)[0]?.ip ?? null } : null,
       suspended: account.suspendedAt !== null,
       silenced: account.silencedAt !== null,
       sensitized: account.sensitizedAt !== null,
