@@ -24,9 +24,9 @@ export interface StaffAccountRow {
 }
 
 /** Accounts as the moderators' list shows them: newest first, narrowed by origin, state or a search. */
-export function accountsForStaff(db: Db, filter: StaffAccountFilter = {}): StaffAccountRow[] {
+export function accountsForStaff(db: Db, localHost: string, filter: StaffAccountFilter = {}): StaffAccountRow[] {
   const q = filter.q?.trim() ?? "";
-  const named = q ? searchAccounts(db, q, { limit: 500, everyone: true }).map((a) => a.id) : [];
+  const named = q ? searchAccounts(db, q, { localHost, limit: 500, everyone: true }).map((a) => a.id) : [];
   const state = {
     active: and(isNull(accounts.suspendedAt), isNull(accounts.silencedAt)),
     limited: isNotNull(accounts.silencedAt),

@@ -13,7 +13,7 @@ import { exportedAccounts, exportedBookmarks, exportedLists } from "./exports.ts
 import { block, blockDomainFor, follow, muteFromImport, unblock, unblockDomainFor, unfollow, unmute } from "./follows.ts";
 import { bookmark, unbookmark } from "./interactions.ts";
 import { addToList, createList, deleteList, LIST_TITLE_MAX, listsOf, removeFromList } from "./lists.ts";
-import { findPostByUri } from "./remote.ts";
+import { findPostByUri, isOwnAddress } from "./remote.ts";
 import type { TaskQueue } from "./tasks.ts";
 
 /**
@@ -326,7 +326,7 @@ async function findAccount(deps: CoreDeps, address: string): Promise<string> {
 async function findPost(deps: CoreDeps, url: string): Promise<string> {
   const stored = findPostByUri(deps.db, deps.baseUrl, url);
   if (stored) return stored.id;
-  if (url.startsWith(deps.baseUrl.origin)) throw new CoreError("This post is gone.", 404);
+  if (isOwnAddress(url, deps.baseUrl)) throw new CoreError("This post is gone.", 404);
   const id = deps.resolver ? await deps.resolver.resolvePost(url) : null;
   if (!id) throw new CoreError("The post could not be found (deleted, private, or its server did not answer).", 404);
   return id;

@@ -143,7 +143,7 @@ export interface RemotePostData {
 
 /** A local URL or a stored remote post's id, as written in inReplyTo. */
 export function findPostByUri(db: Db, baseUrl: URL, uri: string) {
-  if (uri.startsWith(baseUrl.origin)) {
+  if (isOwnAddress(uri, baseUrl)) {
     const id = /\/@[^/]+\/([0-9a-f-]{36})$/.exec(new URL(uri).pathname)?.[1];
     return id
       ? db

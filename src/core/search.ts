@@ -20,14 +20,14 @@ export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${
 export function searchAccounts(
   db: Db,
   query: string,
-  { localHost = "", limit = 10, everyone = false }: { localHost?: string; limit?: number; everyone?: boolean } = {},
+  { localHost, limit = 10, everyone = false }: { localHost: string; limit?: number; everyone?: boolean },
 ) {
   const q = query.trim().replace(/^@/, "");
   if (!q) return [];
   const [name = "", domain] = q.split("@", 2);
   const pattern = `%${escapeLike(name)}%`;
   const onDomain =
-    localHost && domain?.toLowerCase() === localHost.toLowerCase()
+    domain?.toLowerCase() === localHost.toLowerCase()
       ? isNull(accounts.domain)
       : sql`lower(${accounts.domain}) = lower(${domain})`;
   return db

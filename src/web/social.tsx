@@ -6,6 +6,7 @@ import { markNotificationsRead, shownNotifications } from "../core/notifications
 import { searchAccounts, searchPosts, searchTags } from "../core/search.ts";
 import { searchesPostsOnly } from "../core/search-query.ts";
 import { loadAccountViews, loadPostViews } from "../core/views.ts";
+import { isOwnAddress } from "../core/remote.ts";
 import { users } from "../db/schema.ts";
 import { eq } from "drizzle-orm";
 import type { PagePlugin, WebDeps } from "./context.ts";
@@ -26,7 +27,7 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
       const id = await deps.resolver.resolveAccount(q);
       return { accountIds: id ? [id] : [], postIds: [] };
     }
-    if (isUrl(q) && !q.startsWith(baseUrl.origin)) {
+    if (isUrl(q) && !isOwnAddress(q, baseUrl)) {
       // Both at once: one after the other, a server that never answers held the page for two deadlines.
       const [postId, accountId] = await Promise.all([deps.resolver.resolvePost(q), deps.resolver.resolveAccount(q)]);
       if (postId) return { accountIds: [], postIds: [postId] };

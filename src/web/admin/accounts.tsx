@@ -21,7 +21,7 @@ import { optionalOneOf } from "../../schemas.ts";
 
 /** Accounts, local and remote: search, one account's record, and the moderation actions. */
 export function accountRoutes(deps: WebDeps, page: PagePlugin) {
-  const { db } = deps;
+  const { db, baseUrl } = deps;
   const staffOf = (viewer: Viewer) => ({ id: viewer.account.id, role: viewer.user.role });
   const accountPage = (
     ctx: PageContext,
@@ -62,7 +62,13 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
         requireRole(viewer, "moderator", path);
         const q = (query.q ?? "").trim();
         const PAGE = 50;
-        const found = accountsForStaff(db, { q, origin: query.origin, state: query.state, maxId: query.max_id, limit: PAGE });
+        const found = accountsForStaff(db, baseUrl.host, {
+          q,
+          origin: query.origin,
+          state: query.state,
+          maxId: query.max_id,
+          limit: PAGE,
+        });
         const rows = found.map(({ account: a, member }) => ({
           account: accountView(deps.baseUrl, a),
           member,
