@@ -185,7 +185,7 @@ test("staff cannot answer the appeal of someone of their rank, and only staff wh
     .run();
 });
 
-test("an action older than 20 days, an undo, or one kept from the member cannot be appealed", async () => {
+test("an action older than 20 days, an undo, a lifted action, or one kept from the member cannot be appealed", async () => {
   await act("mona", "vic", "warn", "Old news.", false);
   const warning = latestWarning("vic");
   if (!warning) throw new Error("no warning");
@@ -202,10 +202,21 @@ test("an action older than 20 days, an undo, or one kept from the member cannot 
   expect(late.status).toBe(422);
   expect(await late.text()).toContain("An action can be appealed for 20 days; this one is older.");
   await act("mona", "vic", "silence", "");
+  const limit = latestWarning("vic");
   await act("mona", "vic", "unsilence", "");
   const undo = latestWarning("vic");
   const refused = await m("vic").browser.post(`/settings/warnings/${undo?.id}/appeal`, { text: "?" });
   expect(await refused.text()).toContain("There is nothing to appeal here.");
+  // The limit itself was lifted: nothing left to ask for, until the moderators limit the account again.
+  expect(await (await m("vic").browser.get("/settings/warnings")).text()).not.toContain(`/settings/warnings/${limit?.id}/appeal`);
+  const lifted = await m("vic").browser.post(`/settings/warnings/${limit?.id}/appeal`, { text: "Please lift it" });
+  expect(lifted.status).toBe(422);
+  expect(await lifted.text()).toContain("The moderators lifted this already.");
+  await act("mona", "vic", "silence", "Again.");
+  const again = latestWarning("vic");
+  const page2 = await (await m("vic").browser.get("/settings/warnings")).text();
+  expect(page2).toContain(`/settings/warnings/${again?.id}/appeal`);
+  expect(page2).not.toContain(`/settings/warnings/${limit?.id}/appeal`);
 });
 
 test("a suspended member reads the note after their password, appeals with the ticket, and logs in once it is approved", async () => {

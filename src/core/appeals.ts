@@ -35,17 +35,20 @@ const appealable = new Set(["warn", "sensitive", "silence", "suspend", "delete_p
 export const appealState = (appeal: Appeal): AppealState =>
   appeal.decidedAt === null ? "waiting" : appeal.approved ? "approved" : "rejected";
 
-/** Why this action cannot be appealed now, or null when it can. */
-function appealRefusal(warning: Warning, appeal: Appeal | undefined, now = Date.now()): string | null {
+/** Why this action cannot be appealed now, or null when it can. `lifted`: undone by a later action. */
+function appealRefusal(warning: Warning, appeal: Appeal | undefined, lifted: boolean, now = Date.now()): string | null {
   if (appeal) return "You appealed this already.";
   if (!appealable.has(warning.action) || warning.overruledAt) return "There is nothing to appeal here.";
+  if (lifted) return "The moderators lifted this already.";
   if (now - warning.createdAt.getTime() > APPEAL_DAYS * DAY_MS)
     return `An action can be appealed for ${APPEAL_DAYS} days; this one is older.`;
   return null;
 }
 
 /** A member's notes from the moderators, newest first, each with its appeal. */
-export function warningRecords(db: Db, accountId: string): WarningRecord[] {
+export function warningRecords(db: Db, accountId: string): (WarningRecord & { refusal: string | null })[] {
+  // Newest first, so an undo ("unsuspend") is seen before the actions it lifted.
+  const undone = new Set<string>();
   return db
     .select({ warning: accountWarnings, appeal: appeals })
     .from(accountWarnings)
@@ -53,11 +56,12 @@ export function warningRecords(db: Db, accountId: string): WarningRecord[] {
     .where(eq(accountWarnings.accountId, accountId))
     .orderBy(desc(accountWarnings.id))
     .all()
-    .map(({ warning, appeal }) => ({
-      warning,
-      appeal: appeal ?? undefined,
-      canAppeal: appealRefusal(warning, appeal ?? undefined) === null,
-    }));
+    .map(({ warning, appeal }) => {
+      if (warning.action.startsWith("un")) undone.add(warning.action.slice(2));
+      const lifted = warning.action in undoing && undone.has(warning.action);
+      const refusal = appealRefusal(warning, appeal ?? undefined, lifted);
+      return { warning, appeal: appeal ?? undefined, canAppeal: refusal === null, refusal };
+    });
 }
 
 /**
@@ -71,8 +75,7 @@ export function fileAppeal(deps: CoreDeps, accountId: string, warningId: string,
   if (words.length > APPEAL_MAX_LENGTH) throw new ValidationError({ text: `Use at most ${APPEAL_MAX_LENGTH} characters.` });
   const record = warningRecords(db, accountId).find((r) => r.warning.id === warningId);
   if (!record) throw new CoreError("This note from the moderators does not exist.", 404);
-  const refusal = appealRefusal(record.warning, record.appeal);
-  if (refusal) throw new ValidationError({ text: refusal });
+  if (record.refusal) throw new ValidationError({ text: record.refusal });
   // The unique warning id settles two appeals sent at once.
   const appeal = db
     .insert(appeals)
