@@ -145,7 +145,7 @@ describe("accounts", () => {
     expect(disable.json.error).toContain("Skein does not disable accounts");
     const onOwner = await s.call("mo", "POST", `/api/v1/admin/accounts/${s.members("olga").id}/action`, { type: "suspend" });
     expect(onOwner).toMatchObject({ status: 403, json: { error: "Only someone with a higher role can act on this account." } });
-    expect((await s.call("mo", "POST", `/api/v1/admin/accounts/${adaId}/action`, { type: "explode" })).status).toBe(400);
+    expect((await s.call("mo", "POST", `/api/v1/admin/accounts/${adaId}/action`, { type: "explode" })).status).toBe(422);
   });
 
   test("a waiting sign-up is approved or turned away", async () => {

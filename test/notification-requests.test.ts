@@ -217,7 +217,7 @@ describe("changing the policy", () => {
     await s.call("ada", "PATCH", "/api/v1/notifications/policy", { filter_private_mentions: false });
     expect(await s.policy()).toMatchObject({ for_new_accounts: "filter", for_private_mentions: "accept" });
     const bad = await s.call("ada", "PATCH", "/api/v2/notifications/policy", { for_not_following: "sometimes" });
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(422);
     expect((await json(bad)).error).toBeString();
     expect((await s.policy()).for_not_following).toBe("accept");
     expect((await s.call("ada", "PATCH", "/api/v2/notifications/policy", {})).status).toBe(200);

@@ -283,7 +283,7 @@ test("Mastodon 4.5's quote API: quotes_count, the quotes for anyone who may see 
   const notMine = await boCall("PUT", `/api/v1/statuses/${mine.id}/interaction_policy`, { quote_approval_policy: "public" });
   expect(notMine.status).toBe(404);
   const bad = await boCall("PUT", `/api/v1/statuses/${mine.id}/interaction_policy`, { quote_approval_policy: "everyone" });
-  expect(bad.status).toBe(400);
+  expect(bad.status).toBe(422);
   expect((await call("GET", `/api/v1/statuses/${mine.id}`)).quote_approval.automatic).toEqual([]);
   // And from the edit page.
   expect(await (await browser.get(`/statuses/${mine.id}/edit`)).text()).toContain('<option value="nobody" selected>');

@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { ValidationError as SchemaError } from "elysia";
 import { ErrorCard, ErrorPage } from "../../views/errors.tsx";
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { storageFault } from "../db/storage-errors.ts";
@@ -15,6 +16,23 @@ const statuses: Record<string, [number, string, string]> = {
 const titles: Record<number, string> = { 403: "Not allowed", 404: "Not found", 410: "Gone", 429: "Slow down" };
 const internal: [number, string, string] = [500, "Something went wrong", "The server failed to answer. Try again in a moment."];
 
+/**
+ * A value the API's schema refused, named for the app's developer: Mastodon answers such a
+ * value with 422 and "Validation failed: …" (a page's form cannot send one, so pages keep 400).
+ */
+function schemaProblem(error: SchemaError): string {
+  const problem = error.valueError;
+  if (!problem) return "Validation failed: a field is not valid";
+  const field = problem.path.replace(/^\//, "").replaceAll("/", ".") || "the request body";
+  const options: unknown[] = Array.isArray(problem.schema.anyOf) ? problem.schema.anyOf : [];
+  const choices = options.flatMap((s) =>
+    s && typeof s === "object" && "const" in s && typeof s.const === "string" ? [s.const] : [],
+  );
+  if (choices.length > 0) return `Validation failed: ${field} must be one of ${choices.join(", ")}`;
+  // A union's own message ("Expected union value") says nothing of the field.
+  return options.length > 0 ? `Validation failed: ${field} is not valid` : `Validation failed: ${field}: ${problem.message}`;
+}
+
 /** Errors as a page for browsers and as {"error": …} for API clients and servers. */
 export function errorResponse(
   code: string | number,
@@ -24,14 +42,16 @@ export function errorResponse(
   context: () => PageContext,
 ): Response {
   const storage = storageFault(error);
+  const path = new URL(request.url).pathname;
   const [status, title, message] = storage
     ? [storage.status, "Cannot save now", storage.message]
     : error instanceof CoreError
       ? [error.status, titles[error.status] ?? "Not possible", error.message]
       : error instanceof ValidationError
         ? [422, "Not possible", `Validation failed: ${error.message}`]
-        : (statuses[String(code)] ?? internal);
-  const path = new URL(request.url).pathname;
+        : error instanceof SchemaError && path.startsWith("/api/")
+          ? [422, "Not possible", schemaProblem(error)]
+          : (statuses[String(code)] ?? internal);
   const wantsJson =
     path.startsWith("/api/") ||
     (path.startsWith("/oauth/") && path !== "/oauth/authorize") ||
