@@ -254,6 +254,21 @@ describe("statuses and timelines", () => {
     expect((await call("GET", `/api/v1/statuses/${reply.json.id}`)).status).toBe(404);
   });
 
+  test("the app a post was made with is told to its author alone; a post from the web pages names none", async () => {
+    const { c, call } = await setup();
+    const posted = (await call("POST", "/api/v1/statuses", { status: "from the app" })).json;
+    const app = { name: "Test App", website: "https://app.example" };
+    expect(posted.application).toEqual(app);
+    expect((await call("GET", `/api/v1/statuses/${posted.id}`)).json.application).toEqual(app);
+    expect((await call("GET", `/api/v1/statuses/${posted.id}`, undefined, null)).json.application).toBeNull();
+    // The author's own page says it under the post; a reader's does not.
+    const page = await c.page(c.member("ada").browser, `/@ada/${posted.id}`);
+    expect(page).toContain('Posted with <a href="https://app.example" rel="noopener" target="_blank">Test App</a>');
+    expect(await c.page(c.member("bob").browser, `/@ada/${posted.id}`)).not.toContain("Posted with");
+    const fromWeb = await c.post("ada", { status: "from the page" });
+    expect((await call("GET", `/api/v1/statuses/${fromWeb}`)).json.application).toBeNull();
+  });
+
   test("several statuses at once: in the order asked for, leaving out those missing or not the viewer's to see", async () => {
     const { call } = await setup();
     const a = (await call("POST", "/api/v1/statuses", { status: "first", visibility: "public" })).json.id;

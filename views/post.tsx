@@ -531,6 +531,20 @@ function PostInner({
       ) : (
         ""
       )}
+      {focused && post.application ? (
+        <p class="origin">
+          {"Posted with "}
+          {post.application.website ? (
+            <a href={post.application.website} rel="noopener" target="_blank" safe>
+              {post.application.name}
+            </a>
+          ) : (
+            <span safe>{post.application.name}</span>
+          )}
+        </p>
+      ) : (
+        ""
+      )}
       {viewer ? (
         <footer class="actions" aria-label="Actions">
           <a class="action" href={`${post.localUrl}#reply`}>

@@ -254,7 +254,7 @@ export interface ApiStatus {
   sensitive: boolean;
   spoiler_text: string;
   media_attachments: ApiMedia[];
-  application: null;
+  application: { name: string; website: string | null } | null;
   mentions: { id: string; username: string; url: string; acct: string }[];
   tags: { name: string; url: string }[];
   emojis: ApiEmoji[];
@@ -368,7 +368,7 @@ export function statusEntity(post: PostView, accounts: Map<string, ApiAccount>, 
     sensitive: post.sensitive,
     spoiler_text: post.spoilerText,
     media_attachments: post.media.map((m) => mediaEntity(m, baseUrl)),
-    application: null,
+    application: post.application,
     mentions: post.mentions.map((m) => ({ id: m.id, username: m.username, url: m.url, acct: m.acct })),
     tags: post.tags.map((name) => ({ name, url: new URL(`/tags/${encodeURIComponent(name)}`, baseUrl).href })),
     emojis: post.emojis.map((e) => emojiEntity(e, baseUrl)),

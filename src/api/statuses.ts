@@ -127,6 +127,7 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           quotedId: body.quoted_status_id || undefined,
           quotePolicy: body.quote_approval_policy,
           idempotencyKey: headers["idempotency-key"],
+          applicationId: me.app.id,
         };
         // With a time, Mastodon answers with the ScheduledStatus instead of a status.
         if (body.scheduled_at) {

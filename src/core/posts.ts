@@ -114,6 +114,7 @@ export async function createPost(
         quoteOfId: input.quotedId ?? null,
         quotePolicy: input.quotePolicy ?? preferences.defaultQuotePolicy,
         quotePending: Boolean(quotedRemote),
+        applicationId: input.applicationId ?? null,
       })
       .returning()
       .get();

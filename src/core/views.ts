@@ -11,6 +11,7 @@ import { type PollView, pollsOf } from "./polls.ts";
 import { quoteApprovalOf } from "./quotes.ts";
 import { notSilencedBy, visibleTo } from "./visibility.ts";
 import {
+  oauthApps,
   accounts,
   bookmarks,
   domainBlocks,
@@ -131,6 +132,8 @@ export interface PostView {
   quoteApproval: ReturnType<typeof quoteApprovalOf>;
   /** Set when its text is shown translated for the viewer (web/translations.tsx). */
   translated?: { from: string | null; provider: string };
+  /** The Mastodon app its author posted it with: told to the author alone, as on Mastodon 4.3. */
+  application: { name: string; website: string | null } | null;
 }
 
 export interface CardView {
@@ -300,6 +303,7 @@ export function loadPostViews(
   // Authors whose followers may quote them, that the viewer follows (asked only when there are some).
   const followersOnly = [...new Set(all.filter((r) => r.quotePolicy === "followers").map((r) => r.accountId))];
   const followed = new Set(viewerId && followersOnly.length > 0 ? followingAmong(db, viewerId, followersOnly) : []);
+  const apps = appsOf(db, all, viewerId);
 
   const build = (row: PostRow): PostView | null => {
     const account = accountsById.get(row.accountId);
@@ -360,6 +364,7 @@ export function loadPostViews(
         },
         viewerId,
       ),
+      application: (row.accountId === viewerId && row.applicationId && apps.get(row.applicationId)) || null,
     };
   };
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -368,6 +373,18 @@ export function loadPostViews(
     const view = row ? build(row) : null;
     return view && (!row?.reblogOfId || view.reblog) ? [view] : [];
   });
+}
+
+/** The apps the viewer posted these with, by id (asked only when some are the viewer's). */
+function appsOf(db: Db, rows: PostRow[], viewerId: string | null) {
+  const ids = [...new Set(rows.flatMap((r) => (r.accountId === viewerId && r.applicationId ? [r.applicationId] : [])))];
+  if (ids.length === 0) return new Map<string, { name: string; website: string | null }>();
+  const found = db
+    .select({ id: oauthApps.id, name: oauthApps.name, website: oauthApps.website })
+    .from(oauthApps)
+    .where(inArray(oauthApps.id, ids))
+    .all();
+  return new Map(found.map(({ id, ...app }) => [id, app]));
 }
 
 /**

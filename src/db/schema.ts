@@ -345,6 +345,9 @@ export const posts = sqliteTable(
     createdAt: createdAt(),
     editedAt: integer("edited_at", { mode: "timestamp_ms" }),
     searchRowid: integer("search_rowid"), // its row in posts_search (core/search-index.ts)
+    // The Mastodon app a member posted it with (shown to them alone, as on Mastodon 4.3). No
+    // foreign key: removing an app would then scan every post; a removed app's name is just gone.
+    applicationId: text("application_id"),
   },
   (t) => [
     index("posts_account_idx").on(t.accountId, t.id),
@@ -1422,6 +1425,8 @@ export interface PostInput {
   quotePolicy?: QuotePolicy;
   /** A key sent with the form or the API call: the same key twice makes one post. */
   idempotencyKey?: string;
+  /** The Mastodon app it is posted with (none from the web pages). */
+  applicationId?: string;
 }
 
 export interface PollInput {

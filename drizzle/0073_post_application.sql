@@ -1,0 +1,1 @@
+ALTER TABLE `posts` ADD `application_id` text;
