@@ -653,6 +653,36 @@ describe("shapes and transports", () => {
     expect(refused.status).toBe(422);
   });
 
+  test("a picture's focal point is kept, changed, cleared, and refused out of range; its page crops to it", async () => {
+    const { c, call, send, token } = await setup();
+    const upload = new FormData();
+    upload.set("file", new Blob([await testJpeg(32, 24)], { type: "image/jpeg" }), "x.jpg");
+    upload.set("focus", "0.5,-0.25");
+    const headers = { authorization: `Bearer ${token}` };
+    const media = (await (
+      await send(new Request(`${ORIGIN}/api/v2/media`, { method: "POST", headers, body: upload }))
+    ).json()) as {
+      id: string;
+      meta: { focus: unknown };
+    };
+    expect(media.meta.focus).toEqual({ x: 0.5, y: -0.25 });
+    const moved = await call("PUT", `/api/v1/media/${media.id}`, { focus: "-1,1" });
+    expect(moved.json.meta.focus).toEqual({ x: -1, y: 1 });
+    // The description alone leaves the focus.
+    expect((await call("PUT", `/api/v1/media/${media.id}`, { description: "a cat" })).json.meta.focus).toEqual({ x: -1, y: 1 });
+    for (const bad of ["2,0", "0.5", "a,b", "0,0,0", ","]) {
+      expect(await call("PUT", `/api/v1/media/${media.id}`, { focus: bad })).toMatchObject({
+        status: 422,
+        json: { error: "Validation failed: Give the focal point as two numbers from -1 to 1, like 0.5,-0.25." },
+      });
+    }
+    const post = (await call("POST", "/api/v1/statuses", { status: "framed", media_ids: [media.id] })).json;
+    expect(post.media_attachments[0].meta.focus).toEqual({ x: -1, y: 1 });
+    expect(await c.page(c.member("bob").browser, `/@ada/${post.id}`)).toContain('data-focus="-1,1"');
+    const cleared = await call("PUT", `/api/v1/media/${media.id}`, { focus: null });
+    expect(cleared.json.meta.focus).toEqual({ x: 0, y: 0 });
+  });
+
   test("paging: max_id, since_id and min_id give the right windows; bad values are refused", async () => {
     const { call } = await setup();
     const ids: string[] = [];

@@ -149,7 +149,13 @@ function MediaItem({ m }: { m: MediaView }) {
   return (
     <div class="media-item media-picture">
       <a href={m.url} target="_blank" rel="noopener">
-        <img src={m.thumbnailUrl ?? m.url} alt={m.description} {...size} loading="lazy" />
+        <img
+          src={m.thumbnailUrl ?? m.url}
+          alt={m.description}
+          {...size}
+          loading="lazy"
+          data-focus={m.focus ? `${m.focus.x},${m.focus.y}` : undefined}
+        />
       </a>
       {m.description ? (
         <details class="alt-text">

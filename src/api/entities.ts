@@ -215,7 +215,7 @@ export function mediaEntity(media: MediaView, baseUrl: URL) {
     remote_url: media.remoteUrl,
     preview_remote_url: media.coverRemoteUrl,
     text_url: null,
-    meta: mediaMeta(type, size, media.duration),
+    meta: mediaMeta(type, size, media.duration, media.focus),
     description: media.description || null,
     blurhash: media.blurhash,
   };
@@ -229,9 +229,14 @@ function clockTime(seconds: number): string {
 }
 
 /** Mastodon's `meta`: sizes, a picture's focus, a video's or audio's length ("0:01:05.20" and seconds). */
-function mediaMeta(type: string, size: { width: number; height: number } | undefined, duration: number | null) {
+function mediaMeta(
+  type: string,
+  size: { width: number; height: number } | undefined,
+  duration: number | null,
+  focus: { x: number; y: number } | null,
+) {
   const timed = duration !== null ? { length: clockTime(duration), duration } : {};
-  if (type === "image") return size ? { original: size, small: size, focus: { x: 0, y: 0 } } : {};
+  if (type === "image") return size ? { original: size, small: size, focus: focus ?? { x: 0, y: 0 } } : {};
   return {
     ...timed,
     ...size,

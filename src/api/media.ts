@@ -35,6 +35,7 @@ export function mediaApiRoutes(deps: ApiDeps, api: ApiPlugin) {
     const row = await uploadMedia(deps, me.account.id, {
       bytes: await bytesOf(body.file),
       description: body.description,
+      focus: body.focus,
       thumbnail: body.thumbnail ? await bytesOf(body.thumbnail) : undefined,
     });
     return mediaEntity(mediaView(row), baseUrl);
@@ -64,8 +65,13 @@ export function mediaApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           const me = member("write:media");
           let row = own(me.account.id, params.id);
           if (body.thumbnail) row = (await setMediaCover(deps, me.account.id, row.id, await bytesOf(body.thumbnail))) ?? row;
-          // A null clears the description, as on Mastodon.
-          if (body.description !== undefined) row = describeMedia(db, me.account.id, row.id, body.description ?? "") ?? row;
+          // A null clears the description (and the focus), as on Mastodon.
+          if (body.description !== undefined || body.focus !== undefined)
+            row =
+              describeMedia(db, me.account.id, row.id, {
+                description: body.description === undefined ? undefined : (body.description ?? ""),
+                focus: body.focus === undefined ? undefined : (body.focus ?? ""),
+              }) ?? row;
           return mediaEntity(mediaView(row), baseUrl);
         },
         {

@@ -55,7 +55,7 @@ const playableMessages: Record<PlayableErrorCode, string> = {
   corrupt: "This video or audio file is damaged or incomplete.",
 };
 
-type Upload = { bytes: Uint8Array; description?: string; thumbnail?: Uint8Array };
+type Upload = { bytes: Uint8Array; description?: string; thumbnail?: Uint8Array; focus?: string };
 
 /**
  * Stores an uploaded file for a post to come, its type read from the bytes. An image is
@@ -66,11 +66,12 @@ type Upload = { bytes: Uint8Array; description?: string; thumbnail?: Uint8Array 
  */
 export async function uploadMedia(deps: { db: Db; media: MediaStore }, accountId: string, upload: Upload) {
   const description = checkedDescription(upload.description ?? "");
+  const focus = upload.focus ? checkedFocus(upload.focus) : null;
   countAccountAction(deps.db, "media", accountId);
   const stored = (await storePlayable(deps.media, upload)) ?? (await storeImage(deps.media, upload.bytes));
   return deps.db
     .insert(mediaAttachments)
-    .values({ id: newId(), accountId, description, ...stored })
+    .values({ id: newId(), accountId, description, focus, ...stored })
     .returning()
     .get();
 }
@@ -171,11 +172,27 @@ export function checkedDescription(text: string, field = "description"): string 
   return description;
 }
 
-/** Changes an unposted or own image's alt text. */
-export function describeMedia(db: Db, accountId: string, mediaId: string, description: string) {
+/**
+ * A focal point as Mastodon apps send it, "x,y" with each from -1 to 1 (Mastodon's
+ * `focus`); an empty one is the centre.
+ */
+export function checkedFocus(text: string): { x: number; y: number } | null {
+  if (!text.trim()) return null;
+  const parts = text.split(",").map((p) => (p.trim() === "" ? Number.NaN : Number(p)));
+  const [x = Number.NaN, y = Number.NaN] = parts;
+  if (parts.length !== 2 || ![x, y].every((n) => Number.isFinite(n) && n >= -1 && n <= 1))
+    throw new ValidationError({ focus: "Give the focal point as two numbers from -1 to 1, like 0.5,-0.25." });
+  return { x, y };
+}
+
+/** Changes an unposted or own image's alt text or focal point (what is left out stays). */
+export function describeMedia(db: Db, accountId: string, mediaId: string, change: { description?: string; focus?: string }) {
   return db
     .update(mediaAttachments)
-    .set({ description: checkedDescription(description) })
+    .set({
+      ...(change.description !== undefined ? { description: checkedDescription(change.description) } : {}),
+      ...(change.focus !== undefined ? { focus: checkedFocus(change.focus) } : {}),
+    })
     .where(and(eq(mediaAttachments.id, mediaId), eq(mediaAttachments.accountId, accountId)))
     .returning()
     .get();

@@ -66,6 +66,8 @@ export interface MediaView {
   /** Seconds, for video and audio. */
   duration: number | null;
   description: string;
+  /** A picture's focal point (-1 to 1, y up), when one was set. */
+  focus: { x: number; y: number } | null;
   /** Where a remote post's file lives on its server (the pages show the cached copy, `url`). */
   remoteUrl: string | null;
   /** And its cover there, for a video or audio file. */
@@ -436,6 +438,7 @@ export function mediaView(row: typeof mediaAttachments.$inferSelect): MediaView 
     blurhash: row.blurhash,
     duration: row.duration,
     description: row.description,
+    focus: row.focus,
   };
 }
 

@@ -504,6 +504,8 @@ export const mediaAttachments = sqliteTable(
     /** Seconds, for video and audio whose length could be read. */
     duration: real("duration"),
     description: text("description").notNull().default(""), // alt text
+    /** A picture's focal point as Mastodon's `focus`: x and y from -1 to 1 (0,0 the centre, y up); null: the centre. */
+    focus: text("focus", { mode: "json" }).$type<{ x: number; y: number }>(),
     /** Kept for a scheduled post (core/scheduled-posts.ts): not free for another post, not pruned as unattached. */
     scheduledPostId: text("scheduled_post_id").references((): AnySQLiteColumn => scheduledPosts.id, { onDelete: "set null" }),
     createdAt: createdAt(),

@@ -26,6 +26,19 @@
   document.addEventListener("htmx:after:swap", (e) => wire(e.target instanceof Element ? e.target : document));
 })();
 
+// A picture cropped to its box keeps its focal point in view (Mastodon's focus: -1 to 1, y up). Set
+// through the style object: the CSP allows no style attributes.
+(() => {
+  function wire(root) {
+    for (const img of root.querySelectorAll("img[data-focus]")) {
+      const [x, y] = img.dataset.focus.split(",").map(Number);
+      img.style.objectPosition = `${((x + 1) / 2) * 100}% ${((1 - y) / 2) * 100}%`;
+    }
+  }
+  document.addEventListener("DOMContentLoaded", () => wire(document));
+  document.addEventListener("htmx:after:swap", (e) => wire(e.target instanceof Element ? e.target : document));
+})();
+
 // An invite link's box selects its whole text when focused, ready to copy.
 document.addEventListener("focusin", (e) => {
   if (e.target instanceof HTMLInputElement && e.target.classList.contains("invite-url")) e.target.select();
