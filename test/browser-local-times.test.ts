@@ -56,3 +56,32 @@ test("a date inside a choice list is rewritten too: a filter's end, kept as it i
   );
   await expect(kept.textContent()).resolves.toBe(`As it is (${local})`);
 });
+
+test("an announcement's times are typed in the admin's zone, and shown so when edited; an all-day one's days stay", async () => {
+  const page = await (await browser.newContext({ timezoneId: "Asia/Kolkata", locale: "en-GB" })).newPage();
+  await logInPage(page, instance.url, "ada", PASSWORD);
+  await page.goto(`${instance.url}/admin/announcements`);
+  await expect(page.locator("#starts_at-hint").textContent()).resolves.toContain("In your time zone (UTC+05:30)");
+  await page.getByLabel("What to tell the members").fill("Maintenance tonight");
+  await page.getByLabel("Starts (optional)").fill("2030-01-10T20:00");
+  await page.getByLabel("Ends (optional)").fill("2030-01-10T22:30");
+  await page.getByRole("button", { name: "Save" }).click();
+  // 20:00 in Kolkata is 14:30 UTC, as the server writes it before the script rewrites it.
+  const edit = page.getByRole("link", { name: /^Edit/ }).first();
+  await edit.click();
+  await expect(page.getByLabel("Starts (optional)").inputValue()).resolves.toBe("2030-01-10T20:00");
+  await expect(page.getByLabel("Ends (optional)").inputValue()).resolves.toBe("2030-01-10T22:30");
+  const stored = await page.evaluate(async () => {
+    const html = await (await fetch(location.href)).text();
+    return /name="starts_at"[^>]*value="([^"]+)"/.exec(html)?.[1];
+  });
+  expect(stored).toBe("2030-01-10T14:30");
+  // All day: the days as typed, whatever the zone.
+  await page.getByLabel("Starts (optional)").fill("2030-02-01T00:00");
+  await page.getByLabel("Ends (optional)").fill("2030-02-02T00:00");
+  await page.getByLabel("All day").check();
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("link", { name: /^Edit/ }).first().click();
+  await expect(page.getByLabel("Starts (optional)").inputValue()).resolves.toBe("2030-02-01T00:00");
+  await expect(page.getByLabel("Ends (optional)").inputValue()).resolves.toBe("2030-02-02T00:00");
+});

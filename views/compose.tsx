@@ -5,7 +5,7 @@ import { MAX_PLAYABLE_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES } from "../src/core/
 import type { PostView } from "../src/core/views.ts";
 import type { PropsWithChildren } from "@kitajs/html";
 import type { PageContext } from "./context.ts";
-import { CsrfField } from "./form.tsx";
+import { CsrfField, ErrorText, LocalTimeInput } from "./form.tsx";
 import { QuotedPost } from "./post.tsx";
 import { Layout } from "./layout.tsx";
 
@@ -107,16 +107,6 @@ export const visibilities = [
   ["private", "Followers only"],
   ["direct", "Mentioned people only"],
 ] as const;
-
-function ErrorText({ id, text }: { id: string; text?: string }) {
-  return text ? (
-    <p class="error" id={id} safe>
-      {text}
-    </p>
-  ) : (
-    ""
-  );
-}
 
 /**
  * The instance's custom emoji, by category: a click writes `:shortcode:` into the text (app.js);
@@ -320,51 +310,6 @@ export function LanguageSelect({ id, value, labelShown = false }: { id: string; 
         ))}
       </select>
     </>
-  );
-}
-
-/**
- * When to publish, for a post scheduled for later: typed in the member's time zone where the
- * page's script says which it is (app.js sends its offset), in UTC without it.
- */
-export function LocalTimeInput({
-  id,
-  value,
-  offset,
-  utc,
-  error,
-  label,
-  hint,
-}: {
-  id: string;
-  value?: string;
-  offset?: string;
-  /** The time to show, for app.js to write in the member's zone (the value is this, in UTC). */
-  utc?: Date;
-  error?: string;
-  label: string;
-  hint: string;
-}) {
-  return (
-    <div class={error ? "field invalid" : "field"}>
-      <label for={id} safe>
-        {label}
-      </label>
-      <input
-        id={id}
-        name="scheduled_at"
-        type="datetime-local"
-        value={value ?? utc?.toISOString().slice(0, 16) ?? ""}
-        data-utc={utc?.toISOString()}
-        aria-invalid={error ? "true" : undefined}
-        aria-describedby={error ? `${id}-hint ${id}-error` : `${id}-hint`}
-      />
-      <input type="hidden" name="utc_offset" value={offset ?? "0"} />
-      <p class="hint" id={`${id}-hint`} data-time-zone-hint={hint} safe>
-        {`In UTC. ${hint}`}
-      </p>
-      <ErrorText id={`${id}-error`} text={error} />
-    </div>
   );
 }
 

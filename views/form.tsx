@@ -170,3 +170,63 @@ export function Check({ name, label, checked, hint }: { name: string; label: str
     </div>
   );
 }
+
+export function ErrorText({ id, text }: { id: string; text?: string }) {
+  return text ? (
+    <p class="error" id={id} safe>
+      {text}
+    </p>
+  ) : (
+    ""
+  );
+}
+
+/**
+ * A time typed in the member's time zone where the page's script says which it is (app.js puts
+ * the zone's offset at that date in the `offsetName` field as the form is sent), in UTC without it.
+ */
+export function LocalTimeInput({
+  id,
+  name = "scheduled_at",
+  offsetName = "utc_offset",
+  value,
+  offset,
+  utc,
+  error,
+  label,
+  hint,
+}: {
+  id: string;
+  name?: string;
+  offsetName?: string;
+  value?: string;
+  offset?: string;
+  /** The time to show, for app.js to write in the member's zone (the value is this, in UTC). */
+  utc?: Date;
+  error?: string;
+  label: string;
+  hint: string;
+}) {
+  return (
+    <div class={error ? "field invalid" : "field"}>
+      <label for={id} safe>
+        {label}
+      </label>
+      <input
+        id={id}
+        name={name}
+        type="datetime-local"
+        value={value ?? utc?.toISOString().slice(0, 16) ?? ""}
+        data-utc={utc?.toISOString()}
+        data-offset={offsetName}
+        aria-invalid={error ? "true" : undefined}
+        aria-describedby={error ? `${id}-hint ${id}-error` : `${id}-hint`}
+      />
+      <input type="hidden" name={offsetName} value={offset ?? "0"} />
+      <p class="hint" id={`${id}-hint`} data-time-zone-hint={hint} safe>
+        {`In UTC. ${hint}`}
+      </p>
+      <ErrorText id={`${id}-error`} text={error} />
+    </div>
+  );
+}

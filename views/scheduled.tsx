@@ -1,9 +1,8 @@
 /** @jsxImportSource @kitajs/html */
 import type { ScheduledPost } from "../src/core/scheduled-posts.ts";
 import type { MediaView } from "../src/core/views.ts";
-import { LocalTimeInput } from "./compose.tsx";
 import type { PageContext } from "./context.ts";
-import { CsrfField, PostButton } from "./form.tsx";
+import { CsrfField, LocalTimeInput, PostButton } from "./form.tsx";
 import { Layout } from "./layout.tsx";
 import { visibilityLabel } from "./post.tsx";
 import { longDate } from "./time.tsx";

@@ -8,7 +8,7 @@ import { type EmojiView, localEmojiViews, shortcodesIn, withEmojis } from "./cus
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
 import { normalizeHashtag, parseText, renderText } from "./text.ts";
-import { parseUtcTime } from "./times.ts";
+import { parseLocalTime } from "./times.ts";
 
 /**
  * The staff's announcements to the members, as Mastodon's: admins write, publish, unpublish and
@@ -24,13 +24,19 @@ export const MAX_ANNOUNCEMENT_LENGTH = 2_000;
 export const MAX_REACTIONS = 8;
 const DAY_MS = 24 * 3600 * 1000;
 
-/** What the form (or an admin tool) sends: times as `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM`, in UTC, or empty. */
+/**
+ * What the form (or an admin tool) sends: times as `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM`, or empty;
+ * in UTC, or typed in the admin's zone when its offset at that date is given (minutes east, as
+ * the page's script sends it). An all-day announcement's dates are days as typed, in any zone.
+ */
 export interface AnnouncementInput {
   text: string;
   startsAt: string;
   endsAt: string;
   allDay: boolean;
   publish: boolean;
+  startsOffset?: number;
+  endsOffset?: number;
 }
 
 export interface ReactionView {
@@ -89,8 +95,9 @@ function validate(input: AnnouncementInput, now: number): Pick<Announcement, "te
   if (text === "") errors.text = "Write what you want to tell the members.";
   else if (text.length > MAX_ANNOUNCEMENT_LENGTH)
     errors.text = `At most ${MAX_ANNOUNCEMENT_LENGTH} characters (this is ${text.length}).`;
-  const startsAt = parseUtcTime(input.startsAt);
-  const endsAt = parseUtcTime(input.endsAt);
+  const zoned = (value: string, offset = 0) => parseLocalTime(value, input.allDay ? 0 : offset);
+  const startsAt = zoned(input.startsAt, input.startsOffset);
+  const endsAt = zoned(input.endsAt, input.endsOffset);
   if (startsAt === undefined) errors.starts_at = "Give a date, like 2026-12-24, or a date and a time.";
   if (endsAt === undefined) errors.ends_at = "Give a date, like 2026-12-24, or a date and a time.";
   else if (startsAt && endsAt && endsAt < startsAt) errors.ends_at = "The end comes before the start.";

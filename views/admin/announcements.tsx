@@ -2,32 +2,70 @@
 import { type AnnouncementView, MAX_ANNOUNCEMENT_LENGTH } from "../../src/core/announcements.ts";
 import { AnnouncementBody } from "../announcements.tsx";
 import type { PageContext } from "../context.ts";
-import { Check, CsrfField, Field, FormMessage, PostButton } from "../form.tsx";
+import { Check, CsrfField, Field, FormMessage, LocalTimeInput, PostButton } from "../form.tsx";
 import { Layout } from "../layout.tsx";
 import { AdminTabs } from "./tabs.tsx";
 
-/** The form's values: times as the `datetime-local` inputs give them (UTC). */
+/**
+ * The form's values: times as the `datetime-local` inputs give them, with each one's offset from
+ * UTC in minutes (the page's script sets it; "0" without it). A stored announcement's times come
+ * as `stored`, for the script to write in the admin's zone.
+ */
 export interface AnnouncementFormValues {
   text: string;
   starts_at: string;
   ends_at: string;
+  starts_offset: string;
+  ends_offset: string;
   all_day: boolean;
   publish: boolean;
+  stored?: { startsAt: Date | null; endsAt: Date | null };
 }
 
-export const emptyAnnouncement: AnnouncementFormValues = { text: "", starts_at: "", ends_at: "", all_day: false, publish: true };
-
-/** A stored time as the inputs show it: `2026-12-24T18:00`, UTC. */
-const inputTime = (d: Date | null) => (d ? d.toISOString().slice(0, 16) : "");
+export const emptyAnnouncement: AnnouncementFormValues = {
+  text: "",
+  starts_at: "",
+  ends_at: "",
+  starts_offset: "0",
+  ends_offset: "0",
+  all_day: false,
+  publish: true,
+};
 
 export function announcementFormValues(a: AnnouncementView): AnnouncementFormValues {
   return {
+    ...emptyAnnouncement,
     text: a.text,
-    starts_at: inputTime(a.startsAt),
-    ends_at: inputTime(a.endsAt),
     all_day: a.allDay,
     publish: a.publishedAt !== null,
+    stored: { startsAt: a.startsAt, endsAt: a.endsAt },
   };
+}
+
+/** A stored time for the input: an all-day one's day as it is (days are not moved between zones). */
+function TimeField(props: {
+  name: "starts_at" | "ends_at";
+  label: string;
+  hint: string;
+  values: AnnouncementFormValues;
+  error?: string;
+}) {
+  const { name, values } = props;
+  const stored = values.stored?.[name === "starts_at" ? "startsAt" : "endsAt"];
+  const offsetName = name === "starts_at" ? "starts_offset" : "ends_offset";
+  return (
+    <LocalTimeInput
+      id={name}
+      name={name}
+      offsetName={offsetName}
+      label={props.label}
+      hint={props.hint}
+      error={props.error}
+      value={values.stored ? (stored && values.all_day ? stored.toISOString().slice(0, 16) : undefined) : values[name]}
+      utc={stored && !values.all_day ? stored : undefined}
+      offset={values[offsetName]}
+    />
+  );
 }
 
 const stateLabels = { draft: "draft: members do not see it", published: "published", ended: "ended" } as const;
@@ -59,22 +97,18 @@ function AnnouncementForm({
         error={errors.text}
       />
       <div class="field-row">
-        <Field
+        <TimeField
           name="starts_at"
           label="Starts (optional)"
-          type="datetime-local"
-          required={false}
-          value={values.starts_at}
-          hint="In UTC, when what you announce begins."
+          hint="When what you announce begins."
+          values={values}
           error={errors.starts_at}
         />
-        <Field
+        <TimeField
           name="ends_at"
           label="Ends (optional)"
-          type="datetime-local"
-          required={false}
-          value={values.ends_at}
-          hint="In UTC; the announcement stops showing then."
+          hint="The announcement stops showing then."
+          values={values}
           error={errors.ends_at}
         />
       </div>
@@ -82,7 +116,7 @@ function AnnouncementForm({
         name="all_day"
         label="All day"
         checked={values.all_day}
-        hint="Show the dates without times; it ends with its last day."
+        hint="Show the dates without times; it ends with its last day. The days count as typed, in any time zone."
       />
       <Check
         name="publish"

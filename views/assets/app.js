@@ -59,9 +59,10 @@ document.addEventListener("click", (e) => {
   box.dispatchEvent(new Event("input", { bubbles: true }));
 });
 
-// Times for scheduled posts are typed and shown in the member's own time zone: the hint names it,
-// a time given in UTC (data-utc) is written in it, and the form sends the zone's offset at the
-// chosen date with it. Without JavaScript the page says and reads UTC.
+// Times (a scheduled post's, an announcement's) are typed and shown in the member's own time zone:
+// the hint names it, a time given in UTC (data-utc) is written in it, and the form sends the
+// zone's offset at each chosen date in the field its input names (data-offset). Without
+// JavaScript the page says and reads UTC.
 (() => {
   const pad = (n) => String(n).padStart(2, "0");
   const zone = (date) => {
@@ -92,9 +93,10 @@ document.addEventListener("click", (e) => {
   document.addEventListener(
     "submit",
     (e) => {
-      const input = e.target.querySelector?.("input[name=scheduled_at]");
-      const offset = e.target.querySelector?.("input[name=utc_offset]");
-      if (input && offset && input.value) offset.value = String(-new Date(input.value).getTimezoneOffset());
+      for (const input of e.target.querySelectorAll?.("input[data-offset]") ?? []) {
+        const offset = e.target.querySelector(`input[name="${input.dataset.offset}"]`);
+        if (offset && input.value) offset.value = String(-new Date(input.value).getTimezoneOffset());
+      }
     },
     true,
   );

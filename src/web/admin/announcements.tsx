@@ -27,6 +27,8 @@ const form = t.Object({
   text: t.String({ maxLength: 20_000 }),
   starts_at: t.Optional(t.String({ maxLength: 40 })),
   ends_at: t.Optional(t.String({ maxLength: 40 })),
+  starts_offset: t.Optional(t.String({ maxLength: 6 })),
+  ends_offset: t.Optional(t.String({ maxLength: 6 })),
   all_day: t.Optional(t.String({ maxLength: 5 })),
   publish: t.Optional(t.String({ maxLength: 5 })),
 });
@@ -35,6 +37,8 @@ const valuesOf = (body: typeof form.static): AnnouncementFormValues => ({
   text: body.text,
   starts_at: body.starts_at ?? "",
   ends_at: body.ends_at ?? "",
+  starts_offset: body.starts_offset ?? "0",
+  ends_offset: body.ends_offset ?? "0",
   all_day: body.all_day === "1",
   publish: body.publish === "1",
 });
@@ -43,6 +47,8 @@ const inputOf = (v: AnnouncementFormValues) => ({
   text: v.text,
   startsAt: v.starts_at,
   endsAt: v.ends_at,
+  startsOffset: Number(v.starts_offset),
+  endsOffset: Number(v.ends_offset),
   allDay: v.all_day,
   publish: v.publish,
 });
