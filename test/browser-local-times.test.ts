@@ -71,10 +71,10 @@ test("an announcement's times are typed in the admin's zone, and shown so when e
   await edit.click();
   await expect(page.getByLabel("Starts (optional)").inputValue()).resolves.toBe("2030-01-10T20:00");
   await expect(page.getByLabel("Ends (optional)").inputValue()).resolves.toBe("2030-01-10T22:30");
-  const stored = await page.evaluate(async () => {
-    const html = await (await fetch(location.href)).text();
+  const stored = await page.evaluate(async (url) => {
+    const html = await (await fetch(url)).text();
     return /name="starts_at"[^>]*value="([^"]+)"/.exec(html)?.[1];
-  });
+  }, page.url());
   expect(stored).toBe("2030-01-10T14:30");
   // All day: the days as typed, whatever the zone.
   await page.getByLabel("Starts (optional)").fill("2030-02-01T00:00");

@@ -237,6 +237,7 @@ describe("pruning remote accounts", () => {
       blocksMember: s.remote("blocker"),
       muted: s.remote("muted"),
       reported: s.remote("reported"),
+      noted: s.remote("noted"),
       listed: s.remote("listed"),
       notifier: s.remote("notifier"),
       mentioned: s.remote("mentioned"),
@@ -260,6 +261,11 @@ describe("pruning remote accounts", () => {
     relation("blocks", kept.blocksMember, ada.id);
     relation("mutes", ada.id, kept.muted);
     sqlite.run("INSERT INTO reports (id, reporter_id, target_account_id) VALUES (?, ?, ?)", [newId(), ada.id, kept.reported]);
+    sqlite.run("INSERT INTO account_moderation_notes (id, account_id, author_id, text) VALUES (?, ?, ?, 'spam?')", [
+      newId(),
+      kept.noted,
+      ada.id,
+    ]);
     const listId = newId();
     sqlite.run("INSERT INTO lists (id, account_id, title) VALUES (?, ?, 'friends')", [listId, ada.id]);
     sqlite.run("INSERT INTO list_accounts (list_id, account_id) VALUES (?, ?)", [listId, kept.listed]);

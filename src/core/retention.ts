@@ -132,7 +132,7 @@ async function sweepSearchIndex(db: Db): Promise<void> {
  * follow request either way, no block either way, not muted, not reported; bots (relays, group
  * actors) and suspended or silenced accounts stay (a moderation decision must not be forgotten).
  * Added here, since the job runs unattended: a vote in a local poll, an approved quote, list
- * membership, a notification, a report filed, a local account's move or alias, and a grace
+ * membership, a notification, a report filed, a moderators' note, a local account's move or alias, and a grace
  * period (an account fetched or refreshed in the last `days` days stays: someone may be looking
  * at it).
  */
@@ -153,6 +153,7 @@ function prunableAccounts(db: DbOrTx, cutoffMs: number, after: string, limit: nu
       AND NOT EXISTS (SELECT 1 FROM blocks WHERE target_account_id = a.id)
       AND NOT EXISTS (SELECT 1 FROM mutes WHERE target_account_id = a.id)
       AND NOT EXISTS (SELECT 1 FROM reports WHERE target_account_id = a.id)
+      AND NOT EXISTS (SELECT 1 FROM account_moderation_notes WHERE account_id = a.id)
       AND NOT EXISTS (SELECT 1 FROM list_accounts WHERE account_id = a.id)
       AND a.id NOT IN (SELECT reporter_id FROM reports WHERE reporter_id IS NOT NULL)
       AND a.id NOT IN (SELECT from_account_id FROM notifications)

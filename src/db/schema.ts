@@ -1006,6 +1006,22 @@ export const reportNotes = sqliteTable(
   (t) => [index("report_notes_report_idx").on(t.reportId)],
 );
 
+/**
+ * The staff's notes on an account (Mastodon's account moderation notes): what moderators tell
+ * each other about it, on its admin page; never shown to the account.
+ */
+export const moderationNotes = sqliteTable(
+  "account_moderation_notes",
+  {
+    id: text("id").primaryKey(), // UUIDv7: the order they were written
+    accountId: accountRef("account_id"),
+    authorId: text("author_id").references(() => accounts.id, { onDelete: "set null" }),
+    text: text("text").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("account_moderation_notes_account_idx").on(t.accountId)],
+);
+
 /** Every moderation and admin action: who, what, on what, why. */
 export const auditLog = sqliteTable(
   "audit_log",

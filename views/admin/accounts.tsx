@@ -10,9 +10,11 @@ import { Layout } from "../layout.tsx";
 import { dayDate, LongTime, WithTimes } from "../time.tsx";
 import { instancePath } from "./instances.tsx";
 import { AdminTabs } from "./tabs.tsx";
+import { type StaffNoteView, StaffNotes } from "./staff-notes.tsx";
 
 export interface AccountAdminView {
   account: AccountView;
+  notes: StaffNoteView[];
   role: string;
   email: string | null;
   /** Whether the member opened the link sent to their address (members made before that was asked count as confirmed). */
@@ -180,6 +182,7 @@ export function AccountAdminPage({
   error,
   roleForm,
   passwordLink,
+  note,
 }: {
   ctx: PageContext;
   view: AccountAdminView;
@@ -187,6 +190,8 @@ export function AccountAdminPage({
   roleForm?: RoleFormState;
   /** A password link just made, shown this once. */
   passwordLink?: string;
+  /** A note refused, with why. */
+  note?: { value: string; error: string };
 }) {
   const { account } = view;
   const options = [
@@ -306,6 +311,14 @@ export function AccountAdminPage({
           <button type="submit">Apply</button>
         </form>
       </section>
+      <StaffNotes
+        ctx={ctx}
+        notes={view.notes}
+        action={`/admin/accounts/${account.id}/notes`}
+        hint="For the other moderators: the account never sees it."
+        value={note?.value}
+        error={note?.error}
+      />
       <RoleSection ctx={ctx} view={view} state={roleForm ?? {}} />
       {view.passwordLink ? <PasswordLinkSection ctx={ctx} view={view} link={passwordLink} /> : ""}
       <section class="card" aria-labelledby="history-title">

@@ -32,6 +32,8 @@ const actionWords: Record<string, string> = {
   "report.assign": "took on",
   "report.unassign": "gave back",
   "report.note": "wrote a note on",
+  "account.note": "wrote a note on",
+  "account.note_delete": "deleted a note on",
   "post.delete": "deleted",
   "appeal.approve": "approved the appeal of",
   "appeal.reject": "rejected the appeal of",

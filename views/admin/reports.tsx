@@ -9,6 +9,7 @@ import { LongTime, WithTimes } from "../time.tsx";
 import { plural } from "../words.ts";
 import { instancePath } from "./instances.tsx";
 import { AdminTabs } from "./tabs.tsx";
+import { type StaffNoteView, StaffNotes } from "./staff-notes.tsx";
 import { SnapshotPost } from "../post-snapshot.tsx";
 
 export interface ReportRow {
@@ -73,7 +74,9 @@ export function ReportsPage({ ctx, rows, state }: { ctx: PageContext; rows: Repo
 export function ReportDetailPage(props: {
   ctx: PageContext;
   row: ReportRow;
-  notes: { text: string; author: string; createdAt: Date }[];
+  notes: StaffNoteView[];
+  /** Why the note just written was refused. */
+  noteError?: string;
   earlier: number;
   /** Reported posts that still exist (the others show only their snapshot). */
   existing: string[];
@@ -178,31 +181,13 @@ export function ReportDetailPage(props: {
           {row.assignee?.acct === ctx.viewer?.username ? action("unassign", "Unassign") : action("assign", "Assign to me")}
         </div>
       </section>
-      <section class="card" aria-labelledby="notes-title">
-        <h2 id="notes-title">Moderators' notes</h2>
-        <ul class="sessions">
-          {props.notes.map((n) => (
-            <li>
-              <div>
-                <p safe>{n.text}</p>
-                <p class="muted">
-                  <WithTimes parts={[`${n.author} · `, n.createdAt]} />
-                </p>
-              </div>
-            </li>
-          ))}
-        </ul>
-        <form method="post" action={`/admin/reports/${report.id}/notes`}>
-          <CsrfField ctx={ctx} />
-          <div class="field">
-            <label for="note">Add a note</label>
-            <textarea id="note" name="note" rows="2" maxlength="5000"></textarea>
-          </div>
-          <button type="submit" class="secondary">
-            Add note
-          </button>
-        </form>
-      </section>
+      <StaffNotes
+        ctx={ctx}
+        notes={props.notes}
+        action={`/admin/reports/${report.id}/notes`}
+        hint="For the other moderators: the reporter and the reported account never see it."
+        error={props.noteError}
+      />
     </Layout>
   );
 }

@@ -18,18 +18,19 @@ import { twoFactorEnabled } from "../../core/two-factor.ts";
 import { handedResetLink, passwordLinkRefusal } from "../../core/password-resets.ts";
 import { confirmAddressByStaff } from "../../core/email-changes.ts";
 import { optionalOneOf } from "../../schemas.ts";
+import { addModerationNote, deleteModerationNote, mayDeleteNote, moderationNotesOf } from "../../core/moderation-notes.ts";
+import { staffNoteViews } from "./staff-notes.ts";
 
 /** Accounts, local and remote: search, one account's record, and the moderation actions. */
 export function accountRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
   const staffOf = (viewer: Viewer) => ({ id: viewer.account.id, role: viewer.user.role });
+  /** The page, with what the last form sent brought: an error, the role form's state, a password link, a note refused. */
   const accountPage = (
     ctx: PageContext,
     staff: Viewer,
     id: string,
-    error?: string,
-    role?: RoleFormState,
-    passwordLink?: string,
+    shown: { error?: string; role?: RoleFormState; passwordLink?: string; note?: { value: string; error: string } } = {},
   ) => {
     const account = db.select().from(accounts).where(eq(accounts.id, id)).get();
     if (!account) throw new CoreError("This account does not exist.", 404);
@@ -49,8 +50,20 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
       warnings: warningRecords(db, id),
       roleForm: roleForm(db, staffOf(staff), id),
       passwordLink: user !== undefined && passwordLinkRefusal(staffOf(staff), user) === null,
+      notes: staffNoteViews(db, baseUrl, moderationNotesOf(db, id), (note) =>
+        mayDeleteNote(staffOf(staff), note) ? `/admin/accounts/${id}/notes/${note.id}/delete` : undefined,
+      ),
     };
-    return <AccountAdminPage ctx={ctx} view={view} error={error} roleForm={role} passwordLink={passwordLink} />;
+    return (
+      <AccountAdminPage
+        ctx={ctx}
+        view={view}
+        error={shown.error}
+        roleForm={shown.role}
+        passwordLink={shown.passwordLink}
+        note={shown.note}
+      />
+    );
   };
   return new Elysia({ name: "admin/accounts" })
     .use(page)
@@ -105,7 +118,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
       ({ viewer, ctx, params, query, redirect, path }) => {
         if (!viewer) return redirect(loginFirst(path), 303);
         requireRole(viewer, "moderator", path);
-        return accountPage(ctx, viewer, params.id, undefined, query.saved === "role" ? { saved: true } : undefined);
+        return accountPage(ctx, viewer, params.id, query.saved === "role" ? { role: { saved: true } } : {});
       },
       {
         params: t.Object({ id: t.String({ maxLength: 64 }) }),
@@ -125,7 +138,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof CoreError) || error.status === 404) throw error;
           set.status = error.status;
-          return accountPage(ctx, staff, params.id, error.message);
+          return accountPage(ctx, staff, params.id, { error: error.message });
         }
         return redirect(`/admin/accounts/${params.id}`, 303);
       },
@@ -148,7 +161,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof CoreError) || error.status === 404) throw error;
           set.status = error.status;
-          return accountPage(ctx, staff, params.id, error.message);
+          return accountPage(ctx, staff, params.id, { error: error.message });
         }
         // From the list of sign-ups waiting for a link that cannot come, back to it.
         return redirect(body?.back === "registrations" ? "/admin/registrations" : `/admin/accounts/${params.id}`, 303);
@@ -165,7 +178,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
         // Shown once, on this answer (not kept anywhere it could be read again).
         set.headers["cache-control"] = "no-store";
         const link = handedResetLink(deps, staffOf(staff), params.id);
-        return accountPage(ctx, staff, params.id, undefined, undefined, link);
+        return accountPage(ctx, staff, params.id, { passwordLink: link });
       },
       { params: t.Object({ id: t.String({ maxLength: 64 }) }), body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })) },
     )
@@ -178,11 +191,11 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (error instanceof ValidationError) {
             set.status = 422;
-            return accountPage(ctx, staff, params.id, undefined, { role: body.role, errors: error.fields });
+            return accountPage(ctx, staff, params.id, { role: { role: body.role, errors: error.fields } });
           }
           if (!(error instanceof CoreError) || error.status === 404) throw error;
           set.status = error.status;
-          return accountPage(ctx, staff, params.id, undefined, { role: body.role, message: error.message });
+          return accountPage(ctx, staff, params.id, { role: { role: body.role, message: error.message } });
         }
         return redirect(`/admin/accounts/${params.id}?saved=role`, 303);
       },
@@ -193,6 +206,37 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
           role: t.UnionEnum(roles),
           password: t.Optional(t.String({ maxLength: 300 })),
         }),
+      },
+    )
+    .post(
+      "/admin/accounts/:id/notes",
+      ({ viewer, ctx, params, body, set, redirect, path }) => {
+        const staff = requireRole(viewer, "moderator", path);
+        try {
+          addModerationNote(db, staff.account.id, params.id, body.note);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          set.status = 422;
+          return accountPage(ctx, staff, params.id, { note: { value: body.note, error: error.message } });
+        }
+        return redirect(`/admin/accounts/${params.id}#notes-title`, 303);
+      },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }) }),
+        // Longer than a note may be, so that the message appears next to the field.
+        body: t.Object({ _csrf: t.Optional(t.String()), note: t.String({ maxLength: 20_000 }) }),
+      },
+    )
+    .post(
+      "/admin/accounts/:id/notes/:noteId/delete",
+      ({ viewer, params, redirect, path }) => {
+        const staff = requireRole(viewer, "moderator", path);
+        deleteModerationNote(db, staffOf(staff), params.id, params.noteId);
+        return redirect(`/admin/accounts/${params.id}#notes-title`, 303);
+      },
+      {
+        params: t.Object({ id: t.String({ maxLength: 64 }), noteId: t.String({ maxLength: 64 }) }),
+        body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })),
       },
     );
 }

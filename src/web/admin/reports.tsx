@@ -18,6 +18,7 @@ import {
   reportNotesOf,
 } from "../../core/reports.ts";
 import { loadAccountViews } from "../../core/views.ts";
+import { staffNoteViews } from "./staff-notes.ts";
 import { posts } from "../../db/schema.ts";
 import { optionalOneOf } from "../../schemas.ts";
 
@@ -39,26 +40,17 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
       resolver: view(report.resolvedById),
     }));
   };
-  const reportPage = (ctx: PageContext, id: string, error?: string) => {
+  const reportPage = (ctx: PageContext, id: string, error?: string, noteError?: string) => {
     const report = findReport(db, id);
     if (!report) throw new CoreError("This report does not exist.", 404);
     const [row] = reportRows([report]);
-    const noteRows = reportNotesOf(db, id);
-    const authors = loadAccountViews(
-      db,
-      deps.baseUrl,
-      noteRows.flatMap((n) => (n.authorId ? [n.authorId] : [])),
-    );
-    const notes = noteRows.map((n) => ({
-      text: n.text,
-      author: n.authorId ? `@${authors.get(n.authorId)?.acct ?? "deleted"}` : "deleted",
-      createdAt: n.createdAt,
-    }));
+    const notes = staffNoteViews(db, deps.baseUrl, reportNotesOf(db, id));
     return (
       <ReportDetailPage
         ctx={ctx}
         row={row as ReportRow}
         notes={notes}
+        noteError={noteError}
         earlier={earlierReports(db, report).length}
         existing={
           report.postIds.length > 0
@@ -123,7 +115,7 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return reportPage(ctx, params.id, error.message);
+          return reportPage(ctx, params.id, undefined, error.message);
         }
         return redirect(`/admin/reports/${params.id}`, 303);
       },
