@@ -16,7 +16,8 @@ test("a note is written, read by the staff alone, refused when empty or long, an
       .set({ role: "moderator" })
       .where(eq(users.accountId, c.member(name).accountId))
       .run();
-  const [mona, max, olga, eve] = ["mona", "max", "olga", "eve"].map((n) => c.member(n).browser);
+  const browser = (name: string) => c.member(name).browser;
+  const [mona, max, olga, eve] = [browser("mona"), browser("max"), browser("olga"), browser("eve")];
   const evePage = `/admin/accounts/${c.member("eve").accountId}`;
 
   expect(
