@@ -54,6 +54,9 @@ test("a public post's page shows its author, words and picture to link previews"
   expect(meta(html, "og:title")).toContain("(@ada@social.example)");
   expect(meta(html, "og:description")).toBe("Sand, sea & a red umbrella");
   expect(meta(html, "description")).toBe("Sand, sea & a red umbrella");
+  // Hashtags, mentions and links read as the words they are (their inner tags are no spaces).
+  const tagged = await postWith({ status: "Dunes on #holiday with @ada: https://example.com/dunes", visibility: "public" });
+  expect(meta(await c.page(c.visitor, tagged), "og:description")).toBe("Dunes on #holiday with @ada: https://example.com/dunes");
   expect(meta(html, "og:image")).toMatch(/^https:\/\/social\.example\/media\/.+\.(jpg|webp)$/);
   expect(meta(html, "og:image:alt")).toBe("A red umbrella on a beach");
   expect(meta(html, "og:image:width")).toBe("640");

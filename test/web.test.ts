@@ -378,6 +378,11 @@ describe("profiles, feeds, search and settings", () => {
     expect(xml).toContain(`https://social.example/@ada/${pub}`);
     expect(xml).not.toContain(priv);
     expect(xml).toContain("public &amp;amp; &amp;lt;fun&amp;gt;");
+    expect(xml).toContain("<title>public &amp; &lt;fun&gt;</title>");
+    // A hashtag, a mention and a link are words of the title, each character escaped once.
+    await c.post("ada", { status: "ada's first post on #skein with @ada, see https://example.com/x", visibility: "public" });
+    const again = await (await c.visitor.get("/@ada.rss")).text();
+    expect(again).toContain("<title>ada&apos;s first post on #skein with @ada, see https://example.com/x</title>");
     const atom = await (await c.visitor.get("/@ada.atom")).text();
     expect(atom).toContain('<feed xmlns="http://www.w3.org/2005/Atom">');
   });

@@ -22,10 +22,14 @@ export interface PageMeta {
 const MAX_DESCRIPTION = 300;
 const clip = (text: string) => (text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION - 1)}…` : text);
 
-/** A post's or bio's HTML as plain text, entities decoded (for titles and descriptions). */
+/**
+ * A post's or bio's HTML as plain text, entities decoded (for titles and descriptions): a
+ * paragraph or line break is a space, other tags nothing (`#<span>skein</span>` is one word).
+ */
 export function plain(html: string): string {
   return html
-    .replace(/<[^>]+>/g, " ")
+    .replace(/<br\s*\/?>|<\/p>|<\/li>|<\/blockquote>/gi, " ")
+    .replace(/<[^>]+>/g, "")
     .replace(/&lt;/g, "<")
     .replace(/&gt;/g, ">")
     .replace(/&quot;|&#34;/g, '"')

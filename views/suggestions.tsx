@@ -8,7 +8,7 @@ import { AccountLine } from "./profile.tsx";
 export function FollowSuggestions({ ctx, accounts }: { ctx: PageContext; accounts: AccountView[] }) {
   if (accounts.length === 0) return "";
   return (
-    <section class="card suggestions" aria-labelledby="suggestions-title">
+    <section class="card follow-suggestions" aria-labelledby="suggestions-title">
       <h2 id="suggestions-title">People to follow</h2>
       <ul class="account-list">
         {accounts.map((a) => (

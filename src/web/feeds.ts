@@ -1,14 +1,12 @@
 import type { AccountView, PostView } from "../core/views.ts";
+import { plain } from "../../views/meta.tsx";
 
 const escapeXml = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
 
 function title(post: PostView): string {
   if (post.spoilerText) return post.spoilerText;
-  const text = post.contentHtml
-    .replace(/<[^>]+>/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
+  const text = plain(post.contentHtml);
   const kind = post.media[0]?.mime.split("/")[0];
   return text.length > 80 ? `${text.slice(0, 79)}…` : text || `(${kind === "video" || kind === "audio" ? kind : "image"})`;
 }
