@@ -163,7 +163,7 @@ test("words being written come back after looking elsewhere; a post sent, or log
   expect(problems).toEqual([]);
 });
 
-test("a refusal's message goes once the member changes the field it was about", async () => {
+test("a refused post puts the focus on the field and announces why; the message goes once the field changes", async () => {
   const bob = await logIn("bob");
   await bob.goto(instance.url);
   await bob.getByRole("button", { name: "Post", exact: true }).click();
@@ -171,6 +171,11 @@ test("a refusal's message goes once the member changes the field it was about", 
   await message.waitFor();
   const box = bob.getByLabel("What's on your mind?");
   await expect(box.getAttribute("aria-invalid")).resolves.toBe("true");
+  // A keyboard or screen-reader user is where the problem is, and hears it.
+  await expect(
+    bob.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id),
+  ).resolves.toBe("status");
+  await expect(message.getAttribute("role")).resolves.toBe("alert");
   await box.pressSequentially("now with words");
   await expect(message.count()).resolves.toBe(0);
   await expect(box.getAttribute("aria-invalid")).resolves.toBeNull();

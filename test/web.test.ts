@@ -423,6 +423,8 @@ describe("profiles, feeds, search and settings", () => {
       /class="error form-message error-summary"[^]*<a href="#current_password">The current password is wrong\.<\/a>/,
     );
     expect(refusedPage).toContain('id="current_password"');
+    // Its tab stays marked, though the form's address is its own.
+    expect(refusedPage).toContain('<a href="/settings/account" aria-current="page">Account and security</a>');
     // A page that is not there keeps the member's navigation: it must not look signed out.
     const missing = await bob.get("/no/such/page");
     expect(missing.status).toBe(404);

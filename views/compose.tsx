@@ -69,6 +69,7 @@ function PollFields({ prefix, values, errors }: { prefix: string; values?: PollV
               maxlength="50"
               value={values?.options[i] ?? ""}
               aria-describedby={problem ? `${prefix}poll-error` : undefined}
+              autofocus={problem !== undefined && i === 0}
             />
           </div>
         ))}
@@ -158,6 +159,10 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
   // member and per box (a new post, a reply to one post, a quote, a message).
   const box = replyTo ? `reply-${replyTo.id}` : quote ? `quote-${quote.id}` : messages ? "message" : "post";
   const draftKey = `${ctx.viewer?.username ?? ""}:${box}`;
+  // A refused post comes back with the focus on the first field refused: each refused field has
+  // autofocus, and htmx (or the browser, without it) focuses the first, its message read with it.
+  const statusError = errors.status ?? errors.in_reply_to_id ?? errors.quoted_status_id;
+  const mediaError = errors.media_ids ?? errors.media ?? errors.thumbnail;
   return (
     <form
       class="compose card"
@@ -188,13 +193,14 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
           data-counter={replyTo ? "reply-counter" : "status-counter"}
           data-start={prefill}
           data-limit={String(limit)}
-          aria-invalid={errors.status ? "true" : undefined}
-          aria-describedby={errors.status ? "status-error" : undefined}
+          aria-invalid={statusError ? "true" : undefined}
+          aria-describedby={statusError ? "status-error" : undefined}
+          autofocus={statusError !== undefined}
           safe
         >
           {values.status ?? prefill}
         </textarea>
-        <ErrorText id="status-error" text={errors.status ?? errors.in_reply_to_id ?? errors.quoted_status_id} />
+        <ErrorText id="status-error" text={statusError} />
       </div>
       <EmojiPicker emojis={ctx.viewer?.pickerEmojis() ?? []} />
       {quote ? <QuotedPost post={quote} reading={ctx.viewer?.preferences} /> : ""}
@@ -222,7 +228,15 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
           {[1, 2, 3, 4].map((n) => (
             <div class="image-row">
               <label for={`${prefix}media-${n}`} safe>{`File ${n}`}</label>
-              <input id={`${prefix}media-${n}`} name="media" type="file" accept={UPLOAD_TYPES.join(",")} data-media-file="" />
+              <input
+                id={`${prefix}media-${n}`}
+                name="media"
+                type="file"
+                accept={UPLOAD_TYPES.join(",")}
+                data-media-file=""
+                aria-describedby={mediaError ? "media-error" : undefined}
+                autofocus={mediaError !== undefined && n === 1}
+              />
               <label for={`${prefix}description-${n}`} safe>{`Description of file ${n} (alt text)`}</label>
               <input id={`${prefix}description-${n}`} name="description" type="text" maxlength="1500" />
             </div>
@@ -240,7 +254,7 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
               Without one, a video shows a frame from its start.
             </p>
           </div>
-          <ErrorText id="media-error" text={errors.media_ids ?? errors.media ?? errors.thumbnail} />
+          <ErrorText id="media-error" text={mediaError} />
           <label class="check">
             <input type="checkbox" name="sensitive" value="1" checked={values.sensitive ?? preferences?.defaultSensitive} /> Mark
             media as sensitive (hidden until someone chooses to see it)

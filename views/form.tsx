@@ -171,9 +171,10 @@ export function Check({ name, label, checked, hint }: { name: string; label: str
   );
 }
 
+/** A field's message, announced as it appears (the form came back refused). */
 export function ErrorText({ id, text }: { id: string; text?: string }) {
   return text ? (
-    <p class="error" id={id} safe>
+    <p class="error" id={id} role="alert" safe>
       {text}
     </p>
   ) : (
@@ -221,6 +222,7 @@ export function LocalTimeInput({
         data-offset={offsetName}
         aria-invalid={error ? "true" : undefined}
         aria-describedby={error ? `${id}-hint ${id}-error` : `${id}-hint`}
+        autofocus={error !== undefined}
       />
       <input type="hidden" name={offsetName} value={offset ?? "0"} />
       <p class="hint" id={`${id}-hint`} data-time-zone-hint={hint} safe>

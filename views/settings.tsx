@@ -7,6 +7,25 @@ import { InviteForm, InviteList, type InviteRow } from "./invites.tsx";
 import { Layout } from "./layout.tsx";
 import { LongTime } from "./time.tsx";
 
+/** Forms posted from a tab's page that answer with that page (a refused password, say): their tab. */
+const formTabs: Record<string, string> = {
+  password: "/settings/account",
+  email: "/settings/account",
+  delete: "/settings/account",
+  sessions: "/settings/account",
+  "notification-mail": "/settings/account",
+  "staff-mail": "/settings/account",
+  aliases: "/settings/migration",
+  imports: "/settings/import-export",
+  export: "/settings/import-export",
+};
+
+/** The tab a settings path belongs to: its own, the one under which it lies, or the one whose form it is. */
+function currentTab(path: string, hrefs: string[]): string | undefined {
+  const own = hrefs.find((href) => path === href || path.startsWith(`${href}/`));
+  return own ?? formTabs[/^\/settings\/([a-z-]+)/.exec(path)?.[1] ?? ""];
+}
+
 export function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx: PageContext; title: string }>) {
   const tabs: [string, string][] = [
     ["/settings/profile", "Profile"],
@@ -27,12 +46,16 @@ export function SettingsFrame({ ctx, title, children }: PropsWithChildren<{ ctx:
     ["/favourites", "Likes"],
   ];
   if (ctx.viewer?.canInvite) tabs.push(["/invites", "Invites"]);
+  const current = currentTab(
+    ctx.path,
+    tabs.map(([href]) => href),
+  );
   return (
     <Layout title={title} ctx={ctx}>
       <h1>Settings</h1>
       <nav class="tabs" aria-label="Settings">
         {tabs.map(([href, label]) => (
-          <a href={href} aria-current={ctx.path === href ? "page" : undefined} safe>
+          <a href={href} aria-current={href === current ? "page" : undefined} safe>
             {label}
           </a>
         ))}
