@@ -154,6 +154,9 @@ test("words being written come back after looking elsewhere; a post sent, or log
   await bodil.goto(instance.url);
   await expect(box.inputValue()).resolves.toBe(long);
 
+  // Log out is under More, and asks first.
+  await bodil.getByRole("navigation", { name: "Main" }).getByText("More", { exact: true }).click();
+  bodil.once("dialog", (dialog) => dialog.accept());
   await bodil.getByRole("button", { name: "Log out" }).click();
   await bodil.waitForURL((url) => url.pathname === "/" || url.pathname === "/login");
   await bodil.waitForLoadState();

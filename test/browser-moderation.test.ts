@@ -79,6 +79,7 @@ test("a remote Flag arrives; a moderator reviews it and suspends the remote acco
     });
 
     const mia = await logIn(await newContext(), "mia");
+    await mia.getByRole("navigation", { name: "Main" }).getByText("More", { exact: true }).click();
     await mia.getByRole("link", { name: "Admin" }).click();
     await mia.waitForLoadState();
     await reloadUntil(mia, "/admin/reports", `@${handle}`);

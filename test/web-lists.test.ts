@@ -134,6 +134,7 @@ test("in a browser: create a list, add people through the search (htmx swaps), s
     page.on("console", (m: ConsoleMessage) => m.type() === "error" && problems.push(m.text()));
     page.on("pageerror", (e) => problems.push(e.message));
     await page.goto(`${origin}/`);
+    await page.getByRole("navigation", { name: "Main" }).getByText("More", { exact: true }).click();
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Lists" }).click();
     await page.getByLabel("Title").fill("Bakers");
     await page.getByRole("button", { name: "Create the list" }).click();

@@ -39,6 +39,15 @@ function Navigation({ ctx }: { ctx: PageContext }) {
       </nav>
     );
   }
+  // The places used every day stay in view; the rest is under More (a phone has two lines for all).
+  const more: [string, string][] = [
+    ["/lists", "Lists"],
+    ["/bookmarks", "Bookmarks"],
+    ["/favourites", "Likes"],
+    ["/settings", "Settings"],
+    ...(viewer.role === "user" ? [] : ([["/admin", "Admin"]] as [string, string][])),
+  ];
+  const inMore = more.some(([href]) => ctx.path === href || ctx.path.startsWith(`${href}/`));
   return (
     <nav aria-label="Main">
       <NavLink href="/" ctx={ctx} label="Home" />
@@ -46,16 +55,19 @@ function Navigation({ ctx }: { ctx: PageContext }) {
       <NavLink href="/notifications" ctx={ctx} label="Notifications" badge={ctx.unread} />
       <NavLink href="/messages" ctx={ctx} label="Messages" badge={ctx.unreadMessages} />
       <NavLink href="/search" ctx={ctx} label="Search" />
-      <NavLink href="/lists" ctx={ctx} label="Lists" />
       <NavLink href={`/@${viewer.username}`} ctx={ctx} label="Profile" />
-      <NavLink href="/settings" ctx={ctx} label="Settings" />
-      {viewer.role === "user" ? "" : <NavLink href="/admin" ctx={ctx} label="Admin" />}
-      <form method="post" action="/logout" class="inline">
-        <input type="hidden" name="_csrf" value={ctx.csrf} />
-        <button type="submit" class="link-button">
-          Log out
-        </button>
-      </form>
+      <details class="more nav-more">
+        <summary class={inMore ? "current" : undefined}>More</summary>
+        <div class="menu">
+          {more.map(([href, label]) => (
+            <NavLink href={href} ctx={ctx} label={label} />
+          ))}
+          <form method="post" action="/logout" data-confirm={`Log out of ${ctx.instanceName}?`}>
+            <input type="hidden" name="_csrf" value={ctx.csrf} />
+            <button type="submit">Log out</button>
+          </form>
+        </div>
+      </details>
     </nav>
   );
 }

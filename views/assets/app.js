@@ -233,6 +233,18 @@ document.addEventListener("change", (e) => {
   if (e.target instanceof HTMLInputElement && e.target.matches("[data-media-file]") && e.target.form)
     delete e.target.form.dataset.altAsked;
 });
+// An open menu (a post's More, the navigation's More) closes on a click elsewhere, or on Escape,
+// which gives the focus back to its button.
+document.addEventListener("click", (e) => {
+  for (const menu of document.querySelectorAll("details.more[open]")) if (!menu.contains(e.target)) menu.open = false;
+});
+document.addEventListener("keydown", (e) => {
+  const menu = e.key === "Escape" ? document.activeElement?.closest?.("details.more[open]") : null;
+  if (!menu) return;
+  menu.open = false;
+  menu.querySelector("summary")?.focus();
+});
+
 // What cannot be undone is asked once more: a form's data-confirm, or its chosen option's.
 window.addEventListener(
   "submit",
