@@ -1,6 +1,7 @@
 // Who may open each admin page and send each admin form: one row per route with its minimum role,
 // tried as the owner, an admin, a moderator, a user and a logged-out visitor. The rows are checked
 // against the app's own route list, so a new /admin route without a row fails here.
+import { addModerationNote } from "../src/core/moderation-notes.ts";
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createLocalUser } from "../src/core/accounts.ts";
 import { blockDomain } from "../src/core/domain-blocks.ts";
@@ -50,6 +51,13 @@ class Fixture {
       .query<{ id: string }, [string]>("SELECT id FROM account_warnings WHERE account_id = ? ORDER BY id DESC LIMIT 1")
       .get(this.id("tim"));
     return fileAppeal(this.c.deps, this.id("tim"), warning?.id ?? "", "please").id;
+  }
+  /** A note of mia's on tim. */
+  newNote() {
+    addModerationNote(this.c.deps.db, this.id("mia"), this.id("tim"), `note ${fresh()}`);
+    return this.c.database.sqlite
+      .query<{ id: string }, [string]>("SELECT id FROM account_moderation_notes WHERE account_id = ? ORDER BY id DESC LIMIT 1")
+      .get(this.id("tim"))?.id;
   }
   async newMember(pending = false) {
     const name = `new${fresh()}`;
@@ -129,6 +137,9 @@ const table: Row[] = [
   { route: "POST /admin/accounts/:id/action", min: "moderator", path: (f) => `/admin/accounts/${f.id("tim")}/action`, body: { action: "warn" } },
   { route: "POST /admin/accounts/:id/confirm-email", min: "moderator", path: async (f) => `/admin/accounts/${(await f.newMember()).accountId}/confirm-email` },
   { route: "POST /admin/accounts/:id/password-link", min: "admin", path: async (f) => `/admin/accounts/${(await f.newMember()).accountId}/password-link` },
+  { route: "POST /admin/accounts/:id/notes", min: "moderator", path: (f) => `/admin/accounts/${f.id("tim")}/notes`, body: { note: "seen" } },
+  // mia's note: its author and the admins may delete it.
+  { route: "POST /admin/accounts/:id/notes/:noteId/delete", min: "moderator", path: (f) => `/admin/accounts/${f.id("tim")}/notes/${f.newNote()}/delete` },
   { route: "POST /admin/accounts/:id/role", min: "admin", path: async (f) => `/admin/accounts/${(await f.newMember()).accountId}/role`, body: { role: "moderator" } },
   { route: "GET /admin/domain-blocks", min: "admin" },
   { route: "GET /admin/domain-blocks/export", min: "admin" },

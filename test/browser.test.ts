@@ -113,6 +113,24 @@ test("the home page shows new posts as they come, over Server-Sent Events, witho
   await page.getByRole("link", { name: "1 new post" }).click();
   await page.waitForLoadState();
   await expect(page.getByText("second words").isVisible()).resolves.toBe(true);
+
+  // The writer likes the reader's post: the open page's Notifications badge learns of it (asked
+  // every 30 s in view, and when the page comes back into view, as here).
+  await page.getByLabel("What's on your mind?").fill("a post to like");
+  await page.getByRole("button", { name: "Post" }).click();
+  await page.getByText("a post to like").waitFor();
+  const badge = page.locator('nav a[href="/notifications"] .badge');
+  await expect(badge.count()).resolves.toBe(0);
+  await other.goto(`${instance.url}/@reader`);
+  await other.locator("article.post", { hasText: "a post to like" }).getByRole("button", { name: "Like" }).click();
+  await other.locator("article.post", { hasText: "a post to like" }).locator('button[aria-pressed="true"]').waitFor();
+  await page.evaluate(() =>
+    (globalThis as unknown as { document: { dispatchEvent(e: Event): void } }).document.dispatchEvent(
+      new Event("visibilitychange"),
+    ),
+  );
+  await badge.waitFor({ timeout: 10_000 });
+  await expect(badge.textContent()).resolves.toBe("1");
   expect(problems).toEqual([]);
   await writer.close();
   await page.close();

@@ -5,6 +5,7 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { updateSettings } from "../src/core/instance.ts";
+import { languageChoices } from "../src/core/languages.ts";
 import { posts } from "../src/db/schema.ts";
 import { apiAs, signedInMembers, testApp } from "./helpers/app.ts";
 import { testJpeg } from "./helpers/images.ts";
@@ -309,4 +310,29 @@ test("an edit changes the media's descriptions, on the page and through the API 
   expect(long.status).toBe(422);
   expect(await long.text()).toContain("Keep each description under 1500 characters.");
   expect(await described()).toEqual(["A red door", "A green window"]);
+});
+
+test("every language a post may have is offered by a name, each name once", () => {
+  const choices = languageChoices();
+  expect(choices.filter((c) => c.name === c.code)).toEqual([]);
+  const names = choices.map((c) => c.name);
+  expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+  expect(choices.find((c) => c.code === "kmr")?.name).toBe("Kurmanji (Kurdish)");
+});
+
+test("the colours follow the device, or stay light or dark as the member chooses; other pages keep theirs", async () => {
+  const ben = m("ben").browser;
+  const theme = async (who: string) =>
+    /<html lang="en"(?: data-theme="(\w+)")?>/.exec(await (await m(who).browser.get("/")).text())?.[1];
+  expect(await theme("ben")).toBeUndefined();
+  expect((await ben.post("/settings/preferences", { theme: "dark" })).status).toBe(303);
+  expect(await theme("ben")).toBe("dark");
+  expect(await (await ben.get("/settings/preferences")).text()).toContain('id="theme-dark" name="theme" value="dark" checked');
+  expect(await theme("ana")).toBeUndefined();
+  // An old form without the choice keeps it; a value the page does not offer is refused.
+  await ben.post("/settings/preferences", { expand_spoilers: "1" });
+  expect(await theme("ben")).toBe("dark");
+  expect((await ben.post("/settings/preferences", { theme: "neon" })).status).toBe(400);
+  await ben.post("/settings/preferences", { theme: "auto" });
+  expect(await theme("ben")).toBeUndefined();
 });

@@ -307,6 +307,7 @@ const bodies: Record<string, Record<string, string>> = {
   "/admin/domain-allows": { domain: "forged.example" },
   "/admin/accounts/:id/role": { role: "admin" },
   "/admin/accounts/:id/action": { action: "suspend" },
+  "/admin/accounts/:id/notes": { note: "forged" },
   "/reports": { category: "spam" },
   "/oauth/authorize": { response_type: "code", decision: "approve" },
 };

@@ -80,7 +80,10 @@ export function Layout({ title, ctx, meta, children }: PropsWithChildren<LayoutP
   return (
     <>
       {"<!doctype html>"}
-      <html lang="en">
+      <html
+        lang="en"
+        data-theme={ctx.viewer && ctx.viewer.preferences.theme !== "auto" ? ctx.viewer.preferences.theme : undefined}
+      >
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />

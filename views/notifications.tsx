@@ -108,13 +108,25 @@ export function NotificationsPage({
           Mentions
         </a>
       </nav>
-      <p class="notification-requests-link">
+      <div class="row notification-requests-link">
         <a href="/notifications/requests">
           {pending > 0
             ? `Filtered notifications: ${pending} ${pending === 1 ? "person" : "people"} you may not know`
             : "Filtered notifications and who may notify you"}
         </a>
-      </p>
+        {items.length > 0 && !later ? (
+          <PostButton
+            ctx={ctx}
+            action="/notifications/clear"
+            label="Clear all"
+            kind="secondary"
+            fullLabel="Clear all notifications"
+            confirm="Clear all your notifications? They cannot be brought back."
+          />
+        ) : (
+          ""
+        )}
+      </div>
       <NotificationFeed
         ctx={ctx}
         items={items}

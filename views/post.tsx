@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { THUMBNAIL_SIDE } from "../src/media/images.ts";
 import { languageName } from "../src/core/languages.ts";
 import { baseLanguage, translatable } from "../src/core/translations.ts";
 import { withEmojis } from "../src/core/custom-emojis.ts";
@@ -64,7 +65,7 @@ function Media({ post, hiddenBy }: { post: PostView; hiddenBy?: string }) {
   const grid = (
     <div class={`media-grid count-${post.media.length}`}>
       {post.media.map((m) => (
-        <MediaItem m={m} />
+        <MediaItem m={m} alone={post.media.length === 1} />
       ))}
     </div>
   );
@@ -116,7 +117,25 @@ export function Card({ card }: { card: CardView }) {
  * instance's cache, fetched from its server on the first play, so its player loads nothing
  * before; a member's own shows its cover, or its first frame.
  */
-function MediaItem({ m }: { m: MediaView }) {
+/** The small copy's width (its long side THUMBNAIL_SIDE, never more than the original's). */
+function smallWidth(width: number, height: number): number {
+  return Math.round(width * Math.min(1, THUMBNAIL_SIDE / Math.max(width, height)));
+}
+
+/**
+ * A picture's sources for the browser to choose from by the room it has and the screen's
+ * density: the small copy, and the original where the small one would be blurry (our own
+ * pictures; another server's come as one cached file).
+ */
+function pictureSources(m: MediaView, alone: boolean) {
+  if (!m.width || !m.height || !m.thumbnailUrl || m.thumbnailUrl === m.url) return {};
+  return {
+    srcset: `${m.thumbnailUrl} ${smallWidth(m.width, m.height)}w, ${m.url} ${m.width}w`,
+    sizes: alone ? "(max-width: 40rem) 100vw, 38rem" : "(max-width: 40rem) 50vw, 19rem",
+  };
+}
+
+function MediaItem({ m, alone }: { m: MediaView; alone: boolean }) {
   // (@kitajs/html's types lack the attribute.)
   const preload = { preload: m.remoteUrl ? "none" : "metadata" };
   const size = { width: m.width ? String(m.width) : undefined, height: m.height ? String(m.height) : undefined };
@@ -152,6 +171,7 @@ function MediaItem({ m }: { m: MediaView }) {
         <img
           src={m.thumbnailUrl ?? m.url}
           alt={m.description}
+          {...pictureSources(m, alone)}
           {...size}
           loading="lazy"
           data-focus={m.focus ? `${m.focus.x},${m.focus.y}` : undefined}
@@ -471,6 +491,12 @@ function PostInner({
   // In the menu, as in Mastodon's boost menu: the bar stays one line on a phone.
   const quoteLink =
     boostable && post.quoteApproval.current_user !== "denied" ? <a href={`/compose?quote=${post.id}`}>Quote</a> : "";
+  // Shown by app.js where the browser lets a page write to the clipboard.
+  const copyLink = (
+    <button type="button" data-copy={post.url} hidden>
+      Copy link to post
+    </button>
+  );
   return (
     <>
       {shown.reblog ? (
@@ -511,9 +537,11 @@ function PostInner({
         <Poll ctx={ctx} post={post} formId={shown.id} problem={pollProblem} />
       </Body>
       <TranslationLine ctx={ctx} shown={shown} focused={focused} problem={translationProblem} />
-      {post.quote && viewer && post.quote.account.domain === null && post.quote.account.username === viewer.username ? (
+      {/* Someone else quoting the viewer's post (their own quote of it they just delete). */}
+      {post.quote && viewer && !mine && post.quote.account.domain === null && post.quote.account.username === viewer.username ? (
         <form
           class="quote-revoke"
+          data-confirm="Remove your post from this quote? It will no longer show in it."
           method="post"
           action={`/statuses/${post.quote.id}/quotes/${post.id}/revoke`}
           hx-post={`/statuses/${post.quote.id}/quotes/${post.id}/revoke`}
@@ -596,6 +624,7 @@ function PostInner({
               <summary>More</summary>
               <div class="menu">
                 {quoteLink}
+                {copyLink}
                 <a href={`/statuses/${post.id}/edit`}>Edit</a>
                 {boostable ? (
                   <Action
@@ -618,8 +647,14 @@ function PostInner({
               <summary>More</summary>
               <div class="menu">
                 {quoteLink}
+                {copyLink}
                 {muteAction}
-                <a href={`/report?account_id=${post.account.id}&status_id=${post.id}`}>Report</a>
+                <a href={`/accounts/${post.account.id}/block`} class="danger" safe>
+                  {`Block @${post.account.acct}…`}
+                </a>
+                <a href={`/report?account_id=${post.account.id}&status_id=${post.id}`} safe>
+                  {`Report @${post.account.acct}`}
+                </a>
               </div>
             </details>
           )}

@@ -155,7 +155,16 @@ function RelationMenu({ ctx, account, rel }: { ctx: PageContext; account: Accoun
     <details class="more">
       <summary>More</summary>
       <div class="menu">
-        {rel.following || rel.requested ? (
+        {rel.blocking ? (
+          ""
+        ) : (
+          <>
+            <a href={`/compose?mention=${account.id}`} safe>{`Mention @${account.acct}`}</a>
+            <a href={`/compose?mention=${account.id}&visibility=direct`} safe>{`Message @${account.acct}`}</a>
+          </>
+        )}
+        {/* As on Mastodon, once followed: a request waiting has nothing to ring for yet. */}
+        {rel.following ? (
           <>
             {rel.notifying ? action("unnotify", "Stop notifying me of new posts") : action("notify", "Notify me of new posts")}
             {rel.showingReblogs ? action("hide_reblogs", "Hide boosts") : action("show_reblogs", "Show boosts")}

@@ -11,6 +11,12 @@ const mediaChoices = [
   ["hide_all", "Always hide media"],
 ] as const;
 
+const themeChoices = [
+  ["auto", "As this device is set"],
+  ["light", "Light"],
+  ["dark", "Dark"],
+] as const;
+
 /** Settings → Preferences: how new posts start (the compose box, and apps that ask) and how posts read. */
 export function PreferencesPage({
   ctx,
@@ -121,6 +127,15 @@ export function PreferencesPage({
             </div>
           </fieldset>
         </details>
+        <fieldset>
+          <legend>Colours</legend>
+          {themeChoices.map(([value, label]) => (
+            <div class="check">
+              <input type="radio" id={`theme-${value}`} name="theme" value={value} checked={values.theme === value} />
+              <label for={`theme-${value}`}>{label}</label>
+            </div>
+          ))}
+        </fieldset>
         <Check
           name="keyboard_shortcuts"
           label="Keyboard shortcuts"

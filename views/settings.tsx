@@ -2,6 +2,7 @@
 import type { PropsWithChildren } from "@kitajs/html";
 import type { MailedNotification, ProfileField } from "../src/db/schema.ts";
 import type { PageContext } from "./context.ts";
+import { MAX_BIO_LENGTH } from "../src/core/profile.ts";
 import { Check, CsrfField, ErrorSummary, Field, FormMessage, NewPasswordFields, PostButton } from "./form.tsx";
 import { InviteForm, InviteList, type InviteRow } from "./invites.tsx";
 import { Layout } from "./layout.tsx";
@@ -123,8 +124,9 @@ export function ProfileSettingsPage({
           required={false}
           multiline
           rows={4}
+          maxlength={MAX_BIO_LENGTH}
           value={values.note}
-          hint="Plain text; links, @mentions and #hashtags become links."
+          hint={`Up to ${MAX_BIO_LENGTH} characters of plain text; links, @mentions and #hashtags become links.`}
           error={errors.note}
         />
         <div class="field">

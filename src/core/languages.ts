@@ -31,11 +31,13 @@ export function languageOf(named: string | null | undefined): string | null {
 }
 
 const names = new Intl.DisplayNames(["en"], { type: "language", fallback: "code" });
+/** Names ICU lacks, or gives twice (Kurmanji is "Kurdish" there, as ku is), as Mastodon names them. */
+const ownNames: Record<string, string> = { ldn: "Láadan", tai: "Tai", zba: "Balaibalan", kmr: "Kurmanji (Kurdish)" };
 
 /** A language's English name ("German" for de, from the runtime's ICU data), or its code when unknown. */
 export function languageName(code: string): string {
   try {
-    return names.of(code) ?? code;
+    return ownNames[code] ?? names.of(code) ?? code;
   } catch {
     return code; // not a well-formed language tag
   }

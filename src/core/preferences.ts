@@ -6,6 +6,8 @@ import {
   posts,
   type QuotePolicy,
   quotePolicies,
+  type Theme,
+  themes,
   users,
   type Visibility,
   visibilities,
@@ -32,6 +34,8 @@ export interface Preferences {
   chosenLanguages: string[] | null;
   /** Single-key shortcuts on the pages. */
   keyboardShortcuts: boolean;
+  /** The pages' colours. */
+  theme: Theme;
 }
 
 const columns = {
@@ -43,6 +47,7 @@ const columns = {
   mediaDisplay: users.mediaDisplay,
   chosenLanguages: users.chosenLanguages,
   keyboardShortcuts: users.keyboardShortcuts,
+  theme: users.theme,
 };
 
 const defaults: Preferences = {
@@ -54,6 +59,7 @@ const defaults: Preferences = {
   mediaDisplay: "default",
   chosenLanguages: null,
   keyboardShortcuts: true,
+  theme: "auto",
 };
 
 /** A member's preferences, by account; anyone else (a remote account) gets the defaults. */
@@ -64,7 +70,7 @@ export function preferencesOf(db: Db, accountId: string): Preferences {
 /** The preferences in a member's row already read (the session's). */
 export function preferencesFrom(user: Preferences): Preferences {
   const { defaultVisibility, defaultQuotePolicy, defaultSensitive, defaultLanguage, expandSpoilers, mediaDisplay } = user;
-  const { chosenLanguages, keyboardShortcuts } = user;
+  const { chosenLanguages, keyboardShortcuts, theme } = user;
   return {
     defaultVisibility,
     defaultQuotePolicy,
@@ -74,6 +80,7 @@ export function preferencesFrom(user: Preferences): Preferences {
     mediaDisplay,
     chosenLanguages,
     keyboardShortcuts,
+    theme,
   };
 }
 
@@ -121,6 +128,7 @@ export function checkPreferences(input: Partial<Preferences>): void {
   if (input.defaultLanguage && !languageOf(input.defaultLanguage)) problems.default_language = "Choose a language from the list.";
   if (input.mediaDisplay !== undefined && !mediaDisplays.includes(input.mediaDisplay))
     problems.media_display = "Choose how media is shown.";
+  if (input.theme !== undefined && !themes.includes(input.theme)) problems.theme = "Choose a theme.";
   if (input.chosenLanguages?.some((code) => !languageOf(code))) problems.chosen_languages = "Choose languages from the list.";
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
 }

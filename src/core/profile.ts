@@ -9,6 +9,9 @@ import type { CoreDeps } from "./deps.ts";
 import { ValidationError } from "./errors.ts";
 import { discardFiles, MAX_UPLOAD_BYTES, mediaFile } from "./media.ts";
 
+/** Characters in a bio, as on Mastodon. */
+export const MAX_BIO_LENGTH = 500;
+
 export const MAX_FIELDS = 4;
 
 export interface ProfileInput {
@@ -40,7 +43,7 @@ export async function updateProfile(
   const displayName = input.displayName.trim();
   const note = input.note.trim();
   if ([...displayName].length > 30) problems.display_name = "Use at most 30 characters.";
-  if ([...note].length > 500) problems.note = "Keep the bio under 500 characters.";
+  if ([...note].length > MAX_BIO_LENGTH) problems.note = `Keep the bio under ${MAX_BIO_LENGTH} characters.`;
   const fields: ProfileField[] = input.fields
     .map((f) => ({ name: f.name.trim(), value: f.value.trim() }))
     .filter((f) => f.name || f.value)

@@ -84,6 +84,9 @@ export const accounts = sqliteTable(
 /** Mastodon's reading:expand:media: media marked sensitive hidden (default), everything shown, or all media hidden. */
 export const mediaDisplays = ["default", "show_all", "hide_all"] as const;
 export type MediaDisplay = (typeof mediaDisplays)[number];
+/** The pages' colours: as the device is set ("auto"), or always light or dark. */
+export const themes = ["auto", "light", "dark"] as const;
+export type Theme = (typeof themes)[number];
 
 /** Credentials and role of a local account. */
 export const users = sqliteTable(
@@ -130,6 +133,7 @@ export const users = sqliteTable(
     mediaDisplay: text("media_display", { enum: mediaDisplays }).notNull().default("default"),
     // Single-key shortcuts on the pages (j, k, n, ?); a member may turn them off (WCAG 2.1.4).
     keyboardShortcuts: integer("keyboard_shortcuts", { mode: "boolean" }).notNull().default(true),
+    theme: text("theme", { enum: themes }).notNull().default("auto"),
     // Languages public timelines show them (Mastodon's chosen_languages); null: all.
     chosenLanguages: text("chosen_languages", { mode: "json" }).$type<string[]>(),
     lastSignInAt: integer("last_sign_in_at", { mode: "timestamp_ms" }),

@@ -52,7 +52,7 @@ interface Size {
   height: number;
 }
 
-const THUMBNAIL_SIDE = 400;
+export const THUMBNAIL_SIDE = 400;
 const JPEG_QUALITY = 85;
 const WEBP_QUALITY = 85;
 const THUMBNAIL_QUALITY = 80;

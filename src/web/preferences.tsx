@@ -6,7 +6,7 @@ import { ValidationError } from "../core/errors.ts";
 import { getSettings } from "../core/instance.ts";
 import { languageChoices, languageName } from "../core/languages.ts";
 import { type Preferences, preferencesFrom, updatePreferences } from "../core/preferences.ts";
-import { mediaDisplays, quotePolicies, visibilities } from "../db/schema.ts";
+import { mediaDisplays, quotePolicies, themes, visibilities } from "../db/schema.ts";
 import { optionalOneOf } from "../schemas.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 import { loginFirst } from "./redirects.ts";
@@ -53,6 +53,7 @@ export function preferenceRoutes(deps: WebDeps, page: PagePlugin) {
           // The boxes are on the page; none ticked is all languages.
           chosenLanguages: asList(body.chosen_languages),
           keyboardShortcuts: body.keyboard_shortcuts === "1",
+          theme: body.theme ?? current.theme,
         };
         try {
           updatePreferences(db, viewer.user.id, input);
@@ -73,6 +74,7 @@ export function preferenceRoutes(deps: WebDeps, page: PagePlugin) {
           expand_spoilers: t.Optional(t.String({ maxLength: 1 })),
           media_display: optionalOneOf(mediaDisplays),
           keyboard_shortcuts: t.Optional(t.String({ maxLength: 1 })),
+          theme: optionalOneOf(themes),
           chosen_languages: t.Optional(
             t.Union([t.String({ maxLength: 10 }), t.Array(t.String({ maxLength: 10 }), { maxItems: 200 })]),
           ),

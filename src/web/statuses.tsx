@@ -163,9 +163,18 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         if (!viewer) return redirect(loginFirst("/compose"), 303);
         const replyTo = query.in_reply_to_id ? view(query.in_reply_to_id, viewer) : undefined;
         const quote = query.quote ? view(query.quote, viewer) : undefined;
+        // "Mention @name" and "Message @name" from a profile: the handle written, the audience chosen.
+        const mentioned = query.mention ? loadAccountViews(db, baseUrl, [query.mention]).get(query.mention) : undefined;
+        const values = mentioned ? { status: `@${mentioned.acct} `, visibility: query.visibility } : undefined;
         return (
           <ComposePage ctx={ctx}>
-            <Compose ctx={ctx} limit={getSettings(db).maxPostLength} replyTo={replyTo} quote={quote?.reblog ?? quote} />
+            <Compose
+              ctx={ctx}
+              limit={getSettings(db).maxPostLength}
+              replyTo={replyTo}
+              quote={quote?.reblog ?? quote}
+              values={values}
+            />
           </ComposePage>
         );
       },
@@ -173,6 +182,8 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         query: t.Object({
           in_reply_to_id: t.Optional(t.String({ maxLength: 64 })),
           quote: t.Optional(t.String({ maxLength: 64 })),
+          mention: t.Optional(t.String({ maxLength: 64 })),
+          visibility: optionalOneOf(visibilities),
         }),
       },
     )

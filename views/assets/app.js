@@ -245,6 +245,57 @@ document.addEventListener("keydown", (e) => {
   menu.querySelector("summary")?.focus();
 });
 
+// The Notifications and Messages badges follow what arrives while a page stays open: asked every
+// 30 seconds while the page is in view, and as soon as it comes back into view.
+(() => {
+  const links = () => ({
+    notifications: document.querySelector('nav[aria-label="Main"] a[href="/notifications"]'),
+    messages: document.querySelector('nav[aria-label="Main"] a[href="/messages"]'),
+  });
+  const show = (link, n) => {
+    let badge = link.querySelector(".badge");
+    if (!n) return badge?.remove();
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "badge";
+      link.append(badge);
+    }
+    const text = n > 99 ? "99+" : String(n);
+    badge.textContent = text;
+    badge.setAttribute("aria-label", `${text} unread`);
+  };
+  const ask = async () => {
+    if (document.visibilityState !== "visible" || !links().notifications) return;
+    const response = await fetch("/notifications/badges", { headers: { accept: "application/json" } }).catch(() => null);
+    if (!response?.ok) return;
+    const counts = await response.json();
+    for (const [name, link] of Object.entries(links())) if (link) show(link, counts[name]);
+  };
+  setInterval(ask, 30_000);
+  document.addEventListener("visibilitychange", ask);
+})();
+
+// "Copy link to post": offered where the page may write to the clipboard (HTTPS, or this machine).
+(() => {
+  function wire(root) {
+    if (!navigator.clipboard) return;
+    for (const button of root.querySelectorAll("button[data-copy][hidden]")) button.hidden = false;
+  }
+  document.addEventListener("DOMContentLoaded", () => wire(document));
+  document.addEventListener("htmx:after:swap", () => wire(document));
+  document.addEventListener("click", async (e) => {
+    const button = e.target instanceof Element ? e.target.closest("button[data-copy]") : null;
+    if (!button) return;
+    await navigator.clipboard.writeText(button.dataset.copy);
+    const label = button.textContent;
+    button.textContent = "Link copied";
+    setTimeout(() => {
+      button.textContent = label;
+      button.closest("details.more")?.removeAttribute("open");
+    }, 1200);
+  });
+})();
+
 // What cannot be undone is asked once more: a form's data-confirm, or its chosen option's.
 window.addEventListener(
   "submit",

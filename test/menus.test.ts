@@ -1,0 +1,55 @@
+// What a post's and a profile's More menus offer, as on Mastodon: mention or message someone
+// from their profile (the compose box opens with the handle), block or report from a post,
+// copy a post's link; the bell and boosts only once a follow is accepted; no "remove your post
+// from this quote" on one's own quote.
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { community } from "./helpers/community.ts";
+
+setDefaultTimeout(60_000);
+
+test("a profile offers Mention and Message, which open the compose box with the handle and the audience", async () => {
+  const c = await community(["ada", "bob"]);
+  const ada = c.member("ada").browser;
+  const bobId = c.member("bob").accountId;
+  const profile = await c.page(ada, "/@bob");
+  expect(profile).toContain(`<a href="/compose?mention=${bobId}">Mention @bob</a>`);
+  expect(profile).toContain(`<a href="/compose?mention=${bobId}&visibility=direct">Message @bob</a>`);
+  const message = await c.page(ada, `/compose?mention=${bobId}&visibility=direct`);
+  expect(message).toMatch(/<textarea id="status"[^>]*>@bob <\/textarea>/);
+  expect(message).toContain('<option value="direct" selected>');
+  expect((await ada.get(`/compose?mention=${bobId}&visibility=secret`)).status).toBe(400);
+  // Someone unknown: the box opens empty.
+  expect(await c.page(ada, "/compose?mention=nobody")).toMatch(/<textarea id="status"[^>]*><\/textarea>/);
+});
+
+test("a follow request waiting offers no bell or boosts; an accepted follow does", async () => {
+  const c = await community(["ada", "bob"]);
+  const ada = c.member("ada").browser;
+  c.database.sqlite.run("UPDATE accounts SET locked = 1 WHERE username = 'bob'");
+  await ada.post(`/accounts/${c.member("bob").accountId}/follow`, {});
+  const waiting = await c.page(ada, "/@bob");
+  expect(waiting).toContain("Cancel follow request");
+  expect(waiting).not.toContain("Notify me of new posts");
+  expect(waiting).not.toContain("Hide boosts");
+  c.database.sqlite.run("UPDATE follows SET state = 'accepted'");
+  const following = await c.page(ada, "/@bob");
+  expect(following).toContain("Notify me of new posts");
+  expect(following).toContain("Hide boosts");
+});
+
+test("another's post offers Copy link, Block and Report; one's own quote of one's own post offers no removal", async () => {
+  const c = await community(["ada", "bob"]);
+  const ada = c.member("ada").browser;
+  const bobPost = await c.post("bob", { status: "hello there", visibility: "public" });
+  const page = await c.page(ada, `/@bob/${bobPost}`);
+  expect(page).toContain(
+    `<button type="button" data-copy="https://social.example/@bob/${bobPost}" hidden>Copy link to post</button>`,
+  );
+  expect(page).toContain(`<a href="/accounts/${c.member("bob").accountId}/block" class="danger">Block @bob…</a>`);
+  expect(page).toContain(`>Report @bob</a>`);
+  // bob quotes himself: no "remove your post from this quote" for him; ada quoting him gets it shown to bob.
+  const selfQuote = await c.post("bob", { status: "me again", quoted_status_id: bobPost });
+  expect(await c.page(c.member("bob").browser, `/@bob/${selfQuote}`)).not.toContain("Remove your post from this quote");
+  const adaQuote = await c.post("ada", { status: "look", quoted_status_id: bobPost });
+  expect(await c.page(c.member("bob").browser, `/@ada/${adaQuote}`)).toContain("Remove your post from this quote");
+});
