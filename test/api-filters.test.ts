@@ -319,7 +319,11 @@ describe("followed hashtags", () => {
     const tagged = await c.post("cy", { status: "Fresh #Knitting pattern", visibility: "public" });
     await c.post("cy", { status: "Quiet #knitting", visibility: "unlisted" });
     expect((await call("GET", "/api/v1/timelines/home")).json).toEqual([]);
-    expect((await call("GET", "/api/v1/tags/knitting")).json).toMatchObject({ name: "Knitting", following: false, history: [] });
+    const knitting = (await call("GET", "/api/v1/tags/knitting")).json;
+    expect(knitting).toMatchObject({ name: "Knitting", following: false });
+    // The week's uses, today first: the public post counts, the unlisted one does not (as trends count).
+    expect(knitting.history).toHaveLength(7);
+    expect(knitting.history[0]).toEqual({ day: expect.any(String), uses: "1", accounts: "1" });
 
     const followed = await call("POST", "/api/v1/tags/KNITTING/follow");
     expect(followed.status).toBe(200);
@@ -327,7 +331,7 @@ describe("followed hashtags", () => {
       id: expect.any(String),
       name: "Knitting",
       url: "https://social.example/tags/knitting",
-      history: [],
+      history: knitting.history,
       following: true,
     });
     await call("POST", `/api/v1/tags/${encodeURIComponent("Café")}/follow`);

@@ -183,3 +183,26 @@ test("a refused post puts the focus on the field and announces why; the message 
   await expect(message.count()).resolves.toBe(0);
   await expect(box.getAttribute("aria-invalid")).resolves.toBeNull();
 });
+
+test("a picture dropped on the text box goes into a file field, shows, and can be taken out again", async () => {
+  const ada = await logIn("ada");
+  await ada.goto(instance.url);
+  const box = ada.getByLabel("What's on your mind?");
+  await box.waitFor();
+  // A 1×1 PNG, dropped as a file from the desktop would be (in the page: the DOM's own types).
+  await ada.evaluate(`(() => {
+    const png = Uint8Array.from(
+      atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="),
+      (c) => c.charCodeAt(0),
+    );
+    const files = new DataTransfer();
+    files.items.add(new File([png], "dot.png", { type: "image/png" }));
+    document.getElementById("status").dispatchEvent(new DragEvent("drop", { bubbles: true, cancelable: true, dataTransfer: files }));
+  })()`);
+  const first = ada.getByLabel("File 1", { exact: true });
+  await expect(first.evaluate((input) => (input as unknown as { files: { length: number } }).files.length)).resolves.toBe(1);
+  await expect(ada.locator(".image-row img.media-preview").count()).resolves.toBe(1);
+  await ada.getByRole("button", { name: "Remove dot.png" }).click();
+  await expect(first.evaluate((input) => (input as unknown as { files: { length: number } }).files.length)).resolves.toBe(0);
+  await expect(ada.locator(".image-row img.media-preview").count()).resolves.toBe(0);
+});

@@ -18,8 +18,15 @@ test("a profile offers Mention and Message, which open the compose box with the 
   expect(message).toMatch(/<textarea id="status"[^>]*>@bob <\/textarea>/);
   expect(message).toContain('<option value="direct" selected>');
   expect((await ada.get(`/compose?mention=${bobId}&visibility=secret`)).status).toBe(400);
-  // Someone unknown: the box opens empty.
-  expect(await c.page(ada, "/compose?mention=nobody")).toMatch(/<textarea id="status"[^>]*><\/textarea>/);
+  // Someone unknown, suspended, or blocked either way: the box opens empty.
+  const empty = /<textarea id="status"[^>]*><\/textarea>/;
+  expect(await c.page(ada, "/compose?mention=nobody")).toMatch(empty);
+  await ada.post(`/accounts/${bobId}/block`, {});
+  expect(await c.page(ada, `/compose?mention=${bobId}`)).toMatch(empty);
+  expect(await c.page(c.member("bob").browser, `/compose?mention=${c.member("ada").accountId}`)).toMatch(empty);
+  await ada.post(`/accounts/${bobId}/unblock`, {});
+  c.database.sqlite.run("UPDATE accounts SET suspended_at = 1 WHERE id = ?", [bobId]);
+  expect(await c.page(ada, `/compose?mention=${bobId}`)).toMatch(empty);
 });
 
 test("a follow request waiting offers no bell or boosts; an accepted follow does", async () => {

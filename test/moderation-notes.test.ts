@@ -39,7 +39,7 @@ test("a note is written, read by the staff alone, refused when empty or long, an
   expect(await empty.text()).toMatch(/<div class="field invalid">[\s\S]*Write the note first\./);
   const long = await mona.post(`${evePage}/notes`, { note: "x".repeat(5001) });
   expect(long.status).toBe(422);
-  expect(await long.text()).toContain("Keep a note under 5000 characters.");
+  expect(await long.text()).toContain("Use at most 5000 characters.");
   expect((await mona.post(`/admin/accounts/nobody/notes`, { note: "hello" })).status).toBe(404);
 
   const noteId = /\/notes\/([0-9a-f-]+)\/delete/.exec(await c.page(mona, evePage))?.[1];
@@ -51,6 +51,15 @@ test("a note is written, read by the staff alone, refused when empty or long, an
   await max.post(`${evePage}/notes`, { note: "Second look: fine." });
   const second = /\/notes\/([0-9a-f-]+)\/delete/.exec(await c.page(olga, evePage))?.[1];
   expect((await olga.post(`${evePage}/notes/${second}/delete`, {})).status).toBe(303);
+
+  // A report's notes follow the same rule, and a refused one comes back to be shortened.
+  await eve.post("/reports", { account_id: c.member("max").accountId, category: "spam" });
+  const reportId = c.database.sqlite.query<{ id: string }, []>("SELECT id FROM reports").get()?.id;
+  const longReportNote = await mona.post(`/admin/reports/${reportId}/notes`, { note: `${"y".repeat(5001)}` });
+  expect(longReportNote.status).toBe(422);
+  const refusedPage = await longReportNote.text();
+  expect(refusedPage).toContain("Use at most 5000 characters.");
+  expect(refusedPage).toContain("y".repeat(5001));
 
   const audit = await c.page(olga, "/admin/audit");
   expect(audit).toContain("wrote a note on");

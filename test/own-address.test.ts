@@ -21,6 +21,11 @@ test("a neighbour's post whose address starts as ours is found as theirs, and a 
     }),
   );
   expect(reply.inReplyToId).toBe(parent.id);
+  // Another port is another server too.
+  const ported = storeRemoteAccount(c.deps.db, "https://social.example:30001/users/dee");
+  const portUri = "https://social.example:30001/@dee/0196a1b2-0000-7000-8000-000000000003";
+  const onPort = receiveRemotePost(c.deps, remoteNote(ported.id, portUri, { plainText: "next door" }));
+  expect(findPostByUri(c.deps.db, c.deps.baseUrl, portUri)?.id).toBe(onPort.id);
 });
 
 test("the moderators' account search takes a member's full handle on this server", async () => {

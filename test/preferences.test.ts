@@ -294,12 +294,27 @@ test("an edit changes the media's descriptions, on the page and through the API 
   const edited = await call("ana", "PUT", `/api/v1/statuses/${id}`, {
     status: "Two pictures",
     media_attributes: [
-      { id: second, description: "A green window" },
+      { id: second, description: "A green window", focus: "0.2,-0.4" },
       { id: bens, description: "taken over" },
     ],
   });
   expect(edited.status).toBe(200);
   expect(await described()).toEqual(["A red door", "A green window"]);
+  // Its focal point too, as Ivory and Mastodon's web send it; an edit leaving it out keeps it.
+  const focusOf = async () =>
+    ((await call("ana", "GET", `/api/v1/statuses/${id}`)).json.media_attachments as { meta: { focus: unknown } }[])[1]?.meta
+      .focus;
+  expect(await focusOf()).toEqual({ x: 0.2, y: -0.4 });
+  await call("ana", "PUT", `/api/v1/statuses/${id}`, {
+    status: "Two pictures",
+    media_attributes: [{ id: second, description: "A green window" }],
+  });
+  expect(await focusOf()).toEqual({ x: 0.2, y: -0.4 });
+  const badFocus = await call("ana", "PUT", `/api/v1/statuses/${id}`, {
+    status: "Two pictures",
+    media_attributes: [{ id: second, focus: "9,9" }],
+  });
+  expect(badFocus.status).toBe(422);
   expect((await call("ben", "GET", `/api/v1/media/${bens}`)).json.description).toBe("a small photo");
   // Too long: refused next to the fields, the typed text kept, nothing changed.
   const long = await ana.post(`/statuses/${id}/edit`, [

@@ -29,6 +29,8 @@ export interface ComposeProps {
   errors?: Record<string, string>;
   /** On the Messages page: a message, and the box after it is one again. */
   messages?: boolean;
+  /** Where its words are kept while the member looks elsewhere, when not the usual box's (a mention from a profile). */
+  draftBox?: string;
 }
 
 /** A poll as the form sent it, to show it again with a problem. */
@@ -140,7 +142,7 @@ export function EmojiPicker({ emojis }: { emojis: EmojiView[] }) {
 }
 
 /** The compose box: plain form fields named like the Mastodon API, images with alt text. */
-export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, messages = false }: ComposeProps) {
+export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, messages = false, draftBox }: ComposeProps) {
   const prefill = replyTo
     ? [replyTo.account, ...replyTo.mentions]
         .filter(
@@ -157,7 +159,7 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
   const prefix = replyTo ? "reply-" : "";
   // Where the words being written are kept while the member looks elsewhere (app.js): one per
   // member and per box (a new post, a reply to one post, a quote, a message).
-  const box = replyTo ? `reply-${replyTo.id}` : quote ? `quote-${quote.id}` : messages ? "message" : "post";
+  const box = draftBox ?? (replyTo ? `reply-${replyTo.id}` : quote ? `quote-${quote.id}` : messages ? "message" : "post");
   const draftKey = `${ctx.viewer?.username ?? ""}:${box}`;
   // A refused post comes back with the focus on the first field refused: each refused field has
   // autofocus, and htmx (or the browser, without it) focuses the first, its message read with it.
@@ -223,7 +225,7 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
         <fieldset class="images">
           <legend>Images, a video or an audio file</legend>
           <p class="hint">
-            {`Up to 4 images (JPEG, PNG, WebP or GIF, ${MAX_UPLOAD_BYTES / 2 ** 20} MB each), or one video (MP4 or WebM) or audio file (MP3, Ogg, WAV, FLAC, M4A) up to ${MAX_PLAYABLE_BYTES / 2 ** 20} MB.`}
+            {`Up to 4 images (JPEG, PNG, WebP or GIF, ${MAX_UPLOAD_BYTES / 2 ** 20} MB each), or one video (MP4 or WebM) or audio file (MP3, Ogg, WAV, FLAC, M4A) up to ${MAX_PLAYABLE_BYTES / 2 ** 20} MB. Pictures pasted or dropped on the text box come here too.`}
           </p>
           {[1, 2, 3, 4].map((n) => (
             <div class="image-row">

@@ -14,8 +14,14 @@ export function FollowRequestsPage({ ctx, accounts }: { ctx: PageContext; accoun
         {accounts.map((a) => (
           <li class="request">
             <AccountLine account={a} />
-            <PostButton ctx={ctx} action={`/accounts/${a.id}/authorize`} label="Accept" />
-            <PostButton ctx={ctx} action={`/accounts/${a.id}/reject`} label="Reject" kind="secondary" />
+            <PostButton ctx={ctx} action={`/accounts/${a.id}/authorize`} label="Accept" fullLabel={`Accept @${a.acct}`} />
+            <PostButton
+              ctx={ctx}
+              action={`/accounts/${a.id}/reject`}
+              label="Reject"
+              kind="secondary"
+              fullLabel={`Reject @${a.acct}`}
+            />
           </li>
         ))}
       </ul>

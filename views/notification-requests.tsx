@@ -69,8 +69,19 @@ export function NotificationRequestsPage({
               <span class="muted">
                 <Time date={r.updatedAt} />
               </span>
-              <PostButton ctx={ctx} action={`/notifications/requests/${r.id}/accept`} label="Accept" />
-              <PostButton ctx={ctx} action={`/notifications/requests/${r.id}/dismiss`} label="Dismiss" kind="secondary" />
+              <PostButton
+                ctx={ctx}
+                action={`/notifications/requests/${r.id}/accept`}
+                label="Accept"
+                fullLabel={`Accept notifications from @${r.account.acct}`}
+              />
+              <PostButton
+                ctx={ctx}
+                action={`/notifications/requests/${r.id}/dismiss`}
+                label="Dismiss"
+                kind="secondary"
+                fullLabel={`Dismiss notifications from @${r.account.acct}`}
+              />
             </li>
           ))}
         </ul>

@@ -11,7 +11,7 @@ import { PostCard } from "./post.tsx";
 import { Avatar } from "./avatar.tsx";
 import { AccountLine } from "./profile.tsx";
 import { Time } from "./time.tsx";
-import { PostButton } from "./form.tsx";
+import { CsrfField, PostButton } from "./form.tsx";
 
 export interface NotificationItem {
   id: string;
@@ -87,6 +87,7 @@ export function NotificationsPage({
   pending,
   tab,
   later,
+  clearUpTo,
 }: {
   ctx: PageContext;
   items: NotificationItem[];
@@ -96,6 +97,8 @@ export function NotificationsPage({
   later?: boolean;
   /** Senders whose notifications the member's policy held back. */
   pending: number;
+  /** The newest notification shown, for "Clear all" (the whole list's first page only). */
+  clearUpTo?: string;
 }) {
   return (
     <Layout title="Notifications" ctx={ctx}>
@@ -114,15 +117,18 @@ export function NotificationsPage({
             ? `Filtered notifications: ${pending} ${pending === 1 ? "person" : "people"} you may not know`
             : "Filtered notifications and who may notify you"}
         </a>
-        {items.length > 0 && !later ? (
-          <PostButton
-            ctx={ctx}
+        {clearUpTo && items.length > 0 ? (
+          <form
+            method="post"
             action="/notifications/clear"
-            label="Clear all"
-            kind="secondary"
-            fullLabel="Clear all notifications"
-            confirm="Clear all your notifications? They cannot be brought back."
-          />
+            data-confirm="Clear all your notifications? They cannot be brought back. Filtered ones stay."
+          >
+            <CsrfField ctx={ctx} />
+            <input type="hidden" name="up_to" value={clearUpTo} />
+            <button type="submit" class="secondary" aria-label="Clear all notifications">
+              Clear all
+            </button>
+          </form>
         ) : (
           ""
         )}

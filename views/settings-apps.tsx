@@ -54,7 +54,13 @@ export function AppsPage({ ctx, apps, message }: { ctx: PageContext; apps: Autho
                 />
               </p>
             </div>
-            <PostButton ctx={ctx} action={`/settings/apps/${app.id}/revoke`} label="Revoke" kind="secondary danger" />
+            <PostButton
+              ctx={ctx}
+              action={`/settings/apps/${app.id}/revoke`}
+              label="Revoke"
+              kind="secondary danger"
+              fullLabel={`Revoke ${app.name}`}
+            />
           </li>
         ))}
       </ul>

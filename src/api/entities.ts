@@ -4,6 +4,7 @@ import { type EmojiView, emojisOfMany } from "../core/custom-emojis.ts";
 import { accountCountsMany } from "../core/accounts-read.ts";
 import { type Filter, type FilterKeyword, type FilterMatch, type FilterStatus, notificationsWithPosts } from "../core/filters.ts";
 import type { TagInfo } from "../core/followed-tags.ts";
+import { type DayUse, tagHistory } from "../core/trends.ts";
 import { findReport, type Report } from "../core/reports.ts";
 import type { Relationship } from "../core/follows.ts";
 import { linkedLine, linkedText } from "../core/text.ts";
@@ -477,14 +478,32 @@ export function v1FilterEntities(f: Filter) {
   }));
 }
 
-export function tagEntity(tag: TagInfo, baseUrl: URL, following: boolean | undefined) {
+/** Mastodon's daily uses, as strings: the day's start in Unix seconds, posts, people. */
+export const historyEntity = (history: DayUse[]) =>
+  history.map((d) => ({ day: String(d.day.getTime() / 1000), uses: String(d.uses), accounts: String(d.accounts) }));
+
+export function tagEntity(tag: TagInfo, baseUrl: URL, following: boolean | undefined, history: DayUse[] = []) {
   return {
     ...(tag.id ? { id: tag.id } : {}),
     name: tag.display,
     url: new URL(`/tags/${encodeURIComponent(tag.name)}`, baseUrl).href,
-    history: [],
+    history: historyEntity(history),
     ...(following === undefined ? {} : { following }),
   };
+}
+
+/** Tags as entities with their week's history (asked once for all of them). */
+export function tagEntities(
+  db: Db,
+  baseUrl: URL,
+  tags: TagInfo[],
+  following: (tag: TagInfo) => boolean | undefined,
+): ReturnType<typeof tagEntity>[] {
+  const history = tagHistory(
+    db,
+    tags.flatMap((t) => (t.id ? [t.id] : [])),
+  );
+  return tags.map((tag) => tagEntity(tag, baseUrl, following(tag), tag.id ? history(tag.id) : []));
 }
 
 /** Mastodon's Report, as its author (and, in an admin.report notification, the staff) see it. */

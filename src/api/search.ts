@@ -5,7 +5,7 @@ import { applyFilters } from "../core/filters.ts";
 import { followedAmong } from "../core/followed-tags.ts";
 import { loadPostViews } from "../core/views.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
-import { accountEntities, statusEntities, tagEntity } from "./entities.ts";
+import { accountEntities, statusEntities, tagEntities } from "./entities.ts";
 import { flag, limitOf, tFlag } from "./params.ts";
 import { optionalOneOf } from "../schemas.ts";
 
@@ -20,7 +20,7 @@ export function searchApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       viewerId,
       found.map((t) => t.name),
     );
-    return found.map((tag) => tagEntity(tag, baseUrl, viewerId ? followed.has(tag.name) : undefined));
+    return tagEntities(db, baseUrl, found, (tag) => (viewerId ? followed.has(tag.name) : undefined));
   };
   return new Elysia({ name: "api-search" }).use(api).get(
     "/api/v2/search",

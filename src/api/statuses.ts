@@ -55,14 +55,13 @@ const editParams = t.Object(
   { additionalProperties: true, maxProperties: 60 },
 );
 
-/** The media descriptions an edit sends, by media id (focus is not kept: see the notes). */
-function mediaDescriptions(body: Record<string, unknown>): Record<string, string> {
+/** The media descriptions and focal points an edit sends, by media id. */
+function mediaAttributes(body: Record<string, unknown>): Record<string, { description?: string; focus?: string }> {
   const entries = nestedList(body, "media_attributes").slice(0, MAX_MEDIA);
   return Object.fromEntries(
     entries.flatMap((e) => {
       const id = text(e.id);
-      const description = text(e.description);
-      return id && description !== undefined ? [[id, description]] : [];
+      return id ? [[id, { description: text(e.description), focus: text(e.focus) }]] : [];
     }),
   );
 }
@@ -187,7 +186,7 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           // An edit without a poll removes it, as on Mastodon.
           poll: pollParam(body) ?? null,
           quotePolicy: body.quote_approval_policy,
-          mediaDescriptions: mediaDescriptions(body),
+          mediaAttributes: mediaAttributes(body),
         });
         return status(params.id, me.account.id);
       },

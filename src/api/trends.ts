@@ -2,15 +2,13 @@ import { Elysia, t } from "elysia";
 import { applyFilters } from "../core/filters.ts";
 import { followedAmong } from "../core/followed-tags.ts";
 import { covers } from "../core/oauth.ts";
-import { type DayUse, trendingLinks, trendingPostIds, trendingTags } from "../core/trends.ts";
+import { trendingLinks, trendingPostIds, trendingTags } from "../core/trends.ts";
 import { loadPostViews } from "../core/views.ts";
 import type { ApiDeps, ApiPlugin } from "./context.ts";
-import { accountEntities, cardEntity, statusEntities, tagEntity } from "./entities.ts";
+import { accountEntities, cardEntity, historyEntity, statusEntities, tagEntity } from "./entities.ts";
 import { limitOf } from "./params.ts";
 
 /** Mastodon's history entries: days as UNIX seconds, counts as strings, today first. */
-const historyEntity = (history: DayUse[]) =>
-  history.map((d) => ({ day: String(d.day.getTime() / 1000), uses: String(d.uses), accounts: String(d.accounts) }));
 
 const pageQuery = t.Object({
   limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000 })),
@@ -38,10 +36,7 @@ export function trendApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       viewerId,
       found.map((f) => f.tag.name),
     );
-    return found.map((f) => ({
-      ...tagEntity(f.tag, baseUrl, viewerId ? followed.has(f.tag.name) : undefined),
-      history: historyEntity(f.history),
-    }));
+    return found.map((f) => tagEntity(f.tag, baseUrl, viewerId ? followed.has(f.tag.name) : undefined, f.history));
   };
   return new Elysia({ name: "api-trends" })
     .use(api)

@@ -76,6 +76,19 @@ function muting(db: DbOrTx, viewerId: string, targetId: string) {
   };
 }
 
+/**
+ * An account the viewer may write to from its profile ("Mention", "Message"): one others may see,
+ * not suspended, with no block either way; else undefined.
+ */
+export function mentionableAccount(db: Db, viewerId: string, accountId: string) {
+  const account = db
+    .select()
+    .from(accounts)
+    .where(and(eq(accounts.id, accountId), isNull(accounts.suspendedAt), seenByOthers()))
+    .get();
+  return account && !blocking(db, viewerId, accountId) && !blocking(db, accountId, viewerId) ? account : undefined;
+}
+
 export function relationship(db: Db, viewerId: string, targetId: string): Relationship {
   const out = db
     .select()

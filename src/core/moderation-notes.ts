@@ -7,6 +7,14 @@ import { CoreError, ValidationError } from "./errors.ts";
 
 export const MAX_NOTE_LENGTH = 5000;
 
+/** A staff note's text (an account's or a report's) trimmed, or refused empty or too long. */
+export function checkedNote(text: string): string {
+  const body = text.trim();
+  if (!body) throw new ValidationError({ note: "Write the note first." });
+  if (body.length > MAX_NOTE_LENGTH) throw new ValidationError({ note: `Use at most ${MAX_NOTE_LENGTH} characters.` });
+  return body;
+}
+
 /** A note as the account's admin page lists it, oldest first. */
 export interface ModerationNote {
   id: string;
@@ -35,9 +43,7 @@ export function moderationNotesOf(db: Db, accountId: string): ModerationNote[] {
  * nothing). The account never sees it.
  */
 export function addModerationNote(db: Db, staffId: string, accountId: string, text: string): void {
-  const body = text.trim();
-  if (!body) throw new ValidationError({ note: "Write the note first." });
-  if (body.length > MAX_NOTE_LENGTH) throw new ValidationError({ note: `Keep a note under ${MAX_NOTE_LENGTH} characters.` });
+  const body = checkedNote(text);
   if (!db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)).get())
     throw new CoreError("This account does not exist.", 404);
   db.insert(moderationNotes).values({ id: newId(), accountId, authorId: staffId, text: body }).run();

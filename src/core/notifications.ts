@@ -260,6 +260,16 @@ export function dismissNotifications(db: Db, accountId: string, notificationId?:
     .run();
 }
 
+/**
+ * The notifications page's "Clear all": those up to the newest the page showed (one come since
+ * stays), and not those filtered, which wait under "Filtered notifications" for the member's answer.
+ */
+export function clearNotifications(db: Db, accountId: string, upToId: string): void {
+  db.delete(notifications)
+    .where(and(eq(notifications.accountId, accountId), eq(notifications.filtered, false), lte(notifications.id, upToId)))
+    .run();
+}
+
 /** Marks everything up to the given notification as seen (the unread badge counts from there). */
 export function markNotificationsRead(db: Db, accountId: string, upToId: string): void {
   db.update(users)

@@ -19,6 +19,7 @@ import {
   discardFiles,
   isPlayable,
   checkedDescription,
+  checkedFocus,
   MAX_MEDIA,
   mediaFilesWhere,
   PLAYABLE_ALONE,
@@ -199,8 +200,8 @@ export function editPost(
     language?: string;
     poll?: PollInput | null;
     quotePolicy?: QuotePolicy;
-    /** New descriptions of the post's own media, by id (Mastodon's media_attributes); others stay. */
-    mediaDescriptions?: Record<string, string>;
+    /** New descriptions or focal points of the post's own media, by id (Mastodon's media_attributes); others stay. */
+    mediaAttributes?: Record<string, { description?: string; focus?: string }>;
   },
 ): PostRow {
   const { db } = deps;
@@ -219,9 +220,12 @@ export function editPost(
   if (input.poll) checkPoll(input.poll, problems);
   if (input.poll && attached > 0) problems.media_ids = "A post with a poll cannot have images too.";
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
-  const descriptions = Object.entries(input.mediaDescriptions ?? {}).map(
-    ([id, text]) => [id, checkedDescription(text, "media_attributes")] as const,
-  );
+  const mediaChanges = Object.entries(input.mediaAttributes ?? {}).map(([id, change]) => {
+    const description =
+      change.description === undefined ? {} : { description: checkedDescription(change.description, "media_attributes") };
+    const focus = change.focus === undefined ? {} : { focus: checkedFocus(change.focus) };
+    return [id, { ...description, ...focus }] as const;
+  });
   const rendered = render(deps, status);
   const updated = db.transaction((tx) => {
     tx.insert(postEdits)
@@ -241,11 +245,12 @@ export function editPost(
     if (input.poll) replacePoll(tx, postId, input.poll);
     else if (input.poll === null) removePoll(tx, postId);
     // Only this post's media: an id of another's is passed over.
-    for (const [id, description] of descriptions)
-      tx.update(mediaAttachments)
-        .set({ description })
-        .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.postId, postId)))
-        .run();
+    for (const [id, set] of mediaChanges)
+      if (Object.keys(set).length > 0)
+        tx.update(mediaAttachments)
+          .set(set)
+          .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.postId, postId)))
+          .run();
     indexPost(tx, postId, `${spoilerText}\n${status}${pollText(tx, postId)}`);
     return tx
       .update(posts)

@@ -3,6 +3,7 @@ import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import { accounts, type PostSnapshot, posts, reportCategories, reportNotes, reports } from "../db/schema.ts";
 import { audit } from "./audit.ts";
+import { checkedNote } from "./moderation-notes.ts";
 import { RateLimited } from "./auth.ts";
 import type { CoreDeps } from "./deps.ts";
 import { CoreError, ValidationError } from "./errors.ts";
@@ -242,11 +243,8 @@ export function actOnReport(db: Db, staffId: string, reportId: string, action: S
 }
 
 export function addReportNote(db: Db, staffId: string, reportId: string, text: string): void {
-  const body = text.trim();
-  if (!body) throw new ValidationError({ note: "Write a note first." });
+  const body = checkedNote(text);
   if (!findReport(db, reportId)) throw new CoreError("This report does not exist.", 404);
-  db.insert(reportNotes)
-    .values({ id: newId(), reportId, authorId: staffId, text: body.slice(0, 5000) })
-    .run();
+  db.insert(reportNotes).values({ id: newId(), reportId, authorId: staffId, text: body }).run();
   audit(db, { actorId: staffId, action: "report.note", targetType: "report", targetId: reportId });
 }

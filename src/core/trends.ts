@@ -142,6 +142,11 @@ export function trendingTags(db: Db, page: Paging, now = Date.now()): TrendingTa
   });
 }
 
+/** Each of these hashtags' uses a day over the last week, newest day first (Mastodon's tag `history`). */
+export function tagHistory(db: Db, tagIds: string[], now = Date.now()): (tagId: string) => DayUse[] {
+  return tagIds.length > 0 ? dailyUses(db, "tag", tagIds, now) : () => [];
+}
+
 /** Posts and people per day for these tags or links over the last week (the public originals that count). */
 function dailyUses(db: Db, kind: "tag" | "link", ids: string[], now: number) {
   const { table, target, post } = sources[kind];

@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import { NotificationsPage } from "../../views/notifications.tsx";
 import { SearchPage } from "../../views/search.tsx";
-import { countUnread, dismissNotifications, markNotificationsRead, shownNotifications } from "../core/notifications.ts";
+import { clearNotifications, countUnread, markNotificationsRead, shownNotifications } from "../core/notifications.ts";
 import { unreadConversations } from "../core/conversations.ts";
 import { CoreError } from "../core/errors.ts";
 import { searchAccounts, searchPosts, searchTags } from "../core/search.ts";
@@ -55,12 +55,12 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
       })
       .post(
         "/notifications/clear",
-        ({ viewer, redirect }) => {
+        ({ viewer, body, redirect }) => {
           if (!viewer) throw new CoreError("Log in first.", 403);
-          dismissNotifications(db, viewer.account.id);
+          clearNotifications(db, viewer.account.id, body.up_to);
           return redirect("/notifications", 303);
         },
-        { body: t.Optional(t.Object({ _csrf: t.Optional(t.String()) })) },
+        { body: t.Object({ _csrf: t.Optional(t.String()), up_to: t.String({ maxLength: 64 }) }) },
       )
       .get(
         "/notifications",
@@ -87,6 +87,7 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
               items={items}
               more={!end && last ? `/notifications?${mentions ? "only=mentions&" : ""}max_id=${last}` : undefined}
               pending={pendingSummary(db, viewer.account.id).requests}
+              clearUpTo={mentions || query.max_id ? undefined : newest}
             />
           );
         },

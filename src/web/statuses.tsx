@@ -18,7 +18,8 @@ import { schedulePost } from "../core/scheduled-posts.ts";
 import { parseLocalTime } from "../core/times.ts";
 import type { Viewer } from "../core/sessions.ts";
 import { thread } from "../core/timelines.ts";
-import { loadAccountViews, loadPostViews, type PostView } from "../core/views.ts";
+import { accountView, loadAccountViews, loadPostViews, type PostView } from "../core/views.ts";
+import { mentionableAccount } from "../core/follows.ts";
 import { AccountList } from "../../views/profile.tsx";
 import type { PageContext } from "../../views/context.ts";
 import { posts, quotePolicies, visibilities } from "../db/schema.ts";
@@ -89,7 +90,9 @@ const composeForm = t.Object({
 /** The edit page's media descriptions, by media id. */
 function pairedDescriptions(body: { media_id?: string | string[]; media_description?: string | string[] }) {
   const texts = asList(body.media_description);
-  return Object.fromEntries(asList(body.media_id).flatMap((id, i) => (texts[i] === undefined ? [] : [[id, texts[i]]])));
+  return Object.fromEntries(
+    asList(body.media_id).flatMap((id, i) => (texts[i] === undefined ? [] : [[id, { description: texts[i] }]])),
+  );
 }
 
 /** The compose form's poll, when any of its choices was filled in. */
@@ -164,8 +167,10 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         const replyTo = query.in_reply_to_id ? view(query.in_reply_to_id, viewer) : undefined;
         const quote = query.quote ? view(query.quote, viewer) : undefined;
         // "Mention @name" and "Message @name" from a profile: the handle written, the audience chosen.
-        const mentioned = query.mention ? loadAccountViews(db, baseUrl, [query.mention]).get(query.mention) : undefined;
-        const values = mentioned ? { status: `@${mentioned.acct} `, visibility: query.visibility } : undefined;
+        const mentioned = query.mention ? mentionableAccount(db, viewer.account.id, query.mention) : undefined;
+        const values = mentioned
+          ? { status: `@${accountView(baseUrl, mentioned).acct} `, visibility: query.visibility }
+          : undefined;
         return (
           <ComposePage ctx={ctx}>
             <Compose
@@ -174,6 +179,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
               replyTo={replyTo}
               quote={quote?.reblog ?? quote}
               values={values}
+              draftBox={mentioned ? `mention-${mentioned.id}` : undefined}
             />
           </ComposePage>
         );
@@ -398,7 +404,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
             sensitive: withMedia ? body.sensitive === "1" : undefined,
             language: body.language,
             quotePolicy: body.quote_approval_policy,
-            mediaDescriptions: pairedDescriptions(body),
+            mediaAttributes: pairedDescriptions(body),
           });
           return redirect(`/@${viewer.account.username}/${params.id}`, 303);
         } catch (error) {

@@ -112,7 +112,13 @@ export function IpBlocksPage({
                   />
                 </p>
               </div>
-              <PostButton ctx={ctx} action={`/admin/ip-blocks/${b.id}/delete`} label="Unblock" kind="secondary" />
+              <PostButton
+                ctx={ctx}
+                action={`/admin/ip-blocks/${b.id}/delete`}
+                label="Unblock"
+                kind="secondary"
+                fullLabel={`Unblock ${b.cidr}`}
+              />
             </li>
           ))}
         </ul>

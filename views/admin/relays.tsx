@@ -80,11 +80,29 @@ export function RelaysPage({
               </div>
               <div class="actions">
                 {r.state === "pending" || r.state === "accepted" ? (
-                  <PostButton ctx={ctx} action={`/admin/relays/${r.id}/leave`} label="Leave" kind="secondary" />
+                  <PostButton
+                    ctx={ctx}
+                    action={`/admin/relays/${r.id}/leave`}
+                    label="Leave"
+                    kind="secondary"
+                    fullLabel={`Leave ${r.inboxUrl}`}
+                  />
                 ) : (
-                  <PostButton ctx={ctx} action={`/admin/relays/${r.id}/join`} label="Join again" kind="secondary" />
+                  <PostButton
+                    ctx={ctx}
+                    action={`/admin/relays/${r.id}/join`}
+                    label="Join again"
+                    kind="secondary"
+                    fullLabel={`Join ${r.inboxUrl} again`}
+                  />
                 )}
-                <PostButton ctx={ctx} action={`/admin/relays/${r.id}/delete`} label="Remove" kind="secondary" />
+                <PostButton
+                  ctx={ctx}
+                  action={`/admin/relays/${r.id}/delete`}
+                  label="Remove"
+                  kind="secondary"
+                  fullLabel={`Remove ${r.inboxUrl}`}
+                />
               </div>
             </li>
           ))}

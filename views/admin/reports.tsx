@@ -75,8 +75,8 @@ export function ReportDetailPage(props: {
   ctx: PageContext;
   row: ReportRow;
   notes: StaffNoteView[];
-  /** Why the note just written was refused. */
-  noteError?: string;
+  /** A note refused, with why. */
+  note?: { value: string; error: string };
   earlier: number;
   /** Reported posts that still exist (the others show only their snapshot). */
   existing: string[];
@@ -186,7 +186,8 @@ export function ReportDetailPage(props: {
         notes={props.notes}
         action={`/admin/reports/${report.id}/notes`}
         hint="For the other moderators: the reporter and the reported account never see it."
-        error={props.noteError}
+        value={props.note?.value}
+        error={props.note?.error}
       />
     </Layout>
   );

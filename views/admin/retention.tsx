@@ -104,7 +104,13 @@ export function RetentionPage({
                   ""
                 )}
               </p>
-              <PostButton ctx={ctx} action={`/admin/retention/jobs/${name}`} label="Run now" kind="secondary" />
+              <PostButton
+                ctx={ctx}
+                action={`/admin/retention/jobs/${name}`}
+                label="Run now"
+                kind="secondary"
+                fullLabel={`Run ${name} now`}
+              />
             </li>
           ))}
         </ul>

@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { MAX_NOTE_LENGTH } from "../../src/core/moderation-notes.ts";
 import type { PageContext } from "../context.ts";
 import { CsrfField, Field, PostButton } from "../form.tsx";
 import { WithTimes } from "../time.tsx";
@@ -59,7 +60,16 @@ export function StaffNotes({
       </ul>
       <form method="post" action={action} novalidate>
         <CsrfField ctx={ctx} />
-        <Field name="note" label="Add a note" hint={hint} multiline rows={2} maxlength={5000} value={value} error={error} />
+        <Field
+          name="note"
+          label="Add a note"
+          hint={hint}
+          multiline
+          rows={2}
+          maxlength={MAX_NOTE_LENGTH}
+          value={value}
+          error={error}
+        />
         <button type="submit" class="secondary">
           Add note
         </button>

@@ -209,13 +209,27 @@ document.addEventListener("click", (e) => {
 
 // A picture chosen in the compose box shows beside its description, so the member sees what they
 // post and what they describe. Other files (video, audio) show their name, as the input does.
+// Any chosen file can be taken out again (a file input has no way of its own).
 document.addEventListener("change", (e) => {
   const input = e.target;
   if (!(input instanceof HTMLInputElement) || !input.matches("[data-media-file]")) return;
   const row = input.closest(".image-row");
   row?.querySelector("img.media-preview")?.remove();
+  row?.querySelector("button.remove-file")?.remove();
   const file = input.files?.[0];
-  if (!row || !file?.type.startsWith("image/")) return;
+  if (!row || !file) return;
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "link-button remove-file";
+  remove.textContent = "Remove";
+  remove.setAttribute("aria-label", `Remove ${file.name}`);
+  remove.addEventListener("click", () => {
+    input.value = "";
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    input.focus();
+  });
+  input.after(remove);
+  if (!file.type.startsWith("image/")) return;
   const preview = document.createElement("img");
   preview.className = "media-preview";
   preview.alt = "";
@@ -224,6 +238,37 @@ document.addEventListener("change", (e) => {
   preview.src = URL.createObjectURL(file);
   input.after(preview);
 });
+
+// Pictures pasted into the compose box, or dropped on it, go into its empty file fields, which
+// open so that each can be described.
+(() => {
+  const place = (form, files) => {
+    const empty = [...form.querySelectorAll("input[data-media-file]")].filter((input) => !input.files?.length);
+    for (const file of files) {
+      const input = empty.shift();
+      if (!input) break;
+      const chosen = new DataTransfer();
+      chosen.items.add(file);
+      input.files = chosen.files;
+      input.closest("details").open = true;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  };
+  const media = (list) => [...(list ?? [])].filter((f) => /^(image|video|audio)\//.test(f.type));
+  const composeOf = (target) => (target instanceof Element ? target.closest("form.compose") : null);
+  const take = (e, list) => {
+    const form = composeOf(e.target);
+    const files = media(list);
+    if (!form || files.length === 0) return;
+    e.preventDefault();
+    place(form, files);
+  };
+  document.addEventListener("paste", (e) => take(e, e.clipboardData?.files));
+  document.addEventListener("drop", (e) => take(e, e.dataTransfer?.files));
+  document.addEventListener("dragover", (e) => {
+    if (composeOf(e.target) && [...(e.dataTransfer?.types ?? [])].includes("Files")) e.preventDefault();
+  });
+})();
 
 // A file posted without a description: the member is asked once before it goes, as Mastodon
 // asks; "Cancel" leads to the first empty description, and the next try posts (also where the
@@ -286,11 +331,15 @@ document.addEventListener("keydown", (e) => {
   document.addEventListener("click", async (e) => {
     const button = e.target instanceof Element ? e.target.closest("button[data-copy]") : null;
     if (!button) return;
-    await navigator.clipboard.writeText(button.dataset.copy);
-    const label = button.textContent;
-    button.textContent = "Link copied";
+    button.dataset.label ??= button.textContent;
+    try {
+      await navigator.clipboard.writeText(button.dataset.copy);
+      button.textContent = "Link copied";
+    } catch {
+      button.textContent = "The browser did not allow copying";
+    }
     setTimeout(() => {
-      button.textContent = label;
+      button.textContent = button.dataset.label;
       button.closest("details.more")?.removeAttribute("open");
     }, 1200);
   });

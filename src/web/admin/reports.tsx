@@ -40,7 +40,7 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
       resolver: view(report.resolvedById),
     }));
   };
-  const reportPage = (ctx: PageContext, id: string, error?: string, noteError?: string) => {
+  const reportPage = (ctx: PageContext, id: string, error?: string, note?: { value: string; error: string }) => {
     const report = findReport(db, id);
     if (!report) throw new CoreError("This report does not exist.", 404);
     const [row] = reportRows([report]);
@@ -50,7 +50,7 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
         ctx={ctx}
         row={row as ReportRow}
         notes={notes}
-        noteError={noteError}
+        note={note}
         earlier={earlierReports(db, report).length}
         existing={
           report.postIds.length > 0
@@ -115,7 +115,7 @@ export function reportRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           set.status = 422;
-          return reportPage(ctx, params.id, undefined, error.message);
+          return reportPage(ctx, params.id, undefined, { value: body.note, error: error.message });
         }
         return redirect(`/admin/reports/${params.id}`, 303);
       },
