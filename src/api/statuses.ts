@@ -15,7 +15,7 @@ import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { scheduledEntities } from "./scheduled.ts";
 import { accountEntities, type ApiStatus, pollEntity, statusEntities } from "./entities.ts";
 import { flag, limitOf, linkHeader, list, nested, nestedList, nullAsAbsent, paging, text, tFlag, tList } from "./params.ts";
-import { MAX_MEDIA } from "../core/media.ts";
+import { MAX_MEDIA, type MediaChange } from "../core/media.ts";
 import { optionalOneOf } from "../schemas.ts";
 
 const id = t.Object({ id: t.String({ maxLength: 64 }) });
@@ -56,7 +56,7 @@ const editParams = t.Object(
 );
 
 /** The media descriptions and focal points an edit sends, by media id. */
-function mediaAttributes(body: Record<string, unknown>): Record<string, { description?: string; focus?: string }> {
+function mediaAttributes(body: Record<string, unknown>): Record<string, MediaChange> {
   const entries = nestedList(body, "media_attributes").slice(0, MAX_MEDIA);
   return Object.fromEntries(
     entries.flatMap((e) => {

@@ -8,8 +8,6 @@ import type { ApiDeps, ApiPlugin } from "./context.ts";
 import { accountEntities, cardEntity, historyEntity, statusEntities, tagEntity } from "./entities.ts";
 import { limitOf } from "./params.ts";
 
-/** Mastodon's history entries: days as UNIX seconds, counts as strings, today first. */
-
 const pageQuery = t.Object({
   limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000 })),
   offset: t.Optional(t.Numeric({ minimum: 0, maximum: 10_000 })),

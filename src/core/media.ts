@@ -185,14 +185,21 @@ export function checkedFocus(text: string): { x: number; y: number } | null {
   return { x, y };
 }
 
+export type MediaChange = { description?: string; focus?: string };
+
+/** A media's new alt text and focal point as stored, each checked; what is left out is not in it. */
+export function checkedMediaChange(change: MediaChange, descriptionField = "description") {
+  return {
+    ...(change.description !== undefined ? { description: checkedDescription(change.description, descriptionField) } : {}),
+    ...(change.focus !== undefined ? { focus: checkedFocus(change.focus) } : {}),
+  };
+}
+
 /** Changes an unposted or own image's alt text or focal point (what is left out stays). */
-export function describeMedia(db: Db, accountId: string, mediaId: string, change: { description?: string; focus?: string }) {
+export function describeMedia(db: Db, accountId: string, mediaId: string, change: MediaChange) {
   return db
     .update(mediaAttachments)
-    .set({
-      ...(change.description !== undefined ? { description: checkedDescription(change.description) } : {}),
-      ...(change.focus !== undefined ? { focus: checkedFocus(change.focus) } : {}),
-    })
+    .set(checkedMediaChange(change))
     .where(and(eq(mediaAttachments.id, mediaId), eq(mediaAttachments.accountId, accountId)))
     .returning()
     .get();

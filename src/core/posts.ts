@@ -18,8 +18,8 @@ import {
 import {
   discardFiles,
   isPlayable,
-  checkedDescription,
-  checkedFocus,
+  checkedMediaChange,
+  type MediaChange,
   MAX_MEDIA,
   mediaFilesWhere,
   PLAYABLE_ALONE,
@@ -201,7 +201,7 @@ export function editPost(
     poll?: PollInput | null;
     quotePolicy?: QuotePolicy;
     /** New descriptions or focal points of the post's own media, by id (Mastodon's media_attributes); others stay. */
-    mediaAttributes?: Record<string, { description?: string; focus?: string }>;
+    mediaAttributes?: Record<string, MediaChange>;
   },
 ): PostRow {
   const { db } = deps;
@@ -220,12 +220,9 @@ export function editPost(
   if (input.poll) checkPoll(input.poll, problems);
   if (input.poll && attached > 0) problems.media_ids = "A post with a poll cannot have images too.";
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
-  const mediaChanges = Object.entries(input.mediaAttributes ?? {}).map(([id, change]) => {
-    const description =
-      change.description === undefined ? {} : { description: checkedDescription(change.description, "media_attributes") };
-    const focus = change.focus === undefined ? {} : { focus: checkedFocus(change.focus) };
-    return [id, { ...description, ...focus }] as const;
-  });
+  const mediaChanges = Object.entries(input.mediaAttributes ?? {}).map(
+    ([id, change]) => [id, checkedMediaChange(change, "media_attributes")] as const,
+  );
   const rendered = render(deps, status);
   const updated = db.transaction((tx) => {
     tx.insert(postEdits)

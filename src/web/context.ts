@@ -69,11 +69,15 @@ function pageContext(deps: WebDeps, viewer: Viewer | null, csrf: string, request
         }
       : null,
     csrf,
-    unread: viewer ? countUnread(db, deps.baseUrl, viewer.account.id) : 0,
-    unreadMessages: viewer ? unreadConversations(db, viewer.account.id) : 0,
+    ...(viewer ? badgeCounts(deps, viewer.account.id) : { unread: 0, unreadMessages: 0 }),
     path: new URL(request.url).pathname,
     signUps: !viewer && settings.registrationMode !== "closed" && ownerExists(db),
   };
+}
+
+/** The navigation's badges: unread notifications and conversations (each page, and /notifications/badges). */
+export function badgeCounts(deps: Pick<WebDeps, "db" | "baseUrl">, accountId: string) {
+  return { unread: countUnread(deps.db, deps.baseUrl, accountId), unreadMessages: unreadConversations(deps.db, accountId) };
 }
 
 /**

@@ -2,8 +2,7 @@
 import { Elysia, t } from "elysia";
 import { NotificationsPage } from "../../views/notifications.tsx";
 import { SearchPage } from "../../views/search.tsx";
-import { clearNotifications, countUnread, markNotificationsRead, shownNotifications } from "../core/notifications.ts";
-import { unreadConversations } from "../core/conversations.ts";
+import { clearNotifications, markNotificationsRead, shownNotifications } from "../core/notifications.ts";
 import { CoreError } from "../core/errors.ts";
 import { searchAccounts, searchPosts, searchTags } from "../core/search.ts";
 import { searchesPostsOnly } from "../core/search-query.ts";
@@ -11,7 +10,7 @@ import { loadAccountViews, loadPostViews } from "../core/views.ts";
 import { isOwnAddress } from "../core/remote.ts";
 import { users } from "../db/schema.ts";
 import { eq } from "drizzle-orm";
-import type { PagePlugin, WebDeps } from "./context.ts";
+import { badgeCounts, type PagePlugin, type WebDeps } from "./context.ts";
 import { messageRoutes } from "./messages.tsx";
 import { notificationItems, notificationRequestRoutes } from "./notification-requests.tsx";
 import { pendingSummary } from "../core/notification-requests.ts";
@@ -47,10 +46,8 @@ export function socialRoutes(deps: WebDeps, page: PagePlugin) {
       // The navigation's badges, which app.js asks for while a page stays open.
       set.headers["cache-control"] = "no-store";
       if (!viewer) throw new CoreError("Log in first.", 401);
-      return {
-        notifications: countUnread(db, baseUrl, viewer.account.id),
-        messages: unreadConversations(db, viewer.account.id),
-      };
+      const { unread, unreadMessages } = badgeCounts(deps, viewer.account.id);
+      return { notifications: unread, messages: unreadMessages };
     })
     .post(
       "/notifications/clear",
