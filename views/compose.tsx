@@ -2,7 +2,7 @@
 import type { EmojiView } from "../src/core/custom-emojis.ts";
 import { languageChoices } from "../src/core/languages.ts";
 import { MAX_PLAYABLE_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES } from "../src/core/media.ts";
-import type { PostView } from "../src/core/views.ts";
+import type { MediaView, PostView } from "../src/core/views.ts";
 import type { PropsWithChildren } from "@kitajs/html";
 import type { PageContext } from "./context.ts";
 import { CsrfField, ErrorText, LocalTimeInput } from "./form.tsx";
@@ -31,6 +31,10 @@ export interface ComposeProps {
   messages?: boolean;
   /** Where its words are kept while the member looks elsewhere, when not the usual box's (a mention from a profile). */
   draftBox?: string;
+  /** Files already uploaded that the post takes unless unticked: a refused post's, a redrafted post's. */
+  kept?: MediaView[];
+  /** "Delete and redraft": the post that goes when this one is posted (core/posts.ts createPost). */
+  redraftOf?: string;
 }
 
 /** A poll as the form sent it, to show it again with a problem. */
@@ -142,7 +146,18 @@ export function EmojiPicker({ emojis }: { emojis: EmojiView[] }) {
 }
 
 /** The compose box: plain form fields named like the Mastodon API, images with alt text. */
-export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, messages = false, draftBox }: ComposeProps) {
+export function Compose({
+  ctx,
+  limit,
+  replyTo,
+  quote,
+  values = {},
+  errors = {},
+  messages = false,
+  draftBox,
+  kept = [],
+  redraftOf,
+}: ComposeProps) {
   const prefill = replyTo
     ? [replyTo.account, ...replyTo.mentions]
         .filter(
@@ -183,6 +198,7 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
       {replyTo ? <input type="hidden" name="in_reply_to_id" value={replyTo.id} /> : ""}
       {quote ? <input type="hidden" name="quoted_status_id" value={quote.id} /> : ""}
       {messages ? <input type="hidden" name="context" value="messages" /> : ""}
+      {redraftOf ? <input type="hidden" name="redraft_of" value={redraftOf} /> : ""}
       <div class={errors.status ? "field invalid" : "field"}>
         <label for={replyTo ? "reply-status" : "status"}>
           {replyTo ? "Your reply" : messages ? "Your message" : quote ? "Your words on this post" : "What's on your mind?"}
@@ -206,10 +222,7 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
       </div>
       <EmojiPicker emojis={ctx.viewer?.pickerEmojis() ?? []} />
       {quote ? <QuotedPost post={quote} reading={ctx.viewer?.preferences} /> : ""}
-      <details
-        class="compose-options"
-        open={values.spoiler_text || errors.media_ids || errors.media || errors.thumbnail ? true : undefined}
-      >
+      <details class="compose-options" open={values.spoiler_text || kept.length > 0 || mediaError ? true : undefined}>
         <summary>Content warning, images and video</summary>
         <div class="field">
           <label for={replyTo ? "reply-spoiler" : "spoiler_text"}>Content warning (optional)</label>
@@ -227,7 +240,10 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
           <p class="hint">
             {`Up to 4 images (JPEG, PNG, WebP or GIF, ${MAX_UPLOAD_BYTES / 2 ** 20} MB each), or one video (MP4 or WebM) or audio file (MP3, Ogg, WAV, FLAC, M4A) up to ${MAX_PLAYABLE_BYTES / 2 ** 20} MB. Pictures pasted or dropped on the text box come here too.`}
           </p>
-          {[1, 2, 3, 4].map((n) => (
+          {kept.map((m, i) => (
+            <KeptFile media={m} n={i + 1} prefix={prefix} />
+          ))}
+          {[1, 2, 3, 4].slice(kept.length).map((n) => (
             <div class="image-row">
               <label for={`${prefix}media-${n}`} safe>{`File ${n}`}</label>
               <input
@@ -237,7 +253,7 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
                 accept={UPLOAD_TYPES.join(",")}
                 data-media-file=""
                 aria-describedby={mediaError ? "media-error" : undefined}
-                autofocus={mediaError !== undefined && n === 1}
+                autofocus={mediaError !== undefined && n === kept.length + 1}
               />
               <label for={`${prefix}description-${n}`} safe>{`Description of file ${n} (alt text)`}</label>
               <input id={`${prefix}description-${n}`} name="description" type="text" maxlength="1500" />
@@ -264,7 +280,11 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
         </fieldset>
       </details>
       <PollFields prefix={prefix} values={values.poll} errors={errors} />
-      <ScheduleField prefix={prefix} value={values.scheduled_at} offset={values.utc_offset} error={errors.scheduled_at} />
+      {redraftOf ? (
+        ""
+      ) : (
+        <ScheduleField prefix={prefix} value={values.scheduled_at} offset={values.utc_offset} error={errors.scheduled_at} />
+      )}
       <div class="compose-footer">
         <label for={replyTo ? "reply-visibility" : "visibility"} class="visually-hidden">
           Who can see this
@@ -302,6 +322,23 @@ export function Compose({ ctx, limit, replyTo, quote, values = {}, errors = {}, 
         <button type="submit">{replyTo ? "Reply" : "Post"}</button>
       </div>
     </form>
+  );
+}
+
+/** A file uploaded already: shown small, kept while its box stays ticked, its alt text editable. */
+function KeptFile({ media, n, prefix }: { media: MediaView; n: number; prefix: string }) {
+  const id = `${prefix}kept-${n}`;
+  return (
+    <div class="image-row kept-file">
+      {media.thumbnailUrl ? <img src={media.thumbnailUrl} alt="" class="media-preview" /> : ""}
+      <label class="check">
+        <input type="checkbox" name="media_ids" value={media.id} checked />
+        <span safe>{`Keep file ${n} (${media.mime.split("/")[0]})`}</span>
+      </label>
+      <input type="hidden" name="media_id" value={media.id} />
+      <label for={id} safe>{`Description of file ${n} (alt text)`}</label>
+      <input id={id} name="media_description" type="text" maxlength="1500" value={media.description} />
+    </div>
   );
 }
 
@@ -349,10 +386,22 @@ function ScheduleField({ prefix, value, offset, error }: { prefix: string; value
 }
 
 /** The compose box on a page of its own (/compose, and a failed post without JavaScript). */
-export function ComposePage({ ctx, children }: PropsWithChildren<{ ctx: PageContext }>) {
+export function ComposePage({
+  ctx,
+  redraft = false,
+  children,
+}: PropsWithChildren<{ ctx: PageContext /** "Delete and redraft": says what happens to the post. */; redraft?: boolean }>) {
   return (
-    <Layout title="New post" ctx={ctx}>
-      <h1>New post</h1>
+    <Layout title={redraft ? "Delete & redraft" : "New post"} ctx={ctx}>
+      <h1>{redraft ? "Delete & redraft" : "New post"}</h1>
+      {redraft ? (
+        <p class="hint">
+          Posting this deletes your original post and publishes this one in its place. Its likes, boosts and poll votes are lost,
+          and replies to it are no longer attached to it. Leave this page to keep the original.
+        </p>
+      ) : (
+        ""
+      )}
       {children}
     </Layout>
   );

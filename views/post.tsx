@@ -640,6 +640,9 @@ function PostInner({
                 <a href={`/statuses/${post.id}/delete`} class="danger">
                   Delete
                 </a>
+                <a href={`/statuses/${post.id}/redraft`} class="danger">
+                  Delete &amp; redraft
+                </a>
               </div>
             </details>
           ) : (

@@ -1,5 +1,5 @@
 import { seenByOthers } from "./accounts.ts";
-import { and, count, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, count, eq, inArray, isNull, notInArray, or, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db } from "../db/open.ts";
 import {
@@ -7,6 +7,7 @@ import {
   idempotencyKeys,
   mediaAttachments,
   mentions,
+  polls,
   postEdits,
   posts,
   postTags,
@@ -65,8 +66,15 @@ export async function createPost(
   deps: CoreDeps,
   author: Author,
   input: PostInput,
-  /** Publishing a scheduled post: the images kept for it are its own (core/scheduled-posts.ts). */
-  options: { scheduledId?: string } = {},
+  options: {
+    /** Publishing a scheduled post: the images kept for it are its own (core/scheduled-posts.ts). */
+    scheduledId?: string;
+    /**
+     * "Delete and redraft": this own post goes in the same step as the new one is stored, and its
+     * images may be the new one's. Nothing is deleted when the new post is refused.
+     */
+    redraftOf?: string;
+  } = {},
 ): Promise<PostRow> {
   const { db } = deps;
   const key = input.idempotencyKey?.slice(0, 200);
@@ -85,11 +93,12 @@ export async function createPost(
   }
   // The author's defaults, read once: checkPost would read them again for the visibility.
   const preferences = preferencesOf(db, author.id);
-  const { status, spoilerText, visibility, parent, media, quotedRemote } = checkPost(
+  const redrafted = options.redraftOf ? ownPost(db, author, options.redraftOf, "redraft") : undefined;
+  const { status, spoilerText, visibility, parent, media, mediaChanges, quotedRemote } = checkPost(
     db,
     author.id,
     { ...input, visibility: input.visibility ?? preferences.defaultVisibility },
-    options.scheduledId,
+    { scheduledId: options.scheduledId, ofPost: options.redraftOf },
   );
   countAccountAction(db, "post", author.id);
 
@@ -99,6 +108,7 @@ export async function createPost(
   const language = languageOf(input.language) ?? preferences.defaultLanguage ?? (getSettings(db).defaultLanguage || null);
   const id = newId();
   const row = db.transaction((tx) => {
+    if (redrafted) removePost(tx, redrafted, { keepMedia: true });
     const inserted = tx
       .insert(posts)
       .values({
@@ -124,7 +134,7 @@ export async function createPost(
       // Still free: the mentions were looked up on the network since the check.
       const attached = tx
         .update(mediaAttachments)
-        .set({ postId: id, position, scheduledPostId: null })
+        .set({ postId: id, position, scheduledPostId: null, ...mediaChanges.get(m) })
         .where(and(eq(mediaAttachments.id, m), isNull(mediaAttachments.postId), keptFor(options.scheduledId)))
         .returning({ id: mediaAttachments.id })
         .all();
@@ -142,6 +152,7 @@ export async function createPost(
     return inserted;
   });
 
+  if (redrafted) postDeleted(deps, redrafted);
   for (const accountId of rendered.mentioned) notify(deps, { accountId, type: "mention", fromAccountId: author.id, postId: id });
   if (parent && !rendered.mentioned.includes(parent.accountId)) {
     notify(deps, { accountId: parent.accountId, type: "reply", fromAccountId: author.id, postId: id });
@@ -155,7 +166,7 @@ export async function createPost(
  * The rules a new post must meet, whether it is published now or scheduled (core/scheduled-posts.ts):
  * the input as it will be stored, or a ValidationError naming each field that breaks one.
  */
-export function checkPost(db: Db, authorId: string, input: PostInput, scheduledId?: string) {
+export function checkPost(db: Db, authorId: string, input: PostInput, free: Free = {}) {
   // A moved account points its followers elsewhere; it posts again only after cancelling the move.
   if (db.select({ to: accounts.movedToId }).from(accounts).where(eq(accounts.id, authorId)).get()?.to)
     throw new CoreError("This account has moved; cancel the move in your account settings to post from it again.", 403);
@@ -168,7 +179,13 @@ export function checkPost(db: Db, authorId: string, input: PostInput, scheduledI
   if (!visibilities.includes(visibility)) problems.visibility = `Choose one of ${visibilities.join(", ")}.`;
   const parent = input.inReplyToId ? findVisiblePost(db, input.inReplyToId, authorId) : undefined;
   if (input.inReplyToId && !parent) problems.in_reply_to_id = "The post you reply to is gone or not visible to you.";
-  const media = checkMedia(db, authorId, mediaIds, problems, scheduledId);
+  const media = checkMedia(db, authorId, mediaIds, problems, free);
+  const mediaChanges = new Map(
+    Object.entries(input.mediaAttributes ?? {})
+      .filter(([id]) => media.includes(id))
+      .map(([id, change]) => [id, checkedMediaChange(change, "media_attributes")] as const)
+      .filter(([, change]) => Object.keys(change).length > 0),
+  );
   if (input.poll) checkPoll(input.poll, problems);
   if (input.poll && mediaIds.length > 0) problems.media_ids = "A post with a poll cannot have images too.";
   const quoteIssue = input.quotedId ? quoteProblem(db, authorId, input.quotedId) : undefined;
@@ -178,7 +195,7 @@ export function checkPost(db: Db, authorId: string, input: PostInput, scheduledI
     ? db.select({ uri: posts.uri }).from(posts).where(eq(posts.id, input.quotedId)).get()?.uri
     : null;
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
-  return { status, spoilerText, visibility, parent, media, quotedRemote };
+  return { status, spoilerText, visibility, parent, media, mediaChanges, quotedRemote };
 }
 
 /**
@@ -202,6 +219,11 @@ export function editPost(
     quotePolicy?: QuotePolicy;
     /** New descriptions or focal points of the post's own media, by id (Mastodon's media_attributes); others stay. */
     mediaAttributes?: Record<string, MediaChange>;
+    /**
+     * Its files from now on, in order: its own and fresh uploads. Those left out stay a day as
+     * unattached uploads (as a deleted post's for a redraft). Undefined leaves them.
+     */
+    mediaIds?: string[];
   },
 ): PostRow {
   const { db } = deps;
@@ -214,11 +236,16 @@ export function editPost(
   if (post.accountId !== author.id) throw new CoreError("Only its author can edit a post.", 403);
   const status = input.status.replace(/\r\n/g, "\n");
   const spoilerText = (input.spoilerText ?? "").trim();
-  const attached = db.select({ n: count() }).from(mediaAttachments).where(eq(mediaAttachments.postId, postId)).get()?.n ?? 0;
   const problems: Record<string, string> = {};
+  const media = input.mediaIds && checkMedia(db, author.id, [...new Set(input.mediaIds)], problems, { ofPost: postId });
+  const attached =
+    media?.length ??
+    db.select({ n: count() }).from(mediaAttachments).where(eq(mediaAttachments.postId, postId)).get()?.n ??
+    0;
   checkText(db, status, spoilerText, attached, problems);
   if (input.poll) checkPoll(input.poll, problems);
-  if (input.poll && attached > 0) problems.media_ids = "A post with a poll cannot have images too.";
+  const pollAfter = input.poll ?? (input.poll === null ? null : db.select().from(polls).where(eq(polls.postId, postId)).get());
+  if (pollAfter && attached > 0) problems.media_ids = "A post with a poll cannot have images too.";
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
   const mediaChanges = Object.entries(input.mediaAttributes ?? {}).map(
     ([id, change]) => [id, checkedMediaChange(change, "media_attributes")] as const,
@@ -241,6 +268,7 @@ export function editPost(
     saveMentionsAndTags(tx, postId, rendered);
     if (input.poll) replacePoll(tx, postId, input.poll);
     else if (input.poll === null) removePoll(tx, postId);
+    if (media) replaceMedia(tx, postId, media);
     // Only this post's media: an id of another's is passed over.
     for (const [id, set] of mediaChanges)
       if (Object.keys(set).length > 0)
@@ -283,23 +311,85 @@ export function deletePost(
   /** keepMedia: its images stay a day as unattached uploads, for "delete and redraft" (the API's default, as Mastodon). */
   options: { keepMedia?: boolean } = {},
 ): void {
-  const { db } = deps;
-  const post = db.select().from(posts).where(eq(posts.id, postId)).get();
-  if (!post) throw new CoreError("This post does not exist.", 404);
-  if (post.accountId !== actor.id) throw new CoreError("Only its author can delete a post.", 403);
-  const ofPost = eq(mediaAttachments.postId, postId);
-  const files = db.transaction((tx) => {
-    beforeMessageDeleted(tx, post);
-    unindexPost(tx, postId);
-    const keep = options.keepMedia && post.uri === null;
-    if (keep) tx.update(mediaAttachments).set({ postId: null, createdAt: new Date() }).where(ofPost).run();
-    const gone = keep ? [] : mediaFilesWhere(tx, ofPost);
-    tx.delete(posts).where(eq(posts.id, postId)).run();
-    return gone;
-  });
+  const post = ownPost(deps.db, actor, postId, "delete");
+  const files = deps.db.transaction((tx) => removePost(tx, post, options));
   // Its images stop being served now, not at the next sweep.
   discardFiles(deps.media, files);
-  deps.events.emit("post.deleted", { postId, accountId: actor.id, uri: post.uri, visibility: post.visibility });
+  postDeleted(deps, post);
+}
+
+/**
+ * What "Delete and redraft" starts from: one's own post as it was written, its images (kept, to
+ * be taken again) and its poll with the length it ran for. Its likes, boosts and votes are not.
+ */
+export function redraftSource(db: Db, author: Author, postId: string): PostInput & { mediaIds: string[] } {
+  const post = ownPost(db, author, postId, "redraft");
+  const poll = db.select().from(polls).where(eq(polls.postId, postId)).get();
+  const media = db
+    .select({ id: mediaAttachments.id })
+    .from(mediaAttachments)
+    .where(eq(mediaAttachments.postId, postId))
+    .orderBy(mediaAttachments.position)
+    .all();
+  return {
+    status: post.text ?? "",
+    spoilerText: post.spoilerText,
+    visibility: post.visibility,
+    inReplyToId: post.inReplyToId ?? undefined,
+    quotedId: post.quoteOfId ?? undefined,
+    quotePolicy: post.quotePolicy,
+    language: post.language ?? undefined,
+    sensitive: post.sensitive,
+    mediaIds: media.map((m) => m.id),
+    poll: poll && {
+      options: poll.options.map((o) => o.title),
+      expiresIn: poll.expiresAt ? Math.round((poll.expiresAt.getTime() - post.createdAt.getTime()) / 1000) : 86_400,
+      multiple: poll.multiple,
+      hideTotals: poll.hideTotals,
+    },
+  };
+}
+
+/** An edit's files: those left out are unattached uploads for a day, the rest take their new places. */
+function replaceMedia(tx: Tx, postId: string, ids: string[]): void {
+  tx.update(mediaAttachments)
+    .set({ postId: null, createdAt: new Date() })
+    .where(and(eq(mediaAttachments.postId, postId), notInArray(mediaAttachments.id, ids)))
+    .run();
+  ids.forEach((id, position) => {
+    const taken = tx
+      .update(mediaAttachments)
+      .set({ postId, position, scheduledPostId: null })
+      .where(and(eq(mediaAttachments.id, id), or(isNull(mediaAttachments.postId), eq(mediaAttachments.postId, postId))))
+      .returning({ id: mediaAttachments.id })
+      .all();
+    // Posted or removed elsewhere since the check.
+    if (taken.length === 0) throw new ValidationError({ media_ids: "A file was removed meanwhile; upload it again." });
+  });
+}
+
+function ownPost(db: Db, author: Author, postId: string, verb: "delete" | "redraft"): PostRow {
+  const post = db.select().from(posts).where(eq(posts.id, postId)).get();
+  if (!post) throw new CoreError("This post does not exist.", 404);
+  if (post.accountId !== author.id) throw new CoreError(`Only its author can ${verb} a post.`, 403);
+  if (verb === "redraft" && post.reblogOfId) throw new CoreError("A boost has nothing to redraft.", 422);
+  return post;
+}
+
+/** Removes a post in the caller's transaction; returns the files to discard once it commits. */
+function removePost(tx: Tx, post: PostRow, options: { keepMedia?: boolean }): string[] {
+  const ofPost = eq(mediaAttachments.postId, post.id);
+  beforeMessageDeleted(tx, post);
+  unindexPost(tx, post.id);
+  const keep = options.keepMedia && post.uri === null;
+  if (keep) tx.update(mediaAttachments).set({ postId: null, createdAt: new Date() }).where(ofPost).run();
+  const gone = keep ? [] : mediaFilesWhere(tx, ofPost);
+  tx.delete(posts).where(eq(posts.id, post.id)).run();
+  return gone;
+}
+
+function postDeleted(deps: CoreDeps, post: PostRow): void {
+  deps.events.emit("post.deleted", { postId: post.id, accountId: post.accountId, uri: post.uri, visibility: post.visibility });
 }
 
 function checkText(db: Db, status: string, spoilerText: string, mediaCount: number, problems: Record<string, string>): void {
@@ -308,6 +398,12 @@ function checkText(db: Db, status: string, spoilerText: string, mediaCount: numb
   const length = countCharacters(status) + countCharacters(spoilerText);
   if (length > limit) problems.status = `Posts are at most ${limit} characters; this one has ${length}.`;
 }
+
+/**
+ * Images a post may take besides fresh uploads: those kept for a scheduled post it publishes
+ * (core/scheduled-posts.ts), or those of a post it redrafts or is (an edit).
+ */
+type Free = { scheduledId?: string; ofPost?: string };
 
 /** An image kept for no scheduled post, or for this one (publishing it). */
 const keptFor = (scheduledId?: string) =>
@@ -319,7 +415,7 @@ const keptFor = (scheduledId?: string) =>
  * The files are the author's, on no post yet, and kept for no scheduled post (but this one, when
  * publishing it); a video or audio file goes alone, as on Mastodon.
  */
-function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<string, string>, scheduledId?: string): string[] {
+function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<string, string>, free: Free): string[] {
   if (ids.length === 0) return [];
   if (ids.length > MAX_MEDIA) {
     problems.media_ids = TOO_MANY_FILES;
@@ -332,8 +428,10 @@ function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<st
       and(
         inArray(mediaAttachments.id, ids),
         eq(mediaAttachments.accountId, authorId),
-        isNull(mediaAttachments.postId),
-        keptFor(scheduledId),
+        free.ofPost
+          ? or(isNull(mediaAttachments.postId), eq(mediaAttachments.postId, free.ofPost))
+          : isNull(mediaAttachments.postId),
+        keptFor(free.scheduledId),
       ),
     )
     .all();

@@ -87,6 +87,8 @@ export function schedulePost(deps: CoreDeps, author: Author, input: PostInput, t
     spoilerText: checked.spoilerText,
     visibility: checked.visibility,
     mediaIds: checked.media,
+    // The media's new alt text is theirs now, not the publishing's.
+    mediaAttributes: undefined,
     // Publishing twice (a crash between the post and forgetting this row) still makes one post.
     idempotencyKey: key ?? `scheduled:${newId()}`,
   };
@@ -98,6 +100,8 @@ export function schedulePost(deps: CoreDeps, author: Author, input: PostInput, t
       .get();
     if (checked.media.length > 0)
       tx.update(mediaAttachments).set({ scheduledPostId: row.id }).where(inArray(mediaAttachments.id, checked.media)).run();
+    for (const [id, change] of checked.mediaChanges)
+      tx.update(mediaAttachments).set(change).where(eq(mediaAttachments.id, id)).run();
     return row;
   });
 }

@@ -1,4 +1,4 @@
-import { and, count, eq, inArray, isNotNull, type SQL } from "drizzle-orm";
+import { and, count, eq, inArray, isNotNull, isNull, or, type SQL } from "drizzle-orm";
 import { type CardRow, cardsOf } from "./cards.ts";
 import { type EmojiView, emojisOfMany } from "./custom-emojis.ts";
 import type { Db } from "../db/open.ts";
@@ -416,6 +416,27 @@ function quotedViews(db: Db, baseUrl: URL, rows: PostRow[], viewerId: string | n
           .map((r) => r.id),
   );
   return new Map(views.map((v) => [v.id, v.quotedId && !seen.has(v.quotedId) ? { ...v, quotedId: null } : v]));
+}
+
+/**
+ * A member's own uploads a compose box may take again, in the order given: those on no post yet
+ * (a refused post's, a redraft's), or on the post being redrafted. Others' ids are passed over.
+ */
+export function reusableMediaViews(db: Db, accountId: string, ids: string[], redraftOf?: string): MediaView[] {
+  if (ids.length === 0) return [];
+  const rows = db
+    .select()
+    .from(mediaAttachments)
+    .where(
+      and(
+        inArray(mediaAttachments.id, ids),
+        eq(mediaAttachments.accountId, accountId),
+        isNull(mediaAttachments.scheduledPostId),
+        redraftOf ? or(isNull(mediaAttachments.postId), eq(mediaAttachments.postId, redraftOf)) : isNull(mediaAttachments.postId),
+      ),
+    )
+    .all();
+  return ids.flatMap((id) => rows.filter((r) => r.id === id).map(mediaView));
 }
 
 export function mediaView(row: typeof mediaAttachments.$inferSelect): MediaView {

@@ -1449,6 +1449,8 @@ export interface PostInput {
   idempotencyKey?: string;
   /** The Mastodon app it is posted with (none from the web pages). */
   applicationId?: string;
+  /** New alt text or focal points for media it takes, by id (a redraft's, a refused post's kept uploads). */
+  mediaAttributes?: Record<string, { description?: string; focus?: string }>;
 }
 
 export interface PollInput {

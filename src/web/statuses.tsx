@@ -1,7 +1,7 @@
 /** @jsxImportSource @kitajs/html */
 import { optionalOneOf } from "../schemas.ts";
 import { Elysia, t } from "elysia";
-import { Compose, ComposePage, type PollValues } from "../../views/compose.tsx";
+import { Compose, ComposePage, periods, type PollValues } from "../../views/compose.tsx";
 import { PostCard } from "../../views/post.tsx";
 import { DeletePage, EditPage, HistoryPage, QuotesPage, ThreadPage } from "../../views/thread.tsx";
 import { Suggestions } from "../../views/compose-suggestions.tsx";
@@ -13,12 +13,12 @@ import { applyFilters } from "../core/filters.ts";
 import * as interactions from "../core/interactions.ts";
 import { choiceIndexes, vote } from "../core/polls.ts";
 import { quotesOf, revokeQuote } from "../core/quotes.ts";
-import { createPost, deletePost, editPost, findVisiblePost, postHistory } from "../core/posts.ts";
+import { createPost, deletePost, editPost, findVisiblePost, postHistory, redraftSource } from "../core/posts.ts";
 import { schedulePost } from "../core/scheduled-posts.ts";
 import { parseLocalTime } from "../core/times.ts";
 import type { Viewer } from "../core/sessions.ts";
 import { thread } from "../core/timelines.ts";
-import { accountView, loadAccountViews, loadPostViews, type PostView } from "../core/views.ts";
+import { accountView, loadAccountViews, loadPostViews, type PostView, reusableMediaViews } from "../core/views.ts";
 import { mentionableAccount } from "../core/follows.ts";
 import { AccountList } from "../../views/profile.tsx";
 import type { PageContext } from "../../views/context.ts";
@@ -60,6 +60,8 @@ const postParams = t.Object({ acct: t.String({ maxLength: 400 }), id: t.String({
 const oneOrMany = <T extends ReturnType<typeof t.String> | ReturnType<typeof t.File>>(item: T) =>
   t.Optional(t.Union([item, t.Array(item)]));
 
+const upToFour = <T extends ReturnType<typeof t.String>>(item: T) => t.Optional(t.Union([item, t.Array(item, { maxItems: 4 })]));
+
 const composeForm = t.Object({
   _csrf: csrf,
   status: t.String({ maxLength: 20_000 }),
@@ -85,6 +87,12 @@ const composeForm = t.Object({
   /** Publish later: a `datetime-local` time and the member's zone's offset in minutes (app.js). */
   scheduled_at: t.Optional(t.String({ maxLength: 40 })),
   utc_offset: t.Optional(t.String({ maxLength: 6 })),
+  /** Files uploaded already (a refused post's, a redraft's) still ticked, with their alt text paired by order. */
+  media_ids: upToFour(t.String({ maxLength: 64 })),
+  media_id: upToFour(t.String({ maxLength: 64 })),
+  media_description: upToFour(t.String({ maxLength: 5000 })),
+  /** "Delete and redraft": the own post this one replaces. */
+  redraft_of: t.Optional(t.String({ maxLength: 64 })),
 });
 
 /** The edit page's media descriptions, by media id. */
@@ -108,6 +116,10 @@ function pollFromForm(body: typeof composeForm.static): PollValues | undefined {
 }
 
 const REFRESH_WAIT_MS = 2000;
+
+/** The poll length the form offers that is nearest to how long a poll ran (the API allows others). */
+const nearestPeriod = (seconds: number) =>
+  periods.reduce<number>((best, [p]) => (Math.abs(p - seconds) < Math.abs(best - seconds) ? p : best), periods[0][0]);
 
 /** A post as the viewer sees it, if they may see it at all. */
 export function visiblePostView(deps: Pick<WebDeps, "db" | "baseUrl">, id: string, viewer: Viewer | null): PostView | undefined {
@@ -233,6 +245,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         const replyTo = body.in_reply_to_id ? view(body.in_reply_to_id, viewer) : undefined;
         const quote = body.quoted_status_id ? view(body.quoted_status_id, viewer) : undefined;
         const messages = body.context === "messages";
+        const redraftOf = body.redraft_of || undefined;
         const composeProps = {
           ctx,
           limit,
@@ -240,8 +253,13 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
           messages,
         };
         const poll = pollFromForm(body);
+        // What was uploaded already comes first; a refused post keeps the new uploads too.
+        let mediaIds = asList(body.media_ids);
+        // The redraft page offers no schedule: only a hand-made form sends one.
+        if (redraftOf && body.scheduled_at?.trim())
+          throw new CoreError("A redraft is posted at once: post it, then schedule a new post.", 422);
         try {
-          const mediaIds = await uploadsFromForm(deps, viewer.account.id, body);
+          mediaIds = [...mediaIds, ...(await uploadsFromForm(deps, viewer.account.id, body))];
           const input = {
             poll: poll && { ...poll, expiresIn: Number(poll.expiresIn ?? 86_400) },
             quotedId: body.quoted_status_id || undefined,
@@ -253,6 +271,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
             language: body.language || undefined,
             sensitive: body.sensitive === "1",
             mediaIds,
+            mediaAttributes: pairedDescriptions(body),
             idempotencyKey: body.idempotency_key,
           };
           if (body.scheduled_at?.trim()) {
@@ -262,16 +281,18 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
             set.headers["hx-redirect"] = "/scheduled";
             return "";
           }
-          const post = await createPost(deps, viewer.account, input);
+          const post = await createPost(deps, viewer.account, input, { redraftOf });
+          const created = view(post.id, viewer);
+          const ownPage = created ? new URL(created.localUrl).pathname : "/";
           if (!isHtmx(request)) {
+            if (redraftOf) return redirect(ownPage, 303);
             return redirect(replyTo ? replyTo.localUrl.replace(baseUrl.origin, "") : messages ? "/messages" : "/", 303);
           }
-          const created = view(post.id, viewer);
-          // The compose page (a quote, or a post begun away from a timeline) has nowhere to show
-          // the post: its own page does, and says it went out.
+          // The compose page (a quote, a redraft, or a post begun away from a timeline) has nowhere
+          // to show the post: its own page does, and says it went out.
           const from = request.headers.get("hx-current-url");
-          if (from && URL.canParse(from) && new URL(from).pathname === "/compose") {
-            set.headers["hx-redirect"] = created ? new URL(created.localUrl).pathname : "/";
+          if (redraftOf || (from && URL.canParse(from) && new URL(from).pathname === "/compose")) {
+            set.headers["hx-redirect"] = ownPage;
             return "";
           }
           return (
@@ -304,8 +325,30 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
             language: body.language,
             sensitive: body.sensitive === "1",
           };
-          const form = <Compose {...composeProps} quote={quote} values={values} errors={error.fields} />;
-          return isHtmx(request) ? form : <ComposePage ctx={ctx}>{form}</ComposePage>;
+          // The files taken so far, with the alt text as typed: not to be chosen again.
+          const typed = pairedDescriptions(body);
+          const kept = reusableMediaViews(db, viewer.account.id, mediaIds, redraftOf).map((m) => ({
+            ...m,
+            description: typed[m.id]?.description ?? m.description,
+          }));
+          const form = (
+            <Compose
+              {...composeProps}
+              quote={quote}
+              values={values}
+              errors={error.fields}
+              kept={kept}
+              redraftOf={redraftOf}
+              draftBox={redraftOf ? `redraft-${redraftOf}` : undefined}
+            />
+          );
+          return isHtmx(request) ? (
+            form
+          ) : (
+            <ComposePage ctx={ctx} redraft={Boolean(redraftOf)}>
+              {form}
+            </ComposePage>
+          );
         }
       },
       { body: composeForm },
@@ -383,6 +426,35 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
       },
       { body: t.Optional(t.Object({ _csrf: t.Optional(t.String()), return_to: t.Optional(t.String({ maxLength: 2000 })) })) },
     )
+    .get("/statuses/:id/redraft", ({ params, viewer, ctx, redirect }) => {
+      if (!viewer) return redirect(loginFirst(`/statuses/${params.id}/redraft`), 303);
+      const source = redraftSource(db, viewer.account, params.id);
+      const replyTo = source.inReplyToId ? view(source.inReplyToId, viewer) : undefined;
+      const quote = source.quotedId ? view(source.quotedId, viewer) : undefined;
+      const values = {
+        status: source.status,
+        spoiler_text: source.spoilerText,
+        visibility: source.visibility,
+        quote_approval_policy: source.quotePolicy,
+        language: source.language,
+        sensitive: source.sensitive,
+        poll: source.poll && { ...source.poll, expiresIn: String(nearestPeriod(source.poll.expiresIn)) },
+      };
+      return (
+        <ComposePage ctx={ctx} redraft>
+          <Compose
+            ctx={ctx}
+            limit={getSettings(db).maxPostLength}
+            replyTo={replyTo}
+            quote={quote}
+            values={values}
+            kept={reusableMediaViews(db, viewer.account.id, source.mediaIds, params.id)}
+            redraftOf={params.id}
+            draftBox={`redraft-${params.id}`}
+          />
+        </ComposePage>
+      );
+    })
     .get("/statuses/:id/edit", ({ params, viewer, ctx, redirect }) => {
       if (!viewer) return redirect(loginFirst(`/statuses/${params.id}/edit`), 303);
       const post = view(params.id, viewer);
@@ -439,10 +511,8 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
           language: t.Optional(t.String({ maxLength: 10 })),
           sensitive: t.Optional(t.String({ maxLength: 1 })),
           // Each media's id and description, paired by their order on the page.
-          media_id: t.Optional(t.Union([t.String({ maxLength: 64 }), t.Array(t.String({ maxLength: 64 }), { maxItems: 4 })])),
-          media_description: t.Optional(
-            t.Union([t.String({ maxLength: 5000 }), t.Array(t.String({ maxLength: 5000 }), { maxItems: 4 })]),
-          ),
+          media_id: upToFour(t.String({ maxLength: 64 })),
+          media_description: upToFour(t.String({ maxLength: 5000 })),
         }),
       },
     )

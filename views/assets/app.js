@@ -363,9 +363,16 @@ window.addEventListener(
   (e) => {
     const form = e.target;
     if (!(form instanceof HTMLFormElement) || form.dataset.altAsked) return;
-    const missing = [...form.querySelectorAll("input[data-media-file]")]
-      .map((file) => [file, file.closest(".image-row")?.querySelector("input[name=description]")])
-      .filter(([file, description]) => file.files?.length && description && !description.value.trim());
+    // Files chosen now, and those uploaded already (a refused post's, a redraft's) still ticked.
+    const chosen = [...form.querySelectorAll("input[data-media-file]")].map((file) => [
+      file.files?.length,
+      file.closest(".image-row")?.querySelector("input[name=description]"),
+    ]);
+    const kept = [...form.querySelectorAll(".kept-file")].map((row) => [
+      row.querySelector("input[name=media_ids]")?.checked,
+      row.querySelector("input[name=media_description]"),
+    ]);
+    const missing = [...chosen, ...kept].filter(([taken, description]) => taken && description && !description.value.trim());
     if (missing.length === 0) return;
     form.dataset.altAsked = "1";
     const question =
