@@ -357,7 +357,7 @@ test("an API edit that sends the same poll keeps its votes; other choices start 
   expect((await call("bob", "GET", `/api/v1/polls/${poll.id}`)).status).toBe(404);
 });
 
-test("the page's edit form, which has no poll fields, leaves the poll as it is", async () => {
+test("an edit form without poll fields (one made by hand) leaves the poll as it is", async () => {
   const poll = (await pollPost({ options: ["Rye", "Spelt"], expires_in: 3600 })).json.poll;
   await call("bob", "POST", `/api/v1/polls/${poll.id}/votes`, { choices: [0] });
   const edited = await m("ada").browser.post(`/statuses/${poll.id}/edit`, { status: "Which bread? (edited)" });

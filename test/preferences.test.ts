@@ -274,7 +274,7 @@ test("an edit changes the media's descriptions, on the page and through the API 
   const id = created.json.id as string;
   const ana = m("ana").browser;
   const form = await (await ana.get(`/statuses/${id}/edit`)).text();
-  expect(form).toContain('<label for="media-description-1">Description of file 2 (alt text)</label>');
+  expect(form).toContain('<label for="edit-kept-2">Description of file 2 (alt text)</label>');
   expect(form).toContain(`<input type="hidden" name="media_id" value="${second}"/>`);
   const saved = await ana.post(`/statuses/${id}/edit`, [
     ["status", "Two pictures"],

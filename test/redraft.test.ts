@@ -1,5 +1,5 @@
 // "Delete & redraft" from a post's menu, and a refused post keeping the files it uploaded: the
-// compose box takes files uploaded already (media_ids), with their alt text.
+// compose box takes files uploaded already (media_id, unless ticked remove_media), with their alt text.
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { community } from "./helpers/community.ts";
 import { testJpeg } from "./helpers/images.ts";
@@ -66,7 +66,7 @@ test("the redraft page starts from the post as written, its files kept with thei
   expect(page).toMatch(/<option value="de" selected/);
   expect(page).toContain(`name="in_reply_to_id" value="${parent}"`);
   expect(page).toContain(`name="redraft_of" value="${id}"`);
-  expect(hiddenIds(page, "media_ids")).toEqual(mediaOf(id).map((m) => m.id));
+  expect(hiddenIds(page, "media_id")).toEqual(mediaOf(id).map((m) => m.id));
   expect(page).toContain('value="alt of one.jpg"');
   expect(page).not.toContain("Schedule for later");
 
@@ -85,7 +85,7 @@ test("the redraft page starts from the post as written, its files kept with thei
   expect(pollPage).toMatch(/<option value="259200" selected/);
 });
 
-test("posting the redraft replaces the post, with the files still ticked and their new alt text", async () => {
+test("posting the redraft replaces the post, with the files not removed and their new alt text", async () => {
   await compose("ada", [["status", "Two pictures"]], [new File([jpeg], "a.jpg"), new File([jpeg], "b.jpg")]);
   const id = latest("ada");
   const [first, second] = mediaOf(id);
@@ -93,18 +93,18 @@ test("posting the redraft replaces the post, with the files still ticked and the
   const res = await compose("ada", [
     ["status", "One picture, better words"],
     ["redraft_of", id],
-    ["media_ids", first?.id ?? ""],
     ["media_id", first?.id ?? ""],
     ["media_description", "A sharper description"],
     ["media_id", second?.id ?? ""],
-    ["media_description", "unticked"],
+    ["media_description", "removed"],
+    ["remove_media", second?.id ?? ""],
   ]);
   const redrafted = latest("ada");
   expect([res.status, res.headers.get("location")]).toEqual([303, `/@ada/${redrafted}`]);
   expect(exists(id)).toBe(false);
   expect(mediaOf(redrafted)).toEqual([{ id: first?.id ?? "", description: "A sharper description" }]);
   expect(db.query("SELECT count(*) AS n FROM favourites WHERE post_id = ?").get(redrafted)).toEqual({ n: 0 });
-  // The unticked file waits a day unattached, as an upload never posted.
+  // The removed file waits a day unattached, as an upload never posted.
   expect(db.query("SELECT post_id AS p FROM media_attachments WHERE id = ?").get(second?.id ?? "")).toEqual({ p: null });
 });
 
@@ -115,12 +115,12 @@ test("a refused redraft deletes nothing and comes back with its files; schedulin
   const tooLong = await compose("ada", [
     ["status", "x".repeat(600)],
     ["redraft_of", id],
-    ["media_ids", file?.id ?? ""],
+    ["media_id", file?.id ?? ""],
   ]);
   expect(tooLong.status).toBe(422);
   const page = await tooLong.text();
   expect(page).toContain("Posts are at most 500 characters; this one has 600.");
-  expect(hiddenIds(page, "media_ids")).toEqual([file?.id]);
+  expect(hiddenIds(page, "media_id")).toEqual([file?.id]);
   expect(page).toContain(`name="redraft_of" value="${id}"`);
   expect(exists(id)).toBe(true);
   expect(mediaOf(id).map((m) => m.id)).toEqual([file?.id ?? ""]);
@@ -149,12 +149,12 @@ test("only one's own post is redrafted, and another's files are not taken", asyn
   const [bobsFile] = mediaOf(latest("bob"));
   const taken = await compose("ada", [
     ["status", "with bob's file"],
-    ["media_ids", bobsFile?.id ?? ""],
+    ["media_id", bobsFile?.id ?? ""],
   ]);
   expect(taken.status).toBe(422);
   const page = await taken.text();
   expect(page).toContain("A file is missing or belongs to another post");
-  expect(hiddenIds(page, "media_ids")).toEqual([]);
+  expect(hiddenIds(page, "media_id")).toEqual([]);
 
   await c.member("ada").browser.post(`/statuses/${bobs}/reblog`, {});
   const boost = latest("ada");
@@ -166,17 +166,16 @@ test("a refused post keeps the files it uploaded: posting again takes them witho
   const refused = await compose("ada", [["status", "y".repeat(501)]], [new File([jpeg], "kept.jpg")]);
   expect(refused.status).toBe(422);
   const page = await refused.text();
-  const [kept] = hiddenIds(page, "media_ids");
+  const [kept] = hiddenIds(page, "media_id");
   expect(kept).toBeDefined();
   expect(page).toContain('value="alt of kept.jpg"');
-  expect(page).toContain("Keep file 1 (image)");
+  expect(page).toContain("Remove file 1");
   // Three file fields are left for more.
   expect([...page.matchAll(/name="media" type="file"/g)].length).toBe(3);
   expect(latest("ada")).toBe(before);
 
   const res = await compose("ada", [
     ["status", "Now shorter"],
-    ["media_ids", kept ?? ""],
     ["media_id", kept ?? ""],
     ["media_description", "alt, reworded"],
   ]);

@@ -57,7 +57,17 @@ export const periods = [
 ] as const;
 
 /** Up to four options, how long it runs, one choice or several. Left empty, the post has no poll. */
-function PollFields({ prefix, values, errors }: { prefix: string; values?: PollValues; errors: Record<string, string> }) {
+export function PollFields({
+  prefix,
+  values,
+  errors,
+  hint,
+}: {
+  prefix: string;
+  values?: PollValues;
+  errors: Record<string, string>;
+  hint?: string;
+}) {
   const problem = errors["poll[options]"] ?? errors["poll[expires_in]"];
   const length = values?.expiresIn ?? "86400";
   return (
@@ -65,6 +75,13 @@ function PollFields({ prefix, values, errors }: { prefix: string; values?: PollV
       <summary>Poll</summary>
       <fieldset class={problem ? "poll-fields invalid" : "poll-fields"}>
         <legend>Choices (2 to 4; leave them empty for no poll)</legend>
+        {hint ? (
+          <p class="hint" safe>
+            {hint}
+          </p>
+        ) : (
+          ""
+        )}
         {[0, 1, 2, 3].map((i) => (
           <div class="field">
             <label for={`${prefix}poll-option-${i + 1}`} safe>{`Choice ${i + 1}`}</label>
@@ -179,7 +196,7 @@ export function Compose({
   // A refused post comes back with the focus on the first field refused: each refused field has
   // autofocus, and htmx (or the browser, without it) focuses the first, its message read with it.
   const statusError = errors.status ?? errors.in_reply_to_id ?? errors.quoted_status_id;
-  const mediaError = errors.media_ids ?? errors.media ?? errors.thumbnail;
+  const mediaError = errors.media_ids ?? errors.media ?? errors.thumbnail ?? errors.media_attributes;
   return (
     <form
       class="compose card"
@@ -235,49 +252,12 @@ export function Compose({
             data-start={replyTo?.spoilerText ?? ""}
           />
         </div>
-        <fieldset class="images">
-          <legend>Images, a video or an audio file</legend>
-          <p class="hint">
-            {`Up to 4 images (JPEG, PNG, WebP or GIF, ${MAX_UPLOAD_BYTES / 2 ** 20} MB each), or one video (MP4 or WebM) or audio file (MP3, Ogg, WAV, FLAC, M4A) up to ${MAX_PLAYABLE_BYTES / 2 ** 20} MB. Pictures pasted or dropped on the text box come here too.`}
-          </p>
-          {kept.map((m, i) => (
-            <KeptFile media={m} n={i + 1} prefix={prefix} />
-          ))}
-          {[1, 2, 3, 4].slice(kept.length).map((n) => (
-            <div class="image-row">
-              <label for={`${prefix}media-${n}`} safe>{`File ${n}`}</label>
-              <input
-                id={`${prefix}media-${n}`}
-                name="media"
-                type="file"
-                accept={UPLOAD_TYPES.join(",")}
-                data-media-file=""
-                aria-describedby={mediaError ? "media-error" : undefined}
-                autofocus={mediaError !== undefined && n === kept.length + 1}
-              />
-              <label for={`${prefix}description-${n}`} safe>{`Description of file ${n} (alt text)`}</label>
-              <input id={`${prefix}description-${n}`} name="description" type="text" maxlength="1500" />
-            </div>
-          ))}
-          <div class="image-row">
-            <label for={`${prefix}thumbnail`}>Cover for a video or audio file (optional)</label>
-            <input
-              id={`${prefix}thumbnail`}
-              name="thumbnail"
-              type="file"
-              accept="image/jpeg,image/png,image/webp,image/gif"
-              aria-describedby={`${prefix}thumbnail-hint`}
-            />
-            <p class="hint" id={`${prefix}thumbnail-hint`}>
-              Without one, a video shows a frame from its start.
-            </p>
-          </div>
-          <ErrorText id="media-error" text={mediaError} />
-          <label class="check">
-            <input type="checkbox" name="sensitive" value="1" checked={values.sensitive ?? preferences?.defaultSensitive} /> Mark
-            media as sensitive (hidden until someone chooses to see it)
-          </label>
-        </fieldset>
+        <MediaFields
+          prefix={prefix}
+          kept={kept}
+          error={mediaError}
+          sensitive={values.sensitive ?? preferences?.defaultSensitive ?? false}
+        />
       </details>
       <PollFields prefix={prefix} values={values.poll} errors={errors} />
       {redraftOf ? (
@@ -325,19 +305,83 @@ export function Compose({
   );
 }
 
-/** A file uploaded already: shown small, kept while its box stays ticked, its alt text editable. */
+/**
+ * The files of a post: those uploaded already (ticked to keep, their alt text editable), fields
+ * for new ones up to four in all, a cover for a video, and the sensitive mark. The compose box and
+ * the edit page share it.
+ */
+export function MediaFields({
+  prefix,
+  kept,
+  error: mediaError,
+  sensitive,
+}: {
+  prefix: string;
+  kept: MediaView[];
+  error?: string;
+  sensitive: boolean;
+}) {
+  return (
+    <fieldset class="images">
+      <legend>Images, a video or an audio file</legend>
+      <p class="hint">
+        {`Up to 4 images (JPEG, PNG, WebP or GIF, ${MAX_UPLOAD_BYTES / 2 ** 20} MB each), or one video (MP4 or WebM) or audio file (MP3, Ogg, WAV, FLAC, M4A) up to ${MAX_PLAYABLE_BYTES / 2 ** 20} MB. Pictures pasted or dropped on the text box come here too.`}
+      </p>
+      {kept.map((m, i) => (
+        <KeptFile media={m} n={i + 1} prefix={prefix} />
+      ))}
+      {[1, 2, 3, 4].slice(kept.length).map((n) => (
+        <div class="image-row">
+          <label for={`${prefix}media-${n}`} safe>{`File ${n}`}</label>
+          <input
+            id={`${prefix}media-${n}`}
+            name="media"
+            type="file"
+            accept={UPLOAD_TYPES.join(",")}
+            data-media-file=""
+            aria-describedby={mediaError ? "media-error" : undefined}
+            autofocus={mediaError !== undefined && n === kept.length + 1}
+          />
+          <label for={`${prefix}description-${n}`} safe>{`Description of file ${n} (alt text)`}</label>
+          <input id={`${prefix}description-${n}`} name="description" type="text" maxlength="1500" />
+        </div>
+      ))}
+      <div class="image-row">
+        <label for={`${prefix}thumbnail`}>Cover for a video or audio file (optional)</label>
+        <input
+          id={`${prefix}thumbnail`}
+          name="thumbnail"
+          type="file"
+          accept="image/jpeg,image/png,image/webp,image/gif"
+          aria-describedby={`${prefix}thumbnail-hint`}
+        />
+        <p class="hint" id={`${prefix}thumbnail-hint`}>
+          Without one, a video shows a frame from its start.
+        </p>
+      </div>
+      <ErrorText id="media-error" text={mediaError} />
+      <label class="check">
+        <input type="checkbox" name="sensitive" value="1" checked={sensitive} /> Mark media as sensitive (hidden until someone
+        chooses to see it)
+      </label>
+    </fieldset>
+  );
+}
+
+/** A file uploaded already: shown small, its alt text editable, taken unless ticked "Remove". */
 function KeptFile({ media, n, prefix }: { media: MediaView; n: number; prefix: string }) {
   const id = `${prefix}kept-${n}`;
   return (
     <div class="image-row kept-file">
-      {media.thumbnailUrl ? <img src={media.thumbnailUrl} alt="" class="media-preview" /> : ""}
-      <label class="check">
-        <input type="checkbox" name="media_ids" value={media.id} checked />
-        <span safe>{`Keep file ${n} (${media.mime.split("/")[0]})`}</span>
-      </label>
       <input type="hidden" name="media_id" value={media.id} />
+      <span class="kept-name" safe>{`File ${n}: ${media.mime.split("/")[0]}, uploaded`}</span>
+      {media.thumbnailUrl ? <img src={media.thumbnailUrl} alt="" class="media-preview" /> : ""}
       <label for={id} safe>{`Description of file ${n} (alt text)`}</label>
       <input id={id} name="media_description" type="text" maxlength="1500" value={media.description} />
+      <label class="check">
+        <input type="checkbox" name="remove_media" value={media.id} />
+        <span safe>{`Remove file ${n}`}</span>
+      </label>
     </div>
   );
 }

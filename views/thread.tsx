@@ -1,6 +1,6 @@
 /** @jsxImportSource @kitajs/html */
-import type { PostView } from "../src/core/views.ts";
-import { Compose, EmojiPicker, LanguageSelect, quotePolicyLabels } from "./compose.tsx";
+import type { MediaView, PostView } from "../src/core/views.ts";
+import { Compose, EmojiPicker, LanguageSelect, MediaFields, PollFields, type PollValues, quotePolicyLabels } from "./compose.tsx";
 import type { PageContext } from "./context.ts";
 import { CsrfField, Field } from "./form.tsx";
 import { Layout } from "./layout.tsx";
@@ -135,8 +135,9 @@ export function EditPage({
     quote_approval_policy?: string;
     language?: string;
     sensitive?: boolean;
-    /** The media's descriptions as typed, in the post's order. */
-    descriptions?: string[];
+    /** Its files as they will be (ticked, with the alt text typed), and its poll. */
+    kept?: MediaView[];
+    poll?: PollValues;
   };
 }) {
   const policy = values?.quote_approval_policy ?? post.quoteApproval.automatic[0] ?? "nobody";
@@ -144,7 +145,7 @@ export function EditPage({
     <Layout title="Edit post" ctx={ctx}>
       <section class="card" aria-labelledby="edit-title">
         <h1 id="edit-title">Edit post</h1>
-        <form method="post" action={`/statuses/${post.id}/edit`} novalidate>
+        <form method="post" action={`/statuses/${post.id}/edit`} enctype="multipart/form-data" novalidate>
           <CsrfField ctx={ctx} />
           <div class={errors.status ? "field invalid" : "field"}>
             <label for="status">Text</label>
@@ -178,43 +179,18 @@ export function EditPage({
             value={values?.spoiler_text ?? post.spoilerText}
             maxlength={500}
           />
-          {post.media.map((m, i) => (
-            <div class={errors.media_attributes ? "field invalid media-edit" : "field media-edit"}>
-              <input type="hidden" name="media_id" value={m.id} />
-              {m.mime.startsWith("image/") || m.thumbnailUrl ? (
-                <img src={m.thumbnailUrl ?? m.url} alt="" class="media-preview" />
-              ) : (
-                ""
-              )}
-              <label for={`media-description-${i}`} safe>{`Description of file ${i + 1} (alt text)`}</label>
-              <textarea
-                id={`media-description-${i}`}
-                name="media_description"
-                rows="2"
-                maxlength="1500"
-                aria-invalid={errors.media_attributes ? "true" : undefined}
-                aria-describedby={errors.media_attributes ? "media-description-error" : undefined}
-                safe
-              >
-                {values?.descriptions?.[i] ?? m.description}
-              </textarea>
-            </div>
-          ))}
-          {errors.media_attributes ? (
-            <p class="error" id="media-description-error" safe>
-              {errors.media_attributes}
-            </p>
-          ) : (
-            ""
-          )}
-          {post.media.length > 0 ? (
-            <label class="check">
-              <input type="checkbox" name="sensitive" value="1" checked={values?.sensitive ?? post.sensitive} /> Mark media as
-              sensitive
-            </label>
-          ) : (
-            ""
-          )}
+          <MediaFields
+            prefix="edit-"
+            kept={values?.kept ?? post.media}
+            error={errors.media_ids ?? errors.media ?? errors.thumbnail ?? errors.media_attributes}
+            sensitive={values?.sensitive ?? false}
+          />
+          <PollFields
+            prefix="edit-"
+            values={values?.poll}
+            errors={errors}
+            hint="Changing the choices starts the poll again, without its votes."
+          />
           <div class="field">
             <LanguageSelect id="edit-language" value={values?.language ?? post.language ?? ""} labelShown />
           </div>

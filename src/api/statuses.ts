@@ -187,6 +187,8 @@ export function statusApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           poll: pollParam(body) ?? null,
           quotePolicy: body.quote_approval_policy,
           mediaAttributes: mediaAttributes(body),
+          // The files from now on, when sent (an empty list takes them all away); else they stay.
+          mediaIds: "media_ids" in body || "media_ids[]" in body ? [...list(body, "media_ids")] : undefined,
         });
         return status(params.id, me.account.id);
       },

@@ -239,9 +239,7 @@ export function editPost(
   const problems: Record<string, string> = {};
   const media = input.mediaIds && checkMedia(db, author.id, [...new Set(input.mediaIds)], problems, { ofPost: postId });
   const attached =
-    media?.length ??
-    db.select({ n: count() }).from(mediaAttachments).where(eq(mediaAttachments.postId, postId)).get()?.n ??
-    0;
+    media?.length ?? db.select({ n: count() }).from(mediaAttachments).where(eq(mediaAttachments.postId, postId)).get()?.n ?? 0;
   checkText(db, status, spoilerText, attached, problems);
   if (input.poll) checkPoll(input.poll, problems);
   const pollAfter = input.poll ?? (input.poll === null ? null : db.select().from(polls).where(eq(polls.postId, postId)).get());
@@ -319,10 +317,10 @@ export function deletePost(
 }
 
 /**
- * What "Delete and redraft" starts from: one's own post as it was written, its images (kept, to
- * be taken again) and its poll with the length it ran for. Its likes, boosts and votes are not.
+ * One's own post as it was written, for "Delete and redraft" and the edit page: its words, its
+ * images (to be taken again) and its poll with the length it ran for.
  */
-export function redraftSource(db: Db, author: Author, postId: string): PostInput & { mediaIds: string[] } {
+export function postSource(db: Db, author: Author, postId: string): PostInput & { mediaIds: string[] } {
   const post = ownPost(db, author, postId, "redraft");
   const poll = db.select().from(polls).where(eq(polls.postId, postId)).get();
   const media = db

@@ -13,7 +13,7 @@ import { applyFilters } from "../core/filters.ts";
 import * as interactions from "../core/interactions.ts";
 import { choiceIndexes, vote } from "../core/polls.ts";
 import { quotesOf, revokeQuote } from "../core/quotes.ts";
-import { createPost, deletePost, editPost, findVisiblePost, postHistory, redraftSource } from "../core/posts.ts";
+import { createPost, deletePost, editPost, findVisiblePost, postHistory, postSource } from "../core/posts.ts";
 import { schedulePost } from "../core/scheduled-posts.ts";
 import { parseLocalTime } from "../core/times.ts";
 import type { Viewer } from "../core/sessions.ts";
@@ -22,8 +22,7 @@ import { accountView, loadAccountViews, loadPostViews, type PostView, reusableMe
 import { mentionableAccount } from "../core/follows.ts";
 import { AccountList } from "../../views/profile.tsx";
 import type { PageContext } from "../../views/context.ts";
-import { posts, quotePolicies, visibilities } from "../db/schema.ts";
-import { eq } from "drizzle-orm";
+import { type PollInput, quotePolicies, visibilities } from "../db/schema.ts";
 import { isHtmx, type PagePlugin, type WebDeps } from "./context.ts";
 import { asList } from "./form-values.ts";
 import { back, loginFirst, safeNext } from "./redirects.ts";
@@ -87,9 +86,12 @@ const composeForm = t.Object({
   /** Publish later: a `datetime-local` time and the member's zone's offset in minutes (app.js). */
   scheduled_at: t.Optional(t.String({ maxLength: 40 })),
   utc_offset: t.Optional(t.String({ maxLength: 6 })),
-  /** Files uploaded already (a refused post's, a redraft's) still ticked, with their alt text paired by order. */
-  media_ids: upToFour(t.String({ maxLength: 64 })),
+  /**
+   * Files uploaded already (a refused post's, a redraft's, an edited post's) with their alt text,
+   * paired by order, and those of them ticked "Remove".
+   */
   media_id: upToFour(t.String({ maxLength: 64 })),
+  remove_media: upToFour(t.String({ maxLength: 64 })),
   media_description: upToFour(t.String({ maxLength: 5000 })),
   /** "Delete and redraft": the own post this one replaces. */
   redraft_of: t.Optional(t.String({ maxLength: 64 })),
@@ -103,8 +105,16 @@ function pairedDescriptions(body: { media_id?: string | string[]; media_descript
   );
 }
 
+/** The files a form lists as uploaded already, but those ticked "Remove". */
+function keptIds(body: { media_id?: string | string[]; remove_media?: string | string[] }): string[] {
+  const removed = new Set(asList(body.remove_media));
+  return asList(body.media_id).filter((id) => !removed.has(id));
+}
+
 /** The compose form's poll, when any of its choices was filled in. */
-function pollFromForm(body: typeof composeForm.static): PollValues | undefined {
+function pollFromForm(
+  body: Pick<typeof composeForm.static, "poll[options][]" | "poll[expires_in]" | "poll[multiple]" | "poll[hide_totals]">,
+): PollValues | undefined {
   const options = asList(body["poll[options][]"]).filter((o) => o.trim() !== "");
   if (options.length === 0) return undefined;
   return {
@@ -117,9 +127,16 @@ function pollFromForm(body: typeof composeForm.static): PollValues | undefined {
 
 const REFRESH_WAIT_MS = 2000;
 
-/** The poll length the form offers that is nearest to how long a poll ran (the API allows others). */
-const nearestPeriod = (seconds: number) =>
-  periods.reduce<number>((best, [p]) => (Math.abs(p - seconds) < Math.abs(best - seconds) ? p : best), periods[0][0]);
+/** A poll as the form shows it: its length the nearest the form offers (the API allows others). */
+const pollValues = (poll: PollInput): PollValues => ({
+  ...poll,
+  expiresIn: String(
+    periods.reduce<number>(
+      (best, [p]) => (Math.abs(p - poll.expiresIn) < Math.abs(best - poll.expiresIn) ? p : best),
+      periods[0][0],
+    ),
+  ),
+});
 
 /** A post as the viewer sees it, if they may see it at all. */
 export function visiblePostView(deps: Pick<WebDeps, "db" | "baseUrl">, id: string, viewer: Viewer | null): PostView | undefined {
@@ -254,7 +271,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         };
         const poll = pollFromForm(body);
         // What was uploaded already comes first; a refused post keeps the new uploads too.
-        let mediaIds = asList(body.media_ids);
+        let mediaIds = keptIds(body);
         // The redraft page offers no schedule: only a hand-made form sends one.
         if (redraftOf && body.scheduled_at?.trim())
           throw new CoreError("A redraft is posted at once: post it, then schedule a new post.", 422);
@@ -428,7 +445,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
     )
     .get("/statuses/:id/redraft", ({ params, viewer, ctx, redirect }) => {
       if (!viewer) return redirect(loginFirst(`/statuses/${params.id}/redraft`), 303);
-      const source = redraftSource(db, viewer.account, params.id);
+      const source = postSource(db, viewer.account, params.id);
       const replyTo = source.inReplyToId ? view(source.inReplyToId, viewer) : undefined;
       const quote = source.quotedId ? view(source.quotedId, viewer) : undefined;
       const values = {
@@ -438,7 +455,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
         quote_approval_policy: source.quotePolicy,
         language: source.language,
         sensitive: source.sensitive,
-        poll: source.poll && { ...source.poll, expiresIn: String(nearestPeriod(source.poll.expiresIn)) },
+        poll: source.poll && pollValues(source.poll),
       };
       return (
         <ComposePage ctx={ctx} redraft>
@@ -459,24 +476,40 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
       if (!viewer) return redirect(loginFirst(`/statuses/${params.id}/edit`), 303);
       const post = view(params.id, viewer);
       if (!post || post.account.id !== viewer.account.id) throw new CoreError("You can edit only your own posts.", 403);
-      // The post's own mark: the view's is also set by the moderators marking the account.
-      const sensitive = db.select({ s: posts.sensitive }).from(posts).where(eq(posts.id, post.id)).get()?.s ?? false;
-      return <EditPage ctx={ctx} post={post} limit={getSettings(db).maxPostLength} values={{ sensitive }} />;
+      // The post's own mark (the view's is also set by the moderators marking the account), and its poll.
+      const source = postSource(db, viewer.account, post.id);
+      const values = { sensitive: source.sensitive, poll: source.poll && pollValues(source.poll) };
+      return <EditPage ctx={ctx} post={post} limit={getSettings(db).maxPostLength} values={values} />;
     })
     .post(
       "/statuses/:id/edit",
-      ({ params, body, viewer, ctx, set, redirect }) => {
+      async ({ params, body, viewer, ctx, set, redirect }) => {
         if (!viewer) return redirect(loginFirst("/"), 303);
-        // The sensitive box is on the page only for a post with media; without it the mark stays.
-        const withMedia = (view(params.id, viewer)?.media.length ?? 0) > 0;
+        const poll = pollFromForm(body);
+        // The files ticked, then new ones (kept when the edit is refused, as a new post's).
+        let mediaIds = keptIds(body);
         try {
+          const uploaded = await uploadsFromForm(deps, viewer.account.id, body);
+          mediaIds = [...mediaIds, ...uploaded];
+          // A form without files or poll fields (a post with none, or a form made by hand) leaves them.
+          const listsFiles = body.media_id !== undefined || uploaded.length > 0;
+          const files = listsFiles ? mediaIds.length : (view(params.id, viewer)?.media.length ?? 0);
           editPost(deps, viewer.account, params.id, {
             status: body.status,
             spoilerText: body.spoiler_text,
-            sensitive: withMedia ? body.sensitive === "1" : undefined,
+            // The mark is about files: without any, it stays as it was.
+            sensitive: files > 0 ? body.sensitive === "1" : undefined,
             language: body.language,
             quotePolicy: body.quote_approval_policy,
             mediaAttributes: pairedDescriptions(body),
+            mediaIds: listsFiles ? mediaIds : undefined,
+            // Choices left empty take the poll away; the same choices keep its votes.
+            poll:
+              body["poll[options][]"] === undefined
+                ? undefined
+                : poll
+                  ? { ...poll, expiresIn: Number(poll.expiresIn ?? 86_400) }
+                  : null,
           });
           return redirect(`/@${viewer.account.username}/${params.id}`, 303);
         } catch (error) {
@@ -484,6 +517,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
           const post = view(params.id, viewer);
           if (!post) throw error;
           set.status = 422;
+          const typed = pairedDescriptions(body);
           return (
             <EditPage
               ctx={ctx}
@@ -496,24 +530,28 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
                 quote_approval_policy: body.quote_approval_policy,
                 language: body.language,
                 sensitive: body.sensitive === "1",
-                descriptions: asList(body.media_description),
+                kept: reusableMediaViews(db, viewer.account.id, mediaIds, post.id).map((m) => ({
+                  ...m,
+                  description: typed[m.id]?.description ?? m.description,
+                })),
+                poll,
               }}
             />
           );
         }
       },
+      // The compose form's fields but those a post keeps for good (audience, reply, quote).
       {
-        body: t.Object({
-          _csrf: csrf,
-          status: t.String({ maxLength: 20_000 }),
-          spoiler_text: t.Optional(t.String({ maxLength: 1000 })),
-          quote_approval_policy: optionalOneOf(quotePolicies),
-          language: t.Optional(t.String({ maxLength: 10 })),
-          sensitive: t.Optional(t.String({ maxLength: 1 })),
-          // Each media's id and description, paired by their order on the page.
-          media_id: upToFour(t.String({ maxLength: 64 })),
-          media_description: upToFour(t.String({ maxLength: 5000 })),
-        }),
+        body: t.Omit(composeForm, [
+          "visibility",
+          "in_reply_to_id",
+          "quoted_status_id",
+          "idempotency_key",
+          "context",
+          "scheduled_at",
+          "utc_offset",
+          "redraft_of",
+        ]),
       },
     )
     .get(

@@ -363,13 +363,13 @@ window.addEventListener(
   (e) => {
     const form = e.target;
     if (!(form instanceof HTMLFormElement) || form.dataset.altAsked) return;
-    // Files chosen now, and those uploaded already (a refused post's, a redraft's) still ticked.
+    // Files chosen now, and those uploaded already (a refused post's, a redraft's) not removed.
     const chosen = [...form.querySelectorAll("input[data-media-file]")].map((file) => [
       file.files?.length,
       file.closest(".image-row")?.querySelector("input[name=description]"),
     ]);
     const kept = [...form.querySelectorAll(".kept-file")].map((row) => [
-      row.querySelector("input[name=media_ids]")?.checked,
+      !row.querySelector("input[name=remove_media]")?.checked,
       row.querySelector("input[name=media_description]"),
     ]);
     const missing = [...chosen, ...kept].filter(([taken, description]) => taken && description && !description.value.trim());
