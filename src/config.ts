@@ -67,7 +67,8 @@ export type ConfigKey = keyof typeof keys;
 export const configKeys = Object.keys(keys) as ConfigKey[];
 
 const defaults: Record<ConfigKey, Raw | undefined> = {
-  url: "http://localhost:3000",
+  // Where it listens (listenUrl), unless the data folder's instance already has an address.
+  url: undefined,
   listen: "localhost:3000",
   data: "./skein-data",
   "tls-cert": undefined,
@@ -130,19 +131,21 @@ export function loadConfig({ flags = {}, env = {}, cwd = process.cwd(), recorded
     return raw === undefined ? undefined : parseKey(key, raw, source, cwd);
   };
 
-  const url = (pick("url", file)[1] === "default url" && recordedUrl?.(data)) || (value("url") as URL);
-  const smtpUrl = value("smtp-url") as string | undefined;
   const cert = value("tls-cert") as string | undefined;
   const key = value("tls-key") as string | undefined;
   if ((cert === undefined) !== (key === undefined)) {
     throw configError("tls-cert and tls-key go together", "give both files to serve HTTPS, or neither");
   }
+  const listen = value("listen") as Config["listen"];
+  const url =
+    pick("url", file)[0] === undefined ? (recordedUrl?.(data) ?? listenUrl(listen, cert !== undefined)) : (value("url") as URL);
+  const smtpUrl = value("smtp-url") as string | undefined;
   const deeplKey = value("deepl-key") as string | undefined;
   const libreUrl = value("libretranslate-url") as string | undefined;
   if (deeplKey && libreUrl) throw configError("deepl-key and libretranslate-url both given", "choose one translation service");
   return {
     url,
-    listen: value("listen") as Config["listen"],
+    listen,
     data,
     tls: cert && key ? { cert, key } : undefined,
     allowPrivateAddresses: value("allow-private-addresses") as boolean,
@@ -225,6 +228,16 @@ function parseMailFrom(raw: Raw): string | undefined {
   const text = String(raw).trim();
   const address = /<([^<>]+)>$/.exec(text)?.[1] ?? text;
   return /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(address) && !/[\r\n]/.test(text) ? text : undefined;
+}
+
+/**
+ * Without --url, the instance is where it listens (a port of this machine, or the address it
+ * listens on when that is one address): the setup link and every link it writes then work there.
+ */
+function listenUrl({ hostname, port }: Config["listen"], tls: boolean): URL {
+  const anyAddress = ["0.0.0.0", "::", "localhost"].includes(hostname);
+  const host = anyAddress ? "localhost" : hostname.includes(":") ? `[${hostname}]` : hostname;
+  return new URL(`${tls ? "https" : "http"}://${host}:${port}`);
 }
 
 function parseListen(raw: Raw): Config["listen"] | undefined {

@@ -35,6 +35,16 @@ describe("loadConfig", () => {
     expect(config.bodyLimit).toBe(64 * 1024 * 1024);
   });
 
+  test("without a URL the instance is where it listens", () => {
+    const cwd = tempDir();
+    const at = (listen: string) => loadConfig({ cwd, flags: { listen } }).url.href;
+    expect(at("4100")).toBe("http://localhost:4100/");
+    expect(at("0.0.0.0:8080")).toBe("http://localhost:8080/");
+    expect(at("192.0.2.7:4100")).toBe("http://192.0.2.7:4100/");
+    expect(at("[::1]:4100")).toBe("http://[::1]:4100/");
+    expect(at("127.0.0.1:80")).toBe("http://127.0.0.1/");
+  });
+
   test("flags win over the environment, which wins over skein.toml", () => {
     const cwd = folderWithToml(`url = "https://file.example"\nlisten = "0.0.0.0:4000"\nlog-level = "error"\n`);
     const config = loadConfig({
