@@ -391,6 +391,17 @@ describe("CSRF", () => {
     expect(snapshot(c)).toBe(before);
   });
 
+  test("a form from a browser that sent no cookie says where the site is (its cookies are HTTPS-only)", async () => {
+    const stranger = new WebClient((r) => c.app.handle(r));
+    const res = await stranger.request("/login", {
+      method: "POST",
+      body: new URLSearchParams({ username: "ada", password: PASSWORD }),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain("Open https://social.example and try there (its cookies work over HTTPS only).");
+  });
+
   test("the OAuth consent form is a page: approving without the token (any spelling of its path) makes no code", async () => {
     const api = apiCaller(c);
     const app = (

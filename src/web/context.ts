@@ -45,7 +45,7 @@ export interface WebDeps extends CoreDeps {
 export function pagePlugin(deps: WebDeps) {
   const { db } = deps;
   return new Elysia({ name: "page" })
-    .use(sessionPlugin({ db, secret: deps.secret, secure: deps.baseUrl.protocol === "https:" }))
+    .use(sessionPlugin({ db, secret: deps.secret, baseUrl: deps.baseUrl }))
     .derive({ as: "global" }, ({ viewer, csrf, request }) => ({ ctx: pageContext(deps, viewer, csrf, request) }));
 }
 

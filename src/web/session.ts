@@ -13,8 +13,8 @@ const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 export interface SessionOptions {
   db: Db;
   secret: string;
-  /** Cookies get `Secure` when the instance is served over https. */
-  secure: boolean;
+  /** The instance's address: cookies get `Secure` when it is https. */
+  baseUrl: URL;
 }
 
 /**
@@ -22,8 +22,9 @@ export interface SessionOptions {
  * session, or of an anonymous cookie before sign-in, so it needs no storage; every state-changing
  * request must carry it in the `_csrf` field or the `X-CSRF-Token` header (htmx sends the header).
  */
-export function sessionPlugin({ db, secret, secure }: SessionOptions) {
+export function sessionPlugin({ db, secret, baseUrl }: SessionOptions) {
   const sign = (binding: string) => csrfToken(secret, binding);
+  const secure = baseUrl.protocol === "https:";
   return new Elysia({ name: "session" }).derive({ as: "global" }, ({ cookie, request, body }) => {
     const token = cookie[SESSION_COOKIE]?.value;
     const viewer: Viewer | null = typeof token === "string" ? findViewer(db, token) : null;
@@ -39,7 +40,12 @@ export function sessionPlugin({ db, secret, secure }: SessionOptions) {
     const csrf = sign(binding);
     if (unsafeMethods.has(request.method) && !isApiRequest(request) && !signedLink(request)) {
       const given = request.headers.get("x-csrf-token") ?? fieldOf(body, "_csrf");
-      if (!given || !sameText(given, csrf)) throw new CsrfError(fieldOf(body, "status"));
+      if (!given || !sameText(given, csrf)) {
+        // No cookie came back at all: a browser keeps Secure cookies from a page opened over http
+        // (before the proxy, or at another address), and reloading would never help.
+        const cookieless = secure && !request.headers.get("cookie")?.includes(`${ANON_COOKIE}=`) && !viewer;
+        throw new CsrfError(fieldOf(body, "status"), cookieless ? baseUrl.origin : undefined);
+      }
     }
     return { viewer, csrf };
   });
@@ -63,8 +69,17 @@ export function viewerOf(db: Db, secret: string, request: Request): { viewer: Vi
 
 /** A state-changing request without a valid token; what the person typed is handed back. */
 export class CsrfError extends CoreError {
-  constructor(readonly keptText?: string) {
-    super("This form has expired or did not come from this site. Reload the page and try again.", 403);
+  constructor(
+    readonly keptText?: string,
+    /** The instance's https address, when the browser sent no cookie: the page was opened elsewhere. */
+    origin?: string,
+  ) {
+    super(
+      origin
+        ? `This form did not come from this site: the browser sent none of its cookies. Open ${origin} and try there (its cookies work over HTTPS only).`
+        : "This form has expired or did not come from this site. Reload the page and try again.",
+      403,
+    );
   }
 }
 
