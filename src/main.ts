@@ -8,7 +8,7 @@ import { resetPassword } from "./core/auth.ts";
 import { disableTwoFactorFor } from "./core/two-factor.ts";
 import { ValidationError } from "./core/errors.ts";
 import { DomainEvents } from "./core/events.ts";
-import { appliedMigrations } from "./db/migrate.ts";
+import { appliedMigrations, migrate } from "./db/migrate.ts";
 import { closeDatabase, errorText, type OpenDatabase, openDatabase } from "./db/open.ts";
 import { roles, type Role } from "./db/schema.ts";
 import { FatalError } from "./fatal.ts";
@@ -63,6 +63,7 @@ function parseArgs(argv: string[], allowed: string[], switches: string[] = []): 
   const flags: Flags = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
+    if (/^-[^-]/.test(arg)) throw usage(`unknown option ${arg}`);
     if (!arg.startsWith("--")) {
       words.push(arg);
       continue;
@@ -255,6 +256,8 @@ async function restore(words: string[], flags: Flags) {
 }
 
 async function main(argv: string[]) {
+  // Asked anywhere, help is printed and nothing else is done (`skein backup -h` wrote a file "-h").
+  if (argv.some((a) => a === "-h" || a === "--help")) return console.log(HELP);
   const first = argv[0];
   const command = first && (!first.startsWith("-") || ["--version", "--help", "-h"].includes(first)) ? first : "serve";
   const rest = command === argv[0] ? argv.slice(1) : argv;
@@ -286,13 +289,28 @@ async function main(argv: string[]) {
       if (words.length > 0) throw usage(`unexpected argument ${words[0]}`);
       const config = configFrom(flags);
       await configureLogging(config);
-      closeDatabase(openInstanceDatabase(config));
+      // Migrating a mistyped --data would start a new instance there.
+      const path = existingDatabase(config);
+      const database = openDatabase(path);
+      try {
+        const { applied, backup } = migrate(database.sqlite, path);
+        console.log(
+          applied.length === 0
+            ? `${path} is up to date.`
+            : `Applied ${applied.length} migrations to ${path}${backup ? `; the database before them is kept as ${backup}` : ""}.`,
+        );
+      } finally {
+        closeDatabase(database);
+      }
       return;
     }
     case "version":
-    case "--version":
+    case "--version": {
+      const { words } = parseArgs(rest, []);
+      if (words.length > 0) throw usage(`unexpected argument ${words[0]}`);
       console.log(`skein ${VERSION}`);
       return;
+    }
     case "help":
     case "--help":
     case "-h":

@@ -20,6 +20,17 @@ describe("commands", () => {
     expect(help.stdout).toContain("--allow-private-addresses");
     const version = await runCli(["version"]);
     expect(version.stdout.trim()).toMatch(/^skein \d+\.\d+\.\d+$/);
+    // Asked after any command, help is all that happens: `backup -h` once wrote a file named "-h".
+    const cwd = tempDir();
+    for (const args of [
+      ["backup", "-h"],
+      ["user", "password", "--help"],
+      ["restore", "x.db", "-h"],
+    ]) {
+      const result = await runCli(args, { cwd });
+      expect([result.code, result.stdout.includes("Usage:")]).toEqual([0, true]);
+    }
+    expect(existsSync(join(cwd, "-h"))).toBe(false);
   });
 
   test("usage mistakes say what was expected and exit 2", async () => {
@@ -30,6 +41,8 @@ describe("commands", () => {
       ["user", "password"],
       ["user", "password", "alice", "--role", "admin"],
       ["backup"],
+      ["backup", "-x"],
+      ["version", "--bogus"],
       ["serve", "--url"],
     ]) {
       const result = await runCli(args);
@@ -168,7 +181,12 @@ describe("a start that cannot succeed ends with one clear line and leaves the da
 
   test("a database from a newer Skein", async () => {
     const cwd = tempDir();
-    await runCli(["migrate"], { cwd });
+    await runCli(["user", "create", "ada", "--email", "ada@example.com", "--role", "owner"], {
+      cwd,
+      stdin: "a long passphrase\n",
+    });
+    const migrated = await runCli(["migrate"], { cwd });
+    expect(migrated.stdout).toBe(`${join(cwd, "skein-data/skein.db")} is up to date.\n`);
     const path = join(cwd, "skein-data/skein.db");
     const db = new Database(path);
     db.run("INSERT INTO schema_migrations VALUES ('9999_future', 'x', 0)");
@@ -209,10 +227,7 @@ describe("a start that cannot succeed ends with one clear line and leaves the da
 
   test("a command on a folder with no instance makes none", async () => {
     const cwd = tempDir();
-    for (const args of [
-      ["user", "password", "ada"],
-      ["user", "disable-2fa", "ada"],
-    ]) {
+    for (const args of [["user", "password", "ada"], ["user", "disable-2fa", "ada"], ["migrate"]]) {
       const result = await runCli([...args, "--data", "typo"], { cwd, stdin: "a long passphrase\n" });
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^skein: no database at .*typo\/skein.db; point --data at the instance's data folder\n$/);

@@ -45,8 +45,11 @@ export function migrate(sqlite: Database, dbPath: string, migrations = embeddedM
         Date.now(),
       ]);
     })();
-    logger.info("Applied migration {tag}", { tag: migration.tag });
+    // A new database takes them all at once: one line says so, not one a migration.
+    if (applied.length > 0) logger.info("Applied migration {tag}", { tag: migration.tag });
+    else logger.debug("Applied migration {tag}", { tag: migration.tag });
   }
+  if (applied.length === 0) logger.info("Created the database with {count} migrations", { count: pending.length });
   return { applied: pending.map((m) => m.tag), backup };
 }
 
