@@ -321,6 +321,10 @@ async function main(argv: string[]) {
   }
 }
 
+// The database holds the instance's private keys and secret, and backups copy it: what Skein
+// writes is for the user running it alone (the pages and media are served by Skein itself).
+process.umask(0o077);
+
 try {
   await main(process.argv.slice(2));
 } catch (error) {

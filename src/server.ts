@@ -1,5 +1,16 @@
 import { fileEarlierConversations } from "./core/conversations.ts";
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { getLogger, withContext } from "@logtape/logtape";
 import { withoutSecrets } from "./log.ts";
@@ -130,7 +141,23 @@ export function prepareDataFolder(dir: string): string {
       throw new FatalError(`the database file ${file} is read-only (${errorText(error)}); make it writable and start again`);
     }
   }
+  keepPrivate(dir, path);
   return path;
+}
+
+/**
+ * The folder and database of an instance made before Skein wrote them for its user alone (main.ts
+ * sets the umask): the keys in the database were readable by every account on the machine.
+ */
+function keepPrivate(dir: string, path: string): void {
+  try {
+    for (const file of [dir, path, `${path}-wal`, `${path}-shm`]) {
+      const mode = existsSync(file) ? statSync(file).mode & 0o777 : 0;
+      if (mode & 0o077) chmodSync(file, mode & 0o700);
+    }
+  } catch {
+    // Another user's folder (a container's volume, say): its owner decides.
+  }
 }
 
 /** Opens and migrates the database of a data folder. */

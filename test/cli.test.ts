@@ -1,5 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
 import { WebClient } from "./helpers/client.ts";
@@ -154,6 +154,9 @@ describe("skein backup", () => {
       const copy = new Database(join(cwd, "copy.db"), { readonly: true });
       expect(copy.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
       expect(copy.query("SELECT username FROM accounts").all()).toEqual([{ username: "alice" }]);
+      // The database and its copies hold the instance's keys: for the user running Skein alone.
+      const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+      expect([mode(join(cwd, "copy.db")), mode(data), mode(join(data, "skein.db"))]).toEqual(["600", "700", "600"]);
       const refused = await runCli(["backup", "copy.db", "--data", data], { cwd });
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain("already exists");
