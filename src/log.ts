@@ -34,5 +34,9 @@ export async function configureLogging(config: Pick<Config, "logLevel" | "logFor
   });
 }
 
-/** A path as logs may keep it: the token of a link sent by e-mail is a credential while it works (mail scanners open it first). */
-export const withoutSecrets = (path: string) => path.replace(/^\/(password\/reset|settings\/email\/confirm)\/[^/]+/, "/$1/…");
+/**
+ * A path as logs may keep it: the token of a link sent by e-mail is a credential while it works
+ * (mail scanners open it first), and an invite's code lets anyone with it sign up.
+ */
+export const withoutSecrets = (path: string) =>
+  path.replace(/^\/(password\/reset|settings\/email\/confirm|invite)\/[^/]+/, "/$1/…");

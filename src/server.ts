@@ -336,7 +336,7 @@ async function handle(app: { handle(request: Request): Promise<Response> }, requ
     const response = await compress(request, await app.handle(request));
     response.headers.set("x-request-id", requestId);
     const url = new URL(request.url);
-    accessLog.info("{method} {path} {status} {ms}ms", {
+    accessLog.info("{method} {path} {status} {ms}ms from {ip}", {
       method: request.method,
       path: withoutSecrets(url.pathname),
       status: response.status,
