@@ -222,6 +222,16 @@ describe("one instance", () => {
     expect(before).toContain('action="/admin/domain-blocks"');
     expect(before).toMatch(/<input id="domain" name="domain"[^>]* value="127\.0\.0\.1:8443"/);
     expect(before).toContain(`name="back" value="${path}"`);
+    const tooLong = await ada.post("/admin/domain-blocks", {
+      domain: "127.0.0.1:8443",
+      severity: "silence",
+      public_comment: "b".repeat(1500),
+      private_comment: "kept as typed",
+    });
+    expect(tooLong.status).toBe(422);
+    const refused = await tooLong.text();
+    expect(refused).toContain("Keep it under 1,000 characters.");
+    expect(refused).toContain("kept as typed");
     const res = await ada.post("/admin/domain-blocks", {
       domain: "127.0.0.1:8443",
       severity: "silence",

@@ -256,6 +256,19 @@ describe("staff pages", () => {
     const bad = await ada.post("/admin/settings", { name: "", registration_mode: "open", max_post_length: "5" });
     expect(bad.status).toBe(422);
     expect(await bad.text()).toContain("Choose a whole number from 100 to 10000.");
+    // Longer than the page lets one type: the message by the field, and what was typed kept.
+    const long = await ada.post("/admin/settings", {
+      name: "Knitters",
+      description: "y".repeat(3000),
+      registration_mode: "open",
+      max_post_length: "12345678901",
+    });
+    expect(long.status).toBe(422);
+    const longPage = await long.text();
+    expect(longPage).toContain("Keep it under 500 characters.");
+    expect(longPage).toContain("Choose a whole number from 100 to 10000.");
+    expect(longPage).toContain('value="Knitters"');
+    expect(longPage).toContain('maxlength="500"');
     expect(
       (
         await ada.post("/admin/settings", {

@@ -4,7 +4,14 @@ import type { Db } from "../db/open.ts";
 import { accounts, domainBlockSeverities, follows } from "../db/schema.ts";
 import { readCsv, toCsv } from "./csv.ts";
 import type { CoreDeps } from "./deps.ts";
-import { blockDomain, type DomainBlock, followsCutBy, listDomainBlocks, normalizeDomain } from "./domain-blocks.ts";
+import {
+  blockDomain,
+  type DomainBlock,
+  followsCutBy,
+  listDomainBlocks,
+  MAX_PUBLIC_COMMENT,
+  normalizeDomain,
+} from "./domain-blocks.ts";
 import { ValidationError } from "./errors.ts";
 
 /**
@@ -25,7 +32,6 @@ export const IMPORT_MAX_ROWS = 10_000;
  * block's comment is filled in when the file has no comment column): it gets twice the room.
  */
 export const CONFIRM_MAX_BYTES = 2 * IMPORT_MAX_BYTES;
-const PUBLIC_COMMENT_MAX = 1000;
 
 /** Every block, in the columns and order Mastodon writes (`#domain,#severity,…`, true/false). */
 export function exportDomainBlocksCsv(db: Db): string {
@@ -192,8 +198,8 @@ function parseRow(line: number, cell: (c: Column) => string | undefined): Import
     row[key] = flag;
   }
   const comment = cell("public_comment");
-  if (comment !== undefined && comment.length > PUBLIC_COMMENT_MAX)
-    return `The public comment is longer than ${PUBLIC_COMMENT_MAX} characters.`;
+  if (comment !== undefined && comment.length > MAX_PUBLIC_COMMENT)
+    return `The public comment is longer than ${MAX_PUBLIC_COMMENT} characters.`;
   if (comment !== undefined) row.publicComment = comment;
   return row;
 }

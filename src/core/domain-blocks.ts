@@ -71,6 +71,9 @@ export function followsCutBy(db: Db, domain: string): number {
   );
 }
 
+export const MAX_PUBLIC_COMMENT = 1000;
+export const MAX_PRIVATE_COMMENT = 5000;
+
 /**
  * Blocks a domain, or changes its block (`change`: a new block must not replace one unseen); a
  * suspension cuts every follow with it.
@@ -90,12 +93,11 @@ export function blockDomain(
     throw new ValidationError({ domain: `${domain} is blocked already: change that block instead.` });
   if (!domainBlockSeverities.includes(input.severity))
     throw new ValidationError({ severity: "Choose Limit, Suspend or No action." });
-  const values = {
-    ...input,
-    domain,
-    publicComment: input.publicComment.slice(0, 1000),
-    privateComment: input.privateComment.slice(0, 5000),
-  };
+  if (input.publicComment.length > MAX_PUBLIC_COMMENT)
+    throw new ValidationError({ public_comment: `Keep it under ${MAX_PUBLIC_COMMENT.toLocaleString("en")} characters.` });
+  if (input.privateComment.length > MAX_PRIVATE_COMMENT)
+    throw new ValidationError({ private_comment: `Keep it under ${MAX_PRIVATE_COMMENT.toLocaleString("en")} characters.` });
+  const values = { ...input, domain };
   const cut = input.severity === "suspend" ? followsCutBy(db, domain) : 0;
   const told = db.transaction((tx) => {
     tx.insert(domainBlocks).values(values).onConflictDoUpdate({ target: domainBlocks.domain, set: values }).run();

@@ -143,13 +143,15 @@ export function instanceSecret(db: Db): string {
   return secret;
 }
 
+export const MAX_DESCRIPTION_LENGTH = 500;
+
 /** Checks and saves the settings the owner edits; problems are reported by field, nothing is saved then. */
 export function saveSettings(db: Db, input: InstanceSettings): void {
   const problems: Record<string, string> = {};
   const name = input.name.trim();
   const description = input.description.trim();
   if (name.length === 0 || name.length > 60) problems.name = "Use 1 to 60 characters.";
-  if (description.length > 500) problems.description = "Keep it under 500 characters.";
+  if (description.length > MAX_DESCRIPTION_LENGTH) problems.description = `Keep it under ${MAX_DESCRIPTION_LENGTH} characters.`;
   if (!registrationModes.includes(input.registrationMode))
     problems.registration_mode = `Choose one of ${registrationModes.join(", ")}.`;
   if (!federationModes.includes(input.federationMode)) problems.federation_mode = "Choose blocklist or allowlist.";

@@ -1,5 +1,5 @@
 /** @jsxImportSource @kitajs/html */
-import type { DomainBlock } from "../../src/core/domain-blocks.ts";
+import { type DomainBlock, MAX_PRIVATE_COMMENT, MAX_PUBLIC_COMMENT } from "../../src/core/domain-blocks.ts";
 import type { PageContext } from "../context.ts";
 import { CsrfField, Field, PostButton } from "../form.tsx";
 import { Layout } from "../layout.tsx";
@@ -148,9 +148,18 @@ export function DomainBlockForm({
         name="public_comment"
         label="Public comment (shown on the about page)"
         required={false}
+        maxlength={MAX_PUBLIC_COMMENT}
         value={values?.public_comment}
+        error={errors.public_comment}
       />
-      <Field name="private_comment" label="Private note (staff only)" required={false} value={values?.private_comment} />
+      <Field
+        name="private_comment"
+        label="Private note (staff only)"
+        required={false}
+        maxlength={MAX_PRIVATE_COMMENT}
+        value={values?.private_comment}
+        error={errors.private_comment}
+      />
       <div class="check">
         <input type="checkbox" id="obfuscate" name="obfuscate" value="1" checked={values?.obfuscate === "1"} />
         <label for="obfuscate">Partly hide the domain on the about page</label>

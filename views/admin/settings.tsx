@@ -1,5 +1,5 @@
 /** @jsxImportSource @kitajs/html */
-import { type InstanceSettings, MAX_RULE_LENGTH, MAX_RULES } from "../../src/core/instance.ts";
+import { type InstanceSettings, MAX_DESCRIPTION_LENGTH, MAX_RULE_LENGTH, MAX_RULES } from "../../src/core/instance.ts";
 import { languageChoices } from "../../src/core/languages.ts";
 import type { PageContext } from "../context.ts";
 import { Check, CsrfField, Field, FormMessage } from "../form.tsx";
@@ -168,7 +168,9 @@ export function InstanceSettingsPage({
           label="Description"
           required={false}
           multiline
+          maxlength={MAX_DESCRIPTION_LENGTH}
           value={values.description}
+          hint={`Up to ${MAX_DESCRIPTION_LENGTH} characters: the about page, the sign-up page and apps show it.`}
           error={errors.description}
         />
         <Field

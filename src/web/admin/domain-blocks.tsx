@@ -136,8 +136,9 @@ export function domainBlockRoutes(deps: WebDeps, page: PagePlugin) {
           severity: t.UnionEnum(domainBlockSeverities),
           reject_media: t.Optional(t.String({ maxLength: 5 })),
           reject_reports: t.Optional(t.String({ maxLength: 5 })),
-          public_comment: t.Optional(t.String({ maxLength: 1000 })),
-          private_comment: t.Optional(t.String({ maxLength: 5000 })),
+          // Generous limits: the core's checks give the message next to the field.
+          public_comment: t.Optional(t.String({ maxLength: 20_000 })),
+          private_comment: t.Optional(t.String({ maxLength: 20_000 })),
           obfuscate: t.Optional(t.String({ maxLength: 5 })),
           confirm: t.Optional(t.String({ maxLength: 5 })),
           change: t.Optional(t.String({ maxLength: 300 })),

@@ -141,11 +141,11 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
         body: t.Object({
           _csrf: t.Optional(t.String()),
           name: t.String({ maxLength: 200 }),
-          description: t.Optional(t.String({ maxLength: 2000 })),
-          registration_mode: t.UnionEnum(registrationModes),
-          max_post_length: t.String({ maxLength: 10 }),
-          secure_mode: t.Optional(t.String({ maxLength: 5 })),
           // Generous limits: the core's checks give the message next to the field.
+          description: t.Optional(t.String({ maxLength: 20_000 })),
+          registration_mode: t.UnionEnum(registrationModes),
+          max_post_length: t.String({ maxLength: 40 }),
+          secure_mode: t.Optional(t.String({ maxLength: 5 })),
           rules: t.Optional(t.String({ maxLength: 40_000 })),
           contact_username: t.Optional(t.String({ maxLength: 200 })),
           contact_email: t.Optional(t.String({ maxLength: 400 })),
@@ -153,7 +153,7 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
           terms_of_service: t.Optional(t.String({ maxLength: MAX_POLICY_LENGTH * 2 })),
           default_language: t.Optional(t.String({ maxLength: 20 })),
           members_may_invite: t.Optional(t.String({ maxLength: 5 })),
-          minimum_age: t.Optional(t.String({ maxLength: 10 })),
+          minimum_age: t.Optional(t.String({ maxLength: 40 })),
           activity_api: t.Optional(t.String({ maxLength: 5 })),
           // A plain string: Elysia fills an absent UnionEnum with its first value. The core checks it.
           federation_mode: t.Optional(t.String({ maxLength: 20 })),
