@@ -101,6 +101,9 @@ export function startScheduler(deps: CoreDeps, jobs: Job[], checkEveryMs = 60_00
         if (stopped || jobInProgress(job.name) || !isDue(deps.db, job, new Date())) continue;
         const run = await runJob(deps.db, job);
         if (run.lastError) logger.error("Job {name} failed: {error}", { name: job.name, error: run.lastError });
+        // The jobs of every few minutes would write thousands of lines a day, most "0 polls ended":
+        // their last run is on the admin overview, and in the log at debug.
+        else if (job.everyMs < HOUR) logger.debug("Job {name}: {result}", { name: job.name, result: run.lastResult });
         else logger.info("Job {name}: {result}", { name: job.name, result: run.lastResult });
       }
     });
