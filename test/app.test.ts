@@ -128,12 +128,15 @@ describe("first start: the setup link", () => {
     expect(body).toContain('aria-invalid="true"');
     const mismatch = await browser.post("/setup", {
       token,
-      username: "owner",
+      username: "Owner!",
       email: "owner@example.com",
       password: "long enough!",
       password_confirmation: "different",
     });
-    expect(await mismatch.text()).toContain("The two passwords differ.");
+    // Every problem at once, not the passwords first and the name at the next try.
+    const both = await mismatch.text();
+    expect(both).toContain("The two passwords differ.");
+    expect(both).toContain("Use 1 to 30 lowercase letters, digits or underscores.");
   });
 
   test("creates the owner once; then the link stops working", async () => {

@@ -47,13 +47,9 @@ export function setupRoutes(deps: WebDeps, page: PagePlugin) {
         const form = (errors: Record<string, string>, message?: string) => (
           <SetupPage ctx={ctx} token={body.token} values={values} errors={errors} message={message} />
         );
-        if (body.password !== body.password_confirmation) {
-          set.status = 422;
-          return form({ password_confirmation: "The two passwords differ." });
-        }
         try {
-          const { username, email, password } = body;
-          await completeSetup(deps, body.token, { username, email, password });
+          const { username, email, password, password_confirmation: confirmation } = body;
+          await completeSetup(deps, body.token, { username, email, password, confirmation });
         } catch (error) {
           if (error instanceof ValidationError) {
             set.status = 422;
