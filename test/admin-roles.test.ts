@@ -134,7 +134,7 @@ const table: Row[] = [
   { route: "POST /admin/appeals/:id/:action", min: "moderator", path: (f) => `/admin/appeals/${f.newAppeal()}/reject` },
   { route: "GET /admin/accounts", min: "moderator" },
   { route: "GET /admin/accounts/:id", min: "moderator", path: (f) => `/admin/accounts/${f.id("tim")}` },
-  { route: "POST /admin/accounts/:id/action", min: "moderator", path: (f) => `/admin/accounts/${f.id("tim")}/action`, body: { action: "warn" } },
+  { route: "POST /admin/accounts/:id/action", min: "moderator", path: (f) => `/admin/accounts/${f.id("tim")}/action`, body: { action: "warn", reason: "a note" } },
   { route: "POST /admin/accounts/:id/confirm-email", min: "moderator", path: async (f) => `/admin/accounts/${(await f.newMember()).accountId}/confirm-email` },
   { route: "POST /admin/accounts/:id/password-link", min: "admin", path: async (f) => `/admin/accounts/${(await f.newMember()).accountId}/password-link` },
   { route: "POST /admin/accounts/:id/notes", min: "moderator", path: (f) => `/admin/accounts/${f.id("tim")}/notes`, body: { note: "seen" } },

@@ -159,6 +159,14 @@ describe("actions on accounts", () => {
     const id = await c.post("eve", { status: "eve's public words" });
     expect(await c.page(c.visitor, "/public/local")).toContain(`post-${id}`);
     expect((await act(c, "ada", "eve", "suspend", "repeated spam")).status).toBe(303);
+    // The moderators see when the suspension turns into deletion.
+    const staffView = (await c.page(c.member("ada").browser, `/admin/accounts/${c.member("eve").accountId}`)).replace(
+      /\s+/g,
+      " ",
+    );
+    expect(staffView).toMatch(
+      /the account and everything in it are deleted on <time[^>]*>[^<]+<\/time> unless the suspension is lifted/,
+    );
     expect(await c.page(c.visitor, "/public/local")).not.toContain(`post-${id}`);
     expect((await c.visitor.get("/@eve")).status).toBe(410);
     expect((await c.visitor.get(`/@eve/${id}`)).status).toBe(404);
@@ -206,7 +214,15 @@ describe("actions on accounts", () => {
     expect(page).toContain('<details class="media-hidden"><summary><span>Sensitive media</span>');
     expect(page).toContain("graphic stuff"); // the words stay readable
     expect(await c.page(c.visitor, `/@eve/${id}`)).not.toContain("<details");
-    await act(c, "ada", "eve", "warn", "be kind in replies");
+    // A warning without words would tell the member nothing: refused, by the field.
+    const empty = await act(c, "ada", "eve", "warn", "  ");
+    expect(empty.status).toBe(422);
+    expect(await empty.text()).toContain("Write the warning: it is all the member reads.");
+    const applied = await act(c, "ada", "eve", "warn", "be kind in replies");
+    expect(applied.headers.get("location")).toBe(`/admin/accounts/${c.member("eve").accountId}?saved=action`);
+    expect(await c.page(c.member("ada").browser, applied.headers.get("location") ?? "")).toContain(
+      "Applied: the history below lists it.",
+    );
     // Each action the member is told of notifies, also the second from the same moderator.
     expect((await c.page(eve, "/notifications")).split("<span>The moderators sent you a note.</span>").length - 1).toBe(2);
     const notes = await c.page(eve, "/settings/warnings");

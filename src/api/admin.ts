@@ -307,11 +307,13 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
         if (type === "disable")
           throw new ValidationError({ type: "Skein does not disable accounts: limit (silence) or suspend them." });
         const action: AccountAction = type === "none" ? "warn" : type;
-        moderateAccount(deps, staff, params.id, {
-          action,
-          reason: body.text ?? "",
-          notify: flag(body.send_email_notification) ?? true,
-        });
+        // "none" without words only resolves the report, as on Mastodon: there is no warning to send.
+        if (type !== "none" || body.text?.trim())
+          moderateAccount(deps, staff, params.id, {
+            action,
+            reason: body.text ?? "",
+            notify: flag(body.send_email_notification) ?? true,
+          });
         // As on Mastodon: the report it answers is resolved with it, and an action beyond a warning
         // resolves every open report about the account.
         const answered = body.report_id ? findReport(db, body.report_id) : undefined;

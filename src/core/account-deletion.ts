@@ -9,7 +9,8 @@ import { joinedRelays } from "./relays.ts";
 import { unindexAccountPosts } from "./search-index.ts";
 
 /** How long a suspension stays reversible before the account is deleted for good (as Mastodon). */
-export const SUSPENSION_GRACE_MS = 30 * 24 * 3600_000;
+export const SUSPENSION_GRACE_DAYS = 30;
+export const SUSPENSION_GRACE_MS = SUSPENSION_GRACE_DAYS * 24 * 3600_000;
 
 /** Removes an account row and, with it (by cascade), everything it made; the search index too. */
 export function removeAccountRows(tx: Tx | Db, accountId: string): void {

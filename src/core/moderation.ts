@@ -15,7 +15,7 @@ import {
 import { snapshotPosts } from "./reports.ts";
 import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
-import { CoreError } from "./errors.ts";
+import { CoreError, ValidationError } from "./errors.ts";
 import { notify } from "./notifications.ts";
 import { recordSeverance } from "./severances.ts";
 import type { MediaStore } from "../media/store.ts";
@@ -100,6 +100,9 @@ export function moderateAccount(
 ): void {
   const { db } = deps;
   const target = checkReach(db, staff, targetId);
+  // A warning is its words: without them the member got "the moderators sent you a note" and nothing.
+  if (input.action === "warn" && !input.reason.trim())
+    throw new ValidationError({ reason: "Write the warning: it is all the member reads." });
   const now = new Date();
   const set: Partial<typeof accounts.$inferInsert> = {
     warn: {},

@@ -1,5 +1,6 @@
 /** @jsxImportSource @kitajs/html */
 import { LoadMore } from "../load-more.tsx";
+import { SUSPENSION_GRACE_DAYS } from "../../src/core/account-deletion.ts";
 import { appealState, type WarningRecord } from "../../src/core/appeals.ts";
 import { RemovedPosts } from "../warnings.tsx";
 import type { AccountView } from "../../src/core/views.ts";
@@ -24,6 +25,8 @@ export interface AccountAdminView {
   /** For a member: where they signed up from, and their latest session's address. */
   addresses: { signUp: string | null; lastSeen: string | null } | null;
   suspended: boolean;
+  /** A suspended member's account and everything in it go on this day, unless it is lifted. */
+  deletedOn: Date | null;
   silenced: boolean;
   sensitized: boolean;
   reports: number;
@@ -180,6 +183,7 @@ export function AccountAdminPage({
   ctx,
   view,
   error,
+  applied,
   roleForm,
   passwordLink,
   note,
@@ -187,6 +191,8 @@ export function AccountAdminPage({
   ctx: PageContext;
   view: AccountAdminView;
   error?: string;
+  /** The moderation form was just applied. */
+  applied?: boolean;
   roleForm?: RoleFormState;
   /** A password link just made, shown this once. */
   passwordLink?: string;
@@ -200,7 +206,10 @@ export function AccountAdminPage({
     view.silenced ? ["unsilence", "Lift the limit"] : ["silence", "Limit: off public timelines, follows need approval"],
     view.suspended
       ? ["unsuspend", "Lift the suspension"]
-      : ["suspend", "Suspend: hide everything, stop federation, no login, end follows"],
+      : [
+          "suspend",
+          `Suspend: hide everything, stop federation, no login, end follows${account.domain ? "" : `; deleted after ${SUSPENSION_GRACE_DAYS} days unless lifted`}`,
+        ],
   ];
   return (
     <Layout title={`@${account.acct}`} ctx={ctx}>
@@ -209,6 +218,7 @@ export function AccountAdminPage({
       <section class="card" aria-labelledby="account-title">
         <h2 id="account-title" safe>{`@${account.acct}`}</h2>
         <FormMessage message={error} />
+        <FormMessage message={applied ? "Applied: the history below lists it." : undefined} kind="success" />
         <dl class="facts">
           <dt>Role</dt>
           <dd safe>{view.role}</dd>
@@ -271,10 +281,21 @@ export function AccountAdminPage({
             <LongTime date={account.createdAt} />
           </dd>
           <dt>Status</dt>
-          <dd safe>
-            {[view.suspended ? "suspended" : "", view.silenced ? "limited" : "", view.sensitized ? "sensitive" : ""]
-              .filter(Boolean)
-              .join(", ") || "in good standing"}
+          <dd>
+            <span safe>
+              {[view.suspended ? "suspended" : "", view.silenced ? "limited" : "", view.sensitized ? "sensitive" : ""]
+                .filter(Boolean)
+                .join(", ") || "in good standing"}
+            </span>
+            {view.deletedOn ? (
+              <>
+                {" "}
+                (the account and everything in it are deleted on <LongTime date={view.deletedOn} /> unless the suspension is
+                lifted)
+              </>
+            ) : (
+              ""
+            )}
           </dd>
           <dt>Reports about it</dt>
           <dd safe>{String(view.reports)}</dd>
@@ -293,7 +314,7 @@ export function AccountAdminPage({
                   checked={i === 0}
                   data-confirm={
                     value === "suspend"
-                      ? `Suspend @${view.account.acct}? Their posts are hidden, they cannot log in, and their follows end for good.`
+                      ? `Suspend @${view.account.acct}? Their posts are hidden, they cannot log in, and their follows end for good.${view.account.domain ? "" : ` Unless it is lifted, the account and everything in it are deleted after ${SUSPENSION_GRACE_DAYS} days.`}`
                       : undefined
                   }
                 />

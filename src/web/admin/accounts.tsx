@@ -1,4 +1,5 @@
 /** @jsxImportSource @kitajs/html */
+import { SUSPENSION_GRACE_MS } from "../../core/account-deletion.ts";
 import { Elysia, t } from "elysia";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
@@ -30,7 +31,13 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
     ctx: PageContext,
     staff: Viewer,
     id: string,
-    shown: { error?: string; role?: RoleFormState; passwordLink?: string; note?: { value: string; error: string } } = {},
+    shown: {
+      error?: string;
+      applied?: boolean;
+      role?: RoleFormState;
+      passwordLink?: string;
+      note?: { value: string; error: string };
+    } = {},
   ) => {
     const account = db.select().from(accounts).where(eq(accounts.id, id)).get();
     if (!account) throw new CoreError("This account does not exist.", 404);
@@ -44,6 +51,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
       // The sessions page's own list: the newest seen first.
       addresses: user ? { signUp: user.signUpIp, lastSeen: listSessions(db, user.id)[0]?.ip ?? null } : null,
       suspended: account.suspendedAt !== null,
+      deletedOn: account.suspendedAt && !account.domain ? new Date(account.suspendedAt.getTime() + SUSPENSION_GRACE_MS) : null,
       silenced: account.silencedAt !== null,
       sensitized: account.sensitizedAt !== null,
       reports: db.select({ n: count() }).from(reports).where(eq(reports.targetAccountId, id)).get()?.n ?? 0,
@@ -59,6 +67,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
         ctx={ctx}
         view={view}
         error={shown.error}
+        applied={shown.applied}
         roleForm={shown.role}
         passwordLink={shown.passwordLink}
         note={shown.note}
@@ -118,7 +127,8 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
       ({ viewer, ctx, params, query, redirect, path }) => {
         if (!viewer) return redirect(loginFirst(path), 303);
         requireRole(viewer, "moderator", path);
-        return accountPage(ctx, viewer, params.id, query.saved === "role" ? { role: { saved: true } } : {});
+        const saved = query.saved === "role" ? { role: { saved: true } } : { applied: query.saved === "action" };
+        return accountPage(ctx, viewer, params.id, saved);
       },
       {
         params: t.Object({ id: t.String({ maxLength: 64 }) }),
@@ -140,7 +150,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
           set.status = error.status;
           return accountPage(ctx, staff, params.id, { error: error.message });
         }
-        return redirect(`/admin/accounts/${params.id}`, 303);
+        return redirect(`/admin/accounts/${params.id}?saved=action`, 303);
       },
       {
         params: t.Object({ id: t.String({ maxLength: 64 }) }),
