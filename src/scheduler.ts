@@ -28,7 +28,7 @@ export function maintenanceJobs(deps: CoreDeps & RetentionDeps & { notificationM
       everyMs: HOUR,
       run: (now) =>
         applyRegistrationFallback(deps.db, now)
-          ? "no moderator acted for a week: sign-ups now need approval"
+          ? "no moderator was around for a week: sign-ups now need approval"
           : "registration mode unchanged",
     },
     {

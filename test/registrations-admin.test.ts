@@ -276,9 +276,13 @@ describe("instance settings and transparency", () => {
 describe("week without a moderator", () => {
   const DAY = 24 * 3600_000;
 
-  test("open sign-ups with no staff action for a week fall back to approval, audited as the system and shown", async () => {
+  /** The staff's sessions last seen over a week ago: nobody has been around. */
+  const away = (c: Community) => c.database.sqlite.run("UPDATE sessions SET last_seen_at = ?", [Date.now() - 8 * DAY]);
+
+  test("open sign-ups with no staff about for a week fall back to approval, audited as the system and shown", async () => {
     const c = await community(["ada", "bob"]); // bob joined just now
     const { db } = c.deps;
+    away(c);
     expect(applyRegistrationFallback(db, new Date())).toBe(true);
     expect(getSettings(db).registrationMode).toBe("approval");
     expect(applyRegistrationFallback(db, new Date())).toBe(false); // not open any more
@@ -310,11 +314,21 @@ describe("week without a moderator", () => {
     expect(getSettings(db).registrationMode).toBe("approval");
   });
 
+  test("a moderator who signed in during the week keeps sign-ups open, with nothing to act on", async () => {
+    const c = await community(["ada", "bob"]);
+    const { db } = c.deps;
+    c.database.sqlite.run("DELETE FROM audit_log");
+    expect(applyRegistrationFallback(db, new Date())).toBe(false); // ada's session was seen just now
+    away(c);
+    expect(applyRegistrationFallback(db, new Date())).toBe(true);
+  });
+
   test("a moderator's action counts; the rule leaves other modes alone", async () => {
     const c = await community(["ada", "bob", "mia"]);
     const { db } = c.deps;
     setRole(c, "mia", "moderator");
     await c.member("mia").browser.post("/admin/invites", {});
+    away(c);
     expect(applyRegistrationFallback(db, new Date())).toBe(false);
     c.database.sqlite.run("DELETE FROM audit_log");
     updateSettings(db, { registrationMode: "invite" });

@@ -1,6 +1,6 @@
 import { and, eq, gte, inArray, isNotNull, isNull, type SQL } from "drizzle-orm";
 import type { Db } from "../db/open.ts";
-import { accounts, auditLog, users } from "../db/schema.ts";
+import { accounts, auditLog, oauthTokens, sessions, users } from "../db/schema.ts";
 import { createLocalUser, ownerExists, validateNewUser } from "./accounts.ts";
 import { audit } from "./audit.ts";
 import type { CoreDeps } from "./deps.ts";
@@ -251,9 +251,11 @@ const staffRoles = ["owner", "admin", "moderator"] as const;
 
 /**
  * The week-without-moderator rule: when sign-ups are open, people joined in the last week and
- * no moderator (or admin, or the owner) did anything the audit log records in that week, the
- * mode falls back to approval, so a spam wave waits for a person. Audited as the system; the
- * settings page says so. Returns whether it switched. Meant to run periodically (now: at start).
+ * no moderator (or admin, or the owner) was around in that week (signed in on the pages, used an
+ * app, or did anything the audit log records), the mode falls back to approval, so a spam wave
+ * waits for a person. As Mastodon's rule, it counts presence, not actions: a quiet week with the
+ * staff about keeps sign-ups open. Audited as the system; the settings page says so. Returns
+ * whether it switched. Runs hourly.
  */
 export function applyRegistrationFallback(db: Db, now: Date): boolean {
   if (getSettings(db).registrationMode !== "open") return false;
@@ -270,7 +272,7 @@ export function applyRegistrationFallback(db: Db, now: Date): boolean {
     .innerJoin(users, eq(users.accountId, auditLog.actorId))
     .where(and(gte(auditLog.createdAt, since), inArray(users.role, [...staffRoles])))
     .get();
-  if (staffAction) return false;
+  if (staffAction || staffSeenSince(db, since)) return false;
   db.transaction((tx) => {
     updateSettings(tx, { registrationMode: "approval" });
     setInternal(tx, "registrationFallbackAt", now.toISOString());
@@ -278,10 +280,27 @@ export function applyRegistrationFallback(db: Db, now: Date): boolean {
       actorId: null,
       action: "registrations.fallback",
       targetType: "settings",
-      detail: "Sign-ups went from open to approval: no moderator acted for a week.",
+      detail: "Sign-ups went from open to approval: no moderator signed in, used an app or acted for a week.",
     });
   });
   return true;
+}
+
+function staffSeenSince(db: Db, since: Date): boolean {
+  const staff = inArray(users.role, [...staffRoles]);
+  const onPages = db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(gte(sessions.lastSeenAt, since), staff))
+    .get();
+  const inApps = db
+    .select({ id: oauthTokens.id })
+    .from(oauthTokens)
+    .innerJoin(users, eq(users.id, oauthTokens.userId))
+    .where(and(gte(oauthTokens.lastUsedAt, since), staff))
+    .get();
+  return Boolean(onPages ?? inApps);
 }
 
 /** When the rule above last switched the mode, until an admin saves the settings again. */

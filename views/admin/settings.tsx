@@ -148,7 +148,7 @@ export function InstanceSettingsPage({
             parts={[
               "On ",
               fallbackAt,
-              ", sign-ups switched from open to approval: people had joined, but no moderator had acted for a week. Choose the mode again and save to dismiss this.",
+              ", sign-ups switched from open to approval: people had joined, but no moderator had signed in, used an app or acted for a week. Choose the mode again and save to dismiss this.",
             ]}
           />
         </p>
