@@ -186,6 +186,9 @@ describe("registrations", () => {
     expect(audit).toContain("signup.reject");
     expect(audit).toContain("signup.approve");
     expect(audit).toContain("We do not take &lt;ads&gt; here.");
+    // Whom: the approved member's account, the rejected one's chosen name.
+    expect(audit).toMatch(/approved the sign-up of <\/span><a href="\/admin\/accounts\/[^"]+">@grace<\/a>/);
+    expect(audit).toContain("rejected the sign-up of </span><span>@spammer</span>");
   });
 });
 

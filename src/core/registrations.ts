@@ -235,14 +235,18 @@ export function decideSignup(
       .where(and(eq(users.id, userId), isNull(users.approvedAt)))
       .get();
     if (!user) throw new CoreError("This sign-up was already handled.", 404);
+    const username =
+      tx.select({ username: accounts.username }).from(accounts).where(eq(accounts.id, user.accountId)).get()?.username ?? "";
     if (decision === "approve") {
       tx.update(users).set({ approvedAt: new Date() }).where(eq(users.id, user.id)).run();
     } else {
-      const account = tx.select({ username: accounts.username }).from(accounts).where(eq(accounts.id, user.accountId)).get();
-      keepRejection(tx, { username: account?.username ?? "", email: user.email, passwordHash: user.passwordHash, message: text });
+      keepRejection(tx, { username, email: user.email, passwordHash: user.passwordHash, message: text });
       tx.delete(accounts).where(eq(accounts.id, user.accountId)).run();
     }
-    audit(tx, { actorId: staffAccountId, action: `signup.${decision}`, targetType: "user", targetId: user.id, detail: text });
+    // The log names whom: an approved member by their account, a rejected one (gone) by the name they chose.
+    const target =
+      decision === "approve" ? { targetType: "account", targetId: user.accountId } : { targetType: "signup", targetId: `@${username}` };
+    audit(tx, { actorId: staffAccountId, action: `signup.${decision}`, ...target, detail: text });
   });
 }
 

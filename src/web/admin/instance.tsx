@@ -216,7 +216,7 @@ function auditTarget(type: string, id: string | null, accounts: Map<string, Acco
     return acct ? { text: `@${acct}`, href: `/admin/accounts/${id}` } : { text: "an account since deleted" };
   }
   if (type === "report") return { text: "a report", href: `/admin/reports/${id}` };
-  if (type === "user") return { text: "a sign-up" };
+  if (type === "user") return { text: "someone" }; // logged before sign-ups named whom
   if (type === "post") return { text: "a post" };
   if (["announcement", "emoji", "invite"].includes(type)) return { text: `an ${type}` };
   return { text: id }; // a domain, an address range, a relay, a job, a setting: its own name
