@@ -249,6 +249,10 @@ describe("actions on accounts", () => {
     const c = await community(["ada", "mia", "adm"]);
     c.database.sqlite.run("UPDATE users SET role = 'moderator' WHERE account_id = ?", [c.member("mia").accountId]);
     c.database.sqlite.run("UPDATE users SET role = 'admin' WHERE account_id = ?", [c.member("adm").accountId]);
+    // The page offers no form it would refuse, and says why.
+    const page = await c.page(c.member("mia").browser, `/admin/accounts/${c.member("adm").accountId}`);
+    expect(page).toContain("Only someone with a higher role can act on this account.");
+    expect(page).not.toContain('class="moderation-form"');
     const onAdmin = await act(c, "mia", "adm", "suspend");
     expect(onAdmin.status).toBe(403);
     expect(await onAdmin.text()).toContain("Only someone with a higher role");

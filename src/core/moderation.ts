@@ -43,6 +43,17 @@ export function checkReach(db: Db, staff: { id: string; role: Role }, targetId: 
   return target;
 }
 
+/** Why `staff` may not moderate the account (checkReach's refusal), or null: the page then offers no form. */
+export function reachRefusal(db: Db, staff: { id: string; role: Role }, targetId: string): string | null {
+  try {
+    checkReach(db, staff, targetId);
+    return null;
+  } catch (error) {
+    if (error instanceof CoreError) return error.message;
+    throw error;
+  }
+}
+
 /** An action in the member's history, with the reason they see; told, they get a notification and an e-mail. */
 export function recordWarning(
   deps: CoreDeps,

@@ -245,7 +245,9 @@ export function decideSignup(
     }
     // The log names whom: an approved member by their account, a rejected one (gone) by the name they chose.
     const target =
-      decision === "approve" ? { targetType: "account", targetId: user.accountId } : { targetType: "signup", targetId: `@${username}` };
+      decision === "approve"
+        ? { targetType: "account", targetId: user.accountId }
+        : { targetType: "signup", targetId: `@${username}` };
     audit(tx, { actorId: staffAccountId, action: `signup.${decision}`, ...target, detail: text });
   });
 }

@@ -31,6 +31,8 @@ export interface AccountAdminView {
   sensitized: boolean;
   reports: number;
   warnings: WarningRecord[];
+  /** Why the viewer may not moderate this account (their own, or a higher role's), or null. */
+  actionRefusal: string | null;
   /** The roles the viewer may choose for this account, or none and why. */
   roleForm: { choices: Role[]; reason: string | null };
   /** Whether the viewer may make a link for this member to choose a new password. */
@@ -300,37 +302,43 @@ export function AccountAdminPage({
           <dt>Reports about it</dt>
           <dd safe>{String(view.reports)}</dd>
         </dl>
-        <form method="post" action={`/admin/accounts/${account.id}/action`} class="moderation-form">
-          <CsrfField ctx={ctx} />
-          <fieldset>
-            <legend>Action</legend>
-            {options.map(([value, label], i) => (
-              <div class="check">
-                <input
-                  type="radio"
-                  id={`action-${value}`}
-                  name="action"
-                  value={value}
-                  checked={i === 0}
-                  data-confirm={
-                    value === "suspend"
-                      ? `Suspend @${view.account.acct}? Their posts are hidden, they cannot log in, and their follows end for good.${view.account.domain ? "" : ` Unless it is lifted, the account and everything in it are deleted after ${SUSPENSION_GRACE_DAYS} days.`}`
-                      : undefined
-                  }
-                />
-                <label for={`action-${value}`} safe>
-                  {label}
-                </label>
-              </div>
-            ))}
-          </fieldset>
-          <Field name="reason" label="Reason (the member sees it)" multiline required={false} maxlength={5000} />
-          <div class="check">
-            <input type="checkbox" id="notify" name="notify" value="1" checked />
-            <label for="notify">Tell the member</label>
-          </div>
-          <button type="submit">Apply</button>
-        </form>
+        {view.actionRefusal ? (
+          <p class="muted" safe>
+            {view.actionRefusal}
+          </p>
+        ) : (
+          <form method="post" action={`/admin/accounts/${account.id}/action`} class="moderation-form">
+            <CsrfField ctx={ctx} />
+            <fieldset>
+              <legend>Action</legend>
+              {options.map(([value, label], i) => (
+                <div class="check">
+                  <input
+                    type="radio"
+                    id={`action-${value}`}
+                    name="action"
+                    value={value}
+                    checked={i === 0}
+                    data-confirm={
+                      value === "suspend"
+                        ? `Suspend @${view.account.acct}? Their posts are hidden, they cannot log in, and their follows end for good.${view.account.domain ? "" : ` Unless it is lifted, the account and everything in it are deleted after ${SUSPENSION_GRACE_DAYS} days.`}`
+                        : undefined
+                    }
+                  />
+                  <label for={`action-${value}`} safe>
+                    {label}
+                  </label>
+                </div>
+              ))}
+            </fieldset>
+            <Field name="reason" label="Reason (the member sees it)" multiline required={false} maxlength={5000} />
+            <div class="check">
+              <input type="checkbox" id="notify" name="notify" value="1" checked />
+              <label for="notify">Tell the member</label>
+            </div>
+            <button type="submit">Apply</button>
+          </form>
+        )}
       </section>
       <StaffNotes
         ctx={ctx}

@@ -8,7 +8,7 @@ import type { PageContext } from "../../../views/context.ts";
 import { AccountAdminPage, type AccountAdminView, AccountsPage, type RoleFormState } from "../../../views/admin/accounts.tsx";
 import { count, eq } from "drizzle-orm";
 import { CoreError, ValidationError } from "../../core/errors.ts";
-import { accountActions, moderateAccount } from "../../core/moderation.ts";
+import { accountActions, moderateAccount, reachRefusal } from "../../core/moderation.ts";
 import { warningRecords } from "../../core/appeals.ts";
 import { changeRole, roleForm } from "../../core/roles.ts";
 import { accountOrigins, accountStates, accountsForStaff } from "../../core/admin-accounts.ts";
@@ -57,6 +57,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
       reports: db.select({ n: count() }).from(reports).where(eq(reports.targetAccountId, id)).get()?.n ?? 0,
       warnings: warningRecords(db, id),
       roleForm: roleForm(db, staffOf(staff), id),
+      actionRefusal: reachRefusal(db, staffOf(staff), id),
       passwordLink: user !== undefined && passwordLinkRefusal(staffOf(staff), user) === null,
       notes: staffNoteViews(db, baseUrl, moderationNotesOf(db, id), (note) =>
         mayDeleteNote(staffOf(staff), note) ? `/admin/accounts/${id}/notes/${note.id}/delete` : undefined,
