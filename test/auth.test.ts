@@ -154,6 +154,13 @@ describe("sign up by registration mode", () => {
     expect((await client().post("/signup", signupFields("grace", { invite_code: invite.code }))).status).toBe(303);
     const again = await client().post("/signup", signupFields("henry", { invite_code: invite.code }));
     expect(await again.text()).toContain("This invite is not valid any more.");
+    // Opened again, the used-up link says so at once, with no form to fill in for nothing.
+    const opened = await client().get(`/signup?invite=${invite.code}`);
+    expect(opened.status).toBe(410);
+    const page = await opened.text();
+    expect(page).toContain("This invite link no longer works");
+    expect(page).not.toContain('action="/signup"');
+    expect(page).not.toContain("Sign up without an invite"); // sign-ups need an invite here
   });
 
   test("closed: the page says so and a sign-up is refused", async () => {

@@ -251,3 +251,22 @@ export function SignupPendingPage({ ctx }: { ctx: PageContext }) {
     </Layout>
   );
 }
+
+/** An invite link used up, expired or withdrawn: said when it is opened, before the form. */
+export function InviteGonePage({ ctx, mayJoin }: { ctx: PageContext; mayJoin: boolean }) {
+  return (
+    <Layout title="Sign up" ctx={ctx}>
+      <section class="card narrow" aria-labelledby="signup-title">
+        <h1 id="signup-title">This invite link no longer works</h1>
+        <p>It was used as many times as it allowed, it expired, or it was withdrawn. Ask whoever gave it to you for a new one.</p>
+        {mayJoin ? (
+          <p>
+            <a href="/signup">Sign up without an invite</a>
+          </p>
+        ) : (
+          ""
+        )}
+      </section>
+    </Layout>
+  );
+}

@@ -1,7 +1,15 @@
 /** @jsxImportSource @kitajs/html */
 import { getLogger } from "@logtape/logtape";
 import { Elysia, t } from "elysia";
-import { LoginPage, SignupPage, SignupPendingPage, type SignupProps, TwoFactorLoginPage } from "../../views/auth.tsx";
+import {
+  InviteGonePage,
+  LoginPage,
+  SignupPage,
+  SignupPendingPage,
+  type SignupProps,
+  TwoFactorLoginPage,
+} from "../../views/auth.tsx";
+import { findUsableInvite } from "../core/invites.ts";
 import type { PageContext } from "../../views/context.ts";
 import { CheckEmailPage } from "../../views/email-address.tsx";
 import { ownerExists } from "../core/accounts.ts";
@@ -146,8 +154,13 @@ export function authRoutes(deps: WebDeps, page: PagePlugin) {
     })
     .get(
       "/signup",
-      ({ ctx, query, redirect }) => {
+      ({ ctx, query, set, redirect }) => {
         if (ctx.viewer) return redirect("/", 303);
+        // Said before the form is filled in, not after.
+        if (query.invite && !findUsableInvite(db, query.invite)) {
+          set.status = 410;
+          return <InviteGonePage ctx={ctx} mayJoin={["open", "approval"].includes(getSettings(db).registrationMode)} />;
+        }
         return signupPage(ctx, { inviteCode: query.invite });
       },
       { query: t.Object({ invite: t.Optional(t.String({ maxLength: 100 })) }) },
