@@ -3,14 +3,14 @@ import { POLL_LIMITS } from "../core/polls.ts";
 import { MISSING_IMAGES } from "../core/views.ts";
 import { and, count, isNotNull, isNull, sql } from "drizzle-orm";
 import { Elysia } from "elysia";
-import { countLocalUsers, findLocalAccount, findOwner } from "../core/accounts.ts";
+import { countLocalUsers, findOwner } from "../core/accounts.ts";
 import { defaultPrivacyPolicy } from "../core/default-privacy-policy.ts";
 import { publicDomainBlocks } from "../core/domain-blocks.ts";
 import { CoreError } from "../core/errors.ts";
 import { weeklyActivity } from "../core/overview.ts";
 import { paragraphsHtml } from "../core/text.ts";
 import { localEmojiViews } from "../core/custom-emojis.ts";
-import { getSettings, instanceRules, settingUpdatedAt } from "../core/instance.ts";
+import { contactAccount, getSettings, instanceRules, settingUpdatedAt } from "../core/instance.ts";
 import { languageChoices } from "../core/languages.ts";
 import { MAX_MEDIA, MAX_PLAYABLE_BYTES, MAX_UPLOAD_BYTES, MAX_VIDEO_PIXELS, UPLOAD_TYPES } from "../core/media.ts";
 import { vapidKeys } from "../core/push.ts";
@@ -63,8 +63,8 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
       },
     };
   };
-  const contactAccount = () => {
-    const row = findLocalAccount(db, getSettings(db).contactUsername);
+  const contactEntity = () => {
+    const row = contactAccount(db);
     return row ? (accountEntities(db, baseUrl, [row.id]).get(row.id) ?? null) : null;
   };
   const rules = () => instanceRules(db).map((rule) => ({ ...rule, hint: "" }));
@@ -106,7 +106,7 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           },
           // Mastodon 4.5's API (quote posts); see README for what of it Skein leaves out.
           api_versions: { mastodon: 7 },
-          contact: { email: settings.contactEmail, account: contactAccount() },
+          contact: { email: settings.contactEmail, account: contactEntity() },
           rules: rules(),
         };
       })
@@ -128,7 +128,7 @@ export function instanceApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           approval_required: reg.approval_required,
           invites_enabled: reg.invites || settings.membersMayInvite,
           configuration: configuration(settings.maxPostLength, settings.trendsEnabled),
-          contact_account: contactAccount(),
+          contact_account: contactEntity(),
           rules: rules(),
         };
       })

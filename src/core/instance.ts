@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/open.ts";
 import { instanceSettings } from "../db/schema.ts";
-import { EMAIL_PATTERN, findLocalAccount } from "./accounts.ts";
+import { EMAIL_PATTERN, findLocalAccount, findOwner, type LocalAccount } from "./accounts.ts";
 import { ValidationError } from "./errors.ts";
 import { isLanguageCode } from "./languages.ts";
 import { randomToken } from "./tokens.ts";
@@ -219,4 +219,13 @@ export function ruleId(text: string): string {
 /** The instance's rules in their order, each with its id. */
 export function instanceRules(db: Db): { id: string; text: string }[] {
   return getSettings(db).rules.map((text) => ({ id: ruleId(text), text }));
+}
+
+/**
+ * Whom people write to about the instance (apps' contact account, the lost-password page): the
+ * member the owner chose, while that account exists, else the owner.
+ */
+export function contactAccount(db: Db): LocalAccount | undefined {
+  const { contactUsername } = getSettings(db);
+  return (contactUsername ? findLocalAccount(db, contactUsername) : undefined) ?? findOwner(db);
 }

@@ -5,7 +5,7 @@ import { ForgotPasswordPage, ResetPasswordPage } from "../../views/passwords.tsx
 import { clientIp } from "../client-ip.ts";
 import { checkLimit } from "../core/auth.ts";
 import { CoreError, ValidationError } from "../core/errors.ts";
-import { getSettings } from "../core/instance.ts";
+import { contactAccount, getSettings } from "../core/instance.ts";
 import { completePasswordReset, findPasswordReset, requestPasswordReset } from "../core/password-resets.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 
@@ -15,8 +15,8 @@ const token = t.Object({ token: t.String({ maxLength: 100 }) });
 
 /** Whom the "Forgot your password?" page names when the instance sends no e-mail. */
 function contactOf(deps: WebDeps): string | undefined {
-  const { contactUsername, contactEmail } = getSettings(deps.db);
-  return contactUsername ? `@${contactUsername}` : contactEmail || undefined;
+  const account = contactAccount(deps.db);
+  return account ? `@${account.username}` : getSettings(deps.db).contactEmail || undefined;
 }
 
 /** "Forgot your password?" and the page its link opens. */
