@@ -243,7 +243,10 @@ async function restore(words: string[], flags: Flags) {
       throw new FatalError(`${source} is damaged (${check?.integrity_check}); use another backup`);
     appliedMigrations(backup.sqlite, source);
     if (existsSync(target)) {
-      const kept = join(config.data, `skein-replaced-${Date.now()}.db`);
+      // A name that says when: 2026-11-28T09-50-12 (colons are not welcome in every file system).
+      const stamp = new Date().toISOString().slice(0, 19).replaceAll(":", "-");
+      let kept = join(config.data, `skein-replaced-${stamp}.db`);
+      for (let n = 2; existsSync(kept); n++) kept = join(config.data, `skein-replaced-${stamp}-${n}.db`);
       renameSync(target, kept);
       for (const suffix of ["-wal", "-shm"]) rmSync(target + suffix, { force: true });
       console.log(`The database that was there is kept as ${kept}.`);

@@ -350,7 +350,7 @@ describe("skein restore", () => {
     expect(exists.stderr).toContain("pass --force");
     const forced = await runCli(["restore", join(cwd, "backup.db"), "--force", "--data", fresh]);
     expect(forced.code).toBe(0);
-    expect(forced.stdout).toContain("skein-replaced-");
+    expect(forced.stdout).toMatch(/skein-replaced-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.db/);
     // Not a Skein database, not a database at all, a missing file.
     const other = join(cwd, "other.db");
     new Database(other).run("CREATE TABLE notes (id INTEGER)");

@@ -219,6 +219,8 @@ test("without an SMTP server, the page says whom to ask", async () => {
   expect(await (await owner.browser.get("/admin/settings")).text()).toContain("This instance sends no e-mail: start it with");
   // No contact chosen: the owner is whom to ask, here and for apps.
   expect(await (await guest.get("/password/forgot")).text()).toContain("Ask its admins (@olga)");
-  const instance = await (await quiet.app.handle(new Request(`${origin}/api/v2/instance`))).json();
+  const instance = (await (await quiet.app.handle(new Request(`${origin}/api/v2/instance`))).json()) as {
+    contact: { account: { username: string } };
+  };
   expect(instance.contact.account.username).toBe("olga");
 });
