@@ -198,6 +198,12 @@ test("admins send themselves a test e-mail from the settings, and read the serve
   const page = await (await m("olga").browser.post("/admin/settings/test-email", {})).text();
   expect(page).toContain("Sent to olga@example.com.");
   expect((await sink.waitFor("olga@example.com")).subject).toBe("A test e-mail from social.example");
+  // From the page (htmx) the answer replaces the e-mail card alone: the address stays /admin/settings.
+  const card = await (
+    await m("olga").browser.post("/admin/settings/test-email", {}, { headers: { "hx-request": "true" } })
+  ).text();
+  expect(card).toStartWith("<form");
+  expect(card).toContain("Sent to olga@example.com.");
   // A mail server that is not there.
   const broken = testApp(origin, {
     mailer: smtpMailer({ smtpUrl: "smtp://127.0.0.1:9", from: "Skein <noreply@social.example>" }),
@@ -216,7 +222,9 @@ test("without an SMTP server, the page says whom to ask", async () => {
     "This server sends no e-mail.",
   );
   const owner = (await signedInMembers(quiet, origin, ["olga"]))("olga");
-  expect(await (await owner.browser.get("/admin/settings")).text()).toContain("This instance sends no e-mail: start it with");
+  const settings = await (await owner.browser.get("/admin/settings")).text();
+  expect(settings).toContain("This instance sends no e-mail: start it with");
+  expect(settings).toContain("open sign-ups confirm no address");
   // No contact chosen: the owner is whom to ask, here and for apps.
   expect(await (await guest.get("/password/forgot")).text()).toContain("Ask its admins (@olga)");
   const instance = (await (await quiet.app.handle(new Request(`${origin}/api/v2/instance`))).json()) as {

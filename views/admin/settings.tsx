@@ -106,6 +106,12 @@ function FederationMode({
   );
 }
 
+/** Whether the instance sends e-mail, and how a test just went. */
+export interface MailState {
+  sends: boolean;
+  tested?: { ok: boolean; message: string };
+}
+
 export function InstanceSettingsPage({
   ctx,
   values,
@@ -118,8 +124,7 @@ export function InstanceSettingsPage({
   typed = {},
 }: {
   ctx: PageContext;
-  /** Whether the instance sends e-mail, and how a test just went. */
-  mail: { sends: boolean; tested?: { ok: boolean; message: string } };
+  mail: MailState;
   values: InstanceSettings;
   errors?: Record<string, string>;
   saved?: boolean;
@@ -203,13 +208,25 @@ export function InstanceSettingsPage({
         <h2>Joining</h2>
         <div class="field">
           <label for="registration_mode">Who can join</label>
-          <select id="registration_mode" name="registration_mode">
+          <select
+            id="registration_mode"
+            name="registration_mode"
+            aria-describedby={mail.sends ? undefined : "registration_mode-hint"}
+          >
             {modes.map(([value, label]) => (
               <option value={value} selected={values.registrationMode === value}>
                 {label}
               </option>
             ))}
           </select>
+          {mail.sends ? (
+            ""
+          ) : (
+            <p class="hint" id="registration_mode-hint">
+              This instance sends no e-mail, so open sign-ups confirm no address: anyone, or any script, joins at once. Approval
+              or invites keep a person in the way.
+            </p>
+          )}
         </div>
         <Check
           name="members_may_invite"
@@ -277,24 +294,42 @@ export function InstanceSettingsPage({
         />
         <button type="submit">Save settings</button>
       </form>
-      <form method="post" action="/admin/settings/test-email" class="card" aria-labelledby="mail-title">
-        <CsrfField ctx={ctx} />
-        <h2 id="mail-title">E-mail</h2>
-        <FormMessage message={mail.tested?.message} kind={mail.tested?.ok ? "success" : "error"} />
-        {mail.sends ? (
-          <>
-            <p>This instance sends e-mail for password links and address changes. Check that it arrives:</p>
-            <button type="submit" class="secondary">
-              Send a test e-mail to me
-            </button>
-          </>
-        ) : (
-          <p>
-            This instance sends no e-mail: start it with <code>--smtp-url</code> (see the README) for members to get password
-            links. Until then, you make them from a member's page.
-          </p>
-        )}
-      </form>
+      <MailCard ctx={ctx} mail={mail} />
     </Layout>
+  );
+}
+
+/**
+ * Whether the instance sends e-mail, and a test to the admin's own address. Sent with htmx the
+ * answer replaces this card alone: the page stays /admin/settings, and a reload sends nothing.
+ */
+export function MailCard({ ctx, mail }: { ctx: PageContext; mail: MailState }) {
+  return (
+    <form
+      method="post"
+      action="/admin/settings/test-email"
+      hx-post="/admin/settings/test-email"
+      hx-target="this"
+      hx-swap="outerHTML"
+      class="card"
+      aria-labelledby="mail-title"
+    >
+      <CsrfField ctx={ctx} />
+      <h2 id="mail-title">E-mail</h2>
+      <FormMessage message={mail.tested?.message} kind={mail.tested?.ok ? "success" : "error"} />
+      {mail.sends ? (
+        <>
+          <p>This instance sends e-mail for password links and address changes. Check that it arrives:</p>
+          <button type="submit" class="secondary">
+            Send a test e-mail to me
+          </button>
+        </>
+      ) : (
+        <p>
+          This instance sends no e-mail: start it with <code>--smtp-url</code> (see the README) for members to get password links.
+          Until then, you make them from a member's page.
+        </p>
+      )}
+    </form>
   );
 }

@@ -1,10 +1,10 @@
 /** @jsxImportSource @kitajs/html */
 import { Elysia, t } from "elysia";
-import type { PagePlugin, WebDeps } from "../context.ts";
+import { isHtmx, type PagePlugin, type WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
 import { requireRole, staffGate } from "./guard.ts";
 import { AuditPage } from "../../../views/admin/audit.tsx";
-import { InstanceSettingsPage } from "../../../views/admin/settings.tsx";
+import { InstanceSettingsPage, MailCard } from "../../../views/admin/settings.tsx";
 import { audit, listAudit } from "../../core/audit.ts";
 import { ValidationError } from "../../core/errors.ts";
 import { followsCutByAllowlist, listDomainAllows } from "../../core/domain-allows.ts";
@@ -163,9 +163,10 @@ export function instanceRoutes(deps: WebDeps, page: PagePlugin) {
     )
     .post(
       "/admin/settings/test-email",
-      async ({ viewer, ctx, path }) => {
+      async ({ viewer, ctx, path, request }) => {
         const staff = requireRole(viewer, "admin", path);
         const sent = await testEmail(staff.user.email);
+        if (isHtmx(request)) return <MailCard ctx={ctx} mail={{ sends: deps.mailer !== undefined, tested: sent }} />;
         return (
           <InstanceSettingsPage
             ctx={ctx}
