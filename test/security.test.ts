@@ -552,7 +552,7 @@ describe("OAuth tokens", () => {
       // The new password against its confirmation, both typed by the member in the same form.
       "input.password !== input.confirmation",
       "input.password !== input.passwordConfirmation",
-      "body.password !== body.password_confirmation",
+      "owner.password !== confirmation",
       // A password link's stored hash against the hash of the 256-bit token given.
       "r.id === sha256Hex(token)",
     ];

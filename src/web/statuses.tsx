@@ -147,6 +147,14 @@ export function visiblePostView(deps: Pick<WebDeps, "db" | "baseUrl">, id: strin
 export function statusRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
   const view = (id: string, viewer: Viewer | null) => visiblePostView(deps, id, viewer);
+  /** A refused form's files so far, with the alt text as typed: shown again, not to be chosen again. */
+  const keptViews = (viewer: Viewer, ids: string[], body: Parameters<typeof pairedDescriptions>[0], ofPost?: string) => {
+    const typed = pairedDescriptions(body);
+    return reusableMediaViews(db, viewer.account.id, ids, ofPost).map((m) => ({
+      ...m,
+      description: typed[m.id]?.description ?? m.description,
+    }));
+  };
 
   /** The post to show at /@acct/:id: it must exist, be visible, and belong to that account. */
   const threadPost = (acct: string, id: string, viewer: Viewer | null) => {
@@ -342,12 +350,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
             language: body.language,
             sensitive: body.sensitive === "1",
           };
-          // The files taken so far, with the alt text as typed: not to be chosen again.
-          const typed = pairedDescriptions(body);
-          const kept = reusableMediaViews(db, viewer.account.id, mediaIds, redraftOf).map((m) => ({
-            ...m,
-            description: typed[m.id]?.description ?? m.description,
-          }));
+          const kept = keptViews(viewer, mediaIds, body, redraftOf);
           const form = (
             <Compose
               {...composeProps}
@@ -517,7 +520,6 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
           const post = view(params.id, viewer);
           if (!post) throw error;
           set.status = 422;
-          const typed = pairedDescriptions(body);
           return (
             <EditPage
               ctx={ctx}
@@ -530,10 +532,7 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
                 quote_approval_policy: body.quote_approval_policy,
                 language: body.language,
                 sensitive: body.sensitive === "1",
-                kept: reusableMediaViews(db, viewer.account.id, mediaIds, post.id).map((m) => ({
-                  ...m,
-                  description: typed[m.id]?.description ?? m.description,
-                })),
+                kept: keptViews(viewer, mediaIds, body, post.id),
                 poll,
               }}
             />
