@@ -44,7 +44,7 @@ test("a follow request waiting offers no bell or boosts; an accepted follow does
   expect(following).toContain("Hide boosts");
 });
 
-test("another's post offers Copy link, Block and Report; one's own quote of one's own post offers no removal", async () => {
+test("another's post offers Copy link, Mute, Block and Report; one's own quote of one's own post offers no removal", async () => {
   const c = await community(["ada", "bob"]);
   const ada = c.member("ada").browser;
   const bobPost = await c.post("bob", { status: "hello there", visibility: "public" });
@@ -54,6 +54,16 @@ test("another's post offers Copy link, Block and Report; one's own quote of one'
   );
   expect(page).toContain(`<a href="/accounts/${c.member("bob").accountId}/block" class="danger">Block @bob…</a>`);
   expect(page).toContain(`>Report @bob</a>`);
+  // Mute @bob… asks for how long on a page of its own, then leads to his profile.
+  const mutePath = `/accounts/${c.member("bob").accountId}/mute`;
+  expect(page).toContain(`<a href="${mutePath}">Mute @bob…</a>`);
+  const ask = await c.page(ada, mutePath);
+  expect(ask).toContain("Mute @bob?");
+  expect(ask).toContain('<select id="mute-duration" name="duration">');
+  expect((await ada.post(mutePath, { notifications: "1", duration: "3600" })).status).toBe(303);
+  const muted = c.database.sqlite.query("SELECT expires_at FROM mutes").get() as { expires_at: number } | null;
+  expect(muted?.expires_at).toBeGreaterThan(Date.now());
+  expect((await ada.get(mutePath)).headers.get("location")).toBe("/@bob");
   // bob quotes himself: no "remove your post from this quote" for him; ada quoting him gets it shown to bob.
   const selfQuote = await c.post("bob", { status: "me again", quoted_status_id: bobPost });
   expect(await c.page(c.member("bob").browser, `/@bob/${selfQuote}`)).not.toContain("Remove your post from this quote");

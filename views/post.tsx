@@ -652,6 +652,9 @@ function PostInner({
                 {quoteLink}
                 {copyLink}
                 {muteAction}
+                <a href={`/accounts/${post.account.id}/mute`} safe>
+                  {`Mute @${post.account.acct}…`}
+                </a>
                 <a href={`/accounts/${post.account.id}/block`} class="danger" safe>
                   {`Block @${post.account.acct}…`}
                 </a>

@@ -78,6 +78,23 @@ export interface CurrentMute {
  * mute in force, "Change" offers the same choices, starting from it (its length kept).
  */
 function MuteForm({ ctx, account, current }: { ctx: PageContext; account: AccountView; current?: CurrentMute }) {
+  return (
+    <details class="more mute-menu">
+      <summary>{current ? "Change" : "Mute"}</summary>
+      <form method="post" action={`/accounts/${account.id}/mute`} class="menu">
+        <CsrfField ctx={ctx} />
+        {current ? "" : <p class="muted">Their posts leave your timelines; they are not told.</p>}
+        <MuteFields current={current} />
+        <button type="submit" class="secondary" safe>
+          {current ? "Save" : `Mute @${account.acct}`}
+        </button>
+      </form>
+    </details>
+  );
+}
+
+/** Whether their notifications go too, and for how long: the profile's menu and a post's "Mute @x…" page. */
+function MuteFields({ current }: { current?: CurrentMute }) {
   // Short enough for a phone's width.
   const kept = current
     ? current.until
@@ -85,15 +102,12 @@ function MuteForm({ ctx, account, current }: { ctx: PageContext; account: Accoun
       : { text: "As now: for good", label: undefined, at: undefined }
     : undefined;
   return (
-    <details class="more mute-menu">
-      <summary>{current ? "Change" : "Mute"}</summary>
-      <form method="post" action={`/accounts/${account.id}/mute`} class="menu">
-        <CsrfField ctx={ctx} />
-        {current ? "" : <p class="muted">Their posts leave your timelines; they are not told.</p>}
-        <label class="check">
-          <input type="checkbox" name="notifications" value="1" checked={current ? current.notifications : true} /> Hide their
-          notifications too
-        </label>
+    <>
+      <label class="check">
+        <input type="checkbox" name="notifications" value="1" checked={current ? current.notifications : true} /> Hide their
+        notifications too
+      </label>
+      <div class="field">
         <label for="mute-duration">For how long</label>
         <select id="mute-duration" name="duration">
           {kept ? (
@@ -109,11 +123,28 @@ function MuteForm({ ctx, account, current }: { ctx: PageContext; account: Accoun
             </option>
           ))}
         </select>
-        <button type="submit" class="secondary" safe>
-          {current ? "Save" : `Mute @${account.acct}`}
-        </button>
-      </form>
-    </details>
+      </div>
+    </>
+  );
+}
+
+/** "Mute @x…" from a post's menu: the profile's mute choices on a page of their own. */
+export function ConfirmMutePage({ ctx, account }: { ctx: PageContext; account: AccountView }) {
+  return (
+    <Layout title={`Mute @${account.acct}`} ctx={ctx}>
+      <section class="card narrow" aria-labelledby="mute-title">
+        <h1 id="mute-title" safe>{`Mute @${account.acct}?`}</h1>
+        <p>Their posts leave your timelines, and you can still see their profile. They are not told.</p>
+        <form method="post" action={`/accounts/${account.id}/mute`}>
+          <CsrfField ctx={ctx} />
+          <MuteFields />
+          <div class="row">
+            <button type="submit">Mute</button>
+            <a href={account.localUrl}>Cancel</a>
+          </div>
+        </form>
+      </section>
+    </Layout>
   );
 }
 

@@ -3,7 +3,7 @@ import { isMember } from "../core/accounts.ts";
 import { emojisIn } from "../core/custom-emojis.ts";
 import { eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
-import { AccountList, ConfirmBlockPage, muteDurations, ProfilePage } from "../../views/profile.tsx";
+import { AccountList, ConfirmBlockPage, ConfirmMutePage, muteDurations, ProfilePage } from "../../views/profile.tsx";
 import { wasDeleted } from "../core/account-deletion.ts";
 import { accountCounts, findAccountByAcct, followList, followRequests } from "../core/accounts-read.ts";
 import { CoreError, ValidationError } from "../core/errors.ts";
@@ -228,6 +228,19 @@ export function profileRoutes(deps: WebDeps, page: PagePlugin) {
       .get("/accounts/:id/block_domain", (c) => confirmBlock(c, true), {
         params: t.Object({ id: t.String({ maxLength: 64 }) }),
       })
+      // "Mute @x…" from a post's menu: the choices, then (muted) the profile, where it can be changed.
+      .get(
+        "/accounts/:id/mute",
+        ({ params, viewer, ctx, redirect }) => {
+          if (!viewer) return redirect(loginFirst(`/accounts/${params.id}/mute`), 303);
+          const account = loadAccountViews(db, baseUrl, [params.id]).get(params.id);
+          if (!account) throw new CoreError("There is no such account.", 404);
+          const muted = follows.relationship(db, viewer.account.id, account.id).muting;
+          if (muted || account.id === viewer.account.id) return redirect(new URL(account.localUrl).pathname, 303);
+          return <ConfirmMutePage ctx={ctx} account={account} />;
+        },
+        { params: t.Object({ id: t.String({ maxLength: 64 }) }) },
+      )
       .post(
         "/accounts/:id/:action",
         ({ params, viewer, request, redirect }) => {
