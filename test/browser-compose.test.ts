@@ -5,6 +5,10 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, logInPage, screenshotPath } from "./helpers/browser.ts";
 import { createUserWithCli, type Instance, startInstance } from "./helpers/instance.ts";
+import { testJpeg } from "./helpers/images.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 setDefaultTimeout(90_000);
 
@@ -205,4 +209,42 @@ test("a picture dropped on the text box goes into a file field, shows, and can b
   await ada.getByRole("button", { name: "Remove dot.png" }).click();
   await expect(first.evaluate((input) => (input as unknown as { files: { length: number } }).files.length)).resolves.toBe(0);
   await expect(ada.locator(".image-row img.media-preview").count()).resolves.toBe(0);
+});
+
+test("a picture opens large in a viewer with its description; Next, the arrow keys and Escape work", async () => {
+  const ada = await logIn("ada");
+  const problems: string[] = [];
+  ada.on("pageerror", (e) => problems.push(e.message));
+  const dir = mkdtempSync(join(tmpdir(), "viewer-"));
+  const files = ["first", "second"].map((name) => join(dir, `${name}.jpg`));
+  for (const file of files) writeFileSync(file, await testJpeg(320, 240));
+  await ada.goto(`${instance.url}/compose`);
+  await ada.getByLabel("What's on your mind?").fill("Two pictures to look at");
+  await ada.getByText("Content warning, images and video").click();
+  for (const [i, file] of files.entries()) {
+    await ada.getByLabel(`File ${i + 1}`, { exact: true }).setInputFiles(file);
+    await ada.getByLabel(`Description of file ${i + 1} (alt text)`).fill(`Picture number ${i + 1}`);
+  }
+  await ada.getByRole("button", { name: "Post", exact: true }).click();
+  await ada.waitForURL(/\/@ada\/[0-9a-f-]+$/);
+
+  const links = ada.locator(".post.focused .media-picture > a");
+  const originals = await links.evaluateAll((all) => all.map((a) => (a as unknown as { href: string }).href));
+  await links.first().click();
+  const viewer = ada.locator("dialog.media-viewer");
+  await viewer.waitFor();
+  const shown = () => viewer.locator("figure img").getAttribute("src");
+  await expect(shown()).resolves.toBe(originals[0] ?? "");
+  await expect(viewer.locator("figcaption").textContent()).resolves.toBe("Picture number 1");
+  await expect(viewer.locator(".viewer-count").textContent()).resolves.toBe("1 of 2");
+  await ada.screenshot({ path: screenshotPath("picture-viewer") });
+  await viewer.getByRole("button", { name: "Next" }).click();
+  await expect(shown()).resolves.toBe(originals[1] ?? "");
+  await ada.keyboard.press("ArrowRight"); // round again to the first
+  await expect(shown()).resolves.toBe(originals[0] ?? "");
+  await ada.keyboard.press("Escape");
+  await expect(viewer.isVisible()).resolves.toBe(false);
+  // The page stayed where it was: the link's new tab was not opened.
+  expect(ada.context().pages().length).toBe(1);
+  expect(problems).toEqual([]);
 });

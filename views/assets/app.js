@@ -669,3 +669,56 @@ document.addEventListener("input", (e) => {
   for (const input of field.querySelectorAll("[aria-invalid=true]")) input.removeAttribute("aria-invalid");
   for (const message of field.querySelectorAll(":scope > p.error")) message.remove();
 });
+
+// A tap on a picture opens it large in a viewer, as Mastodon's does: the original, its
+// description under it, Previous and Next through the post's other pictures (also the arrow
+// keys), Escape or a tap outside to close. A modified click (new tab), or no JavaScript, opens the
+// original as a link.
+(() => {
+  let dialog;
+  let pictures = [];
+  let index = 0;
+  function build() {
+    dialog = document.createElement("dialog");
+    dialog.className = "media-viewer";
+    dialog.setAttribute("aria-label", "Picture");
+    dialog.innerHTML =
+      '<figure><img alt=""><figcaption></figcaption></figure><div class="viewer-controls">' +
+      '<button type="button" class="secondary" data-step="-1">Previous</button><span class="viewer-count" aria-live="polite"></span>' +
+      '<button type="button" class="secondary" data-step="1">Next</button>' +
+      '<a class="viewer-original" target="_blank" rel="noopener">Open the original</a>' +
+      '<button type="button" data-close>Close</button></div>';
+    dialog.addEventListener("click", (e) => {
+      const step = e.target.closest?.("[data-step]");
+      if (step) show(index + Number(step.dataset.step));
+      // The backdrop is the dialog itself: a tap beside the picture closes it.
+      else if (e.target === dialog || e.target.closest?.("[data-close]")) dialog.close();
+    });
+    dialog.addEventListener("keydown", (e) => {
+      if (e.key === "ArrowLeft") show(index - 1);
+      if (e.key === "ArrowRight") show(index + 1);
+    });
+    document.body.append(dialog);
+  }
+  function show(i) {
+    index = (i + pictures.length) % pictures.length;
+    const link = pictures[index];
+    const alt = link.querySelector("img")?.alt ?? "";
+    const img = dialog.querySelector("figure img");
+    img.src = link.href;
+    img.alt = alt;
+    dialog.querySelector("figcaption").textContent = alt;
+    dialog.querySelector(".viewer-original").href = link.href;
+    dialog.querySelector(".viewer-count").textContent = pictures.length > 1 ? `${index + 1} of ${pictures.length}` : "";
+    for (const b of dialog.querySelectorAll("[data-step]")) b.hidden = pictures.length < 2;
+  }
+  document.addEventListener("click", (e) => {
+    const link = e.target instanceof Element ? e.target.closest(".media-picture > a") : null;
+    if (!link || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    if (!dialog) build();
+    pictures = [...link.closest(".media-grid").querySelectorAll(".media-picture > a")];
+    show(pictures.indexOf(link));
+    dialog.showModal();
+  });
+})();
