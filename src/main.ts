@@ -292,8 +292,10 @@ async function main(argv: string[]) {
       if (words.length > 0) throw usage(`unexpected argument ${words[0]}`);
       const config = configFrom(flags);
       await configureLogging(config);
-      // Migrating a mistyped --data would start a new instance there.
-      const path = existingDatabase(config);
+      // A first boot may migrate before it serves; a new instance is said aloud, so that a
+      // mistyped --data does not go unseen.
+      const isNew = !existsSync(join(config.data, "skein.db"));
+      const path = prepareDataFolder(config.data);
       const database = openDatabase(path);
       try {
         const { applied, backup } = migrate(database.sqlite, path);
@@ -302,6 +304,7 @@ async function main(argv: string[]) {
             ? `${path} is up to date.`
             : `Applied ${applied.length} migrations to ${path}${backup ? `; the database before them is kept as ${backup}` : ""}.`,
         );
+        if (isNew) console.log(`This started a new instance in ${config.data}.`);
       } finally {
         closeDatabase(database);
       }

@@ -230,7 +230,7 @@ describe("one instance", () => {
     });
     expect(tooLong.status).toBe(422);
     const refused = await tooLong.text();
-    expect(refused).toContain("Keep it under 1,000 characters.");
+    expect(refused).toContain("Use at most 1,000 characters.");
     expect(refused).toContain("kept as typed");
     const res = await ada.post("/admin/domain-blocks", {
       domain: "127.0.0.1:8443",

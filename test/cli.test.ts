@@ -230,7 +230,10 @@ describe("a start that cannot succeed ends with one clear line and leaves the da
 
   test("a command on a folder with no instance makes none", async () => {
     const cwd = tempDir();
-    for (const args of [["user", "password", "ada"], ["user", "disable-2fa", "ada"], ["migrate"]]) {
+    for (const args of [
+      ["user", "password", "ada"],
+      ["user", "disable-2fa", "ada"],
+    ]) {
       const result = await runCli([...args, "--data", "typo"], { cwd, stdin: "a long passphrase\n" });
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^skein: no database at .*typo\/skein.db; point --data at the instance's data folder\n$/);
@@ -241,6 +244,9 @@ describe("a start that cannot succeed ends with one clear line and leaves the da
       stdin: "a long passphrase\n",
     });
     expect(created.stdout).toContain(`This started a new instance in ${join(cwd, "fresh")}.`);
+    // migrate may run before a first start (a container's entry point): it says it made one.
+    const migrated = await runCli(["migrate", "--data", "first-boot"], { cwd });
+    expect(migrated.stdout).toContain(`This started a new instance in ${join(cwd, "first-boot")}.`);
   });
 
   test("a port in use", async () => {

@@ -75,6 +75,28 @@ test("the edit page removes a file, adds one and rewrites alt text; a file of an
   expect(taken.status).toBe(422);
   expect(await taken.text()).toContain("A file is missing or belongs to another post");
   expect(filesOf(id).length).toBe(2);
+
+  // Every file removed, the edit refused (too long), then sent again as the page shows it then:
+  // the files stay removed, and the sensitive mark goes with them.
+  const [c1, c2] = filesOf(id);
+  const removeAll: [string, string][] = [
+    ["media_listed", "1"],
+    ["sensitive", "1"],
+    ["media_id", c1?.id ?? ""],
+    ["remove_media", c1?.id ?? ""],
+    ["media_id", c2?.id ?? ""],
+    ["remove_media", c2?.id ?? ""],
+  ];
+  const refused = await send("ada", `/statuses/${id}/edit`, [["status", "z".repeat(501)], ...removeAll]);
+  expect(refused.status).toBe(422);
+  expect(await refused.text()).not.toContain('name="media_id"');
+  const resent = await send("ada", `/statuses/${id}/edit`, [
+    ["status", "Words alone now"],
+    ["media_listed", "1"],
+  ]);
+  expect(resent.status).toBe(303);
+  expect(filesOf(id)).toEqual([]);
+  expect(db.query("SELECT sensitive FROM posts WHERE id = ?").get(id)).toEqual({ sensitive: 0 });
 });
 
 test("the edit page keeps a poll's votes when its choices stay, starts it again when they change, and takes it away", async () => {
@@ -95,6 +117,20 @@ test("the edit page keeps a poll's votes when its choices stay, starts it again 
     { title: "Tea", votes: 1 },
     { title: "Coffee", votes: 0 },
   ]);
+  // The same choices with another length: it now ends a week from now, its votes kept; "As now" keeps the end.
+  const endOf = () => db.query<{ e: number }, [string]>("SELECT expires_at AS e FROM polls WHERE post_id = ?").get(id)?.e ?? 0;
+  const longer: [string, string][] = [...choices("Tea", "Coffee").slice(0, 2), ["poll[expires_in]", "604800"]];
+  await send("ada", `/statuses/${id}/edit`, [["status", "Tea or coffee? (a week)"], ...longer]);
+  expect(endOf()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+  expect(JSON.parse(pollOf(id) ?? "[]")[0]).toEqual({ title: "Tea", votes: 1 });
+  const end = endOf();
+  const keep: [string, string][] = [...choices("Tea", "Coffee").slice(0, 2), ["poll[expires_in]", "keep"]];
+  expect((await send("ada", `/statuses/${id}/edit`, [["status", "Tea or coffee? (kept)"], ...keep])).status).toBe(303);
+  expect(endOf()).toBe(end);
+  expect(await c.page(c.member("ada").browser, `/statuses/${id}/edit`)).toMatch(
+    /<option value="keep" selected[^>]*>As now: ends /,
+  );
+
   await send("ada", `/statuses/${id}/edit`, [["status", "Tea or water?"], ...choices("Tea", "Water")]);
   expect(JSON.parse(pollOf(id) ?? "[]")).toEqual([
     { title: "Tea", votes: 0 },
@@ -146,5 +182,22 @@ test("through the API an edit's media_ids are its files from then on; without th
     one.id,
   ]);
   expect((await edit({ status: "words only" })).media_attachments.length).toBe(2);
+  // As Mastodon's apps send an edit: the files and their new alt text together.
+  const described = (await edit({
+    status: "described",
+    media_ids: [one.id, two.id],
+    media_attributes: [{ id: two.id, description: "the second, described" }],
+  })) as { media_attachments: { id: string; description: string | null }[] };
+  expect(described.media_attachments.map((m) => [m.id, m.description])).toEqual([
+    [one.id, null],
+    [two.id, "the second, described"],
+  ]);
+  // Another member's file is refused, and nothing changes.
+  const bobs = await send("bob", "/statuses", [["status", "bob's own"]], [new File([jpeg], "bob2.jpg")]);
+  expect(bobs.status).toBe(303);
+  const [bobFile] = filesOf(latest("bob"));
+  const refused = await api("PUT", `/api/v1/statuses/${status.id}`, { status: "taking", media_ids: [bobFile?.id] });
+  expect(refused.status).toBe(422);
+  expect(filesOf(status.id).map((f) => f.id)).toEqual([one.id, two.id]);
   expect((await edit({ status: "none", media_ids: [] })).media_attachments).toEqual([]);
 });

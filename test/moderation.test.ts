@@ -217,7 +217,9 @@ describe("actions on accounts", () => {
     // A warning without words would tell the member nothing: refused, by the field.
     const empty = await act(c, "ada", "eve", "warn", "  ");
     expect(empty.status).toBe(422);
-    expect(await empty.text()).toContain("Write the warning: it is all the member reads.");
+    const refusedPage = await empty.text();
+    expect(refusedPage).toContain("Write the warning: it is all the member reads.");
+    expect(refusedPage).toContain('class="moderation-form"'); // the account's page, to try again
     const applied = await act(c, "ada", "eve", "warn", "be kind in replies");
     expect(applied.headers.get("location")).toBe(`/admin/accounts/${c.member("eve").accountId}?saved=action`);
     expect(await c.page(c.member("ada").browser, applied.headers.get("location") ?? "")).toContain(

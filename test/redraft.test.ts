@@ -103,7 +103,15 @@ test("posting the redraft replaces the post, with the files not removed and thei
   expect([res.status, res.headers.get("location")]).toEqual([303, `/@ada/${redrafted}`]);
   expect(exists(id)).toBe(false);
   expect(mediaOf(redrafted)).toEqual([{ id: first?.id ?? "", description: "A sharper description" }]);
-  expect(db.query("SELECT count(*) AS n FROM favourites WHERE post_id = ?").get(redrafted)).toEqual({ n: 0 });
+  // Its like went with the old post; the new one starts without.
+  expect(db.query("SELECT count(*) AS n FROM favourites WHERE post_id IN (?, ?)").get(id, redrafted)).toEqual({ n: 0 });
+  // Sent again (a second tab), the redraft finds the post gone and makes no second one.
+  const again = await compose("ada", [
+    ["status", "One picture, better words"],
+    ["redraft_of", id],
+  ]);
+  expect(again.status).toBe(404);
+  expect(latest("ada")).toBe(redrafted);
   // The removed file waits a day unattached, as an upload never posted.
   expect(db.query("SELECT post_id AS p FROM media_attachments WHERE id = ?").get(second?.id ?? "")).toEqual({ p: null });
 });
@@ -124,6 +132,17 @@ test("a refused redraft deletes nothing and comes back with its files; schedulin
   expect(page).toContain(`name="redraft_of" value="${id}"`);
   expect(exists(id)).toBe(true);
   expect(mediaOf(id).map((m) => m.id)).toEqual([file?.id ?? ""]);
+
+  // A hand-made form cannot make the redraft answer or quote the post it deletes.
+  for (const field of ["in_reply_to_id", "quoted_status_id"]) {
+    const self = await compose("ada", [
+      ["status", "about myself"],
+      ["redraft_of", id],
+      [field, id],
+    ]);
+    expect(self.status).toBe(422);
+    expect(exists(id)).toBe(true);
+  }
 
   const scheduled = await compose("ada", [
     ["status", "later"],

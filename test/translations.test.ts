@@ -131,7 +131,11 @@ test("a public post, its content warning, poll and picture descriptions are tran
   const edited = (await (await translate("lea", withPicture, "en")).json()) as { content: string };
   expect(edited.content).toBe("<p>Hello Sheep</p>");
   expect(asked.length).toBe(calls + 1);
-  expect((await api("kai", "PUT", `/api/v1/media/${media.id}`, { description: "Zwei Schafe" })).status).toBe(200);
+  const redescribed = await api("kai", "PUT", `/api/v1/statuses/${withPicture}`, {
+    status: "Hallo Schaf",
+    media_attributes: [{ id: media.id, description: "Zwei Schafe" }],
+  });
+  expect(redescribed.status).toBe(200);
   const described = (await (await translate("lea", withPicture, "en-GB")).json()) as { media_attachments: unknown[] };
   expect(described.media_attachments).toEqual([{ id: media.id, description: "Zwei Sheepe" }]);
   expect(asked.length).toBe(calls + 2);

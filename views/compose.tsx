@@ -8,6 +8,7 @@ import type { PageContext } from "./context.ts";
 import { CsrfField, ErrorText, LocalTimeInput } from "./form.tsx";
 import { QuotedPost } from "./post.tsx";
 import { Layout } from "./layout.tsx";
+import { localLabel } from "./time.tsx";
 
 export interface ComposeProps {
   ctx: PageContext;
@@ -62,12 +63,16 @@ export function PollFields({
   values,
   errors,
   hint,
+  ends,
 }: {
   prefix: string;
   values?: PollValues;
   errors: Record<string, string>;
   hint?: string;
+  /** An edited post's poll: when it ends, offered first as "As now" (the "keep" length). */
+  ends?: Date | null;
 }) {
+  const kept = ends ? localLabel(ends.getTime() > Date.now() ? "As now: ends %s" : "As now: ended %s", ends) : undefined;
   const problem = errors["poll[options]"] ?? errors["poll[expires_in]"];
   const length = values?.expiresIn ?? "86400";
   return (
@@ -101,6 +106,13 @@ export function PollFields({
       <div class="field">
         <label for={`${prefix}poll-length`}>Poll length</label>
         <select id={`${prefix}poll-length`} name="poll[expires_in]">
+          {kept ? (
+            <option value="keep" selected={length === "keep"} data-local-label={kept.label} data-local-at={kept.at} safe>
+              {kept.text}
+            </option>
+          ) : (
+            ""
+          )}
           {periods.map(([seconds, label]) => (
             <option value={String(seconds)} selected={String(seconds) === length}>
               {label}
@@ -324,6 +336,8 @@ export function MediaFields({
   return (
     <fieldset class="images">
       <legend>Images, a video or an audio file</legend>
+      {/* Says the form lists the files: an edit with every file removed sends no media_id at all. */}
+      <input type="hidden" name="media_listed" value="1" />
       <p class="hint">
         {`Up to 4 images (JPEG, PNG, WebP or GIF, ${MAX_UPLOAD_BYTES / 2 ** 20} MB each), or one video (MP4 or WebM) or audio file (MP3, Ogg, WAV, FLAC, M4A) up to ${MAX_PLAYABLE_BYTES / 2 ** 20} MB. Pictures pasted or dropped on the text box come here too.`}
       </p>

@@ -190,6 +190,7 @@ export function EditPage({
             values={values?.poll}
             errors={errors}
             hint="Changing the choices starts the poll again, without its votes."
+            ends={post.poll?.expiresAt}
           />
           <div class="field">
             <LanguageSelect id="edit-language" value={values?.language ?? post.language ?? ""} labelShown />

@@ -10,7 +10,7 @@ import {
 } from "../core/email-domain-blocks.ts";
 import { CoreError, ValidationError } from "../core/errors.ts";
 import { addIpBlock, findIpBlock, type IpBlock, listIpBlocks, removeIpBlock, updateIpBlock } from "../core/ip-blocks.ts";
-import { type AccountAction, accountStates, findAccountsForStaff, moderateAccount } from "../core/moderation.ts";
+import { type AccountAction, accountStates, checkReach, findAccountsForStaff, moderateAccount } from "../core/moderation.ts";
 import { decideSignup } from "../core/registrations.ts";
 import { actOnReport, findReport, findReports, type Report } from "../core/reports.ts";
 import { sha256Hex } from "../core/tokens.ts";
@@ -308,7 +308,8 @@ export function adminApiRoutes(deps: ApiDeps, api: ApiPlugin) {
           throw new ValidationError({ type: "Skein does not disable accounts: limit (silence) or suspend them." });
         const action: AccountAction = type === "none" ? "warn" : type;
         // "none" without words only resolves the report, as on Mastodon: there is no warning to send.
-        if (type !== "none" || body.text?.trim())
+        if (type === "none" && !body.text?.trim()) checkReach(db, staff, params.id);
+        else
           moderateAccount(deps, staff, params.id, {
             action,
             reason: body.text ?? "",

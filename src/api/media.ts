@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { CoreError } from "../core/errors.ts";
 import { deleteUpload, describeMedia, MAX_PLAYABLE_BYTES, MAX_UPLOAD_BYTES, setMediaCover, uploadMedia } from "../core/media.ts";
@@ -21,11 +21,13 @@ const bytesOf = async (file: File) => new Uint8Array(await file.arrayBuffer());
 /** Media uploads (images, video, audio: the same pipeline as the web's compose form), their alt text and covers. */
 export function mediaApiRoutes(deps: ApiDeps, api: ApiPlugin) {
   const { db, baseUrl } = deps;
+  // One's own upload not posted yet, as on Mastodon: a posted file changes through an edit of its
+  // post (media_attributes), which keeps the history and tells other servers.
   const own = (accountId: string, id: string) => {
     const row = db
       .select()
       .from(mediaAttachments)
-      .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.accountId, accountId)))
+      .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.accountId, accountId), isNull(mediaAttachments.postId)))
       .get();
     if (!row) throw new CoreError("Record not found", 404);
     return row;

@@ -101,14 +101,30 @@ export function takeDeletionNotice(db: Db, username: string) {
   });
 }
 
+/** The member appealed their suspension and waits for an answer. */
+const waitingAppeal = sql`EXISTS (SELECT 1 FROM ${appeals} JOIN ${accountWarnings} ON ${accountWarnings.id} = ${appeals.warningId}
+    WHERE ${appeals.accountId} = ${accounts.id} AND ${appeals.decidedAt} IS NULL AND ${accountWarnings.action} = 'suspend')`;
+
+/**
+ * When a suspended member's account is deleted (deleteExpiredSuspensions), for the moderators'
+ * page: a day, "after the appeal" while one waits, or null (not suspended, or another server's).
+ */
+export function suspensionDeletion(db: Db, accountId: string): Date | "after the appeal" | null {
+  const row = db
+    .select({ at: accounts.suspendedAt, domain: accounts.domain, appealed: sql<number>`${waitingAppeal}` })
+    .from(accounts)
+    .where(eq(accounts.id, accountId))
+    .get();
+  if (!row?.at || row.domain) return null;
+  return row.appealed ? "after the appeal" : new Date(row.at.getTime() + SUSPENSION_GRACE_MS);
+}
+
 /**
  * Local accounts suspended longer than the grace period are deleted for good, except while the
  * member's appeal of the suspension waits for an answer (approving it must find the account).
  * Returns how many.
  */
 export function deleteExpiredSuspensions(deps: CoreDeps & { media?: MediaStore }, now = new Date()): number {
-  const waitingAppeal = sql`EXISTS (SELECT 1 FROM ${appeals} JOIN ${accountWarnings} ON ${accountWarnings.id} = ${appeals.warningId}
-    WHERE ${appeals.accountId} = ${accounts.id} AND ${appeals.decidedAt} IS NULL AND ${accountWarnings.action} = 'suspend')`;
   const expired = deps.db
     .select({ id: accounts.id })
     .from(accounts)

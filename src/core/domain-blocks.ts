@@ -94,9 +94,9 @@ export function blockDomain(
   if (!domainBlockSeverities.includes(input.severity))
     throw new ValidationError({ severity: "Choose Limit, Suspend or No action." });
   if (input.publicComment.length > MAX_PUBLIC_COMMENT)
-    throw new ValidationError({ public_comment: `Keep it under ${MAX_PUBLIC_COMMENT.toLocaleString("en")} characters.` });
+    throw new ValidationError({ public_comment: `Use at most ${MAX_PUBLIC_COMMENT.toLocaleString("en")} characters.` });
   if (input.privateComment.length > MAX_PRIVATE_COMMENT)
-    throw new ValidationError({ private_comment: `Keep it under ${MAX_PRIVATE_COMMENT.toLocaleString("en")} characters.` });
+    throw new ValidationError({ private_comment: `Use at most ${MAX_PRIVATE_COMMENT.toLocaleString("en")} characters.` });
   const values = { ...input, domain };
   const cut = input.severity === "suspend" ? followsCutBy(db, domain) : 0;
   const told = db.transaction((tx) => {

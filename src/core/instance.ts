@@ -221,11 +221,13 @@ export function instanceRules(db: Db): { id: string; text: string }[] {
   return getSettings(db).rules.map((text) => ({ id: ruleId(text), text }));
 }
 
-/**
- * Whom people write to about the instance (apps' contact account, the lost-password page): the
- * member the owner chose, while that account exists, else the owner.
- */
-export function contactAccount(db: Db): LocalAccount | undefined {
+/** The member the owner chose as the instance's contact, while that account exists. */
+export function chosenContact(db: Db): LocalAccount | undefined {
   const { contactUsername } = getSettings(db);
-  return (contactUsername ? findLocalAccount(db, contactUsername) : undefined) ?? findOwner(db);
+  return contactUsername ? findLocalAccount(db, contactUsername) : undefined;
+}
+
+/** Whom apps name as the instance's contact account: the member chosen, else the owner. */
+export function contactAccount(db: Db): LocalAccount | undefined {
+  return chosenContact(db) ?? findOwner(db);
 }

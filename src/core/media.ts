@@ -195,12 +195,15 @@ export function checkedMediaChange(change: MediaChange, descriptionField = "desc
   };
 }
 
-/** Changes an unposted or own image's alt text or focal point (what is left out stays). */
+/**
+ * Changes an own upload's alt text or focal point (what is left out stays) before it is posted;
+ * a posted one changes through an edit of its post (editPost's mediaAttributes).
+ */
 export function describeMedia(db: Db, accountId: string, mediaId: string, change: MediaChange) {
   return db
     .update(mediaAttachments)
     .set(checkedMediaChange(change))
-    .where(and(eq(mediaAttachments.id, mediaId), eq(mediaAttachments.accountId, accountId)))
+    .where(and(eq(mediaAttachments.id, mediaId), eq(mediaAttachments.accountId, accountId), isNull(mediaAttachments.postId)))
     .returning()
     .get();
 }

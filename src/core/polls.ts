@@ -54,8 +54,8 @@ export function checkPoll(input: PollInput, problems: Record<string, string>): v
   else if (options.some((o) => [...o].length > max)) problems["poll[options]"] = `Poll options are at most ${max} characters.`;
   else if (new Set(options.map((o) => o.toLowerCase())).size < options.length)
     problems["poll[options]"] = "Each option of a poll must be different.";
-  if (!Number.isFinite(input.expiresIn) || input.expiresIn < minExpiration || input.expiresIn > maxExpiration)
-    problems["poll[expires_in]"] = "A poll runs from 5 minutes to a month.";
+  const badLength = !Number.isFinite(input.expiresIn) || input.expiresIn < minExpiration || input.expiresIn > maxExpiration;
+  if (badLength && !input.keepEnd) problems["poll[expires_in]"] = "A poll runs from 5 minutes to a month.";
 }
 
 /** Choices as a form or an API call sends them (strings or numbers): anything else is no option (NaN). */
@@ -77,15 +77,24 @@ export function insertPoll(tx: DbOrTx, postId: string, input: PollInput, now = D
 }
 
 /**
- * An edit that sends the poll again: unchanged choices keep their votes; other choices (or
- * one choice instead of several) start it again, with no votes, as on Mastodon.
+ * An edit that sends the poll again, as on Mastodon: unchanged choices keep their votes, and take
+ * the new length (from now, while it runs) and whether totals hide; other choices (or one choice
+ * instead of several) start it again, with no votes. keepEnd leaves the end where it was.
  */
 export function replacePoll(tx: DbOrTx, postId: string, input: PollInput, now = Date.now()): void {
   const before = tx.select().from(polls).where(eq(polls.postId, postId)).get();
   const titles = input.options.map((o) => o.trim());
-  if (before && before.multiple === Boolean(input.multiple) && sameTitles(before.options, titles)) return;
+  const endsAfter = before?.expiresAt && before.expiresAt.getTime() > now ? (before.expiresAt.getTime() - now) / 1000 : undefined;
+  if (before && before.multiple === Boolean(input.multiple) && sameTitles(before.options, titles)) {
+    const expiresAt = input.keepEnd || before.endedAt ? before.expiresAt : new Date(now + Math.trunc(input.expiresIn) * 1000);
+    tx.update(polls)
+      .set({ hideTotals: Boolean(input.hideTotals), expiresAt })
+      .where(eq(polls.postId, postId))
+      .run();
+    return;
+  }
   removePoll(tx, postId);
-  insertPoll(tx, postId, input, now);
+  insertPoll(tx, postId, input.keepEnd ? { ...input, expiresIn: endsAfter ?? 86_400 } : input, now);
 }
 
 const sameTitles = (options: PollOption[], titles: string[]) =>

@@ -178,7 +178,10 @@ export function checkPost(db: Db, authorId: string, input: PostInput, free: Free
   checkText(db, status, spoilerText, mediaIds.length, problems);
   if (!visibilities.includes(visibility)) problems.visibility = `Choose one of ${visibilities.join(", ")}.`;
   const parent = input.inReplyToId ? findVisiblePost(db, input.inReplyToId, authorId) : undefined;
-  if (input.inReplyToId && !parent) problems.in_reply_to_id = "The post you reply to is gone or not visible to you.";
+  // A redraft replaces its post: it cannot answer or quote what it deletes.
+  const gone = (id?: string) => id !== undefined && id === free.ofPost;
+  if ((input.inReplyToId && !parent) || gone(input.inReplyToId))
+    problems.in_reply_to_id = "The post you reply to is gone or not visible to you.";
   const media = checkMedia(db, authorId, mediaIds, problems, free);
   const mediaChanges = new Map(
     Object.entries(input.mediaAttributes ?? {})
@@ -188,7 +191,11 @@ export function checkPost(db: Db, authorId: string, input: PostInput, free: Free
   );
   if (input.poll) checkPoll(input.poll, problems);
   if (input.poll && mediaIds.length > 0) problems.media_ids = "A post with a poll cannot have images too.";
-  const quoteIssue = input.quotedId ? quoteProblem(db, authorId, input.quotedId) : undefined;
+  const quoteIssue = gone(input.quotedId)
+    ? "A redraft cannot quote the post it replaces."
+    : input.quotedId
+      ? quoteProblem(db, authorId, input.quotedId)
+      : undefined;
   if (quoteIssue) problems.quoted_status_id = quoteIssue;
   // Another server's post is quoted once its author approves (federation asks).
   const quotedRemote = input.quotedId
@@ -370,7 +377,7 @@ function ownPost(db: Db, author: Author, postId: string, verb: "delete" | "redra
   const post = db.select().from(posts).where(eq(posts.id, postId)).get();
   if (!post) throw new CoreError("This post does not exist.", 404);
   if (post.accountId !== author.id) throw new CoreError(`Only its author can ${verb} a post.`, 403);
-  if (verb === "redraft" && post.reblogOfId) throw new CoreError("A boost has nothing to redraft.", 422);
+  if (verb === "redraft" && post.reblogOfId) throw new CoreError("A boost has no words of its own to redraft or edit.", 422);
   return post;
 }
 
@@ -382,7 +389,9 @@ function removePost(tx: Tx, post: PostRow, options: { keepMedia?: boolean }): st
   const keep = options.keepMedia && post.uri === null;
   if (keep) tx.update(mediaAttachments).set({ postId: null, createdAt: new Date() }).where(ofPost).run();
   const gone = keep ? [] : mediaFilesWhere(tx, ofPost);
-  tx.delete(posts).where(eq(posts.id, post.id)).run();
+  // Deleted meanwhile (a redraft sent twice, from two tabs): nothing more to do, and no second post.
+  if (tx.delete(posts).where(eq(posts.id, post.id)).returning({ id: posts.id }).all().length === 0)
+    throw new CoreError("This post was deleted meanwhile.", 409);
   return gone;
 }
 

@@ -436,7 +436,7 @@ export function reusableMediaViews(db: Db, accountId: string, ids: string[], red
       ),
     )
     .all();
-  return ids.flatMap((id) => rows.filter((r) => r.id === id).map(mediaView));
+  return [...new Set(ids)].flatMap((id) => rows.filter((r) => r.id === id).map(mediaView));
 }
 
 export function mediaView(row: typeof mediaAttachments.$inferSelect): MediaView {

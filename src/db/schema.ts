@@ -1455,8 +1455,10 @@ export interface PostInput {
 
 export interface PollInput {
   options: string[];
-  /** Seconds from when the post is published. */
+  /** Seconds from when the post is published (or edited). */
   expiresIn: number;
+  /** An edit that leaves when the poll ends as it was (the edit page's "As now"): expiresIn is not read. */
+  keepEnd?: boolean;
   multiple?: boolean;
   hideTotals?: boolean;
 }

@@ -2,11 +2,11 @@
 import { Elysia } from "elysia";
 import { AboutPage } from "../../views/about.tsx";
 import { PolicyPage } from "../../views/policy.tsx";
-import { countLocalUsers, findLocalAccount, findOwner } from "../core/accounts.ts";
+import { countLocalUsers, findOwner } from "../core/accounts.ts";
 import { defaultPrivacyPolicy } from "../core/default-privacy-policy.ts";
 import { publicDomainBlocks } from "../core/domain-blocks.ts";
 import { VERSION } from "../version.ts";
-import { getSettings } from "../core/instance.ts";
+import { chosenContact, getSettings } from "../core/instance.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 
 export function aboutRoutes({ db, baseUrl }: WebDeps, page: PagePlugin) {
@@ -37,7 +37,7 @@ export function aboutRoutes({ db, baseUrl }: WebDeps, page: PagePlugin) {
             rules={settings.rules}
             contact={{
               // The contact account may have been deleted since it was chosen.
-              username: settings.contactUsername ? (findLocalAccount(db, settings.contactUsername)?.username ?? null) : null,
+              username: chosenContact(db)?.username ?? null,
               email: settings.contactEmail,
             }}
             moderated={publicDomainBlocks(db).map((b) => ({

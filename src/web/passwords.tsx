@@ -5,7 +5,7 @@ import { ForgotPasswordPage, ResetPasswordPage } from "../../views/passwords.tsx
 import { clientIp } from "../client-ip.ts";
 import { checkLimit } from "../core/auth.ts";
 import { CoreError, ValidationError } from "../core/errors.ts";
-import { contactAccount, getSettings } from "../core/instance.ts";
+import { chosenContact, contactAccount, getSettings } from "../core/instance.ts";
 import { completePasswordReset, findPasswordReset, requestPasswordReset } from "../core/password-resets.ts";
 import type { PagePlugin, WebDeps } from "./context.ts";
 
@@ -15,8 +15,10 @@ const token = t.Object({ token: t.String({ maxLength: 100 }) });
 
 /** Whom the "Forgot your password?" page names when the instance sends no e-mail. */
 function contactOf(deps: WebDeps): string | undefined {
-  const account = contactAccount(deps.db);
-  return account ? `@${account.username}` : getSettings(deps.db).contactEmail || undefined;
+  // The contact the owner chose (an account, else an address), else the owner.
+  const email = getSettings(deps.db).contactEmail;
+  const account = chosenContact(deps.db) ?? (email ? undefined : contactAccount(deps.db));
+  return account ? `@${account.username}` : email || undefined;
 }
 
 /** "Forgot your password?" and the page its link opens. */

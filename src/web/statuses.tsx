@@ -92,6 +92,7 @@ const composeForm = t.Object({
    */
   media_id: upToFour(t.String({ maxLength: 64 })),
   remove_media: upToFour(t.String({ maxLength: 64 })),
+  media_listed: t.Optional(t.String({ maxLength: 1 })),
   media_description: upToFour(t.String({ maxLength: 5000 })),
   /** "Delete and redraft": the own post this one replaces. */
   redraft_of: t.Optional(t.String({ maxLength: 64 })),
@@ -481,7 +482,8 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
       if (!post || post.account.id !== viewer.account.id) throw new CoreError("You can edit only your own posts.", 403);
       // The post's own mark (the view's is also set by the moderators marking the account), and its poll.
       const source = postSource(db, viewer.account, post.id);
-      const values = { sensitive: source.sensitive, poll: source.poll && pollValues(source.poll) };
+      // Its poll ends when it did unless the member picks a new length ("As now" first).
+      const values = { sensitive: source.sensitive, poll: source.poll && { ...source.poll, expiresIn: "keep" } };
       return <EditPage ctx={ctx} post={post} limit={getSettings(db).maxPostLength} values={values} />;
     })
     .post(
@@ -495,13 +497,13 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
           const uploaded = await uploadsFromForm(deps, viewer.account.id, body);
           mediaIds = [...mediaIds, ...uploaded];
           // A form without files or poll fields (a post with none, or a form made by hand) leaves them.
-          const listsFiles = body.media_id !== undefined || uploaded.length > 0;
+          const listsFiles = body.media_listed === "1" || body.media_id !== undefined || uploaded.length > 0;
           const files = listsFiles ? mediaIds.length : (view(params.id, viewer)?.media.length ?? 0);
           editPost(deps, viewer.account, params.id, {
             status: body.status,
             spoilerText: body.spoiler_text,
-            // The mark is about files: without any, it stays as it was.
-            sensitive: files > 0 ? body.sensitive === "1" : undefined,
+            // The mark is about files: with none left it goes; a form that lists none leaves it.
+            sensitive: files > 0 ? body.sensitive === "1" : listsFiles ? false : undefined,
             language: body.language,
             quotePolicy: body.quote_approval_policy,
             mediaAttributes: pairedDescriptions(body),
@@ -511,7 +513,9 @@ export function statusRoutes(deps: WebDeps, page: PagePlugin) {
               body["poll[options][]"] === undefined
                 ? undefined
                 : poll
-                  ? { ...poll, expiresIn: Number(poll.expiresIn ?? 86_400) }
+                  ? poll.expiresIn === "keep"
+                    ? { ...poll, expiresIn: 86_400, keepEnd: true }
+                    : { ...poll, expiresIn: Number(poll.expiresIn ?? 86_400) }
                   : null,
           });
           return redirect(`/@${viewer.account.username}/${params.id}`, 303);

@@ -25,8 +25,8 @@ export interface AccountAdminView {
   /** For a member: where they signed up from, and their latest session's address. */
   addresses: { signUp: string | null; lastSeen: string | null } | null;
   suspended: boolean;
-  /** A suspended member's account and everything in it go on this day, unless it is lifted. */
-  deletedOn: Date | null;
+  /** A suspended member's account and everything in it go on this day (or once their appeal is answered), unless it is lifted. */
+  deletedOn: Date | "after the appeal" | null;
   silenced: boolean;
   sensitized: boolean;
   reports: number;
@@ -289,12 +289,14 @@ export function AccountAdminPage({
                 .filter(Boolean)
                 .join(", ") || "in good standing"}
             </span>
-            {view.deletedOn ? (
+            {view.deletedOn instanceof Date ? (
               <>
                 {" "}
                 (the account and everything in it are deleted on <LongTime date={view.deletedOn} /> unless the suspension is
                 lifted)
               </>
+            ) : view.deletedOn ? (
+              " (kept while their appeal waits; deleted once it is refused, unless the suspension is lifted)"
             ) : (
               ""
             )}

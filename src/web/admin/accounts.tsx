@@ -1,5 +1,5 @@
 /** @jsxImportSource @kitajs/html */
-import { SUSPENSION_GRACE_MS } from "../../core/account-deletion.ts";
+import { suspensionDeletion } from "../../core/account-deletion.ts";
 import { Elysia, t } from "elysia";
 import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
@@ -51,7 +51,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
       // The sessions page's own list: the newest seen first.
       addresses: user ? { signUp: user.signUpIp, lastSeen: listSessions(db, user.id)[0]?.ip ?? null } : null,
       suspended: account.suspendedAt !== null,
-      deletedOn: account.suspendedAt && !account.domain ? new Date(account.suspendedAt.getTime() + SUSPENSION_GRACE_MS) : null,
+      deletedOn: suspensionDeletion(db, id),
       silenced: account.silencedAt !== null,
       sensitized: account.sensitizedAt !== null,
       reports: db.select({ n: count() }).from(reports).where(eq(reports.targetAccountId, id)).get()?.n ?? 0,
@@ -147,8 +147,10 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
             notify: body.notify === "1",
           });
         } catch (error) {
-          if (!(error instanceof CoreError) || error.status === 404) throw error;
-          set.status = error.status;
+          // A refusal (not theirs to act on, a warning without words) is said on the account's page.
+          if (error instanceof ValidationError) set.status = 422;
+          else if (error instanceof CoreError && error.status !== 404) set.status = error.status;
+          else throw error;
           return accountPage(ctx, staff, params.id, { error: error.message });
         }
         return redirect(`/admin/accounts/${params.id}?saved=action`, 303);
