@@ -12,18 +12,8 @@ const c = await community(["ada", "bob"]);
 const jpeg = await testJpeg(64, 48);
 const db = c.database.sqlite;
 
-/** Sends a multipart form as the page does. */
-async function send(who: string, path: string, fields: [string, string][], files: File[] = []) {
-  const { browser } = c.member(who);
-  const form = new FormData();
-  form.set("_csrf", await browser.csrf());
-  for (const [name, value] of fields) form.append(name, value);
-  for (const file of files) {
-    form.append("media", file);
-    form.append("description", `alt of ${file.name}`);
-  }
-  return browser.request(path, { method: "POST", body: form });
-}
+const send = (who: string, path: string, fields: [string, string][], files: File[] = []) =>
+  c.member(who).browser.postFiles(path, fields, files);
 const latest = (who: string) =>
   db
     .query<{ id: string }, [string]>("SELECT id FROM posts WHERE account_id = ? ORDER BY id DESC LIMIT 1")

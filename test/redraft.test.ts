@@ -11,17 +11,8 @@ const jpeg = await testJpeg(64, 48);
 const db = c.database.sqlite;
 
 /** Posts the compose form with files, as a page would (multipart). */
-async function compose(who: string, fields: [string, string][], files: File[] = []) {
-  const { browser } = c.member(who);
-  const form = new FormData();
-  form.set("_csrf", await browser.csrf());
-  for (const [name, value] of fields) form.append(name, value);
-  for (const file of files) {
-    form.append("media", file);
-    form.append("description", `alt of ${file.name}`);
-  }
-  return browser.request("/statuses", { method: "POST", body: form });
-}
+const compose = (who: string, fields: [string, string][], files: File[] = []) =>
+  c.member(who).browser.postFiles("/statuses", fields, files);
 const mediaOf = (postId: string) =>
   db
     .query<{ id: string; description: string }, [string]>(

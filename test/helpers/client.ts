@@ -52,6 +52,21 @@ export class WebClient {
     });
   }
 
+  /**
+   * Posts a form with files as a page does (multipart, the CSRF token in it): pairs for fields
+   * given more than once; each file goes in `media` with "alt of NAME" as its description.
+   */
+  async postFiles(path: string, fields: [string, string][], files: File[] = []): Promise<Response> {
+    const form = new FormData();
+    form.set("_csrf", await this.csrf());
+    for (const [name, value] of fields) form.append(name, value);
+    for (const file of files) {
+      form.append("media", file);
+      form.append("description", `alt of ${file.name}`);
+    }
+    return this.request(path, { method: "POST", body: form });
+  }
+
   async login(username: string, password: string): Promise<Response> {
     const response = await this.post("/login", { username, password });
     if (response.status !== 303) throw new Error(`login failed: ${response.status} ${await response.text()}`);
