@@ -106,7 +106,7 @@ describe("the instances list", () => {
   test("every known server with its accounts, follows, reports and delivery; the queue and failing hosts on top", async () => {
     const c = await seeded();
     const html = await c.page(c.member("ada").browser, "/admin/instances");
-    expect(html).toContain('aria-current="page">Instances');
+    expect(html).toContain('aria-current="page"><span>Instances');
     // Waiting outgoing deliveries: three (one a retry); failing: bad.example and inbox-only.example.
     expect(html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ")).toContain("Deliveries waiting 3 Retrying 1 Servers failing 2");
     // Server, accounts, followed by (local accounts), following, open reports, delivery.

@@ -141,7 +141,7 @@ describe("the overview page", () => {
   test("seeded figures: weekly totals, one bar a day, queue, failing servers, storage and jobs", async () => {
     const c = await seeded();
     const html = await c.page(c.member("ada").browser, "/admin");
-    expect(html).toContain('<a href="/admin" aria-current="page">Overview</a>');
+    expect(html).toContain('<a href="/admin" aria-current="page"><span>Overview</span></a>');
 
     const signups = card(html, "signups");
     expect(signups).toContain("<strong>3</strong>");
@@ -219,8 +219,8 @@ describe("the overview page", () => {
     expect((await bob.get("/admin")).status).toBe(200);
     // On other admin pages the Overview tab is not the current one.
     const reports = await c.page(bob, "/admin/reports");
-    expect(reports).toContain('<a href="/admin">Overview</a>');
-    expect(reports).toContain('<a href="/admin/reports" aria-current="page">Reports</a>');
+    expect(reports).toContain('<a href="/admin"><span>Overview</span></a>');
+    expect(reports).toContain('<a href="/admin/reports" aria-current="page"><span>Reports</span>');
   });
 });
 

@@ -45,6 +45,9 @@ describe("reports", () => {
     const list = await c.page(ada, "/admin/reports");
     const reportId = /href="\/admin\/reports\/([^"]+)"/.exec(list)?.[1];
     expect(reportId).toBeDefined();
+    // Every admin page's Reports tab counts the open ones.
+    const openBadge = '<span>Reports</span><span class="badge" aria-label="1 open">1</span>';
+    expect(await c.page(ada, "/admin/audit")).toContain(openBadge);
     const detail = await c.page(ada, `/admin/reports/${reportId}`);
     expect(detail).toContain("buy cheap stuff");
     expect(detail).toContain("obvious spam");
@@ -65,6 +68,7 @@ describe("reports", () => {
     expect(again.status).toBe(409);
     expect(await again.text()).toContain("already resolved");
     expect(await c.page(ada, "/admin/reports")).toContain("No open reports");
+    expect(await c.page(ada, "/admin/audit")).not.toContain(openBadge);
     const audit = await c.page(ada, "/admin/audit");
     expect(audit).toContain("report.resolve");
     expect(audit).toContain("report.note");

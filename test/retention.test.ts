@@ -450,7 +450,7 @@ describe("the retention page", () => {
     const c = await community(["ada", "bob"]);
     const ada = c.member("ada").browser;
     const page = await c.page(ada, "/admin/retention");
-    expect(page).toContain('<a href="/admin/retention" aria-current="page">Retention</a>');
+    expect(page).toContain('<a href="/admin/retention" aria-current="page"><span>Retention</span></a>');
     expect(page).toMatch(/<input id="content_cache_retention_period" name="content_cache_retention_period"[^>]* value="30"/);
     expect(page).toMatch(/<input id="media_cache_retention_period" name="media_cache_retention_period"[^>]* value="7"/);
     for (const name of [

@@ -16,6 +16,8 @@ export interface PageContext {
     preferences: Preferences;
     /** The instance's custom emoji the compose box offers. */
     pickerEmojis: () => EmojiView[];
+    /** For staff: what waits for them (the admin tabs' counts), read when a page shows the tabs. */
+    staffQueue?: () => { reports: number; appeals: number; signups: number };
     /** The language posts are translated into for them, when the instance has a translation service. */
     translateTo?: string;
   } | null;

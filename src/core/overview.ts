@@ -140,6 +140,14 @@ export function weeklyActivity(db: Db, now = new Date(), weeks = 12) {
   })).reverse();
 }
 
+/** What waits for this staff member, for the admin tabs: open reports, appeals they may answer, sign-ups. */
+export function staffQueue(db: Db, viewerRole: Role) {
+  const [row] = db.all<{ pending: number }>(
+    sql`SELECT count(*) AS pending FROM users WHERE approved_at IS NULL AND email_confirmed_at IS NOT NULL`,
+  );
+  return { reports: countOpenReports(db), appeals: countWaitingAppeals(db, viewerRole), signups: row?.pending ?? 0 };
+}
+
 /** Figures without a history: members, known remote accounts, open reports, waiting sign-ups and appeals. */
 export function overviewCounts(db: Db, viewerRole: Role) {
   const [row] = db.all<{ users: number; remote: number; pending: number }>(sql`

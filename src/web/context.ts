@@ -3,6 +3,7 @@ import type { PageContext } from "../../views/context.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { localEmojiViews } from "../core/custom-emojis.ts";
 import { getSettings } from "../core/instance.ts";
+import { staffQueue } from "../core/overview.ts";
 import { ownerExists } from "../core/accounts.ts";
 import { countUnread } from "../core/notifications.ts";
 import { unreadConversations } from "../core/conversations.ts";
@@ -65,6 +66,7 @@ function pageContext(deps: WebDeps, viewer: Viewer | null, csrf: string, request
           preferences: preferencesFrom(viewer.user),
           // Read only by the compose box, when a page has one.
           pickerEmojis: () => localEmojiViews(db).filter((e) => e.local?.visibleInPicker),
+          staffQueue: viewer.user.role === "user" ? undefined : () => staffQueue(db, viewer.user.role),
           translateTo: deps.translation ? readerLanguage(undefined, request.headers.get("accept-language")) : undefined,
         }
       : null,

@@ -29,15 +29,32 @@ export function AdminTabs({ ctx }: { ctx: PageContext }) {
   const isAdmin = ctx.viewer !== null && roleRank[ctx.viewer.role] >= roleRank.admin;
   // Every admin path starts with /admin/: the overview is current on its own path only.
   const current = (href: string) => ctx.path === href || (href !== "/admin" && ctx.path.startsWith(`${href}/`));
+  // What waits, as a badge on its tab (as Mastodon's admin menu counts them).
+  const queue = ctx.viewer?.staffQueue?.();
+  const waiting: Record<string, [number, string]> | undefined = queue && {
+    "/admin/reports": [queue.reports, "open"],
+    "/admin/appeals": [queue.appeals, "waiting"],
+    "/admin/registrations": [queue.signups, "waiting"],
+  };
   return (
     <nav class="tabs" aria-label="Administration">
       {tabs
         .filter(([, , admins]) => isAdmin || !admins)
-        .map(([href, label]) => (
-          <a href={href} aria-current={current(href) ? "page" : undefined} safe>
-            {label}
-          </a>
-        ))}
+        .map(([href, label]) => {
+          const [n, state] = waiting?.[href] ?? [0, ""];
+          return (
+            <a href={href} aria-current={current(href) ? "page" : undefined}>
+              <span safe>{label}</span>
+              {n > 0 ? (
+                <span class="badge" aria-label={`${n} ${state}`} safe>
+                  {String(n)}
+                </span>
+              ) : (
+                ""
+              )}
+            </a>
+          );
+        })}
     </nav>
   );
 }
