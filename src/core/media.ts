@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import { and, eq, isNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { newId } from "../db/ids.ts";
 import type { Db, DbOrTx } from "../db/open.ts";
 import { accounts, customEmojis, mediaAttachments, previewCards } from "../db/schema.ts";
@@ -206,6 +206,27 @@ export function describeMedia(db: Db, accountId: string, mediaId: string, change
     .where(and(eq(mediaAttachments.id, mediaId), eq(mediaAttachments.accountId, accountId), isNull(mediaAttachments.postId)))
     .returning()
     .get();
+}
+
+/**
+ * Files a post may take besides fresh uploads: those kept for a scheduled post it publishes
+ * (core/scheduled-posts.ts), or those of a post it redrafts or is (an edit).
+ */
+export type Free = { scheduledId?: string; ofPost?: string };
+
+/**
+ * The files a post may take: the author's own, on no post yet (or on `ofPost`), and kept for no
+ * scheduled post (or for `scheduledId`). Posting checks it, and a refused form shows only these.
+ */
+export function takeableMedia(accountId: string, free: Free = {}): SQL {
+  const { scheduledId, ofPost } = free;
+  return and(
+    eq(mediaAttachments.accountId, accountId),
+    ofPost ? or(isNull(mediaAttachments.postId), eq(mediaAttachments.postId, ofPost)) : isNull(mediaAttachments.postId),
+    scheduledId
+      ? or(isNull(mediaAttachments.scheduledPostId), eq(mediaAttachments.scheduledPostId, scheduledId))
+      : isNull(mediaAttachments.scheduledPostId),
+  ) as SQL;
 }
 
 /** An upload not attached to a post goes now, with its files (Mastodon's DELETE /api/v1/media/:id). */

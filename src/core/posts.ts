@@ -24,6 +24,8 @@ import {
   MAX_MEDIA,
   mediaFilesWhere,
   PLAYABLE_ALONE,
+  takeableMedia,
+  type Free,
   TOO_MANY_FILES,
 } from "./media.ts";
 import type { MediaStore } from "../media/store.ts";
@@ -135,7 +137,7 @@ export async function createPost(
       const attached = tx
         .update(mediaAttachments)
         .set({ postId: id, position, scheduledPostId: null, ...mediaChanges.get(m) })
-        .where(and(eq(mediaAttachments.id, m), isNull(mediaAttachments.postId), keptFor(options.scheduledId)))
+        .where(and(eq(mediaAttachments.id, m), takeableMedia(author.id, { scheduledId: options.scheduledId })))
         .returning({ id: mediaAttachments.id })
         .all();
       if (attached.length === 0) throw new ValidationError({ media_ids: "A file was removed meanwhile; upload it again." });
@@ -407,18 +409,6 @@ function checkText(db: Db, status: string, spoilerText: string, mediaCount: numb
 }
 
 /**
- * Images a post may take besides fresh uploads: those kept for a scheduled post it publishes
- * (core/scheduled-posts.ts), or those of a post it redrafts or is (an edit).
- */
-type Free = { scheduledId?: string; ofPost?: string };
-
-/** An image kept for no scheduled post, or for this one (publishing it). */
-const keptFor = (scheduledId?: string) =>
-  scheduledId
-    ? or(isNull(mediaAttachments.scheduledPostId), eq(mediaAttachments.scheduledPostId, scheduledId))
-    : isNull(mediaAttachments.scheduledPostId);
-
-/**
  * The files are the author's, on no post yet, and kept for no scheduled post (but this one, when
  * publishing it); a video or audio file goes alone, as on Mastodon.
  */
@@ -431,16 +421,7 @@ function checkMedia(db: Db, authorId: string, ids: string[], problems: Record<st
   const rows = db
     .select({ id: mediaAttachments.id, mime: mediaAttachments.mime })
     .from(mediaAttachments)
-    .where(
-      and(
-        inArray(mediaAttachments.id, ids),
-        eq(mediaAttachments.accountId, authorId),
-        free.ofPost
-          ? or(isNull(mediaAttachments.postId), eq(mediaAttachments.postId, free.ofPost))
-          : isNull(mediaAttachments.postId),
-        keptFor(free.scheduledId),
-      ),
-    )
+    .where(and(inArray(mediaAttachments.id, ids), takeableMedia(authorId, free)))
     .all();
   if (rows.length !== ids.length)
     problems.media_ids = "A file is missing or belongs to another post (or a scheduled one); upload it again.";

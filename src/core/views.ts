@@ -1,4 +1,4 @@
-import { and, count, eq, inArray, isNotNull, isNull, or, type SQL } from "drizzle-orm";
+import { and, count, eq, inArray, isNotNull, type SQL } from "drizzle-orm";
 import { type CardRow, cardsOf } from "./cards.ts";
 import { type EmojiView, emojisOfMany } from "./custom-emojis.ts";
 import type { Db } from "../db/open.ts";
@@ -6,7 +6,7 @@ import type { FilterMatch } from "./filters.ts";
 import { mutedConversations } from "./conversation-mutes.ts";
 import { blockFor } from "./domain-blocks.ts";
 import { followingAmong } from "./accounts-read.ts";
-import { isCachedKind, isPlayable } from "./media.ts";
+import { isCachedKind, isPlayable, takeableMedia } from "./media.ts";
 import { type PollView, pollsOf } from "./polls.ts";
 import { quoteApprovalOf } from "./quotes.ts";
 import { notSilencedBy, visibleTo } from "./visibility.ts";
@@ -427,14 +427,7 @@ export function reusableMediaViews(db: Db, accountId: string, ids: string[], red
   const rows = db
     .select()
     .from(mediaAttachments)
-    .where(
-      and(
-        inArray(mediaAttachments.id, ids),
-        eq(mediaAttachments.accountId, accountId),
-        isNull(mediaAttachments.scheduledPostId),
-        redraftOf ? or(isNull(mediaAttachments.postId), eq(mediaAttachments.postId, redraftOf)) : isNull(mediaAttachments.postId),
-      ),
-    )
+    .where(and(inArray(mediaAttachments.id, ids), takeableMedia(accountId, { ofPost: redraftOf })))
     .all();
   return [...new Set(ids)].flatMap((id) => rows.filter((r) => r.id === id).map(mediaView));
 }
