@@ -224,6 +224,7 @@ describe("actions on accounts", () => {
     const refusedPage = await empty.text();
     expect(refusedPage).toContain("Write the warning: it is all the member reads.");
     expect(refusedPage).toContain('class="moderation-form"'); // the account's page, to try again
+    expect(refusedPage).toMatch(/id="action-warn" name="action" value="warn" checked/);
     const applied = await act(c, "ada", "eve", "warn", "be kind in replies");
     expect(applied.headers.get("location")).toBe(`/admin/accounts/${c.member("eve").accountId}?saved=action`);
     expect(await c.page(c.member("ada").browser, applied.headers.get("location") ?? "")).toContain(

@@ -185,6 +185,7 @@ export function AccountAdminPage({
   ctx,
   view,
   error,
+  typed,
   applied,
   roleForm,
   passwordLink,
@@ -193,6 +194,8 @@ export function AccountAdminPage({
   ctx: PageContext;
   view: AccountAdminView;
   error?: string;
+  /** The moderation form as sent, when it was refused: shown again as typed. */
+  typed?: { action: string; reason: string };
   /** The moderation form was just applied. */
   applied?: boolean;
   roleForm?: RoleFormState;
@@ -320,7 +323,7 @@ export function AccountAdminPage({
                     id={`action-${value}`}
                     name="action"
                     value={value}
-                    checked={i === 0}
+                    checked={typed ? typed.action === value : i === 0}
                     data-confirm={
                       value === "suspend"
                         ? `Suspend @${view.account.acct}? Their posts are hidden, they cannot log in, and their follows end for good.${view.account.domain ? "" : ` Unless it is lifted, the account and everything in it are deleted after ${SUSPENSION_GRACE_DAYS} days.`}`
@@ -333,7 +336,14 @@ export function AccountAdminPage({
                 </div>
               ))}
             </fieldset>
-            <Field name="reason" label="Reason (the member sees it)" multiline required={false} maxlength={5000} />
+            <Field
+              name="reason"
+              label="Reason (the member sees it)"
+              multiline
+              required={false}
+              maxlength={5000}
+              value={typed?.reason}
+            />
             <div class="check">
               <input type="checkbox" id="notify" name="notify" value="1" checked />
               <label for="notify">Tell the member</label>

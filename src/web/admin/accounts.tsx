@@ -33,6 +33,8 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
     id: string,
     shown: {
       error?: string;
+      /** The moderation form as sent, when it was refused. */
+      typed?: { action: string; reason: string };
       applied?: boolean;
       role?: RoleFormState;
       passwordLink?: string;
@@ -68,6 +70,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
         ctx={ctx}
         view={view}
         error={shown.error}
+        typed={shown.typed}
         applied={shown.applied}
         roleForm={shown.role}
         passwordLink={shown.passwordLink}
@@ -151,7 +154,8 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
           if (error instanceof ValidationError) set.status = 422;
           else if (error instanceof CoreError && error.status !== 404) set.status = error.status;
           else throw error;
-          return accountPage(ctx, staff, params.id, { error: error.message });
+          const typed = { action: body.action, reason: body.reason ?? "" };
+          return accountPage(ctx, staff, params.id, { error: error.message, typed });
         }
         return redirect(`/admin/accounts/${params.id}?saved=action`, 303);
       },
