@@ -196,6 +196,19 @@ export function checkedMediaChange(change: MediaChange, descriptionField = "desc
 }
 
 /**
+ * New alt text and focal points by media id (an edit's media_attributes, a form's kept files),
+ * checked; those that change nothing are left out, and so are ids not in `only` when given.
+ */
+export function checkedMediaChanges(attributes: Record<string, MediaChange> = {}, only?: string[]) {
+  return new Map(
+    Object.entries(attributes)
+      .filter(([id]) => !only || only.includes(id))
+      .map(([id, change]) => [id, checkedMediaChange(change, "media_attributes")] as const)
+      .filter(([, change]) => Object.keys(change).length > 0),
+  );
+}
+
+/**
  * Changes an own upload's alt text or focal point (what is left out stays) before it is posted;
  * a posted one changes through an edit of its post (editPost's mediaAttributes).
  */

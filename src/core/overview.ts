@@ -142,26 +142,31 @@ export function weeklyActivity(db: Db, now = new Date(), weeks = 12) {
 
 /** What waits for this staff member, for the admin tabs: open reports, appeals they may answer, sign-ups. */
 export function staffQueue(db: Db, viewerRole: Role) {
+  // As pendingSignups lists them: those still to confirm their address are not counted.
   const [row] = db.all<{ pending: number }>(
     sql`SELECT count(*) AS pending FROM users WHERE approved_at IS NULL AND email_confirmed_at IS NOT NULL`,
   );
-  return { reports: countOpenReports(db), appeals: countWaitingAppeals(db, viewerRole), signups: row?.pending ?? 0 };
+  return {
+    reports: countOpenReports(db),
+    // Only the appeals this staff member may answer.
+    appeals: countWaitingAppeals(db, viewerRole),
+    signups: row?.pending ?? 0,
+  };
 }
 
 /** Figures without a history: members, known remote accounts, open reports, waiting sign-ups and appeals. */
 export function overviewCounts(db: Db, viewerRole: Role) {
-  const [row] = db.all<{ users: number; remote: number; pending: number }>(sql`
+  const [row] = db.all<{ users: number; remote: number }>(sql`
     SELECT
       (SELECT count(*) FROM users WHERE approved_at IS NOT NULL AND email_confirmed_at IS NOT NULL AND disabled_at IS NULL) AS users,
-      (SELECT count(*) FROM accounts WHERE domain IS NOT NULL) AS remote,
-      (SELECT count(*) FROM users WHERE approved_at IS NULL AND email_confirmed_at IS NOT NULL) AS pending`);
+      (SELECT count(*) FROM accounts WHERE domain IS NOT NULL) AS remote`);
+  const waiting = staffQueue(db, viewerRole);
   return {
     localUsers: row?.users ?? 0,
     remoteAccounts: row?.remote ?? 0,
-    pendingSignups: row?.pending ?? 0,
-    openReports: countOpenReports(db),
-    // Only the appeals this staff member may answer.
-    waitingAppeals: countWaitingAppeals(db, viewerRole),
+    pendingSignups: waiting.signups,
+    openReports: waiting.reports,
+    waitingAppeals: waiting.appeals,
   };
 }
 

@@ -84,7 +84,6 @@ export function insertPoll(tx: DbOrTx, postId: string, input: PollInput, now = D
 export function replacePoll(tx: DbOrTx, postId: string, input: PollInput, now = Date.now()): void {
   const before = tx.select().from(polls).where(eq(polls.postId, postId)).get();
   const titles = input.options.map((o) => o.trim());
-  const endsAfter = before?.expiresAt && before.expiresAt.getTime() > now ? (before.expiresAt.getTime() - now) / 1000 : undefined;
   if (before && before.multiple === Boolean(input.multiple) && sameTitles(before.options, titles)) {
     const expiresAt = input.keepEnd || before.endedAt ? before.expiresAt : new Date(now + Math.trunc(input.expiresIn) * 1000);
     tx.update(polls)
@@ -93,8 +92,10 @@ export function replacePoll(tx: DbOrTx, postId: string, input: PollInput, now = 
       .run();
     return;
   }
+  // New choices kept to the old end, while it is still ahead; else a day.
+  const ahead = before?.expiresAt && before.expiresAt.getTime() > now ? (before.expiresAt.getTime() - now) / 1000 : 86_400;
   removePoll(tx, postId);
-  insertPoll(tx, postId, input.keepEnd ? { ...input, expiresIn: endsAfter ?? 86_400 } : input, now);
+  insertPoll(tx, postId, input.keepEnd ? { ...input, expiresIn: ahead } : input, now);
 }
 
 const sameTitles = (options: PollOption[], titles: string[]) =>

@@ -19,7 +19,7 @@ import {
 import {
   discardFiles,
   isPlayable,
-  checkedMediaChange,
+  checkedMediaChanges,
   type MediaChange,
   MAX_MEDIA,
   mediaFilesWhere,
@@ -185,12 +185,7 @@ export function checkPost(db: Db, authorId: string, input: PostInput, free: Free
   if ((input.inReplyToId && !parent) || gone(input.inReplyToId))
     problems.in_reply_to_id = "The post you reply to is gone or not visible to you.";
   const media = checkMedia(db, authorId, mediaIds, problems, free);
-  const mediaChanges = new Map(
-    Object.entries(input.mediaAttributes ?? {})
-      .filter(([id]) => media.includes(id))
-      .map(([id, change]) => [id, checkedMediaChange(change, "media_attributes")] as const)
-      .filter(([, change]) => Object.keys(change).length > 0),
-  );
+  const mediaChanges = checkedMediaChanges(input.mediaAttributes, media);
   if (input.poll) checkPoll(input.poll, problems);
   if (input.poll && mediaIds.length > 0) problems.media_ids = "A post with a poll cannot have images too.";
   const quoteIssue = gone(input.quotedId)
@@ -254,9 +249,7 @@ export function editPost(
   const pollAfter = input.poll ?? (input.poll === null ? null : db.select().from(polls).where(eq(polls.postId, postId)).get());
   if (pollAfter && attached > 0) problems.media_ids = "A post with a poll cannot have images too.";
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
-  const mediaChanges = Object.entries(input.mediaAttributes ?? {}).map(
-    ([id, change]) => [id, checkedMediaChange(change, "media_attributes")] as const,
-  );
+  const mediaChanges = checkedMediaChanges(input.mediaAttributes);
   const rendered = render(deps, status);
   const updated = db.transaction((tx) => {
     tx.insert(postEdits)
@@ -278,11 +271,10 @@ export function editPost(
     if (media) replaceMedia(tx, postId, media);
     // Only this post's media: an id of another's is passed over.
     for (const [id, set] of mediaChanges)
-      if (Object.keys(set).length > 0)
-        tx.update(mediaAttachments)
-          .set(set)
-          .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.postId, postId)))
-          .run();
+      tx.update(mediaAttachments)
+        .set(set)
+        .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.postId, postId)))
+        .run();
     indexPost(tx, postId, `${spoilerText}\n${status}${pollText(tx, postId)}`);
     return tx
       .update(posts)
