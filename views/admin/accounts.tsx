@@ -181,16 +181,8 @@ export function AccountsPage({
   );
 }
 
-export function AccountAdminPage({
-  ctx,
-  view,
-  error,
-  typed,
-  applied,
-  roleForm,
-  passwordLink,
-  note,
-}: {
+/** An account's admin page, and what the last form left to show on it. */
+export interface AccountAdminPageProps {
   ctx: PageContext;
   view: AccountAdminView;
   error?: string;
@@ -203,7 +195,9 @@ export function AccountAdminPage({
   passwordLink?: string;
   /** A note refused, with why. */
   note?: { value: string; error: string };
-}) {
+}
+
+export function AccountAdminPage({ ctx, view, error, typed, applied, roleForm, passwordLink, note }: AccountAdminPageProps) {
   const { account } = view;
   const options = [
     ["warn", "Send a warning"],

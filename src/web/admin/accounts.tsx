@@ -5,7 +5,12 @@ import type { PagePlugin, WebDeps } from "../context.ts";
 import { loginFirst } from "../redirects.ts";
 import { requireRole, staffGate } from "./guard.ts";
 import type { PageContext } from "../../../views/context.ts";
-import { AccountAdminPage, type AccountAdminView, AccountsPage, type RoleFormState } from "../../../views/admin/accounts.tsx";
+import {
+  AccountAdminPage,
+  type AccountAdminPageProps,
+  type AccountAdminView,
+  AccountsPage,
+} from "../../../views/admin/accounts.tsx";
 import { count, eq } from "drizzle-orm";
 import { CoreError, ValidationError } from "../../core/errors.ts";
 import { accountActions, moderateAccount, reachRefusal } from "../../core/moderation.ts";
@@ -27,20 +32,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
   const { db, baseUrl } = deps;
   const staffOf = (viewer: Viewer) => ({ id: viewer.account.id, role: viewer.user.role });
   /** The page, with what the last form sent brought: an error, the role form's state, a password link, a note refused. */
-  const accountPage = (
-    ctx: PageContext,
-    staff: Viewer,
-    id: string,
-    shown: {
-      error?: string;
-      /** The moderation form as sent, when it was refused. */
-      typed?: { action: string; reason: string };
-      applied?: boolean;
-      role?: RoleFormState;
-      passwordLink?: string;
-      note?: { value: string; error: string };
-    } = {},
-  ) => {
+  const accountPage = (ctx: PageContext, staff: Viewer, id: string, shown: Omit<AccountAdminPageProps, "ctx" | "view"> = {}) => {
     const account = db.select().from(accounts).where(eq(accounts.id, id)).get();
     if (!account) throw new CoreError("This account does not exist.", 404);
     const user = db.select().from(users).where(eq(users.accountId, id)).get();
@@ -65,18 +57,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
         mayDeleteNote(staffOf(staff), note) ? `/admin/accounts/${id}/notes/${note.id}/delete` : undefined,
       ),
     };
-    return (
-      <AccountAdminPage
-        ctx={ctx}
-        view={view}
-        error={shown.error}
-        typed={shown.typed}
-        applied={shown.applied}
-        roleForm={shown.role}
-        passwordLink={shown.passwordLink}
-        note={shown.note}
-      />
-    );
+    return <AccountAdminPage ctx={ctx} view={view} {...shown} />;
   };
   return new Elysia({ name: "admin/accounts" })
     .use(page)
@@ -131,7 +112,7 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
       ({ viewer, ctx, params, query, redirect, path }) => {
         if (!viewer) return redirect(loginFirst(path), 303);
         requireRole(viewer, "moderator", path);
-        const saved = query.saved === "role" ? { role: { saved: true } } : { applied: query.saved === "action" };
+        const saved = query.saved === "role" ? { roleForm: { saved: true } } : { applied: query.saved === "action" };
         return accountPage(ctx, viewer, params.id, saved);
       },
       {
@@ -208,11 +189,11 @@ export function accountRoutes(deps: WebDeps, page: PagePlugin) {
         } catch (error) {
           if (error instanceof ValidationError) {
             set.status = 422;
-            return accountPage(ctx, staff, params.id, { role: { role: body.role, errors: error.fields } });
+            return accountPage(ctx, staff, params.id, { roleForm: { role: body.role, errors: error.fields } });
           }
           if (!(error instanceof CoreError) || error.status === 404) throw error;
           set.status = error.status;
-          return accountPage(ctx, staff, params.id, { role: { role: body.role, message: error.message } });
+          return accountPage(ctx, staff, params.id, { roleForm: { role: body.role, message: error.message } });
         }
         return redirect(`/admin/accounts/${params.id}?saved=role`, 303);
       },
